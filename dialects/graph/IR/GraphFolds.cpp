@@ -1,0 +1,388 @@
+//===- GraphFolds.cpp - Folders and canonicalizations of graph ops -------===//
+//
+// Constant folding evaluates graph ops whose operands are constants at
+// compile time (weights transposed or reshaped by the exporter, shape
+// arithmetic), and canonicalization puts ops into the form the lowerings
+// expect (explicit padding, batch normalization folded into convolutions).
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/graph/IR/GraphOps.h"
+
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+
+using namespace mlir;
+using namespace kiln::graph;
+
+/// Constant folding materializes new constants; beyond this many elements it
+/// is left to the generated code (binary size and compile time).
+static constexpr int64_t kMaxFoldedElements = 1 << 16;
+
+//===----------------------------------------------------------------------===//
+// Helpers
+//===----------------------------------------------------------------------===//
+
+/// Row-major strides of `shape`.
+static SmallVector<int64_t> stridesOf(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> strides(shape.size(), 1);
+  for (int64_t i = static_cast<int64_t>(shape.size()) - 2; i >= 0; --i)
+    strides[i] = strides[i + 1] * shape[i + 1];
+  return strides;
+}
+
+/// For each element of `resultShape` (row-major), the index of the element
+/// of `operandShape` that broadcasting reads.
+static SmallVector<int64_t> broadcastIndices(ArrayRef<int64_t> operandShape,
+                                             ArrayRef<int64_t> resultShape) {
+  int64_t total = 1;
+  for (int64_t d : resultShape)
+    total *= d;
+  SmallVector<int64_t> operandStrides = stridesOf(operandShape);
+  size_t offset = resultShape.size() - operandShape.size();
+  SmallVector<int64_t> indices(total);
+  SmallVector<int64_t> pos(resultShape.size(), 0);
+  for (int64_t linear = 0; linear < total; ++linear) {
+    int64_t index = 0;
+    for (size_t i = 0; i < operandShape.size(); ++i)
+      if (operandShape[i] != 1)
+        index += pos[i + offset] * operandStrides[i];
+    indices[linear] = index;
+    for (int64_t i = static_cast<int64_t>(resultShape.size()) - 1; i >= 0; --i) {
+      if (++pos[i] < resultShape[i])
+        break;
+      pos[i] = 0;
+    }
+  }
+  return indices;
+}
+
+using FloatFn = std::function<std::optional<APFloat>(const APFloat &, const APFloat &)>;
+using IntFn = std::function<std::optional<APInt>(const APInt &, const APInt &)>;
+
+/// Folds a broadcasting binary op over constant operands.
+static OpFoldResult foldBinary(Type resultType, Attribute lhsAttr,
+                               Attribute rhsAttr, FloatFn floatFn, IntFn intFn) {
+  auto lhs = llvm::dyn_cast_if_present<DenseElementsAttr>(lhsAttr);
+  auto rhs = llvm::dyn_cast_if_present<DenseElementsAttr>(rhsAttr);
+  auto type = llvm::dyn_cast<RankedTensorType>(resultType);
+  if (!lhs || !rhs || !type || !type.hasStaticShape() ||
+      type.getNumElements() > kMaxFoldedElements)
+    return {};
+  SmallVector<int64_t> li = broadcastIndices(lhs.getType().getShape(), type.getShape());
+  SmallVector<int64_t> ri = broadcastIndices(rhs.getType().getShape(), type.getShape());
+  Type elementType = type.getElementType();
+  if (llvm::isa<FloatType>(elementType)) {
+    SmallVector<APFloat> l(lhs.getValues<APFloat>()), r(rhs.getValues<APFloat>());
+    SmallVector<APFloat> out;
+    out.reserve(li.size());
+    for (size_t i = 0; i < li.size(); ++i) {
+      std::optional<APFloat> v = floatFn(l[li[i]], r[ri[i]]);
+      if (!v)
+        return {};
+      out.push_back(*v);
+    }
+    return DenseElementsAttr::get(type, out);
+  }
+  if (elementType.isSignlessInteger() && !elementType.isInteger(1)) {
+    SmallVector<APInt> l(lhs.getValues<APInt>()), r(rhs.getValues<APInt>());
+    SmallVector<APInt> out;
+    out.reserve(li.size());
+    for (size_t i = 0; i < li.size(); ++i) {
+      std::optional<APInt> v = intFn(l[li[i]], r[ri[i]]);
+      if (!v)
+        return {};
+      out.push_back(*v);
+    }
+    return DenseElementsAttr::get(type, out);
+  }
+  return {};
+}
+
+/// True if `attr` is a splat constant equal to `value` everywhere.
+static bool isSplatOf(Attribute attr, double value) {
+  auto splat = llvm::dyn_cast_if_present<SplatElementsAttr>(attr);
+  if (!splat)
+    return false;
+  Type elementType = splat.getElementType();
+  if (llvm::isa<FloatType>(elementType))
+    return splat.getSplatValue<APFloat>().convertToDouble() == value;
+  if (elementType.isSignlessInteger() && !elementType.isInteger(1))
+    return splat.getSplatValue<APInt>().getSExtValue() == static_cast<int64_t>(value);
+  return false;
+}
+
+/// x op c -> x when c is the op's identity element and does not change the
+/// result type through broadcasting.
+static OpFoldResult foldRightIdentity(Value lhs, Attribute rhsAttr,
+                                      Type resultType, double identity) {
+  if (lhs.getType() == resultType && isSplatOf(rhsAttr, identity))
+    return lhs;
+  return {};
+}
+
+//===----------------------------------------------------------------------===//
+// Folders
+//===----------------------------------------------------------------------===//
+
+OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
+
+OpFoldResult IdentityOp::fold(FoldAdaptor) { return getInput(); }
+
+OpFoldResult AddOp::fold(FoldAdaptor adaptor) {
+  if (OpFoldResult r = foldRightIdentity(getLhs(), adaptor.getRhs(), getType(), 0))
+    return r;
+  if (OpFoldResult r = foldRightIdentity(getRhs(), adaptor.getLhs(), getType(), 0))
+    return r;
+  return foldBinary(
+      getType(), adaptor.getLhs(), adaptor.getRhs(),
+      [](const APFloat &a, const APFloat &b) { return a + b; },
+      [](const APInt &a, const APInt &b) { return a + b; });
+}
+
+OpFoldResult SubOp::fold(FoldAdaptor adaptor) {
+  if (OpFoldResult r = foldRightIdentity(getLhs(), adaptor.getRhs(), getType(), 0))
+    return r;
+  return foldBinary(
+      getType(), adaptor.getLhs(), adaptor.getRhs(),
+      [](const APFloat &a, const APFloat &b) { return a - b; },
+      [](const APInt &a, const APInt &b) { return a - b; });
+}
+
+OpFoldResult MulOp::fold(FoldAdaptor adaptor) {
+  if (OpFoldResult r = foldRightIdentity(getLhs(), adaptor.getRhs(), getType(), 1))
+    return r;
+  if (OpFoldResult r = foldRightIdentity(getRhs(), adaptor.getLhs(), getType(), 1))
+    return r;
+  return foldBinary(
+      getType(), adaptor.getLhs(), adaptor.getRhs(),
+      [](const APFloat &a, const APFloat &b) { return a * b; },
+      [](const APInt &a, const APInt &b) { return a * b; });
+}
+
+OpFoldResult DivOp::fold(FoldAdaptor adaptor) {
+  if (OpFoldResult r = foldRightIdentity(getLhs(), adaptor.getRhs(), getType(), 1))
+    return r;
+  return foldBinary(
+      getType(), adaptor.getLhs(), adaptor.getRhs(),
+      [](const APFloat &a, const APFloat &b) { return a / b; },
+      [](const APInt &a, const APInt &b) -> std::optional<APInt> {
+        if (b.isZero())
+          return std::nullopt; // Leave division by zero to run time.
+        return a.sdiv(b);
+      });
+}
+
+/// Reshaping a constant only changes its type.
+static OpFoldResult foldReshapeLike(Value input, Attribute inputAttr,
+                                    Type resultType) {
+  auto type = llvm::cast<RankedTensorType>(resultType);
+  if (input.getType() == type && type.hasStaticShape())
+    return input;
+  auto elements = llvm::dyn_cast_if_present<DenseElementsAttr>(inputAttr);
+  if (elements && type.hasStaticShape())
+    return elements.reshape(type);
+  return {};
+}
+
+OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
+  return foldReshapeLike(getInput(), adaptor.getInput(), getType());
+}
+
+OpFoldResult FlattenOp::fold(FoldAdaptor adaptor) {
+  return foldReshapeLike(getInput(), adaptor.getInput(), getType());
+}
+
+OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
+  ArrayRef<int64_t> perm = getPerm();
+  bool identity = llvm::all_of(llvm::enumerate(perm), [](auto p) {
+    return static_cast<int64_t>(p.index()) == p.value();
+  });
+  if (identity && getInput().getType() == getType())
+    return getInput();
+  auto elements = llvm::dyn_cast_if_present<DenseElementsAttr>(adaptor.getInput());
+  auto type = llvm::cast<RankedTensorType>(getType());
+  if (!elements || !type.hasStaticShape())
+    return {};
+  if (elements.isSplat())
+    return elements.resizeSplat(type);
+  // Move raw element bytes: weights can be large, so avoid per-element
+  // attribute objects. Sub-byte (i1) data is not stored one element per byte.
+  unsigned bits = type.getElementTypeBitWidth();
+  if (bits % 8 != 0)
+    return {};
+  size_t width = bits / 8;
+  ArrayRef<char> src = elements.getRawData();
+  ArrayRef<int64_t> inShape = elements.getType().getShape();
+  SmallVector<int64_t> inStrides = stridesOf(inShape);
+  std::vector<char> dst(src.size());
+  ArrayRef<int64_t> outShape = type.getShape();
+  SmallVector<int64_t> pos(outShape.size(), 0);
+  int64_t total = type.getNumElements();
+  for (int64_t linear = 0; linear < total; ++linear) {
+    int64_t from = 0;
+    for (size_t i = 0; i < perm.size(); ++i)
+      from += pos[i] * inStrides[perm[i]];
+    std::memcpy(&dst[linear * width], &src[from * width], width);
+    for (int64_t i = static_cast<int64_t>(outShape.size()) - 1; i >= 0; --i) {
+      if (++pos[i] < outShape[i])
+        break;
+      pos[i] = 0;
+    }
+  }
+  return DenseElementsAttr::getFromRawBuffer(type, dst);
+}
+
+OpFoldResult ConcatOp::fold(FoldAdaptor adaptor) {
+  if (getInputs().size() == 1 && getInputs()[0].getType() == getType())
+    return getInputs()[0];
+  auto type = llvm::cast<RankedTensorType>(getType());
+  if (!type.hasStaticShape() || type.getNumElements() > kMaxFoldedElements)
+    return {};
+  SmallVector<DenseElementsAttr> parts;
+  for (Attribute a : adaptor.getInputs()) {
+    auto elements = llvm::dyn_cast_if_present<DenseElementsAttr>(a);
+    if (!elements)
+      return {};
+    parts.push_back(elements);
+  }
+  int64_t axis = *normalizeAxis(static_cast<int64_t>(getAxis()), type.getRank());
+  // Row-major: the result is, for each index of the outer axes, the inner
+  // blocks of every part in order.
+  int64_t outer = 1;
+  for (int64_t i = 0; i < axis; ++i)
+    outer *= type.getDimSize(i);
+  SmallVector<Attribute> values;
+  values.reserve(type.getNumElements());
+  SmallVector<SmallVector<Attribute>> partValues;
+  for (DenseElementsAttr p : parts)
+    partValues.emplace_back(p.getValues<Attribute>());
+  for (int64_t o = 0; o < outer; ++o)
+    for (auto [p, vals] : llvm::zip(parts, partValues)) {
+      int64_t block = p.getNumElements() / outer;
+      values.append(vals.begin() + o * block, vals.begin() + (o + 1) * block);
+    }
+  return DenseElementsAttr::get(type, values);
+}
+
+//===----------------------------------------------------------------------===//
+// Canonicalizations
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Writes explicit pads in place of auto_pad once the input sizes are known,
+/// so lowerings only see the `notset` form.
+template <typename OpTy>
+struct ResolveAutoPad : OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(OpTy op, PatternRewriter &rewriter) const override {
+    if (op.getAutoPad() == AutoPad::notset)
+      return rewriter.notifyMatchFailure(op, "padding is already explicit");
+    auto input = llvm::cast<RankedTensorType>(op.getInput().getType());
+    ArrayRef<int64_t> spatial = input.getShape().drop_front(2);
+    if (llvm::any_of(spatial, ShapedType::isDynamic))
+      return rewriter.notifyMatchFailure(op, "spatial sizes are not known yet");
+    SmallVector<int64_t> kernel;
+    bool ceilMode = false;
+    if constexpr (std::is_same_v<OpTy, ConvOp>) {
+      auto weight = llvm::cast<RankedTensorType>(op.getWeight().getType());
+      kernel.assign(weight.getShape().begin() + 2, weight.getShape().end());
+    } else {
+      kernel.assign(op.getKernelShape().begin(), op.getKernelShape().end());
+      ceilMode = op.getCeilMode();
+    }
+    WindowGeometry g;
+    if (failed(computeWindowGeometry(std::nullopt, spatial, kernel, op.getPads(),
+                                     op.getStrides(), op.getDilations(),
+                                     op.getAutoPad(), ceilMode, g)))
+      return rewriter.notifyMatchFailure(op, "invalid window geometry");
+    SmallVector<int64_t> pads(g.padBegin);
+    pads.append(g.padEnd);
+    rewriter.modifyOpInPlace(op, [&] {
+      op.setPadsAttr(rewriter.getDenseI64ArrayAttr(pads));
+      op.setAutoPad(AutoPad::notset);
+    });
+    return success();
+  }
+};
+
+/// batch_norm(conv(x, W, b)) -> conv(x, W', b') when W, b and the batch norm
+/// parameters are constants: W' = W * s, b' = (b - mean) * s + bias with
+/// s = scale / sqrt(var + eps) per output channel.
+struct FoldBatchNormIntoConv : OpRewritePattern<BatchNormOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(BatchNormOp bn,
+                                PatternRewriter &rewriter) const override {
+    auto conv = bn.getInput().getDefiningOp<ConvOp>();
+    if (!conv || !conv->hasOneUse())
+      return rewriter.notifyMatchFailure(bn, "input is not a single-use conv");
+    auto type = llvm::cast<RankedTensorType>(conv.getType());
+    if (!type.getElementType().isF32())
+      return rewriter.notifyMatchFailure(bn, "only f32 is folded");
+    DenseElementsAttr weight, scale, bias, mean, var, convBias;
+    if (!matchPattern(conv.getWeight(), m_Constant(&weight)) ||
+        !matchPattern(bn.getScale(), m_Constant(&scale)) ||
+        !matchPattern(bn.getBias(), m_Constant(&bias)) ||
+        !matchPattern(bn.getMean(), m_Constant(&mean)) ||
+        !matchPattern(bn.getVariance(), m_Constant(&var)))
+      return rewriter.notifyMatchFailure(bn, "parameters are not constants");
+    if (conv.getBias() && !matchPattern(conv.getBias(), m_Constant(&convBias)))
+      return rewriter.notifyMatchFailure(bn, "conv bias is not a constant");
+
+    int64_t m = weight.getType().getDimSize(0);
+    int64_t perChannel = weight.getNumElements() / m;
+    SmallVector<float> s(scale.getValues<float>()), b(bias.getValues<float>()),
+        mu(mean.getValues<float>()), v(var.getValues<float>());
+    if (static_cast<int64_t>(s.size()) != m)
+      return rewriter.notifyMatchFailure(bn, "parameter sizes differ from channels");
+    SmallVector<float> cb(m, 0.0f);
+    if (convBias)
+      cb.assign(convBias.getValues<float>().begin(), convBias.getValues<float>().end());
+    double eps = bn.getEpsilon().convertToDouble();
+    SmallVector<float> w(weight.getValues<float>());
+    SmallVector<float> newBias(m);
+    for (int64_t c = 0; c < m; ++c) {
+      double factor = s[c] / std::sqrt(static_cast<double>(v[c]) + eps);
+      for (int64_t i = 0; i < perChannel; ++i)
+        w[c * perChannel + i] = static_cast<float>(w[c * perChannel + i] * factor);
+      newBias[c] = static_cast<float>((cb[c] - mu[c]) * factor + b[c]);
+    }
+    auto biasType = RankedTensorType::get({m}, type.getElementType());
+    Location loc = rewriter.getFusedLoc({conv.getLoc(), bn.getLoc()});
+    Value newWeight = ConstantOp::create(
+        rewriter, loc, DenseElementsAttr::get(weight.getType(), ArrayRef<float>(w)));
+    Value newBiasValue = ConstantOp::create(
+        rewriter, loc, DenseElementsAttr::get(biasType, ArrayRef<float>(newBias)));
+    auto fused = ConvOp::create(rewriter, loc, bn.getType(), conv.getInput(),
+                                newWeight, newBiasValue, conv.getPadsAttr(),
+                                conv.getStridesAttr(), conv.getDilationsAttr(),
+                                conv.getGroupAttr(), conv.getAutoPadAttr());
+    rewriter.replaceOp(bn, fused.getResult());
+    return success();
+  }
+};
+
+} // namespace
+
+void ConvOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
+                                         MLIRContext *context) {
+  patterns.add<ResolveAutoPad<ConvOp>>(context);
+}
+
+void MaxPoolOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
+                                            MLIRContext *context) {
+  patterns.add<ResolveAutoPad<MaxPoolOp>>(context);
+}
+
+void AveragePoolOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
+                                                MLIRContext *context) {
+  patterns.add<ResolveAutoPad<AveragePoolOp>>(context);
+}
+
+void BatchNormOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
+                                              MLIRContext *context) {
+  patterns.add<FoldBatchNormIntoConv>(context);
+}

@@ -1,0 +1,70 @@
+//===- GraphOps.h - Operations of the kiln graph dialect --------*- C++ -*-===//
+//
+// The ops, their attributes, and the shape helpers shared by their type
+// inference, folders and lowerings.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_DIALECTS_GRAPH_IR_GRAPHOPS_H
+#define KILN_DIALECTS_GRAPH_IR_GRAPHOPS_H
+
+#include "dialects/graph/IR/GraphDialect.h"
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "dialects/graph/IR/GraphEnums.h.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "dialects/graph/IR/GraphAttrs.h.inc"
+
+namespace kiln::graph {
+
+/// True when each actual type is the inferred one or a refinement of it: the
+/// same element type and rank, with static sizes where inference had `?`.
+bool areRefinementCompatible(mlir::TypeRange inferred, mlir::TypeRange actual);
+
+/// ONNX multidirectional (numpy) broadcasting of two shapes. Dynamic sizes
+/// broadcast to dynamic unless the other side fixes them. Fails when two
+/// static sizes differ and neither is 1.
+mlir::LogicalResult broadcastShapes(llvm::ArrayRef<int64_t> lhs,
+                                    llvm::ArrayRef<int64_t> rhs,
+                                    llvm::SmallVectorImpl<int64_t> &result);
+
+/// The geometry of a sliding-window op (convolution or pooling) over the
+/// spatial axes, with defaults filled in and auto_pad resolved where the
+/// input sizes are known.
+struct WindowGeometry {
+  llvm::SmallVector<int64_t> kernel;    // per spatial axis
+  llvm::SmallVector<int64_t> strides;   // per spatial axis
+  llvm::SmallVector<int64_t> dilations; // per spatial axis
+  llvm::SmallVector<int64_t> padBegin;  // per spatial axis
+  llvm::SmallVector<int64_t> padEnd;    // per spatial axis
+  llvm::SmallVector<int64_t> outSizes;  // per spatial axis; dynamic if unknown
+};
+
+/// Computes the window geometry for `inputSpatial` sizes. Emits an error at
+/// `loc` (if given) and fails on inconsistent attributes.
+mlir::LogicalResult computeWindowGeometry(
+    std::optional<mlir::Location> loc, llvm::ArrayRef<int64_t> inputSpatial,
+    llvm::ArrayRef<int64_t> kernel, std::optional<llvm::ArrayRef<int64_t>> pads,
+    std::optional<llvm::ArrayRef<int64_t>> strides,
+    std::optional<llvm::ArrayRef<int64_t>> dilations, AutoPad autoPad,
+    bool ceilMode, WindowGeometry &geometry);
+
+/// Normalizes a possibly negative axis for a tensor of `rank`; fails if out of
+/// range.
+mlir::FailureOr<int64_t> normalizeAxis(int64_t axis, int64_t rank);
+
+} // namespace kiln::graph
+
+#define GET_OP_CLASSES
+#include "dialects/graph/IR/GraphOps.h.inc"
+
+#endif // KILN_DIALECTS_GRAPH_IR_GRAPHOPS_H
