@@ -66,6 +66,35 @@ LogicalResult kiln::graph::broadcastShapes(ArrayRef<int64_t> lhs,
   return success();
 }
 
+LogicalResult kiln::graph::inferResultTypes(Operation *op) {
+  auto iface = llvm::dyn_cast<InferTypeOpInterface>(op);
+  assert(iface && "graph ops implement InferTypeOpInterface");
+  SmallVector<Type> types;
+  if (failed(iface.inferReturnTypes(op->getContext(), op->getLoc(),
+                                    op->getOperands(),
+                                    op->getRawDictionaryAttrs(),
+                                    op->getPropertiesStorage(),
+                                    op->getRegions(), types)))
+    return failure();
+  for (auto [result, type] : llvm::zip(op->getResults(), types))
+    result.setType(type);
+  return success();
+}
+
+bool kiln::graph::isUnidirectionalBroadcastable(ArrayRef<int64_t> from,
+                                                ArrayRef<int64_t> to) {
+  if (from.size() > to.size())
+    return false;
+  size_t offset = to.size() - from.size();
+  for (size_t i = 0; i < from.size(); ++i) {
+    int64_t f = from[i], t = to[i + offset];
+    if (f != 1 && !ShapedType::isDynamic(f) && !ShapedType::isDynamic(t) &&
+        f != t)
+      return false;
+  }
+  return true;
+}
+
 FailureOr<int64_t> kiln::graph::normalizeAxis(int64_t axis, int64_t rank) {
   if (axis < -rank || axis >= rank)
     return failure();
@@ -369,11 +398,8 @@ LogicalResult GemmOp::inferReturnTypes(MLIRContext *,
   SmallVector<int64_t> shape = {m, n};
   if (Value c = adaptor.getC()) {
     auto cType = llvm::cast<RankedTensorType>(c.getType());
-    SmallVector<int64_t> broadcast;
-    if (cType.getRank() > 2 ||
-        failed(broadcastShapes(shape, cType.getShape(), broadcast)) ||
-        !areRefinementCompatible(RankedTensorType::get(broadcast, a.getElementType()),
-                                 RankedTensorType::get(shape, a.getElementType())))
+    if (cType.getElementType() != a.getElementType() ||
+        !isUnidirectionalBroadcastable(cType.getShape(), shape))
       return emitOptionalError(loc, "C of shape ", formatShape(cType.getShape()),
                                " does not broadcast to ", formatShape(shape));
   }

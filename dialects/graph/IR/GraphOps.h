@@ -37,6 +37,11 @@ mlir::LogicalResult broadcastShapes(llvm::ArrayRef<int64_t> lhs,
                                     llvm::ArrayRef<int64_t> rhs,
                                     llvm::SmallVectorImpl<int64_t> &result);
 
+/// True if a tensor of shape `from` broadcasts to `to` without changing `to`
+/// (ONNX unidirectional broadcasting).
+bool isUnidirectionalBroadcastable(llvm::ArrayRef<int64_t> from,
+                                   llvm::ArrayRef<int64_t> to);
+
 /// The geometry of a sliding-window op (convolution or pooling) over the
 /// spatial axes, with defaults filled in and auto_pad resolved where the
 /// input sizes are known.
@@ -62,9 +67,33 @@ mlir::LogicalResult computeWindowGeometry(
 /// range.
 mlir::FailureOr<int64_t> normalizeAxis(int64_t axis, int64_t rank);
 
+/// Infers the result types of `op` from its operands and attributes and
+/// sets them. On failure an error naming the reason was emitted at the op's
+/// location and the op is unchanged.
+mlir::LogicalResult inferResultTypes(mlir::Operation *op);
+
 } // namespace kiln::graph
 
 #define GET_OP_CLASSES
 #include "dialects/graph/IR/GraphOps.h.inc"
+
+namespace kiln::graph {
+
+/// Builds a single-result graph op whose result type is inferred: the typed
+/// builder runs with a placeholder type, then inference sets the real one.
+/// Unlike the inferring ODS builder this never aborts: on bad operands or
+/// attributes it emits an error at `loc`, erases the op and fails.
+template <typename OpTy, typename... Args>
+mlir::FailureOr<OpTy> buildInferred(mlir::OpBuilder &b, mlir::Location loc,
+                                    Args &&...args) {
+  auto op = OpTy::create(b, loc, b.getNoneType(), std::forward<Args>(args)...);
+  if (mlir::failed(inferResultTypes(op))) {
+    op->erase();
+    return mlir::failure();
+  }
+  return op;
+}
+
+} // namespace kiln::graph
 
 #endif // KILN_DIALECTS_GRAPH_IR_GRAPHOPS_H

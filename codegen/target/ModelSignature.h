@@ -1,0 +1,66 @@
+//===- ModelSignature.h - What a compiled model looks like from C -*- C++ -*-===//
+//
+// The public face of a compiled model: its C name prefix, its inputs and
+// outputs (names, element types, static shapes) and its workspace size.
+// The header generator, the introspection functions in the library, kilnc
+// and kiln-run all read it, so they can never disagree.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_CODEGEN_TARGET_MODELSIGNATURE_H
+#define KILN_CODEGEN_TARGET_MODELSIGNATURE_H
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace kiln::target {
+
+/// Element types as the C API reports them. The values are ONNX's
+/// TensorProto.DataType codes, which tools and users already know.
+enum class ElementType : int {
+  F32 = 1,
+  U8 = 2,
+  I8 = 3,
+  U16 = 4,
+  I16 = 5,
+  I32 = 6,
+  I64 = 7,
+  Bool = 9,
+  F16 = 10,
+  F64 = 11,
+  U32 = 12,
+  U64 = 13,
+  BF16 = 16,
+};
+
+/// Bytes per element (bool is one byte, as in ONNX and numpy).
+size_t elementTypeSize(ElementType type);
+
+/// The lower-case name used in headers and messages ("float32", "int64", ...),
+/// matching numpy's dtype names.
+const char *elementTypeName(ElementType type);
+
+struct TensorSignature {
+  std::string name;           // the model's tensor name, as in the ONNX graph
+  ElementType type = ElementType::F32;
+  std::vector<int64_t> shape; // static; empty for a scalar
+
+  int64_t numElements() const;
+  size_t sizeInBytes() const { return numElements() * elementTypeSize(type); }
+};
+
+struct ModelSignature {
+  std::string name;                     // C identifier prefix: NAME_run, ...
+  std::vector<TensorSignature> inputs;  // in graph order
+  std::vector<TensorSignature> outputs; // in graph order
+  uint64_t workspaceSize = 0;           // bytes, 64-byte aligned by the caller
+};
+
+/// The alignment every workspace must have.
+constexpr size_t kWorkspaceAlignment = 64;
+
+} // namespace kiln::target
+
+#endif // KILN_CODEGEN_TARGET_MODELSIGNATURE_H

@@ -1,0 +1,45 @@
+# lit configuration for Kiln's regression tests.
+import os
+import shutil
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "Kiln"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".onnx.txt", ".test", ".c"]
+config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "Inputs", "CMakeLists.txt"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.kiln_obj_root, "test")
+
+llvm_config.with_system_environment(["HOME", "TMPDIR", "LANG"])
+llvm_config.use_default_substitutions()
+
+# Kiln's tools first, then LLVM's (FileCheck, not, count).
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.kiln_tools_dir, append_path=False)
+for tool in ["kiln-opt", "kilnc", "kiln-run", "kiln-runtime-test"]:
+    path = os.path.join(config.kiln_tools_dir, tool)
+    if os.path.exists(path):
+        config.available_features.add(tool)
+
+config.substitutions.append(("%python", config.kiln_python))
+config.substitutions.append(("%kiln_src", config.kiln_src_root))
+config.substitutions.append(("%cc", config.kiln_c_compiler))
+config.substitutions.append(("%runtime_include",
+                             os.path.join(config.kiln_src_root, "runtime", "include")))
+
+if os.path.exists(config.kiln_python):
+    config.available_features.add("python")
+
+# Cross-target testing: AArch64 artifacts link with the cross compiler and
+# run under qemu-user.
+if config.kiln_aarch64_cc and config.kiln_qemu_aarch64:
+    config.available_features.add("aarch64")
+    config.substitutions.append(("%aarch64_cc", config.kiln_aarch64_cc))
+    config.substitutions.append(
+        ("%qemu_aarch64", config.kiln_qemu_aarch64 + " -L /usr/aarch64-linux-gnu"))
+
+if config.kiln_ptxas:
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", config.kiln_ptxas))
