@@ -16,13 +16,20 @@ llvm_config.with_system_environment(["HOME", "TMPDIR", "LANG"])
 llvm_config.use_default_substitutions()
 
 # Kiln's tools first, then LLVM's (FileCheck, not, count).
-llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
-llvm_config.with_environment("PATH", config.kiln_tools_dir, append_path=False)
-for tool in ["kiln-opt", "kilnc", "kiln-run", "kiln-runtime-test"]:
+# (append_path=True puts the directories in front of the existing PATH, which
+# the shell needs for rm, mkdir, ...)
+llvm_config.with_environment("PATH", [config.kiln_tools_dir,
+                                      config.llvm_tools_dir], append_path=True)
+for tool in ["kiln-opt", "kiln-import", "kilnc", "kiln-run", "kiln-runtime-test",
+             "kiln-tensorio-test", "kiln-target-test"]:
     path = os.path.join(config.kiln_tools_dir, tool)
     if os.path.exists(path):
         config.available_features.add(tool)
 
+# use_default_substitutions() maps %python to the Python running lit; tests
+# need the venv's, which has numpy and onnx.
+config.substitutions = [(key, value) for key, value in config.substitutions
+                        if key != "%python"]
 config.substitutions.append(("%python", config.kiln_python))
 config.substitutions.append(("%kiln_src", config.kiln_src_root))
 config.substitutions.append(("%cc", config.kiln_c_compiler))

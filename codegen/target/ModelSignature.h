@@ -35,6 +35,15 @@ enum class ElementType : int {
   BF16 = 16,
 };
 
+/// Every element type, in code order: for tables that list them all (the
+/// generated header's KILN_DTYPE_* constants, tests).
+inline constexpr ElementType kAllElementTypes[] = {
+    ElementType::F32,  ElementType::U8,  ElementType::I8,  ElementType::U16,
+    ElementType::I16,  ElementType::I32, ElementType::I64, ElementType::Bool,
+    ElementType::F16,  ElementType::F64, ElementType::U32, ElementType::U64,
+    ElementType::BF16,
+};
+
 /// Bytes per element (bool is one byte, as in ONNX and numpy).
 size_t elementTypeSize(ElementType type);
 

@@ -1,18 +1,20 @@
 //===- kiln-opt.cpp - mlir-opt with Kiln's dialects and passes ------------===//
+//
+// Runs any upstream or Kiln pass, or a whole phase pipeline
+// (--kiln-graph-pipeline, ..., --kiln-cpu-pipeline), on an MLIR file.
+//
+//===----------------------------------------------------------------------===//
 
-#include "dialects/graph/IR/GraphDialect.h"
+#include "passes/pipelines/InitAll.h"
 
-#include "mlir/InitAllDialects.h"
-#include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
-  mlir::registerAllDialects(registry);
-  mlir::registerAllExtensions(registry);
+  kiln::registerDialects(registry);
   mlir::registerAllPasses();
-  registry.insert<kiln::graph::KilnDialect>();
+  kiln::registerPasses();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "Kiln optimizer driver\n", registry));
 }

@@ -43,16 +43,21 @@ enum kiln_status {
 typedef void (*kiln_task_fn)(void *ctx, int64_t begin, int64_t end);
 
 /* Runs `fn` over the iteration space [0, n), split into at most one
- * contiguous chunk per thread, and returns when every chunk is done. The
- * calling thread runs a chunk itself. If the pool is already busy (another
- * thread is inside a parallel loop), the loop runs on the calling thread
- * alone: concurrent model runs never wait on each other and never deadlock.
- * Never allocates. */
+ * contiguous chunk per thread (sizes differ by at most one, none empty), and
+ * returns when every chunk is done. The calling thread runs a chunk itself.
+ * If the pool is already busy (another thread is inside a parallel loop, or
+ * this call is nested inside a loop body), the loop runs on the calling
+ * thread alone: concurrent model runs never wait on each other and never
+ * deadlock. Does nothing for n <= 0. Never allocates. */
 void kiln_rt_parallel_for(int64_t n, kiln_task_fn fn, void *ctx);
 
-/* Sets the number of threads parallel loops use (>= 1, the caller
- * included). Starts or stops workers; returns a kiln_status. The default is
- * the number of online CPUs, capped at KILN_MAX_THREADS. */
+/* Sets the number of threads parallel loops use (1 to KILN_MAX_THREADS, the
+ * caller included). Starts or stops workers, after waiting for a loop that
+ * another thread is running; must not be called from inside a loop body.
+ * Returns a kiln_status: KILN_ERROR_INVALID_THREAD_COUNT leaves the count
+ * unchanged; KILN_ERROR_THREAD_START keeps the workers that did start and
+ * lowers the count to match. The default is the number of online CPUs,
+ * capped at KILN_MAX_THREADS. */
 int kiln_rt_set_num_threads(int n);
 
 /* The number of threads parallel loops use. */

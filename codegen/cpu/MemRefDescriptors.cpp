@@ -1,0 +1,65 @@
+//===- MemRefDescriptors.cpp - Memrefs across the C boundary --------------===//
+
+#include "codegen/cpu/MemRefDescriptors.h"
+
+#include "mlir/Conversion/LLVMCommon/TypeConverter.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+
+using namespace mlir;
+
+namespace kiln::cpu {
+
+Type loweredType(Type type) {
+  if (llvm::isa<IndexType>(type))
+    return IntegerType::get(type.getContext(), 64);
+  if (llvm::isa<MemRefType>(type)) {
+    LLVMTypeConverter converter(type.getContext());
+    return converter.convertType(type);
+  }
+  return type;
+}
+
+Value toLowered(OpBuilder &b, Location loc, Value value) {
+  Type type = value.getType();
+  if (llvm::isa<IndexType>(type))
+    return arith::IndexCastOp::create(b, loc, b.getI64Type(), value);
+  if (llvm::isa<MemRefType>(type))
+    return UnrealizedConversionCastOp::create(b, loc, loweredType(type), value)
+        .getResult(0);
+  return value;
+}
+
+Value fromLowered(OpBuilder &b, Location loc, Value lowered, Type type) {
+  if (llvm::isa<IndexType>(type))
+    return arith::IndexCastOp::create(b, loc, type, lowered);
+  if (llvm::isa<MemRefType>(type))
+    return UnrealizedConversionCastOp::create(b, loc, type, lowered).getResult(0);
+  return lowered;
+}
+
+Value memrefFromPointer(OpBuilder &b, Location loc, Value pointer,
+                        MemRefType type) {
+  assert(type.hasStaticShape() && type.getLayout().isIdentity() &&
+         "entry buffers are dense and static");
+  Type descriptorType = loweredType(type);
+  Value desc = LLVM::UndefOp::create(b, loc, descriptorType);
+  desc = LLVM::InsertValueOp::create(b, loc, desc, pointer, ArrayRef<int64_t>{0});
+  desc = LLVM::InsertValueOp::create(b, loc, desc, pointer, ArrayRef<int64_t>{1});
+  auto i64 = [&](int64_t v) {
+    return LLVM::ConstantOp::create(b, loc, b.getI64Type(), b.getI64IntegerAttr(v));
+  };
+  desc = LLVM::InsertValueOp::create(b, loc, desc, i64(0), ArrayRef<int64_t>{2});
+  ArrayRef<int64_t> shape = type.getShape();
+  int64_t stride = 1;
+  for (int64_t i = static_cast<int64_t>(shape.size()) - 1; i >= 0; --i) {
+    desc = LLVM::InsertValueOp::create(b, loc, desc, i64(shape[i]),
+                                       ArrayRef<int64_t>{3, i});
+    desc = LLVM::InsertValueOp::create(b, loc, desc, i64(stride),
+                                       ArrayRef<int64_t>{4, i});
+    stride *= shape[i];
+  }
+  return fromLowered(b, loc, desc, type);
+}
+
+} // namespace kiln::cpu

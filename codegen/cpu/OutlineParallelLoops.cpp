@@ -1,0 +1,177 @@
+//===- OutlineParallelLoops.cpp - scf.forall to runtime parallel_for ------===//
+//
+// The runtime's thread pool runs plain C callbacks, so each parallel loop is
+// outlined into `void task(void *ctx, int64_t begin, int64_t end)` over its
+// linearized iteration space. Values the body uses are packed into a struct
+// on the caller's stack (memrefs as their LLVM descriptors); constants are
+// re-created inside the task instead, so LLVM can still fold them.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/cpu/MemRefDescriptors.h"
+#include "codegen/cpu/Passes.h"
+
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/Transforms/RegionUtils.h"
+
+namespace kiln::cpu {
+#define GEN_PASS_DEF_OUTLINEPARALLELLOOPS
+#include "codegen/cpu/Passes.h.inc"
+} // namespace kiln::cpu
+
+using namespace mlir;
+
+namespace kiln::cpu {
+namespace {
+
+constexpr llvm::StringLiteral kParallelForName = "kiln_rt_parallel_for";
+
+FunctionType taskType(MLIRContext *ctx) {
+  Builder b(ctx);
+  return b.getFunctionType({LLVM::LLVMPointerType::get(ctx), b.getI64Type(), b.getI64Type()},
+                           {});
+}
+
+/// Declares `void kiln_rt_parallel_for(int64_t n, task fn, void *ctx)`.
+func::FuncOp declareParallelFor(ModuleOp module) {
+  if (auto existing = module.lookupSymbol<func::FuncOp>(kParallelForName))
+    return existing;
+  MLIRContext *ctx = module.getContext();
+  OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
+  auto type = b.getFunctionType(
+      {b.getI64Type(), taskType(ctx), LLVM::LLVMPointerType::get(ctx)}, {});
+  auto decl = func::FuncOp::create(b, module.getLoc(), kParallelForName, type);
+  decl.setPrivate();
+  return decl;
+}
+
+/// Values defined outside the loop that can be re-created inside the task
+/// rather than captured.
+bool isRematerializable(Value v) {
+  Operation *def = v.getDefiningOp();
+  return def && (matchPattern(def, m_Constant()) || llvm::isa<memref::GetGlobalOp>(def));
+}
+
+LogicalResult outline(scf::ForallOp loop, func::FuncOp parent, unsigned index,
+                      func::FuncOp parallelFor) {
+  MLIRContext *ctx = loop.getContext();
+  Location loc = loop.getLoc();
+  if (!loop.getOutputs().empty())
+    return loop.emitError("internal error: parallel loop still has tensor outputs");
+  std::optional<SmallVector<int64_t>> lbs = getConstantIntValues(loop.getMixedLowerBound());
+  std::optional<SmallVector<int64_t>> ubs = getConstantIntValues(loop.getMixedUpperBound());
+  std::optional<SmallVector<int64_t>> steps = getConstantIntValues(loop.getMixedStep());
+  if (!lbs || !ubs || !steps)
+    return loop.emitError("internal error: parallel loop bounds are not static");
+  SmallVector<int64_t> counts;
+  int64_t total = 1;
+  for (auto [lb, ub, step] : llvm::zip(*lbs, *ubs, *steps)) {
+    counts.push_back(std::max<int64_t>(0, (ub - lb + step - 1) / step));
+    total *= counts.back();
+  }
+
+  // Split what the body uses into captured values and cheap re-creations.
+  llvm::SetVector<Value> used;
+  getUsedValuesDefinedAbove(loop.getRegion(), used);
+  SmallVector<Value> captured, rematerialized;
+  for (Value v : used)
+    (isRematerializable(v) ? rematerialized : captured).push_back(v);
+  SmallVector<Type> fieldTypes =
+      llvm::map_to_vector(captured, [](Value v) { return loweredType(v.getType()); });
+  auto contextType = LLVM::LLVMStructType::getLiteral(ctx, fieldTypes);
+  auto ptrType = LLVM::LLVMPointerType::get(ctx);
+
+  // The task: unpack the context, loop over [begin, end), run the body.
+  OpBuilder b(ctx);
+  b.setInsertionPointAfter(parent);
+  std::string name = (parent.getName() + "_task" + Twine(index)).str();
+  auto task = func::FuncOp::create(b, loc, name, taskType(ctx));
+  task.setPrivate();
+  Block *entry = task.addEntryBlock();
+  b.setInsertionPointToStart(entry);
+  IRMapping mapping;
+  if (!captured.empty()) {
+    Value packed = LLVM::LoadOp::create(b, loc, contextType, entry->getArgument(0));
+    for (auto [i, v] : llvm::enumerate(captured)) {
+      Value field = LLVM::ExtractValueOp::create(b, loc, packed, ArrayRef<int64_t>{(int64_t)i});
+      mapping.map(v, fromLowered(b, loc, field, v.getType()));
+    }
+  }
+  for (Value v : rematerialized)
+    mapping.map(v, b.clone(*v.getDefiningOp())->getResult(0));
+  Value begin = arith::IndexCastOp::create(b, loc, b.getIndexType(), entry->getArgument(1));
+  Value end = arith::IndexCastOp::create(b, loc, b.getIndexType(), entry->getArgument(2));
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  auto forOp = scf::ForOp::create(b, loc, begin, end, one);
+  b.setInsertionPointToStart(forOp.getBody());
+  // Delinearize the iteration number, innermost dimension fastest.
+  Value remaining = forOp.getInductionVar();
+  SmallVector<Value> ivs(counts.size());
+  for (int64_t d = static_cast<int64_t>(counts.size()) - 1; d >= 0; --d) {
+    Value count = arith::ConstantIndexOp::create(b, loc, counts[d]);
+    Value digit = d == 0 ? remaining : arith::RemUIOp::create(b, loc, remaining, count);
+    if (d > 0)
+      remaining = arith::DivUIOp::create(b, loc, remaining, count);
+    Value scaled = arith::MulIOp::create(b, loc, digit,
+                                         arith::ConstantIndexOp::create(b, loc, (*steps)[d]));
+    ivs[d] = arith::AddIOp::create(b, loc, scaled,
+                                   arith::ConstantIndexOp::create(b, loc, (*lbs)[d]));
+  }
+  for (auto [iv, value] : llvm::zip(loop.getInductionVars(), ivs))
+    mapping.map(iv, value);
+  for (Operation &op : loop.getBody()->without_terminator())
+    b.clone(op, mapping);
+  b.setInsertionPointToEnd(entry);
+  func::ReturnOp::create(b, loc);
+
+  // The call site: pack the context on the stack and hand it to the pool.
+  b.setInsertionPoint(loop);
+  Value contextPtr;
+  if (captured.empty()) {
+    contextPtr = LLVM::ZeroOp::create(b, loc, ptrType);
+  } else {
+    {
+      // The slot is allocated once at function entry so loops around the
+      // call do not grow the stack.
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(&parent.getBody().front());
+      Value oneSlot =
+          LLVM::ConstantOp::create(b, loc, b.getI64Type(), b.getI64IntegerAttr(1));
+      contextPtr = LLVM::AllocaOp::create(b, loc, ptrType, contextType, oneSlot, 16);
+    }
+    Value packed = LLVM::UndefOp::create(b, loc, contextType);
+    for (auto [i, v] : llvm::enumerate(captured))
+      packed = LLVM::InsertValueOp::create(b, loc, packed, toLowered(b, loc, v),
+                                           ArrayRef<int64_t>{(int64_t)i});
+    LLVM::StoreOp::create(b, loc, packed, contextPtr);
+  }
+  Value fn = func::ConstantOp::create(b, loc, taskType(ctx), SymbolRefAttr::get(task));
+  Value n = LLVM::ConstantOp::create(b, loc, b.getI64Type(), b.getI64IntegerAttr(total));
+  func::CallOp::create(b, loc, parallelFor, ValueRange{n, fn, contextPtr});
+  loop.erase();
+  return success();
+}
+
+struct OutlineParallelLoopsPass
+    : impl::OutlineParallelLoopsBase<OutlineParallelLoopsPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<std::pair<scf::ForallOp, func::FuncOp>> loops;
+    module.walk([&](scf::ForallOp loop) {
+      if (!loop->getParentOfType<scf::ForallOp>())
+        loops.push_back({loop, loop->getParentOfType<func::FuncOp>()});
+    });
+    if (loops.empty())
+      return;
+    func::FuncOp parallelFor = declareParallelFor(module);
+    unsigned index = 0;
+    for (auto [loop, parent] : loops)
+      if (failed(outline(loop, parent, index++, parallelFor)))
+        return signalPassFailure();
+  }
+};
+
+} // namespace
+} // namespace kiln::cpu

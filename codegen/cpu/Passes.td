@@ -1,0 +1,88 @@
+//===- Passes.td - CPU code generation passes --------------*- tablegen -*-===//
+
+#ifndef KILN_CODEGEN_CPU_PASSES
+#define KILN_CODEGEN_CPU_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def TileAndVectorize : Pass<"kiln-tile-and-vectorize", "mlir::func::FuncOp"> {
+  let summary = "Tile linalg ops over threads and registers, then vectorize";
+  let description = [{
+    Runs on tensors. Each linalg op gets an scf.forall over thread tiles (the
+    runtime's thread pool runs its iterations) and scf.for loops over
+    register tiles, whose bodies are vectorized. 2-D convolutions and pools
+    are decomposed into 1-D ones on the way, so they vectorize too. Tile sizes
+    divide the loop ranges, so every tile has a static shape.
+  }];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect", "::mlir::arith::ArithDialect",
+    "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
+def VectorizeBufferOps : Pass<"kiln-vectorize-buffer-ops", "mlir::func::FuncOp"> {
+  let summary = "Tile and vectorize linalg ops left on buffers";
+  let description = [{
+    Bufferization introduces copies (padding, concatenation, results that are
+    inputs) and fills; this tiles and vectorizes them like the tensor-level
+    strategy does, without threads.
+  }];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect", "::mlir::arith::ArithDialect",
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
+  ];
+}
+
+def OutlineParallelLoops : Pass<"kiln-outline-parallel-loops", "mlir::ModuleOp"> {
+  let summary = "Turn scf.forall loops into runtime parallel_for calls";
+  let description = [{
+    Each outermost scf.forall (on buffers) becomes a task function
+    `void task(void *ctx, int64_t begin, int64_t end)` that runs the
+    linearized iterations [begin, end), and the loop becomes a call to
+    `kiln_rt_parallel_for(n, task, ctx)` with the values the body uses packed
+    into a stack context. Memrefs travel as their LLVM descriptors.
+  }];
+  let dependentDialects = [
+    "::mlir::LLVM::LLVMDialect", "::mlir::arith::ArithDialect",
+    "::mlir::func::FuncDialect", "::mlir::scf::SCFDialect",
+  ];
+}
+
+def CreateEntryPoint : Pass<"kiln-create-entry-point", "mlir::ModuleOp"> {
+  let summary = "Add the C entry point kiln_model_entry around @main";
+  let description = [{
+    Defines `void kiln_model_entry(const void *const *inputs,
+    void *const *outputs, void *workspace)`, which builds a memref for each
+    dense buffer and calls the bufferized @main (made private so LLVM inlines
+    it). The public NAME_run wrapper checks arguments and calls this.
+  }];
+  let dependentDialects = [
+    "::mlir::LLVM::LLVMDialect", "::mlir::func::FuncDialect",
+  ];
+}
+
+def LowerVectorOps : Pass<"kiln-lower-vector-ops", "mlir::func::FuncOp"> {
+  let summary = "Lower high-level vector ops to what the LLVM conversion takes";
+  let description = [{
+    Contractions become outer products (FMAs), multi-dimensional reductions
+    become 1-D ones, transposes become shuffles, and broadcasts, shape casts,
+    masks and transfers become their 1-D forms.
+  }];
+  let dependentDialects = ["::mlir::vector::VectorDialect", "::mlir::arith::ArithDialect"];
+}
+
+def ApproximateMath : Pass<"kiln-approximate-math"> {
+  let summary = "Replace transcendental math ops with vectorizable polynomials";
+  let description = [{
+    exp, log, tanh, erf, sin, cos and friends become polynomial
+    approximations built from arith ops (accurate to a few ulp in f32), so
+    vector code stays vector code instead of calling libm once per lane.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
+#endif // KILN_CODEGEN_CPU_PASSES

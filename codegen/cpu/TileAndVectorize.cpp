@@ -1,0 +1,186 @@
+//===- TileAndVectorize.cpp - CPU tiling and vectorization ----------------===//
+//
+// Applies the TilingStrategy to every linalg op of a function: an scf.forall
+// over thread tiles, scf.for loops over register tiles, then upstream
+// vectorization of each register tile. On tensors this runs before
+// bufferization (so accumulators can be hoisted into registers); on buffers
+// it picks up the copies and fills bufferization created.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/cpu/Passes.h"
+#include "codegen/cpu/TilingStrategy.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
+#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace kiln::cpu {
+#define GEN_PASS_DEF_TILEANDVECTORIZE
+#define GEN_PASS_DEF_VECTORIZEBUFFEROPS
+#include "codegen/cpu/Passes.h.inc"
+} // namespace kiln::cpu
+
+using namespace mlir;
+
+namespace kiln::cpu {
+namespace {
+
+/// Vectors beyond this many elements are not worth the compile time and
+/// register pressure; such tiles stay scalar loops.
+constexpr int64_t kMaxVectorElements = 1 << 12;
+
+SmallVector<OpFoldResult> asIndexAttrs(OpBuilder &b, ArrayRef<int64_t> sizes) {
+  return llvm::map_to_vector(sizes, [&](int64_t s) -> OpFoldResult {
+    return b.getIndexAttr(s);
+  });
+}
+
+/// Tiles `op` with `tiles` using `loopType`; returns the tiled op (or the op
+/// itself if nothing needed tiling).
+FailureOr<linalg::LinalgOp> tile(RewriterBase &rewriter, linalg::LinalgOp op,
+                                 ArrayRef<int64_t> tiles,
+                                 scf::SCFTilingOptions::LoopType loopType) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  bool needed = false;
+  for (auto [t, r] : llvm::zip(tiles, ranges))
+    needed |= t != 0 && t != r;
+  if (!needed)
+    return op;
+  scf::SCFTilingOptions options;
+  options.setLoopType(loopType);
+  options.setTileSizes(asIndexAttrs(rewriter, tiles));
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTilingResult> result = scf::tileUsingSCF(
+      rewriter, llvm::cast<TilingInterface>(op.getOperation()), options);
+  if (failed(result))
+    return failure();
+  if (op->getNumResults() > 0)
+    rewriter.replaceOp(op, result->replacements);
+  else
+    rewriter.eraseOp(op);
+  return llvm::cast<linalg::LinalgOp>(result->tiledOps.back());
+}
+
+/// Thread- and register-level tiling of every linalg op in `func`.
+LogicalResult tileAll(func::FuncOp func, bool allowThreads) {
+  IRRewriter rewriter(func.getContext());
+  SmallVector<linalg::LinalgOp> ops;
+  func.walk([&](linalg::LinalgOp op) {
+    // Ops already inside a tile were placed there by an earlier run.
+    if (!op->getParentOfType<scf::ForOp>() && !op->getParentOfType<scf::ForallOp>())
+      ops.push_back(op);
+  });
+  for (linalg::LinalgOp op : ops) {
+    std::optional<TilingPlan> plan = planTiling(op, allowThreads);
+    if (!plan)
+      continue;
+    linalg::LinalgOp current = op;
+    if (!plan->threadTiles.empty()) {
+      FailureOr<linalg::LinalgOp> tiled = tile(rewriter, current, plan->threadTiles,
+                                               scf::SCFTilingOptions::LoopType::ForallOp);
+      if (failed(tiled))
+        return op->emitError("internal error: thread-level tiling failed");
+      current = *tiled;
+    }
+    // The register tiles are planned on the thread tile's ranges.
+    std::optional<TilingPlan> inner = planTiling(current, /*allowThreads=*/false);
+    if (!inner)
+      continue;
+    if (failed(tile(rewriter, current, inner->vectorTiles,
+                    scf::SCFTilingOptions::LoopType::ForOp)))
+      return op->emitError("internal error: register-level tiling failed");
+  }
+  return success();
+}
+
+/// Rewrites 2-D convolutions and pools whose tiles have unit output rows and
+/// unit window rows into 1-D ones, which the vectorizer supports.
+void decomposeConvolutions(func::FuncOp func) {
+  RewritePatternSet patterns(func.getContext());
+  linalg::populateDecomposeConvolutionPatterns(patterns);
+  (void)applyPatternsGreedily(func, std::move(patterns));
+}
+
+/// Vectorizes every linalg op with a small static iteration space.
+void vectorizeAll(func::FuncOp func) {
+  IRRewriter rewriter(func.getContext());
+  SmallVector<linalg::LinalgOp> ops;
+  func.walk([&](linalg::LinalgOp op) { ops.push_back(op); });
+  for (linalg::LinalgOp op : ops) {
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    if (llvm::any_of(ranges, ShapedType::isDynamic))
+      continue;
+    int64_t elements = 1;
+    for (int64_t r : ranges)
+      elements *= r;
+    if (elements > kMaxVectorElements || !linalg::hasVectorizationImpl(op))
+      continue;
+    rewriter.setInsertionPoint(op);
+    FailureOr<linalg::VectorizationResult> result = linalg::vectorize(rewriter, op);
+    if (failed(result))
+      continue; // Stays a scalar loop nest; correct, only slower.
+    if (op->getNumResults() > 0)
+      rewriter.replaceOp(op, result->replacements);
+    else
+      rewriter.eraseOp(op);
+  }
+}
+
+/// Cleanups that make vector code lowerable: transfers fold into their
+/// producers, unit dims and permutations disappear, reductions become
+/// contractions.
+void simplifyVectors(func::FuncOp func) {
+  RewritePatternSet patterns(func.getContext());
+  vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
+  vector::populateVectorReductionToContractPatterns(patterns);
+  vector::populateSinkVectorOpsPatterns(patterns);
+  vector::populateCastAwayVectorLeadingOneDimPatterns(patterns);
+  vector::populateVectorTransferDropUnitDimsPatterns(patterns);
+  tensor::populateFoldTensorSubsetIntoVectorTransferPatterns(patterns);
+  vector::TransferReadOp::getCanonicalizationPatterns(patterns, func.getContext());
+  vector::TransferWriteOp::getCanonicalizationPatterns(patterns, func.getContext());
+  (void)applyPatternsGreedily(func, std::move(patterns));
+}
+
+struct TileAndVectorizePass : impl::TileAndVectorizeBase<TileAndVectorizePass> {
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    {
+      // Pads become fill + insert_slice: the fill is tiled like any op and
+      // the insert_slice is a copy after bufferization.
+      RewritePatternSet patterns(&getContext());
+      linalg::populateDecomposePadPatterns(patterns);
+      (void)applyPatternsGreedily(func, std::move(patterns));
+    }
+    if (failed(tileAll(func, /*allowThreads=*/true)))
+      return signalPassFailure();
+    decomposeConvolutions(func);
+    vectorizeAll(func);
+    simplifyVectors(func);
+  }
+};
+
+struct VectorizeBufferOpsPass
+    : impl::VectorizeBufferOpsBase<VectorizeBufferOpsPass> {
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    if (failed(tileAll(func, /*allowThreads=*/false)))
+      return signalPassFailure();
+    vectorizeAll(func);
+    simplifyVectors(func);
+  }
+};
+
+} // namespace
+} // namespace kiln::cpu

@@ -1,0 +1,36 @@
+//===- TilingStrategy.h - How each linalg op is tiled on CPUs ---*- C++ -*-===//
+//
+// The CPU strategy chooses, per linalg op, a thread-level tiling (an
+// scf.forall whose iterations the runtime spreads over the thread pool) and a
+// register-level tiling (scf.for loops whose innermost tile is vectorized).
+// Tile sizes always divide the loop ranges exactly, so no partial tiles (and
+// no dynamic shapes or runtime copies) appear.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_CODEGEN_CPU_TILINGSTRATEGY_H
+#define KILN_CODEGEN_CPU_TILINGSTRATEGY_H
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+
+namespace kiln::cpu {
+
+struct TilingPlan {
+  /// Tile sizes of the scf.forall level, one per loop (0 = untiled). Empty
+  /// when the op is too small to be worth running in parallel.
+  llvm::SmallVector<int64_t> threadTiles;
+  /// Tile sizes of the innermost level, whose tiles become vectors.
+  llvm::SmallVector<int64_t> vectorTiles;
+};
+
+/// The plan for `op`, whose loop ranges must be static; std::nullopt when
+/// the op is left to the generic loop lowering.
+std::optional<TilingPlan> planTiling(mlir::linalg::LinalgOp op,
+                                     bool allowThreads);
+
+/// The largest divisor of `n` that is at most `limit` (at least 1).
+int64_t largestDivisorAtMost(int64_t n, int64_t limit);
+
+} // namespace kiln::cpu
+
+#endif // KILN_CODEGEN_CPU_TILINGSTRATEGY_H

@@ -1,0 +1,311 @@
+//===- Introspection.cpp - The public C functions of a model -------------===//
+//
+// The getters index constant tables rather than switching on the index: one
+// shape of code for any number of tensors, and the tables are what a reader
+// of the object file (or a debugger) sees first. Tables are private so that
+// nothing but the NAME_* functions is visible even before internalization.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/target/Introspection.h"
+
+#include "codegen/target/HeaderGenerator.h"
+
+#include "kiln/runtime.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/Twine.h"
+#include "llvm/IR/Constants.h"
+#include "llvm/IR/DataLayout.h"
+#include "llvm/IR/DerivedTypes.h"
+#include "llvm/IR/Function.h"
+#include "llvm/IR/GlobalVariable.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/Module.h"
+
+#include <cassert>
+#include <climits>
+
+using namespace llvm;
+
+namespace kiln::target {
+
+namespace {
+
+class IntrospectionEmitter {
+public:
+  IntrospectionEmitter(Module &module, const ModelSignature &sig)
+      : module(module), sig(sig), ctx(module.getContext()), b(ctx),
+        dataLayout(module.getDataLayout()), intTy(b.getInt32Ty()),
+        i64Ty(b.getInt64Ty()), sizeTy(dataLayout.getIntPtrType(ctx)),
+        ptrTy(PointerType::getUnqual(ctx)) {}
+
+  void emit() {
+    emitWorkspaceSize();
+    emitRun();
+    emitConstantGetter("num_inputs",
+                       ConstantInt::get(intTy, countOf(sig.inputs)));
+    emitConstantGetter("num_outputs",
+                       ConstantInt::get(intTy, countOf(sig.outputs)));
+    emitTensorTables("input", sig.inputs);
+    emitTensorTables("output", sig.outputs);
+    emitForwarder("error_message", "kiln_rt_error_message",
+                  FunctionType::get(ptrTy, {intTy}, false), {"status"});
+    emitForwarder("set_num_threads", "kiln_rt_set_num_threads",
+                  FunctionType::get(intTy, {intTy}, false), {"n"});
+    emitForwarder("get_num_threads", "kiln_rt_get_num_threads",
+                  FunctionType::get(intTy, {}, false));
+  }
+
+private:
+  static int countOf(const std::vector<TensorSignature> &tensors) {
+    assert(tensors.size() <= INT_MAX && "tensor counts are C ints");
+    return static_cast<int>(tensors.size());
+  }
+
+  std::string symbol(const Twine &suffix) const {
+    return (Twine(sig.name) + "_" + suffix).str();
+  }
+
+  /// A name for a private table; the '.' keeps it apart from C symbols.
+  std::string tableName(const Twine &suffix) const {
+    return (Twine(sig.name) + "." + suffix).str();
+  }
+
+  Function *defineFunction(const Twine &suffix, FunctionType *type,
+                           ArrayRef<StringRef> argNames = {}) {
+    std::string name = symbol(suffix);
+    assert(!module.getNamedValue(name) &&
+           "emitIntrospection runs once per module");
+    Function *fn =
+        Function::Create(type, GlobalValue::ExternalLinkage, name, module);
+    fn->setDoesNotThrow();
+    for (auto [arg, argName] : llvm::zip(fn->args(), argNames))
+      arg.setName(argName);
+    b.SetInsertPoint(BasicBlock::Create(ctx, "entry", fn));
+    return fn;
+  }
+
+  /// A C function defined by another part of the final module.
+  FunctionCallee declareExternal(StringRef name, FunctionType *type) {
+    if (Function *existing = module.getFunction(name)) {
+      assert(existing->getFunctionType() == type &&
+             "external function declared with another signature");
+      return existing;
+    }
+    assert(!module.getNamedValue(name) && "a global already has this name");
+    Function *fn =
+        Function::Create(type, GlobalValue::ExternalLinkage, name, module);
+    fn->setDoesNotThrow();
+    return fn;
+  }
+
+  GlobalVariable *privateTable(Constant *init, const Twine &suffix) {
+    auto *table = new GlobalVariable(
+        module, init->getType(), /*isConstant=*/true,
+        GlobalValue::PrivateLinkage, init, tableName(suffix));
+    table->setUnnamedAddr(GlobalValue::UnnamedAddr::Global);
+    table->setAlignment(dataLayout.getABITypeAlign(init->getType()));
+    return table;
+  }
+
+  void emitWorkspaceSize() {
+    assert((sizeTy->getBitWidth() >= 64 ||
+            sig.workspaceSize < (uint64_t(1) << sizeTy->getBitWidth())) &&
+           "workspace larger than the target's size_t");
+    defineFunction("workspace_size", FunctionType::get(sizeTy, {}, false));
+    b.CreateRet(ConstantInt::get(sizeTy, sig.workspaceSize));
+  }
+
+  void emitConstantGetter(StringRef suffix, Constant *value) {
+    defineFunction(suffix, FunctionType::get(value->getType(), {}, false));
+    b.CreateRet(value);
+  }
+
+  /// NAME_run: the pointer checks the header promises, then the compute.
+  void emitRun() {
+    Function *fn = defineFunction(
+        "run", FunctionType::get(intTy, {ptrTy, ptrTy, ptrTy}, false),
+        {"inputs", "outputs", "workspace"});
+    Value *inputs = fn->getArg(0);
+    Value *outputs = fn->getArg(1);
+    Value *workspace = fn->getArg(2);
+
+    BasicBlock *nullArgument = BasicBlock::Create(ctx, "null_argument");
+    BasicBlock *misaligned = BasicBlock::Create(ctx, "misaligned_workspace");
+    checkPointerArray(fn, inputs, sig.inputs.size(), "inputs", nullArgument);
+    checkPointerArray(fn, outputs, sig.outputs.size(), "outputs", nullArgument);
+    // A model without a workspace accepts any pointer, NULL included.
+    if (sig.workspaceSize > 0) {
+      auto *checkAlignment =
+          BasicBlock::Create(ctx, "check.workspace.alignment", fn);
+      b.CreateCondBr(b.CreateIsNull(workspace, "workspace.null"), nullArgument,
+                     checkAlignment);
+      b.SetInsertPoint(checkAlignment);
+      Value *address = b.CreatePtrToInt(workspace, sizeTy, "workspace.addr");
+      Value *offset = b.CreateAnd(
+          address, ConstantInt::get(sizeTy, kWorkspaceAlignment - 1),
+          "workspace.misalignment");
+      auto *call = BasicBlock::Create(ctx, "call", fn);
+      b.CreateCondBr(b.CreateIsNotNull(offset, "workspace.misaligned"),
+                     misaligned, call);
+      b.SetInsertPoint(call);
+    }
+    FunctionCallee entry = declareExternal(
+        kModelEntryName,
+        FunctionType::get(b.getVoidTy(), {ptrTy, ptrTy, ptrTy}, false));
+    b.CreateCall(entry, {inputs, outputs, workspace});
+    b.CreateRet(ConstantInt::get(intTy, KILN_OK));
+
+    finishErrorBlock(fn, nullArgument, KILN_ERROR_NULL_ARGUMENT);
+    finishErrorBlock(fn, misaligned, KILN_ERROR_WORKSPACE_ALIGNMENT);
+  }
+
+  /// Adds `block`, returning `status`, to `fn` if a check branches to it.
+  void finishErrorBlock(Function *fn, BasicBlock *block, int status) {
+    if (block->use_empty()) {
+      delete block;
+      return;
+    }
+    block->insertInto(fn);
+    b.SetInsertPoint(block);
+    b.CreateRet(ConstantInt::get(intTy, status));
+  }
+
+  /// Branches to `nullArgument` if `array` or any of its `count` pointers is
+  /// NULL; leaves the builder in the block where all of them are set. An
+  /// empty array is never read, so it may be NULL.
+  void checkPointerArray(Function *fn, Value *array, size_t count,
+                         StringRef what, BasicBlock *nullArgument) {
+    if (count == 0)
+      return;
+    auto *elements = BasicBlock::Create(ctx, "check." + what + ".elements", fn);
+    b.CreateCondBr(b.CreateIsNull(array, what + ".null"), nullArgument,
+                   elements);
+    b.SetInsertPoint(elements);
+    Align pointerAlign = dataLayout.getPointerABIAlignment(0);
+    Value *anyNull = nullptr;
+    for (size_t index = 0; index != count; ++index) {
+      Value *slot = b.CreateConstInBoundsGEP1_64(ptrTy, array, index);
+      Value *pointer = b.CreateAlignedLoad(ptrTy, slot, pointerAlign);
+      Value *isNull = b.CreateIsNull(pointer);
+      anyNull = anyNull ? b.CreateOr(anyNull, isNull) : isNull;
+    }
+    auto *done = BasicBlock::Create(ctx, "check." + what + ".done", fn);
+    b.CreateCondBr(anyNull, nullArgument, done);
+    b.SetInsertPoint(done);
+  }
+
+  /// The five per-tensor getters of one direction ("input" or "output").
+  void emitTensorTables(StringRef kind,
+                        const std::vector<TensorSignature> &tensors) {
+    SmallVector<Constant *> names, types, ranks, shapes, sizes;
+    Constant *dims = tensors.empty() ? nullptr : emitShapeDims(kind, tensors);
+    int64_t dimOffset = 0;
+    for (auto [index, tensor] : llvm::enumerate(tensors)) {
+      names.push_back(b.CreateGlobalString(
+          tensor.name, tableName(kind + "_name." + Twine(index)), 0, &module));
+      types.push_back(ConstantInt::get(intTy, static_cast<int>(tensor.type)));
+      assert(tensor.shape.size() <= INT_MAX && "ranks are C ints");
+      ranks.push_back(ConstantInt::get(intTy, tensor.shape.size()));
+      // A scalar points at where its dimensions would start: a valid,
+      // non-NULL pointer to no elements.
+      shapes.push_back(ConstantExpr::getInBoundsGetElementPtr(
+          i64Ty, dims, ConstantInt::get(i64Ty, dimOffset)));
+      dimOffset += tensor.shape.size();
+      assert((sizeTy->getBitWidth() >= 64 ||
+              tensor.sizeInBytes() < (uint64_t(1) << sizeTy->getBitWidth())) &&
+             "tensor larger than the target's size_t");
+      sizes.push_back(ConstantInt::get(sizeTy, tensor.sizeInBytes()));
+    }
+    emitTableGetter(kind + "_name", ptrTy, names,
+                    ConstantPointerNull::get(ptrTy));
+    emitTableGetter(kind + "_type", intTy, types, ConstantInt::get(intTy, 0));
+    emitTableGetter(kind + "_rank", intTy, ranks, ConstantInt::get(intTy, -1));
+    emitTableGetter(kind + "_shape", ptrTy, shapes,
+                    ConstantPointerNull::get(ptrTy));
+    emitTableGetter(kind + "_size", sizeTy, sizes, ConstantInt::get(sizeTy, 0));
+  }
+
+  /// Every dimension of every tensor of one direction, back to back. Never
+  /// empty, so that scalar shape pointers have an object to point into.
+  Constant *emitShapeDims(StringRef kind,
+                          const std::vector<TensorSignature> &tensors) {
+    SmallVector<int64_t> dims;
+    for (const TensorSignature &tensor : tensors)
+      llvm::append_range(dims, tensor.shape);
+    if (dims.empty())
+      dims.push_back(0);
+    return privateTable(ConstantDataArray::get(ctx, dims),
+                        kind + "_shape_dims");
+  }
+
+  /// `T NAME_<suffix>(int i)`: values[i], or `outOfRange` when i is negative
+  /// or past the end.
+  void emitTableGetter(const Twine &suffix, Type *elementTy,
+                       ArrayRef<Constant *> values, Constant *outOfRange) {
+    std::string suffixText = suffix.str();
+    Function *fn = defineFunction(
+        suffixText, FunctionType::get(elementTy, {intTy}, false), {"i"});
+    if (values.empty()) {
+      b.CreateRet(outOfRange);
+      return;
+    }
+    auto *tableTy = ArrayType::get(elementTy, values.size());
+    // ConstantArray::get yields a ConstantDataArray for integer tables.
+    GlobalVariable *table =
+        privateTable(ConstantArray::get(tableTy, values), suffixText);
+
+    Value *index = fn->getArg(0);
+    // Unsigned comparison: negative indices are out of range too.
+    Value *inRange = b.CreateICmpULT(
+        index, ConstantInt::get(intTy, values.size()), "in_range");
+    auto *load = BasicBlock::Create(ctx, "load", fn);
+    auto *fail = BasicBlock::Create(ctx, "out_of_range", fn);
+    b.CreateCondBr(inRange, load, fail);
+
+    b.SetInsertPoint(load);
+    Value *slot = b.CreateInBoundsGEP(
+        tableTy, table,
+        {ConstantInt::get(sizeTy, 0), b.CreateZExt(index, sizeTy)});
+    b.CreateRet(b.CreateAlignedLoad(elementTy, slot,
+                                    dataLayout.getABITypeAlign(elementTy)));
+
+    b.SetInsertPoint(fail);
+    b.CreateRet(outOfRange);
+  }
+
+  /// NAME_<suffix> calls the runtime's `runtimeName` with its arguments.
+  void emitForwarder(StringRef suffix, StringRef runtimeName,
+                     FunctionType *type, ArrayRef<StringRef> argNames = {}) {
+    Function *fn = defineFunction(suffix, type, argNames);
+    FunctionCallee callee = declareExternal(runtimeName, type);
+    SmallVector<Value *> args(llvm::make_pointer_range(fn->args()));
+    CallInst *call = b.CreateCall(callee, args);
+    call->setTailCall();
+    if (type->getReturnType()->isVoidTy())
+      b.CreateRetVoid();
+    else
+      b.CreateRet(call);
+  }
+
+  Module &module;
+  const ModelSignature &sig;
+  LLVMContext &ctx;
+  IRBuilder<> b;
+  const DataLayout &dataLayout;
+  IntegerType *intTy;
+  IntegerType *i64Ty;
+  IntegerType *sizeTy;
+  PointerType *ptrTy;
+};
+
+} // namespace
+
+void emitIntrospection(Module &module, const ModelSignature &sig) {
+  assert(isValidCIdentifier(sig.name) && "model names are sanitized first");
+  IntrospectionEmitter(module, sig).emit();
+}
+
+} // namespace kiln::target

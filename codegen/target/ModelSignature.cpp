@@ -1,0 +1,75 @@
+//===- ModelSignature.cpp - Element type facts for the C face ------------===//
+
+#include "codegen/target/ModelSignature.h"
+
+#include "llvm/Support/ErrorHandling.h"
+
+#include <cassert>
+
+namespace kiln::target {
+
+size_t elementTypeSize(ElementType type) {
+  switch (type) {
+  case ElementType::U8:
+  case ElementType::I8:
+  case ElementType::Bool:
+    return 1;
+  case ElementType::U16:
+  case ElementType::I16:
+  case ElementType::F16:
+  case ElementType::BF16:
+    return 2;
+  case ElementType::F32:
+  case ElementType::I32:
+  case ElementType::U32:
+    return 4;
+  case ElementType::I64:
+  case ElementType::F64:
+  case ElementType::U64:
+    return 8;
+  }
+  llvm_unreachable("ElementType value outside the enum");
+}
+
+const char *elementTypeName(ElementType type) {
+  switch (type) {
+  case ElementType::F32:
+    return "float32";
+  case ElementType::U8:
+    return "uint8";
+  case ElementType::I8:
+    return "int8";
+  case ElementType::U16:
+    return "uint16";
+  case ElementType::I16:
+    return "int16";
+  case ElementType::I32:
+    return "int32";
+  case ElementType::I64:
+    return "int64";
+  case ElementType::Bool:
+    return "bool";
+  case ElementType::F16:
+    return "float16";
+  case ElementType::F64:
+    return "float64";
+  case ElementType::U32:
+    return "uint32";
+  case ElementType::U64:
+    return "uint64";
+  case ElementType::BF16:
+    return "bfloat16";
+  }
+  llvm_unreachable("ElementType value outside the enum");
+}
+
+int64_t TensorSignature::numElements() const {
+  int64_t count = 1;
+  for (int64_t dim : shape) {
+    assert(dim >= 0 && "signatures hold static, non-negative dimensions");
+    count *= dim;
+  }
+  return count;
+}
+
+} // namespace kiln::target

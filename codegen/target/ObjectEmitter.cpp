@@ -1,0 +1,164 @@
+//===- ObjectEmitter.cpp - From LLVM IR to a model's machine code ---------===//
+
+#include "codegen/target/ObjectEmitter.h"
+
+#include "codegen/target/Introspection.h"
+#include "runtime/RuntimeBitcode.h"
+
+#include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/IR/Verifier.h"
+#include "llvm/Linker/Linker.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/TargetParser/SubtargetFeature.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
+#include "llvm/Transforms/IPO/Internalize.h"
+
+#include <mutex>
+
+using namespace llvm;
+
+namespace kiln::target {
+
+bool isSupportedTriple(StringRef name) {
+  Triple triple(Triple::normalize(name));
+  return triple.isOSLinux() &&
+         (triple.getArch() == Triple::x86_64 || triple.getArch() == Triple::aarch64);
+}
+
+Expected<std::unique_ptr<TargetMachine>>
+createTargetMachine(const TargetOptions &options) {
+  static std::once_flag initialized;
+  std::call_once(initialized, [] {
+    InitializeAllTargetInfos();
+    InitializeAllTargets();
+    InitializeAllTargetMCs();
+    InitializeAllAsmPrinters();
+  });
+  std::string host = sys::getDefaultTargetTriple();
+  std::string name = options.triple.empty() ? host : options.triple;
+  if (!isSupportedTriple(name))
+    return createStringError("unsupported target '" + name +
+                             "' (supported: x86_64-linux-gnu, aarch64-linux-gnu)");
+  Triple triple(Triple::normalize(name));
+  bool isHost = Triple(Triple::normalize(host)).getArch() == triple.getArch();
+  std::string cpu = options.cpu;
+  std::string features = options.features;
+  if (cpu.empty())
+    cpu = isHost ? sys::getHostCPUName().str() : "generic";
+  if (features.empty() && isHost && options.cpu.empty()) {
+    SubtargetFeatures hostFeatures;
+    for (const auto &[feature, enabled] : sys::getHostCPUFeatures())
+      hostFeatures.AddFeature(feature, enabled);
+    features = hostFeatures.getString();
+  }
+  std::string error;
+  const Target *target = TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return createStringError(error);
+  if (!target->hasTargetMachine())
+    return createStringError("no code generator for " + name);
+  // Check the CPU name: an unknown one would silently fall back to generic.
+  std::unique_ptr<MCSubtargetInfo> probe(
+      target->createMCSubtargetInfo(triple, cpu, ""));
+  if (!probe || !probe->isCPUStringValid(cpu))
+    return createStringError("unknown CPU '" + cpu + "' for " + triple.str());
+  llvm::TargetOptions targetOptions;
+  CodeGenOptLevel level = options.optLevel == 0   ? CodeGenOptLevel::None
+                          : options.optLevel == 1 ? CodeGenOptLevel::Less
+                          : options.optLevel == 2 ? CodeGenOptLevel::Default
+                                                  : CodeGenOptLevel::Aggressive;
+  std::unique_ptr<TargetMachine> machine(target->createTargetMachine(
+      triple, cpu, features, targetOptions, Reloc::PIC_, std::nullopt, level));
+  if (!machine)
+    return createStringError("cannot create a code generator for " + triple.str());
+  return machine;
+}
+
+/// Links the runtime bitcode for the module's architecture, keeping only
+/// the functions the model uses.
+static Error linkRuntime(Module &module) {
+  Triple triple(module.getTargetTriple());
+  StringRef bitcode = runtime::getRuntimeBitcode(triple.getArchName());
+  if (bitcode.empty())
+    return createStringError("this kilnc was built without the runtime for " +
+                             triple.getArchName().str());
+  Expected<std::unique_ptr<Module>> runtime =
+      parseBitcodeFile(MemoryBufferRef(bitcode, "kiln_runtime"), module.getContext());
+  if (!runtime)
+    return runtime.takeError();
+  (*runtime)->setTargetTriple(module.getTargetTriple());
+  (*runtime)->setDataLayout(module.getDataLayout());
+  if (Linker::linkModules(module, std::move(*runtime), Linker::LinkOnlyNeeded))
+    return createStringError("cannot link the runtime into the model");
+  return Error::success();
+}
+
+Error finalizeModelModule(Module &module, const ModelSignature &sig,
+                          TargetMachine &machine, unsigned optLevel) {
+  module.setTargetTriple(machine.getTargetTriple());
+  module.setDataLayout(machine.createDataLayout());
+  // The machine's CPU and features on every function, so inlining and
+  // vectorization use them.
+  for (Function &f : module) {
+    if (f.isDeclaration())
+      continue;
+    f.addFnAttr("target-cpu", machine.getTargetCPU());
+    if (!machine.getTargetFeatureString().empty())
+      f.addFnAttr("target-features", machine.getTargetFeatureString());
+  }
+  emitIntrospection(module, sig);
+  if (Error error = linkRuntime(module))
+    return error;
+  std::string prefix = sig.name + "_";
+  internalizeModule(module, [&](const GlobalValue &value) {
+    return value.getName().starts_with(prefix);
+  });
+  std::string message;
+  raw_string_ostream os(message);
+  if (verifyModule(module, &os))
+    return createStringError("internal error: invalid LLVM module: " + message);
+
+  LoopAnalysisManager lam;
+  FunctionAnalysisManager fam;
+  CGSCCAnalysisManager cgam;
+  ModuleAnalysisManager mam;
+  PipelineTuningOptions tuning;
+  tuning.LoopVectorization = optLevel >= 2;
+  tuning.SLPVectorization = optLevel >= 2;
+  PassBuilder builder(&machine, tuning);
+  builder.registerModuleAnalyses(mam);
+  builder.registerCGSCCAnalyses(cgam);
+  builder.registerFunctionAnalyses(fam);
+  builder.registerLoopAnalyses(lam);
+  builder.crossRegisterProxies(lam, fam, cgam, mam);
+  OptimizationLevel level = optLevel == 0   ? OptimizationLevel::O0
+                            : optLevel == 1 ? OptimizationLevel::O1
+                            : optLevel == 2 ? OptimizationLevel::O2
+                                            : OptimizationLevel::O3;
+  ModulePassManager passes = optLevel == 0
+                                 ? builder.buildO0DefaultPipeline(level)
+                                 : builder.buildPerModuleDefaultPipeline(level);
+  passes.run(module, mam);
+  return Error::success();
+}
+
+Expected<SmallString<0>> emitMachineCode(Module &module, TargetMachine &machine,
+                                         bool assembly) {
+  SmallString<0> buffer;
+  raw_svector_ostream stream(buffer);
+  legacy::PassManager passes;
+  if (machine.addPassesToEmitFile(passes, stream, nullptr,
+                                  assembly ? CodeGenFileType::AssemblyFile
+                                           : CodeGenFileType::ObjectFile))
+    return createStringError("the target cannot emit this file type");
+  passes.run(module);
+  return buffer;
+}
+
+} // namespace kiln::target

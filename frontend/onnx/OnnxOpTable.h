@@ -1,0 +1,84 @@
+//===- OnnxOpTable.h - ONNX ops and their converters ------------*- C++ -*-===//
+//
+// The importer's op table, in the style of torch-mlir's ONNX patterns: each
+// entry is keyed by (op type, since-version) and holds the op's signature at
+// that version and the function that converts a node to kiln ops. A node uses
+// the entry with the greatest since-version not newer than the model's opset.
+// Entries exist wherever ONNX changed an op's inputs, attributes or meaning;
+// versions that only add element types share the entry before them.
+//
+// The converters live in ops/, one file per op family, each exporting a
+// populate function.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_FRONTEND_ONNX_ONNXOPTABLE_H
+#define KILN_FRONTEND_ONNX_ONNXOPTABLE_H
+
+#include "mlir/Support/LLVM.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <limits>
+
+namespace kiln::frontend {
+
+class OnnxNode;
+
+/// The newest default-domain opset whose operator versions the table was
+/// checked against (the opset of the onnx 1.23 Python package). Models with a
+/// newer opset may use op versions Kiln has never seen, so they are refused.
+constexpr int64_t kNewestKnownOpset = 28;
+
+/// Converts one node: builds kiln ops through `node` and sets its outputs.
+/// Emits an error at the node and fails on anything it cannot import.
+using OnnxConvertFn = mlir::LogicalResult (*)(OnnxNode &node);
+
+constexpr unsigned kVariadic = std::numeric_limits<unsigned>::max();
+
+struct OnnxOpConverter {
+  llvm::StringRef opType;
+  int64_t sinceVersion;
+  /// Inputs below `minInputs` must be present; at most `maxInputs` may be
+  /// listed (kVariadic: any number).
+  unsigned minInputs;
+  unsigned maxInputs;
+  /// The outputs the op defines at this version; nodes list 1 to this many.
+  unsigned maxOutputs;
+  /// Every attribute the op defines at this version; others are errors.
+  llvm::SmallVector<llvm::StringRef, 8> attributes;
+  OnnxConvertFn convert;
+};
+
+class OnnxOpTable {
+public:
+  /// A table holding every converter Kiln has.
+  OnnxOpTable();
+
+  void add(OnnxOpConverter converter);
+
+  /// True if Kiln converts `opType` at some opset.
+  bool contains(llvm::StringRef opType) const {
+    return converters.contains(opType);
+  }
+
+  /// The converter for `opType` at `opset`, or null if the op's versions up to
+  /// that opset are not supported.
+  const OnnxOpConverter *lookup(llvm::StringRef opType, int64_t opset) const;
+
+  /// The oldest opset at which `opType` is supported (0 if not at all).
+  int64_t getOldestSupportedVersion(llvm::StringRef opType) const;
+
+private:
+  /// Per op type, sorted by since-version.
+  llvm::StringMap<llvm::SmallVector<OnnxOpConverter, 2>> converters;
+};
+
+void populateElementwiseConverters(OnnxOpTable &table);
+void populateLinearAlgebraConverters(OnnxOpTable &table);
+void populateNNConverters(OnnxOpTable &table);
+void populateTensorConverters(OnnxOpTable &table);
+
+} // namespace kiln::frontend
+
+#endif // KILN_FRONTEND_ONNX_ONNXOPTABLE_H

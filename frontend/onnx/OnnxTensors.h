@@ -1,0 +1,47 @@
+//===- OnnxTensors.h - ONNX tensor types and data to MLIR -------*- C++ -*-===//
+//
+// Element types, value types and constant data (TensorProto, including
+// external data files) of ONNX models as MLIR types and attributes.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_FRONTEND_ONNX_ONNXTENSORS_H
+#define KILN_FRONTEND_ONNX_ONNXTENSORS_H
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Location.h"
+#include "mlir/Support/LLVM.h"
+
+#include "onnx/onnx_pb.h"
+
+#include <string>
+
+namespace kiln::frontend {
+
+/// The name of ONNX data type `dataType` (`FLOAT`, `COMPLEX64`, ...), including
+/// types newer than the linked libonnx knows.
+std::string getOnnxDataTypeName(int32_t dataType);
+
+/// `[1,?,3]`: a shape in diagnostics.
+std::string formatShape(llvm::ArrayRef<int64_t> shape);
+
+/// The MLIR element type of ONNX data type `dataType`, or null if Kiln does
+/// not support it.
+mlir::Type getElementType(mlir::MLIRContext *context, int32_t dataType);
+
+/// Like getElementType, but emits "<what> has element type X, which Kiln does
+/// not support" at `loc` on failure.
+mlir::FailureOr<mlir::Type> convertElementType(mlir::Location loc,
+                                               int32_t dataType,
+                                               llvm::StringRef what);
+
+/// Reads the data of `tensor` as a constant, its external data relative to
+/// `modelDir`. `what` names the tensor in errors, which are emitted at `loc`.
+mlir::FailureOr<mlir::DenseElementsAttr>
+convertTensorProto(mlir::Location loc, const onnx::TensorProto &tensor,
+                   llvm::StringRef modelDir, llvm::StringRef what);
+
+} // namespace kiln::frontend
+
+#endif // KILN_FRONTEND_ONNX_ONNXTENSORS_H

@@ -1,0 +1,291 @@
+//===- NNOps.cpp - Convolution, pooling, normalization, softmax -----------===//
+//
+// Conv, MaxPool, AveragePool, GlobalAveragePool, BatchNormalization
+// (inference only) and Softmax (with the "coerce to 2-D" meaning before
+// opset 13).
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontend/onnx/OnnxNode.h"
+#include "frontend/onnx/OnnxOpTable.h"
+#include "frontend/onnx/OnnxTensors.h"
+
+#include "llvm/ADT/StringSwitch.h"
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::frontend;
+
+/// A 0/1 int attribute as a kiln boolean (null when absent or 0, so the kiln
+/// default applies).
+static FailureOr<BoolAttr> getFlag(OnnxNode &node, StringRef name) {
+  FailureOr<int64_t> value = node.getInt(name, 0);
+  if (failed(value))
+    return failure();
+  if (*value != 0 && *value != 1)
+    return node.emitUnsupportedValue(name, std::to_string(*value))
+           << " (expected 0 or 1)";
+  return *value ? node.getBuilder().getBoolAttr(true) : BoolAttr();
+}
+
+/// An optional ints attribute as a dense array (null when absent).
+static FailureOr<DenseI64ArrayAttr> getIntArray(OnnxNode &node,
+                                                StringRef name) {
+  FailureOr<std::optional<SmallVector<int64_t>>> values =
+      node.getOptionalInts(name);
+  if (failed(values))
+    return failure();
+  if (!*values)
+    return DenseI64ArrayAttr();
+  return node.getBuilder().getDenseI64ArrayAttr(**values);
+}
+
+/// The attributes shared by Conv and the pooling ops.
+struct WindowAttrs {
+  DenseI64ArrayAttr pads, strides, dilations;
+  graph::AutoPadAttr autoPad;
+};
+
+static FailureOr<WindowAttrs> getWindowAttrs(OnnxNode &node) {
+  WindowAttrs attrs;
+  FailureOr<DenseI64ArrayAttr> pads = getIntArray(node, "pads");
+  FailureOr<DenseI64ArrayAttr> strides = getIntArray(node, "strides");
+  FailureOr<DenseI64ArrayAttr> dilations = getIntArray(node, "dilations");
+  FailureOr<std::string> autoPad = node.getString("auto_pad", "NOTSET");
+  if (failed(pads) || failed(strides) || failed(dilations) || failed(autoPad))
+    return failure();
+  std::optional<graph::AutoPad> mode =
+      llvm::StringSwitch<std::optional<graph::AutoPad>>(*autoPad)
+          .Case("NOTSET", graph::AutoPad::notset)
+          .Case("SAME_UPPER", graph::AutoPad::same_upper)
+          .Case("SAME_LOWER", graph::AutoPad::same_lower)
+          .Case("VALID", graph::AutoPad::valid)
+          .Default(std::nullopt);
+  if (!mode)
+    return node.emitUnsupportedValue("auto_pad", "'" + *autoPad + "'")
+           << " (expected NOTSET, SAME_UPPER, SAME_LOWER or VALID)";
+  attrs.pads = *pads;
+  attrs.strides = *strides;
+  attrs.dilations = *dilations;
+  if (*mode != graph::AutoPad::notset)
+    attrs.autoPad = graph::AutoPadAttr::get(node.getContext(), *mode);
+  return attrs;
+}
+
+static LogicalResult convertConv(OnnxNode &node) {
+  FailureOr<WindowAttrs> window = getWindowAttrs(node);
+  FailureOr<std::optional<SmallVector<int64_t>>> kernel =
+      node.getOptionalInts("kernel_shape");
+  FailureOr<int64_t> group = node.getInt("group", 1);
+  if (failed(window) || failed(kernel) || failed(group))
+    return failure();
+  // kiln.conv takes the kernel from the weight; a kernel_shape attribute
+  // must agree with it.
+  if (*kernel) {
+    ArrayRef<int64_t> weightShape = node.getInputType(1).getShape();
+    ArrayRef<int64_t> spatial =
+        weightShape.size() >= 2 ? weightShape.drop_front(2) : weightShape;
+    bool matches =
+        weightShape.size() >= 2 && spatial.size() == (*kernel)->size();
+    for (size_t i = 0; matches && i < spatial.size(); ++i)
+      matches =
+          ShapedType::isDynamic(spatial[i]) || spatial[i] == (**kernel)[i];
+    if (!matches)
+      return node.emitError()
+             << "attribute 'kernel_shape' " << formatShape(**kernel)
+             << " does not match the weight of shape "
+             << formatShape(weightShape);
+  }
+  OpBuilder &b = node.getBuilder();
+  FailureOr<Value> result = node.createValue<graph::ConvOp>(
+      node.getInput(0), node.getInput(1), node.getInput(2), window->pads,
+      window->strides, window->dilations,
+      *group == 1 ? IntegerAttr() : b.getI64IntegerAttr(*group),
+      window->autoPad);
+  if (failed(result))
+    return failure();
+  node.setOutput(0, *result);
+  return success();
+}
+
+static LogicalResult convertMaxPool(OnnxNode &node) {
+  if (node.isOutputUsed(1))
+    return node.emitError()
+           << "the Indices output of MaxPool is not supported";
+  FailureOr<WindowAttrs> window = getWindowAttrs(node);
+  FailureOr<SmallVector<int64_t>> kernel = node.getRequiredInts("kernel_shape");
+  FailureOr<BoolAttr> ceilMode = getFlag(node, "ceil_mode");
+  // storage_order only lays out the Indices output.
+  FailureOr<BoolAttr> storageOrder = getFlag(node, "storage_order");
+  if (failed(window) || failed(kernel) || failed(ceilMode) ||
+      failed(storageOrder))
+    return failure();
+  FailureOr<Value> result = node.createValue<graph::MaxPoolOp>(
+      node.getInput(0), node.getBuilder().getDenseI64ArrayAttr(*kernel),
+      window->pads, window->strides, window->dilations, *ceilMode,
+      window->autoPad);
+  if (failed(result))
+    return failure();
+  node.setOutput(0, *result);
+  return success();
+}
+
+static LogicalResult convertAveragePool(OnnxNode &node) {
+  FailureOr<WindowAttrs> window = getWindowAttrs(node);
+  FailureOr<SmallVector<int64_t>> kernel = node.getRequiredInts("kernel_shape");
+  FailureOr<BoolAttr> ceilMode = getFlag(node, "ceil_mode");
+  FailureOr<BoolAttr> countIncludePad = getFlag(node, "count_include_pad");
+  if (failed(window) || failed(kernel) || failed(ceilMode) ||
+      failed(countIncludePad))
+    return failure();
+  FailureOr<Value> result = node.createValue<graph::AveragePoolOp>(
+      node.getInput(0), node.getBuilder().getDenseI64ArrayAttr(*kernel),
+      window->pads, window->strides, window->dilations, *ceilMode,
+      *countIncludePad, window->autoPad);
+  if (failed(result))
+    return failure();
+  node.setOutput(0, *result);
+  return success();
+}
+
+static LogicalResult convertGlobalAveragePool(OnnxNode &node) {
+  FailureOr<Value> result =
+      node.createValue<graph::GlobalAveragePoolOp>(node.getInput(0));
+  if (failed(result))
+    return failure();
+  node.setOutput(0, *result);
+  return success();
+}
+
+/// Only the inference form: the running statistics and saved mean/variance
+/// outputs exist in training mode alone. Legacy attributes that do not change
+/// inference results (`is_test`, `consumed_inputs`, `momentum`) are accepted
+/// and ignored.
+static LogicalResult convertBatchNormalization(OnnxNode &node) {
+  FailureOr<int64_t> trainingMode = node.getInt("training_mode", 0);
+  FailureOr<int64_t> spatial = node.getInt("spatial", 1);
+  FailureOr<int64_t> isTest = node.getInt("is_test", 0);
+  FailureOr<float> epsilon = node.getFloat("epsilon", 1e-5f);
+  FailureOr<std::optional<float>> momentum = node.getOptionalFloat("momentum");
+  if (failed(trainingMode) || failed(spatial) || failed(isTest) ||
+      failed(epsilon) || failed(momentum))
+    return failure();
+  if (*trainingMode != 0)
+    return node.emitError() << "training mode is not supported";
+  for (int i = 1, e = node.getProto().output_size(); i < e; ++i)
+    if (node.isOutputUsed(i))
+      return node.emitError() << "training mode is not supported (output #"
+                              << i << " '" << node.getProto().output(i)
+                              << "' is used)";
+  if (*spatial != 1)
+    return node.emitUnsupportedValue("spatial", std::to_string(*spatial))
+           << " (only spatial = 1 is supported)";
+  FailureOr<Value> result = node.createValue<graph::BatchNormOp>(
+      node.getInput(0), node.getInput(1), node.getInput(2), node.getInput(3),
+      node.getInput(4), node.getBuilder().getF32FloatAttr(*epsilon));
+  if (failed(result))
+    return failure();
+  node.setOutput(0, *result);
+  return success();
+}
+
+/// Opset 13 and later: softmax along one axis.
+static LogicalResult convertSoftmax(OnnxNode &node) {
+  FailureOr<int64_t> axis = node.getInt("axis", -1);
+  if (failed(axis))
+    return failure();
+  FailureOr<Value> result = node.createValue<graph::SoftmaxOp>(
+      node.getInput(0), node.getBuilder().getI64IntegerAttr(*axis));
+  if (failed(result))
+    return failure();
+  node.setOutput(0, *result);
+  return success();
+}
+
+/// Before opset 13, Softmax coerces its input to 2-D at `axis` (default 1)
+/// and normalizes each row: flatten, softmax along axis 1, reshape back.
+static LogicalResult convertCoercedSoftmax(OnnxNode &node) {
+  FailureOr<int64_t> axis = node.getInt("axis", 1);
+  if (failed(axis))
+    return failure();
+  OpBuilder &b = node.getBuilder();
+  Value input = node.getInput(0);
+  ArrayRef<int64_t> shape = node.getInputType(0).getShape();
+  int64_t rank = shape.size();
+  // A reshape back cannot restore two unknown sizes; when the rows are the
+  // last axis the coercion changes nothing and the plain op says it all.
+  int64_t numDynamic = llvm::count_if(shape, ShapedType::isDynamic);
+  if (numDynamic > 1 && (*axis == rank - 1 || *axis == -1)) {
+    FailureOr<Value> result = node.createValue<graph::SoftmaxOp>(
+        input, b.getI64IntegerAttr(-1));
+    if (failed(result))
+      return failure();
+    node.setOutput(0, *result);
+    return success();
+  }
+  FailureOr<Value> flat =
+      node.createValue<graph::FlattenOp>(input, b.getI64IntegerAttr(*axis));
+  if (failed(flat))
+    return failure();
+  FailureOr<Value> softmax =
+      node.createValue<graph::SoftmaxOp>(*flat, b.getI64IntegerAttr(1));
+  if (failed(softmax))
+    return failure();
+  FailureOr<Value> result = node.createReshape(*softmax, shape);
+  if (failed(result))
+    return failure();
+  node.setOutput(0, *result);
+  return success();
+}
+
+void kiln::frontend::populateNNConverters(OnnxOpTable &table) {
+  table.add({"Conv", 1, 2, 3, 1,
+             {"auto_pad", "dilations", "group", "kernel_shape", "pads",
+              "strides"},
+             convertConv});
+
+  table.add({"MaxPool", 1, 1, 1, 1,
+             {"auto_pad", "kernel_shape", "pads", "strides"}, convertMaxPool});
+  table.add({"MaxPool", 8, 1, 1, 2,
+             {"auto_pad", "kernel_shape", "pads", "storage_order", "strides"},
+             convertMaxPool});
+  table.add({"MaxPool", 10, 1, 1, 2,
+             {"auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads",
+              "storage_order", "strides"},
+             convertMaxPool});
+
+  table.add({"AveragePool", 1, 1, 1, 1,
+             {"auto_pad", "kernel_shape", "pads", "strides"},
+             convertAveragePool});
+  table.add({"AveragePool", 7, 1, 1, 1,
+             {"auto_pad", "count_include_pad", "kernel_shape", "pads",
+              "strides"},
+             convertAveragePool});
+  table.add({"AveragePool", 10, 1, 1, 1,
+             {"auto_pad", "ceil_mode", "count_include_pad", "kernel_shape",
+              "pads", "strides"},
+             convertAveragePool});
+  table.add({"AveragePool", 19, 1, 1, 1,
+             {"auto_pad", "ceil_mode", "count_include_pad", "dilations",
+              "kernel_shape", "pads", "strides"},
+             convertAveragePool});
+
+  table.add({"GlobalAveragePool", 1, 1, 1, 1, {}, convertGlobalAveragePool});
+
+  table.add({"BatchNormalization", 1, 5, 5, 5,
+             {"consumed_inputs", "epsilon", "is_test", "momentum", "spatial"},
+             convertBatchNormalization});
+  table.add({"BatchNormalization", 6, 5, 5, 5,
+             {"epsilon", "is_test", "momentum", "spatial"},
+             convertBatchNormalization});
+  table.add({"BatchNormalization", 7, 5, 5, 5,
+             {"epsilon", "momentum", "spatial"}, convertBatchNormalization});
+  table.add({"BatchNormalization", 9, 5, 5, 5, {"epsilon", "momentum"},
+             convertBatchNormalization});
+  table.add({"BatchNormalization", 14, 5, 5, 3,
+             {"epsilon", "momentum", "training_mode"},
+             convertBatchNormalization});
+
+  table.add({"Softmax", 1, 1, 1, 1, {"axis"}, convertCoercedSoftmax});
+  table.add({"Softmax", 13, 1, 1, 1, {"axis"}, convertSoftmax});
+}

@@ -1,0 +1,300 @@
+//===- ContractionToLinalg.cpp - matmul, gemm and conv to linalg ----------===//
+//
+// Contractions lower to upstream named ops (linalg.matmul, batch_matmul,
+// conv_2d_nchw_fchw, depthwise_conv_2d_nchw_chw, conv_1d_ncw_fcw) because
+// those are what the tiling and vectorization strategies recognize. Bias and
+// beta*C become the initial value of the accumulator, so they cost nothing
+// beyond the fill. Convolutions of other ranks become an equivalent generic.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/conversion/GraphToLinalg/GraphToLinalg.h"
+#include "passes/conversion/GraphToLinalg/LoweringUtils.h"
+
+#include "dialects/graph/IR/GraphOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+using namespace kiln::graph;
+
+namespace kiln::conversion {
+namespace {
+
+Value transpose2D(OpBuilder &b, Location loc, Value v) {
+  auto type = llvm::cast<RankedTensorType>(v.getType());
+  auto resultType = RankedTensorType::get(
+      {type.getDimSize(1), type.getDimSize(0)}, type.getElementType());
+  Value init = tensor::EmptyOp::create(b, loc, resultType.getShape(),
+                                       resultType.getElementType());
+  return linalg::TransposeOp::create(b, loc, v, init, ArrayRef<int64_t>{1, 0})
+      .getResult()[0];
+}
+
+/// Materializes `v` broadcast to `shape` (numpy rules).
+Value broadcastTo(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> shape) {
+  auto type = llvm::cast<RankedTensorType>(v.getType());
+  if (type.getShape() == shape)
+    return v;
+  auto resultType = RankedTensorType::get(shape, type.getElementType());
+  return buildBroadcastElementwise(
+      b, loc, resultType, {v},
+      [](OpBuilder &, Location, ValueRange args) { return args[0]; });
+}
+
+int64_t product(ArrayRef<int64_t> dims) {
+  int64_t p = 1;
+  for (int64_t d : dims)
+    p *= d;
+  return p;
+}
+
+struct MatMulToLinalg : OpRewritePattern<MatMulOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(MatMulOp op, PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resultType = llvm::cast<RankedTensorType>(op.getType());
+    Type elementType = resultType.getElementType();
+    Value a = op.getLhs(), b = op.getRhs();
+    auto aType = llvm::cast<RankedTensorType>(a.getType());
+    auto bType = llvm::cast<RankedTensorType>(b.getType());
+
+    // numpy promotion of vectors to matrices.
+    SmallVector<int64_t> aShape(aType.getShape()), bShape(bType.getShape());
+    if (aShape.size() == 1)
+      aShape.insert(aShape.begin(), 1);
+    if (bShape.size() == 1)
+      bShape.push_back(1);
+    a = reshapeTensor(rewriter, loc, a, RankedTensorType::get(aShape, elementType));
+    b = reshapeTensor(rewriter, loc, b, RankedTensorType::get(bShape, elementType));
+
+    int64_t m = aShape[aShape.size() - 2], k = aShape.back(), n = bShape.back();
+    SmallVector<int64_t> batch;
+    (void)broadcastShapes(ArrayRef<int64_t>(aShape).drop_back(2),
+                          ArrayRef<int64_t>(bShape).drop_back(2), batch);
+    Value zero = scalarConstant(rewriter, loc, elementType, 0.0);
+    Value product2D;
+    SmallVector<int64_t> fullShape(batch);
+    fullShape.append({m, n});
+
+    if (bShape.size() == 2) {
+      // [batch..., M, K] x [K, N]: fold the batch into M, one matmul.
+      int64_t rows = product(batch) * m;
+      Value a2 = reshapeTensor(rewriter, loc, broadcastTo(rewriter, loc, a, [&] {
+                                 SmallVector<int64_t> s(batch);
+                                 s.append({m, k});
+                                 return s;
+                               }()),
+                               RankedTensorType::get({rows, k}, elementType));
+      Value init = filledTensor(rewriter, loc,
+                                RankedTensorType::get({rows, n}, elementType), zero);
+      product2D = linalg::MatmulOp::create(rewriter, loc, ValueRange{a2, b}, init)
+                      .getResult(0);
+    } else {
+      // Batched on both sides: broadcast the batch dims, fold them into one.
+      SmallVector<int64_t> aFull(batch), bFull(batch);
+      aFull.append({m, k});
+      bFull.append({k, n});
+      int64_t batchSize = product(batch);
+      Value a3 = reshapeTensor(rewriter, loc, broadcastTo(rewriter, loc, a, aFull),
+                               RankedTensorType::get({batchSize, m, k}, elementType));
+      Value b3 = reshapeTensor(rewriter, loc, broadcastTo(rewriter, loc, b, bFull),
+                               RankedTensorType::get({batchSize, k, n}, elementType));
+      Value init = filledTensor(
+          rewriter, loc, RankedTensorType::get({batchSize, m, n}, elementType), zero);
+      product2D = linalg::BatchMatmulOp::create(rewriter, loc, ValueRange{a3, b3}, init)
+                      .getResult(0);
+    }
+    Value result = reshapeTensor(rewriter, loc, product2D,
+                                 RankedTensorType::get(fullShape, elementType));
+    rewriter.replaceOp(op, reshapeTensor(rewriter, loc, result, resultType));
+    return success();
+  }
+};
+
+struct GemmToLinalg : OpRewritePattern<GemmOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(GemmOp op, PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resultType = llvm::cast<RankedTensorType>(op.getType());
+    Type elementType = resultType.getElementType();
+    Value a = op.getTransA() ? transpose2D(rewriter, loc, op.getA()) : op.getA();
+    Value b = op.getTransB() ? transpose2D(rewriter, loc, op.getB()) : op.getB();
+    double alpha = op.getAlpha().convertToDouble();
+    double beta = op.getBeta().convertToDouble();
+    Value c = op.getC();
+    bool useC = c && beta != 0.0;
+
+    // With alpha == 1, beta * C is the accumulator's initial value.
+    Value init;
+    if (useC && alpha == 1.0) {
+      init = buildBroadcastElementwise(
+          rewriter, loc, resultType, {c},
+          [&](OpBuilder &nb, Location l, ValueRange args) {
+            if (beta == 1.0)
+              return args[0];
+            return mulScalars(nb, l, args[0], scalarConstant(nb, l, elementType, beta));
+          });
+    } else {
+      init = filledTensor(rewriter, loc, resultType,
+                          scalarConstant(rewriter, loc, elementType, 0.0));
+    }
+    Value result =
+        linalg::MatmulOp::create(rewriter, loc, ValueRange{a, b}, init).getResult(0);
+    if (alpha != 1.0) {
+      SmallVector<Value> inputs = {result};
+      if (useC)
+        inputs.push_back(c);
+      result = buildBroadcastElementwise(
+          rewriter, loc, resultType, inputs,
+          [&](OpBuilder &nb, Location l, ValueRange args) {
+            Value v = mulScalars(nb, l, args[0], scalarConstant(nb, l, elementType, alpha));
+            if (args.size() > 1)
+              v = addScalars(nb, l, v,
+                             mulScalars(nb, l, args[1],
+                                        scalarConstant(nb, l, elementType, beta)));
+            return v;
+          });
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// A convolution of any rank as a linalg.generic: iteration space
+/// (n, m, out..., c, k...). Correct for every case; the named ops below are
+/// preferred where they exist because they vectorize.
+Value buildGenericConv(OpBuilder &b, Location loc, Value input, Value weight,
+                       Value init, const WindowGeometry &g) {
+  MLIRContext *ctx = b.getContext();
+  int64_t d = g.kernel.size();
+  int64_t numDims = 3 + 2 * d; // n, m, out[d], c, k[d]
+  auto dim = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+  AffineExpr n = dim(0), m = dim(1), c = dim(2 + d);
+  SmallVector<AffineExpr> inExprs = {n, c}, wExprs = {m, c}, outExprs = {n, m};
+  for (int64_t i = 0; i < d; ++i) {
+    AffineExpr o = dim(2 + i), k = dim(3 + d + i);
+    inExprs.push_back(o * g.strides[i] + k * g.dilations[i]);
+    wExprs.push_back(k);
+    outExprs.push_back(o);
+  }
+  SmallVector<AffineMap> maps = {AffineMap::get(numDims, 0, inExprs, ctx),
+                                 AffineMap::get(numDims, 0, wExprs, ctx),
+                                 AffineMap::get(numDims, 0, outExprs, ctx)};
+  SmallVector<utils::IteratorType> iterators(2 + d, utils::IteratorType::parallel);
+  iterators.append(1 + d, utils::IteratorType::reduction);
+  return linalg::GenericOp::create(
+             b, loc, init.getType(), ValueRange{input, weight}, init, maps, iterators,
+             [](OpBuilder &nb, Location l, ValueRange args) {
+               Value prod = mulScalars(nb, l, args[0], args[1]);
+               linalg::YieldOp::create(nb, l, addScalars(nb, l, args[2], prod));
+             })
+      .getResult(0);
+}
+
+struct ConvToLinalg : OpRewritePattern<ConvOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(ConvOp op, PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resultType = llvm::cast<RankedTensorType>(op.getType());
+    auto inputType = llvm::cast<RankedTensorType>(op.getInput().getType());
+    auto weightType = llvm::cast<RankedTensorType>(op.getWeight().getType());
+    Type elementType = resultType.getElementType();
+    int64_t rank = inputType.getRank(), spatial = rank - 2;
+
+    WindowGeometry g;
+    SmallVector<int64_t> kernel(weightType.getShape().drop_front(2));
+    if (failed(computeWindowGeometry(loc, inputType.getShape().drop_front(2), kernel,
+                                     op.getPads(), op.getStrides(), op.getDilations(),
+                                     op.getAutoPad(), /*ceilMode=*/false, g)))
+      return failure();
+
+    Value zero = scalarConstant(rewriter, loc, elementType, 0.0);
+    SmallVector<int64_t> padBegin = {0, 0}, padEnd = {0, 0};
+    padBegin.append(g.padBegin);
+    padEnd.append(g.padEnd);
+    Value input = padTensor(rewriter, loc, op.getInput(), padBegin, padEnd, zero);
+
+    // The accumulator starts at the bias (broadcast over N and space).
+    Value init;
+    if (Value bias = op.getBias()) {
+      SmallVector<int64_t> biasShape(spatial + 1, 1);
+      biasShape[0] = resultType.getDimSize(1);
+      Value reshaped = reshapeTensor(rewriter, loc, bias,
+                                     RankedTensorType::get(biasShape, elementType));
+      init = broadcastTo(rewriter, loc, reshaped, resultType.getShape());
+    } else {
+      init = filledTensor(rewriter, loc, resultType, zero);
+    }
+
+    int64_t group = op.getGroup();
+    int64_t channels = inputType.getDimSize(1), m = weightType.getDimSize(0);
+    Value weight = op.getWeight();
+    auto strides = rewriter.getI64TensorAttr(g.strides);
+    auto dilations = rewriter.getI64TensorAttr(g.dilations);
+    Value result;
+    if (spatial == 2 && group == 1) {
+      result = linalg::Conv2DNchwFchwOp::create(rewriter, loc, resultType,
+                                                ValueRange{input, weight}, init,
+                                                strides, dilations)
+                   .getResult(0);
+    } else if (spatial == 2 && group == channels && m == channels) {
+      // Depthwise: the weight's size-1 input-channel axis goes away.
+      auto chw = RankedTensorType::get(
+          {m, weightType.getDimSize(2), weightType.getDimSize(3)}, elementType);
+      Value w = reshapeTensor(rewriter, loc, weight, chw);
+      result = linalg::DepthwiseConv2DNchwChwOp::create(rewriter, loc, resultType,
+                                                        ValueRange{input, w}, init,
+                                                        strides, dilations)
+                   .getResult(0);
+    } else if (spatial == 1 && group == 1) {
+      result = linalg::Conv1DNcwFcwOp::create(rewriter, loc, resultType,
+                                              ValueRange{input, weight}, init,
+                                              strides, dilations)
+                   .getResult(0);
+    } else if (group == 1) {
+      result = buildGenericConv(rewriter, loc, input, weight, init, g);
+    } else {
+      // Grouped convolutions: one convolution per group on channel slices.
+      int64_t cPerGroup = channels / group, mPerGroup = m / group;
+      auto slice = [&](Value v, int64_t axis, int64_t offset, int64_t size) {
+        auto type = llvm::cast<RankedTensorType>(v.getType());
+        SmallVector<int64_t> offsets(type.getRank(), 0), sizes(type.getShape());
+        offsets[axis] = offset;
+        sizes[axis] = size;
+        return extractSlice(rewriter, loc, v, offsets, sizes);
+      };
+      result = init;
+      for (int64_t gi = 0; gi < group; ++gi) {
+        Value in = slice(input, 1, gi * cPerGroup, cPerGroup);
+        Value w = slice(weight, 0, gi * mPerGroup, mPerGroup);
+        Value acc = slice(result, 1, gi * mPerGroup, mPerGroup);
+        Value conv =
+            spatial == 2
+                ? linalg::Conv2DNchwFchwOp::create(rewriter, loc, acc.getType(),
+                                                   ValueRange{in, w}, acc,
+                                                   strides, dilations)
+                      .getResult(0)
+                : buildGenericConv(rewriter, loc, in, w, acc, g);
+        SmallVector<int64_t> offsets(rank, 0);
+        offsets[1] = gi * mPerGroup;
+        result = insertSlice(rewriter, loc, conv, result, offsets);
+      }
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+} // namespace
+
+void populateContractionToLinalgPatterns(RewritePatternSet &patterns) {
+  patterns.add<MatMulToLinalg, GemmToLinalg, ConvToLinalg>(patterns.getContext());
+}
+
+} // namespace kiln::conversion

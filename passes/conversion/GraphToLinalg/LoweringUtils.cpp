@@ -1,0 +1,168 @@
+//===- LoweringUtils.cpp - Shared builders for GraphToLinalg --------------===//
+
+#include "passes/conversion/GraphToLinalg/LoweringUtils.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
+
+using namespace mlir;
+
+namespace kiln::conversion {
+
+Value buildBroadcastElementwise(OpBuilder &b, Location loc,
+                                RankedTensorType resultType, ValueRange inputs,
+                                const ElementwiseBodyFn &body) {
+  int64_t rank = resultType.getRank();
+  MLIRContext *ctx = b.getContext();
+  SmallVector<AffineMap> maps;
+  for (Value input : inputs) {
+    auto type = llvm::cast<RankedTensorType>(input.getType());
+    int64_t offset = rank - type.getRank();
+    SmallVector<AffineExpr> exprs;
+    for (int64_t i = 0; i < type.getRank(); ++i) {
+      bool broadcast = type.getDimSize(i) == 1 && resultType.getDimSize(i + offset) != 1;
+      exprs.push_back(broadcast ? getAffineConstantExpr(0, ctx)
+                                : getAffineDimExpr(i + offset, ctx));
+    }
+    maps.push_back(AffineMap::get(rank, 0, exprs, ctx));
+  }
+  maps.push_back(b.getMultiDimIdentityMap(rank));
+  Value init = tensor::EmptyOp::create(b, loc, resultType.getShape(),
+                                       resultType.getElementType());
+  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      b, loc, resultType, inputs, init, maps, iterators,
+      [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+        Value result = body(nested, nestedLoc, args.drop_back());
+        linalg::YieldOp::create(nested, nestedLoc, result);
+      });
+  return generic.getResult(0);
+}
+
+Value scalarConstant(OpBuilder &b, Location loc, Type type, double value) {
+  if (auto floatType = llvm::dyn_cast<FloatType>(type))
+    return arith::ConstantOp::create(b, loc, b.getFloatAttr(floatType, value));
+  return arith::ConstantOp::create(
+      b, loc, b.getIntegerAttr(type, static_cast<int64_t>(value)));
+}
+
+Value lowestValue(OpBuilder &b, Location loc, Type type) {
+  if (auto floatType = llvm::dyn_cast<FloatType>(type))
+    return arith::ConstantOp::create(
+        b, loc,
+        b.getFloatAttr(floatType, APFloat::getInf(floatType.getFloatSemantics(),
+                                                  /*Negative=*/true)));
+  unsigned width = type.getIntOrFloatBitWidth();
+  return arith::ConstantOp::create(
+      b, loc, b.getIntegerAttr(type, APInt::getSignedMinValue(width)));
+}
+
+Value filledTensor(OpBuilder &b, Location loc, RankedTensorType type,
+                   Value value) {
+  Value empty =
+      tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
+  return linalg::FillOp::create(b, loc, value, empty).getResult(0);
+}
+
+Value padTensor(OpBuilder &b, Location loc, Value input,
+                ArrayRef<int64_t> padBegin, ArrayRef<int64_t> padEnd,
+                Value value) {
+  if (llvm::all_of(padBegin, [](int64_t p) { return p == 0; }) &&
+      llvm::all_of(padEnd, [](int64_t p) { return p == 0; }))
+    return input;
+  auto type = llvm::cast<RankedTensorType>(input.getType());
+  SmallVector<int64_t> shape(type.getShape());
+  SmallVector<OpFoldResult> low, high;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    shape[i] += padBegin[i] + padEnd[i];
+    low.push_back(b.getIndexAttr(padBegin[i]));
+    high.push_back(b.getIndexAttr(padEnd[i]));
+  }
+  auto resultType = RankedTensorType::get(shape, type.getElementType());
+  return tensor::PadOp::create(b, loc, resultType, input, low, high, value);
+}
+
+Value reshapeTensor(OpBuilder &b, Location loc, Value input,
+                    RankedTensorType type) {
+  auto source = llvm::cast<RankedTensorType>(input.getType());
+  if (source == type)
+    return input;
+  if (auto reassociation = getReassociationIndicesForReshape(source, type)) {
+    if (source.getRank() > type.getRank())
+      return tensor::CollapseShapeOp::create(b, loc, type, input, *reassociation);
+    return tensor::ExpandShapeOp::create(b, loc, type, input, *reassociation);
+  }
+  // Not a single collapse or expand: go through the flat vector.
+  auto flatType = RankedTensorType::get({source.getNumElements()},
+                                        source.getElementType());
+  SmallVector<ReassociationIndices> toFlat(1);
+  for (int64_t i = 0; i < source.getRank(); ++i)
+    toFlat[0].push_back(i);
+  Value flat = tensor::CollapseShapeOp::create(b, loc, flatType, input, toFlat);
+  SmallVector<ReassociationIndices> fromFlat(1);
+  for (int64_t i = 0; i < type.getRank(); ++i)
+    fromFlat[0].push_back(i);
+  return tensor::ExpandShapeOp::create(b, loc, type, flat, fromFlat);
+}
+
+static SmallVector<OpFoldResult> indexAttrs(OpBuilder &b, ArrayRef<int64_t> values) {
+  return llvm::map_to_vector(values, [&](int64_t v) -> OpFoldResult {
+    return b.getIndexAttr(v);
+  });
+}
+
+Value extractSlice(OpBuilder &b, Location loc, Value source,
+                   ArrayRef<int64_t> offsets, ArrayRef<int64_t> sizes) {
+  SmallVector<int64_t> unit(offsets.size(), 1);
+  return tensor::ExtractSliceOp::create(b, loc, source, indexAttrs(b, offsets),
+                                        indexAttrs(b, sizes), indexAttrs(b, unit));
+}
+
+Value insertSlice(OpBuilder &b, Location loc, Value source, Value dest,
+                  ArrayRef<int64_t> offsets) {
+  auto type = llvm::cast<RankedTensorType>(source.getType());
+  SmallVector<int64_t> unit(offsets.size(), 1);
+  return tensor::InsertSliceOp::create(b, loc, source, dest, indexAttrs(b, offsets),
+                                       indexAttrs(b, type.getShape()),
+                                       indexAttrs(b, unit));
+}
+
+Value addScalars(OpBuilder &b, Location loc, Value x, Value y) {
+  if (llvm::isa<FloatType>(x.getType()))
+    return arith::AddFOp::create(b, loc, x, y);
+  return arith::AddIOp::create(b, loc, x, y);
+}
+
+Value subScalars(OpBuilder &b, Location loc, Value x, Value y) {
+  if (llvm::isa<FloatType>(x.getType()))
+    return arith::SubFOp::create(b, loc, x, y);
+  return arith::SubIOp::create(b, loc, x, y);
+}
+
+Value mulScalars(OpBuilder &b, Location loc, Value x, Value y) {
+  if (llvm::isa<FloatType>(x.getType()))
+    return arith::MulFOp::create(b, loc, x, y);
+  return arith::MulIOp::create(b, loc, x, y);
+}
+
+Value divScalars(OpBuilder &b, Location loc, Value x, Value y) {
+  if (llvm::isa<FloatType>(x.getType()))
+    return arith::DivFOp::create(b, loc, x, y);
+  return arith::DivSIOp::create(b, loc, x, y);
+}
+
+Value maxScalars(OpBuilder &b, Location loc, Value x, Value y) {
+  if (llvm::isa<FloatType>(x.getType()))
+    return arith::MaximumFOp::create(b, loc, x, y);
+  return arith::MaxSIOp::create(b, loc, x, y);
+}
+
+Value minScalars(OpBuilder &b, Location loc, Value x, Value y) {
+  if (llvm::isa<FloatType>(x.getType()))
+    return arith::MinimumFOp::create(b, loc, x, y);
+  return arith::MinSIOp::create(b, loc, x, y);
+}
+
+} // namespace kiln::conversion

@@ -1,0 +1,76 @@
+//===- LoweringUtils.h - Shared builders for GraphToLinalg ------*- C++ -*-===//
+//
+// The building blocks every GraphToLinalg pattern uses: broadcasting
+// elementwise generics, typed scalar constants, padding and reshaping of
+// static tensors.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_PASSES_CONVERSION_GRAPHTOLINALG_LOWERINGUTILS_H
+#define KILN_PASSES_CONVERSION_GRAPHTOLINALG_LOWERINGUTILS_H
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/PatternMatch.h"
+
+#include <functional>
+
+namespace kiln::conversion {
+
+/// Builds the scalar body of an elementwise op from the block arguments
+/// (one per input, in order) and returns the result value.
+using ElementwiseBodyFn = std::function<mlir::Value(
+    mlir::OpBuilder &, mlir::Location, mlir::ValueRange)>;
+
+/// A linalg.generic over `resultType` whose inputs are read with ONNX
+/// (numpy) broadcasting: each input is right-aligned against the result and
+/// its size-1 axes are held at index 0.
+mlir::Value buildBroadcastElementwise(mlir::OpBuilder &b, mlir::Location loc,
+                                      mlir::RankedTensorType resultType,
+                                      mlir::ValueRange inputs,
+                                      const ElementwiseBodyFn &body);
+
+/// An `arith.constant` of `type` (float or integer) with `value`.
+mlir::Value scalarConstant(mlir::OpBuilder &b, mlir::Location loc,
+                           mlir::Type type, double value);
+
+/// The lowest value of a float type (-inf) or integer type (signed minimum):
+/// the identity of max.
+mlir::Value lowestValue(mlir::OpBuilder &b, mlir::Location loc, mlir::Type type);
+
+/// tensor.empty + linalg.fill with `value`.
+mlir::Value filledTensor(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::RankedTensorType type, mlir::Value value);
+
+/// Pads `input` with `value` (begin and end pads per axis); returns `input`
+/// itself when all pads are zero.
+mlir::Value padTensor(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
+                      llvm::ArrayRef<int64_t> padBegin,
+                      llvm::ArrayRef<int64_t> padEnd, mlir::Value value);
+
+/// Reshapes a static tensor to `type` (same element count) with
+/// collapse_shape/expand_shape; returns `input` if the type already matches.
+mlir::Value reshapeTensor(mlir::OpBuilder &b, mlir::Location loc,
+                          mlir::Value input, mlir::RankedTensorType type);
+
+/// A static slice of `source` at `offsets` with `sizes` and unit strides.
+mlir::Value extractSlice(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::Value source, llvm::ArrayRef<int64_t> offsets,
+                         llvm::ArrayRef<int64_t> sizes);
+
+/// `source` inserted into `dest` at `offsets` (unit strides).
+mlir::Value insertSlice(mlir::OpBuilder &b, mlir::Location loc,
+                        mlir::Value source, mlir::Value dest,
+                        llvm::ArrayRef<int64_t> offsets);
+
+/// Scalar arithmetic on float or signless integer values of one type.
+mlir::Value addScalars(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x, mlir::Value y);
+mlir::Value subScalars(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x, mlir::Value y);
+mlir::Value mulScalars(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x, mlir::Value y);
+mlir::Value divScalars(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x, mlir::Value y);
+mlir::Value maxScalars(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x, mlir::Value y);
+mlir::Value minScalars(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x, mlir::Value y);
+
+} // namespace kiln::conversion
+
+#endif // KILN_PASSES_CONVERSION_GRAPHTOLINALG_LOWERINGUTILS_H

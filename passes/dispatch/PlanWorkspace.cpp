@@ -1,0 +1,163 @@
+//===- PlanWorkspace.cpp - Static workspace offsets for all buffers -------===//
+//
+// The generated code never allocates: every intermediate buffer lives at a
+// compile-time offset in one caller-provided workspace. Buffers that are
+// never live at the same time share bytes. Lifetimes are measured on the
+// top-level op order of the function, which after bufferization is the
+// execution order; a use nested in a loop counts as a use by the whole loop.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/dispatch/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
+
+namespace kiln::dispatch {
+#define GEN_PASS_DEF_PLANWORKSPACE
+#include "passes/dispatch/Passes.h.inc"
+} // namespace kiln::dispatch
+
+using namespace mlir;
+
+namespace kiln::dispatch {
+namespace {
+
+constexpr int64_t kAlignment = 64;
+
+struct Buffer {
+  memref::AllocOp alloc;
+  int64_t size = 0;  // bytes, rounded up to the alignment
+  int64_t first = 0; // top-level position of the allocation
+  int64_t last = 0;  // top-level position of the last use of any alias
+  int64_t offset = -1;
+};
+
+/// The ancestor of `op` that sits directly in `block`.
+Operation *topLevelAncestor(Operation *op, Block &block) {
+  while (op && op->getBlock() != &block)
+    op = op->getParentOp();
+  return op;
+}
+
+/// The last top-level position where `root` or a view of it is used.
+int64_t lastUse(Value root, Block &block,
+                const DenseMap<Operation *, int64_t> &position) {
+  int64_t last = 0;
+  SmallVector<Value> worklist = {root};
+  while (!worklist.empty()) {
+    Value v = worklist.pop_back_val();
+    for (Operation *user : v.getUsers()) {
+      Operation *top = topLevelAncestor(user, block);
+      last = std::max(last, position.lookup(top));
+      if (auto view = llvm::dyn_cast<ViewLikeOpInterface>(user))
+        if (view.getViewSource() == v)
+          llvm::append_range(worklist, user->getResults());
+    }
+  }
+  return last;
+}
+
+int64_t alignUp(int64_t bytes) {
+  return (bytes + kAlignment - 1) / kAlignment * kAlignment;
+}
+
+/// Greedy placement: largest buffers first, each at the lowest offset that
+/// does not overlap a placed buffer whose lifetime intersects its own.
+int64_t placeBuffers(MutableArrayRef<Buffer> buffers) {
+  SmallVector<Buffer *> order;
+  for (Buffer &b : buffers)
+    order.push_back(&b);
+  llvm::stable_sort(order, [](Buffer *a, Buffer *b) {
+    return a->size != b->size ? a->size > b->size : a->first < b->first;
+  });
+  int64_t total = 0;
+  SmallVector<Buffer *> placed;
+  for (Buffer *b : order) {
+    SmallVector<std::pair<int64_t, int64_t>> taken;
+    for (Buffer *p : placed)
+      if (p->first <= b->last && b->first <= p->last)
+        taken.push_back({p->offset, p->offset + p->size});
+    llvm::sort(taken);
+    int64_t offset = 0;
+    for (auto [start, end] : taken) {
+      if (offset + b->size <= start)
+        break;
+      offset = std::max(offset, end);
+    }
+    b->offset = offset;
+    total = std::max(total, offset + b->size);
+    placed.push_back(b);
+  }
+  return total;
+}
+
+struct PlanWorkspacePass : impl::PlanWorkspaceBase<PlanWorkspacePass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto func = module.lookupSymbol<func::FuncOp>("main");
+    if (!func || func.isExternal()) {
+      module.emitError("internal error: no @main function to plan");
+      return signalPassFailure();
+    }
+    Block &body = func.getBody().front();
+    DenseMap<Operation *, int64_t> position;
+    int64_t index = 0;
+    for (Operation &op : body)
+      position[&op] = index++;
+
+    SmallVector<Buffer> buffers;
+    bool failedPlan = false;
+    func.walk([&](memref::AllocOp alloc) {
+      MemRefType type = alloc.getType();
+      if (!type.hasStaticShape() || !type.getLayout().isIdentity()) {
+        alloc.emitError("internal error: buffer ") << type << " has no static size";
+        failedPlan = true;
+        return;
+      }
+      if (alloc->getParentOfType<scf::ForallOp>()) {
+        alloc.emitError("internal error: buffer allocated inside a parallel loop");
+        failedPlan = true;
+        return;
+      }
+      Buffer b;
+      b.alloc = alloc;
+      int64_t bits = type.getNumElements() * type.getElementTypeBitWidth();
+      b.size = alignUp(std::max<int64_t>((bits + 7) / 8, 1));
+      b.first = position.lookup(topLevelAncestor(alloc, body));
+      b.last = std::max(b.first, lastUse(alloc.getResult(), body, position));
+      buffers.push_back(b);
+    });
+    if (failedPlan)
+      return signalPassFailure();
+
+    int64_t total = placeBuffers(buffers);
+    OpBuilder builder(&getContext());
+    auto workspaceType = MemRefType::get({total}, builder.getI8Type());
+    unsigned argIndex = func.getNumArguments();
+    if (failed(func.insertArgument(argIndex, workspaceType,
+                                   builder.getDictionaryAttr(builder.getNamedAttr(
+                                       kWorkspaceArgAttr, builder.getUnitAttr())),
+                                   func.getLoc())))
+      return signalPassFailure();
+    Value workspace = func.getArgument(argIndex);
+
+    for (Buffer &b : buffers) {
+      builder.setInsertionPoint(b.alloc);
+      Location loc = b.alloc.getLoc();
+      Value offset = arith::ConstantIndexOp::create(builder, loc, b.offset);
+      Value view = memref::ViewOp::create(builder, loc, b.alloc.getType(), workspace,
+                                          offset, ValueRange{});
+      for (Operation *user : llvm::make_early_inc_range(b.alloc->getUsers()))
+        if (llvm::isa<memref::DeallocOp>(user))
+          user->erase();
+      b.alloc.replaceAllUsesWith(view);
+      b.alloc.erase();
+    }
+    module->setAttr(kWorkspaceSizeAttr, builder.getI64IntegerAttr(total));
+  }
+};
+
+} // namespace
+} // namespace kiln::dispatch

@@ -1,0 +1,121 @@
+//===- Pipelines.cpp - Kiln's compilation phases as pipelines -------------===//
+
+#include "passes/pipelines/Pipelines.h"
+
+#include "codegen/cpu/Passes.h"
+#include "passes/conversion/Passes.h"
+#include "passes/dispatch/Passes.h"
+#include "passes/graph/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+namespace kiln {
+
+void buildGraphPipeline(OpPassManager &pm) {
+  pm.addPass(graph::createInferShapes());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(graph::createVerifyStaticGraph());
+}
+
+void buildLinalgPipeline(OpPassManager &pm) {
+  pm.addPass(conversion::createConvertGraphToLinalg());
+  pm.addPass(createLinalgElementwiseOpFusionPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void buildVectorPipeline(OpPassManager &pm) {
+  OpPassManager &func = pm.nest<func::FuncOp>();
+  func.addPass(cpu::createTileAndVectorize());
+  func.addPass(createCanonicalizerPass());
+  func.addPass(createCSEPass());
+  // Accumulator tiles read and written around reduction loops become
+  // loop-carried vectors (registers) instead of memory traffic.
+  func.addPass(createLoopInvariantSubsetHoistingPass());
+  func.addPass(createCanonicalizerPass());
+}
+
+void buildMemRefPipeline(OpPassManager &pm) {
+  pm.addPass(dispatch::createBufferize());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.nest<func::FuncOp>().addPass(cpu::createVectorizeBufferOps());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(dispatch::createPlanWorkspace());
+}
+
+void buildLLVMPipeline(OpPassManager &pm) {
+  pm.addPass(cpu::createCreateEntryPoint());
+  {
+    OpPassManager &func = pm.nest<func::FuncOp>();
+    func.addPass(cpu::createLowerVectorOps());
+    // Full unrolling: a transfer loop would go through a stack buffer.
+    func.addPass(createConvertVectorToSCFPass(
+        VectorTransferToSCFOptions().enableFullUnroll()));
+    func.addPass(createConvertLinalgToLoopsPass());
+    func.addPass(createLowerAffinePass());
+    func.addPass(createCanonicalizerPass());
+  }
+  pm.addPass(cpu::createOutlineParallelLoops());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(cpu::createApproximateMath());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  ConvertVectorToLLVMPassOptions vectorToLLVM;
+  vectorToLLVM.reassociateFPReductions = true;
+  vectorToLLVM.vectorContractLowering = vector::VectorContractLowering::OuterProduct;
+  pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createUBToLLVMConversionPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+}
+
+void buildPipelineUpTo(OpPassManager &pm, Phase last) {
+  using Builder = void (*)(OpPassManager &);
+  const std::pair<Phase, Builder> phases[] = {
+      {Phase::Graph, buildGraphPipeline},   {Phase::Linalg, buildLinalgPipeline},
+      {Phase::Vector, buildVectorPipeline}, {Phase::MemRef, buildMemRefPipeline},
+      {Phase::LLVM, buildLLVMPipeline}};
+  for (auto [phase, build] : phases) {
+    build(pm);
+    if (phase == last)
+      return;
+  }
+}
+
+void registerPipelines() {
+  PassPipelineRegistration<>("kiln-graph-pipeline",
+                             "Shape inference, folding and the static-graph check",
+                             buildGraphPipeline);
+  PassPipelineRegistration<>("kiln-linalg-pipeline",
+                             "Graph to linalg on tensors, with elementwise fusion",
+                             buildLinalgPipeline);
+  PassPipelineRegistration<>("kiln-vector-pipeline",
+                             "CPU tiling over threads and registers, vectorization",
+                             buildVectorPipeline);
+  PassPipelineRegistration<>("kiln-memref-pipeline",
+                             "Bufferization and the static workspace plan",
+                             buildMemRefPipeline);
+  PassPipelineRegistration<>("kiln-llvm-pipeline",
+                             "Lowering to the LLVM dialect with a C entry point",
+                             buildLLVMPipeline);
+  PassPipelineRegistration<>(
+      "kiln-cpu-pipeline", "Every phase, from the imported graph to the LLVM dialect",
+      [](OpPassManager &pm) { buildPipelineUpTo(pm, Phase::LLVM); });
+}
+
+} // namespace kiln

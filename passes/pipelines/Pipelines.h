@@ -1,0 +1,38 @@
+//===- Pipelines.h - Kiln's compilation phases as pipelines -----*- C++ -*-===//
+//
+// Each phase of the compiler is a pipeline builder, registered under a name
+// so kiln-opt can run it alone. kilnc --emit=<phase> stops after it.
+//
+//   graph   import result -> shapes inferred, folded, static kiln graph
+//   linalg  -> linalg/tensor/arith/math on tensors, elementwise ops fused
+//   vector  -> tiled over threads and registers, vectorized (still tensors)
+//   memref  -> bufferized, all buffers at static workspace offsets
+//   llvm    -> LLVM dialect with a C entry point and runtime calls
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_PASSES_PIPELINES_PIPELINES_H
+#define KILN_PASSES_PIPELINES_PIPELINES_H
+
+#include "mlir/Pass/PassManager.h"
+
+namespace kiln {
+
+enum class Phase { Graph, Linalg, Vector, MemRef, LLVM };
+
+void buildGraphPipeline(mlir::OpPassManager &pm);
+void buildLinalgPipeline(mlir::OpPassManager &pm);
+void buildVectorPipeline(mlir::OpPassManager &pm);
+void buildMemRefPipeline(mlir::OpPassManager &pm);
+void buildLLVMPipeline(mlir::OpPassManager &pm);
+
+/// Every phase from the imported graph up to and including `last`.
+void buildPipelineUpTo(mlir::OpPassManager &pm, Phase last);
+
+/// Registers kiln-graph-pipeline, kiln-linalg-pipeline, kiln-vector-pipeline,
+/// kiln-memref-pipeline, kiln-llvm-pipeline and kiln-cpu-pipeline (all).
+void registerPipelines();
+
+} // namespace kiln
+
+#endif // KILN_PASSES_PIPELINES_PIPELINES_H

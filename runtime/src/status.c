@@ -1,0 +1,27 @@
+/*===- status.c - Messages for kiln_status codes --------------------------===*/
+
+#include "kiln/runtime.h"
+
+#define KILN_STRINGIFY_VALUE(x) #x
+#define KILN_STRINGIFY(x) KILN_STRINGIFY_VALUE(x)
+
+const char *kiln_rt_error_message(int status) {
+  switch (status) {
+  case KILN_OK:
+    return "success";
+  case KILN_ERROR_NULL_ARGUMENT:
+    return "an input, output or workspace pointer is NULL";
+  case KILN_ERROR_WORKSPACE_ALIGNMENT:
+    return "the workspace is not 64-byte aligned";
+  case KILN_ERROR_INVALID_THREAD_COUNT:
+    return "the thread count must be between 1 and " KILN_STRINGIFY(
+        KILN_MAX_THREADS);
+  case KILN_ERROR_THREAD_START:
+    return "the operating system refused to start a worker thread";
+  case KILN_ERROR_NO_DEVICE:
+    return "no CUDA driver or no CUDA device is available";
+  case KILN_ERROR_DEVICE:
+    return "a CUDA driver call failed";
+  }
+  return "unknown error code";
+}

@@ -1,0 +1,283 @@
+/*===- thread_pool.c - The worker pool behind kiln_rt_parallel_for --------===*
+ *
+ * One pool per copy of the runtime. Every generated library links its own
+ * internalized copy, so the state below is file-static and two models in one
+ * program never share (or clash over) a pool.
+ *
+ * Design:
+ *  - Worker slots live in a fixed static array: starting, running and
+ *    stopping workers never allocates. Workers are started lazily (first
+ *    parallel loop) or by kiln_rt_set_num_threads, always under the pool lock.
+ *  - Each worker has its own slot holding the chunk it is handed, so only the
+ *    workers that get work are woken, and a worker never reads a job that a
+ *    later loop is already writing.
+ *  - Hand-over and completion both spin a bounded number of iterations first
+ *    (back-to-back kernels leave only short gaps between loops) and then
+ *    block on a condition variable, so idle pools do not burn CPU.
+ *  - The pool lock is held for the whole of a parallel loop. A second caller
+ *    (another model run, or a loop nested inside a task) fails the trylock
+ *    and runs its loop serially: nobody ever waits for the pool.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#define _POSIX_C_SOURCE 200809L
+
+#include "kiln/runtime.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <unistd.h>
+
+/* How many times a waiting thread polls before it blocks. Long enough to
+ * bridge the serial gap between two kernels of a model, short enough that an
+ * idle pool gives its cores back within tens of microseconds. */
+#ifndef KILN_SPIN_ITERATIONS
+#define KILN_SPIN_ITERATIONS 4096
+#endif
+
+#define KILN_CACHE_LINE 64
+
+/* One worker thread and the chunk it is handed. Written by the dispatching
+ * thread before it bumps `generation`, read by the worker after it sees the
+ * bump; the dispatcher does not touch the chunk again before the worker has
+ * reported completion through `pool.pending`. */
+struct kiln_worker {
+  _Alignas(KILN_CACHE_LINE) atomic_uint_fast64_t generation;
+  atomic_int sleeping; /* the worker is (about to be) blocked on `cond` */
+  kiln_task_fn fn;     /* NULL asks the worker to exit */
+  void *ctx;
+  int64_t begin;
+  int64_t end;
+  pthread_mutex_t mutex;
+  pthread_cond_t cond;
+  pthread_t thread;
+  int sync_initialized; /* `mutex` and `cond` are initialized */
+};
+
+static struct {
+  /* Held for a whole parallel loop and while workers start or stop. */
+  pthread_mutex_t lock;
+  /* Threads parallel loops use, the caller included; 0 until first asked. */
+  atomic_int num_threads;
+  /* Workers running (slots [0, num_workers)); changed under `lock` only. */
+  int num_workers;
+
+  /* Completion of the current loop: chunks handed to workers not yet done. */
+  _Alignas(KILN_CACHE_LINE) atomic_int pending;
+  atomic_int caller_sleeping;
+  pthread_mutex_t done_mutex;
+  pthread_cond_t done_cond;
+
+  struct kiln_worker workers[KILN_MAX_THREADS - 1];
+} pool = {
+    .lock = PTHREAD_MUTEX_INITIALIZER,
+    .done_mutex = PTHREAD_MUTEX_INITIALIZER,
+    .done_cond = PTHREAD_COND_INITIALIZER,
+};
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__) || defined(__arm__)
+  __asm__ __volatile__("yield" ::: "memory");
+#endif
+}
+
+static int default_num_threads(void) {
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  if (cpus < 1)
+    return 1;
+  return cpus > KILN_MAX_THREADS ? KILN_MAX_THREADS : (int)cpus;
+}
+
+/*===-- Worker side -------------------------------------------------------===*/
+
+/* Returns the slot's generation once it differs from `seen`. The store to
+ * `sleeping` and the load of `generation` are sequentially consistent, as are
+ * the dispatcher's store of `generation` and load of `sleeping`: either the
+ * worker sees the new generation, or the dispatcher sees a sleeper and
+ * signals it (which it can only do once the worker waits on `cond`). */
+static uint_fast64_t wait_for_work(struct kiln_worker *w, uint_fast64_t seen) {
+  uint_fast64_t generation;
+  for (int i = 0; i < KILN_SPIN_ITERATIONS; ++i) {
+    generation = atomic_load_explicit(&w->generation, memory_order_acquire);
+    if (generation != seen)
+      return generation;
+    cpu_relax();
+  }
+  pthread_mutex_lock(&w->mutex);
+  atomic_store(&w->sleeping, 1);
+  while ((generation = atomic_load(&w->generation)) == seen)
+    pthread_cond_wait(&w->cond, &w->mutex);
+  atomic_store_explicit(&w->sleeping, 0, memory_order_relaxed);
+  pthread_mutex_unlock(&w->mutex);
+  return generation;
+}
+
+/* Reports a finished chunk. The last one wakes the caller if it blocked (same
+ * sequentially consistent handshake as wait_for_work). A stale wake-up that
+ * reaches a later loop's caller is harmless: it re-checks `pending`. */
+static void finish_chunk(void) {
+  if (atomic_fetch_sub(&pool.pending, 1) != 1)
+    return;
+  if (atomic_load(&pool.caller_sleeping)) {
+    pthread_mutex_lock(&pool.done_mutex);
+    pthread_cond_signal(&pool.done_cond);
+    pthread_mutex_unlock(&pool.done_mutex);
+  }
+}
+
+static void *worker_main(void *arg) {
+  struct kiln_worker *w = arg;
+  /* The slot's generation is reset to 0 before the thread starts. */
+  uint_fast64_t seen = 0;
+  for (;;) {
+    seen = wait_for_work(w, seen);
+    if (!w->fn)
+      return NULL;
+    w->fn(w->ctx, w->begin, w->end);
+    finish_chunk();
+  }
+}
+
+/*===-- Caller side (all under pool.lock) ---------------------------------===*/
+
+static void hand_over(struct kiln_worker *w) {
+  uint_fast64_t next =
+      atomic_load_explicit(&w->generation, memory_order_relaxed) + 1;
+  atomic_store(&w->generation, next);
+  if (atomic_load(&w->sleeping)) {
+    pthread_mutex_lock(&w->mutex);
+    pthread_cond_signal(&w->cond);
+    pthread_mutex_unlock(&w->mutex);
+  }
+}
+
+static void wait_for_chunks(void) {
+  for (int i = 0; i < KILN_SPIN_ITERATIONS; ++i) {
+    if (atomic_load_explicit(&pool.pending, memory_order_acquire) == 0)
+      return;
+    cpu_relax();
+  }
+  pthread_mutex_lock(&pool.done_mutex);
+  atomic_store(&pool.caller_sleeping, 1);
+  while (atomic_load(&pool.pending) != 0)
+    pthread_cond_wait(&pool.done_cond, &pool.done_mutex);
+  atomic_store_explicit(&pool.caller_sleeping, 0, memory_order_relaxed);
+  pthread_mutex_unlock(&pool.done_mutex);
+}
+
+/* Starts workers until `count` run. On failure keeps those that started and
+ * lowers the thread count to match, so later loops do not retry on the hot
+ * path. */
+static int start_workers(int count) {
+  while (pool.num_workers < count) {
+    struct kiln_worker *w = &pool.workers[pool.num_workers];
+    if (!w->sync_initialized) {
+      if (pthread_mutex_init(&w->mutex, NULL) != 0)
+        goto failed;
+      if (pthread_cond_init(&w->cond, NULL) != 0) {
+        pthread_mutex_destroy(&w->mutex);
+        goto failed;
+      }
+      w->sync_initialized = 1;
+    }
+    atomic_store_explicit(&w->generation, 0, memory_order_relaxed);
+    atomic_store_explicit(&w->sleeping, 0, memory_order_relaxed);
+    w->fn = NULL;
+    if (pthread_create(&w->thread, NULL, worker_main, w) != 0)
+      goto failed;
+    ++pool.num_workers;
+  }
+  return KILN_OK;
+failed:
+  atomic_store(&pool.num_threads, pool.num_workers + 1);
+  return KILN_ERROR_THREAD_START;
+}
+
+/* Stops and joins workers until only `count` run. The stopped slots keep
+ * their mutex and condition variable for a later restart. */
+static void stop_workers(int count) {
+  for (int i = count; i < pool.num_workers; ++i) {
+    pool.workers[i].fn = NULL;
+    hand_over(&pool.workers[i]);
+  }
+  for (int i = count; i < pool.num_workers; ++i)
+    pthread_join(pool.workers[i].thread, NULL);
+  if (count < pool.num_workers)
+    pool.num_workers = count;
+}
+
+/*===-- ABI ---------------------------------------------------------------===*/
+
+int kiln_rt_get_num_threads(void) {
+  int threads = atomic_load_explicit(&pool.num_threads, memory_order_relaxed);
+  if (threads != 0)
+    return threads;
+  /* First use: settle the default. If a concurrent set_num_threads won, keep
+   * its value. */
+  int expected = 0;
+  threads = default_num_threads();
+  if (!atomic_compare_exchange_strong(&pool.num_threads, &expected, threads))
+    threads = expected;
+  return threads;
+}
+
+int kiln_rt_set_num_threads(int n) {
+  if (n < 1 || n > KILN_MAX_THREADS)
+    return KILN_ERROR_INVALID_THREAD_COUNT;
+  /* Waits for a loop in flight to finish: its workers must not be stopped
+   * under it. */
+  pthread_mutex_lock(&pool.lock);
+  atomic_store(&pool.num_threads, n);
+  int status = KILN_OK;
+  if (n - 1 > pool.num_workers)
+    status = start_workers(n - 1);
+  else
+    stop_workers(n - 1);
+  pthread_mutex_unlock(&pool.lock);
+  return status;
+}
+
+void kiln_rt_parallel_for(int64_t n, kiln_task_fn fn, void *ctx) {
+  if (n <= 0)
+    return;
+  if (n == 1 || kiln_rt_get_num_threads() == 1) {
+    fn(ctx, 0, n);
+    return;
+  }
+  /* Busy: another model run, or a loop nested inside a task. */
+  if (pthread_mutex_trylock(&pool.lock) != 0) {
+    fn(ctx, 0, n);
+    return;
+  }
+
+  int threads = kiln_rt_get_num_threads();
+  if (threads - 1 > pool.num_workers)
+    (void)start_workers(threads - 1); /* on failure, use the workers we have */
+  if (threads > pool.num_workers + 1)
+    threads = pool.num_workers + 1;
+
+  /* Contiguous chunks whose sizes differ by at most one; never an empty one. */
+  int chunks = n < threads ? (int)n : threads;
+  int64_t base = n / chunks;
+  int64_t rest = n % chunks;
+
+  atomic_store_explicit(&pool.pending, chunks - 1, memory_order_relaxed);
+  int64_t begin = base + (rest > 0); /* the caller takes chunk 0 */
+  for (int c = 1; c < chunks; ++c) {
+    int64_t end = begin + base + (c < rest);
+    struct kiln_worker *w = &pool.workers[c - 1];
+    w->fn = fn;
+    w->ctx = ctx;
+    w->begin = begin;
+    w->end = end;
+    hand_over(w);
+    begin = end;
+  }
+
+  fn(ctx, 0, base + (rest > 0));
+  wait_for_chunks();
+  pthread_mutex_unlock(&pool.lock);
+}

@@ -1,0 +1,275 @@
+//===- Driver.cpp - Compiling a model file into a library -----------------===//
+
+#include "tools/driver/Driver.h"
+
+#include "codegen/target/HeaderGenerator.h"
+#include "frontend/onnx/OnnxImporter.h"
+#include "frontend/onnx/OnnxLocation.h"
+#include "passes/dispatch/Passes.h"
+#include "passes/pipelines/Pipelines.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+
+namespace kiln::driver {
+
+std::optional<EmitKind> parseEmitKind(llvm::StringRef name) {
+  return llvm::StringSwitch<std::optional<EmitKind>>(name)
+      .Case("graph", EmitKind::Graph)
+      .Case("linalg", EmitKind::Linalg)
+      .Case("vector", EmitKind::Vector)
+      .Case("memref", EmitKind::MemRef)
+      .Case("llvm", EmitKind::LLVM)
+      .Case("asm", EmitKind::Asm)
+      .Case("obj", EmitKind::Obj)
+      .Case("lib", EmitKind::Library)
+      .Default(std::nullopt);
+}
+
+std::string defaultModelName(llvm::StringRef inputPath, llvm::StringRef outputPath) {
+  llvm::StringRef outputName = llvm::sys::path::filename(outputPath);
+  if (outputName.starts_with("lib") && outputName.ends_with(".a") &&
+      outputName.size() > 5)
+    return target::sanitizeCIdentifier(outputName.drop_front(3).drop_back(2));
+  llvm::StringRef stem = llvm::sys::path::filename(inputPath);
+  for (llvm::StringRef suffix : {".onnx.txt", ".onnx", ".mlir"})
+    if (stem.consume_back(suffix))
+      break;
+  return target::sanitizeCIdentifier(stem);
+}
+
+FailureOr<std::pair<std::string, llvm::SmallVector<int64_t>>>
+parseInputShape(llvm::StringRef text) {
+  auto [name, dims] = text.rsplit('=');
+  if (name.empty() || dims.empty())
+    return failure();
+  llvm::SmallVector<int64_t> shape;
+  if (dims != "scalar") {
+    llvm::SmallVector<llvm::StringRef> parts;
+    dims.split(parts, 'x');
+    for (llvm::StringRef part : parts) {
+      int64_t d;
+      if (part.getAsInteger(10, d) || d < 0)
+        return failure();
+      shape.push_back(d);
+    }
+  }
+  return std::make_pair(name.str(), shape);
+}
+
+//===----------------------------------------------------------------------===//
+// Diagnostics
+//===----------------------------------------------------------------------===//
+
+DiagnosticPrinter::DiagnosticPrinter(MLIRContext &context, llvm::StringRef tool)
+    : context(context) {
+  std::string toolName = tool.str();
+  id = context.getDiagEngine().registerHandler([toolName](Diagnostic &diag) {
+    const char *severity = "error";
+    switch (diag.getSeverity()) {
+    case DiagnosticSeverity::Error:
+      break;
+    case DiagnosticSeverity::Warning:
+      severity = "warning";
+      break;
+    case DiagnosticSeverity::Note:
+    case DiagnosticSeverity::Remark:
+      return success(); // One line per problem: the error says it all.
+    }
+    std::string where = frontend::describeLocation(diag.getLocation());
+    std::string message = diag.str();
+    // Keep it on one line even when a message embeds newlines.
+    std::replace(message.begin(), message.end(), '\n', ' ');
+    llvm::errs() << toolName << ": " << severity << ": ";
+    if (!where.empty())
+      llvm::errs() << where << ": ";
+    llvm::errs() << message << "\n";
+    return success();
+  });
+}
+
+DiagnosticPrinter::~DiagnosticPrinter() { context.getDiagEngine().eraseHandler(id); }
+
+//===----------------------------------------------------------------------===//
+// Compilation
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+std::optional<target::ElementType> toElementType(Type type) {
+  using target::ElementType;
+  if (type.isF32())
+    return ElementType::F32;
+  if (type.isF64())
+    return ElementType::F64;
+  if (type.isF16())
+    return ElementType::F16;
+  if (type.isBF16())
+    return ElementType::BF16;
+  if (type.isInteger(1))
+    return ElementType::Bool;
+  auto integer = llvm::dyn_cast<IntegerType>(type);
+  if (!integer)
+    return std::nullopt;
+  bool isUnsigned = integer.isUnsigned();
+  switch (integer.getWidth()) {
+  case 8:
+    return isUnsigned ? ElementType::U8 : ElementType::I8;
+  case 16:
+    return isUnsigned ? ElementType::U16 : ElementType::I16;
+  case 32:
+    return isUnsigned ? ElementType::U32 : ElementType::I32;
+  case 64:
+    return isUnsigned ? ElementType::U64 : ElementType::I64;
+  default:
+    return std::nullopt;
+  }
+}
+
+/// The C face of the graph-phase @main: names, element types, shapes.
+LogicalResult extractSignature(ModuleOp module, target::ModelSignature &sig) {
+  auto main = module.lookupSymbol<func::FuncOp>("main");
+  if (!main || main.isExternal())
+    return module.emitError("the model has no @main function");
+  auto describe = [&](Type type, StringAttr name, Location loc, const char *kind,
+                      unsigned index, target::TensorSignature &out) -> LogicalResult {
+    auto tensor = llvm::dyn_cast<RankedTensorType>(type);
+    out.name = name ? name.str() : (Twine(kind) + Twine(index)).str();
+    if (!tensor || !tensor.hasStaticShape())
+      return emitError(loc) << kind << " '" << out.name << "' has no static shape";
+    std::optional<target::ElementType> element = toElementType(tensor.getElementType());
+    if (!element)
+      return emitError(loc) << kind << " '" << out.name << "' has element type "
+                            << tensor.getElementType()
+                            << ", which the C API does not support";
+    out.type = *element;
+    out.shape.assign(tensor.getShape().begin(), tensor.getShape().end());
+    return success();
+  };
+  for (unsigned i = 0; i < main.getNumArguments(); ++i) {
+    target::TensorSignature t;
+    if (failed(describe(main.getArgument(i).getType(),
+                        main.getArgAttrOfType<StringAttr>(i, dispatch::kNameAttr),
+                        main.getArgument(i).getLoc(), "input", i, t)))
+      return failure();
+    sig.inputs.push_back(std::move(t));
+  }
+  for (unsigned i = 0; i < main.getNumResults(); ++i) {
+    target::TensorSignature t;
+    if (failed(describe(main.getResultTypes()[i],
+                        main.getResultAttrOfType<StringAttr>(i, dispatch::kNameAttr),
+                        main.getLoc(), "output", i, t)))
+      return failure();
+    sig.outputs.push_back(std::move(t));
+  }
+  return success();
+}
+
+std::string printModule(ModuleOp module) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  module.print(os);
+  return text;
+}
+
+LogicalResult runPhase(ModuleOp module, void (*build)(OpPassManager &)) {
+  PassManager pm(module.getContext());
+  build(pm);
+  return pm.run(module);
+}
+
+} // namespace
+
+FailureOr<CompileResult> compileModel(MLIRContext &context,
+                                      const CompileOptions &options) {
+  Location fileLoc = FileLineColLoc::get(&context, options.inputPath, 0, 0);
+  if (!target::isValidCIdentifier(options.name))
+    return emitError(UnknownLoc::get(&context))
+           << "model name '" << options.name
+           << "' is not a valid C identifier (use --name)";
+
+  // Check the target before the expensive work, so a bad --target or --cpu
+  // fails at once.
+  bool needsMachine = options.emit == EmitKind::LLVM || options.emit == EmitKind::Asm ||
+                      options.emit == EmitKind::Obj || options.emit == EmitKind::Library;
+  std::unique_ptr<llvm::TargetMachine> machine;
+  if (needsMachine) {
+    auto created = target::createTargetMachine(options.target);
+    if (!created)
+      return emitError(UnknownLoc::get(&context)) << llvm::toString(created.takeError());
+    machine = std::move(*created);
+  }
+
+  OwningOpRef<ModuleOp> module;
+  if (llvm::StringRef(options.inputPath).ends_with(".mlir")) {
+    module = parseSourceFile<ModuleOp>(options.inputPath, &context);
+  } else {
+    frontend::OnnxImportOptions importOptions;
+    for (const auto &entry : options.inputShapes)
+      importOptions.inputShapes[entry.getKey()] = entry.getValue();
+    module = frontend::importOnnxFile(context, options.inputPath, importOptions);
+  }
+  if (!module)
+    return failure();
+
+  CompileResult result;
+  result.signature.name = options.name;
+  if (failed(runPhase(*module, buildGraphPipeline)))
+    return failure();
+  if (options.emit == EmitKind::Graph) {
+    result.text = printModule(*module);
+    return result;
+  }
+  if (failed(extractSignature(*module, result.signature)))
+    return failure();
+
+  using Builder = void (*)(OpPassManager &);
+  const std::pair<EmitKind, Builder> phases[] = {{EmitKind::Linalg, buildLinalgPipeline},
+                                                 {EmitKind::Vector, buildVectorPipeline},
+                                                 {EmitKind::MemRef, buildMemRefPipeline}};
+  for (auto [kind, build] : phases) {
+    if (failed(runPhase(*module, build)))
+      return failure();
+    if (options.emit == kind) {
+      result.text = printModule(*module);
+      return result;
+    }
+  }
+  if (auto size = (*module)->getAttrOfType<IntegerAttr>(dispatch::kWorkspaceSizeAttr))
+    result.signature.workspaceSize = size.getInt();
+  if (failed(runPhase(*module, buildLLVMPipeline)))
+    return failure();
+
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(*module, llvmContext, options.name);
+  if (!llvmModule)
+    return emitError(fileLoc) << "internal error: translation to LLVM IR failed";
+  if (llvm::Error error = target::finalizeModelModule(*llvmModule, result.signature,
+                                                      *machine, options.target.optLevel))
+    return emitError(fileLoc) << llvm::toString(std::move(error));
+  if (options.emit == EmitKind::LLVM) {
+    llvm::raw_string_ostream os(result.text);
+    llvmModule->print(os, nullptr);
+    return result;
+  }
+  auto code = target::emitMachineCode(*llvmModule, *machine, options.emit == EmitKind::Asm);
+  if (!code)
+    return emitError(fileLoc) << llvm::toString(code.takeError());
+  if (options.emit == EmitKind::Asm)
+    result.text = std::string(code->str());
+  else
+    result.object = std::move(*code);
+  return result;
+}
+
+} // namespace kiln::driver

@@ -1,0 +1,87 @@
+//===- Driver.h - Compiling a model file into a library ---------*- C++ -*-===//
+//
+// The library behind kilnc and kiln-run: import a model, run the phase
+// pipelines, and produce machine code plus the model's C signature, or stop
+// early and return the IR of a phase. Errors are reported through the
+// MLIRContext's diagnostic handler (see DiagnosticPrinter) and turn into
+// failure(); nothing here prints or exits.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_TOOLS_DRIVER_DRIVER_H
+#define KILN_TOOLS_DRIVER_DRIVER_H
+
+#include "codegen/target/ModelSignature.h"
+#include "codegen/target/ObjectEmitter.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <optional>
+#include <string>
+
+namespace kiln::driver {
+
+/// Where compilation stops and what it returns.
+enum class EmitKind {
+  Graph,  // kiln graph dialect after shape inference and folding (MLIR text)
+  Linalg, // linalg on tensors (MLIR text)
+  Vector, // tiled and vectorized, still on tensors (MLIR text)
+  MemRef, // bufferized with the workspace plan (MLIR text)
+  LLVM,   // the optimized LLVM IR of the whole model (text)
+  Asm,    // target assembly (text)
+  Obj,    // an ELF object (bytes)
+  Library // an ELF object for libNAME.a, plus NAME.h
+};
+
+/// Parses a --emit value ("graph", "linalg", "vector", "memref", "llvm",
+/// "asm", "obj", "lib").
+std::optional<EmitKind> parseEmitKind(llvm::StringRef name);
+
+struct CompileOptions {
+  std::string inputPath;
+  /// The C prefix of the public functions; must be a valid C identifier.
+  std::string name;
+  target::TargetOptions target;
+  EmitKind emit = EmitKind::Library;
+  /// Static shapes for graph inputs whose dimensions are symbolic.
+  llvm::StringMap<llvm::SmallVector<int64_t>> inputShapes;
+};
+
+struct CompileResult {
+  target::ModelSignature signature; // complete for Obj and Library
+  std::string text;                 // IR or assembly for textual kinds
+  llvm::SmallString<0> object;      // Obj and Library
+};
+
+/// Compiles `options.inputPath` (.onnx, .onnx.txt, or .mlir in the kiln
+/// graph dialect).
+mlir::FailureOr<CompileResult> compileModel(mlir::MLIRContext &context,
+                                            const CompileOptions &options);
+
+/// The model name kilnc uses when none is given: from `-o libNAME.a` if
+/// present, else the model file's stem, made into a C identifier.
+std::string defaultModelName(llvm::StringRef inputPath, llvm::StringRef outputPath);
+
+/// Parses "name=1x3x224x224" into the name and its dimensions.
+mlir::FailureOr<std::pair<std::string, llvm::SmallVector<int64_t>>>
+parseInputShape(llvm::StringRef text);
+
+/// Reports every error as one line `<tool>: error: <where>: <message>` (and
+/// warnings likewise) on stderr, where <where> names the model node.
+class DiagnosticPrinter {
+public:
+  DiagnosticPrinter(mlir::MLIRContext &context, llvm::StringRef tool);
+  ~DiagnosticPrinter();
+
+private:
+  mlir::MLIRContext &context;
+  mlir::DiagnosticEngine::HandlerID id;
+};
+
+} // namespace kiln::driver
+
+#endif // KILN_TOOLS_DRIVER_DRIVER_H
