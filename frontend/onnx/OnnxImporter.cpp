@@ -79,10 +79,52 @@ static void emitTextParseError(MLIRContext &context, StringRef path,
     diag << " (in '" << errorContext << "')";
 }
 
+/// libonnx's text parser is recursive descent without a depth limit, so
+/// deeply nested graph attributes or types would overflow the stack. Brackets
+/// nest at least once per level; protobuf's default recursion limit for
+/// binary models is the same 100.
+static constexpr unsigned kMaxTextNesting = 100;
+
+static LogicalResult checkTextNesting(MLIRContext &context, StringRef path,
+                                      StringRef text) {
+  unsigned depth = 0, line = 1, column = 0;
+  bool inString = false, inComment = false;
+  for (char c : text) {
+    ++column;
+    if (c == '\n') {
+      ++line;
+      column = 0;
+      inComment = false;
+      continue;
+    }
+    if (inComment)
+      continue;
+    if (inString) {
+      inString = c != '"';
+      continue;
+    }
+    if (c == '#') {
+      inComment = true;
+    } else if (c == '"') {
+      inString = true;
+    } else if (c == '{' || c == '(' || c == '[') {
+      if (++depth > kMaxTextNesting)
+        return emitError(FileLineColLoc::get(&context, path, line, column))
+               << "invalid ONNX text syntax: brackets nest deeper than "
+               << kMaxTextNesting << " levels";
+    } else if ((c == '}' || c == ')' || c == ']') && depth > 0) {
+      --depth;
+    }
+  }
+  return success();
+}
+
 static LogicalResult parseModel(MLIRContext &context, StringRef contents,
                                 StringRef path, onnx::ModelProto &model) {
   Location loc = getOnnxModelLoc(&context, path);
   if (isTextSyntax(path)) {
+    if (failed(checkTextNesting(context, path, contents)))
+      return failure();
     // The parser reads a NUL-terminated string.
     std::string text = contents.str();
     onnx::OnnxParser parser(text.c_str());

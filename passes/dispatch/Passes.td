@@ -5,6 +5,18 @@
 
 include "mlir/Pass/PassBase.td"
 
+def FuseElementwise : Pass<"kiln-fuse-elementwise"> {
+  let summary = "Fuse chains of elementwise linalg ops into their consumers";
+  let description = [{
+    A linalg op whose producer is an elementwise generic with a single use
+    computes the producer's value in its own body instead of reading it from
+    memory. Unlike upstream's linalg-fuse-elementwise-ops this does not
+    propagate reshapes through named ops (which would turn matmuls and
+    convolutions into generics the codegen strategy no longer recognizes).
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def Bufferize : Pass<"kiln-bufferize", "mlir::ModuleOp"> {
   let summary = "One-shot bufferization with Kiln's model calling convention";
   let description = [{

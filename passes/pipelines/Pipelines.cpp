@@ -27,7 +27,7 @@ void buildGraphPipeline(OpPassManager &pm) {
 
 void buildLinalgPipeline(OpPassManager &pm) {
   pm.addPass(conversion::createConvertGraphToLinalg());
-  pm.addPass(createLinalgElementwiseOpFusionPass());
+  pm.addPass(dispatch::createFuseElementwise());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }

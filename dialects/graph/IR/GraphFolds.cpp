@@ -365,7 +365,51 @@ struct FoldBatchNormIntoConv : OpRewritePattern<BatchNormOp> {
   }
 };
 
+/// gemm(A, B, trans_a/trans_b) -> gemm(transpose(A), transpose(B)): the
+/// transpose of a constant (the usual weight operand) folds away at compile
+/// time, and lowerings only see plain operands.
+struct MakeGemmTransposesExplicit : OpRewritePattern<GemmOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(GemmOp op, PatternRewriter &rewriter) const override {
+    if (!op.getTransA() && !op.getTransB())
+      return rewriter.notifyMatchFailure(op, "no transposed operand");
+    auto transpose = [&](Value v) -> FailureOr<Value> {
+      auto t = buildInferred<TransposeOp>(rewriter, op.getLoc(), v,
+                                          rewriter.getDenseI64ArrayAttr({1, 0}));
+      if (failed(t))
+        return failure();
+      return t->getResult();
+    };
+    Value a = op.getA(), b = op.getB();
+    if (op.getTransA()) {
+      FailureOr<Value> t = transpose(a);
+      if (failed(t))
+        return failure();
+      a = *t;
+    }
+    if (op.getTransB()) {
+      FailureOr<Value> t = transpose(b);
+      if (failed(t))
+        return failure();
+      b = *t;
+    }
+    rewriter.modifyOpInPlace(op, [&] {
+      op.getAMutable().assign(a);
+      op.getBMutable().assign(b);
+      op.setTransA(false);
+      op.setTransB(false);
+    });
+    return success();
+  }
+};
+
 } // namespace
+
+void GemmOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
+                                         MLIRContext *context) {
+  patterns.add<MakeGemmTransposesExplicit>(context);
+}
 
 void ConvOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
                                          MLIRContext *context) {

@@ -247,6 +247,7 @@ def Kiln_GemmOp : Kiln_Op<"gemm"> {
   let assemblyFormat = [{
     $a `,` $b (`,` $c^)? attr-dict `:` functional-type(operands, results)
   }];
+  let hasCanonicalizer = 1;
 }
 
 def Kiln_ConvOp : Kiln_Op<"conv"> {
