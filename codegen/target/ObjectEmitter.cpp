@@ -39,6 +39,9 @@ createTargetMachine(const TargetOptions &options) {
     InitializeAllTargets();
     InitializeAllTargetMCs();
     InitializeAllAsmPrinters();
+    // The runtime has inline assembly (spin-wait hints), which the object
+    // streamer parses.
+    InitializeAllAsmParsers();
   });
   std::string host = sys::getDefaultTargetTriple();
   std::string name = options.triple.empty() ? host : options.triple;

@@ -20,6 +20,7 @@
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -166,6 +167,12 @@ std::vector<std::string> expandArguments(int argc, char **argv) {
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
+  // LLVM's fatal errors (a compiler bug, never the user's input) still end
+  // with one line and the documented exit status, not an abort.
+  install_fatal_error_handler([](void *, const char *reason, bool) {
+    errs() << "kiln-run: internal error: " << reason << "\n";
+    std::exit(2);
+  });
   cl::HideUnrelatedOptions(category);
   std::vector<std::string> expanded = expandArguments(argc, argv);
   std::vector<const char *> expandedArgv;

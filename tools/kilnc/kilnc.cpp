@@ -16,10 +16,13 @@
 
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <cstdlib>
 
 using namespace llvm;
 using namespace kiln;
@@ -81,6 +84,12 @@ static std::string defaultOutput(driver::EmitKind kind, StringRef name) {
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
+  // LLVM's fatal errors (a compiler bug, never the user's input) still end
+  // with one line and the documented exit status, not an abort.
+  install_fatal_error_handler([](void *, const char *reason, bool) {
+    errs() << "kilnc: internal error: " << reason << "\n";
+    std::exit(1);
+  });
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(
       argc, argv,
