@@ -21,7 +21,8 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", [config.kiln_tools_dir,
                                       config.llvm_tools_dir], append_path=True)
 for tool in ["kiln-opt", "kiln-import", "kilnc", "kiln-run", "kiln-runtime-test",
-             "kiln-tensorio-test", "kiln-target-test"]:
+             "kiln-tensorio-test", "kiln-target-test", "kiln-gpu-runtime-test",
+             "kiln-gpu-smoke"]:
     path = os.path.join(config.kiln_tools_dir, tool)
     if os.path.exists(path):
         config.available_features.add(tool)
@@ -50,3 +51,22 @@ if config.kiln_aarch64_cc and config.kiln_qemu_aarch64:
 if config.kiln_ptxas:
     config.available_features.add("ptxas")
     config.substitutions.append(("%ptxas", config.kiln_ptxas))
+
+# GPU runtime tests without a GPU load a fake libcuda.so.1 from here
+# (test/runtime/gpu_fake_driver.c) through LD_LIBRARY_PATH.
+config.substitutions.append(("%fake_cuda_dir", os.path.join(
+    config.kiln_obj_root, "test", "runtime", "fake-cuda")))
+# Tests of the no-driver path can only run where no real driver is found.
+try:
+    import ctypes
+    ctypes.CDLL("libcuda.so.1")
+    config.available_features.add("cuda-driver")
+except OSError:
+    pass
+# The toolkit's cuda.h, to check the runtime's hand-written driver ABI.
+if config.kiln_ptxas:
+    cuda_include = os.path.join(os.path.dirname(os.path.dirname(
+        os.path.realpath(config.kiln_ptxas))), "include")
+    if os.path.exists(os.path.join(cuda_include, "cuda.h")):
+        config.available_features.add("cuda-headers")
+        config.substitutions.append(("%cuda_include", cuda_include))

@@ -24,25 +24,6 @@ struct CreateEntryPointPass : impl::CreateEntryPointBase<CreateEntryPointPass> {
       module.emitError("internal error: expected a bufferized @main without results");
       return signalPassFailure();
     }
-    // @main's arguments: inputs, then outputs (bufferize.result), then the
-    // workspace (kiln.workspace).
-    enum class Role { Input, Output, Workspace };
-    SmallVector<Role> roles;
-    for (unsigned i = 0; i < main.getNumArguments(); ++i) {
-      if (main.getArgAttr(i, dispatch::kWorkspaceArgAttr))
-        roles.push_back(Role::Workspace);
-      else if (main.getArgAttr(i, dispatch::kResultArgAttr))
-        roles.push_back(Role::Output);
-      else
-        roles.push_back(Role::Input);
-      auto type = llvm::dyn_cast<MemRefType>(main.getArgument(i).getType());
-      if (!type || !type.hasStaticShape() || !type.getLayout().isIdentity()) {
-        main.emitError("internal error: @main argument ")
-            << i << " is not a dense static buffer";
-        return signalPassFailure();
-      }
-    }
-
     OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
     Location loc = main.getLoc();
     auto ptr = LLVM::LLVMPointerType::get(ctx);
@@ -52,21 +33,12 @@ struct CreateEntryPointPass : impl::CreateEntryPointBase<CreateEntryPointPass> {
     b.setInsertionPointToStart(block);
     Value inputs = block->getArgument(0), outputs = block->getArgument(1),
           workspace = block->getArgument(2);
-    int64_t inputIndex = 0, outputIndex = 0;
-    SmallVector<Value> operands;
-    for (auto [i, role] : llvm::enumerate(roles)) {
-      auto type = llvm::cast<MemRefType>(main.getArgument(i).getType());
-      Value pointer = workspace;
-      if (role != Role::Workspace) {
-        Value array = role == Role::Input ? inputs : outputs;
-        int64_t slot = role == Role::Input ? inputIndex++ : outputIndex++;
-        Value address = LLVM::GEPOp::create(b, loc, ptr, ptr, array,
-                                            ArrayRef<LLVM::GEPArg>{slot});
-        pointer = LLVM::LoadOp::create(b, loc, ptr, address);
-      }
-      operands.push_back(memrefFromPointer(b, loc, pointer, type));
-    }
-    func::CallOp::create(b, loc, main, operands);
+    FailureOr<SmallVector<Value>> operands =
+        buildModelArguments(b, loc, main, main.getNumArguments(), inputs, outputs,
+                            workspace, Value());
+    if (failed(operands))
+      return signalPassFailure();
+    func::CallOp::create(b, loc, main, *operands);
     func::ReturnOp::create(b, loc);
     main.setPrivate();
   }

@@ -6,6 +6,8 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 
+#include "passes/dispatch/Passes.h"
+
 using namespace mlir;
 
 namespace kiln::cpu {
@@ -60,6 +62,37 @@ Value memrefFromPointer(OpBuilder &b, Location loc, Value pointer,
     stride *= shape[i];
   }
   return fromLowered(b, loc, desc, type);
+}
+
+FailureOr<SmallVector<Value>> buildModelArguments(OpBuilder &b, Location loc,
+                                                  func::FuncOp main, unsigned numBuffers,
+                                                  Value inputs, Value outputs,
+                                                  Value workspace, Value weights) {
+  auto ptr = LLVM::LLVMPointerType::get(b.getContext());
+  int64_t inputIndex = 0, outputIndex = 0;
+  SmallVector<Value> operands;
+  for (unsigned i = 0; i < numBuffers; ++i) {
+    auto type = llvm::dyn_cast<MemRefType>(main.getArgument(i).getType());
+    if (!type || !type.hasStaticShape() || !type.getLayout().isIdentity())
+      return main.emitError("internal error: @main argument ")
+             << i << " is not a dense static buffer";
+    Value pointer;
+    if (main.getArgAttr(i, dispatch::kWorkspaceArgAttr)) {
+      pointer = workspace;
+    } else if (main.getArgAttr(i, dispatch::kWeightsArgAttr)) {
+      pointer = weights;
+    } else {
+      bool isOutput = static_cast<bool>(main.getArgAttr(i, dispatch::kResultArgAttr));
+      int64_t slot = isOutput ? outputIndex++ : inputIndex++;
+      Value address = LLVM::GEPOp::create(b, loc, ptr, ptr, isOutput ? outputs : inputs,
+                                          ArrayRef<LLVM::GEPArg>{slot});
+      pointer = LLVM::LoadOp::create(b, loc, ptr, address);
+    }
+    if (!pointer)
+      return main.emitError("internal error: no buffer for @main argument ") << i;
+    operands.push_back(memrefFromPointer(b, loc, pointer, type));
+  }
+  return operands;
 }
 
 } // namespace kiln::cpu

@@ -11,6 +11,7 @@
 #ifndef KILN_CODEGEN_CPU_MEMREFDESCRIPTORS_H
 #define KILN_CODEGEN_CPU_MEMREFDESCRIPTORS_H
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 
@@ -31,6 +32,16 @@ mlir::Value fromLowered(mlir::OpBuilder &b, mlir::Location loc,
 /// the `!llvm.ptr` `pointer`.
 mlir::Value memrefFromPointer(mlir::OpBuilder &b, mlir::Location loc,
                               mlir::Value pointer, mlir::MemRefType type);
+
+/// The operands for a call of the bufferized @main from an entry point:
+/// for each of its first `numBuffers` arguments, by its role (input, output, workspace, weights), a
+/// memref over the pointer loaded from `inputs[i]` / `outputs[i]` or given as
+/// `workspace` / `weights`. `weights` may be null when @main has none. Fails
+/// (with an error) on an argument that is not a dense static buffer.
+mlir::FailureOr<llvm::SmallVector<mlir::Value>>
+buildModelArguments(mlir::OpBuilder &b, mlir::Location loc, mlir::func::FuncOp main,
+                    unsigned numBuffers, mlir::Value inputs, mlir::Value outputs,
+                    mlir::Value workspace, mlir::Value weights);
 
 } // namespace kiln::cpu
 

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "codegen/cpu/ForallUtils.h"
 #include "codegen/cpu/MemRefDescriptors.h"
 #include "codegen/cpu/Passes.h"
 
@@ -60,17 +61,9 @@ LogicalResult outline(scf::ForallOp loop, func::FuncOp parent, unsigned index,
   Location loc = loop.getLoc();
   if (!loop.getOutputs().empty())
     return loop.emitError("internal error: parallel loop still has tensor outputs");
-  std::optional<SmallVector<int64_t>> lbs = getConstantIntValues(loop.getMixedLowerBound());
-  std::optional<SmallVector<int64_t>> ubs = getConstantIntValues(loop.getMixedUpperBound());
-  std::optional<SmallVector<int64_t>> steps = getConstantIntValues(loop.getMixedStep());
-  if (!lbs || !ubs || !steps)
+  FailureOr<StaticForallBounds> bounds = getStaticBounds(loop);
+  if (failed(bounds))
     return loop.emitError("internal error: parallel loop bounds are not static");
-  SmallVector<int64_t> counts;
-  int64_t total = 1;
-  for (auto [lb, ub, step] : llvm::zip(*lbs, *ubs, *steps)) {
-    counts.push_back(std::max<int64_t>(0, (ub - lb + step - 1) / step));
-    total *= counts.back();
-  }
 
   // Split what the body uses into captured values and cheap re-creations.
   llvm::SetVector<Value> used;
@@ -106,19 +99,8 @@ LogicalResult outline(scf::ForallOp loop, func::FuncOp parent, unsigned index,
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
   auto forOp = scf::ForOp::create(b, loc, begin, end, one);
   b.setInsertionPointToStart(forOp.getBody());
-  // Delinearize the iteration number, innermost dimension fastest.
-  Value remaining = forOp.getInductionVar();
-  SmallVector<Value> ivs(counts.size());
-  for (int64_t d = static_cast<int64_t>(counts.size()) - 1; d >= 0; --d) {
-    Value count = arith::ConstantIndexOp::create(b, loc, counts[d]);
-    Value digit = d == 0 ? remaining : arith::RemUIOp::create(b, loc, remaining, count);
-    if (d > 0)
-      remaining = arith::DivUIOp::create(b, loc, remaining, count);
-    Value scaled = arith::MulIOp::create(b, loc, digit,
-                                         arith::ConstantIndexOp::create(b, loc, (*steps)[d]));
-    ivs[d] = arith::AddIOp::create(b, loc, scaled,
-                                   arith::ConstantIndexOp::create(b, loc, (*lbs)[d]));
-  }
+  SmallVector<Value> ivs =
+      delinearizeIteration(b, loc, forOp.getInductionVar(), *bounds);
   for (auto [iv, value] : llvm::zip(loop.getInductionVars(), ivs))
     mapping.map(iv, value);
   for (Operation &op : loop.getBody()->without_terminator())
@@ -148,7 +130,7 @@ LogicalResult outline(scf::ForallOp loop, func::FuncOp parent, unsigned index,
     LLVM::StoreOp::create(b, loc, packed, contextPtr);
   }
   Value fn = func::ConstantOp::create(b, loc, taskType(ctx), SymbolRefAttr::get(task));
-  Value n = LLVM::ConstantOp::create(b, loc, b.getI64Type(), b.getI64IntegerAttr(total));
+  Value n = LLVM::ConstantOp::create(b, loc, b.getI64Type(), b.getI64IntegerAttr(bounds->total));
   func::CallOp::create(b, loc, parallelFor, ValueRange{n, fn, contextPtr});
   loop.erase();
   return success();

@@ -81,9 +81,11 @@ constexpr StatusCode kStatusCodes[] = {
     {"KILN_ERROR_THREAD_START", KILN_ERROR_THREAD_START,
      "the OS refused to start a worker thread"},
     {"KILN_ERROR_NO_DEVICE", KILN_ERROR_NO_DEVICE,
-     "GPU builds: no CUDA driver or device"},
+     "GPU builds: no CUDA driver or suitable device"},
     {"KILN_ERROR_DEVICE", KILN_ERROR_DEVICE,
      "GPU builds: a CUDA driver call failed"},
+    {"KILN_ERROR_WRONG_TARGET", KILN_ERROR_WRONG_TARGET,
+     "NAME_run on a GPU build: use NAME_gpu_run"},
 };
 
 class HeaderWriter {
@@ -109,6 +111,10 @@ public:
 
 private:
   void writeUsage() {
+    if (sig.gpu) {
+      writeGpuUsage();
+      return;
+    }
     os << "/*\n"
        << " * Model `" << n << "`, compiled ahead of time: the library holds "
        << "the code, the\n"
@@ -152,6 +158,62 @@ private:
        << " */\n\n";
   }
 
+  void writeGpuUsage() {
+    // The architecture comes from a command-line flag; quote it unless it
+    // is a plain word, as it always is for a valid one (sm_90, sm_90a).
+    llvm::StringRef arch = sig.gpu->arch;
+    std::string shownArch =
+        !arch.empty() && llvm::all_of(arch, isIdentifierChar)
+            ? arch.str()
+            : quoteCString(arch);
+    os << "/*\n"
+       << " * Model `" << n << "`, compiled ahead of time for NVIDIA GPUs "
+       << "(PTX for " << shownArch << "):\n"
+       << " * the library holds the kernels, the weights and a small "
+       << "runtime that loads\n"
+       << " * the CUDA driver (libcuda.so.1) when a context is created, so "
+       << "it links and\n"
+       << " * starts on machines without CUDA.\n"
+       << " *\n"
+       << " * How to run it:\n"
+       << " *   1. Create a context, once per device and thread: it loads "
+       << "the kernels,\n"
+       << " *      uploads the weights and allocates the device memory the "
+       << "model needs.\n"
+       << " *        " << n << "_gpu_context *ctx;\n"
+       << " *        int status = " << n << "_gpu_create(0, &ctx);\n"
+       << " *      (0 is the first CUDA device.) KILN_ERROR_NO_DEVICE means "
+       << "there is no\n"
+       << " *      driver or no GPU that can run this library: fall back to "
+       << "a CPU build;\n"
+       << " *      " << n << "_gpu_last_error(NULL) says why.\n"
+       << " *   2. Run it on host buffers (synchronous; pointers in the "
+       << "order listed\n"
+       << " *      below, each buffer dense, row-major, of the listed "
+       << "element type):\n"
+       << " *        status = " << n << "_gpu_run_host(ctx, inputs, "
+       << "outputs);\n"
+       << " *      or on device buffers of your own, queued on your CUDA "
+       << "stream:\n"
+       << " *        status = " << n << "_gpu_run(ctx, device_inputs, "
+       << "device_outputs, stream);\n"
+       << " *      status is KILN_OK (0) or a kiln_status; " << n
+       << "_error_message(status)\n"
+       << " *      describes it and " << n << "_gpu_last_error(ctx) "
+       << "gives the details.\n"
+       << " *   3. " << n << "_gpu_destroy(ctx);\n"
+       << " *   4. Link with -l" << n << " -lm -lpthread (and -ldl with glibc "
+       << "before 2.34), e.g.\n"
+       << " *        cc app.c -L. -l" << n << " -lm -lpthread\n"
+       << " *\n"
+       << " * A context is used by one thread at a time; distinct contexts "
+       << "may run\n"
+       << " * concurrently. " << n << "_run exists for generic tools and "
+       << "returns\n"
+       << " * KILN_ERROR_WRONG_TARGET.\n"
+       << " */\n\n";
+  }
+
   void writeTensorList() {
     os << "/*\n";
     writeTensorListPart("Inputs", sig.inputs);
@@ -179,7 +241,13 @@ private:
     os << "#define " << n << "_NUM_OUTPUTS " << sig.outputs.size() << '\n';
     os << "#define " << n << "_WORKSPACE_SIZE " << sig.workspaceSize << '\n';
     os << "#define " << n << "_WORKSPACE_ALIGNMENT " << kWorkspaceAlignment
-       << "\n\n";
+       << "\n";
+    if (sig.gpu)
+      os << "/* GPU build: the PTX target, the oldest GPU the library runs "
+         << "on. */\n"
+         << "#define " << n << "_GPU_ARCH " << quoteCString(sig.gpu->arch)
+         << '\n';
+    os << '\n';
     if (!sig.inputs.empty() || !sig.outputs.empty())
       os << "/* Per tensor: name, element type (a KILN_DTYPE_* code), rank, "
          << "dimensions,\n"
@@ -230,6 +298,27 @@ private:
   }
 
   void writeDeclarations() {
+    if (sig.gpu) {
+      os << "/* Bytes of device memory a GPU context allocates for the "
+         << "model's\n"
+         << " * intermediate results: " << n << "_WORKSPACE_SIZE. */\n"
+         << "size_t " << n << "_workspace_size(void);\n\n";
+      os << "/* This library was compiled for the GPU: " << n
+         << "_run returns\n"
+         << " * KILN_ERROR_WRONG_TARGET. Use " << n << "_gpu_create and " << n
+         << "_gpu_run (below). */\n"
+         << "int " << n
+         << "_run(const void *const *inputs, void *const *outputs, "
+         << "void *workspace);\n\n";
+    } else {
+      writeCpuRunDeclarations();
+    }
+    writeCommonDeclarations();
+    if (sig.gpu)
+      writeGpuDeclarations();
+  }
+
+  void writeCpuRunDeclarations() {
     os << "/* Bytes of scratch memory " << n << "_run needs: " << n
        << "_WORKSPACE_SIZE. */\n"
        << "size_t " << n << "_workspace_size(void);\n\n";
@@ -247,6 +336,9 @@ private:
        << "int " << n
        << "_run(const void *const *inputs, void *const *outputs, "
        << "void *workspace);\n\n";
+  }
+
+  void writeCommonDeclarations() {
     os << "/* The number of inputs and outputs. */\n"
        << "int " << n << "_num_inputs(void);\n"
        << "int " << n << "_num_outputs(void);\n\n";
@@ -281,6 +373,75 @@ private:
        << "int " << n << "_set_num_threads(int n);\n\n";
     os << "/* The number of threads this model's parallel loops use. */\n"
        << "int " << n << "_get_num_threads(void);\n\n";
+  }
+
+  void writeGpuDeclarations() {
+    os << "/* GPU: the model loaded onto one device (its CUDA module, "
+       << "weights, device\n"
+       << " * workspace, a device buffer per tensor and a stream). Opaque. "
+       << "It uses the\n"
+       << " * device's primary CUDA context, the one the CUDA runtime API "
+       << "uses. */\n"
+       << "typedef struct " << n << "_gpu_context " << n << "_gpu_context;\n\n";
+    os << "/* Creates a context on CUDA device `device` (an ordinal, as "
+       << "for\n"
+       << " * cudaSetDevice). Loads the CUDA driver on first use, picks "
+       << "the embedded\n"
+       << " * code for the device (the driver compiles the PTX), uploads "
+       << "the weights and\n"
+       << " * allocates all device memory: runs allocate nothing. Returns "
+       << "KILN_OK,\n"
+       << " * KILN_ERROR_NULL_ARGUMENT (out is NULL), KILN_ERROR_NO_DEVICE "
+       << "(no CUDA\n"
+       << " * driver, no such device, or a GPU or driver too old for this "
+       << "library) or\n"
+       << " * KILN_ERROR_DEVICE (a CUDA call failed, e.g. out of memory). "
+       << "On failure\n"
+       << " * *out is NULL and " << n << "_gpu_last_error(NULL) says why. */\n"
+       << "int " << n << "_gpu_create(int device, " << n
+       << "_gpu_context **out);\n\n";
+    os << "/* Runs the model on device memory, asynchronously: "
+       << "`device_inputs` and\n"
+       << " * `device_outputs` hold one device address (a CUdeviceptr or "
+       << "cudaMalloc\n"
+       << " * result, as void *) per tensor, in the order listed above. "
+       << "The kernels are\n"
+       << " * queued on `stream` (a CUstream or cudaStream_t of the "
+       << "device's primary\n"
+       << " * context; NULL for the default stream) and the call returns: "
+       << "synchronize\n"
+       << " * the stream before reading the outputs. Returns KILN_OK,\n"
+       << " * KILN_ERROR_NULL_ARGUMENT or KILN_ERROR_DEVICE (a launch "
+       << "failed); faults\n"
+       << " * while the kernels run surface when the stream is "
+       << "synchronized. */\n"
+       << "int " << n << "_gpu_run(" << n
+       << "_gpu_context *ctx, const void *const *device_inputs,\n"
+       << "    void *const *device_outputs, void *stream);\n\n";
+    os << "/* Synchronous convenience on host memory (`inputs` and "
+       << "`outputs` as for a\n"
+       << " * CPU build): waits for earlier work on the default stream, "
+       << "copies the\n"
+       << " * inputs to the context's device buffers, runs the model on "
+       << "the context's\n"
+       << " * stream, copies the outputs back and waits. Returns KILN_OK,\n"
+       << " * KILN_ERROR_NULL_ARGUMENT or KILN_ERROR_DEVICE. */\n"
+       << "int " << n << "_gpu_run_host(" << n
+       << "_gpu_context *ctx, const void *const *inputs,\n"
+       << "    void *const *outputs);\n\n";
+    os << "/* The last failure of `ctx` in words (the failing CUDA call "
+       << "and the driver's\n"
+       << " * message, or the PTX compiler's log), \"\" if none; for NULL, "
+       << "why the calling\n"
+       << " * thread's last " << n << "_gpu_create failed. Never NULL; "
+       << "valid until the next\n"
+       << " * call with the same context (or thread). */\n"
+       << "const char *" << n << "_gpu_last_error(" << n
+       << "_gpu_context *ctx);\n\n";
+    os << "/* Frees the context and its device memory. Work queued with " << n
+       << "_gpu_run must\n"
+       << " * be finished. NULL is ignored. */\n"
+       << "void " << n << "_gpu_destroy(" << n << "_gpu_context *ctx);\n\n";
   }
 
   void writeIntrospectionPair(llvm::StringRef returnType, llvm::StringRef what,

@@ -9,6 +9,7 @@
 
 #include "codegen/target/Introspection.h"
 
+#include "codegen/target/GpuGlobals.h"
 #include "codegen/target/HeaderGenerator.h"
 
 #include "kiln/runtime.h"
@@ -43,7 +44,10 @@ public:
 
   void emit() {
     emitWorkspaceSize();
-    emitRun();
+    if (sig.gpu)
+      emitWrongTargetRun();
+    else
+      emitRun();
     emitConstantGetter("num_inputs",
                        ConstantInt::get(intTy, countOf(sig.inputs)));
     emitConstantGetter("num_outputs",
@@ -56,6 +60,8 @@ public:
                   FunctionType::get(intTy, {intTy}, false), {"n"});
     emitForwarder("get_num_threads", "kiln_rt_get_num_threads",
                   FunctionType::get(intTy, {}, false));
+    if (sig.gpu)
+      emitGpuFunctions();
   }
 
 private:
@@ -160,6 +166,161 @@ private:
 
     finishErrorBlock(fn, nullArgument, KILN_ERROR_NULL_ARGUMENT);
     finishErrorBlock(fn, misaligned, KILN_ERROR_WORKSPACE_ALIGNMENT);
+  }
+
+  /// NAME_run of a GPU build: a status that tells the caller what to use.
+  void emitWrongTargetRun() {
+    defineFunction("run",
+                   FunctionType::get(intTy, {ptrTy, ptrTy, ptrTy}, false),
+                   {"inputs", "outputs", "workspace"});
+    b.CreateRet(ConstantInt::get(intTy, KILN_ERROR_WRONG_TARGET));
+  }
+
+  //===--------------------------------------------------------------------===//
+  // GPU builds: NAME_gpu_* over the runtime's kiln_rt_gpu_* functions.
+  //===--------------------------------------------------------------------===//
+
+  void emitGpuFunctions() {
+    emitGpuCreate();
+    emitGpuRun();
+    emitGpuRunHost();
+    emitForwarder("gpu_last_error", "kiln_rt_gpu_last_error",
+                  FunctionType::get(ptrTy, {ptrTy}, false), {"ctx"});
+    emitForwarder("gpu_destroy", "kiln_rt_gpu_destroy",
+                  FunctionType::get(b.getVoidTy(), {ptrTy}, false), {"ctx"});
+  }
+
+  /// A global of GpuGlobals.h: the compiler's definition if it is already
+  /// there, else a declaration it will replace.
+  GlobalVariable *gpuGlobal(StringRef name, Type *type) {
+    if (GlobalVariable *existing = module.getNamedGlobal(name))
+      return existing;
+    assert(!module.getNamedValue(name) && "a function has a GPU global's name");
+    return new GlobalVariable(module, type, /*isConstant=*/true,
+                              GlobalValue::ExternalLinkage, nullptr, name);
+  }
+
+  /// Loads the scalar global `name` of type `type`.
+  Value *loadGpuScalar(StringRef name, Type *type) {
+    GlobalVariable *global = gpuGlobal(name, type);
+    assert(global->getValueType() == type && "GPU global of another type");
+    return b.CreateAlignedLoad(type, global, dataLayout.getABITypeAlign(type),
+                               name);
+  }
+
+  /// The address of the private table of tensor sizes emitTensorTables made
+  /// (NULL when there are no tensors, whose table does not exist).
+  Constant *sizeTable(StringRef kind) {
+    GlobalVariable *table = module.getNamedGlobal(tableName(kind + "_size"));
+    assert((table != nullptr) ==
+               !(kind == "input" ? sig.inputs : sig.outputs).empty() &&
+           "emitTensorTables runs first");
+    return table ? static_cast<Constant *>(table)
+                 : ConstantPointerNull::get(ptrTy);
+  }
+
+  /// kiln_rt_gpu_module_desc, field for field (runtime/include/kiln/runtime.h);
+  /// LLVM lays out a non-packed struct as C does.
+  StructType *moduleDescType() {
+    return StructType::get(ctx,
+                           {ptrTy, ptrTy, sizeTy, intTy, ptrTy, intTy, ptrTy,
+                            sizeTy, sizeTy, ptrTy, intTy, ptrTy, intTy});
+  }
+
+  /// NAME_gpu_create(device, out): describes the embedded module and calls
+  /// kiln_rt_gpu_create. The description lives on the stack: the runtime
+  /// copies what it keeps.
+  void emitGpuCreate() {
+    Function *fn = defineFunction(
+        "gpu_create", FunctionType::get(intTy, {intTy, ptrTy}, false),
+        {"device", "out"});
+    StructType *descTy = moduleDescType();
+    Value *desc = b.CreateAlloca(descTy, nullptr, "desc");
+
+    Value *cubinSize = loadGpuScalar(kGpuCubinSizeName, sizeTy);
+    Value *hasCubin = b.CreateIsNotNull(cubinSize, "has_cubin");
+    Value *cubin =
+        b.CreateSelect(hasCubin, gpuGlobal(kGpuCubinName, b.getInt8Ty()),
+                       ConstantPointerNull::get(ptrTy), "cubin");
+    Value *fields[] = {
+        gpuGlobal(kGpuPtxName, b.getInt8Ty()),
+        cubin,
+        cubinSize,
+        loadGpuScalar(kGpuCubinSmName, intTy),
+        gpuGlobal(kGpuKernelNamesName, ptrTy),
+        loadGpuScalar(kGpuNumKernelsName, intTy),
+        gpuGlobal(kGpuWeightsName, b.getInt8Ty()),
+        loadGpuScalar(kGpuWeightsSizeName, sizeTy),
+        ConstantInt::get(sizeTy, sig.workspaceSize),
+        sizeTable("input"),
+        ConstantInt::get(intTy, countOf(sig.inputs)),
+        sizeTable("output"),
+        ConstantInt::get(intTy, countOf(sig.outputs)),
+    };
+    assert(std::size(fields) == descTy->getNumElements() &&
+           "one value per field");
+    for (auto [index, value] : llvm::enumerate(fields))
+      b.CreateStore(value, b.CreateStructGEP(descTy, desc, index));
+
+    FunctionCallee create =
+        declareExternal("kiln_rt_gpu_create",
+                        FunctionType::get(intTy, {ptrTy, intTy, ptrTy}, false));
+    b.CreateRet(b.CreateCall(create, {desc, fn->getArg(0), fn->getArg(1)}));
+  }
+
+  /// `int kiln_model_gpu_entry(ctx, dev_inputs, dev_outputs, stream)`.
+  Function *gpuEntry() {
+    return cast<Function>(
+        declareExternal(
+            kGpuEntryName,
+            FunctionType::get(intTy, {ptrTy, ptrTy, ptrTy, ptrTy}, false))
+            .getCallee());
+  }
+
+  /// Branches to `nullArgument` if `ctx` is NULL.
+  void checkContext(Function *fn, Value *context, BasicBlock *nullArgument) {
+    auto *next = BasicBlock::Create(ctx, "check.ctx.done", fn);
+    b.CreateCondBr(b.CreateIsNull(context, "ctx.null"), nullArgument, next);
+    b.SetInsertPoint(next);
+  }
+
+  /// NAME_gpu_run: the pointer checks, then the runtime runs the entry.
+  void emitGpuRun() {
+    Function *fn = defineFunction(
+        "gpu_run",
+        FunctionType::get(intTy, {ptrTy, ptrTy, ptrTy, ptrTy}, false),
+        {"ctx", "device_inputs", "device_outputs", "stream"});
+    auto *nullArgument = BasicBlock::Create(ctx, "null_argument");
+    checkContext(fn, fn->getArg(0), nullArgument);
+    checkPointerArray(fn, fn->getArg(1), sig.inputs.size(), "inputs",
+                      nullArgument);
+    checkPointerArray(fn, fn->getArg(2), sig.outputs.size(), "outputs",
+                      nullArgument);
+    FunctionCallee run = declareExternal(
+        "kiln_rt_gpu_run",
+        FunctionType::get(intTy, {ptrTy, ptrTy, ptrTy, ptrTy, ptrTy}, false));
+    b.CreateRet(b.CreateCall(run, {fn->getArg(0), gpuEntry(), fn->getArg(1),
+                                   fn->getArg(2), fn->getArg(3)}));
+    finishErrorBlock(fn, nullArgument, KILN_ERROR_NULL_ARGUMENT);
+  }
+
+  /// NAME_gpu_run_host: the same checks on host buffers.
+  void emitGpuRunHost() {
+    Function *fn = defineFunction(
+        "gpu_run_host", FunctionType::get(intTy, {ptrTy, ptrTy, ptrTy}, false),
+        {"ctx", "inputs", "outputs"});
+    auto *nullArgument = BasicBlock::Create(ctx, "null_argument");
+    checkContext(fn, fn->getArg(0), nullArgument);
+    checkPointerArray(fn, fn->getArg(1), sig.inputs.size(), "inputs",
+                      nullArgument);
+    checkPointerArray(fn, fn->getArg(2), sig.outputs.size(), "outputs",
+                      nullArgument);
+    FunctionCallee runHost = declareExternal(
+        "kiln_rt_gpu_run_host",
+        FunctionType::get(intTy, {ptrTy, ptrTy, ptrTy, ptrTy}, false));
+    b.CreateRet(b.CreateCall(
+        runHost, {fn->getArg(0), gpuEntry(), fn->getArg(1), fn->getArg(2)}));
+    finishErrorBlock(fn, nullArgument, KILN_ERROR_NULL_ARGUMENT);
   }
 
   /// Adds `block`, returning `status`, to `fn` if a check branches to it.

@@ -25,6 +25,12 @@ namespace kiln::target {
 /// kiln_model_entry and the kiln_rt_* functions it calls, which other
 /// modules linked into the same one must define.
 ///
+/// For a GPU build (`sig.gpu` set), NAME_run returns KILN_ERROR_WRONG_TARGET
+/// and kiln_model_entry is not used; NAME_gpu_{create,run,run_host,
+/// last_error,destroy} are added instead, over kiln_model_gpu_entry and the
+/// globals of GpuGlobals.h (declared here if emitGpuModuleGlobals has not
+/// defined them yet).
+///
 /// `module` must already carry its target's data layout: size_t and
 /// pointer widths come from it. `sig.name` must satisfy isValidCIdentifier
 /// and the functions must not exist yet. The output is deterministic.
@@ -34,6 +40,16 @@ void emitIntrospection(llvm::Module &module, const ModelSignature &sig);
 /// `void kiln_model_entry(const void *const *inputs, void *const *outputs,
 ///                        void *workspace)`.
 inline constexpr const char kModelEntryName[] = "kiln_model_entry";
+
+/// GPU builds (`sig.gpu` set) instead define the host function
+/// NAME_gpu_run and NAME_gpu_run_host hand to the runtime:
+/// `int kiln_model_gpu_entry(struct kiln_rt_gpu_context *ctx,
+///                           const void *const *dev_inputs,
+///                           void *const *dev_outputs, void *stream)`.
+/// It takes device addresses from kiln_rt_gpu_workspace(ctx) and
+/// kiln_rt_gpu_weights(ctx), launches the kernels in order on `stream` with
+/// kiln_rt_gpu_launch, and returns kiln_rt_gpu_status(ctx).
+inline constexpr const char kGpuEntryName[] = "kiln_model_gpu_entry";
 
 } // namespace kiln::target
 

@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,11 +61,20 @@ struct TensorSignature {
   size_t sizeInBytes() const { return numElements() * elementTypeSize(type); }
 };
 
+/// What a GPU build (kilnc --gpu sm_XX) adds: the model runs on an NVIDIA
+/// GPU through NAME_gpu_create/NAME_gpu_run, and NAME_run only reports
+/// KILN_ERROR_WRONG_TARGET. GpuGlobals.h names what the module must hold.
+struct GpuInfo {
+  std::string arch; // the PTX target, "sm_90"
+};
+
 struct ModelSignature {
   std::string name;                     // C identifier prefix: NAME_run, ...
   std::vector<TensorSignature> inputs;  // in graph order
   std::vector<TensorSignature> outputs; // in graph order
-  uint64_t workspaceSize = 0;           // bytes, 64-byte aligned by the caller
+  uint64_t workspaceSize = 0; // bytes, 64-byte aligned by the caller; for
+                              // GPU builds, device memory
+  std::optional<GpuInfo> gpu; // set for GPU builds
 };
 
 /// The alignment every workspace must have.

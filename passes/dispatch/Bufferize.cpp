@@ -7,6 +7,8 @@
 #include "mlir/Dialect/Bufferization/Transforms/OneShotModuleBufferize.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/OperationSupport.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 
 namespace kiln::dispatch {
 #define GEN_PASS_DEF_BUFFERIZE
@@ -18,9 +20,72 @@ using namespace mlir;
 namespace kiln::dispatch {
 namespace {
 
-LogicalResult copyWithLinalg(OpBuilder &b, Location loc, Value from, Value to) {
-  linalg::CopyOp::create(b, loc, from, to);
-  return success();
+/// True if `a` and `b` are the same memory with the same layout: the same
+/// value, or views built the same way from the same source.
+bool isSameView(Value a, Value b) {
+  if (a == b)
+    return true;
+  // A subview covering its whole source with the source's strides is the
+  // source itself.
+  auto skipFullSubview = [](Value v) -> Value {
+    auto subview = v.getDefiningOp<memref::SubViewOp>();
+    if (subview && subview.getSourceType().hasStaticShape() &&
+        llvm::all_of(subview.getStaticOffsets(), [](int64_t o) { return o == 0; }) &&
+        llvm::all_of(subview.getStaticStrides(), [](int64_t s) { return s == 1; }) &&
+        subview.getStaticSizes() == subview.getSourceType().getShape())
+      return subview.getSource();
+    return v;
+  };
+  a = skipFullSubview(a);
+  b = skipFullSubview(b);
+  if (a == b)
+    return true;
+  Operation *defA = a.getDefiningOp(), *defB = b.getDefiningOp();
+  if (!defA || !defB || !llvm::isa<ViewLikeOpInterface>(defA))
+    return false;
+  return OperationEquivalence::isEquivalentTo(
+      defA, defB,
+      [](Value x, Value y) { return success(isSameView(x, y)); },
+      /*markEquivalent=*/nullptr, OperationEquivalence::IgnoreLocations);
+}
+
+/// Bufferization copies a tile into itself where a parallel loop's result
+/// is its own destination; such copies are dropped, and the rest become
+/// linalg.copy so they are tiled and vectorized like any other op (never a
+/// call to a runtime copy routine).
+void rewriteCopies(ModuleOp module) {
+  SmallVector<memref::CopyOp> copies;
+  module.walk([&](memref::CopyOp copy) { copies.push_back(copy); });
+  for (memref::CopyOp copy : copies) {
+    if (!isSameView(copy.getSource(), copy.getTarget())) {
+      OpBuilder b(copy);
+      linalg::CopyOp::create(b, copy.getLoc(), copy.getSource(), copy.getTarget());
+    }
+    copy.erase();
+  }
+}
+
+/// With hoistStaticAllocs, promoteBufferResultsToOutParams replaces each
+/// returned allocation by its out-parameter and erases it; an allocation
+/// returned twice (two model outputs that are one tensor, e.g. once Identity
+/// has folded away) is then replaced twice and the pass crashes. Every repeat
+/// gets its own buffer, filled by a copy, so each output has one writer.
+void separateRepeatedResults(ModuleOp module) {
+  module.walk([](func::ReturnOp ret) {
+    llvm::SmallPtrSet<Value, 4> seen;
+    OpBuilder b(ret);
+    for (OpOperand &operand : ret->getOpOperands()) {
+      Value value = operand.get();
+      if (seen.insert(value).second)
+        continue;
+      auto type = llvm::dyn_cast<MemRefType>(value.getType());
+      if (!type || !type.hasStaticShape() || !type.getLayout().isIdentity())
+        continue;
+      Value copy = memref::AllocOp::create(b, ret.getLoc(), type);
+      linalg::CopyOp::create(b, ret.getLoc(), value, copy);
+      operand.set(copy);
+    }
+  });
 }
 
 struct BufferizePass : impl::BufferizeBase<BufferizePass> {
@@ -45,19 +110,19 @@ struct BufferizePass : impl::BufferizeBase<BufferizePass> {
            const bufferization::BufferizationOptions &) -> BaseMemRefType {
       return bufferization::getMemRefTypeWithStaticIdentityLayout(type, memorySpace);
     };
-    options.memCpyFn = copyWithLinalg;
     bufferization::BufferizationState state;
     if (failed(bufferization::runOneShotModuleBufferize(module, options, state)))
       return signalPassFailure();
     bufferization::removeBufferizationAttributesInModule(module);
+    separateRepeatedResults(module);
 
     bufferization::BufferResultsToOutParamsOpts outParams;
-    outParams.memCpyFn = copyWithLinalg;
     outParams.addResultAttribute = true;
     outParams.hoistStaticAllocs = true;
     outParams.modifyPublicFunctions = true;
     if (failed(bufferization::promoteBufferResultsToOutParams(module, outParams)))
       return signalPassFailure();
+    rewriteCopies(module);
   }
 };
 

@@ -24,6 +24,8 @@ inline constexpr llvm::StringLiteral kNameAttr = "kiln.name";
 inline constexpr llvm::StringLiteral kWorkspaceArgAttr = "kiln.workspace";
 inline constexpr llvm::StringLiteral kWorkspaceSizeAttr = "kiln.workspace_size";
 inline constexpr llvm::StringLiteral kResultArgAttr = "bufferize.result";
+/// GPU builds: the argument holding all constant tensors.
+inline constexpr llvm::StringLiteral kWeightsArgAttr = "kiln.weights";
 
 } // namespace kiln::dispatch
 

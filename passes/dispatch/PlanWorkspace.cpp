@@ -49,6 +49,9 @@ int64_t lastUse(Value root, Block &block,
   while (!worklist.empty()) {
     Value v = worklist.pop_back_val();
     for (Operation *user : v.getUsers()) {
+      // A dealloc ends the lifetime; it is not a use (and is erased).
+      if (llvm::isa<memref::DeallocOp>(user))
+        continue;
       Operation *top = topLevelAncestor(user, block);
       last = std::max(last, position.lookup(top));
       if (auto view = llvm::dyn_cast<ViewLikeOpInterface>(user))
@@ -123,8 +126,10 @@ struct PlanWorkspacePass : impl::PlanWorkspaceBase<PlanWorkspacePass> {
       }
       Buffer b;
       b.alloc = alloc;
-      int64_t bits = type.getNumElements() * type.getElementTypeBitWidth();
-      b.size = alignUp(std::max<int64_t>((bits + 7) / 8, 1));
+      // The LLVM lowering gives every element whole bytes (an i1 takes
+      // one), so sub-byte elements are not packed.
+      int64_t elementBytes = (type.getElementTypeBitWidth() + 7) / 8;
+      b.size = alignUp(std::max<int64_t>(type.getNumElements() * elementBytes, 1));
       b.first = position.lookup(topLevelAncestor(alloc, body));
       b.last = std::max(b.first, lastUse(alloc.getResult(), body, position));
       buffers.push_back(b);

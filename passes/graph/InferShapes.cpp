@@ -30,6 +30,23 @@ namespace {
 /// converge in a handful.
 constexpr int kMaxRounds = 64;
 
+/// The more precise of an inferred type and the type the IR already had: a
+/// result may legitimately know more than inference (a reshape whose shape
+/// operand is not constant, a type the importer was given), and re-inference
+/// must not throw that away.
+Type keepKnownDims(Type inferred, Type before) {
+  auto inf = llvm::dyn_cast<RankedTensorType>(inferred);
+  auto old = llvm::dyn_cast<RankedTensorType>(before);
+  if (!inf || !old || inf.getRank() != old.getRank() ||
+      inf.getElementType() != old.getElementType())
+    return inferred;
+  SmallVector<int64_t> shape(inf.getShape());
+  for (auto [dim, known] : llvm::zip(shape, old.getShape()))
+    if (ShapedType::isDynamic(dim))
+      dim = known;
+  return inf.clone(shape);
+}
+
 /// Re-infers the result types of every graph op in `func`, in order; returns
 /// whether any type changed, or failure if an op no longer type-checks.
 FailureOr<bool> refineTypes(func::FuncOp func) {
@@ -40,6 +57,8 @@ FailureOr<bool> refineTypes(func::FuncOp func) {
     SmallVector<Type> before(op->getResultTypes());
     if (failed(inferResultTypes(op)))
       return WalkResult::interrupt();
+    for (auto [result, old] : llvm::zip(op->getResults(), before))
+      result.setType(keepKnownDims(result.getType(), old));
     changed |= before != SmallVector<Type>(op->getResultTypes());
     return WalkResult::advance();
   });

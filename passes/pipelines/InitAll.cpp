@@ -4,6 +4,7 @@
 #include "passes/pipelines/Pipelines.h"
 
 #include "codegen/cpu/Passes.h"
+#include "codegen/gpu/Passes.h"
 #include "dialects/graph/IR/GraphDialect.h"
 #include "passes/conversion/Passes.h"
 #include "passes/dispatch/Passes.h"
@@ -12,8 +13,7 @@
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
-#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
-#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 
 namespace kiln {
 
@@ -24,8 +24,8 @@ void registerDialects(mlir::DialectRegistry &registry) {
   // one-shot bufferization silently skips ops whose interfaces are external.
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
-  mlir::registerBuiltinDialectTranslation(registry);
-  mlir::registerLLVMDialectTranslation(registry);
+  // LLVM IR translation for the host and for GPU modules (NVVM).
+  mlir::registerAllToLLVMIRTranslations(registry);
 }
 
 void registerPasses() {
@@ -33,6 +33,7 @@ void registerPasses() {
   conversion::registerConversionPasses();
   dispatch::registerDispatchPasses();
   cpu::registerCpuPasses();
+  gpu::registerGpuPasses();
   registerPipelines();
 }
 

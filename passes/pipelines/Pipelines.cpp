@@ -3,12 +3,14 @@
 #include "passes/pipelines/Pipelines.h"
 
 #include "codegen/cpu/Passes.h"
+#include "codegen/gpu/Passes.h"
 #include "passes/conversion/Passes.h"
 #include "passes/dispatch/Passes.h"
 #include "passes/graph/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -17,6 +19,20 @@
 using namespace mlir;
 
 namespace kiln {
+
+/// The LLVM conversions shared by the CPU module and a GPU model's host code.
+static void addHostToLLVMPasses(OpPassManager &pm) {
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createUBToLLVMConversionPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+}
 
 void buildGraphPipeline(OpPassManager &pm) {
   pm.addPass(graph::createInferShapes());
@@ -66,22 +82,62 @@ void buildLLVMPipeline(OpPassManager &pm) {
   }
   pm.addPass(cpu::createOutlineParallelLoops());
   pm.addPass(createSCFToControlFlowPass());
-  pm.addPass(memref::createExpandStridedMetadataPass());
-  pm.addPass(createLowerAffinePass());
   pm.addPass(cpu::createApproximateMath());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   ConvertVectorToLLVMPassOptions vectorToLLVM;
   vectorToLLVM.reassociateFPReductions = true;
   vectorToLLVM.vectorContractLowering = vector::VectorContractLowering::OuterProduct;
   pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
   pm.addPass(createConvertMathToLLVMPass());
-  pm.addPass(createArithToLLVMConversionPass());
-  pm.addPass(createConvertFuncToLLVMPass());
-  pm.addPass(createConvertControlFlowToLLVMPass());
-  pm.addPass(createConvertIndexToLLVMPass());
-  pm.addPass(createUBToLLVMConversionPass());
-  pm.addPass(createReconcileUnrealizedCastsPass());
+  addHostToLLVMPasses(pm);
+}
+
+void buildGpuPipeline(OpPassManager &pm, const GpuOptions &options) {
+  pm.nest<func::FuncOp>().addPass(gpu::createTileForGpu());
   pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(dispatch::createBufferize());
+  pm.addPass(createCanonicalizerPass());
+  // Copies and fills bufferization added become kernels too.
+  pm.nest<func::FuncOp>().addPass(gpu::createTileForGpu());
+  pm.addPass(dispatch::createPlanWorkspace());
+  pm.addPass(gpu::createPlanWeights());
+  {
+    OpPassManager &func = pm.nest<func::FuncOp>();
+    func.addPass(gpu::createMapForallToGpu());
+    func.addPass(createConvertLinalgToLoopsPass());
+    func.addPass(createCanonicalizerPass());
+  }
+  pm.addPass(createGpuKernelOutliningPass());
+  pm.addPass(gpu::createMergeGpuModules());
+  GpuNVVMAttachTargetOptions target;
+  target.chip = options.chip;
+  target.features = options.ptxFeatures;
+  target.optLevel = 3;
+  pm.addPass(createGpuNVVMAttachTarget(target));
+  {
+    OpPassManager &device = pm.nest<mlir::gpu::GPUModuleOp>();
+    device.addPass(memref::createExpandStridedMetadataPass());
+    device.addPass(createLowerAffinePass());
+    // The same polynomial math as on CPUs: no libdevice needed at compile
+    // time, and GPU and CPU builds agree to the last bits of exp/tanh.
+    device.addPass(cpu::createApproximateMath());
+    device.addPass(createSCFToControlFlowPass());
+    ConvertGpuOpsToNVVMOpsOptions toNVVM;
+    toNVVM.indexBitwidth = 64;
+    toNVVM.useBarePtrCallConv = true;
+    device.addPass(createConvertGpuOpsToNVVMOps(toNVVM));
+    device.addPass(createCanonicalizerPass());
+    device.addPass(createReconcileUnrealizedCastsPass());
+  }
+  GpuModuleToBinaryPassOptions binary;
+  binary.compilationTarget = "isa";
+  // libdevice (floor, fma, sqrt, ... in the kernels) comes from the CUDA
+  // toolkit.
+  binary.toolkitPath = options.cudaToolkitPath;
+  pm.addPass(createGpuModuleToBinaryPass(binary));
+  pm.addPass(gpu::createLowerGpuHost());
+  pm.addPass(createSCFToControlFlowPass());
+  addHostToLLVMPasses(pm);
 }
 
 void buildPipelineUpTo(OpPassManager &pm, Phase last) {
@@ -113,6 +169,10 @@ void registerPipelines() {
   PassPipelineRegistration<>("kiln-llvm-pipeline",
                              "Lowering to the LLVM dialect with a C entry point",
                              buildLLVMPipeline);
+  PassPipelineRegistration<>(
+      "kiln-gpu-pipeline",
+      "GPU code generation (sm_90) from the linalg phase to the LLVM dialect host",
+      [](OpPassManager &pm) { buildGpuPipeline(pm, GpuOptions()); });
   PassPipelineRegistration<>(
       "kiln-cpu-pipeline", "Every phase, from the imported graph to the LLVM dialect",
       [](OpPassManager &pm) { buildPipelineUpTo(pm, Phase::LLVM); });

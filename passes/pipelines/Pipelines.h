@@ -26,6 +26,18 @@ void buildVectorPipeline(mlir::OpPassManager &pm);
 void buildMemRefPipeline(mlir::OpPassManager &pm);
 void buildLLVMPipeline(mlir::OpPassManager &pm);
 
+/// The NVIDIA GPU target, from the linalg phase on.
+struct GpuOptions {
+  std::string chip = "sm_90";          // sm_80, sm_90, ...
+  std::string ptxFeatures = "+ptx80";  // the PTX ISA version to emit
+  std::string cudaToolkitPath;         // for libdevice; empty: MLIR's default search
+};
+
+/// From linalg on tensors to an LLVM-dialect host module that launches the
+/// kernels through the runtime; the kernels' PTX, their names and the
+/// weights blob are left as module attributes (codegen/gpu/Passes.h).
+void buildGpuPipeline(mlir::OpPassManager &pm, const GpuOptions &options);
+
 /// Every phase from the imported graph up to and including `last`.
 void buildPipelineUpTo(mlir::OpPassManager &pm, Phase last);
 

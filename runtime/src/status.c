@@ -19,9 +19,12 @@ const char *kiln_rt_error_message(int status) {
   case KILN_ERROR_THREAD_START:
     return "the operating system refused to start a worker thread";
   case KILN_ERROR_NO_DEVICE:
-    return "no CUDA driver or no CUDA device is available";
+    return "no CUDA driver or no suitable CUDA device is available";
   case KILN_ERROR_DEVICE:
     return "a CUDA driver call failed";
+  case KILN_ERROR_WRONG_TARGET:
+    return "this library was compiled for the GPU: use NAME_gpu_create and "
+           "NAME_gpu_run";
   }
   return "unknown error code";
 }

@@ -325,6 +325,7 @@ static void check_error_messages(void) {
       KILN_ERROR_THREAD_START,
       KILN_ERROR_NO_DEVICE,
       KILN_ERROR_DEVICE,
+      KILN_ERROR_WRONG_TARGET,
       -1, /* any unknown code, standing for all of them */
   };
   enum { count = sizeof codes / sizeof codes[0] };
@@ -336,7 +337,7 @@ static void check_error_messages(void) {
       ok &= strcmp(message, kiln_rt_error_message(codes[j])) != 0;
   }
   check(ok, "error messages are non-empty and distinct for every code");
-  check(strcmp(kiln_rt_error_message(7), "unknown error code") == 0 &&
+  check(strcmp(kiln_rt_error_message(8), "unknown error code") == 0 &&
             strcmp(kiln_rt_error_message(-1), "unknown error code") == 0 &&
             strcmp(kiln_rt_error_message(1000), "unknown error code") == 0,
         "unknown codes give \"unknown error code\"");

@@ -2,6 +2,8 @@
 
 #include "tools/driver/Driver.h"
 
+#include "codegen/gpu/Passes.h"
+#include "codegen/target/GpuGlobals.h"
 #include "codegen/target/HeaderGenerator.h"
 #include "frontend/onnx/OnnxImporter.h"
 #include "frontend/onnx/OnnxLocation.h"
@@ -15,8 +17,15 @@
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <cstdlib>
 
 using namespace mlir;
 
@@ -30,6 +39,7 @@ std::optional<EmitKind> parseEmitKind(llvm::StringRef name) {
       .Case("memref", EmitKind::MemRef)
       .Case("llvm", EmitKind::LLVM)
       .Case("asm", EmitKind::Asm)
+      .Case("ptx", EmitKind::Ptx)
       .Case("obj", EmitKind::Obj)
       .Case("lib", EmitKind::Library)
       .Default(std::nullopt);
@@ -187,6 +197,90 @@ LogicalResult runPhase(ModuleOp module, void (*build)(OpPassManager &)) {
   return pm.run(module);
 }
 
+/// The compute capability in "sm_90" (90), or 0 if malformed.
+int parseSmVersion(llvm::StringRef arch) {
+  int sm = 0;
+  if (!arch.consume_front("sm_") || arch.getAsInteger(10, sm))
+    return 0;
+  return sm;
+}
+
+/// The CUDA toolkit's root (for libdevice and ptxas): $CUDA_HOME, $CUDA_PATH
+/// or /usr/local/cuda, if it holds libdevice; empty if none is installed.
+std::string findCudaToolkit() {
+  for (const char *var : {"CUDA_HOME", "CUDA_PATH"})
+    if (const char *path = std::getenv(var))
+      if (llvm::sys::fs::exists(llvm::Twine(path) + "/nvvm/libdevice"))
+        return path;
+  if (llvm::sys::fs::exists("/usr/local/cuda/nvvm/libdevice"))
+    return "/usr/local/cuda";
+  return "";
+}
+
+/// A cubin for `arch` from `ptx` with the CUDA toolkit's ptxas, if it is
+/// installed; empty otherwise (the runtime then JIT-compiles the PTX).
+FailureOr<std::string> assemblePtx(Location loc, llvm::StringRef ptx,
+                                   llvm::StringRef arch) {
+  std::string toolkit = findCudaToolkit();
+  llvm::ErrorOr<std::string> ptxas = llvm::sys::findProgramByName(
+      "ptxas", {toolkit.empty() ? std::string("/usr/local/cuda/bin") : toolkit + "/bin"});
+  if (!ptxas)
+    return std::string();
+  llvm::SmallString<128> ptxPath, cubinPath, logPath;
+  int fd;
+  if (llvm::sys::fs::createTemporaryFile("kiln", "ptx", fd, ptxPath) ||
+      llvm::sys::fs::createTemporaryFile("kiln", "cubin", cubinPath) ||
+      llvm::sys::fs::createTemporaryFile("kiln", "log", logPath))
+    return emitError(loc) << "cannot create temporary files for ptxas";
+  llvm::FileRemover removePtx(ptxPath), removeCubin(cubinPath), removeLog(logPath);
+  {
+    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+    os << ptx;
+  }
+  std::string archFlag = ("-arch=" + arch).str();
+  llvm::StringRef args[] = {*ptxas, archFlag, "-O3", ptxPath, "-o", cubinPath};
+  std::optional<llvm::StringRef> redirects[] = {std::nullopt, logPath.str(), logPath.str()};
+  std::string message;
+  if (llvm::sys::ExecuteAndWait(*ptxas, args, std::nullopt, redirects, 0, 0, &message) != 0) {
+    auto log = llvm::MemoryBuffer::getFile(logPath);
+    return emitError(loc) << "internal error: ptxas rejected the generated PTX: "
+                          << (log ? (*log)->getBuffer().trim() : llvm::StringRef(message));
+  }
+  auto cubin = llvm::MemoryBuffer::getFile(cubinPath);
+  if (!cubin)
+    return emitError(loc) << "cannot read the cubin ptxas wrote";
+  return (*cubin)->getBuffer().str();
+}
+
+/// A string module attribute the GPU pipeline left, removed from the module.
+std::string takeStringAttr(ModuleOp module, llvm::StringRef name) {
+  auto attr = module->getAttrOfType<StringAttr>(name);
+  module->removeAttr(name);
+  return attr ? attr.str() : std::string();
+}
+
+/// Links, optimizes and emits a translated model module.
+FailureOr<CompileResult> finishModule(llvm::Module &llvmModule, llvm::TargetMachine &machine,
+                                      const CompileOptions &options, CompileResult &result,
+                                      Location fileLoc) {
+  if (llvm::Error error = target::finalizeModelModule(llvmModule, result.signature,
+                                                      machine, options.target.optLevel))
+    return emitError(fileLoc) << llvm::toString(std::move(error));
+  if (options.emit == EmitKind::LLVM) {
+    llvm::raw_string_ostream os(result.text);
+    llvmModule.print(os, nullptr);
+    return std::move(result);
+  }
+  auto code = target::emitMachineCode(llvmModule, machine, options.emit == EmitKind::Asm);
+  if (!code)
+    return emitError(fileLoc) << llvm::toString(code.takeError());
+  if (options.emit == EmitKind::Asm)
+    result.text = std::string(code->str());
+  else
+    result.object = std::move(*code);
+  return std::move(result);
+}
+
 } // namespace
 
 FailureOr<CompileResult> compileModel(MLIRContext &context,
@@ -200,7 +294,8 @@ FailureOr<CompileResult> compileModel(MLIRContext &context,
   // Check the target before the expensive work, so a bad --target or --cpu
   // fails at once.
   bool needsMachine = options.emit == EmitKind::LLVM || options.emit == EmitKind::Asm ||
-                      options.emit == EmitKind::Obj || options.emit == EmitKind::Library;
+                      options.emit == EmitKind::Obj || options.emit == EmitKind::Library ||
+                      options.emit == EmitKind::Ptx;
   std::unique_ptr<llvm::TargetMachine> machine;
   if (needsMachine) {
     auto created = target::createTargetMachine(options.target);
@@ -232,6 +327,64 @@ FailureOr<CompileResult> compileModel(MLIRContext &context,
   if (failed(extractSignature(*module, result.signature)))
     return failure();
 
+  bool gpu = !options.gpuArch.empty();
+  if (gpu && (options.emit == EmitKind::Vector || options.emit == EmitKind::MemRef))
+    return emitError(UnknownLoc::get(&context))
+           << "--emit=vector and --emit=memref are CPU phases; GPU builds stop at "
+              "graph, linalg, ptx, llvm, asm, obj or lib";
+  if (!gpu && options.emit == EmitKind::Ptx)
+    return emitError(UnknownLoc::get(&context)) << "--emit=ptx needs --gpu";
+  if (gpu) {
+    int sm = parseSmVersion(options.gpuArch);
+    if (sm < 70)
+      return emitError(UnknownLoc::get(&context))
+             << "unsupported GPU architecture '" << options.gpuArch
+             << "' (use sm_70 or newer, e.g. sm_80 or sm_90)";
+    if (failed(runPhase(*module, buildLinalgPipeline)))
+      return failure();
+    if (options.emit == EmitKind::Linalg) {
+      result.text = printModule(*module);
+      return result;
+    }
+    PassManager pm(&context);
+    GpuOptions gpuOptions;
+    gpuOptions.chip = options.gpuArch;
+    gpuOptions.cudaToolkitPath = findCudaToolkit();
+    if (gpuOptions.cudaToolkitPath.empty())
+      return emitError(UnknownLoc::get(&context))
+             << "GPU builds need the CUDA toolkit's libdevice: install the toolkit "
+                "(/usr/local/cuda) or set CUDA_HOME";
+    buildGpuPipeline(pm, gpuOptions);
+    if (failed(pm.run(*module)))
+      return failure();
+    std::string ptx = takeStringAttr(*module, gpu::kPtxAttr);
+    std::string weights = takeStringAttr(*module, gpu::kWeightsAttr);
+    std::vector<std::string> kernels;
+    if (auto names = (*module)->getAttrOfType<ArrayAttr>(gpu::kKernelsAttr))
+      for (auto name : names.getAsRange<StringAttr>())
+        kernels.push_back(name.str());
+    (*module)->removeAttr(gpu::kKernelsAttr);
+    if (options.emit == EmitKind::Ptx) {
+      result.text = ptx;
+      return result;
+    }
+    if (auto size = (*module)->getAttrOfType<IntegerAttr>(dispatch::kWorkspaceSizeAttr))
+      result.signature.workspaceSize = size.getInt();
+    result.signature.gpu = target::GpuInfo{options.gpuArch};
+    FailureOr<std::string> cubin = assemblePtx(fileLoc, ptx, options.gpuArch);
+    if (failed(cubin))
+      return failure();
+    llvm::LLVMContext llvmContext;
+    std::unique_ptr<llvm::Module> llvmModule =
+        translateModuleToLLVMIR(*module, llvmContext, options.name);
+    if (!llvmModule)
+      return emitError(fileLoc) << "internal error: translation to LLVM IR failed";
+    llvmModule->setDataLayout(machine->createDataLayout());
+    target::emitGpuModuleGlobals(*llvmModule, ptx, *cubin, cubin->empty() ? 0 : sm,
+                                 kernels, weights);
+    return finishModule(*llvmModule, *machine, options, result, fileLoc);
+  }
+
   using Builder = void (*)(OpPassManager &);
   const std::pair<EmitKind, Builder> phases[] = {{EmitKind::Linalg, buildLinalgPipeline},
                                                  {EmitKind::Vector, buildVectorPipeline},
@@ -254,22 +407,7 @@ FailureOr<CompileResult> compileModel(MLIRContext &context,
       translateModuleToLLVMIR(*module, llvmContext, options.name);
   if (!llvmModule)
     return emitError(fileLoc) << "internal error: translation to LLVM IR failed";
-  if (llvm::Error error = target::finalizeModelModule(*llvmModule, result.signature,
-                                                      *machine, options.target.optLevel))
-    return emitError(fileLoc) << llvm::toString(std::move(error));
-  if (options.emit == EmitKind::LLVM) {
-    llvm::raw_string_ostream os(result.text);
-    llvmModule->print(os, nullptr);
-    return result;
-  }
-  auto code = target::emitMachineCode(*llvmModule, *machine, options.emit == EmitKind::Asm);
-  if (!code)
-    return emitError(fileLoc) << llvm::toString(code.takeError());
-  if (options.emit == EmitKind::Asm)
-    result.text = std::string(code->str());
-  else
-    result.object = std::move(*code);
-  return result;
+  return finishModule(*llvmModule, *machine, options, result, fileLoc);
 }
 
 } // namespace kiln::driver

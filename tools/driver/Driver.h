@@ -33,12 +33,13 @@ enum class EmitKind {
   MemRef, // bufferized with the workspace plan (MLIR text)
   LLVM,   // the optimized LLVM IR of the whole model (text)
   Asm,    // target assembly (text)
+  Ptx,    // GPU builds: the kernels' PTX (text)
   Obj,    // an ELF object (bytes)
   Library // an ELF object for libNAME.a, plus NAME.h
 };
 
 /// Parses a --emit value ("graph", "linalg", "vector", "memref", "llvm",
-/// "asm", "obj", "lib").
+/// "asm", "ptx", "obj", "lib").
 std::optional<EmitKind> parseEmitKind(llvm::StringRef name);
 
 struct CompileOptions {
@@ -47,6 +48,8 @@ struct CompileOptions {
   std::string name;
   target::TargetOptions target;
   EmitKind emit = EmitKind::Library;
+  /// GPU builds: the NVIDIA architecture ("sm_80", "sm_90"); empty for CPU.
+  std::string gpuArch;
   /// Static shapes for graph inputs whose dimensions are symbolic.
   llvm::StringMap<llvm::SmallVector<int64_t>> inputShapes;
 };

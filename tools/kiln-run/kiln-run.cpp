@@ -298,6 +298,10 @@ int main(int argc, char **argv) {
   if (expectedFiles.size() > sig.outputs.size())
     return fail(Twine(expectedFiles.size()) + " expected files given but the model has " +
                 Twine(sig.outputs.size()) + " outputs");
+  // The pool's worker threads wait inside the JIT-linked code: stop them
+  // before the JIT (and that code) goes away at exit.
+  model->setNumThreads(1);
+
   bool allMatch = true;
   for (size_t i = 0; i < expectedFiles.size(); ++i) {
     Expected<tools::HostTensor> expected = tools::readTensorFile(expectedFiles[i]);

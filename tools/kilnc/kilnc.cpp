@@ -48,10 +48,16 @@ static cl::opt<std::string> targetCpu(
 static cl::opt<std::string> targetFeatures(
     "features", cl::desc("Target features, e.g. +avx2,-avx512f (default: the host's)"),
     cl::value_desc("features"), cl::cat(category));
+static cl::opt<std::string> gpuArch(
+    "gpu",
+    cl::desc("Compile for an NVIDIA GPU of this architecture (sm_80, sm_90): the "
+             "library embeds the kernels' PTX (and a cubin when ptxas is installed) "
+             "and launches them through the CUDA driver"),
+    cl::value_desc("sm_XX"), cl::cat(category));
 static cl::opt<std::string> emit(
     "emit",
     cl::desc("Stop after a phase: graph, linalg, vector, memref (MLIR), llvm (LLVM IR), "
-             "asm, obj, lib (default)"),
+             "asm, ptx (with --gpu), obj, lib (default)"),
     cl::value_desc("phase"), cl::init("lib"), cl::cat(category));
 static cl::opt<unsigned> optLevel("O", cl::desc("Optimization level 0-3 (default 3)"),
                                   cl::Prefix, cl::init(3), cl::cat(category));
@@ -77,6 +83,8 @@ static std::string defaultOutput(driver::EmitKind kind, StringRef name) {
     return (name + ".s").str();
   case driver::EmitKind::LLVM:
     return (name + ".ll").str();
+  case driver::EmitKind::Ptx:
+    return (name + ".ptx").str();
   default:
     return "-";
   }
@@ -100,7 +108,7 @@ int main(int argc, char **argv) {
   std::optional<driver::EmitKind> kind = driver::parseEmitKind(emit);
   if (!kind)
     return fail("unknown --emit phase '" + emit +
-                "' (graph, linalg, vector, memref, llvm, asm, obj, lib)");
+                "' (graph, linalg, vector, memref, llvm, asm, ptx, obj, lib)");
   if (optLevel > 3)
     return fail("unknown optimization level -O" + Twine(optLevel) + " (0 to 3)");
   if (!sys::fs::exists(inputPath))
@@ -117,6 +125,7 @@ int main(int argc, char **argv) {
   options.target.cpu = targetCpu;
   options.target.features = targetFeatures;
   options.target.optLevel = optLevel;
+  options.gpuArch = gpuArch;
   for (const std::string &text : inputShapes) {
     auto parsed = driver::parseInputShape(text);
     if (mlir::failed(parsed))

@@ -83,30 +83,29 @@ Value tanh(OpBuilder &b, Location loc, Value x) {
   return math::TanhOp::create(b, loc, x);
 }
 
-/// Reads a scalar (any rank, one element) tensor as a value.
-Value extractScalar(OpBuilder &b, Location loc, Value tensor) {
-  auto type = llvm::cast<RankedTensorType>(tensor.getType());
-  SmallVector<Value> indices(type.getRank(),
-                             arith::ConstantIndexOp::create(b, loc, 0));
-  return tensor::ExtractOp::create(b, loc, tensor, indices);
-}
-
+/// The bounds are one-element tensors read inside the generic (broadcast to
+/// every element), so no scalar is loaded outside a kernel.
 struct ClipToGeneric : OpRewritePattern<ClipOp> {
   using OpRewritePattern::OpRewritePattern;
 
   LogicalResult matchAndRewrite(ClipOp op, PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    Value lo = op.getMin() ? extractScalar(rewriter, loc, op.getMin()) : Value();
-    Value hi = op.getMax() ? extractScalar(rewriter, loc, op.getMax()) : Value();
     auto type = llvm::cast<RankedTensorType>(op.getType());
+    SmallVector<Value> inputs = {op.getInput()};
+    // Scalars as rank-0 tensors, which broadcast against any shape.
+    auto scalarType = RankedTensorType::get({}, type.getElementType());
+    for (Value bound : {op.getMin(), op.getMax()})
+      if (bound)
+        inputs.push_back(reshapeTensor(rewriter, loc, bound, scalarType));
+    bool hasMin = static_cast<bool>(op.getMin());
     Value result = buildBroadcastElementwise(
-        rewriter, loc, type, {op.getInput()},
-        [&](OpBuilder &b, Location l, ValueRange args) {
+        rewriter, loc, type, inputs, [&](OpBuilder &b, Location l, ValueRange args) {
           Value v = args[0];
-          if (lo)
-            v = maxScalars(b, l, v, lo);
-          if (hi)
-            v = minScalars(b, l, v, hi);
+          unsigned next = 1;
+          if (hasMin)
+            v = maxScalars(b, l, v, args[next++]);
+          if (next < args.size())
+            v = minScalars(b, l, v, args[next]);
           return v;
         });
     rewriter.replaceOp(op, result);

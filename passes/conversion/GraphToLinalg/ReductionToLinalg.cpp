@@ -69,24 +69,30 @@ Value buildPooling(OpBuilder &b, Location loc, PoolKind kind, Value padded,
                                            init, strides, dilations)
         .getResult(0);
 
-  // Any other rank: iteration space (n, c, out..., k...).
+  // Any other rank: iteration space (n, c, out..., k...). As in the named
+  // ops, the (unread) window tensor is an operand so that the window loops'
+  // sizes are defined by some operand's shape: without it the loop ranges
+  // cannot be inferred and the generic does not verify.
   MLIRContext *ctx = b.getContext();
   int64_t numDims = 2 + 2 * spatial;
   auto dim = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
-  SmallVector<AffineExpr> inExprs = {dim(0), dim(1)}, outExprs = {dim(0), dim(1)};
+  SmallVector<AffineExpr> inExprs = {dim(0), dim(1)}, windowExprs,
+                          outExprs = {dim(0), dim(1)};
   for (size_t i = 0; i < spatial; ++i) {
     inExprs.push_back(dim(2 + i) * g.strides[i] + dim(2 + spatial + i) * g.dilations[i]);
+    windowExprs.push_back(dim(2 + spatial + i));
     outExprs.push_back(dim(2 + i));
   }
   SmallVector<AffineMap> maps = {AffineMap::get(numDims, 0, inExprs, ctx),
+                                 AffineMap::get(numDims, 0, windowExprs, ctx),
                                  AffineMap::get(numDims, 0, outExprs, ctx)};
   SmallVector<utils::IteratorType> iterators(2 + spatial, utils::IteratorType::parallel);
   iterators.append(spatial, utils::IteratorType::reduction);
   return linalg::GenericOp::create(
-             b, loc, resultType, ValueRange{padded}, init, maps, iterators,
+             b, loc, resultType, ValueRange{padded, window}, init, maps, iterators,
              [&](OpBuilder &nb, Location l, ValueRange args) {
-               Value v = kind == PoolKind::Max ? maxScalars(nb, l, args[1], args[0])
-                                               : addScalars(nb, l, args[1], args[0]);
+               Value v = kind == PoolKind::Max ? maxScalars(nb, l, args[2], args[0])
+                                               : addScalars(nb, l, args[2], args[0]);
                linalg::YieldOp::create(nb, l, v);
              })
       .getResult(0);

@@ -7,7 +7,8 @@
  *
  * Rules: plain C, no allocation while a model runs (worker threads and their
  * bookkeeping are created once, before the first parallel loop runs or when
- * the thread count changes), status codes instead of aborts.
+ * the thread count changes; GPU contexts and their device memory at
+ * kiln_rt_gpu_create), status codes instead of aborts.
  *
  *===----------------------------------------------------------------------===*/
 
@@ -33,6 +34,7 @@ enum kiln_status {
   KILN_ERROR_THREAD_START = 4,       /* the OS refused to start a worker thread */
   KILN_ERROR_NO_DEVICE = 5,          /* GPU builds: no CUDA driver or device */
   KILN_ERROR_DEVICE = 6,             /* GPU builds: a CUDA driver call failed */
+  KILN_ERROR_WRONG_TARGET = 7,       /* NAME_run of a GPU build */
 };
 
 /* The most worker threads a pool runs (including the calling thread). */
@@ -65,6 +67,122 @@ int kiln_rt_get_num_threads(void);
 
 /* A static, human-readable message for a kiln_status code. */
 const char *kiln_rt_error_message(int status);
+
+/*===-- GPU: a loaded CUDA module and the device memory of one model ------===*
+ *
+ * GPU builds embed the PTX of all their kernels (and optionally a cubin), the
+ * weights and the size of the device workspace. A context loads them onto a
+ * device once (kiln_rt_gpu_create); the generated host function then only
+ * launches kernels. The CUDA driver (libcuda.so.1) is loaded with dlopen on
+ * the first kiln_rt_gpu_create: libraries link without CUDA and report
+ * KILN_ERROR_NO_DEVICE on machines without it.
+ *
+ * A context uses the device's primary CUDA context (the one the CUDA runtime
+ * API uses too), so streams and device pointers from cudaMalloc/cuMemAlloc
+ * on the same device work with it.
+ *
+ * Thread safety: a context is used by one thread at a time (its error state
+ * and its device buffers for kiln_rt_gpu_run_host are not shared-safe);
+ * give each thread its own context or lock around the calls. Distinct
+ * contexts may be used concurrently. kiln_rt_gpu_create may be called from
+ * several threads at once.
+ *
+ *===----------------------------------------------------------------------===*/
+
+/* What the compiler embeds in a GPU build. Read only during
+ * kiln_rt_gpu_create, except the tensor sizes, which the context copies. */
+typedef struct kiln_rt_gpu_module_desc {
+  const char *ptx; /* NUL-terminated PTX of every kernel (one CUDA module) */
+  const void *cubin;
+  size_t cubin_size; /* optional; loaded instead of the PTX when the
+                        device's compute capability equals cubin_sm */
+  int cubin_sm;      /* e.g. 90 for sm_90; 0 if there is no cubin */
+  const char *const *kernel_names; /* kernel i of kiln_rt_gpu_launch */
+  int num_kernels;
+  const void *weights; /* every constant tensor, uploaded once at create */
+  size_t weights_size;
+  size_t workspace_size;     /* device bytes, allocated once at create */
+  const size_t *input_sizes; /* bytes per input, for kiln_rt_gpu_run_host */
+  int num_inputs;
+  const size_t *output_sizes; /* bytes per output */
+  int num_outputs;
+} kiln_rt_gpu_module_desc;
+
+typedef struct kiln_rt_gpu_context kiln_rt_gpu_context;
+
+/* The host function a GPU build's compiler emits: launches the model's
+ * kernels in order on `stream` and returns kiln_rt_gpu_status(ctx). Device
+ * pointers travel as void *. */
+typedef int (*kiln_rt_gpu_entry_fn)(kiln_rt_gpu_context *ctx,
+                                    const void *const *dev_inputs,
+                                    void *const *dev_outputs, void *stream);
+
+/* Loads the driver (once per process), makes `device` (a CUDA ordinal) the
+ * target, loads the module (the cubin if it matches the device, else the
+ * PTX, compiled by the driver), uploads the weights and allocates the
+ * workspace, one device buffer per input and output, and a stream. Sets
+ * *out to the context, or to NULL on failure. Returns KILN_OK,
+ * KILN_ERROR_NULL_ARGUMENT (desc or out is NULL, or desc lacks a part it
+ * says it has), KILN_ERROR_NO_DEVICE (no driver, no such device, or a
+ * device or driver too old for the PTX) or KILN_ERROR_DEVICE (a driver call
+ * failed, e.g. out of memory or PTX the driver rejects; also when the host
+ * is out of memory). After a failure, kiln_rt_gpu_last_error(NULL) on the
+ * same thread says why. */
+int kiln_rt_gpu_create(const kiln_rt_gpu_module_desc *desc, int device,
+                       kiln_rt_gpu_context **out);
+
+/* Waits for the context's own stream, then frees everything it holds.
+ * Work queued on other streams (kiln_rt_gpu_run) must be finished. NULL is
+ * ignored. */
+void kiln_rt_gpu_destroy(kiln_rt_gpu_context *ctx);
+
+/* Device addresses of the workspace and of the uploaded weights (NULL when
+ * their size is 0). */
+void *kiln_rt_gpu_workspace(kiln_rt_gpu_context *ctx);
+const void *kiln_rt_gpu_weights(kiln_rt_gpu_context *ctx);
+
+/* Queues kernel `kernel` (an index into desc->kernel_names) on `stream`
+ * (a CUstream; NULL is the legacy default stream) with `args` as
+ * cuLaunchKernel's kernelParams. Errors are sticky: after a failed launch,
+ * later launches are skipped until kiln_rt_gpu_status resets the state, so
+ * generated code needs no branches. Dynamic shared memory beyond the default
+ * 48 KiB is opted into on first use. Call only from an entry function that
+ * kiln_rt_gpu_run or kiln_rt_gpu_run_host runs (they make the context
+ * current). Never allocates. */
+void kiln_rt_gpu_launch(kiln_rt_gpu_context *ctx, int kernel, unsigned gx,
+                        unsigned gy, unsigned gz, unsigned bx, unsigned by,
+                        unsigned bz, unsigned shared_bytes, void *stream,
+                        void **args);
+
+/* The first error since the last reset (KILN_OK if none), and resets. */
+int kiln_rt_gpu_status(kiln_rt_gpu_context *ctx);
+
+/* Runs `entry` on device buffers the caller owns, asynchronously on `stream`
+ * (a CUstream of the device's primary context, or NULL): makes the context
+ * current, resets its status, calls entry and returns its status. Launch
+ * errors are reported here; errors while the kernels execute surface in a
+ * later call that synchronizes (or in the caller's own synchronization).
+ * Returns KILN_ERROR_NULL_ARGUMENT if ctx or entry is NULL. Never allocates. */
+int kiln_rt_gpu_run(kiln_rt_gpu_context *ctx, kiln_rt_gpu_entry_fn entry,
+                    const void *const *dev_inputs, void *const *dev_outputs,
+                    void *stream);
+
+/* The synchronous convenience path on host memory: copies the inputs into
+ * the context's device buffers, runs `entry` on the context's own stream
+ * (which also waits for work queued earlier on the legacy default stream),
+ * copies the outputs back and waits. Returns KILN_OK,
+ * KILN_ERROR_NULL_ARGUMENT or KILN_ERROR_DEVICE. Never allocates. */
+int kiln_rt_gpu_run_host(kiln_rt_gpu_context *ctx,
+                         int (*entry)(kiln_rt_gpu_context *,
+                                      const void *const *, void *const *,
+                                      void *),
+                         const void *const *inputs, void *const *outputs);
+
+/* What the last failure of `ctx` was, in words (the failing driver call and
+ * the driver's message, or the PTX compiler's log), or "" if none. For NULL,
+ * the same for the calling thread's last failed kiln_rt_gpu_create. Valid
+ * until the next call with the same context (or thread). Never NULL. */
+const char *kiln_rt_gpu_last_error(kiln_rt_gpu_context *ctx);
 
 #ifdef __cplusplus
 }

@@ -7,9 +7,15 @@
 // copy of input k) and the runtime is a stub whose answers the tests can
 // recognize.
 //
-//   kiln-target-test header [--empty] [NAME]
-//   kiln-target-test ir [--empty] [NAME]
-//   kiln-target-test library [--triple T] [--name NAME] --out-dir DIR
+// GPU builds (`--gpu`) get the real runtime instead, linked the way kilnc
+// links it, a stand-in kiln_model_gpu_entry and real PTX for one kernel, so
+// the library runs on the fake CUDA driver of test/runtime and on a GPU.
+//
+//   kiln-target-test header [--empty | --gpu] [NAME]
+//   kiln-target-test ir [--empty | --gpu] [NAME]
+//   kiln-target-test library [--triple T] [--name NAME] [--gpu ARCH]
+//                            [--cubin FILE] --out-dir DIR
+//   kiln-target-test gpu-ptx
 //   kiln-target-test sanitize STRING...
 //   kiln-target-test types
 //   kiln-target-test writers DIR
@@ -17,9 +23,11 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/target/ArchiveWriter.h"
+#include "codegen/target/GpuGlobals.h"
 #include "codegen/target/HeaderGenerator.h"
 #include "codegen/target/Introspection.h"
 #include "codegen/target/ModelSignature.h"
+#include "codegen/target/ObjectEmitter.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringRef.h"
@@ -166,21 +174,135 @@ Expected<std::unique_ptr<TargetMachine>> createTargetMachine(StringRef name) {
     return createStringError(error);
   // PIC: the system compiler links position-independent executables.
   std::unique_ptr<TargetMachine> machine(target->createTargetMachine(
-      triple, "generic", "", TargetOptions(), Reloc::PIC_));
+      triple, "generic", "", llvm::TargetOptions(), Reloc::PIC_));
   if (!machine)
     return createStringError("no target machine for " + name);
   return machine;
 }
 
-/// `--empty` selects a model without tensors or workspace instead.
+/// `--empty` selects a model without tensors or workspace instead, `--gpu`
+/// the test signature as a GPU build for sm_90.
 ModelSignature selectSignature(ArrayRef<const char *> args) {
-  bool empty = !args.empty() && StringRef(args[0]) == "--empty";
-  StringRef name = args.size() > size_t(empty) ? args[empty] : "ktm";
-  if (!empty)
-    return testSignature(name);
-  ModelSignature sig;
-  sig.name = name.str();
+  StringRef flag = args.empty() ? "" : args[0];
+  bool hasFlag = flag == "--empty" || flag == "--gpu";
+  StringRef name = args.size() > size_t(hasFlag) ? args[hasFlag] : "ktm";
+  if (flag == "--empty") {
+    ModelSignature sig;
+    sig.name = name.str();
+    return sig;
+  }
+  ModelSignature sig = testSignature(name);
+  if (flag == "--gpu")
+    sig.gpu = GpuInfo{"sm_90"};
   return sig;
+}
+
+/// kiln_test_copy(const void *src, void *dst, unsigned long long bytes):
+/// dst[i] = src[i] for i < bytes, one byte per thread. The fake driver
+/// knows the same kernel by name.
+constexpr const char kCopyKernelPtx[] = R"(//
+// kiln-target-test: the kernel of the stand-in GPU model.
+//
+.version 8.0
+.target sm_80
+.address_size 64
+
+.visible .entry kiln_test_copy(
+	.param .u64 kiln_test_copy_param_0,
+	.param .u64 kiln_test_copy_param_1,
+	.param .u64 kiln_test_copy_param_2
+)
+{
+	.reg .pred %p<2>;
+	.reg .b16 %rs<2>;
+	.reg .b32 %r<5>;
+	.reg .b64 %rd<9>;
+
+	ld.param.u64 %rd1, [kiln_test_copy_param_0];
+	ld.param.u64 %rd2, [kiln_test_copy_param_1];
+	ld.param.u64 %rd3, [kiln_test_copy_param_2];
+	mov.u32 %r1, %ctaid.x;
+	mov.u32 %r2, %ntid.x;
+	mov.u32 %r3, %tid.x;
+	mad.lo.s32 %r4, %r1, %r2, %r3;
+	cvt.u64.u32 %rd4, %r4;
+	setp.ge.u64 %p1, %rd4, %rd3;
+	@%p1 bra $L__done;
+	cvta.to.global.u64 %rd5, %rd1;
+	add.s64 %rd6, %rd5, %rd4;
+	ld.global.u8 %rs1, [%rd6];
+	cvta.to.global.u64 %rd7, %rd2;
+	add.s64 %rd8, %rd7, %rd4;
+	st.global.u8 [%rd8], %rs1;
+$L__done:
+	ret;
+}
+)";
+
+/// The weights of the stand-in GPU model: the float64 42.5, little-endian,
+/// then a few bytes that only pad.
+constexpr const char kGpuTestWeights[] = "\0\0\0\0\0\x40\x45\x40pad";
+
+/// `int kiln_model_gpu_entry(ctx, dev_inputs, dev_outputs, stream)` for the
+/// test signature: output k is a copy of input k, except output 2 ("scale
+/// out", 8 bytes), which gets the first 8 bytes of the weights by way of the
+/// workspace, so that a wrong weights or workspace pointer shows up.
+void buildStandInGpuEntry(Module &module, const ModelSignature &sig) {
+  LLVMContext &ctx = module.getContext();
+  IRBuilder<> b(ctx);
+  Type *ptrTy = b.getPtrTy();
+  Type *i32 = b.getInt32Ty();
+  Type *i64 = b.getInt64Ty();
+  auto *fn = Function::Create(
+      FunctionType::get(i32, {ptrTy, ptrTy, ptrTy, ptrTy}, false),
+      GlobalValue::ExternalLinkage, kGpuEntryName, module);
+  b.SetInsertPoint(BasicBlock::Create(ctx, "entry", fn));
+  Value *context = fn->getArg(0);
+  Value *stream = fn->getArg(3);
+  auto declare = [&](StringRef name, Type *result, ArrayRef<Type *> params) {
+    return module.getOrInsertFunction(name,
+                                      FunctionType::get(result, params, false));
+  };
+  FunctionCallee launch =
+      declare("kiln_rt_gpu_launch", b.getVoidTy(),
+              {ptrTy, i32, i32, i32, i32, i32, i32, i32, i32, ptrTy, ptrTy});
+  FunctionCallee status = declare("kiln_rt_gpu_status", i32, {ptrTy});
+  FunctionCallee workspace = declare("kiln_rt_gpu_workspace", ptrTy, {ptrTy});
+  FunctionCallee weights = declare("kiln_rt_gpu_weights", ptrTy, {ptrTy});
+
+  // Kernel parameters live in allocas: kernelParams points at each value.
+  Value *srcSlot = b.CreateAlloca(ptrTy, nullptr, "src");
+  Value *dstSlot = b.CreateAlloca(ptrTy, nullptr, "dst");
+  Value *bytesSlot = b.CreateAlloca(i64, nullptr, "bytes");
+  Value *params = b.CreateAlloca(ArrayType::get(ptrTy, 3), nullptr, "params");
+  Value *slots[] = {srcSlot, dstSlot, bytesSlot};
+  for (auto [index, slot] : llvm::enumerate(slots))
+    b.CreateStore(
+        slot, b.CreateConstGEP2_64(ArrayType::get(ptrTy, 3), params, 0, index));
+  auto copy = [&](Value *src, Value *dst, uint64_t bytes) {
+    b.CreateStore(src, srcSlot);
+    b.CreateStore(dst, dstSlot);
+    b.CreateStore(b.getInt64(bytes), bytesSlot);
+    uint32_t blocks = static_cast<uint32_t>((bytes + 255) / 256);
+    b.CreateCall(launch,
+                 {context, b.getInt32(0), b.getInt32(blocks), b.getInt32(1),
+                  b.getInt32(1), b.getInt32(256), b.getInt32(1), b.getInt32(1),
+                  b.getInt32(0), stream, params});
+  };
+  for (size_t k = 0; k < sig.inputs.size() && k < sig.outputs.size(); ++k) {
+    Value *out =
+        b.CreateLoad(ptrTy, b.CreateConstGEP1_64(ptrTy, fn->getArg(2), k));
+    if (k == 2) {
+      Value *scratch = b.CreateCall(workspace, {context});
+      copy(b.CreateCall(weights, {context}), scratch, 8);
+      copy(scratch, out, 8);
+      continue;
+    }
+    Value *in =
+        b.CreateLoad(ptrTy, b.CreateConstGEP1_64(ptrTy, fn->getArg(1), k));
+    copy(in, out, sig.outputs[k].sizeInBytes());
+  }
+  b.CreateRet(b.CreateCall(status, {context}));
 }
 
 int printHeader(const ModelSignature &sig) {
@@ -239,6 +361,57 @@ int buildLibrary(StringRef tripleName, StringRef name, StringRef outDir) {
   sys::path::append(headerPath, name + ".h");
   std::string memberName = (name + ".o").str();
   if (Error error = writeStaticLibrary(libraryPath, {{memberName, object}}))
+    return fail(toString(std::move(error)));
+  if (Error error = writeFileAtomically(headerPath, generateHeader(sig)))
+    return fail(toString(std::move(error)));
+  return 0;
+}
+
+/// A GPU build of the test signature for `arch`, as kilnc makes one: the
+/// compiler's globals, the host entry, then finalizeModelModule (runtime
+/// bitcode linked in, introspection, internalization, optimization). A
+/// cubin (from `gpu-ptx` output, assembled by ptxas for `arch`) is embedded
+/// if `cubinPath` is set.
+int buildGpuLibrary(StringRef tripleName, StringRef name, StringRef arch,
+                    StringRef cubinPath, StringRef outDir) {
+  auto machine = createTargetMachine(tripleName);
+  if (!machine)
+    return fail(toString(machine.takeError()));
+  std::unique_ptr<MemoryBuffer> cubin;
+  int cubinSm = 0;
+  if (!cubinPath.empty()) {
+    auto file = MemoryBuffer::getFile(cubinPath);
+    if (!file)
+      return fail("cannot read " + cubinPath + ": " +
+                  file.getError().message());
+    cubin = std::move(*file);
+    if (!arch.starts_with("sm_") ||
+        arch.drop_front(3).take_while(isDigit).getAsInteger(10, cubinSm))
+      return fail("cannot tell the cubin's architecture from " + arch);
+  }
+  ModelSignature sig = testSignature(name);
+  sig.gpu = GpuInfo{arch.str()};
+
+  LLVMContext ctx;
+  Module module(name, ctx);
+  module.setDataLayout((*machine)->createDataLayout());
+  module.setTargetTriple((*machine)->getTargetTriple());
+  emitGpuModuleGlobals(module, kCopyKernelPtx,
+                       cubin ? cubin->getBuffer() : StringRef(), cubinSm,
+                       {"kiln_test_copy"},
+                       StringRef(kGpuTestWeights, sizeof kGpuTestWeights - 1));
+  buildStandInGpuEntry(module, sig);
+  if (Error error = finalizeModelModule(module, sig, **machine, 2))
+    return fail(toString(std::move(error)));
+  auto object = emitMachineCode(module, **machine, /*assembly=*/false);
+  if (!object)
+    return fail(toString(object.takeError()));
+
+  SmallString<256> libraryPath(outDir), headerPath(outDir);
+  sys::path::append(libraryPath, "lib" + name + ".a");
+  sys::path::append(headerPath, name + ".h");
+  if (Error error =
+          writeStaticLibrary(libraryPath, {{(name + ".o").str(), *object}}))
     return fail(toString(std::move(error)));
   if (Error error = writeFileAtomically(headerPath, generateHeader(sig)))
     return fail(toString(std::move(error)));
@@ -312,9 +485,10 @@ int exerciseWriters(StringRef dir) {
 }
 
 int usage() {
-  errs() << "usage: kiln-target-test header [--empty] [NAME] | ir [--empty] "
-            "[NAME] | library [--triple T] [--name NAME] --out-dir DIR | "
-            "sanitize STRING... | types | writers DIR\n";
+  errs() << "usage: kiln-target-test header [--empty | --gpu] [NAME] | ir "
+            "[--empty | --gpu] [NAME] | library [--triple T] [--name NAME] "
+            "[--gpu ARCH [--cubin FILE]] --out-dir DIR | gpu-ptx | sanitize "
+            "STRING... | types | writers DIR\n";
   return 1;
 }
 
@@ -325,6 +499,8 @@ int main(int argc, char **argv) {
   InitializeAllTargets();
   InitializeAllTargetMCs();
   InitializeAllAsmPrinters();
+  // The runtime's inline assembly (GPU libraries link the real runtime).
+  InitializeAllAsmParsers();
 
   if (argc < 2)
     return usage();
@@ -335,6 +511,10 @@ int main(int argc, char **argv) {
     return printHeader(selectSignature(args));
   if (command == "ir" && args.size() <= 2)
     return printIR(selectSignature(args));
+  if (command == "gpu-ptx" && args.empty()) {
+    outs() << kCopyKernelPtx;
+    return 0;
+  }
   if (command == "sanitize")
     return printSanitized(args);
   if (command == "types" && args.empty())
@@ -345,6 +525,8 @@ int main(int argc, char **argv) {
     std::string triple = sys::getDefaultTargetTriple();
     std::string name = "ktm";
     std::string outDir;
+    std::string gpuArch;
+    std::string cubinPath;
     for (size_t i = 0; i + 1 < args.size(); i += 2) {
       StringRef flag = args[i];
       if (flag == "--triple")
@@ -353,11 +535,18 @@ int main(int argc, char **argv) {
         name = args[i + 1];
       else if (flag == "--out-dir")
         outDir = args[i + 1];
+      else if (flag == "--gpu")
+        gpuArch = args[i + 1];
+      else if (flag == "--cubin")
+        cubinPath = args[i + 1];
       else
         return usage();
     }
-    if (outDir.empty() || args.size() % 2 != 0)
+    if (outDir.empty() || args.size() % 2 != 0 ||
+        (!cubinPath.empty() && gpuArch.empty()))
       return usage();
+    if (!gpuArch.empty())
+      return buildGpuLibrary(triple, name, gpuArch, cubinPath, outDir);
     return buildLibrary(triple, name, outDir);
   }
   return usage();

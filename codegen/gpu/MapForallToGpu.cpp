@@ -1,0 +1,115 @@
+//===- MapForallToGpu.cpp - Block/thread forall nests to gpu.launch -------===//
+//
+// A 1-D grid and 1-D blocks are enough for any nest: the iteration numbers
+// are delinearized back into loop indices, so tiles may have any number of
+// dimensions and no dimension limit of the hardware applies (the grid's x
+// dimension holds 2^31 - 1 blocks).
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/gpu/Passes.h"
+
+#include "codegen/cpu/ForallUtils.h"
+
+#include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+namespace kiln::gpu {
+#define GEN_PASS_DEF_MAPFORALLTOGPU
+#include "codegen/gpu/Passes.h.inc"
+} // namespace kiln::gpu
+
+using namespace mlir;
+
+namespace kiln::gpu {
+namespace {
+
+constexpr int64_t kMaxThreadsPerBlock = 1024;
+
+bool isMappedTo(scf::ForallOp loop, bool blocks) {
+  std::optional<ArrayAttr> mapping = loop.getMapping();
+  if (!mapping || mapping->empty())
+    return false;
+  return blocks ? llvm::isa<mlir::gpu::GPUBlockMappingAttr>((*mapping)[0])
+                : llvm::isa<mlir::gpu::GPUThreadMappingAttr>((*mapping)[0]);
+}
+
+bool writesMemory(Operation *op) {
+  if (auto effects = llvm::dyn_cast<MemoryEffectOpInterface>(op))
+    return effects.hasEffect<MemoryEffects::Write>();
+  // Unknown effects: only ops known to be pure are safe for every thread.
+  return !isPure(op) && op->getNumRegions() == 0;
+}
+
+LogicalResult mapNest(scf::ForallOp outer) {
+  Location loc = outer.getLoc();
+  FailureOr<cpu::StaticForallBounds> grid = cpu::getStaticBounds(outer);
+  if (failed(grid))
+    return outer.emitError("internal error: block loop bounds are not static");
+  scf::ForallOp inner;
+  for (Operation &op : outer.getBody()->without_terminator()) {
+    if (auto loop = llvm::dyn_cast<scf::ForallOp>(op); loop && isMappedTo(loop, false)) {
+      if (inner)
+        return outer.emitError("internal error: several thread loops in one block loop");
+      inner = loop;
+      continue;
+    }
+    if (writesMemory(&op))
+      return op.emitError("internal error: block-level code writes memory outside "
+                          "the thread loop");
+  }
+  cpu::StaticForallBounds block;
+  if (inner) {
+    FailureOr<cpu::StaticForallBounds> bounds = cpu::getStaticBounds(inner);
+    if (failed(bounds))
+      return inner.emitError("internal error: thread loop bounds are not static");
+    block = *bounds;
+  }
+  if (block.total > kMaxThreadsPerBlock)
+    return outer.emitError("internal error: ")
+           << block.total << " threads per block exceed " << kMaxThreadsPerBlock;
+
+  OpBuilder b(outer);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value gridX = arith::ConstantIndexOp::create(b, loc, grid->total);
+  Value blockX = arith::ConstantIndexOp::create(b, loc, block.total);
+  auto launch = mlir::gpu::LaunchOp::create(b, loc, gridX, one, one, blockX, one, one);
+  Block &body = launch.getBody().front();
+  b.setInsertionPointToStart(&body);
+  IRMapping mapping;
+  for (auto [iv, v] : llvm::zip(outer.getInductionVars(),
+                                cpu::delinearizeIteration(b, loc, launch.getBlockIds().x,
+                                                          *grid)))
+    mapping.map(iv, v);
+  for (Operation &op : outer.getBody()->without_terminator()) {
+    if (&op != inner.getOperation()) {
+      b.clone(op, mapping);
+      continue;
+    }
+    for (auto [iv, v] : llvm::zip(inner.getInductionVars(),
+                                  cpu::delinearizeIteration(b, loc, launch.getThreadIds().x,
+                                                            block)))
+      mapping.map(iv, v);
+    for (Operation &nested : inner.getBody()->without_terminator())
+      b.clone(nested, mapping);
+  }
+  mlir::gpu::TerminatorOp::create(b, loc);
+  outer.erase();
+  return success();
+}
+
+struct MapForallToGpuPass : impl::MapForallToGpuBase<MapForallToGpuPass> {
+  void runOnOperation() override {
+    SmallVector<scf::ForallOp> nests;
+    getOperation().walk([&](scf::ForallOp loop) {
+      if (isMappedTo(loop, true) && !loop->getParentOfType<scf::ForallOp>())
+        nests.push_back(loop);
+    });
+    for (scf::ForallOp loop : nests)
+      if (failed(mapNest(loop)))
+        return signalPassFailure();
+  }
+};
+
+} // namespace
+} // namespace kiln::gpu

@@ -1,0 +1,37 @@
+//===- Passes.h - NVIDIA GPU code generation passes -------------*- C++ -*-===//
+
+#ifndef KILN_CODEGEN_GPU_PASSES_H
+#define KILN_CODEGEN_GPU_PASSES_H
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+
+#include "passes/dispatch/Passes.h"
+
+namespace kiln::gpu {
+
+using dispatch::kWeightsArgAttr;
+
+#define GEN_PASS_DECL
+#include "codegen/gpu/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "codegen/gpu/Passes.h.inc"
+
+/// Module attributes the GPU passes leave for the driver.
+inline constexpr llvm::StringLiteral kPtxAttr = "kiln.gpu_ptx";
+inline constexpr llvm::StringLiteral kKernelsAttr = "kiln.gpu_kernels";
+inline constexpr llvm::StringLiteral kWeightsAttr = "kiln.weights";
+inline constexpr llvm::StringLiteral kGpuEntryName = "kiln_model_gpu_entry";
+
+} // namespace kiln::gpu
+
+#endif // KILN_CODEGEN_GPU_PASSES_H

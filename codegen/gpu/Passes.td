@@ -1,0 +1,72 @@
+//===- Passes.td - NVIDIA GPU code generation passes -------*- tablegen -*-===//
+
+#ifndef KILN_CODEGEN_GPU_PASSES
+#define KILN_CODEGEN_GPU_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def TileForGpu : Pass<"kiln-tile-for-gpu", "mlir::func::FuncOp"> {
+  let summary = "Tile every linalg op into block and thread scf.forall loops";
+  let description = [{
+    Each linalg op (on tensors or, for what bufferization adds, on buffers)
+    gets an scf.forall over block tiles of its parallel loops and, inside,
+    an scf.forall giving one output element per thread; reduction loops stay
+    sequential in each thread. Block tiles hold up to 256 threads and divide
+    the loop ranges, so no thread needs a bounds check.
+  }];
+  let dependentDialects = [
+    "::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect", "::mlir::affine::AffineDialect",
+  ];
+}
+
+def PlanWeights : Pass<"kiln-plan-weights", "mlir::ModuleOp"> {
+  let summary = "Place every constant buffer in one weights blob";
+  let description = [{
+    Replaces each memref.get_global of a constant in @main with a view into a
+    new `weights` argument (marked `kiln.weights`), at a 64-byte-aligned
+    offset. The blob's bytes become the module attribute `kiln.weights`; the
+    runtime uploads them to the device once per context.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect"];
+}
+
+def MapForallToGpu : Pass<"kiln-map-forall-to-gpu", "mlir::func::FuncOp"> {
+  let summary = "Turn block/thread scf.forall nests into gpu.launch";
+  let description = [{
+    Each top-level block-mapped scf.forall becomes a gpu.launch with a 1-D
+    grid of all its iterations and a 1-D block of the iterations of its
+    thread-mapped scf.forall; the loop indices are recovered by
+    delinearizing the block and thread ids. Fails if anything outside the
+    thread loop writes memory (every thread would write it).
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::arith::ArithDialect"];
+}
+
+def MergeGpuModules : Pass<"kiln-merge-gpu-modules", "mlir::ModuleOp"> {
+  let summary = "Put every outlined kernel into one gpu.module";
+  let description = [{
+    Kernel outlining makes one gpu.module per launch; a model ships one CUDA
+    module, loaded once. Moves every kernel into the first gpu.module, keeps
+    one copy of shared declarations, and retargets the launches.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
+def LowerGpuHost : Pass<"kiln-lower-gpu-host", "mlir::ModuleOp"> {
+  let summary = "Host side of a GPU model: launches through the Kiln runtime";
+  let description = [{
+    Records the kernels' PTX (from gpu.binary) and names as module attributes
+    `kiln.gpu_ptx` and `kiln.gpu_kernels`, turns each gpu.launch_func into a
+    call to kiln_rt_gpu_launch with the kernel's index and a parameter array
+    (buffers as device pointers), and defines
+    `int kiln_model_gpu_entry(ctx, device_inputs, device_outputs, stream)`.
+    Fails if host code would touch device memory.
+  }];
+  let dependentDialects = [
+    "::mlir::LLVM::LLVMDialect", "::mlir::func::FuncDialect",
+    "::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect",
+  ];
+}
+
+#endif // KILN_CODEGEN_GPU_PASSES

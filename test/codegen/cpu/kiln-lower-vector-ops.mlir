@@ -1,0 +1,99 @@
+// RUN: kiln-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(kiln-lower-vector-ops))' | FileCheck %s
+
+#a = affine_map<(d0, d1, d2) -> (d0, d2)>
+#b = affine_map<(d0, d1, d2) -> (d2, d1)>
+#c = affine_map<(d0, d1, d2) -> (d0, d1)>
+
+// The matmul micro-kernel: a rank-1 update per row as FMAs on 1-D vectors.
+// CHECK-LABEL: func @contract
+// CHECK-SAME: (%[[A:.*]]: vector<4x1xf32>, %[[B:.*]]: vector<1x8xf32>, %[[C:.*]]: vector<4x8xf32>)
+// CHECK: %[[BROW:.*]] = vector.extract %[[B]][0] : vector<8xf32> from vector<1x8xf32>
+// CHECK: %[[A0:.*]] = vector.extract %[[A]][0, 0] : f32 from vector<4x1xf32>
+// CHECK: %[[A0V:.*]] = vector.broadcast %[[A0]] : f32 to vector<8xf32>
+// CHECK: %[[C0:.*]] = vector.extract %[[C]][0] : vector<8xf32> from vector<4x8xf32>
+// CHECK: vector.fma %[[A0V]], %[[BROW]], %[[C0]] : vector<8xf32>
+// CHECK-COUNT-3: vector.fma %{{.*}}, %[[BROW]], %{{.*}} : vector<8xf32>
+// CHECK-NOT: vector.contract
+// CHECK-NOT: vector.outerproduct
+func.func @contract(%a: vector<4x1xf32>, %b: vector<1x8xf32>, %c: vector<4x8xf32>) -> vector<4x8xf32> {
+  %r = vector.contract {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"], kind = #vector.kind<add>}
+      %a, %b, %c : vector<4x1xf32>, vector<1x8xf32> into vector<4x8xf32>
+  return %r : vector<4x8xf32>
+}
+
+// -----
+
+#a = affine_map<(d0, d1, d2) -> (d0, d2)>
+#b = affine_map<(d0, d1, d2) -> (d2, d1)>
+#c = affine_map<(d0, d1, d2) -> (d0, d1)>
+
+// Integers have no FMA: multiply and add.
+// CHECK-LABEL: func @contract_int
+// CHECK: arith.muli {{.*}} : vector<4xi32>
+// CHECK: arith.addi {{.*}} : vector<4xi32>
+// CHECK-NOT: vector.contract
+// CHECK-NOT: vector.outerproduct
+func.func @contract_int(%a: vector<2x1xi32>, %b: vector<1x4xi32>, %c: vector<2x4xi32>) -> vector<2x4xi32> {
+  %r = vector.contract {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"], kind = #vector.kind<add>}
+      %a, %b, %c : vector<2x1xi32>, vector<1x4xi32> into vector<2x4xi32>
+  return %r : vector<2x4xi32>
+}
+
+// -----
+
+// Multi-dimensional reductions become elementwise combinations of 1-D
+// vectors, parallel dimension innermost.
+// CHECK-LABEL: func @multi_reduction
+// CHECK-SAME: (%[[V:.*]]: vector<4x16xf32>, %[[ACC:.*]]: vector<4xf32>)
+// CHECK: %[[FIRST:.*]] = arith.maximumf %{{.*}}, %[[ACC]] : vector<4xf32>
+// CHECK-COUNT-15: arith.maximumf {{.*}} : vector<4xf32>
+// CHECK-NOT: vector.multi_reduction
+func.func @multi_reduction(%v: vector<4x16xf32>, %acc: vector<4xf32>) -> vector<4xf32> {
+  %r = vector.multi_reduction <maximumf>, %v, %acc [1] : vector<4x16xf32> to vector<4xf32>
+  return %r : vector<4xf32>
+}
+
+// -----
+
+// Transposes become element shuffles.
+// CHECK-LABEL: func @transpose
+// CHECK-SAME: (%[[V:.*]]: vector<2x4xf32>)
+// CHECK: %[[E:.*]] = vector.extract %[[V]][0, 1] : f32 from vector<2x4xf32>
+// CHECK: vector.insert %[[E]], %{{.*}} [1, 0] : f32 into vector<4x2xf32>
+// CHECK-NOT: vector.transpose
+func.func @transpose(%v: vector<2x4xf32>) -> vector<4x2xf32> {
+  %r = vector.transpose %v, [1, 0] : vector<2x4xf32> to vector<4x2xf32>
+  return %r : vector<4x2xf32>
+}
+
+// -----
+
+// Shape casts become 1-D slices.
+// CHECK-LABEL: func @shape_cast
+// CHECK-SAME: (%[[V:.*]]: vector<2x8xf32>)
+// CHECK: %[[ROW0:.*]] = vector.extract %[[V]][0] : vector<8xf32> from vector<2x8xf32>
+// CHECK: %[[R0:.*]] = vector.insert_strided_slice %[[ROW0]], %{{.*}} {offsets = [0], strides = [1]} : vector<8xf32> into vector<16xf32>
+// CHECK: %[[ROW1:.*]] = vector.extract %[[V]][1] : vector<8xf32> from vector<2x8xf32>
+// CHECK: %[[R1:.*]] = vector.insert_strided_slice %[[ROW1]], %[[R0]] {offsets = [8], strides = [1]} : vector<8xf32> into vector<16xf32>
+// CHECK: return %[[R1]]
+// CHECK-NOT: vector.shape_cast
+func.func @shape_cast(%v: vector<2x8xf32>) -> vector<16xf32> {
+  %r = vector.shape_cast %v : vector<2x8xf32> to vector<16xf32>
+  return %r : vector<16xf32>
+}
+
+// -----
+
+// A transposed read becomes a plain read and a transpose, which is then
+// lowered too: no permutation maps survive.
+// CHECK-LABEL: func @transposed_read
+// CHECK: vector.transfer_read {{.*}} : memref<4x2xf32>, vector<4x2xf32>
+// CHECK-NOT: permutation_map
+// CHECK-NOT: vector.transpose
+func.func @transposed_read(%m: memref<4x2xf32>) -> vector<2x4xf32> {
+  %c0 = arith.constant 0 : index
+  %pad = arith.constant 0.0 : f32
+  %r = vector.transfer_read %m[%c0, %c0], %pad {in_bounds = [true, true], permutation_map = affine_map<(d0, d1) -> (d1, d0)>}
+      : memref<4x2xf32>, vector<2x4xf32>
+  return %r : vector<2x4xf32>
+}

@@ -1,0 +1,230 @@
+// RUN: kiln-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(kiln-tile-and-vectorize))' | FileCheck %s
+
+// A matmul with enough work runs in parallel: thread tiles of 64 x 256 (whole
+// register tiles), register tiles of 8 rows x 32 columns x unit K, each a
+// vector.contract on vectors.
+// CHECK-LABEL: func @matmul
+// CHECK-SAME: (%[[A:.*]]: tensor<128x16xf32>, %[[B:.*]]: tensor<16x512xf32>)
+// CHECK: scf.forall (%[[I:.*]], %[[J:.*]]) = (0, 0) to (128, 512) step (64, 256) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<128x512xf32>)
+// CHECK: tensor.extract_slice %{{.*}}[%[[I]], %[[J]]] [64, 256] [1, 1]
+// CHECK: scf.for %{{.*}} = %c0 to %c64 step %c8
+// CHECK: scf.for %{{.*}} = %c0 to %c256 step %c32
+// CHECK: scf.for %{{.*}} = %c0 to %c16 step %c1
+// CHECK: %[[LHS:.*]] = vector.transfer_read %[[A]]{{.*}} : tensor<128x16xf32>, vector<8x1xf32>
+// CHECK: vector.transfer_read %[[B]]{{.*}} : tensor<16x512xf32>, vector<32xf32>
+// CHECK: %[[ACC:.*]] = vector.transfer_read {{.*}} : tensor<64x256xf32>, vector<8x32xf32>
+// CHECK: %[[R:.*]] = vector.contract {{.*}} %[[LHS]], %{{.*}}, %[[ACC]] : vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
+// CHECK: vector.transfer_write %[[R]]
+// CHECK: scf.forall.in_parallel
+// CHECK: tensor.parallel_insert_slice {{.*}} [64, 256] [1, 1] : tensor<64x256xf32> into tensor<128x512xf32>
+// CHECK-NOT: linalg.matmul
+// CHECK-NOT: linalg.fill
+func.func @matmul(%a: tensor<128x16xf32>, %b: tensor<16x512xf32>) -> tensor<128x512xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<128x512xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<128x512xf32>) -> tensor<128x512xf32>
+  %mm = linalg.matmul ins(%a, %b : tensor<128x16xf32>, tensor<16x512xf32>) outs(%f : tensor<128x512xf32>) -> tensor<128x512xf32>
+  return %mm : tensor<128x512xf32>
+}
+
+// -----
+
+// Too little work for threads: register tiles only. M = 12 takes 6-row tiles
+// (the largest divisor <= 8), N = 20 one 20-wide tile: no partial tiles.
+// CHECK-LABEL: func @small_matmul
+// CHECK-NOT: scf.forall
+// CHECK: scf.for %{{.*}} = %c0 to %c12 step %c6
+// CHECK: vector.contract {{.*}} : vector<6x1xf32>, vector<1x20xf32> into vector<6x20xf32>
+// CHECK-NOT: linalg.matmul
+// CHECK-NOT: affine.min
+func.func @small_matmul(%a: tensor<12x4xf32>, %b: tensor<4x20xf32>, %c: tensor<12x20xf32>) -> tensor<12x20xf32> {
+  %mm = linalg.matmul ins(%a, %b : tensor<12x4xf32>, tensor<4x20xf32>) outs(%c : tensor<12x20xf32>) -> tensor<12x20xf32>
+  return %mm : tensor<12x20xf32>
+}
+
+// -----
+
+// batch_matmul: threads over the batch, the same 8 x 32 register tile.
+// CHECK-LABEL: func @batch_matmul
+// CHECK: scf.forall (%{{.*}}, %{{.*}}, %{{.*}}) = (0, 0, 0) to (4, 64, 64) step (1, 64, 64)
+// CHECK: scf.for %{{.*}} = %c0 to %c64 step %c8
+// CHECK: scf.for %{{.*}} = %c0 to %c64 step %c32
+// CHECK: scf.for %{{.*}} = %c0 to %c16 step %c1
+// CHECK: vector.contract {{.*}} into vector<8x32xf32>
+// CHECK-NOT: linalg.batch_matmul
+func.func @batch_matmul(%a: tensor<4x64x16xf32>, %b: tensor<4x16x64xf32>, %c: tensor<4x64x64xf32>) -> tensor<4x64x64xf32> {
+  %mm = linalg.batch_matmul ins(%a, %b : tensor<4x64x16xf32>, tensor<4x16x64xf32>) outs(%c : tensor<4x64x64xf32>) -> tensor<4x64x64xf32>
+  return %mm : tensor<4x64x64xf32>
+}
+
+// -----
+
+// conv_2d_nchw_fchw over (n, f, oh, ow, c, kh, kw): threads over output
+// channels and rows; register tiles with one output row and one window row
+// decompose to 1-D convolutions, which vectorize into contractions of
+// ow x c by c x f.
+// CHECK-LABEL: func @conv_2d
+// CHECK: scf.forall (%{{.*}}, %{{.*}}, %{{.*}}) = (0, 0, 0) to (1, 16, 8) step (1, 16, 4)
+// CHECK: tensor.extract_slice {{.*}} : tensor<1x16x1x8xf32> to tensor<1x16x8xf32>
+// CHECK: vector.transfer_read {{.*}} : tensor<1x8x10x10xf32>, vector<8x10xf32>
+// CHECK: vector.transfer_read {{.*}} : tensor<16x8x3x3xf32>, vector<16x8x3xf32>
+// CHECK-COUNT-3: vector.contract {{.*}} : vector<8x8xf32>, vector<8x16xf32> into vector<8x16xf32>
+// CHECK: vector.transfer_write {{.*}} : vector<16x8xf32>, tensor<1x16x8xf32>
+// CHECK-NOT: linalg.conv
+func.func @conv_2d(%x: tensor<1x8x10x10xf32>, %w: tensor<16x8x3x3xf32>, %init: tensor<1x16x8x8xf32>) -> tensor<1x16x8x8xf32> {
+  %c = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x8x10x10xf32>, tensor<16x8x3x3xf32>) outs(%init : tensor<1x16x8x8xf32>) -> tensor<1x16x8x8xf32>
+  return %c : tensor<1x16x8x8xf32>
+}
+
+// -----
+
+// Pooling over (n, c, oh, ow, kh, kw): decomposed to 1-D and vectorized
+// along the channels; the strided window reads every other input column.
+// CHECK-LABEL: func @max_pool
+// CHECK-NOT: scf.forall
+// CHECK: %[[IN:.*]] = vector.transfer_read {{.*}} : tensor<1x16x10x10xf32>, vector<16x9xf32>
+// CHECK: arith.maximumf {{.*}} : vector<16xf32>
+// CHECK: vector.transfer_write {{.*}} : vector<16x4xf32>, tensor<1x16x4xf32>
+// CHECK-NOT: linalg.pooling
+func.func @max_pool(%x: tensor<1x16x10x10xf32>, %init: tensor<1x16x4x4xf32>) -> tensor<1x16x4x4xf32> {
+  %w = tensor.empty() : tensor<3x3xf32>
+  %p = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x16x10x10xf32>, tensor<3x3xf32>) outs(%init : tensor<1x16x4x4xf32>) -> tensor<1x16x4x4xf32>
+  return %p : tensor<1x16x4x4xf32>
+}
+
+// -----
+
+// With unit strides the window taps are shifted slices of one row vector.
+// CHECK-LABEL: func @sum_pool
+// CHECK: vector.transfer_read {{.*}} : tensor<1x16x10x10xf32>, vector<16x10xf32>
+// CHECK-COUNT-3: arith.addf {{.*}} : vector<8x16xf32>
+// CHECK-NOT: linalg.pooling
+func.func @sum_pool(%x: tensor<1x16x10x10xf32>, %init: tensor<1x16x8x8xf32>) -> tensor<1x16x8x8xf32> {
+  %w = tensor.empty() : tensor<3x3xf32>
+  %p = linalg.pooling_nchw_sum {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x16x10x10xf32>, tensor<3x3xf32>) outs(%init : tensor<1x16x8x8xf32>) -> tensor<1x16x8x8xf32>
+  return %p : tensor<1x16x8x8xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d1)>
+
+// Elementwise with enough work: 16 tasks over the rows, vectors of 64 along
+// the innermost axis; the broadcast operand is read as a vector too.
+// CHECK-LABEL: func @elementwise
+// CHECK-SAME: (%[[X:.*]]: tensor<64x512xf32>, %[[B:.*]]: tensor<512xf32>)
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<64xf32>
+// CHECK: scf.forall (%{{.*}}) = (0) to (64) step (4)
+// CHECK: scf.for %{{.*}} = %c0 to %c4 step %c1
+// CHECK: scf.for %{{.*}} = %c0 to %c512 step %c64
+// CHECK: %[[XV:.*]] = vector.transfer_read %[[X]]{{.*}} : tensor<64x512xf32>, vector<64xf32>
+// CHECK: %[[BV:.*]] = vector.transfer_read %[[B]]{{.*}} : tensor<512xf32>, vector<64xf32>
+// CHECK: %[[S:.*]] = arith.addf %[[XV]], %[[BV]] : vector<64xf32>
+// CHECK: %[[M:.*]] = arith.maximumf %[[S]], %[[ZERO]] : vector<64xf32>
+// CHECK: vector.transfer_write %[[M]]
+// CHECK-NOT: linalg.generic
+func.func @elementwise(%x: tensor<64x512xf32>, %b: tensor<512xf32>) -> tensor<64x512xf32> {
+  %e = tensor.empty() : tensor<64x512xf32>
+  %r = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %b : tensor<64x512xf32>, tensor<512xf32>) outs(%e : tensor<64x512xf32>) {
+  ^bb0(%in: f32, %in1: f32, %out: f32):
+    %s = arith.addf %in, %in1 : f32
+    %z = arith.constant 0.0 : f32
+    %m = arith.maximumf %s, %z : f32
+    linalg.yield %m : f32
+  } -> tensor<64x512xf32>
+  return %r : tensor<64x512xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// Tiles divide the loop ranges: 130 = 5 x 26, and a prime extent falls back
+// to unit tiles. No partial tiles, so no affine.min and no dynamic shapes.
+// CHECK-LABEL: func @no_partial_tiles
+// CHECK: scf.for %{{.*}} = %c0 to %c130 step %c26
+// CHECK: math.exp {{.*}} : vector<26xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %c131 step %c1
+// CHECK: math.exp {{.*}} : vector<1xf32>
+// CHECK-NOT: affine.min
+// CHECK-NOT: tensor<?
+func.func @no_partial_tiles(%x: tensor<4x130xf32>, %y: tensor<3x131xf32>) -> (tensor<4x130xf32>, tensor<3x131xf32>) {
+  %e = tensor.empty() : tensor<4x130xf32>
+  %r = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<4x130xf32>) outs(%e : tensor<4x130xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = math.exp %in : f32
+    linalg.yield %m : f32
+  } -> tensor<4x130xf32>
+  %e2 = tensor.empty() : tensor<3x131xf32>
+  %r2 = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%y : tensor<3x131xf32>) outs(%e2 : tensor<3x131xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = math.exp %in : f32
+    linalg.yield %m : f32
+  } -> tensor<3x131xf32>
+  return %r, %r2 : tensor<4x130xf32>, tensor<3x131xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#rows = affine_map<(d0, d1) -> (d0)>
+
+// A row reduction: threads over the parallel rows, vectors along the reduced
+// axis, combined with a multi_reduction into the accumulator.
+// CHECK-LABEL: func @row_max
+// CHECK: scf.forall (%{{.*}}) = (0) to (64) step (4)
+// CHECK: scf.for %{{.*}} = %c0 to %c512 step %c64
+// CHECK: %[[V:.*]] = vector.transfer_read {{.*}} : tensor<64x512xf32>, vector<64xf32>
+// CHECK: vector.multi_reduction <maximumf>, %{{.*}}, %{{.*}} [1] : vector<1x64xf32> to vector<1xf32>
+// CHECK-NOT: linalg.generic
+func.func @row_max(%x: tensor<64x512xf32>, %init: tensor<64xf32>) -> tensor<64xf32> {
+  %r = linalg.generic {indexing_maps = [#id, #rows], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<64x512xf32>) outs(%init : tensor<64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %out : f32
+    linalg.yield %m : f32
+  } -> tensor<64xf32>
+  return %r : tensor<64xf32>
+}
+
+// -----
+
+// A pad becomes a fill of the padding value (tiled and vectorized like any
+// op) and an insert_slice of the input (a copy after bufferization).
+// CHECK-LABEL: func @pad
+// CHECK-SAME: (%[[X:.*]]: tensor<1x4x6x6xf32>)
+// CHECK: %[[NEG_INF:.*]] = arith.constant dense<0xFF800000> : vector<8xf32>
+// CHECK: %[[FILLED:.*]] = scf.for
+// CHECK: vector.transfer_write %[[NEG_INF]]
+// CHECK: %[[R:.*]] = tensor.insert_slice %[[X]] into %[[FILLED]][0, 0, 1, 1] [1, 4, 6, 6] [1, 1, 1, 1]
+// CHECK: return %[[R]]
+// CHECK-NOT: tensor.pad
+func.func @pad(%x: tensor<1x4x6x6xf32>) -> tensor<1x4x8x8xf32> {
+  %cst = arith.constant 0xFF800000 : f32
+  %p = tensor.pad %x low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%a: index, %b: index, %c: index, %d: index):
+    tensor.yield %cst : f32
+  } : tensor<1x4x6x6xf32> to tensor<1x4x8x8xf32>
+  return %p : tensor<1x4x8x8xf32>
+}
+
+// -----
+
+// Transposes and copies are tiled and vectorized too.
+// CHECK-LABEL: func @transpose
+// CHECK: vector.transfer_read {{.*}} : tensor<16x8xf32>, vector<16x1xf32>
+// CHECK: vector.transpose {{.*}} : vector<16x1xf32> to vector<1x16xf32>
+// CHECK: vector.transfer_write {{.*}} : vector<16xf32>, tensor<1x16xf32>
+// CHECK-NOT: linalg.transpose
+func.func @transpose(%x: tensor<16x8xf32>) -> tensor<8x16xf32> {
+  %e = tensor.empty() : tensor<8x16xf32>
+  %t = linalg.transpose ins(%x : tensor<16x8xf32>) outs(%e : tensor<8x16xf32>) permutation = [1, 0]
+  return %t : tensor<8x16xf32>
+}

@@ -1,0 +1,268 @@
+// matmul, gemm and conv lower to the named linalg ops the CPU strategy
+// recognizes; bias and beta * C initialize the accumulator.
+// RUN: kiln-opt %s -split-input-file -convert-graph-to-linalg | FileCheck %s
+
+// CHECK-LABEL: func @matmul_2d
+// CHECK-SAME: (%[[A:.*]]: tensor<4x8xf32>, %[[B:.*]]: tensor<8x16xf32>)
+// CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK: %[[EMPTY:.*]] = tensor.empty() : tensor<4x16xf32>
+// CHECK: %[[ACC:.*]] = linalg.fill ins(%[[ZERO]] : f32) outs(%[[EMPTY]] : tensor<4x16xf32>)
+// CHECK: %[[R:.*]] = linalg.matmul ins(%[[A]], %[[B]] : tensor<4x8xf32>, tensor<8x16xf32>) outs(%[[ACC]] : tensor<4x16xf32>)
+// CHECK: return %[[R]]
+func.func @matmul_2d(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>) -> tensor<4x16xf32> {
+  %0 = kiln.matmul %a, %b : (tensor<4x8xf32>, tensor<8x16xf32>) -> tensor<4x16xf32>
+  return %0 : tensor<4x16xf32>
+}
+
+// -----
+
+// Batched lhs against a matrix: the batch folds into M, one matmul.
+// CHECK-LABEL: func @matmul_batch_times_matrix
+// CHECK-SAME: (%[[A:.*]]: tensor<2x4x8xf32>, %[[B:.*]]: tensor<8x16xf32>)
+// CHECK: %[[A2:.*]] = tensor.collapse_shape %[[A]] {{\[\[}}0, 1], [2]] : tensor<2x4x8xf32> into tensor<8x8xf32>
+// CHECK: %[[P:.*]] = linalg.matmul ins(%[[A2]], %[[B]] : tensor<8x8xf32>, tensor<8x16xf32>)
+// CHECK: %[[R:.*]] = tensor.expand_shape %[[P]] {{\[\[}}0, 1], [2]] output_shape [2, 4, 16] : tensor<8x16xf32> into tensor<2x4x16xf32>
+// CHECK: return %[[R]]
+// CHECK-NOT: linalg.batch_matmul
+func.func @matmul_batch_times_matrix(%a: tensor<2x4x8xf32>, %b: tensor<8x16xf32>) -> tensor<2x4x16xf32> {
+  %0 = kiln.matmul %a, %b : (tensor<2x4x8xf32>, tensor<8x16xf32>) -> tensor<2x4x16xf32>
+  return %0 : tensor<2x4x16xf32>
+}
+
+// -----
+
+// Batch dims broadcast ([2,1] x [3] -> [2,3]) and fold into one batch of 6.
+// CHECK-DAG: #[[$LHS:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, 0, d2, d3)>
+// CHECK-DAG: #[[$RHS:.*]] = affine_map<(d0, d1, d2, d3) -> (d1, d2, d3)>
+// CHECK-LABEL: func @matmul_batch_broadcast
+// CHECK-SAME: (%[[A:.*]]: tensor<2x1x4x8xf32>, %[[B:.*]]: tensor<3x8x16xf32>)
+// CHECK: %[[AB:.*]] = linalg.generic {indexing_maps = [#[[$LHS]], {{.*}}]{{.*}} ins(%[[A]] : tensor<2x1x4x8xf32>) outs(%{{.*}} : tensor<2x3x4x8xf32>)
+// CHECK: %[[A3:.*]] = tensor.collapse_shape %[[AB]] {{\[\[}}0, 1], [2], [3]] : tensor<2x3x4x8xf32> into tensor<6x4x8xf32>
+// CHECK: %[[BB:.*]] = linalg.generic {indexing_maps = [#[[$RHS]], {{.*}}]{{.*}} ins(%[[B]] : tensor<3x8x16xf32>) outs(%{{.*}} : tensor<2x3x8x16xf32>)
+// CHECK: %[[B3:.*]] = tensor.collapse_shape %[[BB]] {{\[\[}}0, 1], [2], [3]] : tensor<2x3x8x16xf32> into tensor<6x8x16xf32>
+// CHECK: %[[P:.*]] = linalg.batch_matmul ins(%[[A3]], %[[B3]] : tensor<6x4x8xf32>, tensor<6x8x16xf32>) outs(%{{.*}} : tensor<6x4x16xf32>)
+// CHECK: tensor.expand_shape %[[P]] {{\[\[}}0, 1], [2], [3]] output_shape [2, 3, 4, 16]
+func.func @matmul_batch_broadcast(%a: tensor<2x1x4x8xf32>, %b: tensor<3x8x16xf32>) -> tensor<2x3x4x16xf32> {
+  %0 = kiln.matmul %a, %b : (tensor<2x1x4x8xf32>, tensor<3x8x16xf32>) -> tensor<2x3x4x16xf32>
+  return %0 : tensor<2x3x4x16xf32>
+}
+
+// -----
+
+// numpy vector promotion: a 1-D lhs is a 1 x K row, a 1-D rhs a K x 1 column,
+// and the promoted axis is dropped from the result.
+// CHECK-LABEL: func @matmul_vectors
+// CHECK-SAME: (%[[V:.*]]: tensor<8xf32>, %[[B:.*]]: tensor<8x16xf32>, %[[A:.*]]: tensor<4x8xf32>)
+// CHECK: %[[ROW:.*]] = tensor.expand_shape %[[V]] {{\[\[}}0, 1]] output_shape [1, 8] : tensor<8xf32> into tensor<1x8xf32>
+// CHECK: %[[P1:.*]] = linalg.matmul ins(%[[ROW]], %[[B]] : tensor<1x8xf32>, tensor<8x16xf32>)
+// CHECK: %[[R1:.*]] = tensor.collapse_shape %[[P1]] {{\[\[}}0, 1]] : tensor<1x16xf32> into tensor<16xf32>
+// CHECK: %[[COL:.*]] = tensor.expand_shape %[[V]] {{\[\[}}0, 1]] output_shape [8, 1] : tensor<8xf32> into tensor<8x1xf32>
+// CHECK: %[[P2:.*]] = linalg.matmul ins(%[[A]], %[[COL]] : tensor<4x8xf32>, tensor<8x1xf32>)
+// CHECK: %[[R2:.*]] = tensor.collapse_shape %[[P2]] {{\[\[}}0, 1]] : tensor<4x1xf32> into tensor<4xf32>
+// CHECK: return %[[R1]], %[[R2]]
+func.func @matmul_vectors(%v: tensor<8xf32>, %b: tensor<8x16xf32>, %a: tensor<4x8xf32>) -> (tensor<16xf32>, tensor<4xf32>) {
+  %0 = kiln.matmul %v, %b : (tensor<8xf32>, tensor<8x16xf32>) -> tensor<16xf32>
+  %1 = kiln.matmul %a, %v : (tensor<4x8xf32>, tensor<8xf32>) -> tensor<4xf32>
+  return %0, %1 : tensor<16xf32>, tensor<4xf32>
+}
+
+// -----
+
+// With alpha = beta = 1, C broadcast to M x N is the accumulator's initial
+// value: no fill, no epilogue.
+// CHECK-DAG: #[[$ROW:.*]] = affine_map<(d0, d1) -> (d1)>
+// CHECK-LABEL: func @gemm_bias_accumulator
+// CHECK-SAME: (%[[A:.*]]: tensor<4x8xf32>, %[[B:.*]]: tensor<8x16xf32>, %[[C:.*]]: tensor<16xf32>)
+// CHECK-NOT: linalg.fill
+// CHECK: %[[INIT:.*]] = linalg.generic {indexing_maps = [#[[$ROW]], {{.*}}]{{.*}} ins(%[[C]] : tensor<16xf32>) outs(%{{.*}} : tensor<4x16xf32>)
+// CHECK: ^bb0(%[[IN:.*]]: f32, %{{.*}}: f32):
+// CHECK-NEXT: linalg.yield %[[IN]] : f32
+// CHECK: %[[R:.*]] = linalg.matmul ins(%[[A]], %[[B]] : tensor<4x8xf32>, tensor<8x16xf32>) outs(%[[INIT]] : tensor<4x16xf32>)
+// CHECK-NEXT: return %[[R]]
+func.func @gemm_bias_accumulator(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>, %c: tensor<16xf32>) -> tensor<4x16xf32> {
+  %0 = kiln.gemm %a, %b, %c : (tensor<4x8xf32>, tensor<8x16xf32>, tensor<16xf32>) -> tensor<4x16xf32>
+  return %0 : tensor<4x16xf32>
+}
+
+// -----
+
+// beta != 1 scales C while building the accumulator.
+// CHECK-DAG: #[[$COL:.*]] = affine_map<(d0, d1) -> (d0, 0)>
+// CHECK-LABEL: func @gemm_beta
+// CHECK-SAME: (%[[A:.*]]: tensor<4x8xf32>, %[[B:.*]]: tensor<8x16xf32>, %[[C:.*]]: tensor<4x1xf32>)
+// CHECK: %[[INIT:.*]] = linalg.generic {indexing_maps = [#[[$COL]], {{.*}}]{{.*}} ins(%[[C]] : tensor<4x1xf32>)
+// CHECK: ^bb0(%[[IN:.*]]: f32, %{{.*}}: f32):
+// CHECK: %[[BETA:.*]] = arith.constant 5.000000e-01 : f32
+// CHECK: %[[S:.*]] = arith.mulf %[[IN]], %[[BETA]] : f32
+// CHECK: linalg.yield %[[S]]
+// CHECK: %[[R:.*]] = linalg.matmul ins(%[[A]], %[[B]] : {{.*}}) outs(%[[INIT]] : tensor<4x16xf32>)
+// CHECK-NEXT: return %[[R]]
+func.func @gemm_beta(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>, %c: tensor<4x1xf32>) -> tensor<4x16xf32> {
+  %0 = kiln.gemm %a, %b, %c {beta = 0.5 : f32} : (tensor<4x8xf32>, tensor<8x16xf32>, tensor<4x1xf32>) -> tensor<4x16xf32>
+  return %0 : tensor<4x16xf32>
+}
+
+// -----
+
+// alpha != 1: zero accumulator, then alpha * AB + beta * C in one epilogue.
+// Transposed operands become linalg.transpose.
+// CHECK-DAG: #[[$ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[$ROW:.*]] = affine_map<(d0, d1) -> (d1)>
+// CHECK-LABEL: func @gemm_alpha_beta_transposed
+// CHECK-SAME: (%[[A:.*]]: tensor<8x4xf32>, %[[B:.*]]: tensor<16x8xf32>, %[[C:.*]]: tensor<16xf32>)
+// CHECK: %[[AT:.*]] = linalg.transpose ins(%[[A]] : tensor<8x4xf32>) outs(%{{.*}} : tensor<4x8xf32>) permutation = [1, 0]
+// CHECK: %[[BT:.*]] = linalg.transpose ins(%[[B]] : tensor<16x8xf32>) outs(%{{.*}} : tensor<8x16xf32>) permutation = [1, 0]
+// CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK: %[[ACC:.*]] = linalg.fill ins(%[[ZERO]] : f32)
+// CHECK: %[[AB:.*]] = linalg.matmul ins(%[[AT]], %[[BT]] : tensor<4x8xf32>, tensor<8x16xf32>) outs(%[[ACC]] : tensor<4x16xf32>)
+// CHECK: %[[R:.*]] = linalg.generic {indexing_maps = [#[[$ID]], #[[$ROW]], #[[$ID]]]{{.*}} ins(%[[AB]], %[[C]] : tensor<4x16xf32>, tensor<16xf32>)
+// CHECK: ^bb0(%[[P:.*]]: f32, %[[CIN:.*]]: f32, %{{.*}}: f32):
+// CHECK: %[[ALPHA:.*]] = arith.constant 2.000000e+00 : f32
+// CHECK: %[[SP:.*]] = arith.mulf %[[P]], %[[ALPHA]] : f32
+// CHECK: %[[BETA:.*]] = arith.constant 3.000000e+00 : f32
+// CHECK: %[[SC:.*]] = arith.mulf %[[CIN]], %[[BETA]] : f32
+// CHECK: %[[SUM:.*]] = arith.addf %[[SP]], %[[SC]] : f32
+// CHECK: linalg.yield %[[SUM]]
+// CHECK: return %[[R]]
+func.func @gemm_alpha_beta_transposed(%a: tensor<8x4xf32>, %b: tensor<16x8xf32>, %c: tensor<16xf32>) -> tensor<4x16xf32> {
+  %0 = kiln.gemm %a, %b, %c {alpha = 2.0 : f32, beta = 3.0 : f32, trans_a = true, trans_b = true}
+      : (tensor<8x4xf32>, tensor<16x8xf32>, tensor<16xf32>) -> tensor<4x16xf32>
+  return %0 : tensor<4x16xf32>
+}
+
+// -----
+
+// beta = 0 ignores C.
+// CHECK-LABEL: func @gemm_beta_zero
+// CHECK-SAME: %[[C:[^:]*]]: tensor<16xf32>)
+// CHECK-NOT: %[[C]]
+// CHECK: %[[ACC:.*]] = linalg.fill
+// CHECK-NOT: %[[C]]
+// CHECK: %[[R:.*]] = linalg.matmul {{.*}} outs(%[[ACC]] : tensor<4x16xf32>)
+// CHECK-NEXT: return %[[R]]
+func.func @gemm_beta_zero(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>, %c: tensor<16xf32>) -> tensor<4x16xf32> {
+  %0 = kiln.gemm %a, %b, %c {beta = 0.0 : f32} : (tensor<4x8xf32>, tensor<8x16xf32>, tensor<16xf32>) -> tensor<4x16xf32>
+  return %0 : tensor<4x16xf32>
+}
+
+// -----
+
+// Explicit pads become a zero tensor.pad; the bias, reshaped to M x 1 x 1,
+// is broadcast into the accumulator; strides and dilations carry over.
+// CHECK-DAG: #[[$BIAS:.*]] = affine_map<(d0, d1, d2, d3) -> (d1, 0, 0)>
+// CHECK-LABEL: func @conv_2d
+// CHECK-SAME: (%[[X:.*]]: tensor<1x3x8x8xf32>, %[[W:.*]]: tensor<4x3x3x3xf32>, %[[B:.*]]: tensor<4xf32>)
+// CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK: %[[PAD:.*]] = tensor.pad %[[X]] low[0, 0, 1, 0] high[0, 0, 0, 1]
+// CHECK: tensor.yield %[[ZERO]] : f32
+// CHECK: } : tensor<1x3x8x8xf32> to tensor<1x3x9x9xf32>
+// CHECK: %[[B3:.*]] = tensor.expand_shape %[[B]] {{\[\[}}0, 1, 2]] output_shape [4, 1, 1]
+// CHECK: %[[INIT:.*]] = linalg.generic {indexing_maps = [#[[$BIAS]], {{.*}}]{{.*}} ins(%[[B3]] : tensor<4x1x1xf32>) outs(%{{.*}} : tensor<1x4x4x3xf32>)
+// CHECK: %[[R:.*]] = linalg.conv_2d_nchw_fchw {dilations = dense<[1, 2]> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%[[PAD]], %[[W]] : tensor<1x3x9x9xf32>, tensor<4x3x3x3xf32>) outs(%[[INIT]] : tensor<1x4x4x3xf32>)
+// CHECK: return %[[R]]
+func.func @conv_2d(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>, %b: tensor<4xf32>) -> tensor<1x4x4x3xf32> {
+  %0 = kiln.conv %x, %w, %b {dilations = array<i64: 1, 2>, pads = array<i64: 1, 0, 0, 1>, strides = array<i64: 2, 2>}
+      : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>, tensor<4xf32>) -> tensor<1x4x4x3xf32>
+  return %0 : tensor<1x4x4x3xf32>
+}
+
+// -----
+
+// Without pads no tensor.pad; without bias a zero fill.
+// CHECK-LABEL: func @conv_2d_no_pad_no_bias
+// CHECK-SAME: (%[[X:.*]]: tensor<1x3x8x8xf32>, %[[W:.*]]: tensor<4x3x3x3xf32>)
+// CHECK-NOT: tensor.pad
+// CHECK: %[[ACC:.*]] = linalg.fill
+// CHECK: linalg.conv_2d_nchw_fchw {{.*}} ins(%[[X]], %[[W]] : {{.*}}) outs(%[[ACC]] : tensor<1x4x6x6xf32>)
+func.func @conv_2d_no_pad_no_bias(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<1x4x6x6xf32> {
+  %0 = kiln.conv %x, %w : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x6x6xf32>
+  return %0 : tensor<1x4x6x6xf32>
+}
+
+// -----
+
+// group == channels == output channels: depthwise, with the weight's unit
+// input-channel axis collapsed away.
+// CHECK-LABEL: func @conv_depthwise
+// CHECK-SAME: (%[[X:.*]]: tensor<1x4x8x8xf32>, %[[W:.*]]: tensor<4x1x3x3xf32>)
+// CHECK: %[[W3:.*]] = tensor.collapse_shape %[[W]] {{\[\[}}0], [1, 2], [3]] : tensor<4x1x3x3xf32> into tensor<4x3x3xf32>
+// CHECK: linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%[[X]], %[[W3]] : tensor<1x4x8x8xf32>, tensor<4x3x3xf32>)
+// CHECK-NOT: linalg.conv_2d_nchw_fchw
+func.func @conv_depthwise(%x: tensor<1x4x8x8xf32>, %w: tensor<4x1x3x3xf32>) -> tensor<1x4x6x6xf32> {
+  %0 = kiln.conv %x, %w {group = 4 : i64} : (tensor<1x4x8x8xf32>, tensor<4x1x3x3xf32>) -> tensor<1x4x6x6xf32>
+  return %0 : tensor<1x4x6x6xf32>
+}
+
+// -----
+
+// Grouped: one conv per group on channel slices of input, weight and
+// accumulator, inserted back at the group's output channels.
+// CHECK-LABEL: func @conv_grouped
+// CHECK-SAME: (%[[X:.*]]: tensor<1x4x8x8xf32>, %[[W:.*]]: tensor<6x2x3x3xf32>)
+// CHECK: %[[ACC:.*]] = linalg.fill
+// CHECK: %[[X0:.*]] = tensor.extract_slice %[[X]][0, 0, 0, 0] [1, 2, 8, 8] [1, 1, 1, 1]
+// CHECK: %[[W0:.*]] = tensor.extract_slice %[[W]][0, 0, 0, 0] [3, 2, 3, 3] [1, 1, 1, 1]
+// CHECK: %[[A0:.*]] = tensor.extract_slice %[[ACC]][0, 0, 0, 0] [1, 3, 6, 6] [1, 1, 1, 1]
+// CHECK: %[[C0:.*]] = linalg.conv_2d_nchw_fchw {{.*}} ins(%[[X0]], %[[W0]] : tensor<1x2x8x8xf32>, tensor<3x2x3x3xf32>) outs(%[[A0]] : tensor<1x3x6x6xf32>)
+// CHECK: %[[R0:.*]] = tensor.insert_slice %[[C0]] into %[[ACC]][0, 0, 0, 0] [1, 3, 6, 6] [1, 1, 1, 1]
+// CHECK: %[[X1:.*]] = tensor.extract_slice %[[X]][0, 2, 0, 0] [1, 2, 8, 8] [1, 1, 1, 1]
+// CHECK: %[[W1:.*]] = tensor.extract_slice %[[W]][3, 0, 0, 0] [3, 2, 3, 3] [1, 1, 1, 1]
+// CHECK: %[[A1:.*]] = tensor.extract_slice %[[R0]][0, 3, 0, 0] [1, 3, 6, 6] [1, 1, 1, 1]
+// CHECK: %[[C1:.*]] = linalg.conv_2d_nchw_fchw {{.*}} ins(%[[X1]], %[[W1]] : {{.*}}) outs(%[[A1]] : tensor<1x3x6x6xf32>)
+// CHECK: %[[R1:.*]] = tensor.insert_slice %[[C1]] into %[[R0]][0, 3, 0, 0] [1, 3, 6, 6] [1, 1, 1, 1]
+// CHECK: return %[[R1]]
+func.func @conv_grouped(%x: tensor<1x4x8x8xf32>, %w: tensor<6x2x3x3xf32>) -> tensor<1x6x6x6xf32> {
+  %0 = kiln.conv %x, %w {group = 2 : i64} : (tensor<1x4x8x8xf32>, tensor<6x2x3x3xf32>) -> tensor<1x6x6x6xf32>
+  return %0 : tensor<1x6x6x6xf32>
+}
+
+// -----
+
+// A depthwise conv with a channel multiplier is a grouped conv.
+// CHECK-LABEL: func @conv_channel_multiplier
+// CHECK-NOT: linalg.depthwise_conv_2d_nchw_chw
+// CHECK-COUNT-2: linalg.conv_2d_nchw_fchw {{.*}} -> tensor<1x2x6x6xf32>
+func.func @conv_channel_multiplier(%x: tensor<1x2x8x8xf32>, %w: tensor<4x1x3x3xf32>) -> tensor<1x4x6x6xf32> {
+  %0 = kiln.conv %x, %w {group = 2 : i64} : (tensor<1x2x8x8xf32>, tensor<4x1x3x3xf32>) -> tensor<1x4x6x6xf32>
+  return %0 : tensor<1x4x6x6xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @conv_1d
+// CHECK-SAME: (%[[X:.*]]: tensor<1x3x10xf32>, %[[W:.*]]: tensor<6x3x3xf32>)
+// CHECK: linalg.conv_1d_ncw_fcw {dilations = dense<1> : tensor<1xi64>, strides = dense<2> : tensor<1xi64>} ins(%[[X]], %[[W]] : tensor<1x3x10xf32>, tensor<6x3x3xf32>) outs(%{{.*}} : tensor<1x6x4xf32>)
+func.func @conv_1d(%x: tensor<1x3x10xf32>, %w: tensor<6x3x3xf32>) -> tensor<1x6x4xf32> {
+  %0 = kiln.conv %x, %w {strides = array<i64: 2>} : (tensor<1x3x10xf32>, tensor<6x3x3xf32>) -> tensor<1x6x4xf32>
+  return %0 : tensor<1x6x4xf32>
+}
+
+// -----
+
+// 3-D: a generic over (n, m, od, oh, ow, c, kd, kh, kw) with strided and
+// dilated input accesses.
+// CHECK-DAG: #[[$IN:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7, d8) -> (d0, d5, d2 * 2 + d6, d3 + d7 * 2, d4 + d8)>
+// CHECK-DAG: #[[$W:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7, d8) -> (d1, d5, d6, d7, d8)>
+// CHECK-DAG: #[[$OUT:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7, d8) -> (d0, d1, d2, d3, d4)>
+// CHECK-LABEL: func @conv_3d
+// CHECK: linalg.generic {indexing_maps = [#[[$IN]], #[[$W]], #[[$OUT]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction", "reduction"]}
+// CHECK: ^bb0(%[[I:.*]]: f32, %[[K:.*]]: f32, %[[ACC:.*]]: f32):
+// CHECK: %[[P:.*]] = arith.mulf %[[I]], %[[K]] : f32
+// CHECK: %[[S:.*]] = arith.addf %[[ACC]], %[[P]] : f32
+// CHECK: linalg.yield %[[S]]
+func.func @conv_3d(%x: tensor<1x2x5x5x4xf32>, %w: tensor<3x2x2x2x2xf32>) -> tensor<1x3x2x3x3xf32> {
+  %0 = kiln.conv %x, %w {dilations = array<i64: 1, 2, 1>, strides = array<i64: 2, 1, 1>}
+      : (tensor<1x2x5x5x4xf32>, tensor<3x2x2x2x2xf32>) -> tensor<1x3x2x3x3xf32>
+  return %0 : tensor<1x3x2x3x3xf32>
+}
+
+// -----
+
+// Grouped 1-D: per-group generics on slices.
+// CHECK-LABEL: func @conv_1d_grouped
+// CHECK-COUNT-2: tensor.insert_slice %{{.*}} into %{{.*}} [1, 2, 8] [1, 1, 1] : tensor<1x2x8xf32> into tensor<1x4x8xf32>
+// CHECK-NOT: linalg.conv_1d_ncw_fcw
+func.func @conv_1d_grouped(%x: tensor<1x4x10xf32>, %w: tensor<4x2x3xf32>) -> tensor<1x4x8xf32> {
+  %0 = kiln.conv %x, %w {group = 2 : i64} : (tensor<1x4x10xf32>, tensor<4x2x3xf32>) -> tensor<1x4x8xf32>
+  return %0 : tensor<1x4x8xf32>
+}

@@ -1,0 +1,122 @@
+// RUN: kiln-opt %s -split-input-file -kiln-bufferize | FileCheck %s
+
+#map = affine_map<(d0) -> (d0)>
+
+// Results become out-parameters marked bufferize.result, written in place by
+// the op that computes them; intermediates get buffers; inputs are only read.
+// CHECK-LABEL: func @main
+// CHECK-SAME: (%[[X:[^:]*]]: memref<16xf32>, %[[Y:[^:]*]]: memref<16xf32>, %[[OUT:[^:]*]]: memref<16xf32> {bufferize.result})
+// CHECK-NOT: ->
+// CHECK: %[[TMP:.*]] = memref.alloc() {alignment = 64 : i64} : memref<16xf32>
+// CHECK: linalg.generic {{.*}} ins(%[[X]], %[[Y]] : memref<16xf32>, memref<16xf32>) outs(%[[TMP]] : memref<16xf32>)
+// CHECK: arith.addf
+// CHECK: linalg.generic {{.*}} ins(%[[TMP]] : memref<16xf32>) outs(%[[OUT]] : memref<16xf32>)
+// CHECK: math.exp
+// CHECK-NOT: memref.copy
+// CHECK: return{{$}}
+func.func @main(%x: tensor<16xf32>, %y: tensor<16xf32>) -> tensor<16xf32> {
+  %e = tensor.empty() : tensor<16xf32>
+  %a = linalg.generic {indexing_maps = [#map, #map, #map], iterator_types = ["parallel"]}
+      ins(%x, %y : tensor<16xf32>, tensor<16xf32>) outs(%e : tensor<16xf32>) {
+  ^bb0(%in: f32, %in1: f32, %out: f32):
+    %s = arith.addf %in, %in1 : f32
+    linalg.yield %s : f32
+  } -> tensor<16xf32>
+  %e2 = tensor.empty() : tensor<16xf32>
+  %b = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel"]}
+      ins(%a : tensor<16xf32>) outs(%e2 : tensor<16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %s = math.exp %in : f32
+    linalg.yield %s : f32
+  } -> tensor<16xf32>
+  return %b : tensor<16xf32>
+}
+
+// -----
+
+#map = affine_map<(d0) -> (d0)>
+
+// An op whose destination is a model input must not write into the caller's
+// const buffer: the input is copied (with linalg.copy) into the output first.
+// CHECK-LABEL: func @main
+// CHECK-SAME: (%[[X:[^:]*]]: memref<16xf32>, %[[Y:[^:]*]]: memref<16xf32>, %[[OUT:[^:]*]]: memref<16xf32> {bufferize.result})
+// CHECK-NOT: outs(%[[X]]
+// CHECK: linalg.copy ins(%[[X]] : memref<16xf32>) outs(%[[OUT]] : memref<16xf32>)
+// CHECK-NOT: outs(%[[X]]
+// CHECK: linalg.generic {{.*}} ins(%[[Y]] : memref<16xf32>) outs(%[[OUT]] : memref<16xf32>)
+// CHECK-NOT: outs(%[[X]]
+// CHECK: return
+func.func @main(%x: tensor<16xf32>, %y: tensor<16xf32>) -> tensor<16xf32> {
+  %a = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel"]}
+      ins(%y : tensor<16xf32>) outs(%x : tensor<16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %s = arith.addf %in, %out : f32
+    linalg.yield %s : f32
+  } -> tensor<16xf32>
+  return %a : tensor<16xf32>
+}
+
+// -----
+
+// Returning an input copies it into its out-parameter with linalg.copy (so
+// it is vectorized like any op), never memref.copy (a runtime call).
+// CHECK-LABEL: func @main
+// CHECK-SAME: (%[[X:[^:]*]]: memref<2x3xf32>, %[[OUT:[^:]*]]: memref<2x3xf32> {bufferize.result})
+// CHECK-NEXT: linalg.copy ins(%[[X]] : memref<2x3xf32>) outs(%[[OUT]] : memref<2x3xf32>)
+// CHECK-NEXT: return
+// CHECK-NOT: memref.copy
+func.func @main(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  return %x : tensor<2x3xf32>
+}
+
+// -----
+
+// Concatenation writes every piece straight into the output's slices.
+// CHECK-LABEL: func @main
+// CHECK-SAME: (%[[A:[^:]*]]: memref<2x1xf32>, %[[C:[^:]*]]: memref<2x3xf32>, %[[OUT:[^:]*]]: memref<2x4xf32> {bufferize.result})
+// CHECK-NOT: memref.alloc
+// CHECK: %[[S0:.*]] = memref.subview %[[OUT]][0, 0] [2, 1] [1, 1]
+// CHECK: linalg.copy ins(%[[A]] : memref<2x1xf32>) outs(%[[S0]] :
+// CHECK: %[[S1:.*]] = memref.subview %[[OUT]][0, 1] [2, 3] [1, 1]
+// CHECK: linalg.copy ins(%[[C]] : memref<2x3xf32>) outs(%[[S1]] :
+// CHECK-NOT: memref.copy
+func.func @main(%a: tensor<2x1xf32>, %c: tensor<2x3xf32>) -> tensor<2x4xf32> {
+  %0 = tensor.empty() : tensor<2x4xf32>
+  %1 = tensor.insert_slice %a into %0[0, 0] [2, 1] [1, 1] : tensor<2x1xf32> into tensor<2x4xf32>
+  %2 = tensor.insert_slice %c into %1[0, 1] [2, 3] [1, 1] : tensor<2x3xf32> into tensor<2x4xf32>
+  return %2 : tensor<2x4xf32>
+}
+
+// -----
+
+#map = affine_map<(d0) -> (d0)>
+
+// Two outputs that are the same tensor (as after an Identity folds away):
+// the first is computed in place, the second copied from it. Argument and
+// result names survive.
+// CHECK-LABEL: func @main
+// CHECK-SAME: (%[[X:[^:]*]]: memref<16xf32> {kiln.name = "x"}, %[[OUT0:[^:]*]]: memref<16xf32> {bufferize.result, kiln.name = "y"}, %[[OUT1:[^:]*]]: memref<16xf32> {bufferize.result, kiln.name = "z"})
+// CHECK: linalg.generic {{.*}} ins(%[[X]] : memref<16xf32>) outs(%[[OUT0]] : memref<16xf32>)
+// CHECK: linalg.copy ins(%[[OUT0]] : memref<16xf32>) outs(%[[OUT1]] : memref<16xf32>)
+// CHECK-NEXT: return
+func.func @main(%x: tensor<16xf32> {kiln.name = "x"}) -> (tensor<16xf32> {kiln.name = "y"}, tensor<16xf32> {kiln.name = "z"}) {
+  %e = tensor.empty() : tensor<16xf32>
+  %a = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel"]}
+      ins(%x : tensor<16xf32>) outs(%e : tensor<16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %s = math.exp %in : f32
+    linalg.yield %s : f32
+  } -> tensor<16xf32>
+  return %a, %a : tensor<16xf32>, tensor<16xf32>
+}
+
+// -----
+
+// The same input returned twice: two copies.
+// CHECK-LABEL: func @main
+// CHECK-SAME: (%[[X:[^:]*]]: memref<4xf32>, %[[OUT0:[^:]*]]: memref<4xf32> {bufferize.result}, %[[OUT1:[^:]*]]: memref<4xf32> {bufferize.result})
+// CHECK-DAG: linalg.copy ins(%[[X]] : memref<4xf32>) outs(%[[OUT0]] : memref<4xf32>)
+// CHECK-DAG: linalg.copy ins(%{{.*}} : memref<4xf32>) outs(%[[OUT1]] : memref<4xf32>)
+func.func @main(%x: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
+  return %x, %x : tensor<4xf32>, tensor<4xf32>
+}

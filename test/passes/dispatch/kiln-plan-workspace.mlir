@@ -1,0 +1,139 @@
+// RUN: kiln-opt %s -split-input-file -kiln-plan-workspace | FileCheck %s
+
+// Lifetimes on the top-level order: a [0, 3], b [2, 5], c [4, 6]. a and b
+// overlap, so do b and c; a is dead before c is allocated, so c reuses a's
+// bytes. 16 x f32 = 64 bytes each: two slots, 128 bytes in all. Deallocs end
+// a lifetime without counting as uses, and disappear.
+// CHECK: module attributes {kiln.workspace_size = 128 : i64}
+// CHECK-LABEL: func @main
+// CHECK-SAME: (%[[IN:[^:]*]]: memref<16xf32>, %[[OUT:[^:]*]]: memref<16xf32> {bufferize.result}, %[[WS:[^:]*]]: memref<128xi8> {kiln.workspace})
+// CHECK-NOT: memref.alloc
+// CHECK: %[[OFF_A:.*]] = arith.constant 0 : index
+// CHECK: %[[A:.*]] = memref.view %[[WS]][%[[OFF_A]]][] : memref<128xi8> to memref<16xf32>
+// CHECK: linalg.copy ins(%[[IN]] : memref<16xf32>) outs(%[[A]] : memref<16xf32>)
+// CHECK: %[[OFF_B:.*]] = arith.constant 64 : index
+// CHECK: %[[B:.*]] = memref.view %[[WS]][%[[OFF_B]]][] : memref<128xi8> to memref<16xf32>
+// CHECK: linalg.copy ins(%[[A]] : memref<16xf32>) outs(%[[B]] : memref<16xf32>)
+// CHECK: %[[OFF_C:.*]] = arith.constant 0 : index
+// CHECK: %[[C:.*]] = memref.view %[[WS]][%[[OFF_C]]][] : memref<128xi8> to memref<16xf32>
+// CHECK: linalg.copy ins(%[[B]] : memref<16xf32>) outs(%[[C]] : memref<16xf32>)
+// CHECK: linalg.copy ins(%[[C]] : memref<16xf32>) outs(%[[OUT]] : memref<16xf32>)
+// CHECK-NOT: memref.dealloc
+// CHECK: return
+func.func @main(%in: memref<16xf32>, %out: memref<16xf32> {bufferize.result}) {
+  %a = memref.alloc() : memref<16xf32>
+  linalg.copy ins(%in : memref<16xf32>) outs(%a : memref<16xf32>)
+  %b = memref.alloc() : memref<16xf32>
+  linalg.copy ins(%a : memref<16xf32>) outs(%b : memref<16xf32>)
+  %c = memref.alloc() : memref<16xf32>
+  linalg.copy ins(%b : memref<16xf32>) outs(%c : memref<16xf32>)
+  linalg.copy ins(%c : memref<16xf32>) outs(%out : memref<16xf32>)
+  memref.dealloc %a : memref<16xf32>
+  memref.dealloc %b : memref<16xf32>
+  memref.dealloc %c : memref<16xf32>
+  return
+}
+
+// -----
+
+// Sizes round up to 64 bytes: 20 x f32 = 80 -> 128, 3 x f32 = 12 -> 64.
+// Both are live together; the larger one is placed first.
+// CHECK: module attributes {kiln.workspace_size = 192 : i64}
+// CHECK-LABEL: func @main
+// CHECK-SAME: %[[WS:[^:]*]]: memref<192xi8> {kiln.workspace})
+// CHECK: %[[SMALL_OFF:.*]] = arith.constant 128 : index
+// CHECK: memref.view %[[WS]][%[[SMALL_OFF]]][] : memref<192xi8> to memref<3xf32>
+// CHECK: %[[LARGE_OFF:.*]] = arith.constant 0 : index
+// CHECK: memref.view %[[WS]][%[[LARGE_OFF]]][] : memref<192xi8> to memref<20xf32>
+func.func @main(%out: memref<f32> {bufferize.result}) {
+  %cst = arith.constant 1.0 : f32
+  %small = memref.alloc() : memref<3xf32>
+  %large = memref.alloc() : memref<20xf32>
+  linalg.fill ins(%cst : f32) outs(%small : memref<3xf32>)
+  linalg.fill ins(%cst : f32) outs(%large : memref<20xf32>)
+  %c0 = arith.constant 0 : index
+  %0 = memref.load %small[%c0] : memref<3xf32>
+  %1 = memref.load %large[%c0] : memref<20xf32>
+  %2 = arith.addf %0, %1 : f32
+  memref.store %2, %out[] : memref<f32>
+  return
+}
+
+// -----
+
+// A use through a view keeps the buffer alive: %a's reshaped alias is read
+// after %b is allocated, so they cannot share.
+// CHECK: module attributes {kiln.workspace_size = 128 : i64}
+// CHECK-LABEL: func @main
+// CHECK: arith.constant 0 : index
+// CHECK: memref.view {{.*}} to memref<4x4xf32>
+// CHECK: arith.constant 64 : index
+// CHECK: memref.view {{.*}} to memref<16xf32>
+func.func @main(%in: memref<4x4xf32>, %out: memref<16xf32> {bufferize.result}) {
+  %a = memref.alloc() : memref<4x4xf32>
+  linalg.copy ins(%in : memref<4x4xf32>) outs(%a : memref<4x4xf32>)
+  %flat = memref.collapse_shape %a [[0, 1]] : memref<4x4xf32> into memref<16xf32>
+  %b = memref.alloc() : memref<16xf32>
+  linalg.copy ins(%flat : memref<16xf32>) outs(%b : memref<16xf32>)
+  linalg.copy ins(%b : memref<16xf32>) outs(%out : memref<16xf32>)
+  return
+}
+
+// -----
+
+// A use nested in a loop counts as a use by the whole loop: %a is read in
+// the loop after %b's allocation, so they overlap.
+// CHECK: module attributes {kiln.workspace_size = 128 : i64}
+// CHECK-LABEL: func @main
+// CHECK: arith.constant 0 : index
+// CHECK: arith.constant 64 : index
+func.func @main(%in: memref<16xf32>, %out: memref<16xf32> {bufferize.result}) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c16 = arith.constant 16 : index
+  %a = memref.alloc() : memref<16xf32>
+  linalg.copy ins(%in : memref<16xf32>) outs(%a : memref<16xf32>)
+  %b = memref.alloc() : memref<16xf32>
+  scf.for %i = %c0 to %c16 step %c1 {
+    %v = memref.load %a[%i] : memref<16xf32>
+    memref.store %v, %b[%i] : memref<16xf32>
+  }
+  linalg.copy ins(%b : memref<16xf32>) outs(%out : memref<16xf32>)
+  return
+}
+
+// -----
+
+// Sub-byte elements take a byte each, as in the LLVM lowering's memory
+// layout: 100 x i1 is 100 bytes (-> 128), not 13. A 0-d buffer takes a
+// slot too. Both are live together.
+// CHECK: module attributes {kiln.workspace_size = 192 : i64}
+// CHECK-LABEL: func @main
+// CHECK-SAME: %{{.*}}: memref<192xi8> {kiln.workspace}
+// CHECK: %[[OFF_BOOL:.*]] = arith.constant 0 : index
+// CHECK-NEXT: memref.view %{{.*}}[%[[OFF_BOOL]]][] : memref<192xi8> to memref<100xi1>
+// CHECK: %[[OFF_F64:.*]] = arith.constant 128 : index
+// CHECK-NEXT: memref.view %{{.*}}[%[[OFF_F64]]][] : memref<192xi8> to memref<f64>
+func.func @main(%out: memref<i1> {bufferize.result}) {
+  %a = memref.alloc() : memref<100xi1>
+  %b = memref.alloc() : memref<f64>
+  %c0 = arith.constant 0 : index
+  %t = arith.constant true
+  memref.store %t, %a[%c0] : memref<100xi1>
+  %f = arith.constant 0.0 : f64
+  memref.store %f, %b[] : memref<f64>
+  %v = memref.load %a[%c0] : memref<100xi1>
+  memref.store %v, %out[] : memref<i1>
+  return
+}
+
+// -----
+
+// Nothing to place: an empty workspace, still passed.
+// CHECK: module attributes {kiln.workspace_size = 0 : i64}
+// CHECK-LABEL: func @main
+// CHECK-SAME: %{{.*}}: memref<0xi8> {kiln.workspace})
+func.func @main(%in: memref<4xf32>, %out: memref<4xf32> {bufferize.result}) {
+  linalg.copy ins(%in : memref<4xf32>) outs(%out : memref<4xf32>)
+  return
+}

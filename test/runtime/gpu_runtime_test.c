@@ -1,0 +1,463 @@
+/*===- gpu_runtime_test.c - Unit test of the runtime's GPU contexts --------===*
+ *
+ *   kiln-gpu-runtime-test no-driver   (no libcuda.so.1 can be loaded)
+ *   kiln-gpu-runtime-test no-device   (the fake driver, with 0 devices)
+ *   kiln-gpu-runtime-test fake        (the fake driver, 1 device)
+ *
+ * The driver is loaded once per process, hence one scenario per run. "fake"
+ * expects test/runtime/gpu_fake_driver.c as libcuda.so.1 (LD_LIBRARY_PATH)
+ * and steers it through its environment variables between checks.
+ *
+ * Prints one line per check and exits non-zero if any fails. Linked with
+ * -Wl,--wrap=malloc,... like thread_pool_test.c, to check that launches and
+ * runs never allocate (only the runtime's and this file's calls are
+ * counted; the fake driver's are not).
+ *
+ *===----------------------------------------------------------------------===*/
+
+#define _POSIX_C_SOURCE 200809L
+
+#include "kiln/runtime.h"
+
+#include <dlfcn.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*===-- Allocation counting -----------------------------------------------===*/
+
+static atomic_long allocations;
+
+void *__real_malloc(size_t size);
+void *__real_calloc(size_t count, size_t size);
+void *__real_realloc(void *ptr, size_t size);
+
+void *__wrap_malloc(size_t size) {
+  atomic_fetch_add(&allocations, 1);
+  return __real_malloc(size);
+}
+void *__wrap_calloc(size_t count, size_t size) {
+  atomic_fetch_add(&allocations, 1);
+  return __real_calloc(count, size);
+}
+void *__wrap_realloc(void *ptr, size_t size) {
+  atomic_fetch_add(&allocations, 1);
+  return __real_realloc(ptr, size);
+}
+
+/*===-- Reporting ---------------------------------------------------------===*/
+
+static int failures;
+
+static void check(int ok, const char *what) {
+  printf("%s: %s\n", ok ? "PASS" : "FAIL", what);
+  fflush(stdout);
+  if (!ok)
+    ++failures;
+}
+
+/* `text` contains `needle`; prints the text when it does not. */
+static void check_message(const char *text, const char *needle,
+                          const char *what) {
+  int ok = text && strstr(text, needle);
+  check(ok, what);
+  if (!ok)
+    printf("  message: \"%s\"\n  wanted:  \"%s\"\n", text ? text : "(null)",
+           needle);
+}
+
+/*===-- A made-up model --------------------------------------------------===*/
+
+#define N 1000
+
+static const char kPtx[] = "// two kernels\n"
+                           ".version 8.0\n"
+                           "  .target sm_80\n"
+                           ".address_size 64\n"
+                           ".visible .entry kiln_test_axpb() {}\n"
+                           ".visible .entry kiln_test_copy() {}\n";
+
+static const char *const kKernels[] = {"kiln_test_axpb", "kiln_test_copy"};
+static const size_t kInputSizes[] = {N * sizeof(float), 0};
+static const size_t kOutputSizes[] = {N * sizeof(float), 3};
+static float weights[N];
+
+static kiln_rt_gpu_module_desc make_desc(void) {
+  kiln_rt_gpu_module_desc desc = {
+      .ptx = kPtx,
+      .kernel_names = kKernels,
+      .num_kernels = 2,
+      .weights = weights,
+      .weights_size = sizeof weights,
+      .workspace_size = 4096,
+      .input_sizes = kInputSizes,
+      .num_inputs = 2,
+      .output_sizes = kOutputSizes,
+      .num_outputs = 2,
+  };
+  return desc;
+}
+
+static void launch(kiln_rt_gpu_context *ctx, int kernel, const void *src,
+                   void *dst, unsigned n, unsigned shared_bytes, void *stream) {
+  unsigned long long bytes = n;
+  void *args[] = {&src, &dst, kernel == 0 ? (void *)&n : (void *)&bytes};
+  kiln_rt_gpu_launch(ctx, kernel, (n + 127) / 128, 1, 1, 128, 1, 1,
+                     shared_bytes, stream, args);
+}
+
+/* output 0 = 2 * input 0 + 1; output 1 = the first 3 bytes of the weights
+ * (through the workspace). */
+static int entry(kiln_rt_gpu_context *ctx, const void *const *dev_inputs,
+                 void *const *dev_outputs, void *stream) {
+  launch(ctx, 0, dev_inputs[0], dev_outputs[0], N, 0, stream);
+  launch(ctx, 1, kiln_rt_gpu_weights(ctx), kiln_rt_gpu_workspace(ctx), 3, 0,
+         stream);
+  launch(ctx, 1, kiln_rt_gpu_workspace(ctx), dev_outputs[1], 3, 0, stream);
+  return kiln_rt_gpu_status(ctx);
+}
+
+/* A launch of a kernel that does not exist, then one that does. */
+static int entry_bad_index(kiln_rt_gpu_context *ctx,
+                           const void *const *dev_inputs,
+                           void *const *dev_outputs, void *stream) {
+  launch(ctx, 2, dev_inputs[0], dev_outputs[0], N, 0, stream);
+  launch(ctx, 0, dev_inputs[0], dev_outputs[0], N, 0, stream);
+  return kiln_rt_gpu_status(ctx);
+}
+
+/* 100 KiB of dynamic shared memory, twice: one opt-in. */
+static int entry_big_shared(kiln_rt_gpu_context *ctx,
+                            const void *const *dev_inputs,
+                            void *const *dev_outputs, void *stream) {
+  launch(ctx, 0, dev_inputs[0], dev_outputs[0], N, 100 * 1024, stream);
+  launch(ctx, 0, dev_inputs[0], dev_outputs[0], N, 100 * 1024, stream);
+  return kiln_rt_gpu_status(ctx);
+}
+
+/*===-- Scenarios ---------------------------------------------------------===*/
+
+static void check_arguments(void) {
+  kiln_rt_gpu_module_desc desc = make_desc();
+  kiln_rt_gpu_context *ctx = (kiln_rt_gpu_context *)&desc;
+  check(kiln_rt_gpu_create(NULL, 0, &ctx) == KILN_ERROR_NULL_ARGUMENT &&
+            ctx == NULL,
+        "create: NULL desc is KILN_ERROR_NULL_ARGUMENT, *out = NULL");
+  check_message(kiln_rt_gpu_last_error(NULL), "desc is NULL",
+                "create: the NULL desc is described");
+  check(kiln_rt_gpu_create(&desc, 0, NULL) == KILN_ERROR_NULL_ARGUMENT,
+        "create: NULL out is KILN_ERROR_NULL_ARGUMENT");
+  desc.kernel_names = NULL;
+  check(kiln_rt_gpu_create(&desc, 0, &ctx) == KILN_ERROR_NULL_ARGUMENT,
+        "create: missing kernel names are KILN_ERROR_NULL_ARGUMENT");
+  check_message(kiln_rt_gpu_last_error(NULL), "kernel names",
+                "create: missing kernel names are described");
+  kiln_rt_gpu_destroy(NULL);
+  check(1, "destroy(NULL) is a no-op");
+  check(kiln_rt_gpu_status(NULL) == KILN_ERROR_NULL_ARGUMENT &&
+            kiln_rt_gpu_run(NULL, entry, NULL, NULL, NULL) ==
+                KILN_ERROR_NULL_ARGUMENT &&
+            kiln_rt_gpu_run_host(NULL, entry, NULL, NULL) ==
+                KILN_ERROR_NULL_ARGUMENT &&
+            kiln_rt_gpu_workspace(NULL) == NULL &&
+            kiln_rt_gpu_weights(NULL) == NULL,
+        "NULL contexts are refused, not dereferenced");
+  kiln_rt_gpu_launch(NULL, 0, 1, 1, 1, 1, 1, 1, 0, NULL, NULL);
+  check(strstr(kiln_rt_error_message(KILN_ERROR_WRONG_TARGET), "GPU") != NULL,
+        "KILN_ERROR_WRONG_TARGET has a message");
+}
+
+static void run_no_driver(void) {
+  check_arguments();
+  kiln_rt_gpu_module_desc desc = make_desc();
+  kiln_rt_gpu_context *ctx = (kiln_rt_gpu_context *)&desc;
+  check(kiln_rt_gpu_create(&desc, 0, &ctx) == KILN_ERROR_NO_DEVICE &&
+            ctx == NULL,
+        "create without a driver: KILN_ERROR_NO_DEVICE, *out = NULL");
+  check_message(kiln_rt_gpu_last_error(NULL),
+                "cannot load the CUDA driver libcuda.so.1",
+                "create without a driver: the message names libcuda.so.1");
+  check(kiln_rt_gpu_create(&desc, 0, &ctx) == KILN_ERROR_NO_DEVICE,
+        "create without a driver, again: the same answer");
+  check_message(kiln_rt_gpu_last_error(NULL), "libcuda.so.1",
+                "create without a driver, again: the same message");
+}
+
+static void run_no_device(void) {
+  kiln_rt_gpu_module_desc desc = make_desc();
+  kiln_rt_gpu_context *ctx = NULL;
+  check(kiln_rt_gpu_create(&desc, 0, &ctx) == KILN_ERROR_NO_DEVICE &&
+            ctx == NULL,
+        "create with no device: KILN_ERROR_NO_DEVICE");
+  check_message(kiln_rt_gpu_last_error(NULL),
+                "the CUDA driver failed to initialize: CUDA_ERROR_NO_DEVICE "
+                "(100): no CUDA-capable device is detected",
+                "create with no device: the driver's message");
+}
+
+/* The fake driver's counters, through the library the runtime loaded. */
+static int (*fake_state)(const char *);
+
+static int leaks_nothing(void) {
+  return fake_state("allocations") == 0 && fake_state("streams") == 0 &&
+         fake_state("modules") == 0 && fake_state("retained") == 0 &&
+         fake_state("depth") == 0;
+}
+
+/* Create must fail with `status` and a message containing `needle`, and
+ * give back everything it took from the driver. */
+static void expect_failure(const kiln_rt_gpu_module_desc *desc, int device,
+                           int status, const char *needle, const char *what) {
+  kiln_rt_gpu_context *ctx = (kiln_rt_gpu_context *)desc;
+  int got = kiln_rt_gpu_create(desc, device, &ctx);
+  char line[200];
+  snprintf(line, sizeof line, "%s: status %d (want %d), *out = NULL", what, got,
+           status);
+  check(got == status && ctx == NULL, line);
+  snprintf(line, sizeof line, "%s: described", what);
+  check_message(kiln_rt_gpu_last_error(NULL), needle, line);
+  snprintf(line, sizeof line, "%s: nothing leaks", what);
+  check(leaks_nothing(), line);
+  if (got == KILN_OK)
+    kiln_rt_gpu_destroy(ctx);
+}
+
+static void check_runs(kiln_rt_gpu_context *ctx) {
+  static float input[N], output[N];
+  static unsigned char bytes[3];
+  for (int i = 0; i < N; ++i)
+    input[i] = (float)i * 0.5f - 7.0f;
+  const void *inputs[] = {input, NULL}; /* input 1 is empty: may be NULL */
+  void *outputs[] = {output, bytes};
+
+  /* Warm-up, then count. */
+  check(kiln_rt_gpu_run_host(ctx, entry, inputs, outputs) == KILN_OK,
+        "run_host: KILN_OK");
+  long before = atomic_load(&allocations);
+  int launches = fake_state("launches");
+  int status = KILN_OK;
+  for (int r = 0; r < 10; ++r)
+    status |= kiln_rt_gpu_run_host(ctx, entry, inputs, outputs);
+  check(status == KILN_OK && fake_state("launches") == launches + 30,
+        "run_host x10: every launch reached the driver");
+  check(atomic_load(&allocations) == before,
+        "run_host and launches allocate nothing");
+  check(fake_state("depth") == 0, "run_host leaves no context current");
+  int ok = 1;
+  for (int i = 0; i < N; ++i)
+    ok &= output[i] == 2.0f * input[i] + 1.0f;
+  check(ok, "run_host: output 0 = 2 * input 0 + 1");
+  check(memcmp(bytes, weights, 3) == 0,
+        "run_host: output 1 came from the uploaded weights");
+  check(strcmp(kiln_rt_gpu_last_error(ctx), "") == 0,
+        "last_error is empty while nothing failed");
+
+  /* Device pointers of the caller's own, on the default stream. */
+  static float dev_in[N], dev_out[N]; /* the fake's device memory is host */
+  memcpy(dev_in, input, sizeof input);
+  const void *dev_inputs[] = {dev_in, NULL};
+  void *dev_outputs[] = {dev_out, bytes};
+  check(kiln_rt_gpu_run(ctx, entry, dev_inputs, dev_outputs, NULL) == KILN_OK &&
+            dev_out[N - 1] == 2.0f * input[N - 1] + 1.0f,
+        "run on device pointers: KILN_OK, computed");
+  check(fake_state("depth") == 0, "run leaves no context current");
+
+  /* Sticky launch errors. */
+  launches = fake_state("launches");
+  check(kiln_rt_gpu_run_host(ctx, entry_bad_index, inputs, outputs) ==
+            KILN_ERROR_DEVICE,
+        "a launch of kernel 2 of 2: KILN_ERROR_DEVICE");
+  check(fake_state("launches") == launches,
+        "the launch after a failed one is skipped");
+  check_message(kiln_rt_gpu_last_error(ctx),
+                "kiln_rt_gpu_launch: kernel 2 does not exist (the module has "
+                "2)",
+                "the bad kernel index is described");
+  check(kiln_rt_gpu_run_host(ctx, entry, inputs, outputs) == KILN_OK,
+        "the next run succeeds again (the status was reset)");
+
+  setenv("KILN_FAKE_CUDA_FAIL", "cuLaunchKernel:1", 1);
+  check(kiln_rt_gpu_run(ctx, entry, dev_inputs, dev_outputs, NULL) ==
+            KILN_ERROR_DEVICE,
+        "a launch the driver refuses: KILN_ERROR_DEVICE");
+  check_message(kiln_rt_gpu_last_error(ctx),
+                "launching kernel 0 (kiln_test_axpb) on grid 8x1x1, block "
+                "128x1x1, 0 bytes of dynamic shared memory failed: "
+                "CUDA_ERROR_INVALID_VALUE (1): invalid argument",
+                "the refused launch is described with the kernel's name");
+  setenv("KILN_FAKE_CUDA_FAIL", "cuStreamSynchronize:700", 1);
+  check(kiln_rt_gpu_run_host(ctx, entry, inputs, outputs) == KILN_ERROR_DEVICE,
+        "a kernel that faults: run_host reports KILN_ERROR_DEVICE");
+  check_message(kiln_rt_gpu_last_error(ctx),
+                "running the model on the device failed: "
+                "CUDA_ERROR_ILLEGAL_ADDRESS",
+                "the fault is described");
+  setenv("KILN_FAKE_CUDA_FAIL", "cuMemcpyHtoDAsync_v2:1", 1);
+  launches = fake_state("launches");
+  check(kiln_rt_gpu_run_host(ctx, entry, inputs, outputs) ==
+                KILN_ERROR_DEVICE &&
+            fake_state("launches") == launches,
+        "a failed input copy: KILN_ERROR_DEVICE, nothing launched");
+  check_message(kiln_rt_gpu_last_error(ctx), "copying input 0 to the device",
+                "the failed copy is described");
+  unsetenv("KILN_FAKE_CUDA_FAIL");
+  check(fake_state("depth") == 0, "failed runs leave no context current");
+
+  check(kiln_rt_gpu_run_host(ctx, entry_big_shared, inputs, outputs) == KILN_OK,
+        "100 KiB of dynamic shared memory: opted in, launched");
+
+  check(kiln_rt_gpu_run_host(ctx, entry, NULL, outputs) ==
+                KILN_ERROR_NULL_ARGUMENT &&
+            kiln_rt_gpu_run_host(ctx, entry, inputs, NULL) ==
+                KILN_ERROR_NULL_ARGUMENT,
+        "run_host: NULL arrays are KILN_ERROR_NULL_ARGUMENT");
+  const void *missing[] = {NULL, NULL};
+  check(kiln_rt_gpu_run_host(ctx, entry, missing, outputs) ==
+            KILN_ERROR_NULL_ARGUMENT,
+        "run_host: a NULL non-empty input is KILN_ERROR_NULL_ARGUMENT");
+}
+
+static void run_fake(void) {
+  check_arguments();
+  for (int i = 0; i < N; ++i)
+    weights[i] = (float)(i * 3);
+  kiln_rt_gpu_module_desc desc = make_desc();
+  kiln_rt_gpu_context *ctx = NULL;
+  long before = atomic_load(&allocations);
+  int status = kiln_rt_gpu_create(&desc, 0, &ctx);
+  check(status == KILN_OK && ctx != NULL, "create on the fake driver");
+  /* Else the no-allocation checks below would prove nothing. */
+  check(atomic_load(&allocations) > before,
+        "the runtime's allocations are counted (create allocates)");
+  check(strcmp(kiln_rt_gpu_last_error(NULL), "") == 0,
+        "create: no failure to describe");
+  if (status != KILN_OK) {
+    printf("  message: %s\n", kiln_rt_gpu_last_error(NULL));
+    return;
+  }
+  void *driver = dlopen("libcuda.so.1", RTLD_NOW | RTLD_NOLOAD);
+  void *state = driver ? dlsym(driver, "kiln_fake_cuda_state") : NULL;
+  memcpy(&fake_state, &state, sizeof state);
+  check(fake_state != NULL, "the fake driver is the one loaded");
+  if (!fake_state)
+    return;
+  check(fake_state("module_kind") == 'p', "no cubin: the PTX is loaded");
+  check(fake_state("allocations") == 3 && fake_state("streams") == 1 &&
+            fake_state("retained") == 1 && fake_state("depth") == 0,
+        "create: workspace, weights, one block of I/O buffers, one stream");
+  const float *device_weights = kiln_rt_gpu_weights(ctx);
+  check(device_weights && memcmp(device_weights, weights, sizeof weights) == 0,
+        "create uploaded the weights");
+  check(kiln_rt_gpu_workspace(ctx) != NULL &&
+            (uintptr_t)kiln_rt_gpu_workspace(ctx) % 256 == 0,
+        "the workspace is allocated and aligned");
+  check_runs(ctx);
+  kiln_rt_gpu_destroy(ctx);
+  check(leaks_nothing(), "destroy gives everything back to the driver");
+
+  /* Module selection. */
+  static const char cubin[] = "\177ELF kiln_test_axpb kiln_test_copy";
+  desc.cubin = cubin;
+  desc.cubin_size = sizeof cubin;
+  desc.cubin_sm = 90;
+  ctx = NULL;
+  check(kiln_rt_gpu_create(&desc, 0, &ctx) == KILN_OK &&
+            fake_state("module_kind") == 'c',
+        "a cubin for the device's compute capability is loaded");
+  kiln_rt_gpu_destroy(ctx);
+  desc.cubin_sm = 89;
+  ctx = NULL;
+  check(kiln_rt_gpu_create(&desc, 0, &ctx) == KILN_OK &&
+            fake_state("module_kind") == 'p',
+        "a cubin for another GPU is ignored: the PTX is loaded");
+  kiln_rt_gpu_destroy(ctx);
+  kiln_rt_gpu_module_desc cubin_only = desc;
+  cubin_only.ptx = NULL;
+  expect_failure(&cubin_only, 0, KILN_ERROR_NO_DEVICE,
+                 "the library holds only a cubin for sm_89 and no PTX: it "
+                 "cannot run on this GPU (compute capability 9.0)",
+                 "a cubin for another GPU and no PTX");
+  desc.cubin_sm = 90;
+  setenv("KILN_FAKE_CUDA_CC", "75", 1);
+  expect_failure(&desc, 0, KILN_ERROR_NO_DEVICE,
+                 "the GPU's compute capability 7.5 is older than the PTX "
+                 "target sm_80 of this library: compile the model for this "
+                 "GPU (kilnc --gpu sm_75)",
+                 "PTX for sm_80 on a 7.5 GPU");
+  setenv("KILN_FAKE_CUDA_CC", "100", 1);
+  static const char arch_specific[] = ".version 8.0\n.target sm_90a\n"
+                                      "kiln_test_axpb kiln_test_copy";
+  kiln_rt_gpu_module_desc specific = desc;
+  specific.ptx = arch_specific;
+  expect_failure(&specific, 0, KILN_ERROR_NO_DEVICE,
+                 "compute capability 10.0 cannot run this library's PTX, "
+                 "built for sm_90a (that exact GPU only)",
+                 "PTX for sm_90a on a 10.0 GPU");
+  ctx = NULL;
+  check(kiln_rt_gpu_create(&desc, 0, &ctx) == KILN_OK &&
+            fake_state("module_kind") == 'p',
+        "PTX for sm_80 on a 10.0 GPU is compiled by the driver");
+  kiln_rt_gpu_destroy(ctx);
+  unsetenv("KILN_FAKE_CUDA_CC");
+
+  /* Failures while creating. */
+  expect_failure(&desc, 1, KILN_ERROR_NO_DEVICE,
+                 "there is no CUDA device 1 (the driver reports 1)",
+                 "device 1 of 1");
+  expect_failure(&desc, -1, KILN_ERROR_NO_DEVICE, "there is no CUDA device -1",
+                 "device -1");
+  desc.cubin = NULL;
+  desc.cubin_size = 0;
+  desc.cubin_sm = 0;
+  setenv("KILN_FAKE_CUDA_FAIL", "cuModuleLoadDataEx:218", 1);
+  expect_failure(&desc, 0, KILN_ERROR_DEVICE,
+                 "the CUDA driver could not compile the PTX for compute "
+                 "capability 9.0: CUDA_ERROR_INVALID_PTX (218): a PTX JIT "
+                 "compilation failed; log: ptxas application ptx input, line "
+                 "1; fatal : fake JIT error 218",
+                 "PTX the driver rejects");
+  setenv("KILN_FAKE_CUDA_FAIL", "cuModuleLoadDataEx:222", 1);
+  expect_failure(&desc, 0, KILN_ERROR_NO_DEVICE,
+                 "the CUDA driver (CUDA 12.4) is too old for this library's "
+                 "PTX (ISA version 8.0): update the NVIDIA driver",
+                 "PTX newer than the driver");
+  setenv("KILN_FAKE_CUDA_FAIL", "cuMemAlloc_v2:2", 1);
+  expect_failure(&desc, 0, KILN_ERROR_DEVICE,
+                 "allocating the 4096-byte device workspace failed: "
+                 "CUDA_ERROR_OUT_OF_MEMORY (2): out of memory",
+                 "out of device memory");
+  setenv("KILN_FAKE_CUDA_FAIL", "cuMemcpyHtoDAsync_v2:999", 1);
+  expect_failure(&desc, 0, KILN_ERROR_DEVICE,
+                 "uploading the weights to the device failed: unknown CUDA "
+                 "error (999): no description",
+                 "a code the driver cannot describe");
+  unsetenv("KILN_FAKE_CUDA_FAIL");
+  static const char *const missing_kernel[] = {"kiln_test_axpb", "nowhere"};
+  desc.kernel_names = missing_kernel;
+  expect_failure(&desc, 0, KILN_ERROR_DEVICE,
+                 "looking up kernel 1 (nowhere) in the module failed: "
+                 "CUDA_ERROR_NOT_FOUND (500)",
+                 "a kernel the module lacks");
+}
+
+int main(int argc, char **argv) {
+  const char *mode = argc == 2 ? argv[1] : "";
+  if (!strcmp(mode, "no-driver"))
+    run_no_driver();
+  else if (!strcmp(mode, "no-device"))
+    run_no_device();
+  else if (!strcmp(mode, "fake"))
+    run_fake();
+  else {
+    fprintf(stderr, "usage: kiln-gpu-runtime-test no-driver|no-device|fake\n");
+    return 2;
+  }
+  if (failures) {
+    printf("%d check(s) failed\n", failures);
+    return 1;
+  }
+  printf("all checks passed\n");
+  return 0;
+}
