@@ -43,6 +43,21 @@ def MapForallToGpu : Pass<"kiln-map-forall-to-gpu", "mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::arith::ArithDialect"];
 }
 
+def EmulateGpuLaunches : Pass<"kiln-emulate-gpu-launches", "mlir::func::FuncOp"> {
+  let summary = "Run gpu.launch bodies on the CPU, for checking GPU kernels";
+  let description = [{
+    The CPU emulation of the GPU path: each gpu.launch becomes loops over
+    its blocks and threads, with the block and thread ids, grid and block
+    sizes replaced by the loop indices and constants. The kernel bodies are
+    exactly the ones outlining would send to the GPU, so running the result
+    on the CPU checks their numerics where no GPU exists. Blocks run in
+    parallel on the runtime's thread pool; threads of a block run in order,
+    which is exact for kernels without barriers (the only kind generated
+    today; a barrier is rejected).
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect"];
+}
+
 def MergeGpuModules : Pass<"kiln-merge-gpu-modules", "mlir::ModuleOp"> {
   let summary = "Put every outlined kernel into one gpu.module";
   let description = [{

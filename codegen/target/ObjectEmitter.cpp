@@ -67,8 +67,10 @@ createTargetMachine(const TargetOptions &options) {
   if (!target->hasTargetMachine())
     return createStringError("no code generator for " + name);
   // Check the CPU name: an unknown one would silently fall back to generic.
+  // The probe itself is created for the default CPU, since creating one for
+  // an unknown name prints LLVM's own warning.
   std::unique_ptr<MCSubtargetInfo> probe(
-      target->createMCSubtargetInfo(triple, cpu, ""));
+      target->createMCSubtargetInfo(triple, "", ""));
   if (!probe || !probe->isCPUStringValid(cpu))
     return createStringError("unknown CPU '" + cpu + "' for " + triple.str());
   llvm::TargetOptions targetOptions;

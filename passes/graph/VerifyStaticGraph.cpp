@@ -24,15 +24,31 @@ bool isStatic(Type type) {
 struct VerifyStaticGraphPass
     : kiln::graph::impl::VerifyStaticGraphBase<VerifyStaticGraphPass> {
   void runOnOperation() override {
+    // Unknown input sizes come first: every dynamic result downstream is a
+    // consequence of them, so they are the one thing to report.
+    for (auto func : getOperation().getOps<func::FuncOp>()) {
+      for (BlockArgument arg : func.getArguments()) {
+        if (isStatic(arg.getType()))
+          continue;
+        auto name = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "kiln.name");
+        emitError(arg.getLoc())
+            << "input '" << (name ? name.getValue() : "?") << "' has shape "
+            << arg.getType()
+            << " with unknown dimensions; give static sizes (kilnc --input-shape)";
+        return signalPassFailure();
+      }
+    }
+    // Otherwise the first op (in program order) that is not a static graph
+    // op; later ones usually depend on it.
     bool failedCheck = false;
     getOperation().walk([&](Operation *op) {
       if (llvm::isa<ModuleOp, func::FuncOp, func::ReturnOp>(op))
-        return;
+        return WalkResult::advance();
       if (!llvm::isa<KilnDialect>(op->getDialect())) {
         op->emitError() << "operation '" << op->getName()
                         << "' is not part of the kiln graph dialect";
         failedCheck = true;
-        return;
+        return WalkResult::interrupt();
       }
       for (Value result : op->getResults()) {
         if (!isStatic(result.getType())) {
@@ -40,22 +56,11 @@ struct VerifyStaticGraphPass
                           << " is not static: it depends on values only known "
                              "at run time, which Kiln does not support yet";
           failedCheck = true;
-          return;
+          return WalkResult::interrupt();
         }
       }
+      return WalkResult::advance();
     });
-    for (auto func : getOperation().getOps<func::FuncOp>()) {
-      for (BlockArgument arg : func.getArguments()) {
-        if (!isStatic(arg.getType())) {
-          auto name = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "kiln.name");
-          emitError(arg.getLoc())
-              << "input '" << (name ? name.getValue() : "?") << "' has shape "
-              << arg.getType()
-              << " with unknown dimensions; give static sizes (kilnc --input-shape)";
-          failedCheck = true;
-        }
-      }
-    }
     if (failedCheck)
       signalPassFailure();
   }

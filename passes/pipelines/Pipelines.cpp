@@ -91,7 +91,9 @@ void buildLLVMPipeline(OpPassManager &pm) {
   addHostToLLVMPasses(pm);
 }
 
-void buildGpuPipeline(OpPassManager &pm, const GpuOptions &options) {
+/// Tiling, bufferization and the workspace plan of the GPU path, up to the
+/// block/thread scf.forall nests (shared with the emulation).
+static void addGpuTilingPasses(OpPassManager &pm) {
   pm.nest<func::FuncOp>().addPass(gpu::createTileForGpu());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -100,6 +102,21 @@ void buildGpuPipeline(OpPassManager &pm, const GpuOptions &options) {
   // Copies and fills bufferization added become kernels too.
   pm.nest<func::FuncOp>().addPass(gpu::createTileForGpu());
   pm.addPass(dispatch::createPlanWorkspace());
+}
+
+void buildGpuEmulationPipeline(OpPassManager &pm) {
+  addGpuTilingPasses(pm);
+  {
+    OpPassManager &func = pm.nest<func::FuncOp>();
+    func.addPass(gpu::createMapForallToGpu());
+    func.addPass(gpu::createEmulateGpuLaunches());
+    func.addPass(createCanonicalizerPass());
+  }
+  buildLLVMPipeline(pm);
+}
+
+void buildGpuPipeline(OpPassManager &pm, const GpuOptions &options) {
+  addGpuTilingPasses(pm);
   pm.addPass(gpu::createPlanWeights());
   {
     OpPassManager &func = pm.nest<func::FuncOp>();
@@ -173,6 +190,10 @@ void registerPipelines() {
       "kiln-gpu-pipeline",
       "GPU code generation (sm_90) from the linalg phase to the LLVM dialect host",
       [](OpPassManager &pm) { buildGpuPipeline(pm, GpuOptions()); });
+  PassPipelineRegistration<>(
+      "kiln-gpu-emulation-pipeline",
+      "The GPU path's kernels run on the CPU, from the linalg phase to the LLVM dialect",
+      buildGpuEmulationPipeline);
   PassPipelineRegistration<>(
       "kiln-cpu-pipeline", "Every phase, from the imported graph to the LLVM dialect",
       [](OpPassManager &pm) { buildPipelineUpTo(pm, Phase::LLVM); });

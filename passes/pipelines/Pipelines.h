@@ -38,6 +38,11 @@ struct GpuOptions {
 /// weights blob are left as module attributes (codegen/gpu/Passes.h).
 void buildGpuPipeline(mlir::OpPassManager &pm, const GpuOptions &options);
 
+/// The GPU kernels emulated on the CPU: the GPU path's tiling and mapping,
+/// then each launch as loops over blocks (in parallel) and threads, lowered
+/// like a CPU model. From the linalg phase to the LLVM dialect.
+void buildGpuEmulationPipeline(mlir::OpPassManager &pm);
+
 /// Every phase from the imported graph up to and including `last`.
 void buildPipelineUpTo(mlir::OpPassManager &pm, Phase last);
 

@@ -17,14 +17,15 @@
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
+#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cctype>
 #include <cstdlib>
 
 using namespace mlir;
@@ -79,6 +80,35 @@ parseInputShape(llvm::StringRef text) {
 //===----------------------------------------------------------------------===//
 // Diagnostics
 //===----------------------------------------------------------------------===//
+
+bool parseCommandLine(int argc, const char *const *argv, llvm::StringRef overview,
+                      llvm::StringRef tool) {
+  std::string messages;
+  llvm::raw_string_ostream stream(messages);
+  if (llvm::cl::ParseCommandLineOptions(argc, argv, overview, &stream))
+    return true;
+  // LLVM writes "TOOL: <problem>" lines (the problem, then hints such as
+  // "Did you mean '-o'?"): join them into one sentence without the prefixes.
+  SmallVector<StringRef> lines;
+  StringRef(messages).split(lines, '\n', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
+  std::string joined;
+  for (StringRef line : lines) {
+    line = line.trim();
+    if (line.consume_front(tool))
+      line = line.drop_while([](char c) { return c == ':' || c == ' '; });
+    if (line.empty())
+      continue;
+    if (!joined.empty())
+      joined += " ";
+    joined += line.str();
+  }
+  if (joined.empty())
+    joined = "invalid command line";
+  else
+    joined[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(joined[0])));
+  llvm::errs() << tool << ": error: " << joined << "\n";
+  return false;
+}
 
 DiagnosticPrinter::DiagnosticPrinter(MLIRContext &context, llvm::StringRef tool)
     : context(context) {
@@ -260,18 +290,33 @@ std::string takeStringAttr(ModuleOp module, llvm::StringRef name) {
 }
 
 /// Links, optimizes and emits a translated model module.
-FailureOr<CompileResult> finishModule(llvm::Module &llvmModule, llvm::TargetMachine &machine,
-                                      const CompileOptions &options, CompileResult &result,
-                                      Location fileLoc) {
-  if (llvm::Error error = target::finalizeModelModule(llvmModule, result.signature,
+/// Translates the LLVM-dialect `module` to LLVM IR, lets `addGlobals` add
+/// what the translation does not carry (the GPU path's PTX and weights), then
+/// finalizes it and emits what `options.emit` asks for.
+FailureOr<CompileResult>
+finishModule(ModuleOp module, llvm::TargetMachine &machine, const CompileOptions &options,
+             CompileResult &result, Location fileLoc,
+             llvm::function_ref<void(llvm::Module &)> addGlobals = nullptr) {
+  if (auto size = module->getAttrOfType<IntegerAttr>(dispatch::kWorkspaceSizeAttr))
+    result.signature.workspaceSize = size.getInt();
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, llvmContext, options.name);
+  if (!llvmModule)
+    return emitError(fileLoc) << "internal error: translation to LLVM IR failed";
+  if (addGlobals) {
+    llvmModule->setDataLayout(machine.createDataLayout());
+    addGlobals(*llvmModule);
+  }
+  if (llvm::Error error = target::finalizeModelModule(*llvmModule, result.signature,
                                                       machine, options.target.optLevel))
     return emitError(fileLoc) << llvm::toString(std::move(error));
   if (options.emit == EmitKind::LLVM) {
     llvm::raw_string_ostream os(result.text);
-    llvmModule.print(os, nullptr);
+    llvmModule->print(os, nullptr);
     return std::move(result);
   }
-  auto code = target::emitMachineCode(llvmModule, machine, options.emit == EmitKind::Asm);
+  auto code = target::emitMachineCode(*llvmModule, machine, options.emit == EmitKind::Asm);
   if (!code)
     return emitError(fileLoc) << llvm::toString(code.takeError());
   if (options.emit == EmitKind::Asm)
@@ -328,24 +373,31 @@ FailureOr<CompileResult> compileModel(MLIRContext &context,
     return failure();
 
   bool gpu = !options.gpuArch.empty();
-  if (gpu && (options.emit == EmitKind::Vector || options.emit == EmitKind::MemRef))
+  if (gpu && options.emulateGpu)
+    return emitError(UnknownLoc::get(&context))
+           << "--emulate-gpu builds a CPU library: it does not take --gpu";
+  if ((gpu || options.emulateGpu) &&
+      (options.emit == EmitKind::Vector || options.emit == EmitKind::MemRef))
     return emitError(UnknownLoc::get(&context))
            << "--emit=vector and --emit=memref are CPU phases; GPU builds stop at "
               "graph, linalg, ptx, llvm, asm, obj or lib";
   if (!gpu && options.emit == EmitKind::Ptx)
     return emitError(UnknownLoc::get(&context)) << "--emit=ptx needs --gpu";
+  int sm = gpu ? parseSmVersion(options.gpuArch) : 0;
+  if (gpu && sm < 70)
+    return emitError(UnknownLoc::get(&context))
+           << "unsupported GPU architecture '" << options.gpuArch
+           << "' (use sm_70 or newer, e.g. sm_80 or sm_90)";
+
+  // Every path goes through linalg, and may stop there.
+  if (failed(runPhase(*module, buildLinalgPipeline)))
+    return failure();
+  if (options.emit == EmitKind::Linalg) {
+    result.text = printModule(*module);
+    return result;
+  }
+
   if (gpu) {
-    int sm = parseSmVersion(options.gpuArch);
-    if (sm < 70)
-      return emitError(UnknownLoc::get(&context))
-             << "unsupported GPU architecture '" << options.gpuArch
-             << "' (use sm_70 or newer, e.g. sm_80 or sm_90)";
-    if (failed(runPhase(*module, buildLinalgPipeline)))
-      return failure();
-    if (options.emit == EmitKind::Linalg) {
-      result.text = printModule(*module);
-      return result;
-    }
     PassManager pm(&context);
     GpuOptions gpuOptions;
     gpuOptions.chip = options.gpuArch;
@@ -368,26 +420,22 @@ FailureOr<CompileResult> compileModel(MLIRContext &context,
       result.text = ptx;
       return result;
     }
-    if (auto size = (*module)->getAttrOfType<IntegerAttr>(dispatch::kWorkspaceSizeAttr))
-      result.signature.workspaceSize = size.getInt();
     result.signature.gpu = target::GpuInfo{options.gpuArch};
     FailureOr<std::string> cubin = assemblePtx(fileLoc, ptx, options.gpuArch);
     if (failed(cubin))
       return failure();
-    llvm::LLVMContext llvmContext;
-    std::unique_ptr<llvm::Module> llvmModule =
-        translateModuleToLLVMIR(*module, llvmContext, options.name);
-    if (!llvmModule)
-      return emitError(fileLoc) << "internal error: translation to LLVM IR failed";
-    llvmModule->setDataLayout(machine->createDataLayout());
-    target::emitGpuModuleGlobals(*llvmModule, ptx, *cubin, cubin->empty() ? 0 : sm,
-                                 kernels, weights);
-    return finishModule(*llvmModule, *machine, options, result, fileLoc);
+    return finishModule(*module, *machine, options, result, fileLoc, [&](llvm::Module &m) {
+      target::emitGpuModuleGlobals(m, ptx, *cubin, cubin->empty() ? 0 : sm, kernels, weights);
+    });
   }
 
+  if (options.emulateGpu) {
+    if (failed(runPhase(*module, buildGpuEmulationPipeline)))
+      return failure();
+    return finishModule(*module, *machine, options, result, fileLoc);
+  }
   using Builder = void (*)(OpPassManager &);
-  const std::pair<EmitKind, Builder> phases[] = {{EmitKind::Linalg, buildLinalgPipeline},
-                                                 {EmitKind::Vector, buildVectorPipeline},
+  const std::pair<EmitKind, Builder> phases[] = {{EmitKind::Vector, buildVectorPipeline},
                                                  {EmitKind::MemRef, buildMemRefPipeline}};
   for (auto [kind, build] : phases) {
     if (failed(runPhase(*module, build)))
@@ -397,17 +445,9 @@ FailureOr<CompileResult> compileModel(MLIRContext &context,
       return result;
     }
   }
-  if (auto size = (*module)->getAttrOfType<IntegerAttr>(dispatch::kWorkspaceSizeAttr))
-    result.signature.workspaceSize = size.getInt();
   if (failed(runPhase(*module, buildLLVMPipeline)))
     return failure();
-
-  llvm::LLVMContext llvmContext;
-  std::unique_ptr<llvm::Module> llvmModule =
-      translateModuleToLLVMIR(*module, llvmContext, options.name);
-  if (!llvmModule)
-    return emitError(fileLoc) << "internal error: translation to LLVM IR failed";
-  return finishModule(*llvmModule, *machine, options, result, fileLoc);
+  return finishModule(*module, *machine, options, result, fileLoc);
 }
 
 } // namespace kiln::driver

@@ -50,6 +50,9 @@ struct CompileOptions {
   EmitKind emit = EmitKind::Library;
   /// GPU builds: the NVIDIA architecture ("sm_80", "sm_90"); empty for CPU.
   std::string gpuArch;
+  /// Compile the GPU path's kernels for the CPU (block and thread loops): a
+  /// CPU library whose numerics are those of the GPU kernels.
+  bool emulateGpu = false;
   /// Static shapes for graph inputs whose dimensions are symbolic.
   llvm::StringMap<llvm::SmallVector<int64_t>> inputShapes;
 };
@@ -75,6 +78,12 @@ parseInputShape(llvm::StringRef text);
 
 /// Reports every error as one line `<tool>: error: <where>: <message>` (and
 /// warnings likewise) on stderr, where <where> names the model node.
+/// Parses the command line like llvm::cl::ParseCommandLineOptions, but a
+/// syntax error is reported as one `TOOL: error: ...` line on stderr (LLVM's
+/// parser prints several lines in its own format). Returns false on error.
+bool parseCommandLine(int argc, const char *const *argv,
+                      llvm::StringRef overview, llvm::StringRef tool);
+
 class DiagnosticPrinter {
 public:
   DiagnosticPrinter(mlir::MLIRContext &context, llvm::StringRef tool);

@@ -17,6 +17,7 @@
 #include "tools/kiln-run/TensorIO.h"
 
 #include "mlir/IR/MLIRContext.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
 #include "llvm/Support/CommandLine.h"
@@ -61,6 +62,11 @@ static cl::opt<int> threads("num-threads",
 static cl::opt<int> benchmark("benchmark",
                               cl::desc("Time N runs after a warm-up and print the median"),
                               cl::init(0), cl::value_desc("N"), cl::cat(category));
+static cl::opt<bool> emulateGpu(
+    "emulate-gpu",
+    cl::desc("Use the GPU code generator's kernels, run on the CPU as loops over "
+             "blocks and threads (checks GPU numerics without a GPU)"),
+    cl::cat(category));
 static cl::list<std::string> inputShapes(
     "input-shape", cl::desc("Static shape for a symbolic graph input, name=1x3x224x224"),
     cl::value_desc("name=DxDx..."), cl::cat(category));
@@ -178,12 +184,12 @@ int main(int argc, char **argv) {
   std::vector<const char *> expandedArgv;
   for (const std::string &arg : expanded)
     expandedArgv.push_back(arg.c_str());
-  if (!cl::ParseCommandLineOptions(
+  if (!driver::parseCommandLine(
           static_cast<int>(expandedArgv.size()), expandedArgv.data(),
           "Kiln model runner\n\n"
           "Compiles MODEL as kilnc does, runs it on the given inputs, writes and\n"
           "compares outputs, and benchmarks. Exit: 0 match, 1 mismatch, 2 error.\n",
-          &errs()))
+          "kiln-run"))
     return kExitError;
   if (!sys::fs::exists(inputPath))
     return fail("cannot open model '" + inputPath + "': no such file");
@@ -193,6 +199,7 @@ int main(int argc, char **argv) {
   driver::CompileOptions options;
   options.inputPath = inputPath;
   options.emit = driver::EmitKind::Obj;
+  options.emulateGpu = emulateGpu;
   options.name = modelName.empty() ? driver::defaultModelName(inputPath, "")
                                    : std::string(modelName);
   for (const std::string &text : inputShapes) {
@@ -249,6 +256,9 @@ int main(int argc, char **argv) {
   Expected<ModelFunctions> model = loadModel(**jit, compiled->object, sig.name);
   if (!model)
     return fail("cannot load the compiled model: " + toString(model.takeError()));
+  // The pool's worker threads wait inside the JIT-linked code: stop them on
+  // every way out, before the JIT (and that code) goes away.
+  auto stopWorkers = llvm::make_scope_exit([&] { model->setNumThreads(1); });
 
   if (threads != 0) {
     int status = model->setNumThreads(threads);
@@ -298,10 +308,6 @@ int main(int argc, char **argv) {
   if (expectedFiles.size() > sig.outputs.size())
     return fail(Twine(expectedFiles.size()) + " expected files given but the model has " +
                 Twine(sig.outputs.size()) + " outputs");
-  // The pool's worker threads wait inside the JIT-linked code: stop them
-  // before the JIT (and that code) goes away at exit.
-  model->setNumThreads(1);
-
   bool allMatch = true;
   for (size_t i = 0; i < expectedFiles.size(); ++i) {
     Expected<tools::HostTensor> expected = tools::readTensorFile(expectedFiles[i]);

@@ -59,8 +59,15 @@ static cl::opt<std::string> emit(
     cl::desc("Stop after a phase: graph, linalg, vector, memref (MLIR), llvm (LLVM IR), "
              "asm, ptx (with --gpu), obj, lib (default)"),
     cl::value_desc("phase"), cl::init("lib"), cl::cat(category));
-static cl::opt<unsigned> optLevel("O", cl::desc("Optimization level 0-3 (default 3)"),
-                                  cl::Prefix, cl::init(3), cl::cat(category));
+// A string, so a malformed level is reported like every other kilnc error
+// (LLVM's integer parser prints its own message).
+static cl::opt<std::string> optLevel("O", cl::desc("Optimization level 0-3 (default 3)"),
+                                     cl::Prefix, cl::init("3"), cl::cat(category));
+static cl::opt<bool> emulateGpu(
+    "emulate-gpu",
+    cl::desc("Use the GPU code generator's kernels, run on the CPU as loops over "
+             "blocks and threads (checks GPU numerics without a GPU)"),
+    cl::cat(category));
 static cl::list<std::string> inputShapes(
     "input-shape",
     cl::desc("Static shape for a graph input with symbolic dimensions, e.g. "
@@ -99,18 +106,21 @@ int main(int argc, char **argv) {
     std::exit(1);
   });
   cl::HideUnrelatedOptions(category);
-  cl::ParseCommandLineOptions(
-      argc, argv,
-      "Kiln model compiler\n\n"
-      "Compiles MODEL (.onnx, .onnx.txt, or a kiln graph .mlir) into libNAME.a and\n"
-      "NAME.h. Link the library with: cc app.c libNAME.a -lm -lpthread\n");
+  if (!driver::parseCommandLine(
+          argc, argv,
+          "Kiln model compiler\n\n"
+          "Compiles MODEL (.onnx, .onnx.txt, or a kiln graph .mlir) into libNAME.a and\n"
+          "NAME.h. Link the library with: cc app.c libNAME.a -lm -lpthread\n",
+          "kilnc"))
+    return 1;
 
   std::optional<driver::EmitKind> kind = driver::parseEmitKind(emit);
   if (!kind)
     return fail("unknown --emit phase '" + emit +
                 "' (graph, linalg, vector, memref, llvm, asm, ptx, obj, lib)");
-  if (optLevel > 3)
-    return fail("unknown optimization level -O" + Twine(optLevel) + " (0 to 3)");
+  unsigned level = 0;
+  if (StringRef(optLevel).getAsInteger(10, level) || level > 3)
+    return fail("unknown optimization level -O" + optLevel + " (0 to 3)");
   if (!sys::fs::exists(inputPath))
     return fail("cannot open model '" + inputPath + "': no such file");
   if (sys::fs::is_directory(inputPath))
@@ -124,8 +134,9 @@ int main(int argc, char **argv) {
   options.target.triple = targetTriple;
   options.target.cpu = targetCpu;
   options.target.features = targetFeatures;
-  options.target.optLevel = optLevel;
+  options.target.optLevel = level;
   options.gpuArch = gpuArch;
+  options.emulateGpu = emulateGpu;
   for (const std::string &text : inputShapes) {
     auto parsed = driver::parseInputShape(text);
     if (mlir::failed(parsed))

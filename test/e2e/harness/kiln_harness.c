@@ -574,6 +574,27 @@ static int compare_doubles(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
+#ifdef KILN_HARNESS_GPU
+/* GPU builds (kilnc --gpu): the model runs through its context on device 0;
+ * NAME_gpu_run_host copies inputs to the device and outputs back. */
+static KH(_gpu_context) * gpu_context;
+
+static void run_model(const void *const *inputs, void *const *outputs,
+                      void *workspace) {
+  int status;
+  (void)workspace;
+  if (!gpu_context) {
+    status = KH(_gpu_create)(0, &gpu_context);
+    if (status != 0)
+      die("cannot create the GPU context (status %d): %s", status,
+          KH(_gpu_last_error)(NULL));
+  }
+  status = KH(_gpu_run_host)(gpu_context, inputs, outputs);
+  if (status != 0)
+    die("the model failed on the GPU with status %d: %s", status,
+        KH(_gpu_last_error)(gpu_context));
+}
+#else
 static void run_model(const void *const *inputs, void *const *outputs,
                       void *workspace) {
   int status = KH(_run)(inputs, outputs, workspace);
@@ -581,6 +602,7 @@ static void run_model(const void *const *inputs, void *const *outputs,
     die("the model failed with status %d: %s", status,
         KH(_error_message)(status));
 }
+#endif
 
 static void usage(FILE *out) {
   fprintf(out,
@@ -651,7 +673,11 @@ int main(int argc, char **argv) {
     output_tensors[i].data = alloc_aligned(output_tensors[i].bytes, "output");
     outputs[i] = output_tensors[i].data;
   }
+#ifdef KILN_HARNESS_GPU
+  workspace = NULL; /* The context owns the device workspace. */
+#else
   workspace = alloc_aligned(KH(_workspace_size)(), "workspace");
+#endif
 
   run_model(inputs, outputs, workspace);
   for (i = 0; i < num_outputs; ++i)
