@@ -12,6 +12,7 @@
 #include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -82,12 +83,19 @@ void buildLLVMPipeline(OpPassManager &pm) {
   }
   pm.addPass(cpu::createOutlineParallelLoops());
   pm.addPass(createSCFToControlFlowPass());
+  // Math on f16/bf16 computes in f32 (what the approximations and libm
+  // take); LLVM promotes their arithmetic the same way.
+  pm.addPass(math::createMathExtendToSupportedTypes());
   pm.addPass(cpu::createApproximateMath());
+  pm.addPass(createConvertMathToLLVMPass());
+  // What LLVM has no intrinsic for (acosh, asin, ...) calls libm, which
+  // every model library links; vector operands are unrolled into scalar
+  // calls with vector ops the vector conversion below lowers.
+  pm.addPass(createConvertMathToLibmPass());
   ConvertVectorToLLVMPassOptions vectorToLLVM;
   vectorToLLVM.reassociateFPReductions = true;
   vectorToLLVM.vectorContractLowering = vector::VectorContractLowering::OuterProduct;
   pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
-  pm.addPass(createConvertMathToLLVMPass());
   addHostToLLVMPasses(pm);
 }
 

@@ -3,6 +3,9 @@
 #include "dialects/graph/IR/GraphDialect.h"
 #include "dialects/graph/IR/GraphOps.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+
 #include "mlir/IR/DialectImplementation.h"
 #include "llvm/ADT/TypeSwitch.h"
 

@@ -12,6 +12,8 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 
+#include "dialects/graph/IR/ScalarBuilders.h"
+
 using namespace mlir;
 using namespace kiln::graph;
 
@@ -57,46 +59,102 @@ static SmallVector<int64_t> broadcastIndices(ArrayRef<int64_t> operandShape,
   return indices;
 }
 
-using FloatFn = std::function<std::optional<APFloat>(const APFloat &, const APFloat &)>;
-using IntFn = std::function<std::optional<APInt>(const APInt &, const APInt &)>;
+/// Evaluates `scalar` (a block of arith/math ops over `args`) on one set of
+/// argument values with the ops' own folders. Fails if an op does not fold.
+static Attribute evaluateScalar(Block &scalar, ArrayRef<BlockArgument> args,
+                                ArrayRef<Attribute> argValues, Value result,
+                                DenseMap<Value, Attribute> &env) {
+  env.clear();
+  for (auto [arg, value] : llvm::zip(args, argValues))
+    env[arg] = value;
+  SmallVector<Attribute> operands;
+  SmallVector<OpFoldResult> folded;
+  for (Operation &op : scalar) {
+    operands.clear();
+    for (Value v : op.getOperands()) {
+      Attribute a = env.lookup(v);
+      if (!a)
+        return {};
+      operands.push_back(a);
+    }
+    folded.clear();
+    if (failed(op.fold(operands, folded)) || folded.size() != op.getNumResults())
+      return {};
+    for (auto [r, f] : llvm::zip(op.getResults(), folded)) {
+      Attribute a = llvm::dyn_cast_if_present<Attribute>(f);
+      if (!a)
+        a = env.lookup(llvm::cast<Value>(f));
+      if (!a)
+        return {};
+      env[r] = a;
+    }
+  }
+  return env.lookup(result);
+}
 
-/// Folds a broadcasting binary op over constant operands.
-static OpFoldResult foldBinary(Type resultType, Attribute lhsAttr,
-                               Attribute rhsAttr, FloatFn floatFn, IntFn intFn) {
-  auto lhs = llvm::dyn_cast_if_present<DenseElementsAttr>(lhsAttr);
-  auto rhs = llvm::dyn_cast_if_present<DenseElementsAttr>(rhsAttr);
-  auto type = llvm::dyn_cast<RankedTensorType>(resultType);
-  if (!lhs || !rhs || !type || !type.hasStaticShape() ||
-      type.getNumElements() > kMaxFoldedElements)
+OpFoldResult kiln::graph::foldElementwise(Operation *op, ArrayRef<Attribute> operands) {
+  auto type = llvm::dyn_cast<RankedTensorType>(op->getResult(0).getType());
+  if (!type || !type.hasStaticShape() || type.getNumElements() > kMaxFoldedElements)
     return {};
-  SmallVector<int64_t> li = broadcastIndices(lhs.getType().getShape(), type.getShape());
-  SmallVector<int64_t> ri = broadcastIndices(rhs.getType().getShape(), type.getShape());
-  Type elementType = type.getElementType();
-  if (llvm::isa<FloatType>(elementType)) {
-    SmallVector<APFloat> l(lhs.getValues<APFloat>()), r(rhs.getValues<APFloat>());
-    SmallVector<APFloat> out;
-    out.reserve(li.size());
-    for (size_t i = 0; i < li.size(); ++i) {
-      std::optional<APFloat> v = floatFn(l[li[i]], r[ri[i]]);
-      if (!v)
-        return {};
-      out.push_back(*v);
-    }
-    return DenseElementsAttr::get(type, out);
+  SmallVector<DenseElementsAttr> inputs;
+  for (Attribute a : operands) {
+    auto elements = llvm::dyn_cast_if_present<DenseElementsAttr>(a);
+    if (!elements)
+      return {};
+    inputs.push_back(elements);
   }
-  if (elementType.isSignlessInteger() && !elementType.isInteger(1)) {
-    SmallVector<APInt> l(lhs.getValues<APInt>()), r(rhs.getValues<APInt>());
-    SmallVector<APInt> out;
-    out.reserve(li.size());
-    for (size_t i = 0; i < li.size(); ++i) {
-      std::optional<APInt> v = intFn(l[li[i]], r[ri[i]]);
-      if (!v)
-        return {};
-      out.push_back(*v);
+
+  // The scalar function, built once into a scratch block that is never part
+  // of the IR (and destroyed with it).
+  Block scalar;
+  OpBuilder b(op->getContext());
+  b.setInsertionPointToEnd(&scalar);
+  SmallVector<BlockArgument> args;
+  for (DenseElementsAttr in : inputs)
+    args.push_back(scalar.addArgument(getSignlessType(in.getElementType()), op->getLoc()));
+  Value result = llvm::cast<ElementwiseOpInterface>(op).buildScalar(
+      b, op->getLoc(), SmallVector<Value>(args.begin(), args.end()));
+
+  // Element values as signless scalars, as buildScalar sees them.
+  SmallVector<SmallVector<Attribute>> values;
+  SmallVector<SmallVector<int64_t>> indices;
+  for (auto [in, arg] : llvm::zip(inputs, args)) {
+    Type signless = arg.getType();
+    SmallVector<Attribute> &v = values.emplace_back();
+    if (llvm::isa<FloatType>(signless)) {
+      for (const APFloat &f : in.getValues<APFloat>())
+        v.push_back(FloatAttr::get(signless, f));
+    } else {
+      for (const APInt &i : in.getValues<APInt>())
+        v.push_back(IntegerAttr::get(signless, i));
     }
-    return DenseElementsAttr::get(type, out);
+    indices.push_back(broadcastIndices(in.getType().getShape(), type.getShape()));
   }
-  return {};
+
+  bool isFloat = llvm::isa<FloatType>(type.getElementType());
+  SmallVector<APFloat> floats;
+  SmallVector<APInt> ints;
+  DenseMap<Value, Attribute> env;
+  SmallVector<Attribute> argValues(inputs.size());
+  for (int64_t e = 0, n = type.getNumElements(); e < n; ++e) {
+    for (size_t i = 0; i < inputs.size(); ++i)
+      argValues[i] = values[i][indices[i][e]];
+    Attribute value = evaluateScalar(scalar, args, argValues, result, env);
+    if (isFloat) {
+      auto f = llvm::dyn_cast_if_present<FloatAttr>(value);
+      if (!f)
+        return {};
+      floats.push_back(f.getValue());
+    } else {
+      auto i = llvm::dyn_cast_if_present<IntegerAttr>(value);
+      if (!i)
+        return {};
+      ints.push_back(i.getValue());
+    }
+  }
+  if (isFloat)
+    return DenseElementsAttr::get(type, floats);
+  return DenseElementsAttr::get(type, ints);
 }
 
 /// True if `attr` is a splat constant equal to `value` everywhere.
@@ -107,7 +165,7 @@ static bool isSplatOf(Attribute attr, double value) {
   Type elementType = splat.getElementType();
   if (llvm::isa<FloatType>(elementType))
     return splat.getSplatValue<APFloat>().convertToDouble() == value;
-  if (elementType.isSignlessInteger() && !elementType.isInteger(1))
+  if (llvm::isa<IntegerType>(elementType) && !elementType.isInteger(1))
     return splat.getSplatValue<APInt>().getSExtValue() == static_cast<int64_t>(value);
   return false;
 }
@@ -134,19 +192,13 @@ OpFoldResult AddOp::fold(FoldAdaptor adaptor) {
     return r;
   if (OpFoldResult r = foldRightIdentity(getRhs(), adaptor.getLhs(), getType(), 0))
     return r;
-  return foldBinary(
-      getType(), adaptor.getLhs(), adaptor.getRhs(),
-      [](const APFloat &a, const APFloat &b) { return a + b; },
-      [](const APInt &a, const APInt &b) { return a + b; });
+  return foldElementwise(*this, adaptor.getOperands());
 }
 
 OpFoldResult SubOp::fold(FoldAdaptor adaptor) {
   if (OpFoldResult r = foldRightIdentity(getLhs(), adaptor.getRhs(), getType(), 0))
     return r;
-  return foldBinary(
-      getType(), adaptor.getLhs(), adaptor.getRhs(),
-      [](const APFloat &a, const APFloat &b) { return a - b; },
-      [](const APInt &a, const APInt &b) { return a - b; });
+  return foldElementwise(*this, adaptor.getOperands());
 }
 
 OpFoldResult MulOp::fold(FoldAdaptor adaptor) {
@@ -154,23 +206,13 @@ OpFoldResult MulOp::fold(FoldAdaptor adaptor) {
     return r;
   if (OpFoldResult r = foldRightIdentity(getRhs(), adaptor.getLhs(), getType(), 1))
     return r;
-  return foldBinary(
-      getType(), adaptor.getLhs(), adaptor.getRhs(),
-      [](const APFloat &a, const APFloat &b) { return a * b; },
-      [](const APInt &a, const APInt &b) { return a * b; });
+  return foldElementwise(*this, adaptor.getOperands());
 }
 
 OpFoldResult DivOp::fold(FoldAdaptor adaptor) {
   if (OpFoldResult r = foldRightIdentity(getLhs(), adaptor.getRhs(), getType(), 1))
     return r;
-  return foldBinary(
-      getType(), adaptor.getLhs(), adaptor.getRhs(),
-      [](const APFloat &a, const APFloat &b) { return a / b; },
-      [](const APInt &a, const APInt &b) -> std::optional<APInt> {
-        if (b.isZero())
-          return std::nullopt; // Leave division by zero to run time.
-        return a.sdiv(b);
-      });
+  return foldElementwise(*this, adaptor.getOperands());
 }
 
 /// Reshaping a constant only changes its type.

@@ -241,25 +241,6 @@ LogicalResult IdentityOp::inferReturnTypes(MLIRContext *,
   return inferSameAsInput(adaptor, types);
 }
 
-LogicalResult ReluOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
-                                       Adaptor adaptor,
-                                       SmallVectorImpl<Type> &types) {
-  return inferSameAsInput(adaptor, types);
-}
-
-LogicalResult SigmoidOp::inferReturnTypes(MLIRContext *,
-                                          std::optional<Location>,
-                                          Adaptor adaptor,
-                                          SmallVectorImpl<Type> &types) {
-  return inferSameAsInput(adaptor, types);
-}
-
-LogicalResult TanhOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
-                                       Adaptor adaptor,
-                                       SmallVectorImpl<Type> &types) {
-  return inferSameAsInput(adaptor, types);
-}
-
 LogicalResult ClipOp::inferReturnTypes(MLIRContext *,
                                        std::optional<Location> loc,
                                        Adaptor adaptor,
@@ -280,57 +261,6 @@ LogicalResult ClipOp::inferReturnTypes(MLIRContext *,
   }
   types.push_back(input);
   return success();
-}
-
-//===----------------------------------------------------------------------===//
-// Broadcasting binary ops
-//===----------------------------------------------------------------------===//
-
-template <typename Adaptor>
-static LogicalResult inferBroadcastBinary(std::optional<Location> loc,
-                                          Adaptor adaptor,
-                                          SmallVectorImpl<Type> &types) {
-  auto lhs = llvm::cast<RankedTensorType>(adaptor.getLhs().getType());
-  auto rhs = llvm::cast<RankedTensorType>(adaptor.getRhs().getType());
-  if (lhs.getElementType() != rhs.getElementType())
-    return emitOptionalError(loc, "operand element types differ: ",
-                             lhs.getElementType(), " and ",
-                             rhs.getElementType());
-  SmallVector<int64_t> shape;
-  if (failed(broadcastShapes(lhs.getShape(), rhs.getShape(), shape)))
-    return emitOptionalError(loc, "shapes ", formatShape(lhs.getShape()),
-                             " and ", formatShape(rhs.getShape()),
-                             " do not broadcast");
-  types.push_back(RankedTensorType::get(shape, lhs.getElementType()));
-  return success();
-}
-
-LogicalResult AddOp::inferReturnTypes(MLIRContext *,
-                                      std::optional<Location> loc,
-                                      Adaptor adaptor,
-                                      SmallVectorImpl<Type> &types) {
-  return inferBroadcastBinary(loc, adaptor, types);
-}
-
-LogicalResult SubOp::inferReturnTypes(MLIRContext *,
-                                      std::optional<Location> loc,
-                                      Adaptor adaptor,
-                                      SmallVectorImpl<Type> &types) {
-  return inferBroadcastBinary(loc, adaptor, types);
-}
-
-LogicalResult MulOp::inferReturnTypes(MLIRContext *,
-                                      std::optional<Location> loc,
-                                      Adaptor adaptor,
-                                      SmallVectorImpl<Type> &types) {
-  return inferBroadcastBinary(loc, adaptor, types);
-}
-
-LogicalResult DivOp::inferReturnTypes(MLIRContext *,
-                                      std::optional<Location> loc,
-                                      Adaptor adaptor,
-                                      SmallVectorImpl<Type> &types) {
-  return inferBroadcastBinary(loc, adaptor, types);
 }
 
 //===----------------------------------------------------------------------===//

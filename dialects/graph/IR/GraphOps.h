@@ -20,6 +20,7 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include "dialects/graph/IR/GraphEnums.h.inc"
+#include "dialects/graph/IR/GraphInterfaces.h.inc"
 
 #define GET_ATTRDEF_CLASSES
 #include "dialects/graph/IR/GraphAttrs.h.inc"
@@ -66,6 +67,29 @@ mlir::LogicalResult computeWindowGeometry(
 /// Normalizes a possibly negative axis for a tensor of `rank`; fails if out of
 /// range.
 mlir::FailureOr<int64_t> normalizeAxis(int64_t axis, int64_t rank);
+
+/// How an elementwise op's result element type follows from its operands'
+/// (see Kiln_ElementwiseOp in GraphOps.td).
+enum class ElementwiseResult {
+  Same,  // every operand has the result's element type
+  Bool,  // i1; the operands share one element type
+  First, // the first operand's; the others may differ
+};
+
+/// The result type of an elementwise op over `operands`: their broadcast
+/// shape and the element type `rule` gives. Emits an error at `loc` (if
+/// given) and fails when shapes do not broadcast or element types disagree.
+mlir::LogicalResult
+inferElementwiseType(std::optional<mlir::Location> loc, mlir::ValueRange operands,
+                     ElementwiseResult rule,
+                     llvm::SmallVectorImpl<mlir::Type> &types);
+
+/// Constant folding of an elementwise op: evaluates its buildScalar on every
+/// element of constant operands with the folders of the ops it builds.
+/// Returns null when an operand is not constant, the result is large, or a
+/// scalar op does not fold (it is then computed at run time).
+mlir::OpFoldResult foldElementwise(mlir::Operation *op,
+                                   llvm::ArrayRef<mlir::Attribute> operands);
 
 /// Infers the result types of `op` from its operands and attributes and
 /// sets them. On failure an error naming the reason was emitted at the op's

@@ -17,6 +17,7 @@ include "mlir/IR/EnumAttr.td"
 include "mlir/IR/CommonAttrConstraints.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
+include "GraphInterfaces.td"
 
 //===----------------------------------------------------------------------===//
 // Dialect
@@ -35,6 +36,9 @@ def Kiln_Dialect : Dialect {
     Ops accept tensors whose dimensions are not yet known (`?`); shape
     inference refines them. Code generation requires static shapes.
   }];
+  // Elementwise ops' scalar semantics are built from arith and math ops, also
+  // when constant folding evaluates them.
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::math::MathDialect"];
   let hasConstantMaterializer = 1;
   let useDefaultAttributePrinterParser = 1;
 }
@@ -54,7 +58,7 @@ def Kiln_AutoPad : I32EnumAttr<"AutoPad", "how spatial padding is chosen", [
 def Kiln_AutoPadAttr : EnumAttr<Kiln_Dialect, Kiln_AutoPad, "auto_pad">;
 
 //===----------------------------------------------------------------------===//
-// Base classes
+// Base classes and type constraints
 //===----------------------------------------------------------------------===//
 
 // Every graph op is pure and infers its result types. A result type may be
@@ -64,17 +68,25 @@ def Kiln_AutoPadAttr : EnumAttr<Kiln_Dialect, Kiln_AutoPad, "auto_pad">;
 class Kiln_Op<string mnemonic, list<Trait> traits = []>
     : Op<Kiln_Dialect, mnemonic,
          !listconcat(traits, [Pure, InferTypeOpAdaptorWithIsCompatible])> {
-  let extraClassDefinition = [{
+  code compatibleReturnTypes = [{
     bool $cppClass::isCompatibleReturnTypes(::mlir::TypeRange inferred,
                                             ::mlir::TypeRange actual) {
       return ::kiln::graph::areRefinementCompatible(inferred, actual);
     }
   }];
+  let extraClassDefinition = compatibleReturnTypes;
 }
 
 def Kiln_Tensor : RankedTensorOf<[AnyType]>;
 def Kiln_FloatTensor : RankedTensorOf<[AnyFloat]>;
 def Kiln_IndexTensor : RankedTensorOf<[I64, I32]>;
+def Kiln_BoolTensor : RankedTensorOf<[I1]>;
+// Integers of any signedness, not booleans.
+def Kiln_Integer : Type<And<[AnyInteger.predicate, CPred<"!$_self.isInteger(1)">]>,
+                        "integer">;
+def Kiln_IntegerTensor : RankedTensorOf<[Kiln_Integer]>;
+// Numbers: integers and floats, not booleans.
+def Kiln_NumericTensor : RankedTensorOf<[Kiln_Integer, AnyFloat]>;
 
 class Kiln_UnaryOp<string mnemonic, Type operandType, list<Trait> traits = []>
     : Kiln_Op<mnemonic, traits> {
@@ -83,15 +95,55 @@ class Kiln_UnaryOp<string mnemonic, Type operandType, list<Trait> traits = []>
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
 }
 
-// Elementwise ops with ONNX (numpy) multidirectional broadcasting.
-class Kiln_BroadcastBinaryOp<string mnemonic, list<Trait> traits = []>
-    : Kiln_Op<mnemonic, traits> {
-  let arguments = (ins Kiln_Tensor:$lhs, Kiln_Tensor:$rhs);
+// Elementwise ops: the scalar function ElementwiseOpInterface::buildScalar
+// over operands with ONNX (numpy) multidirectional broadcasting. The result
+// element type follows `resultElement` (C++ ElementwiseResult): Same (every
+// operand has it), Bool (i1; the operands share theirs) or First (the first
+// operand's; the others may differ). Inference and constant folding are
+// generated here; ops with `customInference`/`customFold` write their own.
+class Kiln_ElementwiseOp<string mnemonic, string resultElement = "Same",
+                         list<Trait> traits = [], bit customInference = 0,
+                         bit customFold = 0>
+    : Kiln_Op<mnemonic, !listconcat(traits,
+          [DeclareOpInterfaceMethods<Kiln_ElementwiseOpInterface>])> {
+  let hasFolder = 1;
+  let extraClassDefinition = !strconcat(compatibleReturnTypes,
+    !if(customInference, "", !strconcat([{
+      ::llvm::LogicalResult $cppClass::inferReturnTypes(
+          ::mlir::MLIRContext *, std::optional<::mlir::Location> loc,
+          Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &types) {
+        return ::kiln::graph::inferElementwiseType(
+            loc, adaptor.getOperands(), ::kiln::graph::ElementwiseResult::}],
+        resultElement, [{, types);
+      }
+    }])),
+    !if(customFold, "", [{
+      ::mlir::OpFoldResult $cppClass::fold(FoldAdaptor adaptor) {
+        return ::kiln::graph::foldElementwise(*this, adaptor.getOperands());
+      }
+    }]));
+}
+
+class Kiln_UnaryElementwiseOp<string mnemonic, Type operandType,
+                              dag attributes = (ins),
+                              string resultElement = "Same",
+                              list<Trait> traits = []>
+    : Kiln_ElementwiseOp<mnemonic, resultElement, traits> {
+  let arguments = !con((ins operandType:$input), attributes);
+  let results = (outs Kiln_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+}
+
+class Kiln_BinaryElementwiseOp<string mnemonic, Type operandType,
+                               dag attributes = (ins),
+                               string resultElement = "Same",
+                               list<Trait> traits = [], bit customFold = 0>
+    : Kiln_ElementwiseOp<mnemonic, resultElement, traits, 0, customFold> {
+  let arguments = !con((ins operandType:$lhs, operandType:$rhs), attributes);
   let results = (outs Kiln_Tensor:$output);
   let assemblyFormat = [{
     $lhs `,` $rhs attr-dict `:` `(` type($lhs) `,` type($rhs) `)` `->` type($output)
   }];
-  let hasFolder = 1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -121,73 +173,7 @@ def Kiln_IdentityOp : Kiln_UnaryOp<"identity", Kiln_Tensor> {
   let hasFolder = 1;
 }
 
-//===----------------------------------------------------------------------===//
-// Elementwise arithmetic
-//===----------------------------------------------------------------------===//
-
-def Kiln_AddOp : Kiln_BroadcastBinaryOp<"add", [Commutative]> {
-  let summary = "elementwise sum with broadcasting (ONNX Add)";
-  let description = [{
-    ```mlir
-    %z = kiln.add %x, %y : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
-    ```
-  }];
-}
-
-def Kiln_SubOp : Kiln_BroadcastBinaryOp<"sub"> {
-  let summary = "elementwise difference with broadcasting (ONNX Sub)";
-  let description = [{
-    ```mlir
-    %z = kiln.sub %x, %y : (tensor<2x3xf32>, tensor<1x3xf32>) -> tensor<2x3xf32>
-    ```
-  }];
-}
-
-def Kiln_MulOp : Kiln_BroadcastBinaryOp<"mul", [Commutative]> {
-  let summary = "elementwise product with broadcasting (ONNX Mul)";
-  let description = [{
-    ```mlir
-    %z = kiln.mul %x, %y : (tensor<2x3xf32>, tensor<f32>) -> tensor<2x3xf32>
-    ```
-  }];
-}
-
-def Kiln_DivOp : Kiln_BroadcastBinaryOp<"div"> {
-  let summary = "elementwise quotient with broadcasting (ONNX Div)";
-  let description = [{
-    Integer division truncates toward zero, as in ONNX.
-    ```mlir
-    %z = kiln.div %x, %y : (tensor<2x3xf32>, tensor<2x1xf32>) -> tensor<2x3xf32>
-    ```
-  }];
-}
-
-def Kiln_ReluOp : Kiln_UnaryOp<"relu", Kiln_Tensor> {
-  let summary = "max(x, 0) (ONNX Relu)";
-  let description = [{
-    ```mlir
-    %y = kiln.relu %x : tensor<1x8xf32> -> tensor<1x8xf32>
-    ```
-  }];
-}
-
-def Kiln_SigmoidOp : Kiln_UnaryOp<"sigmoid", Kiln_FloatTensor> {
-  let summary = "1 / (1 + exp(-x)) (ONNX Sigmoid)";
-  let description = [{
-    ```mlir
-    %y = kiln.sigmoid %x : tensor<1x8xf32> -> tensor<1x8xf32>
-    ```
-  }];
-}
-
-def Kiln_TanhOp : Kiln_UnaryOp<"tanh", Kiln_FloatTensor> {
-  let summary = "hyperbolic tangent (ONNX Tanh)";
-  let description = [{
-    ```mlir
-    %y = kiln.tanh %x : tensor<1x8xf32> -> tensor<1x8xf32>
-    ```
-  }];
-}
+include "GraphElementwiseOps.td"
 
 def Kiln_ClipOp : Kiln_Op<"clip", [AttrSizedOperandSegments]> {
   let summary = "clamps to [min, max] (ONNX Clip)";

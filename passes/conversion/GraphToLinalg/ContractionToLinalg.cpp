@@ -51,14 +51,15 @@ int64_t product(ArrayRef<int64_t> dims) {
   return p;
 }
 
-struct MatMulToLinalg : OpRewritePattern<MatMulOp> {
-  using OpRewritePattern::OpRewritePattern;
+struct MatMulToLinalg : OpConversionPattern<MatMulOp> {
+  using OpConversionPattern::OpConversionPattern;
 
-  LogicalResult matchAndRewrite(MatMulOp op, PatternRewriter &rewriter) const override {
+  LogicalResult matchAndRewrite(MatMulOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto resultType = llvm::cast<RankedTensorType>(op.getType());
+    auto resultType = convertedType(getTypeConverter(), op);
     Type elementType = resultType.getElementType();
-    Value a = op.getLhs(), b = op.getRhs();
+    Value a = adaptor.getLhs(), b = adaptor.getRhs();
     auto aType = llvm::cast<RankedTensorType>(a.getType());
     auto bType = llvm::cast<RankedTensorType>(b.getType());
 
@@ -115,18 +116,19 @@ struct MatMulToLinalg : OpRewritePattern<MatMulOp> {
   }
 };
 
-struct GemmToLinalg : OpRewritePattern<GemmOp> {
-  using OpRewritePattern::OpRewritePattern;
+struct GemmToLinalg : OpConversionPattern<GemmOp> {
+  using OpConversionPattern::OpConversionPattern;
 
-  LogicalResult matchAndRewrite(GemmOp op, PatternRewriter &rewriter) const override {
+  LogicalResult matchAndRewrite(GemmOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto resultType = llvm::cast<RankedTensorType>(op.getType());
+    auto resultType = convertedType(getTypeConverter(), op);
     Type elementType = resultType.getElementType();
-    Value a = op.getTransA() ? transpose2D(rewriter, loc, op.getA()) : op.getA();
-    Value b = op.getTransB() ? transpose2D(rewriter, loc, op.getB()) : op.getB();
-    double alpha = op.getAlpha().convertToDouble();
-    double beta = op.getBeta().convertToDouble();
-    Value c = op.getC();
+    Value a = adaptor.getTransA() ? transpose2D(rewriter, loc, adaptor.getA()) : adaptor.getA();
+    Value b = adaptor.getTransB() ? transpose2D(rewriter, loc, adaptor.getB()) : adaptor.getB();
+    double alpha = adaptor.getAlpha().convertToDouble();
+    double beta = adaptor.getBeta().convertToDouble();
+    Value c = adaptor.getC();
     bool useC = c && beta != 0.0;
 
     // With alpha == 1, beta * C is the accumulator's initial value.
@@ -196,33 +198,34 @@ Value buildGenericConv(OpBuilder &b, Location loc, Value input, Value weight,
       .getResult(0);
 }
 
-struct ConvToLinalg : OpRewritePattern<ConvOp> {
-  using OpRewritePattern::OpRewritePattern;
+struct ConvToLinalg : OpConversionPattern<ConvOp> {
+  using OpConversionPattern::OpConversionPattern;
 
-  LogicalResult matchAndRewrite(ConvOp op, PatternRewriter &rewriter) const override {
+  LogicalResult matchAndRewrite(ConvOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto resultType = llvm::cast<RankedTensorType>(op.getType());
-    auto inputType = llvm::cast<RankedTensorType>(op.getInput().getType());
-    auto weightType = llvm::cast<RankedTensorType>(op.getWeight().getType());
+    auto resultType = convertedType(getTypeConverter(), op);
+    auto inputType = llvm::cast<RankedTensorType>(adaptor.getInput().getType());
+    auto weightType = llvm::cast<RankedTensorType>(adaptor.getWeight().getType());
     Type elementType = resultType.getElementType();
     int64_t rank = inputType.getRank(), spatial = rank - 2;
 
     WindowGeometry g;
     SmallVector<int64_t> kernel(weightType.getShape().drop_front(2));
     if (failed(computeWindowGeometry(loc, inputType.getShape().drop_front(2), kernel,
-                                     op.getPads(), op.getStrides(), op.getDilations(),
-                                     op.getAutoPad(), /*ceilMode=*/false, g)))
+                                     adaptor.getPads(), adaptor.getStrides(), adaptor.getDilations(),
+                                     adaptor.getAutoPad(), /*ceilMode=*/false, g)))
       return failure();
 
     Value zero = scalarConstant(rewriter, loc, elementType, 0.0);
     SmallVector<int64_t> padBegin = {0, 0}, padEnd = {0, 0};
     padBegin.append(g.padBegin);
     padEnd.append(g.padEnd);
-    Value input = padTensor(rewriter, loc, op.getInput(), padBegin, padEnd, zero);
+    Value input = padTensor(rewriter, loc, adaptor.getInput(), padBegin, padEnd, zero);
 
     // The accumulator starts at the bias (broadcast over N and space).
     Value init;
-    if (Value bias = op.getBias()) {
+    if (Value bias = adaptor.getBias()) {
       SmallVector<int64_t> biasShape(spatial + 1, 1);
       biasShape[0] = resultType.getDimSize(1);
       Value reshaped = reshapeTensor(rewriter, loc, bias,
@@ -232,9 +235,9 @@ struct ConvToLinalg : OpRewritePattern<ConvOp> {
       init = filledTensor(rewriter, loc, resultType, zero);
     }
 
-    int64_t group = op.getGroup();
+    int64_t group = adaptor.getGroup();
     int64_t channels = inputType.getDimSize(1), m = weightType.getDimSize(0);
-    Value weight = op.getWeight();
+    Value weight = adaptor.getWeight();
     auto strides = rewriter.getI64TensorAttr(g.strides);
     auto dilations = rewriter.getI64TensorAttr(g.dilations);
     Value result;
@@ -293,8 +296,9 @@ struct ConvToLinalg : OpRewritePattern<ConvOp> {
 
 } // namespace
 
-void populateContractionToLinalgPatterns(RewritePatternSet &patterns) {
-  patterns.add<MatMulToLinalg, GemmToLinalg, ConvToLinalg>(patterns.getContext());
+void populateContractionToLinalgPatterns(const TypeConverter &converter,
+                                   RewritePatternSet &patterns) {
+  patterns.add<MatMulToLinalg, GemmToLinalg, ConvToLinalg>(converter, patterns.getContext());
 }
 
 } // namespace kiln::conversion

@@ -13,6 +13,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/TypeUtilities.h"
 
 using namespace mlir;
 using namespace kiln::graph;
@@ -20,84 +21,58 @@ using namespace kiln::graph;
 namespace kiln::conversion {
 namespace {
 
-/// Binary arithmetic with broadcasting.
-template <typename OpTy>
-struct BinaryToGeneric : OpRewritePattern<OpTy> {
-  using OpRewritePattern<OpTy>::OpRewritePattern;
-  using ScalarFn = Value (*)(OpBuilder &, Location, Value, Value);
+/// Every op with ElementwiseOpInterface: one generic whose body is the op's
+/// scalar semantics over the (signless) converted operands.
+struct ElementwiseToGeneric : OpInterfaceConversionPattern<ElementwiseOpInterface> {
+  using OpInterfaceConversionPattern::OpInterfaceConversionPattern;
 
-  BinaryToGeneric(MLIRContext *ctx, ScalarFn fn)
-      : OpRewritePattern<OpTy>(ctx), fn(fn) {}
-
-  LogicalResult matchAndRewrite(OpTy op, PatternRewriter &rewriter) const override {
-    auto type = llvm::cast<RankedTensorType>(op.getType());
+  LogicalResult matchAndRewrite(ElementwiseOpInterface op, ArrayRef<Value> operands,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto type = llvm::cast<RankedTensorType>(
+        getTypeConverter()->convertType(op->getResult(0).getType()));
+    // 16-bit floats compute in f32 and round once at the end, like the
+    // reference implementations do, instead of after every scalar op.
+    Type element = type.getElementType();
+    bool widen = (element.isF16() || element.isBF16()) && !llvm::isa<CastOp>(op) &&
+                 llvm::all_of(op->getOperandTypes(), [&](Type t) {
+                   return getElementTypeOrSelf(t) == element;
+                 });
     Value result = buildBroadcastElementwise(
-        rewriter, op.getLoc(), type, {op.getLhs(), op.getRhs()},
-        [&](OpBuilder &b, Location loc, ValueRange args) {
-          return fn(b, loc, args[0], args[1]);
+        rewriter, op.getLoc(), type, operands,
+        [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+          SmallVector<Value> scalars;
+          for (auto [arg, operand] : llvm::zip(args, op->getOperands())) {
+            Value scalar = loadScalar(b, loc, arg, getElementTypeOrSelf(operand.getType()));
+            if (widen)
+              scalar = arith::ExtFOp::create(b, loc, b.getF32Type(), scalar);
+            scalars.push_back(scalar);
+          }
+          Value value = op.buildScalar(b, loc, scalars);
+          if (widen && value.getType().isF32())
+            value = arith::TruncFOp::create(b, loc, element, value);
+          return storeScalar(b, loc, value, element);
         });
     rewriter.replaceOp(op, result);
     return success();
   }
-
-  ScalarFn fn;
 };
-
-/// Unary ops whose scalar body is given by a function.
-template <typename OpTy>
-struct UnaryToGeneric : OpRewritePattern<OpTy> {
-  using OpRewritePattern<OpTy>::OpRewritePattern;
-  using ScalarFn = Value (*)(OpBuilder &, Location, Value);
-
-  UnaryToGeneric(MLIRContext *ctx, ScalarFn fn)
-      : OpRewritePattern<OpTy>(ctx), fn(fn) {}
-
-  LogicalResult matchAndRewrite(OpTy op, PatternRewriter &rewriter) const override {
-    auto type = llvm::cast<RankedTensorType>(op.getType());
-    Value result = buildBroadcastElementwise(
-        rewriter, op.getLoc(), type, {op.getInput()},
-        [&](OpBuilder &b, Location loc, ValueRange args) {
-          return fn(b, loc, args[0]);
-        });
-    rewriter.replaceOp(op, result);
-    return success();
-  }
-
-  ScalarFn fn;
-};
-
-Value relu(OpBuilder &b, Location loc, Value x) {
-  return maxScalars(b, loc, x, scalarConstant(b, loc, x.getType(), 0.0));
-}
-
-Value sigmoid(OpBuilder &b, Location loc, Value x) {
-  // 1 / (1 + exp(-x)): exp overflows to inf for very negative x, giving the
-  // correct limit 0.
-  Value one = scalarConstant(b, loc, x.getType(), 1.0);
-  Value negated = arith::NegFOp::create(b, loc, x);
-  Value e = math::ExpOp::create(b, loc, negated);
-  return arith::DivFOp::create(b, loc, one, arith::AddFOp::create(b, loc, one, e));
-}
-
-Value tanh(OpBuilder &b, Location loc, Value x) {
-  return math::TanhOp::create(b, loc, x);
-}
 
 /// The bounds are one-element tensors read inside the generic (broadcast to
 /// every element), so no scalar is loaded outside a kernel.
-struct ClipToGeneric : OpRewritePattern<ClipOp> {
-  using OpRewritePattern::OpRewritePattern;
+struct ClipToGeneric : OpConversionPattern<ClipOp> {
+  using OpConversionPattern::OpConversionPattern;
 
-  LogicalResult matchAndRewrite(ClipOp op, PatternRewriter &rewriter) const override {
+  LogicalResult matchAndRewrite(ClipOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto type = llvm::cast<RankedTensorType>(op.getType());
-    SmallVector<Value> inputs = {op.getInput()};
+    auto type = convertedType(getTypeConverter(), op);
+    SmallVector<Value> inputs = {adaptor.getInput()};
     // Scalars as rank-0 tensors, which broadcast against any shape.
     auto scalarType = RankedTensorType::get({}, type.getElementType());
-    for (Value bound : {op.getMin(), op.getMax()})
+    for (Value bound : {adaptor.getMin(), adaptor.getMax()})
       if (bound)
         inputs.push_back(reshapeTensor(rewriter, loc, bound, scalarType));
-    bool hasMin = static_cast<bool>(op.getMin());
+    bool hasMin = static_cast<bool>(adaptor.getMin());
     Value result = buildBroadcastElementwise(
         rewriter, loc, type, inputs, [&](OpBuilder &b, Location l, ValueRange args) {
           Value v = args[0];
@@ -115,19 +90,20 @@ struct ClipToGeneric : OpRewritePattern<ClipOp> {
 
 /// Inference batch normalization as one generic reading the per-channel
 /// parameters through broadcasting (they are reshaped to C x 1 x ... x 1).
-struct BatchNormToGeneric : OpRewritePattern<BatchNormOp> {
-  using OpRewritePattern::OpRewritePattern;
+struct BatchNormToGeneric : OpConversionPattern<BatchNormOp> {
+  using OpConversionPattern::OpConversionPattern;
 
-  LogicalResult matchAndRewrite(BatchNormOp op, PatternRewriter &rewriter) const override {
+  LogicalResult matchAndRewrite(BatchNormOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto type = llvm::cast<RankedTensorType>(op.getType());
+    auto type = convertedType(getTypeConverter(), op);
     SmallVector<int64_t> paramShape(type.getRank() - 1, 1);
     paramShape[0] = type.getDimSize(1);
     auto paramType = RankedTensorType::get(paramShape, type.getElementType());
-    SmallVector<Value> inputs = {op.getInput()};
-    for (Value p : {op.getScale(), op.getBias(), op.getMean(), op.getVariance()})
+    SmallVector<Value> inputs = {adaptor.getInput()};
+    for (Value p : {adaptor.getScale(), adaptor.getBias(), adaptor.getMean(), adaptor.getVariance()})
       inputs.push_back(reshapeTensor(rewriter, loc, p, paramType));
-    APFloat epsilon = op.getEpsilon();
+    APFloat epsilon = adaptor.getEpsilon();
     Value result = buildBroadcastElementwise(
         rewriter, loc, type, inputs, [&](OpBuilder &b, Location l, ValueRange a) {
           Value eps = scalarConstant(b, l, a[0].getType(), epsilon.convertToDouble());
@@ -143,16 +119,11 @@ struct BatchNormToGeneric : OpRewritePattern<BatchNormOp> {
 
 } // namespace
 
-void populateElementwiseToLinalgPatterns(RewritePatternSet &patterns) {
+void populateElementwiseToLinalgPatterns(const TypeConverter &converter,
+                                         RewritePatternSet &patterns) {
   MLIRContext *ctx = patterns.getContext();
-  patterns.add<BinaryToGeneric<AddOp>>(ctx, addScalars);
-  patterns.add<BinaryToGeneric<SubOp>>(ctx, subScalars);
-  patterns.add<BinaryToGeneric<MulOp>>(ctx, mulScalars);
-  patterns.add<BinaryToGeneric<DivOp>>(ctx, divScalars);
-  patterns.add<UnaryToGeneric<ReluOp>>(ctx, relu);
-  patterns.add<UnaryToGeneric<SigmoidOp>>(ctx, sigmoid);
-  patterns.add<UnaryToGeneric<TanhOp>>(ctx, tanh);
-  patterns.add<ClipToGeneric, BatchNormToGeneric>(ctx);
+  patterns.add<ElementwiseToGeneric>(converter, ctx);
+  patterns.add<ClipToGeneric, BatchNormToGeneric>(converter, ctx);
 }
 
 } // namespace kiln::conversion

@@ -10,20 +10,36 @@
 #define KILN_PASSES_CONVERSION_GRAPHTOLINALG_GRAPHTOLINALG_H
 
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/DialectConversion.h"
 
 namespace kiln::conversion {
 
-/// add, sub, mul, div, relu, sigmoid, tanh, clip, batch_norm.
-void populateElementwiseToLinalgPatterns(mlir::RewritePatternSet &patterns);
+/// The types of the lowered program: graph tensors with their integers made
+/// signless (linalg and arith's convention; ui8 and i8 share a layout), and
+/// boolean tensors stored as i8 (one byte per element, as ONNX and numpy
+/// store them). Patterns read signedness from the graph op they replace;
+/// scalar code still computes with i1 (see storeScalar/loadScalar).
+class GraphToLinalgTypeConverter : public mlir::TypeConverter {
+public:
+  GraphToLinalgTypeConverter();
+};
+
+/// Every op with ElementwiseOpInterface, clip, batch_norm.
+void populateElementwiseToLinalgPatterns(const mlir::TypeConverter &converter,
+                                         mlir::RewritePatternSet &patterns);
 /// matmul, gemm, conv.
-void populateContractionToLinalgPatterns(mlir::RewritePatternSet &patterns);
+void populateContractionToLinalgPatterns(const mlir::TypeConverter &converter,
+                                         mlir::RewritePatternSet &patterns);
 /// max_pool, average_pool, global_average_pool, softmax.
-void populateReductionToLinalgPatterns(mlir::RewritePatternSet &patterns);
+void populateReductionToLinalgPatterns(const mlir::TypeConverter &converter,
+                                       mlir::RewritePatternSet &patterns);
 /// constant, identity, reshape, flatten, transpose, concat.
-void populateShapeToLinalgPatterns(mlir::RewritePatternSet &patterns);
+void populateShapeToLinalgPatterns(const mlir::TypeConverter &converter,
+                                   mlir::RewritePatternSet &patterns);
 
 /// All of the above.
-void populateGraphToLinalgPatterns(mlir::RewritePatternSet &patterns);
+void populateGraphToLinalgPatterns(const mlir::TypeConverter &converter,
+                                   mlir::RewritePatternSet &patterns);
 
 } // namespace kiln::conversion
 

@@ -4,8 +4,11 @@
 #include "passes/conversion/Passes.h"
 
 #include "dialects/graph/IR/GraphOps.h"
+#include "dialects/graph/IR/ScalarBuilders.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Func/Transforms/FuncConversions.h"
+#include "mlir/IR/TypeUtilities.h"
 #include "mlir/Transforms/DialectConversion.h"
 
 namespace kiln::conversion {
@@ -17,21 +20,42 @@ using namespace mlir;
 
 namespace kiln::conversion {
 
-void populateGraphToLinalgPatterns(RewritePatternSet &patterns) {
-  populateElementwiseToLinalgPatterns(patterns);
-  populateContractionToLinalgPatterns(patterns);
-  populateReductionToLinalgPatterns(patterns);
-  populateShapeToLinalgPatterns(patterns);
+GraphToLinalgTypeConverter::GraphToLinalgTypeConverter() {
+  addConversion([](Type type) -> Type {
+    type = graph::getSignlessType(type);
+    // Booleans are bytes in memory (ONNX's and numpy's layout); vectors of
+    // i1 would be stored as packed bits.
+    if (auto tensor = llvm::dyn_cast<RankedTensorType>(type))
+      if (tensor.getElementType().isInteger(1))
+        return tensor.clone(IntegerType::get(type.getContext(), 8));
+    return type;
+  });
+  // Values cross between converted and unconverted code only while the
+  // conversion runs; the casts cancel out when it is done.
+  auto cast = [](OpBuilder &b, Type type, ValueRange inputs, Location loc) -> Value {
+    return UnrealizedConversionCastOp::create(b, loc, type, inputs).getResult(0);
+  };
+  addSourceMaterialization(cast);
+  addTargetMaterialization(cast);
+}
+
+void populateGraphToLinalgPatterns(const TypeConverter &converter,
+                                   RewritePatternSet &patterns) {
+  populateElementwiseToLinalgPatterns(converter, patterns);
+  populateContractionToLinalgPatterns(converter, patterns);
+  populateReductionToLinalgPatterns(converter, patterns);
+  populateShapeToLinalgPatterns(converter, patterns);
 }
 
 namespace {
 
-/// Element types the linalg lowerings handle. Unsigned integers need
-/// dedicated arithmetic (udiv, unsigned compares) that is not written yet.
+/// Element types the linalg lowerings handle: floats and integers of 1 to
+/// 64 bits of any signedness.
 bool isLowerableElementType(Type type) {
-  auto shaped = llvm::dyn_cast<ShapedType>(type);
-  Type element = shaped ? shaped.getElementType() : type;
-  return llvm::isa<FloatType>(element) || element.isSignlessInteger();
+  Type element = getElementTypeOrSelf(type);
+  if (auto integer = llvm::dyn_cast<IntegerType>(element))
+    return integer.getWidth() <= 64;
+  return llvm::isa<FloatType>(element);
 }
 
 struct ConvertGraphToLinalgPass
@@ -62,13 +86,20 @@ struct ConvertGraphToLinalgPass
     if (unsupported)
       return signalPassFailure();
 
+    GraphToLinalgTypeConverter converter;
     ConversionTarget target(getContext());
     target.addIllegalDialect<graph::KilnDialect>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
-                           math::MathDialect, tensor::TensorDialect,
-                           func::FuncDialect>();
+                           math::MathDialect, tensor::TensorDialect>();
+    target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp func) {
+      return converter.isSignatureLegal(func.getFunctionType());
+    });
+    target.addDynamicallyLegalOp<func::ReturnOp>(
+        [&](func::ReturnOp ret) { return converter.isLegal(ret.getOperandTypes()); });
     RewritePatternSet patterns(&getContext());
-    populateGraphToLinalgPatterns(patterns);
+    populateGraphToLinalgPatterns(converter, patterns);
+    populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns, converter);
+    populateReturnOpTypeConversionPattern(patterns, converter);
     if (failed(applyPartialConversion(getOperation(), target, std::move(patterns))))
       signalPassFailure();
   }

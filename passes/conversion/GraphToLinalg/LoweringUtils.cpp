@@ -41,22 +41,20 @@ Value buildBroadcastElementwise(OpBuilder &b, Location loc,
   return generic.getResult(0);
 }
 
-Value scalarConstant(OpBuilder &b, Location loc, Type type, double value) {
-  if (auto floatType = llvm::dyn_cast<FloatType>(type))
-    return arith::ConstantOp::create(b, loc, b.getFloatAttr(floatType, value));
-  return arith::ConstantOp::create(
-      b, loc, b.getIntegerAttr(type, static_cast<int64_t>(value)));
+RankedTensorType convertedType(const TypeConverter *converter, Operation *op) {
+  return llvm::cast<RankedTensorType>(converter->convertType(op->getResult(0).getType()));
 }
 
-Value lowestValue(OpBuilder &b, Location loc, Type type) {
-  if (auto floatType = llvm::dyn_cast<FloatType>(type))
-    return arith::ConstantOp::create(
-        b, loc,
-        b.getFloatAttr(floatType, APFloat::getInf(floatType.getFloatSemantics(),
-                                                  /*Negative=*/true)));
-  unsigned width = type.getIntOrFloatBitWidth();
-  return arith::ConstantOp::create(
-      b, loc, b.getIntegerAttr(type, APInt::getSignedMinValue(width)));
+Value loadScalar(OpBuilder &b, Location loc, Value stored, Type graphElement) {
+  if (graphElement.isInteger(1) && !stored.getType().isInteger(1))
+    return arith::TruncIOp::create(b, loc, b.getI1Type(), stored);
+  return stored;
+}
+
+Value storeScalar(OpBuilder &b, Location loc, Value scalar, Type storedElement) {
+  if (scalar.getType().isInteger(1) && !storedElement.isInteger(1))
+    return arith::ExtUIOp::create(b, loc, storedElement, scalar);
+  return scalar;
 }
 
 Value filledTensor(OpBuilder &b, Location loc, RankedTensorType type,
@@ -127,42 +125,6 @@ Value insertSlice(OpBuilder &b, Location loc, Value source, Value dest,
   return tensor::InsertSliceOp::create(b, loc, source, dest, indexAttrs(b, offsets),
                                        indexAttrs(b, type.getShape()),
                                        indexAttrs(b, unit));
-}
-
-Value addScalars(OpBuilder &b, Location loc, Value x, Value y) {
-  if (llvm::isa<FloatType>(x.getType()))
-    return arith::AddFOp::create(b, loc, x, y);
-  return arith::AddIOp::create(b, loc, x, y);
-}
-
-Value subScalars(OpBuilder &b, Location loc, Value x, Value y) {
-  if (llvm::isa<FloatType>(x.getType()))
-    return arith::SubFOp::create(b, loc, x, y);
-  return arith::SubIOp::create(b, loc, x, y);
-}
-
-Value mulScalars(OpBuilder &b, Location loc, Value x, Value y) {
-  if (llvm::isa<FloatType>(x.getType()))
-    return arith::MulFOp::create(b, loc, x, y);
-  return arith::MulIOp::create(b, loc, x, y);
-}
-
-Value divScalars(OpBuilder &b, Location loc, Value x, Value y) {
-  if (llvm::isa<FloatType>(x.getType()))
-    return arith::DivFOp::create(b, loc, x, y);
-  return arith::DivSIOp::create(b, loc, x, y);
-}
-
-Value maxScalars(OpBuilder &b, Location loc, Value x, Value y) {
-  if (llvm::isa<FloatType>(x.getType()))
-    return arith::MaximumFOp::create(b, loc, x, y);
-  return arith::MaxSIOp::create(b, loc, x, y);
-}
-
-Value minScalars(OpBuilder &b, Location loc, Value x, Value y) {
-  if (llvm::isa<FloatType>(x.getType()))
-    return arith::MinimumFOp::create(b, loc, x, y);
-  return arith::MinSIOp::create(b, loc, x, y);
 }
 
 } // namespace kiln::conversion

@@ -12,10 +12,23 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+#include "dialects/graph/IR/ScalarBuilders.h"
 
 #include <functional>
 
 namespace kiln::conversion {
+
+// The scalar builders live with the graph ops' scalar semantics.
+using graph::addScalars;
+using graph::divScalars;
+using graph::lowestValue;
+using graph::maxScalars;
+using graph::minScalars;
+using graph::mulScalars;
+using graph::scalarConstant;
+using graph::subScalars;
 
 /// Builds the scalar body of an elementwise op from the block arguments
 /// (one per input, in order) and returns the result value.
@@ -30,13 +43,18 @@ mlir::Value buildBroadcastElementwise(mlir::OpBuilder &b, mlir::Location loc,
                                       mlir::ValueRange inputs,
                                       const ElementwiseBodyFn &body);
 
-/// An `arith.constant` of `type` (float or integer) with `value`.
-mlir::Value scalarConstant(mlir::OpBuilder &b, mlir::Location loc,
-                           mlir::Type type, double value);
+/// The single result type of graph op `op` as the lowering produces it.
+mlir::RankedTensorType convertedType(const mlir::TypeConverter *converter,
+                                     mlir::Operation *op);
 
-/// The lowest value of a float type (-inf) or integer type (signed minimum):
-/// the identity of max.
-mlir::Value lowestValue(mlir::OpBuilder &b, mlir::Location loc, mlir::Type type);
+/// A tensor element as scalar code sees it: booleans, stored as i8, become
+/// i1 again. `graphElement` is the element type in the graph.
+mlir::Value loadScalar(mlir::OpBuilder &b, mlir::Location loc, mlir::Value stored,
+                       mlir::Type graphElement);
+
+/// The inverse of loadScalar: an i1 becomes the i8 stored for it.
+mlir::Value storeScalar(mlir::OpBuilder &b, mlir::Location loc, mlir::Value scalar,
+                        mlir::Type storedElement);
 
 /// tensor.empty + linalg.fill with `value`.
 mlir::Value filledTensor(mlir::OpBuilder &b, mlir::Location loc,
@@ -62,14 +80,6 @@ mlir::Value extractSlice(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value insertSlice(mlir::OpBuilder &b, mlir::Location loc,
                         mlir::Value source, mlir::Value dest,
                         llvm::ArrayRef<int64_t> offsets);
-
-/// Scalar arithmetic on float or signless integer values of one type.
-mlir::Value addScalars(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x, mlir::Value y);
-mlir::Value subScalars(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x, mlir::Value y);
-mlir::Value mulScalars(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x, mlir::Value y);
-mlir::Value divScalars(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x, mlir::Value y);
-mlir::Value maxScalars(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x, mlir::Value y);
-mlir::Value minScalars(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x, mlir::Value y);
 
 } // namespace kiln::conversion
 

@@ -112,40 +112,42 @@ FailureOr<WindowGeometry> poolGeometry(Operation *op, Value input,
   return g;
 }
 
-struct MaxPoolToLinalg : OpRewritePattern<MaxPoolOp> {
-  using OpRewritePattern::OpRewritePattern;
+struct MaxPoolToLinalg : OpConversionPattern<MaxPoolOp> {
+  using OpConversionPattern::OpConversionPattern;
 
-  LogicalResult matchAndRewrite(MaxPoolOp op, PatternRewriter &rewriter) const override {
+  LogicalResult matchAndRewrite(MaxPoolOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto resultType = llvm::cast<RankedTensorType>(op.getType());
+    auto resultType = convertedType(getTypeConverter(), op);
     FailureOr<WindowGeometry> g =
-        poolGeometry(op, op.getInput(), op.getKernelShape(), op.getPads(),
-                     op.getStrides(), op.getDilations(), op.getAutoPad(), op.getCeilMode());
+        poolGeometry(op, adaptor.getInput(), adaptor.getKernelShape(), adaptor.getPads(),
+                     adaptor.getStrides(), adaptor.getDilations(), adaptor.getAutoPad(), adaptor.getCeilMode());
     if (failed(g))
       return failure();
     Value lowest = lowestValue(rewriter, loc, resultType.getElementType());
-    Value padded = padForPooling(rewriter, loc, op.getInput(), *g, lowest);
+    Value padded = padForPooling(rewriter, loc, adaptor.getInput(), *g, lowest);
     Value init = filledTensor(rewriter, loc, resultType, lowest);
     rewriter.replaceOp(op, buildPooling(rewriter, loc, PoolKind::Max, padded, init, *g));
     return success();
   }
 };
 
-struct AveragePoolToLinalg : OpRewritePattern<AveragePoolOp> {
-  using OpRewritePattern::OpRewritePattern;
+struct AveragePoolToLinalg : OpConversionPattern<AveragePoolOp> {
+  using OpConversionPattern::OpConversionPattern;
 
-  LogicalResult matchAndRewrite(AveragePoolOp op, PatternRewriter &rewriter) const override {
+  LogicalResult matchAndRewrite(AveragePoolOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto resultType = llvm::cast<RankedTensorType>(op.getType());
-    auto inputType = llvm::cast<RankedTensorType>(op.getInput().getType());
+    auto resultType = convertedType(getTypeConverter(), op);
+    auto inputType = llvm::cast<RankedTensorType>(adaptor.getInput().getType());
     Type elementType = resultType.getElementType();
     FailureOr<WindowGeometry> g =
-        poolGeometry(op, op.getInput(), op.getKernelShape(), op.getPads(),
-                     op.getStrides(), op.getDilations(), op.getAutoPad(), op.getCeilMode());
+        poolGeometry(op, adaptor.getInput(), adaptor.getKernelShape(), adaptor.getPads(),
+                     adaptor.getStrides(), adaptor.getDilations(), adaptor.getAutoPad(), adaptor.getCeilMode());
     if (failed(g))
       return failure();
     Value zero = scalarConstant(rewriter, loc, elementType, 0.0);
-    Value padded = padForPooling(rewriter, loc, op.getInput(), *g, zero);
+    Value padded = padForPooling(rewriter, loc, adaptor.getInput(), *g, zero);
     Value init = filledTensor(rewriter, loc, resultType, zero);
     Value sums = buildPooling(rewriter, loc, PoolKind::Sum, padded, init, *g);
 
@@ -156,8 +158,8 @@ struct AveragePoolToLinalg : OpRewritePattern<AveragePoolOp> {
     SmallVector<SmallVector<int64_t>> counts(spatial);
     for (size_t i = 0; i < spatial; ++i) {
       int64_t in = inputType.getDimSize(2 + i);
-      int64_t lo = op.getCountIncludePad() ? 0 : g->padBegin[i];
-      int64_t hi = op.getCountIncludePad() ? in + g->padBegin[i] + g->padEnd[i]
+      int64_t lo = adaptor.getCountIncludePad() ? 0 : g->padBegin[i];
+      int64_t hi = adaptor.getCountIncludePad() ? in + g->padBegin[i] + g->padEnd[i]
                                            : g->padBegin[i] + in;
       for (int64_t o = 0; o < g->outSizes[i]; ++o) {
         int64_t count = 0;
@@ -197,7 +199,7 @@ struct AveragePoolToLinalg : OpRewritePattern<AveragePoolOp> {
 /// (fn(element, accumulator)).
 Value buildReduction(OpBuilder &b, Location loc, Value input, Value init,
                      ArrayRef<int64_t> axes,
-                     Value (*fn)(OpBuilder &, Location, Value, Value)) {
+                     llvm::function_ref<Value(OpBuilder &, Location, Value, Value)> fn) {
   auto type = llvm::cast<RankedTensorType>(input.getType());
   MLIRContext *ctx = b.getContext();
   int64_t rank = type.getRank();
@@ -220,14 +222,14 @@ Value buildReduction(OpBuilder &b, Location loc, Value input, Value init,
       .getResult(0);
 }
 
-struct GlobalAveragePoolToLinalg : OpRewritePattern<GlobalAveragePoolOp> {
-  using OpRewritePattern::OpRewritePattern;
+struct GlobalAveragePoolToLinalg : OpConversionPattern<GlobalAveragePoolOp> {
+  using OpConversionPattern::OpConversionPattern;
 
-  LogicalResult matchAndRewrite(GlobalAveragePoolOp op,
-                                PatternRewriter &rewriter) const override {
+  LogicalResult matchAndRewrite(GlobalAveragePoolOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto resultType = llvm::cast<RankedTensorType>(op.getType());
-    auto inputType = llvm::cast<RankedTensorType>(op.getInput().getType());
+    auto resultType = convertedType(getTypeConverter(), op);
+    auto inputType = llvm::cast<RankedTensorType>(adaptor.getInput().getType());
     Type elementType = resultType.getElementType();
     SmallVector<int64_t> axes;
     int64_t count = 1;
@@ -239,7 +241,7 @@ struct GlobalAveragePoolToLinalg : OpRewritePattern<GlobalAveragePoolOp> {
         {inputType.getDimSize(0), inputType.getDimSize(1)}, elementType);
     Value init = filledTensor(rewriter, loc, reducedType,
                               scalarConstant(rewriter, loc, elementType, 0.0));
-    Value sums = buildReduction(rewriter, loc, op.getInput(), init, axes, addScalars);
+    Value sums = buildReduction(rewriter, loc, adaptor.getInput(), init, axes, addScalars);
     Value mean = buildBroadcastElementwise(
         rewriter, loc, reducedType, {sums}, [&](OpBuilder &b, Location l, ValueRange a) {
           return mulScalars(b, l, a[0],
@@ -250,12 +252,13 @@ struct GlobalAveragePoolToLinalg : OpRewritePattern<GlobalAveragePoolOp> {
   }
 };
 
-struct SoftmaxToLinalg : OpRewritePattern<SoftmaxOp> {
-  using OpRewritePattern::OpRewritePattern;
+struct SoftmaxToLinalg : OpConversionPattern<SoftmaxOp> {
+  using OpConversionPattern::OpConversionPattern;
 
-  LogicalResult matchAndRewrite(SoftmaxOp op, PatternRewriter &rewriter) const override {
+  LogicalResult matchAndRewrite(SoftmaxOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto type = llvm::cast<RankedTensorType>(op.getType());
+    auto type = convertedType(getTypeConverter(), op);
     Type elementType = type.getElementType();
     if (type.getRank() == 0) {
       // Softmax of a scalar is 1.
@@ -263,7 +266,7 @@ struct SoftmaxToLinalg : OpRewritePattern<SoftmaxOp> {
                                           scalarConstant(rewriter, loc, elementType, 1.0)));
       return success();
     }
-    int64_t axis = *normalizeAxis(static_cast<int64_t>(op.getAxis()), type.getRank());
+    int64_t axis = *normalizeAxis(static_cast<int64_t>(adaptor.getAxis()), type.getRank());
     SmallVector<int64_t> reducedShape(type.getShape());
     reducedShape.erase(reducedShape.begin() + axis);
     auto reducedType = RankedTensorType::get(reducedShape, elementType);
@@ -274,9 +277,12 @@ struct SoftmaxToLinalg : OpRewritePattern<SoftmaxOp> {
 
     Value maxInit = filledTensor(rewriter, loc, reducedType,
                                  lowestValue(rewriter, loc, elementType));
-    Value maxima = buildReduction(rewriter, loc, op.getInput(), maxInit, {axis}, maxScalars);
+    Value maxima = buildReduction(rewriter, loc, adaptor.getInput(), maxInit, {axis},
+                                  [](OpBuilder &b, Location l, Value x, Value acc) {
+                                    return maxScalars(b, l, x, acc);
+                                  });
     Value exps = buildBroadcastElementwise(
-        rewriter, loc, type, {op.getInput(), reshapeTensor(rewriter, loc, maxima, keptType)},
+        rewriter, loc, type, {adaptor.getInput(), reshapeTensor(rewriter, loc, maxima, keptType)},
         [](OpBuilder &b, Location l, ValueRange a) -> Value {
           return math::ExpOp::create(b, l, arith::SubFOp::create(b, l, a[0], a[1]));
         });
@@ -293,9 +299,10 @@ struct SoftmaxToLinalg : OpRewritePattern<SoftmaxOp> {
 
 } // namespace
 
-void populateReductionToLinalgPatterns(RewritePatternSet &patterns) {
+void populateReductionToLinalgPatterns(const TypeConverter &converter,
+                                   RewritePatternSet &patterns) {
   patterns.add<MaxPoolToLinalg, AveragePoolToLinalg, GlobalAveragePoolToLinalg,
-               SoftmaxToLinalg>(patterns.getContext());
+               SoftmaxToLinalg>(converter, patterns.getContext());
 }
 
 } // namespace kiln::conversion

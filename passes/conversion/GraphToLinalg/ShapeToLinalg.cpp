@@ -20,65 +20,85 @@ using namespace kiln::graph;
 namespace kiln::conversion {
 namespace {
 
-struct ConstantToArith : OpRewritePattern<ConstantOp> {
-  using OpRewritePattern::OpRewritePattern;
+struct ConstantToArith : OpConversionPattern<ConstantOp> {
+  using OpConversionPattern::OpConversionPattern;
 
-  LogicalResult matchAndRewrite(ConstantOp op, PatternRewriter &rewriter) const override {
-    auto value = llvm::dyn_cast<TypedAttr>(op.getValue());
+  LogicalResult matchAndRewrite(ConstantOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto value = llvm::dyn_cast<TypedAttr>(adaptor.getValue());
     if (!value)
       return rewriter.notifyMatchFailure(op, "constant value is not a typed attribute");
+    Type type = convertedType(getTypeConverter(), op);
+    if (value.getType() != type) {
+      auto elements = llvm::dyn_cast<DenseElementsAttr>(value);
+      if (!elements)
+        return rewriter.notifyMatchFailure(op, "cannot reinterpret the constant");
+      Type stored = llvm::cast<ShapedType>(type).getElementType();
+      if (elements.getElementType().isInteger(1))
+        // Booleans become bytes.
+        value = elements.mapValues(stored, [&](const APInt &v) {
+          return v.zext(stored.getIntOrFloatBitWidth());
+        });
+      else
+        // Unsigned integers: the same bits, signless.
+        value = elements.bitcast(stored);
+    }
     rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, value);
     return success();
   }
 };
 
-struct IdentityToInput : OpRewritePattern<IdentityOp> {
-  using OpRewritePattern::OpRewritePattern;
+struct IdentityToInput : OpConversionPattern<IdentityOp> {
+  using OpConversionPattern::OpConversionPattern;
 
-  LogicalResult matchAndRewrite(IdentityOp op, PatternRewriter &rewriter) const override {
-    rewriter.replaceOp(op, op.getInput());
+  LogicalResult matchAndRewrite(IdentityOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, adaptor.getInput());
     return success();
   }
 };
 
 template <typename OpTy>
-struct ReshapeLikeToTensor : OpRewritePattern<OpTy> {
-  using OpRewritePattern<OpTy>::OpRewritePattern;
+struct ReshapeLikeToTensor : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
 
-  LogicalResult matchAndRewrite(OpTy op, PatternRewriter &rewriter) const override {
-    auto type = llvm::cast<RankedTensorType>(op.getType());
+  LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto type = convertedType(this->getTypeConverter(), op);
     if (!type.hasStaticShape())
       return rewriter.notifyMatchFailure(op, "result shape is not static");
-    rewriter.replaceOp(op, reshapeTensor(rewriter, op.getLoc(), op.getInput(), type));
+    rewriter.replaceOp(op, reshapeTensor(rewriter, op.getLoc(), adaptor.getInput(), type));
     return success();
   }
 };
 
-struct TransposeToLinalg : OpRewritePattern<TransposeOp> {
-  using OpRewritePattern::OpRewritePattern;
+struct TransposeToLinalg : OpConversionPattern<TransposeOp> {
+  using OpConversionPattern::OpConversionPattern;
 
-  LogicalResult matchAndRewrite(TransposeOp op, PatternRewriter &rewriter) const override {
-    auto type = llvm::cast<RankedTensorType>(op.getType());
+  LogicalResult matchAndRewrite(TransposeOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto type = convertedType(getTypeConverter(), op);
     Value init = tensor::EmptyOp::create(rewriter, op.getLoc(), type.getShape(),
                                          type.getElementType());
     rewriter.replaceOp(op, linalg::TransposeOp::create(rewriter, op.getLoc(),
-                                                       op.getInput(), init, op.getPerm())
+                                                       adaptor.getInput(), init, adaptor.getPerm())
                                .getResult()[0]);
     return success();
   }
 };
 
-struct ConcatToInsertSlices : OpRewritePattern<ConcatOp> {
-  using OpRewritePattern::OpRewritePattern;
+struct ConcatToInsertSlices : OpConversionPattern<ConcatOp> {
+  using OpConversionPattern::OpConversionPattern;
 
-  LogicalResult matchAndRewrite(ConcatOp op, PatternRewriter &rewriter) const override {
+  LogicalResult matchAndRewrite(ConcatOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto type = llvm::cast<RankedTensorType>(op.getType());
-    int64_t axis = *normalizeAxis(static_cast<int64_t>(op.getAxis()), type.getRank());
+    auto type = convertedType(getTypeConverter(), op);
+    int64_t axis = *normalizeAxis(static_cast<int64_t>(adaptor.getAxis()), type.getRank());
     Value result = tensor::EmptyOp::create(rewriter, loc, type.getShape(),
                                            type.getElementType());
     int64_t offset = 0;
-    for (Value input : op.getInputs()) {
+    for (Value input : adaptor.getInputs()) {
       auto inputType = llvm::cast<RankedTensorType>(input.getType());
       SmallVector<int64_t> offsets(type.getRank(), 0);
       offsets[axis] = offset;
@@ -94,10 +114,10 @@ struct ConcatToInsertSlices : OpRewritePattern<ConcatOp> {
 
 } // namespace
 
-void populateShapeToLinalgPatterns(RewritePatternSet &patterns) {
+void populateShapeToLinalgPatterns(const TypeConverter &converter,
+                                   RewritePatternSet &patterns) {
   patterns.add<ConstantToArith, IdentityToInput, ReshapeLikeToTensor<ReshapeOp>,
-               ReshapeLikeToTensor<FlattenOp>, TransposeToLinalg, ConcatToInsertSlices>(
-      patterns.getContext());
+               ReshapeLikeToTensor<FlattenOp>, TransposeToLinalg, ConcatToInsertSlices>(converter, patterns.getContext());
 }
 
 

@@ -585,3 +585,66 @@ func.func @identity_removed(%x: tensor<4xf32>) -> tensor<4xf32> {
   %2 = kiln.relu %1 : tensor<4xf32> -> tensor<4xf32>
   return %2 : tensor<4xf32>
 }
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// Constant folding through the ops' scalar semantics
+//===----------------------------------------------------------------------===//
+
+// Unsigned division and comparison use the unsigned meaning of the bits.
+// CHECK-LABEL: func @fold_unsigned
+// CHECK-DAG: kiln.constant dense<[127, 0]> : tensor<2xui8>
+// CHECK-DAG: kiln.constant dense<[true, false]> : tensor<2xi1>
+// CHECK-NOT: kiln.div
+// CHECK-NOT: kiln.greater
+func.func @fold_unsigned() -> (tensor<2xui8>, tensor<2xi1>) {
+  %a = kiln.constant dense<[254, 1]> : tensor<2xui8>
+  %b = kiln.constant dense<2> : tensor<ui8>
+  %0 = kiln.div %a, %b : (tensor<2xui8>, tensor<ui8>) -> tensor<2xui8>
+  %1 = kiln.greater %a, %b : (tensor<2xui8>, tensor<ui8>) -> tensor<2xi1>
+  return %0, %1 : tensor<2xui8>, tensor<2xi1>
+}
+
+// -----
+
+// Mod without fmod takes the divisor's sign (Python); with fmod, the
+// dividend's (C).
+// CHECK-LABEL: func @fold_mod
+// CHECK-DAG: kiln.constant dense<[2, -2, -1, 1]> : tensor<4xi32>
+// CHECK-DAG: kiln.constant dense<[2, -2, 2, -2]> : tensor<4xi32>
+func.func @fold_mod() -> (tensor<4xi32>, tensor<4xi32>) {
+  %a = kiln.constant dense<[5, -5, 5, -5]> : tensor<4xi32>
+  %b = kiln.constant dense<[3, -3, -3, 3]> : tensor<4xi32>
+  %0 = kiln.mod %a, %b : (tensor<4xi32>, tensor<4xi32>) -> tensor<4xi32>
+  %1 = kiln.mod %a, %b {fmod = true} : (tensor<4xi32>, tensor<4xi32>) -> tensor<4xi32>
+  return %0, %1 : tensor<4xi32>, tensor<4xi32>
+}
+
+// -----
+
+// Shape arithmetic as exporters write it: cast, compare, select.
+// CHECK-LABEL: func @fold_cast_where
+// CHECK: %[[R:.*]] = kiln.constant dense<[3, 0, 7]> : tensor<3xi64>
+// CHECK-NEXT: return %[[R]]
+func.func @fold_cast_where() -> tensor<3xi64> {
+  %x = kiln.constant dense<[3.7, -2.5, 7.2]> : tensor<3xf32>
+  %i = kiln.cast %x {to = i64} : tensor<3xf32> -> tensor<3xi64>
+  %zero = kiln.constant dense<0> : tensor<i64>
+  %neg = kiln.less %i, %zero : (tensor<3xi64>, tensor<i64>) -> tensor<3xi1>
+  %r = kiln.where %neg, %zero, %i : (tensor<3xi1>, tensor<i64>, tensor<3xi64>) -> tensor<3xi64>
+  return %r : tensor<3xi64>
+}
+
+// -----
+
+// Math functions fold through math's folders.
+// CHECK-LABEL: func @fold_sqrt_floor
+// CHECK: kiln.constant dense<[2.000000e+00, 1.000000e+00]> : tensor<2xf32>
+// CHECK-NOT: kiln.sqrt
+func.func @fold_sqrt_floor() -> tensor<2xf32> {
+  %x = kiln.constant dense<[4.0, 2.0]> : tensor<2xf32>
+  %s = kiln.sqrt %x : tensor<2xf32> -> tensor<2xf32>
+  %f = kiln.floor %s : tensor<2xf32> -> tensor<2xf32>
+  return %f : tensor<2xf32>
+}

@@ -42,7 +42,7 @@ func.func @result_element_type_differs(%x: tensor<?xf32>) -> tensor<4xf16> {
 func.func @unranked_operand(%x: tensor<*xf32>) -> tensor<*xf32> {
   // The custom syntax only accepts ranked tensors; the generic form reaches
   // the op's type constraint.
-  // expected-error @below {{operand #0 must be ranked tensor of any type values}}
+  // expected-error @below {{operand #0 must be ranked tensor of integer or floating-point values}}
   %0 = "kiln.relu"(%x) : (tensor<*xf32>) -> tensor<*xf32>
   return %0 : tensor<*xf32>
 }

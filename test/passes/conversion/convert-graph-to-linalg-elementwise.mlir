@@ -106,9 +106,12 @@ func.func @sigmoid(%x: tensor<4xf32>) -> tensor<4xf32> {
 
 // -----
 
+// 16-bit floats compute in f32 and round once.
 // CHECK-LABEL: func @tanh
 // CHECK: ^bb0(%[[X:.*]]: f16, %{{.*}}: f16):
-// CHECK: %[[R:.*]] = math.tanh %[[X]] : f16
+// CHECK: %[[W:.*]] = arith.extf %[[X]] : f16 to f32
+// CHECK: %[[T:.*]] = math.tanh %[[W]] : f32
+// CHECK: %[[R:.*]] = arith.truncf %[[T]] : f32 to f16
 // CHECK: linalg.yield %[[R]]
 func.func @tanh(%x: tensor<4xf16>) -> tensor<4xf16> {
   %0 = kiln.tanh %x : tensor<4xf16> -> tensor<4xf16>
@@ -186,4 +189,56 @@ func.func @batch_norm(%x: tensor<1x2x3x3xf32>, %s: tensor<2xf32>, %b: tensor<2xf
   %0 = kiln.batch_norm %x, %s, %b, %m, %v {epsilon = 1.0e-03 : f32}
       : (tensor<1x2x3x3xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<1x2x3x3xf32>
   return %0 : tensor<1x2x3x3xf32>
+}
+
+// -----
+
+// Unsigned integers lower to signless tensors (the function signature too);
+// the op's signedness picks the unsigned arithmetic.
+// CHECK-LABEL: func @unsigned_div
+// CHECK-SAME: (%[[A:.*]]: tensor<4xi8>, %[[B:.*]]: tensor<4xi8>) -> tensor<4xi8>
+// CHECK: linalg.generic
+// CHECK: arith.divui %{{.*}}, %{{.*}} : i8
+// CHECK-NOT: ui8
+func.func @unsigned_div(%a: tensor<4xui8>, %b: tensor<4xui8>) -> tensor<4xui8> {
+  %0 = kiln.div %a, %b : (tensor<4xui8>, tensor<4xui8>) -> tensor<4xui8>
+  return %0 : tensor<4xui8>
+}
+
+// -----
+
+// Booleans are stored as bytes: computed as i1, yielded as i8.
+// CHECK-LABEL: func @unsigned_less
+// CHECK-SAME: -> tensor<4xi8>
+// CHECK: %[[C:.*]] = arith.cmpi ult, %{{.*}}, %{{.*}} : i32
+// CHECK: %[[B:.*]] = arith.extui %[[C]] : i1 to i8
+// CHECK: linalg.yield %[[B]] : i8
+func.func @unsigned_less(%a: tensor<4xui32>, %b: tensor<4xui32>) -> tensor<4xi1> {
+  %0 = kiln.less %a, %b : (tensor<4xui32>, tensor<4xui32>) -> tensor<4xi1>
+  return %0 : tensor<4xi1>
+}
+
+// -----
+
+// Float to unsigned and signed to float conversions follow the types.
+// CHECK-LABEL: func @casts
+// CHECK: arith.fptoui %{{.*}} : f32 to i16
+// CHECK: arith.sitofp %{{.*}} : i64 to f16
+func.func @casts(%x: tensor<4xf32>, %y: tensor<4xi64>) -> (tensor<4xui16>, tensor<4xf16>) {
+  %0 = kiln.cast %x {to = ui16} : tensor<4xf32> -> tensor<4xui16>
+  %1 = kiln.cast %y {to = f16} : tensor<4xi64> -> tensor<4xf16>
+  return %0, %1 : tensor<4xui16>, tensor<4xf16>
+}
+
+// -----
+
+// CHECK-LABEL: func @where_broadcast
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%{{.*}}, %{{.*}}, %{{.*}} : tensor<2x1xi8>, tensor<3xf32>, tensor<f32>)
+// CHECK: ^bb0(%[[C8:.*]]: i8, %[[X:.*]]: f32, %[[Y:.*]]: f32, %{{.*}}: f32):
+// CHECK: %[[C:.*]] = arith.trunci %[[C8]] : i8 to i1
+// CHECK: arith.select %[[C]], %[[X]], %[[Y]] : f32
+func.func @where_broadcast(%c: tensor<2x1xi1>, %x: tensor<3xf32>, %y: tensor<f32>) -> tensor<2x3xf32> {
+  %0 = kiln.where %c, %x, %y : (tensor<2x1xi1>, tensor<3xf32>, tensor<f32>) -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
 }
