@@ -541,12 +541,23 @@ Value BitwiseXorOp::buildScalar(OpBuilder &b, Location loc, ValueRange operands)
 
 Value BitShiftOp::buildScalar(OpBuilder &b, Location loc, ValueRange operands) {
   Value x = operands[0], amount = operands[1];
-  Value shifted = getLeft() ? Value(arith::ShLIOp::create(b, loc, x, amount))
-                            : Value(arith::ShRUIOp::create(b, loc, x, amount));
-  // arith leaves shifts by the width or more undefined; ONNX's give 0.
-  Value width = constantLike(b, loc, x, x.getType().getIntOrFloatBitWidth());
+  unsigned bits = x.getType().getIntOrFloatBitWidth();
+  bool isUnsigned = isUnsignedOperand(*this, 0);
+  // arith leaves shifts by the width or more undefined; ONNX's shift every
+  // bit out. Shift amounts are unsigned whatever the type.
+  Value width = constantLike(b, loc, x, bits);
   Value tooFar = compareScalars(b, loc, Comparison::GE, amount, width, /*isUnsigned=*/true);
-  return select(b, loc, tooFar, constantLike(b, loc, x, 0.0), shifted);
+  if (getLeft()) {
+    Value shifted = arith::ShLIOp::create(b, loc, x, amount);
+    return select(b, loc, tooFar, constantLike(b, loc, x, 0.0), shifted);
+  }
+  if (isUnsigned) {
+    Value shifted = arith::ShRUIOp::create(b, loc, x, amount);
+    return select(b, loc, tooFar, constantLike(b, loc, x, 0.0), shifted);
+  }
+  // Arithmetic: at most width - 1 places, which leaves only the sign.
+  Value clamped = select(b, loc, tooFar, constantLike(b, loc, x, bits - 1), amount);
+  return arith::ShRSIOp::create(b, loc, x, clamped);
 }
 
 //===----------------------------------------------------------------------===//

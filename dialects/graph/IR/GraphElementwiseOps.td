@@ -363,9 +363,10 @@ def Kiln_BitwiseNotOp : Kiln_UnaryElementwiseOp<"bitwise_not", Kiln_IntegerTenso
 
 def Kiln_BitShiftOp : Kiln_BinaryElementwiseOp<"bit_shift", Kiln_IntegerTensor,
     (ins BoolAttr:$left)> {
-  let summary = "shifts x left or right by y bits (ONNX BitShift, unsigned)";
+  let summary = "shifts x left or right by y bits (ONNX BitShift)";
   let description = [{
-    Shifting by the width or more gives 0.
+    Right shifts of signed integers are arithmetic. Shifting by the width
+    or more gives 0 (or -1 for a negative signed value shifted right).
     ```mlir
     %z = kiln.bit_shift %x, %y {left = true} : (tensor<3xui8>, tensor<3xui8>) -> tensor<3xui8>
     ```

@@ -478,6 +478,49 @@ LogicalResult SoftmaxOp::inferReturnTypes(MLIRContext *,
 // Shape manipulation
 //===----------------------------------------------------------------------===//
 
+/// The [start, end) range of dimensions ONNX Shape returns for `rank`.
+static std::pair<int64_t, int64_t> shapeRange(int64_t rank, int64_t start,
+                                              std::optional<int64_t> end) {
+  auto clampAxis = [&](int64_t axis) {
+    if (axis < 0)
+      axis += rank;
+    return std::clamp<int64_t>(axis, 0, rank);
+  };
+  int64_t first = clampAxis(start), last = end ? clampAxis(*end) : rank;
+  return {first, std::max(first, last)};
+}
+
+LogicalResult ShapeOp::inferReturnTypes(MLIRContext *context, std::optional<Location>,
+                                        Adaptor adaptor, SmallVectorImpl<Type> &types) {
+  auto input = llvm::cast<RankedTensorType>(adaptor.getInput().getType());
+  auto [first, last] = shapeRange(input.getRank(), adaptor.getStart(), adaptor.getEnd());
+  types.push_back(RankedTensorType::get({last - first}, IntegerType::get(context, 64)));
+  return success();
+}
+
+OpFoldResult ShapeOp::fold(FoldAdaptor) {
+  auto input = llvm::cast<RankedTensorType>(getInput().getType());
+  auto [first, last] = shapeRange(input.getRank(), getStart(), getEnd());
+  ArrayRef<int64_t> dims = input.getShape().slice(first, last - first);
+  if (llvm::any_of(dims, ShapedType::isDynamic))
+    return {};
+  return DenseIntElementsAttr::get(llvm::cast<RankedTensorType>(getType()), dims);
+}
+
+LogicalResult SizeOp::inferReturnTypes(MLIRContext *context, std::optional<Location>,
+                                       Adaptor, SmallVectorImpl<Type> &types) {
+  types.push_back(RankedTensorType::get({}, IntegerType::get(context, 64)));
+  return success();
+}
+
+OpFoldResult SizeOp::fold(FoldAdaptor) {
+  auto input = llvm::cast<RankedTensorType>(getInput().getType());
+  if (!input.hasStaticShape())
+    return {};
+  return DenseIntElementsAttr::get(llvm::cast<RankedTensorType>(getType()),
+                                   ArrayRef<int64_t>{input.getNumElements()});
+}
+
 LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *,
                                           std::optional<Location> loc,
                                           Adaptor adaptor,

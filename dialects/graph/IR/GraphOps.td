@@ -370,6 +370,36 @@ def Kiln_SoftmaxOp : Kiln_Op<"softmax"> {
 // Shape manipulation
 //===----------------------------------------------------------------------===//
 
+def Kiln_ShapeOp : Kiln_Op<"shape"> {
+  let summary = "the input's dimensions as a 1-D i64 tensor (ONNX Shape)";
+  let description = [{
+    Dimensions `start` to `end` (end exclusive; negative values count from
+    the back and both are clamped to the rank, as in ONNX). Folds to a
+    constant once those dimensions are known.
+    ```mlir
+    %s = kiln.shape %x {start = 1 : i64} : tensor<2x3x4xf32> -> tensor<2xi64>
+    ```
+  }];
+  let arguments = (ins Kiln_Tensor:$input, DefaultValuedAttr<I64Attr, "0">:$start,
+                       OptionalAttr<I64Attr>:$end);
+  let results = (outs RankedTensorOf<[I64]>:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasFolder = 1;
+}
+
+def Kiln_SizeOp : Kiln_Op<"size"> {
+  let summary = "the input's number of elements as an i64 scalar (ONNX Size)";
+  let description = [{
+    ```mlir
+    %n = kiln.size %x : tensor<2x3xf32> -> tensor<i64>
+    ```
+  }];
+  let arguments = (ins Kiln_Tensor:$input);
+  let results = (outs RankedTensorOf<[I64]>:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasFolder = 1;
+}
+
 def Kiln_ReshapeOp : Kiln_Op<"reshape"> {
   let summary = "reinterprets the shape (ONNX Reshape)";
   let description = [{

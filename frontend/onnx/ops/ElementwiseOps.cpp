@@ -12,8 +12,6 @@
 #include "frontend/onnx/OnnxOpTable.h"
 #include "frontend/onnx/OnnxTensors.h"
 
-#include "dialects/graph/IR/ScalarBuilders.h"
-
 using namespace mlir;
 using namespace kiln;
 using namespace kiln::frontend;
@@ -193,9 +191,6 @@ static LogicalResult convertMod(OnnxNode &node) {
     return failure();
   if (*fmod != 0 && *fmod != 1)
     return node.emitUnsupportedValue("fmod", std::to_string(*fmod)) << " (expected 0 or 1)";
-  Type element = node.getInputType(0).getElementType();
-  if (llvm::isa<FloatType>(element) && *fmod == 0)
-    return node.emitError() << "Mod of floating-point values needs fmod = 1";
   FailureOr<graph::ModOp> op =
       node.create<graph::ModOp>(node.getInput(0), node.getInput(1));
   if (failed(op))
@@ -212,9 +207,6 @@ static LogicalResult convertBitShift(OnnxNode &node) {
   if (*direction != "LEFT" && *direction != "RIGHT")
     return node.emitUnsupportedValue("direction", "'" + *direction + "'")
            << " (expected 'LEFT' or 'RIGHT')";
-  Type element = node.getInputType(0).getElementType();
-  if (!graph::isUnsignedInteger(element))
-    return node.emitError() << "BitShift needs unsigned integers, got " << element;
   FailureOr<Value> result = node.createValue<graph::BitShiftOp>(
       node.getInput(0), node.getInput(1), *direction == "LEFT");
   if (failed(result))

@@ -1,7 +1,7 @@
 //===- TensorOps.cpp - Constants, identity and shape manipulation ---------===//
 //
-// Constant, Identity, Reshape (shape as an attribute before opset 5),
-// Flatten, Transpose and Concat.
+// Constant, Identity, Shape, Size, Reshape (shape as an attribute before
+// opset 5), Flatten, Transpose and Concat.
 //
 //===----------------------------------------------------------------------===//
 
@@ -184,7 +184,37 @@ static LogicalResult convertConcat(OnnxNode &node) {
   return success();
 }
 
+static LogicalResult convertShape(OnnxNode &node) {
+  FailureOr<int64_t> start = node.getInt("start", 0);
+  FailureOr<std::optional<int64_t>> end = node.getOptionalInt("end");
+  if (failed(start) || failed(end))
+    return failure();
+  FailureOr<graph::ShapeOp> op = node.create<graph::ShapeOp>(node.getInput(0));
+  if (failed(op))
+    return failure();
+  // Set after creation: the builder's attribute arguments come in ODS order,
+  // and inference reads them, so re-infer.
+  op->setStart(*start);
+  if (*end)
+    op->setEnd(**end);
+  if (failed(graph::inferResultTypes(*op)))
+    return failure();
+  node.setOutput(0, op->getResult());
+  return success();
+}
+
+static LogicalResult convertSize(OnnxNode &node) {
+  FailureOr<Value> result = node.createValue<graph::SizeOp>(node.getInput(0));
+  if (failed(result))
+    return failure();
+  node.setOutput(0, *result);
+  return success();
+}
+
 void kiln::frontend::populateTensorConverters(OnnxOpTable &table) {
+  table.add({"Shape", 1, 1, 1, 1, {}, convertShape});
+  table.add({"Shape", 15, 1, 1, 1, {"end", "start"}, convertShape});
+  table.add({"Size", 1, 1, 1, 1, {}, convertSize});
   table.add({"Constant", 1, 0, 0, 1, {"value"}, convertConstant});
   table.add({"Constant", 11, 0, 0, 1, {"sparse_value", "value"},
              convertConstant});
