@@ -21,6 +21,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/StringSet.h"
@@ -189,6 +190,7 @@ private:
   LogicalResult importInitializers(const onnx::GraphProto &graph);
   FailureOr<SmallVector<size_t>> sortNodes(const onnx::GraphProto &graph);
   LogicalResult importNode(const onnx::NodeProto &node, size_t index);
+  void foldNewOps(Block *block, Operation *last, DenseMap<Value, Value> &replaced);
   LogicalResult importOutputs(const onnx::GraphProto &graph,
                               func::FuncOp func);
 
@@ -521,15 +523,67 @@ LogicalResult OnnxImporter::importNode(const onnx::NodeProto &proto,
 
   OnnxNode node(proto, *converter, opset, loc, builder, inputs, outputsUsed,
                 modelDir);
+  Block *block = builder.getInsertionBlock();
+  Operation *last = block->empty() ? nullptr : &block->back();
   if (failed(converter->convert(node)))
     return failure();
+  DenseMap<Value, Value> replaced;
+  foldNewOps(block, last, replaced);
   for (auto [i, name] : llvm::enumerate(proto.output())) {
     Value value = node.getOutputs()[i];
+    if (Value folded = replaced.lookup(value))
+      value = folded;
     assert((value || !outputsUsed[i]) && "converters set every used output");
     if (!name.empty() && value)
       values[name] = value;
   }
   return success();
+}
+
+/// Folds the ops a converter just built (after `last`) whose operands are
+/// all constants, so that later nodes see constants wherever the model
+/// computes them from constants (shape subgraphs feeding Reshape, Slice ...).
+/// Records each folded value's replacement in `replaced`.
+void OnnxImporter::foldNewOps(Block *block, Operation *last,
+                              DenseMap<Value, Value> &replaced) {
+  auto begin = last ? std::next(last->getIterator()) : block->begin();
+  for (Operation &op : llvm::make_early_inc_range(llvm::make_range(begin, block->end()))) {
+    if (op.hasTrait<OpTrait::ConstantLike>() ||
+        !llvm::isa<graph::KilnDialect>(op.getDialect()))
+      continue;
+    SmallVector<Attribute> operands;
+    for (Value v : op.getOperands()) {
+      Attribute attr;
+      if (!matchPattern(v, m_Constant(&attr)))
+        break;
+      operands.push_back(attr);
+    }
+    if (operands.size() != op.getNumOperands())
+      continue;
+    SmallVector<OpFoldResult> folded;
+    if (failed(op.fold(operands, folded)) || folded.size() != op.getNumResults())
+      continue;
+    OpBuilder b(&op);
+    SmallVector<Value> results;
+    for (auto [result, f] : llvm::zip(op.getResults(), folded)) {
+      if (auto value = llvm::dyn_cast<Value>(f)) {
+        results.push_back(value);
+        continue;
+      }
+      Operation *constant = op.getDialect()->materializeConstant(
+          b, llvm::cast<Attribute>(f), result.getType(), op.getLoc());
+      if (!constant)
+        break;
+      results.push_back(constant->getResult(0));
+    }
+    if (results.size() != op.getNumResults())
+      continue;
+    for (auto [result, value] : llvm::zip(op.getResults(), results)) {
+      result.replaceAllUsesWith(value);
+      replaced[result] = value;
+    }
+    op.erase();
+  }
 }
 
 LogicalResult OnnxImporter::importOutputs(const onnx::GraphProto &graph,

@@ -5,7 +5,9 @@
 #include "frontend/onnx/OnnxOpTable.h"
 #include "frontend/onnx/OnnxTensors.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Matchers.h"
 
 using namespace mlir;
 using namespace kiln::frontend;
@@ -26,6 +28,52 @@ RankedTensorType OnnxNode::getInputType(size_t i) const {
   Value input = getInput(i);
   assert(input && "only present inputs have a type");
   return llvm::cast<RankedTensorType>(input.getType());
+}
+
+/// A graph input (block argument) that `value` is computed from, if any.
+static std::optional<std::string> findGraphInput(Value value) {
+  SmallVector<Value> work = {value};
+  llvm::SmallPtrSet<Operation *, 16> seen;
+  while (!work.empty()) {
+    Value v = work.pop_back_val();
+    if (auto arg = llvm::dyn_cast<BlockArgument>(v)) {
+      auto func = llvm::dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp());
+      if (auto name = func ? func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "kiln.name")
+                           : StringAttr())
+        return name.str();
+      continue;
+    }
+    Operation *op = v.getDefiningOp();
+    if (op && seen.insert(op).second)
+      llvm::append_range(work, op->getOperands());
+  }
+  return std::nullopt;
+}
+
+FailureOr<DenseElementsAttr> OnnxNode::getConstantInput(size_t i, StringRef what) {
+  Value input = getInput(i);
+  assert(input && "only present inputs have a value");
+  DenseElementsAttr value;
+  if (matchPattern(input, m_Constant(&value)))
+    return value;
+  InFlightDiagnostic diag = emitError()
+                            << "input #" << i << " ('" << proto.input(i) << "'), "
+                            << what << ", must be known at compile time";
+  if (std::optional<std::string> source = findGraphInput(input))
+    diag << ", but it depends on graph input '" << *source
+         << "' (give its value at compile time with --bind " << *source << "=FILE)";
+  return diag;
+}
+
+FailureOr<SmallVector<int64_t>> OnnxNode::getConstantInts(size_t i, StringRef what) {
+  FailureOr<DenseElementsAttr> value = getConstantInput(i, what);
+  if (failed(value))
+    return failure();
+  if (!llvm::isa<IntegerType>(value->getElementType()))
+    return emitError() << "input #" << i << " ('" << proto.input(i) << "'), " << what
+                       << ", must hold integers, got " << value->getElementType();
+  return llvm::map_to_vector(value->getValues<APInt>(),
+                             [](const APInt &v) { return v.getSExtValue(); });
 }
 
 void OnnxNode::setOutput(size_t i, Value value) {

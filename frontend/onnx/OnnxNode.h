@@ -55,6 +55,16 @@ public:
   }
   /// The type of present input `i`.
   mlir::RankedTensorType getInputType(size_t i) const;
+  /// The value of input `i` when it is known at compile time: an
+  /// initializer, a Constant, or computed from those (the importer folds such
+  /// computations as it goes). Otherwise emits an error that the input, the
+  /// `what` of the op ("the target shape"), must be known at compile time
+  /// and names the graph input it depends on, and fails.
+  mlir::FailureOr<mlir::DenseElementsAttr> getConstantInput(size_t i,
+                                                            llvm::StringRef what);
+  /// Like getConstantInput, as 64-bit integers (shapes, axes, pads).
+  mlir::FailureOr<llvm::SmallVector<int64_t>> getConstantInts(size_t i,
+                                                              llvm::StringRef what);
   /// True when output `i` is consumed by a node or is a graph output.
   bool isOutputUsed(size_t i) const {
     return i < outputsUsed.size() && outputsUsed[i];
