@@ -86,6 +86,8 @@ constexpr StatusCode kStatusCodes[] = {
      "GPU builds: a CUDA driver call failed"},
     {"KILN_ERROR_WRONG_TARGET", KILN_ERROR_WRONG_TARGET,
      "NAME_run on a GPU build: use NAME_gpu_run"},
+    {"KILN_ERROR_BOUND_INPUT", KILN_ERROR_BOUND_INPUT,
+     "an input bound at compile time got another value"},
 };
 
 class HeaderWriter {
@@ -227,10 +229,15 @@ private:
     os << " * " << title << " (" << tensors.size() << "):\n";
     if (tensors.empty())
       os << " *   none\n";
-    for (auto [index, tensor] : llvm::enumerate(tensors))
+    for (auto [index, tensor] : llvm::enumerate(tensors)) {
       os << " *   " << index << ": " << quoteCString(tensor.name) << ", "
          << describeTensor(tensor) << ", " << tensor.sizeInBytes()
          << " bytes\n";
+      if (!tensor.boundValue.empty())
+        os << " *      bound at compile time (kilnc --bind): " << n
+           << "_run returns\n"
+           << " *      KILN_ERROR_BOUND_INPUT unless it holds that value\n";
+    }
   }
 
   void writeMacros() {

@@ -158,6 +158,8 @@ private:
                      misaligned, call);
       b.SetInsertPoint(call);
     }
+    BasicBlock *boundInput = BasicBlock::Create(ctx, "bound_input_differs");
+    checkBoundInputs(fn, inputs, boundInput);
     FunctionCallee entry = declareExternal(
         kModelEntryName,
         FunctionType::get(b.getVoidTy(), {ptrTy, ptrTy, ptrTy}, false));
@@ -166,6 +168,7 @@ private:
 
     finishErrorBlock(fn, nullArgument, KILN_ERROR_NULL_ARGUMENT);
     finishErrorBlock(fn, misaligned, KILN_ERROR_WORKSPACE_ALIGNMENT);
+    finishErrorBlock(fn, boundInput, KILN_ERROR_BOUND_INPUT);
   }
 
   /// NAME_run of a GPU build: a status that tells the caller what to use.
@@ -332,6 +335,28 @@ private:
     block->insertInto(fn);
     b.SetInsertPoint(block);
     b.CreateRet(ConstantInt::get(intTy, status));
+  }
+
+  /// Branches to `differs` unless every input bound at compile time holds
+  /// its value (byte for byte, memcmp); the graph computed with it.
+  void checkBoundInputs(Function *fn, Value *inputs, BasicBlock *differs) {
+    Align pointerAlign = dataLayout.getPointerABIAlignment(0);
+    for (auto [index, tensor] : llvm::enumerate(sig.inputs)) {
+      if (tensor.boundValue.empty())
+        continue;
+      Constant *bytes = ConstantDataArray::getRaw(
+          tensor.boundValue, tensor.boundValue.size(), b.getInt8Ty());
+      GlobalVariable *value = privateTable(bytes, "bound_input" + Twine(index));
+      FunctionCallee memcmp = declareExternal(
+          "memcmp", FunctionType::get(b.getInt32Ty(), {ptrTy, ptrTy, sizeTy}, false));
+      Value *slot = b.CreateConstInBoundsGEP1_64(ptrTy, inputs, index);
+      Value *pointer = b.CreateAlignedLoad(ptrTy, slot, pointerAlign);
+      Value *order = b.CreateCall(
+          memcmp, {pointer, value, ConstantInt::get(sizeTy, tensor.boundValue.size())});
+      auto *next = BasicBlock::Create(ctx, "check.bound" + Twine(index) + ".done", fn);
+      b.CreateCondBr(b.CreateIsNotNull(order), differs, next);
+      b.SetInsertPoint(next);
+    }
   }
 
   /// Branches to `nullArgument` if `array` or any of its `count` pointers is

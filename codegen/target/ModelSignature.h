@@ -56,6 +56,10 @@ struct TensorSignature {
   std::string name;           // the model's tensor name, as in the ONNX graph
   ElementType type = ElementType::F32;
   std::vector<int64_t> shape; // static; empty for a scalar
+  /// Inputs bound at compile time (kilnc --bind): the only value NAME_run
+  /// accepts, as raw bytes (row-major, little-endian, bool as one byte).
+  /// Empty for other inputs.
+  std::string boundValue;
 
   int64_t numElements() const;
   size_t sizeInBytes() const { return numElements() * elementTypeSize(type); }

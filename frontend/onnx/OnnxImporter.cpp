@@ -191,6 +191,7 @@ private:
   FailureOr<SmallVector<size_t>> sortNodes(const onnx::GraphProto &graph);
   LogicalResult importNode(const onnx::NodeProto &node, size_t index);
   void foldNewOps(Block *block, Operation *last, DenseMap<Value, Value> &replaced);
+  LogicalResult importBoundInputs(func::FuncOp func, ArrayRef<StringRef> names);
   LogicalResult importOutputs(const onnx::GraphProto &graph,
                               func::FuncOp func);
 
@@ -540,6 +541,41 @@ LogicalResult OnnxImporter::importNode(const onnx::NodeProto &proto,
   return success();
 }
 
+/// Inputs bound at compile time: the graph reads a constant; the argument
+/// stays (its value is checked at run time by the generated NAME_run).
+LogicalResult OnnxImporter::importBoundInputs(func::FuncOp func,
+                                              ArrayRef<StringRef> names) {
+  for (const auto &entry : options.boundInputs) {
+    StringRef name = entry.getKey();
+    const auto *it = llvm::find(names, name);
+    if (it == names.end())
+      return emitError(getModelLoc())
+             << "--bind names '" << name << "', which is not a graph input";
+    unsigned index = it - names.begin();
+    DenseElementsAttr value = entry.getValue();
+    auto declared = llvm::cast<RankedTensorType>(func.getArgument(index).getType());
+    auto given = llvm::cast<RankedTensorType>(value.getType());
+    bool compatible = declared.getElementType() == given.getElementType() &&
+                      declared.getRank() == given.getRank();
+    for (auto [d, g] : llvm::zip(declared.getShape(), given.getShape()))
+      compatible &= ShapedType::isDynamic(d) || d == g;
+    if (!compatible)
+      return emitError(getTensorLoc(name))
+             << "the value bound to input '" << name << "' is " << given
+             << ", the input is " << declared;
+    // The binding also fixes symbolic dimensions of the input.
+    func.getArgument(index).setType(given);
+    FailureOr<graph::ConstantOp> constant =
+        graph::buildInferred<graph::ConstantOp>(builder, getTensorLoc(name), value);
+    if (failed(constant))
+      return failure();
+    values[name] = constant->getResult();
+  }
+  func.setFunctionType(builder.getFunctionType(
+      func.getBody().front().getArgumentTypes(), {}));
+  return success();
+}
+
 /// Folds the ops a converter just built (after `last`) whose operands are
 /// all constants, so that later nodes see constants wherever the model
 /// computes them from constants (shape subgraphs feeding Reshape, Slice ...).
@@ -619,6 +655,15 @@ LogicalResult OnnxImporter::importOutputs(const onnx::GraphProto &graph,
   return success();
 }
 
+std::string kiln::frontend::listSupportedOnnxOps() {
+  OnnxOpTable table;
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  for (StringRef op : table.getOpTypes())
+    os << op << " " << table.getOldestSupportedVersion(op) << "-" << kNewestKnownOpset << "\n";
+  return text;
+}
+
 OwningOpRef<ModuleOp> OnnxImporter::import(const onnx::ModelProto &model) {
   if (failed(readOpset(model)))
     return nullptr;
@@ -644,6 +689,8 @@ OwningOpRef<ModuleOp> OnnxImporter::import(const onnx::ModelProto &model) {
     values[name] = entry->getArgument(i);
   }
   builder.setInsertionPointToEnd(entry);
+  if (failed(importBoundInputs(func, argNames)))
+    return nullptr;
 
   if (failed(importInitializers(graph)))
     return nullptr;

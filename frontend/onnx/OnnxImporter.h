@@ -9,6 +9,7 @@
 #ifndef KILN_FRONTEND_ONNX_ONNXIMPORTER_H
 #define KILN_FRONTEND_ONNX_ONNXIMPORTER_H
 
+#include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/SmallVector.h"
@@ -26,7 +27,16 @@ struct OnnxImportOptions {
   /// input name. An override must have the input's rank and agree with its
   /// static dimensions; a negative size keeps the model's dimension.
   llvm::StringMap<llvm::SmallVector<int64_t>> inputShapes;
+  /// Graph inputs whose value is fixed at compile time (kilnc --bind), by
+  /// name. The input stays an argument of the model (the generated code
+  /// checks that callers pass this value) but the graph computes with the
+  /// constant, so shapes that depend on it become static.
+  llvm::StringMap<mlir::DenseElementsAttr> boundInputs;
 };
+
+/// One line per ONNX operator the importer converts, sorted by name:
+/// "Abs 1-28", the opsets (of the default domain) at which it is supported.
+std::string listSupportedOnnxOps();
 
 /// Imports a `.onnx` (binary protobuf) or `.onnx.txt` (ONNX text syntax,
 /// parsed with onnx::OnnxParser) file. Any path ending in `.txt` is read as

@@ -46,3 +46,11 @@ int64_t OnnxOpTable::getOldestSupportedVersion(llvm::StringRef opType) const {
     return 0;
   return it->second.front().sinceVersion;
 }
+
+llvm::SmallVector<llvm::StringRef> OnnxOpTable::getOpTypes() const {
+  llvm::SmallVector<llvm::StringRef> names;
+  for (const auto &entry : converters)
+    names.push_back(entry.getKey());
+  llvm::sort(names);
+  return names;
+}

@@ -69,6 +69,9 @@ public:
   /// The oldest opset at which `opType` is supported (0 if not at all).
   int64_t getOldestSupportedVersion(llvm::StringRef opType) const;
 
+  /// Every supported op type, sorted by name.
+  llvm::SmallVector<llvm::StringRef> getOpTypes() const;
+
 private:
   /// Per op type, sorted by since-version.
   llvm::StringMap<llvm::SmallVector<OnnxOpConverter, 2>> converters;

@@ -107,9 +107,8 @@ static size_t getByteWidth(Type elementType) {
   return elementType.getIntOrFloatBitWidth() / 8;
 }
 
-/// Builds the attribute from little-endian bytes in ONNX's raw layout.
-static DenseElementsAttr fromRawBytes(RankedTensorType type,
-                                      ArrayRef<char> bytes) {
+DenseElementsAttr kiln::frontend::denseFromRawBytes(RankedTensorType type,
+                                                   ArrayRef<char> bytes) {
   if (type.getElementType().isInteger(1)) {
     // MLIR packs i1 into bits; ONNX stores one byte per bool.
     SmallVector<bool> values(
@@ -258,7 +257,7 @@ kiln::frontend::convertTensorProto(Location loc,
         readExternalData(loc, tensor, modelDir, what, expectedBytes);
     if (failed(buffer))
       return failure();
-    return fromRawBytes(type, ArrayRef<char>((*buffer)->getBufferStart(),
+    return denseFromRawBytes(type, ArrayRef<char>((*buffer)->getBufferStart(),
                                              (*buffer)->getBufferSize()));
   }
 
@@ -267,7 +266,7 @@ kiln::frontend::convertTensorProto(Location loc,
     if (raw.size() != expectedBytes)
       return emitError(loc) << what << " has " << raw.size()
                             << " bytes of data, expected " << expectedBytes;
-    return fromRawBytes(type, ArrayRef<char>(raw.data(), raw.size()));
+    return denseFromRawBytes(type, ArrayRef<char>(raw.data(), raw.size()));
   }
 
   // The typed fields: which one holds the values depends on the data type.
@@ -308,5 +307,5 @@ kiln::frontend::convertTensorProto(Location loc,
     bytes = packLittleEndian(tensor.int32_data(), width);
     break;
   }
-  return fromRawBytes(type, bytes);
+  return denseFromRawBytes(type, bytes);
 }

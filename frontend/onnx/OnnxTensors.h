@@ -32,6 +32,11 @@ mlir::Type getElementType(mlir::MLIRContext *context, int32_t dataType);
 
 /// Like getElementType, but emits "<what> has element type X, which Kiln does
 /// not support" at `loc` on failure.
+/// A dense attribute of `type` from little-endian bytes in ONNX's (and
+/// numpy's) raw layout: one byte per bool.
+mlir::DenseElementsAttr denseFromRawBytes(mlir::RankedTensorType type,
+                                          llvm::ArrayRef<char> bytes);
+
 mlir::FailureOr<mlir::Type> convertElementType(mlir::Location loc,
                                                int32_t dataType,
                                                llvm::StringRef what);

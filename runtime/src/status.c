@@ -25,6 +25,9 @@ const char *kiln_rt_error_message(int status) {
   case KILN_ERROR_WRONG_TARGET:
     return "this library was compiled for the GPU: use NAME_gpu_create and "
            "NAME_gpu_run";
+  case KILN_ERROR_BOUND_INPUT:
+    return "an input was given another value than the one it was bound to at "
+           "compile time (kilnc --bind)";
   }
   return "unknown error code";
 }

@@ -90,6 +90,16 @@ def render(report, command, gpu_report=None):
     w("")
     w(f"**{passed} of {total} node tests pass ({percent(passed, total)}).**")
     w("")
+    with_bound = [r for r in results if r["status"] == "pass" and r.get("bound_inputs")]
+    if with_bound:
+        w(f"{len(with_bound)} of the passes bind graph inputs at compile time "
+          "(`kiln-run --bind NAME=FILE`): the test feeds a value that determines a shape "
+          "(a Reshape's target shape, a reduction's axes, Slice's starts ...) as a graph "
+          "input, Kiln compiles for static shapes, and the runner binds the input to the "
+          "data set's value; the compiled code still takes the input and refuses any other "
+          f"value at run time. Without binding, {passed - len(with_bound)} pass "
+          f"({percent(passed - len(with_bound), total)}).")
+        w("")
     sel = report.get("selection", {})
     if not sel.get("complete", False):
         how = ", ".join(f"{what} `{sel[key]}`" for key, what in

@@ -12,6 +12,11 @@ Each test data set runs as
              --rtol 1e-3 --atol 1e-7 --threads 1
 
 (ONNX's own tolerances; kiln-run matches NaN with NaN and integers exactly).
+When Kiln needs a graph input's value at compile time (it determines a
+shape: Reshape's shape, Slice's starts, a reduction's axes ...), its error
+says `--bind NAME=FILE`; the runner then binds that input to the data set's
+value and runs again (the compiled code checks at run time that the input
+has that value). Such tests record `bound_inputs`; --no-bind turns this off.
 A test passes only if every data set exits 0 *and* kiln-run reports a match
 for every output; each test ends up with exactly one status:
 
@@ -338,6 +343,8 @@ def failure_class(status, reason, ops=()):
         return "unsupported element type"
     if re.search(r"attribute", r):
         return "unsupported attribute"
+    if "must be known at compile time" in r:
+        return "input needed at compile time"
     if re.search(r"dynamic|symbolic|has no shape|unknown (dimension|shape|rank)|--input-shape|"
                  r"is not static|known at run time", r, re.I):
         return "dynamic shape"
@@ -377,7 +384,7 @@ def _shorten(line, model_path):
     return line[:400]
 
 
-def run_kiln(kiln_run, model_path, inputs, expected, args, output_names=None):
+def run_kiln(kiln_run, model_path, inputs, expected, args, output_names=None, extra=()):
     """Runs kiln-run once. Returns (status, reason, stderr tail for a crash).
 
     A pass needs exit status 0 *and* one "match" line per expected file, for
@@ -390,7 +397,7 @@ def run_kiln(kiln_run, model_path, inputs, expected, args, output_names=None):
     if expected:
         cmd += ["--expected", *expected]
     cmd += [f"--rtol={args.rtol}", f"--atol={args.atol}", f"--threads={args.kiln_threads}",
-            *args.kiln_arg]
+            *args.kiln_arg, *extra]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             stdin=subprocess.DEVNULL, start_new_session=True)
     try:
@@ -465,6 +472,28 @@ def numbered(set_dir, prefix):
     return [files[i] for i in range(len(files))]
 
 
+# Kiln's diagnostic for an input that must be known at compile time names the
+# graph input and the flag that fixes its value.
+_BIND_HINT = re.compile(r"--bind (\S+?)=FILE")
+
+
+def run_with_bindings(kiln_run, model_path, inputs, outputs, args, output_names,
+                      input_names, bound):
+    """Runs one data set; while Kiln asks for a graph input's value at compile
+    time (`--bind NAME=FILE`), binds it to this data set's value of that input
+    and runs again. Adds the names it bound to `bound`."""
+    names = []
+    while True:
+        extra = [f"--bind={n}={inputs[input_names.index(n)]}" for n in names]
+        status, reason, log = run_kiln(kiln_run, model_path, inputs, outputs, args,
+                                       output_names, extra)
+        m = _BIND_HINT.search(reason) if status == "unsupported" and args.bind else None
+        if not m or m.group(1) in names or m.group(1) not in input_names:
+            bound.update(names)
+            return status, reason, log
+        names.append(m.group(1))
+
+
 def run_test(name, data_dir, kiln_run, args):
     """Runs one test; returns its result record. Never raises."""
     start = time.monotonic()
@@ -497,6 +526,9 @@ def run_test(name, data_dir, kiln_run, args):
             status, reason, log = "error", "the test has no test_data_set_N directory", ""
         else:
             status, reason, log = "pass", "", ""
+            initializers = {t.name for t in model.graph.initializer}
+            input_names = [i.name for i in model.graph.input if i.name not in initializers]
+            bound = set()
             for set_dir in sets:
                 inputs, outputs = numbered(set_dir, "input"), numbered(set_dir, "output")
                 if len(outputs) != len(model.graph.output):
@@ -504,13 +536,16 @@ def run_test(name, data_dir, kiln_run, args):
                     reason = (f"{os.path.basename(set_dir)} has {len(outputs)} output files for "
                               f"{len(model.graph.output)} outputs")
                     break
-                status, reason, log = run_kiln(kiln_run, model_path, inputs, outputs,
-                                               run_args, [o.name for o in model.graph.output])
+                status, reason, log = run_with_bindings(
+                    kiln_run, model_path, inputs, outputs, run_args,
+                    [o.name for o in model.graph.output], input_names, bound)
                 if status != "pass":
                     if len(sets) > 1:
                         reason = f"{os.path.basename(set_dir)}: {reason}"
                     break
         record["status"], record["reason"] = status, reason
+        if sets and not non_tensor and bound:
+            record["bound_inputs"] = sorted(bound)
         if log:
             record["stderr_tail"] = log
     except Exception as e:  # noqa: BLE001 - an odd test must not stop the run
@@ -586,6 +621,9 @@ def parse_args(argv):
     p.add_argument("--kiln-arg", metavar="ARG", action="append", default=[],
                    help="an extra kiln-run argument for every test, e.g. --kiln-arg=--emulate-gpu "
                         "(repeatable)")
+    p.add_argument("--no-bind", dest="bind", action="store_false",
+                   help="do not bind graph inputs that Kiln needs at compile time to the "
+                        "test's values (kiln-run --bind); such tests then stay unsupported")
     p.add_argument("--memory-limit-mb", type=int, default=8192,
                    help="address-space limit per kiln-run, 0 for none (default: %(default)s)")
     p.add_argument("--rtol", type=float, default=DEFAULT_RTOL, help=argparse.SUPPRESS)
@@ -672,6 +710,7 @@ def main(argv=None):
                       "complete": not args.filter and not args.tests_from},
         "kiln_threads": args.kiln_threads,
         "kiln_args": args.kiln_arg,
+        "bind": args.bind,
         "rtol": args.rtol, "atol": args.atol, "timeout": args.timeout, "jobs": args.jobs,
         "wall_seconds": round(wall, 1),
         "counts": counts,

@@ -326,6 +326,7 @@ static void check_error_messages(void) {
       KILN_ERROR_NO_DEVICE,
       KILN_ERROR_DEVICE,
       KILN_ERROR_WRONG_TARGET,
+      KILN_ERROR_BOUND_INPUT,
       -1, /* any unknown code, standing for all of them */
   };
   enum { count = sizeof codes / sizeof codes[0] };

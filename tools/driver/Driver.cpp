@@ -7,8 +7,10 @@
 #include "codegen/target/HeaderGenerator.h"
 #include "frontend/onnx/OnnxImporter.h"
 #include "frontend/onnx/OnnxLocation.h"
+#include "frontend/onnx/OnnxTensors.h"
 #include "passes/dispatch/Passes.h"
 #include "passes/pipelines/Pipelines.h"
+#include "tools/kiln-run/TensorIO.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -75,6 +77,13 @@ parseInputShape(llvm::StringRef text) {
     }
   }
   return std::make_pair(name.str(), shape);
+}
+
+FailureOr<std::pair<std::string, std::string>> parseBinding(llvm::StringRef text) {
+  auto [name, path] = text.split('=');
+  if (name.empty() || path.empty() || !text.contains('='))
+    return failure();
+  return std::make_pair(name.str(), path.str());
 }
 
 //===----------------------------------------------------------------------===//
@@ -176,6 +185,51 @@ std::optional<target::ElementType> toElementType(Type type) {
 }
 
 /// The C face of the graph-phase @main: names, element types, shapes.
+/// The MLIR element type of a C API element type.
+Type toMlirType(MLIRContext &context, target::ElementType type) {
+  using target::ElementType;
+  Builder b(&context);
+  switch (type) {
+  case ElementType::F32: return b.getF32Type();
+  case ElementType::F64: return b.getF64Type();
+  case ElementType::F16: return b.getF16Type();
+  case ElementType::BF16: return b.getBF16Type();
+  case ElementType::Bool: return b.getI1Type();
+  case ElementType::I8: return b.getIntegerType(8);
+  case ElementType::I16: return b.getIntegerType(16);
+  case ElementType::I32: return b.getIntegerType(32);
+  case ElementType::I64: return b.getIntegerType(64);
+  case ElementType::U8: return b.getIntegerType(8, /*isSigned=*/false);
+  case ElementType::U16: return b.getIntegerType(16, /*isSigned=*/false);
+  case ElementType::U32: return b.getIntegerType(32, /*isSigned=*/false);
+  case ElementType::U64: return b.getIntegerType(64, /*isSigned=*/false);
+  }
+  llvm_unreachable("every element type has an MLIR type");
+}
+
+/// A bound input: its value for the importer and its bytes for NAME_run.
+struct Binding {
+  DenseElementsAttr value;
+  std::string bytes;
+};
+
+/// Reads the tensor files of --bind.
+FailureOr<llvm::StringMap<Binding>> readBindings(MLIRContext &context,
+                                                 const CompileOptions &options) {
+  llvm::StringMap<Binding> bindings;
+  for (const auto &entry : options.bindings) {
+    llvm::Expected<tools::HostTensor> tensor = tools::readTensorFile(entry.getValue());
+    if (!tensor)
+      return emitError(UnknownLoc::get(&context))
+             << "--bind " << entry.getKey() << ": " << llvm::toString(tensor.takeError());
+    auto type = RankedTensorType::get(tensor->shape, toMlirType(context, tensor->type));
+    ArrayRef<char> bytes(static_cast<const char *>(tensor->data()), tensor->sizeInBytes());
+    bindings[entry.getKey()] = {frontend::denseFromRawBytes(type, bytes),
+                                std::string(bytes.begin(), bytes.end())};
+  }
+  return bindings;
+}
+
 LogicalResult extractSignature(ModuleOp module, target::ModelSignature &sig) {
   auto main = module.lookupSymbol<func::FuncOp>("main");
   if (!main || main.isExternal())
@@ -349,13 +403,25 @@ FailureOr<CompileResult> compileModel(MLIRContext &context,
     machine = std::move(*created);
   }
 
+  if (!options.bindings.empty() && !options.gpuArch.empty())
+    return emitError(UnknownLoc::get(&context))
+           << "--bind is not supported for GPU builds yet (their inputs live in "
+              "device memory, where NAME_run cannot check them)";
+  FailureOr<llvm::StringMap<Binding>> bindings = readBindings(context, options);
+  if (failed(bindings))
+    return failure();
   OwningOpRef<ModuleOp> module;
   if (llvm::StringRef(options.inputPath).ends_with(".mlir")) {
+    if (!bindings->empty())
+      return emitError(UnknownLoc::get(&context))
+             << "--bind applies to ONNX models, not to .mlir input";
     module = parseSourceFile<ModuleOp>(options.inputPath, &context);
   } else {
     frontend::OnnxImportOptions importOptions;
     for (const auto &entry : options.inputShapes)
       importOptions.inputShapes[entry.getKey()] = entry.getValue();
+    for (const auto &entry : *bindings)
+      importOptions.boundInputs[entry.getKey()] = entry.getValue().value;
     module = frontend::importOnnxFile(context, options.inputPath, importOptions);
   }
   if (!module)
@@ -371,6 +437,9 @@ FailureOr<CompileResult> compileModel(MLIRContext &context,
   }
   if (failed(extractSignature(*module, result.signature)))
     return failure();
+  for (target::TensorSignature &input : result.signature.inputs)
+    if (auto it = bindings->find(input.name); it != bindings->end())
+      input.boundValue = it->getValue().bytes;
 
   bool gpu = !options.gpuArch.empty();
   if (gpu && options.emulateGpu)

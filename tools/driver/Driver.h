@@ -55,6 +55,9 @@ struct CompileOptions {
   bool emulateGpu = false;
   /// Static shapes for graph inputs whose dimensions are symbolic.
   llvm::StringMap<llvm::SmallVector<int64_t>> inputShapes;
+  /// Graph inputs bound to a value at compile time (kilnc --bind NAME=FILE):
+  /// the tensor file (.npy or ONNX TensorProto .pb) for each input name.
+  llvm::StringMap<std::string> bindings;
 };
 
 struct CompileResult {
@@ -71,6 +74,9 @@ mlir::FailureOr<CompileResult> compileModel(mlir::MLIRContext &context,
 /// The model name kilnc uses when none is given: from `-o libNAME.a` if
 /// present, else the model file's stem, made into a C identifier.
 std::string defaultModelName(llvm::StringRef inputPath, llvm::StringRef outputPath);
+
+/// Parses "name=path" (kilnc --bind) into the name and the path.
+mlir::FailureOr<std::pair<std::string, std::string>> parseBinding(llvm::StringRef text);
 
 /// Parses "name=1x3x224x224" into the name and its dimensions.
 mlir::FailureOr<std::pair<std::string, llvm::SmallVector<int64_t>>>

@@ -67,6 +67,12 @@ static cl::opt<bool> emulateGpu(
     cl::desc("Use the GPU code generator's kernels, run on the CPU as loops over "
              "blocks and threads (checks GPU numerics without a GPU)"),
     cl::cat(category));
+static cl::list<std::string> bindings(
+    "bind",
+    cl::desc("Fix a graph input's value at compile time, from a .npy or ONNX .pb "
+             "tensor file: shapes that depend on it become static, and NAME_run "
+             "refuses other values with KILN_ERROR_BOUND_INPUT"),
+    cl::value_desc("name=file"), cl::cat(category));
 static cl::list<std::string> inputShapes(
     "input-shape", cl::desc("Static shape for a symbolic graph input, name=1x3x224x224"),
     cl::value_desc("name=DxDx..."), cl::cat(category));
@@ -202,6 +208,12 @@ int main(int argc, char **argv) {
   options.emulateGpu = emulateGpu;
   options.name = modelName.empty() ? driver::defaultModelName(inputPath, "")
                                    : std::string(modelName);
+  for (const std::string &text : bindings) {
+    auto parsed = driver::parseBinding(text);
+    if (mlir::failed(parsed))
+      return fail("malformed --bind '" + text + "' (expected name=file)");
+    options.bindings[parsed->first] = parsed->second;
+  }
   for (const std::string &text : inputShapes) {
     auto parsed = driver::parseInputShape(text);
     if (mlir::failed(parsed))

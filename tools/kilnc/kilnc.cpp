@@ -12,6 +12,7 @@
 #include "codegen/target/ArchiveWriter.h"
 #include "codegen/target/HeaderGenerator.h"
 #include "passes/pipelines/InitAll.h"
+#include "frontend/onnx/OnnxImporter.h"
 #include "tools/driver/Driver.h"
 
 #include "mlir/IR/MLIRContext.h"
@@ -29,7 +30,7 @@ using namespace kiln;
 
 static cl::OptionCategory category("kilnc options");
 
-static cl::opt<std::string> inputPath(cl::Positional, cl::desc("MODEL"), cl::Required,
+static cl::opt<std::string> inputPath(cl::Positional, cl::desc("MODEL"),
                                       cl::cat(category));
 static cl::opt<std::string> outputPath(
     "o", cl::desc("Output file (default: libNAME.a with NAME.h beside it; "
@@ -63,11 +64,22 @@ static cl::opt<std::string> emit(
 // (LLVM's integer parser prints its own message).
 static cl::opt<std::string> optLevel("O", cl::desc("Optimization level 0-3 (default 3)"),
                                      cl::Prefix, cl::init("3"), cl::cat(category));
+static cl::opt<bool> listOps(
+    "list-ops",
+    cl::desc("Print the supported ONNX operators with the opsets they are supported at, "
+             "and exit"),
+    cl::cat(category));
 static cl::opt<bool> emulateGpu(
     "emulate-gpu",
     cl::desc("Use the GPU code generator's kernels, run on the CPU as loops over "
              "blocks and threads (checks GPU numerics without a GPU)"),
     cl::cat(category));
+static cl::list<std::string> bindings(
+    "bind",
+    cl::desc("Fix a graph input's value at compile time, from a .npy or ONNX .pb "
+             "tensor file: shapes that depend on it become static, and NAME_run "
+             "refuses other values with KILN_ERROR_BOUND_INPUT"),
+    cl::value_desc("name=file"), cl::cat(category));
 static cl::list<std::string> inputShapes(
     "input-shape",
     cl::desc("Static shape for a graph input with symbolic dimensions, e.g. "
@@ -113,6 +125,12 @@ int main(int argc, char **argv) {
           "NAME.h. Link the library with: cc app.c libNAME.a -lm -lpthread\n",
           "kilnc"))
     return 1;
+  if (listOps) {
+    outs() << frontend::listSupportedOnnxOps();
+    return 0;
+  }
+  if (inputPath.empty())
+    return fail("no model given (usage: kilnc MODEL [options]; see kilnc --help)");
 
   std::optional<driver::EmitKind> kind = driver::parseEmitKind(emit);
   if (!kind)
@@ -137,6 +155,12 @@ int main(int argc, char **argv) {
   options.target.optLevel = level;
   options.gpuArch = gpuArch;
   options.emulateGpu = emulateGpu;
+  for (const std::string &text : bindings) {
+    auto parsed = driver::parseBinding(text);
+    if (mlir::failed(parsed))
+      return fail("malformed --bind '" + text + "' (expected name=file)");
+    options.bindings[parsed->first] = parsed->second;
+  }
   for (const std::string &text : inputShapes) {
     auto parsed = driver::parseInputShape(text);
     if (mlir::failed(parsed))

@@ -35,6 +35,8 @@ enum kiln_status {
   KILN_ERROR_NO_DEVICE = 5,          /* GPU builds: no CUDA driver or device */
   KILN_ERROR_DEVICE = 6,             /* GPU builds: a CUDA driver call failed */
   KILN_ERROR_WRONG_TARGET = 7,       /* NAME_run of a GPU build */
+  KILN_ERROR_BOUND_INPUT = 8,        /* an input bound at compile time (kilnc
+                                        --bind) was given another value */
 };
 
 /* The most worker threads a pool runs (including the calling thread). */

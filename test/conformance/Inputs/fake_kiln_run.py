@@ -19,6 +19,7 @@ for a in args[1:]:
         current = None
     elif current is not None:
         current.append(a)
+binds = [a[len("--bind="):] for a in args if a.startswith("--bind=")]
 names = [os.path.basename(e).replace("output_0.pb", "y").replace("output_1.pb", "z")
          for e in expected]
 
@@ -67,6 +68,15 @@ elif name == "test_fake_interface":
     sys.stderr.write(f"kiln-run: error: {inputs[0]}: input 'x' must be f32 [3], the file holds "
                      "f32 [2]\n")
     sys.exit(2)
+elif name in ("test_fake_bind", "test_fake_bind_refused"):
+    # Needs input 'x' at compile time; test_fake_bind_refused keeps asking.
+    if name == "test_fake_bind" and binds == [f"x={inputs[0]}"]:
+        report([(n, True) for n in names])
+    else:
+        sys.stderr.write(f"kiln-run: error: {model}: node 'r' (Reshape): input #1 ('x'), the "
+                         "target shape, must be known at compile time, but it depends on graph "
+                         "input 'x' (give its value at compile time with --bind x=FILE)\n")
+        sys.exit(2)
 elif name == "test_fake_exit3":
     sys.exit(3)
 elif name == "test_fake_hang":

@@ -53,6 +53,8 @@ write("test_fake_internal_error")
 write("test_fake_segv")
 write("test_fake_abort")
 write("test_fake_interface")
+write("test_fake_bind", data_sets=2)
+write("test_fake_bind_refused")
 write("test_fake_exit3")
 write("test_fake_hang")
 write("test_fake_sequence_output", output_vis=[
