@@ -77,6 +77,7 @@ private:
   llvm::StringMap<llvm::SmallVector<OnnxOpConverter, 2>> converters;
 };
 
+void populateAttentionConverters(OnnxOpTable &table);
 void populateElementwiseConverters(OnnxOpTable &table);
 void populateLinearAlgebraConverters(OnnxOpTable &table);
 void populateNNConverters(OnnxOpTable &table);

@@ -76,7 +76,8 @@ struct MatMulToLinalg : OpConversionPattern<MatMulOp> {
     SmallVector<int64_t> batch;
     (void)broadcastShapes(ArrayRef<int64_t>(aShape).drop_back(2),
                           ArrayRef<int64_t>(bShape).drop_back(2), batch);
-    Value zero = scalarConstant(rewriter, loc, elementType, 0.0);
+    Type accType = computeType(elementType);
+    Value zero = scalarConstant(rewriter, loc, accType, 0.0);
     Value product2D;
     SmallVector<int64_t> fullShape(batch);
     fullShape.append({m, n});
@@ -91,7 +92,7 @@ struct MatMulToLinalg : OpConversionPattern<MatMulOp> {
                                }()),
                                RankedTensorType::get({rows, k}, elementType));
       Value init = filledTensor(rewriter, loc,
-                                RankedTensorType::get({rows, n}, elementType), zero);
+                                RankedTensorType::get({rows, n}, accType), zero);
       product2D = linalg::MatmulOp::create(rewriter, loc, ValueRange{a2, b}, init)
                       .getResult(0);
     } else {
@@ -105,12 +106,14 @@ struct MatMulToLinalg : OpConversionPattern<MatMulOp> {
       Value b3 = reshapeTensor(rewriter, loc, broadcastTo(rewriter, loc, b, bFull),
                                RankedTensorType::get({batchSize, k, n}, elementType));
       Value init = filledTensor(
-          rewriter, loc, RankedTensorType::get({batchSize, m, n}, elementType), zero);
+          rewriter, loc, RankedTensorType::get({batchSize, m, n}, accType), zero);
       product2D = linalg::BatchMatmulOp::create(rewriter, loc, ValueRange{a3, b3}, init)
                       .getResult(0);
     }
     Value result = reshapeTensor(rewriter, loc, product2D,
-                                 RankedTensorType::get(fullShape, elementType));
+                                 RankedTensorType::get(fullShape, accType));
+    result = convertElements(rewriter, loc, result,
+                             RankedTensorType::get(fullShape, elementType));
     rewriter.replaceOp(op, reshapeTensor(rewriter, loc, result, resultType));
     return success();
   }

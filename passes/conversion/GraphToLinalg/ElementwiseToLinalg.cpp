@@ -33,7 +33,7 @@ struct ElementwiseToGeneric : OpInterfaceConversionPattern<ElementwiseOpInterfac
     // 16-bit floats compute in f32 and round once at the end, like the
     // reference implementations do, instead of after every scalar op.
     Type element = type.getElementType();
-    bool widen = (element.isF16() || element.isBF16()) && !llvm::isa<CastOp>(op) &&
+    bool widen = computeType(element) != element && !llvm::isa<CastOp>(op) &&
                  llvm::all_of(op->getOperandTypes(), [&](Type t) {
                    return getElementTypeOrSelf(t) == element;
                  });
@@ -44,11 +44,11 @@ struct ElementwiseToGeneric : OpInterfaceConversionPattern<ElementwiseOpInterfac
           for (auto [arg, operand] : llvm::zip(args, op->getOperands())) {
             Value scalar = loadScalar(b, loc, arg, getElementTypeOrSelf(operand.getType()));
             if (widen)
-              scalar = arith::ExtFOp::create(b, loc, b.getF32Type(), scalar);
+              scalar = arith::ExtFOp::create(b, loc, computeType(element), scalar);
             scalars.push_back(scalar);
           }
           Value value = op.buildScalar(b, loc, scalars);
-          if (widen && value.getType().isF32())
+          if (widen && value.getType() == computeType(element))
             value = arith::TruncFOp::create(b, loc, element, value);
           return storeScalar(b, loc, value, element);
         });

@@ -57,6 +57,23 @@ Value storeScalar(OpBuilder &b, Location loc, Value scalar, Type storedElement) 
   return scalar;
 }
 
+Type computeType(Type elementType) {
+  if (elementType.isF16() || elementType.isBF16())
+    return Float32Type::get(elementType.getContext());
+  return elementType;
+}
+
+Value convertElements(OpBuilder &b, Location loc, Value value, RankedTensorType resultType) {
+  auto type = llvm::cast<RankedTensorType>(value.getType());
+  if (type.getElementType() == resultType.getElementType())
+    return value;
+  return buildBroadcastElementwise(
+      b, loc, resultType, {value}, [&](OpBuilder &nb, Location l, ValueRange args) {
+        return graph::convertScalar(nb, l, args[0], type.getElementType(),
+                                    resultType.getElementType());
+      });
+}
+
 Value filledTensor(OpBuilder &b, Location loc, RankedTensorType type,
                    Value value) {
   Value empty =

@@ -22,6 +22,7 @@ namespace kiln::conversion {
 
 // The scalar builders live with the graph ops' scalar semantics.
 using graph::addScalars;
+using graph::convertScalar;
 using graph::divScalars;
 using graph::lowestValue;
 using graph::maxScalars;
@@ -55,6 +56,16 @@ mlir::Value loadScalar(mlir::OpBuilder &b, mlir::Location loc, mlir::Value store
 /// The inverse of loadScalar: an i1 becomes the i8 stored for it.
 mlir::Value storeScalar(mlir::OpBuilder &b, mlir::Location loc, mlir::Value scalar,
                         mlir::Type storedElement);
+
+/// The type arithmetic on `elementType` is carried out in: f32 for 16-bit
+/// floats (rounded once at the end, as the reference implementations and
+/// matrix units do), the element type itself otherwise.
+mlir::Type computeType(mlir::Type elementType);
+
+/// `value` with its elements converted to `resultType`'s element type (an
+/// elementwise generic; `value` itself when the types agree).
+mlir::Value convertElements(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value,
+                            mlir::RankedTensorType resultType);
 
 /// tensor.empty + linalg.fill with `value`.
 mlir::Value filledTensor(mlir::OpBuilder &b, mlir::Location loc,

@@ -258,12 +258,17 @@ struct SoftmaxToLinalg : OpConversionPattern<SoftmaxOp> {
   LogicalResult matchAndRewrite(SoftmaxOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto type = convertedType(getTypeConverter(), op);
+    auto resultType = convertedType(getTypeConverter(), op);
+    // 16-bit floats round each step to their type, as the reference
+    // implementation does, but sum in f32.
+    auto type = resultType;
     Type elementType = type.getElementType();
+    Value input = convertElements(rewriter, loc, adaptor.getInput(), type);
     if (type.getRank() == 0) {
       // Softmax of a scalar is 1.
-      rewriter.replaceOp(op, filledTensor(rewriter, loc, type,
-                                          scalarConstant(rewriter, loc, elementType, 1.0)));
+      rewriter.replaceOp(op, filledTensor(rewriter, loc, resultType,
+                                          scalarConstant(rewriter, loc,
+                                                         resultType.getElementType(), 1.0)));
       return success();
     }
     int64_t axis = *normalizeAxis(static_cast<int64_t>(adaptor.getAxis()), type.getRank());
@@ -277,22 +282,30 @@ struct SoftmaxToLinalg : OpConversionPattern<SoftmaxOp> {
 
     Value maxInit = filledTensor(rewriter, loc, reducedType,
                                  lowestValue(rewriter, loc, elementType));
-    Value maxima = buildReduction(rewriter, loc, adaptor.getInput(), maxInit, {axis},
+    Value maxima = buildReduction(rewriter, loc, input, maxInit, {axis},
                                   [](OpBuilder &b, Location l, Value x, Value acc) {
                                     return maxScalars(b, l, x, acc);
                                   });
     Value exps = buildBroadcastElementwise(
-        rewriter, loc, type, {adaptor.getInput(), reshapeTensor(rewriter, loc, maxima, keptType)},
+        rewriter, loc, type, {input, reshapeTensor(rewriter, loc, maxima, keptType)},
         [](OpBuilder &b, Location l, ValueRange a) -> Value {
           return math::ExpOp::create(b, l, arith::SubFOp::create(b, l, a[0], a[1]));
         });
-    Value sumInit = filledTensor(rewriter, loc, reducedType,
-                                 scalarConstant(rewriter, loc, elementType, 0.0));
-    Value sums = buildReduction(rewriter, loc, exps, sumInit, {axis}, addScalars);
+    // Sums accumulate in f32 for 16-bit floats.
+    Type sumType = computeType(elementType);
+    Value sumInit = filledTensor(rewriter, loc, reducedType.clone(sumType),
+                                 scalarConstant(rewriter, loc, sumType, 0.0));
+    Value sums = buildReduction(rewriter, loc, exps, sumInit, {axis},
+                                [&](OpBuilder &b, Location l, Value x, Value acc) {
+                                  return addScalars(b, l, convertScalar(b, l, x, elementType,
+                                                                        sumType),
+                                                    acc);
+                                });
+    sums = convertElements(rewriter, loc, sums, reducedType);
     Value result = buildBroadcastElementwise(
         rewriter, loc, type, {exps, reshapeTensor(rewriter, loc, sums, keptType)},
         [](OpBuilder &b, Location l, ValueRange a) { return divScalars(b, l, a[0], a[1]); });
-    rewriter.replaceOp(op, result);
+    rewriter.replaceOp(op, convertElements(rewriter, loc, result, resultType));
     return success();
   }
 };
