@@ -387,6 +387,58 @@ LogicalResult ConvOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+LogicalResult ConvTransposeOp::inferReturnTypes(MLIRContext *,
+                                                std::optional<Location> loc,
+                                                Adaptor adaptor,
+                                                SmallVectorImpl<Type> &types) {
+  auto input = llvm::cast<RankedTensorType>(adaptor.getInput().getType());
+  auto weight = llvm::cast<RankedTensorType>(adaptor.getWeight().getType());
+  int64_t rank = input.getRank();
+  if (rank < 3 || weight.getRank() != rank)
+    return emitOptionalError(loc, "conv_transpose needs input and weight of the same "
+                                  "rank >= 3, got ",
+                             formatShape(input.getShape()), " and ",
+                             formatShape(weight.getShape()));
+  if (input.getElementType() != weight.getElementType())
+    return emitOptionalError(loc, "operand element types differ");
+  int64_t spatial = rank - 2, group = adaptor.getGroup();
+  ArrayRef<int64_t> sizes = adaptor.getOutputSizes();
+  auto checkCount = [&](std::optional<ArrayRef<int64_t>> values, StringRef what) {
+    return !values || static_cast<int64_t>(values->size()) == spatial ||
+           (emitOptionalError(loc, what, " has ", values->size(), " values, expected ",
+                              spatial),
+            false);
+  };
+  if (!checkCount(sizes, "output_sizes") || !checkCount(adaptor.getPadsBegin(), "pads_begin") ||
+      !checkCount(adaptor.getStrides(), "strides") ||
+      !checkCount(adaptor.getDilations(), "dilations"))
+    return failure();
+  if (group <= 0)
+    return emitOptionalError(loc, "group must be positive");
+  int64_t channels = input.getDimSize(1);
+  if (!ShapedType::isDynamic(channels) &&
+      (channels % group != 0 ||
+       (!ShapedType::isDynamic(weight.getDimSize(0)) && weight.getDimSize(0) != channels)))
+    return emitOptionalError(loc, "weight of shape ", formatShape(weight.getShape()),
+                             " does not fit ", channels, " input channels in ", group,
+                             " groups");
+  if (llvm::any_of(sizes, [](int64_t s) { return s < 0; }))
+    return emitOptionalError(loc, "output sizes must not be negative");
+  int64_t m = weight.getDimSize(1);
+  SmallVector<int64_t> shape = {input.getDimSize(0),
+                                ShapedType::isDynamic(m) ? m : m * group};
+  shape.append(sizes.begin(), sizes.end());
+  if (Value bias = adaptor.getBias()) {
+    auto biasType = llvm::cast<RankedTensorType>(bias.getType());
+    if (biasType.getRank() != 1 || (!ShapedType::isDynamic(shape[1]) &&
+                                    biasType.getDimSize(0) != shape[1]))
+      return emitOptionalError(loc, "bias of shape ", formatShape(biasType.getShape()),
+                               " does not match ", shape[1], " output channels");
+  }
+  types.push_back(RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Pooling and normalization
 //===----------------------------------------------------------------------===//

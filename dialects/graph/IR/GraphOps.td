@@ -264,6 +264,34 @@ def Kiln_ConvOp : Kiln_Op<"conv"> {
   let hasCanonicalizer = 1;
 }
 
+def Kiln_ConvTransposeOp : Kiln_Op<"conv_transpose"> {
+  let summary = "N-D transposed (fractionally strided) convolution (ONNX ConvTranspose)";
+  let description = [{
+    The gradient of a convolution with respect to its input: each input
+    element scatters `weight` (`C x M/group x k1 x ... x kn`) into the output
+    at stride `strides`. The importer resolves ONNX's auto_pad,
+    output_padding and output_shape into the two things that fix the
+    result: `pads_begin` (output positions cut off at the start of each
+    spatial axis) and `output_sizes`. Output positions past the full result
+    receive only the bias.
+    ```mlir
+    %y = kiln.conv_transpose %x, %w {output_sizes = array<i64: 8, 8>, strides = array<i64: 2, 2>}
+        : (tensor<1x4x4x4xf32>, tensor<4x2x2x2xf32>) -> tensor<1x2x8x8xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_FloatTensor:$input, Kiln_FloatTensor:$weight,
+                       Optional<Kiln_FloatTensor>:$bias,
+                       DenseI64ArrayAttr:$output_sizes,
+                       OptionalAttr<DenseI64ArrayAttr>:$pads_begin,
+                       OptionalAttr<DenseI64ArrayAttr>:$strides,
+                       OptionalAttr<DenseI64ArrayAttr>:$dilations,
+                       DefaultValuedAttr<I64Attr, "1">:$group);
+  let results = (outs Kiln_FloatTensor:$output);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+}
+
 //===----------------------------------------------------------------------===//
 // Pooling and normalization
 //===----------------------------------------------------------------------===//

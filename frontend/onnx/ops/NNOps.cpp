@@ -108,6 +108,93 @@ static LogicalResult convertConv(OnnxNode &node) {
   return success();
 }
 
+/// ConvTranspose: ONNX's auto_pad, pads, output_padding and output_shape
+/// become the begin pads and output sizes (the reference implementation's
+/// rules: with SAME_* the output is input * stride unless output_shape says
+/// otherwise, and the padding is split with the odd one at the end for
+/// SAME_UPPER; otherwise the output follows from the pads, or is
+/// output_shape cut from the start).
+static LogicalResult convertConvTranspose(OnnxNode &node) {
+  FailureOr<std::string> autoPad = node.getString("auto_pad", "NOTSET");
+  FailureOr<std::optional<SmallVector<int64_t>>> pads = node.getOptionalInts("pads");
+  FailureOr<std::optional<SmallVector<int64_t>>> strides = node.getOptionalInts("strides");
+  FailureOr<std::optional<SmallVector<int64_t>>> dilations = node.getOptionalInts("dilations");
+  FailureOr<std::optional<SmallVector<int64_t>>> kernel = node.getOptionalInts("kernel_shape");
+  FailureOr<std::optional<SmallVector<int64_t>>> outputPadding =
+      node.getOptionalInts("output_padding");
+  FailureOr<std::optional<SmallVector<int64_t>>> outputShape =
+      node.getOptionalInts("output_shape");
+  FailureOr<int64_t> group = node.getInt("group", 1);
+  if (failed(autoPad) || failed(pads) || failed(strides) || failed(dilations) ||
+      failed(kernel) || failed(outputPadding) || failed(outputShape) || failed(group))
+    return failure();
+  RankedTensorType inputType = node.getInputType(0), weightType = node.getInputType(1);
+  int64_t spatial = inputType.getRank() - 2;
+  if (spatial < 1 || weightType.getRank() != inputType.getRank())
+    return node.emitError() << "ConvTranspose needs input and weight of the same rank >= 3";
+  ArrayRef<int64_t> in = inputType.getShape().drop_front(2);
+  ArrayRef<int64_t> k = weightType.getShape().drop_front(2);
+  if (llvm::any_of(in, ShapedType::isDynamic) || llvm::any_of(k, ShapedType::isDynamic))
+    return node.emitError() << "ConvTranspose needs static spatial sizes, got "
+                            << formatShape(inputType.getShape()) << " and "
+                            << formatShape(weightType.getShape());
+  if (*kernel && ArrayRef<int64_t>(**kernel) != k)
+    return node.emitError() << "attribute 'kernel_shape' " << formatShape(**kernel)
+                            << " does not match the weight of shape "
+                            << formatShape(weightType.getShape());
+  auto orDefault = [&](const std::optional<SmallVector<int64_t>> &v, int64_t value,
+                       size_t count, StringRef name) -> FailureOr<SmallVector<int64_t>> {
+    if (!v)
+      return SmallVector<int64_t>(count, value);
+    if (v->size() != count)
+      return node.emitError() << "attribute '" << name << "' has " << v->size()
+                              << " values, expected " << count;
+    return *v;
+  };
+  FailureOr<SmallVector<int64_t>> s = orDefault(*strides, 1, spatial, "strides");
+  FailureOr<SmallVector<int64_t>> d = orDefault(*dilations, 1, spatial, "dilations");
+  FailureOr<SmallVector<int64_t>> op = orDefault(*outputPadding, 0, spatial, "output_padding");
+  if (failed(s) || failed(d) || failed(op))
+    return failure();
+  if (*outputShape && (*outputShape)->size() != size_t(spatial)) {
+    // Some exporters write the whole output shape (N, C, spatial...).
+    if ((*outputShape)->size() == size_t(spatial + 2))
+      (*outputShape)->erase((*outputShape)->begin(), (*outputShape)->begin() + 2);
+    else
+      return node.emitError() << "attribute 'output_shape' has " << (*outputShape)->size()
+                              << " values, expected " << spatial;
+  }
+  bool same = *autoPad == "SAME_UPPER" || *autoPad == "SAME_LOWER";
+  if (!same && *autoPad != "NOTSET" && *autoPad != "VALID")
+    return node.emitUnsupportedValue("auto_pad", "'" + *autoPad + "'");
+  SmallVector<int64_t> padsBegin(spatial, 0), sizes(spatial);
+  for (int64_t i = 0; i < spatial; ++i) {
+    int64_t extent = (k[i] - 1) * (*d)[i] + 1;
+    int64_t full = (*s)[i] * (in[i] - 1) + (*op)[i] + extent;
+    if (same && !*pads) {
+      int64_t out = *outputShape ? (**outputShape)[i] : in[i] * (*s)[i];
+      int64_t total = full - out;
+      padsBegin[i] = *autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
+      sizes[i] = out;
+    } else {
+      FailureOr<SmallVector<int64_t>> p = orDefault(*pads, 0, 2 * spatial, "pads");
+      if (failed(p))
+        return failure();
+      padsBegin[i] = (*p)[i];
+      sizes[i] = *outputShape ? (**outputShape)[i] : full - (*p)[i] - (*p)[i + spatial];
+    }
+  }
+  OpBuilder &b = node.getBuilder();
+  FailureOr<Value> result = node.createValue<graph::ConvTransposeOp>(
+      node.getInput(0), node.getInput(1), node.getInput(2),
+      b.getDenseI64ArrayAttr(sizes), b.getDenseI64ArrayAttr(padsBegin),
+      b.getDenseI64ArrayAttr(*s), b.getDenseI64ArrayAttr(*d), b.getI64IntegerAttr(*group));
+  if (failed(result))
+    return failure();
+  node.setOutput(0, *result);
+  return success();
+}
+
 static LogicalResult convertMaxPool(OnnxNode &node) {
   if (node.isOutputUsed(1))
     return node.emitError()
@@ -243,6 +330,11 @@ void kiln::frontend::populateNNConverters(OnnxOpTable &table) {
              {"auto_pad", "dilations", "group", "kernel_shape", "pads",
               "strides"},
              convertConv});
+
+  table.add({"ConvTranspose", 1, 2, 3, 1,
+             {"auto_pad", "dilations", "group", "kernel_shape", "output_padding",
+              "output_shape", "pads", "strides"},
+             convertConvTranspose});
 
   table.add({"MaxPool", 1, 1, 1, 1,
              {"auto_pad", "kernel_shape", "pads", "strides"}, convertMaxPool});

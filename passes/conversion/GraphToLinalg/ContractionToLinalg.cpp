@@ -297,11 +297,160 @@ struct ConvToLinalg : OpConversionPattern<ConvOp> {
   }
 };
 
+/// The kernel reversed along every spatial axis (linalg's indexing maps
+/// cannot express K-1-k, so the reversed read is a gather in the body).
+Value flipKernel(OpBuilder &b, Location loc, Value weight) {
+  auto type = llvm::cast<RankedTensorType>(weight.getType());
+  int64_t rank = type.getRank();
+  Value init = tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
+  SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(rank)};
+  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, type, ValueRange{}, init, maps, iterators,
+             [&](OpBuilder &nb, Location l, ValueRange) {
+               SmallVector<Value> indices;
+               for (int64_t i = 0; i < rank; ++i) {
+                 Value index = linalg::IndexOp::create(nb, l, i);
+                 if (i >= 2) {
+                   Value last = arith::ConstantIndexOp::create(nb, l, type.getDimSize(i) - 1);
+                   index = arith::SubIOp::create(nb, l, last, index);
+                 }
+                 indices.push_back(index);
+               }
+               Value element = tensor::ExtractOp::create(nb, l, weight, indices);
+               linalg::YieldOp::create(nb, l, element);
+             })
+      .getResult(0);
+}
+
+/// One group of a transposed convolution into `init` (N x M x out...):
+/// out[o] = sum_k xu[o + pad + k d] w'[k] where w' is the kernel reversed and
+/// xu the input spread out by the strides and shifted by the kernel's extent
+/// less one (zeros elsewhere), which makes every output position a plain
+/// dot product.
+Value buildTransposedConv(OpBuilder &b, Location loc, Value input, Value weight,
+                          Value init, ArrayRef<int64_t> padsBegin,
+                          ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations) {
+  MLIRContext *ctx = b.getContext();
+  auto inType = llvm::cast<RankedTensorType>(input.getType());
+  auto wType = llvm::cast<RankedTensorType>(weight.getType());
+  auto outType = llvm::cast<RankedTensorType>(init.getType());
+  int64_t d = inType.getRank() - 2;
+  SmallVector<int64_t> spreadShape(inType.getShape().take_front(2));
+  SmallVector<int64_t> offsets = {0, 0}, steps = {1, 1};
+  for (int64_t i = 0; i < d; ++i) {
+    int64_t k = wType.getDimSize(2 + i), extent = (k - 1) * dilations[i] + 1;
+    int64_t in = inType.getDimSize(2 + i), out = outType.getDimSize(2 + i);
+    // A negative pad (an output that starts before the full result) shifts
+    // the input further in instead.
+    int64_t lead = std::max<int64_t>(0, -padsBegin[i]);
+    int64_t placed = extent - 1 + lead + (in - 1) * strides[i] + 1;
+    int64_t read = out + padsBegin[i] + lead + (k - 1) * dilations[i];
+    spreadShape.push_back(std::max(placed, read));
+    offsets.push_back(extent - 1 + lead);
+    steps.push_back(strides[i]);
+  }
+  Type elementType = inType.getElementType();
+  Value spread = filledTensor(b, loc, RankedTensorType::get(spreadShape, elementType),
+                              scalarConstant(b, loc, elementType, 0.0));
+  auto attrs = [&](ArrayRef<int64_t> values) {
+    return llvm::map_to_vector(values, [&](int64_t v) -> OpFoldResult {
+      return b.getIndexAttr(v);
+    });
+  };
+  spread = tensor::InsertSliceOp::create(b, loc, input, spread, attrs(offsets),
+                                         attrs(inType.getShape()), attrs(steps));
+
+  // Iteration space (n, m, out..., c, k...).
+  int64_t numDims = 3 + 2 * d;
+  auto dim = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+  AffineExpr n = dim(0), m = dim(1), c = dim(2 + d);
+  SmallVector<AffineExpr> inExprs = {n, c}, wExprs = {c, m}, outExprs = {n, m};
+  for (int64_t i = 0; i < d; ++i) {
+    AffineExpr o = dim(2 + i), k = dim(3 + d + i);
+    int64_t lead = std::max<int64_t>(0, -padsBegin[i]);
+    inExprs.push_back(o + (padsBegin[i] + lead) + k * dilations[i]);
+    wExprs.push_back(k);
+    outExprs.push_back(o);
+  }
+  SmallVector<AffineMap> maps = {AffineMap::get(numDims, 0, inExprs, ctx),
+                                 AffineMap::get(numDims, 0, wExprs, ctx),
+                                 AffineMap::get(numDims, 0, outExprs, ctx)};
+  SmallVector<utils::IteratorType> iterators(2 + d, utils::IteratorType::parallel);
+  iterators.append(1 + d, utils::IteratorType::reduction);
+  return linalg::GenericOp::create(
+             b, loc, outType, ValueRange{spread, flipKernel(b, loc, weight)}, init, maps,
+             iterators,
+             [](OpBuilder &nb, Location l, ValueRange args) {
+               Value prod = mulScalars(nb, l, args[0], args[1]);
+               linalg::YieldOp::create(nb, l, addScalars(nb, l, args[2], prod));
+             })
+      .getResult(0);
+}
+
+struct ConvTransposeToLinalg : OpConversionPattern<ConvTransposeOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult matchAndRewrite(ConvTransposeOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resultType = convertedType(getTypeConverter(), op);
+    auto inputType = llvm::cast<RankedTensorType>(adaptor.getInput().getType());
+    auto weightType = llvm::cast<RankedTensorType>(adaptor.getWeight().getType());
+    Type elementType = resultType.getElementType();
+    int64_t rank = resultType.getRank(), spatial = rank - 2;
+    SmallVector<int64_t> ones(spatial, 1), zeros(spatial, 0);
+    ArrayRef<int64_t> pads = adaptor.getPadsBegin() ? *adaptor.getPadsBegin() : zeros;
+    ArrayRef<int64_t> strides = adaptor.getStrides() ? *adaptor.getStrides() : ones;
+    ArrayRef<int64_t> dilations = adaptor.getDilations() ? *adaptor.getDilations() : ones;
+
+    Value init;
+    if (Value bias = adaptor.getBias()) {
+      SmallVector<int64_t> biasShape(spatial + 1, 1);
+      biasShape[0] = resultType.getDimSize(1);
+      Value reshaped = reshapeTensor(rewriter, loc, bias,
+                                     RankedTensorType::get(biasShape, elementType));
+      init = broadcastTo(rewriter, loc, reshaped, resultType.getShape());
+    } else {
+      init = filledTensor(rewriter, loc, resultType,
+                          scalarConstant(rewriter, loc, elementType, 0.0));
+    }
+    int64_t group = adaptor.getGroup();
+    int64_t cPerGroup = inputType.getDimSize(1) / group;
+    int64_t mPerGroup = weightType.getDimSize(1);
+    auto slice = [&](Value v, int64_t axis, int64_t offset, int64_t size) {
+      auto type = llvm::cast<RankedTensorType>(v.getType());
+      SmallVector<int64_t> offsets(type.getRank(), 0), sizes(type.getShape());
+      offsets[axis] = offset;
+      sizes[axis] = size;
+      return extractSlice(rewriter, loc, v, offsets, sizes);
+    };
+    Value result = init;
+    for (int64_t g = 0; g < group; ++g) {
+      Value in = group == 1 ? adaptor.getInput()
+                            : slice(adaptor.getInput(), 1, g * cPerGroup, cPerGroup);
+      Value w = group == 1 ? adaptor.getWeight()
+                           : slice(adaptor.getWeight(), 0, g * cPerGroup, cPerGroup);
+      Value acc = group == 1 ? result : slice(result, 1, g * mPerGroup, mPerGroup);
+      Value conv = buildTransposedConv(rewriter, loc, in, w, acc, pads, strides, dilations);
+      if (group == 1) {
+        result = conv;
+        continue;
+      }
+      SmallVector<int64_t> offsets(rank, 0);
+      offsets[1] = g * mPerGroup;
+      result = insertSlice(rewriter, loc, conv, result, offsets);
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 } // namespace
 
 void populateContractionToLinalgPatterns(const TypeConverter &converter,
                                    RewritePatternSet &patterns) {
-  patterns.add<MatMulToLinalg, GemmToLinalg, ConvToLinalg>(converter, patterns.getContext());
+  patterns.add<MatMulToLinalg, GemmToLinalg, ConvToLinalg, ConvTransposeToLinalg>(converter, patterns.getContext());
 }
 
 } // namespace kiln::conversion

@@ -830,3 +830,12 @@ func.func @concat_missing_axis(%a: tensor<1x2xf32>, %b: tensor<1x3xf32>) -> tens
   %0 = kiln.concat %a, %b : (tensor<1x2xf32>, tensor<1x3xf32>) -> tensor<1x5xf32>
   return %0 : tensor<1x5xf32>
 }
+
+// -----
+
+func.func @conv_transpose_channels(%x: tensor<1x4x4x4xf32>, %w: tensor<3x3x3x3xf32>) -> tensor<1x3x8x8xf32> {
+  // expected-error @below {{weight of shape [3,3,3,3] does not fit 4 input channels in 1 groups}}
+  // expected-error @below {{failed to infer returned types}}
+  %0 = kiln.conv_transpose %x, %w {output_sizes = array<i64: 8, 8>} : (tensor<1x4x4x4xf32>, tensor<3x3x3x3xf32>) -> tensor<1x3x8x8xf32>
+  return %0 : tensor<1x3x8x8xf32>
+}

@@ -159,3 +159,10 @@ func.func @shapes(%x: tensor<2x3x4xf32>, %shape: tensor<2xi64>, %y: tensor<2x5x4
   %4 = kiln.concat %x {axis = 0 : i64} : (tensor<2x3x4xf32>) -> tensor<2x3x4xf32>
   return %0, %1, %2, %3, %4 : tensor<?x?xf32>, tensor<6x4xf32>, tensor<2x4x3xf32>, tensor<2x8x4xf32>, tensor<2x3x4xf32>
 }
+
+// CHECK-LABEL: func @conv_transpose
+// CHECK: kiln.conv_transpose %{{.*}}, %{{.*}}, %{{.*}} {output_sizes = array<i64: 8, 8>, pads_begin = array<i64: 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x4x4x4xf32>, tensor<4x3x3x3xf32>, tensor<3xf32>) -> tensor<1x3x8x8xf32>
+func.func @conv_transpose(%x: tensor<1x4x4x4xf32>, %w: tensor<4x3x3x3xf32>, %b: tensor<3xf32>) -> tensor<1x3x8x8xf32> {
+  %0 = kiln.conv_transpose %x, %w, %b {output_sizes = array<i64: 8, 8>, pads_begin = array<i64: 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x4x4x4xf32>, tensor<4x3x3x3xf32>, tensor<3xf32>) -> tensor<1x3x8x8xf32>
+  return %0 : tensor<1x3x8x8xf32>
+}
