@@ -11,6 +11,7 @@ OnnxOpTable::OnnxOpTable() {
   populateElementwiseConverters(*this);
   populateLinearAlgebraConverters(*this);
   populateNNConverters(*this);
+  populateResizeConverters(*this);
   populateTensorConverters(*this);
 }
 

@@ -439,6 +439,32 @@ LogicalResult ConvTransposeOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+LogicalResult ResampleOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                           Adaptor adaptor, SmallVectorImpl<Type> &types) {
+  auto input = llvm::cast<RankedTensorType>(adaptor.getInput().getType());
+  auto indices = llvm::cast<RankedTensorType>(adaptor.getIndices().getType());
+  FailureOr<int64_t> axis = normalizeAxis(adaptor.getAxis(), input.getRank());
+  if (failed(axis))
+    return emitOptionalError(loc, "axis ", adaptor.getAxis(), " is out of range for rank ",
+                             input.getRank());
+  if (indices.getRank() != 2)
+    return emitOptionalError(loc, "indices must be 2-D (outputs x taps), got ",
+                             formatShape(indices.getShape()));
+  if (Value weights = adaptor.getWeights()) {
+    auto weightType = llvm::cast<RankedTensorType>(weights.getType());
+    if (weightType.getShape() != indices.getShape() ||
+        weightType.getElementType() != input.getElementType())
+      return emitOptionalError(loc, "weights must match the indices' shape and the "
+                                    "input's element type");
+  } else if (indices.getDimSize(1) != 1) {
+    return emitOptionalError(loc, "a resample without weights takes one tap");
+  }
+  SmallVector<int64_t> shape(input.getShape());
+  shape[*axis] = indices.getDimSize(0);
+  types.push_back(RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Pooling and normalization
 //===----------------------------------------------------------------------===//

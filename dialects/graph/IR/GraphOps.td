@@ -292,6 +292,29 @@ def Kiln_ConvTransposeOp : Kiln_Op<"conv_transpose"> {
   }];
 }
 
+def Kiln_ResampleOp : Kiln_Op<"resample"> {
+  let summary = "one axis resampled by a table of taps (ONNX Resize, one axis)";
+  let description = [{
+    `y[..., o, ...] = sum_t weights[o, t] * x[..., indices[o, t], ...]` along
+    `axis`: each output position reads `T` input positions (clamped indices,
+    computed at compile time) with their weights. Without `weights`, `T` is
+    1 and the op gathers (nearest-neighbour resizing, any element type).
+    Resizing is separable, so the ONNX importer expresses Resize (linear,
+    cubic, nearest, antialiased, every coordinate mode) as one resample per
+    resized axis.
+    ```mlir
+    %y = kiln.resample %x, %idx, %w {axis = 3 : i64}
+        : (tensor<1x3x8x8xf32>, tensor<16x2xi64>, tensor<16x2xf32>) -> tensor<1x3x8x16xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_Tensor:$input, RankedTensorOf<[I64]>:$indices,
+                       Optional<Kiln_FloatTensor>:$weights, I64Attr:$axis);
+  let results = (outs Kiln_Tensor:$output);
+  let assemblyFormat = [{
+    $input `,` $indices (`,` $weights^)? attr-dict `:` functional-type(operands, results)
+  }];
+}
+
 //===----------------------------------------------------------------------===//
 // Pooling and normalization
 //===----------------------------------------------------------------------===//

@@ -839,3 +839,12 @@ func.func @conv_transpose_channels(%x: tensor<1x4x4x4xf32>, %w: tensor<3x3x3x3xf
   %0 = kiln.conv_transpose %x, %w {output_sizes = array<i64: 8, 8>} : (tensor<1x4x4x4xf32>, tensor<3x3x3x3xf32>) -> tensor<1x3x8x8xf32>
   return %0 : tensor<1x3x8x8xf32>
 }
+
+// -----
+
+func.func @resample_taps_without_weights(%x: tensor<4x8xf32>, %i: tensor<6x2xi64>) -> tensor<4x6xf32> {
+  // expected-error @below {{a resample without weights takes one tap}}
+  // expected-error @below {{failed to infer returned types}}
+  %0 = kiln.resample %x, %i {axis = 1 : i64} : (tensor<4x8xf32>, tensor<6x2xi64>) -> tensor<4x6xf32>
+  return %0 : tensor<4x6xf32>
+}

@@ -166,3 +166,12 @@ func.func @conv_transpose(%x: tensor<1x4x4x4xf32>, %w: tensor<4x3x3x3xf32>, %b: 
   %0 = kiln.conv_transpose %x, %w, %b {output_sizes = array<i64: 8, 8>, pads_begin = array<i64: 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x4x4x4xf32>, tensor<4x3x3x3xf32>, tensor<3xf32>) -> tensor<1x3x8x8xf32>
   return %0 : tensor<1x3x8x8xf32>
 }
+
+// CHECK-LABEL: func @resample
+// CHECK: kiln.resample %{{.*}}, %{{.*}}, %{{.*}} {axis = 3 : i64} : (tensor<1x3x8x8xf32>, tensor<16x2xi64>, tensor<16x2xf32>) -> tensor<1x3x8x16xf32>
+// CHECK: kiln.resample %{{.*}}, %{{.*}} {axis = -1 : i64} : (tensor<1x3x8x8xui8>, tensor<4x1xi64>) -> tensor<1x3x8x4xui8>
+func.func @resample(%x: tensor<1x3x8x8xf32>, %i: tensor<16x2xi64>, %w: tensor<16x2xf32>, %u: tensor<1x3x8x8xui8>, %n: tensor<4x1xi64>) -> (tensor<1x3x8x16xf32>, tensor<1x3x8x4xui8>) {
+  %0 = kiln.resample %x, %i, %w {axis = 3 : i64} : (tensor<1x3x8x8xf32>, tensor<16x2xi64>, tensor<16x2xf32>) -> tensor<1x3x8x16xf32>
+  %1 = kiln.resample %u, %n {axis = -1 : i64} : (tensor<1x3x8x8xui8>, tensor<4x1xi64>) -> tensor<1x3x8x4xui8>
+  return %0, %1 : tensor<1x3x8x16xf32>, tensor<1x3x8x4xui8>
+}
