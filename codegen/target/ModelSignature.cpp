@@ -13,6 +13,16 @@ size_t elementTypeSize(ElementType type) {
   case ElementType::U8:
   case ElementType::I8:
   case ElementType::Bool:
+  case ElementType::F8E4M3FN:
+  case ElementType::F8E4M3FNUZ:
+  case ElementType::F8E5M2:
+  case ElementType::F8E5M2FNUZ:
+  case ElementType::U4:
+  case ElementType::I4:
+  case ElementType::F4E2M1:
+  case ElementType::F8E8M0:
+  case ElementType::U2:
+  case ElementType::I2:
     return 1;
   case ElementType::U16:
   case ElementType::I16:
@@ -59,6 +69,26 @@ const char *elementTypeName(ElementType type) {
     return "uint64";
   case ElementType::BF16:
     return "bfloat16";
+  case ElementType::F8E4M3FN:
+    return "float8_e4m3fn";
+  case ElementType::F8E4M3FNUZ:
+    return "float8_e4m3fnuz";
+  case ElementType::F8E5M2:
+    return "float8_e5m2";
+  case ElementType::F8E5M2FNUZ:
+    return "float8_e5m2fnuz";
+  case ElementType::U4:
+    return "uint4";
+  case ElementType::I4:
+    return "int4";
+  case ElementType::F4E2M1:
+    return "float4_e2m1fn";
+  case ElementType::F8E8M0:
+    return "float8_e8m0fnu";
+  case ElementType::U2:
+    return "uint2";
+  case ElementType::I2:
+    return "int2";
   }
   llvm_unreachable("ElementType value outside the enum");
 }

@@ -34,6 +34,20 @@ enum class ElementType : int {
   U32 = 12,
   U64 = 13,
   BF16 = 16,
+  // The 8-bit floats and the sub-byte types take one byte per element in
+  // the C interface (not packed as in ONNX's raw data): floats as their bit
+  // pattern, 4- and 2-bit integers as their value (sign-extended for the
+  // signed ones), FLOAT4E2M1 in the low four bits.
+  F8E4M3FN = 17,
+  F8E4M3FNUZ = 18,
+  F8E5M2 = 19,
+  F8E5M2FNUZ = 20,
+  U4 = 21,
+  I4 = 22,
+  F4E2M1 = 23,
+  F8E8M0 = 24,
+  U2 = 25,
+  I2 = 26,
 };
 
 /// Every element type, in code order: for tables that list them all (the
@@ -42,10 +56,14 @@ inline constexpr ElementType kAllElementTypes[] = {
     ElementType::F32,  ElementType::U8,  ElementType::I8,  ElementType::U16,
     ElementType::I16,  ElementType::I32, ElementType::I64, ElementType::Bool,
     ElementType::F16,  ElementType::F64, ElementType::U32, ElementType::U64,
-    ElementType::BF16,
+    ElementType::BF16, ElementType::F8E4M3FN, ElementType::F8E4M3FNUZ,
+    ElementType::F8E5M2, ElementType::F8E5M2FNUZ, ElementType::U4,
+    ElementType::I4, ElementType::F4E2M1, ElementType::F8E8M0,
+    ElementType::U2, ElementType::I2,
 };
 
-/// Bytes per element (bool is one byte, as in ONNX and numpy).
+/// Bytes per element (bool is one byte, as in ONNX and numpy; so are the
+/// 8-bit floats and the sub-byte types).
 size_t elementTypeSize(ElementType type);
 
 /// The lower-case name used in headers and messages ("float32", "int64", ...),

@@ -58,5 +58,6 @@ Value GraphEmitter::cast(Value value, Type elementType) {
   if (elementTypeOf(value) == elementType)
     return value;
   OpBuilder &b = node.getBuilder();
-  return op<graph::CastOp>(value, TypeAttr::get(elementType), b.getBoolAttr(true));
+  return op<graph::CastOp>(value, TypeAttr::get(elementType), b.getBoolAttr(true),
+                           b.getStringAttr("up"));
 }

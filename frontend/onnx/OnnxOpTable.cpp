@@ -11,6 +11,7 @@ OnnxOpTable::OnnxOpTable() {
   populateElementwiseConverters(*this);
   populateLinearAlgebraConverters(*this);
   populateNNConverters(*this);
+  populateQuantizeConverters(*this);
   populateResizeConverters(*this);
   populateTensorConverters(*this);
 }

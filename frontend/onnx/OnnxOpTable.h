@@ -81,6 +81,7 @@ void populateAttentionConverters(OnnxOpTable &table);
 void populateElementwiseConverters(OnnxOpTable &table);
 void populateLinearAlgebraConverters(OnnxOpTable &table);
 void populateNNConverters(OnnxOpTable &table);
+void populateQuantizeConverters(OnnxOpTable &table);
 void populateResizeConverters(OnnxOpTable &table);
 void populateTensorConverters(OnnxOpTable &table);
 

@@ -85,9 +85,37 @@ Type kiln::frontend::getElementType(MLIRContext *context, int32_t dataType) {
     return b.getIntegerType(64, /*isSigned=*/false);
   case onnx::TensorProto::BOOL:
     return b.getI1Type();
+  // The types after BFLOAT16 are newer than libonnx 1.12's enum.
+  case kOnnxFloat8E4M3FN:
+    return b.getType<Float8E4M3FNType>();
+  case kOnnxFloat8E4M3FNUZ:
+    return b.getType<Float8E4M3FNUZType>();
+  case kOnnxFloat8E5M2:
+    return b.getType<Float8E5M2Type>();
+  case kOnnxFloat8E5M2FNUZ:
+    return b.getType<Float8E5M2FNUZType>();
+  case kOnnxUInt4:
+    return b.getIntegerType(4, /*isSigned=*/false);
+  case kOnnxInt4:
+    return b.getIntegerType(4);
+  case kOnnxFloat4E2M1:
+    return b.getType<Float4E2M1FNType>();
+  case kOnnxFloat8E8M0:
+    return b.getType<Float8E8M0FNUType>();
+  case kOnnxUInt2:
+    return b.getIntegerType(2, /*isSigned=*/false);
+  case kOnnxInt2:
+    return b.getIntegerType(2);
   default:
     return Type();
   }
+}
+
+std::optional<int32_t> kiln::frontend::getOnnxDataType(Type type) {
+  for (int32_t code = 1; code <= kOnnxInt2; ++code)
+    if (Type candidate = getElementType(type.getContext(), code); candidate == type)
+      return code;
+  return std::nullopt;
 }
 
 FailureOr<Type> kiln::frontend::convertElementType(Location loc,
@@ -100,15 +128,48 @@ FailureOr<Type> kiln::frontend::convertElementType(Location loc,
                         << ", which Kiln does not support";
 }
 
-/// Bytes per element in ONNX's raw (and Kiln's unpacked) layout.
-static size_t getByteWidth(Type elementType) {
+/// Bits per element in ONNX's raw layout: bools take a byte; 4- and 2-bit
+/// types are packed, low bits first.
+static unsigned getRawBits(Type elementType) {
   if (elementType.isInteger(1))
-    return 1;
-  return elementType.getIntOrFloatBitWidth() / 8;
+    return 8;
+  return elementType.getIntOrFloatBitWidth();
+}
+
+/// Bytes per element in Kiln's unpacked layout.
+static size_t getByteWidth(Type elementType) {
+  return std::max<size_t>(1, getRawBits(elementType) / 8);
+}
+
+/// Packed sub-byte elements, one byte each (sign-extended for signed
+/// integers, as the C interface holds them).
+static std::vector<char> unpackSubByte(ArrayRef<char> packed, uint64_t count,
+                                       Type elementType) {
+  unsigned bits = getRawBits(elementType);
+  bool isSigned = elementType.isSignlessInteger();
+  std::vector<char> out(count);
+  unsigned perByte = 8 / bits, mask = (1u << bits) - 1;
+  for (uint64_t i = 0; i < count; ++i) {
+    unsigned value = (static_cast<unsigned char>(packed[i / perByte]) >>
+                      (bits * (i % perByte))) & mask;
+    if (isSigned && (value >> (bits - 1)))
+      value |= ~mask;
+    out[i] = static_cast<char>(value);
+  }
+  return out;
 }
 
 DenseElementsAttr kiln::frontend::denseFromRawBytes(RankedTensorType type,
                                                    ArrayRef<char> bytes) {
+  if (auto integer = llvm::dyn_cast<IntegerType>(type.getElementType());
+      integer && integer.getWidth() < 8 && integer.getWidth() > 1) {
+    // One byte per element in, one APInt of the element's width out.
+    SmallVector<APInt> values;
+    for (char c : bytes)
+      values.push_back(APInt(integer.getWidth(), static_cast<unsigned char>(c))
+                           .trunc(integer.getWidth()));
+    return DenseElementsAttr::get(type, values);
+  }
   if (type.getElementType().isInteger(1)) {
     // MLIR packs i1 into bits; ONNX stores one byte per bool.
     SmallVector<bool> values(
@@ -245,20 +306,28 @@ kiln::frontend::convertTensorProto(Location loc,
       return emitError(loc) << what << " has too many elements";
   }
   size_t width = getByteWidth(*elementType);
+  unsigned rawBits = getRawBits(*elementType);
   bool overflowed = false;
-  uint64_t expectedBytes = llvm::SaturatingMultiply(
-      numElements, static_cast<uint64_t>(width), &overflowed);
+  uint64_t expectedBits = llvm::SaturatingMultiply(
+      numElements, static_cast<uint64_t>(rawBits), &overflowed);
   if (overflowed)
     return emitError(loc) << what << " has too many elements";
+  uint64_t expectedBytes = (expectedBits + 7) / 8;
   auto type = RankedTensorType::get(shape, *elementType);
+  // Packed sub-byte data, from either place, unpacked to a byte each.
+  auto fromPacked = [&](ArrayRef<char> packed) {
+    if (rawBits >= 8)
+      return denseFromRawBytes(type, packed);
+    return denseFromRawBytes(type, unpackSubByte(packed, numElements, *elementType));
+  };
 
   if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
     FailureOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
         readExternalData(loc, tensor, modelDir, what, expectedBytes);
     if (failed(buffer))
       return failure();
-    return denseFromRawBytes(type, ArrayRef<char>((*buffer)->getBufferStart(),
-                                             (*buffer)->getBufferSize()));
+    return fromPacked(ArrayRef<char>((*buffer)->getBufferStart(),
+                                     (*buffer)->getBufferSize()));
   }
 
   if (tensor.has_raw_data()) {
@@ -266,7 +335,7 @@ kiln::frontend::convertTensorProto(Location loc,
     if (raw.size() != expectedBytes)
       return emitError(loc) << what << " has " << raw.size()
                             << " bytes of data, expected " << expectedBytes;
-    return denseFromRawBytes(type, ArrayRef<char>(raw.data(), raw.size()));
+    return fromPacked(ArrayRef<char>(raw.data(), raw.size()));
   }
 
   // The typed fields: which one holds the values depends on the data type.
@@ -300,8 +369,15 @@ kiln::frontend::convertTensorProto(Location loc,
     bytes = packLittleEndian(tensor.uint64_data(), width);
     break;
   default:
-    // INT32 and narrower integers, BOOL, and the bit patterns of FLOAT16 and
-    // BFLOAT16 live in int32_data.
+    if (rawBits < 8) {
+      // Sub-byte types keep their packed bytes in int32_data, one a value.
+      if (static_cast<uint64_t>(tensor.int32_data_size()) != expectedBytes)
+        return emitError(loc) << what << " has " << tensor.int32_data_size()
+                              << " packed values, expected " << expectedBytes;
+      return fromPacked(packLittleEndian(tensor.int32_data(), 1));
+    }
+    // INT32 and narrower integers, BOOL, and the bit patterns of FLOAT16,
+    // BFLOAT16 and the 8-bit floats live in int32_data.
     if (failed(checkCount(tensor.int32_data_size())))
       return failure();
     bytes = packLittleEndian(tensor.int32_data(), width);

@@ -15,6 +15,7 @@
 
 #include "onnx/onnx_pb.h"
 
+#include <optional>
 #include <string>
 
 namespace kiln::frontend {
@@ -29,6 +30,24 @@ std::string formatShape(llvm::ArrayRef<int64_t> shape);
 /// The MLIR element type of ONNX data type `dataType`, or null if Kiln does
 /// not support it.
 mlir::Type getElementType(mlir::MLIRContext *context, int32_t dataType);
+
+/// The ONNX data type code of an element type getElementType returns, or
+/// nothing for others.
+std::optional<int32_t> getOnnxDataType(mlir::Type type);
+
+/// ONNX data types after BFLOAT16 (newer than libonnx 1.12's enum).
+enum : int32_t {
+  kOnnxFloat8E4M3FN = 17,
+  kOnnxFloat8E4M3FNUZ = 18,
+  kOnnxFloat8E5M2 = 19,
+  kOnnxFloat8E5M2FNUZ = 20,
+  kOnnxUInt4 = 21,
+  kOnnxInt4 = 22,
+  kOnnxFloat4E2M1 = 23,
+  kOnnxFloat8E8M0 = 24,
+  kOnnxUInt2 = 25,
+  kOnnxInt2 = 26,
+};
 
 /// Like getElementType, but emits "<what> has element type X, which Kiln does
 /// not support" at `loc` on failure.

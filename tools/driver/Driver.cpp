@@ -154,57 +154,16 @@ DiagnosticPrinter::~DiagnosticPrinter() { context.getDiagEngine().eraseHandler(i
 
 namespace {
 
+/// The C interface's code for an element type: ONNX's data type code, for
+/// the types the interface carries.
 std::optional<target::ElementType> toElementType(Type type) {
-  using target::ElementType;
-  if (type.isF32())
-    return ElementType::F32;
-  if (type.isF64())
-    return ElementType::F64;
-  if (type.isF16())
-    return ElementType::F16;
-  if (type.isBF16())
-    return ElementType::BF16;
-  if (type.isInteger(1))
-    return ElementType::Bool;
-  auto integer = llvm::dyn_cast<IntegerType>(type);
-  if (!integer)
+  std::optional<int32_t> code = frontend::getOnnxDataType(type);
+  if (!code)
     return std::nullopt;
-  bool isUnsigned = integer.isUnsigned();
-  switch (integer.getWidth()) {
-  case 8:
-    return isUnsigned ? ElementType::U8 : ElementType::I8;
-  case 16:
-    return isUnsigned ? ElementType::U16 : ElementType::I16;
-  case 32:
-    return isUnsigned ? ElementType::U32 : ElementType::I32;
-  case 64:
-    return isUnsigned ? ElementType::U64 : ElementType::I64;
-  default:
-    return std::nullopt;
-  }
-}
-
-/// The C face of the graph-phase @main: names, element types, shapes.
-/// The MLIR element type of a C API element type.
-Type toMlirType(MLIRContext &context, target::ElementType type) {
-  using target::ElementType;
-  Builder b(&context);
-  switch (type) {
-  case ElementType::F32: return b.getF32Type();
-  case ElementType::F64: return b.getF64Type();
-  case ElementType::F16: return b.getF16Type();
-  case ElementType::BF16: return b.getBF16Type();
-  case ElementType::Bool: return b.getI1Type();
-  case ElementType::I8: return b.getIntegerType(8);
-  case ElementType::I16: return b.getIntegerType(16);
-  case ElementType::I32: return b.getIntegerType(32);
-  case ElementType::I64: return b.getIntegerType(64);
-  case ElementType::U8: return b.getIntegerType(8, /*isSigned=*/false);
-  case ElementType::U16: return b.getIntegerType(16, /*isSigned=*/false);
-  case ElementType::U32: return b.getIntegerType(32, /*isSigned=*/false);
-  case ElementType::U64: return b.getIntegerType(64, /*isSigned=*/false);
-  }
-  llvm_unreachable("every element type has an MLIR type");
+  for (target::ElementType t : target::kAllElementTypes)
+    if (static_cast<int32_t>(t) == *code)
+      return t;
+  return std::nullopt;
 }
 
 /// A bound input: its value for the importer and its bytes for NAME_run.
@@ -222,7 +181,8 @@ FailureOr<llvm::StringMap<Binding>> readBindings(MLIRContext &context,
     if (!tensor)
       return emitError(UnknownLoc::get(&context))
              << "--bind " << entry.getKey() << ": " << llvm::toString(tensor.takeError());
-    auto type = RankedTensorType::get(tensor->shape, toMlirType(context, tensor->type));
+    auto type = RankedTensorType::get(
+        tensor->shape, frontend::getElementType(&context, static_cast<int32_t>(tensor->type)));
     ArrayRef<char> bytes(static_cast<const char *>(tensor->data()), tensor->sizeInBytes());
     bindings[entry.getKey()] = {frontend::denseFromRawBytes(type, bytes),
                                 std::string(bytes.begin(), bytes.end())};
@@ -230,6 +190,7 @@ FailureOr<llvm::StringMap<Binding>> readBindings(MLIRContext &context,
   return bindings;
 }
 
+/// The C face of the graph-phase @main: names, element types, shapes.
 LogicalResult extractSignature(ModuleOp module, target::ModelSignature &sig) {
   auto main = module.lookupSymbol<func::FuncOp>("main");
   if (!main || main.isExternal())

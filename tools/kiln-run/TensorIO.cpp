@@ -62,6 +62,8 @@ struct ElementInfo {
   const char *npyDescr; // as np.save writes it; null where numpy has none
   ElementKind kind;
   ProtoField protoField;
+  /// Bits per element in ONNX files where that is not 8 * size (packed).
+  unsigned packedBits = 0;
 };
 
 // TODO: take size and name from target::elementTypeSize/elementTypeName once
@@ -94,6 +96,25 @@ constexpr ElementInfo kElements[] = {
      ProtoField::Int64Data},
     {ElementType::Bool, 1, "bool", "|b1", ElementKind::Bool,
      ProtoField::Int32Data},
+    // One byte each in memory; in ONNX files 8-bit floats are a byte each
+    // (int32_data: one value each) and the 4- and 2-bit types are packed,
+    // low bits first (int32_data: one packed byte each).
+    {ElementType::F8E4M3FN, 1, "float8_e4m3fn", nullptr, ElementKind::Float,
+     ProtoField::Int32Data},
+    {ElementType::F8E4M3FNUZ, 1, "float8_e4m3fnuz", nullptr, ElementKind::Float,
+     ProtoField::Int32Data},
+    {ElementType::F8E5M2, 1, "float8_e5m2", nullptr, ElementKind::Float,
+     ProtoField::Int32Data},
+    {ElementType::F8E5M2FNUZ, 1, "float8_e5m2fnuz", nullptr, ElementKind::Float,
+     ProtoField::Int32Data},
+    {ElementType::F8E8M0, 1, "float8_e8m0fnu", nullptr, ElementKind::Float,
+     ProtoField::Int32Data},
+    {ElementType::F4E2M1, 1, "float4_e2m1fn", nullptr, ElementKind::Float,
+     ProtoField::Int32Data, 4},
+    {ElementType::U4, 1, "uint4", nullptr, ElementKind::Unsigned, ProtoField::Int32Data, 4},
+    {ElementType::I4, 1, "int4", nullptr, ElementKind::Signed, ProtoField::Int32Data, 4},
+    {ElementType::U2, 1, "uint2", nullptr, ElementKind::Unsigned, ProtoField::Int32Data, 2},
+    {ElementType::I2, 1, "int2", nullptr, ElementKind::Signed, ProtoField::Int32Data, 2},
 };
 
 const ElementInfo *findElementByCode(int64_t onnxCode) {
@@ -205,6 +226,42 @@ float bfloat16ToFloat(uint16_t bf16) {
   return result;
 }
 
+/// The value of an 8- or 4-bit float's bit pattern.
+double smallFloatToDouble(ElementType type, uint8_t code) {
+  if (type == ElementType::F8E8M0)
+    return code == 0xFF ? std::numeric_limits<double>::quiet_NaN()
+                        : std::ldexp(1.0, int(code) - 127);
+  struct Format {
+    int bits, mantissa, bias;
+  } f;
+  switch (type) {
+  case ElementType::F8E4M3FN: f = {8, 3, 7}; break;
+  case ElementType::F8E4M3FNUZ: f = {8, 3, 8}; break;
+  case ElementType::F8E5M2: f = {8, 2, 15}; break;
+  case ElementType::F8E5M2FNUZ: f = {8, 2, 16}; break;
+  case ElementType::F4E2M1: f = {4, 1, 1}; break;
+  default: llvm_unreachable("not a small float");
+  }
+  unsigned signBit = 1u << (f.bits - 1);
+  code &= (1u << f.bits) - 1;
+  bool negative = code & signBit;
+  unsigned magnitude = code & (signBit - 1);
+  unsigned exponent = magnitude >> f.mantissa, mantissa = magnitude & ((1u << f.mantissa) - 1);
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  bool fnuz = type == ElementType::F8E4M3FNUZ || type == ElementType::F8E5M2FNUZ;
+  if (fnuz && code == signBit)
+    return nan;
+  if (type == ElementType::F8E4M3FN && magnitude == signBit - 1)
+    return nan;
+  if (type == ElementType::F8E5M2 && exponent == 31)
+    return mantissa ? nan : (negative ? -1 : 1) * std::numeric_limits<double>::infinity();
+  double value = exponent == 0
+                     ? std::ldexp(double(mantissa), 1 - f.bias - f.mantissa)
+                     : std::ldexp(1.0 + std::ldexp(double(mantissa), -f.mantissa),
+                                  int(exponent) - f.bias);
+  return negative ? -value : value;
+}
+
 uint64_t loadBits(const uint8_t *element, size_t size) {
   uint64_t bits = 0;
   std::memcpy(&bits, element, size);
@@ -228,6 +285,13 @@ double loadFloat(const ElementInfo &info, const uint8_t *element) {
     return halfToFloat(static_cast<uint16_t>(bits));
   case ElementType::BF16:
     return bfloat16ToFloat(static_cast<uint16_t>(bits));
+  case ElementType::F8E4M3FN:
+  case ElementType::F8E4M3FNUZ:
+  case ElementType::F8E5M2:
+  case ElementType::F8E5M2FNUZ:
+  case ElementType::F8E8M0:
+  case ElementType::F4E2M1:
+    return smallFloatToDouble(info.type, static_cast<uint8_t>(bits));
   default:
     llvm_unreachable("loadFloat on a non-float element type");
   }
@@ -649,6 +713,37 @@ llvm::Expected<HostTensor> readTensorProto(StringRef bytes) {
   int64_t typedValues = proto.float_data_size() + proto.int32_data_size() +
                         proto.string_data_size() + proto.int64_data_size() +
                         proto.double_data_size() + proto.uint64_data_size();
+  if (info->packedBits) {
+    // Packed: raw_data or int32_data hold the bytes; unpack one a byte.
+    size_t packedBytes = (static_cast<size_t>(count) * info->packedBits + 7) / 8;
+    std::string packed;
+    if (proto.has_raw_data()) {
+      if (typedValues > 0)
+        return llvm::createStringError("holds both raw_data and typed data fields");
+      packed = proto.raw_data();
+    } else {
+      if (proto.int32_data_size() != typedValues)
+        return llvm::createStringError(llvm::Twine("data is in the wrong field: ") +
+                                       info->name + " tensors keep their values in int32_data");
+      for (int i = 0; i < proto.int32_data_size(); ++i)
+        packed.push_back(static_cast<char>(proto.int32_data(i)));
+    }
+    if (packed.size() != packedBytes)
+      return llvm::createStringError("holds " + llvm::Twine(packed.size()) +
+                                     " packed bytes, " + info->name + " " +
+                                     formatShape(shape) + " needs " +
+                                     llvm::Twine(packedBytes));
+    HostTensor tensor(info->type, std::move(shape));
+    auto *out = static_cast<uint8_t *>(tensor.data());
+    unsigned bits = info->packedBits, perByte = 8 / bits, mask = (1u << bits) - 1;
+    for (int64_t i = 0; i < count; ++i) {
+      unsigned value = (static_cast<uint8_t>(packed[i / perByte]) >> (bits * (i % perByte))) & mask;
+      if (info->kind == ElementKind::Signed && (value >> (bits - 1)))
+        value |= ~mask; // sign-extended, as the C interface holds them
+      out[i] = static_cast<uint8_t>(value);
+    }
+    return tensor;
+  }
   if (proto.has_raw_data()) {
     if (typedValues > 0)
       return llvm::createStringError(

@@ -394,15 +394,19 @@ def Kiln_WhereOp : Kiln_ElementwiseOp<"where", "Same", [], /*customInference=*/1
 def Kiln_CastOp : Kiln_ElementwiseOp<"cast", "Same", [], /*customInference=*/1> {
   let summary = "converts each element to another type (ONNX Cast)";
   let description = [{
-    Floats convert to integers by truncation toward zero; every type
-    converts to bool as `x != 0`. With `saturate`, values out of range of an
-    8-bit float target become its largest finite value of the same sign.
+    Floats convert to integers by truncation toward zero (4- and 2-bit
+    integers wrap around); every type converts to bool as `x != 0`. Floats
+    round to nearest even; with `saturate`, values beyond an 8- or 4-bit
+    float target's range become its largest finite value of the same sign,
+    otherwise infinity or NaN. `round_mode` ("up", "down", "nearest") rounds
+    conversions to FLOAT8E8M0 (powers of two).
     ```mlir
     %y = kiln.cast %x {to = i64} : tensor<4xf32> -> tensor<4xi64>
     ```
   }];
   let arguments = (ins Kiln_Tensor:$input, TypeAttr:$to,
-                       DefaultValuedAttr<BoolAttr, "true">:$saturate);
+                       DefaultValuedAttr<BoolAttr, "true">:$saturate,
+                       DefaultValuedAttr<StrAttr, "\"up\"">:$round_mode);
   let results = (outs Kiln_Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
 }

@@ -56,6 +56,28 @@ mlir::Value compareScalars(mlir::OpBuilder &b, mlir::Location loc,
                            Comparison predicate, mlir::Value x, mlir::Value y,
                            bool isUnsigned = false);
 
+/// The float formats narrower than 16 bits (the 8-bit floats, FLOAT4E2M1):
+/// LLVM has no arithmetic for them, so tensors store them as bytes (their
+/// bit pattern in the low bits) and scalar code computes in f32, converting
+/// with decodeSmallFloat/encodeSmallFloat.
+bool isSmallFloat(mlir::Type type);
+
+/// Integers of fewer than 8 bits other than bool (ONNX INT4, UINT4, INT2,
+/// UINT2): stored a byte each, sign- or zero-extended.
+bool isSubByteInteger(mlir::Type type);
+
+/// The f32 value of the byte `bits` (i8) holding a `format` number.
+mlir::Value decodeSmallFloat(mlir::OpBuilder &b, mlir::Location loc, mlir::Value bits,
+                             mlir::FloatType format);
+
+/// The byte (i8) holding f32 `x` converted to `format` with round to nearest
+/// even (for FLOAT8E8M0, the ONNX round mode "up", "down" or "nearest").
+/// Values beyond the largest finite number become it with `saturate`, and
+/// otherwise infinity or NaN, whichever the format has (ONNX Cast's rules).
+mlir::Value encodeSmallFloat(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                             mlir::FloatType format, bool saturate,
+                             llvm::StringRef roundMode = "up");
+
 /// Converts a scalar between element types, ONNX Cast style: `from` and `to`
 /// carry signedness (ui8, i8, f32, i1 ...); `x` is the signless value.
 /// Float to integer truncates toward zero; anything to bool is `!= 0`; with

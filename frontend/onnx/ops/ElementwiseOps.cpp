@@ -303,15 +303,20 @@ static FailureOr<Type> getCastTarget(OnnxNode &node) {
 
 static LogicalResult buildCast(OnnxNode &node, Type to) {
   FailureOr<int64_t> saturate = node.getInt("saturate", 1);
-  if (failed(saturate))
+  FailureOr<std::string> roundMode = node.getString("round_mode", "up");
+  if (failed(saturate) || failed(roundMode))
     return failure();
+  if (*roundMode != "up" && *roundMode != "down" && *roundMode != "nearest")
+    return node.emitUnsupportedValue("round_mode", "'" + *roundMode + "'")
+           << " (expected 'up', 'down' or 'nearest')";
   Value input = node.getInput(0);
   if (node.getInputType(0).getElementType() == to) {
     node.setOutput(0, input);
     return success();
   }
   FailureOr<Value> result = node.createValue<graph::CastOp>(
-      input, TypeAttr::get(to), BoolAttr::get(node.getContext(), *saturate != 0));
+      input, TypeAttr::get(to), BoolAttr::get(node.getContext(), *saturate != 0),
+      StringAttr::get(node.getContext(), *roundMode));
   if (failed(result))
     return failure();
   node.setOutput(0, *result);

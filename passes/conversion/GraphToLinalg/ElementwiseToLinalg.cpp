@@ -30,10 +30,19 @@ struct ElementwiseToGeneric : OpInterfaceConversionPattern<ElementwiseOpInterfac
                                 ConversionPatternRewriter &rewriter) const override {
     auto type = llvm::cast<RankedTensorType>(
         getTypeConverter()->convertType(op->getResult(0).getType()));
+    Type resultElement = getElementTypeOrSelf(op->getResult(0).getType());
+    auto cast = llvm::dyn_cast<CastOp>(op.getOperation());
+    // Small floats (8- and 4-bit) are stored encoded and computed in f32;
+    // only conversions handle them.
+    bool small = llvm::any_of(op->getOperandTypes(), [](Type t) {
+      return isSmallFloat(getElementTypeOrSelf(t));
+    }) || isSmallFloat(resultElement);
+    if (small && !cast)
+      return rewriter.notifyMatchFailure(op, "small floats are only converted");
     // 16-bit floats compute in f32 and round once at the end, like the
     // reference implementations do, instead of after every scalar op.
     Type element = type.getElementType();
-    bool widen = computeType(element) != element && !llvm::isa<CastOp>(op) &&
+    bool widen = computeType(element) != element && !cast &&
                  llvm::all_of(op->getOperandTypes(), [&](Type t) {
                    return getElementTypeOrSelf(t) == element;
                  });
@@ -47,10 +56,18 @@ struct ElementwiseToGeneric : OpInterfaceConversionPattern<ElementwiseOpInterfac
               scalar = arith::ExtFOp::create(b, loc, computeType(element), scalar);
             scalars.push_back(scalar);
           }
+          if (small) {
+            // A conversion between what scalar code holds for each side.
+            Type from = getElementTypeOrSelf(cast.getInput().getType());
+            Value value = convertScalar(b, loc, scalars[0], scalarTypeFor(from),
+                                        scalarTypeFor(resultElement), cast.getSaturate());
+            return storeScalar(b, loc, value, resultElement, cast.getSaturate(),
+                               cast.getRoundMode());
+          }
           Value value = op.buildScalar(b, loc, scalars);
           if (widen && value.getType() == computeType(element))
             value = arith::TruncFOp::create(b, loc, element, value);
-          return storeScalar(b, loc, value, element);
+          return storeScalar(b, loc, value, resultElement);
         });
     rewriter.replaceOp(op, result);
     return success();

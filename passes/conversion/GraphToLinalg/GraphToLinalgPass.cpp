@@ -23,11 +23,15 @@ namespace kiln::conversion {
 GraphToLinalgTypeConverter::GraphToLinalgTypeConverter() {
   addConversion([](Type type) -> Type {
     type = graph::getSignlessType(type);
-    // Booleans are bytes in memory (ONNX's and numpy's layout); vectors of
-    // i1 would be stored as packed bits.
-    if (auto tensor = llvm::dyn_cast<RankedTensorType>(type))
-      if (tensor.getElementType().isInteger(1))
+    // Booleans, 4- and 2-bit integers and the small floats are bytes in
+    // memory (a vector of i1 or i4 would be stored packed; LLVM has no
+    // 8-bit floats).
+    if (auto tensor = llvm::dyn_cast<RankedTensorType>(type)) {
+      Type element = tensor.getElementType();
+      if (element.isInteger(1) || graph::isSubByteInteger(element) ||
+          graph::isSmallFloat(element))
         return tensor.clone(IntegerType::get(type.getContext(), 8));
+    }
     return type;
   });
   // Values cross between converted and unconverted code only while the
@@ -79,6 +83,17 @@ struct ConvertGraphToLinalgPass
           op->emitError() << "element type "
                           << llvm::cast<ShapedType>(t).getElementType()
                           << " is not supported yet";
+          unsupported = true;
+          return;
+        }
+        // 8- and 4-bit floats have no arithmetic: they are converted and
+        // moved, nothing else.
+        Type element = getElementTypeOrSelf(t);
+        if (graph::isSmallFloat(element) &&
+            !llvm::isa<graph::CastOp, graph::ConstantOp, graph::IdentityOp, graph::ReshapeOp,
+                       graph::FlattenOp, graph::TransposeOp, graph::ConcatOp>(op)) {
+          op->emitError() << "element type " << element
+                          << " is supported by conversions and data movement only";
           unsupported = true;
           return;
         }

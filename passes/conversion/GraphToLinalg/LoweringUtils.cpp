@@ -46,15 +46,34 @@ RankedTensorType convertedType(const TypeConverter *converter, Operation *op) {
 }
 
 Value loadScalar(OpBuilder &b, Location loc, Value stored, Type graphElement) {
-  if (graphElement.isInteger(1) && !stored.getType().isInteger(1))
-    return arith::TruncIOp::create(b, loc, b.getI1Type(), stored);
+  if (stored.getType() == graphElement)
+    return stored;
+  if (graph::isSmallFloat(graphElement))
+    return graph::decodeSmallFloat(b, loc, stored, llvm::cast<FloatType>(graphElement));
+  if (auto integer = llvm::dyn_cast<IntegerType>(graphElement);
+      integer && integer.getWidth() < 8)
+    return arith::TruncIOp::create(b, loc, b.getIntegerType(integer.getWidth()), stored);
   return stored;
 }
 
-Value storeScalar(OpBuilder &b, Location loc, Value scalar, Type storedElement) {
-  if (scalar.getType().isInteger(1) && !storedElement.isInteger(1))
-    return arith::ExtUIOp::create(b, loc, storedElement, scalar);
-  return scalar;
+Value storeScalar(OpBuilder &b, Location loc, Value scalar, Type graphElement, bool saturate,
+                  StringRef roundMode) {
+  if (graph::isSmallFloat(graphElement))
+    return graph::encodeSmallFloat(b, loc, scalar, llvm::cast<FloatType>(graphElement),
+                                   saturate, roundMode);
+  auto integer = llvm::dyn_cast<IntegerType>(graphElement);
+  if (!integer || integer.getWidth() >= 8 || !scalar.getType().isInteger(integer.getWidth()))
+    return scalar;
+  // Bytes hold sub-byte integers sign- or zero-extended; bools as 0 or 1.
+  if (integer.getWidth() == 1 || integer.isUnsigned())
+    return arith::ExtUIOp::create(b, loc, b.getI8Type(), scalar);
+  return arith::ExtSIOp::create(b, loc, b.getI8Type(), scalar);
+}
+
+Type scalarTypeFor(Type graphElement) {
+  if (graph::isSmallFloat(graphElement))
+    return Float32Type::get(graphElement.getContext());
+  return graph::getSignlessType(graphElement);
 }
 
 Type computeType(Type elementType) {

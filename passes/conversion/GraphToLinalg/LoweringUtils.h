@@ -24,6 +24,8 @@ namespace kiln::conversion {
 using graph::addScalars;
 using graph::convertScalar;
 using graph::divScalars;
+using graph::isSmallFloat;
+using graph::isUnsignedInteger;
 using graph::lowestValue;
 using graph::maxScalars;
 using graph::minScalars;
@@ -48,14 +50,22 @@ mlir::Value buildBroadcastElementwise(mlir::OpBuilder &b, mlir::Location loc,
 mlir::RankedTensorType convertedType(const mlir::TypeConverter *converter,
                                      mlir::Operation *op);
 
-/// A tensor element as scalar code sees it: booleans, stored as i8, become
-/// i1 again. `graphElement` is the element type in the graph.
+/// A tensor element as scalar code sees it: booleans and 4- or 2-bit
+/// integers, stored as i8, become i1/i4/i2 again; small floats are decoded
+/// to f32. `graphElement` is the element type in the graph.
 mlir::Value loadScalar(mlir::OpBuilder &b, mlir::Location loc, mlir::Value stored,
                        mlir::Type graphElement);
 
-/// The inverse of loadScalar: an i1 becomes the i8 stored for it.
+/// The inverse of loadScalar: the byte stored for a value of `graphElement`
+/// (small floats are encoded from f32, rounding to nearest even and
+/// saturating or not as `saturate` says).
 mlir::Value storeScalar(mlir::OpBuilder &b, mlir::Location loc, mlir::Value scalar,
-                        mlir::Type storedElement);
+                        mlir::Type graphElement, bool saturate = true,
+                        llvm::StringRef roundMode = "up");
+
+/// The type scalar code holds a `graphElement` in: f32 for small floats, the
+/// element type itself otherwise.
+mlir::Type scalarTypeFor(mlir::Type graphElement);
 
 /// The type arithmetic on `elementType` is carried out in: f32 for 16-bit
 /// floats (rounded once at the end, as the reference implementations and

@@ -34,14 +34,22 @@ struct ConstantToArith : OpConversionPattern<ConstantOp> {
       if (!elements)
         return rewriter.notifyMatchFailure(op, "cannot reinterpret the constant");
       Type stored = llvm::cast<ShapedType>(type).getElementType();
-      if (elements.getElementType().isInteger(1))
-        // Booleans become bytes.
-        value = elements.mapValues(stored, [&](const APInt &v) {
-          return v.zext(stored.getIntOrFloatBitWidth());
-        });
-      else
+      Type element = elements.getElementType();
+      unsigned width = stored.getIntOrFloatBitWidth();
+      if (isSmallFloat(element)) {
+        // Small floats become their bit patterns in a byte.
+        value = llvm::cast<DenseFPElementsAttr>(elements).mapValues(
+            stored, [&](const APFloat &v) { return v.bitcastToAPInt().zext(width); });
+      } else if (element.getIntOrFloatBitWidth() < width) {
+        // Booleans and sub-byte integers become bytes, extended as their
+        // signedness says.
+        bool isSigned = !element.isInteger(1) && !isUnsignedInteger(element);
+        value = llvm::cast<DenseIntElementsAttr>(elements).mapValues(
+            stored, [&](const APInt &v) { return isSigned ? v.sext(width) : v.zext(width); });
+      } else {
         // Unsigned integers: the same bits, signless.
         value = elements.bitcast(stored);
+      }
     }
     rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, value);
     return success();

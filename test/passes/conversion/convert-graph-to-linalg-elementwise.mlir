@@ -242,3 +242,24 @@ func.func @where_broadcast(%c: tensor<2x1xi1>, %x: tensor<3xf32>, %y: tensor<f32
   %0 = kiln.where %c, %x, %y : (tensor<2x1xi1>, tensor<3xf32>, tensor<f32>) -> tensor<2x3xf32>
   return %0 : tensor<2x3xf32>
 }
+
+// -----
+
+// 8-bit floats are bytes: a conversion to one computes in f32 and encodes
+// the result (round to nearest even, saturating) with integer ops; 4-bit
+// integers are bytes holding the sign-extended value.
+// CHECK-LABEL: func @small_types
+// CHECK-SAME: (%{{.*}}: tensor<4xf32>, %{{.*}}: tensor<4xi8>) -> (tensor<4xi8>, tensor<4xf32>)
+// CHECK: linalg.generic
+// CHECK:   arith.bitcast %{{.*}} : f32 to i32
+// CHECK:   arith.shrui
+// CHECK:   %[[B:.*]] = arith.trunci %{{.*}} : i32 to i8
+// CHECK:   linalg.yield %[[B]] : i8
+// CHECK: linalg.generic
+// CHECK:   %[[I4:.*]] = arith.trunci %{{.*}} : i8 to i4
+// CHECK:   arith.sitofp %[[I4]] : i4 to f32
+func.func @small_types(%x: tensor<4xf32>, %q: tensor<4xi4>) -> (tensor<4xf8E4M3FN>, tensor<4xf32>) {
+  %0 = kiln.cast %x {to = f8E4M3FN} : tensor<4xf32> -> tensor<4xf8E4M3FN>
+  %1 = kiln.cast %q {to = f32} : tensor<4xi4> -> tensor<4xf32>
+  return %0, %1 : tensor<4xf8E4M3FN>, tensor<4xf32>
+}
