@@ -13,6 +13,7 @@ OnnxOpTable::OnnxOpTable() {
   populateNNConverters(*this);
   populateQuantizeConverters(*this);
   populateResizeConverters(*this);
+  populateSignalConverters(*this);
   populateTensorConverters(*this);
 }
 

@@ -83,6 +83,7 @@ void populateLinearAlgebraConverters(OnnxOpTable &table);
 void populateNNConverters(OnnxOpTable &table);
 void populateQuantizeConverters(OnnxOpTable &table);
 void populateResizeConverters(OnnxOpTable &table);
+void populateSignalConverters(OnnxOpTable &table);
 void populateTensorConverters(OnnxOpTable &table);
 
 } // namespace kiln::frontend
