@@ -96,11 +96,22 @@ def calibrate_batchnorms(g, batch=4, seed=12345):
     feeds = g.sample_inputs(seed, batch=batch)
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    # One thread: the same statistics whatever the number of cores.
+    options.intra_op_num_threads = 1
     options.log_severity_level = 3
     session = ort.InferenceSession(model.SerializeToString(), options,
                                    providers=["CPUExecutionProvider"])
     names = [n for _, _, m, v in stats for n in (m, v)]
     values = dict(zip(names, session.run(names, feeds)))
     for mean, var, m, v in stats:
-        g.initializers[mean] = values[m].reshape(-1).astype(np.float32)
-        g.initializers[var] = values[v].reshape(-1).astype(np.float32)
+        g.initializers[mean] = coarse(values[m].reshape(-1))
+        g.initializers[var] = coarse(values[v].reshape(-1))
+
+
+def coarse(x, bits=11):
+    """`x` rounded to `bits` significant bits. ONNX Runtime's kernels differ
+    between machines (AVX-512 or AVX2 code) in the last bits of a float;
+    rounded statistics make the generated model byte-identical across
+    machines but for values within that noise of a rounding boundary."""
+    mantissa, exponent = np.frexp(x.astype(np.float64))
+    return np.ldexp(np.round(mantissa * 2.0**bits) / 2.0**bits, exponent).astype(np.float32)

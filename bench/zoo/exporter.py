@@ -24,7 +24,9 @@ Node names follow the module path ("/layer1/0/conv1/Conv") so that Kiln's
 one-line errors point at something recognizable.
 
 Weights come from a generator seeded with the model's name: the same model
-is byte-identical on every run and machine.
+is byte-identical on every run and machine (BatchNorm statistics, which
+calibrate.py gets from ONNX Runtime, are rounded so that kernel differences
+between machines do not show).
 """
 
 import contextlib
