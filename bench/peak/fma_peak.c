@@ -10,7 +10,10 @@
  * time, so any -march works; on AArch64 the 128-bit NEON form.
  *
  *   cc -O2 fma_peak.c -lpthread -o fma_peak
- *   fma_peak [--threads N]
+ *   fma_peak [--threads N] [--seconds S]
+ *
+ * N defaults to the number of online CPUs; S (default 0.2) is the length
+ * of one timed run.
  *
  * Prints, one per line (GFLOP/s, an FMA counted as 2 FLOP):
  *   <isa> per_core <GFLOP/s>
@@ -193,13 +196,20 @@ static double measure(const struct kernel *kernel, int threads, long iterations)
 
 int main(int argc, char **argv) {
   int threads = 0;
+  double seconds = 0.2;
   for (int i = 1; i < argc; ++i) {
     if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
       threads = atoi(argv[++i]);
+    } else if (!strcmp(argv[i], "--seconds") && i + 1 < argc) {
+      seconds = atof(argv[++i]);
     } else {
-      fprintf(stderr, "usage: fma_peak [--threads N]\n");
+      fprintf(stderr, "usage: fma_peak [--threads N] [--seconds S]\n");
       return 2;
     }
+  }
+  if (!(seconds > 0 && seconds < 100)) {
+    fprintf(stderr, "fma_peak: --seconds wants a number in (0, 100)\n");
+    return 2;
   }
   if (threads < 1 || threads > 256) {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -210,16 +220,18 @@ int main(int argc, char **argv) {
     const struct kernel *kernel = &kernels[k];
     if (!kernel->available())
       continue;
-    /* Calibrate to about 0.2 s per run on one thread. */
-    long iterations = 1 << 16;
+    /* Calibrate to about `seconds` per run on one thread. */
+    long iterations = 1 << 10;
+    double took;
     for (;;) {
       double t0 = now();
       kernel->run(iterations, 1.0f);
-      if (now() - t0 > 0.05 || iterations > (1L << 40))
+      took = now() - t0;
+      if (took > seconds / 4 || iterations > (1L << 40))
         break;
       iterations *= 2;
     }
-    iterations *= 4;
+    iterations = (long)(iterations * (seconds / took)) + 1;
     double core = measure(kernel, 1, iterations);
     double all = measure(kernel, threads, iterations);
     printf("%s per_core %.1f\n%s threads=%d %.1f\n", kernel->name, core,
