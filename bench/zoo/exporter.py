@@ -33,7 +33,6 @@ import contextlib
 import zlib
 
 import numpy as np
-import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 FLOAT_MIN = float(np.finfo(np.float32).min)

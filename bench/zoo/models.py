@@ -7,6 +7,7 @@ flag marks the models small enough to generate, compile and run in check-kiln
 """
 
 import numpy as np
+from onnx import numpy_helper
 
 from exporter import (FLOAT_MIN, Graph, batchnorm, conv, conv_transpose,
                       embedding, gelu, gelu_tanh, layernorm, linear, maxpool,
@@ -400,7 +401,6 @@ def zeros_state(g, x, layers_dirs, hidden):
     """torch.zeros(layers * dirs, x.size(batch), hidden) for a missing h0."""
     b = g.size(x, 1)
     shape = g.shape_vector([("int", layers_dirs), ("scalar", b), ("int", hidden)])
-    from onnx import numpy_helper
     return g.node("ConstantOfShape", [shape],
                   value=numpy_helper.from_array(np.zeros(1, np.float32)))
 

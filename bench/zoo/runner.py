@@ -14,7 +14,6 @@ import subprocess
 import time
 
 import numpy as np
-import onnx
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HARNESS = os.path.join(ROOT, "test", "e2e", "harness", "kiln_harness.c")
@@ -186,8 +185,3 @@ def compare(model_dir, out_dir, output_names, rel_tol=1e-4):
         summaries.append(f"{output_names[i]}: max|diff| {diff:.3g} "
                          f"{'<=' if good else '>'} {bound:.3g}")
     return ok, worst, summaries
-
-
-def output_names(model_dir):
-    model = onnx.load(os.path.join(model_dir, "model.onnx"), load_external_data=False)
-    return [o.name for o in model.graph.output]
