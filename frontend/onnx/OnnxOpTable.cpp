@@ -7,6 +7,7 @@
 using namespace kiln::frontend;
 
 OnnxOpTable::OnnxOpTable() {
+  populateDataMovementConverters(*this);
   populateElementwiseConverters(*this);
   populateLinearAlgebraConverters(*this);
   populateNNConverters(*this);

@@ -74,6 +74,7 @@ private:
   llvm::StringMap<llvm::SmallVector<OnnxOpConverter, 2>> converters;
 };
 
+void populateDataMovementConverters(OnnxOpTable &table);
 void populateElementwiseConverters(OnnxOpTable &table);
 void populateLinearAlgebraConverters(OnnxOpTable &table);
 void populateNNConverters(OnnxOpTable &table);

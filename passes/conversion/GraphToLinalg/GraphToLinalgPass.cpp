@@ -45,6 +45,7 @@ void populateGraphToLinalgPatterns(const TypeConverter &converter,
   populateContractionToLinalgPatterns(converter, patterns);
   populateReductionToLinalgPatterns(converter, patterns);
   populateShapeToLinalgPatterns(converter, patterns);
+  populateDataMovementToLinalgPatterns(converter, patterns);
 }
 
 namespace {
