@@ -576,10 +576,14 @@ LogicalResult OnnxImporter::importBoundInputs(func::FuncOp func,
   return success();
 }
 
-/// Folds the ops a converter just built (after `last`) whose operands are
-/// all constants, so that later nodes see constants wherever the model
-/// computes them from constants (shape subgraphs feeding Reshape, Slice ...).
-/// Records each folded value's replacement in `replaced`.
+/// Folds the ops a converter just built (after `last`), so that later nodes
+/// see constants wherever the model computes them from constants or from
+/// known sizes (shape subgraphs feeding Reshape, Slice ...: Shape folds
+/// without a constant operand). Operands that are not constants fold as
+/// null, the usual folding protocol; such ops are only replaced by
+/// constants (forwarding an operand, as identity folds do, is left to
+/// canonicalization). Records each folded value's replacement in
+/// `replaced`.
 void OnnxImporter::foldNewOps(Block *block, Operation *last,
                               DenseMap<Value, Value> &replaced) {
   auto begin = last ? std::next(last->getIterator()) : block->begin();
@@ -588,14 +592,12 @@ void OnnxImporter::foldNewOps(Block *block, Operation *last,
         !llvm::isa<graph::KilnDialect>(op.getDialect()))
       continue;
     SmallVector<Attribute> operands;
+    bool allConstant = true;
     for (Value v : op.getOperands()) {
       Attribute attr;
-      if (!matchPattern(v, m_Constant(&attr)))
-        break;
+      allConstant &= matchPattern(v, m_Constant(&attr));
       operands.push_back(attr);
     }
-    if (operands.size() != op.getNumOperands())
-      continue;
     SmallVector<OpFoldResult> folded;
     if (failed(op.fold(operands, folded)) || folded.size() != op.getNumResults())
       continue;
@@ -603,6 +605,8 @@ void OnnxImporter::foldNewOps(Block *block, Operation *last,
     SmallVector<Value> results;
     for (auto [result, f] : llvm::zip(op.getResults(), folded)) {
       if (auto value = llvm::dyn_cast<Value>(f)) {
+        if (!allConstant)
+          break;
         results.push_back(value);
         continue;
       }

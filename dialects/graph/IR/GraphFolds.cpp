@@ -17,10 +17,6 @@
 using namespace mlir;
 using namespace kiln::graph;
 
-/// Constant folding materializes new constants; beyond this many elements it
-/// is left to the generated code (binary size and compile time).
-static constexpr int64_t kMaxFoldedElements = 1 << 16;
-
 //===----------------------------------------------------------------------===//
 // Helpers
 //===----------------------------------------------------------------------===//

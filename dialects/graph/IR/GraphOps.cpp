@@ -101,7 +101,7 @@ FailureOr<int64_t> kiln::graph::normalizeAxis(int64_t axis, int64_t rank) {
   return axis < 0 ? axis + rank : axis;
 }
 
-static std::string formatShape(ArrayRef<int64_t> shape) {
+std::string kiln::graph::formatShape(ArrayRef<int64_t> shape) {
   std::string s;
   llvm::raw_string_ostream os(s);
   os << "[";

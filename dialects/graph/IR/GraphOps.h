@@ -64,6 +64,14 @@ mlir::LogicalResult computeWindowGeometry(
     std::optional<llvm::ArrayRef<int64_t>> dilations, AutoPad autoPad,
     bool ceilMode, WindowGeometry &geometry);
 
+/// `[1,?,3]`: a shape in diagnostics.
+std::string formatShape(llvm::ArrayRef<int64_t> shape);
+
+/// Constant folding materializes new constants; beyond this many elements it
+/// is left to the generated code (binary size and compile time). Folds that
+/// only move elements of a larger constant may exceed it.
+constexpr int64_t kMaxFoldedElements = 1 << 16;
+
 /// Normalizes a possibly negative axis for a tensor of `rank`; fails if out of
 /// range.
 mlir::FailureOr<int64_t> normalizeAxis(int64_t axis, int64_t rank);

@@ -513,4 +513,6 @@ def Kiln_ConcatOp : Kiln_Op<"concat"> {
   let hasFolder = 1;
 }
 
+include "GraphDataMovementOps.td"
+
 #endif // KILN_GRAPH_OPS

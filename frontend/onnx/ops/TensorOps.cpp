@@ -119,6 +119,9 @@ static LogicalResult convertReshape(OnnxNode &node) {
   if (*allowZero != 0 && *allowZero != 1)
     return node.emitUnsupportedValue("allowzero", std::to_string(*allowZero))
            << " (expected 0 or 1)";
+  // The target shape determines the result's: it must be a constant.
+  if (failed(node.getConstantInts(1, "the target shape")))
+    return failure();
   FailureOr<Value> result = node.createValue<graph::ReshapeOp>(
       node.getInput(0), node.getInput(1),
       *allowZero ? node.getBuilder().getBoolAttr(true) : BoolAttr());

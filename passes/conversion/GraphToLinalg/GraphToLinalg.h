@@ -40,6 +40,11 @@ void populateShapeToLinalgPatterns(const mlir::TypeConverter &converter,
 /// resample.
 void populateResampleToLinalgPatterns(const mlir::TypeConverter &converter,
                                       mlir::RewritePatternSet &patterns);
+/// unsqueeze, squeeze, slice, expand, tile, pad, gather, gather_elements,
+/// gather_nd, scatter_elements, scatter_nd, trilu, one_hot, eye_like,
+/// reverse_sequence.
+void populateDataMovementToLinalgPatterns(const mlir::TypeConverter &converter,
+                                          mlir::RewritePatternSet &patterns);
 
 /// All of the above.
 void populateGraphToLinalgPatterns(const mlir::TypeConverter &converter,

@@ -50,6 +50,7 @@ void populateGraphToLinalgPatterns(const TypeConverter &converter,
   populateReductionToLinalgPatterns(converter, patterns);
   populateShapeToLinalgPatterns(converter, patterns);
   populateResampleToLinalgPatterns(converter, patterns);
+  populateDataMovementToLinalgPatterns(converter, patterns);
 }
 
 namespace {

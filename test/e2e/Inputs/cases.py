@@ -1332,6 +1332,213 @@ def case_input_feeds_two_outputs(g):
 
 
 # ===----------------------------------------------------------------------=== #
+# Data movement
+# ===----------------------------------------------------------------------=== #
+
+
+@case
+def case_shape_subgraph(g):
+    # An exporter's shape computation (Shape, Gather, Unsqueeze, Slice,
+    # Squeeze, Concat, ConstantOfShape, Range) feeding Reshape: folded at
+    # import.
+    x = g.input("x", (2, 3, 8))
+    shape = g.node("Shape", [x])
+    batch = g.node("Gather", [shape, g.weight(None, data=np.array(0), dtype=np.int64)])
+    batch = g.node("Unsqueeze", [batch, g.ints([0])])
+    rows = g.node("Slice", [shape, g.ints([1]), g.ints([2])])
+    cols = g.node("Squeeze", [g.node("Slice", [shape, g.ints([-1]), g.ints([2**63 - 1])])])
+    size = g.node("Mul", [rows, cols])
+    y = g.node("Reshape", [x, g.node("Concat", [batch, g.ints([-1])], axis=0)])
+    ones = g.node("ConstantOfShape", [g.node("Concat", [batch, size], axis=0)],
+                  value=numpy_helper.from_array(np.array([2.0], np.float32)))
+    steps = g.node("Cast", [g.node("Range", [g.weight(None, data=np.array(0), dtype=np.int64),
+                                             g.weight(None, data=np.array(24), dtype=np.int64),
+                                             g.weight(None, data=np.array(1), dtype=np.int64)])],
+                   to=onnx.TensorProto.FLOAT)
+    g.output(g.node("Add", [g.node("Mul", [y, ones]), steps]))
+
+
+@case
+def case_split_weight(g):
+    # A weight split into blocks (as exported LSTM gates are): the slices
+    # fold at import.
+    w = g.weight((12, 5))
+    x = g.input("x", (4, 5))
+    a, b, c = g.node("Split", [w], outputs=3, axis=0)
+    g.output(g.node("Add", [x, a]), g.node("Mul", [x, c]))
+
+
+@case
+def case_slice_negative_steps(g):
+    # Both axes walk backwards; INT64_MIN ends at the front.
+    x = g.input("x", (7, 9, 4))
+    g.output(g.node("Slice", [x, g.ints([-1, 8]), g.ints([-2**63, 0]), g.ints([0, 1]),
+                              g.ints([-2, -3])]))
+
+
+@case
+def case_slice_float16_large(g):
+    # Strided, 16-bit, multi-threaded (33k elements out).
+    x = g.input("x", (4, 130, 260), dtype=np.float16)
+    g.output(g.node("Slice", [x, g.ints([1, 3]), g.ints([2**63 - 1, 260]), g.ints([1, 2]),
+                              g.ints([2, 1])]))
+
+
+@case
+def case_gather_embedding(g):
+    # Run-time int32 ids, negative ones counting from the back of the table.
+    table = g.weight((50, 8))
+    ids = g.input("ids", (3, 4), dtype=np.int32, low=-50, high=49)
+    g.output(g.node("Gather", [table, ids], axis=0))
+
+
+@case
+def case_gather_large(g):
+    x = g.input("x", (64, 300, 3))
+    i = g.input("i", (100,), dtype=np.int64, low=-300, high=299)
+    g.output(g.node("Gather", [x, i], axis=1))
+
+
+@case
+def case_gather_bool(g):
+    x = g.input("x", (4, 5), dtype=np.bool_)
+    i = g.input("i", (2, 2), dtype=np.int64, low=-5, high=4)
+    g.output(g.node("Gather", [x, i], axis=-1))
+
+
+@case
+def case_gather_elements_negative(g):
+    x = g.input("x", (4, 6))
+    i = g.input("i", (4, 3), dtype=np.int64, low=-6, high=5)
+    g.output(g.node("GatherElements", [x, i], axis=1))
+
+
+@case
+def case_gather_nd_batch(g):
+    x = g.input("x", (2, 5, 3, 4))
+    i = g.input("i", (2, 6, 2), dtype=np.int64, low=-3, high=2)
+    g.output(g.node("GatherND", [x, i], batch_dims=1))
+
+
+@case
+def case_scatter_elements_add(g):
+    # Duplicate indices accumulate.
+    g.opset = 18
+    x = g.input("x", (5, 6))
+    i = g.input("i", (3, 6), dtype=np.int64, low=-5, high=4)
+    u = g.input("u", (3, 6))
+    g.output(g.node("ScatterElements", [x, i, u], axis=0, reduction="add"))
+
+
+@case
+def case_scatter_elements_partial_max(g):
+    # The indices cover only part of the data on the other axis.
+    g.opset = 18
+    x = g.input("x", (4, 7), dtype=np.int32, low=-50, high=50)
+    i = g.input("i", (2, 3), dtype=np.int64, low=-4, high=3)
+    u = g.input("u", (2, 3), dtype=np.int32, low=-50, high=50)
+    g.output(g.node("ScatterElements", [x, i, u], axis=0, reduction="max"))
+
+
+@case
+def case_scatter_nd_rows(g):
+    # Distinct rows, so overwriting is well defined.
+    x = g.input("x", (6, 4, 3))
+    i = g.input("i", data=np.array([[[5], [-6]], [[2], [3]]], dtype=np.int64))
+    u = g.input("u", (2, 2, 4, 3))
+    g.output(g.node("ScatterND", [x, i, u]))
+
+
+@case
+def case_scatter_nd_mul(g):
+    g.opset = 18
+    x = g.input("x", (4, 3))
+    i = g.input("i", data=np.array([[0, 1], [-1, 2], [0, 1], [3, -3]], dtype=np.int64))
+    u = g.input("u", (4,))
+    g.output(g.node("ScatterND", [x, i, u], reduction="mul"))
+
+
+@case
+def case_pad_reflect_crop(g):
+    # Negative pads crop; reflection reads what remains.
+    g.opset = 18
+    x = g.input("x", (1, 3, 10, 12))
+    g.output(g.node("Pad", [x, g.ints([0, 0, 3, -2, 0, 0, -1, 4])], mode="reflect"))
+
+
+@case
+def case_pad_wrap(g):
+    g.opset = 19
+    x = g.input("x", (2, 3, 5))
+    g.output(g.node("Pad", [x, g.ints([1, 2, 0, 0, 3, 4])], mode="wrap"))
+
+
+@case
+def case_pad_edge_large(g):
+    g.opset = 18
+    x = g.input("x", (1, 8, 60, 60))
+    g.output(g.node("Pad", [x, g.ints([0, 0, 2, 2, 0, 0, 3, 1])], mode="edge"))
+
+
+@case
+def case_pad_value_axes(g):
+    # A run-time padding value; pads for one (negative) axis.
+    g.opset = 18
+    x = g.input("x", (3, 4), dtype=np.int32, low=-9, high=9)
+    value = g.input("value", data=np.array(7, dtype=np.int32))
+    g.output(g.node("Pad", [x, g.ints([2, 1]), value, g.ints([-1])]))
+
+
+@case
+def case_expand_tile(g):
+    x = g.input("x", (3, 1))
+    y = g.node("Expand", [x, g.ints([2, 1, 4])])
+    g.output(g.node("Tile", [y, g.ints([1, 2, 3])]))
+
+
+@case
+def case_trilu_runtime_k(g):
+    g.opset = 14
+    x = g.input("x", (2, 5, 6))
+    k = g.input("k", data=np.array(-2, dtype=np.int64))
+    g.output(g.node("Trilu", [x, k], upper=1), g.node("Trilu", [x, k], upper=0))
+
+
+@case
+def case_one_hot_axis(g):
+    # Out-of-range indices give only the off value.
+    g.opset = 11
+    i = g.input("i", (3, 4), dtype=np.int64, low=-6, high=5)
+    depth = g.weight(None, data=np.array(5), dtype=np.int64)
+    values = g.input("values", data=np.array([-1.0, 2.0], dtype=np.float32))
+    g.output(g.node("OneHot", [i, depth, values], axis=1))
+
+
+@case
+def case_depth_space_roundtrip(g):
+    x = g.input("x", (1, 8, 3, 5))
+    y = g.node("DepthToSpace", [x], blocksize=2, mode="CRD")
+    g.output(y, g.node("SpaceToDepth", [y], blocksize=2))
+
+
+@case
+def case_reverse_sequence(g):
+    g.opset = 10
+    x = g.input("x", (6, 3, 2))
+    lens = g.input("lens", data=np.array([6, 0, 3], dtype=np.int64))
+    g.output(g.node("ReverseSequence", [x, lens], batch_axis=1, time_axis=0))
+
+
+@case
+def case_squeeze_unsqueeze_eye(g):
+    # Squeeze without axes, Unsqueeze with negative axes, EyeLike as a mask.
+    x = g.input("x", (1, 4, 1, 4))
+    y = g.node("Squeeze", [x])
+    mask = g.node("EyeLike", [y], k=1)
+    g.output(g.node("Unsqueeze", [g.node("Mul", [y, mask]), g.ints([-1, 0])]))
+
+
+# ===----------------------------------------------------------------------=== #
 # Models
 # ===----------------------------------------------------------------------=== #
 
