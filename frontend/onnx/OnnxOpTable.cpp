@@ -11,8 +11,11 @@ OnnxOpTable::OnnxOpTable() {
   populateDataMovementConverters(*this);
   populateElementwiseConverters(*this);
   populateLinearAlgebraConverters(*this);
+  populateLossConverters(*this);
   populateNNConverters(*this);
+  populateNormalizationConverters(*this);
   populateQuantizeConverters(*this);
+  populateReductionConverters(*this);
   populateResizeConverters(*this);
   populateSignalConverters(*this);
   populateTensorConverters(*this);

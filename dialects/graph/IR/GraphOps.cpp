@@ -502,6 +502,15 @@ LogicalResult AveragePoolOp::inferReturnTypes(MLIRContext *,
   return inferPool(loc, adaptor, types);
 }
 
+LogicalResult LpPoolOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  if (adaptor.getP() <= 0)
+    return emitOptionalError(loc, "p must be positive, got ", adaptor.getP());
+  return inferPool(loc, adaptor, types);
+}
+
 LogicalResult GlobalAveragePoolOp::inferReturnTypes(
     MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
     SmallVectorImpl<Type> &types) {

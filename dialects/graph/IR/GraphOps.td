@@ -417,6 +417,8 @@ def Kiln_SoftmaxOp : Kiln_Op<"softmax"> {
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
 }
 
+include "GraphReductionOps.td"
+
 //===----------------------------------------------------------------------===//
 // Shape manipulation
 //===----------------------------------------------------------------------===//

@@ -1,7 +1,8 @@
 //===- NNOps.cpp - Convolution, pooling, normalization, softmax -----------===//
 //
-// Conv, MaxPool, AveragePool, GlobalAveragePool, BatchNormalization
-// (inference only) and Softmax (with the "coerce to 2-D" meaning before
+// Conv, MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool, LpPool,
+// GlobalLpPool, BatchNormalization and Dropout (inference only), and
+// Softmax, LogSoftmax and Hardmax (with the "coerce to 2-D" meaning before
 // opset 13).
 //
 //===----------------------------------------------------------------------===//
@@ -9,6 +10,7 @@
 #include "frontend/onnx/OnnxNode.h"
 #include "frontend/onnx/OnnxOpTable.h"
 #include "frontend/onnx/OnnxTensors.h"
+#include "frontend/onnx/ops/ReductionBuilders.h"
 
 #include "llvm/ADT/StringSwitch.h"
 
@@ -276,12 +278,13 @@ static LogicalResult convertBatchNormalization(OnnxNode &node) {
   return success();
 }
 
-/// Opset 13 and later: softmax along one axis.
+/// Opset 13 and later: Softmax, LogSoftmax and Hardmax along one axis.
+template <typename OpTy>
 static LogicalResult convertSoftmax(OnnxNode &node) {
   FailureOr<int64_t> axis = node.getInt("axis", -1);
   if (failed(axis))
     return failure();
-  FailureOr<Value> result = node.createValue<graph::SoftmaxOp>(
+  FailureOr<Value> result = node.createValue<OpTy>(
       node.getInput(0), node.getBuilder().getI64IntegerAttr(*axis));
   if (failed(result))
     return failure();
@@ -289,8 +292,10 @@ static LogicalResult convertSoftmax(OnnxNode &node) {
   return success();
 }
 
-/// Before opset 13, Softmax coerces its input to 2-D at `axis` (default 1)
-/// and normalizes each row: flatten, softmax along axis 1, reshape back.
+/// Before opset 13, Softmax, LogSoftmax and Hardmax coerce their input to
+/// 2-D at `axis` (default 1) and normalize each row: flatten, the op along
+/// axis 1, reshape back.
+template <typename OpTy>
 static LogicalResult convertCoercedSoftmax(OnnxNode &node) {
   FailureOr<int64_t> axis = node.getInt("axis", 1);
   if (failed(axis))
@@ -303,8 +308,8 @@ static LogicalResult convertCoercedSoftmax(OnnxNode &node) {
   // last axis the coercion changes nothing and the plain op says it all.
   int64_t numDynamic = llvm::count_if(shape, ShapedType::isDynamic);
   if (numDynamic > 1 && (*axis == rank - 1 || *axis == -1)) {
-    FailureOr<Value> result = node.createValue<graph::SoftmaxOp>(
-        input, b.getI64IntegerAttr(-1));
+    FailureOr<Value> result =
+        node.createValue<OpTy>(input, b.getI64IntegerAttr(-1));
     if (failed(result))
       return failure();
     node.setOutput(0, *result);
@@ -314,14 +319,131 @@ static LogicalResult convertCoercedSoftmax(OnnxNode &node) {
       node.createValue<graph::FlattenOp>(input, b.getI64IntegerAttr(*axis));
   if (failed(flat))
     return failure();
-  FailureOr<Value> softmax =
-      node.createValue<graph::SoftmaxOp>(*flat, b.getI64IntegerAttr(1));
+  FailureOr<Value> softmax = node.createValue<OpTy>(*flat, b.getI64IntegerAttr(1));
   if (failed(softmax))
     return failure();
   FailureOr<Value> result = node.createReshape(*softmax, shape);
   if (failed(result))
     return failure();
   node.setOutput(0, *result);
+  return success();
+}
+
+/// The maximum over all spatial axes, kept as size 1.
+static LogicalResult convertGlobalMaxPool(OnnxNode &node) {
+  RankedTensorType type = node.getInputType(0);
+  if (type.getRank() < 3)
+    return node.emitError() << "pool input must have rank >= 3 (N x C x ...), got "
+                            << formatShape(type.getShape());
+  FailureOr<Value> result = createReduce(node, graph::ReduceKind::max, node.getInput(0),
+                                         trailingAxes(2, type.getRank()), true);
+  if (failed(result))
+    return failure();
+  node.setOutput(0, *result);
+  return success();
+}
+
+/// Before opset 2, p is a float attribute (with default 2); integral values
+/// are all that Lp pooling takes from 2 on.
+static FailureOr<int64_t> getLpPoolP(OnnxNode &node) {
+  if (node.getSinceVersion() >= 2)
+    return node.getInt("p", 2);
+  FailureOr<float> p = node.getFloat("p", 2.0f);
+  if (failed(p))
+    return failure();
+  if (*p != std::floor(*p))
+    return node.emitUnsupportedValue("p", std::to_string(*p))
+           << " (only integral p is supported)";
+  return static_cast<int64_t>(*p);
+}
+
+static LogicalResult convertLpPool(OnnxNode &node) {
+  FailureOr<WindowAttrs> window = getWindowAttrs(node);
+  FailureOr<SmallVector<int64_t>> kernel = node.getRequiredInts("kernel_shape");
+  FailureOr<BoolAttr> ceilMode = getFlag(node, "ceil_mode");
+  FailureOr<int64_t> p = getLpPoolP(node);
+  if (failed(window) || failed(kernel) || failed(ceilMode) || failed(p))
+    return failure();
+  OpBuilder &b = node.getBuilder();
+  FailureOr<Value> result = node.createValue<graph::LpPoolOp>(
+      node.getInput(0), b.getDenseI64ArrayAttr(*kernel), b.getI64IntegerAttr(*p),
+      window->pads, window->strides, window->dilations, *ceilMode, window->autoPad);
+  if (failed(result))
+    return failure();
+  node.setOutput(0, *result);
+  return success();
+}
+
+/// (sum |x|^p)^(1/p) over all spatial axes, kept as size 1.
+static LogicalResult convertGlobalLpPool(OnnxNode &node) {
+  FailureOr<int64_t> p = getLpPoolP(node);
+  if (failed(p))
+    return failure();
+  Value x = node.getInput(0);
+  RankedTensorType type = node.getInputType(0);
+  if (type.getRank() < 3)
+    return node.emitError() << "pool input must have rank >= 3 (N x C x ...), got "
+                            << formatShape(type.getShape());
+  if (*p <= 0)
+    return node.emitUnsupportedValue("p", std::to_string(*p)) << " (must be positive)";
+  Type element = type.getElementType();
+  FailureOr<Value> abs = node.createValue<graph::AbsOp>(x);
+  FailureOr<Value> exponent = createScalar(node, element, static_cast<double>(*p));
+  FailureOr<Value> root = createScalar(node, element, 1.0 / static_cast<double>(*p));
+  if (failed(abs) || failed(exponent) || failed(root))
+    return failure();
+  FailureOr<Value> powered = node.createValue<graph::PowOp>(*abs, *exponent);
+  if (failed(powered))
+    return failure();
+  FailureOr<Value> sum = createReduce(node, graph::ReduceKind::sum, *powered,
+                                      trailingAxes(2, type.getRank()), true);
+  if (failed(sum))
+    return failure();
+  FailureOr<Value> result = node.createValue<graph::PowOp>(*sum, *root);
+  if (failed(result))
+    return failure();
+  node.setOutput(0, *result);
+  return success();
+}
+
+/// Inference only: the output is the input and the mask is all true (of the
+/// input's type before opset 10). The ratio does not matter then; a
+/// training_mode input must be known to be false.
+static LogicalResult convertDropout(OnnxNode &node) {
+  if (node.getSinceVersion() >= 12 && node.getInput(2)) {
+    FailureOr<DenseElementsAttr> training =
+        node.getConstantInput(2, "the training mode");
+    if (failed(training))
+      return failure();
+    if (training->getNumElements() != 1 ||
+        !training->getElementType().isInteger(1))
+      return node.emitError() << "training_mode must be one boolean";
+    if (training->getSplatValue<bool>())
+      return node.emitError() << "training mode is not supported";
+  }
+  // The attributes (ratio, seed, the legacy is_test) do not change
+  // inference results; only their kinds are checked.
+  if (failed(node.getFloat("ratio", 0.5f)) || failed(node.getInt("seed", 0)) ||
+      failed(node.getInt("is_test", 0)))
+    return failure();
+  Value input = node.getInput(0);
+  node.setOutput(0, input);
+  if (node.getProto().output_size() > 1 && node.isOutputUsed(1)) {
+    RankedTensorType type = node.getInputType(0);
+    if (!type.hasStaticShape())
+      return node.emitError() << "the mask output needs a static input shape, got "
+                              << formatShape(type.getShape());
+    OpBuilder &b = node.getBuilder();
+    Type maskElement = node.getSinceVersion() >= 10 ? b.getI1Type() : type.getElementType();
+    Attribute one = llvm::isa<FloatType>(maskElement)
+                        ? Attribute(b.getFloatAttr(maskElement, 1.0))
+                        : Attribute(b.getIntegerAttr(maskElement, 1));
+    FailureOr<Value> mask =
+        node.createConstant(DenseElementsAttr::get(type.clone(maskElement), one));
+    if (failed(mask))
+      return failure();
+    node.setOutput(1, *mask);
+  }
   return success();
 }
 
@@ -378,6 +500,28 @@ void kiln::frontend::populateNNConverters(OnnxOpTable &table) {
              {"epsilon", "momentum", "training_mode"},
              convertBatchNormalization});
 
-  table.add({"Softmax", 1, 1, 1, 1, {"axis"}, convertCoercedSoftmax});
-  table.add({"Softmax", 13, 1, 1, 1, {"axis"}, convertSoftmax});
+  table.add({"Softmax", 1, 1, 1, 1, {"axis"}, convertCoercedSoftmax<graph::SoftmaxOp>});
+  table.add({"Softmax", 13, 1, 1, 1, {"axis"}, convertSoftmax<graph::SoftmaxOp>});
+  table.add({"LogSoftmax", 1, 1, 1, 1, {"axis"},
+             convertCoercedSoftmax<graph::LogSoftmaxOp>});
+  table.add({"LogSoftmax", 13, 1, 1, 1, {"axis"}, convertSoftmax<graph::LogSoftmaxOp>});
+  table.add({"Hardmax", 1, 1, 1, 1, {"axis"}, convertCoercedSoftmax<graph::HardmaxOp>});
+  table.add({"Hardmax", 13, 1, 1, 1, {"axis"}, convertSoftmax<graph::HardmaxOp>});
+
+  table.add({"GlobalMaxPool", 1, 1, 1, 1, {}, convertGlobalMaxPool});
+  table.add({"LpPool", 1, 1, 1, 1, {"auto_pad", "kernel_shape", "p", "pads", "strides"},
+             convertLpPool});
+  table.add({"LpPool", 2, 1, 1, 1, {"auto_pad", "kernel_shape", "p", "pads", "strides"},
+             convertLpPool});
+  table.add({"LpPool", 18, 1, 1, 1,
+             {"auto_pad", "ceil_mode", "dilations", "kernel_shape", "p", "pads", "strides"},
+             convertLpPool});
+  table.add({"GlobalLpPool", 1, 1, 1, 1, {"p"}, convertGlobalLpPool});
+  table.add({"GlobalLpPool", 2, 1, 1, 1, {"p"}, convertGlobalLpPool});
+
+  table.add({"Dropout", 1, 1, 1, 2, {"consumed_inputs", "is_test", "ratio"}, convertDropout});
+  table.add({"Dropout", 6, 1, 1, 2, {"is_test", "ratio"}, convertDropout});
+  table.add({"Dropout", 7, 1, 1, 2, {"ratio"}, convertDropout});
+  table.add({"Dropout", 10, 1, 1, 2, {"ratio"}, convertDropout});
+  table.add({"Dropout", 12, 1, 3, 2, {"seed"}, convertDropout});
 }

@@ -30,7 +30,8 @@ void populateElementwiseToLinalgPatterns(const mlir::TypeConverter &converter,
 /// matmul, gemm, conv.
 void populateContractionToLinalgPatterns(const mlir::TypeConverter &converter,
                                          mlir::RewritePatternSet &patterns);
-/// max_pool, average_pool, global_average_pool, softmax.
+/// max_pool, average_pool, global_average_pool, lp_pool, softmax,
+/// log_softmax, hardmax, reduce, argmax, argmin, cumulative, top_k.
 void populateReductionToLinalgPatterns(const mlir::TypeConverter &converter,
                                        mlir::RewritePatternSet &patterns);
 /// constant, identity, reshape, flatten, transpose, concat.

@@ -1,11 +1,13 @@
-//===- ReductionToLinalg.cpp - Pooling and softmax to linalg --------------===//
+//===- ReductionToLinalg.cpp - Reductions, pooling, softmax to linalg -----===//
 //
 // Pooling lowers to the named linalg pooling ops for 1-D and 2-D windows
 // (they decompose and vectorize) and to an equivalent generic otherwise.
 // Average pooling divides by per-position element counts computed at compile
 // time, which covers count_include_pad and ceil_mode exactly. Softmax is the
 // usual max / exp-sum / divide sequence of generics, which keeps it stable
-// for large inputs.
+// for large inputs. Reductions, arg-reductions, scans and top-k are
+// linalg.generic reductions; the ones that need positions read them with
+// linalg.index, so everything stays plain linalg for both code generators.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,6 +20,8 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include <limits>
 
 using namespace mlir;
 using namespace kiln::graph;
@@ -195,14 +199,50 @@ struct AveragePoolToLinalg : OpConversionPattern<AveragePoolOp> {
   }
 };
 
-/// A generic reducing `input` over `axes` into `init`, combining with `fn`
-/// (fn(element, accumulator)).
-Value buildReduction(OpBuilder &b, Location loc, Value input, Value init,
-                     ArrayRef<int64_t> axes,
-                     llvm::function_ref<Value(OpBuilder &, Location, Value, Value)> fn) {
-  auto type = llvm::cast<RankedTensorType>(input.getType());
+/// `shape` with `axes` (sorted) removed, or set to 1 with `keep`.
+SmallVector<int64_t> dropAxes(ArrayRef<int64_t> shape, ArrayRef<int64_t> axes,
+                              bool keep = false) {
+  SmallVector<int64_t> result;
+  for (auto [i, d] : llvm::enumerate(shape)) {
+    if (!llvm::is_contained(axes, static_cast<int64_t>(i)))
+      result.push_back(d);
+    else if (keep)
+      result.push_back(1);
+  }
+  return result;
+}
+
+/// A generic over the iteration space `shape` that reduces `axes` (sorted)
+/// into a tensor of `shape` without them, starting from `identity`.
+/// `inputs` have the shape `shape`, `reducedInputs` that of the result (one
+/// value per output element). `body` gets their elements in that order and
+/// the accumulator last, and returns the new accumulator; it may read the
+/// iteration indices with linalg.index.
+Value buildReductionGeneric(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+                            ValueRange inputs, ValueRange reducedInputs,
+                            Value identity, ArrayRef<int64_t> axes,
+                            const ElementwiseBodyFn &body) {
   MLIRContext *ctx = b.getContext();
-  int64_t rank = type.getRank();
+  int64_t rank = shape.size();
+  auto resultType = RankedTensorType::get(dropAxes(shape, axes), identity.getType());
+  if (static_cast<int64_t>(axes.size()) == rank) {
+    // A reduction to a single value gets a leading unit parallel loop: the
+    // GPU strategy maps parallel loops to threads and needs one.
+    auto withUnit = [&](Value v) {
+      auto type = llvm::cast<RankedTensorType>(v.getType());
+      SmallVector<int64_t> unitShape = {1};
+      llvm::append_range(unitShape, type.getShape());
+      return reshapeTensor(b, loc, v, type.clone(unitShape));
+    };
+    SmallVector<int64_t> unitShape = {1};
+    llvm::append_range(unitShape, shape);
+    SmallVector<Value> unitInputs = llvm::map_to_vector(inputs, withUnit);
+    SmallVector<Value> unitReduced = llvm::map_to_vector(reducedInputs, withUnit);
+    SmallVector<int64_t> unitAxes = llvm::map_to_vector(axes, [](int64_t a) { return a + 1; });
+    Value result = buildReductionGeneric(b, loc, unitShape, unitInputs, unitReduced,
+                                         identity, unitAxes, body);
+    return reshapeTensor(b, loc, result, resultType);
+  }
   SmallVector<AffineExpr> outExprs;
   SmallVector<utils::IteratorType> iterators;
   for (int64_t i = 0; i < rank; ++i) {
@@ -212,14 +252,86 @@ Value buildReduction(OpBuilder &b, Location loc, Value input, Value init,
     if (!reduced)
       outExprs.push_back(getAffineDimExpr(i, ctx));
   }
-  SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(rank),
-                                 AffineMap::get(rank, 0, outExprs, ctx)};
+  AffineMap outMap = AffineMap::get(rank, 0, outExprs, ctx);
+  SmallVector<AffineMap> maps(inputs.size(), b.getMultiDimIdentityMap(rank));
+  maps.append(reducedInputs.size() + 1, outMap);
+  SmallVector<Value> operands(inputs);
+  llvm::append_range(operands, reducedInputs);
+  Value init = filledTensor(b, loc, resultType, identity);
   return linalg::GenericOp::create(
-             b, loc, init.getType(), ValueRange{input}, init, maps, iterators,
+             b, loc, resultType, operands, init, maps, iterators,
              [&](OpBuilder &nb, Location l, ValueRange args) {
-               linalg::YieldOp::create(nb, l, fn(nb, l, args[0], args[1]));
+               linalg::YieldOp::create(nb, l, body(nb, l, args));
              })
       .getResult(0);
+}
+
+/// A generic reducing `input` over `axes` (sorted), starting from
+/// `identity` and combining with `fn` (fn(element, accumulator)).
+Value buildReduction(OpBuilder &b, Location loc, Value input, Value identity,
+                     ArrayRef<int64_t> axes,
+                     llvm::function_ref<Value(OpBuilder &, Location, Value, Value)> fn) {
+  auto type = llvm::cast<RankedTensorType>(input.getType());
+  return buildReductionGeneric(b, loc, type.getShape(), input, {}, identity, axes,
+                               [&](OpBuilder &nb, Location l, ValueRange args) {
+                                 return fn(nb, l, args[0], args[1]);
+                               });
+}
+
+/// The axes of a reduction over `rank` dimensions, non-negative and sorted.
+SmallVector<int64_t> normalizedAxes(ArrayRef<int64_t> axes, int64_t rank) {
+  SmallVector<int64_t> result =
+      llvm::map_to_vector(axes, [&](int64_t a) { return a < 0 ? a + rank : a; });
+  llvm::sort(result);
+  return result;
+}
+
+/// Sums and products accumulate in computeType (f32 for 16-bit floats, which
+/// round once at the end, like the reference implementations); maxima and
+/// minima are exact in their own type.
+Type accumulatorType(Type element, ReduceKind kind) {
+  bool arithmetic = kind == ReduceKind::sum || kind == ReduceKind::prod;
+  return arithmetic ? computeType(element) : element;
+}
+
+/// The identity of `kind` for a (stored, signless) element type; booleans
+/// are stored as 0/1 bytes.
+Value reduceIdentity(OpBuilder &b, Location loc, ReduceKind kind, Type type,
+                     bool isBool, bool isUnsigned) {
+  switch (kind) {
+  case ReduceKind::sum:
+    return scalarConstant(b, loc, type, 0.0);
+  case ReduceKind::prod:
+    return scalarConstant(b, loc, type, 1.0);
+  case ReduceKind::max:
+    return isBool ? scalarConstant(b, loc, type, 0.0)
+                  : lowestValue(b, loc, type, isUnsigned);
+  case ReduceKind::min:
+    return isBool ? scalarConstant(b, loc, type, 1.0)
+                  : graph::highestValue(b, loc, type, isUnsigned);
+  }
+  llvm_unreachable("covered switch");
+}
+
+/// Combines an element into an accumulator with `kind`. Booleans (0/1
+/// bytes) combine with or (max) and and (min).
+Value combineScalars(OpBuilder &b, Location loc, ReduceKind kind, Value x,
+                     Value acc, bool isBool, bool isUnsigned) {
+  switch (kind) {
+  case ReduceKind::sum:
+    return addScalars(b, loc, acc, x);
+  case ReduceKind::prod:
+    return mulScalars(b, loc, acc, x);
+  case ReduceKind::max:
+    if (isBool)
+      return arith::OrIOp::create(b, loc, acc, x);
+    return maxScalars(b, loc, acc, x, isUnsigned);
+  case ReduceKind::min:
+    if (isBool)
+      return arith::AndIOp::create(b, loc, acc, x);
+    return minScalars(b, loc, acc, x, isUnsigned);
+  }
+  llvm_unreachable("covered switch");
 }
 
 struct GlobalAveragePoolToLinalg : OpConversionPattern<GlobalAveragePoolOp> {
@@ -239,9 +351,9 @@ struct GlobalAveragePoolToLinalg : OpConversionPattern<GlobalAveragePoolOp> {
     }
     auto reducedType = RankedTensorType::get(
         {inputType.getDimSize(0), inputType.getDimSize(1)}, elementType);
-    Value init = filledTensor(rewriter, loc, reducedType,
-                              scalarConstant(rewriter, loc, elementType, 0.0));
-    Value sums = buildReduction(rewriter, loc, adaptor.getInput(), init, axes, addScalars);
+    Value sums = buildReduction(rewriter, loc, adaptor.getInput(),
+                                scalarConstant(rewriter, loc, elementType, 0.0), axes,
+                                addScalars);
     Value mean = buildBroadcastElementwise(
         rewriter, loc, reducedType, {sums}, [&](OpBuilder &b, Location l, ValueRange a) {
           return mulScalars(b, l, a[0],
@@ -272,17 +384,11 @@ struct SoftmaxToLinalg : OpConversionPattern<SoftmaxOp> {
       return success();
     }
     int64_t axis = *normalizeAxis(static_cast<int64_t>(adaptor.getAxis()), type.getRank());
-    SmallVector<int64_t> reducedShape(type.getShape());
-    reducedShape.erase(reducedShape.begin() + axis);
-    auto reducedType = RankedTensorType::get(reducedShape, elementType);
     // The reduced tensor broadcasts back by re-inserting the axis as size 1.
-    SmallVector<int64_t> keptShape(type.getShape());
-    keptShape[axis] = 1;
-    auto keptType = RankedTensorType::get(keptShape, elementType);
+    auto keptType = RankedTensorType::get(dropAxes(type.getShape(), {axis}, true), elementType);
 
-    Value maxInit = filledTensor(rewriter, loc, reducedType,
-                                 lowestValue(rewriter, loc, elementType));
-    Value maxima = buildReduction(rewriter, loc, input, maxInit, {axis},
+    Value maxima = buildReduction(rewriter, loc, input,
+                                  lowestValue(rewriter, loc, elementType), {axis},
                                   [](OpBuilder &b, Location l, Value x, Value acc) {
                                     return maxScalars(b, l, x, acc);
                                   });
@@ -293,19 +399,386 @@ struct SoftmaxToLinalg : OpConversionPattern<SoftmaxOp> {
         });
     // Sums accumulate in f32 for 16-bit floats.
     Type sumType = computeType(elementType);
-    Value sumInit = filledTensor(rewriter, loc, reducedType.clone(sumType),
-                                 scalarConstant(rewriter, loc, sumType, 0.0));
-    Value sums = buildReduction(rewriter, loc, exps, sumInit, {axis},
-                                [&](OpBuilder &b, Location l, Value x, Value acc) {
+    Value sums = buildReduction(rewriter, loc, exps, scalarConstant(rewriter, loc, sumType, 0.0),
+                                {axis}, [&](OpBuilder &b, Location l, Value x, Value acc) {
                                   return addScalars(b, l, convertScalar(b, l, x, elementType,
                                                                         sumType),
                                                     acc);
                                 });
-    sums = convertElements(rewriter, loc, sums, reducedType);
+    sums = convertElements(
+        rewriter, loc, sums,
+        RankedTensorType::get(dropAxes(type.getShape(), {axis}), elementType));
     Value result = buildBroadcastElementwise(
         rewriter, loc, type, {exps, reshapeTensor(rewriter, loc, sums, keptType)},
         [](OpBuilder &b, Location l, ValueRange a) { return divScalars(b, l, a[0], a[1]); });
     rewriter.replaceOp(op, convertElements(rewriter, loc, result, resultType));
+    return success();
+  }
+};
+
+/// log_softmax as x - max - log(sum(exp(x - max))): a max reduction, a sum
+/// reduction that exponentiates as it reads, and one elementwise generic.
+struct LogSoftmaxToLinalg : OpConversionPattern<LogSoftmaxOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult matchAndRewrite(LogSoftmaxOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = convertedType(getTypeConverter(), op);
+    Type elementType = type.getElementType();
+    if (type.getRank() == 0) {
+      // The softmax of a scalar is 1, its log 0.
+      rewriter.replaceOp(op, filledTensor(rewriter, loc, type,
+                                          scalarConstant(rewriter, loc, elementType, 0.0)));
+      return success();
+    }
+    int64_t axis = *normalizeAxis(static_cast<int64_t>(adaptor.getAxis()), type.getRank());
+    Value input = adaptor.getInput();
+    Value maxima = buildReduction(rewriter, loc, input, lowestValue(rewriter, loc, elementType),
+                                  {axis},
+                                  [](OpBuilder &b, Location l, Value x, Value acc) {
+                                    return maxScalars(b, l, acc, x);
+                                  });
+    Value sums = buildReductionGeneric(
+        rewriter, loc, type.getShape(), input, maxima,
+        scalarConstant(rewriter, loc, elementType, 0.0), {axis},
+        [](OpBuilder &b, Location l, ValueRange a) -> Value {
+          Value e = math::ExpOp::create(b, l, arith::SubFOp::create(b, l, a[0], a[1]));
+          return arith::AddFOp::create(b, l, a[2], e);
+        });
+    auto keptType = RankedTensorType::get(dropAxes(type.getShape(), {axis}, true), elementType);
+    Value result = buildBroadcastElementwise(
+        rewriter, loc, type,
+        {input, reshapeTensor(rewriter, loc, maxima, keptType),
+         reshapeTensor(rewriter, loc, sums, keptType)},
+        [](OpBuilder &b, Location l, ValueRange a) -> Value {
+          Value shifted = arith::SubFOp::create(b, l, a[0], a[1]);
+          return arith::SubFOp::create(b, l, shifted, math::LogOp::create(b, l, a[2]));
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// The index of the first (or last) maximum (or minimum) along `axis` of a
+/// static tensor, as an i64 tensor without that axis: a max (min) reduction,
+/// then a reduction that keeps the smallest (largest) index holding it. A
+/// NaN is the maximum and the minimum (the float max/min propagate it), and
+/// it is found by x != x.
+Value buildArgReduction(OpBuilder &b, Location loc, Value input, int64_t axis,
+                        bool findMax, bool last, bool isUnsigned) {
+  auto type = llvm::cast<RankedTensorType>(input.getType());
+  Type elementType = type.getElementType();
+  bool isFloat = llvm::isa<FloatType>(elementType);
+  ReduceKind kind = findMax ? ReduceKind::max : ReduceKind::min;
+  Value extrema = buildReduction(b, loc, input,
+                                 reduceIdentity(b, loc, kind, elementType, false, isUnsigned),
+                                 {axis},
+                                 [&](OpBuilder &nb, Location l, Value x, Value acc) {
+                                   return combineScalars(nb, l, kind, x, acc, false,
+                                                         isUnsigned);
+                                 });
+  Type i64 = b.getI64Type();
+  // Not found: a sentinel every index beats.
+  Value sentinel = last ? scalarConstant(b, loc, i64, -1.0)
+                        : arith::ConstantOp::create(
+                              b, loc, b.getI64IntegerAttr(std::numeric_limits<int64_t>::max()));
+  return buildReductionGeneric(
+      b, loc, type.getShape(), input, extrema, sentinel, {axis},
+      [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        Value match = graph::compareScalars(nb, l, graph::Comparison::EQ, a[0], a[1]);
+        if (isFloat) {
+          Value isNaN = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::UNO, a[0], a[0]);
+          match = arith::OrIOp::create(nb, l, match, isNaN);
+        }
+        Value index = arith::IndexCastOp::create(nb, l, i64, linalg::IndexOp::create(nb, l, axis));
+        Value candidate = arith::SelectOp::create(nb, l, match, index, a[2]);
+        // Only matches change the accumulator; the first (last) one wins.
+        Value better = last ? arith::MaxSIOp::create(nb, l, a[2], candidate).getResult()
+                            : arith::MinSIOp::create(nb, l, a[2], candidate).getResult();
+        return better;
+      });
+}
+
+template <typename OpTy, bool FindMax>
+struct ArgReduceToLinalg : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  using OpAdaptor = typename OpTy::Adaptor;
+
+  LogicalResult matchAndRewrite(OpTy op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto inputType = llvm::cast<RankedTensorType>(adaptor.getInput().getType());
+    int64_t axis = *normalizeAxis(static_cast<int64_t>(adaptor.getAxis()), inputType.getRank());
+    Value indices = buildArgReduction(rewriter, op.getLoc(), adaptor.getInput(), axis, FindMax,
+                                      adaptor.getSelectLastIndex(),
+                                      isUnsignedInteger(op.getInput().getType()));
+    rewriter.replaceOp(op, reshapeTensor(rewriter, op.getLoc(), indices,
+                                         convertedType(this->getTypeConverter(), op)));
+    return success();
+  }
+};
+
+/// hardmax: 1 at the first maximum along the axis, 0 elsewhere.
+struct HardmaxToLinalg : OpConversionPattern<HardmaxOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult matchAndRewrite(HardmaxOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = convertedType(getTypeConverter(), op);
+    Type elementType = type.getElementType();
+    Value one = scalarConstant(rewriter, loc, elementType, 1.0);
+    if (type.getRank() == 0) {
+      rewriter.replaceOp(op, filledTensor(rewriter, loc, type, one));
+      return success();
+    }
+    int64_t axis = *normalizeAxis(static_cast<int64_t>(adaptor.getAxis()), type.getRank());
+    Value indices = buildArgReduction(rewriter, loc, adaptor.getInput(), axis,
+                                      /*findMax=*/true, /*last=*/false, false);
+    // The index is read at the element's position without the axis.
+    MLIRContext *ctx = rewriter.getContext();
+    int64_t rank = type.getRank();
+    SmallVector<AffineExpr> exprs;
+    for (int64_t i = 0; i < rank; ++i)
+      if (i != axis)
+        exprs.push_back(getAffineDimExpr(i, ctx));
+    SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, exprs, ctx),
+                                   rewriter.getMultiDimIdentityMap(rank)};
+    SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+    Value empty = tensor::EmptyOp::create(rewriter, loc, type.getShape(), elementType);
+    Value result =
+        linalg::GenericOp::create(
+            rewriter, loc, type, indices, empty, maps, iterators,
+            [&](OpBuilder &b, Location l, ValueRange a) {
+              Value index = arith::IndexCastOp::create(b, l, b.getI64Type(),
+                                                       linalg::IndexOp::create(b, l, axis));
+              Value hit = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, index, a[0]);
+              Value zero = scalarConstant(b, l, elementType, 0.0);
+              Value oneInBody = scalarConstant(b, l, elementType, 1.0);
+              linalg::YieldOp::create(b, l,
+                                      Value(arith::SelectOp::create(b, l, hit, oneInBody, zero)));
+            })
+            .getResult(0);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct ReduceToLinalg : OpConversionPattern<ReduceOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult matchAndRewrite(ReduceOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resultType = convertedType(getTypeConverter(), op);
+    Value input = adaptor.getInput();
+    auto inputType = llvm::cast<RankedTensorType>(input.getType());
+    SmallVector<int64_t> axes = normalizedAxes(adaptor.getAxes(), inputType.getRank());
+    if (axes.empty()) {
+      rewriter.replaceOp(op, reshapeTensor(rewriter, loc, input, resultType));
+      return success();
+    }
+    Type graphElement = llvm::cast<RankedTensorType>(op.getInput().getType()).getElementType();
+    bool isBool = graphElement.isInteger(1);
+    bool isUnsigned = isUnsignedInteger(graphElement);
+    ReduceKind kind = adaptor.getKind();
+    Type element = inputType.getElementType();
+    Type acc = accumulatorType(element, kind);
+    Value identity = reduceIdentity(rewriter, loc, kind, acc, isBool, isUnsigned);
+    Value reduced = buildReduction(
+        rewriter, loc, input, identity, axes, [&](OpBuilder &b, Location l, Value x, Value a) {
+          if (x.getType() != acc)
+            x = arith::ExtFOp::create(b, l, acc, x);
+          return combineScalars(b, l, kind, x, a, isBool, isUnsigned);
+        });
+    reduced = convertElements(rewriter, loc, reduced,
+                              llvm::cast<RankedTensorType>(reduced.getType()).clone(element));
+    rewriter.replaceOp(op, reshapeTensor(rewriter, loc, reduced, resultType));
+    return success();
+  }
+};
+
+/// A running sum or product as one generic over the input's dimensions and
+/// one more, k, that walks the axis: element i accumulates the elements k
+/// with k <= i (k < i when exclusive; >=, > when reversed). Quadratic in the
+/// axis length, but plain linalg that tiles and vectorizes like any other
+/// reduction.
+struct CumulativeToLinalg : OpConversionPattern<CumulativeOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult matchAndRewrite(CumulativeOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = convertedType(getTypeConverter(), op);
+    int64_t rank = type.getRank();
+    int64_t axis = *normalizeAxis(static_cast<int64_t>(adaptor.getAxis()), rank);
+    ReduceKind kind = adaptor.getKind();
+    Type element = type.getElementType();
+    Type acc = accumulatorType(element, kind);
+    Value init = filledTensor(rewriter, loc, type.clone(acc),
+                              reduceIdentity(rewriter, loc, kind, acc, false, false));
+    MLIRContext *ctx = rewriter.getContext();
+    SmallVector<AffineExpr> inExprs;
+    for (int64_t i = 0; i < rank; ++i)
+      inExprs.push_back(getAffineDimExpr(i == axis ? rank : i, ctx));
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(rank + 1, 0, inExprs, ctx),
+        AffineMap::get(rank + 1, 0,
+                       AffineMap::getMultiDimIdentityMap(rank, ctx).getResults(), ctx)};
+    SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+    iterators.push_back(utils::IteratorType::reduction);
+    arith::CmpIPredicate predicate =
+        adaptor.getReverse()
+            ? (adaptor.getExclusive() ? arith::CmpIPredicate::ugt : arith::CmpIPredicate::uge)
+            : (adaptor.getExclusive() ? arith::CmpIPredicate::ult : arith::CmpIPredicate::ule);
+    Value result =
+        linalg::GenericOp::create(
+            rewriter, loc, init.getType(), adaptor.getInput(), init, maps, iterators,
+            [&](OpBuilder &b, Location l, ValueRange a) {
+              Value i = linalg::IndexOp::create(b, l, axis);
+              Value k = linalg::IndexOp::create(b, l, rank);
+              Value take = arith::CmpIOp::create(b, l, predicate, k, i);
+              Value x = a[0];
+              if (x.getType() != acc)
+                x = arith::ExtFOp::create(b, l, acc, x);
+              Value combined = combineScalars(b, l, kind, x, a[1], false, false);
+              linalg::YieldOp::create(
+                  b, l, Value(arith::SelectOp::create(b, l, take, combined, a[1])));
+            })
+            .getResult(0);
+    rewriter.replaceOp(op, convertElements(rewriter, loc, result, type));
+    return success();
+  }
+};
+
+/// top_k by ranking: element i's rank is the number of elements that come
+/// before it (greater, or equal at a lower index, for the largest); output
+/// position r then takes the one element of rank r. Both steps are
+/// reductions over the axis (quadratic in its length), so the whole op is
+/// plain linalg without sorting.
+struct TopKToLinalg : OpConversionPattern<TopKOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult matchAndRewrite(TopKOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value input = adaptor.getInput();
+    auto inputType = llvm::cast<RankedTensorType>(input.getType());
+    auto valuesType =
+        llvm::cast<RankedTensorType>(getTypeConverter()->convertType(op.getValues().getType()));
+    auto indicesType =
+        llvm::cast<RankedTensorType>(getTypeConverter()->convertType(op.getIndices().getType()));
+    int64_t rank = inputType.getRank();
+    int64_t axis = *normalizeAxis(static_cast<int64_t>(adaptor.getAxis()), rank);
+    bool largest = adaptor.getLargest();
+    bool isUnsigned = isUnsignedInteger(op.getInput().getType());
+    MLIRContext *ctx = rewriter.getContext();
+    Type i64 = rewriter.getI64Type();
+
+    // Iteration space: the dimensions of the output of each step plus j,
+    // the position along the axis that is read.
+    SmallVector<AffineExpr> alongJ;
+    for (int64_t d = 0; d < rank; ++d)
+      alongJ.push_back(getAffineDimExpr(d == axis ? rank : d, ctx));
+    AffineMap readJ = AffineMap::get(rank + 1, 0, alongJ, ctx);
+    AffineMap own = AffineMap::get(
+        rank + 1, 0, AffineMap::getMultiDimIdentityMap(rank, ctx).getResults(), ctx);
+    SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+    iterators.push_back(utils::IteratorType::reduction);
+
+    Value zero64 = scalarConstant(rewriter, loc, i64, 0.0);
+    Value rankInit = filledTensor(rewriter, loc, inputType.clone(i64), zero64);
+    Value ranks =
+        linalg::GenericOp::create(
+            rewriter, loc, rankInit.getType(), ValueRange{input, input}, rankInit,
+            {own, readJ, own}, iterators,
+            [&](OpBuilder &b, Location l, ValueRange a) {
+              Value xi = a[0], xj = a[1];
+              Value i = linalg::IndexOp::create(b, l, axis);
+              Value j = linalg::IndexOp::create(b, l, rank);
+              Value strictly = graph::compareScalars(
+                  b, l, largest ? graph::Comparison::GT : graph::Comparison::LT, xj, xi,
+                  isUnsigned);
+              Value equal = graph::compareScalars(b, l, graph::Comparison::EQ, xj, xi);
+              Value earlier = arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult, j, i);
+              Value before = arith::OrIOp::create(
+                  b, l, strictly, arith::AndIOp::create(b, l, equal, earlier));
+              Value one = scalarConstant(b, l, i64, 1.0);
+              Value inc = arith::AddIOp::create(b, l, a[2], one);
+              linalg::YieldOp::create(b, l, Value(arith::SelectOp::create(b, l, before, inc, a[2])));
+            })
+            .getResult(0);
+
+    // Output position r (the axis index of the result) takes element j
+    // when rank(j) == r.
+    auto select = [&](RankedTensorType resultType, bool wantIndex) {
+      Value init = filledTensor(rewriter, loc, resultType,
+                                scalarConstant(rewriter, loc, resultType.getElementType(), 0.0));
+      return linalg::GenericOp::create(
+                 rewriter, loc, resultType, ValueRange{input, ranks}, init,
+                 {readJ, readJ, own}, iterators,
+                 [&](OpBuilder &b, Location l, ValueRange a) {
+                   Value r = arith::IndexCastOp::create(b, l, i64,
+                                                        linalg::IndexOp::create(b, l, axis));
+                   Value hit = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, a[1], r);
+                   Value value = a[0];
+                   if (wantIndex)
+                     value = arith::IndexCastOp::create(b, l, i64,
+                                                        linalg::IndexOp::create(b, l, rank));
+                   linalg::YieldOp::create(
+                       b, l, Value(arith::SelectOp::create(b, l, hit, value, a[2])));
+                 })
+          .getResult(0);
+    };
+    Value values = select(valuesType, false);
+    Value indices = select(indicesType, true);
+    rewriter.replaceOp(op, {values, indices});
+    return success();
+  }
+};
+
+/// Lp pooling: |x|^p, padded with zeros, summed over each window by the
+/// pooling generics, then the p-th root.
+struct LpPoolToLinalg : OpConversionPattern<LpPoolOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult matchAndRewrite(LpPoolOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resultType = convertedType(getTypeConverter(), op);
+    auto inputType = llvm::cast<RankedTensorType>(adaptor.getInput().getType());
+    Type elementType = resultType.getElementType();
+    FailureOr<WindowGeometry> g =
+        poolGeometry(op, adaptor.getInput(), adaptor.getKernelShape(), adaptor.getPads(),
+                     adaptor.getStrides(), adaptor.getDilations(), adaptor.getAutoPad(),
+                     adaptor.getCeilMode());
+    if (failed(g))
+      return failure();
+    int64_t p = adaptor.getP();
+    Value powered = buildBroadcastElementwise(
+        rewriter, loc, inputType, adaptor.getInput(),
+        [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+          Value x = math::AbsFOp::create(b, l, a[0]);
+          if (p == 1)
+            return x;
+          if (p == 2)
+            return arith::MulFOp::create(b, l, x, x);
+          return math::PowFOp::create(b, l, x, scalarConstant(b, l, elementType, p));
+        });
+    Value zero = scalarConstant(rewriter, loc, elementType, 0.0);
+    Value padded = padForPooling(rewriter, loc, powered, *g, zero);
+    Value init = filledTensor(rewriter, loc, resultType, zero);
+    Value sums = buildPooling(rewriter, loc, PoolKind::Sum, padded, init, *g);
+    Value result = buildBroadcastElementwise(
+        rewriter, loc, resultType, sums, [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+          if (p == 1)
+            return a[0];
+          if (p == 2)
+            return math::SqrtOp::create(b, l, a[0]);
+          return math::PowFOp::create(b, l, a[0],
+                                      scalarConstant(b, l, elementType, 1.0 / p));
+        });
+    rewriter.replaceOp(op, result);
     return success();
   }
 };
@@ -315,7 +788,10 @@ struct SoftmaxToLinalg : OpConversionPattern<SoftmaxOp> {
 void populateReductionToLinalgPatterns(const TypeConverter &converter,
                                    RewritePatternSet &patterns) {
   patterns.add<MaxPoolToLinalg, AveragePoolToLinalg, GlobalAveragePoolToLinalg,
-               SoftmaxToLinalg>(converter, patterns.getContext());
+               SoftmaxToLinalg, LogSoftmaxToLinalg, HardmaxToLinalg, ReduceToLinalg,
+               ArgReduceToLinalg<ArgMaxOp, true>, ArgReduceToLinalg<ArgMinOp, false>,
+               CumulativeToLinalg, TopKToLinalg, LpPoolToLinalg>(converter,
+                                                                 patterns.getContext());
 }
 
 } // namespace kiln::conversion

@@ -648,3 +648,88 @@ func.func @fold_sqrt_floor() -> tensor<2xf32> {
   %f = kiln.floor %s : tensor<2xf32> -> tensor<2xf32>
   return %f : tensor<2xf32>
 }
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// Reductions
+//===----------------------------------------------------------------------===//
+
+// Shape arithmetic: the product of dimensions folds.
+// CHECK-LABEL: func @fold_reduce_prod
+// CHECK: %[[C:.*]] = kiln.constant dense<24> : tensor<1xi64>
+// CHECK-NOT: kiln.reduce
+// CHECK: return %[[C]]
+func.func @fold_reduce_prod() -> tensor<1xi64> {
+  %s = kiln.constant dense<[2, 3, 4]> : tensor<3xi64>
+  %p = kiln.reduce prod %s {axes = array<i64: 0>} : tensor<3xi64> -> tensor<1xi64>
+  return %p : tensor<1xi64>
+}
+
+// -----
+
+// Sums over the middle axis; the reduced axis is dropped.
+// CHECK-LABEL: func @fold_reduce_sum_axis
+// CHECK: kiln.constant dense<{{\[}}[4.000000e+00, 6.000000e+00], [1.200000e+01, 1.400000e+01]]> : tensor<2x2xf32>
+// CHECK-NOT: kiln.reduce
+func.func @fold_reduce_sum_axis() -> tensor<2x2xf32> {
+  %x = kiln.constant dense<[[[1.0, 2.0], [3.0, 4.0]], [[5.0, 6.0], [7.0, 8.0]]]> : tensor<2x2x2xf32>
+  %s = kiln.reduce sum %x {axes = array<i64: 1>, keepdims = false} : tensor<2x2x2xf32> -> tensor<2x2xf32>
+  return %s : tensor<2x2xf32>
+}
+
+// -----
+
+// Signedness decides the maximum; booleans reduce as any/all; an empty
+// axis gives the identity.
+// CHECK-LABEL: func @fold_reduce_max_min
+// CHECK-DAG: kiln.constant dense<200> : tensor<ui8>
+// CHECK-DAG: kiln.constant dense<-56> : tensor<i8>
+// CHECK-DAG: kiln.constant dense<[true, false]> : tensor<2xi1>
+// CHECK-DAG: kiln.constant dense<false> : tensor<2xi1>
+// CHECK-DAG: kiln.constant dense<0xFF800000> : tensor<2x1xf32>
+// CHECK-NOT: kiln.reduce
+func.func @fold_reduce_max_min() -> (tensor<ui8>, tensor<i8>, tensor<2xi1>, tensor<2xi1>, tensor<2x1xf32>) {
+  %u = kiln.constant dense<[7, 200]> : tensor<2xui8>
+  %0 = kiln.reduce max %u {axes = array<i64: 0>, keepdims = false} : tensor<2xui8> -> tensor<ui8>
+  %i = kiln.constant dense<[7, -56]> : tensor<2xi8>
+  %1 = kiln.reduce min %i {axes = array<i64: 0>, keepdims = false} : tensor<2xi8> -> tensor<i8>
+  %b = kiln.constant dense<[[true, false], [false, false]]> : tensor<2x2xi1>
+  %2 = kiln.reduce max %b {axes = array<i64: 1>, keepdims = false} : tensor<2x2xi1> -> tensor<2xi1>
+  %3 = kiln.reduce min %b {axes = array<i64: 1>, keepdims = false} : tensor<2x2xi1> -> tensor<2xi1>
+  %e = kiln.constant dense<> : tensor<2x0xf32>
+  %4 = kiln.reduce max %e {axes = array<i64: 1>} : tensor<2x0xf32> -> tensor<2x1xf32>
+  return %0, %1, %2, %3, %4 : tensor<ui8>, tensor<i8>, tensor<2xi1>, tensor<2xi1>, tensor<2x1xf32>
+}
+
+// -----
+
+// Reducing no axes is the identity.
+// CHECK-LABEL: func @reduce_no_axes
+// CHECK-SAME: (%[[X:.*]]: tensor<3x4xf32>)
+// CHECK-NEXT: return %[[X]]
+func.func @reduce_no_axes(%x: tensor<3x4xf32>) -> tensor<3x4xf32> {
+  %0 = kiln.reduce sum %x {axes = array<i64>} : tensor<3x4xf32> -> tensor<3x4xf32>
+  return %0 : tensor<3x4xf32>
+}
+
+// -----
+
+// A reduction of a non-constant stays.
+// CHECK-LABEL: func @reduce_not_folded
+// CHECK: kiln.reduce sum
+func.func @reduce_not_folded(%x: tensor<3x4xf32>) -> tensor<3x1xf32> {
+  %0 = kiln.reduce sum %x {axes = array<i64: 1>} : tensor<3x4xf32> -> tensor<3x1xf32>
+  return %0 : tensor<3x1xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @lp_pool_same_upper
+// CHECK: kiln.lp_pool %{{.*}} {kernel_shape = array<i64: 2, 2>, p = 3 : i64, pads = array<i64: 0, 0, 1, 1>}
+// CHECK-NOT: auto_pad
+func.func @lp_pool_same_upper(%x: tensor<1x1x4x4xf32>) -> tensor<1x1x4x4xf32> {
+  %0 = kiln.lp_pool %x {auto_pad = #kiln<auto_pad same_upper>, kernel_shape = array<i64: 2, 2>, p = 3 : i64}
+      : tensor<1x1x4x4xf32> -> tensor<1x1x4x4xf32>
+  return %0 : tensor<1x1x4x4xf32>
+}

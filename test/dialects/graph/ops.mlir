@@ -175,3 +175,49 @@ func.func @resample(%x: tensor<1x3x8x8xf32>, %i: tensor<16x2xi64>, %w: tensor<16
   %1 = kiln.resample %u, %n {axis = -1 : i64} : (tensor<1x3x8x8xui8>, tensor<4x1xi64>) -> tensor<1x3x8x4xui8>
   return %0, %1 : tensor<1x3x8x16xf32>, tensor<1x3x8x4xui8>
 }
+
+// CHECK-LABEL: func @reductions
+// CHECK-SAME: (%[[X:.*]]: tensor<3x4x5xf32>, %[[B:.*]]: tensor<4x2xi1>, %[[U:.*]]: tensor<3x4xui8>)
+func.func @reductions(%x: tensor<3x4x5xf32>, %b: tensor<4x2xi1>, %u: tensor<3x4xui8>)
+    -> (tensor<3x5xf32>, tensor<1x1x1xf32>, tensor<4x1xi1>, tensor<3x4xui8>, tensor<3x4xf32>) {
+  // CHECK: kiln.reduce sum %[[X]] {axes = array<i64: 1>, keepdims = false} : tensor<3x4x5xf32> -> tensor<3x5xf32>
+  %0 = kiln.reduce sum %x {axes = array<i64: 1>, keepdims = false} : tensor<3x4x5xf32> -> tensor<3x5xf32>
+  // CHECK: kiln.reduce prod %[[X]] {axes = array<i64: 0, -1, 1>} : tensor<3x4x5xf32> -> tensor<1x1x1xf32>
+  %1 = kiln.reduce prod %x {axes = array<i64: 0, -1, 1>, keepdims = true} : tensor<3x4x5xf32> -> tensor<1x1x1xf32>
+  // CHECK: kiln.reduce max %[[B]] {axes = array<i64: 1>} : tensor<4x2xi1> -> tensor<4x1xi1>
+  %2 = kiln.reduce max %b {axes = array<i64: 1>} : tensor<4x2xi1> -> tensor<4x1xi1>
+  // CHECK: kiln.reduce min %[[U]] {axes = array<i64>} : tensor<3x4xui8> -> tensor<3x4xui8>
+  %3 = kiln.reduce min %u {axes = array<i64>} : tensor<3x4xui8> -> tensor<3x4xui8>
+  // CHECK: kiln.log_softmax %[[X]] {axis = 2 : i64} : tensor<3x4x5xf32> -> tensor<3x4x5xf32>
+  %4 = kiln.log_softmax %x {axis = 2 : i64} : tensor<3x4x5xf32> -> tensor<3x4x5xf32>
+  // CHECK: kiln.hardmax %[[X]] : tensor<3x4x5xf32> -> tensor<3x4x5xf32>
+  %5 = kiln.hardmax %x {axis = -1 : i64} : tensor<3x4x5xf32> -> tensor<3x4x5xf32>
+  %6 = kiln.reduce max %x {axes = array<i64: 2>, keepdims = false} : tensor<3x4x5xf32> -> tensor<3x4xf32>
+  return %0, %1, %2, %3, %6 : tensor<3x5xf32>, tensor<1x1x1xf32>, tensor<4x1xi1>, tensor<3x4xui8>, tensor<3x4xf32>
+}
+
+// CHECK-LABEL: func @arg_scan_top_k
+// CHECK-SAME: (%[[X:.*]]: tensor<3x4xf32>, %[[I:.*]]: tensor<5xi32>)
+func.func @arg_scan_top_k(%x: tensor<3x4xf32>, %i: tensor<5xi32>)
+    -> (tensor<1x4xi64>, tensor<3xi64>, tensor<5xi32>, tensor<3x4xf32>, tensor<3x2xf32>, tensor<3x2xi64>) {
+  // CHECK: kiln.argmax %[[X]] : tensor<3x4xf32> -> tensor<1x4xi64>
+  %0 = kiln.argmax %x : tensor<3x4xf32> -> tensor<1x4xi64>
+  // CHECK: kiln.argmin %[[X]] {axis = -1 : i64, keepdims = false, select_last_index = true} : tensor<3x4xf32> -> tensor<3xi64>
+  %1 = kiln.argmin %x {axis = -1 : i64, keepdims = false, select_last_index = true} : tensor<3x4xf32> -> tensor<3xi64>
+  // CHECK: kiln.cumulative sum %[[I]] {axis = 0 : i64, exclusive = true, reverse = true} : tensor<5xi32> -> tensor<5xi32>
+  %2 = kiln.cumulative sum %i {axis = 0 : i64, exclusive = true, reverse = true} : tensor<5xi32> -> tensor<5xi32>
+  // CHECK: kiln.cumulative prod %[[X]] {axis = 1 : i64} : tensor<3x4xf32> -> tensor<3x4xf32>
+  %3 = kiln.cumulative prod %x {axis = 1 : i64} : tensor<3x4xf32> -> tensor<3x4xf32>
+  // CHECK: kiln.top_k %[[X]] {k = 2 : i64, largest = false} : tensor<3x4xf32> -> (tensor<3x2xf32>, tensor<3x2xi64>)
+  %4:2 = kiln.top_k %x {k = 2 : i64, largest = false} : tensor<3x4xf32> -> (tensor<3x2xf32>, tensor<3x2xi64>)
+  return %0, %1, %2, %3, %4#0, %4#1 : tensor<1x4xi64>, tensor<3xi64>, tensor<5xi32>, tensor<3x4xf32>, tensor<3x2xf32>, tensor<3x2xi64>
+}
+
+// CHECK-LABEL: func @lp_pool
+func.func @lp_pool(%x: tensor<1x3x8x8xf32>) -> (tensor<1x3x7x7xf32>, tensor<1x3x8x8xf32>) {
+  // CHECK: kiln.lp_pool %{{.*}} {kernel_shape = array<i64: 2, 2>, p = 3 : i64} : tensor<1x3x8x8xf32> -> tensor<1x3x7x7xf32>
+  %0 = kiln.lp_pool %x {kernel_shape = array<i64: 2, 2>, p = 3 : i64} : tensor<1x3x8x8xf32> -> tensor<1x3x7x7xf32>
+  // CHECK: kiln.lp_pool %{{.*}} {auto_pad = #kiln<auto_pad same_upper>, kernel_shape = array<i64: 2, 2>} : tensor<1x3x8x8xf32> -> tensor<1x3x8x8xf32>
+  %1 = kiln.lp_pool %x {auto_pad = #kiln<auto_pad same_upper>, kernel_shape = array<i64: 2, 2>, p = 2 : i64} : tensor<1x3x8x8xf32> -> tensor<1x3x8x8xf32>
+  return %0, %1 : tensor<1x3x7x7xf32>, tensor<1x3x8x8xf32>
+}

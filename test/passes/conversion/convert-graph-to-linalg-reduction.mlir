@@ -202,3 +202,215 @@ func.func @softmax_scalar(%x: tensor<f32>) -> tensor<f32> {
   %0 = kiln.softmax %x : tensor<f32> -> tensor<f32>
   return %0 : tensor<f32>
 }
+
+// -----
+
+// Sums of f16 accumulate in f32 and round once; keepdims re-inserts the
+// axis with an expand_shape.
+// CHECK-LABEL: func @reduce_sum_f16
+// CHECK-SAME: (%[[X:.*]]: tensor<3x4xf16>)
+// CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK: %[[INIT:.*]] = linalg.fill ins(%[[ZERO]] : f32) outs(%{{.*}} : tensor<3xf32>)
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%[[X]] : tensor<3x4xf16>) outs(%[[INIT]] : tensor<3xf32>)
+// CHECK: arith.extf %{{.*}} : f16 to f32
+// CHECK: arith.addf
+// CHECK: %[[NARROW:.*]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<3xf32>) outs(%{{.*}} : tensor<3xf16>)
+// CHECK: arith.truncf
+// CHECK: %[[R:.*]] = tensor.expand_shape %[[NARROW]] {{\[}}[0, 1]] output_shape [3, 1]
+// CHECK: return %[[R]]
+func.func @reduce_sum_f16(%x: tensor<3x4xf16>) -> tensor<3x1xf16> {
+  %0 = kiln.reduce sum %x {axes = array<i64: 1>} : tensor<3x4xf16> -> tensor<3x1xf16>
+  return %0 : tensor<3x1xf16>
+}
+
+// -----
+
+// Booleans (stored as bytes) reduce with or (max) from false.
+// CHECK-LABEL: func @reduce_max_bool
+// CHECK: %[[FALSE:.*]] = arith.constant 0 : i8
+// CHECK: linalg.fill ins(%[[FALSE]] : i8)
+// CHECK: linalg.generic
+// CHECK: arith.ori %{{.*}}, %{{.*}} : i8
+func.func @reduce_max_bool(%x: tensor<3x4xi1>) -> tensor<3xi1> {
+  %0 = kiln.reduce max %x {axes = array<i64: 1>, keepdims = false} : tensor<3x4xi1> -> tensor<3xi1>
+  return %0 : tensor<3xi1>
+}
+
+// -----
+
+// A reduction of every axis keeps a unit parallel loop (the GPU strategy
+// needs one); unsigned minimum from the highest value.
+// CHECK-LABEL: func @reduce_min_all
+// CHECK-SAME: (%[[X:.*]]: tensor<3x4xi8>)
+// CHECK: %[[HIGHEST:.*]] = arith.constant -1 : i8
+// CHECK: %[[UNIT:.*]] = tensor.expand_shape %[[X]] {{\[}}[0, 1], [2]] output_shape [1, 3, 4]
+// CHECK: %[[INIT:.*]] = linalg.fill ins(%[[HIGHEST]] : i8) outs(%{{.*}} : tensor<1xi8>)
+// CHECK: %[[MIN:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction", "reduction"]} ins(%[[UNIT]] : tensor<1x3x4xi8>) outs(%[[INIT]] : tensor<1xi8>)
+// CHECK: arith.minui
+// CHECK: tensor.collapse_shape %[[MIN]] [] : tensor<1xi8> into tensor<i8>
+func.func @reduce_min_all(%x: tensor<3x4xui8>) -> tensor<ui8> {
+  %0 = kiln.reduce min %x {axes = array<i64: 0, 1>, keepdims = false} : tensor<3x4xui8> -> tensor<ui8>
+  return %0 : tensor<ui8>
+}
+
+// -----
+
+// No axes: the input itself.
+// CHECK-LABEL: func @reduce_no_axes
+// CHECK-SAME: (%[[X:.*]]: tensor<3x4xf32>)
+// CHECK-NEXT: return %[[X]]
+func.func @reduce_no_axes(%x: tensor<3x4xf32>) -> tensor<3x4xf32> {
+  %0 = kiln.reduce prod %x {axes = array<i64>} : tensor<3x4xf32> -> tensor<3x4xf32>
+  return %0 : tensor<3x4xf32>
+}
+
+// -----
+
+// argmax: the maximum, then the largest index holding it (or NaN) with
+// select_last_index.
+// CHECK-LABEL: func @argmax_last
+// CHECK-SAME: (%[[X:.*]]: tensor<3x4xf32>)
+// CHECK: %[[MAX:.*]] = linalg.generic {{.*}} ins(%[[X]] : tensor<3x4xf32>) outs(%{{.*}} : tensor<3xf32>)
+// CHECK: arith.maximumf
+// CHECK: %[[NONE:.*]] = arith.constant -1 : i64
+// CHECK: %[[INIT:.*]] = linalg.fill ins(%[[NONE]] : i64)
+// CHECK: %[[IDX:.*]] = linalg.generic {{.*}} ins(%[[X]], %[[MAX]] : tensor<3x4xf32>, tensor<3xf32>) outs(%[[INIT]] : tensor<3xi64>)
+// CHECK: %[[EQ:.*]] = arith.cmpf oeq
+// CHECK: %[[NAN:.*]] = arith.cmpf uno
+// CHECK: %[[MATCH:.*]] = arith.ori %[[EQ]], %[[NAN]]
+// CHECK: %[[I:.*]] = linalg.index 1
+// CHECK: %[[I64:.*]] = arith.index_cast %[[I]]
+// CHECK: %[[CAND:.*]] = arith.select %[[MATCH]], %[[I64]], %[[ACC:.*]] : i64
+// CHECK: arith.maxsi %[[ACC]], %[[CAND]]
+// CHECK: tensor.expand_shape %[[IDX]]
+func.func @argmax_last(%x: tensor<3x4xf32>) -> tensor<3x1xi64> {
+  %0 = kiln.argmax %x {axis = 1 : i64, select_last_index = true} : tensor<3x4xf32> -> tensor<3x1xi64>
+  return %0 : tensor<3x1xi64>
+}
+
+// -----
+
+// argmin keeps the first (smallest) index, from the largest i64.
+// CHECK-LABEL: func @argmin_unsigned
+// CHECK: arith.minui
+// CHECK: arith.constant 9223372036854775807 : i64
+// CHECK: arith.cmpi eq
+// CHECK: arith.minsi
+func.func @argmin_unsigned(%x: tensor<3x4xui32>) -> tensor<4xi64> {
+  %0 = kiln.argmin %x {keepdims = false} : tensor<3x4xui32> -> tensor<4xi64>
+  return %0 : tensor<4xi64>
+}
+
+// -----
+
+// A running sum walks the axis a second time (dimension 2): exclusive and
+// reversed, element i takes the elements k > i.
+// CHECK-DAG: #[[READ_K:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-DAG: #[[OWN:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-LABEL: func @cumsum_exclusive_reverse
+// CHECK: linalg.generic {indexing_maps = [#[[READ_K]], #[[OWN]]], iterator_types = ["parallel", "parallel", "reduction"]}
+// CHECK: %[[I:.*]] = linalg.index 1
+// CHECK: %[[K:.*]] = linalg.index 2
+// CHECK: %[[TAKE:.*]] = arith.cmpi ugt, %[[K]], %[[I]]
+// CHECK: %[[SUM:.*]] = arith.addi %[[ACC:.*]], %{{.*}} : i32
+// CHECK: arith.select %[[TAKE]], %[[SUM]], %[[ACC]]
+func.func @cumsum_exclusive_reverse(%x: tensor<2x5xi32>) -> tensor<2x5xi32> {
+  %0 = kiln.cumulative sum %x {axis = 1 : i64, exclusive = true, reverse = true} : tensor<2x5xi32> -> tensor<2x5xi32>
+  return %0 : tensor<2x5xi32>
+}
+
+// -----
+
+// top_k: each element's rank (how many elements come before it), then
+// output position r takes the element of rank r, for values and indices.
+// CHECK-LABEL: func @top_k
+// CHECK-SAME: (%[[X:.*]]: tensor<3x4xf32>)
+// CHECK: %[[RANKS:.*]] = linalg.generic {{.*}} ins(%[[X]], %[[X]] : tensor<3x4xf32>, tensor<3x4xf32>) outs(%{{.*}} : tensor<3x4xi64>)
+// CHECK: arith.cmpf ogt
+// CHECK: arith.cmpf oeq
+// CHECK: arith.cmpi ult
+// CHECK: %[[VALUES:.*]] = linalg.generic {{.*}} ins(%[[X]], %[[RANKS]] : tensor<3x4xf32>, tensor<3x4xi64>) outs(%{{.*}} : tensor<3x2xf32>)
+// CHECK: %[[INDICES:.*]] = linalg.generic {{.*}} ins(%[[X]], %[[RANKS]] : tensor<3x4xf32>, tensor<3x4xi64>) outs(%{{.*}} : tensor<3x2xi64>)
+// CHECK: return %[[VALUES]], %[[INDICES]]
+func.func @top_k(%x: tensor<3x4xf32>) -> (tensor<3x2xf32>, tensor<3x2xi64>) {
+  %0:2 = kiln.top_k %x {k = 2 : i64} : tensor<3x4xf32> -> (tensor<3x2xf32>, tensor<3x2xi64>)
+  return %0#0, %0#1 : tensor<3x2xf32>, tensor<3x2xi64>
+}
+
+// -----
+
+// The smallest come first without `largest`.
+// CHECK-LABEL: func @top_k_smallest
+// CHECK: arith.cmpi slt
+func.func @top_k_smallest(%x: tensor<5xi64>) -> (tensor<3xi64>, tensor<3xi64>) {
+  %0:2 = kiln.top_k %x {k = 3 : i64, largest = false} : tensor<5xi64> -> (tensor<3xi64>, tensor<3xi64>)
+  return %0#0, %0#1 : tensor<3xi64>, tensor<3xi64>
+}
+
+// -----
+
+// log_softmax: max, then a sum that exponentiates as it reads, then
+// x - max - log(sum).
+// CHECK-LABEL: func @log_softmax
+// CHECK-SAME: (%[[X:.*]]: tensor<2x5xf32>)
+// CHECK: %[[MAX:.*]] = linalg.generic {{.*}} ins(%[[X]] : tensor<2x5xf32>)
+// CHECK: arith.maximumf
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}} ins(%[[X]], %[[MAX]] : tensor<2x5xf32>, tensor<2xf32>)
+// CHECK: arith.subf
+// CHECK: math.exp
+// CHECK: arith.addf
+// CHECK-DAG: %[[MAXK:.*]] = tensor.expand_shape %[[MAX]]
+// CHECK-DAG: %[[SUMK:.*]] = tensor.expand_shape %[[SUM]]
+// CHECK: linalg.generic {{.*}} ins(%[[X]], %[[MAXK]], %[[SUMK]] : tensor<2x5xf32>, tensor<2x1xf32>, tensor<2x1xf32>)
+// CHECK: %[[SHIFTED:.*]] = arith.subf
+// CHECK: %[[LOG:.*]] = math.log
+// CHECK: arith.subf %[[SHIFTED]], %[[LOG]]
+func.func @log_softmax(%x: tensor<2x5xf32>) -> tensor<2x5xf32> {
+  %0 = kiln.log_softmax %x {axis = 1 : i64} : tensor<2x5xf32> -> tensor<2x5xf32>
+  return %0 : tensor<2x5xf32>
+}
+
+// -----
+
+// hardmax: the first maximum's index, then 1 where the position matches.
+// CHECK-LABEL: func @hardmax
+// CHECK: %[[IDX:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<5xi64>)
+// CHECK: arith.minsi
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]} ins(%[[IDX]] : tensor<5xi64>) outs(%{{.*}} : tensor<2x5xf32>)
+// CHECK: %[[POS:.*]] = linalg.index 0
+// CHECK: %[[POS64:.*]] = arith.index_cast %[[POS]]
+// CHECK: %[[HIT:.*]] = arith.cmpi eq, %[[POS64]]
+// CHECK: arith.select %[[HIT]]
+func.func @hardmax(%x: tensor<2x5xf32>) -> tensor<2x5xf32> {
+  %0 = kiln.hardmax %x {axis = 0 : i64} : tensor<2x5xf32> -> tensor<2x5xf32>
+  return %0 : tensor<2x5xf32>
+}
+
+// -----
+
+// Lp pooling: |x|^p, zero padding, the sum pooling op, the p-th root.
+// CHECK-LABEL: func @lp_pool
+// CHECK: %[[POW:.*]] = linalg.generic
+// CHECK: math.absf
+// CHECK: math.powf
+// CHECK: %[[PAD:.*]] = tensor.pad %[[POW]] low[0, 0, 1, 1] high[0, 0, 1, 1]
+// CHECK: %[[SUM:.*]] = linalg.pooling_nchw_sum {{.*}} ins(%[[PAD]], %{{.*}} : tensor<1x1x6x6xf32>, tensor<2x2xf32>)
+// CHECK: linalg.generic {{.*}} ins(%[[SUM]] : tensor<1x1x5x5xf32>)
+// CHECK: arith.constant 0.333333343 : f32
+// CHECK: math.powf
+func.func @lp_pool(%x: tensor<1x1x4x4xf32>) -> tensor<1x1x5x5xf32> {
+  %0 = kiln.lp_pool %x {kernel_shape = array<i64: 2, 2>, p = 3 : i64, pads = array<i64: 1, 1, 1, 1>} : tensor<1x1x4x4xf32> -> tensor<1x1x5x5xf32>
+  return %0 : tensor<1x1x5x5xf32>
+}
+
+// -----
+
+// p = 2 squares and takes the square root.
+// CHECK-LABEL: func @lp_pool_2
+// CHECK: arith.mulf
+// CHECK: linalg.pooling_ncw_sum
+// CHECK: math.sqrt
+func.func @lp_pool_2(%x: tensor<1x1x4xf32>) -> tensor<1x1x3xf32> {
+  %0 = kiln.lp_pool %x {kernel_shape = array<i64: 2>} : tensor<1x1x4xf32> -> tensor<1x1x3xf32>
+  return %0 : tensor<1x1x3xf32>
+}

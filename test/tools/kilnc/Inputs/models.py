@@ -3,7 +3,8 @@
   models.py DIR    writes into DIR:
     good.onnx          Relu on x: float32[3, 7, 13] (compiles)
     dynamic.onnx       Relu on x: float32[batch, 7] (needs --input-shape)
-    lrn.onnx           an LRN node (an operator Kiln does not support)
+    unique.onnx        a Unique node (an operator Kiln does not support: its
+                       result shape depends on the data)
     string_input.onnx  Identity on a string input (an unsupported type)
     custom_domain.onnx a node of domain com.example
     bad_attribute.onnx Conv with auto_pad "SIDEWAYS"
@@ -49,9 +50,9 @@ def main(directory):
     image = helper.make_tensor_value_info("image", TensorProto.FLOAT,
                                           [1, 4, 5, 5])
     out = helper.make_tensor_value_info("out", TensorProto.FLOAT, [1, 4, 5, 5])
-    save("lrn.onnx", model(
+    save("unique.onnx", model(
         [helper.make_node("Relu", ["image"], ["r"], name="relu"),
-         helper.make_node("LRN", ["r"], ["out"], name="norm1", size=3)],
+         helper.make_node("Unique", ["r"], ["out"], name="unique1")],
         [image], [out]))
 
     text = helper.make_tensor_value_info("text", TensorProto.STRING, [2])
