@@ -459,6 +459,11 @@ void MaxPoolOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
   patterns.add<ResolveAutoPad<MaxPoolOp>>(context);
 }
 
+void MaxPoolIndicesOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
+                                                   MLIRContext *context) {
+  patterns.add<ResolveAutoPad<MaxPoolIndicesOp>>(context);
+}
+
 void LpPoolOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
                                            MLIRContext *context) {
   patterns.add<ResolveAutoPad<LpPoolOp>>(context);

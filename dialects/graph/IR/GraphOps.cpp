@@ -511,6 +511,16 @@ LogicalResult LpPoolOp::inferReturnTypes(MLIRContext *,
   return inferPool(loc, adaptor, types);
 }
 
+LogicalResult MaxPoolIndicesOp::inferReturnTypes(MLIRContext *context,
+                                                 std::optional<Location> loc,
+                                                 Adaptor adaptor,
+                                                 SmallVectorImpl<Type> &types) {
+  if (failed(inferPool(loc, adaptor, types)))
+    return failure();
+  types.back() = llvm::cast<RankedTensorType>(types.back()).clone(IntegerType::get(context, 64));
+  return success();
+}
+
 LogicalResult GlobalAveragePoolOp::inferReturnTypes(
     MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
     SmallVectorImpl<Type> &types) {

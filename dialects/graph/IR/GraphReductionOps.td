@@ -172,4 +172,31 @@ def Kiln_LpPoolOp : Kiln_PoolOp<"lp_pool"> {
                                          "::kiln::graph::AutoPad::notset">:$auto_pad);
 }
 
+def Kiln_MaxPoolIndicesOp : Kiln_Op<"max_pool_indices"> {
+  let summary = "where each max pooling window has its maximum (ONNX MaxPool's Indices)";
+  let description = [{
+    For each window of the `kiln.max_pool` with the same attributes, the
+    position of its first maximum (scanning the window in row-major order)
+    as an index into the flattened input: `(n * C + c) * D1 * ... * Dk`
+    plus the spatial position, row-major, or column-major (the first spatial
+    axis varying fastest) with `storage_order`.
+    ```mlir
+    %i = kiln.max_pool_indices %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>}
+        : tensor<1x8x32x32xf32> -> tensor<1x8x16x16xi64>
+    ```
+  }];
+  let arguments = (ins Kiln_FloatTensor:$input,
+                       DenseI64ArrayAttr:$kernel_shape,
+                       OptionalAttr<DenseI64ArrayAttr>:$pads,
+                       OptionalAttr<DenseI64ArrayAttr>:$strides,
+                       OptionalAttr<DenseI64ArrayAttr>:$dilations,
+                       DefaultValuedAttr<BoolAttr, "false">:$ceil_mode,
+                       DefaultValuedAttr<Kiln_AutoPadAttr,
+                                         "::kiln::graph::AutoPad::notset">:$auto_pad,
+                       DefaultValuedAttr<BoolAttr, "false">:$storage_order);
+  let results = (outs RankedTensorOf<[I64]>:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let hasCanonicalizer = 1;
+}
+
 #endif // KILN_GRAPH_REDUCTION_OPS

@@ -197,25 +197,31 @@ static LogicalResult convertConvTranspose(OnnxNode &node) {
   return success();
 }
 
+/// The optional Indices output is a kiln.max_pool_indices with the same
+/// window; storage_order only lays it out.
 static LogicalResult convertMaxPool(OnnxNode &node) {
-  if (node.isOutputUsed(1))
-    return node.emitError()
-           << "the Indices output of MaxPool is not supported";
   FailureOr<WindowAttrs> window = getWindowAttrs(node);
   FailureOr<SmallVector<int64_t>> kernel = node.getRequiredInts("kernel_shape");
   FailureOr<BoolAttr> ceilMode = getFlag(node, "ceil_mode");
-  // storage_order only lays out the Indices output.
   FailureOr<BoolAttr> storageOrder = getFlag(node, "storage_order");
   if (failed(window) || failed(kernel) || failed(ceilMode) ||
       failed(storageOrder))
     return failure();
+  DenseI64ArrayAttr kernelAttr = node.getBuilder().getDenseI64ArrayAttr(*kernel);
   FailureOr<Value> result = node.createValue<graph::MaxPoolOp>(
-      node.getInput(0), node.getBuilder().getDenseI64ArrayAttr(*kernel),
-      window->pads, window->strides, window->dilations, *ceilMode,
-      window->autoPad);
+      node.getInput(0), kernelAttr, window->pads, window->strides,
+      window->dilations, *ceilMode, window->autoPad);
   if (failed(result))
     return failure();
   node.setOutput(0, *result);
+  if (node.isOutputUsed(1)) {
+    FailureOr<Value> indices = node.createValue<graph::MaxPoolIndicesOp>(
+        node.getInput(0), kernelAttr, window->pads, window->strides,
+        window->dilations, *ceilMode, window->autoPad, *storageOrder);
+    if (failed(indices))
+      return failure();
+    node.setOutput(1, *indices);
+  }
   return success();
 }
 

@@ -737,6 +737,125 @@ struct TopKToLinalg : OpConversionPattern<TopKOp> {
   }
 };
 
+/// MaxPool's indices: the window maxima, then a second pass over every
+/// window keeping the smallest row-major input index (the first in the
+/// window's scan) that holds the maximum inside the unpadded input;
+/// column-major indices are converted from it at the end.
+struct MaxPoolIndicesToLinalg : OpConversionPattern<MaxPoolIndicesOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult matchAndRewrite(MaxPoolIndicesOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resultType = convertedType(getTypeConverter(), op);
+    Value input = adaptor.getInput();
+    auto inputType = llvm::cast<RankedTensorType>(input.getType());
+    Type elementType = inputType.getElementType();
+    FailureOr<WindowGeometry> g =
+        poolGeometry(op, input, adaptor.getKernelShape(), adaptor.getPads(),
+                     adaptor.getStrides(), adaptor.getDilations(), adaptor.getAutoPad(),
+                     adaptor.getCeilMode());
+    if (failed(g))
+      return failure();
+    Value lowest = lowestValue(rewriter, loc, elementType);
+    Value padded = padForPooling(rewriter, loc, input, *g, lowest);
+    auto maxType = resultType.clone(elementType);
+    Value maxima = buildPooling(rewriter, loc, PoolKind::Max, padded,
+                                filledTensor(rewriter, loc, maxType, lowest), *g);
+
+    // Iteration space (n, c, out..., k...), as the pooling generic.
+    MLIRContext *ctx = rewriter.getContext();
+    int64_t spatial = g->kernel.size();
+    int64_t numDims = 2 + 2 * spatial;
+    auto dim = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+    SmallVector<AffineExpr> inExprs = {dim(0), dim(1)}, windowExprs, outExprs = {dim(0), dim(1)};
+    for (int64_t i = 0; i < spatial; ++i) {
+      inExprs.push_back(dim(2 + i) * g->strides[i] + dim(2 + spatial + i) * g->dilations[i]);
+      windowExprs.push_back(dim(2 + spatial + i));
+      outExprs.push_back(dim(2 + i));
+    }
+    AffineMap outMap = AffineMap::get(numDims, 0, outExprs, ctx);
+    SmallVector<AffineMap> maps = {AffineMap::get(numDims, 0, inExprs, ctx),
+                                   AffineMap::get(numDims, 0, windowExprs, ctx), outMap,
+                                   outMap};
+    SmallVector<utils::IteratorType> iterators(2 + spatial, utils::IteratorType::parallel);
+    iterators.append(spatial, utils::IteratorType::reduction);
+    Value window = tensor::EmptyOp::create(rewriter, loc, g->kernel, elementType);
+    Type i64 = rewriter.getI64Type();
+    Value init = filledTensor(
+        rewriter, loc, resultType,
+        arith::ConstantOp::create(rewriter, loc,
+                                  rewriter.getI64IntegerAttr(std::numeric_limits<int64_t>::max())));
+    ArrayRef<int64_t> inShape = inputType.getShape();
+    Value indices =
+        linalg::GenericOp::create(
+            rewriter, loc, resultType, ValueRange{padded, window, maxima}, init, maps,
+            iterators,
+            [&](OpBuilder &b, Location l, ValueRange a) {
+              auto constant = [&](int64_t v) -> Value {
+                return arith::ConstantIndexOp::create(b, l, v);
+              };
+              // Row-major position in the input, and whether it is inside.
+              Value index = arith::AddIOp::create(
+                  b, l,
+                  arith::MulIOp::create(b, l, linalg::IndexOp::create(b, l, 0),
+                                        constant(inShape[1])),
+                  linalg::IndexOp::create(b, l, 1));
+              Value inside = arith::ConstantIntOp::create(b, l, 1, 1);
+              for (int64_t i = 0; i < spatial; ++i) {
+                Value pos = arith::AddIOp::create(
+                    b, l,
+                    arith::MulIOp::create(b, l, linalg::IndexOp::create(b, l, 2 + i),
+                                          constant(g->strides[i])),
+                    arith::MulIOp::create(b, l, linalg::IndexOp::create(b, l, 2 + spatial + i),
+                                          constant(g->dilations[i])));
+                pos = arith::SubIOp::create(b, l, pos, constant(g->padBegin[i]));
+                Value low = arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge, pos,
+                                                  constant(0));
+                Value high = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, pos,
+                                                   constant(inShape[2 + i]));
+                inside = arith::AndIOp::create(b, l, inside,
+                                               arith::AndIOp::create(b, l, low, high));
+                index = arith::AddIOp::create(
+                    b, l, arith::MulIOp::create(b, l, index, constant(inShape[2 + i])), pos);
+              }
+              Value equal = graph::compareScalars(b, l, graph::Comparison::EQ, a[0], a[2]);
+              Value match = arith::AndIOp::create(b, l, inside, equal);
+              Value candidate = arith::SelectOp::create(
+                  b, l, match, arith::IndexCastOp::create(b, l, i64, index), a[3]);
+              linalg::YieldOp::create(
+                  b, l, Value(arith::MinSIOp::create(b, l, a[3], candidate)));
+            })
+            .getResult(0);
+    if (adaptor.getStorageOrder()) {
+      // Column-major: the spatial coordinates weigh 1, D1, D1 * D2, ...
+      indices = buildBroadcastElementwise(
+          rewriter, loc, resultType, indices, [&](OpBuilder &b, Location l, ValueRange a) {
+            auto constant = [&](int64_t v) -> Value {
+              return arith::ConstantIntOp::create(b, l, i64, v);
+            };
+            int64_t plane = 1;
+            for (int64_t i = 0; i < spatial; ++i)
+              plane *= inShape[2 + i];
+            Value rest = arith::RemSIOp::create(b, l, a[0], constant(plane));
+            Value result = arith::SubIOp::create(b, l, a[0], rest);
+            SmallVector<int64_t> weights(spatial, 1);
+            for (int64_t i = 1; i < spatial; ++i)
+              weights[i] = weights[i - 1] * inShape[1 + i];
+            for (int64_t i = spatial - 1; i >= 0; --i) {
+              Value coord = arith::RemSIOp::create(b, l, rest, constant(inShape[2 + i]));
+              rest = arith::DivSIOp::create(b, l, rest, constant(inShape[2 + i]));
+              result = arith::AddIOp::create(
+                  b, l, result, arith::MulIOp::create(b, l, coord, constant(weights[i])));
+            }
+            return result;
+          });
+    }
+    rewriter.replaceOp(op, indices);
+    return success();
+  }
+};
+
 /// Lp pooling: |x|^p, padded with zeros, summed over each window by the
 /// pooling generics, then the p-th root.
 struct LpPoolToLinalg : OpConversionPattern<LpPoolOp> {
@@ -790,7 +909,7 @@ void populateReductionToLinalgPatterns(const TypeConverter &converter,
   patterns.add<MaxPoolToLinalg, AveragePoolToLinalg, GlobalAveragePoolToLinalg,
                SoftmaxToLinalg, LogSoftmaxToLinalg, HardmaxToLinalg, ReduceToLinalg,
                ArgReduceToLinalg<ArgMaxOp, true>, ArgReduceToLinalg<ArgMinOp, false>,
-               CumulativeToLinalg, TopKToLinalg, LpPoolToLinalg>(converter,
+               CumulativeToLinalg, TopKToLinalg, LpPoolToLinalg, MaxPoolIndicesToLinalg>(converter,
                                                                  patterns.getContext());
 }
 

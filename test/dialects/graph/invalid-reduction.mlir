@@ -115,3 +115,11 @@ func.func @lp_pool_window(%x: tensor<1x1x4x4xf32>) -> tensor<1x1x3x3xf32> {
   %0 = kiln.lp_pool %x {kernel_shape = array<i64: 5, 2>} : tensor<1x1x4x4xf32> -> tensor<1x1x3x3xf32>
   return %0 : tensor<1x1x3x3xf32>
 }
+
+// -----
+
+func.func @max_pool_indices_type(%x: tensor<1x1x4x4xf32>) -> tensor<1x1x2x2xf32> {
+  // expected-error @below {{result #0 must be ranked tensor of 64-bit signless integer values}}
+  %0 = kiln.max_pool_indices %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>} : tensor<1x1x4x4xf32> -> tensor<1x1x2x2xf32>
+  return %0 : tensor<1x1x2x2xf32>
+}

@@ -221,3 +221,10 @@ func.func @lp_pool(%x: tensor<1x3x8x8xf32>) -> (tensor<1x3x7x7xf32>, tensor<1x3x
   %1 = kiln.lp_pool %x {auto_pad = #kiln<auto_pad same_upper>, kernel_shape = array<i64: 2, 2>, p = 2 : i64} : tensor<1x3x8x8xf32> -> tensor<1x3x8x8xf32>
   return %0, %1 : tensor<1x3x7x7xf32>, tensor<1x3x8x8xf32>
 }
+
+// CHECK-LABEL: func @max_pool_indices
+func.func @max_pool_indices(%x: tensor<1x8x32x32xf32>) -> tensor<1x8x16x16xi64> {
+  // CHECK: kiln.max_pool_indices %{{.*}} {kernel_shape = array<i64: 2, 2>, storage_order = true, strides = array<i64: 2, 2>} : tensor<1x8x32x32xf32> -> tensor<1x8x16x16xi64>
+  %0 = kiln.max_pool_indices %x {kernel_shape = array<i64: 2, 2>, storage_order = true, strides = array<i64: 2, 2>} : tensor<1x8x32x32xf32> -> tensor<1x8x16x16xi64>
+  return %0 : tensor<1x8x16x16xi64>
+}

@@ -414,3 +414,30 @@ func.func @lp_pool_2(%x: tensor<1x1x4xf32>) -> tensor<1x1x3xf32> {
   %0 = kiln.lp_pool %x {kernel_shape = array<i64: 2>} : tensor<1x1x4xf32> -> tensor<1x1x3xf32>
   return %0 : tensor<1x1x3xf32>
 }
+
+// -----
+
+// MaxPool indices: the window maxima, then the smallest row-major input
+// index inside the unpadded input that holds the maximum; column-major
+// (storage_order) converts it: the spatial coordinates weigh 1, H.
+// CHECK-LABEL: func @max_pool_indices
+// CHECK: %[[PAD:.*]] = tensor.pad
+// CHECK: %[[MAX:.*]] = linalg.pooling_nchw_max {{.*}} ins(%[[PAD]], %{{.*}} : tensor<1x1x6x5xf32>, tensor<2x2xf32>)
+// CHECK: %[[NONE:.*]] = arith.constant 9223372036854775807 : i64
+// CHECK: %[[INIT:.*]] = linalg.fill ins(%[[NONE]] : i64)
+// CHECK: %[[ROW:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%[[PAD]], %{{.*}}, %[[MAX]] : tensor<1x1x6x5xf32>, tensor<2x2xf32>, tensor<1x1x3x2xf32>) outs(%[[INIT]] : tensor<1x1x3x2xi64>)
+// CHECK: arith.cmpi sge
+// CHECK: arith.cmpi slt
+// CHECK: %[[EQ:.*]] = arith.cmpf oeq
+// CHECK: %[[MATCH:.*]] = arith.andi %{{.*}}, %[[EQ]]
+// CHECK: %[[IDX:.*]] = arith.index_cast
+// CHECK: %[[CAND:.*]] = arith.select %[[MATCH]], %[[IDX]], %[[ACC:.*]] : i64
+// CHECK: arith.minsi %[[ACC]], %[[CAND]]
+// CHECK: linalg.generic {{.*}} ins(%[[ROW]] : tensor<1x1x3x2xi64>)
+// CHECK: arith.constant 25 : i64
+// CHECK: arith.remsi
+func.func @max_pool_indices(%x: tensor<1x1x5x5xf32>) -> tensor<1x1x3x2xi64> {
+  %0 = kiln.max_pool_indices %x {kernel_shape = array<i64: 2, 2>, pads = array<i64: 1, 0, 0, 0>, storage_order = true, strides = array<i64: 2, 2>}
+      : tensor<1x1x5x5xf32> -> tensor<1x1x3x2xi64>
+  return %0 : tensor<1x1x3x2xi64>
+}
