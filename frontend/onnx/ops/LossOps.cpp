@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "frontend/onnx/GraphEmitter.h"
 #include "frontend/onnx/OnnxNode.h"
 #include "frontend/onnx/OnnxOpTable.h"
 #include "frontend/onnx/OnnxTensors.h"
@@ -19,159 +20,136 @@ using namespace kiln::frontend;
 
 namespace {
 enum class LossReduction { None, Sum, Mean };
+
+/// The attributes both losses share.
+struct LossAttrs {
+  LossReduction reduction = LossReduction::Mean;
+  std::optional<int64_t> ignoreIndex;
+};
 } // namespace
 
-static FailureOr<LossReduction> getReduction(OnnxNode &node) {
+static FailureOr<LossAttrs> getLossAttrs(OnnxNode &node) {
   FailureOr<std::string> reduction = node.getString("reduction", "mean");
-  if (failed(reduction))
+  FailureOr<std::optional<int64_t>> ignoreIndex = node.getOptionalInt("ignore_index");
+  if (failed(reduction) || failed(ignoreIndex))
     return failure();
+  LossAttrs attrs;
+  attrs.ignoreIndex = *ignoreIndex;
   if (*reduction == "none")
-    return LossReduction::None;
-  if (*reduction == "sum")
-    return LossReduction::Sum;
-  if (*reduction == "mean")
-    return LossReduction::Mean;
-  return node.emitUnsupportedValue("reduction", "'" + *reduction + "'")
-         << " (expected 'none', 'sum' or 'mean')";
+    attrs.reduction = LossReduction::None;
+  else if (*reduction == "sum")
+    attrs.reduction = LossReduction::Sum;
+  else if (*reduction != "mean")
+    return node.emitUnsupportedValue("reduction", "'" + *reduction + "'")
+           << " (expected 'none', 'sum' or 'mean')";
+  return attrs;
 }
 
 /// The negative log-likelihood loss of `logProb` ([N, C, d1, ...]) at
 /// `target` ([N, d1, ...]): -logProb[n, target, d...] * weight[target],
 /// 0 where target is ignore_index, then reduced.
-static FailureOr<Value> buildNegativeLogLikelihood(OnnxNode &node, Value logProb,
-                                                   Value target, Value weight) {
-  FailureOr<LossReduction> reduction = getReduction(node);
-  FailureOr<std::optional<int64_t>> ignoreIndex = node.getOptionalInt("ignore_index");
-  if (failed(reduction) || failed(ignoreIndex))
-    return failure();
-  auto inputType = llvm::cast<RankedTensorType>(logProb.getType());
-  auto targetType = llvm::cast<RankedTensorType>(target.getType());
-  ArrayRef<int64_t> shape = inputType.getShape();
+static Value buildNegativeLogLikelihood(GraphEmitter &e, const LossAttrs &attrs,
+                                        Value logProb, Value target, Value weight) {
+  if (!e.ok())
+    return {};
+  ArrayRef<int64_t> shape = shapeOf(logProb);
+  ArrayRef<int64_t> targetShape = shapeOf(target);
   int64_t rank = shape.size();
-  if (rank < 2 || ShapedType::isDynamic(shape[1]))
-    return node.emitError() << "the input must have shape N x C x ... with a known "
-                               "number of classes C, got "
-                            << formatShape(shape);
-  SmallVector<int64_t> expectedTarget(shape);
-  expectedTarget.erase(expectedTarget.begin() + 1);
-  if (targetType.getRank() != rank - 1)
-    return node.emitError() << "the target of shape " << formatShape(targetType.getShape())
-                            << " does not match the input of shape " << formatShape(shape);
-  Type element = inputType.getElementType();
-  Type targetElement = targetType.getElementType();
+  if (rank < 2 || ShapedType::isDynamic(shape[1])) {
+    e.fail() << "the input must have shape N x C x ... with a known number of classes C, got "
+             << formatShape(shape);
+    return {};
+  }
+  if (static_cast<int64_t>(targetShape.size()) != rank - 1) {
+    e.fail() << "the target of shape " << formatShape(targetShape)
+             << " does not match the input of shape " << formatShape(shape);
+    return {};
+  }
+  Type element = elementTypeOf(logProb);
+  Type targetElement = elementTypeOf(target);
   int64_t classes = shape[1];
 
   // The one-hot mask [N, C, d...]: target as [N, 1, d...] against the
   // classes as [1, C, 1, ...].
-  SmallVector<int64_t> targetShape(targetType.getShape());
-  targetShape.insert(targetShape.begin() + 1, 1);
-  FailureOr<Value> targetView = node.createReshape(target, targetShape);
-  if (failed(targetView))
-    return failure();
+  SmallVector<int64_t> targetView(targetShape);
+  targetView.insert(targetView.begin() + 1, 1);
   SmallVector<int64_t> classShape(rank, 1);
   classShape[1] = classes;
   SmallVector<APInt> classValues;
-  unsigned width = targetElement.getIntOrFloatBitWidth();
   for (int64_t c = 0; c < classes; ++c)
-    classValues.push_back(APInt(width, c, /*isSigned=*/true));
-  FailureOr<Value> classIds = node.createConstant(
+    classValues.push_back(APInt(targetElement.getIntOrFloatBitWidth(), c, /*isSigned=*/true));
+  Value classIds = e.constant(
       DenseElementsAttr::get(RankedTensorType::get(classShape, targetElement), classValues));
-  if (failed(classIds))
-    return failure();
-  FailureOr<Value> oneHot = node.createValue<graph::EqualOp>(*targetView, *classIds);
-  FailureOr<Value> zero = createScalar(node, element, 0.0);
-  if (failed(oneHot) || failed(zero))
-    return failure();
-
-  FailureOr<Value> pickedInput = node.createValue<graph::WhereOp>(*oneHot, logProb, *zero);
-  if (failed(pickedInput))
-    return failure();
-  FailureOr<Value> picked =
-      createReduce(node, graph::ReduceKind::sum, *pickedInput, {1}, false);
-  if (failed(picked))
-    return failure();
+  Value oneHot = e.op<graph::EqualOp>(e.reshape(target, targetView), classIds);
+  Value zero = e.scalar(element, 0.0);
+  Value picked = reduce(e, graph::ReduceKind::sum, e.op<graph::WhereOp>(oneHot, logProb, zero),
+                        {1}, false);
 
   // The weight of each sample's class (1 without weights; 0 for a target
   // outside [0, C)).
-  FailureOr<Value> classWeights;
+  Value classWeights;
   if (weight) {
-    auto weightType = llvm::cast<RankedTensorType>(weight.getType());
-    if (weightType.getRank() != 1)
-      return node.emitError() << "the weight must be 1-D, got shape "
-                              << formatShape(weightType.getShape());
-    SmallVector<int64_t> weightShape(rank, 1);
-    weightShape[1] = weightType.getDimSize(0);
-    FailureOr<Value> weightView = node.createReshape(weight, weightShape);
-    if (failed(weightView))
-      return failure();
-    classWeights = node.createValue<graph::WhereOp>(*oneHot, *weightView, *zero);
+    ArrayRef<int64_t> weightShape = shapeOf(weight);
+    if (weightShape.size() != 1) {
+      e.fail() << "the weight must be 1-D, got shape " << formatShape(weightShape);
+      return {};
+    }
+    SmallVector<int64_t> weightView(rank, 1);
+    weightView[1] = weightShape[0];
+    classWeights = e.op<graph::WhereOp>(oneHot, e.reshape(weight, weightView), zero);
   } else {
-    classWeights = createCast(node, *oneHot, element);
+    classWeights = e.cast(oneHot, element);
   }
-  if (failed(classWeights))
-    return failure();
-  FailureOr<Value> sampleWeights =
-      createReduce(node, graph::ReduceKind::sum, *classWeights, {1}, false);
-  if (failed(sampleWeights))
-    return failure();
-  if (*ignoreIndex) {
-    FailureOr<Value> ignored = createScalar(node, targetElement, **ignoreIndex);
-    if (failed(ignored))
-      return failure();
-    FailureOr<Value> isIgnored = node.createValue<graph::EqualOp>(target, *ignored);
-    if (failed(isIgnored))
-      return failure();
-    sampleWeights = node.createValue<graph::WhereOp>(*isIgnored, *zero, *sampleWeights);
-    if (failed(sampleWeights))
-      return failure();
+  Value sampleWeights = reduce(e, graph::ReduceKind::sum, classWeights, {1}, false);
+  if (attrs.ignoreIndex) {
+    Value ignored = e.op<graph::EqualOp>(
+        target, e.scalar(targetElement, static_cast<double>(*attrs.ignoreIndex)));
+    sampleWeights = e.op<graph::WhereOp>(ignored, zero, sampleWeights);
   }
 
-  FailureOr<Value> weighted = node.createValue<graph::MulOp>(*picked, *sampleWeights);
-  if (failed(weighted))
-    return failure();
-  FailureOr<Value> loss = node.createValue<graph::NegOp>(*weighted);
-  if (failed(loss) || *reduction == LossReduction::None)
+  Value loss = e.op<graph::NegOp>(e.op<graph::MulOp>(picked, sampleWeights));
+  if (attrs.reduction == LossReduction::None)
     return loss;
   SmallVector<int64_t> all = trailingAxes(0, rank - 1);
-  if (*reduction == LossReduction::Sum)
-    return createReduce(node, graph::ReduceKind::sum, *loss, all, false);
+  if (attrs.reduction == LossReduction::Sum)
+    return reduce(e, graph::ReduceKind::sum, loss, all, false);
   // The mean divides by the total weight of the samples that count. The
   // division is on the kept unit dimensions, not on scalars: code generators
   // parallelize over dimensions, and a scalar op has none.
-  FailureOr<Value> keptTotal = createReduce(node, graph::ReduceKind::sum, *loss, all, true);
-  FailureOr<Value> totalWeight =
-      createReduce(node, graph::ReduceKind::sum, *sampleWeights, all, true);
-  if (failed(keptTotal) || failed(totalWeight))
-    return failure();
-  FailureOr<Value> mean = node.createValue<graph::DivOp>(*keptTotal, *totalWeight);
-  if (failed(mean))
-    return failure();
-  return node.createReshape(*mean, {});
+  Value mean = e.op<graph::DivOp>(reduce(e, graph::ReduceKind::sum, loss, all, true),
+                                  reduce(e, graph::ReduceKind::sum, sampleWeights, all, true));
+  return e.reshape(mean, {});
 }
 
 static LogicalResult convertNegativeLogLikelihoodLoss(OnnxNode &node) {
-  FailureOr<Value> loss = buildNegativeLogLikelihood(node, node.getInput(0), node.getInput(1),
-                                                     node.getInput(2));
-  if (failed(loss))
+  FailureOr<LossAttrs> attrs = getLossAttrs(node);
+  if (failed(attrs))
     return failure();
-  node.setOutput(0, *loss);
+  GraphEmitter e(node);
+  Value loss = buildNegativeLogLikelihood(e, *attrs, node.getInput(0), node.getInput(1),
+                                          node.getInput(2));
+  if (!e.ok())
+    return failure();
+  node.setOutput(0, loss);
   return success();
 }
 
 /// The negative log-likelihood of the log-softmax over the classes (axis 1);
 /// the optional second output is that log-softmax.
 static LogicalResult convertSoftmaxCrossEntropyLoss(OnnxNode &node) {
-  FailureOr<Value> logProb = node.createValue<graph::LogSoftmaxOp>(
-      node.getInput(0), node.getBuilder().getI64IntegerAttr(1));
-  if (failed(logProb))
+  FailureOr<LossAttrs> attrs = getLossAttrs(node);
+  if (failed(attrs))
     return failure();
-  FailureOr<Value> loss =
-      buildNegativeLogLikelihood(node, *logProb, node.getInput(1), node.getInput(2));
-  if (failed(loss))
+  GraphEmitter e(node);
+  Value logProb =
+      e.op<graph::LogSoftmaxOp>(node.getInput(0), node.getBuilder().getI64IntegerAttr(1));
+  Value loss =
+      buildNegativeLogLikelihood(e, *attrs, logProb, node.getInput(1), node.getInput(2));
+  if (!e.ok())
     return failure();
-  node.setOutput(0, *loss);
+  node.setOutput(0, loss);
   if (node.getProto().output_size() > 1)
-    node.setOutput(1, *logProb);
+    node.setOutput(1, logProb);
   return success();
 }
 

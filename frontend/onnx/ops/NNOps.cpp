@@ -7,11 +7,13 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "frontend/onnx/GraphEmitter.h"
 #include "frontend/onnx/OnnxNode.h"
 #include "frontend/onnx/OnnxOpTable.h"
 #include "frontend/onnx/OnnxTensors.h"
 #include "frontend/onnx/ops/ReductionBuilders.h"
 
+#include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringSwitch.h"
 
 using namespace mlir;
@@ -341,11 +343,12 @@ static LogicalResult convertGlobalMaxPool(OnnxNode &node) {
   if (type.getRank() < 3)
     return node.emitError() << "pool input must have rank >= 3 (N x C x ...), got "
                             << formatShape(type.getShape());
-  FailureOr<Value> result = createReduce(node, graph::ReduceKind::max, node.getInput(0),
-                                         trailingAxes(2, type.getRank()), true);
-  if (failed(result))
+  GraphEmitter e(node);
+  Value result = reduce(e, graph::ReduceKind::max, node.getInput(0),
+                        trailingAxes(2, type.getRank()), true);
+  if (!e.ok())
     return failure();
-  node.setOutput(0, *result);
+  node.setOutput(0, result);
   return success();
 }
 
@@ -385,36 +388,28 @@ static LogicalResult convertGlobalLpPool(OnnxNode &node) {
   FailureOr<int64_t> p = getLpPoolP(node);
   if (failed(p))
     return failure();
-  Value x = node.getInput(0);
   RankedTensorType type = node.getInputType(0);
   if (type.getRank() < 3)
     return node.emitError() << "pool input must have rank >= 3 (N x C x ...), got "
                             << formatShape(type.getShape());
   if (*p <= 0)
     return node.emitUnsupportedValue("p", std::to_string(*p)) << " (must be positive)";
+  GraphEmitter e(node);
   Type element = type.getElementType();
-  FailureOr<Value> abs = node.createValue<graph::AbsOp>(x);
-  FailureOr<Value> exponent = createScalar(node, element, static_cast<double>(*p));
-  FailureOr<Value> root = createScalar(node, element, 1.0 / static_cast<double>(*p));
-  if (failed(abs) || failed(exponent) || failed(root))
+  Value powered = e.op<graph::PowOp>(e.op<graph::AbsOp>(node.getInput(0)),
+                                     e.scalar(element, static_cast<double>(*p)));
+  Value sum = reduce(e, graph::ReduceKind::sum, powered, trailingAxes(2, type.getRank()), true);
+  Value result = e.op<graph::PowOp>(sum, e.scalar(element, 1.0 / static_cast<double>(*p)));
+  if (!e.ok())
     return failure();
-  FailureOr<Value> powered = node.createValue<graph::PowOp>(*abs, *exponent);
-  if (failed(powered))
-    return failure();
-  FailureOr<Value> sum = createReduce(node, graph::ReduceKind::sum, *powered,
-                                      trailingAxes(2, type.getRank()), true);
-  if (failed(sum))
-    return failure();
-  FailureOr<Value> result = node.createValue<graph::PowOp>(*sum, *root);
-  if (failed(result))
-    return failure();
-  node.setOutput(0, *result);
+  node.setOutput(0, result);
   return success();
 }
 
 /// Inference only: the output is the input and the mask is all true (of the
 /// input's type before opset 10). The ratio does not matter then; a
-/// training_mode input must be known to be false.
+/// training_mode input must be known, and false unless the ratio is known to
+/// be 0.
 static LogicalResult convertDropout(OnnxNode &node) {
   if (node.getSinceVersion() >= 12 && node.getInput(2)) {
     FailureOr<DenseElementsAttr> training =
@@ -424,8 +419,25 @@ static LogicalResult convertDropout(OnnxNode &node) {
     if (training->getNumElements() != 1 ||
         !training->getElementType().isInteger(1))
       return node.emitError() << "training_mode must be one boolean";
-    if (training->getSplatValue<bool>())
-      return node.emitError() << "training mode is not supported";
+    // Training with a ratio of 0 drops nothing, like inference; any other
+    // ratio draws random numbers.
+    if (training->getSplatValue<bool>()) {
+      if (!node.getInput(1))
+        return node.emitError()
+               << "training mode is not supported (it drops at random at the default ratio 0.5)";
+      FailureOr<DenseElementsAttr> ratio = node.getConstantInput(1, "the ratio in training mode");
+      if (failed(ratio))
+        return failure();
+      if (!llvm::isa<FloatType>(ratio->getElementType()) || ratio->getNumElements() != 1)
+        return node.emitError() << "ratio must be one floating-point value";
+      APFloat value = ratio->getSplatValue<APFloat>();
+      if (!value.isZero()) {
+        SmallString<16> text;
+        value.toString(text);
+        return node.emitError() << "training mode is not supported (it drops at random at ratio "
+                                << text << ")";
+      }
+    }
   }
   // The attributes (ratio, seed, the legacy is_test) do not change
   // inference results; only their kinds are checked.

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "frontend/onnx/GraphEmitter.h"
 #include "frontend/onnx/OnnxNode.h"
 #include "frontend/onnx/OnnxOpTable.h"
 #include "frontend/onnx/OnnxTensors.h"
@@ -20,48 +21,23 @@ using namespace kiln::frontend;
 namespace {
 /// The pieces of a normalization over some axes.
 struct Normalized {
-  Value centered;  // x - mean
   Value mean;      // keepdims
   Value invStdDev; // 1 / sqrt(var + epsilon), keepdims
-  Value result;    // centered * invStdDev
+  Value result;    // (x - mean) * invStdDev
 };
 } // namespace
 
 /// (x - mean) / sqrt(var + epsilon) over `axes`, with the variance computed
 /// from the centered values.
-static FailureOr<Normalized> normalize(OnnxNode &node, Value x,
-                                       ArrayRef<int64_t> axes, float epsilon) {
+static Normalized normalize(GraphEmitter &e, Value x, ArrayRef<int64_t> axes,
+                            float epsilon) {
   Normalized n;
-  Type element = llvm::cast<RankedTensorType>(x.getType()).getElementType();
-  FailureOr<Value> mean = createMean(node, x, axes, /*keepdims=*/true);
-  if (failed(mean))
-    return failure();
-  n.mean = *mean;
-  FailureOr<Value> centered = node.createValue<graph::SubOp>(x, n.mean);
-  if (failed(centered))
-    return failure();
-  n.centered = *centered;
-  FailureOr<Value> squared = node.createValue<graph::MulOp>(n.centered, n.centered);
-  if (failed(squared))
-    return failure();
-  FailureOr<Value> variance = createMean(node, *squared, axes, /*keepdims=*/true);
-  FailureOr<Value> eps = createScalar(node, element, epsilon);
-  if (failed(variance) || failed(eps))
-    return failure();
-  FailureOr<Value> shifted = node.createValue<graph::AddOp>(*variance, *eps);
-  if (failed(shifted))
-    return failure();
-  FailureOr<Value> stdDev = node.createValue<graph::SqrtOp>(*shifted);
-  if (failed(stdDev))
-    return failure();
-  FailureOr<Value> inv = node.createValue<graph::ReciprocalOp>(*stdDev);
-  if (failed(inv))
-    return failure();
-  n.invStdDev = *inv;
-  FailureOr<Value> result = node.createValue<graph::MulOp>(n.centered, n.invStdDev);
-  if (failed(result))
-    return failure();
-  n.result = *result;
+  n.mean = mean(e, x, axes, /*keepdims=*/true);
+  Value centered = e.op<graph::SubOp>(x, n.mean);
+  Value variance = mean(e, e.op<graph::MulOp>(centered, centered), axes, true);
+  Value shifted = e.op<graph::AddOp>(variance, e.scalar(elementTypeOf(x), epsilon));
+  n.invStdDev = e.op<graph::ReciprocalOp>(e.op<graph::SqrtOp>(shifted));
+  n.result = e.op<graph::MulOp>(centered, n.invStdDev);
   return n;
 }
 
@@ -80,24 +56,24 @@ static FailureOr<Type> getStashType(OnnxNode &node) {
 }
 
 /// y * scale (+ bias): scale and bias broadcast against y.
-static FailureOr<Value> scaleAndShift(OnnxNode &node, Value y, Value scale,
-                                      Value bias) {
-  FailureOr<Value> scaled = node.createValue<graph::MulOp>(y, scale);
-  if (failed(scaled) || !bias)
-    return scaled;
-  return node.createValue<graph::AddOp>(*scaled, bias);
+static Value scaleAndShift(GraphEmitter &e, Value y, Value scale, Value bias) {
+  Value scaled = e.op<graph::MulOp>(y, scale);
+  return bias ? e.op<graph::AddOp>(scaled, bias) : scaled;
 }
 
 /// A per-channel parameter (shape [C]) reshaped to [C, 1, ..., 1] so that it
 /// broadcasts along axis 1 of a tensor of `rank`.
-static FailureOr<Value> perChannel(OnnxNode &node, Value param, int64_t rank) {
-  auto type = llvm::cast<RankedTensorType>(param.getType());
-  if (type.getRank() != 1)
-    return node.emitError() << "per-channel parameters must be 1-D, got shape "
-                            << formatShape(type.getShape());
-  SmallVector<int64_t> shape(rank - 1, 1);
-  shape[0] = type.getDimSize(0);
-  return node.createReshape(param, shape);
+static Value perChannel(GraphEmitter &e, Value param, int64_t rank) {
+  if (!e.ok())
+    return {};
+  ArrayRef<int64_t> shape = shapeOf(param);
+  if (shape.size() != 1) {
+    e.fail() << "per-channel parameters must be 1-D, got shape " << formatShape(shape);
+    return {};
+  }
+  SmallVector<int64_t> view(rank - 1, 1);
+  view[0] = shape[0];
+  return e.reshape(param, view);
 }
 
 static FailureOr<int64_t> getNormalizedAxis(OnnxNode &node, int64_t defaultAxis) {
@@ -120,24 +96,18 @@ static LogicalResult convertLayerNormalization(OnnxNode &node) {
   if (failed(axis) || failed(epsilon) || failed(stash))
     return failure();
   RankedTensorType type = node.getInputType(0);
-  FailureOr<Value> x = createCast(node, node.getInput(0), *stash);
-  if (failed(x))
+  GraphEmitter e(node);
+  Normalized n = normalize(e, e.cast(node.getInput(0), *stash),
+                           trailingAxes(*axis, type.getRank()), *epsilon);
+  Value y = scaleAndShift(e, e.cast(n.result, type.getElementType()), node.getInput(1),
+                          node.getInput(2));
+  if (!e.ok())
     return failure();
-  FailureOr<Normalized> n =
-      normalize(node, *x, trailingAxes(*axis, type.getRank()), *epsilon);
-  if (failed(n))
-    return failure();
-  FailureOr<Value> y = createCast(node, n->result, type.getElementType());
-  if (failed(y))
-    return failure();
-  FailureOr<Value> result = scaleAndShift(node, *y, node.getInput(1), node.getInput(2));
-  if (failed(result))
-    return failure();
-  node.setOutput(0, *result);
+  node.setOutput(0, y);
   if (node.getProto().output_size() > 1)
-    node.setOutput(1, n->mean);
+    node.setOutput(1, n.mean);
   if (node.getProto().output_size() > 2)
-    node.setOutput(2, n->invStdDev);
+    node.setOutput(2, n.invStdDev);
   return success();
 }
 
@@ -149,33 +119,16 @@ static LogicalResult convertRMSNormalization(OnnxNode &node) {
   if (failed(axis) || failed(epsilon) || failed(stash))
     return failure();
   RankedTensorType type = node.getInputType(0);
-  FailureOr<Value> x = createCast(node, node.getInput(0), *stash);
-  if (failed(x))
+  GraphEmitter e(node);
+  Value x = e.cast(node.getInput(0), *stash);
+  Value meanSquare =
+      mean(e, e.op<graph::MulOp>(x, x), trailingAxes(*axis, type.getRank()), true);
+  Value rms = e.op<graph::SqrtOp>(e.op<graph::AddOp>(meanSquare, e.scalar(*stash, *epsilon)));
+  Value normalized = e.cast(e.op<graph::DivOp>(x, rms), type.getElementType());
+  Value y = scaleAndShift(e, normalized, node.getInput(1), Value());
+  if (!e.ok())
     return failure();
-  FailureOr<Value> squared = node.createValue<graph::MulOp>(*x, *x);
-  if (failed(squared))
-    return failure();
-  FailureOr<Value> meanSquare =
-      createMean(node, *squared, trailingAxes(*axis, type.getRank()), true);
-  FailureOr<Value> eps = createScalar(node, *stash, *epsilon);
-  if (failed(meanSquare) || failed(eps))
-    return failure();
-  FailureOr<Value> shifted = node.createValue<graph::AddOp>(*meanSquare, *eps);
-  if (failed(shifted))
-    return failure();
-  FailureOr<Value> rms = node.createValue<graph::SqrtOp>(*shifted);
-  if (failed(rms))
-    return failure();
-  FailureOr<Value> normalized = node.createValue<graph::DivOp>(*x, *rms);
-  if (failed(normalized))
-    return failure();
-  FailureOr<Value> y = createCast(node, *normalized, type.getElementType());
-  if (failed(y))
-    return failure();
-  FailureOr<Value> result = scaleAndShift(node, *y, node.getInput(1), Value());
-  if (failed(result))
-    return failure();
-  node.setOutput(0, *result);
+  node.setOutput(0, y);
   return success();
 }
 
@@ -201,43 +154,25 @@ static LogicalResult convertGroupNormalization(OnnxNode &node) {
   if (*groups <= 0 || channels % *groups != 0)
     return node.emitUnsupportedValue("num_groups", std::to_string(*groups))
            << " (must divide the " << channels << " channels)";
-  int64_t perGroupSize = channels / *groups;
+  int64_t groupSize = channels / *groups;
   for (int64_t d : shape.drop_front(2))
-    perGroupSize *= d;
-  FailureOr<Value> x = createCast(node, node.getInput(0), *stash);
-  if (failed(x))
-    return failure();
-  FailureOr<Value> grouped = node.createReshape(*x, {shape[0], *groups, perGroupSize});
-  if (failed(grouped))
-    return failure();
-  FailureOr<Normalized> n = normalize(node, *grouped, {2}, *epsilon);
-  if (failed(n))
-    return failure();
-  FailureOr<Value> y = createCast(node, n->result, type.getElementType());
-  if (failed(y))
-    return failure();
-  FailureOr<Value> result;
+    groupSize *= d;
+  GraphEmitter e(node);
+  Value grouped = e.reshape(e.cast(node.getInput(0), *stash), {shape[0], *groups, groupSize});
+  Value y = e.cast(normalize(e, grouped, {2}, *epsilon).result, type.getElementType());
+  Value result;
   if (perGroup) {
     // [G] parameters broadcast as [G, 1] against [N, G, C/G * spatial].
-    FailureOr<Value> scale = node.createReshape(node.getInput(1), {*groups, 1});
-    FailureOr<Value> bias = node.createReshape(node.getInput(2), {*groups, 1});
-    if (failed(scale) || failed(bias))
-      return failure();
-    FailureOr<Value> scaled = scaleAndShift(node, *y, *scale, *bias);
-    if (failed(scaled))
-      return failure();
-    result = node.createReshape(*scaled, shape);
+    Value scaled = scaleAndShift(e, y, e.reshape(node.getInput(1), {*groups, 1}),
+                                 e.reshape(node.getInput(2), {*groups, 1}));
+    result = e.reshape(scaled, shape);
   } else {
-    FailureOr<Value> back = node.createReshape(*y, shape);
-    FailureOr<Value> scale = perChannel(node, node.getInput(1), shape.size());
-    FailureOr<Value> bias = perChannel(node, node.getInput(2), shape.size());
-    if (failed(back) || failed(scale) || failed(bias))
-      return failure();
-    result = scaleAndShift(node, *back, *scale, *bias);
+    result = scaleAndShift(e, e.reshape(y, shape), perChannel(e, node.getInput(1), shape.size()),
+                           perChannel(e, node.getInput(2), shape.size()));
   }
-  if (failed(result))
+  if (!e.ok())
     return failure();
-  node.setOutput(0, *result);
+  node.setOutput(0, result);
   return success();
 }
 
@@ -253,18 +188,13 @@ static LogicalResult convertInstanceNormalization(OnnxNode &node) {
     return node.emitError() << "InstanceNormalization needs an input of rank >= 3 "
                                "(N x C x D1 x ...), got "
                             << formatShape(type.getShape());
-  FailureOr<Normalized> n =
-      normalize(node, node.getInput(0), trailingAxes(2, rank), *epsilon);
-  if (failed(n))
+  GraphEmitter e(node);
+  Normalized n = normalize(e, node.getInput(0), trailingAxes(2, rank), *epsilon);
+  Value result = scaleAndShift(e, n.result, perChannel(e, node.getInput(1), rank),
+                               perChannel(e, node.getInput(2), rank));
+  if (!e.ok())
     return failure();
-  FailureOr<Value> scale = perChannel(node, node.getInput(1), rank);
-  FailureOr<Value> bias = perChannel(node, node.getInput(2), rank);
-  if (failed(scale) || failed(bias))
-    return failure();
-  FailureOr<Value> result = scaleAndShift(node, n->result, *scale, *bias);
-  if (failed(result))
-    return failure();
-  node.setOutput(0, *result);
+  node.setOutput(0, result);
   return success();
 }
 
@@ -276,28 +206,18 @@ static LogicalResult convertLpNormalization(OnnxNode &node) {
     return failure();
   if (*p != 1 && *p != 2)
     return node.emitUnsupportedValue("p", std::to_string(*p)) << " (expected 1 or 2)";
+  GraphEmitter e(node);
   Value x = node.getInput(0);
-  Type element = node.getInputType(0).getElementType();
-  FailureOr<Value> summand = *p == 1 ? node.createValue<graph::AbsOp>(x)
-                                     : node.createValue<graph::MulOp>(x, x);
-  if (failed(summand))
-    return failure();
-  FailureOr<Value> norm = createReduce(node, graph::ReduceKind::sum, *summand, {*axis}, true);
-  if (failed(norm))
-    return failure();
+  Value summand = *p == 1 ? e.op<graph::AbsOp>(x) : e.op<graph::MulOp>(x, x);
+  Value norm = reduce(e, graph::ReduceKind::sum, summand, {*axis}, true);
   if (*p == 2)
-    norm = node.createValue<graph::SqrtOp>(*norm);
-  FailureOr<Value> zero = createScalar(node, element, 0.0);
-  if (failed(norm) || failed(zero))
+    norm = e.op<graph::SqrtOp>(norm);
+  Value zero = e.scalar(elementTypeOf(x), 0.0);
+  Value result = e.op<graph::WhereOp>(e.op<graph::EqualOp>(norm, zero), zero,
+                                      e.op<graph::DivOp>(x, norm));
+  if (!e.ok())
     return failure();
-  FailureOr<Value> isZero = node.createValue<graph::EqualOp>(*norm, *zero);
-  FailureOr<Value> quotient = node.createValue<graph::DivOp>(x, *norm);
-  if (failed(isZero) || failed(quotient))
-    return failure();
-  FailureOr<Value> result = node.createValue<graph::WhereOp>(*isZero, *zero, *quotient);
-  if (failed(result))
-    return failure();
-  node.setOutput(0, *result);
+  node.setOutput(0, result);
   return success();
 }
 
@@ -315,31 +235,15 @@ static LogicalResult convertMeanVarianceNormalization(OnnxNode &node) {
       return node.emitError() << "axis " << axis << " is out of range for rank " << rank;
     axis = *a;
   }
+  GraphEmitter e(node);
   Value x = node.getInput(0);
-  Type element = node.getInputType(0).getElementType();
-  FailureOr<Value> mean = createMean(node, x, axes, true);
-  if (failed(mean))
+  Value centered = e.op<graph::SubOp>(x, mean(e, x, axes, true));
+  Value stdDev = e.op<graph::SqrtOp>(mean(e, e.op<graph::MulOp>(centered, centered), axes, true));
+  Value result = e.op<graph::DivOp>(
+      centered, e.op<graph::AddOp>(stdDev, e.scalar(elementTypeOf(x), 1e-9)));
+  if (!e.ok())
     return failure();
-  FailureOr<Value> centered = node.createValue<graph::SubOp>(x, *mean);
-  if (failed(centered))
-    return failure();
-  FailureOr<Value> squared = node.createValue<graph::MulOp>(*centered, *centered);
-  if (failed(squared))
-    return failure();
-  FailureOr<Value> variance = createMean(node, *squared, axes, true);
-  if (failed(variance))
-    return failure();
-  FailureOr<Value> stdDev = node.createValue<graph::SqrtOp>(*variance);
-  FailureOr<Value> eps = createScalar(node, element, 1e-9);
-  if (failed(stdDev) || failed(eps))
-    return failure();
-  FailureOr<Value> divisor = node.createValue<graph::AddOp>(*stdDev, *eps);
-  if (failed(divisor))
-    return failure();
-  FailureOr<Value> result = node.createValue<graph::DivOp>(*centered, *divisor);
-  if (failed(result))
-    return failure();
-  node.setOutput(0, *result);
+  node.setOutput(0, result);
   return success();
 }
 
@@ -368,39 +272,21 @@ static LogicalResult convertLRN(OnnxNode &node) {
   for (int64_t d : shape.drop_front(2))
     rest *= d;
   Type element = type.getElementType();
-  FailureOr<Value> squared = node.createValue<graph::MulOp>(x, x);
-  if (failed(squared))
-    return failure();
-  FailureOr<Value> view = node.createReshape(*squared, {shape[0], 1, shape[1], rest});
-  if (failed(view))
-    return failure();
   int64_t before = (*size - 1) / 2, after = *size - 1 - before;
   OpBuilder &b = node.getBuilder();
-  FailureOr<Value> average = node.createValue<graph::AveragePoolOp>(
-      *view, b.getDenseI64ArrayAttr({*size, 1}),
-      b.getDenseI64ArrayAttr({before, 0, after, 0}), DenseI64ArrayAttr(),
-      DenseI64ArrayAttr(), BoolAttr(), b.getBoolAttr(true), graph::AutoPadAttr());
-  if (failed(average))
+  GraphEmitter e(node);
+  Value view = e.reshape(e.op<graph::MulOp>(x, x), {shape[0], 1, shape[1], rest});
+  Value average = e.op<graph::AveragePoolOp>(
+      view, b.getDenseI64ArrayAttr({*size, 1}), b.getDenseI64ArrayAttr({before, 0, after, 0}),
+      DenseI64ArrayAttr(), DenseI64ArrayAttr(), BoolAttr(), b.getBoolAttr(true),
+      graph::AutoPadAttr());
+  Value base = e.op<graph::AddOp>(
+      e.op<graph::MulOp>(e.reshape(average, shape), e.scalar(element, *alpha)),
+      e.scalar(element, *bias));
+  Value result = e.op<graph::DivOp>(x, e.op<graph::PowOp>(base, e.scalar(element, *beta)));
+  if (!e.ok())
     return failure();
-  FailureOr<Value> sums = node.createReshape(*average, shape);
-  FailureOr<Value> alphaValue = createScalar(node, element, *alpha);
-  FailureOr<Value> biasValue = createScalar(node, element, *bias);
-  FailureOr<Value> betaValue = createScalar(node, element, *beta);
-  if (failed(sums) || failed(alphaValue) || failed(biasValue) || failed(betaValue))
-    return failure();
-  FailureOr<Value> scaled = node.createValue<graph::MulOp>(*sums, *alphaValue);
-  if (failed(scaled))
-    return failure();
-  FailureOr<Value> base = node.createValue<graph::AddOp>(*scaled, *biasValue);
-  if (failed(base))
-    return failure();
-  FailureOr<Value> divisor = node.createValue<graph::PowOp>(*base, *betaValue);
-  if (failed(divisor))
-    return failure();
-  FailureOr<Value> result = node.createValue<graph::DivOp>(x, *divisor);
-  if (failed(result))
-    return failure();
-  node.setOutput(0, *result);
+  node.setOutput(0, result);
   return success();
 }
 

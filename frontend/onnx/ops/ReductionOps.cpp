@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "frontend/onnx/GraphEmitter.h"
 #include "frontend/onnx/OnnxNode.h"
 #include "frontend/onnx/OnnxOpTable.h"
 #include "frontend/onnx/OnnxTensors.h"
@@ -19,62 +20,33 @@ using namespace kiln::frontend;
 // Shared building blocks
 //===----------------------------------------------------------------------===//
 
-FailureOr<Value> kiln::frontend::createScalar(OnnxNode &node, Type element,
-                                              double value) {
-  auto type = RankedTensorType::get({}, element);
-  Attribute attr;
-  if (llvm::isa<FloatType>(element))
-    attr = FloatAttr::get(element, value);
-  else
-    attr = IntegerAttr::get(element, static_cast<int64_t>(value));
-  return node.createConstant(DenseElementsAttr::get(type, attr));
+Value kiln::frontend::reduce(GraphEmitter &e, graph::ReduceKind kind, Value input,
+                             ArrayRef<int64_t> axes, bool keepdims) {
+  OpBuilder &b = e.getNode().getBuilder();
+  return e.op<graph::ReduceOp>(graph::ReduceKindAttr::get(b.getContext(), kind), input,
+                               b.getDenseI64ArrayAttr(axes), b.getBoolAttr(keepdims));
 }
 
-FailureOr<Value> kiln::frontend::createReduce(OnnxNode &node,
-                                              graph::ReduceKind kind,
-                                              Value input,
-                                              ArrayRef<int64_t> axes,
-                                              bool keepdims) {
-  OpBuilder &b = node.getBuilder();
-  return node.createValue<graph::ReduceOp>(
-      graph::ReduceKindAttr::get(node.getContext(), kind), input,
-      b.getDenseI64ArrayAttr(axes), b.getBoolAttr(keepdims));
-}
-
-FailureOr<Value> kiln::frontend::createMean(OnnxNode &node, Value input,
-                                            ArrayRef<int64_t> axes,
-                                            bool keepdims) {
-  auto type = llvm::cast<RankedTensorType>(input.getType());
+Value kiln::frontend::mean(GraphEmitter &e, Value input, ArrayRef<int64_t> axes,
+                           bool keepdims) {
+  if (!e.ok())
+    return {};
   int64_t count = 1;
   for (int64_t axis : axes) {
-    int64_t size = type.getDimSize(axis < 0 ? axis + type.getRank() : axis);
-    if (ShapedType::isDynamic(size))
-      return node.emitError() << "cannot average over axis " << axis
-                              << " of unknown size";
+    int64_t size = shapeOf(input)[axis];
+    if (ShapedType::isDynamic(size)) {
+      e.fail() << "cannot average over axis " << axis << " of unknown size";
+      return {};
+    }
     count *= size;
   }
-  FailureOr<Value> sum =
-      createReduce(node, graph::ReduceKind::sum, input, axes, keepdims);
-  if (failed(sum))
-    return failure();
   // An empty float mean is 0/0 = NaN as in numpy; integers must not divide
   // by zero.
-  Type element = type.getElementType();
+  Type element = elementTypeOf(input);
   if (!llvm::isa<FloatType>(element))
     count = std::max<int64_t>(count, 1);
-  FailureOr<Value> divisor =
-      createScalar(node, element, static_cast<double>(count));
-  if (failed(divisor))
-    return failure();
-  return node.createValue<graph::DivOp>(*sum, *divisor);
-}
-
-FailureOr<Value> kiln::frontend::createCast(OnnxNode &node, Value input,
-                                            Type element) {
-  if (llvm::cast<RankedTensorType>(input.getType()).getElementType() == element)
-    return input;
-  return node.createValue<graph::CastOp>(input, TypeAttr::get(element),
-                                         BoolAttr());
+  Value sum = reduce(e, graph::ReduceKind::sum, input, axes, keepdims);
+  return e.op<graph::DivOp>(sum, e.scalar(element, static_cast<double>(count)));
 }
 
 SmallVector<int64_t> kiln::frontend::trailingAxes(int64_t first, int64_t rank) {
@@ -103,102 +75,59 @@ enum class OnnxReduction {
 /// log(sum(exp(x))) with the maximum subtracted first so that exp cannot
 /// overflow; where the maximum is infinite (an empty reduction, or
 /// infinite inputs) nothing is subtracted, which gives the right infinity.
-static FailureOr<Value> buildLogSumExp(OnnxNode &node, Value x,
-                                       ArrayRef<int64_t> axes, bool keepdims) {
-  auto type = llvm::cast<RankedTensorType>(x.getType());
-  FailureOr<Value> max =
-      createReduce(node, graph::ReduceKind::max, x, axes, /*keepdims=*/true);
-  if (failed(max))
-    return failure();
-  FailureOr<Value> isInf = node.createValue<graph::IsInfOp>(*max);
-  FailureOr<Value> zero = createScalar(node, type.getElementType(), 0.0);
-  if (failed(isInf) || failed(zero))
-    return failure();
-  FailureOr<Value> shift = node.createValue<graph::WhereOp>(*isInf, *zero, *max);
-  if (failed(shift))
-    return failure();
-  FailureOr<Value> shifted = node.createValue<graph::SubOp>(x, *shift);
-  if (failed(shifted))
-    return failure();
-  FailureOr<Value> exp = node.createValue<graph::ExpOp>(*shifted);
-  if (failed(exp))
-    return failure();
-  FailureOr<Value> sum =
-      createReduce(node, graph::ReduceKind::sum, *exp, axes, /*keepdims=*/true);
-  if (failed(sum))
-    return failure();
-  FailureOr<Value> log = node.createValue<graph::LogOp>(*sum);
-  if (failed(log))
-    return failure();
-  FailureOr<Value> result = node.createValue<graph::AddOp>(*log, *shift);
-  if (failed(result) || keepdims || axes.empty())
+static Value buildLogSumExp(GraphEmitter &e, Value x, ArrayRef<int64_t> axes,
+                            bool keepdims) {
+  Value max = reduce(e, graph::ReduceKind::max, x, axes, /*keepdims=*/true);
+  Value shift = e.op<graph::WhereOp>(e.op<graph::IsInfOp>(max),
+                                     e.scalar(elementTypeOf(x), 0.0), max);
+  Value exp = e.op<graph::ExpOp>(e.op<graph::SubOp>(x, shift));
+  Value sum = reduce(e, graph::ReduceKind::sum, exp, axes, /*keepdims=*/true);
+  Value result = e.op<graph::AddOp>(e.op<graph::LogOp>(sum), shift);
+  if (keepdims || axes.empty() || !e.ok())
     return result;
   // The kept axes were only needed to broadcast the shift.
   SmallVector<int64_t> shape;
-  for (auto [i, d] : llvm::enumerate(type.getShape()))
+  for (auto [i, d] : llvm::enumerate(shapeOf(x)))
     if (!llvm::is_contained(axes, static_cast<int64_t>(i)))
       shape.push_back(d);
-  return node.createReshape(*result, shape);
+  return e.reshape(result, shape);
 }
 
 /// The reduction itself, over axes already resolved (empty: none).
-static FailureOr<Value> buildReduction(OnnxNode &node, OnnxReduction reduction,
-                                       Value x, ArrayRef<int64_t> axes,
-                                       bool keepdims) {
+static Value buildReduction(GraphEmitter &e, OnnxReduction reduction, Value x,
+                            ArrayRef<int64_t> axes, bool keepdims) {
   using graph::ReduceKind;
-  Type element = llvm::cast<RankedTensorType>(x.getType()).getElementType();
   switch (reduction) {
   case OnnxReduction::Sum:
-    return createReduce(node, ReduceKind::sum, x, axes, keepdims);
+    return reduce(e, ReduceKind::sum, x, axes, keepdims);
   case OnnxReduction::Prod:
-    return createReduce(node, ReduceKind::prod, x, axes, keepdims);
+    return reduce(e, ReduceKind::prod, x, axes, keepdims);
   case OnnxReduction::Max:
-    return createReduce(node, ReduceKind::max, x, axes, keepdims);
+    return reduce(e, ReduceKind::max, x, axes, keepdims);
   case OnnxReduction::Min:
-    return createReduce(node, ReduceKind::min, x, axes, keepdims);
+    return reduce(e, ReduceKind::min, x, axes, keepdims);
   case OnnxReduction::Mean:
-    return createMean(node, x, axes, keepdims);
-  case OnnxReduction::L1: {
-    FailureOr<Value> abs = node.createValue<graph::AbsOp>(x);
-    if (failed(abs))
-      return failure();
-    return createReduce(node, ReduceKind::sum, *abs, axes, keepdims);
-  }
-  case OnnxReduction::SumSquare: {
-    FailureOr<Value> square = node.createValue<graph::MulOp>(x, x);
-    if (failed(square))
-      return failure();
-    return createReduce(node, ReduceKind::sum, *square, axes, keepdims);
-  }
+    return mean(e, x, axes, keepdims);
+  case OnnxReduction::L1:
+    return reduce(e, ReduceKind::sum, e.op<graph::AbsOp>(x), axes, keepdims);
+  case OnnxReduction::SumSquare:
+    return reduce(e, ReduceKind::sum, e.op<graph::MulOp>(x, x), axes, keepdims);
   case OnnxReduction::L2:
   case OnnxReduction::LogSum:
   case OnnxReduction::LogSumExp: {
     // Integers go through f64 (numpy's float) and are truncated back.
+    Type element = elementTypeOf(x);
     bool isFloat = llvm::isa<FloatType>(element);
-    Type computeType = isFloat ? element : node.getBuilder().getF64Type();
-    FailureOr<Value> input = createCast(node, x, computeType);
-    if (failed(input))
-      return failure();
-    FailureOr<Value> result;
-    if (reduction == OnnxReduction::LogSumExp) {
-      result = buildLogSumExp(node, *input, axes, keepdims);
-    } else {
-      FailureOr<Value> summand = *input;
-      if (reduction == OnnxReduction::L2)
-        summand = node.createValue<graph::MulOp>(*input, *input);
-      if (failed(summand))
-        return failure();
-      FailureOr<Value> sum =
-          createReduce(node, ReduceKind::sum, *summand, axes, keepdims);
-      if (failed(sum))
-        return failure();
-      result = reduction == OnnxReduction::L2
-                   ? node.createValue<graph::SqrtOp>(*sum)
-                   : node.createValue<graph::LogOp>(*sum);
-    }
-    if (failed(result))
-      return failure();
-    return createCast(node, *result, element);
+    Value input = e.cast(x, isFloat ? element : e.getNode().getBuilder().getF64Type());
+    Value result;
+    if (reduction == OnnxReduction::LogSumExp)
+      result = buildLogSumExp(e, input, axes, keepdims);
+    else if (reduction == OnnxReduction::L2)
+      result = e.op<graph::SqrtOp>(reduce(e, ReduceKind::sum,
+                                          e.op<graph::MulOp>(input, input), axes, keepdims));
+    else
+      result = e.op<graph::LogOp>(reduce(e, ReduceKind::sum, input, axes, keepdims));
+    return e.cast(result, element);
   }
   }
   llvm_unreachable("covered switch");
@@ -244,11 +173,11 @@ static LogicalResult convertReduce(OnnxNode &node) {
              << "axis " << axis << " is out of range for rank " << rank;
     axis = *a;
   }
-  FailureOr<Value> result =
-      buildReduction(node, Reduction, node.getInput(0), axes, *keepdims != 0);
-  if (failed(result))
+  GraphEmitter e(node);
+  Value result = buildReduction(e, Reduction, node.getInput(0), axes, *keepdims != 0);
+  if (!e.ok())
     return failure();
-  node.setOutput(0, *result);
+  node.setOutput(0, result);
   return success();
 }
 
