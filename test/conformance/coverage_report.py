@@ -2,10 +2,12 @@
 """Turns run_node_tests.py's results into docs/onnx-coverage.md.
 
 Usage: coverage_report.py results.json [--gpu-emulation results-gpu.json]
-           > docs/onnx-coverage.md
+           [--aarch64 results-aarch64.json] > docs/onnx-coverage.md
 
 With --gpu-emulation, a section compares a second run made with
-`--kiln-arg=--emulate-gpu` (the GPU code generator's kernels run on the CPU).
+`--kiln-arg=--emulate-gpu` (the GPU code generator's kernels run on the CPU);
+with --aarch64, one made with `--target aarch64-linux-gnu` (AArch64 artifacts
+run under qemu).
 """
 
 import argparse
@@ -48,27 +50,45 @@ def md(text):
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render_gpu_emulation(report, gpu_report):
-    """The section on the GPU kernels' numerics, emulated on the CPU."""
+# The other ways of running the suite, each compared with the host CPU run:
+# (title, what passes with, what the run means).
+SECOND_RUNS = {
+    "gpu": ("The GPU code generator, emulated on the CPU", "with `--emulate-gpu`",
+            "The emulation compiles each model through the GPU path (block and thread tiling, "
+            "the launches that go to the GPU) and runs every launch on the CPU as loops over "
+            "blocks and threads, so these are the numerics of the very kernels that go into PTX.",
+            "through the GPU path"),
+    "aarch64": ("AArch64 artifacts under qemu", "as AArch64 artifacts",
+                "Each test is compiled with `kilnc --target aarch64-linux-gnu` into a static "
+                "library, linked with `aarch64-linux-gnu-gcc` into the generic harness "
+                "`test/e2e/harness/kiln_harness.c` and run under `qemu-aarch64` "
+                "(`test/conformance/cross_run.py`), then compared with the same tolerances. "
+                "Tests whose values have no standard `.npy` form (bfloat16, float8, 4- and 2-bit "
+                "types) run on the host only. CI runs the sample in "
+                "`expected_passes_aarch64.txt` (`node-tests-aarch64.test`).",
+                "as AArch64 artifacts"),
+}
+
+
+def render_second_run(report, other, kind):
+    """A section on another run of the suite (GPU emulation, AArch64)."""
+    title, passes_how, meaning, lost_how = SECOND_RUNS[kind]
     cpu = {r["test"]: r for r in report["results"]}
-    gpu = {r["test"]: r for r in gpu_report["results"]}
-    total = len(gpu)
-    passed = sum(r["status"] == "pass" for r in gpu.values())
+    runs = {r["test"]: r for r in other["results"]}
+    total = len(runs)
+    passed = sum(r["status"] == "pass" for r in runs.values())
     cpu_passed = [t for t, r in cpu.items() if r["status"] == "pass"]
-    lost = [gpu[t] for t in sorted(cpu_passed) if t in gpu and gpu[t]["status"] != "pass"]
+    lost = [runs[t] for t in sorted(cpu_passed) if t in runs and runs[t]["status"] != "pass"]
     out = []
     w = out.append
-    w("## The GPU code generator, emulated on the CPU")
+    w(f"## {title}")
     w("")
-    w(f"**{passed} of {total} node tests pass with `--emulate-gpu`** "
-      f"({percent(passed, total)}; the CPU path: {len(cpu_passed)}). The emulation compiles "
-      "each model through the GPU path (block and thread tiling, the launches that go to the "
-      "GPU) and runs every launch on the CPU as loops over blocks and threads, so these are "
-      "the numerics of the very kernels that go into PTX. "
-      f"Measured in {gpu_report.get('wall_seconds', '?')} s.")
+    w(f"**{passed} of {total} node tests pass {passes_how}** "
+      f"({percent(passed, total)}; the host CPU path: {len(cpu_passed)}). {meaning} "
+      f"Measured in {other.get('wall_seconds', '?')} s.")
     w("")
     if lost:
-        w("Tests that pass on the CPU path but not through the GPU path:")
+        w(f"Tests that pass on the host CPU path but not {lost_how}:")
         w("")
         w("| test | status | reason |")
         w("|---|---|---|")
@@ -78,7 +98,7 @@ def render_gpu_emulation(report, gpu_report):
     return out
 
 
-def render(report, command, gpu_report=None):
+def render(report, command, gpu_report=None, aarch64_report=None):
     results = report["results"]
     total = len(results)
     counts = collections.Counter(r["status"] for r in results)
@@ -124,8 +144,9 @@ def render(report, command, gpu_report=None):
     w("")
     w("Regenerate this page (and, with `--accept`, the CI lists "
       "`test/conformance/expected_passes*.txt`) with `test/conformance/update.sh`. "
-      "`ninja check-kiln` runs `test/conformance/node-tests.test` and "
-      "`node-tests-gpu-emulation.test`, which fail when a test in their list stops passing.")
+      "`ninja check-kiln` runs `test/conformance/node-tests.test`, "
+      "`node-tests-gpu-emulation.test` and `node-tests-aarch64.test`, which fail when a test "
+      "in their list stops passing (see docs/testing.md).")
     w("")
 
     w("## Totals")
@@ -196,7 +217,9 @@ def render(report, command, gpu_report=None):
     w("")
 
     if gpu_report:
-        out.extend(render_gpu_emulation(report, gpu_report))
+        out.extend(render_second_run(report, gpu_report, "gpu"))
+    if aarch64_report:
+        out.extend(render_second_run(report, aarch64_report, "aarch64"))
 
     w("## Per operator")
     w("")
@@ -234,6 +257,8 @@ def main(argv=None):
     p.add_argument("results", help="JSON file written by run_node_tests.py")
     p.add_argument("--gpu-emulation", metavar="JSON",
                    help="results of a run with --kiln-arg=--emulate-gpu")
+    p.add_argument("--aarch64", metavar="JSON",
+                   help="results of a run with --target aarch64-linux-gnu")
     args = p.parse_args(argv)
     with open(args.results) as f:
         report = json.load(f)
@@ -243,8 +268,13 @@ def main(argv=None):
         with open(args.gpu_emulation) as f:
             gpu_report = json.load(f)
         command += " --gpu-emulation results-gpu-emulation.json"
+    aarch64_report = None
+    if args.aarch64:
+        with open(args.aarch64) as f:
+            aarch64_report = json.load(f)
+        command += " --aarch64 results-aarch64.json"
     command += " > docs/onnx-coverage.md"
-    sys.stdout.write(render(report, command, gpu_report) + "\n")
+    sys.stdout.write(render(report, command, gpu_report, aarch64_report) + "\n")
     return 0
 
 

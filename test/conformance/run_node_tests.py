@@ -385,13 +385,15 @@ def _shorten(line, model_path):
 
 
 def run_kiln(kiln_run, model_path, inputs, expected, args, output_names=None, extra=()):
-    """Runs kiln-run once. Returns (status, reason, stderr tail for a crash).
+    """Runs kiln-run once (`kiln_run` is its command: kiln-run itself, or
+    cross_run.py's for another target). Returns (status, reason, stderr tail
+    for a crash).
 
     A pass needs exit status 0 *and* one "match" line per expected file, for
     the model's outputs in order: kiln-run also exits 0 when it compared
     nothing.
     """
-    cmd = [kiln_run, model_path]
+    cmd = [*kiln_run, model_path]
     if inputs:
         cmd += ["--inputs", *inputs]
     if expected:
@@ -615,6 +617,15 @@ def parse_args(argv):
     p.add_argument("--data-dir", metavar="DIR",
                    help="node test data; generated there if missing (default: the onnx "
                         "package's, else generated into ~/.cache/kiln/onnx-node-tests)")
+    p.add_argument("--target", metavar="TRIPLE",
+                   help="run the tests as artifacts for another target: kilnc --target TRIPLE, "
+                        "the harness linked with --cc and run with --run-prefix "
+                        "(cross_run.py; default: the host, through kiln-run)")
+    p.add_argument("--kilnc", metavar="PATH",
+                   help="kilnc for --target (default: beside kiln-run)")
+    p.add_argument("--cc", metavar="CMD", help="C compiler for --target, e.g. aarch64-linux-gnu-gcc")
+    p.add_argument("--run-prefix", metavar="CMD", default="",
+                   help="how to run a --target program, e.g. 'qemu-aarch64 -L /usr/aarch64-linux-gnu'")
     p.add_argument("--kiln-threads", type=int, default=1,
                    help="--threads for each kiln-run; the runner's jobs are the parallelism "
                         "(default: %(default)s)")
@@ -641,6 +652,14 @@ def main(argv=None):
         print(msg, file=sys.stderr, flush=True)
 
     kiln_run = resolve_kiln_run(args.kiln_run)
+    if args.target:
+        if not args.cc:
+            sys.exit("run_node_tests: --target needs --cc")
+        kilnc = args.kilnc or os.path.join(os.path.dirname(kiln_run), "kilnc")
+        if os.sep not in kilnc:
+            kilnc = shutil.which(kilnc) or kilnc
+        if not os.access(kilnc, os.X_OK):
+            sys.exit(f"run_node_tests: kilnc not found or not executable: {kilnc}")
     data_dir = find_node_data(args.data_dir, log)
     all_tests = list_tests(data_dir)
     tests = all_tests
@@ -668,16 +687,23 @@ def main(argv=None):
     with tempfile.TemporaryDirectory(prefix="kiln-conformance-") as tmp:
         # A private copy: a rebuild of kiln-run during the run cannot mix two
         # compilers in one result (kiln-run needs nothing beside itself).
-        snapshot = os.path.join(tmp, "kiln-run")
-        shutil.copy2(kiln_run, snapshot)
+        tool = kilnc if args.target else kiln_run
+        snapshot = os.path.join(tmp, os.path.basename(tool))
+        shutil.copy2(tool, snapshot)
         tool_hash = sha256(snapshot)
-        log(f"running {len(tests)} of {len(all_tests)} node tests with {kiln_run} "
-            f"({args.jobs} jobs, {args.timeout:g} s timeout)")
+        command = [snapshot]
+        if args.target:
+            command = [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                    "cross_run.py"),
+                       "--kilnc", snapshot, "--target", args.target, "--cc", args.cc,
+                       "--run-prefix", args.run_prefix, "--work", tmp]
+        log(f"running {len(tests)} of {len(all_tests)} node tests with {tool} "
+            f"({args.target or 'host'}; {args.jobs} jobs, {args.timeout:g} s timeout)")
         start = time.monotonic()
         results = []
         counts = dict.fromkeys(STATUSES, 0)
         with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-            futures = [pool.submit(run_test, t, data_dir, snapshot, args) for t in tests]
+            futures = [pool.submit(run_test, t, data_dir, command, args) for t in tests]
             for done, future in enumerate(concurrent.futures.as_completed(futures), 1):
                 record = future.result()
                 results.append(record)
@@ -701,8 +727,9 @@ def main(argv=None):
     report = {
         "generated": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "onnx_version": onnx.__version__,
-        "kiln_run": kiln_run,
+        "kiln_run": tool,
         "kiln_run_sha256": tool_hash,
+        "target": args.target or "host",
         "kiln_revision": git_revision(),
         "data_dir": data_dir,
         "total_defined": len(all_tests),

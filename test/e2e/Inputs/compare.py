@@ -75,6 +75,19 @@ def compare(actual, expected, rtol, atol):
     return False, summary
 
 
+def report(names, out_dir, expected, rtol, atol):
+    """Compares the harness's output files in out_dir (one per name) with the
+    expected arrays; prints one line per output and returns whether all
+    match. A missing or unreadable output raises OSError or ValueError."""
+    all_match = True
+    for name, file, want in zip(names, harness_file_names(names), expected):
+        actual = np.load(os.path.join(out_dir, file), allow_pickle=False)
+        ok, summary = compare(actual, want, rtol, atol)
+        print(f"output '{name}': {'match' if ok else 'MISMATCH'} ({summary})")
+        all_match &= ok
+    return all_match
+
+
 def main():
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0])
@@ -98,20 +111,12 @@ def main():
               f"{len(args.expected)} expected files given", file=sys.stderr)
         return 2
 
-    all_match = True
-    for name, file, expected_path in zip(names, harness_file_names(names),
-                                         args.expected):
-        actual_path = os.path.join(args.out_dir, file)
-        try:
-            actual = np.load(actual_path, allow_pickle=False)
-            expected = np.load(expected_path, allow_pickle=False)
-        except (OSError, ValueError) as error:
-            print(f"compare.py: error: {error}", file=sys.stderr)
-            return 2
-        ok, summary = compare(actual, expected, args.rtol, args.atol)
-        print(f"output '{name}': {'match' if ok else 'MISMATCH'} ({summary})")
-        all_match &= ok
-    return 0 if all_match else 1
+    try:
+        expected = [np.load(path, allow_pickle=False) for path in args.expected]
+        return 0 if report(names, args.out_dir, expected, args.rtol, args.atol) else 1
+    except (OSError, ValueError) as error:
+        print(f"compare.py: error: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
