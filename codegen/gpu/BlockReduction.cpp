@@ -129,12 +129,6 @@ LogicalResult buildBlockReduction(RewriterBase &rewriter, linalg::LinalgOp op,
       ivs[dim] = reductionIvs[i];
     return ivs;
   };
-  auto indicesOf = [&](OpBuilder &b, AffineMap map, ValueRange ivs) {
-    SmallVector<Value> indices;
-    for (unsigned i = 0; i < map.getNumResults(); ++i)
-      indices.push_back(affine::AffineApplyOp::create(b, loc, map.getSubMap({i}), ivs));
-    return indices;
-  };
   // `x (+) acc` with the op's own combiner.
   auto combine = [&](OpBuilder &b, Value x, Value acc) -> Value {
     IRMapping mapping;
@@ -158,7 +152,7 @@ LogicalResult buildBlockReduction(RewriterBase &rewriter, linalg::LinalgOp op,
           Value value = input->get();
           if (llvm::isa<MemRefType>(value.getType()))
             value = memref::LoadOp::create(b, loc, value,
-                                           indicesOf(b, op.getMatchingIndexingMap(input), ivs));
+                                           applyIndexingMap(b, loc, op.getMatchingIndexingMap(input), ivs));
           mapping.map(op.getMatchingBlockArgument(input), value);
         }
         mapping.map(op.getMatchingBlockArgument(init), iterArgs[0]);
@@ -212,7 +206,7 @@ LogicalResult buildBlockReduction(RewriterBase &rewriter, linalg::LinalgOp op,
   scf::IfOp::create(rewriter, loc, first, [&](OpBuilder &b, Location loc) {
     SmallVector<Value> zeros(reductionDims.size(), zero);
     SmallVector<Value> indices =
-        indicesOf(b, op.getMatchingIndexingMap(init), loopIndices(zeros));
+        applyIndexingMap(b, loc, op.getMatchingIndexingMap(init), loopIndices(zeros));
     Value out = init->get();
     Value old = memref::LoadOp::create(b, loc, out, indices);
     memref::StoreOp::create(b, loc, combine(b, value, old), out, indices);

@@ -13,9 +13,12 @@
 // per-block buffer too. A warp shuffle reads a value another lane computed
 // at the same point, so it cuts the body like a barrier: the segment before
 // it stores every thread's operand, the one after reads the partner lane's.
-// Barriers and shuffles must be at the top level of the body, where every
-// thread reaches them (the code generator only puts them there; a GPU
-// requires the same of barriers).
+// Barriers and shuffles must be where every thread reaches them: at the top
+// level of the body, or of an scf.for (itself in such a place) whose bounds
+// are the same for every thread. Such a loop runs at block level around the
+// loops over threads of its segments; its loop-carried values are kept per
+// thread (a GPU requires the same of barriers; the code generator only
+// puts them there).
 //
 //===----------------------------------------------------------------------===//
 
@@ -52,9 +55,21 @@ Value select(const mlir::gpu::KernelDim3 &dims, mlir::gpu::Dimension dim) {
 /// Code between two cuts of the body. A segment that starts at a shuffle
 /// computes the shuffle's results first; one that ends at a shuffle stores
 /// the shuffle's operand for every thread last.
+/// A segment before a block-level loop stores every thread's initial
+/// values of the loop-carried values; the last one of its body stores the
+/// yielded ones.
 struct Segment {
   SmallVector<Operation *> ops;
   mlir::gpu::ShuffleOp startShuffle, endShuffle;
+  scf::ForOp initsOf, yieldOf;
+};
+
+/// The emulation's block-level structure, in order: a segment (its index)
+/// or the start or end of a block-level loop.
+struct Step {
+  enum Kind { SegmentStep, LoopBegin, LoopEnd } kind;
+  unsigned segment = 0;
+  scf::ForOp loop;
 };
 
 class LaunchEmulator {
@@ -66,6 +81,8 @@ public:
 
 private:
   LogicalResult split();
+  void splitBlock(Block &block);
+  void newSegment();
   LogicalResult planCrossingValues();
   LogicalResult classify(Value value);
   bool recomputed(Operation *op) const;
@@ -79,7 +96,10 @@ private:
   mlir::gpu::LaunchOp launch;
   Block &body;
   SmallVector<Segment> segments;
+  SmallVector<Step> steps;
   DenseMap<Operation *, unsigned> segmentOf;
+  /// The bodies of the block-level loops, and the launch body.
+  DenseSet<Block *> blockLevel;
   /// Values defined in the body used by each segment but defined in another.
   SmallVector<SetVector<Value>> crossing;
   /// Values kept in a per-thread buffer, and those buffers.
@@ -91,29 +111,59 @@ private:
   Value threadCount;
 };
 
-LogicalResult LaunchEmulator::split() {
-  if (!launch.getBody().hasOneBlock())
-    return launch.emitError("internal error: cannot emulate a kernel body with several blocks");
+void LaunchEmulator::newSegment() {
   segments.emplace_back();
-  for (Operation &op : body.without_terminator()) {
+  steps.push_back({Step::SegmentStep, static_cast<unsigned>(segments.size() - 1), {}});
+}
+
+static bool hasCut(Operation *op) {
+  return op
+      ->walk([](Operation *nested) {
+        return llvm::isa<mlir::gpu::BarrierOp, mlir::gpu::ShuffleOp>(nested)
+                   ? WalkResult::interrupt()
+                   : WalkResult::advance();
+      })
+      .wasInterrupted();
+}
+
+void LaunchEmulator::splitBlock(Block &block) {
+  blockLevel.insert(&block);
+  for (Operation &op : block.without_terminator()) {
     if (llvm::isa<mlir::gpu::BarrierOp>(op)) {
-      segments.emplace_back();
+      newSegment();
       continue;
     }
     if (auto shuffle = llvm::dyn_cast<mlir::gpu::ShuffleOp>(op)) {
       segments.back().endShuffle = shuffle;
-      segments.emplace_back();
+      newSegment();
       segments.back().startShuffle = shuffle;
       segmentOf[&op] = segments.size() - 1;
+      continue;
+    }
+    if (auto loop = llvm::dyn_cast<scf::ForOp>(op); loop && hasCut(loop)) {
+      segments.back().initsOf = loop;
+      steps.push_back({Step::LoopBegin, 0, loop});
+      newSegment();
+      splitBlock(*loop.getBody());
+      segments.back().yieldOf = loop;
+      steps.push_back({Step::LoopEnd, 0, loop});
+      newSegment();
       continue;
     }
     segmentOf[&op] = segments.size() - 1;
     segments.back().ops.push_back(&op);
   }
+}
+
+LogicalResult LaunchEmulator::split() {
+  if (!launch.getBody().hasOneBlock())
+    return launch.emitError("internal error: cannot emulate a kernel body with several blocks");
+  newSegment();
+  splitBlock(body);
   // Anywhere else, not every thread might reach them.
   WalkResult nested = body.walk([&](Operation *op) {
-    if (op->getBlock() == &body ||
-        !llvm::isa<mlir::gpu::BarrierOp, mlir::gpu::ShuffleOp>(op))
+    if (!llvm::isa<mlir::gpu::BarrierOp, mlir::gpu::ShuffleOp>(op) ||
+        blockLevel.contains(op->getBlock()))
       return WalkResult::advance();
     op->emitError("internal error: cannot emulate a ")
         << op->getName() << " inside control flow of a kernel";
@@ -138,7 +188,7 @@ bool LaunchEmulator::recomputed(Operation *op) const {
 
 LogicalResult LaunchEmulator::classify(Value value) {
   Operation *def = value.getDefiningOp();
-  if (!def || def->getBlock() != &body || buffered.contains(value))
+  if (!def || !segmentOf.contains(def) || buffered.contains(value))
     return success();
   if (recomputed(def)) {
     for (Value operand : def->getOperands())
@@ -154,25 +204,43 @@ LogicalResult LaunchEmulator::classify(Value value) {
 }
 
 LogicalResult LaunchEmulator::planCrossingValues() {
-  crossing.resize(segments.size());
-  auto noteUses = [&](unsigned index, Operation *user) {
-    for (Value operand : user->getOperands()) {
-      Operation *def = operand.getDefiningOp();
-      if (def && def->getBlock() == &body && segmentOf.lookup(def) != index)
-        crossing[index].insert(operand);
+  // The loop-carried values of block-level loops, and their results, live
+  // in one per-thread buffer each.
+  for (Step step : steps) {
+    if (step.kind != Step::LoopBegin)
+      continue;
+    for (auto [arg, result] : llvm::zip(step.loop.getRegionIterArgs(), step.loop.getResults())) {
+      if (!arg.getType().isIntOrIndexOrFloat())
+        return step.loop.emitError("internal error: cannot emulate a loop-carried ")
+               << arg.getType() << " across barriers";
+      buffered.insert(arg);
+      buffered.insert(result);
     }
+  }
+  crossing.resize(segments.size());
+  auto noteUse = [&](unsigned index, Value used) {
+    Operation *def = used.getDefiningOp();
+    if (buffered.contains(used) ||
+        (def && segmentOf.contains(def) && segmentOf.lookup(def) != index))
+      crossing[index].insert(used);
   };
   for (auto [index, segment] : llvm::enumerate(segments)) {
     for (Operation *op : segment.ops)
-      op->walk([&](Operation *nested) { noteUses(index, nested); });
+      op->walk([&](Operation *nested) {
+        for (Value operand : nested->getOperands())
+          noteUse(index, operand);
+      });
     if (segment.startShuffle)
-      noteUses(index, segment.startShuffle);
-    if (segment.endShuffle) {
-      Value sent = segment.endShuffle.getValue();
-      Operation *def = sent.getDefiningOp();
-      if (def && def->getBlock() == &body && segmentOf.lookup(def) != index)
-        crossing[index].insert(sent);
-    }
+      for (Value operand : segment.startShuffle->getOperands())
+        noteUse(index, operand);
+    if (segment.endShuffle)
+      noteUse(index, segment.endShuffle.getValue());
+    if (segment.initsOf)
+      for (Value init : segment.initsOf.getInitArgs())
+        noteUse(index, init);
+    if (segment.yieldOf)
+      for (Value yielded : segment.yieldOf.getBody()->getTerminator()->getOperands())
+        noteUse(index, yielded);
   }
   for (SetVector<Value> &values : crossing)
     for (Value value : values)
@@ -223,7 +291,7 @@ Value LaunchEmulator::materialize(OpBuilder &b, Value value, IRMapping &mapping,
   if (Value known = mapping.lookupOrNull(value))
     return known;
   Operation *def = value.getDefiningOp();
-  if (!def || def->getBlock() != &body)
+  if (!buffered.contains(value) && (!def || !segmentOf.contains(def)))
     return value;
   if (buffered.contains(value)) {
     Value loaded = memref::LoadOp::create(b, value.getLoc(), buffers.lookup(value), linear);
@@ -341,15 +409,56 @@ LogicalResult LaunchEmulator::run() {
       return memref::AllocaOp::create(b, loc, MemRefType::get({ShapedType::kDynamic}, type),
                                       ValueRange{threadCount});
     };
-    for (Value value : buffered)
+    for (Value value : buffered) {
+      // A block-level loop's results are its loop-carried values' buffers.
+      Operation *def = value.getDefiningOp();
+      if (def && !segmentOf.contains(def))
+        continue;
       buffers[value] = perThread(value.getType());
+    }
+    for (Step step : steps)
+      if (step.kind == Step::LoopBegin)
+        for (auto [arg, result] :
+             llvm::zip(step.loop.getRegionIterArgs(), step.loop.getResults()))
+          buffers[result] = buffers[arg];
     for (Segment &segment : segments)
       if (segment.startShuffle)
         shuffleSlots[segment.startShuffle] = perThread(segment.startShuffle.getValue().getType());
   }
 
   Value sizes[3] = {blockSizes.x, blockSizes.y, blockSizes.z};
-  for (auto [index, segment] : llvm::enumerate(segments)) {
+  IRMapping base = blockMapping;
+  SmallVector<std::pair<IRMapping, scf::ForOp>> openLoops;
+  for (Step step : steps) {
+    if (step.kind == Step::LoopBegin) {
+      // The same bounds for every thread: from outside the kernel,
+      // constants, or indices of enclosing block-level loops.
+      SmallVector<Value> bounds;
+      for (Value v : {step.loop.getLowerBound(), step.loop.getUpperBound(), step.loop.getStep()}) {
+        Operation *def = v.getDefiningOp();
+        if (Value known = base.lookupOrNull(v))
+          bounds.push_back(known);
+        else if (!launch.getBody().isAncestor(v.getParentRegion()))
+          bounds.push_back(v);
+        else if (def && def->hasTrait<OpTrait::ConstantLike>())
+          bounds.push_back(b.clone(*def)->getResult(0));
+        else
+          return step.loop.emitError("internal error: cannot emulate a loop with barriers "
+                                     "whose bounds may differ between threads");
+      }
+      auto loop = scf::ForOp::create(b, step.loop.getLoc(), bounds[0], bounds[1], bounds[2]);
+      openLoops.push_back({base, loop});
+      base.map(step.loop.getInductionVar(), loop.getInductionVar());
+      b.setInsertionPoint(loop.getBody()->getTerminator());
+      continue;
+    }
+    if (step.kind == Step::LoopEnd) {
+      auto [saved, loop] = openLoops.pop_back_val();
+      base = saved;
+      b.setInsertionPointAfter(loop);
+      continue;
+    }
+    Segment segment = segments[step.segment];
     OpBuilder::InsertionGuard guard(b);
     Value threadIds[3];
     for (int d = 2; d >= 0; --d) {
@@ -357,7 +466,7 @@ LogicalResult LaunchEmulator::run() {
       b.setInsertionPointToStart(loop.getBody());
       threadIds[d] = loop.getInductionVar();
     }
-    IRMapping mapping = blockMapping;
+    IRMapping mapping = base;
     mapIds(mapping, threadIds);
     Value linear;
     if (blockMemory)
@@ -367,7 +476,7 @@ LogicalResult LaunchEmulator::run() {
               b, loc, blockSizes.x,
               arith::AddIOp::create(b, loc, threadIds[1],
                                     arith::MulIOp::create(b, loc, blockSizes.y, threadIds[2]))));
-    for (Value value : crossing[index])
+    for (Value value : crossing[step.segment])
       materialize(b, value, mapping, threadIds, linear);
     auto keep = [&](Operation *op) {
       for (Value result : op->getResults())
@@ -388,6 +497,16 @@ LogicalResult LaunchEmulator::run() {
       memref::StoreOp::create(
           b, loc, materialize(b, segment.endShuffle.getValue(), mapping, threadIds, linear),
           shuffleSlots.lookup(segment.endShuffle), linear);
+    // Every thread's initial, then yielded, loop-carried values.
+    auto carry = [&](scf::ForOp loop, ValueRange values) {
+      for (auto [value, arg] : llvm::zip(values, loop.getRegionIterArgs()))
+        memref::StoreOp::create(b, loc, materialize(b, value, mapping, threadIds, linear),
+                                buffers.lookup(arg), linear);
+    };
+    if (segment.initsOf)
+      carry(segment.initsOf, segment.initsOf.getInitArgs());
+    if (segment.yieldOf)
+      carry(segment.yieldOf, segment.yieldOf.getBody()->getTerminator()->getOperands());
   }
   launch.erase();
   return success();

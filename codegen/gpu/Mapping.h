@@ -3,6 +3,7 @@
 #ifndef KILN_CODEGEN_GPU_MAPPING_H
 #define KILN_CODEGEN_GPU_MAPPING_H
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 
 namespace kiln::gpu {
@@ -21,6 +22,16 @@ inline mlir::ArrayAttr linearGpuMapping(mlir::MLIRContext *ctx, size_t n, bool b
                            : mlir::Attribute(mlir::gpu::GPUThreadMappingAttr::get(ctx, id)));
   }
   return mlir::ArrayAttr::get(ctx, attrs);
+}
+
+/// The indices `map` gives for the loop indices `ivs`, one affine.apply per
+/// result (folded later).
+inline llvm::SmallVector<mlir::Value> applyIndexingMap(mlir::OpBuilder &b, mlir::Location loc,
+                                                       mlir::AffineMap map, mlir::ValueRange ivs) {
+  llvm::SmallVector<mlir::Value> indices;
+  for (unsigned i = 0; i < map.getNumResults(); ++i)
+    indices.push_back(mlir::affine::AffineApplyOp::create(b, loc, map.getSubMap({i}), ivs));
+  return indices;
 }
 
 } // namespace kiln::gpu

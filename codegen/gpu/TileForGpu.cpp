@@ -5,8 +5,9 @@
 // per block, reductions sequential in each thread. Reductions with fewer
 // outputs than a block has threads (down to a single value) are instead
 // shared by the threads of a block per output (BlockReduction.h); ops with
-// no parallel loop that cannot be shared run on one thread. Both are built
-// after bufferization, where the block can own a workgroup buffer.
+// no parallel loop that cannot be shared run on one thread. Matmuls whose
+// sides 16 divides go through workgroup-memory tiles (StagedMatmul.h). These
+// are built after bufferization, where the block can own a workgroup buffer.
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,6 +16,7 @@
 #include "codegen/cpu/TilingStrategy.h"
 #include "codegen/gpu/BlockReduction.h"
 #include "codegen/gpu/Mapping.h"
+#include "codegen/gpu/StagedMatmul.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -129,11 +131,15 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
         continue;
       }
       std::optional<BlockReduction> shared = sharedReduction(op);
-      if (shared || op.getNumParallelLoops() == 0) {
+      std::optional<StagedMatmul> staged =
+          shared ? std::nullopt : matchStagedMatmul(op);
+      if (shared || staged || op.getNumParallelLoops() == 0) {
         // Left for the run after bufferization.
         if (!op.hasPureBufferSemantics())
           continue;
-        if (shared) {
+        if (staged) {
+          buildStagedMatmul(rewriter, op, *staged);
+        } else if (shared) {
           if (failed(buildBlockReduction(rewriter, op, *shared, kThreadsPerBlock))) {
             op.emitError("internal error: block reduction failed");
             return signalPassFailure();

@@ -142,3 +142,94 @@ func.func @conditional_barrier(%m: memref<32xf32>, %c: i1) {
   }
   return
 }
+
+// -----
+
+// Barriers in a loop every thread runs with the same bounds (the k tiles of
+// a staged matmul): the loop runs at block level around the loops over
+// threads of its segments, and its loop-carried value is kept per thread,
+// stored before the loop and by the last segment of each iteration (here
+// after the second barrier, from the buffer that kept %part across it).
+// CHECK-LABEL: func @loop_with_barriers
+// CHECK: scf.forall
+// CHECK-DAG: %[[TILE:.*]] = memref.alloca() : memref<16xf32>
+// CHECK-DAG: %[[CARRIED:.*]] = memref.alloca() : memref<16xf32>
+// CHECK:   scf.for
+// CHECK:     scf.for
+// CHECK:       scf.for %[[TX0:.*]] =
+// CHECK:         %[[T0:.*]] = arith.addi %[[TX0]]
+// CHECK:         memref.store %{{.*}}, %[[CARRIED]][%[[T0]]]
+// CHECK:   scf.for %[[KT:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK:     scf.for
+// CHECK:       scf.for
+// CHECK:         scf.for %[[TX1:.*]] =
+// CHECK:           %[[K1:.*]] = arith.addi %[[KT]], %[[TX1]]
+// CHECK:           %[[X:.*]] = memref.load %{{.*}}[%[[K1]]] : memref<64xf32>
+// CHECK:           memref.store %[[X]], %[[TILE]][%[[TX1]]]
+// CHECK:     scf.for
+// CHECK:       scf.for
+// CHECK:         scf.for %[[TX2:.*]] =
+// CHECK:           %[[T2:.*]] = arith.addi %[[TX2]]
+// CHECK:           %[[ACC:.*]] = memref.load %[[CARRIED]][%[[T2]]]
+// CHECK:           %[[SUM:.*]] = scf.for {{.*}} iter_args(%[[A:.*]] = %[[ACC]])
+// CHECK:             memref.load %[[TILE]]
+// CHECK:           memref.store %[[SUM]], %[[PARTS:.*]][%[[T2]]]
+// CHECK:     scf.for
+// CHECK:       scf.for
+// CHECK:         scf.for %[[TXY:.*]] =
+// CHECK:           %[[TY:.*]] = arith.addi %[[TXY]]
+// CHECK:           %[[YIELDED:.*]] = memref.load %[[PARTS]][%[[TY]]]
+// CHECK:           memref.store %[[YIELDED]], %[[CARRIED]][%[[TY]]]
+// CHECK:   }
+// CHECK:   scf.for
+// CHECK:     scf.for
+// CHECK:       scf.for %[[TX3:.*]] =
+// CHECK:         %[[T3:.*]] = arith.addi %[[TX3]]
+// CHECK:         %[[R:.*]] = memref.load %[[CARRIED]][%[[T3]]]
+// CHECK:         memref.store %[[R]], %{{.*}}[%[[TX3]]] : memref<16xf32>
+func.func @loop_with_barriers(%in: memref<64xf32>, %out: memref<16xf32>) {
+  %c1 = arith.constant 1 : index
+  %threads = arith.constant 16 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %threads, %sy = %c1, %sz = %c1)
+             workgroup(%tile : memref<16xf32, #gpu.address_space<workgroup>>) {
+    %c0 = arith.constant 0 : index
+    %c16 = arith.constant 16 : index
+    %c64 = arith.constant 64 : index
+    %zero = arith.constant 0.0 : f32
+    %sum = scf.for %kt = %c0 to %c64 step %c16 iter_args(%acc = %zero) -> (f32) {
+      %k = arith.addi %kt, %tx : index
+      %x = memref.load %in[%k] : memref<64xf32>
+      memref.store %x, %tile[%tx] : memref<16xf32, #gpu.address_space<workgroup>>
+      gpu.barrier
+      %part = scf.for %kk = %c0 to %c16 step %c1 iter_args(%a = %acc) -> (f32) {
+        %y = memref.load %tile[%kk] : memref<16xf32, #gpu.address_space<workgroup>>
+        %b = arith.addf %a, %y : f32
+        scf.yield %b : f32
+      }
+      gpu.barrier
+      scf.yield %part : f32
+    }
+    memref.store %sum, %out[%tx] : memref<16xf32>
+    gpu.terminator
+  }
+  return
+}
+
+// -----
+
+// A loop with barriers whose bounds could differ between threads.
+func.func @divergent_loop(%m: memref<32xf32>) {
+  %c1 = arith.constant 1 : index
+  %threads = arith.constant 32 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %threads, %sy = %c1, %sz = %c1) {
+    %c0 = arith.constant 0 : index
+    // expected-error @below {{cannot emulate a loop with barriers whose bounds may differ between threads}}
+    scf.for %i = %c0 to %tx step %c1 {
+      gpu.barrier
+    }
+    gpu.terminator
+  }
+  return
+}

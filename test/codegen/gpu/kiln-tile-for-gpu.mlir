@@ -22,15 +22,54 @@ func.func @elementwise(%a: tensor<8x512xf32>) -> tensor<8x512xf32> {
 
 // -----
 
-// A matmul: the reduction loop is not tiled; each thread keeps the full K
-// loop for its output element.
+// A matmul whose k range 16 does not divide: the reduction loop is not
+// tiled; each thread keeps the full K loop for its output element.
 // CHECK-LABEL: func @matmul
 // CHECK: scf.forall (%{{.*}}, %{{.*}}) = (0, 0) to (64, 128) step (2, 128)
 // CHECK:   scf.forall (%{{.*}}, %{{.*}}) in (2, 128)
-// CHECK:     linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<1x32xf32>, tensor<32x1xf32>)
-func.func @matmul(%a: tensor<64x32xf32>, %b: tensor<32x128xf32>, %c: tensor<64x128xf32>) -> tensor<64x128xf32> {
-  %r = linalg.matmul ins(%a, %b : tensor<64x32xf32>, tensor<32x128xf32>) outs(%c : tensor<64x128xf32>) -> tensor<64x128xf32>
+// CHECK:     linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<1x30xf32>, tensor<30x1xf32>)
+func.func @matmul(%a: tensor<64x30xf32>, %b: tensor<30x128xf32>, %c: tensor<64x128xf32>) -> tensor<64x128xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<64x30xf32>, tensor<30x128xf32>) outs(%c : tensor<64x128xf32>) -> tensor<64x128xf32>
   return %r : tensor<64x128xf32>
+}
+
+// -----
+
+// A matmul whose sides 16 divides (on buffers): 16x16-output blocks of 256
+// threads step through k in tiles of 16, each thread copying one element of
+// the A and of the B tile into workgroup memory between barriers, then
+// folding its 16 products from there in k order.
+// CHECK-LABEL: func @staged_matmul
+// CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
+// CHECK-DAG: %[[K:.*]] = arith.constant 48 : index
+// CHECK: scf.forall (%[[BM:.*]], %[[BN:.*]]) in (2, 4) {
+// CHECK:   %[[AS:.*]] = memref.alloc() : memref<16x16xf32, #gpu.address_space<workgroup>>
+// CHECK:   %[[BS:.*]] = memref.alloc() : memref<16x16xf32, #gpu.address_space<workgroup>>
+// CHECK:   scf.forall (%[[T:.*]]) in (256) {
+// CHECK:     %[[TY:.*]] = arith.divui %[[T]], %[[C16]]
+// CHECK:     %[[TX:.*]] = arith.remui %[[T]], %[[C16]]
+// CHECK:     %[[ROW:.*]] = arith.addi %{{.*}}, %[[TY]]
+// CHECK:     %[[COL:.*]] = arith.addi %{{.*}}, %[[TX]]
+// CHECK:     %[[INIT:.*]] = memref.load %[[CC:.*]][%[[ROW]], %[[COL]]]
+// CHECK:     %[[ACC:.*]] = scf.for %[[KT:.*]] = %{{.*}} to %[[K]] step %[[C16]] iter_args(%[[A0:.*]] = %[[INIT]])
+// CHECK:       %[[KA:.*]] = arith.addi %[[KT]], %[[TX]]
+// CHECK:       %[[KB:.*]] = arith.addi %[[KT]], %[[TY]]
+// CHECK:       %[[X:.*]] = memref.load %{{.*}}[%[[ROW]], %[[KA]]] : memref<32x48xf32>
+// CHECK:       memref.store %[[X]], %[[AS]][%[[TY]], %[[TX]]]
+// CHECK:       %[[Y:.*]] = memref.load %{{.*}}[%[[KB]], %[[COL]]] : memref<48x64xf32>
+// CHECK:       memref.store %[[Y]], %[[BS]][%[[TY]], %[[TX]]]
+// CHECK:       gpu.barrier
+// CHECK:       %[[PART:.*]] = scf.for %[[KK:.*]] = %{{.*}} to %[[C16]] step %{{.*}} iter_args(%[[A1:.*]] = %[[A0]])
+// CHECK:         %[[P:.*]] = memref.load %[[AS]][%[[TY]], %[[KK]]]
+// CHECK:         %[[Q:.*]] = memref.load %[[BS]][%[[KK]], %[[TX]]]
+// CHECK:         %[[PQ:.*]] = arith.mulf %[[P]], %[[Q]]
+// CHECK:         arith.addf %[[A1]], %[[PQ]]
+// CHECK:       gpu.barrier
+// CHECK:       scf.yield %[[PART]]
+// CHECK:     memref.store %[[ACC]], %[[CC]][%[[ROW]], %[[COL]]]
+func.func @staged_matmul(%a: memref<32x48xf32>, %b: memref<48x64xf32>, %c: memref<32x64xf32>) {
+  linalg.matmul ins(%a, %b : memref<32x48xf32>, memref<48x64xf32>) outs(%c : memref<32x64xf32>)
+  return
 }
 
 // -----
