@@ -15,12 +15,16 @@ def TileForGpu : Pass<"kiln-tile-for-gpu", "mlir::func::FuncOp"> {
     the loop ranges, so no thread needs a bounds check.
 
     Reductions with fewer outputs than a block has threads (a sum to a
-    single value, a dot product) and whose body folds the output with one
-    associative arith op instead get a block per output element, once they
-    are on buffers: each thread folds a strided share, then a tree in a
-    workgroup buffer (memref.alloc in the GPU workgroup address space) with
+    single value, a dot product), or fewer than 32768 outputs of at least
+    256 elements each, whose body folds the output with one associative
+    arith op instead get a block per output element, once they are on
+    buffers: each thread folds a strided share, then a tree in a workgroup
+    buffer (memref.alloc in the GPU workgroup address space) with
     gpu.barrier, finished by gpu.shuffle within a warp for 32-bit types.
-    Other ops without parallel loops run on one thread.
+    Other ops without parallel loops run on one thread. Matmul-like ops
+    whose m, n and k ranges 16 divides get 16x16-output blocks that stage
+    16x16 tiles of both inputs in workgroup memory per k step, between
+    barriers.
   }];
   let dependentDialects = [
     "::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",

@@ -77,15 +77,22 @@ FailureOr<linalg::LinalgOp> tileWithForall(RewriterBase &rewriter, linalg::Linal
   return llvm::cast<linalg::LinalgOp>(result->tiledOps.back());
 }
 
+/// Outputs below which one thread per output leaves most of a GPU idle
+/// (a quarter of the threads an H100 holds at once).
+constexpr int64_t kFewOutputs = 32768;
+
 /// The reduction of `op` if a block should share each output element: its
-/// outputs would not fill one block one element per thread, and there is
-/// more than one element to reduce.
+/// outputs would not fill one block one element per thread and there is
+/// more than one element to reduce, or they would not fill the GPU and each
+/// reduces at least a block's worth of elements.
 std::optional<BlockReduction> sharedReduction(linalg::LinalgOp op) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   int64_t outputs = 1, reduced = 1;
   for (auto [range, iterator] : llvm::zip(ranges, op.getIteratorTypesArray()))
     (iterator == utils::IteratorType::parallel ? outputs : reduced) *= range;
-  if (outputs >= kThreadsPerBlock || reduced <= 1)
+  bool fewOutputs = outputs < kThreadsPerBlock && reduced > 1;
+  bool longReductions = outputs < kFewOutputs && reduced >= kThreadsPerBlock;
+  if (!fewOutputs && !longReductions)
     return std::nullopt;
   return matchBlockReduction(op);
 }

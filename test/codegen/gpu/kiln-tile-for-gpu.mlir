@@ -221,3 +221,42 @@ func.func @sum_tensor(%a: tensor<1000xf32>, %o: tensor<f32>) -> tensor<f32> {
   } -> tensor<f32>
   return %r : tensor<f32>
 }
+
+// -----
+
+// Many outputs, but too few to fill a GPU one per thread, each reducing a
+// block's worth of elements or more: a block per row as well.
+// CHECK-LABEL: func @long_rows
+// CHECK: scf.forall (%{{.*}}) in (512) {
+// CHECK:   memref.alloc() : memref<256xf32, #gpu.address_space<workgroup>>
+// CHECK:   scf.forall (%{{.*}}) in (256) {
+// CHECK:     gpu.barrier
+func.func @long_rows(%a: memref<512x1024xf32>, %o: memref<512xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%a : memref<512x1024xf32>) outs(%o : memref<512xf32>) {
+  ^bb0(%x: f32, %acc: f32):
+    %y = arith.addf %x, %acc : f32
+    linalg.yield %y : f32
+  }
+  return
+}
+
+// -----
+
+// Short rows: one thread per row, as for elementwise ops.
+// CHECK-LABEL: func @short_rows
+// CHECK-NOT: memref.alloc
+// CHECK: scf.forall (%{{.*}}) = (0) to (512) step (256)
+// CHECK:   scf.forall (%{{.*}}) in (256)
+// CHECK:     linalg.generic
+func.func @short_rows(%a: memref<512x64xf32>, %o: memref<512xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%a : memref<512x64xf32>) outs(%o : memref<512xf32>) {
+  ^bb0(%x: f32, %acc: f32):
+    %y = arith.addf %x, %acc : f32
+    linalg.yield %y : f32
+  }
+  return
+}
