@@ -105,6 +105,14 @@ LogicalResult outline(scf::ForallOp loop, func::FuncOp parent, unsigned index,
     mapping.map(iv, value);
   for (Operation &op : loop.getBody()->without_terminator())
     b.clone(op, mapping);
+  // The forall body is an allocation scope, the task's loop is not: stack
+  // buffers of each iteration (per-block memory of emulated GPU kernels)
+  // are allocated once per task instead of piling up over its iterations.
+  // Iterations in a task run one after another, so they can share them.
+  for (auto alloca : llvm::make_early_inc_range(forOp.getBody()->getOps<memref::AllocaOp>()))
+    if (llvm::all_of(alloca->getOperands(),
+                     [&](Value v) { return forOp.isDefinedOutsideOfLoop(v); }))
+      alloca->moveBefore(forOp);
   b.setInsertionPointToEnd(entry);
   func::ReturnOp::create(b, loc);
 

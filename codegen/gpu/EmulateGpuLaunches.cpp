@@ -1,8 +1,31 @@
 //===- EmulateGpuLaunches.cpp - GPU kernels as CPU loops ------------------===//
+//
+// A kernel's body runs once per thread. Without barriers, the threads of a
+// block can simply run one after another. A barrier orders every thread's
+// code before it ahead of every thread's code after it, so the body is cut
+// at its barriers into segments, each a loop over the block's threads:
+//
+//   segment 0 for all threads | barrier | segment 1 for all threads | ...
+//
+// A value computed in one segment and used in a later one lives in a
+// per-block buffer with one slot per thread (constants, ids and other
+// non-scalar pure values are recomputed instead). Workgroup memory is a
+// per-block buffer too. A warp shuffle reads a value another lane computed
+// at the same point, so it cuts the body like a barrier: the segment before
+// it stores every thread's operand, the one after reads the partner lane's.
+// Barriers and shuffles must be where every thread reaches them: at the top
+// level of the body, or of an scf.for (itself in such a place) whose bounds
+// are the same for every thread. Such a loop runs at block level around the
+// loops over threads of its segments; its loop-carried values are kept per
+// thread (a GPU requires the same of barriers; the code generator only
+// puts them there).
+//
+//===----------------------------------------------------------------------===//
 
 #include "codegen/gpu/Passes.h"
 
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 namespace kiln::gpu {
 #define GEN_PASS_DEF_EMULATEGPULAUNCHES
@@ -13,6 +36,8 @@ using namespace mlir;
 
 namespace kiln::gpu {
 namespace {
+
+constexpr int64_t kWarpSize = 32;
 
 /// The value `dim` of a launch's KernelDim3.
 Value select(const mlir::gpu::KernelDim3 &dims, mlir::gpu::Dimension dim) {
@@ -27,22 +52,332 @@ Value select(const mlir::gpu::KernelDim3 &dims, mlir::gpu::Dimension dim) {
   llvm_unreachable("three dimensions");
 }
 
-LogicalResult emulate(mlir::gpu::LaunchOp launch) {
-  Location loc = launch.getLoc();
-  WalkResult barrier = launch.getBody().walk([](mlir::gpu::BarrierOp op) {
-    op.emitError("internal error: kernels with barriers cannot be emulated yet");
+/// Code between two cuts of the body. A segment that starts at a shuffle
+/// computes the shuffle's results first; one that ends at a shuffle stores
+/// the shuffle's operand for every thread last.
+/// A segment before a block-level loop stores every thread's initial
+/// values of the loop-carried values; the last one of its body stores the
+/// yielded ones.
+struct Segment {
+  SmallVector<Operation *> ops;
+  mlir::gpu::ShuffleOp startShuffle, endShuffle;
+  scf::ForOp initsOf, yieldOf;
+};
+
+/// The emulation's block-level structure, in order: a segment (its index)
+/// or the start or end of a block-level loop.
+struct Step {
+  enum Kind { SegmentStep, LoopBegin, LoopEnd } kind;
+  unsigned segment = 0;
+  scf::ForOp loop;
+};
+
+class LaunchEmulator {
+public:
+  explicit LaunchEmulator(mlir::gpu::LaunchOp launch)
+      : launch(launch), body(launch.getBody().front()) {}
+
+  LogicalResult run();
+
+private:
+  LogicalResult split();
+  void splitBlock(Block &block);
+  void newSegment();
+  LogicalResult planCrossingValues();
+  LogicalResult classify(Value value);
+  bool recomputed(Operation *op) const;
+  void mapIds(IRMapping &mapping, ValueRange threadIds);
+  bool mapIdOp(Operation *op, IRMapping &mapping, ValueRange threadIds);
+  Value materialize(OpBuilder &b, Value value, IRMapping &mapping, ValueRange threadIds,
+                    Value linear);
+  void emitShuffle(OpBuilder &b, mlir::gpu::ShuffleOp shuffle, IRMapping &mapping,
+                   ValueRange threadIds, Value linear);
+
+  mlir::gpu::LaunchOp launch;
+  Block &body;
+  SmallVector<Segment> segments;
+  SmallVector<Step> steps;
+  DenseMap<Operation *, unsigned> segmentOf;
+  /// The bodies of the block-level loops, and the launch body.
+  DenseSet<Block *> blockLevel;
+  /// Values defined in the body used by each segment but defined in another.
+  SmallVector<SetVector<Value>> crossing;
+  /// Values kept in a per-thread buffer, and those buffers.
+  SetVector<Value> buffered;
+  DenseMap<Value, Value> buffers;
+  DenseMap<Operation *, Value> shuffleSlots;
+  Value blockIvs[3];
+  mlir::gpu::KernelDim3 gridSizes, blockSizes;
+  Value threadCount;
+};
+
+void LaunchEmulator::newSegment() {
+  segments.emplace_back();
+  steps.push_back({Step::SegmentStep, static_cast<unsigned>(segments.size() - 1), {}});
+}
+
+static bool hasCut(Operation *op) {
+  return op
+      ->walk([](Operation *nested) {
+        return llvm::isa<mlir::gpu::BarrierOp, mlir::gpu::ShuffleOp>(nested)
+                   ? WalkResult::interrupt()
+                   : WalkResult::advance();
+      })
+      .wasInterrupted();
+}
+
+void LaunchEmulator::splitBlock(Block &block) {
+  blockLevel.insert(&block);
+  for (Operation &op : block.without_terminator()) {
+    if (llvm::isa<mlir::gpu::BarrierOp>(op)) {
+      newSegment();
+      continue;
+    }
+    if (auto shuffle = llvm::dyn_cast<mlir::gpu::ShuffleOp>(op)) {
+      segments.back().endShuffle = shuffle;
+      newSegment();
+      segments.back().startShuffle = shuffle;
+      segmentOf[&op] = segments.size() - 1;
+      continue;
+    }
+    if (auto loop = llvm::dyn_cast<scf::ForOp>(op); loop && hasCut(loop)) {
+      segments.back().initsOf = loop;
+      steps.push_back({Step::LoopBegin, 0, loop});
+      newSegment();
+      splitBlock(*loop.getBody());
+      segments.back().yieldOf = loop;
+      steps.push_back({Step::LoopEnd, 0, loop});
+      newSegment();
+      continue;
+    }
+    segmentOf[&op] = segments.size() - 1;
+    segments.back().ops.push_back(&op);
+  }
+}
+
+LogicalResult LaunchEmulator::split() {
+  if (!launch.getBody().hasOneBlock())
+    return launch.emitError("internal error: cannot emulate a kernel body with several blocks");
+  newSegment();
+  splitBlock(body);
+  // Anywhere else, not every thread might reach them.
+  WalkResult nested = body.walk([&](Operation *op) {
+    if (!llvm::isa<mlir::gpu::BarrierOp, mlir::gpu::ShuffleOp>(op) ||
+        blockLevel.contains(op->getBlock()))
+      return WalkResult::advance();
+    op->emitError("internal error: cannot emulate a ")
+        << op->getName() << " inside control flow of a kernel";
     return WalkResult::interrupt();
   });
-  if (barrier.wasInterrupted())
-    return failure();
+  return failure(nested.wasInterrupted());
+}
+
+bool LaunchEmulator::recomputed(Operation *op) const {
+  if (llvm::isa<mlir::gpu::ShuffleOp>(op))
+    return false;
+  if (llvm::isa<mlir::gpu::BlockIdOp, mlir::gpu::ThreadIdOp, mlir::gpu::GridDimOp,
+                mlir::gpu::BlockDimOp>(op) ||
+      op->hasTrait<OpTrait::ConstantLike>())
+    return true;
+  // Scalars are cheaper kept than recomputed from their operands; other
+  // values (views of buffers) cannot be kept in a buffer.
+  return isPure(op) && op->getNumRegions() == 0 &&
+         !llvm::all_of(op->getResultTypes(),
+                       [](Type t) { return t.isIntOrIndexOrFloat(); });
+}
+
+LogicalResult LaunchEmulator::classify(Value value) {
+  Operation *def = value.getDefiningOp();
+  if (!def || !segmentOf.contains(def) || buffered.contains(value))
+    return success();
+  if (recomputed(def)) {
+    for (Value operand : def->getOperands())
+      if (failed(classify(operand)))
+        return failure();
+    return success();
+  }
+  if (!value.getType().isIntOrIndexOrFloat())
+    return def->emitError("internal error: cannot emulate a value of type ")
+           << value.getType() << " live across a barrier";
+  buffered.insert(value);
+  return success();
+}
+
+LogicalResult LaunchEmulator::planCrossingValues() {
+  // The loop-carried values of block-level loops, and their results, live
+  // in one per-thread buffer each.
+  for (Step step : steps) {
+    if (step.kind != Step::LoopBegin)
+      continue;
+    for (auto [arg, result] : llvm::zip(step.loop.getRegionIterArgs(), step.loop.getResults())) {
+      if (!arg.getType().isIntOrIndexOrFloat())
+        return step.loop.emitError("internal error: cannot emulate a loop-carried ")
+               << arg.getType() << " across barriers";
+      buffered.insert(arg);
+      buffered.insert(result);
+    }
+  }
+  crossing.resize(segments.size());
+  auto noteUse = [&](unsigned index, Value used) {
+    Operation *def = used.getDefiningOp();
+    if (buffered.contains(used) ||
+        (def && segmentOf.contains(def) && segmentOf.lookup(def) != index))
+      crossing[index].insert(used);
+  };
+  for (auto [index, segment] : llvm::enumerate(segments)) {
+    for (Operation *op : segment.ops)
+      op->walk([&](Operation *nested) {
+        for (Value operand : nested->getOperands())
+          noteUse(index, operand);
+      });
+    if (segment.startShuffle)
+      for (Value operand : segment.startShuffle->getOperands())
+        noteUse(index, operand);
+    if (segment.endShuffle)
+      noteUse(index, segment.endShuffle.getValue());
+    if (segment.initsOf)
+      for (Value init : segment.initsOf.getInitArgs())
+        noteUse(index, init);
+    if (segment.yieldOf)
+      for (Value yielded : segment.yieldOf.getBody()->getTerminator()->getOperands())
+        noteUse(index, yielded);
+  }
+  for (SetVector<Value> &values : crossing)
+    for (Value value : values)
+      if (failed(classify(value)))
+        return failure();
+  return success();
+}
+
+bool LaunchEmulator::mapIdOp(Operation *op, IRMapping &mapping, ValueRange threadIds) {
+  if (auto id = llvm::dyn_cast<mlir::gpu::BlockIdOp>(op)) {
+    mapping.map(id.getResult(), blockIvs[static_cast<int>(id.getDimension())]);
+    return true;
+  }
+  if (auto id = llvm::dyn_cast<mlir::gpu::ThreadIdOp>(op)) {
+    mapping.map(id.getResult(), threadIds[static_cast<int>(id.getDimension())]);
+    return true;
+  }
+  if (auto dim = llvm::dyn_cast<mlir::gpu::GridDimOp>(op)) {
+    mapping.map(dim.getResult(), select(gridSizes, dim.getDimension()));
+    return true;
+  }
+  if (auto dim = llvm::dyn_cast<mlir::gpu::BlockDimOp>(op)) {
+    mapping.map(dim.getResult(), select(blockSizes, dim.getDimension()));
+    return true;
+  }
+  return false;
+}
+
+void LaunchEmulator::mapIds(IRMapping &mapping, ValueRange threadIds) {
+  mlir::gpu::KernelDim3 ids = launch.getBlockIds(), tids = launch.getThreadIds(),
+                        grid = launch.getGridSize(), block = launch.getBlockSize();
+  mapping.map(ids.x, blockIvs[0]);
+  mapping.map(ids.y, blockIvs[1]);
+  mapping.map(ids.z, blockIvs[2]);
+  mapping.map(tids.x, threadIds[0]);
+  mapping.map(tids.y, threadIds[1]);
+  mapping.map(tids.z, threadIds[2]);
+  mapping.map(grid.x, gridSizes.x);
+  mapping.map(grid.y, gridSizes.y);
+  mapping.map(grid.z, gridSizes.z);
+  mapping.map(block.x, blockSizes.x);
+  mapping.map(block.y, blockSizes.y);
+  mapping.map(block.z, blockSizes.z);
+}
+
+Value LaunchEmulator::materialize(OpBuilder &b, Value value, IRMapping &mapping,
+                                  ValueRange threadIds, Value linear) {
+  if (Value known = mapping.lookupOrNull(value))
+    return known;
+  Operation *def = value.getDefiningOp();
+  if (!buffered.contains(value) && (!def || !segmentOf.contains(def)))
+    return value;
+  if (buffered.contains(value)) {
+    Value loaded = memref::LoadOp::create(b, value.getLoc(), buffers.lookup(value), linear);
+    mapping.map(value, loaded);
+    return loaded;
+  }
+  if (!mapIdOp(def, mapping, threadIds)) {
+    for (Value operand : def->getOperands())
+      materialize(b, operand, mapping, threadIds, linear);
+    b.clone(*def, mapping);
+  }
+  return mapping.lookup(value);
+}
+
+/// The shuffle's result for this thread: the operand its partner lane
+/// stored at the end of the previous segment, or its own operand where the
+/// partner lies outside the width (what the hardware returns).
+void LaunchEmulator::emitShuffle(OpBuilder &b, mlir::gpu::ShuffleOp shuffle,
+                                 IRMapping &mapping, ValueRange threadIds, Value linear) {
+  Location loc = shuffle.getLoc();
+  Value own = materialize(b, shuffle.getValue(), mapping, threadIds, linear);
+  auto asIndex = [&](Value v) -> Value {
+    return arith::IndexCastOp::create(b, loc, b.getIndexType(),
+                                      materialize(b, v, mapping, threadIds, linear));
+  };
+  Value offset = asIndex(shuffle.getOffset());
+  Value width = asIndex(shuffle.getWidth());
+  Value warp = arith::ConstantIndexOp::create(b, loc, kWarpSize);
+  Value lane = arith::RemUIOp::create(b, loc, linear, warp);
+  Value base = arith::SubIOp::create(b, loc, linear, lane);
+  // Lane numbers compare as signed values, so `up` below lane 0 is invalid.
+  Value source;
+  switch (shuffle.getMode()) {
+  case mlir::gpu::ShuffleMode::XOR:
+    source = arith::XOrIOp::create(b, loc, lane, offset);
+    break;
+  case mlir::gpu::ShuffleMode::DOWN:
+    source = arith::AddIOp::create(b, loc, lane, offset);
+    break;
+  case mlir::gpu::ShuffleMode::UP:
+    source = arith::SubIOp::create(b, loc, lane, offset);
+    break;
+  case mlir::gpu::ShuffleMode::IDX:
+    source = offset;
+    break;
+  }
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value partner = arith::AddIOp::create(b, loc, base, source);
+  Value valid = arith::AndIOp::create(
+      b, loc,
+      arith::AndIOp::create(
+          b, loc, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, source, zero),
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, source, width)),
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, partner, threadCount));
+  Value slot = arith::SelectOp::create(b, loc, valid, partner, linear);
+  Value received = memref::LoadOp::create(b, loc, shuffleSlots.lookup(shuffle), slot);
+  mapping.map(shuffle.getShuffleResult(), arith::SelectOp::create(b, loc, valid, received, own));
+  mapping.map(shuffle.getValid(), valid);
+}
+
+LogicalResult LaunchEmulator::run() {
+  Location loc = launch.getLoc();
   if (launch.getAsyncToken() || launch.hasClusterSize())
     return launch.emitError("internal error: cannot emulate this launch form");
+  if (launch.getNumPrivateAttributions() != 0)
+    return launch.emitError("internal error: cannot emulate private attributions");
+  for (BlockArgument buffer : launch.getWorkgroupAttributions()) {
+    auto type = llvm::dyn_cast<MemRefType>(buffer.getType());
+    if (!type || !type.hasStaticShape())
+      return launch.emitError("internal error: cannot emulate workgroup buffer ")
+             << buffer.getType();
+    for (Operation *user : buffer.getUsers())
+      if (!llvm::isa<memref::LoadOp, memref::StoreOp>(user))
+        return user->emitError("internal error: cannot emulate a ")
+               << user->getName() << " of workgroup memory";
+  }
+  if (failed(split()) || failed(planCrossingValues()))
+    return failure();
 
   OpBuilder b(launch);
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
-  mlir::gpu::KernelDim3 gridSizes = launch.getGridSizeOperandValues();
-  mlir::gpu::KernelDim3 blockSizes = launch.getBlockSizeOperandValues();
+  gridSizes = launch.getGridSizeOperandValues();
+  blockSizes = launch.getBlockSizeOperandValues();
+  threadCount = arith::MulIOp::create(
+      b, loc, arith::MulIOp::create(b, loc, blockSizes.x, blockSizes.y), blockSizes.z);
   // Blocks are independent: an scf.forall over them, which the CPU pipeline
   // spreads over the thread pool.
   auto blocks = scf::ForallOp::create(
@@ -50,53 +385,128 @@ LogicalResult emulate(mlir::gpu::LaunchOp launch) {
       ArrayRef<OpFoldResult>{gridSizes.x, gridSizes.y, gridSizes.z},
       ArrayRef<OpFoldResult>{one, one, one}, ValueRange{}, std::nullopt);
   b.setInsertionPointToStart(blocks.getBody());
-  SmallVector<Value> threadLoops;
-  Value threadIds[3];
-  Value sizes[3] = {blockSizes.x, blockSizes.y, blockSizes.z};
-  for (int d = 2; d >= 0; --d) {
-    auto loop = scf::ForOp::create(b, loc, zero, sizes[d], one);
-    b.setInsertionPointToStart(loop.getBody());
-    threadIds[d] = loop.getInductionVar();
+  for (int d = 0; d < 3; ++d)
+    blockIvs[d] = blocks.getInductionVars()[d];
+
+  // The block's memory (workgroup buffers, values kept across barriers) is
+  // on the stack: the forall body is an allocation scope.
+  bool blockMemory = segments.size() > 1 || !launch.getWorkgroupAttributions().empty();
+  IRMapping blockMapping;
+  if (blockMemory) {
+    for (BlockArgument buffer : launch.getWorkgroupAttributions()) {
+      auto type = llvm::cast<MemRefType>(buffer.getType());
+      auto local = MemRefType::get(type.getShape(), type.getElementType(), type.getLayout());
+      blockMapping.map(buffer, memref::AllocaOp::create(b, loc, local));
+    }
+    // Static sizes where the block size is known, so that the CPU pipeline
+    // can allocate them once per task.
+    std::optional<int64_t> x = getConstantIntValue(blockSizes.x),
+                           y = getConstantIntValue(blockSizes.y),
+                           z = getConstantIntValue(blockSizes.z);
+    auto perThread = [&](Type type) -> Value {
+      if (x && y && z)
+        return memref::AllocaOp::create(b, loc, MemRefType::get({*x * *y * *z}, type));
+      return memref::AllocaOp::create(b, loc, MemRefType::get({ShapedType::kDynamic}, type),
+                                      ValueRange{threadCount});
+    };
+    for (Value value : buffered) {
+      // A block-level loop's results are its loop-carried values' buffers.
+      Operation *def = value.getDefiningOp();
+      if (def && !segmentOf.contains(def))
+        continue;
+      buffers[value] = perThread(value.getType());
+    }
+    for (Step step : steps)
+      if (step.kind == Step::LoopBegin)
+        for (auto [arg, result] :
+             llvm::zip(step.loop.getRegionIterArgs(), step.loop.getResults()))
+          buffers[result] = buffers[arg];
+    for (Segment &segment : segments)
+      if (segment.startShuffle)
+        shuffleSlots[segment.startShuffle] = perThread(segment.startShuffle.getValue().getType());
   }
-  IRMapping mapping;
-  Block &body = launch.getBody().front();
-  mlir::gpu::KernelDim3 bodyBlockIds = launch.getBlockIds();
-  mlir::gpu::KernelDim3 bodyThreadIds = launch.getThreadIds();
-  mlir::gpu::KernelDim3 bodyGridSizes = launch.getGridSize();
-  mlir::gpu::KernelDim3 bodyBlockSizes = launch.getBlockSize();
-  ValueRange blockIvs = blocks.getInductionVars();
-  mapping.map(bodyBlockIds.x, blockIvs[0]);
-  mapping.map(bodyBlockIds.y, blockIvs[1]);
-  mapping.map(bodyBlockIds.z, blockIvs[2]);
-  mapping.map(bodyThreadIds.x, threadIds[0]);
-  mapping.map(bodyThreadIds.y, threadIds[1]);
-  mapping.map(bodyThreadIds.z, threadIds[2]);
-  mapping.map(bodyGridSizes.x, gridSizes.x);
-  mapping.map(bodyGridSizes.y, gridSizes.y);
-  mapping.map(bodyGridSizes.z, gridSizes.z);
-  mapping.map(bodyBlockSizes.x, blockSizes.x);
-  mapping.map(bodyBlockSizes.y, blockSizes.y);
-  mapping.map(bodyBlockSizes.z, blockSizes.z);
-  for (Operation &op : body.without_terminator()) {
-    // Id and size ops (also when written as ops rather than block
-    // arguments) read the emulated loops.
-    if (auto id = llvm::dyn_cast<mlir::gpu::BlockIdOp>(op)) {
-      mapping.map(id.getResult(), blockIvs[static_cast<int>(id.getDimension())]);
+
+  Value sizes[3] = {blockSizes.x, blockSizes.y, blockSizes.z};
+  IRMapping base = blockMapping;
+  SmallVector<std::pair<IRMapping, scf::ForOp>> openLoops;
+  for (Step step : steps) {
+    if (step.kind == Step::LoopBegin) {
+      // The same bounds for every thread: from outside the kernel,
+      // constants, or indices of enclosing block-level loops.
+      SmallVector<Value> bounds;
+      for (Value v : {step.loop.getLowerBound(), step.loop.getUpperBound(), step.loop.getStep()}) {
+        Operation *def = v.getDefiningOp();
+        if (Value known = base.lookupOrNull(v))
+          bounds.push_back(known);
+        else if (!launch.getBody().isAncestor(v.getParentRegion()))
+          bounds.push_back(v);
+        else if (def && def->hasTrait<OpTrait::ConstantLike>())
+          bounds.push_back(b.clone(*def)->getResult(0));
+        else
+          return step.loop.emitError("internal error: cannot emulate a loop with barriers "
+                                     "whose bounds may differ between threads");
+      }
+      auto loop = scf::ForOp::create(b, step.loop.getLoc(), bounds[0], bounds[1], bounds[2]);
+      openLoops.push_back({base, loop});
+      base.map(step.loop.getInductionVar(), loop.getInductionVar());
+      b.setInsertionPoint(loop.getBody()->getTerminator());
       continue;
     }
-    if (auto id = llvm::dyn_cast<mlir::gpu::ThreadIdOp>(op)) {
-      mapping.map(id.getResult(), threadIds[static_cast<int>(id.getDimension())]);
+    if (step.kind == Step::LoopEnd) {
+      auto [saved, loop] = openLoops.pop_back_val();
+      base = saved;
+      b.setInsertionPointAfter(loop);
       continue;
     }
-    if (auto dim = llvm::dyn_cast<mlir::gpu::GridDimOp>(op)) {
-      mapping.map(dim.getResult(), select(gridSizes, dim.getDimension()));
-      continue;
+    Segment segment = segments[step.segment];
+    OpBuilder::InsertionGuard guard(b);
+    Value threadIds[3];
+    for (int d = 2; d >= 0; --d) {
+      auto loop = scf::ForOp::create(b, loc, zero, sizes[d], one);
+      b.setInsertionPointToStart(loop.getBody());
+      threadIds[d] = loop.getInductionVar();
     }
-    if (auto dim = llvm::dyn_cast<mlir::gpu::BlockDimOp>(op)) {
-      mapping.map(dim.getResult(), select(blockSizes, dim.getDimension()));
-      continue;
+    IRMapping mapping = base;
+    mapIds(mapping, threadIds);
+    Value linear;
+    if (blockMemory)
+      linear = arith::AddIOp::create(
+          b, loc, threadIds[0],
+          arith::MulIOp::create(
+              b, loc, blockSizes.x,
+              arith::AddIOp::create(b, loc, threadIds[1],
+                                    arith::MulIOp::create(b, loc, blockSizes.y, threadIds[2]))));
+    for (Value value : crossing[step.segment])
+      materialize(b, value, mapping, threadIds, linear);
+    auto keep = [&](Operation *op) {
+      for (Value result : op->getResults())
+        if (buffered.contains(result))
+          memref::StoreOp::create(b, loc, mapping.lookup(result), buffers.lookup(result), linear);
+    };
+    if (segment.startShuffle) {
+      emitShuffle(b, segment.startShuffle, mapping, threadIds, linear);
+      keep(segment.startShuffle);
     }
-    b.clone(op, mapping);
+    for (Operation *op : segment.ops) {
+      if (mapIdOp(op, mapping, threadIds))
+        continue;
+      b.clone(*op, mapping);
+      keep(op);
+    }
+    if (segment.endShuffle)
+      memref::StoreOp::create(
+          b, loc, materialize(b, segment.endShuffle.getValue(), mapping, threadIds, linear),
+          shuffleSlots.lookup(segment.endShuffle), linear);
+    // Every thread's initial, then yielded, loop-carried values.
+    auto carry = [&](scf::ForOp loop, ValueRange values) {
+      for (auto [value, arg] : llvm::zip(values, loop.getRegionIterArgs()))
+        memref::StoreOp::create(b, loc, materialize(b, value, mapping, threadIds, linear),
+                                buffers.lookup(arg), linear);
+    };
+    if (segment.initsOf)
+      carry(segment.initsOf, segment.initsOf.getInitArgs());
+    if (segment.yieldOf)
+      carry(segment.yieldOf, segment.yieldOf.getBody()->getTerminator()->getOperands());
   }
   launch.erase();
   return success();
@@ -107,7 +517,7 @@ struct EmulateGpuLaunchesPass : impl::EmulateGpuLaunchesBase<EmulateGpuLaunchesP
     SmallVector<mlir::gpu::LaunchOp> launches;
     getOperation().walk([&](mlir::gpu::LaunchOp launch) { launches.push_back(launch); });
     for (mlir::gpu::LaunchOp launch : launches)
-      if (failed(emulate(launch)))
+      if (failed(LaunchEmulator(launch).run()))
         return signalPassFailure();
   }
 };

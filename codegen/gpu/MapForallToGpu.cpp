@@ -41,6 +41,11 @@ bool writesMemory(Operation *op) {
   return !isPure(op) && op->getNumRegions() == 0;
 }
 
+bool isWorkgroupBuffer(memref::AllocOp alloc) {
+  auto space = llvm::dyn_cast_or_null<mlir::gpu::AddressSpaceAttr>(alloc.getType().getMemorySpace());
+  return space && space.getValue() == mlir::gpu::AddressSpace::Workgroup;
+}
+
 LogicalResult mapNest(scf::ForallOp outer) {
   Location loc = outer.getLoc();
   FailureOr<cpu::StaticForallBounds> grid = cpu::getStaticBounds(outer);
@@ -82,6 +87,11 @@ LogicalResult mapNest(scf::ForallOp outer) {
                                                           *grid)))
     mapping.map(iv, v);
   for (Operation &op : outer.getBody()->without_terminator()) {
+    // A block's buffer in workgroup memory is the launch's to own.
+    if (auto alloc = llvm::dyn_cast<memref::AllocOp>(op); alloc && isWorkgroupBuffer(alloc)) {
+      mapping.map(alloc.getResult(), launch.addWorkgroupAttribution(alloc.getType(), loc));
+      continue;
+    }
     if (&op != inner.getOperation()) {
       b.clone(op, mapping);
       continue;

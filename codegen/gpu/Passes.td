@@ -13,6 +13,18 @@ def TileForGpu : Pass<"kiln-tile-for-gpu", "mlir::func::FuncOp"> {
     an scf.forall giving one output element per thread; reduction loops stay
     sequential in each thread. Block tiles hold up to 256 threads and divide
     the loop ranges, so no thread needs a bounds check.
+
+    Reductions with fewer outputs than a block has threads (a sum to a
+    single value, a dot product), or fewer than 32768 outputs of at least
+    256 elements each, whose body folds the output with one associative
+    arith op instead get a block per output element, once they are on
+    buffers: each thread folds a strided share, then a tree in a workgroup
+    buffer (memref.alloc in the GPU workgroup address space) with
+    gpu.barrier, finished by gpu.shuffle within a warp for 32-bit types.
+    Other ops without parallel loops run on one thread. Matmul-like ops
+    whose m, n and k ranges 16 divides get 16x16-output blocks that stage
+    16x16 tiles of both inputs in workgroup memory per k step, between
+    barriers.
   }];
   let dependentDialects = [
     "::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
@@ -37,8 +49,10 @@ def MapForallToGpu : Pass<"kiln-map-forall-to-gpu", "mlir::func::FuncOp"> {
     Each top-level block-mapped scf.forall becomes a gpu.launch with a 1-D
     grid of all its iterations and a 1-D block of the iterations of its
     thread-mapped scf.forall; the loop indices are recovered by
-    delinearizing the block and thread ids. Fails if anything outside the
-    thread loop writes memory (every thread would write it).
+    delinearizing the block and thread ids. A workgroup-memory memref.alloc
+    at block level becomes a workgroup attribution of the launch. Fails if
+    anything outside the thread loop writes memory (every thread would write
+    it).
   }];
   let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::arith::ArithDialect"];
 }
@@ -51,9 +65,10 @@ def EmulateGpuLaunches : Pass<"kiln-emulate-gpu-launches", "mlir::func::FuncOp">
     sizes replaced by the loop indices and constants. The kernel bodies are
     exactly the ones outlining would send to the GPU, so running the result
     on the CPU checks their numerics where no GPU exists. Blocks run in
-    parallel on the runtime's thread pool; threads of a block run in order,
-    which is exact for kernels without barriers (the only kind generated
-    today; a barrier is rejected).
+    parallel on the runtime's thread pool. The body is cut at its barriers
+    (and shuffles) into loops over the block's threads; values used across
+    a cut are kept per thread in stack buffers of the block, as is workgroup
+    memory. Barriers and shuffles under control flow are rejected.
   }];
   let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect"];
 }

@@ -2,14 +2,21 @@
 //
 // The first GPU strategy is deliberately simple and always correct: one
 // kernel per linalg op, one output element per thread, up to 256 threads
-// per block, reductions sequential in each thread. Shared-memory staging and
-// tensor-core matmuls build on the same block/thread structure.
+// per block, reductions sequential in each thread. Reductions with fewer
+// outputs than a block has threads (down to a single value) are instead
+// shared by the threads of a block per output (BlockReduction.h); ops with
+// no parallel loop that cannot be shared run on one thread. Matmuls whose
+// sides 16 divides go through workgroup-memory tiles (StagedMatmul.h). These
+// are built after bufferization, where the block can own a workgroup buffer.
 //
 //===----------------------------------------------------------------------===//
 
 #include "codegen/gpu/Passes.h"
 
 #include "codegen/cpu/TilingStrategy.h"
+#include "codegen/gpu/BlockReduction.h"
+#include "codegen/gpu/Mapping.h"
+#include "codegen/gpu/StagedMatmul.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -46,17 +53,6 @@ SmallVector<int64_t> planBlockTiles(linalg::LinalgOp op) {
   return tiles;
 }
 
-SmallVector<Attribute> mapping(MLIRContext *ctx, size_t n, bool blocks) {
-  SmallVector<Attribute> attrs;
-  for (size_t i = 0; i < n; ++i) {
-    auto id = static_cast<mlir::gpu::MappingId>(
-        static_cast<unsigned>(mlir::gpu::MappingId::LinearDim0) + i);
-    attrs.push_back(blocks ? Attribute(mlir::gpu::GPUBlockMappingAttr::get(ctx, id))
-                           : Attribute(mlir::gpu::GPUThreadMappingAttr::get(ctx, id)));
-  }
-  return attrs;
-}
-
 /// Tiles `op` into an scf.forall with `tiles` (one per loop) and returns the
 /// tiled op.
 FailureOr<linalg::LinalgOp> tileWithForall(RewriterBase &rewriter, linalg::LinalgOp op,
@@ -67,7 +63,8 @@ FailureOr<linalg::LinalgOp> tileWithForall(RewriterBase &rewriter, linalg::Linal
   options.setTileSizes(llvm::map_to_vector(tiles, [&](int64_t t) -> OpFoldResult {
     return rewriter.getIndexAttr(t);
   }));
-  options.setMapping(mapping(rewriter.getContext(), tiledLoops, blocks));
+  options.setMapping(
+      llvm::to_vector(linearGpuMapping(rewriter.getContext(), tiledLoops, blocks)));
   rewriter.setInsertionPoint(op);
   FailureOr<scf::SCFTilingResult> result = scf::tileUsingSCF(
       rewriter, llvm::cast<TilingInterface>(op.getOperation()), options);
@@ -78,6 +75,42 @@ FailureOr<linalg::LinalgOp> tileWithForall(RewriterBase &rewriter, linalg::Linal
   else
     rewriter.eraseOp(op);
   return llvm::cast<linalg::LinalgOp>(result->tiledOps.back());
+}
+
+/// Outputs below which one thread per output leaves most of a GPU idle
+/// (a quarter of the threads an H100 holds at once).
+constexpr int64_t kFewOutputs = 32768;
+
+/// The reduction of `op` if a block should share each output element: its
+/// outputs would not fill one block one element per thread and there is
+/// more than one element to reduce, or they would not fill the GPU and each
+/// reduces at least a block's worth of elements.
+std::optional<BlockReduction> sharedReduction(linalg::LinalgOp op) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  int64_t outputs = 1, reduced = 1;
+  for (auto [range, iterator] : llvm::zip(ranges, op.getIteratorTypesArray()))
+    (iterator == utils::IteratorType::parallel ? outputs : reduced) *= range;
+  bool fewOutputs = outputs < kThreadsPerBlock && reduced > 1;
+  bool longReductions = outputs < kFewOutputs && reduced >= kThreadsPerBlock;
+  if (!fewOutputs && !longReductions)
+    return std::nullopt;
+  return matchBlockReduction(op);
+}
+
+/// Wraps `op` (on buffers) into a one-block, one-thread nest.
+void runOnOneThread(RewriterBase &rewriter, linalg::LinalgOp op) {
+  MLIRContext *ctx = op.getContext();
+  Location loc = op.getLoc();
+  OpFoldResult one = rewriter.getIndexAttr(1);
+  rewriter.setInsertionPoint(op);
+  auto blocks = scf::ForallOp::create(rewriter, loc, ArrayRef<OpFoldResult>{one}, ValueRange{},
+                                      linearGpuMapping(ctx, 1, true));
+  rewriter.setInsertionPoint(blocks.getBody()->getTerminator());
+  auto threads = scf::ForallOp::create(rewriter, loc, ArrayRef<OpFoldResult>{one}, ValueRange{},
+                                       linearGpuMapping(ctx, 1, false));
+  rewriter.setInsertionPoint(threads.getBody()->getTerminator());
+  rewriter.clone(*op.getOperation());
+  rewriter.eraseOp(op);
 }
 
 struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
@@ -100,12 +133,27 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
         op.emitError("internal error: dynamic loop ranges on the GPU path");
         return signalPassFailure();
       }
-      if (op.getNumParallelLoops() == 0) {
-        op.emitError("a reduction to a single value is not supported on the GPU yet");
-        return signalPassFailure();
-      }
       if (llvm::any_of(ranges, [](int64_t r) { return r == 0; })) {
         // Nothing to compute: an empty tensor.
+        continue;
+      }
+      std::optional<BlockReduction> shared = sharedReduction(op);
+      std::optional<StagedMatmul> staged =
+          shared ? std::nullopt : matchStagedMatmul(op);
+      if (shared || staged || op.getNumParallelLoops() == 0) {
+        // Left for the run after bufferization.
+        if (!op.hasPureBufferSemantics())
+          continue;
+        if (staged) {
+          buildStagedMatmul(rewriter, op, *staged);
+        } else if (shared) {
+          if (failed(buildBlockReduction(rewriter, op, *shared, kThreadsPerBlock))) {
+            op.emitError("internal error: block reduction failed");
+            return signalPassFailure();
+          }
+        } else {
+          runOnOneThread(rewriter, op);
+        }
         continue;
       }
       SmallVector<int64_t> blockTiles = planBlockTiles(op);

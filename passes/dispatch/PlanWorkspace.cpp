@@ -114,6 +114,10 @@ struct PlanWorkspacePass : impl::PlanWorkspaceBase<PlanWorkspacePass> {
     bool failedPlan = false;
     func.walk([&](memref::AllocOp alloc) {
       MemRefType type = alloc.getType();
+      // Memory of another space (a GPU block's workgroup buffer) is not the
+      // workspace's: the code generator that made it places it.
+      if (type.getMemorySpace())
+        return;
       if (!type.hasStaticShape() || !type.getLayout().isIdentity()) {
         alloc.emitError("internal error: buffer ") << type << " has no static size";
         failedPlan = true;

@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s --kiln-tile-for-gpu --split-input-file | FileCheck %s
+// RUN: kiln-opt %s --split-input-file --kiln-tile-for-gpu --canonicalize | FileCheck %s
 
 // An elementwise op: block tiles of at most 256 elements over the parallel
 // loops, one element per thread inside.
@@ -22,13 +22,241 @@ func.func @elementwise(%a: tensor<8x512xf32>) -> tensor<8x512xf32> {
 
 // -----
 
-// A matmul: the reduction loop is not tiled; each thread keeps the full K
-// loop for its output element.
+// A matmul whose k range 16 does not divide: the reduction loop is not
+// tiled; each thread keeps the full K loop for its output element.
 // CHECK-LABEL: func @matmul
 // CHECK: scf.forall (%{{.*}}, %{{.*}}) = (0, 0) to (64, 128) step (2, 128)
 // CHECK:   scf.forall (%{{.*}}, %{{.*}}) in (2, 128)
-// CHECK:     linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<1x32xf32>, tensor<32x1xf32>)
-func.func @matmul(%a: tensor<64x32xf32>, %b: tensor<32x128xf32>, %c: tensor<64x128xf32>) -> tensor<64x128xf32> {
-  %r = linalg.matmul ins(%a, %b : tensor<64x32xf32>, tensor<32x128xf32>) outs(%c : tensor<64x128xf32>) -> tensor<64x128xf32>
+// CHECK:     linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<1x30xf32>, tensor<30x1xf32>)
+func.func @matmul(%a: tensor<64x30xf32>, %b: tensor<30x128xf32>, %c: tensor<64x128xf32>) -> tensor<64x128xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<64x30xf32>, tensor<30x128xf32>) outs(%c : tensor<64x128xf32>) -> tensor<64x128xf32>
   return %r : tensor<64x128xf32>
+}
+
+// -----
+
+// A matmul whose sides 16 divides (on buffers): 16x16-output blocks of 256
+// threads step through k in tiles of 16, each thread copying one element of
+// the A and of the B tile into workgroup memory between barriers, then
+// folding its 16 products from there in k order.
+// CHECK-LABEL: func @staged_matmul
+// CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
+// CHECK-DAG: %[[K:.*]] = arith.constant 48 : index
+// CHECK: scf.forall (%[[BM:.*]], %[[BN:.*]]) in (2, 4) {
+// CHECK:   %[[AS:.*]] = memref.alloc() : memref<16x16xf32, #gpu.address_space<workgroup>>
+// CHECK:   %[[BS:.*]] = memref.alloc() : memref<16x16xf32, #gpu.address_space<workgroup>>
+// CHECK:   scf.forall (%[[T:.*]]) in (256) {
+// CHECK:     %[[TY:.*]] = arith.divui %[[T]], %[[C16]]
+// CHECK:     %[[TX:.*]] = arith.remui %[[T]], %[[C16]]
+// CHECK:     %[[ROW:.*]] = arith.addi %{{.*}}, %[[TY]]
+// CHECK:     %[[COL:.*]] = arith.addi %{{.*}}, %[[TX]]
+// CHECK:     %[[INIT:.*]] = memref.load %[[CC:.*]][%[[ROW]], %[[COL]]]
+// CHECK:     %[[ACC:.*]] = scf.for %[[KT:.*]] = %{{.*}} to %[[K]] step %[[C16]] iter_args(%[[A0:.*]] = %[[INIT]])
+// CHECK:       %[[KA:.*]] = arith.addi %[[KT]], %[[TX]]
+// CHECK:       %[[KB:.*]] = arith.addi %[[KT]], %[[TY]]
+// CHECK:       %[[X:.*]] = memref.load %{{.*}}[%[[ROW]], %[[KA]]] : memref<32x48xf32>
+// CHECK:       memref.store %[[X]], %[[AS]][%[[TY]], %[[TX]]]
+// CHECK:       %[[Y:.*]] = memref.load %{{.*}}[%[[KB]], %[[COL]]] : memref<48x64xf32>
+// CHECK:       memref.store %[[Y]], %[[BS]][%[[TY]], %[[TX]]]
+// CHECK:       gpu.barrier
+// CHECK:       %[[PART:.*]] = scf.for %[[KK:.*]] = %{{.*}} to %[[C16]] step %{{.*}} iter_args(%[[A1:.*]] = %[[A0]])
+// CHECK:         %[[P:.*]] = memref.load %[[AS]][%[[TY]], %[[KK]]]
+// CHECK:         %[[Q:.*]] = memref.load %[[BS]][%[[KK]], %[[TX]]]
+// CHECK:         %[[PQ:.*]] = arith.mulf %[[P]], %[[Q]]
+// CHECK:         arith.addf %[[A1]], %[[PQ]]
+// CHECK:       gpu.barrier
+// CHECK:       scf.yield %[[PART]]
+// CHECK:     memref.store %[[ACC]], %[[CC]][%[[ROW]], %[[COL]]]
+func.func @staged_matmul(%a: memref<32x48xf32>, %b: memref<48x64xf32>, %c: memref<32x64xf32>) {
+  linalg.matmul ins(%a, %b : memref<32x48xf32>, memref<48x64xf32>) outs(%c : memref<32x64xf32>)
+  return
+}
+
+// -----
+
+// A sum to a single value (after bufferization): one block of 256 threads.
+// Each thread folds every 256th element from the identity, the partial sums
+// meet in a workgroup buffer halved under barriers down to one warp, whose
+// 32 values xor shuffles combine; thread 0 adds the total to the output.
+// CHECK-LABEL: func @sum_to_scalar
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK-DAG: %[[N:.*]] = arith.constant 1000 : index
+// CHECK-DAG: %[[T:.*]] = arith.constant 256 : index
+// CHECK: scf.forall (%{{.*}}) in (1) {
+// CHECK:   %[[SHARED:.*]] = memref.alloc() : memref<256xf32, #gpu.address_space<workgroup>>
+// CHECK:   scf.forall (%[[TID:.*]]) in (256) {
+// CHECK:     %[[PART:.*]] = scf.for %[[R:.*]] = %[[TID]] to %[[N]] step %[[T]] iter_args(%[[ACC:.*]] = %[[ZERO]]) -> (f32) {
+// CHECK:       %[[X:.*]] = memref.load %{{.*}}[%[[R]]] : memref<1000xf32>
+// CHECK:       %[[S:.*]] = arith.addf %[[X]], %[[ACC]] : f32
+// CHECK:       scf.yield %[[S]]
+// CHECK:     memref.store %[[PART]], %[[SHARED]][%[[TID]]]
+// CHECK-NEXT: gpu.barrier
+// CHECK:     arith.cmpi ult, %[[TID]], %{{.*}}
+// CHECK:     scf.if
+// CHECK:       memref.load %[[SHARED]]
+// CHECK:       arith.addf
+// CHECK:       memref.store %{{.*}}, %[[SHARED]][%[[TID]]]
+// CHECK:     gpu.barrier
+// CHECK:     scf.if
+// CHECK:     gpu.barrier
+// CHECK:     scf.if
+// CHECK:     gpu.barrier
+// CHECK-NOT: gpu.barrier
+// CHECK:     %[[LANE:.*]] = arith.remui %[[TID]]
+// CHECK:     %[[V:.*]] = memref.load %[[SHARED]][%[[LANE]]]
+// CHECK:     %[[SH:.*]], %{{.*}} = gpu.shuffle  xor %[[V]], %{{.*}}, %{{.*}} : f32
+// CHECK:     arith.addf %[[SH]], %[[V]]
+// CHECK-COUNT-4: gpu.shuffle  xor
+// CHECK:     %[[FIRST:.*]] = arith.cmpi eq, %[[TID]]
+// CHECK:     scf.if %[[FIRST]] {
+// CHECK:       %[[OLD:.*]] = memref.load %{{.*}}[] : memref<f32>
+// CHECK:       %[[NEW:.*]] = arith.addf %{{.*}}, %[[OLD]]
+// CHECK:       memref.store %[[NEW]], %{{.*}}[] : memref<f32>
+// CHECK:   } {mapping = [#gpu.thread<linear_dim_0>]}
+// CHECK: } {mapping = [#gpu.block<linear_dim_0>]}
+func.func @sum_to_scalar(%a: memref<1000xf32>, %o: memref<f32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> ()>],
+                  iterator_types = ["reduction"]}
+      ins(%a : memref<1000xf32>) outs(%o : memref<f32>) {
+  ^bb0(%x: f32, %acc: f32):
+    %y = arith.addf %x, %acc : f32
+    linalg.yield %y : f32
+  }
+  return
+}
+
+// -----
+
+// Few outputs, long rows of f16: a block per row, threads for the next power
+// of two of the row (128), and no shuffles (they move 32-bit registers): the
+// workgroup tree goes down to one value.
+// CHECK-LABEL: func @max_rows_f16
+// CHECK-DAG: %[[NEGINF:.*]] = arith.constant 0xFC00 : f16
+// CHECK: scf.forall (%[[ROW:.*]]) in (4) {
+// CHECK:   %[[SHARED:.*]] = memref.alloc() : memref<128xf16, #gpu.address_space<workgroup>>
+// CHECK:   scf.forall (%[[TID:.*]]) in (128) {
+// CHECK:     scf.for %[[R:.*]] = %[[TID]] to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %[[NEGINF]])
+// CHECK:       memref.load %{{.*}}[%[[ROW]], %[[R]]] : memref<4x100xf16>
+// CHECK:       arith.maximumf
+// CHECK-COUNT-8: gpu.barrier
+// CHECK-NOT: gpu.shuffle
+// CHECK:     %[[V:.*]] = memref.load %[[SHARED]][%c0]
+// CHECK:     scf.if
+// CHECK:       memref.load %{{.*}}[%[[ROW]]] : memref<4xf16>
+// CHECK:       arith.maximumf %[[V]]
+func.func @max_rows_f16(%a: memref<4x100xf16>, %o: memref<4xf16>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%a : memref<4x100xf16>) outs(%o : memref<4xf16>) {
+  ^bb0(%x: f16, %acc: f16):
+    %y = arith.maximumf %x, %acc : f16
+    linalg.yield %y : f16
+  }
+  return
+}
+
+// -----
+
+// A dot product of 8 elements: one warp, whose shuffles need no workgroup
+// memory and no barrier.
+// CHECK-LABEL: func @dot
+// CHECK-NOT: memref.alloc
+// CHECK: scf.forall (%{{.*}}) in (32) {
+// CHECK:   arith.mulf
+// CHECK:   arith.addf
+// CHECK-NOT: gpu.barrier
+// CHECK-COUNT-5: gpu.shuffle  xor
+func.func @dot(%a: memref<1x8xf32>, %b: memref<8x1xf32>, %c: memref<1x1xf32>) {
+  linalg.matmul ins(%a, %b : memref<1x8xf32>, memref<8x1xf32>) outs(%c : memref<1x1xf32>)
+  return
+}
+
+// -----
+
+// A reduction whose body is more than one combining op (an argmax keeps two
+// outputs) and an op without loops run on one thread of one block.
+// CHECK-LABEL: func @one_thread
+// CHECK: scf.forall (%{{.*}}) in (1) {
+// CHECK:   scf.forall (%{{.*}}) in (1) {
+// CHECK:     linalg.generic {{.*}} iterator_types = []
+// CHECK:   } {mapping = [#gpu.thread<linear_dim_0>]}
+// CHECK: } {mapping = [#gpu.block<linear_dim_0>]}
+// CHECK: scf.forall (%{{.*}}) in (1) {
+// CHECK:   scf.forall (%{{.*}}) in (1) {
+// CHECK:     linalg.generic {{.*}} iterator_types = ["reduction"]
+func.func @one_thread(%a: memref<f32>, %b: memref<f32>, %v: memref<16xf32>, %mx: memref<f32>, %ix: memref<i64>) {
+  linalg.generic {indexing_maps = [affine_map<() -> ()>, affine_map<() -> ()>], iterator_types = []}
+      ins(%a : memref<f32>) outs(%b : memref<f32>) {
+  ^bb0(%x: f32, %o: f32):
+    %y = math.exp %x : f32
+    linalg.yield %y : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> ()>, affine_map<(d0) -> ()>],
+                  iterator_types = ["reduction"]}
+      ins(%v : memref<16xf32>) outs(%mx, %ix : memref<f32>, memref<i64>) {
+  ^bb0(%x: f32, %m: f32, %i: i64):
+    %d = linalg.index 0 : index
+    %di = arith.index_cast %d : index to i64
+    %gt = arith.cmpf ogt, %x, %m : f32
+    %nm = arith.select %gt, %x, %m : f32
+    %ni = arith.select %gt, %di, %i : i64
+    linalg.yield %nm, %ni : f32, i64
+  }
+  return
+}
+
+// -----
+
+// On tensors, the reductions a block shares wait for bufferization.
+// CHECK-LABEL: func @sum_tensor
+// CHECK-NOT: scf.forall
+// CHECK: linalg.generic
+func.func @sum_tensor(%a: tensor<1000xf32>, %o: tensor<f32>) -> tensor<f32> {
+  %r = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> ()>],
+                       iterator_types = ["reduction"]}
+      ins(%a : tensor<1000xf32>) outs(%o : tensor<f32>) {
+  ^bb0(%x: f32, %acc: f32):
+    %y = arith.addf %x, %acc : f32
+    linalg.yield %y : f32
+  } -> tensor<f32>
+  return %r : tensor<f32>
+}
+
+// -----
+
+// Many outputs, but too few to fill a GPU one per thread, each reducing a
+// block's worth of elements or more: a block per row as well.
+// CHECK-LABEL: func @long_rows
+// CHECK: scf.forall (%{{.*}}) in (512) {
+// CHECK:   memref.alloc() : memref<256xf32, #gpu.address_space<workgroup>>
+// CHECK:   scf.forall (%{{.*}}) in (256) {
+// CHECK:     gpu.barrier
+func.func @long_rows(%a: memref<512x1024xf32>, %o: memref<512xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%a : memref<512x1024xf32>) outs(%o : memref<512xf32>) {
+  ^bb0(%x: f32, %acc: f32):
+    %y = arith.addf %x, %acc : f32
+    linalg.yield %y : f32
+  }
+  return
+}
+
+// -----
+
+// Short rows: one thread per row, as for elementwise ops.
+// CHECK-LABEL: func @short_rows
+// CHECK-NOT: memref.alloc
+// CHECK: scf.forall (%{{.*}}) = (0) to (512) step (256)
+// CHECK:   scf.forall (%{{.*}}) in (256)
+// CHECK:     linalg.generic
+func.func @short_rows(%a: memref<512x64xf32>, %o: memref<512xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%a : memref<512x64xf32>) outs(%o : memref<512xf32>) {
+  ^bb0(%x: f32, %acc: f32):
+    %y = arith.addf %x, %acc : f32
+    linalg.yield %y : f32
+  }
+  return
 }

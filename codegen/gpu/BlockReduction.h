@@ -1,0 +1,49 @@
+//===- BlockReduction.h - Reductions shared by a block's threads -*- C++ -*-===//
+//
+// A reduction whose outputs are too few to keep a block busy one element per
+// thread (a sum to a single value, a dot product) is computed by a whole
+// block per output element instead: each thread folds a strided share of the
+// reduction loops, then the block combines the partial values in a tree in
+// workgroup (shared) memory with barriers, and the last 32 values, for
+// 32-bit element types, within one warp through shuffles.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_CODEGEN_GPU_BLOCKREDUCTION_H
+#define KILN_CODEGEN_GPU_BLOCKREDUCTION_H
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace kiln::gpu {
+
+/// How a linalg op folds its single output: `combiner` (in the op's body)
+/// takes the output's block argument as operand `accOperand` and yields the
+/// new value; `neutral` is its identity.
+struct BlockReduction {
+  mlir::Operation *combiner = nullptr;
+  unsigned accOperand = 0;
+  mlir::TypedAttr neutral;
+};
+
+/// The reduction of `op` if its threads can share it: one output, reduction
+/// loops the output does not depend on, a body whose only use of the output
+/// element is an associative, commutative arith op with an identity that
+/// produces the yielded value.
+std::optional<BlockReduction> matchBlockReduction(mlir::linalg::LinalgOp op);
+
+/// Threads per block for a reduction over `reductionSize` elements: a power
+/// of two from one warp to `maxThreads`.
+int64_t blockReductionThreads(int64_t reductionSize, int64_t maxThreads);
+
+/// Replaces `op` (on buffers) by an scf.forall over its output elements
+/// mapped to blocks, each holding a thread-mapped scf.forall of
+/// `blockReductionThreads(...)` threads that reduce that element together.
+/// The workgroup buffer is a memref.alloc in the GPU workgroup address space
+/// at block level.
+mlir::LogicalResult buildBlockReduction(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp op,
+                                        const BlockReduction &reduction, int64_t maxThreads);
+
+} // namespace kiln::gpu
+
+#endif // KILN_CODEGEN_GPU_BLOCKREDUCTION_H

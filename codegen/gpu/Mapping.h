@@ -1,0 +1,39 @@
+//===- Mapping.h - scf.forall mappings for GPU blocks/threads ---*- C++ -*-===//
+
+#ifndef KILN_CODEGEN_GPU_MAPPING_H
+#define KILN_CODEGEN_GPU_MAPPING_H
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+
+namespace kiln::gpu {
+
+/// Threads per warp on every NVIDIA GPU Kiln targets.
+inline constexpr int64_t kWarpSize = 32;
+
+/// The mapping of an `n`-dimensional scf.forall onto linear block or thread
+/// ids, outermost loop first (MapForallToGpu delinearizes them back).
+inline mlir::ArrayAttr linearGpuMapping(mlir::MLIRContext *ctx, size_t n, bool blocks) {
+  llvm::SmallVector<mlir::Attribute> attrs;
+  for (size_t i = 0; i < n; ++i) {
+    auto id = static_cast<mlir::gpu::MappingId>(
+        static_cast<unsigned>(mlir::gpu::MappingId::LinearDim0) + i);
+    attrs.push_back(blocks ? mlir::Attribute(mlir::gpu::GPUBlockMappingAttr::get(ctx, id))
+                           : mlir::Attribute(mlir::gpu::GPUThreadMappingAttr::get(ctx, id)));
+  }
+  return mlir::ArrayAttr::get(ctx, attrs);
+}
+
+/// The indices `map` gives for the loop indices `ivs`, one affine.apply per
+/// result (folded later).
+inline llvm::SmallVector<mlir::Value> applyIndexingMap(mlir::OpBuilder &b, mlir::Location loc,
+                                                       mlir::AffineMap map, mlir::ValueRange ivs) {
+  llvm::SmallVector<mlir::Value> indices;
+  for (unsigned i = 0; i < map.getNumResults(); ++i)
+    indices.push_back(mlir::affine::AffineApplyOp::create(b, loc, map.getSubMap({i}), ivs));
+  return indices;
+}
+
+} // namespace kiln::gpu
+
+#endif // KILN_CODEGEN_GPU_MAPPING_H
