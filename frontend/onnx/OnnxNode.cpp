@@ -17,10 +17,11 @@ using AttrKind = onnx::AttributeProto::AttributeType;
 OnnxNode::OnnxNode(const onnx::NodeProto &proto,
                    const OnnxOpConverter &converter, int64_t opset,
                    Location loc, OpBuilder &builder, ArrayRef<Value> inputs,
-                   ArrayRef<bool> outputsUsed, StringRef modelDir)
+                   ArrayRef<bool> outputsUsed, StringRef modelDir,
+                   OnnxGraphInliner *inliner)
     : proto(proto), converter(converter), opset(opset), loc(loc),
       builder(builder), inputs(inputs), outputsUsed(outputsUsed),
-      outputs(proto.output_size()), modelDir(modelDir) {}
+      outputs(proto.output_size()), modelDir(modelDir), inliner(inliner) {}
 
 int64_t OnnxNode::getSinceVersion() const { return converter.sinceVersion; }
 
@@ -226,6 +227,18 @@ OnnxNode::getOptionalTensor(StringRef name) {
   if (failed(checkKind(*attr, onnx::AttributeProto::TENSOR)))
     return failure();
   return &attr->t();
+}
+
+FailureOr<SmallVector<Value>>
+OnnxNode::inlineGraphAttr(StringRef name, ValueRange graphInputs) {
+  const onnx::AttributeProto *attr = findAttr(name);
+  assert(attr && "only present graph attributes are inlined");
+  if (failed(checkKind(*attr, onnx::AttributeProto::GRAPH)))
+    return failure();
+  if (!inliner)
+    return emitError() << "graph attribute '" << name
+                       << "' cannot be imported here";
+  return inliner->inlineGraph(attr->g(), graphInputs, loc);
 }
 
 FailureOr<DenseElementsAttr>

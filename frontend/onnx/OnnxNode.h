@@ -25,16 +25,30 @@ namespace kiln::frontend {
 
 struct OnnxOpConverter;
 
+/// Imports a graph held by a node's attribute inline, its inputs bound to
+/// values (ops such as FlexAttention take functions as graphs). The importer
+/// implements it.
+class OnnxGraphInliner {
+public:
+  virtual ~OnnxGraphInliner() = default;
+  /// The values of `graph`'s outputs, computed from `inputs` bound to its
+  /// inputs, or failure after an error. Its nodes are located inside `loc`.
+  virtual mlir::FailureOr<llvm::SmallVector<mlir::Value>>
+  inlineGraph(const onnx::GraphProto &graph, mlir::ValueRange inputs,
+              mlir::Location loc) = 0;
+};
+
 class OnnxNode {
 public:
   OnnxNode(const onnx::NodeProto &proto, const OnnxOpConverter &converter,
            int64_t opset, mlir::Location loc, mlir::OpBuilder &builder,
            llvm::ArrayRef<mlir::Value> inputs,
-           llvm::ArrayRef<bool> outputsUsed, llvm::StringRef modelDir);
+           llvm::ArrayRef<bool> outputsUsed, llvm::StringRef modelDir,
+           OnnxGraphInliner *inliner = nullptr);
 
   const onnx::NodeProto &getProto() const { return proto; }
   llvm::StringRef getOpType() const { return proto.op_type(); }
-  /// The opset of the default domain the model imports.
+  /// The opset of the node's domain the model imports.
   int64_t getOpset() const { return opset; }
   /// The ONNX version of the op in effect at that opset, as far as Kiln
   /// distinguishes versions (the converter's since-version).
@@ -95,6 +109,12 @@ public:
   /// The tensor of a TENSOR attribute, or null when it is absent.
   mlir::FailureOr<const onnx::TensorProto *>
   getOptionalTensor(llvm::StringRef name);
+
+  /// The values of the outputs of the graph held by GRAPH attribute `name`,
+  /// imported inline with `inputs` bound to its inputs. Fails after an error
+  /// when the attribute is not a graph or the graph does not import.
+  mlir::FailureOr<llvm::SmallVector<mlir::Value>>
+  inlineGraphAttr(llvm::StringRef name, mlir::ValueRange inputs);
 
   /// Converts a tensor held by one of this node's attributes.
   mlir::FailureOr<mlir::DenseElementsAttr>
@@ -160,6 +180,7 @@ private:
   llvm::SmallVector<bool> outputsUsed;
   llvm::SmallVector<mlir::Value> outputs;
   llvm::StringRef modelDir;
+  OnnxGraphInliner *inliner;
 };
 
 } // namespace kiln::frontend
