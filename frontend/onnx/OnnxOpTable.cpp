@@ -17,6 +17,7 @@ OnnxOpTable::OnnxOpTable() {
   populateQuantizeConverters(*this);
   populateReductionConverters(*this);
   populateResizeConverters(*this);
+  populateSequenceModelConverters(*this);
   populateSignalConverters(*this);
   populateTensorConverters(*this);
 }

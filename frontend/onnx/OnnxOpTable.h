@@ -115,6 +115,7 @@ void populateNormalizationConverters(OnnxOpTable &table);
 void populateQuantizeConverters(OnnxOpTable &table);
 void populateReductionConverters(OnnxOpTable &table);
 void populateResizeConverters(OnnxOpTable &table);
+void populateSequenceModelConverters(OnnxOpTable &table);
 void populateSignalConverters(OnnxOpTable &table);
 void populateTensorConverters(OnnxOpTable &table);
 
