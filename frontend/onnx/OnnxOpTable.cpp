@@ -12,6 +12,7 @@ OnnxOpTable::OnnxOpTable() {
   populateElementwiseConverters(*this);
   populateLinearAlgebraConverters(*this);
   populateLossConverters(*this);
+  populateMlConverters(*this);
   populateNNConverters(*this);
   populateNormalizationConverters(*this);
   populateQuantizeConverters(*this);
@@ -20,6 +21,7 @@ OnnxOpTable::OnnxOpTable() {
   populateSequenceModelConverters(*this);
   populateSignalConverters(*this);
   populateTensorConverters(*this);
+  populateTrainingConverters(*this);
 }
 
 int64_t kiln::frontend::getNewestKnownOpset(llvm::StringRef domain) {

@@ -110,6 +110,7 @@ void populateDataMovementConverters(OnnxOpTable &table);
 void populateElementwiseConverters(OnnxOpTable &table);
 void populateLinearAlgebraConverters(OnnxOpTable &table);
 void populateLossConverters(OnnxOpTable &table);
+void populateMlConverters(OnnxOpTable &table);
 void populateNNConverters(OnnxOpTable &table);
 void populateNormalizationConverters(OnnxOpTable &table);
 void populateQuantizeConverters(OnnxOpTable &table);
@@ -118,6 +119,7 @@ void populateResizeConverters(OnnxOpTable &table);
 void populateSequenceModelConverters(OnnxOpTable &table);
 void populateSignalConverters(OnnxOpTable &table);
 void populateTensorConverters(OnnxOpTable &table);
+void populateTrainingConverters(OnnxOpTable &table);
 
 } // namespace kiln::frontend
 
