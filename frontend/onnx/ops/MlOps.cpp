@@ -113,9 +113,6 @@ FailureOr<DenseElementsAttr> readEncoderTable(OnnxNode &node, StringRef prefix) 
 /// Each element is compared with every key; the value of the key it equals
 /// (keys are distinct), else the default.
 LogicalResult convertLabelEncoder(OnnxNode &node) {
-  if (node.getSinceVersion() < 2)
-    return node.emitError() << "LabelEncoder before opset 2 maps strings to integers, "
-                               "which Kiln does not support (no string tensors)";
   FailureOr<DenseElementsAttr> keys = readEncoderTable(node, "keys");
   if (failed(keys))
     return failure();
@@ -457,8 +454,7 @@ LogicalResult convertTreeEnsemble(OnnxNode &node) {
 void kiln::frontend::populateMlConverters(OnnxOpTable &table) {
   table.add({"Binarizer", 1, 1, 1, 1, {"threshold"}, convertBinarizer, kMlDomain});
   table.add({"ArrayFeatureExtractor", 1, 2, 2, 1, {}, convertArrayFeatureExtractor, kMlDomain});
-  table.add({"LabelEncoder", 1, 1, 1, 1, {"classes_strings", "default_int64", "default_string"},
-             convertLabelEncoder, kMlDomain});
+  // LabelEncoder 1 maps strings to integers only: not importable.
   llvm::SmallVector<llvm::StringRef, 8> encoderAttrs = {
       "default_float", "default_int64",  "default_string", "keys_floats",
       "keys_int64s",   "keys_strings",   "values_floats",  "values_int64s",

@@ -81,7 +81,14 @@ LogicalResult convertOptimizer(OnnxNode &node, unsigned numAccumulators,
 
 /// x * a for a constant a.
 Value scaled(GraphEmitter &e, Value x, double a) {
+  if (a == 1.0 || !x)
+    return x;
   return e.op<graph::MulOp>(x, e.scalar(elementTypeOf(x), a));
+}
+
+/// The gradient with the L2 regularization term: norm x + g.
+Value regularize(GraphEmitter &e, Value x, Value g, float norm) {
+  return norm == 0.0f ? g : e.op<graph::AddOp>(scaled(e, x, norm), g);
 }
 
 LogicalResult convertAdagrad(OnnxNode &node) {
@@ -96,7 +103,7 @@ LogicalResult convertAdagrad(OnnxNode &node) {
     // r / (1 + t * decay_factor)
     Value rate = e.op<graph::DivOp>(
         r, e.op<graph::AddOp>(e.scalar(type, 1.0), scaled(e, t, *decay)));
-    Value regularized = e.op<graph::AddOp>(scaled(e, x, *norm), g);
+    Value regularized = regularize(e, x, g, *norm);
     Value h = e.op<graph::AddOp>(acc[0], e.op<graph::MulOp>(regularized, regularized));
     Value root = e.op<graph::AddOp>(e.op<graph::SqrtOp>(h), e.scalar(type, *epsilon));
     Value step = e.op<graph::DivOp>(e.op<graph::MulOp>(rate, regularized), root);
@@ -116,7 +123,7 @@ LogicalResult convertAdam(OnnxNode &node) {
                                        Value x, Value g, ArrayRef<Value> acc) {
     Type type = elementTypeOf(x);
     Value one = e.scalar(type, 1.0);
-    Value regularized = e.op<graph::AddOp>(scaled(e, x, *norm), g);
+    Value regularized = regularize(e, x, g, *norm);
     Value v = e.op<graph::AddOp>(scaled(e, acc[0], *alpha),
                                  scaled(e, regularized, 1.0 - double(*alpha)));
     Value h = e.op<graph::AddOp>(
@@ -152,7 +159,7 @@ LogicalResult convertMomentum(OnnxNode &node) {
   return convertOptimizer(node, 1, [&](GraphEmitter &e, Value r, Value, Value positive,
                                        Value x, Value g, ArrayRef<Value> acc) {
     Type type = elementTypeOf(x);
-    Value regularized = e.op<graph::AddOp>(scaled(e, x, *norm), g);
+    Value regularized = regularize(e, x, g, *norm);
     // The first step (t = 0) takes the gradient whole.
     Value b = e.op<graph::WhereOp>(positive, e.scalar(type, *beta), e.scalar(type, 1.0));
     Value v = e.op<graph::AddOp>(scaled(e, acc[0], *alpha), e.op<graph::MulOp>(b, regularized));
