@@ -206,7 +206,7 @@ struct Scope {
 /// Function bodies call functions; models can make that recursive.
 constexpr unsigned kMaxExpansionDepth = 32;
 
-class OnnxImporter : public OnnxGraphInliner {
+class OnnxImporter : public OnnxSubgraphImporter {
 public:
   OnnxImporter(MLIRContext &context, StringRef path,
                const OnnxImportOptions &options)
@@ -219,9 +219,10 @@ public:
 
   OwningOpRef<ModuleOp> import(const onnx::ModelProto &model);
 
-  FailureOr<SmallVector<Value>> inlineGraph(const onnx::GraphProto &graph,
-                                            ValueRange inputs,
-                                            Location loc) override;
+  FailureOr<SmallVector<Value>> importSubgraph(const onnx::GraphProto &graph,
+                                               ArrayRef<Value> inputs,
+                                               Location loc,
+                                               StringRef what) override;
 
 private:
   LogicalResult readOpsets(const onnx::ModelProto &model);
@@ -818,17 +819,17 @@ LogicalResult OnnxImporter::importBody(
 }
 
 FailureOr<SmallVector<Value>>
-OnnxImporter::inlineGraph(const onnx::GraphProto &graph, ValueRange inputs,
-                          Location loc) {
+OnnxImporter::importSubgraph(const onnx::GraphProto &graph,
+                             ArrayRef<Value> inputs, Location loc,
+                             StringRef what) {
   assert(currentScope && "graphs are inlined while converting a node");
   const Scope &outer = *currentScope;
   if (outer.depth >= kMaxExpansionDepth)
     return emitError(loc) << "graph attributes nest deeper than "
                           << kMaxExpansionDepth << " levels";
   if (graph.input_size() != static_cast<int>(inputs.size()))
-    return emitError(loc) << "graph '" << graph.name() << "' must take "
-                          << inputs.size() << " inputs, it takes "
-                          << graph.input_size();
+    return emitError(loc) << what << " has " << graph.input_size()
+                          << " inputs, the node binds " << inputs.size();
   Scope inner;
   inner.parent = &outer;
   inner.caller = loc;
@@ -837,8 +838,21 @@ OnnxImporter::inlineGraph(const onnx::GraphProto &graph, ValueRange inputs,
     inner.opsets[entry.getKey()] = entry.getValue();
   for (const auto &entry : outer.attrs)
     inner.attrs[entry.getKey()] = entry.getValue();
-  for (auto [input, value] : llvm::zip(graph.input(), inputs))
+  for (auto [input, value] : llvm::zip(graph.input(), inputs)) {
+    // The bound value's type wins over the declared one, but a different
+    // element type means a broken model.
+    if (input.type().has_tensor_type() &&
+        input.type().tensor_type().elem_type() != 0) {
+      Type declared =
+          getElementType(&context, input.type().tensor_type().elem_type());
+      Type bound = llvm::cast<ShapedType>(value.getType()).getElementType();
+      if (declared && declared != bound)
+        return emitError(loc) << "input '" << input.name() << "' of " << what
+                              << " is declared with element type " << declared
+                              << " but receives " << bound;
+    }
     inner.values[input.name()] = value;
+  }
   if (failed(importInitializers(graph, inner)))
     return failure();
   for (const onnx::NodeProto &node : graph.node())
@@ -846,17 +860,16 @@ OnnxImporter::inlineGraph(const onnx::GraphProto &graph, ValueRange inputs,
       inner.usedNames.insert(name);
   for (const onnx::ValueInfoProto &output : graph.output())
     inner.usedNames.insert(output.name());
-  if (failed(importBody(graph.node(), inner,
-                        "graph '" + graph.name() + "'")))
+  if (failed(importBody(graph.node(), inner, what)))
     return failure();
   SmallVector<Value> results;
   for (const onnx::ValueInfoProto &output : graph.output()) {
     bool found = false;
     Value value = inner.lookup(output.name(), found);
     if (!value)
-      return emitError(loc) << "graph '" << graph.name()
-                            << "' does not compute its output '"
-                            << output.name() << "'";
+      return emitError(loc) << "output '" << output.name() << "' of " << what
+                            << " is not produced by any node, input or "
+                               "initializer";
     results.push_back(value);
   }
   return results;

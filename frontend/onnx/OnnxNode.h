@@ -25,17 +25,19 @@ namespace kiln::frontend {
 
 struct OnnxOpConverter;
 
-/// Imports a graph held by a node's attribute inline, its inputs bound to
-/// values (ops such as FlexAttention take functions as graphs). The importer
-/// implements it.
-class OnnxGraphInliner {
+/// Imports the graphs of GRAPH attributes (If branches, Loop and Scan
+/// bodies) inline, at the builder's insertion point: the importer implements
+/// it, the control-flow converters call it once per branch or iteration.
+class OnnxSubgraphImporter {
 public:
-  virtual ~OnnxGraphInliner() = default;
-  /// The values of `graph`'s outputs, computed from `inputs` bound to its
-  /// inputs, or failure after an error. Its nodes are located inside `loc`.
+  virtual ~OnnxSubgraphImporter() = default;
+  /// Imports `graph` with its inputs bound to `inputs` (in order) in a new
+  /// name scope over the enclosing ones, so that its nodes also see every
+  /// value of the graphs around it by name. Returns the values of its
+  /// outputs. `what` names the graph in errors ("the then_branch of ...").
   virtual mlir::FailureOr<llvm::SmallVector<mlir::Value>>
-  inlineGraph(const onnx::GraphProto &graph, mlir::ValueRange inputs,
-              mlir::Location loc) = 0;
+  importSubgraph(const onnx::GraphProto &graph, llvm::ArrayRef<mlir::Value> inputs,
+                 mlir::Location loc, llvm::StringRef what) = 0;
 };
 
 class OnnxNode {
@@ -44,7 +46,7 @@ public:
            int64_t opset, mlir::Location loc, mlir::OpBuilder &builder,
            llvm::ArrayRef<mlir::Value> inputs,
            llvm::ArrayRef<bool> outputsUsed, llvm::StringRef modelDir,
-           OnnxGraphInliner *inliner = nullptr);
+           OnnxSubgraphImporter *subgraphs = nullptr);
 
   const onnx::NodeProto &getProto() const { return proto; }
   llvm::StringRef getOpType() const { return proto.op_type(); }
@@ -76,6 +78,11 @@ public:
   /// and names the graph input it depends on, and fails.
   mlir::FailureOr<mlir::DenseElementsAttr> getConstantInput(size_t i,
                                                             llvm::StringRef what);
+  /// The standard error for a value that must be known at compile time but
+  /// is not: "<subject> must be known at compile time", naming the graph
+  /// input it depends on and the --bind that would fix it.
+  mlir::InFlightDiagnostic emitNotConstantError(mlir::Value value,
+                                                llvm::StringRef subject);
   /// Like getConstantInput, as 64-bit integers (shapes, axes, pads).
   mlir::FailureOr<llvm::SmallVector<int64_t>> getConstantInts(size_t i,
                                                               llvm::StringRef what);
@@ -106,15 +113,24 @@ public:
   getRequiredInts(llvm::StringRef name);
   mlir::FailureOr<std::optional<llvm::SmallVector<float>>>
   getOptionalFloats(llvm::StringRef name);
+  mlir::FailureOr<std::optional<llvm::SmallVector<std::string>>>
+  getOptionalStrings(llvm::StringRef name);
+  /// The graph of a GRAPH attribute (If branches, Loop and Scan bodies), or
+  /// null when it is absent.
+  mlir::FailureOr<const onnx::GraphProto *>
+  getOptionalGraph(llvm::StringRef name);
+  /// Like getOptionalGraph, with an error when the attribute is absent.
+  mlir::FailureOr<const onnx::GraphProto *>
+  getRequiredGraph(llvm::StringRef name);
   /// The tensor of a TENSOR attribute, or null when it is absent.
   mlir::FailureOr<const onnx::TensorProto *>
   getOptionalTensor(llvm::StringRef name);
 
-  /// The values of the outputs of the graph held by GRAPH attribute `name`,
-  /// imported inline with `inputs` bound to its inputs. Fails after an error
-  /// when the attribute is not a graph or the graph does not import.
+  /// Imports the graph of attribute `attrName` inline (see
+  /// OnnxSubgraphImporter) with `inputs` bound to its inputs.
   mlir::FailureOr<llvm::SmallVector<mlir::Value>>
-  inlineGraphAttr(llvm::StringRef name, mlir::ValueRange inputs);
+  importSubgraph(const onnx::GraphProto &graph, llvm::StringRef attrName,
+                 llvm::ArrayRef<mlir::Value> inputs);
 
   /// Converts a tensor held by one of this node's attributes.
   mlir::FailureOr<mlir::DenseElementsAttr>
@@ -180,7 +196,7 @@ private:
   llvm::SmallVector<bool> outputsUsed;
   llvm::SmallVector<mlir::Value> outputs;
   llvm::StringRef modelDir;
-  OnnxGraphInliner *inliner;
+  OnnxSubgraphImporter *subgraphs;
 };
 
 } // namespace kiln::frontend

@@ -448,9 +448,12 @@ LogicalResult convertFlexAttention(OnnxNode &node) {
     return failure();
 
   auto modify = [&](StringRef name, Value x) -> FailureOr<Value> {
-    if (!node.findAttr(name))
+    FailureOr<const onnx::GraphProto *> graph = node.getOptionalGraph(name);
+    if (failed(graph))
+      return failure();
+    if (!*graph)
       return x;
-    FailureOr<SmallVector<Value>> results = node.inlineGraphAttr(name, x);
+    FailureOr<SmallVector<Value>> results = node.importSubgraph(**graph, name, {x});
     if (failed(results))
       return failure();
     if (results->size() != 1 || (*results)[0].getType() != x.getType())
