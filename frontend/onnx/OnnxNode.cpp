@@ -218,6 +218,37 @@ OnnxNode::getOptionalFloats(StringRef name) {
       SmallVector<float>(attr->floats().begin(), attr->floats().end()));
 }
 
+FailureOr<std::optional<SmallVector<std::string>>>
+OnnxNode::getOptionalStrings(StringRef name) {
+  const onnx::AttributeProto *attr = findAttr(name);
+  if (!attr)
+    return std::optional<SmallVector<std::string>>();
+  if (failed(checkKind(*attr, onnx::AttributeProto::STRINGS)))
+    return failure();
+  return std::optional<SmallVector<std::string>>(
+      SmallVector<std::string>(attr->strings().begin(), attr->strings().end()));
+}
+
+FailureOr<const onnx::GraphProto *>
+OnnxNode::getOptionalGraph(StringRef name) {
+  const onnx::AttributeProto *attr = findAttr(name);
+  if (!attr)
+    return static_cast<const onnx::GraphProto *>(nullptr);
+  if (failed(checkKind(*attr, onnx::AttributeProto::GRAPH)))
+    return failure();
+  return &attr->g();
+}
+
+FailureOr<const onnx::GraphProto *>
+OnnxNode::getRequiredGraph(StringRef name) {
+  FailureOr<const onnx::GraphProto *> graph = getOptionalGraph(name);
+  if (failed(graph))
+    return failure();
+  if (!*graph)
+    return emitError() << "missing required attribute '" << name << "'";
+  return *graph;
+}
+
 FailureOr<const onnx::TensorProto *>
 OnnxNode::getOptionalTensor(StringRef name) {
   const onnx::AttributeProto *attr = findAttr(name);

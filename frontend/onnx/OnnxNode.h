@@ -92,6 +92,15 @@ public:
   getRequiredInts(llvm::StringRef name);
   mlir::FailureOr<std::optional<llvm::SmallVector<float>>>
   getOptionalFloats(llvm::StringRef name);
+  mlir::FailureOr<std::optional<llvm::SmallVector<std::string>>>
+  getOptionalStrings(llvm::StringRef name);
+  /// The graph of a GRAPH attribute (If branches, Loop and Scan bodies), or
+  /// null when it is absent.
+  mlir::FailureOr<const onnx::GraphProto *>
+  getOptionalGraph(llvm::StringRef name);
+  /// Like getOptionalGraph, with an error when the attribute is absent.
+  mlir::FailureOr<const onnx::GraphProto *>
+  getRequiredGraph(llvm::StringRef name);
   /// The tensor of a TENSOR attribute, or null when it is absent.
   mlir::FailureOr<const onnx::TensorProto *>
   getOptionalTensor(llvm::StringRef name);

@@ -15,6 +15,7 @@ OnnxOpTable::OnnxOpTable() {
   populateNNConverters(*this);
   populateNormalizationConverters(*this);
   populateQuantizeConverters(*this);
+  populateRecurrentConverters(*this);
   populateReductionConverters(*this);
   populateResizeConverters(*this);
   populateSignalConverters(*this);

@@ -85,6 +85,7 @@ void populateLossConverters(OnnxOpTable &table);
 void populateNNConverters(OnnxOpTable &table);
 void populateNormalizationConverters(OnnxOpTable &table);
 void populateQuantizeConverters(OnnxOpTable &table);
+void populateRecurrentConverters(OnnxOpTable &table);
 void populateReductionConverters(OnnxOpTable &table);
 void populateResizeConverters(OnnxOpTable &table);
 void populateSignalConverters(OnnxOpTable &table);
