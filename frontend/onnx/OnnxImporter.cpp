@@ -24,6 +24,7 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Verifier.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -166,7 +167,7 @@ static LogicalResult parseModel(MLIRContext &context, StringRef contents,
 //===----------------------------------------------------------------------===//
 
 namespace {
-class OnnxImporter {
+class OnnxImporter : public OnnxSubgraphImporter {
 public:
   OnnxImporter(MLIRContext &context, StringRef path,
                const OnnxImportOptions &options)
@@ -179,7 +180,20 @@ public:
 
   OwningOpRef<ModuleOp> import(const onnx::ModelProto &model);
 
+  FailureOr<SmallVector<Value>> importSubgraph(const onnx::GraphProto &graph,
+                                               ArrayRef<Value> inputs, Location loc,
+                                               StringRef what) override;
+
 private:
+  /// The value of tensor `name` in the innermost scope that has it, or null.
+  Value lookupValue(StringRef name) const {
+    for (const llvm::StringMap<Value> &scope : llvm::reverse(scopes))
+      if (Value value = scope.lookup(name))
+        return value;
+    return {};
+  }
+  void setValue(StringRef name, Value value) { scopes.back()[name] = value; }
+
   LogicalResult readOpset(const onnx::ModelProto &model);
   LogicalResult importInputs(const onnx::GraphProto &graph,
                              SmallVectorImpl<Type> &types,
@@ -217,11 +231,13 @@ private:
   OnnxOpTable table;
   /// The opset of the default domain.
   int64_t opset = 0;
-  /// The value of every tensor name imported so far.
-  llvm::StringMap<Value> values;
-  /// Names of graph inputs and initializers: the tensors no node produces.
-  llvm::StringSet<> graphTensors;
-  /// Names a node consumes or the graph outputs.
+  /// The value of every tensor name imported so far, per graph being
+  /// imported: the main graph, then the subgraph (If branch, Loop body ...)
+  /// inside it being imported, and so on. A subgraph sees every scope
+  /// around it.
+  SmallVector<llvm::StringMap<Value>, 4> scopes;
+  /// Names a node consumes (in any graph, subgraphs included) or a graph
+  /// outputs.
   llvm::StringSet<> usedNames;
 };
 } // namespace
@@ -316,7 +332,6 @@ LogicalResult OnnxImporter::importInputs(const onnx::GraphProto &graph,
     types.push_back(*type);
     locs.push_back(getTensorLoc(input.name()));
     names.push_back(input.name());
-    graphTensors.insert(input.name());
   }
   for (const auto &entry : options.inputShapes)
     if (!llvm::is_contained(names, entry.getKey()))
@@ -349,10 +364,30 @@ LogicalResult OnnxImporter::importInitializers(const onnx::GraphProto &graph) {
         graph::buildInferred<graph::ConstantOp>(builder, loc, *value);
     if (failed(constant))
       return failure();
-    values[init.name()] = constant->getResult();
-    graphTensors.insert(init.name());
+    setValue(init.name(), constant->getResult());
   }
   return success();
+}
+
+/// Every tensor name that the subgraphs of `node` (at any depth) consume or
+/// output.
+static void collectSubgraphNames(const onnx::NodeProto &node, llvm::StringSet<> &names) {
+  auto visit = [&](const onnx::GraphProto &graph) {
+    for (const onnx::NodeProto &inner : graph.node()) {
+      for (const std::string &input : inner.input())
+        if (!input.empty())
+          names.insert(input);
+      collectSubgraphNames(inner, names);
+    }
+    for (const onnx::ValueInfoProto &output : graph.output())
+      names.insert(output.name());
+  };
+  for (const onnx::AttributeProto &attr : node.attribute()) {
+    if (attr.has_g())
+      visit(attr.g());
+    for (const onnx::GraphProto &graph : attr.graphs())
+      visit(graph);
+  }
 }
 
 FailureOr<SmallVector<size_t>>
@@ -364,7 +399,7 @@ OnnxImporter::sortNodes(const onnx::GraphProto &graph) {
     for (const std::string &output : node.output()) {
       if (output.empty())
         continue;
-      if (graphTensors.contains(output))
+      if (scopes.back().contains(output))
         return emitError(getNodeLoc(node, i))
                << "output '" << output
                << "' redefines a graph input or initializer";
@@ -387,12 +422,27 @@ OnnxImporter::sortNodes(const onnx::GraphProto &graph) {
       usedNames.insert(input);
       auto it = producers.find(input);
       if (it == producers.end()) {
-        if (graphTensors.contains(input))
+        // A graph input, an initializer, or a value of an enclosing graph.
+        if (lookupValue(input))
           continue;
         return emitError(getNodeLoc(node, i))
                << "input '" << input
                << "' is not produced by any node, graph input or initializer";
       }
+      consumers[it->second].push_back(i);
+      producersOf[i].push_back(it->second);
+      ++pending[i];
+    }
+    // The values of this graph that the node's subgraphs read by name are
+    // inputs of the node too. Names the subgraphs define themselves are
+    // not produced here (ONNX names are unique across the scopes).
+    llvm::StringSet<> hidden;
+    collectSubgraphNames(node, hidden);
+    for (const auto &entry : hidden) {
+      usedNames.insert(entry.getKey());
+      auto it = producers.find(entry.getKey());
+      if (it == producers.end() || it->second == i)
+        continue;
       consumers[it->second].push_back(i);
       producersOf[i].push_back(it->second);
       ++pending[i];
@@ -513,7 +563,7 @@ LogicalResult OnnxImporter::importNode(const onnx::NodeProto &proto,
 
   SmallVector<Value> inputs;
   for (const std::string &name : proto.input()) {
-    Value value = name.empty() ? Value() : values.lookup(name);
+    Value value = name.empty() ? Value() : lookupValue(name);
     assert((name.empty() || value) &&
            "topological order puts producers first");
     inputs.push_back(value);
@@ -523,7 +573,7 @@ LogicalResult OnnxImporter::importNode(const onnx::NodeProto &proto,
     outputsUsed.push_back(!name.empty() && usedNames.contains(name));
 
   OnnxNode node(proto, *converter, opset, loc, builder, inputs, outputsUsed,
-                modelDir);
+                modelDir, this);
   Block *block = builder.getInsertionBlock();
   Operation *last = block->empty() ? nullptr : &block->back();
   if (failed(converter->convert(node)))
@@ -536,7 +586,7 @@ LogicalResult OnnxImporter::importNode(const onnx::NodeProto &proto,
       value = folded;
     assert((value || !outputsUsed[i]) && "converters set every used output");
     if (!name.empty() && value)
-      values[name] = value;
+      setValue(name, value);
   }
   return success();
 }
@@ -569,7 +619,7 @@ LogicalResult OnnxImporter::importBoundInputs(func::FuncOp func,
         graph::buildInferred<graph::ConstantOp>(builder, getTensorLoc(name), value);
     if (failed(constant))
       return failure();
-    values[name] = constant->getResult();
+    setValue(name, constant->getResult());
   }
   func.setFunctionType(builder.getFunctionType(
       func.getBody().front().getArgumentTypes(), {}));
@@ -631,7 +681,7 @@ LogicalResult OnnxImporter::importOutputs(const onnx::GraphProto &graph,
   SmallVector<Value> results;
   for (const onnx::ValueInfoProto &output : graph.output()) {
     Location loc = getTensorLoc(output.name());
-    Value value = values.lookup(output.name());
+    Value value = lookupValue(output.name());
     if (!value)
       return emitError(loc) << "graph output '" << output.name()
                             << "' is not produced by any node, graph input or "
@@ -657,6 +707,48 @@ LogicalResult OnnxImporter::importOutputs(const onnx::GraphProto &graph,
     func.setResultAttr(i, "kiln.name",
                        builder.getStringAttr(output.name()));
   return success();
+}
+
+FailureOr<SmallVector<Value>>
+OnnxImporter::importSubgraph(const onnx::GraphProto &graph, ArrayRef<Value> inputs,
+                             Location loc, StringRef what) {
+  if (static_cast<size_t>(graph.input_size()) != inputs.size())
+    return emitError(loc) << what << " has " << graph.input_size()
+                          << " inputs, the node binds " << inputs.size();
+  scopes.emplace_back();
+  llvm::scope_exit popScope([&] { scopes.pop_back(); });
+  for (auto [input, value] : llvm::zip(graph.input(), inputs)) {
+    if (input.name().empty())
+      return emitError(loc) << "an input of " << what << " has no name";
+    // The bound value's type wins over the declared one, but a different
+    // element type means a broken model.
+    if (input.type().has_tensor_type() && input.type().tensor_type().elem_type() != 0) {
+      Type declared = getElementType(&context, input.type().tensor_type().elem_type());
+      Type bound = llvm::cast<ShapedType>(value.getType()).getElementType();
+      if (declared && declared != bound)
+        return emitError(loc) << "input '" << input.name() << "' of " << what
+                              << " is declared with element type " << declared
+                              << " but receives " << bound;
+    }
+    setValue(input.name(), value);
+  }
+  if (failed(importInitializers(graph)))
+    return failure();
+  FailureOr<SmallVector<size_t>> order = sortNodes(graph);
+  if (failed(order))
+    return failure();
+  for (size_t index : *order)
+    if (failed(importNode(graph.node(index), index)))
+      return failure();
+  SmallVector<Value> results;
+  for (const onnx::ValueInfoProto &output : graph.output()) {
+    Value value = lookupValue(output.name());
+    if (!value)
+      return emitError(loc) << "output '" << output.name() << "' of " << what
+                            << " is not produced by any node, input or initializer";
+    results.push_back(value);
+  }
+  return results;
 }
 
 std::string kiln::frontend::listSupportedOnnxOps() {
@@ -688,9 +780,10 @@ OwningOpRef<ModuleOp> OnnxImporter::import(const onnx::ModelProto &model) {
                                    builder.getFunctionType(argTypes, {}));
   Block *entry =
       builder.createBlock(&func.getBody(), {}, argTypes, argLocs);
+  scopes.emplace_back();
   for (auto [i, name] : llvm::enumerate(argNames)) {
     func.setArgAttr(i, "kiln.name", builder.getStringAttr(name));
-    values[name] = entry->getArgument(i);
+    setValue(name, entry->getArgument(i));
   }
   builder.setInsertionPointToEnd(entry);
   if (failed(importBoundInputs(func, argNames)))

@@ -17,10 +17,11 @@ using AttrKind = onnx::AttributeProto::AttributeType;
 OnnxNode::OnnxNode(const onnx::NodeProto &proto,
                    const OnnxOpConverter &converter, int64_t opset,
                    Location loc, OpBuilder &builder, ArrayRef<Value> inputs,
-                   ArrayRef<bool> outputsUsed, StringRef modelDir)
+                   ArrayRef<bool> outputsUsed, StringRef modelDir,
+                   OnnxSubgraphImporter *subgraphs)
     : proto(proto), converter(converter), opset(opset), loc(loc),
       builder(builder), inputs(inputs), outputsUsed(outputsUsed),
-      outputs(proto.output_size()), modelDir(modelDir) {}
+      outputs(proto.output_size()), modelDir(modelDir), subgraphs(subgraphs) {}
 
 int64_t OnnxNode::getSinceVersion() const { return converter.sinceVersion; }
 
@@ -56,13 +57,24 @@ FailureOr<DenseElementsAttr> OnnxNode::getConstantInput(size_t i, StringRef what
   DenseElementsAttr value;
   if (matchPattern(input, m_Constant(&value)))
     return value;
-  InFlightDiagnostic diag = emitError()
-                            << "input #" << i << " ('" << proto.input(i) << "'), "
-                            << what << ", must be known at compile time";
-  if (std::optional<std::string> source = findGraphInput(input))
+  return emitNotConstantError(input, "input #" + std::to_string(i) + " ('" +
+                                         proto.input(i) + "'), " + what.str() + ",");
+}
+
+InFlightDiagnostic OnnxNode::emitNotConstantError(Value value, StringRef subject) {
+  InFlightDiagnostic diag = emitError() << subject << " must be known at compile time";
+  if (std::optional<std::string> source = findGraphInput(value))
     diag << ", but it depends on graph input '" << *source
          << "' (give its value at compile time with --bind " << *source << "=FILE)";
   return diag;
+}
+
+FailureOr<SmallVector<Value>> OnnxNode::importSubgraph(const onnx::GraphProto &graph,
+                                                       StringRef attrName,
+                                                       ArrayRef<Value> values) {
+  assert(subgraphs && "the importer passes itself to nodes with graph attributes");
+  std::string what = "the " + attrName.str() + " of " + proto.op_type();
+  return subgraphs->importSubgraph(graph, values, loc, what);
 }
 
 FailureOr<SmallVector<int64_t>> OnnxNode::getConstantInts(size_t i, StringRef what) {

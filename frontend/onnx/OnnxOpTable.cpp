@@ -8,6 +8,7 @@ using namespace kiln::frontend;
 
 OnnxOpTable::OnnxOpTable() {
   populateAttentionConverters(*this);
+  populateControlFlowConverters(*this);
   populateDataMovementConverters(*this);
   populateElementwiseConverters(*this);
   populateLinearAlgebraConverters(*this);

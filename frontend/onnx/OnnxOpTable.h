@@ -78,6 +78,7 @@ private:
 };
 
 void populateAttentionConverters(OnnxOpTable &table);
+void populateControlFlowConverters(OnnxOpTable &table);
 void populateDataMovementConverters(OnnxOpTable &table);
 void populateElementwiseConverters(OnnxOpTable &table);
 void populateLinearAlgebraConverters(OnnxOpTable &table);
