@@ -234,7 +234,9 @@ private:
   convertInputType(const onnx::ValueInfoProto &input);
   LogicalResult importInitializers(const onnx::GraphProto &graph,
                                    Scope &scope);
-  FailureOr<SmallVector<size_t>> sortNodes(const onnx::GraphProto &graph);
+  FailureOr<SmallVector<size_t>>
+  sortNodes(const google::protobuf::RepeatedPtrField<onnx::NodeProto> &nodes,
+            Scope &scope);
   LogicalResult importNode(const onnx::NodeProto &node, Location loc,
                            Scope &scope);
   LogicalResult convertNode(const onnx::NodeProto &proto,
@@ -251,7 +253,7 @@ private:
                      const onnx::OpSchema *&schema);
   LogicalResult importBody(const google::protobuf::RepeatedPtrField<
                                onnx::NodeProto> &nodes,
-                           Scope &scope, StringRef what);
+                           Scope &scope);
   void foldNewOps(Block *block, Operation *last, DenseMap<Value, Value> &replaced);
   LogicalResult importBoundInputs(func::FuncOp func, ArrayRef<StringRef> names);
   LogicalResult importOutputs(const onnx::GraphProto &graph,
@@ -266,11 +268,13 @@ private:
     return getOnnxNodeLoc(&context, path, getNodeName(node, index),
                           node.op_type(), index);
   }
-  /// Node #`index` of a body expanded at `caller`.
-  Location getInnerNodeLoc(const onnx::NodeProto &node, size_t index,
-                           Location caller) {
+  /// Node #`index` of the graph or body `scope` imports.
+  Location getNodeLoc(const onnx::NodeProto &node, size_t index,
+                      const Scope &scope) {
+    if (!scope.caller)
+      return getNodeLoc(node, index);
     return getOnnxInnerNodeLoc(getNodeName(node, index), node.op_type(),
-                               caller);
+                               *scope.caller);
   }
   Location getTensorLoc(StringRef name) {
     return getOnnxTensorLoc(&context, path, name);
@@ -290,8 +294,6 @@ private:
   /// The model's own functions by (domain, name).
   std::map<std::pair<std::string, std::string>, const onnx::FunctionProto *>
       localFunctions;
-  /// Names of graph inputs and initializers: the tensors no node produces.
-  llvm::StringSet<> graphTensors;
 };
 } // namespace
 
@@ -378,7 +380,6 @@ LogicalResult OnnxImporter::importInputs(const onnx::GraphProto &graph,
     types.push_back(*type);
     locs.push_back(getTensorLoc(input.name()));
     names.push_back(input.name());
-    graphTensors.insert(input.name());
   }
   for (const auto &entry : options.inputShapes)
     if (!llvm::is_contained(names, entry.getKey()))
@@ -413,30 +414,50 @@ LogicalResult OnnxImporter::importInitializers(const onnx::GraphProto &graph,
     if (failed(constant))
       return failure();
     scope.values[init.name()] = constant->getResult();
-    if (&scope == &graphScope)
-      graphTensors.insert(init.name());
   }
   return success();
 }
 
-FailureOr<SmallVector<size_t>>
-OnnxImporter::sortNodes(const onnx::GraphProto &graph) {
-  size_t numNodes = graph.node_size();
+/// Every tensor name that the subgraphs of `node` (at any depth) consume or
+/// output.
+static void collectSubgraphNames(const onnx::NodeProto &node, llvm::StringSet<> &names) {
+  auto visit = [&](const onnx::GraphProto &graph) {
+    for (const onnx::NodeProto &inner : graph.node()) {
+      for (const std::string &input : inner.input())
+        if (!input.empty())
+          names.insert(input);
+      collectSubgraphNames(inner, names);
+    }
+    for (const onnx::ValueInfoProto &output : graph.output())
+      names.insert(output.name());
+  };
+  for (const onnx::AttributeProto &attr : node.attribute()) {
+    if (attr.has_g())
+      visit(attr.g());
+    for (const onnx::GraphProto &graph : attr.graphs())
+      visit(graph);
+  }
+}
+
+FailureOr<SmallVector<size_t>> OnnxImporter::sortNodes(
+    const google::protobuf::RepeatedPtrField<onnx::NodeProto> &nodes,
+    Scope &scope) {
+  size_t numNodes = nodes.size();
   llvm::StringMap<size_t> producers;
   for (size_t i = 0; i < numNodes; ++i) {
-    const onnx::NodeProto &node = graph.node(i);
+    const onnx::NodeProto &node = nodes[i];
     for (const std::string &output : node.output()) {
       if (output.empty())
         continue;
-      if (graphTensors.contains(output))
-        return emitError(getNodeLoc(node, i))
+      if (scope.values.contains(output))
+        return emitError(getNodeLoc(node, i, scope))
                << "output '" << output
                << "' redefines a graph input or initializer";
       auto [it, inserted] = producers.try_emplace(output, i);
       if (!inserted)
-        return emitError(getNodeLoc(node, i))
+        return emitError(getNodeLoc(node, i, scope))
                << "output '" << output << "' is also produced by node '"
-               << getNodeName(graph.node(it->second), it->second) << "'";
+               << getNodeName(nodes[it->second], it->second) << "'";
     }
   }
 
@@ -444,19 +465,37 @@ OnnxImporter::sortNodes(const onnx::GraphProto &graph) {
   SmallVector<SmallVector<size_t>> consumers(numNodes), producersOf(numNodes);
   SmallVector<size_t> pending(numNodes, 0);
   for (size_t i = 0; i < numNodes; ++i) {
-    const onnx::NodeProto &node = graph.node(i);
+    const onnx::NodeProto &node = nodes[i];
     for (const std::string &input : node.input()) {
       if (input.empty())
         continue;
-      graphScope.usedNames.insert(input);
+      scope.usedNames.insert(input);
       auto it = producers.find(input);
       if (it == producers.end()) {
-        if (graphTensors.contains(input))
+        // A graph input, an initializer, a value of an enclosing graph, or
+        // a function's formal input.
+        bool found = false;
+        (void)scope.lookup(input, found);
+        if (found)
           continue;
-        return emitError(getNodeLoc(node, i))
+        return emitError(getNodeLoc(node, i, scope))
                << "input '" << input
                << "' is not produced by any node, graph input or initializer";
       }
+      consumers[it->second].push_back(i);
+      producersOf[i].push_back(it->second);
+      ++pending[i];
+    }
+    // The values of this graph that the node's subgraphs read by name are
+    // inputs of the node too. Names the subgraphs define themselves are
+    // not produced here (ONNX names are unique across the scopes).
+    llvm::StringSet<> hidden;
+    collectSubgraphNames(node, hidden);
+    for (const auto &entry : hidden) {
+      scope.usedNames.insert(entry.getKey());
+      auto it = producers.find(entry.getKey());
+      if (it == producers.end() || it->second == i)
+        continue;
       consumers[it->second].push_back(i);
       producersOf[i].push_back(it->second);
       ++pending[i];
@@ -504,9 +543,9 @@ OnnxImporter::sortNodes(const onnx::GraphProto &graph) {
   std::reverse(cycle.begin(), cycle.end());
   std::string names;
   for (size_t i : cycle)
-    names += "'" + getNodeName(graph.node(i), i) + "' -> ";
-  names += "'" + getNodeName(graph.node(cycle.front()), cycle.front()) + "'";
-  return emitError(getNodeLoc(graph.node(cycle.front()), cycle.front()))
+    names += "'" + getNodeName(nodes[i], i) + "' -> ";
+  names += "'" + getNodeName(nodes[cycle.front()], cycle.front()) + "'";
+  return emitError(getNodeLoc(nodes[cycle.front()], cycle.front(), scope))
          << "the graph has a cycle: " << names;
 }
 
@@ -761,8 +800,7 @@ LogicalResult OnnxImporter::expandFunction(const onnx::NodeProto &proto,
     if (!name.empty() && scope.usedNames.contains(name))
       inner.usedNames.insert(function.output(i));
 
-  if (failed(importBody(function.node(), inner,
-                        "the function body of " + opType.str())))
+  if (failed(importBody(function.node(), inner)))
     return failure();
   for (auto [i, name] : llvm::enumerate(proto.output())) {
     if (name.empty())
@@ -780,10 +818,14 @@ LogicalResult OnnxImporter::expandFunction(const onnx::NodeProto &proto,
 
 LogicalResult OnnxImporter::importBody(
     const google::protobuf::RepeatedPtrField<onnx::NodeProto> &nodes,
-    Scope &scope, StringRef what) {
-  assert(scope.caller && "bodies are expanded for a node");
-  for (auto [index, node] : llvm::enumerate(nodes)) {
-    Location loc = getInnerNodeLoc(node, index, *scope.caller);
+    Scope &scope) {
+  assert(scope.caller && "bodies are imported for a node");
+  FailureOr<SmallVector<size_t>> order = sortNodes(nodes, scope);
+  if (failed(order))
+    return failure();
+  for (size_t index : *order) {
+    const onnx::NodeProto &node = nodes[index];
+    Location loc = getNodeLoc(node, index, scope);
     // Bind the node to the scope: absent inputs become "", attribute
     // references the caller's attributes (or nothing, when it has none).
     onnx::NodeProto bound = node;
@@ -792,10 +834,7 @@ LogicalResult OnnxImporter::importBody(
         continue;
       bool found = false;
       Value value = scope.lookup(input, found);
-      if (!found)
-        return emitError(loc) << "input '" << input
-                              << "' is not computed before its use in "
-                              << what;
+      assert(found && "topological order puts producers first");
       if (!value)
         input.clear();
     }
@@ -839,6 +878,8 @@ OnnxImporter::importSubgraph(const onnx::GraphProto &graph,
   for (const auto &entry : outer.attrs)
     inner.attrs[entry.getKey()] = entry.getValue();
   for (auto [input, value] : llvm::zip(graph.input(), inputs)) {
+    if (input.name().empty())
+      return emitError(loc) << "an input of " << what << " has no name";
     // The bound value's type wins over the declared one, but a different
     // element type means a broken model.
     if (input.type().has_tensor_type() &&
@@ -860,7 +901,7 @@ OnnxImporter::importSubgraph(const onnx::GraphProto &graph,
       inner.usedNames.insert(name);
   for (const onnx::ValueInfoProto &output : graph.output())
     inner.usedNames.insert(output.name());
-  if (failed(importBody(graph.node(), inner, what)))
+  if (failed(importBody(graph.node(), inner)))
     return failure();
   SmallVector<Value> results;
   for (const onnx::ValueInfoProto &output : graph.output()) {
@@ -1037,7 +1078,7 @@ OwningOpRef<ModuleOp> OnnxImporter::import(const onnx::ModelProto &model) {
 
   if (failed(importInitializers(graph, graphScope)))
     return nullptr;
-  FailureOr<SmallVector<size_t>> order = sortNodes(graph);
+  FailureOr<SmallVector<size_t>> order = sortNodes(graph.node(), graphScope);
   if (failed(order))
     return nullptr;
   for (const onnx::ValueInfoProto &output : graph.output())

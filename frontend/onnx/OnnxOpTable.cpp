@@ -8,6 +8,7 @@ using namespace kiln::frontend;
 
 OnnxOpTable::OnnxOpTable() {
   populateAttentionConverters(*this);
+  populateControlFlowConverters(*this);
   populateDataMovementConverters(*this);
   populateElementwiseConverters(*this);
   populateLinearAlgebraConverters(*this);
@@ -16,6 +17,7 @@ OnnxOpTable::OnnxOpTable() {
   populateNNConverters(*this);
   populateNormalizationConverters(*this);
   populateQuantizeConverters(*this);
+  populateRecurrentConverters(*this);
   populateReductionConverters(*this);
   populateResizeConverters(*this);
   populateSequenceModelConverters(*this);

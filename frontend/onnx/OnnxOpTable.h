@@ -106,6 +106,7 @@ private:
 };
 
 void populateAttentionConverters(OnnxOpTable &table);
+void populateControlFlowConverters(OnnxOpTable &table);
 void populateDataMovementConverters(OnnxOpTable &table);
 void populateElementwiseConverters(OnnxOpTable &table);
 void populateLinearAlgebraConverters(OnnxOpTable &table);
@@ -114,6 +115,7 @@ void populateMlConverters(OnnxOpTable &table);
 void populateNNConverters(OnnxOpTable &table);
 void populateNormalizationConverters(OnnxOpTable &table);
 void populateQuantizeConverters(OnnxOpTable &table);
+void populateRecurrentConverters(OnnxOpTable &table);
 void populateReductionConverters(OnnxOpTable &table);
 void populateResizeConverters(OnnxOpTable &table);
 void populateSequenceModelConverters(OnnxOpTable &table);
