@@ -10,6 +10,7 @@ OnnxOpTable::OnnxOpTable() {
   populateAttentionConverters(*this);
   populateControlFlowConverters(*this);
   populateDataMovementConverters(*this);
+  populateEinsumConverters(*this);
   populateElementwiseConverters(*this);
   populateLinearAlgebraConverters(*this);
   populateLossConverters(*this);

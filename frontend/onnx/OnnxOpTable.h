@@ -108,6 +108,7 @@ private:
 void populateAttentionConverters(OnnxOpTable &table);
 void populateControlFlowConverters(OnnxOpTable &table);
 void populateDataMovementConverters(OnnxOpTable &table);
+void populateEinsumConverters(OnnxOpTable &table);
 void populateElementwiseConverters(OnnxOpTable &table);
 void populateLinearAlgebraConverters(OnnxOpTable &table);
 void populateLossConverters(OnnxOpTable &table);
