@@ -29,8 +29,10 @@
 #include "llvm/Support/Path.h"
 
 #include "onnx/defs/parser.h"
+#include "onnx/defs/schema.h"
 
 #include <climits>
+#include <map>
 #include <stdexcept>
 #include <queue>
 
@@ -166,7 +168,45 @@ static LogicalResult parseModel(MLIRContext &context, StringRef contents,
 //===----------------------------------------------------------------------===//
 
 namespace {
-class OnnxImporter {
+/// The names a sequence of nodes sees: the main graph's, a function body's
+/// being expanded for a node, or a graph attribute's being inlined.
+struct Scope {
+  /// The value of every tensor name imported so far; a null value is an
+  /// absent optional input of a function.
+  llvm::StringMap<Value> values;
+  /// Names a node consumes or the scope outputs.
+  llvm::StringSet<> usedNames;
+  /// The opset per (normalized) domain.
+  llvm::StringMap<int64_t> opsets;
+  /// In a function body: the caller's attribute each attribute reference
+  /// names, or a default.
+  llvm::StringMap<const onnx::AttributeProto *> attrs;
+  /// The location of the node this scope expands; unset for the main graph.
+  std::optional<Location> caller;
+  /// A graph attribute's scope also sees the names around it.
+  const Scope *parent = nullptr;
+  /// Expansions this scope is nested in.
+  unsigned depth = 0;
+
+  /// The value named `name` here or in an enclosing graph scope; sets
+  /// `found` when the name is defined (possibly as absent).
+  Value lookup(StringRef name, bool &found) const {
+    for (const Scope *s = this; s; s = s->parent) {
+      auto it = s->values.find(name);
+      if (it != s->values.end()) {
+        found = true;
+        return it->second;
+      }
+    }
+    found = false;
+    return {};
+  }
+};
+
+/// Function bodies call functions; models can make that recursive.
+constexpr unsigned kMaxExpansionDepth = 32;
+
+class OnnxImporter : public OnnxSubgraphImporter {
 public:
   OnnxImporter(MLIRContext &context, StringRef path,
                const OnnxImportOptions &options)
@@ -179,17 +219,41 @@ public:
 
   OwningOpRef<ModuleOp> import(const onnx::ModelProto &model);
 
+  FailureOr<SmallVector<Value>> importSubgraph(const onnx::GraphProto &graph,
+                                               ArrayRef<Value> inputs,
+                                               Location loc,
+                                               StringRef what) override;
+
 private:
-  LogicalResult readOpset(const onnx::ModelProto &model);
+  LogicalResult readOpsets(const onnx::ModelProto &model);
   LogicalResult importInputs(const onnx::GraphProto &graph,
                              SmallVectorImpl<Type> &types,
                              SmallVectorImpl<Location> &locs,
                              SmallVectorImpl<StringRef> &names);
   FailureOr<RankedTensorType>
   convertInputType(const onnx::ValueInfoProto &input);
-  LogicalResult importInitializers(const onnx::GraphProto &graph);
-  FailureOr<SmallVector<size_t>> sortNodes(const onnx::GraphProto &graph);
-  LogicalResult importNode(const onnx::NodeProto &node, size_t index);
+  LogicalResult importInitializers(const onnx::GraphProto &graph,
+                                   Scope &scope);
+  FailureOr<SmallVector<size_t>>
+  sortNodes(const google::protobuf::RepeatedPtrField<onnx::NodeProto> &nodes,
+            Scope &scope);
+  LogicalResult importNode(const onnx::NodeProto &node, Location loc,
+                           Scope &scope);
+  LogicalResult convertNode(const onnx::NodeProto &proto,
+                            const OnnxOpConverter &converter, int64_t version,
+                            Location loc, Scope &scope);
+  LogicalResult expandFunction(const onnx::NodeProto &proto,
+                               const onnx::FunctionProto &function,
+                               const onnx::OpSchema *schema, Location loc,
+                               Scope &scope);
+  FailureOr<const onnx::FunctionProto *>
+  findSchemaFunction(const onnx::NodeProto &proto, StringRef domain,
+                     int64_t version, Location loc, Scope &scope,
+                     onnx::FunctionProto &storage,
+                     const onnx::OpSchema *&schema);
+  LogicalResult importBody(const google::protobuf::RepeatedPtrField<
+                               onnx::NodeProto> &nodes,
+                           Scope &scope);
   void foldNewOps(Block *block, Operation *last, DenseMap<Value, Value> &replaced);
   LogicalResult importBoundInputs(func::FuncOp func, ArrayRef<StringRef> names);
   LogicalResult importOutputs(const onnx::GraphProto &graph,
@@ -204,6 +268,14 @@ private:
     return getOnnxNodeLoc(&context, path, getNodeName(node, index),
                           node.op_type(), index);
   }
+  /// Node #`index` of the graph or body `scope` imports.
+  Location getNodeLoc(const onnx::NodeProto &node, size_t index,
+                      const Scope &scope) {
+    if (!scope.caller)
+      return getNodeLoc(node, index);
+    return getOnnxInnerNodeLoc(getNodeName(node, index), node.op_type(),
+                               *scope.caller);
+  }
   Location getTensorLoc(StringRef name) {
     return getOnnxTensorLoc(&context, path, name);
   }
@@ -215,38 +287,30 @@ private:
   const OnnxImportOptions &options;
   OpBuilder builder;
   OnnxOpTable table;
-  /// The opset of the default domain.
-  int64_t opset = 0;
-  /// The value of every tensor name imported so far.
-  llvm::StringMap<Value> values;
-  /// Names of graph inputs and initializers: the tensors no node produces.
-  llvm::StringSet<> graphTensors;
-  /// Names a node consumes or the graph outputs.
-  llvm::StringSet<> usedNames;
+  /// The main graph's names and opsets.
+  Scope graphScope;
+  /// The scope of the node being converted (graph attributes see it).
+  Scope *currentScope = nullptr;
+  /// The model's own functions by (domain, name).
+  std::map<std::pair<std::string, std::string>, const onnx::FunctionProto *>
+      localFunctions;
 };
 } // namespace
 
-static bool isDefaultDomain(StringRef domain) {
-  return domain.empty() || domain == "ai.onnx";
-}
-
-LogicalResult OnnxImporter::readOpset(const onnx::ModelProto &model) {
-  std::optional<int64_t> version;
-  for (const onnx::OperatorSetIdProto &entry : model.opset_import())
-    if (isDefaultDomain(entry.domain()) && !version)
-      version = entry.version();
+LogicalResult OnnxImporter::readOpsets(const onnx::ModelProto &model) {
+  for (const onnx::OperatorSetIdProto &entry : model.opset_import()) {
+    StringRef domain = normalizeOnnxDomain(entry.domain());
+    if (entry.version() < 1)
+      return emitError(getModelLoc())
+             << "the model imports invalid opset " << entry.version()
+             << " of " << (domain.empty() ? "the default ONNX domain"
+                                          : "domain '" + domain.str() + "'");
+    graphScope.opsets.try_emplace(domain, entry.version());
+  }
   // Before IR version 3 there was no opset_import, and opset 1 was implied.
-  if (!version && model.opset_import_size() == 0 && model.ir_version() >= 1 &&
+  if (model.opset_import_size() == 0 && model.ir_version() >= 1 &&
       model.ir_version() < 3)
-    version = 1;
-  if (!version)
-    return emitError(getModelLoc())
-           << "the model imports no opset of the default ONNX domain";
-  if (*version < 1)
-    return emitError(getModelLoc())
-           << "the model imports invalid opset " << *version
-           << " of the default ONNX domain";
-  opset = *version;
+    graphScope.opsets[""] = 1;
   return success();
 }
 
@@ -316,7 +380,6 @@ LogicalResult OnnxImporter::importInputs(const onnx::GraphProto &graph,
     types.push_back(*type);
     locs.push_back(getTensorLoc(input.name()));
     names.push_back(input.name());
-    graphTensors.insert(input.name());
   }
   for (const auto &entry : options.inputShapes)
     if (!llvm::is_contained(names, entry.getKey()))
@@ -326,7 +389,8 @@ LogicalResult OnnxImporter::importInputs(const onnx::GraphProto &graph,
   return success();
 }
 
-LogicalResult OnnxImporter::importInitializers(const onnx::GraphProto &graph) {
+LogicalResult OnnxImporter::importInitializers(const onnx::GraphProto &graph,
+                                               Scope &scope) {
   if (graph.sparse_initializer_size() > 0) {
     const onnx::SparseTensorProto &sparse = graph.sparse_initializer(0);
     return emitError(getTensorLoc(sparse.values().name()))
@@ -349,30 +413,51 @@ LogicalResult OnnxImporter::importInitializers(const onnx::GraphProto &graph) {
         graph::buildInferred<graph::ConstantOp>(builder, loc, *value);
     if (failed(constant))
       return failure();
-    values[init.name()] = constant->getResult();
-    graphTensors.insert(init.name());
+    scope.values[init.name()] = constant->getResult();
   }
   return success();
 }
 
-FailureOr<SmallVector<size_t>>
-OnnxImporter::sortNodes(const onnx::GraphProto &graph) {
-  size_t numNodes = graph.node_size();
+/// Every tensor name that the subgraphs of `node` (at any depth) consume or
+/// output.
+static void collectSubgraphNames(const onnx::NodeProto &node, llvm::StringSet<> &names) {
+  auto visit = [&](const onnx::GraphProto &graph) {
+    for (const onnx::NodeProto &inner : graph.node()) {
+      for (const std::string &input : inner.input())
+        if (!input.empty())
+          names.insert(input);
+      collectSubgraphNames(inner, names);
+    }
+    for (const onnx::ValueInfoProto &output : graph.output())
+      names.insert(output.name());
+  };
+  for (const onnx::AttributeProto &attr : node.attribute()) {
+    if (attr.has_g())
+      visit(attr.g());
+    for (const onnx::GraphProto &graph : attr.graphs())
+      visit(graph);
+  }
+}
+
+FailureOr<SmallVector<size_t>> OnnxImporter::sortNodes(
+    const google::protobuf::RepeatedPtrField<onnx::NodeProto> &nodes,
+    Scope &scope) {
+  size_t numNodes = nodes.size();
   llvm::StringMap<size_t> producers;
   for (size_t i = 0; i < numNodes; ++i) {
-    const onnx::NodeProto &node = graph.node(i);
+    const onnx::NodeProto &node = nodes[i];
     for (const std::string &output : node.output()) {
       if (output.empty())
         continue;
-      if (graphTensors.contains(output))
-        return emitError(getNodeLoc(node, i))
+      if (scope.values.contains(output))
+        return emitError(getNodeLoc(node, i, scope))
                << "output '" << output
                << "' redefines a graph input or initializer";
       auto [it, inserted] = producers.try_emplace(output, i);
       if (!inserted)
-        return emitError(getNodeLoc(node, i))
+        return emitError(getNodeLoc(node, i, scope))
                << "output '" << output << "' is also produced by node '"
-               << getNodeName(graph.node(it->second), it->second) << "'";
+               << getNodeName(nodes[it->second], it->second) << "'";
     }
   }
 
@@ -380,19 +465,37 @@ OnnxImporter::sortNodes(const onnx::GraphProto &graph) {
   SmallVector<SmallVector<size_t>> consumers(numNodes), producersOf(numNodes);
   SmallVector<size_t> pending(numNodes, 0);
   for (size_t i = 0; i < numNodes; ++i) {
-    const onnx::NodeProto &node = graph.node(i);
+    const onnx::NodeProto &node = nodes[i];
     for (const std::string &input : node.input()) {
       if (input.empty())
         continue;
-      usedNames.insert(input);
+      scope.usedNames.insert(input);
       auto it = producers.find(input);
       if (it == producers.end()) {
-        if (graphTensors.contains(input))
+        // A graph input, an initializer, a value of an enclosing graph, or
+        // a function's formal input.
+        bool found = false;
+        (void)scope.lookup(input, found);
+        if (found)
           continue;
-        return emitError(getNodeLoc(node, i))
+        return emitError(getNodeLoc(node, i, scope))
                << "input '" << input
                << "' is not produced by any node, graph input or initializer";
       }
+      consumers[it->second].push_back(i);
+      producersOf[i].push_back(it->second);
+      ++pending[i];
+    }
+    // The values of this graph that the node's subgraphs read by name are
+    // inputs of the node too. Names the subgraphs define themselves are
+    // not produced here (ONNX names are unique across the scopes).
+    llvm::StringSet<> hidden;
+    collectSubgraphNames(node, hidden);
+    for (const auto &entry : hidden) {
+      scope.usedNames.insert(entry.getKey());
+      auto it = producers.find(entry.getKey());
+      if (it == producers.end() || it->second == i)
+        continue;
       consumers[it->second].push_back(i);
       producersOf[i].push_back(it->second);
       ++pending[i];
@@ -440,9 +543,9 @@ OnnxImporter::sortNodes(const onnx::GraphProto &graph) {
   std::reverse(cycle.begin(), cycle.end());
   std::string names;
   for (size_t i : cycle)
-    names += "'" + getNodeName(graph.node(i), i) + "' -> ";
-  names += "'" + getNodeName(graph.node(cycle.front()), cycle.front()) + "'";
-  return emitError(getNodeLoc(graph.node(cycle.front()), cycle.front()))
+    names += "'" + getNodeName(nodes[i], i) + "' -> ";
+  names += "'" + getNodeName(nodes[cycle.front()], cycle.front()) + "'";
+  return emitError(getNodeLoc(nodes[cycle.front()], cycle.front(), scope))
          << "the graph has a cycle: " << names;
 }
 
@@ -461,34 +564,80 @@ static std::string describeArity(unsigned min, unsigned max, StringRef noun) {
   return result;
 }
 
-LogicalResult OnnxImporter::importNode(const onnx::NodeProto &proto,
-                                       size_t index) {
-  Location loc = getNodeLoc(proto, index);
-  StringRef opType = proto.op_type();
-  if (!isDefaultDomain(proto.domain()))
-    return emitError(loc) << "operator '" << opType << "' of domain '"
-                          << proto.domain()
-                          << "' is not supported: Kiln imports only the "
-                             "default ONNX domain";
-  if (!table.contains(opType))
-    return emitError(loc) << "unsupported operator '" << opType
-                          << "' (domain 'ai.onnx', opset " << opset << ")";
-  if (opset > kNewestKnownOpset)
-    return emitError(loc) << "operator '" << opType << "' at opset " << opset
-                          << " is not supported: Kiln knows the ONNX "
-                             "operators up to opset "
-                          << kNewestKnownOpset;
-  const OnnxOpConverter *converter = table.lookup(opType, opset);
-  if (!converter)
-    return emitError(loc) << "operator '" << opType << "' at opset " << opset
-                          << " is not supported (Kiln supports it from opset "
-                          << table.getOldestSupportedVersion(opType) << ")";
+/// "domain 'ai.onnx.ml'", or "the default ONNX domain".
+static std::string describeDomain(StringRef domain) {
+  return domain.empty() ? "the default ONNX domain"
+                        : "domain '" + domain.str() + "'";
+}
 
+LogicalResult OnnxImporter::importNode(const onnx::NodeProto &proto,
+                                       Location loc, Scope &scope) {
+  StringRef opType = proto.op_type();
+  StringRef domain = normalizeOnnxDomain(proto.domain());
+  std::string domainName = domain.empty() ? "ai.onnx" : domain.str();
+  auto local = localFunctions.find({domain.str(), proto.op_type()});
+  const onnx::FunctionProto *localFunction =
+      local == localFunctions.end() ? nullptr : local->second;
+  bool knownDomain = getNewestKnownOpset(domain) > 0;
+  if (!knownDomain && !localFunction)
+    return emitError(loc) << "operator '" << opType << "' of domain '"
+                          << domain
+                          << "' is not supported: Kiln imports the domains "
+                             "ai.onnx, ai.onnx.ml, ai.onnx.preview and "
+                             "ai.onnx.preview.training, and the model's own "
+                             "functions";
+  auto opsetIt = scope.opsets.find(domain);
+  if (opsetIt == scope.opsets.end() && !localFunction)
+    return emitError(loc) << "the model imports no opset of "
+                          << describeDomain(domain);
+  int64_t version = opsetIt == scope.opsets.end() ? 0 : opsetIt->second;
+
+  // A converter of Kiln's own comes first.
+  if (knownDomain && table.contains(opType, domain)) {
+    if (version > getNewestKnownOpset(domain))
+      return emitError(loc)
+             << "operator '" << opType << "' at opset " << version
+             << " is not supported: Kiln knows the operators of "
+             << describeDomain(domain) << " up to opset "
+             << getNewestKnownOpset(domain);
+    if (const OnnxOpConverter *converter =
+            table.lookup(opType, version, domain))
+      return convertNode(proto, *converter, version, loc, scope);
+  }
+  if (localFunction)
+    return expandFunction(proto, *localFunction, nullptr, loc, scope);
+  onnx::FunctionProto built;
+  const onnx::OpSchema *schema = nullptr;
+  FailureOr<const onnx::FunctionProto *> function =
+      findSchemaFunction(proto, domain, version, loc, scope, built, schema);
+  if (failed(function))
+    return failure();
+  if (*function)
+    return expandFunction(proto, **function, schema, loc, scope);
+  if (table.contains(opType, domain))
+    return emitError(loc) << "operator '" << opType << "' at opset " << version
+                          << " is not supported (Kiln supports it from opset "
+                          << table.getOldestSupportedVersion(opType, domain)
+                          << ")";
+  return emitError(loc) << "unsupported operator '" << opType << "' (domain '"
+                        << domainName << "', opset " << version << ")";
+}
+
+LogicalResult OnnxImporter::convertNode(const onnx::NodeProto &proto,
+                                        const OnnxOpConverter &converter,
+                                        int64_t version, Location loc,
+                                        Scope &scope) {
+  StringRef opType = proto.op_type();
   llvm::StringSet<> attrNames;
   for (const onnx::AttributeProto &attr : proto.attribute()) {
-    if (!llvm::is_contained(converter->attributes, attr.name()))
+    if (!attr.ref_attr_name().empty())
+      return emitError(loc) << "attribute '" << attr.name()
+                            << "' refers to attribute '"
+                            << attr.ref_attr_name()
+                            << "' outside of a function";
+    if (!llvm::is_contained(converter.attributes, attr.name()))
       return emitError(loc) << "unknown attribute '" << attr.name()
-                            << "' for " << opType << " at opset " << opset;
+                            << "' for " << opType << " at opset " << version;
     if (!attrNames.insert(attr.name()).second)
       return emitError(loc) << "attribute '" << attr.name()
                             << "' is given twice";
@@ -496,37 +645,41 @@ LogicalResult OnnxImporter::importNode(const onnx::NodeProto &proto,
 
   // Trailing optional inputs may be left out or named "".
   unsigned numInputs = proto.input_size();
-  if (numInputs > converter->maxInputs || numInputs < converter->minInputs)
+  if (numInputs > converter.maxInputs || numInputs < converter.minInputs)
     return emitError(loc) << opType << " takes "
-                          << describeArity(converter->minInputs,
-                                           converter->maxInputs, "input")
+                          << describeArity(converter.minInputs,
+                                           converter.maxInputs, "input")
                           << ", got " << numInputs;
-  for (unsigned i = 0; i < converter->minInputs; ++i)
+  for (unsigned i = 0; i < converter.minInputs; ++i)
     if (proto.input(i).empty())
       return emitError(loc) << "input #" << i << " of " << opType
                             << " is required but empty";
   unsigned numOutputs = proto.output_size();
-  if (numOutputs < 1 || numOutputs > converter->maxOutputs)
+  if (numOutputs < 1 || numOutputs > converter.maxOutputs)
     return emitError(loc) << opType << " has "
-                          << describeArity(1, converter->maxOutputs, "output")
+                          << describeArity(1, converter.maxOutputs, "output")
                           << ", the node lists " << numOutputs;
 
   SmallVector<Value> inputs;
   for (const std::string &name : proto.input()) {
-    Value value = name.empty() ? Value() : values.lookup(name);
-    assert((name.empty() || value) &&
-           "topological order puts producers first");
+    bool found = false;
+    Value value = name.empty() ? Value() : scope.lookup(name, found);
+    assert((name.empty() || found) && "producers are imported first");
     inputs.push_back(value);
   }
   SmallVector<bool> outputsUsed;
   for (const std::string &name : proto.output())
-    outputsUsed.push_back(!name.empty() && usedNames.contains(name));
+    outputsUsed.push_back(!name.empty() && scope.usedNames.contains(name));
 
-  OnnxNode node(proto, *converter, opset, loc, builder, inputs, outputsUsed,
-                modelDir);
+  OnnxNode node(proto, converter, version, loc, builder, inputs, outputsUsed,
+                modelDir, this);
   Block *block = builder.getInsertionBlock();
   Operation *last = block->empty() ? nullptr : &block->back();
-  if (failed(converter->convert(node)))
+  Scope *outer = currentScope;
+  currentScope = &scope;
+  LogicalResult converted = converter.convert(node);
+  currentScope = outer;
+  if (failed(converted))
     return failure();
   DenseMap<Value, Value> replaced;
   foldNewOps(block, last, replaced);
@@ -536,9 +689,231 @@ LogicalResult OnnxImporter::importNode(const onnx::NodeProto &proto,
       value = folded;
     assert((value || !outputsUsed[i]) && "converters set every used output");
     if (!name.empty() && value)
-      values[name] = value;
+      scope.values[name] = value;
   }
   return success();
+}
+
+FailureOr<const onnx::FunctionProto *> OnnxImporter::findSchemaFunction(
+    const onnx::NodeProto &proto, StringRef domain, int64_t version,
+    Location loc, Scope &scope, onnx::FunctionProto &storage,
+    const onnx::OpSchema *&schema) {
+  // libonnx may be older than the opsets Kiln checks against; its schema for
+  // a newer opset is then the op's newest version it knows. None of the ops
+  // whose function Kiln takes from it changed after libonnx's last opset.
+  schema = onnx::OpSchemaRegistry::Schema(proto.op_type(),
+                                          static_cast<int>(version),
+                                          domain.str());
+  if (!schema || schema->Deprecated())
+    return static_cast<const onnx::FunctionProto *>(nullptr);
+  if (schema->HasFunction())
+    return schema->GetFunction();
+  if (!schema->HasContextDependentFunction())
+    return static_cast<const onnx::FunctionProto *>(nullptr);
+  // The body depends on the node: give it the attributes and input types.
+  std::vector<onnx::TypeProto> types;
+  for (const std::string &name : proto.input()) {
+    onnx::TypeProto type;
+    bool found = false;
+    Value value = name.empty() ? Value() : scope.lookup(name, found);
+    if (value) {
+      auto tensorType = llvm::cast<RankedTensorType>(value.getType());
+      onnx::TypeProto::Tensor *tensor = type.mutable_tensor_type();
+      if (std::optional<int32_t> code =
+              getOnnxDataType(tensorType.getElementType()))
+        tensor->set_elem_type(*code);
+      onnx::TensorShapeProto *shape = tensor->mutable_shape();
+      for (int64_t size : tensorType.getShape()) {
+        onnx::TensorShapeProto::Dimension *dim = shape->add_dim();
+        if (!ShapedType::isDynamic(size))
+          dim->set_dim_value(size);
+      }
+    }
+    types.push_back(std::move(type));
+  }
+  onnx::FunctionBodyBuildContextImpl context(proto, types);
+  if (!schema->BuildContextDependentFunction(context, storage))
+    return emitError(loc) << "ONNX's function body of " << proto.op_type()
+                          << " does not apply to this node";
+  return &storage;
+}
+
+LogicalResult OnnxImporter::expandFunction(const onnx::NodeProto &proto,
+                                           const onnx::FunctionProto &function,
+                                           const onnx::OpSchema *schema,
+                                           Location loc, Scope &scope) {
+  StringRef opType = proto.op_type();
+  if (scope.depth >= kMaxExpansionDepth)
+    return emitError(loc) << "function expansion nests deeper than "
+                          << kMaxExpansionDepth << " levels (is '" << opType
+                          << "' recursive?)";
+  if (proto.input_size() > function.input_size())
+    return emitError(loc) << opType << " takes at most "
+                          << describeArity(function.input_size(),
+                                           function.input_size(), "input")
+                          << ", got " << proto.input_size();
+  if (proto.output_size() > function.output_size())
+    return emitError(loc) << opType << " has at most "
+                          << describeArity(function.output_size(),
+                                           function.output_size(), "output")
+                          << ", the node lists " << proto.output_size();
+
+  Scope inner;
+  inner.caller = loc;
+  inner.depth = scope.depth + 1;
+  for (const auto &entry : scope.opsets)
+    inner.opsets[entry.getKey()] = entry.getValue();
+  for (const onnx::OperatorSetIdProto &entry : function.opset_import())
+    inner.opsets[normalizeOnnxDomain(entry.domain())] = entry.version();
+
+  // The caller's attributes by name, then the defaults the schema gives.
+  for (const onnx::AttributeProto &attr : proto.attribute()) {
+    bool declared = schema ? schema->attributes().count(attr.name()) > 0
+                           : llvm::is_contained(function.attribute(),
+                                                attr.name());
+    if (!declared)
+      return emitError(loc) << "unknown attribute '" << attr.name()
+                            << "' for " << opType;
+    if (!inner.attrs.try_emplace(attr.name(), &attr).second)
+      return emitError(loc) << "attribute '" << attr.name()
+                            << "' is given twice";
+  }
+  if (schema)
+    for (const auto &[name, attr] : schema->attributes())
+      if (!attr.default_value.name().empty())
+        inner.attrs.try_emplace(name, &attr.default_value);
+
+  // Formal inputs the caller leaves out are absent (null) in the body.
+  for (auto [i, formal] : llvm::enumerate(function.input())) {
+    Value value;
+    if (static_cast<int>(i) < proto.input_size() && !proto.input(i).empty()) {
+      bool found = false;
+      value = scope.lookup(proto.input(i), found);
+      assert(found && "producers are imported first");
+    }
+    inner.values[formal] = value;
+  }
+  for (const onnx::NodeProto &node : function.node())
+    for (const std::string &name : node.input())
+      inner.usedNames.insert(name);
+  for (auto [i, name] : llvm::enumerate(proto.output()))
+    if (!name.empty() && scope.usedNames.contains(name))
+      inner.usedNames.insert(function.output(i));
+
+  if (failed(importBody(function.node(), inner)))
+    return failure();
+  for (auto [i, name] : llvm::enumerate(proto.output())) {
+    if (name.empty())
+      continue;
+    Value value = inner.values.lookup(function.output(i));
+    if (!value && scope.usedNames.contains(name))
+      return emitError(loc) << "the function body of " << opType
+                            << " does not compute output '"
+                            << function.output(i) << "'";
+    if (value)
+      scope.values[name] = value;
+  }
+  return success();
+}
+
+LogicalResult OnnxImporter::importBody(
+    const google::protobuf::RepeatedPtrField<onnx::NodeProto> &nodes,
+    Scope &scope) {
+  assert(scope.caller && "bodies are imported for a node");
+  FailureOr<SmallVector<size_t>> order = sortNodes(nodes, scope);
+  if (failed(order))
+    return failure();
+  for (size_t index : *order) {
+    const onnx::NodeProto &node = nodes[index];
+    Location loc = getNodeLoc(node, index, scope);
+    // Bind the node to the scope: absent inputs become "", attribute
+    // references the caller's attributes (or nothing, when it has none).
+    onnx::NodeProto bound = node;
+    for (std::string &input : *bound.mutable_input()) {
+      if (input.empty())
+        continue;
+      bool found = false;
+      Value value = scope.lookup(input, found);
+      assert(found && "topological order puts producers first");
+      if (!value)
+        input.clear();
+    }
+    bound.clear_attribute();
+    for (const onnx::AttributeProto &attr : node.attribute()) {
+      if (attr.ref_attr_name().empty()) {
+        *bound.add_attribute() = attr;
+        continue;
+      }
+      const onnx::AttributeProto *actual = scope.attrs.lookup(attr.ref_attr_name());
+      if (!actual)
+        continue;
+      onnx::AttributeProto *copy = bound.add_attribute();
+      *copy = *actual;
+      copy->set_name(attr.name());
+    }
+    if (failed(importNode(bound, loc, scope)))
+      return failure();
+  }
+  return success();
+}
+
+FailureOr<SmallVector<Value>>
+OnnxImporter::importSubgraph(const onnx::GraphProto &graph,
+                             ArrayRef<Value> inputs, Location loc,
+                             StringRef what) {
+  assert(currentScope && "graphs are inlined while converting a node");
+  const Scope &outer = *currentScope;
+  if (outer.depth >= kMaxExpansionDepth)
+    return emitError(loc) << "graph attributes nest deeper than "
+                          << kMaxExpansionDepth << " levels";
+  if (graph.input_size() != static_cast<int>(inputs.size()))
+    return emitError(loc) << what << " has " << graph.input_size()
+                          << " inputs, the node binds " << inputs.size();
+  Scope inner;
+  inner.parent = &outer;
+  inner.caller = loc;
+  inner.depth = outer.depth + 1;
+  for (const auto &entry : outer.opsets)
+    inner.opsets[entry.getKey()] = entry.getValue();
+  for (const auto &entry : outer.attrs)
+    inner.attrs[entry.getKey()] = entry.getValue();
+  for (auto [input, value] : llvm::zip(graph.input(), inputs)) {
+    if (input.name().empty())
+      return emitError(loc) << "an input of " << what << " has no name";
+    // The bound value's type wins over the declared one, but a different
+    // element type means a broken model.
+    if (input.type().has_tensor_type() &&
+        input.type().tensor_type().elem_type() != 0) {
+      Type declared =
+          getElementType(&context, input.type().tensor_type().elem_type());
+      Type bound = llvm::cast<ShapedType>(value.getType()).getElementType();
+      if (declared && declared != bound)
+        return emitError(loc) << "input '" << input.name() << "' of " << what
+                              << " is declared with element type " << declared
+                              << " but receives " << bound;
+    }
+    inner.values[input.name()] = value;
+  }
+  if (failed(importInitializers(graph, inner)))
+    return failure();
+  for (const onnx::NodeProto &node : graph.node())
+    for (const std::string &name : node.input())
+      inner.usedNames.insert(name);
+  for (const onnx::ValueInfoProto &output : graph.output())
+    inner.usedNames.insert(output.name());
+  if (failed(importBody(graph.node(), inner)))
+    return failure();
+  SmallVector<Value> results;
+  for (const onnx::ValueInfoProto &output : graph.output()) {
+    bool found = false;
+    Value value = inner.lookup(output.name(), found);
+    if (!value)
+      return emitError(loc) << "output '" << output.name() << "' of " << what
+                            << " is not produced by any node, input or "
+                               "initializer";
+    results.push_back(value);
+  }
+  return results;
 }
 
 /// Inputs bound at compile time: the graph reads a constant; the argument
@@ -569,7 +944,7 @@ LogicalResult OnnxImporter::importBoundInputs(func::FuncOp func,
         graph::buildInferred<graph::ConstantOp>(builder, getTensorLoc(name), value);
     if (failed(constant))
       return failure();
-    values[name] = constant->getResult();
+    graphScope.values[name] = constant->getResult();
   }
   func.setFunctionType(builder.getFunctionType(
       func.getBody().front().getArgumentTypes(), {}));
@@ -631,7 +1006,7 @@ LogicalResult OnnxImporter::importOutputs(const onnx::GraphProto &graph,
   SmallVector<Value> results;
   for (const onnx::ValueInfoProto &output : graph.output()) {
     Location loc = getTensorLoc(output.name());
-    Value value = values.lookup(output.name());
+    Value value = graphScope.values.lookup(output.name());
     if (!value)
       return emitError(loc) << "graph output '" << output.name()
                             << "' is not produced by any node, graph input or "
@@ -663,14 +1038,19 @@ std::string kiln::frontend::listSupportedOnnxOps() {
   OnnxOpTable table;
   std::string text;
   llvm::raw_string_ostream os(text);
-  for (StringRef op : table.getOpTypes())
-    os << op << " " << table.getOldestSupportedVersion(op) << "-" << kNewestKnownOpset << "\n";
+  for (const OnnxOpConverter *c : table.getOldestConverters())
+    os << OnnxOpTable::getKey(c->opType, c->domain) << " " << c->sinceVersion
+       << "-" << getNewestKnownOpset(c->domain) << "\n";
   return text;
 }
 
 OwningOpRef<ModuleOp> OnnxImporter::import(const onnx::ModelProto &model) {
-  if (failed(readOpset(model)))
+  if (failed(readOpsets(model)))
     return nullptr;
+  for (const onnx::FunctionProto &function : model.functions())
+    localFunctions.try_emplace(
+        {normalizeOnnxDomain(function.domain()).str(), function.name()},
+        &function);
   const onnx::GraphProto &graph = model.graph();
 
   OwningOpRef<ModuleOp> module = ModuleOp::create(getModelLoc());
@@ -690,21 +1070,22 @@ OwningOpRef<ModuleOp> OnnxImporter::import(const onnx::ModelProto &model) {
       builder.createBlock(&func.getBody(), {}, argTypes, argLocs);
   for (auto [i, name] : llvm::enumerate(argNames)) {
     func.setArgAttr(i, "kiln.name", builder.getStringAttr(name));
-    values[name] = entry->getArgument(i);
+    graphScope.values[name] = entry->getArgument(i);
   }
   builder.setInsertionPointToEnd(entry);
   if (failed(importBoundInputs(func, argNames)))
     return nullptr;
 
-  if (failed(importInitializers(graph)))
+  if (failed(importInitializers(graph, graphScope)))
     return nullptr;
-  FailureOr<SmallVector<size_t>> order = sortNodes(graph);
+  FailureOr<SmallVector<size_t>> order = sortNodes(graph.node(), graphScope);
   if (failed(order))
     return nullptr;
   for (const onnx::ValueInfoProto &output : graph.output())
-    usedNames.insert(output.name());
+    graphScope.usedNames.insert(output.name());
   for (size_t index : *order)
-    if (failed(importNode(graph.node(index), index)))
+    if (failed(importNode(graph.node(index), getNodeLoc(graph.node(index), index),
+                          graphScope)))
       return nullptr;
   if (failed(importOutputs(graph, func)))
     return nullptr;

@@ -18,6 +18,34 @@ Location kiln::frontend::getOnnxNodeLoc(MLIRContext *context,
   return NameLoc::get(StringAttr::get(context, name), fused);
 }
 
+/// The first file location inside `loc`, if any.
+static FileLineColLoc findFileLoc(Location loc) {
+  if (auto file = llvm::dyn_cast<FileLineColLoc>(loc))
+    return file;
+  if (auto fused = llvm::dyn_cast<FusedLoc>(loc)) {
+    for (Location part : fused.getLocations())
+      if (FileLineColLoc file = findFileLoc(part))
+        return file;
+  }
+  if (auto name = llvm::dyn_cast<NameLoc>(loc))
+    return findFileLoc(name.getChildLoc());
+  if (auto callSite = llvm::dyn_cast<CallSiteLoc>(loc))
+    return findFileLoc(callSite.getCaller());
+  return {};
+}
+
+Location kiln::frontend::getOnnxInnerNodeLoc(StringRef name, StringRef opType,
+                                             Location caller) {
+  MLIRContext *context = caller.getContext();
+  SmallVector<Location, 1> parts;
+  if (FileLineColLoc file = findFileLoc(caller))
+    parts.push_back(file);
+  Location fused =
+      FusedLoc::get(parts, StringAttr::get(context, opType), context);
+  Location node = NameLoc::get(StringAttr::get(context, name), fused);
+  return CallSiteLoc::get(node, caller);
+}
+
 Location kiln::frontend::getOnnxTensorLoc(MLIRContext *context,
                                           StringRef modelPath,
                                           StringRef name) {
@@ -105,8 +133,18 @@ std::string kiln::frontend::describeLocation(Location loc) {
     return result;
   }
 
-  if (auto callSite = llvm::dyn_cast<CallSiteLoc>(loc))
-    return describeLocation(callSite.getCallee());
+  if (auto callSite = llvm::dyn_cast<CallSiteLoc>(loc)) {
+    // An expanded node: the caller, then the body node without its file.
+    std::string caller = describeLocation(callSite.getCaller());
+    auto name = llvm::dyn_cast<NameLoc>(callSite.getCallee());
+    auto node = name ? llvm::dyn_cast<FusedLocWith<StringAttr>>(name.getChildLoc())
+                     : FusedLocWith<StringAttr>();
+    if (!node || caller.empty())
+      return describeLocation(callSite.getCallee());
+    os << caller << " / '" << name.getName().getValue() << "' ("
+       << node.getMetadata().getValue() << ")";
+    return result;
+  }
 
   if (auto opaque = llvm::dyn_cast<OpaqueLoc>(loc))
     return describeLocation(opaque.getFallbackLocation());

@@ -7,8 +7,13 @@
 //
 // where i is the node's index in the graph and an unnamed node is called
 // `<op type>_<i>`. Graph inputs, initializers and outputs get
-// NameLoc(tensor name, FileLineColLoc(model, 0, 0)). Tools turn these back
-// into a human-readable prefix with describeLocation.
+// NameLoc(tensor name, FileLineColLoc(model, 0, 0)). A node of a function
+// body expanded for a node (or of a graph attribute inlined into it) is at
+//
+//   CallSiteLoc(NameLoc(body node name, FusedLoc<StringAttr(op type)>[...]),
+//               the caller's location)
+//
+// Tools turn these back into a human-readable prefix with describeLocation.
 //
 //===----------------------------------------------------------------------===//
 
@@ -27,6 +32,12 @@ mlir::Location getOnnxNodeLoc(mlir::MLIRContext *context,
                               llvm::StringRef modelPath, llvm::StringRef name,
                               llvm::StringRef opType, size_t index);
 
+/// The location of node `name` of a function body or graph attribute
+/// imported for the node at `caller`.
+mlir::Location getOnnxInnerNodeLoc(llvm::StringRef name,
+                                   llvm::StringRef opType,
+                                   mlir::Location caller);
+
 /// The location of a graph input, initializer or output of `modelPath`.
 mlir::Location getOnnxTensorLoc(mlir::MLIRContext *context,
                                 llvm::StringRef modelPath,
@@ -39,6 +50,7 @@ mlir::Location getOnnxModelLoc(mlir::MLIRContext *context,
 /// A prefix for a diagnostic at `loc`, without a trailing colon:
 ///   node location    -> `model.onnx: node 'conv1' (Conv)`
 ///   tensor location  -> `model.onnx: tensor 'input'`
+///   inner node       -> `model.onnx: node 'rope' (RotaryEmbedding) / 'n3' (Mul)`
 ///   FileLineColLoc   -> `model.onnx` (line 0) or `file.mlir:3:7`
 ///   unknown          -> an empty string
 /// Other locations are described by the first part that says something.

@@ -17,10 +17,11 @@ using AttrKind = onnx::AttributeProto::AttributeType;
 OnnxNode::OnnxNode(const onnx::NodeProto &proto,
                    const OnnxOpConverter &converter, int64_t opset,
                    Location loc, OpBuilder &builder, ArrayRef<Value> inputs,
-                   ArrayRef<bool> outputsUsed, StringRef modelDir)
+                   ArrayRef<bool> outputsUsed, StringRef modelDir,
+                   OnnxSubgraphImporter *subgraphs)
     : proto(proto), converter(converter), opset(opset), loc(loc),
       builder(builder), inputs(inputs), outputsUsed(outputsUsed),
-      outputs(proto.output_size()), modelDir(modelDir) {}
+      outputs(proto.output_size()), modelDir(modelDir), subgraphs(subgraphs) {}
 
 int64_t OnnxNode::getSinceVersion() const { return converter.sinceVersion; }
 
@@ -56,13 +57,24 @@ FailureOr<DenseElementsAttr> OnnxNode::getConstantInput(size_t i, StringRef what
   DenseElementsAttr value;
   if (matchPattern(input, m_Constant(&value)))
     return value;
-  InFlightDiagnostic diag = emitError()
-                            << "input #" << i << " ('" << proto.input(i) << "'), "
-                            << what << ", must be known at compile time";
-  if (std::optional<std::string> source = findGraphInput(input))
+  return emitNotConstantError(input, "input #" + std::to_string(i) + " ('" +
+                                         proto.input(i) + "'), " + what.str() + ",");
+}
+
+InFlightDiagnostic OnnxNode::emitNotConstantError(Value value, StringRef subject) {
+  InFlightDiagnostic diag = emitError() << subject << " must be known at compile time";
+  if (std::optional<std::string> source = findGraphInput(value))
     diag << ", but it depends on graph input '" << *source
          << "' (give its value at compile time with --bind " << *source << "=FILE)";
   return diag;
+}
+
+FailureOr<SmallVector<Value>> OnnxNode::importSubgraph(const onnx::GraphProto &graph,
+                                                       StringRef attrName,
+                                                       ArrayRef<Value> values) {
+  assert(subgraphs && "the importer passes itself to nodes with graph attributes");
+  std::string what = "the " + attrName.str() + " of " + proto.op_type();
+  return subgraphs->importSubgraph(graph, values, loc, what);
 }
 
 FailureOr<SmallVector<int64_t>> OnnxNode::getConstantInts(size_t i, StringRef what) {
@@ -216,6 +228,37 @@ OnnxNode::getOptionalFloats(StringRef name) {
     return failure();
   return std::optional<SmallVector<float>>(
       SmallVector<float>(attr->floats().begin(), attr->floats().end()));
+}
+
+FailureOr<std::optional<SmallVector<std::string>>>
+OnnxNode::getOptionalStrings(StringRef name) {
+  const onnx::AttributeProto *attr = findAttr(name);
+  if (!attr)
+    return std::optional<SmallVector<std::string>>();
+  if (failed(checkKind(*attr, onnx::AttributeProto::STRINGS)))
+    return failure();
+  return std::optional<SmallVector<std::string>>(
+      SmallVector<std::string>(attr->strings().begin(), attr->strings().end()));
+}
+
+FailureOr<const onnx::GraphProto *>
+OnnxNode::getOptionalGraph(StringRef name) {
+  const onnx::AttributeProto *attr = findAttr(name);
+  if (!attr)
+    return static_cast<const onnx::GraphProto *>(nullptr);
+  if (failed(checkKind(*attr, onnx::AttributeProto::GRAPH)))
+    return failure();
+  return &attr->g();
+}
+
+FailureOr<const onnx::GraphProto *>
+OnnxNode::getRequiredGraph(StringRef name) {
+  FailureOr<const onnx::GraphProto *> graph = getOptionalGraph(name);
+  if (failed(graph))
+    return failure();
+  if (!*graph)
+    return emitError() << "missing required attribute '" << name << "'";
+  return *graph;
 }
 
 FailureOr<const onnx::TensorProto *>

@@ -25,16 +25,32 @@ namespace kiln::frontend {
 
 struct OnnxOpConverter;
 
+/// Imports the graphs of GRAPH attributes (If branches, Loop and Scan
+/// bodies) inline, at the builder's insertion point: the importer implements
+/// it, the control-flow converters call it once per branch or iteration.
+class OnnxSubgraphImporter {
+public:
+  virtual ~OnnxSubgraphImporter() = default;
+  /// Imports `graph` with its inputs bound to `inputs` (in order) in a new
+  /// name scope over the enclosing ones, so that its nodes also see every
+  /// value of the graphs around it by name. Returns the values of its
+  /// outputs. `what` names the graph in errors ("the then_branch of ...").
+  virtual mlir::FailureOr<llvm::SmallVector<mlir::Value>>
+  importSubgraph(const onnx::GraphProto &graph, llvm::ArrayRef<mlir::Value> inputs,
+                 mlir::Location loc, llvm::StringRef what) = 0;
+};
+
 class OnnxNode {
 public:
   OnnxNode(const onnx::NodeProto &proto, const OnnxOpConverter &converter,
            int64_t opset, mlir::Location loc, mlir::OpBuilder &builder,
            llvm::ArrayRef<mlir::Value> inputs,
-           llvm::ArrayRef<bool> outputsUsed, llvm::StringRef modelDir);
+           llvm::ArrayRef<bool> outputsUsed, llvm::StringRef modelDir,
+           OnnxSubgraphImporter *subgraphs = nullptr);
 
   const onnx::NodeProto &getProto() const { return proto; }
   llvm::StringRef getOpType() const { return proto.op_type(); }
-  /// The opset of the default domain the model imports.
+  /// The opset of the node's domain the model imports.
   int64_t getOpset() const { return opset; }
   /// The ONNX version of the op in effect at that opset, as far as Kiln
   /// distinguishes versions (the converter's since-version).
@@ -62,6 +78,11 @@ public:
   /// and names the graph input it depends on, and fails.
   mlir::FailureOr<mlir::DenseElementsAttr> getConstantInput(size_t i,
                                                             llvm::StringRef what);
+  /// The standard error for a value that must be known at compile time but
+  /// is not: "<subject> must be known at compile time", naming the graph
+  /// input it depends on and the --bind that would fix it.
+  mlir::InFlightDiagnostic emitNotConstantError(mlir::Value value,
+                                                llvm::StringRef subject);
   /// Like getConstantInput, as 64-bit integers (shapes, axes, pads).
   mlir::FailureOr<llvm::SmallVector<int64_t>> getConstantInts(size_t i,
                                                               llvm::StringRef what);
@@ -92,9 +113,24 @@ public:
   getRequiredInts(llvm::StringRef name);
   mlir::FailureOr<std::optional<llvm::SmallVector<float>>>
   getOptionalFloats(llvm::StringRef name);
+  mlir::FailureOr<std::optional<llvm::SmallVector<std::string>>>
+  getOptionalStrings(llvm::StringRef name);
+  /// The graph of a GRAPH attribute (If branches, Loop and Scan bodies), or
+  /// null when it is absent.
+  mlir::FailureOr<const onnx::GraphProto *>
+  getOptionalGraph(llvm::StringRef name);
+  /// Like getOptionalGraph, with an error when the attribute is absent.
+  mlir::FailureOr<const onnx::GraphProto *>
+  getRequiredGraph(llvm::StringRef name);
   /// The tensor of a TENSOR attribute, or null when it is absent.
   mlir::FailureOr<const onnx::TensorProto *>
   getOptionalTensor(llvm::StringRef name);
+
+  /// Imports the graph of attribute `attrName` inline (see
+  /// OnnxSubgraphImporter) with `inputs` bound to its inputs.
+  mlir::FailureOr<llvm::SmallVector<mlir::Value>>
+  importSubgraph(const onnx::GraphProto &graph, llvm::StringRef attrName,
+                 llvm::ArrayRef<mlir::Value> inputs);
 
   /// Converts a tensor held by one of this node's attributes.
   mlir::FailureOr<mlir::DenseElementsAttr>
@@ -160,6 +196,7 @@ private:
   llvm::SmallVector<bool> outputsUsed;
   llvm::SmallVector<mlir::Value> outputs;
   llvm::StringRef modelDir;
+  OnnxSubgraphImporter *subgraphs;
 };
 
 } // namespace kiln::frontend

@@ -254,10 +254,50 @@ static LogicalResult convertGlobalAveragePool(OnnxNode &node) {
   return success();
 }
 
-/// Only the inference form: the running statistics and saved mean/variance
-/// outputs exist in training mode alone. Legacy attributes that do not change
-/// inference results (`is_test`, `consumed_inputs`, `momentum`) are accepted
-/// and ignored.
+/// Training mode (opset 14's training_mode = 1): normalizes with the batch's
+/// statistics over every axis but the channels (the biased variance), and
+/// outputs the running mean and variance moved towards them by `momentum`.
+static LogicalResult convertBatchNormTraining(OnnxNode &node, float epsilon,
+                                              float momentum) {
+  GraphEmitter e(node);
+  Value x = node.getInput(0);
+  int64_t rank = shapeOf(x).size();
+  if (rank < 2)
+    return node.emitError() << "the input must have a channel axis, got "
+                            << x.getType();
+  SmallVector<int64_t> axes = {0};
+  for (int64_t i = 2; i < rank; ++i)
+    axes.push_back(i);
+  Value batchMean = mean(e, x, axes, /*keepdims=*/true);
+  Value centered = e.op<graph::SubOp>(x, batchMean);
+  Value batchVar = mean(e, e.op<graph::MulOp>(centered, centered), axes, false);
+  int64_t channels = shapeOf(x)[1];
+  Value meanVector = e.reshape(batchMean, {channels});
+  Value y = e.op<graph::BatchNormOp>(x, node.getInput(1), node.getInput(2), meanVector,
+                                     batchVar, node.getBuilder().getF32FloatAttr(epsilon));
+  if (!e.ok())
+    return failure();
+  node.setOutput(0, y);
+  for (auto [i, batchStat] : {std::pair<int, Value>{1, meanVector}, {2, batchVar}}) {
+    if (!node.isOutputUsed(i))
+      continue;
+    Value running = node.getInput(2 + i);
+    Type type = elementTypeOf(running);
+    Value updated = e.op<graph::AddOp>(
+        e.op<graph::MulOp>(running, e.scalar(type, momentum)),
+        e.op<graph::MulOp>(e.cast(batchStat, type), e.scalar(type, 1.0 - double(momentum))));
+    if (!e.ok())
+      return failure();
+    node.setOutput(i, updated);
+  }
+  return success();
+}
+
+/// The inference form, and from opset 14 the training form. Before opset 14
+/// the statistics outputs exist in training mode alone (and its saved
+/// statistics are not specified well enough); legacy attributes that do not
+/// change inference results (`is_test`, `consumed_inputs`, `momentum`) are
+/// accepted and ignored.
 static LogicalResult convertBatchNormalization(OnnxNode &node) {
   FailureOr<int64_t> trainingMode = node.getInt("training_mode", 0);
   FailureOr<int64_t> spatial = node.getInt("spatial", 1);
@@ -267,8 +307,11 @@ static LogicalResult convertBatchNormalization(OnnxNode &node) {
   if (failed(trainingMode) || failed(spatial) || failed(isTest) ||
       failed(epsilon) || failed(momentum))
     return failure();
-  if (*trainingMode != 0)
-    return node.emitError() << "training mode is not supported";
+  if (*trainingMode != 0 && *trainingMode != 1)
+    return node.emitUnsupportedValue("training_mode", std::to_string(*trainingMode))
+           << " (expected 0 or 1)";
+  if (*trainingMode == 1)
+    return convertBatchNormTraining(node, *epsilon, momentum->value_or(0.9f));
   for (int i = 1, e = node.getProto().output_size(); i < e; ++i)
     if (node.isOutputUsed(i))
       return node.emitError() << "training mode is not supported (output #"
