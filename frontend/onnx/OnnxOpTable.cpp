@@ -19,6 +19,9 @@ OnnxOpTable::OnnxOpTable() {
   populateResizeConverters(*this);
   populateSignalConverters(*this);
   populateTensorConverters(*this);
+  populateTextConverters(*this);
+  populateVisionConverters(*this);
+  populateDataDependentConverters(*this);
 }
 
 void OnnxOpTable::add(OnnxOpConverter converter) {

@@ -89,6 +89,9 @@ void populateReductionConverters(OnnxOpTable &table);
 void populateResizeConverters(OnnxOpTable &table);
 void populateSignalConverters(OnnxOpTable &table);
 void populateTensorConverters(OnnxOpTable &table);
+void populateTextConverters(OnnxOpTable &table);
+void populateVisionConverters(OnnxOpTable &table);
+void populateDataDependentConverters(OnnxOpTable &table);
 
 } // namespace kiln::frontend
 
