@@ -59,14 +59,14 @@ def Kiln_GridSampleOp : Kiln_Op<"grid_sample"> {
         : (tensor<1x3x8x8xf32>, tensor<1x4x4x2xf32>) -> tensor<1x3x4x4xf32>
     ```
   }];
-  let arguments = (ins Kiln_FloatTensor:$input, Kiln_FloatTensor:$grid,
+  let arguments = (ins Kiln_Tensor:$input, Kiln_FloatTensor:$grid,
                        DefaultValuedAttr<Kiln_SampleModeAttr,
                                          "::kiln::graph::SampleMode::linear">:$mode,
                        DefaultValuedAttr<Kiln_SamplePaddingAttr,
                                          "::kiln::graph::SamplePadding::zeros">:$padding_mode,
                        DefaultValuedAttr<BoolAttr, "false">:$align_corners,
                        DefaultValuedAttr<BoolAttr, "false">:$unnormalized);
-  let results = (outs Kiln_FloatTensor:$output);
+  let results = (outs Kiln_Tensor:$output);
   let assemblyFormat = [{
     $input `,` $grid attr-dict `:` functional-type(operands, results)
   }];

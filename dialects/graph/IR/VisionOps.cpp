@@ -37,6 +37,9 @@ LogicalResult GridSampleOp::inferReturnTypes(MLIRContext *, std::optional<Locati
       input.getDimSize(0) != grid.getDimSize(0))
     return emitOptionalError(loc, "input batch ", input.getDimSize(0),
                              " differs from grid batch ", grid.getDimSize(0));
+  if (adaptor.getMode() != SampleMode::nearest && !llvm::isa<FloatType>(input.getElementType()))
+    return emitOptionalError(loc, stringifySampleMode(adaptor.getMode()),
+                             " grid sampling interpolates floats, not ", input.getElementType());
   if (adaptor.getMode() == SampleMode::cubic && spatial != 2)
     return emitOptionalError(loc, "cubic grid sampling needs 2 spatial axes, got ", spatial);
   SmallVector<int64_t> shape = {known(input.getDimSize(0)) ? input.getDimSize(0)

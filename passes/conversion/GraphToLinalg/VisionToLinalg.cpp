@@ -141,7 +141,10 @@ struct GridSampleToLinalg : OpConversionPattern<GridSampleOp> {
     auto generic = linalg::GenericOp::create(
         rewriter, loc, type, ValueRange{}, init, maps, iterators,
         [&](OpBuilder &b, Location l, ValueRange) {
-          BodyBuilder bb{b, l, computeType(element)};
+          // Positions are computed in the input's float type, or the
+          // grid's when nearest sampling gathers integers.
+          Type positionType = llvm::isa<FloatType>(element) ? element : gridElement;
+          BodyBuilder bb{b, l, computeType(positionType)};
           SmallVector<Value> outIdx;
           for (int64_t i = 0; i < rank; ++i)
             outIdx.push_back(linalg::IndexOp::create(b, l, i));
@@ -220,6 +223,14 @@ struct GridSampleToLinalg : OpConversionPattern<GridSampleOp> {
               if (tap.weight)
                 weight = weight ? bb.mul(weight, tap.weight) : tap.weight;
               inside = inside ? bb.andI(inside, tap.inside) : tap.inside;
+            }
+            if (mode == SampleMode::nearest) {
+              // A gather: the stored element itself, or a stored zero.
+              Value v = tensor::ExtractOp::create(b, l, input, idx);
+              if (padding == SamplePadding::zeros)
+                v = bb.select(inside, v, scalarConstant(b, l, v.getType(), 0.0));
+              linalg::YieldOp::create(b, l, v);
+              return;
             }
             Value v = bb.load(input, element, idx);
             if (padding == SamplePadding::zeros)

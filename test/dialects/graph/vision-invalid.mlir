@@ -48,10 +48,19 @@ func.func @grid_sample_cubic_3d(%x: tensor<1x1x3x4x5xf32>, %g: tensor<1x2x2x2x3x
 
 // -----
 
-func.func @grid_sample_integer(%x: tensor<1x3x8x8xi32>, %g: tensor<1x4x4x2xf32>) -> tensor<1x3x4x4xi32> {
-  // expected-error @below {{operand #0 must be ranked tensor of floating-point values}}
+func.func @grid_sample_integer_linear(%x: tensor<1x3x8x8xi32>, %g: tensor<1x4x4x2xf32>) -> tensor<1x3x4x4xi32> {
+  // expected-error @below {{linear grid sampling interpolates floats, not 'i32'}}
+  // expected-error @below {{failed to infer returned types}}
   %0 = kiln.grid_sample %x, %g : (tensor<1x3x8x8xi32>, tensor<1x4x4x2xf32>) -> tensor<1x3x4x4xi32>
   return %0 : tensor<1x3x4x4xi32>
+}
+
+// -----
+
+func.func @grid_sample_integer_grid(%x: tensor<1x3x8x8xf32>, %g: tensor<1x4x4x2xi32>) -> tensor<1x3x4x4xf32> {
+  // expected-error @below {{operand #1 must be ranked tensor of floating-point values}}
+  %0 = kiln.grid_sample %x, %g : (tensor<1x3x8x8xf32>, tensor<1x4x4x2xi32>) -> tensor<1x3x4x4xf32>
+  return %0 : tensor<1x3x4x4xf32>
 }
 
 // -----

@@ -20,6 +20,17 @@ func.func @grid_sample(%x: tensor<1x3x8x8xf32>, %g: tensor<1x4x5x2xf32>,
   return %0, %1, %2, %3 : tensor<1x3x4x5xf32>, tensor<1x3x4x5xf32>, tensor<2x1x6x7x8xf16>, tensor<?x3x4x?xf32>
 }
 
+// Nearest sampling gathers any element type.
+// CHECK-LABEL: func @grid_sample_nearest_any_type
+func.func @grid_sample_nearest_any_type(%x: tensor<1x3x8x8xui8>, %b: tensor<1x1x8x8xi1>, %g: tensor<1x4x5x2xf32>)
+    -> (tensor<1x3x4x5xui8>, tensor<1x1x4x5xi1>) {
+  // CHECK: kiln.grid_sample {{.*}} : (tensor<1x3x8x8xui8>, tensor<1x4x5x2xf32>) -> tensor<1x3x4x5xui8>
+  %0 = kiln.grid_sample %x, %g {mode = #kiln<sample_mode nearest>} : (tensor<1x3x8x8xui8>, tensor<1x4x5x2xf32>) -> tensor<1x3x4x5xui8>
+  // CHECK: kiln.grid_sample {{.*}} : (tensor<1x1x8x8xi1>, tensor<1x4x5x2xf32>) -> tensor<1x1x4x5xi1>
+  %1 = kiln.grid_sample %b, %g {mode = #kiln<sample_mode nearest>} : (tensor<1x1x8x8xi1>, tensor<1x4x5x2xf32>) -> tensor<1x1x4x5xi1>
+  return %0, %1 : tensor<1x3x4x5xui8>, tensor<1x1x4x5xi1>
+}
+
 // CHECK-LABEL: func @roi_align
 func.func @roi_align(%x: tensor<2x4x10x10xf32>, %r: tensor<3x4xf32>, %i: tensor<3xi64>,
                      %j: tensor<3xi32>) -> (tensor<3x4x5x6xf32>, tensor<3x4x1x2xf32>) {

@@ -28,6 +28,24 @@ func.func @grid_sample_nearest_border(%x: tensor<1x2x3x4xf32>, %g: tensor<1x5x6x
 
 // -----
 
+// Nearest sampling of integers gathers the stored element; positions are
+// computed in the grid's type; zero padding stores a zero.
+// CHECK-LABEL: func @grid_sample_nearest_integers
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x2x5x6xi8>)
+// CHECK: tensor.extract %{{.*}} : tensor<1x5x6x2xf16>
+// CHECK: arith.extf %{{.*}} : f16 to f32
+// CHECK: math.roundeven %{{.*}} : f32
+// CHECK: %[[V:.*]] = tensor.extract %{{.*}} : tensor<1x2x3x4xi8>
+// CHECK-NEXT: %[[Z:.*]] = arith.constant 0 : i8
+// CHECK-NEXT: %[[S:.*]] = arith.select %{{.*}}, %[[V]], %[[Z]] : i8
+// CHECK-NEXT: linalg.yield %[[S]] : i8
+func.func @grid_sample_nearest_integers(%x: tensor<1x2x3x4xui8>, %g: tensor<1x5x6x2xf16>) -> tensor<1x2x5x6xui8> {
+  %0 = kiln.grid_sample %x, %g {mode = #kiln<sample_mode nearest>} : (tensor<1x2x3x4xui8>, tensor<1x5x6x2xf16>) -> tensor<1x2x5x6xui8>
+  return %0 : tensor<1x2x5x6xui8>
+}
+
+// -----
+
 // Bilinear with zero padding: four taps, each read at a clamped position
 // and replaced by 0 when outside, weighted and summed.
 // CHECK-LABEL: func @grid_sample_linear_zeros
