@@ -25,6 +25,9 @@ OnnxOpTable::OnnxOpTable() {
   populateSignalConverters(*this);
   populateTensorConverters(*this);
   populateTrainingConverters(*this);
+  populateTextConverters(*this);
+  populateVisionConverters(*this);
+  populateDataDependentConverters(*this);
 }
 
 int64_t kiln::frontend::getNewestKnownOpset(llvm::StringRef domain) {

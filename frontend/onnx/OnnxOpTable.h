@@ -123,6 +123,9 @@ void populateSequenceModelConverters(OnnxOpTable &table);
 void populateSignalConverters(OnnxOpTable &table);
 void populateTensorConverters(OnnxOpTable &table);
 void populateTrainingConverters(OnnxOpTable &table);
+void populateTextConverters(OnnxOpTable &table);
+void populateVisionConverters(OnnxOpTable &table);
+void populateDataDependentConverters(OnnxOpTable &table);
 
 } // namespace kiln::frontend
 

@@ -240,7 +240,9 @@ def Kiln_ConvOp : Kiln_Op<"conv"> {
   let summary = "N-D grouped, strided, dilated convolution (ONNX Conv)";
   let description = [{
     Layout is ONNX's: input `N x C x D1 x ... x Dn`, weight
-    `M x C/group x k1 x ... x kn`, optional bias `M`. `pads` holds the begin
+    `M x C/group x k1 x ... x kn`, optional bias `M`, all of one element
+    type: floats, or integers (which accumulate in that type, so ConvInteger
+    imports as a convolution of i32 tensors). `pads` holds the begin
     pads of every spatial axis followed by the end pads. With `auto_pad` other
     than `notset`, pads are computed from the shapes (and canonicalization
     rewrites them into `pads` once the shapes are known).
@@ -249,15 +251,15 @@ def Kiln_ConvOp : Kiln_Op<"conv"> {
         : (tensor<1x3x32x32xf32>, tensor<8x3x3x3xf32>, tensor<8xf32>) -> tensor<1x8x32x32xf32>
     ```
   }];
-  let arguments = (ins Kiln_FloatTensor:$input, Kiln_FloatTensor:$weight,
-                       Optional<Kiln_FloatTensor>:$bias,
+  let arguments = (ins Kiln_NumericTensor:$input, Kiln_NumericTensor:$weight,
+                       Optional<Kiln_NumericTensor>:$bias,
                        OptionalAttr<DenseI64ArrayAttr>:$pads,
                        OptionalAttr<DenseI64ArrayAttr>:$strides,
                        OptionalAttr<DenseI64ArrayAttr>:$dilations,
                        DefaultValuedAttr<I64Attr, "1">:$group,
                        DefaultValuedAttr<Kiln_AutoPadAttr,
                                          "::kiln::graph::AutoPad::notset">:$auto_pad);
-  let results = (outs Kiln_FloatTensor:$output);
+  let results = (outs Kiln_NumericTensor:$output);
   let assemblyFormat = [{
     $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
   }];
@@ -319,23 +321,25 @@ def Kiln_ResampleOp : Kiln_Op<"resample"> {
 // Pooling and normalization
 //===----------------------------------------------------------------------===//
 
-class Kiln_PoolOp<string mnemonic> : Kiln_Op<mnemonic> {
-  let results = (outs Kiln_FloatTensor:$output);
+class Kiln_PoolOp<string mnemonic, Type resultType = Kiln_FloatTensor>
+    : Kiln_Op<mnemonic> {
+  let results = (outs resultType:$output);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
   let hasCanonicalizer = 1;
 }
 
-def Kiln_MaxPoolOp : Kiln_PoolOp<"max_pool"> {
+def Kiln_MaxPoolOp : Kiln_PoolOp<"max_pool", Kiln_NumericTensor> {
   let summary = "N-D max pooling (ONNX MaxPool, without the Indices output)";
   let description = [{
-    Padding never wins the maximum. With `ceil_mode`, the last window may
+    Floats or integers (signed or unsigned, compared as such). Padding never
+    wins the maximum. With `ceil_mode`, the last window may
     start in the end padding but never past it.
     ```mlir
     %y = kiln.max_pool %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>}
         : tensor<1x8x32x32xf32> -> tensor<1x8x16x16xf32>
     ```
   }];
-  let arguments = (ins Kiln_FloatTensor:$input,
+  let arguments = (ins Kiln_NumericTensor:$input,
                        DenseI64ArrayAttr:$kernel_shape,
                        OptionalAttr<DenseI64ArrayAttr>:$pads,
                        OptionalAttr<DenseI64ArrayAttr>:$strides,
@@ -516,5 +520,6 @@ def Kiln_ConcatOp : Kiln_Op<"concat"> {
 }
 
 include "GraphDataMovementOps.td"
+include "GraphVisionOps.td"
 
 #endif // KILN_GRAPH_OPS

@@ -185,7 +185,7 @@ def Kiln_MaxPoolIndicesOp : Kiln_Op<"max_pool_indices"> {
         : tensor<1x8x32x32xf32> -> tensor<1x8x16x16xi64>
     ```
   }];
-  let arguments = (ins Kiln_FloatTensor:$input,
+  let arguments = (ins Kiln_NumericTensor:$input,
                        DenseI64ArrayAttr:$kernel_shape,
                        OptionalAttr<DenseI64ArrayAttr>:$pads,
                        OptionalAttr<DenseI64ArrayAttr>:$strides,

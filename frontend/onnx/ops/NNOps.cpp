@@ -11,6 +11,7 @@
 #include "frontend/onnx/OnnxNode.h"
 #include "frontend/onnx/OnnxOpTable.h"
 #include "frontend/onnx/OnnxTensors.h"
+#include "frontend/onnx/ops/ConvBuilders.h"
 #include "frontend/onnx/ops/ReductionBuilders.h"
 
 #include "llvm/ADT/SmallString.h"
@@ -76,7 +77,8 @@ static FailureOr<WindowAttrs> getWindowAttrs(OnnxNode &node) {
   return attrs;
 }
 
-static LogicalResult convertConv(OnnxNode &node) {
+FailureOr<Value> kiln::frontend::buildConv(OnnxNode &node, Value input, Value weight,
+                                           Value bias) {
   FailureOr<WindowAttrs> window = getWindowAttrs(node);
   FailureOr<std::optional<SmallVector<int64_t>>> kernel =
       node.getOptionalInts("kernel_shape");
@@ -86,7 +88,8 @@ static LogicalResult convertConv(OnnxNode &node) {
   // kiln.conv takes the kernel from the weight; a kernel_shape attribute
   // must agree with it.
   if (*kernel) {
-    ArrayRef<int64_t> weightShape = node.getInputType(1).getShape();
+    ArrayRef<int64_t> weightShape =
+        llvm::cast<RankedTensorType>(weight.getType()).getShape();
     ArrayRef<int64_t> spatial =
         weightShape.size() >= 2 ? weightShape.drop_front(2) : weightShape;
     bool matches =
@@ -101,11 +104,15 @@ static LogicalResult convertConv(OnnxNode &node) {
              << formatShape(weightShape);
   }
   OpBuilder &b = node.getBuilder();
-  FailureOr<Value> result = node.createValue<graph::ConvOp>(
-      node.getInput(0), node.getInput(1), node.getInput(2), window->pads,
-      window->strides, window->dilations,
+  return node.createValue<graph::ConvOp>(
+      input, weight, bias, window->pads, window->strides, window->dilations,
       *group == 1 ? IntegerAttr() : b.getI64IntegerAttr(*group),
       window->autoPad);
+}
+
+static LogicalResult convertConv(OnnxNode &node) {
+  FailureOr<Value> result =
+      buildConv(node, node.getInput(0), node.getInput(1), node.getInput(2));
   if (failed(result))
     return failure();
   node.setOutput(0, *result);

@@ -1,7 +1,8 @@
 //===- QuantizeOps.cpp - Linear quantization ------------------------------===//
 //
-// QuantizeLinear, DequantizeLinear, MatMulInteger and QLinearMatMul as the
-// elementwise arithmetic and integer matmuls their definitions spell out.
+// QuantizeLinear, DequantizeLinear, MatMulInteger, QLinearMatMul, ConvInteger
+// and QLinearConv as the elementwise arithmetic and integer matmuls and
+// convolutions (i32, exact) their definitions spell out.
 // Scales and zero points broadcast per tensor, per axis, or per block
 // (ONNX's blocked quantization repeats each value block_size times along
 // the axis: a gather along it).
@@ -12,6 +13,7 @@
 #include "frontend/onnx/OnnxNode.h"
 #include "frontend/onnx/OnnxOpTable.h"
 #include "frontend/onnx/OnnxTensors.h"
+#include "frontend/onnx/ops/ConvBuilders.h"
 
 #include "dialects/graph/IR/ScalarBuilders.h"
 
@@ -249,6 +251,91 @@ LogicalResult convertQLinearMatMul(OnnxNode &node) {
   return success();
 }
 
+/// (x - x_zero_point) convolved with (w - w_zero_point) in int32, bias
+/// added. x's zero point is a scalar; w's a scalar or one per output
+/// channel. Padding reads 0 after the zero point is subtracted, as the
+/// reference pads.
+Value integerConv(GraphEmitter &e, Value x, Value xZero, Value w, Value wZero, Value bias) {
+  Type i32 = e.getNode().getBuilder().getI32Type();
+  Value x32 = e.cast(x, i32), w32 = e.cast(w, i32);
+  if (xZero)
+    x32 = e.op<graph::SubOp>(x32, e.reshape(e.cast(xZero, i32), {}));
+  if (wZero) {
+    Value z = e.cast(wZero, i32);
+    ArrayRef<int64_t> zs = shapeOf(wZero);
+    int64_t count = 1;
+    for (int64_t d : zs)
+      count *= d;
+    if (count == 1) {
+      z = e.reshape(z, {});
+    } else {
+      SmallVector<int64_t> dims(shapeOf(w).size(), 1);
+      dims[0] = count;
+      z = e.reshape(z, dims);
+    }
+    w32 = e.op<graph::SubOp>(w32, z);
+  }
+  if (!e.ok())
+    return {};
+  FailureOr<Value> conv = buildConv(e.getNode(), x32, w32, bias ? e.cast(bias, i32) : Value());
+  if (failed(conv))
+    return e.fail(), Value();
+  return *conv;
+}
+
+LogicalResult convertConvInteger(OnnxNode &node) {
+  GraphEmitter e(node);
+  Value y = integerConv(e, node.getInput(0), node.getInput(2), node.getInput(1),
+                        node.getInput(3), Value());
+  if (!e.ok())
+    return failure();
+  node.setOutput(0, y);
+  return success();
+}
+
+/// QLinearConv: the integer convolution requantized with
+/// x_scale * w_scale / y_scale (per output channel when w_scale is). The
+/// reference multiplies the int32 sums by that f32 scale in f64, and so
+/// does this, so that rounding ties agree.
+LogicalResult convertQLinearConv(OnnxNode &node) {
+  GraphEmitter e(node);
+  OpBuilder &b = node.getBuilder();
+  Value x = node.getInput(0), xScale = node.getInput(1), xZero = node.getInput(2);
+  Value w = node.getInput(3), wScale = node.getInput(4), wZero = node.getInput(5);
+  Value yScale = node.getInput(6), yZero = node.getInput(7), bias = node.getInput(8);
+  auto integer = llvm::dyn_cast<IntegerType>(elementTypeOf(yZero));
+  if (!integer)
+    return node.emitError() << "y_zero_point must be an integer tensor";
+  Type f32 = b.getF32Type(), f64 = b.getF64Type(), i32 = b.getI32Type();
+  Value acc = integerConv(e, x, xZero, w, wZero, bias);
+  if (!e.ok())
+    return failure();
+  int64_t rank = shapeOf(acc).size();
+  Value ws = e.cast(wScale, f32);
+  int64_t wCount = 1;
+  for (int64_t d : shapeOf(wScale))
+    wCount *= d;
+  if (wCount > 1) {
+    SmallVector<int64_t> dims(rank, 1);
+    dims[1] = wCount;
+    ws = e.reshape(ws, dims);
+  } else {
+    ws = e.reshape(ws, {});
+  }
+  Value scale = e.op<graph::DivOp>(e.op<graph::MulOp>(e.reshape(e.cast(xScale, f32), {}), ws),
+                                   e.reshape(e.cast(yScale, f32), {}));
+  Value scaled = e.op<graph::MulOp>(e.cast(acc, f64), e.cast(scale, f64));
+  Value q = e.op<graph::AddOp>(e.cast(e.op<graph::RoundOp>(scaled), i32),
+                               e.reshape(e.cast(yZero, i32), {}));
+  auto [lo, hi] = quantRange(integer);
+  q = e.op<graph::ClipOp>(q, e.scalar(i32, lo), e.scalar(i32, hi));
+  Value y = e.cast(q, integer);
+  if (!e.ok())
+    return failure();
+  node.setOutput(0, y);
+  return success();
+}
+
 } // namespace
 
 void kiln::frontend::populateQuantizeConverters(OnnxOpTable &table) {
@@ -268,4 +355,10 @@ void kiln::frontend::populateQuantizeConverters(OnnxOpTable &table) {
              convertDequantizeLinear});
   table.add({"MatMulInteger", 10, 2, 4, 1, {}, convertMatMulInteger});
   table.add({"QLinearMatMul", 10, 8, 8, 1, {}, convertQLinearMatMul});
+  table.add({"ConvInteger", 10, 2, 4, 1,
+             {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"},
+             convertConvInteger});
+  table.add({"QLinearConv", 10, 8, 9, 1,
+             {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"},
+             convertQLinearConv});
 }

@@ -51,6 +51,7 @@ void populateGraphToLinalgPatterns(const TypeConverter &converter,
   populateShapeToLinalgPatterns(converter, patterns);
   populateResampleToLinalgPatterns(converter, patterns);
   populateDataMovementToLinalgPatterns(converter, patterns);
+  populateVisionToLinalgPatterns(converter, patterns);
 }
 
 namespace {

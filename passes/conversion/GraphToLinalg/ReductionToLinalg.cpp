@@ -47,16 +47,19 @@ Value padForPooling(OpBuilder &b, Location loc, Value input,
   return padTensor(b, loc, input, begin, end, padValue);
 }
 
-/// Reduces every window of `padded` into `init` (N x C x out...).
+/// Reduces every window of `padded` into `init` (N x C x out...). Unsigned
+/// maxima take the generic form: the named NCHW max-pooling ops compare
+/// integers as signed.
 Value buildPooling(OpBuilder &b, Location loc, PoolKind kind, Value padded,
-                   Value init, const WindowGeometry &g) {
+                   Value init, const WindowGeometry &g, bool isUnsigned = false) {
   size_t spatial = g.kernel.size();
   auto elementType = llvm::cast<RankedTensorType>(init.getType()).getElementType();
   auto strides = b.getI64TensorAttr(g.strides);
   auto dilations = b.getI64TensorAttr(g.dilations);
   Value window = tensor::EmptyOp::create(b, loc, g.kernel, elementType);
   Type resultType = init.getType();
-  if (spatial == 2 && kind == PoolKind::Max)
+  bool named = !(isUnsigned && kind == PoolKind::Max);
+  if (named && spatial == 2 && kind == PoolKind::Max)
     return linalg::PoolingNchwMaxOp::create(b, loc, resultType, ValueRange{padded, window},
                                             init, strides, dilations)
         .getResult(0);
@@ -64,7 +67,7 @@ Value buildPooling(OpBuilder &b, Location loc, PoolKind kind, Value padded,
     return linalg::PoolingNchwSumOp::create(b, loc, resultType, ValueRange{padded, window},
                                             init, strides, dilations)
         .getResult(0);
-  if (spatial == 1 && kind == PoolKind::Max)
+  if (named && spatial == 1 && kind == PoolKind::Max)
     return linalg::PoolingNcwMaxOp::create(b, loc, resultType, ValueRange{padded, window},
                                            init, strides, dilations)
         .getResult(0);
@@ -95,7 +98,7 @@ Value buildPooling(OpBuilder &b, Location loc, PoolKind kind, Value padded,
   return linalg::GenericOp::create(
              b, loc, resultType, ValueRange{padded, window}, init, maps, iterators,
              [&](OpBuilder &nb, Location l, ValueRange args) {
-               Value v = kind == PoolKind::Max ? maxScalars(nb, l, args[2], args[0])
+               Value v = kind == PoolKind::Max ? maxScalars(nb, l, args[2], args[0], isUnsigned)
                                                : addScalars(nb, l, args[2], args[0]);
                linalg::YieldOp::create(nb, l, v);
              })
@@ -128,10 +131,12 @@ struct MaxPoolToLinalg : OpConversionPattern<MaxPoolOp> {
                      adaptor.getStrides(), adaptor.getDilations(), adaptor.getAutoPad(), adaptor.getCeilMode());
     if (failed(g))
       return failure();
-    Value lowest = lowestValue(rewriter, loc, resultType.getElementType());
+    bool isUnsigned = isUnsignedInteger(op.getType().getElementType());
+    Value lowest = lowestValue(rewriter, loc, resultType.getElementType(), isUnsigned);
     Value padded = padForPooling(rewriter, loc, adaptor.getInput(), *g, lowest);
     Value init = filledTensor(rewriter, loc, resultType, lowest);
-    rewriter.replaceOp(op, buildPooling(rewriter, loc, PoolKind::Max, padded, init, *g));
+    rewriter.replaceOp(op, buildPooling(rewriter, loc, PoolKind::Max, padded, init, *g,
+                                        isUnsigned));
     return success();
   }
 };
@@ -757,11 +762,12 @@ struct MaxPoolIndicesToLinalg : OpConversionPattern<MaxPoolIndicesOp> {
                      adaptor.getCeilMode());
     if (failed(g))
       return failure();
-    Value lowest = lowestValue(rewriter, loc, elementType);
+    bool isUnsigned = isUnsignedInteger(op.getInput().getType().getElementType());
+    Value lowest = lowestValue(rewriter, loc, elementType, isUnsigned);
     Value padded = padForPooling(rewriter, loc, input, *g, lowest);
     auto maxType = resultType.clone(elementType);
     Value maxima = buildPooling(rewriter, loc, PoolKind::Max, padded,
-                                filledTensor(rewriter, loc, maxType, lowest), *g);
+                                filledTensor(rewriter, loc, maxType, lowest), *g, isUnsigned);
 
     // Iteration space (n, c, out..., k...), as the pooling generic.
     MLIRContext *ctx = rewriter.getContext();

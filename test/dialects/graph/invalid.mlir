@@ -278,10 +278,19 @@ func.func @gemm_element_types(%a: tensor<4x8xf32>, %b: tensor<8x16xf16>) -> tens
 // conv
 //===----------------------------------------------------------------------===//
 
-func.func @conv_integer(%x: tensor<1x3x8x8xi8>, %w: tensor<4x3x3x3xi8>) -> tensor<1x4x6x6xi8> {
-  // expected-error @below {{operand #0 must be ranked tensor of floating-point values}}
-  %0 = kiln.conv %x, %w : (tensor<1x3x8x8xi8>, tensor<4x3x3x3xi8>) -> tensor<1x4x6x6xi8>
-  return %0 : tensor<1x4x6x6xi8>
+func.func @conv_bool(%x: tensor<1x3x8x8xi1>, %w: tensor<4x3x3x3xi1>) -> tensor<1x4x6x6xi1> {
+  // expected-error @below {{operand #0 must be ranked tensor of integer or floating-point values}}
+  %0 = kiln.conv %x, %w : (tensor<1x3x8x8xi1>, tensor<4x3x3x3xi1>) -> tensor<1x4x6x6xi1>
+  return %0 : tensor<1x4x6x6xi1>
+}
+
+// -----
+
+func.func @conv_mixed_types(%x: tensor<1x3x8x8xi32>, %w: tensor<4x3x3x3xf32>) -> tensor<1x4x6x6xi32> {
+  // expected-error @below {{input and weight element types differ}}
+  // expected-error @below {{failed to infer returned types}}
+  %0 = kiln.conv %x, %w : (tensor<1x3x8x8xi32>, tensor<4x3x3x3xf32>) -> tensor<1x4x6x6xi32>
+  return %0 : tensor<1x4x6x6xi32>
 }
 
 // -----
@@ -542,9 +551,17 @@ func.func @max_pool_negative_pads(%x: tensor<1x8x4x4xf32>) -> tensor<1x8x3x3xf32
 
 // -----
 
-func.func @max_pool_integer(%x: tensor<1x8x4x4xi32>) -> tensor<1x8x2x2xi32> {
+func.func @max_pool_bool(%x: tensor<1x8x4x4xi1>) -> tensor<1x8x2x2xi1> {
+  // expected-error @below {{operand #0 must be ranked tensor of integer or floating-point values}}
+  %0 = kiln.max_pool %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>} : tensor<1x8x4x4xi1> -> tensor<1x8x2x2xi1>
+  return %0 : tensor<1x8x2x2xi1>
+}
+
+// -----
+
+func.func @average_pool_integer(%x: tensor<1x8x4x4xi32>) -> tensor<1x8x2x2xi32> {
   // expected-error @below {{operand #0 must be ranked tensor of floating-point values}}
-  %0 = kiln.max_pool %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>} : tensor<1x8x4x4xi32> -> tensor<1x8x2x2xi32>
+  %0 = kiln.average_pool %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>} : tensor<1x8x4x4xi32> -> tensor<1x8x2x2xi32>
   return %0 : tensor<1x8x2x2xi32>
 }
 

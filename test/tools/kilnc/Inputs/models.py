@@ -3,8 +3,9 @@
   models.py DIR    writes into DIR:
     good.onnx          Relu on x: float32[3, 7, 13] (compiles)
     dynamic.onnx       Relu on x: float32[batch, 7] (needs --input-shape)
-    unique.onnx        a Unique node (an operator Kiln does not support: its
-                       result shape depends on the data)
+    unsupported.onnx   a MaxRoiPool node (an operator Kiln does not support)
+    unique.onnx        a Unique node on a graph input (its result shape
+                       depends on the data, needed at compile time)
     string_input.onnx  Identity on a string input (an unsupported type)
     custom_domain.onnx a node of domain com.example
     bad_attribute.onnx Conv with auto_pad "SIDEWAYS"
@@ -50,6 +51,12 @@ def main(directory):
     image = helper.make_tensor_value_info("image", TensorProto.FLOAT,
                                           [1, 4, 5, 5])
     out = helper.make_tensor_value_info("out", TensorProto.FLOAT, [1, 4, 5, 5])
+    rois = helper.make_tensor_value_info("rois", TensorProto.FLOAT, [2, 5])
+    pooled = helper.make_tensor_value_info("pooled", TensorProto.FLOAT, [2, 4, 1, 1])
+    save("unsupported.onnx", model(
+        [helper.make_node("MaxRoiPool", ["image", "rois"], ["pooled"], name="roipool1",
+                          pooled_shape=[1, 1])],
+        [image, rois], [pooled]))
     save("unique.onnx", model(
         [helper.make_node("Relu", ["image"], ["r"], name="relu"),
          helper.make_node("Unique", ["r"], ["out"], name="unique1")],
