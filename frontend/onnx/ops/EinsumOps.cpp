@@ -316,6 +316,11 @@ LogicalResult convertEinsum(OnnxNode &node) {
         return node.emitError() << "invalid einsum equation '" << *attr << "': output label '"
                                 << labelLetter(label) << "' is in no operand";
     }
+    // As numpy: dimensions under "..." are not summed away implicitly.
+    if (term->ellipsisAt < 0 && ellipsisRank > 0)
+      return node.emitError() << "invalid einsum equation '" << *attr
+                              << "': the output must have '...' for the " << ellipsisRank
+                              << " dimensions the operands have under '...'";
     output = expandTerm(*term, term->letters.size() + (term->ellipsisAt >= 0 ? ellipsisRank : 0),
                         ellipsisRank);
   } else {
