@@ -58,7 +58,8 @@ def VectorizeBufferOps : Pass<"kiln-vectorize-buffer-ops", "mlir::func::FuncOp">
   let description = [{
     Bufferization introduces copies (padding, concatenation, results that are
     inputs) and fills; this tiles and vectorizes them like the tensor-level
-    strategy does, without threads.
+    strategy does, over threads too when they are large (an scf.forall on
+    buffers, outlined like the others).
   }];
   let dependentDialects = [
     "::mlir::affine::AffineDialect", "::mlir::arith::ArithDialect",

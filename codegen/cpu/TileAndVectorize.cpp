@@ -185,7 +185,7 @@ struct VectorizeBufferOpsPass
     : impl::VectorizeBufferOpsBase<VectorizeBufferOpsPass> {
   void runOnOperation() override {
     func::FuncOp func = getOperation();
-    if (failed(tileAll(func, /*allowThreads=*/false)))
+    if (failed(tileAll(func, /*allowThreads=*/true)))
       return signalPassFailure();
     vectorizeAll(func);
     simplifyVectors(func);
