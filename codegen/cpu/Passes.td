@@ -21,12 +21,45 @@ def TileAndVectorize : Pass<"kiln-tile-and-vectorize", "mlir::func::FuncOp"> {
   ];
 }
 
+def ConvToMatmul : Pass<"kiln-conv-to-matmul", "mlir::func::FuncOp"> {
+  let summary = "Rewrite 2-D NCHW convolutions as im2col copies and matmuls";
+  let description = [{
+    Runs on tensors, before kiln-tile-and-vectorize. Each
+    linalg.conv_2d_nchw_fchw becomes, per image, KH*KW strided copies of the
+    input into a [C*KH*KW, OH*OW] matrix (none for 1x1 stride-1
+    convolutions) and a linalg.matmul of the weight [F, C*KH*KW] by it, into
+    the accumulator [F, OH*OW]; OH*OW is padded with zero columns to a
+    multiple of the micro-kernel's width. The matmul then runs on the
+    register-tiled micro-kernel.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+}
+
+def PackMatmulWeights : Pass<"kiln-pack-matmul-weights", "mlir::func::FuncOp"> {
+  let summary = "Pack constant matmul operands into micro-kernel panels";
+  let description = [{
+    Runs on tensors, before kiln-tile-and-vectorize. A linalg.matmul whose B
+    operand [K, N] is a constant (and N a multiple of the panel width NR)
+    gets B rearranged at compile time into [N/NR, K, NR] panels and becomes
+    a linalg.generic (marked kiln.packed_matmul) over C viewed as
+    [M, N/NR, NR], so the micro-kernel streams B contiguously.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+}
+
 def VectorizeBufferOps : Pass<"kiln-vectorize-buffer-ops", "mlir::func::FuncOp"> {
   let summary = "Tile and vectorize linalg ops left on buffers";
   let description = [{
     Bufferization introduces copies (padding, concatenation, results that are
     inputs) and fills; this tiles and vectorizes them like the tensor-level
-    strategy does, without threads.
+    strategy does, over threads too when they are large (an scf.forall on
+    buffers, outlined like the others).
   }];
   let dependentDialects = [
     "::mlir::affine::AffineDialect", "::mlir::arith::ArithDialect",

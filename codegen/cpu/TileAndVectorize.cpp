@@ -50,7 +50,8 @@ SmallVector<OpFoldResult> asIndexAttrs(OpBuilder &b, ArrayRef<int64_t> sizes) {
 /// itself if nothing needed tiling).
 FailureOr<linalg::LinalgOp> tile(RewriterBase &rewriter, linalg::LinalgOp op,
                                  ArrayRef<int64_t> tiles,
-                                 scf::SCFTilingOptions::LoopType loopType) {
+                                 scf::SCFTilingOptions::LoopType loopType,
+                                 ArrayRef<int64_t> interchange = {}) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   bool needed = false;
   for (auto [t, r] : llvm::zip(tiles, ranges))
@@ -60,6 +61,8 @@ FailureOr<linalg::LinalgOp> tile(RewriterBase &rewriter, linalg::LinalgOp op,
   scf::SCFTilingOptions options;
   options.setLoopType(loopType);
   options.setTileSizes(asIndexAttrs(rewriter, tiles));
+  if (!interchange.empty())
+    options.setInterchange(interchange);
   rewriter.setInsertionPoint(op);
   FailureOr<scf::SCFTilingResult> result = scf::tileUsingSCF(
       rewriter, llvm::cast<TilingInterface>(op.getOperation()), options);
@@ -97,8 +100,15 @@ LogicalResult tileAll(func::FuncOp func, bool allowThreads) {
     std::optional<TilingPlan> inner = planTiling(current, /*allowThreads=*/false);
     if (!inner)
       continue;
+    if (!inner->cacheTiles.empty()) {
+      FailureOr<linalg::LinalgOp> tiled = tile(rewriter, current, inner->cacheTiles,
+                                               scf::SCFTilingOptions::LoopType::ForOp);
+      if (failed(tiled))
+        return op->emitError("internal error: cache-level tiling failed");
+      current = *tiled;
+    }
     if (failed(tile(rewriter, current, inner->vectorTiles,
-                    scf::SCFTilingOptions::LoopType::ForOp)))
+                    scf::SCFTilingOptions::LoopType::ForOp, inner->vectorInterchange)))
       return op->emitError("internal error: register-level tiling failed");
   }
   return success();
@@ -175,7 +185,7 @@ struct VectorizeBufferOpsPass
     : impl::VectorizeBufferOpsBase<VectorizeBufferOpsPass> {
   void runOnOperation() override {
     func::FuncOp func = getOperation();
-    if (failed(tileAll(func, /*allowThreads=*/false)))
+    if (failed(tileAll(func, /*allowThreads=*/true)))
       return signalPassFailure();
     vectorizeAll(func);
     simplifyVectors(func);

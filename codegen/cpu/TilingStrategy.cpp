@@ -31,6 +31,22 @@ static constexpr int64_t kMinParallelWork = 1 << 14;
 /// core counts, and small enough that per-task overhead stays negligible.
 static constexpr int64_t kMaxTasks = 16;
 
+// The matmul micro-kernel: 8 rows x 32 columns (two 512-bit vectors) of f32
+// accumulators, 16 of the 32 zmm registers, one broadcast-FMA outer product
+// per K step. Measured on the benchmark machine (docs/performance.md): 12- or
+// 16-row tiles do not divide the common M (128, 3136), and 48-wide panels
+// lower to non-power-of-two vectors that LLVM scalarizes.
+static constexpr int64_t kMicroTileRows = 8;
+static constexpr int64_t kMicroTileColumns = 32;
+/// K block: a 256 x 32 f32 panel of B is 32 KiB, within the 48 KiB L1D.
+static constexpr int64_t kCacheBlockK = 256;
+/// Thread (task) tiles: 64 x 256 keeps a task's A block (64 x K) and B
+/// block (K x 256) in L2 for the K of the zoo.
+static constexpr int64_t kThreadTileRows = 64;
+static constexpr int64_t kThreadTileColumns = 256;
+/// Fewer tasks than this leave threads idle (and cannot balance 2 cores).
+static constexpr int64_t kMinMatmulTasks = 4;
+
 static int64_t product(ArrayRef<int64_t> v) {
   int64_t p = 1;
   for (int64_t x : v)
@@ -58,6 +74,27 @@ static SmallVector<int64_t> splitFirstParallelLoop(linalg::LinalgOp op,
   return {};
 }
 
+/// Thread tiles (tm, tn) for an m x n parallel space with register tiles
+/// rm x rn: multiples of the register tiles, at most about limitM x limitN
+/// (what keeps a task's blocks of A and B in L2), and small enough that,
+/// with `outer` independent outer iterations, there are at least
+/// kMinMatmulTasks tasks for the pool to balance.
+static std::pair<int64_t, int64_t> threadTiles2D(int64_t m, int64_t rm, int64_t limitM,
+                                                 int64_t n, int64_t rn, int64_t limitN,
+                                                 int64_t outer) {
+  int64_t tm = rm * largestDivisorAtMost(m / rm, std::max<int64_t>(1, limitM / rm));
+  int64_t tn = rn * largestDivisorAtMost(n / rn, std::max<int64_t>(1, limitN / rn));
+  while (outer * (m / tm) * (n / tn) < kMinMatmulTasks) {
+    if (tn > rn)
+      tn = rn * largestDivisorAtMost(n / rn, tn / rn - 1);
+    else if (tm > rm)
+      tm = rm * largestDivisorAtMost(m / rm, tm / rm - 1);
+    else
+      break;
+  }
+  return {tm, tn};
+}
+
 std::optional<TilingPlan> planTiling(linalg::LinalgOp op, bool allowThreads) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   if (llvm::any_of(ranges, ShapedType::isDynamic) || ranges.empty())
@@ -67,21 +104,49 @@ std::optional<TilingPlan> planTiling(linalg::LinalgOp op, bool allowThreads) {
   TilingPlan plan;
 
   if (llvm::isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op.getOperation())) {
-    // (batch?, m, n, k)
+    // (batch?, m, n, k): rows of A outside columns of B in the register
+    // loops (the A sliver stays in L1; B here is usually an im2col matrix
+    // built just before, in L2), K in cache blocks.
     size_t b = ranges.size() - 3;
-    int64_t m = ranges[b], n = ranges[b + 1];
-    int64_t rm = largestDivisorAtMost(m, 8), rn = largestDivisorAtMost(n, 32);
+    int64_t m = ranges[b], n = ranges[b + 1], k = ranges[b + 2];
+    int64_t rm = largestDivisorAtMost(m, kMicroTileRows);
+    int64_t rn = largestDivisorAtMost(n, kMicroTileColumns);
     plan.vectorTiles.assign(ranges.size(), 1);
     plan.vectorTiles[b] = rm;
     plan.vectorTiles[b + 1] = rn;
-    plan.vectorTiles[b + 2] = 1;
+    int64_t kc = largestDivisorAtMost(k, kCacheBlockK);
+    if (kc < k) {
+      plan.cacheTiles.assign(ranges.size(), 0);
+      plan.cacheTiles[b + 2] = kc;
+    }
     if (allowThreads && product(ranges) >= kMinParallelWork) {
       plan.threadTiles.assign(ranges.size(), 0);
       if (b == 1)
         plan.threadTiles[0] = 1;
-      // Thread tiles are whole multiples of the register tile.
-      plan.threadTiles[b] = rm * largestDivisorAtMost(m / rm, std::max<int64_t>(1, 64 / rm));
-      plan.threadTiles[b + 1] = rn * largestDivisorAtMost(n / rn, std::max<int64_t>(1, 256 / rn));
+      auto [tm, tn] = threadTiles2D(m, rm, kThreadTileRows, n, rn, kThreadTileColumns,
+                                    b == 1 ? ranges[0] : 1);
+      plan.threadTiles[b] = tm;
+      plan.threadTiles[b + 1] = tn;
+    }
+    return plan;
+  }
+
+  if (op->hasAttr(kPackedMatmulAttr) && ranges.size() == 4) {
+    // (m, j, r, k) on B panels [j, k, r]: register tiles of rm rows by one
+    // whole panel, K in cache blocks, panels outside rows so a panel's
+    // K block (kCacheBlockK x 32 floats, 32 KiB) stays in L1 while the rows
+    // of A stream past it.
+    int64_t m = ranges[0], panels = ranges[1], width = ranges[2], k = ranges[3];
+    int64_t rm = largestDivisorAtMost(m, kMicroTileRows);
+    plan.vectorTiles = {rm, 1, width, 1};
+    plan.vectorInterchange = {1, 0, 2, 3};
+    int64_t kc = largestDivisorAtMost(k, kCacheBlockK);
+    if (kc < k)
+      plan.cacheTiles = {0, 0, 0, kc};
+    if (allowThreads && product(ranges) >= kMinParallelWork) {
+      auto [tm, tj] = threadTiles2D(m, rm, kThreadTileRows, panels, 1,
+                                    std::max<int64_t>(1, kThreadTileColumns / width), 1);
+      plan.threadTiles = {tm, tj, 0, 0};
     }
     return plan;
   }

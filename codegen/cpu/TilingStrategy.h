@@ -15,12 +15,26 @@
 
 namespace kiln::cpu {
 
+/// The width (f32 elements) of the panels constant matmul operands are packed
+/// into at compile time (kiln-pack-matmul-weights): the micro-kernel's
+/// register tile width, two 512-bit vectors.
+inline constexpr int64_t kPackedPanelWidth = 32;
+/// Marks the linalg.generic of a matmul on packed panels, (m, j, r, k) with
+/// A[m, k], B[j, k, r], C[m, j, r].
+inline constexpr llvm::StringLiteral kPackedMatmulAttr = "kiln.packed_matmul";
+
 struct TilingPlan {
   /// Tile sizes of the scf.forall level, one per loop (0 = untiled). Empty
   /// when the op is too small to be worth running in parallel.
   llvm::SmallVector<int64_t> threadTiles;
   /// Tile sizes of the innermost level, whose tiles become vectors.
   llvm::SmallVector<int64_t> vectorTiles;
+  /// Tile sizes of a cache-blocking level between the two (scf.for loops
+  /// outside the register tiles); empty when there is none.
+  llvm::SmallVector<int64_t> cacheTiles;
+  /// The order of the register-level loops (a permutation); empty keeps the
+  /// loops' order.
+  llvm::SmallVector<int64_t> vectorInterchange;
 };
 
 /// The plan for `op`, whose loop ranges must be static; std::nullopt when

@@ -51,6 +51,8 @@ void buildLinalgPipeline(OpPassManager &pm) {
 
 void buildVectorPipeline(OpPassManager &pm) {
   OpPassManager &func = pm.nest<func::FuncOp>();
+  func.addPass(cpu::createConvToMatmul());
+  func.addPass(cpu::createPackMatmulWeights());
   func.addPass(cpu::createTileAndVectorize());
   func.addPass(createCanonicalizerPass());
   func.addPass(createCSEPass());

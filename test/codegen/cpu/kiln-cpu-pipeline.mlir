@@ -13,10 +13,11 @@
 // CHECK: llvm.func @main({{.*}}) attributes {sym_visibility = "private"}
 // CHECK-DAG: %[[COUNT:.*]] = llvm.mlir.constant({{[0-9]+}} : i64) : i64
 // CHECK-DAG: %[[TASK:.*]] = llvm.mlir.addressof @main_task0 : !llvm.ptr
-// CHECK-DAG: %[[CTX:.*]] = llvm.alloca %{{.*}} x !llvm.struct<(struct<(ptr, ptr, i64, array<4 x i64>, array<4 x i64>)>
+// CHECK-DAG: %[[CTX:.*]] = llvm.alloca %{{.*}} x !llvm.struct<(struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)>
 // CHECK: llvm.store %{{.*}}, %[[CTX]]
 // CHECK: llvm.call @kiln_rt_parallel_for(%[[COUNT]], %[[TASK]], %[[CTX]]) : (i64, !llvm.ptr, !llvm.ptr) -> ()
-// The convolution's register tile is FMAs on vectors, in the task.
+// The convolution (an im2col matmul) runs its 32-wide micro-kernel FMAs in
+// the task.
 // The softmax divides in vector code, after a vector exp approximation.
 // CHECK: llvm.fdiv %{{.*}}, %{{.*}} : vector<10xf32>
 // CHECK: llvm.return
@@ -24,7 +25,7 @@
 // CHECK: llvm.func @main_task0(%[[CTX_ARG:.*]]: !llvm.ptr, %[[BEGIN:.*]]: i64, %[[END:.*]]: i64) attributes {sym_visibility = "private"}
 // CHECK: llvm.load %[[CTX_ARG]] : !llvm.ptr -> !llvm.struct
 // CHECK: llvm.icmp "slt" %{{.*}}, %[[END]]
-// CHECK: llvm.intr.fmuladd(%{{.*}}, %{{.*}}, %{{.*}}) : (vector<16xf32>, vector<16xf32>, vector<16xf32>) -> vector<16xf32>
+// CHECK: llvm.intr.fmuladd(%{{.*}}, %{{.*}}, %{{.*}}) : (vector<32xf32>, vector<32xf32>, vector<32xf32>) -> vector<32xf32>
 // CHECK: llvm.return
 
 // The C entry point: inputs[0], outputs[0], the workspace with the planned

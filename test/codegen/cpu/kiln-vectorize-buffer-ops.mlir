@@ -21,12 +21,13 @@ func.func @concat_copies(%a: memref<2x1xf32>, %c: memref<2x3xf32>, %out: memref<
 
 // -----
 
-// Fills: vectors of 64 along the innermost axis, and no threads even though
-// the op is large (this pass runs after thread-level tiling).
+// Fills: vectors of 64 along the innermost axis; a large op outside any
+// tile runs on the thread pool like those tiled on tensors (the copies of
+// pads and concatenations are whole activations).
 // CHECK-LABEL: func @fill
 // CHECK-DAG: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<64xf32>
-// CHECK-NOT: scf.forall
-// CHECK: scf.for %{{.*}} = %c0 to %c64 step %c1
+// CHECK: scf.forall (%{{.*}}) = (0) to (64) step (4)
+// CHECK: scf.for %{{.*}} = %c0 to %c4 step %c1
 // CHECK: scf.for %{{.*}} = %c0 to %c512 step %c64
 // CHECK: vector.transfer_write %[[ZERO]], {{.*}} : vector<64xf32>, memref<64xf32, {{.*}}>
 // CHECK-NOT: linalg.fill

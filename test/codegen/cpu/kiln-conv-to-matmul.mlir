@@ -1,0 +1,76 @@
+// RUN: kiln-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(kiln-conv-to-matmul))' | FileCheck %s
+
+// A 3x3 convolution: one copy of the input per tap into col[C, KH, KW, OH, OW],
+// then weight [F, C*KH*KW] x col [C*KH*KW, OH*OW] into the accumulator viewed
+// as [F, OH*OW]; OH*OW = 64 is a multiple of the micro-kernel width already.
+// CHECK-LABEL: func @conv3x3
+// CHECK-SAME: (%[[X:.*]]: tensor<1x4x10x10xf32>, %[[W:.*]]: tensor<8x4x3x3xf32>, %[[ACC:.*]]: tensor<1x8x8x8xf32>)
+// CHECK: %[[W2:.*]] = tensor.collapse_shape %[[W]] {{\[}}[0], [1, 2, 3]] : tensor<8x4x3x3xf32> into tensor<8x36xf32>
+// CHECK: %[[IN:.*]] = tensor.extract_slice %[[X]][0, 0, 0, 0] [1, 4, 10, 10] [1, 1, 1, 1] : tensor<1x4x10x10xf32> to tensor<4x10x10xf32>
+// CHECK: %[[COL0:.*]] = tensor.empty() : tensor<4x3x3x8x8xf32>
+// CHECK: %[[TAP:.*]] = tensor.extract_slice %[[IN]][0, 0, 0] [4, 8, 8] [1, 1, 1]
+// CHECK: linalg.copy ins(%[[TAP]] : tensor<4x8x8xf32>)
+// CHECK-COUNT-8: linalg.copy
+// CHECK: %[[COL:.*]] = tensor.collapse_shape %{{.*}} {{\[}}[0, 1, 2], [3, 4]] : tensor<4x3x3x8x8xf32> into tensor<36x64xf32>
+// CHECK: %[[C2:.*]] = tensor.collapse_shape %{{.*}} : tensor<8x8x8xf32> into tensor<8x64xf32>
+// CHECK: %[[MM:.*]] = linalg.matmul ins(%[[W2]], %[[COL]] : tensor<8x36xf32>, tensor<36x64xf32>) outs(%[[C2]] : tensor<8x64xf32>)
+// CHECK: %[[E:.*]] = tensor.expand_shape %[[MM]]
+// CHECK: tensor.insert_slice %[[E]] into %[[ACC]][0, 0, 0, 0] [1, 8, 8, 8]
+// CHECK-NOT: linalg.conv_2d_nchw_fchw
+func.func @conv3x3(%x: tensor<1x4x10x10xf32>, %w: tensor<8x4x3x3xf32>, %acc: tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32> {
+  %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x4x10x10xf32>, tensor<8x4x3x3xf32>) outs(%acc : tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32>
+  return %r : tensor<1x8x8x8xf32>
+}
+
+// -----
+
+// 1x1 stride 1: the input image is the B matrix as it is (no copy); each
+// image of the batch is its own matmul with the same weight.
+// CHECK-LABEL: func @conv1x1_batch2
+// CHECK-NOT: linalg.copy
+// CHECK: %[[W2:.*]] = tensor.collapse_shape %{{.*}} : tensor<32x16x1x1xf32> into tensor<32x16xf32>
+// CHECK: %[[B0:.*]] = tensor.collapse_shape %{{.*}} : tensor<16x8x8xf32> into tensor<16x64xf32>
+// CHECK: linalg.matmul ins(%[[W2]], %[[B0]] : tensor<32x16xf32>, tensor<16x64xf32>)
+// CHECK: tensor.insert_slice {{.*}}[0, 0, 0, 0] [1, 32, 8, 8]
+// CHECK: linalg.matmul ins(%[[W2]], %{{.*}} : tensor<32x16xf32>, tensor<16x64xf32>)
+// CHECK: tensor.insert_slice {{.*}}[1, 0, 0, 0] [1, 32, 8, 8]
+func.func @conv1x1_batch2(%x: tensor<2x16x8x8xf32>, %w: tensor<32x16x1x1xf32>, %acc: tensor<2x32x8x8xf32>) -> tensor<2x32x8x8xf32> {
+  %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<2x16x8x8xf32>, tensor<32x16x1x1xf32>) outs(%acc : tensor<2x32x8x8xf32>) -> tensor<2x32x8x8xf32>
+  return %r : tensor<2x32x8x8xf32>
+}
+
+// -----
+
+// Stride 2 and dilation 2: taps are strided slices at dilated offsets.
+// OH*OW = 7*7 = 49 is padded with zero columns to 64 in col and in the
+// accumulator, and the product's first 49 columns are kept.
+// CHECK-LABEL: func @strided_dilated
+// CHECK: tensor.extract_slice %{{.*}}[0, 0, 0] [3, 7, 7] [1, 2, 2]
+// CHECK: tensor.extract_slice %{{.*}}[0, 0, 2] [3, 7, 7] [1, 2, 2]
+// CHECK: tensor.extract_slice %{{.*}}[0, 2, 0] [3, 7, 7] [1, 2, 2]
+// CHECK: %[[COL:.*]] = tensor.collapse_shape %{{.*}} : tensor<3x2x2x7x7xf32> into tensor<12x49xf32>
+// CHECK: %[[COLP:.*]] = tensor.pad %[[COL]] low[0, 0] high[0, 15]
+// CHECK: } : tensor<12x49xf32> to tensor<12x64xf32>
+// CHECK: %[[ACCP:.*]] = tensor.pad %{{.*}} low[0, 0] high[0, 15]
+// CHECK: } : tensor<4x49xf32> to tensor<4x64xf32>
+// CHECK: %[[MM:.*]] = linalg.matmul ins(%{{.*}}, %[[COLP]] : tensor<4x12xf32>, tensor<12x64xf32>) outs(%[[ACCP]] : tensor<4x64xf32>)
+// CHECK: tensor.extract_slice %[[MM]][0, 0] [4, 49] [1, 1] : tensor<4x64xf32> to tensor<4x49xf32>
+func.func @strided_dilated(%x: tensor<1x3x15x15xf32>, %w: tensor<4x3x2x2xf32>, %acc: tensor<1x4x7x7xf32>) -> tensor<1x4x7x7xf32> {
+  %r = linalg.conv_2d_nchw_fchw {dilations = dense<2> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x3x15x15xf32>, tensor<4x3x2x2xf32>) outs(%acc : tensor<1x4x7x7xf32>) -> tensor<1x4x7x7xf32>
+  return %r : tensor<1x4x7x7xf32>
+}
+
+// -----
+
+// Integer convolutions keep the direct lowering.
+// CHECK-LABEL: func @integer
+// CHECK: linalg.conv_2d_nchw_fchw
+// CHECK-NOT: linalg.matmul
+func.func @integer(%x: tensor<1x2x4x4xi32>, %w: tensor<2x2x3x3xi32>, %acc: tensor<1x2x2x2xi32>) -> tensor<1x2x2x2xi32> {
+  %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x2x4x4xi32>, tensor<2x2x3x3xi32>) outs(%acc : tensor<1x2x2x2xi32>) -> tensor<1x2x2x2xi32>
+  return %r : tensor<1x2x2x2xi32>
+}

@@ -1,0 +1,53 @@
+// RUN: kiln-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(kiln-pack-matmul-weights))' --mlir-print-elementsattrs-with-hex-if-larger=1000 | FileCheck %s
+
+// A constant B [K=2, N=64] becomes two 32-wide panels [2, K, 32] at compile
+// time: panel j row k holds B[k, 32j : 32j+32]. The matmul becomes a generic
+// over (m, j, r, k) on C viewed as [M, 2, 32].
+// CHECK-DAG: #[[MA:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d3)>
+// CHECK-DAG: #[[MB:.*]] = affine_map<(d0, d1, d2, d3) -> (d1, d3, d2)>
+// CHECK-DAG: #[[MC:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// CHECK-LABEL: func @constant_rhs
+// CHECK-SAME: (%[[A:.*]]: tensor<4x2xf32>, %[[C:.*]]: tensor<4x64xf32>)
+// CHECK: %[[P:.*]] = arith.constant dense<{{\[\[\[}}0.000000e+00, 1.000000e+00, {{.*}}, 3.100000e+01], [6.400000e+01, {{.*}}, 9.500000e+01]], {{\[\[}}3.200000e+01, {{.*}}, 6.300000e+01], [9.600000e+01, {{.*}}, 1.270000e+02]]]> : tensor<2x2x32xf32>
+// CHECK: %[[C3:.*]] = tensor.expand_shape %[[C]] {{\[}}[0], [1, 2]] output_shape [4, 2, 32] : tensor<4x64xf32> into tensor<4x2x32xf32>
+// CHECK: %[[G:.*]] = linalg.generic {indexing_maps = [#[[MA]], #[[MB]], #[[MC]]], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+// CHECK-SAME: ins(%[[A]], %[[P]] : tensor<4x2xf32>, tensor<2x2x32xf32>) outs(%[[C3]] : tensor<4x2x32xf32>) attrs = {kiln.packed_matmul}
+// CHECK: arith.mulf
+// CHECK: arith.addf
+// CHECK: tensor.collapse_shape %[[G]] {{\[}}[0], [1, 2]] : tensor<4x2x32xf32> into tensor<4x64xf32>
+func.func @constant_rhs(%a: tensor<4x2xf32>, %c: tensor<4x64xf32>) -> tensor<4x64xf32> {
+  %b0 = arith.constant dense<[[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0, 17.0, 18.0, 19.0, 20.0, 21.0, 22.0, 23.0, 24.0, 25.0, 26.0, 27.0, 28.0, 29.0, 30.0, 31.0, 32.0, 33.0, 34.0, 35.0, 36.0, 37.0, 38.0, 39.0, 40.0, 41.0, 42.0, 43.0, 44.0, 45.0, 46.0, 47.0, 48.0, 49.0, 50.0, 51.0, 52.0, 53.0, 54.0, 55.0, 56.0, 57.0, 58.0, 59.0, 60.0, 61.0, 62.0, 63.0],
+                               [64.0, 65.0, 66.0, 67.0, 68.0, 69.0, 70.0, 71.0, 72.0, 73.0, 74.0, 75.0, 76.0, 77.0, 78.0, 79.0, 80.0, 81.0, 82.0, 83.0, 84.0, 85.0, 86.0, 87.0, 88.0, 89.0, 90.0, 91.0, 92.0, 93.0, 94.0, 95.0, 96.0, 97.0, 98.0, 99.0, 100.0, 101.0, 102.0, 103.0, 104.0, 105.0, 106.0, 107.0, 108.0, 109.0, 110.0, 111.0, 112.0, 113.0, 114.0, 115.0, 116.0, 117.0, 118.0, 119.0, 120.0, 121.0, 122.0, 123.0, 124.0, 125.0, 126.0, 127.0]]> : tensor<2x64xf32>
+  %r = linalg.matmul ins(%a, %b0 : tensor<4x2xf32>, tensor<2x64xf32>) outs(%c : tensor<4x64xf32>) -> tensor<4x64xf32>
+  return %r : tensor<4x64xf32>
+}
+
+// -----
+
+// A splat weight stays a splat of the packed shape.
+// CHECK-LABEL: func @splat_rhs
+// CHECK: arith.constant dense<5.000000e-01> : tensor<3x16x32xf32>
+// CHECK: linalg.generic
+// CHECK-NOT: linalg.matmul
+func.func @splat_rhs(%a: tensor<8x16xf32>, %c: tensor<8x96xf32>) -> tensor<8x96xf32> {
+  %b = arith.constant dense<0.5> : tensor<16x96xf32>
+  %r = linalg.matmul ins(%a, %b : tensor<8x16xf32>, tensor<16x96xf32>) outs(%c : tensor<8x96xf32>) -> tensor<8x96xf32>
+  return %r : tensor<8x96xf32>
+}
+
+// -----
+
+// Left alone: B computed at run time, N not a multiple of 32, other types.
+// CHECK-LABEL: func @not_packed
+// CHECK-COUNT-3: linalg.matmul
+// CHECK-NOT: linalg.generic
+func.func @not_packed(%a: tensor<8x16xf32>, %b: tensor<16x64xf32>, %c: tensor<8x64xf32>,
+                      %c2: tensor<8x48xf32>, %ai: tensor<8x16xi32>, %ci: tensor<8x64xi32>)
+    -> (tensor<8x64xf32>, tensor<8x48xf32>, tensor<8x64xi32>) {
+  %r = linalg.matmul ins(%a, %b : tensor<8x16xf32>, tensor<16x64xf32>) outs(%c : tensor<8x64xf32>) -> tensor<8x64xf32>
+  %b2 = arith.constant dense<1.0> : tensor<16x48xf32>
+  %r2 = linalg.matmul ins(%a, %b2 : tensor<8x16xf32>, tensor<16x48xf32>) outs(%c2 : tensor<8x48xf32>) -> tensor<8x48xf32>
+  %bi = arith.constant dense<1> : tensor<16x64xi32>
+  %ri = linalg.matmul ins(%ai, %bi : tensor<8x16xi32>, tensor<16x64xi32>) outs(%ci : tensor<8x64xi32>) -> tensor<8x64xi32>
+  return %r, %r2, %ri : tensor<8x64xf32>, tensor<8x48xf32>, tensor<8x64xi32>
+}

@@ -1,0 +1,64 @@
+// The matmul micro-kernel as the vector phase leaves it (tiling, then the
+// accumulators hoisted out of the K loop), for the two matmul forms the CPU
+// path produces: a packed-weight matmul (kiln-pack-matmul-weights) and an
+// im2col convolution's matmul (kiln-conv-to-matmul).
+// RUN: kiln-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(kiln-tile-and-vectorize,canonicalize,cse,loop-invariant-subset-hoisting,canonicalize))' | FileCheck %s
+
+// BERT's 128x768 by 768x768 projection on packed weights [24 panels, K, 32]:
+// tasks of 64 rows x 8 panels; K in blocks of 256; panels outside rows, so
+// one panel's 256 x 32 block stays in L1 while 8-row slivers of A pass; an
+// 8 x 32 accumulator tile (16 zmm registers) carried through the K loop,
+// where each step is one broadcast-FMA outer product.
+// CHECK-LABEL: func @packed_matmul
+// CHECK-SAME: (%[[A:.*]]: tensor<128x768xf32>, %[[B:.*]]: tensor<24x768x32xf32>, %[[C:.*]]: tensor<128x24x32xf32>)
+// CHECK: scf.forall (%[[I:.*]], %[[J:.*]]) = (0, 0) to (128, 24) step (64, 8)
+// CHECK: scf.for %[[KB:.*]] = %c0 to %c768 step %c256
+// CHECK: scf.for %[[P:.*]] = %c0 to %c8 step %c1
+// CHECK: scf.for %[[R:.*]] = %c0 to %c64 step %c8
+// CHECK: %[[ACC0:.*]] = vector.transfer_read {{.*}} : tensor<64x8x32xf32>, vector<8x1x32xf32>
+// CHECK: %[[ACC:.*]] = scf.for %{{.*}} = %c0 to %c256 step %c1 iter_args(%[[ACCI:.*]] = %[[ACC0]]) -> (vector<8x1x32xf32>)
+// CHECK: %[[LHS:.*]] = vector.transfer_read %[[A]]{{.*}} : tensor<128x768xf32>, vector<8x1xf32>
+// CHECK: %[[RHS:.*]] = vector.transfer_read %[[B]]{{.*}} : tensor<24x768x32xf32>, vector<32xf32>
+// CHECK: %[[RHSB:.*]] = vector.broadcast %[[RHS]] : vector<32xf32> to vector<1x1x32xf32>
+// CHECK: %[[NEXT:.*]] = vector.contract {{.*}} %[[LHS]], %[[RHSB]], %[[ACCI]] : vector<8x1xf32>, vector<1x1x32xf32> into vector<8x1x32xf32>
+// CHECK: scf.yield %[[NEXT]]
+// CHECK: vector.transfer_write %[[ACC]]
+// CHECK: tensor.parallel_insert_slice {{.*}} [64, 8, 32] [1, 1, 1] : tensor<64x8x32xf32> into tensor<128x24x32xf32>
+// CHECK-NOT: linalg.generic
+#ma = affine_map<(d0, d1, d2, d3) -> (d0, d3)>
+#mb = affine_map<(d0, d1, d2, d3) -> (d1, d3, d2)>
+#mc = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+func.func @packed_matmul(%a: tensor<128x768xf32>, %b: tensor<24x768x32xf32>, %c: tensor<128x24x32xf32>) -> tensor<128x24x32xf32> {
+  %r = linalg.generic {indexing_maps = [#ma, #mb, #mc], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%a, %b : tensor<128x768xf32>, tensor<24x768x32xf32>) outs(%c : tensor<128x24x32xf32>) attrs = {kiln.packed_matmul} {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %m = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<128x24x32xf32>
+  return %r : tensor<128x24x32xf32>
+}
+
+// -----
+
+// ResNet-50's 3x3, 64-channel convolution at 56x56 as a matmul: weights
+// [64, 576] by im2col [576, 3136]. Tasks of 224 columns (14 of them); K in
+// blocks of 192 (the largest divisor of 576 up to 256); 8 x 32 accumulator
+// tiles carried through the K loop.
+// CHECK-LABEL: func @im2col_matmul
+// CHECK: scf.forall (%{{.*}}) = (0) to (3136) step (224)
+// CHECK: scf.for %{{.*}} = %c0 to %c576 step %c192
+// CHECK: scf.for %{{.*}} = %c0 to %c64 step %c8
+// CHECK: scf.for %{{.*}} = %c0 to %c224 step %c32
+// CHECK: %[[ACC0:.*]] = vector.transfer_read {{.*}} : tensor<64x224xf32>, vector<8x32xf32>
+// CHECK: %[[ACC:.*]] = scf.for %{{.*}} = %c0 to %c192 step %c1 iter_args(%[[ACCI:.*]] = %[[ACC0]]) -> (vector<8x32xf32>)
+// CHECK: vector.transfer_read {{.*}} : tensor<64x576xf32>, vector<8x1xf32>
+// CHECK: vector.transfer_read {{.*}} : tensor<576x3136xf32>, vector<32xf32>
+// CHECK: %[[NEXT:.*]] = vector.contract {{.*}}, %[[ACCI]] : vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
+// CHECK: scf.yield %[[NEXT]]
+// CHECK: vector.transfer_write %[[ACC]]
+// CHECK-NOT: linalg.matmul
+func.func @im2col_matmul(%w: tensor<64x576xf32>, %col: tensor<576x3136xf32>, %c: tensor<64x3136xf32>) -> tensor<64x3136xf32> {
+  %mm = linalg.matmul ins(%w, %col : tensor<64x576xf32>, tensor<576x3136xf32>) outs(%c : tensor<64x3136xf32>) -> tensor<64x3136xf32>
+  return %mm : tensor<64x3136xf32>
+}
