@@ -11,12 +11,17 @@ import os
 import re
 import shlex
 import subprocess
+import sys
 import time
 
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HARNESS = os.path.join(ROOT, "test", "e2e", "harness", "kiln_harness.c")
+# kiln_harness's output file names are defined once, beside the harness's
+# end-to-end comparison.
+sys.path.insert(0, os.path.join(ROOT, "test", "e2e", "Inputs"))
+from compare import harness_file_names  # noqa: E402
 
 
 class Failure(Exception):
@@ -131,22 +136,6 @@ def run_harness(exe, model_dir, out_dir, run_prefix="", threads=None, benchmark=
         why = (result.stderr.strip().splitlines() or [f"exit status {result.returncode}"])[-1]
         raise Failure("run-error", why)
     return result.stdout
-
-
-def harness_file_names(names):
-    """kiln_harness's output file names (see test/e2e/Inputs/compare.py)."""
-    files = []
-    for i, name in enumerate(names):
-        safe = "".join(
-            chr(b) if (chr(b).isascii() and chr(b).isalnum()) or
-            chr(b) in "_-" or (chr(b) == "." and j > 0) else "_"
-            for j, b in enumerate(name.encode("utf-8")[:200]))
-        if not safe:
-            safe = f"output{i}"
-        while safe in files:
-            safe += f"_{i}"
-        files.append(safe)
-    return [f + ".npy" for f in files]
 
 
 def compare(model_dir, out_dir, output_names, rel_tol=1e-4):
