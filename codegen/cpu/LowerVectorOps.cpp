@@ -4,10 +4,17 @@
 // other vector ops (contractions, multi-reductions, transposes), then the
 // forms those leave behind (broadcasts, shape casts, masks, transfers).
 //
+// Reads of every s-th element (a strided convolution's or pool's window tap,
+// strides 2 to 4) are rewritten first into one contiguous load and a shuffle:
+// the upstream lowering turns them into one scalar load per element.
+//
 //===----------------------------------------------------------------------===//
 
 #include "codegen/cpu/Passes.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -22,11 +29,69 @@ using namespace mlir;
 namespace kiln::cpu {
 namespace {
 
+/// Innermost strides up to this are read contiguously and shuffled; beyond
+/// it the wasted bandwidth outweighs the scalar loads it saves.
+constexpr int64_t kMaxShuffledStride = 4;
+
+/// vector.transfer_read of W elements along a memref dimension of static
+/// stride s in [2, kMaxShuffledStride] (in bounds, unmasked, the innermost
+/// memref dimension) -> a unit-stride view of the same buffer at the first
+/// element, a load of s*(W-1)+1 elements and a shuffle of every s-th one.
+struct StridedReadToShuffle : OpRewritePattern<vector::TransferReadOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(vector::TransferReadOp read,
+                                PatternRewriter &rewriter) const override {
+    auto memrefType = llvm::dyn_cast<MemRefType>(read.getBase().getType());
+    VectorType vectorType = read.getVectorType();
+    if (!memrefType || vectorType.getRank() != 1 || vectorType.isScalable() ||
+        read.getMask() || !read.getPermutationMap().isMinorIdentity() ||
+        !read.isDimInBounds(0))
+      return failure();
+    int64_t width = vectorType.getDimSize(0);
+    SmallVector<int64_t> strides;
+    int64_t offset;
+    if (width < 2 || failed(memrefType.getStridesAndOffset(strides, offset)))
+      return failure();
+    int64_t stride = strides.back();
+    if (ShapedType::isDynamic(stride) || stride < 2 || stride > kMaxShuffledStride)
+      return failure();
+
+    Location loc = read.getLoc();
+    auto metadata = memref::ExtractStridedMetadataOp::create(rewriter, loc, read.getBase());
+    // Linear position of the first element: offset + sum(index_i * stride_i).
+    Value first = metadata.getOffset();
+    for (auto [index, memrefStride] : llvm::zip(read.getIndices(), metadata.getStrides())) {
+      Value term = arith::MulIOp::create(rewriter, loc, index, memrefStride);
+      first = arith::AddIOp::create(rewriter, loc, first, term);
+    }
+    int64_t span = stride * (width - 1) + 1;
+    auto flatType = MemRefType::get(
+        {span}, memrefType.getElementType(),
+        StridedLayoutAttr::get(rewriter.getContext(), ShapedType::kDynamic, {1}),
+        memrefType.getMemorySpace());
+    Value flat = memref::ReinterpretCastOp::create(
+        rewriter, loc, flatType, metadata.getBaseBuffer(), first,
+        ArrayRef<OpFoldResult>{rewriter.getIndexAttr(span)},
+        ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1)});
+    Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    Value loaded = vector::LoadOp::create(
+        rewriter, loc, VectorType::get({span}, vectorType.getElementType()), flat,
+        ValueRange{zero});
+    SmallVector<int64_t> picks;
+    for (int64_t i = 0; i < width; ++i)
+      picks.push_back(i * stride);
+    rewriter.replaceOpWithNewOp<vector::ShuffleOp>(read, loaded, loaded, picks);
+    return success();
+  }
+};
+
 struct LowerVectorOpsPass : impl::LowerVectorOpsBase<LowerVectorOpsPass> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
     {
       RewritePatternSet patterns(ctx);
+      patterns.add<StridedReadToShuffle>(ctx, /*benefit=*/2);
       vector::populateVectorContractLoweringPatterns(
           patterns, vector::VectorContractLowering::OuterProduct);
       vector::populateVectorMultiReductionLoweringPatterns(

@@ -100,9 +100,11 @@ def LowerVectorOps : Pass<"kiln-lower-vector-ops", "mlir::func::FuncOp"> {
   let description = [{
     Contractions become outer products (FMAs), multi-dimensional reductions
     become 1-D ones, transposes become shuffles, and broadcasts, shape casts,
-    masks and transfers become their 1-D forms.
+    masks and transfers become their 1-D forms. Reads of every 2nd to 4th
+    element become one contiguous load and a shuffle.
   }];
-  let dependentDialects = ["::mlir::vector::VectorDialect", "::mlir::arith::ArithDialect"];
+  let dependentDialects = ["::mlir::vector::VectorDialect", "::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
 }
 
 def ApproximateMath : Pass<"kiln-approximate-math"> {

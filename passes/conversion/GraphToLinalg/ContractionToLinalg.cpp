@@ -1,8 +1,9 @@
 //===- ContractionToLinalg.cpp - matmul, gemm and conv to linalg ----------===//
 //
 // Contractions lower to upstream named ops (linalg.matmul, batch_matmul,
-// conv_2d_nchw_fchw, depthwise_conv_2d_nchw_chw, conv_1d_ncw_fcw) because
-// those are what the tiling and vectorization strategies recognize. Bias and
+// conv_2d_nchw_fchw, conv_1d_ncw_fcw) because those are what the tiling and
+// vectorization strategies recognize; 2-D depthwise convolutions become an
+// elementwise sum over their window taps, which vectorizes along rows. Bias and
 // beta*C become the initial value of the accumulator, so they cost nothing
 // beyond the fill. Convolutions of other ranks become an equivalent generic.
 //
@@ -201,6 +202,79 @@ Value buildGenericConv(OpBuilder &b, Location loc, Value input, Value weight,
       .getResult(0);
 }
 
+/// Depthwise convolutions with at most this many window taps lower to a sum
+/// of taps; larger windows keep the named op (one input per tap would make
+/// the generic unwieldy).
+constexpr int64_t kMaxDepthwiseTaps = 64;
+
+/// A 2-D depthwise convolution as an elementwise sum over its window taps:
+///   out[n,c,y,x] = bias[c] + sum_(i,j) in[n,c,y*sh+i*dh, x*sw+j*dw] w[c,i,j]
+/// Each tap is a strided slice of the (padded) input with the output's shape
+/// and each weight tap a [C] vector, so the generic is all-parallel with
+/// projected-permutation maps (`bias`, if any, is read per channel like the
+/// weights, so no accumulator is filled first): it vectorizes along the output row (contiguous
+/// in NCHW, where the named op's vectorization runs along channels, H*W
+/// apart), and the bias and activation that follow fuse into it. 16-bit
+/// floats accumulate in f32 and round once; products and sums may contract
+/// into FMAs.
+Value buildDepthwiseTaps(OpBuilder &b, Location loc, Value input, Value weight,
+                         Value bias, const WindowGeometry &g,
+                         RankedTensorType resultType) {
+  MLIRContext *ctx = b.getContext();
+  Type elementType = resultType.getElementType();
+  Type accType = computeType(elementType);
+  int64_t n = resultType.getDimSize(0), c = resultType.getDimSize(1);
+  int64_t oh = resultType.getDimSize(2), ow = resultType.getDimSize(3);
+  auto tapType = RankedTensorType::get({n, c, oh, ow}, elementType);
+  auto weightTapType = RankedTensorType::get({c}, elementType);
+  SmallVector<Value> taps, weights;
+  for (int64_t i = 0; i < g.kernel[0]; ++i) {
+    for (int64_t j = 0; j < g.kernel[1]; ++j) {
+      taps.push_back(tensor::ExtractSliceOp::create(
+          b, loc, tapType, input,
+          getAsIndexOpFoldResult(ctx, {0, 0, i * g.dilations[0], j * g.dilations[1]}),
+          getAsIndexOpFoldResult(ctx, {n, c, oh, ow}),
+          getAsIndexOpFoldResult(ctx, {1, 1, g.strides[0], g.strides[1]})));
+      weights.push_back(reshapeTensor(
+          b, loc, extractSlice(b, loc, weight, {0, 0, i, j}, {c, 1, 1, 1}), weightTapType));
+    }
+  }
+  int64_t numTaps = taps.size();
+  SmallVector<Value> inputs = taps;
+  inputs.append(weights);
+  if (bias)
+    inputs.push_back(bias);
+  AffineMap identity = b.getMultiDimIdentityMap(4);
+  AffineMap channel = AffineMap::get(4, 0, {getAffineDimExpr(1, ctx)}, ctx);
+  SmallVector<AffineMap> maps(numTaps, identity);
+  maps.append(numTaps + (bias ? 1 : 0), channel);
+  maps.push_back(identity); // result
+  SmallVector<utils::IteratorType> iterators(4, utils::IteratorType::parallel);
+  Value empty = tensor::EmptyOp::create(b, loc, resultType.getShape(), elementType);
+  return linalg::GenericOp::create(
+             b, loc, resultType, inputs, empty, maps, iterators,
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               auto widen = [&](Value v) -> Value {
+                 return v.getType() == accType ? v
+                                               : arith::ExtFOp::create(nb, l, accType, v);
+               };
+               // Each product and sum may fuse into one FMA (one rounding
+               // fewer, as the named op's vectorized outer products do).
+               auto contract = arith::FastMathFlags::contract;
+               Value acc = bias ? widen(args[2 * numTaps]) : Value();
+               for (int64_t t = 0; t < numTaps; ++t) {
+                 Value product = arith::MulFOp::create(nb, l, widen(args[t]),
+                                                       widen(args[numTaps + t]), contract);
+                 acc = acc ? arith::AddFOp::create(nb, l, acc, product, contract).getResult()
+                           : product;
+               }
+               if (acc.getType() != elementType)
+                 acc = arith::TruncFOp::create(nb, l, elementType, acc);
+               linalg::YieldOp::create(nb, l, acc);
+             })
+      .getResult(0);
+}
+
 struct ConvToLinalg : OpConversionPattern<ConvOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -226,6 +300,16 @@ struct ConvToLinalg : OpConversionPattern<ConvOp> {
     padEnd.append(g.padEnd);
     Value input = padTensor(rewriter, loc, adaptor.getInput(), padBegin, padEnd, zero);
 
+    int64_t group = adaptor.getGroup();
+    int64_t channels = inputType.getDimSize(1), m = weightType.getDimSize(0);
+    Value weight = adaptor.getWeight();
+    if (spatial == 2 && group == channels && m == channels &&
+        g.kernel[0] * g.kernel[1] <= kMaxDepthwiseTaps) {
+      rewriter.replaceOp(op, buildDepthwiseTaps(rewriter, loc, input, weight,
+                                                adaptor.getBias(), g, resultType));
+      return success();
+    }
+
     // The accumulator starts at the bias (broadcast over N and space).
     Value init;
     if (Value bias = adaptor.getBias()) {
@@ -238,9 +322,6 @@ struct ConvToLinalg : OpConversionPattern<ConvOp> {
       init = filledTensor(rewriter, loc, resultType, zero);
     }
 
-    int64_t group = adaptor.getGroup();
-    int64_t channels = inputType.getDimSize(1), m = weightType.getDimSize(0);
-    Value weight = adaptor.getWeight();
     auto strides = rewriter.getI64TensorAttr(g.strides);
     auto dilations = rewriter.getI64TensorAttr(g.dilations);
     Value result;

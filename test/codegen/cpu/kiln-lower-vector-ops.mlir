@@ -97,3 +97,39 @@ func.func @transposed_read(%m: memref<4x2xf32>) -> vector<2x4xf32> {
       : memref<4x2xf32>, vector<2x4xf32>
   return %r : vector<2x4xf32>
 }
+
+// -----
+
+// A stride-2 window tap: one contiguous load of 2*(8-1)+1 elements from the
+// first element's linear position, and a shuffle of every second one.
+// CHECK-LABEL: func @strided_read
+// CHECK-SAME: (%[[M:.*]]: memref<4x16xf32, strided<[32, 2], offset: 1>>, %[[I:.*]]: index)
+// CHECK-DAG: %[[C32:.*]] = arith.constant 32 : index
+// CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
+// CHECK: %[[BASE:[^,]*]], %{{.*}} = memref.extract_strided_metadata %[[M]]
+// CHECK: %[[ROW:.*]] = arith.muli %[[I]], %[[C32]]
+// CHECK: %[[FIRST:.*]] = arith.addi %[[ROW]], %[[C1]]
+// CHECK: %[[FLAT:.*]] = memref.reinterpret_cast %[[BASE]] to offset: [%[[FIRST]]], sizes: [15], strides: [1]
+// CHECK: %[[V:.*]] = vector.load %[[FLAT]][%{{.*}}] : memref<15xf32, strided<[1], offset: ?>>, vector<15xf32>
+// CHECK: vector.shuffle %[[V]], %[[V]] [0, 2, 4, 6, 8, 10, 12, 14] : vector<15xf32>, vector<15xf32>
+// CHECK-NOT: vector.transfer_read
+func.func @strided_read(%m: memref<4x16xf32, strided<[32, 2], offset: 1>>, %i: index) -> vector<8xf32> {
+  %c0 = arith.constant 0 : index
+  %pad = arith.constant 0.0 : f32
+  %v = vector.transfer_read %m[%i, %c0], %pad {in_bounds = [true]} : memref<4x16xf32, strided<[32, 2], offset: 1>>, vector<8xf32>
+  return %v : vector<8xf32>
+}
+
+// -----
+
+// Stride 5 and reads that may run out of bounds keep the element-wise lowering.
+// CHECK-LABEL: func @strided_read_kept
+// CHECK-NOT: memref.reinterpret_cast
+// CHECK-NOT: vector.shuffle
+func.func @strided_read_kept(%m: memref<4x16xf32, strided<[80, 5]>>, %n: memref<4x16xf32, strided<[32, 2]>>, %i: index, %j: index) -> (vector<8xf32>, vector<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %pad = arith.constant 0.0 : f32
+  %v = vector.transfer_read %m[%i, %c0], %pad {in_bounds = [true]} : memref<4x16xf32, strided<[80, 5]>>, vector<8xf32>
+  %w = vector.transfer_read %n[%i, %j], %pad {in_bounds = [false]} : memref<4x16xf32, strided<[32, 2]>>, vector<8xf32>
+  return %v, %w : vector<8xf32>, vector<8xf32>
+}

@@ -2,7 +2,9 @@
 // depthwise_conv_2d_nchw_chw as (n, c, oh, ow, kh, kw), like the NCHW pools,
 // but the op's loops are (n, oh, ow, c, kh, kw); and upstream has no 2-D -> 1-D
 // decomposition for the NCHW depthwise op, so its tiles stay scalar linalg
-// ops (lowered to loops later: correct, slow). Remove the XFAIL when fixed.
+// ops (lowered to loops later: correct, slow). Only windows of more than 64
+// taps reach this op now; smaller ones lower to a sum of taps
+// (kiln-tile-and-vectorize-depthwise-taps.mlir). Remove the XFAIL when fixed.
 // XFAIL: *
 // RUN: kiln-opt %s --pass-pipeline='builtin.module(func.func(kiln-tile-and-vectorize))' | FileCheck %s
 

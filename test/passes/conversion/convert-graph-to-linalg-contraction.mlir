@@ -181,16 +181,66 @@ func.func @conv_2d_no_pad_no_bias(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf3
 
 // -----
 
-// group == channels == output channels: depthwise, with the weight's unit
-// input-channel axis collapsed away.
+// group == channels == output channels: depthwise, as an elementwise sum of
+// the 9 window taps (strided slices of the input, offset by the tap) times the
+// tap's [C] weights, read along the output row.
 // CHECK-LABEL: func @conv_depthwise
-// CHECK-SAME: (%[[X:.*]]: tensor<1x4x8x8xf32>, %[[W:.*]]: tensor<4x1x3x3xf32>)
-// CHECK: %[[W3:.*]] = tensor.collapse_shape %[[W]] {{\[\[}}0], [1, 2], [3]] : tensor<4x1x3x3xf32> into tensor<4x3x3xf32>
-// CHECK: linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%[[X]], %[[W3]] : tensor<1x4x8x8xf32>, tensor<4x3x3xf32>)
-// CHECK-NOT: linalg.conv_2d_nchw_fchw
-func.func @conv_depthwise(%x: tensor<1x4x8x8xf32>, %w: tensor<4x1x3x3xf32>) -> tensor<1x4x6x6xf32> {
-  %0 = kiln.conv %x, %w {group = 4 : i64} : (tensor<1x4x8x8xf32>, tensor<4x1x3x3xf32>) -> tensor<1x4x6x6xf32>
+// CHECK-SAME: (%[[X:.*]]: tensor<1x4x9x9xf32>, %[[W:.*]]: tensor<4x1x3x3xf32>)
+// CHECK: %[[T0:.*]] = tensor.extract_slice %[[X]][0, 0, 0, 0] [1, 4, 4, 4] [1, 1, 2, 2] : tensor<1x4x9x9xf32> to tensor<1x4x4x4xf32>
+// CHECK: %[[W0S:.*]] = tensor.extract_slice %[[W]][0, 0, 0, 0] [4, 1, 1, 1] [1, 1, 1, 1]
+// CHECK: %[[W0:.*]] = tensor.collapse_shape %[[W0S]] {{.*}} into tensor<4xf32>
+// CHECK: %[[T1:.*]] = tensor.extract_slice %[[X]][0, 0, 0, 1] [1, 4, 4, 4] [1, 1, 2, 2]
+// CHECK: tensor.extract_slice %[[X]][0, 0, 2, 2] [1, 4, 4, 4] [1, 1, 2, 2]
+// CHECK: linalg.generic
+// CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "parallel"]
+// CHECK-SAME: ins(%[[T0]], %[[T1]],
+// CHECK: ^bb0(%[[A0:[^:]*]]: f32, %[[A1:[^:]*]]: f32, %{{.*}}: f32, %{{.*}}: f32, %{{.*}}: f32, %{{.*}}: f32, %{{.*}}: f32, %{{.*}}: f32, %{{.*}}: f32, %[[B0:[^:]*]]: f32, %[[B1:[^:]*]]: f32, %{{.*}}: f32, %{{.*}}: f32, %{{.*}}: f32, %{{.*}}: f32, %{{.*}}: f32, %{{.*}}: f32, %{{.*}}: f32, %{{[^:]*}}: f32):
+// CHECK: %[[P0:.*]] = arith.mulf %[[A0]], %[[B0]] fastmath<contract>
+// CHECK: %[[P1:.*]] = arith.mulf %[[A1]], %[[B1]] fastmath<contract>
+// CHECK: arith.addf %[[P0]], %[[P1]] fastmath<contract>
+// CHECK-NOT: linalg.depthwise_conv_2d_nchw_chw
+func.func @conv_depthwise(%x: tensor<1x4x9x9xf32>, %w: tensor<4x1x3x3xf32>) -> tensor<1x4x4x4xf32> {
+  %0 = kiln.conv %x, %w {group = 4 : i64, strides = array<i64: 2, 2>} : (tensor<1x4x9x9xf32>, tensor<4x1x3x3xf32>) -> tensor<1x4x4x4xf32>
+  return %0 : tensor<1x4x4x4xf32>
+}
+
+// -----
+
+// A bias starts the sum, read per channel like the weights.
+// CHECK-LABEL: func @conv_depthwise_bias
+// CHECK-SAME: %[[B:[^:]*]]: tensor<4xf32>)
+// CHECK: linalg.generic
+// CHECK-SAME: ins({{.*}}, %[[B]] : {{.*}}, tensor<4xf32>)
+// CHECK: ^bb0(%[[A0:[^:]*]]: f32, {{.*}}, %[[BIAS:[^:]*]]: f32, %{{[^:]*}}: f32):
+// CHECK: %[[P0:.*]] = arith.mulf %[[A0]]
+// CHECK: arith.addf %[[BIAS]], %[[P0]]
+func.func @conv_depthwise_bias(%x: tensor<1x4x8x8xf32>, %w: tensor<4x1x3x3xf32>, %b: tensor<4xf32>) -> tensor<1x4x6x6xf32> {
+  %0 = kiln.conv %x, %w, %b {group = 4 : i64} : (tensor<1x4x8x8xf32>, tensor<4x1x3x3xf32>, tensor<4xf32>) -> tensor<1x4x6x6xf32>
   return %0 : tensor<1x4x6x6xf32>
+}
+
+// -----
+
+// f16 depthwise taps accumulate in f32 and round once.
+// CHECK-LABEL: func @conv_depthwise_f16
+// CHECK: linalg.generic
+// CHECK-COUNT-2: arith.extf {{.*}} : f16 to f32
+// CHECK: arith.mulf {{.*}} : f32
+// CHECK: arith.truncf {{.*}} : f32 to f16
+func.func @conv_depthwise_f16(%x: tensor<1x4x8x8xf16>, %w: tensor<4x1x3x3xf16>) -> tensor<1x4x6x6xf16> {
+  %0 = kiln.conv %x, %w {group = 4 : i64} : (tensor<1x4x8x8xf16>, tensor<4x1x3x3xf16>) -> tensor<1x4x6x6xf16>
+  return %0 : tensor<1x4x6x6xf16>
+}
+
+// -----
+
+// Windows of more than 64 taps keep the named depthwise op.
+// CHECK-LABEL: func @conv_depthwise_large_window
+// CHECK: %[[W3:.*]] = tensor.collapse_shape %{{.*}} {{\[\[}}0], [1, 2], [3]] : tensor<2x1x9x9xf32> into tensor<2x9x9xf32>
+// CHECK: linalg.depthwise_conv_2d_nchw_chw {{.*}} ins(%{{.*}}, %[[W3]] : tensor<1x2x9x9xf32>, tensor<2x9x9xf32>)
+func.func @conv_depthwise_large_window(%x: tensor<1x2x9x9xf32>, %w: tensor<2x1x9x9xf32>) -> tensor<1x2x1x1xf32> {
+  %0 = kiln.conv %x, %w {group = 2 : i64} : (tensor<1x2x9x9xf32>, tensor<2x1x9x9xf32>) -> tensor<1x2x1x1xf32>
+  return %0 : tensor<1x2x1x1xf32>
 }
 
 // -----
