@@ -1,4 +1,11 @@
 //===- ApproximateMath.cpp - Polynomial math for vector code --------------===//
+//
+// Powers with small constant exponents become products (x^2 -> x*x, as the
+// decomposed LayerNorm and tanh-GELU of exported transformers write them) or
+// square roots first; what is left is expanded or approximated by
+// polynomials that vectorize.
+//
+//===----------------------------------------------------------------------===//
 
 #include "codegen/cpu/Passes.h"
 
@@ -20,6 +27,7 @@ struct ApproximateMathPass : impl::ApproximateMathBase<ApproximateMathPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     auto all = [](StringRef) { return true; };
+    populateMathAlgebraicSimplificationPatterns(patterns);
     populateMathF32ExpansionPatterns(patterns, all);
     populateMathPolynomialApproximationPatterns(patterns, all);
     (void)applyPatternsGreedily(getOperation(), std::move(patterns));

@@ -11,6 +11,12 @@
 // new page per step. The packing costs nothing at run time; the weights'
 // size does not change.
 //
+// When N is not a multiple of NR (a vocabulary of 50257 words), the last
+// panel gets zero columns and the accumulator the same columns (a padded
+// copy, O(M*N) against the product's O(M*N*K)), which are dropped after the
+// product: the micro-kernel keeps full-width vectors instead of N's largest
+// small divisor (29 lanes for 50257).
+//
 //===----------------------------------------------------------------------===//
 
 #include "codegen/cpu/Passes.h"
@@ -33,20 +39,31 @@ using namespace mlir;
 namespace kiln::cpu {
 namespace {
 
-/// `b` [K, N] rearranged into [N / nr, K, nr] panels.
+/// `b` [K, N] rearranged into [ceil(N / nr), K, nr] panels, the last one
+/// filled up with zero columns.
 DenseElementsAttr packPanels(DenseElementsAttr b, int64_t nr) {
   auto type = llvm::cast<RankedTensorType>(b.getType());
   int64_t k = type.getDimSize(0), n = type.getDimSize(1);
-  auto packedType = RankedTensorType::get({n / nr, k, nr}, type.getElementType());
-  if (b.isSplat())
+  int64_t panels = llvm::divideCeil(n, nr);
+  auto packedType = RankedTensorType::get({panels, k, nr}, type.getElementType());
+  if (b.isSplat() && n % nr == 0)
     return b.resizeSplat(packedType);
-  ArrayRef<char> raw = b.getRawData();
-  size_t bytes = raw.size() / (k * n);
-  SmallVector<char> packed(raw.size());
-  for (int64_t j = 0; j < n / nr; ++j)
+  size_t bytes = llvm::divideCeil(type.getElementTypeBitWidth(), 8);
+  SmallVector<char> raw;
+  if (b.isSplat()) {
+    ArrayRef<char> one = b.getRawData();
+    for (int64_t i = 0; i < k * n; ++i)
+      raw.append(one.begin(), one.end());
+  } else {
+    raw.assign(b.getRawData().begin(), b.getRawData().end());
+  }
+  SmallVector<char> packed(panels * k * nr * bytes, 0);
+  for (int64_t j = 0; j < panels; ++j) {
+    int64_t width = std::min(nr, n - j * nr);
     for (int64_t kk = 0; kk < k; ++kk)
       std::memcpy(&packed[((j * k + kk) * nr) * bytes], &raw[(kk * n + j * nr) * bytes],
-                  nr * bytes);
+                  width * bytes);
+  }
   return DenseElementsAttr::getFromRawBuffer(packedType, packed);
 }
 
@@ -76,13 +93,23 @@ struct PackConstantRhs : OpRewritePattern<linalg::MatmulOp> {
       return rewriter.notifyMatchFailure(op, "not an f32 matmul");
     int64_t m = cType.getDimSize(0), n = cType.getDimSize(1), k = aType.getDimSize(1);
     int64_t nr = kPackedPanelWidth;
-    if (n % nr != 0)
-      return rewriter.notifyMatchFailure(op, "N not a multiple of the panel width");
+    if (n < nr)
+      return rewriter.notifyMatchFailure(op, "N narrower than one panel");
+    int64_t padded = llvm::alignTo(n, nr);
 
     Location loc = op.getLoc();
     Value packed = arith::ConstantOp::create(rewriter, loc, packPanels(weights, nr));
-    auto c3Type = RankedTensorType::get({m, n / nr, nr}, elementType);
-    Value c3 = tensor::ExpandShapeOp::create(rewriter, loc, c3Type, c,
+    Value cPadded = c;
+    if (padded != n) {
+      Value zero = arith::ConstantOp::create(rewriter, loc, rewriter.getZeroAttr(elementType));
+      cPadded = tensor::PadOp::create(
+          rewriter, loc, RankedTensorType::get({m, padded}, elementType), c,
+          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(0), rewriter.getIndexAttr(0)},
+          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(0), rewriter.getIndexAttr(padded - n)},
+          zero);
+    }
+    auto c3Type = RankedTensorType::get({m, padded / nr, nr}, elementType);
+    Value c3 = tensor::ExpandShapeOp::create(rewriter, loc, c3Type, cPadded,
                                              SmallVector<ReassociationIndices>{{0}, {1, 2}});
     MLIRContext *ctx = getContext();
     AffineExpr dm, dj, dr, dk;
@@ -100,8 +127,16 @@ struct PackConstantRhs : OpRewritePattern<linalg::MatmulOp> {
                                   Value(arith::AddFOp::create(nb, l, args[2], prod)));
         });
     generic->setAttr(kPackedMatmulAttr, rewriter.getUnitAttr());
-    rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(
-        op, cType, generic.getResult(0), SmallVector<ReassociationIndices>{{0}, {1, 2}});
+    Value result = tensor::CollapseShapeOp::create(
+        rewriter, loc, RankedTensorType::get({m, padded}, elementType), generic.getResult(0),
+        SmallVector<ReassociationIndices>{{0}, {1, 2}});
+    if (padded != n)
+      result = tensor::ExtractSliceOp::create(
+          rewriter, loc, cType, result,
+          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(0), rewriter.getIndexAttr(0)},
+          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(m), rewriter.getIndexAttr(n)},
+          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1), rewriter.getIndexAttr(1)});
+    rewriter.replaceOp(op, result);
     return success();
   }
 };

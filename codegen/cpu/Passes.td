@@ -113,6 +113,8 @@ def ApproximateMath : Pass<"kiln-approximate-math"> {
     exp, log, tanh, erf, sin, cos and friends become polynomial
     approximations built from arith ops (accurate to a few ulp in f32), so
     vector code stays vector code instead of calling libm once per lane.
+    Powers with constant exponents 2, 3, 4, 0.5, -0.5, 1, -1, ... become
+    products, divisions and square roots first.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",

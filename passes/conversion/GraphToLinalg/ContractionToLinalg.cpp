@@ -202,9 +202,9 @@ Value buildGenericConv(OpBuilder &b, Location loc, Value input, Value weight,
       .getResult(0);
 }
 
-/// Depthwise convolutions with at most this many window taps lower to a sum
-/// of taps; larger windows keep the named op (one input per tap would make
-/// the generic unwieldy).
+/// Float depthwise convolutions with at most this many window taps lower to
+/// a sum of taps; larger windows (and integer convolutions) keep the named op
+/// (one input per tap would make the generic unwieldy).
 constexpr int64_t kMaxDepthwiseTaps = 64;
 
 /// A 2-D depthwise convolution as an elementwise sum over its window taps:
@@ -304,7 +304,7 @@ struct ConvToLinalg : OpConversionPattern<ConvOp> {
     int64_t channels = inputType.getDimSize(1), m = weightType.getDimSize(0);
     Value weight = adaptor.getWeight();
     if (spatial == 2 && group == channels && m == channels &&
-        g.kernel[0] * g.kernel[1] <= kMaxDepthwiseTaps) {
+        llvm::isa<FloatType>(elementType) && g.kernel[0] * g.kernel[1] <= kMaxDepthwiseTaps) {
       rewriter.replaceOp(op, buildDepthwiseTaps(rewriter, loc, input, weight,
                                                 adaptor.getBias(), g, resultType));
       return success();

@@ -68,3 +68,22 @@ func.func @kept(%d: vector<4xf64>, %x: vector<8xf32>) -> (vector<4xf64>, vector<
   %1 = math.sqrt %x : vector<8xf32>
   return %0, %1 : vector<4xf64>, vector<8xf32>
 }
+
+// -----
+
+// Constant small exponents are products and square roots, not pow calls
+// (a decomposed LayerNorm's x^2 and tanh-GELU's x^3).
+// CHECK-LABEL: func @pow_constant
+// CHECK-SAME: (%[[X:.*]]: vector<8xf32>)
+// CHECK: %[[SQ:.*]] = arith.mulf %[[X]], %[[X]] : vector<8xf32>
+// CHECK: %[[CUBE:.*]] = arith.mulf %[[X]], %[[X]] : vector<8xf32>
+// CHECK: arith.mulf %[[X]], %[[CUBE]] : vector<8xf32>
+// CHECK-NOT: math.powf
+// CHECK: return
+func.func @pow_constant(%x: vector<8xf32>) -> (vector<8xf32>, vector<8xf32>) {
+  %two = arith.constant dense<2.0> : vector<8xf32>
+  %three = arith.constant dense<3.0> : vector<8xf32>
+  %sq = math.powf %x, %two : vector<8xf32>
+  %cube = math.powf %x, %three : vector<8xf32>
+  return %sq, %cube : vector<8xf32>, vector<8xf32>
+}

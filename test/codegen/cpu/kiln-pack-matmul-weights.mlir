@@ -37,17 +37,40 @@ func.func @splat_rhs(%a: tensor<8x16xf32>, %c: tensor<8x96xf32>) -> tensor<8x96x
 
 // -----
 
-// Left alone: B computed at run time, N not a multiple of 32, other types.
+// Left alone: B computed at run time, N narrower than a panel, other types.
 // CHECK-LABEL: func @not_packed
 // CHECK-COUNT-3: linalg.matmul
 // CHECK-NOT: linalg.generic
 func.func @not_packed(%a: tensor<8x16xf32>, %b: tensor<16x64xf32>, %c: tensor<8x64xf32>,
-                      %c2: tensor<8x48xf32>, %ai: tensor<8x16xi32>, %ci: tensor<8x64xi32>)
-    -> (tensor<8x64xf32>, tensor<8x48xf32>, tensor<8x64xi32>) {
+                      %c2: tensor<8x24xf32>, %ai: tensor<8x16xi32>, %ci: tensor<8x64xi32>)
+    -> (tensor<8x64xf32>, tensor<8x24xf32>, tensor<8x64xi32>) {
   %r = linalg.matmul ins(%a, %b : tensor<8x16xf32>, tensor<16x64xf32>) outs(%c : tensor<8x64xf32>) -> tensor<8x64xf32>
-  %b2 = arith.constant dense<1.0> : tensor<16x48xf32>
-  %r2 = linalg.matmul ins(%a, %b2 : tensor<8x16xf32>, tensor<16x48xf32>) outs(%c2 : tensor<8x48xf32>) -> tensor<8x48xf32>
+  %b2 = arith.constant dense<1.0> : tensor<16x24xf32>
+  %r2 = linalg.matmul ins(%a, %b2 : tensor<8x16xf32>, tensor<16x24xf32>) outs(%c2 : tensor<8x24xf32>) -> tensor<8x24xf32>
   %bi = arith.constant dense<1> : tensor<16x64xi32>
   %ri = linalg.matmul ins(%ai, %bi : tensor<8x16xi32>, tensor<16x64xi32>) outs(%ci : tensor<8x64xi32>) -> tensor<8x64xi32>
-  return %r, %r2, %ri : tensor<8x64xf32>, tensor<8x48xf32>, tensor<8x64xi32>
+  return %r, %r2, %ri : tensor<8x64xf32>, tensor<8x24xf32>, tensor<8x64xi32>
 }
+
+// -----
+
+// N = 34 (not a multiple of 32): two panels, the second holding B's last two
+// columns and 30 zero columns; the accumulator is padded with zero columns
+// the same way and the product sliced back to [M, 34].
+// CHECK-LABEL: func @padded_rhs
+// CHECK-SAME: (%[[A:.*]]: tensor<4x1xf32>, %[[C:.*]]: tensor<4x34xf32>)
+// CHECK: %[[P:.*]] = arith.constant dense<{{\[\[\[}}0.000000e+00, 1.000000e+00, {{.*}}, 3.100000e+01]], {{\[\[}}3.200000e+01, 3.300000e+01, 0.000000e+00, {{.*}}, 0.000000e+00]]]> : tensor<2x1x32xf32>
+// CHECK: %[[CP:.*]] = tensor.pad %[[C]] low[0, 0] high[0, 30]
+// CHECK: tensor<4x34xf32> to tensor<4x64xf32>
+// CHECK: %[[C3:.*]] = tensor.expand_shape %[[CP]] {{\[}}[0], [1, 2]] output_shape [4, 2, 32]
+// CHECK: %[[G:.*]] = linalg.generic
+// CHECK-SAME: ins(%[[A]], %[[P]] : tensor<4x1xf32>, tensor<2x1x32xf32>) outs(%[[C3]] : tensor<4x2x32xf32>) attrs = {kiln.packed_matmul}
+// CHECK: %[[R:.*]] = tensor.collapse_shape %[[G]] {{\[}}[0], [1, 2]] : tensor<4x2x32xf32> into tensor<4x64xf32>
+// CHECK: %[[S:.*]] = tensor.extract_slice %[[R]][0, 0] [4, 34] [1, 1] : tensor<4x64xf32> to tensor<4x34xf32>
+// CHECK: return %[[S]]
+func.func @padded_rhs(%a: tensor<4x1xf32>, %c: tensor<4x34xf32>) -> tensor<4x34xf32> {
+  %b = arith.constant dense<[[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0, 17.0, 18.0, 19.0, 20.0, 21.0, 22.0, 23.0, 24.0, 25.0, 26.0, 27.0, 28.0, 29.0, 30.0, 31.0, 32.0, 33.0]]> : tensor<1x34xf32>
+  %r = linalg.matmul ins(%a, %b : tensor<4x1xf32>, tensor<1x34xf32>) outs(%c : tensor<4x34xf32>) -> tensor<4x34xf32>
+  return %r : tensor<4x34xf32>
+}
+
