@@ -1,9 +1,10 @@
 //===- ContractionToLinalg.cpp - matmul, gemm and conv to linalg ----------===//
 //
 // Contractions lower to upstream named ops (linalg.matmul, batch_matmul,
-// conv_2d_nchw_fchw, conv_1d_ncw_fcw) because those are what the tiling and
-// vectorization strategies recognize; 2-D depthwise convolutions become an
-// elementwise sum over their window taps, which vectorizes along rows. Bias and
+// conv_2d_nchw_fchw) because those are what the tiling and vectorization
+// strategies recognize; 1-D convolutions are 2-D ones of height 1, and
+// depthwise convolutions become an elementwise sum over their window taps,
+// which vectorizes along rows. Bias and
 // beta*C become the initial value of the accumulator, so they cost nothing
 // beyond the fill. Convolutions of other ranks become an equivalent generic.
 //
@@ -300,13 +301,39 @@ struct ConvToLinalg : OpConversionPattern<ConvOp> {
     padEnd.append(g.padEnd);
     Value input = padTensor(rewriter, loc, adaptor.getInput(), padBegin, padEnd, zero);
 
+    // 1-D convolutions run as 2-D ones of height 1 (free reshapes), so they
+    // share the 2-D paths: im2col matmuls and depthwise taps.
+    RankedTensorType convType = resultType;
+    Value weight = adaptor.getWeight();
+    if (spatial == 1) {
+      auto withUnitHeight = [&](Value v) {
+        auto type = llvm::cast<RankedTensorType>(v.getType());
+        SmallVector<int64_t> shape(type.getShape());
+        shape.insert(shape.begin() + 2, 1);
+        return reshapeTensor(rewriter, loc, v, RankedTensorType::get(shape, elementType));
+      };
+      input = withUnitHeight(input);
+      weight = withUnitHeight(weight);
+      SmallVector<int64_t> shape(resultType.getShape());
+      shape.insert(shape.begin() + 2, 1);
+      convType = RankedTensorType::get(shape, elementType);
+      g.kernel.insert(g.kernel.begin(), 1);
+      g.strides.insert(g.strides.begin(), 1);
+      g.dilations.insert(g.dilations.begin(), 1);
+      g.padBegin.insert(g.padBegin.begin(), 0);
+      g.padEnd.insert(g.padEnd.begin(), 0);
+      g.outSizes.insert(g.outSizes.begin(), 1);
+      spatial = 2;
+      rank = 4;
+    }
+
     int64_t group = adaptor.getGroup();
     int64_t channels = inputType.getDimSize(1), m = weightType.getDimSize(0);
-    Value weight = adaptor.getWeight();
     if (spatial == 2 && group == channels && m == channels &&
         llvm::isa<FloatType>(elementType) && g.kernel[0] * g.kernel[1] <= kMaxDepthwiseTaps) {
-      rewriter.replaceOp(op, buildDepthwiseTaps(rewriter, loc, input, weight,
-                                                adaptor.getBias(), g, resultType));
+      Value taps = buildDepthwiseTaps(rewriter, loc, input, weight, adaptor.getBias(), g,
+                                      convType);
+      rewriter.replaceOp(op, reshapeTensor(rewriter, loc, taps, resultType));
       return success();
     }
 
@@ -314,35 +341,29 @@ struct ConvToLinalg : OpConversionPattern<ConvOp> {
     Value init;
     if (Value bias = adaptor.getBias()) {
       SmallVector<int64_t> biasShape(spatial + 1, 1);
-      biasShape[0] = resultType.getDimSize(1);
+      biasShape[0] = convType.getDimSize(1);
       Value reshaped = reshapeTensor(rewriter, loc, bias,
                                      RankedTensorType::get(biasShape, elementType));
-      init = broadcastTo(rewriter, loc, reshaped, resultType.getShape());
+      init = broadcastTo(rewriter, loc, reshaped, convType.getShape());
     } else {
-      init = filledTensor(rewriter, loc, resultType, zero);
+      init = filledTensor(rewriter, loc, convType, zero);
     }
 
     auto strides = rewriter.getI64TensorAttr(g.strides);
     auto dilations = rewriter.getI64TensorAttr(g.dilations);
     Value result;
     if (spatial == 2 && group == 1) {
-      result = linalg::Conv2DNchwFchwOp::create(rewriter, loc, resultType,
+      result = linalg::Conv2DNchwFchwOp::create(rewriter, loc, convType,
                                                 ValueRange{input, weight}, init,
                                                 strides, dilations)
                    .getResult(0);
     } else if (spatial == 2 && group == channels && m == channels) {
       // Depthwise: the weight's size-1 input-channel axis goes away.
-      auto chw = RankedTensorType::get(
-          {m, weightType.getDimSize(2), weightType.getDimSize(3)}, elementType);
+      auto chw = RankedTensorType::get({m, g.kernel[0], g.kernel[1]}, elementType);
       Value w = reshapeTensor(rewriter, loc, weight, chw);
-      result = linalg::DepthwiseConv2DNchwChwOp::create(rewriter, loc, resultType,
+      result = linalg::DepthwiseConv2DNchwChwOp::create(rewriter, loc, convType,
                                                         ValueRange{input, w}, init,
                                                         strides, dilations)
-                   .getResult(0);
-    } else if (spatial == 1 && group == 1) {
-      result = linalg::Conv1DNcwFcwOp::create(rewriter, loc, resultType,
-                                              ValueRange{input, weight}, init,
-                                              strides, dilations)
                    .getResult(0);
     } else if (group == 1) {
       result = buildGenericConv(rewriter, loc, input, weight, init, g);
@@ -373,7 +394,7 @@ struct ConvToLinalg : OpConversionPattern<ConvOp> {
         result = insertSlice(rewriter, loc, conv, result, offsets);
       }
     }
-    rewriter.replaceOp(op, result);
+    rewriter.replaceOp(op, reshapeTensor(rewriter, loc, result, resultType));
     return success();
   }
 };

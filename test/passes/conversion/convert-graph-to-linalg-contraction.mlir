@@ -279,9 +279,15 @@ func.func @conv_channel_multiplier(%x: tensor<1x2x8x8xf32>, %w: tensor<4x1x3x3xf
 
 // -----
 
+// 1-D: a 2-D convolution of height 1 between free reshapes, so it takes the
+// 2-D paths (im2col matmul, depthwise taps).
 // CHECK-LABEL: func @conv_1d
 // CHECK-SAME: (%[[X:.*]]: tensor<1x3x10xf32>, %[[W:.*]]: tensor<6x3x3xf32>)
-// CHECK: linalg.conv_1d_ncw_fcw {dilations = dense<1> : tensor<1xi64>, strides = dense<2> : tensor<1xi64>} ins(%[[X]], %[[W]] : tensor<1x3x10xf32>, tensor<6x3x3xf32>) outs(%{{.*}} : tensor<1x6x4xf32>)
+// CHECK: %[[X4:.*]] = tensor.expand_shape %[[X]] {{\[}}[0], [1], [2, 3]] output_shape [1, 3, 1, 10]
+// CHECK: %[[W4:.*]] = tensor.expand_shape %[[W]] {{\[}}[0], [1], [2, 3]] output_shape [6, 3, 1, 3]
+// CHECK: %[[C:.*]] = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<[1, 2]> : tensor<2xi64>} ins(%[[X4]], %[[W4]] : tensor<1x3x1x10xf32>, tensor<6x3x1x3xf32>) outs(%{{.*}} : tensor<1x6x1x4xf32>)
+// CHECK: %[[R:.*]] = tensor.collapse_shape %[[C]] {{\[}}[0], [1], [2, 3]] : tensor<1x6x1x4xf32> into tensor<1x6x4xf32>
+// CHECK: return %[[R]]
 func.func @conv_1d(%x: tensor<1x3x10xf32>, %w: tensor<6x3x3xf32>) -> tensor<1x6x4xf32> {
   %0 = kiln.conv %x, %w {strides = array<i64: 2>} : (tensor<1x3x10xf32>, tensor<6x3x3xf32>) -> tensor<1x6x4xf32>
   return %0 : tensor<1x6x4xf32>
@@ -308,9 +314,10 @@ func.func @conv_3d(%x: tensor<1x2x5x5x4xf32>, %w: tensor<3x2x2x2x2xf32>) -> tens
 
 // -----
 
-// Grouped 1-D: per-group generics on slices.
+// Grouped 1-D: per-group 2-D convolutions of height 1 on slices.
 // CHECK-LABEL: func @conv_1d_grouped
-// CHECK-COUNT-2: tensor.insert_slice %{{.*}} into %{{.*}} [1, 2, 8] [1, 1, 1] : tensor<1x2x8xf32> into tensor<1x4x8xf32>
+// CHECK-COUNT-2: tensor.insert_slice %{{.*}} into %{{.*}} [1, 2, 1, 8] [1, 1, 1, 1] : tensor<1x2x1x8xf32> into tensor<1x4x1x8xf32>
+// CHECK: tensor.collapse_shape {{.*}} : tensor<1x4x1x8xf32> into tensor<1x4x8xf32>
 // CHECK-NOT: linalg.conv_1d_ncw_fcw
 func.func @conv_1d_grouped(%x: tensor<1x4x10xf32>, %w: tensor<4x2x3xf32>) -> tensor<1x4x8xf32> {
   %0 = kiln.conv %x, %w {group = 2 : i64} : (tensor<1x4x10xf32>, tensor<4x2x3xf32>) -> tensor<1x4x8xf32>
