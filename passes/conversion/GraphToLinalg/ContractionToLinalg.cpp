@@ -429,7 +429,9 @@ Value flipKernel(OpBuilder &b, Location loc, Value weight) {
 /// out[o] = sum_k xu[o + pad + k d] w'[k] where w' is the kernel reversed and
 /// xu the input spread out by the strides and shifted by the kernel's extent
 /// less one (zeros elsewhere), which makes every output position a plain
-/// dot product.
+/// dot product: for 2-D, a linalg.conv_2d_nchw_fchw (a strided ConvTranspose
+/// multiplies the spread-in zeros too: s^2 times the work of a col2im
+/// formulation, on the fast path); otherwise a generic.
 Value buildTransposedConv(OpBuilder &b, Location loc, Value input, Value weight,
                           Value init, ArrayRef<int64_t> padsBegin,
                           ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations) {
@@ -463,6 +465,30 @@ Value buildTransposedConv(OpBuilder &b, Location loc, Value input, Value weight,
   spread = tensor::InsertSliceOp::create(b, loc, input, spread, attrs(offsets),
                                          attrs(inType.getShape()), attrs(steps));
 
+  Value flipped = flipKernel(b, loc, weight);
+  if (d == 2) {
+    // The window each output reads starts at pad + lead: a plain stride-1
+    // 2-D convolution on that slice of the spread input with the kernel
+    // reversed and its channel axes swapped ([M, C, KH, KW]), which takes
+    // the convolution path (im2col and the matmul micro-kernel).
+    SmallVector<int64_t> start = {0, 0}, size(spreadShape.begin(), spreadShape.begin() + 2);
+    for (int64_t i = 0; i < d; ++i) {
+      start.push_back(padsBegin[i] + std::max<int64_t>(0, -padsBegin[i]));
+      size.push_back(outType.getDimSize(2 + i) + (wType.getDimSize(2 + i) - 1) * dilations[i]);
+    }
+    Value window = extractSlice(b, loc, spread, start, size);
+    SmallVector<int64_t> fchw = {wType.getDimSize(1), wType.getDimSize(0),
+                                 wType.getDimSize(2), wType.getDimSize(3)};
+    Value transposedInit = tensor::EmptyOp::create(b, loc, fchw, elementType);
+    Value kernel = linalg::TransposeOp::create(b, loc, flipped, transposedInit,
+                                               ArrayRef<int64_t>{1, 0, 2, 3})
+                       .getResult()[0];
+    return linalg::Conv2DNchwFchwOp::create(b, loc, outType, ValueRange{window, kernel}, init,
+                                            b.getI64TensorAttr({1, 1}),
+                                            b.getI64TensorAttr(dilations))
+        .getResult(0);
+  }
+
   // Iteration space (n, m, out..., c, k...).
   int64_t numDims = 3 + 2 * d;
   auto dim = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
@@ -481,7 +507,7 @@ Value buildTransposedConv(OpBuilder &b, Location loc, Value input, Value weight,
   SmallVector<utils::IteratorType> iterators(2 + d, utils::IteratorType::parallel);
   iterators.append(1 + d, utils::IteratorType::reduction);
   return linalg::GenericOp::create(
-             b, loc, outType, ValueRange{spread, flipKernel(b, loc, weight)}, init, maps,
+             b, loc, outType, ValueRange{spread, flipped}, init, maps,
              iterators,
              [](OpBuilder &nb, Location l, ValueRange args) {
                Value prod = mulScalars(nb, l, args[0], args[1]);

@@ -327,10 +327,9 @@ func.func @conv_1d_grouped(%x: tensor<1x4x10xf32>, %w: tensor<4x2x3xf32>) -> ten
 // -----
 
 // A transposed convolution: the input is spread out by the strides into a
-// zero tensor (a strided insert_slice), the kernel reversed (a gather), and
-// each output position is a dot product over (c, kh, kw) read at o + pad + k.
-// CHECK-DAG: #[[$IN:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d4, d2 + d5 + 1, d3 + d6 + 1)>
-// CHECK-DAG: #[[$W:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d4, d1, d5, d6)>
+// zero tensor (a strided insert_slice), the kernel reversed (a gather) with
+// its channel axes swapped, and the output is a stride-1 2-D convolution of
+// the window that starts at pad + k - 1 - pad = 1.
 // CHECK-LABEL: func @conv_transpose
 // CHECK: %[[Z:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<1x4x11x11xf32>)
 // CHECK: %[[SPREAD:.*]] = tensor.insert_slice %{{.*}} into %[[Z]][0, 0, 2, 2] [1, 4, 4, 4] [1, 1, 2, 2]
@@ -338,8 +337,9 @@ func.func @conv_1d_grouped(%x: tensor<1x4x10xf32>, %w: tensor<4x2x3xf32>) -> ten
 // CHECK:   %[[I2:.*]] = linalg.index 2 : index
 // CHECK:   arith.subi %{{.*}}, %[[I2]] : index
 // CHECK:   tensor.extract
-// CHECK: linalg.generic {indexing_maps = [#[[$IN]], #[[$W]], {{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
-// CHECK-SAME: ins(%[[SPREAD]], %[[FLIP]] : tensor<1x4x11x11xf32>, tensor<4x3x3x3xf32>)
+// CHECK: %[[WIN:.*]] = tensor.extract_slice %[[SPREAD]][0, 0, 1, 1] [1, 4, 10, 10] [1, 1, 1, 1]
+// CHECK: %[[K:.*]] = linalg.transpose ins(%[[FLIP]] : tensor<4x3x3x3xf32>) outs(%{{.*}} : tensor<3x4x3x3xf32>) permutation = [1, 0, 2, 3]
+// CHECK: linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%[[WIN]], %[[K]] : tensor<1x4x10x10xf32>, tensor<3x4x3x3xf32>) outs(%{{.*}} : tensor<1x3x8x8xf32>)
 func.func @conv_transpose(%x: tensor<1x4x4x4xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<1x3x8x8xf32> {
   %0 = kiln.conv_transpose %x, %w {output_sizes = array<i64: 8, 8>, pads_begin = array<i64: 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x4x4x4xf32>, tensor<4x3x3x3xf32>) -> tensor<1x3x8x8xf32>
   return %0 : tensor<1x3x8x8xf32>
