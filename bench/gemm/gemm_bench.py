@@ -103,6 +103,8 @@ CASES = {
     "r50_conv1x1_1024to256_14": conv_case(1024, 14, 256, 1),
     "r50_conv3x3_512_7": conv_case(512, 7, 512, 3),
     "r50_stem_7x7s2": conv_case(3, 224, 64, 7, stride=2),
+    "unet_conv3x3_32_256": conv_case(32, 256, 32, 3),
+    "unet_conv3x3_256_32": conv_case(256, 32, 256, 3),
 }
 
 

@@ -15,9 +15,17 @@
 // zero columns up to one, so the micro-kernel keeps full-width vectors; the
 // extra columns are dropped afterwards.
 //
+// When OW is a multiple of the panel width NR (f32), the taps are copied
+// straight into the micro-kernel's panel layout colp[OH*OW/NR, C*KH*KW, NR]
+// (each tap a transposing copy of NR-wide row pieces) and the product is the
+// packed-matmul generic: the micro-kernel then reads B contiguously instead of
+// NR floats every OH*OW*4 bytes, which for large images (256x256: 256 KiB)
+// is a new page and the same L1 set at every K step.
+//
 //===----------------------------------------------------------------------===//
 
 #include "codegen/cpu/Passes.h"
+#include "codegen/cpu/TilingStrategy.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -115,6 +123,65 @@ struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
       Value in = image3(input, inType);
       Value acc = image3(result, outType);
 
+      // The input pixels filter tap (i, j) meets: [C, OH, OW].
+      auto tapType = RankedTensorType::get({c, oh, ow}, elementType);
+      auto tapSource = [&](int64_t i, int64_t j) -> Value {
+        return tensor::ExtractSliceOp::create(
+            rewriter, loc, tapType, in,
+            indexAttrs(rewriter, {0, i * dilations[0], j * dilations[1]}),
+            indexAttrs(rewriter, {c, oh, ow}), indexAttrs(rewriter, {1, strides[0], strides[1]}));
+      };
+      int64_t nr = kPackedPanelWidth;
+      if (!direct && ow % nr == 0 && elementType.isF32()) {
+        // colp viewed as [OH, OW/NR, C, KH, KW, NR]; tap (i, j) fills
+        // colp[:, :, :, i, j, :] from the input slice [C, OH, OW/NR, NR].
+        int64_t pieces = ow / nr;
+        SmallVector<int64_t> col6Shape = {oh, pieces, c, kh, kw, nr};
+        Value col6 = tensor::EmptyOp::create(rewriter, loc, col6Shape, elementType);
+        auto pieceType = RankedTensorType::get({oh, pieces, c, nr}, elementType);
+        for (int64_t i = 0; i < kh; ++i) {
+          for (int64_t j = 0; j < kw; ++j) {
+            Value source = tapSource(i, j);
+            Value source4 = tensor::ExpandShapeOp::create(
+                rewriter, loc, RankedTensorType::get({c, oh, pieces, nr}, elementType), source,
+                SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+            SmallVector<int64_t> offsets = {0, 0, 0, i, j, 0};
+            SmallVector<int64_t> sizes = {oh, pieces, c, 1, 1, nr};
+            SmallVector<int64_t> ones(6, 1);
+            Value dest = tensor::ExtractSliceOp::create(
+                rewriter, loc, pieceType, col6, indexAttrs(rewriter, offsets),
+                indexAttrs(rewriter, sizes), indexAttrs(rewriter, ones));
+            Value copied = linalg::TransposeOp::create(rewriter, loc, source4, dest,
+                                                       ArrayRef<int64_t>{1, 2, 0, 3})
+                               .getResult()[0];
+            col6 = tensor::InsertSliceOp::create(rewriter, loc, copied, col6,
+                                                 indexAttrs(rewriter, offsets),
+                                                 indexAttrs(rewriter, sizes),
+                                                 indexAttrs(rewriter, ones));
+          }
+        }
+        Value packed = tensor::CollapseShapeOp::create(
+            rewriter, loc, RankedTensorType::get({p / nr, k, nr}, elementType), col6,
+            SmallVector<ReassociationIndices>{{0, 1}, {2, 3, 4}, {5}});
+        Value acc3 = tensor::ExpandShapeOp::create(
+            rewriter, loc, RankedTensorType::get({f, p / nr, nr}, elementType),
+            tensor::CollapseShapeOp::create(rewriter, loc,
+                                            RankedTensorType::get({f, p}, elementType), acc,
+                                            SmallVector<ReassociationIndices>{{0}, {1, 2}}),
+            SmallVector<ReassociationIndices>{{0}, {1, 2}});
+        Value product3 = tensor::ExpandShapeOp::create(
+            rewriter, loc, RankedTensorType::get({f, oh, ow}, elementType),
+            tensor::CollapseShapeOp::create(
+                rewriter, loc, RankedTensorType::get({f, p}, elementType),
+                buildPackedMatmul(rewriter, loc, w2, packed, acc3),
+                SmallVector<ReassociationIndices>{{0}, {1, 2}}),
+            SmallVector<ReassociationIndices>{{0}, {1, 2}});
+        result = tensor::InsertSliceOp::create(
+            rewriter, loc, product3, result, indexAttrs(rewriter, {image, 0, 0, 0}),
+            indexAttrs(rewriter, {1, f, oh, ow}), indexAttrs(rewriter, {1, 1, 1, 1}));
+        continue;
+      }
+
       Value col;
       if (direct) {
         col = tensor::CollapseShapeOp::create(
@@ -124,14 +191,9 @@ struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
         // col[C, KH, KW, OH, OW]: one strided copy of the input per tap.
         auto col5Type = RankedTensorType::get({c, kh, kw, oh, ow}, elementType);
         col = tensor::EmptyOp::create(rewriter, loc, col5Type.getShape(), elementType);
-        auto tapType = RankedTensorType::get({c, oh, ow}, elementType);
         for (int64_t i = 0; i < kh; ++i) {
           for (int64_t j = 0; j < kw; ++j) {
-            Value source = tensor::ExtractSliceOp::create(
-                rewriter, loc, tapType, in,
-                indexAttrs(rewriter, {0, i * dilations[0], j * dilations[1]}),
-                indexAttrs(rewriter, {c, oh, ow}),
-                indexAttrs(rewriter, {1, strides[0], strides[1]}));
+            Value source = tapSource(i, j);
             SmallVector<int64_t> offsets = {0, i, j, 0, 0};
             SmallVector<int64_t> sizes = {c, 1, 1, oh, ow};
             SmallVector<int64_t> ones(5, 1);

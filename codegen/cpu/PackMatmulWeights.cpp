@@ -67,6 +67,29 @@ DenseElementsAttr packPanels(DenseElementsAttr b, int64_t nr) {
   return DenseElementsAttr::getFromRawBuffer(packedType, packed);
 }
 
+} // namespace
+
+Value buildPackedMatmul(OpBuilder &b, Location loc, Value a, Value packedB, Value c3) {
+  MLIRContext *ctx = b.getContext();
+  AffineExpr dm, dj, dr, dk;
+  bindDims(ctx, dm, dj, dr, dk);
+  SmallVector<AffineMap> maps = {AffineMap::get(4, 0, {dm, dk}, ctx),
+                                 AffineMap::get(4, 0, {dj, dk, dr}, ctx),
+                                 AffineMap::get(4, 0, {dm, dj, dr}, ctx)};
+  SmallVector<utils::IteratorType> iterators(3, utils::IteratorType::parallel);
+  iterators.push_back(utils::IteratorType::reduction);
+  auto generic = linalg::GenericOp::create(
+      b, loc, c3.getType(), ValueRange{a, packedB}, c3, maps, iterators,
+      [](OpBuilder &nb, Location l, ValueRange args) {
+        Value prod = arith::MulFOp::create(nb, l, args[0], args[1]);
+        linalg::YieldOp::create(nb, l, Value(arith::AddFOp::create(nb, l, args[2], prod)));
+      });
+  generic->setAttr(kPackedMatmulAttr, b.getUnitAttr());
+  return generic.getResult(0);
+}
+
+namespace {
+
 struct PackConstantRhs : OpRewritePattern<linalg::MatmulOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -91,7 +114,7 @@ struct PackConstantRhs : OpRewritePattern<linalg::MatmulOp> {
     if (aType.getElementType() != elementType || bType.getElementType() != elementType ||
         !elementType.isF32())
       return rewriter.notifyMatchFailure(op, "not an f32 matmul");
-    int64_t m = cType.getDimSize(0), n = cType.getDimSize(1), k = aType.getDimSize(1);
+    int64_t m = cType.getDimSize(0), n = cType.getDimSize(1);
     int64_t nr = kPackedPanelWidth;
     if (n < nr)
       return rewriter.notifyMatchFailure(op, "N narrower than one panel");
@@ -111,24 +134,9 @@ struct PackConstantRhs : OpRewritePattern<linalg::MatmulOp> {
     auto c3Type = RankedTensorType::get({m, padded / nr, nr}, elementType);
     Value c3 = tensor::ExpandShapeOp::create(rewriter, loc, c3Type, cPadded,
                                              SmallVector<ReassociationIndices>{{0}, {1, 2}});
-    MLIRContext *ctx = getContext();
-    AffineExpr dm, dj, dr, dk;
-    bindDims(ctx, dm, dj, dr, dk);
-    SmallVector<AffineMap> maps = {AffineMap::get(4, 0, {dm, dk}, ctx),
-                                   AffineMap::get(4, 0, {dj, dk, dr}, ctx),
-                                   AffineMap::get(4, 0, {dm, dj, dr}, ctx)};
-    SmallVector<utils::IteratorType> iterators(3, utils::IteratorType::parallel);
-    iterators.push_back(utils::IteratorType::reduction);
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, c3Type, ValueRange{a, packed}, c3, maps, iterators,
-        [](OpBuilder &nb, Location l, ValueRange args) {
-          Value prod = arith::MulFOp::create(nb, l, args[0], args[1]);
-          linalg::YieldOp::create(nb, l,
-                                  Value(arith::AddFOp::create(nb, l, args[2], prod)));
-        });
-    generic->setAttr(kPackedMatmulAttr, rewriter.getUnitAttr());
+    Value product = buildPackedMatmul(rewriter, loc, a, packed, c3);
     Value result = tensor::CollapseShapeOp::create(
-        rewriter, loc, RankedTensorType::get({m, padded}, elementType), generic.getResult(0),
+        rewriter, loc, RankedTensorType::get({m, padded}, elementType), product,
         SmallVector<ReassociationIndices>{{0}, {1, 2}});
     if (padded != n)
       result = tensor::ExtractSliceOp::create(

@@ -23,6 +23,12 @@ inline constexpr int64_t kPackedPanelWidth = 32;
 /// A[m, k], B[j, k, r], C[m, j, r].
 inline constexpr llvm::StringLiteral kPackedMatmulAttr = "kiln.packed_matmul";
 
+/// C3 += A x Bp as the marked linalg.generic over (m, j, r, k): A [M, K],
+/// Bp [N / NR, K, NR] (B packed into panels), C3 [M, N / NR, NR] (C viewed
+/// in panels). Returns the new C3.
+mlir::Value buildPackedMatmul(mlir::OpBuilder &b, mlir::Location loc, mlir::Value a,
+                              mlir::Value packedB, mlir::Value c3);
+
 struct TilingPlan {
   /// Tile sizes of the scf.forall level, one per loop (0 = untiled). Empty
   /// when the op is too small to be worth running in parallel.

@@ -74,3 +74,28 @@ func.func @integer(%x: tensor<1x2x4x4xi32>, %w: tensor<2x2x3x3xi32>, %acc: tenso
       ins(%x, %w : tensor<1x2x4x4xi32>, tensor<2x2x3x3xi32>) outs(%acc : tensor<1x2x2x2xi32>) -> tensor<1x2x2x2xi32>
   return %r : tensor<1x2x2x2xi32>
 }
+
+// -----
+
+// OW = 32, a multiple of the panel width: each tap is copied straight into
+// the micro-kernel's panels colp[OH, OW/32, C, KH, KW, 32] (a transposing
+// copy of 32-wide row pieces), and the product is the packed-matmul generic
+// on colp viewed as [OH*OW/32, C*KH*KW, 32] and the accumulator as
+// [F, OH*OW/32, 32].
+// CHECK-LABEL: func @packed_columns
+// CHECK: %[[W2:.*]] = tensor.collapse_shape %{{.*}} : tensor<8x2x3x3xf32> into tensor<8x18xf32>
+// CHECK: %[[COL6:.*]] = tensor.empty() : tensor<2x1x2x3x3x32xf32>
+// CHECK: %[[TAP:.*]] = tensor.extract_slice %{{.*}}[0, 0, 0] [2, 2, 32] [1, 1, 1] : tensor<2x4x34xf32> to tensor<2x2x32xf32>
+// CHECK: %[[TAP4:.*]] = tensor.expand_shape %[[TAP]] {{\[}}[0], [1], [2, 3]] output_shape [2, 2, 1, 32]
+// CHECK: %[[DEST:.*]] = tensor.extract_slice %[[COL6]][0, 0, 0, 0, 0, 0] [2, 1, 2, 1, 1, 32] [1, 1, 1, 1, 1, 1] : tensor<2x1x2x3x3x32xf32> to tensor<2x1x2x32xf32>
+// CHECK: linalg.transpose ins(%[[TAP4]] : tensor<2x2x1x32xf32>) outs(%[[DEST]] : tensor<2x1x2x32xf32>) permutation = [1, 2, 0, 3]
+// CHECK-COUNT-8: linalg.transpose
+// CHECK: %[[PACKED:.*]] = tensor.collapse_shape %{{.*}} {{\[}}[0, 1], [2, 3, 4], [5]] : tensor<2x1x2x3x3x32xf32> into tensor<2x18x32xf32>
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%[[W2]], %[[PACKED]] : tensor<8x18xf32>, tensor<2x18x32xf32>) outs(%{{.*}} : tensor<8x2x32xf32>) attrs = {kiln.packed_matmul}
+// CHECK-NOT: linalg.matmul
+func.func @packed_columns(%x: tensor<1x2x4x34xf32>, %w: tensor<8x2x3x3xf32>, %acc: tensor<1x8x2x32xf32>) -> tensor<1x8x2x32xf32> {
+  %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x2x4x34xf32>, tensor<8x2x3x3xf32>) outs(%acc : tensor<1x8x2x32xf32>) -> tensor<1x8x2x32xf32>
+  return %r : tensor<1x8x2x32xf32>
+}
