@@ -20,7 +20,8 @@
 // (each tap a transposing copy of NR-wide row pieces) and the product is the
 // packed-matmul generic: the micro-kernel then reads B contiguously instead of
 // NR floats every OH*OW*4 bytes, which for large images (256x256: 256 KiB)
-// is a new page and the same L1 set at every K step.
+// is a new page and the same L1 set at every K step. Large images are done in
+// bands of output rows whose packed taps fit in L2 (bandedPackedConvolution).
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,6 +29,7 @@
 #include "codegen/cpu/TilingStrategy.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -47,6 +49,10 @@ namespace {
 constexpr int64_t kColumnMultiple = 32;
 /// Below this many output columns the padding costs more than it buys.
 constexpr int64_t kMinColumnsToPad = 16;
+/// The most bytes of packed taps built at once: half the 2 MiB L2 of a core
+/// on the benchmark machine, so a band's taps and the accumulator rows the
+/// micro-kernel updates stay there.
+constexpr int64_t kBandBytes = 1 << 20;
 
 SmallVector<OpFoldResult> indexAttrs(OpBuilder &b, ArrayRef<int64_t> values) {
   return llvm::map_to_vector(values, [&](int64_t v) -> OpFoldResult {
@@ -68,6 +74,111 @@ Value padLastDim(OpBuilder &b, Location loc, Value v, int64_t size) {
   Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(type.getElementType()));
   return tensor::PadOp::create(b, loc, resultType, v, indexAttrs(b, low),
                                indexAttrs(b, high), zero);
+}
+
+/// One image's convolution geometry.
+struct ConvShape {
+  int64_t c, f, kh, kw, oh, ow;
+  SmallVector<int64_t> strides, dilations;
+};
+
+/// The taps of `rows` output rows packed into the micro-kernel's panels:
+/// [rows*OW/NR, C*KH*KW, NR], from `band` [C, H', W] (the input rows those
+/// output rows read, starting at its row 0). Viewed as
+/// [rows, OW/NR, C, KH, KW, NR], tap (i, j) fills [:, :, :, i, j, :] with a
+/// transposing copy of the input's NR-wide row pieces.
+Value packTaps(OpBuilder &b, Location loc, Value band, int64_t rows, const ConvShape &s) {
+  Type elementType = llvm::cast<RankedTensorType>(band.getType()).getElementType();
+  int64_t nr = kPackedPanelWidth, pieces = s.ow / nr;
+  SmallVector<int64_t> col6Shape = {rows, pieces, s.c, s.kh, s.kw, nr};
+  Value col6 = tensor::EmptyOp::create(b, loc, col6Shape, elementType);
+  auto tapType = RankedTensorType::get({s.c, rows, s.ow}, elementType);
+  auto pieceType = RankedTensorType::get({rows, pieces, s.c, nr}, elementType);
+  for (int64_t i = 0; i < s.kh; ++i) {
+    for (int64_t j = 0; j < s.kw; ++j) {
+      Value source = tensor::ExtractSliceOp::create(
+          b, loc, tapType, band, indexAttrs(b, {0, i * s.dilations[0], j * s.dilations[1]}),
+          indexAttrs(b, {s.c, rows, s.ow}), indexAttrs(b, {1, s.strides[0], s.strides[1]}));
+      Value source4 = tensor::ExpandShapeOp::create(
+          b, loc, RankedTensorType::get({s.c, rows, pieces, nr}, elementType), source,
+          SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+      SmallVector<int64_t> offsets = {0, 0, 0, i, j, 0};
+      SmallVector<int64_t> sizes = {rows, pieces, s.c, 1, 1, nr};
+      SmallVector<int64_t> ones(6, 1);
+      Value dest = tensor::ExtractSliceOp::create(b, loc, pieceType, col6, indexAttrs(b, offsets),
+                                                  indexAttrs(b, sizes), indexAttrs(b, ones));
+      Value copied =
+          linalg::TransposeOp::create(b, loc, source4, dest, ArrayRef<int64_t>{1, 2, 0, 3})
+              .getResult()[0];
+      col6 = tensor::InsertSliceOp::create(b, loc, copied, col6, indexAttrs(b, offsets),
+                                           indexAttrs(b, sizes), indexAttrs(b, ones));
+    }
+  }
+  return tensor::CollapseShapeOp::create(
+      b, loc, RankedTensorType::get({rows * pieces, s.c * s.kh * s.kw, nr}, elementType), col6,
+      SmallVector<ReassociationIndices>{{0, 1}, {2, 3, 4}, {5}});
+}
+
+/// `acc` [F, rows, OW] += W2 x the packed taps of `band`, as the
+/// packed-matmul generic on `acc` viewed in panels.
+Value bandProduct(OpBuilder &b, Location loc, Value band, Value acc, Value w2, int64_t rows,
+                  const ConvShape &s) {
+  Type elementType = llvm::cast<RankedTensorType>(acc.getType()).getElementType();
+  int64_t nr = kPackedPanelWidth, p = rows * s.ow;
+  auto flatType = RankedTensorType::get({s.f, p}, elementType);
+  auto panelType = RankedTensorType::get({s.f, p / nr, nr}, elementType);
+  SmallVector<ReassociationIndices> split = {{0}, {1, 2}};
+  Value acc3 = tensor::ExpandShapeOp::create(
+      b, loc, panelType, tensor::CollapseShapeOp::create(b, loc, flatType, acc, split), split);
+  Value product = buildPackedMatmul(b, loc, w2, packTaps(b, loc, band, rows, s), acc3);
+  return tensor::ExpandShapeOp::create(
+      b, loc, acc.getType(), tensor::CollapseShapeOp::create(b, loc, flatType, product, split),
+      split);
+}
+
+/// One image's convolution with the taps packed into panels (OW a multiple
+/// of NR): `in` [C, H, W], `acc` [F, OH, OW]. When the packed taps of the
+/// whole image exceed kBandBytes (a 256x256 image with C*KH*KW = 288 needs
+/// 75 MB, written and read through memory), an scf.for (marked
+/// kBandLoopAttr, so the tiling strategy still tiles what it holds) runs over
+/// bands of output rows whose packed taps stay in L2.
+Value bandedPackedConvolution(OpBuilder &b, Location loc, Value in, Value acc, Value w2,
+                              const ConvShape &s) {
+  int64_t k = s.c * s.kh * s.kw;
+  int64_t rowBytes = s.ow * k * 4;
+  int64_t rows = largestDivisorAtMost(s.oh, std::max<int64_t>(1, kBandBytes / rowBytes));
+  auto inType = llvm::cast<RankedTensorType>(in.getType());
+  if (rows == s.oh)
+    return bandProduct(b, loc, in, acc, w2, rows, s);
+
+  Type elementType = inType.getElementType();
+  int64_t bandHeight = (rows - 1) * s.strides[0] + (s.kh - 1) * s.dilations[0] + 1;
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value end = arith::ConstantIndexOp::create(b, loc, s.oh);
+  Value step = arith::ConstantIndexOp::create(b, loc, rows);
+  Value inputStride = arith::ConstantIndexOp::create(b, loc, s.strides[0]);
+  auto loop = scf::ForOp::create(
+      b, loc, zero, end, step, ValueRange{acc},
+      [&](OpBuilder &nb, Location l, Value row, ValueRange args) {
+        Value inputRow = arith::MulIOp::create(nb, l, row, inputStride);
+        SmallVector<OpFoldResult> inOffsets = {nb.getIndexAttr(0), inputRow, nb.getIndexAttr(0)};
+        Value band = tensor::ExtractSliceOp::create(
+            nb, l, RankedTensorType::get({s.c, bandHeight, inType.getDimSize(2)}, elementType),
+            in, inOffsets, indexAttrs(nb, {s.c, bandHeight, inType.getDimSize(2)}),
+            indexAttrs(nb, {1, 1, 1}));
+        SmallVector<OpFoldResult> accOffsets = {nb.getIndexAttr(0), row, nb.getIndexAttr(0)};
+        auto accBandType = RankedTensorType::get({s.f, rows, s.ow}, elementType);
+        Value accBand = tensor::ExtractSliceOp::create(
+            nb, l, accBandType, args[0], accOffsets, indexAttrs(nb, {s.f, rows, s.ow}),
+            indexAttrs(nb, {1, 1, 1}));
+        Value product = bandProduct(nb, l, band, accBand, w2, rows, s);
+        Value updated = tensor::InsertSliceOp::create(
+            nb, l, product, args[0], accOffsets, indexAttrs(nb, {s.f, rows, s.ow}),
+            indexAttrs(nb, {1, 1, 1}));
+        scf::YieldOp::create(nb, l, updated);
+      });
+  loop->setAttr(kBandLoopAttr, b.getUnitAttr());
+  return loop.getResult(0);
 }
 
 struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
@@ -131,53 +242,11 @@ struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
             indexAttrs(rewriter, {0, i * dilations[0], j * dilations[1]}),
             indexAttrs(rewriter, {c, oh, ow}), indexAttrs(rewriter, {1, strides[0], strides[1]}));
       };
-      int64_t nr = kPackedPanelWidth;
-      if (!direct && ow % nr == 0 && elementType.isF32()) {
-        // colp viewed as [OH, OW/NR, C, KH, KW, NR]; tap (i, j) fills
-        // colp[:, :, :, i, j, :] from the input slice [C, OH, OW/NR, NR].
-        int64_t pieces = ow / nr;
-        SmallVector<int64_t> col6Shape = {oh, pieces, c, kh, kw, nr};
-        Value col6 = tensor::EmptyOp::create(rewriter, loc, col6Shape, elementType);
-        auto pieceType = RankedTensorType::get({oh, pieces, c, nr}, elementType);
-        for (int64_t i = 0; i < kh; ++i) {
-          for (int64_t j = 0; j < kw; ++j) {
-            Value source = tapSource(i, j);
-            Value source4 = tensor::ExpandShapeOp::create(
-                rewriter, loc, RankedTensorType::get({c, oh, pieces, nr}, elementType), source,
-                SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
-            SmallVector<int64_t> offsets = {0, 0, 0, i, j, 0};
-            SmallVector<int64_t> sizes = {oh, pieces, c, 1, 1, nr};
-            SmallVector<int64_t> ones(6, 1);
-            Value dest = tensor::ExtractSliceOp::create(
-                rewriter, loc, pieceType, col6, indexAttrs(rewriter, offsets),
-                indexAttrs(rewriter, sizes), indexAttrs(rewriter, ones));
-            Value copied = linalg::TransposeOp::create(rewriter, loc, source4, dest,
-                                                       ArrayRef<int64_t>{1, 2, 0, 3})
-                               .getResult()[0];
-            col6 = tensor::InsertSliceOp::create(rewriter, loc, copied, col6,
-                                                 indexAttrs(rewriter, offsets),
-                                                 indexAttrs(rewriter, sizes),
-                                                 indexAttrs(rewriter, ones));
-          }
-        }
-        Value packed = tensor::CollapseShapeOp::create(
-            rewriter, loc, RankedTensorType::get({p / nr, k, nr}, elementType), col6,
-            SmallVector<ReassociationIndices>{{0, 1}, {2, 3, 4}, {5}});
-        Value acc3 = tensor::ExpandShapeOp::create(
-            rewriter, loc, RankedTensorType::get({f, p / nr, nr}, elementType),
-            tensor::CollapseShapeOp::create(rewriter, loc,
-                                            RankedTensorType::get({f, p}, elementType), acc,
-                                            SmallVector<ReassociationIndices>{{0}, {1, 2}}),
-            SmallVector<ReassociationIndices>{{0}, {1, 2}});
-        Value product3 = tensor::ExpandShapeOp::create(
-            rewriter, loc, RankedTensorType::get({f, oh, ow}, elementType),
-            tensor::CollapseShapeOp::create(
-                rewriter, loc, RankedTensorType::get({f, p}, elementType),
-                buildPackedMatmul(rewriter, loc, w2, packed, acc3),
-                SmallVector<ReassociationIndices>{{0}, {1, 2}}),
-            SmallVector<ReassociationIndices>{{0}, {1, 2}});
+      if (!direct && ow % kPackedPanelWidth == 0 && elementType.isF32()) {
+        ConvShape shape{c, f, kh, kw, oh, ow, strides, dilations};
+        Value product = bandedPackedConvolution(rewriter, loc, in, acc, w2, shape);
         result = tensor::InsertSliceOp::create(
-            rewriter, loc, product3, result, indexAttrs(rewriter, {image, 0, 0, 0}),
+            rewriter, loc, product, result, indexAttrs(rewriter, {image, 0, 0, 0}),
             indexAttrs(rewriter, {1, f, oh, ow}), indexAttrs(rewriter, {1, 1, 1, 1}));
         continue;
       }

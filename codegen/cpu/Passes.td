@@ -30,11 +30,15 @@ def ConvToMatmul : Pass<"kiln-conv-to-matmul", "mlir::func::FuncOp"> {
     convolutions) and a linalg.matmul of the weight [F, C*KH*KW] by it, into
     the accumulator [F, OH*OW]; OH*OW is padded with zero columns to a
     multiple of the micro-kernel's width. The matmul then runs on the
-    register-tiled micro-kernel.
+    register-tiled micro-kernel. When OW is a multiple of the panel width
+    (f32), the copies write the micro-kernel's panel layout directly and the
+    product is the packed-matmul generic, over bands of output rows (an
+    scf.for marked kiln.band_loop) when the whole image's taps would not fit
+    in L2.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
-    "::mlir::tensor::TensorDialect",
+    "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect",
   ];
 }
 

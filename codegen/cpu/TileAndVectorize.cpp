@@ -80,9 +80,12 @@ LogicalResult tileAll(func::FuncOp func, bool allowThreads) {
   IRRewriter rewriter(func.getContext());
   SmallVector<linalg::LinalgOp> ops;
   func.walk([&](linalg::LinalgOp op) {
-    // Ops already inside a tile were placed there by an earlier run.
-    if (!op->getParentOfType<scf::ForOp>() && !op->getParentOfType<scf::ForallOp>())
-      ops.push_back(op);
+    // Ops already inside a tile were placed there by an earlier run; band
+    // loops (kBandLoopAttr) are not tiles.
+    for (Operation *p = op->getParentOp(); p; p = p->getParentOp())
+      if (llvm::isa<scf::ForOp, scf::ForallOp>(p) && !p->hasAttr(kBandLoopAttr))
+        return;
+    ops.push_back(op);
   });
   for (linalg::LinalgOp op : ops) {
     std::optional<TilingPlan> plan = planTiling(op, allowThreads);

@@ -22,6 +22,10 @@ inline constexpr int64_t kPackedPanelWidth = 32;
 /// Marks the linalg.generic of a matmul on packed panels, (m, j, r, k) with
 /// A[m, k], B[j, k, r], C[m, j, r].
 inline constexpr llvm::StringLiteral kPackedMatmulAttr = "kiln.packed_matmul";
+/// Marks an scf.for that code generation made before tiling (bands of a
+/// convolution's output rows): the linalg ops it holds are tiled like
+/// top-level ones, where those in other loops are tiles already.
+inline constexpr llvm::StringLiteral kBandLoopAttr = "kiln.band_loop";
 
 /// C3 += A x Bp as the marked linalg.generic over (m, j, r, k): A [M, K],
 /// Bp [N / NR, K, NR] (B packed into panels), C3 [M, N / NR, NR] (C viewed
