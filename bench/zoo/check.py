@@ -3,8 +3,9 @@
 harness, run, and compared with ONNX Runtime.
 
   check.py [--models A,B | --ci | --all] [--expected LIST [--accept]]
-           [--kilnc PATH] [--cc CC] [--target TRIPLE] [--run-prefix CMD]
-           [--cache DIR] [--work DIR] [--output results.json] [-j N]
+           [--kilnc PATH] [--kilnc-arg ARG ...] [--cc CC] [--target TRIPLE]
+           [--run-prefix CMD] [--cache DIR] [--work DIR] [--output results.json]
+           [-j N]
 
 The criterion is max|diff| <= 1e-4 * max(1, max|ref|) per float output
 (integers exactly). Prints one line per model: PASS with the largest
@@ -15,7 +16,9 @@ that pass but are not listed are named (--accept rewrites the list to the
 models that pass in this run). Without --expected the exit status is 0
 whatever the results, 2 on a usage error.
 
---target, --cc and --run-prefix cross-compile and run elsewhere, e.g.
+--kilnc-arg passes an option to every kilnc run (repeatable), e.g.
+--kilnc-arg=--emulate-gpu checks the GPU code generator's kernels run on the
+CPU. --target, --cc and --run-prefix cross-compile and run elsewhere, e.g.
   --target aarch64-linux-gnu --cc aarch64-linux-gnu-gcc
   --run-prefix 'qemu-aarch64 -L /usr/aarch64-linux-gnu'
 """
@@ -45,7 +48,7 @@ def check_model(name, args):
         model_dir, meta = zoo.ensure(name, args.cache)
         work = os.path.join(args.work, name)
         shutil.rmtree(work, ignore_errors=True)
-        extra = ["--target", args.target] if args.target else []
+        extra = (["--target", args.target] if args.target else []) + args.kilnc_arg
         lib, seconds = runner.compile_model(args.kilnc, model_dir, work, name, extra,
                                             timeout=args.timeout)
         result["compile_seconds"] = round(seconds, 2)
@@ -121,6 +124,8 @@ def main(argv=None):
     p.add_argument("--expected", help="expected-pass list: the regression gate")
     p.add_argument("--accept", action="store_true", help="rewrite --expected")
     p.add_argument("--kilnc", default=os.path.join(zoo.ROOT, "build", "bin", "kilnc"))
+    p.add_argument("--kilnc-arg", action="append", default=[], metavar="ARG",
+                   help="an extra kilnc option (repeatable), e.g. --kilnc-arg=--emulate-gpu")
     p.add_argument("--cc", default="cc", help="C compiler (a command line)")
     p.add_argument("--target", help="kilnc --target")
     p.add_argument("--run-prefix", default="", help="runs the harness (e.g. qemu)")
