@@ -60,22 +60,6 @@ SmallVector<OpFoldResult> indexAttrs(OpBuilder &b, ArrayRef<int64_t> values) {
   });
 }
 
-/// `v` (static shape) padded with zeros at the end of its last dimension to
-/// `size`.
-Value padLastDim(OpBuilder &b, Location loc, Value v, int64_t size) {
-  auto type = llvm::cast<RankedTensorType>(v.getType());
-  if (type.getShape().back() == size)
-    return v;
-  SmallVector<int64_t> low(type.getRank(), 0), high(type.getRank(), 0);
-  high.back() = size - type.getShape().back();
-  SmallVector<int64_t> shape(type.getShape());
-  shape.back() = size;
-  auto resultType = RankedTensorType::get(shape, type.getElementType());
-  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(type.getElementType()));
-  return tensor::PadOp::create(b, loc, resultType, v, indexAttrs(b, low),
-                               indexAttrs(b, high), zero);
-}
-
 /// One image's convolution geometry.
 struct ConvShape {
   int64_t c, f, kh, kw, oh, ow;
@@ -289,12 +273,7 @@ struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
       acc2 = padLastDim(rewriter, loc, acc2, columns);
       Value product =
           linalg::MatmulOp::create(rewriter, loc, ValueRange{w2, col}, acc2).getResult(0);
-      if (columns != p) {
-        product = tensor::ExtractSliceOp::create(
-            rewriter, loc, RankedTensorType::get({f, p}, elementType), product,
-            indexAttrs(rewriter, {0, 0}), indexAttrs(rewriter, {f, p}),
-            indexAttrs(rewriter, {1, 1}));
-      }
+      product = truncateLastDim(rewriter, loc, product, p);
       Value product3 = tensor::ExpandShapeOp::create(
           rewriter, loc, RankedTensorType::get({f, oh, ow}, elementType), product,
           SmallVector<ReassociationIndices>{{0}, {1, 2}});

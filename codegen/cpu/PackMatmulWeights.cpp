@@ -88,6 +88,33 @@ Value buildPackedMatmul(OpBuilder &b, Location loc, Value a, Value packedB, Valu
   return generic.getResult(0);
 }
 
+Value padLastDim(OpBuilder &b, Location loc, Value v, int64_t size) {
+  auto type = llvm::cast<RankedTensorType>(v.getType());
+  if (type.getShape().back() == size)
+    return v;
+  SmallVector<OpFoldResult> low(type.getRank(), b.getIndexAttr(0));
+  SmallVector<OpFoldResult> high = low;
+  high.back() = b.getIndexAttr(size - type.getShape().back());
+  SmallVector<int64_t> shape(type.getShape());
+  shape.back() = size;
+  auto resultType = RankedTensorType::get(shape, type.getElementType());
+  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(type.getElementType()));
+  return tensor::PadOp::create(b, loc, resultType, v, low, high, zero);
+}
+
+Value truncateLastDim(OpBuilder &b, Location loc, Value v, int64_t size) {
+  auto type = llvm::cast<RankedTensorType>(v.getType());
+  if (type.getShape().back() == size)
+    return v;
+  SmallVector<int64_t> shape(type.getShape());
+  shape.back() = size;
+  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
+  SmallVector<OpFoldResult> ones(type.getRank(), b.getIndexAttr(1));
+  return tensor::ExtractSliceOp::create(b, loc, RankedTensorType::get(shape, type.getElementType()),
+                                        v, offsets, getAsIndexOpFoldResult(b.getContext(), shape),
+                                        ones);
+}
+
 namespace {
 
 struct PackConstantRhs : OpRewritePattern<linalg::MatmulOp> {
@@ -122,15 +149,7 @@ struct PackConstantRhs : OpRewritePattern<linalg::MatmulOp> {
 
     Location loc = op.getLoc();
     Value packed = arith::ConstantOp::create(rewriter, loc, packPanels(weights, nr));
-    Value cPadded = c;
-    if (padded != n) {
-      Value zero = arith::ConstantOp::create(rewriter, loc, rewriter.getZeroAttr(elementType));
-      cPadded = tensor::PadOp::create(
-          rewriter, loc, RankedTensorType::get({m, padded}, elementType), c,
-          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(0), rewriter.getIndexAttr(0)},
-          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(0), rewriter.getIndexAttr(padded - n)},
-          zero);
-    }
+    Value cPadded = padLastDim(rewriter, loc, c, padded);
     auto c3Type = RankedTensorType::get({m, padded / nr, nr}, elementType);
     Value c3 = tensor::ExpandShapeOp::create(rewriter, loc, c3Type, cPadded,
                                              SmallVector<ReassociationIndices>{{0}, {1, 2}});
@@ -138,13 +157,7 @@ struct PackConstantRhs : OpRewritePattern<linalg::MatmulOp> {
     Value result = tensor::CollapseShapeOp::create(
         rewriter, loc, RankedTensorType::get({m, padded}, elementType), product,
         SmallVector<ReassociationIndices>{{0}, {1, 2}});
-    if (padded != n)
-      result = tensor::ExtractSliceOp::create(
-          rewriter, loc, cType, result,
-          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(0), rewriter.getIndexAttr(0)},
-          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(m), rewriter.getIndexAttr(n)},
-          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1), rewriter.getIndexAttr(1)});
-    rewriter.replaceOp(op, result);
+    rewriter.replaceOp(op, truncateLastDim(rewriter, loc, result, n));
     return success();
   }
 };

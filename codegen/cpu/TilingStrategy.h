@@ -33,6 +33,15 @@ inline constexpr llvm::StringLiteral kBandLoopAttr = "kiln.band_loop";
 mlir::Value buildPackedMatmul(mlir::OpBuilder &b, mlir::Location loc, mlir::Value a,
                               mlir::Value packedB, mlir::Value c3);
 
+/// `v` (static shape) padded with zeros at the end of its last dimension to
+/// `size` (`v` itself when it has that size): the zero columns that keep the
+/// micro-kernel's vectors full width.
+mlir::Value padLastDim(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v, int64_t size);
+
+/// The first `size` entries of `v`'s last dimension: padLastDim undone.
+mlir::Value truncateLastDim(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
+                            int64_t size);
+
 struct TilingPlan {
   /// Tile sizes of the scf.forall level, one per loop (0 = untiled). Empty
   /// when the op is too small to be worth running in parallel.

@@ -333,22 +333,43 @@ FailureOr<Value> stackScanOutput(OnnxNode &node, GraphEmitter &e, SmallVector<Va
   return result;
 }
 
-LogicalResult convertScan(OnnxNode &node) {
+/// What every Scan version checks first: its body, and the node's inputs
+/// after the first `leading` ones (Scan-8's sequence_lens) as n states and m
+/// scan inputs, with the body's outputs as n states and k scan outputs.
+struct ScanArity {
+  const onnx::GraphProto *body;
+  int64_t n, m, k;
+};
+
+FailureOr<ScanArity> getScanArity(OnnxNode &node, int64_t leading) {
   FailureOr<const onnx::GraphProto *> body = node.getRequiredGraph("body");
   FailureOr<int64_t> numScanInputs = node.getRequiredInt("num_scan_inputs");
   if (failed(body) || failed(numScanInputs))
     return failure();
   int64_t numInputs = node.getNumInputs();
-  int64_t m = *numScanInputs, n = numInputs - m;
-  if (m < 1 || n < 0)
-    return node.emitError() << "num_scan_inputs is " << m << ", the node has " << numInputs
-                            << " inputs";
+  int64_t m = *numScanInputs, n = numInputs - leading - m;
+  if (m < 1 || n < 0) {
+    node.emitError() << "num_scan_inputs is " << m << ", the node has " << numInputs
+                     << " inputs" << (leading ? " (sequence_lens first)" : "");
+    return failure();
+  }
   int64_t k = (*body)->output_size() - n;
-  if ((*body)->input_size() != n + m || k < 0)
-    return node.emitError() << "the body of Scan has " << (*body)->input_size()
-                            << " inputs and " << (*body)->output_size()
-                            << " outputs, but the node has " << n << " states and " << m
-                            << " scan inputs";
+  if ((*body)->input_size() != n + m || k < 0) {
+    node.emitError() << "the body of Scan has " << (*body)->input_size() << " inputs and "
+                     << (*body)->output_size() << " outputs, but the node has " << n
+                     << " states and " << m << " scan inputs";
+    return failure();
+  }
+  return ScanArity{*body, n, m, k};
+}
+
+LogicalResult convertScan(OnnxNode &node) {
+  FailureOr<ScanArity> arity = getScanArity(node, /*leading=*/0);
+  if (failed(arity))
+    return failure();
+  const onnx::GraphProto *body = arity->body;
+  int64_t numInputs = node.getNumInputs();
+  int64_t n = arity->n, m = arity->m, k = arity->k;
   FailureOr<SmallVector<int64_t>> inAxes = getPerInput(node, "scan_input_axes", m);
   FailureOr<SmallVector<int64_t>> inDirs = getPerInput(node, "scan_input_directions", m);
   FailureOr<SmallVector<int64_t>> outAxes = getPerInput(node, "scan_output_axes", k);
@@ -388,7 +409,7 @@ LogicalResult convertScan(OnnxNode &node) {
 
   GraphEmitter e(node);
   SmallVector<SmallVector<Value>> stepOutputs(k);
-  if (failed(runScan(node, e, **body, states, scanInputs, *inAxes, *inDirs, length,
+  if (failed(runScan(node, e, *body, states, scanInputs, *inAxes, *inDirs, length,
                      stepOutputs)))
     return failure();
   for (int64_t i = 0; i < n; ++i)
@@ -416,21 +437,12 @@ LogicalResult convertScan(OnnxNode &node) {
 /// Scan-8: every input has a leading batch axis; scan inputs scan along
 /// axis 1. Each batch entry runs the body on its own slices.
 LogicalResult convertScan8(OnnxNode &node) {
-  FailureOr<const onnx::GraphProto *> body = node.getRequiredGraph("body");
-  FailureOr<int64_t> numScanInputs = node.getRequiredInt("num_scan_inputs");
-  if (failed(body) || failed(numScanInputs))
+  FailureOr<ScanArity> arity = getScanArity(node, /*leading=*/1);
+  if (failed(arity))
     return failure();
+  const onnx::GraphProto *body = arity->body;
   int64_t numInputs = node.getNumInputs();
-  int64_t m = *numScanInputs, n = numInputs - 1 - m;
-  if (m < 1 || n < 0)
-    return node.emitError() << "num_scan_inputs is " << m << ", the node has " << numInputs
-                            << " inputs (sequence_lens first)";
-  int64_t k = (*body)->output_size() - n;
-  if ((*body)->input_size() != n + m || k < 0)
-    return node.emitError() << "the body of Scan has " << (*body)->input_size()
-                            << " inputs and " << (*body)->output_size()
-                            << " outputs, but the node has " << n << " states and " << m
-                            << " scan inputs";
+  int64_t n = arity->n, m = arity->m, k = arity->k;
   FailureOr<SmallVector<int64_t>> dirs = getPerInput(node, "directions", m);
   if (failed(dirs) || failed(checkDirections(node, "directions", *dirs)))
     return failure();
@@ -485,7 +497,7 @@ LogicalResult convertScan8(OnnxNode &node) {
     if (!e.ok())
       return failure();
     SmallVector<SmallVector<Value>> stepOutputs(k);
-    if (failed(runScan(node, e, **body, entryStates, entryInputs, inAxes, *dirs, length,
+    if (failed(runScan(node, e, *body, entryStates, entryInputs, inAxes, *dirs, length,
                        stepOutputs)))
       return failure();
     for (int64_t i = 0; i < n; ++i)
