@@ -19,6 +19,7 @@
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tensor/Transforms/Transforms.h"
+#include "mlir/Dialect/UB/IR/UBOps.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
@@ -125,6 +126,54 @@ void decomposeConvolutions(func::FuncOp func) {
   (void)applyPatternsGreedily(func, std::move(patterns));
 }
 
+/// The register tile of a packed matmul (kPackedMatmulAttr, loops
+/// (mo, j, mi, r, k) of sizes (1, 1, mr, nr, 1)) as one outer product: the
+/// sliver's mr floats of A and the panel's nr floats of B are contiguous
+/// reads, C's tile a read and write the loop-invariant subset hoisting then
+/// keeps in registers. Upstream vectorization would reach the same product
+/// only through broadcasts and transposes of unit dimensions that the
+/// contraction patterns do not fold.
+LogicalResult vectorizePackedMatmulTile(RewriterBase &rewriter, linalg::LinalgOp op) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  if (!op->hasAttr(kPackedMatmulAttr) || ranges.size() != 5 || ranges[0] != 1 ||
+      ranges[1] != 1 || ranges[4] != 1 || !op.hasPureTensorSemantics())
+    return failure();
+  int64_t mr = ranges[2], nr = ranges[3];
+  Value a = op.getDpsInputs()[0], b = op.getDpsInputs()[1];
+  Value c = op.getDpsInits()[0];
+  Type elementType = llvm::cast<RankedTensorType>(c.getType()).getElementType();
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+  Value padding = ub::PoisonOp::create(rewriter, loc, elementType);
+  auto read = [&](Value source, ArrayRef<int64_t> shape, AffineMap map) -> Value {
+    SmallVector<Value> indices(llvm::cast<RankedTensorType>(source.getType()).getRank(), zero);
+    SmallVector<bool> inBounds(shape.size(), true);
+    return vector::TransferReadOp::create(rewriter, loc, VectorType::get(shape, elementType),
+                                          source, indices, map, padding,
+                                          /*mask=*/Value(), rewriter.getBoolArrayAttr(inBounds));
+  };
+  MLIRContext *ctx = rewriter.getContext();
+  AffineMap last3 = AffineMap::get(3, 0, {getAffineDimExpr(2, ctx)}, ctx);
+  AffineMap identity4 = AffineMap::getMultiDimIdentityMap(4, ctx);
+  auto tileType = VectorType::get({1, mr, 1, nr}, elementType);
+  auto flatType = VectorType::get({mr, nr}, elementType);
+  Value va = read(a, {mr}, last3);
+  Value vb = read(b, {nr}, last3);
+  Value vc = vector::ShapeCastOp::create(rewriter, loc, flatType,
+                                         read(c, tileType.getShape(), identity4));
+  Value product = vector::OuterProductOp::create(rewriter, loc, flatType, va, vb, vc,
+                                                 vector::CombiningKind::ADD);
+  SmallVector<Value> indices(4, zero);
+  Value written =
+      vector::TransferWriteOp::create(
+          rewriter, loc, vector::ShapeCastOp::create(rewriter, loc, tileType, product), c,
+          indices, identity4, ArrayRef<bool>{true, true, true, true})
+          .getResult();
+  rewriter.replaceOp(op, written);
+  return success();
+}
+
 /// Vectorizes every linalg op with a small static iteration space.
 void vectorizeAll(func::FuncOp func) {
   IRRewriter rewriter(func.getContext());
@@ -138,6 +187,8 @@ void vectorizeAll(func::FuncOp func) {
     for (int64_t r : ranges)
       elements *= r;
     if (elements > kMaxVectorElements || !linalg::hasVectorizationImpl(op))
+      continue;
+    if (succeeded(vectorizePackedMatmulTile(rewriter, op)))
       continue;
     rewriter.setInsertionPoint(op);
     FailureOr<linalg::VectorizationResult> result = linalg::vectorize(rewriter, op);

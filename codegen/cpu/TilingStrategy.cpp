@@ -36,7 +36,6 @@ static constexpr int64_t kMaxTasks = 16;
 // per K step. Measured on the benchmark machine (docs/performance.md): 12- or
 // 16-row tiles do not divide the common M (128, 3136), and 48-wide panels
 // lower to non-power-of-two vectors that LLVM scalarizes.
-static constexpr int64_t kMicroTileRows = 8;
 static constexpr int64_t kMicroTileColumns = 32;
 /// K block: a 256 x 32 f32 panel of B is 32 KiB, within the 48 KiB L1D.
 static constexpr int64_t kCacheBlockK = 256;
@@ -46,6 +45,10 @@ static constexpr int64_t kThreadTileRows = 64;
 static constexpr int64_t kThreadTileColumns = 256;
 /// Fewer tasks than this leave threads idle (and cannot balance 2 cores).
 static constexpr int64_t kMinMatmulTasks = 4;
+
+/// The side of the square tiles transposing copies are vectorized in: one
+/// 512-bit row of f32.
+static constexpr int64_t kTransposeTile = 16;
 
 static int64_t product(ArrayRef<int64_t> v) {
   int64_t p = 1;
@@ -132,10 +135,8 @@ std::optional<TilingPlan> planTiling(linalg::LinalgOp op, bool allowThreads) {
   }
 
   if (op->hasAttr(kPackedMatmulAttr) && ranges.size() == 4) {
-    // (m, j, r, k) on B panels [j, k, r]: register tiles of rm rows by one
-    // whole panel, K in cache blocks, panels outside rows so a panel's
-    // K block (kCacheBlockK x 32 floats, 32 KiB) stays in L1 while the rows
-    // of A stream past it.
+    // (m, j, r, k) with A read in place: register tiles of rm rows by one
+    // whole panel, otherwise as below.
     int64_t m = ranges[0], panels = ranges[1], width = ranges[2], k = ranges[3];
     int64_t rm = largestDivisorAtMost(m, kMicroTileRows);
     plan.vectorTiles = {rm, 1, width, 1};
@@ -147,6 +148,27 @@ std::optional<TilingPlan> planTiling(linalg::LinalgOp op, bool allowThreads) {
       auto [tm, tj] = threadTiles2D(m, rm, kThreadTileRows, panels, 1,
                                     std::max<int64_t>(1, kThreadTileColumns / width), 1);
       plan.threadTiles = {tm, tj, 0, 0};
+    }
+    return plan;
+  }
+
+  if (op->hasAttr(kPackedMatmulAttr) && ranges.size() == 5) {
+    // (mo, j, mi, r, k) on A slivers [mo, k, mi] and B panels [j, k, r]:
+    // register tiles of one sliver by one whole panel, K in cache blocks,
+    // panels outside slivers so a panel's K block (kCacheBlockK x 32 floats,
+    // 32 KiB) stays in L1 while the slivers of A stream past it.
+    int64_t slivers = ranges[0], panels = ranges[1], mr = ranges[2], width = ranges[3],
+            k = ranges[4];
+    plan.vectorTiles = {1, 1, mr, width, 1};
+    plan.vectorInterchange = {1, 0, 2, 3, 4};
+    int64_t kc = largestDivisorAtMost(k, kCacheBlockK);
+    if (kc < k)
+      plan.cacheTiles = {0, 0, 0, 0, kc};
+    if (allowThreads && product(ranges) >= kMinParallelWork) {
+      auto [tm, tj] = threadTiles2D(slivers, 1, std::max<int64_t>(1, kThreadTileRows / mr),
+                                    panels, 1,
+                                    std::max<int64_t>(1, kThreadTileColumns / width), 1);
+      plan.threadTiles = {tm, tj, 0, 0, 0};
     }
     return plan;
   }
@@ -199,6 +221,25 @@ std::optional<TilingPlan> planTiling(linalg::LinalgOp op, bool allowThreads) {
   // Elementwise and reductions: vectors along the innermost loop.
   plan.vectorTiles.assign(ranges.size(), 1);
   plan.vectorTiles.back() = largestDivisorAtMost(ranges.back(), 64);
+  // Transposing reads: an input whose fastest-varying index is another
+  // parallel loop than the innermost would be read one scalar per lane.
+  // Square tiles over both loops read it in contiguous rows instead, and the
+  // transposition happens in registers.
+  int64_t last = static_cast<int64_t>(ranges.size()) - 1;
+  auto iterators = op.getIteratorTypesArray();
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(input);
+    if (map.getNumResults() == 0 || !map.isFunctionOfDim(last))
+      continue;
+    auto fastest = llvm::dyn_cast<AffineDimExpr>(map.getResults().back());
+    if (!fastest || fastest.getPosition() == last ||
+        iterators[fastest.getPosition()] != utils::IteratorType::parallel)
+      continue;
+    plan.vectorTiles[fastest.getPosition()] =
+        largestDivisorAtMost(ranges[fastest.getPosition()], kTransposeTile);
+    plan.vectorTiles.back() = largestDivisorAtMost(ranges.back(), kTransposeTile);
+    break;
+  }
   if (allowThreads)
     plan.threadTiles = splitFirstParallelLoop(op, ranges);
   return plan;

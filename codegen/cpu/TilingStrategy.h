@@ -19,19 +19,40 @@ namespace kiln::cpu {
 /// into at compile time (kiln-pack-matmul-weights): the micro-kernel's
 /// register tile width, two 512-bit vectors.
 inline constexpr int64_t kPackedPanelWidth = 32;
-/// Marks the linalg.generic of a matmul on packed panels, (m, j, r, k) with
-/// A[m, k], B[j, k, r], C[m, j, r].
+/// The micro-kernel's register tile height: rows of A (f32) per K step.
+inline constexpr int64_t kMicroTileRows = 8;
+/// Marks the linalg.generic of a matmul on packed operands: loops
+/// (mo, j, mi, r, k) with A in slivers Ap[mo, k, mi], B in panels Bp[j, k, r]
+/// and C viewed as C4[mo, mi, j, r]; or, with A read in place, loops
+/// (m, j, r, k) with A[m, k], Bp[j, k, r] and C3[m, j, r].
 inline constexpr llvm::StringLiteral kPackedMatmulAttr = "kiln.packed_matmul";
 /// Marks an scf.for that code generation made before tiling (bands of a
 /// convolution's output rows): the linalg ops it holds are tiled like
 /// top-level ones, where those in other loops are tiles already.
 inline constexpr llvm::StringLiteral kBandLoopAttr = "kiln.band_loop";
 
-/// C3 += A x Bp as the marked linalg.generic over (m, j, r, k): A [M, K],
-/// Bp [N / NR, K, NR] (B packed into panels), C3 [M, N / NR, NR] (C viewed
-/// in panels). Returns the new C3.
+/// The sliver height A is packed with for a product of M rows: the largest
+/// divisor of M up to kMicroTileRows.
+int64_t packedRowsPerSliver(int64_t m);
+
+/// C3 += A x Bp as the marked linalg.generic: A [M, K], Bp [N / NR, K, NR]
+/// (B packed into panels), C3 [M, N / NR, NR] (C viewed in panels). A
+/// constant A is packed too, into slivers of packedRowsPerSliver(M) rows at
+/// compile time, so the micro-kernel reads both operands as contiguous
+/// streams; an activation A is read in place. Returns the new C3.
 mlir::Value buildPackedMatmul(mlir::OpBuilder &b, mlir::Location loc, mlir::Value a,
                               mlir::Value packedB, mlir::Value c3);
+
+/// C4 += Ap x Bp as the marked linalg.generic, both operands packed already:
+/// Ap [M / mr, K, mr], Bp [N / NR, K, NR], C4 [M / mr, mr, N / NR, NR].
+/// Returns the new C4.
+mlir::Value buildPackedProduct(mlir::OpBuilder &b, mlir::Location loc, mlir::Value packedA,
+                               mlir::Value packedB, mlir::Value c4);
+
+/// A constant matrix packed into panels of `nr` columns, [ceil(N / nr), K, nr],
+/// the last one filled up with zero columns: from B [K, N], or from B's
+/// transpose [N, K] when `transposed`.
+mlir::DenseElementsAttr packPanels(mlir::DenseElementsAttr b, int64_t nr, bool transposed);
 
 /// `v` (static shape) padded with zeros at the end of its last dimension to
 /// `size` (`v` itself when it has that size): the zero columns that keep the

@@ -66,6 +66,9 @@ void buildMemRefPipeline(OpPassManager &pm) {
   pm.addPass(dispatch::createBufferize());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  // Copies of a buffer onto itself (an in-place insert_slice into the slice
+  // it was computed in) fold only once CSE has merged their two subviews.
+  pm.addPass(createCanonicalizerPass());
   pm.nest<func::FuncOp>().addPass(cpu::createVectorizeBufferOps());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(dispatch::createPlanWorkspace());

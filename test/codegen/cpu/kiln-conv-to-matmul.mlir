@@ -125,3 +125,33 @@ func.func @banded(%x: tensor<1x32x6x258xf32>, %w: tensor<8x32x3x3xf32>, %acc: te
       ins(%x, %w : tensor<1x32x6x258xf32>, tensor<8x32x3x3xf32>) outs(%acc : tensor<1x8x4x256xf32>) -> tensor<1x8x4x256xf32>
   return %r : tensor<1x8x4x256xf32>
 }
+
+// -----
+
+// Pixel-major: constant weights and OW = 7 (no multiple of the 32-wide
+// panels, but a sliver height). The product is out^T[P, F] = taps^T x W^T:
+// the weights are packed transposed at compile time into panels of 32
+// filters (panel[0, k, r] = W[r, k], here 3r + k), the taps of each output
+// row into slivers of 7 pixels [OH * OW / 7, C*KH*KW, 7], both operands of the
+// packed-matmul generic; its result [P, F] is added, transposed, into the
+// accumulator (which holds the bias).
+// CHECK-DAG: #[[TR:.*]] = affine_map<(d0, d1, d2) -> (d1, d2, d0)>
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-LABEL: func @pixel_major
+// CHECK: %[[WP:.*]] = arith.constant dense<{{\[\[\[}}0.000000e+00, 3.000000e+00, 6.000000e+00, {{.*}}, 9.300000e+01], [1.000000e+00, 4.000000e+00, {{.*}}, 9.400000e+01], [2.000000e+00, 5.000000e+00, {{.*}}, 9.500000e+01]]]> : tensor<1x3x32xf32>
+// CHECK: tensor.empty() : tensor<2x1x1x1x3x7xf32>
+// CHECK-COUNT-3: linalg.transpose
+// CHECK: %[[TAPS:.*]] = tensor.collapse_shape {{.*}} : tensor<2x1x1x1x3x7xf32> into tensor<2x3x7xf32>
+// CHECK: %[[C4:.*]] = linalg.fill {{.*}} -> tensor<2x7x1x32xf32>
+// CHECK: %[[G:.*]] = linalg.generic {{.*}} ins(%[[TAPS]], %[[WP]] : tensor<2x3x7xf32>, tensor<1x3x32xf32>) outs(%[[C4]] : tensor<2x7x1x32xf32>) attrs = {kiln.packed_matmul}
+// CHECK: %[[FLAT:.*]] = tensor.collapse_shape %[[G]] {{\[}}[0, 1], [2, 3]] : tensor<2x7x1x32xf32> into tensor<14x32xf32>
+// CHECK: %[[GRID:.*]] = tensor.expand_shape %[[FLAT]] {{\[}}[0, 1], [2]] output_shape [2, 7, 32]
+// CHECK: linalg.generic {indexing_maps = [#[[TR]], #[[ID]]], {{.*}} ins(%[[GRID]] : tensor<2x7x32xf32>) outs(%{{.*}} : tensor<32x2x7xf32>)
+// CHECK: arith.addf
+// CHECK-NOT: linalg.conv_2d_nchw_fchw
+func.func @pixel_major(%x: tensor<1x1x2x9xf32>, %acc: tensor<1x32x2x7xf32>) -> tensor<1x32x2x7xf32> {
+  %w = arith.constant dense<[[[[0.0, 1.0, 2.0]]], [[[3.0, 4.0, 5.0]]], [[[6.0, 7.0, 8.0]]], [[[9.0, 10.0, 11.0]]], [[[12.0, 13.0, 14.0]]], [[[15.0, 16.0, 17.0]]], [[[18.0, 19.0, 20.0]]], [[[21.0, 22.0, 23.0]]], [[[24.0, 25.0, 26.0]]], [[[27.0, 28.0, 29.0]]], [[[30.0, 31.0, 32.0]]], [[[33.0, 34.0, 35.0]]], [[[36.0, 37.0, 38.0]]], [[[39.0, 40.0, 41.0]]], [[[42.0, 43.0, 44.0]]], [[[45.0, 46.0, 47.0]]], [[[48.0, 49.0, 50.0]]], [[[51.0, 52.0, 53.0]]], [[[54.0, 55.0, 56.0]]], [[[57.0, 58.0, 59.0]]], [[[60.0, 61.0, 62.0]]], [[[63.0, 64.0, 65.0]]], [[[66.0, 67.0, 68.0]]], [[[69.0, 70.0, 71.0]]], [[[72.0, 73.0, 74.0]]], [[[75.0, 76.0, 77.0]]], [[[78.0, 79.0, 80.0]]], [[[81.0, 82.0, 83.0]]], [[[84.0, 85.0, 86.0]]], [[[87.0, 88.0, 89.0]]], [[[90.0, 91.0, 92.0]]], [[[93.0, 94.0, 95.0]]]]> : tensor<32x1x1x3xf32>
+  %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x1x2x9xf32>, tensor<32x1x1x3xf32>) outs(%acc : tensor<1x32x2x7xf32>) -> tensor<1x32x2x7xf32>
+  return %r : tensor<1x32x2x7xf32>
+}

@@ -74,3 +74,29 @@ func.func @padded_rhs(%a: tensor<4x1xf32>, %c: tensor<4x34xf32>) -> tensor<4x34x
   return %r : tensor<4x34xf32>
 }
 
+
+// -----
+
+// Both operands constant (the case of a convolution's weights, which are
+// the A side): A [8, 2] is packed too, into slivers of 8 rows Ap[1, K, 8]
+// (Ap[0, k, i] = A[i, k]), and the product is the five-loop generic
+// (mo, j, mi, r, k) on C viewed as [M / 8, 8, N / 32, 32], whose
+// micro-kernel reads both operands as contiguous streams.
+// CHECK-DAG: #[[MA:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d4, d2)>
+// CHECK-DAG: #[[MB:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d4, d3)>
+// CHECK-DAG: #[[MC:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d2, d1, d3)>
+// CHECK-LABEL: func @constant_lhs
+// CHECK-SAME: (%[[C:.*]]: tensor<8x32xf32>)
+// CHECK-DAG: %[[AP:.*]] = arith.constant dense<{{\[\[\[}}0.000000e+00, 2.000000e+00, 4.000000e+00, 6.000000e+00, 8.000000e+00, 1.000000e+01, 1.200000e+01, 1.400000e+01], [1.000000e+00, 3.000000e+00, 5.000000e+00, 7.000000e+00, 9.000000e+00, 1.100000e+01, 1.300000e+01, 1.500000e+01]]]> : tensor<1x2x8xf32>
+// CHECK-DAG: %[[BP:.*]] = arith.constant dense<1.000000e+00> : tensor<1x2x32xf32>
+// CHECK: %[[C3:.*]] = tensor.expand_shape %[[C]] {{\[}}[0], [1, 2]] output_shape [8, 1, 32]
+// CHECK: %[[C4:.*]] = tensor.expand_shape %[[C3]] {{\[}}[0, 1], [2], [3]] output_shape [1, 8, 1, 32]
+// CHECK: %[[G:.*]] = linalg.generic {indexing_maps = [#[[MA]], #[[MB]], #[[MC]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+// CHECK-SAME: ins(%[[AP]], %[[BP]] : tensor<1x2x8xf32>, tensor<1x2x32xf32>) outs(%[[C4]] : tensor<1x8x1x32xf32>) attrs = {kiln.packed_matmul}
+// CHECK: tensor.collapse_shape %[[G]] {{\[}}[0, 1], [2], [3]] : tensor<1x8x1x32xf32> into tensor<8x1x32xf32>
+func.func @constant_lhs(%c: tensor<8x32xf32>) -> tensor<8x32xf32> {
+  %a = arith.constant dense<[[0.0, 1.0], [2.0, 3.0], [4.0, 5.0], [6.0, 7.0], [8.0, 9.0], [10.0, 11.0], [12.0, 13.0], [14.0, 15.0]]> : tensor<8x2xf32>
+  %b = arith.constant dense<1.0> : tensor<2x32xf32>
+  %r = linalg.matmul ins(%a, %b : tensor<8x2xf32>, tensor<2x32xf32>) outs(%c : tensor<8x32xf32>) -> tensor<8x32xf32>
+  return %r : tensor<8x32xf32>
+}

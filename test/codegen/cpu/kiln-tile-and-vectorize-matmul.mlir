@@ -62,3 +62,43 @@ func.func @im2col_matmul(%w: tensor<64x576xf32>, %col: tensor<576x3136xf32>, %c:
   %mm = linalg.matmul ins(%w, %col : tensor<64x576xf32>, tensor<576x3136xf32>) outs(%c : tensor<64x3136xf32>) -> tensor<64x3136xf32>
   return %mm : tensor<64x3136xf32>
 }
+
+// -----
+
+// Both operands packed (a convolution: weights in slivers at compile time,
+// or the pixel-major form's taps): loops (mo, j, mi, r, k) on
+// Ap [16 slivers, K, 8], Bp [8 panels, K, 32], C4 [16, 8, 8, 32]. Tasks of
+// 8 slivers x 4 panels (at least four tasks for the pool to balance); panels
+// outside slivers; each register tile is one
+// 8 x 32 outer product per K step of an 8-float read of A and a 32-float
+// read of B, both at consecutive addresses, with the accumulator carried
+// through the K loop.
+// CHECK-LABEL: func @packed_both
+// CHECK-SAME: (%[[A:.*]]: tensor<16x576x8xf32>, %[[B:.*]]: tensor<8x576x32xf32>, %[[C:.*]]: tensor<16x8x8x32xf32>)
+// CHECK: scf.forall (%{{.*}}, %{{.*}}) = (0, 0) to (16, 8) step (8, 4)
+// CHECK: scf.for %{{.*}} = %c0 to %c576 step %c192
+// CHECK: scf.for %[[P:.*]] = %c0 to %c4 step %c1
+// CHECK: scf.for %[[S:.*]] = %c0 to %c8 step %c1
+// CHECK: %[[ACC0:.*]] = vector.transfer_read {{.*}} : tensor<8x8x4x32xf32>, vector<8x1x32xf32>
+// CHECK: %[[ACC:.*]] = scf.for %{{.*}} = %c0 to %c192 step %c1 iter_args(%[[ACCI:.*]] = %[[ACC0]]) -> (vector<8x1x32xf32>)
+// CHECK: %[[LHS:.*]] = vector.transfer_read %[[A]]{{.*}} : tensor<16x576x8xf32>, vector<8xf32>
+// CHECK: %[[RHS:.*]] = vector.transfer_read %[[B]]{{.*}} : tensor<8x576x32xf32>, vector<32xf32>
+// CHECK: %[[FLAT:.*]] = vector.shape_cast %[[ACCI]] : vector<8x1x32xf32> to vector<8x32xf32>
+// CHECK: %[[NEXT:.*]] = vector.outerproduct %[[LHS]], %[[RHS]], %[[FLAT]] {kind = #vector.kind<add>} : vector<8xf32>, vector<32xf32>
+// CHECK: %[[TILE:.*]] = vector.shape_cast %[[NEXT]] : vector<8x32xf32> to vector<8x1x32xf32>
+// CHECK: scf.yield %[[TILE]]
+// CHECK: vector.transfer_write %[[ACC]]
+// CHECK-NOT: linalg.generic
+#pa = affine_map<(d0, d1, d2, d3, d4) -> (d0, d4, d2)>
+#pb = affine_map<(d0, d1, d2, d3, d4) -> (d1, d4, d3)>
+#pc = affine_map<(d0, d1, d2, d3, d4) -> (d0, d2, d1, d3)>
+func.func @packed_both(%a: tensor<16x576x8xf32>, %b: tensor<8x576x32xf32>, %c: tensor<16x8x8x32xf32>) -> tensor<16x8x8x32xf32> {
+  %r = linalg.generic {indexing_maps = [#pa, #pb, #pc], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%a, %b : tensor<16x576x8xf32>, tensor<8x576x32xf32>) outs(%c : tensor<16x8x8x32xf32>) attrs = {kiln.packed_matmul} {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %m = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<16x8x8x32xf32>
+  return %r : tensor<16x8x8x32xf32>
+}

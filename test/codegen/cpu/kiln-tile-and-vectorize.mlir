@@ -217,14 +217,42 @@ func.func @pad(%x: tensor<1x4x6x6xf32>) -> tensor<1x4x8x8xf32> {
 
 // -----
 
-// Transposes and copies are tiled and vectorized too.
+// Transposes and copies are tiled and vectorized too. A transposing read
+// gets square tiles (up to 16 x 16) over the innermost loop and the loop its
+// input varies fastest along: rows of the input are read whole and the
+// transposition happens in registers, where one-wide tiles read one scalar
+// per lane.
 // CHECK-LABEL: func @transpose
-// CHECK: vector.transfer_read {{.*}} : tensor<16x8xf32>, vector<16x1xf32>
-// CHECK: vector.transpose {{.*}} : vector<16x1xf32> to vector<1x16xf32>
-// CHECK: vector.transfer_write {{.*}} : vector<16xf32>, tensor<1x16xf32>
+// CHECK: vector.transfer_read {{.*}} : tensor<16x8xf32>, vector<16x8xf32>
+// CHECK: vector.transpose {{.*}} [1, 0] : vector<16x8xf32> to vector<8x16xf32>
+// CHECK: vector.transfer_write {{.*}} : vector<8x16xf32>, tensor<8x16xf32>
 // CHECK-NOT: linalg.transpose
 func.func @transpose(%x: tensor<16x8xf32>) -> tensor<8x16xf32> {
   %e = tensor.empty() : tensor<8x16xf32>
   %t = linalg.transpose ins(%x : tensor<16x8xf32>) outs(%e : tensor<8x16xf32>) permutation = [1, 0]
   return %t : tensor<8x16xf32>
+}
+
+// -----
+
+// A larger transposing generic (the pixel-major convolution's epilogue,
+// out[f, w] += c[w, f]) is tiled 16 x 16 over (f, w): each register tile
+// reads 16 rows of c, 16 contiguous floats each, and transposes them.
+// CHECK-LABEL: func @transposing_generic
+// CHECK: scf.for %{{.*}} = %c0 to %c64 step %c16
+// CHECK: scf.for %{{.*}} = %c0 to %c32 step %c16
+// CHECK: vector.transfer_read {{.*}} : tensor<32x64xf32>, vector<16x16xf32>
+// CHECK: vector.transpose {{.*}} [1, 0] : vector<16x16xf32> to vector<16x16xf32>
+// CHECK: arith.addf {{.*}} : vector<16x16xf32>
+// CHECK-NOT: linalg.generic
+#wf = affine_map<(f, w) -> (w, f)>
+#fw = affine_map<(f, w) -> (f, w)>
+func.func @transposing_generic(%c: tensor<32x64xf32>, %out: tensor<64x32xf32>) -> tensor<64x32xf32> {
+  %r = linalg.generic {indexing_maps = [#wf, #fw], iterator_types = ["parallel", "parallel"]}
+      ins(%c : tensor<32x64xf32>) outs(%out : tensor<64x32xf32>) {
+  ^bb0(%x: f32, %acc: f32):
+    %s = arith.addf %acc, %x : f32
+    linalg.yield %s : f32
+  } -> tensor<64x32xf32>
+  return %r : tensor<64x32xf32>
 }
