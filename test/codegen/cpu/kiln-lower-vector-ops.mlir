@@ -133,3 +133,32 @@ func.func @strided_read_kept(%m: memref<4x16xf32, strided<[80, 5]>>, %n: memref<
   %w = vector.transfer_read %n[%i, %j], %pad {in_bounds = [false]} : memref<4x16xf32, strided<[32, 2]>>, vector<8xf32>
   return %v, %w : vector<8xf32>, vector<8xf32>
 }
+
+// -----
+
+// The micro-kernel's read of a B panel row (vector<32> from [J, K, 32]) in
+// its K loop gets a software prefetch of the row 64 K steps ahead (weights
+// streamed from memory outrun the hardware prefetchers); other reads do not.
+// CHECK-LABEL: func @panel_prefetch
+// CHECK: scf.for %[[K:.*]] = %c0 to %c256 step %c1
+// CHECK: %[[ROW:.*]] = arith.addi %{{.*}}, %[[K]] : index
+// CHECK: %[[AHEAD:.*]] = arith.addi %[[ROW]], %c64 : index
+// CHECK: memref.prefetch %{{.*}}[%{{.*}}, %[[AHEAD]], %c0], read, locality<3>, data : memref<4x512x32xf32>
+// CHECK: vector.load %{{.*}}[%{{.*}}, %[[ROW]], %c0] : memref<4x512x32xf32>, vector<32xf32>
+// CHECK-NOT: memref.prefetch
+func.func @panel_prefetch(%b: memref<4x512x32xf32>, %a: memref<512x32xf32>, %j: index, %kb: index) -> vector<32xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c256 = arith.constant 256 : index
+  %pad = arith.constant 0.0 : f32
+  %zero = arith.constant dense<0.0> : vector<32xf32>
+  %r = scf.for %k = %c0 to %c256 step %c1 iter_args(%acc = %zero) -> vector<32xf32> {
+    %row = arith.addi %kb, %k : index
+    %v = vector.transfer_read %b[%j, %row, %c0], %pad {in_bounds = [true]} : memref<4x512x32xf32>, vector<32xf32>
+    %w = vector.transfer_read %a[%row, %c0], %pad {in_bounds = [true]} : memref<512x32xf32>, vector<32xf32>
+    %s = arith.addf %v, %w : vector<32xf32>
+    %t = arith.addf %acc, %s : vector<32xf32>
+    scf.yield %t : vector<32xf32>
+  }
+  return %r : vector<32xf32>
+}
