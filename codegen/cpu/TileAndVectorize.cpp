@@ -174,6 +174,36 @@ LogicalResult vectorizePackedMatmulTile(RewriterBase &rewriter, linalg::LinalgOp
   return success();
 }
 
+/// A decomposed pad, insert_slice(value, fill(empty)), whose value a linalg
+/// op computes into a tensor.empty: the fill (and its empty) move before that
+/// op, so that empty-tensor elimination at bufferization can make the op
+/// write its result straight into the interior of the filled buffer, and the
+/// copy of the whole padded tensor (a depthwise convolution's input) goes.
+void placeFillsBeforeProducers(func::FuncOp func) {
+  SmallVector<tensor::InsertSliceOp> inserts;
+  func.walk([&](tensor::InsertSliceOp insert) { inserts.push_back(insert); });
+  for (tensor::InsertSliceOp insert : inserts) {
+    auto fill = insert.getDest().getDefiningOp<linalg::FillOp>();
+    auto producer = insert.getSource().getDefiningOp<linalg::LinalgOp>();
+    if (!fill || !producer || !fill->hasOneUse() || fill->getBlock() != producer->getBlock() ||
+        !producer->isBeforeInBlock(fill))
+      continue;
+    if (!llvm::all_of(producer.getDpsInits(), [](Value init) {
+          return init.getDefiningOp<tensor::EmptyOp>() != nullptr;
+        }))
+      continue;
+    auto fillInit = fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>();
+    Value fillValue = fill.getInputs()[0];
+    Operation *valueDef = fillValue.getDefiningOp();
+    if (!fillInit || !fillInit->hasOneUse() || fillInit->getNumOperands() != 0 ||
+        (valueDef && (valueDef->getBlock() != producer->getBlock() ||
+                      !valueDef->isBeforeInBlock(producer))))
+      continue;
+    fillInit->moveBefore(producer);
+    fill->moveBefore(producer);
+  }
+}
+
 /// Vectorizes every linalg op with a small static iteration space.
 void vectorizeAll(func::FuncOp func) {
   IRRewriter rewriter(func.getContext());
@@ -222,10 +252,14 @@ struct TileAndVectorizePass : impl::TileAndVectorizeBase<TileAndVectorizePass> {
     func::FuncOp func = getOperation();
     {
       // Pads become fill + insert_slice: the fill is tiled like any op and
-      // the insert_slice is a copy after bufferization.
+      // the insert_slice is a copy after bufferization, unless the producer
+      // of the padded value can write straight into the filled buffer
+      // (placeFillsBeforeProducers, then empty-tensor elimination in
+      // kiln-bufferize).
       RewritePatternSet patterns(&getContext());
       linalg::populateDecomposePadPatterns(patterns);
       (void)applyPatternsGreedily(func, std::move(patterns));
+      placeFillsBeforeProducers(func);
     }
     if (failed(tileAll(func, /*allowThreads=*/true)))
       return signalPassFailure();

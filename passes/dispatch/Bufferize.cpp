@@ -6,6 +6,7 @@
 #include "mlir/Dialect/Bufferization/Transforms/OneShotAnalysis.h"
 #include "mlir/Dialect/Bufferization/Transforms/OneShotModuleBufferize.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Transforms.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/OperationSupport.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
@@ -100,6 +101,13 @@ struct BufferizePass : impl::BufferizeBase<BufferizePass> {
           func.setArgAttr(i, bufferization::BufferizationDialect::kWritableAttrName,
                           BoolAttr::get(&getContext(), false));
     }
+
+    // Values computed into a tensor.empty and then inserted into a larger
+    // tensor (a pad's interior) are computed in place there instead.
+    IRRewriter rewriter(&getContext());
+    for (auto func : module.getOps<func::FuncOp>())
+      if (!func.isExternal() && failed(bufferization::eliminateEmptyTensors(rewriter, func)))
+        return signalPassFailure();
 
     bufferization::OneShotBufferizationOptions options;
     options.bufferizeFunctionBoundaries = true;

@@ -256,3 +256,31 @@ func.func @transposing_generic(%c: tensor<32x64xf32>, %out: tensor<64x32xf32>) -
   } -> tensor<64x32xf32>
   return %r : tensor<64x32xf32>
 }
+
+// -----
+
+// A pad of a computed value: the pad's fill moves before the value's
+// producer, so the producer can later (kiln-bufferize) write the interior of
+// the filled buffer in place instead of being copied there.
+// CHECK-LABEL: func @relu_then_pad
+// CHECK: %[[FILLED:.*]] = scf.for
+// CHECK: vector.transfer_write %{{.*}} : vector<8xf32>, tensor<1x1x1x8xf32>
+// CHECK: %[[RELU:.*]] = scf.for
+// CHECK: arith.maximumf
+// CHECK: tensor.insert_slice %[[RELU]] into %[[FILLED]][0, 0, 1, 1] [1, 4, 6, 6] [1, 1, 1, 1]
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @relu_then_pad(%x: tensor<1x4x6x6xf32>) -> tensor<1x4x8x8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x4x6x6xf32>
+  %r = linalg.generic {indexing_maps = [#id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x : tensor<1x4x6x6xf32>) outs(%e : tensor<1x4x6x6xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x4x6x6xf32>
+  %p = tensor.pad %r low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%a: index, %b: index, %c: index, %d: index):
+    tensor.yield %zero : f32
+  } : tensor<1x4x6x6xf32> to tensor<1x4x8x8xf32>
+  return %p : tensor<1x4x8x8xf32>
+}

@@ -120,3 +120,33 @@ func.func @main(%x: tensor<16xf32> {kiln.name = "x"}) -> (tensor<16xf32> {kiln.n
 func.func @main(%x: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
   return %x, %x : tensor<4xf32>, tensor<4xf32>
 }
+
+// -----
+
+// A value computed into a tensor.empty and then inserted into a larger
+// tensor (a decomposed pad: fill, then insert_slice of the interior) is
+// computed in place in the interior: no buffer of its own, no copy.
+#id = affine_map<(d0) -> (d0)>
+// CHECK-LABEL: func @padded_in_place
+// CHECK-SAME: (%{{.*}}: memref<8xf32>, %[[PADDED:.*]]: memref<10xf32> {bufferize.result})
+// CHECK-NOT: memref.alloc
+// CHECK: linalg.fill ins(%{{.*}} : f32) outs(%[[PADDED]] : memref<10xf32>)
+// CHECK: %[[INTERIOR:.*]] = memref.subview %[[PADDED]][1] [8] [1]
+// CHECK: linalg.generic {{.*}} ins(%{{.*}} : memref<8xf32>) outs(%[[INTERIOR]] : memref<8xf32, strided<[1], offset: 1>>)
+// CHECK-NOT: memref.alloc
+// CHECK-NOT: linalg.copy
+// CHECK-NOT: memref.copy
+func.func @padded_in_place(%x: tensor<8xf32>) -> tensor<10xf32> {
+  %zero = arith.constant 0.0 : f32
+  %padded0 = tensor.empty() : tensor<10xf32>
+  %padded = linalg.fill ins(%zero : f32) outs(%padded0 : tensor<10xf32>) -> tensor<10xf32>
+  %e = tensor.empty() : tensor<8xf32>
+  %r = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%x : tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<8xf32>
+  %p = tensor.insert_slice %r into %padded[1] [8] [1] : tensor<8xf32> into tensor<10xf32>
+  return %p : tensor<10xf32>
+}
