@@ -75,23 +75,6 @@ int64_t packedRowsPerSliver(int64_t m) {
   return largestDivisorAtMost(m, kMicroTileRows);
 }
 
-/// The constant `a` [M, K] in slivers of mr rows, Ap[M / mr, K, mr].
-static DenseElementsAttr packRows(DenseElementsAttr a, int64_t mr) {
-  auto type = llvm::cast<RankedTensorType>(a.getType());
-  int64_t m = type.getDimSize(0), k = type.getDimSize(1);
-  auto packedType = RankedTensorType::get({m / mr, k, mr}, type.getElementType());
-  if (a.isSplat())
-    return a.resizeSplat(packedType);
-  size_t bytes = llvm::divideCeil(type.getElementTypeBitWidth(), 8);
-  ArrayRef<char> raw = a.getRawData();
-  SmallVector<char> packed(raw.size());
-  for (int64_t row = 0; row < m; ++row)
-    for (int64_t kk = 0; kk < k; ++kk)
-      std::memcpy(&packed[(((row / mr) * k + kk) * mr + row % mr) * bytes],
-                  &raw[(row * k + kk) * bytes], bytes);
-  return DenseElementsAttr::getFromRawBuffer(packedType, packed);
-}
-
 /// The marked generic C += A x B over `rank` loops, the last one the
 /// reduction, with the given operand maps (A, B, C).
 static Value buildMarkedProduct(OpBuilder &b, Location loc, Value a, Value packedB, Value c,
@@ -129,7 +112,9 @@ Value buildPackedMatmul(OpBuilder &b, Location loc, Value a, Value packedB, Valu
     Value c4 = tensor::ExpandShapeOp::create(
         b, loc, RankedTensorType::get({m / mr, mr, panels, nr}, c3Type.getElementType()), c3,
         rows);
-    Value packedA = arith::ConstantOp::create(b, loc, packRows(constantA, mr));
+    // Slivers of A are panels of A's transpose: Ap[i, k, r] = A[i * mr + r, k].
+    Value packedA =
+        arith::ConstantOp::create(b, loc, packPanels(constantA, mr, /*transposed=*/true));
     Value product = buildPackedProduct(b, loc, packedA, packedB, c4);
     return tensor::CollapseShapeOp::create(b, loc, c3Type, product, rows);
   }
