@@ -17,7 +17,7 @@
 //
 // When OW is a multiple of the panel width NR (f32), the taps are copied
 // straight into the micro-kernel's panel layout colp[OH*OW/NR, C*KH*KW, NR]
-// (each tap a transposing copy of NR-wide row pieces) and the product is the
+// (NR-wide pieces of input rows; see packTaps) and the product is the
 // packed-matmul generic: the micro-kernel then reads B contiguously instead of
 // NR floats every OH*OW*4 bytes, which for large images (256x256: 256 KiB)
 // is a new page and the same L1 set at every K step. Large images are done in
@@ -26,13 +26,22 @@
 // Otherwise, when the weights are constants and OW has a divisor mr from
 // kMinSliverRows to the micro-kernel's height (ResNet's 56, 28, 14 and 7 all
 // have 7 or 8), the product runs pixel-major: out^T[P, F] = col^T x W^T, the
-// taps copied into the micro-kernel's A slivers of mr output pixels (the same
-// transposing copies, pieces of mr instead of NR), the weights packed
+// taps packed into the micro-kernel's A slivers of mr output pixels (like the
+// panels, in pieces of mr instead of NR), the weights packed
 // transposed into B panels of NR filters at compile time, and the [P, F]
-// result added, transposed, into the output. The broadcast side of the
+// result written, transposed, into the output. The broadcast side of the
 // micro-kernel takes any height, so both streams are contiguous for any
 // such OW; ResNet-50's 3x3 convolutions went from 40-46% to 46-53% of peak
 // (docs/performance.md).
+//
+// The epilogue: the graph lowering puts a convolution's bias into the init
+// (a broadcast generic) and its activation or residual addition in a generic
+// of its own; each is a pass over the whole output. The pixel-major form
+// writes its result through a transposing generic anyway, so that generic
+// reads the bias as a [F] vector and computes the consumer too; the flat form
+// starts its [F, OH*OW] accumulator as the bias broadcast and applies the
+// consumer to the matmul's result directly (where tiling can reach it). The
+// channel-major form accumulates into the init in place and keeps both.
 //
 //===----------------------------------------------------------------------===//
 
@@ -42,6 +51,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -83,8 +93,8 @@ struct ConvShape {
 /// The taps of `rows` output rows packed in pieces of `nr` (a divisor of OW)
 /// output pixels: [rows*OW/nr, C*KH*KW, nr], from `band` [C, H', W] (the
 /// input rows those output rows read, starting at its row 0). Viewed as
-/// [rows, OW/nr, C, KH, KW, nr], tap (i, j) fills [:, :, :, i, j, :] with a
-/// transposing copy of the input's nr-wide row pieces. These are the
+/// [rows, OW/nr, C, KH, KW, nr], element (r, p, c, i, j, q) is the input
+/// pixel (c, r*SH + i*DH, (p*nr + q)*SW + j*DW). These are the
 /// micro-kernel's B panels (nr = NR) or its A slivers (pixel-major).
 Value packTaps(OpBuilder &b, Location loc, Value band, int64_t rows, int64_t nr,
                const ConvShape &s) {
@@ -92,26 +102,47 @@ Value packTaps(OpBuilder &b, Location loc, Value band, int64_t rows, int64_t nr,
   int64_t pieces = s.ow / nr;
   SmallVector<int64_t> col6Shape = {rows, pieces, s.c, s.kh, s.kw, nr};
   Value col6 = tensor::EmptyOp::create(b, loc, col6Shape, elementType);
-  auto tapType = RankedTensorType::get({s.c, rows, s.ow}, elementType);
-  auto pieceType = RankedTensorType::get({rows, pieces, s.c, nr}, elementType);
-  for (int64_t i = 0; i < s.kh; ++i) {
-    for (int64_t j = 0; j < s.kw; ++j) {
-      Value source = tensor::ExtractSliceOp::create(
-          b, loc, tapType, band, indexAttrs(b, {0, i * s.dilations[0], j * s.dilations[1]}),
-          indexAttrs(b, {s.c, rows, s.ow}), indexAttrs(b, {1, s.strides[0], s.strides[1]}));
-      Value source4 = tensor::ExpandShapeOp::create(
-          b, loc, RankedTensorType::get({s.c, rows, pieces, nr}, elementType), source,
-          SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
-      SmallVector<int64_t> offsets = {0, 0, 0, i, j, 0};
-      SmallVector<int64_t> sizes = {rows, pieces, s.c, 1, 1, nr};
-      SmallVector<int64_t> ones(6, 1);
-      Value dest = tensor::ExtractSliceOp::create(b, loc, pieceType, col6, indexAttrs(b, offsets),
-                                                  indexAttrs(b, sizes), indexAttrs(b, ones));
-      Value copied =
-          linalg::TransposeOp::create(b, loc, source4, dest, ArrayRef<int64_t>{1, 2, 0, 3})
-              .getResult()[0];
-      col6 = tensor::InsertSliceOp::create(b, loc, copied, col6, indexAttrs(b, offsets),
-                                           indexAttrs(b, sizes), indexAttrs(b, ones));
+  if (s.strides[1] == 1) {
+    // One generic writes all taps: each (r, p, c) gets its KH*KW*nr floats
+    // in one contiguous run, from contiguous pieces of the input rows. (A
+    // copy per tap wrote every cache line KH*KW times, a piece each time.)
+    MLIRContext *ctx = b.getContext();
+    AffineExpr r, p, c, i, j, q;
+    bindDims(ctx, r, p, c, i, j, q);
+    AffineMap source = AffineMap::get(
+        6, 0, {c, r * s.strides[0] + i * s.dilations[0], p * nr + q + j * s.dilations[1]}, ctx);
+    SmallVector<AffineMap> maps = {source, AffineMap::getMultiDimIdentityMap(6, ctx)};
+    SmallVector<utils::IteratorType> iterators(6, utils::IteratorType::parallel);
+    col6 = linalg::GenericOp::create(b, loc, col6.getType(), band, col6, maps, iterators,
+                                     [](OpBuilder &nb, Location l, ValueRange args) {
+                                       linalg::YieldOp::create(nb, l, args[0]);
+                                     })
+               .getResult(0);
+  } else {
+    // Strided taps: a transposing copy of each tap's strided slice (the
+    // generic's reads would not be contiguous vectors).
+    auto tapType = RankedTensorType::get({s.c, rows, s.ow}, elementType);
+    auto pieceType = RankedTensorType::get({rows, pieces, s.c, nr}, elementType);
+    for (int64_t i = 0; i < s.kh; ++i) {
+      for (int64_t j = 0; j < s.kw; ++j) {
+        Value source = tensor::ExtractSliceOp::create(
+            b, loc, tapType, band, indexAttrs(b, {0, i * s.dilations[0], j * s.dilations[1]}),
+            indexAttrs(b, {s.c, rows, s.ow}), indexAttrs(b, {1, s.strides[0], s.strides[1]}));
+        Value source4 = tensor::ExpandShapeOp::create(
+            b, loc, RankedTensorType::get({s.c, rows, pieces, nr}, elementType), source,
+            SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+        SmallVector<int64_t> offsets = {0, 0, 0, i, j, 0};
+        SmallVector<int64_t> sizes = {rows, pieces, s.c, 1, 1, nr};
+        SmallVector<int64_t> ones(6, 1);
+        Value dest = tensor::ExtractSliceOp::create(
+            b, loc, pieceType, col6, indexAttrs(b, offsets), indexAttrs(b, sizes),
+            indexAttrs(b, ones));
+        Value copied =
+            linalg::TransposeOp::create(b, loc, source4, dest, ArrayRef<int64_t>{1, 2, 0, 3})
+                .getResult()[0];
+        col6 = tensor::InsertSliceOp::create(b, loc, copied, col6, indexAttrs(b, offsets),
+                                             indexAttrs(b, sizes), indexAttrs(b, ones));
+      }
     }
   }
   return tensor::CollapseShapeOp::create(
@@ -138,9 +169,9 @@ Value bandProduct(OpBuilder &b, Location loc, Value band, Value acc, Value w2, i
 }
 
 /// `acc` [F, rows, OW] updated from `band` [C, H', W], the input rows that
-/// `rows` output rows read.
-using BandProduct =
-    llvm::function_ref<Value(OpBuilder &, Location, Value band, Value acc, int64_t rows)>;
+/// output rows `row` to `row + rows` read.
+using BandProduct = llvm::function_ref<Value(OpBuilder &, Location, Value band, Value acc,
+                                             OpFoldResult row, int64_t rows)>;
 
 /// One image's convolution `in` [C, H, W] into `acc` [F, OH, OW] by
 /// `product`, over bands of output rows whose packed taps take at most
@@ -155,9 +186,10 @@ Value bandedConvolution(OpBuilder &b, Location loc, Value in, Value acc, const C
   int64_t rows = largestDivisorAtMost(s.oh, std::max<int64_t>(1, kBandBytes / rowBytes));
   auto inType = llvm::cast<RankedTensorType>(in.getType());
   if (rows == s.oh)
-    return product(b, loc, in, acc, rows);
+    return product(b, loc, in, acc, b.getIndexAttr(0), rows);
 
   Type elementType = inType.getElementType();
+  Type accElementType = llvm::cast<RankedTensorType>(acc.getType()).getElementType();
   int64_t bandHeight = (rows - 1) * s.strides[0] + (s.kh - 1) * s.dilations[0] + 1;
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
   Value end = arith::ConstantIndexOp::create(b, loc, s.oh);
@@ -173,17 +205,211 @@ Value bandedConvolution(OpBuilder &b, Location loc, Value in, Value acc, const C
             in, inOffsets, indexAttrs(nb, {s.c, bandHeight, inType.getDimSize(2)}),
             indexAttrs(nb, {1, 1, 1}));
         SmallVector<OpFoldResult> accOffsets = {nb.getIndexAttr(0), row, nb.getIndexAttr(0)};
-        auto accBandType = RankedTensorType::get({s.f, rows, s.ow}, elementType);
+        auto accBandType = RankedTensorType::get({s.f, rows, s.ow}, accElementType);
         Value accBand = tensor::ExtractSliceOp::create(
             nb, l, accBandType, args[0], accOffsets, indexAttrs(nb, {s.f, rows, s.ow}),
             indexAttrs(nb, {1, 1, 1}));
         Value updated = tensor::InsertSliceOp::create(
-            nb, l, product(nb, l, band, accBand, rows), args[0], accOffsets,
+            nb, l, product(nb, l, band, accBand, row, rows), args[0], accOffsets,
             indexAttrs(nb, {s.f, rows, s.ow}), indexAttrs(nb, {1, 1, 1}));
         scf::YieldOp::create(nb, l, updated);
       });
   loop->setAttr(kBandLoopAttr, b.getUnitAttr());
   return loop.getResult(0);
+}
+
+/// Where a convolution's accumulator starts, recognized from its init's
+/// producer: a per-filter bias broadcast (`bias`, [F]) or a fill (`fill`,
+/// the scalar). Neither: the init tensor's own values, read as they are.
+struct AccumulatorStart {
+  Value bias, fill;
+  bool recognized() const { return bias || fill; }
+};
+
+/// The start of an accumulator `init` [N, F, OH, OW]: a linalg.fill, or a
+/// generic that only copies an input indexed by the filter alone (the bias
+/// of ONNX Conv, broadcast by the graph lowering).
+AccumulatorStart matchStart(OpBuilder &b, Location loc, Value init) {
+  if (auto fill = init.getDefiningOp<linalg::FillOp>())
+    return {Value(), fill.getInputs()[0]};
+  auto broadcast = init.getDefiningOp<linalg::GenericOp>();
+  if (!broadcast || broadcast.getNumDpsInputs() != 1 || broadcast.getNumDpsInits() != 1 ||
+      broadcast.getNumLoops() != 4 ||
+      broadcast.getNumParallelLoops() != broadcast.getNumLoops())
+    return {};
+  Block &body = broadcast.getRegion().front();
+  if (body.getOperations().size() != 1 ||
+      body.getTerminator()->getOperand(0) != body.getArgument(0))
+    return {};
+  SmallVector<AffineMap> maps = broadcast.getIndexingMapsArray();
+  auto biasType = llvm::dyn_cast<RankedTensorType>(broadcast.getDpsInputs()[0].getType());
+  if (!maps[1].isIdentity() || !biasType || !biasType.hasStaticShape())
+    return {};
+  int64_t f = llvm::cast<RankedTensorType>(init.getType()).getDimSize(1);
+  int64_t filterDims = 0;
+  for (auto [i, expr] : llvm::enumerate(maps[0].getResults())) {
+    auto dim = llvm::dyn_cast<AffineDimExpr>(expr);
+    if (dim && dim.getPosition() == 1 && biasType.getDimSize(i) == f)
+      ++filterDims;
+    else if (biasType.getDimSize(i) != 1)
+      return {};
+  }
+  if (filterDims != 1)
+    return {};
+  Value bias = broadcast.getDpsInputs()[0];
+  if (biasType.getRank() != 1) {
+    SmallVector<ReassociationIndices> all(1);
+    for (int64_t i = 0; i < biasType.getRank(); ++i)
+      all[0].push_back(i);
+    bias = tensor::CollapseShapeOp::create(
+        b, loc, RankedTensorType::get({f}, biasType.getElementType()), bias, all);
+  }
+  return {bias, Value()};
+}
+
+/// The elementwise op that takes a convolution's result, computed in the
+/// convolution's last write (its epilogue) instead of a pass of its own over
+/// the output: ONNX's activation (Relu, Clip, ...) or residual Add after a
+/// Conv. Its other inputs are per filter (indexed by the filter alone, or
+/// scalars) or "full" (the output's shape, indexed like it).
+struct Consumer {
+  linalg::GenericOp op;
+  unsigned convInput = 0;
+  bool hasFullInputs = false;
+  explicit operator bool() const { return static_cast<bool>(op); }
+};
+
+/// `map` over (n, f, oh, ow) as a map over `rank` loops whose first is the
+/// filter, when it reads `type` by the filter alone; std::nullopt otherwise.
+std::optional<AffineMap> perFilterMap(AffineMap map, RankedTensorType type, unsigned rank) {
+  MLIRContext *ctx = map.getContext();
+  SmallVector<AffineExpr> results;
+  for (auto [i, expr] : llvm::enumerate(map.getResults())) {
+    if (auto c = llvm::dyn_cast<AffineConstantExpr>(expr)) {
+      results.push_back(c);
+      continue;
+    }
+    auto dim = llvm::dyn_cast<AffineDimExpr>(expr);
+    if (dim && dim.getPosition() == 1)
+      results.push_back(getAffineDimExpr(0, ctx));
+    else if (type.getDimSize(i) == 1)
+      results.push_back(getAffineConstantExpr(0, ctx));
+    else
+      return std::nullopt;
+  }
+  return AffineMap::get(rank, 0, results, ctx);
+}
+
+/// The single user of `result` when it is an elementwise generic the
+/// epilogue can compute (see Consumer).
+Consumer matchConsumer(Value result) {
+  if (!result.hasOneUse())
+    return {};
+  OpOperand &use = *result.use_begin();
+  auto op = llvm::dyn_cast<linalg::GenericOp>(use.getOwner());
+  if (!op || !op.isDpsInput(&use) || op.getNumDpsInits() != 1 || op.getNumLoops() != 4 ||
+      op.getNumParallelLoops() != 4 || !op.hasPureTensorSemantics())
+    return {};
+  Block &body = op.getRegion().front();
+  if (!body.getArguments().back().use_empty() ||
+      !body.getOps<linalg::IndexOp>().empty())
+    return {};
+  auto outType = llvm::cast<RankedTensorType>(op.getDpsInits()[0].getType());
+  if (!outType.hasStaticShape() || !op.getIndexingMapsArray().back().isIdentity())
+    return {};
+  Consumer consumer;
+  consumer.op = op;
+  consumer.convInput = use.getOperandNumber();
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(input);
+    auto type = llvm::dyn_cast<RankedTensorType>(input->get().getType());
+    if (input == &use) {
+      if (!map.isIdentity())
+        return {};
+      continue;
+    }
+    if (type && map.isIdentity() && type.getShape() == outType.getShape()) {
+      consumer.hasFullInputs = true;
+      continue;
+    }
+    if (!type || !perFilterMap(map, type, 4))
+      return {};
+  }
+  return consumer;
+}
+
+/// One term of an epilogue's sum: a tensor read through a map of the
+/// epilogue's loops.
+struct Term {
+  Value tensor;
+  AffineMap map;
+};
+
+/// out = consumer(terms[0] + terms[1] + ... [+ constant] [+ out]), over
+/// `out`'s loops (the filter first). `fullInput` gives the consumer's full
+/// inputs in those loops (the part of the output `out` covers). Without a
+/// consumer the sum itself is written.
+Value buildEpilogue(OpBuilder &b, Location loc, ArrayRef<Term> terms, Value constant,
+                    bool addOut, const Consumer &consumer,
+                    llvm::function_ref<Value(Value)> fullInput, Value out) {
+  auto outType = llvm::cast<RankedTensorType>(out.getType());
+  unsigned rank = outType.getRank();
+  MLIRContext *ctx = b.getContext();
+  AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, ctx);
+  SmallVector<Value> inputs;
+  SmallVector<AffineMap> maps;
+  for (const Term &term : terms) {
+    inputs.push_back(term.tensor);
+    maps.push_back(term.map);
+  }
+  // Consumer input i (other than the convolution's) is epilogue input
+  // consumerArg[i].
+  SmallVector<int64_t> consumerArg;
+  linalg::GenericOp consumerOp = consumer.op;
+  if (consumer) {
+    for (OpOperand *input : consumerOp.getDpsInputOperands()) {
+      consumerArg.push_back(-1);
+      if (input->getOperandNumber() == consumer.convInput)
+        continue;
+      consumerArg.back() = inputs.size();
+      AffineMap map = consumerOp.getMatchingIndexingMap(input);
+      auto type = llvm::cast<RankedTensorType>(input->get().getType());
+      if (std::optional<AffineMap> perFilter = perFilterMap(map, type, rank)) {
+        inputs.push_back(input->get());
+        maps.push_back(*perFilter);
+      } else {
+        inputs.push_back(fullInput(input->get()));
+        maps.push_back(identity);
+      }
+    }
+  }
+  maps.push_back(identity);
+  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+  size_t termCount = terms.size();
+  auto generic = linalg::GenericOp::create(
+      b, loc, outType, inputs, out, maps, iterators,
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        Value sum = args[0];
+        for (size_t i = 1; i < termCount; ++i)
+          sum = arith::AddFOp::create(nb, l, sum, args[i]);
+        if (constant)
+          sum = arith::AddFOp::create(nb, l, sum, constant);
+        if (addOut)
+          sum = arith::AddFOp::create(nb, l, args.back(), sum);
+        if (!consumer) {
+          linalg::YieldOp::create(nb, l, sum);
+          return;
+        }
+        Block &body = consumerOp.getRegion().front();
+        IRMapping mapping;
+        for (auto [i, arg] : llvm::enumerate(consumerArg))
+          mapping.map(body.getArgument(i), arg < 0 ? sum : args[arg]);
+        for (Operation &op : body.without_terminator())
+          nb.clone(op, mapping);
+        linalg::YieldOp::create(
+            nb, l, mapping.lookupOrDefault(body.getTerminator()->getOperand(0)));
+      });
+  return generic.getResult(0);
 }
 
 /// The pixel-major product of a band: out^T[P, F] = col^T[P, K] x W^T[K, F]
@@ -192,11 +418,14 @@ Value bandedConvolution(OpBuilder &b, Location loc, Value in, Value acc, const C
 /// [F' / NR, K, NR], F' = F rounded up to NR). Slivers need only mr to
 /// divide OW (7 for ResNet's 56/28/14/7), where channel-major panels of NR
 /// pixels need NR to divide OW; both operands are then contiguous streams.
-/// The product [P, F'] is transposed into `acc` [F, rows, OW] (added, so the
-/// bias already there stays).
-Value pixelMajorBandProduct(OpBuilder &b, Location loc, Value band, Value acc, Value wPanels,
-                            int64_t rows, int64_t mr, const ConvShape &s) {
-  Type elementType = llvm::cast<RankedTensorType>(acc.getType()).getElementType();
+/// The product [P, F'] is written transposed into `out` [F, rows, OW] by the
+/// epilogue: added to the accumulator's start (the bias, or `out`'s own
+/// values when the start is not known), then through the consumer.
+Value pixelMajorBandProduct(OpBuilder &b, Location loc, Value band, Value out, Value wPanels,
+                            int64_t rows, int64_t mr, const ConvShape &s,
+                            const AccumulatorStart &start, const Consumer &consumer,
+                            llvm::function_ref<Value(Value)> fullInput) {
+  Type elementType = llvm::cast<RankedTensorType>(band.getType()).getElementType();
   int64_t nr = kPackedPanelWidth, p = rows * s.ow;
   int64_t panels = llvm::cast<RankedTensorType>(wPanels.getType()).getDimSize(0);
   int64_t paddedF = panels * nr;
@@ -216,16 +445,11 @@ Value pixelMajorBandProduct(OpBuilder &b, Location loc, Value band, Value acc, V
   MLIRContext *ctx = b.getContext();
   AffineExpr df, dh, dw;
   bindDims(ctx, df, dh, dw);
-  SmallVector<AffineMap> maps = {AffineMap::get(3, 0, {dh, dw, df}, ctx),
-                                 AffineMap::get(3, 0, {df, dh, dw}, ctx)};
-  SmallVector<utils::IteratorType> iterators(3, utils::IteratorType::parallel);
-  return linalg::GenericOp::create(
-             b, loc, acc.getType(), ValueRange{grid}, acc, maps, iterators,
-             [](OpBuilder &nb, Location l, ValueRange args) {
-               linalg::YieldOp::create(
-                   nb, l, Value(arith::AddFOp::create(nb, l, args[1], args[0])));
-             })
-      .getResult(0);
+  SmallVector<Term> terms = {{grid, AffineMap::get(3, 0, {dh, dw, df}, ctx)}};
+  if (start.bias)
+    terms.push_back({start.bias, AffineMap::get(3, 0, {df}, ctx)});
+  return buildEpilogue(b, loc, terms, start.fill, /*addOut=*/!start.recognized(), consumer,
+                       fullInput, out);
 }
 
 struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
@@ -280,21 +504,53 @@ struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
           rewriter, loc,
           packPanels(weights.reshape(w2Type), kPackedPanelWidth, /*transposed=*/true));
 
+    // The epilogue: where the accumulator starts and the elementwise op
+    // computed on the way out. The pixel-major form writes the output in an
+    // epilogue of its own, the flat form starts from a fresh accumulator;
+    // the channel-major form accumulates into the init in place.
+    bool channelMajor = !wPanels && !direct && ow % kPackedPanelWidth == 0 && elementType.isF32();
+    AccumulatorStart start;
+    Consumer consumer;
+    if (!channelMajor) {
+      consumer = matchConsumer(op.getResult(0));
+      // The consumer's other inputs may be defined after the convolution.
+      if (consumer)
+        rewriter.setInsertionPoint(consumer.op);
+      start = matchStart(rewriter, loc, init);
+      // Full inputs cannot follow the flat form's padded columns.
+      if (!start.recognized() || (!wPanels && consumer.hasFullInputs && columns != p))
+        consumer = Consumer();
+    }
     Value result = init;
+    if (consumer)
+      result = consumer.op.getDpsInits()[0];
+    else if (start.recognized())
+      result = tensor::EmptyOp::create(rewriter, loc, outType.getShape(), elementType);
+    auto resultType = llvm::cast<RankedTensorType>(result.getType());
+    Type resultElementType = resultType.getElementType();
+    MLIRContext *ctx = rewriter.getContext();
+
     for (int64_t image = 0; image < n; ++image) {
-      // This image's input [C, H, W] and accumulator [F, OH, OW].
-      auto image3 = [&](Value v, RankedTensorType type) -> Value {
+      // This image's part [C, H, W] or [F, OH, OW] of `v` [N, ...].
+      auto image3 = [&](Value v) -> Value {
+        auto type = llvm::cast<RankedTensorType>(v.getType());
         SmallVector<int64_t> offsets(4, 0), sizes(type.getShape()), ones(4, 1);
         offsets[0] = image;
         sizes[0] = 1;
-        auto sliceType = RankedTensorType::get(type.getShape().drop_front(), elementType);
+        auto sliceType =
+            RankedTensorType::get(type.getShape().drop_front(), type.getElementType());
         return tensor::ExtractSliceOp::create(rewriter, loc, sliceType, v,
                                               indexAttrs(rewriter, offsets),
                                               indexAttrs(rewriter, sizes),
                                               indexAttrs(rewriter, ones));
       };
-      Value in = image3(input, inType);
-      Value acc = image3(result, outType);
+      Value in = image3(input);
+      Value acc = image3(result);
+      auto insertImage = [&](Value product3) {
+        result = tensor::InsertSliceOp::create(
+            rewriter, loc, product3, result, indexAttrs(rewriter, {image, 0, 0, 0}),
+            indexAttrs(rewriter, {1, f, oh, ow}), indexAttrs(rewriter, {1, 1, 1, 1}));
+      };
 
       // The input pixels filter tap (i, j) meets: [C, OH, OW].
       auto tapType = RankedTensorType::get({c, oh, ow}, elementType);
@@ -306,25 +562,29 @@ struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
       };
       ConvShape shape{c, f, kh, kw, oh, ow, strides, dilations};
       if (wPanels) {
-        Value product = bandedConvolution(
+        insertImage(bandedConvolution(
             rewriter, loc, in, acc, shape,
-            [&](OpBuilder &b, Location l, Value band, Value accBand, int64_t rows) {
-              return pixelMajorBandProduct(b, l, band, accBand, wPanels, rows, sliver, shape);
-            });
-        result = tensor::InsertSliceOp::create(
-            rewriter, loc, product, result, indexAttrs(rewriter, {image, 0, 0, 0}),
-            indexAttrs(rewriter, {1, f, oh, ow}), indexAttrs(rewriter, {1, 1, 1, 1}));
+            [&](OpBuilder &b, Location l, Value band, Value outBand, OpFoldResult row,
+                int64_t rows) {
+              auto rowsOf = [&](Value v) -> Value {
+                auto type = llvm::cast<RankedTensorType>(v.getType());
+                return tensor::ExtractSliceOp::create(
+                    b, l, RankedTensorType::get({f, rows, ow}, type.getElementType()),
+                    image3(v), {b.getIndexAttr(0), row, b.getIndexAttr(0)},
+                    indexAttrs(b, {f, rows, ow}), indexAttrs(b, {1, 1, 1}));
+              };
+              return pixelMajorBandProduct(b, l, band, outBand, wPanels, rows, sliver, shape,
+                                           start, consumer, rowsOf);
+            }));
         continue;
       }
-      if (!direct && ow % kPackedPanelWidth == 0 && elementType.isF32()) {
-        Value product = bandedConvolution(
+      if (channelMajor) {
+        insertImage(bandedConvolution(
             rewriter, loc, in, acc, shape,
-            [&](OpBuilder &b, Location l, Value band, Value accBand, int64_t rows) {
+            [&](OpBuilder &b, Location l, Value band, Value accBand, OpFoldResult,
+                int64_t rows) {
               return bandProduct(b, l, band, accBand, w2, rows, shape);
-            });
-        result = tensor::InsertSliceOp::create(
-            rewriter, loc, product, result, indexAttrs(rewriter, {image, 0, 0, 0}),
-            indexAttrs(rewriter, {1, f, oh, ow}), indexAttrs(rewriter, {1, 1, 1, 1}));
+            }));
         continue;
       }
 
@@ -360,19 +620,46 @@ struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
       }
       col = padLastDim(rewriter, loc, col, columns);
 
-      Value acc2 = tensor::CollapseShapeOp::create(
-          rewriter, loc, RankedTensorType::get({f, p}, elementType), acc,
-          SmallVector<ReassociationIndices>{{0}, {1, 2}});
-      acc2 = padLastDim(rewriter, loc, acc2, columns);
+      // [F, OH, OW] viewed as [F, OH*OW].
+      auto flatten = [&](Value v3) -> Value {
+        auto type = llvm::cast<RankedTensorType>(v3.getType());
+        return tensor::CollapseShapeOp::create(
+            rewriter, loc, RankedTensorType::get({f, p}, type.getElementType()), v3,
+            SmallVector<ReassociationIndices>{{0}, {1, 2}});
+      };
+      AffineMap identity2 = AffineMap::getMultiDimIdentityMap(2, ctx);
+      Value acc2;
+      if (start.recognized()) {
+        Value fresh = tensor::EmptyOp::create(rewriter, loc, {f, columns}, elementType);
+        acc2 = start.fill
+                   ? linalg::FillOp::create(rewriter, loc, start.fill, fresh).getResult(0)
+                   : buildEpilogue(rewriter, loc,
+                                   {{start.bias, AffineMap::get(2, 0, {getAffineDimExpr(0, ctx)},
+                                                                ctx)}},
+                                   Value(), /*addOut=*/false, Consumer(), {}, fresh);
+      } else {
+        acc2 = padLastDim(rewriter, loc, flatten(acc), columns);
+      }
       Value product =
           linalg::MatmulOp::create(rewriter, loc, ValueRange{w2, col}, acc2).getResult(0);
+      if (consumer) {
+        Value out2 = columns == p ? flatten(acc)
+                                  : tensor::EmptyOp::create(rewriter, loc, {f, columns},
+                                                            resultElementType)
+                                        .getResult();
+        product = buildEpilogue(rewriter, loc, {{product, identity2}}, Value(),
+                                /*addOut=*/false, consumer,
+                                [&](Value v) { return flatten(image3(v)); }, out2);
+      }
       product = truncateLastDim(rewriter, loc, product, p);
-      Value product3 = tensor::ExpandShapeOp::create(
-          rewriter, loc, RankedTensorType::get({f, oh, ow}, elementType), product,
-          SmallVector<ReassociationIndices>{{0}, {1, 2}});
-      result = tensor::InsertSliceOp::create(
-          rewriter, loc, product3, result, indexAttrs(rewriter, {image, 0, 0, 0}),
-          indexAttrs(rewriter, {1, f, oh, ow}), indexAttrs(rewriter, {1, 1, 1, 1}));
+      insertImage(tensor::ExpandShapeOp::create(
+          rewriter, loc, RankedTensorType::get({f, oh, ow}, resultElementType), product,
+          SmallVector<ReassociationIndices>{{0}, {1, 2}}));
+    }
+    if (consumer) {
+      rewriter.replaceOp(consumer.op, result);
+      rewriter.eraseOp(op);
+      return success();
     }
     rewriter.replaceOp(op, result);
     return success();

@@ -34,7 +34,13 @@ def ConvToMatmul : Pass<"kiln-conv-to-matmul", "mlir::func::FuncOp"> {
     (f32), the copies write the micro-kernel's panel layout directly and the
     product is the packed-matmul generic, over bands of output rows (an
     scf.for marked kiln.band_loop) when the whole image's taps would not fit
-    in L2.
+    in L2. With constant weights and other widths the product is
+    pixel-major (out^T = taps^T x W^T) and written transposed by an
+    epilogue generic. The pixel-major and matmul forms take along the
+    accumulator's start when it is a fill or a per-filter bias broadcast,
+    and the convolution's single elementwise consumer (computed in the
+    epilogue, or by a generic right on the matmul's result), so neither is
+    a pass of its own over the output.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",

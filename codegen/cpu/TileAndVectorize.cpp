@@ -204,6 +204,43 @@ void placeFillsBeforeProducers(func::FuncOp func) {
   }
 }
 
+/// An elementwise generic tile whose input maps are not projected
+/// permutations (the taps of a convolution read at p * nr + q + j * DW) but
+/// become ones once its unit loops, which only take the value 0, are
+/// replaced by 0: rewritten so, which is what upstream vectorization
+/// accepts. (Reductions such as pooling windows are left alone: the
+/// vectorizer does not take their folded form.)
+linalg::LinalgOp foldUnitLoopsIntoMaps(RewriterBase &rewriter, linalg::LinalgOp op) {
+  auto generic = llvm::dyn_cast<linalg::GenericOp>(op.getOperation());
+  if (!generic || !generic.hasPureTensorSemantics() ||
+      generic.getNumParallelLoops() != generic.getNumLoops())
+    return op;
+  SmallVector<AffineMap> maps = generic.getIndexingMapsArray();
+  auto isPermutation = [](AffineMap map) {
+    return map.isProjectedPermutation(/*allowZeroInResults=*/true);
+  };
+  if (llvm::all_of(maps, isPermutation))
+    return op;
+  SmallVector<int64_t> ranges = generic.getStaticLoopRanges();
+  MLIRContext *ctx = rewriter.getContext();
+  SmallVector<AffineExpr> replacements;
+  for (auto [d, range] : llvm::enumerate(ranges))
+    replacements.push_back(range == 1 ? getAffineConstantExpr(0, ctx) : getAffineDimExpr(d, ctx));
+  for (OpOperand *input : generic.getDpsInputOperands()) {
+    AffineMap &map = maps[input->getOperandNumber()];
+    map = simplifyAffineMap(map.replaceDimsAndSymbols(replacements, {}, map.getNumDims(), 0));
+  }
+  if (!llvm::all_of(maps, isPermutation))
+    return op;
+  rewriter.setInsertionPoint(generic);
+  auto folded = linalg::GenericOp::create(
+      rewriter, generic.getLoc(), generic.getResultTypes(), generic.getDpsInputs(),
+      generic.getDpsInits(), maps, generic.getIteratorTypesArray());
+  rewriter.inlineRegionBefore(generic.getRegion(), folded.getRegion(), folded.getRegion().end());
+  rewriter.replaceOp(generic, folded.getResults());
+  return folded;
+}
+
 /// Vectorizes every linalg op with a small static iteration space.
 void vectorizeAll(func::FuncOp func) {
   IRRewriter rewriter(func.getContext());
@@ -220,6 +257,7 @@ void vectorizeAll(func::FuncOp func) {
       continue;
     if (succeeded(vectorizePackedMatmulTile(rewriter, op)))
       continue;
+    op = foldUnitLoopsIntoMaps(rewriter, op);
     rewriter.setInsertionPoint(op);
     FailureOr<linalg::VectorizationResult> result = linalg::vectorize(rewriter, op);
     if (failed(result))
