@@ -12,7 +12,10 @@ def TileAndVectorize : Pass<"kiln-tile-and-vectorize", "mlir::func::FuncOp"> {
     runtime's thread pool runs its iterations) and scf.for loops over
     register tiles, whose bodies are vectorized. 2-D convolutions and pools
     are decomposed into 1-D ones on the way, so they vectorize too. Tile sizes
-    divide the loop ranges, so every tile has a static shape.
+    divide the loop ranges, so every tile has a static shape. A matmul's
+    epilogue (the fill or broadcast that starts its accumulator and a
+    single elementwise op reading its result) is fused into the matmul's
+    thread tiles, all three working in the output's tile.
   }];
   let dependentDialects = [
     "::mlir::affine::AffineDialect", "::mlir::arith::ArithDialect",

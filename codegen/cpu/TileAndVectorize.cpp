@@ -4,7 +4,9 @@
 // over thread tiles, scf.for loops over register tiles, then upstream
 // vectorization of each register tile. On tensors this runs before
 // bufferization (so accumulators can be hoisted into registers); on buffers
-// it picks up the copies and fills bufferization created.
+// it picks up the copies and fills bufferization created. A matmul's
+// epilogue (what starts its accumulator, what reads its result) is fused
+// into its thread tiles.
 //
 //===----------------------------------------------------------------------===//
 
@@ -23,6 +25,8 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/IR/Dominance.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -52,7 +56,8 @@ SmallVector<OpFoldResult> asIndexAttrs(OpBuilder &b, ArrayRef<int64_t> sizes) {
 FailureOr<linalg::LinalgOp> tile(RewriterBase &rewriter, linalg::LinalgOp op,
                                  ArrayRef<int64_t> tiles,
                                  scf::SCFTilingOptions::LoopType loopType,
-                                 ArrayRef<int64_t> interchange = {}) {
+                                 ArrayRef<int64_t> interchange = {},
+                                 SmallVectorImpl<LoopLikeOpInterface> *loops = nullptr) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   bool needed = false;
   for (auto [t, r] : llvm::zip(tiles, ranges))
@@ -73,10 +78,175 @@ FailureOr<linalg::LinalgOp> tile(RewriterBase &rewriter, linalg::LinalgOp op,
     rewriter.replaceOp(op, result->replacements);
   else
     rewriter.eraseOp(op);
+  if (loops)
+    loops->assign(result->loops.begin(), result->loops.end());
   return llvm::cast<linalg::LinalgOp>(result->tiledOps.back());
 }
 
-/// Thread- and register-level tiling of every linalg op in `func`.
+/// An all-parallel linalg op with a single result and a single use: the
+/// kind of producer or consumer a product's thread tiles can take along.
+bool isFusableEpilogueOp(Operation *op) {
+  auto linalgOp = llvm::dyn_cast_if_present<linalg::LinalgOp>(op);
+  return linalgOp && linalgOp.hasPureTensorSemantics() && linalgOp->getNumResults() == 1 &&
+         linalgOp->hasOneUse() && linalgOp.getNumLoops() == linalgOp.getNumParallelLoops() &&
+         llvm::isa<linalg::GenericOp, linalg::FillOp>(op);
+}
+
+/// The epilogue of a matmul: the op computing its accumulator's start (a
+/// fill or a bias broadcast) and the elementwise op reading its result.
+/// Tiled on their own, each is a pass over the whole result; taken into the
+/// matmul's thread tiles, each works on the tile the matmul just wrote (or
+/// is about to read), in cache.
+struct MatmulEpilogue {
+  Operation *start = nullptr, *consumer = nullptr;
+};
+
+MatmulEpilogue matchMatmulEpilogue(linalg::LinalgOp op, DominanceInfo &dominance) {
+  MatmulEpilogue epilogue;
+  if (!llvm::isa<linalg::MatmulOp>(op.getOperation()) || !op.hasPureTensorSemantics())
+    return epilogue;
+  Operation *start = op.getDpsInits()[0].getDefiningOp();
+  if (isFusableEpilogueOp(start) && start->getBlock() == op->getBlock())
+    epilogue.start = start;
+  // The consumer goes in only with the start: the tiles then all work in
+  // the consumer's output tile (see fuseIntoThreadTiles), which needs the
+  // same element type and a consumer that does not read its output.
+  if (epilogue.start && op->hasOneUse()) {
+    Operation *user = *op->getUsers().begin();
+    OpOperand &use = *op->getResult(0).use_begin();
+    auto generic = llvm::dyn_cast<linalg::GenericOp>(user);
+    if (generic && generic->getBlock() == op->getBlock() && generic.isDpsInput(&use) &&
+        generic.getMatchingIndexingMap(&use).isIdentity() &&
+        generic.getIndexingMapsArray().back().isIdentity() &&
+        generic.getNumLoops() == generic.getNumParallelLoops() && generic->getNumResults() == 1 &&
+        generic.getResult(0).getType() == op->getResult(0).getType() &&
+        generic.getRegion().front().getArguments().back().use_empty() &&
+        // Its other operands must exist where the matmul's loop will be
+        // (an empty tensor can be moved there).
+        llvm::all_of(generic->getOperands(), [&](Value v) {
+          return v == op->getResult(0) || dominance.properlyDominates(v, op) ||
+                 (v.getDefiningOp<tensor::EmptyOp>() &&
+                  v.getDefiningOp()->getNumOperands() == 0);
+        }))
+      epilogue.consumer = user;
+  }
+  return epilogue;
+}
+
+/// Moves `epilogue` into the thread tiles `loops` (one scf.forall) of the
+/// matmul tile `tiled`; returns the fused tiles, to be register-tiled.
+SmallVector<linalg::LinalgOp> fuseIntoThreadTiles(RewriterBase &rewriter,
+                                                  linalg::LinalgOp tiled,
+                                                  MutableArrayRef<LoopLikeOpInterface> loops,
+                                                  const MatmulEpilogue &epilogue) {
+  SmallVector<linalg::LinalgOp> fused;
+  linalg::LinalgOp startTile, consumerTile;
+  if (epilogue.start) {
+    auto slice = tiled.getDpsInits()[0].getDefiningOp<tensor::ExtractSliceOp>();
+    if (slice) {
+      std::optional<scf::SCFFuseProducerOfSliceResult> result =
+          scf::tileAndFuseProducerOfSlice(rewriter, slice, loops);
+      if (result && result->tiledOps.size() == 1)
+        startTile = llvm::dyn_cast<linalg::LinalgOp>(result->tiledOps.front());
+    }
+  }
+  if (!startTile)
+    return fused;
+  fused.push_back(startTile);
+  if (!epilogue.consumer)
+    return fused;
+  Operation *loop = loops.front();
+  for (Value operand : epilogue.consumer->getOperands()) {
+    auto empty = operand.getDefiningOp<tensor::EmptyOp>();
+    if (empty && empty->getBlock() == loop->getBlock() && loop->isBeforeInBlock(empty) &&
+        empty->getNumOperands() == 0)
+      rewriter.moveOpBefore(empty, loop);
+  }
+  FailureOr<scf::SCFFuseConsumerOfSliceResult> result =
+      scf::tileAndFuseConsumer(rewriter, epilogue.consumer, loops);
+  if (failed(result) || result->tiledOps.size() != 1)
+    return fused;
+  consumerTile = llvm::cast<linalg::LinalgOp>(result->tiledOps.front());
+  fused.push_back(consumerTile);
+  // The fused start still writes a tile of its own untiled destination (a
+  // tensor.empty outside the forall), which bufferization would give each
+  // iteration a private copy of. The start, the matmul and the consumer
+  // all work in the consumer's output tile instead: the start writes it,
+  // the matmul accumulates into it, the consumer rewrites it in place.
+  auto startSlice = startTile.getDpsInits()[0].getDefiningOp<tensor::ExtractSliceOp>();
+  auto outSlice = consumerTile.getDpsInits()[0].getDefiningOp<tensor::ExtractSliceOp>();
+  if (startSlice && outSlice && startSlice.getType() == outSlice.getType()) {
+    rewriter.setInsertionPoint(startTile);
+    Value tile = tensor::ExtractSliceOp::create(
+        rewriter, startSlice.getLoc(), startSlice.getType(), outSlice.getSource(),
+        startSlice.getMixedOffsets(), startSlice.getMixedSizes(), startSlice.getMixedStrides());
+    rewriter.modifyOpInPlace(startTile, [&] { startTile.getDpsInitsMutable()[0].set(tile); });
+    // The consumer reads the product through its init, so that its
+    // register tiles read and write the same slices.
+    auto generic = llvm::cast<linalg::GenericOp>(consumerTile.getOperation());
+    Value product = tiled->getResult(0);
+    SmallVector<Value> inputs;
+    SmallVector<AffineMap> maps;
+    int64_t productArg = -1;
+    for (OpOperand *input : generic.getDpsInputOperands()) {
+      if (input->get() == product && productArg < 0) {
+        productArg = input->getOperandNumber();
+        continue;
+      }
+      inputs.push_back(input->get());
+      maps.push_back(generic.getMatchingIndexingMap(input));
+    }
+    if (productArg >= 0) {
+      maps.push_back(generic.getIndexingMapsArray().back());
+      rewriter.setInsertionPoint(generic);
+      auto inPlace = linalg::GenericOp::create(rewriter, generic.getLoc(),
+                                               generic.getResultTypes(), inputs, product, maps,
+                                               generic.getIteratorTypesArray());
+      Block &oldBody = generic.getRegion().front();
+      Block *body = rewriter.createBlock(&inPlace.getRegion());
+      IRMapping mapping;
+      for (BlockArgument arg : oldBody.getArguments()) {
+        if (arg.getArgNumber() == static_cast<unsigned>(productArg) ||
+            arg.getArgNumber() + 1 == oldBody.getNumArguments())
+          continue;
+        mapping.map(arg, body->addArgument(arg.getType(), arg.getLoc()));
+      }
+      BlockArgument out = body->addArgument(oldBody.getArguments().back().getType(),
+                                            oldBody.getArguments().back().getLoc());
+      mapping.map(oldBody.getArgument(productArg), out);
+      rewriter.setInsertionPointToStart(body);
+      for (Operation &op : oldBody)
+        rewriter.clone(op, mapping);
+      rewriter.replaceOp(generic, inPlace->getResults());
+      fused.back() = inPlace;
+    }
+  }
+  return fused;
+}
+
+/// Register-level (and cache-level) tiling of `op`, a thread tile or an op
+/// too small for threads.
+LogicalResult tileForRegisters(RewriterBase &rewriter, linalg::LinalgOp op) {
+  // The register tiles are planned on the thread tile's ranges.
+  std::optional<TilingPlan> inner = planTiling(op, /*allowThreads=*/false);
+  if (!inner)
+    return success();
+  linalg::LinalgOp current = op;
+  if (!inner->cacheTiles.empty()) {
+    FailureOr<linalg::LinalgOp> tiled =
+        tile(rewriter, current, inner->cacheTiles, scf::SCFTilingOptions::LoopType::ForOp);
+    if (failed(tiled))
+      return op->emitError("internal error: cache-level tiling failed");
+    current = *tiled;
+  }
+  if (failed(tile(rewriter, current, inner->vectorTiles, scf::SCFTilingOptions::LoopType::ForOp,
+                  inner->vectorInterchange)))
+    return op->emitError("internal error: register-level tiling failed");
+  return success();
+}
+
+/// Thread- and register-level tiling of every linalg op in `func`. A
+/// matmul's epilogue (MatmulEpilogue) goes into its thread tiles.
 LogicalResult tileAll(func::FuncOp func, bool allowThreads) {
   IRRewriter rewriter(func.getContext());
   SmallVector<linalg::LinalgOp> ops;
@@ -88,32 +258,75 @@ LogicalResult tileAll(func::FuncOp func, bool allowThreads) {
         return;
     ops.push_back(op);
   });
+  // Epilogue ops wait for their matmul: fused into its thread tiles, or
+  // tiled on their own when it has none.
+  llvm::DenseMap<Operation *, MatmulEpilogue> epilogues;
+  llvm::DenseSet<Operation *> deferred;
+  DominanceInfo dominance(func);
   for (linalg::LinalgOp op : ops) {
-    std::optional<TilingPlan> plan = planTiling(op, allowThreads);
-    if (!plan)
+    MatmulEpilogue epilogue = matchMatmulEpilogue(op, dominance);
+    // An op is one matmul's epilogue at most (two matmuls can feed one add).
+    if (deferred.contains(epilogue.start))
+      epilogue = MatmulEpilogue();
+    if (deferred.contains(epilogue.consumer))
+      epilogue.consumer = nullptr;
+    if (!epilogue.start && !epilogue.consumer)
       continue;
+    epilogues[op] = epilogue;
+    for (Operation *member : {epilogue.start, epilogue.consumer})
+      if (member)
+        deferred.insert(member);
+  }
+  SmallVector<linalg::LinalgOp> worklist;
+  for (linalg::LinalgOp op : ops)
+    if (!deferred.contains(op))
+      worklist.push_back(op);
+  llvm::DenseSet<Operation *> fusedAway;
+  for (size_t i = 0; i < worklist.size(); ++i) {
+    linalg::LinalgOp op = worklist[i];
+    std::optional<TilingPlan> plan = planTiling(op, allowThreads);
+    auto found = epilogues.find(op);
+    MatmulEpilogue epilogue = found == epilogues.end() ? MatmulEpilogue() : found->second;
+    // Members not fused are tiled on their own, after the matmul.
+    auto tileMembersAlone = [&] {
+      for (Operation *member : {epilogue.start, epilogue.consumer})
+        if (member && !fusedAway.contains(member))
+          worklist.push_back(llvm::cast<linalg::LinalgOp>(member));
+    };
+    if (!plan) {
+      tileMembersAlone();
+      continue;
+    }
     linalg::LinalgOp current = op;
+    SmallVector<linalg::LinalgOp> fusedTiles;
     if (!plan->threadTiles.empty()) {
-      FailureOr<linalg::LinalgOp> tiled = tile(rewriter, current, plan->threadTiles,
-                                               scf::SCFTilingOptions::LoopType::ForallOp);
+      SmallVector<LoopLikeOpInterface> loops;
+      FailureOr<linalg::LinalgOp> tiled =
+          tile(rewriter, current, plan->threadTiles, scf::SCFTilingOptions::LoopType::ForallOp,
+               {}, &loops);
       if (failed(tiled))
         return op->emitError("internal error: thread-level tiling failed");
       current = *tiled;
+      if (!loops.empty() && (epilogue.start || epilogue.consumer)) {
+        // Which members went in: the fusion replaces them.
+        Operation *start = epilogue.start, *consumer = epilogue.consumer;
+        fusedTiles = fuseIntoThreadTiles(rewriter, current, loops, epilogue);
+        if (start && start->use_empty()) {
+          fusedAway.insert(start);
+          rewriter.eraseOp(start);
+        }
+        if (consumer && consumer->use_empty()) {
+          fusedAway.insert(consumer);
+          rewriter.eraseOp(consumer);
+        }
+      }
     }
-    // The register tiles are planned on the thread tile's ranges.
-    std::optional<TilingPlan> inner = planTiling(current, /*allowThreads=*/false);
-    if (!inner)
-      continue;
-    if (!inner->cacheTiles.empty()) {
-      FailureOr<linalg::LinalgOp> tiled = tile(rewriter, current, inner->cacheTiles,
-                                               scf::SCFTilingOptions::LoopType::ForOp);
-      if (failed(tiled))
-        return op->emitError("internal error: cache-level tiling failed");
-      current = *tiled;
-    }
-    if (failed(tile(rewriter, current, inner->vectorTiles,
-                    scf::SCFTilingOptions::LoopType::ForOp, inner->vectorInterchange)))
-      return op->emitError("internal error: register-level tiling failed");
+    if (failed(tileForRegisters(rewriter, current)))
+      return failure();
+    for (linalg::LinalgOp fusedTile : fusedTiles)
+      if (failed(tileForRegisters(rewriter, fusedTile)))
+        return failure();
+    tileMembersAlone();
   }
   return success();
 }

@@ -102,3 +102,47 @@ func.func @packed_both(%a: tensor<16x576x8xf32>, %b: tensor<8x576x32xf32>, %c: t
   } -> tensor<16x8x8x32xf32>
   return %r : tensor<16x8x8x32xf32>
 }
+
+// -----
+
+// A 1x1 convolution's matmul with its epilogue (kiln-conv-to-matmul): the
+// bias broadcast that starts the accumulator and the ReLU that reads the
+// result go into the matmul's thread tiles. All three work in the output's
+// tile: the bias is written there, the matmul accumulates into it, the ReLU
+// rewrites it in place; one scf.forall, no pass of its own for either.
+// CHECK-LABEL: func @matmul_epilogue
+// CHECK-SAME: (%[[W:.*]]: tensor<256x64xf32>, %[[X:.*]]: tensor<64x3136xf32>, %[[B:.*]]: tensor<256xf32>)
+// CHECK: scf.forall (%[[I:.*]], %[[J:.*]]) = (0, 0) to (256, 3136) step (64, 224) shared_outs(%[[OUT:.*]] = %{{.*}})
+// CHECK: %[[TILE:.*]] = tensor.extract_slice %[[OUT]][%[[I]], %[[J]]] [64, 224] [1, 1]
+// CHECK: %[[START:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[TILE]])
+// CHECK: vector.transfer_read %[[B]]
+// CHECK: vector.broadcast
+// CHECK: %[[PRODUCT:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[START]])
+// CHECK: vector.contract
+// CHECK: %[[RELU:.*]] = scf.for {{.*}} iter_args(%[[T:.*]] = %[[PRODUCT]])
+// CHECK: scf.for {{.*}} iter_args(%[[T2:.*]] = %[[T]])
+// CHECK: %[[V:.*]] = vector.transfer_read %[[T2]]
+// CHECK: arith.maximumf %[[V]]
+// CHECK: tensor.parallel_insert_slice %[[RELU]] into %[[OUT]][%[[I]], %[[J]]] [64, 224]
+// CHECK-NOT: scf.forall
+// CHECK: return
+#bias = affine_map<(d0, d1) -> (d0)>
+#id = affine_map<(d0, d1) -> (d0, d1)>
+func.func @matmul_epilogue(%w: tensor<256x64xf32>, %x: tensor<64x3136xf32>, %b: tensor<256xf32>) -> tensor<256x3136xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<256x3136xf32>
+  %start = linalg.generic {indexing_maps = [#bias, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%b : tensor<256xf32>) outs(%e : tensor<256x3136xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<256x3136xf32>
+  %mm = linalg.matmul ins(%w, %x : tensor<256x64xf32>, tensor<64x3136xf32>) outs(%start : tensor<256x3136xf32>) -> tensor<256x3136xf32>
+  %e2 = tensor.empty() : tensor<256x3136xf32>
+  %r = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%mm : tensor<256x3136xf32>) outs(%e2 : tensor<256x3136xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<256x3136xf32>
+  return %r : tensor<256x3136xf32>
+}
