@@ -1,7 +1,8 @@
 // The cuBLAS reference for Kiln's GPU GEMM benchmark: C = A * B in FP32 for
 // square sizes given on the command line, timed with CUDA events (median of
 // 20 runs after 3 warm-ups). TF32 tensor cores are off, matching Kiln's
-// default FP32 accuracy. Built and run on the GPU machine by
+// default FP32 accuracy; with --tf32 first, they are on, matching
+// `kilnc --gpu-tf32`. Built and run on the GPU machine by
 // bench/gpu/run-on-gpu.sh; prints "cublas SIZE ms GFLOP/s".
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
@@ -9,6 +10,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <vector>
 
 #define CHECK(call)                                                            \
@@ -22,8 +24,12 @@
 int main(int argc, char **argv) {
   cublasHandle_t handle;
   CHECK(cublasCreate(&handle));
-  CHECK(cublasSetMathMode(handle, CUBLAS_PEDANTIC_MATH));
-  for (int a = 1; a < argc; ++a) {
+  int first = 1;
+  bool tf32 = argc > 1 && std::string(argv[1]) == "--tf32";
+  if (tf32)
+    ++first;
+  CHECK(cublasSetMathMode(handle, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_PEDANTIC_MATH));
+  for (int a = first; a < argc; ++a) {
     int n = std::atoi(argv[a]);
     size_t bytes = size_t(n) * n * sizeof(float);
     std::vector<float> host(size_t(n) * n);

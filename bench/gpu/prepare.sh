@@ -22,11 +22,19 @@ cp "$root/examples/mnist/mnist.onnx" "$bundle/models/mnist/model.onnx"
 cp "$root/examples/mnist/digit.npy" "$bundle/models/mnist/input_0.npy"
 cp "$root/examples/mnist/expected_probs.npy" "$bundle/models/mnist/expected_0.npy"
 
+# The GEMMs again with --gpu-tf32 (tensor cores), as gemm<N>_tf32.
+for dir in "$bundle"/models/gemm*/; do
+  name="$(basename "$dir")"
+  cp -r "$dir" "$bundle/models/${name}_tf32"
+  echo "--gpu-tf32" > "$bundle/models/${name}_tf32/FLAGS"
+done
+
 for dir in "$bundle"/models/*/; do
   name="$(basename "$dir")"
+  flags="$(cat "$dir/FLAGS" 2>/dev/null || true)"
   start=$(date +%s.%N)
-  "$kilnc" "$dir/model.onnx" --gpu "$arch" --name "$name" -o "$dir/lib$name.a"
-  "$kilnc" "$dir/model.onnx" --gpu "$arch" --name "$name" --emit=ptx -o "$dir/$name.ptx"
+  "$kilnc" "$dir/model.onnx" --gpu "$arch" $flags --name "$name" -o "$dir/lib$name.a"
+  "$kilnc" "$dir/model.onnx" --gpu "$arch" $flags --name "$name" --emit=ptx -o "$dir/$name.ptx"
   end=$(date +%s.%N)
   echo "compiled $name for $arch in $(echo "$end - $start" | bc) s"
 done

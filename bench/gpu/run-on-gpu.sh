@@ -4,7 +4,8 @@
 # For every model: links the GPU library into the generic harness, runs it on
 # the bundled inputs and compares with ONNX Runtime's outputs; times it on
 # device buffers (gpu_bench.cu, CUDA events); for the GEMMs, times cuBLAS
-# SGEMM (FP32, no TF32) on the same sizes. Prints a Markdown table.
+# SGEMM on the same sizes (FP32 without TF32; for gemm<N>_tf32, built with
+# --gpu-tf32, cuBLAS with TF32 tensor cores). Prints a Markdown table.
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 results="${1:-/dev/stdout}"
@@ -22,6 +23,7 @@ arch="$(cat "$here/ARCH")"
   declare -A cublas
   if [ -x "$work/cublas" ]; then
     while read -r _ n ms _ gflops _; do cublas[$n]="$ms"; done < <("$work/cublas" 256 1024 2048)
+    while read -r _ n ms _ gflops _; do cublas[${n}_tf32]="$ms"; done < <("$work/cublas" --tf32 256 1024 2048)
   fi
   echo "| model | numerics vs ONNX Runtime | Kiln ms (device buffers) | cuBLAS ms | Kiln/cuBLAS |"
   echo "|---|---|---|---|---|"

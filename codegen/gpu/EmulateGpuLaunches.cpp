@@ -13,6 +13,10 @@
 // per-block buffer too. A warp shuffle reads a value another lane computed
 // at the same point, so it cuts the body like a barrier: the segment before
 // it stores every thread's operand, the one after reads the partner lane's.
+// A warp's tensor-core mma (nvgpu.mma.sync, m16n8k8 with TF32 inputs) cuts
+// the same way: every lane stores its A and B fragments, then each lane
+// computes its own accumulator elements from the fragments of its warp's
+// lanes, in the lane layout the hardware uses.
 // Barriers and shuffles must be where every thread reaches them: at the top
 // level of the body, or of an scf.for (itself in such a place) whose bounds
 // are the same for every thread. Such a loop runs at block level around the
@@ -24,6 +28,7 @@
 
 #include "codegen/gpu/Passes.h"
 
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
@@ -52,15 +57,21 @@ Value select(const mlir::gpu::KernelDim3 &dims, mlir::gpu::Dimension dim) {
   llvm_unreachable("three dimensions");
 }
 
-/// Code between two cuts of the body. A segment that starts at a shuffle
-/// computes the shuffle's results first; one that ends at a shuffle stores
-/// the shuffle's operand for every thread last.
+/// A warp-collective op: a shuffle or a tensor-core mma.
+static bool isCollective(Operation *op) {
+  return llvm::isa<mlir::gpu::ShuffleOp, nvgpu::MmaSyncOp>(op);
+}
+
+/// Code between two cuts of the body. A segment that starts at a
+/// collective op (shuffle, mma) computes its results first; one that ends
+/// at one stores what other lanes read of it (the shuffle's operand, the
+/// mma's A and B fragments) for every thread last.
 /// A segment before a block-level loop stores every thread's initial
 /// values of the loop-carried values; the last one of its body stores the
 /// yielded ones.
 struct Segment {
   SmallVector<Operation *> ops;
-  mlir::gpu::ShuffleOp startShuffle, endShuffle;
+  Operation *startCollective = nullptr, *endCollective = nullptr;
   scf::ForOp initsOf, yieldOf;
 };
 
@@ -92,6 +103,11 @@ private:
                     Value linear);
   void emitShuffle(OpBuilder &b, mlir::gpu::ShuffleOp shuffle, IRMapping &mapping,
                    ValueRange threadIds, Value linear);
+  void emitMma(OpBuilder &b, nvgpu::MmaSyncOp mma, IRMapping &mapping, ValueRange threadIds,
+               Value linear);
+  /// What other lanes read of collective `op`: the values the segment
+  /// ending at it stores per thread.
+  static SmallVector<Value> sharedOperands(Operation *op);
 
   mlir::gpu::LaunchOp launch;
   Block &body;
@@ -105,7 +121,8 @@ private:
   /// Values kept in a per-thread buffer, and those buffers.
   SetVector<Value> buffered;
   DenseMap<Value, Value> buffers;
-  DenseMap<Operation *, Value> shuffleSlots;
+  /// Per collective op, one per-thread buffer for each shared operand.
+  DenseMap<Operation *, SmallVector<Value>> collectiveSlots;
   Value blockIvs[3];
   mlir::gpu::KernelDim3 gridSizes, blockSizes;
   Value threadCount;
@@ -119,7 +136,7 @@ void LaunchEmulator::newSegment() {
 static bool hasCut(Operation *op) {
   return op
       ->walk([](Operation *nested) {
-        return llvm::isa<mlir::gpu::BarrierOp, mlir::gpu::ShuffleOp>(nested)
+        return llvm::isa<mlir::gpu::BarrierOp>(nested) || isCollective(nested)
                    ? WalkResult::interrupt()
                    : WalkResult::advance();
       })
@@ -133,10 +150,10 @@ void LaunchEmulator::splitBlock(Block &block) {
       newSegment();
       continue;
     }
-    if (auto shuffle = llvm::dyn_cast<mlir::gpu::ShuffleOp>(op)) {
-      segments.back().endShuffle = shuffle;
+    if (isCollective(&op)) {
+      segments.back().endCollective = &op;
       newSegment();
-      segments.back().startShuffle = shuffle;
+      segments.back().startCollective = &op;
       segmentOf[&op] = segments.size() - 1;
       continue;
     }
@@ -162,7 +179,23 @@ LogicalResult LaunchEmulator::split() {
   splitBlock(body);
   // Anywhere else, not every thread might reach them.
   WalkResult nested = body.walk([&](Operation *op) {
-    if (!llvm::isa<mlir::gpu::BarrierOp, mlir::gpu::ShuffleOp>(op) ||
+    if (auto mma = llvm::dyn_cast<nvgpu::MmaSyncOp>(op)) {
+      SmallVector<int64_t> shape;
+      for (Attribute size : mma.getMmaShape())
+        shape.push_back(llvm::cast<IntegerAttr>(size).getInt());
+      auto f32Vector = [](Value v, int64_t rows, int64_t columns) {
+        auto type = llvm::cast<VectorType>(v.getType());
+        return type.getElementType().isF32() &&
+               type.getShape() == ArrayRef<int64_t>{rows, columns};
+      };
+      if (shape != SmallVector<int64_t>{16, 8, 8} || !mma.getTf32Enabled() ||
+          !f32Vector(mma.getMatrixA(), 4, 1) || !f32Vector(mma.getMatrixB(), 2, 1) ||
+          !f32Vector(mma.getMatrixC(), 2, 2)) {
+        op->emitError("internal error: can only emulate the m16n8k8 TF32 mma");
+        return WalkResult::interrupt();
+      }
+    }
+    if (!(llvm::isa<mlir::gpu::BarrierOp>(op) || isCollective(op)) ||
         blockLevel.contains(op->getBlock()))
       return WalkResult::advance();
     op->emitError("internal error: cannot emulate a ")
@@ -173,7 +206,7 @@ LogicalResult LaunchEmulator::split() {
 }
 
 bool LaunchEmulator::recomputed(Operation *op) const {
-  if (llvm::isa<mlir::gpu::ShuffleOp>(op))
+  if (isCollective(op))
     return false;
   if (llvm::isa<mlir::gpu::BlockIdOp, mlir::gpu::ThreadIdOp, mlir::gpu::GridDimOp,
                 mlir::gpu::BlockDimOp>(op) ||
@@ -186,6 +219,21 @@ bool LaunchEmulator::recomputed(Operation *op) const {
                        [](Type t) { return t.isIntOrIndexOrFloat(); });
 }
 
+/// Whether a value of `type` can be kept in a per-thread buffer: a scalar
+/// or a static vector of them.
+static bool keepable(Type type) {
+  if (auto vector = llvm::dyn_cast<VectorType>(type))
+    return !vector.isScalable() && vector.getElementType().isIntOrIndexOrFloat();
+  return type.isIntOrIndexOrFloat();
+}
+
+SmallVector<Value> LaunchEmulator::sharedOperands(Operation *op) {
+  if (auto shuffle = llvm::dyn_cast<mlir::gpu::ShuffleOp>(op))
+    return {shuffle.getValue()};
+  auto mma = llvm::cast<nvgpu::MmaSyncOp>(op);
+  return {mma.getMatrixA(), mma.getMatrixB()};
+}
+
 LogicalResult LaunchEmulator::classify(Value value) {
   Operation *def = value.getDefiningOp();
   if (!def || !segmentOf.contains(def) || buffered.contains(value))
@@ -196,7 +244,7 @@ LogicalResult LaunchEmulator::classify(Value value) {
         return failure();
     return success();
   }
-  if (!value.getType().isIntOrIndexOrFloat())
+  if (!keepable(value.getType()))
     return def->emitError("internal error: cannot emulate a value of type ")
            << value.getType() << " live across a barrier";
   buffered.insert(value);
@@ -210,7 +258,7 @@ LogicalResult LaunchEmulator::planCrossingValues() {
     if (step.kind != Step::LoopBegin)
       continue;
     for (auto [arg, result] : llvm::zip(step.loop.getRegionIterArgs(), step.loop.getResults())) {
-      if (!arg.getType().isIntOrIndexOrFloat())
+      if (!keepable(arg.getType()))
         return step.loop.emitError("internal error: cannot emulate a loop-carried ")
                << arg.getType() << " across barriers";
       buffered.insert(arg);
@@ -230,11 +278,12 @@ LogicalResult LaunchEmulator::planCrossingValues() {
         for (Value operand : nested->getOperands())
           noteUse(index, operand);
       });
-    if (segment.startShuffle)
-      for (Value operand : segment.startShuffle->getOperands())
+    if (segment.startCollective)
+      for (Value operand : segment.startCollective->getOperands())
         noteUse(index, operand);
-    if (segment.endShuffle)
-      noteUse(index, segment.endShuffle.getValue());
+    if (segment.endCollective)
+      for (Value operand : sharedOperands(segment.endCollective))
+        noteUse(index, operand);
     if (segment.initsOf)
       for (Value init : segment.initsOf.getInitArgs())
         noteUse(index, init);
@@ -347,9 +396,52 @@ void LaunchEmulator::emitShuffle(OpBuilder &b, mlir::gpu::ShuffleOp shuffle,
           arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, source, width)),
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, partner, threadCount));
   Value slot = arith::SelectOp::create(b, loc, valid, partner, linear);
-  Value received = memref::LoadOp::create(b, loc, shuffleSlots.lookup(shuffle), slot);
+  Value received = memref::LoadOp::create(b, loc, collectiveSlots.lookup(shuffle)[0], slot);
   mapping.map(shuffle.getShuffleResult(), arith::SelectOp::create(b, loc, valid, received, own));
   mapping.map(shuffle.getValid(), valid);
+}
+
+/// The mma's accumulator elements of this lane. With lane = 4 g + t, the
+/// A fragment holds A(g + 8 (r % 2), t + 4 (r / 2)) in element r, the B
+/// fragment B(t + 4 r, g) in element r, and the accumulator C(g + 8 (v / 2),
+/// 2 t + v % 2) in element v (row-major 2x2). Each element adds its 8
+/// products in k order with fused multiply-adds: the TF32 products are
+/// exact in f32, the order of the sum is the emulation's.
+void LaunchEmulator::emitMma(OpBuilder &b, nvgpu::MmaSyncOp mma, IRMapping &mapping,
+                             ValueRange threadIds, Value linear) {
+  Location loc = mma.getLoc();
+  Value own = materialize(b, mma.getMatrixC(), mapping, threadIds, linear);
+  auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
+  Value lane = arith::RemUIOp::create(b, loc, linear, index(kWarpSize));
+  Value warpBase = arith::SubIOp::create(b, loc, linear, lane);
+  Value group = arith::DivUIOp::create(b, loc, lane, index(4));
+  Value inGroup = arith::RemUIOp::create(b, loc, lane, index(4));
+  SmallVector<Value> slots = collectiveSlots.lookup(mma);
+  // Element `element` of the fragment that lane warpBase + `laneInWarp` stored.
+  auto fragment = [&](Value slot, Value laneInWarp, int64_t element) {
+    Value vector = memref::LoadOp::create(
+        b, loc, slot, ValueRange{arith::AddIOp::create(b, loc, warpBase, laneInWarp)});
+    return vector::ExtractOp::create(b, loc, vector, ArrayRef<int64_t>{element, 0});
+  };
+  SmallVector<Value> elements;
+  for (int64_t v = 0; v < 4; ++v) {
+    Value acc = vector::ExtractOp::create(b, loc, own, ArrayRef<int64_t>{v / 2, v % 2});
+    // B's column 2 t + v % 2 is held by the lanes 4 (2 t + v % 2) + k % 4.
+    Value column = arith::AddIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, inGroup, index(2)), index(v % 2));
+    for (int64_t k = 0; k < 8; ++k) {
+      Value aLane = arith::AddIOp::create(
+          b, loc, arith::MulIOp::create(b, loc, group, index(4)), index(k % 4));
+      Value bLane = arith::AddIOp::create(
+          b, loc, arith::MulIOp::create(b, loc, column, index(4)), index(k % 4));
+      Value a = fragment(slots[0], aLane, v / 2 + 2 * (k / 4));
+      Value bk = fragment(slots[1], bLane, k / 4);
+      acc = math::FmaOp::create(b, loc, a, bk, acc);
+    }
+    elements.push_back(acc);
+  }
+  mapping.map(mma.getRes(),
+              vector::FromElementsOp::create(b, loc, mma.getRes().getType(), elements));
 }
 
 LogicalResult LaunchEmulator::run() {
@@ -422,8 +514,9 @@ LogicalResult LaunchEmulator::run() {
              llvm::zip(step.loop.getRegionIterArgs(), step.loop.getResults()))
           buffers[result] = buffers[arg];
     for (Segment &segment : segments)
-      if (segment.startShuffle)
-        shuffleSlots[segment.startShuffle] = perThread(segment.startShuffle.getValue().getType());
+      if (Operation *collective = segment.startCollective)
+        for (Value shared : sharedOperands(collective))
+          collectiveSlots[collective].push_back(perThread(shared.getType()));
   }
 
   Value sizes[3] = {blockSizes.x, blockSizes.y, blockSizes.z};
@@ -483,9 +576,12 @@ LogicalResult LaunchEmulator::run() {
         if (buffered.contains(result))
           memref::StoreOp::create(b, loc, mapping.lookup(result), buffers.lookup(result), linear);
     };
-    if (segment.startShuffle) {
-      emitShuffle(b, segment.startShuffle, mapping, threadIds, linear);
-      keep(segment.startShuffle);
+    if (Operation *collective = segment.startCollective) {
+      if (auto shuffle = llvm::dyn_cast<mlir::gpu::ShuffleOp>(collective))
+        emitShuffle(b, shuffle, mapping, threadIds, linear);
+      else
+        emitMma(b, llvm::cast<nvgpu::MmaSyncOp>(collective), mapping, threadIds, linear);
+      keep(collective);
     }
     for (Operation *op : segment.ops) {
       if (mapIdOp(op, mapping, threadIds))
@@ -493,10 +589,13 @@ LogicalResult LaunchEmulator::run() {
       b.clone(*op, mapping);
       keep(op);
     }
-    if (segment.endShuffle)
-      memref::StoreOp::create(
-          b, loc, materialize(b, segment.endShuffle.getValue(), mapping, threadIds, linear),
-          shuffleSlots.lookup(segment.endShuffle), linear);
+    if (Operation *collective = segment.endCollective) {
+      SmallVector<Value> shared = sharedOperands(collective);
+      SmallVector<Value> slots = collectiveSlots.lookup(collective);
+      for (auto [value, slot] : llvm::zip(shared, slots))
+        memref::StoreOp::create(b, loc, materialize(b, value, mapping, threadIds, linear), slot,
+                                linear);
+    }
     // Every thread's initial, then yielded, loop-carried values.
     auto carry = [&](scf::ForOp loop, ValueRange values) {
       for (auto [value, arg] : llvm::zip(values, loop.getRegionIterArgs()))

@@ -22,12 +22,23 @@ def TileForGpu : Pass<"kiln-tile-for-gpu", "mlir::func::FuncOp"> {
     buffer (memref.alloc in the GPU workgroup address space) with
     gpu.barrier, finished by gpu.shuffle within a warp for 32-bit types.
     Other ops without parallel loops run on one thread. Matmul-like ops
-    whose m, n and k ranges 16 divides get 16x16-output blocks that stage
-    16x16 tiles of both inputs in workgroup memory per k step, between
+    whose m, n and k ranges 16 divides get blocks of 16x16 threads, each
+    thread a register tile of up to 8x8 outputs (as large as keeps at least
+    two blocks per multiprocessor), that stage the block's tiles of both
+    inputs, 16 wide along k, in workgroup memory per k step, between
     barriers.
   }];
+  let options = [
+    Option<"multiprocessors", "multiprocessors", "int64_t", /*default=*/"132",
+           "Streaming multiprocessors of the target GPU (an H100 SXM has 132): "
+           "register tiles of matmuls stop growing below two blocks for each">,
+    Option<"tf32", "tf32", "bool", /*default=*/"false",
+           "f32 matmul-like ops whose body is acc + a * b and whose m and n 32 "
+           "divides run on the tensor cores (m16n8k8 mma.sync, inputs rounded to TF32)">,
+  ];
   let dependentDialects = [
-    "::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
+    "::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect", "::mlir::math::MathDialect",
+    "::mlir::nvgpu::NVGPUDialect", "::mlir::vector::VectorDialect",
     "::mlir::tensor::TensorDialect", "::mlir::affine::AffineDialect",
   ];
 }
@@ -66,11 +77,14 @@ def EmulateGpuLaunches : Pass<"kiln-emulate-gpu-launches", "mlir::func::FuncOp">
     exactly the ones outlining would send to the GPU, so running the result
     on the CPU checks their numerics where no GPU exists. Blocks run in
     parallel on the runtime's thread pool. The body is cut at its barriers
-    (and shuffles) into loops over the block's threads; values used across
-    a cut are kept per thread in stack buffers of the block, as is workgroup
-    memory. Barriers and shuffles under control flow are rejected.
+    (and warp shuffles and tensor-core mmas, whose lanes read each other's
+    operands) into loops over the block's threads; values used across a cut
+    (scalars and small vectors) are kept per thread in stack buffers of the
+    block, as is workgroup memory. Barriers, shuffles and mmas under control
+    flow are rejected; of the mmas, the m16n8k8 TF32 form is emulated.
   }];
-  let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect"];
+  let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect", "::mlir::vector::VectorDialect"];
 }
 
 def MergeGpuModules : Pass<"kiln-merge-gpu-modules", "mlir::ModuleOp"> {

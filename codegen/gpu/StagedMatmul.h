@@ -1,16 +1,25 @@
 //===- StagedMatmul.h - Matmuls through workgroup-memory tiles --*- C++ -*-===//
 //
 // A matmul-like op (C[.., m, n] = fold over k of body(A[.., m, k],
-// B[.., k, n])) computed by 16x16-output blocks of 256 threads that step
-// through k in tiles of 16: each thread copies one element of the block's
-// A tile and one of its B tile into workgroup memory, a barrier, each
-// thread folds the 16 products of its output element from there, a
-// barrier. Every element of A and B is read from global memory once per
-// block instead of once per thread; each thread still folds its k loop in
-// order, so the results are those of the unstaged kernel bit for bit.
+// B[.., k, n])) computed by blocks of 16x16 threads that step through k in
+// tiles of 16. Each thread owns an RM x RN register tile of outputs (rows
+// ty + 16 i, columns tx + 16 j of the block's 16 RM x 16 RN outputs): per
+// k step the threads copy the block's A and B tiles into workgroup memory,
+// a barrier, each thread folds the 16 products of each of its outputs from
+// there, a barrier. Every element of A is read from global memory once per
+// block column of outputs and every element of B once per block row, and
+// each shared-memory value a thread loads serves RN (or RM) products. Each
+// output still folds its k loop in order, so the results are those of the
+// unstaged kernel bit for bit.
 //
-//===----------------------------------------------------------------------===//
-
+// With TF32 allowed (`kilnc --gpu-tf32`), f32 matmuls whose body is
+// acc + a * b and whose m and n ranges 32 divides use the tensor cores
+// instead: the 8 warps of a block, as 2 x 4, each own a (16 TM) x (8 TN)
+// warp tile of m16n8k8 mma.sync tiles (TM, TN up to 4). The inputs are
+// staged as above, rounded to TF32 (nearest, ties away), and each k step of
+// 16 is two k steps of 8: per warp tile, TM A fragments and TN B fragments
+// read from workgroup memory in the mma's lane layout and TM x TN mmas.
+//
 #ifndef KILN_CODEGEN_GPU_STAGEDMATMUL_H
 #define KILN_CODEGEN_GPU_STAGEDMATMUL_H
 
@@ -19,21 +28,42 @@
 
 namespace kiln::gpu {
 
-/// Outputs and k steps per block tile side.
+/// Threads per block side and k steps per tile.
 inline constexpr int64_t kStagedTile = 16;
 
+/// The largest register tile side a thread gets (8 x 8 outputs: 64
+/// accumulators, within the 255 registers a thread may use).
+inline constexpr int64_t kMaxRegisterTile = 8;
+
+/// The tensor-core kernel: warps per block along m and n, the mma shape
+/// (m16n8k8, TF32 inputs, f32 accumulators) and the largest warp tile side
+/// in mma tiles.
+inline constexpr int64_t kWarpRows = 2, kWarpColumns = 4;
+inline constexpr int64_t kMmaM = 16, kMmaN = 8, kMmaK = 8;
+inline constexpr int64_t kMaxMmaTile = 4;
+
 /// The loops of a matmul-like op the staging uses; batch loops are the
-/// other parallel ones. `rowInput` reads (m, k), `columnInput` (k, n).
+/// other parallel ones. `rowInput` reads (m, k), `columnInput` (k, n). Each
+/// thread computes `rows` x `columns` outputs; or, when `mmaRows` is not 0,
+/// each warp `mmaRows` x `mmaColumns` mma tiles on the tensor cores.
 struct StagedMatmul {
   unsigned m = 0, n = 0, k = 0;
   unsigned rowInput = 0, columnInput = 1;
+  int64_t rows = 1, columns = 1;
+  int64_t mmaRows = 0, mmaColumns = 0;
 };
 
 /// The loops of `op` if it is a matmul-like op whose m, n and k ranges the
 /// tile divides: two shaped inputs, one output, projected-permutation maps,
 /// one reduction loop, the row input not reading n, the column input not
-/// reading m, the output not reading k.
-std::optional<StagedMatmul> matchStagedMatmul(mlir::linalg::LinalgOp op);
+/// reading m, the output not reading k. The register tile grows (rows
+/// first, up to kMaxRegisterTile a side, each side a power of two that
+/// divides its range in blocks) while the grid keeps at least `minBlocks`
+/// blocks: larger tiles read less per product, more blocks fill the GPU.
+/// With `tf32`, f32 multiply-adds whose m and n ranges 32 divides take the
+/// tensor cores, their warp tiles grown the same way.
+std::optional<StagedMatmul> matchStagedMatmul(mlir::linalg::LinalgOp op, int64_t minBlocks,
+                                              bool tf32);
 
 /// Replaces `op` (on buffers) by the staged block/thread forall nest.
 void buildStagedMatmul(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp op,

@@ -6,7 +6,8 @@
 // outputs than a block has threads (down to a single value) are instead
 // shared by the threads of a block per output (BlockReduction.h); ops with
 // no parallel loop that cannot be shared run on one thread. Matmuls whose
-// sides 16 divides go through workgroup-memory tiles (StagedMatmul.h). These
+// sides 16 divides go through workgroup-memory tiles, each thread a
+// register tile of outputs (StagedMatmul.h). These
 // are built after bufferization, where the block can own a workgroup buffer.
 //
 //===----------------------------------------------------------------------===//
@@ -114,6 +115,8 @@ void runOnOneThread(RewriterBase &rewriter, linalg::LinalgOp op) {
 }
 
 struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
+  using TileForGpuBase::TileForGpuBase;
+
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     {
@@ -139,7 +142,7 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
       }
       std::optional<BlockReduction> shared = sharedReduction(op);
       std::optional<StagedMatmul> staged =
-          shared ? std::nullopt : matchStagedMatmul(op);
+          shared ? std::nullopt : matchStagedMatmul(op, 2 * multiprocessors, tf32);
       if (shared || staged || op.getNumParallelLoops() == 0) {
         // Left for the run after bufferization.
         if (!op.hasPureBufferSemantics())

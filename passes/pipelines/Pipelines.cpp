@@ -104,21 +104,28 @@ void buildLLVMPipeline(OpPassManager &pm) {
   addHostToLLVMPasses(pm);
 }
 
+/// Streaming multiprocessors of the largest GPU of `chip`'s generation
+/// (A100: 108, H100 SXM: 132), which the tiling keeps busy.
+static int64_t multiprocessorsOf(llvm::StringRef chip) { return chip == "sm_80" ? 108 : 132; }
+
 /// Tiling, bufferization and the workspace plan of the GPU path, up to the
 /// block/thread scf.forall nests (shared with the emulation).
-static void addGpuTilingPasses(OpPassManager &pm) {
-  pm.nest<func::FuncOp>().addPass(gpu::createTileForGpu());
+static void addGpuTilingPasses(OpPassManager &pm, const GpuOptions &options) {
+  gpu::TileForGpuOptions tiling;
+  tiling.multiprocessors = multiprocessorsOf(options.chip);
+  tiling.tf32 = options.tf32;
+  pm.nest<func::FuncOp>().addPass(gpu::createTileForGpu(tiling));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   pm.addPass(dispatch::createBufferize());
   pm.addPass(createCanonicalizerPass());
   // Copies and fills bufferization added become kernels too.
-  pm.nest<func::FuncOp>().addPass(gpu::createTileForGpu());
+  pm.nest<func::FuncOp>().addPass(gpu::createTileForGpu(tiling));
   pm.addPass(dispatch::createPlanWorkspace());
 }
 
-void buildGpuEmulationPipeline(OpPassManager &pm) {
-  addGpuTilingPasses(pm);
+void buildGpuEmulationPipeline(OpPassManager &pm, const GpuOptions &options) {
+  addGpuTilingPasses(pm, options);
   {
     OpPassManager &func = pm.nest<func::FuncOp>();
     func.addPass(gpu::createMapForallToGpu());
@@ -129,7 +136,7 @@ void buildGpuEmulationPipeline(OpPassManager &pm) {
 }
 
 void buildGpuPipeline(OpPassManager &pm, const GpuOptions &options) {
-  addGpuTilingPasses(pm);
+  addGpuTilingPasses(pm, options);
   pm.addPass(gpu::createPlanWeights());
   {
     OpPassManager &func = pm.nest<func::FuncOp>();
@@ -137,6 +144,10 @@ void buildGpuPipeline(OpPassManager &pm, const GpuOptions &options) {
     func.addPass(createConvertLinalgToLoopsPass());
     func.addPass(createCanonicalizerPass());
   }
+  // Constants and index arithmetic a kernel uses move into it: the kernel
+  // sees tile sizes and strides as immediates (divisions by them become
+  // multiplications and shifts) instead of as launch arguments.
+  pm.addPass(createGpuLaunchSinkIndexComputationsPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(gpu::createMergeGpuModules());
   GpuNVVMAttachTargetOptions target;
@@ -152,6 +163,8 @@ void buildGpuPipeline(OpPassManager &pm, const GpuOptions &options) {
     // time, and GPU and CPU builds agree to the last bits of exp/tanh.
     device.addPass(cpu::createApproximateMath());
     device.addPass(createSCFToControlFlowPass());
+    // Tensor-core mmas (nvgpu.mma.sync) to nvvm.mma.sync.
+    device.addPass(createConvertNVGPUToNVVMPass());
     ConvertGpuOpsToNVVMOpsOptions toNVVM;
     toNVVM.indexBitwidth = 64;
     toNVVM.useBarePtrCallConv = true;
@@ -206,7 +219,7 @@ void registerPipelines() {
   PassPipelineRegistration<>(
       "kiln-gpu-emulation-pipeline",
       "The GPU path's kernels run on the CPU, from the linalg phase to the LLVM dialect",
-      buildGpuEmulationPipeline);
+      [](OpPassManager &pm) { buildGpuEmulationPipeline(pm, GpuOptions()); });
   PassPipelineRegistration<>(
       "kiln-cpu-pipeline", "Every phase, from the imported graph to the LLVM dialect",
       [](OpPassManager &pm) { buildPipelineUpTo(pm, Phase::LLVM); });

@@ -31,6 +31,7 @@ struct GpuOptions {
   std::string chip = "sm_90";          // sm_80, sm_90, ...
   std::string ptxFeatures = "+ptx80";  // the PTX ISA version to emit
   std::string cudaToolkitPath;         // for libdevice; empty: MLIR's default search
+  bool tf32 = false;                   // f32 matmuls on the tensor cores, TF32 inputs
 };
 
 /// From linalg on tensors to an LLVM-dialect host module that launches the
@@ -38,10 +39,11 @@ struct GpuOptions {
 /// weights blob are left as module attributes (codegen/gpu/Passes.h).
 void buildGpuPipeline(mlir::OpPassManager &pm, const GpuOptions &options);
 
-/// The GPU kernels emulated on the CPU: the GPU path's tiling and mapping,
-/// then each launch as loops over blocks (in parallel) and threads, lowered
-/// like a CPU model. From the linalg phase to the LLVM dialect.
-void buildGpuEmulationPipeline(mlir::OpPassManager &pm);
+/// The GPU kernels (those `options.chip` gets) emulated on the CPU: the GPU
+/// path's tiling and mapping, then each launch as loops over blocks (in
+/// parallel) and threads, lowered like a CPU model. From the linalg phase to
+/// the LLVM dialect.
+void buildGpuEmulationPipeline(mlir::OpPassManager &pm, const GpuOptions &options);
 
 /// Every phase from the imported graph up to and including `last`.
 void buildPipelineUpTo(mlir::OpPassManager &pm, Phase last);

@@ -418,6 +418,12 @@ FailureOr<CompileResult> compileModel(MLIRContext &context,
     return emitError(UnknownLoc::get(&context))
            << "unsupported GPU architecture '" << options.gpuArch
            << "' (use sm_70 or newer, e.g. sm_80 or sm_90)";
+  if (options.gpuTf32 && !gpu && !options.emulateGpu)
+    return emitError(UnknownLoc::get(&context))
+           << "--gpu-tf32 applies to GPU builds: use it with --gpu or --emulate-gpu";
+  if (options.gpuTf32 && gpu && sm < 80)
+    return emitError(UnknownLoc::get(&context))
+           << "--gpu-tf32 needs TF32 tensor cores: sm_80 or newer, not " << options.gpuArch;
 
   // Every path goes through linalg, and may stop there.
   if (failed(runPhase(*module, buildLinalgPipeline)))
@@ -431,6 +437,7 @@ FailureOr<CompileResult> compileModel(MLIRContext &context,
     PassManager pm(&context);
     GpuOptions gpuOptions;
     gpuOptions.chip = options.gpuArch;
+    gpuOptions.tf32 = options.gpuTf32;
     gpuOptions.cudaToolkitPath = findCudaToolkit();
     if (gpuOptions.cudaToolkitPath.empty())
       return emitError(UnknownLoc::get(&context))
@@ -460,7 +467,12 @@ FailureOr<CompileResult> compileModel(MLIRContext &context,
   }
 
   if (options.emulateGpu) {
-    if (failed(runPhase(*module, buildGpuEmulationPipeline)))
+    // The kernels of the default chip.
+    PassManager pm(&context);
+    GpuOptions gpuOptions;
+    gpuOptions.tf32 = options.gpuTf32;
+    buildGpuEmulationPipeline(pm, gpuOptions);
+    if (failed(pm.run(*module)))
       return failure();
     return finishModule(*module, *machine, options, result, fileLoc);
   }

@@ -42,6 +42,11 @@ enum class EmitKind {
 /// "asm", "ptx", "obj", "lib").
 std::optional<EmitKind> parseEmitKind(llvm::StringRef name);
 
+/// The --gpu-tf32 help text kilnc and kiln-run share.
+inline constexpr const char *kGpuTf32Help =
+    "GPU builds (--gpu, --emulate-gpu): run f32 matmuls on the tensor cores with TF32 "
+    "inputs (10-bit mantissas, about 1e-3 relative error) instead of in full FP32";
+
 struct CompileOptions {
   std::string inputPath;
   /// The C prefix of the public functions; must be a valid C identifier.
@@ -53,6 +58,9 @@ struct CompileOptions {
   /// Compile the GPU path's kernels for the CPU (block and thread loops): a
   /// CPU library whose numerics are those of the GPU kernels.
   bool emulateGpu = false;
+  /// GPU builds and their emulation: f32 matmuls on the tensor cores with
+  /// TF32 inputs (10 mantissa bits; FP32 accuracy is the default).
+  bool gpuTf32 = false;
   /// Static shapes for graph inputs whose dimensions are symbolic.
   llvm::StringMap<llvm::SmallVector<int64_t>> inputShapes;
   /// Graph inputs bound to a value at compile time (kilnc --bind NAME=FILE):

@@ -67,6 +67,7 @@ static cl::opt<bool> emulateGpu(
     cl::desc("Use the GPU code generator's kernels, run on the CPU as loops over "
              "blocks and threads (checks GPU numerics without a GPU)"),
     cl::cat(category));
+static cl::opt<bool> gpuTf32("gpu-tf32", cl::desc(driver::kGpuTf32Help), cl::cat(category));
 static cl::list<std::string> bindings(
     "bind",
     cl::desc("Fix a graph input's value at compile time, from a .npy or ONNX .pb "
@@ -206,6 +207,7 @@ int main(int argc, char **argv) {
   options.inputPath = inputPath;
   options.emit = driver::EmitKind::Obj;
   options.emulateGpu = emulateGpu;
+  options.gpuTf32 = gpuTf32;
   options.name = modelName.empty() ? driver::defaultModelName(inputPath, "")
                                    : std::string(modelName);
   for (const std::string &text : bindings) {

@@ -74,6 +74,7 @@ static cl::opt<bool> emulateGpu(
     cl::desc("Use the GPU code generator's kernels, run on the CPU as loops over "
              "blocks and threads (checks GPU numerics without a GPU)"),
     cl::cat(category));
+static cl::opt<bool> gpuTf32("gpu-tf32", cl::desc(driver::kGpuTf32Help), cl::cat(category));
 static cl::list<std::string> bindings(
     "bind",
     cl::desc("Fix a graph input's value at compile time, from a .npy or ONNX .pb "
@@ -155,6 +156,7 @@ int main(int argc, char **argv) {
   options.target.optLevel = level;
   options.gpuArch = gpuArch;
   options.emulateGpu = emulateGpu;
+  options.gpuTf32 = gpuTf32;
   for (const std::string &text : bindings) {
     auto parsed = driver::parseBinding(text);
     if (mlir::failed(parsed))

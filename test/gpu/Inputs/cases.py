@@ -1,6 +1,7 @@
 """Inputs and float64-reference outputs for the models in this folder.
 
-Usage: cases.py CASE DIR (CASE: reductions, matmuls) writes DIR/input_<i>.npy
+Usage: cases.py CASE DIR (CASE: reductions, matmuls, register_tiles,
+register_tiles_tf32) writes DIR/input_<i>.npy
 and DIR/expected_<i>.npy in graph order.
 """
 import os
@@ -36,10 +37,46 @@ def matmuls(rng):
     return [a, b, x, y, g], expected
 
 
+def register_tiles(rng):
+    u = rng.standard_normal((1024, 32)).astype(np.float32)
+    v = rng.standard_normal((32, 1024)).astype(np.float32)
+    w = rng.standard_normal((512, 32)).astype(np.float32)
+    bias = rng.standard_normal(512).astype(np.float32)
+    x = rng.standard_normal((3, 512, 16)).astype(np.float32)
+    y = rng.standard_normal((3, 16, 768)).astype(np.float32)
+    s = rng.standard_normal((2, 2048, 16)).astype(np.float32)
+    t = rng.standard_normal((2, 16, 2048)).astype(np.float32)
+    f64 = lambda a: a.astype(np.float64)
+    expected = [(f64(u) @ v).astype(np.float32), (f64(u) @ w.T + bias).astype(np.float32),
+                (f64(x) @ y).astype(np.float32), (f64(s) @ t).astype(np.float32)]
+    return [u, v, w, bias, x, y, s, t], expected
+
+
+def round_tf32(a):
+    """a rounded to TF32 (10 mantissa bits), to nearest with ties away from
+    zero, as the tensor-core kernels stage their inputs."""
+    bits = a.astype(np.float32).view(np.uint32).astype(np.uint64)
+    return (((bits + 0x1000) & 0xFFFFE000).astype(np.uint32)).view(np.float32)
+
+
+def register_tiles_tf32(rng):
+    """The register_tiles inputs; references from the TF32-rounded inputs
+    (the bias, added outside the mma, stays f32)."""
+    inputs, _ = register_tiles(rng)
+    u, v, w, bias, x, y, s, t = inputs
+    f64 = lambda a: round_tf32(a).astype(np.float64)
+    expected = [(f64(u) @ f64(v)).astype(np.float32),
+                (f64(u) @ f64(w).T + bias).astype(np.float32),
+                (f64(x) @ f64(y)).astype(np.float32), (f64(s) @ f64(t)).astype(np.float32)]
+    return inputs, expected
+
+
 def main():
     case, out = sys.argv[1], sys.argv[2]
     os.makedirs(out, exist_ok=True)
-    inputs, expected = {"reductions": reductions, "matmuls": matmuls}[case](
+    inputs, expected = {"reductions": reductions, "matmuls": matmuls,
+                        "register_tiles": register_tiles,
+                        "register_tiles_tf32": register_tiles_tf32}[case](
         np.random.default_rng(7))
     for i, a in enumerate(inputs):
         np.save(os.path.join(out, f"input_{i}.npy"), a)
