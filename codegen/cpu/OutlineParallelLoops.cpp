@@ -3,8 +3,14 @@
 // The runtime's thread pool runs plain C callbacks, so each parallel loop is
 // outlined into `void task(void *ctx, int64_t begin, int64_t end)` over its
 // linearized iteration space. Values the body uses are packed into a struct
-// on the caller's stack (memrefs as their LLVM descriptors); constants are
-// re-created inside the task instead, so LLVM can still fold them.
+// on the caller's stack (memrefs as their LLVM descriptors, weights
+// included); constants are re-created inside the task instead, so LLVM can
+// still fold them.
+//
+// Tasks that come out identical (the layers of a transformer or of a
+// convnet stage with the same shapes, which differ only in the buffers
+// they are handed) are kept once: every call site hands the one copy its
+// own context. LLVM then optimizes and emits each distinct kernel once.
 //
 //===----------------------------------------------------------------------===//
 
@@ -49,14 +55,16 @@ func::FuncOp declareParallelFor(ModuleOp module) {
 }
 
 /// Values defined outside the loop that can be re-created inside the task
-/// rather than captured.
+/// rather than captured. Globals (weights) are captured like other buffers,
+/// so that tasks differing only in their weights are the same task.
 bool isRematerializable(Value v) {
   Operation *def = v.getDefiningOp();
-  return def && (matchPattern(def, m_Constant()) || llvm::isa<memref::GetGlobalOp>(def));
+  return def && !llvm::isa<memref::GetGlobalOp>(def) && matchPattern(def, m_Constant());
 }
 
-LogicalResult outline(scf::ForallOp loop, func::FuncOp parent, unsigned index,
-                      func::FuncOp parallelFor) {
+/// Outlines `loop` into a new task function, which it returns.
+FailureOr<func::FuncOp> outline(scf::ForallOp loop, func::FuncOp parent, unsigned index,
+                                func::FuncOp parallelFor) {
   MLIRContext *ctx = loop.getContext();
   Location loc = loop.getLoc();
   if (!loop.getOutputs().empty())
@@ -141,7 +149,48 @@ LogicalResult outline(scf::ForallOp loop, func::FuncOp parent, unsigned index,
   Value n = LLVM::ConstantOp::create(b, loc, b.getI64Type(), b.getI64IntegerAttr(bounds->total));
   func::CallOp::create(b, loc, parallelFor, ValueRange{n, fn, contextPtr});
   loop.erase();
-  return success();
+  return task;
+}
+
+/// A hash of `task`'s body that equivalent bodies share: operation names,
+/// attributes and result types in walk order.
+llvm::hash_code structuralHash(func::FuncOp task) {
+  llvm::hash_code hash = llvm::hash_value(0);
+  task.getBody().walk([&](Operation *op) {
+    hash = llvm::hash_combine(hash, op->getName(), op->getRawDictionaryAttrs(),
+                              op->getNumOperands(), op->getNumRegions());
+    for (Type type : op->getResultTypes())
+      hash = llvm::hash_combine(hash, type);
+  });
+  return hash;
+}
+
+/// Keeps one of each set of equivalent tasks, pointing the call sites of the
+/// others at it. Returns how many were removed.
+unsigned mergeEquivalentTasks(ModuleOp module, ArrayRef<func::FuncOp> tasks) {
+  llvm::DenseMap<llvm::hash_code, SmallVector<func::FuncOp, 1>> kept;
+  llvm::DenseMap<StringAttr, func::FuncOp> replacement;
+  for (func::FuncOp task : tasks) {
+    SmallVector<func::FuncOp, 1> &candidates = kept[structuralHash(task)];
+    auto same = llvm::find_if(candidates, [&](func::FuncOp other) {
+      return OperationEquivalence::isRegionEquivalentTo(&task.getBody(), &other.getBody(),
+                                                       OperationEquivalence::IgnoreLocations);
+    });
+    if (same == candidates.end())
+      candidates.push_back(task);
+    else
+      replacement[task.getSymNameAttr()] = *same;
+  }
+  if (replacement.empty())
+    return 0;
+  module.walk([&](func::ConstantOp ref) {
+    auto it = replacement.find(ref.getValueAttr().getRootReference());
+    if (it != replacement.end())
+      ref.setValueAttr(SymbolRefAttr::get(it->second));
+  });
+  for (auto &entry : replacement)
+    module.lookupSymbol<func::FuncOp>(entry.first).erase();
+  return replacement.size();
 }
 
 struct OutlineParallelLoopsPass
@@ -157,9 +206,14 @@ struct OutlineParallelLoopsPass
       return;
     func::FuncOp parallelFor = declareParallelFor(module);
     unsigned index = 0;
-    for (auto [loop, parent] : loops)
-      if (failed(outline(loop, parent, index++, parallelFor)))
+    SmallVector<func::FuncOp> tasks;
+    for (auto [loop, parent] : loops) {
+      FailureOr<func::FuncOp> task = outline(loop, parent, index++, parallelFor);
+      if (failed(task))
         return signalPassFailure();
+      tasks.push_back(*task);
+    }
+    mergeEquivalentTasks(module, tasks);
   }
 };
 

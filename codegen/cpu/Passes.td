@@ -87,7 +87,12 @@ def OutlineParallelLoops : Pass<"kiln-outline-parallel-loops", "mlir::ModuleOp">
     `void task(void *ctx, int64_t begin, int64_t end)` that runs the
     linearized iterations [begin, end), and the loop becomes a call to
     `kiln_rt_parallel_for(n, task, ctx)` with the values the body uses packed
-    into a stack context. Memrefs travel as their LLVM descriptors.
+    into a stack context. Memrefs travel as their LLVM descriptors, weights
+    (memref.get_global) included; constants are re-created in the task.
+    Tasks whose bodies are equivalent (the layers of a transformer, the
+    blocks of a convnet stage) are kept once, every call site handing the
+    one copy its own context, so that LLVM optimizes and emits each
+    distinct kernel once.
   }];
   let dependentDialects = [
     "::mlir::LLVM::LLVMDialect", "::mlir::arith::ArithDialect",

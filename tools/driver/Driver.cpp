@@ -236,11 +236,33 @@ std::string printModule(ModuleOp module) {
   return text;
 }
 
-LogicalResult runPhase(ModuleOp module, void (*build)(OpPassManager &)) {
-  PassManager pm(module.getContext());
-  build(pm);
-  return pm.run(module);
-}
+/// Wall-clock times of the compilation's phases and of each pass in them
+/// (kilnc --time-phases), printed to stderr as a tree when the compilation
+/// ends; free when disabled.
+class PhaseTiming {
+public:
+  explicit PhaseTiming(bool enabled) {
+    manager.setEnabled(enabled);
+    manager.setDisplayMode(DefaultTimingManager::DisplayMode::Tree);
+    root = manager.getRootScope();
+  }
+  TimingScope nest(llvm::StringRef phase) { return root.nest(phase); }
+  /// Runs the pass pipeline `build` makes on `module`, as phase `phase`.
+  LogicalResult run(ModuleOp module, llvm::StringRef phase,
+                    llvm::function_ref<void(OpPassManager &)> build) {
+    TimingScope scope = root.nest(phase);
+    PassManager pm(module.getContext());
+    build(pm);
+    if (manager.isEnabled())
+      pm.enableTiming(scope);
+    return pm.run(module);
+  }
+
+private:
+  // Declared first: prints when destroyed, after `root` has stopped.
+  DefaultTimingManager manager;
+  TimingScope root;
+};
 
 /// The compute capability in "sm_90" (90), or 0 if malformed.
 int parseSmVersion(llvm::StringRef arch) {
@@ -310,28 +332,34 @@ std::string takeStringAttr(ModuleOp module, llvm::StringRef name) {
 /// finalizes it and emits what `options.emit` asks for.
 FailureOr<CompileResult>
 finishModule(ModuleOp module, llvm::TargetMachine &machine, const CompileOptions &options,
-             CompileResult &result, Location fileLoc,
+             CompileResult &result, Location fileLoc, PhaseTiming &timing,
              llvm::function_ref<void(llvm::Module &)> addGlobals = nullptr) {
   if (auto size = module->getAttrOfType<IntegerAttr>(dispatch::kWorkspaceSizeAttr))
     result.signature.workspaceSize = size.getInt();
   llvm::LLVMContext llvmContext;
+  TimingScope translation = timing.nest("translation to LLVM IR");
   std::unique_ptr<llvm::Module> llvmModule =
       translateModuleToLLVMIR(module, llvmContext, options.name);
+  translation.stop();
   if (!llvmModule)
     return emitError(fileLoc) << "internal error: translation to LLVM IR failed";
   if (addGlobals) {
     llvmModule->setDataLayout(machine.createDataLayout());
     addGlobals(*llvmModule);
   }
+  TimingScope optimization = timing.nest("LLVM optimization");
   if (llvm::Error error = target::finalizeModelModule(*llvmModule, result.signature,
                                                       machine, options.target.optLevel))
     return emitError(fileLoc) << llvm::toString(std::move(error));
+  optimization.stop();
   if (options.emit == EmitKind::LLVM) {
     llvm::raw_string_ostream os(result.text);
     llvmModule->print(os, nullptr);
     return std::move(result);
   }
+  TimingScope codegen = timing.nest("machine code");
   auto code = target::emitMachineCode(*llvmModule, machine, options.emit == EmitKind::Asm);
+  codegen.stop();
   if (!code)
     return emitError(fileLoc) << llvm::toString(code.takeError());
   if (options.emit == EmitKind::Asm)
@@ -371,6 +399,8 @@ FailureOr<CompileResult> compileModel(MLIRContext &context,
   FailureOr<llvm::StringMap<Binding>> bindings = readBindings(context, options);
   if (failed(bindings))
     return failure();
+  PhaseTiming timing(options.timePhases);
+  TimingScope import = timing.nest("import");
   OwningOpRef<ModuleOp> module;
   if (llvm::StringRef(options.inputPath).ends_with(".mlir")) {
     if (!bindings->empty())
@@ -387,10 +417,11 @@ FailureOr<CompileResult> compileModel(MLIRContext &context,
   }
   if (!module)
     return failure();
+  import.stop();
 
   CompileResult result;
   result.signature.name = options.name;
-  if (failed(runPhase(*module, buildGraphPipeline)))
+  if (failed(timing.run(*module, "graph", buildGraphPipeline)))
     return failure();
   if (options.emit == EmitKind::Graph) {
     result.text = printModule(*module);
@@ -426,7 +457,7 @@ FailureOr<CompileResult> compileModel(MLIRContext &context,
            << "--gpu-tf32 needs TF32 tensor cores: sm_80 or newer, not " << options.gpuArch;
 
   // Every path goes through linalg, and may stop there.
-  if (failed(runPhase(*module, buildLinalgPipeline)))
+  if (failed(timing.run(*module, "linalg", buildLinalgPipeline)))
     return failure();
   if (options.emit == EmitKind::Linalg) {
     result.text = printModule(*module);
@@ -434,7 +465,6 @@ FailureOr<CompileResult> compileModel(MLIRContext &context,
   }
 
   if (gpu) {
-    PassManager pm(&context);
     GpuOptions gpuOptions;
     gpuOptions.chip = options.gpuArch;
     gpuOptions.tf32 = options.gpuTf32;
@@ -443,8 +473,8 @@ FailureOr<CompileResult> compileModel(MLIRContext &context,
       return emitError(UnknownLoc::get(&context))
              << "GPU builds need the CUDA toolkit's libdevice: install the toolkit "
                 "(/usr/local/cuda) or set CUDA_HOME";
-    buildGpuPipeline(pm, gpuOptions);
-    if (failed(pm.run(*module)))
+    if (failed(timing.run(*module, "GPU code generation",
+                          [&](OpPassManager &pm) { buildGpuPipeline(pm, gpuOptions); })))
       return failure();
     std::string ptx = takeStringAttr(*module, gpu::kPtxAttr);
     std::string weights = takeStringAttr(*module, gpu::kWeightsAttr);
@@ -461,35 +491,36 @@ FailureOr<CompileResult> compileModel(MLIRContext &context,
     FailureOr<std::string> cubin = assemblePtx(fileLoc, ptx, options.gpuArch);
     if (failed(cubin))
       return failure();
-    return finishModule(*module, *machine, options, result, fileLoc, [&](llvm::Module &m) {
+    return finishModule(*module, *machine, options, result, fileLoc, timing, [&](llvm::Module &m) {
       target::emitGpuModuleGlobals(m, ptx, *cubin, cubin->empty() ? 0 : sm, kernels, weights);
     });
   }
 
   if (options.emulateGpu) {
     // The kernels of the default chip.
-    PassManager pm(&context);
     GpuOptions gpuOptions;
     gpuOptions.tf32 = options.gpuTf32;
-    buildGpuEmulationPipeline(pm, gpuOptions);
-    if (failed(pm.run(*module)))
+    if (failed(timing.run(*module, "GPU emulation", [&](OpPassManager &pm) {
+          buildGpuEmulationPipeline(pm, gpuOptions);
+        })))
       return failure();
-    return finishModule(*module, *machine, options, result, fileLoc);
+    return finishModule(*module, *machine, options, result, fileLoc, timing);
   }
   using Builder = void (*)(OpPassManager &);
-  const std::pair<EmitKind, Builder> phases[] = {{EmitKind::Vector, buildVectorPipeline},
-                                                 {EmitKind::MemRef, buildMemRefPipeline}};
-  for (auto [kind, build] : phases) {
-    if (failed(runPhase(*module, build)))
+  const std::tuple<EmitKind, const char *, Builder> phases[] = {
+      {EmitKind::Vector, "vector", buildVectorPipeline},
+      {EmitKind::MemRef, "memref", buildMemRefPipeline}};
+  for (auto [kind, phase, build] : phases) {
+    if (failed(timing.run(*module, phase, build)))
       return failure();
     if (options.emit == kind) {
       result.text = printModule(*module);
       return result;
     }
   }
-  if (failed(runPhase(*module, buildLLVMPipeline)))
+  if (failed(timing.run(*module, "LLVM dialect", buildLLVMPipeline)))
     return failure();
-  return finishModule(*module, *machine, options, result, fileLoc);
+  return finishModule(*module, *machine, options, result, fileLoc, timing);
 }
 
 } // namespace kiln::driver

@@ -61,6 +61,8 @@ struct CompileOptions {
   /// GPU builds and their emulation: f32 matmuls on the tensor cores with
   /// TF32 inputs (10 mantissa bits; FP32 accuracy is the default).
   bool gpuTf32 = false;
+  /// Print the wall-clock time of each phase and pass to stderr at the end.
+  bool timePhases = false;
   /// Static shapes for graph inputs whose dimensions are symbolic.
   llvm::StringMap<llvm::SmallVector<int64_t>> inputShapes;
   /// Graph inputs bound to a value at compile time (kilnc --bind NAME=FILE):

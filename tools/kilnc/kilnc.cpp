@@ -74,6 +74,12 @@ static cl::opt<bool> emulateGpu(
     cl::desc("Use the GPU code generator's kernels, run on the CPU as loops over "
              "blocks and threads (checks GPU numerics without a GPU)"),
     cl::cat(category));
+static cl::opt<bool> timePhases(
+    "time-phases",
+    cl::desc("Print the wall-clock time of each compilation phase (import, graph, "
+             "linalg, vector, memref, LLVM dialect, LLVM IR, machine code) and of "
+             "each pass in them to stderr"),
+    cl::cat(category));
 static cl::opt<bool> gpuTf32("gpu-tf32", cl::desc(driver::kGpuTf32Help), cl::cat(category));
 static cl::list<std::string> bindings(
     "bind",
@@ -157,6 +163,7 @@ int main(int argc, char **argv) {
   options.gpuArch = gpuArch;
   options.emulateGpu = emulateGpu;
   options.gpuTf32 = gpuTf32;
+  options.timePhases = timePhases;
   for (const std::string &text : bindings) {
     auto parsed = driver::parseBinding(text);
     if (mlir::failed(parsed))

@@ -69,7 +69,6 @@ func.func @main(%in: memref<64x32xf32>, %out: memref<64x32xf32>, %scale: f32, %n
 // -----
 
 // A body that captures nothing gets a null context and no stack slot.
-// Globals are re-created in the task, not captured.
 // CHECK-LABEL: func.func @main
 // CHECK-NOT: llvm.alloca
 // CHECK: %[[NULL:.*]] = llvm.mlir.zero : !llvm.ptr
@@ -78,15 +77,60 @@ func.func @main(%in: memref<64x32xf32>, %out: memref<64x32xf32>, %scale: f32, %n
 // CHECK: call @kiln_rt_parallel_for(%[[COUNT]], %[[FN]], %[[NULL]])
 // CHECK-LABEL: func.func private @main_task0
 // CHECK-NOT: llvm.load
-// CHECK: %[[G:.*]] = memref.get_global @table : memref<6xf32>
 // CHECK: scf.for
-// CHECK: memref.store %{{.*}}, %[[G]]
-memref.global "private" @table : memref<6xf32> = dense<0.0>
+// CHECK: vector.print
 func.func @main() {
   %one = arith.constant 1.0 : f32
-  %g = memref.get_global @table : memref<6xf32>
   scf.forall (%i) in (6) {
-    memref.store %one, %g[%i] : memref<6xf32>
+    vector.print %one : f32
+  }
+  return
+}
+
+// -----
+
+// Globals (weights) are captured like other buffers, so that loops differing
+// only in their weights become one task. Equivalent tasks are kept once:
+// the first two loops (different globals, different outputs) share
+// @main_task0, each call handing it its own context; the third, which adds
+// instead of multiplying, gets its own task.
+// CHECK-LABEL: func.func @main
+// CHECK-SAME: (%[[X:[^:]*]]: memref<8xf32>, %[[Y:[^:]*]]: memref<8xf32>)
+// CHECK-DAG: %[[WA:.*]] = memref.get_global @wa : memref<8xf32>
+// CHECK-DAG: %[[WB:.*]] = memref.get_global @wb : memref<8xf32>
+// CHECK: %[[WA_DESC:.*]] = builtin.unrealized_conversion_cast %[[WA]]
+// CHECK: llvm.insertvalue %[[WA_DESC]]
+// CHECK: %[[T0:.*]] = constant @main_task0
+// CHECK: call @kiln_rt_parallel_for(%{{.*}}, %[[T0]], %{{.*}})
+// CHECK: %[[WB_DESC:.*]] = builtin.unrealized_conversion_cast %[[WB]]
+// CHECK: llvm.insertvalue %[[WB_DESC]]
+// CHECK: %[[T1:.*]] = constant @main_task0
+// CHECK: call @kiln_rt_parallel_for(%{{.*}}, %[[T1]], %{{.*}})
+// CHECK: %[[T2:.*]] = constant @main_task2
+// CHECK: call @kiln_rt_parallel_for(%{{.*}}, %[[T2]], %{{.*}})
+// CHECK-NOT: func.func private @main_task1
+// CHECK-DAG: func.func private @main_task0
+// CHECK-DAG: func.func private @main_task2
+// CHECK-NOT: func.func private @main_task1
+memref.global "private" constant @wa : memref<8xf32> = dense<1.0>
+memref.global "private" constant @wb : memref<8xf32> = dense<2.0>
+func.func @main(%x: memref<8xf32>, %y: memref<8xf32>) {
+  %a = memref.get_global @wa : memref<8xf32>
+  %b = memref.get_global @wb : memref<8xf32>
+  scf.forall (%i) in (8) {
+    %v = memref.load %a[%i] : memref<8xf32>
+    %m = arith.mulf %v, %v : f32
+    memref.store %m, %x[%i] : memref<8xf32>
+  }
+  scf.forall (%i) in (8) {
+    %v = memref.load %b[%i] : memref<8xf32>
+    %m = arith.mulf %v, %v : f32
+    memref.store %m, %y[%i] : memref<8xf32>
+  }
+  scf.forall (%i) in (8) {
+    %v = memref.load %b[%i] : memref<8xf32>
+    %m = arith.addf %v, %v : f32
+    memref.store %m, %y[%i] : memref<8xf32>
   }
   return
 }
