@@ -6,6 +6,7 @@
 #include "runtime/RuntimeBitcode.h"
 
 #include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/IR/Constants.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/IR/Verifier.h"
@@ -104,6 +105,71 @@ static Error linkRuntime(Module &module) {
   return Error::success();
 }
 
+/// Appends the bytes of `value` (arrays, nested or not, of byte-sized
+/// scalars, as the target lays them out) to `bytes`; false for other
+/// constants.
+static bool appendBytes(const Constant *value, const DataLayout &layout,
+                        SmallVectorImpl<char> &bytes) {
+  if (auto *zero = dyn_cast<ConstantAggregateZero>(value)) {
+    bytes.append(layout.getTypeAllocSize(zero->getType()), 0);
+    return true;
+  }
+  if (auto *data = dyn_cast<ConstantDataSequential>(value)) {
+    Type *element = data->getElementType();
+    if (layout.getTypeStoreSize(element) != layout.getTypeAllocSize(element) ||
+        element->getScalarSizeInBits() % 8 != 0)
+      return false;
+    StringRef raw = data->getRawDataValues();
+    bytes.append(raw.begin(), raw.end());
+    return true;
+  }
+  if (auto *array = dyn_cast<ConstantArray>(value)) {
+    for (const Use &element : array->operands())
+      if (!appendBytes(cast<Constant>(element.get()), layout, bytes))
+        return false;
+    return true;
+  }
+  return false;
+}
+
+/// Large constant arrays (the weights) become byte arrays: the object
+/// writer copies a byte array in one piece, where it emits a float array
+/// element by element (most of the machine-code time of a model with
+/// hundreds of MB of weights). Loads and address arithmetic carry their own
+/// types, so nothing else changes. The raw data is in the host's byte
+/// order, so this applies to little-endian targets on little-endian hosts.
+static void weightsAsBytes(Module &module) {
+  const DataLayout &layout = module.getDataLayout();
+  if (!layout.isLittleEndian() || !sys::IsLittleEndianHost)
+    return;
+  constexpr uint64_t kMinBytes = 4096;
+  SmallVector<GlobalVariable *> globals;
+  for (GlobalVariable &global : module.globals())
+    if (global.hasDefinitiveInitializer() && global.isConstant() &&
+        !global.getValueType()->isIntegerTy(8) &&
+        layout.getTypeAllocSize(global.getValueType()) >= kMinBytes &&
+        !(isa<ArrayType>(global.getValueType()) &&
+          global.getValueType()->getArrayElementType()->isIntegerTy(8)))
+      globals.push_back(&global);
+  for (GlobalVariable *global : globals) {
+    SmallVector<char, 0> bytes;
+    if (!appendBytes(global->getInitializer(), layout, bytes) ||
+        bytes.size() != layout.getTypeAllocSize(global->getValueType()))
+      continue;
+    Constant *data = ConstantDataArray::getRaw(StringRef(bytes.data(), bytes.size()),
+                                               bytes.size(), Type::getInt8Ty(module.getContext()));
+    auto *replacement = new GlobalVariable(
+        module, data->getType(), /*isConstant=*/true, global->getLinkage(), data, "", global,
+        global->getThreadLocalMode(), global->getAddressSpace());
+    replacement->copyAttributesFrom(global);
+    replacement->setAlignment(global->getAlign().value_or(
+        layout.getPreferredAlign(global)));
+    replacement->takeName(global);
+    global->replaceAllUsesWith(replacement);
+    global->eraseFromParent();
+  }
+}
+
 Error finalizeModelModule(Module &module, const ModelSignature &sig,
                           TargetMachine &machine, unsigned optLevel) {
   module.setTargetTriple(machine.getTargetTriple());
@@ -150,6 +216,7 @@ Error finalizeModelModule(Module &module, const ModelSignature &sig,
                                  ? builder.buildO0DefaultPipeline(level)
                                  : builder.buildPerModuleDefaultPipeline(level);
   passes.run(module, mam);
+  weightsAsBytes(module);
   return Error::success();
 }
 

@@ -76,6 +76,9 @@ void buildMemRefPipeline(OpPassManager &pm) {
 
 void buildLLVMPipeline(OpPassManager &pm) {
   pm.addPass(cpu::createCreateEntryPoint());
+  // Outlined first, so that the lowerings below see each distinct task once
+  // (equivalent tasks are merged).
+  pm.addPass(cpu::createOutlineParallelLoops());
   {
     OpPassManager &func = pm.nest<func::FuncOp>();
     func.addPass(cpu::createLowerVectorOps());
@@ -86,7 +89,6 @@ void buildLLVMPipeline(OpPassManager &pm) {
     func.addPass(createLowerAffinePass());
     func.addPass(createCanonicalizerPass());
   }
-  pm.addPass(cpu::createOutlineParallelLoops());
   pm.addPass(createSCFToControlFlowPass());
   // Math on f16/bf16 computes in f32 (what the approximations and libm
   // take); LLVM promotes their arithmetic the same way.
