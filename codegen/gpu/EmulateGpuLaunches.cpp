@@ -508,11 +508,17 @@ LogicalResult LaunchEmulator::run() {
         continue;
       buffers[value] = perThread(value.getType());
     }
-    for (Step step : steps)
-      if (step.kind == Step::LoopBegin)
-        for (auto [arg, result] :
-             llvm::zip(step.loop.getRegionIterArgs(), step.loop.getResults()))
-          buffers[result] = buffers[arg];
+    for (Step step : steps) {
+      if (step.kind != Step::LoopBegin)
+        continue;
+      for (auto [arg, result] :
+           llvm::zip(step.loop.getRegionIterArgs(), step.loop.getResults())) {
+        // Looked up first: inserting `result` may grow the map and move the
+        // entry a reference to buffers[arg] would point at.
+        Value buffer = buffers.lookup(arg);
+        buffers[result] = buffer;
+      }
+    }
     for (Segment &segment : segments)
       if (Operation *collective = segment.startCollective)
         for (Value shared : sharedOperands(collective))
