@@ -66,7 +66,22 @@ static void growTile(int64_t &rows, int64_t &columns, int64_t limit, int64_t uni
 /// arithmetic units (and the CPU path's micro-kernels) do, one rounding
 /// instead of two.
 static bool isFloatMultiplyAdd(linalg::LinalgOp op, OpOperand *rowInput, OpOperand *columnInput,
-                               OpOperand *init);
+                               OpOperand *init) {
+  Block *body = op.getBlock();
+  if (!llvm::isa<FloatType>(getElementTypeOrSelf(init->get())) ||
+      !llvm::hasNItems(body->without_terminator(), 2))
+    return false;
+  auto add = body->getTerminator()->getOperand(0).getDefiningOp<arith::AddFOp>();
+  if (!add)
+    return false;
+  Value acc = op.getMatchingBlockArgument(init);
+  Value product = add.getLhs() == acc ? add.getRhs() : add.getRhs() == acc ? add.getLhs() : Value();
+  auto mul = product ? product.getDefiningOp<arith::MulFOp>() : nullptr;
+  if (!mul)
+    return false;
+  Value a = op.getMatchingBlockArgument(rowInput), b = op.getMatchingBlockArgument(columnInput);
+  return (mul.getLhs() == a && mul.getRhs() == b) || (mul.getLhs() == b && mul.getRhs() == a);
+}
 
 std::optional<StagedMatmul> matchStagedMatmul(linalg::LinalgOp op, int64_t minBlocks,
                                               bool tf32) {
@@ -128,29 +143,16 @@ std::optional<StagedMatmul> matchStagedMatmul(linalg::LinalgOp op, int64_t minBl
   return matmul;
 }
 
-static bool isFloatMultiplyAdd(linalg::LinalgOp op, OpOperand *rowInput, OpOperand *columnInput,
-                               OpOperand *init) {
-  Block *body = op.getBlock();
-  if (!llvm::isa<FloatType>(getElementTypeOrSelf(init->get())) ||
-      !llvm::hasNItems(body->without_terminator(), 2))
-    return false;
-  auto add = body->getTerminator()->getOperand(0).getDefiningOp<arith::AddFOp>();
-  if (!add)
-    return false;
-  Value acc = op.getMatchingBlockArgument(init);
-  Value product = add.getLhs() == acc ? add.getRhs() : add.getRhs() == acc ? add.getLhs() : Value();
-  auto mul = product ? product.getDefiningOp<arith::MulFOp>() : nullptr;
-  if (!mul)
-    return false;
-  Value a = op.getMatchingBlockArgument(rowInput), b = op.getMatchingBlockArgument(columnInput);
-  return (mul.getLhs() == a && mul.getRhs() == b) || (mul.getLhs() == b && mul.getRhs() == a);
-}
-
 namespace {
 
 /// What both kernels share: the block and thread loops, the thread's
 /// position, and the staging of the block's input tiles.
 struct Skeleton {
+  Skeleton(linalg::LinalgOp op, const StagedMatmul &matmul)
+      : op(op), matmul(matmul), loc(op.getLoc()),
+        rowInput(op.getDpsInputOperand(matmul.rowInput)),
+        columnInput(op.getDpsInputOperand(matmul.columnInput)), init(op.getDpsInitOperand(0)) {}
+
   linalg::LinalgOp op;
   const StagedMatmul &matmul;
   Location loc;
@@ -204,25 +206,15 @@ struct Skeleton {
   }
 };
 
-/// Replaces nothing yet: builds the block forall over (batch, m / blockM,
-/// n / blockN), the workgroup tiles (A: blockM x aWidth, B: 16 x bWidth) and
-/// the 256-thread forall, and leaves the rewriter inside the latter.
+/// Builds, before `op` (which stays), the block forall over (batch,
+/// m / blockM, n / blockN), the workgroup tiles (A: blockM x aWidth, B:
+/// 16 x bWidth) and the 256-thread forall, and leaves the rewriter inside
+/// the latter.
 Skeleton buildSkeleton(RewriterBase &rewriter, linalg::LinalgOp op, const StagedMatmul &matmul,
                        int64_t blockM, int64_t blockN, int64_t aWidth, int64_t bWidth) {
   MLIRContext *ctx = op.getContext();
   Location loc = op.getLoc();
-  Skeleton s{op,
-             matmul,
-             loc,
-             op.getDpsInputOperand(matmul.rowInput),
-             op.getDpsInputOperand(matmul.columnInput),
-             op.getDpsInitOperand(0),
-             {},
-             {},
-             {},
-             {},
-             {},
-             {}};
+  Skeleton s(op, matmul);
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   auto workgroup = mlir::gpu::AddressSpaceAttr::get(ctx, mlir::gpu::AddressSpace::Workgroup);
   auto tileType = [&](OpOperand *operand, int64_t height, int64_t width) {
@@ -292,22 +284,21 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
   Skeleton s = buildSkeleton(rewriter, op, matmul, blockM, blockN, kStagedTile + 4, blockN + 8);
   Location loc = s.loc;
   Type f32 = rewriter.getF32Type();
-  auto idx = [&](OpBuilder &b, int64_t v) { return s.constant(b, v); };
-  Value warp = arith::DivUIOp::create(rewriter, loc, s.tid, idx(rewriter, kWarpSize));
-  Value lane = arith::RemUIOp::create(rewriter, loc, s.tid, idx(rewriter, kWarpSize));
-  Value group = arith::DivUIOp::create(rewriter, loc, lane, idx(rewriter, 4));
-  Value inGroup = arith::RemUIOp::create(rewriter, loc, lane, idx(rewriter, 4));
+  Value warp = arith::DivUIOp::create(rewriter, loc, s.tid, s.constant(rewriter, kWarpSize));
+  Value lane = arith::RemUIOp::create(rewriter, loc, s.tid, s.constant(rewriter, kWarpSize));
+  Value group = arith::DivUIOp::create(rewriter, loc, lane, s.constant(rewriter, 4));
+  Value inGroup = arith::RemUIOp::create(rewriter, loc, lane, s.constant(rewriter, 4));
   Value warpRow = arith::MulIOp::create(
-      rewriter, loc, arith::DivUIOp::create(rewriter, loc, warp, idx(rewriter, kWarpColumns)),
-      idx(rewriter, warpM));
+      rewriter, loc, arith::DivUIOp::create(rewriter, loc, warp, s.constant(rewriter, kWarpColumns)),
+      s.constant(rewriter, warpM));
   Value warpColumn = arith::MulIOp::create(
-      rewriter, loc, arith::RemUIOp::create(rewriter, loc, warp, idx(rewriter, kWarpColumns)),
-      idx(rewriter, warpN));
-  Value pairColumn = arith::MulIOp::create(rewriter, loc, inGroup, idx(rewriter, 2));
+      rewriter, loc, arith::RemUIOp::create(rewriter, loc, warp, s.constant(rewriter, kWarpColumns)),
+      s.constant(rewriter, warpN));
+  Value pairColumn = arith::MulIOp::create(rewriter, loc, inGroup, s.constant(rewriter, 2));
 
   // Accumulator (i, j) element v (of the 2x2 vector, row-major) is at row
   // g + 8 (v / 2), column 2 t + v % 2 of mma tile (i, j).
-  Value zero = idx(rewriter, 0);
+  Value zero = s.constant(rewriter, 0);
   auto accumulatorIndices = [&](OpBuilder &b, int64_t i, int64_t j, int64_t v) {
     Value row = s.add(b, warpRow, s.addConstant(b, group, kMmaM * i + 8 * (v / 2)));
     Value column = s.add(b, warpColumn, s.addConstant(b, pairColumn, kMmaN * j + v % 2));
@@ -325,9 +316,9 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
     }
   }
 
-  Value tile = idx(rewriter, kStagedTile);
+  Value tile = s.constant(rewriter, kStagedTile);
   auto outer = scf::ForOp::create(
-      rewriter, loc, zero, idx(rewriter, op.getStaticLoopRanges()[matmul.k]), tile, initial,
+      rewriter, loc, zero, s.constant(rewriter, op.getStaticLoopRanges()[matmul.k]), tile, initial,
       [&](OpBuilder &b, Location loc, Value kt, ValueRange outerArgs) {
         s.stage(b, kt, blockM / kStagedTile, blockN / kStagedTile,
                 [&](OpBuilder &b, Value v) { return roundToTf32(b, loc, v); });

@@ -146,7 +146,6 @@ static void weightsAsBytes(Module &module) {
   SmallVector<GlobalVariable *> globals;
   for (GlobalVariable &global : module.globals())
     if (global.hasDefinitiveInitializer() && global.isConstant() &&
-        !global.getValueType()->isIntegerTy(8) &&
         layout.getTypeAllocSize(global.getValueType()) >= kMinBytes &&
         !(isa<ArrayType>(global.getValueType()) &&
           global.getValueType()->getArrayElementType()->isIntegerTy(8)))
