@@ -93,11 +93,19 @@ static int default_num_threads(void) {
 
 /*===-- Worker side -------------------------------------------------------===*/
 
-/* Returns the slot's generation once it differs from `seen`. The store to
+/* Returns the slot's generation once it differs from `seen`. The write of
  * `sleeping` and the load of `generation` are sequentially consistent, as are
- * the dispatcher's store of `generation` and load of `sleeping`: either the
+ * the dispatcher's write of `generation` and load of `sleeping`: either the
  * worker sees the new generation, or the dispatcher sees a sleeper and
- * signals it (which it can only do once the worker waits on `cond`). */
+ * signals it (which it can only do once the worker waits on `cond`).
+ *
+ * The first half of each such handshake is an atomic exchange, not a store.
+ * C11 orders a sequentially consistent store before a later sequentially
+ * consistent load either way, but binary translators do not all keep that
+ * order: qemu-user runs AArch64's store-release/load-acquire pair on an x86
+ * host as a plain store and load, which x86 may reorder, and a pool built
+ * on stores lost a wake-up there about once in a hundred runs of a model.
+ * A read-modify-write is a full barrier on every host. */
 static uint_fast64_t wait_for_work(struct kiln_worker *w, uint_fast64_t seen) {
   uint_fast64_t generation;
   for (int i = 0; i < KILN_SPIN_ITERATIONS; ++i) {
@@ -107,7 +115,7 @@ static uint_fast64_t wait_for_work(struct kiln_worker *w, uint_fast64_t seen) {
     cpu_relax();
   }
   pthread_mutex_lock(&w->mutex);
-  atomic_store(&w->sleeping, 1);
+  (void)atomic_exchange(&w->sleeping, 1);
   while ((generation = atomic_load(&w->generation)) == seen)
     pthread_cond_wait(&w->cond, &w->mutex);
   atomic_store_explicit(&w->sleeping, 0, memory_order_relaxed);
@@ -146,7 +154,7 @@ static void *worker_main(void *arg) {
 static void hand_over(struct kiln_worker *w) {
   uint_fast64_t next =
       atomic_load_explicit(&w->generation, memory_order_relaxed) + 1;
-  atomic_store(&w->generation, next);
+  (void)atomic_exchange(&w->generation, next); /* see wait_for_work */
   if (atomic_load(&w->sleeping)) {
     pthread_mutex_lock(&w->mutex);
     pthread_cond_signal(&w->cond);
@@ -161,7 +169,7 @@ static void wait_for_chunks(void) {
     cpu_relax();
   }
   pthread_mutex_lock(&pool.done_mutex);
-  atomic_store(&pool.caller_sleeping, 1);
+  (void)atomic_exchange(&pool.caller_sleeping, 1); /* see wait_for_work */
   while (atomic_load(&pool.pending) != 0)
     pthread_cond_wait(&pool.done_cond, &pool.done_mutex);
   atomic_store_explicit(&pool.caller_sleeping, 0, memory_order_relaxed);
