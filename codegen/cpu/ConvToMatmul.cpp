@@ -547,6 +547,13 @@ struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
       Value in = image3(input);
       Value acc = image3(result);
       auto insertImage = [&](Value product3) {
+        // One image filling a fresh tensor is that tensor: no copy into it.
+        if (n == 1 && result.getDefiningOp<tensor::EmptyOp>()) {
+          result = tensor::ExpandShapeOp::create(
+              rewriter, loc, RankedTensorType::get({1, f, oh, ow}, resultElementType), product3,
+              SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}});
+          return;
+        }
         result = tensor::InsertSliceOp::create(
             rewriter, loc, product3, result, indexAttrs(rewriter, {image, 0, 0, 0}),
             indexAttrs(rewriter, {1, f, oh, ow}), indexAttrs(rewriter, {1, 1, 1, 1}));
@@ -640,16 +647,37 @@ struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
       } else {
         acc2 = padLastDim(rewriter, loc, flatten(acc), columns);
       }
+      // The consumer's full inputs (a residual), viewed as [F, OH*OW] before
+      // the matmul: the matmul's thread tiles take along only a consumer
+      // whose operands exist where they start.
+      llvm::DenseMap<Value, Value> fullViews;
+      auto fullInput = [&](Value v) -> Value {
+        Value &view = fullViews[v];
+        if (!view)
+          view = flatten(image3(v));
+        return view;
+      };
+      if (consumer && columns == p)
+        for (OpOperand *input : consumer.op.getDpsInputOperands())
+          if (input->getOperandNumber() != consumer.convInput &&
+              !perFilterMap(consumer.op.getMatchingIndexingMap(input),
+                            llvm::cast<RankedTensorType>(input->get().getType()), 2))
+            (void)fullInput(input->get());
       Value product =
           linalg::MatmulOp::create(rewriter, loc, ValueRange{w2, col}, acc2).getResult(0);
       if (consumer) {
-        Value out2 = columns == p ? flatten(acc)
-                                  : tensor::EmptyOp::create(rewriter, loc, {f, columns},
-                                                            resultElementType)
-                                        .getResult();
+        // The consumer writes into its own init when it has contents (an
+        // in-place residual sum); otherwise into a fresh tensor, which the
+        // matmul's thread tiles can take along (a slice of the init's empty
+        // tensor would be defined after the matmul, out of their reach).
+        bool freshOut =
+            columns != p || consumer.op.getDpsInits()[0].getDefiningOp<tensor::EmptyOp>();
+        Value out2 = !freshOut ? flatten(acc)
+                               : tensor::EmptyOp::create(rewriter, loc, {f, columns},
+                                                         resultElementType)
+                                     .getResult();
         product = buildEpilogue(rewriter, loc, {{product, identity2}}, Value(),
-                                /*addOut=*/false, consumer,
-                                [&](Value v) { return flatten(image3(v)); }, out2);
+                                /*addOut=*/false, consumer, fullInput, out2);
       }
       product = truncateLastDim(rewriter, loc, product, p);
       insertImage(tensor::ExpandShapeOp::create(

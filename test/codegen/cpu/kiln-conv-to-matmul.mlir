@@ -176,7 +176,7 @@ func.func @pixel_major(%x: tensor<1x1x2x9xf32>, %acc: tensor<1x32x2x7xf32>) -> t
 // CHECK-NEXT: %[[SUM:.*]] = arith.addf %[[P]], %[[BV]] : f32
 // CHECK-NEXT: %[[RELU:.*]] = arith.maximumf %[[SUM]], %{{.*}} : f32
 // CHECK-NEXT: linalg.yield %[[RELU]]
-// CHECK: %[[OUT_T:.*]] = tensor.insert_slice %[[R]]
+// CHECK: %[[OUT_T:.*]] = tensor.expand_shape %[[R]] {{\[}}[0, 1], [2], [3]] {{.*}} into tensor<1x32x2x7xf32>
 // CHECK-NOT: linalg.generic
 // CHECK: return %[[OUT_T]]
 #bias = affine_map<(n, f, h, w) -> (f, 0, 0)>
@@ -205,20 +205,23 @@ func.func @pixel_major_epilogue(%x: tensor<1x1x2x9xf32>, %b: tensor<32x1x1xf32>)
 
 // The epilogue of a 1x1 convolution (the flat form): the accumulator
 // [F, OH*OW] starts as the bias broadcast in that shape, and the residual
-// addition that reads the result (a full input, viewed as [F, OH*OW] too)
-// follows the matmul directly, so tiling can fuse it into the matmul's
-// tiles.
+// addition that reads the result (a full input, viewed as [F, OH*OW] too,
+// before the matmul) follows the matmul directly and writes a fresh tensor,
+// the result itself: tiling can take it into the matmul's thread tiles.
 // CHECK-LABEL: func @direct_epilogue
 // CHECK-SAME: (%[[X:.*]]: tensor<1x16x8x8xf32>, %[[W:.*]]: tensor<32x16x1x1xf32>, %[[B:.*]]: tensor<32xf32>, %[[RES:.*]]: tensor<1x32x8x8xf32>)
 // CHECK: %[[FRESH:.*]] = tensor.empty() : tensor<32x64xf32>
 // CHECK: %[[ACC:.*]] = linalg.generic {{.*}} ins(%[[B]] : tensor<32xf32>) outs(%[[FRESH]] : tensor<32x64xf32>)
-// CHECK: %[[MM:.*]] = linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<32x16xf32>, tensor<16x64xf32>) outs(%[[ACC]] : tensor<32x64xf32>)
 // CHECK: %[[RES3:.*]] = tensor.extract_slice %[[RES]][0, 0, 0, 0] [1, 32, 8, 8]
 // CHECK: %[[RES2:.*]] = tensor.collapse_shape %[[RES3]] {{\[}}[0], [1, 2]] : tensor<32x8x8xf32> into tensor<32x64xf32>
-// CHECK: linalg.generic {{.*}} ins(%[[MM]], %[[RES2]] : tensor<32x64xf32>, tensor<32x64xf32>)
+// CHECK: %[[MM:.*]] = linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<32x16xf32>, tensor<16x64xf32>) outs(%[[ACC]] : tensor<32x64xf32>)
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}} ins(%[[MM]], %[[RES2]] : tensor<32x64xf32>, tensor<32x64xf32>) outs(%[[OUT2:.*]] : tensor<32x64xf32>)
 // CHECK: arith.addf
 // CHECK-NOT: linalg.generic
-// CHECK: return
+// CHECK-NOT: tensor.insert_slice
+// CHECK: %[[SUM3:.*]] = tensor.expand_shape %[[SUM]] {{\[}}[0], [1, 2]]
+// CHECK: %[[SUM4:.*]] = tensor.expand_shape %[[SUM3]] {{\[}}[0, 1], [2], [3]]
+// CHECK: return %[[SUM4]]
 #filter = affine_map<(n, f, h, w) -> (f)>
 #id4 = affine_map<(n, f, h, w) -> (n, f, h, w)>
 func.func @direct_epilogue(%x: tensor<1x16x8x8xf32>, %w: tensor<32x16x1x1xf32>, %b: tensor<32xf32>, %res: tensor<1x32x8x8xf32>) -> tensor<1x32x8x8xf32> {
@@ -247,7 +250,7 @@ func.func @direct_epilogue(%x: tensor<1x16x8x8xf32>, %w: tensor<32x16x1x1xf32>, 
 // CHECK-LABEL: func @padded_residual_not_fused
 // CHECK: %[[ACC:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<32xf32>) outs(%{{.*}} : tensor<32x64xf32>)
 // CHECK: linalg.matmul {{.*}} outs(%[[ACC]] : tensor<32x64xf32>)
-// CHECK: %[[CONV:.*]] = tensor.insert_slice
+// CHECK: %[[CONV:.*]] = tensor.expand_shape {{.*}} into tensor<1x32x7x7xf32>
 // CHECK: linalg.generic {{.*}} ins(%[[CONV]], %{{.*}} : tensor<1x32x7x7xf32>, tensor<1x32x7x7xf32>)
 #filter = affine_map<(n, f, h, w) -> (f)>
 #id4 = affine_map<(n, f, h, w) -> (n, f, h, w)>

@@ -1,0 +1,44 @@
+// RUN: kiln-opt %s --pass-pipeline='builtin.module(func.func(kiln-conv-to-matmul,kiln-pack-matmul-weights,kiln-tile-and-vectorize))' | FileCheck %s
+
+// A 1x1 convolution (the flat form, OH*OW = 3136 a multiple of the
+// micro-kernel width) with its bias and a residual Add + ReLU, as ResNet's
+// bottleneck blocks end: the bias broadcast, the matmul and the consumer all
+// run in the matmul's thread tiles (one scf.forall), the consumer writing
+// the result itself. Before, the consumer wrote a slice of its init's empty
+// tensor, defined after the matmul, and stayed a pass over the output of its
+// own (and so did MobileNetV2's expand convolutions' Clip).
+// CHECK-LABEL: func @residual_relu
+// CHECK: scf.forall ({{.*}}) = (0, 0) to (256, 3136)
+// CHECK-NOT: scf.forall
+// CHECK: vector.broadcast
+// CHECK-NOT: scf.forall
+// CHECK: vector.contract
+// CHECK-NOT: scf.forall
+// CHECK: %[[SUM:.*]] = arith.addf
+// CHECK-NOT: scf.forall
+// CHECK: arith.maximumf %[[SUM]]
+// CHECK: scf.forall.in_parallel
+// CHECK-NOT: scf.forall
+// CHECK: return
+#filter = affine_map<(n, f, h, w) -> (f)>
+#id4 = affine_map<(n, f, h, w) -> (n, f, h, w)>
+func.func @residual_relu(%x: tensor<1x64x56x56xf32>, %b: tensor<256xf32>, %res: tensor<1x256x56x56xf32>) -> tensor<1x256x56x56xf32> {
+  %w = arith.constant dense<1.0> : tensor<256x64x1x1xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x256x56x56xf32>
+  %init = linalg.generic {indexing_maps = [#filter, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%b : tensor<256xf32>) outs(%e : tensor<1x256x56x56xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<1x256x56x56xf32>
+  %c = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x64x56x56xf32>, tensor<256x64x1x1xf32>) outs(%init : tensor<1x256x56x56xf32>) -> tensor<1x256x56x56xf32>
+  %r = linalg.generic {indexing_maps = [#id4, #id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%c, %res : tensor<1x256x56x56xf32>, tensor<1x256x56x56xf32>) outs(%e : tensor<1x256x56x56xf32>) {
+  ^bb0(%in: f32, %r0: f32, %out: f32):
+    %s = arith.addf %in, %r0 : f32
+    %m = arith.maximumf %s, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x256x56x56xf32>
+  return %r : tensor<1x256x56x56xf32>
+}
