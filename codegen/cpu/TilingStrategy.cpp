@@ -43,6 +43,12 @@ static constexpr int64_t kCacheBlockK = 256;
 /// block (K x 256) in L2 for the K of the zoo.
 static constexpr int64_t kThreadTileRows = 64;
 static constexpr int64_t kThreadTileColumns = 256;
+/// With A read in place (activations) and B packed (weights), a task takes
+/// all rows when there are at most this many: a transformer's weights then
+/// stream from memory once, not once per row block (the K blocks keep a
+/// task's slices of A, 128 x 256, and of B, 256 x 256, in L2). Taller
+/// products keep kThreadTileRows (128-row tasks measured slower on 1024^3).
+static constexpr int64_t kWholeThreadTileRows = 128;
 /// Fewer tasks than this leave threads idle (and cannot balance 2 cores).
 static constexpr int64_t kMinMatmulTasks = 4;
 
@@ -145,7 +151,8 @@ std::optional<TilingPlan> planTiling(linalg::LinalgOp op, bool allowThreads) {
     if (kc < k)
       plan.cacheTiles = {0, 0, 0, kc};
     if (allowThreads && product(ranges) >= kMinParallelWork) {
-      auto [tm, tj] = threadTiles2D(m, rm, kThreadTileRows, panels, 1,
+      int64_t rowLimit = m <= kWholeThreadTileRows ? m : kThreadTileRows;
+      auto [tm, tj] = threadTiles2D(m, rm, rowLimit, panels, 1,
                                     std::max<int64_t>(1, kThreadTileColumns / width), 1);
       plan.threadTiles = {tm, tj, 0, 0};
     }

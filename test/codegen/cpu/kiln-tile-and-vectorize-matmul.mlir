@@ -5,17 +5,18 @@
 // RUN: kiln-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(kiln-tile-and-vectorize,canonicalize,cse,loop-invariant-subset-hoisting,canonicalize))' | FileCheck %s
 
 // BERT's 128x768 by 768x768 projection on packed weights [24 panels, K, 32]:
-// tasks of 64 rows x 8 panels; K in blocks of 256; panels outside rows, so
+// tasks of all 128 rows (each block of the weights streams from memory once)
+// x 6 panels (four tasks); K in blocks of 256; panels outside rows, so
 // one panel's 256 x 32 block stays in L1 while 8-row slivers of A pass; an
 // 8 x 32 accumulator tile (16 zmm registers) carried through the K loop,
 // where each step is one broadcast-FMA outer product.
 // CHECK-LABEL: func @packed_matmul
 // CHECK-SAME: (%[[A:.*]]: tensor<128x768xf32>, %[[B:.*]]: tensor<24x768x32xf32>, %[[C:.*]]: tensor<128x24x32xf32>)
-// CHECK: scf.forall (%[[I:.*]], %[[J:.*]]) = (0, 0) to (128, 24) step (64, 8)
+// CHECK: scf.forall (%[[J:.*]]) = (0) to (24) step (6)
 // CHECK: scf.for %[[KB:.*]] = %c0 to %c768 step %c256
-// CHECK: scf.for %[[P:.*]] = %c0 to %c8 step %c1
-// CHECK: scf.for %[[R:.*]] = %c0 to %c64 step %c8
-// CHECK: %[[ACC0:.*]] = vector.transfer_read {{.*}} : tensor<64x8x32xf32>, vector<8x1x32xf32>
+// CHECK: scf.for %[[P:.*]] = %c0 to %c6 step %c1
+// CHECK: scf.for %[[R:.*]] = %c0 to %c128 step %c8
+// CHECK: %[[ACC0:.*]] = vector.transfer_read {{.*}} : tensor<128x6x32xf32>, vector<8x1x32xf32>
 // CHECK: %[[ACC:.*]] = scf.for %{{.*}} = %c0 to %c256 step %c1 iter_args(%[[ACCI:.*]] = %[[ACC0]]) -> (vector<8x1x32xf32>)
 // CHECK: %[[LHS:.*]] = vector.transfer_read %[[A]]{{.*}} : tensor<128x768xf32>, vector<8x1xf32>
 // CHECK: %[[RHS:.*]] = vector.transfer_read %[[B]]{{.*}} : tensor<24x768x32xf32>, vector<32xf32>
@@ -23,7 +24,7 @@
 // CHECK: %[[NEXT:.*]] = vector.contract {{.*}} %[[LHS]], %[[RHSB]], %[[ACCI]] : vector<8x1xf32>, vector<1x1x32xf32> into vector<8x1x32xf32>
 // CHECK: scf.yield %[[NEXT]]
 // CHECK: vector.transfer_write %[[ACC]]
-// CHECK: tensor.parallel_insert_slice {{.*}} [64, 8, 32] [1, 1, 1] : tensor<64x8x32xf32> into tensor<128x24x32xf32>
+// CHECK: tensor.parallel_insert_slice {{.*}} [128, 6, 32] [1, 1, 1] : tensor<128x6x32xf32> into tensor<128x24x32xf32>
 // CHECK-NOT: linalg.generic
 #ma = affine_map<(d0, d1, d2, d3) -> (d0, d3)>
 #mb = affine_map<(d0, d1, d2, d3) -> (d1, d3, d2)>
