@@ -647,24 +647,16 @@ struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
       } else {
         acc2 = padLastDim(rewriter, loc, flatten(acc), columns);
       }
-      // The consumer's full inputs (a residual), viewed as [F, OH*OW] before
-      // the matmul: the matmul's thread tiles take along only a consumer
-      // whose operands exist where they start.
-      llvm::DenseMap<Value, Value> fullViews;
+      auto matmul = linalg::MatmulOp::create(rewriter, loc, ValueRange{w2, col}, acc2);
+      Value product = matmul.getResult(0);
+      // The consumer's full inputs (a residual) are viewed as [F, OH*OW]
+      // before the matmul: the matmul's thread tiles take along only a
+      // consumer whose operands exist where they start.
       auto fullInput = [&](Value v) -> Value {
-        Value &view = fullViews[v];
-        if (!view)
-          view = flatten(image3(v));
-        return view;
+        OpBuilder::InsertionGuard guard(rewriter);
+        rewriter.setInsertionPoint(matmul);
+        return flatten(image3(v));
       };
-      if (consumer && columns == p)
-        for (OpOperand *input : consumer.op.getDpsInputOperands())
-          if (input->getOperandNumber() != consumer.convInput &&
-              !perFilterMap(consumer.op.getMatchingIndexingMap(input),
-                            llvm::cast<RankedTensorType>(input->get().getType()), 2))
-            (void)fullInput(input->get());
-      Value product =
-          linalg::MatmulOp::create(rewriter, loc, ValueRange{w2, col}, acc2).getResult(0);
       if (consumer) {
         // The consumer writes into its own init when it has contents (an
         // in-place residual sum); otherwise into a fresh tensor, which the
