@@ -245,8 +245,170 @@ LogicalResult tileForRegisters(RewriterBase &rewriter, linalg::LinalgOp op) {
   return success();
 }
 
+/// Whether `consumer` is the only op that reads `product`'s result in its
+/// thread tile: thread-level fusion leaves the product also inserted into
+/// its own untiled result (which nothing reads once the consumer is fused)
+/// and into a dead slice.
+bool onlyConsumerReads(linalg::LinalgOp product, linalg::LinalgOp consumer) {
+  auto forall = product->getParentOfType<scf::ForallOp>();
+  for (OpOperand &use : product->getResult(0).getUses()) {
+    Operation *user = use.getOwner();
+    if (user == consumer.getOperation())
+      continue;
+    if (auto insert = llvm::dyn_cast<tensor::InsertSliceOp>(user)) {
+      if (llvm::all_of(insert->getUsers(), [](Operation *u) {
+            return llvm::isa<tensor::ExtractSliceOp>(u) && u->use_empty();
+          }))
+        continue;
+      return false;
+    }
+    auto parallelInsert = llvm::dyn_cast<tensor::ParallelInsertSliceOp>(user);
+    if (!parallelInsert || !forall)
+      return false;
+    auto dest = llvm::dyn_cast<BlockArgument>(parallelInsert.getDest());
+    if (!dest || dest.getOwner()->getParentOp() != forall.getOperation())
+      return false;
+    if (!forall.getTiedOpResult(forall.getTiedOpOperand(dest)).use_empty())
+      return false;
+  }
+  return true;
+}
+
+/// Register-level tiling of a matmul thread tile `product` together with its
+/// fused epilogue tiles `epilogue` (fuseIntoThreadTiles: the start, then
+/// optionally the consumer, rewritten to work in place): each register tile
+/// of C gets its start, its K loop and its consumer one after the other, so
+/// after vectorization and hoisting the start is the accumulators' first
+/// value, the consumer reads them from registers, and C is stored once.
+/// Apart, each member would be a pass of its own over the thread tile
+/// (writing it, reading and writing it in the K loop, reading and writing
+/// it again). Only when K is not split into cache blocks (the accumulators
+/// then live across the whole K loop); returns without changing anything
+/// otherwise (false), and after a diagnostic on internal errors.
+FailureOr<bool> fuseIntoRegisterTiles(RewriterBase &rewriter, linalg::LinalgOp product,
+                                      ArrayRef<linalg::LinalgOp> epilogue) {
+  if (!llvm::isa<linalg::MatmulOp>(product.getOperation()) || epilogue.empty() ||
+      epilogue.size() > 2)
+    return false;
+  std::optional<TilingPlan> plan = planTiling(product, /*allowThreads=*/false);
+  if (!plan || !plan->cacheTiles.empty() || !plan->vectorInterchange.empty() ||
+      plan->vectorTiles.size() != 3)
+    return false;
+  linalg::LinalgOp start = epilogue[0];
+  linalg::LinalgOp consumer = epilogue.size() == 2 ? epilogue[1] : linalg::LinalgOp();
+  SmallVector<int64_t> cRanges(product.getStaticLoopRanges());
+  cRanges.pop_back();
+  // Both members span exactly C's tile, with C's layout.
+  auto spansC = [&](linalg::LinalgOp op) {
+    return op && op->getNumResults() == 1 && op.getNumDpsInits() == 1 &&
+           op.getNumLoops() == op.getNumParallelLoops() &&
+           op.getIndexingMapsArray().back().isIdentity() &&
+           op.getStaticLoopRanges() == ArrayRef<int64_t>(cRanges);
+  };
+  if (!spansC(start) || product.getDpsInits()[0] != start->getResult(0) || !start->hasOneUse())
+    return false;
+  if (consumer && (!spansC(consumer) || consumer.getDpsInits()[0] != product->getResult(0) ||
+                   !onlyConsumerReads(product, consumer)))
+    return false;
+  Block *block = product->getBlock();
+  if (start->getBlock() != block || (consumer && consumer->getBlock() != block))
+    return false;
+  // The consumer's other operands (slices of a residual, say) must exist
+  // before the register loops that will hold its tiles.
+  SmallVector<Operation *> toHoist;
+  if (consumer) {
+    for (OpOperand *input : consumer.getDpsInputOperands()) {
+      Operation *def = input->get().getDefiningOp();
+      if (!def || def->getBlock() != block || def->isBeforeInBlock(product))
+        continue;
+      auto slice = llvm::dyn_cast<tensor::ExtractSliceOp>(def);
+      if (!slice || !llvm::all_of(def->getOperands(), [&](Value v) {
+            Operation *d = v.getDefiningOp();
+            return !d || d->getBlock() != block || d->isBeforeInBlock(product);
+          }))
+        return false;
+      toHoist.push_back(def);
+    }
+  }
+  SmallVector<int64_t> outerTiles = plan->vectorTiles;
+  outerTiles.back() = 0;
+  if (outerTiles == cRanges) // One register tile: nothing to fuse into.
+    return false;
+  for (Operation *def : toHoist)
+    rewriter.moveOpBefore(def, product);
+
+  Location loc = product->getLoc();
+  auto internalError = [&](StringRef what) -> FailureOr<bool> {
+    emitError(loc, "internal error: ") << what;
+    return failure();
+  };
+  SmallVector<LoopLikeOpInterface> loops;
+  FailureOr<linalg::LinalgOp> tiled =
+      tile(rewriter, product, outerTiles, scf::SCFTilingOptions::LoopType::ForOp, {}, &loops);
+  if (failed(tiled) || loops.empty())
+    return internalError("register-level tiling failed");
+  linalg::LinalgOp registerTile = *tiled;
+  auto cSlice = registerTile.getDpsInits()[0].getDefiningOp<tensor::ExtractSliceOp>();
+  if (!cSlice)
+    return internalError("register tile of C is not a slice");
+  SmallVector<OpFoldResult> offsets = cSlice.getMixedOffsets(), sizes = cSlice.getMixedSizes();
+
+  // One member's tile at C's register tile, placed by the rewriter.
+  auto tileMember = [&](linalg::LinalgOp member) -> DestinationStyleOpInterface {
+    FailureOr<TilingResult> result = llvm::cast<TilingInterface>(member.getOperation())
+                                         .getTiledImplementation(rewriter, offsets, sizes);
+    if (failed(result) || result->tiledOps.size() != 1)
+      return nullptr;
+    return llvm::dyn_cast<DestinationStyleOpInterface>(result->tiledOps.front());
+  };
+
+  // The start's tile writes C's register tile; the loops start from what
+  // the start wrote into.
+  rewriter.setInsertionPoint(registerTile);
+  DestinationStyleOpInterface startOp = tileMember(start);
+  if (!startOp)
+    return internalError("tiling a matmul's start failed");
+  rewriter.modifyOpInPlace(startOp, [&] { startOp.getDpsInitsMutable()[0].set(cSlice); });
+  rewriter.modifyOpInPlace(
+      registerTile, [&] { registerTile.getDpsInitsMutable()[0].set(startOp->getResult(0)); });
+  rewriter.replaceAllUsesWith(start->getResult(0), start.getDpsInits()[0]);
+  rewriter.eraseOp(start);
+
+  if (consumer) {
+    // The consumer's tile rewrites the product's register tile in place,
+    // and is what the innermost loop inserts.
+    Value loopResult = loops.front()->getResult(0);
+    rewriter.modifyOpInPlace(consumer, [&] {
+      consumer.getDpsInitsMutable()[0].set(
+          llvm::cast<scf::ForOp>(loops.front().getOperation()).getInitArgs()[0]);
+    });
+    rewriter.setInsertionPointAfter(registerTile);
+    DestinationStyleOpInterface consumerOp = tileMember(consumer);
+    if (!consumerOp)
+      return internalError("tiling a matmul's consumer failed");
+    Value unusedSlice = consumerOp.getDpsInits()[0];
+    rewriter.modifyOpInPlace(
+        consumerOp, [&] { consumerOp.getDpsInitsMutable()[0].set(registerTile->getResult(0)); });
+    if (unusedSlice.use_empty())
+      rewriter.eraseOp(unusedSlice.getDefiningOp());
+    for (OpOperand &use : llvm::make_early_inc_range(registerTile->getResult(0).getUses()))
+      if (llvm::isa<tensor::InsertSliceOp>(use.getOwner()))
+        rewriter.modifyOpInPlace(use.getOwner(), [&] { use.set(consumerOp->getResult(0)); });
+    rewriter.replaceAllUsesWith(consumer->getResult(0), loopResult);
+    rewriter.eraseOp(consumer);
+  }
+
+  // The K loop of the register tile.
+  SmallVector<int64_t> kTiles(plan->vectorTiles.size(), 0);
+  kTiles.back() = plan->vectorTiles.back();
+  if (failed(tile(rewriter, registerTile, kTiles, scf::SCFTilingOptions::LoopType::ForOp)))
+    return internalError("register-level tiling failed");
+  return true;
+}
+
 /// Thread- and register-level tiling of every linalg op in `func`. A
-/// matmul's epilogue (MatmulEpilogue) goes into its thread tiles.
+/// matmul's epilogue (MatmulEpilogue) goes into its thread tiles, and into
+/// its register tiles where fuseIntoRegisterTiles can.
 LogicalResult tileAll(func::FuncOp func, bool allowThreads) {
   IRRewriter rewriter(func.getContext());
   SmallVector<linalg::LinalgOp> ops;
@@ -320,6 +482,13 @@ LogicalResult tileAll(func::FuncOp func, bool allowThreads) {
           rewriter.eraseOp(consumer);
         }
       }
+    }
+    FailureOr<bool> fusedInRegisters = fuseIntoRegisterTiles(rewriter, current, fusedTiles);
+    if (failed(fusedInRegisters))
+      return failure();
+    if (*fusedInRegisters) {
+      tileMembersAlone();
+      continue;
     }
     if (failed(tileForRegisters(rewriter, current)))
       return failure();

@@ -108,23 +108,27 @@ func.func @packed_both(%a: tensor<16x576x8xf32>, %b: tensor<8x576x32xf32>, %c: t
 
 // A 1x1 convolution's matmul with its epilogue (kiln-conv-to-matmul): the
 // bias broadcast that starts the accumulator and the ReLU that reads the
-// result go into the matmul's thread tiles. All three work in the output's
-// tile: the bias is written there, the matmul accumulates into it, the ReLU
-// rewrites it in place; one scf.forall, no pass of its own for either.
+// result go into the matmul's thread tiles (one scf.forall), and, K = 64
+// being one cache block, into its register tiles: each 8 x 32 tile starts
+// its accumulators from the bias in registers, runs its K loop, applies
+// the ReLU in registers and is written once. No pass of its own for either.
 // CHECK-LABEL: func @matmul_epilogue
 // CHECK-SAME: (%[[W:.*]]: tensor<256x64xf32>, %[[X:.*]]: tensor<64x3136xf32>, %[[B:.*]]: tensor<256xf32>)
 // CHECK: scf.forall (%[[I:.*]], %[[J:.*]]) = (0, 0) to (256, 3136) step (64, 224) shared_outs(%[[OUT:.*]] = %{{.*}})
 // CHECK: %[[TILE:.*]] = tensor.extract_slice %[[OUT]][%[[I]], %[[J]]] [64, 224] [1, 1]
-// CHECK: %[[START:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[TILE]])
-// CHECK: vector.transfer_read %[[B]]
+// CHECK-NOT: vector.transfer_write
+// CHECK: %[[ROWS:.*]] = scf.for {{.*}} step %c8 iter_args(%{{.*}} = %[[TILE]])
+// CHECK: scf.for {{.*}} step %c32 iter_args(%[[T:.*]] = %{{.*}})
+// CHECK: vector.transfer_read %[[B]]{{.*}} : tensor<256xf32>, vector<8xf32>
 // CHECK: vector.broadcast
-// CHECK: %[[PRODUCT:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[START]])
+// CHECK: %[[START:.*]] = vector.transpose
+// CHECK: %[[ACC:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[START]]) -> (vector<8x32xf32>)
 // CHECK: vector.contract
-// CHECK: %[[RELU:.*]] = scf.for {{.*}} iter_args(%[[T:.*]] = %[[PRODUCT]])
-// CHECK: scf.for {{.*}} iter_args(%[[T2:.*]] = %[[T]])
-// CHECK: %[[V:.*]] = vector.transfer_read %[[T2]]
-// CHECK: arith.maximumf %[[V]]
-// CHECK: tensor.parallel_insert_slice %[[RELU]] into %[[OUT]][%[[I]], %[[J]]] [64, 224]
+// CHECK: %[[RELU:.*]] = arith.maximumf %[[ACC]]
+// CHECK-NOT: vector.transfer_read
+// CHECK: vector.transfer_write %[[RELU]], %[[T]]
+// CHECK-NOT: vector.transfer_write
+// CHECK: tensor.parallel_insert_slice %[[ROWS]] into %[[OUT]][%[[I]], %[[J]]] [64, 224]
 // CHECK-NOT: scf.forall
 // CHECK: return
 #bias = affine_map<(d0, d1) -> (d0)>

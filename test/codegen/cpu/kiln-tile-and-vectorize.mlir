@@ -2,19 +2,25 @@
 
 // A matmul with enough work runs in parallel: thread tiles of 64 x 256 (whole
 // register tiles), register tiles of 8 rows x 32 columns x unit K, each a
-// vector.contract on vectors.
+// vector.contract on vectors. The zero fill that starts the accumulator is
+// written into each register tile just before its K loop (the accumulators'
+// first value once hoisted), not as a pass over the thread tile of its own.
 // CHECK-LABEL: func @matmul
 // CHECK-SAME: (%[[A:.*]]: tensor<128x16xf32>, %[[B:.*]]: tensor<16x512xf32>)
 // CHECK: scf.forall (%[[I:.*]], %[[J:.*]]) = (0, 0) to (128, 512) step (64, 256) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<128x512xf32>)
 // CHECK: tensor.extract_slice %{{.*}}[%[[I]], %[[J]]] [64, 256] [1, 1]
+// CHECK-NOT: vector.transfer_write
 // CHECK: scf.for %{{.*}} = %c0 to %c64 step %c8
 // CHECK: scf.for %{{.*}} = %c0 to %c256 step %c32
-// CHECK: scf.for %{{.*}} = %c0 to %c16 step %c1
+// CHECK: %[[TILE:.*]] = tensor.extract_slice {{.*}} [8, 32] [1, 1] : tensor<64x256xf32> to tensor<8x32xf32>
+// CHECK: %[[START:.*]] = vector.transfer_write %{{.*}}, %[[TILE]]{{.*}} : vector<8x32xf32>, tensor<8x32xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %c16 step %c1 iter_args(%[[C:.*]] = %[[START]])
 // CHECK: %[[LHS:.*]] = vector.transfer_read %[[A]]{{.*}} : tensor<128x16xf32>, vector<8x1xf32>
 // CHECK: vector.transfer_read %[[B]]{{.*}} : tensor<16x512xf32>, vector<32xf32>
-// CHECK: %[[ACC:.*]] = vector.transfer_read {{.*}} : tensor<64x256xf32>, vector<8x32xf32>
+// CHECK: %[[ACC:.*]] = vector.transfer_read %[[C]]{{.*}} : tensor<8x32xf32>, vector<8x32xf32>
 // CHECK: %[[R:.*]] = vector.contract {{.*}} %[[LHS]], %{{.*}}, %[[ACC]] : vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
-// CHECK: vector.transfer_write %[[R]]
+// CHECK: vector.transfer_write %[[R]], %[[C]]
+// CHECK: tensor.insert_slice {{.*}} [8, 32] [1, 1] : tensor<8x32xf32> into tensor<64x256xf32>
 // CHECK: scf.forall.in_parallel
 // CHECK: tensor.parallel_insert_slice {{.*}} [64, 256] [1, 1] : tensor<64x256xf32> into tensor<128x512xf32>
 // CHECK-NOT: linalg.matmul
