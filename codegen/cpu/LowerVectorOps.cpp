@@ -6,7 +6,9 @@
 //
 // Reads of every s-th element (a strided convolution's or pool's window tap,
 // strides 2 to 4) are rewritten first into one contiguous load and a shuffle:
-// the upstream lowering turns them into one scalar load per element.
+// the upstream lowering turns them into one scalar load per element. ReLU's
+// and Clip's zero bounds take the sign that makes them one max/min
+// instruction.
 //
 //===----------------------------------------------------------------------===//
 
@@ -89,6 +91,47 @@ struct StridedReadToShuffle : OpRewritePattern<vector::TransferReadOp> {
   }
 };
 
+/// maximumf(x, +0.0) -> maximumf(x, -0.0) and minimumf(x, -0.0) ->
+/// minimumf(x, +0.0), scalar or splat: ReLU and Clip at zero. x86's vmaxps /
+/// vminps return their second operand when both are zeros or either is a
+/// NaN, which is exactly maximum(x, -0.0) (and minimum(x, +0.0)) with x
+/// second: one instruction, where maximum(x, +0.0) also needs a NaN check
+/// and a blend. (AArch64's fmax is one instruction either way.) The results
+/// differ only for x = -0.0 (maximum) or +0.0 (minimum), a zero of the other
+/// sign, as numpy (the reference of the ONNX operators) gives too; NaNs
+/// still propagate.
+template <typename OpTy, bool fromNegativeZero>
+struct ZeroBoundTakesOperandSign : OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(OpTy op, PatternRewriter &rewriter) const override {
+    for (unsigned i = 0; i < 2; ++i) {
+      Value bound = op->getOperand(i);
+      auto constant = bound.getDefiningOp<arith::ConstantOp>();
+      if (!constant)
+        continue;
+      Attribute value = constant.getValue();
+      FloatAttr zero;
+      if (auto splat = llvm::dyn_cast<SplatElementsAttr>(value))
+        zero = llvm::dyn_cast<FloatAttr>(splat.getSplatValue<Attribute>());
+      else
+        zero = llvm::dyn_cast<FloatAttr>(value);
+      if (!zero || !zero.getValue().isZero() || zero.getValue().isNegative() != fromNegativeZero)
+        continue;
+      APFloat flipped = zero.getValue();
+      flipped.changeSign();
+      auto flippedAttr = FloatAttr::get(zero.getType(), flipped);
+      TypedAttr attr = flippedAttr;
+      if (auto shaped = llvm::dyn_cast<ShapedType>(bound.getType()))
+        attr = SplatElementsAttr::get(shaped, ArrayRef<Attribute>{flippedAttr});
+      Value other = arith::ConstantOp::create(rewriter, constant.getLoc(), attr);
+      rewriter.modifyOpInPlace(op, [&] { op->setOperand(i, other); });
+      return success();
+    }
+    return failure();
+  }
+};
+
 /// How many K steps ahead the micro-kernel prefetches its B panel.
 constexpr int64_t kPanelPrefetchSteps = 64;
 
@@ -136,6 +179,8 @@ struct LowerVectorOpsPass : impl::LowerVectorOpsBase<LowerVectorOpsPass> {
     {
       RewritePatternSet patterns(ctx);
       patterns.add<StridedReadToShuffle>(ctx, /*benefit=*/2);
+      patterns.add<ZeroBoundTakesOperandSign<arith::MaximumFOp, /*fromNegativeZero=*/false>,
+                   ZeroBoundTakesOperandSign<arith::MinimumFOp, /*fromNegativeZero=*/true>>(ctx);
       vector::populateVectorContractLoweringPatterns(
           patterns, vector::VectorContractLowering::OuterProduct);
       vector::populateVectorMultiReductionLoweringPatterns(

@@ -162,3 +162,31 @@ func.func @panel_prefetch(%b: memref<4x512x32xf32>, %a: memref<512x32xf32>, %j: 
   }
   return %r : vector<32xf32>
 }
+
+// -----
+
+// ReLU and Clip at zero: the zero bound takes the sign that makes the
+// maximum (minimum) one vmaxps (vminps) on x86. Other bounds, and zero
+// bounds that have that sign already, stay as they are.
+// CHECK-LABEL: func @zero_bounds
+// CHECK-DAG: %[[NEG:.*]] = arith.constant dense<-0.000000e+00> : vector<16xf32>
+// CHECK-DAG: %[[POS:.*]] = arith.constant dense<0.000000e+00> : vector<16xf32>
+// CHECK-DAG: %[[SIX:.*]] = arith.constant dense<6.000000e+00> : vector<16xf32>
+// CHECK-DAG: %[[SNEG:.*]] = arith.constant -0.000000e+00 : f32
+// CHECK: %[[R:.*]] = arith.maximumf %{{.*}}, %[[NEG]] : vector<16xf32>
+// CHECK: %[[C:.*]] = arith.minimumf %[[R]], %[[SIX]] : vector<16xf32>
+// CHECK: %[[M:.*]] = arith.minimumf %[[C]], %[[POS]] : vector<16xf32>
+// CHECK: %[[K:.*]] = arith.maximumf %[[M]], %[[SIX]] : vector<16xf32>
+// CHECK: arith.maximumf %{{.*}}, %[[SNEG]] : f32
+func.func @zero_bounds(%x: vector<16xf32>, %s: f32) -> (vector<16xf32>, f32) {
+  %zero = arith.constant dense<0.0> : vector<16xf32>
+  %negzero = arith.constant dense<-0.0> : vector<16xf32>
+  %six = arith.constant dense<6.0> : vector<16xf32>
+  %szero = arith.constant 0.0 : f32
+  %r = arith.maximumf %x, %zero : vector<16xf32>
+  %c = arith.minimumf %r, %six : vector<16xf32>
+  %m = arith.minimumf %negzero, %c : vector<16xf32>
+  %k = arith.maximumf %m, %six : vector<16xf32>
+  %t = arith.maximumf %s, %szero : f32
+  return %k, %t : vector<16xf32>, f32
+}
