@@ -6,7 +6,8 @@
 // bufferization (so accumulators can be hoisted into registers); on buffers
 // it picks up the copies and fills bufferization created. A matmul's
 // epilogue (what starts its accumulator, what reads its result) is fused
-// into its thread tiles.
+// into its thread tiles, and into its register tiles when K is one cache
+// block. A pad's fill and the copy of its interior share their tasks.
 //
 //===----------------------------------------------------------------------===//
 
@@ -586,6 +587,100 @@ void placeFillsBeforeProducers(func::FuncOp func) {
   }
 }
 
+/// A decomposed pad whose value no linalg op can write in place (it comes
+/// through a reshape, say): the fill of the padded tensor and the copy of
+/// its interior become one scf.forall, each task filling its slice of the
+/// padded tensor and copying that slice's interior right after, while the
+/// slice is in cache. Tiled apart, the fill is a pass over the whole padded
+/// tensor (a memset) and the copy another, the second reading back from
+/// memory what the first wrote. The tasks split a dimension the pad leaves
+/// alone (the fill's thread tiling: channels, or the batch).
+LogicalResult tilePadsWithTheirInterior(func::FuncOp func) {
+  IRRewriter rewriter(func.getContext());
+  SmallVector<tensor::InsertSliceOp> inserts;
+  func.walk([&](tensor::InsertSliceOp insert) {
+    if (!insert->getParentOfType<scf::ForallOp>() && !insert->getParentOfType<scf::ForOp>())
+      inserts.push_back(insert);
+  });
+  for (tensor::InsertSliceOp insert : inserts) {
+    auto fill = insert.getDest().getDefiningOp<linalg::FillOp>();
+    if (!fill || !fill->hasOneUse() || fill->getBlock() != insert->getBlock() ||
+        !fill.hasPureTensorSemantics())
+      continue;
+    auto empty = fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>();
+    RankedTensorType padded = insert.getDestType(), interior = insert.getSourceType();
+    if (!empty || empty->getNumOperands() != 0 || !padded.hasStaticShape() ||
+        !interior.hasStaticShape() || padded.getRank() != interior.getRank() ||
+        !insert.hasUnitStride() || !insert.getStaticOffsets().size() ||
+        llvm::any_of(insert.getStaticOffsets(), ShapedType::isDynamic))
+      continue;
+    // Producers that write into the interior in place (kiln-bufferize's
+    // empty-tensor elimination) need no copy.
+    if (auto producer = insert.getSource().getDefiningOp<linalg::LinalgOp>())
+      if (llvm::all_of(producer.getDpsInits(),
+                       [](Value v) { return v.getDefiningOp<tensor::EmptyOp>() != nullptr; }))
+        continue;
+    std::optional<TilingPlan> plan =
+        planTiling(llvm::cast<linalg::LinalgOp>(fill.getOperation()), /*allowThreads=*/true);
+    if (!plan || plan->threadTiles.empty())
+      continue;
+    // One split dimension, unpadded.
+    SmallVector<int64_t> split;
+    for (auto [d, t] : llvm::enumerate(plan->threadTiles))
+      if (t != 0)
+        split.push_back(d);
+    ArrayRef<int64_t> offsets = insert.getStaticOffsets();
+    if (split.size() != 1 || offsets[split[0]] != 0 ||
+        interior.getDimSize(split[0]) != padded.getDimSize(split[0]))
+      continue;
+    int64_t d = split[0];
+
+    // The fill moves to the insert (the interior may be computed between
+    // them), and is tiled into the tasks.
+    rewriter.moveOpBefore(empty, insert);
+    rewriter.moveOpBefore(fill, insert);
+    SmallVector<LoopLikeOpInterface> loops;
+    FailureOr<linalg::LinalgOp> tiledFill =
+        tile(rewriter, llvm::cast<linalg::LinalgOp>(fill.getOperation()), plan->threadTiles,
+             scf::SCFTilingOptions::LoopType::ForallOp, {}, &loops);
+    if (failed(tiledFill) || loops.size() != 1)
+      return insert->emitError("internal error: tiling a pad's fill failed");
+    auto forall = llvm::cast<scf::ForallOp>(loops.front().getOperation());
+    Value filled = (*tiledFill)->getResult(0);
+    auto store = llvm::cast<tensor::ParallelInsertSliceOp>(
+        *llvm::find_if(filled.getUsers(),
+                       [](Operation *u) { return llvm::isa<tensor::ParallelInsertSliceOp>(u); }));
+
+    // The task's slice of the interior, copied into its slice of the fill.
+    Location loc = insert.getLoc();
+    rewriter.setInsertionPoint(store->getParentOp());
+    Value taskOffset = forall.getInductionVars()[0];
+    int64_t taskSize = plan->threadTiles[d];
+    SmallVector<OpFoldResult> srcOffsets(interior.getRank(), rewriter.getIndexAttr(0));
+    SmallVector<OpFoldResult> srcSizes = llvm::map_to_vector(
+        interior.getShape(), [&](int64_t s) -> OpFoldResult { return rewriter.getIndexAttr(s); });
+    SmallVector<OpFoldResult> unit(interior.getRank(), rewriter.getIndexAttr(1));
+    srcOffsets[d] = taskOffset;
+    srcSizes[d] = rewriter.getIndexAttr(taskSize);
+    Value srcTile = tensor::ExtractSliceOp::create(rewriter, loc, insert.getSource(), srcOffsets,
+                                                   srcSizes, unit);
+    SmallVector<OpFoldResult> dstOffsets = llvm::map_to_vector(
+        offsets, [&](int64_t o) -> OpFoldResult { return rewriter.getIndexAttr(o); });
+    Value dstTile =
+        tensor::ExtractSliceOp::create(rewriter, loc, filled, dstOffsets, srcSizes, unit);
+    auto copy = linalg::CopyOp::create(rewriter, loc, srcTile, dstTile);
+    Value padTile = tensor::InsertSliceOp::create(rewriter, loc, copy->getResult(0), filled,
+                                                  dstOffsets, srcSizes, unit);
+    rewriter.modifyOpInPlace(store, [&] { store.getSourceMutable().set(padTile); });
+    rewriter.replaceOp(insert, forall->getResult(0));
+
+    if (failed(tileForRegisters(rewriter, *tiledFill)) ||
+        failed(tileForRegisters(rewriter, llvm::cast<linalg::LinalgOp>(copy.getOperation()))))
+      return failure();
+  }
+  return success();
+}
+
 /// An elementwise generic tile whose input maps are not projected
 /// permutations (the taps of a convolution read at p * nr + q + j * DW) but
 /// become ones once its unit loops, which only take the value 0, are
@@ -681,6 +776,8 @@ struct TileAndVectorizePass : impl::TileAndVectorizeBase<TileAndVectorizePass> {
       (void)applyPatternsGreedily(func, std::move(patterns));
       placeFillsBeforeProducers(func);
     }
+    if (failed(tilePadsWithTheirInterior(func)))
+      return signalPassFailure();
     if (failed(tileAll(func, /*allowThreads=*/true)))
       return signalPassFailure();
     decomposeConvolutions(func);

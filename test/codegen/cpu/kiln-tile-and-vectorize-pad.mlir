@@ -1,0 +1,33 @@
+// RUN: kiln-opt %s --pass-pipeline='builtin.module(func.func(kiln-tile-and-vectorize))' | FileCheck %s
+
+// A pad whose value comes through a reshape (as a 1x1 convolution's flat
+// [F, OH*OW] result does), which no producer can write in place: the fill
+// of the padded tensor and the copy of its interior run in the same tasks,
+// each task filling its 6 channels (rows of 58 zeros) and copying their
+// interior (rows of 56) right after. Before, the fill and the copy were
+// two scf.foralls, each a pass over the whole padded tensor.
+// CHECK-LABEL: func @pad_of_reshape
+// CHECK-SAME: (%[[X:.*]]: tensor<96x3136xf32>)
+// CHECK: %[[V:.*]] = tensor.expand_shape %[[X]]
+// CHECK: scf.forall (%[[C:.*]]) = (0) to (96) step (6) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<1x96x58x58xf32>)
+// CHECK: %[[TILE:.*]] = tensor.extract_slice %[[OUT]][0, %[[C]], 0, 0] [1, 6, 58, 58]
+// CHECK: %[[FILLED:.*]] = scf.for
+// CHECK: vector.transfer_write {{.*}} : vector<58xf32>
+// CHECK: %[[INNER:.*]] = tensor.extract_slice %[[FILLED]][0, 0, 1, 1] [1, 6, 56, 56]
+// CHECK: %[[COPIED:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[INNER]])
+// CHECK: vector.transfer_read %[[V]]{{.*}} : tensor<1x96x56x56xf32>, vector<56xf32>
+// CHECK: vector.transfer_write {{.*}} : vector<56xf32>
+// CHECK: %[[PADDED:.*]] = tensor.insert_slice %[[COPIED]] into %[[FILLED]][0, 0, 1, 1] [1, 6, 56, 56]
+// CHECK: tensor.parallel_insert_slice %[[PADDED]] into %[[OUT]][0, %[[C]], 0, 0] [1, 6, 58, 58]
+// CHECK-NOT: scf.forall
+// CHECK-NOT: tensor.insert_slice
+// CHECK: return
+func.func @pad_of_reshape(%x: tensor<96x3136xf32>) -> tensor<1x96x58x58xf32> {
+  %zero = arith.constant 0.0 : f32
+  %v = tensor.expand_shape %x [[0, 1], [2, 3]] output_shape [1, 96, 56, 56] : tensor<96x3136xf32> into tensor<1x96x56x56xf32>
+  %p = tensor.pad %v low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  } : tensor<1x96x56x56xf32> to tensor<1x96x58x58xf32>
+  return %p : tensor<1x96x58x58xf32>
+}
