@@ -218,6 +218,17 @@ std::optional<TilingPlan> planTiling(linalg::LinalgOp op, bool allowThreads) {
     for (size_t i = 2; i < ranges.size(); ++i)
       plan.vectorTiles[i] = i + 1 == ranges.size() ? ranges[i]
                                                    : largestDivisorAtMost(ranges[i], 8);
+    // Tasks over the output channels (and the batch), in whole register
+    // tiles; (n, c|f, ...) is the layout of all of these ops.
+    if (allowThreads && product(ranges) >= kMinParallelWork) {
+      int64_t vc = plan.vectorTiles[1];
+      int64_t tasks = largestDivisorAtMost(ranges[1] / vc, kMaxTasks);
+      plan.threadTiles.assign(ranges.size(), 0);
+      plan.threadTiles[0] = ranges[0] > 1 ? 1 : 0;
+      plan.threadTiles[1] = tasks > 1 ? ranges[1] / tasks : 0;
+      if (plan.threadTiles[0] == 0 && plan.threadTiles[1] == 0)
+        plan.threadTiles.clear();
+    }
     return plan;
   }
 

@@ -102,6 +102,25 @@ func.func @max_pool(%x: tensor<1x16x10x10xf32>, %init: tensor<1x16x4x4xf32>) -> 
 
 // -----
 
+// A 1-D pooling with enough work runs in parallel like the 2-D ones: tasks
+// over the channels (128 / 16 = 8, whole 16-channel register tiles), each
+// vectorized along the channels. Before, 1-D convolutions and pools ran on
+// the calling thread alone (half of audio_cnn's run at two threads).
+// CHECK-LABEL: func @max_pool_1d
+// CHECK: scf.forall (%[[C:.*]]) = (0) to (128) step (16)
+// CHECK: vector.transfer_read {{.*}} : tensor<1x128x2000xf32>, vector<16x{{[0-9]+}}xf32>
+// CHECK: arith.maximumf {{.*}} : vector<16xf32>
+// CHECK: tensor.parallel_insert_slice {{.*}}[0, %[[C]], 0] [1, 16, 500] [1, 1, 1]
+// CHECK-NOT: linalg.pooling
+func.func @max_pool_1d(%x: tensor<1x128x2000xf32>, %init: tensor<1x128x500xf32>) -> tensor<1x128x500xf32> {
+  %w = tensor.empty() : tensor<4xf32>
+  %p = linalg.pooling_ncw_max {dilations = dense<1> : tensor<1xi64>, strides = dense<4> : tensor<1xi64>}
+      ins(%x, %w : tensor<1x128x2000xf32>, tensor<4xf32>) outs(%init : tensor<1x128x500xf32>) -> tensor<1x128x500xf32>
+  return %p : tensor<1x128x500xf32>
+}
+
+// -----
+
 // With unit strides the window taps are shifted slices of one row vector.
 // CHECK-LABEL: func @sum_pool
 // CHECK: vector.transfer_read {{.*}} : tensor<1x16x10x10xf32>, vector<16x10xf32>
