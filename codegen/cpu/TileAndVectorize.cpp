@@ -333,8 +333,8 @@ FailureOr<bool> fuseIntoRegisterTiles(RewriterBase &rewriter, linalg::LinalgOp p
   }
   SmallVector<int64_t> outerTiles = plan->vectorTiles;
   outerTiles.back() = 0;
-  if (outerTiles == cRanges) // One register tile: nothing to fuse into.
-    return false;
+  if (ArrayRef<int64_t>(outerTiles).drop_back() == ArrayRef<int64_t>(cRanges))
+    return false; // One register tile: no register loops to fuse into.
   for (Operation *def : toHoist)
     rewriter.moveOpBefore(def, product);
 
