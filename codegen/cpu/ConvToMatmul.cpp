@@ -452,6 +452,85 @@ Value pixelMajorBandProduct(OpBuilder &b, Location loc, Value band, Value out, V
                        fullInput, out);
 }
 
+/// A convolution whose width stride SW divides its kernel width, with
+/// constant weights: the same convolution at width stride 1 on the input
+/// with each run of SW columns turned into SW channels,
+///   x'[n, c*SW + b, h, m] = x[n, c, h, SW*m + b],
+///   w'[f, c*SW + b, i, a] = w[f, c, i, SW*a + b]   (at compile time),
+/// so tap (c, i, SW*a + b) at output column o reads x'[n, c*SW + b, ., o + a]
+/// as before it read x[n, c, ., SW*(o + a) + b]. Strided taps are packed one
+/// strided, transposing copy per tap (an audio front end's 80-tap, stride-16
+/// convolution: 80 serial copies of scalar loads, half of the model's run);
+/// unit-stride ones in one generic of contiguous reads. The input is
+/// rearranged once, in one transposing copy of its (few) elements.
+struct StridedWidthToChannels : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::Conv2DNchwFchwOp op,
+                                PatternRewriter &rewriter) const override {
+    Value input = op.getInputs()[0], weight = op.getInputs()[1];
+    auto inType = llvm::dyn_cast<RankedTensorType>(input.getType());
+    auto wType = llvm::dyn_cast<RankedTensorType>(weight.getType());
+    auto outType = llvm::dyn_cast<RankedTensorType>(op.getOutputs()[0].getType());
+    DenseElementsAttr weights;
+    if (!inType || !wType || !outType || !inType.hasStaticShape() ||
+        !wType.hasStaticShape() || !outType.hasStaticShape() ||
+        !llvm::isa<FloatType>(wType.getElementType()) ||
+        !matchPattern(weight, m_Constant(&weights)))
+      return rewriter.notifyMatchFailure(op, "needs static shapes and constant float weights");
+    SmallVector<int64_t> strides = llvm::to_vector(op.getStrides().getValues<int64_t>());
+    SmallVector<int64_t> dilations = llvm::to_vector(op.getDilations().getValues<int64_t>());
+    int64_t sw = strides[1], kw = wType.getDimSize(3);
+    if (sw < 2 || dilations[1] != 1 || kw % sw != 0)
+      return rewriter.notifyMatchFailure(op, "width stride does not divide the kernel width");
+    int64_t n = inType.getDimSize(0), c = inType.getDimSize(1), h = inType.getDimSize(2);
+    int64_t f = wType.getDimSize(0), kh = wType.getDimSize(2), ow = outType.getDimSize(3);
+    // The columns the taps read: SW*(OW-1) + KW <= W, a multiple of SW.
+    int64_t width = sw * (ow - 1) + kw;
+    Location loc = op.getLoc();
+    Type elementType = inType.getElementType();
+    Value x = input;
+    if (width != inType.getDimSize(3))
+      x = tensor::ExtractSliceOp::create(
+          rewriter, loc, RankedTensorType::get({n, c, h, width}, elementType), x,
+          indexAttrs(rewriter, {0, 0, 0, 0}), indexAttrs(rewriter, {n, c, h, width}),
+          indexAttrs(rewriter, {1, 1, 1, 1}));
+    Value x5 = tensor::ExpandShapeOp::create(
+        rewriter, loc, RankedTensorType::get({n, c, h, width / sw, sw}, elementType), x,
+        SmallVector<ReassociationIndices>{{0}, {1}, {2}, {3, 4}});
+    Value empty =
+        tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{n, c, sw, h, width / sw},
+                                elementType);
+    Value moved = linalg::TransposeOp::create(rewriter, loc, x5, empty,
+                                              ArrayRef<int64_t>{0, 1, 4, 2, 3})
+                      .getResult()[0];
+    Value x2 = tensor::CollapseShapeOp::create(
+        rewriter, loc, RankedTensorType::get({n, c * sw, h, width / sw}, elementType), moved,
+        SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}, {4}});
+
+    SmallVector<APFloat> values(weights.getValues<APFloat>());
+    SmallVector<APFloat> rearranged;
+    rearranged.reserve(values.size());
+    int64_t ka = kw / sw;
+    for (int64_t fi = 0; fi < f; ++fi)
+      for (int64_t ci = 0; ci < c; ++ci)
+        for (int64_t b = 0; b < sw; ++b)
+          for (int64_t i = 0; i < kh; ++i)
+            for (int64_t a = 0; a < ka; ++a)
+              rearranged.push_back(values[((fi * c + ci) * kh + i) * kw + sw * a + b]);
+    auto w2Type = RankedTensorType::get({f, c * sw, kh, ka}, wType.getElementType());
+    Value w2 =
+        arith::ConstantOp::create(rewriter, loc, DenseElementsAttr::get(w2Type, rearranged));
+
+    auto conv = linalg::Conv2DNchwFchwOp::create(
+        rewriter, loc, TypeRange{outType}, ValueRange{x2, w2}, ValueRange{op.getOutputs()[0]},
+        rewriter.getI64TensorAttr({strides[0], 1}),
+        rewriter.getI64TensorAttr({dilations[0], 1}));
+    rewriter.replaceOp(op, conv->getResults());
+    return success();
+  }
+};
+
 struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -689,6 +768,7 @@ struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
 struct ConvToMatmulPass : impl::ConvToMatmulBase<ConvToMatmulPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
+    patterns.add<StridedWidthToChannels>(&getContext(), /*benefit=*/2);
     patterns.add<ConvToMatmulPattern>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();

@@ -271,3 +271,28 @@ func.func @padded_residual_not_fused(%x: tensor<1x16x7x7xf32>, %w: tensor<32x16x
   } -> tensor<1x32x7x7xf32>
   return %r : tensor<1x32x7x7xf32>
 }
+
+// -----
+
+// Width stride 2 dividing the 4-wide kernel, constant weights: first the
+// same convolution at unit width stride on the input's column pairs turned
+// into channels (x'[c*2 + b, h, m] = x[c, h, 2m + b], a transposing copy
+// of the input) with the weights rearranged to match at compile time
+// (w'[f, c*2 + b, i, a] = w[f, c, i, 2a + b]: [1, 2, 3, 4] -> [[1, 3],
+// [2, 4]], the matmul's [1, 4] weight row); then that convolution's matmul.
+// The last input column (17) is never read and is dropped.
+// CHECK-LABEL: func @width_stride_to_channels
+// CHECK-SAME: (%[[X:.*]]: tensor<1x1x1x17xf32>
+// CHECK-DAG: arith.constant dense<{{\[\[}}1.000000e+00, 3.000000e+00, 2.000000e+00, 4.000000e+00]]> : tensor<1x4xf32>
+// CHECK: %[[USED:.*]] = tensor.extract_slice %[[X]][0, 0, 0, 0] [1, 1, 1, 16] [1, 1, 1, 1]
+// CHECK: %[[PAIRS:.*]] = tensor.expand_shape %[[USED]] {{\[}}[0], [1], [2], [3, 4]] output_shape [1, 1, 1, 8, 2]
+// CHECK: %[[MOVED:.*]] = linalg.transpose ins(%[[PAIRS]] : tensor<1x1x1x8x2xf32>) outs(%{{.*}} : tensor<1x1x2x1x8xf32>) permutation = [0, 1, 4, 2, 3]
+// CHECK: tensor.collapse_shape %[[MOVED]] {{\[}}[0], [1, 2], [3], [4]] : tensor<1x1x2x1x8xf32> into tensor<1x2x1x8xf32>
+// CHECK: linalg.matmul
+// CHECK-NOT: linalg.conv_2d_nchw_fchw
+func.func @width_stride_to_channels(%x: tensor<1x1x1x17xf32>, %acc: tensor<1x1x1x7xf32>) -> tensor<1x1x1x7xf32> {
+  %w = arith.constant dense<[[[[1.0, 2.0, 3.0, 4.0]]]]> : tensor<1x1x1x4xf32>
+  %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<[1, 2]> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x1x1x17xf32>, tensor<1x1x1x4xf32>) outs(%acc : tensor<1x1x1x7xf32>) -> tensor<1x1x1x7xf32>
+  return %r : tensor<1x1x1x7xf32>
+}

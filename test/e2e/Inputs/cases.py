@@ -337,6 +337,30 @@ def case_conv1d(g):
 
 
 @case
+def case_conv1d_strided_taps(g):
+    # The width stride divides the kernel (an audio front end): compiled as
+    # a unit-stride convolution on the input's columns turned into channels.
+    x = g.input("x", (2, 2, 203))
+    g.output(conv(g, x, 2, 6, (12,), strides=[4], pads=[3, 2]))
+
+
+@case
+def case_conv2d_patchify(g):
+    # Non-overlapping 4x4 patches (a vision transformer's embedding), width
+    # not a multiple of the stride: the last two columns are never read.
+    x = g.input("x", (1, 3, 20, 22))
+    g.output(conv(g, x, 3, 8, (4, 4), strides=[4, 4]))
+
+
+@case
+def case_conv2d_width_stride3(g):
+    # Height stride 1 with dilation, width stride 3 over a 6-wide kernel.
+    x = g.input("x", (1, 2, 9, 31))
+    g.output(conv(g, x, 2, 5, (3, 6), strides=[1, 3], dilations=[2, 1],
+                  pads=[1, 0, 1, 2]))
+
+
+@case
 def case_conv1d_dilated_grouped(g):
     x = g.input("x", (2, 6, 31))
     g.output(conv(g, x, 6, 9, (3,), group=3, dilations=[4], pads=[4, 4]))
