@@ -34,6 +34,11 @@
 // such OW; ResNet-50's 3x3 convolutions went from 40-46% to 46-53% of peak
 // (docs/performance.md).
 //
+// A width stride that divides the kernel width (audio front ends, patch
+// embeddings; ResNet's 7-wide stride-2 stem with one zero tap) is first
+// turned into channels, so the taps are packed at unit stride
+// (StridedWidthToChannels).
+//
 // The epilogue: the graph lowering puts a convolution's bias into the init
 // (a broadcast generic) and its activation or residual addition in a generic
 // of its own; each is a pass over the whole output. The pixel-major form
@@ -452,9 +457,10 @@ Value pixelMajorBandProduct(OpBuilder &b, Location loc, Value band, Value out, V
                        fullInput, out);
 }
 
-/// A convolution whose width stride SW divides its kernel width, with
-/// constant weights: the same convolution at width stride 1 on the input
-/// with each run of SW columns turned into SW channels,
+/// A convolution whose width stride SW divides its kernel width (after at
+/// most a quarter more taps, zeros), with constant weights: the same
+/// convolution at width stride 1 on the input with each run of SW columns
+/// turned into SW channels,
 ///   x'[n, c*SW + b, h, m] = x[n, c, h, SW*m + b],
 ///   w'[f, c*SW + b, i, a] = w[f, c, i, SW*a + b]   (at compile time),
 /// so tap (c, i, SW*a + b) at output column o reads x'[n, c*SW + b, ., o + a]
@@ -473,37 +479,46 @@ struct StridedWidthToChannels : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
     auto wType = llvm::dyn_cast<RankedTensorType>(weight.getType());
     auto outType = llvm::dyn_cast<RankedTensorType>(op.getOutputs()[0].getType());
     DenseElementsAttr weights;
-    if (!inType || !wType || !outType || !inType.hasStaticShape() ||
-        !wType.hasStaticShape() || !outType.hasStaticShape() ||
-        !llvm::isa<FloatType>(wType.getElementType()) ||
+    if (!inType || !wType || !outType || !inType.hasStaticShape() || !wType.hasStaticShape() ||
+        !outType.hasStaticShape() || !llvm::isa<FloatType>(wType.getElementType()) ||
         !matchPattern(weight, m_Constant(&weights)))
       return rewriter.notifyMatchFailure(op, "needs static shapes and constant float weights");
     SmallVector<int64_t> strides = llvm::to_vector(op.getStrides().getValues<int64_t>());
     SmallVector<int64_t> dilations = llvm::to_vector(op.getDilations().getValues<int64_t>());
+    // A kernel width SW does not divide gets zero taps up to a multiple of
+    // it, when that adds at most a quarter (ResNet's 7-wide stride-2 stem:
+    // 8 taps).
     int64_t sw = strides[1], kw = wType.getDimSize(3);
-    if (sw < 2 || dilations[1] != 1 || kw % sw != 0)
+    int64_t paddedKw = llvm::alignTo(kw, sw);
+    if (sw < 2 || dilations[1] != 1 || 4 * (paddedKw - kw) > kw)
       return rewriter.notifyMatchFailure(op, "width stride does not divide the kernel width");
     int64_t n = inType.getDimSize(0), c = inType.getDimSize(1), h = inType.getDimSize(2);
     int64_t f = wType.getDimSize(0), kh = wType.getDimSize(2), ow = outType.getDimSize(3);
-    // The columns the taps read: SW*(OW-1) + KW <= W, a multiple of SW.
-    int64_t width = sw * (ow - 1) + kw;
+    // The columns the taps read, a multiple of SW: SW*(OW-1) + KW' (more
+    // than the input has when zero taps were added: the rest reads zeros).
+    int64_t width = sw * (ow - 1) + paddedKw, inWidth = inType.getDimSize(3);
     Location loc = op.getLoc();
     Type elementType = inType.getElementType();
     Value x = input;
-    if (width != inType.getDimSize(3))
+    if (width < inWidth)
       x = tensor::ExtractSliceOp::create(
           rewriter, loc, RankedTensorType::get({n, c, h, width}, elementType), x,
           indexAttrs(rewriter, {0, 0, 0, 0}), indexAttrs(rewriter, {n, c, h, width}),
           indexAttrs(rewriter, {1, 1, 1, 1}));
+    if (width > inWidth) {
+      Value zero = arith::ConstantOp::create(rewriter, loc, rewriter.getZeroAttr(elementType));
+      x = tensor::PadOp::create(rewriter, loc, RankedTensorType::get({n, c, h, width}, elementType),
+                                x, indexAttrs(rewriter, {0, 0, 0, 0}),
+                                indexAttrs(rewriter, {0, 0, 0, width - inWidth}), zero);
+    }
     Value x5 = tensor::ExpandShapeOp::create(
         rewriter, loc, RankedTensorType::get({n, c, h, width / sw, sw}, elementType), x,
         SmallVector<ReassociationIndices>{{0}, {1}, {2}, {3, 4}});
-    Value empty =
-        tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{n, c, sw, h, width / sw},
-                                elementType);
-    Value moved = linalg::TransposeOp::create(rewriter, loc, x5, empty,
-                                              ArrayRef<int64_t>{0, 1, 4, 2, 3})
-                      .getResult()[0];
+    Value empty = tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{n, c, sw, h, width / sw},
+                                          elementType);
+    Value moved =
+        linalg::TransposeOp::create(rewriter, loc, x5, empty, ArrayRef<int64_t>{0, 1, 4, 2, 3})
+            .getResult()[0];
     Value x2 = tensor::CollapseShapeOp::create(
         rewriter, loc, RankedTensorType::get({n, c * sw, h, width / sw}, elementType), moved,
         SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}, {4}});
@@ -511,21 +526,22 @@ struct StridedWidthToChannels : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
     SmallVector<APFloat> values(weights.getValues<APFloat>());
     SmallVector<APFloat> rearranged;
     rearranged.reserve(values.size());
-    int64_t ka = kw / sw;
+    int64_t ka = paddedKw / sw;
+    APFloat zeroTap = APFloat::getZero(values.front().getSemantics());
     for (int64_t fi = 0; fi < f; ++fi)
       for (int64_t ci = 0; ci < c; ++ci)
         for (int64_t b = 0; b < sw; ++b)
           for (int64_t i = 0; i < kh; ++i)
-            for (int64_t a = 0; a < ka; ++a)
-              rearranged.push_back(values[((fi * c + ci) * kh + i) * kw + sw * a + b]);
+            for (int64_t a = 0; a < ka; ++a) {
+              int64_t j = sw * a + b;
+              rearranged.push_back(j < kw ? values[((fi * c + ci) * kh + i) * kw + j] : zeroTap);
+            }
     auto w2Type = RankedTensorType::get({f, c * sw, kh, ka}, wType.getElementType());
-    Value w2 =
-        arith::ConstantOp::create(rewriter, loc, DenseElementsAttr::get(w2Type, rearranged));
+    Value w2 = arith::ConstantOp::create(rewriter, loc, DenseElementsAttr::get(w2Type, rearranged));
 
     auto conv = linalg::Conv2DNchwFchwOp::create(
         rewriter, loc, TypeRange{outType}, ValueRange{x2, w2}, ValueRange{op.getOutputs()[0]},
-        rewriter.getI64TensorAttr({strides[0], 1}),
-        rewriter.getI64TensorAttr({dilations[0], 1}));
+        rewriter.getI64TensorAttr({strides[0], 1}), rewriter.getI64TensorAttr({dilations[0], 1}));
     rewriter.replaceOp(op, conv->getResults());
     return success();
   }
@@ -541,8 +557,8 @@ struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
     auto inType = llvm::dyn_cast<RankedTensorType>(input.getType());
     auto wType = llvm::dyn_cast<RankedTensorType>(weight.getType());
     auto outType = llvm::dyn_cast<RankedTensorType>(init.getType());
-    if (!inType || !wType || !outType || !inType.hasStaticShape() ||
-        !wType.hasStaticShape() || !outType.hasStaticShape())
+    if (!inType || !wType || !outType || !inType.hasStaticShape() || !wType.hasStaticShape() ||
+        !outType.hasStaticShape())
       return rewriter.notifyMatchFailure(op, "needs static tensors");
     Type elementType = outType.getElementType();
     if (inType.getElementType() != elementType || wType.getElementType() != elementType ||
@@ -553,8 +569,7 @@ struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
     int64_t f = wType.getDimSize(0), kh = wType.getDimSize(2), kw = wType.getDimSize(3);
     int64_t oh = outType.getDimSize(2), ow = outType.getDimSize(3);
     SmallVector<int64_t> strides = llvm::to_vector(op.getStrides().getValues<int64_t>());
-    SmallVector<int64_t> dilations =
-        llvm::to_vector(op.getDilations().getValues<int64_t>());
+    SmallVector<int64_t> dilations = llvm::to_vector(op.getDilations().getValues<int64_t>());
     int64_t k = c * kh * kw, p = oh * ow;
     int64_t columns = p;
     if (p >= kMinColumnsToPad && p % kColumnMultiple != 0)

@@ -361,6 +361,15 @@ def case_conv2d_width_stride3(g):
 
 
 @case
+def case_conv2d_stride2_kernel7(g):
+    # Width stride 2 over 7 taps (a stem): an eighth, zero tap makes the
+    # kernel width a multiple of the stride, and its column (16) lies past
+    # the 15-wide input.
+    x = g.input("x", (1, 3, 11, 15))
+    g.output(conv(g, x, 3, 8, (7, 7), strides=[2, 2]))
+
+
+@case
 def case_conv1d_dilated_grouped(g):
     x = g.input("x", (2, 6, 31))
     g.output(conv(g, x, 6, 9, (3,), group=3, dilations=[4], pads=[4, 4]))
