@@ -64,21 +64,28 @@ static int64_t product(ArrayRef<int64_t> v) {
 }
 
 /// Thread tiles that split the first parallel loop of size > 1 into at most
-/// kMaxTasks tasks (0 elsewhere).
+/// kMaxTasks tasks (0 elsewhere), preferring loops the register tiles span
+/// only in part (`vectorTiles` below the range would be cut into thinner
+/// tiles by the split: a transposing copy's 16 x 16 tiles into 2 x 16).
 static SmallVector<int64_t> splitFirstParallelLoop(linalg::LinalgOp op,
-                                                   ArrayRef<int64_t> ranges) {
+                                                   ArrayRef<int64_t> ranges,
+                                                   ArrayRef<int64_t> vectorTiles = {}) {
   SmallVector<int64_t> tiles(ranges.size(), 0);
   if (product(ranges) < kMinParallelWork)
     return {};
   auto iterators = op.getIteratorTypesArray();
-  for (size_t i = 0; i < ranges.size(); ++i) {
-    if (iterators[i] != utils::IteratorType::parallel || ranges[i] < 2)
-      continue;
-    int64_t tasks = largestDivisorAtMost(ranges[i], kMaxTasks);
-    if (tasks < 2)
-      continue;
-    tiles[i] = ranges[i] / tasks;
-    return tiles;
+  for (bool anyLoop : {false, true}) {
+    for (size_t i = 0; i < ranges.size(); ++i) {
+      if (iterators[i] != utils::IteratorType::parallel || ranges[i] < 2)
+        continue;
+      if (!anyLoop && !vectorTiles.empty() && vectorTiles[i] > 1)
+        continue;
+      int64_t tasks = largestDivisorAtMost(ranges[i], kMaxTasks);
+      if (tasks < 2)
+        continue;
+      tiles[i] = ranges[i] / tasks;
+      return tiles;
+    }
   }
   return {};
 }
@@ -259,7 +266,7 @@ std::optional<TilingPlan> planTiling(linalg::LinalgOp op, bool allowThreads) {
     break;
   }
   if (allowThreads)
-    plan.threadTiles = splitFirstParallelLoop(op, ranges);
+    plan.threadTiles = splitFirstParallelLoop(op, ranges, plan.vectorTiles);
   return plan;
 }
 

@@ -284,6 +284,32 @@ func.func @transposing_generic(%c: tensor<32x64xf32>, %out: tensor<64x32xf32>) -
 
 // -----
 
+// The stem's epilogue at full size, out[f, oh, ow] = relu(c[oh, ow, f] +
+// bias[f]): the tasks split the output rows (56 / 14 = 4 each), not the
+// filters, so each task keeps 16 x 16 transposing tiles over (f, ow).
+// Splitting the first loop, the filters, left 2 of them per task and 2 x 16
+// tiles (5% of EfficientNet-B0's run in this epilogue).
+// CHECK-LABEL: func @transposing_epilogue
+// CHECK: scf.forall (%[[R:.*]]) = (0) to (56) step (4)
+// CHECK: vector.transfer_read {{.*}} : tensor<56x112x32xf32>, vector<16x16xf32>
+// CHECK: vector.transpose {{.*}} [2, 0, 1] : vector<1x16x16xf32> to vector<16x1x16xf32>
+// CHECK: tensor.parallel_insert_slice {{.*}}[0, %[[R]], 0] [32, 4, 112]
+// CHECK-NOT: linalg.generic
+#hwf = affine_map<(f, h, w) -> (h, w, f)>
+#bf = affine_map<(f, h, w) -> (f)>
+#fhw = affine_map<(f, h, w) -> (f, h, w)>
+func.func @transposing_epilogue(%c: tensor<56x112x32xf32>, %b: tensor<32xf32>, %out: tensor<32x56x112xf32>) -> tensor<32x56x112xf32> {
+  %zero = arith.constant 0.0 : f32
+  %r = linalg.generic {indexing_maps = [#hwf, #bf, #fhw], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%c, %b : tensor<56x112x32xf32>, tensor<32xf32>) outs(%out : tensor<32x56x112xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %s = arith.addf %x, %y : f32
+    %m = arith.maximumf %s, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<32x56x112xf32>
+  return %r : tensor<32x56x112xf32>
+}
+
 // A pad of a computed value: the pad's fill moves before the value's
 // producer, so the producer can later (kiln-bufferize) write the interior of
 // the filled buffer in place instead of being copied there.
