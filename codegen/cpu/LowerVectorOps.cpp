@@ -22,6 +22,7 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace kiln::cpu {
@@ -105,26 +106,16 @@ struct ZeroBoundTakesOperandSign : OpRewritePattern<OpTy> {
   using OpRewritePattern<OpTy>::OpRewritePattern;
 
   LogicalResult matchAndRewrite(OpTy op, PatternRewriter &rewriter) const override {
+    auto zeroToFlip = fromNegativeZero ? m_NegZeroFloat() : m_PosZeroFloat();
     for (unsigned i = 0; i < 2; ++i) {
       Value bound = op->getOperand(i);
-      auto constant = bound.getDefiningOp<arith::ConstantOp>();
-      if (!constant)
+      if (!matchPattern(bound, zeroToFlip))
         continue;
-      Attribute value = constant.getValue();
-      FloatAttr zero;
-      if (auto splat = llvm::dyn_cast<SplatElementsAttr>(value))
-        zero = llvm::dyn_cast<FloatAttr>(splat.getSplatValue<Attribute>());
-      else
-        zero = llvm::dyn_cast<FloatAttr>(value);
-      if (!zero || !zero.getValue().isZero() || zero.getValue().isNegative() != fromNegativeZero)
-        continue;
-      APFloat flipped = zero.getValue();
-      flipped.changeSign();
-      auto flippedAttr = FloatAttr::get(zero.getType(), flipped);
-      TypedAttr attr = flippedAttr;
+      Type elementType = getElementTypeOrSelf(bound.getType());
+      TypedAttr flipped = rewriter.getFloatAttr(elementType, fromNegativeZero ? 0.0 : -0.0);
       if (auto shaped = llvm::dyn_cast<ShapedType>(bound.getType()))
-        attr = SplatElementsAttr::get(shaped, ArrayRef<Attribute>{flippedAttr});
-      Value other = arith::ConstantOp::create(rewriter, constant.getLoc(), attr);
+        flipped = SplatElementsAttr::get(shaped, ArrayRef<Attribute>{flipped});
+      Value other = arith::ConstantOp::create(rewriter, op.getLoc(), flipped);
       rewriter.modifyOpInPlace(op, [&] { op->setOperand(i, other); });
       return success();
     }

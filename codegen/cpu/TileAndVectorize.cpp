@@ -331,10 +331,10 @@ FailureOr<bool> fuseIntoRegisterTiles(RewriterBase &rewriter, linalg::LinalgOp p
       toHoist.push_back(def);
     }
   }
+  if (ArrayRef<int64_t>(plan->vectorTiles).drop_back() == ArrayRef<int64_t>(cRanges))
+    return false; // One register tile: no register loops to fuse into.
   SmallVector<int64_t> outerTiles = plan->vectorTiles;
   outerTiles.back() = 0;
-  if (ArrayRef<int64_t>(outerTiles).drop_back() == ArrayRef<int64_t>(cRanges))
-    return false; // One register tile: no register loops to fuse into.
   for (Operation *def : toHoist)
     rewriter.moveOpBefore(def, product);
 
@@ -611,7 +611,7 @@ LogicalResult tilePadsWithTheirInterior(func::FuncOp func) {
     RankedTensorType padded = insert.getDestType(), interior = insert.getSourceType();
     if (!empty || empty->getNumOperands() != 0 || !padded.hasStaticShape() ||
         !interior.hasStaticShape() || padded.getRank() != interior.getRank() ||
-        !insert.hasUnitStride() || !insert.getStaticOffsets().size() ||
+        !insert.hasUnitStride() ||
         llvm::any_of(insert.getStaticOffsets(), ShapedType::isDynamic))
       continue;
     // Producers that write into the interior in place (kiln-bufferize's
