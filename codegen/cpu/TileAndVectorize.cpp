@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "codegen/cpu/PadFreeTaps.h"
 #include "codegen/cpu/Passes.h"
 #include "codegen/cpu/TilingStrategy.h"
 
@@ -410,7 +411,7 @@ FailureOr<bool> fuseIntoRegisterTiles(RewriterBase &rewriter, linalg::LinalgOp p
 /// Thread- and register-level tiling of every linalg op in `func`. A
 /// matmul's epilogue (MatmulEpilogue) goes into its thread tiles, and into
 /// its register tiles where fuseIntoRegisterTiles can.
-LogicalResult tileAll(func::FuncOp func, bool allowThreads) {
+LogicalResult tileAll(func::FuncOp func, bool allowThreads, ArrayRef<TapPad> tapPads = {}) {
   IRRewriter rewriter(func.getContext());
   SmallVector<linalg::LinalgOp> ops;
   func.walk([&](linalg::LinalgOp op) {
@@ -482,6 +483,18 @@ LogicalResult tileAll(func::FuncOp func, bool allowThreads) {
           fusedAway.insert(consumer);
           rewriter.eraseOp(consumer);
         }
+      }
+    }
+    // A sum of taps of pads that are not to be made: its rows in pieces
+    // whose taps lie wholly inside the input or wholly in the padding.
+    if (fusedTiles.empty()) {
+      SmallVector<linalg::LinalgOp> pieces = splitAtPadBorders(rewriter, current, tapPads);
+      if (pieces.size() > 1) {
+        for (linalg::LinalgOp piece : pieces)
+          if (failed(tileForRegisters(rewriter, piece)))
+            return failure();
+        tileMembersAlone();
+        continue;
       }
     }
     FailureOr<bool> fusedInRegisters = fuseIntoRegisterTiles(rewriter, current, fusedTiles);
@@ -594,8 +607,9 @@ void placeFillsBeforeProducers(func::FuncOp func) {
 /// slice is in cache. Tiled apart, the fill is a pass over the whole padded
 /// tensor (a memset) and the copy another, the second reading back from
 /// memory what the first wrote. The tasks split a dimension the pad leaves
-/// alone (the fill's thread tiling: channels, or the batch).
-LogicalResult tilePadsWithTheirInterior(func::FuncOp func) {
+/// alone (the fill's thread tiling: channels, or the batch). Pads in
+/// `tapPads` are left alone: their readers will not need them.
+LogicalResult tilePadsWithTheirInterior(func::FuncOp func, ArrayRef<TapPad> tapPads) {
   IRRewriter rewriter(func.getContext());
   SmallVector<tensor::InsertSliceOp> inserts;
   func.walk([&](tensor::InsertSliceOp insert) {
@@ -603,6 +617,8 @@ LogicalResult tilePadsWithTheirInterior(func::FuncOp func) {
       inserts.push_back(insert);
   });
   for (tensor::InsertSliceOp insert : inserts) {
+    if (llvm::any_of(tapPads, [&](const TapPad &pad) { return pad.insert == insert; }))
+      continue;
     auto fill = insert.getDest().getDefiningOp<linalg::FillOp>();
     if (!fill || !fill->hasOneUse() || fill->getBlock() != insert->getBlock() ||
         !fill.hasPureTensorSemantics())
@@ -776,10 +792,14 @@ struct TileAndVectorizePass : impl::TileAndVectorizeBase<TileAndVectorizePass> {
       (void)applyPatternsGreedily(func, std::move(patterns));
       placeFillsBeforeProducers(func);
     }
-    if (failed(tilePadsWithTheirInterior(func)))
+    // Pads that only window taps read are not made at all: the taps' register
+    // tiles read around them.
+    SmallVector<TapPad> tapPads = findPadsReadByTaps(func);
+    if (failed(tilePadsWithTheirInterior(func, tapPads)))
       return signalPassFailure();
-    if (failed(tileAll(func, /*allowThreads=*/true)))
+    if (failed(tileAll(func, /*allowThreads=*/true, tapPads)))
       return signalPassFailure();
+    readTapsAroundPads(func, tapPads);
     decomposeConvolutions(func);
     vectorizeAll(func);
     simplifyVectors(func);

@@ -268,6 +268,47 @@ def case_conv2d_depthwise_large(g):
 
 
 @case
+def case_conv2d_depthwise_wide(g):
+    # Rows of 112 (two register tiles each) and a 5x5 window: two rows at
+    # each border reach into the padding; the taps read around it.
+    x = g.input("x", (1, 24, 20, 112))
+    g.output(conv(g, x, 24, 24, (5, 5), group=24, pads=[2, 2, 2, 2]))
+
+
+@case
+def case_conv2d_depthwise_same_upper(g):
+    # Stride 2 on an even input: the padding is one column and row at the
+    # end only.
+    x = g.input("x", (1, 32, 24, 24))
+    g.output(conv(g, x, 32, 32, (3, 3), group=32, strides=[2, 2],
+                  auto_pad="SAME_UPPER"))
+
+
+@case
+def case_conv2d_depthwise_dilated(g):
+    x = g.input("x", (1, 16, 12, 12))
+    g.output(conv(g, x, 16, 16, (3, 3), group=16, dilations=[2, 2],
+                  pads=[2, 2, 2, 2]))
+
+
+@case
+def case_conv2d_depthwise_big_pads(g):
+    # Pads of 3 around a 3x3 window: the first and last three output rows
+    # and columns read padding only, in part or (row 0) entirely.
+    x = g.input("x", (1, 16, 12, 12))
+    g.output(conv(g, x, 16, 16, (3, 3), group=16, pads=[3, 3, 3, 3]))
+
+
+@case
+def case_conv2d_depthwise_many_border_rows(g):
+    # Ten output rows reach into the padding: too many to split off one by
+    # one, so the padded copy stays.
+    x = g.input("x", (1, 16, 12, 12))
+    g.output(conv(g, x, 16, 16, (3, 3), group=16, dilations=[2, 2],
+                  pads=[5, 5, 5, 5]))
+
+
+@case
 def case_conv2d_auto_pad_same_upper(g):
     x = g.input("x", (1, 3, 7, 7))
     g.output(conv(g, x, 3, 5, (3, 3), strides=[2, 2], auto_pad="SAME_UPPER"))

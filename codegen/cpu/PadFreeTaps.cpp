@@ -1,0 +1,465 @@
+//===- PadFreeTaps.cpp - Window taps read around their padding -----------===//
+//
+// A register tile of a depthwise convolution's sum of taps computes one
+// output row: out[n, c, y, 0:OW]. Tap (i, j) of that row is, in the padded
+// input, row y*SH + i*DH and columns j*DW + x*SW; in the unpadded input
+// (padded by PT rows on top, PL columns on the left) row r = y*SH + i*DH - PT
+// and columns j*DW - PL + x*SW. The tap is one load of the L = (OW-1)*SW + 1
+// columns from j*DW - PL on, masked to the columns inside the input (a
+// compile-time mask; masked lanes take the pad value and are never
+// accessed, so a row that starts one column left of the input reads
+// nothing out of bounds); strided taps then keep every SW-th lane.
+//
+// Whether row r is inside the input must be known at compile time too:
+// vector code that chooses at run time between a load and the pad value
+// (a select, or a branch whose two sides LLVM merges into phis of the
+// 56-lane vectors) falls apart into scalar code. So each thread tile is
+// split along its output rows first: the rows whose windows reach into the
+// padding (one or two at each border) each on their own, the rows inside
+// together, and rows wider than a register tile into one tile's columns
+// each; every tap of every piece is then wholly inside or wholly in the
+// padding, and starts at a known column.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/cpu/PadFreeTaps.h"
+#include "codegen/cpu/TilingStrategy.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Affine/ViewLikeInterfaceUtils.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/SmallBitVector.h"
+#include "llvm/Support/MathExtras.h"
+
+using namespace mlir;
+
+namespace kiln::cpu {
+namespace {
+
+/// Loads longer than this stay with the padded tensor (a tap's load is a
+/// vector; beyond a few hundred lanes it would not live in registers).
+constexpr int64_t kMaxTapLanes = 256;
+/// Output rows whose windows reach into the padding are each a piece of
+/// their own; with more than this many, the padded tensor stays.
+constexpr int64_t kMaxBorderRows = 8;
+/// A row wider than one register tile is split into at most this many
+/// pieces of one register tile each, whose columns are then constants.
+constexpr int64_t kMaxColumnTiles = 4;
+
+/// `insert` as a pad of the rows and columns of an NCHW tensor:
+/// insert_slice(input into fill(value, empty)), whole along N and C.
+std::optional<TapPad> matchPad(tensor::InsertSliceOp insert) {
+  auto fill = insert.getDest().getDefiningOp<linalg::FillOp>();
+  if (!fill || !fill.hasPureTensorSemantics() ||
+      !fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>())
+    return std::nullopt;
+  RankedTensorType padded = insert.getDestType(), input = insert.getSourceType();
+  if (!padded.hasStaticShape() || !input.hasStaticShape() || padded.getRank() != 4 ||
+      input.getRank() != 4 || !insert.hasUnitStride() ||
+      llvm::any_of(insert.getStaticOffsets(), ShapedType::isDynamic))
+    return std::nullopt;
+  ArrayRef<int64_t> low = insert.getStaticOffsets();
+  if (low[0] != 0 || low[1] != 0 || input.getDimSize(0) != padded.getDimSize(0) ||
+      input.getDimSize(1) != padded.getDimSize(1))
+    return std::nullopt;
+  return TapPad{insert, fill.getInputs()[0]};
+}
+
+/// Whether elementwise op `user` takes `tap` (a slice of a pad) the way
+/// these helpers can serve: as an input read at the identity, in register
+/// tiles along the output rows, with thread tiles that split neither rows
+/// nor columns.
+bool readsInWholeRows(Operation *user, Value tap) {
+  auto generic = llvm::dyn_cast<linalg::GenericOp>(user);
+  if (!generic || !generic.hasPureTensorSemantics() || generic.getNumLoops() != 4 ||
+      generic.getNumParallelLoops() != 4)
+    return false;
+  for (OpOperand &use : tap.getUses()) {
+    if (use.getOwner() != user)
+      continue;
+    if (!generic.isDpsInput(&use) || !generic.getMatchingIndexingMap(&use).isIdentity())
+      return false;
+  }
+  SmallVector<int64_t> ranges = generic.getStaticLoopRanges();
+  std::optional<TilingPlan> plan = planTiling(generic, /*allowThreads=*/true);
+  if (!plan || plan->vectorTiles.size() != 4)
+    return false;
+  int64_t width = plan->vectorTiles[3];
+  return plan->vectorTiles == ArrayRef<int64_t>{1, 1, 1, width} && ranges[3] % width == 0 &&
+         ranges[3] / width <= kMaxColumnTiles &&
+         (plan->threadTiles.empty() || (plan->threadTiles[2] == 0 && plan->threadTiles[3] == 0));
+}
+
+/// The slice of `root` that a chain of rank-preserving extract_slices
+/// (`chain`, from the one reading `root` down) ends in.
+LogicalResult composeSlices(OpBuilder &b, Location loc, ArrayRef<tensor::ExtractSliceOp> chain,
+                            SmallVector<OpFoldResult> &offsets, SmallVector<OpFoldResult> &sizes,
+                            SmallVector<OpFoldResult> &strides) {
+  if (llvm::any_of(chain, [](tensor::ExtractSliceOp s) {
+        return s.getResultType().getRank() != s.getSourceType().getRank();
+      }))
+    return failure();
+  tensor::ExtractSliceOp first = chain.front();
+  offsets = first.getMixedOffsets();
+  sizes = first.getMixedSizes();
+  strides = first.getMixedStrides();
+  for (tensor::ExtractSliceOp slice : chain.drop_front()) {
+    SmallVector<OpFoldResult> o, s, t;
+    if (failed(affine::mergeOffsetsSizesAndStrides(
+            b, loc, offsets, sizes, strides, llvm::SmallBitVector(offsets.size()),
+            slice.getMixedOffsets(), slice.getMixedSizes(), slice.getMixedStrides(), o, s, t)))
+      return failure();
+    offsets = std::move(o);
+    sizes = std::move(s);
+    strides = std::move(t);
+  }
+  return success();
+}
+
+/// An input of a linalg op that is a slice of one of the pads, through a
+/// chain of extract_slices.
+struct TapOperand {
+  TapPad pad;
+  SmallVector<tensor::ExtractSliceOp> chain;         // from the one reading the pad
+  SmallVector<OpFoldResult> offsets, sizes, strides; // the composed slice
+};
+
+std::optional<TapOperand> matchTapOperand(RewriterBase &rewriter, Operation *reader, Value operand,
+                                          const llvm::DenseMap<Value, TapPad> &padOf) {
+  TapOperand tap;
+  Value v = operand;
+  while (!padOf.count(v)) {
+    auto slice = v.getDefiningOp<tensor::ExtractSliceOp>();
+    if (!slice)
+      return std::nullopt;
+    tap.chain.push_back(slice);
+    v = slice.getSource();
+  }
+  if (tap.chain.empty())
+    return std::nullopt;
+  tap.pad = padOf.lookup(v);
+  std::reverse(tap.chain.begin(), tap.chain.end());
+  rewriter.setInsertionPoint(reader);
+  if (failed(composeSlices(rewriter, reader->getLoc(), tap.chain, tap.offsets, tap.sizes,
+                           tap.strides)))
+    return std::nullopt;
+  return tap;
+}
+
+/// The smallest and largest value `ofr` can take, when known at compile
+/// time: constants, induction variables of loops with constant bounds, and
+/// sums and constant multiples of such (what tiling's offsets are made of).
+std::optional<std::pair<int64_t, int64_t>> knownRange(OpFoldResult ofr);
+
+std::optional<std::pair<int64_t, int64_t>> knownRange(AffineExpr expr, ArrayRef<Value> operands,
+                                                      unsigned numDims) {
+  if (auto constant = llvm::dyn_cast<AffineConstantExpr>(expr))
+    return std::make_pair(constant.getValue(), constant.getValue());
+  if (auto dim = llvm::dyn_cast<AffineDimExpr>(expr))
+    return knownRange(operands[dim.getPosition()]);
+  if (auto symbol = llvm::dyn_cast<AffineSymbolExpr>(expr))
+    return knownRange(operands[numDims + symbol.getPosition()]);
+  auto binary = llvm::dyn_cast<AffineBinaryOpExpr>(expr);
+  if (!binary)
+    return std::nullopt;
+  auto lhs = knownRange(binary.getLHS(), operands, numDims);
+  auto rhs = knownRange(binary.getRHS(), operands, numDims);
+  if (!lhs || !rhs)
+    return std::nullopt;
+  if (expr.getKind() == AffineExprKind::Add)
+    return std::make_pair(lhs->first + rhs->first, lhs->second + rhs->second);
+  if (expr.getKind() == AffineExprKind::Mul) {
+    int64_t products[] = {lhs->first * rhs->first, lhs->first * rhs->second,
+                          lhs->second * rhs->first, lhs->second * rhs->second};
+    return std::make_pair(*llvm::min_element(products), *llvm::max_element(products));
+  }
+  return std::nullopt;
+}
+
+std::optional<std::pair<int64_t, int64_t>> knownRange(OpFoldResult ofr) {
+  if (std::optional<int64_t> constant = getConstantIntValue(ofr))
+    return std::make_pair(*constant, *constant);
+  auto value = llvm::dyn_cast_if_present<Value>(ofr);
+  if (!value)
+    return std::nullopt;
+  auto loopRange = [](OpFoldResult lb, OpFoldResult ub,
+                      OpFoldResult step) -> std::optional<std::pair<int64_t, int64_t>> {
+    std::optional<int64_t> l = getConstantIntValue(lb), u = getConstantIntValue(ub),
+                           s = getConstantIntValue(step);
+    if (!l || !u || !s || *s < 1 || *u <= *l)
+      return std::nullopt;
+    return std::make_pair(*l, *l + (*u - *l - 1) / *s * *s);
+  };
+  if (auto loop = scf::getForInductionVarOwner(value))
+    return loopRange(loop.getLowerBound(), loop.getUpperBound(), loop.getStep());
+  if (auto forall = scf::getForallOpThreadIndexOwner(value)) {
+    auto ivs = forall.getInductionVars();
+    unsigned i = llvm::find(ivs, value) - ivs.begin();
+    return loopRange(forall.getMixedLowerBound()[i], forall.getMixedUpperBound()[i],
+                     forall.getMixedStep()[i]);
+  }
+  auto apply = value.getDefiningOp<affine::AffineApplyOp>();
+  if (!apply || apply.getAffineMap().getNumResults() != 1)
+    return std::nullopt;
+  SmallVector<Value> operands(apply.getMapOperands());
+  return knownRange(apply.getAffineMap().getResult(0), operands, apply.getAffineMap().getNumDims());
+}
+
+/// The output rows [first, last) of `op` (a thread tile of a sum of taps,
+/// all rows) whose taps of pads all lie inside their inputs; std::nullopt
+/// when `op` reads no pad or the rows are not known.
+std::optional<std::pair<int64_t, int64_t>> rowsInside(RewriterBase &rewriter, linalg::GenericOp op,
+                                                      const llvm::DenseMap<Value, TapPad> &padOf) {
+  int64_t rows = op.getStaticLoopRanges()[2];
+  int64_t first = 0, last = rows;
+  bool anyTap = false;
+  for (OpOperand *operand : op.getDpsInputOperands()) {
+    std::optional<TapOperand> tap = matchTapOperand(rewriter, op, operand->get(), padOf);
+    if (!tap)
+      continue;
+    std::optional<int64_t> offset = getConstantIntValue(tap->offsets[2]);
+    std::optional<int64_t> stride = getConstantIntValue(tap->strides[2]);
+    if (!offset || !stride || *stride < 1)
+      return std::nullopt;
+    anyTap = true;
+    // Row y reads input row offset + y * stride - top, inside for
+    // 0 <= it < height.
+    int64_t top = tap->pad.insert.getStaticOffsets()[2];
+    int64_t height = tap->pad.insert.getSourceType().getDimSize(2);
+    int64_t lowest = top - *offset, highest = top + height - 1 - *offset;
+    first = std::max(first, lowest <= 0 ? 0 : (lowest + *stride - 1) / *stride);
+    last = std::min(last, highest < 0 ? 0 : highest / *stride + 1);
+  }
+  if (!anyTap)
+    return std::nullopt;
+  return std::make_pair(first, std::max(first, last));
+}
+
+/// `tap`'s row for the register tile `tile`, from the pad's input: a masked
+/// load of the columns (the lanes outside the input, masked off, take the
+/// pad value and are never accessed), every stride-th lane kept, as a
+/// tensor to replace the tile's input with (the vectorizer's read of it
+/// folds away again). A row outside the input is the pad value alone.
+FailureOr<Value> readTapRow(RewriterBase &rewriter, linalg::GenericOp tile, const TapOperand &tap,
+                            RankedTensorType rowType) {
+  std::optional<int64_t> column = getConstantIntValue(tap.offsets[3]);
+  std::optional<std::pair<int64_t, int64_t>> columns = knownRange(tap.offsets[3]);
+  std::optional<std::pair<int64_t, int64_t>> rows = knownRange(tap.offsets[2]);
+  std::optional<int64_t> stride = getConstantIntValue(tap.strides[3]);
+  if (!column && columns && columns->first == columns->second)
+    column = columns->first;
+  if (!column || !rows || !stride || *stride < 1)
+    return failure();
+  tensor::InsertSliceOp padded = tap.pad.insert;
+  auto inputType = padded.getSourceType();
+  ArrayRef<int64_t> low = padded.getStaticOffsets();
+  int64_t height = inputType.getDimSize(2), width = inputType.getDimSize(3);
+  int64_t outWidth = rowType.getDimSize(3);
+  int64_t start = *column - low[3];
+  int64_t lanes = (outWidth - 1) * *stride + 1;
+  int64_t firstRow = rows->first - low[2], lastRow = rows->second - low[2];
+  bool inside = firstRow >= 0 && lastRow < height;
+  bool outside = lastRow < 0 || firstRow >= height;
+  if ((!inside && !outside) || lanes > kMaxTapLanes)
+    return failure();
+
+  Location loc = tile.getLoc();
+  rewriter.setInsertionPoint(tile);
+  Type elementType = inputType.getElementType();
+  auto tileVectorType = VectorType::get(rowType.getShape(), elementType);
+  Value row;
+  if (outside) {
+    row = vector::BroadcastOp::create(rewriter, loc, tileVectorType, tap.pad.value);
+  } else {
+    // A masked load is read in whole vector registers: LLVM loads a mask
+    // of a power-of-two width register by register but takes any other
+    // width apart into scalar loads, so the lanes past the tap's are
+    // masked too.
+    SmallVector<bool> columnsInside(lanes);
+    for (int64_t k = 0; k < lanes; ++k)
+      columnsInside[k] = start + k >= 0 && start + k < width;
+    Value mask;
+    if (!llvm::all_of(columnsInside, [](bool b) { return b; })) {
+      lanes = llvm::PowerOf2Ceil(lanes);
+      columnsInside.resize(lanes, false);
+      mask = arith::ConstantOp::create(
+          rewriter, loc,
+          DenseElementsAttr::get(VectorType::get({lanes}, rewriter.getI1Type()),
+                                 ArrayRef<bool>(columnsInside)));
+    }
+    Value rowIndex = arith::SubIOp::create(
+        rewriter, loc, getValueOrCreateConstantIndexOp(rewriter, loc, tap.offsets[2]),
+        arith::ConstantIndexOp::create(rewriter, loc, low[2]));
+    SmallVector<Value> indices = {getValueOrCreateConstantIndexOp(rewriter, loc, tap.offsets[0]),
+                                  getValueOrCreateConstantIndexOp(rewriter, loc, tap.offsets[1]),
+                                  rowIndex, arith::ConstantIndexOp::create(rewriter, loc, start)};
+    // In bounds: every lane outside the row is masked off.
+    row = vector::TransferReadOp::create(
+        rewriter, loc, VectorType::get({lanes}, elementType), padded.getSource(), indices,
+        AffineMap::getMinorIdentityMap(4, 1, rewriter.getContext()), tap.pad.value, mask,
+        rewriter.getBoolArrayAttr({true}));
+    if (*stride > 1 || lanes > outWidth) {
+      SmallVector<int64_t> every;
+      for (int64_t x = 0; x < outWidth; ++x)
+        every.push_back(x * *stride);
+      row = vector::ShuffleOp::create(rewriter, loc, row, row, every);
+    }
+    row = vector::ShapeCastOp::create(rewriter, loc, tileVectorType, row);
+  }
+  Value empty = tensor::EmptyOp::create(rewriter, loc, rowType.getShape(), elementType);
+  Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+  return vector::TransferWriteOp::create(rewriter, loc, row, empty, SmallVector<Value>(4, zero),
+                                         ArrayRef<bool>{true, true, true, true})
+      .getResult();
+}
+
+/// Erases the slices of `v` nothing reads, transitively.
+void eraseUnreadSlices(RewriterBase &rewriter, Value v) {
+  for (Operation *user : llvm::make_early_inc_range(v.getUsers())) {
+    auto slice = llvm::dyn_cast<tensor::ExtractSliceOp>(user);
+    if (!slice)
+      continue;
+    eraseUnreadSlices(rewriter, slice.getResult());
+    if (slice->use_empty())
+      rewriter.eraseOp(slice);
+  }
+}
+
+/// Erases `op`, when nothing reads its results, and the producers of its
+/// operands that this leaves unread: a pad's fill, tiled or not, and its
+/// empty tensor.
+void eraseIfUnread(RewriterBase &rewriter, Operation *op) {
+  if (!op || !op->use_empty() || !llvm::isa<scf::ForallOp, linalg::FillOp, tensor::EmptyOp>(op))
+    return;
+  SmallVector<Operation *> producers;
+  for (Value operand : op->getOperands())
+    producers.push_back(operand.getDefiningOp());
+  rewriter.eraseOp(op);
+  for (Operation *producer : producers)
+    eraseIfUnread(rewriter, producer);
+}
+
+llvm::DenseMap<Value, TapPad> byResult(ArrayRef<TapPad> pads) {
+  llvm::DenseMap<Value, TapPad> padOf;
+  for (TapPad pad : pads)
+    padOf[pad.insert.getResult()] = pad;
+  return padOf;
+}
+
+/// `op` split along `dimension` at `cuts` (increasing; those outside the
+/// range are skipped).
+SmallVector<linalg::LinalgOp> splitAt(RewriterBase &rewriter, linalg::LinalgOp op,
+                                      unsigned dimension, ArrayRef<int64_t> cuts) {
+  int64_t range = op.getStaticLoopRanges()[dimension];
+  SmallVector<linalg::LinalgOp> pieces;
+  auto rest = llvm::cast<TilingInterface>(op.getOperation());
+  int64_t done = 0;
+  for (int64_t cut : cuts) {
+    if (cut <= done || cut >= range)
+      continue;
+    rewriter.setInsertionPoint(rest);
+    auto [piece, remainder] =
+        linalg::splitOp(rewriter, rest, dimension, rewriter.getIndexAttr(cut - done));
+    if (!piece || !remainder)
+      break;
+    pieces.push_back(llvm::cast<linalg::LinalgOp>(piece.getOperation()));
+    rest = remainder;
+    done = cut;
+  }
+  pieces.push_back(llvm::cast<linalg::LinalgOp>(rest.getOperation()));
+  return pieces;
+}
+
+} // namespace
+
+SmallVector<TapPad> findPadsReadByTaps(func::FuncOp func) {
+  SmallVector<TapPad> pads;
+  for (auto insert : func.getBody().getOps<tensor::InsertSliceOp>()) {
+    std::optional<TapPad> pad = matchPad(insert);
+    if (!pad || insert->use_empty())
+      continue;
+    bool onlyTaps = llvm::all_of(insert->getUsers(), [](Operation *user) {
+      auto tap = llvm::dyn_cast<tensor::ExtractSliceOp>(user);
+      return tap && tap.getResultType().getRank() == 4 && !tap->use_empty() &&
+             llvm::all_of(tap->getUsers(), [&](Operation *reader) {
+               return readsInWholeRows(reader, tap.getResult());
+             });
+    });
+    if (onlyTaps)
+      pads.push_back(*pad);
+  }
+  return pads;
+}
+
+SmallVector<linalg::LinalgOp> splitAtPadBorders(RewriterBase &rewriter, linalg::LinalgOp op,
+                                                ArrayRef<TapPad> pads) {
+  auto generic = llvm::dyn_cast<linalg::GenericOp>(op.getOperation());
+  if (pads.empty() || !generic || generic.getNumLoops() != 4 ||
+      generic.getNumParallelLoops() != 4 || !generic.hasPureTensorSemantics())
+    return {op};
+  std::optional<std::pair<int64_t, int64_t>> inside = rowsInside(rewriter, generic, byResult(pads));
+  SmallVector<int64_t> ranges = generic.getStaticLoopRanges();
+  int64_t rows = ranges[2], columns = ranges[3];
+  std::optional<TilingPlan> plan = planTiling(op, /*allowThreads=*/false);
+  if (!inside || inside->first + (rows - inside->second) > kMaxBorderRows || !plan ||
+      columns % plan->vectorTiles[3] != 0 || columns / plan->vectorTiles[3] > kMaxColumnTiles)
+    return {op};
+  // Rows: each border row alone, the inside rows together.
+  SmallVector<int64_t> rowCuts;
+  for (int64_t y = 1; y <= inside->first; ++y)
+    rowCuts.push_back(y);
+  rowCuts.push_back(inside->second);
+  for (int64_t y = inside->second + 1; y < rows; ++y)
+    rowCuts.push_back(y);
+  // Columns: one register tile wide each.
+  SmallVector<int64_t> columnCuts;
+  for (int64_t x = plan->vectorTiles[3]; x < columns; x += plan->vectorTiles[3])
+    columnCuts.push_back(x);
+  SmallVector<linalg::LinalgOp> pieces;
+  for (linalg::LinalgOp rowPiece : splitAt(rewriter, op, /*dimension=*/2, rowCuts))
+    llvm::append_range(pieces, splitAt(rewriter, rowPiece, /*dimension=*/3, columnCuts));
+  return pieces;
+}
+
+void readTapsAroundPads(func::FuncOp func, ArrayRef<TapPad> pads) {
+  if (pads.empty())
+    return;
+  llvm::DenseMap<Value, TapPad> padOf = byResult(pads);
+  SmallVector<linalg::GenericOp> tiles;
+  func.walk([&](linalg::GenericOp tile) {
+    if (tile->getParentOfType<scf::ForOp>())
+      tiles.push_back(tile);
+  });
+  IRRewriter rewriter(func.getContext());
+  for (linalg::GenericOp tile : tiles) {
+    for (OpOperand *operand : tile.getDpsInputOperands()) {
+      auto rowType = llvm::dyn_cast<RankedTensorType>(operand->get().getType());
+      if (!rowType || !rowType.hasStaticShape() ||
+          rowType.getShape().drop_back() != ArrayRef<int64_t>{1, 1, 1})
+        continue;
+      std::optional<TapOperand> tap = matchTapOperand(rewriter, tile, operand->get(), padOf);
+      if (!tap)
+        continue;
+      // A tap this cannot serve keeps reading the padded tensor.
+      FailureOr<Value> row = readTapRow(rewriter, tile, *tap, rowType);
+      if (succeeded(row))
+        rewriter.modifyOpInPlace(tile, [&] { operand->set(*row); });
+    }
+  }
+  for (TapPad pad : pads) {
+    eraseUnreadSlices(rewriter, pad.insert.getResult());
+    if (!pad.insert->use_empty())
+      continue;
+    Operation *fill = pad.insert.getDest().getDefiningOp();
+    rewriter.eraseOp(pad.insert);
+    eraseIfUnread(rewriter, fill);
+  }
+}
+
+} // namespace kiln::cpu

@@ -1,0 +1,57 @@
+//===- PadFreeTaps.h - Window taps read around their padding ----*- C++ -*-===//
+//
+// A depthwise convolution reaches the CPU code generator as an elementwise
+// sum of window taps, each a strided slice of the padded input (see
+// convert-graph-to-linalg). The padded input is a fill of the whole padded
+// tensor and a copy of the input into its interior: two passes over a
+// tensor that rarely fits in cache, and a buffer of its own. These helpers
+// let the register tiles of such a sum (one output row each) read their
+// taps from the unpadded input instead, one masked load per tap whose
+// lanes in the padding (left or right of the input row, or the whole row
+// above or below the input) take the pad value, so that the padded tensor
+// is never made.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_CODEGEN_CPU_PADFREETAPS_H
+#define KILN_CODEGEN_CPU_PADFREETAPS_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace kiln::cpu {
+
+/// A decomposed pad, tensor.insert_slice(input into fill(value)), of the
+/// rows and columns of an NCHW tensor.
+struct TapPad {
+  mlir::tensor::InsertSliceOp insert;
+  /// The scalar the padding is filled with.
+  mlir::Value value;
+};
+
+/// The top-level pads of `func` that only window taps read, through slices
+/// that elementwise ops take in register tiles along the output rows: those
+/// readTapsAroundPads can remove. They are to be left as they are until then.
+llvm::SmallVector<TapPad> findPadsReadByTaps(mlir::func::FuncOp func);
+
+/// Splits `op`, a thread tile of a sum of taps of `pads`, so that in each
+/// piece every tap's rows lie wholly inside the pad's input or wholly in
+/// its padding, and its columns start at a known column: the output rows
+/// whose windows reach into the padding each alone, the others together,
+/// and each of those one register tile wide. Returns the pieces, to be
+/// register-tiled (`op` alone when it reads no such pad).
+llvm::SmallVector<mlir::linalg::LinalgOp> splitAtPadBorders(mlir::RewriterBase &rewriter,
+                                                            mlir::linalg::LinalgOp op,
+                                                            llvm::ArrayRef<TapPad> pads);
+
+/// After register tiling: every register tile that reads (part of) one
+/// output row of a tap of one of `pads` reads it from the pad's input
+/// instead (a masked load; the lanes outside the input take the pad value).
+/// Pads left without readers are erased, with their fills.
+void readTapsAroundPads(mlir::func::FuncOp func, llvm::ArrayRef<TapPad> pads);
+
+} // namespace kiln::cpu
+
+#endif // KILN_CODEGEN_CPU_PADFREETAPS_H

@@ -1,0 +1,55 @@
+// RUN: kiln-opt %s -convert-graph-to-linalg | kiln-opt --pass-pipeline='builtin.module(func.func(kiln-tile-and-vectorize))' | FileCheck %s
+
+// A depthwise convolution with pads reads its taps around the padding: the
+// padded copy of the input (a fill and a copy, two passes over 1.2 MB) is
+// never made. Each task's rows come in three pieces: row 0, whose taps of
+// row -1 are the pad value; rows 1-54, all taps inside; row 55, whose taps
+// of row 56 are the pad value. A tap's columns are one load of the input
+// row, masked to the columns inside it: from column -1 the first lane is
+// masked (never accessed, zero), up to column 56 the last. The masked loads
+// are 64 lanes wide, whole 512-bit registers (LLVM would take a masked load
+// of 56 lanes apart into scalars).
+// CHECK-LABEL: func @depthwise_pads
+// CHECK-SAME: (%[[X:.*]]: tensor<96x3136xf32>
+// CHECK-NOT: tensor<1x96x58x58xf32>
+// CHECK-DAG: %[[ZEROS:.*]] = arith.constant dense<0.000000e+00> : vector<56xf32>
+// CHECK-DAG: %[[RIGHT:.*]] = arith.constant dense<[true, {{(true, )+}}false, {{(false, )+}}false]> : vector<64xi1>
+// CHECK-DAG: %[[LEFT:.*]] = arith.constant dense<[false, {{(true, )+}}true, {{(false, )+}}false]> : vector<64xi1>
+// CHECK-DAG: %[[MINUS1:.*]] = arith.constant -1 : index
+// CHECK: %[[V:.*]] = tensor.expand_shape %[[X]]
+// CHECK: scf.forall (%{{.*}}) = (0) to (96) step (6)
+// CHECK: scf.for {{.*}} -> (tensor<1x6x1x56xf32>)
+// CHECK: vector.transfer_read %[[V]][{{.*}}, %[[MINUS1]]], %{{.*}}, %[[LEFT]] {in_bounds = [true]} : tensor<1x96x56x56xf32>, vector<64xf32>
+// CHECK: vector.transfer_read %[[V]][{{.*}}, %[[C1:.*]]], %{{.*}}, %[[RIGHT]] {in_bounds = [true]} : tensor<1x96x56x56xf32>, vector<64xf32>
+// CHECK: arith.mulf {{.*}}%[[ZEROS]]
+// CHECK: scf.for {{.*}} -> (tensor<1x6x54x56xf32>)
+// CHECK-NOT: %[[ZEROS]]
+// CHECK-COUNT-3: vector.transfer_read %[[V]][{{.*}}, %[[MINUS1]]], %{{.*}}, %[[LEFT]] {in_bounds = [true]}
+// CHECK: scf.for {{.*}} -> (tensor<1x6x1x56xf32>)
+// CHECK: arith.mulf {{.*}}%[[ZEROS]]
+// CHECK: scf.forall.in_parallel
+// CHECK-NOT: linalg.
+// CHECK: return
+func.func @depthwise_pads(%x: tensor<96x3136xf32>, %w: tensor<96x1x3x3xf32>, %b: tensor<96xf32>) -> tensor<1x96x56x56xf32> {
+  %v = tensor.expand_shape %x [[0, 1], [2, 3]] output_shape [1, 96, 56, 56] : tensor<96x3136xf32> into tensor<1x96x56x56xf32>
+  %0 = kiln.conv %v, %w, %b {group = 96 : i64, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x96x56x56xf32>, tensor<96x1x3x3xf32>, tensor<96xf32>) -> tensor<1x96x56x56xf32>
+  return %0 : tensor<1x96x56x56xf32>
+}
+
+// Stride 2 over 112 columns: each tap loads the 111 columns it takes every
+// other one of (the left tap from column -1, masked, 128 lanes), and keeps
+// the even lanes. Only row 0 reaches into the padding (row -1).
+// CHECK-LABEL: func @depthwise_pads_stride2
+// CHECK: scf.forall
+// CHECK: scf.for {{.*}} -> (tensor<1x2x1x56xf32>)
+// CHECK: %[[L:.*]] = vector.transfer_read {{.*}} : tensor<1x32x112x112xf32>, vector<128xf32>
+// CHECK: vector.shuffle %[[L]], %[[L]] [0, 2, 4, {{.*}}, 108, 110] : vector<128xf32>, vector<128xf32>
+// CHECK: scf.for {{.*}} -> (tensor<1x2x55x56xf32>)
+// CHECK: %[[C:.*]] = vector.transfer_read {{.*}} : tensor<1x32x112x112xf32>, vector<111xf32>
+// CHECK: vector.shuffle %[[C]], %[[C]] [0, 2, 4, {{.*}}, 108, 110] : vector<111xf32>, vector<111xf32>
+// CHECK-NOT: scf.for {{.*}} -> (tensor<1x2x1x56xf32>)
+// CHECK: scf.forall.in_parallel
+func.func @depthwise_pads_stride2(%x: tensor<1x32x112x112xf32>, %w: tensor<32x1x3x3xf32>) -> tensor<1x32x56x56xf32> {
+  %0 = kiln.conv %x, %w {group = 32 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x32x112x112xf32>, tensor<32x1x3x3xf32>) -> tensor<1x32x56x56xf32>
+  return %0 : tensor<1x32x56x56xf32>
+}
