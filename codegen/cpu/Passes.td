@@ -15,8 +15,17 @@ def TileAndVectorize : Pass<"kiln-tile-and-vectorize", "mlir::func::FuncOp"> {
     divide the loop ranges, so every tile has a static shape. A matmul's
     epilogue (the fill or broadcast that starts its accumulator and a
     single elementwise op reading its result) is fused into the matmul's
-    thread tiles, all three working in the output's tile.
+    thread tiles, all three working in the output's tile. A depthwise
+    convolution's taps are read around the padding of its input with masked
+    loads, so the padded copy of the input is never made (where the target
+    has masked loads).
   }];
+  let options = [
+    Option<"maskedLoads", "masked-loads", "bool", /*default=*/"true",
+           "Whether the target loads vectors under a mask in whole registers "
+           "(x86 with AVX; not AArch64 NEON, where LLVM takes masked loads "
+           "apart into scalar ones)">,
+  ];
   let dependentDialects = [
     "::mlir::affine::AffineDialect", "::mlir::arith::ArithDialect",
     "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect",

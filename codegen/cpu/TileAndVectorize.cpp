@@ -7,7 +7,9 @@
 // it picks up the copies and fills bufferization created. A matmul's
 // epilogue (what starts its accumulator, what reads its result) is fused
 // into its thread tiles, and into its register tiles when K is one cache
-// block. A pad's fill and the copy of its interior share their tasks.
+// block. A pad's fill and the copy of its interior share their tasks; a
+// depthwise convolution's taps read around the padding of its input
+// instead, where the target has masked loads (PadFreeTaps.h).
 //
 //===----------------------------------------------------------------------===//
 
@@ -779,6 +781,8 @@ void simplifyVectors(func::FuncOp func) {
 }
 
 struct TileAndVectorizePass : impl::TileAndVectorizeBase<TileAndVectorizePass> {
+  using TileAndVectorizeBase::TileAndVectorizeBase;
+
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     {
@@ -794,7 +798,9 @@ struct TileAndVectorizePass : impl::TileAndVectorizeBase<TileAndVectorizePass> {
     }
     // Pads that only window taps read are not made at all: the taps' register
     // tiles read around them.
-    SmallVector<TapPad> tapPads = findPadsReadByTaps(func);
+    SmallVector<TapPad> tapPads;
+    if (maskedLoads)
+      tapPads = findPadsReadByTaps(func);
     if (failed(tilePadsWithTheirInterior(func, tapPads)))
       return signalPassFailure();
     if (failed(tileAll(func, /*allowThreads=*/true, tapPads)))

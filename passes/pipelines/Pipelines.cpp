@@ -49,11 +49,13 @@ void buildLinalgPipeline(OpPassManager &pm) {
   pm.addPass(createCSEPass());
 }
 
-void buildVectorPipeline(OpPassManager &pm) {
+void buildVectorPipeline(OpPassManager &pm, const CpuOptions &options) {
   OpPassManager &func = pm.nest<func::FuncOp>();
   func.addPass(cpu::createConvToMatmul());
   func.addPass(cpu::createPackMatmulWeights());
-  func.addPass(cpu::createTileAndVectorize());
+  cpu::TileAndVectorizeOptions tiling;
+  tiling.maskedLoads = options.maskedLoads;
+  func.addPass(cpu::createTileAndVectorize(tiling));
   func.addPass(createCanonicalizerPass());
   func.addPass(createCSEPass());
   // Accumulator tiles read and written around reduction loops become
@@ -61,6 +63,8 @@ void buildVectorPipeline(OpPassManager &pm) {
   func.addPass(createLoopInvariantSubsetHoistingPass());
   func.addPass(createCanonicalizerPass());
 }
+
+void buildVectorPipeline(OpPassManager &pm) { buildVectorPipeline(pm, CpuOptions()); }
 
 void buildMemRefPipeline(OpPassManager &pm) {
   pm.addPass(dispatch::createBufferize());
@@ -189,7 +193,7 @@ void buildPipelineUpTo(OpPassManager &pm, Phase last) {
   using Builder = void (*)(OpPassManager &);
   const std::pair<Phase, Builder> phases[] = {
       {Phase::Graph, buildGraphPipeline},   {Phase::Linalg, buildLinalgPipeline},
-      {Phase::Vector, buildVectorPipeline}, {Phase::MemRef, buildMemRefPipeline},
+      {Phase::Vector, static_cast<Builder>(buildVectorPipeline)}, {Phase::MemRef, buildMemRefPipeline},
       {Phase::LLVM, buildLLVMPipeline}};
   for (auto [phase, build] : phases) {
     build(pm);
@@ -207,7 +211,7 @@ void registerPipelines() {
                              buildLinalgPipeline);
   PassPipelineRegistration<>("kiln-vector-pipeline",
                              "CPU tiling over threads and registers, vectorization",
-                             buildVectorPipeline);
+                             static_cast<void (*)(OpPassManager &)>(buildVectorPipeline));
   PassPipelineRegistration<>("kiln-memref-pipeline",
                              "Bufferization and the static workspace plan",
                              buildMemRefPipeline);

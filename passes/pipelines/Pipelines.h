@@ -22,6 +22,14 @@ enum class Phase { Graph, Linalg, Vector, MemRef, LLVM };
 
 void buildGraphPipeline(mlir::OpPassManager &pm);
 void buildLinalgPipeline(mlir::OpPassManager &pm);
+/// What the CPU code generator needs to know about the target.
+struct CpuOptions {
+  /// Masked vector loads in whole registers (x86 with AVX, not AArch64 NEON).
+  bool maskedLoads = true;
+};
+
+void buildVectorPipeline(mlir::OpPassManager &pm, const CpuOptions &options);
+/// buildVectorPipeline for the default target, x86-64.
 void buildVectorPipeline(mlir::OpPassManager &pm);
 void buildMemRefPipeline(mlir::OpPassManager &pm);
 void buildLLVMPipeline(mlir::OpPassManager &pm);

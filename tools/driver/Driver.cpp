@@ -26,8 +26,11 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
 
 #include <cctype>
+#include <functional>
 #include <cstdlib>
 
 using namespace mlir;
@@ -506,9 +509,14 @@ FailureOr<CompileResult> compileModel(MLIRContext &context,
       return failure();
     return finishModule(*module, *machine, options, result, fileLoc, timing);
   }
-  using Builder = void (*)(OpPassManager &);
+  CpuOptions cpuOptions;
+  std::string triple =
+      options.target.triple.empty() ? llvm::sys::getDefaultTargetTriple() : options.target.triple;
+  cpuOptions.maskedLoads = !llvm::Triple(triple).isAArch64();
+  using Builder = std::function<void(OpPassManager &)>;
   const std::tuple<EmitKind, const char *, Builder> phases[] = {
-      {EmitKind::Vector, "vector", buildVectorPipeline},
+      {EmitKind::Vector, "vector",
+       [&](OpPassManager &pm) { buildVectorPipeline(pm, cpuOptions); }},
       {EmitKind::MemRef, "memref", buildMemRefPipeline}};
   for (auto [kind, phase, build] : phases) {
     if (failed(timing.run(*module, phase, build)))

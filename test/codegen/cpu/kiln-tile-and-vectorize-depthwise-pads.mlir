@@ -1,4 +1,11 @@
 // RUN: kiln-opt %s -convert-graph-to-linalg | kiln-opt --pass-pipeline='builtin.module(func.func(kiln-tile-and-vectorize))' | FileCheck %s
+// RUN: kiln-opt %s -convert-graph-to-linalg | kiln-opt --pass-pipeline='builtin.module(func.func(kiln-tile-and-vectorize{masked-loads=false}))' | FileCheck %s --check-prefix=NOMASK
+
+// Without masked loads (AArch64 NEON), the taps read a padded copy.
+// NOMASK-LABEL: func @depthwise_pads
+// NOMASK: scf.forall {{.*}} -> (tensor<1x96x58x58xf32>)
+// NOMASK-NOT: xi1>
+// NOMASK-LABEL: func @depthwise_pads_stride2
 
 // A depthwise convolution with pads reads its taps around the padding: the
 // padded copy of the input (a fill and a copy, two passes over 1.2 MB) is
