@@ -556,7 +556,20 @@ LogicalResult vectorizePackedMatmulTile(RewriterBase &rewriter, linalg::LinalgOp
   AffineMap identity4 = AffineMap::getMultiDimIdentityMap(4, ctx);
   auto tileType = VectorType::get({1, mr, 1, nr}, elementType);
   auto flatType = VectorType::get({mr, nr}, elementType);
-  Value va = read(a, {mr}, last3);
+  Value va;
+  if (llvm::isPowerOf2_64(mr)) {
+    va = read(a, {mr}, last3);
+  } else {
+    // A load of 7 floats is split into loads of 4, 2 and 1, and the two
+    // lanes of the second are broadcast with shuffles, which compete with
+    // the FMAs for their ports; one scalar load per row is broadcast
+    // straight from memory.
+    SmallVector<Value> rows;
+    for (int64_t i = 0; i < mr; ++i)
+      rows.push_back(tensor::ExtractOp::create(
+          rewriter, loc, a, ValueRange{zero, zero, arith::ConstantIndexOp::create(rewriter, loc, i)}));
+    va = vector::FromElementsOp::create(rewriter, loc, VectorType::get({mr}, elementType), rows);
+  }
   Value vb = read(b, {nr}, last3);
   Value vc = vector::ShapeCastOp::create(rewriter, loc, flatType,
                                          read(c, tileType.getShape(), identity4));

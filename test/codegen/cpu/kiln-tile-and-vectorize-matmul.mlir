@@ -106,6 +106,34 @@ func.func @packed_both(%a: tensor<16x576x8xf32>, %b: tensor<8x576x32xf32>, %c: t
 
 // -----
 
+// Slivers of 7 rows (pixel-major convolutions at OW = 14, 28, 7): A's seven
+// floats are read one by one, so each is broadcast from memory. Read as one
+// vector<7xf32>, LLVM loads them as 4 + 2 + 1 and broadcasts the pair's
+// lanes with shuffles, on the ports the FMAs need.
+// CHECK-LABEL: func @packed_seven_rows
+// CHECK-SAME: (%[[A:.*]]: tensor<28x576x7xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %c192 step %c1 iter_args
+// CHECK-COUNT-7: tensor.extract %{{.*}} : tensor<1x1x7xf32>
+// CHECK: %[[LHS:.*]] = vector.from_elements {{.*}} : vector<7xf32>
+// CHECK: vector.outerproduct %[[LHS]], %{{.*}}, %{{.*}} {kind = #vector.kind<add>} : vector<7xf32>, vector<32xf32>
+// CHECK-NOT: vector<7xf32>
+// CHECK: vector.transfer_write
+#pa7 = affine_map<(d0, d1, d2, d3, d4) -> (d0, d4, d2)>
+#pb7 = affine_map<(d0, d1, d2, d3, d4) -> (d1, d4, d3)>
+#pc7 = affine_map<(d0, d1, d2, d3, d4) -> (d0, d2, d1, d3)>
+func.func @packed_seven_rows(%a: tensor<28x576x7xf32>, %b: tensor<8x576x32xf32>, %c: tensor<28x7x8x32xf32>) -> tensor<28x7x8x32xf32> {
+  %r = linalg.generic {indexing_maps = [#pa7, #pb7, #pc7], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%a, %b : tensor<28x576x7xf32>, tensor<8x576x32xf32>) outs(%c : tensor<28x7x8x32xf32>) attrs = {kiln.packed_matmul} {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %m = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<28x7x8x32xf32>
+  return %r : tensor<28x7x8x32xf32>
+}
+
+// -----
+
 // A 1x1 convolution's matmul with its epilogue (kiln-conv-to-matmul): the
 // bias broadcast that starts the accumulator and the ReLU that reads the
 // result go into the matmul's thread tiles (one scf.forall), and, K = 64
