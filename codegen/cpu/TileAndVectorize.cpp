@@ -19,12 +19,14 @@
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tensor/Transforms/Transforms.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/UB/IR/UBOps.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
@@ -567,7 +569,8 @@ LogicalResult vectorizePackedMatmulTile(RewriterBase &rewriter, linalg::LinalgOp
     SmallVector<Value> rows;
     for (int64_t i = 0; i < mr; ++i)
       rows.push_back(tensor::ExtractOp::create(
-          rewriter, loc, a, ValueRange{zero, zero, arith::ConstantIndexOp::create(rewriter, loc, i)}));
+          rewriter, loc, a,
+          ValueRange{zero, zero, arith::ConstantIndexOp::create(rewriter, loc, i)}));
     va = vector::FromElementsOp::create(rewriter, loc, VectorType::get({mr}, elementType), rows);
   }
   Value vb = read(b, {nr}, last3);
@@ -777,11 +780,49 @@ void vectorizeAll(func::FuncOp func) {
   }
 }
 
+/// insert_slice(transfer_write(%row, extract_slice(%t)), %t) at the same
+/// place, where %row is a 1-D vector filling the slice (all its other
+/// dimensions of size 1): a write of %row into %t itself. A matrix-vector
+/// product's accumulator row (register tiles of one row) is then read and
+/// written at the same place of the loop-carried tensor and hoisted out of
+/// the K loop into registers, as taller tiles' accumulators are; upstream's
+/// folder does not see a vector<32xf32> as filling a tensor<1x1x32xf32>.
+struct WriteRowIntoDestination : OpRewritePattern<tensor::InsertSliceOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(tensor::InsertSliceOp insert,
+                                PatternRewriter &rewriter) const override {
+    auto write = insert.getSource().getDefiningOp<vector::TransferWriteOp>();
+    if (!write || write.getMask() || !write->hasOneUse())
+      return failure();
+    auto slice = write.getBase().getDefiningOp<tensor::ExtractSliceOp>();
+    VectorType row = write.getVectorType();
+    RankedTensorType sliceType = insert.getSourceType();
+    if (!slice || slice.getSource() != insert.getDest() || row.getRank() != 1 ||
+        !write.getPermutationMap().isMinorIdentity() || !write.isDimInBounds(0) ||
+        sliceType.getRank() != insert.getDestType().getRank() || !sliceType.hasStaticShape() ||
+        sliceType.getShape().back() != row.getDimSize(0) ||
+        llvm::any_of(sliceType.getShape().drop_back(), [](int64_t d) { return d != 1; }) ||
+        !llvm::all_of(write.getIndices(), isZeroInteger) || !insert.hasUnitStride() ||
+        !slice.hasUnitStride() || slice.getMixedOffsets() != insert.getMixedOffsets() ||
+        slice.getMixedSizes() != insert.getMixedSizes())
+      return failure();
+    SmallVector<Value> indices = llvm::map_to_vector(insert.getMixedOffsets(), [&](OpFoldResult o) {
+      return getValueOrCreateConstantIndexOp(rewriter, insert.getLoc(), o);
+    });
+    rewriter.replaceOpWithNewOp<vector::TransferWriteOp>(insert, write.getVector(),
+                                                         insert.getDest(), indices,
+                                                         ArrayRef<bool>{true});
+    return success();
+  }
+};
+
 /// Cleanups that make vector code lowerable: transfers fold into their
 /// producers, unit dims and permutations disappear, reductions become
 /// contractions.
 void simplifyVectors(func::FuncOp func) {
   RewritePatternSet patterns(func.getContext());
+  patterns.add<WriteRowIntoDestination>(func.getContext());
   vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
   vector::populateVectorReductionToContractPatterns(patterns);
   vector::populateSinkVectorOpsPatterns(patterns);

@@ -192,8 +192,10 @@ void buildGpuPipeline(OpPassManager &pm, const GpuOptions &options) {
 void buildPipelineUpTo(OpPassManager &pm, Phase last) {
   using Builder = void (*)(OpPassManager &);
   const std::pair<Phase, Builder> phases[] = {
-      {Phase::Graph, buildGraphPipeline},   {Phase::Linalg, buildLinalgPipeline},
-      {Phase::Vector, static_cast<Builder>(buildVectorPipeline)}, {Phase::MemRef, buildMemRefPipeline},
+      {Phase::Graph, buildGraphPipeline},
+      {Phase::Linalg, buildLinalgPipeline},
+      {Phase::Vector, static_cast<Builder>(buildVectorPipeline)},
+      {Phase::MemRef, buildMemRefPipeline},
       {Phase::LLVM, buildLLVMPipeline}};
   for (auto [phase, build] : phases) {
     build(pm);

@@ -42,6 +42,34 @@ func.func @packed_matmul(%a: tensor<128x768xf32>, %b: tensor<24x768x32xf32>, %c:
 
 // -----
 
+// A matrix-vector product on packed weights (an LSTM's recurrent step, a
+// batch-1 Gemm): register tiles of one row, whose 32-float accumulator is
+// carried through the K loop in registers like a taller tile's, not read
+// and written at every K step.
+// CHECK-LABEL: func @packed_matvec
+// CHECK: scf.forall
+// CHECK: %[[ACC0:.*]] = vector.transfer_read {{.*}} : tensor<1x8x32xf32>, vector<32xf32>
+// CHECK: %[[ACC:.*]] = scf.for %{{.*}} = %c0 to %c256 step %c1 iter_args(%[[ACCI:.*]] = %[[ACC0]]) -> (vector<32xf32>)
+// CHECK-NOT: tensor.insert_slice
+// CHECK: vector.contract {{.*}} %[[ACCI]]
+// CHECK: scf.yield
+// CHECK: vector.transfer_write %[[ACC]]
+#va = affine_map<(d0, d1, d2, d3) -> (d0, d3)>
+#vb = affine_map<(d0, d1, d2, d3) -> (d1, d3, d2)>
+#vc = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+func.func @packed_matvec(%a: tensor<1x256xf32>, %b: tensor<32x256x32xf32>, %c: tensor<1x32x32xf32>) -> tensor<1x32x32xf32> {
+  %r = linalg.generic {indexing_maps = [#va, #vb, #vc], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%a, %b : tensor<1x256xf32>, tensor<32x256x32xf32>) outs(%c : tensor<1x32x32xf32>) attrs = {kiln.packed_matmul} {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %m = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<1x32x32xf32>
+  return %r : tensor<1x32x32xf32>
+}
+
+// -----
+
 // ResNet-50's 3x3, 64-channel convolution at 56x56 as a matmul: weights
 // [64, 576] by im2col [576, 3136]. Tasks of 224 columns (14 of them); K in
 // blocks of 192 (the largest divisor of 576 up to 256); 8 x 32 accumulator

@@ -315,7 +315,7 @@ func.func @transposing_epilogue(%c: tensor<56x112x32xf32>, %b: tensor<32xf32>, %
 // the filled buffer in place instead of being copied there.
 // CHECK-LABEL: func @relu_then_pad
 // CHECK: %[[FILLED:.*]] = scf.for
-// CHECK: vector.transfer_write %{{.*}} : vector<8xf32>, tensor<1x1x1x8xf32>
+// CHECK: vector.transfer_write %{{.*}} : vector<8xf32>, tensor<1x4x8x8xf32>
 // CHECK: %[[RELU:.*]] = scf.for
 // CHECK: arith.maximumf
 // CHECK: tensor.insert_slice %[[RELU]] into %[[FILLED]][0, 0, 1, 1] [1, 4, 6, 6] [1, 1, 1, 1]
