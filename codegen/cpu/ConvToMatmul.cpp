@@ -624,6 +624,7 @@ struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
     Type resultElementType = resultType.getElementType();
     MLIRContext *ctx = rewriter.getContext();
 
+    bool freshResult = result.getDefiningOp<tensor::EmptyOp>() != nullptr;
     for (int64_t image = 0; image < n; ++image) {
       // This image's part [C, H, W] or [F, OH, OW] of `v` [N, ...].
       auto image3 = [&](Value v) -> Value {
@@ -728,10 +729,20 @@ struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
             rewriter, loc, RankedTensorType::get({f, p}, type.getElementType()), v3,
             SmallVector<ReassociationIndices>{{0}, {1, 2}});
       };
+      // With several images, each image's product is computed in its own
+      // slice of the batch's fresh result, viewed [F, OH*OW], so that
+      // inserting it there is no copy. (Built before the matmul, where the
+      // matmul's thread tiles can take the consumer writing it along.)
+      Value imageOut;
+      if (n > 1 && columns == p && freshResult)
+        imageOut = flatten(image3(result));
       AffineMap identity2 = AffineMap::getMultiDimIdentityMap(2, ctx);
       Value acc2;
       if (start.recognized()) {
-        Value fresh = tensor::EmptyOp::create(rewriter, loc, {f, columns}, elementType);
+        Value fresh = imageOut && !consumer
+                          ? imageOut
+                          : tensor::EmptyOp::create(rewriter, loc, {f, columns}, elementType)
+                                .getResult();
         acc2 = start.fill
                    ? linalg::FillOp::create(rewriter, loc, start.fill, fresh).getResult(0)
                    : buildEpilogue(rewriter, loc,
@@ -759,9 +770,10 @@ struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
         bool freshOut =
             columns != p || consumer.op.getDpsInits()[0].getDefiningOp<tensor::EmptyOp>();
         Value out2 = !freshOut ? flatten(acc)
-                               : tensor::EmptyOp::create(rewriter, loc, {f, columns},
-                                                         resultElementType)
-                                     .getResult();
+                     : imageOut    ? imageOut
+                                   : tensor::EmptyOp::create(rewriter, loc, {f, columns},
+                                                             resultElementType)
+                                         .getResult();
         product = buildEpilogue(rewriter, loc, {{product, identity2}}, Value(),
                                 /*addOut=*/false, consumer, fullInput, out2);
       }

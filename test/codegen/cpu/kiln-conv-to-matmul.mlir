@@ -244,6 +244,46 @@ func.func @direct_epilogue(%x: tensor<1x16x8x8xf32>, %w: tensor<32x16x1x1xf32>, 
 
 // -----
 
+// Two images: each image's bias start, product and ReLU work in that image's
+// slice of the batch's fresh result (viewed [F, OH*OW], sliced before the
+// matmul), and the image is inserted back where it was computed: after
+// bufferization, no copy of the image into the batch.
+// CHECK-LABEL: func @direct_epilogue_batch2
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<2x32x8x8xf32>
+// CHECK: %[[IMG0:.*]] = tensor.extract_slice %[[E]][0, 0, 0, 0] [1, 32, 8, 8]
+// CHECK: %[[OUT0:.*]] = tensor.collapse_shape %[[IMG0]] {{\[}}[0], [1, 2]] : tensor<32x8x8xf32> into tensor<32x64xf32>
+// CHECK: %[[MM0:.*]] = linalg.matmul
+// CHECK: %[[RELU0:.*]] = linalg.generic {{.*}} ins(%[[MM0]] : tensor<32x64xf32>) outs(%[[OUT0]] : tensor<32x64xf32>)
+// CHECK: %[[R0:.*]] = tensor.expand_shape %[[RELU0]]
+// CHECK: %[[B0:.*]] = tensor.insert_slice %[[R0]] into %[[E]][0, 0, 0, 0] [1, 32, 8, 8]
+// CHECK: %[[IMG1:.*]] = tensor.extract_slice %[[B0]][1, 0, 0, 0] [1, 32, 8, 8]
+// CHECK: %[[OUT1:.*]] = tensor.collapse_shape %[[IMG1]]
+// CHECK: %[[MM1:.*]] = linalg.matmul
+// CHECK: linalg.generic {{.*}} ins(%[[MM1]] : tensor<32x64xf32>) outs(%[[OUT1]] : tensor<32x64xf32>)
+// CHECK: tensor.insert_slice %{{.*}} into %[[B0]][1, 0, 0, 0] [1, 32, 8, 8]
+#filter2 = affine_map<(n, f, h, w) -> (f)>
+#id42 = affine_map<(n, f, h, w) -> (n, f, h, w)>
+func.func @direct_epilogue_batch2(%x: tensor<2x16x8x8xf32>, %w: tensor<32x16x1x1xf32>, %b: tensor<32xf32>) -> tensor<2x32x8x8xf32> {
+  %e = tensor.empty() : tensor<2x32x8x8xf32>
+  %zero = arith.constant 0.0 : f32
+  %init = linalg.generic {indexing_maps = [#filter2, #id42], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%b : tensor<32xf32>) outs(%e : tensor<2x32x8x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<2x32x8x8xf32>
+  %c = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<2x16x8x8xf32>, tensor<32x16x1x1xf32>) outs(%init : tensor<2x32x8x8xf32>) -> tensor<2x32x8x8xf32>
+  %r = linalg.generic {indexing_maps = [#id42, #id42], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%c : tensor<2x32x8x8xf32>) outs(%e : tensor<2x32x8x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<2x32x8x8xf32>
+  return %r : tensor<2x32x8x8xf32>
+}
+
+// -----
+
 // With OH*OW = 49 padded to 64 columns, a full input of the consumer (the
 // residual) has no padded view: the consumer stays a pass of its own, and
 // the matmul still starts from the bias.
