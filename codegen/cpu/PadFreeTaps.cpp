@@ -75,7 +75,7 @@ std::optional<TapPad> matchPad(tensor::InsertSliceOp insert) {
 /// these helpers can serve: as an input read at the identity, in register
 /// tiles along the output rows, with thread tiles that split neither rows
 /// nor columns.
-bool readsInWholeRows(Operation *user, Value tap) {
+bool readsAlongRows(Operation *user, Value tap) {
   auto generic = llvm::dyn_cast<linalg::GenericOp>(user);
   if (!generic || !generic.hasPureTensorSemantics() || generic.getNumLoops() != 4 ||
       generic.getNumParallelLoops() != 4)
@@ -248,14 +248,12 @@ std::optional<std::pair<int64_t, int64_t>> rowsInside(RewriterBase &rewriter, li
 /// folds away again). A row outside the input is the pad value alone.
 FailureOr<Value> readTapRow(RewriterBase &rewriter, linalg::GenericOp tile, const TapOperand &tap,
                             RankedTensorType rowType) {
-  std::optional<int64_t> column = getConstantIntValue(tap.offsets[3]);
   std::optional<std::pair<int64_t, int64_t>> columns = knownRange(tap.offsets[3]);
   std::optional<std::pair<int64_t, int64_t>> rows = knownRange(tap.offsets[2]);
   std::optional<int64_t> stride = getConstantIntValue(tap.strides[3]);
-  if (!column && columns && columns->first == columns->second)
-    column = columns->first;
-  if (!column || !rows || !stride || *stride < 1)
+  if (!columns || columns->first != columns->second || !rows || !stride || *stride < 1)
     return failure();
+  std::optional<int64_t> column = columns->first;
   tensor::InsertSliceOp padded = tap.pad.insert;
   auto inputType = padded.getSourceType();
   ArrayRef<int64_t> low = padded.getStaticOffsets();
@@ -388,7 +386,7 @@ SmallVector<TapPad> findPadsReadByTaps(func::FuncOp func) {
       auto tap = llvm::dyn_cast<tensor::ExtractSliceOp>(user);
       return tap && tap.getResultType().getRank() == 4 && !tap->use_empty() &&
              llvm::all_of(tap->getUsers(), [&](Operation *reader) {
-               return readsInWholeRows(reader, tap.getResult());
+               return readsAlongRows(reader, tap.getResult());
              });
     });
     if (onlyTaps)
