@@ -12,9 +12,10 @@
 // size does not change.
 //
 // When N is not a multiple of NR (a vocabulary of 50257 words), the last
-// panel gets zero columns and the accumulator the same columns (a padded
-// copy, O(M*N) against the product's O(M*N*K)), which are dropped after the
-// product: the micro-kernel keeps full-width vectors instead of N's largest
+// panel gets zero columns: the whole panels multiply into their columns of
+// C in place, and the last one into a copy of C's remaining columns padded
+// with the same zero columns (one panel wide), which are dropped after the
+// product. The micro-kernel keeps full-width vectors instead of N's largest
 // small divisor (29 lanes for 50257).
 //
 //===----------------------------------------------------------------------===//
@@ -70,19 +71,28 @@ DenseElementsAttr packPanels(DenseElementsAttr b, int64_t nr, bool transposed) {
   return DenseElementsAttr::getFromRawBuffer(packedType, packed);
 }
 
-
-int64_t packedRowsPerSliver(int64_t m) {
-  return largestDivisorAtMost(m, kMicroTileRows);
+/// Panels [first, first + count) of `packed` ([P, K, NR], not a splat).
+static DenseElementsAttr panelRange(DenseElementsAttr packed, int64_t first, int64_t count) {
+  auto type = llvm::cast<RankedTensorType>(packed.getType());
+  SmallVector<int64_t> shape(type.getShape());
+  shape[0] = count;
+  auto rangeType = RankedTensorType::get(shape, type.getElementType());
+  if (packed.isSplat())
+    return packed.resizeSplat(rangeType);
+  size_t panelBytes = packed.getRawData().size() / type.getDimSize(0);
+  return DenseElementsAttr::getFromRawBuffer(
+      rangeType, packed.getRawData().slice(first * panelBytes, count * panelBytes));
 }
+
+int64_t packedRowsPerSliver(int64_t m) { return largestDivisorAtMost(m, kMicroTileRows); }
 
 /// The marked generic C += A x B over `rank` loops, the last one the
 /// reduction, with the given operand maps (A, B, C).
 static Value buildMarkedProduct(OpBuilder &b, Location loc, Value a, Value packedB, Value c,
                                 unsigned rank, ArrayRef<ArrayRef<AffineExpr>> results) {
   MLIRContext *ctx = b.getContext();
-  SmallVector<AffineMap> maps = llvm::map_to_vector(results, [&](ArrayRef<AffineExpr> r) {
-    return AffineMap::get(rank, 0, r, ctx);
-  });
+  SmallVector<AffineMap> maps = llvm::map_to_vector(
+      results, [&](ArrayRef<AffineExpr> r) { return AffineMap::get(rank, 0, r, ctx); });
   SmallVector<utils::IteratorType> iterators(rank - 1, utils::IteratorType::parallel);
   iterators.push_back(utils::IteratorType::reduction);
   auto generic = linalg::GenericOp::create(
@@ -110,8 +120,7 @@ Value buildPackedMatmul(OpBuilder &b, Location loc, Value a, Value packedB, Valu
     int64_t mr = packedRowsPerSliver(m);
     SmallVector<ReassociationIndices> rows = {{0, 1}, {2}, {3}};
     Value c4 = tensor::ExpandShapeOp::create(
-        b, loc, RankedTensorType::get({m / mr, mr, panels, nr}, c3Type.getElementType()), c3,
-        rows);
+        b, loc, RankedTensorType::get({m / mr, mr, panels, nr}, c3Type.getElementType()), c3, rows);
     // Slivers of A are panels of A's transpose: Ap[i, k, r] = A[i * mr + r, k].
     Value packedA =
         arith::ConstantOp::create(b, loc, packPanels(constantA, mr, /*transposed=*/true));
@@ -157,8 +166,7 @@ namespace {
 struct PackConstantRhs : OpRewritePattern<linalg::MatmulOp> {
   using OpRewritePattern::OpRewritePattern;
 
-  LogicalResult matchAndRewrite(linalg::MatmulOp op,
-                                PatternRewriter &rewriter) const override {
+  LogicalResult matchAndRewrite(linalg::MatmulOp op, PatternRewriter &rewriter) const override {
     if (!op.hasPureTensorSemantics())
       return rewriter.notifyMatchFailure(op, "not on tensors");
     // Only the default (row-major, no cast) form.
@@ -182,19 +190,52 @@ struct PackConstantRhs : OpRewritePattern<linalg::MatmulOp> {
     int64_t nr = kPackedPanelWidth;
     if (n < nr)
       return rewriter.notifyMatchFailure(op, "N narrower than one panel");
-    int64_t padded = llvm::alignTo(n, nr);
-
     Location loc = op.getLoc();
-    Value packed = arith::ConstantOp::create(rewriter, loc, packPanels(weights, nr, /*transposed=*/false));
-    Value cPadded = padLastDim(rewriter, loc, c, padded);
-    auto c3Type = RankedTensorType::get({m, padded / nr, nr}, elementType);
-    Value c3 = tensor::ExpandShapeOp::create(rewriter, loc, c3Type, cPadded,
-                                             SmallVector<ReassociationIndices>{{0}, {1, 2}});
-    Value product = buildPackedMatmul(rewriter, loc, a, packed, c3);
-    Value result = tensor::CollapseShapeOp::create(
-        rewriter, loc, RankedTensorType::get({m, padded}, elementType), product,
-        SmallVector<ReassociationIndices>{{0}, {1, 2}});
-    rewriter.replaceOp(op, truncateLastDim(rewriter, loc, result, n));
+    DenseElementsAttr panels = packPanels(weights, nr, /*transposed=*/false);
+    // C[:, 0:w] += A x panels (w a multiple of NR) on C viewed as [M, w / NR, NR].
+    auto multiply = [&](DenseElementsAttr packed, Value cColumns) {
+      int64_t w = llvm::cast<RankedTensorType>(cColumns.getType()).getDimSize(1);
+      Value c3 = tensor::ExpandShapeOp::create(
+          rewriter, loc, RankedTensorType::get({m, w / nr, nr}, elementType), cColumns,
+          SmallVector<ReassociationIndices>{{0}, {1, 2}});
+      Value product =
+          buildPackedMatmul(rewriter, loc, a, arith::ConstantOp::create(rewriter, loc, packed), c3);
+      return Value(tensor::CollapseShapeOp::create(rewriter, loc, cColumns.getType(), product,
+                                                   SmallVector<ReassociationIndices>{{0}, {1, 2}}));
+    };
+    int64_t whole = n - n % nr;
+    if (whole == n) {
+      rewriter.replaceOp(op, multiply(panels, c));
+      return success();
+    }
+    // N not a multiple of NR (a vocabulary of 50257 words): the whole panels
+    // write their columns of C in place; only the last, partial panel
+    // multiplies into a copy of its columns padded with zeros, so the
+    // padded accumulator is one panel wide, not all of C.
+    auto columns = [&](Value v, int64_t first, int64_t count) {
+      return Value(tensor::ExtractSliceOp::create(
+          rewriter, loc, v,
+          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(0), rewriter.getIndexAttr(first)},
+          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(m), rewriter.getIndexAttr(count)},
+          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1), rewriter.getIndexAttr(1)}));
+    };
+    auto insertColumns = [&](Value part, Value into, int64_t first) {
+      int64_t count = llvm::cast<RankedTensorType>(part.getType()).getDimSize(1);
+      return Value(tensor::InsertSliceOp::create(
+          rewriter, loc, part, into,
+          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(0), rewriter.getIndexAttr(first)},
+          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(m), rewriter.getIndexAttr(count)},
+          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1), rewriter.getIndexAttr(1)}));
+    };
+    // One chain of updates (the tail's columns are read from C after the
+    // head wrote it), so bufferization sees no read of C after a write into
+    // it and keeps both in C's buffer.
+    Value head = multiply(panelRange(panels, 0, whole / nr), columns(c, 0, whole));
+    Value result = insertColumns(head, c, 0);
+    Value tail = multiply(panelRange(panels, whole / nr, 1),
+                          padLastDim(rewriter, loc, columns(result, whole, n - whole), nr));
+    result = insertColumns(truncateLastDim(rewriter, loc, tail, n - whole), result, whole);
+    rewriter.replaceOp(op, result);
     return success();
   }
 };

@@ -45,8 +45,7 @@ bool isSameView(Value a, Value b) {
   if (!defA || !defB || !llvm::isa<ViewLikeOpInterface>(defA))
     return false;
   return OperationEquivalence::isEquivalentTo(
-      defA, defB,
-      [](Value x, Value y) { return success(isSameView(x, y)); },
+      defA, defB, [](Value x, Value y) { return success(isSameView(x, y)); },
       /*markEquivalent=*/nullptr, OperationEquivalence::IgnoreLocations);
 }
 
@@ -89,6 +88,41 @@ void separateRepeatedResults(ModuleOp module) {
   });
 }
 
+/// A model output that is a reshape of an allocation (logits computed as
+/// [128, 50257] and returned as [1, 128, 50257]) would be copied into its
+/// out-parameter: promoteBufferResultsToOutParams takes over returned
+/// allocations only. The allocation is made in the returned shape instead,
+/// and what wrote the old one writes the inverse reshape of the new one, so
+/// the output is computed in the caller's buffer.
+void allocateReturnedReshapes(ModuleOp module) {
+  module.walk([](func::ReturnOp ret) {
+    for (OpOperand &operand : ret->getOpOperands()) {
+      Operation *reshape = operand.get().getDefiningOp();
+      if (!llvm::isa_and_nonnull<memref::ExpandShapeOp, memref::CollapseShapeOp>(reshape))
+        continue;
+      auto alloc = reshape->getOperand(0).getDefiningOp<memref::AllocOp>();
+      auto type = llvm::cast<MemRefType>(operand.get().getType());
+      if (!alloc || !type.hasStaticShape() || !type.getLayout().isIdentity() ||
+          !alloc.getType().getLayout().isIdentity() || alloc.getType().getMemorySpace())
+        continue;
+      OpBuilder b(alloc);
+      Location loc = alloc.getLoc();
+      auto whole = memref::AllocOp::create(b, loc, type, alloc.getAlignmentAttr());
+      Value old;
+      if (auto expand = llvm::dyn_cast<memref::ExpandShapeOp>(reshape))
+        old = memref::CollapseShapeOp::create(b, loc, alloc.getType(), whole,
+                                              expand.getReassociationIndices());
+      else
+        old = memref::ExpandShapeOp::create(
+            b, loc, alloc.getType().getShape(), whole,
+            llvm::cast<memref::CollapseShapeOp>(reshape).getReassociationIndices());
+      alloc.getResult().replaceAllUsesWith(old);
+      alloc.erase();
+      operand.set(whole);
+    }
+  });
+}
+
 struct BufferizePass : impl::BufferizeBase<BufferizePass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
@@ -111,8 +145,7 @@ struct BufferizePass : impl::BufferizeBase<BufferizePass> {
 
     bufferization::OneShotBufferizationOptions options;
     options.bufferizeFunctionBoundaries = true;
-    options.setFunctionBoundaryTypeConversion(
-        bufferization::LayoutMapOption::IdentityLayoutMap);
+    options.setFunctionBoundaryTypeConversion(bufferization::LayoutMapOption::IdentityLayoutMap);
     options.unknownTypeConverterFn =
         [](TensorType type, Attribute memorySpace,
            const bufferization::BufferizationOptions &) -> BaseMemRefType {
@@ -122,6 +155,7 @@ struct BufferizePass : impl::BufferizeBase<BufferizePass> {
     if (failed(bufferization::runOneShotModuleBufferize(module, options, state)))
       return signalPassFailure();
     bufferization::removeBufferizationAttributesInModule(module);
+    allocateReturnedReshapes(module);
     separateRepeatedResults(module);
 
     bufferization::BufferResultsToOutParamsOpts outParams;

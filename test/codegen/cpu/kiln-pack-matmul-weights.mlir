@@ -54,20 +54,30 @@ func.func @not_packed(%a: tensor<8x16xf32>, %b: tensor<16x64xf32>, %c: tensor<8x
 
 // -----
 
-// N = 34 (not a multiple of 32): two panels, the second holding B's last two
-// columns and 30 zero columns; the accumulator is padded with zero columns
-// the same way and the product sliced back to [M, 34].
+// N = 34 (not a multiple of 32): the whole panel (B's first 32 columns)
+// multiplies into C's first 32 columns in place; the last panel holds B's
+// last two columns and 30 zero columns and multiplies into C's last two
+// columns (read after the first product wrote C) padded with zero columns,
+// sliced back and inserted.
 // CHECK-LABEL: func @padded_rhs
 // CHECK-SAME: (%[[A:.*]]: tensor<4x1xf32>, %[[C:.*]]: tensor<4x34xf32>)
-// CHECK: %[[P:.*]] = arith.constant dense<{{\[\[\[}}0.000000e+00, 1.000000e+00, {{.*}}, 3.100000e+01]], {{\[\[}}3.200000e+01, 3.300000e+01, 0.000000e+00, {{.*}}, 0.000000e+00]]]> : tensor<2x1x32xf32>
-// CHECK: %[[CP:.*]] = tensor.pad %[[C]] low[0, 0] high[0, 30]
-// CHECK: tensor<4x34xf32> to tensor<4x64xf32>
-// CHECK: %[[C3:.*]] = tensor.expand_shape %[[CP]] {{\[}}[0], [1, 2]] output_shape [4, 2, 32]
-// CHECK: %[[G:.*]] = linalg.generic
-// CHECK-SAME: ins(%[[A]], %[[P]] : tensor<4x1xf32>, tensor<2x1x32xf32>) outs(%[[C3]] : tensor<4x2x32xf32>) attrs = {kiln.packed_matmul}
-// CHECK: %[[R:.*]] = tensor.collapse_shape %[[G]] {{\[}}[0], [1, 2]] : tensor<4x2x32xf32> into tensor<4x64xf32>
-// CHECK: %[[S:.*]] = tensor.extract_slice %[[R]][0, 0] [4, 34] [1, 1] : tensor<4x64xf32> to tensor<4x34xf32>
-// CHECK: return %[[S]]
+// CHECK-DAG: %[[PT:.*]] = arith.constant dense<{{\[\[\[}}3.200000e+01, 3.300000e+01, 0.000000e+00, {{.*}}, 0.000000e+00]]]> : tensor<1x1x32xf32>
+// CHECK-DAG: %[[PH:.*]] = arith.constant dense<{{\[\[\[}}0.000000e+00, 1.000000e+00, {{.*}}, 3.100000e+01]]]> : tensor<1x1x32xf32>
+// CHECK: %[[CH:.*]] = tensor.extract_slice %[[C]][0, 0] [4, 32] [1, 1]
+// CHECK: %[[CH3:.*]] = tensor.expand_shape %[[CH]] {{\[}}[0], [1, 2]] output_shape [4, 1, 32]
+// CHECK: %[[GH:.*]] = linalg.generic
+// CHECK-SAME: ins(%[[A]], %[[PH]] : tensor<4x1xf32>, tensor<1x1x32xf32>) outs(%[[CH3]] : tensor<4x1x32xf32>) attrs = {kiln.packed_matmul}
+// CHECK: %[[H:.*]] = tensor.collapse_shape %[[GH]]
+// CHECK: %[[C1:.*]] = tensor.insert_slice %[[H]] into %[[C]][0, 0] [4, 32] [1, 1]
+// CHECK: %[[CT:.*]] = tensor.extract_slice %[[C1]][0, 32] [4, 2] [1, 1]
+// CHECK: %[[CTP:.*]] = tensor.pad %[[CT]] low[0, 0] high[0, 30]
+// CHECK: %[[CT3:.*]] = tensor.expand_shape %[[CTP]]
+// CHECK: %[[GT:.*]] = linalg.generic
+// CHECK-SAME: ins(%[[A]], %[[PT]] : tensor<4x1xf32>, tensor<1x1x32xf32>) outs(%[[CT3]] : tensor<4x1x32xf32>) attrs = {kiln.packed_matmul}
+// CHECK: %[[T:.*]] = tensor.collapse_shape %[[GT]]
+// CHECK: %[[TS:.*]] = tensor.extract_slice %[[T]][0, 0] [4, 2] [1, 1] : tensor<4x32xf32> to tensor<4x2xf32>
+// CHECK: %[[R:.*]] = tensor.insert_slice %[[TS]] into %[[C1]][0, 32] [4, 2] [1, 1]
+// CHECK: return %[[R]]
 func.func @padded_rhs(%a: tensor<4x1xf32>, %c: tensor<4x34xf32>) -> tensor<4x34xf32> {
   %b = arith.constant dense<[[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0, 17.0, 18.0, 19.0, 20.0, 21.0, 22.0, 23.0, 24.0, 25.0, 26.0, 27.0, 28.0, 29.0, 30.0, 31.0, 32.0, 33.0]]> : tensor<1x34xf32>
   %r = linalg.matmul ins(%a, %b : tensor<4x1xf32>, tensor<1x34xf32>) outs(%c : tensor<4x34xf32>) -> tensor<4x34xf32>

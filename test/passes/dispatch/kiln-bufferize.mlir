@@ -150,3 +150,41 @@ func.func @padded_in_place(%x: tensor<8xf32>) -> tensor<10xf32> {
   %p = tensor.insert_slice %r into %padded[1] [8] [1] : tensor<8xf32> into tensor<10xf32>
   return %p : tensor<10xf32>
 }
+
+// -----
+
+#map = affine_map<(d0, d1) -> (d0, d1)>
+
+// A result that is a reshape of a computed tensor (logits [4, 8] returned as
+// [1, 4, 8], and a [2, 3, 4] one returned flattened) is computed in the
+// out-parameter through the inverse reshape: no buffer of its own and no
+// copy into the out-parameter.
+// CHECK-LABEL: func @main
+// CHECK-SAME: (%[[X:[^:]*]]: memref<4x8xf32>, %[[Z:[^:]*]]: memref<6x4xf32>, %[[OUT:[^:]*]]: memref<1x4x8xf32> {bufferize.result}, %[[OUT2:[^:]*]]: memref<24xf32> {bufferize.result})
+// CHECK-NOT: memref.alloc
+// CHECK: %[[VIEW:.*]] = memref.collapse_shape %[[OUT]] {{\[}}[0, 1], [2]] : memref<1x4x8xf32> into memref<4x8xf32>
+// CHECK: linalg.generic {{.*}} ins(%[[X]] : memref<4x8xf32>) outs(%[[VIEW]] : memref<4x8xf32>)
+// CHECK: %[[VIEW2:.*]] = memref.expand_shape %[[OUT2]] {{\[}}[0, 1]] output_shape [6, 4] : memref<24xf32> into memref<6x4xf32>
+// CHECK: linalg.generic {{.*}} ins(%[[Z]] : memref<6x4xf32>) outs(%[[VIEW2]] : memref<6x4xf32>)
+// CHECK-NOT: memref.copy
+// CHECK-NOT: linalg.copy
+// CHECK: return{{$}}
+func.func @main(%x: tensor<4x8xf32>, %z: tensor<6x4xf32>) -> (tensor<1x4x8xf32>, tensor<24xf32>) {
+  %e = tensor.empty() : tensor<4x8xf32>
+  %a = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %s = math.exp %in : f32
+    linalg.yield %s : f32
+  } -> tensor<4x8xf32>
+  %r = tensor.expand_shape %a [[0, 1], [2]] output_shape [1, 4, 8] : tensor<4x8xf32> into tensor<1x4x8xf32>
+  %e2 = tensor.empty() : tensor<6x4xf32>
+  %b = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%z : tensor<6x4xf32>) outs(%e2 : tensor<6x4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %s = math.exp %in : f32
+    linalg.yield %s : f32
+  } -> tensor<6x4xf32>
+  %r2 = tensor.collapse_shape %b [[0, 1]] : tensor<6x4xf32> into tensor<24xf32>
+  return %r, %r2 : tensor<1x4x8xf32>, tensor<24xf32>
+}
