@@ -42,6 +42,7 @@ sys.path.insert(0, os.path.join(HERE, "zoo"))
 
 import numpy as np  # noqa: E402
 
+import ort_memory  # noqa: E402
 import runner  # noqa: E402
 import zoo  # noqa: E402
 from models import MODELS  # noqa: E402
@@ -159,6 +160,10 @@ def bench_model(name, args, peak):
         row["reason"] = failure.reason
         row["missing_ops"] = runner.missing_ops(args.supported, meta)
         exe = None
+    try:
+        row["ort_peak_bytes"] = ort_memory.peak_bytes(model_dir, args.cc, args.work)
+    except RuntimeError as error:
+        print(f"  {name}: ONNX Runtime's memory not measured: {error}", flush=True)
     row["runs"] = []
     for threads in args.threads:
         entry = {"threads": threads}
@@ -201,11 +206,15 @@ def short_reason(row):
     return f"{row.get('status', 'error')}: {reason}".replace("|", "\\|")
 
 
+def ort_peak(row):
+    return str(row["ort_peak_bytes"]) if "ort_peak_bytes" in row else "?"
+
+
 def table(rows):
     """The markdown table: one line per model and thread count."""
     head = ("| model | GFLOP | threads | Kiln ms | ORT ms | Kiln/ORT | Kiln GFLOP/s "
             "(% peak) | ORT GFLOP/s (% peak) | compile s | .a MiB | workspace bytes "
-            "| numerics |")
+            "| ORT peak bytes | numerics |")
     lines = [head, "|" + "|".join(["---"] * (head.count("|") - 1)) + "|"]
     for row in rows:
         for i, run in enumerate(row["runs"]):
@@ -219,14 +228,14 @@ def table(rows):
                           f"{run['kiln_gflops']:.1f} ({100 * run['kiln_peak_fraction']:.0f}%)",
                           f"{run['ort_gflops']:.1f} ({100 * run['ort_peak_fraction']:.0f}%)"]
                 cells += ([f"{row['compile_seconds']:.1f}", mib(row["library_bytes"]),
-                           str(row["workspace_bytes"]), row["numerics"]] if first
-                          else ["", "", "", ""])
+                           str(row["workspace_bytes"]), ort_peak(row), row["numerics"]]
+                          if first else ["", "", "", "", ""])
             else:
                 cells += [short_reason(row) if first else "",
                           ms(run["ort_ms"]), "",
                           "",
                           f"{run['ort_gflops']:.1f} ({100 * run['ort_peak_fraction']:.0f}%)",
-                          "", "", "", ""]
+                          "", "", "", ort_peak(row) if first else "", ""]
             lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -262,7 +271,11 @@ def write_doc(path, results):
                 "2 x the multiply-accumulates of Conv, ConvTranspose, MatMul, Gemm, LSTM "
                 "and GRU (a lower bound: elementwise work is not counted); % peak is of "
                 "T x the per-core FMA peak. Kiln/ORT above 1 means Kiln is slower. "
-                "Workspace bytes is `NAME_workspace_size()`; numerics compares Kiln's "
+                "Workspace bytes is `NAME_workspace_size()`, all the memory a Kiln run "
+                "uses besides inputs, outputs and weights; ORT peak bytes is the most heap "
+                "memory ONNX Runtime held during three runs beyond what it held once the "
+                "session was created, its arena off, inputs and outputs bound in advance "
+                "(`bench/ort_memory.py`, which counts every malloc); numerics compares Kiln's "
                 "outputs with ONNX Runtime's (optimizations off) on fixed random inputs: "
                 "max|diff| <= 1e-4 x max(1, max|ref|). For models Kiln cannot compile yet "
                 "the Kiln columns hold the reason, and ONNX Runtime's numbers still "
