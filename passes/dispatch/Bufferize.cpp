@@ -8,8 +8,10 @@
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Transforms.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/OperationSupport.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
+#include "llvm/ADT/EquivalenceClasses.h"
 
 namespace kiln::dispatch {
 #define GEN_PASS_DEF_BUFFERIZE
@@ -123,6 +125,68 @@ void allocateReturnedReshapes(ModuleOp module) {
   });
 }
 
+/// Gives each group of `empty`'s users a tensor.empty of its own, made just
+/// before the group's first user. CSE merges the identical tensor.empty ops
+/// of a model's layers into one; One-Shot Bufferize then writes every
+/// layer's values into that one buffer, whose lifetime spans all the layers,
+/// and the buffers it overlaps can share no memory with it. A group is the
+/// users that read one another's values through destination operands,
+/// reshapes and slices (a fill, the convolution accumulating on it, the
+/// activation written over it; an image's slice and its insertion back):
+/// they keep sharing, so such chains stay in place.
+void splitUses(tensor::EmptyOp empty) {
+  Block *block = empty->getBlock();
+  SmallVector<Operation *> users;
+  for (Operation *user : empty->getUsers())
+    if (!llvm::is_contained(users, user))
+      users.push_back(user);
+  if (users.size() < 2)
+    return;
+  DenseMap<Operation *, unsigned> index;
+  for (auto [i, user] : llvm::enumerate(users))
+    index[user] = i;
+  llvm::EquivalenceClasses<unsigned> groups;
+  for (unsigned i = 0; i < users.size(); ++i)
+    groups.insert(i);
+  // The user whose result `value` is, through destination operands.
+  auto producingUser = [&](Value value) -> Operation * {
+    while (auto result = llvm::dyn_cast<OpResult>(value)) {
+      Operation *op = result.getOwner();
+      if (index.count(op))
+        return op;
+      if (llvm::isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp, tensor::ExtractSliceOp>(op))
+        value = op->getOperand(0);
+      else if (auto dps = llvm::dyn_cast<DestinationStyleOpInterface>(op))
+        value = dps.getTiedOpOperand(result)->get();
+      else
+        return nullptr;
+    }
+    return nullptr;
+  };
+  for (Operation *user : users)
+    for (Value operand : user->getOperands())
+      if (Operation *producer = operand != empty.getResult() ? producingUser(operand) : nullptr)
+        groups.unionSets(index[user], index[producer]);
+  for (auto it = groups.begin(); it != groups.end(); ++it) {
+    if (!(*it)->isLeader())
+      continue;
+    SmallVector<Operation *> members;
+    for (auto member = groups.member_begin(**it); member != groups.member_end(); ++member)
+      members.push_back(users[*member]);
+    Operation *first = nullptr;
+    for (Operation *member : members) {
+      Operation *top = block->findAncestorOpInBlock(*member);
+      if (!first || top->isBeforeInBlock(first))
+        first = top;
+    }
+    OpBuilder b(first);
+    Value own = b.clone(*empty)->getResult(0);
+    for (Operation *member : members)
+      member->replaceUsesOfWith(empty.getResult(), own);
+  }
+  empty->erase();
+}
+
 struct BufferizePass : impl::BufferizeBase<BufferizePass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
@@ -135,6 +199,11 @@ struct BufferizePass : impl::BufferizeBase<BufferizePass> {
           func.setArgAttr(i, bufferization::BufferizationDialect::kWritableAttrName,
                           BoolAttr::get(&getContext(), false));
     }
+
+    // One tensor.empty per use, so each buffer lives from its writer to its
+    // last reader; kiln-plan-workspace then shares memory between buffers
+    // whose lifetimes do not overlap.
+    module.walk([](tensor::EmptyOp empty) { splitUses(empty); });
 
     // Values computed into a tensor.empty and then inserted into a larger
     // tensor (a pad's interior) are computed in place there instead.

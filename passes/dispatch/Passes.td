@@ -23,7 +23,10 @@ def Bufferize : Pass<"kiln-bufferize", "mlir::ModuleOp"> {
     Bufferizes the whole module across function boundaries with identity
     layouts. Model inputs are read-only (they are the caller's const
     buffers); results become out-parameters written in place (marked with
-    `bufferize.result`). Copies are emitted as linalg.copy so they are
+    `bufferize.result`), also when they are reshapes of what an op computed.
+    Every use of a tensor.empty gets its own, so no buffer is shared by
+    layers through one merged tensor.empty (the workspace plan shares
+    memory by lifetime instead). Copies are emitted as linalg.copy so they are
     vectorized like any other op and never call a runtime copy routine.
   }];
   let dependentDialects = [
@@ -39,7 +42,9 @@ def PlanWorkspace : Pass<"kiln-plan-workspace", "mlir::ModuleOp"> {
     buffer, passed as a new last argument (marked `kiln.workspace`). Buffers
     whose lifetimes (from allocation to last use of any alias, measured on
     the top-level op order) do not overlap share memory; placement is
-    greedy best-fit by decreasing size with 64-byte alignment. The module
+    greedy (each buffer at the lowest free offset, 64-byte aligned) in three
+    orders (by size, by lifetime, by size x lifetime), keeping the smallest
+    workspace. The module
     gets `kiln.workspace_size` (bytes). Afterwards the code allocates nothing.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect"];

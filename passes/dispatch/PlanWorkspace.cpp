@@ -13,6 +13,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
+#include <functional>
 
 namespace kiln::dispatch {
 #define GEN_PASS_DEF_PLANWORKSPACE
@@ -42,8 +43,7 @@ Operation *topLevelAncestor(Operation *op, Block &block) {
 }
 
 /// The last top-level position where `root` or a view of it is used.
-int64_t lastUse(Value root, Block &block,
-                const DenseMap<Operation *, int64_t> &position) {
+int64_t lastUse(Value root, Block &block, const DenseMap<Operation *, int64_t> &position) {
   int64_t last = 0;
   SmallVector<Value> worklist = {root};
   while (!worklist.empty()) {
@@ -62,19 +62,12 @@ int64_t lastUse(Value root, Block &block,
   return last;
 }
 
-int64_t alignUp(int64_t bytes) {
-  return (bytes + kAlignment - 1) / kAlignment * kAlignment;
-}
+int64_t alignUp(int64_t bytes) { return (bytes + kAlignment - 1) / kAlignment * kAlignment; }
 
-/// Greedy placement: largest buffers first, each at the lowest offset that
-/// does not overlap a placed buffer whose lifetime intersects its own.
-int64_t placeBuffers(MutableArrayRef<Buffer> buffers) {
-  SmallVector<Buffer *> order;
-  for (Buffer &b : buffers)
-    order.push_back(&b);
-  llvm::stable_sort(order, [](Buffer *a, Buffer *b) {
-    return a->size != b->size ? a->size > b->size : a->first < b->first;
-  });
+/// Greedy placement in the given order: each buffer at the lowest offset
+/// that does not overlap a placed buffer whose lifetime intersects its own.
+/// Returns the workspace size.
+int64_t placeInOrder(ArrayRef<Buffer *> order) {
   int64_t total = 0;
   SmallVector<Buffer *> placed;
   for (Buffer *b : order) {
@@ -94,6 +87,35 @@ int64_t placeBuffers(MutableArrayRef<Buffer> buffers) {
     placed.push_back(b);
   }
   return total;
+}
+
+/// The smallest of the greedy placements in three orders: largest buffers
+/// first, longest-lived first, and largest size x lifetime first. None is
+/// best for every model: largest-first alone left ResNet-50's workspace 5%
+/// above the most bytes ever live at once, which another order reaches.
+int64_t placeBuffers(MutableArrayRef<Buffer> buffers) {
+  using Key = std::function<std::pair<int64_t, int64_t>(const Buffer &)>;
+  const Key keys[] = {
+      [](const Buffer &b) { return std::make_pair(b.size, -b.first); },
+      [](const Buffer &b) { return std::make_pair(b.last - b.first, b.size); },
+      [](const Buffer &b) { return std::make_pair(b.size * (b.last - b.first + 1), b.size); },
+  };
+  int64_t best = -1;
+  SmallVector<int64_t> bestOffsets;
+  for (const Key &key : keys) {
+    SmallVector<Buffer *> order;
+    for (Buffer &b : buffers)
+      order.push_back(&b);
+    llvm::stable_sort(order, [&](Buffer *a, Buffer *b) { return key(*a) > key(*b); });
+    int64_t total = placeInOrder(order);
+    if (best < 0 || total < best) {
+      best = total;
+      bestOffsets = llvm::map_to_vector(buffers, [](const Buffer &b) { return b.offset; });
+    }
+  }
+  for (auto [b, offset] : llvm::zip(buffers, bestOffsets))
+    b.offset = offset;
+  return std::max<int64_t>(best, 0);
 }
 
 struct PlanWorkspacePass : impl::PlanWorkspaceBase<PlanWorkspacePass> {
@@ -156,8 +178,8 @@ struct PlanWorkspacePass : impl::PlanWorkspaceBase<PlanWorkspacePass> {
       builder.setInsertionPoint(b.alloc);
       Location loc = b.alloc.getLoc();
       Value offset = arith::ConstantIndexOp::create(builder, loc, b.offset);
-      Value view = memref::ViewOp::create(builder, loc, b.alloc.getType(), workspace,
-                                          offset, ValueRange{});
+      Value view =
+          memref::ViewOp::create(builder, loc, b.alloc.getType(), workspace, offset, ValueRange{});
       for (Operation *user : llvm::make_early_inc_range(b.alloc->getUsers()))
         if (llvm::isa<memref::DeallocOp>(user))
           user->erase();

@@ -188,3 +188,101 @@ func.func @main(%x: tensor<4x8xf32>, %z: tensor<6x4xf32>) -> (tensor<1x4x8xf32>,
   %r2 = tensor.collapse_shape %b [[0, 1]] : tensor<6x4xf32> into tensor<24xf32>
   return %r, %r2 : tensor<1x4x8xf32>, tensor<24xf32>
 }
+
+// -----
+
+// One tensor.empty merged by CSE for two unrelated values (a, and b computed
+// after a is dead): each gets its own buffer, allocated just before its
+// writer, so the first buffer's lifetime ends at its last reader (without
+// the split, b would reuse a's buffer, which would then live from a to b).
+// CHECK-LABEL: func @main
+// CHECK: %[[A:.*]] = memref.alloc()
+// CHECK-NEXT: linalg.generic {{.*}} outs(%[[A]] : memref<16xf32>)
+// CHECK: math.exp
+// CHECK: %[[M:.*]] = memref.alloc()
+// CHECK-NEXT: linalg.generic {{.*}} ins(%[[A]] : memref<16xf32>) outs(%[[M]] : memref<16xf32>)
+// CHECK: %[[B:.*]] = memref.alloc()
+// CHECK-NEXT: linalg.generic {{.*}} ins(%[[M]] : memref<16xf32>) outs(%[[B]] : memref<16xf32>)
+// CHECK: math.exp
+// CHECK: linalg.generic {{.*}} ins(%[[B]] : memref<16xf32>) outs(%{{.*}} : memref<16xf32>)
+#map = affine_map<(d0) -> (d0)>
+func.func @main(%x: tensor<16xf32>) -> tensor<16xf32> {
+  %e = tensor.empty() : tensor<16xf32>
+  %a = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel"]}
+      ins(%x : tensor<16xf32>) outs(%e : tensor<16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %s = math.exp %in : f32
+    linalg.yield %s : f32
+  } -> tensor<16xf32>
+  %e1 = tensor.empty() : tensor<16xf32>
+  %m = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel"]}
+      ins(%a : tensor<16xf32>) outs(%e1 : tensor<16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %s = arith.negf %in : f32
+    linalg.yield %s : f32
+  } -> tensor<16xf32>
+  %b = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel"]}
+      ins(%m : tensor<16xf32>) outs(%e : tensor<16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %s = math.exp %in : f32
+    linalg.yield %s : f32
+  } -> tensor<16xf32>
+  %e2 = tensor.empty() : tensor<16xf32>
+  %r = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel"]}
+      ins(%b : tensor<16xf32>) outs(%e2 : tensor<16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %s = arith.negf %in : f32
+    linalg.yield %s : f32
+  } -> tensor<16xf32>
+  return %r : tensor<16xf32>
+}
+
+// -----
+
+// Users of one tensor.empty that read one another through destination
+// operands (a fill, the sum accumulated on it, the activation written over
+// it) keep one buffer, so the chain stays in place (here in the first
+// output); the unrelated user (exp of y, then its negation) gets another.
+// CHECK-LABEL: func @main
+// CHECK-SAME: %[[OUT:[^:]*]]: memref<16xf32> {bufferize.result}, %[[OUT2:[^:]*]]: memref<16xf32> {bufferize.result})
+// CHECK-NOT: memref.alloc
+// CHECK: linalg.fill {{.*}} outs(%[[OUT]] : memref<16xf32>)
+// CHECK: linalg.generic {{.*}} outs(%[[OUT]] : memref<16xf32>)
+// CHECK: arith.addf
+// CHECK: linalg.generic {{.*}} ins(%[[OUT]] : memref<16xf32>) outs(%[[OUT]] : memref<16xf32>)
+// CHECK: math.exp
+// CHECK: linalg.generic {{.*}} outs(%[[OUT2]] : memref<16xf32>)
+// CHECK: math.exp
+// CHECK: linalg.generic {{.*}} ins(%[[OUT2]] : memref<16xf32>) outs(%[[OUT2]] : memref<16xf32>)
+// CHECK: arith.negf
+#map = affine_map<(d0) -> (d0)>
+func.func @main(%x: tensor<16xf32>, %y: tensor<16xf32>) -> (tensor<16xf32>, tensor<16xf32>) {
+  %cst = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<16xf32>
+  %f = linalg.fill ins(%cst : f32) outs(%e : tensor<16xf32>) -> tensor<16xf32>
+  %g = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel"]}
+      ins(%x : tensor<16xf32>) outs(%f : tensor<16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %s = arith.addf %in, %out : f32
+    linalg.yield %s : f32
+  } -> tensor<16xf32>
+  %h = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel"]}
+      ins(%g : tensor<16xf32>) outs(%e : tensor<16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %s = math.exp %in : f32
+    linalg.yield %s : f32
+  } -> tensor<16xf32>
+  %k = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel"]}
+      ins(%y : tensor<16xf32>) outs(%e : tensor<16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %s = math.exp %in : f32
+    linalg.yield %s : f32
+  } -> tensor<16xf32>
+  %r = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel"]}
+      ins(%k : tensor<16xf32>) outs(%e : tensor<16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %s = arith.negf %in : f32
+    linalg.yield %s : f32
+  } -> tensor<16xf32>
+  return %h, %r : tensor<16xf32>, tensor<16xf32>
+}

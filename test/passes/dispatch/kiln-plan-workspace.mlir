@@ -137,3 +137,40 @@ func.func @main(%in: memref<4xf32>, %out: memref<4xf32> {bufferize.result}) {
   linalg.copy ins(%in : memref<4xf32>) outs(%out : memref<4xf32>)
   return
 }
+
+// -----
+
+// Lifetimes a [0, 3], b [2, 5], c [4, 8], d [6, 8] (a overlaps b, b overlaps
+// c, c overlaps d) and sizes 256, 256, 128, 192 bytes: at most 512 bytes are
+// live at once (a and b). Placing the largest first puts a at 0, b at 256,
+// d at 0 and then c above b, at 512: 640 bytes. Placing the longest-lived
+// first (c at 0, a at 0, b at 256, d at 128) needs 512, and the smaller
+// plan is kept.
+// CHECK: module attributes {kiln.workspace_size = 512 : i64}
+// CHECK-LABEL: func @main
+// CHECK: arith.constant 0 : index
+// CHECK: %[[A:.*]] = memref.view {{.*}} to memref<64xf32>
+// CHECK: arith.constant 256 : index
+// CHECK: %[[B:.*]] = memref.view {{.*}} to memref<64xf32>
+// CHECK: call @use(%[[A]], %[[B]])
+// CHECK: arith.constant 0 : index
+// CHECK: %[[C:.*]] = memref.view {{.*}} to memref<32xf32>
+// CHECK: call @use2(%[[B]], %[[C]])
+// CHECK: arith.constant 128 : index
+// CHECK: %[[D:.*]] = memref.view {{.*}} to memref<48xf32>
+// CHECK: call @use3(%[[C]], %[[D]])
+func.func private @use(memref<64xf32>, memref<64xf32>)
+func.func private @use2(memref<64xf32>, memref<32xf32>)
+func.func private @use3(memref<32xf32>, memref<48xf32>)
+func.func @main(%out: memref<f32> {bufferize.result}) {
+  %a = memref.alloc() : memref<64xf32>
+  %cst = arith.constant 1.0 : f32
+  %b = memref.alloc() : memref<64xf32>
+  call @use(%a, %b) : (memref<64xf32>, memref<64xf32>) -> ()
+  %c = memref.alloc() : memref<32xf32>
+  call @use2(%b, %c) : (memref<64xf32>, memref<32xf32>) -> ()
+  %d = memref.alloc() : memref<48xf32>
+  memref.store %cst, %out[] : memref<f32>
+  call @use3(%c, %d) : (memref<32xf32>, memref<48xf32>) -> ()
+  return
+}
