@@ -126,10 +126,11 @@ void allocateReturnedReshapes(ModuleOp module) {
 }
 
 /// Gives each group of `empty`'s users a tensor.empty of its own, made just
-/// before the group's first user. CSE merges the identical tensor.empty ops
-/// of a model's layers into one; One-Shot Bufferize then writes every
-/// layer's values into that one buffer, whose lifetime spans all the layers,
-/// and the buffers it overlaps can share no memory with it. A group is the
+/// before the group's first user (the buffer is allocated there, so its
+/// lifetime starts there). CSE merges the identical tensor.empty ops of a
+/// model's layers into one; One-Shot Bufferize then writes every layer's
+/// values into that one buffer, whose lifetime spans all the layers, and
+/// the buffers it overlaps can share no memory with it. A group is the
 /// users that read one another's values through destination operands,
 /// reshapes and slices (a fill, the convolution accumulating on it, the
 /// activation written over it; an image's slice and its insertion back):
@@ -140,15 +141,16 @@ void splitUses(tensor::EmptyOp empty) {
   for (Operation *user : empty->getUsers())
     if (!llvm::is_contained(users, user))
       users.push_back(user);
-  if (users.size() < 2)
+  if (users.empty())
     return;
   DenseMap<Operation *, unsigned> index;
   for (auto [i, user] : llvm::enumerate(users))
     index[user] = i;
-  llvm::EquivalenceClasses<unsigned> groups;
+  llvm::EquivalenceClasses<unsigned> classes;
   for (unsigned i = 0; i < users.size(); ++i)
-    groups.insert(i);
-  // The user whose result `value` is, through destination operands.
+    classes.insert(i);
+  // The user whose result `value` is, through destination operands,
+  // reshapes and slices.
   auto producingUser = [&](Value value) -> Operation * {
     while (auto result = llvm::dyn_cast<OpResult>(value)) {
       Operation *op = result.getOwner();
@@ -166,19 +168,27 @@ void splitUses(tensor::EmptyOp empty) {
   for (Operation *user : users)
     for (Value operand : user->getOperands())
       if (Operation *producer = operand != empty.getResult() ? producingUser(operand) : nullptr)
-        groups.unionSets(index[user], index[producer]);
-  for (auto it = groups.begin(); it != groups.end(); ++it) {
+        classes.unionSets(index[user], index[producer]);
+  // Each group's members and the top-level op its tensor.empty goes before.
+  SmallVector<std::pair<SmallVector<Operation *>, Operation *>> groups;
+  for (auto it = classes.begin(); it != classes.end(); ++it) {
     if (!(*it)->isLeader())
       continue;
     SmallVector<Operation *> members;
-    for (auto member = groups.member_begin(**it); member != groups.member_end(); ++member)
-      members.push_back(users[*member]);
     Operation *first = nullptr;
-    for (Operation *member : members) {
-      Operation *top = block->findAncestorOpInBlock(*member);
+    for (auto member = classes.member_begin(**it); member != classes.member_end(); ++member) {
+      members.push_back(users[*member]);
+      Operation *top = block->findAncestorOpInBlock(*users[*member]);
       if (!first || top->isBeforeInBlock(first))
         first = top;
     }
+    groups.push_back({std::move(members), first});
+  }
+  if (groups.size() == 1) {
+    empty->moveBefore(groups.front().second);
+    return;
+  }
+  for (auto &[members, first] : groups) {
     OpBuilder b(first);
     Value own = b.clone(*empty)->getResult(0);
     for (Operation *member : members)
@@ -200,10 +210,13 @@ struct BufferizePass : impl::BufferizeBase<BufferizePass> {
                           BoolAttr::get(&getContext(), false));
     }
 
-    // One tensor.empty per use, so each buffer lives from its writer to its
-    // last reader; kiln-plan-workspace then shares memory between buffers
-    // whose lifetimes do not overlap.
-    module.walk([](tensor::EmptyOp empty) { splitUses(empty); });
+    // A tensor.empty per group of users, just before them, so each buffer
+    // lives from its first writer to its last reader; kiln-plan-workspace
+    // then shares memory between buffers whose lifetimes do not overlap.
+    SmallVector<tensor::EmptyOp> empties;
+    module.walk([&](tensor::EmptyOp empty) { empties.push_back(empty); });
+    for (tensor::EmptyOp empty : empties)
+      splitUses(empty);
 
     // Values computed into a tensor.empty and then inserted into a larger
     // tensor (a pad's interior) are computed in place there instead.

@@ -24,9 +24,11 @@ def Bufferize : Pass<"kiln-bufferize", "mlir::ModuleOp"> {
     layouts. Model inputs are read-only (they are the caller's const
     buffers); results become out-parameters written in place (marked with
     `bufferize.result`), also when they are reshapes of what an op computed.
-    Every use of a tensor.empty gets its own, so no buffer is shared by
-    layers through one merged tensor.empty (the workspace plan shares
-    memory by lifetime instead). Copies are emitted as linalg.copy so they are
+    Each group of a tensor.empty's users (users that read one another
+    through destination operands, reshapes and slices) gets a tensor.empty
+    of its own just before them, so no buffer is shared by layers through
+    one merged tensor.empty (the workspace plan shares memory by lifetime
+    instead). Copies are emitted as linalg.copy so they are
     vectorized like any other op and never call a runtime copy routine.
   }];
   let dependentDialects = [
