@@ -141,7 +141,9 @@ def ApproximateMath : Pass<"kiln-approximate-math"> {
     approximations built from arith ops (accurate to a few ulp in f32), so
     vector code stays vector code instead of calling libm once per lane.
     Powers with constant exponents 2, 3, 4, 0.5, -0.5, 1, -1, ... become
-    products, divisions and square roots first.
+    products, divisions and square roots first. f32 <-> bf16 conversions
+    become integer arithmetic (round to nearest even), so no target needs a
+    runtime routine for them.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",

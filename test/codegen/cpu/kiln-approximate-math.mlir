@@ -87,3 +87,27 @@ func.func @pow_constant(%x: vector<8xf32>) -> (vector<8xf32>, vector<8xf32>) {
   %cube = math.powf %x, %three : vector<8xf32>
   return %sq, %cube : vector<8xf32>, vector<8xf32>
 }
+
+// -----
+
+// f32 -> bf16 rounds to nearest even in integer arithmetic (NaN becomes the
+// quiet NaN 0x7FC0), bf16 -> f32 is a shift: no call to __truncsfbf2, which
+// LLVM would emit on x86 without AVX512-BF16.
+// CHECK-LABEL: func @bf16
+// CHECK-NOT: arith.truncf
+// CHECK-DAG: %[[QNAN:.*]] = arith.constant dense<32704> : vector<8xi16>
+// CHECK-DAG: %[[ROUND:.*]] = arith.constant dense<32767> : vector<8xi32>
+// CHECK: %[[NAN:.*]] = arith.cmpf une, %[[X:.*]], %[[X]]
+// CHECK: %[[BITS:.*]] = arith.bitcast %[[X]] : vector<8xf32> to vector<8xi32>
+// CHECK: arith.addi %{{.*}}, %[[ROUND]]
+// CHECK: %[[HALF:.*]] = arith.trunci
+// CHECK: arith.select %[[NAN]], %[[QNAN]], %[[HALF]]
+// CHECK: arith.extui
+// CHECK: arith.shli
+// CHECK-NOT: arith.extf
+// CHECK: return
+func.func @bf16(%x: vector<8xf32>) -> vector<8xf32> {
+  %t = arith.truncf %x : vector<8xf32> to vector<8xbf16>
+  %e = arith.extf %t : vector<8xbf16> to vector<8xf32>
+  return %e : vector<8xf32>
+}

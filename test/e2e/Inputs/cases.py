@@ -1765,9 +1765,12 @@ def case_c_api_model(g):
     bias = g.input("bias", (128,))
     ids = g.input("ids", (5,), dtype=np.int64, low=-2**40, high=2**40)
     h = g.node("Relu", [g.node("Add", [x, bias])], name="activation")
-    ones = g.weight((128, 3), data=np.ones((128, 3)))
-    t = g.node("Transpose", [h], perm=[0, 2, 1])
-    sums = g.node("MatMul", [g.node("Transpose", [t], perm=[0, 2, 1]), ones],
+    # Row sums of h, as (2h) x 0.5: exact, and 2h is the intermediate (a
+    # matmul's operand, not fused into it, and no output).
+    twice = g.node("Mul", [h, g.weight((1,), data=np.full((1,), 2.0))])
+    halves = g.weight((128, 3), data=np.full((128, 3), 0.5))
+    t = g.node("Transpose", [twice], perm=[0, 2, 1])
+    sums = g.node("MatMul", [g.node("Transpose", [t], perm=[0, 2, 1]), halves],
                   name="row_sums")
     doubled = g.node("Add", [ids, ids], name="ids_doubled")
     g.output(h, sums, doubled)
