@@ -98,15 +98,7 @@ def iterations_for(seconds_per_run, budget):
 
 
 def time_ort(model_dir, threads, budget):
-    import onnxruntime as ort
-    options = ort.SessionOptions()
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    options.log_severity_level = 3
-    session = ort.InferenceSession(os.path.join(model_dir, "model.onnx"), options,
-                                   providers=["CPUExecutionProvider"])
+    session = runner.ort_session(model_dir, threads)
     names = [i.name for i in session.get_inputs()]
     feeds = {n: np.load(f) for n, f in zip(names, runner.input_files(model_dir))}
     session.run(None, feeds)

@@ -66,20 +66,11 @@ def peak_bytes(model_dir, cc="cc", work=os.path.join(ROOT, "build", "bench-work"
 def measure(model_dir, preload):
     """Runs in the preloaded child: prints {"peak_bytes": N} as JSON."""
     import numpy as np
-    import onnxruntime as ort
 
     counter = ctypes.CDLL(preload)
     counter.kiln_alloc_live.restype = ctypes.c_size_t
     counter.kiln_alloc_peak.restype = ctypes.c_size_t
-    options = ort.SessionOptions()
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.intra_op_num_threads = 1
-    options.inter_op_num_threads = 1
-    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    options.enable_cpu_mem_arena = False
-    options.log_severity_level = 3
-    session = ort.InferenceSession(os.path.join(model_dir, "model.onnx"), options,
-                                   providers=["CPUExecutionProvider"])
+    session = runner.ort_session(model_dir, threads=1, arena=False)
     binding = session.io_binding()
     inputs = [np.load(f) for f in runner.input_files(model_dir)]
     for info, value in zip(session.get_inputs(), inputs):

@@ -111,6 +111,21 @@ def workspace_size(lib, name):
     return int(m.group(1)) if m else None
 
 
+def ort_session(model_dir, threads, arena=True):
+    """ONNX Runtime as the benchmarks measure it: CPU provider, ORT_ENABLE_ALL,
+    `threads` intra-op threads, one inter-op thread, sequential execution."""
+    import onnxruntime as ort
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.enable_cpu_mem_arena = arena
+    options.log_severity_level = 3
+    return ort.InferenceSession(os.path.join(model_dir, "model.onnx"), options,
+                                providers=["CPUExecutionProvider"])
+
+
 def input_files(model_dir):
     files = []
     while os.path.exists(os.path.join(model_dir, f"input_{len(files)}.npy")):

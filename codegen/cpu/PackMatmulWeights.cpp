@@ -212,20 +212,18 @@ struct PackConstantRhs : OpRewritePattern<linalg::MatmulOp> {
     // write their columns of C in place; only the last, partial panel
     // multiplies into a copy of its columns padded with zeros, so the
     // padded accumulator is one panel wide, not all of C.
+    MLIRContext *ctx = rewriter.getContext();
+    SmallVector<OpFoldResult> ones = getAsIndexOpFoldResult(ctx, {1, 1});
     auto columns = [&](Value v, int64_t first, int64_t count) {
-      return Value(tensor::ExtractSliceOp::create(
-          rewriter, loc, v,
-          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(0), rewriter.getIndexAttr(first)},
-          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(m), rewriter.getIndexAttr(count)},
-          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1), rewriter.getIndexAttr(1)}));
+      return Value(tensor::ExtractSliceOp::create(rewriter, loc, v,
+                                                  getAsIndexOpFoldResult(ctx, {0, first}),
+                                                  getAsIndexOpFoldResult(ctx, {m, count}), ones));
     };
     auto insertColumns = [&](Value part, Value into, int64_t first) {
-      int64_t count = llvm::cast<RankedTensorType>(part.getType()).getDimSize(1);
+      auto partType = llvm::cast<RankedTensorType>(part.getType());
       return Value(tensor::InsertSliceOp::create(
-          rewriter, loc, part, into,
-          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(0), rewriter.getIndexAttr(first)},
-          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(m), rewriter.getIndexAttr(count)},
-          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1), rewriter.getIndexAttr(1)}));
+          rewriter, loc, part, into, getAsIndexOpFoldResult(ctx, {0, first}),
+          getAsIndexOpFoldResult(ctx, partType.getShape()), ones));
     };
     // One chain of updates (the tail's columns are read from C after the
     // head wrote it), so bufferization sees no read of C after a write into

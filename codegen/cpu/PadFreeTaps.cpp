@@ -253,13 +253,13 @@ FailureOr<Value> readTapRow(RewriterBase &rewriter, linalg::GenericOp tile, cons
   std::optional<int64_t> stride = getConstantIntValue(tap.strides[3]);
   if (!columns || columns->first != columns->second || !rows || !stride || *stride < 1)
     return failure();
-  std::optional<int64_t> column = columns->first;
+  int64_t column = columns->first;
   tensor::InsertSliceOp padded = tap.pad.insert;
   auto inputType = padded.getSourceType();
   ArrayRef<int64_t> low = padded.getStaticOffsets();
   int64_t height = inputType.getDimSize(2), width = inputType.getDimSize(3);
   int64_t outWidth = rowType.getDimSize(3);
-  int64_t start = *column - low[3];
+  int64_t start = column - low[3];
   int64_t lanes = (outWidth - 1) * *stride + 1;
   int64_t firstRow = rows->first - low[2], lastRow = rows->second - low[2];
   bool inside = firstRow >= 0 && lastRow < height;

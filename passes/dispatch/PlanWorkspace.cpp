@@ -13,7 +13,6 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
-#include <functional>
 
 namespace kiln::dispatch {
 #define GEN_PASS_DEF_PLANWORKSPACE
@@ -94,7 +93,7 @@ int64_t placeInOrder(ArrayRef<Buffer *> order) {
 /// best for every model: largest-first alone left ResNet-50's workspace 5%
 /// above the most bytes ever live at once, which another order reaches.
 int64_t placeBuffers(MutableArrayRef<Buffer> buffers) {
-  using Key = std::function<std::pair<int64_t, int64_t>(const Buffer &)>;
+  using Key = std::pair<int64_t, int64_t> (*)(const Buffer &);
   const Key keys[] = {
       [](const Buffer &b) { return std::make_pair(b.size, -b.first); },
       [](const Buffer &b) { return std::make_pair(b.last - b.first, b.size); },
@@ -102,7 +101,7 @@ int64_t placeBuffers(MutableArrayRef<Buffer> buffers) {
   };
   int64_t best = -1;
   SmallVector<int64_t> bestOffsets;
-  for (const Key &key : keys) {
+  for (Key key : keys) {
     SmallVector<Buffer *> order;
     for (Buffer &b : buffers)
       order.push_back(&b);
