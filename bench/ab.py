@@ -10,11 +10,19 @@ apart, more than many code-generation changes are worth. This compiles each
 model with both compilers, links both into the generic harness, then
 alternates them (base, new, base, new, ...) for --rounds rounds of about
 --budget seconds each, and prints each side's median of the per-round
-medians and new/base (below 1: the new compiler is faster). Models are the
+medians and new/base (below 1: the new compiler is faster), then the same
+for each side's fastest single run ("min"): on a host whose speed switches
+between two levels (a busy sibling hyperthread), the fastest run is the
+code's uncontended time and moves less than the median. Models are the
 zoo's (--models, bench/zoo) and the GEMM microbenchmark's (--cases,
 bench/gemm); both must have been prepared by bench/run.sh or
 bench/gemm/run.sh before. Outputs are not checked here: the benchmarks and
 tests do that.
+
+--base ort times ONNX Runtime instead of a second kilnc (in this process,
+ORT_ENABLE_ALL, the same thread count, --budget seconds of session.run calls
+per round), interleaved with the new compiler's library the same way: the
+Kiln/ORT ratio of bench/run.sh, but with both sides sampled alternately.
 """
 
 import argparse
@@ -22,6 +30,7 @@ import os
 import re
 import statistics
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -30,14 +39,45 @@ sys.path.insert(0, os.path.join(ROOT, "bench", "zoo"))
 import runner  # noqa: E402
 
 
-def median_ms(exe, model_dir, out_dir, threads, iterations):
+def timings_ms(exe, model_dir, out_dir, threads, iterations):
+    """(median, fastest) of one harness run of `iterations` runs."""
     out = runner.run_harness(exe, model_dir, out_dir, threads=threads, benchmark=iterations)
-    return float(re.search(r"median: (\S+) ms", out).group(1))
+    return (float(re.search(r"median: (\S+) ms", out).group(1)),
+            float(re.search(r"min: (\S+) ms", out).group(1)))
+
+
+class OrtSide:
+    """ONNX Runtime timed like a harness: one session per thread count."""
+
+    def __init__(self, model_dir):
+        import numpy as np
+
+        self.model_dir = model_dir
+        self.sessions = {}
+        self.feeds = None
+        self.np = np
+
+    def timings_ms(self, threads, iterations):
+        if threads not in self.sessions:
+            session = runner.ort_session(self.model_dir, threads)
+            names = [i.name for i in session.get_inputs()]
+            self.feeds = {n: self.np.load(f)
+                          for n, f in zip(names, runner.input_files(self.model_dir))}
+            session.run(None, self.feeds)
+            self.sessions[threads] = session
+        session = self.sessions[threads]
+        times = []
+        for _ in range(iterations):
+            start = time.perf_counter()
+            session.run(None, self.feeds)
+            times.append((time.perf_counter() - start) * 1e3)
+        return statistics.median(times), min(times)
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--base", required=True, help="the kilnc to compare against")
+    p.add_argument("--base", required=True,
+                   help="the kilnc to compare against, or 'ort' for ONNX Runtime")
     p.add_argument("--new", default=os.path.join(ROOT, "build", "bin", "kilnc"))
     p.add_argument("--models", default="", help="zoo models (build/zoo/NAME)")
     p.add_argument("--cases", default="", help="GEMM cases (build/bench-gemm/cases/NAME)")
@@ -52,27 +92,36 @@ def main(argv=None):
     dirs += [(c, os.path.join(ROOT, "build", "bench-gemm", "cases", c))
              for c in args.cases.split(",") if c]
     threads = [int(t) for t in args.threads.split(",")]
-    print(f"{'model':28} {'T':>2} {'base ms':>9} {'new ms':>9} {'new/base':>8}")
+    print(f"{'model':28} {'T':>2} {'base ms':>9} {'new ms':>9} {'new/base':>8}"
+          f" {'base min':>9} {'new min':>9} {'min n/b':>8}")
     for name, model_dir in dirs:
         if not os.path.exists(os.path.join(model_dir, "model.onnx")):
             print(f"{name:28} not prepared ({model_dir})")
             continue
-        exes = {}
+        sides = {}
         for side, kilnc in (("base", args.base), ("new", args.new)):
+            if kilnc == "ort":
+                ort = OrtSide(model_dir)
+                sides[side] = ort.timings_ms
+                continue
             work = os.path.join(args.work, name, side)
             lib, _ = runner.compile_model(kilnc, model_dir, work, name)
-            exes[side] = runner.link_harness(args.cc, lib, name)
-        out_dir = os.path.join(args.work, name, "out")
+            exe = runner.link_harness(args.cc, lib, name)
+            out_dir = os.path.join(args.work, name, "out")
+            sides[side] = (lambda exe: lambda t, n: timings_ms(exe, model_dir, out_dir, t, n))(exe)
         for t in threads:
-            first = median_ms(exes["base"], model_dir, out_dir, t, 3)
+            first = max(sides["base"](t, 3)[0], sides["new"](t, 3)[0])
             iterations = max(3, min(1000, int(args.budget * 1e3 / max(first, 1e-3))))
             samples = {"base": [], "new": []}
             for _ in range(args.rounds):
                 for side in ("base", "new"):
-                    samples[side].append(median_ms(exes[side], model_dir, out_dir, t, iterations))
-            base = statistics.median(samples["base"])
-            new = statistics.median(samples["new"])
-            print(f"{name:28} {t:>2} {base:9.3f} {new:9.3f} {new / base:8.3f}", flush=True)
+                    samples[side].append(sides[side](t, iterations))
+            base = statistics.median(s[0] for s in samples["base"])
+            new = statistics.median(s[0] for s in samples["new"])
+            base_min = min(s[1] for s in samples["base"])
+            new_min = min(s[1] for s in samples["new"])
+            print(f"{name:28} {t:>2} {base:9.3f} {new:9.3f} {new / base:8.3f}"
+                  f" {base_min:9.3f} {new_min:9.3f} {new_min / base_min:8.3f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -105,6 +105,8 @@ CASES = {
     "r50_stem_7x7s2": conv_case(3, 224, 64, 7, stride=2),
     "unet_conv3x3_32_256": conv_case(32, 256, 32, 3),
     "unet_conv3x3_256_32": conv_case(256, 32, 256, 3),
+    "unet_conv3x3_384to192_64": conv_case(384, 64, 192, 3),
+    "unet_conv3x3_96to48_256": conv_case(96, 256, 48, 3),
 }
 
 
