@@ -8,6 +8,7 @@
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Transforms.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/OperationSupport.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
@@ -99,6 +100,40 @@ void separateRepeatedResults(ModuleOp module) {
 void allocateReturnedReshapes(ModuleOp module) {
   module.walk([](func::ReturnOp ret) {
     for (OpOperand &operand : ret->getOpOperands()) {
+      // Views that come back to an allocation's own shape (an image taken
+      // out of a batch of one, updated band by band in a loop, and put
+      // back) are that allocation: back through casts, reshapes, slices
+      // covering their whole source, and loops that yield their iteration
+      // argument unchanged (they updated its buffer in place).
+      Value source = operand.get();
+      while (Operation *def = source.getDefiningOp()) {
+        if (llvm::isa<memref::CastOp, memref::ExpandShapeOp, memref::CollapseShapeOp>(def)) {
+          source = def->getOperand(0);
+          continue;
+        }
+        if (auto subview = llvm::dyn_cast<memref::SubViewOp>(def)) {
+          auto sourceType = llvm::cast<MemRefType>(subview.getSource().getType());
+          if (!sourceType.hasStaticShape() || !subview.getType().hasStaticShape() ||
+              subview.getType().getNumElements() != sourceType.getNumElements() ||
+              !llvm::all_of(subview.getMixedOffsets(), isZeroInteger) ||
+              !llvm::all_of(subview.getMixedStrides(), isOneInteger))
+            break;
+          source = subview.getSource();
+          continue;
+        }
+        auto loop = llvm::dyn_cast<scf::ForOp>(def);
+        if (!loop)
+          break;
+        unsigned i = llvm::cast<OpResult>(source).getResultNumber();
+        if (loop.getYieldedValues()[i] != loop.getRegionIterArgs()[i])
+          break;
+        source = loop.getInitArgs()[i];
+      }
+      if (source != operand.get() && source.getDefiningOp<memref::AllocOp>() &&
+          source.getType() == operand.get().getType()) {
+        operand.set(source);
+        continue;
+      }
       Operation *reshape = operand.get().getDefiningOp();
       if (!llvm::isa_and_nonnull<memref::ExpandShapeOp, memref::CollapseShapeOp>(reshape))
         continue;

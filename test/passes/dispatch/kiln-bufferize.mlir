@@ -286,3 +286,42 @@ func.func @main(%x: tensor<16xf32>, %y: tensor<16xf32>) -> (tensor<16xf32>, tens
   } -> tensor<16xf32>
   return %h, %r : tensor<16xf32>, tensor<16xf32>
 }
+
+// -----
+
+// An output computed band by band into an image sliced out of a batch of one
+// (a banded convolution's result): the slice, the loop that updates it in
+// place and the expand_shape back to a batch come back to the allocation's
+// own shape, so the bands are written straight into the out-parameter, with
+// no workspace buffer and no copy out.
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-LABEL: func @main
+// CHECK-SAME: %[[X:[^:]*]]: memref<4x8xf32>
+// CHECK-SAME: %[[OUT:[^:]*]]: memref<1x4x8xf32> {bufferize.result}
+// CHECK-NOT: memref.alloc
+// CHECK: memref.subview %[[OUT]][0, 0, 0] [1, 4, 8] [1, 1, 1]
+// CHECK: scf.for
+// CHECK-NOT: memref.copy
+// CHECK-NOT: linalg.copy
+// CHECK: return{{$}}
+func.func @main(%x: tensor<4x8xf32>) -> tensor<1x4x8xf32> {
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %c4 = arith.constant 4 : index
+  %e = tensor.empty() : tensor<1x4x8xf32>
+  %image = tensor.extract_slice %e[0, 0, 0] [1, 4, 8] [1, 1, 1] : tensor<1x4x8xf32> to tensor<4x8xf32>
+  %bands = scf.for %i = %c0 to %c4 step %c2 iter_args(%acc = %image) -> (tensor<4x8xf32>) {
+    %in = tensor.extract_slice %x[%i, 0] [2, 8] [1, 1] : tensor<4x8xf32> to tensor<2x8xf32>
+    %band = tensor.extract_slice %acc[%i, 0] [2, 8] [1, 1] : tensor<4x8xf32> to tensor<2x8xf32>
+    %exp = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+        ins(%in : tensor<2x8xf32>) outs(%band : tensor<2x8xf32>) {
+    ^bb0(%a: f32, %b: f32):
+      %s = math.exp %a : f32
+      linalg.yield %s : f32
+    } -> tensor<2x8xf32>
+    %next = tensor.insert_slice %exp into %acc[%i, 0] [2, 8] [1, 1] : tensor<2x8xf32> into tensor<4x8xf32>
+    scf.yield %next : tensor<4x8xf32>
+  }
+  %r = tensor.expand_shape %bands [[0, 1], [2]] output_shape [1, 4, 8] : tensor<4x8xf32> into tensor<1x4x8xf32>
+  return %r : tensor<1x4x8xf32>
+}
