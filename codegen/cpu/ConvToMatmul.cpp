@@ -343,6 +343,44 @@ Consumer matchConsumer(Value result) {
   return consumer;
 }
 
+/// The full input of `consumer` (its operand number) that its body adds to
+/// the convolution's value before anything else reads either (ResNet's
+/// shortcut: relu(conv + shortcut)); -1 when there is none. The convolution
+/// can then accumulate onto that input in place, the consumer computing
+/// the rest of its body on the sum.
+int64_t absorbableResidual(const Consumer &consumer) {
+  if (!consumer || !consumer.hasFullInputs)
+    return -1;
+  linalg::GenericOp op = consumer.op;
+  Block &body = op.getRegion().front();
+  BlockArgument convArg = body.getArgument(consumer.convInput);
+  if (!convArg.hasOneUse())
+    return -1;
+  auto add = llvm::dyn_cast<arith::AddFOp>(*convArg.getUsers().begin());
+  if (!add)
+    return -1;
+  Value other = add.getLhs() == convArg ? add.getRhs() : add.getLhs();
+  auto otherArg = llvm::dyn_cast<BlockArgument>(other);
+  if (!otherArg || otherArg.getOwner() != &body || !otherArg.hasOneUse() ||
+      otherArg.getArgNumber() >= op.getNumDpsInputs())
+    return -1;
+  OpOperand *input = op.getDpsInputOperand(otherArg.getArgNumber());
+  auto type = llvm::cast<RankedTensorType>(input->get().getType());
+  auto outType = llvm::cast<RankedTensorType>(op.getDpsInits()[0].getType());
+  if (!op.getMatchingIndexingMap(input).isIdentity() || type != outType)
+    return -1;
+  // Written over, it must be a value computed here that nothing reads
+  // after the consumer (a function's input, or a value read later, would
+  // be copied first).
+  Value value = input->get();
+  if (!value.getDefiningOp() || !llvm::all_of(value.getUsers(), [&](Operation *user) {
+        return user == op.getOperation() ||
+               (user->getBlock() == op->getBlock() && user->isBeforeInBlock(op));
+      }))
+    return -1;
+  return input->getOperandNumber();
+}
+
 /// One term of an epilogue's sum: a tensor read through a map of the
 /// epilogue's loops.
 struct Term {
@@ -353,10 +391,13 @@ struct Term {
 /// out = consumer(terms[0] + terms[1] + ... [+ constant] [+ out]), over
 /// `out`'s loops (the filter first). `fullInput` gives the consumer's full
 /// inputs in those loops (the part of the output `out` covers). Without a
-/// consumer the sum itself is written.
+/// consumer the sum itself is written. With `absorbed` (a consumer operand,
+/// see absorbableResidual), the sum already holds that input: the consumer
+/// neither reads it nor adds it.
 Value buildEpilogue(OpBuilder &b, Location loc, ArrayRef<Term> terms, Value constant,
                     bool addOut, const Consumer &consumer,
-                    llvm::function_ref<Value(Value)> fullInput, Value out) {
+                    llvm::function_ref<Value(Value)> fullInput, Value out,
+                    int64_t absorbed = -1) {
   auto outType = llvm::cast<RankedTensorType>(out.getType());
   unsigned rank = outType.getRank();
   MLIRContext *ctx = b.getContext();
@@ -374,7 +415,8 @@ Value buildEpilogue(OpBuilder &b, Location loc, ArrayRef<Term> terms, Value cons
   if (consumer) {
     for (OpOperand *input : consumerOp.getDpsInputOperands()) {
       consumerArg.push_back(-1);
-      if (input->getOperandNumber() == consumer.convInput)
+      if (input->getOperandNumber() == consumer.convInput ||
+          static_cast<int64_t>(input->getOperandNumber()) == absorbed)
         continue;
       consumerArg.back() = inputs.size();
       AffineMap map = consumerOp.getMatchingIndexingMap(input);
@@ -394,13 +436,14 @@ Value buildEpilogue(OpBuilder &b, Location loc, ArrayRef<Term> terms, Value cons
   auto generic = linalg::GenericOp::create(
       b, loc, outType, inputs, out, maps, iterators,
       [&](OpBuilder &nb, Location l, ValueRange args) {
-        Value sum = args[0];
-        for (size_t i = 1; i < termCount; ++i)
-          sum = arith::AddFOp::create(nb, l, sum, args[i]);
+        Value sum;
+        auto add = [&](Value v) { sum = sum ? arith::AddFOp::create(nb, l, sum, v) : v; };
+        for (size_t i = 0; i < termCount; ++i)
+          add(args[i]);
         if (constant)
-          sum = arith::AddFOp::create(nb, l, sum, constant);
+          add(constant);
         if (addOut)
-          sum = arith::AddFOp::create(nb, l, args.back(), sum);
+          sum = sum ? arith::AddFOp::create(nb, l, args.back(), sum) : args.back();
         if (!consumer) {
           linalg::YieldOp::create(nb, l, sum);
           return;
@@ -408,9 +451,16 @@ Value buildEpilogue(OpBuilder &b, Location loc, ArrayRef<Term> terms, Value cons
         Block &body = consumerOp.getRegion().front();
         IRMapping mapping;
         for (auto [i, arg] : llvm::enumerate(consumerArg))
-          mapping.map(body.getArgument(i), arg < 0 ? sum : args[arg]);
-        for (Operation &op : body.without_terminator())
+          if (static_cast<int64_t>(i) != absorbed)
+            mapping.map(body.getArgument(i), arg < 0 ? sum : args[arg]);
+        for (Operation &op : body.without_terminator()) {
+          // The absorbed input's addition: its sum is `sum` already.
+          if (absorbed >= 0 && llvm::is_contained(op.getOperands(), body.getArgument(absorbed))) {
+            mapping.map(op.getResult(0), sum);
+            continue;
+          }
           nb.clone(op, mapping);
+        }
         linalg::YieldOp::create(
             nb, l, mapping.lookupOrDefault(body.getTerminator()->getOperand(0)));
       });
@@ -736,9 +786,24 @@ struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
       Value imageOut;
       if (n > 1 && columns == p && freshResult)
         imageOut = flatten(image3(result));
+      int64_t residual = -1;
+      if (n == 1 && columns == p && start.recognized() && resultElementType == elementType)
+        residual = absorbableResidual(consumer);
       AffineMap identity2 = AffineMap::getMultiDimIdentityMap(2, ctx);
       Value acc2;
-      if (start.recognized()) {
+      if (residual >= 0) {
+        // The accumulator starts as the residual plus the bias (or the
+        // fill), written over the residual: the product accumulates onto
+        // it there and the consumer finishes it there, so the residual
+        // and the result are one buffer (at ResNet's first bottleneck, the
+        // two largest buffers live at once were these).
+        Value over = flatten(image3(consumer.op->getOperand(residual)));
+        SmallVector<Term> terms;
+        if (start.bias)
+          terms.push_back({start.bias, AffineMap::get(2, 0, {getAffineDimExpr(0, ctx)}, ctx)});
+        acc2 = buildEpilogue(rewriter, loc, terms, start.fill, /*addOut=*/true, Consumer(), {},
+                             over);
+      } else if (start.recognized()) {
         Value fresh = imageOut && !consumer
                           ? imageOut
                           : tensor::EmptyOp::create(rewriter, loc, {f, columns}, elementType)
@@ -762,7 +827,17 @@ struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
         rewriter.setInsertionPoint(matmul);
         return flatten(image3(v));
       };
-      if (consumer) {
+      if (residual >= 0) {
+        // The rest of the consumer's body, in place (nothing when the
+        // addition was all of it).
+        Block &body = consumer.op.getRegion().front();
+        Value yielded = body.getTerminator()->getOperand(0);
+        if (!llvm::is_contained(yielded.getDefiningOp() ? yielded.getDefiningOp()->getOperands()
+                                                        : ValueRange{},
+                                body.getArgument(residual)))
+          product = buildEpilogue(rewriter, loc, {}, Value(), /*addOut=*/true, consumer,
+                                  fullInput, product, residual);
+      } else if (consumer) {
         // The consumer writes into its own init when it has contents (an
         // in-place residual sum); otherwise into a fresh tensor, which the
         // matmul's thread tiles can take along (a slice of the init's empty

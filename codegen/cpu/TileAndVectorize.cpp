@@ -105,6 +105,10 @@ bool isFusableEpilogueOp(Operation *op) {
 /// is about to read), in cache.
 struct MatmulEpilogue {
   Operation *start = nullptr, *consumer = nullptr;
+  /// The consumer reads the matmul's result through its init and rewrites
+  /// it in place (a convolution accumulated onto its residual:
+  /// kiln-conv-to-matmul).
+  bool consumerInPlace = false;
 };
 
 MatmulEpilogue matchMatmulEpilogue(linalg::LinalgOp op, DominanceInfo &dominance) {
@@ -136,7 +140,56 @@ MatmulEpilogue matchMatmulEpilogue(linalg::LinalgOp op, DominanceInfo &dominance
         }))
       epilogue.consumer = user;
   }
+  // Or one that rewrites the result in place: the result is its init, and
+  // its inputs exist where the matmul's loop will be.
+  if (epilogue.start && !epilogue.consumer && op->hasOneUse()) {
+    OpOperand &use = *op->getResult(0).use_begin();
+    auto generic = llvm::dyn_cast<linalg::GenericOp>(use.getOwner());
+    if (generic && generic->getBlock() == op->getBlock() && generic.isDpsInit(&use) &&
+        generic.getNumDpsInits() == 1 && generic.getIndexingMapsArray().back().isIdentity() &&
+        generic.getNumLoops() == generic.getNumParallelLoops() && generic->getNumResults() == 1 &&
+        generic.getResult(0).getType() == op->getResult(0).getType() &&
+        llvm::all_of(generic.getDpsInputs(),
+                     [&](Value v) { return dominance.properlyDominates(v, op); })) {
+      epilogue.consumer = generic;
+      epilogue.consumerInPlace = true;
+    }
+  }
   return epilogue;
+}
+
+/// Moves an in-place consumer (MatmulEpilogue::consumerInPlace) into the
+/// thread tiles `forall` of the matmul tile `tiled`: each task rewrites the
+/// tile it computed before inserting it. The consumer's uses take the
+/// forall's result; it is left without uses. Returns the consumer's tile,
+/// or nothing when the forall does not insert the matmul's tile.
+linalg::LinalgOp fuseInPlaceConsumer(RewriterBase &rewriter, linalg::LinalgOp tiled,
+                                     scf::ForallOp forall, Operation *consumer) {
+  tensor::ParallelInsertSliceOp insert;
+  for (Operation &op : forall.getTerminator().getYieldingOps())
+    if (auto candidate = llvm::dyn_cast<tensor::ParallelInsertSliceOp>(op))
+      if (candidate.getSource() == tiled->getResult(0))
+        insert = candidate;
+  auto dest = insert ? llvm::dyn_cast<BlockArgument>(insert.getDest()) : BlockArgument();
+  if (!dest || dest.getOwner()->getParentOp() != forall.getOperation())
+    return {};
+  Value whole = forall.getTiedOpResult(forall.getTiedOpOperand(dest));
+  rewriter.setInsertionPoint(forall.getTerminator());
+  FailureOr<TilingResult> result = llvm::cast<TilingInterface>(consumer).getTiledImplementation(
+      rewriter, insert.getMixedOffsets(), insert.getMixedSizes());
+  if (failed(result) || result->tiledOps.size() != 1)
+    return {};
+  auto tile = llvm::cast<linalg::LinalgOp>(result->tiledOps.front());
+  // Its init is a slice of the whole result, made after the forall: the
+  // tile the matmul just computed instead.
+  Value sliceOfWhole = tile.getDpsInits()[0];
+  rewriter.modifyOpInPlace(tile, [&] { tile.getDpsInitsMutable()[0].set(tiled->getResult(0)); });
+  if (Operation *def = sliceOfWhole.getDefiningOp(); def && def->use_empty())
+    rewriter.eraseOp(def);
+  rewriter.modifyOpInPlace(insert, [&] { insert.getSourceMutable().set(tile->getResult(0)); });
+  rewriter.replaceUsesWithIf(consumer->getResult(0), whole,
+                             [&](OpOperand &use) { return use.getOwner() != consumer; });
+  return tile;
 }
 
 /// Moves `epilogue` into the thread tiles `loops` (one scf.forall) of the
@@ -161,6 +214,13 @@ SmallVector<linalg::LinalgOp> fuseIntoThreadTiles(RewriterBase &rewriter,
   fused.push_back(startTile);
   if (!epilogue.consumer)
     return fused;
+  if (epilogue.consumerInPlace) {
+    auto forall = llvm::dyn_cast<scf::ForallOp>(loops.front().getOperation());
+    if (forall)
+      if (linalg::LinalgOp tile = fuseInPlaceConsumer(rewriter, tiled, forall, epilogue.consumer))
+        fused.push_back(tile);
+    return fused;
+  }
   Operation *loop = loops.front();
   for (Value operand : epilogue.consumer->getOperands()) {
     auto empty = operand.getDefiningOp<tensor::EmptyOp>();

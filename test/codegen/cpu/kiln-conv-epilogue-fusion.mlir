@@ -42,3 +42,52 @@ func.func @residual_relu(%x: tensor<1x64x56x56xf32>, %b: tensor<256xf32>, %res: 
   } -> tensor<1x256x56x56xf32>
   return %r : tensor<1x256x56x56xf32>
 }
+
+// The same block with the shortcut computed here and dead after the sum
+// (kiln-conv-to-matmul accumulates onto it): one scf.forall in which each
+// register tile starts from the shortcut's tile plus the bias, accumulates
+// the product in registers and applies the ReLU before its one store, into
+// the shortcut's own buffer. The ReLU, which reads the product through its
+// init, is not a pass of its own.
+// CHECK-LABEL: func @residual_absorbed
+// CHECK: math.exp
+// CHECK: %[[SHORTCUT:.*]] = tensor.collapse_shape {{.*}} into tensor<256x3136xf32>
+// CHECK: scf.forall ({{.*}}) = (0, 0) to (256, 3136) {{.*}} shared_outs(%[[OUT:.*]] = %[[SHORTCUT]])
+// CHECK-NOT: scf.forall
+// CHECK: tensor.extract_slice %[[OUT]]
+// CHECK: %[[OLD:.*]] = vector.transfer_read {{.*}} : tensor<64x224xf32>, vector<8x32xf32>
+// CHECK: arith.addf %[[OLD]]
+// CHECK: scf.for
+// CHECK: vector.contract
+// CHECK: %[[SUM:.*]] = vector.transfer_read
+// CHECK: arith.maximumf %[[SUM]]
+// CHECK: vector.transfer_write
+// CHECK: scf.forall.in_parallel
+// CHECK-NOT: scf.forall
+// CHECK: return
+func.func @residual_absorbed(%x: tensor<1x64x56x56xf32>, %b: tensor<256xf32>, %y: tensor<1x256x56x56xf32>) -> tensor<1x256x56x56xf32> {
+  %w = arith.constant dense<1.0> : tensor<256x64x1x1xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x256x56x56xf32>
+  %res = linalg.generic {indexing_maps = [#id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%y : tensor<1x256x56x56xf32>) outs(%e : tensor<1x256x56x56xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %x2 = math.exp %in : f32
+    linalg.yield %x2 : f32
+  } -> tensor<1x256x56x56xf32>
+  %init = linalg.generic {indexing_maps = [#filter, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%b : tensor<256xf32>) outs(%e : tensor<1x256x56x56xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<1x256x56x56xf32>
+  %c = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x64x56x56xf32>, tensor<256x64x1x1xf32>) outs(%init : tensor<1x256x56x56xf32>) -> tensor<1x256x56x56xf32>
+  %r = linalg.generic {indexing_maps = [#id4, #id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%c, %res : tensor<1x256x56x56xf32>, tensor<1x256x56x56xf32>) outs(%e : tensor<1x256x56x56xf32>) {
+  ^bb0(%in: f32, %r0: f32, %out: f32):
+    %s = arith.addf %in, %r0 : f32
+    %m = arith.maximumf %s, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x256x56x56xf32>
+  return %r : tensor<1x256x56x56xf32>
+}

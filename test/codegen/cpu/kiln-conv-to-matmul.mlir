@@ -244,6 +244,59 @@ func.func @direct_epilogue(%x: tensor<1x16x8x8xf32>, %w: tensor<32x16x1x1xf32>, 
 
 // -----
 
+// A residual the consumer adds to the result before anything else (ResNet's
+// relu(conv + shortcut)), computed here and read by nothing after: the
+// accumulator starts as the residual plus the bias, written over the
+// residual itself ([F, OH*OW] view), the matmul accumulates onto it and the
+// rest of the consumer (the ReLU) rewrites it in place. The residual and
+// the result are then one buffer.
+// CHECK-LABEL: func @residual_absorbed
+// CHECK-SAME: (%[[X:.*]]: tensor<1x16x8x8xf32>, %[[W:.*]]: tensor<32x16x1x1xf32>, %[[B:.*]]: tensor<32xf32>, %[[Y:.*]]: tensor<1x32x8x8xf32>)
+// CHECK: %[[RES:.*]] = linalg.generic {{.*}} ins(%[[Y]] : tensor<1x32x8x8xf32>)
+// CHECK: math.exp
+// CHECK: %[[RES3:.*]] = tensor.extract_slice %[[RES]][0, 0, 0, 0] [1, 32, 8, 8]
+// CHECK: %[[RES2:.*]] = tensor.collapse_shape %[[RES3]] {{\[}}[0], [1, 2]] : tensor<32x8x8xf32> into tensor<32x64xf32>
+// CHECK: %[[ACC:.*]] = linalg.generic {{.*}} ins(%[[B]] : tensor<32xf32>) outs(%[[RES2]] : tensor<32x64xf32>)
+// CHECK-NEXT: ^bb0(%[[BIAS:.*]]: f32, %[[OLD:.*]]: f32):
+// CHECK-NEXT: arith.addf %[[OLD]], %[[BIAS]]
+// CHECK: %[[MM:.*]] = linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<32x16xf32>, tensor<16x64xf32>) outs(%[[ACC]] : tensor<32x64xf32>)
+// CHECK: %[[RELU:.*]] = linalg.generic {{.*}} outs(%[[MM]] : tensor<32x64xf32>)
+// CHECK-NEXT: ^bb0(%[[SUM:.*]]: f32):
+// CHECK-NEXT: arith.maximumf %[[SUM]]
+// CHECK-NOT: arith.addf
+// CHECK: %[[OUT3:.*]] = tensor.expand_shape %[[RELU]] {{\[}}[0], [1, 2]]
+// CHECK: %[[OUT4:.*]] = tensor.expand_shape %[[OUT3]] {{\[}}[0, 1], [2], [3]]
+// CHECK: return %[[OUT4]]
+#filter = affine_map<(n, f, h, w) -> (f)>
+#id4 = affine_map<(n, f, h, w) -> (n, f, h, w)>
+func.func @residual_absorbed(%x: tensor<1x16x8x8xf32>, %w: tensor<32x16x1x1xf32>, %b: tensor<32xf32>, %y: tensor<1x32x8x8xf32>) -> tensor<1x32x8x8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x32x8x8xf32>
+  %res = linalg.generic {indexing_maps = [#id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%y : tensor<1x32x8x8xf32>) outs(%e : tensor<1x32x8x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %x2 = math.exp %in : f32
+    linalg.yield %x2 : f32
+  } -> tensor<1x32x8x8xf32>
+  %init = linalg.generic {indexing_maps = [#filter, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%b : tensor<32xf32>) outs(%e : tensor<1x32x8x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<1x32x8x8xf32>
+  %c = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x16x8x8xf32>, tensor<32x16x1x1xf32>) outs(%init : tensor<1x32x8x8xf32>) -> tensor<1x32x8x8xf32>
+  %r = linalg.generic {indexing_maps = [#id4, #id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%c, %res : tensor<1x32x8x8xf32>, tensor<1x32x8x8xf32>) outs(%e : tensor<1x32x8x8xf32>) {
+  ^bb0(%in: f32, %r0: f32, %out: f32):
+    %s = arith.addf %in, %r0 : f32
+    %m = arith.maximumf %s, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x32x8x8xf32>
+  return %r : tensor<1x32x8x8xf32>
+}
+
+// -----
+
 // Two images: each image's bias start, product and ReLU work in that image's
 // slice of the batch's fresh result (viewed [F, OH*OW], sliced before the
 // matmul), and the image is inserted back where it was computed: after

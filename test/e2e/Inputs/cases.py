@@ -1683,6 +1683,27 @@ def case_resnet_block(g):
 
 
 @case
+def case_bottleneck_blocks(g):
+    # Two ResNet-50 bottlenecks at 8x8 (64 pixels, whole micro-kernel
+    # columns): the first with a projection shortcut, the second with the
+    # identity. Each 1x1 expansion accumulates onto its shortcut in place
+    # (kiln-conv-to-matmul) and applies the ReLU in its register tiles.
+    x = g.input("x", (1, 16, 8, 8))
+
+    def bottleneck(h, cin, shortcut, name=None):
+        t = conv_bn_relu(g, h, cin, 8, 1)
+        t = conv_bn_relu(g, t, 8, 8, 3)
+        t = conv(g, t, 8, 32, (1, 1), bias=False)
+        t = g.node("BatchNormalization", [t] + batchnorm_weights(g, 32))
+        return g.node("Relu", [g.node("Add", [t, shortcut])], name=name)
+
+    s = conv(g, x, 16, 32, (1, 1), bias=False)
+    s = g.node("BatchNormalization", [s] + batchnorm_weights(g, 32))
+    h = bottleneck(x, 16, s)
+    g.output(bottleneck(h, 32, h, name="y"))
+
+
+@case
 def case_mobilenet_block(g):
     # Inverted residual: expand 1x1, ReLU6, depthwise 3x3, ReLU6, project.
     g.opset = 13
