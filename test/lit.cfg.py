@@ -1,5 +1,6 @@
 # lit configuration for Kiln's regression tests.
 import os
+import platform
 import shutil
 
 import lit.formats
@@ -39,6 +40,10 @@ config.substitutions.append(("%runtime_include",
 
 if os.path.exists(config.kiln_python):
     config.available_features.add("python")
+
+# Tests that compile for the host with x86 target features.
+if platform.machine() in ("x86_64", "AMD64"):
+    config.available_features.add("x86_64-host")
 
 # Cross-target testing: AArch64 artifacts link with the cross compiler and
 # run under qemu-user.

@@ -19,6 +19,7 @@
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/Triple.h"
 #include "llvm/Transforms/IPO/Internalize.h"
+#include "llvm/Transforms/Utils/ModuleUtils.h"
 
 #include <mutex>
 
@@ -88,6 +89,18 @@ createTargetMachine(const TargetOptions &options) {
 
 /// Links the runtime bitcode for the module's architecture, keeping only
 /// the functions the model uses.
+/// Whether any instruction of `module` produces or takes a bf16 value.
+static bool usesBFloat(const Module &module) {
+  auto isBFloat = [](Type *type) { return type->getScalarType()->isBFloatTy(); };
+  for (const Function &f : module)
+    for (const BasicBlock &block : f)
+      for (const Instruction &inst : block)
+        if (isBFloat(inst.getType()) ||
+            llvm::any_of(inst.operands(), [&](const Use &use) { return isBFloat(use->getType()); }))
+          return true;
+  return false;
+}
+
 static Error linkRuntime(Module &module) {
   Triple triple(module.getTargetTriple());
   StringRef bitcode = runtime::getRuntimeBitcode(triple.getArchName());
@@ -100,6 +113,16 @@ static Error linkRuntime(Module &module) {
     return runtime.takeError();
   (*runtime)->setTargetTriple(module.getTargetTriple());
   (*runtime)->setDataLayout(module.getDataLayout());
+  // Machine code for bf16 values may call __truncsfbf2, which no IR
+  // references yet: a model that has any gets the runtime's, kept (it is
+  // not needed by the IR, only by what instruction selection emits).
+  if (usesBFloat(module)) {
+    LLVMContext &context = module.getContext();
+    FunctionCallee truncate = module.getOrInsertFunction(
+        "__truncsfbf2", FunctionType::get(Type::getBFloatTy(context),
+                                          {Type::getFloatTy(context)}, /*isVarArg=*/false));
+    appendToCompilerUsed(module, {llvm::cast<GlobalValue>(truncate.getCallee())});
+  }
   if (Linker::linkModules(module, std::move(*runtime), Linker::LinkOnlyNeeded))
     return createStringError("cannot link the runtime into the model");
   return Error::success();
@@ -186,8 +209,10 @@ Error finalizeModelModule(Module &module, const ModelSignature &sig,
   if (Error error = linkRuntime(module))
     return error;
   std::string prefix = sig.name + "_";
+  // The model's API stays external, and so does the runtime's
+  // __truncsfbf2 (runtime/src/bf16.c), which only machine code calls.
   internalizeModule(module, [&](const GlobalValue &value) {
-    return value.getName().starts_with(prefix);
+    return value.getName().starts_with(prefix) || value.getName() == "__truncsfbf2";
   });
   std::string message;
   raw_string_ostream os(message);

@@ -93,22 +93,6 @@ int fail(const Twine &message) {
   return kExitError;
 }
 
-/// f32 -> bf16, rounding to nearest even: the compiler-rt routine LLVM calls
-/// for bf16 arithmetic on x86 without AVX512-BF16, which neither this
-/// process nor libgcc 12 defines. The JIT links it under its usual name.
-extern "C" __bf16 kilnTruncSfBf2(float value) {
-  uint32_t bits;
-  std::memcpy(&bits, &value, sizeof bits);
-  uint16_t half;
-  if ((bits & 0x7fffffffu) > 0x7f800000u)
-    half = static_cast<uint16_t>((bits >> 16) | 0x40u); // a quiet NaN
-  else
-    half = static_cast<uint16_t>((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);
-  __bf16 result;
-  std::memcpy(&result, &half, sizeof result);
-  return result;
-}
-
 /// The model's public functions, resolved in the JIT.
 struct ModelFunctions {
   using RunFn = int (*)(const void *const *, void *const *, void *);
@@ -285,11 +269,6 @@ int main(int argc, char **argv) {
   if (!generator)
     return fail(toString(generator.takeError()));
   (*jit)->getMainJITDylib().addGenerator(std::move(*generator));
-  orc::SymbolMap runtimeHelpers;
-  runtimeHelpers[(*jit)->mangleAndIntern("__truncsfbf2")] = {
-      orc::ExecutorAddr::fromPtr(&kilnTruncSfBf2), JITSymbolFlags::Exported};
-  if (Error error = (*jit)->getMainJITDylib().define(orc::absoluteSymbols(runtimeHelpers)))
-    return fail(toString(std::move(error)));
   Expected<ModelFunctions> model = loadModel(**jit, compiled->object, sig.name);
   if (!model)
     return fail("cannot load the compiled model: " + toString(model.takeError()));
