@@ -91,20 +91,21 @@ void separateRepeatedResults(ModuleOp module) {
   });
 }
 
-/// A model output that is a reshape of an allocation (logits computed as
-/// [128, 50257] and returned as [1, 128, 50257]) would be copied into its
+/// A model output that is a view of an allocation would be copied into its
 /// out-parameter: promoteBufferResultsToOutParams takes over returned
-/// allocations only. The allocation is made in the returned shape instead,
-/// and what wrote the old one writes the inverse reshape of the new one, so
-/// the output is computed in the caller's buffer.
+/// allocations only. Such views: logits computed as [128, 50257] and
+/// returned as [1, 128, 50257]; an image sliced out of a batch of one,
+/// updated band by band in a loop and expanded back; a residual block's sum
+/// accumulated over its [F, OH*OW] shortcut. When the view holds the
+/// allocation's elements in their order (back through casts, reshapes,
+/// slices covering their whole source, and loops that yield their
+/// iteration argument unchanged, having updated its buffer in place), the
+/// allocation is made in the returned shape instead and what used the old
+/// one uses a reshape of the new one (through one dimension), so the output
+/// is computed in the caller's buffer.
 void allocateReturnedReshapes(ModuleOp module) {
   module.walk([](func::ReturnOp ret) {
     for (OpOperand &operand : ret->getOpOperands()) {
-      // Views that come back to an allocation's own shape (an image taken
-      // out of a batch of one, updated band by band in a loop, and put
-      // back) are that allocation: back through casts, reshapes, slices
-      // covering their whole source, and loops that yield their iteration
-      // argument unchanged (they updated its buffer in place).
       Value source = operand.get();
       while (Operation *def = source.getDefiningOp()) {
         if (llvm::isa<memref::CastOp, memref::ExpandShapeOp, memref::CollapseShapeOp>(def)) {
@@ -129,30 +130,47 @@ void allocateReturnedReshapes(ModuleOp module) {
           break;
         source = loop.getInitArgs()[i];
       }
-      if (source != operand.get() && source.getDefiningOp<memref::AllocOp>() &&
-          source.getType() == operand.get().getType()) {
-        operand.set(source);
+      auto alloc = source.getDefiningOp<memref::AllocOp>();
+      if (source == operand.get() || !alloc)
+        continue;
+      auto type = llvm::cast<MemRefType>(operand.get().getType());
+      MemRefType allocType = alloc.getType();
+      if (allocType == type) {
+        operand.set(alloc);
         continue;
       }
-      Operation *reshape = operand.get().getDefiningOp();
-      if (!llvm::isa_and_nonnull<memref::ExpandShapeOp, memref::CollapseShapeOp>(reshape))
-        continue;
-      auto alloc = reshape->getOperand(0).getDefiningOp<memref::AllocOp>();
-      auto type = llvm::cast<MemRefType>(operand.get().getType());
-      if (!alloc || !type.hasStaticShape() || !type.getLayout().isIdentity() ||
-          !alloc.getType().getLayout().isIdentity() || alloc.getType().getMemorySpace())
+      if (!type.hasStaticShape() || !type.getLayout().isIdentity() || type.getRank() == 0 ||
+          !allocType.hasStaticShape() || !allocType.getLayout().isIdentity() ||
+          allocType.getRank() == 0 || allocType.getMemorySpace() != type.getMemorySpace() ||
+          allocType.getElementType() != type.getElementType() ||
+          allocType.getNumElements() != type.getNumElements())
         continue;
       OpBuilder b(alloc);
       Location loc = alloc.getLoc();
       auto whole = memref::AllocOp::create(b, loc, type, alloc.getAlignmentAttr());
-      Value old;
-      if (auto expand = llvm::dyn_cast<memref::ExpandShapeOp>(reshape))
-        old = memref::CollapseShapeOp::create(b, loc, alloc.getType(), whole,
+      auto allDims = [](int64_t rank) {
+        SmallVector<ReassociationIndices> one(1);
+        for (int64_t i = 0; i < rank; ++i)
+          one[0].push_back(i);
+        return one;
+      };
+      Value old = whole;
+      Operation *reshape = operand.get().getDefiningOp();
+      if (auto expand = llvm::dyn_cast<memref::ExpandShapeOp>(reshape);
+          expand && expand.getSrc() == alloc.getResult()) {
+        old = memref::CollapseShapeOp::create(b, loc, allocType, whole,
                                               expand.getReassociationIndices());
-      else
-        old = memref::ExpandShapeOp::create(
-            b, loc, alloc.getType().getShape(), whole,
-            llvm::cast<memref::CollapseShapeOp>(reshape).getReassociationIndices());
+      } else if (auto collapse = llvm::dyn_cast<memref::CollapseShapeOp>(reshape);
+                 collapse && collapse.getSrc() == alloc.getResult()) {
+        old = memref::ExpandShapeOp::create(b, loc, allocType.getShape(), whole,
+                                            collapse.getReassociationIndices());
+      } else {
+        if (type.getRank() > 1)
+          old = memref::CollapseShapeOp::create(b, loc, old, allDims(type.getRank()));
+        if (allocType.getRank() > 1)
+          old = memref::ExpandShapeOp::create(b, loc, allocType.getShape(), old,
+                                              allDims(allocType.getRank()));
+      }
       alloc.getResult().replaceAllUsesWith(old);
       alloc.erase();
       operand.set(whole);

@@ -325,3 +325,33 @@ func.func @main(%x: tensor<4x8xf32>) -> tensor<1x4x8xf32> {
   %r = tensor.expand_shape %bands [[0, 1], [2]] output_shape [1, 4, 8] : tensor<4x8xf32> into tensor<1x4x8xf32>
   return %r : tensor<1x4x8xf32>
 }
+
+// -----
+
+// A result reached through reshapes that no single reshape undoes ([4, 8]
+// returned as [1, 32], the shape of a residual block's [F, OH*OW] sum seen
+// as its output): the allocation is made in the returned shape and viewed
+// back through one dimension, so the values are still computed in the
+// out-parameter.
+#id2b = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-LABEL: func @main
+// CHECK-SAME: %[[OUT:[^:]*]]: memref<1x32xf32> {bufferize.result}
+// CHECK-NOT: memref.alloc
+// CHECK: %[[FLAT:.*]] = memref.collapse_shape %[[OUT]] {{\[}}[0, 1]] : memref<1x32xf32> into memref<32xf32>
+// CHECK: %[[VIEW:.*]] = memref.expand_shape %[[FLAT]] {{\[}}[0, 1]] output_shape [4, 8] : memref<32xf32> into memref<4x8xf32>
+// CHECK: linalg.generic {{.*}} outs(%[[VIEW]] : memref<4x8xf32>)
+// CHECK-NOT: memref.copy
+// CHECK-NOT: linalg.copy
+// CHECK: return{{$}}
+func.func @main(%x: tensor<4x8xf32>) -> tensor<1x32xf32> {
+  %e = tensor.empty() : tensor<4x8xf32>
+  %a = linalg.generic {indexing_maps = [#id2b, #id2b], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %s = math.exp %in : f32
+    linalg.yield %s : f32
+  } -> tensor<4x8xf32>
+  %batch = tensor.expand_shape %a [[0, 1], [2]] output_shape [1, 4, 8] : tensor<4x8xf32> into tensor<1x4x8xf32>
+  %r = tensor.collapse_shape %batch [[0], [1, 2]] : tensor<1x4x8xf32> into tensor<1x32xf32>
+  return %r : tensor<1x32xf32>
+}
