@@ -26,6 +26,7 @@ Kiln/ORT ratio of bench/run.sh, but with both sides sampled alternately.
 """
 
 import argparse
+import functools
 import os
 import re
 import statistics
@@ -108,7 +109,7 @@ def main(argv=None):
             lib, _ = runner.compile_model(kilnc, model_dir, work, name)
             exe = runner.link_harness(args.cc, lib, name)
             out_dir = os.path.join(args.work, name, "out")
-            sides[side] = (lambda exe: lambda t, n: timings_ms(exe, model_dir, out_dir, t, n))(exe)
+            sides[side] = functools.partial(timings_ms, exe, model_dir, out_dir)
         for t in threads:
             first = max(sides["base"](t, 3)[0], sides["new"](t, 3)[0])
             iterations = max(3, min(1000, int(args.budget * 1e3 / max(first, 1e-3))))

@@ -831,10 +831,8 @@ struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
         // The rest of the consumer's body, in place (nothing when the
         // addition was all of it).
         Block &body = consumer.op.getRegion().front();
-        Value yielded = body.getTerminator()->getOperand(0);
-        if (!llvm::is_contained(yielded.getDefiningOp() ? yielded.getDefiningOp()->getOperands()
-                                                        : ValueRange{},
-                                body.getArgument(residual)))
+        Operation *addition = *body.getArgument(residual).getUsers().begin();
+        if (body.getTerminator()->getOperand(0) != addition->getResult(0))
           product = buildEpilogue(rewriter, loc, {}, Value(), /*addOut=*/true, consumer,
                                   fullInput, product, residual);
       } else if (consumer) {

@@ -87,8 +87,6 @@ createTargetMachine(const TargetOptions &options) {
   return machine;
 }
 
-/// Links the runtime bitcode for the module's architecture, keeping only
-/// the functions the model uses.
 /// Whether any instruction of `module` produces or takes a bf16 value.
 static bool usesBFloat(const Module &module) {
   auto isBFloat = [](Type *type) { return type->getScalarType()->isBFloatTy(); };
@@ -101,6 +99,8 @@ static bool usesBFloat(const Module &module) {
   return false;
 }
 
+/// Links the runtime bitcode for the module's architecture, keeping only
+/// the functions the model uses.
 static Error linkRuntime(Module &module) {
   Triple triple(module.getTargetTriple());
   StringRef bitcode = runtime::getRuntimeBitcode(triple.getArchName());
