@@ -163,10 +163,138 @@ void prefetchPanels(func::FuncOp func) {
   }
 }
 
+/// Independent FMA chains a core needs in flight to keep its FMA units busy:
+/// latency (4 cycles) times units (2) on the x86 and AArch64 cores we target.
+constexpr int64_t kChainsInFlight = 8;
+
+/// The value `loopArg` accumulates into, when the loop only ever adds to it:
+/// its one use is (through shape casts) the accumulator of an additive
+/// vector.outerproduct, vector.contract or vector.fma, or an operand of an
+/// arith.addf, whose result (through shape casts and unit extracts) is
+/// `yielded`. Then no other operand of the addition depends on the loop
+/// argument, and the sum may be split into partial sums.
+bool onlyAccumulates(Value loopArg, Value yielded) {
+  Value v = loopArg;
+  while (v.hasOneUse() && llvm::isa<vector::ShapeCastOp>(*v.getUsers().begin()))
+    v = v.getUsers().begin()->getResult(0);
+  if (!v.hasOneUse())
+    return false;
+  Operation *add = *v.getUsers().begin();
+  bool additive = false;
+  if (auto outer = llvm::dyn_cast<vector::OuterProductOp>(add))
+    additive = outer.getKind() == vector::CombiningKind::ADD && outer.getAcc() == v;
+  else if (auto contract = llvm::dyn_cast<vector::ContractionOp>(add))
+    additive = contract.getKind() == vector::CombiningKind::ADD && contract.getAcc() == v;
+  else if (auto fma = llvm::dyn_cast<vector::FMAOp>(add))
+    additive = fma.getAcc() == v;
+  else if (auto addf = llvm::dyn_cast<arith::AddFOp>(add))
+    additive = addf.getLhs() != addf.getRhs();
+  if (!additive || add->getNumResults() != 1)
+    return false;
+  Value result = add->getResult(0);
+  while (result != yielded) {
+    if (!result.hasOneUse())
+      return false;
+    Operation *user = *result.getUsers().begin();
+    auto extract = llvm::dyn_cast<vector::ExtractOp>(user);
+    bool unitExtract = extract && extract.getSourceVectorType().getDimSize(0) == 1;
+    if (!llvm::isa<vector::ShapeCastOp>(user) && !unitExtract)
+      return false;
+    result = user->getResult(0);
+  }
+  return true;
+}
+
+/// Splits the sums of reduction loops with too few accumulators into partial
+/// sums. A product of one row (an LSTM's or GRU's recurrent step, a batch-1
+/// dense layer) has one 32-wide accumulator tile: two registers on AVX-512,
+/// each K step's FMAs waiting on the previous step's, at a quarter of the
+/// FMA rate. The loop is unrolled u times with u accumulator sets (the
+/// first starting from the loop's initial value, the others from zero),
+/// which are added up after it, until kChainsInFlight registers of
+/// `vectorBytes` accumulate independently. Rounding changes like any
+/// reassociation of the sum (as in every BLAS).
+void splitShortAccumulations(func::FuncOp func, int64_t vectorBytes) {
+  SmallVector<scf::ForOp> loops;
+  func.walk([&](scf::ForOp loop) {
+    if (loop.getNumRegionIterArgs() > 0)
+      loops.push_back(loop);
+  });
+  for (scf::ForOp loop : loops) {
+    std::optional<APInt> tripCount = loop.getStaticTripCount();
+    if (!tripCount)
+      continue;
+    int64_t trips = tripCount->getZExtValue();
+    auto yield = llvm::cast<scf::YieldOp>(loop.getBody()->getTerminator());
+    int64_t accumulatorBytes = 0;
+    bool splittable = true;
+    for (auto [arg, yielded] : llvm::zip(loop.getRegionIterArgs(), yield.getOperands())) {
+      auto type = llvm::dyn_cast<VectorType>(arg.getType());
+      if (!type || !type.getElementType().isFloat() || type.isScalable() ||
+          !onlyAccumulates(arg, yielded)) {
+        splittable = false;
+        break;
+      }
+      accumulatorBytes += type.getNumElements() * type.getElementTypeBitWidth() / 8;
+    }
+    int64_t chains = llvm::divideCeil(accumulatorBytes, vectorBytes);
+    int64_t unroll = 1;
+    while (splittable && chains * unroll < kChainsInFlight && trips % (2 * unroll) == 0)
+      unroll *= 2;
+    if (unroll == 1)
+      continue;
+
+    OpBuilder b(loop);
+    Location loc = loop.getLoc();
+    SmallVector<Value> inits(loop.getInitArgs());
+    for (int64_t j = 1; j < unroll; ++j)
+      for (Value init : loop.getInitArgs())
+        inits.push_back(arith::ConstantOp::create(
+            b, loc, DenseElementsAttr::get(llvm::cast<ShapedType>(init.getType()),
+                                           b.getZeroAttr(getElementTypeOrSelf(init)))));
+    Value step = arith::MulIOp::create(
+        b, loc, loop.getStep(),
+        arith::ConstantOp::create(b, loc, b.getIntegerAttr(loop.getStep().getType(), unroll)));
+    int64_t width = loop.getNumRegionIterArgs();
+    auto split = scf::ForOp::create(
+        b, loc, loop.getLowerBound(), loop.getUpperBound(), step, inits,
+        [&](OpBuilder &nb, Location l, Value iv, ValueRange args) {
+          SmallVector<Value> yielded;
+          for (int64_t j = 0; j < unroll; ++j) {
+            IRMapping mapping;
+            Value offset = arith::MulIOp::create(
+                nb, l, loop.getStep(),
+                arith::ConstantOp::create(nb, l, nb.getIntegerAttr(iv.getType(), j)));
+            mapping.map(loop.getInductionVar(),
+                        j == 0 ? iv : arith::AddIOp::create(nb, l, iv, offset).getResult());
+            mapping.map(loop.getRegionIterArgs(), args.slice(j * width, width));
+            for (Operation &op : loop.getBody()->without_terminator())
+              nb.clone(op, mapping);
+            for (Value v : yield.getOperands())
+              yielded.push_back(mapping.lookupOrDefault(v));
+          }
+          scf::YieldOp::create(nb, l, yielded);
+        });
+    split->setAttrs(loop->getAttrs());
+    SmallVector<Value> sums;
+    for (int64_t i = 0; i < width; ++i) {
+      Value sum = split.getResult(i);
+      for (int64_t j = 1; j < unroll; ++j)
+        sum = arith::AddFOp::create(b, loc, sum, split.getResult(j * width + i));
+      sums.push_back(sum);
+    }
+    loop->replaceAllUsesWith(sums);
+    loop->erase();
+  }
+}
+
 struct LowerVectorOpsPass : impl::LowerVectorOpsBase<LowerVectorOpsPass> {
+  using LowerVectorOpsBase::LowerVectorOpsBase;
+
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
     prefetchPanels(getOperation());
+    splitShortAccumulations(getOperation(), vectorBytes);
     {
       RewritePatternSet patterns(ctx);
       patterns.add<StridedReadToShuffle>(ctx, /*benefit=*/2);

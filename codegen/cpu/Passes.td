@@ -128,8 +128,16 @@ def LowerVectorOps : Pass<"kiln-lower-vector-ops", "mlir::func::FuncOp"> {
     Contractions become outer products (FMAs), multi-dimensional reductions
     become 1-D ones, transposes become shuffles, and broadcasts, shape casts,
     masks and transfers become their 1-D forms. Reads of every 2nd to 4th
-    element become one contiguous load and a shuffle.
+    element become one contiguous load and a shuffle. Reduction loops that
+    carry fewer accumulator registers than the FMA units need in flight (a
+    one-row product's K loop) are unrolled into partial sums.
   }];
+  let options = [
+    Option<"vectorBytes", "vector-bytes", "int64_t", /*default=*/"64",
+           "The target's vector register width in bytes: reduction loops with "
+           "fewer accumulator registers than the FMA units need in flight get "
+           "partial sums">
+  ];
   let dependentDialects = ["::mlir::vector::VectorDialect", "::mlir::arith::ArithDialect",
                            "::mlir::memref::MemRefDialect"];
 }

@@ -78,14 +78,16 @@ void buildMemRefPipeline(OpPassManager &pm) {
   pm.addPass(dispatch::createPlanWorkspace());
 }
 
-void buildLLVMPipeline(OpPassManager &pm) {
+void buildLLVMPipeline(OpPassManager &pm, const CpuOptions &options) {
   pm.addPass(cpu::createCreateEntryPoint());
   // Outlined first, so that the lowerings below see each distinct task once
   // (equivalent tasks are merged).
   pm.addPass(cpu::createOutlineParallelLoops());
   {
     OpPassManager &func = pm.nest<func::FuncOp>();
-    func.addPass(cpu::createLowerVectorOps());
+    cpu::LowerVectorOpsOptions lowering;
+    lowering.vectorBytes = options.vectorBytes;
+    func.addPass(cpu::createLowerVectorOps(lowering));
     // Full unrolling: a transfer loop would go through a stack buffer.
     func.addPass(createConvertVectorToSCFPass(
         VectorTransferToSCFOptions().enableFullUnroll()));
@@ -109,6 +111,8 @@ void buildLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
   addHostToLLVMPasses(pm);
 }
+
+void buildLLVMPipeline(OpPassManager &pm) { buildLLVMPipeline(pm, CpuOptions()); }
 
 /// Streaming multiprocessors of the largest GPU of `chip`'s generation
 /// (A100: 108, H100 SXM: 132), which the tiling keeps busy.
@@ -196,7 +200,7 @@ void buildPipelineUpTo(OpPassManager &pm, Phase last) {
       {Phase::Linalg, buildLinalgPipeline},
       {Phase::Vector, static_cast<Builder>(buildVectorPipeline)},
       {Phase::MemRef, buildMemRefPipeline},
-      {Phase::LLVM, buildLLVMPipeline}};
+      {Phase::LLVM, static_cast<Builder>(buildLLVMPipeline)}};
   for (auto [phase, build] : phases) {
     build(pm);
     if (phase == last)
@@ -219,7 +223,7 @@ void registerPipelines() {
                              buildMemRefPipeline);
   PassPipelineRegistration<>("kiln-llvm-pipeline",
                              "Lowering to the LLVM dialect with a C entry point",
-                             buildLLVMPipeline);
+                             static_cast<void (*)(OpPassManager &)>(buildLLVMPipeline));
   PassPipelineRegistration<>(
       "kiln-gpu-pipeline",
       "GPU code generation (sm_90) from the linalg phase to the LLVM dialect host",

@@ -26,12 +26,16 @@ void buildLinalgPipeline(mlir::OpPassManager &pm);
 struct CpuOptions {
   /// Masked vector loads in whole registers (x86 with AVX, not AArch64 NEON).
   bool maskedLoads = true;
+  /// The vector register width in bytes (AVX-512: 64, AVX2: 32, NEON: 16).
+  int64_t vectorBytes = 64;
 };
 
 void buildVectorPipeline(mlir::OpPassManager &pm, const CpuOptions &options);
 /// buildVectorPipeline for the default target, x86-64.
 void buildVectorPipeline(mlir::OpPassManager &pm);
 void buildMemRefPipeline(mlir::OpPassManager &pm);
+void buildLLVMPipeline(mlir::OpPassManager &pm, const CpuOptions &options);
+/// buildLLVMPipeline for the default target, x86-64 with AVX-512.
 void buildLLVMPipeline(mlir::OpPassManager &pm);
 
 /// The NVIDIA GPU target, from the linalg phase on.

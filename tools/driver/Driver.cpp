@@ -19,6 +19,7 @@
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -323,6 +324,18 @@ FailureOr<std::string> assemblePtx(Location loc, llvm::StringRef ptx,
 }
 
 /// A string module attribute the GPU pipeline left, removed from the module.
+/// The width of the target's vector registers in bytes.
+int64_t vectorBytesOf(const llvm::TargetMachine &machine) {
+  const llvm::MCSubtargetInfo *info = machine.getMCSubtargetInfo();
+  if (machine.getTargetTriple().isX86()) {
+    if (info->checkFeatures("+avx512f"))
+      return 64;
+    if (info->checkFeatures("+avx"))
+      return 32;
+  }
+  return 16;
+}
+
 std::string takeStringAttr(ModuleOp module, llvm::StringRef name) {
   auto attr = module->getAttrOfType<StringAttr>(name);
   module->removeAttr(name);
@@ -513,6 +526,8 @@ FailureOr<CompileResult> compileModel(MLIRContext &context,
   std::string triple =
       options.target.triple.empty() ? llvm::sys::getDefaultTargetTriple() : options.target.triple;
   cpuOptions.maskedLoads = !llvm::Triple(triple).isAArch64();
+  if (machine)
+    cpuOptions.vectorBytes = vectorBytesOf(*machine);
   using Builder = std::function<void(OpPassManager &)>;
   const std::tuple<EmitKind, const char *, Builder> phases[] = {
       {EmitKind::Vector, "vector",
@@ -526,7 +541,8 @@ FailureOr<CompileResult> compileModel(MLIRContext &context,
       return result;
     }
   }
-  if (failed(timing.run(*module, "LLVM dialect", buildLLVMPipeline)))
+  if (failed(timing.run(*module, "LLVM dialect",
+                        [&](OpPassManager &pm) { buildLLVMPipeline(pm, cpuOptions); })))
     return failure();
   return finishModule(*module, *machine, options, result, fileLoc, timing);
 }

@@ -1,4 +1,5 @@
 // RUN: kiln-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(kiln-lower-vector-ops))' | FileCheck %s
+// RUN: kiln-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(kiln-lower-vector-ops{vector-bytes=16}))' | FileCheck %s --check-prefix=NEON
 
 #a = affine_map<(d0, d1, d2) -> (d0, d2)>
 #b = affine_map<(d0, d1, d2) -> (d2, d1)>
@@ -157,10 +158,91 @@ func.func @panel_prefetch(%b: memref<4x512x32xf32>, %a: memref<512x32xf32>, %j: 
     %v = vector.transfer_read %b[%j, %row, %c0], %pad {in_bounds = [true]} : memref<4x512x32xf32>, vector<32xf32>
     %w = vector.transfer_read %a[%row, %c0], %pad {in_bounds = [true]} : memref<512x32xf32>, vector<32xf32>
     %s = arith.addf %v, %w : vector<32xf32>
-    %t = arith.addf %acc, %s : vector<32xf32>
+    %t = arith.maximumf %acc, %s : vector<32xf32>
     scf.yield %t : vector<32xf32>
   }
   return %r : vector<32xf32>
+}
+
+// -----
+
+// A one-row product's K loop carries one 32-wide accumulator: two 512-bit
+// registers, each step's FMAs waiting on the last. It is unrolled four times
+// into four partial sums (the first from the loop's initial value, the others
+// from zero), added up after the loop: eight independent chains.
+// CHECK-LABEL: func @one_row_partial_sums
+// CHECK-SAME: (%[[A:.*]]: memref<256xf32>, %[[B:.*]]: memref<256x32xf32>, %[[INIT:.*]]: vector<32xf32>)
+// CHECK: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<32xf32>
+// CHECK: %[[SUMS:.*]]:4 = scf.for %[[K:.*]] = %c0 to %c256 step %c4 iter_args(%[[S0:.*]] = %[[INIT]], %[[S1:.*]] = %[[ZERO]], %[[S2:.*]] = %[[ZERO]], %[[S3:.*]] = %[[ZERO]])
+// CHECK: %[[F0:.*]] = vector.fma %{{.*}}, %{{.*}}, %[[S0]]
+// CHECK: %[[K1:.*]] = arith.addi %[[K]], %c1
+// CHECK: vector.load %[[B]][%[[K1]], %c0]
+// CHECK: %[[F1:.*]] = vector.fma %{{.*}}, %{{.*}}, %[[S1]]
+// CHECK: %[[F2:.*]] = vector.fma %{{.*}}, %{{.*}}, %[[S2]]
+// CHECK: %[[F3:.*]] = vector.fma %{{.*}}, %{{.*}}, %[[S3]]
+// CHECK: scf.yield %[[F0]], %[[F1]], %[[F2]], %[[F3]]
+// CHECK: %[[T1:.*]] = arith.addf %[[SUMS]]#0, %[[SUMS]]#1
+// CHECK: %[[T2:.*]] = arith.addf %[[T1]], %[[SUMS]]#2
+// CHECK: %[[T3:.*]] = arith.addf %[[T2]], %[[SUMS]]#3
+// CHECK: return %[[T3]]
+func.func @one_row_partial_sums(%a: memref<256xf32>, %b: memref<256x32xf32>, %init: vector<32xf32>) -> vector<32xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c256 = arith.constant 256 : index
+  %pad = arith.constant 0.0 : f32
+  %r = scf.for %k = %c0 to %c256 step %c1 iter_args(%acc = %init) -> vector<32xf32> {
+    %va = vector.transfer_read %a[%k], %pad {in_bounds = [true]} : memref<256xf32>, vector<1xf32>
+    %vb = vector.transfer_read %b[%k, %c0], %pad {in_bounds = [true]} : memref<256x32xf32>, vector<32xf32>
+    %acc2 = vector.shape_cast %acc : vector<32xf32> to vector<1x32xf32>
+    %p = vector.outerproduct %va, %vb, %acc2 {kind = #vector.kind<add>} : vector<1xf32>, vector<32xf32>
+    %next = vector.extract %p[0] : vector<32xf32> from vector<1x32xf32>
+    scf.yield %next : vector<32xf32>
+  }
+  return %r : vector<32xf32>
+}
+
+// -----
+
+// Loops left as they are: eight rows already carry sixteen registers; an
+// accumulator read other than by the addition (the sum is not a plain
+// reduction any more); a trip count with no factor of two. The last loop, one
+// 32-wide row, is split with 64-byte registers but not with 16-byte ones
+// (NEON), where it is eight registers already.
+// CHECK-LABEL: func @no_partial_sums
+// CHECK-COUNT-3: step %c1 iter_args
+// CHECK: step %c4 iter_args
+// NEON-LABEL: func @no_partial_sums
+// NEON-COUNT-4: step %c1 iter_args
+// NEON-NOT: step %c
+func.func @no_partial_sums(%a: memref<256x8xf32>, %b: memref<256x32xf32>, %init: vector<8x32xf32>, %row: vector<32xf32>) -> (vector<8x32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c255 = arith.constant 255 : index
+  %c256 = arith.constant 256 : index
+  %pad = arith.constant 0.0 : f32
+  %tile = scf.for %k = %c0 to %c256 step %c1 iter_args(%acc = %init) -> vector<8x32xf32> {
+    %va = vector.transfer_read %a[%k, %c0], %pad {in_bounds = [true]} : memref<256x8xf32>, vector<8xf32>
+    %vb = vector.transfer_read %b[%k, %c0], %pad {in_bounds = [true]} : memref<256x32xf32>, vector<32xf32>
+    %p = vector.outerproduct %va, %vb, %acc {kind = #vector.kind<add>} : vector<8xf32>, vector<32xf32>
+    scf.yield %p : vector<8x32xf32>
+  }
+  %scaled = scf.for %k = %c0 to %c256 step %c1 iter_args(%acc = %row) -> vector<32xf32> {
+    %vb = vector.transfer_read %b[%k, %c0], %pad {in_bounds = [true]} : memref<256x32xf32>, vector<32xf32>
+    %s = arith.mulf %acc, %vb : vector<32xf32>
+    %t = arith.addf %acc, %s : vector<32xf32>
+    scf.yield %t : vector<32xf32>
+  }
+  %odd = scf.for %k = %c0 to %c255 step %c1 iter_args(%acc = %row) -> vector<32xf32> {
+    %vb = vector.transfer_read %b[%k, %c0], %pad {in_bounds = [true]} : memref<256x32xf32>, vector<32xf32>
+    %t = arith.addf %acc, %vb : vector<32xf32>
+    scf.yield %t : vector<32xf32>
+  }
+  %narrow = scf.for %k = %c0 to %c256 step %c1 iter_args(%acc = %row) -> vector<32xf32> {
+    %vb = vector.transfer_read %b[%k, %c0], %pad {in_bounds = [true]} : memref<256x32xf32>, vector<32xf32>
+    %t = arith.addf %acc, %vb : vector<32xf32>
+    scf.yield %t : vector<32xf32>
+  }
+  return %tile, %scaled, %odd, %narrow : vector<8x32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>
 }
 
 // -----
