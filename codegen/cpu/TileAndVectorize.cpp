@@ -648,33 +648,90 @@ LogicalResult vectorizePackedMatmulTile(RewriterBase &rewriter, linalg::LinalgOp
   return success();
 }
 
+/// The sources of `v` when it is a concatenation whose pieces can be written
+/// in place: a chain of insert_slice ops, each into the last and read by
+/// nothing else, from a tensor.empty (`root`). Empty when `v` is not one.
+SmallVector<Value> concatenatedPieces(Value v, tensor::EmptyOp &root) {
+  SmallVector<Value> pieces;
+  while (auto insert = v.getDefiningOp<tensor::InsertSliceOp>()) {
+    if (!v.hasOneUse())
+      return {};
+    pieces.push_back(insert.getSource());
+    v = insert.getDest();
+  }
+  root = v.getDefiningOp<tensor::EmptyOp>();
+  if (!root || !v.hasOneUse() || root->getNumOperands() != 0)
+    return {};
+  return pieces;
+}
+
+/// Whether the padded value `interior` is computed where it is inserted once
+/// kiln-bufferize's empty-tensor elimination has run: a linalg op's result
+/// computed into a tensor.empty, or a concatenation into one.
+bool computedInPlace(Value interior) {
+  if (auto producer = interior.getDefiningOp<linalg::LinalgOp>())
+    return llvm::all_of(producer.getDpsInits(), [](Value init) {
+      return init.getDefiningOp<tensor::EmptyOp>() != nullptr;
+    });
+  tensor::EmptyOp root;
+  return !concatenatedPieces(interior, root).empty();
+}
+
 /// A decomposed pad, insert_slice(value, fill(empty)), whose value a linalg
 /// op computes into a tensor.empty: the fill (and its empty) move before that
 /// op, so that empty-tensor elimination at bufferization can make the op
 /// write its result straight into the interior of the filled buffer, and the
 /// copy of the whole padded tensor (a depthwise convolution's input) goes.
+/// The same for a concatenation (U-Net's skip connection and upsampled
+/// features before a padded convolution): the fill moves before the first of
+/// its pieces' producers, so the concatenation is built in the padded
+/// tensor's interior, each piece computed there in place where its producer
+/// can be, and neither the concatenated tensor nor its copy exists.
 void placeFillsBeforeProducers(func::FuncOp func) {
   SmallVector<tensor::InsertSliceOp> inserts;
   func.walk([&](tensor::InsertSliceOp insert) { inserts.push_back(insert); });
   for (tensor::InsertSliceOp insert : inserts) {
     auto fill = insert.getDest().getDefiningOp<linalg::FillOp>();
-    auto producer = insert.getSource().getDefiningOp<linalg::LinalgOp>();
-    if (!fill || !producer || !fill->hasOneUse() || fill->getBlock() != producer->getBlock() ||
-        !producer->isBeforeInBlock(fill))
+    if (!fill || !fill->hasOneUse() || !computedInPlace(insert.getSource()))
       continue;
-    if (!llvm::all_of(producer.getDpsInits(), [](Value init) {
-          return init.getDefiningOp<tensor::EmptyOp>() != nullptr;
-        }))
+    Block *block = fill->getBlock();
+    // Where the fill goes: before the interior's producer, or before the
+    // concatenation's empty and the producers of its pieces.
+    Operation *first = insert.getSource().getDefiningOp();
+    tensor::EmptyOp root;
+    SmallVector<Value> pieces = concatenatedPieces(insert.getSource(), root);
+    if (!pieces.empty()) {
+      first = root;
+      for (Value piece : pieces) {
+        Operation *def = piece.getDefiningOp();
+        if (def && def->getBlock() == block && def->isBeforeInBlock(first))
+          first = def;
+      }
+    }
+    if (first->getBlock() != block || !first->isBeforeInBlock(fill))
       continue;
     auto fillInit = fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>();
-    Value fillValue = fill.getInputs()[0];
-    Operation *valueDef = fillValue.getDefiningOp();
+    Operation *valueDef = fill.getInputs()[0].getDefiningOp();
     if (!fillInit || !fillInit->hasOneUse() || fillInit->getNumOperands() != 0 ||
-        (valueDef && (valueDef->getBlock() != producer->getBlock() ||
-                      !valueDef->isBeforeInBlock(producer))))
+        (valueDef && (valueDef->getBlock() != block || !valueDef->isBeforeInBlock(first))))
       continue;
-    fillInit->moveBefore(producer);
-    fill->moveBefore(producer);
+    if (!pieces.empty() && (!insert.hasUnitStride() ||
+                            llvm::any_of(insert.getStaticOffsets(), ShapedType::isDynamic)))
+      continue;
+    fillInit->moveBefore(first);
+    fill->moveBefore(first);
+    if (pieces.empty())
+      continue;
+    // The concatenation starts from the padded tensor's interior. (Left to
+    // empty-tensor elimination, the pieces, eliminated first, would be
+    // computed into the concatenation's own buffer and copied from it.)
+    OpBuilder b(fill->getContext());
+    b.setInsertionPointAfter(fill);
+    Value interior = tensor::ExtractSliceOp::create(
+        b, insert.getLoc(), root.getType(), fill.getResult(0), insert.getMixedOffsets(),
+        insert.getMixedSizes(), insert.getMixedStrides());
+    root.getResult().replaceAllUsesWith(interior);
+    root->erase();
   }
 }
 
@@ -710,10 +767,8 @@ LogicalResult tilePadsWithTheirInterior(func::FuncOp func, ArrayRef<TapPad> tapP
       continue;
     // Producers that write into the interior in place (kiln-bufferize's
     // empty-tensor elimination) need no copy.
-    if (auto producer = insert.getSource().getDefiningOp<linalg::LinalgOp>())
-      if (llvm::all_of(producer.getDpsInits(),
-                       [](Value v) { return v.getDefiningOp<tensor::EmptyOp>() != nullptr; }))
-        continue;
+    if (computedInPlace(insert.getSource()))
+      continue;
     std::optional<TilingPlan> plan =
         planTiling(llvm::cast<linalg::LinalgOp>(fill.getOperation()), /*allowThreads=*/true);
     if (!plan || plan->threadTiles.empty())

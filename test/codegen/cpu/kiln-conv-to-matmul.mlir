@@ -102,27 +102,28 @@ func.func @packed_columns(%x: tensor<1x2x4x34xf32>, %w: tensor<8x2x3x3xf32>, %ac
 
 // -----
 
-// A large image: the packed taps of all 4 output rows (4 x 256 x 288 floats,
-// 1.2 MB) exceed the 1 MiB band budget, so an scf.for marked kiln.band_loop
-// runs over bands of 2 output rows, each reading the 4 input rows it needs,
-// packing its taps ([16, 288, 32]) and updating its accumulator rows.
+// A large image: the packed taps of all 4 output rows (4 x 256 x 144 floats,
+// 590 KB) exceed the channel-major form's 512 KiB band budget, so an scf.for
+// marked kiln.band_loop runs over bands of 2 output rows, each reading the 4
+// input rows it needs, packing its taps ([16, 144, 32]) and updating its
+// accumulator rows.
 // CHECK-LABEL: func @banded
 // CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
 // CHECK-DAG: %[[C2:.*]] = arith.constant 2 : index
 // CHECK-DAG: %[[C4:.*]] = arith.constant 4 : index
-// CHECK: %[[IMG:.*]] = tensor.extract_slice %{{.*}}[0, 0, 0, 0] [1, 32, 6, 258] [1, 1, 1, 1] : tensor<1x32x6x258xf32> to tensor<32x6x258xf32>
+// CHECK: %[[IMG:.*]] = tensor.extract_slice %{{.*}}[0, 0, 0, 0] [1, 16, 6, 258] [1, 1, 1, 1] : tensor<1x16x6x258xf32> to tensor<16x6x258xf32>
 // CHECK: scf.for %[[ROW:.*]] = %[[C0]] to %[[C4]] step %[[C2]] iter_args(%[[ACC:.*]] = %{{.*}}) -> (tensor<8x4x256xf32>)
-// CHECK: tensor.extract_slice %[[IMG]][0, %[[ROW]], 0] [32, 4, 258] [1, 1, 1]
+// CHECK: tensor.extract_slice %[[IMG]][0, %[[ROW]], 0] [16, 4, 258] [1, 1, 1]
 // CHECK: %[[ACCB:.*]] = tensor.extract_slice %[[ACC]][0, %[[ROW]], 0] [8, 2, 256] [1, 1, 1]
-// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<2x8x32x3x3x32xf32>)
-// CHECK: %[[PACKED:.*]] = tensor.collapse_shape %{{.*}} : tensor<2x8x32x3x3x32xf32> into tensor<16x288x32xf32>
-// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %[[PACKED]] : tensor<8x288xf32>, tensor<16x288x32xf32>) outs(%{{.*}} : tensor<8x16x32xf32>) attrs = {kiln.packed_matmul}
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<2x8x16x3x3x32xf32>)
+// CHECK: %[[PACKED:.*]] = tensor.collapse_shape %{{.*}} : tensor<2x8x16x3x3x32xf32> into tensor<16x144x32xf32>
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %[[PACKED]] : tensor<8x144xf32>, tensor<16x144x32xf32>) outs(%{{.*}} : tensor<8x16x32xf32>) attrs = {kiln.packed_matmul}
 // CHECK: %[[UPD:.*]] = tensor.insert_slice %{{.*}} into %[[ACC]][0, %[[ROW]], 0] [8, 2, 256] [1, 1, 1]
 // CHECK: scf.yield %[[UPD]]
 // CHECK: } {kiln.band_loop}
-func.func @banded(%x: tensor<1x32x6x258xf32>, %w: tensor<8x32x3x3xf32>, %acc: tensor<1x8x4x256xf32>) -> tensor<1x8x4x256xf32> {
+func.func @banded(%x: tensor<1x16x6x258xf32>, %w: tensor<8x16x3x3xf32>, %acc: tensor<1x8x4x256xf32>) -> tensor<1x8x4x256xf32> {
   %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-      ins(%x, %w : tensor<1x32x6x258xf32>, tensor<8x32x3x3xf32>) outs(%acc : tensor<1x8x4x256xf32>) -> tensor<1x8x4x256xf32>
+      ins(%x, %w : tensor<1x16x6x258xf32>, tensor<8x16x3x3xf32>) outs(%acc : tensor<1x8x4x256xf32>) -> tensor<1x8x4x256xf32>
   return %r : tensor<1x8x4x256xf32>
 }
 

@@ -7,14 +7,14 @@
 
 // CHECK-LABEL: func @banded
 // CHECK: scf.for {{.*}} -> (tensor<8x4x256xf32>) {
-// CHECK: scf.forall {{.*}} -> (tensor<2x8x32x3x3x32xf32>)
-// CHECK: vector.transfer_read %{{.*}} : tensor<1x32x6x258xf32>, vector<32xf32>
+// CHECK: scf.forall {{.*}} -> (tensor<2x8x16x3x3x32xf32>)
+// CHECK: vector.transfer_read %{{.*}} : tensor<1x16x6x258xf32>, vector<32xf32>
 // CHECK: scf.forall
 // CHECK: vector.contract
 // CHECK: } {kiln.band_loop}
 // CHECK-NOT: linalg.
-func.func @banded(%x: tensor<1x32x6x258xf32>, %w: tensor<8x32x3x3xf32>, %acc: tensor<1x8x4x256xf32>) -> tensor<1x8x4x256xf32> {
+func.func @banded(%x: tensor<1x16x6x258xf32>, %w: tensor<8x16x3x3xf32>, %acc: tensor<1x8x4x256xf32>) -> tensor<1x8x4x256xf32> {
   %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-      ins(%x, %w : tensor<1x32x6x258xf32>, tensor<8x32x3x3xf32>) outs(%acc : tensor<1x8x4x256xf32>) -> tensor<1x8x4x256xf32>
+      ins(%x, %w : tensor<1x16x6x258xf32>, tensor<8x16x3x3xf32>) outs(%acc : tensor<1x8x4x256xf32>) -> tensor<1x8x4x256xf32>
   return %r : tensor<1x8x4x256xf32>
 }
