@@ -123,6 +123,48 @@ struct ZeroBoundTakesOperandSign : OpRewritePattern<OpTy> {
   }
 };
 
+/// vector.multi_reduction over dimensions whose kept dimensions are all unit
+/// (a row's sum or maximum: LayerNorm's mean and variance, Softmax's
+/// maximum and sum) -> one vector.reduction of the flattened source, which
+/// LLVM lowers to a tree of full-width operations. The upstream lowering
+/// (InnerParallel, right for reductions over outer dimensions, where it
+/// gives whole-vector operations) makes such a row a chain of one-element
+/// operations, each waiting on the last: 64 dependent additions for 64
+/// floats, and for a maximum a NaN-handling sequence per element.
+struct RowReductionToReduction : OpRewritePattern<vector::MultiDimReductionOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(vector::MultiDimReductionOp op,
+                                PatternRewriter &rewriter) const override {
+    VectorType sourceType = op.getSourceVectorType();
+    if (sourceType.isScalable() || op.isMasked())
+      return failure();
+    SmallVector<bool> reduced = op.getReductionMask();
+    int64_t elements = 1;
+    for (auto [size, isReduced] : llvm::zip(sourceType.getShape(), reduced)) {
+      if (!isReduced && size != 1)
+        return failure();
+      elements *= size;
+    }
+    if (elements < 2)
+      return failure();
+    Location loc = op.getLoc();
+    Type elementType = sourceType.getElementType();
+    Value flat = vector::ShapeCastOp::create(rewriter, loc, VectorType::get({elements}, elementType),
+                                             op.getSource());
+    Value acc = op.getAcc();
+    auto accType = llvm::dyn_cast<VectorType>(acc.getType());
+    if (accType)
+      acc = vector::ExtractOp::create(rewriter, loc, acc,
+                                      SmallVector<int64_t>(accType.getRank(), 0));
+    Value result = vector::ReductionOp::create(rewriter, loc, op.getKind(), flat, acc);
+    if (accType)
+      result = vector::BroadcastOp::create(rewriter, loc, accType, result);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 /// How many K steps ahead the micro-kernel prefetches its B panel.
 constexpr int64_t kPanelPrefetchSteps = 64;
 
@@ -297,7 +339,7 @@ struct LowerVectorOpsPass : impl::LowerVectorOpsBase<LowerVectorOpsPass> {
     splitShortAccumulations(getOperation(), vectorBytes);
     {
       RewritePatternSet patterns(ctx);
-      patterns.add<StridedReadToShuffle>(ctx, /*benefit=*/2);
+      patterns.add<StridedReadToShuffle, RowReductionToReduction>(ctx, /*benefit=*/2);
       patterns.add<ZeroBoundTakesOperandSign<arith::MaximumFOp, /*fromNegativeZero=*/false>,
                    ZeroBoundTakesOperandSign<arith::MinimumFOp, /*fromNegativeZero=*/true>>(ctx);
       vector::populateVectorContractLoweringPatterns(

@@ -272,3 +272,30 @@ func.func @zero_bounds(%x: vector<16xf32>, %s: f32) -> (vector<16xf32>, f32) {
   %t = arith.maximumf %s, %szero : f32
   return %k, %t : vector<16xf32>, f32
 }
+
+// -----
+
+// A row's reduction (LayerNorm's sum, Softmax's maximum: every kept dimension
+// unit) becomes one vector.reduction of the whole row, a tree of full-width
+// operations in LLVM, instead of a chain of one-element operations. A
+// reduction over an outer dimension keeps the element-wise lowering (whole
+// vectors of the kept dimension).
+// CHECK-LABEL: func @row_reductions
+// CHECK-SAME: (%[[ROW:.*]]: vector<1x1x64xf32>, %[[ACC:.*]]: vector<1x1xf32>, %[[ROWS:.*]]: vector<4x32xf32>, %[[M:.*]]: f32, %[[COLS:.*]]: vector<4x16xf32>, %[[ACC16:.*]]: vector<16xf32>)
+// CHECK: %[[FLAT:.*]] = vector.extract %[[ROW]][0, 0] : vector<64xf32> from vector<1x1x64xf32>
+// CHECK: %[[START:.*]] = vector.extract %[[ACC]][0, 0] : f32 from vector<1x1xf32>
+// CHECK: %[[SUM:.*]] = vector.reduction <add>, %[[FLAT]], %[[START]] : vector<64xf32> into f32
+// CHECK: vector.broadcast %[[SUM]] : f32 to vector<1x1xf32>
+// CHECK: vector.extract %[[ROWS]][3] : vector<32xf32> from vector<4x32xf32>
+// CHECK: %[[FLAT2:.*]] = vector.insert_strided_slice %{{.*}} {offsets = [96], strides = [1]} : vector<32xf32> into vector<128xf32>
+// CHECK: vector.reduction <maximumf>, %[[FLAT2]], %[[M]] : vector<128xf32> into f32
+// CHECK-NOT: vector.reduction
+// CHECK: arith.addf {{.*}} : vector<16xf32>
+// CHECK-NOT: vector.reduction
+// CHECK: return
+func.func @row_reductions(%row: vector<1x1x64xf32>, %acc: vector<1x1xf32>, %rows: vector<4x32xf32>, %m: f32, %cols: vector<4x16xf32>, %acc16: vector<16xf32>) -> (vector<1x1xf32>, f32, vector<16xf32>) {
+  %s = vector.multi_reduction <add>, %row, %acc [2] : vector<1x1x64xf32> to vector<1x1xf32>
+  %x = vector.multi_reduction <maximumf>, %rows, %m [0, 1] : vector<4x32xf32> to f32
+  %c = vector.multi_reduction <add>, %cols, %acc16 [0] : vector<4x16xf32> to vector<16xf32>
+  return %s, %x, %c : vector<1x1xf32>, f32, vector<16xf32>
+}
