@@ -665,16 +665,14 @@ SmallVector<Value> concatenatedPieces(Value v, tensor::EmptyOp &root) {
   return pieces;
 }
 
-/// Whether the padded value `interior` is computed where it is inserted once
-/// kiln-bufferize's empty-tensor elimination has run: a linalg op's result
-/// computed into a tensor.empty, or a concatenation into one.
-bool computedInPlace(Value interior) {
-  if (auto producer = interior.getDefiningOp<linalg::LinalgOp>())
-    return llvm::all_of(producer.getDpsInits(), [](Value init) {
-      return init.getDefiningOp<tensor::EmptyOp>() != nullptr;
-    });
-  tensor::EmptyOp root;
-  return !concatenatedPieces(interior, root).empty();
+/// Whether a linalg op computes the padded value `interior` into a
+/// tensor.empty, which kiln-bufferize's empty-tensor elimination then makes
+/// the padded buffer's interior.
+bool producedIntoEmpty(Value interior) {
+  auto producer = interior.getDefiningOp<linalg::LinalgOp>();
+  return producer && llvm::all_of(producer.getDpsInits(), [](Value init) {
+           return init.getDefiningOp<tensor::EmptyOp>() != nullptr;
+         });
 }
 
 /// A decomposed pad, insert_slice(value, fill(empty)), whose value a linalg
@@ -692,14 +690,15 @@ void placeFillsBeforeProducers(func::FuncOp func) {
   func.walk([&](tensor::InsertSliceOp insert) { inserts.push_back(insert); });
   for (tensor::InsertSliceOp insert : inserts) {
     auto fill = insert.getDest().getDefiningOp<linalg::FillOp>();
-    if (!fill || !fill->hasOneUse() || !computedInPlace(insert.getSource()))
+    tensor::EmptyOp root;
+    SmallVector<Value> pieces = concatenatedPieces(insert.getSource(), root);
+    if (!fill || !fill->hasOneUse() ||
+        (pieces.empty() && !producedIntoEmpty(insert.getSource())))
       continue;
     Block *block = fill->getBlock();
     // Where the fill goes: before the interior's producer, or before the
     // concatenation's empty and the producers of its pieces.
     Operation *first = insert.getSource().getDefiningOp();
-    tensor::EmptyOp root;
-    SmallVector<Value> pieces = concatenatedPieces(insert.getSource(), root);
     if (!pieces.empty()) {
       first = root;
       for (Value piece : pieces) {
@@ -766,8 +765,9 @@ LogicalResult tilePadsWithTheirInterior(func::FuncOp func, ArrayRef<TapPad> tapP
         llvm::any_of(insert.getStaticOffsets(), ShapedType::isDynamic))
       continue;
     // Producers that write into the interior in place (kiln-bufferize's
-    // empty-tensor elimination) need no copy.
-    if (computedInPlace(insert.getSource()))
+    // empty-tensor elimination) need no copy. (A concatenation built in the
+    // interior by placeFillsBeforeProducers gave the fill a second use.)
+    if (producedIntoEmpty(insert.getSource()))
       continue;
     std::optional<TilingPlan> plan =
         planTiling(llvm::cast<linalg::LinalgOp>(fill.getOperation()), /*allowThreads=*/true);
