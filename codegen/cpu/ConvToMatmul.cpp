@@ -160,12 +160,61 @@ Value packTaps(OpBuilder &b, Location loc, Value band, int64_t rows, int64_t nr,
       SmallVector<ReassociationIndices>{{0, 1}, {2, 3, 4}, {5}});
 }
 
+/// Whether the product can read the taps from the input in place (the
+/// kTapProductAttr generic) instead of a packed copy: a unit width stride,
+/// so each register tile's pixels are one contiguous run of an input row.
+bool readsTapsInPlace(const ConvShape &s) { return s.strides[1] == 1; }
+
+/// The map of `band` [C, H', W'] in a tap product whose loops are
+/// (o0, o1, o2, mi, r, c, i, j): output row `row`, piece `piece` of `width`
+/// pixels, pixel `lane` within it.
+AffineMap tapMap(MLIRContext *ctx, const ConvShape &s, unsigned row, unsigned piece,
+                 unsigned lane, int64_t width) {
+  AffineExpr c = getAffineDimExpr(5, ctx), i = getAffineDimExpr(6, ctx),
+             j = getAffineDimExpr(7, ctx);
+  return AffineMap::get(8, 0,
+                        {c, getAffineDimExpr(row, ctx) * s.strides[0] + i * s.dilations[0],
+                         getAffineDimExpr(piece, ctx) * width + getAffineDimExpr(lane, ctx) +
+                             j * s.dilations[1]},
+                        ctx);
+}
+
+/// `packed` [P, K, W] (panels or slivers of a constant) viewed as
+/// [P, C, KH, KW, W].
+Value splitK(OpBuilder &b, Location loc, Value packed, const ConvShape &s) {
+  auto type = llvm::cast<RankedTensorType>(packed.getType());
+  return b.createOrFold<tensor::ExpandShapeOp>(
+      loc,
+      RankedTensorType::get({type.getDimSize(0), s.c, s.kh, s.kw, type.getDimSize(2)},
+                            type.getElementType()),
+      packed, SmallVector<ReassociationIndices>{{0}, {1, 2, 3}, {4}});
+}
+
 /// `acc` [F, rows, OW] += W2 x the packed taps of `band`, as the
-/// packed-matmul generic on `acc` viewed in panels.
+/// packed-matmul generic on `acc` viewed in panels. With constant weights
+/// and taps read in place, the product instead reads `band` directly, the
+/// weights packed into slivers of mr filters (the broadcast side) at
+/// compile time: loops (orow, piece, mo, mi, r, c, i, j).
 Value bandProduct(OpBuilder &b, Location loc, Value band, Value acc, Value w2, int64_t rows,
                   const ConvShape &s) {
   Type elementType = llvm::cast<RankedTensorType>(acc.getType()).getElementType();
   int64_t nr = kPackedPanelWidth, p = rows * s.ow;
+  DenseElementsAttr weights;
+  if (readsTapsInPlace(s) && matchPattern(w2, m_Constant(&weights))) {
+    int64_t mr = packedRowsPerSliver(s.f), pieces = s.ow / nr;
+    Value slivers = arith::ConstantOp::create(b, loc, packPanels(weights, mr, /*transposed=*/true));
+    auto acc5Type = RankedTensorType::get({s.f / mr, mr, rows, pieces, nr}, elementType);
+    SmallVector<ReassociationIndices> split = {{0, 1}, {2}, {3, 4}};
+    Value acc5 = tensor::ExpandShapeOp::create(b, loc, acc5Type, acc, split);
+    MLIRContext *ctx = b.getContext();
+    AffineExpr orow, piece, mo, mi, r, c, i, j;
+    bindDims(ctx, orow, piece, mo, mi, r, c, i, j);
+    SmallVector<AffineMap> maps = {AffineMap::get(8, 0, {mo, c, i, j, mi}, ctx),
+                                   tapMap(ctx, s, 0, 1, 4, nr),
+                                   AffineMap::get(8, 0, {mo, mi, orow, piece, r}, ctx)};
+    Value product = buildTapProduct(b, loc, splitK(b, loc, slivers, s), band, acc5, maps);
+    return tensor::CollapseShapeOp::create(b, loc, acc.getType(), product, split);
+  }
   auto flatType = RankedTensorType::get({s.f, p}, elementType);
   auto panelType = RankedTensorType::get({s.f, p / nr, nr}, elementType);
   SmallVector<ReassociationIndices> split = {{0}, {1, 2}};
@@ -184,16 +233,18 @@ using BandProduct = llvm::function_ref<Value(OpBuilder &, Location, Value band, 
                                              OpFoldResult row, int64_t rows)>;
 
 /// One image's convolution `in` [C, H, W] into `acc` [F, OH, OW] by
-/// `product`, over bands of output rows whose packed taps take at most
+/// `product`, over bands of output rows whose intermediate (packed taps, or
+/// a pixel-major product), `rowBytes` per output row, takes at most
 /// `bandBytes` (a 256x256 image with C*KH*KW = 288 needs 75 MB for all its
-/// taps, written and read through memory; a band's stay in L2). With more
+/// taps, written and read through memory; a band's stay in L2); one band
+/// when `rowBytes` is 0 (no intermediate). With more
 /// than one band, an scf.for (marked kBandLoopAttr, so the tiling strategy
 /// still tiles what it holds) runs over them.
 Value bandedConvolution(OpBuilder &b, Location loc, Value in, Value acc, const ConvShape &s,
-                        int64_t bandBytes, BandProduct product) {
-  int64_t k = s.c * s.kh * s.kw;
-  int64_t rowBytes = s.ow * k * 4;
-  int64_t rows = largestDivisorAtMost(s.oh, std::max<int64_t>(1, bandBytes / rowBytes));
+                        int64_t rowBytes, int64_t bandBytes, BandProduct product) {
+  int64_t rows = rowBytes == 0 ? s.oh
+                               : largestDivisorAtMost(
+                                     s.oh, std::max<int64_t>(1, bandBytes / rowBytes));
   auto inType = llvm::cast<RankedTensorType>(in.getType());
   if (rows == s.oh)
     return product(b, loc, in, acc, b.getIndexAttr(0), rows);
@@ -489,13 +540,34 @@ Value pixelMajorBandProduct(OpBuilder &b, Location loc, Value band, Value out, V
   int64_t nr = kPackedPanelWidth, p = rows * s.ow;
   int64_t panels = llvm::cast<RankedTensorType>(wPanels.getType()).getDimSize(0);
   int64_t paddedF = panels * nr;
-  Value slivers = packTaps(b, loc, band, rows, mr, s);
+  // Packed taps (a strided width) are built before the product's
+  // accumulator is filled: the input, often dead after the pack, can then
+  // give its memory to the accumulator.
+  Value slivers = readsTapsInPlace(s) ? Value() : packTaps(b, loc, band, rows, mr, s);
   SmallVector<int64_t> c4Shape = {p / mr, mr, panels, nr};
   Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(elementType));
   Value c4 = linalg::FillOp::create(
                  b, loc, zero, tensor::EmptyOp::create(b, loc, c4Shape, elementType).getResult())
                  .getResult(0);
-  Value product = buildPackedProduct(b, loc, slivers, wPanels, c4);
+  Value product;
+  if (!slivers) {
+    // Loops (j, orow, piece, mi, r, c, i, jw): each sliver's taps read from
+    // the band in place.
+    auto c5Type = RankedTensorType::get({rows, s.ow / mr, mr, panels, nr}, elementType);
+    SmallVector<ReassociationIndices> split = {{0, 1}, {2}, {3}, {4}};
+    Value c5 = tensor::ExpandShapeOp::create(b, loc, c5Type, c4, split);
+    MLIRContext *ctx = b.getContext();
+    AffineExpr j, orow, piece, mi, r, c, i, jw;
+    bindDims(ctx, j, orow, piece, mi, r, c, i, jw);
+    SmallVector<AffineMap> maps = {tapMap(ctx, s, 1, 2, 3, mr),
+                                   AffineMap::get(8, 0, {j, c, i, jw, r}, ctx),
+                                   AffineMap::get(8, 0, {orow, piece, mi, j, r}, ctx)};
+    product = tensor::CollapseShapeOp::create(
+        b, loc, c4.getType(),
+        buildTapProduct(b, loc, band, splitK(b, loc, wPanels, s), c5, maps), split);
+  } else {
+    product = buildPackedProduct(b, loc, slivers, wPanels, c4);
+  }
   Value flat = tensor::CollapseShapeOp::create(
       b, loc, RankedTensorType::get({p, paddedF}, elementType), product,
       SmallVector<ReassociationIndices>{{0, 1}, {2, 3}});
@@ -719,8 +791,11 @@ struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
       };
       ConvShape shape{c, f, kh, kw, oh, ow, strides, dilations};
       if (wPanels) {
+        // A band's intermediate: its packed taps, or with taps read in
+        // place its [P, F'] product.
+        int64_t rowBytes = readsTapsInPlace(shape) ? ow * paddedF * 4 : ow * k * 4;
         insertImage(bandedConvolution(
-            rewriter, loc, in, acc, shape, kBandBytes,
+            rewriter, loc, in, acc, shape, rowBytes, kBandBytes,
             [&](OpBuilder &b, Location l, Value band, Value outBand, OpFoldResult row,
                 int64_t rows) {
               auto rowsOf = [&](Value v) -> Value {
@@ -736,8 +811,10 @@ struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
         continue;
       }
       if (channelMajor) {
+        // With taps read in place there is no intermediate: one band.
+        bool inPlace = readsTapsInPlace(shape) && matchPattern(w2, m_Constant());
         insertImage(bandedConvolution(
-            rewriter, loc, in, acc, shape, kChannelMajorBandBytes,
+            rewriter, loc, in, acc, shape, inPlace ? 0 : ow * k * 4, kChannelMajorBandBytes,
             [&](OpBuilder &b, Location l, Value band, Value accBand, OpFoldResult,
                 int64_t rows) {
               return bandProduct(b, l, band, accBand, w2, rows, shape);

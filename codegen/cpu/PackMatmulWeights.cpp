@@ -86,6 +86,24 @@ static DenseElementsAttr panelRange(DenseElementsAttr packed, int64_t first, int
 
 int64_t packedRowsPerSliver(int64_t m) { return largestDivisorAtMost(m, kMicroTileRows); }
 
+/// The generic C += A x B with the given maps (A, B, C), whose last
+/// `reductions` loops are the reduction, marked with `marker`.
+static Value buildMarkedGeneric(OpBuilder &b, Location loc, Value a, Value bOperand, Value c,
+                                ArrayRef<AffineMap> maps, unsigned reductions,
+                                StringRef marker) {
+  unsigned rank = maps.front().getNumDims();
+  SmallVector<utils::IteratorType> iterators(rank - reductions, utils::IteratorType::parallel);
+  iterators.append(reductions, utils::IteratorType::reduction);
+  auto generic = linalg::GenericOp::create(
+      b, loc, c.getType(), ValueRange{a, bOperand}, c, maps, iterators,
+      [](OpBuilder &nb, Location l, ValueRange args) {
+        Value prod = arith::MulFOp::create(nb, l, args[0], args[1]);
+        linalg::YieldOp::create(nb, l, Value(arith::AddFOp::create(nb, l, args[2], prod)));
+      });
+  generic->setAttr(marker, b.getUnitAttr());
+  return generic.getResult(0);
+}
+
 /// The marked generic C += A x B over `rank` loops, the last one the
 /// reduction, with the given operand maps (A, B, C).
 static Value buildMarkedProduct(OpBuilder &b, Location loc, Value a, Value packedB, Value c,
@@ -93,16 +111,12 @@ static Value buildMarkedProduct(OpBuilder &b, Location loc, Value a, Value packe
   MLIRContext *ctx = b.getContext();
   SmallVector<AffineMap> maps = llvm::map_to_vector(
       results, [&](ArrayRef<AffineExpr> r) { return AffineMap::get(rank, 0, r, ctx); });
-  SmallVector<utils::IteratorType> iterators(rank - 1, utils::IteratorType::parallel);
-  iterators.push_back(utils::IteratorType::reduction);
-  auto generic = linalg::GenericOp::create(
-      b, loc, c.getType(), ValueRange{a, packedB}, c, maps, iterators,
-      [](OpBuilder &nb, Location l, ValueRange args) {
-        Value prod = arith::MulFOp::create(nb, l, args[0], args[1]);
-        linalg::YieldOp::create(nb, l, Value(arith::AddFOp::create(nb, l, args[2], prod)));
-      });
-  generic->setAttr(kPackedMatmulAttr, b.getUnitAttr());
-  return generic.getResult(0);
+  return buildMarkedGeneric(b, loc, a, packedB, c, maps, 1, kPackedMatmulAttr);
+}
+
+Value buildTapProduct(OpBuilder &b, Location loc, Value a, Value bOperand, Value c,
+                      ArrayRef<AffineMap> maps) {
+  return buildMarkedGeneric(b, loc, a, bOperand, c, maps, 3, kTapProductAttr);
 }
 
 Value buildPackedProduct(OpBuilder &b, Location loc, Value packedA, Value packedB, Value c4) {

@@ -587,62 +587,102 @@ void decomposeConvolutions(func::FuncOp func) {
 }
 
 /// The register tile of a packed matmul (kPackedMatmulAttr, loops
-/// (mo, j, mi, r, k) of sizes (1, 1, mr, nr, 1)) as one outer product: the
-/// sliver's mr floats of A and the panel's nr floats of B are contiguous
-/// reads, C's tile a read and write the loop-invariant subset hoisting then
-/// keeps in registers. Upstream vectorization would reach the same product
-/// only through broadcasts and transposes of unit dimensions that the
-/// contraction patterns do not fold.
+/// (mo, j, mi, r, k) of sizes (1, 1, mr, nr, 1)) or of a product read from
+/// a convolution's input (kTapProductAttr, loops (o0, o1, o2, mi, r, c, i, j)
+/// of sizes (1, 1, 1, mr, nr, 1, 1, 1)) as one outer product: the mr floats
+/// of A and the nr floats of B are contiguous reads (the last dimension of
+/// their slices), C's tile a read and write the loop-invariant subset
+/// hoisting then keeps in registers. Upstream vectorization would reach the
+/// same product only through broadcasts and transposes of unit dimensions
+/// that the contraction patterns do not fold, and not at all through the
+/// input's maps (sums of loops).
 LogicalResult vectorizePackedMatmulTile(RewriterBase &rewriter, linalg::LinalgOp op) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  if (!op->hasAttr(kPackedMatmulAttr) || ranges.size() != 5 || ranges[0] != 1 ||
-      ranges[1] != 1 || ranges[4] != 1 || !op.hasPureTensorSemantics())
+  int64_t rowLoop;
+  if (op->hasAttr(kPackedMatmulAttr) && ranges.size() == 5)
+    rowLoop = 2;
+  else if (op->hasAttr(kTapProductAttr) && ranges.size() == 8)
+    rowLoop = 3;
+  else
     return failure();
-  int64_t mr = ranges[2], nr = ranges[3];
+  if (!op.hasPureTensorSemantics())
+    return failure();
+  for (auto [d, range] : llvm::enumerate(ranges))
+    if (range != 1 && static_cast<int64_t>(d) != rowLoop &&
+        static_cast<int64_t>(d) != rowLoop + 1)
+      return failure();
+  int64_t mr = ranges[rowLoop], nr = ranges[rowLoop + 1];
   Value a = op.getDpsInputs()[0], b = op.getDpsInputs()[1];
   Value c = op.getDpsInits()[0];
-  Type elementType = llvm::cast<RankedTensorType>(c.getType()).getElementType();
+  auto aType = llvm::cast<RankedTensorType>(a.getType());
+  auto bType = llvm::cast<RankedTensorType>(b.getType());
+  auto cType = llvm::cast<RankedTensorType>(c.getType());
+  // A's and B's tiles are runs along their last dimension; C's has the mr
+  // rows before the nr columns, all its other dimensions of size 1.
+  auto isRun = [](RankedTensorType type, int64_t length) {
+    return type.getShape().back() == length &&
+           llvm::all_of(type.getShape().drop_back(), [](int64_t d) { return d == 1; });
+  };
+  MLIRContext *ctx = rewriter.getContext();
+  AffineMap cMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  std::optional<unsigned> rowPosition =
+      cMap.getResultPosition(getAffineDimExpr(rowLoop, ctx));
+  std::optional<unsigned> columnPosition =
+      cMap.getResultPosition(getAffineDimExpr(rowLoop + 1, ctx));
+  SmallVector<int64_t> cShape(cType.getShape());
+  SmallVector<int64_t> expected(cShape.size(), 1);
+  if (rowPosition && columnPosition) {
+    expected[*rowPosition] = mr;
+    expected[*columnPosition] = nr;
+  }
+  if (!isRun(aType, mr) || !isRun(bType, nr) || !rowPosition || !columnPosition ||
+      *rowPosition > *columnPosition || cShape != expected)
+    return failure();
+  Type elementType = cType.getElementType();
   Location loc = op.getLoc();
   rewriter.setInsertionPoint(op);
   Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
   Value padding = ub::PoisonOp::create(rewriter, loc, elementType);
-  auto read = [&](Value source, ArrayRef<int64_t> shape, AffineMap map) -> Value {
-    SmallVector<Value> indices(llvm::cast<RankedTensorType>(source.getType()).getRank(), zero);
+  auto read = [&](Value source, ArrayRef<int64_t> shape) -> Value {
+    int64_t rank = llvm::cast<RankedTensorType>(source.getType()).getRank();
+    SmallVector<Value> indices(rank, zero);
     SmallVector<bool> inBounds(shape.size(), true);
+    AffineMap map = shape.size() == 1
+                        ? AffineMap::get(rank, 0, {getAffineDimExpr(rank - 1, ctx)}, ctx)
+                        : AffineMap::getMultiDimIdentityMap(rank, ctx);
     return vector::TransferReadOp::create(rewriter, loc, VectorType::get(shape, elementType),
                                           source, indices, map, padding,
                                           /*mask=*/Value(), rewriter.getBoolArrayAttr(inBounds));
   };
-  MLIRContext *ctx = rewriter.getContext();
-  AffineMap last3 = AffineMap::get(3, 0, {getAffineDimExpr(2, ctx)}, ctx);
-  AffineMap identity4 = AffineMap::getMultiDimIdentityMap(4, ctx);
-  auto tileType = VectorType::get({1, mr, 1, nr}, elementType);
+  auto tileType = VectorType::get(cShape, elementType);
   auto flatType = VectorType::get({mr, nr}, elementType);
   Value va;
   if (llvm::isPowerOf2_64(mr)) {
-    va = read(a, {mr}, last3);
+    va = read(a, {mr});
   } else {
     // A load of 7 floats is split into loads of 4, 2 and 1, and the two
     // lanes of the second are broadcast with shuffles, which compete with
     // the FMAs for their ports; one scalar load per row is broadcast
     // straight from memory.
-    SmallVector<Value> rows;
-    for (int64_t i = 0; i < mr; ++i)
-      rows.push_back(tensor::ExtractOp::create(
-          rewriter, loc, a,
-          ValueRange{zero, zero, arith::ConstantIndexOp::create(rewriter, loc, i)}));
-    va = vector::FromElementsOp::create(rewriter, loc, VectorType::get({mr}, elementType), rows);
+    SmallVector<Value> elements;
+    SmallVector<Value> indices(aType.getRank(), zero);
+    for (int64_t i = 0; i < mr; ++i) {
+      indices.back() = arith::ConstantIndexOp::create(rewriter, loc, i);
+      elements.push_back(tensor::ExtractOp::create(rewriter, loc, a, indices));
+    }
+    va = vector::FromElementsOp::create(rewriter, loc, VectorType::get({mr}, elementType),
+                                        elements);
   }
-  Value vb = read(b, {nr}, last3);
-  Value vc = vector::ShapeCastOp::create(rewriter, loc, flatType,
-                                         read(c, tileType.getShape(), identity4));
+  Value vb = read(b, {nr});
+  Value vc = vector::ShapeCastOp::create(rewriter, loc, flatType, read(c, cShape));
   Value product = vector::OuterProductOp::create(rewriter, loc, flatType, va, vb, vc,
                                                  vector::CombiningKind::ADD);
-  SmallVector<Value> indices(4, zero);
+  SmallVector<Value> indices(cShape.size(), zero);
+  SmallVector<bool> inBounds(cShape.size(), true);
   Value written =
       vector::TransferWriteOp::create(
           rewriter, loc, vector::ShapeCastOp::create(rewriter, loc, tileType, product), c,
-          indices, identity4, ArrayRef<bool>{true, true, true, true})
+          indices, AffineMap::getMultiDimIdentityMap(cShape.size(), ctx), inBounds)
           .getResult();
   rewriter.replaceOp(op, written);
   return success();

@@ -187,6 +187,61 @@ std::optional<TilingPlan> planTiling(linalg::LinalgOp op, bool allowThreads) {
     return plan;
   }
 
+  if (op->hasAttr(kTapProductAttr) && ranges.size() == 8) {
+    // (o0, o1, o2, mi, r, c, i, j): register tiles of one mr x nr tile, the
+    // input channels in cache blocks of about kCacheBlockK rows of K (with
+    // the taps), the outer loops in their order: the first is B's, so B's
+    // K block stays in L1 while the other side's tiles stream past it.
+    int64_t taps = ranges[6] * ranges[7];
+    plan.vectorTiles = {1, 1, 1, ranges[3], ranges[4], 1, 1, 1};
+    int64_t cb = largestDivisorAtMost(ranges[5], std::max<int64_t>(1, kCacheBlockK / taps));
+    if (cb < ranges[5])
+      plan.cacheTiles = {0, 0, 0, 0, 0, cb, 0, 0};
+    if (allowThreads && product(ranges) >= kMinParallelWork) {
+      // Tasks over the image's output rows and the weights' outer loop
+      // (filter slivers or panels), about as large as a packed product's.
+      SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+      int weights = maps[0].isProjectedPermutation() ? 0 : 1;
+      AffineMap image = maps[1 - weights];
+      int64_t rowLoop = -1, weightsLoop = -1, pieceLoop = -1;
+      for (int64_t d = 0; d < 3; ++d) {
+        if (image.getResult(1).isFunctionOfDim(d))
+          rowLoop = d;
+        else if (maps[weights].isFunctionOfDim(d))
+          weightsLoop = d;
+        else
+          pieceLoop = d;
+      }
+      if (rowLoop < 0 || weightsLoop < 0 || pieceLoop < 0)
+        return plan;
+      // The image is B (pixels in vectors) when the weights are A.
+      int64_t pixelsPerRow = ranges[pieceLoop] * ranges[weights == 0 ? 4 : 3];
+      int64_t weightWidth = ranges[weights == 0 ? 3 : 4];
+      int64_t pixelLimit = weights == 0 ? kThreadTileColumns : kThreadTileRows;
+      int64_t filterLimit = weights == 0 ? kThreadTileRows : kThreadTileColumns;
+      int64_t rowLimit = std::max<int64_t>(1, pixelLimit / pixelsPerRow);
+      int64_t weightLimit = std::max<int64_t>(1, filterLimit / weightWidth);
+      // Each task reads its rows' input and all its filters' weights: when
+      // the weights are the larger (a deep layer on a small image), tasks
+      // take whole images and a share of the filters, so the weights are
+      // read from memory once, not once per band of rows.
+      auto bytes = [](Value v) {
+        auto type = llvm::cast<ShapedType>(v.getType());
+        return type.getNumElements() * type.getElementTypeBitWidth() / 8;
+      };
+      if (bytes(op.getDpsInputs()[weights]) > bytes(op.getDpsInputs()[1 - weights])) {
+        rowLimit = ranges[rowLoop];
+        weightLimit = ranges[weightsLoop];
+      }
+      auto [tr, tw] = threadTiles2D(ranges[rowLoop], 1, rowLimit, ranges[weightsLoop], 1,
+                                    weightLimit, 1);
+      plan.threadTiles.assign(8, 0);
+      plan.threadTiles[rowLoop] = tr;
+      plan.threadTiles[weightsLoop] = tw;
+    }
+    return plan;
+  }
+
   if (llvm::isa<linalg::Conv2DNchwFchwOp>(op.getOperation())) {
     // (n, f, oh, ow, c, kh, kw)
     plan.vectorTiles = {1,

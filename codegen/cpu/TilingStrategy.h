@@ -26,6 +26,17 @@ inline constexpr int64_t kMicroTileRows = 8;
 /// and C viewed as C4[mo, mi, j, r]; or, with A read in place, loops
 /// (m, j, r, k) with A[m, k], Bp[j, k, r] and C3[m, j, r].
 inline constexpr llvm::StringLiteral kPackedMatmulAttr = "kiln.packed_matmul";
+/// Marks the linalg.generic of a convolution's product that reads the
+/// (padded) input in place, with no packed copy of its taps: loops
+/// (o0, o1, o2, mi, r, c, i, j), three outer ones, the register tile's mr
+/// rows (mi) and nr columns (r), and the reduction over input channels and
+/// filter taps (c, i, j). Of the operands A (the mr floats the micro-kernel
+/// broadcasts) and B (the nr floats it loads as vectors), one is the
+/// weights packed at compile time, whose map is a projected permutation,
+/// and the other the input [C, H', W'], read at (c, row * SH + i * DH,
+/// piece * w + lane + j * DW) with `lane` the register loop of its side.
+/// C's layout has mi before r. See kiln-conv-to-matmul.
+inline constexpr llvm::StringLiteral kTapProductAttr = "kiln.tap_product";
 /// Marks an scf.for that code generation made before tiling (bands of a
 /// convolution's output rows): the linalg ops it holds are tiled like
 /// top-level ones, where those in other loops are tiles already.
@@ -48,6 +59,12 @@ mlir::Value buildPackedMatmul(mlir::OpBuilder &b, mlir::Location loc, mlir::Valu
 /// Returns the new C4.
 mlir::Value buildPackedProduct(mlir::OpBuilder &b, mlir::Location loc, mlir::Value packedA,
                                mlir::Value packedB, mlir::Value c4);
+
+/// C += A x B as the kTapProductAttr generic over the eight loops described
+/// there, with the given operand maps (A, B, C). Returns the new C.
+mlir::Value buildTapProduct(mlir::OpBuilder &b, mlir::Location loc, mlir::Value a,
+                            mlir::Value bOperand, mlir::Value c,
+                            llvm::ArrayRef<mlir::AffineMap> maps);
 
 /// A constant matrix packed into panels of `nr` columns, [ceil(N / nr), K, nr],
 /// the last one filled up with zero columns: from B [K, N], or from B's

@@ -132,24 +132,29 @@ func.func @banded(%x: tensor<1x16x6x258xf32>, %w: tensor<8x16x3x3xf32>, %acc: te
 // Pixel-major: constant weights and OW = 7 (no multiple of the 32-wide
 // panels, but a sliver height). The product is out^T[P, F] = taps^T x W^T:
 // the weights are packed transposed at compile time into panels of 32
-// filters (panel[0, k, r] = W[r, k], here 3r + k), the taps of each output
-// row into slivers of 7 pixels [OH * OW / 7, C*KH*KW, 7], both operands of the
-// packed-matmul generic; its result [P, F] is added, transposed, into the
-// accumulator (which holds the bias).
+// filters (panel[0, k, r] = W[r, k], here 3r + k), viewed [1, C, KH, KW, 32];
+// the taps are read from the input in place (no packed copy), 7 pixels of
+// an input row per register tile: the kiln.tap_product generic over (panel,
+// output row, piece of 7 pixels, pixel, filter, c, kh, kw). Its result
+// [P, F] is added, transposed, into the accumulator (which holds the bias).
+// CHECK-DAG: #[[TAPS:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d5, d1 + d6, d2 * 7 + d3 + d7)>
+// CHECK-DAG: #[[PANELS:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d5, d6, d7, d4)>
+// CHECK-DAG: #[[TILES:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d1, d2, d3, d0, d4)>
 // CHECK-DAG: #[[TR:.*]] = affine_map<(d0, d1, d2) -> (d1, d2, d0)>
 // CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
 // CHECK-LABEL: func @pixel_major
-// CHECK: %[[WP:.*]] = arith.constant dense<{{\[\[\[}}0.000000e+00, 3.000000e+00, 6.000000e+00, {{.*}}, 9.300000e+01], [1.000000e+00, 4.000000e+00, {{.*}}, 9.400000e+01], [2.000000e+00, 5.000000e+00, {{.*}}, 9.500000e+01]]]> : tensor<1x3x32xf32>
-// CHECK: tensor.empty() : tensor<2x1x1x1x3x7xf32>
-// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<2x1x1x1x3x7xf32>)
-// CHECK: %[[TAPS:.*]] = tensor.collapse_shape {{.*}} : tensor<2x1x1x1x3x7xf32> into tensor<2x3x7xf32>
+// CHECK: %[[WP:.*]] = arith.constant dense<{{\[\[\[\[\[}}0.000000e+00, 3.000000e+00, 6.000000e+00, {{.*}}, 9.300000e+01], [1.000000e+00, 4.000000e+00, {{.*}}, 9.400000e+01], [2.000000e+00, 5.000000e+00, {{.*}}, 9.500000e+01]]]]]> : tensor<1x1x1x3x32xf32>
+// CHECK: %[[IMG:.*]] = tensor.extract_slice %{{.*}}[0, 0, 0, 0] [1, 1, 2, 9] [1, 1, 1, 1] : tensor<1x1x2x9xf32> to tensor<1x2x9xf32>
 // CHECK: %[[C4:.*]] = linalg.fill {{.*}} -> tensor<2x7x1x32xf32>
-// CHECK: %[[G:.*]] = linalg.generic {{.*}} ins(%[[TAPS]], %[[WP]] : tensor<2x3x7xf32>, tensor<1x3x32xf32>) outs(%[[C4]] : tensor<2x7x1x32xf32>) attrs = {kiln.packed_matmul}
-// CHECK: %[[FLAT:.*]] = tensor.collapse_shape %[[G]] {{\[}}[0, 1], [2, 3]] : tensor<2x7x1x32xf32> into tensor<14x32xf32>
+// CHECK: %[[C5:.*]] = tensor.expand_shape %[[C4]] {{\[}}[0, 1], [2], [3], [4]] output_shape [2, 1, 7, 1, 32]
+// CHECK: %[[G:.*]] = linalg.generic {indexing_maps = [#[[TAPS]], #[[PANELS]], #[[TILES]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%[[IMG]], %[[WP]] : tensor<1x2x9xf32>, tensor<1x1x1x3x32xf32>) outs(%[[C5]] : tensor<2x1x7x1x32xf32>) attrs = {kiln.tap_product}
+// CHECK: %[[G4:.*]] = tensor.collapse_shape %[[G]] {{\[}}[0, 1], [2], [3], [4]] : tensor<2x1x7x1x32xf32> into tensor<2x7x1x32xf32>
+// CHECK: %[[FLAT:.*]] = tensor.collapse_shape %[[G4]] {{\[}}[0, 1], [2, 3]] : tensor<2x7x1x32xf32> into tensor<14x32xf32>
 // CHECK: %[[GRID:.*]] = tensor.expand_shape %[[FLAT]] {{\[}}[0, 1], [2]] output_shape [2, 7, 32]
 // CHECK: linalg.generic {indexing_maps = [#[[TR]], #[[ID]]], {{.*}} ins(%[[GRID]] : tensor<2x7x32xf32>) outs(%{{.*}} : tensor<32x2x7xf32>)
 // CHECK: arith.addf
 // CHECK-NOT: linalg.conv_2d_nchw_fchw
+// CHECK-NOT: kiln.packed_matmul
 func.func @pixel_major(%x: tensor<1x1x2x9xf32>, %acc: tensor<1x32x2x7xf32>) -> tensor<1x32x2x7xf32> {
   %w = arith.constant dense<[[[[0.0, 1.0, 2.0]]], [[[3.0, 4.0, 5.0]]], [[[6.0, 7.0, 8.0]]], [[[9.0, 10.0, 11.0]]], [[[12.0, 13.0, 14.0]]], [[[15.0, 16.0, 17.0]]], [[[18.0, 19.0, 20.0]]], [[[21.0, 22.0, 23.0]]], [[[24.0, 25.0, 26.0]]], [[[27.0, 28.0, 29.0]]], [[[30.0, 31.0, 32.0]]], [[[33.0, 34.0, 35.0]]], [[[36.0, 37.0, 38.0]]], [[[39.0, 40.0, 41.0]]], [[[42.0, 43.0, 44.0]]], [[[45.0, 46.0, 47.0]]], [[[48.0, 49.0, 50.0]]], [[[51.0, 52.0, 53.0]]], [[[54.0, 55.0, 56.0]]], [[[57.0, 58.0, 59.0]]], [[[60.0, 61.0, 62.0]]], [[[63.0, 64.0, 65.0]]], [[[66.0, 67.0, 68.0]]], [[[69.0, 70.0, 71.0]]], [[[72.0, 73.0, 74.0]]], [[[75.0, 76.0, 77.0]]], [[[78.0, 79.0, 80.0]]], [[[81.0, 82.0, 83.0]]], [[[84.0, 85.0, 86.0]]], [[[87.0, 88.0, 89.0]]], [[[90.0, 91.0, 92.0]]], [[[93.0, 94.0, 95.0]]]]> : tensor<32x1x1x3xf32>
   %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
@@ -170,7 +175,7 @@ func.func @pixel_major(%x: tensor<1x1x2x9xf32>, %acc: tensor<1x32x2x7xf32>) -> t
 // CHECK-LABEL: func @pixel_major_epilogue
 // CHECK-SAME: (%[[X:.*]]: tensor<1x1x2x9xf32>, %[[B:.*]]: tensor<32x1x1xf32>)
 // CHECK: %[[BIAS:.*]] = tensor.collapse_shape %[[B]] {{\[}}[0, 1, 2]] : tensor<32x1x1xf32> into tensor<32xf32>
-// CHECK: kiln.packed_matmul
+// CHECK: kiln.tap_product
 // CHECK: %[[GRID_T:.*]] = tensor.expand_shape
 // CHECK: %[[R:.*]] = linalg.generic {indexing_maps = [#[[GRID]], #[[FILTER]], #[[OUT]]], {{.*}} ins(%[[GRID_T]], %[[BIAS]] : tensor<2x7x32xf32>, tensor<32xf32>)
 // CHECK-NEXT: ^bb0(%[[P:.*]]: f32, %[[BV:.*]]: f32, %{{.*}}: f32):
@@ -200,6 +205,50 @@ func.func @pixel_major_epilogue(%x: tensor<1x1x2x9xf32>, %b: tensor<32x1x1xf32>)
     linalg.yield %m : f32
   } -> tensor<1x32x2x7xf32>
   return %r : tensor<1x32x2x7xf32>
+}
+
+// -----
+
+// Pixel-major with a width stride (2, not a divisor of the 3-wide kernel):
+// a register tile's pixels are no contiguous run of an input row, so the
+// taps are packed into slivers [OH * OW / 7, C*KH*KW, 7] by strided copies
+// and the product is the packed-matmul generic on them.
+// CHECK-LABEL: func @pixel_major_strided
+// CHECK-COUNT-3: linalg.transpose
+// CHECK: %[[TAPS:.*]] = tensor.collapse_shape {{.*}} : tensor<2x1x1x1x3x7xf32> into tensor<2x3x7xf32>
+// CHECK: linalg.generic {{.*}} ins(%[[TAPS]], %{{.*}} : tensor<2x3x7xf32>, tensor<1x3x32xf32>) outs(%{{.*}} : tensor<2x7x1x32xf32>) attrs = {kiln.packed_matmul}
+// CHECK-NOT: kiln.tap_product
+func.func @pixel_major_strided(%x: tensor<1x1x2x15xf32>, %acc: tensor<1x32x2x7xf32>) -> tensor<1x32x2x7xf32> {
+  %w = arith.constant dense<0.5> : tensor<32x1x1x3xf32>
+  %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<[1, 2]> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x1x2x15xf32>, tensor<32x1x1x3xf32>) outs(%acc : tensor<1x32x2x7xf32>) -> tensor<1x32x2x7xf32>
+  return %r : tensor<1x32x2x7xf32>
+}
+
+// -----
+
+// Channel-major (OW = 32) with constant weights: the weights are packed at
+// compile time into slivers of 8 filters [F / 8, C, KH, KW, 8], the side the
+// micro-kernel broadcasts, and each register tile's 32 pixels are read from
+// an input row in place: the kiln.tap_product generic over (output row,
+// piece of 32 pixels, filter sliver, filter, pixel, c, kh, kw), accumulating
+// into the accumulator viewed [F / 8, 8, OH, OW / 32, 32]. No band loop and
+// no packed taps (the weights of @packed_columns are no constant).
+// CHECK-DAG: #[[SLIVERS:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d2, d5, d6, d7, d3)>
+// CHECK-DAG: #[[ROWS:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d5, d0 + d6, d1 * 32 + d4 + d7)>
+// CHECK-DAG: #[[ACC:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d2, d3, d0, d1, d4)>
+// CHECK-LABEL: func @tap_columns
+// CHECK: %[[WS:.*]] = arith.constant dense<5.000000e-01> : tensor<2x2x3x3x8xf32>
+// CHECK: %[[IMG:.*]] = tensor.extract_slice %{{.*}} : tensor<1x2x4x34xf32> to tensor<2x4x34xf32>
+// CHECK: %[[ACC5:.*]] = tensor.expand_shape %{{.*}} {{\[}}[0, 1], [2], [3, 4]] output_shape [2, 8, 2, 1, 32] : tensor<16x2x32xf32> into tensor<2x8x2x1x32xf32>
+// CHECK: linalg.generic {indexing_maps = [#[[SLIVERS]], #[[ROWS]], #[[ACC]]], {{.*}} ins(%[[WS]], %[[IMG]] : tensor<2x2x3x3x8xf32>, tensor<2x4x34xf32>) outs(%[[ACC5]] : tensor<2x8x2x1x32xf32>) attrs = {kiln.tap_product}
+// CHECK-NOT: kiln.band_loop
+// CHECK-NOT: kiln.packed_matmul
+func.func @tap_columns(%x: tensor<1x2x4x34xf32>, %acc: tensor<1x16x2x32xf32>) -> tensor<1x16x2x32xf32> {
+  %w = arith.constant dense<0.5> : tensor<16x2x3x3xf32>
+  %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x2x4x34xf32>, tensor<16x2x3x3xf32>) outs(%acc : tensor<1x16x2x32xf32>) -> tensor<1x16x2x32xf32>
+  return %r : tensor<1x16x2x32xf32>
 }
 
 // -----

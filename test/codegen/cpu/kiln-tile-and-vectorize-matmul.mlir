@@ -207,3 +207,52 @@ func.func @matmul_epilogue(%w: tensor<256x64xf32>, %x: tensor<64x3136xf32>, %b: 
   } -> tensor<256x3136xf32>
   return %r : tensor<256x3136xf32>
 }
+
+// -----
+
+// ResNet-50's 3x3, 256-channel convolution at 14x14 as a tap product
+// (kiln-conv-to-matmul, pixel-major): the padded input [256, 16, 16] read in
+// place, the weights in panels [8, 256, 3, 3, 32], the product in register
+// tiles of 7 pixels x 32 filters. The weights (2.4 MB) outweigh the input
+// (262 KB), so the tasks take whole images and two panels each (the weights
+// are read once); the input channels go in cache blocks of 16 (144 rows of
+// K, an 18 KiB block of a panel); the 7 x 32 accumulator tile is carried
+// through the channel and both tap loops. Each step broadcasts 7 pixels of
+// an input row, read at the tap's offset, against one panel row.
+// CHECK-DAG: #[[ROW:.*]] = affine_map<(d0, d1) -> (d0 + d1)>
+// CHECK-DAG: #[[COL:.*]] = affine_map<(d0, d1) -> (d0 * 7 + d1)>
+// CHECK-LABEL: func @tap_product
+// CHECK-SAME: (%[[X:.*]]: tensor<256x16x16xf32>, %[[W:.*]]: tensor<8x256x3x3x32xf32>, %[[C:.*]]: tensor<14x2x7x8x32xf32>)
+// CHECK: scf.forall (%[[J:.*]]) = (0) to (8) step (2)
+// CHECK: scf.for %[[CB:.*]] = %c0 to %c256 step %c16
+// CHECK: %[[BLOCK:.*]] = tensor.extract_slice %[[X]][%[[CB]], 0, 0] [16, 16, 16]
+// CHECK: scf.for %{{.*}} = %c0 to %c2 step %c1
+// CHECK: scf.for %[[OROW:.*]] = %c0 to %c14 step %c1
+// CHECK: scf.for %[[PIECE:.*]] = %c0 to %c2 step %c1
+// CHECK: %[[ACC0:.*]] = vector.transfer_read {{.*}} : tensor<14x2x7x2x32xf32>, vector<7x1x32xf32>
+// CHECK: %[[ACC:.*]] = scf.for %[[CH:.*]] = %c0 to %c16 step %c1 iter_args(%[[A1:.*]] = %[[ACC0]])
+// CHECK: scf.for %[[I:.*]] = %c0 to %c3 step %c1 iter_args(%[[A2:.*]] = %[[A1]])
+// CHECK: scf.for %[[JW:.*]] = %c0 to %c3 step %c1 iter_args(%[[A3:.*]] = %[[A2]])
+// CHECK: %[[R:.*]] = affine.apply #[[ROW]](%[[OROW]], %[[I]])
+// CHECK: %[[Q:.*]] = affine.apply #[[COL]](%[[PIECE]], %[[JW]])
+// CHECK: %[[PIXELS:.*]] = tensor.extract_slice %[[BLOCK]][%[[CH]], %[[R]], %[[Q]]] [1, 1, 7] [1, 1, 1]
+// CHECK-COUNT-7: tensor.extract %[[PIXELS]]
+// CHECK: %[[LHS:.*]] = vector.from_elements {{.*}} : vector<7xf32>
+// CHECK: %[[RHS:.*]] = vector.transfer_read %[[W]]{{.*}} : tensor<8x256x3x3x32xf32>, vector<32xf32>
+// CHECK: %[[T:.*]] = vector.shape_cast %[[A3]] : vector<7x1x32xf32> to vector<7x32xf32>
+// CHECK: vector.outerproduct %[[LHS]], %[[RHS]], %[[T]] {kind = #vector.kind<add>} : vector<7xf32>, vector<32xf32>
+// CHECK: vector.transfer_write %[[ACC]]
+// CHECK-NOT: linalg.generic
+#ta = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d5, d1 + d6, d2 * 7 + d3 + d7)>
+#tb = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d5, d6, d7, d4)>
+#tc = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d1, d2, d3, d0, d4)>
+func.func @tap_product(%x: tensor<256x16x16xf32>, %w: tensor<8x256x3x3x32xf32>, %c: tensor<14x2x7x8x32xf32>) -> tensor<14x2x7x8x32xf32> {
+  %r = linalg.generic {indexing_maps = [#ta, #tb, #tc], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+      ins(%x, %w : tensor<256x16x16xf32>, tensor<8x256x3x3x32xf32>) outs(%c : tensor<14x2x7x8x32xf32>) attrs = {kiln.tap_product} {
+  ^bb0(%in: f32, %wt: f32, %acc: f32):
+    %m = arith.mulf %in, %wt : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<14x2x7x8x32xf32>
+  return %r : tensor<14x2x7x8x32xf32>
+}
