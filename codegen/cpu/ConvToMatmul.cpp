@@ -15,23 +15,26 @@
 // zero columns up to one, so the micro-kernel keeps full-width vectors; the
 // extra columns are dropped afterwards.
 //
-// When OW is a multiple of the panel width NR (f32), the taps are copied
-// straight into the micro-kernel's panel layout colp[OH*OW/NR, C*KH*KW, NR]
-// (NR-wide pieces of input rows; see packTaps) and the product is the
-// packed-matmul generic: the micro-kernel then reads B contiguously instead of
-// NR floats every OH*OW*4 bytes, which for large images (256x256: 256 KiB)
-// is a new page and the same L1 set at every K step. Large images are done in
-// bands of output rows whose packed taps fit in L2 (bandedConvolution).
+// When OW is a multiple of the panel width NR (f32), the product runs
+// channel-major on the micro-kernel: filters broadcast (A), NR-pixel pieces
+// of output rows loaded as vectors (B). With constant weights and a unit
+// width stride it reads the taps from the input in place: each register
+// tile's NR pixels of tap (c, i, j) are one run of an input row, so the
+// product is one generic over (output row, piece, filter sliver, filter,
+// pixel, c, i, j) (kTapProductAttr), the weights packed into slivers of
+// filters at compile time, with no im2col at all. Otherwise the taps are
+// copied into the micro-kernel's panel layout colp[OH*OW/NR, C*KH*KW, NR]
+// (packTaps) and the product is the packed-matmul generic, in bands of
+// output rows whose packed taps fit in L2 (bandedConvolution).
 //
 // Otherwise, when the weights are constants and OW has a divisor mr from
 // kMinSliverRows to the micro-kernel's height (ResNet's 56, 28, 14 and 7 all
-// have 7 or 8), the product runs pixel-major: out^T[P, F] = col^T x W^T, the
-// taps packed into the micro-kernel's A slivers of mr output pixels (like the
-// panels, in pieces of mr instead of NR), the weights packed
-// transposed into B panels of NR filters at compile time, and the [P, F]
-// result written, transposed, into the output. The broadcast side of the
-// micro-kernel takes any height, so both streams are contiguous for any
-// such OW; ResNet-50's 3x3 convolutions went from 40-46% to 46-53% of peak
+// have 7 or 8), the product runs pixel-major: out^T[P, F] = col^T x W^T,
+// mr output pixels of a row broadcast (A, read from the input in place, one
+// by one, so at any stride) against the weights packed transposed into B
+// panels of NR filters at compile time, and the [P, F] result written,
+// transposed, into the output. Reading the taps in place instead of packing
+// them (an im2col per band) made ResNet-50's 3x3 convolutions 8-25% faster
 // (docs/performance.md).
 //
 // A width stride that divides the kernel width (audio front ends, patch
@@ -78,15 +81,17 @@ constexpr int64_t kColumnMultiple = 32;
 constexpr int64_t kMinSliverRows = 4;
 /// Below this many output columns the padding costs more than it buys.
 constexpr int64_t kMinColumnsToPad = 16;
-/// The most bytes of packed taps built at once: half the 2 MiB L2 of a core
-/// on the benchmark machine, so a band's taps and the accumulator rows the
-/// micro-kernel updates stay there.
-constexpr int64_t kBandBytes = 1 << 20;
-/// The same for the channel-major form, whose product reads each panel of
-/// taps once (the weights are what stays in cache): half as much, which
-/// halves the pack's workspace (U-Net small's decoder: 884 KB -> 442 KB) at
-/// no measured cost.
-constexpr int64_t kChannelMajorBandBytes = kBandBytes / 2;
+/// The most bytes of packed taps built at once (the channel-major form when
+/// it cannot read them in place): a quarter of the 2 MiB L2 of a core on the
+/// benchmark machine. The product reads each panel of taps once (the
+/// weights are what stays in cache); 1 MiB bands measured no faster and
+/// took twice the workspace (U-Net small's decoder: 884 KB instead of 442).
+constexpr int64_t kChannelMajorBandBytes = 1 << 19;
+/// The most bytes of a pixel-major product's [P, F'] result built at once
+/// (before its transposing epilogue): ResNet-50's workspace is 8.06 MB at
+/// 1 MiB, 7.66 MB here, 7.09 MB at 256 KiB; 256 KiB bands (14 for the stem)
+/// measured 5-23% slower on the whole model, 512 KiB within noise of 1 MiB.
+constexpr int64_t kPixelMajorBandBytes = 1 << 19;
 
 SmallVector<OpFoldResult> indexAttrs(OpBuilder &b, ArrayRef<int64_t> values) {
   return llvm::map_to_vector(values, [&](int64_t v) -> OpFoldResult {
@@ -104,8 +109,9 @@ struct ConvShape {
 /// output pixels: [rows*OW/nr, C*KH*KW, nr], from `band` [C, H', W] (the
 /// input rows those output rows read, starting at its row 0). Viewed as
 /// [rows, OW/nr, C, KH, KW, nr], element (r, p, c, i, j, q) is the input
-/// pixel (c, r*SH + i*DH, (p*nr + q)*SW + j*DW). These are the
-/// micro-kernel's B panels (nr = NR) or its A slivers (pixel-major).
+/// pixel (c, r*SH + i*DH, (p*nr + q)*SW + j*DW): the micro-kernel's B
+/// panels (nr = NR) when the channel-major product cannot read them in
+/// place.
 Value packTaps(OpBuilder &b, Location loc, Value band, int64_t rows, int64_t nr,
                const ConvShape &s) {
   Type elementType = llvm::cast<RankedTensorType>(band.getType()).getElementType();
@@ -160,10 +166,12 @@ Value packTaps(OpBuilder &b, Location loc, Value band, int64_t rows, int64_t nr,
       SmallVector<ReassociationIndices>{{0, 1}, {2, 3, 4}, {5}});
 }
 
-/// Whether the product can read the taps from the input in place (the
-/// kTapProductAttr generic) instead of a packed copy: a unit width stride,
-/// so each register tile's pixels are one contiguous run of an input row.
-bool readsTapsInPlace(const ConvShape &s) { return s.strides[1] == 1; }
+/// Whether the channel-major product can read the taps from the input in
+/// place (the kTapProductAttr generic) instead of a packed copy: its
+/// register tiles load 32 pixels as vectors, which must be one contiguous
+/// run of an input row (a unit width stride). The pixel-major product
+/// broadcasts its pixels one by one and reads them in place at any stride.
+bool channelMajorReadsInPlace(const ConvShape &s) { return s.strides[1] == 1; }
 
 /// The map of `band` [C, H', W'] in a tap product whose loops are
 /// (o0, o1, o2, mi, r, c, i, j): output row `row`, piece `piece` of `width`
@@ -174,8 +182,8 @@ AffineMap tapMap(MLIRContext *ctx, const ConvShape &s, unsigned row, unsigned pi
              j = getAffineDimExpr(7, ctx);
   return AffineMap::get(8, 0,
                         {c, getAffineDimExpr(row, ctx) * s.strides[0] + i * s.dilations[0],
-                         getAffineDimExpr(piece, ctx) * width + getAffineDimExpr(lane, ctx) +
-                             j * s.dilations[1]},
+                         getAffineDimExpr(piece, ctx) * (width * s.strides[1]) +
+                             getAffineDimExpr(lane, ctx) * s.strides[1] + j * s.dilations[1]},
                         ctx);
 }
 
@@ -200,7 +208,7 @@ Value bandProduct(OpBuilder &b, Location loc, Value band, Value acc, Value w2, i
   Type elementType = llvm::cast<RankedTensorType>(acc.getType()).getElementType();
   int64_t nr = kPackedPanelWidth, p = rows * s.ow;
   DenseElementsAttr weights;
-  if (readsTapsInPlace(s) && matchPattern(w2, m_Constant(&weights))) {
+  if (channelMajorReadsInPlace(s) && matchPattern(w2, m_Constant(&weights))) {
     int64_t mr = packedRowsPerSliver(s.f), pieces = s.ow / nr;
     Value slivers = arith::ConstantOp::create(b, loc, packPanels(weights, mr, /*transposed=*/true));
     auto acc5Type = RankedTensorType::get({s.f / mr, mr, rows, pieces, nr}, elementType);
@@ -524,12 +532,12 @@ Value buildEpilogue(OpBuilder &b, Location loc, ArrayRef<Term> terms, Value cons
 }
 
 /// The pixel-major product of a band: out^T[P, F] = col^T[P, K] x W^T[K, F]
-/// with the taps packed into slivers of mr output pixels (A, built per band)
-/// and the weights into panels of NR filters at compile time (`wPanels`
-/// [F' / NR, K, NR], F' = F rounded up to NR). Slivers need only mr to
+/// with the taps read from the band in place, mr output pixels of a row per
+/// register tile (A, each pixel broadcast on its own, so at any width
+/// stride), and the weights packed into panels of NR filters at compile time
+/// (`wPanels` [F' / NR, K, NR], F' = F rounded up to NR). mr need only
 /// divide OW (7 for ResNet's 56/28/14/7), where channel-major panels of NR
-/// pixels need NR to divide OW; both operands are then contiguous streams.
-/// The product [P, F'] is written transposed into `out` [F, rows, OW] by the
+/// pixels need NR to divide OW. The product [P, F'] is written transposed into `out` [F, rows, OW] by the
 /// epilogue: added to the accumulator's start (the bias, or `out`'s own
 /// values when the start is not known), then through the consumer.
 Value pixelMajorBandProduct(OpBuilder &b, Location loc, Value band, Value out, Value wPanels,
@@ -540,41 +548,31 @@ Value pixelMajorBandProduct(OpBuilder &b, Location loc, Value band, Value out, V
   int64_t nr = kPackedPanelWidth, p = rows * s.ow;
   int64_t panels = llvm::cast<RankedTensorType>(wPanels.getType()).getDimSize(0);
   int64_t paddedF = panels * nr;
-  // Packed taps (a strided width) are built before the product's
-  // accumulator is filled: the input, often dead after the pack, can then
-  // give its memory to the accumulator.
-  Value slivers = readsTapsInPlace(s) ? Value() : packTaps(b, loc, band, rows, mr, s);
   SmallVector<int64_t> c4Shape = {p / mr, mr, panels, nr};
   Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(elementType));
   Value c4 = linalg::FillOp::create(
                  b, loc, zero, tensor::EmptyOp::create(b, loc, c4Shape, elementType).getResult())
                  .getResult(0);
-  Value product;
-  if (!slivers) {
-    // Loops (j, orow, piece, mi, r, c, i, jw): each sliver's taps read from
-    // the band in place.
-    auto c5Type = RankedTensorType::get({rows, s.ow / mr, mr, panels, nr}, elementType);
-    SmallVector<ReassociationIndices> split = {{0, 1}, {2}, {3}, {4}};
-    Value c5 = tensor::ExpandShapeOp::create(b, loc, c5Type, c4, split);
-    MLIRContext *ctx = b.getContext();
-    AffineExpr j, orow, piece, mi, r, c, i, jw;
-    bindDims(ctx, j, orow, piece, mi, r, c, i, jw);
-    SmallVector<AffineMap> maps = {tapMap(ctx, s, 1, 2, 3, mr),
-                                   AffineMap::get(8, 0, {j, c, i, jw, r}, ctx),
-                                   AffineMap::get(8, 0, {orow, piece, mi, j, r}, ctx)};
-    product = tensor::CollapseShapeOp::create(
-        b, loc, c4.getType(),
-        buildTapProduct(b, loc, band, splitK(b, loc, wPanels, s), c5, maps), split);
-  } else {
-    product = buildPackedProduct(b, loc, slivers, wPanels, c4);
-  }
+  // Loops (j, orow, piece, mi, r, c, i, jw): each sliver's taps read from
+  // the band in place.
+  auto c5Type = RankedTensorType::get({rows, s.ow / mr, mr, panels, nr}, elementType);
+  SmallVector<ReassociationIndices> split = {{0, 1}, {2}, {3}, {4}};
+  Value c5 = tensor::ExpandShapeOp::create(b, loc, c5Type, c4, split);
+  MLIRContext *ctx = b.getContext();
+  AffineExpr j, orow, piece, mi, r, c, i, jw;
+  bindDims(ctx, j, orow, piece, mi, r, c, i, jw);
+  SmallVector<AffineMap> maps = {tapMap(ctx, s, 1, 2, 3, mr),
+                                 AffineMap::get(8, 0, {j, c, i, jw, r}, ctx),
+                                 AffineMap::get(8, 0, {orow, piece, mi, j, r}, ctx)};
+  Value product = tensor::CollapseShapeOp::create(
+      b, loc, c4.getType(), buildTapProduct(b, loc, band, splitK(b, loc, wPanels, s), c5, maps),
+      split);
   Value flat = tensor::CollapseShapeOp::create(
       b, loc, RankedTensorType::get({p, paddedF}, elementType), product,
       SmallVector<ReassociationIndices>{{0, 1}, {2, 3}});
   Value grid = tensor::ExpandShapeOp::create(
       b, loc, RankedTensorType::get({rows, s.ow, paddedF}, elementType), flat,
       SmallVector<ReassociationIndices>{{0, 1}, {2}});
-  MLIRContext *ctx = b.getContext();
   AffineExpr df, dh, dw;
   bindDims(ctx, df, dh, dw);
   SmallVector<Term> terms = {{grid, AffineMap::get(3, 0, {dh, dw, df}, ctx)}};
@@ -791,11 +789,9 @@ struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
       };
       ConvShape shape{c, f, kh, kw, oh, ow, strides, dilations};
       if (wPanels) {
-        // A band's intermediate: its packed taps, or with taps read in
-        // place its [P, F'] product.
-        int64_t rowBytes = readsTapsInPlace(shape) ? ow * paddedF * 4 : ow * k * 4;
+        // A band's intermediate: its [P, F'] product.
         insertImage(bandedConvolution(
-            rewriter, loc, in, acc, shape, rowBytes, kBandBytes,
+            rewriter, loc, in, acc, shape, ow * paddedF * 4, kPixelMajorBandBytes,
             [&](OpBuilder &b, Location l, Value band, Value outBand, OpFoldResult row,
                 int64_t rows) {
               auto rowsOf = [&](Value v) -> Value {
@@ -812,7 +808,7 @@ struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
       }
       if (channelMajor) {
         // With taps read in place there is no intermediate: one band.
-        bool inPlace = readsTapsInPlace(shape) && matchPattern(w2, m_Constant());
+        bool inPlace = channelMajorReadsInPlace(shape) && matchPattern(w2, m_Constant());
         insertImage(bandedConvolution(
             rewriter, loc, in, acc, shape, inPlace ? 0 : ow * k * 4, kChannelMajorBandBytes,
             [&](OpBuilder &b, Location l, Value band, Value accBand, OpFoldResult,

@@ -590,8 +590,8 @@ void decomposeConvolutions(func::FuncOp func) {
 /// (mo, j, mi, r, k) of sizes (1, 1, mr, nr, 1)) or of a product read from
 /// a convolution's input (kTapProductAttr, loops (o0, o1, o2, mi, r, c, i, j)
 /// of sizes (1, 1, 1, mr, nr, 1, 1, 1)) as one outer product: the mr floats
-/// of A and the nr floats of B are contiguous reads (the last dimension of
-/// their slices), C's tile a read and write the loop-invariant subset
+/// of A (a run of the last dimension of its slice, or every stride-th float
+/// of one) and the nr floats of B (a run) are read, C's tile a read and write the loop-invariant subset
 /// hoisting then keeps in registers. Upstream vectorization would reach the
 /// same product only through broadcasts and transposes of unit dimensions
 /// that the contraction patterns do not fold, and not at all through the
@@ -624,6 +624,22 @@ LogicalResult vectorizePackedMatmulTile(RewriterBase &rewriter, linalg::LinalgOp
            llvm::all_of(type.getShape().drop_back(), [](int64_t d) { return d == 1; });
   };
   MLIRContext *ctx = rewriter.getContext();
+  // A's rows may lie `stride` elements apart (a pixel-major convolution's
+  // pixels at a width stride): the step of A's last index per row.
+  AffineExpr aIndex = op.getMatchingIndexingMap(op.getDpsInputOperand(0)).getResults().back();
+  auto valueAt = [&](int64_t row) -> std::optional<int64_t> {
+    SmallVector<AffineExpr> dims(ranges.size(), getAffineConstantExpr(0, ctx));
+    dims[rowLoop] = getAffineConstantExpr(row, ctx);
+    auto value = llvm::dyn_cast<AffineConstantExpr>(
+        simplifyAffineExpr(aIndex.replaceDims(dims), ranges.size(), 0));
+    if (!value)
+      return std::nullopt;
+    return value.getValue();
+  };
+  std::optional<int64_t> first = valueAt(0), second = valueAt(1);
+  if (!first || !second || *second <= *first)
+    return failure();
+  int64_t stride = *second - *first;
   AffineMap cMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
   std::optional<unsigned> rowPosition =
       cMap.getResultPosition(getAffineDimExpr(rowLoop, ctx));
@@ -635,7 +651,8 @@ LogicalResult vectorizePackedMatmulTile(RewriterBase &rewriter, linalg::LinalgOp
     expected[*rowPosition] = mr;
     expected[*columnPosition] = nr;
   }
-  if (!isRun(aType, mr) || !isRun(bType, nr) || !rowPosition || !columnPosition ||
+  if (!isRun(aType, (mr - 1) * stride + 1) || !isRun(bType, nr) || !rowPosition ||
+      !columnPosition ||
       *rowPosition > *columnPosition || cShape != expected)
     return failure();
   Type elementType = cType.getElementType();
@@ -657,17 +674,17 @@ LogicalResult vectorizePackedMatmulTile(RewriterBase &rewriter, linalg::LinalgOp
   auto tileType = VectorType::get(cShape, elementType);
   auto flatType = VectorType::get({mr, nr}, elementType);
   Value va;
-  if (llvm::isPowerOf2_64(mr)) {
+  if (llvm::isPowerOf2_64(mr) && stride == 1) {
     va = read(a, {mr});
   } else {
     // A load of 7 floats is split into loads of 4, 2 and 1, and the two
     // lanes of the second are broadcast with shuffles, which compete with
     // the FMAs for their ports; one scalar load per row is broadcast
-    // straight from memory.
+    // straight from memory (also what rows `stride` apart need).
     SmallVector<Value> elements;
     SmallVector<Value> indices(aType.getRank(), zero);
     for (int64_t i = 0; i < mr; ++i) {
-      indices.back() = arith::ConstantIndexOp::create(rewriter, loc, i);
+      indices.back() = arith::ConstantIndexOp::create(rewriter, loc, i * stride);
       elements.push_back(tensor::ExtractOp::create(rewriter, loc, a, indices));
     }
     va = vector::FromElementsOp::create(rewriter, loc, VectorType::get({mr}, elementType),

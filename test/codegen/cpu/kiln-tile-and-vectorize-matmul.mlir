@@ -256,3 +256,31 @@ func.func @tap_product(%x: tensor<256x16x16xf32>, %w: tensor<8x256x3x3x32xf32>, 
   } -> tensor<14x2x7x8x32xf32>
   return %r : tensor<14x2x7x8x32xf32>
 }
+
+// -----
+
+// A tap product at width stride 2 (a stride-2 convolution's pixels every
+// other element of an input row): each register tile's 8 pixels are read
+// one by one, at 0, 2, ..., 14 of a 15-element run, and broadcast; no
+// vector read of 8 contiguous elements.
+// CHECK-LABEL: func @strided_tap_product
+// CHECK: %[[PIXELS:.*]] = tensor.extract_slice %{{.*}} [1, 1, 15] [1, 1, 1] : tensor<16x3x17xf32> to tensor<1x1x15xf32>
+// CHECK: tensor.extract %[[PIXELS]][%c0, %c0, %c0]
+// CHECK: tensor.extract %[[PIXELS]][%c0, %c0, %c2]
+// CHECK: tensor.extract %[[PIXELS]][%c0, %c0, %c14]
+// CHECK: %[[LHS:.*]] = vector.from_elements {{.*}} : vector<8xf32>
+// CHECK: vector.outerproduct %[[LHS]], %{{.*}}, %{{.*}} {kind = #vector.kind<add>} : vector<8xf32>, vector<32xf32>
+// CHECK-NOT: vector<15xf32>
+#sa = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d5, d1 + d6, d2 * 16 + d3 * 2 + d7)>
+#sb = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d5, d6, d7, d4)>
+#sc = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d1, d2, d3, d0, d4)>
+func.func @strided_tap_product(%x: tensor<16x3x17xf32>, %w: tensor<1x16x3x3x32xf32>, %c: tensor<1x1x8x1x32xf32>) -> tensor<1x1x8x1x32xf32> {
+  %r = linalg.generic {indexing_maps = [#sa, #sb, #sc], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+      ins(%x, %w : tensor<16x3x17xf32>, tensor<1x16x3x3x32xf32>) outs(%c : tensor<1x1x8x1x32xf32>) attrs = {kiln.tap_product} {
+  ^bb0(%in: f32, %wt: f32, %acc: f32):
+    %m = arith.mulf %in, %wt : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<1x1x8x1x32xf32>
+  return %r : tensor<1x1x8x1x32xf32>
+}
