@@ -573,6 +573,8 @@ Value pixelMajorBandProduct(OpBuilder &b, Location loc, Value band, Value out, V
   Value grid = tensor::ExpandShapeOp::create(
       b, loc, RankedTensorType::get({rows, s.ow, paddedF}, elementType), flat,
       SmallVector<ReassociationIndices>{{0, 1}, {2}});
+  // The last panel's zero filters (F' > F) are not written out.
+  grid = truncateLastDim(b, loc, grid, s.f);
   AffineExpr df, dh, dw;
   bindDims(ctx, df, dh, dw);
   SmallVector<Term> terms = {{grid, AffineMap::get(3, 0, {dh, dw, df}, ctx)}};

@@ -349,6 +349,30 @@ def case_conv2d_stem_7x7(g):
 
 
 @case
+def case_conv2d_partial_panel(g):
+    # 112 filters (the pixel-major product's panels of 32 pad them to 128,
+    # whose zero filters must not be written out), 14x14, then a ReLU.
+    x = g.input("x", (1, 16, 14, 14))
+    g.output(g.node("Relu", [conv(g, x, 16, 112, (3, 3), pads=[1, 1, 1, 1])]))
+
+
+@case
+def case_conv2d_stride2_taps(g):
+    # A stride-2 3x3 convolution at 28 -> 14 (ResNet's downsampling): the
+    # pixel-major product reads every other input pixel in place.
+    x = g.input("x", (1, 16, 28, 28))
+    g.output(conv(g, x, 16, 32, (3, 3), strides=[2, 2], pads=[1, 1, 1, 1]))
+
+
+@case
+def case_conv2d_channel_major_taps(g):
+    # OW = 64, a multiple of 32: channel-major, the taps read in place as
+    # 32-pixel vectors, 24 filters (slivers of 8).
+    x = g.input("x", (1, 8, 16, 64))
+    g.output(conv(g, x, 8, 24, (3, 3), pads=[1, 1, 1, 1]))
+
+
+@case
 def case_conv2d_weights_as_input(g):
     # Weights and bias fed at run time, not baked in.
     x = g.input("x", (1, 4, 9, 9))
