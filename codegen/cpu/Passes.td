@@ -34,21 +34,25 @@ def TileAndVectorize : Pass<"kiln-tile-and-vectorize", "mlir::func::FuncOp"> {
 }
 
 def ConvToMatmul : Pass<"kiln-conv-to-matmul", "mlir::func::FuncOp"> {
-  let summary = "Rewrite 2-D NCHW convolutions as im2col copies and matmuls";
+  let summary = "Rewrite 2-D NCHW convolutions as matrix products on the micro-kernel";
   let description = [{
     Runs on tensors, before kiln-tile-and-vectorize. Each
-    linalg.conv_2d_nchw_fchw becomes, per image, KH*KW strided copies of the
-    input into a [C*KH*KW, OH*OW] matrix (none for 1x1 stride-1
-    convolutions) and a linalg.matmul of the weight [F, C*KH*KW] by it, into
-    the accumulator [F, OH*OW]; OH*OW is padded with zero columns to a
-    multiple of the micro-kernel's width. The matmul then runs on the
-    register-tiled micro-kernel. When OW is a multiple of the panel width
-    (f32), the copies write the micro-kernel's panel layout directly and the
-    product is the packed-matmul generic, over bands of output rows (an
-    scf.for marked kiln.band_loop) when the whole image's taps would not fit
-    in L2. With constant weights and other widths the product is
-    pixel-major (out^T = taps^T x W^T) and written transposed by an
-    epilogue generic. The pixel-major and matmul forms take along the
+    linalg.conv_2d_nchw_fchw becomes, per image, a matrix product on the
+    micro-kernel. When OW is a multiple of the panel width (f32) it runs
+    channel-major (filters broadcast, 32-pixel pieces of rows as vectors);
+    with constant weights and other widths pixel-major (out^T = taps^T x
+    W^T, the weights packed transposed into panels at compile time, the
+    result written transposed by an epilogue generic, in bands of output
+    rows: an scf.for marked kiln.band_loop). With constant weights (and,
+    channel-major, a unit width stride) the product reads the taps from the
+    input in place: a linalg.generic marked kiln.tap_product whose input map
+    reads each register tile's pixels from an input row at the tap's offset,
+    no im2col. Channel-major products without constant weights or at a width
+    stride copy the taps into panels first (in bands whose taps fit in L2).
+    Other convolutions (and 1x1 stride-1 ones, which need no copy) become
+    KH*KW strided copies of the input into a [C*KH*KW, OH*OW] matrix and a
+    linalg.matmul, OH*OW padded with zero columns to a multiple of the
+    micro-kernel's width. The pixel-major and matmul forms take along the
     accumulator's start when it is a fill or a per-filter bias broadcast,
     and the convolution's single elementwise consumer (computed in the
     epilogue, or by a generic right on the matmul's result), so neither is
