@@ -34,7 +34,7 @@
 // by one, so at any stride) against the weights packed transposed into B
 // panels of NR filters at compile time, and the [P, F] result written,
 // transposed, into the output. Reading the taps in place instead of packing
-// them (an im2col per band) made ResNet-50's 3x3 convolutions 8-25% faster
+// them (an im2col per band) made ResNet-50's 3x3 convolutions 8-31% faster
 // (docs/performance.md).
 //
 // A width stride that divides the kernel width (audio front ends, patch
@@ -537,9 +537,10 @@ Value buildEpilogue(OpBuilder &b, Location loc, ArrayRef<Term> terms, Value cons
 /// stride), and the weights packed into panels of NR filters at compile time
 /// (`wPanels` [F' / NR, K, NR], F' = F rounded up to NR). mr need only
 /// divide OW (7 for ResNet's 56/28/14/7), where channel-major panels of NR
-/// pixels need NR to divide OW. The product [P, F'] is written transposed into `out` [F, rows, OW] by the
-/// epilogue: added to the accumulator's start (the bias, or `out`'s own
-/// values when the start is not known), then through the consumer.
+/// pixels need NR to divide OW. The product [P, F'] is written transposed
+/// into `out` [F, rows, OW] by the epilogue: added to the accumulator's
+/// start (the bias, or `out`'s own values when the start is not known),
+/// then through the consumer.
 Value pixelMajorBandProduct(OpBuilder &b, Location loc, Value band, Value out, Value wPanels,
                             int64_t rows, int64_t mr, const ConvShape &s,
                             const AccumulatorStart &start, const Consumer &consumer,

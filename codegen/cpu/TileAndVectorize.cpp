@@ -591,11 +591,12 @@ void decomposeConvolutions(func::FuncOp func) {
 /// a convolution's input (kTapProductAttr, loops (o0, o1, o2, mi, r, c, i, j)
 /// of sizes (1, 1, 1, mr, nr, 1, 1, 1)) as one outer product: the mr floats
 /// of A (a run of the last dimension of its slice, or every stride-th float
-/// of one) and the nr floats of B (a run) are read, C's tile a read and write the loop-invariant subset
-/// hoisting then keeps in registers. Upstream vectorization would reach the
-/// same product only through broadcasts and transposes of unit dimensions
-/// that the contraction patterns do not fold, and not at all through the
-/// input's maps (sums of loops).
+/// of one) and the nr floats of B (a run) are read, C's tile a read and
+/// write the loop-invariant subset hoisting then keeps in registers.
+/// Upstream vectorization would reach the same product only through
+/// broadcasts and transposes of unit dimensions that the contraction
+/// patterns do not fold, and not at all through the input's maps (sums of
+/// loops).
 LogicalResult vectorizePackedMatmulTile(RewriterBase &rewriter, linalg::LinalgOp op) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   int64_t rowLoop;
