@@ -173,6 +173,13 @@ Value packTaps(OpBuilder &b, Location loc, Value band, int64_t rows, int64_t nr,
 /// broadcasts its pixels one by one and reads them in place at any stride.
 bool channelMajorReadsInPlace(const ConvShape &s) { return s.strides[1] == 1; }
 
+/// Whether the channel-major product of `w2` is a tap product: taps read in
+/// place, and weights whose values are known (`weights`) to be packed at
+/// compile time.
+bool channelMajorTapProduct(const ConvShape &s, Value w2, DenseElementsAttr *weights) {
+  return channelMajorReadsInPlace(s) && matchPattern(w2, m_Constant(weights));
+}
+
 /// The map of `band` [C, H', W'] in a tap product whose loops are
 /// (o0, o1, o2, mi, r, c, i, j): output row `row`, piece `piece` of `width`
 /// pixels, pixel `lane` within it.
@@ -208,7 +215,7 @@ Value bandProduct(OpBuilder &b, Location loc, Value band, Value acc, Value w2, i
   Type elementType = llvm::cast<RankedTensorType>(acc.getType()).getElementType();
   int64_t nr = kPackedPanelWidth, p = rows * s.ow;
   DenseElementsAttr weights;
-  if (channelMajorReadsInPlace(s) && matchPattern(w2, m_Constant(&weights))) {
+  if (channelMajorTapProduct(s, w2, &weights)) {
     int64_t mr = packedRowsPerSliver(s.f), pieces = s.ow / nr;
     Value slivers = arith::ConstantOp::create(b, loc, packPanels(weights, mr, /*transposed=*/true));
     auto acc5Type = RankedTensorType::get({s.f / mr, mr, rows, pieces, nr}, elementType);
@@ -811,7 +818,8 @@ struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
       }
       if (channelMajor) {
         // With taps read in place there is no intermediate: one band.
-        bool inPlace = channelMajorReadsInPlace(shape) && matchPattern(w2, m_Constant());
+        DenseElementsAttr weights;
+        bool inPlace = channelMajorTapProduct(shape, w2, &weights);
         insertImage(bandedConvolution(
             rewriter, loc, in, acc, shape, inPlace ? 0 : ow * k * 4, kChannelMajorBandBytes,
             [&](OpBuilder &b, Location l, Value band, Value accBand, OpFoldResult,

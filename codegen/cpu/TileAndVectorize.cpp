@@ -637,10 +637,12 @@ LogicalResult vectorizePackedMatmulTile(RewriterBase &rewriter, linalg::LinalgOp
       return std::nullopt;
     return value.getValue();
   };
-  std::optional<int64_t> first = valueAt(0), second = valueAt(1);
-  if (!first || !second || *second <= *first)
+  std::optional<int64_t> first = valueAt(0), second = valueAt(1), last = valueAt(mr - 1);
+  if (!first || !second || !last || *second <= *first)
     return failure();
   int64_t stride = *second - *first;
+  if (*last != *first + (mr - 1) * stride)
+    return failure();
   AffineMap cMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
   std::optional<unsigned> rowPosition =
       cMap.getResultPosition(getAffineDimExpr(rowLoop, ctx));

@@ -34,7 +34,8 @@ inline constexpr llvm::StringLiteral kPackedMatmulAttr = "kiln.packed_matmul";
 /// broadcasts) and B (the nr floats it loads as vectors), one is the
 /// weights packed at compile time, whose map is a projected permutation,
 /// and the other the input [C, H', W'], read at (c, row * SH + i * DH,
-/// piece * w + lane + j * DW) with `lane` the register loop of its side.
+/// (piece * w + lane) * SW + j * DW) with `lane` the register loop of its
+/// side (SW is 1 when the input is B, whose nr floats are one run).
 /// C's layout has mi before r. See kiln-conv-to-matmul.
 inline constexpr llvm::StringLiteral kTapProductAttr = "kiln.tap_product";
 /// Marks an scf.for that code generation made before tiling (bands of a

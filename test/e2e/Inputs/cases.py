@@ -373,6 +373,43 @@ def case_conv2d_channel_major_taps(g):
 
 
 @case
+def case_conv2d_dilated_taps(g):
+    # Dilation 2, pixel-major (OW = 20, register tiles of 5 pixels).
+    x = g.input("x", (1, 8, 20, 20))
+    g.output(conv(g, x, 8, 32, (3, 3), pads=[2, 2, 2, 2], dilations=[2, 2]))
+
+
+@case
+def case_conv2d_dilated_channel_major(g):
+    # Dilation 2, channel-major (OW = 32), no padding.
+    x = g.input("x", (1, 4, 8, 36))
+    g.output(conv(g, x, 4, 16, (3, 3), dilations=[2, 2]))
+
+
+@case
+def case_conv2d_banded_taps(g):
+    # ResNet's 64-channel 3x3 layer: the pixel-major product in two bands
+    # of 28 output rows.
+    x = g.input("x", (1, 16, 56, 56))
+    g.output(conv(g, x, 16, 64, (3, 3), pads=[1, 1, 1, 1]))
+
+
+@case
+def case_conv2d_channel_major_batch2(g):
+    # Channel-major taps in place, batch 2, 21 filters (slivers of 7).
+    x = g.input("x", (2, 4, 8, 32))
+    g.output(conv(g, x, 4, 21, (3, 3), pads=[1, 1, 1, 1]))
+
+
+@case
+def case_conv2d_width_stride_channel_major(g):
+    # Width stride 2 dividing the 4-wide kernel: turned into channels, then
+    # channel-major (OW = 32) with the taps read in place.
+    x = g.input("x", (1, 4, 8, 66))
+    g.output(conv(g, x, 4, 16, (3, 4), strides=[1, 2]))
+
+
+@case
 def case_conv2d_weights_as_input(g):
     # Weights and bias fed at run time, not baked in.
     x = g.input("x", (1, 4, 9, 9))
