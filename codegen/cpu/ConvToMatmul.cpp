@@ -166,18 +166,14 @@ Value packTaps(OpBuilder &b, Location loc, Value band, int64_t rows, int64_t nr,
       SmallVector<ReassociationIndices>{{0, 1}, {2, 3, 4}, {5}});
 }
 
-/// Whether the channel-major product can read the taps from the input in
-/// place (the kTapProductAttr generic) instead of a packed copy: its
-/// register tiles load 32 pixels as vectors, which must be one contiguous
-/// run of an input row (a unit width stride). The pixel-major product
-/// broadcasts its pixels one by one and reads them in place at any stride.
-bool channelMajorReadsInPlace(const ConvShape &s) { return s.strides[1] == 1; }
-
-/// Whether the channel-major product of `w2` is a tap product: taps read in
-/// place, and weights whose values are known (`weights`) to be packed at
-/// compile time.
+/// Whether the channel-major product of `w2` is a tap product: the taps
+/// read from the input in place instead of a packed copy, which needs a
+/// unit width stride (its register tiles load 32 pixels as vectors, one
+/// contiguous run of an input row; the pixel-major product broadcasts its
+/// pixels one by one and reads them in place at any stride), and weights
+/// whose values are known (`weights`), packed at compile time.
 bool channelMajorTapProduct(const ConvShape &s, Value w2, DenseElementsAttr *weights) {
-  return channelMajorReadsInPlace(s) && matchPattern(w2, m_Constant(weights));
+  return s.strides[1] == 1 && matchPattern(w2, m_Constant(weights));
 }
 
 /// The map of `band` [C, H', W'] in a tap product whose loops are

@@ -648,15 +648,13 @@ LogicalResult vectorizePackedMatmulTile(RewriterBase &rewriter, linalg::LinalgOp
       cMap.getResultPosition(getAffineDimExpr(rowLoop, ctx));
   std::optional<unsigned> columnPosition =
       cMap.getResultPosition(getAffineDimExpr(rowLoop + 1, ctx));
+  if (!rowPosition || !columnPosition || *rowPosition > *columnPosition)
+    return failure();
   SmallVector<int64_t> cShape(cType.getShape());
   SmallVector<int64_t> expected(cShape.size(), 1);
-  if (rowPosition && columnPosition) {
-    expected[*rowPosition] = mr;
-    expected[*columnPosition] = nr;
-  }
-  if (!isRun(aType, (mr - 1) * stride + 1) || !isRun(bType, nr) || !rowPosition ||
-      !columnPosition ||
-      *rowPosition > *columnPosition || cShape != expected)
+  expected[*rowPosition] = mr;
+  expected[*columnPosition] = nr;
+  if (!isRun(aType, (mr - 1) * stride + 1) || !isRun(bType, nr) || cShape != expected)
     return failure();
   Type elementType = cType.getElementType();
   Location loc = op.getLoc();
