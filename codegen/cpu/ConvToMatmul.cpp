@@ -46,10 +46,14 @@
 // (a broadcast generic) and its activation or residual addition in a generic
 // of its own; each is a pass over the whole output. The pixel-major form
 // writes its result through a transposing generic anyway, so that generic
-// reads the bias as a [F] vector and computes the consumer too; the flat form
-// starts its [F, OH*OW] accumulator as the bias broadcast and applies the
-// consumer to the matmul's result directly (where tiling can reach it). The
-// channel-major form accumulates into the init in place and keeps both.
+// reads the bias and computes the consumer too; the flat form starts its
+// [F, OH*OW] accumulator as the bias broadcast and applies the consumer to
+// the matmul's result directly; the channel-major form that reads its taps
+// in place does the same over its own [F/mr, mr, OH, OW/NR, NR] layout.
+// Each is built over the product's loops (the pixel-major epilogue over the
+// output split like the product's [rows, OW/mr, mr, F/NR, NR], when F fills
+// whole panels), so kiln-tile-and-vectorize runs the start, the product and
+// the consumer in the product's tasks, each task on its own tile in cache.
 //
 //===----------------------------------------------------------------------===//
 
@@ -62,6 +66,8 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#include <functional>
 
 namespace kiln::cpu {
 #define GEN_PASS_DEF_CONVTOMATMUL
@@ -201,30 +207,48 @@ Value splitK(OpBuilder &b, Location loc, Value packed, const ConvShape &s) {
       packed, SmallVector<ReassociationIndices>{{0}, {1, 2, 3}, {4}});
 }
 
+/// [F, rows, OW] viewed as the channel-major tap product's accumulator
+/// [F / mr, mr, rows, OW / NR, NR] (slivers of filters, pieces of rows),
+/// and back.
+SmallVector<ReassociationIndices> channelMajorSplit() { return {{0, 1}, {2}, {3, 4}}; }
+RankedTensorType channelMajorType(const ConvShape &s, int64_t rows, Type elementType) {
+  int64_t mr = packedRowsPerSliver(s.f);
+  return RankedTensorType::get({s.f / mr, mr, rows, s.ow / kPackedPanelWidth,
+                                kPackedPanelWidth},
+                               elementType);
+}
+
+/// `acc5` (channelMajorType) += the convolution of `band` by the constant
+/// `weights` [F, C*KH*KW], its taps read in place (channelMajorTapProduct):
+/// the weights packed into slivers of mr filters (the broadcast side) at
+/// compile time, loops (orow, piece, mo, mi, r, c, i, j).
+Value channelMajorProduct(OpBuilder &b, Location loc, Value band, Value acc5,
+                          DenseElementsAttr weights, const ConvShape &s) {
+  int64_t mr = packedRowsPerSliver(s.f);
+  Value slivers = arith::ConstantOp::create(b, loc, packPanels(weights, mr, /*transposed=*/true));
+  MLIRContext *ctx = b.getContext();
+  AffineExpr orow, piece, mo, mi, r, c, i, j;
+  bindDims(ctx, orow, piece, mo, mi, r, c, i, j);
+  SmallVector<AffineMap> maps = {AffineMap::get(8, 0, {mo, c, i, j, mi}, ctx),
+                                 tapMap(ctx, s, 0, 1, 4, kPackedPanelWidth),
+                                 AffineMap::get(8, 0, {mo, mi, orow, piece, r}, ctx)};
+  return buildTapProduct(b, loc, splitK(b, loc, slivers, s), band, acc5, maps);
+}
+
 /// `acc` [F, rows, OW] += W2 x the packed taps of `band`, as the
 /// packed-matmul generic on `acc` viewed in panels. With constant weights
-/// and taps read in place, the product instead reads `band` directly, the
-/// weights packed into slivers of mr filters (the broadcast side) at
-/// compile time: loops (orow, piece, mo, mi, r, c, i, j).
+/// and taps read in place, the channel-major tap product instead.
 Value bandProduct(OpBuilder &b, Location loc, Value band, Value acc, Value w2, int64_t rows,
                   const ConvShape &s) {
   Type elementType = llvm::cast<RankedTensorType>(acc.getType()).getElementType();
   int64_t nr = kPackedPanelWidth, p = rows * s.ow;
   DenseElementsAttr weights;
   if (channelMajorTapProduct(s, w2, &weights)) {
-    int64_t mr = packedRowsPerSliver(s.f), pieces = s.ow / nr;
-    Value slivers = arith::ConstantOp::create(b, loc, packPanels(weights, mr, /*transposed=*/true));
-    auto acc5Type = RankedTensorType::get({s.f / mr, mr, rows, pieces, nr}, elementType);
-    SmallVector<ReassociationIndices> split = {{0, 1}, {2}, {3, 4}};
-    Value acc5 = tensor::ExpandShapeOp::create(b, loc, acc5Type, acc, split);
-    MLIRContext *ctx = b.getContext();
-    AffineExpr orow, piece, mo, mi, r, c, i, j;
-    bindDims(ctx, orow, piece, mo, mi, r, c, i, j);
-    SmallVector<AffineMap> maps = {AffineMap::get(8, 0, {mo, c, i, j, mi}, ctx),
-                                   tapMap(ctx, s, 0, 1, 4, nr),
-                                   AffineMap::get(8, 0, {mo, mi, orow, piece, r}, ctx)};
-    Value product = buildTapProduct(b, loc, splitK(b, loc, slivers, s), band, acc5, maps);
-    return tensor::CollapseShapeOp::create(b, loc, acc.getType(), product, split);
+    Value acc5 = tensor::ExpandShapeOp::create(b, loc, channelMajorType(s, rows, elementType),
+                                               acc, channelMajorSplit());
+    return tensor::CollapseShapeOp::create(b, loc, acc.getType(),
+                                           channelMajorProduct(b, loc, band, acc5, weights, s),
+                                           channelMajorSplit());
   }
   auto flatType = RankedTensorType::get({s.f, p}, elementType);
   auto panelType = RankedTensorType::get({s.f, p / nr, nr}, elementType);
@@ -372,6 +396,55 @@ std::optional<AffineMap> perFilterMap(AffineMap map, RankedTensorType type, unsi
   return AffineMap::get(rank, 0, results, ctx);
 }
 
+/// One term of an epilogue's sum: a tensor read through a map of the
+/// epilogue's loops.
+struct Term {
+  Value tensor;
+  AffineMap map;
+};
+
+/// `value`, read through `map` over (n, f, oh, ow) by the filter alone, as
+/// a term of an epilogue over `rank` loops whose first indexes the filter;
+/// with `filterSplit`, whose first two do (filter d0 * filterSplit + d1,
+/// the epilogue of a product in slivers or panels of filters), the filter
+/// dimension of `value` split to match. std::nullopt when `map` reads more
+/// than the filter.
+std::optional<Term> perFilterTerm(OpBuilder &b, Location loc, Value value, AffineMap map,
+                                  unsigned rank, int64_t filterSplit) {
+  auto type = llvm::cast<RankedTensorType>(value.getType());
+  std::optional<AffineMap> perFilter = perFilterMap(map, type, rank);
+  if (!perFilter)
+    return std::nullopt;
+  if (filterSplit == 0 || perFilter->isConstant())
+    return Term{value, *perFilter};
+  MLIRContext *ctx = b.getContext();
+  SmallVector<int64_t> shape;
+  SmallVector<ReassociationIndices> groups;
+  SmallVector<AffineExpr> results;
+  for (auto [i, expr] : llvm::enumerate(perFilter->getResults())) {
+    groups.push_back({static_cast<int64_t>(shape.size())});
+    if (!llvm::isa<AffineDimExpr>(expr)) {
+      shape.push_back(type.getDimSize(i));
+      results.push_back(expr);
+      continue;
+    }
+    shape.append({type.getDimSize(i) / filterSplit, filterSplit});
+    groups.back().push_back(shape.size() - 1);
+    results.append({getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx)});
+  }
+  Value split = tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get(shape, type.getElementType()), value, groups);
+  return Term{split, AffineMap::get(rank, 0, results, ctx)};
+}
+
+/// The bias [F] as a term of an epilogue over `rank` loops (see
+/// perFilterTerm).
+Term biasTerm(OpBuilder &b, Location loc, Value bias, unsigned rank, int64_t filterSplit) {
+  MLIRContext *ctx = b.getContext();
+  return *perFilterTerm(b, loc, bias, AffineMap::get(4, 0, {getAffineDimExpr(1, ctx)}, ctx),
+                        rank, filterSplit);
+}
+
 /// The single user of `result` when it is an elementwise generic the
 /// epilogue can compute (see Consumer).
 Consumer matchConsumer(Value result) {
@@ -448,23 +521,43 @@ int64_t absorbableResidual(const Consumer &consumer) {
   return input->getOperandNumber();
 }
 
-/// One term of an epilogue's sum: a tensor read through a map of the
-/// epilogue's loops.
-struct Term {
-  Value tensor;
-  AffineMap map;
-};
+/// Moves the ops that compute `op`'s operands (views and slices of values
+/// that exist before `anchor`, in its block) above `anchor`, the product
+/// whose tasks are to take `op` along: they take an op whose operands all
+/// exist where they start (`op` found through the reshapes that follow it).
+void hoistOperandsAbove(Operation *op, Operation *anchor) {
+  while (op && llvm::isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp>(op))
+    op = op->getOperand(0).getDefiningOp();
+  if (!op)
+    return;
+  std::function<bool(Value)> hoist = [&](Value v) -> bool {
+    Operation *def = v.getDefiningOp();
+    if (!def || def->getBlock() != anchor->getBlock() || def->isBeforeInBlock(anchor))
+      return true;
+    if (def == anchor ||
+        !llvm::isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp, tensor::ExtractSliceOp,
+                   tensor::EmptyOp, arith::ConstantOp>(def))
+      return false;
+    if (!llvm::all_of(def->getOperands(), hoist))
+      return false;
+    def->moveBefore(anchor);
+    return true;
+  };
+  for (Value operand : op->getOperands())
+    (void)hoist(operand);
+}
 
 /// out = consumer(terms[0] + terms[1] + ... [+ constant] [+ out]), over
-/// `out`'s loops (the filter first). `fullInput` gives the consumer's full
-/// inputs in those loops (the part of the output `out` covers). Without a
+/// `out`'s loops (the filter first; with `filterSplit`, the first two, see
+/// perFilterTerm). `fullInput` gives the consumer's full inputs in those
+/// loops (the part of the output `out` covers, in its layout). Without a
 /// consumer the sum itself is written. With `absorbed` (a consumer operand,
 /// see absorbableResidual), the sum already holds that input: the consumer
 /// neither reads it nor adds it.
 Value buildEpilogue(OpBuilder &b, Location loc, ArrayRef<Term> terms, Value constant,
                     bool addOut, const Consumer &consumer,
                     llvm::function_ref<Value(Value)> fullInput, Value out,
-                    int64_t absorbed = -1) {
+                    int64_t absorbed = -1, int64_t filterSplit = 0) {
   auto outType = llvm::cast<RankedTensorType>(out.getType());
   unsigned rank = outType.getRank();
   MLIRContext *ctx = b.getContext();
@@ -487,10 +580,10 @@ Value buildEpilogue(OpBuilder &b, Location loc, ArrayRef<Term> terms, Value cons
         continue;
       consumerArg.back() = inputs.size();
       AffineMap map = consumerOp.getMatchingIndexingMap(input);
-      auto type = llvm::cast<RankedTensorType>(input->get().getType());
-      if (std::optional<AffineMap> perFilter = perFilterMap(map, type, rank)) {
-        inputs.push_back(input->get());
-        maps.push_back(*perFilter);
+      if (std::optional<Term> perFilter =
+              perFilterTerm(b, loc, input->get(), map, rank, filterSplit)) {
+        inputs.push_back(perFilter->tensor);
+        maps.push_back(perFilter->map);
       } else {
         inputs.push_back(fullInput(input->get()));
         maps.push_back(identity);
@@ -551,41 +644,65 @@ Value pixelMajorBandProduct(OpBuilder &b, Location loc, Value band, Value out, V
   Type elementType = llvm::cast<RankedTensorType>(band.getType()).getElementType();
   int64_t nr = kPackedPanelWidth, p = rows * s.ow;
   int64_t panels = llvm::cast<RankedTensorType>(wPanels.getType()).getDimSize(0);
-  int64_t paddedF = panels * nr;
-  SmallVector<int64_t> c4Shape = {p / mr, mr, panels, nr};
-  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(elementType));
-  Value c4 = linalg::FillOp::create(
-                 b, loc, zero, tensor::EmptyOp::create(b, loc, c4Shape, elementType).getResult())
-                 .getResult(0);
+  int64_t paddedF = panels * nr, pieces = s.ow / mr;
   // Loops (j, orow, piece, mi, r, c, i, jw): each sliver's taps read from
-  // the band in place.
-  auto c5Type = RankedTensorType::get({rows, s.ow / mr, mr, panels, nr}, elementType);
-  SmallVector<ReassociationIndices> split = {{0, 1}, {2}, {3}, {4}};
-  Value c5 = tensor::ExpandShapeOp::create(b, loc, c5Type, c4, split);
+  // the band in place, into c5 [rows, OW / mr, mr, F' / NR, NR].
+  auto c5Type = RankedTensorType::get({rows, pieces, mr, panels, nr}, elementType);
+  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(elementType));
+  Value c5 = linalg::FillOp::create(
+                 b, loc, zero, tensor::EmptyOp::create(b, loc, c5Type.getShape(), elementType)
+                                   .getResult())
+                 .getResult(0);
   MLIRContext *ctx = b.getContext();
   AffineExpr j, orow, piece, mi, r, c, i, jw;
   bindDims(ctx, j, orow, piece, mi, r, c, i, jw);
   SmallVector<AffineMap> maps = {tapMap(ctx, s, 1, 2, 3, mr),
                                  AffineMap::get(8, 0, {j, c, i, jw, r}, ctx),
                                  AffineMap::get(8, 0, {orow, piece, mi, j, r}, ctx)};
-  Value product = tensor::CollapseShapeOp::create(
-      b, loc, c4.getType(), buildTapProduct(b, loc, band, splitK(b, loc, wPanels, s), c5, maps),
-      split);
-  Value flat = tensor::CollapseShapeOp::create(
-      b, loc, RankedTensorType::get({p, paddedF}, elementType), product,
-      SmallVector<ReassociationIndices>{{0, 1}, {2, 3}});
-  Value grid = tensor::ExpandShapeOp::create(
-      b, loc, RankedTensorType::get({rows, s.ow, paddedF}, elementType), flat,
-      SmallVector<ReassociationIndices>{{0, 1}, {2}});
-  // The last panel's zero filters (F' > F) are not written out.
-  grid = truncateLastDim(b, loc, grid, s.f);
-  AffineExpr df, dh, dw;
-  bindDims(ctx, df, dh, dw);
-  SmallVector<Term> terms = {{grid, AffineMap::get(3, 0, {dh, dw, df}, ctx)}};
-  if (start.bias)
-    terms.push_back({start.bias, AffineMap::get(3, 0, {df}, ctx)});
-  return buildEpilogue(b, loc, terms, start.fill, /*addOut=*/!start.recognized(), consumer,
-                       fullInput, out);
+  Value product = buildTapProduct(b, loc, band, splitK(b, loc, wPanels, s), c5, maps);
+  Operation *productOp = product.getDefiningOp();
+
+  Value epilogue;
+  if (paddedF == s.f) {
+    // Whole panels: the epilogue runs over out viewed as
+    // [F / NR, NR, rows, OW / mr, mr], reading c5 transposed; the
+    // product's tasks then take it along (kiln-tile-and-vectorize), each
+    // writing out the product tile it just computed.
+    auto view5 = [&](Value v3) -> Value {
+      auto type = llvm::cast<RankedTensorType>(v3.getType());
+      return tensor::ExpandShapeOp::create(
+          b, loc, RankedTensorType::get({panels, nr, rows, pieces, mr}, type.getElementType()),
+          v3, SmallVector<ReassociationIndices>{{0, 1}, {2}, {3, 4}});
+    };
+    AffineExpr dj, dr, dh, dp, dm;
+    bindDims(ctx, dj, dr, dh, dp, dm);
+    SmallVector<Term> terms = {{product, AffineMap::get(5, 0, {dh, dp, dm, dj, dr}, ctx)}};
+    if (start.bias)
+      terms.push_back(biasTerm(b, loc, start.bias, 5, nr));
+    epilogue = buildEpilogue(
+        b, loc, terms, start.fill, /*addOut=*/!start.recognized(), consumer,
+        [&](Value v) { return view5(fullInput(v)); }, view5(out), /*absorbed=*/-1, nr);
+    epilogue = tensor::CollapseShapeOp::create(
+        b, loc, out.getType(), epilogue, SmallVector<ReassociationIndices>{{0, 1}, {2}, {3, 4}});
+  } else {
+    // The last panel's zero filters (F' > F) are not written out.
+    Value flat = tensor::CollapseShapeOp::create(
+        b, loc, RankedTensorType::get({p, paddedF}, elementType), product,
+        SmallVector<ReassociationIndices>{{0, 1, 2}, {3, 4}});
+    Value grid = tensor::ExpandShapeOp::create(
+        b, loc, RankedTensorType::get({rows, s.ow, paddedF}, elementType), flat,
+        SmallVector<ReassociationIndices>{{0, 1}, {2}});
+    grid = truncateLastDim(b, loc, grid, s.f);
+    AffineExpr df, dh, dw;
+    bindDims(ctx, df, dh, dw);
+    SmallVector<Term> terms = {{grid, AffineMap::get(3, 0, {dh, dw, df}, ctx)}};
+    if (start.bias)
+      terms.push_back(biasTerm(b, loc, start.bias, 3, 0));
+    epilogue = buildEpilogue(b, loc, terms, start.fill, /*addOut=*/!start.recognized(),
+                             consumer, fullInput, out);
+  }
+  hoistOperandsAbove(epilogue.getDefiningOp(), productOp);
+  return epilogue;
 }
 
 /// A convolution whose width stride SW divides its kernel width (after at
@@ -733,17 +850,25 @@ struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
     // computed on the way out. The pixel-major form writes the output in an
     // epilogue of its own, the flat form starts from a fresh accumulator;
     // the channel-major form accumulates into the init in place.
+    // A channel-major product that reads its taps in place starts its
+    // accumulator and computes the consumer in its own layout (where the
+    // product's tasks can take them along); otherwise it accumulates into
+    // the init, and the consumer stays a pass of its own.
+    ConvShape shape{c, f, kh, kw, oh, ow, strides, dilations};
     bool channelMajor = !wPanels && !direct && ow % kPackedPanelWidth == 0 && elementType.isF32();
+    DenseElementsAttr tapWeights;
+    bool channelMajorInPlace = channelMajor && channelMajorTapProduct(shape, w2, &tapWeights);
     AccumulatorStart start;
     Consumer consumer;
-    if (!channelMajor) {
+    if (!channelMajor || channelMajorInPlace) {
       consumer = matchConsumer(op.getResult(0));
       // The consumer's other inputs may be defined after the convolution.
       if (consumer)
         rewriter.setInsertionPoint(consumer.op);
       start = matchStart(rewriter, loc, init);
       // Full inputs cannot follow the flat form's padded columns.
-      if (!start.recognized() || (!wPanels && consumer.hasFullInputs && columns != p))
+      if (!start.recognized() ||
+          (!wPanels && !channelMajor && consumer.hasFullInputs && columns != p))
         consumer = Consumer();
     }
     Value result = init;
@@ -793,7 +918,6 @@ struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
             indexAttrs(rewriter, {0, i * dilations[0], j * dilations[1]}),
             indexAttrs(rewriter, {c, oh, ow}), indexAttrs(rewriter, {1, strides[0], strides[1]}));
       };
-      ConvShape shape{c, f, kh, kw, oh, ow, strides, dilations};
       if (wPanels) {
         // A band's intermediate: its [P, F'] product.
         insertImage(bandedConvolution(
@@ -812,12 +936,56 @@ struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
             }));
         continue;
       }
+      if (channelMajorInPlace && start.recognized()) {
+        // With taps read in place there is no intermediate (one band). The
+        // accumulator starts as the bias (or the fill) and the consumer
+        // reads the product, both over the product's layout.
+        RankedTensorType acc5Type = channelMajorType(shape, oh, elementType);
+        unsigned rank = acc5Type.getRank();
+        int64_t mr = acc5Type.getDimSize(1);
+        auto view5 = [&](Value v3) -> Value {
+          auto type = llvm::cast<RankedTensorType>(v3.getType());
+          return tensor::ExpandShapeOp::create(
+              rewriter, loc, channelMajorType(shape, oh, type.getElementType()), v3,
+              channelMajorSplit());
+        };
+        Value empty5 = tensor::EmptyOp::create(rewriter, loc, acc5Type.getShape(), elementType);
+        Value acc5 = start.fill
+                         ? linalg::FillOp::create(rewriter, loc, start.fill, empty5).getResult(0)
+                         : buildEpilogue(rewriter, loc,
+                                         {biasTerm(rewriter, loc, start.bias, rank, mr)},
+                                         Value(), /*addOut=*/false, Consumer(), {}, empty5,
+                                         /*absorbed=*/-1, mr);
+        Value product5 = channelMajorProduct(rewriter, loc, in, acc5, tapWeights, shape);
+        if (consumer) {
+          // Full inputs are viewed before the product: its tasks take
+          // along only a consumer whose operands exist where they start.
+          Operation *productOp = product5.getDefiningOp();
+          auto fullInput = [&](Value v) -> Value {
+            OpBuilder::InsertionGuard guard(rewriter);
+            rewriter.setInsertionPoint(productOp);
+            return view5(image3(v));
+          };
+          Value out5 = consumer.op.getDpsInits()[0].getDefiningOp<tensor::EmptyOp>()
+                           ? tensor::EmptyOp::create(rewriter, loc, acc5Type.getShape(),
+                                                     resultElementType)
+                                 .getResult()
+                           : view5(acc);
+          product5 = buildEpilogue(rewriter, loc,
+                                   {{product5, AffineMap::getMultiDimIdentityMap(rank, ctx)}},
+                                   Value(), /*addOut=*/false, consumer, fullInput, out5,
+                                   /*absorbed=*/-1, mr);
+          hoistOperandsAbove(product5.getDefiningOp(), productOp);
+        }
+        insertImage(tensor::CollapseShapeOp::create(
+            rewriter, loc, RankedTensorType::get({f, oh, ow}, resultElementType), product5,
+            channelMajorSplit()));
+        continue;
+      }
       if (channelMajor) {
-        // With taps read in place there is no intermediate: one band.
-        DenseElementsAttr weights;
-        bool inPlace = channelMajorTapProduct(shape, w2, &weights);
         insertImage(bandedConvolution(
-            rewriter, loc, in, acc, shape, inPlace ? 0 : ow * k * 4, kChannelMajorBandBytes,
+            rewriter, loc, in, acc, shape, channelMajorInPlace ? 0 : ow * k * 4,
+            kChannelMajorBandBytes,
             [&](OpBuilder &b, Location l, Value band, Value accBand, OpFoldResult,
                 int64_t rows) {
               return bandProduct(b, l, band, accBand, w2, rows, shape);

@@ -4,10 +4,10 @@
 // over thread tiles, scf.for loops over register tiles, then upstream
 // vectorization of each register tile. On tensors this runs before
 // bufferization (so accumulators can be hoisted into registers); on buffers
-// it picks up the copies and fills bufferization created. A matmul's
-// epilogue (what starts its accumulator, what reads its result) is fused
-// into its thread tiles, and into its register tiles when K is one cache
-// block. A pad's fill and the copy of its interior share their tasks; a
+// it picks up the copies and fills bufferization created. A matmul's or a
+// convolution's tap product's epilogue (what starts its accumulator, what
+// reads its result) is fused into its thread tiles, and a matmul's into its
+// register tiles when K is one cache block. A pad's fill and the copy of its interior share their tasks; a
 // depthwise convolution's taps read around the padding of its input
 // instead, where the target has masked loads (PadFreeTaps.h).
 //
@@ -98,8 +98,9 @@ bool isFusableEpilogueOp(Operation *op) {
          llvm::isa<linalg::GenericOp, linalg::FillOp>(op);
 }
 
-/// The epilogue of a matmul: the op computing its accumulator's start (a
-/// fill or a bias broadcast) and the elementwise op reading its result.
+/// The epilogue of a matmul (or of a tap product, kTapProductAttr): the op
+/// computing its accumulator's start (a fill or a bias broadcast) and the
+/// elementwise op reading its result.
 /// Tiled on their own, each is a pass over the whole result; taken into the
 /// matmul's thread tiles, each works on the tile the matmul just wrote (or
 /// is about to read), in cache.
@@ -113,7 +114,8 @@ struct MatmulEpilogue {
 
 MatmulEpilogue matchMatmulEpilogue(linalg::LinalgOp op, DominanceInfo &dominance) {
   MatmulEpilogue epilogue;
-  if (!llvm::isa<linalg::MatmulOp>(op.getOperation()) || !op.hasPureTensorSemantics())
+  if (!(llvm::isa<linalg::MatmulOp>(op.getOperation()) || op->hasAttr(kTapProductAttr)) ||
+      !op.hasPureTensorSemantics())
     return epilogue;
   Operation *start = op.getDpsInits()[0].getDefiningOp();
   if (isFusableEpilogueOp(start) && start->getBlock() == op->getBlock())
@@ -121,15 +123,19 @@ MatmulEpilogue matchMatmulEpilogue(linalg::LinalgOp op, DominanceInfo &dominance
   // The consumer goes in only with the start: the tiles then all work in
   // the consumer's output tile (see fuseIntoThreadTiles), which needs the
   // same element type and a consumer that does not read its output.
+  // A tap product's consumer may read it transposed into another shape (the
+  // pixel-major convolution's epilogue); a matmul's reads it as it is.
+  bool tapProduct = op->hasAttr(kTapProductAttr);
   if (epilogue.start && op->hasOneUse()) {
     Operation *user = *op->getUsers().begin();
     OpOperand &use = *op->getResult(0).use_begin();
     auto generic = llvm::dyn_cast<linalg::GenericOp>(user);
     if (generic && generic->getBlock() == op->getBlock() && generic.isDpsInput(&use) &&
-        generic.getMatchingIndexingMap(&use).isIdentity() &&
+        (tapProduct ? generic.getMatchingIndexingMap(&use).isPermutation()
+                    : generic.getMatchingIndexingMap(&use).isIdentity() &&
+                          generic.getResult(0).getType() == op->getResult(0).getType()) &&
         generic.getIndexingMapsArray().back().isIdentity() &&
         generic.getNumLoops() == generic.getNumParallelLoops() && generic->getNumResults() == 1 &&
-        generic.getResult(0).getType() == op->getResult(0).getType() &&
         generic.getRegion().front().getArguments().back().use_empty() &&
         // Its other operands must exist where the matmul's loop will be
         // (an empty tensor can be moved there).
@@ -239,9 +245,14 @@ SmallVector<linalg::LinalgOp> fuseIntoThreadTiles(RewriterBase &rewriter,
   // iteration a private copy of. The start, the matmul and the consumer
   // all work in the consumer's output tile instead: the start writes it,
   // the matmul accumulates into it, the consumer rewrites it in place.
+  // (Only when the consumer reads the product's tile as it is.)
   auto startSlice = startTile.getDpsInits()[0].getDefiningOp<tensor::ExtractSliceOp>();
   auto outSlice = consumerTile.getDpsInits()[0].getDefiningOp<tensor::ExtractSliceOp>();
-  if (startSlice && outSlice && startSlice.getType() == outSlice.getType()) {
+  bool readsAsIs = llvm::all_of(consumerTile.getDpsInputOperands(), [&](OpOperand *input) {
+    return input->get() != tiled->getResult(0) ||
+           consumerTile.getMatchingIndexingMap(input).isIdentity();
+  });
+  if (startSlice && outSlice && startSlice.getType() == outSlice.getType() && readsAsIs) {
     rewriter.setInsertionPoint(startTile);
     Value tile = tensor::ExtractSliceOp::create(
         rewriter, startSlice.getLoc(), startSlice.getType(), outSlice.getSource(),

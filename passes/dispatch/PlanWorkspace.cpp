@@ -6,6 +6,11 @@
 // top-level op order of the function, which after bufferization is the
 // execution order; a use nested in a loop counts as a use by the whole loop.
 //
+// A buffer allocated inside a parallel loop (a task's private tile: a
+// product's intermediate whose consumer the task computes too) gets one
+// slot per iteration of that loop, the iteration's slot chosen by its
+// induction variables: tasks that run at once never share bytes.
+//
 //===----------------------------------------------------------------------===//
 
 #include "passes/dispatch/Passes.h"
@@ -28,6 +33,8 @@ constexpr int64_t kAlignment = 64;
 
 struct Buffer {
   memref::AllocOp alloc;
+  scf::ForallOp forall; // the parallel loop it is private to, if any
+  int64_t slotSize = 0; // bytes of one iteration's slot
   int64_t size = 0;  // bytes, rounded up to the alignment
   int64_t first = 0; // top-level position of the allocation
   int64_t last = 0;  // top-level position of the last use of any alias
@@ -62,6 +69,36 @@ int64_t lastUse(Value root, Block &block, const DenseMap<Operation *, int64_t> &
 }
 
 int64_t alignUp(int64_t bytes) { return (bytes + kAlignment - 1) / kAlignment * kAlignment; }
+
+/// The number of iterations of `forall`, when its bounds are constants.
+std::optional<int64_t> iterationCount(scf::ForallOp forall) {
+  int64_t count = 1;
+  for (auto [lb, ub, step] : llvm::zip(forall.getStaticLowerBound(),
+                                       forall.getStaticUpperBound(), forall.getStaticStep())) {
+    if (ShapedType::isDynamic(lb) || ShapedType::isDynamic(ub) || ShapedType::isDynamic(step))
+      return std::nullopt;
+    count *= step > 0 && ub > lb ? (ub - lb + step - 1) / step : 0;
+  }
+  return count;
+}
+
+/// The index of the current iteration of `forall` (row-major over its
+/// dimensions), built at `b`'s insertion point inside it.
+Value iterationIndex(OpBuilder &b, Location loc, scf::ForallOp forall) {
+  ArrayRef<int64_t> lbs = forall.getStaticLowerBound(), ubs = forall.getStaticUpperBound(),
+                    steps = forall.getStaticStep();
+  Value index = arith::ConstantIndexOp::create(b, loc, 0);
+  for (auto [iv, lb, ub, step] : llvm::zip(forall.getInductionVars(), lbs, ubs, steps)) {
+    int64_t count = (ub - lb + step - 1) / step;
+    Value scaled = arith::MulIOp::create(b, loc, index,
+                                         arith::ConstantIndexOp::create(b, loc, count));
+    Value position = arith::DivUIOp::create(
+        b, loc, arith::SubIOp::create(b, loc, iv, arith::ConstantIndexOp::create(b, loc, lb)),
+        arith::ConstantIndexOp::create(b, loc, step));
+    index = arith::AddIOp::create(b, loc, scaled, position);
+  }
+  return index;
+}
 
 /// Greedy placement in the given order: each buffer at the lowest offset
 /// that does not overlap a placed buffer whose lifetime intersects its own.
@@ -144,17 +181,23 @@ struct PlanWorkspacePass : impl::PlanWorkspaceBase<PlanWorkspacePass> {
         failedPlan = true;
         return;
       }
-      if (alloc->getParentOfType<scf::ForallOp>()) {
-        alloc.emitError("internal error: buffer allocated inside a parallel loop");
-        failedPlan = true;
-        return;
-      }
       Buffer b;
       b.alloc = alloc;
       // The LLVM lowering gives every element whole bytes (an i1 takes
       // one), so sub-byte elements are not packed.
       int64_t elementBytes = (type.getElementTypeBitWidth() + 7) / 8;
       b.size = alignUp(std::max<int64_t>(type.getNumElements() * elementBytes, 1));
+      if ((b.forall = alloc->getParentOfType<scf::ForallOp>())) {
+        std::optional<int64_t> count = iterationCount(b.forall);
+        if (!count || b.forall->getParentOfType<scf::ForallOp>()) {
+          alloc.emitError("internal error: buffer allocated inside a parallel loop without "
+                          "constant bounds, or inside nested ones");
+          failedPlan = true;
+          return;
+        }
+        b.slotSize = b.size;
+        b.size = b.slotSize * std::max<int64_t>(*count, 1);
+      }
       b.first = position.lookup(topLevelAncestor(alloc, body));
       b.last = std::max(b.first, lastUse(alloc.getResult(), body, position));
       buffers.push_back(b);
@@ -177,6 +220,11 @@ struct PlanWorkspacePass : impl::PlanWorkspaceBase<PlanWorkspacePass> {
       builder.setInsertionPoint(b.alloc);
       Location loc = b.alloc.getLoc();
       Value offset = arith::ConstantIndexOp::create(builder, loc, b.offset);
+      if (b.forall)
+        offset = arith::AddIOp::create(
+            builder, loc, offset,
+            arith::MulIOp::create(builder, loc, iterationIndex(builder, loc, b.forall),
+                                  arith::ConstantIndexOp::create(builder, loc, b.slotSize)));
       Value view =
           memref::ViewOp::create(builder, loc, b.alloc.getType(), workspace, offset, ValueRange{});
       for (Operation *user : llvm::make_early_inc_range(b.alloc->getUsers()))

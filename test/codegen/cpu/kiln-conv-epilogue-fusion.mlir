@@ -91,3 +91,84 @@ func.func @residual_absorbed(%x: tensor<1x64x56x56xf32>, %b: tensor<256xf32>, %y
   } -> tensor<1x256x56x56xf32>
   return %r : tensor<1x256x56x56xf32>
 }
+
+// A channel-major convolution (OW = 32) reading its taps in place, with its
+// bias and a ReLU: kiln-conv-to-matmul starts the accumulator from the bias
+// and applies the ReLU over the product's own layout, so all three run in
+// the product's tasks (one scf.forall over output rows), the ReLU
+// rewriting the tile the product accumulated, in place, into the result.
+// Before, the bias broadcast and the ReLU were passes over the output of
+// their own.
+// CHECK-LABEL: func @channel_major_relu
+// CHECK: %[[BIAS:.*]] = tensor.expand_shape %{{.*}} {{\[}}[0, 1]] output_shape [4, 8] : tensor<32xf32> into tensor<4x8xf32>
+// CHECK: scf.forall ({{.*}}) = (0, 0) to (32, 4) {{.*}} shared_outs(%{{.*}}, %[[OUT:.*]] = %{{.*}}) -> (tensor<4x8x32x1x32xf32>, tensor<4x8x32x1x32xf32>)
+// CHECK-NOT: scf.forall
+// CHECK: %[[TILE:.*]] = tensor.extract_slice %[[OUT]]
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[TILE]])
+// CHECK: vector.transfer_read %[[BIAS]]
+// CHECK-NOT: scf.forall
+// CHECK: vector.outerproduct {{.*}} : vector<8xf32>, vector<32xf32>
+// CHECK-NOT: scf.forall
+// CHECK: arith.maximumf {{.*}} : vector<32xf32>
+// CHECK: scf.forall.in_parallel
+// CHECK-NOT: scf.forall
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @channel_major_relu(%x: tensor<1x16x34x34xf32>, %b: tensor<32xf32>) -> tensor<1x32x32x32xf32> {
+  %w = arith.constant dense<0.5> : tensor<32x16x3x3xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x32x32x32xf32>
+  %init = linalg.generic {indexing_maps = [#filter, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%b : tensor<32xf32>) outs(%e : tensor<1x32x32x32xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<1x32x32x32xf32>
+  %c = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x16x34x34xf32>, tensor<32x16x3x3xf32>) outs(%init : tensor<1x32x32x32xf32>) -> tensor<1x32x32x32xf32>
+  %r = linalg.generic {indexing_maps = [#id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%c : tensor<1x32x32x32xf32>) outs(%e : tensor<1x32x32x32xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x32x32x32xf32>
+  return %r : tensor<1x32x32x32xf32>
+}
+
+// A pixel-major convolution (OW = 14) with its bias and a ReLU: the
+// product's zero start, the product and the epilogue that adds the bias,
+// applies the ReLU and writes the result transposed all run in the
+// product's tasks (one scf.forall over output rows): each task writes out
+// the product tile it just computed, while it is in cache. Before, the
+// start and the epilogue were parallel regions of their own.
+// CHECK-LABEL: func @pixel_major_relu
+// CHECK: scf.forall ({{.*}}) = (0, 0) to (1, 14) {{.*}} -> (tensor<14x2x7x1x32xf32>, tensor<1x32x14x2x7xf32>)
+// CHECK-NOT: scf.forall
+// CHECK: vector.transfer_write %{{.*}} : vector<32xf32>, tensor<2x2x7x1x32xf32>
+// CHECK-NOT: scf.forall
+// CHECK: vector.outerproduct {{.*}} : vector<7xf32>, vector<32xf32>
+// CHECK-NOT: scf.forall
+// CHECK: arith.addf {{.*}} : vector<16x1x1x7xf32>
+// CHECK: arith.maximumf {{.*}} : vector<16x1x1x7xf32>
+// CHECK: scf.forall.in_parallel
+// CHECK-NOT: scf.forall
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @pixel_major_relu(%x: tensor<1x16x16x16xf32>, %b: tensor<32xf32>) -> tensor<1x32x14x14xf32> {
+  %w = arith.constant dense<0.5> : tensor<32x16x3x3xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x32x14x14xf32>
+  %init = linalg.generic {indexing_maps = [#filter, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%b : tensor<32xf32>) outs(%e : tensor<1x32x14x14xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<1x32x14x14xf32>
+  %c = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x16x16x16xf32>, tensor<32x16x3x3xf32>) outs(%init : tensor<1x32x14x14xf32>) -> tensor<1x32x14x14xf32>
+  %r = linalg.generic {indexing_maps = [#id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%c : tensor<1x32x14x14xf32>) outs(%e : tensor<1x32x14x14xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x32x14x14xf32>
+  return %r : tensor<1x32x14x14xf32>
+}

@@ -135,23 +135,22 @@ func.func @banded(%x: tensor<1x16x6x258xf32>, %w: tensor<8x16x3x3xf32>, %acc: te
 // filters (panel[0, k, r] = W[r, k], here 3r + k), viewed [1, C, KH, KW, 32];
 // the taps are read from the input in place (no packed copy), 7 pixels of
 // an input row per register tile: the kiln.tap_product generic over (panel,
-// output row, piece of 7 pixels, pixel, filter, c, kh, kw). Its result
-// [P, F] is added, transposed, into the accumulator (which holds the bias).
+// output row, piece of 7 pixels, pixel, filter, c, kh, kw) into a zero
+// [rows, pieces, 7, panels, 32] grid. Its result is added, transposed, into
+// the accumulator (which holds the bias) viewed [panels, 32, rows, pieces,
+// 7]: the epilogue's loops are the output's, split like the grid's.
 // CHECK-DAG: #[[TAPS:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d5, d1 + d6, d2 * 7 + d3 + d7)>
 // CHECK-DAG: #[[PANELS:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d5, d6, d7, d4)>
 // CHECK-DAG: #[[TILES:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d1, d2, d3, d0, d4)>
-// CHECK-DAG: #[[TR:.*]] = affine_map<(d0, d1, d2) -> (d1, d2, d0)>
-// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-DAG: #[[TR:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d2, d3, d4, d0, d1)>
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3, d4)>
 // CHECK-LABEL: func @pixel_major
 // CHECK: %[[WP:.*]] = arith.constant dense<{{\[\[\[\[\[}}0.000000e+00, 3.000000e+00, 6.000000e+00, {{.*}}, 9.300000e+01], [1.000000e+00, 4.000000e+00, {{.*}}, 9.400000e+01], [2.000000e+00, 5.000000e+00, {{.*}}, 9.500000e+01]]]]]> : tensor<1x1x1x3x32xf32>
 // CHECK: %[[IMG:.*]] = tensor.extract_slice %{{.*}}[0, 0, 0, 0] [1, 1, 2, 9] [1, 1, 1, 1] : tensor<1x1x2x9xf32> to tensor<1x2x9xf32>
-// CHECK: %[[C4:.*]] = linalg.fill {{.*}} -> tensor<2x7x1x32xf32>
-// CHECK: %[[C5:.*]] = tensor.expand_shape %[[C4]] {{\[}}[0, 1], [2], [3], [4]] output_shape [2, 1, 7, 1, 32]
+// CHECK: %[[C5:.*]] = linalg.fill {{.*}} -> tensor<2x1x7x1x32xf32>
+// CHECK: %[[OUT5:.*]] = tensor.expand_shape %{{.*}} {{\[}}[0, 1], [2], [3, 4]] output_shape [1, 32, 2, 1, 7] : tensor<32x2x7xf32> into tensor<1x32x2x1x7xf32>
 // CHECK: %[[G:.*]] = linalg.generic {indexing_maps = [#[[TAPS]], #[[PANELS]], #[[TILES]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%[[IMG]], %[[WP]] : tensor<1x2x9xf32>, tensor<1x1x1x3x32xf32>) outs(%[[C5]] : tensor<2x1x7x1x32xf32>) attrs = {kiln.tap_product}
-// CHECK: %[[G4:.*]] = tensor.collapse_shape %[[G]] {{\[}}[0, 1], [2], [3], [4]] : tensor<2x1x7x1x32xf32> into tensor<2x7x1x32xf32>
-// CHECK: %[[FLAT:.*]] = tensor.collapse_shape %[[G4]] {{\[}}[0, 1], [2, 3]] : tensor<2x7x1x32xf32> into tensor<14x32xf32>
-// CHECK: %[[GRID:.*]] = tensor.expand_shape %[[FLAT]] {{\[}}[0, 1], [2]] output_shape [2, 7, 32]
-// CHECK: linalg.generic {indexing_maps = [#[[TR]], #[[ID]]], {{.*}} ins(%[[GRID]] : tensor<2x7x32xf32>) outs(%{{.*}} : tensor<32x2x7xf32>)
+// CHECK: linalg.generic {indexing_maps = [#[[TR]], #[[ID]]], {{.*}} ins(%[[G]] : tensor<2x1x7x1x32xf32>) outs(%[[OUT5]] : tensor<1x32x2x1x7xf32>)
 // CHECK: arith.addf
 // CHECK-NOT: linalg.conv_2d_nchw_fchw
 // CHECK-NOT: kiln.packed_matmul
@@ -169,20 +168,23 @@ func.func @pixel_major(%x: tensor<1x1x2x9xf32>, %acc: tensor<1x32x2x7xf32>) -> t
 // result only a ReLU reads. The transposing write of the product adds the
 // bias, read as a [32] vector, and applies the ReLU: neither the broadcast
 // nor the ReLU is a pass over the output of its own any more.
-// CHECK-DAG: #[[GRID:.*]] = affine_map<(d0, d1, d2) -> (d1, d2, d0)>
-// CHECK-DAG: #[[FILTER:.*]] = affine_map<(d0, d1, d2) -> (d0)>
-// CHECK-DAG: #[[OUT:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// With whole panels of filters the bias is read split like the filters,
+// [panels, 32].
+// CHECK-DAG: #[[GRID:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d2, d3, d4, d0, d1)>
+// CHECK-DAG: #[[FILTER:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1)>
+// CHECK-DAG: #[[OUT:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3, d4)>
 // CHECK-LABEL: func @pixel_major_epilogue
 // CHECK-SAME: (%[[X:.*]]: tensor<1x1x2x9xf32>, %[[B:.*]]: tensor<32x1x1xf32>)
 // CHECK: %[[BIAS:.*]] = tensor.collapse_shape %[[B]] {{\[}}[0, 1, 2]] : tensor<32x1x1xf32> into tensor<32xf32>
-// CHECK: kiln.tap_product
-// CHECK: %[[GRID_T:.*]] = tensor.expand_shape
-// CHECK: %[[R:.*]] = linalg.generic {indexing_maps = [#[[GRID]], #[[FILTER]], #[[OUT]]], {{.*}} ins(%[[GRID_T]], %[[BIAS]] : tensor<2x7x32xf32>, tensor<32xf32>)
+// CHECK: %[[BIAS2:.*]] = tensor.expand_shape %[[BIAS]] {{\[}}[0, 1]] output_shape [1, 32] : tensor<32xf32> into tensor<1x32xf32>
+// CHECK: %[[G:.*]] = linalg.generic {{.*}} attrs = {kiln.tap_product}
+// CHECK: %[[R:.*]] = linalg.generic {indexing_maps = [#[[GRID]], #[[FILTER]], #[[OUT]]], {{.*}} ins(%[[G]], %[[BIAS2]] : tensor<2x1x7x1x32xf32>, tensor<1x32xf32>)
 // CHECK-NEXT: ^bb0(%[[P:.*]]: f32, %[[BV:.*]]: f32, %{{.*}}: f32):
 // CHECK-NEXT: %[[SUM:.*]] = arith.addf %[[P]], %[[BV]] : f32
 // CHECK-NEXT: %[[RELU:.*]] = arith.maximumf %[[SUM]], %{{.*}} : f32
 // CHECK-NEXT: linalg.yield %[[RELU]]
-// CHECK: %[[OUT_T:.*]] = tensor.expand_shape %[[R]] {{\[}}[0, 1], [2], [3]] {{.*}} into tensor<1x32x2x7xf32>
+// CHECK: %[[R3:.*]] = tensor.collapse_shape %[[R]] {{\[}}[0, 1], [2], [3, 4]] : tensor<1x32x2x1x7xf32> into tensor<32x2x7xf32>
+// CHECK: %[[OUT_T:.*]] = tensor.expand_shape %[[R3]] {{\[}}[0, 1], [2], [3]] {{.*}} into tensor<1x32x2x7xf32>
 // CHECK-NOT: linalg.generic
 // CHECK: return %[[OUT_T]]
 #bias = affine_map<(n, f, h, w) -> (f, 0, 0)>

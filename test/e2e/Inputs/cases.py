@@ -409,6 +409,40 @@ def case_conv2d_width_stride_channel_major(g):
     g.output(conv(g, x, 4, 16, (3, 4), strides=[1, 2]))
 
 
+def conv_residual_prelu(g, cin, f, h, w):
+    """A 3x3 'same' Conv, a residual Add (an input) and a PRelu with
+    per-filter slopes: a bias, a full input and a per-filter input in the
+    convolution's epilogue."""
+    x = g.input("x", (1, cin, h, w))
+    r = g.input("r", (1, f, h, w))
+    s = g.node("Add", [conv(g, x, cin, f, (3, 3), pads=[1, 1, 1, 1]), r])
+    slopes = np.linspace(0.1, 0.9, f, dtype=np.float32).reshape(f, 1, 1)
+    g.output(g.node("PRelu", [s, g.weight((f, 1, 1), data=slopes)]))
+
+
+@case
+def case_conv2d_channel_major_residual(g):
+    # Channel-major (OW = 32) with its epilogue in the product's tasks: the
+    # accumulator starts from the bias, and the residual and the slopes are
+    # read in slivers of filters over the product's layout.
+    conv_residual_prelu(g, 8, 16, 8, 32)
+
+
+@case
+def case_conv2d_pixel_major_residual(g):
+    # Pixel-major (OW = 14) with whole panels of filters: the epilogue that
+    # writes the product out transposed adds the bias and the residual and
+    # applies the PRelu, in the product's tasks.
+    conv_residual_prelu(g, 16, 64, 14, 14)
+
+
+@case
+def case_conv2d_channel_major_relu_batch2(g):
+    # Channel-major with the bias and a ReLU fused, two images.
+    x = g.input("x", (2, 4, 8, 32))
+    g.output(g.node("Relu", [conv(g, x, 4, 16, (3, 3), pads=[1, 1, 1, 1])]))
+
+
 @case
 def case_conv2d_weights_as_input(g):
     # Weights and bias fed at run time, not baked in.

@@ -18,10 +18,22 @@ func.func @main(%n: index) {
 
 // -----
 
-func.func @main() {
-  scf.forall (%i) in (4) {
-    // expected-error @below {{internal error: buffer allocated inside a parallel loop}}
+func.func @main(%n: index) {
+  scf.forall (%i) in (%n) {
+    // expected-error @below {{internal error: buffer allocated inside a parallel loop without constant bounds, or inside nested ones}}
     %a = memref.alloc() : memref<16xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @main() {
+  scf.forall (%i) in (2) {
+    scf.forall (%j) in (2) {
+      // expected-error @below {{internal error: buffer allocated inside a parallel loop without constant bounds, or inside nested ones}}
+      %a = memref.alloc() : memref<16xf32>
+    }
   }
   return
 }

@@ -174,3 +174,32 @@ func.func @main(%out: memref<f32> {bufferize.result}) {
   call @use3(%c, %d) : (memref<32xf32>, memref<48xf32>) -> ()
   return
 }
+
+// -----
+
+// A buffer private to each task of a parallel loop (a product's tile that
+// the same task writes out) gets one 64-byte slot per iteration: the
+// (0, 0) to (4, 6) step (2, 3) loop has 2 x 2 iterations, so 256 bytes,
+// and iteration (i, j) uses the slot at 64 * (((i - 0) / 2) * 2 + (j - 0) / 3).
+// A buffer allocated after the loop reuses those bytes.
+// CHECK: module attributes {kiln.workspace_size = 256 : i64}
+// CHECK-LABEL: func @main
+// CHECK: scf.forall (%[[I:.*]], %[[J:.*]]) = (0, 0) to (4, 6) step (2, 3)
+// CHECK: %[[BASE:.*]] = arith.constant 0 : index
+// CHECK: %[[ROW:.*]] = arith.divui %{{.*}}, %{{.*}} : index
+// CHECK: %[[COL:.*]] = arith.divui %{{.*}}, %{{.*}} : index
+// CHECK: %[[INDEX:.*]] = arith.addi %{{.*}}, %[[COL]] : index
+// CHECK: %[[SLOT:.*]] = arith.muli %[[INDEX]], %{{.*}} : index
+// CHECK: %[[OFF:.*]] = arith.addi %[[BASE]], %[[SLOT]] : index
+// CHECK: memref.view %{{.*}}[%[[OFF]]][] : memref<256xi8> to memref<16xf32>
+// CHECK: memref.view %{{.*}}[%{{.*}}][] : memref<256xi8> to memref<64xf32>
+func.func @main(%in: memref<16xf32>) {
+  scf.forall (%i, %j) = (0, 0) to (4, 6) step (2, 3) {
+    %t = memref.alloc() : memref<16xf32>
+    linalg.copy ins(%in : memref<16xf32>) outs(%t : memref<16xf32>)
+  }
+  %after = memref.alloc() : memref<64xf32>
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%after : memref<64xf32>)
+  return
+}
