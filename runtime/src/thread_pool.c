@@ -14,6 +14,12 @@
  *  - Hand-over and completion both spin a bounded number of iterations first
  *    (back-to-back kernels leave only short gaps between loops) and then
  *    block on a condition variable, so idle pools do not burn CPU.
+ *  - Each thread owns one contiguous chunk of a loop (sizes differ by at most
+ *    one) and runs it from the front, half of what is left at a time; a
+ *    thread that is done takes half of what is left of another's chunk from
+ *    its back. When the threads keep pace, each runs its own chunk and reads
+ *    another's bounds once; when one falls behind (an uneven split, a core
+ *    busy with something else), the others finish its work.
  *  - The pool lock is held for the whole of a parallel loop. A second caller
  *    (another model run, or a loop nested inside a task) fails the trylock
  *    and runs its loop serially: nobody ever waits for the pool.
@@ -63,13 +69,23 @@ static struct {
   /* Workers running (slots [0, num_workers)); changed under `lock` only. */
   int num_workers;
 
-  /* Completion of the current loop: chunks handed to workers not yet done. */
+  /* Completion of the current loop: workers handed it not yet done. */
   _Alignas(KILN_CACHE_LINE) atomic_int pending;
   atomic_int caller_sleeping;
   pthread_mutex_t done_mutex;
   pthread_cond_t done_cond;
 
   struct kiln_worker workers[KILN_MAX_THREADS - 1];
+  /* The current loop: its body and the threads that share it (0: each
+   * runs its own chunk whole, `begin` and `end` of its slot). */
+  kiln_task_fn fn;
+  void *ctx;
+  int sharers;
+  /* What is left of each thread's chunk: [front, back) packed as
+   * front | back << 32, one cache line each. */
+  struct {
+    _Alignas(KILN_CACHE_LINE) atomic_uint_fast64_t bounds;
+  } chunks[KILN_MAX_THREADS];
 } pool = {
     .lock = PTHREAD_MUTEX_INITIALIZER,
     .done_mutex = PTHREAD_MUTEX_INITIALIZER,
@@ -136,6 +152,48 @@ static void finish_chunk(void) {
   }
 }
 
+/*===-- Both sides ---------------------------------------------------------===*/
+
+static inline uint_fast64_t pack(int64_t front, int64_t back) {
+  return (uint_fast64_t)front | (uint_fast64_t)back << 32;
+}
+
+/* Claims half (at least one) of what is left of chunk `c`, from its front
+ * (the owner) or its back (another thread): [*begin, *end). Returns 0 when
+ * nothing is left. */
+static int claim(int c, int from_back, int64_t *begin, int64_t *end) {
+  atomic_uint_fast64_t *bounds = &pool.chunks[c].bounds;
+  uint_fast64_t old = atomic_load_explicit(bounds, memory_order_relaxed);
+  for (;;) {
+    int64_t front = (int64_t)(old & 0xffffffffu), back = (int64_t)(old >> 32);
+    if (front >= back)
+      return 0;
+    int64_t take = (back - front) / 2;
+    if (take < 1)
+      take = 1;
+    uint_fast64_t next = from_back ? pack(front, back - take) : pack(front + take, back);
+    if (atomic_compare_exchange_weak_explicit(bounds, &old, next, memory_order_relaxed,
+                                              memory_order_relaxed)) {
+      *begin = from_back ? back - take : front;
+      *end = from_back ? back : front + take;
+      return 1;
+    }
+  }
+}
+
+/* Thread `self`'s share of the current loop: its own chunk, then what it
+ * can take of the others'. */
+static void run_share(int self) {
+  int64_t begin, end;
+  while (claim(self, 0, &begin, &end))
+    pool.fn(pool.ctx, begin, end);
+  for (int i = 1; i < pool.sharers; ++i) {
+    int other = (self + i) % pool.sharers;
+    while (claim(other, 1, &begin, &end))
+      pool.fn(pool.ctx, begin, end);
+  }
+}
+
 static void *worker_main(void *arg) {
   struct kiln_worker *w = arg;
   /* The slot's generation is reset to 0 before the thread starts. */
@@ -144,7 +202,10 @@ static void *worker_main(void *arg) {
     seen = wait_for_work(w, seen);
     if (!w->fn)
       return NULL;
-    w->fn(w->ctx, w->begin, w->end);
+    if (pool.sharers)
+      run_share((int)(w - pool.workers) + 1);
+    else
+      w->fn(w->ctx, w->begin, w->end);
     finish_chunk();
   }
 }
@@ -267,25 +328,39 @@ void kiln_rt_parallel_for(int64_t n, kiln_task_fn fn, void *ctx) {
   if (threads > pool.num_workers + 1)
     threads = pool.num_workers + 1;
 
-  /* Contiguous chunks whose sizes differ by at most one; never an empty one. */
+  /* Contiguous chunks whose sizes differ by at most one; never an empty one.
+   * (Iteration counts past 32 bits, which no generated loop has, run as
+   * one chunk per thread without the halving.) */
   int chunks = n < threads ? (int)n : threads;
   int64_t base = n / chunks;
   int64_t rest = n % chunks;
-
+  pool.fn = fn;
+  pool.ctx = ctx;
+  pool.sharers = n > 0xffffffffLL ? 0 : chunks;
   atomic_store_explicit(&pool.pending, chunks - 1, memory_order_relaxed);
-  int64_t begin = base + (rest > 0); /* the caller takes chunk 0 */
-  for (int c = 1; c < chunks; ++c) {
+  int64_t begin = 0;
+  for (int c = 0; c < chunks; ++c) {
     int64_t end = begin + base + (c < rest);
+    if (c > 0) {
+      struct kiln_worker *w = &pool.workers[c - 1];
+      w->begin = begin;
+      w->end = end;
+    }
+    if (pool.sharers)
+      atomic_store_explicit(&pool.chunks[c].bounds, pack(begin, end), memory_order_relaxed);
+    begin = end;
+  }
+  for (int c = 1; c < chunks; ++c) {
     struct kiln_worker *w = &pool.workers[c - 1];
     w->fn = fn;
     w->ctx = ctx;
-    w->begin = begin;
-    w->end = end;
     hand_over(w);
-    begin = end;
   }
 
-  fn(ctx, 0, base + (rest > 0));
+  if (pool.sharers)
+    run_share(0);
+  else
+    fn(ctx, 0, base + (rest > 0));
   wait_for_chunks();
   pthread_mutex_unlock(&pool.lock);
 }

@@ -46,9 +46,13 @@ enum kiln_status {
  * values in `ctx`. */
 typedef void (*kiln_task_fn)(void *ctx, int64_t begin, int64_t end);
 
-/* Runs `fn` over the iteration space [0, n), split into at most one
- * contiguous chunk per thread (sizes differ by at most one, none empty), and
- * returns when every chunk is done. The calling thread runs a chunk itself.
+/* Runs `fn` over the iteration space [0, n) and returns when every
+ * iteration is done. Each thread (the caller included) owns one contiguous
+ * chunk (sizes differ by at most one) and runs it in calls of half of what
+ * is left; a thread done with its own chunk takes half of what is left of
+ * another's, from its back, so a thread that falls behind is helped and
+ * threads that keep pace stay on their own part of the data. Every call gets
+ * a non-empty range; which thread runs which call depends on timing.
  * If the pool is already busy (another thread is inside a parallel loop, or
  * this call is nested inside a loop body), the loop runs on the calling
  * thread alone: concurrent model runs never wait on each other and never
