@@ -7,9 +7,10 @@
 // it picks up the copies and fills bufferization created. A matmul's or a
 // convolution's tap product's epilogue (what starts its accumulator, what
 // reads its result) is fused into its thread tiles, and a matmul's into its
-// register tiles when K is one cache block. A pad's fill and the copy of its interior share their tasks; a
-// depthwise convolution's taps read around the padding of its input
-// instead, where the target has masked loads (PadFreeTaps.h).
+// register tiles when K is one cache block. A pad's fill and the copy of
+// its interior share their tasks; a depthwise convolution's taps read
+// around the padding of its input instead, where the target has masked
+// loads (PadFreeTaps.h).
 //
 //===----------------------------------------------------------------------===//
 
