@@ -50,10 +50,11 @@
 // [F, OH*OW] accumulator as the bias broadcast and applies the consumer to
 // the matmul's result directly; the channel-major form that reads its taps
 // in place does the same over its own [F/mr, mr, OH, OW/NR, NR] layout.
-// Each is built over the product's loops (the pixel-major epilogue over the
-// output split like the product's [rows, OW/mr, mr, F/NR, NR], when F fills
-// whole panels), so kiln-tile-and-vectorize runs the start, the product and
-// the consumer in the product's tasks, each task on its own tile in cache.
+// Each is built over the product's loops (the pixel-major epilogue, when F
+// fills whole panels, over the output split as [F/NR, NR, rows, OW/mr, mr],
+// reading the product's [rows, OW/mr, mr, F/NR, NR] through a permutation),
+// so kiln-tile-and-vectorize runs the start, the product and the consumer
+// in the product's tasks, each task on its own tile in cache.
 //
 //===----------------------------------------------------------------------===//
 
@@ -848,12 +849,11 @@ struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
 
     // The epilogue: where the accumulator starts and the elementwise op
     // computed on the way out. The pixel-major form writes the output in an
-    // epilogue of its own, the flat form starts from a fresh accumulator;
-    // the channel-major form accumulates into the init in place.
-    // A channel-major product that reads its taps in place starts its
+    // epilogue of its own, the flat form starts from a fresh accumulator. A
+    // channel-major product that reads its taps in place starts its
     // accumulator and computes the consumer in its own layout (where the
-    // product's tasks can take them along); otherwise it accumulates into
-    // the init, and the consumer stays a pass of its own.
+    // product's tasks can take them along); one that packs its taps
+    // accumulates into the init, and the consumer stays a pass of its own.
     ConvShape shape{c, f, kh, kw, oh, ow, strides, dilations};
     bool channelMajor = !wPanels && !direct && ow % kPackedPanelWidth == 0 && elementType.isF32();
     DenseElementsAttr tapWeights;

@@ -121,11 +121,12 @@ MatmulEpilogue matchMatmulEpilogue(linalg::LinalgOp op, DominanceInfo &dominance
   Operation *start = op.getDpsInits()[0].getDefiningOp();
   if (isFusableEpilogueOp(start) && start->getBlock() == op->getBlock())
     epilogue.start = start;
-  // The consumer goes in only with the start: the tiles then all work in
-  // the consumer's output tile (see fuseIntoThreadTiles), which needs the
-  // same element type and a consumer that does not read its output.
-  // A tap product's consumer may read it transposed into another shape (the
-  // pixel-major convolution's epilogue); a matmul's reads it as it is.
+  // The consumer goes in only with the start and must not read its output.
+  // A matmul's reads the matmul's result as it is, in its type: the tiles
+  // then all work in the consumer's output tile (see fuseIntoThreadTiles).
+  // A tap product's consumer may also read it transposed into another shape
+  // or type (the pixel-major convolution's epilogue), its tile then written
+  // beside the product's.
   bool tapProduct = op->hasAttr(kTapProductAttr);
   if (epilogue.start && op->hasOneUse()) {
     Operation *user = *op->getUsers().begin();

@@ -9,7 +9,9 @@
 // A buffer allocated inside a parallel loop (a task's private tile: a
 // product's intermediate whose consumer the task computes too) gets one
 // slot per iteration of that loop, the iteration's slot chosen by its
-// induction variables: tasks that run at once never share bytes.
+// induction variables: tasks that run at once never share bytes. The
+// slots are per iteration, not per thread (the number of threads is chosen
+// at run time), so they take as many bytes as the whole loop's tiles.
 //
 //===----------------------------------------------------------------------===//
 

@@ -8,9 +8,10 @@
  *  - Worker slots live in a fixed static array: starting, running and
  *    stopping workers never allocates. Workers are started lazily (first
  *    parallel loop) or by kiln_rt_set_num_threads, always under the pool lock.
- *  - Each worker has its own slot holding the chunk it is handed, so only the
- *    workers that get work are woken, and a worker never reads a job that a
- *    later loop is already writing.
+ *  - Each worker has its own slot (its wake-up generation and the loop's
+ *    body), so only the workers that get work are woken. The loop's chunk
+ *    bounds are shared; the caller rewrites them for a next loop only after
+ *    every worker it handed this one has reported its share done.
  *  - Hand-over and completion both spin a bounded number of iterations first
  *    (back-to-back kernels leave only short gaps between loops) and then
  *    block on a condition variable, so idle pools do not burn CPU.
@@ -44,10 +45,11 @@
 
 #define KILN_CACHE_LINE 64
 
-/* One worker thread and the chunk it is handed. Written by the dispatching
+/* One worker thread and the loop it is handed. Written by the dispatching
  * thread before it bumps `generation`, read by the worker after it sees the
- * bump; the dispatcher does not touch the chunk again before the worker has
- * reported completion through `pool.pending`. */
+ * bump; the dispatcher does not touch the slot (or the loop's shared chunk
+ * bounds) again before the worker has reported completion through
+ * `pool.pending`. */
 struct kiln_worker {
   _Alignas(KILN_CACHE_LINE) atomic_uint_fast64_t generation;
   atomic_int sleeping; /* the worker is (about to be) blocked on `cond` */
@@ -139,10 +141,11 @@ static uint_fast64_t wait_for_work(struct kiln_worker *w, uint_fast64_t seen) {
   return generation;
 }
 
-/* Reports a finished chunk. The last one wakes the caller if it blocked (same
- * sequentially consistent handshake as wait_for_work). A stale wake-up that
- * reaches a later loop's caller is harmless: it re-checks `pending`. */
-static void finish_chunk(void) {
+/* Reports a worker's share of the loop done. The last one wakes the caller
+ * if it blocked (same sequentially consistent handshake as wait_for_work). A
+ * stale wake-up that reaches a later loop's caller is harmless: it re-checks
+ * `pending`. */
+static void finish_share(void) {
   if (atomic_fetch_sub(&pool.pending, 1) != 1)
     return;
   if (atomic_load(&pool.caller_sleeping)) {
@@ -206,7 +209,7 @@ static void *worker_main(void *arg) {
       run_share((int)(w - pool.workers) + 1);
     else
       w->fn(w->ctx, w->begin, w->end);
-    finish_chunk();
+    finish_share();
   }
 }
 

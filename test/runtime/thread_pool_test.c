@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /*===-- Allocation counting -----------------------------------------------===*/
@@ -168,9 +169,12 @@ static void check_thread_count_bounds(void) {
 }
 
 /* A chunk that falls behind is finished by the other threads: the caller's
- * first call sleeps, and the worker, done with its own chunk, runs part of
- * the caller's. */
+ * first call (the first half of its chunk) waits until another thread has
+ * run part of the rest of it, which the worker does once done with its own
+ * chunk; with a pool that never takes work the caller waits out the
+ * timeout and the check fails. */
 #define UNEVEN_N 64
+#define UNEVEN_TIMEOUT_MS 20000
 
 struct uneven_ctx {
   pthread_t caller;
@@ -181,8 +185,11 @@ struct uneven_ctx {
 static void uneven(void *opaque, int64_t begin, int64_t end) {
   struct uneven_ctx *ctx = opaque;
   int on_caller = pthread_equal(pthread_self(), ctx->caller);
-  if (on_caller && begin == 0)
-    usleep(50 * 1000);
+  if (on_caller && begin == 0) {
+    struct timespec millisecond = {0, 1000 * 1000};
+    for (int ms = 0; ms < UNEVEN_TIMEOUT_MS && atomic_load(&ctx->by_others) == 0; ++ms)
+      nanosleep(&millisecond, NULL);
+  }
   for (int64_t i = begin; i < end; ++i) {
     atomic_fetch_add(&ctx->visits[i], 1);
     if (!on_caller && i < UNEVEN_N / 2)
