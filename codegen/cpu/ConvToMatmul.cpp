@@ -958,14 +958,10 @@ struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
                                          /*absorbed=*/-1, mr);
         Value product5 = channelMajorProduct(rewriter, loc, in, acc5, tapWeights, shape);
         if (consumer) {
-          // Full inputs are viewed before the product: its tasks take
-          // along only a consumer whose operands exist where they start.
+          // The consumer's views of its full inputs move above the product
+          // afterwards (hoistOperandsAbove).
           Operation *productOp = product5.getDefiningOp();
-          auto fullInput = [&](Value v) -> Value {
-            OpBuilder::InsertionGuard guard(rewriter);
-            rewriter.setInsertionPoint(productOp);
-            return view5(image3(v));
-          };
+          auto fullInput = [&](Value v) { return view5(image3(v)); };
           Value out5 = consumer.op.getDpsInits()[0].getDefiningOp<tensor::EmptyOp>()
                            ? tensor::EmptyOp::create(rewriter, loc, acc5Type.getShape(),
                                                      resultElementType)
