@@ -1,8 +1,11 @@
 // Times a Kiln GPU library on device buffers, the way an application that
 // keeps its data on the GPU runs it: NAME_gpu_run on a stream, timed with
-// CUDA events (median of N runs after warm-ups), inputs filled with a fixed
-// pattern. Built on the GPU machine by bench/gpu/run-on-gpu.sh:
+// CUDA events (median of N runs after warm-ups). Inputs are read from raw
+// files when given (their bytes exactly, e.g. token ids a model gathers
+// with), else filled with a fixed pattern of floats near 0.1-0.5. Built on
+// the GPU machine by bench/gpu/run-on-gpu.sh:
 //   nvcc -DKILN_MODEL=NAME -include NAME.h gpu_bench.cu libNAME.a
+//   ./a.out [N [INPUT0.bin INPUT1.bin ...]]
 // Prints "kiln NAME ms".
 #include <cuda_runtime.h>
 
@@ -32,8 +35,18 @@ int main(int argc, char **argv) {
   for (int i = 0; i < KB(_num_inputs)(); ++i) {
     size_t bytes = KB(_input_size)(i);
     std::vector<unsigned char> host(bytes);
-    for (size_t b = 0; b < bytes; ++b)
-      host[b] = (b % 4 == 3) ? 0x3e : (unsigned char)(b * 7);  // floats near 0.1-0.5
+    if (argc > 2 + i) {
+      FILE *file = std::fopen(argv[2 + i], "rb");
+      size_t got = file ? std::fread(host.data(), 1, bytes, file) : 0;
+      bool extra = file && std::fgetc(file) != EOF;
+      if (file)
+        std::fclose(file);
+      if (got != bytes || extra)
+        return fail("reading an input", i, argv[2 + i]);
+    } else {
+      for (size_t b = 0; b < bytes; ++b)
+        host[b] = (b % 4 == 3) ? 0x3e : (unsigned char)(b * 7);
+    }
     void *device = nullptr;
     if (cudaMalloc(&device, bytes ? bytes : 1) != cudaSuccess)
       return fail("cudaMalloc", 0, "input");

@@ -40,7 +40,7 @@ def main(directory):
     f32 = lambda *s: rng.standard_normal(s).astype(np.float32)
 
     # Square FP32 GEMMs, both operands graph inputs (the cuBLAS comparison).
-    for n in (256, 1024, 2048):
+    for n in (256, 1024, 2048, 4096):
         make(f"gemm{n}", [helper.make_node("MatMul", ["a", "b"], ["c"])],
              [tensor("a", [n, n]), tensor("b", [n, n])], [tensor("c", [n, n])], [],
              {"a": f32(n, n), "b": f32(n, n)}, directory, numerics=n <= 1024)

@@ -1,18 +1,26 @@
 #!/usr/bin/env bash
 # Prepares what the GPU machine runs (bench/gpu/run-on-gpu.sh), on a machine
-# that has Kiln built: compiles every model of models.py and the example with
-# `kilnc --gpu ARCH` into BUNDLE/<name>/lib<name>.a + <name>.h, next to its
-# inputs and ONNX Runtime's expected outputs, and copies the C/CUDA sources
-# the GPU machine compiles. The GPU machine needs only a C compiler, nvcc,
-# python3 with numpy, and the NVIDIA driver.
+# that has Kiln built, into BUNDLE (default build/gpu-bundle):
+#  - models/<name>/: the models of models.py, the bundled example and the CI
+#    zoo models (zoo_<name>, with their .onnx for ONNX Runtime's CPU timing),
+#    each compiled with `kilnc --gpu ARCH` into lib<name>.a + <name>.h and
+#    <name>.ptx, next to its inputs and ONNX Runtime's expected outputs;
+#  - node/: the ONNX node tests whose GPU kernels pass emulated, compiled the
+#    same way (node_tests.py prepare; NODE_TESTS=0 leaves them out,
+#    NODE_TESTS_EVERY=N takes every Nth);
+#  - the C/CUDA and Python sources the GPU machine builds and runs, and the
+#    runtime's smoke test binary.
+# The GPU machine then needs only a C compiler, nvcc and cuBLAS, python3 with
+# numpy, onnx and onnxruntime, and the NVIDIA driver.
 #
-# usage: bench/gpu/prepare.sh [BUNDLE_DIR] [ARCH]   (defaults: gpu-bundle sm_90)
+# usage: bench/gpu/prepare.sh [BUNDLE_DIR] [ARCH]   (defaults: build/gpu-bundle sm_90)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-bundle="${1:-$root/gpu-bundle}"
+bundle="${1:-$root/build/gpu-bundle}"
 arch="${2:-sm_90}"
 kilnc="${KILNC:-$root/build/bin/kilnc}"
 python="${PYTHON:-$root/.venv/bin/python}"
+jobs="${JOBS:-$(nproc)}"
 
 rm -rf "$bundle"
 mkdir -p "$bundle/models"
@@ -22,10 +30,23 @@ cp "$root/examples/mnist/mnist.onnx" "$bundle/models/mnist/model.onnx"
 cp "$root/examples/mnist/digit.npy" "$bundle/models/mnist/input_0.npy"
 cp "$root/examples/mnist/expected_probs.npy" "$bundle/models/mnist/expected_0.npy"
 
+# The CI zoo models, generated (or taken from the cache) by bench/zoo/zoo.py.
+zoo_cache="${ZOO_CACHE:-$root/build/zoo}"
+for model in $("$python" "$root/bench/zoo/zoo.py" list --ci); do
+  "$python" "$root/bench/zoo/zoo.py" make "$model" --cache "$zoo_cache" >/dev/null
+  mkdir -p "$bundle/models/zoo_$model"
+  cp "$zoo_cache/$model"/{model.onnx,meta.json} "$zoo_cache/$model"/input_*.npy \
+     "$zoo_cache/$model"/expected_*.npy "$bundle/models/zoo_$model/"
+done
+
 # The GEMMs again with --gpu-tf32 (tensor cores), as gemm<N>_tf32.
 for dir in "$bundle"/models/gemm*/; do
   name="$(basename "$dir")"
-  cp -r "$dir" "$bundle/models/${name}_tf32"
+  mkdir "$bundle/models/${name}_tf32"
+  cp "$dir/model.onnx" "$bundle/models/${name}_tf32/"
+  for data in "$dir"/*.npy; do  # the same data, linked
+    [ -e "$data" ] && ln -s "../$name/$(basename "$data")" "$bundle/models/${name}_tf32/"
+  done
   echo "--gpu-tf32" > "$bundle/models/${name}_tf32/FLAGS"
 done
 
@@ -37,9 +58,18 @@ for dir in "$bundle"/models/*/; do
   "$kilnc" "$dir/model.onnx" --gpu "$arch" $flags --name "$name" --emit=ptx -o "$dir/$name.ptx"
   end=$(date +%s.%N)
   echo "compiled $name for $arch in $(echo "$end - $start" | bc) s"
+  # The GEMMs' .onnx stay behind (ONNX Runtime's CPU time is not their
+  # reference; cuBLAS is), as do the bench models' own.
+  [[ "$name" == zoo_* ]] || rm -f "$dir/model.onnx"
 done
+if [ "${NODE_TESTS:-1}" != 0 ]; then
+  "$python" "$root/bench/gpu/node_tests.py" prepare "$bundle/node" --arch "$arch" \
+    --kilnc "$kilnc" -j "$jobs" --every "${NODE_TESTS_EVERY:-1}"
+fi
 cp "$root/test/e2e/harness/kiln_harness.c" "$root/bench/gpu/gpu_bench.cu" \
    "$root/bench/gpu/cublas_sgemm.cu" "$root/bench/gpu/run-on-gpu.sh" \
-   "$root/bench/gpu/compare.py" "$bundle/"
+   "$root/bench/gpu/compare.py" "$root/bench/gpu/node_tests.py" "$bundle/"
+cp "$root/test/e2e/Inputs/compare.py" "$bundle/e2e_compare.py"
+[ -x "$root/build/bin/kiln-gpu-smoke" ] && cp "$root/build/bin/kiln-gpu-smoke" "$bundle/"
 echo "$arch" > "$bundle/ARCH"
-echo "bundle ready in $bundle"
+echo "bundle ready in $bundle ($(du -sh "$bundle" | cut -f1))"

@@ -11,8 +11,10 @@
 
 #include "codegen/cpu/ForallUtils.h"
 
+#include "mlir/Transforms/RegionUtils.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 
 namespace kiln::gpu {
 #define GEN_PASS_DEF_MAPFORALLTOGPU
@@ -108,6 +110,76 @@ LogicalResult mapNest(scf::ForallOp outer) {
   return success();
 }
 
+/// Whether `op` reads a graph input: a memref.load of (a view of) an
+/// argument of the model's function that is neither an output nor the
+/// workspace. Nothing writes such a buffer while the model runs.
+bool readsGraphInput(Operation *op) {
+  auto load = llvm::dyn_cast<memref::LoadOp>(op);
+  if (!load)
+    return false;
+  Value buffer = load.getMemRef();
+  while (auto view = buffer.getDefiningOp<ViewLikeOpInterface>())
+    buffer = view.getViewSource();
+  auto argument = llvm::dyn_cast<BlockArgument>(buffer);
+  auto function = argument ? llvm::dyn_cast<func::FuncOp>(argument.getOwner()->getParentOp())
+                           : func::FuncOp();
+  if (!function || argument.getOwner() != &function.getBody().front())
+    return false;
+  unsigned index = argument.getArgNumber();
+  return !function.getArgAttr(index, "bufferize.result") &&
+         !function.getArgAttr(index, "kiln.workspace");
+}
+
+bool isScalarArithmetic(Operation *op) {
+  return op->getNumRegions() == 0 && isPure(op) &&
+         llvm::all_of(op->getResultTypes(), [](Type t) { return t.isIntOrIndexOrFloat(); });
+}
+
+/// Adds to `chain`, defs first, the ops above `launch` that compute `value`
+/// from reads of graph inputs through scalar arithmetic; returns whether
+/// `value` depends on such a read. Values outside the chain stay captured.
+bool collectInputReads(Value value, mlir::gpu::LaunchOp launch,
+                       llvm::SetVector<Operation *> &chain,
+                       llvm::DenseMap<Operation *, bool> &seen) {
+  Operation *def = value.getDefiningOp();
+  if (!def || launch->isAncestor(def))
+    return false;
+  if (auto it = seen.find(def); it != seen.end())
+    return it->second;
+  seen[def] = false;
+  bool reads = readsGraphInput(def);
+  if (!reads && !isScalarArithmetic(def))
+    return false;
+  for (Value operand : def->getOperands())
+    reads |= collectInputReads(operand, launch, chain, seen);
+  seen[def] = reads;
+  if (reads)
+    chain.insert(def);
+  return reads;
+}
+
+/// Host code cannot read device memory: a kernel that uses a value read
+/// from a graph input (a Trilu's k, a Pad's constant) reads it itself, and
+/// recomputes the scalar arithmetic on it.
+void sinkInputReads(mlir::gpu::LaunchOp launch) {
+  llvm::SetVector<Value> above;
+  getUsedValuesDefinedAbove(launch.getBody(), above);
+  llvm::SetVector<Operation *> chain;
+  llvm::DenseMap<Operation *, bool> seen;
+  SmallVector<Value> sunk;
+  for (Value value : above)
+    if (collectInputReads(value, launch, chain, seen))
+      sunk.push_back(value);
+  if (sunk.empty())
+    return;
+  OpBuilder b = OpBuilder::atBlockBegin(&launch.getBody().front());
+  IRMapping mapping;
+  for (Operation *op : chain)
+    b.clone(*op, mapping);
+  for (Value value : sunk)
+    replaceAllUsesInRegionWith(value, mapping.lookup(value), launch.getBody());
+}
+
 struct MapForallToGpuPass : impl::MapForallToGpuBase<MapForallToGpuPass> {
   void runOnOperation() override {
     SmallVector<scf::ForallOp> nests;
@@ -118,6 +190,7 @@ struct MapForallToGpuPass : impl::MapForallToGpuBase<MapForallToGpuPass> {
     for (scf::ForallOp loop : nests)
       if (failed(mapNest(loop)))
         return signalPassFailure();
+    getOperation().walk([&](mlir::gpu::LaunchOp launch) { sinkInputReads(launch); });
   }
 };
 

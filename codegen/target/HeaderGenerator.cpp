@@ -233,7 +233,13 @@ private:
       os << " *   " << index << ": " << quoteCString(tensor.name) << ", "
          << describeTensor(tensor) << ", " << tensor.sizeInBytes()
          << " bytes\n";
-      if (!tensor.boundValue.empty())
+      if (!tensor.boundValue.empty() && sig.gpu)
+        os << " *      bound at compile time (kilnc --bind): " << n
+           << "_gpu_run and\n"
+           << " *      " << n
+           << "_gpu_run_host return KILN_ERROR_BOUND_INPUT unless it holds\n"
+           << " *      that value\n";
+      else if (!tensor.boundValue.empty())
         os << " *      bound at compile time (kilnc --bind): " << n
            << "_run returns\n"
            << " *      KILN_ERROR_BOUND_INPUT unless it holds that value\n";
@@ -421,7 +427,15 @@ private:
        << " * KILN_ERROR_NULL_ARGUMENT or KILN_ERROR_DEVICE (a launch "
        << "failed); faults\n"
        << " * while the kernels run surface when the stream is "
-       << "synchronized. */\n"
+       << "synchronized.";
+    if (llvm::any_of(sig.inputs, [](const TensorSignature &t) {
+          return !t.boundValue.empty();
+        }))
+      os << " Inputs\n"
+         << " * bound at compile time are read back first (waiting for "
+         << "`stream`): any\n"
+         << " * other value returns KILN_ERROR_BOUND_INPUT without running.";
+    os << " */\n"
        << "int " << n << "_gpu_run(" << n
        << "_gpu_context *ctx, const void *const *device_inputs,\n"
        << "    void *const *device_outputs, void *stream);\n\n";
@@ -432,7 +446,8 @@ private:
        << " * inputs to the context's device buffers, runs the model on "
        << "the context's\n"
        << " * stream, copies the outputs back and waits. Returns KILN_OK,\n"
-       << " * KILN_ERROR_NULL_ARGUMENT or KILN_ERROR_DEVICE. */\n"
+       << " * KILN_ERROR_NULL_ARGUMENT, KILN_ERROR_BOUND_INPUT or "
+       << "KILN_ERROR_DEVICE. */\n"
        << "int " << n << "_gpu_run_host(" << n
        << "_gpu_context *ctx, const void *const *inputs,\n"
        << "    void *const *outputs);\n\n";

@@ -299,12 +299,39 @@ private:
                       nullArgument);
     checkPointerArray(fn, fn->getArg(2), sig.outputs.size(), "outputs",
                       nullArgument);
+    checkBoundDeviceInputs(fn, fn->getArg(0), fn->getArg(1), fn->getArg(3));
     FunctionCallee run = declareExternal(
         "kiln_rt_gpu_run",
         FunctionType::get(intTy, {ptrTy, ptrTy, ptrTy, ptrTy, ptrTy}, false));
     b.CreateRet(b.CreateCall(run, {fn->getArg(0), gpuEntry(), fn->getArg(1),
                                    fn->getArg(2), fn->getArg(3)}));
     finishErrorBlock(fn, nullArgument, KILN_ERROR_NULL_ARGUMENT);
+  }
+
+  /// Returns kiln_rt_gpu_input_matches's status from `fn` unless every input
+  /// bound at compile time holds its value in device memory (read after the
+  /// work queued on `stream`).
+  void checkBoundDeviceInputs(Function *fn, Value *context, Value *inputs,
+                              Value *stream) {
+    Align pointerAlign = dataLayout.getPointerABIAlignment(0);
+    for (auto [index, tensor] : llvm::enumerate(sig.inputs)) {
+      if (tensor.boundValue.empty())
+        continue;
+      FunctionCallee matches = declareExternal(
+          "kiln_rt_gpu_input_matches",
+          FunctionType::get(intTy, {ptrTy, ptrTy, ptrTy, sizeTy, ptrTy}, false));
+      Value *slot = b.CreateConstInBoundsGEP1_64(ptrTy, inputs, index);
+      Value *pointer = b.CreateAlignedLoad(ptrTy, slot, pointerAlign);
+      Value *status = b.CreateCall(
+          matches, {context, pointer, boundValueTable(index, tensor.boundValue),
+                    ConstantInt::get(sizeTy, tensor.boundValue.size()), stream});
+      auto *differs = BasicBlock::Create(ctx, "bound" + Twine(index) + ".differs", fn);
+      auto *next = BasicBlock::Create(ctx, "check.bound" + Twine(index) + ".done", fn);
+      b.CreateCondBr(b.CreateIsNotNull(status), differs, next);
+      b.SetInsertPoint(differs);
+      b.CreateRet(status);
+      b.SetInsertPoint(next);
+    }
   }
 
   /// NAME_gpu_run_host: the same checks on host buffers.
@@ -318,12 +345,26 @@ private:
                       nullArgument);
     checkPointerArray(fn, fn->getArg(2), sig.outputs.size(), "outputs",
                       nullArgument);
+    BasicBlock *boundInput = BasicBlock::Create(ctx, "bound_input_differs");
+    checkBoundInputs(fn, fn->getArg(1), boundInput);
     FunctionCallee runHost = declareExternal(
         "kiln_rt_gpu_run_host",
         FunctionType::get(intTy, {ptrTy, ptrTy, ptrTy, ptrTy}, false));
     b.CreateRet(b.CreateCall(
         runHost, {fn->getArg(0), gpuEntry(), fn->getArg(1), fn->getArg(2)}));
     finishErrorBlock(fn, nullArgument, KILN_ERROR_NULL_ARGUMENT);
+    finishErrorBlock(fn, boundInput, KILN_ERROR_BOUND_INPUT);
+  }
+
+  /// The private table holding the value input `index` is bound to (one per
+  /// input, shared by the functions that check it).
+  GlobalVariable *boundValueTable(size_t index, StringRef value) {
+    if (GlobalVariable *existing =
+            module.getNamedGlobal(tableName("bound_input" + Twine(index))))
+      return existing;
+    return privateTable(
+        ConstantDataArray::getRaw(value, value.size(), b.getInt8Ty()),
+        "bound_input" + Twine(index));
   }
 
   /// Adds `block`, returning `status`, to `fn` if a check branches to it.
@@ -344,9 +385,7 @@ private:
     for (auto [index, tensor] : llvm::enumerate(sig.inputs)) {
       if (tensor.boundValue.empty())
         continue;
-      Constant *bytes = ConstantDataArray::getRaw(
-          tensor.boundValue, tensor.boundValue.size(), b.getInt8Ty());
-      GlobalVariable *value = privateTable(bytes, "bound_input" + Twine(index));
+      GlobalVariable *value = boundValueTable(index, tensor.boundValue);
       FunctionCallee memcmp = declareExternal(
           "memcmp", FunctionType::get(b.getInt32Ty(), {ptrTy, ptrTy, sizeTy}, false));
       Value *slot = b.CreateConstInBoundsGEP1_64(ptrTy, inputs, index);

@@ -59,7 +59,9 @@ static struct {
 #define KILN_CUDA_DECLARE_FIELD(field, symbol, params)                         \
   kiln_cu_##field##_fn field;
   KILN_CUDA_DRIVER_FUNCTIONS(KILN_CUDA_DECLARE_FIELD)
+  KILN_CUDA_GRAPH_FUNCTIONS(KILN_CUDA_DECLARE_FIELD)
 #undef KILN_CUDA_DECLARE_FIELD
+  int has_graphs; /* every entry point of KILN_CUDA_GRAPH_FUNCTIONS loaded */
 } driver = {.once = PTHREAD_ONCE_INIT};
 
 /* Why the calling thread's last kiln_rt_gpu_create failed. */
@@ -115,6 +117,15 @@ static void load_driver(void) {
   }
   KILN_CUDA_DRIVER_FUNCTIONS(KILN_CUDA_LOAD)
 #undef KILN_CUDA_LOAD
+  driver.has_graphs = 1;
+#define KILN_CUDA_LOAD_OPTIONAL(field, symbol, params)                         \
+  {                                                                            \
+    void *address = dlsym(library, #symbol);                                   \
+    driver.has_graphs &= address != NULL;                                      \
+    memcpy(&driver.field, &address, sizeof address);                           \
+  }
+  KILN_CUDA_GRAPH_FUNCTIONS(KILN_CUDA_LOAD_OPTIONAL)
+#undef KILN_CUDA_LOAD_OPTIONAL
 
   kiln_cu_result result = driver.init(0);
   if (result != KILN_CUDA_SUCCESS) {
@@ -153,6 +164,15 @@ struct kiln_rt_gpu_context {
   size_t *output_sizes;
   void **dev_inputs; /* device addresses within `io` */
   void **dev_outputs;
+
+  /* The CUDA graph of the last run's launches, replayed while the entry
+   * and the device buffers stay the same (graph_buffers: inputs, then
+   * outputs). use_graphs is 0 without the driver's graph entry points, with
+   * KILN_CUDA_GRAPHS=0 in the environment, or after a capture failed. */
+  int use_graphs;
+  kiln_cu_graph_exec graph;
+  kiln_rt_gpu_entry_fn graph_entry;
+  const void **graph_buffers;
 
   int status; /* first error since the last kiln_rt_gpu_status */
   char last_error[KILN_ERROR_TEXT_SIZE];
@@ -360,9 +380,10 @@ static int allocate_tables(kiln_rt_gpu_context *ctx,
   ctx->output_sizes = calloc(outputs, sizeof *ctx->output_sizes);
   ctx->dev_inputs = calloc(inputs, sizeof *ctx->dev_inputs);
   ctx->dev_outputs = calloc(outputs, sizeof *ctx->dev_outputs);
+  ctx->graph_buffers = calloc(inputs + outputs, sizeof *ctx->graph_buffers);
   if (!ctx->kernels || !ctx->kernel_shared_limit || !ctx->kernel_names ||
       !names || !ctx->input_sizes || !ctx->output_sizes || !ctx->dev_inputs ||
-      !ctx->dev_outputs)
+      !ctx->dev_outputs || !ctx->graph_buffers)
     return fail(ctx, KILN_ERROR_DEVICE,
                 "kiln_rt_gpu_create: out of host memory");
 
@@ -374,6 +395,8 @@ static int allocate_tables(kiln_rt_gpu_context *ctx,
     ctx->kernel_shared_limit[k] = KILN_DEFAULT_DYNAMIC_SHARED_BYTES;
   }
   ctx->num_kernels = desc->num_kernels;
+  const char *graphs = getenv("KILN_CUDA_GRAPHS");
+  ctx->use_graphs = driver.has_graphs && !(graphs && !strcmp(graphs, "0"));
   ctx->num_inputs = desc->num_inputs;
   ctx->num_outputs = desc->num_outputs;
   if (desc->num_inputs)
@@ -445,7 +468,9 @@ static int allocate_device_memory(kiln_rt_gpu_context *ctx,
 /* Everything after the host tables, with the primary context current. */
 static int load_onto_device(kiln_rt_gpu_context *ctx,
                             const kiln_rt_gpu_module_desc *desc, int cc) {
-  int status = load_module(ctx, desc, cc);
+  /* A model without kernels (its outputs are empty, or constants the
+   * host copies) loads no module. */
+  int status = desc->num_kernels ? load_module(ctx, desc, cc) : KILN_OK;
   if (status != KILN_OK)
     return status;
   for (int k = 0; k < ctx->num_kernels; ++k) {
@@ -518,7 +543,7 @@ static int init_context(kiln_rt_gpu_context *ctx,
 
 /* A description the runtime cannot act on: a compiler or caller bug. */
 static const char *check_desc(const kiln_rt_gpu_module_desc *desc) {
-  if (!desc->ptx && !(desc->cubin && desc->cubin_size))
+  if (desc->num_kernels && !desc->ptx && !(desc->cubin && desc->cubin_size))
     return "the module has neither PTX nor a cubin";
   if (desc->num_kernels < 0 || (desc->num_kernels && !desc->kernel_names))
     return "the kernel names are missing";
@@ -584,6 +609,8 @@ void kiln_rt_gpu_destroy(kiln_rt_gpu_context *ctx) {
       driver.mem_free(ctx->weights);
     if (ctx->workspace)
       driver.mem_free(ctx->workspace);
+    if (ctx->graph)
+      driver.graph_exec_destroy(ctx->graph);
     if (ctx->module)
       driver.module_unload(ctx->module);
     kiln_cu_context popped;
@@ -600,6 +627,7 @@ void kiln_rt_gpu_destroy(kiln_rt_gpu_context *ctx) {
   free(ctx->output_sizes);
   free(ctx->dev_inputs);
   free(ctx->dev_outputs);
+  free(ctx->graph_buffers);
   free(ctx);
 }
 
@@ -685,6 +713,87 @@ static void call_entry(kiln_rt_gpu_context *ctx, kiln_rt_gpu_entry_fn entry,
     ctx->status = status;
 }
 
+/* Whether the cached graph was captured from `entry` on these buffers. */
+static int graph_matches(kiln_rt_gpu_context *ctx, kiln_rt_gpu_entry_fn entry,
+                         const void *const *dev_inputs,
+                         void *const *dev_outputs) {
+  if (!ctx->graph || ctx->graph_entry != entry)
+    return 0;
+  for (int i = 0; i < ctx->num_inputs; ++i)
+    if (ctx->graph_buffers[i] != dev_inputs[i])
+      return 0;
+  for (int i = 0; i < ctx->num_outputs; ++i)
+    if (ctx->graph_buffers[ctx->num_inputs + i] != dev_outputs[i])
+      return 0;
+  return 1;
+}
+
+/* Records entry's launches on `stream` as a CUDA graph and instantiates it
+ * into ctx->graph. Returns 1 on success; 0 when the stream cannot be
+ * captured (say, the caller is capturing it into a graph of their own) or
+ * the graph cannot be made, having launched nothing: the caller then
+ * launches directly. A failed launch while capturing is reported in
+ * ctx->status like any other (the return value is then 1: nothing to
+ * retry). */
+static int capture_graph(kiln_rt_gpu_context *ctx, kiln_rt_gpu_entry_fn entry,
+                         const void *const *dev_inputs,
+                         void *const *dev_outputs, kiln_cu_stream stream) {
+  if (ctx->graph) {
+    driver.graph_exec_destroy(ctx->graph);
+    ctx->graph = NULL;
+  }
+  if (driver.stream_begin_capture(
+          stream, KILN_CU_STREAM_CAPTURE_MODE_THREAD_LOCAL) !=
+      KILN_CUDA_SUCCESS)
+    return 0;
+  call_entry(ctx, entry, dev_inputs, dev_outputs, stream);
+  kiln_cu_graph graph = NULL;
+  kiln_cu_result ended = driver.stream_end_capture(stream, &graph);
+  if (ctx->status != KILN_OK || ended != KILN_CUDA_SUCCESS || !graph) {
+    if (graph)
+      driver.graph_destroy(graph);
+    return ctx->status != KILN_OK;
+  }
+  kiln_cu_result made = driver.graph_instantiate(&ctx->graph, graph, 0);
+  driver.graph_destroy(graph);
+  if (made != KILN_CUDA_SUCCESS) {
+    ctx->graph = NULL;
+    return 0;
+  }
+  ctx->graph_entry = entry;
+  for (int i = 0; i < ctx->num_inputs; ++i)
+    ctx->graph_buffers[i] = dev_inputs[i];
+  for (int i = 0; i < ctx->num_outputs; ++i)
+    ctx->graph_buffers[ctx->num_inputs + i] = dev_outputs[i];
+  return 1;
+}
+
+/* Queues entry's kernels on `stream`: the cached graph when it was captured
+ * from the same entry and buffers, else a new capture of them, else (the
+ * legacy default stream cannot be captured; graphs off or unavailable)
+ * every launch directly. */
+static void run_entry(kiln_rt_gpu_context *ctx, kiln_rt_gpu_entry_fn entry,
+                      const void *const *dev_inputs, void *const *dev_outputs,
+                      kiln_cu_stream stream) {
+  if (ctx->use_graphs && stream) {
+    if (!graph_matches(ctx, entry, dev_inputs, dev_outputs) &&
+        !capture_graph(ctx, entry, dev_inputs, dev_outputs, stream)) {
+      /* Capturing failed once: it would fail again, at a cost each run. */
+      ctx->use_graphs = 0;
+      call_entry(ctx, entry, dev_inputs, dev_outputs, stream);
+      return;
+    }
+    if (ctx->status != KILN_OK)
+      return;
+    kiln_cu_result result = driver.graph_launch(ctx->graph, stream);
+    if (result != KILN_CUDA_SUCCESS)
+      fail_call(ctx, KILN_ERROR_DEVICE, "launching the model's CUDA graph",
+                result);
+    return;
+  }
+  call_entry(ctx, entry, dev_inputs, dev_outputs, stream);
+}
+
 int kiln_rt_gpu_run(kiln_rt_gpu_context *ctx, kiln_rt_gpu_entry_fn entry,
                     const void *const *dev_inputs, void *const *dev_outputs,
                     void *stream) {
@@ -693,9 +802,40 @@ int kiln_rt_gpu_run(kiln_rt_gpu_context *ctx, kiln_rt_gpu_entry_fn entry,
   ctx->status = KILN_OK;
   if (push(ctx) != KILN_OK)
     return kiln_rt_gpu_status(ctx);
-  call_entry(ctx, entry, dev_inputs, dev_outputs, stream);
+  run_entry(ctx, entry, dev_inputs, dev_outputs, (kiln_cu_stream)stream);
   pop(ctx);
   return kiln_rt_gpu_status(ctx);
+}
+
+int kiln_rt_gpu_input_matches(kiln_rt_gpu_context *ctx, const void *dev_input,
+                              const void *value, size_t size, void *stream) {
+  if (!ctx || (!dev_input && size) || (!value && size))
+    return KILN_ERROR_NULL_ARGUMENT;
+  ctx->status = KILN_OK;
+  if (push(ctx) != KILN_OK)
+    return kiln_rt_gpu_status(ctx);
+  /* Bound inputs are shape-like tensors of a few bytes: a stack buffer and
+   * one copy per chunk, ordered after the work queued on `stream`. */
+  unsigned char chunk[256];
+  int differs = 0;
+  for (size_t offset = 0; offset < size && !differs && ctx->status == KILN_OK;
+       offset += sizeof chunk) {
+    size_t bytes = size - offset < sizeof chunk ? size - offset : sizeof chunk;
+    kiln_cu_result result = driver.memcpy_dtoh_async(
+        chunk, (kiln_cu_deviceptr)(size_t)dev_input + offset, bytes,
+        (kiln_cu_stream)stream);
+    if (result == KILN_CUDA_SUCCESS)
+      result = driver.stream_synchronize((kiln_cu_stream)stream);
+    if (result != KILN_CUDA_SUCCESS)
+      fail_call(ctx, KILN_ERROR_DEVICE,
+                "reading an input bound at compile time from the device",
+                result);
+    else
+      differs = memcmp(chunk, (const unsigned char *)value + offset, bytes) != 0;
+  }
+  pop(ctx);
+  int status = kiln_rt_gpu_status(ctx);
+  return status != KILN_OK ? status : differs ? KILN_ERROR_BOUND_INPUT : KILN_OK;
 }
 
 /* Whether `count` host buffers are all there (empty tensors may be NULL). */
@@ -739,8 +879,8 @@ int kiln_rt_gpu_run_host(kiln_rt_gpu_context *ctx,
     }
   }
   if (ctx->status == KILN_OK)
-    call_entry(ctx, entry, (const void *const *)ctx->dev_inputs,
-               ctx->dev_outputs, ctx->stream);
+    run_entry(ctx, entry, (const void *const *)ctx->dev_inputs,
+              ctx->dev_outputs, ctx->stream);
   for (int i = 0; i < ctx->num_outputs && ctx->status == KILN_OK; ++i) {
     if (!ctx->output_sizes[i])
       continue;

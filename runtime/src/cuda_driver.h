@@ -27,6 +27,8 @@ typedef struct CUctx_st *kiln_cu_context;     /* CUcontext */
 typedef struct CUmod_st *kiln_cu_module;      /* CUmodule */
 typedef struct CUfunc_st *kiln_cu_function;   /* CUfunction */
 typedef struct CUstream_st *kiln_cu_stream;   /* CUstream */
+typedef struct CUgraph_st *kiln_cu_graph;     /* CUgraph */
+typedef struct CUgraphExec_st *kiln_cu_graph_exec; /* CUgraphExec */
 
 /* CUresult values the runtime tells apart. */
 #define KILN_CUDA_SUCCESS 0u
@@ -46,6 +48,9 @@ typedef struct CUstream_st *kiln_cu_stream;   /* CUstream */
 
 /* CUstream_flags */
 #define KILN_CU_STREAM_DEFAULT 0u
+
+/* CUstreamCaptureMode */
+#define KILN_CU_STREAM_CAPTURE_MODE_THREAD_LOCAL 1u
 
 /* X(field, symbol, parameters): every driver entry point the runtime calls,
  * by the name of the symbol libcuda exports. The loader fails (as "no driver")
@@ -91,10 +96,27 @@ typedef struct CUstream_st *kiln_cu_stream;   /* CUstream */
      unsigned int block_z, unsigned int shared_bytes, kiln_cu_stream stream,   \
      void **params, void **extra))
 
+/* The entry points of CUDA graphs (driver 11.4 and newer), which replay a
+ * model's launches at a fraction of their launch cost. Optional: without
+ * them the runtime launches every kernel itself. */
+#define KILN_CUDA_GRAPH_FUNCTIONS(X)                                           \
+  X(stream_begin_capture, cuStreamBeginCapture_v2,                             \
+    (kiln_cu_stream stream, unsigned int mode))                                \
+  X(stream_end_capture, cuStreamEndCapture,                                    \
+    (kiln_cu_stream stream, kiln_cu_graph * graph))                            \
+  X(graph_instantiate, cuGraphInstantiateWithFlags,                            \
+    (kiln_cu_graph_exec * exec, kiln_cu_graph graph,                           \
+     unsigned long long flags))                                                \
+  X(graph_launch, cuGraphLaunch,                                               \
+    (kiln_cu_graph_exec exec, kiln_cu_stream stream))                          \
+  X(graph_exec_destroy, cuGraphExecDestroy, (kiln_cu_graph_exec exec))         \
+  X(graph_destroy, cuGraphDestroy, (kiln_cu_graph graph))
+
 /* kiln_cu_<field>_fn: the type of each entry point. */
 #define KILN_CUDA_DECLARE_TYPE(field, symbol, params)                          \
   typedef kiln_cu_result(*kiln_cu_##field##_fn) params;
 KILN_CUDA_DRIVER_FUNCTIONS(KILN_CUDA_DECLARE_TYPE)
+KILN_CUDA_GRAPH_FUNCTIONS(KILN_CUDA_DECLARE_TYPE)
 #undef KILN_CUDA_DECLARE_TYPE
 
 #endif /* KILN_RUNTIME_CUDA_DRIVER_H */

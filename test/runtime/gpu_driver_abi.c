@@ -16,6 +16,7 @@
 #define KILN_CHECK_ENTRY_POINT(field, symbol, params)                          \
   kiln_cu_##field##_fn kiln_check_##field = symbol;
 KILN_CUDA_DRIVER_FUNCTIONS(KILN_CHECK_ENTRY_POINT)
+KILN_CUDA_GRAPH_FUNCTIONS(KILN_CHECK_ENTRY_POINT)
 
 /* cuda.h's names for the same entry points resolve to those symbols. */
 kiln_cu_mem_alloc_fn kiln_check_api_mem_alloc = cuMemAlloc;
@@ -27,6 +28,9 @@ kiln_cu_ctx_push_current_fn kiln_check_api_push = cuCtxPushCurrent;
 kiln_cu_ctx_pop_current_fn kiln_check_api_pop = cuCtxPopCurrent;
 kiln_cu_device_primary_ctx_release_fn kiln_check_api_release =
     cuDevicePrimaryCtxRelease;
+kiln_cu_stream_begin_capture_fn kiln_check_api_begin_capture =
+    cuStreamBeginCapture;
+kiln_cu_graph_instantiate_fn kiln_check_api_instantiate = cuGraphInstantiate;
 
 _Static_assert(sizeof(kiln_cu_deviceptr) == sizeof(CUdeviceptr), "CUdeviceptr");
 _Static_assert(sizeof(kiln_cu_device) == sizeof(CUdevice), "CUdevice");
@@ -49,3 +53,5 @@ KILN_CHECK_CONSTANT(KILN_CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES,
 KILN_CHECK_CONSTANT(KILN_CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
                     CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES)
 KILN_CHECK_CONSTANT(KILN_CU_STREAM_DEFAULT, CU_STREAM_DEFAULT)
+KILN_CHECK_CONSTANT(KILN_CU_STREAM_CAPTURE_MODE_THREAD_LOCAL,
+                    CU_STREAM_CAPTURE_MODE_THREAD_LOCAL)

@@ -14,6 +14,9 @@
  *    const float *x, float *y, unsigned n) and kiln_test_copy (parameters
  *    const void *src, void *dst, unsigned long long bytes) run on the host,
  *    one loop iteration per CUDA thread of the grid; other kernels do nothing;
+ *  - stream capture records launches instead of running them, and a graph
+ *    launch runs what was recorded (the two test kernels' arguments are
+ *    copied at capture, as the driver does);
  *  - calls that need a context fail without one (push/pop are tracked per
  *    thread), and launches over 48 KiB of dynamic shared memory fail unless
  *    cuFuncSetAttribute allowed them.
@@ -26,7 +29,8 @@
  *                           (module loads also write a fake JIT log)
  *
  * kiln_fake_cuda_state(what) reports counters ("allocations", "streams",
- * "modules", "retained", "launches", "depth", "module_kind") for checks.
+ * "modules", "retained", "launches", "depth", "module_kind", "captures",
+ * "graph_launches", "graphs": instantiated and not destroyed) for checks.
  *
  *===----------------------------------------------------------------------===*/
 
@@ -67,12 +71,31 @@ struct CUmod_st {
   struct CUfunc_st functions[FAKE_MAX_FUNCTIONS];
 };
 
+#define FAKE_MAX_RECORDED 64
+
+/* One launch as a graph keeps it. */
+struct fake_launch {
+  struct CUfunc_st *function;
+  unsigned long long threads;
+  unsigned long long args[3];
+};
+
+struct CUgraph_st {
+  int count;
+  struct fake_launch launches[FAKE_MAX_RECORDED];
+};
+
+struct CUgraphExec_st {
+  struct CUgraph_st graph;
+};
+
 struct CUstream_st {
-  int unused;
+  struct CUgraph_st *capture; /* non-NULL while capturing */
 };
 
 static struct CUctx_st primary_context;
 static int allocations, streams, modules, retained, launches, module_kind;
+static int captures, graph_launches, graphs;
 static _Thread_local int depth;
 
 static int env_int(const char *name, int fallback) {
@@ -117,6 +140,12 @@ int kiln_fake_cuda_state(const char *what) {
     return depth;
   if (!strcmp(what, "module_kind"))
     return module_kind;
+  if (!strcmp(what, "captures"))
+    return captures;
+  if (!strcmp(what, "graph_launches"))
+    return graph_launches;
+  if (!strcmp(what, "graphs"))
+    return graphs;
   return -1;
 }
 
@@ -276,7 +305,7 @@ kiln_cu_result cuStreamCreate(kiln_cu_stream *stream, unsigned int flags) {
   (void)flags;
   NEEDS_CONTEXT();
   INJECT(cuStreamCreate);
-  *stream = malloc(sizeof **stream);
+  *stream = calloc(1, sizeof **stream);
   if (!*stream)
     return FAKE_OUT_OF_MEMORY;
   ++streams;
@@ -360,13 +389,29 @@ kiln_cu_result cuFuncSetAttribute(kiln_cu_function function,
   return FAKE_SUCCESS;
 }
 
+/* Runs one of the test kernels on the host, one iteration per thread. */
+static void execute(const struct fake_launch *launch) {
+  if (!strcmp(launch->function->name, "kiln_test_axpb")) {
+    const float *x = (const float *)(uintptr_t)launch->args[0];
+    float *y = (float *)(uintptr_t)launch->args[1];
+    unsigned long long n = launch->args[2];
+    for (unsigned long long i = 0; i < launch->threads && i < n; ++i)
+      y[i] = 2.0f * x[i] + 1.0f;
+  } else if (!strcmp(launch->function->name, "kiln_test_copy")) {
+    const char *src = (const char *)(uintptr_t)launch->args[0];
+    char *dst = (char *)(uintptr_t)launch->args[1];
+    unsigned long long bytes = launch->args[2];
+    for (unsigned long long i = 0; i < launch->threads && i < bytes; ++i)
+      dst[i] = src[i];
+  }
+}
+
 kiln_cu_result cuLaunchKernel(kiln_cu_function function, unsigned int grid_x,
                               unsigned int grid_y, unsigned int grid_z,
                               unsigned int block_x, unsigned int block_y,
                               unsigned int block_z, unsigned int shared_bytes,
                               kiln_cu_stream stream, void **params,
                               void **extra) {
-  (void)stream;
   (void)extra;
   NEEDS_CONTEXT();
   INJECT(cuLaunchKernel);
@@ -375,22 +420,84 @@ kiln_cu_result cuLaunchKernel(kiln_cu_function function, unsigned int grid_x,
       shared_bytes > (unsigned)function->max_dynamic_shared)
     return FAKE_INVALID_VALUE;
   ++launches;
-  unsigned long long threads = (unsigned long long)grid_x * block_x * grid_y *
-                               block_y * grid_z * block_z;
+  struct fake_launch launch = {function,
+                               (unsigned long long)grid_x * block_x * grid_y *
+                                   block_y * grid_z * block_z,
+                               {0, 0, 0}};
   if (!strcmp(function->name, "kiln_test_axpb")) {
-    const float *x =
-        (const float *)(uintptr_t) * (kiln_cu_deviceptr *)params[0];
-    float *y = (float *)(uintptr_t) * (kiln_cu_deviceptr *)params[1];
-    unsigned n = *(unsigned *)params[2];
-    for (unsigned long long i = 0; i < threads && i < n; ++i)
-      y[i] = 2.0f * x[i] + 1.0f;
+    launch.args[0] = *(kiln_cu_deviceptr *)params[0];
+    launch.args[1] = *(kiln_cu_deviceptr *)params[1];
+    launch.args[2] = *(unsigned *)params[2];
   } else if (!strcmp(function->name, "kiln_test_copy")) {
-    const char *src =
-        (const char *)(uintptr_t) * (kiln_cu_deviceptr *)params[0];
-    char *dst = (char *)(uintptr_t) * (kiln_cu_deviceptr *)params[1];
-    unsigned long long bytes = *(unsigned long long *)params[2];
-    for (unsigned long long i = 0; i < threads && i < bytes; ++i)
-      dst[i] = src[i];
+    launch.args[0] = *(kiln_cu_deviceptr *)params[0];
+    launch.args[1] = *(kiln_cu_deviceptr *)params[1];
+    launch.args[2] = *(unsigned long long *)params[2];
   }
+  if (stream && stream->capture) {
+    if (stream->capture->count == FAKE_MAX_RECORDED)
+      return FAKE_OUT_OF_MEMORY;
+    stream->capture->launches[stream->capture->count++] = launch;
+    return FAKE_SUCCESS;
+  }
+  execute(&launch);
+  return FAKE_SUCCESS;
+}
+
+kiln_cu_result cuStreamBeginCapture_v2(kiln_cu_stream stream,
+                                       unsigned int mode) {
+  (void)mode;
+  NEEDS_CONTEXT();
+  INJECT(cuStreamBeginCapture_v2);
+  if (!stream || stream->capture)
+    return 401; /* CUDA_ERROR_ILLEGAL_STATE */
+  stream->capture = calloc(1, sizeof *stream->capture);
+  if (!stream->capture)
+    return FAKE_OUT_OF_MEMORY;
+  ++captures;
+  return FAKE_SUCCESS;
+}
+
+kiln_cu_result cuStreamEndCapture(kiln_cu_stream stream, kiln_cu_graph *graph) {
+  NEEDS_CONTEXT();
+  if (!stream || !stream->capture)
+    return 401;
+  *graph = stream->capture;
+  stream->capture = NULL;
+  INJECT(cuStreamEndCapture);
+  return FAKE_SUCCESS;
+}
+
+kiln_cu_result cuGraphInstantiateWithFlags(kiln_cu_graph_exec *exec,
+                                           kiln_cu_graph graph,
+                                           unsigned long long flags) {
+  (void)flags;
+  NEEDS_CONTEXT();
+  INJECT(cuGraphInstantiateWithFlags);
+  *exec = malloc(sizeof **exec);
+  if (!*exec)
+    return FAKE_OUT_OF_MEMORY;
+  (*exec)->graph = *graph;
+  ++graphs;
+  return FAKE_SUCCESS;
+}
+
+kiln_cu_result cuGraphLaunch(kiln_cu_graph_exec exec, kiln_cu_stream stream) {
+  (void)stream;
+  NEEDS_CONTEXT();
+  INJECT(cuGraphLaunch);
+  ++graph_launches;
+  for (int i = 0; i < exec->graph.count; ++i)
+    execute(&exec->graph.launches[i]);
+  return FAKE_SUCCESS;
+}
+
+kiln_cu_result cuGraphExecDestroy(kiln_cu_graph_exec exec) {
+  free(exec);
+  --graphs;
+  return FAKE_SUCCESS;
+}
+
+kiln_cu_result cuGraphDestroy(kiln_cu_graph graph) {
+  free(graph);
   return FAKE_SUCCESS;
 }

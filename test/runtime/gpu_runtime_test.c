@@ -264,6 +264,35 @@ static void check_runs(kiln_rt_gpu_context *ctx) {
         "run on device pointers: KILN_OK, computed");
   check(fake_state("depth") == 0, "run leaves no context current");
 
+  /* Inputs bound at compile time, read back from device memory in chunks
+   * of 256 bytes (600 here: the difference sits in the third chunk). */
+  static unsigned char bound[600], dev_bound[600];
+  for (int i = 0; i < 600; ++i)
+    bound[i] = dev_bound[i] = (unsigned char)(i * 13);
+  before = atomic_load(&allocations);
+  check(kiln_rt_gpu_input_matches(ctx, dev_bound, bound, 600, NULL) == KILN_OK &&
+            atomic_load(&allocations) == before,
+        "input_matches: equal bytes, KILN_OK, nothing allocated");
+  dev_bound[555] ^= 1;
+  check(kiln_rt_gpu_input_matches(ctx, dev_bound, bound, 600, NULL) ==
+            KILN_ERROR_BOUND_INPUT,
+        "input_matches: one byte differs, KILN_ERROR_BOUND_INPUT");
+  check(kiln_rt_gpu_input_matches(ctx, dev_bound, bound, 555, NULL) == KILN_OK,
+        "input_matches: only the first `size` bytes count");
+  check(kiln_rt_gpu_input_matches(ctx, NULL, bound, 4, NULL) ==
+            KILN_ERROR_NULL_ARGUMENT,
+        "input_matches: NULL device input, KILN_ERROR_NULL_ARGUMENT");
+  setenv("KILN_FAKE_CUDA_FAIL", "cuMemcpyDtoHAsync_v2:700", 1);
+  check(kiln_rt_gpu_input_matches(ctx, dev_bound, bound, 600, NULL) ==
+            KILN_ERROR_DEVICE,
+        "input_matches: a failed copy, KILN_ERROR_DEVICE");
+  check_message(kiln_rt_gpu_last_error(ctx),
+                "reading an input bound at compile time from the device "
+                "failed: CUDA_ERROR_ILLEGAL_ADDRESS",
+                "the failed read-back is described");
+  unsetenv("KILN_FAKE_CUDA_FAIL");
+  check(fake_state("depth") == 0, "input_matches leaves no context current");
+
   /* Sticky launch errors. */
   launches = fake_state("launches");
   check(kiln_rt_gpu_run_host(ctx, entry_bad_index, inputs, outputs) ==
@@ -319,6 +348,83 @@ static void check_runs(kiln_rt_gpu_context *ctx) {
         "run_host: a NULL non-empty input is KILN_ERROR_NULL_ARGUMENT");
 }
 
+/* Runs on a stream of the context's own are captured once as a CUDA graph
+ * and replayed while the buffers stay; the legacy default stream, and a
+ * stream that cannot be captured, get direct launches. */
+static void check_graphs(const kiln_rt_gpu_module_desc *desc) {
+  static float input[N], output[N];
+  static unsigned char bytes[3];
+  const void *inputs[] = {input, NULL};
+  void *outputs[] = {output, bytes};
+  kiln_rt_gpu_context *ctx = NULL;
+  check(kiln_rt_gpu_create(desc, 0, &ctx) == KILN_OK, "create (graphs on)");
+  if (!ctx)
+    return;
+  int captures = fake_state("captures");
+  int replays = fake_state("graph_launches");
+  int launches = fake_state("launches");
+  long before = atomic_load(&allocations);
+  int status = KILN_OK;
+  for (int r = 0; r < 5; ++r) {
+    for (int i = 0; i < N; ++i)
+      input[i] = (float)(i + r);
+    status |= kiln_rt_gpu_run_host(ctx, entry, inputs, outputs);
+  }
+  int ok = 1;
+  for (int i = 0; i < N; ++i)
+    ok &= output[i] == 2.0f * (float)(i + 4) + 1.0f;
+  check(status == KILN_OK && ok, "run_host x5 through a graph: computed, "
+                                 "each run on that run's input");
+  check(fake_state("captures") == captures + 1 &&
+            fake_state("graph_launches") == replays + 5 &&
+            fake_state("launches") == launches + 3,
+        "one capture of the 3 launches, then 5 graph launches");
+  check(atomic_load(&allocations) == before,
+        "capturing and replaying allocate nothing in the runtime");
+
+  /* The legacy default stream cannot be captured: direct launches. */
+  static float dev_in[N], dev_out[N];
+  memcpy(dev_in, input, sizeof input);
+  const void *dev_inputs[] = {dev_in, NULL};
+  void *dev_outputs[] = {dev_out, bytes};
+  launches = fake_state("launches");
+  check(kiln_rt_gpu_run(ctx, entry, dev_inputs, dev_outputs, NULL) == KILN_OK &&
+            fake_state("launches") == launches + 3 &&
+            fake_state("captures") == captures + 1 &&
+            dev_out[7] == 2.0f * input[7] + 1.0f,
+        "run on the legacy default stream: direct launches, no capture");
+
+  /* A stream that cannot be captured: direct launches from then on. */
+  setenv("KILN_FAKE_CUDA_FAIL", "cuStreamBeginCapture_v2:401", 1);
+  kiln_rt_gpu_destroy(ctx);
+  ctx = NULL;
+  check(kiln_rt_gpu_create(desc, 0, &ctx) == KILN_OK, "create (capture fails)");
+  launches = fake_state("launches");
+  replays = fake_state("graph_launches");
+  status = kiln_rt_gpu_run_host(ctx, entry, inputs, outputs);
+  unsetenv("KILN_FAKE_CUDA_FAIL");
+  status |= kiln_rt_gpu_run_host(ctx, entry, inputs, outputs);
+  check(status == KILN_OK && fake_state("launches") == launches + 6 &&
+            fake_state("graph_launches") == replays &&
+            output[7] == 2.0f * input[7] + 1.0f,
+        "capture refused: direct launches, also on the next run");
+
+  /* A failed launch while capturing is reported; the next run captures
+   * again. */
+  kiln_rt_gpu_destroy(ctx);
+  ctx = NULL;
+  check(kiln_rt_gpu_create(desc, 0, &ctx) == KILN_OK, "create (bad launch)");
+  check(kiln_rt_gpu_run_host(ctx, entry_bad_index, inputs, outputs) ==
+            KILN_ERROR_DEVICE,
+        "a bad launch while capturing: KILN_ERROR_DEVICE");
+  replays = fake_state("graph_launches");
+  check(kiln_rt_gpu_run_host(ctx, entry, inputs, outputs) == KILN_OK &&
+            fake_state("graph_launches") == replays + 1,
+        "the next run captures and launches its graph");
+  kiln_rt_gpu_destroy(ctx);
+  check(fake_state("graphs") == 0, "destroy frees the graph");
+}
+
 static void run_fake(void) {
   check_arguments();
   for (int i = 0; i < N; ++i)
@@ -326,7 +432,10 @@ static void run_fake(void) {
   kiln_rt_gpu_module_desc desc = make_desc();
   kiln_rt_gpu_context *ctx = NULL;
   long before = atomic_load(&allocations);
+  /* Direct launches first (check_graphs below has the graphs). */
+  setenv("KILN_CUDA_GRAPHS", "0", 1);
   int status = kiln_rt_gpu_create(&desc, 0, &ctx);
+  unsetenv("KILN_CUDA_GRAPHS");
   check(status == KILN_OK && ctx != NULL, "create on the fake driver");
   /* Else the no-allocation checks below would prove nothing. */
   check(atomic_load(&allocations) > before,
@@ -354,7 +463,10 @@ static void run_fake(void) {
             (uintptr_t)kiln_rt_gpu_workspace(ctx) % 256 == 0,
         "the workspace is allocated and aligned");
   check_runs(ctx);
+  check(fake_state("captures") == 0 && fake_state("graph_launches") == 0,
+        "KILN_CUDA_GRAPHS=0: no graph captured or launched");
   kiln_rt_gpu_destroy(ctx);
+  check_graphs(&desc);
   check(leaks_nothing(), "destroy gives everything back to the driver");
 
   /* Module selection. */

@@ -408,10 +408,6 @@ FailureOr<CompileResult> compileModel(MLIRContext &context,
     machine = std::move(*created);
   }
 
-  if (!options.bindings.empty() && !options.gpuArch.empty())
-    return emitError(UnknownLoc::get(&context))
-           << "--bind is not supported for GPU builds yet (their inputs live in "
-              "device memory, where NAME_run cannot check them)";
   FailureOr<llvm::StringMap<Binding>> bindings = readBindings(context, options);
   if (failed(bindings))
     return failure();
@@ -504,7 +500,10 @@ FailureOr<CompileResult> compileModel(MLIRContext &context,
       return result;
     }
     result.signature.gpu = target::GpuInfo{options.gpuArch};
-    FailureOr<std::string> cubin = assemblePtx(fileLoc, ptx, options.gpuArch);
+    // A model without kernels has no PTX to assemble (and loads none).
+    FailureOr<std::string> cubin = std::string();
+    if (!kernels.empty())
+      cubin = assemblePtx(fileLoc, ptx, options.gpuArch);
     if (failed(cubin))
       return failure();
     return finishModule(*module, *machine, options, result, fileLoc, timing, [&](llvm::Module &m) {

@@ -168,16 +168,38 @@ int kiln_rt_gpu_status(kiln_rt_gpu_context *ctx);
  * current, resets its status, calls entry and returns its status. Launch
  * errors are reported here; errors while the kernels execute surface in a
  * later call that synchronizes (or in the caller's own synchronization).
- * Returns KILN_ERROR_NULL_ARGUMENT if ctx or entry is NULL. Never allocates. */
+ * Returns KILN_ERROR_NULL_ARGUMENT if ctx or entry is NULL.
+ *
+ * On a stream other than the legacy default (NULL), the first run records
+ * entry's launches as a CUDA graph (stream capture) and later runs with the
+ * same entry and device buffers launch that graph: one driver call instead
+ * of one per kernel. Other buffers capture again. A stream that cannot be
+ * captured (the caller is capturing it already, or the driver predates
+ * CUDA 11.4) gets direct launches from then on, as does every stream when
+ * the environment has KILN_CUDA_GRAPHS=0 at kiln_rt_gpu_create. The runtime
+ * itself never allocates here; capturing allocates inside the driver. */
 int kiln_rt_gpu_run(kiln_rt_gpu_context *ctx, kiln_rt_gpu_entry_fn entry,
                     const void *const *dev_inputs, void *const *dev_outputs,
                     void *stream);
 
+/* Whether the `size` bytes at `dev_input` (a device buffer, read in order
+ * after the work queued on `stream`) equal `value`: the check NAME_gpu_run
+ * makes for inputs bound at compile time (kilnc --bind). Copies them to the
+ * host through a stack buffer and waits for `stream`, so a model with bound
+ * inputs synchronizes once per run. Returns KILN_OK when they are equal,
+ * KILN_ERROR_BOUND_INPUT when not, KILN_ERROR_NULL_ARGUMENT or
+ * KILN_ERROR_DEVICE (the copy failed; kiln_rt_gpu_last_error says why).
+ * Never allocates. */
+int kiln_rt_gpu_input_matches(kiln_rt_gpu_context *ctx, const void *dev_input,
+                              const void *value, size_t size, void *stream);
+
 /* The synchronous convenience path on host memory: copies the inputs into
  * the context's device buffers, runs `entry` on the context's own stream
  * (which also waits for work queued earlier on the legacy default stream),
- * copies the outputs back and waits. Returns KILN_OK,
- * KILN_ERROR_NULL_ARGUMENT or KILN_ERROR_DEVICE. Never allocates. */
+ * copies the outputs back and waits; the kernels run as a CUDA graph as for
+ * kiln_rt_gpu_run (the context's buffers never change, so one capture
+ * serves every run). Returns KILN_OK, KILN_ERROR_NULL_ARGUMENT or
+ * KILN_ERROR_DEVICE. The runtime itself never allocates here. */
 int kiln_rt_gpu_run_host(kiln_rt_gpu_context *ctx,
                          int (*entry)(kiln_rt_gpu_context *,
                                       const void *const *, void *const *,

@@ -8,16 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int checks, failures;
-
-#define CHECK(cond)                                                            \
-  do {                                                                         \
-    ++checks;                                                                  \
-    if (!(cond)) {                                                             \
-      ++failures;                                                              \
-      printf("FAIL line %d: %s\n", __LINE__, #cond);                           \
-    }                                                                          \
-  } while (0)
+#include "bind_check.h"
 
 /* The binding fixed the output shape. */
 _Static_assert(bound_OUTPUT0_RANK == 2 && bound_OUTPUT0_DIM0 == 4 &&
