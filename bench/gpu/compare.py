@@ -38,6 +38,9 @@ def tf32_matmul(out_dir, expected_dir):
     b = np.load(os.path.join(expected_dir, "input_1.npy"))
     want = tf32(a).astype(np.float64) @ tf32(b).astype(np.float64)
     outputs = glob.glob(os.path.join(out_dir, "*.npy"))
+    if len(outputs) != 1:
+        print(f"MISMATCH {len(outputs)} outputs, 1 expected")
+        return 1
     got = np.load(outputs[0]).astype(np.float64)
     fp32 = np.load(os.path.join(expected_dir, "expected_0.npy")).astype(np.float64)
     diff = float(np.abs(got - want).max())

@@ -27,8 +27,6 @@ as JSON.
 
 import argparse
 import concurrent.futures
-import contextlib
-import io
 import json
 import os
 import re
@@ -239,16 +237,19 @@ def run_test(name, bundle, work, args):
             why = lines[-1] if lines else f"exit status {proc.returncode}"
             return {"status": "run-error", "reason": f"{entry['dir']}: {why}"[:300]}
         import numpy as np
-        want = [np.load(os.path.join(set_dir, p), allow_pickle=False) for p in expected]
-        printed = io.StringIO()
+        # compare.compare per output, as compare.report does, without its
+        # printing (redirecting stdout is not safe across threads).
+        names = meta["outputs"]
         try:
-            with contextlib.redirect_stdout(printed):
-                ok = compare.report(meta["outputs"], out, want, meta["rtol"], meta["atol"])
+            for name, file, path in zip(names, compare.harness_file_names(names), expected):
+                actual = np.load(os.path.join(out, file), allow_pickle=False)
+                want = np.load(os.path.join(set_dir, path), allow_pickle=False)
+                ok, summary = compare.compare(actual, want, meta["rtol"], meta["atol"])
+                if not ok:
+                    return {"status": "mismatch",
+                            "reason": f"{entry['dir']}: output '{name}': {summary}"[:300]}
         except (OSError, ValueError) as e:
             return {"status": "run-error", "reason": f"{entry['dir']}: outputs: {e}"[:300]}
-        if not ok:
-            bad = [ln for ln in printed.getvalue().splitlines() if "MISMATCH" in ln]
-            return {"status": "mismatch", "reason": f"{entry['dir']}: {bad[0] if bad else '?'}"[:300]}
     shutil.rmtree(out_root, ignore_errors=True)
     return {"status": "pass", "reason": ""}
 

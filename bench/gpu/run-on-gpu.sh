@@ -49,6 +49,7 @@ EOF
   echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores"
   echo "Date: $(date -u +%Y-%m-%d)"
   echo "Kiln GPU target: $arch; nvcc: $(nvcc --version | grep -o 'release [0-9.]*')"
+  echo "ONNX Runtime (CPU): $("$python" -c 'import onnxruntime; print(onnxruntime.__version__)' 2>&1)"
   echo
   if [ -x "$here/kiln-gpu-smoke" ]; then
     echo "Runtime smoke test (kiln-gpu-smoke): $("$here/kiln-gpu-smoke" 2>&1 | tail -1)"
@@ -71,7 +72,7 @@ EOF
       rm -f "$work/$name.bench"
   }
   export -f build_model; export here work cc
-  ls -d "$here"/models/*/ | xargs -P "$jobs" -I{} bash -c 'build_model {}'
+  printf '%s\0' "$here"/models/*/ | xargs -0 -P "$jobs" -n1 bash -c 'build_model "$1"' _
   echo "| model | numerics vs ONNX Runtime | Kiln GPU ms (device buffers) | same, KILN_CUDA_GRAPHS=0 | cuBLAS ms | Kiln/cuBLAS | ORT CPU ms | Kiln GPU/ORT CPU |"
   echo "|---|---|---|---|---|---|---|---|"
   for dir in "$here"/models/*/; do

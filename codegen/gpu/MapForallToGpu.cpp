@@ -126,8 +126,8 @@ bool readsGraphInput(Operation *op) {
   if (!function || argument.getOwner() != &function.getBody().front())
     return false;
   unsigned index = argument.getArgNumber();
-  return !function.getArgAttr(index, "bufferize.result") &&
-         !function.getArgAttr(index, "kiln.workspace");
+  return !function.getArgAttr(index, dispatch::kResultArgAttr) &&
+         !function.getArgAttr(index, dispatch::kWorkspaceArgAttr);
 }
 
 bool isScalarArithmetic(Operation *op) {

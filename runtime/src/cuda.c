@@ -168,8 +168,14 @@ struct kiln_rt_gpu_context {
   /* The CUDA graph of the last run's launches, replayed while the entry
    * and the device buffers stay the same (graph_buffers: inputs, then
    * outputs). use_graphs is 0 without the driver's graph entry points, with
-   * KILN_CUDA_GRAPHS=0 in the environment, or after a capture failed. */
+   * KILN_CUDA_GRAPHS=0 in the environment, or after a capture failed.
+   * Captures happen on capture_stream, a non-blocking stream of the
+   * context's own, so that no stream of the caller's (nor the legacy
+   * stream) is ever in capture mode; graph_misses counts captures since
+   * the cached graph was last replayed. */
   int use_graphs;
+  int graph_misses;
+  kiln_cu_stream capture_stream;
   kiln_cu_graph_exec graph;
   kiln_rt_gpu_entry_fn graph_entry;
   const void **graph_buffers;
@@ -396,7 +402,8 @@ static int allocate_tables(kiln_rt_gpu_context *ctx,
   }
   ctx->num_kernels = desc->num_kernels;
   const char *graphs = getenv("KILN_CUDA_GRAPHS");
-  ctx->use_graphs = driver.has_graphs && !(graphs && !strcmp(graphs, "0"));
+  ctx->use_graphs = driver.has_graphs && desc->num_kernels &&
+                    !(graphs && !strcmp(graphs, "0"));
   ctx->num_inputs = desc->num_inputs;
   ctx->num_outputs = desc->num_outputs;
   if (desc->num_inputs)
@@ -490,6 +497,12 @@ static int load_onto_device(kiln_rt_gpu_context *ctx,
       driver.stream_create(&ctx->stream, KILN_CU_STREAM_DEFAULT);
   if (result != KILN_CUDA_SUCCESS)
     return fail_call(ctx, KILN_ERROR_DEVICE, "creating a stream", result);
+  if (ctx->use_graphs &&
+      driver.stream_create(&ctx->capture_stream, KILN_CU_STREAM_NON_BLOCKING) !=
+          KILN_CUDA_SUCCESS) {
+    ctx->capture_stream = NULL;
+    ctx->use_graphs = 0;
+  }
   return allocate_device_memory(ctx, desc);
 }
 
@@ -603,6 +616,8 @@ void kiln_rt_gpu_destroy(kiln_rt_gpu_context *ctx) {
       driver.stream_synchronize(ctx->stream);
       driver.stream_destroy(ctx->stream);
     }
+    if (ctx->capture_stream)
+      driver.stream_destroy(ctx->capture_stream);
     if (ctx->io)
       driver.mem_free(ctx->io);
     if (ctx->weights)
@@ -713,6 +728,12 @@ static void call_entry(kiln_rt_gpu_context *ctx, kiln_rt_gpu_entry_fn entry,
     ctx->status = status;
 }
 
+/* Buffer i of an array the caller may leave NULL (an entry that reads none
+ * of them). */
+static const void *buffer_at(const void *const *buffers, int i) {
+  return buffers ? buffers[i] : NULL;
+}
+
 /* Whether the cached graph was captured from `entry` on these buffers. */
 static int graph_matches(kiln_rt_gpu_context *ctx, kiln_rt_gpu_entry_fn entry,
                          const void *const *dev_inputs,
@@ -720,24 +741,25 @@ static int graph_matches(kiln_rt_gpu_context *ctx, kiln_rt_gpu_entry_fn entry,
   if (!ctx->graph || ctx->graph_entry != entry)
     return 0;
   for (int i = 0; i < ctx->num_inputs; ++i)
-    if (ctx->graph_buffers[i] != dev_inputs[i])
+    if (ctx->graph_buffers[i] != buffer_at(dev_inputs, i))
       return 0;
   for (int i = 0; i < ctx->num_outputs; ++i)
-    if (ctx->graph_buffers[ctx->num_inputs + i] != dev_outputs[i])
+    if (ctx->graph_buffers[ctx->num_inputs + i] !=
+        buffer_at((const void *const *)dev_outputs, i))
       return 0;
   return 1;
 }
 
-/* Records entry's launches on `stream` as a CUDA graph and instantiates it
- * into ctx->graph. Returns 1 on success; 0 when the stream cannot be
- * captured (say, the caller is capturing it into a graph of their own) or
- * the graph cannot be made, having launched nothing: the caller then
+/* Records entry's launches on the context's capture stream as a CUDA graph
+ * and instantiates it into ctx->graph. Returns 1 on success; 0 when the
+ * capture or the graph fails, having launched nothing: the caller then
  * launches directly. A failed launch while capturing is reported in
  * ctx->status like any other (the return value is then 1: nothing to
  * retry). */
 static int capture_graph(kiln_rt_gpu_context *ctx, kiln_rt_gpu_entry_fn entry,
                          const void *const *dev_inputs,
-                         void *const *dev_outputs, kiln_cu_stream stream) {
+                         void *const *dev_outputs) {
+  kiln_cu_stream stream = ctx->capture_stream;
   if (ctx->graph) {
     driver.graph_exec_destroy(ctx->graph);
     ctx->graph = NULL;
@@ -762,36 +784,62 @@ static int capture_graph(kiln_rt_gpu_context *ctx, kiln_rt_gpu_entry_fn entry,
   }
   ctx->graph_entry = entry;
   for (int i = 0; i < ctx->num_inputs; ++i)
-    ctx->graph_buffers[i] = dev_inputs[i];
+    ctx->graph_buffers[i] = buffer_at(dev_inputs, i);
   for (int i = 0; i < ctx->num_outputs; ++i)
-    ctx->graph_buffers[ctx->num_inputs + i] = dev_outputs[i];
+    ctx->graph_buffers[ctx->num_inputs + i] =
+        buffer_at((const void *const *)dev_outputs, i);
   return 1;
 }
 
+/* Whether work queued on `stream` is being recorded into a graph (the
+ * caller's own capture) rather than run; also 1 when that cannot be told
+ * (the legacy stream while a blocking stream captures). */
+static int stream_is_capturing(kiln_cu_stream stream) {
+  if (!driver.has_graphs)
+    return 0; /* A driver without graphs captures nothing. */
+  unsigned status = KILN_CU_STREAM_CAPTURE_STATUS_NONE;
+  return driver.stream_is_capturing(stream, &status) != KILN_CUDA_SUCCESS ||
+         status != KILN_CU_STREAM_CAPTURE_STATUS_NONE;
+}
+
+/* Captures in a row, without a replay between them, after which runs
+ * launch directly until one matches the cached graph again: a caller whose
+ * buffers change every run would pay a capture and an instantiation each
+ * time. */
+#define KILN_MAX_GRAPH_MISSES 3
+
 /* Queues entry's kernels on `stream`: the cached graph when it was captured
- * from the same entry and buffers, else a new capture of them, else (the
- * legacy default stream cannot be captured; graphs off or unavailable)
- * every launch directly. */
+ * from the same entry and buffers, else a new capture of them, else every
+ * launch directly (graphs off or unavailable, too many captures in a row,
+ * or `stream` being captured by the caller, whose graph then records the
+ * launches themselves). */
 static void run_entry(kiln_rt_gpu_context *ctx, kiln_rt_gpu_entry_fn entry,
                       const void *const *dev_inputs, void *const *dev_outputs,
                       kiln_cu_stream stream) {
-  if (ctx->use_graphs && stream) {
-    if (!graph_matches(ctx, entry, dev_inputs, dev_outputs) &&
-        !capture_graph(ctx, entry, dev_inputs, dev_outputs, stream)) {
-      /* Capturing failed once: it would fail again, at a cost each run. */
+  if (!ctx->use_graphs || stream_is_capturing(stream)) {
+    call_entry(ctx, entry, dev_inputs, dev_outputs, stream);
+    return;
+  }
+  if (graph_matches(ctx, entry, dev_inputs, dev_outputs)) {
+    ctx->graph_misses = 0;
+  } else if (ctx->graph_misses >= KILN_MAX_GRAPH_MISSES) {
+    call_entry(ctx, entry, dev_inputs, dev_outputs, stream);
+    return;
+  } else {
+    ++ctx->graph_misses;
+    if (!capture_graph(ctx, entry, dev_inputs, dev_outputs)) {
+      /* Capturing failed: it would fail again, at a cost each run. */
       ctx->use_graphs = 0;
       call_entry(ctx, entry, dev_inputs, dev_outputs, stream);
       return;
     }
     if (ctx->status != KILN_OK)
       return;
-    kiln_cu_result result = driver.graph_launch(ctx->graph, stream);
-    if (result != KILN_CUDA_SUCCESS)
-      fail_call(ctx, KILN_ERROR_DEVICE, "launching the model's CUDA graph",
-                result);
-    return;
   }
-  call_entry(ctx, entry, dev_inputs, dev_outputs, stream);
+  kiln_cu_result result = driver.graph_launch(ctx->graph, stream);
+  if (result != KILN_CUDA_SUCCESS)
+    fail_call(ctx, KILN_ERROR_DEVICE, "launching the model's CUDA graph",
+              result);
 }
 
 int kiln_rt_gpu_run(kiln_rt_gpu_context *ctx, kiln_rt_gpu_entry_fn entry,
@@ -814,6 +862,14 @@ int kiln_rt_gpu_input_matches(kiln_rt_gpu_context *ctx, const void *dev_input,
   ctx->status = KILN_OK;
   if (push(ctx) != KILN_OK)
     return kiln_rt_gpu_status(ctx);
+  if (stream_is_capturing((kiln_cu_stream)stream)) {
+    fail(ctx, KILN_ERROR_DEVICE,
+         "an input bound at compile time cannot be checked on a stream that "
+         "is being captured into a CUDA graph (it is read back from the "
+         "device)");
+    pop(ctx);
+    return kiln_rt_gpu_status(ctx);
+  }
   /* Bound inputs are shape-like tensors of a few bytes: a stack buffer and
    * one copy per chunk, ordered after the work queued on `stream`. */
   unsigned char chunk[256];
@@ -828,7 +884,8 @@ int kiln_rt_gpu_input_matches(kiln_rt_gpu_context *ctx, const void *dev_input,
       result = driver.stream_synchronize((kiln_cu_stream)stream);
     if (result != KILN_CUDA_SUCCESS)
       fail_call(ctx, KILN_ERROR_DEVICE,
-                "reading an input bound at compile time from the device",
+                "reading an input bound at compile time back from the device "
+                "(after the stream's earlier work)",
                 result);
     else
       differs = memcmp(chunk, (const unsigned char *)value + offset, bytes) != 0;

@@ -49,6 +49,11 @@ typedef struct CUgraphExec_st *kiln_cu_graph_exec; /* CUgraphExec */
 /* CUstream_flags */
 #define KILN_CU_STREAM_DEFAULT 0u
 
+#define KILN_CU_STREAM_NON_BLOCKING 1u
+
+/* CUstreamCaptureStatus */
+#define KILN_CU_STREAM_CAPTURE_STATUS_NONE 0u
+
 /* CUstreamCaptureMode */
 #define KILN_CU_STREAM_CAPTURE_MODE_THREAD_LOCAL 1u
 
@@ -100,6 +105,8 @@ typedef struct CUgraphExec_st *kiln_cu_graph_exec; /* CUgraphExec */
  * model's launches at a fraction of their launch cost. Optional: without
  * them the runtime launches every kernel itself. */
 #define KILN_CUDA_GRAPH_FUNCTIONS(X)                                           \
+  X(stream_is_capturing, cuStreamIsCapturing,                                 \
+    (kiln_cu_stream stream, unsigned int *status))                             \
   X(stream_begin_capture, cuStreamBeginCapture_v2,                             \
     (kiln_cu_stream stream, unsigned int mode))                                \
   X(stream_end_capture, cuStreamEndCapture,                                    \

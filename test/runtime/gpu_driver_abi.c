@@ -31,6 +31,7 @@ kiln_cu_device_primary_ctx_release_fn kiln_check_api_release =
 kiln_cu_stream_begin_capture_fn kiln_check_api_begin_capture =
     cuStreamBeginCapture;
 kiln_cu_graph_instantiate_fn kiln_check_api_instantiate = cuGraphInstantiate;
+kiln_cu_stream_is_capturing_fn kiln_check_api_is_capturing = cuStreamIsCapturing;
 
 _Static_assert(sizeof(kiln_cu_deviceptr) == sizeof(CUdeviceptr), "CUdeviceptr");
 _Static_assert(sizeof(kiln_cu_device) == sizeof(CUdevice), "CUdevice");
@@ -53,5 +54,8 @@ KILN_CHECK_CONSTANT(KILN_CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES,
 KILN_CHECK_CONSTANT(KILN_CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
                     CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES)
 KILN_CHECK_CONSTANT(KILN_CU_STREAM_DEFAULT, CU_STREAM_DEFAULT)
+KILN_CHECK_CONSTANT(KILN_CU_STREAM_NON_BLOCKING, CU_STREAM_NON_BLOCKING)
+KILN_CHECK_CONSTANT(KILN_CU_STREAM_CAPTURE_STATUS_NONE,
+                    CU_STREAM_CAPTURE_STATUS_NONE)
 KILN_CHECK_CONSTANT(KILN_CU_STREAM_CAPTURE_MODE_THREAD_LOCAL,
                     CU_STREAM_CAPTURE_MODE_THREAD_LOCAL)

@@ -30,7 +30,8 @@
  *
  * kiln_fake_cuda_state(what) reports counters ("allocations", "streams",
  * "modules", "retained", "launches", "depth", "module_kind", "captures",
- * "graph_launches", "graphs": instantiated and not destroyed) for checks.
+ * "graph_launches", "graphs": instantiated and not destroyed, "recorded":
+ * launches recorded by captures) for checks.
  *
  *===----------------------------------------------------------------------===*/
 
@@ -95,7 +96,7 @@ struct CUstream_st {
 
 static struct CUctx_st primary_context;
 static int allocations, streams, modules, retained, launches, module_kind;
-static int captures, graph_launches, graphs;
+static int captures, graph_launches, graphs, recorded;
 static _Thread_local int depth;
 
 static int env_int(const char *name, int fallback) {
@@ -146,6 +147,8 @@ int kiln_fake_cuda_state(const char *what) {
     return graph_launches;
   if (!strcmp(what, "graphs"))
     return graphs;
+  if (!strcmp(what, "recorded"))
+    return recorded;
   return -1;
 }
 
@@ -314,6 +317,7 @@ kiln_cu_result cuStreamCreate(kiln_cu_stream *stream, unsigned int flags) {
 
 kiln_cu_result cuStreamDestroy_v2(kiln_cu_stream stream) {
   NEEDS_CONTEXT();
+  free(stream->capture);
   free(stream);
   --streams;
   return FAKE_SUCCESS;
@@ -437,9 +441,17 @@ kiln_cu_result cuLaunchKernel(kiln_cu_function function, unsigned int grid_x,
     if (stream->capture->count == FAKE_MAX_RECORDED)
       return FAKE_OUT_OF_MEMORY;
     stream->capture->launches[stream->capture->count++] = launch;
+    ++recorded;
     return FAKE_SUCCESS;
   }
   execute(&launch);
+  return FAKE_SUCCESS;
+}
+
+kiln_cu_result cuStreamIsCapturing(kiln_cu_stream stream, unsigned int *status) {
+  NEEDS_CONTEXT();
+  INJECT(cuStreamIsCapturing);
+  *status = stream && stream->capture ? 1u : 0u; /* ACTIVE or NONE */
   return FAKE_SUCCESS;
 }
 
@@ -482,9 +494,10 @@ kiln_cu_result cuGraphInstantiateWithFlags(kiln_cu_graph_exec *exec,
 }
 
 kiln_cu_result cuGraphLaunch(kiln_cu_graph_exec exec, kiln_cu_stream stream) {
-  (void)stream;
   NEEDS_CONTEXT();
   INJECT(cuGraphLaunch);
+  if (stream && stream->capture)
+    return 900; /* CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED, as some drivers */
   ++graph_launches;
   for (int i = 0; i < exec->graph.count; ++i)
     execute(&exec->graph.launches[i]);

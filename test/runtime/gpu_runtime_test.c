@@ -18,6 +18,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "kiln/runtime.h"
+#include "cuda_driver.h" /* the fake driver's entry points, for a capture */
 
 #include <dlfcn.h>
 #include <stdatomic.h>
@@ -287,8 +288,9 @@ static void check_runs(kiln_rt_gpu_context *ctx) {
             KILN_ERROR_DEVICE,
         "input_matches: a failed copy, KILN_ERROR_DEVICE");
   check_message(kiln_rt_gpu_last_error(ctx),
-                "reading an input bound at compile time from the device "
-                "failed: CUDA_ERROR_ILLEGAL_ADDRESS",
+                "reading an input bound at compile time back from the "
+                "device (after the stream's earlier work) failed: "
+                "CUDA_ERROR_ILLEGAL_ADDRESS",
                 "the failed read-back is described");
   unsetenv("KILN_FAKE_CUDA_FAIL");
   check(fake_state("depth") == 0, "input_matches leaves no context current");
@@ -382,17 +384,99 @@ static void check_graphs(const kiln_rt_gpu_module_desc *desc) {
   check(atomic_load(&allocations) == before,
         "capturing and replaying allocate nothing in the runtime");
 
-  /* The legacy default stream cannot be captured: direct launches. */
-  static float dev_in[N], dev_out[N];
-  memcpy(dev_in, input, sizeof input);
-  const void *dev_inputs[] = {dev_in, NULL};
+  /* Device buffers of the caller's: a capture for them, replayed on any
+   * stream (the legacy one here); three captures in a row without a replay
+   * (buffers that change every run) switch to direct launches. */
+  static float dev_in[5][N], dev_out[N];
+  for (int b = 0; b < 5; ++b)
+    memcpy(dev_in[b], input, sizeof input);
+  const void *dev_inputs[] = {dev_in[0], NULL};
   void *dev_outputs[] = {dev_out, bytes};
-  launches = fake_state("launches");
-  check(kiln_rt_gpu_run(ctx, entry, dev_inputs, dev_outputs, NULL) == KILN_OK &&
-            fake_state("launches") == launches + 3 &&
-            fake_state("captures") == captures + 1 &&
+  captures = fake_state("captures");
+  replays = fake_state("graph_launches");
+  status = kiln_rt_gpu_run(ctx, entry, dev_inputs, dev_outputs, NULL);
+  status |= kiln_rt_gpu_run(ctx, entry, dev_inputs, dev_outputs, NULL);
+  check(status == KILN_OK && fake_state("captures") == captures + 1 &&
+            fake_state("graph_launches") == replays + 2 &&
             dev_out[7] == 2.0f * input[7] + 1.0f,
-        "run on the legacy default stream: direct launches, no capture");
+        "run on device buffers: one capture, two graph launches");
+  for (int b = 1; b < 4; ++b) {
+    dev_inputs[0] = dev_in[b];
+    status |= kiln_rt_gpu_run(ctx, entry, dev_inputs, dev_outputs, NULL);
+  }
+  launches = fake_state("launches");
+  replays = fake_state("graph_launches");
+  dev_inputs[0] = dev_in[4];
+  status |= kiln_rt_gpu_run(ctx, entry, dev_inputs, dev_outputs, NULL);
+  check(status == KILN_OK && fake_state("captures") == captures + 4 &&
+            fake_state("launches") == launches + 3 &&
+            fake_state("graph_launches") == replays,
+        "new buffers each run: three captures in a row, then direct launches");
+  dev_inputs[0] = dev_in[3];
+  replays = fake_state("graph_launches");
+  check(kiln_rt_gpu_run(ctx, entry, dev_inputs, dev_outputs, NULL) ==
+                KILN_OK &&
+            fake_state("graph_launches") == replays + 1,
+        "the buffers of the cached graph again: replayed");
+
+  /* A stream the caller is capturing: the launches go into their graph. */
+  typedef kiln_cu_result (*retain_fn)(kiln_cu_context *, kiln_cu_device);
+  typedef kiln_cu_result (*push_fn)(kiln_cu_context);
+  typedef kiln_cu_result (*pop_fn)(kiln_cu_context *);
+  typedef kiln_cu_result (*create_fn)(kiln_cu_stream *, unsigned);
+  typedef kiln_cu_result (*begin_fn)(kiln_cu_stream, unsigned);
+  typedef kiln_cu_result (*end_fn)(kiln_cu_stream, kiln_cu_graph *);
+  typedef kiln_cu_result (*graph_destroy_fn)(kiln_cu_graph);
+  typedef kiln_cu_result (*stream_destroy_fn)(kiln_cu_stream);
+  typedef kiln_cu_result (*release_fn)(kiln_cu_device);
+  void *driver = dlopen("libcuda.so.1", RTLD_NOW | RTLD_NOLOAD);
+  retain_fn retain;
+  push_fn push;
+  pop_fn pop;
+  create_fn create;
+  begin_fn begin;
+  end_fn end;
+  graph_destroy_fn graph_destroy;
+  stream_destroy_fn stream_destroy;
+  release_fn release;
+  /* POSIX lets dlsym results become function pointers; copy the bytes. */
+#define LOOKUP(var, name)                                                      \
+  do {                                                                         \
+    void *symbol = dlsym(driver, name);                                        \
+    memcpy(&var, &symbol, sizeof symbol);                                      \
+  } while (0)
+  LOOKUP(retain, "cuDevicePrimaryCtxRetain");
+  LOOKUP(push, "cuCtxPushCurrent_v2");
+  LOOKUP(pop, "cuCtxPopCurrent_v2");
+  LOOKUP(create, "cuStreamCreate");
+  LOOKUP(begin, "cuStreamBeginCapture_v2");
+  LOOKUP(end, "cuStreamEndCapture");
+  LOOKUP(graph_destroy, "cuGraphDestroy");
+  LOOKUP(stream_destroy, "cuStreamDestroy_v2");
+  LOOKUP(release, "cuDevicePrimaryCtxRelease_v2");
+#undef LOOKUP
+  kiln_cu_context primary = NULL;
+  kiln_cu_stream user = NULL;
+  kiln_cu_graph user_graph = NULL;
+  retain(&primary, 0);
+  push(primary);
+  create(&user, 0);
+  begin(user, KILN_CU_STREAM_CAPTURE_MODE_THREAD_LOCAL);
+  int recorded = fake_state("recorded");
+  replays = fake_state("graph_launches");
+  captures = fake_state("captures");
+  check(kiln_rt_gpu_run(ctx, entry, dev_inputs, dev_outputs, user) == KILN_OK &&
+            fake_state("recorded") == recorded + 3 &&
+            fake_state("graph_launches") == replays &&
+            fake_state("captures") == captures,
+        "a stream the caller captures: the 3 launches go into their graph");
+  end(user, &user_graph);
+  check(user_graph != NULL, "the caller's capture ends normally");
+  graph_destroy(user_graph);
+  stream_destroy(user);
+  kiln_cu_context popped;
+  pop(&popped);
+  release(0);
 
   /* A stream that cannot be captured: direct launches from then on. */
   setenv("KILN_FAKE_CUDA_FAIL", "cuStreamBeginCapture_v2:401", 1);

@@ -170,14 +170,17 @@ int kiln_rt_gpu_status(kiln_rt_gpu_context *ctx);
  * later call that synchronizes (or in the caller's own synchronization).
  * Returns KILN_ERROR_NULL_ARGUMENT if ctx or entry is NULL.
  *
- * On a stream other than the legacy default (NULL), the first run records
- * entry's launches as a CUDA graph (stream capture) and later runs with the
- * same entry and device buffers launch that graph: one driver call instead
- * of one per kernel. Other buffers capture again. A stream that cannot be
- * captured (the caller is capturing it already, or the driver predates
- * CUDA 11.4) gets direct launches from then on, as does every stream when
- * the environment has KILN_CUDA_GRAPHS=0 at kiln_rt_gpu_create. The runtime
- * itself never allocates here; capturing allocates inside the driver. */
+ * The first run records entry's launches as a CUDA graph (captured on a
+ * non-blocking stream of the context's own) and later runs with the same
+ * entry and device buffers launch that graph on `stream`: one driver call
+ * instead of one per kernel. Other buffers capture again, up to three times
+ * in a row without a replay; after that, runs launch directly until one
+ * matches the cached graph. A `stream` the caller is capturing into a graph
+ * of their own gets direct launches, which their graph records. If a
+ * capture fails, or the driver predates CUDA 11.4, or the environment has
+ * KILN_CUDA_GRAPHS=0 at kiln_rt_gpu_create, the context launches directly
+ * from then on. The runtime itself never allocates here; capturing and
+ * instantiating allocate inside the driver. */
 int kiln_rt_gpu_run(kiln_rt_gpu_context *ctx, kiln_rt_gpu_entry_fn entry,
                     const void *const *dev_inputs, void *const *dev_outputs,
                     void *stream);
@@ -185,10 +188,11 @@ int kiln_rt_gpu_run(kiln_rt_gpu_context *ctx, kiln_rt_gpu_entry_fn entry,
 /* Whether the `size` bytes at `dev_input` (a device buffer, read in order
  * after the work queued on `stream`) equal `value`: the check NAME_gpu_run
  * makes for inputs bound at compile time (kilnc --bind). Copies them to the
- * host through a stack buffer and waits for `stream`, so a model with bound
- * inputs synchronizes once per run. Returns KILN_OK when they are equal,
- * KILN_ERROR_BOUND_INPUT when not, KILN_ERROR_NULL_ARGUMENT or
- * KILN_ERROR_DEVICE (the copy failed; kiln_rt_gpu_last_error says why).
+ * host through a stack buffer, waiting for `stream` once per 256 bytes.
+ * Returns KILN_OK when they are equal, KILN_ERROR_BOUND_INPUT when not,
+ * KILN_ERROR_NULL_ARGUMENT, or KILN_ERROR_DEVICE (the copy failed, or
+ * `stream` is being captured into a CUDA graph, where nothing can be read
+ * back; kiln_rt_gpu_last_error says why).
  * Never allocates. */
 int kiln_rt_gpu_input_matches(kiln_rt_gpu_context *ctx, const void *dev_input,
                               const void *value, size_t size, void *stream);
