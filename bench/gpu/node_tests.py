@@ -240,14 +240,17 @@ def run_test(name, bundle, work, args):
         # compare.compare per output, as compare.report does, without its
         # printing (redirecting stdout is not safe across threads).
         names = meta["outputs"]
+        if len(expected) != len(names):
+            return {"status": "run-error", "reason": f"{entry['dir']}: {len(expected)} "
+                    f"expected files for {len(names)} outputs"}
         try:
-            for name, file, path in zip(names, compare.harness_file_names(names), expected):
+            for out_name, file, path in zip(names, compare.harness_file_names(names), expected):
                 actual = np.load(os.path.join(out, file), allow_pickle=False)
                 want = np.load(os.path.join(set_dir, path), allow_pickle=False)
                 ok, summary = compare.compare(actual, want, meta["rtol"], meta["atol"])
                 if not ok:
                     return {"status": "mismatch",
-                            "reason": f"{entry['dir']}: output '{name}': {summary}"[:300]}
+                            "reason": f"{entry['dir']}: output '{out_name}': {summary}"[:300]}
         except (OSError, ValueError) as e:
             return {"status": "run-error", "reason": f"{entry['dir']}: outputs: {e}"[:300]}
     shutil.rmtree(out_root, ignore_errors=True)

@@ -175,6 +175,10 @@ struct kiln_rt_gpu_context {
    * the cached graph was last replayed. */
   int use_graphs;
   int graph_misses;
+  /* The entry and buffers of the last direct run after too many misses: a
+   * second run on the same ones (the buffers have settled) captures again. */
+  kiln_rt_gpu_entry_fn direct_entry;
+  const void **direct_buffers;
   kiln_cu_stream capture_stream;
   kiln_cu_graph_exec graph;
   kiln_rt_gpu_entry_fn graph_entry;
@@ -387,9 +391,10 @@ static int allocate_tables(kiln_rt_gpu_context *ctx,
   ctx->dev_inputs = calloc(inputs, sizeof *ctx->dev_inputs);
   ctx->dev_outputs = calloc(outputs, sizeof *ctx->dev_outputs);
   ctx->graph_buffers = calloc(inputs + outputs, sizeof *ctx->graph_buffers);
+  ctx->direct_buffers = calloc(inputs + outputs, sizeof *ctx->direct_buffers);
   if (!ctx->kernels || !ctx->kernel_shared_limit || !ctx->kernel_names ||
       !names || !ctx->input_sizes || !ctx->output_sizes || !ctx->dev_inputs ||
-      !ctx->dev_outputs || !ctx->graph_buffers)
+      !ctx->dev_outputs || !ctx->graph_buffers || !ctx->direct_buffers)
     return fail(ctx, KILN_ERROR_DEVICE,
                 "kiln_rt_gpu_create: out of host memory");
 
@@ -643,6 +648,7 @@ void kiln_rt_gpu_destroy(kiln_rt_gpu_context *ctx) {
   free(ctx->dev_inputs);
   free(ctx->dev_outputs);
   free(ctx->graph_buffers);
+  free(ctx->direct_buffers);
   free(ctx);
 }
 
@@ -734,20 +740,27 @@ static const void *buffer_at(const void *const *buffers, int i) {
   return buffers ? buffers[i] : NULL;
 }
 
-/* Whether the cached graph was captured from `entry` on these buffers. */
-static int graph_matches(kiln_rt_gpu_context *ctx, kiln_rt_gpu_entry_fn entry,
-                         const void *const *dev_inputs,
-                         void *const *dev_outputs) {
-  if (!ctx->graph || ctx->graph_entry != entry)
-    return 0;
+/* Whether `key` (inputs, then outputs) holds these buffers. */
+static int same_buffers(const kiln_rt_gpu_context *ctx, const void **key,
+                        const void *const *dev_inputs,
+                        void *const *dev_outputs) {
   for (int i = 0; i < ctx->num_inputs; ++i)
-    if (ctx->graph_buffers[i] != buffer_at(dev_inputs, i))
+    if (key[i] != buffer_at(dev_inputs, i))
       return 0;
   for (int i = 0; i < ctx->num_outputs; ++i)
-    if (ctx->graph_buffers[ctx->num_inputs + i] !=
+    if (key[ctx->num_inputs + i] !=
         buffer_at((const void *const *)dev_outputs, i))
       return 0;
   return 1;
+}
+
+static void store_buffers(const kiln_rt_gpu_context *ctx, const void **key,
+                          const void *const *dev_inputs,
+                          void *const *dev_outputs) {
+  for (int i = 0; i < ctx->num_inputs; ++i)
+    key[i] = buffer_at(dev_inputs, i);
+  for (int i = 0; i < ctx->num_outputs; ++i)
+    key[ctx->num_inputs + i] = buffer_at((const void *const *)dev_outputs, i);
 }
 
 /* Records entry's launches on the context's capture stream as a CUDA graph
@@ -783,29 +796,38 @@ static int capture_graph(kiln_rt_gpu_context *ctx, kiln_rt_gpu_entry_fn entry,
     return 0;
   }
   ctx->graph_entry = entry;
-  for (int i = 0; i < ctx->num_inputs; ++i)
-    ctx->graph_buffers[i] = buffer_at(dev_inputs, i);
-  for (int i = 0; i < ctx->num_outputs; ++i)
-    ctx->graph_buffers[ctx->num_inputs + i] =
-        buffer_at((const void *const *)dev_outputs, i);
+  store_buffers(ctx, ctx->graph_buffers, dev_inputs, dev_outputs);
   return 1;
 }
 
 /* Whether work queued on `stream` is being recorded into a graph (the
- * caller's own capture) rather than run; also 1 when that cannot be told
- * (the legacy stream while a blocking stream captures). */
-static int stream_is_capturing(kiln_cu_stream stream) {
+ * caller's own capture) rather than run: 1 or 0; -1 with the failure in
+ * ctx->status when that cannot be told (the legacy stream while a blocking
+ * stream captures, where nothing may be queued; a sticky error). */
+static int stream_is_capturing(kiln_rt_gpu_context *ctx, kiln_cu_stream stream) {
   if (!driver.has_graphs)
     return 0; /* A driver without graphs captures nothing. */
   unsigned status = KILN_CU_STREAM_CAPTURE_STATUS_NONE;
-  return driver.stream_is_capturing(stream, &status) != KILN_CUDA_SUCCESS ||
-         status != KILN_CU_STREAM_CAPTURE_STATUS_NONE;
+  kiln_cu_result result = driver.stream_is_capturing(stream, &status);
+  if (result == KILN_CUDA_ERROR_STREAM_CAPTURE_IMPLICIT) {
+    fail(ctx, KILN_ERROR_DEVICE,
+         "the legacy default stream cannot be used while a blocking stream "
+         "of this CUDA context is being captured into a graph");
+    return -1;
+  }
+  if (result != KILN_CUDA_SUCCESS) {
+    fail_call(ctx, KILN_ERROR_DEVICE, "querying the stream's capture status",
+              result);
+    return -1;
+  }
+  return status != KILN_CU_STREAM_CAPTURE_STATUS_NONE;
 }
 
 /* Captures in a row, without a replay between them, after which runs
- * launch directly until one matches the cached graph again: a caller whose
- * buffers change every run would pay a capture and an instantiation each
- * time. */
+ * launch directly: a caller whose buffers change every run would pay a
+ * capture and an instantiation each time. Two direct runs in a row on the
+ * same buffers (they have settled), or a run on the cached graph's, make
+ * graphs worth trying again. */
 #define KILN_MAX_GRAPH_MISSES 3
 
 /* Queues entry's kernels on `stream`: the cached graph when it was captured
@@ -816,17 +838,29 @@ static int stream_is_capturing(kiln_cu_stream stream) {
 static void run_entry(kiln_rt_gpu_context *ctx, kiln_rt_gpu_entry_fn entry,
                       const void *const *dev_inputs, void *const *dev_outputs,
                       kiln_cu_stream stream) {
-  if (!ctx->use_graphs || stream_is_capturing(stream)) {
+  int capturing = ctx->use_graphs ? stream_is_capturing(ctx, stream) : 0;
+  if (capturing < 0)
+    return;
+  if (!ctx->use_graphs || capturing) {
     call_entry(ctx, entry, dev_inputs, dev_outputs, stream);
     return;
   }
-  if (graph_matches(ctx, entry, dev_inputs, dev_outputs)) {
+  int cached = ctx->graph && ctx->graph_entry == entry &&
+               same_buffers(ctx, ctx->graph_buffers, dev_inputs, dev_outputs);
+  if (!cached && ctx->graph_misses >= KILN_MAX_GRAPH_MISSES) {
+    int settled = ctx->direct_entry == entry &&
+                  same_buffers(ctx, ctx->direct_buffers, dev_inputs, dev_outputs);
+    if (!settled) {
+      ctx->direct_entry = entry;
+      store_buffers(ctx, ctx->direct_buffers, dev_inputs, dev_outputs);
+      call_entry(ctx, entry, dev_inputs, dev_outputs, stream);
+      return;
+    }
     ctx->graph_misses = 0;
-  } else if (ctx->graph_misses >= KILN_MAX_GRAPH_MISSES) {
-    call_entry(ctx, entry, dev_inputs, dev_outputs, stream);
-    return;
+  }
+  if (cached) {
+    ctx->graph_misses = 0;
   } else {
-    ++ctx->graph_misses;
     if (!capture_graph(ctx, entry, dev_inputs, dev_outputs)) {
       /* Capturing failed: it would fail again, at a cost each run. */
       ctx->use_graphs = 0;
@@ -834,7 +868,8 @@ static void run_entry(kiln_rt_gpu_context *ctx, kiln_rt_gpu_entry_fn entry,
       return;
     }
     if (ctx->status != KILN_OK)
-      return;
+      return; /* A launch failed while capturing: not a miss. */
+    ++ctx->graph_misses;
   }
   kiln_cu_result result = driver.graph_launch(ctx->graph, stream);
   if (result != KILN_CUDA_SUCCESS)
@@ -862,11 +897,13 @@ int kiln_rt_gpu_input_matches(kiln_rt_gpu_context *ctx, const void *dev_input,
   ctx->status = KILN_OK;
   if (push(ctx) != KILN_OK)
     return kiln_rt_gpu_status(ctx);
-  if (stream_is_capturing((kiln_cu_stream)stream)) {
-    fail(ctx, KILN_ERROR_DEVICE,
-         "an input bound at compile time cannot be checked on a stream that "
-         "is being captured into a CUDA graph (it is read back from the "
-         "device)");
+  int capturing = stream_is_capturing(ctx, (kiln_cu_stream)stream);
+  if (capturing) {
+    if (capturing > 0)
+      fail(ctx, KILN_ERROR_DEVICE,
+           "an input bound at compile time cannot be checked on a stream "
+           "that is being captured into a CUDA graph (it is read back from "
+           "the device)");
     pop(ctx);
     return kiln_rt_gpu_status(ctx);
   }

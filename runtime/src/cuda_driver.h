@@ -34,6 +34,7 @@ typedef struct CUgraphExec_st *kiln_cu_graph_exec; /* CUgraphExec */
 #define KILN_CUDA_SUCCESS 0u
 #define KILN_CUDA_ERROR_NO_BINARY_FOR_GPU 209u
 #define KILN_CUDA_ERROR_UNSUPPORTED_PTX_VERSION 222u
+#define KILN_CUDA_ERROR_STREAM_CAPTURE_IMPLICIT 906u
 
 /* CUdevice_attribute */
 #define KILN_CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR 75u

@@ -16,7 +16,9 @@
  *    one loop iteration per CUDA thread of the grid; other kernels do nothing;
  *  - stream capture records launches instead of running them, and a graph
  *    launch runs what was recorded (the two test kernels' arguments are
- *    copied at capture, as the driver does);
+ *    copied at capture, as the driver does); while a blocking stream (not
+ *    CU_STREAM_NON_BLOCKING) captures, the legacy stream's capture status
+ *    is CUDA_ERROR_STREAM_CAPTURE_IMPLICIT, as on the driver;
  *  - calls that need a context fail without one (push/pop are tracked per
  *    thread), and launches over 48 KiB of dynamic shared memory fail unless
  *    cuFuncSetAttribute allowed them.
@@ -92,11 +94,13 @@ struct CUgraphExec_st {
 
 struct CUstream_st {
   struct CUgraph_st *capture; /* non-NULL while capturing */
+  unsigned flags;             /* 1: CU_STREAM_NON_BLOCKING */
 };
 
 static struct CUctx_st primary_context;
 static int allocations, streams, modules, retained, launches, module_kind;
 static int captures, graph_launches, graphs, recorded;
+static int blocking_captures; /* blocking streams capturing now */
 static _Thread_local int depth;
 
 static int env_int(const char *name, int fallback) {
@@ -305,12 +309,12 @@ kiln_cu_result cuMemcpyDtoHAsync_v2(void *dst, kiln_cu_deviceptr src,
 }
 
 kiln_cu_result cuStreamCreate(kiln_cu_stream *stream, unsigned int flags) {
-  (void)flags;
   NEEDS_CONTEXT();
   INJECT(cuStreamCreate);
   *stream = calloc(1, sizeof **stream);
   if (!*stream)
     return FAKE_OUT_OF_MEMORY;
+  (*stream)->flags = flags;
   ++streams;
   return FAKE_SUCCESS;
 }
@@ -451,6 +455,9 @@ kiln_cu_result cuLaunchKernel(kiln_cu_function function, unsigned int grid_x,
 kiln_cu_result cuStreamIsCapturing(kiln_cu_stream stream, unsigned int *status) {
   NEEDS_CONTEXT();
   INJECT(cuStreamIsCapturing);
+  /* The legacy stream is unusable while a blocking stream captures. */
+  if (!stream && blocking_captures)
+    return 906; /* CUDA_ERROR_STREAM_CAPTURE_IMPLICIT */
   *status = stream && stream->capture ? 1u : 0u; /* ACTIVE or NONE */
   return FAKE_SUCCESS;
 }
@@ -466,6 +473,8 @@ kiln_cu_result cuStreamBeginCapture_v2(kiln_cu_stream stream,
   if (!stream->capture)
     return FAKE_OUT_OF_MEMORY;
   ++captures;
+  if (!(stream->flags & 1u))
+    ++blocking_captures;
   return FAKE_SUCCESS;
 }
 
@@ -475,6 +484,8 @@ kiln_cu_result cuStreamEndCapture(kiln_cu_stream stream, kiln_cu_graph *graph) {
     return 401;
   *graph = stream->capture;
   stream->capture = NULL;
+  if (!(stream->flags & 1u))
+    --blocking_captures;
   INJECT(cuStreamEndCapture);
   return FAKE_SUCCESS;
 }
@@ -497,7 +508,9 @@ kiln_cu_result cuGraphLaunch(kiln_cu_graph_exec exec, kiln_cu_stream stream) {
   NEEDS_CONTEXT();
   INJECT(cuGraphLaunch);
   if (stream && stream->capture)
-    return 900; /* CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED, as some drivers */
+    return 900; /* CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED: the runtime must
+                   never need this (it launches directly there), so the
+                   fake refuses it to make a test notice */
   ++graph_launches;
   for (int i = 0; i < exec->graph.count; ++i)
     execute(&exec->graph.launches[i]);

@@ -350,9 +350,9 @@ static void check_runs(kiln_rt_gpu_context *ctx) {
         "run_host: a NULL non-empty input is KILN_ERROR_NULL_ARGUMENT");
 }
 
-/* Runs on a stream of the context's own are captured once as a CUDA graph
- * and replayed while the buffers stay; the legacy default stream, and a
- * stream that cannot be captured, get direct launches. */
+/* Runs are captured once as a CUDA graph (on a stream of the context's own)
+ * and replayed, on any stream, while the buffers stay; a stream the caller
+ * captures, and a context whose capture failed, get direct launches. */
 static void check_graphs(const kiln_rt_gpu_module_desc *desc) {
   static float input[N], output[N];
   static unsigned char bytes[3];
@@ -412,12 +412,20 @@ static void check_graphs(const kiln_rt_gpu_module_desc *desc) {
             fake_state("launches") == launches + 3 &&
             fake_state("graph_launches") == replays,
         "new buffers each run: three captures in a row, then direct launches");
+  captures = fake_state("captures");
+  replays = fake_state("graph_launches");
+  check(kiln_rt_gpu_run(ctx, entry, dev_inputs, dev_outputs, NULL) ==
+                KILN_OK &&
+            fake_state("captures") == captures + 1 &&
+            fake_state("graph_launches") == replays + 1,
+        "the same new buffers twice in a row (settled): captured again");
   dev_inputs[0] = dev_in[3];
   replays = fake_state("graph_launches");
   check(kiln_rt_gpu_run(ctx, entry, dev_inputs, dev_outputs, NULL) ==
                 KILN_OK &&
-            fake_state("graph_launches") == replays + 1,
-        "the buffers of the cached graph again: replayed");
+            fake_state("graph_launches") == replays + 1 &&
+            fake_state("captures") == captures + 2,
+        "other buffers: one capture, replayed");
 
   /* A stream the caller is capturing: the launches go into their graph. */
   typedef kiln_cu_result (*retain_fn)(kiln_cu_context *, kiln_cu_device);
@@ -470,8 +478,30 @@ static void check_graphs(const kiln_rt_gpu_module_desc *desc) {
             fake_state("graph_launches") == replays &&
             fake_state("captures") == captures,
         "a stream the caller captures: the 3 launches go into their graph");
+  /* The caller's stream is a blocking one: while it captures, nothing may
+   * go to the legacy stream (the runtime's own capture stream is
+   * non-blocking, so its captures never cause this). */
+  check(kiln_rt_gpu_run(ctx, entry, dev_inputs, dev_outputs, NULL) ==
+            KILN_ERROR_DEVICE,
+        "the legacy stream while a blocking stream captures: KILN_ERROR_DEVICE");
+  check_message(kiln_rt_gpu_last_error(ctx),
+                "the legacy default stream cannot be used while a blocking "
+                "stream of this CUDA context is being captured",
+                "the unusable legacy stream is described");
+  unsigned char bound = 0;
+  check(kiln_rt_gpu_input_matches(ctx, dev_in[0], &bound, 1, user) ==
+            KILN_ERROR_DEVICE,
+        "a bound input on a stream the caller captures: KILN_ERROR_DEVICE");
+  check_message(kiln_rt_gpu_last_error(ctx),
+                "cannot be checked on a stream that is being captured",
+                "the refused read-back is described");
   end(user, &user_graph);
   check(user_graph != NULL, "the caller's capture ends normally");
+  replays = fake_state("graph_launches");
+  check(kiln_rt_gpu_run(ctx, entry, dev_inputs, dev_outputs, NULL) ==
+                KILN_OK &&
+            fake_state("graph_launches") == replays + 1,
+        "the cached graph survived the caller's capture: replayed");
   graph_destroy(user_graph);
   stream_destroy(user);
   kiln_cu_context popped;

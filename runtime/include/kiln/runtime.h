@@ -173,13 +173,15 @@ int kiln_rt_gpu_status(kiln_rt_gpu_context *ctx);
  * The first run records entry's launches as a CUDA graph (captured on a
  * non-blocking stream of the context's own) and later runs with the same
  * entry and device buffers launch that graph on `stream`: one driver call
- * instead of one per kernel. Other buffers capture again, up to three times
- * in a row without a replay; after that, runs launch directly until one
- * matches the cached graph. A `stream` the caller is capturing into a graph
- * of their own gets direct launches, which their graph records. If a
- * capture fails, or the driver predates CUDA 11.4, or the environment has
- * KILN_CUDA_GRAPHS=0 at kiln_rt_gpu_create, the context launches directly
- * from then on. The runtime itself never allocates here; capturing and
+ * instead of one per kernel. Other buffers capture again; after three
+ * captures in a row without a replay, runs launch directly until one
+ * matches the cached graph or two in a row use the same buffers. On the
+ * legacy stream while a blocking stream of the context is being captured,
+ * nothing can be queued: KILN_ERROR_DEVICE. A `stream` the caller is
+ * capturing into a graph of their own gets direct launches, which their
+ * graph records. If a capture fails, or the driver predates CUDA 11.4, or
+ * the environment has KILN_CUDA_GRAPHS=0 at kiln_rt_gpu_create, the context
+ * launches directly from then on. The runtime itself never allocates here; capturing and
  * instantiating allocate inside the driver. */
 int kiln_rt_gpu_run(kiln_rt_gpu_context *ctx, kiln_rt_gpu_entry_fn entry,
                     const void *const *dev_inputs, void *const *dev_outputs,
