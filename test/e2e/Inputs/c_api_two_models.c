@@ -13,16 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int checks, failures;
-
-#define CHECK(cond)                                                            \
-  do {                                                                         \
-    ++checks;                                                                  \
-    if (!(cond)) {                                                             \
-      ++failures;                                                              \
-      printf("FAIL line %d: %s\n", __LINE__, #cond);                           \
-    }                                                                          \
-  } while (0)
+#include "../../Inputs/kiln_check.h"
 
 _Static_assert(gemm_NUM_INPUTS == 2 && gemm_NUM_OUTPUTS == 1, "gemm tensors");
 _Static_assert(gemm_INPUT0_DIM0 == 9 && gemm_INPUT0_DIM1 == 11 &&

@@ -12,16 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int checks, failures;
-
-#define CHECK(cond)                                                            \
-  do {                                                                         \
-    ++checks;                                                                  \
-    if (!(cond)) {                                                             \
-      ++failures;                                                              \
-      printf("FAIL line %d: %s\n", __LINE__, #cond);                           \
-    }                                                                          \
-  } while (0)
+#include "../../../Inputs/kiln_check.h"
 
 struct expected_tensor {
   const char *name;

@@ -15,16 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static int checks, failures;
-
-#define CHECK(cond)                                                            \
-  do {                                                                         \
-    ++checks;                                                                  \
-    if (!(cond)) {                                                             \
-      ++failures;                                                              \
-      printf("FAIL line %d: %s\n", __LINE__, #cond);                           \
-    }                                                                          \
-  } while (0)
+#include "../../../Inputs/kiln_check.h"
 
 static void check_common(void) {
   CHECK(ktm_run(NULL, NULL, NULL) == KILN_ERROR_WRONG_TARGET);

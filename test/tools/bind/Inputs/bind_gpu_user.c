@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "bind_check.h"
+#include "../../../Inputs/kiln_check.h"
 
 int main(void) {
   static float x[24], y[24];

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bind_check.h"
+#include "../../../Inputs/kiln_check.h"
 
 /* The binding fixed the output shape. */
 _Static_assert(bound_OUTPUT0_RANK == 2 && bound_OUTPUT0_DIM0 == 4 &&

@@ -1,7 +1,9 @@
-/* CHECK(cond) for the bind tests' C programs: counts checks, prints
- * "FAIL line N: cond" for each that fails; main reports both counts. */
-#ifndef BIND_CHECK_H
-#define BIND_CHECK_H
+/* CHECK(cond) for the tests' C programs that use a generated library:
+ * counts checks and prints "FAIL line N: cond" for each that fails; main
+ * reports both counts ("checks: N failures: M") and exits non-zero on a
+ * failure. Included by relative path, so no RUN line needs an -I for it. */
+#ifndef KILN_TEST_CHECK_H
+#define KILN_TEST_CHECK_H
 
 #include <stdio.h>
 
