@@ -2,9 +2,13 @@
 // square sizes given on the command line, timed with CUDA events (median of
 // 20 runs after 3 warm-ups). TF32 tensor cores are off, matching Kiln's
 // default FP32 accuracy; with --tf32 first, they are on, matching
-// `kilnc --gpu-tf32`. Built and run on the GPU machine by
-// bench/gpu/run-on-gpu.sh; prints "cublas SIZE ms GFLOP/s".
+// `kilnc --gpu-tf32`. With --f16 or --bf16 first, A, B and C are in that
+// type and the products accumulate in f32 (cublasGemmEx, CUBLAS_COMPUTE_32F),
+// as Kiln computes a half-precision MatMul. Built and run on the GPU machine
+// by bench/gpu/run-on-gpu.sh; prints "cublas SIZE ms GFLOP/s".
 #include <cublas_v2.h>
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -25,22 +29,34 @@ int main(int argc, char **argv) {
   cublasHandle_t handle;
   CHECK(cublasCreate(&handle));
   int first = 1;
-  bool tf32 = argc > 1 && std::string(argv[1]) == "--tf32";
-  if (tf32)
+  std::string mode = argc > 1 && argv[1][0] == '-' ? argv[1] : "";
+  if (!mode.empty())
     ++first;
+  bool tf32 = mode == "--tf32";
+  cudaDataType type = mode == "--f16" ? CUDA_R_16F : mode == "--bf16" ? CUDA_R_16BF : CUDA_R_32F;
   CHECK(cublasSetMathMode(handle, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_PEDANTIC_MATH));
   for (int a = first; a < argc; ++a) {
     int n = std::atoi(argv[a]);
-    size_t bytes = size_t(n) * n * sizeof(float);
-    std::vector<float> host(size_t(n) * n);
+    size_t elements = size_t(n) * n;
+    size_t bytes = elements * (type == CUDA_R_32F ? sizeof(float) : 2);
+    std::vector<float> host(elements);
     for (size_t i = 0; i < host.size(); ++i)
       host[i] = float((i * 2654435761u) % 1000) / 1000.0f - 0.5f;
-    float *A, *B, *C;
+    std::vector<unsigned char> staged(bytes);
+    for (size_t i = 0; i < elements; ++i) {
+      if (type == CUDA_R_16F)
+        reinterpret_cast<__half *>(staged.data())[i] = __float2half(host[i]);
+      else if (type == CUDA_R_16BF)
+        reinterpret_cast<__nv_bfloat16 *>(staged.data())[i] = __float2bfloat16(host[i]);
+      else
+        reinterpret_cast<float *>(staged.data())[i] = host[i];
+    }
+    void *A, *B, *C;
     CHECK(cudaMalloc(&A, bytes));
     CHECK(cudaMalloc(&B, bytes));
     CHECK(cudaMalloc(&C, bytes));
-    CHECK(cudaMemcpy(A, host.data(), bytes, cudaMemcpyHostToDevice));
-    CHECK(cudaMemcpy(B, host.data(), bytes, cudaMemcpyHostToDevice));
+    CHECK(cudaMemcpy(A, staged.data(), bytes, cudaMemcpyHostToDevice));
+    CHECK(cudaMemcpy(B, staged.data(), bytes, cudaMemcpyHostToDevice));
     const float one = 1.0f, zero = 0.0f;
     cudaEvent_t start, stop;
     CHECK(cudaEventCreate(&start));
@@ -48,8 +64,14 @@ int main(int argc, char **argv) {
     std::vector<float> times;
     for (int i = 0; i < 23; ++i) {
       CHECK(cudaEventRecord(start));
-      CHECK(cublasSgemm(handle, CUBLAS_OP_N, CUBLAS_OP_N, n, n, n, &one, B, n, A, n,
-                        &zero, C, n));
+      if (type == CUDA_R_32F)
+        CHECK(cublasSgemm(handle, CUBLAS_OP_N, CUBLAS_OP_N, n, n, n, &one,
+                          static_cast<float *>(B), n, static_cast<float *>(A), n, &zero,
+                          static_cast<float *>(C), n));
+      else
+        CHECK(cublasGemmEx(handle, CUBLAS_OP_N, CUBLAS_OP_N, n, n, n, &one, B, type, n, A,
+                           type, n, &zero, C, type, n, CUBLAS_COMPUTE_32F,
+                           CUBLAS_GEMM_DEFAULT));
       CHECK(cudaEventRecord(stop));
       CHECK(cudaEventSynchronize(stop));
       float ms = 0;

@@ -13,7 +13,11 @@ import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 
 
-def make(name, nodes, inputs, outputs, initializers, feeds, directory, numerics=True):
+def make(name, nodes, inputs, outputs, initializers, feeds, directory, numerics=True,
+         reference=None):
+    """Writes DIR/NAME/model.onnx and, with `numerics`, the inputs and the
+    expected outputs: ONNX Runtime's, or reference(feeds) where ONNX
+    Runtime's CPU provider lacks the kernel."""
     graph = helper.make_graph(nodes, name, inputs, outputs, initializers)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8
@@ -23,16 +27,20 @@ def make(name, nodes, inputs, outputs, initializers, feeds, directory, numerics=
     onnx.save(model, os.path.join(path, "model.onnx"))
     if not numerics:
         return  # Timed only: its tensors would not fit the bundle.
-    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
-    results = session.run(None, feeds)
+    if reference:
+        results = reference(feeds)
+    else:
+        session = ort.InferenceSession(model.SerializeToString(),
+                                       providers=["CPUExecutionProvider"])
+        results = session.run(None, feeds)
     for i, (key, value) in enumerate(feeds.items()):
         np.save(os.path.join(path, f"input_{i}.npy"), value)
     for i, value in enumerate(results):
         np.save(os.path.join(path, f"expected_{i}.npy"), value)
 
 
-def tensor(name, shape):
-    return helper.make_tensor_value_info(name, TensorProto.FLOAT, shape)
+def tensor(name, shape, element=TensorProto.FLOAT):
+    return helper.make_tensor_value_info(name, element, shape)
 
 
 def main(directory):
@@ -44,6 +52,25 @@ def main(directory):
         make(f"gemm{n}", [helper.make_node("MatMul", ["a", "b"], ["c"])],
              [tensor("a", [n, n]), tensor("b", [n, n])], [tensor("c", [n, n])], [],
              {"a": f32(n, n), "b": f32(n, n)}, directory, numerics=n <= 1024)
+
+    # Half-precision GEMMs (tensor cores, f32 accumulation; the cuBLAS
+    # comparison is cublasGemmEx in the same types). f16 at 1024 is checked
+    # against the float64 product of its inputs rounded once to f16 (ONNX
+    # Runtime's CPU provider has no f16 MatMul); bf16 is timed only (.npy
+    # has no bfloat16; test/gpu/staged-matmul.test checks its numerics in
+    # emulation).
+    for n in (1024, 2048, 4096):
+        a16, b16 = f32(n, n).astype(np.float16), f32(n, n).astype(np.float16)
+        make(f"gemm{n}_f16", [helper.make_node("MatMul", ["a", "b"], ["c"])],
+             [tensor("a", [n, n], TensorProto.FLOAT16), tensor("b", [n, n], TensorProto.FLOAT16)],
+             [tensor("c", [n, n], TensorProto.FLOAT16)], [], {"a": a16, "b": b16}, directory,
+             numerics=n <= 1024,
+             reference=lambda f: [(f["a"].astype(np.float64) @ f["b"].astype(np.float64))
+                                  .astype(np.float16)])
+        make(f"gemm{n}_bf16", [helper.make_node("MatMul", ["a", "b"], ["c"])],
+             [tensor("a", [n, n], TensorProto.BFLOAT16),
+              tensor("b", [n, n], TensorProto.BFLOAT16)],
+             [tensor("c", [n, n], TensorProto.BFLOAT16)], [], {}, directory, numerics=False)
 
     # A conv block: conv (pads, stride 2) + bias + relu, then a depthwise conv
     # and a global average pool.

@@ -39,9 +39,10 @@ for model in $("$python" "$root/bench/zoo/zoo.py" list --ci); do
      "$zoo_cache/$model"/expected_*.npy "$bundle/models/zoo_$model/"
 done
 
-# The GEMMs again with --gpu-tf32 (tensor cores), as gemm<N>_tf32.
+# The FP32 GEMMs again with --gpu-tf32 (tensor cores), as gemm<N>_tf32.
 for dir in "$bundle"/models/gemm*/; do
   name="$(basename "$dir")"
+  [[ "$name" =~ ^gemm[0-9]+$ ]] || continue
   mkdir "$bundle/models/${name}_tf32"
   cp "$dir/model.onnx" "$bundle/models/${name}_tf32/"
   for data in "$dir"/*.npy; do  # the same data, linked

@@ -13,7 +13,8 @@
 #     (KILN_CUDA_GRAPHS=0); times ONNX Runtime on this machine's CPU (all its
 #     cores) for models that carry their .onnx; for the GEMMs, times cuBLAS
 #     SGEMM on the same sizes (FP32 without TF32; for gemm<N>_tf32, built
-#     with --gpu-tf32, cuBLAS with TF32 tensor cores);
+#     with --gpu-tf32, cuBLAS with TF32 tensor cores; for gemm<N>_f16 and
+#     gemm<N>_bf16, cublasGemmEx in those types with f32 accumulation);
 #  3. the ONNX node tests of node/ (node_tests.py run).
 # Prints Markdown tables; RESULTS_DIR gets results.md and node-results.json.
 set -uo pipefail
@@ -60,6 +61,9 @@ EOF
   if [ -x "$work/cublas" ]; then
     while read -r _ n ms _ gflops _; do cublas[$n]="$ms"; done < <("$work/cublas" 256 1024 2048 4096)
     while read -r _ n ms _ gflops _; do cublas[${n}_tf32]="$ms"; done < <("$work/cublas" --tf32 256 1024 2048 4096)
+    for half in f16 bf16; do
+      while read -r _ n ms _ gflops _; do cublas[${n}_$half]="$ms"; done < <("$work/cublas" --$half 1024 2048 4096)
+    done
   fi
   # Every model's two programs, built in parallel before anything is timed.
   build_model() {

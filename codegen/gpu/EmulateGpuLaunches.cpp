@@ -13,10 +13,11 @@
 // per-block buffer too. A warp shuffle reads a value another lane computed
 // at the same point, so it cuts the body like a barrier: the segment before
 // it stores every thread's operand, the one after reads the partner lane's.
-// A warp's tensor-core mma (nvgpu.mma.sync, m16n8k8 with TF32 inputs) cuts
-// the same way: every lane stores its A and B fragments, then each lane
-// computes its own accumulator elements from the fragments of its warp's
-// lanes, in the lane layout the hardware uses.
+// A warp's tensor-core mma (nvgpu.mma.sync: m16n8k8 with TF32 inputs,
+// m16n8k16 with f16 or bf16 inputs) cuts the same way: every lane stores
+// its A and B fragments, then each lane computes its own accumulator
+// elements from the fragments of its warp's lanes, in the lane layout the
+// hardware uses.
 // Barriers and shuffles must be where every thread reaches them: at the top
 // level of the body, or of an scf.for (itself in such a place) whose bounds
 // are the same for every thread. Such a loop runs at block level around the
@@ -183,15 +184,21 @@ LogicalResult LaunchEmulator::split() {
       SmallVector<int64_t> shape;
       for (Attribute size : mma.getMmaShape())
         shape.push_back(llvm::cast<IntegerAttr>(size).getInt());
-      auto f32Vector = [](Value v, int64_t rows, int64_t columns) {
+      auto isVector = [](Value v, int64_t rows, int64_t columns, function_ref<bool(Type)> is) {
         auto type = llvm::cast<VectorType>(v.getType());
-        return type.getElementType().isF32() &&
-               type.getShape() == ArrayRef<int64_t>{rows, columns};
+        return is(type.getElementType()) && type.getShape() == ArrayRef<int64_t>{rows, columns};
       };
-      if (shape != SmallVector<int64_t>{16, 8, 8} || !mma.getTf32Enabled() ||
-          !f32Vector(mma.getMatrixA(), 4, 1) || !f32Vector(mma.getMatrixB(), 2, 1) ||
-          !f32Vector(mma.getMatrixC(), 2, 2)) {
-        op->emitError("internal error: can only emulate the m16n8k8 TF32 mma");
+      auto isF32 = [](Type t) { return t.isF32(); };
+      auto isHalf = [](Type t) { return t.isF16() || t.isBF16(); };
+      bool tf32 = shape == SmallVector<int64_t>{16, 8, 8} && mma.getTf32Enabled() &&
+                  isVector(mma.getMatrixA(), 4, 1, isF32) &&
+                  isVector(mma.getMatrixB(), 2, 1, isF32);
+      bool half = shape == SmallVector<int64_t>{16, 8, 16} &&
+                  isVector(mma.getMatrixA(), 4, 2, isHalf) &&
+                  isVector(mma.getMatrixB(), 2, 2, isHalf);
+      if (!(tf32 || half) || !isVector(mma.getMatrixC(), 2, 2, isF32)) {
+        op->emitError("internal error: can only emulate the m16n8k8 TF32 and the m16n8k16 "
+                      "f16/bf16 mmas with f32 accumulators");
         return WalkResult::interrupt();
       }
     }
@@ -402,11 +409,14 @@ void LaunchEmulator::emitShuffle(OpBuilder &b, mlir::gpu::ShuffleOp shuffle,
 }
 
 /// The mma's accumulator elements of this lane. With lane = 4 g + t, the
-/// A fragment holds A(g + 8 (r % 2), t + 4 (r / 2)) in element r, the B
-/// fragment B(t + 4 r, g) in element r, and the accumulator C(g + 8 (v / 2),
-/// 2 t + v % 2) in element v (row-major 2x2). Each element adds its 8
-/// products in k order with fused multiply-adds: the TF32 products are
-/// exact in f32, the order of the sum is the emulation's.
+/// accumulator holds C(g + 8 (v / 2), 2 t + v % 2) in element v (row-major
+/// 2x2). m16n8k8 (TF32): the A fragment holds A(g + 8 (r % 2), t + 4 (r / 2))
+/// in element (r, 0), the B fragment B(t + 4 r, g) in element (r, 0).
+/// m16n8k16 (f16, bf16): A(g + 8 (r % 2), 2 t + e + 8 (r / 2)) in element
+/// (r, e), B(2 t + e + 8 r, g) in element (r, e). Each element adds its K
+/// products in k order with fused multiply-adds in f32: the products of
+/// TF32, f16 or bf16 inputs are exact in f32, the order of the sum is the
+/// emulation's.
 void LaunchEmulator::emitMma(OpBuilder &b, nvgpu::MmaSyncOp mma, IRMapping &mapping,
                              ValueRange threadIds, Value linear) {
   Location loc = mma.getLoc();
@@ -418,24 +428,34 @@ void LaunchEmulator::emitMma(OpBuilder &b, nvgpu::MmaSyncOp mma, IRMapping &mapp
   Value inGroup = arith::RemUIOp::create(b, loc, lane, index(4));
   SmallVector<Value> slots = collectiveSlots.lookup(mma);
   // Element `element` of the fragment that lane warpBase + `laneInWarp` stored.
-  auto fragment = [&](Value slot, Value laneInWarp, int64_t element) {
+  auto fragment = [&](Value slot, Value laneInWarp, int64_t row, int64_t column) -> Value {
     Value vector = memref::LoadOp::create(
         b, loc, slot, ValueRange{arith::AddIOp::create(b, loc, warpBase, laneInWarp)});
-    return vector::ExtractOp::create(b, loc, vector, ArrayRef<int64_t>{element, 0});
+    return vector::ExtractOp::create(b, loc, vector, ArrayRef<int64_t>{row, column});
   };
+  Type f32 = b.getF32Type();
+  auto asF32 = [&](Value v) -> Value {
+    return v.getType() == f32 ? v : arith::ExtFOp::create(b, loc, f32, v).getResult();
+  };
+  bool half = llvm::cast<VectorType>(mma.getMatrixA().getType()).getDimSize(1) == 2;
+  int64_t depth = half ? 16 : 8;
   SmallVector<Value> elements;
   for (int64_t v = 0; v < 4; ++v) {
     Value acc = vector::ExtractOp::create(b, loc, own, ArrayRef<int64_t>{v / 2, v % 2});
-    // B's column 2 t + v % 2 is held by the lanes 4 (2 t + v % 2) + k % 4.
+    // B's column 2 t + v % 2 is held by the lanes 4 (2 t + v % 2) + t' of
+    // the k each holds.
     Value column = arith::AddIOp::create(
         b, loc, arith::MulIOp::create(b, loc, inGroup, index(2)), index(v % 2));
-    for (int64_t k = 0; k < 8; ++k) {
+    for (int64_t k = 0; k < depth; ++k) {
+      // The lane in its group (t') holding k, and k's element (r, e).
+      int64_t holder = half ? (k % 8) / 2 : k % 4;
+      int64_t r = half ? k / 8 : k / 4, e = half ? k % 2 : 0;
       Value aLane = arith::AddIOp::create(
-          b, loc, arith::MulIOp::create(b, loc, group, index(4)), index(k % 4));
+          b, loc, arith::MulIOp::create(b, loc, group, index(4)), index(holder));
       Value bLane = arith::AddIOp::create(
-          b, loc, arith::MulIOp::create(b, loc, column, index(4)), index(k % 4));
-      Value a = fragment(slots[0], aLane, v / 2 + 2 * (k / 4));
-      Value bk = fragment(slots[1], bLane, k / 4);
+          b, loc, arith::MulIOp::create(b, loc, column, index(4)), index(holder));
+      Value a = asF32(fragment(slots[0], aLane, v / 2 + 2 * r, e));
+      Value bk = asF32(fragment(slots[1], bLane, r, e));
       acc = math::FmaOp::create(b, loc, a, bk, acc);
     }
     elements.push_back(acc);

@@ -81,7 +81,8 @@ def EmulateGpuLaunches : Pass<"kiln-emulate-gpu-launches", "mlir::func::FuncOp">
     operands) into loops over the block's threads; values used across a cut
     (scalars and small vectors) are kept per thread in stack buffers of the
     block, as is workgroup memory. Barriers, shuffles and mmas under control
-    flow are rejected; of the mmas, the m16n8k8 TF32 form is emulated.
+    flow are rejected; of the mmas, the m16n8k8 TF32 and the m16n8k16 f16
+    and bf16 forms (f32 accumulators) are emulated.
   }];
   let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect",
                            "::mlir::math::MathDialect", "::mlir::vector::VectorDialect"];
@@ -95,6 +96,20 @@ def MergeGpuModules : Pass<"kiln-merge-gpu-modules", "mlir::ModuleOp"> {
     one copy of shared declarations, and retargets the launches.
   }];
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
+def LowerBf16Mma : Pass<"kiln-lower-bf16-mma"> {
+  let summary = "Lower bf16 tensor-core mmas (nvgpu.mma.sync) to nvvm.mma.sync";
+  let description = [{
+    Upstream's nvgpu-to-nvvm conversion has no bf16 form of nvgpu.mma.sync.
+    This pass lowers the m16n8k16 bf16 mma with f32 accumulators (what the
+    staged matmul emits for bf16 inputs) to nvvm.mma.sync: each row of two
+    bf16 values of the A and B fragments becomes one 32-bit register, the
+    accumulator's elements the op's f32 operands and result struct. Run it
+    before convert-nvgpu-to-nvvm; other mmas are left to that conversion.
+  }];
+  let dependentDialects = ["::mlir::NVVM::NVVMDialect", "::mlir::LLVM::LLVMDialect",
+                           "::mlir::vector::VectorDialect"];
 }
 
 def LowerGpuHost : Pass<"kiln-lower-gpu-host", "mlir::ModuleOp"> {

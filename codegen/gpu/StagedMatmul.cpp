@@ -64,12 +64,14 @@ static void growTile(int64_t &rows, int64_t &columns, int64_t limit, int64_t uni
 /// Whether `op`'s body is acc + a * b on floats (either operand order),
 /// which the kernel computes as one fused multiply-add: what the GPU's
 /// arithmetic units (and the CPU path's micro-kernels) do, one rounding
-/// instead of two.
+/// instead of two. With `extended`, a and b are first extended (arith.extf)
+/// to the accumulator's type: a matmul of f16 or bf16 inputs accumulated in
+/// f32, as the graph lowering builds them.
 static bool isFloatMultiplyAdd(linalg::LinalgOp op, OpOperand *rowInput, OpOperand *columnInput,
-                               OpOperand *init) {
+                               OpOperand *init, bool extended = false) {
   Block *body = op.getBlock();
   if (!llvm::isa<FloatType>(getElementTypeOrSelf(init->get())) ||
-      !llvm::hasNItems(body->without_terminator(), 2))
+      !llvm::hasNItems(body->without_terminator(), extended ? 4 : 2))
     return false;
   auto add = body->getTerminator()->getOperand(0).getDefiningOp<arith::AddFOp>();
   if (!add)
@@ -79,8 +81,15 @@ static bool isFloatMultiplyAdd(linalg::LinalgOp op, OpOperand *rowInput, OpOpera
   auto mul = product ? product.getDefiningOp<arith::MulFOp>() : nullptr;
   if (!mul)
     return false;
+  auto factor = [&](Value v) -> Value {
+    if (!extended)
+      return v;
+    auto extension = v.getDefiningOp<arith::ExtFOp>();
+    return extension ? extension.getIn() : Value();
+  };
   Value a = op.getMatchingBlockArgument(rowInput), b = op.getMatchingBlockArgument(columnInput);
-  return (mul.getLhs() == a && mul.getRhs() == b) || (mul.getLhs() == b && mul.getRhs() == a);
+  Value x = factor(mul.getLhs()), y = factor(mul.getRhs());
+  return (x == a && y == b) || (x == b && y == a);
 }
 
 std::optional<StagedMatmul> matchStagedMatmul(linalg::LinalgOp op, int64_t minBlocks,
@@ -128,11 +137,19 @@ std::optional<StagedMatmul> matchStagedMatmul(linalg::LinalgOp op, int64_t minBl
     if (dim != matmul.m && dim != matmul.n)
       batches *= ranges[dim];
   int64_t rangeM = ranges[matmul.m], rangeN = ranges[matmul.n];
+  OpOperand *rowInput = op.getDpsInputOperand(matmul.rowInput);
+  OpOperand *columnInput = op.getDpsInputOperand(matmul.columnInput);
+  OpOperand *init = op.getDpsInitOperand(0);
   auto isF32 = [](Value v) { return getElementTypeOrSelf(v).isF32(); };
-  if (tf32 && llvm::all_of(op->getOperands(), isF32) &&
-      isFloatMultiplyAdd(op, op.getDpsInputOperand(matmul.rowInput),
-                         op.getDpsInputOperand(matmul.columnInput), op.getDpsInitOperand(0)) &&
-      rangeM % (kWarpRows * kMmaM) == 0 && rangeN % (kWarpColumns * kMmaN) == 0) {
+  Type inputType = getElementTypeOrSelf(rowInput->get());
+  bool tf32Mma = tf32 && llvm::all_of(op->getOperands(), isF32) &&
+                 isFloatMultiplyAdd(op, rowInput, columnInput, init);
+  bool halfMma = (inputType.isF16() || inputType.isBF16()) &&
+                 getElementTypeOrSelf(columnInput->get()) == inputType && isF32(init->get()) &&
+                 isFloatMultiplyAdd(op, rowInput, columnInput, init, /*extended=*/true);
+  if ((tf32Mma || halfMma) && rangeM % (kWarpRows * kMmaM) == 0 &&
+      rangeN % (kWarpColumns * kMmaN) == 0) {
+    matmul.mmaK = halfMma ? kHalfMmaK : kMmaK;
     matmul.mmaRows = matmul.mmaColumns = 1;
     growTile(matmul.mmaRows, matmul.mmaColumns, kMaxMmaTile, kWarpRows * kMmaM,
              kWarpColumns * kMmaN, rangeM, rangeN, batches, minBlocks);
@@ -273,15 +290,23 @@ Value roundToTf32(OpBuilder &b, Location loc, Value v) {
 }
 
 /// The tensor-core kernel (StagedMatmul.h): 8 warps as 2 x 4, each a
-/// (16 TM) x (8 TN) warp tile of m16n8k8 TF32 mmas.
+/// (16 TM) x (8 TN) warp tile of m16n8k8 TF32 mmas, or of m16n8k16 mmas on
+/// f16 or bf16 inputs.
 void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
                            const StagedMatmul &matmul) {
-  const int64_t tm = matmul.mmaRows, tn = matmul.mmaColumns;
+  const int64_t tm = matmul.mmaRows, tn = matmul.mmaColumns, mmaK = matmul.mmaK;
   const int64_t warpM = kMmaM * tm, warpN = kMmaN * tn;
   const int64_t blockM = kWarpRows * warpM, blockN = kWarpColumns * warpN;
-  // Padding makes the fragment reads conflict-free: lanes (g, t) read A at
-  // g * 20 + t and B at t * (BN + 8) + g, 32 different banks.
-  Skeleton s = buildSkeleton(rewriter, op, matmul, blockM, blockN, kStagedTile + 4, blockN + 8);
+  Type inputType = getElementTypeOrSelf(op.getDpsInputOperand(matmul.rowInput)->get());
+  bool half = mmaK == kHalfMmaK;
+  // Values of a fragment's 32-bit register: one f32 (TF32), two halves.
+  const int64_t perRegister = half ? 2 : 1;
+  // Padding makes the fragment reads conflict-free. TF32: lanes (g, t) read
+  // A at g * 20 + t and B at t * (BN + 8) + g, 32 different banks. Halves
+  // (two a 4-byte bank): A at word g * 12 + t (rows of 24), B at word
+  // t * (BN + 8) + g / 2 (lanes g and g + 1 share a word, one read).
+  Skeleton s = buildSkeleton(rewriter, op, matmul, blockM, blockN,
+                             kStagedTile + (half ? 8 : 4), blockN + 8);
   Location loc = s.loc;
   Type f32 = rewriter.getF32Type();
   Value warp = arith::DivUIOp::create(rewriter, loc, s.tid, s.constant(rewriter, kWarpSize));
@@ -321,40 +346,47 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
       rewriter, loc, zero, s.constant(rewriter, op.getStaticLoopRanges()[matmul.k]), tile, initial,
       [&](OpBuilder &b, Location loc, Value kt, ValueRange outerArgs) {
         s.stage(b, kt, blockM / kStagedTile, blockN / kStagedTile,
-                [&](OpBuilder &b, Value v) { return roundToTf32(b, loc, v); });
+                half ? function_ref<Value(OpBuilder &, Value)>()
+                     : [&](OpBuilder &b, Value v) { return roundToTf32(b, loc, v); });
         mlir::gpu::BarrierOp::create(b, loc);
         SmallVector<Value> acc = llvm::to_vector(outerArgs);
-        for (int64_t ks = 0; ks < kStagedTile; ks += kMmaK) {
-          // A fragment of tile i: (g, t), (g + 8, t), (g, t + 4), (g + 8, t + 4).
+        for (int64_t ks = 0; ks < kStagedTile; ks += mmaK) {
+          // Element (r, e) of A fragment i is A(g + 8 (r % 2), k(r / 2, e)),
+          // of B fragment j B(k(r, e), g), where k(q, e) is t + 4 q for
+          // TF32 (one value a register) and 2 t + e + 8 q for halves (two).
+          auto kIndex = [&](int64_t q, int64_t e) {
+            return s.addConstant(b, half ? pairColumn : inGroup, ks + e + (half ? 8 : 4) * q);
+          };
           SmallVector<Value> aFragments, bFragments;
           for (int64_t i = 0; i < tm; ++i) {
             SmallVector<Value> elements;
             for (int64_t r = 0; r < 4; ++r) {
-              Value row = s.add(b, warpRow, s.addConstant(b, group, kMmaM * i + 8 * (r % 2)));
-              Value column = s.addConstant(b, inGroup, ks + 4 * (r / 2));
-              elements.push_back(
-                  memref::LoadOp::create(b, loc, s.rowTile, ValueRange{row, column}));
+              for (int64_t e = 0; e < perRegister; ++e) {
+                Value row = s.add(b, warpRow, s.addConstant(b, group, kMmaM * i + 8 * (r % 2)));
+                elements.push_back(
+                    memref::LoadOp::create(b, loc, s.rowTile, ValueRange{row, kIndex(r / 2, e)}));
+              }
             }
-            aFragments.push_back(
-                vector::FromElementsOp::create(b, loc, VectorType::get({4, 1}, f32), elements));
+            aFragments.push_back(vector::FromElementsOp::create(
+                b, loc, VectorType::get({4, perRegister}, inputType), elements));
           }
-          // B fragment of tile j: (k = t, n = g), (k = t + 4, n = g).
           for (int64_t j = 0; j < tn; ++j) {
             SmallVector<Value> elements;
             for (int64_t r = 0; r < 2; ++r) {
-              Value row = s.addConstant(b, inGroup, ks + 4 * r);
-              Value column = s.add(b, warpColumn, s.addConstant(b, group, kMmaN * j));
-              elements.push_back(
-                  memref::LoadOp::create(b, loc, s.columnTile, ValueRange{row, column}));
+              for (int64_t e = 0; e < perRegister; ++e) {
+                Value column = s.add(b, warpColumn, s.addConstant(b, group, kMmaN * j));
+                elements.push_back(
+                    memref::LoadOp::create(b, loc, s.columnTile, ValueRange{kIndex(r, e), column}));
+              }
             }
-            bFragments.push_back(
-                vector::FromElementsOp::create(b, loc, VectorType::get({2, 1}, f32), elements));
+            bFragments.push_back(vector::FromElementsOp::create(
+                b, loc, VectorType::get({2, perRegister}, inputType), elements));
           }
           for (int64_t i = 0; i < tm; ++i)
             for (int64_t j = 0; j < tn; ++j)
               acc[i * tn + j] = nvgpu::MmaSyncOp::create(
                   b, loc, aFragments[i], bFragments[j], acc[i * tn + j],
-                  ArrayRef<int64_t>{kMmaM, kMmaN, kMmaK}, /*tf32Enabled=*/true);
+                  ArrayRef<int64_t>{kMmaM, kMmaN, mmaK}, /*tf32Enabled=*/!half);
         }
         mlir::gpu::BarrierOp::create(b, loc);
         scf::YieldOp::create(b, loc, acc);

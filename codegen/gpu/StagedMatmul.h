@@ -19,6 +19,11 @@
 // staged as above, rounded to TF32 (nearest, ties away), and each k step of
 // 16 is two k steps of 8: per warp tile, TM A fragments and TN B fragments
 // read from workgroup memory in the mma's lane layout and TM x TN mmas.
+// Matmuls of f16 or bf16 inputs accumulated in f32 (what the graph lowering
+// makes of a half-precision MatMul or Gemm) take the tensor cores the same
+// way without any flag, with m16n8k16 mmas (one per k step of 16) on the
+// inputs as they are: the products are exact and the sums in f32, as on
+// the CPU path.
 //
 #ifndef KILN_CODEGEN_GPU_STAGEDMATMUL_H
 #define KILN_CODEGEN_GPU_STAGEDMATMUL_H
@@ -40,6 +45,8 @@ inline constexpr int64_t kMaxRegisterTile = 8;
 /// in mma tiles.
 inline constexpr int64_t kWarpRows = 2, kWarpColumns = 4;
 inline constexpr int64_t kMmaM = 16, kMmaN = 8, kMmaK = 8;
+/// The mma's k for f16 and bf16 inputs (m16n8k16, f32 accumulators).
+inline constexpr int64_t kHalfMmaK = 16;
 inline constexpr int64_t kMaxMmaTile = 4;
 
 /// The loops of a matmul-like op the staging uses; batch loops are the
@@ -51,6 +58,8 @@ struct StagedMatmul {
   unsigned rowInput = 0, columnInput = 1;
   int64_t rows = 1, columns = 1;
   int64_t mmaRows = 0, mmaColumns = 0;
+  /// The mma's k: kMmaK (TF32) or kHalfMmaK (f16, bf16).
+  int64_t mmaK = kMmaK;
 };
 
 /// The loops of `op` if it is a matmul-like op whose m, n and k ranges the
@@ -61,7 +70,8 @@ struct StagedMatmul {
 /// divides its range in blocks) while the grid keeps at least `minBlocks`
 /// blocks: larger tiles read less per product, more blocks fill the GPU.
 /// With `tf32`, f32 multiply-adds whose m and n ranges 32 divides take the
-/// tensor cores, their warp tiles grown the same way.
+/// tensor cores, their warp tiles grown the same way; so do f16 and bf16
+/// inputs multiplied and added in f32, always.
 std::optional<StagedMatmul> matchStagedMatmul(mlir::linalg::LinalgOp op, int64_t minBlocks,
                                               bool tf32);
 

@@ -135,20 +135,28 @@ struct GemmToLinalg : OpConversionPattern<GemmOp> {
     double beta = adaptor.getBeta().convertToDouble();
     Value c = adaptor.getC();
     bool useC = c && beta != 0.0;
+    // f16 and bf16 accumulate in f32 (as MatMul does): the products, alpha
+    // and beta * C in f32, rounded once at the end.
+    Type accType = computeType(elementType);
+    auto accTensorType = RankedTensorType::get(resultType.getShape(), accType);
+    if (useC) {
+      auto cType = llvm::cast<RankedTensorType>(c.getType());
+      c = convertElements(rewriter, loc, c, RankedTensorType::get(cType.getShape(), accType));
+    }
 
     // With alpha == 1, beta * C is the accumulator's initial value.
     Value init;
     if (useC && alpha == 1.0) {
       init = buildBroadcastElementwise(
-          rewriter, loc, resultType, {c},
+          rewriter, loc, accTensorType, {c},
           [&](OpBuilder &nb, Location l, ValueRange args) {
             if (beta == 1.0)
               return args[0];
-            return mulScalars(nb, l, args[0], scalarConstant(nb, l, elementType, beta));
+            return mulScalars(nb, l, args[0], scalarConstant(nb, l, accType, beta));
           });
     } else {
-      init = filledTensor(rewriter, loc, resultType,
-                          scalarConstant(rewriter, loc, elementType, 0.0));
+      init = filledTensor(rewriter, loc, accTensorType,
+                          scalarConstant(rewriter, loc, accType, 0.0));
     }
     Value result =
         linalg::MatmulOp::create(rewriter, loc, ValueRange{a, b}, init).getResult(0);
@@ -157,17 +165,16 @@ struct GemmToLinalg : OpConversionPattern<GemmOp> {
       if (useC)
         inputs.push_back(c);
       result = buildBroadcastElementwise(
-          rewriter, loc, resultType, inputs,
+          rewriter, loc, accTensorType, inputs,
           [&](OpBuilder &nb, Location l, ValueRange args) {
-            Value v = mulScalars(nb, l, args[0], scalarConstant(nb, l, elementType, alpha));
+            Value v = mulScalars(nb, l, args[0], scalarConstant(nb, l, accType, alpha));
             if (args.size() > 1)
               v = addScalars(nb, l, v,
-                             mulScalars(nb, l, args[1],
-                                        scalarConstant(nb, l, elementType, beta)));
+                             mulScalars(nb, l, args[1], scalarConstant(nb, l, accType, beta)));
             return v;
           });
     }
-    rewriter.replaceOp(op, result);
+    rewriter.replaceOp(op, convertElements(rewriter, loc, result, resultType));
     return success();
   }
 };

@@ -64,3 +64,42 @@ func.func @not_tensor_cores(%a: memref<48x32xf32>, %b: memref<32x64xf32>, %c: me
   linalg.matmul ins(%x, %y : memref<32x32xf16>, memref<32x32xf16>) outs(%z : memref<32x32xf16>)
   return
 }
+
+// -----
+
+// f16 (and bf16) inputs accumulated in f32, as the graph lowering makes a
+// half-precision MatMul, take the tensor cores without any flag: m16n8k16
+// mmas, one per k step of 16, on the inputs as they are (no rounding). A
+// tiles are padded to 24 halves a row, B tiles to BN + 8. Lane (g, t)
+// reads its A fragment (vector<4x2xf16>) at rows g, g + 8 and columns
+// 2 t, 2 t + 1, 2 t + 8, 2 t + 9, its B fragment (vector<2x2xf16>) at rows
+// 2 t, 2 t + 1, 2 t + 8, 2 t + 9 and column g.
+// CHECK-LABEL: func @half_tensor_cores
+// CHECK: scf.forall (%{{.*}}, %{{.*}}) in (1, 2) {
+// CHECK:   %[[AS:.*]] = memref.alloc() : memref<32x24xf16, #gpu.address_space<workgroup>>
+// CHECK:   %[[BS:.*]] = memref.alloc() : memref<16x40xf16, #gpu.address_space<workgroup>>
+// CHECK:   scf.forall (%[[T:.*]]) in (256) {
+// CHECK:     %[[ACC:.*]] = scf.for %{{.*}} iter_args(%[[A0:.*]] = %{{.*}}) -> (vector<2x2xf32>)
+// CHECK-NOT:   arith.bitcast
+// CHECK:       %[[X:.*]] = memref.load %{{.*}} : memref<32x48xf16>
+// CHECK:       memref.store %[[X]], %[[AS]]
+// CHECK:       gpu.barrier
+// CHECK:       %[[AF:.*]] = vector.from_elements {{.*}} : vector<4x2xf16>
+// CHECK:       %[[BF:.*]] = vector.from_elements {{.*}} : vector<2x2xf16>
+// CHECK:       %[[M:.*]] = nvgpu.mma.sync(%[[AF]], %[[BF]], %[[A0]]) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
+// CHECK-NOT:   nvgpu.mma.sync
+// CHECK:       gpu.barrier
+// CHECK:       scf.yield %[[M]]
+// CHECK-LABEL: func @bf16_tensor_cores
+// CHECK: nvgpu.mma.sync({{.*}}) {mmaShape = [16, 8, 16]} : (vector<4x2xbf16>, vector<2x2xbf16>, vector<2x2xf32>) -> vector<2x2xf32>
+// Without --gpu-tf32 too.
+// FP32-LABEL: func @half_tensor_cores
+// FP32: nvgpu.mma.sync({{.*}}) {mmaShape = [16, 8, 16]}
+func.func @half_tensor_cores(%a: memref<32x48xf16>, %b: memref<48x64xf16>, %c: memref<32x64xf32>) {
+  linalg.matmul ins(%a, %b : memref<32x48xf16>, memref<48x64xf16>) outs(%c : memref<32x64xf32>)
+  return
+}
+func.func @bf16_tensor_cores(%a: memref<32x48xbf16>, %b: memref<48x64xbf16>, %c: memref<32x64xf32>) {
+  linalg.matmul ins(%a, %b : memref<32x48xbf16>, memref<48x64xbf16>) outs(%c : memref<32x64xf32>)
+  return
+}

@@ -221,6 +221,25 @@ func.func @conv_depthwise_bias(%x: tensor<1x4x8x8xf32>, %w: tensor<4x1x3x3xf32>,
 
 // -----
 
+// f16 Gemm accumulates in f32, like MatMul: C is extended to f32 for the
+// accumulator's start, the f16 inputs multiply into the f32 accumulator
+// and the result rounds once to f16.
+// CHECK-LABEL: func @gemm_f16
+// CHECK-SAME: (%[[A:.*]]: tensor<4x8xf16>, %[[B:.*]]: tensor<8x16xf16>, %[[C:.*]]: tensor<16xf16>)
+// CHECK: %[[C32:.*]] = linalg.generic {{.*}} ins(%[[C]] : tensor<16xf16>) outs(%{{.*}} : tensor<16xf32>)
+// CHECK: arith.extf {{.*}} : f16 to f32
+// CHECK: %[[INIT:.*]] = linalg.generic {{.*}} ins(%[[C32]] : tensor<16xf32>) outs(%{{.*}} : tensor<4x16xf32>)
+// CHECK: %[[P:.*]] = linalg.matmul ins(%[[A]], %[[B]] : tensor<4x8xf16>, tensor<8x16xf16>) outs(%[[INIT]] : tensor<4x16xf32>)
+// CHECK: %[[R:.*]] = linalg.generic {{.*}} ins(%[[P]] : tensor<4x16xf32>) outs(%{{.*}} : tensor<4x16xf16>)
+// CHECK: arith.truncf {{.*}} : f32 to f16
+// CHECK: return %[[R]]
+func.func @gemm_f16(%a: tensor<4x8xf16>, %b: tensor<8x16xf16>, %c: tensor<16xf16>) -> tensor<4x16xf16> {
+  %0 = kiln.gemm %a, %b, %c : (tensor<4x8xf16>, tensor<8x16xf16>, tensor<16xf16>) -> tensor<4x16xf16>
+  return %0 : tensor<4x16xf16>
+}
+
+// -----
+
 // f16 depthwise taps accumulate in f32 and round once.
 // CHECK-LABEL: func @conv_depthwise_f16
 // CHECK: linalg.generic

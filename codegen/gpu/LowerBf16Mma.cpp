@@ -1,0 +1,94 @@
+//===- LowerBf16Mma.cpp - bf16 tensor-core mmas to NVVM -------------------===//
+//
+// Upstream's nvgpu-to-nvvm conversion (MLIR 22) lowers nvgpu.mma.sync for
+// f16, TF32 and integer inputs but not for bf16 ("failed to deduce operand
+// PTX types"), although the hardware's m16n8k16 mma takes bf16 inputs
+// with f32 accumulators (sm_80 on) and NVVM has the op. This pass lowers
+// that form itself, before the upstream conversion runs: each row of the
+// A (vector<4x2xbf16>) and B (vector<2x2xbf16>) fragments, two bf16 values,
+// becomes the 32-bit register the PTX instruction reads; the accumulator's
+// four f32 elements go in and come out as nvvm.mma.sync's operands and
+// result struct. The lane layout is the f16 form's.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/gpu/Passes.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace kiln::gpu {
+#define GEN_PASS_DEF_LOWERBF16MMA
+#include "codegen/gpu/Passes.h.inc"
+} // namespace kiln::gpu
+
+using namespace mlir;
+
+namespace kiln::gpu {
+namespace {
+
+struct Bf16MmaToNVVM : OpRewritePattern<nvgpu::MmaSyncOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(nvgpu::MmaSyncOp mma,
+                                PatternRewriter &rewriter) const override {
+    auto aType = llvm::cast<VectorType>(mma.getMatrixA().getType());
+    auto bType = llvm::cast<VectorType>(mma.getMatrixB().getType());
+    auto cType = llvm::cast<VectorType>(mma.getMatrixC().getType());
+    SmallVector<int64_t> shape;
+    for (Attribute size : mma.getMmaShape())
+      shape.push_back(llvm::cast<IntegerAttr>(size).getInt());
+    if (!aType.getElementType().isBF16())
+      return failure();
+    if (shape != SmallVector<int64_t>{16, 8, 16} ||
+        aType.getShape() != ArrayRef<int64_t>{4, 2} || !bType.getElementType().isBF16() ||
+        bType.getShape() != ArrayRef<int64_t>{2, 2} || !cType.getElementType().isF32() ||
+        cType.getShape() != ArrayRef<int64_t>{2, 2})
+      return mma.emitError("internal error: only the m16n8k16 bf16 mma with f32 "
+                           "accumulators is lowered");
+    Location loc = mma.getLoc();
+    Type i32 = rewriter.getI32Type(), f32 = rewriter.getF32Type();
+    // Row r of a fragment: its two bf16 values as one 32-bit register.
+    auto registers = [&](Value fragment, int64_t rows) {
+      SmallVector<Value> words;
+      for (int64_t r = 0; r < rows; ++r) {
+        Value pair = vector::ExtractOp::create(rewriter, loc, fragment, ArrayRef<int64_t>{r});
+        Value word =
+            vector::BitCastOp::create(rewriter, loc, VectorType::get({1}, i32), pair);
+        words.push_back(vector::ExtractOp::create(rewriter, loc, word, ArrayRef<int64_t>{0}));
+      }
+      return words;
+    };
+    SmallVector<Value> a = registers(mma.getMatrixA(), 4);
+    SmallVector<Value> b = registers(mma.getMatrixB(), 2);
+    SmallVector<Value> c;
+    for (int64_t v = 0; v < 4; ++v)
+      c.push_back(
+          vector::ExtractOp::create(rewriter, loc, mma.getMatrixC(), ArrayRef<int64_t>{v / 2, v % 2}));
+    auto resultType = LLVM::LLVMStructType::getLiteral(rewriter.getContext(), {f32, f32, f32, f32});
+    auto product = NVVM::MmaOp::create(
+        rewriter, loc, resultType, a, b, c, shape, /*b1Op=*/std::nullopt,
+        /*intOverflow=*/std::nullopt,
+        std::array<NVVM::MMATypes, 2>{NVVM::MMATypes::bf16, NVVM::MMATypes::bf16},
+        std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row, NVVM::MMALayout::col});
+    SmallVector<Value> elements;
+    for (int64_t v = 0; v < 4; ++v)
+      elements.push_back(LLVM::ExtractValueOp::create(rewriter, loc, product, v));
+    rewriter.replaceOpWithNewOp<vector::FromElementsOp>(mma, cType, elements);
+    return success();
+  }
+};
+
+struct LowerBf16MmaPass : impl::LowerBf16MmaBase<LowerBf16MmaPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<Bf16MmaToNVVM>(&getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+  }
+};
+
+} // namespace
+} // namespace kiln::gpu

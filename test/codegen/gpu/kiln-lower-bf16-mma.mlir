@@ -1,0 +1,39 @@
+// RUN: kiln-opt %s --kiln-lower-bf16-mma | FileCheck %s
+// RUN: kiln-opt %s --kiln-lower-bf16-mma --convert-nvgpu-to-nvvm | FileCheck %s --check-prefix=BOTH
+
+// A bf16 m16n8k16 mma becomes nvvm.mma.sync: each row of two bf16 values
+// of the A and B fragments one 32-bit register (in row order: A's four,
+// B's two), the accumulator's elements (row-major) the four f32 operands
+// and the result struct's fields.
+// CHECK-LABEL: func @bf16
+// CHECK-SAME: (%[[A:.*]]: vector<4x2xbf16>, %[[B:.*]]: vector<2x2xbf16>, %[[C:.*]]: vector<2x2xf32>)
+// CHECK: %[[A0:.*]] = vector.extract %[[A]][0] : vector<2xbf16> from vector<4x2xbf16>
+// CHECK: %[[A0W:.*]] = vector.bitcast %[[A0]] : vector<2xbf16> to vector<1xi32>
+// CHECK: %[[A0I:.*]] = vector.extract %[[A0W]][0] : i32 from vector<1xi32>
+// CHECK: vector.extract %[[A]][3] : vector<2xbf16> from vector<4x2xbf16>
+// CHECK: %[[B1:.*]] = vector.extract %[[B]][1] : vector<2xbf16> from vector<2x2xbf16>
+// CHECK: %[[C0:.*]] = vector.extract %[[C]][0, 0] : f32 from vector<2x2xf32>
+// CHECK: %[[C3:.*]] = vector.extract %[[C]][1, 1] : f32 from vector<2x2xf32>
+// CHECK: %[[D:.*]] = nvvm.mma.sync A[%[[A0I]], %{{.*}}, %{{.*}}, %{{.*}}] B[%{{.*}}, %{{.*}}] C[%[[C0]], %{{.*}}, %{{.*}}, %[[C3]]]
+// CHECK-SAME: multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>
+// CHECK-SAME: shape = #nvvm.shape<m = 16, n = 8, k = 16>
+// CHECK: %[[D0:.*]] = llvm.extractvalue %[[D]][0]
+// CHECK: %[[D3:.*]] = llvm.extractvalue %[[D]][3]
+// CHECK: %[[R:.*]] = vector.from_elements %[[D0]], %{{.*}}, %{{.*}}, %[[D3]] : vector<2x2xf32>
+// CHECK: return %[[R]]
+func.func @bf16(%a: vector<4x2xbf16>, %b: vector<2x2xbf16>, %c: vector<2x2xf32>) -> vector<2x2xf32> {
+  %d = nvgpu.mma.sync(%a, %b, %c) {mmaShape = [16, 8, 16]} : (vector<4x2xbf16>, vector<2x2xbf16>, vector<2x2xf32>) -> vector<2x2xf32>
+  return %d : vector<2x2xf32>
+}
+
+// Other mmas are left to upstream's conversion, which lowers them after.
+// CHECK-LABEL: func @f16
+// CHECK: nvgpu.mma.sync
+// BOTH-LABEL: func @f16
+// BOTH-NOT: nvgpu.mma.sync
+// BOTH: nvvm.mma.sync
+// BOTH-SAME: shape = #nvvm.shape<m = 16, n = 8, k = 16>
+func.func @f16(%a: vector<4x2xf16>, %b: vector<2x2xf16>, %c: vector<2x2xf32>) -> vector<2x2xf32> {
+  %d = nvgpu.mma.sync(%a, %b, %c) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
+  return %d : vector<2x2xf32>
+}
