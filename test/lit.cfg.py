@@ -61,6 +61,9 @@ if config.kiln_ptxas:
 # (test/runtime/gpu_fake_driver.c) through LD_LIBRARY_PATH.
 config.substitutions.append(("%fake_cuda_dir", os.path.join(
     config.kiln_obj_root, "test", "runtime", "fake-cuda")))
+# The same fake as a driver for CUDA 11.0-11.3 (no cuGraphInstantiateWithFlags).
+config.substitutions.append(("%fake_cuda_11_0_dir", os.path.join(
+    config.kiln_obj_root, "test", "runtime", "fake-cuda-11.0")))
 # Tests of the no-driver path can only run where no real driver is found.
 try:
     import ctypes

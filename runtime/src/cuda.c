@@ -805,8 +805,6 @@ static int capture_graph(kiln_rt_gpu_context *ctx, kiln_rt_gpu_entry_fn entry,
  * ctx->status when that cannot be told (the legacy stream while a blocking
  * stream captures, where nothing may be queued; a sticky error). */
 static int stream_is_capturing(kiln_rt_gpu_context *ctx, kiln_cu_stream stream) {
-  if (!driver.has_graphs)
-    return 0; /* A driver without graphs captures nothing. */
   unsigned status = KILN_CU_STREAM_CAPTURE_STATUS_NONE;
   kiln_cu_result result = driver.stream_is_capturing(stream, &status);
   if (result == KILN_CUDA_ERROR_STREAM_CAPTURE_IMPLICIT) {

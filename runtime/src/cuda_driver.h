@@ -60,7 +60,10 @@ typedef struct CUgraphExec_st *kiln_cu_graph_exec; /* CUgraphExec */
 
 /* X(field, symbol, parameters): every driver entry point the runtime calls,
  * by the name of the symbol libcuda exports. The loader fails (as "no driver")
- * if any is missing, so a driver too old to have one is caught at create. */
+ * if any is missing, so a driver too old to have one is caught at create.
+ * cuStreamIsCapturing (CUDA 10.0) is here, not with the graph entry points:
+ * a caller's capture must be told on every driver the runtime accepts
+ * (a bound input's read-back refuses a capturing stream). */
 #define KILN_CUDA_DRIVER_FUNCTIONS(X)                                          \
   X(init, cuInit, (unsigned int flags))                                        \
   X(driver_get_version, cuDriverGetVersion, (int *version))                    \
@@ -100,14 +103,14 @@ typedef struct CUgraphExec_st *kiln_cu_graph_exec; /* CUgraphExec */
     (kiln_cu_function function, unsigned int grid_x, unsigned int grid_y,      \
      unsigned int grid_z, unsigned int block_x, unsigned int block_y,          \
      unsigned int block_z, unsigned int shared_bytes, kiln_cu_stream stream,   \
-     void **params, void **extra))
+     void **params, void **extra))                                             \
+  X(stream_is_capturing, cuStreamIsCapturing,                                 \
+    (kiln_cu_stream stream, unsigned int *status))
 
 /* The entry points of CUDA graphs (driver 11.4 and newer), which replay a
  * model's launches at a fraction of their launch cost. Optional: without
  * them the runtime launches every kernel itself. */
 #define KILN_CUDA_GRAPH_FUNCTIONS(X)                                           \
-  X(stream_is_capturing, cuStreamIsCapturing,                                 \
-    (kiln_cu_stream stream, unsigned int *status))                             \
   X(stream_begin_capture, cuStreamBeginCapture_v2,                             \
     (kiln_cu_stream stream, unsigned int mode))                                \
   X(stream_end_capture, cuStreamEndCapture,                                    \

@@ -23,6 +23,9 @@
  *    thread), and launches over 48 KiB of dynamic shared memory fail unless
  *    cuFuncSetAttribute allowed them.
  *
+ * Built with KILN_FAKE_CUDA_BEFORE_11_4 (fake-cuda-11.0/libcuda.so.1) it
+ * lacks cuGraphInstantiateWithFlags, as drivers for CUDA 11.0-11.3 do.
+ *
  * Environment, read at each call so one test process can go through several
  * scenarios:
  *   KILN_FAKE_CUDA_DEVICES  number of devices (default 1; 0: cuInit fails)
@@ -490,6 +493,7 @@ kiln_cu_result cuStreamEndCapture(kiln_cu_stream stream, kiln_cu_graph *graph) {
   return FAKE_SUCCESS;
 }
 
+#ifndef KILN_FAKE_CUDA_BEFORE_11_4
 kiln_cu_result cuGraphInstantiateWithFlags(kiln_cu_graph_exec *exec,
                                            kiln_cu_graph graph,
                                            unsigned long long flags) {
@@ -503,6 +507,7 @@ kiln_cu_result cuGraphInstantiateWithFlags(kiln_cu_graph_exec *exec,
   ++graphs;
   return FAKE_SUCCESS;
 }
+#endif
 
 kiln_cu_result cuGraphLaunch(kiln_cu_graph_exec exec, kiln_cu_stream stream) {
   NEEDS_CONTEXT();

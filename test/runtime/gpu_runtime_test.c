@@ -3,6 +3,8 @@
  *   kiln-gpu-runtime-test no-driver   (no libcuda.so.1 can be loaded)
  *   kiln-gpu-runtime-test no-device   (the fake driver, with 0 devices)
  *   kiln-gpu-runtime-test fake        (the fake driver, 1 device)
+ *   kiln-gpu-runtime-test old-driver  (the fake driver as a CUDA 11.0-11.3
+ *                                      one: no cuGraphInstantiateWithFlags)
  *
  * The driver is loaded once per process, hence one scenario per run. "fake"
  * expects test/runtime/gpu_fake_driver.c as libcuda.so.1 (LD_LIBRARY_PATH)
@@ -201,6 +203,15 @@ static void run_no_device(void) {
 /* The fake driver's counters, through the library the runtime loaded. */
 static int (*fake_state)(const char *);
 
+/* Finds kiln_fake_cuda_state in the libcuda.so.1 the runtime loaded. */
+static int load_fake_state(void) {
+  void *driver = dlopen("libcuda.so.1", RTLD_NOW | RTLD_NOLOAD);
+  void *state = driver ? dlsym(driver, "kiln_fake_cuda_state") : NULL;
+  memcpy(&fake_state, &state, sizeof state);
+  check(fake_state != NULL, "the fake driver is the one loaded");
+  return fake_state != NULL;
+}
+
 static int leaks_nothing(void) {
   return fake_state("allocations") == 0 && fake_state("streams") == 0 &&
          fake_state("modules") == 0 && fake_state("retained") == 0 &&
@@ -350,6 +361,68 @@ static void check_runs(kiln_rt_gpu_context *ctx) {
         "run_host: a NULL non-empty input is KILN_ERROR_NULL_ARGUMENT");
 }
 
+/* A capture of the caller's own, made through the driver's entry points:
+ * the primary context current and a blocking stream of the caller's that
+ * is capturing (thread-local mode). */
+typedef struct {
+  void *driver;
+  kiln_cu_context primary;
+  kiln_cu_stream stream;
+} caller_capture;
+
+/* The driver's entry point `name`, its bytes copied into `*fn` (POSIX lets
+ * dlsym results become function pointers; ISO C has no cast for it). */
+static void driver_entry(const caller_capture *c, const char *name, void *fn) {
+  void *symbol = dlsym(c->driver, name);
+  memcpy(fn, &symbol, sizeof symbol);
+}
+
+static void caller_capture_begin(caller_capture *c) {
+  kiln_cu_result (*retain)(kiln_cu_context *, kiln_cu_device);
+  kiln_cu_result (*push)(kiln_cu_context);
+  kiln_cu_result (*create)(kiln_cu_stream *, unsigned);
+  kiln_cu_result (*begin)(kiln_cu_stream, unsigned);
+  c->driver = dlopen("libcuda.so.1", RTLD_NOW | RTLD_NOLOAD);
+  c->primary = NULL;
+  c->stream = NULL;
+  driver_entry(c, "cuDevicePrimaryCtxRetain", &retain);
+  driver_entry(c, "cuCtxPushCurrent_v2", &push);
+  driver_entry(c, "cuStreamCreate", &create);
+  driver_entry(c, "cuStreamBeginCapture_v2", &begin);
+  retain(&c->primary, 0);
+  push(c->primary);
+  create(&c->stream, 0);
+  begin(c->stream, KILN_CU_STREAM_CAPTURE_MODE_THREAD_LOCAL);
+}
+
+/* Ends the capture; returns its graph. */
+static kiln_cu_graph caller_capture_end(caller_capture *c) {
+  kiln_cu_result (*end)(kiln_cu_stream, kiln_cu_graph *);
+  driver_entry(c, "cuStreamEndCapture", &end);
+  kiln_cu_graph graph = NULL;
+  end(c->stream, &graph);
+  return graph;
+}
+
+/* Destroys the graph (if the driver has graphs) and the stream, pops and
+ * releases the context. */
+static void caller_capture_release(caller_capture *c, kiln_cu_graph graph) {
+  kiln_cu_result (*graph_destroy)(kiln_cu_graph);
+  kiln_cu_result (*stream_destroy)(kiln_cu_stream);
+  kiln_cu_result (*pop)(kiln_cu_context *);
+  kiln_cu_result (*release)(kiln_cu_device);
+  driver_entry(c, "cuGraphDestroy", &graph_destroy);
+  driver_entry(c, "cuStreamDestroy_v2", &stream_destroy);
+  driver_entry(c, "cuCtxPopCurrent_v2", &pop);
+  driver_entry(c, "cuDevicePrimaryCtxRelease_v2", &release);
+  if (graph)
+    graph_destroy(graph);
+  stream_destroy(c->stream);
+  kiln_cu_context popped;
+  pop(&popped);
+  release(0);
+}
+
 /* Runs are captured once as a CUDA graph (on a stream of the context's own)
  * and replayed, on any stream, while the buffers stay; a stream the caller
  * captures, and a context whose capture failed, get direct launches. */
@@ -428,48 +501,9 @@ static void check_graphs(const kiln_rt_gpu_module_desc *desc) {
         "other buffers: one capture, replayed");
 
   /* A stream the caller is capturing: the launches go into their graph. */
-  typedef kiln_cu_result (*retain_fn)(kiln_cu_context *, kiln_cu_device);
-  typedef kiln_cu_result (*push_fn)(kiln_cu_context);
-  typedef kiln_cu_result (*pop_fn)(kiln_cu_context *);
-  typedef kiln_cu_result (*create_fn)(kiln_cu_stream *, unsigned);
-  typedef kiln_cu_result (*begin_fn)(kiln_cu_stream, unsigned);
-  typedef kiln_cu_result (*end_fn)(kiln_cu_stream, kiln_cu_graph *);
-  typedef kiln_cu_result (*graph_destroy_fn)(kiln_cu_graph);
-  typedef kiln_cu_result (*stream_destroy_fn)(kiln_cu_stream);
-  typedef kiln_cu_result (*release_fn)(kiln_cu_device);
-  void *driver = dlopen("libcuda.so.1", RTLD_NOW | RTLD_NOLOAD);
-  retain_fn retain;
-  push_fn push;
-  pop_fn pop;
-  create_fn create;
-  begin_fn begin;
-  end_fn end;
-  graph_destroy_fn graph_destroy;
-  stream_destroy_fn stream_destroy;
-  release_fn release;
-  /* POSIX lets dlsym results become function pointers; copy the bytes. */
-#define LOOKUP(var, name)                                                      \
-  do {                                                                         \
-    void *symbol = dlsym(driver, name);                                        \
-    memcpy(&var, &symbol, sizeof symbol);                                      \
-  } while (0)
-  LOOKUP(retain, "cuDevicePrimaryCtxRetain");
-  LOOKUP(push, "cuCtxPushCurrent_v2");
-  LOOKUP(pop, "cuCtxPopCurrent_v2");
-  LOOKUP(create, "cuStreamCreate");
-  LOOKUP(begin, "cuStreamBeginCapture_v2");
-  LOOKUP(end, "cuStreamEndCapture");
-  LOOKUP(graph_destroy, "cuGraphDestroy");
-  LOOKUP(stream_destroy, "cuStreamDestroy_v2");
-  LOOKUP(release, "cuDevicePrimaryCtxRelease_v2");
-#undef LOOKUP
-  kiln_cu_context primary = NULL;
-  kiln_cu_stream user = NULL;
-  kiln_cu_graph user_graph = NULL;
-  retain(&primary, 0);
-  push(primary);
-  create(&user, 0);
-  begin(user, KILN_CU_STREAM_CAPTURE_MODE_THREAD_LOCAL);
+  caller_capture capture;
+  caller_capture_begin(&capture);
+  kiln_cu_stream user = capture.stream;
   int recorded = fake_state("recorded");
   replays = fake_state("graph_launches");
   captures = fake_state("captures");
@@ -495,18 +529,14 @@ static void check_graphs(const kiln_rt_gpu_module_desc *desc) {
   check_message(kiln_rt_gpu_last_error(ctx),
                 "cannot be checked on a stream that is being captured",
                 "the refused read-back is described");
-  end(user, &user_graph);
+  kiln_cu_graph user_graph = caller_capture_end(&capture);
   check(user_graph != NULL, "the caller's capture ends normally");
   replays = fake_state("graph_launches");
   check(kiln_rt_gpu_run(ctx, entry, dev_inputs, dev_outputs, NULL) ==
                 KILN_OK &&
             fake_state("graph_launches") == replays + 1,
         "the cached graph survived the caller's capture: replayed");
-  graph_destroy(user_graph);
-  stream_destroy(user);
-  kiln_cu_context popped;
-  pop(&popped);
-  release(0);
+  caller_capture_release(&capture, user_graph);
 
   /* A stream that cannot be captured: direct launches from then on. */
   setenv("KILN_FAKE_CUDA_FAIL", "cuStreamBeginCapture_v2:401", 1);
@@ -560,11 +590,7 @@ static void run_fake(void) {
     printf("  message: %s\n", kiln_rt_gpu_last_error(NULL));
     return;
   }
-  void *driver = dlopen("libcuda.so.1", RTLD_NOW | RTLD_NOLOAD);
-  void *state = driver ? dlsym(driver, "kiln_fake_cuda_state") : NULL;
-  memcpy(&fake_state, &state, sizeof state);
-  check(fake_state != NULL, "the fake driver is the one loaded");
-  if (!fake_state)
+  if (!load_fake_state())
     return;
   check(fake_state("module_kind") == 'p', "no cubin: the PTX is loaded");
   check(fake_state("allocations") == 3 && fake_state("streams") == 1 &&
@@ -668,6 +694,53 @@ static void run_fake(void) {
                  "a kernel the module lacks");
 }
 
+/* A driver older than CUDA 11.4 (the fake built without
+ * cuGraphInstantiateWithFlags): no graphs, every run launches directly, and
+ * a caller's capture is still told (cuStreamIsCapturing is CUDA 10.0), so a
+ * bound input's read-back refuses it. */
+static void run_old_driver(void) {
+  for (int i = 0; i < N; ++i)
+    weights[i] = (float)(i * 3);
+  kiln_rt_gpu_module_desc desc = make_desc();
+  kiln_rt_gpu_context *ctx = NULL;
+  check(kiln_rt_gpu_create(&desc, 0, &ctx) == KILN_OK && ctx,
+        "create on a driver without cuGraphInstantiateWithFlags");
+  if (!ctx || !load_fake_state())
+    return;
+  static float input[N], output[N];
+  static unsigned char bytes[3];
+  for (int i = 0; i < N; ++i)
+    input[i] = (float)i;
+  const void *inputs[] = {input, NULL};
+  void *outputs[] = {output, bytes};
+  int status = kiln_rt_gpu_run_host(ctx, entry, inputs, outputs);
+  status |= kiln_rt_gpu_run_host(ctx, entry, inputs, outputs);
+  check(status == KILN_OK && fake_state("launches") == 6 &&
+            fake_state("captures") == 0 && output[9] == 19.0f,
+        "no graphs: two runs, six direct launches, computed");
+
+  static float dev_in[N], dev_out[N];
+  const void *dev_inputs[] = {dev_in, NULL};
+  void *dev_outputs[] = {dev_out, bytes};
+  caller_capture capture;
+  caller_capture_begin(&capture);
+  int recorded = fake_state("recorded");
+  check(kiln_rt_gpu_run(ctx, entry, dev_inputs, dev_outputs, capture.stream) ==
+                KILN_OK &&
+            fake_state("recorded") == recorded + 3,
+        "a stream the caller captures: the 3 launches go into their graph");
+  unsigned char bound = 0;
+  check(kiln_rt_gpu_input_matches(ctx, dev_in, &bound, 1, capture.stream) ==
+            KILN_ERROR_DEVICE,
+        "a bound input on a stream the caller captures: KILN_ERROR_DEVICE");
+  check_message(kiln_rt_gpu_last_error(ctx),
+                "cannot be checked on a stream that is being captured",
+                "the refused read-back is described");
+  caller_capture_release(&capture, caller_capture_end(&capture));
+  kiln_rt_gpu_destroy(ctx);
+  check(leaks_nothing(), "destroy gives everything back to the driver");
+}
+
 int main(int argc, char **argv) {
   const char *mode = argc == 2 ? argv[1] : "";
   if (!strcmp(mode, "no-driver"))
@@ -676,8 +749,11 @@ int main(int argc, char **argv) {
     run_no_device();
   else if (!strcmp(mode, "fake"))
     run_fake();
+  else if (!strcmp(mode, "old-driver"))
+    run_old_driver();
   else {
-    fprintf(stderr, "usage: kiln-gpu-runtime-test no-driver|no-device|fake\n");
+    fprintf(stderr,
+            "usage: kiln-gpu-runtime-test no-driver|no-device|fake|old-driver\n");
     return 2;
   }
   if (failures) {
