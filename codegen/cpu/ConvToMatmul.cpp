@@ -35,7 +35,9 @@
 // panels of NR filters at compile time, and the [P, F] result written,
 // transposed, into the output. Reading the taps in place instead of packing
 // them (an im2col per band) made ResNet-50's 3x3 convolutions 8-31% faster
-// (docs/performance.md).
+// (docs/performance.md). Unit-stride 1x1 convolutions take this form only
+// from kPixelMajorMinDirectChannels input channels on; with fewer, the
+// flat matmul of the weights by the input itself is faster.
 //
 // A width stride that divides the kernel width (audio front ends, patch
 // embeddings; ResNet's 7-wide stride-2 stem with one zero tap) is first
@@ -94,6 +96,15 @@ constexpr int64_t kMinColumnsToPad = 16;
 /// weights are what stays in cache); 1 MiB bands measured no faster and
 /// took twice the workspace (U-Net small's decoder: 884 KB instead of 442).
 constexpr int64_t kChannelMajorBandBytes = 1 << 19;
+/// Unit-stride 1x1 convolutions (which read their input in place in the
+/// flat form too) run pixel-major from this many input channels on: with
+/// deep K the flat form's unpacked weights and long strided panels of
+/// input rows cost more than the pixel-major form's transposing epilogue.
+/// Measured on ResNet-50's 1x1 layers (bench/gemm, fastest of 3 rounds, 1
+/// thread): pixel-major took 0.76-0.94 of the flat form's time at C = 512,
+/// 1024 and 2048 (14x14, 28x28, 7x7), 1.01-1.03 at C = 128 and 256 on
+/// 28x28 and 14x14, and 1.3-1.8 on 56x56 at C = 64 and 256.
+constexpr int64_t kPixelMajorMinDirectChannels = 512;
 /// The most bytes of a pixel-major product's [P, F'] result built at once
 /// (before its transposing epilogue): ResNet-50's workspace is 8.06 MB at
 /// 1 MiB, 7.66 MB here, 7.09 MB at 256 KiB; 256 KiB bands (14 for the stem)
@@ -835,12 +846,15 @@ struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
 
     // Pixel-major when the weights are constants (packed at compile time),
     // OW has a divisor of at least kMinSliverRows up to the micro-kernel's
-    // height, and F needs little padding to whole panels.
+    // height, F needs little padding to whole panels, and the convolution
+    // is not a unit-stride 1x1 one with fewer than
+    // kPixelMajorMinDirectChannels input channels.
     Value wPanels;
     DenseElementsAttr weights;
     int64_t sliver = largestDivisorAtMost(ow, kMicroTileRows);
     int64_t paddedF = llvm::alignTo(f, kPackedPanelWidth);
-    if (!direct && ow % kPackedPanelWidth != 0 && elementType.isF32() &&
+    if ((!direct || c >= kPixelMajorMinDirectChannels) && ow % kPackedPanelWidth != 0 &&
+        elementType.isF32() &&
         sliver >= kMinSliverRows && 4 * (paddedF - f) <= f &&
         matchPattern(weight, m_Constant(&weights)))
       wPanels = arith::ConstantOp::create(
