@@ -24,6 +24,7 @@ cannot compile yet get Kiln's one-line reason instead of Kiln's numbers.
 """
 
 import argparse
+import collections
 import datetime
 import json
 import math
@@ -97,6 +98,10 @@ def iterations_for(seconds_per_run, budget):
     return max(3, min(1000, int(math.ceil(budget / max(seconds_per_run, 1e-6)))))
 
 
+# A timing: the median of `iterations` runs (ms), and the fastest run.
+Timing = collections.namedtuple("Timing", "ms iterations min_ms")
+
+
 def time_ort(model_dir, threads, budget):
     session = runner.ort_session(model_dir, threads)
     names = [i.name for i in session.get_inputs()]
@@ -111,14 +116,15 @@ def time_ort(model_dir, threads, budget):
         session.run(None, feeds)
         times.append(time.perf_counter() - start)
     del session
-    return statistics.median(times) * 1e3, len(times)
+    return Timing(statistics.median(times) * 1e3, len(times), min(times) * 1e3)
 
 
 def time_kiln(exe, model_dir, work, threads, estimate, budget):
     n = iterations_for(estimate, budget)
     out = runner.run_harness(exe, model_dir, os.path.join(work, f"bench-out-{threads}"),
                              threads=threads, benchmark=n)
-    return float(re.search(r"median: (\S+) ms", out).group(1)), n
+    return Timing(float(re.search(r"median: (\S+) ms", out).group(1)), n,
+                  float(re.search(r"min: (\S+) ms", out).group(1)))
 
 
 def bench_model(name, args, peak):
@@ -159,15 +165,18 @@ def bench_model(name, args, peak):
     row["runs"] = []
     for threads in args.threads:
         entry = {"threads": threads}
-        entry["ort_ms"], entry["ort_iterations"] = time_ort(model_dir, threads, args.budget)
+        ort = time_ort(model_dir, threads, args.budget)
+        entry.update(ort_ms=ort.ms, ort_iterations=ort.iterations, ort_min_ms=ort.min_ms)
         if exe:
             try:
-                entry["kiln_ms"], entry["kiln_iterations"] = time_kiln(
-                    exe, model_dir, work, threads, first_run / threads, args.budget)
+                kiln = time_kiln(exe, model_dir, work, threads, first_run / threads, args.budget)
+                entry.update(kiln_ms=kiln.ms, kiln_iterations=kiln.iterations,
+                             kiln_min_ms=kiln.min_ms)
             except runner.Failure as failure:
                 row["status"], row["reason"] = failure.status, failure.reason
         if "kiln_ms" in entry:
             entry["ratio"] = entry["kiln_ms"] / entry["ort_ms"]
+            entry["min_ratio"] = entry["kiln_min_ms"] / entry["ort_min_ms"]
             roof = peak["per_core"] * threads
             entry["kiln_gflops"] = meta["flops"] / entry["kiln_ms"] / 1e6
             entry["kiln_peak_fraction"] = entry["kiln_gflops"] / roof
@@ -204,7 +213,8 @@ def ort_peak(row):
 
 def table(rows):
     """The markdown table: one line per model and thread count."""
-    head = ("| model | GFLOP | threads | Kiln ms | ORT ms | Kiln/ORT | Kiln GFLOP/s "
+    head = ("| model | GFLOP | threads | Kiln ms | ORT ms | Kiln/ORT | Kiln/ORT fastest "
+            "| Kiln GFLOP/s "
             "(% peak) | ORT GFLOP/s (% peak) | compile s | .a MiB | workspace bytes "
             "| ORT peak bytes | numerics |")
     lines = [head, "|" + "|".join(["---"] * (head.count("|") - 1)) + "|"]
@@ -217,6 +227,7 @@ def table(rows):
             if "kiln_ms" in run:
                 cells += [ms(run["kiln_ms"]), ms(run["ort_ms"]),
                           f"{run['ratio']:.2f}",
+                          f"{run['min_ratio']:.2f}" if "min_ratio" in run else "-",
                           f"{run['kiln_gflops']:.1f} ({100 * run['kiln_peak_fraction']:.0f}%)",
                           f"{run['ort_gflops']:.1f} ({100 * run['ort_peak_fraction']:.0f}%)"]
                 cells += ([f"{row['compile_seconds']:.1f}", mib(row["library_bytes"]),
@@ -224,7 +235,7 @@ def table(rows):
                           if first else ["", "", "", "", ""])
             else:
                 cells += [short_reason(row) if first else "",
-                          ms(run["ort_ms"]), "",
+                          ms(run["ort_ms"]), "", "",
                           "",
                           f"{run['ort_gflops']:.1f} ({100 * run['ort_peak_fraction']:.0f}%)",
                           "", "", "", ort_peak(row) if first else "", ""]
@@ -262,7 +273,9 @@ def write_doc(path, results):
                 "microseconds, which matters for the smallest models only). GFLOP counts "
                 "2 x the multiply-accumulates of Conv, ConvTranspose, MatMul, Gemm, LSTM "
                 "and GRU (a lower bound: elementwise work is not counted); % peak is of "
-                "T x the per-core FMA peak. Kiln/ORT above 1 means Kiln is slower. "
+                "T x the per-core FMA peak. Kiln/ORT above 1 means Kiln is slower; "
+                "\"fastest\" is the ratio of the two fastest runs, steadier than the "
+                "medians' on a shared host whose speed changes from minute to minute. "
                 "Workspace bytes is `NAME_workspace_size()`, all the memory a Kiln run "
                 "uses besides inputs, outputs and weights; ORT peak bytes is the most heap "
                 "memory ONNX Runtime held during three runs beyond what it held once the "

@@ -188,11 +188,11 @@ def main(argv=None):
             print(f"{name:28} kiln {failure.status}: {failure.reason}")
             exe = None
         for t in threads:
-            ort_ms, _ = bench.time_ort(model_dir, t, args.budget)
+            ort_ms = bench.time_ort(model_dir, t, args.budget).ms
             roof = per_core * t
             ort_g = flops / ort_ms / 1e6
             if exe:
-                kiln_ms, _ = bench.time_kiln(exe, model_dir, work, t, first / t, args.budget)
+                kiln_ms = bench.time_kiln(exe, model_dir, work, t, first / t, args.budget).ms
                 kiln_g = flops / kiln_ms / 1e6
                 print(f"{name:28} {t:2d} {kiln_ms:9.3f} {kiln_g:8.1f} {kiln_g / roof:6.0%} "
                       f"{ort_ms:9.3f} {ort_g:8.1f} {ort_g / roof:6.0%} "

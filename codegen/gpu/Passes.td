@@ -43,6 +43,23 @@ def TileForGpu : Pass<"kiln-tile-for-gpu", "mlir::func::FuncOp"> {
   ];
 }
 
+def ConvToStagedMatmul : Pass<"kiln-gpu-conv-to-staged-matmul", "mlir::func::FuncOp"> {
+  let summary = "GPU convolutions as im2col copies and staged matmuls";
+  let description = [{
+    Rewrites each linalg.conv_2d_nchw_fchw (on static float tensors) whose
+    product F x (OH*OW) x (C*KH*KW) the staged matmul kernels can take
+    (every side a multiple of 16) into a copy of its taps, col[N, C*KH*KW,
+    OH*OW] (none for a unit-stride 1x1 convolution), and a matmul-like
+    linalg.generic over (n, f, p, k) of the weights [F, C*KH*KW] by col,
+    with the convolution's own multiply-add body. kiln-tile-for-gpu then
+    stages that product through workgroup memory with register tiles, and
+    runs it on the tensor cores where the matmul would be (TF32 with the
+    flag, f16/bf16 inputs accumulated in f32). Convolutions whose col would
+    take more than 32 MiB stay direct.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect"];
+}
+
 def PlanWeights : Pass<"kiln-plan-weights", "mlir::ModuleOp"> {
   let summary = "Place every constant buffer in one weights blob";
   let description = [{

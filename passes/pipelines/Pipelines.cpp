@@ -124,6 +124,7 @@ static void addGpuTilingPasses(OpPassManager &pm, const GpuOptions &options) {
   gpu::TileForGpuOptions tiling;
   tiling.multiprocessors = multiprocessorsOf(options.chip);
   tiling.tf32 = options.tf32;
+  pm.nest<func::FuncOp>().addPass(gpu::createConvToStagedMatmul());
   pm.nest<func::FuncOp>().addPass(gpu::createTileForGpu(tiling));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

@@ -1,7 +1,7 @@
 """Inputs and float64-reference outputs for the models in this folder.
 
 Usage: cases.py CASE DIR (CASE: reductions, matmuls, register_tiles,
-register_tiles_tf32, half_matmuls) writes DIR/input_<i>.npy and
+register_tiles_tf32, half_matmuls, convs, convs_tf32) writes DIR/input_<i>.npy and
 DIR/expected_<i>.npy in graph order (.pb for bfloat16 tensors).
 """
 import os
@@ -104,13 +104,46 @@ def half_matmuls(rng):
     return [a, b, x, y, g, bias, p, q], expected
 
 
+def conv2d(x, w, stride=1, pad=0):
+    """float64 NCHW convolution (no bias): the taps' products summed."""
+    x = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    f, _, kh, kw = w.shape
+    oh = (x.shape[2] - kh) // stride + 1
+    ow = (x.shape[3] - kw) // stride + 1
+    out = np.zeros((x.shape[0], f, oh, ow))
+    for i in range(kh):
+        for j in range(kw):
+            taps = x[:, :, i:i + stride * oh:stride, j:j + stride * ow:stride]
+            out += np.einsum("nchw,fc->nfhw", taps, w[:, :, i, j].astype(np.float64))
+    return out
+
+
+def convs(rng, rounding=lambda a: a):
+    """Three convolutions of one input: 3x3 with a bias and a ReLU, 1x1,
+    and 3x3 at stride 2; `rounding` applies to their inputs (TF32)."""
+    x = rng.standard_normal((2, 16, 16, 16)).astype(np.float32)
+    w = (rng.standard_normal((32, 16, 3, 3)) / 12).astype(np.float32)
+    b = rng.standard_normal(32).astype(np.float32)
+    v = (rng.standard_normal((64, 16, 1, 1)) / 4).astype(np.float32)
+    s = (rng.standard_normal((32, 16, 3, 3)) / 12).astype(np.float32)
+    y = np.maximum(conv2d(rounding(x), rounding(w), pad=1) + b[None, :, None, None], 0)
+    z = conv2d(rounding(x), rounding(v))
+    t = conv2d(rounding(x), rounding(s), stride=2, pad=1)
+    return [x, w, b, v, s], [a.astype(np.float32) for a in (y, z, t)]
+
+
+def convs_tf32(rng):
+    return convs(rng, round_tf32)
+
+
 def main():
     case, out = sys.argv[1], sys.argv[2]
     os.makedirs(out, exist_ok=True)
     inputs, expected = {"reductions": reductions, "matmuls": matmuls,
                         "register_tiles": register_tiles,
                         "register_tiles_tf32": register_tiles_tf32,
-                        "half_matmuls": half_matmuls}[case](
+                        "half_matmuls": half_matmuls, "convs": convs,
+                        "convs_tf32": convs_tf32}[case](
         np.random.default_rng(7))
     for name, tensors in (("input", inputs), ("expected", expected)):
         for i, a in enumerate(tensors):

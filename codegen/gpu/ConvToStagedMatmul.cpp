@@ -1,0 +1,153 @@
+//===- ConvToStagedMatmul.cpp - GPU convolutions as staged matmuls --------===//
+//
+// A 2-D convolution in NCHW is, per image, the product
+//   out[F, OH*OW] = W[F, C*KH*KW] x col[C*KH*KW, OH*OW]
+// with col ("im2col") holding, for every filter tap (c, kh, kw), the input
+// pixels that tap meets. On the GPU path this pass rewrites
+// linalg.conv_2d_nchw_fchw into that form when the product can run on the
+// staged matmul kernels (StagedMatmul.h: F, OH*OW and C*KH*KW multiples of
+// 16): one copy kernel writes col[N, C*KH*KW, OH*OW] (none for a unit-stride
+// 1x1 convolution, whose input already is col), and the product is a
+// matmul-like linalg.generic over (n, f, p, k) that kiln-tile-for-gpu
+// stages through workgroup memory, with register tiles, and on the tensor
+// cores where allowed (TF32 with --gpu-tf32, or f16/bf16 inputs accumulated
+// in f32). The direct convolution it replaces ran one output per thread,
+// each reading its C*KH*KW inputs and weights from global memory.
+//
+// The reduction runs over k = (c * KH + kh) * KW + kw, the order of the
+// convolution's own loops. col costs N*C*KH*KW*OH*OW elements of
+// workspace, so convolutions whose col would exceed kMaxColumnBytes stay
+// direct.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/gpu/Passes.h"
+
+#include "codegen/gpu/StagedMatmul.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace kiln::gpu {
+#define GEN_PASS_DEF_CONVTOSTAGEDMATMUL
+#include "codegen/gpu/Passes.h.inc"
+} // namespace kiln::gpu
+
+using namespace mlir;
+
+namespace kiln::gpu {
+namespace {
+
+/// The most bytes of col a convolution may take.
+constexpr int64_t kMaxColumnBytes = 32 << 20;
+
+struct ConvToStagedMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::Conv2DNchwFchwOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureTensorSemantics())
+      return rewriter.notifyMatchFailure(op, "needs tensors");
+    Value input = op.getInputs()[0], weight = op.getInputs()[1], init = op.getOutputs()[0];
+    auto inType = llvm::cast<RankedTensorType>(input.getType());
+    auto wType = llvm::cast<RankedTensorType>(weight.getType());
+    auto outType = llvm::cast<RankedTensorType>(init.getType());
+    if (!inType.hasStaticShape() || !wType.hasStaticShape() || !outType.hasStaticShape() ||
+        !llvm::isa<FloatType>(inType.getElementType()) ||
+        inType.getElementType() != wType.getElementType() ||
+        !llvm::isa<FloatType>(outType.getElementType()))
+      return rewriter.notifyMatchFailure(op, "needs static float tensors");
+    int64_t n = inType.getDimSize(0), c = inType.getDimSize(1);
+    int64_t f = wType.getDimSize(0), kh = wType.getDimSize(2), kw = wType.getDimSize(3);
+    int64_t oh = outType.getDimSize(2), ow = outType.getDimSize(3);
+    int64_t k = c * kh * kw, p = oh * ow;
+    if (f % kStagedTile != 0 || p % kStagedTile != 0 || k % kStagedTile != 0)
+      return rewriter.notifyMatchFailure(op, "the product would not be staged");
+    Type inElement = inType.getElementType();
+    int64_t elementBytes = llvm::divideCeil(inElement.getIntOrFloatBitWidth(), 8);
+    if (n * k * p * elementBytes > kMaxColumnBytes)
+      return rewriter.notifyMatchFailure(op, "col would take too much workspace");
+    SmallVector<int64_t> strides = llvm::to_vector(op.getStrides().getValues<int64_t>());
+    SmallVector<int64_t> dilations = llvm::to_vector(op.getDilations().getValues<int64_t>());
+
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    Value col;
+    bool direct = kh == 1 && kw == 1 && strides[0] == 1 && strides[1] == 1 &&
+                  inType.getDimSize(2) == oh && inType.getDimSize(3) == ow;
+    if (direct) {
+      col = tensor::CollapseShapeOp::create(
+          rewriter, loc, RankedTensorType::get({n, k, p}, inElement), input,
+          SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+    } else {
+      // col6[n, c, i, j, y, x] = in[n, c, y SH + i DH, x SW + j DW].
+      AffineExpr in, ic, ii, ij, iy, ix;
+      bindDims(ctx, in, ic, ii, ij, iy, ix);
+      SmallVector<AffineMap> maps = {
+          AffineMap::get(6, 0,
+                         {in, ic, iy * strides[0] + ii * dilations[0],
+                          ix * strides[1] + ij * dilations[1]},
+                         ctx),
+          AffineMap::getMultiDimIdentityMap(6, ctx)};
+      Value empty = tensor::EmptyOp::create(rewriter, loc, {n, c, kh, kw, oh, ow}, inElement);
+      Value col6 =
+          linalg::GenericOp::create(rewriter, loc, empty.getType(), input, empty, maps,
+                                    SmallVector<utils::IteratorType>(
+                                        6, utils::IteratorType::parallel),
+                                    [](OpBuilder &b, Location l, ValueRange args) {
+                                      linalg::YieldOp::create(b, l, args[0]);
+                                    })
+              .getResult(0);
+      col = tensor::CollapseShapeOp::create(
+          rewriter, loc, RankedTensorType::get({n, k, p}, inElement), col6,
+          SmallVector<ReassociationIndices>{{0}, {1, 2, 3}, {4, 5}});
+    }
+    Value w2 = tensor::CollapseShapeOp::create(
+        rewriter, loc, RankedTensorType::get({f, k}, inElement), weight,
+        SmallVector<ReassociationIndices>{{0}, {1, 2, 3}});
+    auto out3Type = RankedTensorType::get({n, f, p}, outType.getElementType());
+    SmallVector<ReassociationIndices> outSplit = {{0}, {1}, {2, 3}};
+    Value out3 = tensor::CollapseShapeOp::create(rewriter, loc, out3Type, init, outSplit);
+
+    // The product over (n, f, p, k), with the convolution's own body (the
+    // multiply-add, with its casts) on (input, weight, out).
+    AffineExpr dn, df, dp, dk;
+    bindDims(ctx, dn, df, dp, dk);
+    SmallVector<AffineMap> maps = {AffineMap::get(4, 0, {df, dk}, ctx),
+                                   AffineMap::get(4, 0, {dn, dk, dp}, ctx),
+                                   AffineMap::get(4, 0, {dn, df, dp}, ctx)};
+    SmallVector<utils::IteratorType> iterators(3, utils::IteratorType::parallel);
+    iterators.push_back(utils::IteratorType::reduction);
+    Block &convBody = op->getRegion(0).front();
+    auto product = linalg::GenericOp::create(
+        rewriter, loc, out3Type, ValueRange{w2, col}, out3, maps, iterators,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          // The convolution's block arguments are (input, weight, out).
+          IRMapping mapping;
+          mapping.map(convBody.getArgument(0), args[1]);
+          mapping.map(convBody.getArgument(1), args[0]);
+          mapping.map(convBody.getArgument(2), args[2]);
+          for (Operation &bodyOp : convBody.without_terminator())
+            b.clone(bodyOp, mapping);
+          linalg::YieldOp::create(
+              b, l, mapping.lookup(convBody.getTerminator()->getOperand(0)));
+        });
+    rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(op, outType, product.getResult(0),
+                                                       outSplit);
+    return success();
+  }
+};
+
+struct ConvToStagedMatmulPass : impl::ConvToStagedMatmulBase<ConvToStagedMatmulPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<ConvToStagedMatmulPattern>(&getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+  }
+};
+
+} // namespace
+} // namespace kiln::gpu

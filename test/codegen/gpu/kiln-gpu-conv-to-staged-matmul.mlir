@@ -1,0 +1,81 @@
+// RUN: kiln-opt %s --split-input-file --kiln-gpu-conv-to-staged-matmul | FileCheck %s
+
+// A 3x3 convolution (its input padded already) whose product the staged
+// kernels take (F = 32, OH*OW = 64, C*KH*KW = 144, all multiples of 16):
+// one copy of its taps into col[N, C, KH, KW, OH, OW], viewed as
+// [N, C*KH*KW, OH*OW], and the product of the weights [F, C*KH*KW] by col
+// as a matmul-like generic over (n, f, p, k) with the convolution's
+// multiply-add, accumulating into the convolution's init (the bias).
+// CHECK-DAG: #[[TAPS:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2 + d4, d3 + d5)>
+// CHECK-DAG: #[[WMAP:.*]] = affine_map<(d0, d1, d2, d3) -> (d1, d3)>
+// CHECK-DAG: #[[CMAP:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d3, d2)>
+// CHECK-DAG: #[[OMAP:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// CHECK-LABEL: func @conv3x3
+// CHECK-SAME: (%[[X:.*]]: tensor<1x16x10x10xf32>, %[[WT:.*]]: tensor<32x16x3x3xf32>, %[[INIT:.*]]: tensor<1x32x8x8xf32>)
+// CHECK: %[[COL6:.*]] = linalg.generic {indexing_maps = [#[[TAPS]], {{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%[[X]] : tensor<1x16x10x10xf32>) outs(%{{.*}} : tensor<1x16x3x3x8x8xf32>)
+// CHECK: %[[COL:.*]] = tensor.collapse_shape %[[COL6]] {{\[\[}}0], [1, 2, 3], [4, 5]] : tensor<1x16x3x3x8x8xf32> into tensor<1x144x64xf32>
+// CHECK: %[[W2:.*]] = tensor.collapse_shape %[[WT]] {{\[\[}}0], [1, 2, 3]] : tensor<32x16x3x3xf32> into tensor<32x144xf32>
+// CHECK: %[[OUT3:.*]] = tensor.collapse_shape %[[INIT]] {{\[\[}}0], [1], [2, 3]] : tensor<1x32x8x8xf32> into tensor<1x32x64xf32>
+// CHECK: %[[P:.*]] = linalg.generic {indexing_maps = [#[[WMAP]], #[[CMAP]], #[[OMAP]]], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%[[W2]], %[[COL]] : tensor<32x144xf32>, tensor<1x144x64xf32>) outs(%[[OUT3]] : tensor<1x32x64xf32>)
+// CHECK: ^bb0(%[[A:[a-z0-9_]+]]: f32, %[[B:[a-z0-9_]+]]: f32, %[[ACC:[a-z0-9_]+]]: f32):
+// CHECK:   %[[M:.*]] = arith.mulf %[[B]], %[[A]] : f32
+// CHECK:   %[[S:.*]] = arith.addf %[[ACC]], %[[M]] : f32
+// CHECK:   linalg.yield %[[S]]
+// CHECK: %[[R:.*]] = tensor.expand_shape %[[P]] {{\[\[}}0], [1], [2, 3]] output_shape [1, 32, 8, 8] : tensor<1x32x64xf32> into tensor<1x32x8x8xf32>
+// CHECK: return %[[R]]
+func.func @conv3x3(%x: tensor<1x16x10x10xf32>, %w: tensor<32x16x3x3xf32>, %init: tensor<1x32x8x8xf32>) -> tensor<1x32x8x8xf32> {
+  %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x16x10x10xf32>, tensor<32x16x3x3xf32>) outs(%init : tensor<1x32x8x8xf32>) -> tensor<1x32x8x8xf32>
+  return %0 : tensor<1x32x8x8xf32>
+}
+
+// -----
+
+// Strides and dilations land in the taps' map.
+// CHECK-DAG: #[[TAPS:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d4 * 2 + d2 * 2, d5 * 2 + d3 * 2)>
+// CHECK-LABEL: func @strided_dilated
+// CHECK: linalg.generic {indexing_maps = [#[[TAPS]], {{.*}}]
+// CHECK: tensor<2x16x3x3x4x4xf32> into tensor<2x144x16xf32>
+func.func @strided_dilated(%x: tensor<2x16x12x12xf32>, %w: tensor<16x16x3x3xf32>, %init: tensor<2x16x4x4xf32>) -> tensor<2x16x4x4xf32> {
+  %0 = linalg.conv_2d_nchw_fchw {dilations = dense<2> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+      ins(%x, %w : tensor<2x16x12x12xf32>, tensor<16x16x3x3xf32>) outs(%init : tensor<2x16x4x4xf32>) -> tensor<2x16x4x4xf32>
+  return %0 : tensor<2x16x4x4xf32>
+}
+
+// -----
+
+// A unit-stride 1x1 convolution's input is col already: no copy. f16 inputs
+// accumulated in f32 keep the convolution's casts in the product's body.
+// CHECK-LABEL: func @conv1x1_f16_f32
+// CHECK-SAME: (%[[X:.*]]: tensor<2x32x8x8xf16>
+// CHECK-NOT: linalg.generic {{.*}} ins(%[[X]]
+// CHECK: %[[COL:.*]] = tensor.collapse_shape %[[X]] {{\[\[}}0], [1], [2, 3]] : tensor<2x32x8x8xf16> into tensor<2x32x64xf16>
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %[[COL]] : tensor<64x32xf16>, tensor<2x32x64xf16>) outs(%{{.*}} : tensor<2x64x64xf32>)
+// CHECK-COUNT-2: arith.extf
+// CHECK: arith.mulf
+// CHECK: arith.addf
+func.func @conv1x1_f16_f32(%x: tensor<2x32x8x8xf16>, %w: tensor<64x32x1x1xf16>, %init: tensor<2x64x8x8xf32>) -> tensor<2x64x8x8xf32> {
+  %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<2x32x8x8xf16>, tensor<64x32x1x1xf16>) outs(%init : tensor<2x64x8x8xf32>) -> tensor<2x64x8x8xf32>
+  return %0 : tensor<2x64x8x8xf32>
+}
+
+// -----
+
+// Products the staged kernels would not take stay direct: 3 input
+// channels (C*KH*KW = 27), 24 filters, 7x7 outputs (49 pixels).
+// CHECK-LABEL: func @not_staged
+// CHECK-COUNT-3: linalg.conv_2d_nchw_fchw
+// CHECK-NOT: linalg.generic
+func.func @not_staged(%a: tensor<1x3x10x10xf32>, %wa: tensor<32x3x3x3xf32>, %ia: tensor<1x32x8x8xf32>,
+                      %b: tensor<1x16x10x10xf32>, %wb: tensor<24x16x3x3xf32>, %ib: tensor<1x24x8x8xf32>,
+                      %c: tensor<1x16x9x9xf32>, %wc: tensor<32x16x3x3xf32>, %ic: tensor<1x32x7x7xf32>)
+    -> (tensor<1x32x8x8xf32>, tensor<1x24x8x8xf32>, tensor<1x32x7x7xf32>) {
+  %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%a, %wa : tensor<1x3x10x10xf32>, tensor<32x3x3x3xf32>) outs(%ia : tensor<1x32x8x8xf32>) -> tensor<1x32x8x8xf32>
+  %1 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%b, %wb : tensor<1x16x10x10xf32>, tensor<24x16x3x3xf32>) outs(%ib : tensor<1x24x8x8xf32>) -> tensor<1x24x8x8xf32>
+  %2 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%c, %wc : tensor<1x16x9x9xf32>, tensor<32x16x3x3xf32>) outs(%ic : tensor<1x32x7x7xf32>) -> tensor<1x32x7x7xf32>
+  return %0, %1, %2 : tensor<1x32x8x8xf32>, tensor<1x24x8x8xf32>, tensor<1x32x7x7xf32>
+}
