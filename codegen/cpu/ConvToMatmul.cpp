@@ -103,7 +103,8 @@ constexpr int64_t kChannelMajorBandBytes = 1 << 19;
 /// Measured on ResNet-50's 1x1 layers (bench/gemm, fastest of 3 rounds, 1
 /// thread): pixel-major took 0.76-0.94 of the flat form's time at C = 512,
 /// 1024 and 2048 (14x14, 28x28, 7x7), 1.01-1.03 at C = 128 and 256 on
-/// 28x28 and 14x14, and 1.3-1.8 on 56x56 at C = 64 and 256.
+/// 28x28 and 14x14 (1.00-1.06 at 2 threads), and 1.3-1.8 on 56x56 at C = 64
+/// and 256 (docs/performance.md, thirteenth round).
 constexpr int64_t kPixelMajorMinDirectChannels = 512;
 /// The most bytes of a pixel-major product's [P, F'] result built at once
 /// (before its transposing epilogue): ResNet-50's workspace is 8.06 MB at

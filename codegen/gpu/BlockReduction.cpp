@@ -31,6 +31,16 @@ using namespace mlir;
 
 namespace kiln::gpu {
 
+/// Outputs below which one thread per output leaves most of a GPU idle
+/// (a quarter of the threads an H100 holds at once).
+static constexpr int64_t kFewOutputs = 32768;
+
+bool sharesOutputsPerBlock(int64_t outputs, int64_t reduced, int64_t threadsPerBlock) {
+  bool fewOutputs = outputs < threadsPerBlock && reduced > 1;
+  bool longReductions = outputs < kFewOutputs && reduced >= threadsPerBlock;
+  return fewOutputs || longReductions;
+}
+
 std::optional<BlockReduction> matchBlockReduction(linalg::LinalgOp op) {
   if (op.getNumDpsInits() != 1 || op.getNumReductionLoops() == 0)
     return std::nullopt;

@@ -26,6 +26,13 @@ struct BlockReduction {
   mlir::TypedAttr neutral;
 };
 
+/// Whether a reduction with `outputs` output elements of `reduced` elements
+/// each is shared by a block per output (when its body allows it): its
+/// outputs would not fill one block of `threadsPerBlock` one element per
+/// thread and there is more than one element to reduce, or they would not
+/// fill the GPU and each reduces at least a block's worth of elements.
+bool sharesOutputsPerBlock(int64_t outputs, int64_t reduced, int64_t threadsPerBlock);
+
 /// The reduction of `op` if its threads can share it: one output, reduction
 /// loops the output does not depend on, a body whose only use of the output
 /// element is an associative, commutative arith op with an identity that

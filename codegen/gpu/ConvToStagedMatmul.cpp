@@ -9,20 +9,27 @@
 // 16): one copy kernel writes col[N, C*KH*KW, OH*OW] (none for a unit-stride
 // 1x1 convolution, whose input already is col), and the product is a
 // matmul-like linalg.generic over (n, f, p, k) that kiln-tile-for-gpu
-// stages through workgroup memory, with register tiles, and on the tensor
-// cores where allowed (TF32 with --gpu-tf32, or f16/bf16 inputs accumulated
-// in f32). The direct convolution it replaces ran one output per thread,
-// each reading its C*KH*KW inputs and weights from global memory.
+// stages through workgroup memory, with register tiles. The direct
+// convolution it replaces ran one output per thread, each reading its
+// C*KH*KW inputs and weights from global memory.
 //
 // The reduction runs over k = (c * KH + kh) * KW + kw, the order of the
 // convolution's own loops. col costs N*C*KH*KW*OH*OW elements of
 // workspace, so convolutions whose col would exceed kMaxColumnBytes stay
-// direct.
+// direct, as do those with few outputs and long reductions, which
+// kiln-tile-for-gpu gives a block per output either way.
+//
+// The tensor cores take the product where they take a matmul: f32 with
+// --gpu-tf32, f16/bf16 inputs with an f32 accumulator. The graph lowering
+// accumulates an ONNX f16 or bf16 Conv in its own type, so those stay on
+// the staged kernels' scalar fused multiply-adds.
 //
 //===----------------------------------------------------------------------===//
 
 #include "codegen/gpu/Passes.h"
 
+#include "codegen/gpu/BlockReduction.h"
+#include "codegen/gpu/Mapping.h"
 #include "codegen/gpu/StagedMatmul.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -65,18 +72,22 @@ struct ConvToStagedMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
     int64_t k = c * kh * kw, p = oh * ow;
     if (f % kStagedTile != 0 || p % kStagedTile != 0 || k % kStagedTile != 0)
       return rewriter.notifyMatchFailure(op, "the product would not be staged");
-    Type inElement = inType.getElementType();
-    int64_t elementBytes = llvm::divideCeil(inElement.getIntOrFloatBitWidth(), 8);
-    if (n * k * p * elementBytes > kMaxColumnBytes)
-      return rewriter.notifyMatchFailure(op, "col would take too much workspace");
+    // Few outputs with long reductions get a block per output instead
+    // (kiln-tile-for-gpu), as the convolution itself would.
+    if (sharesOutputsPerBlock(n * f * p, k, kThreadsPerBlock))
+      return rewriter.notifyMatchFailure(op, "a block per output reduces it");
     SmallVector<int64_t> strides = llvm::to_vector(op.getStrides().getValues<int64_t>());
     SmallVector<int64_t> dilations = llvm::to_vector(op.getDilations().getValues<int64_t>());
+    Type inElement = inType.getElementType();
+    bool direct = kh == 1 && kw == 1 && strides[0] == 1 && strides[1] == 1 &&
+                  inType.getDimSize(2) == oh && inType.getDimSize(3) == ow;
+    int64_t elementBytes = llvm::divideCeil(inElement.getIntOrFloatBitWidth(), 8);
+    if (!direct && n * k * p * elementBytes > kMaxColumnBytes)
+      return rewriter.notifyMatchFailure(op, "col would take too much workspace");
 
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
     Value col;
-    bool direct = kh == 1 && kw == 1 && strides[0] == 1 && strides[1] == 1 &&
-                  inType.getDimSize(2) == oh && inType.getDimSize(3) == ow;
     if (direct) {
       col = tensor::CollapseShapeOp::create(
           rewriter, loc, RankedTensorType::get({n, k, p}, inElement), input,

@@ -181,21 +181,20 @@ LogicalResult LaunchEmulator::split() {
   // Anywhere else, not every thread might reach them.
   WalkResult nested = body.walk([&](Operation *op) {
     if (auto mma = llvm::dyn_cast<nvgpu::MmaSyncOp>(op)) {
-      SmallVector<int64_t> shape;
-      for (Attribute size : mma.getMmaShape())
-        shape.push_back(llvm::cast<IntegerAttr>(size).getInt());
+      std::array<int64_t, 3> shape = mma.getMmaShapeAsArray();
       auto isVector = [](Value v, int64_t rows, int64_t columns, function_ref<bool(Type)> is) {
         auto type = llvm::cast<VectorType>(v.getType());
         return is(type.getElementType()) && type.getShape() == ArrayRef<int64_t>{rows, columns};
       };
       auto isF32 = [](Type t) { return t.isF32(); };
       auto isHalf = [](Type t) { return t.isF16() || t.isBF16(); };
-      bool tf32 = shape == SmallVector<int64_t>{16, 8, 8} && mma.getTf32Enabled() &&
+      bool tf32 = shape == std::array<int64_t, 3>{16, 8, 8} && mma.getTf32Enabled() &&
                   isVector(mma.getMatrixA(), 4, 1, isF32) &&
                   isVector(mma.getMatrixB(), 2, 1, isF32);
-      bool half = shape == SmallVector<int64_t>{16, 8, 16} &&
+      bool half = shape == std::array<int64_t, 3>{16, 8, 16} &&
                   isVector(mma.getMatrixA(), 4, 2, isHalf) &&
-                  isVector(mma.getMatrixB(), 2, 2, isHalf);
+                  isVector(mma.getMatrixB(), 2, 2, isHalf) &&
+                  getElementTypeOrSelf(mma.getMatrixA()) == getElementTypeOrSelf(mma.getMatrixB());
       if (!(tf32 || half) || !isVector(mma.getMatrixC(), 2, 2, isF32)) {
         op->emitError("internal error: can only emulate the m16n8k8 TF32 and the m16n8k16 "
                       "f16/bf16 mmas with f32 accumulators");
@@ -415,8 +414,8 @@ void LaunchEmulator::emitShuffle(OpBuilder &b, mlir::gpu::ShuffleOp shuffle,
 /// m16n8k16 (f16, bf16): A(g + 8 (r % 2), 2 t + e + 8 (r / 2)) in element
 /// (r, e), B(2 t + e + 8 r, g) in element (r, e). Each element adds its K
 /// products in k order with fused multiply-adds in f32: the products of
-/// TF32, f16 or bf16 inputs are exact in f32, the order of the sum is the
-/// emulation's.
+/// TF32, f16 or bf16 inputs are exact in f32 (barring overflow and
+/// underflow), the order of the sum is the emulation's.
 void LaunchEmulator::emitMma(OpBuilder &b, nvgpu::MmaSyncOp mma, IRMapping &mapping,
                              ValueRange threadIds, Value linear) {
   Location loc = mma.getLoc();
@@ -427,7 +426,8 @@ void LaunchEmulator::emitMma(OpBuilder &b, nvgpu::MmaSyncOp mma, IRMapping &mapp
   Value group = arith::DivUIOp::create(b, loc, lane, index(4));
   Value inGroup = arith::RemUIOp::create(b, loc, lane, index(4));
   SmallVector<Value> slots = collectiveSlots.lookup(mma);
-  // Element `element` of the fragment that lane warpBase + `laneInWarp` stored.
+  // Element (row, column) of the fragment that lane warpBase + `laneInWarp`
+  // stored.
   auto fragment = [&](Value slot, Value laneInWarp, int64_t row, int64_t column) -> Value {
     Value vector = memref::LoadOp::create(
         b, loc, slot, ValueRange{arith::AddIOp::create(b, loc, warpBase, laneInWarp)});

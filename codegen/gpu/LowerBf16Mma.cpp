@@ -29,25 +29,30 @@ using namespace mlir;
 namespace kiln::gpu {
 namespace {
 
+bool isBf16Mma(nvgpu::MmaSyncOp mma) {
+  return llvm::cast<VectorType>(mma.getMatrixA().getType()).getElementType().isBF16();
+}
+
+/// The bf16 form this pass lowers: m16n8k16, A vector<4x2xbf16>, B
+/// vector<2x2xbf16>, C vector<2x2xf32>.
+bool isLowerableBf16Mma(nvgpu::MmaSyncOp mma) {
+  auto aType = llvm::cast<VectorType>(mma.getMatrixA().getType());
+  auto bType = llvm::cast<VectorType>(mma.getMatrixB().getType());
+  auto cType = llvm::cast<VectorType>(mma.getMatrixC().getType());
+  return mma.getMmaShapeAsArray() == std::array<int64_t, 3>{16, 8, 16} &&
+         aType.getElementType().isBF16() && aType.getShape() == ArrayRef<int64_t>{4, 2} &&
+         bType.getElementType().isBF16() && bType.getShape() == ArrayRef<int64_t>{2, 2} &&
+         cType.getElementType().isF32() && cType.getShape() == ArrayRef<int64_t>{2, 2};
+}
+
 struct Bf16MmaToNVVM : OpRewritePattern<nvgpu::MmaSyncOp> {
   using OpRewritePattern::OpRewritePattern;
 
   LogicalResult matchAndRewrite(nvgpu::MmaSyncOp mma,
                                 PatternRewriter &rewriter) const override {
-    auto aType = llvm::cast<VectorType>(mma.getMatrixA().getType());
-    auto bType = llvm::cast<VectorType>(mma.getMatrixB().getType());
+    if (!isLowerableBf16Mma(mma))
+      return rewriter.notifyMatchFailure(mma, "not the m16n8k16 bf16 mma");
     auto cType = llvm::cast<VectorType>(mma.getMatrixC().getType());
-    SmallVector<int64_t> shape;
-    for (Attribute size : mma.getMmaShape())
-      shape.push_back(llvm::cast<IntegerAttr>(size).getInt());
-    if (!aType.getElementType().isBF16())
-      return failure();
-    if (shape != SmallVector<int64_t>{16, 8, 16} ||
-        aType.getShape() != ArrayRef<int64_t>{4, 2} || !bType.getElementType().isBF16() ||
-        bType.getShape() != ArrayRef<int64_t>{2, 2} || !cType.getElementType().isF32() ||
-        cType.getShape() != ArrayRef<int64_t>{2, 2})
-      return mma.emitError("internal error: only the m16n8k16 bf16 mma with f32 "
-                           "accumulators is lowered");
     Location loc = mma.getLoc();
     Type i32 = rewriter.getI32Type(), f32 = rewriter.getF32Type();
     // Row r of a fragment: its two bf16 values as one 32-bit register.
@@ -65,11 +70,13 @@ struct Bf16MmaToNVVM : OpRewritePattern<nvgpu::MmaSyncOp> {
     SmallVector<Value> b = registers(mma.getMatrixB(), 2);
     SmallVector<Value> c;
     for (int64_t v = 0; v < 4; ++v)
-      c.push_back(
-          vector::ExtractOp::create(rewriter, loc, mma.getMatrixC(), ArrayRef<int64_t>{v / 2, v % 2}));
-    auto resultType = LLVM::LLVMStructType::getLiteral(rewriter.getContext(), {f32, f32, f32, f32});
+      c.push_back(vector::ExtractOp::create(rewriter, loc, mma.getMatrixC(),
+                                            ArrayRef<int64_t>{v / 2, v % 2}));
+    auto resultType =
+        LLVM::LLVMStructType::getLiteral(rewriter.getContext(), {f32, f32, f32, f32});
     auto product = NVVM::MmaOp::create(
-        rewriter, loc, resultType, a, b, c, shape, /*b1Op=*/std::nullopt,
+        rewriter, loc, resultType, a, b, c, ArrayRef<int64_t>{16, 8, 16},
+        /*b1Op=*/std::nullopt,
         /*intOverflow=*/std::nullopt,
         std::array<NVVM::MMATypes, 2>{NVVM::MMATypes::bf16, NVVM::MMATypes::bf16},
         std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row, NVVM::MMALayout::col});
@@ -83,6 +90,15 @@ struct Bf16MmaToNVVM : OpRewritePattern<nvgpu::MmaSyncOp> {
 
 struct LowerBf16MmaPass : impl::LowerBf16MmaBase<LowerBf16MmaPass> {
   void runOnOperation() override {
+    WalkResult unsupported = getOperation()->walk([](nvgpu::MmaSyncOp mma) {
+      if (!isBf16Mma(mma) || isLowerableBf16Mma(mma))
+        return WalkResult::advance();
+      mma.emitError("internal error: of the bf16 mmas, only m16n8k16 with f32 "
+                    "accumulators is lowered");
+      return WalkResult::interrupt();
+    });
+    if (unsupported.wasInterrupted())
+      return signalPassFailure();
     RewritePatternSet patterns(&getContext());
     patterns.add<Bf16MmaToNVVM>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))

@@ -11,6 +11,10 @@ namespace kiln::gpu {
 /// Threads per warp on every NVIDIA GPU Kiln targets.
 inline constexpr int64_t kWarpSize = 32;
 
+/// Threads per block of kiln-tile-for-gpu's kernels: a multiple of the warp
+/// size that leaves room for several resident blocks per multiprocessor.
+inline constexpr int64_t kThreadsPerBlock = 256;
+
 /// The mapping of an `n`-dimensional scf.forall onto linear block or thread
 /// ids, outermost loop first (MapForallToGpu delinearizes them back).
 inline mlir::ArrayAttr linearGpuMapping(mlir::MLIRContext *ctx, size_t n, bool blocks) {

@@ -26,15 +26,20 @@ def TileForGpu : Pass<"kiln-tile-for-gpu", "mlir::func::FuncOp"> {
     thread a register tile of up to 8x8 outputs (as large as keeps at least
     two blocks per multiprocessor), that stage the block's tiles of both
     inputs, 16 wide along k, in workgroup memory per k step, between
-    barriers.
+    barriers; or, with the options below, warps of tensor-core mmas fed
+    from the same tiles.
   }];
   let options = [
     Option<"multiprocessors", "multiprocessors", "int64_t", /*default=*/"132",
            "Streaming multiprocessors of the target GPU (an H100 SXM has 132): "
            "register tiles of matmuls stop growing below two blocks for each">,
     Option<"tf32", "tf32", "bool", /*default=*/"false",
-           "f32 matmul-like ops whose body is acc + a * b and whose m and n 32 "
-           "divides run on the tensor cores (m16n8k8 mma.sync, inputs rounded to TF32)">,
+           "f32 matmul-like ops (convolutions' products too) whose body is acc + a * b "
+           "and whose m and n 32 divides run on the tensor cores (m16n8k8 mma.sync, "
+           "inputs rounded to TF32)">,
+    Option<"halfTensorCores", "half-tensor-cores", "bool", /*default=*/"true",
+           "matmul-like ops of f16 or bf16 inputs accumulated in f32 whose m and n 32 "
+           "divides run on the tensor cores (m16n8k16 mma.sync: sm_80 and newer)">,
   ];
   let dependentDialects = [
     "::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect", "::mlir::math::MathDialect",

@@ -93,7 +93,7 @@ static bool isFloatMultiplyAdd(linalg::LinalgOp op, OpOperand *rowInput, OpOpera
 }
 
 std::optional<StagedMatmul> matchStagedMatmul(linalg::LinalgOp op, int64_t minBlocks,
-                                              bool tf32) {
+                                              bool tf32, bool halfTensorCores) {
   if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 || op.getNumReductionLoops() != 1 ||
       op.getNumParallelLoops() < 2)
     return std::nullopt;
@@ -144,7 +144,7 @@ std::optional<StagedMatmul> matchStagedMatmul(linalg::LinalgOp op, int64_t minBl
   Type inputType = getElementTypeOrSelf(rowInput->get());
   bool tf32Mma = tf32 && llvm::all_of(op->getOperands(), isF32) &&
                  isFloatMultiplyAdd(op, rowInput, columnInput, init);
-  bool halfMma = (inputType.isF16() || inputType.isBF16()) &&
+  bool halfMma = halfTensorCores && (inputType.isF16() || inputType.isBF16()) &&
                  getElementTypeOrSelf(columnInput->get()) == inputType && isF32(init->get()) &&
                  isFloatMultiplyAdd(op, rowInput, columnInput, init, /*extended=*/true);
   if ((tf32Mma || halfMma) && rangeM % (kWarpRows * kMmaM) == 0 &&

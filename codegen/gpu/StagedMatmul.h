@@ -21,9 +21,9 @@
 // read from workgroup memory in the mma's lane layout and TM x TN mmas.
 // Matmuls of f16 or bf16 inputs accumulated in f32 (what the graph lowering
 // makes of a half-precision MatMul or Gemm) take the tensor cores the same
-// way without any flag, with m16n8k16 mmas (one per k step of 16) on the
-// inputs as they are: the products are exact and the sums in f32, as on
-// the CPU path.
+// way without any flag on sm_80 and newer, with m16n8k16 mmas (one per k
+// step of 16) on the inputs as they are: the products are exact and the
+// sums in f32, as on the CPU path.
 //
 #ifndef KILN_CODEGEN_GPU_STAGEDMATMUL_H
 #define KILN_CODEGEN_GPU_STAGEDMATMUL_H
@@ -70,10 +70,11 @@ struct StagedMatmul {
 /// divides its range in blocks) while the grid keeps at least `minBlocks`
 /// blocks: larger tiles read less per product, more blocks fill the GPU.
 /// With `tf32`, f32 multiply-adds whose m and n ranges 32 divides take the
-/// tensor cores, their warp tiles grown the same way; so do f16 and bf16
-/// inputs multiplied and added in f32, always.
+/// tensor cores, their warp tiles grown the same way; with
+/// `halfTensorCores` (sm_80 and newer), so do f16 and bf16 inputs
+/// multiplied and added in f32.
 std::optional<StagedMatmul> matchStagedMatmul(mlir::linalg::LinalgOp op, int64_t minBlocks,
-                                              bool tf32);
+                                              bool tf32, bool halfTensorCores);
 
 /// Replaces `op` (on buffers) by the staged block/thread forall nest.
 void buildStagedMatmul(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp op,

@@ -34,10 +34,6 @@ using namespace mlir;
 namespace kiln::gpu {
 namespace {
 
-/// Threads per block: a multiple of the warp size that leaves room for
-/// several resident blocks per multiprocessor.
-constexpr int64_t kThreadsPerBlock = 256;
-
 /// Block tiles over the parallel loops, innermost first, holding at most
 /// kThreadsPerBlock elements; 0 (untiled) for reductions.
 SmallVector<int64_t> planBlockTiles(linalg::LinalgOp op) {
@@ -78,22 +74,14 @@ FailureOr<linalg::LinalgOp> tileWithForall(RewriterBase &rewriter, linalg::Linal
   return llvm::cast<linalg::LinalgOp>(result->tiledOps.back());
 }
 
-/// Outputs below which one thread per output leaves most of a GPU idle
-/// (a quarter of the threads an H100 holds at once).
-constexpr int64_t kFewOutputs = 32768;
-
-/// The reduction of `op` if a block should share each output element: its
-/// outputs would not fill one block one element per thread and there is
-/// more than one element to reduce, or they would not fill the GPU and each
-/// reduces at least a block's worth of elements.
+/// The reduction of `op` if a block should share each output element
+/// (sharesOutputsPerBlock) and its body allows it.
 std::optional<BlockReduction> sharedReduction(linalg::LinalgOp op) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   int64_t outputs = 1, reduced = 1;
   for (auto [range, iterator] : llvm::zip(ranges, op.getIteratorTypesArray()))
     (iterator == utils::IteratorType::parallel ? outputs : reduced) *= range;
-  bool fewOutputs = outputs < kThreadsPerBlock && reduced > 1;
-  bool longReductions = outputs < kFewOutputs && reduced >= kThreadsPerBlock;
-  if (!fewOutputs && !longReductions)
+  if (!sharesOutputsPerBlock(outputs, reduced, kThreadsPerBlock))
     return std::nullopt;
   return matchBlockReduction(op);
 }
@@ -142,7 +130,8 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
       }
       std::optional<BlockReduction> shared = sharedReduction(op);
       std::optional<StagedMatmul> staged =
-          shared ? std::nullopt : matchStagedMatmul(op, 2 * multiprocessors, tf32);
+          shared ? std::nullopt
+                 : matchStagedMatmul(op, 2 * multiprocessors, tf32, halfTensorCores);
       if (shared || staged || op.getNumParallelLoops() == 0) {
         // Left for the run after bufferization.
         if (!op.hasPureBufferSemantics())

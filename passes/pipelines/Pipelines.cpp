@@ -118,12 +118,20 @@ void buildLLVMPipeline(OpPassManager &pm) { buildLLVMPipeline(pm, CpuOptions());
 /// (A100: 108, H100 SXM: 132), which the tiling keeps busy.
 static int64_t multiprocessorsOf(llvm::StringRef chip) { return chip == "sm_80" ? 108 : 132; }
 
+/// The compute capability of `chip` ("sm_90": 90), 0 if it has none.
+static int64_t computeCapabilityOf(llvm::StringRef chip) {
+  int64_t version = 0;
+  return chip.consume_front("sm_") && !chip.getAsInteger(10, version) ? version : 0;
+}
+
 /// Tiling, bufferization and the workspace plan of the GPU path, up to the
 /// block/thread scf.forall nests (shared with the emulation).
 static void addGpuTilingPasses(OpPassManager &pm, const GpuOptions &options) {
   gpu::TileForGpuOptions tiling;
   tiling.multiprocessors = multiprocessorsOf(options.chip);
   tiling.tf32 = options.tf32;
+  // m16n8k16 mmas on f16/bf16 inputs: sm_80 and newer.
+  tiling.halfTensorCores = computeCapabilityOf(options.chip) >= 80;
   pm.nest<func::FuncOp>().addPass(gpu::createConvToStagedMatmul());
   pm.nest<func::FuncOp>().addPass(gpu::createTileForGpu(tiling));
   pm.addPass(createCanonicalizerPass());

@@ -44,7 +44,8 @@ std::optional<EmitKind> parseEmitKind(llvm::StringRef name);
 
 /// The --gpu-tf32 help text kilnc and kiln-run share.
 inline constexpr const char *kGpuTf32Help =
-    "GPU builds (--gpu, --emulate-gpu): run f32 matmuls on the tensor cores with TF32 "
+    "GPU builds (--gpu, --emulate-gpu): run f32 matmuls and convolutions on the tensor "
+    "cores with TF32 "
     "inputs (10-bit mantissas, about 1e-3 relative error) instead of in full FP32";
 
 struct CompileOptions {

@@ -80,8 +80,8 @@ func.func @not_tensor_cores(%a: memref<48x32xf32>, %b: memref<32x64xf32>, %c: me
 // CHECK:   %[[BS:.*]] = memref.alloc() : memref<16x40xf16, #gpu.address_space<workgroup>>
 // CHECK:   scf.forall (%[[T:.*]]) in (256) {
 // CHECK:     %[[ACC:.*]] = scf.for %{{.*}} iter_args(%[[A0:.*]] = %{{.*}}) -> (vector<2x2xf32>)
-// CHECK-NOT:   arith.bitcast
 // CHECK:       %[[X:.*]] = memref.load %{{.*}} : memref<32x48xf16>
+// CHECK-NOT:   arith.bitcast
 // CHECK:       memref.store %[[X]], %[[AS]]
 // CHECK:       gpu.barrier
 // CHECK:       %[[AF:.*]] = vector.from_elements {{.*}} : vector<4x2xf16>
