@@ -118,9 +118,8 @@ void buildLLVMPipeline(OpPassManager &pm) { buildLLVMPipeline(pm, CpuOptions());
 /// (A100: 108, H100 SXM: 132), which the tiling keeps busy.
 static int64_t multiprocessorsOf(llvm::StringRef chip) { return chip == "sm_80" ? 108 : 132; }
 
-/// The compute capability of `chip` ("sm_90": 90), 0 if it has none.
-static int64_t computeCapabilityOf(llvm::StringRef chip) {
-  int64_t version = 0;
+int computeCapabilityOf(llvm::StringRef chip) {
+  int version = 0;
   return chip.consume_front("sm_") && !chip.getAsInteger(10, version) ? version : 0;
 }
 

@@ -38,6 +38,10 @@ void buildLLVMPipeline(mlir::OpPassManager &pm, const CpuOptions &options);
 /// buildLLVMPipeline for the default target, x86-64 with AVX-512.
 void buildLLVMPipeline(mlir::OpPassManager &pm);
 
+/// The compute capability of an NVIDIA GPU architecture name ("sm_90": 90),
+/// 0 if it is malformed.
+int computeCapabilityOf(llvm::StringRef chip);
+
 /// The NVIDIA GPU target, from the linalg phase on.
 struct GpuOptions {
   std::string chip = "sm_90";          // sm_80, sm_90, ...

@@ -268,14 +268,6 @@ private:
   TimingScope root;
 };
 
-/// The compute capability in "sm_90" (90), or 0 if malformed.
-int parseSmVersion(llvm::StringRef arch) {
-  int sm = 0;
-  if (!arch.consume_front("sm_") || arch.getAsInteger(10, sm))
-    return 0;
-  return sm;
-}
-
 /// The CUDA toolkit's root (for libdevice and ptxas): $CUDA_HOME, $CUDA_PATH
 /// or /usr/local/cuda, if it holds libdevice; empty if none is installed.
 std::string findCudaToolkit() {
@@ -456,7 +448,7 @@ FailureOr<CompileResult> compileModel(MLIRContext &context,
               "graph, linalg, ptx, llvm, asm, obj or lib";
   if (!gpu && options.emit == EmitKind::Ptx)
     return emitError(UnknownLoc::get(&context)) << "--emit=ptx needs --gpu";
-  int sm = gpu ? parseSmVersion(options.gpuArch) : 0;
+  int sm = gpu ? computeCapabilityOf(options.gpuArch) : 0;
   if (gpu && sm < 70)
     return emitError(UnknownLoc::get(&context))
            << "unsupported GPU architecture '" << options.gpuArch

@@ -7,7 +7,9 @@ DIR/expected_<i>.npy in graph order (.pb for bfloat16 tensors).
 import os
 import sys
 
+import ml_dtypes
 import numpy as np
+from onnx import numpy_helper
 
 
 def reductions(rng):
@@ -71,36 +73,18 @@ def register_tiles_tf32(rng):
     return inputs, expected
 
 
-class BFloat16:
-    """A bfloat16 tensor (numpy has no such dtype): `values` rounded to the
-    nearest bfloat16, ties to even; written as an ONNX TensorProto (.pb)."""
-
-    def __init__(self, values):
-        bits = np.asarray(values, dtype=np.float32).view(np.uint32).astype(np.uint64)
-        self.bits = ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16).astype(np.uint16)
-
-    def values(self):
-        return (self.bits.astype(np.uint32) << 16).view(np.float32)
-
-    def save(self, path):
-        from onnx import TensorProto, helper
-        tensor = helper.make_tensor("t", TensorProto.BFLOAT16, self.bits.shape,
-                                    self.bits.tobytes(), raw=True)
-        with open(path, "wb") as f:
-            f.write(tensor.SerializeToString())
-
-
 def half_matmuls(rng):
     """f16 and bf16 matmuls (accumulated in f32 by the graph lowering):
     references from the float64 products of the inputs as they are, rounded
     once to the output type."""
     f16 = lambda *shape: rng.standard_normal(shape).astype(np.float16)
     a, b, x, y, g, bias = f16(64, 48), f16(48, 96), f16(3, 32, 64), f16(3, 64, 32), f16(32, 48), f16(32)
-    p, q = BFloat16(rng.standard_normal((64, 48))), BFloat16(rng.standard_normal((48, 96)))
+    bf16 = lambda *shape: rng.standard_normal(shape).astype(ml_dtypes.bfloat16)
+    p, q = bf16(64, 48), bf16(48, 96)
     f64 = lambda v: v.astype(np.float64)
     expected = [(f64(a) @ f64(b)).astype(np.float16), (f64(x) @ f64(y)).astype(np.float16),
                 (0.5 * (f64(a) @ f64(g).T) + f64(bias)).astype(np.float16),
-                BFloat16((f64(p.values()) @ f64(q.values())).astype(np.float32))]
+                (f64(p) @ f64(q)).astype(np.float32).astype(ml_dtypes.bfloat16)]
     return [a, b, x, y, g, bias, p, q], expected
 
 
@@ -147,8 +131,9 @@ def main():
         np.random.default_rng(7))
     for name, tensors in (("input", inputs), ("expected", expected)):
         for i, a in enumerate(tensors):
-            if isinstance(a, BFloat16):
-                a.save(os.path.join(out, f"{name}_{i}.pb"))
+            if a.dtype == ml_dtypes.bfloat16:  # .npy has no bfloat16: ONNX .pb
+                with open(os.path.join(out, f"{name}_{i}.pb"), "wb") as f:
+                    f.write(numpy_helper.from_array(a).SerializeToString())
             else:
                 np.save(os.path.join(out, f"{name}_{i}.npy"), a)
 
