@@ -20,9 +20,9 @@
 // kiln-tile-for-gpu gives a block per output either way.
 //
 // The tensor cores take the product where they take a matmul: f32 with
-// --gpu-tf32, f16/bf16 inputs with an f32 accumulator. The graph lowering
-// accumulates an ONNX f16 or bf16 Conv in its own type, so those stay on
-// the staged kernels' scalar fused multiply-adds.
+// --gpu-tf32, f16/bf16 inputs with an f32 accumulator, which is how the
+// graph lowering builds an ONNX f16 or bf16 Conv (col keeps the inputs'
+// 16-bit type).
 //
 //===----------------------------------------------------------------------===//
 

@@ -179,9 +179,22 @@ struct GemmToLinalg : OpConversionPattern<GemmOp> {
   }
 };
 
+/// The body of a convolution generic: acc + in * w, the two factors first
+/// extended to the accumulator's type (f32 for 16-bit floats, as the named
+/// convolutions do for a wider output).
+void multiplyAccumulate(OpBuilder &b, Location loc, ValueRange args) {
+  Value acc = args[2];
+  auto widen = [&](Value v) -> Value {
+    return v.getType() == acc.getType() ? v : arith::ExtFOp::create(b, loc, acc.getType(), v);
+  };
+  Value prod = mulScalars(b, loc, widen(args[0]), widen(args[1]));
+  linalg::YieldOp::create(b, loc, addScalars(b, loc, acc, prod));
+}
+
 /// A convolution of any rank as a linalg.generic: iteration space
 /// (n, m, out..., c, k...). Correct for every case; the named ops below are
-/// preferred where they exist because they vectorize.
+/// preferred where they exist because they vectorize. `init` may be wider
+/// than the operands (an f32 accumulator for f16 or bf16).
 Value buildGenericConv(OpBuilder &b, Location loc, Value input, Value weight,
                        Value init, const WindowGeometry &g) {
   MLIRContext *ctx = b.getContext();
@@ -203,11 +216,23 @@ Value buildGenericConv(OpBuilder &b, Location loc, Value input, Value weight,
   iterators.append(1 + d, utils::IteratorType::reduction);
   return linalg::GenericOp::create(
              b, loc, init.getType(), ValueRange{input, weight}, init, maps, iterators,
-             [](OpBuilder &nb, Location l, ValueRange args) {
-               Value prod = mulScalars(nb, l, args[0], args[1]);
-               linalg::YieldOp::create(nb, l, addScalars(nb, l, args[2], prod));
-             })
+             multiplyAccumulate)
       .getResult(0);
+}
+
+/// A convolution's accumulator at its start, of type `accType` ([N, M,
+/// spatial...]): the bias broadcast over N and space (extended to the
+/// accumulator's element type), or zeros.
+Value convolutionStart(OpBuilder &b, Location loc, Value bias, RankedTensorType accType) {
+  Type accElement = accType.getElementType();
+  if (!bias)
+    return filledTensor(b, loc, accType, scalarConstant(b, loc, accElement, 0.0));
+  SmallVector<int64_t> biasShape(accType.getRank() - 1, 1);
+  biasShape[0] = accType.getDimSize(1);
+  auto biasType = llvm::cast<RankedTensorType>(bias.getType());
+  Value wide = convertElements(b, loc, bias, RankedTensorType::get(biasType.getShape(), accElement));
+  Value reshaped = reshapeTensor(b, loc, wide, RankedTensorType::get(biasShape, accElement));
+  return broadcastTo(b, loc, reshaped, accType.getShape());
 }
 
 /// Float depthwise convolutions with at most this many window taps lower to
@@ -344,17 +369,11 @@ struct ConvToLinalg : OpConversionPattern<ConvOp> {
       return success();
     }
 
-    // The accumulator starts at the bias (broadcast over N and space).
-    Value init;
-    if (Value bias = adaptor.getBias()) {
-      SmallVector<int64_t> biasShape(spatial + 1, 1);
-      biasShape[0] = convType.getDimSize(1);
-      Value reshaped = reshapeTensor(rewriter, loc, bias,
-                                     RankedTensorType::get(biasShape, elementType));
-      init = broadcastTo(rewriter, loc, reshaped, convType.getShape());
-    } else {
-      init = filledTensor(rewriter, loc, convType, zero);
-    }
+    // The accumulator starts at the bias (broadcast over N and space). f16
+    // and bf16 accumulate in f32 (as MatMul and Gemm do) and round once.
+    RankedTensorType outType = convType;
+    convType = RankedTensorType::get(outType.getShape(), computeType(elementType));
+    Value init = convolutionStart(rewriter, loc, adaptor.getBias(), convType);
 
     auto strides = rewriter.getI64TensorAttr(g.strides);
     auto dilations = rewriter.getI64TensorAttr(g.dilations);
@@ -401,6 +420,7 @@ struct ConvToLinalg : OpConversionPattern<ConvOp> {
         result = insertSlice(rewriter, loc, conv, result, offsets);
       }
     }
+    result = convertElements(rewriter, loc, result, outType);
     rewriter.replaceOp(op, reshapeTensor(rewriter, loc, result, resultType));
     return success();
   }
@@ -515,11 +535,7 @@ Value buildTransposedConv(OpBuilder &b, Location loc, Value input, Value weight,
   iterators.append(1 + d, utils::IteratorType::reduction);
   return linalg::GenericOp::create(
              b, loc, outType, ValueRange{spread, flipped}, init, maps,
-             iterators,
-             [](OpBuilder &nb, Location l, ValueRange args) {
-               Value prod = mulScalars(nb, l, args[0], args[1]);
-               linalg::YieldOp::create(nb, l, addScalars(nb, l, args[2], prod));
-             })
+             iterators, multiplyAccumulate)
       .getResult(0);
 }
 
@@ -539,17 +555,8 @@ struct ConvTransposeToLinalg : OpConversionPattern<ConvTransposeOp> {
     ArrayRef<int64_t> strides = adaptor.getStrides() ? *adaptor.getStrides() : ones;
     ArrayRef<int64_t> dilations = adaptor.getDilations() ? *adaptor.getDilations() : ones;
 
-    Value init;
-    if (Value bias = adaptor.getBias()) {
-      SmallVector<int64_t> biasShape(spatial + 1, 1);
-      biasShape[0] = resultType.getDimSize(1);
-      Value reshaped = reshapeTensor(rewriter, loc, bias,
-                                     RankedTensorType::get(biasShape, elementType));
-      init = broadcastTo(rewriter, loc, reshaped, resultType.getShape());
-    } else {
-      init = filledTensor(rewriter, loc, resultType,
-                          scalarConstant(rewriter, loc, elementType, 0.0));
-    }
+    auto accType = RankedTensorType::get(resultType.getShape(), computeType(elementType));
+    Value init = convolutionStart(rewriter, loc, adaptor.getBias(), accType);
     int64_t group = adaptor.getGroup();
     int64_t cPerGroup = inputType.getDimSize(1) / group;
     int64_t mPerGroup = weightType.getDimSize(1);
@@ -576,7 +583,7 @@ struct ConvTransposeToLinalg : OpConversionPattern<ConvTransposeOp> {
       offsets[1] = g * mPerGroup;
       result = insertSlice(rewriter, loc, conv, result, offsets);
     }
-    rewriter.replaceOp(op, result);
+    rewriter.replaceOp(op, convertElements(rewriter, loc, result, resultType));
     return success();
   }
 };

@@ -1,7 +1,7 @@
 """Inputs and float64-reference outputs for the models in this folder.
 
 Usage: cases.py CASE DIR (CASE: reductions, matmuls, register_tiles,
-register_tiles_tf32, half_matmuls, convs, convs_tf32) writes DIR/input_<i>.npy and
+register_tiles_tf32, half_matmuls, half_convs, convs, convs_tf32) writes DIR/input_<i>.npy and
 DIR/expected_<i>.npy in graph order (.pb for bfloat16 tensors).
 """
 import os
@@ -120,13 +120,40 @@ def convs_tf32(rng):
     return convs(rng, round_tf32)
 
 
+def conv2d_grouped(x, w, groups, pad=0):
+    """float64 grouped NCHW convolution: one conv2d per channel group."""
+    cg, fg = x.shape[1] // groups, w.shape[0] // groups
+    return np.concatenate([conv2d(x[:, i * cg:(i + 1) * cg], w[i * fg:(i + 1) * fg], pad=pad)
+                           for i in range(groups)], axis=1)
+
+
+def half_convs(rng):
+    """f16 and bf16 convolutions (accumulated in f32 by the graph lowering):
+    a 3x3 with a bias and a ReLU, a 1x1, a bf16 3x3 at stride 2 and a 3x3
+    in two groups. References from the float64 sums of the inputs as they
+    are, rounded once to the output type."""
+    f16 = lambda scale, *shape: (rng.standard_normal(shape) * scale).astype(np.float16)
+    bf16 = lambda scale, *shape: (rng.standard_normal(shape) * scale).astype(ml_dtypes.bfloat16)
+    x, w, b, v = f16(1, 2, 16, 16, 16), f16(1 / 12, 32, 16, 3, 3), f16(1, 32), f16(1 / 4, 64, 16, 1, 1)
+    p, s = bf16(1, 2, 16, 16, 16), bf16(1 / 12, 32, 16, 3, 3)
+    g = f16(1 / 8, 32, 8, 3, 3)
+    y = np.maximum(conv2d(x, w, pad=1) + b.astype(np.float64)[None, :, None, None], 0)
+    t = conv2d(p, s, stride=2, pad=1)
+    # bf16 through f32 (as half_matmuls): a double rounding at worst.
+    expected = [y.astype(np.float16), conv2d(x, v).astype(np.float16),
+                t.astype(np.float32).astype(ml_dtypes.bfloat16),
+                conv2d_grouped(x, g, 2, pad=1).astype(np.float16)]
+    return [x, w, b, v, p, s, g], expected
+
+
 def main():
     case, out = sys.argv[1], sys.argv[2]
     os.makedirs(out, exist_ok=True)
     inputs, expected = {"reductions": reductions, "matmuls": matmuls,
                         "register_tiles": register_tiles,
                         "register_tiles_tf32": register_tiles_tf32,
-                        "half_matmuls": half_matmuls, "convs": convs,
+                        "half_matmuls": half_matmuls, "half_convs": half_convs,
+                        "convs": convs,
                         "convs_tf32": convs_tf32}[case](
         np.random.default_rng(7))
     for name, tensors in (("input", inputs), ("expected", expected)):

@@ -253,6 +253,56 @@ func.func @conv_depthwise_f16(%x: tensor<1x4x8x8xf16>, %w: tensor<4x1x3x3xf16>) 
 
 // -----
 
+// f16 convolutions accumulate in f32, like MatMul and Gemm: the bias is
+// extended to f32 for the accumulator's start, the named convolution reads
+// the f16 operands into the f32 accumulator, and the result rounds once.
+// CHECK-LABEL: func @conv_f16_bias
+// CHECK-SAME: (%[[X:.*]]: tensor<1x3x8x8xf16>, %[[W:.*]]: tensor<4x3x3x3xf16>, %[[B:.*]]: tensor<4xf16>)
+// CHECK: %[[B32:.*]] = linalg.generic {{.*}} ins(%[[B]] : tensor<4xf16>) outs(%{{.*}} : tensor<4xf32>)
+// CHECK: arith.extf {{.*}} : f16 to f32
+// CHECK: %[[B4:.*]] = tensor.expand_shape %[[B32]]
+// CHECK: %[[INIT:.*]] = linalg.generic {{.*}} ins(%[[B4]] : tensor<4x1x1xf32>) outs(%{{.*}} : tensor<1x4x6x6xf32>)
+// CHECK: %[[C:.*]] = linalg.conv_2d_nchw_fchw {{.*}} ins(%[[X]], %[[W]] : tensor<1x3x8x8xf16>, tensor<4x3x3x3xf16>) outs(%[[INIT]] : tensor<1x4x6x6xf32>)
+// CHECK: %[[R:.*]] = linalg.generic {{.*}} ins(%[[C]] : tensor<1x4x6x6xf32>) outs(%{{.*}} : tensor<1x4x6x6xf16>)
+// CHECK: arith.truncf {{.*}} : f32 to f16
+// CHECK: return %[[R]]
+func.func @conv_f16_bias(%x: tensor<1x3x8x8xf16>, %w: tensor<4x3x3x3xf16>, %b: tensor<4xf16>) -> tensor<1x4x6x6xf16> {
+  %0 = kiln.conv %x, %w, %b : (tensor<1x3x8x8xf16>, tensor<4x3x3x3xf16>, tensor<4xf16>) -> tensor<1x4x6x6xf16>
+  return %0 : tensor<1x4x6x6xf16>
+}
+
+// -----
+
+// The generic convolution (3-D here) extends each bf16 factor to the f32
+// accumulator's type in its body.
+// CHECK-LABEL: func @conv_3d_bf16
+// CHECK: %[[C:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x2x5x5x4xbf16>, tensor<3x2x2x2x2xbf16>) outs(%{{.*}} : tensor<1x3x4x4x3xf32>)
+// CHECK: ^bb0(%[[IN:.*]]: bf16, %[[K:.*]]: bf16, %[[ACC:.*]]: f32):
+// CHECK:   %[[A:.*]] = arith.extf %[[IN]] : bf16 to f32
+// CHECK:   %[[B:.*]] = arith.extf %[[K]] : bf16 to f32
+// CHECK:   %[[P:.*]] = arith.mulf %[[A]], %[[B]] : f32
+// CHECK:   arith.addf %[[ACC]], %[[P]] : f32
+// CHECK: linalg.generic {{.*}} ins(%[[C]] : tensor<1x3x4x4x3xf32>) outs(%{{.*}} : tensor<1x3x4x4x3xbf16>)
+// CHECK:   arith.truncf {{.*}} : f32 to bf16
+func.func @conv_3d_bf16(%x: tensor<1x2x5x5x4xbf16>, %w: tensor<3x2x2x2x2xbf16>) -> tensor<1x3x4x4x3xbf16> {
+  %0 = kiln.conv %x, %w : (tensor<1x2x5x5x4xbf16>, tensor<3x2x2x2x2xbf16>) -> tensor<1x3x4x4x3xbf16>
+  return %0 : tensor<1x3x4x4x3xbf16>
+}
+
+// -----
+
+// Transposed f16 convolutions too: an f32 accumulator, rounded once.
+// CHECK-LABEL: func @conv_transpose_f16
+// CHECK: %[[C:.*]] = linalg.conv_2d_nchw_fchw {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x4x8x8xf16>, tensor<3x4x3x3xf16>) outs(%{{.*}} : tensor<1x3x6x6xf32>)
+// CHECK: linalg.generic {{.*}} ins(%[[C]] : tensor<1x3x6x6xf32>) outs(%{{.*}} : tensor<1x3x6x6xf16>)
+// CHECK:   arith.truncf {{.*}} : f32 to f16
+func.func @conv_transpose_f16(%x: tensor<1x4x4x4xf16>, %w: tensor<4x3x3x3xf16>) -> tensor<1x3x6x6xf16> {
+  %0 = kiln.conv_transpose %x, %w {output_sizes = array<i64: 6, 6>} : (tensor<1x4x4x4xf16>, tensor<4x3x3x3xf16>) -> tensor<1x3x6x6xf16>
+  return %0 : tensor<1x3x6x6xf16>
+}
+
+// -----
+
 // Windows of more than 64 taps keep the named depthwise op.
 // CHECK-LABEL: func @conv_depthwise_large_window
 // CHECK: %[[W3:.*]] = tensor.collapse_shape %{{.*}} {{\[\[}}0], [1, 2], [3]] : tensor<2x1x9x9xf32> into tensor<2x9x9xf32>
