@@ -40,8 +40,8 @@
 // flat matmul of the weights by the input itself is faster.
 //
 // Convolutions of f16 or bf16 operands into an f32 accumulator (the graph
-// lowering's form for 16-bit models) first become f32 ones of the operands
-// extended to f32 (WidenHalfConvolution), and then take the forms below.
+// lowering's form for 16-bit models) reach this pass as f32 ones of the
+// operands extended to f32 (kiln-widen-half-operands).
 //
 // A width stride that divides the kernel width (audio front ends, patch
 // embeddings; ResNet's 7-wide stride-2 stem with one zero tap) is first
@@ -812,70 +812,6 @@ struct StridedWidthToChannels : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
   }
 };
 
-/// `v` (a tensor of 16-bit floats) with its elements extended to f32:
-/// constants converted at compile time (exactly), a constant pad rebuilt
-/// around its widened source (so the pad stays a pad for the taps read in
-/// place), anything else through an elementwise extf.
-Value widenToF32(PatternRewriter &rewriter, Location loc, Value v) {
-  auto type = llvm::cast<RankedTensorType>(v.getType());
-  Type f32 = rewriter.getF32Type();
-  auto wideType = RankedTensorType::get(type.getShape(), f32);
-  DenseElementsAttr values;
-  if (matchPattern(v, m_Constant(&values))) {
-    bool lost = false;
-    return arith::ConstantOp::create(
-        rewriter, loc, values.mapValues(f32, [&](const APFloat &x) {
-          APFloat wide = x;
-          wide.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &lost);
-          return wide.bitcastToAPInt();
-        }));
-  }
-  if (auto pad = v.getDefiningOp<tensor::PadOp>()) {
-    Value padValue = pad.getConstantPaddingValue();
-    if (padValue && matchPattern(padValue, m_Constant()))
-      return tensor::PadOp::create(
-          rewriter, loc, wideType, widenToF32(rewriter, loc, pad.getSource()),
-          pad.getMixedLowPad(), pad.getMixedHighPad(),
-          arith::ExtFOp::create(rewriter, loc, f32, padValue), pad.getNofold());
-  }
-  AffineMap identity = rewriter.getMultiDimIdentityMap(type.getRank());
-  Value empty = tensor::EmptyOp::create(rewriter, loc, type.getShape(), f32);
-  return linalg::GenericOp::create(
-             rewriter, loc, wideType, v, empty, SmallVector<AffineMap>{identity, identity},
-             SmallVector<utils::IteratorType>(type.getRank(), utils::IteratorType::parallel),
-             [&](OpBuilder &b, Location l, ValueRange args) {
-               linalg::YieldOp::create(b, l, ValueRange{arith::ExtFOp::create(b, l, f32, args[0])});
-             })
-      .getResult(0);
-}
-
-/// A convolution of f16 or bf16 operands into an f32 accumulator (how the
-/// graph lowering builds them) as an f32 convolution of the operands
-/// extended to f32: the same sums (the extension is exact), on the f32
-/// forms below. x86 CPUs without AVX512-FP16 have no 16-bit float
-/// arithmetic, so an f16 micro-kernel would convert every operand anyway.
-struct WidenHalfConvolution : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
-  using OpRewritePattern::OpRewritePattern;
-
-  LogicalResult matchAndRewrite(linalg::Conv2DNchwFchwOp op,
-                                PatternRewriter &rewriter) const override {
-    auto isHalf = [](Value v) {
-      Type t = getElementTypeOrSelf(v.getType());
-      return t.isF16() || t.isBF16();
-    };
-    Value input = op.getInputs()[0], weight = op.getInputs()[1];
-    if (!getElementTypeOrSelf(op.getOutputs()[0].getType()).isF32() || !isHalf(input) ||
-        !isHalf(weight) || !op.hasPureTensorSemantics())
-      return rewriter.notifyMatchFailure(op, "not 16-bit float operands into f32");
-    Location loc = op.getLoc();
-    Value x = widenToF32(rewriter, loc, input), w = widenToF32(rewriter, loc, weight);
-    rewriter.replaceOpWithNewOp<linalg::Conv2DNchwFchwOp>(
-        op, op->getResultTypes(), ValueRange{x, w}, op.getOutputs(), op.getStrides(),
-        op.getDilations());
-    return success();
-  }
-};
-
 struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -1200,7 +1136,6 @@ struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
 struct ConvToMatmulPass : impl::ConvToMatmulBase<ConvToMatmulPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<WidenHalfConvolution>(&getContext(), /*benefit=*/3);
     patterns.add<StridedWidthToChannels>(&getContext(), /*benefit=*/2);
     patterns.add<ConvToMatmulPattern>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))

@@ -33,6 +33,19 @@ def TileAndVectorize : Pass<"kiln-tile-and-vectorize", "mlir::func::FuncOp"> {
   ];
 }
 
+def WidenHalfOperands : Pass<"kiln-widen-half-operands", "mlir::func::FuncOp"> {
+  let summary = "Run 16-bit float products and convolutions on f32 operands";
+  let description = [{
+    Runs on tensors, before kiln-conv-to-matmul. A linalg.matmul,
+    batch_matmul, conv_2d_nchw_fchw or depthwise_conv_2d_nchw_chw reading
+    f16 or bf16 operands into an f32 accumulator (how the graph lowering
+    builds 16-bit products) gets its operands extended to f32: constants at
+    compile time, the rest by an elementwise generic (under a constant pad).
+    The sums are unchanged, and the op takes the f32 kernels.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::tensor::TensorDialect"];
+}
+
 def ConvToMatmul : Pass<"kiln-conv-to-matmul", "mlir::func::FuncOp"> {
   let summary = "Rewrite 2-D NCHW convolutions as matrix products on the micro-kernel";
   let description = [{

@@ -51,6 +51,7 @@ void buildLinalgPipeline(OpPassManager &pm) {
 
 void buildVectorPipeline(OpPassManager &pm, const CpuOptions &options) {
   OpPassManager &func = pm.nest<func::FuncOp>();
+  func.addPass(cpu::createWidenHalfOperands());
   func.addPass(cpu::createConvToMatmul());
   func.addPass(cpu::createPackMatmulWeights());
   cpu::TileAndVectorizeOptions tiling;

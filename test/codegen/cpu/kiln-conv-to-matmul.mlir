@@ -467,30 +467,3 @@ func.func @shallow_1x1(%x: tensor<1x256x7x7xf32>, %acc: tensor<1x32x7x7xf32>) ->
       ins(%x, %w : tensor<1x256x7x7xf32>, tensor<32x256x1x1xf32>) outs(%acc : tensor<1x32x7x7xf32>) -> tensor<1x32x7x7xf32>
   return %0 : tensor<1x32x7x7xf32>
 }
-
-// -----
-
-// f16 operands into an f32 accumulator (the graph lowering's form for
-// 16-bit models) become an f32 convolution first: constant weights
-// converted at compile time, the input extended under its pad (which stays
-// a pad of zeros, now f32), then the f32 forms as usual.
-// CHECK-LABEL: func @half_operands
-// CHECK-SAME: (%[[X:.*]]: tensor<1x2x6x6xf16>
-// CHECK: %[[W2:.*]] = arith.constant dense<{{\[\[}}1.500000e+00, {{.*}}, -2.250000e+00], [5.000000e-01, {{.*}}]]> : tensor<2x18xf32>
-// CHECK: %[[WIDE:.*]] = linalg.generic {{.*}} ins(%[[X]] : tensor<1x2x6x6xf16>) outs(%{{.*}} : tensor<1x2x6x6xf32>)
-// CHECK:   arith.extf {{.*}} : f16 to f32
-// CHECK: tensor.pad %[[WIDE]] low[0, 0, 1, 1] high[0, 0, 1, 1]
-// CHECK: } : tensor<1x2x6x6xf32> to tensor<1x2x8x8xf32>
-// CHECK: linalg.matmul ins(%[[W2]], %{{.*}} : tensor<2x18xf32>, tensor<18x64xf32>)
-// CHECK-NOT: linalg.conv_2d_nchw_fchw
-func.func @half_operands(%x: tensor<1x2x6x6xf16>, %acc: tensor<1x2x6x6xf32>) -> tensor<1x2x6x6xf32> {
-  %w = arith.constant dense<[[[[1.5, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]], [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, -2.25]]], [[[0.5, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]], [[0.0, 0.0, 0.0], [0.0, 3.0, 0.0], [0.0, 0.0, 0.0]]]]> : tensor<2x2x3x3xf16>
-  %zero = arith.constant 0.0 : f16
-  %p = tensor.pad %x low[0, 0, 1, 1] high[0, 0, 1, 1] {
-  ^bb0(%a: index, %b: index, %c: index, %d: index):
-    tensor.yield %zero : f16
-  } : tensor<1x2x6x6xf16> to tensor<1x2x8x8xf16>
-  %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-      ins(%p, %w : tensor<1x2x8x8xf16>, tensor<2x2x3x3xf16>) outs(%acc : tensor<1x2x6x6xf32>) -> tensor<1x2x6x6xf32>
-  return %r : tensor<1x2x6x6xf32>
-}
