@@ -33,6 +33,7 @@
 #include "codegen/gpu/StagedMatmul.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -49,6 +50,94 @@ namespace {
 
 /// The most bytes of col a convolution may take.
 constexpr int64_t kMaxColumnBytes = 32 << 20;
+
+/// Whether `op` is all-parallel with one result, written at an identity map.
+bool isElementwiseOver(linalg::LinalgOp op) {
+  return op->getNumResults() == 1 && op.getNumLoops() == op.getNumParallelLoops() &&
+         op.getMatchingIndexingMap(op.getDpsInitOperand(0)).isIdentity();
+}
+
+/// The convolution's accumulator start (a fill or generic writing `init`,
+/// read by nothing else) rebuilt over the product's [N, F, OH*OW] view
+/// (`viewType`), or null: the staged kernel can then take
+/// it in (markStagedFusion), where it would not look through a reshape.
+Value startOverProduct(PatternRewriter &rewriter, Location loc, Value init,
+                       RankedTensorType viewType) {
+  auto start = init.getDefiningOp<linalg::LinalgOp>();
+  if (!start || !init.hasOneUse() || !isElementwiseOver(start))
+    return {};
+  if (auto fill = llvm::dyn_cast<linalg::FillOp>(start.getOperation())) {
+    Value empty =
+        tensor::EmptyOp::create(rewriter, loc, viewType.getShape(), viewType.getElementType());
+    return linalg::FillOp::create(rewriter, loc, fill.value(), empty).getResult(0);
+  }
+  auto generic = llvm::dyn_cast<linalg::GenericOp>(start.getOperation());
+  if (!generic || generic.hasIndexSemantics())
+    return {};
+  // Its input maps over (n, f, p) instead of (n, f, h, w): h and w may not
+  // appear (a bias read per filter does not).
+  SmallVector<AffineMap> maps;
+  for (OpOperand *input : generic.getDpsInputOperands()) {
+    AffineMap map = generic.getMatchingIndexingMap(input);
+    if (map.isFunctionOfDim(2) || map.isFunctionOfDim(3))
+      return {};
+    maps.push_back(AffineMap::get(3, 0, map.getResults(), rewriter.getContext()));
+  }
+  maps.push_back(rewriter.getMultiDimIdentityMap(3));
+  Value empty =
+      tensor::EmptyOp::create(rewriter, loc, viewType.getShape(), viewType.getElementType());
+  auto rebuilt = linalg::GenericOp::create(
+      rewriter, loc, viewType, generic.getInputs(), empty, maps,
+      SmallVector<utils::IteratorType>(3, utils::IteratorType::parallel));
+  rewriter.cloneRegionBefore(generic.getRegion(), rebuilt.getRegion(), rebuilt.getRegion().end());
+  return rebuilt.getResult(0);
+}
+
+/// Rebuilds the one elementwise consumer of `view` (the product expanded
+/// back to [N, F, OH, OW]) over the product's own view, reading `product`
+/// itself, so the staged kernel can take it in as well.
+void consumerOverProduct(PatternRewriter &rewriter, tensor::ExpandShapeOp view, Value product,
+                         ArrayRef<ReassociationIndices> split) {
+  if (!view->hasOneUse())
+    return;
+  auto consumer = llvm::dyn_cast<linalg::GenericOp>(*view->getUsers().begin());
+  // (Upstream's collapsing mishandles constant map results: projected
+  // permutations only.)
+  if (!consumer || !isElementwiseOver(consumer) ||
+      !llvm::all_of(consumer.getIndexingMapsArray(),
+                    [](AffineMap map) { return map.isProjectedPermutation(); }))
+    return;
+  for (OpOperand &use : view->getUses())
+    if (consumer.isDpsInit(&use) || !consumer.getMatchingIndexingMap(&use).isIdentity())
+      return;
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(consumer);
+  FailureOr<linalg::CollapseResult> collapsed =
+      linalg::collapseOpIterationDims(consumer, split, rewriter);
+  if (failed(collapsed))
+    return;
+  // It reads the product itself, and writes a fresh tensor of its view.
+  Operation *rebuilt = collapsed->collapsedOp;
+  rewriter.setInsertionPoint(rebuilt);
+  for (OpOperand &operand : rebuilt->getOpOperands()) {
+    auto reshape = operand.get().getDefiningOp<tensor::CollapseShapeOp>();
+    if (!reshape)
+      continue;
+    Value replacement;
+    if (reshape.getSrc() == view.getResult())
+      replacement = product;
+    else if (reshape.getSrc().getDefiningOp<tensor::EmptyOp>())
+      replacement = tensor::EmptyOp::create(rewriter, reshape.getLoc(),
+                                            reshape.getResultType().getShape(),
+                                            reshape.getResultType().getElementType());
+    if (replacement)
+      rewriter.modifyOpInPlace(rebuilt, [&] { operand.set(replacement); });
+  }
+  rewriter.replaceOp(consumer, collapsed->results);
+  // The product's only reader now is the consumer (markStagedFusion).
+  if (view->use_empty())
+    rewriter.eraseOp(view);
+}
 
 struct ConvToStagedMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -120,7 +209,9 @@ struct ConvToStagedMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
         SmallVector<ReassociationIndices>{{0}, {1, 2, 3}});
     auto out3Type = RankedTensorType::get({n, f, p}, outType.getElementType());
     SmallVector<ReassociationIndices> outSplit = {{0}, {1}, {2, 3}};
-    Value out3 = tensor::CollapseShapeOp::create(rewriter, loc, out3Type, init, outSplit);
+    Value out3 = startOverProduct(rewriter, loc, init, out3Type);
+    if (!out3)
+      out3 = tensor::CollapseShapeOp::create(rewriter, loc, out3Type, init, outSplit);
 
     // The product over (n, f, p, k), with the convolution's own body (the
     // multiply-add, with its casts) on (input, weight, out).
@@ -145,8 +236,9 @@ struct ConvToStagedMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
           linalg::YieldOp::create(
               b, l, mapping.lookup(convBody.getTerminator()->getOperand(0)));
         });
-    rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(op, outType, product.getResult(0),
-                                                       outSplit);
+    auto view = rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(
+        op, outType, product.getResult(0), outSplit);
+    consumerOverProduct(rewriter, view, product.getResult(0), outSplit);
     return success();
   }
 };

@@ -32,6 +32,10 @@
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Dominance.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/IR/IRMapping.h"
 
 using namespace mlir;
@@ -160,18 +164,180 @@ std::optional<StagedMatmul> matchStagedMatmul(linalg::LinalgOp op, int64_t minBl
   return matmul;
 }
 
+/// Marks of the ops markStagedFusion leaves for the staged kernel.
+static constexpr llvm::StringLiteral kStartAttr = "kiln.staged_start";
+static constexpr llvm::StringLiteral kConsumerAttr = "kiln.staged_consumer";
+
+/// Whether `op` is all-parallel and writes its one output whole, at an
+/// identity map, without reading it: a fill (of a value of the output's
+/// element type) or a generic whose body does not use the output's
+/// element; on tensors, into a fresh tensor.
+static bool writesWholeOutput(linalg::LinalgOp op) {
+  if (op->getNumResults() > 1 || op.getNumDpsInits() != 1 ||
+      op.getNumLoops() != op.getNumParallelLoops() || !op.hasPureTensorSemantics())
+    return false;
+  OpOperand *init = op.getDpsInitOperand(0);
+  if (!op.getMatchingIndexingMap(init).isIdentity() ||
+      !init->get().getDefiningOp<tensor::EmptyOp>())
+    return false;
+  if (auto fill = llvm::dyn_cast<linalg::FillOp>(op.getOperation()))
+    return fill.value().getType() == getElementTypeOrSelf(init->get());
+  return llvm::isa<linalg::GenericOp>(op) && op.getMatchingBlockArgument(init).use_empty();
+}
+
+/// The input of `consumer` that reads `product`, if it reads it exactly
+/// once, at an identity map. (On buffers the consumer may also write it in
+/// place: its body does not read its output.)
+static OpOperand *productOperand(linalg::LinalgOp consumer, Value product) {
+  OpOperand *found = nullptr;
+  for (OpOperand *input : consumer.getDpsInputOperands()) {
+    if (input->get() != product)
+      continue;
+    if (found || !consumer.getMatchingIndexingMap(input).isIdentity())
+      return nullptr;
+    found = input;
+  }
+  return found;
+}
+
+void markStagedFusion(linalg::LinalgOp op) {
+  Value init = op.getDpsInits()[0];
+  auto start = init.getDefiningOp<linalg::LinalgOp>();
+  if (start && init.hasOneUse() && writesWholeOutput(start))
+    start->setAttr(kStartAttr, UnitAttr::get(op.getContext()));
+  Value product = op->getResult(0);
+  if (!product.hasOneUse())
+    return;
+  auto consumer = llvm::dyn_cast<linalg::GenericOp>(*product.getUsers().begin());
+  if (!consumer || !writesWholeOutput(consumer) || !productOperand(consumer, product))
+    return;
+  // The kernel computes the consumer where the product is: its other
+  // inputs must be there already. A reshape of one that is (a view of a
+  // residual, say) moves up before the product.
+  DominanceInfo dominance(op->getParentOp());
+  SmallVector<Operation *> reshapes;
+  for (Value input : consumer.getDpsInputs()) {
+    if (input == product || dominance.properlyDominates(input, op))
+      continue;
+    Operation *reshape = input.getDefiningOp();
+    if (!reshape || !llvm::isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp>(reshape) ||
+        !dominance.properlyDominates(reshape->getOperand(0), op))
+      return;
+    reshapes.push_back(reshape);
+  }
+  for (Operation *reshape : reshapes)
+    reshape->moveBefore(op);
+  consumer->setAttr(kConsumerAttr, UnitAttr::get(op.getContext()));
+}
+
+bool isMarkedForStagedFusion(Operation *op) {
+  return op->hasAttr(kStartAttr) || op->hasAttr(kConsumerAttr);
+}
+
+void clearStagedFusionMarks(Operation *op) {
+  op->removeAttr(kStartAttr);
+  op->removeAttr(kConsumerAttr);
+}
+
+StagedFusion findStagedFusion(linalg::LinalgOp op) {
+  Value buffer = op.getDpsInits()[0];
+  StagedFusion fusion;
+  // Any other op on the accumulator's buffer before the product rules out
+  // taking the start in, after it the consumer.
+  bool otherBefore = false, otherAfter = false;
+  for (Operation *user : buffer.getUsers()) {
+    if (user == op.getOperation() || llvm::isa<memref::DeallocOp>(user))
+      continue;
+    auto linalgUser = llvm::dyn_cast<linalg::LinalgOp>(user);
+    bool sameBlock = user->getBlock() == op->getBlock();
+    if (linalgUser && sameBlock && user->hasAttr(kStartAttr) && user->isBeforeInBlock(op) &&
+        linalgUser.getDpsInits()[0] == buffer &&
+        !llvm::is_contained(linalgUser.getDpsInputs(), buffer)) {
+      fusion.start = linalgUser;
+      continue;
+    }
+    auto generic = llvm::dyn_cast<linalg::GenericOp>(user);
+    if (generic && sameBlock && user->hasAttr(kConsumerAttr) && op->isBeforeInBlock(user) &&
+        productOperand(generic, buffer)) {
+      fusion.consumer = generic;
+      continue;
+    }
+    // A user nested in an op of the product's block runs where that op
+    // does; one outside the block, before and after (in a loop, say).
+    Operation *inBlock = op->getBlock()->findAncestorOpInBlock(*user);
+    otherBefore |= !inBlock || inBlock->isBeforeInBlock(op);
+    otherAfter |= !inBlock || op->isBeforeInBlock(inBlock);
+  }
+  if (otherBefore)
+    fusion.start = nullptr;
+  if (otherAfter)
+    fusion.consumer = nullptr;
+  if (fusion.consumer) {
+    // The consumer's other buffers must exist where the product is; a view
+    // made after it (bufferization's reshape of the output into a graph
+    // result, say) moves up before it.
+    DominanceInfo dominance(op->getParentOp());
+    SmallVector<Operation *> views;
+    for (Value operand : fusion.consumer->getOperands()) {
+      if (operand == buffer || dominance.properlyDominates(operand, op))
+        continue;
+      Operation *view = operand.getDefiningOp();
+      if (!view || !llvm::isa<ViewLikeOpInterface>(view) || !isMemoryEffectFree(view) ||
+          !llvm::all_of(view->getOperands(),
+                        [&](Value v) { return dominance.properlyDominates(v, op); })) {
+        fusion.consumer = nullptr;
+        return fusion;
+      }
+      views.push_back(view);
+    }
+    for (Operation *view : views)
+      view->moveBefore(op);
+  }
+  return fusion;
+}
+
+/// The value the body of `op` (all-parallel, identity output map: a start
+/// or consumer) computes at output `indices`, `read` giving each input's
+/// element there.
+static Value computeElement(OpBuilder &b, linalg::LinalgOp op, ValueRange indices,
+                            function_ref<Value(OpOperand *)> read) {
+  if (auto fill = llvm::dyn_cast<linalg::FillOp>(op.getOperation()))
+    return fill.value();
+  IRMapping mapping;
+  for (OpOperand *input : op.getDpsInputOperands())
+    mapping.map(op.getMatchingBlockArgument(input), read(input));
+  for (Operation &bodyOp : op.getBlock()->without_terminator()) {
+    if (auto index = llvm::dyn_cast<linalg::IndexOp>(bodyOp)) {
+      mapping.map(index.getResult(), indices[index.getDim()]);
+      continue;
+    }
+    b.clone(bodyOp, mapping);
+  }
+  return mapping.lookupOrDefault(op.getBlock()->getTerminator()->getOperand(0));
+}
+
+/// `operand` of `op` (on buffers) loaded at the element its map gives for
+/// loop indices `ivs`.
+static Value loadOperand(OpBuilder &b, Location loc, linalg::LinalgOp op, OpOperand *operand,
+                         ValueRange ivs) {
+  return memref::LoadOp::create(b, loc, operand->get(),
+                                applyIndexingMap(b, loc, op.getMatchingIndexingMap(operand), ivs));
+}
+
 namespace {
 
 /// What both kernels share: the block and thread loops, the thread's
-/// position, and the staging of the block's input tiles.
+/// position, the staging of the block's input tiles, and where outputs
+/// start and end.
 struct Skeleton {
-  Skeleton(linalg::LinalgOp op, const StagedMatmul &matmul)
-      : op(op), matmul(matmul), loc(op.getLoc()),
+  Skeleton(linalg::LinalgOp op, const StagedMatmul &matmul, const StagedFusion &fusion)
+      : op(op), matmul(matmul), fusion(fusion), loc(op.getLoc()),
         rowInput(op.getDpsInputOperand(matmul.rowInput)),
         columnInput(op.getDpsInputOperand(matmul.columnInput)), init(op.getDpsInitOperand(0)) {}
 
   linalg::LinalgOp op;
   const StagedMatmul &matmul;
+  const StagedFusion &fusion;
   Location loc;
   OpOperand *rowInput, *columnInput, *init;
   Value rowTile, columnTile;
@@ -198,6 +364,28 @@ struct Skeleton {
   }
   SmallVector<Value> indices(OpBuilder &b, OpOperand *operand, ArrayRef<Value> loopIvs) const {
     return applyIndexingMap(b, loc, linalg::LinalgOp(op).getMatchingIndexingMap(operand), loopIvs);
+  }
+  /// The accumulator's value before the product at output `indices` (of
+  /// the init buffer): the start's value there, or the buffer's.
+  Value startValue(OpBuilder &b, ArrayRef<Value> indices) const {
+    if (!fusion.start)
+      return memref::LoadOp::create(b, loc, init->get(), indices);
+    return computeElement(b, fusion.start, indices, [&](OpOperand *input) {
+      return loadOperand(b, loc, fusion.start, input, indices);
+    });
+  }
+  /// Stores the product `acc` at output `indices`: the consumer's value
+  /// into the consumer's output, or `acc` into the init buffer.
+  void finish(OpBuilder &b, Value acc, ArrayRef<Value> indices) const {
+    if (!fusion.consumer) {
+      memref::StoreOp::create(b, loc, acc, init->get(), indices);
+      return;
+    }
+    linalg::LinalgOp consumer = fusion.consumer;
+    Value result = computeElement(b, consumer, indices, [&](OpOperand *input) {
+      return input->get() == init->get() ? acc : loadOperand(b, loc, consumer, input, indices);
+    });
+    memref::StoreOp::create(b, loc, result, consumer.getDpsInits()[0], indices);
   }
   /// Copies the block's k step at `kt` of both inputs into the tiles: A
   /// rows ty + 16 r (r < aRows) at column tx, B row ty at columns tx + 16 r
@@ -228,10 +416,11 @@ struct Skeleton {
 /// 16 x bWidth) and the 256-thread forall, and leaves the rewriter inside
 /// the latter.
 Skeleton buildSkeleton(RewriterBase &rewriter, linalg::LinalgOp op, const StagedMatmul &matmul,
-                       int64_t blockM, int64_t blockN, int64_t aWidth, int64_t bWidth) {
+                       const StagedFusion &fusion, int64_t blockM, int64_t blockN,
+                       int64_t aWidth, int64_t bWidth) {
   MLIRContext *ctx = op.getContext();
   Location loc = op.getLoc();
-  Skeleton s(op, matmul);
+  Skeleton s(op, matmul, fusion);
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   auto workgroup = mlir::gpu::AddressSpaceAttr::get(ctx, mlir::gpu::AddressSpace::Workgroup);
   auto tileType = [&](OpOperand *operand, int64_t height, int64_t width) {
@@ -293,7 +482,7 @@ Value roundToTf32(OpBuilder &b, Location loc, Value v) {
 /// (16 TM) x (8 TN) warp tile of m16n8k8 TF32 mmas, or of m16n8k16 mmas on
 /// f16 or bf16 inputs.
 void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
-                           const StagedMatmul &matmul) {
+                           const StagedMatmul &matmul, const StagedFusion &fusion) {
   const int64_t tm = matmul.mmaRows, tn = matmul.mmaColumns, mmaK = matmul.mmaK;
   const int64_t warpM = kMmaM * tm, warpN = kMmaN * tn;
   const int64_t blockM = kWarpRows * warpM, blockN = kWarpColumns * warpN;
@@ -305,7 +494,7 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
   // A at g * 20 + t and B at t * (BN + 8) + g, 32 different banks. Halves
   // (two a 4-byte bank): A at word g * 12 + t (rows of 24), B at word
   // t * (BN + 8) + g / 2 (lanes g and g + 1 share a word, one read).
-  Skeleton s = buildSkeleton(rewriter, op, matmul, blockM, blockN,
+  Skeleton s = buildSkeleton(rewriter, op, matmul, fusion, blockM, blockN,
                              kStagedTile + (half ? 8 : 4), blockN + 8);
   Location loc = s.loc;
   Type f32 = rewriter.getF32Type();
@@ -335,8 +524,7 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
     for (int64_t j = 0; j < tn; ++j) {
       SmallVector<Value> elements;
       for (int64_t v = 0; v < 4; ++v)
-        elements.push_back(memref::LoadOp::create(rewriter, loc, s.init->get(),
-                                                  accumulatorIndices(rewriter, i, j, v)));
+        elements.push_back(s.startValue(rewriter, accumulatorIndices(rewriter, i, j, v)));
       initial.push_back(vector::FromElementsOp::create(rewriter, loc, accType, elements));
     }
   }
@@ -396,22 +584,18 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
       for (int64_t v = 0; v < 4; ++v) {
         Value element = vector::ExtractOp::create(rewriter, loc, outer.getResult(i * tn + j),
                                                   ArrayRef<int64_t>{v / 2, v % 2});
-        memref::StoreOp::create(rewriter, loc, element, s.init->get(),
-                                accumulatorIndices(rewriter, i, j, v));
+        s.finish(rewriter, element, accumulatorIndices(rewriter, i, j, v));
       }
     }
   }
-  rewriter.eraseOp(op);
 }
 
-} // namespace
-
-void buildStagedMatmul(RewriterBase &rewriter, linalg::LinalgOp op, const StagedMatmul &matmul) {
-  if (matmul.mmaRows > 0)
-    return buildTensorCoreMatmul(rewriter, op, matmul);
+/// The scalar kernel: each thread a rows x columns register tile.
+void buildScalarMatmul(RewriterBase &rewriter, linalg::LinalgOp op, const StagedMatmul &matmul,
+                       const StagedFusion &fusion) {
   const int64_t rows = matmul.rows, columns = matmul.columns;
-  Skeleton s = buildSkeleton(rewriter, op, matmul, kStagedTile * rows, kStagedTile * columns,
-                             kStagedTile, kStagedTile * columns);
+  Skeleton s = buildSkeleton(rewriter, op, matmul, fusion, kStagedTile * rows,
+                             kStagedTile * columns, kStagedTile, kStagedTile * columns);
   Location loc = s.loc;
   // This thread's row `i` and column `j` offsets in the block: ty + 16 i and
   // tx + 16 j.
@@ -427,7 +611,7 @@ void buildStagedMatmul(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
     for (int64_t j = 0; j < columns; ++j) {
       outIndices.push_back(
           s.indices(rewriter, s.init, s.ivs(rewriter, rowOffsets[i], columnOffsets[j], zero)));
-      initial.push_back(memref::LoadOp::create(rewriter, loc, s.init->get(), outIndices.back()));
+      initial.push_back(s.startValue(rewriter, outIndices.back()));
     }
   }
 
@@ -482,8 +666,22 @@ void buildStagedMatmul(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
         scf::YieldOp::create(b, loc, inner.getResults());
       });
   for (auto [indices, result] : llvm::zip(outIndices, outer.getResults()))
-    memref::StoreOp::create(rewriter, loc, result, s.init->get(), indices);
+    s.finish(rewriter, result, indices);
+}
+
+} // namespace
+
+void buildStagedMatmul(RewriterBase &rewriter, linalg::LinalgOp op, const StagedMatmul &matmul,
+                       const StagedFusion &fusion) {
+  if (matmul.mmaRows > 0)
+    buildTensorCoreMatmul(rewriter, op, matmul, fusion);
+  else
+    buildScalarMatmul(rewriter, op, matmul, fusion);
   rewriter.eraseOp(op);
+  if (fusion.start)
+    rewriter.eraseOp(fusion.start);
+  if (fusion.consumer)
+    rewriter.eraseOp(fusion.consumer);
 }
 
 } // namespace kiln::gpu

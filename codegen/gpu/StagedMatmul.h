@@ -76,9 +76,43 @@ struct StagedMatmul {
 std::optional<StagedMatmul> matchStagedMatmul(mlir::linalg::LinalgOp op, int64_t minBlocks,
                                               bool tf32, bool halfTensorCores);
 
-/// Replaces `op` (on buffers) by the staged block/thread forall nest.
+/// The elementwise ops a staged matmul's kernel takes in: `start` writes
+/// the whole accumulator before the product (a linalg.fill, or a
+/// linalg.generic such as a broadcast bias), `consumer` reads the product
+/// at its own indices and is its only reader (an activation, a residual
+/// addition, the rounding of an f32 accumulator to f16). The kernel then
+/// starts each output from the start's value and stores the consumer's
+/// value into the consumer's output: one kernel and no pass over the
+/// accumulator in memory instead of three kernels. Either may be null.
+struct StagedFusion {
+  mlir::linalg::LinalgOp start;
+  mlir::linalg::GenericOp consumer;
+};
+
+/// On tensors, before bufferization: marks the start and the consumer of
+/// `op` (a staged matmul) that its kernel can take in, so that they are
+/// left untiled for findStagedFusion. The start must write a fresh tensor
+/// with an identity output map and be read only by `op`; the consumer must
+/// be all-parallel, read `op`'s result (its only use) through an identity
+/// map, write a fresh tensor of the same shape, and its other inputs must
+/// be computed before `op`.
+void markStagedFusion(mlir::linalg::LinalgOp op);
+
+/// Whether `op` was marked by markStagedFusion.
+bool isMarkedForStagedFusion(mlir::Operation *op);
+
+/// Removes markStagedFusion's marks from `op`.
+void clearStagedFusionMarks(mlir::Operation *op);
+
+/// On buffers: the marked start and consumer of `op` whose buffers allow
+/// taking them into its kernel (the accumulator's buffer used by nothing
+/// else; the consumer's other buffers defined before `op`).
+StagedFusion findStagedFusion(mlir::linalg::LinalgOp op);
+
+/// Replaces `op` (on buffers) by the staged block/thread forall nest, and
+/// erases the ops of `fusion` it takes in.
 void buildStagedMatmul(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp op,
-                       const StagedMatmul &matmul);
+                       const StagedMatmul &matmul, const StagedFusion &fusion = {});
 
 } // namespace kiln::gpu
 

@@ -113,55 +113,98 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
       (void)applyPatternsGreedily(func, std::move(patterns));
     }
     IRRewriter rewriter(&getContext());
+    takenIn.clear();
     SmallVector<linalg::LinalgOp> ops;
     func.walk([&](linalg::LinalgOp op) {
       if (!op->getParentOfType<scf::ForallOp>())
         ops.push_back(op);
     });
+    // (The loop below erases the ops it tiles.)
+    bool onTensors =
+        llvm::all_of(ops, [](linalg::LinalgOp op) { return op.hasPureTensorSemantics(); });
+    // On tensors, the start and consumer a staged matmul's kernel takes in
+    // are marked and left untiled (for findStagedFusion after
+    // bufferization).
+    for (linalg::LinalgOp op : ops)
+      if (op.hasPureTensorSemantics() && !hasZeroOrDynamicRange(op) && !sharedReduction(op) &&
+          matchStagedMatmul(op, 2 * multiprocessors, tf32, halfTensorCores))
+        markStagedFusion(op);
     for (linalg::LinalgOp op : ops) {
-      SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-      if (llvm::any_of(ranges, ShapedType::isDynamic)) {
-        op.emitError("internal error: dynamic loop ranges on the GPU path");
-        return signalPassFailure();
-      }
-      if (llvm::any_of(ranges, [](int64_t r) { return r == 0; })) {
-        // Nothing to compute: an empty tensor.
+      // (Ops a staged matmul took in are erased: compared, never read.)
+      if (takenIn.contains(op.getOperation()) || isMarkedForStagedFusion(op))
         continue;
-      }
-      std::optional<BlockReduction> shared = sharedReduction(op);
-      std::optional<StagedMatmul> staged =
-          shared ? std::nullopt
-                 : matchStagedMatmul(op, 2 * multiprocessors, tf32, halfTensorCores);
-      if (shared || staged || op.getNumParallelLoops() == 0) {
-        // Left for the run after bufferization.
-        if (!op.hasPureBufferSemantics())
-          continue;
-        if (staged) {
-          buildStagedMatmul(rewriter, op, *staged);
-        } else if (shared) {
-          if (failed(buildBlockReduction(rewriter, op, *shared, kThreadsPerBlock))) {
-            op.emitError("internal error: block reduction failed");
-            return signalPassFailure();
-          }
-        } else {
-          runOnOneThread(rewriter, op);
-        }
-        continue;
-      }
-      SmallVector<int64_t> blockTiles = planBlockTiles(op);
-      FailureOr<linalg::LinalgOp> inBlock = tileWithForall(rewriter, op, blockTiles, true);
-      if (failed(inBlock)) {
-        op.emitError("internal error: block tiling failed");
+      if (failed(tile(rewriter, op)))
         return signalPassFailure();
-      }
-      SmallVector<int64_t> threadTiles;
-      for (auto it : inBlock->getIteratorTypesArray())
-        threadTiles.push_back(it == utils::IteratorType::parallel ? 1 : 0);
-      if (failed(tileWithForall(rewriter, *inBlock, threadTiles, false))) {
-        op.emitError("internal error: thread tiling failed");
-        return signalPassFailure();
-      }
     }
+    if (onTensors)
+      return;
+    // On buffers, the marked ops no staged matmul took in are tiled as
+    // usual.
+    SmallVector<linalg::LinalgOp> left;
+    func.walk([&](linalg::LinalgOp op) {
+      if (isMarkedForStagedFusion(op) && op.hasPureBufferSemantics())
+        left.push_back(op);
+    });
+    for (linalg::LinalgOp op : left) {
+      clearStagedFusionMarks(op);
+      if (failed(tile(rewriter, op)))
+        return signalPassFailure();
+    }
+  }
+
+  /// The ops staged matmuls took into their kernels (erased).
+  llvm::DenseSet<Operation *> takenIn;
+
+  /// Whether `op` has a dynamic loop range (an internal error on this path)
+  /// or an empty one (nothing to compute).
+  static bool hasZeroOrDynamicRange(linalg::LinalgOp op) {
+    return llvm::any_of(op.getStaticLoopRanges(),
+                        [](int64_t r) { return r == 0 || ShapedType::isDynamic(r); });
+  }
+
+  /// Maps `op` onto blocks and threads: a staged matmul, a block reduction,
+  /// one thread, or one output a thread (staged matmuls, block reductions
+  /// and ops without parallel loops wait for buffers).
+  LogicalResult tile(IRRewriter &rewriter, linalg::LinalgOp op) {
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    if (llvm::any_of(ranges, ShapedType::isDynamic))
+      return op.emitError("internal error: dynamic loop ranges on the GPU path");
+    if (llvm::any_of(ranges, [](int64_t r) { return r == 0; })) {
+      // Nothing to compute: an empty tensor.
+      return success();
+    }
+    std::optional<BlockReduction> shared = sharedReduction(op);
+    std::optional<StagedMatmul> staged =
+        shared ? std::nullopt
+               : matchStagedMatmul(op, 2 * multiprocessors, tf32, halfTensorCores);
+    if (shared || staged || op.getNumParallelLoops() == 0) {
+      // Left for the run after bufferization.
+      if (!op.hasPureBufferSemantics())
+        return success();
+      if (staged) {
+        StagedFusion fusion = findStagedFusion(op);
+        for (Operation *taken : {fusion.start.getOperation(), fusion.consumer.getOperation()})
+          if (taken)
+            takenIn.insert(taken);
+        buildStagedMatmul(rewriter, op, *staged, fusion);
+      } else if (shared) {
+        if (failed(buildBlockReduction(rewriter, op, *shared, kThreadsPerBlock)))
+          return op.emitError("internal error: block reduction failed");
+      } else {
+        runOnOneThread(rewriter, op);
+      }
+      return success();
+    }
+    SmallVector<int64_t> blockTiles = planBlockTiles(op);
+    FailureOr<linalg::LinalgOp> inBlock = tileWithForall(rewriter, op, blockTiles, true);
+    if (failed(inBlock))
+      return op.emitError("internal error: block tiling failed");
+    SmallVector<int64_t> threadTiles;
+    for (auto it : inBlock->getIteratorTypesArray())
+      threadTiles.push_back(it == utils::IteratorType::parallel ? 1 : 0);
+    if (failed(tileWithForall(rewriter, *inBlock, threadTiles, false)))
+      return op.emitError("internal error: thread tiling failed");
+    return success();
   }
 };
 

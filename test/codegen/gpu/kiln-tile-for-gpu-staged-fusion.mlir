@@ -1,0 +1,133 @@
+// RUN: kiln-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(kiln-tile-for-gpu{multiprocessors=1}),canonicalize,cse,kiln-bufferize,canonicalize,func.func(kiln-tile-for-gpu{multiprocessors=1}),canonicalize,cse)' | FileCheck %s
+
+// A staged matmul's kernel takes in the op that starts its accumulator
+// (here the Gemm's bias, broadcast) and its elementwise consumer (a ReLU):
+// each thread starts its outputs from the bias, read in the kernel, and
+// stores the ReLU of its sums into the consumer's output. One kernel, no
+// accumulator in memory; the bias and ReLU ops are gone.
+// CHECK-LABEL: func @bias_relu
+// CHECK-SAME: (%[[A:.*]]: memref<32x16xf32>, %[[B:.*]]: memref<16x32xf32>, %[[BIAS:.*]]: memref<32xf32>, %[[OUT:.*]]: memref<32x32xf32> {bufferize.result})
+// CHECK-NOT: memref.alloc() {{.*}} : memref<32x32xf32>
+// CHECK: scf.forall ({{.*}}) in (1, 2) {
+// CHECK:   scf.forall (%{{.*}}) in (256) {
+// CHECK:     %[[B0:.*]] = memref.load %[[BIAS]][%[[COL:.*]]] : memref<32xf32>
+// CHECK:     %[[ACC:.*]]:2 = scf.for {{.*}} iter_args(%{{.*}} = %[[B0]], %{{.*}} = %[[B0]])
+// CHECK:       math.fma
+// CHECK:     %[[R0:.*]] = arith.maximumf %[[ACC]]#0, %{{.*}} : f32
+// CHECK:     memref.store %[[R0]], %[[OUT]][%{{.*}}, %[[COL]]]
+// CHECK:     %[[R1:.*]] = arith.maximumf %[[ACC]]#1, %{{.*}} : f32
+// CHECK:     memref.store %[[R1]], %[[OUT]][%{{.*}}, %[[COL]]]
+// CHECK-NOT: scf.forall
+// CHECK-NOT: linalg.
+// CHECK: return
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#col = affine_map<(d0, d1) -> (d1)>
+func.func @bias_relu(%a: tensor<32x16xf32>, %b: tensor<16x32xf32>, %bias: tensor<32xf32>) -> tensor<32x32xf32> {
+  %cst = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<32x32xf32>
+  %start = linalg.generic {indexing_maps = [#col, #id], iterator_types = ["parallel", "parallel"]} ins(%bias : tensor<32xf32>) outs(%e : tensor<32x32xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<32x32xf32>
+  %p = linalg.matmul ins(%a, %b : tensor<32x16xf32>, tensor<16x32xf32>) outs(%start : tensor<32x32xf32>) -> tensor<32x32xf32>
+  %e2 = tensor.empty() : tensor<32x32xf32>
+  %r = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%p : tensor<32x32xf32>) outs(%e2 : tensor<32x32xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %cst : f32
+    linalg.yield %m : f32
+  } -> tensor<32x32xf32>
+  return %r : tensor<32x32xf32>
+}
+
+// -----
+
+// An f16 matmul on the tensor cores (one k step, so no loop): the zero
+// fill becomes the accumulators' start and the rounding to f16 happens on the way out, so
+// the f32 accumulator never reaches memory.
+// CHECK-LABEL: func @f16_round
+// CHECK-SAME: %[[OUT:[a-z0-9]+]]: memref<32x32xf16> {bufferize.result})
+// CHECK-NOT: memref.alloc() {{.*}} : memref<32x32xf32>
+// CHECK: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<2x2xf32>
+// CHECK: scf.forall
+// CHECK:   nvgpu.mma.sync(%{{.*}}, %{{.*}}, %[[ZERO]]) {mmaShape = [16, 8, 16]}
+// CHECK-COUNT-4: arith.truncf %{{.*}} : f32 to f16
+// CHECK: memref.store %{{.*}}, %[[OUT]]
+// CHECK-NOT: linalg.
+// CHECK: return
+#id = affine_map<(d0, d1) -> (d0, d1)>
+func.func @f16_round(%a: tensor<32x16xf16>, %b: tensor<16x32xf16>) -> tensor<32x32xf16> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<32x32xf32>
+  %start = linalg.fill ins(%zero : f32) outs(%e : tensor<32x32xf32>) -> tensor<32x32xf32>
+  %p = linalg.matmul ins(%a, %b : tensor<32x16xf16>, tensor<16x32xf16>) outs(%start : tensor<32x32xf32>) -> tensor<32x32xf32>
+  %e2 = tensor.empty() : tensor<32x32xf16>
+  %r = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%p : tensor<32x32xf32>) outs(%e2 : tensor<32x32xf16>) {
+  ^bb0(%in: f32, %out: f16):
+    %t = arith.truncf %in : f32 to f16
+    linalg.yield %t : f16
+  } -> tensor<32x32xf16>
+  return %r : tensor<32x32xf16>
+}
+
+// -----
+
+// A consumer whose other input is computed after the product cannot run
+// in the product's kernel (that input is not there yet): the kernel takes
+// in the fill only, stores its sums, and the addition stays a kernel of its
+// own (after the negation it waits for).
+// CHECK-LABEL: func @late_residual
+// CHECK: %[[ACC:.*]] = memref.alloc() {{.*}} : memref<32x32xf32>
+// CHECK: scf.forall ({{.*}}) in (1, 2) {
+// CHECK:   scf.for {{.*}} iter_args(%{{.*}} = %[[ZERO:.*]], %{{.*}} = %[[ZERO]])
+// CHECK:   memref.store %{{.*}}, %[[ACC]]
+// CHECK: scf.forall
+// CHECK:   arith.negf
+// CHECK: scf.forall
+// CHECK:   arith.addf
+// CHECK-NOT: linalg.fill
+#id = affine_map<(d0, d1) -> (d0, d1)>
+func.func @late_residual(%a: tensor<32x16xf32>, %b: tensor<16x32xf32>, %x: tensor<32x32xf32>) -> (tensor<32x32xf32>, tensor<32x32xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<32x32xf32>
+  %start = linalg.fill ins(%zero : f32) outs(%e : tensor<32x32xf32>) -> tensor<32x32xf32>
+  %p = linalg.matmul ins(%a, %b : tensor<32x16xf32>, tensor<16x32xf32>) outs(%start : tensor<32x32xf32>) -> tensor<32x32xf32>
+  %e1 = tensor.empty() : tensor<32x32xf32>
+  %late = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%x : tensor<32x32xf32>) outs(%e1 : tensor<32x32xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %n = arith.negf %in : f32
+    linalg.yield %n : f32
+  } -> tensor<32x32xf32>
+  %e2 = tensor.empty() : tensor<32x32xf32>
+  %r = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]} ins(%p, %late : tensor<32x32xf32>, tensor<32x32xf32>) outs(%e2 : tensor<32x32xf32>) {
+  ^bb0(%in: f32, %in2: f32, %out: f32):
+    %s = arith.addf %in, %in2 : f32
+    linalg.yield %s : f32
+  } -> tensor<32x32xf32>
+  return %r, %late : tensor<32x32xf32>, tensor<32x32xf32>
+}
+
+// -----
+
+// A product the function also returns is read twice: its consumer stays a
+// kernel of its own, reading the stored product.
+// CHECK-LABEL: func @product_returned
+// CHECK-SAME: %[[P:[a-z0-9]+]]: memref<32x32xf32> {bufferize.result}, %[[R:[a-z0-9]+]]: memref<32x32xf32> {bufferize.result})
+// CHECK: scf.forall ({{.*}}) in (1, 2) {
+// CHECK:   memref.store %{{.*}}, %[[P]]
+// CHECK: scf.forall
+// CHECK:   memref.subview %[[P]]
+// CHECK:   arith.maximumf
+#id = affine_map<(d0, d1) -> (d0, d1)>
+func.func @product_returned(%a: tensor<32x16xf32>, %b: tensor<16x32xf32>) -> (tensor<32x32xf32>, tensor<32x32xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<32x32xf32>
+  %start = linalg.fill ins(%zero : f32) outs(%e : tensor<32x32xf32>) -> tensor<32x32xf32>
+  %p = linalg.matmul ins(%a, %b : tensor<32x16xf32>, tensor<16x32xf32>) outs(%start : tensor<32x32xf32>) -> tensor<32x32xf32>
+  %e2 = tensor.empty() : tensor<32x32xf32>
+  %r = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%p : tensor<32x32xf32>) outs(%e2 : tensor<32x32xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<32x32xf32>
+  return %p, %r : tensor<32x32xf32>, tensor<32x32xf32>
+}
