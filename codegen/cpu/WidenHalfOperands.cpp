@@ -38,28 +38,32 @@ bool isHalf(Value v) {
   return t.isF16() || t.isBF16();
 }
 
+/// `x` (a 16-bit float) as an f32, exactly.
+APFloat toF32(APFloat x) {
+  bool lost = false;
+  x.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &lost);
+  return x;
+}
+
 /// `v` (a tensor of 16-bit floats) with its elements extended to f32.
 Value widenToF32(PatternRewriter &rewriter, Location loc, Value v) {
   auto type = llvm::cast<RankedTensorType>(v.getType());
   Type f32 = rewriter.getF32Type();
   auto wideType = RankedTensorType::get(type.getShape(), f32);
   DenseElementsAttr values;
-  if (matchPattern(v, m_Constant(&values))) {
-    bool lost = false;
+  if (matchPattern(v, m_Constant(&values)))
     return arith::ConstantOp::create(
-        rewriter, loc, values.mapValues(f32, [&](const APFloat &x) {
-          APFloat wide = x;
-          wide.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &lost);
-          return wide.bitcastToAPInt();
-        }));
-  }
-  if (auto pad = v.getDefiningOp<tensor::PadOp>()) {
-    Value padValue = pad.getConstantPaddingValue();
-    if (padValue && matchPattern(padValue, m_Constant()))
-      return tensor::PadOp::create(
-          rewriter, loc, wideType, widenToF32(rewriter, loc, pad.getSource()),
-          pad.getMixedLowPad(), pad.getMixedHighPad(),
-          arith::ExtFOp::create(rewriter, loc, f32, padValue), pad.getNofold());
+        rewriter, loc,
+        values.mapValues(f32, [](const APFloat &x) { return toF32(x).bitcastToAPInt(); }));
+  FloatAttr padValue;
+  auto pad = v.getDefiningOp<tensor::PadOp>();
+  if (pad && pad.getConstantPaddingValue() &&
+      matchPattern(pad.getConstantPaddingValue(), m_Constant(&padValue))) {
+    return tensor::PadOp::create(
+        rewriter, loc, wideType, widenToF32(rewriter, loc, pad.getSource()),
+        pad.getMixedLowPad(), pad.getMixedHighPad(),
+        arith::ConstantOp::create(rewriter, loc, FloatAttr::get(f32, toF32(padValue.getValue()))),
+        pad.getNofold());
   }
   AffineMap identity = rewriter.getMultiDimIdentityMap(type.getRank());
   Value empty = tensor::EmptyOp::create(rewriter, loc, type.getShape(), f32);

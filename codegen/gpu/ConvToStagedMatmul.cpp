@@ -71,8 +71,10 @@ Value startOverProduct(PatternRewriter &rewriter, Location loc, Value init,
         tensor::EmptyOp::create(rewriter, loc, viewType.getShape(), viewType.getElementType());
     return linalg::FillOp::create(rewriter, loc, fill.value(), empty).getResult(0);
   }
+  // (Rebuilt over a fresh tensor: its body must not read its output.)
   auto generic = llvm::dyn_cast<linalg::GenericOp>(start.getOperation());
-  if (!generic || generic.hasIndexSemantics())
+  if (!generic || generic.hasIndexSemantics() ||
+      !generic.getMatchingBlockArgument(generic.getDpsInitOperand(0)).use_empty())
     return {};
   // Its input maps over (n, f, p) instead of (n, f, h, w): h and w may not
   // appear (a bias read per filter does not).

@@ -164,9 +164,53 @@ std::optional<StagedMatmul> matchStagedMatmul(linalg::LinalgOp op, int64_t minBl
   return matmul;
 }
 
-/// Marks of the ops markStagedFusion leaves for the staged kernel.
+/// Marks of the ops markStagedFusion leaves for the staged kernel: the
+/// product gets a number, its start and consumer the same one, so that
+/// after bufferization each is taken in by that product only.
+static constexpr llvm::StringLiteral kProductAttr = "kiln.staged_product";
 static constexpr llvm::StringLiteral kStartAttr = "kiln.staged_start";
 static constexpr llvm::StringLiteral kConsumerAttr = "kiln.staged_consumer";
+
+/// The number `attr` gives `op`, or -1.
+static int64_t markOf(Operation *op, StringRef attr) {
+  auto mark = op->getAttrOfType<IntegerAttr>(attr);
+  return mark ? mark.getInt() : -1;
+}
+
+/// The buffer a view (through any number of view-like ops) is of.
+static Value rootBuffer(Value v) {
+  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
+    v = view.getViewSource();
+  return v;
+}
+
+/// Whether an op strictly between `from` and `to` (in one block), or one
+/// nested in it, uses a view of any of `roots` (making a view is no use:
+/// the ops using the view are).
+static bool usedBetween(Operation *from, Operation *to, ArrayRef<Value> roots) {
+  for (Operation *it = from->getNextNode(); it && it != to; it = it->getNextNode()) {
+    WalkResult found = it->walk([&](Operation *nested) {
+      if (llvm::isa<ViewLikeOpInterface>(nested) && isMemoryEffectFree(nested))
+        return WalkResult::advance();
+      for (Value operand : nested->getOperands())
+        if (llvm::is_contained(roots, rootBuffer(operand)))
+          return WalkResult::interrupt();
+      return WalkResult::advance();
+    });
+    if (found.wasInterrupted())
+      return true;
+  }
+  return false;
+}
+
+/// The root buffers of the shaped operands of `op` (`except` left out).
+static SmallVector<Value> rootsOf(Operation *op, Value except = Value()) {
+  SmallVector<Value> roots;
+  for (Value operand : op->getOperands())
+    if (operand != except && llvm::isa<MemRefType>(operand.getType()))
+      roots.push_back(rootBuffer(operand));
+  return roots;
+}
 
 /// Whether `op` is all-parallel and writes its one output whole, at an
 /// identity map, without reading it: a fill (of a value of the output's
@@ -200,11 +244,13 @@ static OpOperand *productOperand(linalg::LinalgOp consumer, Value product) {
   return found;
 }
 
-void markStagedFusion(linalg::LinalgOp op) {
+void markStagedFusion(linalg::LinalgOp op, int64_t mark) {
+  auto markAttr = IntegerAttr::get(IntegerType::get(op.getContext(), 64), mark);
+  op->setAttr(kProductAttr, markAttr);
   Value init = op.getDpsInits()[0];
   auto start = init.getDefiningOp<linalg::LinalgOp>();
   if (start && init.hasOneUse() && writesWholeOutput(start))
-    start->setAttr(kStartAttr, UnitAttr::get(op.getContext()));
+    start->setAttr(kStartAttr, markAttr);
   Value product = op->getResult(0);
   if (!product.hasOneUse())
     return;
@@ -212,9 +258,19 @@ void markStagedFusion(linalg::LinalgOp op) {
   if (!consumer || !writesWholeOutput(consumer) || !productOperand(consumer, product))
     return;
   // The kernel computes the consumer where the product is: its other
-  // inputs must be there already. A reshape of one that is (a view of a
-  // residual, say) moves up before the product.
+  // inputs, and the values its body uses from outside, must be there
+  // already. A reshape of an input that is (a view of a residual, say)
+  // moves up before the product.
   DominanceInfo dominance(op->getParentOp());
+  WalkResult late = consumer.getRegion().walk([&](Operation *bodyOp) {
+    for (Value operand : bodyOp->getOperands())
+      if (!consumer->isAncestor(operand.getParentRegion()->getParentOp()) &&
+          !dominance.properlyDominates(operand, op))
+        return WalkResult::interrupt();
+    return WalkResult::advance();
+  });
+  if (late.wasInterrupted())
+    return;
   SmallVector<Operation *> reshapes;
   for (Value input : consumer.getDpsInputs()) {
     if (input == product || dominance.properlyDominates(input, op))
@@ -227,7 +283,7 @@ void markStagedFusion(linalg::LinalgOp op) {
   }
   for (Operation *reshape : reshapes)
     reshape->moveBefore(op);
-  consumer->setAttr(kConsumerAttr, UnitAttr::get(op.getContext()));
+  consumer->setAttr(kConsumerAttr, markAttr);
 }
 
 bool isMarkedForStagedFusion(Operation *op) {
@@ -235,13 +291,17 @@ bool isMarkedForStagedFusion(Operation *op) {
 }
 
 void clearStagedFusionMarks(Operation *op) {
+  op->removeAttr(kProductAttr);
   op->removeAttr(kStartAttr);
   op->removeAttr(kConsumerAttr);
 }
 
 StagedFusion findStagedFusion(linalg::LinalgOp op) {
+  int64_t mark = markOf(op, kProductAttr);
   Value buffer = op.getDpsInits()[0];
   StagedFusion fusion;
+  if (mark < 0)
+    return fusion;
   // Any other op on the accumulator's buffer before the product rules out
   // taking the start in, after it the consumer.
   bool otherBefore = false, otherAfter = false;
@@ -250,15 +310,15 @@ StagedFusion findStagedFusion(linalg::LinalgOp op) {
       continue;
     auto linalgUser = llvm::dyn_cast<linalg::LinalgOp>(user);
     bool sameBlock = user->getBlock() == op->getBlock();
-    if (linalgUser && sameBlock && user->hasAttr(kStartAttr) && user->isBeforeInBlock(op) &&
-        linalgUser.getDpsInits()[0] == buffer &&
+    if (linalgUser && sameBlock && markOf(user, kStartAttr) == mark &&
+        user->isBeforeInBlock(op) && linalgUser.getDpsInits()[0] == buffer &&
         !llvm::is_contained(linalgUser.getDpsInputs(), buffer)) {
       fusion.start = linalgUser;
       continue;
     }
     auto generic = llvm::dyn_cast<linalg::GenericOp>(user);
-    if (generic && sameBlock && user->hasAttr(kConsumerAttr) && op->isBeforeInBlock(user) &&
-        productOperand(generic, buffer)) {
+    if (generic && sameBlock && markOf(user, kConsumerAttr) == mark &&
+        op->isBeforeInBlock(user) && productOperand(generic, buffer)) {
       fusion.consumer = generic;
       continue;
     }
@@ -272,6 +332,23 @@ StagedFusion findStagedFusion(linalg::LinalgOp op) {
     fusion.start = nullptr;
   if (otherAfter)
     fusion.consumer = nullptr;
+  // The kernel reads the start's inputs where the product is: nothing in
+  // between may have reused their buffers.
+  if (fusion.start && usedBetween(fusion.start, op, rootsOf(fusion.start, buffer)))
+    fusion.start = nullptr;
+  if (fusion.consumer) {
+    // The kernel writes the consumer's output where the product is, while
+    // other blocks still read the product's inputs (and the start's): the
+    // output must be none of them, and nothing between the product and the
+    // consumer may use it.
+    Value output = rootBuffer(fusion.consumer.getDpsInits()[0]);
+    SmallVector<Value> read = rootsOf(op, buffer);
+    if (fusion.start)
+      read.append(rootsOf(fusion.start, buffer));
+    if ((output != rootBuffer(buffer) && llvm::is_contained(read, output)) ||
+        usedBetween(op, fusion.consumer, {output}))
+      fusion.consumer = nullptr;
+  }
   if (fusion.consumer) {
     // The consumer's other buffers must exist where the product is; a view
     // made after it (bufferization's reshape of the output into a graph

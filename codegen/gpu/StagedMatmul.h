@@ -90,13 +90,14 @@ struct StagedFusion {
 };
 
 /// On tensors, before bufferization: marks the start and the consumer of
-/// `op` (a staged matmul) that its kernel can take in, so that they are
-/// left untiled for findStagedFusion. The start must write a fresh tensor
+/// `op` (a staged matmul) that its kernel can take in, with `op`'s own
+/// number `mark` (unique in the function), so that they are left untiled
+/// for findStagedFusion. The start must write a fresh tensor
 /// with an identity output map and be read only by `op`; the consumer must
 /// be all-parallel, read `op`'s result (its only use) through an identity
 /// map, write a fresh tensor of the same shape, and its other inputs must
 /// be computed before `op`.
-void markStagedFusion(mlir::linalg::LinalgOp op);
+void markStagedFusion(mlir::linalg::LinalgOp op, int64_t mark);
 
 /// Whether `op` was marked by markStagedFusion.
 bool isMarkedForStagedFusion(mlir::Operation *op);
@@ -104,9 +105,12 @@ bool isMarkedForStagedFusion(mlir::Operation *op);
 /// Removes markStagedFusion's marks from `op`.
 void clearStagedFusionMarks(mlir::Operation *op);
 
-/// On buffers: the marked start and consumer of `op` whose buffers allow
-/// taking them into its kernel (the accumulator's buffer used by nothing
-/// else; the consumer's other buffers defined before `op`).
+/// On buffers: the start and consumer marked with `op`'s number whose
+/// buffers allow taking them into its kernel: the accumulator's buffer
+/// used by nothing else; the start's inputs not reused before `op`; the
+/// consumer's output none of the buffers the kernel reads and unused
+/// between `op` and the consumer; the consumer's other buffers defined
+/// before `op`.
 StagedFusion findStagedFusion(mlir::linalg::LinalgOp op);
 
 /// Replaces `op` (on buffers) by the staged block/thread forall nest, and

@@ -125,10 +125,11 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
     // On tensors, the start and consumer a staged matmul's kernel takes in
     // are marked and left untiled (for findStagedFusion after
     // bufferization).
+    int64_t marks = 0;
     for (linalg::LinalgOp op : ops)
       if (op.hasPureTensorSemantics() && !hasZeroOrDynamicRange(op) && !sharedReduction(op) &&
           matchStagedMatmul(op, 2 * multiprocessors, tf32, halfTensorCores))
-        markStagedFusion(op);
+        markStagedFusion(op, marks++);
     for (linalg::LinalgOp op : ops) {
       // (Ops a staged matmul took in are erased: compared, never read.)
       if (takenIn.contains(op.getOperation()) || isMarkedForStagedFusion(op))

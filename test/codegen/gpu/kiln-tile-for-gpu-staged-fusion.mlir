@@ -79,7 +79,7 @@ func.func @f16_round(%a: tensor<32x16xf16>, %b: tensor<16x32xf16>) -> tensor<32x
 // CHECK: %[[ACC:.*]] = memref.alloc() {{.*}} : memref<32x32xf32>
 // CHECK: scf.forall ({{.*}}) in (1, 2) {
 // CHECK:   scf.for {{.*}} iter_args(%{{.*}} = %[[ZERO:.*]], %{{.*}} = %[[ZERO]])
-// CHECK:   memref.store %{{.*}}, %[[ACC]]
+// CHECK:   memref.store %{{.*}}, %[[ACC]][
 // CHECK: scf.forall
 // CHECK:   arith.negf
 // CHECK: scf.forall
@@ -130,4 +130,71 @@ func.func @product_returned(%a: tensor<32x16xf32>, %b: tensor<16x32xf32>) -> (te
     linalg.yield %m : f32
   } -> tensor<32x32xf32>
   return %p, %r : tensor<32x32xf32>, tensor<32x32xf32>
+}
+
+// -----
+
+// A consumer of two products (two branches added, then a ReLU) is taken in
+// by the later product only: the earlier one stores its sums (the consumer
+// was marked for the later product, whose sums it reads in registers).
+// CHECK-LABEL: func @two_products
+// CHECK: %[[FIRST:.*]] = memref.alloc() {{.*}} : memref<32x32xf32>
+// CHECK: scf.forall ({{.*}}) in (1, 2) {
+// CHECK:   memref.store %{{.*}}, %[[FIRST]][
+// CHECK: scf.forall ({{.*}}) in (1, 2) {
+// CHECK:   %[[SUMS:.*]]:2 = scf.for
+// CHECK:   %[[F0:.*]] = memref.load %[[FIRST]][
+// CHECK:   %[[S0:.*]] = arith.addf %[[F0]], %[[SUMS]]#0 : f32
+// CHECK:   arith.maximumf %[[S0]]
+// CHECK-NOT: scf.forall
+#id = affine_map<(d0, d1) -> (d0, d1)>
+func.func @two_products(%a: tensor<32x16xf32>, %w1: tensor<16x32xf32>, %b: tensor<32x16xf32>, %w2: tensor<16x32xf32>) -> tensor<32x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<32x32xf32>
+  %s1 = linalg.fill ins(%zero : f32) outs(%e : tensor<32x32xf32>) -> tensor<32x32xf32>
+  %p1 = linalg.matmul ins(%a, %w1 : tensor<32x16xf32>, tensor<16x32xf32>) outs(%s1 : tensor<32x32xf32>) -> tensor<32x32xf32>
+  %s2 = linalg.fill ins(%zero : f32) outs(%e : tensor<32x32xf32>) -> tensor<32x32xf32>
+  %p2 = linalg.matmul ins(%b, %w2 : tensor<32x16xf32>, tensor<16x32xf32>) outs(%s2 : tensor<32x32xf32>) -> tensor<32x32xf32>
+  %r = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]} ins(%p1, %p2 : tensor<32x32xf32>, tensor<32x32xf32>) outs(%e : tensor<32x32xf32>) {
+  ^bb0(%x: f32, %y: f32, %out: f32):
+    %s = arith.addf %x, %y : f32
+    %m = arith.maximumf %s, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<32x32xf32>
+  return %r : tensor<32x32xf32>
+}
+
+// -----
+
+// y = x + round(x W): bufferization writes y over x in place, and x is the
+// product's A. Taken into the product's kernel, the consumer would store y
+// into x while other blocks still stage x: it stays a kernel of its own,
+// and the product stores its sums.
+// CHECK-LABEL: func @residual_of_input
+// CHECK: %[[ACC:.*]] = memref.alloc() {{.*}} : memref<32x32xf32>
+// CHECK: scf.forall ({{.*}}) in (1, 1) {
+// CHECK:   nvgpu.mma.sync
+// CHECK:   memref.store %{{.*}}, %[[ACC]][
+// CHECK: scf.forall
+// CHECK:   arith.truncf
+// CHECK:   arith.addf
+#id = affine_map<(d0, d1) -> (d0, d1)>
+func.func @residual_of_input(%x0: tensor<32x32xf16>, %w: tensor<32x32xf16>) -> tensor<32x32xf16> {
+  %zero = arith.constant 0.0 : f32
+  %e16 = tensor.empty() : tensor<32x32xf16>
+  %x = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%x0 : tensor<32x32xf16>) outs(%e16 : tensor<32x32xf16>) {
+  ^bb0(%in: f16, %out: f16):
+    %n = arith.negf %in : f16
+    linalg.yield %n : f16
+  } -> tensor<32x32xf16>
+  %e = tensor.empty() : tensor<32x32xf32>
+  %s = linalg.fill ins(%zero : f32) outs(%e : tensor<32x32xf32>) -> tensor<32x32xf32>
+  %p = linalg.matmul ins(%x, %w : tensor<32x32xf16>, tensor<32x32xf16>) outs(%s : tensor<32x32xf32>) -> tensor<32x32xf32>
+  %r = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]} ins(%p, %x : tensor<32x32xf32>, tensor<32x32xf16>) outs(%e16 : tensor<32x32xf16>) {
+  ^bb0(%a: f32, %b: f16, %out: f16):
+    %t = arith.truncf %a : f32 to f16
+    %u = arith.addf %t, %b : f16
+    linalg.yield %u : f16
+  } -> tensor<32x32xf16>
+  return %r : tensor<32x32xf16>
 }
