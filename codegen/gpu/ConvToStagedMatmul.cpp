@@ -33,7 +33,6 @@
 #include "codegen/gpu/StagedMatmul.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -93,52 +92,6 @@ Value startOverProduct(PatternRewriter &rewriter, Location loc, Value init,
       SmallVector<utils::IteratorType>(3, utils::IteratorType::parallel));
   rewriter.cloneRegionBefore(generic.getRegion(), rebuilt.getRegion(), rebuilt.getRegion().end());
   return rebuilt.getResult(0);
-}
-
-/// Rebuilds the one elementwise consumer of `view` (the product expanded
-/// back to [N, F, OH, OW]) over the product's own view, reading `product`
-/// itself, so the staged kernel can take it in as well.
-void consumerOverProduct(PatternRewriter &rewriter, tensor::ExpandShapeOp view, Value product,
-                         ArrayRef<ReassociationIndices> split) {
-  if (!view->hasOneUse())
-    return;
-  auto consumer = llvm::dyn_cast<linalg::GenericOp>(*view->getUsers().begin());
-  // (Upstream's collapsing mishandles constant map results: projected
-  // permutations only.)
-  if (!consumer || !isElementwiseOver(consumer) ||
-      !llvm::all_of(consumer.getIndexingMapsArray(),
-                    [](AffineMap map) { return map.isProjectedPermutation(); }))
-    return;
-  for (OpOperand &use : view->getUses())
-    if (consumer.isDpsInit(&use) || !consumer.getMatchingIndexingMap(&use).isIdentity())
-      return;
-  OpBuilder::InsertionGuard guard(rewriter);
-  rewriter.setInsertionPoint(consumer);
-  FailureOr<linalg::CollapseResult> collapsed =
-      linalg::collapseOpIterationDims(consumer, split, rewriter);
-  if (failed(collapsed))
-    return;
-  // It reads the product itself, and writes a fresh tensor of its view.
-  Operation *rebuilt = collapsed->collapsedOp;
-  rewriter.setInsertionPoint(rebuilt);
-  for (OpOperand &operand : rebuilt->getOpOperands()) {
-    auto reshape = operand.get().getDefiningOp<tensor::CollapseShapeOp>();
-    if (!reshape)
-      continue;
-    Value replacement;
-    if (reshape.getSrc() == view.getResult())
-      replacement = product;
-    else if (reshape.getSrc().getDefiningOp<tensor::EmptyOp>())
-      replacement = tensor::EmptyOp::create(rewriter, reshape.getLoc(),
-                                            reshape.getResultType().getShape(),
-                                            reshape.getResultType().getElementType());
-    if (replacement)
-      rewriter.modifyOpInPlace(rebuilt, [&] { operand.set(replacement); });
-  }
-  rewriter.replaceOp(consumer, collapsed->results);
-  // The product's only reader now is the consumer (markStagedFusion).
-  if (view->use_empty())
-    rewriter.eraseOp(view);
 }
 
 struct ConvToStagedMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
@@ -238,9 +191,10 @@ struct ConvToStagedMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
           linalg::YieldOp::create(
               b, l, mapping.lookup(convBody.getTerminator()->getOperand(0)));
         });
-    auto view = rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(
-        op, outType, product.getResult(0), outSplit);
-    consumerOverProduct(rewriter, view, product.getResult(0), outSplit);
+    // (kiln-tile-for-gpu moves the consumer of this view onto the
+    // product's own, markStagedFusion.)
+    rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(op, outType, product.getResult(0),
+                                                       outSplit);
     return success();
   }
 };

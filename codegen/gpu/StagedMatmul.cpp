@@ -27,6 +27,7 @@
 #include "codegen/gpu/Mapping.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
@@ -37,6 +38,8 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/IR/IRMapping.h"
+
+#include <functional>
 
 using namespace mlir;
 
@@ -244,14 +247,80 @@ static OpOperand *productOperand(linalg::LinalgOp consumer, Value product) {
   return found;
 }
 
-void markStagedFusion(linalg::LinalgOp op, int64_t mark) {
+/// Rebuilds the one elementwise consumer of `view` (the product `product`
+/// expanded: a batch split off, a convolution's pixels back into rows)
+/// over the product's own shape, reading `product` itself.
+static void consumerOverProduct(RewriterBase &rewriter, tensor::ExpandShapeOp view,
+                                Value product) {
+  if (!view->hasOneUse())
+    return;
+  auto consumer = llvm::dyn_cast<linalg::GenericOp>(*view->getUsers().begin());
+  // (Upstream's collapsing mishandles constant map results: projected
+  // permutations only.)
+  if (!consumer || consumer->getNumResults() != 1 ||
+      consumer.getNumLoops() != consumer.getNumParallelLoops() ||
+      !llvm::all_of(consumer.getIndexingMapsArray(),
+                    [](AffineMap map) { return map.isProjectedPermutation(); }))
+    return;
+  OpOperand &use = *view->getUses().begin();
+  if (consumer.isDpsInit(&use) || !consumer.getMatchingIndexingMap(&use).isIdentity() ||
+      !consumer.getMatchingIndexingMap(consumer.getDpsInitOperand(0)).isIdentity())
+    return;
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(consumer);
+  FailureOr<linalg::CollapseResult> collapsed = linalg::collapseOpIterationDims(
+      consumer, view.getReassociationIndices(), rewriter);
+  if (failed(collapsed))
+    return;
+  // It reads the product itself, and writes a fresh tensor of its shape.
+  Operation *rebuilt = collapsed->collapsedOp;
+  rewriter.setInsertionPoint(rebuilt);
+  for (OpOperand &operand : rebuilt->getOpOperands()) {
+    auto reshape = operand.get().getDefiningOp<tensor::CollapseShapeOp>();
+    if (!reshape)
+      continue;
+    Value replacement;
+    if (reshape.getSrc() == view.getResult())
+      replacement = product;
+    else if (reshape.getSrc().getDefiningOp<tensor::EmptyOp>())
+      replacement = tensor::EmptyOp::create(rewriter, reshape.getLoc(),
+                                            reshape.getResultType().getShape(),
+                                            reshape.getResultType().getElementType());
+    if (replacement) {
+      rewriter.modifyOpInPlace(rebuilt, [&] { operand.set(replacement); });
+      if (reshape->use_empty())
+        rewriter.eraseOp(reshape);
+    }
+  }
+  rewriter.replaceOp(consumer, collapsed->results);
+  // The product's only reader is the consumer again.
+  if (view->use_empty())
+    rewriter.eraseOp(view);
+}
+
+void markStagedFusion(RewriterBase &rewriter, linalg::LinalgOp op, int64_t mark) {
   auto markAttr = IntegerAttr::get(IntegerType::get(op.getContext(), 64), mark);
   op->setAttr(kProductAttr, markAttr);
   Value init = op.getDpsInits()[0];
+  // A fill CSE shared between products (a model's same-shaped
+  // projections) gets a copy of its own.
+  if (auto fill = init.getDefiningOp<linalg::FillOp>();
+      fill && !init.hasOneUse() && fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>()) {
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPoint(op);
+    auto type = llvm::cast<RankedTensorType>(init.getType());
+    Value empty = tensor::EmptyOp::create(rewriter, op.getLoc(), type.getShape(),
+                                          type.getElementType());
+    init = linalg::FillOp::create(rewriter, op.getLoc(), fill.value(), empty).getResult(0);
+    rewriter.modifyOpInPlace(op, [&] { op.getDpsInitsMutable()[0].set(init); });
+  }
+  Value product = op->getResult(0);
+  if (product.hasOneUse())
+    if (auto view = llvm::dyn_cast<tensor::ExpandShapeOp>(*product.getUsers().begin()))
+      consumerOverProduct(rewriter, view, product);
   auto start = init.getDefiningOp<linalg::LinalgOp>();
   if (start && init.hasOneUse() && writesWholeOutput(start))
     start->setAttr(kStartAttr, markAttr);
-  Value product = op->getResult(0);
   if (!product.hasOneUse())
     return;
   auto consumer = llvm::dyn_cast<linalg::GenericOp>(*product.getUsers().begin());
@@ -277,7 +346,8 @@ void markStagedFusion(linalg::LinalgOp op, int64_t mark) {
       continue;
     Operation *reshape = input.getDefiningOp();
     if (!reshape || !llvm::isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp>(reshape) ||
-        !dominance.properlyDominates(reshape->getOperand(0), op))
+        !llvm::all_of(reshape->getOperands(),
+                      [&](Value v) { return dominance.properlyDominates(v, op); }))
       return;
     reshapes.push_back(reshape);
   }
@@ -333,42 +403,57 @@ StagedFusion findStagedFusion(linalg::LinalgOp op) {
   if (otherAfter)
     fusion.consumer = nullptr;
   // The kernel reads the start's inputs where the product is: nothing in
-  // between may have reused their buffers.
-  if (fusion.start && usedBetween(fusion.start, op, rootsOf(fusion.start, buffer)))
-    fusion.start = nullptr;
+  // between may have reused their buffers, or used the accumulator's
+  // (through a view of it, say).
+  Value accumulator = rootBuffer(buffer);
+  if (fusion.start) {
+    SmallVector<Value> roots = rootsOf(fusion.start, buffer);
+    roots.push_back(accumulator);
+    if (usedBetween(fusion.start, op, roots))
+      fusion.start = nullptr;
+  }
   if (fusion.consumer) {
     // The kernel writes the consumer's output where the product is, while
-    // other blocks still read the product's inputs (and the start's): the
-    // output must be none of them, and nothing between the product and the
-    // consumer may use it.
-    Value output = rootBuffer(fusion.consumer.getDpsInits()[0]);
+    // other blocks still read the product's inputs, the start's, and the
+    // consumer's other inputs at other elements than their own (a
+    // broadcast bias): the output must be none of them (it may be the
+    // accumulator itself, or an input the consumer reads element by
+    // element, which each thread reads before it writes), and nothing
+    // between the product and the consumer may use it or the accumulator.
+    Value init = fusion.consumer.getDpsInits()[0];
+    Value output = rootBuffer(init);
     SmallVector<Value> read = rootsOf(op, buffer);
     if (fusion.start)
       read.append(rootsOf(fusion.start, buffer));
-    if ((output != rootBuffer(buffer) && llvm::is_contained(read, output)) ||
-        usedBetween(op, fusion.consumer, {output}))
+    for (OpOperand *input : fusion.consumer.getDpsInputOperands())
+      if (input->get() != buffer && !fusion.consumer.getMatchingIndexingMap(input).isIdentity())
+        read.push_back(rootBuffer(input->get()));
+    if ((init != buffer && llvm::is_contained(read, output)) ||
+        usedBetween(op, fusion.consumer, {output, accumulator}))
       fusion.consumer = nullptr;
   }
   if (fusion.consumer) {
-    // The consumer's other buffers must exist where the product is; a view
+    // The consumer's other buffers must exist where the product is; views
     // made after it (bufferization's reshape of the output into a graph
-    // result, say) moves up before it.
+    // result, say) move up before it, and so does a static allocation
+    // (bufferization allocates an intermediate just before its writer).
+    // Moving them up changes nothing else: they neither read nor write.
     DominanceInfo dominance(op->getParentOp());
-    SmallVector<Operation *> views;
-    for (Value operand : fusion.consumer->getOperands()) {
-      if (operand == buffer || dominance.properlyDominates(operand, op))
-        continue;
-      Operation *view = operand.getDefiningOp();
-      if (!view || !llvm::isa<ViewLikeOpInterface>(view) || !isMemoryEffectFree(view) ||
-          !llvm::all_of(view->getOperands(),
-                        [&](Value v) { return dominance.properlyDominates(v, op); })) {
+    std::function<bool(Value)> hoist = [&](Value v) {
+      if (dominance.properlyDominates(v, op))
+        return true;
+      Operation *def = v.getDefiningOp();
+      bool movable = def && def->getBlock() == op->getBlock() &&
+                     ((llvm::isa<ViewLikeOpInterface>(def) && isMemoryEffectFree(def)) ||
+                      (llvm::isa<memref::AllocOp>(def) && def->getNumOperands() == 0));
+      if (!movable || !llvm::all_of(def->getOperands(), hoist))
+        return false;
+      def->moveBefore(op);
+      return true;
+    };
+    for (Value operand : fusion.consumer->getOperands())
+      if (operand != buffer && !hoist(operand))
         fusion.consumer = nullptr;
-        return fusion;
-      }
-      views.push_back(view);
-    }
-    for (Operation *view : views)
-      view->moveBefore(op);
   }
   return fusion;
 }

@@ -96,8 +96,11 @@ struct StagedFusion {
 /// with an identity output map and be read only by `op`; the consumer must
 /// be all-parallel, read `op`'s result (its only use) through an identity
 /// map, write a fresh tensor of the same shape, and its other inputs must
-/// be computed before `op`.
-void markStagedFusion(mlir::linalg::LinalgOp op, int64_t mark);
+/// be computed before `op`. On the way, a fill shared with other products
+/// is copied for `op`, and a consumer that reads `op`'s result through an
+/// expand_shape (a batch split off, a convolution's pixels back into rows)
+/// is rebuilt over `op`'s own shape.
+void markStagedFusion(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp op, int64_t mark);
 
 /// Whether `op` was marked by markStagedFusion.
 bool isMarkedForStagedFusion(mlir::Operation *op);

@@ -114,6 +114,20 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
     }
     IRRewriter rewriter(&getContext());
     takenIn.clear();
+    // On tensors, the start and consumer a staged matmul's kernel takes in
+    // are marked and left untiled (for findStagedFusion after
+    // bufferization). (Marking may rebuild consumers: before the ops are
+    // listed.)
+    int64_t marks = 0;
+    SmallVector<linalg::LinalgOp> products;
+    func.walk([&](linalg::LinalgOp op) {
+      if (!op->getParentOfType<scf::ForallOp>() && op.hasPureTensorSemantics() &&
+          !hasZeroOrDynamicRange(op) && !sharedReduction(op) &&
+          matchStagedMatmul(op, 2 * multiprocessors, tf32, halfTensorCores))
+        products.push_back(op);
+    });
+    for (linalg::LinalgOp op : products)
+      markStagedFusion(rewriter, op, marks++);
     SmallVector<linalg::LinalgOp> ops;
     func.walk([&](linalg::LinalgOp op) {
       if (!op->getParentOfType<scf::ForallOp>())
@@ -122,14 +136,6 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
     // (The loop below erases the ops it tiles.)
     bool onTensors =
         llvm::all_of(ops, [](linalg::LinalgOp op) { return op.hasPureTensorSemantics(); });
-    // On tensors, the start and consumer a staged matmul's kernel takes in
-    // are marked and left untiled (for findStagedFusion after
-    // bufferization).
-    int64_t marks = 0;
-    for (linalg::LinalgOp op : ops)
-      if (op.hasPureTensorSemantics() && !hasZeroOrDynamicRange(op) && !sharedReduction(op) &&
-          matchStagedMatmul(op, 2 * multiprocessors, tf32, halfTensorCores))
-        markStagedFusion(op, marks++);
     for (linalg::LinalgOp op : ops) {
       // (Ops a staged matmul took in are erased: compared, never read.)
       if (takenIn.contains(op.getOperation()) || isMarkedForStagedFusion(op))

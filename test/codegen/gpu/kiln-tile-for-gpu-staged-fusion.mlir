@@ -198,3 +198,42 @@ func.func @residual_of_input(%x0: tensor<32x32xf16>, %w: tensor<32x32xf16>) -> t
   } -> tensor<32x32xf16>
   return %r : tensor<32x32xf16>
 }
+
+// -----
+
+// Two projections of one input share a CSE'd zero fill: each product gets
+// a copy and starts from zeros in its kernel. The first one's bias is added
+// after an expand_shape (a batch axis split off): the addition is rebuilt
+// over the product's own shape and taken in, storing through a view of
+// the [1, 32, 32] result.
+// CHECK-LABEL: func @projections
+// CHECK-SAME: %[[BQ:[a-z0-9]+]]: memref<32xf32>, %[[QB:[a-z0-9]+]]: memref<1x32x32xf32> {bufferize.result}, %[[K:[a-z0-9]+]]: memref<32x32xf32> {bufferize.result})
+// CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK: %[[VIEW:.*]] = memref.collapse_shape %[[QB]] {{\[\[}}0, 1], [2]]
+// CHECK: scf.forall
+// CHECK:   %[[Q:.*]]:2 = scf.for {{.*}} iter_args(%{{.*}} = %[[ZERO]], %{{.*}} = %[[ZERO]])
+// CHECK:   %[[B:.*]] = memref.load %[[BQ]]
+// CHECK:   %[[S:.*]] = arith.addf %[[Q]]#0, %[[B]]
+// CHECK:   memref.store %[[S]], %[[VIEW]]
+// CHECK: scf.forall
+// CHECK:   %[[KS:.*]]:2 = scf.for {{.*}} iter_args(%{{.*}} = %[[ZERO]], %{{.*}} = %[[ZERO]])
+// CHECK:   memref.store %[[KS]]#0, %[[K]]
+// CHECK-NOT: scf.forall
+// CHECK-NOT: linalg.
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#bias = affine_map<(d0, d1, d2) -> (d2)>
+func.func @projections(%x: tensor<32x16xf32>, %wq: tensor<16x32xf32>, %wk: tensor<16x32xf32>, %bq: tensor<32xf32>) -> (tensor<1x32x32xf32>, tensor<32x32xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<32x32xf32>
+  %fill = linalg.fill ins(%zero : f32) outs(%e : tensor<32x32xf32>) -> tensor<32x32xf32>
+  %q = linalg.matmul ins(%x, %wq : tensor<32x16xf32>, tensor<16x32xf32>) outs(%fill : tensor<32x32xf32>) -> tensor<32x32xf32>
+  %q3 = tensor.expand_shape %q [[0, 1], [2]] output_shape [1, 32, 32] : tensor<32x32xf32> into tensor<1x32x32xf32>
+  %e3 = tensor.empty() : tensor<1x32x32xf32>
+  %qb = linalg.generic {indexing_maps = [#id3, #bias, #id3], iterator_types = ["parallel", "parallel", "parallel"]} ins(%q3, %bq : tensor<1x32x32xf32>, tensor<32xf32>) outs(%e3 : tensor<1x32x32xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<1x32x32xf32>
+  %k = linalg.matmul ins(%x, %wk : tensor<32x16xf32>, tensor<16x32xf32>) outs(%fill : tensor<32x32xf32>) -> tensor<32x32xf32>
+  return %qb, %k : tensor<1x32x32xf32>, tensor<32x32xf32>
+}
