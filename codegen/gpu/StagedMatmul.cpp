@@ -39,6 +39,8 @@
 #include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/IR/IRMapping.h"
 
+#include "llvm/ADT/SetVector.h"
+
 #include <functional>
 
 using namespace mlir;
@@ -263,13 +265,18 @@ static void consumerOverProduct(RewriterBase &rewriter, tensor::ExpandShapeOp vi
                     [](AffineMap map) { return map.isProjectedPermutation(); }))
     return;
   OpOperand &use = *view->getUses().begin();
+  SmallVector<ReassociationIndices> split = view.getReassociationIndices();
+  // Every operand's map must keep each group of dimensions together, in
+  // order (a per-position input read through (d1, d2) under [[0, 1], [2]]
+  // cannot collapse).
   if (consumer.isDpsInit(&use) || !consumer.getMatchingIndexingMap(&use).isIdentity() ||
-      !consumer.getMatchingIndexingMap(consumer.getDpsInitOperand(0)).isIdentity())
+      !consumer.getMatchingIndexingMap(consumer.getDpsInitOperand(0)).isIdentity() ||
+      !linalg::areDimSequencesPreserved(consumer.getIndexingMapsArray(), split))
     return;
   OpBuilder::InsertionGuard guard(rewriter);
   rewriter.setInsertionPoint(consumer);
-  FailureOr<linalg::CollapseResult> collapsed = linalg::collapseOpIterationDims(
-      consumer, view.getReassociationIndices(), rewriter);
+  FailureOr<linalg::CollapseResult> collapsed =
+      linalg::collapseOpIterationDims(consumer, split, rewriter);
   if (failed(collapsed))
     return;
   // It reads the product itself, and writes a fresh tensor of its shape.
@@ -438,22 +445,32 @@ StagedFusion findStagedFusion(linalg::LinalgOp op) {
     // result, say) move up before it, and so does a static allocation
     // (bufferization allocates an intermediate just before its writer).
     // Moving them up changes nothing else: they neither read nor write.
+    // Only the output's own allocation moves: an input allocated after the
+    // product would be written after it too.
     DominanceInfo dominance(op->getParentOp());
-    std::function<bool(Value)> hoist = [&](Value v) {
+    Value init = fusion.consumer.getDpsInits()[0];
+    SetVector<Operation *> toMove;
+    std::function<bool(Value)> movable = [&](Value v) {
       if (dominance.properlyDominates(v, op))
         return true;
       Operation *def = v.getDefiningOp();
-      bool movable = def && def->getBlock() == op->getBlock() &&
-                     ((llvm::isa<ViewLikeOpInterface>(def) && isMemoryEffectFree(def)) ||
-                      (llvm::isa<memref::AllocOp>(def) && def->getNumOperands() == 0));
-      if (!movable || !llvm::all_of(def->getOperands(), hoist))
+      bool view = def && llvm::isa<ViewLikeOpInterface>(def) && isMemoryEffectFree(def);
+      bool outputAlloc = def && llvm::isa<memref::AllocOp>(def) && def->getNumOperands() == 0 &&
+                         v == rootBuffer(init);
+      if (!def || def->getBlock() != op->getBlock() || !(view || outputAlloc) ||
+          !llvm::all_of(def->getOperands(), movable))
         return false;
-      def->moveBefore(op);
+      toMove.insert(def);
       return true;
     };
-    for (Value operand : fusion.consumer->getOperands())
-      if (operand != buffer && !hoist(operand))
-        fusion.consumer = nullptr;
+    if (!llvm::all_of(fusion.consumer->getOperands(),
+                      [&](Value v) { return v == buffer || movable(v); })) {
+      fusion.consumer = nullptr;
+      return fusion;
+    }
+    // (Operands were inserted before their users.)
+    for (Operation *def : toMove)
+      def->moveBefore(op);
   }
   return fusion;
 }

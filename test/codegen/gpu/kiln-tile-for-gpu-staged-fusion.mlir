@@ -237,3 +237,32 @@ func.func @projections(%x: tensor<32x16xf32>, %wq: tensor<16x32xf32>, %wk: tenso
   %k = linalg.matmul ins(%x, %wk : tensor<32x16xf32>, tensor<16x32xf32>) outs(%fill : tensor<32x32xf32>) -> tensor<32x32xf32>
   return %qb, %k : tensor<1x32x32xf32>, tensor<32x32xf32>
 }
+
+// -----
+
+// A consumer behind an expand_shape that also reads a per-position input
+// through (d1, d2) cannot be rebuilt over the product's [32, 32] shape
+// (d0 and d1 do not stay together in that map): it stays a kernel of its
+// own, reading the stored product.
+// CHECK-LABEL: func @per_position_input
+// CHECK: %[[ACC:.*]] = memref.alloc() {{.*}} : memref<32x32xf32>
+// CHECK: scf.forall ({{.*}}) in (1, 2) {
+// CHECK:   memref.store %{{.*}}, %[[ACC]][
+// CHECK: scf.forall
+// CHECK:   arith.addf
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#pos = affine_map<(d0, d1, d2) -> (d1, d2)>
+func.func @per_position_input(%x: tensor<32x16xf32>, %w: tensor<16x32xf32>, %p: tensor<16x32xf32>) -> tensor<2x16x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<32x32xf32>
+  %fill = linalg.fill ins(%zero : f32) outs(%e : tensor<32x32xf32>) -> tensor<32x32xf32>
+  %q = linalg.matmul ins(%x, %w : tensor<32x16xf32>, tensor<16x32xf32>) outs(%fill : tensor<32x32xf32>) -> tensor<32x32xf32>
+  %q3 = tensor.expand_shape %q [[0, 1], [2]] output_shape [2, 16, 32] : tensor<32x32xf32> into tensor<2x16x32xf32>
+  %e3 = tensor.empty() : tensor<2x16x32xf32>
+  %r = linalg.generic {indexing_maps = [#id3, #pos, #id3], iterator_types = ["parallel", "parallel", "parallel"]} ins(%q3, %p : tensor<2x16x32xf32>, tensor<16x32xf32>) outs(%e3 : tensor<2x16x32xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<2x16x32xf32>
+  return %r : tensor<2x16x32xf32>
+}
