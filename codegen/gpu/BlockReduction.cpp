@@ -151,7 +151,6 @@ LogicalResult buildBlockReduction(RewriterBase &rewriter, linalg::LinalgOp op,
   Value neutral = arith::ConstantOp::create(rewriter, loc, reduction.neutral);
   Value total = arith::ConstantIndexOp::create(rewriter, loc, reductionSpace.total);
   Value stride = arith::ConstantIndexOp::create(rewriter, loc, threads);
-  Block *body = op.getBlock();
   auto partial = scf::ForOp::create(
       rewriter, loc, tid, total, stride, ValueRange{neutral},
       [&](OpBuilder &b, Location loc, Value linear, ValueRange iterArgs) {
@@ -166,14 +165,8 @@ LogicalResult buildBlockReduction(RewriterBase &rewriter, linalg::LinalgOp op,
           mapping.map(op.getMatchingBlockArgument(input), value);
         }
         mapping.map(op.getMatchingBlockArgument(init), iterArgs[0]);
-        for (Operation &bodyOp : body->without_terminator()) {
-          if (auto index = llvm::dyn_cast<linalg::IndexOp>(bodyOp)) {
-            mapping.map(index.getResult(), ivs[index.getDim()]);
-            continue;
-          }
-          b.clone(bodyOp, mapping);
-        }
-        scf::YieldOp::create(b, loc, mapping.lookup(body->getTerminator()->getOperand(0)));
+        scf::YieldOp::create(b, loc, cloneLinalgBody(b, op, mapping,
+                                                     [&](unsigned dim) { return ivs[dim]; }));
       });
   Value value = partial.getResult(0);
 

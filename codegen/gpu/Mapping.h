@@ -5,6 +5,8 @@
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/IRMapping.h"
 
 namespace kiln::gpu {
 
@@ -36,6 +38,23 @@ inline llvm::SmallVector<mlir::Value> applyIndexingMap(mlir::OpBuilder &b, mlir:
   for (unsigned i = 0; i < map.getNumResults(); ++i)
     indices.push_back(mlir::affine::AffineApplyOp::create(b, loc, map.getSubMap({i}), ivs));
   return indices;
+}
+
+/// Clones the body of `op` at `b`, its block arguments already given
+/// values in `mapping`, each linalg.index of loop `d` as `index(d)`;
+/// returns the value it yields.
+inline mlir::Value cloneLinalgBody(mlir::OpBuilder &b, mlir::linalg::LinalgOp op,
+                                   mlir::IRMapping &mapping,
+                                   llvm::function_ref<mlir::Value(unsigned)> index) {
+  mlir::Block *body = op.getBlock();
+  for (mlir::Operation &bodyOp : body->without_terminator()) {
+    if (auto indexOp = llvm::dyn_cast<mlir::linalg::IndexOp>(bodyOp)) {
+      mapping.map(indexOp.getResult(), index(indexOp.getDim()));
+      continue;
+    }
+    b.clone(bodyOp, mapping);
+  }
+  return mapping.lookupOrDefault(body->getTerminator()->getOperand(0));
 }
 
 } // namespace kiln::gpu

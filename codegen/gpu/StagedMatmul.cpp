@@ -485,14 +485,7 @@ static Value computeElement(OpBuilder &b, linalg::LinalgOp op, ValueRange indice
   IRMapping mapping;
   for (OpOperand *input : op.getDpsInputOperands())
     mapping.map(op.getMatchingBlockArgument(input), read(input));
-  for (Operation &bodyOp : op.getBlock()->without_terminator()) {
-    if (auto index = llvm::dyn_cast<linalg::IndexOp>(bodyOp)) {
-      mapping.map(index.getResult(), indices[index.getDim()]);
-      continue;
-    }
-    b.clone(bodyOp, mapping);
-  }
-  return mapping.lookupOrDefault(op.getBlock()->getTerminator()->getOperand(0));
+  return cloneLinalgBody(b, op, mapping, [&](unsigned dim) { return indices[dim]; });
 }
 
 /// `operand` of `op` (on buffers) loaded at the element its map gives for
@@ -795,7 +788,6 @@ void buildScalarMatmul(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
   }
 
   Value tile = s.constant(rewriter, kStagedTile);
-  Block *body = op.getBlock();
   bool multiplyAdd = isFloatMultiplyAdd(op, s.rowInput, s.columnInput, s.init);
   auto outer = scf::ForOp::create(
       rewriter, loc, zero, s.constant(rewriter, op.getStaticLoopRanges()[matmul.k]), tile,
@@ -826,16 +818,11 @@ void buildScalarMatmul(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
                   mapping.map(op.getMatchingBlockArgument(s.rowInput), fromRows[i]);
                   mapping.map(op.getMatchingBlockArgument(s.columnInput), fromColumns[j]);
                   mapping.map(op.getMatchingBlockArgument(s.init), innerArgs[i * columns + j]);
-                  for (Operation &bodyOp : body->without_terminator()) {
-                    if (auto index = llvm::dyn_cast<linalg::IndexOp>(bodyOp)) {
-                      if (ivs.empty())
-                        ivs = s.ivs(b, rowOffsets[i], columnOffsets[j], k);
-                      mapping.map(index.getResult(), ivs[index.getDim()]);
-                      continue;
-                    }
-                    b.clone(bodyOp, mapping);
-                  }
-                  folded.push_back(mapping.lookup(body->getTerminator()->getOperand(0)));
+                  folded.push_back(cloneLinalgBody(b, op, mapping, [&](unsigned dim) {
+                    if (ivs.empty())
+                      ivs = s.ivs(b, rowOffsets[i], columnOffsets[j], k);
+                    return ivs[dim];
+                  }));
                 }
               }
               scf::YieldOp::create(b, loc, folded);
