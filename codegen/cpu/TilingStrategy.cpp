@@ -39,6 +39,14 @@ static constexpr int64_t kMaxTasks = 16;
 static constexpr int64_t kMicroTileColumns = 32;
 /// K block: a 256 x 32 f32 panel of B is 32 KiB, within the 48 KiB L1D.
 static constexpr int64_t kCacheBlockK = 256;
+/// K block of a one-tap product (a 1x1 convolution) whose input side is read
+/// in place: a 128 x 32 panel of B (16 KiB) leaves room in L1 for the input
+/// lines a sliver touches (one per input channel, at a stride of the whole
+/// image), which the next sliver reads again. With 256 rows the two fill
+/// L1 and the next sliver reads the input from L2. ResNet-50's 1x1 layers
+/// at C >= 512 (bench/ab.py, fastest runs, 1 thread): 0.85-0.95 of the time
+/// with 256 (docs/performance.md, fifteenth round).
+static constexpr int64_t kOneTapCacheBlockK = 128;
 /// Thread (task) tiles: 64 x 256 keeps a task's A block (64 x K) and B
 /// block (K x 256) in L2 for the K of the zoo.
 static constexpr int64_t kThreadTileRows = 64;
@@ -194,7 +202,8 @@ std::optional<TilingPlan> planTiling(linalg::LinalgOp op, bool allowThreads) {
     // K block stays in L1 while the other side's tiles stream past it.
     int64_t taps = ranges[6] * ranges[7];
     plan.vectorTiles = {1, 1, 1, ranges[3], ranges[4], 1, 1, 1};
-    int64_t cb = largestDivisorAtMost(ranges[5], std::max<int64_t>(1, kCacheBlockK / taps));
+    int64_t blockK = taps == 1 ? kOneTapCacheBlockK : kCacheBlockK;
+    int64_t cb = largestDivisorAtMost(ranges[5], std::max<int64_t>(1, blockK / taps));
     if (cb < ranges[5])
       plan.cacheTiles = {0, 0, 0, 0, 0, cb, 0, 0};
     if (allowThreads && product(ranges) >= kMinParallelWork) {

@@ -259,6 +259,31 @@ func.func @tap_product(%x: tensor<256x16x16xf32>, %w: tensor<8x256x3x3x32xf32>, 
 
 // -----
 
+// The same product for a 1x1 convolution (one tap, 1024 input channels read
+// in place at 14x14): its input channels go in cache blocks of 128 rows of
+// K (a 16 KiB block of a panel), not 256, so the input lines a sliver reads
+// (one per channel) stay in L1 for the next sliver.
+// CHECK-LABEL: func @one_tap_product
+// CHECK: scf.forall
+// CHECK: scf.for %{{.*}} = %c0 to %c1024 step %c128
+// CHECK: scf.for %{{.*}} = %c0 to %c128 step %c1
+// CHECK: vector.outerproduct {{.*}} : vector<7xf32>, vector<32xf32>
+#oa = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d5, d1 + d6, d2 * 7 + d3 + d7)>
+#ob = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d5, d6, d7, d4)>
+#oc = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d1, d2, d3, d0, d4)>
+func.func @one_tap_product(%x: tensor<1024x14x14xf32>, %w: tensor<8x1024x1x1x32xf32>, %c: tensor<14x2x7x8x32xf32>) -> tensor<14x2x7x8x32xf32> {
+  %r = linalg.generic {indexing_maps = [#oa, #ob, #oc], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+      ins(%x, %w : tensor<1024x14x14xf32>, tensor<8x1024x1x1x32xf32>) outs(%c : tensor<14x2x7x8x32xf32>) attrs = {kiln.tap_product} {
+  ^bb0(%in: f32, %wt: f32, %acc: f32):
+    %m = arith.mulf %in, %wt : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<14x2x7x8x32xf32>
+  return %r : tensor<14x2x7x8x32xf32>
+}
+
+// -----
+
 // A tap product at width stride 2 (a stride-2 convolution's pixels every
 // other element of an input row): each register tile's 8 pixels are read
 // one by one, at 0, 2, ..., 14 of a 15-element run, and broadcast; no
