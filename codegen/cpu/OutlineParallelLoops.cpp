@@ -62,9 +62,29 @@ bool isRematerializable(Value v) {
   return def && !llvm::isa<memref::GetGlobalOp>(def) && matchPattern(def, m_Constant());
 }
 
+/// The name of the model node `loc` points at (the importers' NameLoc), as
+/// the rest of a C identifier ("/layer1/0/conv1/Conv" -> "_layer1_0_conv1_
+/// Conv"); empty when there is none.
+std::string nodeSuffix(Location loc) {
+  std::string name;
+  loc->walk([&](Location inner) {
+    if (auto named = llvm::dyn_cast<NameLoc>(inner)) {
+      name = named.getName().str();
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  if (name.empty())
+    return name;
+  for (char &ch : name)
+    if (!llvm::isAlnum(ch))
+      ch = '_';
+  return "_" + name;
+}
+
 /// Outlines `loop` into a new task function, which it returns.
 FailureOr<func::FuncOp> outline(scf::ForallOp loop, func::FuncOp parent, unsigned index,
-                                func::FuncOp parallelFor) {
+                                func::FuncOp parallelFor, bool nodeNames) {
   MLIRContext *ctx = loop.getContext();
   Location loc = loop.getLoc();
   if (!loop.getOutputs().empty())
@@ -88,6 +108,8 @@ FailureOr<func::FuncOp> outline(scf::ForallOp loop, func::FuncOp parent, unsigne
   OpBuilder b(ctx);
   b.setInsertionPointAfter(parent);
   std::string name = (parent.getName() + "_task" + Twine(index)).str();
+  if (nodeNames)
+    name += nodeSuffix(loc);
   auto task = func::FuncOp::create(b, loc, name, taskType(ctx));
   task.setPrivate();
   Block *entry = task.addEntryBlock();
@@ -195,6 +217,8 @@ unsigned mergeEquivalentTasks(ModuleOp module, ArrayRef<func::FuncOp> tasks) {
 
 struct OutlineParallelLoopsPass
     : impl::OutlineParallelLoopsBase<OutlineParallelLoopsPass> {
+  using OutlineParallelLoopsBase::OutlineParallelLoopsBase;
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SmallVector<std::pair<scf::ForallOp, func::FuncOp>> loops;
@@ -208,12 +232,13 @@ struct OutlineParallelLoopsPass
     unsigned index = 0;
     SmallVector<func::FuncOp> tasks;
     for (auto [loop, parent] : loops) {
-      FailureOr<func::FuncOp> task = outline(loop, parent, index++, parallelFor);
+      FailureOr<func::FuncOp> task = outline(loop, parent, index++, parallelFor, nodeNames);
       if (failed(task))
         return signalPassFailure();
       tasks.push_back(*task);
     }
-    mergeEquivalentTasks(module, tasks);
+    if (!nodeNames)
+      mergeEquivalentTasks(module, tasks);
   }
 };
 

@@ -119,7 +119,17 @@ def OutlineParallelLoops : Pass<"kiln-outline-parallel-loops", "mlir::ModuleOp">
     blocks of a convnet stage) are kept once, every call site handing the
     one copy its own context, so that LLVM optimizes and emits each
     distinct kernel once.
+
+    With node-names (kilnc --profile-names), every task is kept apart and
+    named after the model node its loop computes (`main_task7__layer1_0_
+    conv1_Conv` for the ONNX node /layer1/0/conv1/Conv), so that a sampling
+    profiler attributes the time of each node to a symbol of its own
+    (bench/profile.py).
   }];
+  let options = [
+    Option<"nodeNames", "node-names", "bool", "false",
+           "Keep every task apart, named after the model node it computes">,
+  ];
   let dependentDialects = [
     "::mlir::LLVM::LLVMDialect", "::mlir::arith::ArithDialect",
     "::mlir::func::FuncDialect", "::mlir::scf::SCFDialect",

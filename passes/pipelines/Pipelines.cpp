@@ -83,7 +83,9 @@ void buildLLVMPipeline(OpPassManager &pm, const CpuOptions &options) {
   pm.addPass(cpu::createCreateEntryPoint());
   // Outlined first, so that the lowerings below see each distinct task once
   // (equivalent tasks are merged).
-  pm.addPass(cpu::createOutlineParallelLoops());
+  cpu::OutlineParallelLoopsOptions outlining;
+  outlining.nodeNames = options.profileNames;
+  pm.addPass(cpu::createOutlineParallelLoops(outlining));
   {
     OpPassManager &func = pm.nest<func::FuncOp>();
     cpu::LowerVectorOpsOptions lowering;

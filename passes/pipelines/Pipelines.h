@@ -28,6 +28,9 @@ struct CpuOptions {
   bool maskedLoads = true;
   /// The vector register width in bytes (AVX-512: 64, AVX2: 32, NEON: 16).
   int64_t vectorBytes = 64;
+  /// Task functions kept apart and named after their model nodes, for
+  /// profilers (kilnc --profile-names).
+  bool profileNames = false;
 };
 
 void buildVectorPipeline(mlir::OpPassManager &pm, const CpuOptions &options);

@@ -519,6 +519,7 @@ FailureOr<CompileResult> compileModel(MLIRContext &context,
   cpuOptions.maskedLoads = !llvm::Triple(triple).isAArch64();
   if (machine)
     cpuOptions.vectorBytes = vectorBytesOf(*machine);
+  cpuOptions.profileNames = options.profileNames;
   using Builder = std::function<void(OpPassManager &)>;
   const std::tuple<EmitKind, const char *, Builder> phases[] = {
       {EmitKind::Vector, "vector",

@@ -64,6 +64,9 @@ struct CompileOptions {
   bool gpuTf32 = false;
   /// Print the wall-clock time of each phase and pass to stderr at the end.
   bool timePhases = false;
+  /// CPU builds: one task function per parallel loop, named after its model
+  /// node (main_task7__layer1_0_conv1_Conv), for sampling profilers.
+  bool profileNames = false;
   /// Static shapes for graph inputs whose dimensions are symbolic.
   llvm::StringMap<llvm::SmallVector<int64_t>> inputShapes;
   /// Graph inputs bound to a value at compile time (kilnc --bind NAME=FILE):

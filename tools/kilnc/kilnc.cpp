@@ -81,6 +81,13 @@ static cl::opt<bool> timePhases(
              "each pass in them to stderr"),
     cl::cat(category));
 static cl::opt<bool> gpuTf32("gpu-tf32", cl::desc(driver::kGpuTf32Help), cl::cat(category));
+static cl::opt<bool> profileNames(
+    "profile-names",
+    cl::desc("CPU builds: give each parallel loop a function of its own, named after "
+             "the model node it computes (main_task7__layer1_0_conv1_Conv), so that "
+             "perf and other sampling profilers show the time of each node "
+             "(bench/profile.py); the library is larger and compiles slower"),
+    cl::cat(category));
 static cl::list<std::string> bindings(
     "bind",
     cl::desc("Fix a graph input's value at compile time, from a .npy or ONNX .pb "
@@ -163,6 +170,7 @@ int main(int argc, char **argv) {
   options.gpuArch = gpuArch;
   options.emulateGpu = emulateGpu;
   options.gpuTf32 = gpuTf32;
+  options.profileNames = profileNames;
   options.timePhases = timePhases;
   for (const std::string &text : bindings) {
     auto parsed = driver::parseBinding(text);
