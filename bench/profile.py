@@ -26,6 +26,10 @@ e.g. --group '_(layer\\d)_' for ResNet's stages; names that do not match go
 to "(other)". Without --group the Kiln nodes are listed one by one (--top
 of them).
 
+Times are exact shares of the samples at 1 thread. At more threads they are
+shares of all threads' CPU time, scaled to the run's wall time: comparable
+between nodes, with the threads' waiting in "(runtime)", but not wall times.
+
 Needs perf (Debian: linux-perf). The host should be quiet: both sides are
 measured one after the other, not interleaved.
 """
@@ -48,6 +52,10 @@ sys.path.insert(0, os.path.join(ROOT, "bench", "zoo"))
 import runner  # noqa: E402
 
 TASK = re.compile(r"^main_task\d+(?:_(.*))?$")
+# The model's code outside its parallel loops, and the runtime's thread pool.
+SERIAL = {"main", "model_run", "kiln_model_entry"}
+RUNTIME = re.compile(r"^(kiln_rt_|worker_main|wait_for_work|wait_for_chunks|claim|run_share|"
+                     r"finish_share|start_workers)")
 
 
 def sanitized(name):
@@ -78,14 +86,15 @@ def kiln_profile(args, model_dir, work):
         task = TASK.match(symbol)
         if task:
             samples[task.group(1) or "(unnamed)"] += count
-        elif symbol in ("main", "model_run"):
+        elif symbol in SERIAL:
             samples["(serial)"] += count
-        elif space == "." and ("kiln_rt" in symbol or "worker" in symbol):
+        elif space == "." and RUNTIME.match(symbol):
             samples["(runtime)"] += count
         else:
             samples["(other)"] += count
-    # Samples outside the timed runs (loading, the warm-up, writing outputs)
-    # are few next to --runs runs; they go to "(other)".
+    # The harness's warm-up run falls on the nodes like the timed ones; what
+    # is outside the runs (loading the inputs, page faults, writing the
+    # outputs) goes to "(other)", with the C library and the kernel.
     total = sum(samples.values()) or 1
     return {node: median * count / total for node, count in samples.items()}, median
 
@@ -123,7 +132,7 @@ def grouped(times, pattern):
     groups = collections.Counter()
     for node, ms in times.items():
         m = pattern.search(node) if not node.startswith("(") else None
-        groups[(m.group(1) if m.groups() else m.group(0)) if m else
+        groups[(m.group(1) if m.groups() and m.group(1) else m.group(0)) if m else
                (node if node.startswith("(") else "(other)")] += ms
     return groups
 
@@ -139,6 +148,8 @@ def main(argv=None):
     p.add_argument("--kilnc", default=os.path.join(ROOT, "build", "bin", "kilnc"))
     p.add_argument("--cc", default="cc")
     args = p.parse_args(argv)
+    if args.runs < 1 or args.threads < 1:
+        p.error("--runs and --threads must be at least 1")
 
     model_dir = args.model if os.path.isdir(args.model) else os.path.join(
         ROOT, "build", "zoo", args.model)

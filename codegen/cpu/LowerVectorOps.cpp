@@ -171,57 +171,55 @@ constexpr int64_t kPanelPrefetchBytes = 64 * kPackedPanelWidth * 4;
 
 /// Software prefetch for the micro-kernel's B panels: a read of one panel row
 /// (vector<NR> from a [J, K, NR] buffer, or from a tap product's [J, C, KH,
-/// KW, NR] view of one) inside a loop along one of the K dimensions gets a
-/// prefetch of the row about kPanelPrefetchBytes ahead along that dimension
-/// (a 3x3 tap product: 8 input channels, 72 rows). Weights streamed from
-/// memory once per run (BERT-base's 340 MB, ResNet-50's last stage) are
-/// consumed at a row of 128 bytes every few cycles; the hardware
+/// KW, NR] view of one) inside a loop that walks one of its K dimensions gets
+/// a prefetch of the row about kPanelPrefetchBytes further along the
+/// outermost K dimension (K, or C: a 3x3 tap product's read in its KW loop
+/// prefetches the same tap 8 input channels, 72 rows, ahead). Weights
+/// streamed from memory once per run (BERT-base's 340 MB, ResNet-50's last
+/// stage) are consumed at a row of 128 bytes every few cycles; the hardware
 /// prefetchers, which stop at page boundaries, do not run far enough ahead
 /// to hide memory latency at that rate. Prefetches do not fault, so rows
 /// past a panel's end need no guard.
 void prefetchPanels(func::FuncOp func) {
-  SmallVector<std::pair<vector::TransferReadOp, std::pair<unsigned, int64_t>>> reads;
+  SmallVector<std::pair<vector::TransferReadOp, int64_t>> reads;
   func.walk([&](vector::TransferReadOp read) {
     auto type = llvm::dyn_cast<MemRefType>(read.getBase().getType());
     VectorType vectorType = read.getVectorType();
     int64_t rank = type ? type.getRank() : 0;
-    // Panels [J, K, NR], or a tap product's contiguous [J, C, KH, KW, NR]
-    // view of them (not an image whose rows happen to be NR wide).
+    // Panels [J, K, NR] or a tap product's contiguous [J, C, KH, KW, NR]
+    // view of them. (Other contiguous rank-5 buffers with 32-wide rows, read
+    // in a loop, would get a prefetch that does no harm.)
     if ((rank != 3 && !(rank == 5 && type.getLayout().isIdentity())) ||
-        !type.hasStaticShape() || type.getDimSize(rank - 1) != kPackedPanelWidth ||
-        vectorType.getRank() != 1 || vectorType.getDimSize(0) != kPackedPanelWidth)
+        !type.hasStaticShape() || !type.getElementType().isIntOrFloat() ||
+        type.getDimSize(rank - 1) != kPackedPanelWidth || vectorType.getRank() != 1 ||
+        vectorType.getDimSize(0) != kPackedPanelWidth)
       return;
     SmallVector<int64_t> strides;
     int64_t offset;
     if (failed(type.getStridesAndOffset(strides, offset)) || strides[rank - 1] != 1 ||
-        strides[rank - 2] != kPackedPanelWidth)
+        strides[rank - 2] != kPackedPanelWidth || ShapedType::isDynamic(strides[1]) ||
+        strides[1] <= 0)
       return;
     auto loop = llvm::dyn_cast<scf::ForOp>(read->getParentOp());
     if (!loop)
       return;
-    // The first K dimension (between the panel's and the row's) the loop
-    // walks.
-    for (unsigned d = 1; d + 1 < rank; ++d) {
+    bool alongK = llvm::any_of(llvm::seq<int64_t>(1, rank - 1), [&](int64_t d) {
       Value index = read.getIndices()[d];
       Operation *def = index.getDefiningOp();
-      bool alongLoop = index == loop.getInductionVar() ||
-                       (def && llvm::is_contained(def->getOperands(), loop.getInductionVar()));
-      if (!alongLoop)
-        continue;
-      if (ShapedType::isDynamic(strides[d]) || strides[d] <= 0)
-        return;
-      int64_t rowBytes = strides[d] * type.getElementTypeBitWidth() / 8;
-      reads.push_back(
-          {read, {d, static_cast<int64_t>(llvm::divideCeil(kPanelPrefetchBytes, rowBytes))}});
+      return index == loop.getInductionVar() ||
+             (def && llvm::is_contained(def->getOperands(), loop.getInductionVar()));
+    });
+    if (!alongK)
       return;
-    }
+    int64_t rowBytes = strides[1] * type.getElementTypeBitWidth() / 8;
+    reads.push_back(
+        {read, static_cast<int64_t>(llvm::divideCeil(kPanelPrefetchBytes, rowBytes))});
   });
-  for (auto &[read, ahead] : reads) {
+  for (auto &[read, steps] : reads) {
     OpBuilder b(read);
     Location loc = read.getLoc();
     SmallVector<Value> indices(read.getIndices());
-    auto [d, steps] = ahead;
-    indices[d] = arith::AddIOp::create(b, loc, indices[d],
+    indices[1] = arith::AddIOp::create(b, loc, indices[1],
                                        arith::ConstantIndexOp::create(b, loc, steps));
     memref::PrefetchOp::create(b, loc, read.getBase(), indices, /*isWrite=*/false,
                                /*localityHint=*/3, /*isDataCache=*/true);

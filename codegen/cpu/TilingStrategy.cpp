@@ -44,7 +44,7 @@ static constexpr int64_t kCacheBlockK = 256;
 /// lines a sliver touches (one per input channel, at a stride of the whole
 /// image), which the next sliver reads again. With 256 rows the two fill
 /// L1 and the next sliver reads the input from L2. ResNet-50's 1x1 layers
-/// at C >= 512 (bench/ab.py, fastest runs, 1 thread): 0.85-0.95 of the time
+/// at C >= 512 (bench/ab.py, fastest runs, 1 thread): 0.87-0.98 of the time
 /// with 256 (docs/performance.md, fifteenth round).
 static constexpr int64_t kOneTapCacheBlockK = 128;
 /// Thread (task) tiles: 64 x 256 keeps a task's A block (64 x K) and B

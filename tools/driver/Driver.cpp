@@ -456,6 +456,9 @@ FailureOr<CompileResult> compileModel(MLIRContext &context,
   if (options.gpuTf32 && !gpu && !options.emulateGpu)
     return emitError(UnknownLoc::get(&context))
            << "--gpu-tf32 applies to GPU builds: use it with --gpu or --emulate-gpu";
+  if (options.profileNames && (gpu || options.emulateGpu))
+    return emitError(UnknownLoc::get(&context))
+           << "--profile-names applies to CPU builds: use it without --gpu and --emulate-gpu";
   if (options.gpuTf32 && gpu && sm < 80)
     return emitError(UnknownLoc::get(&context))
            << "--gpu-tf32 needs TF32 tensor cores: sm_80 or newer, not " << options.gpuArch;

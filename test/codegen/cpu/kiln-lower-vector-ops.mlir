@@ -167,27 +167,36 @@ func.func @panel_prefetch(%b: memref<4x512x32xf32>, %a: memref<512x32xf32>, %j: 
 // -----
 
 // A tap product reads its weights' panels through a [J, C, KH, KW, 32] view,
-// in a loop over input channels: the prefetch runs 8 channels (8 x 9 rows of
-// 128 bytes, the same 8 KB or so) ahead along the channel dimension. A read
-// that does not walk a K dimension (the panel loop) gets none.
+// in its channel, KH and KW loops: the read in the KW loop gets a prefetch of
+// the same tap 8 channels (72 rows of 128 bytes, about 8 KB) ahead. A read
+// that walks no K dimension (the panel loop) gets none.
 // CHECK-LABEL: func @tap_panel_prefetch
 // CHECK: scf.for %[[C:.*]] = %c0 to %c64 step %c1
+// CHECK: scf.for %[[I:.*]] = %c0 to %c3 step %c1
+// CHECK: scf.for %[[JW:.*]] = %c0 to %c3 step %c1
 // CHECK: %[[AHEAD:.*]] = arith.addi %[[C]], %c8 : index
-// CHECK: memref.prefetch %{{.*}}[%{{.*}}, %[[AHEAD]], %c1, %c2, %c0], read, locality<3>, data : memref<2x64x3x3x32xf32>
-// CHECK: vector.load %{{.*}}[%{{.*}}, %[[C]], %c1, %c2, %c0] : memref<2x64x3x3x32xf32>, vector<32xf32>
+// CHECK: memref.prefetch %{{.*}}[%{{.*}}, %[[AHEAD]], %[[I]], %[[JW]], %c0], read, locality<3>, data : memref<2x64x3x3x32xf32>
+// CHECK: vector.load %{{.*}}[%{{.*}}, %[[C]], %[[I]], %[[JW]], %c0] : memref<2x64x3x3x32xf32>, vector<32xf32>
 // CHECK: scf.for %[[J:.*]] = %c0 to %c2 step %c1
 // CHECK-NOT: memref.prefetch
 func.func @tap_panel_prefetch(%b: memref<2x64x3x3x32xf32>, %j: index) -> (vector<32xf32>, vector<32xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
   %c64 = arith.constant 64 : index
   %pad = arith.constant 0.0 : f32
   %zero = arith.constant dense<0.0> : vector<32xf32>
-  %r = scf.for %c = %c0 to %c64 step %c1 iter_args(%acc = %zero) -> vector<32xf32> {
-    %v = vector.transfer_read %b[%j, %c, %c1, %c2, %c0], %pad {in_bounds = [true]} : memref<2x64x3x3x32xf32>, vector<32xf32>
-    %t = arith.maximumf %acc, %v : vector<32xf32>
-    scf.yield %t : vector<32xf32>
+  %r = scf.for %c = %c0 to %c64 step %c1 iter_args(%a0 = %zero) -> vector<32xf32> {
+    %ri = scf.for %i = %c0 to %c3 step %c1 iter_args(%a1 = %a0) -> vector<32xf32> {
+      %rj = scf.for %jw = %c0 to %c3 step %c1 iter_args(%a2 = %a1) -> vector<32xf32> {
+        %v = vector.transfer_read %b[%j, %c, %i, %jw, %c0], %pad {in_bounds = [true]} : memref<2x64x3x3x32xf32>, vector<32xf32>
+        %t = arith.maximumf %a2, %v : vector<32xf32>
+        scf.yield %t : vector<32xf32>
+      }
+      scf.yield %rj : vector<32xf32>
+    }
+    scf.yield %ri : vector<32xf32>
   }
   %s = scf.for %p = %c0 to %c2 step %c1 iter_args(%acc = %zero) -> vector<32xf32> {
     %v = vector.transfer_read %b[%p, %c0, %c0, %c0, %c0], %pad {in_bounds = [true]} : memref<2x64x3x3x32xf32>, vector<32xf32>
