@@ -102,18 +102,8 @@ def kiln_profile(args, model_dir, work):
 def ort_profile(args, model_dir, work):
     """{node: median ms} from ONNX Runtime's profiler."""
     import numpy as np
-    import onnxruntime as ort
 
-    options = ort.SessionOptions()
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.intra_op_num_threads = args.threads
-    options.inter_op_num_threads = 1
-    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    options.log_severity_level = 3
-    options.enable_profiling = True
-    options.profile_file_prefix = os.path.join(work, "ort")
-    session = ort.InferenceSession(os.path.join(model_dir, "model.onnx"), options,
-                                   providers=["CPUExecutionProvider"])
+    session = runner.ort_session(model_dir, args.threads, profile_prefix=os.path.join(work, "ort"))
     feeds = {i.name: np.load(f)
              for i, f in zip(session.get_inputs(), runner.input_files(model_dir))}
     session.run(None, feeds)

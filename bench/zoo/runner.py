@@ -111,11 +111,15 @@ def workspace_size(lib, name):
     return int(m.group(1)) if m else None
 
 
-def ort_session(model_dir, threads, arena=True):
+def ort_session(model_dir, threads, arena=True, profile_prefix=None):
     """ONNX Runtime as the benchmarks measure it: CPU provider, ORT_ENABLE_ALL,
-    `threads` intra-op threads, one inter-op thread, sequential execution."""
+    `threads` intra-op threads, one inter-op thread, sequential execution;
+    with `profile_prefix`, its profiler on, writing there."""
     import onnxruntime as ort
     options = ort.SessionOptions()
+    if profile_prefix:
+        options.enable_profiling = True
+        options.profile_file_prefix = profile_prefix
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1

@@ -122,8 +122,7 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
     SmallVector<linalg::LinalgOp> products;
     func.walk([&](linalg::LinalgOp op) {
       if (!op->getParentOfType<scf::ForallOp>() && op.hasPureTensorSemantics() &&
-          !hasZeroOrDynamicRange(op) && !sharedReduction(op) &&
-          matchStagedMatmul(op, 2 * multiprocessors, tf32, halfTensorCores))
+          !hasZeroOrDynamicRange(op) && stagedProduct(op))
         products.push_back(op);
     });
     for (linalg::LinalgOp op : products)
@@ -162,6 +161,13 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
   /// The ops staged matmuls took into their kernels (erased).
   llvm::DenseSet<Operation *> takenIn;
 
+  /// The staged matmul `op` maps onto, unless a block reduction takes it.
+  std::optional<StagedMatmul> stagedProduct(linalg::LinalgOp op) {
+    if (sharedReduction(op))
+      return std::nullopt;
+    return matchStagedMatmul(op, 2 * multiprocessors, tf32, halfTensorCores);
+  }
+
   /// Whether `op` has a dynamic loop range (an internal error on this path)
   /// or an empty one (nothing to compute).
   static bool hasZeroOrDynamicRange(linalg::LinalgOp op) {
@@ -181,9 +187,7 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
       return success();
     }
     std::optional<BlockReduction> shared = sharedReduction(op);
-    std::optional<StagedMatmul> staged =
-        shared ? std::nullopt
-               : matchStagedMatmul(op, 2 * multiprocessors, tf32, halfTensorCores);
+    std::optional<StagedMatmul> staged = shared ? std::nullopt : stagedProduct(op);
     if (shared || staged || op.getNumParallelLoops() == 0) {
       // Left for the run after bufferization.
       if (!op.hasPureBufferSemantics())
