@@ -4,6 +4,9 @@
 #include "codegen/cpu/Passes.h"
 
 #include "passes/dispatch/Passes.h"
+#include "passes/graph/Passes.h"
+
+#include "mlir/Dialect/SCF/IR/SCF.h"
 
 namespace kiln::cpu {
 #define GEN_PASS_DEF_CREATEENTRYPOINT
@@ -14,6 +17,10 @@ using namespace mlir;
 
 namespace kiln::cpu {
 namespace {
+
+constexpr llvm::StringLiteral kNumThreadsName = "kiln_rt_get_num_threads";
+/// Each image's part of the workspace starts on a cache line.
+constexpr int64_t kImageWorkspaceAlignment = 64;
 
 struct CreateEntryPointPass : impl::CreateEntryPointBase<CreateEntryPointPass> {
   void runOnOperation() override {
@@ -33,14 +40,86 @@ struct CreateEntryPointPass : impl::CreateEntryPointBase<CreateEntryPointPass> {
     b.setInsertionPointToStart(block);
     Value inputs = block->getArgument(0), outputs = block->getArgument(1),
           workspace = block->getArgument(2);
-    FailureOr<SmallVector<Value>> operands =
-        buildModelArguments(b, loc, main, main.getNumArguments(), inputs, outputs,
-                            workspace, Value());
-    if (failed(operands))
+    auto images = main->getAttrOfType<IntegerAttr>(graph::kBatchImagesAttr);
+    if (failed(images ? callPerImage(b, loc, main, images.getInt(), inputs, outputs, workspace)
+                      : callMain(b, loc, main, inputs, outputs, workspace, ImageOffsets())))
       return signalPassFailure();
-    func::CallOp::create(b, loc, main, *operands);
     func::ReturnOp::create(b, loc);
     main.setPrivate();
+  }
+
+  /// Where one image's buffers start: its index in the inputs and outputs,
+  /// and the byte offset of its part of the workspace.
+  struct ImageOffsets {
+    Value image, workspaceOffset;
+  };
+
+  static LogicalResult callMain(OpBuilder &b, Location loc, func::FuncOp main,
+                                Value inputs, Value outputs, Value workspace,
+                                ImageOffsets offsets) {
+    FailureOr<SmallVector<Value>> operands =
+        buildModelArguments(b, loc, main, main.getNumArguments(), inputs, outputs,
+                            workspace, Value(), offsets.image, offsets.workspaceOffset);
+    if (failed(operands))
+      return failure();
+    func::CallOp::create(b, loc, main, *operands);
+    return success();
+  }
+
+  /// A model split by kiln-split-batch: @main computes one image. With at
+  /// least as many images as threads, the images are spread over the
+  /// threads, each image with a workspace of its own (nested parallel loops
+  /// run on their caller's thread); otherwise the images run one after the
+  /// other, each with all the threads, in the first image's workspace.
+  LogicalResult callPerImage(OpBuilder &b, Location loc, func::FuncOp main,
+                             int64_t images, Value inputs, Value outputs,
+                             Value workspace) {
+    ModuleOp module = getOperation();
+    int64_t perImage = 0;
+    if (auto size = module->getAttrOfType<IntegerAttr>(dispatch::kWorkspaceSizeAttr)) {
+      perImage = llvm::alignTo(size.getInt(), kImageWorkspaceAlignment);
+      module->setAttr(dispatch::kWorkspaceSizeAttr,
+                      b.getI64IntegerAttr(perImage * images));
+    }
+    auto threadCount = module.lookupSymbol<func::FuncOp>(kNumThreadsName);
+    if (!threadCount) {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(module.getBody());
+      threadCount = func::FuncOp::create(b, loc, kNumThreadsName,
+                                         b.getFunctionType({}, {b.getI32Type()}));
+      threadCount.setPrivate();
+    }
+    Value threads = func::CallOp::create(b, loc, threadCount, ValueRange()).getResult(0);
+    Value spread = arith::CmpIOp::create(
+        b, loc, arith::CmpIPredicate::sle, threads,
+        arith::ConstantIntOp::create(b, loc, b.getI32Type(), images));
+    auto choice = scf::IfOp::create(b, loc, spread, /*withElseRegion=*/true);
+    auto toI64 = [&](Value index) {
+      return arith::IndexCastOp::create(b, loc, b.getI64Type(), index).getResult();
+    };
+    LogicalResult result = success();
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(choice.thenBlock()->getTerminator());
+      auto loop = scf::ForallOp::create(b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(images)},
+                                        ValueRange(), std::nullopt);
+      b.setInsertionPoint(loop.getBody()->getTerminator());
+      Value image = toI64(loop.getInductionVar(0));
+      Value offset = arith::MulIOp::create(
+          b, loc, image, arith::ConstantIntOp::create(b, loc, b.getI64Type(), perImage));
+      result = callMain(b, loc, main, inputs, outputs, workspace, {image, offset});
+    }
+    if (failed(result))
+      return failure();
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(choice.elseBlock()->getTerminator());
+    auto loop = scf::ForOp::create(b, loc, arith::ConstantIndexOp::create(b, loc, 0),
+                                   arith::ConstantIndexOp::create(b, loc, images),
+                                   arith::ConstantIndexOp::create(b, loc, 1));
+    b.setInsertionPoint(loop.getBody()->getTerminator());
+    Value none = arith::ConstantIntOp::create(b, loc, b.getI64Type(), 0);
+    return callMain(b, loc, main, inputs, outputs, workspace,
+                    {toI64(loop.getInductionVar()), none});
   }
 };
 

@@ -67,8 +67,13 @@ Value memrefFromPointer(OpBuilder &b, Location loc, Value pointer,
 FailureOr<SmallVector<Value>> buildModelArguments(OpBuilder &b, Location loc,
                                                   func::FuncOp main, unsigned numBuffers,
                                                   Value inputs, Value outputs,
-                                                  Value workspace, Value weights) {
+                                                  Value workspace, Value weights,
+                                                  Value image, Value workspaceOffset) {
   auto ptr = LLVM::LLVMPointerType::get(b.getContext());
+  auto advance = [&](Value pointer, Value bytes) -> Value {
+    return LLVM::GEPOp::create(b, loc, ptr, b.getI8Type(), pointer,
+                               ArrayRef<LLVM::GEPArg>{bytes});
+  };
   int64_t inputIndex = 0, outputIndex = 0;
   SmallVector<Value> operands;
   for (unsigned i = 0; i < numBuffers; ++i) {
@@ -78,7 +83,7 @@ FailureOr<SmallVector<Value>> buildModelArguments(OpBuilder &b, Location loc,
              << i << " is not a dense static buffer";
     Value pointer;
     if (main.getArgAttr(i, dispatch::kWorkspaceArgAttr)) {
-      pointer = workspace;
+      pointer = workspaceOffset ? advance(workspace, workspaceOffset) : workspace;
     } else if (main.getArgAttr(i, dispatch::kWeightsArgAttr)) {
       pointer = weights;
     } else {
@@ -87,6 +92,13 @@ FailureOr<SmallVector<Value>> buildModelArguments(OpBuilder &b, Location loc,
       Value address = LLVM::GEPOp::create(b, loc, ptr, ptr, isOutput ? outputs : inputs,
                                           ArrayRef<LLVM::GEPArg>{slot});
       pointer = LLVM::LoadOp::create(b, loc, ptr, address);
+      if (image) {
+        int64_t bits = type.getElementTypeBitWidth();
+        int64_t bytes = type.getNumElements() * std::max<int64_t>(1, (bits + 7) / 8);
+        pointer = advance(pointer, LLVM::MulOp::create(b, loc, image,
+                                                       LLVM::ConstantOp::create(
+                                                           b, loc, b.getI64Type(), bytes)));
+      }
     }
     if (!pointer)
       return main.emitError("internal error: no buffer for @main argument ") << i;

@@ -38,10 +38,15 @@ mlir::Value memrefFromPointer(mlir::OpBuilder &b, mlir::Location loc,
 /// memref over the pointer loaded from `inputs[i]` / `outputs[i]` or given as
 /// `workspace` / `weights`. `weights` may be null when @main has none. Fails
 /// (with an error) on an argument that is not a dense static buffer.
+/// With an i64 `image` (a model split by kiln-split-batch, whose @main
+/// computes one image), each input and output memref starts `image` times
+/// its own size into its buffer, and the workspace `workspaceOffset` bytes
+/// into it.
 mlir::FailureOr<llvm::SmallVector<mlir::Value>>
 buildModelArguments(mlir::OpBuilder &b, mlir::Location loc, mlir::func::FuncOp main,
                     unsigned numBuffers, mlir::Value inputs, mlir::Value outputs,
-                    mlir::Value workspace, mlir::Value weights);
+                    mlir::Value workspace, mlir::Value weights,
+                    mlir::Value image = {}, mlir::Value workspaceOffset = {});
 
 } // namespace kiln::cpu
 

@@ -143,9 +143,15 @@ def CreateEntryPoint : Pass<"kiln-create-entry-point", "mlir::ModuleOp"> {
     void *const *outputs, void *workspace)`, which builds a memref for each
     dense buffer and calls the bufferized @main (made private so LLVM inlines
     it). The public NAME_run wrapper checks arguments and calls this.
+    A model split by kiln-split-batch (`kiln.batch_images` on @main) calls
+    @main once per image at the image's offset in each input and output:
+    spread over the threads, each image in its own part of the workspace
+    (which grows to one part per image), when there are no more threads
+    than images; one after the other otherwise.
   }];
   let dependentDialects = [
     "::mlir::LLVM::LLVMDialect", "::mlir::func::FuncDialect",
+    "::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect",
   ];
 }
 

@@ -10,6 +10,10 @@
 
 namespace kiln::graph {
 
+/// On @main, set by kiln-split-batch: the number of images the model's
+/// inputs and results hold; @main itself computes one.
+inline constexpr llvm::StringLiteral kBatchImagesAttr = "kiln.batch_images";
+
 #define GEN_PASS_DECL
 #include "passes/graph/Passes.h.inc"
 

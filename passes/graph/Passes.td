@@ -26,4 +26,20 @@ def VerifyStaticGraph : Pass<"kiln-verify-static-graph", "mlir::ModuleOp"> {
   }];
 }
 
+def SplitBatch : Pass<"kiln-split-batch", "mlir::ModuleOp"> {
+  let summary = "Compile a batched model for one image, called once per image";
+  let description = [{
+    When every op of @main keeps the images of the inputs' leading dimension
+    apart (convolutions, pools, elementwise ops with shared operands, row
+    matmuls, reshapes that keep the leading dimension, ...), every input and
+    result is batched, and the per-image activations outweigh the weights,
+    retypes @main to one image (reshape shapes included) and sets
+    `kiln.batch_images` on it to the image count. The CPU entry point then
+    calls @main once per image; one image's activations stay in cache from
+    layer to layer where the batch's would not. Leaves other models as
+    they are.
+  }];
+  let dependentDialects = ["::kiln::graph::KilnDialect"];
+}
+
 #endif // KILN_PASSES_GRAPH_PASSES

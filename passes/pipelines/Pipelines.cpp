@@ -42,12 +42,16 @@ void buildGraphPipeline(OpPassManager &pm) {
   pm.addPass(graph::createVerifyStaticGraph());
 }
 
-void buildLinalgPipeline(OpPassManager &pm) {
+void buildLinalgPipeline(OpPassManager &pm, bool splitBatch) {
+  if (splitBatch)
+    pm.addPass(graph::createSplitBatch());
   pm.addPass(conversion::createConvertGraphToLinalg());
   pm.addPass(dispatch::createFuseElementwise());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }
+
+void buildLinalgPipeline(OpPassManager &pm) { buildLinalgPipeline(pm, false); }
 
 void buildVectorPipeline(OpPassManager &pm, const CpuOptions &options) {
   OpPassManager &func = pm.nest<func::FuncOp>();
@@ -210,7 +214,7 @@ void buildPipelineUpTo(OpPassManager &pm, Phase last) {
   using Builder = void (*)(OpPassManager &);
   const std::pair<Phase, Builder> phases[] = {
       {Phase::Graph, buildGraphPipeline},
-      {Phase::Linalg, buildLinalgPipeline},
+      {Phase::Linalg, [](OpPassManager &pm) { buildLinalgPipeline(pm, true); }},
       {Phase::Vector, static_cast<Builder>(buildVectorPipeline)},
       {Phase::MemRef, buildMemRefPipeline},
       {Phase::LLVM, static_cast<Builder>(buildLLVMPipeline)}};
@@ -227,7 +231,7 @@ void registerPipelines() {
                              buildGraphPipeline);
   PassPipelineRegistration<>("kiln-linalg-pipeline",
                              "Graph to linalg on tensors, with elementwise fusion",
-                             buildLinalgPipeline);
+                             static_cast<void (*)(OpPassManager &)>(buildLinalgPipeline));
   PassPipelineRegistration<>("kiln-vector-pipeline",
                              "CPU tiling over threads and registers, vectorization",
                              static_cast<void (*)(OpPassManager &)>(buildVectorPipeline));

@@ -464,7 +464,12 @@ FailureOr<CompileResult> compileModel(MLIRContext &context,
            << "--gpu-tf32 needs TF32 tensor cores: sm_80 or newer, not " << options.gpuArch;
 
   // Every path goes through linalg, and may stop there.
-  if (failed(timing.run(*module, "linalg", buildLinalgPipeline)))
+  // GPUs want the whole batch in each kernel; CPUs one image at a time where
+  // the images are independent (kiln-split-batch).
+  bool splitBatch = !gpu && !options.emulateGpu;
+  if (failed(timing.run(*module, "linalg", [&](OpPassManager &pm) {
+        buildLinalgPipeline(pm, splitBatch);
+      })))
     return failure();
   if (options.emit == EmitKind::Linalg) {
     result.text = printModule(*module);

@@ -1752,9 +1752,9 @@ def case_lenet(g):
 
 
 @case
-def case_small_cnn(g):
+def case_small_cnn(g, batch=1):
     # conv-bn-relu, pool, strided conv, global pool, classifier, softmax.
-    x = g.input("input", (1, 3, 32, 32))
+    x = g.input("input", (batch, 3, 32, 32))
     h = conv_bn_relu(g, x, 3, 16, 3)
     h = g.node("MaxPool", [h], kernel_shape=[3, 3], strides=[2, 2],
                pads=[1, 1, 1, 1])
@@ -1763,6 +1763,13 @@ def case_small_cnn(g):
     h = g.node("Flatten", [h], axis=1)
     logits = linear(g, h, 32, 10)
     g.output(g.node("Softmax", [logits], axis=-1, name="probs"))
+
+
+@case
+def case_small_cnn_batch3(g):
+    # The same at batch 3: compiled for one image (kiln-split-batch), called
+    # per image.
+    case_small_cnn(g, batch=3)
 
 
 @case
