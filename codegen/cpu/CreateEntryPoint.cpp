@@ -66,11 +66,12 @@ struct CreateEntryPointPass : impl::CreateEntryPointBase<CreateEntryPointPass> {
     return success();
   }
 
-  /// A model split by kiln-split-batch: @main computes one image. With at
-  /// least as many images as threads, the images are spread over the
+  /// A model split by kiln-split-batch: @main computes one image. When the
+  /// threads divide the images evenly, the images are spread over the
   /// threads, each image with a workspace of its own (nested parallel loops
-  /// run on their caller's thread); otherwise the images run one after the
-  /// other, each with all the threads, in the first image's workspace.
+  /// run on their caller's thread); otherwise (9 images on 8 threads would
+  /// take two images' time) the images run one after the other, each with
+  /// all the threads, in the first image's workspace.
   LogicalResult callPerImage(OpBuilder &b, Location loc, func::FuncOp main,
                              int64_t images, Value inputs, Value outputs,
                              Value workspace) {
@@ -89,10 +90,14 @@ struct CreateEntryPointPass : impl::CreateEntryPointBase<CreateEntryPointPass> {
                                          b.getFunctionType({}, {b.getI32Type()}));
       threadCount.setPrivate();
     }
-    Value threads = func::CallOp::create(b, loc, threadCount, ValueRange()).getResult(0);
+    Value threads = arith::ExtSIOp::create(
+        b, loc, b.getI64Type(),
+        func::CallOp::create(b, loc, threadCount, ValueRange()).getResult(0));
+    Value remainder = arith::RemSIOp::create(
+        b, loc, arith::ConstantIntOp::create(b, loc, b.getI64Type(), images), threads);
     Value spread = arith::CmpIOp::create(
-        b, loc, arith::CmpIPredicate::sle, threads,
-        arith::ConstantIntOp::create(b, loc, b.getI32Type(), images));
+        b, loc, arith::CmpIPredicate::eq, remainder,
+        arith::ConstantIntOp::create(b, loc, b.getI64Type(), 0));
     auto choice = scf::IfOp::create(b, loc, spread, /*withElseRegion=*/true);
     auto toI64 = [&](Value index) {
       return arith::IndexCastOp::create(b, loc, b.getI64Type(), index).getResult();

@@ -146,8 +146,8 @@ def CreateEntryPoint : Pass<"kiln-create-entry-point", "mlir::ModuleOp"> {
     A model split by kiln-split-batch (`kiln.batch_images` on @main) calls
     @main once per image at the image's offset in each input and output:
     spread over the threads, each image in its own part of the workspace
-    (which grows to one part per image), when there are no more threads
-    than images; one after the other otherwise.
+    (which grows to one part per image), when the threads divide the images
+    evenly; one after the other otherwise.
   }];
   let dependentDialects = [
     "::mlir::LLVM::LLVMDialect", "::mlir::func::FuncDialect",

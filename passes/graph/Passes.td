@@ -32,7 +32,8 @@ def SplitBatch : Pass<"kiln-split-batch", "mlir::ModuleOp"> {
     When every op of @main keeps the images of the inputs' leading dimension
     apart (convolutions, pools, elementwise ops with shared operands, row
     matmuls, reshapes that keep the leading dimension, ...), every input and
-    result is batched, and the per-image activations outweigh the weights,
+    result is batched, and one image's activations outweigh the weights and
+    reach 64 KiB (below that, a call per image is not worth it),
     retypes @main to one image (reshape shapes included) and sets
     `kiln.batch_images` on it to the image count. The CPU entry point then
     calls @main once per image; one image's activations stay in cache from

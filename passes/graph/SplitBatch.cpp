@@ -7,12 +7,14 @@
 // When every op of @main treats the leading dimension as independent images,
 // this pass retypes @main to one image and records the image count; the
 // CPU entry point then calls it once per image (images spread over the
-// threads when there are at least as many images as threads).
+// threads when the threads divide the images evenly).
 //
-// It splits only when the activations outweigh the weights: each image's
-// call reads all the weights again, which a batched matmul (an MLP or a
-// transformer at batch N, whose weights are large next to one row or one
-// sequence) reads once.
+// It splits only when the activations outweigh the weights (each image's
+// call reads all the weights again, which a batched matmul, an MLP or a
+// transformer at batch N whose weights are large next to one row or one
+// sequence, reads once) and one image's activations are large enough
+// (kMinImageBytes) that a call per image costs nothing next to its work:
+// a table of a million rows is not a million images.
 //
 //===----------------------------------------------------------------------===//
 
@@ -33,6 +35,9 @@ using namespace mlir;
 using namespace kiln::graph;
 
 namespace {
+
+/// The least activation bytes per image worth a call of its own.
+constexpr int64_t kMinImageBytes = 64 * 1024;
 
 int64_t rankOf(Value v) { return llvm::cast<RankedTensorType>(v.getType()).getRank(); }
 int64_t leadingDim(Value v) { return llvm::cast<RankedTensorType>(v.getType()).getDimSize(0); }
@@ -174,7 +179,7 @@ struct SplitBatchPass : kiln::graph::impl::SplitBatchBase<SplitBatchPass> {
     auto ret = llvm::cast<func::ReturnOp>(body.getTerminator());
     if (!llvm::all_of(ret.getOperands(), [&](Value v) { return analysis.isBatched(v); }))
       return;
-    if (activationBytes < weightBytes)
+    if (activationBytes < weightBytes || activationBytes < kMinImageBytes)
       return;
 
     // Every check passed: retype for one image. Inference can only disagree

@@ -466,7 +466,7 @@ FailureOr<CompileResult> compileModel(MLIRContext &context,
   // Every path goes through linalg, and may stop there.
   // GPUs want the whole batch in each kernel; CPUs one image at a time where
   // the images are independent (kiln-split-batch).
-  bool splitBatch = !gpu && !options.emulateGpu;
+  bool splitBatch = options.splitBatch && !gpu && !options.emulateGpu;
   if (failed(timing.run(*module, "linalg", [&](OpPassManager &pm) {
         buildLinalgPipeline(pm, splitBatch);
       })))

@@ -67,6 +67,9 @@ struct CompileOptions {
   /// CPU builds: one task function per parallel loop, named after its model
   /// node (main_task7__layer1_0_conv1_Conv), for sampling profilers.
   bool profileNames = false;
+  /// CPU builds: a batched model whose images are independent is compiled
+  /// for one image and called per image (kiln-split-batch).
+  bool splitBatch = true;
   /// Static shapes for graph inputs whose dimensions are symbolic.
   llvm::StringMap<llvm::SmallVector<int64_t>> inputShapes;
   /// Graph inputs bound to a value at compile time (kilnc --bind NAME=FILE):

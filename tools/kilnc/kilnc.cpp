@@ -88,6 +88,12 @@ static cl::opt<bool> profileNames(
              "perf and other sampling profilers show the time of each node "
              "(bench/profile.py); the library is larger and compiles slower"),
     cl::cat(category));
+static cl::opt<bool> noBatchSplit(
+    "no-batch-split",
+    cl::desc("CPU builds: compute a batched model's layers over the whole batch, "
+             "instead of one image at a time where the images are independent "
+             "(the default, which keeps an image's activations in cache)"),
+    cl::cat(category));
 static cl::list<std::string> bindings(
     "bind",
     cl::desc("Fix a graph input's value at compile time, from a .npy or ONNX .pb "
@@ -171,6 +177,7 @@ int main(int argc, char **argv) {
   options.emulateGpu = emulateGpu;
   options.gpuTf32 = gpuTf32;
   options.profileNames = profileNames;
+  options.splitBatch = !noBatchSplit;
   options.timePhases = timePhases;
   for (const std::string &text : bindings) {
     auto parsed = driver::parseBinding(text);

@@ -442,11 +442,96 @@ struct MakeGemmTransposesExplicit : OpRewritePattern<GemmOp> {
   }
 };
 
+/// conv_transpose(x, W) whose kernel equals its stride (U-Net's 2x2,
+/// stride-2 upsampling), without padding, output padding, dilation or
+/// groups: each input pixel writes a k0 x k1 patch of its own, so the op is
+/// a 1x1 convolution to M x k0 x k1 channels (one per position in the
+/// patch) followed by a depth-to-space (reshape, transpose, reshape) and
+/// the bias. A constant weight's transpose and reshape fold. The general
+/// lowering (a convolution over the stride-spread input) multiplies k0 x k1
+/// times as many terms, all but one of each output's the spread-in zeros.
+struct ConvTransposeAsDepthToSpace : OpRewritePattern<ConvTransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(ConvTransposeOp op, PatternRewriter &rewriter) const override {
+    auto input = llvm::dyn_cast<RankedTensorType>(op.getInput().getType());
+    auto weight = llvm::dyn_cast<RankedTensorType>(op.getWeight().getType());
+    auto result = llvm::dyn_cast<RankedTensorType>(op.getType());
+    if (!input || !weight || !result || input.getRank() != 4 || !input.hasStaticShape() ||
+        !weight.hasStaticShape() || !result.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "not a static 2-D transposed convolution");
+    auto all = [](std::optional<ArrayRef<int64_t>> values, int64_t value) {
+      return !values || llvm::all_of(*values, [&](int64_t v) { return v == value; });
+    };
+    int64_t n = input.getDimSize(0), h = input.getDimSize(2), w = input.getDimSize(3);
+    int64_t m = weight.getDimSize(1), k0 = weight.getDimSize(2), k1 = weight.getDimSize(3);
+    SmallVector<int64_t> strides = {1, 1};
+    if (op.getStrides())
+      strides.assign(op.getStrides()->begin(), op.getStrides()->end());
+    if (op.getGroup() != 1 || !all(op.getPadsBegin(), 0) || !all(op.getDilations(), 1) ||
+        strides != SmallVector<int64_t>{k0, k1} ||
+        result.getShape() != ArrayRef<int64_t>{n, m, h * k0, w * k1})
+      return rewriter.notifyMatchFailure(
+          op, "patches overlap, or padding, output padding, dilation or groups");
+    Location loc = op.getLoc();
+    auto reshape = [&](Value v, ArrayRef<int64_t> shape) -> FailureOr<Value> {
+      auto shapeType =
+          RankedTensorType::get({static_cast<int64_t>(shape.size())}, rewriter.getI64Type());
+      Value shapeValue = ConstantOp::create(rewriter, loc, DenseIntElementsAttr::get(shapeType, shape));
+      auto r = buildInferred<ReshapeOp>(rewriter, loc, v, shapeValue, rewriter.getBoolAttr(false));
+      return failed(r) ? FailureOr<Value>() : FailureOr<Value>(r->getResult());
+    };
+    auto transpose = [&](FailureOr<Value> v, ArrayRef<int64_t> perm) -> FailureOr<Value> {
+      if (failed(v))
+        return failure();
+      auto t = buildInferred<TransposeOp>(rewriter, loc, *v, rewriter.getDenseI64ArrayAttr(perm));
+      return failed(t) ? FailureOr<Value>() : FailureOr<Value>(t->getResult());
+    };
+    // [C, M, k0, k1] -> [M, k0, k1, C] -> filters [M k0 k1, C, 1, 1].
+    FailureOr<Value> filters = transpose(op.getWeight(), {1, 2, 3, 0});
+    if (succeeded(filters))
+      filters = reshape(*filters, {m * k0 * k1, input.getDimSize(1), 1, 1});
+    if (failed(filters))
+      return failure();
+    auto product = buildInferred<ConvOp>(
+        rewriter, loc, op.getInput(), *filters, Value(), DenseI64ArrayAttr(),
+        DenseI64ArrayAttr(), DenseI64ArrayAttr(), rewriter.getI64IntegerAttr(1),
+        AutoPadAttr::get(rewriter.getContext(), AutoPad::notset));
+    if (failed(product))
+      return failure();
+    // [N, M k0 k1, H, W] -> [N, M, k0, k1, H, W] -> [N, M, H, k0, W, k1].
+    FailureOr<Value> patches = reshape(product->getResult(), {n, m, k0, k1, h, w});
+    if (succeeded(patches))
+      patches = transpose(*patches, {0, 1, 4, 2, 5, 3});
+    if (succeeded(patches))
+      patches = reshape(*patches, {n, m, h * k0, w * k1});
+    if (failed(patches))
+      return failure();
+    Value output = *patches;
+    if (op.getBias()) {
+      FailureOr<Value> bias = reshape(op.getBias(), {m, 1, 1});
+      if (failed(bias))
+        return failure();
+      auto sum = buildInferred<AddOp>(rewriter, loc, output, *bias);
+      if (failed(sum))
+        return failure();
+      output = sum->getResult();
+    }
+    rewriter.replaceOp(op, output);
+    return success();
+  }
+};
+
 } // namespace
 
 void GemmOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
                                          MLIRContext *context) {
   patterns.add<MakeGemmTransposesExplicit>(context);
+}
+
+void ConvTransposeOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
+                                                  MLIRContext *context) {
+  patterns.add<ConvTransposeAsDepthToSpace>(context);
 }
 
 void ConvOp::getCanonicalizationPatterns(RewritePatternSet &patterns,

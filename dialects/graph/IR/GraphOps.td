@@ -292,6 +292,7 @@ def Kiln_ConvTransposeOp : Kiln_Op<"conv_transpose"> {
   let assemblyFormat = [{
     $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
   }];
+  let hasCanonicalizer = 1;
 }
 
 def Kiln_ResampleOp : Kiln_Op<"resample"> {

@@ -67,31 +67,45 @@ func.func @main(%out: memref<8xf32> {bufferize.result}, %in: memref<4xf32>, %ws:
 
 // A model split by kiln-split-batch: @main computes one of 4 images. The
 // workspace grows to one 64-byte-aligned part per image (200 -> 4 x 256).
-// With no more threads than images, the images are spread over the threads,
-// each in its own part of the workspace; otherwise they run one after the
-// other in the first part. Image i's input starts i x 24 bytes into the
-// input, its output i x 8 bytes into the output.
+// When the thread count divides the images, the images are spread over the
+// threads, each in its own part of the workspace; otherwise they run one
+// after the other in the first part. Image i's input starts i x 24 bytes
+// into the input, its output i x 8 bytes into the output.
 // CHECK-LABEL: module attributes {kiln.workspace_size = 1024 : i64}
 // CHECK: func.func private @kiln_rt_get_num_threads() -> i32
 // CHECK-LABEL: func.func @kiln_model_entry
 // CHECK-SAME: (%[[INPUTS:[^:]*]]: !llvm.ptr, %[[OUTPUTS:[^:]*]]: !llvm.ptr, %[[WS:[^:]*]]: !llvm.ptr)
-// CHECK: %[[THREADS:.*]] = call @kiln_rt_get_num_threads()
-// CHECK: %[[SPREAD:.*]] = arith.cmpi sle, %[[THREADS]], %{{.*}} : i32
+// CHECK: %[[COUNT:.*]] = call @kiln_rt_get_num_threads()
+// CHECK: %[[THREADS:.*]] = arith.extsi %[[COUNT]] : i32 to i64
+// CHECK: %[[IMAGES:.*]] = arith.constant 4 : i64
+// CHECK: %[[REM:.*]] = arith.remsi %[[IMAGES]], %[[THREADS]] : i64
+// CHECK: %[[SPREAD:.*]] = arith.cmpi eq, %[[REM]], %{{.*}} : i64
 // CHECK: scf.if %[[SPREAD]] {
 // CHECK: scf.forall (%[[I:.*]]) in (4) {
 // CHECK: %[[IMAGE:.*]] = arith.index_cast %[[I]] : index to i64
-// CHECK: %[[PART:.*]] = arith.muli %[[IMAGE]], %{{.*}} : i64
-// CHECK: %[[IN:.*]] = llvm.load
+// CHECK: %[[PARTBYTES:.*]] = arith.constant 256 : i64
+// CHECK: %[[PART:.*]] = arith.muli %[[IMAGE]], %[[PARTBYTES]] : i64
+// CHECK: %[[INSLOT:.*]] = llvm.getelementptr %[[INPUTS]][0]
+// CHECK: %[[IN:.*]] = llvm.load %[[INSLOT]]
 // CHECK: %[[INBYTES:.*]] = llvm.mlir.constant(24 : i64)
 // CHECK: %[[INOFF:.*]] = llvm.mul %[[IMAGE]], %[[INBYTES]]
-// CHECK: llvm.getelementptr %[[IN]][%[[INOFF]]] : (!llvm.ptr, i64) -> !llvm.ptr, i8
-// CHECK: llvm.mlir.constant(8 : i64)
-// CHECK: llvm.getelementptr %[[WS]][%[[PART]]] : (!llvm.ptr, i64) -> !llvm.ptr, i8
+// CHECK: %[[INPTR:.*]] = llvm.getelementptr %[[IN]][%[[INOFF]]] : (!llvm.ptr, i64) -> !llvm.ptr, i8
+// CHECK: llvm.insertvalue %[[INPTR]], %{{.*}}[0]
+// CHECK: %[[OUTSLOT:.*]] = llvm.getelementptr %[[OUTPUTS]][0]
+// CHECK: %[[OUT:.*]] = llvm.load %[[OUTSLOT]]
+// CHECK: %[[OUTBYTES:.*]] = llvm.mlir.constant(8 : i64)
+// CHECK: %[[OUTOFF:.*]] = llvm.mul %[[IMAGE]], %[[OUTBYTES]]
+// CHECK: %[[OUTPTR:.*]] = llvm.getelementptr %[[OUT]][%[[OUTOFF]]] : (!llvm.ptr, i64) -> !llvm.ptr, i8
+// CHECK: llvm.insertvalue %[[OUTPTR]], %{{.*}}[0]
+// CHECK: %[[WSPTR:.*]] = llvm.getelementptr %[[WS]][%[[PART]]] : (!llvm.ptr, i64) -> !llvm.ptr, i8
+// CHECK: llvm.insertvalue %[[WSPTR]], %{{.*}}[0]
 // CHECK: call @main
 // CHECK: } else {
 // CHECK: scf.for %[[J:.*]] =
+// CHECK: %[[NONE:.*]] = arith.constant 0 : i64
 // CHECK: %[[JIMAGE:.*]] = arith.index_cast %[[J]] : index to i64
 // CHECK: llvm.mul %[[JIMAGE]]
+// CHECK: llvm.getelementptr %[[WS]][%[[NONE]]]
 // CHECK: call @main
 module attributes {kiln.workspace_size = 200 : i64} {
   func.func @main(%x: memref<1x6xf32>, %out: memref<1x2xf32> {bufferize.result},

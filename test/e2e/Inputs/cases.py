@@ -409,6 +409,29 @@ def case_conv2d_width_stride_channel_major(g):
     g.output(conv(g, x, 4, 16, (3, 4), strides=[1, 2]))
 
 
+def conv_transpose(g, x, cin, cout, kernel, strides, bias=True):
+    """A ConvTranspose node with weights [cin, cout, k...]."""
+    inputs = [x, g.weight((cin, cout) + tuple(kernel), fan_in=cin)]
+    if bias:
+        inputs.append(g.weight((cout,), fan_in=cin))
+    return g.node("ConvTranspose", inputs, kernel_shape=list(kernel), strides=strides)
+
+
+@case
+def case_conv_transpose_patches(g):
+    # Kernel = stride (U-Net's upsampling): a 1x1 convolution and a
+    # depth-to-space; batch 2, bias.
+    x = g.input("x", (2, 8, 5, 7))
+    g.output(conv_transpose(g, x, 8, 6, (2, 2), [2, 2]))
+
+
+@case
+def case_conv_transpose_patches_2x3(g):
+    # Non-square patches, no bias.
+    x = g.input("x", (1, 5, 4, 3))
+    g.output(conv_transpose(g, x, 5, 3, (2, 3), [2, 3], bias=False))
+
+
 def conv_residual_prelu(g, cin, f, h, w):
     """A 3x3 'same' Conv, a residual Add (an input) and a PRelu with
     per-filter slopes: a bias, a full input and a per-filter input in the
