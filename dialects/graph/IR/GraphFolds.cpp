@@ -473,6 +473,12 @@ struct ConvTransposeAsDepthToSpace : OpRewritePattern<ConvTransposeOp> {
         result.getShape() != ArrayRef<int64_t>{n, m, h * k0, w * k1})
       return rewriter.notifyMatchFailure(
           op, "patches overlap, or padding, output padding, dilation or groups");
+    auto biasType = op.getBias() ? llvm::dyn_cast<RankedTensorType>(op.getBias().getType())
+                                 : RankedTensorType();
+    if (input.getNumElements() == 0 || weight.getNumElements() == 0 ||
+        (op.getBias() && (!biasType || biasType.getShape() != ArrayRef<int64_t>{m} ||
+                          biasType.getElementType() != result.getElementType())))
+      return rewriter.notifyMatchFailure(op, "empty tensors or an unusual bias");
     Location loc = op.getLoc();
     auto reshape = [&](Value v, ArrayRef<int64_t> shape) -> FailureOr<Value> {
       auto shapeType =
@@ -493,8 +499,22 @@ struct ConvTransposeAsDepthToSpace : OpRewritePattern<ConvTransposeOp> {
       filters = reshape(*filters, {m * k0 * k1, input.getDimSize(1), 1, 1});
     if (failed(filters))
       return failure();
+    // A constant bias starts the 1x1 convolution's accumulators (as it starts
+    // the transposed convolution's), repeated for the k0 x k1 positions of a
+    // patch; another is added to the output.
+    Value productBias;
+    DenseElementsAttr biasValues;
+    if (op.getBias() && matchPattern(op.getBias(), m_Constant(&biasValues))) {
+      SmallVector<Attribute> repeated;
+      for (Attribute value : biasValues.getValues<Attribute>())
+        repeated.append(k0 * k1, value);
+      productBias = ConstantOp::create(
+          rewriter, loc,
+          DenseElementsAttr::get(RankedTensorType::get({m * k0 * k1}, biasType.getElementType()),
+                                 repeated));
+    }
     auto product = buildInferred<ConvOp>(
-        rewriter, loc, op.getInput(), *filters, Value(), DenseI64ArrayAttr(),
+        rewriter, loc, op.getInput(), *filters, productBias, DenseI64ArrayAttr(),
         DenseI64ArrayAttr(), DenseI64ArrayAttr(), rewriter.getI64IntegerAttr(1),
         AutoPadAttr::get(rewriter.getContext(), AutoPad::notset));
     if (failed(product))
@@ -508,7 +528,7 @@ struct ConvTransposeAsDepthToSpace : OpRewritePattern<ConvTransposeOp> {
     if (failed(patches))
       return failure();
     Value output = *patches;
-    if (op.getBias()) {
+    if (op.getBias() && !productBias) {
       FailureOr<Value> bias = reshape(op.getBias(), {m, 1, 1});
       if (failed(bias))
         return failure();

@@ -335,3 +335,116 @@ func.func @relu_then_pad(%x: tensor<1x4x6x6xf32>) -> tensor<1x4x8x8xf32> {
   } : tensor<1x4x6x6xf32> to tensor<1x4x8x8xf32>
   return %p : tensor<1x4x8x8xf32>
 }
+
+// -----
+
+// A resample's taps (kiln.resample, two taps, read from tables in the body).
+// Along an outer axis (rows) a tap's position is the same for a whole vector
+// of outputs: one contiguous load of the input row per tap. Along the
+// innermost axis the position differs per lane: the generic stays scalar
+// (a gather of 64-bit addresses measured 3x slower).
+// CHECK-LABEL: func @resample_rows
+// CHECK-SAME: (%[[X:.*]]: tensor<4x16x64xf32>, %[[I:.*]]: tensor<32x2xi64>, %[[W:.*]]: tensor<32x2xf32>)
+// CHECK: %[[P0:.*]] = vector.transfer_read %[[I]]{{.*}} : tensor<32x2xi64>, vector<i64>
+// CHECK: %[[R0:.*]] = arith.index_cast %{{.*}} : i64 to index
+// CHECK: vector.transfer_read %[[X]][%{{.*}}, %[[R0]], %{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<4x16x64xf32>, vector<64xf32>
+// CHECK: vector.transfer_read %[[X]][%{{.*}}, %{{.*}}, %{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<4x16x64xf32>, vector<64xf32>
+// CHECK-NOT: vector.gather
+// CHECK: vector.transfer_write %{{.*}} : vector<64xf32>, tensor<{{.*}}>
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+func.func @resample_rows(%x: tensor<4x16x64xf32>, %i: tensor<32x2xi64>, %w: tensor<32x2xf32>) -> tensor<4x32x64xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %e = tensor.empty() : tensor<4x32x64xf32>
+  %r = linalg.generic {indexing_maps = [#id3], iterator_types = ["parallel", "parallel", "parallel"]} outs(%e : tensor<4x32x64xf32>) {
+  ^bb0(%out: f32):
+    %p = linalg.index 1 : index
+    %i0 = tensor.extract %i[%p, %c0] : tensor<32x2xi64>
+    %a = linalg.index 0 : index
+    %r0 = arith.index_cast %i0 : i64 to index
+    %b = linalg.index 2 : index
+    %x0 = tensor.extract %x[%a, %r0, %b] : tensor<4x16x64xf32>
+    %w0 = tensor.extract %w[%p, %c0] : tensor<32x2xf32>
+    %m0 = arith.mulf %x0, %w0 : f32
+    %i1 = tensor.extract %i[%p, %c1] : tensor<32x2xi64>
+    %r1 = arith.index_cast %i1 : i64 to index
+    %x1 = tensor.extract %x[%a, %r1, %b] : tensor<4x16x64xf32>
+    %w1 = tensor.extract %w[%p, %c1] : tensor<32x2xf32>
+    %m1 = arith.mulf %x1, %w1 : f32
+    %s = arith.addf %m0, %m1 : f32
+    linalg.yield %s : f32
+  } -> tensor<4x32x64xf32>
+  return %r : tensor<4x32x64xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @resample_columns
+// CHECK-NOT: vector.gather
+// CHECK: linalg.generic
+// CHECK: tensor.extract
+#id3c = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+func.func @resample_columns(%x: tensor<4x16x32xf32>, %i: tensor<64x2xi64>, %w: tensor<64x2xf32>) -> tensor<4x16x64xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %e = tensor.empty() : tensor<4x16x64xf32>
+  %r = linalg.generic {indexing_maps = [#id3c], iterator_types = ["parallel", "parallel", "parallel"]} outs(%e : tensor<4x16x64xf32>) {
+  ^bb0(%out: f32):
+    %p = linalg.index 2 : index
+    %i0 = tensor.extract %i[%p, %c0] : tensor<64x2xi64>
+    %a = linalg.index 0 : index
+    %b = linalg.index 1 : index
+    %r0 = arith.index_cast %i0 : i64 to index
+    %x0 = tensor.extract %x[%a, %b, %r0] : tensor<4x16x32xf32>
+    %w0 = tensor.extract %w[%p, %c0] : tensor<64x2xf32>
+    %m0 = arith.mulf %x0, %w0 : f32
+    %i1 = tensor.extract %i[%p, %c1] : tensor<64x2xi64>
+    %r1 = arith.index_cast %i1 : i64 to index
+    %x1 = tensor.extract %x[%a, %b, %r1] : tensor<4x16x32xf32>
+    %w1 = tensor.extract %w[%p, %c1] : tensor<64x2xf32>
+    %m1 = arith.mulf %x1, %w1 : f32
+    %s = arith.addf %m0, %m1 : f32
+    linalg.yield %s : f32
+  } -> tensor<4x16x64xf32>
+  return %r : tensor<4x16x64xf32>
+}
+
+// -----
+
+// A gather along an outer axis whose positions are an operand (kiln.gather's
+// lowering): upstream would gather lane by lane (a leading index from a
+// block argument counts as varying), so the loop stays scalar. The same for
+// a row of 67 (prime: one-element tiles).
+// CHECK-LABEL: func @gather_rows_operand
+// CHECK-NOT: vector.gather
+// CHECK: tensor.extract
+// CHECK-LABEL: func @resample_rows_67
+// CHECK-NOT: vector.gather
+// CHECK: tensor.extract
+#g1 = affine_map<(d0, d1) -> (d0)>
+#g2 = affine_map<(d0, d1) -> (d0, d1)>
+func.func @gather_rows_operand(%data: tensor<8x64xf32>, %idx: tensor<3xi64>) -> tensor<3x64xf32> {
+  %e = tensor.empty() : tensor<3x64xf32>
+  %r = linalg.generic {indexing_maps = [#g1, #g2], iterator_types = ["parallel", "parallel"]} ins(%idx : tensor<3xi64>) outs(%e : tensor<3x64xf32>) {
+  ^bb0(%in: i64, %out: f32):
+    %row = arith.index_cast %in : i64 to index
+    %col = linalg.index 1 : index
+    %v = tensor.extract %data[%row, %col] : tensor<8x64xf32>
+    linalg.yield %v : f32
+  } -> tensor<3x64xf32>
+  return %r : tensor<3x64xf32>
+}
+func.func @resample_rows_67(%x: tensor<16x67xf32>, %i: tensor<32x1xi64>) -> tensor<32x67xf32> {
+  %c0 = arith.constant 0 : index
+  %e = tensor.empty() : tensor<32x67xf32>
+  %r = linalg.generic {indexing_maps = [#g2], iterator_types = ["parallel", "parallel"]} outs(%e : tensor<32x67xf32>) {
+  ^bb0(%out: f32):
+    %p = linalg.index 0 : index
+    %i0 = tensor.extract %i[%p, %c0] : tensor<32x1xi64>
+    %r0 = arith.index_cast %i0 : i64 to index
+    %b = linalg.index 1 : index
+    %x0 = tensor.extract %x[%r0, %b] : tensor<16x67xf32>
+    linalg.yield %x0 : f32
+  } -> tensor<32x67xf32>
+  return %r : tensor<32x67xf32>
+}

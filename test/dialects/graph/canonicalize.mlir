@@ -738,23 +738,37 @@ func.func @lp_pool_same_upper(%x: tensor<1x1x4x4xf32>) -> tensor<1x1x4x4xf32> {
 
 // A transposed convolution whose kernel equals its stride writes one patch
 // per input pixel: a 1x1 convolution to M x 2 x 2 channels (the constant
-// weight transposed and reshaped at compile time), then a depth-to-space
-// and the bias.
+// weight transposed and reshaped at compile time, the constant bias
+// repeated for the 4 positions of a patch), then a depth-to-space.
 // CHECK-LABEL: func @conv_transpose_patches
 // CHECK-SAME: (%[[X:.*]]: tensor<1x3x4x5xf32>)
 // CHECK-NOT: kiln.conv_transpose
 // CHECK-DAG: %[[W:.*]] = kiln.constant dense<{{\[\[\[\[}}1.000000e+00]], {{\[\[}}9.000000e+00]], {{\[\[}}1.700000e+01]]], {{\[\[\[}}2.000000e+00]]{{.*}} : tensor<8x3x1x1xf32>
-// CHECK: %[[Y:.*]] = kiln.conv %[[X]], %[[W]] : (tensor<1x3x4x5xf32>, tensor<8x3x1x1xf32>) -> tensor<1x8x4x5xf32>
+// CHECK-DAG: %[[B:.*]] = kiln.constant dense<[5.000000e-01, 5.000000e-01, 5.000000e-01, 5.000000e-01, -5.000000e-01, -5.000000e-01, -5.000000e-01, -5.000000e-01]> : tensor<8xf32>
+// CHECK: %[[Y:.*]] = kiln.conv %[[X]], %[[W]], %[[B]] : (tensor<1x3x4x5xf32>, tensor<8x3x1x1xf32>, tensor<8xf32>) -> tensor<1x8x4x5xf32>
 // CHECK: %[[Y6:.*]] = kiln.reshape %[[Y]], %{{.*}} : (tensor<1x8x4x5xf32>, tensor<6xi64>) -> tensor<1x2x2x2x4x5xf32>
 // CHECK: %[[T:.*]] = kiln.transpose %[[Y6]] {perm = array<i64: 0, 1, 4, 2, 5, 3>} : tensor<1x2x2x2x4x5xf32> -> tensor<1x2x4x2x5x2xf32>
 // CHECK: %[[O:.*]] = kiln.reshape %[[T]], %{{.*}} : (tensor<1x2x4x2x5x2xf32>, tensor<4xi64>) -> tensor<1x2x8x10xf32>
-// CHECK: %[[SUM:.*]] = kiln.add %[[O]], %{{.*}} : (tensor<1x2x8x10xf32>, tensor<2x1x1xf32>) -> tensor<1x2x8x10xf32>
-// CHECK: return %[[SUM]]
+// CHECK-NOT: kiln.add
+// CHECK: return %[[O]]
 func.func @conv_transpose_patches(%x: tensor<1x3x4x5xf32>) -> tensor<1x2x8x10xf32> {
   %w = kiln.constant dense<[[[[1.0, 2.0], [3.0, 4.0]], [[5.0, 6.0], [7.0, 8.0]]],
                             [[[9.0, 10.0], [11.0, 12.0]], [[13.0, 14.0], [15.0, 16.0]]],
                             [[[17.0, 18.0], [19.0, 20.0]], [[21.0, 22.0], [23.0, 24.0]]]]> : tensor<3x2x2x2xf32>
   %b = kiln.constant dense<[0.5, -0.5]> : tensor<2xf32>
+  %y = kiln.conv_transpose %x, %w, %b {output_sizes = array<i64: 8, 10>, strides = array<i64: 2, 2>}
+      : (tensor<1x3x4x5xf32>, tensor<3x2x2x2xf32>, tensor<2xf32>) -> tensor<1x2x8x10xf32>
+  return %y : tensor<1x2x8x10xf32>
+}
+
+// -----
+
+// A bias known only at run time is added to the output.
+// CHECK-LABEL: func @conv_transpose_patches_bias_input
+// CHECK: %[[O:.*]] = kiln.reshape %{{.*}} -> tensor<1x2x8x10xf32>
+// CHECK: %[[SUM:.*]] = kiln.add %[[O]], %{{.*}} : (tensor<1x2x8x10xf32>, tensor<2x1x1xf32>) -> tensor<1x2x8x10xf32>
+// CHECK: return %[[SUM]]
+func.func @conv_transpose_patches_bias_input(%x: tensor<1x3x4x5xf32>, %w: tensor<3x2x2x2xf32>, %b: tensor<2xf32>) -> tensor<1x2x8x10xf32> {
   %y = kiln.conv_transpose %x, %w, %b {output_sizes = array<i64: 8, 10>, strides = array<i64: 2, 2>}
       : (tensor<1x3x4x5xf32>, tensor<3x2x2x2xf32>, tensor<2xf32>) -> tensor<1x2x8x10xf32>
   return %y : tensor<1x2x8x10xf32>

@@ -426,6 +426,15 @@ def case_conv_transpose_patches(g):
 
 
 @case
+def case_conv_transpose_patches_bias_input(g):
+    # A bias known only at run time: added after the depth-to-space.
+    x = g.input("x", (1, 4, 3, 5))
+    b = g.input("b", (6,))
+    w = g.weight((4, 6, 2, 2), fan_in=4)
+    g.output(g.node("ConvTranspose", [x, w, b], kernel_shape=[2, 2], strides=[2, 2]))
+
+
+@case
 def case_conv_transpose_patches_2x3(g):
     # Non-square patches, no bias.
     x = g.input("x", (1, 5, 4, 3))
