@@ -93,8 +93,9 @@ FailureOr<SmallVector<Value>> buildModelArguments(OpBuilder &b, Location loc,
                                           ArrayRef<LLVM::GEPArg>{slot});
       pointer = LLVM::LoadOp::create(b, loc, ptr, address);
       if (image) {
-        int64_t bits = type.getElementTypeBitWidth();
-        int64_t bytes = type.getNumElements() * std::max<int64_t>(1, (bits + 7) / 8);
+        // As the workspace plan lays out buffers: every element at least a byte.
+        int64_t bytes =
+            type.getNumElements() * llvm::divideCeil(type.getElementTypeBitWidth(), 8);
         pointer = advance(pointer, LLVM::MulOp::create(b, loc, image,
                                                        LLVM::ConstantOp::create(
                                                            b, loc, b.getI64Type(), bytes)));

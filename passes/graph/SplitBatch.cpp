@@ -44,8 +44,9 @@ int64_t leadingDim(Value v) { return llvm::cast<RankedTensorType>(v.getType()).g
 
 int64_t bytesOf(Value v) {
   auto type = llvm::cast<RankedTensorType>(v.getType());
-  int64_t bits = type.getElementType().getIntOrFloatBitWidth();
-  return type.getNumElements() * std::max<int64_t>(1, (bits + 7) / 8);
+  // As bufferized: every element at least a byte.
+  return type.getNumElements() *
+         llvm::divideCeil(type.getElementType().getIntOrFloatBitWidth(), 8);
 }
 
 /// Which values carry the images in their leading dimension, and whether

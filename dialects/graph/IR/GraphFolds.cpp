@@ -309,6 +309,14 @@ OpFoldResult ConcatOp::fold(FoldAdaptor adaptor) {
 
 namespace {
 
+/// kiln.transpose of `v` by `perm`, its type inferred (a transpose of a
+/// constant folds); fails, with an error, on a bad permutation.
+FailureOr<Value> buildTranspose(PatternRewriter &rewriter, Location loc, Value v,
+                                ArrayRef<int64_t> perm) {
+  auto t = buildInferred<TransposeOp>(rewriter, loc, v, rewriter.getDenseI64ArrayAttr(perm));
+  return failed(t) ? FailureOr<Value>() : FailureOr<Value>(t->getResult());
+}
+
 /// Writes explicit pads in place of auto_pad once the input sizes are known,
 /// so lowerings only see the `notset` form.
 template <typename OpTy>
@@ -412,13 +420,7 @@ struct MakeGemmTransposesExplicit : OpRewritePattern<GemmOp> {
   LogicalResult matchAndRewrite(GemmOp op, PatternRewriter &rewriter) const override {
     if (!op.getTransA() && !op.getTransB())
       return rewriter.notifyMatchFailure(op, "no transposed operand");
-    auto transpose = [&](Value v) -> FailureOr<Value> {
-      auto t = buildInferred<TransposeOp>(rewriter, op.getLoc(), v,
-                                          rewriter.getDenseI64ArrayAttr({1, 0}));
-      if (failed(t))
-        return failure();
-      return t->getResult();
-    };
+    auto transpose = [&](Value v) { return buildTranspose(rewriter, op.getLoc(), v, {1, 0}); };
     Value a = op.getA(), b = op.getB();
     if (op.getTransA()) {
       FailureOr<Value> t = transpose(a);
@@ -487,14 +489,8 @@ struct ConvTransposeAsDepthToSpace : OpRewritePattern<ConvTransposeOp> {
       auto r = buildInferred<ReshapeOp>(rewriter, loc, v, shapeValue, rewriter.getBoolAttr(false));
       return failed(r) ? FailureOr<Value>() : FailureOr<Value>(r->getResult());
     };
-    auto transpose = [&](FailureOr<Value> v, ArrayRef<int64_t> perm) -> FailureOr<Value> {
-      if (failed(v))
-        return failure();
-      auto t = buildInferred<TransposeOp>(rewriter, loc, *v, rewriter.getDenseI64ArrayAttr(perm));
-      return failed(t) ? FailureOr<Value>() : FailureOr<Value>(t->getResult());
-    };
     // [C, M, k0, k1] -> [M, k0, k1, C] -> filters [M k0 k1, C, 1, 1].
-    FailureOr<Value> filters = transpose(op.getWeight(), {1, 2, 3, 0});
+    FailureOr<Value> filters = buildTranspose(rewriter, loc, op.getWeight(), {1, 2, 3, 0});
     if (succeeded(filters))
       filters = reshape(*filters, {m * k0 * k1, input.getDimSize(1), 1, 1});
     if (failed(filters))
@@ -522,7 +518,7 @@ struct ConvTransposeAsDepthToSpace : OpRewritePattern<ConvTransposeOp> {
     // [N, M k0 k1, H, W] -> [N, M, k0, k1, H, W] -> [N, M, H, k0, W, k1].
     FailureOr<Value> patches = reshape(product->getResult(), {n, m, k0, k1, h, w});
     if (succeeded(patches))
-      patches = transpose(*patches, {0, 1, 4, 2, 5, 3});
+      patches = buildTranspose(rewriter, loc, *patches, {0, 1, 4, 2, 5, 3});
     if (succeeded(patches))
       patches = reshape(*patches, {n, m, h * k0, w * k1});
     if (failed(patches))
