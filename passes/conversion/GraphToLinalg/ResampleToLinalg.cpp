@@ -22,10 +22,9 @@ using namespace kiln::graph;
 namespace kiln::conversion {
 namespace {
 
-/// The most taps a resample's generic reads as operands of its own (one
-/// index and one weight table per tap, read at the output position along the
-/// axis) instead of through a reduction loop: linear (2) and cubic (4)
-/// interpolation, and antialiased resizing by small factors.
+/// The most taps a resample's generic reads one by one in its body instead
+/// of through a reduction loop: linear (2) and cubic (4) interpolation, and
+/// antialiased resizing by small factors.
 constexpr int64_t kMaxUnrolledTaps = 8;
 
 struct ResampleToLinalg : OpConversionPattern<ResampleOp> {
@@ -58,7 +57,8 @@ struct ResampleToLinalg : OpConversionPattern<ResampleOp> {
   /// its weight from the tables at the output's position along the axis
   /// (tensor.extract, not operands: read so, a table entry is the same for a
   /// whole vector of outputs along an outer axis, and the tap is then one
-  /// contiguous row; along the innermost axis a tap is a gather).
+  /// contiguous row; along the innermost axis the loop stays scalar, see
+  /// readsRowsOrScalars in kiln-tile-and-vectorize).
   static Value buildUnrolled(OpBuilder &b, Location loc, OpAdaptor adaptor,
                              RankedTensorType type, int64_t axis, int64_t taps) {
     int64_t rank = type.getRank();
