@@ -36,8 +36,10 @@
 // transposed, into the output. Reading the taps in place instead of packing
 // them (an im2col per band) made ResNet-50's 3x3 convolutions 8-31% faster
 // (docs/performance.md). Unit-stride 1x1 convolutions take this form only
-// from kPixelMajorMinDirectChannels input channels on; with fewer, the
-// flat matmul of the weights by the input itself is faster.
+// from kPixelMajorMinDirectChannels input channels on, or when padding OH*OW
+// to whole panels would waste a fifth of the flat form's columns (7x7
+// outputs); otherwise the flat matmul of the weights by the input itself is
+// faster.
 //
 // Convolutions of f16 or bf16 operands into an f32 accumulator (the graph
 // lowering's form for 16-bit models) reach this pass as f32 ones of the
@@ -110,6 +112,13 @@ constexpr int64_t kChannelMajorBandBytes = 1 << 19;
 /// 28x28 and 14x14 (1.00-1.06 at 2 threads), and 1.3-1.8 on 56x56 at C = 64
 /// and 256 (docs/performance.md, thirteenth round).
 constexpr int64_t kPixelMajorMinDirectChannels = 512;
+/// ... and with fewer, when one in this many of the flat form's columns (or
+/// more) would be padding: a 7x7 output's 49 columns padded to 64, where the
+/// flat form spends 23% of its multiply-adds on zeros. Measured with
+/// `bench/ab.py` (fastest runs, 1 | 2 threads, sixteenth round):
+/// efficientnet_b0 0.98 | 0.96, mobilenetv2 0.94 | 0.96; 14x14 outputs too
+/// (196 padded to 224, 12.5%) measured 1.00 | 1.02 and 0.98 | 0.98 on top.
+constexpr int64_t kPixelMajorPaddedShare = 5;
 /// The most bytes of a pixel-major product's [P, F'] result built at once
 /// (before its transposing epilogue): ResNet-50's workspace is 8.06 MB at
 /// 1 MiB, 7.66 MB here, 7.09 MB at 256 KiB; 256 KiB bands (14 for the stem)
@@ -853,12 +862,15 @@ struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
     // OW has a divisor of at least kMinSliverRows up to the micro-kernel's
     // height, F needs little padding to whole panels, and the convolution
     // is not a unit-stride 1x1 one with fewer than
-    // kPixelMajorMinDirectChannels input channels.
+    // kPixelMajorMinDirectChannels input channels whose columns need little
+    // padding.
     Value wPanels;
     DenseElementsAttr weights;
     int64_t sliver = largestDivisorAtMost(ow, kMicroTileRows);
     int64_t paddedF = llvm::alignTo(f, kPackedPanelWidth);
-    if ((!direct || c >= kPixelMajorMinDirectChannels) && ow % kPackedPanelWidth != 0 &&
+    bool pixelMajorPays = !direct || c >= kPixelMajorMinDirectChannels ||
+                          (columns - p) * kPixelMajorPaddedShare >= columns;
+    if (pixelMajorPays && ow % kPackedPanelWidth != 0 &&
         elementType.isF32() &&
         sliver >= kMinSliverRows && 4 * (paddedF - f) <= f &&
         matchPattern(weight, m_Constant(&weights)))

@@ -48,6 +48,11 @@ constexpr int64_t kMaxTapLanes = 256;
 /// Output rows whose windows reach into the padding are each a piece of
 /// their own; with more than this many, the padded tensor stays.
 constexpr int64_t kMaxBorderRows = 8;
+/// A plane of at most this many outputs whose rows are narrower than a
+/// vector register is one register tile.
+constexpr int64_t kMaxPlaneLanes = 256;
+/// The vector registers plane tiles are sized for (AVX-512).
+constexpr int64_t kVectorRegisterBits = 512;
 /// A row wider than one register tile is split into at most this many
 /// pieces of one register tile each, whose columns are then constants.
 constexpr int64_t kMaxColumnTiles = 4;
@@ -241,78 +246,110 @@ std::optional<std::pair<int64_t, int64_t>> rowsInside(RewriterBase &rewriter, li
   return std::make_pair(first, std::max(first, last));
 }
 
-/// `tap`'s row for the register tile `tile`, from the pad's input: a masked
-/// load of the columns (the lanes outside the input, masked off, take the
-/// pad value and are never accessed), every stride-th lane kept, as a
-/// tensor to replace the tile's input with (the vectorizer's read of it
-/// folds away again). A row outside the input is the pad value alone.
-FailureOr<Value> readTapRow(RewriterBase &rewriter, linalg::GenericOp tile, const TapOperand &tap,
-                            RankedTensorType rowType) {
+/// Row `row` of `tap` (a constant or a loop's induction variable: the
+/// offset of the tile's first row, plus its place in the tile times the
+/// stride), `outWidth` lanes, from the pad's input: a masked load of the
+/// columns (the lanes outside the input, masked off, take the pad value and
+/// are never accessed), every stride-th lane kept. A row outside the input is
+/// the pad value alone; std::nullopt when it is not known which it is.
+std::optional<Value> readTapRow(RewriterBase &rewriter, Location loc, const TapOperand &tap,
+                                OpFoldResult row, int64_t outWidth) {
   std::optional<std::pair<int64_t, int64_t>> columns = knownRange(tap.offsets[3]);
-  std::optional<std::pair<int64_t, int64_t>> rows = knownRange(tap.offsets[2]);
+  std::optional<std::pair<int64_t, int64_t>> rows = knownRange(row);
   std::optional<int64_t> stride = getConstantIntValue(tap.strides[3]);
   if (!columns || columns->first != columns->second || !rows || !stride || *stride < 1)
-    return failure();
+    return std::nullopt;
   int64_t column = columns->first;
   tensor::InsertSliceOp padded = tap.pad.insert;
   auto inputType = padded.getSourceType();
   ArrayRef<int64_t> low = padded.getStaticOffsets();
   int64_t height = inputType.getDimSize(2), width = inputType.getDimSize(3);
-  int64_t outWidth = rowType.getDimSize(3);
   int64_t start = column - low[3];
   int64_t lanes = (outWidth - 1) * *stride + 1;
   int64_t firstRow = rows->first - low[2], lastRow = rows->second - low[2];
   bool inside = firstRow >= 0 && lastRow < height;
   bool outside = lastRow < 0 || firstRow >= height;
   if ((!inside && !outside) || lanes > kMaxTapLanes)
-    return failure();
+    return std::nullopt;
 
+  Type elementType = inputType.getElementType();
+  auto rowType = VectorType::get({outWidth}, elementType);
+  if (outside)
+    return vector::BroadcastOp::create(rewriter, loc, rowType, tap.pad.value).getResult();
+  // A load of a vector whose width is not a power of two is taken apart by
+  // LLVM into pieces (7 lanes: 4, 2 and 1), and a masked one into scalar
+  // loads; a masked load of a power-of-two width is one instruction a
+  // register. So the lanes past the tap's are masked off too.
+  SmallVector<bool> columnsInside(lanes);
+  for (int64_t k = 0; k < lanes; ++k)
+    columnsInside[k] = start + k >= 0 && start + k < width;
+  Value mask;
+  if (!llvm::all_of(columnsInside, [](bool b) { return b; }) || !llvm::isPowerOf2_64(lanes)) {
+    lanes = llvm::PowerOf2Ceil(lanes);
+    columnsInside.resize(lanes, false);
+    mask = arith::ConstantOp::create(
+        rewriter, loc,
+        DenseElementsAttr::get(VectorType::get({lanes}, rewriter.getI1Type()),
+                               ArrayRef<bool>(columnsInside)));
+  }
+  Value rowIndex = arith::SubIOp::create(rewriter, loc,
+                                         getValueOrCreateConstantIndexOp(rewriter, loc, row),
+                                         arith::ConstantIndexOp::create(rewriter, loc, low[2]));
+  SmallVector<Value> indices = {getValueOrCreateConstantIndexOp(rewriter, loc, tap.offsets[0]),
+                                getValueOrCreateConstantIndexOp(rewriter, loc, tap.offsets[1]),
+                                rowIndex, arith::ConstantIndexOp::create(rewriter, loc, start)};
+  // In bounds: every lane outside the row is masked off.
+  Value loaded = vector::TransferReadOp::create(
+      rewriter, loc, VectorType::get({lanes}, elementType), padded.getSource(), indices,
+      AffineMap::getMinorIdentityMap(4, 1, rewriter.getContext()), tap.pad.value, mask,
+      rewriter.getBoolArrayAttr({true}));
+  if (*stride > 1 || lanes > outWidth) {
+    SmallVector<int64_t> every;
+    for (int64_t x = 0; x < outWidth; ++x)
+      every.push_back(x * *stride);
+    loaded = vector::ShuffleOp::create(rewriter, loc, loaded, loaded, every);
+  }
+  return loaded;
+}
+
+/// `tap` for the register tile `tile` ([1, 1, rows, columns]: one output row,
+/// or a whole plane), row by row from the pad's input (readTapRow), as a
+/// tensor to replace the tile's input with (the vectorizer's read of it
+/// folds away again).
+FailureOr<Value> readTapTile(RewriterBase &rewriter, linalg::GenericOp tile, const TapOperand &tap,
+                             RankedTensorType tileType) {
   Location loc = tile.getLoc();
   rewriter.setInsertionPoint(tile);
-  Type elementType = inputType.getElementType();
-  auto tileVectorType = VectorType::get(rowType.getShape(), elementType);
-  Value row;
-  if (outside) {
-    row = vector::BroadcastOp::create(rewriter, loc, tileVectorType, tap.pad.value);
+  int64_t rows = tileType.getDimSize(2), outWidth = tileType.getDimSize(3);
+  Type elementType = tileType.getElementType();
+  auto tileVectorType = VectorType::get(tileType.getShape(), elementType);
+  Value result;
+  if (rows == 1) {
+    std::optional<Value> row = readTapRow(rewriter, loc, tap, tap.offsets[2], outWidth);
+    if (!row)
+      return failure();
+    result = vector::ShapeCastOp::create(rewriter, loc, tileVectorType, *row);
   } else {
-    // A masked load is read in whole vector registers: LLVM loads a mask
-    // of a power-of-two width register by register but takes any other
-    // width apart into scalar loads, so the lanes past the tap's are
-    // masked too.
-    SmallVector<bool> columnsInside(lanes);
-    for (int64_t k = 0; k < lanes; ++k)
-      columnsInside[k] = start + k >= 0 && start + k < width;
-    Value mask;
-    if (!llvm::all_of(columnsInside, [](bool b) { return b; })) {
-      lanes = llvm::PowerOf2Ceil(lanes);
-      columnsInside.resize(lanes, false);
-      mask = arith::ConstantOp::create(
-          rewriter, loc,
-          DenseElementsAttr::get(VectorType::get({lanes}, rewriter.getI1Type()),
-                                 ArrayRef<bool>(columnsInside)));
+    // A whole plane: each row at a constant offset.
+    std::optional<int64_t> first = getConstantIntValue(tap.offsets[2]);
+    std::optional<int64_t> stride = getConstantIntValue(tap.strides[2]);
+    if (!first || !stride)
+      return failure();
+    result = vector::BroadcastOp::create(rewriter, loc, tileVectorType, tap.pad.value);
+    for (int64_t y = 0; y < rows; ++y) {
+      std::optional<Value> row =
+          readTapRow(rewriter, loc, tap, rewriter.getIndexAttr(*first + y * *stride), outWidth);
+      if (!row)
+        return failure();
+      if (row->getDefiningOp<vector::BroadcastOp>())
+        continue; // the pad value, there already
+      result = vector::InsertOp::create(rewriter, loc, *row, result,
+                                        ArrayRef<int64_t>{0, 0, y});
     }
-    Value rowIndex = arith::SubIOp::create(
-        rewriter, loc, getValueOrCreateConstantIndexOp(rewriter, loc, tap.offsets[2]),
-        arith::ConstantIndexOp::create(rewriter, loc, low[2]));
-    SmallVector<Value> indices = {getValueOrCreateConstantIndexOp(rewriter, loc, tap.offsets[0]),
-                                  getValueOrCreateConstantIndexOp(rewriter, loc, tap.offsets[1]),
-                                  rowIndex, arith::ConstantIndexOp::create(rewriter, loc, start)};
-    // In bounds: every lane outside the row is masked off.
-    row = vector::TransferReadOp::create(
-        rewriter, loc, VectorType::get({lanes}, elementType), padded.getSource(), indices,
-        AffineMap::getMinorIdentityMap(4, 1, rewriter.getContext()), tap.pad.value, mask,
-        rewriter.getBoolArrayAttr({true}));
-    if (*stride > 1 || lanes > outWidth) {
-      SmallVector<int64_t> every;
-      for (int64_t x = 0; x < outWidth; ++x)
-        every.push_back(x * *stride);
-      row = vector::ShuffleOp::create(rewriter, loc, row, row, every);
-    }
-    row = vector::ShapeCastOp::create(rewriter, loc, tileVectorType, row);
   }
-  Value empty = tensor::EmptyOp::create(rewriter, loc, rowType.getShape(), elementType);
+  Value empty = tensor::EmptyOp::create(rewriter, loc, tileType.getShape(), elementType);
   Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
-  return vector::TransferWriteOp::create(rewriter, loc, row, empty, SmallVector<Value>(4, zero),
+  return vector::TransferWriteOp::create(rewriter, loc, result, empty, SmallVector<Value>(4, zero),
                                          ArrayRef<bool>{true, true, true, true})
       .getResult();
 }
@@ -395,6 +432,41 @@ SmallVector<TapPad> findPadsReadByTaps(func::FuncOp func) {
   return pads;
 }
 
+std::optional<SmallVector<int64_t>> planeRegisterTiles(RewriterBase &rewriter,
+                                                      linalg::LinalgOp op,
+                                                      ArrayRef<TapPad> pads) {
+  auto generic = llvm::dyn_cast<linalg::GenericOp>(op.getOperation());
+  if (pads.empty() || !generic || generic.getNumLoops() != 4 ||
+      generic.getNumParallelLoops() != 4 || !generic.hasPureTensorSemantics() ||
+      generic.getNumDpsInits() != 1)
+    return std::nullopt;
+  SmallVector<int64_t> ranges = generic.getStaticLoopRanges();
+  int64_t rows = ranges[2], columns = ranges[3];
+  unsigned bits = getElementTypeOrSelf(generic.getDpsInits()[0].getType()).getIntOrFloatBitWidth();
+  std::optional<TilingPlan> plan = planTiling(op, /*allowThreads=*/false);
+  if (rows < 2 || rows * columns > kMaxPlaneLanes || columns * bits >= kVectorRegisterBits ||
+      !plan || plan->vectorTiles != ArrayRef<int64_t>{1, 1, 1, columns})
+    return std::nullopt;
+  // Every tap's rows and columns at constant offsets: the thread tile holds
+  // whole planes.
+  llvm::DenseMap<Value, TapPad> padOf = byResult(pads);
+  bool anyTap = false;
+  for (OpOperand *operand : generic.getDpsInputOperands()) {
+    std::optional<TapOperand> tap = matchTapOperand(rewriter, generic, operand->get(), padOf);
+    if (!tap)
+      continue;
+    if (!getConstantIntValue(tap->offsets[2]) || !getConstantIntValue(tap->strides[2]) ||
+        !getConstantIntValue(tap->offsets[3]))
+      return std::nullopt;
+    anyTap = true;
+  }
+  if (!anyTap)
+    return std::nullopt;
+  // (Rows and columns untiled: a tile of their whole range would be a loop
+  // of one iteration, whose induction variable hides the constant offsets.)
+  return SmallVector<int64_t>{1, 1, 0, 0};
+}
+
 SmallVector<linalg::LinalgOp> splitAtPadBorders(RewriterBase &rewriter, linalg::LinalgOp op,
                                                 ArrayRef<TapPad> pads) {
   auto generic = llvm::dyn_cast<linalg::GenericOp>(op.getOperation());
@@ -437,17 +509,17 @@ void readTapsAroundPads(func::FuncOp func, ArrayRef<TapPad> pads) {
   IRRewriter rewriter(func.getContext());
   for (linalg::GenericOp tile : tiles) {
     for (OpOperand *operand : tile.getDpsInputOperands()) {
-      auto rowType = llvm::dyn_cast<RankedTensorType>(operand->get().getType());
-      if (!rowType || !rowType.hasStaticShape() ||
-          rowType.getShape().drop_back() != ArrayRef<int64_t>{1, 1, 1})
+      auto tileType = llvm::dyn_cast<RankedTensorType>(operand->get().getType());
+      if (!tileType || !tileType.hasStaticShape() || tileType.getRank() != 4 ||
+          tileType.getDimSize(0) != 1 || tileType.getDimSize(1) != 1)
         continue;
       std::optional<TapOperand> tap = matchTapOperand(rewriter, tile, operand->get(), padOf);
       if (!tap)
         continue;
       // A tap this cannot serve keeps reading the padded tensor.
-      FailureOr<Value> row = readTapRow(rewriter, tile, *tap, rowType);
-      if (succeeded(row))
-        rewriter.modifyOpInPlace(tile, [&] { operand->set(*row); });
+      FailureOr<Value> read = readTapTile(rewriter, tile, *tap, tileType);
+      if (succeeded(read))
+        rewriter.modifyOpInPlace(tile, [&] { operand->set(*read); });
     }
   }
   for (TapPad pad : pads) {

@@ -5,7 +5,8 @@
 // convert-graph-to-linalg). The padded input is a fill of the whole padded
 // tensor and a copy of the input into its interior: two passes over a
 // tensor that rarely fits in cache, and a buffer of its own. These helpers
-// let the register tiles of such a sum (one output row each) read their
+// let the register tiles of such a sum (one output row each, or
+// a whole small plane) read their
 // taps from the unpadded input instead, one masked load per tap whose
 // lanes in the padding (left or right of the input row, or the whole row
 // above or below the input) take the pad value, so that the padded tensor
@@ -45,6 +46,18 @@ llvm::SmallVector<TapPad> findPadsReadByTaps(mlir::func::FuncOp func);
 llvm::SmallVector<mlir::linalg::LinalgOp> splitAtPadBorders(mlir::RewriterBase &rewriter,
                                                             mlir::linalg::LinalgOp op,
                                                             llvm::ArrayRef<TapPad> pads);
+
+/// Register tiles of one whole output plane, [1, 1, OH, OW] (as tile sizes
+/// {1, 1, 0, 0}: rows and columns untiled), for `op`, a
+/// thread tile of a sum of taps of `pads` whose rows are narrower than a
+/// vector register and whose planes are small (a depthwise convolution at
+/// 7x7 or 14x14): one register tile a channel instead of one an output row
+/// (pieces at the borders, one row each) saves the rows' loop and reloads;
+/// readTapsAroundPads then reads its taps row by row. std::nullopt for other
+/// ops.
+std::optional<llvm::SmallVector<int64_t>>
+planeRegisterTiles(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp op,
+                   llvm::ArrayRef<TapPad> pads);
 
 /// After register tiling: every register tile that reads (part of) one
 /// output row of a tap of one of `pads` reads it from the pad's input

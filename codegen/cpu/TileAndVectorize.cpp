@@ -565,6 +565,13 @@ LogicalResult tileAll(func::FuncOp func, bool allowThreads, ArrayRef<TapPad> tap
     // A sum of taps of pads that are not to be made: its rows in pieces
     // whose taps lie wholly inside the input or wholly in the padding.
     if (fusedTiles.empty()) {
+      if (std::optional<SmallVector<int64_t>> plane =
+              planeRegisterTiles(rewriter, current, tapPads)) {
+        if (failed(tile(rewriter, current, *plane, scf::SCFTilingOptions::LoopType::ForOp)))
+          return op->emitError("internal error: register-level tiling failed");
+        tileMembersAlone();
+        continue;
+      }
       SmallVector<linalg::LinalgOp> pieces = splitAtPadBorders(rewriter, current, tapPads);
       if (pieces.size() > 1) {
         for (linalg::LinalgOp piece : pieces)

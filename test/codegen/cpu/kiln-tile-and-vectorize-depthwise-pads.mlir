@@ -44,19 +44,49 @@ func.func @depthwise_pads(%x: tensor<96x3136xf32>, %w: tensor<96x1x3x3xf32>, %b:
 }
 
 // Stride 2 over 112 columns: each tap loads the 111 columns it takes every
-// other one of (the left tap from column -1, masked, 128 lanes), and keeps
+// other one of (masked to 128 lanes, a power of two, also where all 111 are
+// inside: LLVM takes a load of 111 lanes apart into 7 pieces), and keeps
 // the even lanes. Only row 0 reaches into the padding (row -1).
 // CHECK-LABEL: func @depthwise_pads_stride2
+// CHECK-DAG: %[[INSIDE:.*]] = arith.constant dense<[{{(true, )+}}true, {{(false, )+}}false]> : vector<128xi1>
 // CHECK: scf.forall
 // CHECK: scf.for {{.*}} -> (tensor<1x2x1x56xf32>)
 // CHECK: %[[L:.*]] = vector.transfer_read {{.*}} : tensor<1x32x112x112xf32>, vector<128xf32>
 // CHECK: vector.shuffle %[[L]], %[[L]] [0, 2, 4, {{.*}}, 108, 110] : vector<128xf32>, vector<128xf32>
 // CHECK: scf.for {{.*}} -> (tensor<1x2x55x56xf32>)
-// CHECK: %[[C:.*]] = vector.transfer_read {{.*}} : tensor<1x32x112x112xf32>, vector<111xf32>
-// CHECK: vector.shuffle %[[C]], %[[C]] [0, 2, 4, {{.*}}, 108, 110] : vector<111xf32>, vector<111xf32>
+// CHECK: %[[C:.*]] = vector.transfer_read {{.*}}, %[[INSIDE]] {in_bounds = [true]} : tensor<1x32x112x112xf32>, vector<128xf32>
+// CHECK: vector.shuffle %[[C]], %[[C]] [0, 2, 4, {{.*}}, 108, 110] : vector<128xf32>, vector<128xf32>
 // CHECK-NOT: scf.for {{.*}} -> (tensor<1x2x1x56xf32>)
 // CHECK: scf.forall.in_parallel
 func.func @depthwise_pads_stride2(%x: tensor<1x32x112x112xf32>, %w: tensor<32x1x3x3xf32>) -> tensor<1x32x56x56xf32> {
   %0 = kiln.conv %x, %w {group = 32 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x32x112x112xf32>, tensor<32x1x3x3xf32>) -> tensor<1x32x56x56xf32>
   return %0 : tensor<1x32x56x56xf32>
+}
+
+// A small plane (5x5 window, 7x7 output) is one register tile a channel, not
+// seven rows in five pieces: each tap is its rows' masked loads inserted
+// into a 7x7 vector of pad values (tap row 0 reaches rows -2 to 4, so its
+// rows 0 and 1 stay the pad value), each row an 8-lane load masked to the 7
+// columns, or to fewer at the left and right.
+// CHECK-LABEL: func @depthwise_small_plane
+// CHECK-DAG: %[[PADS:.*]] = arith.constant dense<0.000000e+00> : vector<7x7xf32>
+// CHECK-DAG: %[[LEFT2:.*]] = arith.constant dense<[false, false, true, true, true, true, true, false]> : vector<8xi1>
+// CHECK-DAG: %[[ALL:.*]] = arith.constant dense<[true, true, true, true, true, true, true, false]> : vector<8xi1>
+// CHECK-DAG: %[[MINUS2:.*]] = arith.constant -2 : index
+// CHECK-NOT: tensor<1x512x11x11xf32>
+// CHECK: scf.forall (%{{.*}}) = (0) to (512) step (32)
+// CHECK: scf.for {{.*}} -> (tensor<1x32x7x7xf32>)
+// CHECK-NOT: scf.for
+// CHECK: %[[R0:.*]] = vector.transfer_read %{{.*}}[{{.*}}, %[[MINUS2]]], %{{.*}}, %[[LEFT2]] {in_bounds = [true]} : tensor<1x512x7x7xf32>, vector<8xf32>
+// CHECK: %[[S0:.*]] = vector.shuffle %[[R0]], %[[R0]] [0, 1, 2, 3, 4, 5, 6]
+// CHECK: vector.insert %[[S0]], %[[PADS]] [2] : vector<7xf32> into vector<7x7xf32>
+// CHECK-COUNT-4: vector.insert {{.*}} : vector<7xf32> into vector<7x7xf32>
+// CHECK: vector.transfer_read %{{.*}}, %[[ALL]] {in_bounds = [true]} : tensor<1x512x7x7xf32>, vector<8xf32>
+// CHECK: arith.addf {{.*}} : vector<7x7xf32>
+// CHECK: vector.transfer_write {{.*}} : vector<7x7xf32>, tensor<1x1x7x7xf32>
+// CHECK-NOT: scf.for
+// CHECK: scf.forall.in_parallel
+func.func @depthwise_small_plane(%x: tensor<1x512x7x7xf32>, %w: tensor<512x1x5x5xf32>, %b: tensor<512xf32>) -> tensor<1x512x7x7xf32> {
+  %0 = kiln.conv %x, %w, %b {group = 512 : i64, pads = array<i64: 2, 2, 2, 2>} : (tensor<1x512x7x7xf32>, tensor<512x1x5x5xf32>, tensor<512xf32>) -> tensor<1x512x7x7xf32>
+  return %0 : tensor<1x512x7x7xf32>
 }

@@ -276,6 +276,18 @@ def case_conv2d_depthwise_wide(g):
 
 
 @case
+def case_conv2d_depthwise_small_planes(g):
+    # EfficientNet's late layers: 5x5 windows on 7x7 planes, batch 2, with
+    # SiLU after (each channel's plane one register tile, multi-threaded),
+    # and a stride-2 one from 14x14 planes with end-only padding.
+    x = g.input("x", (2, 96, 7, 7))
+    c = conv(g, x, 96, 96, (5, 5), group=96, pads=[2, 2, 2, 2])
+    y = g.input("y", (1, 48, 14, 14))
+    d = conv(g, y, 48, 48, (5, 5), group=48, strides=[2, 2], pads=[1, 1, 2, 2])
+    g.output(g.node("Mul", [c, g.node("Sigmoid", [c])]), d)
+
+
+@case
 def case_conv2d_depthwise_same_upper(g):
     # Stride 2 on an even input: the padding is one column and row at the
     # end only.
