@@ -53,6 +53,18 @@ constexpr int64_t kMaxBorderRows = 8;
 constexpr int64_t kMaxPlaneLanes = 256;
 /// The vector registers plane tiles are sized for (AVX-512).
 constexpr int64_t kVectorRegisterBits = 512;
+/// Register tiles of several output rows keep at most this many vectors of
+/// accumulators (rows of 28: four rows, two vectors each). Each input row
+/// loaded serves every output row of the tile whose window covers it, and
+/// each weight is broadcast once a tile. At a row stride of 2 the rows share
+/// fewer input rows; two rows a tile measured best there (bench/ab.py on
+/// one-layer models, 1 thread: 5x5 taps from 56x56 rows at stride 2, 144
+/// channels, 0.172 ms with 2 rows, 0.179 with 3, 0.199 with 4; 3x3 from
+/// 112x112, 0.209 with 2, 0.25 with 4), three or four at stride 1 (5x5 at
+/// 28x28, 240 channels: 0.251 ms with 1 row, 0.205 with 2, 0.184 with 3 or
+/// 4, 0.200 with 8).
+constexpr int64_t kMaxTapTileVectors = 8;
+constexpr int64_t kMaxStridedTapTileRows = 2;
 /// A row wider than one register tile is split into at most this many
 /// pieces of one register tile each, whose columns are then constants.
 constexpr int64_t kMaxColumnTiles = 4;
@@ -330,15 +342,16 @@ FailureOr<Value> readTapTile(RewriterBase &rewriter, linalg::GenericOp tile, con
       return failure();
     result = vector::ShapeCastOp::create(rewriter, loc, tileVectorType, *row);
   } else {
-    // A whole plane: each row at a constant offset.
-    std::optional<int64_t> first = getConstantIntValue(tap.offsets[2]);
+    // Several rows: row y at the tile's first row plus y strides.
     std::optional<int64_t> stride = getConstantIntValue(tap.strides[2]);
-    if (!first || !stride)
+    if (!stride)
       return failure();
+    AffineExpr first = rewriter.getAffineSymbolExpr(0);
     result = vector::BroadcastOp::create(rewriter, loc, tileVectorType, tap.pad.value);
     for (int64_t y = 0; y < rows; ++y) {
-      std::optional<Value> row =
-          readTapRow(rewriter, loc, tap, rewriter.getIndexAttr(*first + y * *stride), outWidth);
+      OpFoldResult offset = affine::makeComposedFoldedAffineApply(
+          rewriter, loc, first + y * *stride, {tap.offsets[2]});
+      std::optional<Value> row = readTapRow(rewriter, loc, tap, offset, outWidth);
       if (!row)
         return failure();
       if (row->getDefiningOp<vector::BroadcastOp>())
@@ -432,9 +445,39 @@ SmallVector<TapPad> findPadsReadByTaps(func::FuncOp func) {
   return pads;
 }
 
-std::optional<SmallVector<int64_t>> planeRegisterTiles(RewriterBase &rewriter,
-                                                      linalg::LinalgOp op,
-                                                      ArrayRef<TapPad> pads) {
+namespace {
+
+/// How many output rows of `width` elements of `bits` a register tile of
+/// taps takes at most: kMaxTapTileVectors accumulators, and
+/// kMaxStridedTapTileRows rows at a row stride above 1.
+int64_t maxTapTileRows(int64_t width, int64_t bits, int64_t rowStride) {
+  int64_t vectorsPerRow = llvm::divideCeil(width * bits, kVectorRegisterBits);
+  int64_t rows = std::max<int64_t>(1, kMaxTapTileVectors / vectorsPerRow);
+  return rowStride > 1 ? std::min(rows, kMaxStridedTapTileRows) : rows;
+}
+
+/// The row stride of the taps `op` reads of `pads` (the largest, 1 with
+/// none), when known.
+std::optional<int64_t> tapRowStride(RewriterBase &rewriter, linalg::GenericOp op,
+                                    const llvm::DenseMap<Value, TapPad> &padOf) {
+  int64_t stride = 1;
+  for (OpOperand *operand : op.getDpsInputOperands()) {
+    std::optional<TapOperand> tap = matchTapOperand(rewriter, op, operand->get(), padOf);
+    if (!tap)
+      continue;
+    std::optional<int64_t> s = getConstantIntValue(tap->strides[2]);
+    if (!s)
+      return std::nullopt;
+    stride = std::max(stride, *s);
+  }
+  return stride;
+}
+
+/// The register tiles of `op` when it is (a piece of) a thread tile of a sum
+/// of taps of `pads` whose register tiles are rows: {1, 1, 0, 0} for a
+/// small plane, whole, or {1, 1, R, W} for R rows of the plan's W columns.
+std::optional<SmallVector<int64_t>> tapTiles(RewriterBase &rewriter, linalg::LinalgOp op,
+                                             ArrayRef<TapPad> pads) {
   auto generic = llvm::dyn_cast<linalg::GenericOp>(op.getOperation());
   if (pads.empty() || !generic || generic.getNumLoops() != 4 ||
       generic.getNumParallelLoops() != 4 || !generic.hasPureTensorSemantics() ||
@@ -442,29 +485,46 @@ std::optional<SmallVector<int64_t>> planeRegisterTiles(RewriterBase &rewriter,
     return std::nullopt;
   SmallVector<int64_t> ranges = generic.getStaticLoopRanges();
   int64_t rows = ranges[2], columns = ranges[3];
-  unsigned bits = getElementTypeOrSelf(generic.getDpsInits()[0].getType()).getIntOrFloatBitWidth();
-  std::optional<TilingPlan> plan = planTiling(op, /*allowThreads=*/false);
-  if (rows < 2 || rows * columns > kMaxPlaneLanes || columns * bits >= kVectorRegisterBits ||
-      !plan || plan->vectorTiles != ArrayRef<int64_t>{1, 1, 1, columns})
+  Type elementType = getElementTypeOrSelf(generic.getDpsInits()[0].getType());
+  if (!elementType.isIntOrFloat())
     return std::nullopt;
-  // Every tap's rows and columns at constant offsets: the thread tile holds
-  // whole planes.
+  int64_t bits = elementType.getIntOrFloatBitWidth();
+  std::optional<TilingPlan> plan = planTiling(op, /*allowThreads=*/false);
+  if (!plan || plan->vectorTiles != ArrayRef<int64_t>{1, 1, 1, plan->vectorTiles[3]})
+    return std::nullopt;
   llvm::DenseMap<Value, TapPad> padOf = byResult(pads);
-  bool anyTap = false;
+  bool anyTap = false, constantRows = true;
   for (OpOperand *operand : generic.getDpsInputOperands()) {
     std::optional<TapOperand> tap = matchTapOperand(rewriter, generic, operand->get(), padOf);
     if (!tap)
       continue;
-    if (!getConstantIntValue(tap->offsets[2]) || !getConstantIntValue(tap->strides[2]) ||
-        !getConstantIntValue(tap->offsets[3]))
-      return std::nullopt;
+    constantRows &= getConstantIntValue(tap->offsets[2]).has_value();
     anyTap = true;
   }
-  if (!anyTap)
+  std::optional<int64_t> rowStride = tapRowStride(rewriter, generic, padOf);
+  if (!anyTap || !rowStride)
     return std::nullopt;
-  // (Rows and columns untiled: a tile of their whole range would be a loop
-  // of one iteration, whose induction variable hides the constant offsets.)
-  return SmallVector<int64_t>{1, 1, 0, 0};
+  // A small plane whole, when the thread tile holds whole planes (the taps'
+  // rows at constant offsets). Rows and columns stay untiled: a tile of
+  // their whole range would be a loop of one iteration, whose induction
+  // variable hides the constant offsets.
+  if (constantRows && rows > 1 && rows * columns <= kMaxPlaneLanes &&
+      columns == plan->vectorTiles[3] && columns * bits < kVectorRegisterBits)
+    return SmallVector<int64_t>{1, 1, 0, 0};
+  // Otherwise rows of one register tile's columns, as many as keep
+  // kMaxTapTileVectors accumulators.
+  int64_t width = plan->vectorTiles[3];
+  int64_t tileRows = largestDivisorAtMost(rows, maxTapTileRows(width, bits, *rowStride));
+  if (tileRows < 2 || columns != width)
+    return std::nullopt;
+  return SmallVector<int64_t>{1, 1, tileRows, width};
+}
+
+} // namespace
+
+std::optional<SmallVector<int64_t>> tapRegisterTiles(RewriterBase &rewriter, linalg::LinalgOp op,
+                                                     ArrayRef<TapPad> pads) {
+  return tapTiles(rewriter, op, pads);
 }
 
 SmallVector<linalg::LinalgOp> splitAtPadBorders(RewriterBase &rewriter, linalg::LinalgOp op,
@@ -473,6 +533,10 @@ SmallVector<linalg::LinalgOp> splitAtPadBorders(RewriterBase &rewriter, linalg::
   if (pads.empty() || !generic || generic.getNumLoops() != 4 ||
       generic.getNumParallelLoops() != 4 || !generic.hasPureTensorSemantics())
     return {op};
+  // A small plane is one register tile, its rows read one by one.
+  std::optional<SmallVector<int64_t>> tiles = tapTiles(rewriter, op, pads);
+  if (tiles && (*tiles)[2] == 0)
+    return {op};
   std::optional<std::pair<int64_t, int64_t>> inside = rowsInside(rewriter, generic, byResult(pads));
   SmallVector<int64_t> ranges = generic.getStaticLoopRanges();
   int64_t rows = ranges[2], columns = ranges[3];
@@ -480,10 +544,19 @@ SmallVector<linalg::LinalgOp> splitAtPadBorders(RewriterBase &rewriter, linalg::
   if (!inside || inside->first + (rows - inside->second) > kMaxBorderRows || !plan ||
       columns % plan->vectorTiles[3] != 0 || columns / plan->vectorTiles[3] > kMaxColumnTiles)
     return {op};
-  // Rows: each border row alone, the inside rows together.
+  // Rows: each border row alone, the inside rows together, in a multiple of
+  // the rows of a register tile and the rest.
+  std::optional<int64_t> rowStride = tapRowStride(rewriter, generic, byResult(pads));
+  int64_t tileRows = maxTapTileRows(
+      plan->vectorTiles[3],
+      getElementTypeOrSelf(generic.getDpsInits()[0].getType()).getIntOrFloatBitWidth(),
+      rowStride.value_or(1));
   SmallVector<int64_t> rowCuts;
   for (int64_t y = 1; y <= inside->first; ++y)
     rowCuts.push_back(y);
+  int64_t insideRows = inside->second - inside->first;
+  if (insideRows > tileRows && insideRows % tileRows != 0)
+    rowCuts.push_back(inside->first + insideRows / tileRows * tileRows);
   rowCuts.push_back(inside->second);
   for (int64_t y = inside->second + 1; y < rows; ++y)
     rowCuts.push_back(y);

@@ -41,23 +41,25 @@ llvm::SmallVector<TapPad> findPadsReadByTaps(mlir::func::FuncOp func);
 /// piece every tap's rows lie wholly inside the pad's input or wholly in
 /// its padding, and its columns start at a known column: the output rows
 /// whose windows reach into the padding each alone, the others together,
-/// and each of those one register tile wide. Returns the pieces, to be
+/// and each of those one register tile wide. A small plane (see
+/// tapRegisterTiles) is not split. Returns the pieces, to be
 /// register-tiled (`op` alone when it reads no such pad).
 llvm::SmallVector<mlir::linalg::LinalgOp> splitAtPadBorders(mlir::RewriterBase &rewriter,
                                                             mlir::linalg::LinalgOp op,
                                                             llvm::ArrayRef<TapPad> pads);
 
-/// Register tiles of one whole output plane, [1, 1, OH, OW] (as tile sizes
-/// {1, 1, 0, 0}: rows and columns untiled), for `op`, a
-/// thread tile of a sum of taps of `pads` whose rows are narrower than a
-/// vector register and whose planes are small (a depthwise convolution at
-/// 7x7 or 14x14): one register tile a channel instead of one an output row
-/// (pieces at the borders, one row each) saves the rows' loop and reloads;
-/// readTapsAroundPads then reads its taps row by row. std::nullopt for other
-/// ops.
+/// Register tiles for `op`, (a piece of) a thread tile of a sum of taps of
+/// `pads` (splitAtPadBorders' pieces), larger than the one output row
+/// planTiling gives: a whole small output plane (rows narrower than a vector
+/// register, at most 256 outputs: a depthwise convolution at 7x7 or 14x14,
+/// as tile sizes {1, 1, 0, 0}, rows and columns untiled), or several rows of
+/// one register tile's columns. The rows of a tile share their loads of the
+/// input rows their windows overlap on and each weight's broadcast, and a
+/// plane needs no pieces at its borders. readTapsAroundPads then reads the
+/// taps row by row. std::nullopt for other ops.
 std::optional<llvm::SmallVector<int64_t>>
-planeRegisterTiles(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp op,
-                   llvm::ArrayRef<TapPad> pads);
+tapRegisterTiles(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp op,
+                 llvm::ArrayRef<TapPad> pads);
 
 /// After register tiling: every register tile that reads (part of) one
 /// output row of a tap of one of `pads` reads it from the pad's input

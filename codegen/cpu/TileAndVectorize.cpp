@@ -563,20 +563,22 @@ LogicalResult tileAll(func::FuncOp func, bool allowThreads, ArrayRef<TapPad> tap
       }
     }
     // A sum of taps of pads that are not to be made: its rows in pieces
-    // whose taps lie wholly inside the input or wholly in the padding.
-    if (fusedTiles.empty()) {
-      if (std::optional<SmallVector<int64_t>> plane =
-              planeRegisterTiles(rewriter, current, tapPads)) {
-        if (failed(tile(rewriter, current, *plane, scf::SCFTilingOptions::LoopType::ForOp)))
-          return op->emitError("internal error: register-level tiling failed");
-        tileMembersAlone();
-        continue;
-      }
+    // whose taps lie wholly inside the input or wholly in the padding (a
+    // small plane in one), register tiles of several rows or a whole plane.
+    if (fusedTiles.empty() && !tapPads.empty()) {
       SmallVector<linalg::LinalgOp> pieces = splitAtPadBorders(rewriter, current, tapPads);
-      if (pieces.size() > 1) {
-        for (linalg::LinalgOp piece : pieces)
-          if (failed(tileForRegisters(rewriter, piece)))
-            return failure();
+      bool tapTiled = false;
+      for (linalg::LinalgOp piece : pieces) {
+        if (std::optional<SmallVector<int64_t>> tiles =
+                tapRegisterTiles(rewriter, piece, tapPads)) {
+          if (failed(tile(rewriter, piece, *tiles, scf::SCFTilingOptions::LoopType::ForOp)))
+            return op->emitError("internal error: register-level tiling failed");
+          tapTiled = true;
+        } else if (pieces.size() > 1 && failed(tileForRegisters(rewriter, piece))) {
+          return failure();
+        }
+      }
+      if (pieces.size() > 1 || tapTiled) {
         tileMembersAlone();
         continue;
       }

@@ -477,6 +477,3 @@ func.func @shallow_1x1(%x: tensor<1x256x14x14xf32>, %acc: tensor<1x32x14x14xf32>
       ins(%x, %w : tensor<1x256x14x14xf32>, tensor<32x256x1x1xf32>) outs(%acc : tensor<1x32x14x14xf32>) -> tensor<1x32x14x14xf32>
   return %0 : tensor<1x32x14x14xf32>
 }
-      ins(%x, %w : tensor<1x256x7x7xf32>, tensor<32x256x1x1xf32>) outs(%acc : tensor<1x32x7x7xf32>) -> tensor<1x32x7x7xf32>
-  return %0 : tensor<1x32x7x7xf32>
-}
