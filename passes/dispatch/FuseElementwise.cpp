@@ -2,7 +2,9 @@
 
 #include "passes/dispatch/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace kiln::dispatch {
@@ -15,12 +17,51 @@ using namespace mlir;
 namespace kiln::dispatch {
 namespace {
 
+/// The number of points of `op`'s iteration space; std::nullopt when not
+/// static.
+std::optional<int64_t> iterationPoints(linalg::LinalgOp op) {
+  int64_t points = 1;
+  for (int64_t range : op.getStaticLoopRanges()) {
+    if (ShapedType::isDynamic(range))
+      return std::nullopt;
+    points *= range;
+  }
+  return points;
+}
+
+/// Whether `op`'s body computes a transcendental function or a division:
+/// tens of instructions a point, where an add or a multiply is one.
+bool computesCostlyOps(linalg::GenericOp op) {
+  return op.getBody()
+      ->walk([](Operation *inner) {
+        return llvm::isa<math::MathDialect>(inner->getDialect()) ||
+                       llvm::isa<arith::DivFOp, arith::RemFOp>(inner)
+                   ? WalkResult::interrupt()
+                   : WalkResult::advance();
+      })
+      .wasInterrupted();
+}
+
 /// Fusing duplicates the producer's computation into every consumer, so
-/// only single-use elementwise producers are fused.
+/// only single-use elementwise producers are fused. A consumer that
+/// broadcasts the producer's result computes the producer's body once per
+/// point of its own, not of the producer's: a squeeze-and-excitation's
+/// sigmoid of C channel scales, fused into the multiply of a C x H x W
+/// tensor by them, would run H x W times as many exponentials. So a
+/// producer whose body is costly is fused only into consumers of the same
+/// size.
 bool shouldFuse(OpOperand *fused) {
   auto producer = fused->get().getDefiningOp<linalg::GenericOp>();
-  return producer && producer->hasOneUse() &&
-         producer.getNumLoops() == producer.getNumParallelLoops();
+  if (!producer || !producer->hasOneUse() ||
+      producer.getNumLoops() != producer.getNumParallelLoops())
+    return false;
+  if (!computesCostlyOps(producer))
+    return true;
+  auto consumer = llvm::dyn_cast<linalg::LinalgOp>(fused->getOwner());
+  std::optional<int64_t> producerPoints = iterationPoints(producer);
+  std::optional<int64_t> consumerPoints =
+      consumer ? iterationPoints(consumer) : std::nullopt;
+  return producerPoints && consumerPoints && *consumerPoints <= *producerPoints;
 }
 
 struct FuseElementwisePass : impl::FuseElementwiseBase<FuseElementwisePass> {

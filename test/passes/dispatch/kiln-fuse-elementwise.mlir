@@ -220,3 +220,64 @@ func.func @conv_epilogue(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>, %b: t
   } -> tensor<1x4x6x6xf32>
   return %relu : tensor<1x4x6x6xf32>
 }
+
+// -----
+
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+
+// A squeeze-and-excitation's scale: the sigmoid of 8 channel scales, which
+// a multiply of an 8 x 7 x 7 tensor broadcasts. Fused, the multiply would
+// compute 49 exponentials a channel; the sigmoid stays its own generic (8
+// exponentials). The cheap negation before it is fused into it, and the
+// multiply into the SiLU after it, which reads it at its own size.
+// CHECK-LABEL: func @costly_producer_of_a_broadcast
+// CHECK: %[[SIG:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<1x8xf32>)
+// CHECK: arith.negf
+// CHECK: math.exp
+// CHECK: arith.divf
+// CHECK: linalg.yield
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %[[SIG]] : tensor<1x8x7x7xf32>, tensor<1x8xf32>)
+// CHECK: arith.mulf
+// CHECK: math.exp
+// CHECK: arith.divf
+// CHECK: arith.mulf
+// CHECK-NOT: linalg.generic
+func.func @costly_producer_of_a_broadcast(%x: tensor<1x8x7x7xf32>, %s: tensor<1x8xf32>) -> tensor<1x8x7x7xf32> {
+  %one = arith.constant 1.0 : f32
+  %e0 = tensor.empty() : tensor<1x8xf32>
+  %neg = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%s : tensor<1x8xf32>) outs(%e0 : tensor<1x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %n = arith.negf %in : f32
+    linalg.yield %n : f32
+  } -> tensor<1x8xf32>
+  %e1 = tensor.empty() : tensor<1x8xf32>
+  %sig = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%neg : tensor<1x8xf32>) outs(%e1 : tensor<1x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %x0 = math.exp %in : f32
+    %d = arith.addf %x0, %one : f32
+    %r = arith.divf %one, %d : f32
+    linalg.yield %r : f32
+  } -> tensor<1x8xf32>
+  %e2 = tensor.empty() : tensor<1x8x7x7xf32>
+  %scaled = linalg.generic {indexing_maps = [#id4, affine_map<(d0, d1, d2, d3) -> (d0, d1)>, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x, %sig : tensor<1x8x7x7xf32>, tensor<1x8xf32>) outs(%e2 : tensor<1x8x7x7xf32>) {
+  ^bb0(%in: f32, %in1: f32, %out: f32):
+    %m = arith.mulf %in, %in1 : f32
+    linalg.yield %m : f32
+  } -> tensor<1x8x7x7xf32>
+  %e3 = tensor.empty() : tensor<1x8x7x7xf32>
+  %silu = linalg.generic {indexing_maps = [#id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%scaled : tensor<1x8x7x7xf32>) outs(%e3 : tensor<1x8x7x7xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %n = arith.negf %in : f32
+    %x0 = math.exp %n : f32
+    %d = arith.addf %x0, %one : f32
+    %r = arith.divf %one, %d : f32
+    %m = arith.mulf %in, %r : f32
+    linalg.yield %m : f32
+  } -> tensor<1x8x7x7xf32>
+  return %silu : tensor<1x8x7x7xf32>
+}
