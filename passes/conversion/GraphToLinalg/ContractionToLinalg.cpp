@@ -258,20 +258,12 @@ Value buildDepthwiseTaps(OpBuilder &b, Location loc, Value input, Value weight,
   Type accType = computeType(elementType);
   int64_t n = resultType.getDimSize(0), c = resultType.getDimSize(1);
   int64_t oh = resultType.getDimSize(2), ow = resultType.getDimSize(3);
-  auto tapType = RankedTensorType::get({n, c, oh, ow}, elementType);
   auto weightTapType = RankedTensorType::get({c}, elementType);
-  SmallVector<Value> taps, weights;
-  for (int64_t i = 0; i < g.kernel[0]; ++i) {
-    for (int64_t j = 0; j < g.kernel[1]; ++j) {
-      taps.push_back(tensor::ExtractSliceOp::create(
-          b, loc, tapType, input,
-          getAsIndexOpFoldResult(ctx, {0, 0, i * g.dilations[0], j * g.dilations[1]}),
-          getAsIndexOpFoldResult(ctx, {n, c, oh, ow}),
-          getAsIndexOpFoldResult(ctx, {1, 1, g.strides[0], g.strides[1]})));
+  SmallVector<Value> taps = windowTaps(b, loc, input, g), weights;
+  for (int64_t i = 0; i < g.kernel[0]; ++i)
+    for (int64_t j = 0; j < g.kernel[1]; ++j)
       weights.push_back(reshapeTensor(
           b, loc, extractSlice(b, loc, weight, {0, 0, i, j}, {c, 1, 1, 1}), weightTapType));
-    }
-  }
   int64_t numTaps = taps.size();
   SmallVector<Value> inputs = taps;
   inputs.append(weights);

@@ -2,6 +2,8 @@
 
 #include "passes/conversion/GraphToLinalg/LoweringUtils.h"
 
+#include "dialects/graph/IR/GraphOps.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -152,6 +154,21 @@ Value extractSlice(OpBuilder &b, Location loc, Value source,
   SmallVector<int64_t> unit(offsets.size(), 1);
   return tensor::ExtractSliceOp::create(b, loc, source, indexAttrs(b, offsets),
                                         indexAttrs(b, sizes), indexAttrs(b, unit));
+}
+
+SmallVector<Value> windowTaps(OpBuilder &b, Location loc, Value padded,
+                              const graph::WindowGeometry &g) {
+  auto type = llvm::cast<RankedTensorType>(padded.getType());
+  int64_t n = type.getDimSize(0), c = type.getDimSize(1);
+  int64_t oh = g.outSizes[0], ow = g.outSizes[1];
+  auto tapType = RankedTensorType::get({n, c, oh, ow}, type.getElementType());
+  SmallVector<Value> taps;
+  for (int64_t i = 0; i < g.kernel[0]; ++i)
+    for (int64_t j = 0; j < g.kernel[1]; ++j)
+      taps.push_back(tensor::ExtractSliceOp::create(
+          b, loc, tapType, padded, indexAttrs(b, {0, 0, i * g.dilations[0], j * g.dilations[1]}),
+          indexAttrs(b, {n, c, oh, ow}), indexAttrs(b, {1, 1, g.strides[0], g.strides[1]})));
+  return taps;
 }
 
 Value insertSlice(OpBuilder &b, Location loc, Value source, Value dest,

@@ -18,6 +18,10 @@
 
 #include <functional>
 
+namespace kiln::graph {
+struct WindowGeometry;
+} // namespace kiln::graph
+
 namespace kiln::conversion {
 
 // The scalar builders live with the graph ops' scalar semantics.
@@ -96,6 +100,16 @@ mlir::Value reshapeTensor(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value extractSlice(mlir::OpBuilder &b, mlir::Location loc,
                          mlir::Value source, llvm::ArrayRef<int64_t> offsets,
                          llvm::ArrayRef<int64_t> sizes);
+
+/// The window taps of a 2-D window over `padded` (N x C x H' x W', padded
+/// already) with geometry `g`: for each (i, j) of the window, row by row, the
+/// strided slice N x C x OH x OW of the input elements that tap meets,
+/// in[n, c, y*sh + i*dh, x*sw + j*dw]. An elementwise op over them computes
+/// the window's reduction for every output at once (a depthwise
+/// convolution, a max pool), all-parallel, vectorizable along the output
+/// rows, and its taps can be read around the padding on CPUs.
+llvm::SmallVector<mlir::Value> windowTaps(mlir::OpBuilder &b, mlir::Location loc,
+                                          mlir::Value padded, const graph::WindowGeometry &g);
 
 /// `source` inserted into `dest` at `offsets` (unit strides).
 mlir::Value insertSlice(mlir::OpBuilder &b, mlir::Location loc,

@@ -98,3 +98,19 @@ func.func @depthwise_small_plane(%x: tensor<1x512x7x7xf32>, %w: tensor<512x1x5x5
   %0 = kiln.conv %x, %w, %b {group = 512 : i64, pads = array<i64: 2, 2, 2, 2>} : (tensor<1x512x7x7xf32>, tensor<512x1x5x5xf32>, tensor<512xf32>) -> tensor<1x512x7x7xf32>
   return %0 : tensor<1x512x7x7xf32>
 }
+
+// A max pool is a maximum of taps: its taps are read around its padding too,
+// the masked-off lanes taking the pad value, -inf (ResNet's 3x3 stride-2
+// pool: rows of 56 outputs from 112 columns, two rows a register tile).
+// CHECK-LABEL: func @max_pool_taps
+// CHECK-DAG: %[[NEG_INF:.*]] = arith.constant 0xFF800000 : f32
+// CHECK-NOT: tensor<1x64x114x114xf32>
+// CHECK: scf.forall
+// CHECK: vector.transfer_read %{{.*}}[{{.*}}], %[[NEG_INF]], %{{.*}} {in_bounds = [true]} : tensor<1x64x112x112xf32>, vector<128xf32>
+// CHECK: arith.maximumf {{.*}} : vector<2x56xf32>
+// CHECK: scf.forall.in_parallel
+func.func @max_pool_taps(%x: tensor<1x64x112x112xf32>) -> tensor<1x64x56x56xf32> {
+  %0 = kiln.max_pool %x {kernel_shape = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>}
+      : tensor<1x64x112x112xf32> -> tensor<1x64x56x56xf32>
+  return %0 : tensor<1x64x56x56xf32>
+}

@@ -187,10 +187,10 @@ func.func @conv_2d_no_pad_no_bias(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf3
 // CHECK-LABEL: func @conv_depthwise
 // CHECK-SAME: (%[[X:.*]]: tensor<1x4x9x9xf32>, %[[W:.*]]: tensor<4x1x3x3xf32>)
 // CHECK: %[[T0:.*]] = tensor.extract_slice %[[X]][0, 0, 0, 0] [1, 4, 4, 4] [1, 1, 2, 2] : tensor<1x4x9x9xf32> to tensor<1x4x4x4xf32>
-// CHECK: %[[W0S:.*]] = tensor.extract_slice %[[W]][0, 0, 0, 0] [4, 1, 1, 1] [1, 1, 1, 1]
-// CHECK: %[[W0:.*]] = tensor.collapse_shape %[[W0S]] {{.*}} into tensor<4xf32>
 // CHECK: %[[T1:.*]] = tensor.extract_slice %[[X]][0, 0, 0, 1] [1, 4, 4, 4] [1, 1, 2, 2]
 // CHECK: tensor.extract_slice %[[X]][0, 0, 2, 2] [1, 4, 4, 4] [1, 1, 2, 2]
+// CHECK: %[[W0S:.*]] = tensor.extract_slice %[[W]][0, 0, 0, 0] [4, 1, 1, 1] [1, 1, 1, 1]
+// CHECK: %[[W0:.*]] = tensor.collapse_shape %[[W0S]] {{.*}} into tensor<4xf32>
 // CHECK: linalg.generic
 // CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "parallel"]
 // CHECK-SAME: ins(%[[T0]], %[[T1]],

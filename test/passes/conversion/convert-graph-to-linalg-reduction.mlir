@@ -1,18 +1,26 @@
-// Pooling to the named linalg pooling ops (1-D and 2-D) or a generic, with
+// Pooling to the named linalg pooling ops (1-D, 2-D sums), an elementwise
+// maximum of window taps (2-D float max pools) or a generic, with
 // compile-time divisors for average pooling; softmax as max / exp-sum /
 // divide.
 // RUN: kiln-opt %s -split-input-file -convert-graph-to-linalg | FileCheck %s
 
-// Padding never wins the maximum: pad value and initial value are -inf.
+// Padding never wins the maximum: the pad value is -inf. A 2-D float max
+// pool is the elementwise maximum of its 9 window taps (strided slices of the
+// padded input), NaN-propagating like the named op.
 // CHECK-LABEL: func @max_pool_2d
 // CHECK-SAME: (%[[X:.*]]: tensor<1x2x4x4xf32>)
 // CHECK: %[[NEG_INF:.*]] = arith.constant 0xFF800000 : f32
 // CHECK: %[[PAD:.*]] = tensor.pad %[[X]] low[0, 0, 1, 1] high[0, 0, 1, 1]
 // CHECK: tensor.yield %[[NEG_INF]] : f32
 // CHECK: } : tensor<1x2x4x4xf32> to tensor<1x2x6x6xf32>
-// CHECK: %[[ACC:.*]] = linalg.fill ins(%[[NEG_INF]] : f32) outs(%{{.*}} : tensor<1x2x2x2xf32>)
-// CHECK: %[[WIN:.*]] = tensor.empty() : tensor<3x3xf32>
-// CHECK: %[[R:.*]] = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%[[PAD]], %[[WIN]] : tensor<1x2x6x6xf32>, tensor<3x3xf32>) outs(%[[ACC]] : tensor<1x2x2x2xf32>)
+// CHECK: %[[T0:.*]] = tensor.extract_slice %[[PAD]][0, 0, 0, 0] [1, 2, 2, 2] [1, 1, 2, 2]
+// CHECK: %[[T1:.*]] = tensor.extract_slice %[[PAD]][0, 0, 0, 1] [1, 2, 2, 2] [1, 1, 2, 2]
+// CHECK: %[[T8:.*]] = tensor.extract_slice %[[PAD]][0, 0, 2, 2] [1, 2, 2, 2] [1, 1, 2, 2]
+// CHECK: %[[R:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%[[T0]], %[[T1]], {{.*}}, %[[T8]] : {{.*}}) outs(%{{.*}} : tensor<1x2x2x2xf32>)
+// CHECK: ^bb0(%[[A0:[^:]*]]: f32, %[[A1:[^:]*]]: f32,
+// CHECK: %[[M:.*]] = arith.maximumf %[[A0]], %[[A1]] : f32
+// CHECK-COUNT-7: arith.maximumf
+// CHECK-NOT: arith.maximumf
 // CHECK: return %[[R]]
 func.func @max_pool_2d(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x2x2xf32> {
   %0 = kiln.max_pool %x {kernel_shape = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>}
