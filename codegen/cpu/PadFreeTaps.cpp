@@ -1,14 +1,15 @@
 //===- PadFreeTaps.cpp - Window taps read around their padding -----------===//
 //
-// A register tile of a depthwise convolution's sum of taps computes one
-// output row: out[n, c, y, 0:OW]. Tap (i, j) of that row is, in the padded
-// input, row y*SH + i*DH and columns j*DW + x*SW; in the unpadded input
-// (padded by PT rows on top, PL columns on the left) row r = y*SH + i*DH - PT
-// and columns j*DW - PL + x*SW. The tap is one load of the L = (OW-1)*SW + 1
-// columns from j*DW - PL on, masked to the columns inside the input (a
-// compile-time mask; masked lanes take the pad value and are never
-// accessed, so a row that starts one column left of the input reads
-// nothing out of bounds); strided taps then keep every SW-th lane.
+// A register tile of a depthwise convolution's sum of taps (or a max pool's
+// maximum of them) computes output rows: out[n, c, y, 0:OW]. Tap (i, j) of
+// row y is, in the padded input, row y*SH + i*DH and columns j*DW + x*SW;
+// in the unpadded input (padded by PT rows on top, PL columns on the left)
+// row r = y*SH + i*DH - PT and columns j*DW - PL + x*SW. The tap's row is
+// one load of the L = (OW-1)*SW + 1 columns from j*DW - PL on, masked to the
+// columns inside the input (a compile-time mask; masked lanes take the pad
+// value and are never accessed, so a row that starts one column left of the
+// input reads nothing out of bounds); strided taps then keep every SW-th
+// lane.
 //
 // Whether row r is inside the input must be known at compile time too:
 // vector code that chooses at run time between a load and the pad value
@@ -16,9 +17,13 @@
 // 56-lane vectors) falls apart into scalar code. So each thread tile is
 // split along its output rows first: the rows whose windows reach into the
 // padding (one or two at each border) each on their own, the rows inside
-// together, and rows wider than a register tile into one tile's columns
-// each; every tap of every piece is then wholly inside or wholly in the
-// padding, and starts at a known column.
+// in a multiple of a register tile's rows and the rest, and rows wider than
+// a register tile into one tile's columns each; every tap of every piece is
+// then wholly inside or wholly in the padding, and starts at a known
+// column. A register tile of the inside rows takes several of them, whose
+// windows share input rows (one load serves each output row that reads
+// it). A small plane is not split: it is one register tile a channel,
+// whose rows are at constant offsets, each inside or in the padding.
 //
 //===----------------------------------------------------------------------===//
 
@@ -262,8 +267,9 @@ std::optional<std::pair<int64_t, int64_t>> rowsInside(RewriterBase &rewriter, li
 /// offset of the tile's first row, plus its place in the tile times the
 /// stride), `outWidth` lanes, from the pad's input: a masked load of the
 /// columns (the lanes outside the input, masked off, take the pad value and
-/// are never accessed), every stride-th lane kept. A row outside the input is
-/// the pad value alone; std::nullopt when it is not known which it is.
+/// are never accessed), every stride-th lane kept. A null value for a row
+/// outside the input (the pad value alone); std::nullopt when it is not
+/// known which it is.
 std::optional<Value> readTapRow(RewriterBase &rewriter, Location loc, const TapOperand &tap,
                                 OpFoldResult row, int64_t outWidth) {
   std::optional<std::pair<int64_t, int64_t>> columns = knownRange(tap.offsets[3]);
@@ -285,9 +291,8 @@ std::optional<Value> readTapRow(RewriterBase &rewriter, Location loc, const TapO
     return std::nullopt;
 
   Type elementType = inputType.getElementType();
-  auto rowType = VectorType::get({outWidth}, elementType);
   if (outside)
-    return vector::BroadcastOp::create(rewriter, loc, rowType, tap.pad.value).getResult();
+    return Value();
   // A load of a vector whose width is not a power of two is taken apart by
   // LLVM into pieces (7 lanes: 4, 2 and 1), and a masked one into scalar
   // loads; a masked load of a power-of-two width is one instruction a
@@ -324,10 +329,10 @@ std::optional<Value> readTapRow(RewriterBase &rewriter, Location loc, const TapO
   return loaded;
 }
 
-/// `tap` for the register tile `tile` ([1, 1, rows, columns]: one output row,
-/// or a whole plane), row by row from the pad's input (readTapRow), as a
-/// tensor to replace the tile's input with (the vectorizer's read of it
-/// folds away again).
+/// `tap` for the register tile `tile` ([1, 1, rows, columns]: one output
+/// row, several, or a whole plane), row by row from the pad's input
+/// (readTapRow) into a vector of the pad value, as a tensor to replace the
+/// tile's input with (the vectorizer's read of it folds away again).
 FailureOr<Value> readTapTile(RewriterBase &rewriter, linalg::GenericOp tile, const TapOperand &tap,
                              RankedTensorType tileType) {
   Location loc = tile.getLoc();
@@ -340,7 +345,9 @@ FailureOr<Value> readTapTile(RewriterBase &rewriter, linalg::GenericOp tile, con
     std::optional<Value> row = readTapRow(rewriter, loc, tap, tap.offsets[2], outWidth);
     if (!row)
       return failure();
-    result = vector::ShapeCastOp::create(rewriter, loc, tileVectorType, *row);
+    result = *row ? vector::ShapeCastOp::create(rewriter, loc, tileVectorType, *row).getResult()
+                  : vector::BroadcastOp::create(rewriter, loc, tileVectorType, tap.pad.value)
+                        .getResult();
   } else {
     // Several rows: row y at the tile's first row plus y strides.
     std::optional<int64_t> stride = getConstantIntValue(tap.strides[2]);
@@ -354,7 +361,7 @@ FailureOr<Value> readTapTile(RewriterBase &rewriter, linalg::GenericOp tile, con
       std::optional<Value> row = readTapRow(rewriter, loc, tap, offset, outWidth);
       if (!row)
         return failure();
-      if (row->getDefiningOp<vector::BroadcastOp>())
+      if (!*row)
         continue; // the pad value, there already
       result = vector::InsertOp::create(rewriter, loc, *row, result,
                                         ArrayRef<int64_t>{0, 0, y});
@@ -475,9 +482,10 @@ std::optional<int64_t> tapRowStride(RewriterBase &rewriter, linalg::GenericOp op
 
 /// The register tiles of `op` when it is (a piece of) a thread tile of a sum
 /// of taps of `pads` whose register tiles are rows: {1, 1, 0, 0} for a
-/// small plane, whole, or {1, 1, R, W} for R rows of the plan's W columns.
+/// small plane, whole (`whole`: `op` is not a piece), or {1, 1, R, W} for R
+/// rows of the plan's W columns.
 std::optional<SmallVector<int64_t>> tapTiles(RewriterBase &rewriter, linalg::LinalgOp op,
-                                             ArrayRef<TapPad> pads) {
+                                             ArrayRef<TapPad> pads, bool whole) {
   auto generic = llvm::dyn_cast<linalg::GenericOp>(op.getOperation());
   if (pads.empty() || !generic || generic.getNumLoops() != 4 ||
       generic.getNumParallelLoops() != 4 || !generic.hasPureTensorSemantics() ||
@@ -508,7 +516,7 @@ std::optional<SmallVector<int64_t>> tapTiles(RewriterBase &rewriter, linalg::Lin
   // rows at constant offsets). Rows and columns stay untiled: a tile of
   // their whole range would be a loop of one iteration, whose induction
   // variable hides the constant offsets.
-  if (constantRows && rows > 1 && rows * columns <= kMaxPlaneLanes &&
+  if (whole && constantRows && rows > 1 && rows * columns <= kMaxPlaneLanes &&
       columns == plan->vectorTiles[3] && columns * bits < kVectorRegisterBits)
     return SmallVector<int64_t>{1, 1, 0, 0};
   // Otherwise rows of one register tile's columns, as many as keep
@@ -523,8 +531,8 @@ std::optional<SmallVector<int64_t>> tapTiles(RewriterBase &rewriter, linalg::Lin
 } // namespace
 
 std::optional<SmallVector<int64_t>> tapRegisterTiles(RewriterBase &rewriter, linalg::LinalgOp op,
-                                                     ArrayRef<TapPad> pads) {
-  return tapTiles(rewriter, op, pads);
+                                                     ArrayRef<TapPad> pads, bool whole) {
+  return tapTiles(rewriter, op, pads, whole);
 }
 
 SmallVector<linalg::LinalgOp> splitAtPadBorders(RewriterBase &rewriter, linalg::LinalgOp op,
@@ -534,7 +542,7 @@ SmallVector<linalg::LinalgOp> splitAtPadBorders(RewriterBase &rewriter, linalg::
       generic.getNumParallelLoops() != 4 || !generic.hasPureTensorSemantics())
     return {op};
   // A small plane is one register tile, its rows read one by one.
-  std::optional<SmallVector<int64_t>> tiles = tapTiles(rewriter, op, pads);
+  std::optional<SmallVector<int64_t>> tiles = tapTiles(rewriter, op, pads, /*whole=*/true);
   if (tiles && (*tiles)[2] == 0)
     return {op};
   std::optional<std::pair<int64_t, int64_t>> inside = rowsInside(rewriter, generic, byResult(pads));

@@ -40,9 +40,9 @@ llvm::SmallVector<TapPad> findPadsReadByTaps(mlir::func::FuncOp func);
 /// Splits `op`, a thread tile of a sum of taps of `pads`, so that in each
 /// piece every tap's rows lie wholly inside the pad's input or wholly in
 /// its padding, and its columns start at a known column: the output rows
-/// whose windows reach into the padding each alone, the others together,
-/// and each of those one register tile wide. A small plane (see
-/// tapRegisterTiles) is not split. Returns the pieces, to be
+/// whose windows reach into the padding each alone, the others in a
+/// multiple of a register tile's rows and the rest, and each of those one
+/// register tile wide. A small plane (see tapRegisterTiles) is not split. Returns the pieces, to be
 /// register-tiled (`op` alone when it reads no such pad).
 llvm::SmallVector<mlir::linalg::LinalgOp> splitAtPadBorders(mlir::RewriterBase &rewriter,
                                                             mlir::linalg::LinalgOp op,
@@ -53,16 +53,17 @@ llvm::SmallVector<mlir::linalg::LinalgOp> splitAtPadBorders(mlir::RewriterBase &
 /// planTiling gives: a whole small output plane (rows narrower than a vector
 /// register, at most 256 outputs: a depthwise convolution at 7x7 or 14x14,
 /// as tile sizes {1, 1, 0, 0}, rows and columns untiled), or several rows of
-/// one register tile's columns. The rows of a tile share their loads of the
+/// one register tile's columns (`whole`: `op` is a whole thread tile, not
+/// one of splitAtPadBorders' pieces). The rows of a tile share their loads of the
 /// input rows their windows overlap on and each weight's broadcast, and a
 /// plane needs no pieces at its borders. readTapsAroundPads then reads the
 /// taps row by row. std::nullopt for other ops.
 std::optional<llvm::SmallVector<int64_t>>
 tapRegisterTiles(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp op,
-                 llvm::ArrayRef<TapPad> pads);
+                 llvm::ArrayRef<TapPad> pads, bool whole);
 
-/// After register tiling: every register tile that reads (part of) one
-/// output row of a tap of one of `pads` reads it from the pad's input
+/// After register tiling: every register tile that reads (part of) output
+/// rows of a tap of one of `pads` reads them from the pad's input
 /// instead (a masked load; the lanes outside the input take the pad value).
 /// Pads left without readers are erased, with their fills.
 void readTapsAroundPads(mlir::func::FuncOp func, llvm::ArrayRef<TapPad> pads);

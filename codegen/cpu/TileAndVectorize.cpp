@@ -570,7 +570,7 @@ LogicalResult tileAll(func::FuncOp func, bool allowThreads, ArrayRef<TapPad> tap
       bool tapTiled = false;
       for (linalg::LinalgOp piece : pieces) {
         if (std::optional<SmallVector<int64_t>> tiles =
-                tapRegisterTiles(rewriter, piece, tapPads)) {
+                tapRegisterTiles(rewriter, piece, tapPads, /*whole=*/pieces.size() == 1)) {
           if (failed(tile(rewriter, piece, *tiles, scf::SCFTilingOptions::LoopType::ForOp)))
             return op->emitError("internal error: register-level tiling failed");
           tapTiled = true;

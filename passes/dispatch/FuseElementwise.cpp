@@ -29,15 +29,25 @@ std::optional<int64_t> iterationPoints(linalg::LinalgOp op) {
   return points;
 }
 
-/// Whether `op`'s body computes a transcendental function or a division:
-/// tens of instructions a point, where an add or a multiply is one.
+/// Whether `inner` is a transcendental function or a division: tens of
+/// instructions a point, where an add or a multiply is one. (The math
+/// dialect's rounding, sign and classification ops are as cheap as those.)
+bool isCostly(Operation *inner) {
+  if (llvm::isa<arith::DivFOp, arith::RemFOp, arith::DivSIOp, arith::DivUIOp, arith::RemSIOp,
+                arith::RemUIOp, arith::CeilDivSIOp, arith::CeilDivUIOp, arith::FloorDivSIOp>(
+          inner))
+    return true;
+  return llvm::isa<math::MathDialect>(inner->getDialect()) &&
+         !llvm::isa<math::AbsFOp, math::AbsIOp, math::CeilOp, math::FloorOp, math::RoundOp,
+                    math::RoundEvenOp, math::TruncOp, math::CopySignOp, math::FmaOp,
+                    math::CountLeadingZerosOp, math::CountTrailingZerosOp, math::CtPopOp,
+                    math::IsNaNOp, math::IsInfOp, math::IsFiniteOp, math::IsNormalOp>(inner);
+}
+
 bool computesCostlyOps(linalg::GenericOp op) {
   return op.getBody()
       ->walk([](Operation *inner) {
-        return llvm::isa<math::MathDialect>(inner->getDialect()) ||
-                       llvm::isa<arith::DivFOp, arith::RemFOp>(inner)
-                   ? WalkResult::interrupt()
-                   : WalkResult::advance();
+        return isCostly(inner) ? WalkResult::interrupt() : WalkResult::advance();
       })
       .wasInterrupted();
 }

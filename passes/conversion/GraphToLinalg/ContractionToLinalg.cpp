@@ -256,8 +256,7 @@ Value buildDepthwiseTaps(OpBuilder &b, Location loc, Value input, Value weight,
   MLIRContext *ctx = b.getContext();
   Type elementType = resultType.getElementType();
   Type accType = computeType(elementType);
-  int64_t n = resultType.getDimSize(0), c = resultType.getDimSize(1);
-  int64_t oh = resultType.getDimSize(2), ow = resultType.getDimSize(3);
+  int64_t c = resultType.getDimSize(1);
   auto weightTapType = RankedTensorType::get({c}, elementType);
   SmallVector<Value> taps = windowTaps(b, loc, input, g), weights;
   for (int64_t i = 0; i < g.kernel[0]; ++i)

@@ -2,8 +2,8 @@
 //
 // Pooling lowers to the named linalg pooling ops for 1-D and 2-D windows
 // (they decompose and vectorize) and to an equivalent generic otherwise,
-// except 2-D float max pools: an elementwise maximum of their window taps,
-// as depthwise convolutions are a sum of theirs.
+// except 2-D float max pools of up to 64 window taps: an elementwise
+// maximum of their taps, as depthwise convolutions are a sum of theirs.
 // Average pooling divides by per-position element counts computed at compile
 // time, which covers count_include_pad and ceil_mode exactly. Softmax is the
 // usual max / exp-sum / divide sequence of generics, which keeps it stable

@@ -288,6 +288,15 @@ def case_conv2d_depthwise_small_planes(g):
 
 
 @case
+def case_conv2d_depthwise_stride2_rows(g):
+    # Register tiles of two output rows at stride 2 (rows of 28): rows 1-26
+    # in tiles, row 27 a piece of its own, row 0 reading the padding.
+    x = g.input("x", (1, 32, 56, 56))
+    g.output(conv(g, x, 32, 32, (3, 3), group=32, strides=[2, 2],
+                  pads=[1, 1, 1, 1]))
+
+
+@case
 def case_conv2d_depthwise_same_upper(g):
     # Stride 2 on an even input: the padding is one column and row at the
     # end only.
@@ -584,6 +593,15 @@ def case_maxpool_2x2(g):
 def case_maxpool_3x3_s2_pad1(g):
     # ResNet's stem pool; padding never wins a max.
     x = g.input("x", (1, 4, 13, 13), low=-5, high=-1)
+    g.output(g.node("MaxPool", [x], kernel_shape=[3, 3], strides=[2, 2],
+                    pads=[1, 1, 1, 1]))
+
+
+@case
+def case_maxpool_resnet_stem(g):
+    # ResNet's 3x3 stride-2 pool at full size: taps read around the padding
+    # in two-row register tiles, one row left over, multi-threaded.
+    x = g.input("x", (1, 64, 112, 112))
     g.output(g.node("MaxPool", [x], kernel_shape=[3, 3], strides=[2, 2],
                     pads=[1, 1, 1, 1]))
 
