@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""One-layer models for timing single layers of the zoo's networks.
+
+  .venv/bin/python bench/layers.py [NAME ...]      (default: all)
+  .venv/bin/python bench/ab.py --base ort --models dw5x5_7,maxpool_112
+
+Each layer is written as a model directory under build/zoo/NAME (model.onnx,
+input_0.npy, expected_0.npy from ONNX Runtime, meta.json), the layout
+bench/ab.py, bench/profile.py and kiln-run read, so a layer can be timed
+against ONNX Runtime or another kilnc build, or profiled, on its own. The
+layers are those of the zoo models that docs/performance.md measures one
+at a time: EfficientNet-B0's and MobileNetV2's depthwise convolutions (with
+the SiLU after them), a squeeze-and-excitation block, ResNet-50's max pool
+and U-Net's 3x3 convolutions. bench/zoo/check.py does not know them: their
+outputs are checked with kiln-run (--expected).
+"""
+
+import json
+import math
+import os
+import sys
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import TensorProto, helper, numpy_helper
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def save(name, nodes, x_shape, y_shape, weights, rng):
+    d = os.path.join(ROOT, "build", "zoo", name)
+    os.makedirs(d, exist_ok=True)
+    graph = helper.make_graph(
+        nodes, name, [helper.make_tensor_value_info("x", TensorProto.FLOAT, x_shape)],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, y_shape)],
+        [numpy_helper.from_array(a, k) for k, a in weights.items()])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.save(model, os.path.join(d, "model.onnx"))
+    x = rng.standard_normal(x_shape).astype(np.float32)
+    np.save(os.path.join(d, "input_0.npy"), x)
+    session = ort.InferenceSession(os.path.join(d, "model.onnx"),
+                                   providers=["CPUExecutionProvider"])
+    np.save(os.path.join(d, "expected_0.npy"), session.run(None, {"x": x})[0])
+    with open(os.path.join(d, "meta.json"), "w") as f:
+        json.dump({"name": name, "batch": 1, "flops": 0, "ci": False}, f)
+
+
+def depthwise(c, h, k, stride=1, silu=True):
+    """Depthwise k x k convolution with bias, 'same' padding, then SiLU."""
+    def build(name, rng):
+        w = (rng.standard_normal((c, 1, k, k)) * 0.2).astype(np.float32)
+        b = (rng.standard_normal(c) * 0.1).astype(np.float32)
+        out = (h + 2 * (k // 2) - k) // stride + 1
+        nodes = [helper.make_node("Conv", ["x", "w", "b"], ["c" if silu else "y"], group=c,
+                                  kernel_shape=[k, k], pads=[k // 2] * 4, strides=[stride] * 2)]
+        if silu:
+            nodes += [helper.make_node("Sigmoid", ["c"], ["s"]),
+                      helper.make_node("Mul", ["c", "s"], ["y"])]
+        save(name, nodes, [1, c, h, h], [1, c, out, out], {"w": w, "b": b}, rng)
+    return build
+
+
+def conv(c, h, f, k):
+    """k x k convolution with bias, 'same' padding, then ReLU."""
+    def build(name, rng):
+        w = (rng.standard_normal((f, c, k, k)) / math.sqrt(c * k * k)).astype(np.float32)
+        b = (rng.standard_normal(f) * 0.1).astype(np.float32)
+        nodes = [helper.make_node("Conv", ["x", "w", "b"], ["c"], kernel_shape=[k, k],
+                                  pads=[k // 2] * 4),
+                 helper.make_node("Relu", ["c"], ["y"])]
+        save(name, nodes, [1, c, h, h], [1, f, h, h], {"w": w, "b": b}, rng)
+    return build
+
+
+def squeeze_excitation(c, h, r):
+    """EfficientNet's squeeze-and-excitation: pool, two 1x1 convolutions
+    (SiLU, then sigmoid), and the scale of the input by the result."""
+    def build(name, rng):
+        w1 = (rng.standard_normal((r, c, 1, 1)) / math.sqrt(c)).astype(np.float32)
+        w2 = (rng.standard_normal((c, r, 1, 1)) / math.sqrt(r)).astype(np.float32)
+        nodes = [helper.make_node("GlobalAveragePool", ["x"], ["g"]),
+                 helper.make_node("Conv", ["g", "w1", "b1"], ["f1"]),
+                 helper.make_node("Sigmoid", ["f1"], ["s1"]),
+                 helper.make_node("Mul", ["f1", "s1"], ["m1"]),
+                 helper.make_node("Conv", ["m1", "w2", "b2"], ["f2"]),
+                 helper.make_node("Sigmoid", ["f2"], ["s2"]),
+                 helper.make_node("Mul", ["s2", "x"], ["y"])]
+        save(name, nodes, [1, c, h, h], [1, c, h, h],
+             {"w1": w1, "b1": np.zeros(r, np.float32), "w2": w2,
+              "b2": np.zeros(c, np.float32)}, rng)
+    return build
+
+
+def max_pool(c, h):
+    """ResNet's 3x3 stride-2 max pool with a padding of 1."""
+    def build(name, rng):
+        nodes = [helper.make_node("MaxPool", ["x"], ["y"], kernel_shape=[3, 3],
+                                  strides=[2, 2], pads=[1, 1, 1, 1])]
+        save(name, nodes, [1, c, h, h], [1, c, h // 2, h // 2], {}, rng)
+    return build
+
+
+LAYERS = {
+    "dw5x5_7": depthwise(1152, 7, 5),        # EfficientNet-B0 features.6
+    "dw5x5_14": depthwise(672, 14, 5),       # features.5
+    "dw5x5_28": depthwise(240, 28, 5),       # features.3.1
+    "dw5x5_s2_56": depthwise(144, 56, 5, 2),  # features.3.0
+    "dw3x3_56": depthwise(144, 56, 3),
+    "dw3x3_s2_112": depthwise(96, 112, 3, 2),  # features.2.0
+    "se_7": squeeze_excitation(1152, 7, 48),  # features.6's block 2
+    "maxpool_112": max_pool(64, 112),         # ResNet-50
+    "conv3x3_96to48_256": conv(96, 256, 48, 3),  # U-Net up4
+    "conv3x3_32_256": conv(32, 256, 32, 3),      # U-Net inc
+}
+
+
+def main(argv):
+    names = argv or list(LAYERS)
+    unknown = [n for n in names if n not in LAYERS]
+    if unknown:
+        print(f"layers.py: unknown layer(s) {', '.join(unknown)}; known: {', '.join(LAYERS)}",
+              file=sys.stderr)
+        return 2
+    for name in names:
+        LAYERS[name](name, np.random.default_rng(0))
+        print(f"build/zoo/{name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
