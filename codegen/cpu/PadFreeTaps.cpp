@@ -463,29 +463,38 @@ int64_t maxTapTileRows(int64_t width, int64_t bits, int64_t rowStride) {
   return rowStride > 1 ? std::min(rows, kMaxStridedTapTileRows) : rows;
 }
 
-/// The row stride of the taps `op` reads of `pads` (the largest, 1 with
-/// none), when known.
-std::optional<int64_t> tapRowStride(RewriterBase &rewriter, linalg::GenericOp op,
-                                    const llvm::DenseMap<Value, TapPad> &padOf) {
+/// How the taps of pads that `op` reads lie along the rows: the largest row
+/// stride, and whether all start at constant rows (a thread tile holding
+/// whole planes). std::nullopt when `op` reads no tap or a stride is not
+/// known.
+struct TapRows {
   int64_t stride = 1;
+  bool constantOffsets = true;
+};
+std::optional<TapRows> tapRows(RewriterBase &rewriter, linalg::GenericOp op,
+                               const llvm::DenseMap<Value, TapPad> &padOf) {
+  TapRows result;
+  bool anyTap = false;
   for (OpOperand *operand : op.getDpsInputOperands()) {
     std::optional<TapOperand> tap = matchTapOperand(rewriter, op, operand->get(), padOf);
     if (!tap)
       continue;
-    std::optional<int64_t> s = getConstantIntValue(tap->strides[2]);
-    if (!s)
+    std::optional<int64_t> stride = getConstantIntValue(tap->strides[2]);
+    if (!stride)
       return std::nullopt;
-    stride = std::max(stride, *s);
+    result.stride = std::max(result.stride, *stride);
+    result.constantOffsets &= getConstantIntValue(tap->offsets[2]).has_value();
+    anyTap = true;
   }
-  return stride;
+  if (!anyTap)
+    return std::nullopt;
+  return result;
 }
 
-/// The register tiles of `op` when it is (a piece of) a thread tile of a sum
-/// of taps of `pads` whose register tiles are rows: {1, 1, 0, 0} for a
-/// small plane, whole (`whole`: `op` is not a piece), or {1, 1, R, W} for R
-/// rows of the plan's W columns.
-std::optional<SmallVector<int64_t>> tapTiles(RewriterBase &rewriter, linalg::LinalgOp op,
-                                             ArrayRef<TapPad> pads, bool whole) {
+} // namespace
+
+std::optional<SmallVector<int64_t>> tapRegisterTiles(RewriterBase &rewriter, linalg::LinalgOp op,
+                                                     ArrayRef<TapPad> pads, bool whole) {
   auto generic = llvm::dyn_cast<linalg::GenericOp>(op.getOperation());
   if (pads.empty() || !generic || generic.getNumLoops() != 4 ||
       generic.getNumParallelLoops() != 4 || !generic.hasPureTensorSemantics() ||
@@ -500,39 +509,23 @@ std::optional<SmallVector<int64_t>> tapTiles(RewriterBase &rewriter, linalg::Lin
   std::optional<TilingPlan> plan = planTiling(op, /*allowThreads=*/false);
   if (!plan || plan->vectorTiles != ArrayRef<int64_t>{1, 1, 1, plan->vectorTiles[3]})
     return std::nullopt;
-  llvm::DenseMap<Value, TapPad> padOf = byResult(pads);
-  bool anyTap = false, constantRows = true;
-  for (OpOperand *operand : generic.getDpsInputOperands()) {
-    std::optional<TapOperand> tap = matchTapOperand(rewriter, generic, operand->get(), padOf);
-    if (!tap)
-      continue;
-    constantRows &= getConstantIntValue(tap->offsets[2]).has_value();
-    anyTap = true;
-  }
-  std::optional<int64_t> rowStride = tapRowStride(rewriter, generic, padOf);
-  if (!anyTap || !rowStride)
+  std::optional<TapRows> taps = tapRows(rewriter, generic, byResult(pads));
+  if (!taps)
     return std::nullopt;
   // A small plane whole, when the thread tile holds whole planes (the taps'
   // rows at constant offsets). Rows and columns stay untiled: a tile of
   // their whole range would be a loop of one iteration, whose induction
   // variable hides the constant offsets.
-  if (whole && constantRows && rows > 1 && rows * columns <= kMaxPlaneLanes &&
+  if (whole && taps->constantOffsets && rows > 1 && rows * columns <= kMaxPlaneLanes &&
       columns == plan->vectorTiles[3] && columns * bits < kVectorRegisterBits)
     return SmallVector<int64_t>{1, 1, 0, 0};
   // Otherwise rows of one register tile's columns, as many as keep
   // kMaxTapTileVectors accumulators.
   int64_t width = plan->vectorTiles[3];
-  int64_t tileRows = largestDivisorAtMost(rows, maxTapTileRows(width, bits, *rowStride));
+  int64_t tileRows = largestDivisorAtMost(rows, maxTapTileRows(width, bits, taps->stride));
   if (tileRows < 2 || columns != width)
     return std::nullopt;
   return SmallVector<int64_t>{1, 1, tileRows, width};
-}
-
-} // namespace
-
-std::optional<SmallVector<int64_t>> tapRegisterTiles(RewriterBase &rewriter, linalg::LinalgOp op,
-                                                     ArrayRef<TapPad> pads, bool whole) {
-  return tapTiles(rewriter, op, pads, whole);
 }
 
 SmallVector<linalg::LinalgOp> splitAtPadBorders(RewriterBase &rewriter, linalg::LinalgOp op,
@@ -542,7 +535,7 @@ SmallVector<linalg::LinalgOp> splitAtPadBorders(RewriterBase &rewriter, linalg::
       generic.getNumParallelLoops() != 4 || !generic.hasPureTensorSemantics())
     return {op};
   // A small plane is one register tile, its rows read one by one.
-  std::optional<SmallVector<int64_t>> tiles = tapTiles(rewriter, op, pads, /*whole=*/true);
+  std::optional<SmallVector<int64_t>> tiles = tapRegisterTiles(rewriter, op, pads, /*whole=*/true);
   if (tiles && (*tiles)[2] == 0)
     return {op};
   std::optional<std::pair<int64_t, int64_t>> inside = rowsInside(rewriter, generic, byResult(pads));
@@ -554,11 +547,11 @@ SmallVector<linalg::LinalgOp> splitAtPadBorders(RewriterBase &rewriter, linalg::
     return {op};
   // Rows: each border row alone, the inside rows together, in a multiple of
   // the rows of a register tile and the rest.
-  std::optional<int64_t> rowStride = tapRowStride(rewriter, generic, byResult(pads));
+  std::optional<TapRows> taps = tapRows(rewriter, generic, byResult(pads));
   int64_t tileRows = maxTapTileRows(
       plan->vectorTiles[3],
       getElementTypeOrSelf(generic.getDpsInits()[0].getType()).getIntOrFloatBitWidth(),
-      rowStride.value_or(1));
+      taps ? taps->stride : 1);
   SmallVector<int64_t> rowCuts;
   for (int64_t y = 1; y <= inside->first; ++y)
     rowCuts.push_back(y);
