@@ -224,7 +224,8 @@ std::optional<TilingPlan> planTiling(linalg::LinalgOp op, bool allowThreads) {
       if (rowLoop < 0 || weightsLoop < 0 || pieceLoop < 0)
         return plan;
       // The image is B (pixels in vectors) when the weights are A.
-      int64_t pixelsPerRow = ranges[pieceLoop] * ranges[weights == 0 ? 4 : 3];
+      int64_t pieceWidth = ranges[weights == 0 ? 4 : 3];
+      int64_t pixelsPerRow = ranges[pieceLoop] * pieceWidth;
       int64_t weightWidth = ranges[weights == 0 ? 3 : 4];
       int64_t pixelLimit = weights == 0 ? kThreadTileColumns : kThreadTileRows;
       int64_t filterLimit = weights == 0 ? kThreadTileRows : kThreadTileColumns;
@@ -238,14 +239,21 @@ std::optional<TilingPlan> planTiling(linalg::LinalgOp op, bool allowThreads) {
         auto type = llvm::cast<ShapedType>(v.getType());
         return type.getNumElements() * type.getElementTypeBitWidth() / 8;
       };
+      // An image of one row (a 1-D convolution) has no rows to share out:
+      // tasks take runs of the row's pieces instead.
+      int64_t splitLoop = rowLoop;
+      if (ranges[rowLoop] == 1) {
+        splitLoop = pieceLoop;
+        rowLimit = std::max<int64_t>(1, pixelLimit / pieceWidth);
+      }
       if (bytes(op.getDpsInputs()[weights]) > bytes(op.getDpsInputs()[1 - weights])) {
-        rowLimit = ranges[rowLoop];
+        rowLimit = ranges[splitLoop];
         weightLimit = ranges[weightsLoop];
       }
-      auto [tr, tw] = threadTiles2D(ranges[rowLoop], 1, rowLimit, ranges[weightsLoop], 1,
+      auto [tr, tw] = threadTiles2D(ranges[splitLoop], 1, rowLimit, ranges[weightsLoop], 1,
                                     weightLimit, 1);
       plan.threadTiles.assign(8, 0);
-      plan.threadTiles[rowLoop] = tr;
+      plan.threadTiles[splitLoop] = tr;
       plan.threadTiles[weightsLoop] = tw;
     }
     return plan;

@@ -5,6 +5,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace kiln::dispatch {
@@ -74,10 +75,26 @@ bool shouldFuse(OpOperand *fused) {
   return producerPoints && consumerPoints && *consumerPoints <= *producerPoints;
 }
 
+/// A 1-D convolution runs as a 2-D one of one row, its result collapsed
+/// back to [N, F, W] before the activation or residual add that follows
+/// it. Folding that collapse into the elementwise consumer (the consumer
+/// then works on the 2-D result and its own result is collapsed) lets the
+/// convolution compute the consumer in its epilogue, as it does for 2-D
+/// convolutions, instead of a pass of its own over the output.
+bool expandsConvolutionResult(OpOperand *fused) {
+  auto consumer = llvm::dyn_cast<linalg::GenericOp>(fused->getOwner());
+  auto collapse = fused->get().getDefiningOp<tensor::CollapseShapeOp>();
+  if (!consumer || !collapse || consumer.getNumLoops() != consumer.getNumParallelLoops())
+    return false;
+  return llvm::isa_and_nonnull<linalg::ConvolutionOpInterface>(
+      collapse.getSrc().getDefiningOp());
+}
+
 struct FuseElementwisePass : impl::FuseElementwiseBase<FuseElementwisePass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     linalg::populateElementwiseOpsFusionPatterns(patterns, shouldFuse);
+    linalg::populateFoldReshapeOpsByExpansionPatterns(patterns, expandsConvolutionResult);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }

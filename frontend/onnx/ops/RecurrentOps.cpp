@@ -349,8 +349,10 @@ LogicalResult convertRecurrent(OnnxNode &node, CellKind kind) {
     Value c = initC ? direction(e, initC, d) : zeros;
     Value rGates, rCandidate, candBias, pI, pO, pF;
     if (kind == CellKind::GRU) {
-      rGates = slice(e, rd, {0}, {0}, {2 * hidden});
-      rCandidate = slice(e, rd, {0}, {2 * hidden}, {3 * hidden});
+      if (!attrs->linearBeforeReset) {
+        rGates = slice(e, rd, {0}, {0}, {2 * hidden});
+        rCandidate = slice(e, rd, {0}, {2 * hidden}, {3 * hidden});
+      }
       if (candidateBias)
         candBias = e.reshape(direction(e, candidateBias, d), {1, hidden});
     }
@@ -373,14 +375,18 @@ LogicalResult convertRecurrent(OnnxNode &node, CellKind kind) {
         newH = applyActivation(e, acts[0], clip(e.op<graph::AddOp>(xw, matmulT(h, rd))));
         break;
       case CellKind::GRU: {
-        // z and r together, then the candidate.
+        // z and r together, then the candidate. With linear_before_reset
+        // the state's product with every gate's weights is one gemm (one
+        // pass over R a step), sliced after.
+        Value hAll = attrs->linearBeforeReset ? matmulT(h, rd) : Value();
         Value zrPre = e.op<graph::AddOp>(slice(e, xw, {1}, {0}, {2 * hidden}),
-                                         matmulT(h, rGates));
+                                         hAll ? slice(e, hAll, {1}, {0}, {2 * hidden})
+                                              : matmulT(h, rGates));
         Value zr = applyActivation(e, acts[0], clip(zrPre));
         Value z = gate(zr, 0), reset = gate(zr, 1);
         Value recurrent;
         if (attrs->linearBeforeReset) {
-          Value hr = matmulT(h, rCandidate);
+          Value hr = gate(hAll, 2);
           if (candBias)
             hr = e.op<graph::AddOp>(hr, candBias);
           recurrent = e.op<graph::MulOp>(reset, hr);

@@ -168,6 +168,27 @@ struct MaxPoolToLinalg : OpConversionPattern<MaxPoolOp> {
       rewriter.replaceOp(op, buildMaxOfTaps(rewriter, loc, padded, *g, resultType));
       return success();
     }
+    if (g->kernel.size() == 1 && llvm::isa<FloatType>(resultType.getElementType()) &&
+        resultType.hasStaticShape() && g->kernel[0] <= kMaxPoolTaps) {
+      // A 1-D pool as a 2-D one of one row: [N, C, W] viewed as [N, C, 1, W].
+      auto oneRow = [](ArrayRef<int64_t> v, int64_t row) {
+        return SmallVector<int64_t>{row, v[0]};
+      };
+      WindowGeometry rowGeometry{oneRow(g->kernel, 1),   oneRow(g->strides, 1),
+                                 oneRow(g->dilations, 1), oneRow(g->padBegin, 0),
+                                 oneRow(g->padEnd, 0),    oneRow(g->outSizes, 1)};
+      SmallVector<ReassociationIndices> rowGroups = {{0}, {1}, {2, 3}};
+      auto withRow = [](RankedTensorType type) {
+        ArrayRef<int64_t> shape = type.getShape();
+        return RankedTensorType::get({shape[0], shape[1], 1, shape[2]}, type.getElementType());
+      };
+      Value rows = tensor::ExpandShapeOp::create(
+          rewriter, loc, withRow(llvm::cast<RankedTensorType>(padded.getType())), padded,
+          rowGroups);
+      Value max = buildMaxOfTaps(rewriter, loc, rows, rowGeometry, withRow(resultType));
+      rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(op, resultType, max, rowGroups);
+      return success();
+    }
     Value init = filledTensor(rewriter, loc, resultType, lowest);
     rewriter.replaceOp(op, buildPooling(rewriter, loc, PoolKind::Max, padded, init, *g,
                                         isUnsigned));

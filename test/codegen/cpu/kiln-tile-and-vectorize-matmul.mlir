@@ -309,3 +309,27 @@ func.func @strided_tap_product(%x: tensor<16x3x17xf32>, %w: tensor<1x16x3x3x32xf
   } -> tensor<1x1x8x1x32xf32>
   return %r : tensor<1x1x8x1x32xf32>
 }
+
+// -----
+
+// A 1-D convolution's tap product (the audio CNN's first layer: 80-tap
+// window at stride 16 over 16000 samples, the input split in 16 phases of
+// 1000, 996 outputs in 166 pieces of 6 pixels): its image has one row, so
+// the tasks take runs of pieces (2 pieces, 12 pixels: 83 tasks) instead of
+// rows; with rows only it was a single task, on one thread.
+// CHECK-LABEL: func @one_row_tap_product
+// CHECK: scf.forall (%{{.*}}) = (0) to (166) step (2)
+// CHECK: vector.outerproduct {{.*}} : vector<6xf32>, vector<32xf32>
+#ra = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d5, d1 + d6, d2 * 6 + d3 + d7)>
+#rb = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d5, d6, d7, d4)>
+#rc = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d1, d2, d3, d0, d4)>
+func.func @one_row_tap_product(%x: tensor<16x1x1000xf32>, %w: tensor<1x16x1x5x32xf32>, %c: tensor<1x166x6x1x32xf32>) -> tensor<1x166x6x1x32xf32> {
+  %r = linalg.generic {indexing_maps = [#ra, #rb, #rc], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+      ins(%x, %w : tensor<16x1x1000xf32>, tensor<1x16x1x5x32xf32>) outs(%c : tensor<1x166x6x1x32xf32>) attrs = {kiln.tap_product} {
+  ^bb0(%in: f32, %wt: f32, %acc: f32):
+    %m = arith.mulf %in, %wt : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<1x166x6x1x32xf32>
+  return %r : tensor<1x166x6x1x32xf32>
+}

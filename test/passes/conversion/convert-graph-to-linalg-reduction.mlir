@@ -1,5 +1,6 @@
-// Pooling to the named linalg pooling ops (1-D, 2-D sums), an elementwise
-// maximum of window taps (2-D float max pools) or a generic, with
+// Pooling to the named linalg pooling ops (sums, 3-D max pools), an
+// elementwise maximum of window taps (1-D and 2-D float max pools) or a
+// generic, with
 // compile-time divisors for average pooling; softmax as max / exp-sum /
 // divide.
 // RUN: kiln-opt %s -split-input-file -convert-graph-to-linalg | FileCheck %s
@@ -31,12 +32,20 @@ func.func @max_pool_2d(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x2x2xf32> {
 // -----
 
 // ceil_mode: the last window starts at 4 and needs one extra (-inf) element
-// past the end.
+// past the end. A 1-D float max pool is a 2-D one of one row: the maximum
+// of its 2 taps (stride-2 slices of the padded input viewed as [1, 1, 1, 6]),
+// collapsed back.
 // CHECK-LABEL: func @max_pool_1d_ceil
 // CHECK: %[[NEG_INF:.*]] = arith.constant 0xFF800000 : f32
 // CHECK: %[[PAD:.*]] = tensor.pad %{{.*}} low[0, 0, 0] high[0, 0, 1]
 // CHECK: tensor.yield %[[NEG_INF]]
-// CHECK: linalg.pooling_ncw_max {dilations = dense<1> : tensor<1xi64>, strides = dense<2> : tensor<1xi64>} ins(%[[PAD]], %{{.*}} : tensor<1x1x6xf32>, tensor<2xf32>) outs(%{{.*}} : tensor<1x1x3xf32>)
+// CHECK: %[[ROW:.*]] = tensor.expand_shape %[[PAD]] {{\[}}[0], [1], [2, 3]] output_shape [1, 1, 1, 6]
+// CHECK: %[[T0:.*]] = tensor.extract_slice %[[ROW]][0, 0, 0, 0] [1, 1, 1, 3] [1, 1, 1, 2]
+// CHECK: %[[T1:.*]] = tensor.extract_slice %[[ROW]][0, 0, 0, 1] [1, 1, 1, 3] [1, 1, 1, 2]
+// CHECK: %[[M:.*]] = linalg.generic {{.*}} ins(%[[T0]], %[[T1]] : tensor<1x1x1x3xf32>, tensor<1x1x1x3xf32>)
+// CHECK: arith.maximumf
+// CHECK: %[[R:.*]] = tensor.collapse_shape %[[M]] {{\[}}[0], [1], [2, 3]] : tensor<1x1x1x3xf32> into tensor<1x1x3xf32>
+// CHECK: return %[[R]]
 func.func @max_pool_1d_ceil(%x: tensor<1x1x5xf32>) -> tensor<1x1x3xf32> {
   %0 = kiln.max_pool %x {ceil_mode = true, kernel_shape = array<i64: 2>, strides = array<i64: 2>}
       : tensor<1x1x5xf32> -> tensor<1x1x3xf32>

@@ -281,3 +281,51 @@ func.func @costly_producer_of_a_broadcast(%x: tensor<1x8x7x7xf32>, %s: tensor<1x
   } -> tensor<1x8x7x7xf32>
   return %silu : tensor<1x8x7x7xf32>
 }
+
+// -----
+
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+
+// A 1-D convolution runs as a 2-D one of one row whose result is collapsed
+// back to [N, F, W]. The ReLU after it takes the collapse into itself: it
+// works on the 4-D result (where the convolution's epilogue can compute
+// it) and its own result is collapsed instead. A collapse of anything but
+// a convolution stays where it is.
+// CHECK-LABEL: func @conv_1d_epilogue
+// CHECK: %[[C:.*]] = linalg.conv_2d_nchw_fchw
+// CHECK: %[[R:.*]] = linalg.generic {{.*}} ins(%[[C]] : tensor<1x4x1x6xf32>)
+// CHECK: arith.maximumf
+// CHECK: %[[FLAT:.*]] = tensor.collapse_shape %[[R]] {{\[}}[0], [1], [2, 3]] : tensor<1x4x1x6xf32> into tensor<1x4x6xf32>
+// CHECK: return %[[FLAT]]
+func.func @conv_1d_epilogue(%x: tensor<1x3x1x8xf32>, %w: tensor<4x3x1x3xf32>) -> tensor<1x4x6xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x4x1x6xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x4x1x6xf32>) -> tensor<1x4x1x6xf32>
+  %c = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x3x1x8xf32>, tensor<4x3x1x3xf32>) outs(%f : tensor<1x4x1x6xf32>) -> tensor<1x4x1x6xf32>
+  %flat = tensor.collapse_shape %c [[0], [1], [2, 3]] : tensor<1x4x1x6xf32> into tensor<1x4x6xf32>
+  %e1 = tensor.empty() : tensor<1x4x6xf32>
+  %relu = linalg.generic {indexing_maps = [#id3, #id3], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%flat : tensor<1x4x6xf32>) outs(%e1 : tensor<1x4x6xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x4x6xf32>
+  return %relu : tensor<1x4x6xf32>
+}
+
+// CHECK-LABEL: func @collapse_of_other_op
+// CHECK: %[[FLAT:.*]] = tensor.collapse_shape %arg0
+// CHECK: linalg.generic {{.*}} ins(%[[FLAT]] : tensor<1x4x6xf32>)
+func.func @collapse_of_other_op(%x: tensor<1x4x1x6xf32>) -> tensor<1x4x6xf32> {
+  %zero = arith.constant 0.0 : f32
+  %flat = tensor.collapse_shape %x [[0], [1], [2, 3]] : tensor<1x4x1x6xf32> into tensor<1x4x6xf32>
+  %e1 = tensor.empty() : tensor<1x4x6xf32>
+  %relu = linalg.generic {indexing_maps = [#id3, #id3], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%flat : tensor<1x4x6xf32>) outs(%e1 : tensor<1x4x6xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x4x6xf32>
+  return %relu : tensor<1x4x6xf32>
+}
