@@ -102,6 +102,14 @@ def max_pool(c, h):
     return build
 
 
+def global_pool(c, h):
+    """GlobalAveragePool (a squeeze-and-excitation's squeeze)."""
+    def build(name, rng):
+        nodes = [helper.make_node("GlobalAveragePool", ["x"], ["y"])]
+        save(name, nodes, [1, c, h, h], [1, c, 1, 1], {}, rng)
+    return build
+
+
 LAYERS = {
     "dw5x5_7": depthwise(1152, 7, 5),        # EfficientNet-B0 features.6
     "dw5x5_14": depthwise(672, 14, 5),       # features.5
@@ -110,6 +118,8 @@ LAYERS = {
     "dw3x3_56": depthwise(144, 56, 3),
     "dw3x3_s2_112": depthwise(96, 112, 3, 2),  # features.2.0
     "se_7": squeeze_excitation(1152, 7, 48),  # features.6's block 2
+    "gap_7": global_pool(1152, 7),            # features.6's squeeze
+    "gap_14": global_pool(672, 14),           # features.5's squeeze
     "maxpool_112": max_pool(64, 112),         # ResNet-50
     "conv3x3_96to48_256": conv(96, 256, 48, 3),  # U-Net up4
     "conv3x3_32_256": conv(32, 256, 32, 3),      # U-Net inc

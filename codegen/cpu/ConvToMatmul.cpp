@@ -858,6 +858,33 @@ struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
     Value w2 = rewriter.createOrFold<tensor::CollapseShapeOp>(
         loc, w2Type, weight, SmallVector<ReassociationIndices>{{0}, {1, 2, 3}});
 
+    // A 1x1 convolution of a 1x1 image (a squeeze-and-excitation's or a
+    // classifier's fully connected layer in convolution form) has one pixel
+    // an image: it is the product [N, C] x W^T[C, F], the weights
+    // transposed at compile time and then packed like any constant right
+    // side (one-row products with partial sums at N = 1). As W[F, C] x
+    // [C, 1] its 8 x 1 register tiles gathered a column of W at every step.
+    DenseElementsAttr fcWeights;
+    if (direct && oh == 1 && ow == 1 && elementType.isF32() &&
+        matchPattern(weight, m_Constant(&fcWeights))) {
+      auto flat = [&](Value v, int64_t width) -> Value {
+        return rewriter.createOrFold<tensor::CollapseShapeOp>(
+            loc, RankedTensorType::get({n, width}, elementType), v,
+            SmallVector<ReassociationIndices>{{0}, {1, 2, 3}});
+      };
+      // The transpose is one panel as wide as F (packPanels).
+      Value wT = arith::ConstantOp::create(
+          rewriter, loc,
+          packPanels(fcWeights.reshape(w2Type), f, /*transposed=*/true)
+              .reshape(RankedTensorType::get({k, f}, elementType)));
+      Value product = linalg::MatmulOp::create(rewriter, loc, ValueRange{flat(input, c), wT},
+                                               ValueRange{flat(init, f)})
+                          .getResult(0);
+      rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(
+          op, outType, product, SmallVector<ReassociationIndices>{{0}, {1, 2, 3}});
+      return success();
+    }
+
     // Pixel-major when the weights are constants (packed at compile time),
     // OW has a divisor of at least kMinSliverRows up to the micro-kernel's
     // height, F needs little padding to whole panels, and the convolution

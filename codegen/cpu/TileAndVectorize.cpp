@@ -1091,6 +1091,37 @@ struct WriteRowIntoDestination : OpRewritePattern<tensor::InsertSliceOp> {
   }
 };
 
+/// Drops the unit loops of elementwise ops and reductions whose innermost
+/// loop has one iteration ([N, C, 1, 1] after a global pool): their
+/// vectors would run along a loop other than the innermost, as
+/// vector<64x1x1>, which LLVM lowering takes apart into one-element
+/// operations (a squeeze-and-excitation's sigmoid of 1152 channel scales
+/// ran one scalar exponential at a time). Without the unit loops the
+/// innermost is the channels'. Unit loops are contiguous in any layout, so
+/// the reshapes this adds never copy.
+void dropTrailingUnitLoops(func::FuncOp func) {
+  linalg::ControlDropUnitDims options;
+  options.controlFn = [](Operation *op) -> SmallVector<unsigned> {
+    auto generic = llvm::dyn_cast<linalg::GenericOp>(op);
+    if (!generic || !generic->getDiscardableAttrDictionary().empty() ||
+        !generic.hasPureTensorSemantics())
+      return {};
+    SmallVector<int64_t> ranges = generic.getStaticLoopRanges();
+    if (ranges.empty() || ranges.back() != 1 ||
+        llvm::any_of(ranges, ShapedType::isDynamic) ||
+        llvm::all_of(ranges, [](int64_t r) { return r == 1; }))
+      return {};
+    SmallVector<unsigned> unit;
+    for (auto [i, range] : llvm::enumerate(ranges))
+      if (range == 1)
+        unit.push_back(i);
+    return unit;
+  };
+  RewritePatternSet patterns(func.getContext());
+  linalg::populateFoldUnitExtentDimsPatterns(patterns, options);
+  (void)applyPatternsGreedily(func, std::move(patterns));
+}
+
 /// Cleanups that make vector code lowerable: transfers fold into their
 /// producers, unit dims and permutations disappear, reductions become
 /// contractions.
@@ -1124,6 +1155,7 @@ struct TileAndVectorizePass : impl::TileAndVectorizeBase<TileAndVectorizePass> {
       (void)applyPatternsGreedily(func, std::move(patterns));
       placeFillsBeforeProducers(func);
     }
+    dropTrailingUnitLoops(func);
     // Pads that only window taps read are not made at all: the taps' register
     // tiles read around them.
     SmallVector<TapPad> tapPads;

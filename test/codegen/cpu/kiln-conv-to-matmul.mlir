@@ -477,3 +477,24 @@ func.func @shallow_1x1(%x: tensor<1x256x14x14xf32>, %acc: tensor<1x32x14x14xf32>
       ins(%x, %w : tensor<1x256x14x14xf32>, tensor<32x256x1x1xf32>) outs(%acc : tensor<1x32x14x14xf32>) -> tensor<1x32x14x14xf32>
   return %0 : tensor<1x32x14x14xf32>
 }
+
+// -----
+
+// A 1x1 convolution of a 1x1 image (a squeeze-and-excitation's fully
+// connected layer) at batch 2: [2, 3] x W^T[3, 2], the weights transposed
+// at compile time (W = [[1, 2, 3], [4, 5, 6]]), accumulating onto the
+// start viewed as [2, 2]; no im2col and no gather of W's columns.
+// CHECK-LABEL: func @fully_connected
+// CHECK-SAME: (%[[X:.*]]: tensor<2x3x1x1xf32>, %[[ACC:.*]]: tensor<2x2x1x1xf32>)
+// CHECK-DAG: %[[WT:.*]] = arith.constant dense<{{\[\[}}1.000000e+00, 4.000000e+00], [2.000000e+00, 5.000000e+00], [3.000000e+00, 6.000000e+00]]> : tensor<3x2xf32>
+// CHECK-DAG: %[[X2:.*]] = tensor.collapse_shape %[[X]] {{\[}}[0], [1, 2, 3]] : tensor<2x3x1x1xf32> into tensor<2x3xf32>
+// CHECK-DAG: %[[ACC2:.*]] = tensor.collapse_shape %[[ACC]] {{\[}}[0], [1, 2, 3]] : tensor<2x2x1x1xf32> into tensor<2x2xf32>
+// CHECK: %[[MM:.*]] = linalg.matmul ins(%[[X2]], %[[WT]] : tensor<2x3xf32>, tensor<3x2xf32>) outs(%[[ACC2]] : tensor<2x2xf32>)
+// CHECK: %[[R:.*]] = tensor.expand_shape %[[MM]] {{\[}}[0], [1, 2, 3]] output_shape [2, 2, 1, 1]
+// CHECK: return %[[R]]
+func.func @fully_connected(%x: tensor<2x3x1x1xf32>, %acc: tensor<2x2x1x1xf32>) -> tensor<2x2x1x1xf32> {
+  %w = arith.constant dense<[[[[1.0]], [[2.0]], [[3.0]]], [[[4.0]], [[5.0]], [[6.0]]]]> : tensor<2x3x1x1xf32>
+  %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<2x3x1x1xf32>, tensor<2x3x1x1xf32>) outs(%acc : tensor<2x2x1x1xf32>) -> tensor<2x2x1x1xf32>
+  return %r : tensor<2x2x1x1xf32>
+}

@@ -448,3 +448,32 @@ func.func @resample_rows_67(%x: tensor<16x67xf32>, %i: tensor<32x1xi64>) -> tens
   } -> tensor<32x67xf32>
   return %r : tensor<32x67xf32>
 }
+
+// -----
+
+#u4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+
+// A sigmoid of a global pool's [1, C, 1, 1] result: its unit loops are
+// dropped (reshapes of the operands, which never copy), so the vectors run
+// along the channels, 64 at a time; with them, the innermost loop had one
+// iteration and the exponentials were computed one element at a time.
+// CHECK-LABEL: func @trailing_unit_loops
+// CHECK: %[[FLAT:.*]] = tensor.collapse_shape %arg0 {{\[}}[0, 1, 2, 3]] : tensor<1x128x1x1xf32> into tensor<128xf32>
+// CHECK: scf.for %[[I:.*]] = %c0 to %c128 step %c64
+// CHECK: vector.transfer_read %[[FLAT]][%[[I]]]{{.*}} : tensor<128xf32>, vector<64xf32>
+// CHECK: math.exp {{.*}} : vector<64xf32>
+// CHECK: tensor.expand_shape {{.*}} output_shape [1, 128, 1, 1]
+func.func @trailing_unit_loops(%x: tensor<1x128x1x1xf32>) -> tensor<1x128x1x1xf32> {
+  %one = arith.constant 1.0 : f32
+  %e = tensor.empty() : tensor<1x128x1x1xf32>
+  %s = linalg.generic {indexing_maps = [#u4, #u4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x : tensor<1x128x1x1xf32>) outs(%e : tensor<1x128x1x1xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %n = arith.negf %in : f32
+    %x0 = math.exp %n : f32
+    %d = arith.addf %x0, %one : f32
+    %r = arith.divf %one, %d : f32
+    linalg.yield %r : f32
+  } -> tensor<1x128x1x1xf32>
+  return %s : tensor<1x128x1x1xf32>
+}
