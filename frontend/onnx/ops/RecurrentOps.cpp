@@ -336,6 +336,13 @@ LogicalResult convertRecurrent(OnnxNode &node, CellKind kind) {
                                b.getBoolAttr(true));
   };
   Value one = e.scalar(type, 1.0), zeros = e.splat(type, {batch, hidden}, 0.0);
+  // Without an initial state the first step's state is zeros, and so is its
+  // product with R when R is a constant of finite values (0 * inf is NaN):
+  // that step skips its recurrent products, a pass over R each.
+  DenseElementsAttr rValues;
+  bool finiteR = matchPattern(r, m_Constant(&rValues)) &&
+                 llvm::all_of(rValues.getValues<APFloat>(),
+                              [](const APFloat &v) { return v.isFinite(); });
 
   // Per direction: the outputs of every step in time order and the final
   // states.
@@ -366,22 +373,30 @@ LogicalResult convertRecurrent(OnnxNode &node, CellKind kind) {
     outputs[d].resize(seq);
     for (int64_t step = 0; step < seq; ++step) {
       int64_t t = backwards ? seq - 1 - step : step;
+      // lhs x rhs^T, or its zeros on a first step from a zero state.
+      bool zeroState = !initH && step == 0 && finiteR;
+      auto recurrentProduct = [&](Value lhs, Value rhs) -> Value {
+        if (zeroState)
+          return e.splat(type, {batch, llvm::cast<RankedTensorType>(rhs.getType()).getDimSize(0)},
+                         0.0);
+        return matmulT(lhs, rhs);
+      };
       Value xw = e.reshape(
           slice(e, projected, {0, 2}, {t, d * width}, {t + 1, (d + 1) * width}),
           {batch, width});
       Value newH, newC;
       switch (kind) {
       case CellKind::RNN:
-        newH = applyActivation(e, acts[0], clip(e.op<graph::AddOp>(xw, matmulT(h, rd))));
+        newH = applyActivation(e, acts[0], clip(e.op<graph::AddOp>(xw, recurrentProduct(h, rd))));
         break;
       case CellKind::GRU: {
         // z and r together, then the candidate. With linear_before_reset
         // the state's product with every gate's weights is one gemm (one
         // pass over R a step), sliced after.
-        Value hAll = attrs->linearBeforeReset ? matmulT(h, rd) : Value();
+        Value hAll = attrs->linearBeforeReset ? recurrentProduct(h, rd) : Value();
         Value zrPre = e.op<graph::AddOp>(slice(e, xw, {1}, {0}, {2 * hidden}),
                                          hAll ? slice(e, hAll, {1}, {0}, {2 * hidden})
-                                              : matmulT(h, rGates));
+                                              : recurrentProduct(h, rGates));
         Value zr = applyActivation(e, acts[0], clip(zrPre));
         Value z = gate(zr, 0), reset = gate(zr, 1);
         Value recurrent;
@@ -391,7 +406,7 @@ LogicalResult convertRecurrent(OnnxNode &node, CellKind kind) {
             hr = e.op<graph::AddOp>(hr, candBias);
           recurrent = e.op<graph::MulOp>(reset, hr);
         } else {
-          recurrent = matmulT(e.op<graph::MulOp>(reset, h), rCandidate);
+          recurrent = recurrentProduct(e.op<graph::MulOp>(reset, h), rCandidate);
         }
         Value candidate =
             applyActivation(e, acts[1], clip(e.op<graph::AddOp>(gate(xw, 2), recurrent)));
@@ -401,7 +416,7 @@ LogicalResult convertRecurrent(OnnxNode &node, CellKind kind) {
         break;
       }
       case CellKind::LSTM: {
-        Value pre = e.op<graph::AddOp>(xw, matmulT(h, rd)); // i, o, f, c
+        Value pre = e.op<graph::AddOp>(xw, recurrentProduct(h, rd)); // i, o, f, c
         Value iPre = gate(pre, 0), oPre = gate(pre, 1), fPre = gate(pre, 2);
         if (peep) {
           iPre = e.op<graph::AddOp>(iPre, e.op<graph::MulOp>(pI, c));

@@ -157,6 +157,21 @@ def named_error():
     return model(graph)
 
 
+def rnn_infinite_r():
+    """An RNN whose constant R holds an infinity (the text syntax rejects
+    out-of-range numbers)."""
+    r = helper.make_tensor("r", TensorProto.FLOAT, [1, 2, 2],
+                           np.array([0.5, np.inf, 0.25, 1], dtype=np.float32).tobytes(),
+                           raw=True)
+    graph = helper.make_graph(
+        [helper.make_node("RNN", ["x", "w", "r"], ["y", "yh"], hidden_size=2)],
+        "rnn_infinite_r",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [3, 1, 2]),
+         helper.make_tensor_value_info("w", TensorProto.FLOAT, [1, 2, 2])],
+        [helper.make_tensor_value_info("yh", TensorProto.FLOAT, [1, 1, 2])], [r])
+    return model(graph, opset=14)
+
+
 def main():
     save(named_nodes(), "named_nodes.onnx")
     data = named_nodes().SerializeToString()
@@ -179,6 +194,7 @@ def main():
     save(untyped_attribute(), "untyped_attribute.onnx")
     save(sequence_input(), "sequence_input.onnx")
     save(named_error(), "named_error.onnx")
+    save(rnn_infinite_r(), "rnn_infinite_r.onnx")
 
 
 if __name__ == "__main__":
