@@ -864,8 +864,9 @@ struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
     // transposed at compile time and then packed like any constant right
     // side (one-row products with partial sums at N = 1). As W[F, C] x
     // [C, 1] its 8 x 1 register tiles gathered a column of W at every step.
+    // (Its bias start and activation stay elementwise ops of N x F points.)
     DenseElementsAttr fcWeights;
-    if (direct && oh == 1 && ow == 1 && elementType.isF32() &&
+    if (direct && oh == 1 && ow == 1 && f > 0 && elementType.isF32() &&
         matchPattern(weight, m_Constant(&fcWeights))) {
       auto flat = [&](Value v, int64_t width) -> Value {
         return rewriter.createOrFold<tensor::CollapseShapeOp>(

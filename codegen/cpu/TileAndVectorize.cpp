@@ -36,6 +36,7 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/WalkPatternRewriteDriver.h"
 
 namespace kiln::cpu {
 #define GEN_PASS_DEF_TILEANDVECTORIZE
@@ -1092,19 +1093,28 @@ struct WriteRowIntoDestination : OpRewritePattern<tensor::InsertSliceOp> {
 };
 
 /// Drops the unit loops of elementwise ops and reductions whose innermost
-/// loop has one iteration ([N, C, 1, 1] after a global pool): their
-/// vectors would run along a loop other than the innermost, as
-/// vector<64x1x1>, which LLVM lowering takes apart into one-element
-/// operations (a squeeze-and-excitation's sigmoid of 1152 channel scales
-/// ran one scalar exponential at a time). Without the unit loops the
+/// loop has one iteration ([N, C, 1, 1] after a global pool): tiled along
+/// that loop they ran one element at a time (a squeeze-and-excitation's
+/// sigmoid of 1152 channel scales, one scalar exponential each), and
+/// vectors along another loop, vector<64x1x1>, are taken apart into
+/// one-element operations by the LLVM lowering. Without the unit loops the
 /// innermost is the channels'. Unit loops are contiguous in any layout, so
-/// the reshapes this adds never copy.
+/// the reshapes this adds never copy. A product's epilogue ops (its
+/// accumulator's start, the op reading its result) keep their loops, which
+/// the epilogue fusion matches.
 void dropTrailingUnitLoops(func::FuncOp func) {
+  auto isProduct = [](Operation *op) {
+    return op && (llvm::isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op) ||
+                  op->hasAttr(kPackedMatmulAttr) || op->hasAttr(kTapProductAttr));
+  };
   linalg::ControlDropUnitDims options;
-  options.controlFn = [](Operation *op) -> SmallVector<unsigned> {
+  options.controlFn = [&](Operation *op) -> SmallVector<unsigned> {
     auto generic = llvm::dyn_cast<linalg::GenericOp>(op);
     if (!generic || !generic->getDiscardableAttrDictionary().empty() ||
-        !generic.hasPureTensorSemantics())
+        !generic.hasPureTensorSemantics() ||
+        llvm::any_of(generic->getOperands(),
+                     [&](Value v) { return isProduct(v.getDefiningOp()); }) ||
+        llvm::any_of(generic->getUsers(), isProduct))
       return {};
     SmallVector<int64_t> ranges = generic.getStaticLoopRanges();
     if (ranges.empty() || ranges.back() != 1 ||
@@ -1119,7 +1129,8 @@ void dropTrailingUnitLoops(func::FuncOp func) {
   };
   RewritePatternSet patterns(func.getContext());
   linalg::populateFoldUnitExtentDimsPatterns(patterns, options);
-  (void)applyPatternsGreedily(func, std::move(patterns));
+  // (These patterns are not for the greedy driver.)
+  walkAndApplyPatterns(func, std::move(patterns));
 }
 
 /// Cleanups that make vector code lowerable: transfers fold into their

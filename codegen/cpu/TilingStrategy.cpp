@@ -315,14 +315,11 @@ std::optional<TilingPlan> planTiling(linalg::LinalgOp op, bool allowThreads) {
                  linalg::CopyOp, linalg::BroadcastOp, linalg::MapOp>(op.getOperation()))
     return std::nullopt;
 
-  // Elementwise and reductions: vectors along the innermost loop, or the
-  // innermost of more than one iteration when the loops after it have one
-  // ([N, C, 1, 1] after a global pool: along C, not one element at a time).
+  // Elementwise and reductions: vectors along the innermost loop (generics
+  // whose innermost loop has one iteration lost their unit loops before
+  // tiling, dropTrailingUnitLoops).
   plan.vectorTiles.assign(ranges.size(), 1);
-  size_t vectorLoop = ranges.size() - 1;
-  while (vectorLoop > 0 && ranges[vectorLoop] == 1)
-    --vectorLoop;
-  plan.vectorTiles[vectorLoop] = largestDivisorAtMost(ranges[vectorLoop], 64);
+  plan.vectorTiles.back() = largestDivisorAtMost(ranges.back(), 64);
   // Transposing reads: an input whose fastest-varying index is another
   // parallel loop than the innermost would be read one scalar per lane.
   // Square tiles over both loops read it in contiguous rows instead, and the

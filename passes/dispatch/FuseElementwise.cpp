@@ -80,7 +80,12 @@ bool shouldFuse(OpOperand *fused) {
 /// it. Folding that collapse into the elementwise consumer (the consumer
 /// then works on the 2-D result and its own result is collapsed) lets the
 /// convolution compute the consumer in its epilogue, as it does for 2-D
-/// convolutions, instead of a pass of its own over the output.
+/// convolutions, instead of a pass of its own over the output. Any collapse
+/// of a convolution-like op's result (a pool's, a Flatten's) is folded the
+/// same way: the elementwise op then has the producer's loops, which
+/// changes nothing where no epilogue takes it. (A 16-bit convolution's
+/// result passes a conversion to its element type first and is not
+/// folded.)
 bool expandsConvolutionResult(OpOperand *fused) {
   auto consumer = llvm::dyn_cast<linalg::GenericOp>(fused->getOwner());
   auto collapse = fused->get().getDefiningOp<tensor::CollapseShapeOp>();

@@ -4,8 +4,9 @@
 // static, so the time loop is unrolled: the input projection X W^T (+ the
 // biases that do not depend on the state) is one gemm over every time step
 // and direction before the loop, which is where most of the FLOPs are; each
-// step then adds a [batch, hidden] x [hidden, gates*hidden] gemm with R and
-// the elementwise gate math, which fusion merges into few kernels.
+// step then adds a [batch, hidden] x [hidden, gates*hidden] gemm with R (none
+// on a first step from a zero state when R is a constant of finite values)
+// and the elementwise gate math, which fusion merges into few kernels.
 //
 // sequence_lens may be a run-time input: each step keeps the previous state
 // for batch entries whose sequence has ended and writes zeros to Y there.
@@ -338,9 +339,10 @@ LogicalResult convertRecurrent(OnnxNode &node, CellKind kind) {
   Value one = e.scalar(type, 1.0), zeros = e.splat(type, {batch, hidden}, 0.0);
   // Without an initial state the first step's state is zeros, and so is its
   // product with R when R is a constant of finite values (0 * inf is NaN):
-  // that step skips its recurrent products, a pass over R each.
+  // that step skips its products of the state by R, a pass over R each.
   DenseElementsAttr rValues;
-  bool finiteR = matchPattern(r, m_Constant(&rValues)) &&
+  bool finiteR = !initH && llvm::isa<FloatType>(elementTypeOf(r)) &&
+                 matchPattern(r, m_Constant(&rValues)) &&
                  llvm::all_of(rValues.getValues<APFloat>(),
                               [](const APFloat &v) { return v.isFinite(); });
 
@@ -373,13 +375,12 @@ LogicalResult convertRecurrent(OnnxNode &node, CellKind kind) {
     outputs[d].resize(seq);
     for (int64_t step = 0; step < seq; ++step) {
       int64_t t = backwards ? seq - 1 - step : step;
-      // lhs x rhs^T, or its zeros on a first step from a zero state.
-      bool zeroState = !initH && step == 0 && finiteR;
-      auto recurrentProduct = [&](Value lhs, Value rhs) -> Value {
-        if (zeroState)
-          return e.splat(type, {batch, llvm::cast<RankedTensorType>(rhs.getType()).getDimSize(0)},
-                         0.0);
-        return matmulT(lhs, rhs);
+      // h x rows^T ([batch, columns]), or its zeros on a first step from a
+      // zero state. Only products of h itself: GRU's (reset * h) x R^T
+      // without linear_before_reset is NaN where reset is not finite.
+      bool zeroState = step == 0 && finiteR;
+      auto stateProduct = [&](Value rows, int64_t columns) -> Value {
+        return zeroState ? e.splat(type, {batch, columns}, 0.0) : matmulT(h, rows);
       };
       Value xw = e.reshape(
           slice(e, projected, {0, 2}, {t, d * width}, {t + 1, (d + 1) * width}),
@@ -387,16 +388,16 @@ LogicalResult convertRecurrent(OnnxNode &node, CellKind kind) {
       Value newH, newC;
       switch (kind) {
       case CellKind::RNN:
-        newH = applyActivation(e, acts[0], clip(e.op<graph::AddOp>(xw, recurrentProduct(h, rd))));
+        newH = applyActivation(e, acts[0], clip(e.op<graph::AddOp>(xw, stateProduct(rd, width))));
         break;
       case CellKind::GRU: {
         // z and r together, then the candidate. With linear_before_reset
         // the state's product with every gate's weights is one gemm (one
         // pass over R a step), sliced after.
-        Value hAll = attrs->linearBeforeReset ? recurrentProduct(h, rd) : Value();
+        Value hAll = attrs->linearBeforeReset ? stateProduct(rd, width) : Value();
         Value zrPre = e.op<graph::AddOp>(slice(e, xw, {1}, {0}, {2 * hidden}),
                                          hAll ? slice(e, hAll, {1}, {0}, {2 * hidden})
-                                              : recurrentProduct(h, rGates));
+                                              : stateProduct(rGates, 2 * hidden));
         Value zr = applyActivation(e, acts[0], clip(zrPre));
         Value z = gate(zr, 0), reset = gate(zr, 1);
         Value recurrent;
@@ -406,7 +407,7 @@ LogicalResult convertRecurrent(OnnxNode &node, CellKind kind) {
             hr = e.op<graph::AddOp>(hr, candBias);
           recurrent = e.op<graph::MulOp>(reset, hr);
         } else {
-          recurrent = recurrentProduct(e.op<graph::MulOp>(reset, h), rCandidate);
+          recurrent = matmulT(e.op<graph::MulOp>(reset, h), rCandidate);
         }
         Value candidate =
             applyActivation(e, acts[1], clip(e.op<graph::AddOp>(gate(xw, 2), recurrent)));
@@ -416,7 +417,7 @@ LogicalResult convertRecurrent(OnnxNode &node, CellKind kind) {
         break;
       }
       case CellKind::LSTM: {
-        Value pre = e.op<graph::AddOp>(xw, recurrentProduct(h, rd)); // i, o, f, c
+        Value pre = e.op<graph::AddOp>(xw, stateProduct(rd, width)); // i, o, f, c
         Value iPre = gate(pre, 0), oPre = gate(pre, 1), fPre = gate(pre, 2);
         if (peep) {
           iPre = e.op<graph::AddOp>(iPre, e.op<graph::MulOp>(pI, c));

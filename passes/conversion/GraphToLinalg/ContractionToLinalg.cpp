@@ -329,23 +329,10 @@ struct ConvToLinalg : OpConversionPattern<ConvOp> {
     RankedTensorType convType = resultType;
     Value weight = adaptor.getWeight();
     if (spatial == 1) {
-      auto withUnitHeight = [&](Value v) {
-        auto type = llvm::cast<RankedTensorType>(v.getType());
-        SmallVector<int64_t> shape(type.getShape());
-        shape.insert(shape.begin() + 2, 1);
-        return reshapeTensor(rewriter, loc, v, RankedTensorType::get(shape, elementType));
-      };
-      input = withUnitHeight(input);
-      weight = withUnitHeight(weight);
-      SmallVector<int64_t> shape(resultType.getShape());
-      shape.insert(shape.begin() + 2, 1);
-      convType = RankedTensorType::get(shape, elementType);
-      g.kernel.insert(g.kernel.begin(), 1);
-      g.strides.insert(g.strides.begin(), 1);
-      g.dilations.insert(g.dilations.begin(), 1);
-      g.padBegin.insert(g.padBegin.begin(), 0);
-      g.padEnd.insert(g.padEnd.begin(), 0);
-      g.outSizes.insert(g.outSizes.begin(), 1);
+      input = withUnitRow(rewriter, loc, input);
+      weight = withUnitRow(rewriter, loc, weight);
+      convType = withUnitRow(resultType);
+      addUnitRow(g);
       spatial = 2;
       rank = 4;
     }

@@ -156,6 +156,26 @@ Value extractSlice(OpBuilder &b, Location loc, Value source,
                                         indexAttrs(b, sizes), indexAttrs(b, unit));
 }
 
+RankedTensorType withUnitRow(RankedTensorType type) {
+  SmallVector<int64_t> shape(type.getShape());
+  shape.insert(shape.begin() + 2, 1);
+  return RankedTensorType::get(shape, type.getElementType());
+}
+
+Value withUnitRow(OpBuilder &b, Location loc, Value value) {
+  return reshapeTensor(b, loc, value,
+                       withUnitRow(llvm::cast<RankedTensorType>(value.getType())));
+}
+
+void addUnitRow(graph::WindowGeometry &g) {
+  g.kernel.insert(g.kernel.begin(), 1);
+  g.strides.insert(g.strides.begin(), 1);
+  g.dilations.insert(g.dilations.begin(), 1);
+  g.padBegin.insert(g.padBegin.begin(), 0);
+  g.padEnd.insert(g.padEnd.begin(), 0);
+  g.outSizes.insert(g.outSizes.begin(), 1);
+}
+
 SmallVector<Value> windowTaps(OpBuilder &b, Location loc, Value padded,
                               const graph::WindowGeometry &g) {
   auto type = llvm::cast<RankedTensorType>(padded.getType());

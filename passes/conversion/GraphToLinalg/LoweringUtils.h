@@ -96,6 +96,13 @@ mlir::Value padTensor(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
 mlir::Value reshapeTensor(mlir::OpBuilder &b, mlir::Location loc,
                           mlir::Value input, mlir::RankedTensorType type);
 
+/// `value` (N x C x W, static) viewed as N x C x 1 x W, and `g` (one
+/// spatial axis) made the geometry of that one-row image: 1-D windows run on
+/// the 2-D paths (im2col products, window taps) through free reshapes.
+mlir::Value withUnitRow(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value);
+mlir::RankedTensorType withUnitRow(mlir::RankedTensorType type);
+void addUnitRow(graph::WindowGeometry &g);
+
 /// A static slice of `source` at `offsets` with `sizes` and unit strides.
 mlir::Value extractSlice(mlir::OpBuilder &b, mlir::Location loc,
                          mlir::Value source, llvm::ArrayRef<int64_t> offsets,

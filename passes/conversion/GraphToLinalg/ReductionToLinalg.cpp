@@ -2,8 +2,9 @@
 //
 // Pooling lowers to the named linalg pooling ops for 1-D and 2-D windows
 // (they decompose and vectorize) and to an equivalent generic otherwise,
-// except 2-D float max pools of up to 64 window taps: an elementwise
-// maximum of their taps, as depthwise convolutions are a sum of theirs.
+// except 1-D and 2-D float max pools of up to 64 window taps: an
+// elementwise maximum of their taps, as depthwise convolutions are a sum of
+// theirs (a 1-D pool as a 2-D one of one row).
 // Average pooling divides by per-position element counts computed at compile
 // time, which covers count_include_pad and ceil_mode exactly. Softmax is the
 // usual max / exp-sum / divide sequence of generics, which keeps it stable
@@ -107,8 +108,9 @@ Value buildPooling(OpBuilder &b, Location loc, PoolKind kind, Value padded,
       .getResult(0);
 }
 
-/// 2-D float max pools with at most this many window taps lower to a maximum
-/// over their taps (as depthwise convolutions lower to a sum of theirs).
+/// 1-D and 2-D float max pools with at most this many window taps lower to
+/// a maximum over their taps (as depthwise convolutions lower to a sum of
+/// theirs).
 constexpr int64_t kMaxPoolTaps = 64;
 
 /// A 2-D max pool as an elementwise maximum over its window taps (strided
@@ -170,23 +172,12 @@ struct MaxPoolToLinalg : OpConversionPattern<MaxPoolOp> {
     }
     if (g->kernel.size() == 1 && llvm::isa<FloatType>(resultType.getElementType()) &&
         resultType.hasStaticShape() && g->kernel[0] <= kMaxPoolTaps) {
-      // A 1-D pool as a 2-D one of one row: [N, C, W] viewed as [N, C, 1, W].
-      auto oneRow = [](ArrayRef<int64_t> v, int64_t row) {
-        return SmallVector<int64_t>{row, v[0]};
-      };
-      WindowGeometry rowGeometry{oneRow(g->kernel, 1),   oneRow(g->strides, 1),
-                                 oneRow(g->dilations, 1), oneRow(g->padBegin, 0),
-                                 oneRow(g->padEnd, 0),    oneRow(g->outSizes, 1)};
-      SmallVector<ReassociationIndices> rowGroups = {{0}, {1}, {2, 3}};
-      auto withRow = [](RankedTensorType type) {
-        ArrayRef<int64_t> shape = type.getShape();
-        return RankedTensorType::get({shape[0], shape[1], 1, shape[2]}, type.getElementType());
-      };
-      Value rows = tensor::ExpandShapeOp::create(
-          rewriter, loc, withRow(llvm::cast<RankedTensorType>(padded.getType())), padded,
-          rowGroups);
-      Value max = buildMaxOfTaps(rewriter, loc, rows, rowGeometry, withRow(resultType));
-      rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(op, resultType, max, rowGroups);
+      // A 1-D pool as a 2-D one of one row.
+      WindowGeometry rowGeometry = *g;
+      addUnitRow(rowGeometry);
+      Value rows = withUnitRow(rewriter, loc, padded);
+      Value max = buildMaxOfTaps(rewriter, loc, rows, rowGeometry, withUnitRow(resultType));
+      rewriter.replaceOp(op, reshapeTensor(rewriter, loc, max, resultType));
       return success();
     }
     Value init = filledTensor(rewriter, loc, resultType, lowest);

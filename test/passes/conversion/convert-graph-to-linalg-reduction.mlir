@@ -1,8 +1,7 @@
 // Pooling to the named linalg pooling ops (sums, 3-D max pools), an
 // elementwise maximum of window taps (1-D and 2-D float max pools) or a
-// generic, with
-// compile-time divisors for average pooling; softmax as max / exp-sum /
-// divide.
+// generic, with compile-time divisors for average pooling; softmax as
+// max / exp-sum / divide.
 // RUN: kiln-opt %s -split-input-file -convert-graph-to-linalg | FileCheck %s
 
 // Padding never wins the maximum: the pad value is -inf. A 2-D float max
