@@ -165,18 +165,21 @@ struct MaxPoolToLinalg : OpConversionPattern<MaxPoolOp> {
     bool isUnsigned = isUnsignedInteger(op.getType().getElementType());
     Value lowest = lowestValue(rewriter, loc, resultType.getElementType(), isUnsigned);
     Value padded = padForPooling(rewriter, loc, adaptor.getInput(), *g, lowest);
-    if (g->kernel.size() == 2 && llvm::isa<FloatType>(resultType.getElementType()) &&
-        resultType.hasStaticShape() && g->kernel[0] * g->kernel[1] <= kMaxPoolTaps) {
-      rewriter.replaceOp(op, buildMaxOfTaps(rewriter, loc, padded, *g, resultType));
-      return success();
-    }
-    if (g->kernel.size() == 1 && llvm::isa<FloatType>(resultType.getElementType()) &&
-        resultType.hasStaticShape() && g->kernel[0] <= kMaxPoolTaps) {
-      // A 1-D pool as a 2-D one of one row.
-      WindowGeometry rowGeometry = *g;
-      addUnitRow(rowGeometry);
-      Value rows = withUnitRow(rewriter, loc, padded);
-      Value max = buildMaxOfTaps(rewriter, loc, rows, rowGeometry, withUnitRow(resultType));
+    int64_t taps = 1;
+    for (int64_t k : g->kernel)
+      taps *= k;
+    if (g->kernel.size() <= 2 && llvm::isa<FloatType>(resultType.getElementType()) &&
+        resultType.hasStaticShape() && taps <= kMaxPoolTaps) {
+      // A 1-D pool runs as a 2-D one of one row.
+      WindowGeometry tapGeometry = *g;
+      Value input = padded;
+      RankedTensorType tapType = resultType;
+      if (g->kernel.size() == 1) {
+        addUnitRow(tapGeometry);
+        input = withUnitRow(rewriter, loc, padded);
+        tapType = withUnitRow(resultType);
+      }
+      Value max = buildMaxOfTaps(rewriter, loc, input, tapGeometry, tapType);
       rewriter.replaceOp(op, reshapeTensor(rewriter, loc, max, resultType));
       return success();
     }
