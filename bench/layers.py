@@ -110,6 +110,27 @@ def global_pool(c, h):
     return build
 
 
+def bottleneck_chain(c, h, e, pairs):
+    """`pairs` pairs of 1x1 convolutions c -> e -> c with ReLU at h x h, each
+    with weights of its own: together more weights than the L3 holds, so
+    (unlike a one-layer model timed in a loop) each layer reads its weights
+    from memory, as the layers of a large model do."""
+    def build(name, rng):
+        nodes, weights, prev = [], {}, "x"
+        for i in range(2 * pairs):
+            cin, cout = (c, e) if i % 2 == 0 else (e, c)
+            weights[f"w{i}"] = (rng.standard_normal((cout, cin, 1, 1))
+                                / math.sqrt(cin)).astype(np.float32)
+            weights[f"b{i}"] = (rng.standard_normal(cout) * 0.1).astype(np.float32)
+            out = "y" if i == 2 * pairs - 1 else f"r{i}"
+            nodes += [helper.make_node("Conv", [prev, f"w{i}", f"b{i}"], [f"c{i}"],
+                                       name=f"conv{i}"),
+                      helper.make_node("Relu", [f"c{i}"], [out], name=f"relu{i}")]
+            prev = out
+        save(name, nodes, [1, c, h, h], [1, c, h, h], weights, rng)
+    return build
+
+
 LAYERS = {
     "dw5x5_7": depthwise(1152, 7, 5),        # EfficientNet-B0 features.6
     "dw5x5_14": depthwise(672, 14, 5),       # features.5
@@ -123,6 +144,7 @@ LAYERS = {
     "maxpool_112": max_pool(64, 112),         # ResNet-50
     "conv3x3_96to48_256": conv(96, 256, 48, 3),  # U-Net up4
     "conv3x3_32_256": conv(32, 256, 32, 3),      # U-Net inc
+    "chain1x1_512to2048_7": bottleneck_chain(512, 7, 2048, 8),  # ResNet-50 layer4, 64 MB
 }
 
 

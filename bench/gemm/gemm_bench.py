@@ -112,6 +112,10 @@ CASES = {
     "r50_conv1x1_512to2048_7": conv_case(512, 7, 2048, 1),
     "r50_conv1x1_2048to512_7": conv_case(2048, 7, 512, 1),
     "r50_conv3x3_512_7": conv_case(512, 7, 512, 3),
+    # The projection shortcuts: 1x1 at stride 2, no activation.
+    "r50_down1x1_256to512_s2_56": conv_case(256, 56, 512, 1, stride=2, relu=False),
+    "r50_down1x1_512to1024_s2_28": conv_case(512, 28, 1024, 1, stride=2, relu=False),
+    "r50_down1x1_1024to2048_s2_14": conv_case(1024, 14, 2048, 1, stride=2, relu=False),
     "r50_stem_7x7s2": conv_case(3, 224, 64, 7, stride=2),
     "unet_conv3x3_32_256": conv_case(32, 256, 32, 3),
     "unet_conv3x3_256_32": conv_case(256, 32, 256, 3),

@@ -166,6 +166,45 @@ func.func @panel_prefetch(%b: memref<4x512x32xf32>, %a: memref<512x32xf32>, %j: 
 
 // -----
 
+// A K loop that runs once per row of pixels (the pixel-major and tap
+// products: panel loop, then rows, then K) reads its panel block from memory
+// only in the first pass: every pass prefetches the same row of the next
+// panel instead, both of its 64-byte lines, into L2 (locality 2), and
+// nothing further along its own panel.
+// CHECK-LABEL: func @reread_panel_prefetch
+// CHECK: scf.for %[[J:.*]] = %c0 to %c4 step %c1
+// CHECK: scf.for %{{.*}} = %c0 to %c7 step %c1
+// CHECK: scf.for %[[K:.*]] = %c0 to %c128 step %c1
+// CHECK: %[[ROW:.*]] = arith.addi %{{.*}}, %[[K]] : index
+// CHECK: %[[NEXT:.*]] = arith.addi %[[J]], %c1 : index
+// CHECK: memref.prefetch %{{.*}}[%[[NEXT]], %[[ROW]], %c0], read, locality<2>, data : memref<4x512x32xf32>
+// CHECK: memref.prefetch %{{.*}}[%[[NEXT]], %[[ROW]], %c16], read, locality<2>, data : memref<4x512x32xf32>
+// CHECK: vector.load %{{.*}}[%[[J]], %[[ROW]], %c0] : memref<4x512x32xf32>, vector<32xf32>
+// CHECK-NOT: memref.prefetch
+func.func @reread_panel_prefetch(%b: memref<4x512x32xf32>, %out: memref<4x7x32xf32>, %kb: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c7 = arith.constant 7 : index
+  %c128 = arith.constant 128 : index
+  %pad = arith.constant 0.0 : f32
+  %zero = arith.constant dense<0.0> : vector<32xf32>
+  scf.for %j = %c0 to %c4 step %c1 {
+    scf.for %r = %c0 to %c7 step %c1 {
+      %acc = scf.for %k = %c0 to %c128 step %c1 iter_args(%a = %zero) -> vector<32xf32> {
+        %row = arith.addi %kb, %k : index
+        %v = vector.transfer_read %b[%j, %row, %c0], %pad {in_bounds = [true]} : memref<4x512x32xf32>, vector<32xf32>
+        %t = arith.maximumf %a, %v : vector<32xf32>
+        scf.yield %t : vector<32xf32>
+      }
+      vector.transfer_write %acc, %out[%j, %r, %c0] {in_bounds = [true]} : vector<32xf32>, memref<4x7x32xf32>
+    }
+  }
+  return
+}
+
+// -----
+
 // A tap product reads its weights' panels through a [J, C, KH, KW, 32] view,
 // in its channel, KH and KW loops: the read in the KW loop gets a prefetch of
 // the same tap 8 channels (72 rows of 128 bytes, about 8 KB) ahead. A read
