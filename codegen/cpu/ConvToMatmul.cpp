@@ -116,9 +116,13 @@ constexpr int64_t kPixelMajorMinDirectChannels = 512;
 /// more) would be padding: a 7x7 output's 49 columns padded to 64, where the
 /// flat form spends 23% of its multiply-adds on zeros. Measured with
 /// `bench/ab.py` (fastest runs, 1 | 2 threads, sixteenth round):
-/// efficientnet_b0 0.98 | 0.96, mobilenetv2 0.94 | 0.96; 14x14 outputs too
-/// (196 padded to 224, 12.5%) measured 1.00 | 1.02 and 0.98 | 0.98 on top.
-constexpr int64_t kPixelMajorPaddedShare = 5;
+/// efficientnet_b0 0.98 | 0.96, mobilenetv2 0.94 | 0.96. 14x14 outputs
+/// (196 padded to 224, 12.5%) measured 1.00 | 1.02 and 0.98 | 0.98 on top
+/// then; since the pixel-major products prefetch their next weight panel
+/// (nineteenth round), where the flat form streams its unpacked weights
+/// without, they gain in the models: resnet50 0.97 (6 rounds, 1 thread),
+/// mobilenetv2 0.96.
+constexpr int64_t kPixelMajorPaddedShare = 8;
 /// The most bytes of a pixel-major product's [P, F'] result built at once
 /// (before its transposing epilogue): ResNet-50's workspace is 8.06 MB at
 /// 1 MiB, 7.66 MB here, 7.09 MB at 256 KiB; 256 KiB bands (14 for the stem)

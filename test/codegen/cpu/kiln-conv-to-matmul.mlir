@@ -448,17 +448,20 @@ func.func @width_stride_to_channels(%x: tensor<1x1x1x17xf32>, %acc: tensor<1x1x1
 // A unit-stride 1x1 convolution with constant weights and at least 512
 // input channels runs pixel-major (the tap product reading its pixels in
 // place, the weights packed in panels of 32 filters); with fewer channels
-// too when the flat form would pad a fifth of its columns or more (7x7: 49
-// pixels to 64 columns); otherwise (14x14: 196 pixels to 224) it stays the
-// flat matmul of the weights by the input.
+// too when the flat form would pad an eighth of its columns or more (7x7:
+// 49 pixels to 64 columns; 14x14: 196 to 224); otherwise (28x28: 784 to
+// 800) it stays the flat matmul of the weights by the input.
 // CHECK-LABEL: func @deep_1x1
 // CHECK-NOT: linalg.matmul
 // CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<512x7x7xf32>, tensor<1x512x1x1x32xf32>) {{.*}} attrs = {kiln.tap_product}
 // CHECK-LABEL: func @shallow_1x1_small_plane
 // CHECK-NOT: linalg.matmul
 // CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<256x7x7xf32>, tensor<1x256x1x1x32xf32>) {{.*}} attrs = {kiln.tap_product}
+// CHECK-LABEL: func @shallow_1x1_14
+// CHECK-NOT: linalg.matmul
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<256x14x14xf32>, tensor<1x256x1x1x32xf32>) {{.*}} attrs = {kiln.tap_product}
 // CHECK-LABEL: func @shallow_1x1
-// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<32x256xf32>, tensor<256x224xf32>)
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<32x256xf32>, tensor<256x800xf32>)
 func.func @deep_1x1(%x: tensor<1x512x7x7xf32>, %acc: tensor<1x32x7x7xf32>) -> tensor<1x32x7x7xf32> {
   %w = arith.constant dense<0.5> : tensor<32x512x1x1xf32>
   %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
@@ -471,11 +474,17 @@ func.func @shallow_1x1_small_plane(%x: tensor<1x256x7x7xf32>, %acc: tensor<1x32x
       ins(%x, %w : tensor<1x256x7x7xf32>, tensor<32x256x1x1xf32>) outs(%acc : tensor<1x32x7x7xf32>) -> tensor<1x32x7x7xf32>
   return %0 : tensor<1x32x7x7xf32>
 }
-func.func @shallow_1x1(%x: tensor<1x256x14x14xf32>, %acc: tensor<1x32x14x14xf32>) -> tensor<1x32x14x14xf32> {
+func.func @shallow_1x1_14(%x: tensor<1x256x14x14xf32>, %acc: tensor<1x32x14x14xf32>) -> tensor<1x32x14x14xf32> {
   %w = arith.constant dense<0.5> : tensor<32x256x1x1xf32>
   %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
       ins(%x, %w : tensor<1x256x14x14xf32>, tensor<32x256x1x1xf32>) outs(%acc : tensor<1x32x14x14xf32>) -> tensor<1x32x14x14xf32>
   return %0 : tensor<1x32x14x14xf32>
+}
+func.func @shallow_1x1(%x: tensor<1x256x28x28xf32>, %acc: tensor<1x32x28x28xf32>) -> tensor<1x32x28x28xf32> {
+  %w = arith.constant dense<0.5> : tensor<32x256x1x1xf32>
+  %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x256x28x28xf32>, tensor<32x256x1x1xf32>) outs(%acc : tensor<1x32x28x28xf32>) -> tensor<1x32x28x28xf32>
+  return %0 : tensor<1x32x28x28xf32>
 }
 
 // -----
