@@ -131,6 +131,32 @@ def bottleneck_chain(c, h, e, pairs):
     return build
 
 
+def downsampling_bottleneck(c, h, m, e):
+    """ResNet-50 v1.5's first block of a stage: 1x1 c -> m, 3x3 stride 2,
+    1x1 m -> e, and the projection shortcut (1x1 stride 2, c -> e) added
+    before the last ReLU (batch norms folded into the convolutions' biases,
+    the nodes in the exported model's order: main branch first)."""
+    def build(name, rng):
+        def conv_node(i, x, cin, cout, k, stride, out):
+            weights[f"w{i}"] = (rng.standard_normal((cout, cin, k, k))
+                                / math.sqrt(cin * k * k)).astype(np.float32)
+            weights[f"b{i}"] = (rng.standard_normal(cout) * 0.1).astype(np.float32)
+            return helper.make_node("Conv", [x, f"w{i}", f"b{i}"], [out], name=f"conv{i}",
+                                    kernel_shape=[k, k], pads=[k // 2] * 4,
+                                    strides=[stride] * 2)
+        weights = {}
+        nodes = [conv_node(1, "x", c, m, 1, 1, "c1"),
+                 helper.make_node("Relu", ["c1"], ["r1"], name="relu1"),
+                 conv_node(2, "r1", m, m, 3, 2, "c2"),
+                 helper.make_node("Relu", ["c2"], ["r2"], name="relu2"),
+                 conv_node(3, "r2", m, e, 1, 1, "c3"),
+                 conv_node(4, "x", c, e, 1, 2, "shortcut"),
+                 helper.make_node("Add", ["c3", "shortcut"], ["s"], name="add"),
+                 helper.make_node("Relu", ["s"], ["y"], name="relu3")]
+        save(name, nodes, [1, c, h, h], [1, e, h // 2, h // 2], weights, rng)
+    return build
+
+
 LAYERS = {
     "dw5x5_7": depthwise(1152, 7, 5),        # EfficientNet-B0 features.6
     "dw5x5_14": depthwise(672, 14, 5),       # features.5
@@ -145,6 +171,8 @@ LAYERS = {
     "conv3x3_96to48_256": conv(96, 256, 48, 3),  # U-Net up4
     "conv3x3_32_256": conv(32, 256, 32, 3),      # U-Net inc
     "chain1x1_512to2048_7": bottleneck_chain(512, 7, 2048, 8),  # ResNet-50 layer4, 64 MB
+    "r50_layer2_0": downsampling_bottleneck(256, 56, 128, 512),    # ResNet-50 layer2.0
+    "r50_layer3_0": downsampling_bottleneck(512, 28, 256, 1024),   # ResNet-50 layer3.0
 }
 
 
