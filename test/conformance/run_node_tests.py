@@ -152,6 +152,7 @@ def generate_node_data(data_dir, log):
         warnings.simplefilter("ignore")
         cases = node_cases.collect_testcases()
     staging = tempfile.mkdtemp(prefix=".node-", dir=parent)
+    stale = None  # set before anything can fail: the cleanup below reads it
     try:
         for case in cases:
             case_dir = os.path.join(staging, case.name)
@@ -172,7 +173,6 @@ def generate_node_data(data_dir, log):
                             f.write(_serialize_value(value, infos[j]))
         with open(os.path.join(staging, "STAMP"), "w") as f:
             f.write(_data_stamp() + "\n")
-        stale = None
         if os.path.exists(data_dir):
             stale = tempfile.mkdtemp(prefix=".stale-", dir=parent)
             os.rename(data_dir, os.path.join(stale, "node"))
