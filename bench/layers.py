@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""One-layer models for timing single layers of the zoo's networks.
+"""Small models for timing single layers and blocks of the zoo's networks.
 
   .venv/bin/python bench/layers.py [NAME ...]      (default: all)
   .venv/bin/python bench/ab.py --base ort --models dw5x5_7,maxpool_112
@@ -11,8 +11,11 @@ against ONNX Runtime or another kilnc build, or profiled, on its own. The
 layers are those of the zoo models that docs/performance.md measures one
 at a time: EfficientNet-B0's and MobileNetV2's depthwise convolutions (with
 the SiLU after them), a squeeze-and-excitation block, ResNet-50's max pool
-and U-Net's 3x3 convolutions. bench/zoo/check.py does not know them: their
-outputs are checked with kiln-run (--expected).
+and U-Net's 3x3 convolutions; besides them, a chain of 1x1 layers with more
+weights than the L3 holds (and the same chain sharing two sets of weights,
+which stay in cache), and ResNet-50's downsampling bottleneck blocks whole.
+bench/zoo/check.py does not know them: their outputs are checked with
+kiln-run (--expected).
 """
 
 import json
@@ -110,20 +113,24 @@ def global_pool(c, h):
     return build
 
 
-def bottleneck_chain(c, h, e, pairs):
+def bottleneck_chain(c, h, e, pairs, shared=False):
     """`pairs` pairs of 1x1 convolutions c -> e -> c with ReLU at h x h, each
     with weights of its own: together more weights than the L3 holds, so
     (unlike a one-layer model timed in a loop) each layer reads its weights
-    from memory, as the layers of a large model do."""
+    from memory, as the layers of a large model do. With `shared`, the pairs
+    share one pair's weights, which then stay in cache: the same work
+    without the memory traffic."""
     def build(name, rng):
         nodes, weights, prev = [], {}, "x"
         for i in range(2 * pairs):
             cin, cout = (c, e) if i % 2 == 0 else (e, c)
-            weights[f"w{i}"] = (rng.standard_normal((cout, cin, 1, 1))
-                                / math.sqrt(cin)).astype(np.float32)
-            weights[f"b{i}"] = (rng.standard_normal(cout) * 0.1).astype(np.float32)
+            w = i % 2 if shared else i
+            if f"w{w}" not in weights:
+                weights[f"w{w}"] = (rng.standard_normal((cout, cin, 1, 1))
+                                    / math.sqrt(cin)).astype(np.float32)
+                weights[f"b{w}"] = (rng.standard_normal(cout) * 0.1).astype(np.float32)
             out = "y" if i == 2 * pairs - 1 else f"r{i}"
-            nodes += [helper.make_node("Conv", [prev, f"w{i}", f"b{i}"], [f"c{i}"],
+            nodes += [helper.make_node("Conv", [prev, f"w{w}", f"b{w}"], [f"c{i}"],
                                        name=f"conv{i}"),
                       helper.make_node("Relu", [f"c{i}"], [out], name=f"relu{i}")]
             prev = out
@@ -171,6 +178,7 @@ LAYERS = {
     "conv3x3_96to48_256": conv(96, 256, 48, 3),  # U-Net up4
     "conv3x3_32_256": conv(32, 256, 32, 3),      # U-Net inc
     "chain1x1_512to2048_7": bottleneck_chain(512, 7, 2048, 8),  # ResNet-50 layer4, 64 MB
+    "chain1x1_512to2048_7_shared": bottleneck_chain(512, 7, 2048, 8, shared=True),  # 8 MB
     "r50_layer2_0": downsampling_bottleneck(256, 56, 128, 512),    # ResNet-50 layer2.0
     "r50_layer3_0": downsampling_bottleneck(512, 28, 256, 1024),   # ResNet-50 layer3.0
 }

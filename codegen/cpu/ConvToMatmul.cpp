@@ -37,9 +37,9 @@
 // them (an im2col per band) made ResNet-50's 3x3 convolutions 8-31% faster
 // (docs/performance.md). Unit-stride 1x1 convolutions take this form only
 // from kPixelMajorMinDirectChannels input channels on, or when padding OH*OW
-// to whole panels would waste a fifth of the flat form's columns (7x7
-// outputs); otherwise the flat matmul of the weights by the input itself is
-// faster.
+// to whole panels would waste an eighth of the flat form's columns (7x7 and
+// 14x14 outputs); otherwise the flat matmul of the weights by the input
+// itself is faster.
 //
 // Convolutions of f16 or bf16 operands into an f32 accumulator (the graph
 // lowering's form for 16-bit models) reach this pass as f32 ones of the
@@ -115,7 +115,7 @@ constexpr int64_t kPixelMajorMinDirectChannels = 512;
 /// ... and with fewer, when one in this many of the flat form's columns (or
 /// more) would be padding: a 7x7 output's 49 columns padded to 64, where the
 /// flat form spends 23% of its multiply-adds on zeros. Measured with
-/// `bench/ab.py` (fastest runs, 1 | 2 threads, sixteenth round):
+/// `bench/ab.py` (fastest runs, 1 | 2 threads, seventeenth round):
 /// efficientnet_b0 0.98 | 0.96, mobilenetv2 0.94 | 0.96. 14x14 outputs
 /// (196 padded to 224, 12.5%) measured 1.00 | 1.02 and 0.98 | 0.98 on top
 /// then; since the pixel-major products prefetch their next weight panel

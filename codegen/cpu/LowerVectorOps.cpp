@@ -23,6 +23,7 @@
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace kiln::cpu {
@@ -173,17 +174,31 @@ constexpr int64_t kPanelPrefetchBytes = 64 * kPackedPanelWidth * 4;
 /// we target.
 constexpr int64_t kCacheLineBytes = 64;
 
-/// Whether `index` is `iv` or computed directly from it.
-bool derivesFrom(Value index, Value iv) {
+/// How many side-effect-free ops deep derivesFrom follows an index's
+/// computation (the outlined tasks rebuild a forall's induction variables
+/// from their task loop's through a divide, a remainder, a multiply and an
+/// add).
+constexpr int kIndexDerivationDepth = 6;
+
+/// Whether `index` is `iv` or computed from it by side-effect-free ops.
+bool derivesFrom(Value index, Value iv, int depth = kIndexDerivationDepth) {
+  if (index == iv)
+    return true;
   Operation *def = index.getDefiningOp();
-  return index == iv || (def && llvm::is_contained(def->getOperands(), iv));
+  if (!def || depth == 0 || def->getNumRegions() != 0 || !isMemoryEffectFree(def))
+    return false;
+  return llvm::any_of(def->getOperands(),
+                      [&](Value operand) { return derivesFrom(operand, iv, depth - 1); });
 }
 
 /// Whether the K loop `loop` reading B panels through `read` runs more than
-/// once per panel: an enclosing loop of more than one iteration that no
+/// once per panel: an enclosing loop of a known trip count above one that no
 /// index of the read depends on sits between it and the loop that walks the
 /// panels (index 0), as in the pixel-major and tap products, which pass over
-/// one K block of a panel once per row of pixels.
+/// one K block of a panel once per row of pixels, and in packed matmuls,
+/// once per register tile of rows. Loops of unknown trip count (an outlined
+/// task's loop over its share) do not count: a one-row product whose task
+/// holds one panel reads each row once.
 bool rereadsPanel(vector::TransferReadOp read, scf::ForOp loop) {
   for (auto outer = loop->getParentOfType<scf::ForOp>(); outer;
        outer = outer->getParentOfType<scf::ForOp>()) {
@@ -193,7 +208,7 @@ bool rereadsPanel(vector::TransferReadOp read, scf::ForOp loop) {
     if (llvm::any_of(read.getIndices(), [&](Value index) { return derivesFrom(index, iv); }))
       continue;
     std::optional<APInt> trips = outer.getStaticTripCount();
-    if (!trips || trips->ugt(1))
+    if (trips && trips->ugt(1))
       return true;
   }
   return false;
@@ -209,21 +224,23 @@ bool rereadsPanel(vector::TransferReadOp read, scf::ForOp loop) {
 /// that rate. Prefetches do not fault, so rows past a panel's end need no
 /// guard. Two cases:
 ///
-/// - A K loop that reads each panel row once (a one-row product) prefetches
-///   the row about kPanelPrefetchBytes further along the outermost K
-///   dimension (K, or C: a 3x3 tap product's read in its KW loop prefetches
-///   the same tap 8 input channels, 72 rows, ahead) into L1.
-/// - A K loop that runs once per row of pixels (rereadsPanel) reads its
-///   panel's K block from memory in the first pass only, at the kernel's
-///   full rate (7 x 32 tiles: 128 bytes every 7 cycles), which no core's
-///   memory bandwidth sustains; the later passes hit L1. Every pass instead
+/// - A K loop that reads each panel row once (a one-row product: an LSTM or
+///   GRU step, a fully connected layer on one row) prefetches the row about
+///   kPanelPrefetchBytes further along the outermost K dimension (K, or C:
+///   a 3x3 tap product's read in its KW loop prefetches the same tap 8
+///   input channels, 72 rows, ahead) into L1.
+/// - A K loop that runs more than once per panel (rereadsPanel) reads the
+///   panel's K block from memory in its first pass only, at the kernel's
+///   full rate (a 7 x 32 tile: 128 bytes every 14 FMAs), faster than one
+///   core draws from memory; the later passes hit L1. Every pass instead
 ///   prefetches the same row of the next panel, all its cache lines, into
 ///   L2, so the next panel's first pass finds its block there: the memory
-///   traffic is spread over all the passes. (ResNet-50's 512-to-2048 1x1
-///   convolutions at 7x7 run at the speed they have with their weights in
-///   cache this way, 16% faster in a chain of them, `bench/layers.py
-///   chain1x1_512to2048_7`; the rows ahead in the same panel, and only
-///   their first line, gained 2%.)
+///   traffic is spread over all the passes. ResNet-50's 512-to-2048 1x1
+///   convolutions at 7x7 take 0.84 of the time this way in a chain of them
+///   with weights from memory (`bench/layers.py chain1x1_512to2048_7`), as
+///   fast as the same chain whose weights stay in cache; the first line
+///   only, or rows ahead in the same panel besides, measured 0.86-1.00
+///   (docs/performance.md, nineteenth round).
 void prefetchPanels(func::FuncOp func) {
   struct Prefetch {
     vector::TransferReadOp read;
@@ -276,8 +293,9 @@ void prefetchPanels(func::FuncOp func) {
       continue;
     }
     indices[0] = plus(indices[0], 1);
-    int64_t elementBytes = p.read.getVectorType().getElementTypeBitWidth() / 8;
-    int64_t lineElements = kCacheLineBytes / elementBytes;
+    auto type = llvm::cast<MemRefType>(base.getType());
+    int64_t lineElements =
+        std::max<int64_t>(1, kCacheLineBytes * 8 / type.getElementTypeBitWidth());
     Value column = indices.back();
     for (int64_t first = 0; first < kPackedPanelWidth; first += lineElements) {
       indices.back() = first == 0 ? column : plus(column, first);

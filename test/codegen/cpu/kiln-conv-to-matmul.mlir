@@ -460,7 +460,7 @@ func.func @width_stride_to_channels(%x: tensor<1x1x1x17xf32>, %acc: tensor<1x1x1
 // CHECK-LABEL: func @shallow_1x1_14
 // CHECK-NOT: linalg.matmul
 // CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<256x14x14xf32>, tensor<1x256x1x1x32xf32>) {{.*}} attrs = {kiln.tap_product}
-// CHECK-LABEL: func @shallow_1x1
+// CHECK-LABEL: func @shallow_1x1_28
 // CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<32x256xf32>, tensor<256x800xf32>)
 func.func @deep_1x1(%x: tensor<1x512x7x7xf32>, %acc: tensor<1x32x7x7xf32>) -> tensor<1x32x7x7xf32> {
   %w = arith.constant dense<0.5> : tensor<32x512x1x1xf32>
@@ -480,7 +480,7 @@ func.func @shallow_1x1_14(%x: tensor<1x256x14x14xf32>, %acc: tensor<1x32x14x14xf
       ins(%x, %w : tensor<1x256x14x14xf32>, tensor<32x256x1x1xf32>) outs(%acc : tensor<1x32x14x14xf32>) -> tensor<1x32x14x14xf32>
   return %0 : tensor<1x32x14x14xf32>
 }
-func.func @shallow_1x1(%x: tensor<1x256x28x28xf32>, %acc: tensor<1x32x28x28xf32>) -> tensor<1x32x28x28xf32> {
+func.func @shallow_1x1_28(%x: tensor<1x256x28x28xf32>, %acc: tensor<1x32x28x28xf32>) -> tensor<1x32x28x28xf32> {
   %w = arith.constant dense<0.5> : tensor<32x256x1x1xf32>
   %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
       ins(%x, %w : tensor<1x256x28x28xf32>, tensor<32x256x1x1xf32>) outs(%acc : tensor<1x32x28x28xf32>) -> tensor<1x32x28x28xf32>

@@ -179,6 +179,7 @@ func.func @panel_prefetch(%b: memref<4x512x32xf32>, %a: memref<512x32xf32>, %j: 
 // CHECK: %[[NEXT:.*]] = arith.addi %[[J]], %c1 : index
 // CHECK: memref.prefetch %{{.*}}[%[[NEXT]], %[[ROW]], %c0], read, locality<2>, data : memref<4x512x32xf32>
 // CHECK: memref.prefetch %{{.*}}[%[[NEXT]], %[[ROW]], %c16], read, locality<2>, data : memref<4x512x32xf32>
+// CHECK-NOT: memref.prefetch
 // CHECK: vector.load %{{.*}}[%[[J]], %[[ROW]], %c0] : memref<4x512x32xf32>, vector<32xf32>
 // CHECK-NOT: memref.prefetch
 func.func @reread_panel_prefetch(%b: memref<4x512x32xf32>, %out: memref<4x7x32xf32>, %kb: index) {
@@ -198,6 +199,42 @@ func.func @reread_panel_prefetch(%b: memref<4x512x32xf32>, %out: memref<4x7x32xf
         scf.yield %t : vector<32xf32>
       }
       vector.transfer_write %acc, %out[%j, %r, %c0] {in_bounds = [true]} : vector<32xf32>, memref<4x7x32xf32>
+    }
+  }
+  return
+}
+
+// -----
+
+// A one-row product inside an outlined task's loop (bounds known at run
+// time only, the panel index computed from its induction variable) and a
+// one-iteration loop reads each panel row once: the prefetch 64 rows ahead
+// in its own panel, not the next panel's.
+// CHECK-LABEL: func @one_row_in_task_loop
+// CHECK: scf.for %[[T:.*]] = %{{.*}} to %{{.*}} step %c1
+// CHECK: scf.for %[[K:.*]] = %c0 to %c256 step %c1
+// CHECK: memref.prefetch %{{.*}}[%{{.*}}, %{{.*}}, %c0], read, locality<3>, data : memref<4x512x32xf32>
+// CHECK-NOT: locality<2>
+// CHECK: vector.load
+func.func @one_row_in_task_loop(%b: memref<4x512x32xf32>, %out: memref<4x32xf32>, %lo: index, %hi: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c256 = arith.constant 256 : index
+  %pad = arith.constant 0.0 : f32
+  %zero = arith.constant dense<0.0> : vector<32xf32>
+  scf.for %t = %lo to %hi step %c1 {
+    %q = arith.divui %t, %c2 : index
+    %r = arith.remui %t, %c2 : index
+    %m = arith.muli %q, %c2 : index
+    %j = arith.addi %m, %r : index
+    scf.for %once = %c0 to %c1 step %c1 {
+      %acc = scf.for %k = %c0 to %c256 step %c1 iter_args(%a = %zero) -> vector<32xf32> {
+        %v = vector.transfer_read %b[%j, %k, %c0], %pad {in_bounds = [true]} : memref<4x512x32xf32>, vector<32xf32>
+        %s = arith.maximumf %a, %v : vector<32xf32>
+        scf.yield %s : vector<32xf32>
+      }
+      vector.transfer_write %acc, %out[%j, %c0] {in_bounds = [true]} : vector<32xf32>, memref<4x32xf32>
     }
   }
   return
