@@ -3,7 +3,7 @@
 
   .venv/bin/python bench/ab.py --base OTHER/bin/kilnc [--new build/bin/kilnc]
       [--models resnet50,unet_small] [--cases r50_conv3x3_64_56] [--threads 1,2]
-      [--rounds 5] [--budget 0.3]
+      [--rounds 5] [--budget 0.3] [--base-env VAR=VALUE ...]
 
 On a shared machine, absolute times drift by 10-15% between runs minutes
 apart, more than many code-generation changes are worth. This compiles each
@@ -23,12 +23,18 @@ tests do that.
 ORT_ENABLE_ALL, the same thread count, --budget seconds of session.run calls
 per round), interleaved with the new compiler's library the same way: the
 Kiln/ORT ratio of bench/run.sh, but with both sides sampled alternately.
+
+--base-env VAR=VALUE runs the base side's harness with VAR set: with the
+same kilnc on both sides, it measures what a setting of the harness is
+worth (KILN_HARNESS_SMALL_PAGES=1: the workspace on ordinary pages instead
+of huge pages).
 """
 
 import argparse
 import functools
 import os
 import re
+import shlex
 import statistics
 import sys
 import time
@@ -40,9 +46,10 @@ sys.path.insert(0, os.path.join(ROOT, "bench", "zoo"))
 import runner  # noqa: E402
 
 
-def timings_ms(exe, model_dir, out_dir, threads, iterations):
+def timings_ms(exe, model_dir, out_dir, prefix, threads, iterations):
     """(median, fastest) of one harness run of `iterations` runs."""
-    out = runner.run_harness(exe, model_dir, out_dir, threads=threads, benchmark=iterations)
+    out = runner.run_harness(exe, model_dir, out_dir, run_prefix=prefix, threads=threads,
+                             benchmark=iterations)
     return (float(re.search(r"median: (\S+) ms", out).group(1)),
             float(re.search(r"min: (\S+) ms", out).group(1)))
 
@@ -87,7 +94,16 @@ def main(argv=None):
     p.add_argument("--budget", type=float, default=0.3, help="seconds per round and side")
     p.add_argument("--cc", default="cc")
     p.add_argument("--work", default=os.path.join(ROOT, "build", "bench-ab"))
+    p.add_argument("--base-env", action="append", default=[], metavar="VAR=VALUE",
+                   help="environment of the base side's harness runs (repeatable)")
     args = p.parse_args(argv)
+    for setting in args.base_env:
+        if "=" not in setting or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", setting.split("=")[0]):
+            p.error(f"--base-env wants VAR=VALUE, got '{setting}'")
+    if args.base == "ort" and args.base_env:
+        p.error("--base-env applies to a kilnc base's harness, not to ONNX Runtime")
+    prefixes = {"base": shlex.join(["env"] + args.base_env) if args.base_env else "",
+                "new": ""}
 
     dirs = [(m, os.path.join(ROOT, "build", "zoo", m)) for m in args.models.split(",") if m]
     dirs += [(c, os.path.join(ROOT, "build", "bench-gemm", "cases", c))
@@ -109,7 +125,7 @@ def main(argv=None):
             lib, _ = runner.compile_model(kilnc, model_dir, work, name)
             exe = runner.link_harness(args.cc, lib, name)
             out_dir = os.path.join(args.work, name, "out")
-            sides[side] = functools.partial(timings_ms, exe, model_dir, out_dir)
+            sides[side] = functools.partial(timings_ms, exe, model_dir, out_dir, prefixes[side])
         for t in threads:
             first = max(sides["base"](t, 3)[0], sides["new"](t, 3)[0])
             iterations = max(3, min(1000, int(args.budget * 1e3 / max(first, 1e-3))))

@@ -138,6 +138,34 @@ def bottleneck_chain(c, h, e, pairs, shared=False):
     return build
 
 
+def bottleneck_blocks(c, h, m, blocks):
+    """`blocks` of ResNet-50's identity bottlenecks at h x h, each with
+    weights of its own: 1x1 c -> m, 3x3 m -> m, 1x1 m -> c, the block's
+    input added before the last ReLU (batch norms folded into the
+    convolutions' biases). By the time the last convolution adds it, the
+    block's input has been pushed out of L2 by the weights read since."""
+    def build(name, rng):
+        nodes, weights, prev = [], {}, "x"
+        def conv_node(i, x, cin, cout, k, out):
+            weights[f"w{i}"] = (rng.standard_normal((cout, cin, k, k))
+                                / math.sqrt(cin * k * k)).astype(np.float32)
+            weights[f"b{i}"] = (rng.standard_normal(cout) * 0.1).astype(np.float32)
+            return helper.make_node("Conv", [x, f"w{i}", f"b{i}"], [out], name=f"conv{i}",
+                                    kernel_shape=[k, k], pads=[k // 2] * 4)
+        for b in range(blocks):
+            out = "y" if b == blocks - 1 else f"y{b}"
+            nodes += [conv_node(3 * b + 1, prev, c, m, 1, f"c{b}_1"),
+                      helper.make_node("Relu", [f"c{b}_1"], [f"r{b}_1"], name=f"relu{b}_1"),
+                      conv_node(3 * b + 2, f"r{b}_1", m, m, 3, f"c{b}_2"),
+                      helper.make_node("Relu", [f"c{b}_2"], [f"r{b}_2"], name=f"relu{b}_2"),
+                      conv_node(3 * b + 3, f"r{b}_2", m, c, 1, f"c{b}_3"),
+                      helper.make_node("Add", [f"c{b}_3", prev], [f"s{b}"], name=f"add{b}"),
+                      helper.make_node("Relu", [f"s{b}"], [out], name=f"relu{b}_3")]
+            prev = out
+        save(name, nodes, [1, c, h, h], [1, c, h, h], weights, rng)
+    return build
+
+
 def downsampling_bottleneck(c, h, m, e):
     """ResNet-50 v1.5's first block of a stage: 1x1 c -> m, 3x3 stride 2,
     1x1 m -> e, and the projection shortcut (1x1 stride 2, c -> e) added
@@ -181,6 +209,8 @@ LAYERS = {
     "chain1x1_512to2048_7_shared": bottleneck_chain(512, 7, 2048, 8, shared=True),  # 8 MB
     "r50_layer2_0": downsampling_bottleneck(256, 56, 128, 512),    # ResNet-50 layer2.0
     "r50_layer3_0": downsampling_bottleneck(512, 28, 256, 1024),   # ResNet-50 layer3.0
+    "r50_layer1_1to2": bottleneck_blocks(256, 56, 64, 2),          # ResNet-50 layer1.1-2
+    "r50_layer3_1to5": bottleneck_blocks(1024, 14, 256, 5),        # ResNet-50 layer3.1-5
 }
 
 

@@ -22,6 +22,8 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/IR/Dominance.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -166,6 +168,119 @@ struct RowReductionToReduction : OpRewritePattern<vector::MultiDimReductionOp> {
   }
 };
 
+/// transpose(broadcast(v)) where v's dimensions keep their order -> a
+/// broadcast of v (unit dimensions added where the result spreads it): the
+/// pixel-major epilogue's bias, one value per filter, needs no transpose.
+struct TransposeOfBroadcast : OpRewritePattern<vector::TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(vector::TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto broadcast = op.getVector().getDefiningOp<vector::BroadcastOp>();
+    auto sourceType = broadcast ? llvm::dyn_cast<VectorType>(broadcast.getSourceType())
+                                : VectorType();
+    if (!sourceType || sourceType.isScalable())
+      return failure();
+    VectorType broadcastType = broadcast.getResultVectorType();
+    int64_t lead = broadcastType.getRank() - sourceType.getRank();
+    // Each result dimension takes v's dimension (perm - lead) or is spread.
+    SmallVector<int64_t> shape;
+    int64_t last = -1;
+    for (int64_t from : op.getPermutation()) {
+      int64_t d = from - lead;
+      if (d >= 0 && sourceType.getDimSize(d) != 1) {
+        if (d < last)
+          return failure();
+        last = d;
+        shape.push_back(sourceType.getDimSize(d));
+      } else {
+        shape.push_back(1);
+      }
+    }
+    Location loc = op.getLoc();
+    Value v = vector::ShapeCastOp::create(
+        rewriter, loc, VectorType::get(shape, sourceType.getElementType()),
+        broadcast.getSource());
+    rewriter.replaceOpWithNewOp<vector::BroadcastOp>(op, op.getResultVectorType(), v);
+    return success();
+  }
+};
+
+/// An n-D transpose that, unit dimensions aside, moves a trailing group of
+/// dimensions before the leading group (the pixel-major epilogue's [2, 7,
+/// 16] -> [16, 2, 7]) -> a 2-D transpose between shape casts.
+struct TransposeOfGroups : OpRewritePattern<vector::TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(vector::TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    VectorType type = op.getSourceVectorType();
+    if (type.isScalable() || type.getRank() <= 2)
+      return failure();
+    SmallVector<int64_t> order;
+    for (int64_t from : op.getPermutation())
+      if (type.getDimSize(from) != 1)
+        order.push_back(from);
+    // order must be a rotation of the source's non-unit dimensions.
+    SmallVector<int64_t> sorted(order);
+    llvm::sort(sorted);
+    auto split = llvm::find(order, sorted.front());
+    if (split == order.begin() ||
+        !std::equal(split, order.end(), sorted.begin()) ||
+        !std::equal(order.begin(), split, sorted.begin() + (order.end() - split)))
+      return failure();
+    int64_t rows = 1, columns = 1;
+    for (int64_t d : llvm::make_range(split, order.end()))
+      rows *= type.getDimSize(d);
+    for (int64_t d : llvm::make_range(order.begin(), split))
+      columns *= type.getDimSize(d);
+    Location loc = op.getLoc();
+    Type element = type.getElementType();
+    Value matrix = vector::ShapeCastOp::create(
+        rewriter, loc, VectorType::get({rows, columns}, element), op.getVector());
+    Value transposed = vector::TransposeOp::create(rewriter, loc, matrix, ArrayRef<int64_t>{1, 0});
+    rewriter.replaceOpWithNewOp<vector::ShapeCastOp>(op, op.getResultVectorType(), transposed);
+    return success();
+  }
+};
+
+/// A 2-D transpose of 32-bit elements with one side a whole register of 16
+/// and the other shorter (the pixel-major epilogue's 14 x 16 or 7 x 16
+/// tiles) -> the same transpose padded to 16 x 16, which lowers to 64
+/// shuffles (Shuffle16x16) where the element-wise lowering takes one insert
+/// per element.
+constexpr llvm::StringLiteral kShuffledTransposeAttr = "kiln.shuffled_transpose";
+
+struct PadTransposeTo16x16 : OpRewritePattern<vector::TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(vector::TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    VectorType type = op.getSourceVectorType();
+    if (type.getRank() != 2 || type.isScalable() || !type.getElementType().isIntOrFloat() ||
+        type.getElementType().getIntOrFloatBitWidth() != 32)
+      return failure();
+    int64_t rows = type.getDimSize(0), columns = type.getDimSize(1);
+    if (!((rows == kSquareSide && columns < kSquareSide && columns > 1) ||
+          (columns == kSquareSide && rows < kSquareSide && rows > 1)))
+      return failure();
+    Location loc = op.getLoc();
+    auto square = VectorType::get({kSquareSide, kSquareSide}, type.getElementType());
+    Value padded = vector::InsertStridedSliceOp::create(
+        rewriter, loc, op.getVector(),
+        arith::ConstantOp::create(rewriter, loc, square, rewriter.getZeroAttr(square)),
+        ArrayRef<int64_t>{0, 0}, ArrayRef<int64_t>{1, 1});
+    auto transposed =
+        vector::TransposeOp::create(rewriter, loc, padded, ArrayRef<int64_t>{1, 0});
+    transposed->setAttr(kShuffledTransposeAttr, rewriter.getUnitAttr());
+    rewriter.replaceOpWithNewOp<vector::ExtractStridedSliceOp>(
+        op, transposed, ArrayRef<int64_t>{0, 0}, ArrayRef<int64_t>{columns, rows},
+        ArrayRef<int64_t>{1, 1});
+    return success();
+  }
+  static constexpr int64_t kSquareSide = 16;
+};
+
 /// How far ahead (bytes of the panel) the micro-kernel prefetches its B
 /// panel when it reads each panel row once: 64 rows of 32 floats.
 constexpr int64_t kPanelPrefetchBytes = 64 * kPackedPanelWidth * 4;
@@ -305,6 +420,231 @@ void prefetchPanels(func::FuncOp func) {
   }
 }
 
+/// Most rows one epilogue read may prefetch (its leading vector dimensions
+/// unrolled): a register tile's worth.
+constexpr int64_t kMaxPrefetchedRows = 64;
+
+/// Most rows one epilogue's prefetches may cover: the pixel-major tasks'
+/// epilogues have up to 16 x 7 x 2 x 8 x 2 rows.
+constexpr int64_t kMaxPrefetchedRowsPerProduct = 1 << 14;
+
+/// Whether `op` is or holds a product's multiply-accumulate.
+bool holdsProduct(Operation *op) {
+  return op
+      ->walk([](Operation *inner) {
+        return llvm::isa<vector::ContractionOp, vector::OuterProductOp, vector::FMAOp>(inner)
+                   ? WalkResult::interrupt()
+                   : WalkResult::advance();
+      })
+      .wasInterrupted();
+}
+
+/// The buffer `view` looks into, through subviews and reshapes (not through
+/// memref.view: the workspace's distinct buffers are distinct views of it).
+Value viewedBuffer(Value view) {
+  while (Operation *def = view.getDefiningOp()) {
+    if (!llvm::isa<memref::SubViewOp, memref::ExpandShapeOp, memref::CollapseShapeOp,
+                   memref::ReinterpretCastOp, memref::CastOp>(def))
+      break;
+    view = def->getOperand(0);
+  }
+  return view;
+}
+
+/// A read after a product that gets prefetched before it: `loops` are the
+/// scf.for loops between `product` (which they follow in one block) and the
+/// read, outermost first.
+struct EpilogueRead {
+  vector::TransferReadOp read;
+  Operation *product;
+  SmallVector<scf::ForOp> loops;
+};
+
+/// Whether `value` can be recomputed right before `point`, inside clones of
+/// `loops`: it is available there, or is one of the loops' induction
+/// variables, or comes from side-effect-free ops (index arithmetic, views)
+/// on such values.
+bool recomputable(Value value, Operation *point, ArrayRef<scf::ForOp> loops, DominanceInfo &dom,
+                  int depth = 8) {
+  if (dom.properlyDominates(value, point))
+    return true;
+  if (llvm::any_of(loops, [&](scf::ForOp loop) { return loop.getInductionVar() == value; }))
+    return true;
+  Operation *def = value.getDefiningOp();
+  if (!def || depth == 0 || def->getNumRegions() != 0 || !isMemoryEffectFree(def))
+    return false;
+  return llvm::all_of(def->getOperands(), [&](Value operand) {
+    return recomputable(operand, point, loops, dom, depth - 1);
+  });
+}
+
+Value recompute(OpBuilder &b, Value value, Operation *point, IRMapping &mapping,
+                DominanceInfo &dom) {
+  if (Value mapped = mapping.lookupOrNull(value))
+    return mapped;
+  if (dom.properlyDominates(value, point))
+    return value;
+  Operation *def = value.getDefiningOp();
+  for (Value operand : def->getOperands())
+    recompute(b, operand, point, mapping, dom);
+  Operation *clone = b.clone(*def, mapping);
+  return clone->getResult(llvm::cast<OpResult>(value).getResultNumber());
+}
+
+/// Software prefetch of what a product's epilogue reads from memory. A
+/// convolution's epilogue that adds a residual (ResNet's identity
+/// shortcuts) reads the block's input, which the weights read since the
+/// block began have pushed out of L2: its rows (16 filters' runs of 7 pixels
+/// in a pixel-major tile, 8 filters' runs of 32 in a flat one), each a few
+/// lines of a different page, came from L3 at its latency, a third of such
+/// a convolution's time at 14x14 (layer3 of ResNet-50). A read that follows
+/// a loop nest holding the product in the same block (the task's product
+/// nest before its epilogue nest, or a register tile's K loop before its
+/// epilogue), from a buffer the product does not write, gets a copy of its
+/// loops placed before the product that prefetches every line its rows
+/// touch into L2, where the product's long run leaves time for them to
+/// arrive.
+void prefetchEpilogueReads(func::FuncOp func) {
+  DominanceInfo dom(func);
+  SmallVector<EpilogueRead> found;
+  func.walk([&](vector::TransferReadOp read) {
+    auto type = llvm::dyn_cast<MemRefType>(read.getBase().getType());
+    VectorType vectorType = read.getVectorType();
+    if (!type || vectorType.getRank() < 2 || vectorType.isScalable() || read.getMask() ||
+        !read.getPermutationMap().isMinorIdentity() || !type.getElementType().isIntOrFloat())
+      return;
+    int64_t rows = vectorType.getNumElements() / vectorType.getShape().back();
+    if (rows < 2 || rows > kMaxPrefetchedRows)
+      return;
+    SmallVector<int64_t> strides;
+    int64_t offset;
+    if (failed(type.getStridesAndOffset(strides, offset)) || strides.back() != 1)
+      return;
+    // The nearest enclosing block where a product precedes the read.
+    EpilogueRead epilogue{read, nullptr, {}};
+    Operation *child = read;
+    while (!epilogue.product) {
+      for (Operation *prev = child->getPrevNode(); prev && !epilogue.product;
+           prev = prev->getPrevNode())
+        if (holdsProduct(prev))
+          epilogue.product = prev;
+      if (epilogue.product)
+        break;
+      // Loops that hold a product are not an epilogue's (the read is the
+      // accumulator of another product).
+      auto loop = llvm::dyn_cast<scf::ForOp>(child->getParentOp());
+      if (!loop || holdsProduct(loop))
+        return;
+      epilogue.loops.insert(epilogue.loops.begin(), loop);
+      child = loop;
+    }
+    // Not what the product itself writes (its result grid).
+    Value buffer = viewedBuffer(read.getBase());
+    bool written = epilogue.product
+                       ->walk([&](Operation *op) {
+                         Value base;
+                         if (auto write = llvm::dyn_cast<vector::TransferWriteOp>(op))
+                           base = write.getBase();
+                         else if (auto store = llvm::dyn_cast<memref::StoreOp>(op))
+                           base = store.getMemRef();
+                         return base && viewedBuffer(base) == buffer ? WalkResult::interrupt()
+                                                                     : WalkResult::advance();
+                       })
+                       .wasInterrupted();
+    if (written)
+      return;
+    // As many prefetches as the epilogue has rows, a bounded number.
+    int64_t prefetches = rows;
+    for (scf::ForOp loop : epilogue.loops) {
+      std::optional<APInt> trips = loop.getStaticTripCount();
+      if (!trips)
+        return;
+      prefetches *= trips->getZExtValue();
+    }
+    if (prefetches > kMaxPrefetchedRowsPerProduct)
+      return;
+    for (scf::ForOp loop : epilogue.loops)
+      for (Value bound : {loop.getLowerBound(), loop.getUpperBound(), loop.getStep()})
+        if (!dom.properlyDominates(bound, epilogue.product))
+          return;
+    SmallVector<Value> needed(read.getIndices());
+    needed.push_back(read.getBase());
+    if (!llvm::all_of(needed, [&](Value v) {
+          return recomputable(v, epilogue.product, epilogue.loops, dom);
+        }))
+      return;
+    found.push_back(std::move(epilogue));
+  });
+
+  for (EpilogueRead &e : found) {
+    Location loc = e.read.getLoc();
+    OpBuilder b(e.product);
+    IRMapping mapping;
+    for (scf::ForOp loop : e.loops) {
+      auto clone = scf::ForOp::create(b, loc, loop.getLowerBound(), loop.getUpperBound(),
+                                      loop.getStep());
+      mapping.map(loop.getInductionVar(), clone.getInductionVar());
+      b.setInsertionPoint(clone.getBody()->getTerminator());
+    }
+    Value base = recompute(b, e.read.getBase(), e.product, mapping, dom);
+    SmallVector<Value> indices;
+    for (Value index : e.read.getIndices())
+      indices.push_back(recompute(b, index, e.product, mapping, dom));
+    auto type = llvm::cast<MemRefType>(base.getType());
+    VectorType vectorType = e.read.getVectorType();
+    int64_t rank = type.getRank(), vectorRank = vectorType.getRank();
+    // A row: the trailing vector dimensions that cover whole memref
+    // dimensions laid out one after the other (a tile's 2 x 7 pixels of a
+    // row of 14), one contiguous run.
+    SmallVector<int64_t> strides;
+    int64_t offset;
+    (void)type.getStridesAndOffset(strides, offset);
+    ArrayRef<int64_t> shape = vectorType.getShape();
+    int64_t runDims = 1, width = shape.back();
+    while (runDims < vectorRank) {
+      int64_t inner = rank - runDims, outer = inner - 1;
+      if (shape[vectorRank - runDims] != type.getDimSize(inner) ||
+          ShapedType::isDynamic(strides[outer]) ||
+          strides[outer] != strides[inner] * type.getDimSize(inner))
+        break;
+      width *= shape[vectorRank - runDims - 1];
+      ++runDims;
+    }
+    int64_t lineElements =
+        std::max<int64_t>(1, kCacheLineBytes * 8 / type.getElementTypeBitWidth());
+    // The first element of each line a row spans, and its last (a row need
+    // not start on a line).
+    SmallVector<int64_t> columns;
+    for (int64_t c = 0; c < width; c += lineElements)
+      columns.push_back(c);
+    if ((width - 1) % lineElements != 0 && width % lineElements != 0)
+      columns.push_back(width - 1);
+    auto plus = [&](Value index, int64_t n) -> Value {
+      if (n == 0)
+        return index;
+      return arith::AddIOp::create(b, loc, index, arith::ConstantIndexOp::create(b, loc, n));
+    };
+    ArrayRef<int64_t> leading = shape.drop_back(runDims);
+    for (int64_t row = 0, rows = vectorType.getNumElements() / width; row < rows; ++row) {
+      SmallVector<Value> at(indices);
+      int64_t rest = row;
+      for (int64_t d = static_cast<int64_t>(leading.size()) - 1; d >= 0; --d) {
+        int64_t dim = rank - vectorRank + d;
+        at[dim] = plus(indices[dim], rest % leading[d]);
+        rest /= leading[d];
+      }
+      // Offsets along the run go on the last index (prefetch addresses are
+      // linear in the indices; they need not stay within a dimension).
+      Value column = at.back();
+      for (int64_t c : columns) {
+        at.back() = plus(column, c);
+        memref::PrefetchOp::create(b, loc, base, at, /*isWrite=*/false,
+                                   /*localityHint=*/2, /*isDataCache=*/true);
+      }
+    }
+  }
+}
+
 /// Independent FMA chains a core needs in flight to keep its FMA units busy:
 /// latency (4 cycles) times units (2) on the x86 and AArch64 cores we target.
 constexpr int64_t kChainsInFlight = 8;
@@ -436,7 +776,30 @@ struct LowerVectorOpsPass : impl::LowerVectorOpsBase<LowerVectorOpsPass> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
     prefetchPanels(getOperation());
+    prefetchEpilogueReads(getOperation());
     splitShortAccumulations(getOperation(), vectorBytes);
+    // Transposes first: those of a register's width by less become padded
+    // 16 x 16 ones, lowered to shuffles; the rest go element by element.
+    {
+      RewritePatternSet patterns(ctx);
+      patterns.add<TransposeOfBroadcast, TransposeOfGroups>(ctx);
+      if (vectorBytes >= 64)
+        patterns.add<PadTransposeTo16x16>(ctx);
+      if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+        return signalPassFailure();
+      SmallVector<Operation *> padded;
+      getOperation().walk([&](vector::TransposeOp op) {
+        if (op->hasAttr(kShuffledTransposeAttr))
+          padded.push_back(op);
+      });
+      RewritePatternSet shuffles(ctx);
+      vector::populateVectorTransposeLoweringPatterns(
+          shuffles, vector::VectorTransposeLowering::Shuffle16x16);
+      GreedyRewriteConfig config;
+      config.setStrictness(GreedyRewriteStrictness::ExistingAndNewOps);
+      if (failed(applyOpPatternsGreedily(padded, std::move(shuffles), config)))
+        return signalPassFailure();
+    }
     {
       RewritePatternSet patterns(ctx);
       patterns.add<StridedReadToShuffle, RowReductionToReduction>(ctx, /*benefit=*/2);

@@ -175,6 +175,22 @@ def LowerVectorOps : Pass<"kiln-lower-vector-ops", "mlir::func::FuncOp"> {
                            "::mlir::memref::MemRefDialect"];
 }
 
+def MaskVectorTails : Pass<"kiln-mask-vector-tails", "mlir::func::FuncOp"> {
+  let summary = "Do the odd-width tail of a contiguous vector access under a mask";
+  let description = [{
+    Runs after the transfers are unrolled to 1-D (for AVX-512 targets). A
+    contiguous load or store of N elements whose part beyond the last whole
+    register has a lane count that is not a power of two (7, 12, 14 floats)
+    becomes the whole registers plus one masked access of the next power of
+    two, instead of LLVM's one access per power of two in the tail.
+  }];
+  let options = [
+    Option<"vectorBytes", "vector-bytes", "int64_t", /*default=*/"64",
+           "The target's vector register width in bytes">
+  ];
+  let dependentDialects = ["::mlir::vector::VectorDialect", "::mlir::arith::ArithDialect"];
+}
+
 def ApproximateMath : Pass<"kiln-approximate-math"> {
   let summary = "Replace transcendental math ops with vectorizable polynomials";
   let description = [{

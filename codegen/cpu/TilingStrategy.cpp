@@ -119,6 +119,40 @@ static std::pair<int64_t, int64_t> threadTiles2D(int64_t m, int64_t rm, int64_t 
   return {tm, tn};
 }
 
+/// Whether loop `outer` sits right before loop `inner` in every indexing
+/// map of `op` that reads `inner` (and in none that does not): a tile whole
+/// along `inner` and running along `outer` is then one contiguous run of
+/// every operand it spans.
+static bool adjacentInAllMaps(linalg::LinalgOp op, int64_t outer, int64_t inner) {
+  for (AffineMap map : op.getIndexingMapsArray()) {
+    std::optional<unsigned> innerAt = map.getResultPosition(getAffineDimExpr(inner, op.getContext()));
+    std::optional<unsigned> outerAt = map.getResultPosition(getAffineDimExpr(outer, op.getContext()));
+    if (!innerAt && !outerAt)
+      continue;
+    if (!innerAt || !outerAt || *outerAt + 1 != *innerAt)
+      return false;
+  }
+  return true;
+}
+
+/// Transposing tiles whose innermost loop is short (a row of 7 pixels, or
+/// 14: a pixel-major product's pieces) run on along the loops before it
+/// while those are adjacent to it in every operand, up to kTransposeTile
+/// elements: a 16 x 7 x 2 tile reads 14 product rows, and writes 16 runs of
+/// 14 contiguous floats instead of 32 of 7.
+static void widenAcrossContiguousLoops(linalg::LinalgOp op, ArrayRef<int64_t> ranges,
+                                       int64_t transposed, SmallVector<int64_t> &tiles) {
+  int64_t inner = static_cast<int64_t>(ranges.size()) - 1;
+  int64_t run = tiles[inner];
+  for (int64_t d = inner - 1; d >= 0 && d != transposed; --d) {
+    if (tiles[d + 1] != ranges[d + 1] || run >= kTransposeTile ||
+        !adjacentInAllMaps(op, d, d + 1))
+      return;
+    tiles[d] = largestDivisorAtMost(ranges[d], kTransposeTile / run);
+    run *= tiles[d];
+  }
+}
+
 std::optional<TilingPlan> planTiling(linalg::LinalgOp op, bool allowThreads) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   if (llvm::any_of(ranges, ShapedType::isDynamic) || ranges.empty())
@@ -337,6 +371,7 @@ std::optional<TilingPlan> planTiling(linalg::LinalgOp op, bool allowThreads) {
     plan.vectorTiles[fastest.getPosition()] =
         largestDivisorAtMost(ranges[fastest.getPosition()], kTransposeTile);
     plan.vectorTiles.back() = largestDivisorAtMost(ranges.back(), kTransposeTile);
+    widenAcrossContiguousLoops(op, ranges, fastest.getPosition(), plan.vectorTiles);
     break;
   }
   if (allowThreads)

@@ -98,6 +98,13 @@ void buildLLVMPipeline(OpPassManager &pm, const CpuOptions &options) {
     // Full unrolling: a transfer loop would go through a stack buffer.
     func.addPass(createConvertVectorToSCFPass(
         VectorTransferToSCFOptions().enableFullUnroll()));
+    // Odd-width tails under a mask where the target has AVX-512's masked
+    // moves (the only ones measured; AArch64 NEON has none).
+    if (options.maskedLoads && options.vectorBytes >= 64) {
+      cpu::MaskVectorTailsOptions tails;
+      tails.vectorBytes = options.vectorBytes;
+      func.addPass(cpu::createMaskVectorTails(tails));
+    }
     func.addPass(createConvertLinalgToLoopsPass());
     func.addPass(createLowerAffinePass());
     func.addPass(createCanonicalizerPass());

@@ -139,7 +139,9 @@ func.func @channel_major_relu(%x: tensor<1x16x34x34xf32>, %b: tensor<32xf32>) ->
 // applies the ReLU and writes the result transposed all run in the
 // product's tasks (one scf.forall over output rows): each task writes out
 // the product tile it just computed, while it is in cache. Before, the
-// start and the epilogue were parallel regions of their own.
+// start and the epilogue were parallel regions of their own. The
+// epilogue's register tiles take 16 filters by both 7-pixel pieces of a
+// row (14 contiguous pixels), read as 14 rows of the product.
 // CHECK-LABEL: func @pixel_major_relu
 // CHECK: scf.forall ({{.*}}) = (0, 0) to (1, 14) {{.*}} -> (tensor<14x2x7x1x32xf32>, tensor<1x32x14x2x7xf32>)
 // CHECK-NOT: scf.forall
@@ -147,8 +149,9 @@ func.func @channel_major_relu(%x: tensor<1x16x34x34xf32>, %b: tensor<32xf32>) ->
 // CHECK-NOT: scf.forall
 // CHECK: vector.outerproduct {{.*}} : vector<7xf32>, vector<32xf32>
 // CHECK-NOT: scf.forall
-// CHECK: arith.addf {{.*}} : vector<16x1x1x7xf32>
-// CHECK: arith.maximumf {{.*}} : vector<16x1x1x7xf32>
+// CHECK: vector.transfer_read {{.*}} : tensor<{{.*}}>, vector<2x7x1x16xf32>
+// CHECK: arith.addf {{.*}} : vector<16x1x2x7xf32>
+// CHECK: arith.maximumf {{.*}} : vector<16x1x2x7xf32>
 // CHECK: scf.forall.in_parallel
 // CHECK-NOT: scf.forall
 // CHECK-NOT: linalg.generic

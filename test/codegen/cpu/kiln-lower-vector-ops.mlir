@@ -417,3 +417,72 @@ func.func @row_reductions(%row: vector<1x1x64xf32>, %acc: vector<1x1xf32>, %rows
   %c = vector.multi_reduction <add>, %cols, %acc16 [0] : vector<4x16xf32> to vector<16xf32>
   return %s, %x, %c : vector<1x1xf32>, f32, vector<16xf32>
 }
+
+// -----
+
+// A product's epilogue that reads a buffer the product does not write (a
+// residual: 16 filters' rows of 2 x 7 contiguous pixels in a 14x14 plane)
+// gets a copy of its loop before the product, prefetching each row's first
+// and last element into L2; its read of the product's own grid gets none.
+// Its transposing tile (14 product rows of 16 filters) is padded to 16 x 16
+// and transposed with shuffles (on AVX-512; NEON keeps the element-wise
+// lowering).
+// CHECK-LABEL: func @epilogue_prefetch
+// CHECK-SAME: (%[[GRID:.*]]: memref<2x7x32xf32>, %{{.*}}: memref<64x32xf32>, %{{.*}}: memref<64x14xf32>, %[[RES:.*]]: memref<32x2x7xf32, strided<[196, 7, 1]>>
+// CHECK: scf.for %[[F:.*]] = %c0 to %c32 step %c16
+// CHECK-NEXT: memref.prefetch %[[RES]][%[[F]], %c0, %c0], read, locality<2>, data
+// CHECK-NEXT: memref.prefetch %[[RES]][%[[F]], %c0, %c13], read, locality<2>, data
+// CHECK-COUNT-15: memref.prefetch %[[RES]][%{{.*}}, %c0, %c0], read, locality<2>, data
+// CHECK-NOT: memref.prefetch %[[GRID]]
+// CHECK: vector.fma
+// CHECK-NOT: memref.prefetch
+// CHECK: vector.insert_strided_slice %{{.*}}, %{{.*}} {offsets = [0, 0], strides = [1, 1]} : vector<14x16xf32> into vector<16x16xf32>
+// CHECK-COUNT-64: vector.shuffle
+// CHECK-NOT: memref.prefetch
+// CHECK: return
+// NEON-LABEL: func @epilogue_prefetch
+// NEON-NOT: vector<16x16xf32>
+// NEON: return
+func.func @epilogue_prefetch(%grid: memref<2x7x32xf32>, %w: memref<64x32xf32>, %x: memref<64x14xf32>, %res: memref<32x2x7xf32, strided<[196, 7, 1]>>, %out: memref<32x2x7xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c16 = arith.constant 16 : index
+  %c32 = arith.constant 32 : index
+  %c64 = arith.constant 64 : index
+  %pad = arith.constant 0.0 : f32
+  scf.for %p = %c0 to %c2 step %c1 {
+    %acc0 = vector.transfer_read %grid[%p, %c0, %c0], %pad {in_bounds = [true, true]} : memref<2x7x32xf32>, vector<7x32xf32>
+    %acc = scf.for %k = %c0 to %c64 step %c1 iter_args(%a = %acc0) -> vector<7x32xf32> {
+      %xs = vector.transfer_read %x[%k, %c0], %pad {in_bounds = [true]} : memref<64x14xf32>, vector<7xf32>
+      %ws = vector.transfer_read %w[%k, %c0], %pad {in_bounds = [true]} : memref<64x32xf32>, vector<32xf32>
+      %o = vector.outerproduct %xs, %ws, %a {kind = #vector.kind<add>} : vector<7xf32>, vector<32xf32>
+      scf.yield %o : vector<7x32xf32>
+    }
+    vector.transfer_write %acc, %grid[%p, %c0, %c0] {in_bounds = [true, true]} : vector<7x32xf32>, memref<2x7x32xf32>
+  }
+  scf.for %f = %c0 to %c32 step %c16 {
+    %t = vector.transfer_read %grid[%c0, %c0, %f], %pad {in_bounds = [true, true, true]} : memref<2x7x32xf32>, vector<2x7x16xf32>
+    %tt = vector.transpose %t, [2, 0, 1] : vector<2x7x16xf32> to vector<16x2x7xf32>
+    %r = vector.transfer_read %res[%f, %c0, %c0], %pad {in_bounds = [true, true, true]} : memref<32x2x7xf32, strided<[196, 7, 1]>>, vector<16x2x7xf32>
+    %s = arith.addf %tt, %r : vector<16x2x7xf32>
+    vector.transfer_write %s, %out[%f, %c0, %c0] {in_bounds = [true, true, true]} : vector<16x2x7xf32>, memref<32x2x7xf32>
+  }
+  return
+}
+
+// -----
+
+// A per-filter value (a bias) broadcast over a tile and transposed is a
+// broadcast of each filter's value along its row: no transpose is lowered.
+// CHECK-LABEL: func @bias_transpose
+// CHECK-NOT: vector.shuffle
+// CHECK: %[[B0:.*]] = vector.extract %{{.*}}[0] : f32 from vector<16xf32>
+// CHECK: vector.broadcast %[[B0]] : f32 to vector<7xf32>
+// CHECK-NOT: vector.shuffle
+// CHECK: return
+func.func @bias_transpose(%b: vector<16xf32>) -> vector<16x2x7xf32> {
+  %x = vector.broadcast %b : vector<16xf32> to vector<2x7x16xf32>
+  %t = vector.transpose %x, [2, 0, 1] : vector<2x7x16xf32> to vector<16x2x7xf32>
+  return %t : vector<16x2x7xf32>
+}
