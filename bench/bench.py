@@ -267,7 +267,8 @@ def write_doc(path, results):
                 f"{'; ' + results['note'] if results.get('note') else ''}\n\n")
         f.write("How: Kiln is `kilnc model.onnx` -> `libNAME.a` linked into the C driver "
                 "`test/e2e/harness/kiln_harness.c` (median of N runs after a warm-up, "
-                "`NAME_set_num_threads(T)`); ONNX Runtime is the CPU provider with "
+                "`NAME_set_num_threads(T)`, a workspace of 2 MiB or more on transparent "
+                "huge pages as the generated header advises); ONNX Runtime is the CPU provider with "
                 "ORT_ENABLE_ALL, T intra-op threads and 1 inter-op thread (median of N "
                 "`run` calls from Python after two warm-ups; the Python call adds some "
                 "microseconds, which matters for the smallest models only). GFLOP counts "

@@ -222,6 +222,8 @@ struct TransposeOfGroups : OpRewritePattern<vector::TransposeOp> {
       if (type.getDimSize(from) != 1)
         order.push_back(from);
     // order must be a rotation of the source's non-unit dimensions.
+    if (order.size() < 2)
+      return failure();
     SmallVector<int64_t> sorted(order);
     llvm::sort(sorted);
     auto split = llvm::find(order, sorted.front());
@@ -261,8 +263,9 @@ struct PadTransposeTo16x16 : OpRewritePattern<vector::TransposeOp> {
         type.getElementType().getIntOrFloatBitWidth() != 32)
       return failure();
     int64_t rows = type.getDimSize(0), columns = type.getDimSize(1);
-    if (!((rows == kSquareSide && columns < kSquareSide && columns > 1) ||
-          (columns == kSquareSide && rows < kSquareSide && rows > 1)))
+    int64_t shortSide = std::min(rows, columns);
+    if (std::max(rows, columns) != kSquareSide || shortSide == kSquareSide ||
+        shortSide < kMinShortSide)
       return failure();
     Location loc = op.getLoc();
     auto square = VectorType::get({kSquareSide, kSquareSide}, type.getElementType());
@@ -279,6 +282,9 @@ struct PadTransposeTo16x16 : OpRewritePattern<vector::TransposeOp> {
     return success();
   }
   static constexpr int64_t kSquareSide = 16;
+  /// Narrower tiles than this (measured: 7 and 14) stay element-wise, where
+  /// 64 shuffles would cost more than moving their elements one by one.
+  static constexpr int64_t kMinShortSide = 7;
 };
 
 /// How far ahead (bytes of the panel) the micro-kernel prefetches its B
@@ -428,17 +434,6 @@ constexpr int64_t kMaxPrefetchedRows = 64;
 /// epilogues have up to 16 x 7 x 2 x 8 x 2 rows.
 constexpr int64_t kMaxPrefetchedRowsPerProduct = 1 << 14;
 
-/// Whether `op` is or holds a product's multiply-accumulate.
-bool holdsProduct(Operation *op) {
-  return op
-      ->walk([](Operation *inner) {
-        return llvm::isa<vector::ContractionOp, vector::OuterProductOp, vector::FMAOp>(inner)
-                   ? WalkResult::interrupt()
-                   : WalkResult::advance();
-      })
-      .wasInterrupted();
-}
-
 /// The buffer `view` looks into, through subviews and reshapes (not through
 /// memref.view: the workspace's distinct buffers are distinct views of it).
 Value viewedBuffer(Value view) {
@@ -506,15 +501,54 @@ Value recompute(OpBuilder &b, Value value, Operation *point, IRMapping &mapping,
 /// arrive.
 void prefetchEpilogueReads(func::FuncOp func) {
   DominanceInfo dom(func);
+  // Ops that are or hold a product, and for each op the nearest one before
+  // it in its block (one pass over each block, so that a large function
+  // costs linear time).
+  llvm::DenseSet<Operation *> products;
+  func.walk<WalkOrder::PostOrder>([&](Operation *op) {
+    if (llvm::isa<vector::ContractionOp, vector::OuterProductOp, vector::FMAOp>(op) ||
+        llvm::any_of(op->getRegions(), [&](Region &region) {
+          return llvm::any_of(region.getOps(), [&](Operation &inner) {
+            return products.contains(&inner);
+          });
+        }))
+      products.insert(op);
+  });
+  llvm::DenseMap<Operation *, Operation *> productBefore;
+  auto previousProduct = [&](Operation *op) -> Operation * {
+    Block *block = op->getBlock();
+    if (!productBefore.contains(&block->front())) {
+      Operation *last = nullptr;
+      for (Operation &sibling : *block) {
+        productBefore[&sibling] = last;
+        if (products.contains(&sibling))
+          last = &sibling;
+      }
+    }
+    return productBefore.lookup(op);
+  };
+  // Whether `value` feeds a product (the accumulator or an operand of a
+  // later one), through a few ops.
+  std::function<bool(Value, int)> feedsProduct = [&](Value value, int depth) {
+    return llvm::any_of(value.getUsers(), [&](Operation *user) {
+      if (llvm::isa<vector::ContractionOp, vector::OuterProductOp, vector::FMAOp>(user))
+        return true;
+      return depth > 0 && llvm::any_of(user->getResults(), [&](Value result) {
+               return feedsProduct(result, depth - 1);
+             });
+    });
+  };
   SmallVector<EpilogueRead> found;
   func.walk([&](vector::TransferReadOp read) {
     auto type = llvm::dyn_cast<MemRefType>(read.getBase().getType());
     VectorType vectorType = read.getVectorType();
     if (!type || vectorType.getRank() < 2 || vectorType.isScalable() || read.getMask() ||
-        !read.getPermutationMap().isMinorIdentity() || !type.getElementType().isIntOrFloat())
+        !read.getPermutationMap().isMinorIdentity() || !type.getElementType().isIntOrFloat() ||
+        !llvm::all_of(llvm::seq<unsigned>(0, vectorType.getRank()),
+                      [&](unsigned d) { return read.isDimInBounds(d); }))
       return;
     int64_t rows = vectorType.getNumElements() / vectorType.getShape().back();
-    if (rows < 2 || rows > kMaxPrefetchedRows)
+    if (rows < 2 || rows > kMaxPrefetchedRows || feedsProduct(read.getResult(), 3))
       return;
     SmallVector<int64_t> strides;
     int64_t offset;
@@ -523,46 +557,47 @@ void prefetchEpilogueReads(func::FuncOp func) {
     // The nearest enclosing block where a product precedes the read.
     EpilogueRead epilogue{read, nullptr, {}};
     Operation *child = read;
-    while (!epilogue.product) {
-      for (Operation *prev = child->getPrevNode(); prev && !epilogue.product;
-           prev = prev->getPrevNode())
-        if (holdsProduct(prev))
-          epilogue.product = prev;
-      if (epilogue.product)
-        break;
-      // Loops that hold a product are not an epilogue's (the read is the
-      // accumulator of another product).
+    while (!(epilogue.product = previousProduct(child))) {
+      // Loops that hold a product are not an epilogue's.
       auto loop = llvm::dyn_cast<scf::ForOp>(child->getParentOp());
-      if (!loop || holdsProduct(loop))
+      if (!loop || products.contains(loop))
         return;
       epilogue.loops.insert(epilogue.loops.begin(), loop);
       child = loop;
     }
-    // Not what the product itself writes (its result grid).
+    // Not a buffer written by the product or after it, before the read (the
+    // product's result grid, or a register tile's written back).
     Value buffer = viewedBuffer(read.getBase());
-    bool written = epilogue.product
-                       ->walk([&](Operation *op) {
-                         Value base;
-                         if (auto write = llvm::dyn_cast<vector::TransferWriteOp>(op))
-                           base = write.getBase();
-                         else if (auto store = llvm::dyn_cast<memref::StoreOp>(op))
-                           base = store.getMemRef();
-                         return base && viewedBuffer(base) == buffer ? WalkResult::interrupt()
-                                                                     : WalkResult::advance();
-                       })
-                       .wasInterrupted();
-    if (written)
-      return;
+    auto writesBuffer = [&](Operation *op) {
+      return op
+          ->walk([&](Operation *inner) {
+            Value base;
+            if (auto write = llvm::dyn_cast<vector::TransferWriteOp>(inner))
+              base = write.getBase();
+            else if (auto store = llvm::dyn_cast<vector::StoreOp>(inner))
+              base = store.getBase();
+            else if (auto store = llvm::dyn_cast<memref::StoreOp>(inner))
+              base = store.getMemRef();
+            else if (auto copy = llvm::dyn_cast<memref::CopyOp>(inner))
+              base = copy.getTarget();
+            return base && viewedBuffer(base) == buffer ? WalkResult::interrupt()
+                                                        : WalkResult::advance();
+          })
+          .wasInterrupted();
+    };
+    for (Operation *op = epilogue.product; op != child; op = op->getNextNode())
+      if (writesBuffer(op))
+        return;
     // As many prefetches as the epilogue has rows, a bounded number.
     int64_t prefetches = rows;
     for (scf::ForOp loop : epilogue.loops) {
       std::optional<APInt> trips = loop.getStaticTripCount();
-      if (!trips)
+      if (!trips || trips->ugt(kMaxPrefetchedRowsPerProduct))
         return;
       prefetches *= trips->getZExtValue();
+      if (prefetches > kMaxPrefetchedRowsPerProduct)
+        return;
     }
-    if (prefetches > kMaxPrefetchedRowsPerProduct)
-      return;
     for (scf::ForOp loop : epilogue.loops)
       for (Value bound : {loop.getLowerBound(), loop.getUpperBound(), loop.getStep()})
         if (!dom.properlyDominates(bound, epilogue.product))
@@ -582,7 +617,8 @@ void prefetchEpilogueReads(func::FuncOp func) {
     IRMapping mapping;
     for (scf::ForOp loop : e.loops) {
       auto clone = scf::ForOp::create(b, loc, loop.getLowerBound(), loop.getUpperBound(),
-                                      loop.getStep());
+                                      loop.getStep(), ValueRange(), nullptr,
+                                      loop.getUnsignedCmp());
       mapping.map(loop.getInductionVar(), clone.getInductionVar());
       b.setInsertionPoint(clone.getBody()->getTerminator());
     }
@@ -617,7 +653,7 @@ void prefetchEpilogueReads(func::FuncOp func) {
     SmallVector<int64_t> columns;
     for (int64_t c = 0; c < width; c += lineElements)
       columns.push_back(c);
-    if ((width - 1) % lineElements != 0 && width % lineElements != 0)
+    if ((width - 1) % lineElements != 0)
       columns.push_back(width - 1);
     auto plus = [&](Value index, int64_t n) -> Value {
       if (n == 0)
@@ -778,8 +814,10 @@ struct LowerVectorOpsPass : impl::LowerVectorOpsBase<LowerVectorOpsPass> {
     prefetchPanels(getOperation());
     prefetchEpilogueReads(getOperation());
     splitShortAccumulations(getOperation(), vectorBytes);
-    // Transposes first: those of a register's width by less become padded
-    // 16 x 16 ones, lowered to shuffles; the rest go element by element.
+    // The transposes the vectorizer left: those of a register's width by
+    // less become padded 16 x 16 ones, lowered to shuffles, before the
+    // element-wise lowering below takes the rest (and those the lowerings
+    // below create).
     {
       RewritePatternSet patterns(ctx);
       patterns.add<TransposeOfBroadcast, TransposeOfGroups>(ctx);

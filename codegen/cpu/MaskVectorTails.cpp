@@ -37,7 +37,8 @@ struct TailSplit {
 
 std::optional<TailSplit> splitOf(VectorType type, Value base, int64_t vectorBytes) {
   auto memref = llvm::dyn_cast<MemRefType>(base.getType());
-  if (!memref || type.getRank() != 1 || type.isScalable())
+  if (!memref || type.getRank() != 1 || type.isScalable() ||
+      memref.getElementType() != type.getElementType())
     return std::nullopt;
   Type element = type.getElementType();
   // AVX-512F masks 32- and 64-bit lanes.
@@ -50,6 +51,8 @@ std::optional<TailSplit> splitOf(VectorType type, Value base, int64_t vectorByte
       strides.back() != 1)
     return std::nullopt;
   int64_t lanes = vectorBytes * 8 / element.getIntOrFloatBitWidth();
+  if (lanes < 2)
+    return std::nullopt;
   int64_t n = type.getDimSize(0);
   int64_t tail = n % lanes;
   if (tail == 0 || llvm::isPowerOf2_64(tail))

@@ -163,13 +163,17 @@ def LowerVectorOps : Pass<"kiln-lower-vector-ops", "mlir::func::FuncOp"> {
     masks and transfers become their 1-D forms. Reads of every 2nd to 4th
     element become one contiguous load and a shuffle. Reduction loops that
     carry fewer accumulator registers than the FMA units need in flight (a
-    one-row product's K loop) are unrolled into partial sums.
+    one-row product's K loop) are unrolled into partial sums. Packed weight
+    panels, and what a product's epilogue reads from other buffers (a
+    residual), get software prefetches. With 64-byte vectors, transposes of
+    16 by 7 to 15 lanes of 32 bits are padded to 16 x 16 and lowered to
+    shuffles.
   }];
   let options = [
     Option<"vectorBytes", "vector-bytes", "int64_t", /*default=*/"64",
            "The target's vector register width in bytes: reduction loops with "
            "fewer accumulator registers than the FMA units need in flight get "
-           "partial sums">
+           "partial sums; at 64, narrow transposes are padded to 16 x 16">
   ];
   let dependentDialects = ["::mlir::vector::VectorDialect", "::mlir::arith::ArithDialect",
                            "::mlir::memref::MemRefDialect"];

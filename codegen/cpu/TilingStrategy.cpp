@@ -119,10 +119,12 @@ static std::pair<int64_t, int64_t> threadTiles2D(int64_t m, int64_t rm, int64_t 
   return {tm, tn};
 }
 
-/// Whether loop `outer` sits right before loop `inner` in every indexing
-/// map of `op` that reads `inner` (and in none that does not): a tile whole
-/// along `inner` and running along `outer` is then one contiguous run of
-/// every operand it spans.
+/// Whether loop `outer` sits right before loop `inner`, as whole results,
+/// in every indexing map of `op` that has either. Where `inner` is the last
+/// result and whole, a tile along both is one contiguous run of that
+/// operand (the output, the residual); elsewhere (the product a
+/// pixel-major epilogue reads transposed) it is rows `inner` x `outer`
+/// apart by the same stride.
 static bool adjacentInAllMaps(linalg::LinalgOp op, int64_t outer, int64_t inner) {
   for (AffineMap map : op.getIndexingMapsArray()) {
     std::optional<unsigned> innerAt = map.getResultPosition(getAffineDimExpr(inner, op.getContext()));
@@ -135,11 +137,12 @@ static bool adjacentInAllMaps(linalg::LinalgOp op, int64_t outer, int64_t inner)
   return true;
 }
 
-/// Transposing tiles whose innermost loop is short (a row of 7 pixels, or
-/// 14: a pixel-major product's pieces) run on along the loops before it
-/// while those are adjacent to it in every operand, up to kTransposeTile
-/// elements: a 16 x 7 x 2 tile reads 14 product rows, and writes 16 runs of
-/// 14 contiguous floats instead of 32 of 7.
+/// Transposing tiles whose innermost loop is short (a piece of 7 pixels)
+/// run on along the loops before it while those are adjacent to it in
+/// every operand, up to kTransposeTile elements: a 16 x 2 x 7 tile of a
+/// pixel-major epilogue reads 14 product rows, and writes 16 runs of 14
+/// contiguous floats instead of 32 of 7. (Tiling is correct for any tile
+/// sizes; this only chooses them.)
 static void widenAcrossContiguousLoops(linalg::LinalgOp op, ArrayRef<int64_t> ranges,
                                        int64_t transposed, SmallVector<int64_t> &tiles) {
   int64_t inner = static_cast<int64_t>(ranges.size()) - 1;

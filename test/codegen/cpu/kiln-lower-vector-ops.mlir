@@ -432,7 +432,10 @@ func.func @row_reductions(%row: vector<1x1x64xf32>, %acc: vector<1x1xf32>, %rows
 // CHECK: scf.for %[[F:.*]] = %c0 to %c32 step %c16
 // CHECK-NEXT: memref.prefetch %[[RES]][%[[F]], %c0, %c0], read, locality<2>, data
 // CHECK-NEXT: memref.prefetch %[[RES]][%[[F]], %c0, %c13], read, locality<2>, data
-// CHECK-COUNT-15: memref.prefetch %[[RES]][%{{.*}}, %c0, %c0], read, locality<2>, data
+// CHECK-NEXT: %[[R1:.*]] = arith.addi %[[F]], %c1 : index
+// CHECK-NEXT: memref.prefetch %[[RES]][%[[R1]], %c0, %c0], read, locality<2>, data
+// CHECK-NEXT: memref.prefetch %[[RES]][%[[R1]], %c0, %c13], read, locality<2>, data
+// CHECK-COUNT-14: memref.prefetch %[[RES]][%{{.*}}, %c0, %c13], read, locality<2>, data
 // CHECK-NOT: memref.prefetch %[[GRID]]
 // CHECK: vector.fma
 // CHECK-NOT: memref.prefetch
@@ -485,4 +488,17 @@ func.func @bias_transpose(%b: vector<16xf32>) -> vector<16x2x7xf32> {
   %x = vector.broadcast %b : vector<16xf32> to vector<2x7x16xf32>
   %t = vector.transpose %x, [2, 0, 1] : vector<2x7x16xf32> to vector<16x2x7xf32>
   return %t : vector<16x2x7xf32>
+}
+
+// -----
+
+// A transpose that is not a rotation of its dimensions' two groups keeps
+// the element-wise lowering: no padded 16 x 16 tile.
+// CHECK-LABEL: func @transpose_not_rotation
+// CHECK-NOT: vector<16x16xf32>
+// CHECK-NOT: vector.shuffle
+// CHECK: return
+func.func @transpose_not_rotation(%v: vector<2x7x16xf32>) -> vector<7x2x16xf32> {
+  %t = vector.transpose %v, [1, 0, 2] : vector<2x7x16xf32> to vector<7x2x16xf32>
+  return %t : vector<7x2x16xf32>
 }

@@ -46,3 +46,18 @@ func.func @stores(%m: memref<4x14xf32>, %v: vector<14xf32>, %b: memref<4x14xi8>,
   vector.transfer_write %bv, %b[%i, %c0] {in_bounds = [true]} : vector<14xi8>, memref<4x14xi8>
   return
 }
+
+// -----
+
+// vector.store the same way, and 64-bit lanes (8 to a register): a row of
+// 7 doubles is one masked store of 8.
+// CHECK-LABEL: func @doubles
+// CHECK: %[[MASK:.*]] = vector.constant_mask [7] : vector<8xi1>
+// CHECK: vector.maskedstore %{{.*}}[%{{.*}}, %c0], %[[MASK]], %{{.*}} : memref<4x7xf64>, vector<8xi1>, vector<8xf64>
+// CHECK-NOT: vector.store
+// CHECK: return
+func.func @doubles(%m: memref<4x7xf64>, %v: vector<7xf64>, %i: index) {
+  %c0 = arith.constant 0 : index
+  vector.store %v, %m[%i, %c0] : memref<4x7xf64>, vector<7xf64>
+  return
+}

@@ -16,7 +16,7 @@
  * up) and prints "median: X ms" and "min: X ms". Exits 0 on success and 2
  * on any error, with a message on stderr. A workspace of 2 MiB or more is
  * put on transparent huge pages (Linux) unless KILN_HARNESS_SMALL_PAGES is
- * set.
+ * set (to any value).
  *
  *===----------------------------------------------------------------------===*/
 
@@ -181,8 +181,9 @@ static void *alloc_aligned(size_t bytes, const char *what) {
  * least a huge page (2 MiB) is aligned to one and asked to be backed by
  * transparent huge pages, so that the TLB covers it (the products walk
  * activation rows whole pages apart). The request is a hint; without
- * huge pages the workspace is still aligned. KILN_HARNESS_SMALL_PAGES=1 in
- * the environment keeps it on ordinary pages (to measure the difference). */
+ * huge pages the workspace is still aligned. KILN_HARNESS_SMALL_PAGES in
+ * the environment, set to anything, keeps it on ordinary pages (to measure
+ * the difference). */
 #define KH_HUGE_PAGE ((size_t)2 << 20)
 static void *alloc_workspace(size_t bytes) {
 #ifdef __linux__
