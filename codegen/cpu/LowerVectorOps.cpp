@@ -815,9 +815,9 @@ struct LowerVectorOpsPass : impl::LowerVectorOpsBase<LowerVectorOpsPass> {
     prefetchEpilogueReads(getOperation());
     splitShortAccumulations(getOperation(), vectorBytes);
     // The transposes the vectorizer left: those of a register's width by
-    // less become padded 16 x 16 ones, lowered to shuffles, before the
-    // element-wise lowering below takes the rest (and those the lowerings
-    // below create).
+    // less become padded 16 x 16 ones, lowered to shuffles with the 16 x 16
+    // ones, before the element-wise lowering below takes the rest (and
+    // those the lowerings below create).
     {
       RewritePatternSet patterns(ctx);
       patterns.add<TransposeOfBroadcast, TransposeOfGroups>(ctx);
@@ -827,7 +827,14 @@ struct LowerVectorOpsPass : impl::LowerVectorOpsBase<LowerVectorOpsPass> {
         return signalPassFailure();
       SmallVector<Operation *> padded;
       getOperation().walk([&](vector::TransposeOp op) {
-        if (op->hasAttr(kShuffledTransposeAttr))
+        // And the square tiles of 32-bit elements (a pixel-major
+        // epilogue's 16 pixels of a 112-pixel row: the stem's).
+        VectorType type = op.getSourceVectorType();
+        bool square = vectorBytes >= 64 && type.getRank() == 2 &&
+                      type.getDimSize(0) == 16 && type.getDimSize(1) == 16 &&
+                      type.getElementType().isIntOrFloat() &&
+                      type.getElementType().getIntOrFloatBitWidth() == 32;
+        if (op->hasAttr(kShuffledTransposeAttr) || square)
           padded.push_back(op);
       });
       RewritePatternSet shuffles(ctx);

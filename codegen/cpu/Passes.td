@@ -167,7 +167,7 @@ def LowerVectorOps : Pass<"kiln-lower-vector-ops", "mlir::func::FuncOp"> {
     panels, and what a product's epilogue reads from other buffers (a
     residual), get software prefetches. With 64-byte vectors, transposes of
     16 by 7 to 15 lanes of 32 bits are padded to 16 x 16 and lowered to
-    shuffles.
+    shuffles, as 16 x 16 ones are.
   }];
   let options = [
     Option<"vectorBytes", "vector-bytes", "int64_t", /*default=*/"64",

@@ -502,3 +502,20 @@ func.func @transpose_not_rotation(%v: vector<2x7x16xf32>) -> vector<7x2x16xf32> 
   %t = vector.transpose %v, [1, 0, 2] : vector<2x7x16xf32> to vector<7x2x16xf32>
   return %t : vector<7x2x16xf32>
 }
+
+// -----
+
+// A 16 x 16 transpose of 32-bit elements is lowered to shuffles too (the
+// stem's pixel-major epilogue tiles, 16 pixels of a 112-pixel row), where
+// the element-wise lowering takes one insert per element; NEON keeps it.
+// CHECK-LABEL: func @square_transpose
+// CHECK-COUNT-64: vector.shuffle
+// CHECK-NOT: vector.shuffle
+// CHECK: return
+// NEON-LABEL: func @square_transpose
+// NEON-NOT: vector.shuffle
+// NEON: return
+func.func @square_transpose(%v: vector<16x16xf32>) -> vector<16x16xf32> {
+  %t = vector.transpose %v, [1, 0] : vector<16x16xf32> to vector<16x16xf32>
+  return %t : vector<16x16xf32>
+}
