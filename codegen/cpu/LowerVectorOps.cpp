@@ -282,8 +282,9 @@ struct PadTransposeTo16x16 : OpRewritePattern<vector::TransposeOp> {
     return success();
   }
   static constexpr int64_t kSquareSide = 16;
-  /// Narrower tiles than this (measured: 7 and 14) stay element-wise, where
-  /// 64 shuffles would cost more than moving their elements one by one.
+  /// Tiles narrower than 7 stay element-wise, where 64 shuffles would cost
+  /// more than moving their elements one by one (padding was measured
+  /// faster at 7 and 14).
   static constexpr int64_t kMinShortSide = 7;
 };
 
@@ -430,8 +431,8 @@ void prefetchPanels(func::FuncOp func) {
 /// unrolled): a register tile's worth.
 constexpr int64_t kMaxPrefetchedRows = 64;
 
-/// Most rows one epilogue's prefetches may cover: the pixel-major tasks'
-/// epilogues have up to 16 x 7 x 2 x 8 x 2 rows.
+/// Most rows one epilogue read's prefetches may cover: the pixel-major
+/// tasks' epilogues have up to 16 x 7 x 2 x 8 x 2 rows.
 constexpr int64_t kMaxPrefetchedRowsPerProduct = 1 << 14;
 
 /// The buffer `view` looks into, through subviews and reshapes (not through
@@ -495,10 +496,11 @@ Value recompute(OpBuilder &b, Value value, Operation *point, IRMapping &mapping,
 /// a convolution's time at 14x14 (layer3 of ResNet-50). A read that follows
 /// a loop nest holding the product in the same block (the task's product
 /// nest before its epilogue nest, or a register tile's K loop before its
-/// epilogue), from a buffer the product does not write, gets a copy of its
-/// loops placed before the product that prefetches every line its rows
-/// touch into L2, where the product's long run leaves time for them to
-/// arrive.
+/// epilogue), in bounds, not feeding a later product, from a buffer
+/// neither the product nor the ops after it in that block write, gets a
+/// copy of its loops placed before the product that prefetches every line
+/// its rows touch into L2, where the product's long run leaves time for
+/// them to arrive.
 void prefetchEpilogueReads(func::FuncOp func) {
   DominanceInfo dom(func);
   // Ops that are or hold a product, and for each op the nearest one before
@@ -565,8 +567,10 @@ void prefetchEpilogueReads(func::FuncOp func) {
       epilogue.loops.insert(epilogue.loops.begin(), loop);
       child = loop;
     }
-    // Not a buffer written by the product or after it, before the read (the
-    // product's result grid, or a register tile's written back).
+    // Not a buffer written by the product or by the ops after it in this
+    // block, before the read's (the product's result grid, or a register
+    // tile's written back; writes inside the read's own loops, and other
+    // kinds of write, are not looked for: a prefetch is only a hint).
     Value buffer = viewedBuffer(read.getBase());
     auto writesBuffer = [&](Operation *op) {
       return op
@@ -830,7 +834,7 @@ struct LowerVectorOpsPass : impl::LowerVectorOpsBase<LowerVectorOpsPass> {
         // And the square tiles of 32-bit elements (a pixel-major
         // epilogue's 16 pixels of a 112-pixel row: the stem's).
         VectorType type = op.getSourceVectorType();
-        bool square = vectorBytes >= 64 && type.getRank() == 2 &&
+        bool square = vectorBytes >= 64 && type.getRank() == 2 && !type.isScalable() &&
                       type.getDimSize(0) == 16 && type.getDimSize(1) == 16 &&
                       type.getElementType().isIntOrFloat() &&
                       type.getElementType().getIntOrFloatBitWidth() == 32;

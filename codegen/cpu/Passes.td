@@ -173,7 +173,8 @@ def LowerVectorOps : Pass<"kiln-lower-vector-ops", "mlir::func::FuncOp"> {
     Option<"vectorBytes", "vector-bytes", "int64_t", /*default=*/"64",
            "The target's vector register width in bytes: reduction loops with "
            "fewer accumulator registers than the FMA units need in flight get "
-           "partial sums; at 64, narrow transposes are padded to 16 x 16">
+           "partial sums; from 64, 16 x 16 and narrower transposes of 32-bit "
+           "elements are lowered to shuffles">
   ];
   let dependentDialects = ["::mlir::vector::VectorDialect", "::mlir::arith::ArithDialect",
                            "::mlir::memref::MemRefDialect"];

@@ -498,9 +498,9 @@ func.func @bias_transpose(%b: vector<16xf32>) -> vector<16x2x7xf32> {
 // CHECK-NOT: vector<16x16xf32>
 // CHECK-NOT: vector.shuffle
 // CHECK: return
-func.func @transpose_not_rotation(%v: vector<2x7x16xf32>) -> vector<7x2x16xf32> {
-  %t = vector.transpose %v, [1, 0, 2] : vector<2x7x16xf32> to vector<7x2x16xf32>
-  return %t : vector<7x2x16xf32>
+func.func @transpose_not_rotation(%v: vector<7x16x2xf32>) -> vector<16x7x2xf32> {
+  %t = vector.transpose %v, [1, 0, 2] : vector<7x16x2xf32> to vector<16x7x2xf32>
+  return %t : vector<16x7x2xf32>
 }
 
 // -----
