@@ -26,6 +26,7 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace kiln::cpu {
@@ -288,6 +289,13 @@ struct PadTransposeTo16x16 : OpRewritePattern<vector::TransposeOp> {
   static constexpr int64_t kMinShortSide = 7;
 };
 
+/// `index` + `n` (`index` itself for 0).
+Value offsetIndex(OpBuilder &b, Location loc, Value index, int64_t n) {
+  if (n == 0)
+    return index;
+  return arith::AddIOp::create(b, loc, index, arith::ConstantIndexOp::create(b, loc, n));
+}
+
 /// How far ahead (bytes of the panel) the micro-kernel prefetches its B
 /// panel when it reads each panel row once: 64 rows of 32 floats.
 constexpr int64_t kPanelPrefetchBytes = 64 * kPackedPanelWidth * 4;
@@ -405,9 +413,7 @@ void prefetchPanels(func::FuncOp func) {
     Location loc = p.read.getLoc();
     Value base = p.read.getBase();
     SmallVector<Value> indices(p.read.getIndices());
-    auto plus = [&](Value index, int64_t n) {
-      return arith::AddIOp::create(b, loc, index, arith::ConstantIndexOp::create(b, loc, n));
-    };
+    auto plus = [&](Value index, int64_t n) { return offsetIndex(b, loc, index, n); };
     if (!p.nextPanel) {
       indices[1] = plus(indices[1], p.steps);
       memref::PrefetchOp::create(b, loc, base, indices, /*isWrite=*/false,
@@ -420,7 +426,7 @@ void prefetchPanels(func::FuncOp func) {
         std::max<int64_t>(1, kCacheLineBytes * 8 / type.getElementTypeBitWidth());
     Value column = indices.back();
     for (int64_t first = 0; first < kPackedPanelWidth; first += lineElements) {
-      indices.back() = first == 0 ? column : plus(column, first);
+      indices.back() = plus(column, first);
       memref::PrefetchOp::create(b, loc, base, indices, /*isWrite=*/false,
                                  /*localityHint=*/2, /*isDataCache=*/true);
     }
@@ -438,11 +444,10 @@ constexpr int64_t kMaxPrefetchedRowsPerProduct = 1 << 14;
 /// The buffer `view` looks into, through subviews and reshapes (not through
 /// memref.view: the workspace's distinct buffers are distinct views of it).
 Value viewedBuffer(Value view) {
-  while (Operation *def = view.getDefiningOp()) {
-    if (!llvm::isa<memref::SubViewOp, memref::ExpandShapeOp, memref::CollapseShapeOp,
-                   memref::ReinterpretCastOp, memref::CastOp>(def))
+  while (auto def = view.getDefiningOp<ViewLikeOpInterface>()) {
+    if (llvm::isa<memref::ViewOp>(def.getOperation()))
       break;
-    view = def->getOperand(0);
+    view = def.getViewSource();
   }
   return view;
 }
@@ -659,11 +664,7 @@ void prefetchEpilogueReads(func::FuncOp func) {
       columns.push_back(c);
     if ((width - 1) % lineElements != 0)
       columns.push_back(width - 1);
-    auto plus = [&](Value index, int64_t n) -> Value {
-      if (n == 0)
-        return index;
-      return arith::AddIOp::create(b, loc, index, arith::ConstantIndexOp::create(b, loc, n));
-    };
+    auto plus = [&](Value index, int64_t n) { return offsetIndex(b, loc, index, n); };
     ArrayRef<int64_t> leading = shape.drop_back(runDims);
     for (int64_t row = 0, rows = vectorType.getNumElements() / width; row < rows; ++row) {
       SmallVector<Value> at(indices);
