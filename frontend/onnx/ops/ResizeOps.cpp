@@ -219,6 +219,28 @@ FailureOr<Enum> parseChoice(OnnxNode &node, StringRef name, StringRef defaultVal
   return diag << ")";
 }
 
+/// The order in which the axes of a tensor of shape `in` are resampled to
+/// `out`. The passes are separable, so any order computes the same values
+/// (up to rounding), but not at the same cost: a pass along an outer axis
+/// reads whole rows and is vectorized, one along the innermost axis gathers
+/// element by element (kiln.resample's lowering). The innermost pass
+/// therefore runs where the tensor is smallest: after the outer axes that
+/// shrink and before those that grow. A U-Net's 2x upsampling of 64 x 128
+/// x 128 then gathers 2 M elements instead of 4 M.
+SmallVector<size_t> resampleOrder(ArrayRef<int64_t> in, ArrayRef<int64_t> out) {
+  SmallVector<size_t> order;
+  size_t rank = in.size();
+  for (size_t axis = 0; axis + 1 < rank; ++axis)
+    if (out[axis] < in[axis])
+      order.push_back(axis);
+  if (rank > 0)
+    order.push_back(rank - 1);
+  for (size_t axis = 0; axis + 1 < rank; ++axis)
+    if (out[axis] >= in[axis])
+      order.push_back(axis);
+  return order;
+}
+
 /// Resizes `x` to `sizes` along every axis whose `scales`/`sizes` change it.
 LogicalResult emitResize(OnnxNode &node, Value x, ArrayRef<double> scales,
                          ArrayRef<int64_t> sizes, ArrayRef<std::pair<double, double>> rois,
@@ -233,7 +255,7 @@ LogicalResult emitResize(OnnxNode &node, Value x, ArrayRef<double> scales,
     computeType = node.getBuilder().getF32Type();
   Value y = o.mode == Mode::Nearest ? x : e.cast(x, computeType);
   ArrayRef<int64_t> inShape = shapeOf(x);
-  for (size_t axis = 0; axis < inShape.size(); ++axis) {
+  for (size_t axis : resampleOrder(inShape, sizes)) {
     int64_t in = inShape[axis], out = sizes[axis];
     bool identityRoi = rois[axis].first == 0.0 && rois[axis].second == 1.0;
     if (std::abs(scales[axis] - 1.0) < 1e-9 && out == in &&
