@@ -127,6 +127,33 @@ struct ZeroBoundTakesOperandSign : OpRewritePattern<OpTy> {
   }
 };
 
+/// maximumf(x, y) -> select(isnan(y), y, select(y > x, y, x)), and
+/// minimumf alike with y < x, where neither operand is a constant (a max
+/// pool's taps, an elementwise Max): on x86 the inner select is one vmaxps
+/// (vminps) and the outer a NaN check and a masked move, 3 instructions
+/// where LLVM's lowering of a NaN-propagating maximum takes 6 (it orders the
+/// operands by sign first, so that +0.0 beats -0.0). NaNs propagate from
+/// either operand; of two zeros of opposite signs the result is x, as
+/// numpy's maximum (minimum), the reference of the ONNX operators, gives.
+/// Only where the target's own max instruction does not propagate NaNs
+/// (option select-min-max): AArch64's fmax does, in one instruction.
+template <typename OpTy, arith::CmpFPredicate yWins>
+struct MinMaxAsSelect : OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(OpTy op, PatternRewriter &rewriter) const override {
+    Value x = op.getLhs(), y = op.getRhs();
+    if (matchPattern(x, m_Constant()) || matchPattern(y, m_Constant()))
+      return failure();
+    Location loc = op.getLoc();
+    Value wins = arith::CmpFOp::create(rewriter, loc, yWins, y, x);
+    Value picked = arith::SelectOp::create(rewriter, loc, wins, y, x);
+    Value nan = arith::CmpFOp::create(rewriter, loc, arith::CmpFPredicate::UNO, y, y);
+    rewriter.replaceOpWithNewOp<arith::SelectOp>(op, nan, y, picked);
+    return success();
+  }
+};
+
 /// vector.multi_reduction over dimensions whose kept dimensions are all unit
 /// (a row's sum or maximum: LayerNorm's mean and variance, Softmax's
 /// maximum and sum) -> one vector.reduction of the flattened source, which
@@ -855,6 +882,9 @@ struct LowerVectorOpsPass : impl::LowerVectorOpsBase<LowerVectorOpsPass> {
       patterns.add<StridedReadToShuffle, RowReductionToReduction>(ctx, /*benefit=*/2);
       patterns.add<ZeroBoundTakesOperandSign<arith::MaximumFOp, /*fromNegativeZero=*/false>,
                    ZeroBoundTakesOperandSign<arith::MinimumFOp, /*fromNegativeZero=*/true>>(ctx);
+      if (selectMinMax)
+        patterns.add<MinMaxAsSelect<arith::MaximumFOp, arith::CmpFPredicate::OGT>,
+                     MinMaxAsSelect<arith::MinimumFOp, arith::CmpFPredicate::OLT>>(ctx);
       vector::populateVectorContractLoweringPatterns(
           patterns, vector::VectorContractLowering::OuterProduct);
       vector::populateVectorMultiReductionLoweringPatterns(

@@ -94,6 +94,7 @@ void buildLLVMPipeline(OpPassManager &pm, const CpuOptions &options) {
     OpPassManager &func = pm.nest<func::FuncOp>();
     cpu::LowerVectorOpsOptions lowering;
     lowering.vectorBytes = options.vectorBytes;
+    lowering.selectMinMax = options.selectMinMax;
     func.addPass(cpu::createLowerVectorOps(lowering));
     // Full unrolling: a transfer loop would go through a stack buffer.
     func.addPass(createConvertVectorToSCFPass(

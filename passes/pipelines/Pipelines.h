@@ -32,6 +32,9 @@ struct CpuOptions {
   bool maskedLoads = true;
   /// The vector register width in bytes (AVX-512: 64, AVX2: 32, NEON: 16).
   int64_t vectorBytes = 64;
+  /// Float maxima and minima as a compare and selects (x86, whose max
+  /// instruction does not propagate NaNs; not AArch64, whose fmax does).
+  bool selectMinMax = true;
   /// Task functions kept apart and named after their model nodes, for
   /// profilers (kilnc --profile-names).
   bool profileNames = false;

@@ -525,6 +525,7 @@ FailureOr<CompileResult> compileModel(MLIRContext &context,
   std::string triple =
       options.target.triple.empty() ? llvm::sys::getDefaultTargetTriple() : options.target.triple;
   cpuOptions.maskedLoads = !llvm::Triple(triple).isAArch64();
+  cpuOptions.selectMinMax = !llvm::Triple(triple).isAArch64();
   if (machine)
     cpuOptions.vectorBytes = vectorBytesOf(*machine);
   cpuOptions.profileNames = options.profileNames;

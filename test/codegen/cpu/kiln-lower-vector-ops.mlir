@@ -1,5 +1,5 @@
 // RUN: kiln-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(kiln-lower-vector-ops))' | FileCheck %s
-// RUN: kiln-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(kiln-lower-vector-ops{vector-bytes=16}))' | FileCheck %s --check-prefix=NEON
+// RUN: kiln-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(kiln-lower-vector-ops{vector-bytes=16 select-min-max=false}))' | FileCheck %s --check-prefix=NEON
 
 #a = affine_map<(d0, d1, d2) -> (d0, d2)>
 #b = affine_map<(d0, d1, d2) -> (d2, d1)>
@@ -46,11 +46,11 @@ func.func @contract_int(%a: vector<2x1xi32>, %b: vector<1x4xi32>, %c: vector<2x4
 // vectors, parallel dimension innermost.
 // CHECK-LABEL: func @multi_reduction
 // CHECK-SAME: (%[[V:.*]]: vector<4x16xf32>, %[[ACC:.*]]: vector<4xf32>)
-// CHECK: %[[FIRST:.*]] = arith.maximumf %{{.*}}, %[[ACC]] : vector<4xf32>
-// CHECK-COUNT-15: arith.maximumf {{.*}} : vector<4xf32>
+// CHECK: %[[FIRST:.*]] = arith.addf %{{.*}}, %[[ACC]] : vector<4xf32>
+// CHECK-COUNT-15: arith.addf {{.*}} : vector<4xf32>
 // CHECK-NOT: vector.multi_reduction
 func.func @multi_reduction(%v: vector<4x16xf32>, %acc: vector<4xf32>) -> vector<4xf32> {
-  %r = vector.multi_reduction <maximumf>, %v, %acc [1] : vector<4x16xf32> to vector<4xf32>
+  %r = vector.multi_reduction <add>, %v, %acc [1] : vector<4x16xf32> to vector<4xf32>
   return %r : vector<4xf32>
 }
 
@@ -361,6 +361,37 @@ func.func @no_partial_sums(%a: memref<256x8xf32>, %b: memref<256x32xf32>, %init:
     scf.yield %t : vector<32xf32>
   }
   return %tile, %scaled, %odd, %narrow : vector<8x32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>
+}
+
+// -----
+
+// A maximum (minimum) of two variables, as a max pool's taps take it: on
+// x86 a compare, a select and a NaN check of the second operand, numpy's
+// maximum (the second operand where it is greater or a NaN, else the
+// first). With select-min-max=false (AArch64, whose fmax propagates NaNs)
+// it stays. Constant bounds stay too.
+// CHECK-LABEL: func @min_max_as_select
+// CHECK-SAME: (%[[X:.*]]: vector<16xf32>, %[[Y:.*]]: vector<16xf32>, %[[A:.*]]: f32, %[[B:.*]]: f32)
+// CHECK: %[[GT:.*]] = arith.cmpf ogt, %[[Y]], %[[X]] : vector<16xf32>
+// CHECK: %[[MAX:.*]] = arith.select %[[GT]], %[[Y]], %[[X]] : vector<16xi1>, vector<16xf32>
+// CHECK: %[[NAN:.*]] = arith.cmpf uno, %[[Y]], %[[Y]] : vector<16xf32>
+// CHECK: %[[M:.*]] = arith.select %[[NAN]], %[[Y]], %[[MAX]] : vector<16xi1>, vector<16xf32>
+// CHECK: %[[LT:.*]] = arith.cmpf olt, %[[B]], %[[A]] : f32
+// CHECK: %[[MIN:.*]] = arith.select %[[LT]], %[[B]], %[[A]] : f32
+// CHECK: %[[SNAN:.*]] = arith.cmpf uno, %[[B]], %[[B]] : f32
+// CHECK: %[[N:.*]] = arith.select %[[SNAN]], %[[B]], %[[MIN]] : f32
+// CHECK: %[[C:.*]] = arith.minimumf %[[M]], %{{.*}} : vector<16xf32>
+// CHECK: return %[[C]], %[[N]]
+// NEON-LABEL: func @min_max_as_select
+// NEON: arith.maximumf
+// NEON: arith.minimumf
+// NEON-NOT: arith.select
+func.func @min_max_as_select(%x: vector<16xf32>, %y: vector<16xf32>, %a: f32, %b: f32) -> (vector<16xf32>, f32) {
+  %six = arith.constant dense<6.0> : vector<16xf32>
+  %m = arith.maximumf %x, %y : vector<16xf32>
+  %n = arith.minimumf %a, %b : f32
+  %c = arith.minimumf %m, %six : vector<16xf32>
+  return %c, %n : vector<16xf32>, f32
 }
 
 // -----
