@@ -96,13 +96,12 @@ def squeeze_excitation(c, h, r):
     return build
 
 
-def max_pool(c, h, k=3):
-    """A stride-2 max pool: ResNet's 3x3 with a padding of 1 (k=3), or
-    U-Net's 2x2 without (k=2)."""
+def max_pool(c, h, k=3, pad=1):
+    """A k x k stride-2 max pool with `pad` on every side: ResNet's 3x3
+    with a padding of 1, U-Net's 2x2 without."""
     def build(name, rng):
-        pads = [1, 1, 1, 1] if k == 3 else [0, 0, 0, 0]
         nodes = [helper.make_node("MaxPool", ["x"], ["y"], kernel_shape=[k, k],
-                                  strides=[2, 2], pads=pads)]
+                                  strides=[2, 2], pads=[pad] * 4)]
         save(name, nodes, [1, c, h, h], [1, c, h // 2, h // 2], {}, rng)
     return build
 
@@ -205,7 +204,7 @@ LAYERS = {
     "gap_7": global_pool(1152, 7),            # features.6's squeeze
     "gap_14": global_pool(672, 14),           # features.5's squeeze
     "maxpool_112": max_pool(64, 112),         # ResNet-50
-    "maxpool2_256": max_pool(32, 256, 2),     # U-Net down1
+    "maxpool2_256": max_pool(32, 256, 2, 0),  # U-Net down1
     "conv3x3_96to48_256": conv(96, 256, 48, 3),  # U-Net up4
     "conv3x3_32_256": conv(32, 256, 32, 3),      # U-Net inc
     "chain1x1_512to2048_7": bottleneck_chain(512, 7, 2048, 8),  # ResNet-50 layer4, 64 MB

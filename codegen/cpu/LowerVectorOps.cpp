@@ -129,14 +129,14 @@ struct ZeroBoundTakesOperandSign : OpRewritePattern<OpTy> {
 
 /// maximumf(x, y) -> select(isnan(y), y, select(y > x, y, x)), and
 /// minimumf alike with y < x, where neither operand is a constant (a max
-/// pool's taps, an elementwise Max): on x86 the inner select is one vmaxps
-/// (vminps) and the outer a NaN check and a masked move, 3 instructions
-/// where LLVM's lowering of a NaN-propagating maximum takes 6 (it orders the
-/// operands by sign first, so that +0.0 beats -0.0). NaNs propagate from
-/// either operand; of two zeros of opposite signs the result is x, as
-/// numpy's maximum (minimum), the reference of the ONNX operators, gives.
-/// Only where the target's own max instruction does not propagate NaNs
-/// (option select-min-max): AArch64's fmax does, in one instruction.
+/// pool's taps, an elementwise Max): LLVM lowers the selects on x86 to two
+/// compares, a mask or and a masked move, where its lowering of IEEE's
+/// maximum takes 6 instructions (it orders the operands by sign first, so
+/// that +0.0 beats -0.0). NaNs propagate from either operand (none are
+/// looked for under the nnan flag); of two zeros of opposite signs the
+/// result is x, as numpy's maximum (minimum) gives. The pass does not know
+/// the target: the driver turns option select-min-max off for AArch64,
+/// whose fmax is IEEE's maximum in one instruction.
 template <typename OpTy, arith::CmpFPredicate yWins>
 struct MinMaxAsSelect : OpRewritePattern<OpTy> {
   using OpRewritePattern<OpTy>::OpRewritePattern;
@@ -144,11 +144,16 @@ struct MinMaxAsSelect : OpRewritePattern<OpTy> {
   LogicalResult matchAndRewrite(OpTy op, PatternRewriter &rewriter) const override {
     Value x = op.getLhs(), y = op.getRhs();
     if (matchPattern(x, m_Constant()) || matchPattern(y, m_Constant()))
-      return failure();
+      return rewriter.notifyMatchFailure(op, "a constant bound: ZeroBoundTakesOperandSign's");
     Location loc = op.getLoc();
-    Value wins = arith::CmpFOp::create(rewriter, loc, yWins, y, x);
+    arith::FastMathFlags flags = op.getFastmath();
+    Value wins = arith::CmpFOp::create(rewriter, loc, yWins, y, x, flags);
     Value picked = arith::SelectOp::create(rewriter, loc, wins, y, x);
-    Value nan = arith::CmpFOp::create(rewriter, loc, arith::CmpFPredicate::UNO, y, y);
+    if (arith::bitEnumContainsAll(flags, arith::FastMathFlags::nnan)) {
+      rewriter.replaceOp(op, picked);
+      return success();
+    }
+    Value nan = arith::CmpFOp::create(rewriter, loc, arith::CmpFPredicate::UNO, y, y, flags);
     rewriter.replaceOpWithNewOp<arith::SelectOp>(op, nan, y, picked);
     return success();
   }

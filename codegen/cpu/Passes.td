@@ -167,8 +167,9 @@ def LowerVectorOps : Pass<"kiln-lower-vector-ops", "mlir::func::FuncOp"> {
     panels, and what a product's epilogue reads from other buffers (a
     residual), get software prefetches. With 64-byte vectors, transposes of
     16 by 7 to 15 lanes of 32 bits are padded to 16 x 16 and lowered to
-    shuffles, as 16 x 16 ones are. On x86, float maxima and minima of two
-    variables become a compare and selects (numpy's semantics).
+    shuffles, as 16 x 16 ones are. With select-min-max (default on; the
+    driver turns it off for AArch64), float maxima and minima of two
+    variables become compares and selects (numpy's semantics).
   }];
   let options = [
     Option<"vectorBytes", "vector-bytes", "int64_t", /*default=*/"64",
@@ -178,8 +179,9 @@ def LowerVectorOps : Pass<"kiln-lower-vector-ops", "mlir::func::FuncOp"> {
            "elements are lowered to shuffles">,
     Option<"selectMinMax", "select-min-max", "bool", /*default=*/"true",
            "Float maximum and minimum of two variables become a compare, a "
-           "select and a NaN check (x86, whose vmaxps/vminps do not propagate "
-           "a NaN from both operands; not AArch64, whose fmax/fmin do)">
+           "select and a NaN check (for x86, whose vmaxps/vminps do not "
+           "propagate a NaN from both operands; not for AArch64, whose "
+           "fmax/fmin do)">
   ];
   let dependentDialects = ["::mlir::vector::VectorDialect", "::mlir::arith::ArithDialect",
                            "::mlir::memref::MemRefDialect"];

@@ -524,8 +524,9 @@ FailureOr<CompileResult> compileModel(MLIRContext &context,
   CpuOptions cpuOptions;
   std::string triple =
       options.target.triple.empty() ? llvm::sys::getDefaultTargetTriple() : options.target.triple;
-  cpuOptions.maskedLoads = !llvm::Triple(triple).isAArch64();
-  cpuOptions.selectMinMax = !llvm::Triple(triple).isAArch64();
+  bool aarch64 = llvm::Triple(triple).isAArch64();
+  cpuOptions.maskedLoads = !aarch64;
+  cpuOptions.selectMinMax = !aarch64;
   if (machine)
     cpuOptions.vectorBytes = vectorBytesOf(*machine);
   cpuOptions.profileNames = options.profileNames;

@@ -56,6 +56,25 @@ func.func @multi_reduction(%v: vector<4x16xf32>, %acc: vector<4xf32>) -> vector<
 
 // -----
 
+// A maximum's combinations are select-based on x86 too, IEEE maximums with
+// select-min-max=false.
+// CHECK-LABEL: func @multi_reduction_max
+// CHECK-NOT: arith.maximumf
+// CHECK-COUNT-16: arith.cmpf ogt, {{.*}} : vector<4xf32>
+// CHECK-NOT: arith.maximumf
+// CHECK: return
+// NEON-LABEL: func @multi_reduction_max
+// NEON-NOT: arith.cmpf
+// NEON-COUNT-16: arith.maximumf {{.*}} : vector<4xf32>
+// NEON-NOT: arith.cmpf
+// NEON: return
+func.func @multi_reduction_max(%v: vector<4x16xf32>, %acc: vector<4xf32>) -> vector<4xf32> {
+  %r = vector.multi_reduction <maximumf>, %v, %acc [1] : vector<4x16xf32> to vector<4xf32>
+  return %r : vector<4xf32>
+}
+
+// -----
+
 // Transposes become element shuffles.
 // CHECK-LABEL: func @transpose
 // CHECK-SAME: (%[[V:.*]]: vector<2x4xf32>)
@@ -383,9 +402,13 @@ func.func @no_partial_sums(%a: memref<256x8xf32>, %b: memref<256x32xf32>, %init:
 // CHECK: %[[C:.*]] = arith.minimumf %[[M]], %{{.*}} : vector<16xf32>
 // CHECK: return %[[C]], %[[N]]
 // NEON-LABEL: func @min_max_as_select
-// NEON: arith.maximumf
-// NEON: arith.minimumf
+// NEON-SAME: (%[[X:.*]]: vector<16xf32>, %[[Y:.*]]: vector<16xf32>, %[[A:.*]]: f32, %[[B:.*]]: f32)
 // NEON-NOT: arith.select
+// NEON: arith.maximumf %[[X]], %[[Y]] : vector<16xf32>
+// NEON-NOT: arith.select
+// NEON: arith.minimumf %[[A]], %[[B]] : f32
+// NEON-NOT: arith.select
+// NEON: return
 func.func @min_max_as_select(%x: vector<16xf32>, %y: vector<16xf32>, %a: f32, %b: f32) -> (vector<16xf32>, f32) {
   %six = arith.constant dense<6.0> : vector<16xf32>
   %m = arith.maximumf %x, %y : vector<16xf32>
