@@ -3,7 +3,9 @@
   cases.py list               every case name, one per line
   cases.py make CASE DIR      writes DIR/model.onnx, DIR/input_<i>.npy and
                               DIR/expected_<i>.npy (ONNX Runtime's outputs,
-                              CPU provider, graph optimizations off)
+                              CPU provider, graph optimizations off; a case
+                              whose semantics ONNX Runtime does not share
+                              sets its own, Graph.expected)
   cases.py unused TESTDIR     names the cases no .test file under TESTDIR
                               makes; exits 1 if there are any
 
