@@ -77,6 +77,21 @@ def conv(c, h, f, k):
     return build
 
 
+def pool_then_conv(c, h, f):
+    """U-Net's way down a level: a 2x2 stride-2 max pool, then a 3x3
+    convolution with ReLU whose padded input the pool writes."""
+    def build(name, rng):
+        w = (rng.standard_normal((f, c, 3, 3)) / math.sqrt(c * 9)).astype(np.float32)
+        b = (rng.standard_normal(f) * 0.1).astype(np.float32)
+        nodes = [helper.make_node("MaxPool", ["x"], ["p"], kernel_shape=[2, 2],
+                                  strides=[2, 2], name="pool"),
+                 helper.make_node("Conv", ["p", "w", "b"], ["c"], kernel_shape=[3, 3],
+                                  pads=[1] * 4, name="conv"),
+                 helper.make_node("Relu", ["c"], ["y"], name="relu")]
+        save(name, nodes, [1, c, h, h], [1, f, h // 2, h // 2], {"w": w, "b": b}, rng)
+    return build
+
+
 def squeeze_excitation(c, h, r):
     """EfficientNet's squeeze-and-excitation: pool, two 1x1 convolutions
     (SiLU, then sigmoid), and the scale of the input by the result."""
@@ -205,6 +220,7 @@ LAYERS = {
     "gap_14": global_pool(672, 14),           # features.5's squeeze
     "maxpool_112": max_pool(64, 112),         # ResNet-50
     "maxpool2_256": max_pool(32, 256, 2, 0),  # U-Net down1
+    "pool_conv3x3_256": pool_then_conv(32, 256, 64),  # U-Net down1 with its first conv
     "conv3x3_96to48_256": conv(96, 256, 48, 3),  # U-Net up4
     "conv3x3_32_256": conv(32, 256, 32, 3),      # U-Net inc
     "chain1x1_512to2048_7": bottleneck_chain(512, 7, 2048, 8),  # ResNet-50 layer4, 64 MB
