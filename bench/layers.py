@@ -65,11 +65,18 @@ def depthwise(c, h, k, stride=1, silu=True):
     return build
 
 
+def conv_weights(rng, c, f, k):
+    """Weights (scaled like a trained model's) and bias of a k x k
+    convolution from c to f channels."""
+    w = (rng.standard_normal((f, c, k, k)) / math.sqrt(c * k * k)).astype(np.float32)
+    b = (rng.standard_normal(f) * 0.1).astype(np.float32)
+    return w, b
+
+
 def conv(c, h, f, k):
     """k x k convolution with bias, 'same' padding, then ReLU."""
     def build(name, rng):
-        w = (rng.standard_normal((f, c, k, k)) / math.sqrt(c * k * k)).astype(np.float32)
-        b = (rng.standard_normal(f) * 0.1).astype(np.float32)
+        w, b = conv_weights(rng, c, f, k)
         nodes = [helper.make_node("Conv", ["x", "w", "b"], ["c"], kernel_shape=[k, k],
                                   pads=[k // 2] * 4),
                  helper.make_node("Relu", ["c"], ["y"])]
@@ -81,8 +88,7 @@ def pool_then_conv(c, h, f):
     """U-Net's way down a level: a 2x2 stride-2 max pool, then a 3x3
     convolution with ReLU whose padded input the pool writes."""
     def build(name, rng):
-        w = (rng.standard_normal((f, c, 3, 3)) / math.sqrt(c * 9)).astype(np.float32)
-        b = (rng.standard_normal(f) * 0.1).astype(np.float32)
+        w, b = conv_weights(rng, c, f, 3)
         nodes = [helper.make_node("MaxPool", ["x"], ["p"], kernel_shape=[2, 2],
                                   strides=[2, 2], name="pool"),
                  helper.make_node("Conv", ["p", "w", "b"], ["c"], kernel_shape=[3, 3],

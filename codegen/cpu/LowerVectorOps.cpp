@@ -286,14 +286,20 @@ struct TransposeOfGroups : OpRewritePattern<vector::TransposeOp> {
 /// per element.
 constexpr llvm::StringLiteral kShuffledTransposeAttr = "kiln.shuffled_transpose";
 
+/// Whether `type` is a 2-D fixed-size vector of 32-bit elements, the
+/// transposes the 16 x 16 shuffle lowering takes.
+bool isShuffleableTranspose(VectorType type) {
+  return type.getRank() == 2 && !type.isScalable() && type.getElementType().isIntOrFloat() &&
+         type.getElementType().getIntOrFloatBitWidth() == 32;
+}
+
 struct PadTransposeTo16x16 : OpRewritePattern<vector::TransposeOp> {
   using OpRewritePattern::OpRewritePattern;
 
   LogicalResult matchAndRewrite(vector::TransposeOp op,
                                 PatternRewriter &rewriter) const override {
     VectorType type = op.getSourceVectorType();
-    if (type.getRank() != 2 || type.isScalable() || !type.getElementType().isIntOrFloat() ||
-        type.getElementType().getIntOrFloatBitWidth() != 32)
+    if (!isShuffleableTranspose(type))
       return failure();
     int64_t rows = type.getDimSize(0), columns = type.getDimSize(1);
     int64_t shortSide = std::min(rows, columns);
@@ -867,10 +873,9 @@ struct LowerVectorOpsPass : impl::LowerVectorOpsBase<LowerVectorOpsPass> {
         // And the square tiles of 32-bit elements (a pixel-major
         // epilogue's 16 pixels of a 112-pixel row: the stem's).
         VectorType type = op.getSourceVectorType();
-        bool square = vectorBytes >= 64 && type.getRank() == 2 && !type.isScalable() &&
-                      type.getDimSize(0) == 16 && type.getDimSize(1) == 16 &&
-                      type.getElementType().isIntOrFloat() &&
-                      type.getElementType().getIntOrFloatBitWidth() == 32;
+        constexpr int64_t side = PadTransposeTo16x16::kSquareSide;
+        bool square = vectorBytes >= 64 && isShuffleableTranspose(type) &&
+                      type.getDimSize(0) == side && type.getDimSize(1) == side;
         if (op->hasAttr(kShuffledTransposeAttr) || square)
           padded.push_back(op);
       });
