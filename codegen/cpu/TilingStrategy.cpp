@@ -234,20 +234,27 @@ std::optional<TilingPlan> planTiling(linalg::LinalgOp op, bool allowThreads) {
 
   if (op->hasAttr(kTapProductAttr) && ranges.size() == 8) {
     // (o0, o1, o2, mi, r, c, i, j): register tiles of one mr x nr tile, the
-    // input channels in cache blocks of about kCacheBlockK rows of K (with
-    // the taps), the outer loops in their order: the first is B's, so B's
-    // K block stays in L1 while the other side's tiles stream past it.
+    // outer loops in their order: the first is B's, so B's K block stays in
+    // L1 while the other side's tiles stream past it. Pixel-major products
+    // (the weights are B) take the input channels in cache blocks of about
+    // kCacheBlockK rows of K (with the taps). Channel-major ones (the
+    // weights are A, the image's rows B's vectors) keep each register
+    // tile's accumulators over the whole K: their input rows are
+    // prefetched a few channels ahead (kiln-lower-vector-ops), and K blocks
+    // only added a load and a store of every accumulator per block
+    // (`bench/ab.py`: U-Net's 3x3 layers 0.92-0.98 of their time with
+    // blocks of 24 channels; docs/performance.md).
     int64_t taps = ranges[6] * ranges[7];
     plan.vectorTiles = {1, 1, 1, ranges[3], ranges[4], 1, 1, 1};
+    SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+    int weights = maps[0].isProjectedPermutation() ? 0 : 1;
     int64_t blockK = taps == 1 ? kOneTapCacheBlockK : kCacheBlockK;
     int64_t cb = largestDivisorAtMost(ranges[5], std::max<int64_t>(1, blockK / taps));
-    if (cb < ranges[5])
+    if (weights == 1 && cb < ranges[5])
       plan.cacheTiles = {0, 0, 0, 0, 0, cb, 0, 0};
     if (allowThreads && product(ranges) >= kMinParallelWork) {
       // Tasks over the image's output rows and the weights' outer loop
       // (filter slivers or panels), about as large as a packed product's.
-      SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-      int weights = maps[0].isProjectedPermutation() ? 0 : 1;
       AffineMap image = maps[1 - weights];
       int64_t rowLoop = -1, weightsLoop = -1, pieceLoop = -1;
       for (int64_t d = 0; d < 3; ++d) {

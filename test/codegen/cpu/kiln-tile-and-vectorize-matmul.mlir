@@ -259,6 +259,48 @@ func.func @tap_product(%x: tensor<256x16x16xf32>, %w: tensor<8x256x3x3x32xf32>, 
 
 // -----
 
+// A channel-major tap product (a 3x3 convolution at unit width stride, as
+// U-Net's): the weights are A, slivers [2, 64, 3, 3, 8] of 8 filters, and
+// each register tile of 8 filters x 32 pixels loads its pixels as vectors
+// from a row of the padded input [64, 10, 66]. Its 576 rows of K are not
+// split into cache blocks: the 8 x 32 accumulators are read once, carried
+// through all 64 input channels and both tap loops, and written once.
+// CHECK-DAG: #[[ROW:.*]] = affine_map<(d0, d1)[s0] -> (d0 + d1 + s0)>
+// CHECK-DAG: #[[COL:.*]] = affine_map<(d0, d1) -> (d0 * 32 + d1)>
+// CHECK-LABEL: func @channel_major_tap_product
+// CHECK-SAME: (%[[W:.*]]: tensor<2x64x3x3x8xf32>, %[[X:.*]]: tensor<64x10x66xf32>, %[[C:.*]]: tensor<2x8x8x2x32xf32>)
+// CHECK: scf.forall (%[[J:.*]], %[[ROWS:.*]]) = (0, 0) to (2, 8) step (1, 4)
+// CHECK-NOT: step %c{{[0-9]+}} iter_args
+// CHECK: scf.for %[[OROW:.*]] = %c0 to %c4 step %c1
+// CHECK: scf.for %[[PIECE:.*]] = %c0 to %c2 step %c1
+// CHECK: %[[ACC0:.*]] = vector.transfer_read {{.*}} : tensor<1x8x4x2x32xf32>, vector<8x1x1x32xf32>
+// CHECK: %[[ACC:.*]] = scf.for %[[CH:.*]] = %c0 to %c64 step %c1 iter_args(%[[A1:.*]] = %[[ACC0]])
+// CHECK: scf.for %[[I:.*]] = %c0 to %c3 step %c1 iter_args(%[[A2:.*]] = %[[A1]])
+// CHECK: scf.for %[[JW:.*]] = %c0 to %c3 step %c1 iter_args(%[[A3:.*]] = %[[A2]])
+// CHECK: %[[LHS:.*]] = vector.transfer_read %[[W]][%[[J]], %[[CH]], %[[I]], %[[JW]], %c0]{{.*}} : tensor<2x64x3x3x8xf32>, vector<8xf32>
+// CHECK: %[[R:.*]] = affine.apply #[[ROW]](%[[OROW]], %[[I]])[%[[ROWS]]]
+// CHECK: %[[Q:.*]] = affine.apply #[[COL]](%[[PIECE]], %[[JW]])
+// CHECK: %[[RHS:.*]] = vector.transfer_read %[[X]][%[[CH]], %[[R]], %[[Q]]]{{.*}} : tensor<64x10x66xf32>, vector<32xf32>
+// CHECK: %[[T:.*]] = vector.shape_cast %[[A3]] : vector<8x1x1x32xf32> to vector<8x32xf32>
+// CHECK: vector.outerproduct %[[LHS]], %[[RHS]], %[[T]] {kind = #vector.kind<add>} : vector<8xf32>, vector<32xf32>
+// CHECK: vector.transfer_write %[[ACC]]
+// CHECK-NOT: linalg.generic
+#ca = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d5, d6, d7, d3)>
+#cb = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d5, d1 + d6, d2 * 32 + d4 + d7)>
+#cc = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d3, d1, d2, d4)>
+func.func @channel_major_tap_product(%w: tensor<2x64x3x3x8xf32>, %x: tensor<64x10x66xf32>, %c: tensor<2x8x8x2x32xf32>) -> tensor<2x8x8x2x32xf32> {
+  %r = linalg.generic {indexing_maps = [#ca, #cb, #cc], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+      ins(%w, %x : tensor<2x64x3x3x8xf32>, tensor<64x10x66xf32>) outs(%c : tensor<2x8x8x2x32xf32>) attrs = {kiln.tap_product} {
+  ^bb0(%wt: f32, %in: f32, %acc: f32):
+    %m = arith.mulf %wt, %in : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<2x8x8x2x32xf32>
+  return %r : tensor<2x8x8x2x32xf32>
+}
+
+// -----
+
 // The same product for a 1x1 convolution (one tap, 1024 input channels read
 // in place at 14x14): its input channels go in cache blocks of 128 rows of
 // K (a 16 KiB block of a panel), not 256, so the input lines a sliver reads
