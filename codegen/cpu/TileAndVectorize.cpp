@@ -354,10 +354,12 @@ bool onlyConsumerReads(linalg::LinalgOp product, linalg::LinalgOp consumer) {
   return true;
 }
 
-/// Register-level tiling of a matmul thread tile `product` together with its
-/// fused epilogue tiles `epilogue` (fuseIntoThreadTiles: the start, then
-/// optionally the consumer, rewritten to work in place): each register tile
-/// of C gets its start, its K loop and its consumer one after the other, so
+/// Register-level tiling of a thread tile `product` of a matmul or of a
+/// channel-major tap product (a 3x3 convolution's, U-Net's: its bias and
+/// ReLU) together with its fused epilogue tiles `epilogue`
+/// (fuseIntoThreadTiles: the start, then optionally the consumer, rewritten
+/// to work in place): each register tile of C gets its start, its K loops
+/// and its consumer one after the other, so
 /// after vectorization and hoisting the start is the accumulators' first
 /// value, the consumer reads them from registers, and C is stored once.
 /// Apart, each member would be a pass of its own over the thread tile
@@ -367,23 +369,24 @@ bool onlyConsumerReads(linalg::LinalgOp product, linalg::LinalgOp consumer) {
 /// otherwise (false), and after a diagnostic on internal errors.
 FailureOr<bool> fuseIntoRegisterTiles(RewriterBase &rewriter, linalg::LinalgOp product,
                                       ArrayRef<linalg::LinalgOp> epilogue) {
-  if (!llvm::isa<linalg::MatmulOp>(product.getOperation()) || epilogue.empty() ||
-      epilogue.size() > 2)
+  if (!(llvm::isa<linalg::MatmulOp>(product.getOperation()) ||
+        isChannelMajorTapProduct(product)) ||
+      epilogue.empty() || epilogue.size() > 2)
     return false;
   std::optional<TilingPlan> plan = planTiling(product, /*allowThreads=*/false);
-  if (!plan || !plan->cacheTiles.empty() || !plan->vectorInterchange.empty() ||
-      plan->vectorTiles.size() != 3)
+  if (!plan || !plan->cacheTiles.empty() || !plan->vectorInterchange.empty())
     return false;
   linalg::LinalgOp start = epilogue[0];
   linalg::LinalgOp consumer = epilogue.size() == 2 ? epilogue[1] : linalg::LinalgOp();
-  SmallVector<int64_t> cRanges(product.getStaticLoopRanges());
-  cRanges.pop_back();
+  // C's shape: the members' loops. (A matmul's C is its parallel loops in
+  // order; a tap product's holds them permuted.)
+  auto cType = llvm::cast<RankedTensorType>(product.getDpsInits()[0].getType());
+  ArrayRef<int64_t> cRanges = cType.getShape();
   // Both members span exactly C's tile, with C's layout.
   auto spansC = [&](linalg::LinalgOp op) {
     return op && op->getNumResults() == 1 && op.getNumDpsInits() == 1 &&
            op.getNumLoops() == op.getNumParallelLoops() &&
-           op.getIndexingMapsArray().back().isIdentity() &&
-           op.getStaticLoopRanges() == ArrayRef<int64_t>(cRanges);
+           op.getIndexingMapsArray().back().isIdentity() && op.getStaticLoopRanges() == cRanges;
   };
   if (!spansC(start) || product.getDpsInits()[0] != start->getResult(0) || !start->hasOneUse())
     return false;
@@ -410,10 +413,20 @@ FailureOr<bool> fuseIntoRegisterTiles(RewriterBase &rewriter, linalg::LinalgOp p
       toHoist.push_back(def);
     }
   }
-  if (ArrayRef<int64_t>(plan->vectorTiles).drop_back() == ArrayRef<int64_t>(cRanges))
+  // The register tiles' loops (the K loops left out), and the K loops
+  // inside each.
+  SmallVector<int64_t> outerTiles = plan->vectorTiles, kTiles(plan->vectorTiles.size(), 0);
+  SmallVector<int64_t> ranges = product.getStaticLoopRanges();
+  bool oneTile = true;
+  for (auto [i, iterator] : llvm::enumerate(product.getIteratorTypesArray())) {
+    if (iterator == utils::IteratorType::reduction) {
+      std::swap(outerTiles[i], kTiles[i]);
+      continue;
+    }
+    oneTile &= outerTiles[i] == 0 || outerTiles[i] == ranges[i];
+  }
+  if (oneTile)
     return false; // One register tile: no register loops to fuse into.
-  SmallVector<int64_t> outerTiles = plan->vectorTiles;
-  outerTiles.back() = 0;
   for (Operation *def : toHoist)
     rewriter.moveOpBefore(def, product);
 
@@ -478,9 +491,7 @@ FailureOr<bool> fuseIntoRegisterTiles(RewriterBase &rewriter, linalg::LinalgOp p
     rewriter.eraseOp(consumer);
   }
 
-  // The K loop of the register tile.
-  SmallVector<int64_t> kTiles(plan->vectorTiles.size(), 0);
-  kTiles.back() = plan->vectorTiles.back();
+  // The K loops of the register tile.
   if (failed(tile(rewriter, registerTile, kTiles, scf::SCFTilingOptions::LoopType::ForOp)))
     return internalError("register-level tiling failed");
   return true;

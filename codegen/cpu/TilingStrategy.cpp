@@ -156,6 +156,11 @@ static void widenAcrossContiguousLoops(linalg::LinalgOp op, ArrayRef<int64_t> ra
   }
 }
 
+bool isChannelMajorTapProduct(linalg::LinalgOp op) {
+  return op->hasAttr(kTapProductAttr) && op.getNumDpsInputs() == 2 &&
+         op.getIndexingMapsArray()[0].isProjectedPermutation();
+}
+
 std::optional<TilingPlan> planTiling(linalg::LinalgOp op, bool allowThreads) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   if (llvm::any_of(ranges, ShapedType::isDynamic) || ranges.empty())
@@ -247,7 +252,7 @@ std::optional<TilingPlan> planTiling(linalg::LinalgOp op, bool allowThreads) {
     int64_t taps = ranges[6] * ranges[7];
     plan.vectorTiles = {1, 1, 1, ranges[3], ranges[4], 1, 1, 1};
     SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-    int weights = maps[0].isProjectedPermutation() ? 0 : 1;
+    int weights = isChannelMajorTapProduct(op) ? 0 : 1;
     int64_t blockK = taps == 1 ? kOneTapCacheBlockK : kCacheBlockK;
     int64_t cb = largestDivisorAtMost(ranges[5], std::max<int64_t>(1, blockK / taps));
     if (weights == 1 && cb < ranges[5])

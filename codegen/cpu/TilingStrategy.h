@@ -38,6 +38,12 @@ inline constexpr llvm::StringLiteral kPackedMatmulAttr = "kiln.packed_matmul";
 /// side (SW is 1 when the input is B, whose nr floats are one run).
 /// C's layout has mi before r. See kiln-conv-to-matmul.
 inline constexpr llvm::StringLiteral kTapProductAttr = "kiln.tap_product";
+/// Whether `op` is a channel-major kTapProductAttr product: the weights are
+/// A (operand 0, read through a projected permutation) and the input's
+/// rows B's vectors (a convolution at unit width stride, pixels in lanes).
+/// Otherwise a tap product is pixel-major: the weights are B's panels.
+bool isChannelMajorTapProduct(mlir::linalg::LinalgOp op);
+
 /// Marks an scf.for that code generation made before tiling (bands of a
 /// convolution's output rows): the linalg ops it holds are tiled like
 /// top-level ones, where those in other loops are tiles already.

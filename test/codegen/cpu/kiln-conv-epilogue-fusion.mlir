@@ -95,21 +95,30 @@ func.func @residual_absorbed(%x: tensor<1x64x56x56xf32>, %b: tensor<256xf32>, %y
 // A channel-major convolution (OW = 32) reading its taps in place, with its
 // bias and a ReLU: kiln-conv-to-matmul starts the accumulator from the bias
 // and applies the ReLU over the product's own layout, so all three run in
-// the product's tasks (one scf.forall over output rows), the ReLU
-// rewriting the tile the product accumulated, in place, into the result.
+// the product's tasks (one scf.forall over output rows), and in its register
+// tiles: each 8 x 32 tile is written with the bias, accumulates every input
+// channel and tap, and gets its ReLU right after its K loops, then goes into
+// the result once (after vectorization and hoisting, the bias is the
+// accumulators' first value and the ReLU reads them from registers).
 // Before, the bias broadcast and the ReLU were passes over the output of
-// their own.
+// their own, and then over each task's tile.
 // CHECK-LABEL: func @channel_major_relu
 // CHECK: %[[BIAS:.*]] = tensor.expand_shape %{{.*}} {{\[}}[0, 1]] output_shape [4, 8] : tensor<32xf32> into tensor<4x8xf32>
 // CHECK: scf.forall ({{.*}}) = (0, 0) to (32, 4) {{.*}} shared_outs(%{{.*}}, %[[OUT:.*]] = %{{.*}}) -> (tensor<4x8x32x1x32xf32>, tensor<4x8x32x1x32xf32>)
 // CHECK-NOT: scf.forall
 // CHECK: %[[TILE:.*]] = tensor.extract_slice %[[OUT]]
 // CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[TILE]])
-// CHECK: vector.transfer_read %[[BIAS]]
+// CHECK: %[[RTILE:.*]] = tensor.extract_slice %{{.*}} [1, 8, 1, 1, 32] [1, 1, 1, 1, 1] : tensor<4x8x8x1x32xf32> to tensor<1x8x1x1x32xf32>
+// CHECK: vector.transfer_read %[[BIAS]]{{.*}} : tensor<4x8xf32>, vector<8xf32>
+// CHECK: %[[START:.*]] = vector.transfer_write %{{.*}}, %[[RTILE]]
+// CHECK: %[[K:.*]] = scf.for %{{.*}} = %c0 to %c16 step %c1 iter_args(%{{.*}} = %[[START]])
 // CHECK-NOT: scf.forall
 // CHECK: vector.outerproduct {{.*}} : vector<8xf32>, vector<32xf32>
 // CHECK-NOT: scf.forall
-// CHECK: arith.maximumf {{.*}} : vector<32xf32>
+// CHECK: %[[ACC:.*]] = vector.transfer_read %[[K]]
+// CHECK-NEXT: %[[RELU:.*]] = arith.maximumf %[[ACC]], %{{.*}} : vector<8x1x1x32xf32>
+// CHECK-NEXT: %[[DONE:.*]] = vector.transfer_write %[[RELU]], %[[K]]
+// CHECK-NEXT: tensor.insert_slice %[[DONE]]
 // CHECK: scf.forall.in_parallel
 // CHECK-NOT: scf.forall
 // CHECK-NOT: linalg.generic
