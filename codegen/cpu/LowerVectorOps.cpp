@@ -552,6 +552,18 @@ void prefetchRun(OpBuilder &b, Location loc, Value base, SmallVector<Value> indi
   }
 }
 
+/// Whether `value` feeds a product (the accumulator or an operand of one),
+/// through at most `depth` other ops.
+bool feedsProduct(Value value, int depth) {
+  return llvm::any_of(value.getUsers(), [&](Operation *user) {
+    if (llvm::isa<vector::ContractionOp, vector::OuterProductOp, vector::FMAOp>(user))
+      return true;
+    return depth > 0 && llvm::any_of(user->getResults(), [&](Value result) {
+             return feedsProduct(result, depth - 1);
+           });
+  });
+}
+
 /// How far ahead, in taps of the filter window, a channel-major tap product
 /// prefetches its input rows: four input channels of a 3x3 kernel, about
 /// 600 cycles of its 8 x 32 register tile's FMAs.
@@ -560,26 +572,32 @@ constexpr int64_t kTapRowPrefetchTaps = 36;
 /// Software prefetch for a channel-major tap product's input rows (a 3x3
 /// convolution at unit width stride: U-Net's). Its register tile reads, for
 /// each input channel c and kernel row kh, one row of the padded input
-/// [N, C, H, W] at each of the KW column taps: vector<32> at columns x + kw.
-/// Each (c, kh) is a row of a different plane, a stream of a few lines of
-/// its own that the hardware prefetchers do not follow, and the first of
-/// the filter blocks that pass over a register tile's K block waits for
-/// every such row from L2 or beyond (`perf annotate`: 13% of a
-/// 96-to-48-channel 256x256 layer's samples on its first tap's loads).
-/// Before the KW loop, every line of the row that the taps of the channel
-/// kTapRowPrefetchTaps / (KH * KW) ahead will read is prefetched into L1 (a
-/// prefetch past the last channel reads nothing that faults).
+/// [N, C, H, W] at each of the KW column taps: a vector of 32 pixels at
+/// columns x + kw, an operand of the tile's outer products. Each (c, kh) is
+/// a row of a different plane, a stream of a few lines of its own that the
+/// hardware prefetchers do not follow, and the first filter block to pass
+/// over a register tile's pixels waited for every such row from L2 or
+/// beyond (`perf annotate`: 13% of a 96-to-48-channel 256x256 layer's
+/// samples on its first tap's loads). Before the KW loop, every line of the
+/// row that the taps of the channel kTapRowPrefetchTaps / (KH * KW) ahead
+/// will read is prefetched into L1 (a prefetch past the last channel reads
+/// nothing that faults).
 void prefetchTapRows(func::FuncOp func) {
   struct TapRead {
     vector::TransferReadOp read;
     int64_t channelsAhead;
+    /// The columns the KW taps read, from the first tap's first to the last
+    /// tap's last (the taps one column apart: unit dilation).
+    int64_t span;
   };
   SmallVector<TapRead> reads;
+  DominanceInfo dom(func);
   func.walk([&](vector::TransferReadOp read) {
     auto type = llvm::dyn_cast<MemRefType>(read.getBase().getType());
     if (!type || type.getRank() != 4 || read.getVectorType().getRank() != 1 ||
         read.getVectorType().getDimSize(0) != kPackedPanelWidth ||
-        !read.getPermutationMap().isMinorIdentity())
+        !read.getPermutationMap().isMinorIdentity() ||
+        !feedsProduct(read.getResult(), 3))
       return;
     // The loops c > kh > kw directly around the read, each moving its index.
     SmallVector<scf::ForOp> loops;
@@ -592,10 +610,17 @@ void prefetchTapRows(func::FuncOp func) {
     std::optional<APInt> kw = loops[0].getStaticTripCount(), kh = loops[1].getStaticTripCount();
     if (!kw || !kh || kw->isZero() || kh->isZero())
       return;
+    // Its base and indices, the KW loop's at its first iteration, can be
+    // computed before that loop.
+    SmallVector<Value> needed(read.getIndices());
+    needed.push_back(read.getBase());
+    if (!llvm::all_of(needed, [&](Value v) { return recomputable(v, loops[0], loops[0], dom); }))
+      return;
     int64_t window = kw->getZExtValue() * kh->getZExtValue();
-    reads.push_back({read, static_cast<int64_t>(llvm::divideCeil(kTapRowPrefetchTaps, window))});
+    reads.push_back({read, static_cast<int64_t>(llvm::divideCeil(kTapRowPrefetchTaps, window)),
+                     read.getVectorType().getDimSize(0) +
+                         static_cast<int64_t>(kw->getZExtValue()) - 1});
   });
-  DominanceInfo dom(func);
   for (TapRead &tap : reads) {
     vector::TransferReadOp read = tap.read;
     auto kwLoop = llvm::cast<scf::ForOp>(read->getParentOp());
@@ -603,14 +628,12 @@ void prefetchTapRows(func::FuncOp func) {
     Location loc = read.getLoc();
     IRMapping mapping;
     mapping.map(kwLoop.getInductionVar(), kwLoop.getLowerBound());
+    Value base = recompute(b, read.getBase(), kwLoop, mapping, dom);
     SmallVector<Value> indices;
     for (Value index : read.getIndices())
       indices.push_back(recompute(b, index, kwLoop, mapping, dom));
     indices[1] = offsetIndex(b, loc, indices[1], tap.channelsAhead);
-    // The columns the KW taps read, from the first tap's first to the last
-    // tap's last.
-    int64_t span = kPackedPanelWidth + kwLoop.getStaticTripCount()->getZExtValue() - 1;
-    prefetchRun(b, loc, read.getBase(), indices, span, /*localityHint=*/3);
+    prefetchRun(b, loc, base, std::move(indices), tap.span, /*localityHint=*/3);
   }
 }
 
@@ -655,17 +678,6 @@ void prefetchEpilogueReads(func::FuncOp func) {
       }
     }
     return productBefore.lookup(op);
-  };
-  // Whether `value` feeds a product (the accumulator or an operand of a
-  // later one), through a few ops.
-  std::function<bool(Value, int)> feedsProduct = [&](Value value, int depth) {
-    return llvm::any_of(value.getUsers(), [&](Operation *user) {
-      if (llvm::isa<vector::ContractionOp, vector::OuterProductOp, vector::FMAOp>(user))
-        return true;
-      return depth > 0 && llvm::any_of(user->getResults(), [&](Value result) {
-               return feedsProduct(result, depth - 1);
-             });
-    });
   };
   SmallVector<EpilogueRead> found;
   func.walk([&](vector::TransferReadOp read) {

@@ -15,7 +15,10 @@ def TileAndVectorize : Pass<"kiln-tile-and-vectorize", "mlir::func::FuncOp"> {
     divide the loop ranges, so every tile has a static shape. A matmul's
     epilogue (the fill or broadcast that starts its accumulator and a
     single elementwise op reading its result) is fused into the matmul's
-    thread tiles, all three working in the output's tile. A depthwise
+    thread tiles, all three working in the output's tile, and into its
+    register tiles when K is one cache block (as a channel-major
+    convolution's always is): each register tile starts from the bias in
+    registers and applies the consumer before its one store. A depthwise
     convolution's taps are read around the padding of its input with masked
     loads, so the padded copy of the input is never made (where the target
     has masked loads).
@@ -164,7 +167,8 @@ def LowerVectorOps : Pass<"kiln-lower-vector-ops", "mlir::func::FuncOp"> {
     element become one contiguous load and a shuffle. Reduction loops that
     carry fewer accumulator registers than the FMA units need in flight (a
     one-row product's K loop) are unrolled into partial sums. Packed weight
-    panels, and what a product's epilogue reads from other buffers (a
+    panels, a channel-major convolution's input rows (a few channels
+    ahead), and what a product's epilogue reads from other buffers (a
     residual), get software prefetches. With 64-byte vectors, transposes of
     16 by 7 to 15 lanes of 32 bits are padded to 16 x 16 and lowered to
     shuffles, as 16 x 16 ones are. With select-min-max (default on; the

@@ -6,8 +6,9 @@
 // bufferization (so accumulators can be hoisted into registers); on buffers
 // it picks up the copies and fills bufferization created. A matmul's or a
 // convolution's tap product's epilogue (what starts its accumulator, what
-// reads its result) is fused into its thread tiles, and a matmul's into its
-// register tiles when K is one cache block. A pad's fill and the copy of
+// reads its result) is fused into its thread tiles, and a matmul's or a
+// channel-major tap product's into its register tiles when K is one cache
+// block. A pad's fill and the copy of
 // its interior share their tasks; a depthwise convolution's taps read
 // around the padding of its input instead, where the target has masked
 // loads (PadFreeTaps.h).
@@ -359,9 +360,9 @@ bool onlyConsumerReads(linalg::LinalgOp product, linalg::LinalgOp consumer) {
 /// ReLU) together with its fused epilogue tiles `epilogue`
 /// (fuseIntoThreadTiles: the start, then optionally the consumer, rewritten
 /// to work in place): each register tile of C gets its start, its K loops
-/// and its consumer one after the other, so
-/// after vectorization and hoisting the start is the accumulators' first
-/// value, the consumer reads them from registers, and C is stored once.
+/// and its consumer one after the other, so after vectorization and
+/// hoisting the start is the accumulators' first value, the consumer reads
+/// them from registers, and C is stored once.
 /// Apart, each member would be a pass of its own over the thread tile
 /// (writing it, reading and writing it in the K loop, reading and writing
 /// it again). Only when K is not split into cache blocks (the accumulators
@@ -460,7 +461,7 @@ FailureOr<bool> fuseIntoRegisterTiles(RewriterBase &rewriter, linalg::LinalgOp p
   rewriter.setInsertionPoint(registerTile);
   DestinationStyleOpInterface startOp = tileMember(start);
   if (!startOp)
-    return internalError("tiling a matmul's start failed");
+    return internalError("tiling a product's start failed");
   rewriter.modifyOpInPlace(startOp, [&] { startOp.getDpsInitsMutable()[0].set(cSlice); });
   rewriter.modifyOpInPlace(
       registerTile, [&] { registerTile.getDpsInitsMutable()[0].set(startOp->getResult(0)); });
@@ -478,7 +479,7 @@ FailureOr<bool> fuseIntoRegisterTiles(RewriterBase &rewriter, linalg::LinalgOp p
     rewriter.setInsertionPointAfter(registerTile);
     DestinationStyleOpInterface consumerOp = tileMember(consumer);
     if (!consumerOp)
-      return internalError("tiling a matmul's consumer failed");
+      return internalError("tiling a product's consumer failed");
     Value unusedSlice = consumerOp.getDpsInits()[0];
     rewriter.modifyOpInPlace(
         consumerOp, [&] { consumerOp.getDpsInitsMutable()[0].set(registerTile->getResult(0)); });

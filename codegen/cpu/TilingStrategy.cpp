@@ -239,24 +239,27 @@ std::optional<TilingPlan> planTiling(linalg::LinalgOp op, bool allowThreads) {
 
   if (op->hasAttr(kTapProductAttr) && ranges.size() == 8) {
     // (o0, o1, o2, mi, r, c, i, j): register tiles of one mr x nr tile, the
-    // outer loops in their order: the first is B's, so B's K block stays in
-    // L1 while the other side's tiles stream past it. Pixel-major products
+    // outer loops in their order: the first is B's. Pixel-major products
     // (the weights are B) take the input channels in cache blocks of about
-    // kCacheBlockK rows of K (with the taps). Channel-major ones (the
-    // weights are A, the image's rows B's vectors) keep each register
-    // tile's accumulators over the whole K: their input rows are
-    // prefetched a few channels ahead (kiln-lower-vector-ops), and K blocks
-    // only added a load and a store of every accumulator per block
-    // (`bench/ab.py`: U-Net's 3x3 layers 0.92-0.98 of their time with
-    // blocks of 24 channels; docs/performance.md).
+    // kCacheBlockK rows of K (with the taps), so B's K block stays in L1
+    // while the other side's tiles stream past it. Channel-major ones (the
+    // weights are A, the image's rows B's vectors) with a 2-D window keep
+    // each register tile's accumulators over the whole K: their input rows
+    // are prefetched a few channels ahead (kiln-lower-vector-ops), and K
+    // blocks only added a load and a store of every accumulator per block
+    // (`bench/ab.py`: U-Net's 3x3 layers 0.92-0.98 of their time without
+    // blocks of 16-24 channels; docs/performance.md, twenty-second round).
     int64_t taps = ranges[6] * ranges[7];
     plan.vectorTiles = {1, 1, 1, ranges[3], ranges[4], 1, 1, 1};
     SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-    int weights = isChannelMajorTapProduct(op) ? 0 : 1;
-    int64_t blockK = taps == 1 ? kOneTapCacheBlockK : kCacheBlockK;
-    int64_t cb = largestDivisorAtMost(ranges[5], std::max<int64_t>(1, blockK / taps));
-    if (weights == 1 && cb < ranges[5])
-      plan.cacheTiles = {0, 0, 0, 0, 0, cb, 0, 0};
+    bool channelMajor = isChannelMajorTapProduct(op);
+    int weights = channelMajor ? 0 : 1;
+    if (!(channelMajor && ranges[6] > 1 && ranges[7] > 1)) {
+      int64_t blockK = taps == 1 ? kOneTapCacheBlockK : kCacheBlockK;
+      int64_t cb = largestDivisorAtMost(ranges[5], std::max<int64_t>(1, blockK / taps));
+      if (cb < ranges[5])
+        plan.cacheTiles = {0, 0, 0, 0, 0, cb, 0, 0};
+    }
     if (allowThreads && product(ranges) >= kMinParallelWork) {
       // Tasks over the image's output rows and the weights' outer loop
       // (filter slivers or panels), about as large as a packed product's.

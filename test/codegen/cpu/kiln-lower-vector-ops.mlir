@@ -304,12 +304,13 @@ func.func @tap_panel_prefetch(%b: memref<2x64x3x3x32xf32>, %j: index) -> (vector
 // -----
 
 // A channel-major tap product reads one row of the padded input per input
-// channel and kernel row: 32 pixels at column x + kw in its KW loop. Before
-// the KW loop, every line that the channel four ahead (36 taps of a 3x3
-// window) reads in that row gets a prefetch: columns x to x + 33. A read
-// whose innermost loop moves its row, not its column, gets none.
+// channel and kernel row: 32 pixels at column x + kw in its KW loop, an
+// operand of the outer product. Before the KW loop, every line that the
+// channel four ahead (36 taps of a 3x3 window) reads in that row gets a
+// prefetch: columns x to x + 33. A read whose innermost loop moves its row,
+// not its column, and one that feeds no product (a pool's) get none.
 // CHECK-LABEL: func @tap_row_prefetch
-// CHECK-SAME: %[[IN:[^:]*]]: memref<1x16x10x66xf32>, %[[Y:[^:]*]]: index, %[[X:[^:]*]]: index
+// CHECK-SAME: %[[IN:[^:]*]]: memref<1x16x10x66xf32>, %{{[^:]*}}: memref<16x3x3x8xf32>, %[[Y:[^:]*]]: index, %[[X:[^:]*]]: index
 // CHECK: scf.for %[[C:.*]] = %c0 to %c16 step %c1
 // CHECK: scf.for %[[KH:.*]] = %c0 to %c3 step %c1
 // CHECK: %[[ROW:.*]] = arith.addi %[[Y]], %[[KH]] : index
@@ -326,14 +327,41 @@ func.func @tap_panel_prefetch(%b: memref<2x64x3x3x32xf32>, %j: index) -> (vector
 // CHECK: vector.load %[[IN]][%c0, %[[C]]
 // CHECK-NOT: memref.prefetch
 // CHECK: return
-func.func @tap_row_prefetch(%in: memref<1x16x10x66xf32>, %y: index, %x: index) -> (vector<32xf32>, vector<32xf32>) {
+func.func @tap_row_prefetch(%in: memref<1x16x10x66xf32>, %w: memref<16x3x3x8xf32>, %y: index, %x: index) -> (vector<8x32xf32>, vector<8x32xf32>, vector<32xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c3 = arith.constant 3 : index
   %c16 = arith.constant 16 : index
   %pad = arith.constant 0.0 : f32
-  %zero = arith.constant dense<0.0> : vector<32xf32>
-  %r = scf.for %c = %c0 to %c16 step %c1 iter_args(%a0 = %zero) -> vector<32xf32> {
+  %zero = arith.constant dense<0.0> : vector<8x32xf32>
+  %zero1 = arith.constant dense<0.0> : vector<32xf32>
+  %r = scf.for %c = %c0 to %c16 step %c1 iter_args(%a0 = %zero) -> vector<8x32xf32> {
+    %rh = scf.for %kh = %c0 to %c3 step %c1 iter_args(%a1 = %a0) -> vector<8x32xf32> {
+      %rw = scf.for %kw = %c0 to %c3 step %c1 iter_args(%a2 = %a1) -> vector<8x32xf32> {
+        %wv = vector.transfer_read %w[%c, %kh, %kw, %c0], %pad {in_bounds = [true]} : memref<16x3x3x8xf32>, vector<8xf32>
+        %row = arith.addi %y, %kh : index
+        %col = arith.addi %x, %kw : index
+        %v = vector.transfer_read %in[%c0, %c, %row, %col], %pad {in_bounds = [true]} : memref<1x16x10x66xf32>, vector<32xf32>
+        %t = vector.outerproduct %wv, %v, %a2 {kind = #vector.kind<add>} : vector<8xf32>, vector<32xf32>
+        scf.yield %t : vector<8x32xf32>
+      }
+      scf.yield %rw : vector<8x32xf32>
+    }
+    scf.yield %rh : vector<8x32xf32>
+  }
+  %s = scf.for %c = %c0 to %c16 step %c1 iter_args(%a0 = %zero) -> vector<8x32xf32> {
+    %rh = scf.for %kh = %c0 to %c3 step %c1 iter_args(%a1 = %a0) -> vector<8x32xf32> {
+      %rw = scf.for %kw = %c0 to %c3 step %c1 iter_args(%a2 = %a1) -> vector<8x32xf32> {
+        %wv = vector.transfer_read %w[%c, %kh, %kw, %c0], %pad {in_bounds = [true]} : memref<16x3x3x8xf32>, vector<8xf32>
+        %v = vector.transfer_read %in[%c0, %c, %kw, %x], %pad {in_bounds = [true]} : memref<1x16x10x66xf32>, vector<32xf32>
+        %t = vector.outerproduct %wv, %v, %a2 {kind = #vector.kind<add>} : vector<8xf32>, vector<32xf32>
+        scf.yield %t : vector<8x32xf32>
+      }
+      scf.yield %rw : vector<8x32xf32>
+    }
+    scf.yield %rh : vector<8x32xf32>
+  }
+  %m = scf.for %c = %c0 to %c16 step %c1 iter_args(%a0 = %zero1) -> vector<32xf32> {
     %rh = scf.for %kh = %c0 to %c3 step %c1 iter_args(%a1 = %a0) -> vector<32xf32> {
       %rw = scf.for %kw = %c0 to %c3 step %c1 iter_args(%a2 = %a1) -> vector<32xf32> {
         %row = arith.addi %y, %kh : index
@@ -346,18 +374,7 @@ func.func @tap_row_prefetch(%in: memref<1x16x10x66xf32>, %y: index, %x: index) -
     }
     scf.yield %rh : vector<32xf32>
   }
-  %s = scf.for %c = %c0 to %c16 step %c1 iter_args(%a0 = %zero) -> vector<32xf32> {
-    %rh = scf.for %kh = %c0 to %c3 step %c1 iter_args(%a1 = %a0) -> vector<32xf32> {
-      %rw = scf.for %kw = %c0 to %c3 step %c1 iter_args(%a2 = %a1) -> vector<32xf32> {
-        %v = vector.transfer_read %in[%c0, %c, %kw, %x], %pad {in_bounds = [true]} : memref<1x16x10x66xf32>, vector<32xf32>
-        %t = arith.addf %a2, %v : vector<32xf32>
-        scf.yield %t : vector<32xf32>
-      }
-      scf.yield %rw : vector<32xf32>
-    }
-    scf.yield %rh : vector<32xf32>
-  }
-  return %r, %s : vector<32xf32>, vector<32xf32>
+  return %r, %s, %m : vector<8x32xf32>, vector<8x32xf32>, vector<32xf32>
 }
 
 // -----
