@@ -3,7 +3,7 @@
  * How fast the register tile of Kiln's channel-major tap products can run
  * when nothing comes from beyond L2: a 3x3 convolution at unit stride of
  * 24 input channels into 48 filters over an 8 x 256 output (input, weights
- * and output about 0.66 MiB together), each register
+ * and output about 0.65 MiB together), each register
  * tile FB filters x NV 16-float vectors of pixels. Per input channel and
  * kernel row, the tile loads the KW column taps of its pixels (vectors at
  * columns x + kw, unaligned), broadcasts each filter's weight and

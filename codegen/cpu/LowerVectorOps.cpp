@@ -587,7 +587,9 @@ void prefetchTapRows(func::FuncOp func) {
     vector::TransferReadOp read;
     int64_t channelsAhead;
     /// The columns the KW taps read, from the first tap's first to the last
-    /// tap's last (the taps one column apart: unit dilation).
+    /// tap's last (the taps one column apart; with a dilated kernel the
+    /// last line or two go without a prefetch, which costs nothing but
+    /// the prefetch's gain).
     int64_t span;
   };
   SmallVector<TapRead> reads;

@@ -301,6 +301,34 @@ func.func @channel_major_tap_product(%w: tensor<2x64x3x3x8xf32>, %x: tensor<64x1
 
 // -----
 
+// A channel-major tap product with a 1 x 3 window (a 1-D convolution's, or
+// a 1xK one's): its input rows get no prefetch (the KH loop of one
+// iteration folds away), so its 128 input channels keep their cache blocks,
+// of 64 channels (192 rows of K).
+// CHECK-LABEL: func @channel_major_row_taps
+// CHECK: scf.forall
+// CHECK: scf.for %{{.*}} = %c0 to %c128 step %c64
+// CHECK: scf.for %{{.*}} = %c0 to %c4 step %c1
+// CHECK: scf.for %{{.*}} = %c0 to %c2 step %c1
+// CHECK: scf.for %{{.*}} = %c0 to %c64 step %c1 iter_args
+// CHECK: scf.for %{{.*}} = %c0 to %c3 step %c1 iter_args
+// CHECK: vector.outerproduct {{.*}} : vector<8xf32>, vector<32xf32>
+#ra = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d5, d6, d7, d3)>
+#rb = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d5, d1 + d6, d2 * 32 + d4 + d7)>
+#rc = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d3, d1, d2, d4)>
+func.func @channel_major_row_taps(%w: tensor<2x128x1x3x8xf32>, %x: tensor<128x8x66xf32>, %c: tensor<2x8x8x2x32xf32>) -> tensor<2x8x8x2x32xf32> {
+  %r = linalg.generic {indexing_maps = [#ra, #rb, #rc], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+      ins(%w, %x : tensor<2x128x1x3x8xf32>, tensor<128x8x66xf32>) outs(%c : tensor<2x8x8x2x32xf32>) attrs = {kiln.tap_product} {
+  ^bb0(%wt: f32, %in: f32, %acc: f32):
+    %m = arith.mulf %wt, %in : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<2x8x8x2x32xf32>
+  return %r : tensor<2x8x8x2x32xf32>
+}
+
+// -----
+
 // The same product for a 1x1 convolution (one tap, 1024 input channels read
 // in place at 14x14): its input channels go in cache blocks of 128 rows of
 // K (a 16 KiB block of a panel), not 256, so the input lines a sliver reads
