@@ -17,8 +17,9 @@ def TileAndVectorize : Pass<"kiln-tile-and-vectorize", "mlir::func::FuncOp"> {
     single elementwise op reading its result) is fused into the matmul's
     thread tiles, all three working in the output's tile, and into its
     register tiles when K is one cache block (as a channel-major
-    convolution's with a 2-D window always is): each register tile starts from the bias in
-    registers and applies the consumer before its one store. A depthwise
+    convolution's with a 2-D window always is): each register tile starts
+    from the bias in registers and applies the consumer before its one
+    store. A depthwise
     convolution's taps are read around the padding of its input with masked
     loads, so the padded copy of the input is never made (where the target
     has masked loads).

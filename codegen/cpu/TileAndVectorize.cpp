@@ -8,10 +8,9 @@
 // convolution's tap product's epilogue (what starts its accumulator, what
 // reads its result) is fused into its thread tiles, and a matmul's or a
 // channel-major tap product's into its register tiles when K is one cache
-// block. A pad's fill and the copy of
-// its interior share their tasks; a depthwise convolution's taps read
-// around the padding of its input instead, where the target has masked
-// loads (PadFreeTaps.h).
+// block. A pad's fill and the copy of its interior share their tasks; a
+// depthwise convolution's taps read around the padding of its input
+// instead, where the target has masked loads (PadFreeTaps.h).
 //
 //===----------------------------------------------------------------------===//
 

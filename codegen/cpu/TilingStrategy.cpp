@@ -251,9 +251,7 @@ std::optional<TilingPlan> planTiling(linalg::LinalgOp op, bool allowThreads) {
     // blocks of 16-24 channels; docs/performance.md, twenty-second round).
     int64_t taps = ranges[6] * ranges[7];
     plan.vectorTiles = {1, 1, 1, ranges[3], ranges[4], 1, 1, 1};
-    SmallVector<AffineMap> maps = op.getIndexingMapsArray();
     bool channelMajor = isChannelMajorTapProduct(op);
-    int weights = channelMajor ? 0 : 1;
     if (!(channelMajor && ranges[6] > 1 && ranges[7] > 1)) {
       int64_t blockK = taps == 1 ? kOneTapCacheBlockK : kCacheBlockK;
       int64_t cb = largestDivisorAtMost(ranges[5], std::max<int64_t>(1, blockK / taps));
@@ -263,6 +261,8 @@ std::optional<TilingPlan> planTiling(linalg::LinalgOp op, bool allowThreads) {
     if (allowThreads && product(ranges) >= kMinParallelWork) {
       // Tasks over the image's output rows and the weights' outer loop
       // (filter slivers or panels), about as large as a packed product's.
+      SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+      int weights = channelMajor ? 0 : 1;
       AffineMap image = maps[1 - weights];
       int64_t rowLoop = -1, weightsLoop = -1, pieceLoop = -1;
       for (int64_t d = 0; d < 3; ++d) {
