@@ -64,6 +64,12 @@ def machine():
     isa = [f for f in ("avx2", "fma", "avx512f", "avx512_bf16", "amx_tile") if f in flags]
     return {
         "cpu": fields.get("Model name", platform.processor() or "unknown"),
+        # The model name alone ("AMD EPYC") does not tell a core generation
+        # apart (x86 family 25 is Zen 3 and Zen 4, 26 Zen 5); FMA width and
+        # caches differ between them.
+        "family": fields.get("CPU family", ""),
+        "model": fields.get("Model", ""),
+        "l1d": fields.get("L1d cache", ""),
         "cpus": fields.get("CPU(s)", "?"),
         "cores_per_socket": fields.get("Core(s) per socket", "?"),
         "threads_per_core": fields.get("Thread(s) per core", "?"),
@@ -254,10 +260,13 @@ def write_doc(path, results):
         f.write(f"Measured {results['date']} by `bench/run.sh` (Kiln {results['commit']}, "
                 f"ONNX Runtime {results['onnxruntime']}), both in the same run on the same "
                 "machine:\n\n")
-        f.write(f"- CPU: {m['cpu']}, {m['cpus']} CPUs ({m['sockets']} socket(s) x "
+        family = (f" (x86 family {m['family']}, model {m['model']})"
+                  if m.get("family") else "")
+        f.write(f"- CPU: {m['cpu']}{family}, {m['cpus']} CPUs ({m['sockets']} socket(s) x "
                 f"{m['cores_per_socket']} cores x {m['threads_per_core']} threads)"
                 + (f", under {m['hypervisor']}" if m["hypervisor"] else "") + "\n")
-        f.write(f"- caches: L2 {m['l2']}, L3 {m['l3']}; vector ISA: {m['isa']}; "
+        l1d = f"L1d {m['l1d']}, " if m.get("l1d") else ""
+        f.write(f"- caches: {l1d}L2 {m['l2']}, L3 {m['l3']}; vector ISA: {m['isa']}; "
                 f"memory {m['memory_gib']} GiB; Linux {m['kernel']}\n")
         f.write(f"- FP32 FMA peak (bench/peak/fma_peak.c): {peak['per_core']:.1f} GFLOP/s "
                 f"per core; {peak['all']:.1f} GFLOP/s measured with {peak['threads']} "

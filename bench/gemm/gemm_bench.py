@@ -95,6 +95,8 @@ CASES = {
     "bert_qkv_128x768x768": matmul_case(128, 768, 768, batch=1),
     "bert_ffn1_128x768x3072": matmul_case(128, 768, 3072, batch=1),
     "bert_ffn2_128x3072x768": matmul_case(128, 3072, 768, batch=1),
+    # GPT-2's LM head: N = 50257 (not a multiple of 32), 154 MB of weights.
+    "gpt2_lm_head_128x768x50257": matmul_case(128, 768, 50257, batch=1),
     "linear_gemm_256x1024x1024": gemm_case(256, 1024, 1024),
     "r50_conv1x1_64to256_56": conv_case(64, 56, 256, 1),
     "r50_conv3x3_64_56": conv_case(64, 56, 64, 3),
