@@ -260,7 +260,7 @@ def write_doc(path, results):
         f.write(f"Measured {results['date']} by `bench/run.sh` (Kiln {results['commit']}, "
                 f"ONNX Runtime {results['onnxruntime']}), both in the same run on the same "
                 "machine:\n\n")
-        family = (f" (x86 family {m['family']}, model {m['model']})"
+        family = (f" (x86 family {m['family']}, model {m.get('model', '?')})"
                   if m.get("family") else "")
         f.write(f"- CPU: {m['cpu']}{family}, {m['cpus']} CPUs ({m['sockets']} socket(s) x "
                 f"{m['cores_per_socket']} cores x {m['threads_per_core']} threads)"
