@@ -160,6 +160,25 @@ def bottleneck_chain(c, h, e, pairs, shared=False):
     return build
 
 
+def fc_chain(c, layers):
+    """`layers` fully connected layers c -> c with ReLU on one row (a
+    batch-1 MLP), each with weights of its own, more than the L3 holds: the
+    one-row product (x W^T) reading its weights from memory once per run,
+    where an LSTM's or GRU's recurrent step reads its own from cache."""
+    def build(name, rng):
+        nodes, weights, prev = [], {}, "x"
+        for i in range(layers):
+            weights[f"w{i}"] = (rng.standard_normal((c, c)) / math.sqrt(c)).astype(np.float32)
+            weights[f"b{i}"] = (rng.standard_normal(c) * 0.1).astype(np.float32)
+            out = "y" if i == layers - 1 else f"r{i}"
+            nodes += [helper.make_node("Gemm", [prev, f"w{i}", f"b{i}"], [f"g{i}"],
+                                       name=f"fc{i}", transB=1),
+                      helper.make_node("Relu", [f"g{i}"], [out], name=f"relu{i}")]
+            prev = out
+        save(name, nodes, [1, c], [1, c], weights, rng)
+    return build
+
+
 def bottleneck_blocks(c, h, m, blocks):
     """`blocks` of ResNet-50's identity bottlenecks at h x h, each with
     weights of its own: 1x1 c -> m, 3x3 m -> m, 1x1 m -> c, the block's
@@ -231,6 +250,7 @@ LAYERS = {
     "conv3x3_32_256": conv(32, 256, 32, 3),      # U-Net inc
     "chain1x1_512to2048_7": bottleneck_chain(512, 7, 2048, 8),  # ResNet-50 layer4, 64 MB
     "chain1x1_512to2048_7_shared": bottleneck_chain(512, 7, 2048, 8, shared=True),  # 8 MB
+    "fc_chain_2048": fc_chain(2048, 4),  # a batch-1 MLP, 64 MB of weights
     "r50_layer2_0": downsampling_bottleneck(256, 56, 128, 512),    # ResNet-50 layer2.0
     "r50_layer3_0": downsampling_bottleneck(512, 28, 256, 1024),   # ResNet-50 layer3.0
     "r50_layer1_1to2": bottleneck_blocks(256, 56, 64, 2),          # ResNet-50 layer1.1-2

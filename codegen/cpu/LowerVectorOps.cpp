@@ -334,8 +334,8 @@ Value offsetIndex(OpBuilder &b, Location loc, Value index, int64_t n) {
   return arith::AddIOp::create(b, loc, index, arith::ConstantIndexOp::create(b, loc, n));
 }
 
-/// How far ahead (bytes of the panel) the micro-kernel prefetches its B
-/// panel when it reads each panel row once: 64 rows of 32 floats.
+/// How far ahead (bytes of the panel) a tap product prefetches its B panel
+/// when it reads each panel row once: 64 rows of 32 floats.
 constexpr int64_t kPanelPrefetchBytes = 64 * kPackedPanelWidth * 4;
 
 /// Bytes one prefetch brings in: a cache line on the x86 and AArch64 cores
@@ -390,13 +390,8 @@ bool rereadsPanel(vector::TransferReadOp read, scf::ForOp loop) {
 /// row of 128 bytes every few cycles; the hardware prefetchers, which stop at
 /// page boundaries, do not run far enough ahead to hide memory latency at
 /// that rate. Prefetches do not fault, so rows past a panel's end need no
-/// guard. Two cases:
+/// guard. Three cases:
 ///
-/// - A K loop that reads each panel row once (a one-row product: an LSTM or
-///   GRU step, a fully connected layer on one row) prefetches the row about
-///   kPanelPrefetchBytes further along the outermost K dimension (K, or C:
-///   a 3x3 tap product's read in its KW loop prefetches the same tap 8
-///   input channels, 72 rows, ahead) into L1.
 /// - A K loop that runs more than once per panel (rereadsPanel) reads the
 ///   panel's K block from memory in its first pass only, at the kernel's
 ///   full rate (a 7 x 32 tile: 128 bytes every 14 FMAs), faster than one
@@ -409,6 +404,17 @@ bool rereadsPanel(vector::TransferReadOp read, scf::ForOp loop) {
 ///   fast as the same chain whose weights stay in cache; the first line
 ///   only, or rows ahead in the same panel besides, measured 0.86-1.00
 ///   (docs/performance.md, nineteenth round).
+/// - A tap product's read in its KW loop that reads each row once
+///   prefetches the same tap kPanelPrefetchBytes further along C (8 input
+///   channels of a 3x3 window, 72 rows) into L1.
+/// - A [J, K, NR] panel read once per row (a one-row product: an LSTM or
+///   GRU step, a fully connected layer on one row) gets none. Its K loop
+///   draws a row per two FMAs, which the hardware's stream prefetchers
+///   follow; a software prefetch per row only took load slots: without it
+///   gru and lstm took 0.83-0.86 and 0.73-0.90 of the time, and four
+///   fully connected layers with 64 MB of weights from memory
+///   (`bench/layers.py fc_chain_2048`) 0.91-1.00 (docs/performance.md,
+///   twenty-fourth round).
 void prefetchPanels(func::FuncOp func) {
   struct Prefetch {
     vector::TransferReadOp read;
@@ -442,8 +448,11 @@ void prefetchPanels(func::FuncOp func) {
     });
     if (!alongK)
       return;
+    bool nextPanel = rereadsPanel(read, loop);
+    if (!nextPanel && rank == 3)
+      return;
     int64_t rowBytes = strides[1] * type.getElementTypeBitWidth() / 8;
-    prefetches.push_back({read, rereadsPanel(read, loop),
+    prefetches.push_back({read, nextPanel,
                           static_cast<int64_t>(llvm::divideCeil(kPanelPrefetchBytes, rowBytes))});
   });
   for (Prefetch &p : prefetches) {

@@ -156,14 +156,13 @@ func.func @strided_read_kept(%m: memref<4x16xf32, strided<[80, 5]>>, %n: memref<
 
 // -----
 
-// The micro-kernel's read of a B panel row (vector<32> from [J, K, 32]) in
-// its K loop gets a software prefetch of the row 64 K steps ahead (weights
-// streamed from memory outrun the hardware prefetchers); other reads do not.
+// A one-row product's read of a B panel row (vector<32> from [J, K, 32]) in
+// its K loop, which reads each row once, gets no software prefetch: the
+// hardware's stream prefetchers follow it.
 // CHECK-LABEL: func @panel_prefetch
+// CHECK-NOT: memref.prefetch
 // CHECK: scf.for %[[K:.*]] = %c0 to %c256 step %c1
 // CHECK: %[[ROW:.*]] = arith.addi %{{.*}}, %[[K]] : index
-// CHECK: %[[AHEAD:.*]] = arith.addi %[[ROW]], %c64 : index
-// CHECK: memref.prefetch %{{.*}}[%{{.*}}, %[[AHEAD]], %c0], read, locality<3>, data : memref<4x512x32xf32>
 // CHECK: vector.load %{{.*}}[%{{.*}}, %[[ROW]], %c0] : memref<4x512x32xf32>, vector<32xf32>
 // CHECK-NOT: memref.prefetch
 func.func @panel_prefetch(%b: memref<4x512x32xf32>, %a: memref<512x32xf32>, %j: index, %kb: index) -> vector<32xf32> {
@@ -227,14 +226,16 @@ func.func @reread_panel_prefetch(%b: memref<4x512x32xf32>, %out: memref<4x7x32xf
 
 // A one-row product inside an outlined task's loop (bounds known at run
 // time only, the panel index computed from its induction variable) and a
-// one-iteration loop reads each panel row once: the prefetch 64 rows ahead
-// in its own panel, not the next panel's.
+// one-iteration loop reads each panel row once: no prefetch, neither of the
+// next panel (the task's loop does not count as a reread) nor of rows ahead.
 // CHECK-LABEL: func @one_row_in_task_loop
 // CHECK: scf.for %[[T:.*]] = %{{.*}} to %{{.*}} step %c1
+// CHECK-NOT: memref.prefetch
 // CHECK: scf.for %[[K:.*]] = %c0 to %c256 step %c1
-// CHECK: memref.prefetch %{{.*}}[%{{.*}}, %{{.*}}, %c0], read, locality<3>, data : memref<4x512x32xf32>
-// CHECK-NOT: locality<2>
+// CHECK-NOT: memref.prefetch
 // CHECK: vector.load
+// CHECK-NOT: memref.prefetch
+// CHECK: return
 func.func @one_row_in_task_loop(%b: memref<4x512x32xf32>, %out: memref<4x32xf32>, %lo: index, %hi: index) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
