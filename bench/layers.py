@@ -73,13 +73,17 @@ def conv_weights(rng, c, f, k):
     return w, b
 
 
-def conv(c, h, f, k):
-    """k x k convolution with bias, 'same' padding, then ReLU."""
+def conv(c, h, f, k, silu=False):
+    """k x k convolution with bias, 'same' padding, then ReLU (or SiLU)."""
     def build(name, rng):
         w, b = conv_weights(rng, c, f, k)
         nodes = [helper.make_node("Conv", ["x", "w", "b"], ["c"], kernel_shape=[k, k],
-                                  pads=[k // 2] * 4),
-                 helper.make_node("Relu", ["c"], ["y"])]
+                                  pads=[k // 2] * 4)]
+        if silu:
+            nodes += [helper.make_node("Sigmoid", ["c"], ["s"]),
+                      helper.make_node("Mul", ["c", "s"], ["y"])]
+        else:
+            nodes += [helper.make_node("Relu", ["c"], ["y"])]
         save(name, nodes, [1, c, h, h], [1, f, h, h], {"w": w, "b": b}, rng)
     return build
 
@@ -248,6 +252,8 @@ LAYERS = {
     "pool_conv3x3_256": pool_then_conv(32, 256, 64),  # U-Net down1 with its first conv
     "conv3x3_96to48_256": conv(96, 256, 48, 3),  # U-Net up4
     "conv3x3_32_256": conv(32, 256, 32, 3),      # U-Net inc
+    "expand1x1_112to672_14": conv(112, 14, 672, 1, silu=True),  # EfficientNet-B0 features.5
+    "expand1x1_80to480_14": conv(80, 14, 480, 1, silu=True),    # features.4
     "chain1x1_512to2048_7": bottleneck_chain(512, 7, 2048, 8),  # ResNet-50 layer4, 64 MB
     "chain1x1_512to2048_7_shared": bottleneck_chain(512, 7, 2048, 8, shared=True),  # 8 MB
     "fc_chain_2048": fc_chain(2048, 4),  # a batch-1 MLP, 64 MB of weights

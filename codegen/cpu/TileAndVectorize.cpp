@@ -22,6 +22,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
@@ -1066,13 +1067,16 @@ void vectorizeAll(func::FuncOp func) {
   }
 }
 
-/// insert_slice(transfer_write(%row, extract_slice(%t)), %t) at the same
-/// place, where %row is a 1-D vector filling the slice (all its other
-/// dimensions of size 1): a write of %row into %t itself. A matrix-vector
-/// product's accumulator row (register tiles of one row) is then read and
-/// written at the same place of the loop-carried tensor and hoisted out of
-/// the K loop into registers, as taller tiles' accumulators are; upstream's
-/// folder does not see a vector<32xf32> as filling a tensor<1x1x32xf32>.
+/// insert_slice(transfer_write(%tile, extract_slice(%t)), %t) at the same
+/// place, where %tile is a vector filling the slice (its shape the slice's
+/// trailing dimensions, every other dimension of size 1): a write of %tile
+/// into %t itself. The accumulator tile is then read and written at the same
+/// place of the loop-carried tensor and hoisted out of the K loop into
+/// registers (loop-invariant subset hoisting). Upstream's folder does not
+/// see a vector<32xf32> as filling a tensor<1x1x32xf32>: a matrix-vector
+/// product's accumulator row (register tiles of one row), or a batched
+/// matmul's vector<8x32xf32> tile of a tensor<1x8x32xf32> (BERT's attention
+/// products, whose accumulators went to memory and back every K step).
 struct WriteRowIntoDestination : OpRewritePattern<tensor::InsertSliceOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -1082,13 +1086,16 @@ struct WriteRowIntoDestination : OpRewritePattern<tensor::InsertSliceOp> {
     if (!write || write.getMask() || !write->hasOneUse())
       return failure();
     auto slice = write.getBase().getDefiningOp<tensor::ExtractSliceOp>();
-    VectorType row = write.getVectorType();
+    VectorType tile = write.getVectorType();
     RankedTensorType sliceType = insert.getSourceType();
-    if (!slice || slice.getSource() != insert.getDest() || row.getRank() != 1 ||
-        !write.getPermutationMap().isMinorIdentity() || !write.isDimInBounds(0) ||
+    int64_t rank = tile.getRank(), leading = sliceType.getRank() - rank;
+    if (!slice || slice.getSource() != insert.getDest() || leading < 0 ||
+        !write.getPermutationMap().isMinorIdentity() ||
+        llvm::any_of(llvm::seq<int64_t>(0, rank),
+                     [&](int64_t d) { return !write.isDimInBounds(d); }) ||
         sliceType.getRank() != insert.getDestType().getRank() || !sliceType.hasStaticShape() ||
-        sliceType.getShape().back() != row.getDimSize(0) ||
-        llvm::any_of(sliceType.getShape().drop_back(), [](int64_t d) { return d != 1; }) ||
+        sliceType.getShape().drop_front(leading) != tile.getShape() ||
+        llvm::any_of(sliceType.getShape().take_front(leading), [](int64_t d) { return d != 1; }) ||
         !llvm::all_of(write.getIndices(), isZeroInteger) || !insert.hasUnitStride() ||
         !slice.hasUnitStride() || slice.getMixedOffsets() != insert.getMixedOffsets() ||
         slice.getMixedSizes() != insert.getMixedSizes())
@@ -1098,7 +1105,7 @@ struct WriteRowIntoDestination : OpRewritePattern<tensor::InsertSliceOp> {
     });
     rewriter.replaceOpWithNewOp<vector::TransferWriteOp>(insert, write.getVector(),
                                                          insert.getDest(), indices,
-                                                         ArrayRef<bool>{true});
+                                                         SmallVector<bool>(rank, true));
     return success();
   }
 };
@@ -1144,10 +1151,86 @@ void dropTrailingUnitLoops(func::FuncOp func) {
   walkAndApplyPatterns(func, std::move(patterns));
 }
 
+/// An elementwise op (arith, math) on vectors that are all transposed the
+/// same way, or splat constants, computed before the transpose:
+/// op(transpose(a, p), transpose(b, p)) -> transpose(op(a, b), p). Upstream's
+/// sink patterns do the same, together with broadcasts; this one alone,
+/// applied before unit dims go (which puts vector.extracts between the
+/// transposes and the ops). A product feeding a reduction is left to the
+/// reduction-to-contraction patterns, which take the transposes into the
+/// contraction's maps (computed first, a batched matmul's product of
+/// broadcasts became an outer product whose FMAs, their accumulators kept
+/// in memory across its K loop, ran 2-3% slower in BERT's attention).
+struct ComputeBeforeTranspose : OpTraitRewritePattern<OpTrait::Elementwise> {
+  using OpTraitRewritePattern::OpTraitRewritePattern;
+
+  LogicalResult matchAndRewrite(Operation *op, PatternRewriter &rewriter) const override {
+    if (op->getNumResults() != 1 || op->getNumRegions() != 0 ||
+        !llvm::isa<VectorType>(op->getResult(0).getType()) ||
+        !llvm::isa<arith::ArithDialect, math::MathDialect>(op->getDialect()) ||
+        llvm::any_of(op->getUsers(), llvm::IsaPred<vector::MultiDimReductionOp>))
+      return failure();
+    ArrayRef<int64_t> permutation;
+    VectorType sourceShape;
+    for (Value operand : op->getOperands()) {
+      auto transpose = operand.getDefiningOp<vector::TransposeOp>();
+      if (!transpose) {
+        SplatElementsAttr splat;
+        if (!matchPattern(operand, m_Constant(&splat)))
+          return failure();
+        continue;
+      }
+      if (sourceShape && transpose.getPermutation() != permutation)
+        return failure();
+      permutation = transpose.getPermutation();
+      sourceShape = transpose.getSourceVectorType();
+    }
+    if (!sourceShape)
+      return failure();
+    Location loc = op->getLoc();
+    SmallVector<Value> operands;
+    for (Value operand : op->getOperands()) {
+      if (auto transpose = operand.getDefiningOp<vector::TransposeOp>()) {
+        operands.push_back(transpose.getVector());
+        continue;
+      }
+      SplatElementsAttr splat;
+      matchPattern(operand, m_Constant(&splat));
+      auto type = sourceShape.clone(llvm::cast<VectorType>(operand.getType()).getElementType());
+      operands.push_back(arith::ConstantOp::create(rewriter, loc, type, splat.resizeSplat(type)));
+    }
+    auto resultType = sourceShape.clone(
+        llvm::cast<VectorType>(op->getResult(0).getType()).getElementType());
+    Operation *computed = rewriter.create(loc, op->getName().getIdentifier(), operands,
+                                          TypeRange{resultType}, op->getAttrs());
+    rewriter.replaceOpWithNewOp<vector::TransposeOp>(op, computed->getResult(0), permutation);
+    return success();
+  }
+};
+
 /// Cleanups that make vector code lowerable: transfers fold into their
 /// producers, unit dims and permutations disappear, reductions become
 /// contractions.
+///
+/// Elementwise ops on transposed reads first take the transposes past
+/// themselves (ComputeBeforeTranspose). The pixel-major convolution's
+/// epilogue reads its [7 pixels, 16 filters] tiles transposed into rows of 7
+/// pixels: its bias and activation then run on 16-lane vectors in the
+/// product's layout and one transpose feeds the write, where they ran on
+/// half-empty 8-lane rows of 7 after the transpose (EfficientNet-B0's 14x14
+/// expanding layers, whose SiLU divides and exponentiates, took 0.71-0.77 of
+/// the time; docs/performance.md, twenty-fourth round).
 void simplifyVectors(func::FuncOp func) {
+  RewritePatternSet sinkTransposes(func.getContext());
+  vector::populateVectorTransferPermutationMapLoweringPatterns(sinkTransposes);
+  sinkTransposes.add<ComputeBeforeTranspose>(func.getContext());
+  // Only these rewrites: the full cleanup below folds and simplifies.
+  (void)applyPatternsGreedily(func, std::move(sinkTransposes),
+                              GreedyRewriteConfig()
+                                  .enableFolding(false)
+                                  .enableConstantCSE(false)
+                                  .setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled));
+
   RewritePatternSet patterns(func.getContext());
   patterns.add<WriteRowIntoDestination>(func.getContext());
   vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);

@@ -150,7 +150,10 @@ func.func @channel_major_relu(%x: tensor<1x16x34x34xf32>, %b: tensor<32xf32>) ->
 // the product tile it just computed, while it is in cache. Before, the
 // start and the epilogue were parallel regions of their own. The
 // epilogue's register tiles take 16 filters by both 7-pixel pieces of a
-// row (14 contiguous pixels), read as 14 rows of the product.
+// row (14 contiguous pixels), read as 14 rows of the product. The bias and
+// the ReLU run on those rows, 16 filters a vector, before the one transpose
+// that writes the tile as 16 rows of 14 pixels (on the transposed tile they
+// would run on rows of 7).
 // CHECK-LABEL: func @pixel_major_relu
 // CHECK: scf.forall ({{.*}}) = (0, 0) to (1, 14) {{.*}} -> (tensor<14x2x7x1x32xf32>, tensor<1x32x14x2x7xf32>)
 // CHECK-NOT: scf.forall
@@ -159,8 +162,14 @@ func.func @channel_major_relu(%x: tensor<1x16x34x34xf32>, %b: tensor<32xf32>) ->
 // CHECK: vector.outerproduct {{.*}} : vector<7xf32>, vector<32xf32>
 // CHECK-NOT: scf.forall
 // CHECK: vector.transfer_read {{.*}} : tensor<{{.*}}>, vector<2x7x1x16xf32>
-// CHECK: arith.addf {{.*}} : vector<16x1x2x7xf32>
-// CHECK: arith.maximumf {{.*}} : vector<16x1x2x7xf32>
+// CHECK-NOT: vector.transpose
+// CHECK: arith.addf {{.*}} : vector<2x7x1x16xf32>
+// CHECK-NOT: vector.transpose
+// CHECK: %[[RELU:.*]] = arith.maximumf {{.*}} : vector<2x7x1x16xf32>
+// CHECK: %[[BCAST:.*]] = vector.broadcast %[[RELU]] : vector<2x7x1x16xf32> to vector<1x2x7x1x16xf32>
+// CHECK: vector.transpose %[[BCAST]], [3, 4, 0, 1, 2] : vector<1x2x7x1x16xf32> to vector<1x16x1x2x7xf32>
+// CHECK-NOT: arith.
+// CHECK: vector.transfer_write {{.*}} : vector<16x1x2x7xf32>
 // CHECK: scf.forall.in_parallel
 // CHECK-NOT: scf.forall
 // CHECK-NOT: linalg.generic

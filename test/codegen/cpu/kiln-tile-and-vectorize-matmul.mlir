@@ -403,3 +403,26 @@ func.func @one_row_tap_product(%x: tensor<16x1x1000xf32>, %w: tensor<1x16x1x5x32
   } -> tensor<1x166x6x1x32xf32>
   return %r : tensor<1x166x6x1x32xf32>
 }
+
+// -----
+
+// A batched matmul (BERT's attention products: heads x tokens x head size)
+// keeps each 8 x 32 register tile's accumulators in registers across its K
+// loop: the tile is written into the task's tile at its own place (not into
+// a [1, 8, 32] slice inserted after), so the read and the write of the
+// accumulators pair up and are hoisted out of the K loop. Before, all 16
+// accumulator vectors went to memory and back every K step.
+// CHECK-LABEL: func @batch_matmul_accumulators
+// CHECK: scf.forall
+// CHECK: scf.for %{{.*}} = %c0 to %c{{[0-9]+}} step %c8
+// CHECK: %[[ACC:.*]] = vector.transfer_read {{.*}} vector<8x32xf32>
+// CHECK: %[[K:.*]] = scf.for %{{.*}} = %c0 to %c64 step %c1 iter_args(%[[A:.*]] = %[[ACC]]) -> (vector<8x32xf32>)
+// CHECK-NOT: vector.transfer_write
+// CHECK: vector.contract {{.*}} %[[A]] : vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
+// CHECK-NOT: vector.transfer_write
+// CHECK: scf.yield
+// CHECK: vector.transfer_write %[[K]], {{.*}} : vector<8x32xf32>, tensor<1x{{[0-9]+}}x32xf32>
+func.func @batch_matmul_accumulators(%a: tensor<2x32x64xf32>, %b: tensor<2x64x32xf32>, %c: tensor<2x32x32xf32>) -> tensor<2x32x32xf32> {
+  %mm = linalg.batch_matmul ins(%a, %b : tensor<2x32x64xf32>, tensor<2x64x32xf32>) outs(%c : tensor<2x32x32xf32>) -> tensor<2x32x32xf32>
+  return %mm : tensor<2x32x32xf32>
+}
