@@ -13,7 +13,9 @@
  * the bytes read per second, once without software prefetch and once for
  * each prefetch distance given (every 64-byte line of the rows DIST bytes
  * ahead, into L1), so that the cost or gain of the prefetch is measured on
- * the host itself.
+ * the host itself. (Kiln's micro-kernel, when it prefetched there, issued
+ * one prefetch per 128-byte row, its first line; the variants here
+ * prefetch both lines, an approximation of it.)
  *
  *   cc -O2 -march=native row_product.c -o row_product       (needs AVX-512F)
  *   row_product [--k K] [--n N] [--dirs D] [--steps S] [DIST ...]

@@ -335,7 +335,8 @@ Value offsetIndex(OpBuilder &b, Location loc, Value index, int64_t n) {
 }
 
 /// How far ahead (bytes of the panel) a tap product prefetches its B panel
-/// when it reads each panel row once: 64 rows of 32 floats.
+/// when it reads each panel row once: 8 KiB, 64 rows of 32 floats (8 input
+/// channels of a 3x3 tap view, rounded up to whole channels).
 constexpr int64_t kPanelPrefetchBytes = 64 * kPackedPanelWidth * 4;
 
 /// Bytes one prefetch brings in: a cache line on the x86 and AArch64 cores
@@ -384,13 +385,14 @@ bool rereadsPanel(vector::TransferReadOp read, scf::ForOp loop) {
 
 /// Software prefetch for the micro-kernel's B panels: a read of one panel row
 /// (vector<NR> from a [J, K, NR] buffer, or from a tap product's [J, C, KH,
-/// KW, NR] view of one) inside a loop that walks one of its K dimensions gets
-/// prefetches of rows it will read later. Weights streamed from memory once
-/// per run (BERT-base's 340 MB, ResNet-50's later stages) are consumed at a
-/// row of 128 bytes every few cycles; the hardware prefetchers, which stop at
-/// page boundaries, do not run far enough ahead to hide memory latency at
-/// that rate. Prefetches do not fault, so rows past a panel's end need no
-/// guard. Three cases:
+/// KW, NR] view of one) inside a loop that walks one of its K dimensions may
+/// get prefetches of rows it will read later. Weights streamed from memory
+/// once per run (BERT-base's 340 MB, ResNet-50's later stages) are consumed
+/// at a row of 128 bytes every few cycles by the products that reuse each
+/// row for several rows of pixels or tokens; the hardware prefetchers, which
+/// stop at page boundaries, do not run far enough ahead to hide memory
+/// latency at that rate there. Prefetches do not fault, so rows past a
+/// panel's end need no guard. Three cases:
 ///
 /// - A K loop that runs more than once per panel (rereadsPanel) reads the
 ///   panel's K block from memory in its first pass only, at the kernel's
@@ -409,12 +411,12 @@ bool rereadsPanel(vector::TransferReadOp read, scf::ForOp loop) {
 ///   channels of a 3x3 window, 72 rows) into L1.
 /// - A [J, K, NR] panel read once per row (a one-row product: an LSTM or
 ///   GRU step, a fully connected layer on one row) gets none. Its K loop
-///   draws a row per two FMAs, which the hardware's stream prefetchers
-///   follow; a software prefetch per row only took load slots: without it
-///   gru and lstm took 0.83-0.86 and 0.73-0.90 of the time, and four
-///   fully connected layers with 64 MB of weights from memory
-///   (`bench/layers.py fc_chain_2048`) 0.91-1.00 (docs/performance.md,
-///   twenty-fourth round).
+///   draws a row per two FMAs (AVX-512), which the hardware's stream
+///   prefetchers follow; a software prefetch per row only took load slots.
+///   Without it gru took 0.83 | 0.89 of the time (1 | 2 threads), lstm
+///   0.90 | 0.67, and four fully connected layers with 64 MB of weights
+///   from memory (`bench/layers.py fc_chain_2048`) 0.97 | 1.01
+///   (docs/performance.md, twenty-fourth round).
 void prefetchPanels(func::FuncOp func) {
   struct Prefetch {
     vector::TransferReadOp read;

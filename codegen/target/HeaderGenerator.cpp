@@ -348,8 +348,14 @@ private:
        << "tensor, in the\n"
        << " * order listed above; `workspace` is " << n
        << "_workspace_size() bytes,\n"
-       << " * aligned to 64.\n"
-       << " * Returns KILN_OK, KILN_ERROR_NULL_ARGUMENT (an array or one of "
+       << " * aligned to 64.\n";
+    if (sig.taskStackSize > 0)
+      os << " * Besides the workspace, the threads that run its parallel "
+         << "loops (the calling\n"
+         << " * thread included) each use up to " << sig.taskStackSize
+         << " bytes of their stack for\n"
+         << " * the loops' private tiles.\n";
+    os << " * Returns KILN_OK, KILN_ERROR_NULL_ARGUMENT (an array or one of "
        << "its pointers\n"
        << " * is NULL, or the workspace is NULL although it is needed) or\n"
        << " * KILN_ERROR_WORKSPACE_ALIGNMENT. An array with no tensors in it "

@@ -96,6 +96,8 @@ struct ModelSignature {
   std::vector<TensorSignature> outputs; // in graph order
   uint64_t workspaceSize = 0; // bytes, 64-byte aligned by the caller; for
                               // GPU builds, device memory
+  uint64_t taskStackSize = 0; // the most stack bytes a task's private tiles
+                              // take, on the thread that runs it
   std::optional<GpuInfo> gpu; // set for GPU builds
 };
 

@@ -23,6 +23,10 @@ namespace kiln::dispatch {
 inline constexpr llvm::StringLiteral kNameAttr = "kiln.name";
 inline constexpr llvm::StringLiteral kWorkspaceArgAttr = "kiln.workspace";
 inline constexpr llvm::StringLiteral kWorkspaceSizeAttr = "kiln.workspace_size";
+/// The most stack bytes one task of a parallel loop takes for its private
+/// tiles (kiln-plan-workspace puts the small ones on the stack); absent when
+/// none does.
+inline constexpr llvm::StringLiteral kTaskStackSizeAttr = "kiln.task_stack_size";
 inline constexpr llvm::StringLiteral kResultArgAttr = "bufferize.result";
 /// GPU builds: the argument holding all constant tensors.
 inline constexpr llvm::StringLiteral kWeightsArgAttr = "kiln.weights";

@@ -13,6 +13,15 @@
 // slots are per iteration, not per thread (the number of threads is chosen
 // at run time), so they take as many bytes as the whole loop's tiles.
 //
+// Unless the tile is small: a buffer of at most kMaxTaskStackBytes made
+// directly in a parallel loop's body goes on the stack of the thread that
+// runs the iteration instead (memref.alloca; kiln-outline-parallel-loops
+// allocates it once per task call, at the task's entry, where its
+// iterations share it). A run then needs that many bytes of stack per
+// thread besides the workspace, not one tile per iteration: the audio
+// CNN's first layer has 83 tasks of a 1.5 KiB tile (docs/performance.md,
+// twenty-fourth round).
+//
 //===----------------------------------------------------------------------===//
 
 #include "passes/dispatch/Passes.h"
@@ -32,6 +41,11 @@ namespace kiln::dispatch {
 namespace {
 
 constexpr int64_t kAlignment = 64;
+
+/// The largest task-private buffer that goes on the stack rather than in
+/// the workspace: far below the 8 MiB a Linux thread's stack has by
+/// default, and below the smallest stacks threads are commonly given.
+constexpr int64_t kMaxTaskStackBytes = 32 * 1024;
 
 struct Buffer {
   memref::AllocOp alloc;
@@ -172,6 +186,8 @@ struct PlanWorkspacePass : impl::PlanWorkspaceBase<PlanWorkspacePass> {
 
     SmallVector<Buffer> buffers;
     bool failedPlan = false;
+    // Stack bytes of each parallel loop's task-private tiles.
+    DenseMap<Operation *, int64_t> stackBytes;
     func.walk([&](memref::AllocOp alloc) {
       MemRefType type = alloc.getType();
       // Memory of another space (a GPU block's workgroup buffer) is not the
@@ -195,6 +211,18 @@ struct PlanWorkspacePass : impl::PlanWorkspaceBase<PlanWorkspacePass> {
           alloc.emitError("internal error: buffer allocated inside a parallel loop without "
                           "constant bounds, or inside nested ones");
           failedPlan = true;
+          return;
+        }
+        if (b.size <= kMaxTaskStackBytes && alloc->getParentOp() == b.forall.getOperation()) {
+          stackBytes[b.forall] += b.size;
+          OpBuilder builder(alloc);
+          auto alloca = memref::AllocaOp::create(builder, alloc.getLoc(), type,
+                                                 builder.getI64IntegerAttr(kAlignment));
+          for (Operation *user : llvm::make_early_inc_range(alloc->getUsers()))
+            if (llvm::isa<memref::DeallocOp>(user))
+              user->erase();
+          alloc.replaceAllUsesWith(alloca.getResult());
+          alloc.erase();
           return;
         }
         b.slotSize = b.size;
@@ -236,6 +264,11 @@ struct PlanWorkspacePass : impl::PlanWorkspaceBase<PlanWorkspacePass> {
       b.alloc.erase();
     }
     module->setAttr(kWorkspaceSizeAttr, builder.getI64IntegerAttr(total));
+    int64_t taskStack = 0;
+    for (auto &entry : stackBytes)
+      taskStack = std::max(taskStack, entry.second);
+    if (taskStack > 0)
+      module->setAttr(kTaskStackSizeAttr, builder.getI64IntegerAttr(taskStack));
   }
 };
 

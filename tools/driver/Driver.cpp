@@ -344,6 +344,8 @@ finishModule(ModuleOp module, llvm::TargetMachine &machine, const CompileOptions
              llvm::function_ref<void(llvm::Module &)> addGlobals = nullptr) {
   if (auto size = module->getAttrOfType<IntegerAttr>(dispatch::kWorkspaceSizeAttr))
     result.signature.workspaceSize = size.getInt();
+  if (auto size = module->getAttrOfType<IntegerAttr>(dispatch::kTaskStackSizeAttr))
+    result.signature.taskStackSize = size.getInt();
   llvm::LLVMContext llvmContext;
   TimingScope translation = timing.nest("translation to LLVM IR");
   std::unique_ptr<llvm::Module> llvmModule =

@@ -162,7 +162,9 @@ func.func @strided_read_kept(%m: memref<4x16xf32, strided<[80, 5]>>, %n: memref<
 // CHECK-LABEL: func @panel_prefetch
 // CHECK-NOT: memref.prefetch
 // CHECK: scf.for %[[K:.*]] = %c0 to %c256 step %c1
+// CHECK-NOT: memref.prefetch
 // CHECK: %[[ROW:.*]] = arith.addi %{{.*}}, %[[K]] : index
+// CHECK-NOT: memref.prefetch
 // CHECK: vector.load %{{.*}}[%{{.*}}, %[[ROW]], %c0] : memref<4x512x32xf32>, vector<32xf32>
 // CHECK-NOT: memref.prefetch
 func.func @panel_prefetch(%b: memref<4x512x32xf32>, %a: memref<512x32xf32>, %j: index, %kb: index) -> vector<32xf32> {

@@ -421,7 +421,8 @@ func.func @one_row_tap_product(%x: tensor<16x1x1000xf32>, %w: tensor<1x16x1x5x32
 // CHECK: vector.contract {{.*}} %[[A]] : vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
 // CHECK-NOT: vector.transfer_write
 // CHECK: scf.yield
-// CHECK: vector.transfer_write %[[K]], {{.*}} : vector<8x32xf32>, tensor<1x{{[0-9]+}}x32xf32>
+// CHECK: vector.transfer_write %[[K]], {{.*}} : vector<8x32xf32>, tensor<1x16x32xf32>
+// CHECK-NOT: tensor.insert_slice
 func.func @batch_matmul_accumulators(%a: tensor<2x32x64xf32>, %b: tensor<2x64x32xf32>, %c: tensor<2x32x32xf32>) -> tensor<2x32x32xf32> {
   %mm = linalg.batch_matmul ins(%a, %b : tensor<2x32x64xf32>, tensor<2x64x32xf32>) outs(%c : tensor<2x32x32xf32>) -> tensor<2x32x32xf32>
   return %mm : tensor<2x32x32xf32>

@@ -74,6 +74,7 @@ ModelSignature testSignature(StringRef name) {
       {"/*mask*/", ElementType::Bool, {3}},
   };
   sig.workspaceSize = 256;
+  sig.taskStackSize = 1536;
   return sig;
 }
 

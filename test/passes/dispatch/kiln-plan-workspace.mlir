@@ -178,11 +178,12 @@ func.func @main(%out: memref<f32> {bufferize.result}) {
 // -----
 
 // A buffer private to each task of a parallel loop (a product's tile that
-// the same task writes out) gets one 64-byte slot per iteration: the
-// (0, 0) to (4, 6) step (2, 3) loop has 2 x 2 iterations, so 256 bytes,
-// and iteration (i, j) uses the slot at 64 * (((i - 0) / 2) * 2 + (j - 0) / 3).
-// A buffer allocated after the loop reuses those bytes.
-// CHECK: module attributes {kiln.workspace_size = 256 : i64}
+// the same task writes out) and larger than 32 KiB gets one slot per
+// iteration: the (0, 0) to (4, 6) step (2, 3) loop has 2 x 2 iterations of
+// 33792 bytes, so 135168, and iteration (i, j) uses the slot at
+// 33792 * (((i - 0) / 2) * 2 + (j - 0) / 3). A buffer allocated after the
+// loop reuses those bytes.
+// CHECK: module attributes {kiln.workspace_size = 135168 : i64}
 // CHECK-LABEL: func @main
 // CHECK: scf.forall (%[[I:.*]], %[[J:.*]]) = (0, 0) to (4, 6) step (2, 3)
 // CHECK: %[[BASE:.*]] = arith.constant 0 : index
@@ -191,15 +192,46 @@ func.func @main(%out: memref<f32> {bufferize.result}) {
 // CHECK: %[[INDEX:.*]] = arith.addi %{{.*}}, %[[COL]] : index
 // CHECK: %[[SLOT:.*]] = arith.muli %[[INDEX]], %{{.*}} : index
 // CHECK: %[[OFF:.*]] = arith.addi %[[BASE]], %[[SLOT]] : index
-// CHECK: memref.view %{{.*}}[%[[OFF]]][] : memref<256xi8> to memref<16xf32>
-// CHECK: memref.view %{{.*}}[%{{.*}}][] : memref<256xi8> to memref<64xf32>
-func.func @main(%in: memref<16xf32>) {
+// CHECK: memref.view %{{.*}}[%[[OFF]]][] : memref<135168xi8> to memref<8448xf32>
+// CHECK: memref.view %{{.*}}[%{{.*}}][] : memref<135168xi8> to memref<64xf32>
+func.func @main(%in: memref<8448xf32>) {
   scf.forall (%i, %j) = (0, 0) to (4, 6) step (2, 3) {
-    %t = memref.alloc() : memref<16xf32>
-    linalg.copy ins(%in : memref<16xf32>) outs(%t : memref<16xf32>)
+    %t = memref.alloc() : memref<8448xf32>
+    linalg.copy ins(%in : memref<8448xf32>) outs(%t : memref<8448xf32>)
   }
   %after = memref.alloc() : memref<64xf32>
   %zero = arith.constant 0.0 : f32
   linalg.fill ins(%zero : f32) outs(%after : memref<64xf32>)
+  return
+}
+
+// -----
+
+// A task-private buffer of at most 32 KiB made directly in the loop's body
+// goes on the stack of the thread running the iteration (the outlined task
+// allocates it once, at its entry): no workspace bytes, however many
+// iterations the loop has. One made deeper, in a loop of the body, keeps
+// its workspace slots (a stack buffer there would be allocated again on
+// every iteration of that loop).
+// CHECK: module attributes {kiln.task_stack_size = 32768 : i64, kiln.workspace_size = 1024 : i64}
+// CHECK-LABEL: func @main
+// CHECK: scf.forall
+// CHECK-NOT: memref.view
+// CHECK: memref.alloca() {alignment = 64 : i64} : memref<8192xf32>
+// CHECK-NOT: memref.alloc()
+// CHECK: scf.for
+// CHECK: memref.view %{{.*}}[%{{.*}}][] : memref<1024xi8> to memref<16xf32>
+func.func @main(%in: memref<8192xf32>, %small: memref<16xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  scf.forall (%i) in (16) {
+    %t = memref.alloc() : memref<8192xf32>
+    linalg.copy ins(%in : memref<8192xf32>) outs(%t : memref<8192xf32>)
+    scf.for %k = %c0 to %c2 step %c1 {
+      %u = memref.alloc() : memref<16xf32>
+      linalg.copy ins(%small : memref<16xf32>) outs(%u : memref<16xf32>)
+    }
+  }
   return
 }
