@@ -287,7 +287,7 @@ def write_doc(path, results):
                 "\"fastest\" is the ratio of the two fastest runs, steadier than the "
                 "medians' on a shared host whose speed changes from minute to minute. "
                 "Workspace bytes is `NAME_workspace_size()`, all the memory a Kiln run "
-                "uses besides inputs, outputs, weights and the few KiB of stack per thread "
+                "uses besides inputs, outputs, weights and the up to 32 KiB of stack per thread "
                 "that its tasks' private tiles take (the header states how many); ORT peak bytes is the most heap "
                 "memory ONNX Runtime held during three runs beyond what it held once the "
                 "session was created, its arena off, inputs and outputs bound in advance "

@@ -5,7 +5,7 @@
 
 For each zoo model: Kiln's workspace is NAME_WORKSPACE_SIZE from the header
 kilnc writes (every byte a run needs besides the caller's inputs and
-outputs, the weights in the library and the few KiB of stack its tasks'
+outputs, the weights in the library and the up to 32 KiB of stack its tasks'
 private tiles take per thread, which the header states; Kiln allocates nothing at run
 time). ONNX Runtime's figure is the most heap memory it holds during runs
 beyond what it held once the session was created (weights, prepacked

@@ -13,14 +13,15 @@
 // slots are per iteration, not per thread (the number of threads is chosen
 // at run time), so they take as many bytes as the whole loop's tiles.
 //
-// Unless the tile is small: a buffer of at most kMaxTaskStackBytes made
-// directly in a parallel loop's body goes on the stack of the thread that
-// runs the iteration instead (memref.alloca; kiln-outline-parallel-loops
-// allocates it once per task call, at the task's entry, where its
-// iterations share it). A run then needs that many bytes of stack per
-// thread besides the workspace, not one tile per iteration: the audio
-// CNN's first layer has 83 tasks of a 1.5 KiB tile (docs/performance.md,
-// twenty-fourth round).
+// Unless the tiles are small: buffers made directly in a (CPU) parallel
+// loop's body, up to kMaxTaskStackBytes of them a loop, go on the stack of
+// the thread that runs the iteration instead (memref.alloca, which
+// kiln-outline-parallel-loops allocates once per task call, at the task's
+// entry, where its iterations share it). A run then needs that many bytes
+// of stack per thread besides the workspace, not one tile per iteration:
+// the audio CNN's first layer has 83 tasks of a 1.5 KiB tile
+// (docs/performance.md, twenty-fourth round). The module records the most
+// one loop takes (kTaskStackSizeAttr), which the header states.
 //
 //===----------------------------------------------------------------------===//
 
@@ -42,9 +43,9 @@ namespace {
 
 constexpr int64_t kAlignment = 64;
 
-/// The largest task-private buffer that goes on the stack rather than in
-/// the workspace: far below the 8 MiB a Linux thread's stack has by
-/// default, and below the smallest stacks threads are commonly given.
+/// The most bytes of task-private buffers one parallel loop puts on the
+/// stack rather than in the workspace: far below the 8 MiB a Linux thread's
+/// stack has by default.
 constexpr int64_t kMaxTaskStackBytes = 32 * 1024;
 
 struct Buffer {
@@ -186,7 +187,9 @@ struct PlanWorkspacePass : impl::PlanWorkspaceBase<PlanWorkspacePass> {
 
     SmallVector<Buffer> buffers;
     bool failedPlan = false;
-    // Stack bytes of each parallel loop's task-private tiles.
+    // Task-private tiles that go on the stack, and the bytes each parallel
+    // loop's take.
+    SmallVector<memref::AllocOp> stackTiles;
     DenseMap<Operation *, int64_t> stackBytes;
     func.walk([&](memref::AllocOp alloc) {
       MemRefType type = alloc.getType();
@@ -213,16 +216,14 @@ struct PlanWorkspacePass : impl::PlanWorkspaceBase<PlanWorkspacePass> {
           failedPlan = true;
           return;
         }
-        if (b.size <= kMaxTaskStackBytes && alloc->getParentOp() == b.forall.getOperation()) {
-          stackBytes[b.forall] += b.size;
-          OpBuilder builder(alloc);
-          auto alloca = memref::AllocaOp::create(builder, alloc.getLoc(), type,
-                                                 builder.getI64IntegerAttr(kAlignment));
-          for (Operation *user : llvm::make_early_inc_range(alloc->getUsers()))
-            if (llvm::isa<memref::DeallocOp>(user))
-              user->erase();
-          alloc.replaceAllUsesWith(alloca.getResult());
-          alloc.erase();
+        // CPU tasks only: a GPU kernel's (mapped) loop shares one slot
+        // among a block's threads, which a per-thread stack buffer would not.
+        int64_t &onStack = stackBytes[b.forall];
+        bool cpuTask = !b.forall.getMapping() || b.forall.getMapping()->empty();
+        if (cpuTask && alloc->getParentOp() == b.forall.getOperation() &&
+            onStack + b.size <= kMaxTaskStackBytes) {
+          onStack += b.size;
+          stackTiles.push_back(alloc);
           return;
         }
         b.slotSize = b.size;
@@ -234,6 +235,17 @@ struct PlanWorkspacePass : impl::PlanWorkspaceBase<PlanWorkspacePass> {
     });
     if (failedPlan)
       return signalPassFailure();
+
+    for (memref::AllocOp alloc : stackTiles) {
+      OpBuilder builder(alloc);
+      auto alloca = memref::AllocaOp::create(builder, alloc.getLoc(), alloc.getType(),
+                                             builder.getI64IntegerAttr(kAlignment));
+      for (Operation *user : llvm::make_early_inc_range(alloc->getUsers()))
+        if (llvm::isa<memref::DeallocOp>(user))
+          user->erase();
+      alloc.replaceAllUsesWith(alloca.getResult());
+      alloc.erase();
+    }
 
     int64_t total = placeBuffers(buffers);
     OpBuilder builder(&getContext());

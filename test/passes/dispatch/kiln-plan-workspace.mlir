@@ -207,31 +207,66 @@ func.func @main(%in: memref<8448xf32>) {
 
 // -----
 
-// A task-private buffer of at most 32 KiB made directly in the loop's body
-// goes on the stack of the thread running the iteration (the outlined task
-// allocates it once, at its entry): no workspace bytes, however many
-// iterations the loop has. One made deeper, in a loop of the body, keeps
-// its workspace slots (a stack buffer there would be allocated again on
-// every iteration of that loop).
-// CHECK: module attributes {kiln.task_stack_size = 32768 : i64, kiln.workspace_size = 1024 : i64}
+// Task-private buffers made directly in the loop's body go on the stack of
+// the thread running the iteration (the outlined task allocates them once,
+// at its entry), up to 32 KiB a loop: no workspace bytes, however many
+// iterations the loop has. Here the first (24 KiB) fits; the second (16
+// KiB) would take the loop past 32 KiB and keeps its slots, 16 of them.
+// One made deeper, in a loop of the body, keeps its slots too (a stack
+// buffer there would be allocated again on every iteration of that loop).
+// CHECK: module attributes {kiln.task_stack_size = 24576 : i64, kiln.workspace_size = 263168 : i64}
 // CHECK-LABEL: func @main
 // CHECK: scf.forall
-// CHECK-NOT: memref.view
-// CHECK: memref.alloca() {alignment = 64 : i64} : memref<8192xf32>
-// CHECK-NOT: memref.alloc()
+// CHECK: %[[T:.*]] = memref.alloca() {alignment = 64 : i64} : memref<6144xf32>
+// CHECK: linalg.copy ins(%{{.*}} : memref<6144xf32>) outs(%[[T]] : memref<6144xf32>)
+// CHECK: memref.view %{{.*}}[%{{.*}}][] : memref<263168xi8> to memref<4096xf32>
+// CHECK-NOT: memref.alloc
 // CHECK: scf.for
-// CHECK: memref.view %{{.*}}[%{{.*}}][] : memref<1024xi8> to memref<16xf32>
-func.func @main(%in: memref<8192xf32>, %small: memref<16xf32>) {
+// CHECK: memref.view %{{.*}}[%{{.*}}][] : memref<263168xi8> to memref<16xf32>
+func.func @main(%in: memref<6144xf32>, %mid: memref<4096xf32>, %small: memref<16xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c2 = arith.constant 2 : index
   scf.forall (%i) in (16) {
-    %t = memref.alloc() : memref<8192xf32>
-    linalg.copy ins(%in : memref<8192xf32>) outs(%t : memref<8192xf32>)
+    %t = memref.alloc() : memref<6144xf32>
+    linalg.copy ins(%in : memref<6144xf32>) outs(%t : memref<6144xf32>)
+    %m = memref.alloc() : memref<4096xf32>
+    linalg.copy ins(%mid : memref<4096xf32>) outs(%m : memref<4096xf32>)
     scf.for %k = %c0 to %c2 step %c1 {
       %u = memref.alloc() : memref<16xf32>
       linalg.copy ins(%small : memref<16xf32>) outs(%u : memref<16xf32>)
     }
+  }
+  return
+}
+
+// -----
+
+// A GPU kernel's loop (mapped to blocks) keeps its buffer in the workspace:
+// a block's threads share one buffer, which a per-thread stack buffer
+// would not be. The most any CPU task takes on the stack is the largest
+// loop's, not the sum over loops.
+// CHECK: module attributes {kiln.task_stack_size = 4096 : i64, kiln.workspace_size = 256 : i64}
+// CHECK-LABEL: func @main
+// CHECK: scf.forall
+// CHECK: memref.view %{{.*}}[%{{.*}}][] : memref<256xi8> to memref<16xf32>
+// CHECK: mapping = [#gpu.block<linear_dim_0>]
+// CHECK: scf.forall
+// CHECK: memref.alloca() {alignment = 64 : i64} : memref<1024xf32>
+// CHECK: scf.forall
+// CHECK: memref.alloca() {alignment = 64 : i64} : memref<512xf32>
+func.func @main(%small: memref<16xf32>, %a: memref<1024xf32>, %b: memref<512xf32>) {
+  scf.forall (%i) in (4) {
+    %g = memref.alloc() : memref<16xf32>
+    linalg.copy ins(%small : memref<16xf32>) outs(%g : memref<16xf32>)
+  } {mapping = [#gpu.block<linear_dim_0>]}
+  scf.forall (%i) in (8) {
+    %t = memref.alloc() : memref<1024xf32>
+    linalg.copy ins(%a : memref<1024xf32>) outs(%t : memref<1024xf32>)
+  }
+  scf.forall (%i) in (8) {
+    %t = memref.alloc() : memref<512xf32>
+    linalg.copy ins(%b : memref<512xf32>) outs(%t : memref<512xf32>)
   }
   return
 }
