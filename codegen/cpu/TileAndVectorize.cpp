@@ -1079,7 +1079,7 @@ void vectorizeAll(func::FuncOp func) {
 /// products, whose accumulators went to memory and back every K step). The
 /// depthwise kernels' row tiles (vector<2x56xf32>, vector<7x7xf32>) are
 /// written into their task's tile this way too.
-struct WriteRowIntoDestination : OpRewritePattern<tensor::InsertSliceOp> {
+struct WriteTileIntoDestination : OpRewritePattern<tensor::InsertSliceOp> {
   using OpRewritePattern::OpRewritePattern;
 
   LogicalResult matchAndRewrite(tensor::InsertSliceOp insert,
@@ -1163,7 +1163,7 @@ void dropTrailingUnitLoops(func::FuncOp func) {
 /// contraction's maps (computed first, a batched matmul's product of
 /// broadcasts became an outer product whose FMAs, their accumulators kept
 /// in memory across its K loop, made bert_tiny take 1.02-1.03 of the time,
-/// until WriteRowIntoDestination kept those accumulators in registers).
+/// until WriteTileIntoDestination kept those accumulators in registers).
 struct ComputeBeforeTranspose : OpTraitRewritePattern<OpTrait::Elementwise> {
   using OpTraitRewritePattern::OpTraitRewritePattern;
 
@@ -1235,7 +1235,7 @@ void simplifyVectors(func::FuncOp func) {
                                   .setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled));
 
   RewritePatternSet patterns(func.getContext());
-  patterns.add<WriteRowIntoDestination>(func.getContext());
+  patterns.add<WriteTileIntoDestination>(func.getContext());
   vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
   vector::populateVectorReductionToContractPatterns(patterns);
   vector::populateSinkVectorOpsPatterns(patterns);

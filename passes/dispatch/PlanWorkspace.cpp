@@ -85,6 +85,16 @@ int64_t lastUse(Value root, Block &block, const DenseMap<Operation *, int64_t> &
   return last;
 }
 
+/// Replaces `alloc` by `memory` (a view of the workspace, or a stack
+/// buffer); its deallocs go with it.
+void replaceAlloc(memref::AllocOp alloc, Value memory) {
+  for (Operation *user : llvm::make_early_inc_range(alloc->getUsers()))
+    if (llvm::isa<memref::DeallocOp>(user))
+      user->erase();
+  alloc.replaceAllUsesWith(memory);
+  alloc.erase();
+}
+
 int64_t alignUp(int64_t bytes) { return (bytes + kAlignment - 1) / kAlignment * kAlignment; }
 
 /// The number of iterations of `forall`, when its bounds are constants.
@@ -238,13 +248,8 @@ struct PlanWorkspacePass : impl::PlanWorkspaceBase<PlanWorkspacePass> {
 
     for (memref::AllocOp alloc : stackTiles) {
       OpBuilder builder(alloc);
-      auto alloca = memref::AllocaOp::create(builder, alloc.getLoc(), alloc.getType(),
-                                             builder.getI64IntegerAttr(kAlignment));
-      for (Operation *user : llvm::make_early_inc_range(alloc->getUsers()))
-        if (llvm::isa<memref::DeallocOp>(user))
-          user->erase();
-      alloc.replaceAllUsesWith(alloca.getResult());
-      alloc.erase();
+      replaceAlloc(alloc, memref::AllocaOp::create(builder, alloc.getLoc(), alloc.getType(),
+                                                   builder.getI64IntegerAttr(kAlignment)));
     }
 
     int64_t total = placeBuffers(buffers);
@@ -267,13 +272,8 @@ struct PlanWorkspacePass : impl::PlanWorkspaceBase<PlanWorkspacePass> {
             builder, loc, offset,
             arith::MulIOp::create(builder, loc, iterationIndex(builder, loc, b.forall),
                                   arith::ConstantIndexOp::create(builder, loc, b.slotSize)));
-      Value view =
-          memref::ViewOp::create(builder, loc, b.alloc.getType(), workspace, offset, ValueRange{});
-      for (Operation *user : llvm::make_early_inc_range(b.alloc->getUsers()))
-        if (llvm::isa<memref::DeallocOp>(user))
-          user->erase();
-      b.alloc.replaceAllUsesWith(view);
-      b.alloc.erase();
+      replaceAlloc(b.alloc, memref::ViewOp::create(builder, loc, b.alloc.getType(), workspace,
+                                                   offset, ValueRange{}));
     }
     module->setAttr(kWorkspaceSizeAttr, builder.getI64IntegerAttr(total));
     int64_t taskStack = 0;
