@@ -129,6 +129,17 @@ constexpr int64_t kPixelMajorPaddedShare = 8;
 /// measured 5-23% slower on the whole model, 512 KiB within noise of 1 MiB.
 constexpr int64_t kPixelMajorBandBytes = 1 << 19;
 
+/// Whether a convolution of F filters into rows of OW pixels, with constant
+/// weights and (for a unit-stride 1x1 one) pixelMajorPays, runs pixel-major:
+/// OW is not a multiple of the panel width, has a divisor of at least
+/// kMinSliverRows up to the micro-kernel's height, and F needs little
+/// padding to whole panels.
+bool pixelMajorShape(int64_t ow, int64_t f, Type elementType) {
+  return ow % kPackedPanelWidth != 0 && elementType.isF32() &&
+         largestDivisorAtMost(ow, kMicroTileRows) >= kMinSliverRows &&
+         4 * (llvm::alignTo(f, kPackedPanelWidth) - f) <= static_cast<uint64_t>(f);
+}
+
 SmallVector<OpFoldResult> indexAttrs(OpBuilder &b, ArrayRef<int64_t> values) {
   return llvm::map_to_vector(values, [&](int64_t v) -> OpFoldResult {
     return b.getIndexAttr(v);
@@ -772,6 +783,11 @@ struct StridedWidthToChannels : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
       return rewriter.notifyMatchFailure(op, "width stride does not divide the kernel width");
     int64_t n = inType.getDimSize(0), c = inType.getDimSize(1), h = inType.getDimSize(2);
     int64_t f = wType.getDimSize(0), kh = wType.getDimSize(2), ow = outType.getDimSize(3);
+    // The pixel-major form reads its taps in place at any stride, one
+    // broadcast each: channels would only add the zero taps (ResNet's stem:
+    // K = 168 instead of 147) and a copy of the input.
+    if (pixelMajorShape(ow, f, outType.getElementType()))
+      return rewriter.notifyMatchFailure(op, "runs pixel-major, which reads strided taps in place");
     // The columns the taps read, a multiple of SW: SW*(OW-1) + KW' (more
     // than the input has when zero taps were added: the rest reads zeros).
     int64_t width = sw * (ow - 1) + paddedKw, inWidth = inType.getDimSize(3);
@@ -902,9 +918,7 @@ struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
     int64_t paddedF = llvm::alignTo(f, kPackedPanelWidth);
     bool pixelMajorPays = !direct || c >= kPixelMajorMinDirectChannels ||
                           (columns - p) * kPixelMajorPaddedShare >= columns;
-    if (pixelMajorPays && ow % kPackedPanelWidth != 0 &&
-        elementType.isF32() &&
-        sliver >= kMinSliverRows && 4 * (paddedF - f) <= f &&
+    if (pixelMajorPays && pixelMajorShape(ow, f, elementType) &&
         matchPattern(weight, m_Constant(&weights)))
       wPanels = arith::ConstantOp::create(
           rewriter, loc,

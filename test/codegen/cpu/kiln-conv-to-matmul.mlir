@@ -230,6 +230,27 @@ func.func @pixel_major_strided(%x: tensor<1x1x2x15xf32>, %acc: tensor<1x32x2x7xf
 
 // -----
 
+// Pixel-major with a width stride that, with one zero tap, divides the
+// kernel width (ResNet's 7-wide stride-2 stem): not turned into channels,
+// which would add the zero tap to K (8 taps a row instead of 7) and a
+// transposing copy of the input. The 8 pixels of a register tile are every
+// other element of an input row, read in place; the weights are packed
+// with their 7 taps.
+// CHECK-DAG: #[[TAPS:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d5, d1 + d6, d2 * 16 + d3 * 2 + d7)>
+// CHECK-LABEL: func @pixel_major_stem_stride
+// CHECK-NOT: linalg.transpose
+// CHECK: linalg.generic {indexing_maps = [#[[TAPS]], {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x1x21xf32>, tensor<1x1x1x7x32xf32>) outs(%{{.*}} : tensor<1x1x8x1x32xf32>) attrs = {kiln.tap_product}
+// CHECK-NOT: linalg.transpose
+// CHECK-NOT: kiln.packed_matmul
+func.func @pixel_major_stem_stride(%x: tensor<1x1x1x21xf32>, %acc: tensor<1x32x1x8xf32>) -> tensor<1x32x1x8xf32> {
+  %w = arith.constant dense<0.5> : tensor<32x1x1x7xf32>
+  %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<[1, 2]> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x1x1x21xf32>, tensor<32x1x1x7xf32>) outs(%acc : tensor<1x32x1x8xf32>) -> tensor<1x32x1x8xf32>
+  return %r : tensor<1x32x1x8xf32>
+}
+
+// -----
+
 // Channel-major (OW = 32) with constant weights: the weights are packed at
 // compile time into slivers of 8 filters [F / 8, C, KH, KW, 8], the side the
 // micro-kernel broadcasts, and each register tile's 32 pixels are read from
