@@ -45,10 +45,11 @@
 // lowering's form for 16-bit models) reach this pass as f32 ones of the
 // operands extended to f32 (kiln-widen-half-operands).
 //
-// A width stride that divides the kernel width (audio front ends, patch
-// embeddings; ResNet's 7-wide stride-2 stem with one zero tap) is first
-// turned into channels, so the taps are packed at unit stride
-// (StridedWidthToChannels).
+// A width stride that divides the kernel width (patch embeddings, with up
+// to a quarter of zero taps added) is first turned into channels, so the
+// taps are packed at unit stride (StridedWidthToChannels), unless the
+// convolution runs pixel-major, which reads strided taps in place (ResNet's
+// 7-wide stride-2 stem, an audio front end's 80 taps at stride 16).
 //
 // The epilogue: the graph lowering puts a convolution's bias into the init
 // (a broadcast generic) and its activation or residual addition in a generic

@@ -37,7 +37,9 @@ static constexpr int64_t kMaxTasks = 16;
 // 16-row tiles do not divide the common M (128, 3136), and 48-wide panels
 // lower to non-power-of-two vectors that LLVM scalarizes.
 static constexpr int64_t kMicroTileColumns = 32;
-/// K block: a 256 x 32 f32 panel of B is 32 KiB, within the 48 KiB L1D.
+/// K block: a 256 x 32 f32 panel of B is 32 KiB, within a Zen 5 core's 48 KiB
+/// L1D and all of a Zen 4's (where blocks of 128 measured no faster on
+/// ResNet-50's 1x1 layers: docs/performance.md, twenty-fifth round).
 static constexpr int64_t kCacheBlockK = 256;
 /// K block of a one-tap product (a 1x1 convolution) whose input side is read
 /// in place: a 128 x 32 panel of B (16 KiB) leaves room in L1 for the input
