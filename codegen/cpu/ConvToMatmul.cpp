@@ -45,11 +45,12 @@
 // lowering's form for 16-bit models) reach this pass as f32 ones of the
 // operands extended to f32 (kiln-widen-half-operands).
 //
-// A width stride that divides the kernel width (patch embeddings, with up
-// to a quarter of zero taps added) is first turned into channels, so the
-// taps are packed at unit stride (StridedWidthToChannels), unless the
-// convolution runs pixel-major, which reads strided taps in place (ResNet's
-// 7-wide stride-2 stem, an audio front end's 80 taps at stride 16).
+// A width stride that divides the kernel width (with up to a quarter of
+// zero taps added) is first turned into channels, so the taps are packed at
+// unit stride (StridedWidthToChannels), unless the convolution runs
+// pixel-major, which reads strided taps in place (ResNet's 7-wide stride-2
+// stem, an audio front end's 80 taps at stride 16, patch embeddings whose
+// OW is no multiple of 32).
 //
 // The epilogue: the graph lowering puts a convolution's bias into the init
 // (a broadcast generic) and its activation or residual addition in a generic
@@ -98,8 +99,8 @@ constexpr int64_t kMinSliverRows = 4;
 /// Below this many output columns the padding costs more than it buys.
 constexpr int64_t kMinColumnsToPad = 16;
 /// The most bytes of packed taps built at once (the channel-major form when
-/// it cannot read them in place): a quarter of the 2 MiB L2 of a core on the
-/// benchmark machine. The product reads each panel of taps once (the
+/// it cannot read them in place): half of a core's 1 MiB L2 on the
+/// benchmark machines (Zen 4 and Zen 5). The product reads each panel of taps once (the
 /// weights are what stays in cache); 1 MiB bands measured no faster and
 /// took twice the workspace (U-Net small's decoder: 884 KB instead of 442).
 constexpr int64_t kChannelMajorBandBytes = 1 << 19;
@@ -756,9 +757,13 @@ Value pixelMajorBandProduct(OpBuilder &b, Location loc, Value band, Value out, V
 /// so tap (c, i, SW*a + b) at output column o reads x'[n, c*SW + b, ., o + a]
 /// as before it read x[n, c, ., SW*(o + a) + b]. Strided taps are packed one
 /// strided, transposing copy per tap (an audio front end's 80-tap, stride-16
-/// convolution: 80 serial copies of scalar loads, half of the model's run);
-/// unit-stride ones in one generic of contiguous reads. The input is
-/// rearranged once, in one transposing copy of its (few) elements.
+/// convolution took 80 serial copies of scalar loads, half of the model's
+/// run, when this was written); unit-stride ones in one generic of
+/// contiguous reads. The input is rearranged once, in one transposing copy
+/// of its (few) elements. Not for a convolution that runs pixel-major
+/// (pixelMajorShape), which reads strided taps in place: this serves the
+/// channel-major and flat forms (OW a multiple of the panel width, or few
+/// filters).
 struct StridedWidthToChannels : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -776,7 +781,7 @@ struct StridedWidthToChannels : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
     SmallVector<int64_t> strides = llvm::to_vector(op.getStrides().getValues<int64_t>());
     SmallVector<int64_t> dilations = llvm::to_vector(op.getDilations().getValues<int64_t>());
     // A kernel width SW does not divide gets zero taps up to a multiple of
-    // it, when that adds at most a quarter (ResNet's 7-wide stride-2 stem:
+    // it, when that adds at most a quarter (a 7-wide kernel at stride 2:
     // 8 taps).
     int64_t sw = strides[1], kw = wType.getDimSize(3);
     int64_t paddedKw = llvm::alignTo(kw, sw);
@@ -787,7 +792,9 @@ struct StridedWidthToChannels : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
     // The pixel-major form reads its taps in place at any stride, one
     // broadcast each: channels would only add the zero taps (ResNet's stem:
     // K = 168 instead of 147) and a copy of the input.
-    if (pixelMajorShape(ow, f, outType.getElementType()))
+    if (inType.getElementType() == outType.getElementType() &&
+        wType.getElementType() == outType.getElementType() &&
+        pixelMajorShape(ow, f, outType.getElementType()))
       return rewriter.notifyMatchFailure(op, "runs pixel-major, which reads strided taps in place");
     // The columns the taps read, a multiple of SW: SW*(OW-1) + KW' (more
     // than the input has when zero taps were added: the rest reads zeros).

@@ -381,6 +381,14 @@ def case_conv2d_stem_7x7(g):
 
 
 @case
+def case_conv2d_stem_7x7_pixel_major(g):
+    # The same stem with 32 filters, whole panels: pixel-major, its 7 taps a
+    # row read in place at stride 2 (not turned into channels).
+    x = g.input("x", (1, 3, 32, 32))
+    g.output(conv(g, x, 3, 32, (7, 7), strides=[2, 2], pads=[3, 3, 3, 3]))
+
+
+@case
 def case_conv2d_partial_panel(g):
     # 112 filters (the pixel-major product's panels of 32 pad them to 128,
     # whose zero filters must not be written out), 14x14, then a ReLU.
@@ -538,8 +546,9 @@ def case_conv1d(g):
 
 @case
 def case_conv1d_strided_taps(g):
-    # The width stride divides the kernel (an audio front end): compiled as
-    # a unit-stride convolution on the input's columns turned into channels.
+    # The width stride divides the kernel (like an audio front end, but with
+    # too few filters for the pixel-major form): compiled as a unit-stride
+    # convolution on the input's columns turned into channels.
     x = g.input("x", (2, 2, 203))
     g.output(conv(g, x, 2, 6, (12,), strides=[4], pads=[3, 2]))
 
