@@ -11,7 +11,8 @@ against ONNX Runtime or another kilnc build, or profiled, on its own. The
 layers are those of the zoo models that docs/performance.md measures one
 at a time: EfficientNet-B0's and MobileNetV2's depthwise convolutions (with
 the SiLU after them), a squeeze-and-excitation block, ResNet-50's max pool
-and U-Net's 3x3 convolutions; besides them, a chain of 1x1 layers with more
+U-Net's 3x3 convolutions and the transformers' feed-forward blocks;
+besides them, a chain of 1x1 layers with more
 weights than the L3 holds (and the same chain sharing two sets of weights,
 which stay in cache), and ResNet-50's downsampling bottleneck blocks whole.
 bench/zoo/check.py does not know them: their outputs are checked with
@@ -183,6 +184,44 @@ def fc_chain(c, layers):
     return build
 
 
+def transformer_ffn(s, d, f, gelu):
+    """A transformer's feed-forward block on one sequence of s tokens, as
+    the exporters write it: MatMul d -> f, Add bias, GELU (BERT's erf form,
+    or GPT-2's tanh approximation), MatMul f -> d, Add bias, Add the
+    residual."""
+    def build(name, rng):
+        weights = {
+            "w1": (rng.standard_normal((d, f)) / math.sqrt(d)).astype(np.float32),
+            "b1": (rng.standard_normal(f) * 0.1).astype(np.float32),
+            "w2": (rng.standard_normal((f, d)) / math.sqrt(f)).astype(np.float32),
+            "b2": (rng.standard_normal(d) * 0.1).astype(np.float32),
+            "half": np.array(0.5, np.float32), "one": np.array(1.0, np.float32),
+        }
+        nodes = [helper.make_node("MatMul", ["x", "w1"], ["m1"], name="fc1"),
+                 helper.make_node("Add", ["m1", "b1"], ["h"], name="fc1_bias")]
+        if gelu == "erf":
+            weights["sqrt2"] = np.array(math.sqrt(2.0), np.float32)
+            nodes += [helper.make_node("Div", ["h", "sqrt2"], ["g0"], name="gelu_div"),
+                      helper.make_node("Erf", ["g0"], ["g1"], name="gelu_erf")]
+        else:
+            weights.update({"three": np.array(3.0, np.float32),
+                            "c0": np.array(0.044715, np.float32),
+                            "c1": np.array(math.sqrt(2.0 / math.pi), np.float32)})
+            nodes += [helper.make_node("Pow", ["h", "three"], ["p"], name="gelu_pow"),
+                      helper.make_node("Mul", ["p", "c0"], ["q"], name="gelu_mul"),
+                      helper.make_node("Add", ["h", "q"], ["r"], name="gelu_add"),
+                      helper.make_node("Mul", ["r", "c1"], ["g0"], name="gelu_scale"),
+                      helper.make_node("Tanh", ["g0"], ["g1"], name="gelu_tanh")]
+        nodes += [helper.make_node("Add", ["g1", "one"], ["g2"], name="gelu_add1"),
+                  helper.make_node("Mul", ["h", "g2"], ["g3"], name="gelu_mul1"),
+                  helper.make_node("Mul", ["g3", "half"], ["g"], name="gelu_half"),
+                  helper.make_node("MatMul", ["g", "w2"], ["m2"], name="fc2"),
+                  helper.make_node("Add", ["m2", "b2"], ["o"], name="fc2_bias"),
+                  helper.make_node("Add", ["o", "x"], ["y"], name="residual")]
+        save(name, nodes, [1, s, d], [1, s, d], weights, rng)
+    return build
+
+
 def bottleneck_blocks(c, h, m, blocks):
     """`blocks` of ResNet-50's identity bottlenecks at h x h, each with
     weights of its own: 1x1 c -> m, 3x3 m -> m, 1x1 m -> c, the block's
@@ -261,6 +300,8 @@ LAYERS = {
     "r50_layer3_0": downsampling_bottleneck(512, 28, 256, 1024),   # ResNet-50 layer3.0
     "r50_layer1_1to2": bottleneck_blocks(256, 56, 64, 2),          # ResNet-50 layer1.1-2
     "r50_layer3_1to5": bottleneck_blocks(1024, 14, 256, 5),        # ResNet-50 layer3.1-5
+    "bert_ffn_128": transformer_ffn(128, 768, 3072, "erf"),   # BERT-base's feed-forward block
+    "gpt2_ffn_32": transformer_ffn(32, 128, 512, "tanh"),     # gpt2_tiny's
 }
 
 

@@ -24,6 +24,7 @@
 #include "codegen/cpu/TilingStrategy.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -252,11 +253,46 @@ struct PackConstantRhs : OpRewritePattern<linalg::MatmulOp> {
   }
 };
 
+/// Whether `op` is a packed product built here (kPackedMatmulAttr).
+bool isPackedProduct(Operation *op) { return op && op->hasAttr(kPackedMatmulAttr); }
+
+/// The packed product works on C viewed as [M, N / NR, NR]; what starts its
+/// accumulator (a bias broadcast) and the elementwise op that reads its
+/// result (a GELU, a residual addition) still work on [M, N], across the
+/// reshapes of that view. Folding those reshapes into them (expanding their
+/// loops to the view's) gives them the product's shape, so that
+/// kiln-tile-and-vectorize computes them in the product's tiles
+/// (MatmulEpilogue) instead of as passes of their own over C.
+bool foldsIntoPackedView(OpOperand *fused) {
+  // expand_shape(start) that a packed product accumulates into.
+  if (auto expand = llvm::dyn_cast<tensor::ExpandShapeOp>(fused->getOwner())) {
+    auto start = expand.getSrc().getDefiningOp<linalg::GenericOp>();
+    return start && start->hasOneUse() &&
+           start.getNumLoops() == start.getNumParallelLoops() && expand->hasOneUse() &&
+           isPackedProduct(*expand->getUsers().begin()) &&
+           llvm::cast<DestinationStyleOpInterface>(*expand->getUsers().begin())
+               .isDpsInit(&*expand->getUses().begin());
+  }
+  // consumer(collapse_shape(product)).
+  auto consumer = llvm::dyn_cast<linalg::GenericOp>(fused->getOwner());
+  auto collapse = fused->get().getDefiningOp<tensor::CollapseShapeOp>();
+  return consumer && collapse && consumer.getNumLoops() == consumer.getNumParallelLoops() &&
+         consumer.isDpsInput(fused) && isPackedProduct(collapse.getSrc().getDefiningOp());
+}
+
 struct PackMatmulWeightsPass : impl::PackMatmulWeightsBase<PackMatmulWeightsPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<PackConstantRhs>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+    RewritePatternSet epilogues(&getContext());
+    linalg::populateFoldReshapeOpsByExpansionPatterns(epilogues, foldsIntoPackedView);
+    // (A zero start, a fill, is reshaped by canonicalization.)
+    linalg::FillOp::getCanonicalizationPatterns(epilogues, &getContext());
+    tensor::ExpandShapeOp::getCanonicalizationPatterns(epilogues, &getContext());
+    tensor::CollapseShapeOp::getCanonicalizationPatterns(epilogues, &getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(epilogues))))
       return signalPassFailure();
   }
 };

@@ -6,9 +6,9 @@
 // bufferization (so accumulators can be hoisted into registers); on buffers
 // it picks up the copies and fills bufferization created. A matmul's or a
 // convolution's tap product's epilogue (what starts its accumulator, what
-// reads its result) is fused into its thread tiles, and a matmul's or a
-// channel-major tap product's into its register tiles when K is one cache
-// block. A pad's fill and the copy of its interior share their tasks; a
+// reads its result) is fused into its thread tiles, and a matmul's (packed
+// or not) or a channel-major tap product's into its register tiles when K
+// is one cache block. A pad's fill and the copy of its interior share their tasks; a
 // depthwise convolution's taps read around the padding of its input
 // instead, where the target has masked loads (PadFreeTaps.h).
 //
@@ -101,7 +101,8 @@ bool isFusableEpilogueOp(Operation *op) {
          llvm::isa<linalg::GenericOp, linalg::FillOp>(op);
 }
 
-/// The epilogue of a matmul (or of a tap product, kTapProductAttr): the op
+/// The epilogue of a matmul (or of a packed matmul, kPackedMatmulAttr, or
+/// of a tap product, kTapProductAttr): the op
 /// computing its accumulator's start (a fill or a bias broadcast) and the
 /// elementwise op reading its result.
 /// Tiled on their own, each is a pass over the whole result; taken into the
@@ -115,9 +116,41 @@ struct MatmulEpilogue {
   bool consumerInPlace = false;
 };
 
+/// Whether `v`, an operand of a product's consumer defined after the
+/// product `op`, can be computed before it instead: an empty tensor of
+/// static shape, or a reshape (a residual or an empty tensor seen in the
+/// packed product's view: kiln-pack-matmul-weights) of a value that exists
+/// there or can be moved there.
+bool movableBeforeProduct(Value v, Operation *op, DominanceInfo &dominance) {
+  Operation *def = v.getDefiningOp();
+  if (llvm::isa_and_nonnull<tensor::EmptyOp>(def))
+    return def->getNumOperands() == 0;
+  if (llvm::isa_and_nonnull<tensor::CollapseShapeOp, tensor::ExpandShapeOp>(def))
+    return def->getBlock() == op->getBlock() &&
+           llvm::all_of(def->getOperands(), [&](Value operand) {
+             return dominance.properlyDominates(operand, op) ||
+                    movableBeforeProduct(operand, op, dominance);
+           });
+  return false;
+}
+
+/// Moves what movableBeforeProduct accepted for `v` before `loop`, the
+/// product's loop (its operands first).
+void moveBeforeProduct(RewriterBase &rewriter, Value v, Operation *loop) {
+  Operation *def = v.getDefiningOp();
+  if (!llvm::isa_and_nonnull<tensor::EmptyOp, tensor::CollapseShapeOp, tensor::ExpandShapeOp>(
+          def) ||
+      def->getBlock() != loop->getBlock() || !loop->isBeforeInBlock(def))
+    return;
+  for (Value operand : def->getOperands())
+    moveBeforeProduct(rewriter, operand, loop);
+  rewriter.moveOpBefore(def, loop);
+}
+
 MatmulEpilogue matchMatmulEpilogue(linalg::LinalgOp op, DominanceInfo &dominance) {
   MatmulEpilogue epilogue;
-  if (!(llvm::isa<linalg::MatmulOp>(op.getOperation()) || op->hasAttr(kTapProductAttr)) ||
+  if (!(llvm::isa<linalg::MatmulOp>(op.getOperation()) || op->hasAttr(kTapProductAttr) ||
+        op->hasAttr(kPackedMatmulAttr)) ||
       !op.hasPureTensorSemantics())
     return epilogue;
   Operation *start = op.getDpsInits()[0].getDefiningOp();
@@ -142,11 +175,11 @@ MatmulEpilogue matchMatmulEpilogue(linalg::LinalgOp op, DominanceInfo &dominance
         generic.getNumLoops() == generic.getNumParallelLoops() && generic->getNumResults() == 1 &&
         generic.getRegion().front().getArguments().back().use_empty() &&
         // Its other operands must exist where the matmul's loop will be
-        // (an empty tensor can be moved there).
+        // (an empty tensor, or a reshape of a value that exists there,
+        // can be moved there: see movableBeforeProduct).
         llvm::all_of(generic->getOperands(), [&](Value v) {
           return v == op->getResult(0) || dominance.properlyDominates(v, op) ||
-                 (v.getDefiningOp<tensor::EmptyOp>() &&
-                  v.getDefiningOp()->getNumOperands() == 0);
+                 movableBeforeProduct(v, op, dominance);
         }))
       epilogue.consumer = user;
   }
@@ -232,12 +265,8 @@ SmallVector<linalg::LinalgOp> fuseIntoThreadTiles(RewriterBase &rewriter,
     return fused;
   }
   Operation *loop = loops.front();
-  for (Value operand : epilogue.consumer->getOperands()) {
-    auto empty = operand.getDefiningOp<tensor::EmptyOp>();
-    if (empty && empty->getBlock() == loop->getBlock() && loop->isBeforeInBlock(empty) &&
-        empty->getNumOperands() == 0)
-      rewriter.moveOpBefore(empty, loop);
-  }
+  for (Value operand : epilogue.consumer->getOperands())
+    moveBeforeProduct(rewriter, operand, loop);
   FailureOr<scf::SCFFuseConsumerOfSliceResult> result =
       scf::tileAndFuseConsumer(rewriter, epilogue.consumer, loops);
   if (failed(result) || result->tiledOps.size() != 1)
@@ -355,8 +384,8 @@ bool onlyConsumerReads(linalg::LinalgOp product, linalg::LinalgOp consumer) {
   return true;
 }
 
-/// Register-level tiling of a thread tile `product` of a matmul or of a
-/// channel-major tap product (a 3x3 convolution's, U-Net's: its bias and
+/// Register-level tiling of a thread tile `product` of a matmul (packed or
+/// not) or of a channel-major tap product (a 3x3 convolution's, U-Net's: its bias and
 /// ReLU) together with its fused epilogue tiles `epilogue`
 /// (fuseIntoThreadTiles: the start, then optionally the consumer, rewritten
 /// to work in place): each register tile of C gets its start, its K loops
@@ -371,11 +400,11 @@ bool onlyConsumerReads(linalg::LinalgOp product, linalg::LinalgOp consumer) {
 FailureOr<bool> fuseIntoRegisterTiles(RewriterBase &rewriter, linalg::LinalgOp product,
                                       ArrayRef<linalg::LinalgOp> epilogue) {
   if (!(llvm::isa<linalg::MatmulOp>(product.getOperation()) ||
-        isChannelMajorTapProduct(product)) ||
+        isChannelMajorTapProduct(product) || product->hasAttr(kPackedMatmulAttr)) ||
       epilogue.empty() || epilogue.size() > 2)
     return false;
   std::optional<TilingPlan> plan = planTiling(product, /*allowThreads=*/false);
-  if (!plan || !plan->cacheTiles.empty() || !plan->vectorInterchange.empty())
+  if (!plan || !plan->cacheTiles.empty())
     return false;
   linalg::LinalgOp start = epilogue[0];
   linalg::LinalgOp consumer = epilogue.size() == 2 ? epilogue[1] : linalg::LinalgOp();
@@ -437,8 +466,9 @@ FailureOr<bool> fuseIntoRegisterTiles(RewriterBase &rewriter, linalg::LinalgOp p
     return failure();
   };
   SmallVector<LoopLikeOpInterface> loops;
-  FailureOr<linalg::LinalgOp> tiled =
-      tile(rewriter, product, outerTiles, scf::SCFTilingOptions::LoopType::ForOp, {}, &loops);
+  FailureOr<linalg::LinalgOp> tiled = tile(rewriter, product, outerTiles,
+                                            scf::SCFTilingOptions::LoopType::ForOp,
+                                            plan->vectorInterchange, &loops);
   if (failed(tiled) || loops.empty())
     return internalError("register-level tiling failed");
   linalg::LinalgOp registerTile = *tiled;

@@ -95,11 +95,37 @@ bool expandsConvolutionResult(OpOperand *fused) {
       collapse.getSrc().getDefiningOp());
 }
 
+/// A matmul computes on matrices, so the graph lowering reshapes its
+/// operands to two dimensions and its result back to the model's rank
+/// ([B*S, N] -> [B, S, N]) before the op that reads it (an activation, a
+/// residual addition), or before the op after its bias addition (BERT's
+/// GELU). Folding that expansion into the elementwise consumer by
+/// collapsing the consumer's loops (the consumer then works on the 2-D
+/// result, its other operands collapsed alike, and its own result is
+/// expanded) gives the consumer the matmul's shape: it fuses with the bias
+/// addition, and the matmul computes both in its epilogue
+/// (kiln-tile-and-vectorize) instead of passes of their own over the result.
+bool collapsesMatmulResult(OpOperand *fused) {
+  auto consumer = llvm::dyn_cast<linalg::GenericOp>(fused->getOwner());
+  auto expand = fused->get().getDefiningOp<tensor::ExpandShapeOp>();
+  if (!consumer || !expand || consumer.getNumLoops() != consumer.getNumParallelLoops())
+    return false;
+  Operation *source = expand.getSrc().getDefiningOp();
+  if (llvm::isa_and_nonnull<linalg::MatmulOp>(source))
+    return true;
+  auto elementwise = llvm::dyn_cast_if_present<linalg::GenericOp>(source);
+  return elementwise && elementwise.getNumLoops() == elementwise.getNumParallelLoops() &&
+         llvm::any_of(elementwise.getDpsInputs(), [](Value v) {
+           return llvm::isa_and_nonnull<linalg::MatmulOp>(v.getDefiningOp());
+         });
+}
+
 struct FuseElementwisePass : impl::FuseElementwiseBase<FuseElementwisePass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     linalg::populateElementwiseOpsFusionPatterns(patterns, shouldFuse);
     linalg::populateFoldReshapeOpsByExpansionPatterns(patterns, expandsConvolutionResult);
+    linalg::populateFoldReshapeOpsByCollapsingPatterns(patterns, collapsesMatmulResult);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }

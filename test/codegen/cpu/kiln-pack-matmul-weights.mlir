@@ -99,14 +99,69 @@ func.func @padded_rhs(%a: tensor<4x1xf32>, %c: tensor<4x34xf32>) -> tensor<4x34x
 // CHECK-SAME: (%[[C:.*]]: tensor<8x32xf32>)
 // CHECK-DAG: %[[AP:.*]] = arith.constant dense<{{\[\[\[}}0.000000e+00, 2.000000e+00, 4.000000e+00, 6.000000e+00, 8.000000e+00, 1.000000e+01, 1.200000e+01, 1.400000e+01], [1.000000e+00, 3.000000e+00, 5.000000e+00, 7.000000e+00, 9.000000e+00, 1.100000e+01, 1.300000e+01, 1.500000e+01]]]> : tensor<1x2x8xf32>
 // CHECK-DAG: %[[BP:.*]] = arith.constant dense<1.000000e+00> : tensor<1x2x32xf32>
-// CHECK: %[[C3:.*]] = tensor.expand_shape %[[C]] {{\[}}[0], [1, 2]] output_shape [8, 1, 32]
-// CHECK: %[[C4:.*]] = tensor.expand_shape %[[C3]] {{\[}}[0, 1], [2], [3]] output_shape [1, 8, 1, 32]
+// CHECK: %[[C4:.*]] = tensor.expand_shape %[[C]] {{\[}}[0, 1], [2, 3]] output_shape [1, 8, 1, 32]
 // CHECK: %[[G:.*]] = linalg.generic {indexing_maps = [#[[MA]], #[[MB]], #[[MC]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
 // CHECK-SAME: ins(%[[AP]], %[[BP]] : tensor<1x2x8xf32>, tensor<1x2x32xf32>) outs(%[[C4]] : tensor<1x8x1x32xf32>) attrs = {kiln.packed_matmul}
-// CHECK: tensor.collapse_shape %[[G]] {{\[}}[0, 1], [2], [3]] : tensor<1x8x1x32xf32> into tensor<8x1x32xf32>
+// CHECK: tensor.collapse_shape %[[G]] {{\[}}[0, 1], [2, 3]] : tensor<1x8x1x32xf32> into tensor<8x32xf32>
 func.func @constant_lhs(%c: tensor<8x32xf32>) -> tensor<8x32xf32> {
   %a = arith.constant dense<[[0.0, 1.0], [2.0, 3.0], [4.0, 5.0], [6.0, 7.0], [8.0, 9.0], [10.0, 11.0], [12.0, 13.0], [14.0, 15.0]]> : tensor<8x2xf32>
   %b = arith.constant dense<1.0> : tensor<2x32xf32>
   %r = linalg.matmul ins(%a, %b : tensor<8x2xf32>, tensor<2x32xf32>) outs(%c : tensor<8x32xf32>) -> tensor<8x32xf32>
   return %r : tensor<8x32xf32>
+}
+
+// -----
+
+// The product's epilogue in its view: the bias broadcast that starts the
+// accumulator and the elementwise op that reads the result (tanh, plus a
+// residual) are rewritten over C viewed as [M, N / 32, 32], the reshapes
+// folded into them, so the start is the product's init as it is and the
+// consumer reads the product's result as it is (the residual expanded to
+// the view): kiln-tile-and-vectorize then fuses both into its tiles.
+// CHECK-LABEL: func @packed_epilogue
+// CHECK-SAME: (%[[X:.*]]: tensor<32x128xf32>, %[[RES:.*]]: tensor<32x64xf32>)
+// CHECK-DAG: %[[BIAS:.*]] = arith.constant dense<2.500000e-01> : tensor<2x32xf32>
+// CHECK: %[[START:.*]] = linalg.generic {{.*}} ins(%[[BIAS]] : tensor<2x32xf32>) outs(%{{.*}} : tensor<32x2x32xf32>)
+// CHECK: %[[P:.*]] = linalg.generic {{.*}} ins(%[[X]], %{{.*}} : tensor<32x128xf32>, tensor<2x128x32xf32>) outs(%[[START]] : tensor<32x2x32xf32>) attrs = {kiln.packed_matmul}
+// CHECK: %[[RES3:.*]] = tensor.expand_shape %[[RES]] {{\[}}[0], [1, 2]] output_shape [32, 2, 32]
+// CHECK: %[[R:.*]] = linalg.generic {{.*}} ins(%[[P]], %[[RES3]] : tensor<32x2x32xf32>, tensor<32x2x32xf32>) outs(%{{.*}} : tensor<32x2x32xf32>)
+// CHECK: math.tanh
+// CHECK: %[[OUT:.*]] = tensor.collapse_shape %[[R]] {{\[}}[0], [1, 2]] : tensor<32x2x32xf32> into tensor<32x64xf32>
+// CHECK: return %[[OUT]]
+#bias = affine_map<(d0, d1) -> (d1)>
+#id = affine_map<(d0, d1) -> (d0, d1)>
+func.func @packed_epilogue(%x: tensor<32x128xf32>, %res: tensor<32x64xf32>) -> tensor<32x64xf32> {
+  %w = arith.constant dense<0.5> : tensor<128x64xf32>
+  %b = arith.constant dense<0.25> : tensor<64xf32>
+  %e = tensor.empty() : tensor<32x64xf32>
+  %start = linalg.generic {indexing_maps = [#bias, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%b : tensor<64xf32>) outs(%e : tensor<32x64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<32x64xf32>
+  %mm = linalg.matmul ins(%x, %w : tensor<32x128xf32>, tensor<128x64xf32>) outs(%start : tensor<32x64xf32>) -> tensor<32x64xf32>
+  %e2 = tensor.empty() : tensor<32x64xf32>
+  %r = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%mm, %res : tensor<32x64xf32>, tensor<32x64xf32>) outs(%e2 : tensor<32x64xf32>) {
+  ^bb0(%in: f32, %r0: f32, %out: f32):
+    %t = math.tanh %in : f32
+    %s = arith.addf %t, %r0 : f32
+    linalg.yield %s : f32
+  } -> tensor<32x64xf32>
+  return %r : tensor<32x64xf32>
+}
+
+// -----
+
+// A zero start (a fill, no bias) is reshaped into the view too.
+// CHECK-LABEL: func @packed_zero_start
+// CHECK: %[[Z:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<4x2x32xf32>)
+// CHECK: linalg.generic {{.*}} outs(%[[Z]] : tensor<4x2x32xf32>) attrs = {kiln.packed_matmul}
+func.func @packed_zero_start(%x: tensor<4x16xf32>) -> tensor<4x64xf32> {
+  %zero = arith.constant 0.0 : f32
+  %w = arith.constant dense<0.5> : tensor<16x64xf32>
+  %e = tensor.empty() : tensor<4x64xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<4x64xf32>) -> tensor<4x64xf32>
+  %mm = linalg.matmul ins(%x, %w : tensor<4x16xf32>, tensor<16x64xf32>) outs(%z : tensor<4x64xf32>) -> tensor<4x64xf32>
+  return %mm : tensor<4x64xf32>
 }

@@ -427,3 +427,64 @@ func.func @batch_matmul_accumulators(%a: tensor<2x32x64xf32>, %b: tensor<2x64x32
   %mm = linalg.batch_matmul ins(%a, %b : tensor<2x32x64xf32>, tensor<2x64x32xf32>) outs(%c : tensor<2x32x32xf32>) -> tensor<2x32x32xf32>
   return %mm : tensor<2x32x32xf32>
 }
+
+// -----
+
+// A packed matmul's epilogue in the product's view (kiln-pack-matmul-weights:
+// BERT's and GPT-2's projections with their bias, GELU or residual): K = 128
+// is one cache block, so each 8 x 32 register tile starts its accumulators
+// from the bias, runs its K loop, applies the tanh and adds the residual
+// in registers, and is written once, all in the product's tasks. The
+// consumer's empty output and the residual's view are moved before the
+// product's loop.
+// CHECK-LABEL: func @packed_matmul_epilogue
+// CHECK-SAME: (%[[X:.*]]: tensor<32x128xf32>, %[[RES:.*]]: tensor<32x64xf32>)
+// CHECK: %[[RES3:.*]] = tensor.expand_shape %[[RES]]
+// CHECK: scf.forall
+// CHECK-NOT: vector.transfer_write
+// CHECK: %[[BIAS:.*]] = vector.broadcast %{{.*}} : vector<32xf32> to vector<8x1x32xf32>
+// CHECK: %[[ACC:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[BIAS]]) -> (vector<8x1x32xf32>)
+// CHECK: vector.contract
+// CHECK: %[[R:.*]] = vector.transfer_read %[[RES3]]
+// CHECK: %[[T:.*]] = math.tanh %[[ACC]] : vector<8x1x32xf32>
+// CHECK: %[[S:.*]] = arith.addf %[[T]], %[[R]]
+// CHECK: vector.transfer_write %[[S]]
+// CHECK-NOT: vector.transfer_write
+// CHECK: tensor.parallel_insert_slice
+// CHECK-NOT: scf.for
+// CHECK: return
+#pm_bias = affine_map<(d0, d1, d2) -> (d1, d2)>
+#pm_id = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#pm_a = affine_map<(d0, d1, d2, d3) -> (d0, d3)>
+#pm_b = affine_map<(d0, d1, d2, d3) -> (d1, d3, d2)>
+#pm_c = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+func.func @packed_matmul_epilogue(%x: tensor<32x128xf32>, %res: tensor<32x64xf32>) -> tensor<32x64xf32> {
+  %bias = arith.constant dense<2.500000e-01> : tensor<2x32xf32>
+  %w = arith.constant dense<5.000000e-01> : tensor<2x128x32xf32>
+  %e = tensor.empty() : tensor<32x64xf32>
+  %e3 = tensor.expand_shape %e [[0], [1, 2]] output_shape [32, 2, 32] : tensor<32x64xf32> into tensor<32x2x32xf32>
+  %start = linalg.generic {indexing_maps = [#pm_bias, #pm_id], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%bias : tensor<2x32xf32>) outs(%e3 : tensor<32x2x32xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<32x2x32xf32>
+  %p = linalg.generic {indexing_maps = [#pm_a, #pm_b, #pm_c], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%x, %w : tensor<32x128xf32>, tensor<2x128x32xf32>) outs(%start : tensor<32x2x32xf32>) attrs = {kiln.packed_matmul} {
+  ^bb0(%in: f32, %in_0: f32, %out: f32):
+    %m = arith.mulf %in, %in_0 : f32
+    %a = arith.addf %out, %m : f32
+    linalg.yield %a : f32
+  } -> tensor<32x2x32xf32>
+  %e2 = tensor.empty() : tensor<32x64xf32>
+  %res3 = tensor.expand_shape %res [[0], [1, 2]] output_shape [32, 2, 32] : tensor<32x64xf32> into tensor<32x2x32xf32>
+  %out3 = tensor.expand_shape %e2 [[0], [1, 2]] output_shape [32, 2, 32] : tensor<32x64xf32> into tensor<32x2x32xf32>
+  %r = linalg.generic {indexing_maps = [#pm_id, #pm_id, #pm_id], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%p, %res3 : tensor<32x2x32xf32>, tensor<32x2x32xf32>) outs(%out3 : tensor<32x2x32xf32>) {
+  ^bb0(%in: f32, %r0: f32, %out: f32):
+    %t = math.tanh %in : f32
+    %s = arith.addf %t, %r0 : f32
+    linalg.yield %s : f32
+  } -> tensor<32x2x32xf32>
+  %c = tensor.collapse_shape %r [[0], [1, 2]] : tensor<32x2x32xf32> into tensor<32x64xf32>
+  return %c : tensor<32x64xf32>
+}

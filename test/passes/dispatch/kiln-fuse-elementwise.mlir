@@ -329,3 +329,91 @@ func.func @collapse_of_other_op(%x: tensor<1x4x1x6xf32>) -> tensor<1x4x6xf32> {
   } -> tensor<1x4x6xf32>
   return %relu : tensor<1x4x6xf32>
 }
+
+// -----
+
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+#row2 = affine_map<(d0, d1) -> (d1)>
+#id3e = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+
+// BERT's MatMul, bias Add and GELU: the matmul works on [S, N], its bias
+// addition too, and the result is expanded back to [1, S, N] before the
+// GELU (here its tanh). The GELU takes the expansion into itself (its
+// loops collapsed to the matmul's two), so it fuses with the bias
+// addition: one generic reads the matmul's result as it is, which the
+// matmul's epilogue can compute, and only its result is expanded.
+// CHECK-LABEL: func @matmul_bias_then_expanded_gelu
+// CHECK: %[[MM:.*]] = linalg.matmul
+// CHECK: %[[G:.*]] = linalg.generic {{.*}} ins(%[[MM]], %{{.*}} : tensor<4x16xf32>, tensor<16xf32>) outs(%{{.*}} : tensor<4x16xf32>)
+// CHECK: arith.addf
+// CHECK: math.tanh
+// CHECK-NOT: linalg.generic
+// CHECK: %[[OUT:.*]] = tensor.expand_shape %[[G]] {{\[}}[0, 1], [2]] output_shape [1, 4, 16] : tensor<4x16xf32> into tensor<1x4x16xf32>
+// CHECK: return %[[OUT]]
+func.func @matmul_bias_then_expanded_gelu(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>, %bias: tensor<16xf32>) -> tensor<1x4x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x16xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<4x16xf32>) -> tensor<4x16xf32>
+  %mm = linalg.matmul ins(%a, %b : tensor<4x8xf32>, tensor<8x16xf32>) outs(%f : tensor<4x16xf32>) -> tensor<4x16xf32>
+  %e1 = tensor.empty() : tensor<4x16xf32>
+  %biased = linalg.generic {indexing_maps = [#id2, #row2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%mm, %bias : tensor<4x16xf32>, tensor<16xf32>) outs(%e1 : tensor<4x16xf32>) {
+  ^bb0(%in: f32, %b0: f32, %out: f32):
+    %s = arith.addf %in, %b0 : f32
+    linalg.yield %s : f32
+  } -> tensor<4x16xf32>
+  %x3 = tensor.expand_shape %biased [[0, 1], [2]] output_shape [1, 4, 16] : tensor<4x16xf32> into tensor<1x4x16xf32>
+  %e2 = tensor.empty() : tensor<1x4x16xf32>
+  %gelu = linalg.generic {indexing_maps = [#id3e, #id3e], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%x3 : tensor<1x4x16xf32>) outs(%e2 : tensor<1x4x16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %t = math.tanh %in : f32
+    linalg.yield %t : f32
+  } -> tensor<1x4x16xf32>
+  return %gelu : tensor<1x4x16xf32>
+}
+
+// -----
+
+#id3r = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+
+// GPT-2's projection and residual: the addition reads the matmul's result
+// through the expansion to [1, S, N]; it is collapsed onto the matmul's
+// shape (the residual collapsed alike). An expansion of anything but a
+// matmul (or of an elementwise op reading one) stays where it is.
+// CHECK-LABEL: func @matmul_then_expanded_residual
+// CHECK-SAME: (%{{.*}}: tensor<4x8xf32>, %{{.*}}: tensor<8x16xf32>, %[[RES:.*]]: tensor<1x4x16xf32>)
+// CHECK: %[[MM:.*]] = linalg.matmul
+// CHECK: %[[RES2:.*]] = tensor.collapse_shape %[[RES]] {{\[}}[0, 1], [2]] : tensor<1x4x16xf32> into tensor<4x16xf32>
+// CHECK: %[[ADD:.*]] = linalg.generic {{.*}} ins(%[[MM]], %[[RES2]] : tensor<4x16xf32>, tensor<4x16xf32>)
+// CHECK: tensor.expand_shape %[[ADD]]
+// CHECK-LABEL: func @expanded_argument
+// CHECK: %[[X3:.*]] = tensor.expand_shape %arg0
+// CHECK: linalg.generic {{.*}} ins(%[[X3]] : tensor<1x4x16xf32>)
+func.func @matmul_then_expanded_residual(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>, %res: tensor<1x4x16xf32>) -> tensor<1x4x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x16xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<4x16xf32>) -> tensor<4x16xf32>
+  %mm = linalg.matmul ins(%a, %b : tensor<4x8xf32>, tensor<8x16xf32>) outs(%f : tensor<4x16xf32>) -> tensor<4x16xf32>
+  %x3 = tensor.expand_shape %mm [[0, 1], [2]] output_shape [1, 4, 16] : tensor<4x16xf32> into tensor<1x4x16xf32>
+  %e2 = tensor.empty() : tensor<1x4x16xf32>
+  %sum = linalg.generic {indexing_maps = [#id3r, #id3r, #id3r], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%x3, %res : tensor<1x4x16xf32>, tensor<1x4x16xf32>) outs(%e2 : tensor<1x4x16xf32>) {
+  ^bb0(%in: f32, %r: f32, %out: f32):
+    %s = arith.addf %in, %r : f32
+    linalg.yield %s : f32
+  } -> tensor<1x4x16xf32>
+  return %sum : tensor<1x4x16xf32>
+}
+
+func.func @expanded_argument(%x: tensor<4x16xf32>) -> tensor<1x4x16xf32> {
+  %x3 = tensor.expand_shape %x [[0, 1], [2]] output_shape [1, 4, 16] : tensor<4x16xf32> into tensor<1x4x16xf32>
+  %e2 = tensor.empty() : tensor<1x4x16xf32>
+  %t = linalg.generic {indexing_maps = [#id3r, #id3r], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%x3 : tensor<1x4x16xf32>) outs(%e2 : tensor<1x4x16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %v = math.tanh %in : f32
+    linalg.yield %v : f32
+  } -> tensor<1x4x16xf32>
+  return %t : tensor<1x4x16xf32>
+}
