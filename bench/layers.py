@@ -10,8 +10,8 @@ bench/ab.py, bench/profile.py and kiln-run read, so a layer can be timed
 against ONNX Runtime or another kilnc build, or profiled, on its own. The
 layers are those of the zoo models that docs/performance.md measures one
 at a time: EfficientNet-B0's and MobileNetV2's depthwise convolutions (with
-the SiLU after them), a squeeze-and-excitation block, ResNet-50's max pool
-U-Net's 3x3 convolutions and the transformers' feed-forward blocks;
+the SiLU after them), a squeeze-and-excitation block, ResNet-50's max
+pool, U-Net's 3x3 convolutions and the transformers' feed-forward blocks;
 besides them, a chain of 1x1 layers with more
 weights than the L3 holds (and the same chain sharing two sets of weights,
 which stay in cache), and ResNet-50's downsampling bottleneck blocks whole.

@@ -18,6 +18,11 @@
 // product. The micro-kernel keeps full-width vectors instead of N's largest
 // small divisor (29 lanes for 50257).
 //
+// The product's epilogue, the bias broadcast (or zero fill) that starts C
+// and the elementwise op that reads it (a GELU, a residual addition), is
+// rewritten over the same [M, N / NR, NR] view, the reshapes folded into
+// it, so that kiln-tile-and-vectorize computes it in the product's tiles.
+//
 //===----------------------------------------------------------------------===//
 
 #include "codegen/cpu/Passes.h"
@@ -253,7 +258,9 @@ struct PackConstantRhs : OpRewritePattern<linalg::MatmulOp> {
   }
 };
 
-/// Whether `op` is a packed product built here (kPackedMatmulAttr).
+/// Whether `op` is a packed product (kPackedMatmulAttr: built here, or by
+/// kiln-conv-to-matmul for a band of packed taps, whose start and result
+/// are slices of its band loop's accumulator and so are left alone below).
 bool isPackedProduct(Operation *op) { return op && op->hasAttr(kPackedMatmulAttr); }
 
 /// The packed product works on C viewed as [M, N / NR, NR]; what starts its
@@ -264,7 +271,8 @@ bool isPackedProduct(Operation *op) { return op && op->hasAttr(kPackedMatmulAttr
 /// kiln-tile-and-vectorize computes them in the product's tiles
 /// (MatmulEpilogue) instead of as passes of their own over C.
 bool foldsIntoPackedView(OpOperand *fused) {
-  // expand_shape(start) that a packed product accumulates into.
+  // expand_shape(start) that a packed product accumulates into (a fill,
+  // a zero start: FillPackedView).
   if (auto expand = llvm::dyn_cast<tensor::ExpandShapeOp>(fused->getOwner())) {
     auto start = expand.getSrc().getDefiningOp<linalg::GenericOp>();
     return start && start->hasOneUse() &&
@@ -280,6 +288,30 @@ bool foldsIntoPackedView(OpOperand *fused) {
          consumer.isDpsInput(fused) && isPackedProduct(collapse.getSrc().getDefiningOp());
 }
 
+/// expand_shape(fill) that a packed product accumulates into (a zero start,
+/// which one fill may serve for several products) -> a fill of the
+/// expanded destination of its own, which the product's tiles can take.
+struct FillPackedView : OpRewritePattern<tensor::ExpandShapeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(tensor::ExpandShapeOp expand,
+                                PatternRewriter &rewriter) const override {
+    auto fill = expand.getSrc().getDefiningOp<linalg::FillOp>();
+    if (!fill || !fill.hasPureTensorSemantics() || !expand->hasOneUse())
+      return failure();
+    OpOperand &use = *expand->getUses().begin();
+    if (!isPackedProduct(use.getOwner()) ||
+        !llvm::cast<DestinationStyleOpInterface>(use.getOwner()).isDpsInit(&use))
+      return failure();
+    auto destination = tensor::ExpandShapeOp::create(
+        rewriter, expand.getLoc(), expand.getResultType(), fill.getDpsInits()[0],
+        expand.getReassociationIndices(), expand.getMixedOutputShape());
+    rewriter.replaceOpWithNewOp<linalg::FillOp>(expand, fill.getDpsInputs()[0],
+                                                destination.getResult());
+    return success();
+  }
+};
+
 struct PackMatmulWeightsPass : impl::PackMatmulWeightsBase<PackMatmulWeightsPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
@@ -288,10 +320,7 @@ struct PackMatmulWeightsPass : impl::PackMatmulWeightsBase<PackMatmulWeightsPass
       return signalPassFailure();
     RewritePatternSet epilogues(&getContext());
     linalg::populateFoldReshapeOpsByExpansionPatterns(epilogues, foldsIntoPackedView);
-    // (A zero start, a fill, is reshaped by canonicalization.)
-    linalg::FillOp::getCanonicalizationPatterns(epilogues, &getContext());
-    tensor::ExpandShapeOp::getCanonicalizationPatterns(epilogues, &getContext());
-    tensor::CollapseShapeOp::getCanonicalizationPatterns(epilogues, &getContext());
+    epilogues.add<FillPackedView>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(epilogues))))
       return signalPassFailure();
   }

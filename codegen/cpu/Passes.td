@@ -88,7 +88,11 @@ def PackMatmulWeights : Pass<"kiln-pack-matmul-weights", "mlir::func::FuncOp"> {
     operand [K, N] is a constant (and N a multiple of the panel width NR)
     gets B rearranged at compile time into [N/NR, K, NR] panels and becomes
     a linalg.generic (marked kiln.packed_matmul) over C viewed as
-    [M, N/NR, NR], so the micro-kernel streams B contiguously.
+    [M, N/NR, NR], so the micro-kernel streams B contiguously. The
+    product's epilogue (what starts its accumulator: a bias broadcast or a
+    zero fill; the elementwise op that reads its result) is rewritten over
+    the same view, so kiln-tile-and-vectorize fuses it into the product's
+    tiles.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",

@@ -8,9 +8,9 @@
 // convolution's tap product's epilogue (what starts its accumulator, what
 // reads its result) is fused into its thread tiles, and a matmul's (packed
 // or not) or a channel-major tap product's into its register tiles when K
-// is one cache block. A pad's fill and the copy of its interior share their tasks; a
-// depthwise convolution's taps read around the padding of its input
-// instead, where the target has masked loads (PadFreeTaps.h).
+// is one cache block. A pad's fill and the copy of its interior share their
+// tasks; a depthwise convolution's taps read around the padding of its
+// input instead, where the target has masked loads (PadFreeTaps.h).
 //
 //===----------------------------------------------------------------------===//
 
@@ -385,8 +385,8 @@ bool onlyConsumerReads(linalg::LinalgOp product, linalg::LinalgOp consumer) {
 }
 
 /// Register-level tiling of a thread tile `product` of a matmul (packed or
-/// not) or of a channel-major tap product (a 3x3 convolution's, U-Net's: its bias and
-/// ReLU) together with its fused epilogue tiles `epilogue`
+/// not) or of a channel-major tap product (a 3x3 convolution's, U-Net's:
+/// its bias and ReLU) together with its fused epilogue tiles `epilogue`
 /// (fuseIntoThreadTiles: the start, then optionally the consumer, rewritten
 /// to work in place): each register tile of C gets its start, its K loops
 /// and its consumer one after the other, so after vectorization and

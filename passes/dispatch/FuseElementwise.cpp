@@ -108,7 +108,8 @@ bool expandsConvolutionResult(OpOperand *fused) {
 bool collapsesMatmulResult(OpOperand *fused) {
   auto consumer = llvm::dyn_cast<linalg::GenericOp>(fused->getOwner());
   auto expand = fused->get().getDefiningOp<tensor::ExpandShapeOp>();
-  if (!consumer || !expand || consumer.getNumLoops() != consumer.getNumParallelLoops())
+  if (!consumer || !expand || consumer.getNumLoops() != consumer.getNumParallelLoops() ||
+      !consumer.isDpsInput(fused))
     return false;
   Operation *source = expand.getSrc().getDefiningOp();
   if (llvm::isa_and_nonnull<linalg::MatmulOp>(source))

@@ -99,10 +99,11 @@ func.func @padded_rhs(%a: tensor<4x1xf32>, %c: tensor<4x34xf32>) -> tensor<4x34x
 // CHECK-SAME: (%[[C:.*]]: tensor<8x32xf32>)
 // CHECK-DAG: %[[AP:.*]] = arith.constant dense<{{\[\[\[}}0.000000e+00, 2.000000e+00, 4.000000e+00, 6.000000e+00, 8.000000e+00, 1.000000e+01, 1.200000e+01, 1.400000e+01], [1.000000e+00, 3.000000e+00, 5.000000e+00, 7.000000e+00, 9.000000e+00, 1.100000e+01, 1.300000e+01, 1.500000e+01]]]> : tensor<1x2x8xf32>
 // CHECK-DAG: %[[BP:.*]] = arith.constant dense<1.000000e+00> : tensor<1x2x32xf32>
-// CHECK: %[[C4:.*]] = tensor.expand_shape %[[C]] {{\[}}[0, 1], [2, 3]] output_shape [1, 8, 1, 32]
+// CHECK: %[[C3:.*]] = tensor.expand_shape %[[C]] {{\[}}[0], [1, 2]] output_shape [8, 1, 32]
+// CHECK: %[[C4:.*]] = tensor.expand_shape %[[C3]] {{\[}}[0, 1], [2], [3]] output_shape [1, 8, 1, 32]
 // CHECK: %[[G:.*]] = linalg.generic {indexing_maps = [#[[MA]], #[[MB]], #[[MC]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
 // CHECK-SAME: ins(%[[AP]], %[[BP]] : tensor<1x2x8xf32>, tensor<1x2x32xf32>) outs(%[[C4]] : tensor<1x8x1x32xf32>) attrs = {kiln.packed_matmul}
-// CHECK: tensor.collapse_shape %[[G]] {{\[}}[0, 1], [2, 3]] : tensor<1x8x1x32xf32> into tensor<8x32xf32>
+// CHECK: tensor.collapse_shape %[[G]] {{\[}}[0, 1], [2], [3]] : tensor<1x8x1x32xf32> into tensor<8x1x32xf32>
 func.func @constant_lhs(%c: tensor<8x32xf32>) -> tensor<8x32xf32> {
   %a = arith.constant dense<[[0.0, 1.0], [2.0, 3.0], [4.0, 5.0], [6.0, 7.0], [8.0, 9.0], [10.0, 11.0], [12.0, 13.0], [14.0, 15.0]]> : tensor<8x2xf32>
   %b = arith.constant dense<1.0> : tensor<2x32xf32>
@@ -164,4 +165,47 @@ func.func @packed_zero_start(%x: tensor<4x16xf32>) -> tensor<4x64xf32> {
   %z = linalg.fill ins(%zero : f32) outs(%e : tensor<4x64xf32>) -> tensor<4x64xf32>
   %mm = linalg.matmul ins(%x, %w : tensor<4x16xf32>, tensor<16x64xf32>) outs(%z : tensor<4x64xf32>) -> tensor<4x64xf32>
   return %mm : tensor<4x64xf32>
+}
+
+// -----
+
+// One zero fill serving two products (CSE merges equal fills): each
+// product gets a fill of its own view. A broadcast start with another use
+// and a consumer that reduces stay on [M, N] as they are.
+// CHECK-LABEL: func @shared_fill_and_unfused
+// CHECK: %[[Z1:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<4x2x32xf32>)
+// CHECK: %[[P1:.*]] = linalg.generic {{.*}} outs(%[[Z1]] : tensor<4x2x32xf32>) attrs = {kiln.packed_matmul}
+// CHECK: %[[Z2:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<4x2x32xf32>)
+// CHECK: %[[P2:.*]] = linalg.generic {{.*}} outs(%[[Z2]] : tensor<4x2x32xf32>) attrs = {kiln.packed_matmul}
+// CHECK: %[[START:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<4x64xf32>)
+// CHECK: %[[V:.*]] = tensor.expand_shape %[[START]]
+// CHECK: %[[P3:.*]] = linalg.generic {{.*}} outs(%[[V]] : tensor<4x2x32xf32>) attrs = {kiln.packed_matmul}
+// CHECK: %[[C3:.*]] = tensor.collapse_shape %[[P3]]
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%[[C3]] : tensor<4x64xf32>)
+#sf_bias = affine_map<(d0, d1) -> (d1)>
+#sf_id = affine_map<(d0, d1) -> (d0, d1)>
+#sf_row = affine_map<(d0, d1) -> (d0)>
+func.func @shared_fill_and_unfused(%x: tensor<4x16xf32>, %b: tensor<64xf32>) -> (tensor<4x64xf32>, tensor<4x64xf32>, tensor<4xf32>, tensor<4x64xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %w = arith.constant dense<0.5> : tensor<16x64xf32>
+  %w2 = arith.constant dense<0.25> : tensor<16x64xf32>
+  %e = tensor.empty() : tensor<4x64xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<4x64xf32>) -> tensor<4x64xf32>
+  %m1 = linalg.matmul ins(%x, %w : tensor<4x16xf32>, tensor<16x64xf32>) outs(%z : tensor<4x64xf32>) -> tensor<4x64xf32>
+  %m2 = linalg.matmul ins(%x, %w2 : tensor<4x16xf32>, tensor<16x64xf32>) outs(%z : tensor<4x64xf32>) -> tensor<4x64xf32>
+  %start = linalg.generic {indexing_maps = [#sf_bias, #sf_id], iterator_types = ["parallel", "parallel"]}
+      ins(%b : tensor<64xf32>) outs(%e : tensor<4x64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<4x64xf32>
+  %m3 = linalg.matmul ins(%x, %w : tensor<4x16xf32>, tensor<16x64xf32>) outs(%start : tensor<4x64xf32>) -> tensor<4x64xf32>
+  %e1 = tensor.empty() : tensor<4xf32>
+  %f1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<4xf32>) -> tensor<4xf32>
+  %sum = linalg.generic {indexing_maps = [#sf_id, #sf_row], iterator_types = ["parallel", "reduction"]}
+      ins(%m3 : tensor<4x64xf32>) outs(%f1 : tensor<4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %a = arith.addf %in, %out : f32
+    linalg.yield %a : f32
+  } -> tensor<4xf32>
+  return %m1, %m2, %sum, %start : tensor<4x64xf32>, tensor<4x64xf32>, tensor<4xf32>, tensor<4x64xf32>
 }
