@@ -27,9 +27,11 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "codegen/gpu/Mapping.h"
 #include "codegen/gpu/Passes.h"
 
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
@@ -476,7 +478,7 @@ LogicalResult LaunchEmulator::run() {
       return launch.emitError("internal error: cannot emulate workgroup buffer ")
              << buffer.getType();
     for (Operation *user : buffer.getUsers())
-      if (!llvm::isa<memref::LoadOp, memref::StoreOp>(user))
+      if (!llvm::isa<memref::LoadOp, memref::StoreOp, vector::LoadOp>(user))
         return user->emitError("internal error: cannot emulate a ")
                << user->getName() << " of workgroup memory";
   }
@@ -508,7 +510,10 @@ LogicalResult LaunchEmulator::run() {
     for (BlockArgument buffer : launch.getWorkgroupAttributions()) {
       auto type = llvm::cast<MemRefType>(buffer.getType());
       auto local = MemRefType::get(type.getShape(), type.getElementType(), type.getLayout());
-      blockMapping.map(buffer, memref::AllocaOp::create(b, loc, local));
+      // As aligned as on the GPU (kWorkgroupAlignment): vector loads from
+      // it carry that alignment.
+      blockMapping.map(buffer, memref::AllocaOp::create(b, loc, local,
+                                                        b.getI64IntegerAttr(kWorkgroupAlignment)));
     }
     // Static sizes where the block size is known, so that the CPU pipeline
     // can allocate them once per task.

@@ -13,6 +13,11 @@ namespace kiln::gpu {
 /// Threads per warp on every NVIDIA GPU Kiln targets.
 inline constexpr int64_t kWarpSize = 32;
 
+/// The alignment (bytes) of every workgroup buffer, on the GPU (each
+/// kernel's workgroup attributions, kiln-merge-gpu-modules) and emulated:
+/// vector loads of 16 bytes from a buffer may rely on it.
+inline constexpr int64_t kWorkgroupAlignment = 16;
+
 /// Threads per block of kiln-tile-for-gpu's kernels: a multiple of the warp
 /// size that leaves room for several resident blocks per multiprocessor.
 inline constexpr int64_t kThreadsPerBlock = 256;

@@ -1,6 +1,9 @@
 //===- MergeGpuModules.cpp - One gpu.module for all kernels ---------------===//
 
+#include "codegen/gpu/Mapping.h"
 #include "codegen/gpu/Passes.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 
 namespace kiln::gpu {
 #define GEN_PASS_DEF_MERGEGPUMODULES
@@ -30,6 +33,14 @@ struct MergeGpuModulesPass : impl::MergeGpuModulesBase<MergeGpuModulesPass> {
       for (auto kernel : source.getOps<mlir::gpu::GPUFuncOp>())
         if (kernel.isKernel())
           kernel.setName(source.getName());
+    // Workgroup buffers become globals of the shared space, aligned only to
+    // their element type unless told otherwise.
+    auto alignment = IntegerAttr::get(IntegerType::get(module.getContext(), 64),
+                                      kWorkgroupAlignment);
+    for (mlir::gpu::GPUModuleOp source : gpuModules)
+      for (auto kernel : source.getOps<mlir::gpu::GPUFuncOp>())
+        for (unsigned i = 0; i < kernel.getNumWorkgroupAttributions(); ++i)
+          kernel.setWorkgroupAttributionAttr(i, LLVM::LLVMDialect::getAlignAttrName(), alignment);
 
     SymbolTable targetSymbols(target);
     for (mlir::gpu::GPUModuleOp source : llvm::drop_begin(gpuModules)) {

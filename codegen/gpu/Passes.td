@@ -115,9 +115,11 @@ def MergeGpuModules : Pass<"kiln-merge-gpu-modules", "mlir::ModuleOp"> {
   let description = [{
     Kernel outlining makes one gpu.module per launch; a model ships one CUDA
     module, loaded once. Moves every kernel into the first gpu.module, keeps
-    one copy of shared declarations, and retargets the launches.
+    one copy of shared declarations, and retargets the launches. Every
+    kernel's workgroup buffers get a 16-byte alignment (`llvm.align`), which
+    the staged matmul's vector loads rely on.
   }];
-  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::LLVM::LLVMDialect"];
 }
 
 def LowerBf16Mma : Pass<"kiln-lower-bf16-mma"> {

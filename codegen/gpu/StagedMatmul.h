@@ -6,11 +6,23 @@
 // ty + 16 i, columns tx + 16 j of the block's 16 RM x 16 RN outputs): per
 // k step the threads copy the block's A and B tiles into workgroup memory,
 // a barrier, each thread folds the 16 products of each of its outputs from
-// there, a barrier. Every element of A is read from global memory once per
-// block column of outputs and every element of B once per block row, and
+// there, a barrier. The copy runs one k step ahead: each thread reads its
+// elements of the next step from global memory into registers before it
+// folds the current one, so that the reads overlap the arithmetic. Every
+// element of A is read from global memory once per block column of
+// outputs and every element of B once per block row, and
 // each shared-memory value a thread loads serves RN (or RM) products. Each
 // output still folds its k loop in order, so the results are those of the
 // unstaged kernel bit for bit.
+//
+// A side of 4 or 8 outputs (of 32-bit values) a thread reads in groups of
+// 4 instead: rows 4 ty + 64 g + l and columns 4 tx + 64 g + l (l < 4), so
+// that each group is one 16-byte load from workgroup memory (ld.shared.v4)
+// where it was four: for an 8 x 8 tile, 4 loads per 64 fused multiply-adds
+// a k step instead of 16. The A tile is then kept k-major (16 x (BM + 4):
+// a group is 4 consecutive values of one row, the padding spreads the
+// staging's transposing stores over the banks); every thread of a half
+// warp reads the same A group (a broadcast) and 16 consecutive B groups.
 //
 // With TF32 allowed (`kilnc --gpu-tf32`), f32 matmuls whose body is
 // acc + a * b and whose m and n ranges 32 divides use the tensor cores
@@ -39,6 +51,12 @@ inline constexpr int64_t kStagedTile = 16;
 /// The largest register tile side a thread gets (8 x 8 outputs: 64
 /// accumulators, within the 255 registers a thread may use).
 inline constexpr int64_t kMaxRegisterTile = 8;
+
+/// Values a thread of the scalar kernel reads from a workgroup tile at once
+/// where its register tile has whole groups of them on a side (32-bit
+/// values: one 16-byte vector load), and that load's alignment.
+inline constexpr int64_t kVectorWidth = 4;
+inline constexpr uint64_t kVectorBytes = 16;
 
 /// The tensor-core kernel: warps per block along m and n, the mma shape
 /// (m16n8k8, TF32 inputs, f32 accumulators) and the largest warp tile side

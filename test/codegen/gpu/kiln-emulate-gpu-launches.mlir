@@ -33,12 +33,12 @@ func.func @launch(%m: memref<512xf32>) {
 // -----
 
 // A barrier cuts the body into two loops over the block's threads. The
-// workgroup buffer is a stack buffer of each block; %v and %i, computed
-// before the barrier and used after it, are kept per thread (constants are
-// recomputed).
+// workgroup buffer is a stack buffer of each block (16-byte aligned, as on
+// the GPU); %v and %i, computed before the barrier and used after it, are
+// kept per thread (constants are recomputed).
 // CHECK-LABEL: func @barrier
 // CHECK: scf.forall (%{{.*}}, %{{.*}}, %{{.*}}) in
-// CHECK-DAG: %[[SHARED:.*]] = memref.alloca() : memref<32xf32>
+// CHECK-DAG: %[[SHARED:.*]] = memref.alloca() {alignment = 16 : i64} : memref<32xf32>
 // CHECK-DAG: %[[VS:.*]] = memref.alloca() : memref<32xf32>
 // CHECK-DAG: %[[IS:.*]] = memref.alloca() : memref<32xindex>
 // CHECK:   scf.for
@@ -152,7 +152,7 @@ func.func @conditional_barrier(%m: memref<32xf32>, %c: i1) {
 // after the second barrier, from the buffer that kept %part across it).
 // CHECK-LABEL: func @loop_with_barriers
 // CHECK: scf.forall
-// CHECK-DAG: %[[TILE:.*]] = memref.alloca() : memref<16xf32>
+// CHECK-DAG: %[[TILE:.*]] = memref.alloca() {alignment = 16 : i64} : memref<16xf32>
 // CHECK-DAG: %[[CARRIED:.*]] = memref.alloca() : memref<16xf32>
 // CHECK:   scf.for
 // CHECK:     scf.for

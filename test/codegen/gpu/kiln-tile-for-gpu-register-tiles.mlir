@@ -7,7 +7,10 @@
 // thread owns rows ty, ty + 16 and columns tx, tx + 16, copies two
 // elements of each input tile into workgroup memory per k step and folds
 // four accumulators, each in k order with fused multiply-adds, from two A
-// and two B values.
+// and two B values. The copy is one step ahead: the first step's elements
+// are read before the k loop, and each step stores the elements the step
+// before read, a barrier, reads the next step's (k = min(kt + 16, 32): the
+// last step reads its own again) into registers, folds, a barrier.
 // CHECK-LABEL: func @register_tile
 // CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
 // CHECK-DAG: %[[C32:.*]] = arith.constant 32 : index
@@ -26,19 +29,25 @@
 // CHECK:     %[[I01:.*]] = memref.load %[[C]][%[[TY]], %[[COL1]]]
 // CHECK:     %[[I10:.*]] = memref.load %[[C]][%[[TY16]], %[[COL0]]]
 // CHECK:     %[[I11:.*]] = memref.load %[[C]][%[[TY16]], %[[COL1]]]
-// CHECK:     %[[ACC:.*]]:4 = scf.for %[[KT:.*]] = {{.*}} iter_args(%{{.*}} = %[[I00]], %{{.*}} = %[[I01]], %{{.*}} = %[[I10]], %{{.*}} = %[[I11]])
-// CHECK:       %[[KA:.*]] = arith.addi %[[KT]], %[[TX]]
-// CHECK:       %[[A0:.*]] = memref.load %[[A:.*]][%[[TY]], %[[KA]]]
+// CHECK:     %[[FA0:.*]] = memref.load %[[A:.*]][%[[TY]], %[[TX]]]
+// CHECK:     %[[FA1:.*]] = memref.load %[[A]][%[[TY16]], %[[TX]]]
+// CHECK:     %[[FB0:.*]] = memref.load %[[B:.*]][%[[TY]], %[[COL0]]]
+// CHECK:     %[[FB1:.*]] = memref.load %[[B]][%[[TY]], %[[COL1]]]
+// CHECK:     %[[ACC:.*]]:8 = scf.for %[[KT:[a-z0-9_]+]] = {{.*}} iter_args(%{{.*}} = %[[I00]], %{{.*}} = %[[I01]], %{{.*}} = %[[I10]], %{{.*}} = %[[I11]], %[[A0:[a-z0-9_]+]] = %[[FA0]], %[[A1:[a-z0-9_]+]] = %[[FA1]], %[[B0:[a-z0-9_]+]] = %[[FB0]], %[[B1:[a-z0-9_]+]] = %[[FB1]])
 // CHECK:       memref.store %[[A0]], %[[AS]][%[[TY]], %[[TX]]]
-// CHECK:       %[[A1:.*]] = memref.load %[[A]][%[[TY16]], %[[KA]]]
 // CHECK:       memref.store %[[A1]], %[[AS]][%[[TY16]], %[[TX]]]
-// CHECK:       %[[KB:.*]] = arith.addi %[[KT]], %[[TY]]
-// CHECK:       %[[B0:.*]] = memref.load %[[B:.*]][%[[KB]], %[[COL0]]]
 // CHECK:       memref.store %[[B0]], %[[BS]][%[[TY]], %[[TX]]]
-// CHECK:       %[[B1:.*]] = memref.load %[[B]][%[[KB]], %[[COL1]]]
 // CHECK:       memref.store %[[B1]], %[[BS]][%[[TY]], %[[TX16]]]
 // CHECK:       gpu.barrier
-// CHECK:       %[[PART:.*]]:4 = scf.for %[[KK:.*]] = {{.*}} iter_args(%[[P00:.*]] = %{{.*}}, %[[P01:.*]] = %{{.*}}, %[[P10:.*]] = %{{.*}}, %[[P11:.*]] = %{{.*}})
+// CHECK:       %[[NEXT:.*]] = arith.addi %[[KT]], %[[C16]]
+// CHECK:       %[[KN:.*]] = arith.minui %[[NEXT]], %[[C32]]
+// CHECK:       %[[KA:.*]] = arith.addi %[[KN]], %[[TX]]
+// CHECK:       %[[NA0:.*]] = memref.load %[[A]][%[[TY]], %[[KA]]]
+// CHECK:       %[[NA1:.*]] = memref.load %[[A]][%[[TY16]], %[[KA]]]
+// CHECK:       %[[KB:.*]] = arith.addi %[[KN]], %[[TY]]
+// CHECK:       %[[NB0:.*]] = memref.load %[[B]][%[[KB]], %[[COL0]]]
+// CHECK:       %[[NB1:.*]] = memref.load %[[B]][%[[KB]], %[[COL1]]]
+// CHECK:       %[[PART:.*]]:4 = scf.for %[[KK:[a-z0-9_]+]] = {{.*}} iter_args(%[[P00:[a-z0-9_]+]] = %{{.*}}, %[[P01:[a-z0-9_]+]] = %{{.*}}, %[[P10:[a-z0-9_]+]] = %{{.*}}, %[[P11:[a-z0-9_]+]] = %{{.*}})
 // CHECK:         %[[X0:.*]] = memref.load %[[AS]][%[[TY]], %[[KK]]]
 // CHECK:         %[[X1:.*]] = memref.load %[[AS]][%[[TY16]], %[[KK]]]
 // CHECK:         %[[Y0:.*]] = memref.load %[[BS]][%[[KK]], %[[TX]]]
@@ -49,6 +58,7 @@
 // CHECK:         %[[S11:.*]] = math.fma %[[X1]], %[[Y1]], %[[P11]]
 // CHECK:         scf.yield %[[S00]], %[[S01]], %[[S10]], %[[S11]]
 // CHECK:       gpu.barrier
+// CHECK:       scf.yield %[[PART]]#0, %[[PART]]#1, %[[PART]]#2, %[[PART]]#3, %[[NA0]], %[[NA1]], %[[NB0]], %[[NB1]]
 // CHECK:     memref.store %[[ACC]]#0, %[[C]][%[[TY]], %[[COL0]]]
 // CHECK:     memref.store %[[ACC]]#1, %[[C]][%[[TY]], %[[COL1]]]
 // CHECK:     memref.store %[[ACC]]#2, %[[C]][%[[TY16]], %[[COL0]]]
@@ -65,19 +75,44 @@ func.func @register_tile(%a: memref<32x48xf32>, %b: memref<48x64xf32>, %c: memre
 // -----
 
 // A batched matmul of 4 x 256x512 outputs with one multiprocessor: tiles
-// grow to the 8x8 cap (128x128 outputs a block, 4 x 2 x 4 blocks), each
-// block staging 128x16 and 16x128 tiles; the batch stays a block loop.
+// grow to the 8x8 cap (128x128 outputs a block, 4 x 2 x 4 blocks); the
+// batch stays a block loop. Both sides are read in groups of 4: thread
+// (ty, tx) owns rows 4 ty + {0..3} and 64 + 4 ty + {0..3}, columns
+// 4 tx + {0..3} and 64 + 4 tx + {0..3}. The block stages A k-major (16 x
+// 128, padded to 132) and B as 16 x 128, A's element (m, k) stored at
+// [k][m]; per k step each thread reads two aligned 4-float vectors from
+// each tile and folds 64 fused multiply-adds.
 // CHECK-LABEL: func @largest_tile
+// CHECK-DAG: %[[C4:.*]] = arith.constant 4 : index
+// CHECK-DAG: %[[C64:.*]] = arith.constant 64 : index
+// CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
 // CHECK: scf.forall (%{{.*}}, %{{.*}}, %{{.*}}) in (4, 2, 4) {
-// CHECK:   memref.alloc() : memref<128x16xf32, #gpu.address_space<workgroup>>
-// CHECK:   memref.alloc() : memref<16x128xf32, #gpu.address_space<workgroup>>
-// CHECK:   scf.for {{.*}} -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32)
-// CHECK-COUNT-2: gpu.barrier
+// CHECK:   %[[AS:.*]] = memref.alloc() : memref<16x132xf32, #gpu.address_space<workgroup>>
+// CHECK:   %[[BS:.*]] = memref.alloc() : memref<16x128xf32, #gpu.address_space<workgroup>>
+// CHECK:   scf.forall (%[[T:.*]]) in (256) {
+// CHECK:     %[[TY:.*]] = arith.divui %[[T]], %[[C16]]
+// CHECK:     %[[TX:.*]] = arith.remui %[[T]], %[[C16]]
+// CHECK:     %[[ROW:.*]] = arith.muli %[[TY]], %[[C4]]
+// CHECK:     %[[ROW64:.*]] = arith.addi %[[ROW]], %[[C64]]
+// CHECK:     %[[COL:.*]] = arith.muli %[[TX]], %[[C4]]
+// CHECK:     %[[COL64:.*]] = arith.addi %[[COL]], %[[C64]]
+// CHECK:     scf.for {{.*}} -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32)
+// CHECK:       memref.store %{{.*}}, %[[AS]][%[[TX]], %[[TY]]]
+// CHECK:       gpu.barrier
+// CHECK:       scf.for %[[KK:[a-z0-9_]+]] = {{.*}} -> (f32
+// CHECK:         %[[A0:.*]] = vector.load %[[AS]][%[[KK]], %[[ROW]]] {alignment = 16 : i64} : {{.*}}, vector<4xf32>
+// CHECK:         %[[A1:.*]] = vector.load %[[AS]][%[[KK]], %[[ROW64]]] {alignment = 16 : i64} : {{.*}}, vector<4xf32>
+// CHECK:         %[[B0:.*]] = vector.load %[[BS]][%[[KK]], %[[COL]]] {alignment = 16 : i64} : {{.*}}, vector<4xf32>
+// CHECK:         %[[B1:.*]] = vector.load %[[BS]][%[[KK]], %[[COL64]]] {alignment = 16 : i64} : {{.*}}, vector<4xf32>
+// CHECK-NOT:     memref.load
+// CHECK-COUNT-64: math.fma
+// CHECK:         scf.yield
+// CHECK:       gpu.barrier
 // With 32 multiprocessors, 8x8 would leave 32 blocks: 8x4 (128x64 outputs,
 // 64 blocks) is the largest tile that keeps 64.
 // MANY-LABEL: func @largest_tile
 // MANY: scf.forall (%{{.*}}, %{{.*}}, %{{.*}}) in (4, 2, 8) {
-// MANY:   memref.alloc() : memref<128x16xf32, #gpu.address_space<workgroup>>
+// MANY:   memref.alloc() : memref<16x132xf32, #gpu.address_space<workgroup>>
 // MANY:   memref.alloc() : memref<16x64xf32, #gpu.address_space<workgroup>>
 func.func @largest_tile(%a: memref<4x256x64xf32>, %b: memref<4x64x512xf32>, %c: memref<4x256x512xf32>) {
   linalg.batch_matmul ins(%a, %b : memref<4x256x64xf32>, memref<4x64x512xf32>) outs(%c : memref<4x256x512xf32>)
@@ -90,7 +125,7 @@ func.func @largest_tile(%a: memref<4x256x64xf32>, %b: memref<4x64x512xf32>, %c: 
 // each output of the register tile, with its own loop indices.
 // CHECK-LABEL: func @max_plus
 // CHECK: scf.forall (%{{.*}}, %{{.*}}) in (1, 2) {
-// CHECK:   scf.for {{.*}} -> (f32, f32, f32, f32)
+// CHECK:   scf.for {{.*}} -> (f32, f32, f32, f32, f32, f32, f32, f32)
 // CHECK:     scf.for {{.*}} -> (f32, f32, f32, f32)
 // CHECK-COUNT-4: arith.addf
 // CHECK-NOT: math.fma

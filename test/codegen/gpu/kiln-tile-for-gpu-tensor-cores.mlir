@@ -9,7 +9,9 @@
 // (g = lane / 4, t = lane % 4) reads its A fragment at rows g, g + 8 and
 // columns t, t + 4, its B fragment at rows t, t + 4 and column g, and holds
 // accumulator rows g, g + 8, columns 2 t, 2 t + 1: a vector<2x2xf32>
-// carried through the k loop, two m16n8k8 mmas per k step of 16.
+// carried through the k loop, two m16n8k8 mmas per k step of 16. Each
+// thread's elements of the staged tiles are read (and rounded) one k step
+// ahead, carried in registers to the next step's stores.
 // CHECK-LABEL: func @tensor_cores
 // CHECK-DAG: %[[HALF:.*]] = arith.constant 4096 : i32
 // CHECK-DAG: %[[MASK:.*]] = arith.constant -8192 : i32
@@ -21,23 +23,25 @@
 // CHECK:     %[[G:.*]] = arith.divui %[[LANE]], %c4
 // CHECK:     %[[TG:.*]] = arith.remui %[[LANE]], %c4
 // CHECK:     %[[C0:.*]] = vector.from_elements %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : vector<2x2xf32>
-// CHECK:     %[[ACC:.*]] = scf.for %{{.*}} iter_args(%[[A0:.*]] = %[[C0]]) -> (vector<2x2xf32>)
-// CHECK:       %[[X:.*]] = memref.load %{{.*}} : memref<32x48xf32>
-// CHECK:       %[[BITS:.*]] = arith.bitcast %[[X]] : f32 to i32
-// CHECK:       %[[UP:.*]] = arith.addi %[[BITS]], %[[HALF]]
-// CHECK:       %[[CUT:.*]] = arith.andi %[[UP]], %[[MASK]]
-// CHECK:       %[[R:.*]] = arith.bitcast %[[CUT]] : i32 to f32
-// CHECK:       %[[NAN:.*]] = arith.cmpf uno, %[[X]], %[[X]]
-// CHECK:       %[[KEPT:.*]] = arith.select %[[NAN]], %[[X]], %[[R]]
-// CHECK:       memref.store %[[KEPT]], %[[AS]]
+// CHECK:     %[[X:.*]] = memref.load %{{.*}} : memref<32x48xf32>
+// CHECK:     %[[BITS:.*]] = arith.bitcast %[[X]] : f32 to i32
+// CHECK:     %[[UP:.*]] = arith.addi %[[BITS]], %[[HALF]]
+// CHECK:     %[[CUT:.*]] = arith.andi %[[UP]], %[[MASK]]
+// CHECK:     %[[R:.*]] = arith.bitcast %[[CUT]] : i32 to f32
+// CHECK:     %[[NAN:.*]] = arith.cmpf uno, %[[X]], %[[X]]
+// CHECK:     %[[KEPT:.*]] = arith.select %[[NAN]], %[[X]], %[[R]]
+// CHECK:     %[[ACC:.*]]:5 = scf.for %{{.*}} iter_args(%[[A0:[a-z0-9_]+]] = %[[C0]], %[[S0:[a-z0-9_]+]] = %[[KEPT]], {{.*}}) -> (vector<2x2xf32>, f32, f32, f32, f32)
+// CHECK:       memref.store %[[S0]], %[[AS]]
 // CHECK:       gpu.barrier
+// CHECK:       %[[NEXT:.*]] = memref.load %{{.*}} : memref<32x48xf32>
+// CHECK:       arith.bitcast %[[NEXT]] : f32 to i32
 // CHECK:       %[[AF:.*]] = vector.from_elements {{.*}} : vector<4x1xf32>
 // CHECK:       %[[BF:.*]] = vector.from_elements {{.*}} : vector<2x1xf32>
 // CHECK:       %[[M1:.*]] = nvgpu.mma.sync(%[[AF]], %[[BF]], %[[A0]]) {mmaShape = [16, 8, 8], tf32Enabled}
 // CHECK:       %[[M2:.*]] = nvgpu.mma.sync(%{{.*}}, %{{.*}}, %[[M1]]) {mmaShape = [16, 8, 8], tf32Enabled}
 // CHECK:       gpu.barrier
-// CHECK:       scf.yield %[[M2]]
-// CHECK:     vector.extract %[[ACC]][0, 0]
+// CHECK:       scf.yield %[[M2]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : vector<2x2xf32>, f32, f32, f32, f32
+// CHECK:     vector.extract %[[ACC]]#0[0, 0]
 // CHECK-COUNT-3: vector.extract %[[ACC]]
 // Without TF32, the FP32 register-tiled kernel.
 // FP32-LABEL: func @tensor_cores
@@ -79,10 +83,10 @@ func.func @not_tensor_cores(%a: memref<48x32xf32>, %b: memref<32x64xf32>, %c: me
 // CHECK:   %[[AS:.*]] = memref.alloc() : memref<32x24xf16, #gpu.address_space<workgroup>>
 // CHECK:   %[[BS:.*]] = memref.alloc() : memref<16x40xf16, #gpu.address_space<workgroup>>
 // CHECK:   scf.forall (%[[T:.*]]) in (256) {
-// CHECK:     %[[ACC:.*]] = scf.for %{{.*}} iter_args(%[[A0:.*]] = %{{.*}}) -> (vector<2x2xf32>)
-// CHECK:       %[[X:.*]] = memref.load %{{.*}} : memref<32x48xf16>
+// CHECK:     %[[X:.*]] = memref.load %{{.*}} : memref<32x48xf16>
 // CHECK-NOT:   arith.bitcast
-// CHECK:       memref.store %[[X]], %[[AS]]
+// CHECK:     %[[ACC:.*]]:5 = scf.for %{{.*}} iter_args(%[[A0:[a-z0-9_]+]] = %{{.*}}, %[[S0:[a-z0-9_]+]] = %[[X]], {{.*}}) -> (vector<2x2xf32>, f16, f16, f16, f16)
+// CHECK:       memref.store %[[S0]], %[[AS]]
 // CHECK:       gpu.barrier
 // CHECK:       %[[AF:.*]] = vector.from_elements {{.*}} : vector<4x2xf16>
 // CHECK:       %[[BF:.*]] = vector.from_elements {{.*}} : vector<2x2xf16>

@@ -39,10 +39,14 @@ func.func @matmul(%a: tensor<64x30xf32>, %b: tensor<30x128xf32>, %c: tensor<64x1
 // threads step through k in tiles of 16, each thread copying one element of
 // the A and of the B tile into workgroup memory between barriers, then
 // folding its 16 products from there in k order, each with one fused
-// multiply-add. Larger register tiles
-// would leave fewer than two blocks per multiprocessor of an H100 (8 here).
+// multiply-add. The copy runs one step ahead: the elements of k step 0
+// are read before the loop, and each step stores what was read for it, a
+// barrier, reads its successor's (at min(kt + 16, 32)) into registers,
+// folds, a barrier. Larger register tiles would leave fewer than two
+// blocks per multiprocessor of an H100 (8 here).
 // CHECK-LABEL: func @staged_matmul
 // CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
+// CHECK-DAG: %[[LAST:.*]] = arith.constant 32 : index
 // CHECK-DAG: %[[K:.*]] = arith.constant 48 : index
 // CHECK: scf.forall (%[[BM:.*]], %[[BN:.*]]) in (2, 4) {
 // CHECK:   %[[AS:.*]] = memref.alloc() : memref<16x16xf32, #gpu.address_space<workgroup>>
@@ -53,21 +57,25 @@ func.func @matmul(%a: tensor<64x30xf32>, %b: tensor<30x128xf32>, %c: tensor<64x1
 // CHECK:     %[[ROW:.*]] = arith.addi %{{.*}}, %[[TY]]
 // CHECK:     %[[COL:.*]] = arith.addi %{{.*}}, %[[TX]]
 // CHECK:     %[[INIT:.*]] = memref.load %[[CC:.*]][%[[ROW]], %[[COL]]]
-// CHECK:     %[[ACC:.*]] = scf.for %[[KT:.*]] = %{{.*}} to %[[K]] step %[[C16]] iter_args(%[[A0:.*]] = %[[INIT]])
-// CHECK:       %[[KA:.*]] = arith.addi %[[KT]], %[[TX]]
-// CHECK:       %[[X:.*]] = memref.load %{{.*}}[%[[ROW]], %[[KA]]] : memref<32x48xf32>
+// CHECK:     %[[X0:.*]] = memref.load %[[A:.*]][%[[ROW]], %[[TX]]] : memref<32x48xf32>
+// CHECK:     %[[Y0:.*]] = memref.load %[[B:.*]][%[[TY]], %[[COL]]] : memref<48x64xf32>
+// CHECK:     %[[ACC:.*]]:3 = scf.for %[[KT:[a-z0-9_]+]] = %{{.*}} to %[[K]] step %[[C16]] iter_args(%[[A0:[a-z0-9_]+]] = %[[INIT]], %[[X:[a-z0-9_]+]] = %[[X0]], %[[Y:[a-z0-9_]+]] = %[[Y0]])
 // CHECK:       memref.store %[[X]], %[[AS]][%[[TY]], %[[TX]]]
-// CHECK:       %[[KB:.*]] = arith.addi %[[KT]], %[[TY]]
-// CHECK:       %[[Y:.*]] = memref.load %{{.*}}[%[[KB]], %[[COL]]] : memref<48x64xf32>
 // CHECK:       memref.store %[[Y]], %[[BS]][%[[TY]], %[[TX]]]
 // CHECK:       gpu.barrier
-// CHECK:       %[[PART:.*]] = scf.for %[[KK:.*]] = %{{.*}} to %[[C16]] step %{{.*}} iter_args(%[[A1:.*]] = %[[A0]])
+// CHECK:       %[[KN:.*]] = arith.addi %[[KT]], %[[C16]]
+// CHECK:       %[[KNEXT:.*]] = arith.minui %[[KN]], %[[LAST]]
+// CHECK:       %[[KA:.*]] = arith.addi %[[KNEXT]], %[[TX]]
+// CHECK:       %[[XN:.*]] = memref.load %[[A]][%[[ROW]], %[[KA]]] : memref<32x48xf32>
+// CHECK:       %[[KB:.*]] = arith.addi %[[KNEXT]], %[[TY]]
+// CHECK:       %[[YN:.*]] = memref.load %[[B]][%[[KB]], %[[COL]]] : memref<48x64xf32>
+// CHECK:       %[[PART:.*]] = scf.for %[[KK:[a-z0-9_]+]] = %{{.*}} to %[[C16]] step %{{.*}} iter_args(%[[A1:[a-z0-9_]+]] = %[[A0]])
 // CHECK:         %[[P:.*]] = memref.load %[[AS]][%[[TY]], %[[KK]]]
 // CHECK:         %[[Q:.*]] = memref.load %[[BS]][%[[KK]], %[[TX]]]
 // CHECK:         math.fma %[[P]], %[[Q]], %[[A1]]
 // CHECK:       gpu.barrier
-// CHECK:       scf.yield %[[PART]]
-// CHECK:     memref.store %[[ACC]], %[[CC]][%[[ROW]], %[[COL]]]
+// CHECK:       scf.yield %[[PART]], %[[XN]], %[[YN]]
+// CHECK:     memref.store %[[ACC]]#0, %[[CC]][%[[ROW]], %[[COL]]]
 func.func @staged_matmul(%a: memref<32x48xf32>, %b: memref<48x64xf32>, %c: memref<32x64xf32>) {
   linalg.matmul ins(%a, %b : memref<32x48xf32>, memref<48x64xf32>) outs(%c : memref<32x64xf32>)
   return

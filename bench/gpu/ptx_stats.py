@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""What ptxas makes of the GEMM kernels, without a GPU: for each GEMM of
+bench/gpu/models.py (FP32, and with --gpu-tf32; f16 and bf16), compiles
+it with `kilnc --gpu ARCH --emit=ptx` and prints, per product kernel, the
+registers a thread uses, spills, shared memory, and the shared-memory
+loads (scalar, 2- and 4-wide) and fused multiply-adds or mmas in its PTX:
+static counts, each loop body once as LLVM left it (unrolled or not). With --base, the same for a second kilnc, side
+by side: a change to the kernels shows what it did to them before a GPU
+run measures their time.
+
+usage: ptx_stats.py [--kilnc K] [--base K] [--arch sm_90] [--sizes 1024,4096]
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def kernel_stats(kilnc, model, arch, flags, work):
+    """{kernel: (registers, spill bytes, smem bytes, shared loads as scalar/v2/v4, fma, mma)}
+    for the kernels of `model` that use shared memory."""
+    ptx = os.path.join(work, "k.ptx")
+    subprocess.run([kilnc, model, "--gpu", arch, *flags, "--emit=ptx", "-o", ptx], check=True)
+    ptxas = os.path.join(os.environ.get("CUDA_HOME", "/usr/local/cuda"), "bin", "ptxas")
+    info = subprocess.run([ptxas, f"-arch={arch}", "-v", ptx, "-o", os.path.join(work, "k.cubin")],
+                          check=True, capture_output=True, text=True).stderr
+    text = open(ptx).read()
+    bodies = {}
+    for match in re.finditer(r"\.entry (\w+)\(", text):
+        end = text.find("\n}", match.end())
+        bodies[match.group(1)] = text[match.end():end]
+    stats = {}
+    current = None
+    spills = 0
+    for line in info.splitlines():
+        m = re.search(r"Compiling entry function '(\w+)'", line)
+        if m:
+            current = m.group(1)
+            continue
+        m = re.search(r"(\d+) bytes spill stores", line)
+        if m:
+            spills = int(m.group(1))
+        m = re.search(r"Used (\d+) registers.*?(\d+) bytes smem", line)
+        if m and current:
+            body = bodies.get(current, "")
+            stats[current] = (int(m.group(1)), spills, int(m.group(2)),
+                              "/".join(str(len(re.findall(p, body))) for p in
+                                       (r"ld\.shared\.(?!v)", r"ld\.shared\.v2",
+                                        r"ld\.shared\.v4")),
+                              len(re.findall(r"fma\.rn\.f32", body)),
+                              len(re.findall(r"mma\.sync", body)))
+            current, spills = None, 0
+    return {k: v for k, v in stats.items() if v[2] > 0}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--kilnc", default=os.path.join(ROOT, "build", "bin", "kilnc"))
+    parser.add_argument("--base", help="a second kilnc to compare with")
+    parser.add_argument("--arch", default="sm_90")
+    parser.add_argument("--sizes", default="1024,2048,4096")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as work:
+        models = os.path.join(work, "models")
+        subprocess.run([sys.executable, os.path.join(ROOT, "bench", "gpu", "models.py"), models],
+                       check=True, stdout=subprocess.DEVNULL)
+        compilers = [("new", args.kilnc)] + ([("base", args.base)] if args.base else [])
+        print("| model | kernel | " + " | ".join(
+            f"{label}: regs, spill B, smem B, ld.shared (scalar/v2/v4), fma, mma"
+            for label, _ in compilers) + " |")
+        print("|---|---|" + "---|" * len(compilers))
+        for size in args.sizes.split(","):
+            for suffix, flags in (("", []), ("_tf32", ["--gpu-tf32"]), ("_f16", []),
+                                  ("_bf16", [])):
+                source = f"gemm{size}" + ("" if suffix == "_tf32" else suffix)
+                model = os.path.join(models, source, "model.onnx")
+                if not os.path.exists(model):
+                    continue
+                results = [kernel_stats(k, model, args.arch, flags, work) for _, k in compilers]
+                for kernel in sorted(results[0]):
+                    cells = [", ".join(str(v) for v in r[kernel]) if kernel in r else "-"
+                             for r in results]
+                    print(f"| gemm{size}{suffix} | {kernel} | " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()
