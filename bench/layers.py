@@ -11,7 +11,8 @@ against ONNX Runtime or another kilnc build, or profiled, on its own. The
 layers are those of the zoo models that docs/performance.md measures one
 at a time: EfficientNet-B0's and MobileNetV2's depthwise convolutions (with
 the SiLU after them), a squeeze-and-excitation block, ResNet-50's max
-pool, U-Net's 3x3 convolutions and the transformers' feed-forward blocks;
+pool and 1x1 convolutions, U-Net's 3x3 convolutions and the transformers'
+feed-forward blocks;
 besides them, a chain of 1x1 layers with more
 weights than the L3 holds (and the same chain sharing two sets of weights,
 which stay in cache), and ResNet-50's downsampling bottleneck blocks whole.
@@ -74,18 +75,19 @@ def conv_weights(rng, c, f, k):
     return w, b
 
 
-def conv(c, h, f, k, silu=False):
-    """k x k convolution with bias, 'same' padding, then ReLU (or SiLU)."""
+def conv(c, h, f, k, silu=False, stride=1):
+    """k x k convolution with bias, 'same' padding (at `stride`), then ReLU
+    (or SiLU)."""
     def build(name, rng):
         w, b = conv_weights(rng, c, f, k)
         nodes = [helper.make_node("Conv", ["x", "w", "b"], ["c"], kernel_shape=[k, k],
-                                  pads=[k // 2] * 4)]
+                                  pads=[k // 2] * 4, strides=[stride] * 2)]
         if silu:
             nodes += [helper.make_node("Sigmoid", ["c"], ["s"]),
                       helper.make_node("Mul", ["c", "s"], ["y"])]
         else:
             nodes += [helper.make_node("Relu", ["c"], ["y"])]
-        save(name, nodes, [1, c, h, h], [1, f, h, h], {"w": w, "b": b}, rng)
+        save(name, nodes, [1, c, h, h], [1, f, h // stride, h // stride], {"w": w, "b": b}, rng)
     return build
 
 
@@ -296,6 +298,10 @@ LAYERS = {
     "chain1x1_512to2048_7": bottleneck_chain(512, 7, 2048, 8),  # ResNet-50 layer4, 64 MB
     "chain1x1_512to2048_7_shared": bottleneck_chain(512, 7, 2048, 8, shared=True),  # 8 MB
     "fc_chain_2048": fc_chain(2048, 4),  # a batch-1 MLP, 64 MB of weights
+    "r50_1x1_256to64_56": conv(256, 56, 64, 1),       # ResNet-50 layer1.1's conv1
+    "r50_1x1_64to256_56": conv(64, 56, 256, 1),       # layer1's conv3 (without the residual)
+    "r50_1x1_256to128_56": conv(256, 56, 128, 1),     # layer2.0's conv1
+    "r50_shortcut_s2_56": conv(256, 56, 512, 1, stride=2),  # layer2.0's projection shortcut
     "r50_layer2_0": downsampling_bottleneck(256, 56, 128, 512),    # ResNet-50 layer2.0
     "r50_layer3_0": downsampling_bottleneck(512, 28, 256, 1024),   # ResNet-50 layer3.0
     "r50_layer1_1to2": bottleneck_blocks(256, 56, 64, 2),          # ResNet-50 layer1.1-2

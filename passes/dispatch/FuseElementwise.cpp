@@ -6,6 +6,7 @@
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Interfaces/TilingInterface.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace kiln::dispatch {
@@ -121,10 +122,57 @@ bool collapsesMatmulResult(OpOperand *fused) {
          });
 }
 
+/// An elementwise generic whose every use is a slice of its result (a
+/// recurrent step's gate pre-activations, one [1, 4H] sum split into the
+/// LSTM's four gates, or the GRU's sigmoid split into its update and reset
+/// gates) is computed slice by slice instead: each slice becomes the
+/// generic over slices of its operands, a single-use producer that then
+/// fuses into the op reading the slice. The step's gate arithmetic is then
+/// one op instead of two or three, one kernel instead of several on GPUs.
+/// The slices must not hold more points than the generic (no point is
+/// computed more often than before), keep the rank and have unit strides.
+struct SliceElementwiseProducer : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::GenericOp op, PatternRewriter &rewriter) const override {
+    if (op->getNumResults() != 1 || op.getNumLoops() != op.getNumParallelLoops() ||
+        !op.hasPureTensorSemantics() || op->use_empty() ||
+        !op.getMatchingIndexingMap(op.getDpsInitOperand(0)).isIdentity())
+      return rewriter.notifyMatchFailure(op, "not an elementwise generic");
+    std::optional<int64_t> points = iterationPoints(op);
+    if (!points)
+      return rewriter.notifyMatchFailure(op, "dynamic iteration space");
+    SmallVector<tensor::ExtractSliceOp> slices;
+    int64_t sliced = 0;
+    for (Operation *user : op->getUsers()) {
+      auto slice = llvm::dyn_cast<tensor::ExtractSliceOp>(user);
+      if (!slice || !slice.hasUnitStride() || !slice.getType().hasStaticShape() ||
+          slice.getType().getRank() != slice.getSourceType().getRank())
+        return rewriter.notifyMatchFailure(op, "a use is not a unit-stride slice");
+      sliced += slice.getType().getNumElements();
+      slices.push_back(slice);
+    }
+    if (sliced > *points)
+      return rewriter.notifyMatchFailure(op, "the slices hold more points than the op");
+    auto tileable = llvm::cast<TilingInterface>(op.getOperation());
+    for (tensor::ExtractSliceOp slice : slices) {
+      rewriter.setInsertionPoint(slice);
+      FailureOr<TilingResult> tile = tileable.generateResultTileValue(
+          rewriter, 0, slice.getMixedOffsets(), slice.getMixedSizes());
+      if (failed(tile))
+        return op.emitError("internal error: cannot compute a slice of an elementwise op");
+      rewriter.replaceOp(slice, tile->tiledValues.front());
+    }
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
 struct FuseElementwisePass : impl::FuseElementwiseBase<FuseElementwisePass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     linalg::populateElementwiseOpsFusionPatterns(patterns, shouldFuse);
+    patterns.add<SliceElementwiseProducer>(&getContext());
     linalg::populateFoldReshapeOpsByExpansionPatterns(patterns, expandsConvolutionResult);
     linalg::populateFoldReshapeOpsByCollapsingPatterns(patterns, collapsesMatmulResult);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))

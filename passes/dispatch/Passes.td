@@ -13,6 +13,10 @@ def FuseElementwise : Pass<"kiln-fuse-elementwise"> {
     memory. Unlike upstream's linalg-fuse-elementwise-ops this does not
     propagate reshapes through named ops (which would turn matmuls and
     convolutions into generics the codegen strategy no longer recognizes).
+    An elementwise generic whose uses are all slices of its result (a
+    recurrent step's gates split from one sum) is computed slice by slice,
+    so that each slice fuses into its consumer; the slices together may not
+    hold more points than the generic.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }

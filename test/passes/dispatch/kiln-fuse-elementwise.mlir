@@ -417,3 +417,89 @@ func.func @expanded_argument(%x: tensor<4x16xf32>) -> tensor<1x4x16xf32> {
   } -> tensor<1x4x16xf32>
   return %t : tensor<1x4x16xf32>
 }
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// A GRU step: the sigmoid of the gate pre-activations [1, 256] is split
+// into the update gate z (columns 0-127) and the reset gate r (128-255),
+// both read by the candidate's generic. The sigmoid is computed slice by
+// slice (each slice of its inputs), and both slices fuse into that
+// generic: one op for the step's gate arithmetic, which reads the step's
+// input and recurrent sums at both column ranges. No sigmoid is computed
+// twice.
+// CHECK-LABEL: func @gates_split_by_slices
+// CHECK-SAME: (%[[X:.*]]: tensor<1x256xf32>, %[[H:.*]]: tensor<1x256xf32>, %[[C:.*]]: tensor<1x128xf32>)
+// CHECK-DAG: %[[XZ:.*]] = tensor.extract_slice %[[X]][0, 0] [1, 128] [1, 1]
+// CHECK-DAG: %[[HZ:.*]] = tensor.extract_slice %[[H]][0, 0] [1, 128] [1, 1]
+// CHECK-DAG: %[[XR:.*]] = tensor.extract_slice %[[X]][0, 128] [1, 128] [1, 1]
+// CHECK-DAG: %[[HR:.*]] = tensor.extract_slice %[[H]][0, 128] [1, 128] [1, 1]
+// CHECK: %[[G:.*]] = linalg.generic
+// CHECK-COUNT-2: math.exp
+// CHECK-NOT: math.exp
+// CHECK: linalg.yield
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[G]]
+func.func @gates_split_by_slices(%x: tensor<1x256xf32>, %h: tensor<1x256xf32>,
+                                 %c: tensor<1x128xf32>) -> tensor<1x128xf32> {
+  %one = arith.constant 1.0 : f32
+  %e0 = tensor.empty() : tensor<1x256xf32>
+  %gates = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %h : tensor<1x256xf32>, tensor<1x256xf32>) outs(%e0 : tensor<1x256xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %s = arith.addf %a, %b : f32
+    %n = arith.negf %s : f32
+    %e = math.exp %n : f32
+    %d = arith.addf %e, %one : f32
+    %g = arith.divf %one, %d : f32
+    linalg.yield %g : f32
+  } -> tensor<1x256xf32>
+  %z = tensor.extract_slice %gates[0, 0] [1, 128] [1, 1] : tensor<1x256xf32> to tensor<1x128xf32>
+  %r = tensor.extract_slice %gates[0, 128] [1, 128] [1, 1] : tensor<1x256xf32> to tensor<1x128xf32>
+  %e1 = tensor.empty() : tensor<1x128xf32>
+  %next = linalg.generic {indexing_maps = [#id, #id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%z, %r, %c : tensor<1x128xf32>, tensor<1x128xf32>, tensor<1x128xf32>) outs(%e1 : tensor<1x128xf32>) {
+  ^bb0(%zv: f32, %rv: f32, %cv: f32, %out: f32):
+    %t = arith.mulf %rv, %cv : f32
+    %u = math.tanh %t : f32
+    %w = arith.mulf %zv, %u : f32
+    linalg.yield %w : f32
+  } -> tensor<1x128xf32>
+  return %next : tensor<1x128xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// Slices that overlap (together more points than the op) or a use that is
+// not a slice keep the elementwise op whole: computing it per slice would
+// compute some points twice, or still need the whole result.
+// CHECK-LABEL: func @slices_not_taken
+// CHECK: %[[S1:.*]] = linalg.generic
+// CHECK: tensor.extract_slice %[[S1]][0, 0] [1, 192]
+// CHECK: tensor.extract_slice %[[S1]][0, 64] [1, 192]
+// CHECK: %[[S2:.*]] = linalg.generic
+// CHECK: tensor.extract_slice %[[S2]][0, 0] [1, 128]
+// CHECK: return {{.*}}, %[[S2]]
+func.func @slices_not_taken(%x: tensor<1x256xf32>)
+    -> (tensor<1x192xf32>, tensor<1x192xf32>, tensor<1x128xf32>, tensor<1x256xf32>) {
+  %e0 = tensor.empty() : tensor<1x256xf32>
+  %neg = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<1x256xf32>) outs(%e0 : tensor<1x256xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    %n = arith.negf %a : f32
+    linalg.yield %n : f32
+  } -> tensor<1x256xf32>
+  %p = tensor.extract_slice %neg[0, 0] [1, 192] [1, 1] : tensor<1x256xf32> to tensor<1x192xf32>
+  %q = tensor.extract_slice %neg[0, 64] [1, 192] [1, 1] : tensor<1x256xf32> to tensor<1x192xf32>
+  %abs = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<1x256xf32>) outs(%e0 : tensor<1x256xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    %m = math.absf %a : f32
+    linalg.yield %m : f32
+  } -> tensor<1x256xf32>
+  %r = tensor.extract_slice %abs[0, 0] [1, 128] [1, 1] : tensor<1x256xf32> to tensor<1x128xf32>
+  return %p, %q, %r, %abs : tensor<1x192xf32>, tensor<1x192xf32>, tensor<1x128xf32>, tensor<1x256xf32>
+}
