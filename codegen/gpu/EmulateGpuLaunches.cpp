@@ -45,8 +45,6 @@ using namespace mlir;
 namespace kiln::gpu {
 namespace {
 
-constexpr int64_t kWarpSize = 32;
-
 /// The value `dim` of a launch's KernelDim3.
 Value select(const mlir::gpu::KernelDim3 &dims, mlir::gpu::Dimension dim) {
   switch (dim) {

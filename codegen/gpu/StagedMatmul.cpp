@@ -812,7 +812,9 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
 /// groups of kVectorWidth (StagedMatmul.h): whole groups, of 32-bit values
 /// (one 16-byte load a group).
 static bool readsGroups(int64_t side, Value input) {
-  return side % kVectorWidth == 0 && getElementTypeOrSelf(input).getIntOrFloatBitWidth() == 32;
+  Type element = getElementTypeOrSelf(input);
+  return side % kVectorWidth == 0 && element.isIntOrFloat() &&
+         element.getIntOrFloatBitWidth() == 32;
 }
 
 /// The scalar kernel: each thread a rows x columns register tile.
@@ -823,8 +825,10 @@ void buildScalarMatmul(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
   bool rowGroups = readsGroups(rows, op.getDpsInputOperand(matmul.rowInput)->get());
   bool columnGroups = readsGroups(columns, op.getDpsInputOperand(matmul.columnInput)->get());
   // Rows read in groups come from a k-major A tile (a group is 4 values of
-  // one tile row), padded by one group so that the staging's transposing
-  // stores hit two banks at most per word.
+  // one tile row), padded by one group: the staging's transposing stores
+  // (16 threads of a half warp down one column) then meet 2-way bank
+  // conflicts (tx and tx + 8) instead of 16-way; a padding of 2 would
+  // avoid those too but break the groups' 16-byte alignment.
   Skeleton s =
       rowGroups ? buildSkeleton(rewriter, op, matmul, fusion, blockM, blockN, kStagedTile,
                                 blockM + kVectorWidth, blockN)

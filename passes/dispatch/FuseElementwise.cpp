@@ -129,8 +129,12 @@ bool collapsesMatmulResult(OpOperand *fused) {
 /// generic over slices of its operands, a single-use producer that then
 /// fuses into the op reading the slice. The step's gate arithmetic is then
 /// one op instead of two or three, one kernel instead of several on GPUs.
-/// The slices must not hold more points than the generic (no point is
-/// computed more often than before), keep the rank and have unit strides.
+/// Only where every slice fuses so (its one reader an elementwise generic
+/// in the same block that shouldFuse accepts it into): a slice read by a
+/// matmul would stay an op of its own, several where there was one. The
+/// slices (unit strides, the rank kept) may not hold more points together
+/// than the generic, so the work does not grow (overlapping slices compute
+/// their overlap twice, within that bound).
 struct SliceElementwiseProducer : OpRewritePattern<linalg::GenericOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -142,14 +146,25 @@ struct SliceElementwiseProducer : OpRewritePattern<linalg::GenericOp> {
     std::optional<int64_t> points = iterationPoints(op);
     if (!points)
       return rewriter.notifyMatchFailure(op, "dynamic iteration space");
+    bool costly = computesCostlyOps(op);
     SmallVector<tensor::ExtractSliceOp> slices;
     int64_t sliced = 0;
     for (Operation *user : op->getUsers()) {
       auto slice = llvm::dyn_cast<tensor::ExtractSliceOp>(user);
-      if (!slice || !slice.hasUnitStride() || !slice.getType().hasStaticShape() ||
-          slice.getType().getRank() != slice.getSourceType().getRank())
-        return rewriter.notifyMatchFailure(op, "a use is not a unit-stride slice");
-      sliced += slice.getType().getNumElements();
+      if (!slice || slice->getBlock() != op->getBlock() || !slice.hasUnitStride() ||
+          !slice.getType().hasStaticShape() ||
+          slice.getType().getRank() != slice.getSourceType().getRank() || !slice->hasOneUse())
+        return rewriter.notifyMatchFailure(op, "a use is not a unit-stride slice read once");
+      OpOperand &read = *slice->getUses().begin();
+      auto reader = llvm::dyn_cast<linalg::GenericOp>(read.getOwner());
+      if (!reader || reader->getBlock() != op->getBlock() || !reader.isDpsInput(&read) ||
+          reader.getNumLoops() != reader.getNumParallelLoops())
+        return rewriter.notifyMatchFailure(op, "a slice's reader is no elementwise generic");
+      int64_t slicePoints = slice.getType().getNumElements();
+      std::optional<int64_t> readerPoints = iterationPoints(reader);
+      if (costly && (!readerPoints || *readerPoints > slicePoints))
+        return rewriter.notifyMatchFailure(op, "a slice's reader broadcasts a costly body");
+      sliced += slicePoints;
       slices.push_back(slice);
     }
     if (sliced > *points)
@@ -159,8 +174,10 @@ struct SliceElementwiseProducer : OpRewritePattern<linalg::GenericOp> {
       rewriter.setInsertionPoint(slice);
       FailureOr<TilingResult> tile = tileable.generateResultTileValue(
           rewriter, 0, slice.getMixedOffsets(), slice.getMixedSizes());
+      // (An all-parallel generic with an identity output map and static
+      // slices of it always has this tile.)
       if (failed(tile))
-        return op.emitError("internal error: cannot compute a slice of an elementwise op");
+        llvm::report_fatal_error("kiln-fuse-elementwise: no slice of an elementwise op");
       rewriter.replaceOp(slice, tile->tiledValues.front());
     }
     rewriter.eraseOp(op);

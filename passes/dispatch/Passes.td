@@ -14,9 +14,9 @@ def FuseElementwise : Pass<"kiln-fuse-elementwise"> {
     propagate reshapes through named ops (which would turn matmuls and
     convolutions into generics the codegen strategy no longer recognizes).
     An elementwise generic whose uses are all slices of its result (a
-    recurrent step's gates split from one sum) is computed slice by slice,
-    so that each slice fuses into its consumer; the slices together may not
-    hold more points than the generic.
+    recurrent step's gates split from one sum), each slice read by one
+    elementwise generic it fuses into, is computed slice by slice; the
+    slices together may not hold more points than the generic.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }

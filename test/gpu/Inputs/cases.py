@@ -1,7 +1,7 @@
 """Inputs and float64-reference outputs for the models in this folder.
 
 Usage: cases.py CASE DIR (CASE: reductions, matmuls, register_tiles,
-register_tiles_tf32, half_matmuls, half_convs, convs, convs_tf32) writes DIR/input_<i>.npy and
+grouped_tiles, register_tiles_tf32, half_matmuls, half_convs, convs, convs_tf32) writes DIR/input_<i>.npy and
 DIR/expected_<i>.npy in graph order (.pb for bfloat16 tensors).
 """
 import os
@@ -52,6 +52,19 @@ def register_tiles(rng):
     expected = [(f64(u) @ v).astype(np.float32), (f64(u) @ w.T + bias).astype(np.float32),
                 (f64(x) @ y).astype(np.float32), (f64(s) @ t).astype(np.float32)]
     return [u, v, w, bias, x, y, s, t], expected
+
+
+def grouped_tiles(rng):
+    """A product whose threads read their columns in groups of 4 but not
+    their rows (2 x 8 tiles on sm_90), and an int32 one whose rows are read
+    in groups (4 x 2: 32-bit values, not a multiply-add of floats)."""
+    a = rng.standard_normal((32, 16)).astype(np.float32)
+    b = rng.standard_normal((16, 65536)).astype(np.float32)
+    x = rng.integers(-100, 100, size=(512, 16), dtype=np.int32)
+    y = rng.integers(-100, 100, size=(16, 2048), dtype=np.int32)
+    expected = [(a.astype(np.float64) @ b).astype(np.float32),
+                (x.astype(np.int64) @ y).astype(np.int32)]
+    return [a, b, x, y], expected
 
 
 def round_tf32(a):
@@ -151,6 +164,7 @@ def main():
     os.makedirs(out, exist_ok=True)
     inputs, expected = {"reductions": reductions, "matmuls": matmuls,
                         "register_tiles": register_tiles,
+                        "grouped_tiles": grouped_tiles,
                         "register_tiles_tf32": register_tiles_tf32,
                         "half_matmuls": half_matmuls, "half_convs": half_convs,
                         "convs": convs,

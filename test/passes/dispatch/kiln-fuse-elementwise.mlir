@@ -435,7 +435,7 @@ func.func @expanded_argument(%x: tensor<4x16xf32>) -> tensor<1x4x16xf32> {
 // CHECK-DAG: %[[HZ:.*]] = tensor.extract_slice %[[H]][0, 0] [1, 128] [1, 1]
 // CHECK-DAG: %[[XR:.*]] = tensor.extract_slice %[[X]][0, 128] [1, 128] [1, 1]
 // CHECK-DAG: %[[HR:.*]] = tensor.extract_slice %[[H]][0, 128] [1, 128] [1, 1]
-// CHECK: %[[G:.*]] = linalg.generic
+// CHECK: %[[G:.*]] = linalg.generic {{.*}} ins(%[[XZ]], %[[HZ]], %[[XR]], %[[HR]], %[[C]] :
 // CHECK-COUNT-2: math.exp
 // CHECK-NOT: math.exp
 // CHECK: linalg.yield
@@ -473,18 +473,25 @@ func.func @gates_split_by_slices(%x: tensor<1x256xf32>, %h: tensor<1x256xf32>,
 
 #id = affine_map<(d0, d1) -> (d0, d1)>
 
-// Slices that overlap (together more points than the op) or a use that is
-// not a slice keep the elementwise op whole: computing it per slice would
-// compute some points twice, or still need the whole result.
+// Slices that overlap (together more points than the op), a use that is
+// not a slice, or a slice that a matmul reads keep the elementwise op
+// whole: computing it per slice would compute some points twice, still
+// need the whole result, or make several ops of one.
 // CHECK-LABEL: func @slices_not_taken
 // CHECK: %[[S1:.*]] = linalg.generic
 // CHECK: tensor.extract_slice %[[S1]][0, 0] [1, 192]
 // CHECK: tensor.extract_slice %[[S1]][0, 64] [1, 192]
 // CHECK: %[[S2:.*]] = linalg.generic
 // CHECK: tensor.extract_slice %[[S2]][0, 0] [1, 128]
+// CHECK: %[[S3:.*]] = linalg.generic
+// CHECK: %[[Q:.*]] = tensor.extract_slice %[[S3]][0, 0] [1, 128]
+// CHECK: %[[K:.*]] = tensor.extract_slice %[[S3]][0, 128] [1, 128]
+// CHECK: linalg.matmul ins(%[[Q]], %{{.*}} :
+// CHECK: linalg.matmul ins(%[[K]], %{{.*}} :
 // CHECK: return {{.*}}, %[[S2]]
-func.func @slices_not_taken(%x: tensor<1x256xf32>)
-    -> (tensor<1x192xf32>, tensor<1x192xf32>, tensor<1x128xf32>, tensor<1x256xf32>) {
+func.func @slices_not_taken(%x: tensor<1x256xf32>, %w: tensor<128x64xf32>)
+    -> (tensor<1x192xf32>, tensor<1x192xf32>, tensor<1x128xf32>, tensor<1x256xf32>,
+        tensor<1x64xf32>, tensor<1x64xf32>) {
   %e0 = tensor.empty() : tensor<1x256xf32>
   %neg = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
       ins(%x : tensor<1x256xf32>) outs(%e0 : tensor<1x256xf32>) {
@@ -501,5 +508,19 @@ func.func @slices_not_taken(%x: tensor<1x256xf32>)
     linalg.yield %m : f32
   } -> tensor<1x256xf32>
   %r = tensor.extract_slice %abs[0, 0] [1, 128] [1, 1] : tensor<1x256xf32> to tensor<1x128xf32>
-  return %p, %q, %r, %abs : tensor<1x192xf32>, tensor<1x192xf32>, tensor<1x128xf32>, tensor<1x256xf32>
+  %twice = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<1x256xf32>) outs(%e0 : tensor<1x256xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    %t = arith.addf %a, %a : f32
+    linalg.yield %t : f32
+  } -> tensor<1x256xf32>
+  %qs = tensor.extract_slice %twice[0, 0] [1, 128] [1, 1] : tensor<1x256xf32> to tensor<1x128xf32>
+  %ks = tensor.extract_slice %twice[0, 128] [1, 128] [1, 1] : tensor<1x256xf32> to tensor<1x128xf32>
+  %zero = arith.constant 0.0 : f32
+  %e2 = tensor.empty() : tensor<1x64xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e2 : tensor<1x64xf32>) -> tensor<1x64xf32>
+  %qw = linalg.matmul ins(%qs, %w : tensor<1x128xf32>, tensor<128x64xf32>) outs(%acc : tensor<1x64xf32>) -> tensor<1x64xf32>
+  %kw = linalg.matmul ins(%ks, %w : tensor<1x128xf32>, tensor<128x64xf32>) outs(%acc : tensor<1x64xf32>) -> tensor<1x64xf32>
+  return %p, %q, %r, %abs, %qw, %kw : tensor<1x192xf32>, tensor<1x192xf32>, tensor<1x128xf32>, tensor<1x256xf32>,
+      tensor<1x64xf32>, tensor<1x64xf32>
 }
