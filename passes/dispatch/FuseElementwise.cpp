@@ -174,10 +174,8 @@ struct SliceElementwiseProducer : OpRewritePattern<linalg::GenericOp> {
       rewriter.setInsertionPoint(slice);
       FailureOr<TilingResult> tile = tileable.generateResultTileValue(
           rewriter, 0, slice.getMixedOffsets(), slice.getMixedSizes());
-      // (An all-parallel generic with an identity output map and static
-      // slices of it always has this tile.)
-      if (failed(tile))
-        llvm::report_fatal_error("kiln-fuse-elementwise: no slice of an elementwise op");
+      assert(succeeded(tile) && "an all-parallel generic with an identity output map has a "
+                                "tile for every static slice of its result");
       rewriter.replaceOp(slice, tile->tiledValues.front());
     }
     rewriter.eraseOp(op);
