@@ -4,9 +4,9 @@ bench/gpu/models.py (FP32, and with --gpu-tf32; f16 and bf16), compiles
 it with `kilnc --gpu ARCH --emit=ptx` and prints, per product kernel, the
 registers a thread uses, spills, shared memory, and the shared-memory
 loads (scalar, 2- and 4-wide) and fused multiply-adds or mmas in its PTX:
-static counts, each loop body once as LLVM left it (unrolled or not). With --base, the same for a second kilnc, side
-by side: a change to the kernels shows what it did to them before a GPU
-run measures their time.
+static counts, each loop body once as LLVM left it (unrolled or not).
+With --base, the same for a second kilnc, side by side: a change to the
+kernels shows what it did to them before a GPU run measures their time.
 
 usage: ptx_stats.py [--kilnc K] [--base K] [--arch sm_90] [--sizes 1024,4096]
 """

@@ -54,26 +54,31 @@ bool computesCostlyOps(linalg::GenericOp op) {
       .wasInterrupted();
 }
 
+/// A consumer that broadcasts a fused producer's result computes the
+/// producer's body once per point of its own, not of the producer's: a
+/// squeeze-and-excitation's sigmoid of C channel scales, fused into the
+/// multiply of a C x H x W tensor by them, would run H x W times as many
+/// exponentials. So a producer whose body is costly fuses only into
+/// consumers of at most the `producerPoints` it computes.
+bool fusesWithoutRepeats(linalg::GenericOp producer, std::optional<int64_t> producerPoints,
+                         Operation *consumer) {
+  if (!computesCostlyOps(producer))
+    return true;
+  auto linalgConsumer = llvm::dyn_cast<linalg::LinalgOp>(consumer);
+  std::optional<int64_t> consumerPoints =
+      linalgConsumer ? iterationPoints(linalgConsumer) : std::nullopt;
+  return producerPoints && consumerPoints && *consumerPoints <= *producerPoints;
+}
+
 /// Fusing duplicates the producer's computation into every consumer, so
-/// only single-use elementwise producers are fused. A consumer that
-/// broadcasts the producer's result computes the producer's body once per
-/// point of its own, not of the producer's: a squeeze-and-excitation's
-/// sigmoid of C channel scales, fused into the multiply of a C x H x W
-/// tensor by them, would run H x W times as many exponentials. So a
-/// producer whose body is costly is fused only into consumers of the same
-/// size.
+/// only single-use elementwise producers are fused, costly ones only where
+/// the consumer does not repeat them (fusesWithoutRepeats).
 bool shouldFuse(OpOperand *fused) {
   auto producer = fused->get().getDefiningOp<linalg::GenericOp>();
   if (!producer || !producer->hasOneUse() ||
       producer.getNumLoops() != producer.getNumParallelLoops())
     return false;
-  if (!computesCostlyOps(producer))
-    return true;
-  auto consumer = llvm::dyn_cast<linalg::LinalgOp>(fused->getOwner());
-  std::optional<int64_t> producerPoints = iterationPoints(producer);
-  std::optional<int64_t> consumerPoints =
-      consumer ? iterationPoints(consumer) : std::nullopt;
-  return producerPoints && consumerPoints && *consumerPoints <= *producerPoints;
+  return fusesWithoutRepeats(producer, iterationPoints(producer), fused->getOwner());
 }
 
 /// A 1-D convolution runs as a 2-D one of one row, its result collapsed
@@ -130,7 +135,7 @@ bool collapsesMatmulResult(OpOperand *fused) {
 /// fuses into the op reading the slice. The step's gate arithmetic is then
 /// one op instead of two or three, one kernel instead of several on GPUs.
 /// Only where every slice fuses so (its one reader an elementwise generic
-/// in the same block that shouldFuse accepts it into): a slice read by a
+/// in the same block, fusesWithoutRepeats for the slice): a slice read by a
 /// matmul would stay an op of its own, several where there was one. The
 /// slices (unit strides, the rank kept) may not hold more points together
 /// than the generic, so the work does not grow (overlapping slices compute
@@ -146,7 +151,6 @@ struct SliceElementwiseProducer : OpRewritePattern<linalg::GenericOp> {
     std::optional<int64_t> points = iterationPoints(op);
     if (!points)
       return rewriter.notifyMatchFailure(op, "dynamic iteration space");
-    bool costly = computesCostlyOps(op);
     SmallVector<tensor::ExtractSliceOp> slices;
     int64_t sliced = 0;
     for (Operation *user : op->getUsers()) {
@@ -161,8 +165,7 @@ struct SliceElementwiseProducer : OpRewritePattern<linalg::GenericOp> {
           reader.getNumLoops() != reader.getNumParallelLoops())
         return rewriter.notifyMatchFailure(op, "a slice's reader is no elementwise generic");
       int64_t slicePoints = slice.getType().getNumElements();
-      std::optional<int64_t> readerPoints = iterationPoints(reader);
-      if (costly && (!readerPoints || *readerPoints > slicePoints))
+      if (!fusesWithoutRepeats(op, slicePoints, reader))
         return rewriter.notifyMatchFailure(op, "a slice's reader broadcasts a costly body");
       sliced += slicePoints;
       slices.push_back(slice);
