@@ -28,8 +28,8 @@
 // output rows whose packed taps fit in L2 (bandedConvolution).
 //
 // Otherwise, when the weights are constants and OW has a divisor mr from
-// kMinSliverRows to the micro-kernel's height (ResNet's 56, 28, 14 and 7 all
-// have 7 or 8), the product runs pixel-major: out^T[P, F] = col^T x W^T,
+// minSliverRows to the micro-kernel's height (on AVX-512, ResNet's 56, 28,
+// 14 and 7 all have 7 or 8), the product runs pixel-major: out^T[P, F] = col^T x W^T,
 // mr output pixels of a row broadcast (A, read from the input in place, one
 // by one, so at any stride) against the weights packed transposed into B
 // panels of NR filters at compile time, and the [P, F] result written,
@@ -94,8 +94,11 @@ namespace {
 /// tile (two 512-bit vectors of f32).
 constexpr int64_t kColumnMultiple = 32;
 /// Pixel-major convolutions need slivers of at least this many output pixels
-/// (a divisor of OW): fewer leave the micro-kernel too few rows.
-constexpr int64_t kMinSliverRows = 4;
+/// (a divisor of OW), half the micro-kernel's height `tileRows` but at least
+/// two: fewer leave it too few rows.
+int64_t minSliverRows(int64_t tileRows) {
+  return std::max<int64_t>(tileRows / 2, std::min<int64_t>(tileRows, 2));
+}
 /// Below this many output columns the padding costs more than it buys.
 constexpr int64_t kMinColumnsToPad = 16;
 /// The most bytes of packed taps built at once (the channel-major form when
@@ -134,11 +137,11 @@ constexpr int64_t kPixelMajorBandBytes = 1 << 19;
 /// Whether a convolution of F filters into rows of OW pixels, with constant
 /// weights and (for a unit-stride 1x1 one) pixelMajorPays, runs pixel-major:
 /// OW is not a multiple of the panel width, has a divisor of at least
-/// kMinSliverRows up to the micro-kernel's height, and F needs little
-/// padding to whole panels.
-bool pixelMajorShape(int64_t ow, int64_t f, Type elementType) {
+/// minSliverRows up to the micro-kernel's height `tileRows`, and F needs
+/// little padding to whole panels.
+bool pixelMajorShape(int64_t ow, int64_t f, Type elementType, int64_t tileRows) {
   return ow % kPackedPanelWidth != 0 && elementType.isF32() &&
-         largestDivisorAtMost(ow, kMicroTileRows) >= kMinSliverRows &&
+         largestDivisorAtMost(ow, tileRows) >= minSliverRows(tileRows) &&
          4 * (llvm::alignTo(f, kPackedPanelWidth) - f) <= static_cast<uint64_t>(f);
 }
 
@@ -152,6 +155,8 @@ SmallVector<OpFoldResult> indexAttrs(OpBuilder &b, ArrayRef<int64_t> values) {
 struct ConvShape {
   int64_t c, f, kh, kw, oh, ow;
   SmallVector<int64_t> strides, dilations;
+  /// The micro-kernel's register tile height on the target (microTileRows).
+  int64_t tileRows;
 };
 
 /// The taps of `rows` output rows packed in pieces of `nr` (a divisor of OW)
@@ -255,7 +260,7 @@ Value splitK(OpBuilder &b, Location loc, Value packed, const ConvShape &s) {
 /// and back.
 SmallVector<ReassociationIndices> channelMajorSplit() { return {{0, 1}, {2}, {3, 4}}; }
 RankedTensorType channelMajorType(const ConvShape &s, int64_t rows, Type elementType) {
-  int64_t mr = packedRowsPerSliver(s.f);
+  int64_t mr = packedRowsPerSliver(s.f, s.tileRows);
   return RankedTensorType::get({s.f / mr, mr, rows, s.ow / kPackedPanelWidth,
                                 kPackedPanelWidth},
                                elementType);
@@ -267,7 +272,7 @@ RankedTensorType channelMajorType(const ConvShape &s, int64_t rows, Type element
 /// compile time, loops (orow, piece, mo, mi, r, c, i, j).
 Value channelMajorProduct(OpBuilder &b, Location loc, Value band, Value acc5,
                           DenseElementsAttr weights, const ConvShape &s) {
-  int64_t mr = packedRowsPerSliver(s.f);
+  int64_t mr = packedRowsPerSliver(s.f, s.tileRows);
   Value slivers = arith::ConstantOp::create(b, loc, packPanels(weights, mr, /*transposed=*/true));
   MLIRContext *ctx = b.getContext();
   AffineExpr orow, piece, mo, mi, r, c, i, j;
@@ -299,7 +304,7 @@ Value bandProduct(OpBuilder &b, Location loc, Value band, Value acc, Value w2, i
   Value acc3 = tensor::ExpandShapeOp::create(
       b, loc, panelType, tensor::CollapseShapeOp::create(b, loc, flatType, acc, split), split);
   Value product =
-      buildPackedMatmul(b, loc, w2, packTaps(b, loc, band, rows, nr, s), acc3);
+      buildPackedMatmul(b, loc, w2, packTaps(b, loc, band, rows, nr, s), acc3, s.tileRows);
   return tensor::ExpandShapeOp::create(
       b, loc, acc.getType(), tensor::CollapseShapeOp::create(b, loc, flatType, product, split),
       split);
@@ -794,7 +799,7 @@ struct StridedWidthToChannels : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
     // K = 168 instead of 147) and a copy of the input.
     if (inType.getElementType() == outType.getElementType() &&
         wType.getElementType() == outType.getElementType() &&
-        pixelMajorShape(ow, f, outType.getElementType()))
+        pixelMajorShape(ow, f, outType.getElementType(), microTileRows(op)))
       return rewriter.notifyMatchFailure(op, "runs pixel-major, which reads strided taps in place");
     // The columns the taps read, a multiple of SW: SW*(OW-1) + KW' (more
     // than the input has when zero taps were added: the rest reads zeros).
@@ -915,18 +920,19 @@ struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
     }
 
     // Pixel-major when the weights are constants (packed at compile time),
-    // OW has a divisor of at least kMinSliverRows up to the micro-kernel's
+    // OW has a divisor of at least minSliverRows up to the micro-kernel's
     // height, F needs little padding to whole panels, and the convolution
     // is not a unit-stride 1x1 one with fewer than
     // kPixelMajorMinDirectChannels input channels whose columns need little
     // padding.
     Value wPanels;
     DenseElementsAttr weights;
-    int64_t sliver = largestDivisorAtMost(ow, kMicroTileRows);
+    int64_t tileRows = microTileRows(op);
+    int64_t sliver = largestDivisorAtMost(ow, tileRows);
     int64_t paddedF = llvm::alignTo(f, kPackedPanelWidth);
     bool pixelMajorPays = !direct || c >= kPixelMajorMinDirectChannels ||
                           (columns - p) * kPixelMajorPaddedShare >= columns;
-    if (pixelMajorPays && pixelMajorShape(ow, f, elementType) &&
+    if (pixelMajorPays && pixelMajorShape(ow, f, elementType, tileRows) &&
         matchPattern(weight, m_Constant(&weights)))
       wPanels = arith::ConstantOp::create(
           rewriter, loc,
@@ -939,7 +945,7 @@ struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
     // accumulator and computes the consumer in its own layout (where the
     // product's tasks can take them along); one that packs its taps
     // accumulates into the init, and the consumer stays a pass of its own.
-    ConvShape shape{c, f, kh, kw, oh, ow, strides, dilations};
+    ConvShape shape{c, f, kh, kw, oh, ow, strides, dilations, tileRows};
     bool channelMajor = !wPanels && !direct && ow % kPackedPanelWidth == 0 && elementType.isF32();
     DenseElementsAttr tapWeights;
     bool channelMajorInPlace = channelMajor && channelMajorTapProduct(shape, w2, &tapWeights);

@@ -334,6 +334,27 @@ Value offsetIndex(OpBuilder &b, Location loc, Value index, int64_t n) {
   return arith::AddIOp::create(b, loc, index, arith::ConstantIndexOp::create(b, loc, n));
 }
 
+/// `index` + `n` (n > 0), but at most the last index of dimension `dim` of
+/// `base`: where a software prefetch runs ahead of the reads, it stays
+/// inside their buffer. Past the buffer it would not fault, but where the
+/// next page is not mapped every such prefetch costs a page walk that
+/// fails (and leaves no translation in the TLB to make the next one
+/// cheap): a 1024^3 SGEMM whose weights end a mapping ran at 0.4x its
+/// speed on a Zen 1 core with its last panel prefetching the "next" one
+/// (docs/performance.md, twenty-eighth round).
+Value offsetIndexWithin(OpBuilder &b, Location loc, Value base, int64_t dim, Value index,
+                        int64_t n) {
+  auto type = llvm::cast<MemRefType>(base.getType());
+  Value last;
+  if (type.isDynamicDim(dim)) {
+    Value size = memref::DimOp::create(b, loc, base, dim);
+    last = arith::SubIOp::create(b, loc, size, arith::ConstantIndexOp::create(b, loc, 1));
+  } else {
+    last = arith::ConstantIndexOp::create(b, loc, type.getDimSize(dim) - 1);
+  }
+  return arith::MinSIOp::create(b, loc, offsetIndex(b, loc, index, n), last);
+}
+
 /// How far ahead (bytes of the panel) a tap product prefetches its B panel
 /// when it reads each panel row once: 8 KiB, 64 rows of 32 floats (8 input
 /// channels of a 3x3 tap view, rounded up to whole channels).
@@ -391,8 +412,9 @@ bool rereadsPanel(vector::TransferReadOp read, scf::ForOp loop) {
 /// at a row of 128 bytes every few cycles by the products that reuse each
 /// row for several rows of pixels or tokens; the hardware prefetchers, which
 /// stop at page boundaries, do not run far enough ahead to hide memory
-/// latency at that rate there. Prefetches do not fault, so rows past a
-/// panel's end need no guard. Three cases:
+/// latency at that rate there. Every prefetch stays inside the panels
+/// (offsetIndexWithin): the last panel prefetches itself again. Three
+/// cases:
 ///
 /// - A K loop that runs more than once per panel (rereadsPanel) reads the
 ///   panel's K block from memory in its first pass only, at the kernel's
@@ -464,12 +486,12 @@ void prefetchPanels(func::FuncOp func) {
     SmallVector<Value> indices(p.read.getIndices());
     auto plus = [&](Value index, int64_t n) { return offsetIndex(b, loc, index, n); };
     if (!p.nextPanel) {
-      indices[1] = plus(indices[1], p.steps);
+      indices[1] = offsetIndexWithin(b, loc, base, 1, indices[1], p.steps);
       memref::PrefetchOp::create(b, loc, base, indices, /*isWrite=*/false,
                                  /*localityHint=*/3, /*isDataCache=*/true);
       continue;
     }
-    indices[0] = plus(indices[0], 1);
+    indices[0] = offsetIndexWithin(b, loc, base, 0, indices[0], 1);
     auto type = llvm::cast<MemRefType>(base.getType());
     int64_t lineElements =
         std::max<int64_t>(1, kCacheLineBytes * 8 / type.getElementTypeBitWidth());
@@ -591,8 +613,8 @@ constexpr int64_t kTapRowPrefetchTaps = 36;
 /// beyond (`perf annotate`: 13% of a 96-to-48-channel 256x256 layer's
 /// samples on its first tap's loads). Before the KW loop, every line of the
 /// row that the taps of the channel kTapRowPrefetchTaps / (KH * KW) ahead
-/// will read is prefetched into L1 (a prefetch past the last channel reads
-/// nothing that faults).
+/// will read is prefetched into L1 (near the last channel, the last one's
+/// row again: offsetIndexWithin).
 void prefetchTapRows(func::FuncOp func) {
   struct TapRead {
     vector::TransferReadOp read;
@@ -645,7 +667,7 @@ void prefetchTapRows(func::FuncOp func) {
     SmallVector<Value> indices;
     for (Value index : read.getIndices())
       indices.push_back(recompute(b, index, kwLoop, mapping, dom));
-    indices[1] = offsetIndex(b, loc, indices[1], tap.channelsAhead);
+    indices[1] = offsetIndexWithin(b, loc, base, 1, indices[1], tap.channelsAhead);
     prefetchRun(b, loc, base, std::move(indices), tap.span, /*localityHint=*/3);
   }
 }

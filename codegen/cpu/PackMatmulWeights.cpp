@@ -90,7 +90,9 @@ static DenseElementsAttr panelRange(DenseElementsAttr packed, int64_t first, int
       rangeType, packed.getRawData().slice(first * panelBytes, count * panelBytes));
 }
 
-int64_t packedRowsPerSliver(int64_t m) { return largestDivisorAtMost(m, kMicroTileRows); }
+int64_t packedRowsPerSliver(int64_t m, int64_t tileRows) {
+  return largestDivisorAtMost(m, tileRows);
+}
 
 /// The generic C += A x B with the given maps (A, B, C), whose last
 /// `reductions` loops are the reduction, marked with `marker`.
@@ -132,12 +134,13 @@ Value buildPackedProduct(OpBuilder &b, Location loc, Value packedA, Value packed
                             {{dmo, dk, dmi}, {dj, dk, dr}, {dmo, dmi, dj, dr}});
 }
 
-Value buildPackedMatmul(OpBuilder &b, Location loc, Value a, Value packedB, Value c3) {
+Value buildPackedMatmul(OpBuilder &b, Location loc, Value a, Value packedB, Value c3,
+                        int64_t tileRows) {
   auto c3Type = llvm::cast<RankedTensorType>(c3.getType());
   int64_t m = c3Type.getDimSize(0), panels = c3Type.getDimSize(1), nr = c3Type.getDimSize(2);
   DenseElementsAttr constantA;
   if (matchPattern(a, m_Constant(&constantA))) {
-    int64_t mr = packedRowsPerSliver(m);
+    int64_t mr = packedRowsPerSliver(m, tileRows);
     SmallVector<ReassociationIndices> rows = {{0, 1}, {2}, {3}};
     Value c4 = tensor::ExpandShapeOp::create(
         b, loc, RankedTensorType::get({m / mr, mr, panels, nr}, c3Type.getElementType()), c3, rows);
@@ -219,7 +222,8 @@ struct PackConstantRhs : OpRewritePattern<linalg::MatmulOp> {
           rewriter, loc, RankedTensorType::get({m, w / nr, nr}, elementType), cColumns,
           SmallVector<ReassociationIndices>{{0}, {1, 2}});
       Value product =
-          buildPackedMatmul(rewriter, loc, a, arith::ConstantOp::create(rewriter, loc, packed), c3);
+          buildPackedMatmul(rewriter, loc, a, arith::ConstantOp::create(rewriter, loc, packed), c3,
+                            microTileRows(op));
       return Value(tensor::CollapseShapeOp::create(rewriter, loc, cColumns.getType(), product,
                                                    SmallVector<ReassociationIndices>{{0}, {1, 2}}));
     };

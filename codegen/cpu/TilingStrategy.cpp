@@ -11,9 +11,27 @@
 
 #include "codegen/cpu/TilingStrategy.h"
 
+#include "mlir/IR/BuiltinOps.h"
+
+#include <algorithm>
+
 using namespace mlir;
 
 namespace kiln::cpu {
+
+int64_t microTileRows(Operation *op) {
+  auto module = llvm::isa<ModuleOp>(op) ? llvm::cast<ModuleOp>(op) : op->getParentOfType<ModuleOp>();
+  if (module)
+    if (auto rows = module->getAttrOfType<IntegerAttr>(kMicroTileRowsAttr))
+      return std::max<int64_t>(1, rows.getInt());
+  return kMicroTileRows;
+}
+
+int64_t microTileRowsFor(int64_t vectorBytes, int64_t registers) {
+  int64_t rowVectors = std::max<int64_t>(1, kPackedPanelWidth * 4 / vectorBytes);
+  int64_t rows = (registers - rowVectors - 1) / rowVectors;
+  return std::clamp<int64_t>(rows, 1, kMicroTileRows);
+}
 
 int64_t largestDivisorAtMost(int64_t n, int64_t limit) {
   if (n <= limit)
@@ -177,7 +195,7 @@ std::optional<TilingPlan> planTiling(linalg::LinalgOp op, bool allowThreads) {
     // built just before, in L2), K in cache blocks.
     size_t b = ranges.size() - 3;
     int64_t m = ranges[b], n = ranges[b + 1], k = ranges[b + 2];
-    int64_t rm = largestDivisorAtMost(m, kMicroTileRows);
+    int64_t rm = largestDivisorAtMost(m, microTileRows(op));
     int64_t rn = largestDivisorAtMost(n, kMicroTileColumns);
     plan.vectorTiles.assign(ranges.size(), 1);
     plan.vectorTiles[b] = rm;
@@ -203,7 +221,7 @@ std::optional<TilingPlan> planTiling(linalg::LinalgOp op, bool allowThreads) {
     // (m, j, r, k) with A read in place: register tiles of rm rows by one
     // whole panel, otherwise as below.
     int64_t m = ranges[0], panels = ranges[1], width = ranges[2], k = ranges[3];
-    int64_t rm = largestDivisorAtMost(m, kMicroTileRows);
+    int64_t rm = largestDivisorAtMost(m, microTileRows(op));
     plan.vectorTiles = {rm, 1, width, 1};
     plan.vectorInterchange = {1, 0, 2, 3};
     int64_t kc = largestDivisorAtMost(k, kCacheBlockK);

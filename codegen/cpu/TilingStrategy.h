@@ -17,10 +17,24 @@ namespace kiln::cpu {
 
 /// The width (f32 elements) of the panels constant matmul operands are packed
 /// into at compile time (kiln-pack-matmul-weights): the micro-kernel's
-/// register tile width, two 512-bit vectors.
+/// register tile width, two 512-bit vectors (four 256-bit, eight 128-bit).
 inline constexpr int64_t kPackedPanelWidth = 32;
-/// The micro-kernel's register tile height: rows of A (f32) per K step.
+/// The micro-kernel's register tile height on AVX-512, the default: rows of
+/// A (f32) per K step.
 inline constexpr int64_t kMicroTileRows = 8;
+/// The module attribute (i64) that gives the register tile height for the
+/// module's target; without it, kMicroTileRows. kilnc sets it from the
+/// target's registers (microTileRowsFor); lit tests set it by hand.
+inline constexpr llvm::StringLiteral kMicroTileRowsAttr = "kiln.micro_tile_rows";
+/// The register tile height for the module `op` is in.
+int64_t microTileRows(mlir::Operation *op);
+/// The register tile height for a target with `registers` vector registers
+/// of `vectorBytes` bytes: as many rows of kPackedPanelWidth f32
+/// accumulators as fit beside one row of B's vectors and a broadcast, at
+/// most kMicroTileRows. AVX-512 (32 x 64 B): 8 rows, 16 accumulators. AVX2
+/// (16 x 32 B): 2 rows, 8 accumulators, 4 B vectors (3 rows would need 17
+/// registers). NEON (32 x 16 B): 2 rows, 16 accumulators, 8 B vectors.
+int64_t microTileRowsFor(int64_t vectorBytes, int64_t registers);
 /// Marks the linalg.generic of a matmul on packed operands: loops
 /// (mo, j, mi, r, k) with A in slivers Ap[mo, k, mi], B in panels Bp[j, k, r]
 /// and C viewed as C4[mo, mi, j, r]; or, with A read in place, loops
@@ -49,17 +63,19 @@ bool isChannelMajorTapProduct(mlir::linalg::LinalgOp op);
 /// top-level ones, where those in other loops are tiles already.
 inline constexpr llvm::StringLiteral kBandLoopAttr = "kiln.band_loop";
 
-/// The sliver height A is packed with for a product of M rows: the largest
-/// divisor of M up to kMicroTileRows.
-int64_t packedRowsPerSliver(int64_t m);
+/// The sliver height A is packed with for a product of M rows on a target
+/// whose register tiles have `tileRows` rows (microTileRows): the largest
+/// divisor of M up to that.
+int64_t packedRowsPerSliver(int64_t m, int64_t tileRows);
 
 /// C3 += A x Bp as the marked linalg.generic: A [M, K], Bp [N / NR, K, NR]
 /// (B packed into panels), C3 [M, N / NR, NR] (C viewed in panels). A
-/// constant A is packed too, into slivers of packedRowsPerSliver(M) rows at
-/// compile time, so the micro-kernel reads both operands as contiguous
-/// streams; an activation A is read in place. Returns the new C3.
+/// constant A is packed too, into slivers of packedRowsPerSliver(M,
+/// tileRows) rows at compile time, so the micro-kernel reads both operands
+/// as contiguous streams; an activation A is read in place. Returns the new
+/// C3.
 mlir::Value buildPackedMatmul(mlir::OpBuilder &b, mlir::Location loc, mlir::Value a,
-                              mlir::Value packedB, mlir::Value c3);
+                              mlir::Value packedB, mlir::Value c3, int64_t tileRows);
 
 /// C4 += Ap x Bp as the marked linalg.generic, both operands packed already:
 /// Ap [M / mr, K, mr], Bp [N / NR, K, NR], C4 [M / mr, mr, N / NR, NR].
@@ -102,7 +118,8 @@ struct TilingPlan {
 };
 
 /// The plan for `op`, whose loop ranges must be static; std::nullopt when
-/// the op is left to the generic loop lowering.
+/// the op is left to the generic loop lowering. Register tiles of products
+/// have the height microTileRows(op) gives.
 std::optional<TilingPlan> planTiling(mlir::linalg::LinalgOp op,
                                      bool allowThreads);
 

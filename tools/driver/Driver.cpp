@@ -2,6 +2,7 @@
 
 #include "tools/driver/Driver.h"
 
+#include "codegen/cpu/TilingStrategy.h"
 #include "codegen/gpu/Passes.h"
 #include "codegen/target/GpuGlobals.h"
 #include "codegen/target/HeaderGenerator.h"
@@ -328,6 +329,14 @@ int64_t vectorBytesOf(const llvm::TargetMachine &machine) {
   return 16;
 }
 
+/// How many vector registers the target has: 32 with AVX-512 and on
+/// AArch64, 16 on other x86-64.
+int64_t vectorRegistersOf(const llvm::TargetMachine &machine) {
+  if (machine.getTargetTriple().isX86())
+    return machine.getMCSubtargetInfo()->checkFeatures("+avx512f") ? 32 : 16;
+  return machine.getTargetTriple().isAArch64() ? 32 : 16;
+}
+
 std::string takeStringAttr(ModuleOp module, llvm::StringRef name) {
   auto attr = module->getAttrOfType<StringAttr>(name);
   module->removeAttr(name);
@@ -390,8 +399,9 @@ FailureOr<CompileResult> compileModel(MLIRContext &context,
            << "' is not a valid C identifier (use --name)";
 
   // Check the target before the expensive work, so a bad --target or --cpu
-  // fails at once.
-  bool needsMachine = options.emit == EmitKind::LLVM || options.emit == EmitKind::Asm ||
+  // fails at once. The CPU phases need it too: their tiles fit its registers.
+  bool needsMachine = options.emit == EmitKind::Vector || options.emit == EmitKind::MemRef ||
+                      options.emit == EmitKind::LLVM || options.emit == EmitKind::Asm ||
                       options.emit == EmitKind::Obj || options.emit == EmitKind::Library ||
                       options.emit == EmitKind::Ptx;
   std::unique_ptr<llvm::TargetMachine> machine;
@@ -529,8 +539,14 @@ FailureOr<CompileResult> compileModel(MLIRContext &context,
   bool aarch64 = llvm::Triple(triple).isAArch64();
   cpuOptions.maskedLoads = !aarch64;
   cpuOptions.selectMinMax = !aarch64;
-  if (machine)
+  if (machine) {
     cpuOptions.vectorBytes = vectorBytesOf(*machine);
+    // The micro-kernel's register tile fits the target's registers.
+    (*module)->setAttr(cpu::kMicroTileRowsAttr,
+                       IntegerAttr::get(IntegerType::get(&context, 64),
+                                        cpu::microTileRowsFor(cpuOptions.vectorBytes,
+                                                              vectorRegistersOf(*machine))));
+  }
   cpuOptions.profileNames = options.profileNames;
   using Builder = std::function<void(OpPassManager &)>;
   const std::tuple<EmitKind, const char *, Builder> phases[] = {

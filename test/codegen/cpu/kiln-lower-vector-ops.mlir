@@ -190,13 +190,15 @@ func.func @panel_prefetch(%b: memref<4x512x32xf32>, %a: memref<512x32xf32>, %j: 
 // products: panel loop, then rows, then K) reads its panel block from memory
 // only in the first pass: every pass prefetches the same row of the next
 // panel instead, both of its 64-byte lines, into L2 (locality 2), and
-// nothing further along its own panel.
+// nothing further along its own panel. The last panel prefetches itself:
+// no prefetch leaves the buffer.
 // CHECK-LABEL: func @reread_panel_prefetch
 // CHECK: scf.for %[[J:.*]] = %c0 to %c4 step %c1
 // CHECK: scf.for %{{.*}} = %c0 to %c7 step %c1
 // CHECK: scf.for %[[K:.*]] = %c0 to %c128 step %c1
 // CHECK: %[[ROW:.*]] = arith.addi %{{.*}}, %[[K]] : index
-// CHECK: %[[NEXT:.*]] = arith.addi %[[J]], %c1 : index
+// CHECK: %[[AFTER:.*]] = arith.addi %[[J]], %c1 : index
+// CHECK: %[[NEXT:.*]] = arith.minsi %[[AFTER]], %c3 : index
 // CHECK: memref.prefetch %{{.*}}[%[[NEXT]], %[[ROW]], %c0], read, locality<2>, data : memref<4x512x32xf32>
 // CHECK: memref.prefetch %{{.*}}[%[[NEXT]], %[[ROW]], %c16], read, locality<2>, data : memref<4x512x32xf32>
 // CHECK-NOT: memref.prefetch
@@ -266,13 +268,15 @@ func.func @one_row_in_task_loop(%b: memref<4x512x32xf32>, %out: memref<4x32xf32>
 
 // A tap product reads its weights' panels through a [J, C, KH, KW, 32] view,
 // in its channel, KH and KW loops: the read in the KW loop gets a prefetch of
-// the same tap 8 channels (72 rows of 128 bytes, about 8 KB) ahead. A read
-// that walks no K dimension (the panel loop) gets none.
+// the same tap 8 channels (72 rows of 128 bytes, about 8 KB) ahead, at most
+// the last channel's. A read that walks no K dimension (the panel loop) gets
+// none.
 // CHECK-LABEL: func @tap_panel_prefetch
 // CHECK: scf.for %[[C:.*]] = %c0 to %c64 step %c1
 // CHECK: scf.for %[[I:.*]] = %c0 to %c3 step %c1
 // CHECK: scf.for %[[JW:.*]] = %c0 to %c3 step %c1
-// CHECK: %[[AHEAD:.*]] = arith.addi %[[C]], %c8 : index
+// CHECK: %[[PAST:.*]] = arith.addi %[[C]], %c8 : index
+// CHECK: %[[AHEAD:.*]] = arith.minsi %[[PAST]], %c63 : index
 // CHECK: memref.prefetch %{{.*}}[%{{.*}}, %[[AHEAD]], %[[I]], %[[JW]], %c0], read, locality<3>, data : memref<2x64x3x3x32xf32>
 // CHECK: vector.load %{{.*}}[%{{.*}}, %[[C]], %[[I]], %[[JW]], %c0] : memref<2x64x3x3x32xf32>, vector<32xf32>
 // CHECK: scf.for %[[J:.*]] = %c0 to %c2 step %c1
@@ -310,14 +314,16 @@ func.func @tap_panel_prefetch(%b: memref<2x64x3x3x32xf32>, %j: index) -> (vector
 // channel and kernel row: 32 pixels at column x + kw in its KW loop, an
 // operand of the outer product. Before the KW loop, every line that the
 // channel four ahead (36 taps of a 3x3 window) reads in that row gets a
-// prefetch: columns x to x + 33. A read whose innermost loop moves its row,
+// prefetch: columns x to x + 33 (in the last channel's row from channel 12
+// on: no prefetch leaves the buffer). A read whose innermost loop moves its row,
 // not its column, and one that feeds no product (a pool's) get none.
 // CHECK-LABEL: func @tap_row_prefetch
 // CHECK-SAME: %[[IN:[^:]*]]: memref<1x16x10x66xf32>, %{{[^:]*}}: memref<16x3x3x8xf32>, %[[Y:[^:]*]]: index, %[[X:[^:]*]]: index
 // CHECK: scf.for %[[C:.*]] = %c0 to %c16 step %c1
 // CHECK: scf.for %[[KH:.*]] = %c0 to %c3 step %c1
 // CHECK: %[[ROW:.*]] = arith.addi %[[Y]], %[[KH]] : index
-// CHECK: %[[AHEAD:.*]] = arith.addi %[[C]], %c4 : index
+// CHECK: %[[PAST:.*]] = arith.addi %[[C]], %c4 : index
+// CHECK: %[[AHEAD:.*]] = arith.minsi %[[PAST]], %c15 : index
 // CHECK: memref.prefetch %[[IN]][%c0, %[[AHEAD]], %[[ROW]], %[[X]]], read, locality<3>, data
 // CHECK: %[[X16:.*]] = arith.addi %[[X]], %c16 : index
 // CHECK: memref.prefetch %[[IN]][%c0, %[[AHEAD]], %[[ROW]], %[[X16]]], read, locality<3>, data

@@ -42,6 +42,31 @@ func.func @packed_matmul(%a: tensor<128x768xf32>, %b: tensor<24x768x32xf32>, %c:
 
 // -----
 
+// The same product for a target of 16 vector registers (AVX2:
+// kiln.micro_tile_rows = 2 on the module, as kilnc sets it): 2-row register
+// tiles, 8 ymm accumulators beside B's 4 vectors, where 8 rows would spill.
+// CHECK-LABEL: func @packed_matmul_two_rows
+// CHECK: scf.for %{{.*}} = %c0 to %c128 step %c2
+// CHECK: scf.for %{{.*}} = %c0 to %c256 step %c1 iter_args(%{{.*}}) -> (vector<2x1x32xf32>)
+// CHECK: vector.contract {{.*}} : vector<2x1xf32>, vector<1x1x32xf32> into vector<2x1x32xf32>
+#ma2 = affine_map<(d0, d1, d2, d3) -> (d0, d3)>
+#mb2 = affine_map<(d0, d1, d2, d3) -> (d1, d3, d2)>
+#mc2 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+module attributes {kiln.micro_tile_rows = 2 : i64} {
+  func.func @packed_matmul_two_rows(%a: tensor<128x768xf32>, %b: tensor<24x768x32xf32>, %c: tensor<128x24x32xf32>) -> tensor<128x24x32xf32> {
+    %r = linalg.generic {indexing_maps = [#ma2, #mb2, #mc2], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+        ins(%a, %b : tensor<128x768xf32>, tensor<24x768x32xf32>) outs(%c : tensor<128x24x32xf32>) attrs = {kiln.packed_matmul} {
+    ^bb0(%x: f32, %y: f32, %acc: f32):
+      %m = arith.mulf %x, %y : f32
+      %s = arith.addf %acc, %m : f32
+      linalg.yield %s : f32
+    } -> tensor<128x24x32xf32>
+    return %r : tensor<128x24x32xf32>
+  }
+}
+
+// -----
+
 // A matrix-vector product on packed weights (an LSTM's recurrent step, a
 // batch-1 Gemm): register tiles of one row, whose 32-float accumulator is
 // carried through the K loop in registers like a taller tile's, not read
