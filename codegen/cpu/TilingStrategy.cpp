@@ -1,7 +1,9 @@
 //===- TilingStrategy.cpp - How each linalg op is tiled on CPUs -----------===//
 //
 // Register tiles follow the measurements in docs/ (and the team's perf
-// notes): a matmul micro-tile of 8 rows x 32 columns with a unit K step keeps
+// notes): a matmul micro-tile of 8 rows x 32 columns on AVX-512 (2 rows on
+// targets of 16 vector registers or 128-bit ones: microTileRowsFor) with a
+// unit K step keeps
 // the accumulators in vector registers once loop-invariant subset hoisting
 // has moved the C tile out of the K loop. Convolutions and pools are tiled so
 // the window's row and the output row are single elements, which lets the
@@ -51,7 +53,7 @@ static constexpr int64_t kMaxTasks = 16;
 
 // The matmul micro-kernel: 8 rows x 32 columns (two 512-bit vectors) of f32
 // accumulators, 16 of the 32 zmm registers, one broadcast-FMA outer product
-// per K step. Measured on the benchmark machine (docs/performance.md): 12- or
+// per K step (on AVX2, 2 rows: 8 of the 16 ymm registers). Measured on the benchmark machine (docs/performance.md): 12- or
 // 16-row tiles do not divide the common M (128, 3136), and 48-wide panels
 // lower to non-power-of-two vectors that LLVM scalarizes.
 static constexpr int64_t kMicroTileColumns = 32;
