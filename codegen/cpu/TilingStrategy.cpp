@@ -61,6 +61,19 @@ static constexpr int64_t kMicroTileColumns = 32;
 /// L1D and all of a Zen 4's (where blocks of 128 measured no faster on
 /// ResNet-50's 1x1 layers: docs/performance.md, twenty-fifth round).
 static constexpr int64_t kCacheBlockK = 256;
+/// K block under register tiles shorter than kMicroTileRows (AVX2, NEON): a
+/// 128 x 32 panel block of B (16 KiB), half of a 32 KiB L1D. A 2-row tile
+/// loads each row of B for 8 FMAs where an 8-row one does for 32, so B's
+/// block has to stay in L1 beside the rows of A and the output tile. On a
+/// Zen 1 core (AVX2, 32 KiB L1D), `bench/ab.py` against blocks of 256
+/// (fastest runs, 1 thread): 1024^3 SGEMM 0.89, BERT-base's 768x3072 and
+/// 3072x768 projections 0.90-0.91, ResNet-50's 3x3 layers at 56x56 and
+/// 14x14 0.92 and 0.88 (docs/performance.md, twenty-eighth round).
+static constexpr int64_t kShortTileCacheBlockK = 128;
+/// The K block for `op`'s register tiles on its target.
+static int64_t cacheBlockK(linalg::LinalgOp op) {
+  return microTileRows(op) >= kMicroTileRows ? kCacheBlockK : kShortTileCacheBlockK;
+}
 /// K block of a one-tap product (a 1x1 convolution) whose input side is read
 /// in place: a 128 x 32 panel of B (16 KiB) leaves room in L1 for the input
 /// lines a sliver touches (one per input channel, at a stride of the whole
@@ -202,7 +215,7 @@ std::optional<TilingPlan> planTiling(linalg::LinalgOp op, bool allowThreads) {
     plan.vectorTiles.assign(ranges.size(), 1);
     plan.vectorTiles[b] = rm;
     plan.vectorTiles[b + 1] = rn;
-    int64_t kc = largestDivisorAtMost(k, kCacheBlockK);
+    int64_t kc = largestDivisorAtMost(k, cacheBlockK(op));
     if (kc < k) {
       plan.cacheTiles.assign(ranges.size(), 0);
       plan.cacheTiles[b + 2] = kc;
@@ -226,7 +239,7 @@ std::optional<TilingPlan> planTiling(linalg::LinalgOp op, bool allowThreads) {
     int64_t rm = largestDivisorAtMost(m, microTileRows(op));
     plan.vectorTiles = {rm, 1, width, 1};
     plan.vectorInterchange = {1, 0, 2, 3};
-    int64_t kc = largestDivisorAtMost(k, kCacheBlockK);
+    int64_t kc = largestDivisorAtMost(k, cacheBlockK(op));
     if (kc < k)
       plan.cacheTiles = {0, 0, 0, kc};
     if (allowThreads && product(ranges) >= kMinParallelWork) {
@@ -241,13 +254,13 @@ std::optional<TilingPlan> planTiling(linalg::LinalgOp op, bool allowThreads) {
   if (op->hasAttr(kPackedMatmulAttr) && ranges.size() == 5) {
     // (mo, j, mi, r, k) on A slivers [mo, k, mi] and B panels [j, k, r]:
     // register tiles of one sliver by one whole panel, K in cache blocks,
-    // panels outside slivers so a panel's K block (kCacheBlockK x 32 floats,
-    // 32 KiB) stays in L1 while the slivers of A stream past it.
+    // panels outside slivers so a panel's K block (cacheBlockK x 32 floats,
+    // 32 or 16 KiB) stays in L1 while the slivers of A stream past it.
     int64_t slivers = ranges[0], panels = ranges[1], mr = ranges[2], width = ranges[3],
             k = ranges[4];
     plan.vectorTiles = {1, 1, mr, width, 1};
     plan.vectorInterchange = {1, 0, 2, 3, 4};
-    int64_t kc = largestDivisorAtMost(k, kCacheBlockK);
+    int64_t kc = largestDivisorAtMost(k, cacheBlockK(op));
     if (kc < k)
       plan.cacheTiles = {0, 0, 0, 0, kc};
     if (allowThreads && product(ranges) >= kMinParallelWork) {
@@ -263,7 +276,7 @@ std::optional<TilingPlan> planTiling(linalg::LinalgOp op, bool allowThreads) {
     // (o0, o1, o2, mi, r, c, i, j): register tiles of one mr x nr tile, the
     // outer loops in their order: the first is B's. Pixel-major products
     // (the weights are B) take the input channels in cache blocks of about
-    // kCacheBlockK rows of K (with the taps), so B's K block stays in L1
+    // cacheBlockK rows of K (with the taps), so B's K block stays in L1
     // while the other side's tiles stream past it. Channel-major ones (the
     // weights are A, the image's rows B's vectors) with a 2-D window keep
     // each register tile's accumulators over the whole K: their input rows
@@ -275,7 +288,7 @@ std::optional<TilingPlan> planTiling(linalg::LinalgOp op, bool allowThreads) {
     plan.vectorTiles = {1, 1, 1, ranges[3], ranges[4], 1, 1, 1};
     bool channelMajor = isChannelMajorTapProduct(op);
     if (!(channelMajor && ranges[6] > 1 && ranges[7] > 1)) {
-      int64_t blockK = taps == 1 ? kOneTapCacheBlockK : kCacheBlockK;
+      int64_t blockK = taps == 1 ? kOneTapCacheBlockK : cacheBlockK(op);
       int64_t cb = largestDivisorAtMost(ranges[5], std::max<int64_t>(1, blockK / taps));
       if (cb < ranges[5])
         plan.cacheTiles = {0, 0, 0, 0, 0, cb, 0, 0};

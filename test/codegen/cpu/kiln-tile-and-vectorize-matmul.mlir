@@ -44,10 +44,12 @@ func.func @packed_matmul(%a: tensor<128x768xf32>, %b: tensor<24x768x32xf32>, %c:
 
 // The same product for a target of 16 vector registers (AVX2:
 // kiln.micro_tile_rows = 2 on the module, as kilnc sets it): 2-row register
-// tiles, 8 ymm accumulators beside B's 4 vectors, where 8 rows would spill.
+// tiles, 8 ymm accumulators beside B's 4 vectors, where 8 rows would spill;
+// K in blocks of 128, so the panel's block (16 KiB) stays in a 32 KiB L1D.
 // CHECK-LABEL: func @packed_matmul_two_rows
+// CHECK: scf.for %{{.*}} = %c0 to %c768 step %c128
 // CHECK: scf.for %{{.*}} = %c0 to %c128 step %c2
-// CHECK: scf.for %{{.*}} = %c0 to %c256 step %c1 iter_args(%{{.*}}) -> (vector<2x1x32xf32>)
+// CHECK: scf.for %{{.*}} = %c0 to %c128 step %c1 iter_args(%{{.*}}) -> (vector<2x1x32xf32>)
 // CHECK: vector.contract {{.*}} : vector<2x1xf32>, vector<1x1x32xf32> into vector<2x1x32xf32>
 #ma2 = affine_map<(d0, d1, d2, d3) -> (d0, d3)>
 #mb2 = affine_map<(d0, d1, d2, d3) -> (d1, d3, d2)>
