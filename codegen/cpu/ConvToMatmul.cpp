@@ -94,8 +94,8 @@ namespace {
 /// tile (two 512-bit vectors of f32).
 constexpr int64_t kColumnMultiple = 32;
 /// Pixel-major convolutions need slivers of at least this many output pixels
-/// (a divisor of OW), half the micro-kernel's height `tileRows` but at least
-/// two: fewer leave it too few rows.
+/// (a divisor of OW): half the micro-kernel's height `tileRows`, but at
+/// least two (at most `tileRows`): fewer leave it too few rows.
 int64_t minSliverRows(int64_t tileRows) {
   return std::max<int64_t>(tileRows / 2, std::min<int64_t>(tileRows, 2));
 }

@@ -339,9 +339,11 @@ Value offsetIndex(OpBuilder &b, Location loc, Value index, int64_t n) {
 /// inside their buffer. Past the buffer it would not fault, but where the
 /// next page is not mapped every such prefetch costs a page walk that
 /// fails (and leaves no translation in the TLB to make the next one
-/// cheap): a 1024^3 SGEMM whose weights end a mapping ran at 0.4x its
-/// speed on a Zen 1 core with its last panel prefetching the "next" one
-/// (docs/performance.md, twenty-eighth round).
+/// cheap). On a Zen 1 core, `perf annotate` put 64% of a 1024^3 SGEMM's
+/// samples (2-row tiles) on the prefetches of its panels, whose last one
+/// prefetched the "next" panel past the weights; with 8-row tiles, keeping
+/// them inside took it from 126 to 113 ms (docs/performance.md,
+/// twenty-eighth round).
 Value offsetIndexWithin(OpBuilder &b, Location loc, Value base, int64_t dim, Value index,
                         int64_t n) {
   auto type = llvm::cast<MemRefType>(base.getType());
@@ -418,8 +420,8 @@ bool rereadsPanel(vector::TransferReadOp read, scf::ForOp loop) {
 ///
 /// - A K loop that runs more than once per panel (rereadsPanel) reads the
 ///   panel's K block from memory in its first pass only, at the kernel's
-///   full rate (a 7 x 32 tile: 128 bytes every 14 FMAs), faster than one
-///   core draws from memory; the later passes hit L1. Every pass instead
+///   full rate (on AVX-512, a 7 x 32 tile: 128 bytes every 14 FMAs),
+///   faster than one core draws from memory; the later passes hit L1. Every pass instead
 ///   prefetches the same row of the next panel, all its cache lines, into
 ///   L2, so the next panel's first pass finds its block there: the memory
 ///   traffic is spread over all the passes. ResNet-50's 512-to-2048 1x1
@@ -599,7 +601,7 @@ bool feedsProduct(Value value, int depth) {
 
 /// How far ahead, in taps of the filter window, a channel-major tap product
 /// prefetches its input rows: four input channels of a 3x3 kernel, about
-/// 600 cycles of its 8 x 32 register tile's FMAs.
+/// 600 cycles of its 8 x 32 register tile's FMAs on AVX-512.
 constexpr int64_t kTapRowPrefetchTaps = 36;
 
 /// Software prefetch for a channel-major tap product's input rows (a 3x3

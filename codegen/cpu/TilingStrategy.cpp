@@ -1,11 +1,10 @@
 //===- TilingStrategy.cpp - How each linalg op is tiled on CPUs -----------===//
 //
 // Register tiles follow the measurements in docs/ (and the team's perf
-// notes): a matmul micro-tile of 8 rows x 32 columns on AVX-512 (2 rows on
-// targets of 16 vector registers or 128-bit ones: microTileRowsFor) with a
-// unit K step keeps
-// the accumulators in vector registers once loop-invariant subset hoisting
-// has moved the C tile out of the K loop. Convolutions and pools are tiled so
+// notes): a matmul micro-tile of 8 rows x 32 columns on AVX-512 (fewer on
+// other targets: microTileRowsFor) with a unit K step keeps the accumulators
+// in vector registers once loop-invariant subset hoisting has moved the C
+// tile out of the K loop. Convolutions and pools are tiled so
 // the window's row and the output row are single elements, which lets the
 // upstream decomposition turn them into vectorizable 1-D ops.
 //
@@ -22,7 +21,8 @@ using namespace mlir;
 namespace kiln::cpu {
 
 int64_t microTileRows(Operation *op) {
-  auto module = llvm::isa<ModuleOp>(op) ? llvm::cast<ModuleOp>(op) : op->getParentOfType<ModuleOp>();
+  auto module =
+      llvm::isa<ModuleOp>(op) ? llvm::cast<ModuleOp>(op) : op->getParentOfType<ModuleOp>();
   if (module)
     if (auto rows = module->getAttrOfType<IntegerAttr>(kMicroTileRowsAttr))
       return std::max<int64_t>(1, rows.getInt());
@@ -53,9 +53,10 @@ static constexpr int64_t kMaxTasks = 16;
 
 // The matmul micro-kernel: 8 rows x 32 columns (two 512-bit vectors) of f32
 // accumulators, 16 of the 32 zmm registers, one broadcast-FMA outer product
-// per K step (on AVX2, 2 rows: 8 of the 16 ymm registers). Measured on the benchmark machine (docs/performance.md): 12- or
-// 16-row tiles do not divide the common M (128, 3136), and 48-wide panels
-// lower to non-power-of-two vectors that LLVM scalarizes.
+// per K step (on AVX2, 2 rows: 8 of the 16 ymm registers). Measured on the
+// benchmark machine (docs/performance.md): 12- or 16-row tiles do not divide
+// the common M (128, 3136), and 48-wide panels lower to non-power-of-two
+// vectors that LLVM scalarizes.
 static constexpr int64_t kMicroTileColumns = 32;
 /// K block: a 256 x 32 f32 panel of B is 32 KiB, within a Zen 5 core's 48 KiB
 /// L1D and all of a Zen 4's (where blocks of 128 measured no faster on

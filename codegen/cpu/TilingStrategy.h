@@ -34,6 +34,7 @@ int64_t microTileRows(mlir::Operation *op);
 /// most kMicroTileRows. AVX-512 (32 x 64 B): 8 rows, 16 accumulators. AVX2
 /// (16 x 32 B): 2 rows, 8 accumulators, 4 B vectors (3 rows would need 17
 /// registers). NEON (32 x 16 B): 2 rows, 16 accumulators, 8 B vectors.
+/// x86-64 without AVX (16 x 16 B): 1 row, 8 accumulators.
 int64_t microTileRowsFor(int64_t vectorBytes, int64_t registers);
 /// Marks the linalg.generic of a matmul on packed operands: loops
 /// (mo, j, mi, r, k) with A in slivers Ap[mo, k, mi], B in panels Bp[j, k, r]
