@@ -285,6 +285,9 @@ LAYERS = {
     "dw5x5_s2_56": depthwise(144, 56, 5, 2),  # features.3.0
     "dw3x3_56": depthwise(144, 56, 3),
     "dw3x3_s2_112": depthwise(96, 112, 3, 2),  # features.2.0
+    "dw3x3_s2_28": depthwise(192, 28, 3, 2),   # MobileNetV2 features.7
+    "dw3x3_s2_14": depthwise(576, 14, 3, 2),   # MobileNetV2 features.14
+    "dw3x3_14": depthwise(384, 14, 3),         # MobileNetV2 features.8-10
     "se_7": squeeze_excitation(1152, 7, 48),  # features.6's block 2
     "gap_7": global_pool(1152, 7),            # features.6's squeeze
     "gap_14": global_pool(672, 14),           # features.5's squeeze

@@ -20,13 +20,25 @@ using namespace mlir;
 
 namespace kiln::cpu {
 
+static ModuleOp moduleOf(Operation *op) {
+  return llvm::isa<ModuleOp>(op) ? llvm::cast<ModuleOp>(op) : op->getParentOfType<ModuleOp>();
+}
+
+VectorRegisters vectorRegisters(Operation *op) {
+  VectorRegisters registers;
+  if (ModuleOp module = moduleOf(op))
+    if (auto attr = module->getAttrOfType<DenseI64ArrayAttr>(kVectorRegistersAttr))
+      if (attr.size() == 2 && attr[0] > 0 && attr[1] > 0)
+        registers = {attr[0], attr[1]};
+  return registers;
+}
+
 int64_t microTileRows(Operation *op) {
-  auto module =
-      llvm::isa<ModuleOp>(op) ? llvm::cast<ModuleOp>(op) : op->getParentOfType<ModuleOp>();
-  if (module)
+  if (ModuleOp module = moduleOf(op))
     if (auto rows = module->getAttrOfType<IntegerAttr>(kMicroTileRowsAttr))
       return std::max<int64_t>(1, rows.getInt());
-  return kMicroTileRows;
+  VectorRegisters registers = vectorRegisters(op);
+  return microTileRowsFor(registers.bytes, registers.count);
 }
 
 int64_t microTileRowsFor(int64_t vectorBytes, int64_t registers) {

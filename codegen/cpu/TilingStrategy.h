@@ -22,9 +22,19 @@ inline constexpr int64_t kPackedPanelWidth = 32;
 /// The micro-kernel's register tile height on AVX-512, the default: rows of
 /// A (f32) per K step.
 inline constexpr int64_t kMicroTileRows = 8;
-/// The module attribute (i64) that gives the register tile height for the
-/// module's target; without it, kMicroTileRows. kilnc sets it from the
-/// target's registers (microTileRowsFor); lit tests set it by hand.
+/// The module attribute (array<i64: count, bytes>) that describes the
+/// target's vector registers: how many there are and how wide. kilnc sets
+/// it from the target machine; without it, AVX-512's 32 x 64 bytes.
+inline constexpr llvm::StringLiteral kVectorRegistersAttr = "kiln.vector_registers";
+struct VectorRegisters {
+  int64_t count = 32;
+  int64_t bytes = 64;
+};
+/// The vector registers of the target of the module `op` is in.
+VectorRegisters vectorRegisters(mlir::Operation *op);
+/// The module attribute (i64) that sets the register tile height by hand
+/// (a graph .mlir input, a lit test); without it, microTileRowsFor the
+/// module's vector registers.
 inline constexpr llvm::StringLiteral kMicroTileRowsAttr = "kiln.micro_tile_rows";
 /// The register tile height for the module `op` is in.
 int64_t microTileRows(mlir::Operation *op);

@@ -316,7 +316,6 @@ FailureOr<std::string> assemblePtx(Location loc, llvm::StringRef ptx,
   return (*cubin)->getBuffer().str();
 }
 
-/// A string module attribute the GPU pipeline left, removed from the module.
 /// The width of the target's vector registers in bytes.
 int64_t vectorBytesOf(const llvm::TargetMachine &machine) {
   const llvm::MCSubtargetInfo *info = machine.getMCSubtargetInfo();
@@ -337,6 +336,7 @@ int64_t vectorRegistersOf(const llvm::TargetMachine &machine) {
   return machine.getTargetTriple().isAArch64() ? 32 : 16;
 }
 
+/// A string module attribute the GPU pipeline left, removed from the module.
 std::string takeStringAttr(ModuleOp module, llvm::StringRef name) {
   auto attr = module->getAttrOfType<StringAttr>(name);
   module->removeAttr(name);
@@ -541,11 +541,11 @@ FailureOr<CompileResult> compileModel(MLIRContext &context,
   cpuOptions.selectMinMax = !aarch64;
   if (machine) {
     cpuOptions.vectorBytes = vectorBytesOf(*machine);
-    // The micro-kernel's register tile fits the target's registers.
-    (*module)->setAttr(cpu::kMicroTileRowsAttr,
-                       IntegerAttr::get(IntegerType::get(&context, 64),
-                                        cpu::microTileRowsFor(cpuOptions.vectorBytes,
-                                                              vectorRegistersOf(*machine))));
+    // Register tiles fit the target's registers (a kiln.micro_tile_rows the
+    // input sets still chooses the micro-kernel's height).
+    (*module)->setAttr(cpu::kVectorRegistersAttr,
+                       DenseI64ArrayAttr::get(&context, {vectorRegistersOf(*machine),
+                                                         cpuOptions.vectorBytes}));
   }
   cpuOptions.profileNames = options.profileNames;
   using Builder = std::function<void(OpPassManager &)>;

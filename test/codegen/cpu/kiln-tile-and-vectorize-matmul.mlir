@@ -42,8 +42,8 @@ func.func @packed_matmul(%a: tensor<128x768xf32>, %b: tensor<24x768x32xf32>, %c:
 
 // -----
 
-// The same product for a target of 16 vector registers (AVX2:
-// kiln.micro_tile_rows = 2 on the module, as kilnc sets it): 2-row register
+// The same product for a target of 16 vector registers of 32 bytes (AVX2:
+// kiln.vector_registers on the module, as kilnc sets it): 2-row register
 // tiles, 8 ymm accumulators beside B's 4 vectors, where 8 rows would spill;
 // K in blocks of 128, so the panel's block (16 KiB) stays in a 32 KiB L1D.
 // CHECK-LABEL: func @packed_matmul_two_rows
@@ -54,7 +54,7 @@ func.func @packed_matmul(%a: tensor<128x768xf32>, %b: tensor<24x768x32xf32>, %c:
 #ma2 = affine_map<(d0, d1, d2, d3) -> (d0, d3)>
 #mb2 = affine_map<(d0, d1, d2, d3) -> (d1, d3, d2)>
 #mc2 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
-module attributes {kiln.micro_tile_rows = 2 : i64} {
+module attributes {kiln.vector_registers = array<i64: 16, 32>} {
   func.func @packed_matmul_two_rows(%a: tensor<128x768xf32>, %b: tensor<24x768x32xf32>, %c: tensor<128x24x32xf32>) -> tensor<128x24x32xf32> {
     %r = linalg.generic {indexing_maps = [#ma2, #mb2, #mc2], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
         ins(%a, %b : tensor<128x768xf32>, tensor<24x768x32xf32>) outs(%c : tensor<128x24x32xf32>) attrs = {kiln.packed_matmul} {
