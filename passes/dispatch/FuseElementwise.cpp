@@ -70,13 +70,34 @@ bool fusesWithoutRepeats(linalg::GenericOp producer, std::optional<int64_t> prod
   return producerPoints && consumerPoints && *consumerPoints <= *producerPoints;
 }
 
+/// A sum (or maximum) of window taps has this many slices of one tensor
+/// among its inputs at least: a 2 x 2 window.
+constexpr int64_t kMinTapSlices = 4;
+
+/// Whether `op` reads several windows of one tensor: a depthwise
+/// convolution or a pool, written elementwise over its taps.
+bool readsTaps(linalg::GenericOp op) {
+  llvm::SmallDenseMap<Value, int64_t> slicesOf;
+  for (Value input : op.getDpsInputs())
+    if (auto slice = input.getDefiningOp<tensor::ExtractSliceOp>())
+      if (++slicesOf[slice.getSource()] >= kMinTapSlices)
+        return true;
+  return false;
+}
+
 /// Fusing duplicates the producer's computation into every consumer, so
 /// only single-use elementwise producers are fused, costly ones only where
-/// the consumer does not repeat them (fusesWithoutRepeats).
-bool shouldFuse(OpOperand *fused) {
+/// the consumer does not repeat them (fusesWithoutRepeats). With
+/// `separateCostlyTapConsumers`, a sum of taps keeps a costly consumer
+/// apart (see the pass's description).
+bool shouldFuse(OpOperand *fused, bool separateCostlyTapConsumers) {
   auto producer = fused->get().getDefiningOp<linalg::GenericOp>();
   if (!producer || !producer->hasOneUse() ||
       producer.getNumLoops() != producer.getNumParallelLoops())
+    return false;
+  auto consumer = llvm::dyn_cast<linalg::GenericOp>(fused->getOwner());
+  if (separateCostlyTapConsumers && consumer && readsTaps(producer) &&
+      computesCostlyOps(consumer))
     return false;
   return fusesWithoutRepeats(producer, iterationPoints(producer), fused->getOwner());
 }
@@ -187,9 +208,13 @@ struct SliceElementwiseProducer : OpRewritePattern<linalg::GenericOp> {
 };
 
 struct FuseElementwisePass : impl::FuseElementwiseBase<FuseElementwisePass> {
+  using FuseElementwiseBase::FuseElementwiseBase;
+
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    linalg::populateElementwiseOpsFusionPatterns(patterns, shouldFuse);
+    bool separate = separateCostlyTapConsumers;
+    linalg::populateElementwiseOpsFusionPatterns(
+        patterns, [separate](OpOperand *fused) { return shouldFuse(fused, separate); });
     patterns.add<SliceElementwiseProducer>(&getContext());
     linalg::populateFoldReshapeOpsByExpansionPatterns(patterns, expandsConvolutionResult);
     linalg::populateFoldReshapeOpsByCollapsingPatterns(patterns, collapsesMatmulResult);

@@ -42,16 +42,18 @@ void buildGraphPipeline(OpPassManager &pm) {
   pm.addPass(graph::createVerifyStaticGraph());
 }
 
-void buildLinalgPipeline(OpPassManager &pm, bool splitBatch) {
-  if (splitBatch)
+void buildLinalgPipeline(OpPassManager &pm, const LinalgOptions &options) {
+  if (options.splitBatch)
     pm.addPass(graph::createSplitBatch());
   pm.addPass(conversion::createConvertGraphToLinalg());
-  pm.addPass(dispatch::createFuseElementwise());
+  dispatch::FuseElementwiseOptions fusion;
+  fusion.separateCostlyTapConsumers = options.separateCostlyTapConsumers;
+  pm.addPass(dispatch::createFuseElementwise(fusion));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }
 
-void buildLinalgPipeline(OpPassManager &pm) { buildLinalgPipeline(pm, false); }
+void buildLinalgPipeline(OpPassManager &pm) { buildLinalgPipeline(pm, LinalgOptions()); }
 
 void buildVectorPipeline(OpPassManager &pm, const CpuOptions &options) {
   OpPassManager &func = pm.nest<func::FuncOp>();
@@ -222,7 +224,13 @@ void buildPipelineUpTo(OpPassManager &pm, Phase last) {
   using Builder = void (*)(OpPassManager &);
   const std::pair<Phase, Builder> phases[] = {
       {Phase::Graph, buildGraphPipeline},
-      {Phase::Linalg, [](OpPassManager &pm) { buildLinalgPipeline(pm, true); }},
+      {Phase::Linalg,
+       [](OpPassManager &pm) {
+         LinalgOptions cpu;
+         cpu.splitBatch = true;
+         cpu.separateCostlyTapConsumers = true;
+         buildLinalgPipeline(pm, cpu);
+       }},
       {Phase::Vector, static_cast<Builder>(buildVectorPipeline)},
       {Phase::MemRef, buildMemRefPipeline},
       {Phase::LLVM, static_cast<Builder>(buildLLVMPipeline)}};

@@ -22,10 +22,18 @@ enum class Phase { Graph, Linalg, Vector, MemRef, LLVM };
 
 void buildGraphPipeline(mlir::OpPassManager &pm);
 void buildLinalgPipeline(mlir::OpPassManager &pm);
-/// The same, for the CPU path: with `splitBatch`, a batched model whose
-/// images are independent is first compiled for one image
-/// (kiln-split-batch), which the CPU entry point calls once per image.
-void buildLinalgPipeline(mlir::OpPassManager &pm, bool splitBatch);
+/// How the linalg phase prepares the model for its code generator.
+struct LinalgOptions {
+  /// A batched model whose images are independent is first compiled for
+  /// one image (kiln-split-batch), which the CPU entry point calls once
+  /// per image.
+  bool splitBatch = false;
+  /// Sums of window taps keep costly elementwise consumers apart
+  /// (kiln-fuse-elementwise's separate-costly-tap-consumers): for the CPU
+  /// code generator's register tiles.
+  bool separateCostlyTapConsumers = false;
+};
+void buildLinalgPipeline(mlir::OpPassManager &pm, const LinalgOptions &options);
 /// What the CPU code generator needs to know about the target.
 struct CpuOptions {
   /// Masked vector loads in whole registers (x86 with AVX, not AArch64 NEON).

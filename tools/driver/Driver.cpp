@@ -477,10 +477,14 @@ FailureOr<CompileResult> compileModel(MLIRContext &context,
 
   // Every path goes through linalg, and may stop there.
   // GPUs want the whole batch in each kernel; CPUs one image at a time where
-  // the images are independent (kiln-split-batch).
-  bool splitBatch = options.splitBatch && !gpu && !options.emulateGpu;
+  // the images are independent (kiln-split-batch), and a depthwise
+  // convolution's costly activation apart from its register tiles.
+  bool onCpu = !gpu && !options.emulateGpu;
+  LinalgOptions linalgOptions;
+  linalgOptions.splitBatch = options.splitBatch && onCpu;
+  linalgOptions.separateCostlyTapConsumers = onCpu;
   if (failed(timing.run(*module, "linalg", [&](OpPassManager &pm) {
-        buildLinalgPipeline(pm, splitBatch);
+        buildLinalgPipeline(pm, linalgOptions);
       })))
     return failure();
   if (options.emit == EmitKind::Linalg) {
