@@ -19,8 +19,8 @@ namespace kiln::cpu {
 /// into at compile time (kiln-pack-matmul-weights): the micro-kernel's
 /// register tile width, two 512-bit vectors (four 256-bit, eight 128-bit).
 inline constexpr int64_t kPackedPanelWidth = 32;
-/// The micro-kernel's register tile height on AVX-512, the default: rows of
-/// A (f32) per K step.
+/// The micro-kernel's tallest register tile (AVX-512's, and what a module
+/// without kiln.vector_registers gets): rows of A (f32) per K step.
 inline constexpr int64_t kMicroTileRows = 8;
 /// The module attribute (array<i64: count, bytes>) that describes the
 /// target's vector registers: how many there are and how wide. kilnc sets

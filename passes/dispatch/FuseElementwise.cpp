@@ -71,18 +71,54 @@ bool fusesWithoutRepeats(linalg::GenericOp producer, std::optional<int64_t> prod
 }
 
 /// A sum (or maximum) of window taps has this many slices of one tensor
-/// among its inputs at least: a 2 x 2 window.
+/// among its inputs at least: a 2 x 2 window (1 x 3 and 3 x 1 windows are
+/// not taken).
 constexpr int64_t kMinTapSlices = 4;
 
-/// Whether `op` reads several windows of one tensor: a depthwise
-/// convolution or a pool, written elementwise over its taps.
+/// Whether `op` reads several windows of one rank-4 tensor: at least
+/// kMinTapSlices slices of it, each of `op`'s shape and read at the
+/// identity, that differ only in their offsets along the last two (the
+/// spatial) dimensions. A depthwise convolution or pool written
+/// elementwise over its taps; not a recurrent step's gates, sliced along
+/// the channels.
 bool readsTaps(linalg::GenericOp op) {
-  llvm::SmallDenseMap<Value, int64_t> slicesOf;
-  for (Value input : op.getDpsInputs())
-    if (auto slice = input.getDefiningOp<tensor::ExtractSliceOp>())
-      if (++slicesOf[slice.getSource()] >= kMinTapSlices)
-        return true;
+  llvm::SmallDenseMap<Value, SmallVector<tensor::ExtractSliceOp>> slicesOf;
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    auto slice = input->get().getDefiningOp<tensor::ExtractSliceOp>();
+    if (slice && slice.getResultType().getRank() == 4 &&
+        op.getMatchingIndexingMap(input).isIdentity())
+      slicesOf[slice.getSource()].push_back(slice);
+  }
+  for (auto &[source, slices] : slicesOf) {
+    if (static_cast<int64_t>(slices.size()) < kMinTapSlices)
+      continue;
+    tensor::ExtractSliceOp first = slices.front();
+    bool windows = llvm::all_of(slices, [&](tensor::ExtractSliceOp slice) {
+      return slice.getResultType() == first.getResultType() &&
+             slice.getStaticSizes() == first.getStaticSizes() &&
+             slice.getStaticStrides() == first.getStaticStrides() &&
+             slice.getStaticOffsets().take_front(2) == first.getStaticOffsets().take_front(2) &&
+             !ShapedType::isDynamic(slice.getStaticOffsets()[0]) &&
+             !ShapedType::isDynamic(slice.getStaticOffsets()[1]);
+    });
+    if (windows)
+      return true;
+  }
   return false;
+}
+
+/// Whether `op`'s body has transcendental math (exp, tanh, erf, ...): a
+/// polynomial of a dozen constants and temporaries per point once
+/// approximated. (A division, one instruction, is not counted here.)
+bool computesTranscendentals(linalg::GenericOp op) {
+  return op.getBody()
+      ->walk([](Operation *inner) {
+        return llvm::isa<math::MathDialect>(inner->getDialect()) && isCostly(inner) &&
+                       !llvm::isa<math::SqrtOp, math::RsqrtOp>(inner)
+                   ? WalkResult::interrupt()
+                   : WalkResult::advance();
+      })
+      .wasInterrupted();
 }
 
 /// Fusing duplicates the producer's computation into every consumer, so
@@ -97,7 +133,7 @@ bool shouldFuse(OpOperand *fused, bool separateCostlyTapConsumers) {
     return false;
   auto consumer = llvm::dyn_cast<linalg::GenericOp>(fused->getOwner());
   if (separateCostlyTapConsumers && consumer && readsTaps(producer) &&
-      computesCostlyOps(consumer))
+      computesTranscendentals(consumer))
     return false;
   return fusesWithoutRepeats(producer, iterationPoints(producer), fused->getOwner());
 }

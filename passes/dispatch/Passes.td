@@ -18,10 +18,11 @@ def FuseElementwise : Pass<"kiln-fuse-elementwise"> {
     elementwise generic it fuses into, is computed slice by slice; the
     slices together may not hold more points than the generic.
 
-    With separate-costly-tap-consumers (the CPU path), a sum or maximum of
-    window taps (a depthwise convolution or pool written elementwise over
-    slices of its input) takes no consumer with transcendental math or a
-    division (a SiLU's sigmoid): the CPU code generator computes such a sum
+    With separate-costly-tap-consumers (the CPU path), a generic that reads
+    four or more same-shaped slices of one rank-4 tensor, differing only in
+    their spatial offsets (a depthwise convolution or pool written
+    elementwise over its taps), takes no consumer with transcendental math
+    (a SiLU's sigmoid): the CPU code generator computes such a sum
     in register tiles of whole rows or planes, up to 16 vectors of
     accumulators, and the consumer's polynomial over all of them at once
     spills. The consumer then runs as its own pass over the output, which
@@ -32,7 +33,7 @@ def FuseElementwise : Pass<"kiln-fuse-elementwise"> {
     Option<"separateCostlyTapConsumers", "separate-costly-tap-consumers", "bool",
            /*default=*/"false",
            "A sum of window taps does not take a consumer with transcendental "
-           "math or a division (for the CPU code generator)">
+           "math (for the CPU code generator)">
   ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }

@@ -388,6 +388,43 @@ func.func @tap_row_prefetch(%in: memref<1x16x10x66xf32>, %w: memref<16x3x3x8xf32
 
 // -----
 
+// @tap_row_prefetch's product over an input whose channel count is known
+// only at run time: the prefetch's channel four ahead is clamped to the
+// last channel that memref.dim gives.
+// CHECK-LABEL: func @tap_row_prefetch_dynamic_channels
+// CHECK-SAME: %[[IN:[^:]*]]: memref<1x?x10x66xf32>
+// CHECK: scf.for %[[C:.*]] = %c0 to %{{.*}} step %c1
+// CHECK: scf.for %{{.*}} = %c0 to %c3 step %c1
+// CHECK-DAG: %[[CHANNELS:.*]] = memref.dim %[[IN]], %c1 : memref<1x?x10x66xf32>
+// CHECK-DAG: %[[LAST:.*]] = arith.subi %[[CHANNELS]], %c1 : index
+// CHECK-DAG: %[[PAST:.*]] = arith.addi %[[C]], %c4 : index
+// CHECK: %[[AHEAD:.*]] = arith.minsi %[[PAST]], %[[LAST]] : index
+// CHECK: memref.prefetch %[[IN]][%c0, %[[AHEAD]], %{{.*}}, %{{.*}}], read, locality<3>, data
+func.func @tap_row_prefetch_dynamic_channels(%in: memref<1x?x10x66xf32>, %w: memref<16x3x3x8xf32>, %y: index, %x: index, %n: index) -> vector<8x32xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c3 = arith.constant 3 : index
+  %pad = arith.constant 0.0 : f32
+  %zero = arith.constant dense<0.0> : vector<8x32xf32>
+  %r = scf.for %c = %c0 to %n step %c1 iter_args(%a0 = %zero) -> vector<8x32xf32> {
+    %rh = scf.for %kh = %c0 to %c3 step %c1 iter_args(%a1 = %a0) -> vector<8x32xf32> {
+      %rw = scf.for %kw = %c0 to %c3 step %c1 iter_args(%a2 = %a1) -> vector<8x32xf32> {
+        %wv = vector.transfer_read %w[%c, %kh, %kw, %c0], %pad {in_bounds = [true]} : memref<16x3x3x8xf32>, vector<8xf32>
+        %row = arith.addi %y, %kh : index
+        %col = arith.addi %x, %kw : index
+        %v = vector.transfer_read %in[%c0, %c, %row, %col], %pad {in_bounds = [true]} : memref<1x?x10x66xf32>, vector<32xf32>
+        %t = vector.outerproduct %wv, %v, %a2 {kind = #vector.kind<add>} : vector<8xf32>, vector<32xf32>
+        scf.yield %t : vector<8x32xf32>
+      }
+      scf.yield %rw : vector<8x32xf32>
+    }
+    scf.yield %rh : vector<8x32xf32>
+  }
+  return %r : vector<8x32xf32>
+}
+
+// -----
+
 // A one-row product's K loop carries one 32-wide accumulator: two 512-bit
 // registers, each step's FMAs waiting on the last. It is unrolled four times
 // into four partial sums (the first from the loop's initial value, the others
@@ -659,39 +696,3 @@ func.func @square_transpose(%v: vector<16x16xf32>) -> vector<16x16xf32> {
   return %t : vector<16x16xf32>
 }
 
-// -----
-
-// The same tap product over an input whose channel count is known only at
-// run time: the prefetch's channel four ahead is clamped to the last
-// channel that memref.dim gives.
-// CHECK-LABEL: func @tap_row_prefetch_dynamic_channels
-// CHECK-SAME: %[[IN:[^:]*]]: memref<1x?x10x66xf32>
-// CHECK: scf.for %[[C:.*]] = %c0 to %{{.*}} step %c1
-// CHECK: scf.for %[[KH:.*]] = %c0 to %c3 step %c1
-// CHECK-DAG: %[[CHANNELS:.*]] = memref.dim %[[IN]], %c1 : memref<1x?x10x66xf32>
-// CHECK-DAG: %[[LAST:.*]] = arith.subi %[[CHANNELS]], %c1 : index
-// CHECK-DAG: %[[PAST:.*]] = arith.addi %[[C]], %c4 : index
-// CHECK: %[[AHEAD:.*]] = arith.minsi %[[PAST]], %[[LAST]] : index
-// CHECK: memref.prefetch %[[IN]][%c0, %[[AHEAD]], %{{.*}}, %{{.*}}], read, locality<3>, data
-func.func @tap_row_prefetch_dynamic_channels(%in: memref<1x?x10x66xf32>, %w: memref<16x3x3x8xf32>, %y: index, %x: index, %n: index) -> vector<8x32xf32> {
-  %c0 = arith.constant 0 : index
-  %c1 = arith.constant 1 : index
-  %c3 = arith.constant 3 : index
-  %pad = arith.constant 0.0 : f32
-  %zero = arith.constant dense<0.0> : vector<8x32xf32>
-  %r = scf.for %c = %c0 to %n step %c1 iter_args(%a0 = %zero) -> vector<8x32xf32> {
-    %rh = scf.for %kh = %c0 to %c3 step %c1 iter_args(%a1 = %a0) -> vector<8x32xf32> {
-      %rw = scf.for %kw = %c0 to %c3 step %c1 iter_args(%a2 = %a1) -> vector<8x32xf32> {
-        %wv = vector.transfer_read %w[%c, %kh, %kw, %c0], %pad {in_bounds = [true]} : memref<16x3x3x8xf32>, vector<8xf32>
-        %row = arith.addi %y, %kh : index
-        %col = arith.addi %x, %kw : index
-        %v = vector.transfer_read %in[%c0, %c, %row, %col], %pad {in_bounds = [true]} : memref<1x?x10x66xf32>, vector<32xf32>
-        %t = vector.outerproduct %wv, %v, %a2 {kind = #vector.kind<add>} : vector<8xf32>, vector<32xf32>
-        scf.yield %t : vector<8x32xf32>
-      }
-      scf.yield %rw : vector<8x32xf32>
-    }
-    scf.yield %rh : vector<8x32xf32>
-  }
-  return %r : vector<8x32xf32>
-}

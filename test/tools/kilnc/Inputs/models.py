@@ -2,6 +2,8 @@
 
   models.py DIR    writes into DIR:
     good.onnx          Relu on x: float32[3, 7, 13] (compiles)
+    depthwise_silu.onnx  a 3x3 depthwise Conv of x: float32[1, 8, 12, 12],
+                       then x * Sigmoid(x) (compiles)
     dynamic.onnx       Relu on x: float32[batch, 7] (needs --input-shape)
     unsupported.onnx   a MaxRoiPool node (an operator Kiln does not support)
     unique.onnx        a Unique node on a graph input (its result shape
@@ -43,6 +45,16 @@ def main(directory):
     y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [3, 7, 13])
     save("good.onnx", model([helper.make_node("Relu", ["x"], ["y"],
                                               name="relu")], [x], [y]))
+    dw_weights = numpy_helper.from_array(
+        np.linspace(-1, 1, 8 * 9, dtype=np.float32).reshape(8, 1, 3, 3), "w")
+    save("depthwise_silu.onnx", model(
+        [helper.make_node("Conv", ["x", "w"], ["c"], name="depthwise", group=8,
+                          kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+         helper.make_node("Sigmoid", ["c"], ["s"], name="sigmoid"),
+         helper.make_node("Mul", ["c", "s"], ["y"], name="silu")],
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8, 12, 12])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8, 12, 12])],
+        [dw_weights]))
     save("dynamic.onnx", model(
         [helper.make_node("Relu", ["x"], ["y"], name="relu")],
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 7])],
