@@ -46,13 +46,16 @@ bool isCostly(Operation *inner) {
                     math::IsNaNOp, math::IsInfOp, math::IsFiniteOp, math::IsNormalOp>(inner);
 }
 
-bool computesCostlyOps(linalg::GenericOp op) {
+/// Whether an op in `op`'s body satisfies `predicate`.
+bool bodyHas(linalg::GenericOp op, llvm::function_ref<bool(Operation *)> predicate) {
   return op.getBody()
-      ->walk([](Operation *inner) {
-        return isCostly(inner) ? WalkResult::interrupt() : WalkResult::advance();
+      ->walk([&](Operation *inner) {
+        return predicate(inner) ? WalkResult::interrupt() : WalkResult::advance();
       })
       .wasInterrupted();
 }
+
+bool computesCostlyOps(linalg::GenericOp op) { return bodyHas(op, isCostly); }
 
 /// A consumer that broadcasts a fused producer's result computes the
 /// producer's body once per point of its own, not of the producer's: a
@@ -111,14 +114,10 @@ bool readsTaps(linalg::GenericOp op) {
 /// polynomial of a dozen constants and temporaries per point once
 /// approximated. (A division, one instruction, is not counted here.)
 bool computesTranscendentals(linalg::GenericOp op) {
-  return op.getBody()
-      ->walk([](Operation *inner) {
-        return llvm::isa<math::MathDialect>(inner->getDialect()) && isCostly(inner) &&
-                       !llvm::isa<math::SqrtOp, math::RsqrtOp>(inner)
-                   ? WalkResult::interrupt()
-                   : WalkResult::advance();
-      })
-      .wasInterrupted();
+  return bodyHas(op, [](Operation *inner) {
+    return llvm::isa<math::MathDialect>(inner->getDialect()) && isCostly(inner) &&
+           !llvm::isa<math::SqrtOp, math::RsqrtOp>(inner);
+  });
 }
 
 /// Fusing duplicates the producer's computation into every consumer, so

@@ -42,6 +42,13 @@ void buildGraphPipeline(OpPassManager &pm) {
   pm.addPass(graph::createVerifyStaticGraph());
 }
 
+LinalgOptions cpuLinalgOptions(bool splitBatch) {
+  LinalgOptions options;
+  options.splitBatch = splitBatch;
+  options.separateCostlyTapConsumers = true;
+  return options;
+}
+
 void buildLinalgPipeline(OpPassManager &pm, const LinalgOptions &options) {
   if (options.splitBatch)
     pm.addPass(graph::createSplitBatch());
@@ -224,13 +231,7 @@ void buildPipelineUpTo(OpPassManager &pm, Phase last) {
   using Builder = void (*)(OpPassManager &);
   const std::pair<Phase, Builder> phases[] = {
       {Phase::Graph, buildGraphPipeline},
-      {Phase::Linalg,
-       [](OpPassManager &pm) {
-         LinalgOptions cpu;
-         cpu.splitBatch = true;
-         cpu.separateCostlyTapConsumers = true;
-         buildLinalgPipeline(pm, cpu);
-       }},
+      {Phase::Linalg, [](OpPassManager &pm) { buildLinalgPipeline(pm, cpuLinalgOptions(true)); }},
       {Phase::Vector, static_cast<Builder>(buildVectorPipeline)},
       {Phase::MemRef, buildMemRefPipeline},
       {Phase::LLVM, static_cast<Builder>(buildLLVMPipeline)}};

@@ -33,6 +33,9 @@ struct LinalgOptions {
   /// code generator's register tiles.
   bool separateCostlyTapConsumers = false;
 };
+/// The linalg phase's options for the CPU code generator: taps keep
+/// costly consumers apart, and the batch is split when `splitBatch`.
+LinalgOptions cpuLinalgOptions(bool splitBatch);
 void buildLinalgPipeline(mlir::OpPassManager &pm, const LinalgOptions &options);
 /// What the CPU code generator needs to know about the target.
 struct CpuOptions {

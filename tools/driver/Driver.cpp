@@ -316,24 +316,18 @@ FailureOr<std::string> assemblePtx(Location loc, llvm::StringRef ptx,
   return (*cubin)->getBuffer().str();
 }
 
-/// The width of the target's vector registers in bytes.
-int64_t vectorBytesOf(const llvm::TargetMachine &machine) {
-  const llvm::MCSubtargetInfo *info = machine.getMCSubtargetInfo();
-  if (machine.getTargetTriple().isX86()) {
+/// The target's vector registers: 32 of 64 bytes with AVX-512, 16 of 32
+/// with AVX, 16 of 16 on other x86-64; 32 of 16 on AArch64 (and 16 of 16
+/// elsewhere).
+cpu::VectorRegisters vectorRegistersOf(const llvm::TargetMachine &machine) {
+  const llvm::Triple &triple = machine.getTargetTriple();
+  if (triple.isX86()) {
+    const llvm::MCSubtargetInfo *info = machine.getMCSubtargetInfo();
     if (info->checkFeatures("+avx512f"))
-      return 64;
-    if (info->checkFeatures("+avx"))
-      return 32;
+      return {32, 64};
+    return {16, info->checkFeatures("+avx") ? 32 : 16};
   }
-  return 16;
-}
-
-/// How many vector registers the target has: 32 with AVX-512 and on
-/// AArch64, 16 on other x86-64.
-int64_t vectorRegistersOf(const llvm::TargetMachine &machine) {
-  if (machine.getTargetTriple().isX86())
-    return machine.getMCSubtargetInfo()->checkFeatures("+avx512f") ? 32 : 16;
-  return machine.getTargetTriple().isAArch64() ? 32 : 16;
+  return {triple.isAArch64() ? 32 : 16, 16};
 }
 
 /// A string module attribute the GPU pipeline left, removed from the module.
@@ -480,9 +474,8 @@ FailureOr<CompileResult> compileModel(MLIRContext &context,
   // the images are independent (kiln-split-batch), and a depthwise
   // convolution's costly activation apart from its register tiles.
   bool onCpu = !gpu && !options.emulateGpu;
-  LinalgOptions linalgOptions;
-  linalgOptions.splitBatch = options.splitBatch && onCpu;
-  linalgOptions.separateCostlyTapConsumers = onCpu;
+  LinalgOptions linalgOptions =
+      onCpu ? cpuLinalgOptions(options.splitBatch) : LinalgOptions();
   if (failed(timing.run(*module, "linalg", [&](OpPassManager &pm) {
         buildLinalgPipeline(pm, linalgOptions);
       })))
@@ -544,12 +537,12 @@ FailureOr<CompileResult> compileModel(MLIRContext &context,
   cpuOptions.maskedLoads = !aarch64;
   cpuOptions.selectMinMax = !aarch64;
   if (machine) {
-    cpuOptions.vectorBytes = vectorBytesOf(*machine);
+    cpu::VectorRegisters registers = vectorRegistersOf(*machine);
+    cpuOptions.vectorBytes = registers.bytes;
     // Register tiles fit the target's registers (a kiln.micro_tile_rows the
     // input sets still chooses the micro-kernel's height).
     (*module)->setAttr(cpu::kVectorRegistersAttr,
-                       DenseI64ArrayAttr::get(&context, {vectorRegistersOf(*machine),
-                                                         cpuOptions.vectorBytes}));
+                       DenseI64ArrayAttr::get(&context, {registers.count, registers.bytes}));
   }
   cpuOptions.profileNames = options.profileNames;
   using Builder = std::function<void(OpPassManager &)>;
