@@ -70,6 +70,27 @@ constexpr int64_t kVectorRegisterBits = 512;
 /// 4, 0.200 with 8).
 constexpr int64_t kMaxTapTileVectors = 8;
 constexpr int64_t kMaxStridedTapTileRows = 2;
+/// Taps of one window row at a column stride above 1 share a load also
+/// where a tap's lanes start past the first `stride` (bench/ab.py, 1 thread,
+/// AVX2, depthwise 3x3 at stride 2, against sharing only those: 0.91 of the
+/// time from 28x28, 0.85 from 14x14, with loads of 4 and 2 registers; 1.24
+/// from 56x56 and 1.25 from 112x112, with loads of 8 and 16) in loads of at
+/// most this many vector registers.
+constexpr int64_t kMaxPhaseSharedVectors = 4;
+/// A small plane whose accumulators would take more than half the vector
+/// registers (at a column stride above 1, counted twice: each tap row is
+/// shuffled into a register of its own) is tiled in rows instead, at most
+/// this many vectors of accumulators a tile, and the loop over them
+/// unrolled: each tile's taps are then summed while the input rows it
+/// shares with the next tile are still in registers, where the whole
+/// plane's sums, tap by tap over all rows, kept every loaded row live and
+/// spilled. bench/ab.py, 1 thread, AVX2 (16 registers), against the whole
+/// plane: depthwise 3x3 at 14x14, 384 channels, 0.70 of the time in rows
+/// of one; 5x5 at 14x14, 672 channels, 0.87 in rows of one and 0.83 in
+/// rows of two; 3x3 at stride 2 from 28x28, 0.72; from 14x14 to 7x7, 0.95.
+/// A 7x7 plane at stride 1 (7 accumulators) stays whole: in rows it took
+/// 1.12 of the time.
+constexpr int64_t kPlaneRowTileVectors = 4;
 /// A row wider than one register tile is split into at most this many
 /// pieces of one register tile each, whose columns are then constants.
 constexpr int64_t kMaxColumnTiles = 4;
@@ -282,8 +303,27 @@ std::optional<Value> readTapRow(RewriterBase &rewriter, Location loc, const TapO
   auto inputType = padded.getSourceType();
   ArrayRef<int64_t> low = padded.getStaticOffsets();
   int64_t height = inputType.getDimSize(2), width = inputType.getDimSize(3);
-  int64_t start = column - low[3];
   int64_t lanes = (outWidth - 1) * *stride + 1;
+  // At a column stride above 1 every tap's lanes are picked out of the load
+  // by a shuffle anyway, so the taps of one window row (columns kx + x *
+  // stride) can share one load from the first column of their register
+  // tile, where the tap's lanes fit the load's width from there. Taps in the
+  // first `stride` columns (one phase each: the even lanes, the odd lanes)
+  // always do; the others (kx >= stride: the even lanes from lane 2) only in
+  // a load of at most kMaxPhaseSharedVectors registers, since each of their
+  // result registers gathers from three of the load's.
+  int64_t skip = 0;
+  if (*stride > 1) {
+    int64_t within = column % (outWidth * *stride);
+    int64_t loadBits = llvm::PowerOf2Ceil(lanes) * inputType.getElementTypeBitWidth();
+    bool narrow = loadBits <= kMaxPhaseSharedVectors * vectorRegisters(padded).bytes * 8;
+    if ((within < *stride || narrow) &&
+        llvm::PowerOf2Ceil(within + lanes) == llvm::PowerOf2Ceil(lanes)) {
+      skip = within;
+      lanes = llvm::PowerOf2Ceil(lanes);
+    }
+  }
+  int64_t start = column - skip - low[3];
   int64_t firstRow = rows->first - low[2], lastRow = rows->second - low[2];
   bool inside = firstRow >= 0 && lastRow < height;
   bool outside = lastRow < 0 || firstRow >= height;
@@ -323,7 +363,7 @@ std::optional<Value> readTapRow(RewriterBase &rewriter, Location loc, const TapO
   if (*stride > 1 || lanes > outWidth) {
     SmallVector<int64_t> every;
     for (int64_t x = 0; x < outWidth; ++x)
-      every.push_back(x * *stride);
+      every.push_back(skip + x * *stride);
     loaded = vector::ShuffleOp::create(rewriter, loc, loaded, loaded, every);
   }
   return loaded;
@@ -469,6 +509,7 @@ int64_t maxTapTileRows(int64_t width, int64_t bits, int64_t rowStride) {
 /// known.
 struct TapRows {
   int64_t stride = 1;
+  int64_t columnStride = 1;
   bool constantOffsets = true;
 };
 std::optional<TapRows> tapRows(RewriterBase &rewriter, linalg::GenericOp op,
@@ -480,9 +521,11 @@ std::optional<TapRows> tapRows(RewriterBase &rewriter, linalg::GenericOp op,
     if (!tap)
       continue;
     std::optional<int64_t> stride = getConstantIntValue(tap->strides[2]);
-    if (!stride)
+    std::optional<int64_t> columnStride = getConstantIntValue(tap->strides[3]);
+    if (!stride || !columnStride)
       return std::nullopt;
     result.stride = std::max(result.stride, *stride);
+    result.columnStride = std::max(result.columnStride, *columnStride);
     result.constantOffsets &= getConstantIntValue(tap->offsets[2]).has_value();
     anyTap = true;
   }
@@ -493,8 +536,8 @@ std::optional<TapRows> tapRows(RewriterBase &rewriter, linalg::GenericOp op,
 
 } // namespace
 
-std::optional<SmallVector<int64_t>> tapRegisterTiles(RewriterBase &rewriter, linalg::LinalgOp op,
-                                                     ArrayRef<TapPad> pads, bool whole) {
+std::optional<TapTiles> tapRegisterTiles(RewriterBase &rewriter, linalg::LinalgOp op,
+                                         ArrayRef<TapPad> pads, bool whole) {
   auto generic = llvm::dyn_cast<linalg::GenericOp>(op.getOperation());
   if (pads.empty() || !generic || generic.getNumLoops() != 4 ||
       generic.getNumParallelLoops() != 4 || !generic.hasPureTensorSemantics() ||
@@ -517,15 +560,23 @@ std::optional<SmallVector<int64_t>> tapRegisterTiles(RewriterBase &rewriter, lin
   // their whole range would be a loop of one iteration, whose induction
   // variable hides the constant offsets.
   if (whole && taps->constantOffsets && rows > 1 && rows * columns <= kMaxPlaneLanes &&
-      columns == plan->vectorTiles[3] && columns * bits < kVectorRegisterBits)
-    return SmallVector<int64_t>{1, 1, 0, 0};
+      columns == plan->vectorTiles[3] && columns * bits < kVectorRegisterBits) {
+    VectorRegisters registers = vectorRegisters(op);
+    int64_t vectorsPerRow = llvm::divideCeil(columns * bits, registers.bytes * 8);
+    int64_t live = rows * vectorsPerRow * (taps->columnStride > 1 ? 2 : 1);
+    int64_t tileRows = largestDivisorAtMost(
+        rows, std::max<int64_t>(1, kPlaneRowTileVectors / vectorsPerRow));
+    if (live <= (registers.count - 2) / 2 || tileRows == rows)
+      return TapTiles{{1, 1, 0, 0}, /*unrollRows=*/false};
+    return TapTiles{{1, 1, tileRows, 0}, /*unrollRows=*/true};
+  }
   // Otherwise rows of one register tile's columns, as many as keep
   // kMaxTapTileVectors accumulators.
   int64_t width = plan->vectorTiles[3];
   int64_t tileRows = largestDivisorAtMost(rows, maxTapTileRows(width, bits, taps->stride));
   if (tileRows < 2 || columns != width)
     return std::nullopt;
-  return SmallVector<int64_t>{1, 1, tileRows, width};
+  return TapTiles{{1, 1, tileRows, width}, /*unrollRows=*/false};
 }
 
 SmallVector<linalg::LinalgOp> splitAtPadBorders(RewriterBase &rewriter, linalg::LinalgOp op,
@@ -535,8 +586,8 @@ SmallVector<linalg::LinalgOp> splitAtPadBorders(RewriterBase &rewriter, linalg::
       generic.getNumParallelLoops() != 4 || !generic.hasPureTensorSemantics())
     return {op};
   // A small plane is one register tile, its rows read one by one.
-  std::optional<SmallVector<int64_t>> tiles = tapRegisterTiles(rewriter, op, pads, /*whole=*/true);
-  if (tiles && (*tiles)[2] == 0)
+  std::optional<TapTiles> tiles = tapRegisterTiles(rewriter, op, pads, /*whole=*/true);
+  if (tiles && (tiles->sizes[2] == 0 || tiles->unrollRows))
     return {op};
   std::optional<std::pair<int64_t, int64_t>> inside = rowsInside(rewriter, generic, byResult(pads));
   SmallVector<int64_t> ranges = generic.getStaticLoopRanges();

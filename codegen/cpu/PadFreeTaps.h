@@ -48,19 +48,29 @@ llvm::SmallVector<mlir::linalg::LinalgOp> splitAtPadBorders(mlir::RewriterBase &
                                                             mlir::linalg::LinalgOp op,
                                                             llvm::ArrayRef<TapPad> pads);
 
+/// Register tile sizes for a sum of taps, and whether the loop over their
+/// rows is to be unrolled.
+struct TapTiles {
+  llvm::SmallVector<int64_t> sizes;
+  bool unrollRows = false;
+};
+
 /// Register tiles for `op`, (a piece of) a thread tile of a sum of taps of
 /// `pads` (splitAtPadBorders' pieces), larger than the one output row
 /// planTiling gives: a whole small output plane (rows narrower than a vector
 /// register, at most 256 outputs: a depthwise convolution at 7x7 or 14x14,
-/// as tile sizes {1, 1, 0, 0}, rows and columns untiled), or several rows of
-/// one register tile's columns (`whole`: `op` is a whole thread tile, not
-/// one of splitAtPadBorders' pieces). The rows of a tile share their loads of the
-/// input rows their windows overlap on and each weight's broadcast, and a
-/// plane needs no pieces at its borders. readTapsAroundPads then reads the
-/// taps row by row. std::nullopt for other ops.
-std::optional<llvm::SmallVector<int64_t>>
-tapRegisterTiles(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp op,
-                 llvm::ArrayRef<TapPad> pads, bool whole);
+/// as tile sizes {1, 1, 0, 0}, rows and columns untiled; `whole`: `op` is a
+/// whole thread tile, not one of splitAtPadBorders' pieces), or several rows
+/// of one register tile's columns. The rows of a tile share their loads of
+/// the input rows their windows overlap on and each weight's broadcast, and
+/// a plane needs no pieces at its borders. A plane whose accumulators would
+/// crowd the target's vector registers is tiled in a few rows at a time
+/// instead, with `unrollRows`: unrolled, the tiles' row offsets are
+/// constants again and the next tile takes the input rows it shares from
+/// registers. readTapsAroundPads then reads the taps row by row.
+/// std::nullopt for other ops.
+std::optional<TapTiles> tapRegisterTiles(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp op,
+                                         llvm::ArrayRef<TapPad> pads, bool whole);
 
 /// After register tiling: every register tile that reads (part of) output
 /// rows of a tap of one of `pads` reads them from the pad's input

@@ -25,6 +25,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tensor/Transforms/Transforms.h"
@@ -612,10 +613,21 @@ LogicalResult tileAll(func::FuncOp func, bool allowThreads, ArrayRef<TapPad> tap
       SmallVector<linalg::LinalgOp> pieces = splitAtPadBorders(rewriter, current, tapPads);
       bool tapTiled = false;
       for (linalg::LinalgOp piece : pieces) {
-        if (std::optional<SmallVector<int64_t>> tiles =
+        if (std::optional<TapTiles> tiles =
                 tapRegisterTiles(rewriter, piece, tapPads, /*whole=*/pieces.size() == 1)) {
-          if (failed(tile(rewriter, piece, *tiles, scf::SCFTilingOptions::LoopType::ForOp)))
+          SmallVector<LoopLikeOpInterface> loops;
+          if (failed(tile(rewriter, piece, tiles->sizes, scf::SCFTilingOptions::LoopType::ForOp,
+                          {}, &loops)))
             return op->emitError("internal error: register-level tiling failed");
+          if (tiles->unrollRows && !loops.empty()) {
+            // The innermost loop is the rows'; unrolled, its tiles' offsets
+            // fold to the constants readTapsAroundPads needs.
+            auto rowLoop = llvm::cast<scf::ForOp>(loops.back().getOperation());
+            Region *around = rowLoop->getParentRegion();
+            if (failed(loopUnrollFull(rowLoop)))
+              return rowLoop.emitError("internal error: unrolling a plane's rows failed");
+            (void)applyPatternsGreedily(*around, RewritePatternSet(rewriter.getContext()));
+          }
           tapTiled = true;
         } else if (pieces.size() > 1 && failed(tileForRegisters(rewriter, piece))) {
           return failure();

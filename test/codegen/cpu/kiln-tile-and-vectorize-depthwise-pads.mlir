@@ -48,22 +48,31 @@ func.func @depthwise_pads(%x: tensor<96x3136xf32>, %w: tensor<96x1x3x3xf32>, %b:
   return %0 : tensor<1x96x56x56xf32>
 }
 
-// Stride 2 over 112 columns: each tap loads the 111 columns it takes every
-// other one of (masked to 128 lanes, a power of two, also where all 111 are
-// inside: LLVM takes a load of 111 lanes apart into 7 pieces), and keeps
-// the even lanes. Only row 0 reaches into the padding (row -1). Strided
-// rows share fewer input rows: two rows a register tile, so rows 1-54 are a
+// Stride 2 over 112 columns: the three taps of a window row take every
+// other one of 111 columns from column -1, 0 or 1, each out of a load of
+// 128 lanes (a power of two: LLVM takes a load of 111 lanes apart into 7
+// pieces). The first two share one load from column -1, masked to the 112
+// columns inside the row, and keep its even and its odd lanes; the third
+// loads from column 1 (masked to its 111 columns), since its lanes from
+// lane 2 would each gather from three of the shared load's eight
+// registers. Only row 0 reaches into the padding (row -1). Strided rows
+// share fewer input rows: two rows a register tile, so rows 1-54 are a
 // piece of 27 tiles and row 55 one of its own.
 // CHECK-LABEL: func @depthwise_pads_stride2
-// CHECK-DAG: %[[INSIDE:.*]] = arith.constant dense<"0xFFFFFFFFFFFFFFFFFFFFFFFFFF7F0000"> : vector<128xi1>
+// CHECK-DAG: %[[INSIDE:.*]] = arith.constant dense<"0xFEFFFFFFFFFFFFFFFFFFFFFFFFFF0100"> : vector<128xi1>
+// CHECK-DAG: %[[FROM1:.*]] = arith.constant dense<"0xFFFFFFFFFFFFFFFFFFFFFFFFFF7F0000"> : vector<128xi1>
+// CHECK-DAG: %[[MINUS1:.*]] = arith.constant -1 : index
 // CHECK: scf.forall
 // CHECK: scf.for {{.*}} -> (tensor<1x2x1x56xf32>)
 // CHECK: %[[L:.*]] = vector.transfer_read {{.*}} : tensor<1x32x112x112xf32>, vector<128xf32>
 // CHECK: vector.shuffle %[[L]], %[[L]] [0, 2, 4, {{.*}}, 108, 110] : vector<128xf32>, vector<128xf32>
 // CHECK: scf.for {{.*}} -> (tensor<1x2x54x56xf32>)
 // CHECK: scf.for {{.*}} to %c54 step %c2
-// CHECK: %[[C:.*]] = vector.transfer_read {{.*}}, %[[INSIDE]] {in_bounds = [true]} : tensor<1x32x112x112xf32>, vector<128xf32>
+// CHECK: %[[C:.*]] = vector.transfer_read {{.*}}, %[[MINUS1]]], %{{.*}}, %[[INSIDE]] {in_bounds = [true]} : tensor<1x32x112x112xf32>, vector<128xf32>
 // CHECK: vector.shuffle %[[C]], %[[C]] [0, 2, 4, {{.*}}, 108, 110] : vector<128xf32>, vector<128xf32>
+// CHECK: vector.shuffle {{.*}} [1, 3, 5, {{.*}}, 109, 111] : vector<128xf32>, vector<128xf32>
+// CHECK: vector.transfer_read {{.*}}, %c1], %{{.*}}, %[[FROM1]] {in_bounds = [true]} : tensor<1x32x112x112xf32>, vector<128xf32>
+// CHECK-NEXT: vector.shuffle {{.*}} [0, 2, 4, {{.*}}, 108, 110] : vector<128xf32>, vector<128xf32>
 // CHECK: vector.transfer_write %{{.*}} : vector<2x56xf32>, tensor<1x{{[0-9]+}}x54x56xf32>
 // CHECK: scf.for {{.*}} -> (tensor<1x2x1x56xf32>)
 // CHECK: scf.forall.in_parallel
