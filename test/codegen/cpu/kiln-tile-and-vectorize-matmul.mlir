@@ -126,9 +126,9 @@ func.func @im2col_matmul(%w: tensor<64x576xf32>, %col: tensor<576x3136xf32>, %c:
 // Ap [16 slivers, K, 8], Bp [8 panels, K, 32], C4 [16, 8, 8, 32]. Tasks of
 // 8 slivers x 4 panels (at least four tasks for the pool to balance); panels
 // outside slivers; each register tile is one
-// 8 x 32 outer product per K step of an 8-float read of A and a 32-float
-// read of B, both at consecutive addresses, with the accumulator carried
-// through the K loop.
+// 8 x 32 outer product per K step of A's 8 floats, each read alone (to be
+// broadcast from memory), and a 32-float read of B, with the accumulator
+// carried through the K loop.
 // CHECK-LABEL: func @packed_both
 // CHECK-SAME: (%[[A:.*]]: tensor<16x576x8xf32>, %[[B:.*]]: tensor<8x576x32xf32>, %[[C:.*]]: tensor<16x8x8x32xf32>)
 // CHECK: scf.forall (%{{.*}}, %{{.*}}) = (0, 0) to (16, 8) step (8, 4)
@@ -137,7 +137,9 @@ func.func @im2col_matmul(%w: tensor<64x576xf32>, %col: tensor<576x3136xf32>, %c:
 // CHECK: scf.for %[[S:.*]] = %c0 to %c8 step %c1
 // CHECK: %[[ACC0:.*]] = vector.transfer_read {{.*}} : tensor<8x8x4x32xf32>, vector<8x1x32xf32>
 // CHECK: %[[ACC:.*]] = scf.for %{{.*}} = %c0 to %c192 step %c1 iter_args(%[[ACCI:.*]] = %[[ACC0]]) -> (vector<8x1x32xf32>)
-// CHECK: %[[LHS:.*]] = vector.transfer_read %[[A]]{{.*}} : tensor<16x576x8xf32>, vector<8xf32>
+// CHECK: %[[AS:.*]] = tensor.extract_slice %{{.*}} [1, 1, 8] [1, 1, 1] : tensor<8x192x8xf32> to tensor<1x1x8xf32>
+// CHECK-COUNT-8: tensor.extract %[[AS]][%c0, %c0, %c{{[0-7]}}] : tensor<1x1x8xf32>
+// CHECK: %[[LHS:.*]] = vector.from_elements {{.*}} : vector<8xf32>
 // CHECK: %[[RHS:.*]] = vector.transfer_read %[[B]]{{.*}} : tensor<8x576x32xf32>, vector<32xf32>
 // CHECK: %[[FLAT:.*]] = vector.shape_cast %[[ACCI]] : vector<8x1x32xf32> to vector<8x32xf32>
 // CHECK: %[[NEXT:.*]] = vector.outerproduct %[[LHS]], %[[RHS]], %[[FLAT]] {kind = #vector.kind<add>} : vector<8xf32>, vector<32xf32>
@@ -297,6 +299,7 @@ func.func @tap_product(%x: tensor<256x16x16xf32>, %w: tensor<8x256x3x3x32xf32>, 
 // CHECK-LABEL: func @channel_major_tap_product
 // CHECK-SAME: (%[[W:.*]]: tensor<2x64x3x3x8xf32>, %[[X:.*]]: tensor<64x10x66xf32>, %[[C:.*]]: tensor<2x8x8x2x32xf32>)
 // CHECK: scf.forall (%[[J:.*]], %[[ROWS:.*]]) = (0, 0) to (2, 8) step (1, 4)
+// CHECK: %[[WJ:.*]] = tensor.extract_slice %[[W]][%[[J]], 0, 0, 0, 0] [1, 64, 3, 3, 8]
 // CHECK-NOT: step %c{{[0-9]+}} iter_args
 // CHECK: scf.for %[[OROW:.*]] = %c0 to %c4 step %c1
 // CHECK: scf.for %[[PIECE:.*]] = %c0 to %c2 step %c1
@@ -304,7 +307,9 @@ func.func @tap_product(%x: tensor<256x16x16xf32>, %w: tensor<8x256x3x3x32xf32>, 
 // CHECK: %[[ACC:.*]] = scf.for %[[CH:.*]] = %c0 to %c64 step %c1 iter_args(%[[A1:.*]] = %[[ACC0]])
 // CHECK: scf.for %[[I:.*]] = %c0 to %c3 step %c1 iter_args(%[[A2:.*]] = %[[A1]])
 // CHECK: scf.for %[[JW:.*]] = %c0 to %c3 step %c1 iter_args(%[[A3:.*]] = %[[A2]])
-// CHECK: %[[LHS:.*]] = vector.transfer_read %[[W]][%[[J]], %[[CH]], %[[I]], %[[JW]], %c0]{{.*}} : tensor<2x64x3x3x8xf32>, vector<8xf32>
+// CHECK: %[[WS:.*]] = tensor.extract_slice %[[WJ]][0, %[[CH]], %[[I]], %[[JW]], 0] [1, 1, 1, 1, 8]
+// CHECK-COUNT-8: tensor.extract %[[WS]][%c0, %c0, %c0, %c0, %c{{[0-7]}}] : tensor<1x1x1x1x8xf32>
+// CHECK: %[[LHS:.*]] = vector.from_elements {{.*}} : vector<8xf32>
 // CHECK: %[[R:.*]] = affine.apply #[[ROW]](%[[OROW]], %[[I]])[%[[ROWS]]]
 // CHECK: %[[Q:.*]] = affine.apply #[[COL]](%[[PIECE]], %[[JW]])
 // CHECK: %[[RHS:.*]] = vector.transfer_read %[[X]][%[[CH]], %[[R]], %[[Q]]]{{.*}} : tensor<64x10x66xf32>, vector<32xf32>
