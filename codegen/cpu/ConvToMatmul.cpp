@@ -99,6 +99,25 @@ constexpr int64_t kColumnMultiple = 32;
 int64_t minSliverRows(int64_t tileRows) {
   return std::max<int64_t>(tileRows / 2, std::min<int64_t>(tileRows, 2));
 }
+/// The output pixels of a pixel-major sliver for rows of OW pixels: the
+/// largest divisor of OW up to the micro-kernel's height microTileRows(op),
+/// or, when that is below minSliverRows and `tall`, up to AVX-512's height
+/// (kMicroTileRows) where register tiles of one vector of filters fit the
+/// target's vector registers with a vector of B and a broadcast of A: a
+/// 7-pixel row on AVX2, whose micro-kernel height is 2 (TilingStrategy then
+/// narrows such a sliver's tiles from a whole panel to what fits). Measured
+/// on AVX2 (bench/ab.py, 1 thread): ResNet-50's 3x3 layer at 7x7 took 0.85
+/// of its time in the flat form; its 1x1 layers at 7x7 0.98-1.00 and
+/// MobileNetV2's 0.94-0.99 alone, but in the model, whose producers write
+/// the flat form's padded input in place, 1.06-1.19: unit-stride 1x1
+/// convolutions take no tall slivers (`tall` false).
+int64_t sliverRows(int64_t ow, Operation *op, bool tall) {
+  int64_t tileRows = microTileRows(op);
+  int64_t sliver = largestDivisorAtMost(ow, tileRows);
+  if (sliver >= minSliverRows(tileRows) || !tall)
+    return sliver;
+  return largestDivisorAtMost(ow, std::min(kMicroTileRows, vectorRegisters(op).count - 2));
+}
 /// Below this many output columns the padding costs more than it buys.
 constexpr int64_t kMinColumnsToPad = 16;
 /// The most bytes of packed taps built at once (the channel-major form when
@@ -136,12 +155,12 @@ constexpr int64_t kPixelMajorBandBytes = 1 << 19;
 
 /// Whether a convolution of F filters into rows of OW pixels, with constant
 /// weights and (for a unit-stride 1x1 one) pixelMajorPays, runs pixel-major:
-/// OW is not a multiple of the panel width, has a divisor of at least
-/// minSliverRows up to the micro-kernel's height `tileRows`, and F needs
-/// little padding to whole panels.
-bool pixelMajorShape(int64_t ow, int64_t f, Type elementType, int64_t tileRows) {
+/// OW is not a multiple of the panel width, gives slivers of at least
+/// minSliverRows pixels (sliverRows, with `tall` slivers or not), and F
+/// needs little padding to whole panels.
+bool pixelMajorShape(int64_t ow, int64_t f, Type elementType, Operation *op, bool tall) {
   return ow % kPackedPanelWidth != 0 && elementType.isF32() &&
-         largestDivisorAtMost(ow, tileRows) >= minSliverRows(tileRows) &&
+         sliverRows(ow, op, tall) >= minSliverRows(microTileRows(op)) &&
          4 * (llvm::alignTo(f, kPackedPanelWidth) - f) <= static_cast<uint64_t>(f);
 }
 
@@ -799,7 +818,7 @@ struct StridedWidthToChannels : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
     // K = 168 instead of 147) and a copy of the input.
     if (inType.getElementType() == outType.getElementType() &&
         wType.getElementType() == outType.getElementType() &&
-        pixelMajorShape(ow, f, outType.getElementType(), microTileRows(op)))
+        pixelMajorShape(ow, f, outType.getElementType(), op, /*tall=*/true))
       return rewriter.notifyMatchFailure(op, "runs pixel-major, which reads strided taps in place");
     // The columns the taps read, a multiple of SW: SW*(OW-1) + KW' (more
     // than the input has when zero taps were added: the rest reads zeros).
@@ -928,11 +947,11 @@ struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
     Value wPanels;
     DenseElementsAttr weights;
     int64_t tileRows = microTileRows(op);
-    int64_t sliver = largestDivisorAtMost(ow, tileRows);
+    int64_t sliver = sliverRows(ow, op, /*tall=*/!direct);
     int64_t paddedF = llvm::alignTo(f, kPackedPanelWidth);
     bool pixelMajorPays = !direct || c >= kPixelMajorMinDirectChannels ||
                           (columns - p) * kPixelMajorPaddedShare >= columns;
-    if (pixelMajorPays && pixelMajorShape(ow, f, elementType, tileRows) &&
+    if (pixelMajorPays && pixelMajorShape(ow, f, elementType, op, /*tall=*/!direct) &&
         matchPattern(weight, m_Constant(&weights)))
       wPanels = arith::ConstantOp::create(
           rewriter, loc,

@@ -22,8 +22,9 @@
 // then wholly inside or wholly in the padding, and starts at a known
 // column. A register tile of the inside rows takes several of them, whose
 // windows share input rows (one load serves each output row that reads
-// it). A small plane is not split: it is one register tile a channel,
-// whose rows are at constant offsets, each inside or in the padding.
+// it). A small plane is not split: it is one register tile a channel (or,
+// where its accumulators would crowd the registers, unrolled tiles of a few
+// rows), whose rows are at constant offsets, each inside or in the padding.
 //
 //===----------------------------------------------------------------------===//
 
@@ -73,23 +74,26 @@ constexpr int64_t kMaxStridedTapTileRows = 2;
 /// Taps of one window row at a column stride above 1 share a load also
 /// where a tap's lanes start past the first `stride` (bench/ab.py, 1 thread,
 /// AVX2, depthwise 3x3 at stride 2, against sharing only those: 0.91 of the
-/// time from 28x28, 0.85 from 14x14, with loads of 4 and 2 registers; 1.24
-/// from 56x56 and 1.25 from 112x112, with loads of 8 and 16) in loads of at
-/// most this many vector registers.
-constexpr int64_t kMaxPhaseSharedVectors = 4;
+/// time from 28x28, 0.85 from 14x14, with loads of 4 and 2 ymm registers;
+/// 1.24 from 56x56 and 1.25 from 112x112, with loads of 8 and 16) in loads
+/// of at most this many bytes (counted in bytes, not registers: AVX-512 was
+/// not measured).
+constexpr int64_t kMaxPhaseSharedBytes = 128;
 /// A small plane whose accumulators would take more than half the vector
-/// registers (at a column stride above 1, counted twice: each tap row is
-/// shuffled into a register of its own) is tiled in rows instead, at most
+/// registers left beside a tap row and a weight ((count - 2) / 2; at a
+/// column stride above 1 counted twice: each tap row is shuffled into a
+/// register of its own) is tiled in rows instead, at most
 /// this many vectors of accumulators a tile, and the loop over them
 /// unrolled: each tile's taps are then summed while the input rows it
 /// shares with the next tile are still in registers, where the whole
 /// plane's sums, tap by tap over all rows, kept every loaded row live and
 /// spilled. bench/ab.py, 1 thread, AVX2 (16 registers), against the whole
-/// plane: depthwise 3x3 at 14x14, 384 channels, 0.70 of the time in rows
-/// of one; 5x5 at 14x14, 672 channels, 0.87 in rows of one and 0.83 in
-/// rows of two; 3x3 at stride 2 from 28x28, 0.72; from 14x14 to 7x7, 0.95.
-/// A 7x7 plane at stride 1 (7 accumulators) stays whole: in rows it took
-/// 1.12 of the time.
+/// plane: depthwise 3x3 at 14x14, 384 channels, 0.72 of the time in rows
+/// of two (0.70 in rows of one); 5x5 at 14x14, 672 channels, 0.83 in rows
+/// of two (0.87 in rows of one); 3x3 at stride 2 from 28x28, 0.72; from
+/// 14x14 to 7x7, 0.95. A 7x7 plane at stride 1 (7 accumulators) stays
+/// whole: in rows it took 1.12 of the time. (On AVX-512, with 32 registers,
+/// only planes at stride 2 from 28x28 change: not measured.)
 constexpr int64_t kPlaneRowTileVectors = 4;
 /// A row wider than one register tile is split into at most this many
 /// pieces of one register tile each, whose columns are then constants.
@@ -307,16 +311,18 @@ std::optional<Value> readTapRow(RewriterBase &rewriter, Location loc, const TapO
   // At a column stride above 1 every tap's lanes are picked out of the load
   // by a shuffle anyway, so the taps of one window row (columns kx + x *
   // stride) can share one load from the first column of their register
-  // tile, where the tap's lanes fit the load's width from there. Taps in the
-  // first `stride` columns (one phase each: the even lanes, the odd lanes)
-  // always do; the others (kx >= stride: the even lanes from lane 2) only in
-  // a load of at most kMaxPhaseSharedVectors registers, since each of their
-  // result registers gathers from three of the load's.
+  // tile, where the tap's lanes fit the load's power-of-two width from
+  // there. Taps in the first `stride` columns (one phase each; at stride 2
+  // the even lanes and the odd lanes) do where they fit; the others (kx >=
+  // stride: at stride 2 the even lanes from lane 2) only in a load of at
+  // most kMaxPhaseSharedBytes, since each of their result registers gathers
+  // from three of the load's. The shared load's lanes inside the input row
+  // are all loaded, also those past the tap's.
   int64_t skip = 0;
   if (*stride > 1) {
     int64_t within = column % (outWidth * *stride);
     int64_t loadBits = llvm::PowerOf2Ceil(lanes) * inputType.getElementTypeBitWidth();
-    bool narrow = loadBits <= kMaxPhaseSharedVectors * vectorRegisters(padded).bytes * 8;
+    bool narrow = loadBits <= kMaxPhaseSharedBytes * 8;
     if ((within < *stride || narrow) &&
         llvm::PowerOf2Ceil(within + lanes) == llvm::PowerOf2Ceil(lanes)) {
       skip = within;
@@ -336,7 +342,8 @@ std::optional<Value> readTapRow(RewriterBase &rewriter, Location loc, const TapO
   // A load of a vector whose width is not a power of two is taken apart by
   // LLVM into pieces (7 lanes: 4, 2 and 1), and a masked one into scalar
   // loads; a masked load of a power-of-two width is one instruction a
-  // register. So the lanes past the tap's are masked off too.
+  // register. So the lanes past the tap's are masked off too (those outside
+  // the input row: a shared load's lanes inside it are loaded).
   SmallVector<bool> columnsInside(lanes);
   for (int64_t k = 0; k < lanes; ++k)
     columnsInside[k] = start + k >= 0 && start + k < width;
@@ -504,9 +511,9 @@ int64_t maxTapTileRows(int64_t width, int64_t bits, int64_t rowStride) {
 }
 
 /// How the taps of pads that `op` reads lie along the rows: the largest row
-/// stride, and whether all start at constant rows (a thread tile holding
-/// whole planes). std::nullopt when `op` reads no tap or a stride is not
-/// known.
+/// and column strides, and whether all start at constant rows (a thread
+/// tile holding whole planes). std::nullopt when `op` reads no tap or a
+/// stride is not known.
 struct TapRows {
   int64_t stride = 1;
   int64_t columnStride = 1;

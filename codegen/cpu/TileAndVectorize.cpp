@@ -25,8 +25,8 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
-#include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tensor/Transforms/Transforms.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -619,9 +619,11 @@ LogicalResult tileAll(func::FuncOp func, bool allowThreads, ArrayRef<TapPad> tap
           if (failed(tile(rewriter, piece, tiles->sizes, scf::SCFTilingOptions::LoopType::ForOp,
                           {}, &loops)))
             return op->emitError("internal error: register-level tiling failed");
-          if (tiles->unrollRows && !loops.empty()) {
-            // The innermost loop is the rows'; unrolled, its tiles' offsets
-            // fold to the constants readTapsAroundPads needs.
+          if (tiles->unrollRows) {
+            // The innermost loop is the rows' (tapRegisterTiles tiles them
+            // only when they are more than one tile); unrolled, its tiles'
+            // offsets fold to the constants readTapsAroundPads needs.
+            assert(!loops.empty() && "a plane's rows tiled without a loop");
             auto rowLoop = llvm::cast<scf::ForOp>(loops.back().getOperation());
             Region *around = rowLoop->getParentRegion();
             if (failed(loopUnrollFull(rowLoop)))

@@ -510,6 +510,34 @@ func.func @shallow_1x1_28(%x: tensor<1x256x28x28xf32>, %acc: tensor<1x32x28x28xf
 
 // -----
 
+// On AVX2 (16 registers of 8 floats) the micro-kernel is 2 rows high and 7
+// has no divisor from 2 to 2: a 3x3 layer at 7x7 still runs pixel-major, in
+// slivers of 7 pixels (its register tiles then take 8 filters instead of a
+// panel: kiln-tile-and-vectorize), where it ran channel-major over 49
+// columns padded to 64. A unit-stride 1x1 layer at 7x7 keeps the flat
+// matmul there (its producer writes the padded input in place).
+// CHECK-LABEL: func @tall_sliver_3x3_avx2
+// CHECK-NOT: linalg.matmul
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<64x9x9xf32>, tensor<1x64x3x3x32xf32>) outs(%{{.*}} : tensor<7x1x7x1x32xf32>) attrs = {kiln.tap_product}
+// CHECK-LABEL: func @flat_1x1_7x7_avx2
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<32x256xf32>, tensor<256x64xf32>)
+module attributes {kiln.vector_registers = array<i64: 16, 32>} {
+func.func @tall_sliver_3x3_avx2(%x: tensor<1x64x9x9xf32>, %acc: tensor<1x32x7x7xf32>) -> tensor<1x32x7x7xf32> {
+  %w = arith.constant dense<0.5> : tensor<32x64x3x3xf32>
+  %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x64x9x9xf32>, tensor<32x64x3x3xf32>) outs(%acc : tensor<1x32x7x7xf32>) -> tensor<1x32x7x7xf32>
+  return %0 : tensor<1x32x7x7xf32>
+}
+func.func @flat_1x1_7x7_avx2(%x: tensor<1x256x7x7xf32>, %acc: tensor<1x32x7x7xf32>) -> tensor<1x32x7x7xf32> {
+  %w = arith.constant dense<0.5> : tensor<32x256x1x1xf32>
+  %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x256x7x7xf32>, tensor<32x256x1x1xf32>) outs(%acc : tensor<1x32x7x7xf32>) -> tensor<1x32x7x7xf32>
+  return %0 : tensor<1x32x7x7xf32>
+}
+}
+
+// -----
+
 // A 1x1 convolution of a 1x1 image (a squeeze-and-excitation's fully
 // connected layer) at batch 2: [2, 3] x W^T[3, 2], the weights transposed
 // at compile time (W = [[1, 2, 3], [4, 5, 6]]), accumulating onto the
