@@ -109,8 +109,8 @@ int64_t minSliverRows(int64_t tileRows) {
 /// on AVX2 (bench/ab.py, 1 thread): ResNet-50's 3x3 layer at 7x7 took 0.85
 /// of its time in the flat form; its 1x1 layers at 7x7 0.98-1.00 and
 /// MobileNetV2's 0.94-0.99 alone, but in the model, whose producers write
-/// the flat form's padded input in place, 1.06-1.19: unit-stride 1x1
-/// convolutions take no tall slivers (`tall` false).
+/// the flat form's padded input in place, 1.06-1.19: direct (unpadded
+/// unit-stride 1x1) convolutions take no tall slivers (`tall` false).
 int64_t sliverRows(int64_t ow, Operation *op, bool tall) {
   int64_t tileRows = microTileRows(op);
   int64_t sliver = largestDivisorAtMost(ow, tileRows);
@@ -939,8 +939,9 @@ struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
     }
 
     // Pixel-major when the weights are constants (packed at compile time),
-    // OW has a divisor of at least minSliverRows up to the micro-kernel's
-    // height, F needs little padding to whole panels, and the convolution
+    // OW gives slivers of at least minSliverRows pixels (sliverRows; tall
+    // ones except for a direct, unpadded unit-stride 1x1 convolution), F
+    // needs little padding to whole panels, and the convolution
     // is not a unit-stride 1x1 one with fewer than
     // kPixelMajorMinDirectChannels input channels whose columns need little
     // padding.

@@ -300,15 +300,16 @@ std::optional<TilingPlan> planTiling(linalg::LinalgOp op, bool allowThreads) {
     int64_t taps = ranges[6] * ranges[7];
     plan.vectorTiles = {1, 1, 1, ranges[3], ranges[4], 1, 1, 1};
     bool channelMajor = isChannelMajorTapProduct(op);
-    if (!channelMajor) {
+    if (!channelMajor && ranges[3] > microTileRows(op)) {
       // A sliver taller than the micro-kernel (ConvToMatmul's sliverRows)
       // takes as many vectors of filters as keep its accumulators, a vector
-      // of B and a broadcast of A in the registers.
+      // of B per vector of filters and a broadcast of A in the registers
+      // (7 x 8 on AVX2; 7 x 16, one B vector short, spilled).
       VectorRegisters registers = vectorRegisters(op);
       int64_t lanes = registers.bytes * 8 /
                       getElementTypeOrSelf(op.getDpsInits()[0].getType()).getIntOrFloatBitWidth();
       int64_t vectors = ranges[4] / lanes;
-      if (ranges[4] % lanes == 0 && vectors > 1 && !getenv("KILN_NO_TALL")) {
+      if (ranges[4] % lanes == 0 && vectors > 1) {
         int64_t fit = largestDivisorAtMost(vectors, (registers.count - 1) / (ranges[3] + 1));
         plan.vectorTiles[4] = fit * lanes;
       }

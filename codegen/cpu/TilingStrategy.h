@@ -130,7 +130,8 @@ struct TilingPlan {
 
 /// The plan for `op`, whose loop ranges must be static; std::nullopt when
 /// the op is left to the generic loop lowering. Register tiles of products
-/// have the height microTileRows(op) gives.
+/// have the height microTileRows(op) gives (a pixel-major tap product's
+/// taller slivers: their height, and fewer vectors of filters than a panel).
 std::optional<TilingPlan> planTiling(mlir::linalg::LinalgOp op,
                                      bool allowThreads);
 
