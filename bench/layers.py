@@ -288,6 +288,13 @@ LAYERS = {
     "dw3x3_s2_28": depthwise(192, 28, 3, 2),   # MobileNetV2 features.7
     "dw3x3_s2_14": depthwise(576, 14, 3, 2),   # MobileNetV2 features.14
     "dw3x3_14": depthwise(384, 14, 3),         # MobileNetV2 features.8-10
+    # The same depthwise convolutions without their SiLU ("linear").
+    "dw3x3_14_lin": depthwise(384, 14, 3, silu=False),
+    "dw5x5_14_lin": depthwise(672, 14, 5, silu=False),
+    "dw3x3_s2_14_lin": depthwise(576, 14, 3, 2, silu=False),
+    "dw3x3_s2_28_lin": depthwise(192, 28, 3, 2, silu=False),
+    "dw3x3_s2_56_lin": depthwise(144, 56, 3, 2, silu=False),  # MobileNetV2 features.4
+    "dw3x3_s2_112_lin": depthwise(96, 112, 3, 2, silu=False),  # MobileNetV2 features.2
     "se_7": squeeze_excitation(1152, 7, 48),  # features.6's block 2
     "gap_7": global_pool(1152, 7),            # features.6's squeeze
     "gap_14": global_pool(672, 14),           # features.5's squeeze
@@ -298,6 +305,15 @@ LAYERS = {
     "conv3x3_32_256": conv(32, 256, 32, 3),      # U-Net inc
     "expand1x1_112to672_14": conv(112, 14, 672, 1, silu=True),  # EfficientNet-B0 features.5
     "expand1x1_80to480_14": conv(80, 14, 480, 1, silu=True),    # features.4
+    # 1x1 layers (with ReLU) of EfficientNet-B0's and MobileNetV2's small planes.
+    "pw112to672_14": conv(112, 14, 672, 1),    # EfficientNet-B0 features.5, expanding
+    "pw672to112_14": conv(672, 14, 112, 1),    # features.5, projecting
+    "pw192to1152_7": conv(192, 7, 1152, 1),    # features.6, expanding
+    "pw1152to192_7": conv(1152, 7, 192, 1),    # features.6, projecting
+    "pw160to960_7": conv(160, 7, 960, 1),      # MobileNetV2 features.15-16, expanding
+    "pw960to160_7": conv(960, 7, 160, 1),      # features.15-16, projecting
+    "pw960to320_7": conv(960, 7, 320, 1),      # features.17, projecting
+    "pw320to1280_7": conv(320, 7, 1280, 1),    # features.18
     "chain1x1_512to2048_7": bottleneck_chain(512, 7, 2048, 8),  # ResNet-50 layer4, 64 MB
     "chain1x1_512to2048_7_shared": bottleneck_chain(512, 7, 2048, 8, shared=True),  # 8 MB
     "fc_chain_2048": fc_chain(2048, 4),  # a batch-1 MLP, 64 MB of weights
