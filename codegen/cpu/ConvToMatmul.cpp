@@ -116,7 +116,8 @@ int64_t sliverRows(int64_t ow, Operation *op, bool tall) {
   int64_t sliver = largestDivisorAtMost(ow, tileRows);
   if (sliver >= minSliverRows(tileRows) || !tall)
     return sliver;
-  return largestDivisorAtMost(ow, std::min(kMicroTileRows, vectorRegisters(op).count - 2));
+  return largestDivisorAtMost(ow,
+                              std::min(kMicroTileRows, rowsFitting(1, vectorRegisters(op).count)));
 }
 /// Below this many output columns the padding costs more than it buys.
 constexpr int64_t kMinColumnsToPad = 16;

@@ -43,8 +43,11 @@ int64_t microTileRows(Operation *op) {
 
 int64_t microTileRowsFor(int64_t vectorBytes, int64_t registers) {
   int64_t rowVectors = std::max<int64_t>(1, kPackedPanelWidth * 4 / vectorBytes);
-  int64_t rows = (registers - rowVectors - 1) / rowVectors;
-  return std::clamp<int64_t>(rows, 1, kMicroTileRows);
+  return std::clamp<int64_t>(rowsFitting(rowVectors, registers), 1, kMicroTileRows);
+}
+
+int64_t rowsFitting(int64_t rowVectors, int64_t registers) {
+  return (registers - rowVectors - 1) / rowVectors;
 }
 
 int64_t largestDivisorAtMost(int64_t n, int64_t limit) {
@@ -310,7 +313,9 @@ std::optional<TilingPlan> planTiling(linalg::LinalgOp op, bool allowThreads) {
                       getElementTypeOrSelf(op.getDpsInits()[0].getType()).getIntOrFloatBitWidth();
       int64_t vectors = ranges[4] / lanes;
       if (ranges[4] % lanes == 0 && vectors > 1) {
-        int64_t fit = largestDivisorAtMost(vectors, (registers.count - 1) / (ranges[3] + 1));
+        int64_t fit = vectors;
+        while (fit > 1 && (vectors % fit != 0 || rowsFitting(fit, registers.count) < ranges[3]))
+          --fit;
         plan.vectorTiles[4] = fit * lanes;
       }
     }

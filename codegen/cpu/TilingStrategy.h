@@ -46,6 +46,11 @@ int64_t microTileRows(mlir::Operation *op);
 /// registers). NEON (32 x 16 B): 2 rows, 16 accumulators, 8 B vectors.
 /// x86-64 without AVX (16 x 16 B): 1 row, 8 accumulators.
 int64_t microTileRowsFor(int64_t vectorBytes, int64_t registers);
+/// How many rows of `rowVectors` vector accumulators a register tile can
+/// have beside `rowVectors` vectors of B and one broadcast of A, with
+/// `registers` vector registers (the rule microTileRowsFor, ConvToMatmul's
+/// tall slivers and their register tiles all follow).
+int64_t rowsFitting(int64_t rowVectors, int64_t registers);
 /// Marks the linalg.generic of a matmul on packed operands: loops
 /// (mo, j, mi, r, k) with A in slivers Ap[mo, k, mi], B in panels Bp[j, k, r]
 /// and C viewed as C4[mo, mi, j, r]; or, with A read in place, loops
