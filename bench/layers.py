@@ -320,6 +320,13 @@ LAYERS = {
     "r50_1x1_256to64_56": conv(256, 56, 64, 1),       # ResNet-50 layer1.1's conv1
     "r50_1x1_64to256_56": conv(64, 56, 256, 1),       # layer1's conv3 (without the residual)
     "r50_1x1_256to128_56": conv(256, 56, 128, 1),     # layer2.0's conv1
+    "r50_conv3x3_64_56": conv(64, 56, 64, 3),         # layer1's conv2
+    "r50_conv3x3_128_28": conv(128, 28, 128, 3),      # layer2.1-3's conv2
+    "r50_conv3x3_256_14": conv(256, 14, 256, 3),      # layer3.1-5's conv2
+    "r50_conv3x3_512_7": conv(512, 7, 512, 3),        # layer4.1-2's conv2
+    "r50_1x1_1024to256_14": conv(1024, 14, 256, 1),   # layer3.1-5's conv1
+    "r50_conv3x3_s2_128_56": conv(128, 56, 128, 3, stride=2),  # layer2.0's conv2
+    "r50_1x1_128to512_28": conv(128, 28, 512, 1),     # layer2's conv3 (without the residual)
     "r50_shortcut_s2_56": conv(256, 56, 512, 1, stride=2),  # layer2.0's projection shortcut
     "r50_layer2_0": downsampling_bottleneck(256, 56, 128, 512),    # ResNet-50 layer2.0
     "r50_layer3_0": downsampling_bottleneck(512, 28, 256, 1024),   # ResNet-50 layer3.0
