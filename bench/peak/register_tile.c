@@ -1,12 +1,13 @@
 /*===- register_tile.c - A matmul register tile's own speed, in L1 --------===*
  *
- * How fast one shape of matmul register tile runs when both operands are in
+ * How fast one shape of matmul register tile runs when its B block is in
  * L1: MR rows of A (packed, MR floats a K step) times NV vectors of B (a
  * packed panel row of NV * LANES floats a K step) into MR x NV vector
  * accumulators, over K blocks of 128 steps with the accumulators loaded
  * before and stored after each block, as Kiln's micro-kernel does. Every
  * tile of a 192-row A reads the same 128-step block of B (16 KiB for a
- * 4 x 8-float row), so nothing comes from beyond L1. Compare its GFLOP/s
+ * 4 x 8-float row), which stays in L1; A (96 KiB) and the accumulators
+ * stream from L2, as a sliver of A does in Kiln's products. Compare its GFLOP/s
  * with fma_peak.c's per-core figure: the difference is the tile shape's
  * own cost (its loads, broadcasts and loop), not the memory's.
  *
@@ -20,7 +21,7 @@
  * NV=2 LANES=16.) Under GCC in an ISO mode (-std=c11) add
  * -ffp-contract=fast, or the multiply-adds stay apart. Prints one line:
  * `tile <MR>x<NV*LANES>: <GFLOP/s> GFLOP/s`, the best of 200 runs, after
- * checking the tile's sums against a scalar loop's.
+ * checking the first tile's corner sums against a scalar loop's.
  *
  *===----------------------------------------------------------------------===*/
 
@@ -41,6 +42,8 @@
 #endif
 
 enum { KB = 128, ROWS = 192 - 192 % MR, NR = NV * LANES, RUNS = 200 };
+
+_Static_assert(MR >= 1 && MR <= 192 && NV >= 1 && LANES >= 1, "MR must be 1 to 192");
 
 typedef float vec __attribute__((vector_size(LANES * 4)));
 
@@ -83,9 +86,9 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: register_tile (the tile is set at compile time: -DMR -DNV -DLANES)\n");
     return 2;
   }
-  float *a = aligned_alloc(64, sizeof(float) * ROWS * KB);
-  float *b = aligned_alloc(64, sizeof(float) * KB * NR);
-  float *c = aligned_alloc(64, sizeof(float) * ROWS * NR);
+  float *a = aligned_alloc(64, (sizeof(float) * ROWS * KB + 63) / 64 * 64);
+  float *b = aligned_alloc(64, (sizeof(float) * KB * NR + 63) / 64 * 64);
+  float *c = aligned_alloc(64, (sizeof(float) * ROWS * NR + 63) / 64 * 64);
   if (!a || !b || !c) {
     fprintf(stderr, "register_tile: out of memory\n");
     return 1;
