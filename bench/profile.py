@@ -10,7 +10,9 @@ bench/zoo/zoo.py make) or a directory holding model.onnx and input_*.npy.
 Kiln: the model is compiled with `kilnc --profile-names`, which gives every
 parallel loop a task function of its own named after the ONNX node it
 computes, linked into the generic harness (test/e2e/harness/kiln_harness.c)
-and run --runs times under `perf record -e cpu-clock`; each node's share of
+and run --runs times under `perf record -e cpu-clock`, which samples the
+timed runs only (not loading, nor the first run: KILN_HARNESS_PERF_CONTROL
+in the harness); each node's share of
 the samples times the harness's median run time is its time. Work done in
 @main between parallel loops (small serial ops) shows as "(serial)", the
 runtime's waiting as "(runtime)".
@@ -71,9 +73,17 @@ def kiln_profile(args, model_dir, work):
     median = float(re.search(r"median: (\S+) ms", runner.run_harness(
         exe, model_dir, out, threads=args.threads, benchmark=args.runs)).group(1))
     data = os.path.join(work, "perf.data")
-    perf = ["perf", "record", "-q", "-e", "cpu-clock", "-o", data, exe, "--threads",
-            str(args.threads), "--benchmark", str(args.runs), out] + runner.input_files(model_dir)
-    subprocess.run(perf, check=True, capture_output=True)
+    # Only the timed runs are sampled: the harness enables perf's events
+    # through a control FIFO after loading and the first run (whose first
+    # touches of the weights' pages took ten times a steady run of
+    # ResNet-50 on a virtual machine, most of it in a few layers).
+    control = os.path.join(work, "perf.control")
+    os.mkfifo(control)
+    perf = ["perf", "record", "-q", "-e", "cpu-clock", "-D", "-1", "--control",
+            f"fifo:{control}", "-o", data, exe, "--threads", str(args.threads),
+            "--benchmark", str(args.runs), out] + runner.input_files(model_dir)
+    subprocess.run(perf, check=True, capture_output=True,
+                   env=dict(os.environ, KILN_HARNESS_PERF_CONTROL=control))
     report = subprocess.run(["perf", "report", "-i", data, "--no-children", "--sort", "symbol",
                              "-F", "sample,symbol"], check=True, capture_output=True,
                             text=True).stdout
@@ -92,9 +102,8 @@ def kiln_profile(args, model_dir, work):
             samples["(runtime)"] += count
         else:
             samples["(other)"] += count
-    # The harness's warm-up run falls on the nodes like the timed ones; what
-    # is outside the runs (loading the inputs, page faults, writing the
-    # outputs) goes to "(other)", with the C library and the kernel.
+    # What is sampled is the timed runs alone; the C library and the kernel
+    # go to "(other)".
     total = sum(samples.values()) or 1
     return {node: median * count / total for node, count in samples.items()}, median
 

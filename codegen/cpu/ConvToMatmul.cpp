@@ -110,7 +110,9 @@ int64_t minSliverRows(int64_t tileRows) {
 /// of its time in the flat form; its 1x1 layers at 7x7 0.98-1.00 and
 /// MobileNetV2's 0.94-0.99 alone, but in the model, whose producers write
 /// the flat form's padded input in place, 1.06-1.19: direct (unpadded
-/// unit-stride 1x1) convolutions take no tall slivers (`tall` false).
+/// unit-stride 1x1) convolutions take no tall slivers (`tall` false) unless
+/// their rows split into parts (pixelMajorParts), whose tiles made them
+/// faster than the flat form.
 int64_t sliverRows(int64_t ow, Operation *op, bool tall) {
   int64_t tileRows = microTileRows(op);
   int64_t sliver = largestDivisorAtMost(ow, tileRows);
@@ -118,6 +120,28 @@ int64_t sliverRows(int64_t ow, Operation *op, bool tall) {
     return sliver;
   return largestDivisorAtMost(ow,
                               std::min(kMicroTileRows, rowsFitting(1, vectorRegisters(op).count)));
+}
+/// The column parts (first column, width) a pixel-major product splits its
+/// rows of OW pixels into, each a product of its own whose slivers are
+/// sliverRows(width) pixels: the whole row, unless its slivers are tall
+/// ones taller than register tiles of two vectors of filters fit the
+/// target's registers (rowsFitting), which TilingStrategy then narrows to
+/// one vector. Then a first part of a width that does fit such tiles and
+/// the rest in slivers of the micro-kernel's height: a 7-pixel row on AVX2
+/// (16 ymm), whose 7 x 8 tiles ran at 80-83% of the FMA peak
+/// (bench/peak/register_tile.c), becomes 5 + 2 pixels in 5 x 16 and 2 x 32
+/// tiles (both within 1% of it). Measured on ResNet-50's 3x3 layer at 7x7:
+/// docs/performance.md, thirty-second round.
+SmallVector<std::pair<int64_t, int64_t>> pixelMajorParts(int64_t ow, Operation *op, bool tall) {
+  int64_t tileRows = microTileRows(op);
+  int64_t sliver = sliverRows(ow, op, tall);
+  int64_t twoVectorRows = rowsFitting(2, vectorRegisters(op).count);
+  if (sliver <= std::max(tileRows, twoVectorRows))
+    return {{0, ow}};
+  for (int64_t w = std::min(twoVectorRows, ow - tileRows); w > tileRows; --w)
+    if ((ow - w) % tileRows == 0)
+      return {{0, w}, {w, ow - w}};
+  return {{0, ow}};
 }
 /// Below this many output columns the padding costs more than it buys.
 constexpr int64_t kMinColumnsToPad = 16;
@@ -949,11 +973,18 @@ struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
     Value wPanels;
     DenseElementsAttr weights;
     int64_t tileRows = microTileRows(op);
-    int64_t sliver = sliverRows(ow, op, /*tall=*/!direct);
+    // Tall slivers: not for a direct (unpadded unit-stride 1x1) convolution
+    // (sliverRows), unless its rows split into parts whose tiles take two
+    // vectors of filters (pixelMajorParts): on AVX2, MobileNetV2's and
+    // ResNet-50's 1x1 layers at 7x7 took 0.68-0.81 of the flat form's time
+    // (which pads 49 columns to 64) in 5 + 2 pixel parts (thirty-second
+    // round), where one 7-pixel sliver of 7 x 8 tiles took 0.98-1.19.
+    bool tall = !direct || pixelMajorParts(ow, op, /*tall=*/true).size() > 1;
+    int64_t sliver = sliverRows(ow, op, tall);
     int64_t paddedF = llvm::alignTo(f, kPackedPanelWidth);
     bool pixelMajorPays = !direct || c >= kPixelMajorMinDirectChannels ||
                           (columns - p) * kPixelMajorPaddedShare >= columns;
-    if (pixelMajorPays && pixelMajorShape(ow, f, elementType, op, /*tall=*/!direct) &&
+    if (pixelMajorPays && pixelMajorShape(ow, f, elementType, op, tall) &&
         matchPattern(weight, m_Constant(&weights)))
       wPanels = arith::ConstantOp::create(
           rewriter, loc,
@@ -1043,8 +1074,36 @@ struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
                     image3(v), {b.getIndexAttr(0), row, b.getIndexAttr(0)},
                     indexAttrs(b, {f, rows, ow}), indexAttrs(b, {1, 1, 1}));
               };
-              return pixelMajorBandProduct(b, l, band, outBand, wPanels, rows, sliver, shape,
-                                           start, consumer, rowsOf);
+              auto parts = pixelMajorParts(ow, op, tall);
+              if (parts.size() == 1)
+                return pixelMajorBandProduct(b, l, band, outBand, wPanels, rows, sliver, shape,
+                                             start, consumer, rowsOf);
+              // Columns [first, first + width) of `v` [D, rows, W'].
+              auto columns = [&](Value v, int64_t first, int64_t width) -> Value {
+                auto type = llvm::cast<RankedTensorType>(v.getType());
+                int64_t d0 = type.getDimSize(0), d1 = type.getDimSize(1);
+                return tensor::ExtractSliceOp::create(
+                    b, l, RankedTensorType::get({d0, d1, width}, type.getElementType()), v,
+                    indexAttrs(b, {0, 0, first}), indexAttrs(b, {d0, d1, width}),
+                    indexAttrs(b, {1, 1, 1}));
+              };
+              Value updated = outBand;
+              for (auto [partFirst, partWidth] : parts) {
+                int64_t first = partFirst, width = partWidth;
+                ConvShape part = shape;
+                part.ow = width;
+                // The input columns the part's taps meet.
+                int64_t inWidth = (width - 1) * strides[1] + (kw - 1) * dilations[1] + 1;
+                Value product = pixelMajorBandProduct(
+                    b, l, columns(band, first * strides[1], inWidth),
+                    columns(updated, first, width), wPanels, rows,
+                    sliverRows(width, op, tall), part, start, consumer,
+                    [&](Value v) { return columns(rowsOf(v), first, width); });
+                updated = tensor::InsertSliceOp::create(
+                    b, l, product, updated, indexAttrs(b, {0, 0, first}),
+                    indexAttrs(b, {f, rows, width}), indexAttrs(b, {1, 1, 1}));
+              }
+              return updated;
             }));
         continue;
       }

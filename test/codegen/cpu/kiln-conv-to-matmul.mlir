@@ -511,16 +511,35 @@ func.func @shallow_1x1_28(%x: tensor<1x256x28x28xf32>, %acc: tensor<1x32x28x28xf
 // -----
 
 // On AVX2 (16 registers of 8 floats) the micro-kernel is 2 rows high and 7
-// has no divisor from 2 to 2: a 3x3 layer at 7x7 still runs pixel-major, in
-// slivers of 7 pixels (its register tiles then take 8 filters instead of a
-// panel: kiln-tile-and-vectorize), where it ran channel-major over 49
-// columns padded to 64. A unit-stride 1x1 layer at 7x7 keeps the flat
-// matmul there (its producer writes the padded input in place).
+// has no divisor from 2 to 2: a 3x3 layer at 7x7 runs pixel-major in two
+// products over columns 0-4 and 5-6 of each row (pixelMajorParts), slivers
+// of 5 pixels (register tiles of 5 x 16: kiln-tile-and-vectorize) and of 2
+// (the micro-kernel's 2 x 32), each reading its own columns of the padded
+// input in place and writing its own columns of the output, where one
+// sliver of 7 pixels took 7 x 8 tiles. A unit-stride 1x1 layer at 7x7
+// takes the same parts (it ran as the flat matmul of 49 columns padded to
+// 64), and a stride-2 one reads input columns 0-8 and 10-12.
 // CHECK-LABEL: func @tall_sliver_3x3_avx2
 // CHECK-NOT: linalg.matmul
-// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<64x9x9xf32>, tensor<1x64x3x3x32xf32>) outs(%{{.*}} : tensor<7x1x7x1x32xf32>) attrs = {kiln.tap_product}
-// CHECK-LABEL: func @flat_1x1_7x7_avx2
-// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<32x256xf32>, tensor<256x64xf32>)
+// CHECK: %[[IN:.*]] = tensor.extract_slice %{{.*}}[0, 0, 0, 0] [1, 64, 9, 9]
+// CHECK: %[[OUT:.*]] = tensor.extract_slice %{{.*}}[0, 0, 0, 0] [1, 32, 7, 7]
+// CHECK: %[[IN5:.*]] = tensor.extract_slice %[[IN]][0, 0, 0] [64, 9, 7] [1, 1, 1]
+// CHECK: tensor.extract_slice %[[OUT]][0, 0, 0] [32, 7, 5] [1, 1, 1]
+// CHECK: linalg.generic {{.*}} ins(%[[IN5]], %{{.*}} : tensor<64x9x7xf32>, tensor<1x64x3x3x32xf32>) outs(%{{.*}} : tensor<7x1x5x1x32xf32>) attrs = {kiln.tap_product}
+// CHECK: %[[FIRST:.*]] = tensor.insert_slice %{{.*}} into %[[OUT]][0, 0, 0] [32, 7, 5] [1, 1, 1]
+// CHECK: %[[IN2:.*]] = tensor.extract_slice %[[IN]][0, 0, 5] [64, 9, 4] [1, 1, 1]
+// CHECK: tensor.extract_slice %[[FIRST]][0, 0, 5] [32, 7, 2] [1, 1, 1]
+// CHECK: linalg.generic {{.*}} ins(%[[IN2]], %{{.*}} : tensor<64x9x4xf32>, tensor<1x64x3x3x32xf32>) outs(%{{.*}} : tensor<7x1x2x1x32xf32>) attrs = {kiln.tap_product}
+// CHECK: tensor.insert_slice %{{.*}} into %[[FIRST]][0, 0, 5] [32, 7, 2] [1, 1, 1]
+// CHECK-LABEL: func @parts_1x1_7x7_avx2
+// CHECK-NOT: linalg.matmul
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<256x7x5xf32>, tensor<1x256x1x1x32xf32>) outs(%{{.*}} : tensor<7x1x5x1x32xf32>) attrs = {kiln.tap_product}
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<256x7x2xf32>, tensor<1x256x1x1x32xf32>) outs(%{{.*}} : tensor<7x1x2x1x32xf32>) attrs = {kiln.tap_product}
+// CHECK-LABEL: func @parts_1x1_s2_avx2
+// CHECK: tensor.extract_slice %{{.*}}[0, 0, 0] [64, 14, 9] [1, 1, 1]
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<7x1x5x1x32xf32>) attrs = {kiln.tap_product}
+// CHECK: tensor.extract_slice %{{.*}}[0, 0, 10] [64, 14, 3] [1, 1, 1]
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<7x1x2x1x32xf32>) attrs = {kiln.tap_product}
 module attributes {kiln.vector_registers = array<i64: 16, 32>} {
 func.func @tall_sliver_3x3_avx2(%x: tensor<1x64x9x9xf32>, %acc: tensor<1x32x7x7xf32>) -> tensor<1x32x7x7xf32> {
   %w = arith.constant dense<0.5> : tensor<32x64x3x3xf32>
@@ -528,10 +547,16 @@ func.func @tall_sliver_3x3_avx2(%x: tensor<1x64x9x9xf32>, %acc: tensor<1x32x7x7x
       ins(%x, %w : tensor<1x64x9x9xf32>, tensor<32x64x3x3xf32>) outs(%acc : tensor<1x32x7x7xf32>) -> tensor<1x32x7x7xf32>
   return %0 : tensor<1x32x7x7xf32>
 }
-func.func @flat_1x1_7x7_avx2(%x: tensor<1x256x7x7xf32>, %acc: tensor<1x32x7x7xf32>) -> tensor<1x32x7x7xf32> {
+func.func @parts_1x1_7x7_avx2(%x: tensor<1x256x7x7xf32>, %acc: tensor<1x32x7x7xf32>) -> tensor<1x32x7x7xf32> {
   %w = arith.constant dense<0.5> : tensor<32x256x1x1xf32>
   %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
       ins(%x, %w : tensor<1x256x7x7xf32>, tensor<32x256x1x1xf32>) outs(%acc : tensor<1x32x7x7xf32>) -> tensor<1x32x7x7xf32>
+  return %0 : tensor<1x32x7x7xf32>
+}
+func.func @parts_1x1_s2_avx2(%x: tensor<1x64x14x14xf32>, %acc: tensor<1x32x7x7xf32>) -> tensor<1x32x7x7xf32> {
+  %w = arith.constant dense<0.5> : tensor<32x64x1x1xf32>
+  %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x64x14x14xf32>, tensor<32x64x1x1xf32>) outs(%acc : tensor<1x32x7x7xf32>) -> tensor<1x32x7x7xf32>
   return %0 : tensor<1x32x7x7xf32>
 }
 }

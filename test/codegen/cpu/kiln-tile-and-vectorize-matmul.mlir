@@ -288,11 +288,13 @@ func.func @tap_product(%x: tensor<256x16x16xf32>, %w: tensor<8x256x3x3x32xf32>, 
 
 // -----
 
-// A 3x3 convolution's tap product at 7x7 on AVX2 (16 registers of 8
-// floats), where slivers of 7 pixels are taller than the micro-kernel's 2
-// rows (kiln-conv-to-matmul's sliverRows): 7 accumulators a filter vector,
-// one vector of B and a broadcast of A fit the 16 registers, 7 x 32 would
-// not, so each register tile is 7 pixels by 8 filters, four to a panel.
+// A tap product at 7x7 on AVX2 (16 registers of 8 floats) with slivers of
+// 7 pixels, taller than the micro-kernel's 2 rows: 7 accumulators a filter
+// vector, one vector of B and a broadcast of A fit the 16 registers, 7 x 32
+// would not, so each register tile is 7 pixels by 8 filters, four to a
+// panel. (kiln-conv-to-matmul no longer makes such slivers: it splits a
+// 7-pixel row into parts of 5 and 2 pixels, pixelMajorParts, whose tiles
+// take more filters; see the next case.)
 // CHECK-LABEL: func @tap_product_tall_sliver
 // CHECK: scf.for %{{.*}} = %c0 to %c32 step %c8
 // CHECK: %[[ACC0:.*]] = vector.transfer_read {{.*}}, vector<7x1x8xf32>
@@ -315,6 +317,36 @@ func.func @tap_product_tall_sliver(%x: tensor<64x9x9xf32>, %w: tensor<2x64x3x3x3
     linalg.yield %s : f32
   } -> tensor<7x1x7x2x32xf32>
   return %r : tensor<7x1x7x2x32xf32>
+}
+}
+
+// -----
+
+// The first of the two parts a 7-pixel row takes on AVX2 (kiln-conv-to-
+// matmul's pixelMajorParts): slivers of 5 pixels, whose tiles take two
+// vectors of filters (10 accumulators, two vectors of B and a broadcast of
+// A in the 16 registers), two to a panel.
+// CHECK-LABEL: func @tap_product_five_pixel_sliver
+// CHECK: scf.for %{{.*}} = %c0 to %c32 step %c16
+// CHECK: %[[ACC0:.*]] = vector.transfer_read {{.*}}, vector<5x1x16xf32>
+// CHECK: scf.for %{{.*}} iter_args(%[[A1:.*]] = %[[ACC0]]) -> (vector<5x1x16xf32>)
+// CHECK-COUNT-5: tensor.extract
+// CHECK: %[[LHS:.*]] = vector.from_elements {{.*}} : vector<5xf32>
+// CHECK: %[[RHS:.*]] = vector.transfer_read {{.*}} : tensor<2x64x3x3x32xf32>, vector<16xf32>
+// CHECK: vector.outerproduct %[[LHS]], %[[RHS]], %{{.*}} {kind = #vector.kind<add>} : vector<5xf32>, vector<16xf32>
+#fa = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d5, d1 + d6, d2 * 5 + d3 + d7)>
+#fb = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d5, d6, d7, d4)>
+#fc = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d1, d2, d3, d0, d4)>
+module attributes {kiln.vector_registers = array<i64: 16, 32>} {
+func.func @tap_product_five_pixel_sliver(%x: tensor<64x9x7xf32>, %w: tensor<2x64x3x3x32xf32>, %c: tensor<7x1x5x2x32xf32>) -> tensor<7x1x5x2x32xf32> {
+  %r = linalg.generic {indexing_maps = [#fa, #fb, #fc], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+      ins(%x, %w : tensor<64x9x7xf32>, tensor<2x64x3x3x32xf32>) outs(%c : tensor<7x1x5x2x32xf32>) attrs = {kiln.tap_product} {
+  ^bb0(%in: f32, %wt: f32, %acc: f32):
+    %m = arith.mulf %in, %wt : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<7x1x5x2x32xf32>
+  return %r : tensor<7x1x5x2x32xf32>
 }
 }
 

@@ -16,7 +16,12 @@
  * up) and prints "median: X ms" and "min: X ms". Exits 0 on success and 2
  * on any error, with a message on stderr. A workspace of 2 MiB or more is
  * put on transparent huge pages (Linux) unless KILN_HARNESS_SMALL_PAGES is
- * set (to any value).
+ * set (to any value). With KILN_HARNESS_PERF_CONTROL set to the path of a
+ * `perf record --control fifo:PATH` control FIFO, the harness writes
+ * "enable" to it before the timed runs and "disable" after them, so a
+ * profile started with `perf record -D -1` counts only the timed runs (not
+ * loading the model and its inputs, or the first run, whose first touches
+ * of the weights' pages can take several times a steady run).
  *
  *===----------------------------------------------------------------------===*/
 
@@ -601,6 +606,19 @@ static double now_ms(void) {
   return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
 }
 
+/* Writes `command` ("enable" or "disable") to the perf control FIFO named
+ * by KILN_HARNESS_PERF_CONTROL, if set; a FIFO that cannot be written is an
+ * error (a profile would otherwise silently count nothing). */
+static void perf_control(const char *command) {
+  const char *path = getenv("KILN_HARNESS_PERF_CONTROL");
+  FILE *fifo;
+  if (!path || !*path)
+    return;
+  fifo = fopen(path, "w");
+  if (!fifo || fprintf(fifo, "%s\n", command) < 0 || fclose(fifo) != 0)
+    die("cannot write '%s' to KILN_HARNESS_PERF_CONTROL %s", command, path);
+}
+
 static int compare_doubles(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return (x > y) - (x < y);
@@ -721,11 +739,13 @@ int main(int argc, char **argv) {
     long n;
     if (!times)
       die("out of memory");
+    perf_control("enable");
     for (n = 0; n < iterations; ++n) {
       double start = now_ms();
       run_model(inputs, outputs, workspace);
       times[n] = now_ms() - start;
     }
+    perf_control("disable");
     qsort(times, (size_t)iterations, sizeof(double), compare_doubles);
     median = iterations % 2
                  ? times[iterations / 2]
