@@ -6,6 +6,8 @@
 #include "passes/dispatch/Passes.h"
 #include "passes/graph/Passes.h"
 
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
 namespace kiln::cpu {
@@ -19,6 +21,13 @@ namespace kiln::cpu {
 namespace {
 
 constexpr llvm::StringLiteral kNumThreadsName = "kiln_rt_get_num_threads";
+constexpr llvm::StringLiteral kFirstRunName = "kiln_rt_first_run";
+constexpr llvm::StringLiteral kTouchPagesName = "kiln_rt_touch_pages";
+/// The model's first-run flag (kiln_rt_first_run).
+constexpr llvm::StringLiteral kFirstRunFlagName = "__kiln_first_run";
+/// Constants of at least this many bytes have their pages mapped on the
+/// first run; smaller ones share a page with others or are read at once.
+constexpr int64_t kTouchedConstantBytes = 4096;
 /// Each image's part of the workspace starts on a cache line.
 constexpr int64_t kImageWorkspaceAlignment = 64;
 
@@ -40,12 +49,78 @@ struct CreateEntryPointPass : impl::CreateEntryPointBase<CreateEntryPointPass> {
     b.setInsertionPointToStart(block);
     Value inputs = block->getArgument(0), outputs = block->getArgument(1),
           workspace = block->getArgument(2);
+    touchConstantsOnFirstRun(b, loc);
     auto images = main->getAttrOfType<IntegerAttr>(graph::kBatchImagesAttr);
     if (failed(images ? callPerImage(b, loc, main, images.getInt(), inputs, outputs, workspace)
                       : callMain(b, loc, main, inputs, outputs, workspace, ImageOffsets())))
       return signalPassFailure();
     func::ReturnOp::create(b, loc);
     main.setPrivate();
+  }
+
+  /// A private function declaration `name` of `type` in the module.
+  func::FuncOp declare(OpBuilder &b, Location loc, StringRef name, FunctionType type) {
+    ModuleOp module = getOperation();
+    if (auto existing = module.lookupSymbol<func::FuncOp>(name))
+      return existing;
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(module.getBody());
+    auto decl = func::FuncOp::create(b, loc, name, type);
+    decl.setPrivate();
+    return decl;
+  }
+
+  /// On the model's first run (kiln_rt_first_run on a flag of its own), the
+  /// pages of its constants of kTouchedConstantBytes or more are mapped
+  /// (kiln_rt_touch_pages) before @main reads them: the products'
+  /// next-panel prefetches of pages not mapped yet are dropped after a page
+  /// walk each, many times per panel (kiln/runtime.h). Later runs pay one
+  /// load of the flag.
+  void touchConstantsOnFirstRun(OpBuilder &b, Location loc) {
+    ModuleOp module = getOperation();
+    SmallVector<memref::GlobalOp> constants;
+    for (auto global : module.getOps<memref::GlobalOp>()) {
+      MemRefType type = global.getType();
+      if (global.getConstant() && global.getInitialValue() && type.hasStaticShape() &&
+          type.getElementType().isIntOrFloat() &&
+          type.getNumElements() * type.getElementTypeBitWidth() / 8 >= kTouchedConstantBytes)
+        constants.push_back(global);
+    }
+    if (constants.empty())
+      return;
+    MLIRContext *ctx = b.getContext();
+    auto ptr = LLVM::LLVMPointerType::get(ctx);
+    auto flagType = MemRefType::get({}, b.getI32Type());
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(module.getBody());
+      memref::GlobalOp::create(b, loc, kFirstRunFlagName, b.getStringAttr("private"), flagType,
+                               DenseElementsAttr::get(RankedTensorType::get({}, b.getI32Type()),
+                                                      b.getI32IntegerAttr(0).getValue()),
+                               /*constant=*/false, /*alignment=*/IntegerAttr());
+    }
+    func::FuncOp firstRun = declare(b, loc, kFirstRunName, b.getFunctionType({ptr}, {b.getI32Type()}));
+    func::FuncOp touch = declare(b, loc, kTouchPagesName, b.getFunctionType({ptr, b.getI64Type()}, {}));
+    // The address of a global's data, as a pointer.
+    auto address = [&](Value memref) -> Value {
+      Value index = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, memref);
+      Value i64 = arith::IndexCastOp::create(b, loc, b.getI64Type(), index);
+      return LLVM::IntToPtrOp::create(b, loc, ptr, i64);
+    };
+    Value flag = memref::GetGlobalOp::create(b, loc, flagType, kFirstRunFlagName);
+    Value first = func::CallOp::create(b, loc, firstRun, ValueRange{address(flag)}).getResult(0);
+    Value isFirst = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, first,
+                                          arith::ConstantIntOp::create(b, loc, b.getI32Type(), 0));
+    auto ifFirst = scf::IfOp::create(b, loc, isFirst, /*withElseRegion=*/false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(ifFirst.thenBlock()->getTerminator());
+    for (memref::GlobalOp global : constants) {
+      MemRefType type = global.getType();
+      Value data = memref::GetGlobalOp::create(b, loc, type, global.getSymName());
+      Value bytes = arith::ConstantIntOp::create(
+          b, loc, b.getI64Type(), type.getNumElements() * type.getElementTypeBitWidth() / 8);
+      func::CallOp::create(b, loc, touch, ValueRange{address(data), bytes});
+    }
   }
 
   /// Where one image's buffers start: its index in the inputs and outputs,

@@ -155,11 +155,15 @@ def CreateEntryPoint : Pass<"kiln-create-entry-point", "mlir::ModuleOp"> {
     @main once per image at the image's offset in each input and output:
     spread over the threads, each image in its own part of the workspace
     (which grows to one part per image), when the threads divide the images
-    evenly; one after the other otherwise.
+    evenly; one after the other otherwise. On the model's first run (a flag
+    of its own, `kiln_rt_first_run`), the entry point first maps the pages
+    of its constants of 4 KiB or more (`kiln_rt_touch_pages`), which the
+    products' software prefetches would otherwise find unmapped.
   }];
   let dependentDialects = [
     "::mlir::LLVM::LLVMDialect", "::mlir::func::FuncDialect",
     "::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect",
+    "::mlir::memref::MemRefDialect",
   ];
 }
 

@@ -3,7 +3,8 @@
  * Prints one line per check and exits non-zero if any fails. Linked with
  * -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc: the wrappers below count
  * the allocations the runtime's own code makes, so the test can tell that
- * parallel loops never allocate once the workers run.
+ * parallel loops never allocate once the workers run. Also checks the
+ * first-run flag and the page touching of constants.c.
  *
  *===----------------------------------------------------------------------===*/
 
@@ -402,6 +403,45 @@ static void check_no_allocation(void) {
   check(during == 0, what);
 }
 
+/*===-- First run and constant pages --------------------------------------===*/
+
+static int32_t first_run_flag;
+static atomic_int first_run_winners;
+
+static void *claim_first_run(void *arg) {
+  (void)arg;
+  if (kiln_rt_first_run(&first_run_flag))
+    atomic_fetch_add(&first_run_winners, 1);
+  return NULL;
+}
+
+/* kiln_rt_first_run says "first" exactly once per flag, to one of several
+ * threads racing for it; kiln_rt_touch_pages reads buffers of any size
+ * (empty, one page, pages and a few bytes) without allocating. */
+static void check_first_run(void) {
+  pthread_t threads[8];
+  for (int i = 0; i < 8; ++i)
+    pthread_create(&threads[i], NULL, claim_first_run, NULL);
+  for (int i = 0; i < 8; ++i)
+    pthread_join(threads[i], NULL);
+  check(atomic_load(&first_run_winners) == 1, "one of 8 racing threads gets the first run");
+  check(kiln_rt_first_run(&first_run_flag) == 0, "a flag's later runs are not first");
+  int32_t other = 0;
+  check(kiln_rt_first_run(&other) == 1 && kiln_rt_first_run(&other) == 0,
+        "each flag has its own first run");
+
+  size_t bytes = 3 * 4096 + 5;
+  unsigned char *buffer = malloc(bytes);
+  memset(buffer, 7, bytes);
+  long before = atomic_load(&allocations);
+  kiln_rt_touch_pages(buffer, 0);
+  kiln_rt_touch_pages(buffer, 1);
+  kiln_rt_touch_pages(buffer, 4096);
+  kiln_rt_touch_pages(buffer, (int64_t)bytes);
+  check(atomic_load(&allocations) == before, "touching pages does not allocate");
+  free(buffer);
+}
+
 /* A deadlock must fail the test, not hang the lit run. */
 #define WATCHDOG_SECONDS 120
 #define STRINGIFY_VALUE(x) #x
@@ -439,6 +479,7 @@ int main(void) {
   check_nested();
   check_error_messages();
   check_no_allocation();
+  check_first_run();
 
   if (failures) {
     printf("%d check(s) failed\n", failures);

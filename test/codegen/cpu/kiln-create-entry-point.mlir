@@ -113,3 +113,34 @@ module attributes {kiln.workspace_size = 200 : i64} {
     return
   }
 }
+
+// -----
+
+// On the model's first run (its own flag, zero at load), the entry point
+// maps the pages of its constants of 4 KiB or more before @main reads them:
+// the 32 KiB weights, not the 64-byte bias nor a global that is not
+// constant. Later runs only call kiln_rt_first_run.
+// CHECK-DAG: memref.global "private" @__kiln_first_run : memref<i32> = dense<0>
+// CHECK-DAG: func.func private @kiln_rt_first_run(!llvm.ptr) -> i32
+// CHECK-DAG: func.func private @kiln_rt_touch_pages(!llvm.ptr, i64)
+// CHECK-LABEL: func.func @kiln_model_entry
+// CHECK: %[[FLAG:.*]] = memref.get_global @__kiln_first_run : memref<i32>
+// CHECK: %[[FP:.*]] = memref.extract_aligned_pointer_as_index %[[FLAG]]
+// CHECK: %[[FIRST:.*]] = call @kiln_rt_first_run(%{{.*}}) : (!llvm.ptr) -> i32
+// CHECK: %[[IS:.*]] = arith.cmpi ne, %[[FIRST]], %{{.*}} : i32
+// CHECK: scf.if %[[IS]] {
+// CHECK: %[[W:.*]] = memref.get_global @weights : memref<64x128xf32>
+// CHECK: %[[BYTES:.*]] = arith.constant 32768 : i64
+// CHECK: memref.extract_aligned_pointer_as_index %[[W]]
+// CHECK: call @kiln_rt_touch_pages(%{{.*}}, %[[BYTES]]) : (!llvm.ptr, i64) -> ()
+// CHECK-NOT: call @kiln_rt_touch_pages
+// CHECK: }
+// CHECK: call @main(
+memref.global "private" constant @weights : memref<64x128xf32> = dense<1.0>
+memref.global "private" constant @bias : memref<16xf32> = dense<2.0>
+memref.global "private" @state : memref<2048xf32> = dense<0.0>
+func.func @main(%x: memref<16xf32>, %out: memref<16xf32> {bufferize.result}) {
+  %w = memref.get_global @weights : memref<64x128xf32>
+  %b = memref.get_global @bias : memref<16xf32>
+  return
+}
