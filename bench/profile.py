@@ -75,8 +75,9 @@ def kiln_profile(args, model_dir, work):
     data = os.path.join(work, "perf.data")
     # Only the timed runs are sampled: the harness enables perf's events
     # through a control FIFO after loading and the first run (whose first
-    # touches of the weights' pages took ten times a steady run of
-    # ResNet-50 on a virtual machine, most of it in a few layers).
+    # touches of the weights' pages took eight times a steady run of
+    # ResNet-50 on a virtual machine, most of it in a few layers, until the
+    # entry point mapped them first; it still loads the model's pages).
     control = os.path.join(work, "perf.control")
     os.mkfifo(control)
     perf = ["perf", "record", "-q", "-e", "cpu-clock", "-D", "-1", "--control",

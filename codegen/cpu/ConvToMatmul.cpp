@@ -35,11 +35,13 @@
 // panels of NR filters at compile time, and the [P, F] result written,
 // transposed, into the output. Reading the taps in place instead of packing
 // them (an im2col per band) made ResNet-50's 3x3 convolutions 8-31% faster
-// (docs/performance.md). Unit-stride 1x1 convolutions take this form only
-// from kPixelMajorMinDirectChannels input channels on, or when padding OH*OW
-// to whole panels would waste an eighth of the flat form's columns (7x7 and
-// 14x14 outputs); otherwise the flat matmul of the weights by the input
-// itself is faster.
+// (docs/performance.md). Where a row is one sliver too tall for register
+// tiles of two vectors of filters (7 pixels on AVX2), it is split into
+// column parts, each a product of its own (pixelMajorParts). Unit-stride
+// 1x1 convolutions take this form only from kPixelMajorMinDirectChannels
+// input channels on, or when padding OH*OW to whole panels would waste an
+// eighth of the flat form's columns (7x7 and 14x14 outputs); otherwise the
+// flat matmul of the weights by the input itself is faster.
 //
 // Convolutions of f16 or bf16 operands into an f32 accumulator (the graph
 // lowering's form for 16-bit models) reach this pass as f32 ones of the
@@ -121,22 +123,26 @@ int64_t sliverRows(int64_t ow, Operation *op, bool tall) {
   return largestDivisorAtMost(ow,
                               std::min(kMicroTileRows, rowsFitting(1, vectorRegisters(op).count)));
 }
+
 /// The column parts (first column, width) a pixel-major product splits its
 /// rows of OW pixels into, each a product of its own whose slivers are
-/// sliverRows(width) pixels: the whole row, unless its slivers are tall
-/// ones taller than register tiles of two vectors of filters fit the
-/// target's registers (rowsFitting), which TilingStrategy then narrows to
-/// one vector. Then a first part of a width that does fit such tiles and
-/// the rest in slivers of the micro-kernel's height: a 7-pixel row on AVX2
-/// (16 ymm), whose 7 x 8 tiles ran at 80-83% of the FMA peak
-/// (bench/peak/register_tile.c), becomes 5 + 2 pixels in 5 x 16 and 2 x 32
-/// tiles (both within 1% of it). Measured on ResNet-50's 3x3 layer at 7x7:
-/// docs/performance.md, thirty-second round.
+/// sliverRows(width) pixels: the whole row, unless the row is one tall
+/// sliver (OW up to kMicroTileRows) taller than register tiles of two
+/// vectors of filters fit the target's registers (rowsFitting), which
+/// TilingStrategy then narrows to one vector. Then a first part of a width
+/// that does fit such tiles and the rest in slivers of the micro-kernel's
+/// height: a 7-pixel row on AVX2 (16 ymm), whose 7 x 8 tiles ran at 80-83%
+/// of the FMA peak (bench/peak/register_tile.c), becomes 5 + 2 pixels in
+/// 5 x 16 and 2 x 32 tiles (99% and 96-99% of it). Wider rows of tall
+/// slivers (21, 35, 49 pixels) keep them: split, every part would stream
+/// all the weights again, which was not measured. Measured on ResNet-50's
+/// 3x3 layer at 7x7 and MobileNetV2's and EfficientNet-B0's 1x1 layers at
+/// 7x7: docs/performance.md, thirty-second round.
 SmallVector<std::pair<int64_t, int64_t>> pixelMajorParts(int64_t ow, Operation *op, bool tall) {
   int64_t tileRows = microTileRows(op);
   int64_t sliver = sliverRows(ow, op, tall);
   int64_t twoVectorRows = rowsFitting(2, vectorRegisters(op).count);
-  if (sliver <= std::max(tileRows, twoVectorRows))
+  if (ow > kMicroTileRows || sliver <= std::max(tileRows, twoVectorRows))
     return {{0, ow}};
   for (int64_t w = std::min(twoVectorRows, ow - tileRows); w > tileRows; --w)
     if ((ow - w) % tileRows == 0)
@@ -976,9 +982,10 @@ struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
     // Tall slivers: not for a direct (unpadded unit-stride 1x1) convolution
     // (sliverRows), unless its rows split into parts whose tiles take two
     // vectors of filters (pixelMajorParts): on AVX2, MobileNetV2's and
-    // ResNet-50's 1x1 layers at 7x7 took 0.68-0.81 of the flat form's time
-    // (which pads 49 columns to 64) in 5 + 2 pixel parts (thirty-second
-    // round), where one 7-pixel sliver of 7 x 8 tiles took 0.98-1.19.
+    // EfficientNet-B0's 1x1 layers at 7x7 took 0.68-0.81 of the flat form's
+    // time (which pads 49 columns to 64) in 5 + 2 pixel parts at 1 thread,
+    // a chain of ResNet-50's 0.86 (thirty-second round), where one 7-pixel
+    // sliver of 7 x 8 tiles took 0.98-1.19 (twenty-ninth round).
     bool tall = !direct || pixelMajorParts(ow, op, /*tall=*/true).size() > 1;
     int64_t sliver = sliverRows(ow, op, tall);
     int64_t paddedF = llvm::alignTo(f, kPackedPanelWidth);
@@ -1079,7 +1086,7 @@ struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
                 return pixelMajorBandProduct(b, l, band, outBand, wPanels, rows, sliver, shape,
                                              start, consumer, rowsOf);
               // Columns [first, first + width) of `v` [D, rows, W'].
-              auto columns = [&](Value v, int64_t first, int64_t width) -> Value {
+              auto columnSlice = [&](Value v, int64_t first, int64_t width) -> Value {
                 auto type = llvm::cast<RankedTensorType>(v.getType());
                 int64_t d0 = type.getDimSize(0), d1 = type.getDimSize(1);
                 return tensor::ExtractSliceOp::create(
@@ -1095,10 +1102,10 @@ struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
                 // The input columns the part's taps meet.
                 int64_t inWidth = (width - 1) * strides[1] + (kw - 1) * dilations[1] + 1;
                 Value product = pixelMajorBandProduct(
-                    b, l, columns(band, first * strides[1], inWidth),
-                    columns(updated, first, width), wPanels, rows,
+                    b, l, columnSlice(band, first * strides[1], inWidth),
+                    columnSlice(updated, first, width), wPanels, rows,
                     sliverRows(width, op, tall), part, start, consumer,
-                    [&](Value v) { return columns(rowsOf(v), first, width); });
+                    [&](Value v) { return columnSlice(rowsOf(v), first, width); });
                 updated = tensor::InsertSliceOp::create(
                     b, l, product, updated, indexAttrs(b, {0, 0, first}),
                     indexAttrs(b, {f, rows, width}), indexAttrs(b, {1, 1, 1}));

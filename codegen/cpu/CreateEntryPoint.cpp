@@ -74,16 +74,21 @@ struct CreateEntryPointPass : impl::CreateEntryPointBase<CreateEntryPointPass> {
   /// pages of its constants of kTouchedConstantBytes or more are mapped
   /// (kiln_rt_touch_pages) before @main reads them: the products'
   /// next-panel prefetches of pages not mapped yet are dropped after a page
-  /// walk each, many times per panel (kiln/runtime.h). Later runs pay one
-  /// load of the flag.
+  /// walk each, many times per panel (kiln/runtime.h). Later runs pay a
+  /// call that loads the flag.
   void touchConstantsOnFirstRun(OpBuilder &b, Location loc) {
     ModuleOp module = getOperation();
     SmallVector<memref::GlobalOp> constants;
+    // Bytes of a constant (i1 elements take a byte each).
+    auto bytesOf = [](MemRefType type) {
+      return type.getNumElements() *
+             static_cast<int64_t>(llvm::divideCeil(type.getElementTypeBitWidth(), 8));
+    };
     for (auto global : module.getOps<memref::GlobalOp>()) {
       MemRefType type = global.getType();
       if (global.getConstant() && global.getInitialValue() && type.hasStaticShape() &&
-          type.getElementType().isIntOrFloat() &&
-          type.getNumElements() * type.getElementTypeBitWidth() / 8 >= kTouchedConstantBytes)
+          !type.getMemorySpace() && type.getElementType().isIntOrFloat() &&
+          bytesOf(type) >= kTouchedConstantBytes)
         constants.push_back(global);
     }
     if (constants.empty())
@@ -117,8 +122,7 @@ struct CreateEntryPointPass : impl::CreateEntryPointBase<CreateEntryPointPass> {
     for (memref::GlobalOp global : constants) {
       MemRefType type = global.getType();
       Value data = memref::GetGlobalOp::create(b, loc, type, global.getSymName());
-      Value bytes = arith::ConstantIntOp::create(
-          b, loc, b.getI64Type(), type.getNumElements() * type.getElementTypeBitWidth() / 8);
+      Value bytes = arith::ConstantIntOp::create(b, loc, b.getI64Type(), bytesOf(type));
       func::CallOp::create(b, loc, touch, ValueRange{address(data), bytes});
     }
   }
@@ -157,14 +161,8 @@ struct CreateEntryPointPass : impl::CreateEntryPointBase<CreateEntryPointPass> {
       module->setAttr(dispatch::kWorkspaceSizeAttr,
                       b.getI64IntegerAttr(perImage * images));
     }
-    auto threadCount = module.lookupSymbol<func::FuncOp>(kNumThreadsName);
-    if (!threadCount) {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(module.getBody());
-      threadCount = func::FuncOp::create(b, loc, kNumThreadsName,
-                                         b.getFunctionType({}, {b.getI32Type()}));
-      threadCount.setPrivate();
-    }
+    func::FuncOp threadCount =
+        declare(b, loc, kNumThreadsName, b.getFunctionType({}, {b.getI32Type()}));
     Value threads = arith::ExtSIOp::create(
         b, loc, b.getI64Type(),
         func::CallOp::create(b, loc, threadCount, ValueRange()).getResult(0));

@@ -9,6 +9,7 @@
  *===----------------------------------------------------------------------===*/
 
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 
 #include "kiln/runtime.h"
 
@@ -18,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -430,16 +433,27 @@ static void check_first_run(void) {
   check(kiln_rt_first_run(&other) == 1 && kiln_rt_first_run(&other) == 0,
         "each flag has its own first run");
 
-  size_t bytes = 3 * 4096 + 5;
-  unsigned char *buffer = malloc(bytes);
-  memset(buffer, 7, bytes);
+  /* A fresh anonymous mapping has no page mapped until it is read: each
+   * page read maps one (a minor fault). */
+  enum { PAGES = 64 };
+  size_t bytes = PAGES * 4096;
+  unsigned char *pages = mmap(NULL, bytes, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  check(pages != MAP_FAILED, "an anonymous mapping for the page test");
+  if (pages == MAP_FAILED)
+    return;
   long before = atomic_load(&allocations);
-  kiln_rt_touch_pages(buffer, 0);
-  kiln_rt_touch_pages(buffer, 1);
-  kiln_rt_touch_pages(buffer, 4096);
-  kiln_rt_touch_pages(buffer, (int64_t)bytes);
+  struct rusage start, end;
+  getrusage(RUSAGE_SELF, &start);
+  kiln_rt_touch_pages(pages, 0);
+  kiln_rt_touch_pages(pages, 1);
+  kiln_rt_touch_pages(pages, (int64_t)bytes - 5);
+  getrusage(RUSAGE_SELF, &end);
+  char what[120];
+  snprintf(what, sizeof what, "touching %d fresh pages maps them (%ld minor faults)", PAGES,
+           end.ru_minflt - start.ru_minflt);
+  check(end.ru_minflt - start.ru_minflt >= PAGES, what);
   check(atomic_load(&allocations) == before, "touching pages does not allocate");
-  free(buffer);
+  munmap(pages, bytes);
 }
 
 /* A deadlock must fail the test, not hang the lit run. */

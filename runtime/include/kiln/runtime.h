@@ -82,8 +82,9 @@ int kiln_rt_first_run(int32_t *flag);
  * which the OS maps on first access) are mapped before the first run reads
  * them. Software prefetches of pages not yet mapped are dropped after a
  * page walk, and the products' next-panel prefetches are issued many times
- * per panel: ResNet-50's first run took about ten times a steady run on a
- * virtual machine before this, three times after. Never allocates. */
+ * per panel: ResNet-50's first run took about eight times a steady run on
+ * a virtual machine before this, about as long as one after. Never
+ * allocates. */
 void kiln_rt_touch_pages(const void *data, int64_t bytes);
 
 /* A static, human-readable message for a kiln_status code. */

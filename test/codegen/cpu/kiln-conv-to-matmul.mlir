@@ -518,7 +518,9 @@ func.func @shallow_1x1_28(%x: tensor<1x256x28x28xf32>, %acc: tensor<1x32x28x28xf
 // input in place and writing its own columns of the output, where one
 // sliver of 7 pixels took 7 x 8 tiles. A unit-stride 1x1 layer at 7x7
 // takes the same parts (it ran as the flat matmul of 49 columns padded to
-// 64), and a stride-2 one reads input columns 0-8 and 10-12.
+// 64), and a stride-2 one reads input columns 0-8 and 10-12. With 112
+// filters (a last panel of 16 zero filters) each part's epilogue drops
+// them.
 // CHECK-LABEL: func @tall_sliver_3x3_avx2
 // CHECK-NOT: linalg.matmul
 // CHECK: %[[IN:.*]] = tensor.extract_slice %{{.*}}[0, 0, 0, 0] [1, 64, 9, 9]
@@ -535,6 +537,13 @@ func.func @shallow_1x1_28(%x: tensor<1x256x28x28xf32>, %acc: tensor<1x32x28x28xf
 // CHECK-NOT: linalg.matmul
 // CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<256x7x5xf32>, tensor<1x256x1x1x32xf32>) outs(%{{.*}} : tensor<7x1x5x1x32xf32>) attrs = {kiln.tap_product}
 // CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<256x7x2xf32>, tensor<1x256x1x1x32xf32>) outs(%{{.*}} : tensor<7x1x2x1x32xf32>) attrs = {kiln.tap_product}
+// CHECK-LABEL: func @parts_112_filters_avx2
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<7x1x5x4x32xf32>) attrs = {kiln.tap_product}
+// CHECK: tensor.extract_slice %{{.*}}[0, 0, 0] [7, 5, 112] [1, 1, 1] : tensor<7x5x128xf32> to tensor<7x5x112xf32>
+// CHECK: tensor.insert_slice %{{.*}}[0, 0, 0] [112, 7, 5] [1, 1, 1]
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<7x1x2x4x32xf32>) attrs = {kiln.tap_product}
+// CHECK: tensor.extract_slice %{{.*}}[0, 0, 0] [7, 2, 112] [1, 1, 1] : tensor<7x2x128xf32> to tensor<7x2x112xf32>
+// CHECK: tensor.insert_slice %{{.*}}[0, 0, 5] [112, 7, 2] [1, 1, 1]
 // CHECK-LABEL: func @parts_1x1_s2_avx2
 // CHECK: tensor.extract_slice %{{.*}}[0, 0, 0] [64, 14, 9] [1, 1, 1]
 // CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<7x1x5x1x32xf32>) attrs = {kiln.tap_product}
@@ -552,6 +561,12 @@ func.func @parts_1x1_7x7_avx2(%x: tensor<1x256x7x7xf32>, %acc: tensor<1x32x7x7xf
   %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
       ins(%x, %w : tensor<1x256x7x7xf32>, tensor<32x256x1x1xf32>) outs(%acc : tensor<1x32x7x7xf32>) -> tensor<1x32x7x7xf32>
   return %0 : tensor<1x32x7x7xf32>
+}
+func.func @parts_112_filters_avx2(%x: tensor<1x64x9x9xf32>, %acc: tensor<1x112x7x7xf32>) -> tensor<1x112x7x7xf32> {
+  %w = arith.constant dense<0.5> : tensor<112x64x3x3xf32>
+  %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x64x9x9xf32>, tensor<112x64x3x3xf32>) outs(%acc : tensor<1x112x7x7xf32>) -> tensor<1x112x7x7xf32>
+  return %0 : tensor<1x112x7x7xf32>
 }
 func.func @parts_1x1_s2_avx2(%x: tensor<1x64x14x14xf32>, %acc: tensor<1x32x7x7xf32>) -> tensor<1x32x7x7xf32> {
   %w = arith.constant dense<0.5> : tensor<32x64x1x1xf32>

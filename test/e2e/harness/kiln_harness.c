@@ -616,7 +616,7 @@ static void perf_control(const char *command) {
   FILE *fifo;
   if (!path || !*path)
     return;
-  fifo = fopen(path, "w");
+  fifo = fopen(path, "a");
   if (!fifo || fprintf(fifo, "%s\n", command) < 0 || fclose(fifo) != 0)
     die("cannot write '%s' to KILN_HARNESS_PERF_CONTROL %s", command, path);
 }
