@@ -18,7 +18,12 @@
  * prefetch both lines, an approximation of it.)
  *
  *   cc -O2 -march=native row_product.c -o row_product       (needs AVX-512F)
- *   row_product [--k K] [--n N] [--dirs D] [--steps S] [DIST ...]
+ *   row_product [--k K] [--n N] [--dirs D] [--steps S] [--snake] [DIST ...]
+ *
+ * --snake walks the panels last to first every second step, as Kiln's
+ * one-row products of the same weights do at one thread
+ * (kiln-alternate-panel-order): weights about as large as L2, read in one
+ * order every step, are evicted just before they are read again.
  *
  * Defaults: K 128, N 384 (a GRU of hidden 128: three gates), 2 directions,
  * 64 steps, distances 512, 2048 and 8192 bytes. Prints one line per
@@ -49,10 +54,14 @@ static inline void prefetch_rows(const float *q, long dist_floats) {
     _mm_prefetch((const char *)(q + dist_floats + 16 * line), _MM_HINT_T0);
 }
 
-/* y[0, N) += x[0, K) W, W packed [N/32][K][32]; K a multiple of 4. */
+/* y[0, N) += x[0, K) W, W packed [N/32][K][32]; K a multiple of 4. The
+ * panels are walked last to first when `backwards`. */
 static void __attribute__((noinline)) row_product(const float *x, const float *w, float *y,
-                                                  int k_size, int n_size, long dist_floats) {
-  for (int p = 0; p < n_size / PANEL; ++p) {
+                                                  int k_size, int n_size, long dist_floats,
+                                                  int backwards) {
+  int panels = n_size / PANEL;
+  for (int i = 0; i < panels; ++i) {
+    int p = backwards ? panels - 1 - i : i;
     const float *panel = w + (long)p * k_size * PANEL;
     __m512 a0 = _mm512_loadu_ps(y + p * PANEL), a1 = _mm512_loadu_ps(y + p * PANEL + 16);
     __m512 b0 = _mm512_setzero_ps(), b1 = b0, c0 = b0, c1 = b0, d0 = b0, d1 = b0;
@@ -78,12 +87,13 @@ static void __attribute__((noinline)) row_product(const float *x, const float *w
 }
 
 static void usage(void) {
-  fprintf(stderr, "usage: row_product [--k K] [--n N] [--dirs D] [--steps S] [DIST_BYTES ...]\n"
+  fprintf(stderr, "usage: row_product [--k K] [--n N] [--dirs D] [--steps S] [--snake] "
+                  "[DIST_BYTES ...]\n"
                   "  K a positive multiple of 4, N of 32; D and S positive\n");
 }
 
 int main(int argc, char **argv) {
-  int k_size = 128, n_size = 384, dirs = 2, steps = 64;
+  int k_size = 128, n_size = 384, dirs = 2, steps = 64, snake = 0;
   long dists[32];
   int num_dists = 0;
   for (int i = 1; i < argc; ++i) {
@@ -92,7 +102,9 @@ int main(int argc, char **argv) {
                   : !strcmp(argv[i], "--dirs") ? &dirs
                   : !strcmp(argv[i], "--steps") ? &steps
                                                 : NULL;
-    if (option) {
+    if (!strcmp(argv[i], "--snake")) {
+      snake = 1;
+    } else if (option) {
       if (i + 1 == argc) {
         usage();
         return 2;
@@ -132,8 +144,9 @@ int main(int argc, char **argv) {
       w[d][i] = (float)(i % 7) * 1e-3f;
   }
 
-  printf("# K %d, N %d, %d weight set(s) of %zu KiB, %d steps each\n", k_size, n_size, dirs,
-         weights * sizeof(float) / 1024, steps);
+  printf("# K %d, N %d, %d weight set(s) of %zu KiB, %d steps each%s\n", k_size, n_size, dirs,
+         weights * sizeof(float) / 1024, steps,
+         snake ? ", panels walked in alternate directions" : "");
   for (int v = -1; v < num_dists; ++v) {
     long dist_floats = v < 0 ? 0 : dists[v] / (long)sizeof(float);
     for (int i = 0; i < k_size; ++i)
@@ -144,7 +157,8 @@ int main(int argc, char **argv) {
       double start = now();
       for (int s = 0; s < steps; ++s)
         for (int d = 0; d < dirs; ++d) {
-          row_product(x, w[d], y + (size_t)d * n_size, k_size, n_size, dist_floats);
+          row_product(x, w[d], y + (size_t)d * n_size, k_size, n_size, dist_floats,
+                      snake && s % 2);
           /* The next step's row depends on this one's result. */
           x[s % k_size] = y[(size_t)d * n_size + s % n_size] * 1e-6f;
         }

@@ -4,6 +4,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 using namespace mlir;
 
@@ -43,6 +44,16 @@ SmallVector<Value> delinearizeIteration(OpBuilder &b, Location loc, Value linear
         b, loc, scaled, arith::ConstantIndexOp::create(b, loc, bounds.lowerBounds[d]));
   }
   return ivs;
+}
+
+bool derivesFrom(Value index, Value iv, int depth) {
+  if (index == iv)
+    return true;
+  Operation *def = index.getDefiningOp();
+  if (!def || depth == 0 || def->getNumRegions() != 0 || !isMemoryEffectFree(def))
+    return false;
+  return llvm::any_of(def->getOperands(),
+                      [&](Value operand) { return derivesFrom(operand, iv, depth - 1); });
 }
 
 } // namespace kiln::cpu

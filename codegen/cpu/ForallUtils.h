@@ -13,6 +13,12 @@
 
 namespace kiln::cpu {
 
+/// Marks an scf.forall whose iterations each thread should run last to
+/// first: the outlined task walks its share [begin, end) from the back
+/// (kiln-alternate-panel-order sets it on every second one-row product of
+/// the same weights).
+inline constexpr llvm::StringLiteral kDescendingAttr = "kiln.descending";
+
 struct StaticForallBounds {
   llvm::SmallVector<int64_t> lowerBounds, steps, counts;
   int64_t total = 1; // product of counts
@@ -26,6 +32,16 @@ mlir::FailureOr<StaticForallBounds> getStaticBounds(mlir::scf::ForallOp loop);
 llvm::SmallVector<mlir::Value> delinearizeIteration(mlir::OpBuilder &b, mlir::Location loc,
                                                     mlir::Value linear,
                                                     const StaticForallBounds &bounds);
+
+/// How many side-effect-free ops deep derivesFrom follows an index's
+/// computation (the outlined tasks rebuild a forall's induction variables
+/// from their task loop's through a divide, a remainder, a multiply and an
+/// add).
+inline constexpr int kIndexDerivationDepth = 6;
+
+/// Whether `index` is the induction variable `iv` or computed from it by
+/// side-effect-free ops without regions, up to `depth` ops deep.
+bool derivesFrom(mlir::Value index, mlir::Value iv, int depth = kIndexDerivationDepth);
 
 } // namespace kiln::cpu
 

@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "codegen/cpu/ForallUtils.h"
 #include "codegen/cpu/Passes.h"
 #include "codegen/cpu/TilingStrategy.h"
 
@@ -365,23 +366,6 @@ constexpr int64_t kPanelPrefetchBytes = 64 * kPackedPanelWidth * 4;
 /// Bytes one prefetch brings in: a cache line on the x86 and AArch64 cores
 /// we target.
 constexpr int64_t kCacheLineBytes = 64;
-
-/// How many side-effect-free ops deep derivesFrom follows an index's
-/// computation (the outlined tasks rebuild a forall's induction variables
-/// from their task loop's through a divide, a remainder, a multiply and an
-/// add).
-constexpr int kIndexDerivationDepth = 6;
-
-/// Whether `index` is `iv` or computed from it by side-effect-free ops.
-bool derivesFrom(Value index, Value iv, int depth = kIndexDerivationDepth) {
-  if (index == iv)
-    return true;
-  Operation *def = index.getDefiningOp();
-  if (!def || depth == 0 || def->getNumRegions() != 0 || !isMemoryEffectFree(def))
-    return false;
-  return llvm::any_of(def->getOperands(),
-                      [&](Value operand) { return derivesFrom(operand, iv, depth - 1); });
-}
 
 /// Whether the K loop `loop` reading B panels through `read` runs more than
 /// once per panel: an enclosing loop of a known trip count above one that no

@@ -7,6 +7,10 @@
 // included); constants are re-created inside the task instead, so LLVM can
 // still fold them.
 //
+// A loop marked kiln.descending runs its iterations from the back, and its
+// inner loops marked so backwards too, when a call is handed all of them
+// (one thread).
+//
 // Tasks that come out identical (the layers of a transformer or of a
 // convnet stage with the same shapes, which differ only in the buffers
 // they are handed) are kept once: every call site hands the one copy its
@@ -82,6 +86,27 @@ std::string nodeSuffix(Location loc) {
   return "_" + name;
 }
 
+/// Makes `loop` run its iterations last to first when `condition` holds:
+/// its induction variable i becomes lb + ub - step - i in the body. A loop
+/// without static bounds that divide evenly, or with results, is left as
+/// it is (kiln-alternate-panel-order marks only loops without either).
+void reverseWhen(scf::ForOp loop, Value condition) {
+  std::optional<int64_t> lb = getConstantIntValue(loop.getLowerBound());
+  std::optional<int64_t> ub = getConstantIntValue(loop.getUpperBound());
+  std::optional<int64_t> step = getConstantIntValue(loop.getStep());
+  if (!lb || !ub || !step || *step <= 0 || (*ub - *lb) % *step != 0 || loop.getNumResults())
+    return;
+  OpBuilder b = OpBuilder::atBlockBegin(loop.getBody());
+  Location loc = loop.getLoc();
+  Value iv = loop.getInductionVar();
+  Value last = arith::ConstantIndexOp::create(b, loc, *lb + *ub - *step);
+  Value reversed = arith::SubIOp::create(b, loc, last, iv);
+  auto chosen = arith::SelectOp::create(b, loc, condition, reversed, iv);
+  iv.replaceUsesWithIf(chosen.getResult(), [&](OpOperand &use) {
+    return use.getOwner() != reversed.getDefiningOp() && use.getOwner() != chosen;
+  });
+}
+
 /// Outlines `loop` into a new task function, which it returns.
 FailureOr<func::FuncOp> outline(scf::ForallOp loop, func::FuncOp parent, unsigned index,
                                 func::FuncOp parallelFor, bool nodeNames) {
@@ -129,12 +154,34 @@ FailureOr<func::FuncOp> outline(scf::ForallOp loop, func::FuncOp parent, unsigne
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
   auto forOp = scf::ForOp::create(b, loc, begin, end, one);
   b.setInsertionPointToStart(forOp.getBody());
-  SmallVector<Value> ivs =
-      delinearizeIteration(b, loc, forOp.getInductionVar(), *bounds);
+  // A descending loop (kiln-alternate-panel-order) that is handed all of
+  // its iterations at once (one thread) runs iteration total - 1 - i at
+  // step i, and its marked inner loops backwards too (reverseWhen).
+  Value iteration = forOp.getInductionVar();
+  Value whole;
+  if (loop->hasAttr(kDescendingAttr)) {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(forOp);
+    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+    Value total = arith::ConstantIndexOp::create(b, loc, bounds->total);
+    whole = arith::AndIOp::create(
+        b, loc, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, begin, zero),
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, end, total));
+    b.setInsertionPointToStart(forOp.getBody());
+    Value last = arith::ConstantIndexOp::create(b, loc, bounds->total - 1);
+    iteration = arith::SelectOp::create(
+        b, loc, whole, arith::SubIOp::create(b, loc, last, iteration), iteration);
+  }
+  SmallVector<Value> ivs = delinearizeIteration(b, loc, iteration, *bounds);
   for (auto [iv, value] : llvm::zip(loop.getInductionVars(), ivs))
     mapping.map(iv, value);
   for (Operation &op : loop.getBody()->without_terminator())
     b.clone(op, mapping);
+  if (whole)
+    forOp.getBody()->walk([&](scf::ForOp inner) {
+      if (inner->removeAttr(kDescendingAttr))
+        reverseWhen(inner, whole);
+    });
   // The forall body is an allocation scope, the task's loop is not: stack
   // buffers of each iteration (per-block memory of emulated GPU kernels)
   // are allocated once per task instead of piling up over its iterations.

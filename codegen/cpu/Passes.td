@@ -114,6 +114,24 @@ def VectorizeBufferOps : Pass<"kiln-vectorize-buffer-ops", "mlir::func::FuncOp">
   ];
 }
 
+def AlternatePanelOrder : Pass<"kiln-alternate-panel-order", "mlir::func::FuncOp"> {
+  let summary = "Walk the panels of weights that one-row products reread in alternate directions";
+  let description = [{
+    Runs on buffers, before kiln-outline-parallel-loops. One-row products
+    (a top-level scf.forall over a loop over [J, K, 32] panels of one
+    memref.get_global, read in its K loop: an LSTM's or GRU's recurrent
+    steps) that read the same global one after another: every second one,
+    in program order, is marked to walk its panels backwards: its forall
+    and its panel loop get `kiln.descending`, which
+    kiln-outline-parallel-loops turns into reversed loops when a task is
+    handed all of the forall's iterations (one thread). Weights about as
+    large as a core's L2, read in the same order every step, are evicted
+    just before they are needed again; in alternate directions a step
+    starts on the panels the step before read last, still in L2.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 def OutlineParallelLoops : Pass<"kiln-outline-parallel-loops", "mlir::ModuleOp"> {
   let summary = "Turn scf.forall loops into runtime parallel_for calls";
   let description = [{
@@ -123,6 +141,9 @@ def OutlineParallelLoops : Pass<"kiln-outline-parallel-loops", "mlir::ModuleOp">
     `kiln_rt_parallel_for(n, task, ctx)` with the values the body uses packed
     into a stack context. Memrefs travel as their LLVM descriptors, weights
     (memref.get_global) included; constants are re-created in the task.
+    A loop marked `kiln.descending` whose call is handed all of its
+    iterations (one thread) runs them from the last to the first, and the
+    scf.for loops inside it marked so backwards too.
     Tasks whose bodies are equivalent (the layers of a transformer, the
     blocks of a convnet stage) are kept once, every call site handing the
     one copy its own context, so that LLVM optimizes and emits each

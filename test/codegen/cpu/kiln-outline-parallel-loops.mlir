@@ -177,3 +177,43 @@ func.func @main(%buf: memref<16xf32>) {
   }
   return
 }
+
+// -----
+
+// A descending loop (kiln-alternate-panel-order) handed all its iterations
+// at once (begin 0, end 4: one thread) runs them from the back, and its
+// marked inner loop too; handed part of them, it runs them in order.
+// CHECK-LABEL: func.func private @descending_task0
+// CHECK-SAME: (%{{[^:]*}}: !llvm.ptr, %[[BEGIN:[^:]*]]: i64, %[[END:[^:]*]]: i64)
+// CHECK-DAG: %[[B:.*]] = arith.index_cast %[[BEGIN]] : i64 to index
+// CHECK-DAG: %[[E:.*]] = arith.index_cast %[[END]] : i64 to index
+// CHECK: %[[TOTAL:.*]] = arith.constant 4 : index
+// CHECK: %[[FROM0:.*]] = arith.cmpi eq, %[[B]], %{{.*}} : index
+// CHECK: %[[TO4:.*]] = arith.cmpi eq, %[[E]], %[[TOTAL]] : index
+// CHECK: %[[WHOLE:.*]] = arith.andi %[[FROM0]], %[[TO4]] : i1
+// CHECK: scf.for %[[IV:.*]] = %[[B]] to %[[E]]
+// CHECK: %[[LAST:.*]] = arith.constant 3 : index
+// CHECK: %[[BACK:.*]] = arith.subi %[[LAST]], %[[IV]] : index
+// CHECK: %[[IT:.*]] = arith.select %[[WHOLE]], %[[BACK]], %[[IV]] : index
+// CHECK: %[[T2:.*]] = arith.muli %[[IT]]
+// CHECK: %[[T:.*]] = arith.addi %[[T2]]
+// CHECK: scf.for %[[P:.*]] = %{{.*}} to %{{.*}} step
+// CHECK: %[[PLAST:.*]] = arith.constant 1 : index
+// CHECK: %[[PBACK:.*]] = arith.subi %[[PLAST]], %[[P]] : index
+// CHECK: %[[PIT:.*]] = arith.select %[[WHOLE]], %[[PBACK]], %[[P]] : index
+// CHECK: arith.addi %[[T]], %[[PIT]] : index
+// CHECK-NOT: kiln.descending
+// CHECK: return
+func.func @descending(%y: memref<8x32xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %cst = arith.constant dense<1.0> : vector<32xf32>
+  scf.forall (%t) = (0) to (8) step (2) {
+    scf.for %p = %c0 to %c2 step %c1 {
+      %row = arith.addi %t, %p : index
+      vector.transfer_write %cst, %y[%row, %c0] {in_bounds = [true]} : vector<32xf32>, memref<8x32xf32>
+    } {kiln.descending}
+  } {kiln.descending}
+  return
+}
