@@ -44,6 +44,15 @@ if os.path.exists(config.kiln_python):
 # Tests that compile for the host with x86 target features.
 if platform.machine() in ("x86_64", "AMD64"):
     config.available_features.add("x86_64-host")
+    # Tests that run AVX2 code (kiln-run --features=-avx512f) here.
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            flags = next((line.split(":", 1)[1].split() for line in cpuinfo
+                          if line.startswith("flags")), [])
+    except OSError:
+        flags = []
+    if "avx2" in flags and "fma" in flags:
+        config.available_features.add("avx2-host")
 
 # Cross-target testing: AArch64 artifacts link with the cross compiler and
 # run under qemu-user.

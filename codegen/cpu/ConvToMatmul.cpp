@@ -988,6 +988,8 @@ struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
     // sliver of 7 x 8 tiles took 0.98-1.19 (twenty-ninth round).
     bool tall = !direct || pixelMajorParts(ow, op, /*tall=*/true).size() > 1;
     int64_t sliver = sliverRows(ow, op, tall);
+    // The column parts of a pixel-major product's rows (one: the whole row).
+    SmallVector<std::pair<int64_t, int64_t>> parts = pixelMajorParts(ow, op, tall);
     int64_t paddedF = llvm::alignTo(f, kPackedPanelWidth);
     bool pixelMajorPays = !direct || c >= kPixelMajorMinDirectChannels ||
                           (columns - p) * kPixelMajorPaddedShare >= columns;
@@ -1081,7 +1083,6 @@ struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
                     image3(v), {b.getIndexAttr(0), row, b.getIndexAttr(0)},
                     indexAttrs(b, {f, rows, ow}), indexAttrs(b, {1, 1, 1}));
               };
-              auto parts = pixelMajorParts(ow, op, tall);
               if (parts.size() == 1)
                 return pixelMajorBandProduct(b, l, band, outBand, wPanels, rows, sliver, shape,
                                              start, consumer, rowsOf);

@@ -26,6 +26,7 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/TargetParser/Host.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
@@ -79,11 +80,35 @@ static cl::list<std::string> bindings(
 static cl::list<std::string> inputShapes(
     "input-shape", cl::desc("Static shape for a symbolic graph input, name=1x3x224x224"),
     cl::value_desc("name=DxDx..."), cl::cat(category));
+static cl::opt<std::string> targetFeatures(
+    "features",
+    cl::desc("Target features to compile for, e.g. -avx512f to run the AVX2 code on an "
+             "AVX-512 host (default: the host's); the code runs here, so only features "
+             "this host has can be turned on"),
+    cl::value_desc("features"), cl::cat(category));
 static cl::opt<std::string> modelName(
     "name", cl::desc("C prefix of the compiled functions (default: from the file name)"),
     cl::value_desc("NAME"), cl::cat(category));
 
 namespace {
+
+/// Why `features` (a comma-separated list of +name and -name) cannot run on
+/// this host, or an empty string: a feature turned on that the host lacks
+/// would make the compiled code fault here.
+std::string unrunnableFeature(StringRef features) {
+  llvm::StringMap<bool> host = sys::getHostCPUFeatures();
+  SmallVector<StringRef> entries;
+  features.split(entries, ',', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
+  for (StringRef entry : entries) {
+    entry = entry.trim();
+    if (entry.size() < 2 || (entry[0] != '+' && entry[0] != '-'))
+      return "malformed --features entry '" + entry.str() + "' (expected +name or -name)";
+    if (entry[0] == '+' && !host.lookup(entry.drop_front()))
+      return "--features: '" + entry.drop_front().str() +
+             "' is not available on this host, which runs the compiled code";
+  }
+  return "";
+}
 
 constexpr int kExitMismatch = 1;
 constexpr int kExitError = 2;
@@ -205,8 +230,12 @@ int main(int argc, char **argv) {
   if (benchmark < 0)
     return fail("--benchmark needs a non-negative count");
 
+  if (std::string why = unrunnableFeature(targetFeatures); !why.empty())
+    return fail(why);
+
   driver::CompileOptions options;
   options.inputPath = inputPath;
+  options.target.features = targetFeatures;
   options.emit = driver::EmitKind::Obj;
   options.emulateGpu = emulateGpu;
   options.gpuTf32 = gpuTf32;

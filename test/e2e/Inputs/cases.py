@@ -509,6 +509,31 @@ def case_conv2d_pixel_major_residual(g):
 
 
 @case
+def case_conv2d_row_parts_residual(g):
+    # Rows of 7 pixels with the bias, a residual and the PRelu in the
+    # epilogue. On AVX2 (conv-avx2.test) the pixel-major product splits
+    # each row into columns 0-4 and 5-6, two products whose epilogues each
+    # write their own columns.
+    conv_residual_prelu(g, 16, 64, 7, 7)
+
+
+@case
+def case_conv2d_row_parts_bands(g):
+    # The same with 512 filters over 64 rows of 7: the [P, F] product takes
+    # more than one band of rows, each split into the two column parts.
+    conv_residual_prelu(g, 32, 512, 64, 7)
+
+
+@case
+def case_conv2d_row_parts_1x1_batch2(g):
+    # A unit-stride 1x1 convolution at 7x7 (read in place, no padding), two
+    # images, 160 filters (five panels), then a ReLU: on AVX2 the row parts
+    # instead of the flat form padded to 64 columns.
+    x = g.input("x", (2, 96, 7, 7))
+    g.output(g.node("Relu", [conv(g, x, 96, 160, (1, 1))]))
+
+
+@case
 def case_conv2d_channel_major_relu_batch2(g):
     # Channel-major with the bias and a ReLU fused, two images.
     x = g.input("x", (2, 4, 8, 32))
