@@ -92,12 +92,26 @@ std::optional<RowProduct> matchRowProduct(scf::ForallOp loop) {
 
 struct AlternatePanelOrderPass : impl::AlternatePanelOrderBase<AlternatePanelOrderPass> {
   void runOnOperation() override {
+    // Products counted apart by global and by the loops' bounds: a step
+    // whose panels take two loops (whole tasks and a remainder) alternates
+    // each of them.
     llvm::StringMap<int64_t> uses;
     getOperation().walk([&](scf::ForallOp loop) {
       if (loop->getParentOfType<scf::ForallOp>())
         return;
       std::optional<RowProduct> product = matchRowProduct(loop);
-      if (!product || failed(getStaticBounds(loop)) || uses[product->global]++ % 2 == 0)
+      FailureOr<StaticForallBounds> bounds = getStaticBounds(loop);
+      if (!product || failed(bounds))
+        return;
+      std::string key = product->global.str();
+      for (ArrayRef<int64_t> values : {ArrayRef<int64_t>(bounds->lowerBounds),
+                                       ArrayRef<int64_t>(bounds->steps),
+                                       ArrayRef<int64_t>(bounds->counts)})
+        for (int64_t value : values)
+          key += " " + std::to_string(value);
+      for (Value bound : {product->panelLoop.getLowerBound(), product->panelLoop.getUpperBound()})
+        key += " " + std::to_string(*getConstantIntValue(bound));
+      if (uses[key]++ % 2 == 0)
         return;
       loop->setAttr(kDescendingAttr, UnitAttr::get(loop.getContext()));
       product->panelLoop->setAttr(kDescendingAttr, UnitAttr::get(loop.getContext()));

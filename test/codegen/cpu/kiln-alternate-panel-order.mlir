@@ -132,3 +132,73 @@ func.func @rereads(%y: memref<1x128xf32>) {
   }
   return
 }
+
+// -----
+
+// A step whose panels take two loops (whole tasks and a remainder, other
+// bounds): each loop alternates on its own, so the second step walks both
+// backwards.
+// CHECK-LABEL: func.func @remainder
+// CHECK-NOT: kiln.descending
+// CHECK: } {kiln.tag = "main0"}
+// CHECK-NOT: kiln.descending
+// CHECK: } {kiln.tag = "tail0"}
+// CHECK: } {kiln.descending}
+// CHECK: } {kiln.descending, kiln.tag = "main1"}
+// CHECK: } {kiln.descending}
+// CHECK: } {kiln.descending, kiln.tag = "tail1"}
+memref.global "private" constant @w : memref<5x64x32xf32> = dense<1.0>
+func.func @remainder(%y: memref<1x160xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c64 = arith.constant 64 : index
+  %pad = ub.poison : f32
+  %w = memref.get_global @w : memref<5x64x32xf32>
+  %acc = arith.constant dense<0.0> : vector<32xf32>
+  scf.forall (%t) = (0) to (4) step (2) {
+    scf.for %p = %c0 to %c2 step %c1 {
+      %panel = arith.addi %t, %p : index
+      %sum = scf.for %k = %c0 to %c64 step %c1 iter_args(%a = %acc) -> (vector<32xf32>) {
+        %b = vector.transfer_read %w[%panel, %k, %c0], %pad {in_bounds = [true]} : memref<5x64x32xf32>, vector<32xf32>
+        %r = arith.addf %a, %b : vector<32xf32>
+        scf.yield %r : vector<32xf32>
+      }
+      vector.transfer_write %sum, %y[%c0, %c0] {in_bounds = [true]} : vector<32xf32>, memref<1x160xf32>
+    }
+  } {kiln.tag = "main0"}
+  scf.forall (%t) = (4) to (5) step (1) {
+    scf.for %p = %c0 to %c1 step %c1 {
+      %panel = arith.addi %t, %p : index
+      %sum = scf.for %k = %c0 to %c64 step %c1 iter_args(%a = %acc) -> (vector<32xf32>) {
+        %b = vector.transfer_read %w[%panel, %k, %c0], %pad {in_bounds = [true]} : memref<5x64x32xf32>, vector<32xf32>
+        %r = arith.addf %a, %b : vector<32xf32>
+        scf.yield %r : vector<32xf32>
+      }
+      vector.transfer_write %sum, %y[%c0, %c0] {in_bounds = [true]} : vector<32xf32>, memref<1x160xf32>
+    }
+  } {kiln.tag = "tail0"}
+  scf.forall (%t) = (0) to (4) step (2) {
+    scf.for %p = %c0 to %c2 step %c1 {
+      %panel = arith.addi %t, %p : index
+      %sum = scf.for %k = %c0 to %c64 step %c1 iter_args(%a = %acc) -> (vector<32xf32>) {
+        %b = vector.transfer_read %w[%panel, %k, %c0], %pad {in_bounds = [true]} : memref<5x64x32xf32>, vector<32xf32>
+        %r = arith.addf %a, %b : vector<32xf32>
+        scf.yield %r : vector<32xf32>
+      }
+      vector.transfer_write %sum, %y[%c0, %c0] {in_bounds = [true]} : vector<32xf32>, memref<1x160xf32>
+    }
+  } {kiln.tag = "main1"}
+  scf.forall (%t) = (4) to (5) step (1) {
+    scf.for %p = %c0 to %c1 step %c1 {
+      %panel = arith.addi %t, %p : index
+      %sum = scf.for %k = %c0 to %c64 step %c1 iter_args(%a = %acc) -> (vector<32xf32>) {
+        %b = vector.transfer_read %w[%panel, %k, %c0], %pad {in_bounds = [true]} : memref<5x64x32xf32>, vector<32xf32>
+        %r = arith.addf %a, %b : vector<32xf32>
+        scf.yield %r : vector<32xf32>
+      }
+      vector.transfer_write %sum, %y[%c0, %c0] {in_bounds = [true]} : vector<32xf32>, memref<1x160xf32>
+    }
+  } {kiln.tag = "tail1"}
+  return
+}
