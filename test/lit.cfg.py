@@ -53,6 +53,9 @@ if platform.machine() in ("x86_64", "AMD64"):
         flags = []
     if "avx2" in flags and "fma" in flags:
         config.available_features.add("avx2-host")
+    # The AVX-512 probes of bench/peak run here.
+    if "avx512f" in flags:
+        config.available_features.add("avx512-host")
 
 # Cross-target testing: AArch64 artifacts link with the cross compiler and
 # run under qemu-user.
