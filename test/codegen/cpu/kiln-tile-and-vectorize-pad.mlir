@@ -3,16 +3,30 @@
 // A pad whose value comes through a reshape (as a 1x1 convolution's flat
 // [F, OH*OW] result does), which no producer can write in place: the fill
 // of the padded tensor and the copy of its interior run in the same tasks,
-// each task filling its 6 channels (rows of 58 zeros) and copying their
+// each task filling the border of its 6 channels and copying their
 // interior (rows of 56) right after. Before, the fill and the copy were
-// two scf.foralls, each a pass over the whole padded tensor.
+// two scf.foralls, each a pass over the whole padded tensor. Only the
+// border is filled: the top and bottom rows (58 wide), then the left and
+// right columns of the rows between them, no element twice.
 // CHECK-LABEL: func @pad_of_reshape
 // CHECK-SAME: (%[[X:.*]]: tensor<96x3136xf32>)
 // CHECK: %[[V:.*]] = tensor.expand_shape %[[X]]
 // CHECK: scf.forall (%[[C:.*]]) = (0) to (96) step (6) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<1x96x58x58xf32>)
 // CHECK: %[[TILE:.*]] = tensor.extract_slice %[[OUT]][0, %[[C]], 0, 0] [1, 6, 58, 58]
-// CHECK: %[[FILLED:.*]] = scf.for
-// CHECK: vector.transfer_write {{.*}} : vector<58xf32>
+// CHECK: %[[TOP:.*]] = tensor.extract_slice %[[TILE]][0, 0, 0, 0] [1, 6, 1, 58]
+// CHECK: %[[TOPF:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[TOP]])
+// CHECK: vector.transfer_write {{.*}} : vector<58xf32>, tensor<1x6x1x58xf32>
+// CHECK: %[[T1:.*]] = tensor.insert_slice %[[TOPF]] into %[[TILE]][0, 0, 0, 0] [1, 6, 1, 58]
+// CHECK: %[[BOTTOM:.*]] = tensor.extract_slice %[[T1]][0, 0, 57, 0] [1, 6, 1, 58]
+// CHECK: vector.transfer_write {{.*}} : vector<58xf32>, tensor<1x6x1x58xf32>
+// CHECK: %[[T2:.*]] = tensor.insert_slice %{{.*}} into %[[T1]][0, 0, 57, 0] [1, 6, 1, 58]
+// CHECK: tensor.extract_slice %[[T2]][0, 0, 1, 0] [1, 6, 56, 1]
+// CHECK: vector.transfer_write {{.*}} : vector<1xf32>, tensor<1x6x56x1xf32>
+// CHECK: %[[T3:.*]] = tensor.insert_slice %{{.*}} into %[[T2]][0, 0, 1, 0] [1, 6, 56, 1]
+// CHECK: tensor.extract_slice %[[T3]][0, 0, 1, 57] [1, 6, 56, 1]
+// CHECK: vector.transfer_write {{.*}} : vector<1xf32>, tensor<1x6x56x1xf32>
+// CHECK: %[[FILLED:.*]] = tensor.insert_slice %{{.*}} into %[[T3]][0, 0, 1, 57] [1, 6, 56, 1]
+// CHECK-NOT: vector<58xf32>
 // CHECK: %[[INNER:.*]] = tensor.extract_slice %[[FILLED]][0, 0, 1, 1] [1, 6, 56, 56]
 // CHECK: %[[COPIED:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[INNER]])
 // CHECK: vector.transfer_read %[[V]]{{.*}} : tensor<1x96x56x56xf32>, vector<56xf32>
