@@ -15,16 +15,20 @@
  *            the vector's taps span at most 16 inputs (upsampling, and
  *            downsampling by less than two).
  *
- * The shape is U-Net's up4 Resize along its rows: 64 channels x 256 rows,
- * 128 -> 256 columns, align_corners (scale (IN - 1) / (OUT - 1)):
+ * The shape is that of U-Net's up4 Resize along its rows, 128 -> 256
+ * columns, align_corners (scale (IN - 1) / (OUT - 1)), over 64 channels x
+ * 256 rows (the model resamples this axis first, on 128 rows a channel:
+ * half of this):
  *
  *   cc -O2 -march=native -fno-tree-vectorize resample_row.c -lm -o resample_row
  *   resample_row [IN OUT]
  *
  * (-fno-tree-vectorize keeps the scalar loop scalar under GCC.) IN at least
- * 16, OUT a multiple of 16 up to 4096. Prints one line per way, `<way> <ms>`,
- * the best of 20 runs, after checking that gather and permute match the
- * scalar loop's outputs exactly.
+ * 16, OUT a multiple of 16 up to 4096. Prints one line per way,
+ * `<way> <time> ms`, the best of 20 runs, after checking that gather and
+ * permute match the scalar loop's outputs exactly; for permute, a line
+ * saying it does not fit instead when a vector's taps span more than 16
+ * inputs.
  *
  *===----------------------------------------------------------------------===*/
 

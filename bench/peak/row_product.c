@@ -153,12 +153,13 @@ int main(int argc, char **argv) {
       x[i] = 1e-3f;
     memset(y, 0, sizeof(float) * n_size * dirs);
     double best = 1e30;
+    long step = 0; /* counts on across repetitions: directions keep alternating */
     for (int r = 0; r < REPETITIONS; ++r) {
       double start = now();
-      for (int s = 0; s < steps; ++s)
+      for (int s = 0; s < steps; ++s, ++step)
         for (int d = 0; d < dirs; ++d) {
           row_product(x, w[d], y + (size_t)d * n_size, k_size, n_size, dist_floats,
-                      snake && s % 2);
+                      snake && step % 2);
           /* The next step's row depends on this one's result. */
           x[s % k_size] = y[(size_t)d * n_size + s % n_size] * 1e-6f;
         }

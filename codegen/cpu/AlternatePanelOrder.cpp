@@ -10,11 +10,16 @@
 // every step reads all of them from L3. Walking them in alternate
 // directions, the first panels a step reads are the ones the step before
 // read last, still in L2: `bench/peak/row_product.c --k 256 --n 1024
-// --dirs 1 --snake` took 4.8-5.2 us a step against 5.9-6.6 in one
-// direction on a Zen 5 host (docs/performance.md, thirty-third round).
+// --dirs 1 --steps 50 --snake` (its line without prefetch, "none") took
+// 4.8-5.2 us a step against 5.9-6.6 in one direction on a Zen 5 host
+// (docs/performance.md, thirty-third round).
 //
 // So, in program order, every second one-row product of each constant
-// panel buffer (memref.get_global) is marked to walk its panels backwards:
+// panel buffer (memref.get_global), counted apart by the shapes of its
+// loops (a step whose panels take a loop of whole tasks and one for the
+// remainder alternates each; the second step then starts on the whole
+// tasks, so only part of the reuse is had there), is marked to walk its
+// panels backwards:
 // its parallel loop and the loop over the panels inside each iteration get
 // kDescendingAttr. kiln-outline-parallel-loops then makes the task run
 // both loops from the back when a call is handed all of the loop's
@@ -30,8 +35,10 @@
 // rank-3 [J, K, kPackedPanelWidth] panels of one global, the read's panel
 // index computed from the panel loop's induction variable: the form
 // kiln-tile-and-vectorize gives a product of one row by packed constant
-// weights. Its iterations are independent (each writes its own panels of
-// the result), so any order computes the same values.
+// weights, whose panel loop writes, in each iteration, only memory placed
+// by its induction variable (its own panels of the result; writesOwnPanels).
+// Its iterations are then independent, so any order computes the same
+// values.
 //
 //===----------------------------------------------------------------------===//
 
@@ -40,6 +47,7 @@
 #include "codegen/cpu/TilingStrategy.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 namespace kiln::cpu {
 #define GEN_PASS_DEF_ALTERNATEPANELORDER
@@ -56,6 +64,35 @@ struct RowProduct {
   scf::ForOp panelLoop;
   StringRef global;
 };
+
+/// Whether the place an access of `buffer` at `indices` reaches depends on
+/// `iv`: one of the indices, or an offset of a subview `buffer` is taken
+/// through, is computed from it.
+bool placedBy(Value buffer, ValueRange indices, Value iv) {
+  if (llvm::any_of(indices, [&](Value index) { return derivesFrom(index, iv); }))
+    return true;
+  auto subview = buffer.getDefiningOp<memref::SubViewOp>();
+  return subview && placedBy(subview.getSource(), subview.getOffsets(), iv);
+}
+
+/// Whether each iteration of `panelLoop` writes memory of its own: every op
+/// in it that writes is a vector.transfer_write placed by the loop's
+/// induction variable (its panel of the result). Other writes (to one
+/// place for every panel, or by ops of unknown effects) could make the
+/// iterations' order matter.
+bool writesOwnPanels(scf::ForOp panelLoop) {
+  Value iv = panelLoop.getInductionVar();
+  WalkResult result = panelLoop.getBody()->walk([&](Operation *op) {
+    if (auto write = llvm::dyn_cast<vector::TransferWriteOp>(op))
+      return placedBy(write.getBase(), write.getIndices(), iv) ? WalkResult::advance()
+                                                               : WalkResult::interrupt();
+    if (isMemoryEffectFree(op) || llvm::isa<vector::TransferReadOp, memref::LoadOp>(op) ||
+        op->hasTrait<OpTrait::HasRecursiveMemoryEffects>())
+      return WalkResult::advance();
+    return WalkResult::interrupt();
+  });
+  return !result.wasInterrupted();
+}
 
 /// `loop` as a one-row product of packed constant panels (see the file
 /// comment), or nothing.
@@ -85,7 +122,8 @@ std::optional<RowProduct> matchRowProduct(scf::ForallOp loop) {
   std::optional<int64_t> lb = getConstantIntValue(match->panelLoop.getLowerBound());
   std::optional<int64_t> ub = getConstantIntValue(match->panelLoop.getUpperBound());
   std::optional<int64_t> step = getConstantIntValue(match->panelLoop.getStep());
-  if (!lb || !ub || !step || *step <= 0 || *ub <= *lb || (*ub - *lb) % *step != 0)
+  if (!lb || !ub || !step || *step <= 0 || *ub <= *lb || (*ub - *lb) % *step != 0 ||
+      !writesOwnPanels(match->panelLoop))
     return std::nullopt;
   return match;
 }

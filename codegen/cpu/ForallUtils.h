@@ -2,7 +2,10 @@
 //
 // Both the CPU thread pool and GPU launches run the iterations of an
 // scf.forall as one linear range [0, total); these helpers compute it and
-// recover the loop indices from a linear iteration number.
+// recover the loop indices from a linear iteration number. With them: the
+// mark for loops run from the back at one thread (kDescendingAttr), and
+// whether an index is computed from a loop's induction variable
+// (derivesFrom), which the passes that look at outlined loops share.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,10 +16,12 @@
 
 namespace kiln::cpu {
 
-/// Marks an scf.forall whose iterations each thread should run last to
-/// first: the outlined task walks its share [begin, end) from the back
-/// (kiln-alternate-panel-order sets it on every second one-row product of
-/// the same weights).
+/// Marks an scf.forall, and scf.for loops inside it, to run last to first
+/// when one call of the outlined task is handed all of the forall's
+/// iterations (one thread): kiln-outline-parallel-loops reverses them then,
+/// and keeps the order otherwise. kiln-alternate-panel-order sets it on the
+/// forall and the panel loop of every second one-row product of the same
+/// weights.
 inline constexpr llvm::StringLiteral kDescendingAttr = "kiln.descending";
 
 struct StaticForallBounds {
@@ -36,7 +41,8 @@ llvm::SmallVector<mlir::Value> delinearizeIteration(mlir::OpBuilder &b, mlir::Lo
 /// How many side-effect-free ops deep derivesFrom follows an index's
 /// computation (the outlined tasks rebuild a forall's induction variables
 /// from their task loop's through a divide, a remainder, a multiply and an
-/// add).
+/// add; a descending task's adds a subtraction and a select, 5 deep for a
+/// one-row product's panel index).
 inline constexpr int kIndexDerivationDepth = 6;
 
 /// Whether `index` is the induction variable `iv` or computed from it by

@@ -87,20 +87,22 @@ std::string nodeSuffix(Location loc) {
 }
 
 /// Makes `loop` run its iterations last to first when `condition` holds:
-/// its induction variable i becomes lb + ub - step - i in the body. A loop
-/// without static bounds that divide evenly, or with results, is left as
-/// it is (kiln-alternate-panel-order marks only loops without either).
+/// its induction variable i becomes first + last - i in the body, where
+/// first and last are its first and last values. A loop without static
+/// bounds or with results is left as it is (kiln-alternate-panel-order
+/// marks only loops without either).
 void reverseWhen(scf::ForOp loop, Value condition) {
   std::optional<int64_t> lb = getConstantIntValue(loop.getLowerBound());
   std::optional<int64_t> ub = getConstantIntValue(loop.getUpperBound());
   std::optional<int64_t> step = getConstantIntValue(loop.getStep());
-  if (!lb || !ub || !step || *step <= 0 || (*ub - *lb) % *step != 0 || loop.getNumResults())
+  if (!lb || !ub || !step || *step <= 0 || *ub <= *lb || loop.getNumResults())
     return;
+  int64_t last = *lb + (*ub - *lb - 1) / *step * *step;
   OpBuilder b = OpBuilder::atBlockBegin(loop.getBody());
   Location loc = loop.getLoc();
   Value iv = loop.getInductionVar();
-  Value last = arith::ConstantIndexOp::create(b, loc, *lb + *ub - *step);
-  Value reversed = arith::SubIOp::create(b, loc, last, iv);
+  Value sum = arith::ConstantIndexOp::create(b, loc, *lb + last);
+  Value reversed = arith::SubIOp::create(b, loc, sum, iv);
   auto chosen = arith::SelectOp::create(b, loc, condition, reversed, iv);
   iv.replaceUsesWithIf(chosen.getResult(), [&](OpOperand &use) {
     return use.getOwner() != reversed.getDefiningOp() && use.getOwner() != chosen;

@@ -120,8 +120,9 @@ def AlternatePanelOrder : Pass<"kiln-alternate-panel-order", "mlir::func::FuncOp
     Runs on buffers, before kiln-outline-parallel-loops. One-row products
     (a top-level scf.forall over a loop over [J, K, 32] panels of one
     memref.get_global, read in its K loop: an LSTM's or GRU's recurrent
-    steps) that read the same global one after another: every second one,
-    in program order, is marked to walk its panels backwards: its forall
+    steps) that read the same global one after another, counted apart by
+    the shapes of their loops: every second one, in program order, is
+    marked to walk its panels backwards: its forall
     and its panel loop get `kiln.descending`, which
     kiln-outline-parallel-loops turns into reversed loops when a task is
     handed all of the forall's iterations (one thread). Weights about as
@@ -129,7 +130,6 @@ def AlternatePanelOrder : Pass<"kiln-alternate-panel-order", "mlir::func::FuncOp
     just before they are needed again; in alternate directions a step
     starts on the panels the step before read last, still in L2.
   }];
-  let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
 def OutlineParallelLoops : Pass<"kiln-outline-parallel-loops", "mlir::ModuleOp"> {

@@ -94,11 +94,11 @@ void buildMemRefPipeline(OpPassManager &pm) {
 
 void buildLLVMPipeline(OpPassManager &pm, const CpuOptions &options) {
   pm.addPass(cpu::createCreateEntryPoint());
-  // Outlined first, so that the lowerings below see each distinct task once
-  // (equivalent tasks are merged).
   // Recurrent steps' reads of the same weights in alternate directions,
   // which the outlining below carries into the tasks.
   pm.nest<func::FuncOp>().addPass(cpu::createAlternatePanelOrder());
+  // Outlined first, so that the lowerings below see each distinct task once
+  // (equivalent tasks are merged).
   cpu::OutlineParallelLoopsOptions outlining;
   outlining.nodeNames = options.profileNames;
   pm.addPass(cpu::createOutlineParallelLoops(outlining));

@@ -26,8 +26,9 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
-#include "llvm/TargetParser/Host.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/SubtargetFeature.h"
 
 #include <algorithm>
 #include <chrono>
@@ -82,9 +83,9 @@ static cl::list<std::string> inputShapes(
     cl::value_desc("name=DxDx..."), cl::cat(category));
 static cl::opt<std::string> targetFeatures(
     "features",
-    cl::desc("Target features to compile for, e.g. -avx512f to run the AVX2 code on an "
-             "AVX-512 host (default: the host's); the code runs here, so only features "
-             "this host has can be turned on"),
+    cl::desc("Changes to the host's features to compile for, e.g. -avx512f to run the "
+             "AVX2 code on an AVX-512 host; the code runs here, so only features this "
+             "host has can be turned on"),
     cl::value_desc("features"), cl::cat(category));
 static cl::opt<std::string> modelName(
     "name", cl::desc("C prefix of the compiled functions (default: from the file name)"),
@@ -235,7 +236,14 @@ int main(int argc, char **argv) {
 
   driver::CompileOptions options;
   options.inputPath = inputPath;
-  options.target.features = targetFeatures;
+  // The host's own features, then the changes: later entries win, so
+  // features this host lacks (or a virtual machine hides) stay off.
+  if (!targetFeatures.empty()) {
+    SubtargetFeatures features;
+    for (const auto &[feature, enabled] : sys::getHostCPUFeatures())
+      features.AddFeature(feature, enabled);
+    options.target.features = features.getString() + "," + targetFeatures;
+  }
   options.emit = driver::EmitKind::Obj;
   options.emulateGpu = emulateGpu;
   options.gpuTf32 = gpuTf32;

@@ -11,6 +11,7 @@
 // CHECK-NOT: kiln.descending
 // CHECK: } {kiln.tag = "w0"}
 // CHECK: scf.forall
+// CHECK-NOT: kiln.descending
 // CHECK: } {kiln.tag = "v0"}
 // CHECK: scf.forall
 // CHECK: scf.for
@@ -26,6 +27,7 @@ func.func @steps(%x: memref<1x64xf32>, %y: memref<1x128xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c2 = arith.constant 2 : index
+  %c32 = arith.constant 32 : index
   %c64 = arith.constant 64 : index
   %pad = ub.poison : f32
   %w = memref.get_global @w : memref<4x64x32xf32>
@@ -39,7 +41,8 @@ func.func @steps(%x: memref<1x64xf32>, %y: memref<1x128xf32>) {
         %r = arith.addf %a, %b : vector<32xf32>
         scf.yield %r : vector<32xf32>
       }
-      vector.transfer_write %sum, %y[%c0, %c0] {in_bounds = [true]} : vector<32xf32>, memref<1x128xf32>
+      %col = arith.muli %panel, %c32 : index
+      vector.transfer_write %sum, %y[%c0, %col] {in_bounds = [true]} : vector<32xf32>, memref<1x128xf32>
     }
   } {kiln.tag = "w0"}
   scf.forall (%t) = (0) to (4) step (2) {
@@ -50,7 +53,8 @@ func.func @steps(%x: memref<1x64xf32>, %y: memref<1x128xf32>) {
         %r = arith.addf %a, %b : vector<32xf32>
         scf.yield %r : vector<32xf32>
       }
-      vector.transfer_write %sum, %y[%c0, %c0] {in_bounds = [true]} : vector<32xf32>, memref<1x128xf32>
+      %col = arith.muli %panel, %c32 : index
+      vector.transfer_write %sum, %y[%c0, %col] {in_bounds = [true]} : vector<32xf32>, memref<1x128xf32>
     }
   } {kiln.tag = "v0"}
   scf.forall (%t) = (0) to (4) step (2) {
@@ -61,7 +65,8 @@ func.func @steps(%x: memref<1x64xf32>, %y: memref<1x128xf32>) {
         %r = arith.addf %a, %b : vector<32xf32>
         scf.yield %r : vector<32xf32>
       }
-      vector.transfer_write %sum, %y[%c0, %c0] {in_bounds = [true]} : vector<32xf32>, memref<1x128xf32>
+      %col = arith.muli %panel, %c32 : index
+      vector.transfer_write %sum, %y[%c0, %col] {in_bounds = [true]} : vector<32xf32>, memref<1x128xf32>
     }
   } {kiln.tag = "w1"}
   scf.forall (%t) = (0) to (4) step (2) {
@@ -72,7 +77,8 @@ func.func @steps(%x: memref<1x64xf32>, %y: memref<1x128xf32>) {
         %r = arith.addf %a, %b : vector<32xf32>
         scf.yield %r : vector<32xf32>
       }
-      vector.transfer_write %sum, %y[%c0, %c0] {in_bounds = [true]} : vector<32xf32>, memref<1x128xf32>
+      %col = arith.muli %panel, %c32 : index
+      vector.transfer_write %sum, %y[%c0, %col] {in_bounds = [true]} : vector<32xf32>, memref<1x128xf32>
     }
   } {kiln.tag = "w2"}
   return
@@ -80,10 +86,10 @@ func.func @steps(%x: memref<1x64xf32>, %y: memref<1x128xf32>) {
 
 // -----
 
-// Not one-row products: the panels are reread for each of 4 row tiles (a
-// loop between the panel loop and the K loop), or the panel index does not
-// come from the panel loop. Neither is marked, however often the weights
-// are read.
+// Not marked, however often the weights are read: the panels are reread
+// for each of 4 row tiles (a loop between the panel loop and the K loop);
+// the panel index does not come from the panel loop; every panel writes
+// the same place (the order of the panels would matter).
 // CHECK-LABEL: func.func @rereads
 // CHECK-NOT: kiln.descending
 // CHECK: return
@@ -130,6 +136,28 @@ func.func @rereads(%y: memref<1x128xf32>) {
       vector.transfer_write %sum, %y[%c0, %c0] {in_bounds = [true]} : vector<32xf32>, memref<1x128xf32>
     }
   }
+  scf.forall (%t) = (0) to (4) step (2) {
+    scf.for %p = %c0 to %c2 step %c1 {
+      %panel = arith.addi %t, %p : index
+      %sum = scf.for %k = %c0 to %c64 step %c1 iter_args(%a = %acc) -> (vector<32xf32>) {
+        %b = vector.transfer_read %w[%panel, %k, %c0], %pad {in_bounds = [true]} : memref<4x64x32xf32>, vector<32xf32>
+        %r = arith.addf %a, %b : vector<32xf32>
+        scf.yield %r : vector<32xf32>
+      }
+      vector.transfer_write %sum, %y[%c0, %c0] {in_bounds = [true]} : vector<32xf32>, memref<1x128xf32>
+    }
+  }
+  scf.forall (%t) = (0) to (4) step (2) {
+    scf.for %p = %c0 to %c2 step %c1 {
+      %panel = arith.addi %t, %p : index
+      %sum = scf.for %k = %c0 to %c64 step %c1 iter_args(%a = %acc) -> (vector<32xf32>) {
+        %b = vector.transfer_read %w[%panel, %k, %c0], %pad {in_bounds = [true]} : memref<4x64x32xf32>, vector<32xf32>
+        %r = arith.addf %a, %b : vector<32xf32>
+        scf.yield %r : vector<32xf32>
+      }
+      vector.transfer_write %sum, %y[%c0, %c0] {in_bounds = [true]} : vector<32xf32>, memref<1x128xf32>
+    }
+  }
   return
 }
 
@@ -152,6 +180,7 @@ func.func @remainder(%y: memref<1x160xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c2 = arith.constant 2 : index
+  %c32 = arith.constant 32 : index
   %c64 = arith.constant 64 : index
   %pad = ub.poison : f32
   %w = memref.get_global @w : memref<5x64x32xf32>
@@ -164,7 +193,8 @@ func.func @remainder(%y: memref<1x160xf32>) {
         %r = arith.addf %a, %b : vector<32xf32>
         scf.yield %r : vector<32xf32>
       }
-      vector.transfer_write %sum, %y[%c0, %c0] {in_bounds = [true]} : vector<32xf32>, memref<1x160xf32>
+      %col = arith.muli %panel, %c32 : index
+      vector.transfer_write %sum, %y[%c0, %col] {in_bounds = [true]} : vector<32xf32>, memref<1x160xf32>
     }
   } {kiln.tag = "main0"}
   scf.forall (%t) = (4) to (5) step (1) {
@@ -175,7 +205,8 @@ func.func @remainder(%y: memref<1x160xf32>) {
         %r = arith.addf %a, %b : vector<32xf32>
         scf.yield %r : vector<32xf32>
       }
-      vector.transfer_write %sum, %y[%c0, %c0] {in_bounds = [true]} : vector<32xf32>, memref<1x160xf32>
+      %col = arith.muli %panel, %c32 : index
+      vector.transfer_write %sum, %y[%c0, %col] {in_bounds = [true]} : vector<32xf32>, memref<1x160xf32>
     }
   } {kiln.tag = "tail0"}
   scf.forall (%t) = (0) to (4) step (2) {
@@ -186,7 +217,8 @@ func.func @remainder(%y: memref<1x160xf32>) {
         %r = arith.addf %a, %b : vector<32xf32>
         scf.yield %r : vector<32xf32>
       }
-      vector.transfer_write %sum, %y[%c0, %c0] {in_bounds = [true]} : vector<32xf32>, memref<1x160xf32>
+      %col = arith.muli %panel, %c32 : index
+      vector.transfer_write %sum, %y[%c0, %col] {in_bounds = [true]} : vector<32xf32>, memref<1x160xf32>
     }
   } {kiln.tag = "main1"}
   scf.forall (%t) = (4) to (5) step (1) {
@@ -197,7 +229,8 @@ func.func @remainder(%y: memref<1x160xf32>) {
         %r = arith.addf %a, %b : vector<32xf32>
         scf.yield %r : vector<32xf32>
       }
-      vector.transfer_write %sum, %y[%c0, %c0] {in_bounds = [true]} : vector<32xf32>, memref<1x160xf32>
+      %col = arith.muli %panel, %c32 : index
+      vector.transfer_write %sum, %y[%c0, %col] {in_bounds = [true]} : vector<32xf32>, memref<1x160xf32>
     }
   } {kiln.tag = "tail1"}
   return

@@ -45,3 +45,30 @@ func.func @pad_of_reshape(%x: tensor<96x3136xf32>) -> tensor<1x96x58x58xf32> {
   } : tensor<1x96x56x56xf32> to tensor<1x96x58x58xf32>
   return %p : tensor<1x96x58x58xf32>
 }
+
+// Unequal pads (one row above, two below, one column on the right only)
+// of a value other than zero: three slabs, the bottom one two rows high,
+// and the interior copied into rows 1-56, columns 0-55.
+// CHECK-LABEL: func @pad_unequal
+// CHECK: scf.forall (%{{.*}}) = (0) to (96) step (6)
+// CHECK: %[[TILE:.*]] = tensor.extract_slice %{{.*}}[0, %{{.*}}, 0, 0] [1, 6, 59, 57]
+// CHECK: tensor.extract_slice %[[TILE]][0, 0, 0, 0] [1, 6, 1, 57]
+// CHECK: vector.transfer_write %[[HALF:.*]], %{{.*}} : vector<57xf32>, tensor<1x6x1x57xf32>
+// CHECK: %[[T1:.*]] = tensor.insert_slice %{{.*}} into %[[TILE]][0, 0, 0, 0] [1, 6, 1, 57]
+// CHECK: tensor.extract_slice %[[T1]][0, 0, 57, 0] [1, 6, 2, 57]
+// CHECK: %[[T2:.*]] = tensor.insert_slice %{{.*}} into %[[T1]][0, 0, 57, 0] [1, 6, 2, 57]
+// CHECK: tensor.extract_slice %[[T2]][0, 0, 1, 56] [1, 6, 56, 1]
+// CHECK: %[[T3:.*]] = tensor.insert_slice %{{.*}} into %[[T2]][0, 0, 1, 56] [1, 6, 56, 1]
+// CHECK-NOT: [0, 0, 1, 0] [1, 6, 56, 1]
+// CHECK: tensor.extract_slice %[[T3]][0, 0, 1, 0] [1, 6, 56, 56]
+// CHECK: vector.transfer_write {{.*}} : vector<56xf32>
+// CHECK: tensor.insert_slice %{{.*}} into %[[T3]][0, 0, 1, 0] [1, 6, 56, 56]
+func.func @pad_unequal(%x: tensor<96x3136xf32>) -> tensor<1x96x59x57xf32> {
+  %half = arith.constant 0.5 : f32
+  %v = tensor.expand_shape %x [[0, 1], [2, 3]] output_shape [1, 96, 56, 56] : tensor<96x3136xf32> into tensor<1x96x56x56xf32>
+  %p = tensor.pad %v low[0, 0, 1, 0] high[0, 0, 2, 1] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %half : f32
+  } : tensor<1x96x56x56xf32> to tensor<1x96x59x57xf32>
+  return %p : tensor<1x96x59x57xf32>
+}

@@ -981,6 +981,19 @@ def case_matmul_weights(g):
 
 
 @case
+def case_matmul_row_steps(g):
+    # Three one-row products by the same constant 256 x 256 weights, each
+    # reading the one before through a Tanh (a recurrent layer's steps):
+    # kiln-alternate-panel-order has the second walk its panels backwards
+    # when one thread runs it (matmul.test).
+    x = g.input("x", (1, 256))
+    w = g.weight((256, 256), fan_in=256)
+    h = g.node("Tanh", [g.node("MatMul", [x, w])])
+    h = g.node("Tanh", [g.node("MatMul", [h, w])])
+    g.output(g.node("MatMul", [h, w]))
+
+
+@case
 def case_matmul_batched(g):
     a = g.input("a", (3, 13, 7))
     b = g.input("b", (3, 7, 9))
