@@ -33,6 +33,13 @@ bool isSupportedTriple(StringRef name) {
          (triple.getArch() == Triple::x86_64 || triple.getArch() == Triple::aarch64);
 }
 
+std::string hostFeatureString() {
+  SubtargetFeatures features;
+  for (const auto &[feature, enabled] : sys::getHostCPUFeatures())
+    features.AddFeature(feature, enabled);
+  return features.getString();
+}
+
 Expected<std::unique_ptr<TargetMachine>>
 createTargetMachine(const TargetOptions &options) {
   static std::once_flag initialized;
@@ -56,12 +63,8 @@ createTargetMachine(const TargetOptions &options) {
   std::string features = options.features;
   if (cpu.empty())
     cpu = isHost ? sys::getHostCPUName().str() : "generic";
-  if (features.empty() && isHost && options.cpu.empty()) {
-    SubtargetFeatures hostFeatures;
-    for (const auto &[feature, enabled] : sys::getHostCPUFeatures())
-      hostFeatures.AddFeature(feature, enabled);
-    features = hostFeatures.getString();
-  }
+  if (features.empty() && isHost && options.cpu.empty())
+    features = hostFeatureString();
   std::string error;
   const Target *target = TargetRegistry::lookupTarget(triple, error);
   if (!target)

@@ -32,6 +32,10 @@ struct TargetOptions {
   unsigned optLevel = 3;
 };
 
+/// The host CPU's features as a target feature string ("+avx2,-avx512f,..."),
+/// what host builds use when no features are given.
+std::string hostFeatureString();
+
 /// The triples kilnc generates code for.
 bool isSupportedTriple(llvm::StringRef triple);
 

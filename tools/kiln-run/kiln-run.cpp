@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "codegen/target/ObjectEmitter.h"
 #include "passes/pipelines/InitAll.h"
 #include "tools/driver/Driver.h"
 #include "tools/kiln-run/TensorIO.h"
@@ -28,7 +29,6 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/TargetParser/Host.h"
-#include "llvm/TargetParser/SubtargetFeature.h"
 
 #include <algorithm>
 #include <chrono>
@@ -238,12 +238,8 @@ int main(int argc, char **argv) {
   options.inputPath = inputPath;
   // The host's own features, then the changes: later entries win, so
   // features this host lacks (or a virtual machine hides) stay off.
-  if (!targetFeatures.empty()) {
-    SubtargetFeatures features;
-    for (const auto &[feature, enabled] : sys::getHostCPUFeatures())
-      features.AddFeature(feature, enabled);
-    options.target.features = features.getString() + "," + targetFeatures;
-  }
+  if (!targetFeatures.empty())
+    options.target.features = target::hostFeatureString() + "," + targetFeatures;
   options.emit = driver::EmitKind::Obj;
   options.emulateGpu = emulateGpu;
   options.gpuTf32 = gpuTf32;
