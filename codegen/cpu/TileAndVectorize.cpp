@@ -17,6 +17,7 @@
 #include "codegen/cpu/PadFreeTaps.h"
 #include "codegen/cpu/Passes.h"
 #include "codegen/cpu/TilingStrategy.h"
+#include "passes/dispatch/PaddedInteriors.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -883,6 +884,13 @@ void placeFillsBeforeProducers(func::FuncOp func) {
 /// thirty-third round.) The tasks split a dimension the pad leaves
 /// alone (the fill's thread tiling: channels, or the batch). Pads in
 /// `tapPads` are left alone: their readers will not need them.
+///
+/// A value computed into a tensor.empty and then reshaped (a channel-major
+/// convolution's [filter blocks, filters, rows, pixel blocks, pixels]
+/// product seen as NCHW by the next 3x3 layer) needs no copy either: the
+/// tasks fill the border only, and kiln-bufferize has the producer write
+/// the interior in place through the reshapes (which empty-tensor
+/// elimination does not see through).
 LogicalResult tilePadsWithTheirInterior(func::FuncOp func, ArrayRef<TapPad> tapPads) {
   IRRewriter rewriter(func.getContext());
   SmallVector<tensor::InsertSliceOp> inserts;
@@ -909,6 +917,10 @@ LogicalResult tilePadsWithTheirInterior(func::FuncOp func, ArrayRef<TapPad> tapP
     // interior by placeFillsBeforeProducers gave the fill a second use.)
     if (producedIntoEmpty(insert.getSource()))
       continue;
+    SmallVector<Operation *> reshapes;
+    bool producedThroughReshapes =
+        producedIntoEmpty(dispatch::beforeReshapes(insert.getSource(), reshapes)) &&
+        !reshapes.empty() && dispatch::interiorReshapesInPlace(insert, reshapes);
     std::optional<TilingPlan> plan =
         planTiling(llvm::cast<linalg::LinalgOp>(fill.getOperation()), /*allowThreads=*/true);
     if (!plan || plan->threadTiles.empty())
@@ -992,6 +1004,17 @@ LogicalResult tilePadsWithTheirInterior(func::FuncOp func, ArrayRef<TapPad> tapP
       }
       rewriter.replaceOp(*tiledFill, border);
       filled = border;
+    }
+    if (producedThroughReshapes) {
+      // The border alone; the interior is the insertion's, in place.
+      rewriter.eraseOp(srcTile.getDefiningOp());
+      rewriter.modifyOpInPlace(store, [&] { store.getSourceMutable().set(filled); });
+      rewriter.modifyOpInPlace(insert,
+                               [&] { insert.getDestMutable().assign(forall->getResult(0)); });
+      for (linalg::LinalgOp slabFill : fills)
+        if (failed(tileForRegisters(rewriter, slabFill)))
+          return failure();
+      continue;
     }
     Value dstTile =
         tensor::ExtractSliceOp::create(rewriter, loc, filled, dstOffsets, srcSizes, unit);

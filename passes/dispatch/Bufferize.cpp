@@ -1,6 +1,7 @@
 //===- Bufferize.cpp - One-shot bufferization for models ------------------===//
 
 #include "passes/dispatch/Passes.h"
+#include "passes/dispatch/PaddedInteriors.h"
 
 #include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.h"
 #include "mlir/Dialect/Bufferization/Transforms/OneShotAnalysis.h"
@@ -11,6 +12,8 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/OperationSupport.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Transforms/RegionUtils.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 #include "llvm/ADT/EquivalenceClasses.h"
 
@@ -178,20 +181,85 @@ void allocateReturnedReshapes(ModuleOp module) {
   });
 }
 
-/// Gives each group of `empty`'s users a tensor.empty of its own, made just
-/// before the group's first user (the buffer is allocated there, so its
-/// lifetime starts there). CSE merges the identical tensor.empty ops of a
-/// model's layers into one; One-Shot Bufferize then writes every layer's
-/// values into that one buffer, whose lifetime spans all the layers, and
-/// the buffers it overlaps can share no memory with it. A group is the
+/// Whether `v` is a tensor.empty of static shape.
+bool isStaticEmpty(Value v) {
+  auto empty = v.getDefiningOp<tensor::EmptyOp>();
+  return empty && empty->getNumOperands() == 0;
+}
+
+/// Whether `v` is a scalar or vector constant.
+bool isSmallConstant(Value v) {
+  Operation *def = v.getDefiningOp();
+  return def && def->hasTrait<OpTrait::ConstantLike>() && !llvm::isa<TensorType>(v.getType());
+}
+
+/// The empty tensor that `op`, with no side effects, fills: `op` computes
+/// its one result from that empty tensor (isStaticEmpty) and scalar or
+/// vector constants only (a fill, tiled or not). A copy of it computes the
+/// same value at the same cost as the original (it reads nothing). Null
+/// when `op` is no such fill.
+Value filledEmpty(Operation *op) {
+  if (op->getNumResults() != 1 || op->getNumRegions() == 0)
+    return nullptr;
+  Value empty;
+  for (Value operand : op->getOperands()) {
+    if (isSmallConstant(operand))
+      continue;
+    if (empty || !isStaticEmpty(operand))
+      return nullptr;
+    empty = operand;
+  }
+  if (!empty)
+    return nullptr;
+  // No effects: a parallel loop's insertions of its tiles (which declare
+  // none) are its result.
+  WalkResult effects = op->walk([](Operation *nested) {
+    if (llvm::isa<scf::InParallelOp, tensor::ParallelInsertSliceOp>(nested) ||
+        nested->hasTrait<OpTrait::HasRecursiveMemoryEffects>())
+      return WalkResult::advance();
+    auto memoryEffects = llvm::dyn_cast<MemoryEffectOpInterface>(nested);
+    return memoryEffects && memoryEffects.hasNoEffect() ? WalkResult::advance()
+                                                       : WalkResult::interrupt();
+  });
+  if (effects.wasInterrupted())
+    return nullptr;
+  llvm::SetVector<Value> captured;
+  getUsedValuesDefinedAbove(op->getRegions(), captured);
+  return llvm::all_of(captured, isSmallConstant) ? empty : nullptr;
+}
+
+/// Whether `use` may write into the value it uses, in place: a destination
+/// operand, an insertion's destination, or a slice or reshape of it.
+bool isWrittenThrough(OpOperand &use) {
+  Operation *owner = use.getOwner();
+  if (auto dps = llvm::dyn_cast<DestinationStyleOpInterface>(owner))
+    return dps.isDpsInit(&use);
+  return llvm::isa<tensor::InsertSliceOp>(owner)
+             ? use.getOperandNumber() == 1
+             : llvm::isa<tensor::ExtractSliceOp, tensor::CollapseShapeOp, tensor::ExpandShapeOp>(
+                   owner);
+}
+
+/// Gives each group of the users of `fresh` (a tensor.empty, or a fill that
+/// filledEmpty accepts) a copy of its own, made just before the
+/// group's first user (the buffer is allocated there, so its lifetime
+/// starts there). CSE merges the identical tensor.empty ops of a model's
+/// layers into one; One-Shot Bufferize then writes every layer's values
+/// into that one buffer, whose lifetime spans all the layers, and the
+/// buffers it overlaps can share no memory with it. It merges identical
+/// fills too (the padded inputs of two layers of one shape): a layer whose
+/// producer writes into its padded buffer in place would then conflict with
+/// the other's reader, and the whole buffer would be copied. A group is the
 /// users that read one another's values through destination operands,
 /// reshapes and slices (a fill, the convolution accumulating on it, the
-/// activation written over it; an image's slice and its insertion back):
+/// activation written over it; an image's slice and its insertion back; a
+/// padded buffer's interior and the insertion of what was computed there):
 /// they keep sharing, so such chains stay in place.
-void splitUses(tensor::EmptyOp empty) {
-  Block *block = empty->getBlock();
+void splitUses(Operation *fresh) {
+  Block *block = fresh->getBlock();
+  Value value = fresh->getResult(0);
   SmallVector<Operation *> users;
-  for (Operation *user : empty->getUsers())
+  for (Operation *user : value.getUsers())
     if (!llvm::is_contained(users, user))
       users.push_back(user);
   if (users.empty())
@@ -220,7 +288,7 @@ void splitUses(tensor::EmptyOp empty) {
   };
   for (Operation *user : users)
     for (Value operand : user->getOperands())
-      if (Operation *producer = operand != empty.getResult() ? producingUser(operand) : nullptr)
+      if (Operation *producer = operand != value ? producingUser(operand) : nullptr)
         classes.unionSets(index[user], index[producer]);
   // Each group's members and the top-level op its tensor.empty goes before.
   SmallVector<std::pair<SmallVector<Operation *>, Operation *>> groups;
@@ -238,16 +306,84 @@ void splitUses(tensor::EmptyOp empty) {
     groups.push_back({std::move(members), first});
   }
   if (groups.size() == 1) {
-    empty->moveBefore(groups.front().second);
+    // (A computation stays where it is: its operands are made before it.)
+    if (llvm::isa<tensor::EmptyOp>(fresh))
+      fresh->moveBefore(groups.front().second);
     return;
   }
   for (auto &[members, first] : groups) {
     OpBuilder b(first);
-    Value own = b.clone(*empty)->getResult(0);
+    Value own = b.clone(*fresh)->getResult(0);
     for (Operation *member : members)
-      member->replaceUsesOfWith(empty.getResult(), own);
+      member->replaceUsesOfWith(value, own);
   }
-  empty->erase();
+  fresh->erase();
+}
+
+/// A padded tensor whose interior is a reshape of a value computed into a
+/// tensor.empty: insert_slice(reshape(producer(empty)), fill), as
+/// kiln-tile-and-vectorize leaves it (the fill writing the border only). The
+/// producer's empty becomes the fill's interior reshaped back into the
+/// producer's shape, so that the producer writes the padded tensor in place
+/// and the insertion copies nothing; the fill moves before the producer.
+/// (Empty-tensor elimination does the same without reshapes, and does not
+/// see through them.) For U-Net, the channel-major convolutions' products
+/// [filter blocks, filters, rows, pixel blocks, pixels] are the next 3x3
+/// layer's NCHW input.
+void computeReshapedInteriorsInPlace(func::FuncOp func) {
+  SmallVector<tensor::InsertSliceOp> inserts;
+  for (Operation &op : func.getBody().front())
+    if (auto insert = llvm::dyn_cast<tensor::InsertSliceOp>(op))
+      inserts.push_back(insert);
+  for (tensor::InsertSliceOp insert : inserts) {
+    Operation *fill = insert.getDest().getDefiningOp();
+    Value fillEmpty = fill ? filledEmpty(fill) : nullptr;
+    if (!fillEmpty || !insert.getDest().hasOneUse() || !insert.hasUnitStride() ||
+        llvm::any_of(insert.getStaticOffsets(), ShapedType::isDynamic))
+      continue;
+    SmallVector<Operation *> reshapes;
+    Value value = beforeReshapes(insert.getSource(), reshapes);
+    auto result = llvm::dyn_cast<OpResult>(value);
+    if (reshapes.empty() || !result || !interiorReshapesInPlace(insert, reshapes))
+      continue;
+    auto producer = llvm::dyn_cast<DestinationStyleOpInterface>(result.getOwner());
+    if (!producer || producer->getBlock() != insert->getBlock())
+      continue;
+    OpOperand *init = producer.getTiedOpOperand(result);
+    if (!init || !isStaticEmpty(init->get()))
+      continue;
+    // The fill reads constants only (filledEmpty); they must exist before
+    // the producer.
+    llvm::SetVector<Value> constants;
+    getUsedValuesDefinedAbove(fill->getRegions(), constants);
+    constants.insert(fill->getOperands().begin(), fill->getOperands().end());
+    constants.remove(fillEmpty);
+    if (llvm::any_of(constants, [&](Value v) {
+          Operation *def = v.getDefiningOp();
+          return def->getBlock() == producer->getBlock() && !def->isBeforeInBlock(producer);
+        }))
+      continue;
+    if (!fillEmpty.getDefiningOp()->isBeforeInBlock(producer))
+      fillEmpty.getDefiningOp()->moveBefore(producer);
+    if (!fill->isBeforeInBlock(producer))
+      fill->moveBefore(producer);
+    OpBuilder b(producer);
+    Location loc = insert.getLoc();
+    Value interior = tensor::ExtractSliceOp::create(
+        b, loc, insert.getSourceType(), fill->getResult(0), insert.getMixedOffsets(),
+        insert.getMixedSizes(), insert.getMixedStrides());
+    for (Operation *reshape : reshapes) {
+      auto sourceType = llvm::cast<RankedTensorType>(reshape->getOperand(0).getType());
+      if (auto expand = llvm::dyn_cast<tensor::ExpandShapeOp>(reshape))
+        interior = tensor::CollapseShapeOp::create(b, loc, sourceType, interior,
+                                                   expand.getReassociationIndices());
+      else
+        interior = tensor::ExpandShapeOp::create(
+            b, loc, sourceType, interior,
+            llvm::cast<tensor::CollapseShapeOp>(reshape).getReassociationIndices());
+    }
+    init->set(interior);
+  }
 }
 
 struct BufferizePass : impl::BufferizeBase<BufferizePass> {
@@ -266,6 +402,17 @@ struct BufferizePass : impl::BufferizeBase<BufferizePass> {
     // A tensor.empty per group of users, just before them, so each buffer
     // lives from its first writer to its last reader; kiln-plan-workspace
     // then shares memory between buffers whose lifetimes do not overlap.
+    // Fills that may be written in place first: their copies are users of
+    // the empties.
+    SmallVector<Operation *> computations;
+    for (auto func : module.getOps<func::FuncOp>())
+      if (!func.isExternal())
+        for (Operation &op : func.getBody().front())
+          if (filledEmpty(&op) && !op.getResult(0).hasOneUse() &&
+              llvm::any_of(op.getResult(0).getUses(), isWrittenThrough))
+            computations.push_back(&op);
+    for (Operation *op : computations)
+      splitUses(op);
     SmallVector<tensor::EmptyOp> empties;
     module.walk([&](tensor::EmptyOp empty) { empties.push_back(empty); });
     for (tensor::EmptyOp empty : empties)
@@ -274,9 +421,13 @@ struct BufferizePass : impl::BufferizeBase<BufferizePass> {
     // Values computed into a tensor.empty and then inserted into a larger
     // tensor (a pad's interior) are computed in place there instead.
     IRRewriter rewriter(&getContext());
-    for (auto func : module.getOps<func::FuncOp>())
-      if (!func.isExternal() && failed(bufferization::eliminateEmptyTensors(rewriter, func)))
+    for (auto func : module.getOps<func::FuncOp>()) {
+      if (func.isExternal())
+        continue;
+      computeReshapedInteriorsInPlace(func);
+      if (failed(bufferization::eliminateEmptyTensors(rewriter, func)))
         return signalPassFailure();
+    }
 
     bufferization::OneShotBufferizationOptions options;
     options.bufferizeFunctionBoundaries = true;

@@ -72,3 +72,37 @@ func.func @pad_unequal(%x: tensor<96x3136xf32>) -> tensor<1x96x59x57xf32> {
   } : tensor<1x96x56x56xf32> to tensor<1x96x59x57xf32>
   return %p : tensor<1x96x59x57xf32>
 }
+
+// A pad whose value is a reshape of a value computed into a tensor.empty (a
+// channel-major convolution's [filter blocks, filters, rows, pixel blocks,
+// pixels] result seen as NCHW by the next 3x3 layer): the tasks fill the
+// border only, and the interior is inserted after them, not copied in them;
+// kiln-bufferize then has the producer write it in place
+// (kiln-bufferize.mlir, @reshaped_interior_in_place).
+// CHECK-LABEL: func @pad_of_reshaped_product
+// CHECK: %[[R:.*]] = scf.forall {{.*}} -> (tensor<4x16x64x2x32xf32>)
+// CHECK: arith.maximumf
+// CHECK: %[[C:.*]] = tensor.collapse_shape %[[R]]
+// CHECK: %[[V:.*]] = tensor.expand_shape %[[C]]
+// CHECK: %[[BORDER:.*]] = scf.forall {{.*}} -> (tensor<1x64x66x66xf32>)
+// CHECK-NOT: vector.transfer_read
+// CHECK: tensor.parallel_insert_slice
+// CHECK: %[[P:.*]] = tensor.insert_slice %[[V]] into %[[BORDER]][0, 0, 1, 1] [1, 64, 64, 64] [1, 1, 1, 1]
+// CHECK: return %[[P]]
+func.func @pad_of_reshaped_product(%x: tensor<4x16x64x2x32xf32>) -> tensor<1x64x66x66xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x16x64x2x32xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3, d4)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3, d4)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel"]}
+      ins(%x : tensor<4x16x64x2x32xf32>) outs(%e : tensor<4x16x64x2x32xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<4x16x64x2x32xf32>
+  %c = tensor.collapse_shape %r [[0, 1], [2], [3, 4]] : tensor<4x16x64x2x32xf32> into tensor<64x64x64xf32>
+  %v = tensor.expand_shape %c [[0, 1], [2], [3]] output_shape [1, 64, 64, 64] : tensor<64x64x64xf32> into tensor<1x64x64x64xf32>
+  %p = tensor.pad %v low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  } : tensor<1x64x64x64xf32> to tensor<1x64x66x66xf32>
+  return %p : tensor<1x64x66x66xf32>
+}
