@@ -12,6 +12,9 @@
 
 #include "codegen/cpu/TilingStrategy.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinOps.h"
 
 #include <algorithm>
@@ -210,6 +213,31 @@ static void widenAcrossContiguousLoops(linalg::LinalgOp op, ArrayRef<int64_t> ra
 bool isChannelMajorTapProduct(linalg::LinalgOp op) {
   return op->hasAttr(kTapProductAttr) && op.getNumDpsInputs() == 2 &&
          op.getIndexingMapsArray()[0].isProjectedPermutation();
+}
+
+bool resamplesInnermostAxis(linalg::LinalgOp op) {
+  auto generic = llvm::dyn_cast<linalg::GenericOp>(op.getOperation());
+  if (!generic || generic.getNumDpsInputs() != 0 || generic.getNumDpsInits() != 1 ||
+      generic.getNumLoops() == 0 || generic.getNumParallelLoops() != generic.getNumLoops())
+    return false;
+  unsigned last = generic.getNumLoops() - 1;
+  WalkResult found = generic.getRegion().walk([&](tensor::ExtractOp read) {
+    if (read.getIndices().empty())
+      return WalkResult::advance();
+    auto cast = read.getIndices().back().getDefiningOp<arith::IndexCastOp>();
+    auto entry = cast ? cast.getIn().getDefiningOp<tensor::ExtractOp>() : nullptr;
+    if (!entry || !entry.getTensor().getDefiningOp<arith::ConstantOp>() ||
+        entry.getIndices().empty())
+      return WalkResult::advance();
+    Value position = entry.getIndices().front();
+    if (auto apply = position.getDefiningOp<affine::AffineApplyOp>())
+      for (Value operand : apply.getMapOperands())
+        if (operand.getDefiningOp<linalg::IndexOp>())
+          position = operand;
+    auto index = position.getDefiningOp<linalg::IndexOp>();
+    return index && index.getDim() == last ? WalkResult::interrupt() : WalkResult::advance();
+  });
+  return found.wasInterrupted();
 }
 
 std::optional<TilingPlan> planTiling(linalg::LinalgOp op, bool allowThreads) {
@@ -433,6 +461,15 @@ std::optional<TilingPlan> planTiling(linalg::LinalgOp op, bool allowThreads) {
   if (!llvm::isa<linalg::GenericOp, linalg::FillOp, linalg::TransposeOp,
                  linalg::CopyOp, linalg::BroadcastOp, linalg::MapOp>(op.getOperation()))
     return std::nullopt;
+
+  // A resample along the innermost axis: whole rows (vectorizeResampleRow).
+  if (resamplesInnermostAxis(op) && ranges.back() <= kMaxResampleRow) {
+    plan.vectorTiles.assign(ranges.size(), 1);
+    plan.vectorTiles.back() = ranges.back();
+    if (allowThreads)
+      plan.threadTiles = splitFirstParallelLoop(op, ranges, plan.vectorTiles);
+    return plan;
+  }
 
   // Elementwise and reductions: vectors along the innermost loop (generics
   // whose innermost loop has one iteration lost their unit loops before

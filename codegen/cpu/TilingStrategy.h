@@ -74,6 +74,16 @@ inline constexpr llvm::StringLiteral kTapProductAttr = "kiln.tap_product";
 /// Otherwise a tap product is pixel-major: the weights are B's panels.
 bool isChannelMajorTapProduct(mlir::linalg::LinalgOp op);
 
+/// Whether `op` resamples its innermost axis (a kiln.resample lowered by
+/// convert-graph-to-linalg with its taps in the body): an all-parallel
+/// generic with no inputs whose body reads a value at an innermost index
+/// taken from a constant table at the row's position. Its register tiles are
+/// whole rows (up to kMaxResampleRow outputs), whose taps
+/// vectorizeResampleRow gathers with constant permutations.
+bool resamplesInnermostAxis(mlir::linalg::LinalgOp op);
+/// The longest row resamplesInnermostAxis ops take as one register tile.
+inline constexpr int64_t kMaxResampleRow = 2048;
+
 /// Marks an scf.for that code generation made before tiling (bands of a
 /// convolution's output rows): the linalg ops it holds are tiled like
 /// top-level ones, where those in other loops are tiles already.

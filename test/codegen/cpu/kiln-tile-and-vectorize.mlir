@@ -411,6 +411,91 @@ func.func @resample_columns(%x: tensor<4x16x32xf32>, %i: tensor<64x2xi64>, %w: t
 
 // -----
 
+// The same along the innermost axis with constant tables (a bilinear
+// resize's, 32 -> 64 with aligned corners): a row of 64 outputs is one
+// register tile, each vector of 16 outputs two loads of the input row (its
+// taps span at most 32 inputs) and one shuffle per tap with constant masks,
+// the weights constant vectors. The first vector's taps are inputs 0 0 0 1
+// 1 2 2 3 ... and 1 1 1 2 2 3 3 4 ...; the second's start at 7 (and the
+// window, 32 wide, at 0).
+// CHECK-LABEL: func @resample_columns_constant_taps
+// CHECK-DAG: %[[W0:.*]] = arith.constant dense<[1.000000e+00, 0.507936537, {{.*}}]> : vector<16xf32>
+// CHECK-NOT: tensor.extract %
+// CHECK: %[[LO:.*]] = vector.transfer_read %{{.*}}[%{{.*}}, %{{.*}}, %c0]{{.*}} : tensor<4x16x32xf32>, vector<16xf32>
+// CHECK: %[[HI:.*]] = vector.transfer_read %{{.*}}[%{{.*}}, %{{.*}}, %c16]{{.*}} : tensor<4x16x32xf32>, vector<16xf32>
+// CHECK: %[[T0:.*]] = vector.shuffle %[[LO]], %[[HI]] [0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7] : vector<16xf32>, vector<16xf32>
+// CHECK: %[[T1:.*]] = vector.shuffle %[[LO]], %[[HI]] [1, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8] : vector<16xf32>, vector<16xf32>
+// CHECK: %[[M0:.*]] = arith.mulf %[[T0]], %[[W0]] : vector<16xf32>
+// CHECK: %[[M1:.*]] = arith.mulf %[[T1]], %{{.*}} : vector<16xf32>
+// CHECK: %[[S:.*]] = arith.addf %[[M0]], %[[M1]] : vector<16xf32>
+// CHECK: vector.transfer_write %[[S]], %{{.*}}[%c0, %c0, %c0]
+// CHECK: vector.shuffle %{{.*}}, %{{.*}} [7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15]
+// CHECK: vector.transfer_write %{{.*}}, %{{.*}}[%c0, %c0, %c16]
+// CHECK: vector.transfer_write %{{.*}}, %{{.*}}[%c0, %c0, %c32]
+// CHECK: vector.transfer_write %{{.*}}, %{{.*}}[%c0, %c0, %c48]
+// CHECK-NOT: vector.transfer_write
+// CHECK-NOT: tensor.extract %
+// CHECK: return
+#id3t = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+func.func @resample_columns_constant_taps(%x: tensor<4x16x32xf32>) -> tensor<4x16x64xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %i = arith.constant dense<[[0, 1],[0, 1],[0, 1],[1, 2],[1, 2],[2, 3],[2, 3],[3, 4],[3, 4],[4, 5],[4, 5],[5, 6],[5, 6],[6, 7],[6, 7],[7, 8],[7, 8],[8, 9],[8, 9],[9, 10],[9, 10],[10, 11],[10, 11],[11, 12],[11, 12],[12, 13],[12, 13],[13, 14],[13, 14],[14, 15],[14, 15],[15, 16],[15, 16],[16, 17],[16, 17],[17, 18],[17, 18],[18, 19],[18, 19],[19, 20],[19, 20],[20, 21],[20, 21],[21, 22],[21, 22],[22, 23],[22, 23],[23, 24],[23, 24],[24, 25],[24, 25],[25, 26],[25, 26],[26, 27],[26, 27],[27, 28],[27, 28],[28, 29],[28, 29],[29, 30],[29, 30],[30, 31],[30, 31],[31, 31]]> : tensor<64x2xi64>
+  %w = arith.constant dense<[[1.00000000e+00, 0.00000000e+00],[5.07936508e-01, 4.92063492e-01],[1.58730159e-02, 9.84126984e-01],[5.23809524e-01, 4.76190476e-01],[3.17460317e-02, 9.68253968e-01],[5.39682540e-01, 4.60317460e-01],[4.76190476e-02, 9.52380952e-01],[5.55555556e-01, 4.44444444e-01],[6.34920635e-02, 9.36507937e-01],[5.71428571e-01, 4.28571429e-01],[7.93650794e-02, 9.20634921e-01],[5.87301587e-01, 4.12698413e-01],[9.52380952e-02, 9.04761905e-01],[6.03174603e-01, 3.96825397e-01],[1.11111111e-01, 8.88888889e-01],[6.19047619e-01, 3.80952381e-01],[1.26984127e-01, 8.73015873e-01],[6.34920635e-01, 3.65079365e-01],[1.42857143e-01, 8.57142857e-01],[6.50793651e-01, 3.49206349e-01],[1.58730159e-01, 8.41269841e-01],[6.66666667e-01, 3.33333333e-01],[1.74603175e-01, 8.25396825e-01],[6.82539683e-01, 3.17460317e-01],[1.90476190e-01, 8.09523810e-01],[6.98412698e-01, 3.01587302e-01],[2.06349206e-01, 7.93650794e-01],[7.14285714e-01, 2.85714286e-01],[2.22222222e-01, 7.77777778e-01],[7.30158730e-01, 2.69841270e-01],[2.38095238e-01, 7.61904762e-01],[7.46031746e-01, 2.53968254e-01],[2.53968254e-01, 7.46031746e-01],[7.61904762e-01, 2.38095238e-01],[2.69841270e-01, 7.30158730e-01],[7.77777778e-01, 2.22222222e-01],[2.85714286e-01, 7.14285714e-01],[7.93650794e-01, 2.06349206e-01],[3.01587302e-01, 6.98412698e-01],[8.09523810e-01, 1.90476190e-01],[3.17460317e-01, 6.82539683e-01],[8.25396825e-01, 1.74603175e-01],[3.33333333e-01, 6.66666667e-01],[8.41269841e-01, 1.58730159e-01],[3.49206349e-01, 6.50793651e-01],[8.57142857e-01, 1.42857143e-01],[3.65079365e-01, 6.34920635e-01],[8.73015873e-01, 1.26984127e-01],[3.80952381e-01, 6.19047619e-01],[8.88888889e-01, 1.11111111e-01],[3.96825397e-01, 6.03174603e-01],[9.04761905e-01, 9.52380952e-02],[4.12698413e-01, 5.87301587e-01],[9.20634921e-01, 7.93650794e-02],[4.28571429e-01, 5.71428571e-01],[9.36507937e-01, 6.34920635e-02],[4.44444444e-01, 5.55555556e-01],[9.52380952e-01, 4.76190476e-02],[4.60317460e-01, 5.39682540e-01],[9.68253968e-01, 3.17460317e-02],[4.76190476e-01, 5.23809524e-01],[9.84126984e-01, 1.58730159e-02],[4.92063492e-01, 5.07936508e-01],[1.00000000e+00, 0.00000000e+00]]> : tensor<64x2xf32>
+  %e = tensor.empty() : tensor<4x16x64xf32>
+  %r = linalg.generic {indexing_maps = [#id3t], iterator_types = ["parallel", "parallel", "parallel"]} outs(%e : tensor<4x16x64xf32>) {
+  ^bb0(%out: f32):
+    %p = linalg.index 2 : index
+    %i0 = tensor.extract %i[%p, %c0] : tensor<64x2xi64>
+    %a = linalg.index 0 : index
+    %b = linalg.index 1 : index
+    %r0 = arith.index_cast %i0 : i64 to index
+    %x0 = tensor.extract %x[%a, %b, %r0] : tensor<4x16x32xf32>
+    %w0 = tensor.extract %w[%p, %c0] : tensor<64x2xf32>
+    %m0 = arith.mulf %x0, %w0 : f32
+    %i1 = tensor.extract %i[%p, %c1] : tensor<64x2xi64>
+    %r1 = arith.index_cast %i1 : i64 to index
+    %x1 = tensor.extract %x[%a, %b, %r1] : tensor<4x16x32xf32>
+    %w1 = tensor.extract %w[%p, %c1] : tensor<64x2xf32>
+    %m1 = arith.mulf %x1, %w1 : f32
+    %s = arith.addf %m0, %m1 : f32
+    linalg.yield %s : f32
+  } -> tensor<4x16x64xf32>
+  return %r : tensor<4x16x64xf32>
+}
+
+// -----
+
+// Downsampling 64 -> 8: a vector's taps span more than two vectors of
+// inputs, so the row stays scalar.
+// CHECK-LABEL: func @resample_columns_down
+// CHECK-NOT: vector.shuffle
+// CHECK: tensor.extract %{{.*}} : tensor<4x16x64xf32>
+#id3d = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+func.func @resample_columns_down(%x: tensor<4x16x64xf32>) -> tensor<4x16x8xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %i = arith.constant dense<[[0, 1],[9, 10],[18, 19],[27, 28],[36, 37],[45, 46],[54, 55],[63, 63]]> : tensor<8x2xi64>
+  %e = tensor.empty() : tensor<4x16x8xf32>
+  %r = linalg.generic {indexing_maps = [#id3d], iterator_types = ["parallel", "parallel", "parallel"]} outs(%e : tensor<4x16x8xf32>) {
+  ^bb0(%out: f32):
+    %p = linalg.index 2 : index
+    %a = linalg.index 0 : index
+    %b = linalg.index 1 : index
+    %i0 = tensor.extract %i[%p, %c0] : tensor<8x2xi64>
+    %r0 = arith.index_cast %i0 : i64 to index
+    %x0 = tensor.extract %x[%a, %b, %r0] : tensor<4x16x64xf32>
+    %i1 = tensor.extract %i[%p, %c1] : tensor<8x2xi64>
+    %r1 = arith.index_cast %i1 : i64 to index
+    %x1 = tensor.extract %x[%a, %b, %r1] : tensor<4x16x64xf32>
+    %s = arith.addf %x0, %x1 : f32
+    linalg.yield %s : f32
+  } -> tensor<4x16x8xf32>
+  return %r : tensor<4x16x8xf32>
+}
+
+// -----
+
 // A gather along an outer axis whose positions are an operand (kiln.gather's
 // lowering): upstream would gather lane by lane (a leading index from a
 // block argument counts as varying), so the loop stays scalar. The same for

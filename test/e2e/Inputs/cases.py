@@ -1705,6 +1705,45 @@ def case_gather_embedding(g):
     g.output(g.node("Gather", [table, ids], axis=0))
 
 
+def resize(g, shape, scales, **attrs):
+    x = g.input("x", shape)
+    s = g.weight(None, data=np.asarray(scales, dtype=np.float32))
+    g.output(g.node("Resize", [x, "", s], **attrs))
+
+
+# Resizes whose innermost axis is resampled in vectors of outputs, each tap
+# a shuffle of two vector loads (kiln-tile-and-vectorize's
+# vectorizeResampleRow): rows of 40 -> 80 (whole vectors), 37 -> 62 (a
+# partial last vector), cubic taps (four), nearest (one tap, no weights);
+# and downsampling by 4, whose vectors' taps span too many inputs (scalar).
+@case
+def case_resize_linear_align_corners(g):
+    resize(g, (1, 8, 20, 40), [1, 1, 2, 2], mode="linear",
+           coordinate_transformation_mode="align_corners")
+
+
+@case
+def case_resize_linear_half_pixel_partial(g):
+    resize(g, (1, 3, 9, 37), [1, 1, 1, 1.7], mode="linear",
+           coordinate_transformation_mode="half_pixel")
+
+
+@case
+def case_resize_cubic_asymmetric(g):
+    resize(g, (1, 2, 5, 48), [1, 1, 1, 1.5], mode="cubic",
+           coordinate_transformation_mode="asymmetric")
+
+
+@case
+def case_resize_nearest(g):
+    resize(g, (1, 2, 6, 33), [1, 1, 2, 3], mode="nearest")
+
+
+@case
+def case_resize_linear_down4(g):
+    resize(g, (1, 2, 4, 96), [1, 1, 1, 0.25], mode="linear")
+
+
 @case
 def case_gather_large(g):
     x = g.input("x", (64, 300, 3))
