@@ -965,8 +965,6 @@ LogicalResult tilePadsWithTheirInterior(func::FuncOp func, ArrayRef<TapPad> tapP
     srcSizes[d] = rewriter.getIndexAttr(taskSize);
     Value srcTile = tensor::ExtractSliceOp::create(rewriter, loc, insert.getSource(), srcOffsets,
                                                    srcSizes, unit);
-    SmallVector<OpFoldResult> dstOffsets = llvm::map_to_vector(
-        offsets, [&](int64_t o) -> OpFoldResult { return rewriter.getIndexAttr(o); });
     // Only the border is filled: the slabs of the task's slice around the
     // interior, along each padded dimension in turn (a dimension's slabs
     // span the interior of the dimensions before it and the whole of those
@@ -1016,6 +1014,8 @@ LogicalResult tilePadsWithTheirInterior(func::FuncOp func, ArrayRef<TapPad> tapP
           return failure();
       continue;
     }
+    SmallVector<OpFoldResult> dstOffsets = llvm::map_to_vector(
+        offsets, [&](int64_t o) -> OpFoldResult { return rewriter.getIndexAttr(o); });
     Value dstTile =
         tensor::ExtractSliceOp::create(rewriter, loc, filled, dstOffsets, srcSizes, unit);
     auto copy = linalg::CopyOp::create(rewriter, loc, srcTile, dstTile);
@@ -1156,9 +1156,11 @@ bool readsRowsOrScalars(linalg::LinalgOp op) {
 /// Scalar, one output at a time, U-Net's up4 rows (128 -> 256) took 6 times
 /// as long in `bench/peak/resample_row.c` (gathers were slower still).
 /// Fails, leaving the row to the scalar path, where a vector's taps span
-/// more than 2L inputs (downsampling by more than 2) or the body holds
-/// anything else than table reads, input reads at tabled positions, and
-/// elementwise arithmetic.
+/// more than 2L inputs (downsampling by more than 2), or more than L where
+/// the input row is shorter than 2L (one load), where the input row is
+/// shorter than L, or where the body holds anything else than table reads,
+/// input reads at tabled positions, and elementwise arithmetic in the
+/// output's type.
 LogicalResult vectorizeResampleRow(RewriterBase &rewriter, linalg::LinalgOp op) {
   auto generic = llvm::dyn_cast<linalg::GenericOp>(op.getOperation());
   if (!generic || !resamplesInnermostAxis(op) || !generic.hasPureTensorSemantics())
@@ -1173,8 +1175,10 @@ LogicalResult vectorizeResampleRow(RewriterBase &rewriter, linalg::LinalgOp op) 
       !generic.getIndexingMapsArray().front().isIdentity())
     return failure();
   Type elementType = outType.getElementType();
-  int64_t lanes = std::max<int64_t>(
-      1, vectorRegisters(op).bytes / (elementType.getIntOrFloatBitWidth() / 8));
+  int64_t bytes = elementType.getIntOrFloatBitWidth() / 8;
+  if (bytes == 0 || n > kMaxResampleRow)
+    return failure();
+  int64_t lanes = std::max<int64_t>(1, vectorRegisters(op).bytes / bytes);
   Block &body = generic.getRegion().front();
   auto inBody = [&](Value v) {
     Operation *def = v.getDefiningOp();
@@ -1285,6 +1289,10 @@ LogicalResult vectorizeResampleRow(RewriterBase &rewriter, linalg::LinalgOp op) 
           return failure();
         at.push_back(integer.getInt());
       }
+      // (Its vectors are of the output's type: a resample fused with a
+      // cast, as a 16-bit Resize computed in f32 is, stays scalar.)
+      if (result.getType() != elementType)
+        return failure();
       positions[result] = std::move(at);
       inputReads[result] = read;
       continue;
@@ -1294,7 +1302,8 @@ LogicalResult vectorizeResampleRow(RewriterBase &rewriter, linalg::LinalgOp op) 
       continue;
     }
     if (!nested.hasTrait<OpTrait::Elementwise>() || !isMemoryEffectFree(&nested) ||
-        !llvm::isa<FloatType>(result.getType()))
+        result.getType() != elementType ||
+        llvm::any_of(nested.getOperandTypes(), [&](Type t) { return t != elementType; }))
       return failure();
     for (Value operand : nested.getOperands())
       if (!isInvariant(operand) && !positions.count(operand) &&

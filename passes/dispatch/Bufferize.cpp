@@ -3,18 +3,20 @@
 #include "passes/dispatch/Passes.h"
 #include "passes/dispatch/PaddedInteriors.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.h"
 #include "mlir/Dialect/Bufferization/Transforms/OneShotAnalysis.h"
 #include "mlir/Dialect/Bufferization/Transforms/OneShotModuleBufferize.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Transforms.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/OperationSupport.h"
-#include "mlir/Interfaces/SideEffectInterfaces.h"
-#include "mlir/Transforms/RegionUtils.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
+#include "mlir/Transforms/RegionUtils.h"
 #include "llvm/ADT/EquivalenceClasses.h"
 
 namespace kiln::dispatch {
@@ -193,9 +195,9 @@ bool isSmallConstant(Value v) {
   return def && def->hasTrait<OpTrait::ConstantLike>() && !llvm::isa<TensorType>(v.getType());
 }
 
-/// The empty tensor that `op`, with no side effects, fills: `op` computes
-/// its one result from that empty tensor (isStaticEmpty) and scalar or
-/// vector constants only (a fill, tiled or not). A copy of it computes the
+/// The empty tensor that `op` fills: `op` writes scalar or vector
+/// constants into that empty tensor (isStaticEmpty) and computes nothing
+/// else (a fill, tiled or not). A copy of it computes the
 /// same value at the same cost as the original (it reads nothing). Null
 /// when `op` is no such fill.
 Value filledEmpty(Operation *op) {
@@ -211,15 +213,19 @@ Value filledEmpty(Operation *op) {
   }
   if (!empty)
     return nullptr;
-  // No effects: a parallel loop's insertions of its tiles (which declare
-  // none) are its result.
+  // Only writes of constants, and the loops and slices around them: a fill
+  // (a computation from an empty tensor, a table of sines say, would cost
+  // as much again in each copy).
   WalkResult effects = op->walk([](Operation *nested) {
-    if (llvm::isa<scf::InParallelOp, tensor::ParallelInsertSliceOp>(nested) ||
-        nested->hasTrait<OpTrait::HasRecursiveMemoryEffects>())
-      return WalkResult::advance();
-    auto memoryEffects = llvm::dyn_cast<MemoryEffectOpInterface>(nested);
-    return memoryEffects && memoryEffects.hasNoEffect() ? WalkResult::advance()
-                                                       : WalkResult::interrupt();
+    if (auto write = llvm::dyn_cast<vector::TransferWriteOp>(nested))
+      return write.getVector().getDefiningOp<arith::ConstantOp>() && !write.getMask()
+                 ? WalkResult::advance()
+                 : WalkResult::interrupt();
+    return llvm::isa<linalg::FillOp, linalg::YieldOp, scf::ForOp, scf::ForallOp, scf::YieldOp,
+                     scf::InParallelOp, tensor::ParallelInsertSliceOp, tensor::ExtractSliceOp,
+                     tensor::InsertSliceOp, arith::ConstantOp, affine::AffineApplyOp>(nested)
+               ? WalkResult::advance()
+               : WalkResult::interrupt();
   });
   if (effects.wasInterrupted())
     return nullptr;
@@ -229,15 +235,13 @@ Value filledEmpty(Operation *op) {
 }
 
 /// Whether `use` may write into the value it uses, in place: a destination
-/// operand, an insertion's destination, or a slice or reshape of it.
+/// operand (an insertion's destination among them), or a slice or reshape
+/// of it.
 bool isWrittenThrough(OpOperand &use) {
   Operation *owner = use.getOwner();
   if (auto dps = llvm::dyn_cast<DestinationStyleOpInterface>(owner))
     return dps.isDpsInit(&use);
-  return llvm::isa<tensor::InsertSliceOp>(owner)
-             ? use.getOperandNumber() == 1
-             : llvm::isa<tensor::ExtractSliceOp, tensor::CollapseShapeOp, tensor::ExpandShapeOp>(
-                   owner);
+  return llvm::isa<tensor::ExtractSliceOp, tensor::CollapseShapeOp, tensor::ExpandShapeOp>(owner);
 }
 
 /// Gives each group of the users of `fresh` (a tensor.empty, or a fill that
@@ -290,7 +294,7 @@ void splitUses(Operation *fresh) {
     for (Value operand : user->getOperands())
       if (Operation *producer = operand != value ? producingUser(operand) : nullptr)
         classes.unionSets(index[user], index[producer]);
-  // Each group's members and the top-level op its tensor.empty goes before.
+  // Each group's members and the top-level op its copy goes before.
   SmallVector<std::pair<SmallVector<Operation *>, Operation *>> groups;
   for (auto it = classes.begin(); it != classes.end(); ++it) {
     if (!(*it)->isLeader())
@@ -346,11 +350,15 @@ void computeReshapedInteriorsInPlace(func::FuncOp func) {
     auto result = llvm::dyn_cast<OpResult>(value);
     if (reshapes.empty() || !result || !interiorReshapesInPlace(insert, reshapes))
       continue;
-    auto producer = llvm::dyn_cast<DestinationStyleOpInterface>(result.getOwner());
-    if (!producer || producer->getBlock() != insert->getBlock())
-      continue;
-    OpOperand *init = producer.getTiedOpOperand(result);
-    if (!init || !isStaticEmpty(init->get()))
+    // The producer: a destination-style op (a parallel loop, a linalg op),
+    // or a loop nest of register tiles (an op too small for threads).
+    Operation *producer = result.getOwner();
+    OpOperand *init = nullptr;
+    if (auto dps = llvm::dyn_cast<DestinationStyleOpInterface>(producer))
+      init = dps.getTiedOpOperand(result);
+    else if (auto loop = llvm::dyn_cast<scf::ForOp>(producer))
+      init = loop.getTiedLoopInit(result);
+    if (!init || !isStaticEmpty(init->get()) || producer->getBlock() != insert->getBlock())
       continue;
     // The fill reads constants only (filledEmpty); they must exist before
     // the producer.

@@ -78,7 +78,7 @@ func.func @pad_unequal(%x: tensor<96x3136xf32>) -> tensor<1x96x59x57xf32> {
 // pixels] result seen as NCHW by the next 3x3 layer): the tasks fill the
 // border only, and the interior is inserted after them, not copied in them;
 // kiln-bufferize then has the producer write it in place
-// (kiln-bufferize.mlir, @reshaped_interior_in_place).
+// (kiln-bufferize-reshaped-pads.mlir, @reshaped_interior_in_place).
 // CHECK-LABEL: func @pad_of_reshaped_product
 // CHECK: %[[R:.*]] = scf.forall {{.*}} -> (tensor<4x16x64x2x32xf32>)
 // CHECK: arith.maximumf

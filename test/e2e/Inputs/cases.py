@@ -1744,6 +1744,27 @@ def case_resize_linear_down4(g):
     resize(g, (1, 2, 4, 96), [1, 1, 1, 0.25], mode="linear")
 
 
+# Rows of 24 -> 48 (one vector load per window on AVX-512, whose rows under
+# 32 floats cannot take two), 3 -> 6 (shorter than a vector: scalar), and
+# a 16-bit Resize of the innermost axis alone, computed in f32 and fused
+# with its rounding (scalar: the vectors are of the output's type).
+@case
+def case_resize_linear_row24(g):
+    resize(g, (1, 4, 3, 24), [1, 1, 1, 2], mode="linear")
+
+
+@case
+def case_resize_linear_row3(g):
+    resize(g, (1, 4, 3, 3), [1, 1, 1, 2], mode="linear")
+
+
+@case
+def case_resize_linear_float16(g):
+    x = g.input("x", (1, 2, 3, 40), dtype=np.float16)
+    s = g.weight(None, data=np.asarray([1, 1, 1, 2], dtype=np.float32))
+    g.output(g.node("Resize", [x, "", s], mode="linear"))
+
+
 @case
 def case_gather_large(g):
     x = g.input("x", (64, 300, 3))

@@ -15,6 +15,7 @@
 // CHECK: %[[FLAT:.*]] = memref.collapse_shape %[[INTERIOR]] {{\[}}[0, 1], [2]]
 // CHECK: %[[VIEW:.*]] = memref.expand_shape %[[FLAT]] {{\[}}[0, 1], [2]] output_shape [2, 4, 8]
 // CHECK: linalg.generic {{.*}} ins(%[[X]] : memref<2x4x8xf32>) outs(%[[VIEW]] : memref<2x4x8xf32, strided<[40, 10, 1], offset: 1>>)
+// CHECK-NOT: memref.alloc
 // CHECK-NOT: copy
 // CHECK: return
 #id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
@@ -44,12 +45,22 @@ func.func @reshaped_interior_in_place(%x: tensor<2x4x8xf32>) -> tensor<1x8x10xf3
 // CHECK-LABEL: func @two_pads_one_fill
 // CHECK-SAME: (%[[X:.*]]: memref<2x4x8xf32>, %[[Y:.*]]: memref<2x4x8xf32>, %[[P1:.*]]: memref<1x8x10xf32> {bufferize.result}, %[[P2:.*]]: memref<1x8x10xf32> {bufferize.result})
 // CHECK-NOT: memref.alloc
+// CHECK-NOT: copy
 // CHECK: linalg.fill ins(%{{.*}} : f32) outs(%[[P1]] : memref<1x8x10xf32>)
-// CHECK: linalg.generic {{.*}} ins(%[[X]] : memref<2x4x8xf32>)
+// CHECK: %[[S1:.*]] = memref.subview %[[P1]][0, 0, 1] [1, 8, 8] [1, 1, 1]
+// CHECK: %[[C1:.*]] = memref.collapse_shape %[[S1]]
+// CHECK: %[[V1:.*]] = memref.expand_shape %[[C1]]
+// CHECK: linalg.generic {{.*}} ins(%[[X]] : memref<2x4x8xf32>) outs(%[[V1]] :
 // CHECK: arith.maximumf
+// CHECK-NOT: memref.alloc
+// CHECK-NOT: copy
 // CHECK: linalg.fill ins(%{{.*}} : f32) outs(%[[P2]] : memref<1x8x10xf32>)
-// CHECK: linalg.generic {{.*}} ins(%[[Y]] : memref<2x4x8xf32>)
+// CHECK: %[[S2:.*]] = memref.subview %[[P2]][0, 0, 1] [1, 8, 8] [1, 1, 1]
+// CHECK: %[[C2:.*]] = memref.collapse_shape %[[S2]]
+// CHECK: %[[V2:.*]] = memref.expand_shape %[[C2]]
+// CHECK: linalg.generic {{.*}} ins(%[[Y]] : memref<2x4x8xf32>) outs(%[[V2]] :
 // CHECK: math.exp
+// CHECK-NOT: memref.alloc
 // CHECK-NOT: copy
 // CHECK: return
 #id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
