@@ -1320,9 +1320,8 @@ LogicalResult vectorizeResampleRow(RewriterBase &rewriter, linalg::LinalgOp op) 
   // The windows: per vector of outputs, each input row's reads share two
   // loads covering the positions their taps take there.
   struct Window {
-    Value tensor;
-    SmallVector<Value> prefix;
-    int64_t base = 0, size = 0;
+    tensor::ExtractOp read; // the first of the row's reads
+    int64_t base = 0, end = 0, size = 0;
   };
   auto sameRow = [](tensor::ExtractOp a, tensor::ExtractOp b) {
     return a.getTensor() == b.getTensor() &&
@@ -1333,40 +1332,30 @@ LogicalResult vectorizeResampleRow(RewriterBase &rewriter, linalg::LinalgOp op) 
     if (nested.getNumResults() == 1 && positions.count(nested.getResult(0)))
       reads.push_back(nested.getResult(0));
   int64_t chunks = (n + lanes - 1) / lanes;
-  // Per chunk and read: the window (index into that chunk's windows).
+  // Per chunk: its windows, and each read's (an index into them).
   SmallVector<SmallVector<Window>> windows(chunks);
   SmallVector<DenseMap<Value, unsigned>> windowOf(chunks);
   for (int64_t c = 0; c < chunks; ++c) {
     int64_t p0 = c * lanes, width = std::min(lanes, n - p0);
     for (Value read : reads) {
-      tensor::ExtractOp op = inputReads[read];
-      unsigned found = windows[c].size();
-      for (auto [other, w] : windowOf[c])
-        if (sameRow(inputReads[other], op))
-          found = w;
       ArrayRef<int64_t> at = ArrayRef<int64_t>(positions[read]).slice(p0, width);
-      int64_t lo = *llvm::min_element(at), hi = *llvm::max_element(at);
-      if (found == windows[c].size()) {
-        Window w;
-        w.tensor = op.getTensor();
-        w.prefix.assign(op.getIndices().begin(), std::prev(op.getIndices().end()));
-        w.base = lo;
-        w.size = hi + 1;  // the end, for now
-        windows[c].push_back(w);
-      } else {
-        windows[c][found].base = std::min(windows[c][found].base, lo);
-        windows[c][found].size = std::max(windows[c][found].size, hi + 1);
+      int64_t lo = *llvm::min_element(at), end = *llvm::max_element(at) + 1;
+      auto *w = llvm::find_if(windows[c],
+                              [&](const Window &w) { return sameRow(w.read, inputReads[read]); });
+      if (w == windows[c].end()) {
+        windows[c].push_back({inputReads[read], lo, end});
+        w = std::prev(windows[c].end());
       }
-      windowOf[c][read] = found;
+      w->base = std::min(w->base, lo);
+      w->end = std::max(w->end, end);
+      windowOf[c][read] = w - windows[c].begin();
     }
     for (Window &w : windows[c]) {
-      int64_t rowLength = llvm::cast<RankedTensorType>(w.tensor.getType()).getShape().back();
-      int64_t span = w.size - w.base;
-      int64_t size = rowLength >= 2 * lanes ? 2 * lanes : rowLength >= lanes ? lanes : 0;
-      if (size == 0 || span > size)
+      int64_t rowLength = w.read.getTensor().getType().getShape().back();
+      w.size = rowLength >= 2 * lanes ? 2 * lanes : rowLength >= lanes ? lanes : 0;
+      if (w.size == 0 || w.end - w.base > w.size)
         return failure();
-      w.base = std::clamp<int64_t>(w.base, 0, rowLength - size);
-      w.size = size;
+      w.base = std::clamp<int64_t>(w.base, 0, rowLength - w.size);
     }
   }
 
@@ -1389,12 +1378,13 @@ LogicalResult vectorizeResampleRow(RewriterBase &rewriter, linalg::LinalgOp op) 
     auto laneType = VectorType::get({lanes}, elementType);
     SmallVector<std::pair<Value, Value>> loaded;
     for (Window &w : windows[c]) {
-      SmallVector<Value> indices = llvm::map_to_vector(
-          w.prefix, [&](Value v) { return scalars.lookupOrDefault(v); });
+      SmallVector<Value> indices =
+          llvm::map_to_vector(w.read.getIndices().drop_back(),
+                              [&](Value v) { return scalars.lookupOrDefault(v); });
       auto load = [&](int64_t start) {
         indices.push_back(arith::ConstantIndexOp::create(rewriter, loc, start));
-        Value v = vector::TransferReadOp::create(rewriter, loc, laneType, w.tensor, indices,
-                                                 padding, ArrayRef<bool>{true});
+        Value v = vector::TransferReadOp::create(rewriter, loc, laneType, w.read.getTensor(),
+                                                 indices, padding, ArrayRef<bool>{true});
         indices.pop_back();
         return v;
       };
