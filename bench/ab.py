@@ -3,7 +3,7 @@
 
   .venv/bin/python bench/ab.py --base OTHER/bin/kilnc [--new build/bin/kilnc]
       [--models resnet50,unet_small] [--cases r50_conv3x3_64_56] [--threads 1,2]
-      [--rounds 5] [--budget 0.3] [--base-env VAR=VALUE ...]
+      [--rounds 5] [--budget 0.3] [--copies 3] [--base-env VAR=VALUE ...]
 
 On a shared machine, absolute times drift by 10-15% between runs minutes
 apart, more than many code-generation changes are worth. This compiles each
@@ -24,6 +24,14 @@ ORT_ENABLE_ALL, the same thread count, --budget seconds of session.run calls
 per round), interleaved with the new compiler's library the same way: the
 Kiln/ORT ratio of bench/run.sh, but with both sides sampled alternately.
 
+Each side's harness is linked once and run from --copies copies of its
+file, one per round in turn. A library's weights are read where the
+executable's file is cached in memory, so the physical pages, and with them
+the cache sets, that the weights occupy are fixed for as long as that file
+stays cached: two copies of one harness took 0.61 and 0.66 ms a run of the
+LSTM, steadily, a bias larger than some changes (docs/performance.md,
+thirty-fifth round). Copies spread each side over several placements.
+
 --base-env VAR=VALUE runs the base side's harness with VAR set: with the
 same kilnc on both sides, it measures what a setting of the harness is
 worth (KILN_HARNESS_SMALL_PAGES=1: the workspace on ordinary pages instead
@@ -35,6 +43,7 @@ import functools
 import os
 import re
 import shlex
+import shutil
 import statistics
 import sys
 import time
@@ -92,11 +101,15 @@ def main(argv=None):
     p.add_argument("--threads", default="1,2")
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--budget", type=float, default=0.3, help="seconds per round and side")
+    p.add_argument("--copies", type=int, default=3,
+                   help="copies of each side's harness file, used one per round in turn")
     p.add_argument("--cc", default="cc")
     p.add_argument("--work", default=os.path.join(ROOT, "build", "bench-ab"))
     p.add_argument("--base-env", action="append", default=[], metavar="VAR=VALUE",
                    help="environment of the base side's harness runs (repeatable)")
     args = p.parse_args(argv)
+    if args.copies < 1:
+        p.error("--copies wants at least 1")
     for setting in args.base_env:
         if "=" not in setting or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", setting.split("=")[0]):
             p.error(f"--base-env wants VAR=VALUE, got '{setting}'")
@@ -119,20 +132,25 @@ def main(argv=None):
         for side, kilnc in (("base", args.base), ("new", args.new)):
             if kilnc == "ort":
                 ort = OrtSide(model_dir)
-                sides[side] = ort.timings_ms
+                sides[side] = [ort.timings_ms]
                 continue
             work = os.path.join(args.work, name, side)
             lib, _ = runner.compile_model(kilnc, model_dir, work, name)
             exe = runner.link_harness(args.cc, lib, name)
+            copies = [f"{exe}.{i}" for i in range(args.copies)]
+            for copy in copies:
+                shutil.copy2(exe, copy)
             out_dir = os.path.join(args.work, name, "out")
-            sides[side] = functools.partial(timings_ms, exe, model_dir, out_dir, prefixes[side])
+            sides[side] = [functools.partial(timings_ms, copy, model_dir, out_dir, prefixes[side])
+                           for copy in copies]
         for t in threads:
-            first = max(sides["base"](t, 3)[0], sides["new"](t, 3)[0])
+            first = max(sides["base"][0](t, 3)[0], sides["new"][0](t, 3)[0])
             iterations = max(3, min(1000, int(args.budget * 1e3 / max(first, 1e-3))))
             samples = {"base": [], "new": []}
-            for _ in range(args.rounds):
+            for r in range(args.rounds):
                 for side in ("base", "new"):
-                    samples[side].append(sides[side](t, iterations))
+                    run = sides[side][r % len(sides[side])]
+                    samples[side].append(run(t, iterations))
             base = statistics.median(s[0] for s in samples["base"])
             new = statistics.median(s[0] for s in samples["new"])
             base_min = min(s[1] for s in samples["base"])

@@ -211,6 +211,46 @@ OpFoldResult DivOp::fold(FoldAdaptor adaptor) {
   return foldElementwise(*this, adaptor.getOperands());
 }
 
+/// A product with a zero operand is zero when the other operand is a
+/// constant of finite values (0 * inf and 0 * NaN are NaN): an RNN's first
+/// step from a zero initial state, whose product with the recurrent weights
+/// would otherwise be a pass over them. Zeros of `resultType`, or null.
+static OpFoldResult foldProductWithZero(Attribute lhs, Attribute rhs, Type resultType) {
+  auto type = llvm::dyn_cast<RankedTensorType>(resultType);
+  if (!type || !type.hasStaticShape())
+    return {};
+  auto finiteConstant = [](Attribute attr) {
+    auto elements = llvm::dyn_cast_if_present<DenseElementsAttr>(attr);
+    if (!elements)
+      return false;
+    if (!llvm::isa<FloatType>(elements.getElementType()))
+      return elements.getElementType().isSignlessInteger();
+    if (elements.isSplat())
+      return elements.getSplatValue<APFloat>().isFinite();
+    return llvm::all_of(elements.getValues<APFloat>(),
+                        [](const APFloat &v) { return v.isFinite(); });
+  };
+  if (!(isSplatOf(lhs, 0) && finiteConstant(rhs)) && !(isSplatOf(rhs, 0) && finiteConstant(lhs)))
+    return {};
+  Type elementType = type.getElementType();
+  if (llvm::isa<FloatType>(elementType))
+    return DenseElementsAttr::get(type, FloatAttr::get(elementType, 0.0));
+  if (elementType.isSignlessInteger())
+    return DenseElementsAttr::get(type, IntegerAttr::get(elementType, 0));
+  return {};
+}
+
+OpFoldResult MatMulOp::fold(FoldAdaptor adaptor) {
+  return foldProductWithZero(adaptor.getLhs(), adaptor.getRhs(), getType());
+}
+
+/// alpha * op(A) * op(B) without C: zero when A or B is (see above).
+OpFoldResult GemmOp::fold(FoldAdaptor adaptor) {
+  if (getC() || !getAlpha().isFinite())
+    return {};
+  return foldProductWithZero(adaptor.getA(), adaptor.getB(), getType());
+}
+
 /// Reshaping a constant only changes its type.
 static OpFoldResult foldReshapeLike(Value input, Attribute inputAttr,
                                     Type resultType) {

@@ -211,6 +211,7 @@ def Kiln_MatMulOp : Kiln_Op<"matmul"> {
   let assemblyFormat = [{
     $lhs `,` $rhs attr-dict `:` `(` type($lhs) `,` type($rhs) `)` `->` type($output)
   }];
+  let hasFolder = 1;
 }
 
 def Kiln_GemmOp : Kiln_Op<"gemm"> {
@@ -233,6 +234,7 @@ def Kiln_GemmOp : Kiln_Op<"gemm"> {
   let assemblyFormat = [{
     $a `,` $b (`,` $c^)? attr-dict `:` functional-type(operands, results)
   }];
+  let hasFolder = 1;
   let hasCanonicalizer = 1;
 }
 

@@ -337,15 +337,6 @@ LogicalResult convertRecurrent(OnnxNode &node, CellKind kind) {
                                b.getBoolAttr(true));
   };
   Value one = e.scalar(type, 1.0), zeros = e.splat(type, {batch, hidden}, 0.0);
-  // Without an initial state the first step's state is zeros, and so is its
-  // product with R when R is a constant of finite values (0 * inf is NaN):
-  // that step skips its products of the state by R, a pass over R each.
-  DenseElementsAttr rValues;
-  bool finiteR = !initH && llvm::isa<FloatType>(elementTypeOf(r)) &&
-                 matchPattern(r, m_Constant(&rValues)) &&
-                 llvm::all_of(rValues.getValues<APFloat>(),
-                              [](const APFloat &v) { return v.isFinite(); });
-
   // Per direction: the outputs of every step in time order and the final
   // states.
   SmallVector<SmallVector<Value>> outputs(dirs);
@@ -373,31 +364,29 @@ LogicalResult convertRecurrent(OnnxNode &node, CellKind kind) {
     }
     bool backwards = d == 1 || attrs->reverse;
     outputs[d].resize(seq);
+    // Each step multiplies the state by R^T. From a zero state (no
+    // initial_h, or zeros) and finite constant weights the first step's
+    // product folds to zeros (kiln.gemm's folder), saving a pass over R.
+    // Only products of h itself: GRU's (reset * h) x R^T without
+    // linear_before_reset is NaN where reset is not finite.
     for (int64_t step = 0; step < seq; ++step) {
       int64_t t = backwards ? seq - 1 - step : step;
-      // h x rows^T ([batch, columns]), or its zeros on a first step from a
-      // zero state. Only products of h itself: GRU's (reset * h) x R^T
-      // without linear_before_reset is NaN where reset is not finite.
-      bool zeroState = step == 0 && finiteR;
-      auto stateProduct = [&](Value rows, int64_t columns) -> Value {
-        return zeroState ? e.splat(type, {batch, columns}, 0.0) : matmulT(h, rows);
-      };
       Value xw = e.reshape(
           slice(e, projected, {0, 2}, {t, d * width}, {t + 1, (d + 1) * width}),
           {batch, width});
       Value newH, newC;
       switch (kind) {
       case CellKind::RNN:
-        newH = applyActivation(e, acts[0], clip(e.op<graph::AddOp>(xw, stateProduct(rd, width))));
+        newH = applyActivation(e, acts[0], clip(e.op<graph::AddOp>(xw, matmulT(h, rd))));
         break;
       case CellKind::GRU: {
         // z and r together, then the candidate. With linear_before_reset
         // the state's product with every gate's weights is one gemm (one
         // pass over R a step), sliced after.
-        Value hAll = attrs->linearBeforeReset ? stateProduct(rd, width) : Value();
+        Value hAll = attrs->linearBeforeReset ? matmulT(h, rd) : Value();
         Value zrPre = e.op<graph::AddOp>(slice(e, xw, {1}, {0}, {2 * hidden}),
                                          hAll ? slice(e, hAll, {1}, {0}, {2 * hidden})
-                                              : stateProduct(rGates, 2 * hidden));
+                                              : matmulT(h, rGates));
         Value zr = applyActivation(e, acts[0], clip(zrPre));
         Value z = gate(zr, 0), reset = gate(zr, 1);
         Value recurrent;
@@ -417,7 +406,7 @@ LogicalResult convertRecurrent(OnnxNode &node, CellKind kind) {
         break;
       }
       case CellKind::LSTM: {
-        Value pre = e.op<graph::AddOp>(xw, stateProduct(rd, width)); // i, o, f, c
+        Value pre = e.op<graph::AddOp>(xw, matmulT(h, rd)); // i, o, f, c
         Value iPre = gate(pre, 0), oPre = gate(pre, 1), fPre = gate(pre, 2);
         if (peep) {
           iPre = e.op<graph::AddOp>(iPre, e.op<graph::MulOp>(pI, c));

@@ -784,3 +784,59 @@ func.func @conv_transpose_overlapping(%x: tensor<1x3x4x4xf32>, %w: tensor<3x2x3x
       : (tensor<1x3x4x4xf32>, tensor<3x2x3x3xf32>) -> tensor<1x2x9x9xf32>
   return %y : tensor<1x2x9x9xf32>
 }
+
+//===----------------------------------------------------------------------===//
+// Products with a zero operand
+//===----------------------------------------------------------------------===//
+
+// -----
+
+// Zeros times a constant of finite values is zeros (an RNN's first step
+// from a zero state), for either operand of matmul and gemm without C.
+// CHECK-LABEL: func @matmul_zero_finite
+// CHECK-NOT: kiln.matmul
+// CHECK-NOT: kiln.gemm
+// CHECK: %[[Z:.*]] = kiln.constant dense<0.000000e+00> : tensor<1x3xf32>
+// CHECK: return %[[Z]], %[[Z]]
+func.func @matmul_zero_finite() -> (tensor<1x3xf32>, tensor<1x3xf32>) {
+  %h = kiln.constant dense<0.0> : tensor<1x2xf32>
+  %r = kiln.constant dense<[[1.0, -2.0, 3.0], [0.5, 4.0, -1.0]]> : tensor<2x3xf32>
+  %rt = kiln.constant dense<[[1.0, 0.5], [-2.0, 4.0], [3.0, -1.0]]> : tensor<3x2xf32>
+  %0 = kiln.matmul %h, %r : (tensor<1x2xf32>, tensor<2x3xf32>) -> tensor<1x3xf32>
+  %1 = kiln.gemm %h, %rt {trans_b = true} : (tensor<1x2xf32>, tensor<3x2xf32>) -> tensor<1x3xf32>
+  return %0, %1 : tensor<1x3xf32>, tensor<1x3xf32>
+}
+
+// -----
+
+// Integers have no NaN: zeros times any integer constant fold.
+// CHECK-LABEL: func @matmul_zero_int
+// CHECK-NOT: kiln.matmul
+// CHECK: kiln.constant dense<0> : tensor<3x1xi32>
+func.func @matmul_zero_int() -> tensor<3x1xi32> {
+  %a = kiln.constant dense<[[1, 2], [3, 4], [5, 6]]> : tensor<3x2xi32>
+  %z = kiln.constant dense<0> : tensor<2x1xi32>
+  %0 = kiln.matmul %a, %z : (tensor<3x2xi32>, tensor<2x1xi32>) -> tensor<3x1xi32>
+  return %0 : tensor<3x1xi32>
+}
+
+// -----
+
+// Not folded: 0 * inf is NaN; the other operand unknown (it may hold an
+// infinity); a gemm's C; an alpha that is not finite.
+// CHECK-LABEL: func @matmul_zero_kept
+// CHECK: kiln.matmul
+// CHECK: kiln.matmul
+// CHECK: kiln.gemm
+// CHECK: kiln.gemm
+func.func @matmul_zero_kept(%x: tensor<2x3xf32>, %c: tensor<3xf32>)
+    -> (tensor<1x3xf32>, tensor<1x3xf32>, tensor<1x3xf32>, tensor<1x3xf32>) {
+  %h = kiln.constant dense<0.0> : tensor<1x2xf32>
+  %inf = kiln.constant dense<[[1.0, 0x7F800000, 3.0], [0.5, 4.0, -1.0]]> : tensor<2x3xf32>
+  %r = kiln.constant dense<[[1.0, -2.0, 3.0], [0.5, 4.0, -1.0]]> : tensor<2x3xf32>
+  %0 = kiln.matmul %h, %inf : (tensor<1x2xf32>, tensor<2x3xf32>) -> tensor<1x3xf32>
+  %1 = kiln.matmul %h, %x : (tensor<1x2xf32>, tensor<2x3xf32>) -> tensor<1x3xf32>
+  %2 = kiln.gemm %h, %r, %c : (tensor<1x2xf32>, tensor<2x3xf32>, tensor<3xf32>) -> tensor<1x3xf32>
+  %3 = kiln.gemm %h, %r {alpha = 0x7F800000 : f32} : (tensor<1x2xf32>, tensor<2x3xf32>) -> tensor<1x3xf32>
+  return %0, %1, %2, %3 : tensor<1x3xf32>, tensor<1x3xf32>, tensor<1x3xf32>, tensor<1x3xf32>
+}
