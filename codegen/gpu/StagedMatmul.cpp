@@ -520,7 +520,10 @@ struct Skeleton {
   const StagedFusion &fusion;
   Location loc;
   OpOperand *rowInput, *columnInput, *init;
+  /// The input tiles, kStages of each (stage, row, column).
   Value rowTile, columnTile;
+  /// Inside the k loop: the stage of the current step.
+  Value stage;
   /// Thread id, its row ty = t / 16 and column tx = t % 16 in the block.
   Value tid, ty, tx;
   /// The loop indices of the block's first output (batch ivs, m and n of
@@ -585,50 +588,60 @@ struct Skeleton {
       read(columnInput, ivs(b, zero, addConstant(b, tx, kStagedTile * r), add(b, kt, ty)));
     return values;
   }
-  /// Stores what `fetch` read into the tiles: A's row ty + 16 r at column
-  /// tx (or, with `rowsTransposed`, at row tx and column ty + 16 r of a
-  /// k-major A tile), B's at row ty, column tx + 16 r.
+  /// Stores what `fetch` read into the current stage's tiles: A's row
+  /// ty + 16 r at column tx (or, with `rowsTransposed`, at row tx and
+  /// column ty + 16 r of a k-major A tile), B's at row ty, column tx + 16 r.
   void place(OpBuilder &b, ValueRange values, int64_t aRows, int64_t bColumns,
              bool rowsTransposed) const {
     for (int64_t r = 0; r < aRows; ++r) {
       Value row = addConstant(b, ty, kStagedTile * r);
       memref::StoreOp::create(b, loc, values[r], rowTile,
-                              rowsTransposed ? ValueRange{tx, row} : ValueRange{row, tx});
+                              rowsTransposed ? ValueRange{stage, tx, row}
+                                             : ValueRange{stage, row, tx});
     }
     for (int64_t r = 0; r < bColumns; ++r)
       memref::StoreOp::create(b, loc, values[aRows + r], columnTile,
-                              ValueRange{ty, addConstant(b, tx, kStagedTile * r)});
+                              ValueRange{stage, ty, addConstant(b, tx, kStagedTile * r)});
+  }
+  /// The element (y, x) of the current stage's `tile`.
+  Value tileAt(OpBuilder &b, Value tile, Value y, Value x) const {
+    return memref::LoadOp::create(b, loc, tile, ValueRange{stage, y, x});
   }
   /// The k loop of both kernels, over steps of 16 from `initial`
-  /// accumulators (its first results), the input tiles staged one step
-  /// ahead: each iteration stores the step's values (read during the one
-  /// before) into the tiles, a barrier, reads the next step's from global
-  /// memory into registers (the last step its own again, so that no
-  /// branch is needed), folds the step from the tiles (`fold`, given the
-  /// step's kt and the accumulators), a barrier. The reads' latency is
-  /// hidden behind the folding instead of stalling every thread of the
-  /// block before it.
+  /// accumulators (its results), the input tiles staged one step ahead in
+  /// two stages. Before the loop the first step's values go into stage 0,
+  /// a barrier; each iteration then reads the next step's values from
+  /// global memory into registers (the last step its own again, so that no
+  /// branch is needed), folds the current step from its stage (`fold`,
+  /// given the step's kt and the accumulators), stores the next step's
+  /// values into the other stage, and ends at a barrier. The reads' latency
+  /// is hidden behind the folding, and one barrier a step is enough: the
+  /// stage a thread writes during step s was last read while folding step
+  /// s - 1, which every thread finished before the barrier that ended it.
+  /// (The stores also keep LLVM from moving the reads down to where they
+  /// are used, as it does with loads whose only use is in the next
+  /// iteration.)
   scf::ForOp stagedLoop(OpBuilder &b, ValueRange initial, int64_t aRows, int64_t bColumns,
                         function_ref<Value(OpBuilder &, Value)> convert, bool rowsTransposed,
-                        function_ref<SmallVector<Value>(OpBuilder &, Value, ValueRange)> fold)
-      const {
+                        function_ref<SmallVector<Value>(OpBuilder &, Value, ValueRange)> fold) {
     int64_t k = linalg::LinalgOp(op).getStaticLoopRanges()[matmul.k];
-    size_t count = initial.size();
-    SmallVector<Value> carried(initial);
-    llvm::append_range(carried, fetch(b, constant(b, 0), aRows, bColumns, convert));
+    stage = constant(b, 0);
+    place(b, fetch(b, stage, aRows, bColumns, convert), aRows, bColumns, rowsTransposed);
+    mlir::gpu::BarrierOp::create(b, loc);
     return scf::ForOp::create(
-        b, loc, constant(b, 0), constant(b, k), constant(b, kStagedTile), carried,
+        b, loc, constant(b, 0), constant(b, k), constant(b, kStagedTile), initial,
         [&](OpBuilder &b, Location loc, Value kt, ValueRange args) {
-          place(b, args.drop_front(count), aRows, bColumns, rowsTransposed);
-          mlir::gpu::BarrierOp::create(b, loc);
           Value next = arith::MinUIOp::create(b, loc, addConstant(b, kt, kStagedTile),
                                               constant(b, k - kStagedTile));
           SmallVector<Value> fetched = fetch(b, next, aRows, bColumns, convert);
-          SmallVector<Value> yielded = fold(b, kt, args.take_front(count));
-          // Nobody overwrites the tiles before every thread has read them.
+          stage = arith::RemUIOp::create(
+              b, loc, arith::DivUIOp::create(b, loc, kt, constant(b, kStagedTile)),
+              constant(b, kStages));
+          SmallVector<Value> folded = fold(b, kt, args);
+          stage = arith::SubIOp::create(b, loc, constant(b, kStages - 1), stage);
+          place(b, fetched, aRows, bColumns, rowsTransposed);
           mlir::gpu::BarrierOp::create(b, loc);
-          llvm::append_range(yielded, fetched);
-          scf::YieldOp::create(b, loc, yielded);
+          scf::YieldOp::create(b, loc, folded);
         });
   }
 };
@@ -646,7 +659,7 @@ Skeleton buildSkeleton(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   auto workgroup = mlir::gpu::AddressSpaceAttr::get(ctx, mlir::gpu::AddressSpace::Workgroup);
   auto tileType = [&](OpOperand *operand, int64_t height, int64_t width) {
-    return MemRefType::get({height, width}, getElementTypeOrSelf(operand->get()),
+    return MemRefType::get({kStages, height, width}, getElementTypeOrSelf(operand->get()),
                            MemRefLayoutAttrInterface(), workgroup);
   };
   rewriter.setInsertionPoint(op);
@@ -771,7 +784,7 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
               for (int64_t e = 0; e < perRegister; ++e) {
                 Value row = s.add(b, warpRow, s.addConstant(b, group, kMmaM * i + 8 * (r % 2)));
                 elements.push_back(
-                    memref::LoadOp::create(b, loc, s.rowTile, ValueRange{row, kIndex(r / 2, e)}));
+                    s.tileAt(b, s.rowTile, row, kIndex(r / 2, e)));
               }
             }
             aFragments.push_back(vector::FromElementsOp::create(
@@ -783,7 +796,7 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
               for (int64_t e = 0; e < perRegister; ++e) {
                 Value column = s.add(b, warpColumn, s.addConstant(b, group, kMmaN * j));
                 elements.push_back(
-                    memref::LoadOp::create(b, loc, s.columnTile, ValueRange{kIndex(r, e), column}));
+                    s.tileAt(b, s.columnTile, kIndex(r, e), column));
               }
             }
             bFragments.push_back(vector::FromElementsOp::create(
@@ -868,13 +881,13 @@ void buildScalarMatmul(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
     SmallVector<Value> values;
     if (!groups) {
       for (Value x : xs)
-        values.push_back(memref::LoadOp::create(b, loc, tile, ValueRange{y, x}));
+        values.push_back(s.tileAt(b, tile, y, x));
       return values;
     }
     Type element = llvm::cast<MemRefType>(tile.getType()).getElementType();
     auto group = VectorType::get({kVectorWidth}, element);
     for (size_t g = 0; g < xs.size(); g += kVectorWidth) {
-      Value v = vector::LoadOp::create(b, loc, group, tile, ValueRange{y, xs[g]},
+      Value v = vector::LoadOp::create(b, loc, group, tile, ValueRange{s.stage, y, xs[g]},
                                        /*nontemporal=*/false, llvm::Align(kVectorBytes));
       for (int64_t lane = 0; lane < kVectorWidth; ++lane)
         values.push_back(vector::ExtractOp::create(b, loc, v, ArrayRef<int64_t>{lane}));
@@ -882,48 +895,46 @@ void buildScalarMatmul(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
     return values;
   };
 
-  Value tile = s.constant(rewriter, kStagedTile);
   bool multiplyAdd = isFloatMultiplyAdd(op, s.rowInput, s.columnInput, s.init);
   scf::ForOp outer = s.stagedLoop(
       rewriter, initial, rows, columns, nullptr, rowGroups,
       [&](OpBuilder &b, Value kt, ValueRange outerArgs) -> SmallVector<Value> {
-        auto inner = scf::ForOp::create(
-            b, loc, zero, tile, s.constant(b, 1), outerArgs,
-            [&](OpBuilder &b, Location loc, Value kk, ValueRange innerArgs) {
-              SmallVector<Value> fromRows;
-              if (rowGroups) {
-                fromRows = readTile(b, s.rowTile, kk, rowOffsets, true);
-              } else {
-                for (Value row : rowOffsets)
-                  fromRows.push_back(
-                      memref::LoadOp::create(b, loc, s.rowTile, ValueRange{row, kk}));
+        // The step's 16 k values one after another, unrolled: the tile
+        // addresses become constant offsets, and the loads of one k value
+        // can be issued while the previous one's products are computed.
+        SmallVector<Value> acc = llvm::to_vector(outerArgs);
+        for (int64_t step = 0; step < kStagedTile; ++step) {
+          Value kk = s.constant(b, step);
+          SmallVector<Value> fromRows;
+          if (rowGroups) {
+            fromRows = readTile(b, s.rowTile, kk, rowOffsets, true);
+          } else {
+            for (Value row : rowOffsets)
+              fromRows.push_back(s.tileAt(b, s.rowTile, row, kk));
+          }
+          SmallVector<Value> fromColumns = readTile(b, s.columnTile, kk, columnOffsets, columnGroups);
+          Value k = s.add(b, kt, kk);
+          for (int64_t i = 0; i < rows; ++i) {
+            for (int64_t j = 0; j < columns; ++j) {
+              Value &sum = acc[i * columns + j];
+              if (multiplyAdd) {
+                sum = math::FmaOp::create(b, loc, fromRows[i], fromColumns[j], sum);
+                continue;
               }
-              SmallVector<Value> fromColumns =
-                  readTile(b, s.columnTile, kk, columnOffsets, columnGroups);
-              Value k = s.add(b, kt, kk);
-              SmallVector<Value> folded;
-              for (int64_t i = 0; i < rows; ++i) {
-                for (int64_t j = 0; j < columns; ++j) {
-                  if (multiplyAdd) {
-                    folded.push_back(math::FmaOp::create(b, loc, fromRows[i], fromColumns[j],
-                                                         innerArgs[i * columns + j]));
-                    continue;
-                  }
-                  SmallVector<Value> ivs;
-                  IRMapping mapping;
-                  mapping.map(op.getMatchingBlockArgument(s.rowInput), fromRows[i]);
-                  mapping.map(op.getMatchingBlockArgument(s.columnInput), fromColumns[j]);
-                  mapping.map(op.getMatchingBlockArgument(s.init), innerArgs[i * columns + j]);
-                  folded.push_back(cloneLinalgBody(b, op, mapping, [&](unsigned dim) {
-                    if (ivs.empty())
-                      ivs = s.ivs(b, rowOffsets[i], columnOffsets[j], k);
-                    return ivs[dim];
-                  }));
-                }
-              }
-              scf::YieldOp::create(b, loc, folded);
-            });
-        return SmallVector<Value>(inner.getResults());
+              SmallVector<Value> ivs;
+              IRMapping mapping;
+              mapping.map(op.getMatchingBlockArgument(s.rowInput), fromRows[i]);
+              mapping.map(op.getMatchingBlockArgument(s.columnInput), fromColumns[j]);
+              mapping.map(op.getMatchingBlockArgument(s.init), sum);
+              sum = cloneLinalgBody(b, op, mapping, [&](unsigned dim) {
+                if (ivs.empty())
+                  ivs = s.ivs(b, rowOffsets[i], columnOffsets[j], k);
+                return ivs[dim];
+              });
+            }
+          }
+        }
+        return acc;
       });
   for (auto [indices, result] : llvm::zip(outIndices, outer.getResults()))
     s.finish(rewriter, result, indices);

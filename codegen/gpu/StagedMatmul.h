@@ -48,6 +48,10 @@ namespace kiln::gpu {
 /// Threads per block side and k steps per tile.
 inline constexpr int64_t kStagedTile = 16;
 
+/// Copies of each input tile in workgroup memory: the k loop alternates
+/// between them, one barrier a step.
+inline constexpr int64_t kStages = 2;
+
 /// The largest register tile side a thread gets (8 x 8 outputs: 64
 /// accumulators, within the 255 registers a thread may use).
 inline constexpr int64_t kMaxRegisterTile = 8;
