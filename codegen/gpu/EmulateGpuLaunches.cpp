@@ -278,7 +278,9 @@ LogicalResult LaunchEmulator::planCrossingValues() {
         (def && segmentOf.contains(def) && segmentOf.lookup(def) != index))
       crossing[index].insert(used);
   };
-  for (auto [index, segment] : llvm::enumerate(segments)) {
+  for (auto [position, segment] : llvm::enumerate(segments)) {
+    // (A plain copy: lambdas cannot capture structured bindings in C++17.)
+    unsigned index = position;
     for (Operation *op : segment.ops)
       op->walk([&](Operation *nested) {
         for (Value operand : nested->getOperands())

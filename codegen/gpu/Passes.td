@@ -122,18 +122,25 @@ def MergeGpuModules : Pass<"kiln-merge-gpu-modules", "mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::LLVM::LLVMDialect"];
 }
 
-def LowerBf16Mma : Pass<"kiln-lower-bf16-mma"> {
-  let summary = "Lower bf16 tensor-core mmas (nvgpu.mma.sync) to nvvm.mma.sync";
+def LowerTensorCoreOps : Pass<"kiln-lower-tensor-core-ops"> {
+  let summary = "Lower what the tensor-core kernels need and upstream's device conversions lack";
   let description = [{
-    Upstream's nvgpu-to-nvvm conversion has no bf16 form of nvgpu.mma.sync.
-    This pass lowers the m16n8k16 bf16 mma with f32 accumulators (what the
-    staged matmul emits for bf16 inputs) to nvvm.mma.sync: each row of two
-    bf16 values of the A and B fragments becomes one 32-bit register, the
-    accumulator's elements the op's f32 operands and result struct. Run it
-    before convert-nvgpu-to-nvvm; other mmas are left to that conversion.
+    Runs on the device code before convert-nvgpu-to-nvvm:
+    - bf16 mmas: the m16n8k16 bf16 mma with f32 accumulators (what the
+      staged matmul emits for bf16 inputs; upstream's nvgpu-to-nvvm has no
+      bf16 form) becomes nvvm.mma.sync, each row of two bf16 values of the
+      A and B fragments one 32-bit register, the accumulator's elements the
+      op's f32 operands and result struct; other mmas are left to that
+      conversion;
+    - vector.shape_cast to two dimensions (a fragment read as one vector,
+      reshaped into the mma's registers x values) becomes extracts and
+      inserts of one dimension;
+    - a TF32 rounding the staged matmul marked (`kiln.tf32_rounding`)
+      becomes one nvvm.convert.float.to.tf32 with rounding to nearest,
+      ties away from zero, the same rounding as its integer arithmetic.
   }];
   let dependentDialects = ["::mlir::NVVM::NVVMDialect", "::mlir::LLVM::LLVMDialect",
-                           "::mlir::vector::VectorDialect"];
+                           "::mlir::vector::VectorDialect", "::mlir::arith::ArithDialect"];
 }
 
 def LowerGpuHost : Pass<"kiln-lower-gpu-host", "mlir::ModuleOp"> {

@@ -5,28 +5,35 @@
 // columns nj = bn BN + tx + 16 j, i < RM, j < RN):
 //
 //   acc[i][j] = C[mi, nj]
-//   a[r] = A[bm BM + ty + 16 r, tx];  b[r] = B[ty, bn BN + tx + 16 r]
+//   As[0][ty + 16 r][tx] = A[bm BM + ty + 16 r, tx]   (r < RM)
+//   Bs[0][ty][tx + 16 r] = B[ty, bn BN + tx + 16 r]   (r < RN)
+//   barrier
 //   for kt = 0 to K step 16:
-//     As[ty + 16 r][tx] = a[r]   (r < RM)
-//     Bs[ty][tx + 16 r] = b[r]   (r < RN)
-//     barrier
+//     s = (kt / 16) % 2
 //     kn = min(kt + 16, K - 16)
 //     a[r] = A[bm BM + ty + 16 r, kn + tx];  b[r] = B[kn + ty, bn BN + tx + 16 r]
-//     for kk = 0 to 16:
-//       x[i] = As[ty + 16 i][kk];  y[j] = Bs[kk][tx + 16 j]
+//     for kk = 0 to 16 (unrolled):
+//       x[i] = As[s][ty + 16 i][kk];  y[j] = Bs[s][kk][tx + 16 j]
 //       acc[i][j] = body(x[i], y[j], acc[i][j])
+//     As[1 - s][ty + 16 r][tx] = a[r];  Bs[1 - s][ty][tx + 16 r] = b[r]
 //     barrier
 //   C[mi, nj] = acc[i][j]
 //
 // The next step's elements are read from global memory before the block
 // folds the current one (the last step reads its own again instead of
-// branching), so their latency overlaps the folding. A warp's 32 threads
-// read two rows of As (each one value, broadcast) and 16 consecutive values
-// of Bs: no bank conflicts. A side of 4 or 8 outputs is read in groups of
-// 4 instead (rows 4 ty + 64 g + l, columns 4 tx + 64 g + l; As k-major):
-// one 16-byte load a group (StagedMatmul.h). Global reads and the output's
-// writes run along k or n in 16 consecutive threads. The barriers are in a
-// loop every thread runs with the same bounds.
+// branching), so their latency overlaps the folding; they go into the
+// stage the step before was folded from, which every thread had finished
+// with at the last barrier. (A single k step has one stage and no copy
+// ahead.) A warp's 32 threads read two rows of As (each one value,
+// broadcast) and 16 consecutive values of Bs: no bank conflicts. A side of
+// 4 or 8 outputs is read in groups of 4 instead (rows 4 ty + 64 g + l,
+// columns 4 tx + 64 g + l; As k-major): one 16-byte load a group
+// (StagedMatmul.h). Global reads and the output's writes run along k or n
+// in 16 consecutive threads. The barriers are in a loop every thread runs
+// with the same bounds.
+//
+// The tensor-core kernel stages the same way, into tiles in the mmas'
+// fragment order (buildTensorCoreMatmul).
 //
 //===----------------------------------------------------------------------===//
 
@@ -520,8 +527,11 @@ struct Skeleton {
   const StagedFusion &fusion;
   Location loc;
   OpOperand *rowInput, *columnInput, *init;
-  /// The input tiles, kStages of each (stage, row, column).
+  /// The input tiles, kStages of each (the first index is the stage).
   Value rowTile, columnTile;
+  /// The indices (after the stage's) of A's element (row, k) of the
+  /// block's step in rowTile, and of B's (k, column) in columnTile.
+  std::function<SmallVector<Value>(OpBuilder &, Value, Value)> rowSlot, columnSlot;
   /// Inside the k loop: the stage of the current step.
   Value stage;
   /// Thread id, its row ty = t / 16 and column tx = t % 16 in the block.
@@ -588,20 +598,18 @@ struct Skeleton {
       read(columnInput, ivs(b, zero, addConstant(b, tx, kStagedTile * r), add(b, kt, ty)));
     return values;
   }
-  /// Stores what `fetch` read into the current stage's tiles: A's row
-  /// ty + 16 r at column tx (or, with `rowsTransposed`, at row tx and
-  /// column ty + 16 r of a k-major A tile), B's at row ty, column tx + 16 r.
-  void place(OpBuilder &b, ValueRange values, int64_t aRows, int64_t bColumns,
-             bool rowsTransposed) const {
-    for (int64_t r = 0; r < aRows; ++r) {
-      Value row = addConstant(b, ty, kStagedTile * r);
-      memref::StoreOp::create(b, loc, values[r], rowTile,
-                              rowsTransposed ? ValueRange{stage, tx, row}
-                                             : ValueRange{stage, row, tx});
-    }
+  /// Stores what `fetch` read into the current stage's tiles: A's element
+  /// (ty + 16 r, tx) at rowSlot's indices, B's (ty, tx + 16 r) at
+  /// columnSlot's.
+  void place(OpBuilder &b, ValueRange values, int64_t aRows, int64_t bColumns) const {
+    auto store = [&](Value value, Value tile, SmallVector<Value> slot) {
+      slot.insert(slot.begin(), stage);
+      memref::StoreOp::create(b, loc, value, tile, slot);
+    };
+    for (int64_t r = 0; r < aRows; ++r)
+      store(values[r], rowTile, rowSlot(b, addConstant(b, ty, kStagedTile * r), tx));
     for (int64_t r = 0; r < bColumns; ++r)
-      memref::StoreOp::create(b, loc, values[aRows + r], columnTile,
-                              ValueRange{stage, ty, addConstant(b, tx, kStagedTile * r)});
+      store(values[aRows + r], columnTile, columnSlot(b, ty, addConstant(b, tx, kStagedTile * r)));
   }
   /// The element (y, x) of the current stage's `tile`.
   Value tileAt(OpBuilder &b, Value tile, Value y, Value x) const {
@@ -622,15 +630,20 @@ struct Skeleton {
   /// are used, as it does with loads whose only use is in the next
   /// iteration.)
   scf::ForOp stagedLoop(OpBuilder &b, ValueRange initial, int64_t aRows, int64_t bColumns,
-                        function_ref<Value(OpBuilder &, Value)> convert, bool rowsTransposed,
+                        function_ref<Value(OpBuilder &, Value)> convert,
                         function_ref<SmallVector<Value>(OpBuilder &, Value, ValueRange)> fold) {
     int64_t k = linalg::LinalgOp(op).getStaticLoopRanges()[matmul.k];
     stage = constant(b, 0);
-    place(b, fetch(b, stage, aRows, bColumns, convert), aRows, bColumns, rowsTransposed);
+    place(b, fetch(b, stage, aRows, bColumns, convert), aRows, bColumns);
     mlir::gpu::BarrierOp::create(b, loc);
     return scf::ForOp::create(
         b, loc, constant(b, 0), constant(b, k), constant(b, kStagedTile), initial,
         [&](OpBuilder &b, Location loc, Value kt, ValueRange args) {
+          // (A single step has no next one to stage.)
+          if (k == kStagedTile) {
+            scf::YieldOp::create(b, loc, fold(b, kt, args));
+            return;
+          }
           Value next = arith::MinUIOp::create(b, loc, addConstant(b, kt, kStagedTile),
                                               constant(b, k - kStagedTile));
           SmallVector<Value> fetched = fetch(b, next, aRows, bColumns, convert);
@@ -639,7 +652,7 @@ struct Skeleton {
               constant(b, kStages));
           SmallVector<Value> folded = fold(b, kt, args);
           stage = arith::SubIOp::create(b, loc, constant(b, kStages - 1), stage);
-          place(b, fetched, aRows, bColumns, rowsTransposed);
+          place(b, fetched, aRows, bColumns);
           mlir::gpu::BarrierOp::create(b, loc);
           scf::YieldOp::create(b, loc, folded);
         });
@@ -647,19 +660,25 @@ struct Skeleton {
 };
 
 /// Builds, before `op` (which stays), the block forall over (batch,
-/// m / blockM, n / blockN), the workgroup tiles (A: aHeight x aWidth, B:
-/// 16 x bWidth) and the 256-thread forall, and leaves the rewriter inside
-/// the latter.
+/// m / blockM, n / blockN), the workgroup tiles (kStages of each, or one
+/// for a single k step, A's of
+/// `aShape`, B's of `bShape`; A's element (row, k) at indices (row, k)
+/// and B's (k, column) at (k, column) unless the caller changes the
+/// slots) and the 256-thread forall, and leaves the rewriter inside the
+/// latter.
 Skeleton buildSkeleton(RewriterBase &rewriter, linalg::LinalgOp op, const StagedMatmul &matmul,
                        const StagedFusion &fusion, int64_t blockM, int64_t blockN,
-                       int64_t aHeight, int64_t aWidth, int64_t bWidth) {
+                       ArrayRef<int64_t> aShape, ArrayRef<int64_t> bShape) {
   MLIRContext *ctx = op.getContext();
   Location loc = op.getLoc();
   Skeleton s(op, matmul, fusion);
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   auto workgroup = mlir::gpu::AddressSpaceAttr::get(ctx, mlir::gpu::AddressSpace::Workgroup);
-  auto tileType = [&](OpOperand *operand, int64_t height, int64_t width) {
-    return MemRefType::get({kStages, height, width}, getElementTypeOrSelf(operand->get()),
+  auto tileType = [&](OpOperand *operand, ArrayRef<int64_t> shape) {
+    // (A single k step needs one stage.)
+    SmallVector<int64_t> staged{ranges[matmul.k] == kStagedTile ? 1 : kStages};
+    llvm::append_range(staged, shape);
+    return MemRefType::get(staged, getElementTypeOrSelf(operand->get()),
                            MemRefLayoutAttrInterface(), workgroup);
   };
   rewriter.setInsertionPoint(op);
@@ -676,9 +695,10 @@ Skeleton buildSkeleton(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
                                          linearGpuMapping(ctx, blockCounts.size(), true));
   rewriter.setInsertionPoint(blockLoop.getBody()->getTerminator());
   SmallVector<Value> blockIvs = llvm::to_vector(blockLoop.getInductionVars());
-  s.rowTile = memref::AllocOp::create(rewriter, loc, tileType(s.rowInput, aHeight, aWidth));
-  s.columnTile =
-      memref::AllocOp::create(rewriter, loc, tileType(s.columnInput, kStagedTile, bWidth));
+  s.rowTile = memref::AllocOp::create(rewriter, loc, tileType(s.rowInput, aShape));
+  s.columnTile = memref::AllocOp::create(rewriter, loc, tileType(s.columnInput, bShape));
+  s.rowSlot = [](OpBuilder &, Value row, Value k) { return SmallVector<Value>{row, k}; };
+  s.columnSlot = [](OpBuilder &, Value k, Value column) { return SmallVector<Value>{k, column}; };
   auto threadLoop = scf::ForallOp::create(
       rewriter, loc, ArrayRef<OpFoldResult>{rewriter.getIndexAttr(kStagedTile * kStagedTile)},
       ValueRange{}, linearGpuMapping(ctx, 1, false));
@@ -700,7 +720,8 @@ Skeleton buildSkeleton(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
 
 /// `v` rounded to TF32 (10 mantissa bits), to nearest with ties away from
 /// zero as cvt.rna.tf32.f32 does: the tensor cores read only those bits.
-/// NaNs stay NaNs.
+/// NaNs stay NaNs. The result is marked kTf32RoundingAttr: on the device
+/// it becomes that one instruction.
 Value roundToTf32(OpBuilder &b, Location loc, Value v) {
   Type i32 = b.getI32Type();
   Value bits = arith::BitcastOp::create(b, loc, i32, v);
@@ -710,7 +731,9 @@ Value roundToTf32(OpBuilder &b, Location loc, Value v) {
       b, loc, v.getType(),
       arith::AndIOp::create(b, loc, arith::AddIOp::create(b, loc, bits, half), mask));
   Value nan = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, v, v);
-  return arith::SelectOp::create(b, loc, nan, v, rounded);
+  auto select = arith::SelectOp::create(b, loc, nan, v, rounded);
+  select->setAttr(kTf32RoundingAttr, b.getUnitAttr());
+  return select;
 }
 
 /// The tensor-core kernel (StagedMatmul.h): 8 warps as 2 x 4, each a
@@ -725,13 +748,78 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
   bool half = mmaK == kHalfMmaK;
   // Values of a fragment's 32-bit register: one f32 (TF32), two halves.
   const int64_t perRegister = half ? 2 : 1;
-  // Padding makes the fragment reads conflict-free. TF32: lanes (g, t) read
-  // A at g * 20 + t and B at t * (BN + 8) + g, 32 different banks. Halves
-  // (two a 4-byte bank): A at word g * 12 + t (rows of 24), B at word
-  // t * (BN + 8) + g / 2 (lanes g and g + 1 share a word, one read).
-  Skeleton s = buildSkeleton(rewriter, op, matmul, fusion, blockM, blockN, blockM,
-                             kStagedTile + (half ? 8 : 4), blockN + 8);
+  // The tiles keep a step in the mmas' fragment order (StagedMatmul.h):
+  // lane L's A fragment for mma row tile `it` at mma k step `ks` is the
+  // aFragment values from ((ks BM / 16 + it) 32 + L) aFragment on, its B
+  // fragment for column tile `jt` the bFragment values from
+  // ((ks BN / 8 + jt) 32 + S(L)) bFragment on: one 16-byte load (A) or one
+  // 8-byte load (B) a fragment, the lanes of each quarter (A) or half (B)
+  // warp reading consecutive bytes, conflict-free. Two swizzles spread the
+  // staging's stores over the banks as well (a warp stores two k rows of 16
+  // consecutive B columns, and 16 k columns of two A rows):
+  // - B: lane slot S(L) = L ^ 2 (L / 16) (g >= 4 flips t's high bit), and
+  //   the fragment's two registers swapped in odd column tiles. Unswizzled,
+  //   g and g + 4 and tiles jt and jt + 1 met in one bank: 4-way conflicts
+  //   on 32-bit stores.
+  // - A (TF32): registers 0 and 1, and 2 and 3, swapped at odd mma k steps.
+  //   Unswizzled, k and k + 8 met in one bank: 2-way conflicts.
+  const int64_t aFragment = 4 * perRegister, bFragment = 2 * perRegister;
+  const int64_t rowTiles = blockM / kMmaM, columnTiles = blockN / kMmaN;
+  Skeleton s = buildSkeleton(rewriter, op, matmul, fusion, blockM, blockN,
+                             {blockM * kStagedTile}, {kStagedTile * blockN});
   Location loc = s.loc;
+  auto divide = [&](OpBuilder &b, Value x, int64_t d) {
+    return arith::DivUIOp::create(b, loc, x, s.constant(b, d)).getResult();
+  };
+  auto remainder = [&](OpBuilder &b, Value x, int64_t d) {
+    return arith::RemUIOp::create(b, loc, x, s.constant(b, d)).getResult();
+  };
+  auto scale = [&](OpBuilder &b, Value x, int64_t f) {
+    return arith::MulIOp::create(b, loc, x, s.constant(b, f)).getResult();
+  };
+  // Where k (of the step) is in a fragment: its mma k step, the register
+  // row it is in the second half of the mma's k (0 or 1), the lane's t
+  // (lane = 4 g + t) and its place e in the register.
+  struct KPlace {
+    Value step, highHalf, t, e;
+  };
+  auto kPlace = [&](OpBuilder &b, Value k) {
+    Value within = remainder(b, k, mmaK);
+    Value inHalf = remainder(b, within, mmaK / 2);
+    return KPlace{divide(b, k, mmaK), divide(b, within, mmaK / 2),
+                  divide(b, inHalf, perRegister), remainder(b, inHalf, perRegister)};
+  };
+  auto xorWith = [&](OpBuilder &b, Value x, Value y) {
+    return arith::XOrIOp::create(b, loc, x, y).getResult();
+  };
+  // The index of a fragment's element: fragment `index` (of the step's
+  // `tiles` tiles), lane 4 g + t (B: its slot), register row `reg`, value e.
+  auto fragmentSlot = [&](OpBuilder &b, const KPlace &p, int64_t tiles, Value tile, Value g,
+                          Value reg, int64_t size, bool columns) {
+    Value fragment = s.add(b, scale(b, p.step, tiles), tile);
+    Value laneOf = s.add(b, scale(b, g, 4), p.t);
+    if (columns)
+      laneOf = xorWith(b, laneOf, scale(b, divide(b, g, 4), 2));
+    Value start = scale(b, s.add(b, scale(b, fragment, kWarpSize), laneOf), size);
+    return s.add(b, start, s.add(b, scale(b, reg, perRegister), p.e));
+  };
+  // A's element (row, k) is in row tile row / 16, with g = row % 8 and
+  // register row (row % 16) / 8 + 2 highHalf; B's (k, column) in column
+  // tile column / 8, with g = column % 8 and register row highHalf.
+  s.rowSlot = [&](OpBuilder &b, Value row, Value k) {
+    KPlace p = kPlace(b, k);
+    Value reg = s.add(b, divide(b, remainder(b, row, kMmaM), 8), scale(b, p.highHalf, 2));
+    reg = xorWith(b, reg, remainder(b, p.step, 2));
+    return SmallVector<Value>{fragmentSlot(b, p, rowTiles, divide(b, row, kMmaM),
+                                           remainder(b, row, 8), reg, aFragment, false)};
+  };
+  s.columnSlot = [&](OpBuilder &b, Value k, Value column) {
+    KPlace p = kPlace(b, k);
+    Value tile = divide(b, column, kMmaN);
+    Value reg = xorWith(b, p.highHalf, remainder(b, tile, 2));
+    return SmallVector<Value>{fragmentSlot(b, p, columnTiles, tile, remainder(b, column, kMmaN),
+                                           reg, bFragment, true)};
+  };
   Type f32 = rewriter.getF32Type();
   Value warp = arith::DivUIOp::create(rewriter, loc, s.tid, s.constant(rewriter, kWarpSize));
   Value lane = arith::RemUIOp::create(rewriter, loc, s.tid, s.constant(rewriter, kWarpSize));
@@ -744,6 +832,17 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
       rewriter, loc, arith::RemUIOp::create(rewriter, loc, warp, s.constant(rewriter, kWarpColumns)),
       s.constant(rewriter, warpN));
   Value pairColumn = arith::MulIOp::create(rewriter, loc, inGroup, s.constant(rewriter, 2));
+  // Where this lane's fragments of the warp's first row and column tiles
+  // start.
+  Value aStart = scale(rewriter,
+                       s.add(rewriter, scale(rewriter, divide(rewriter, warpRow, kMmaM), kWarpSize),
+                             lane),
+                       aFragment);
+  Value firstColumnTile = divide(rewriter, warpColumn, kMmaN);
+  Value laneSlot = xorWith(rewriter, lane, scale(rewriter, divide(rewriter, lane, 16), 2));
+  Value bStart = scale(
+      rewriter, s.add(rewriter, scale(rewriter, firstColumnTile, kWarpSize), laneSlot),
+      bFragment);
 
   // Accumulator (i, j) element v (of the 2x2 vector, row-major) is at row
   // g + 8 (v / 2), column 2 t + v % 2 of mma tile (i, j).
@@ -767,40 +866,45 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
   auto toTf32 = [&](OpBuilder &b, Value v) { return roundToTf32(b, loc, v); };
   scf::ForOp outer = s.stagedLoop(
       rewriter, initial, blockM / kStagedTile, blockN / kStagedTile,
-      half ? function_ref<Value(OpBuilder &, Value)>() : toTf32, /*rowsTransposed=*/false,
+      half ? function_ref<Value(OpBuilder &, Value)>() : toTf32,
       [&](OpBuilder &b, Value kt, ValueRange outerArgs) {
         SmallVector<Value> acc = llvm::to_vector(outerArgs);
-        for (int64_t ks = 0; ks < kStagedTile; ks += mmaK) {
-          // Element (r, e) of A fragment i is A(g + 8 (r % 2), k(r / 2, e)),
-          // of B fragment j B(k(r, e), g), where k(q, e) is t + 4 q for
-          // TF32 (one value a register) and 2 t + e + 8 q for halves (two).
-          auto kIndex = [&](int64_t q, int64_t e) {
-            return s.addConstant(b, half ? pairColumn : inGroup, ks + e + (half ? 8 : 4) * q);
+        for (int64_t ks = 0; ks < kStagedTile / mmaK; ++ks) {
+          // A fragment's values as stored, with its registers `swapped`
+          // pairwise (0 and 1, 2 and 3) where given: the swizzles above.
+          auto fragment = [&](Value tile, Value start, int64_t offset, int64_t registers,
+                              Value swapped) {
+            int64_t size = registers * perRegister;
+            auto type = VectorType::get({size}, inputType);
+            Value values = vector::LoadOp::create(
+                b, loc, type, tile, ValueRange{s.stage, s.addConstant(b, start, offset)},
+                /*nontemporal=*/false, llvm::Align(size * inputType.getIntOrFloatBitWidth() / 8));
+            if (swapped) {
+              SmallVector<int64_t> mask;
+              for (int64_t reg = 0; reg < registers; ++reg)
+                for (int64_t e = 0; e < perRegister; ++e)
+                  mask.push_back((reg ^ 1) * perRegister + e);
+              Value exchanged = vector::ShuffleOp::create(b, loc, values, values, mask);
+              values = arith::SelectOp::create(b, loc, swapped, exchanged, values);
+            }
+            // (The device lowering takes this 2-D cast apart:
+            // kiln-lower-tensor-core-ops.)
+            return vector::ShapeCastOp::create(
+                b, loc, VectorType::get({registers, perRegister}, inputType), values);
           };
+          Value oddStep = arith::ConstantIntOp::create(b, loc, b.getI1Type(), ks % 2);
           SmallVector<Value> aFragments, bFragments;
-          for (int64_t i = 0; i < tm; ++i) {
-            SmallVector<Value> elements;
-            for (int64_t r = 0; r < 4; ++r) {
-              for (int64_t e = 0; e < perRegister; ++e) {
-                Value row = s.add(b, warpRow, s.addConstant(b, group, kMmaM * i + 8 * (r % 2)));
-                elements.push_back(
-                    s.tileAt(b, s.rowTile, row, kIndex(r / 2, e)));
-              }
-            }
-            aFragments.push_back(vector::FromElementsOp::create(
-                b, loc, VectorType::get({4, perRegister}, inputType), elements));
-          }
+          for (int64_t i = 0; i < tm; ++i)
+            aFragments.push_back(fragment(s.rowTile, aStart,
+                                          (ks * rowTiles + i) * kWarpSize * aFragment, 4,
+                                          oddStep));
           for (int64_t j = 0; j < tn; ++j) {
-            SmallVector<Value> elements;
-            for (int64_t r = 0; r < 2; ++r) {
-              for (int64_t e = 0; e < perRegister; ++e) {
-                Value column = s.add(b, warpColumn, s.addConstant(b, group, kMmaN * j));
-                elements.push_back(
-                    s.tileAt(b, s.columnTile, kIndex(r, e), column));
-              }
-            }
-            bFragments.push_back(vector::FromElementsOp::create(
-                b, loc, VectorType::get({2, perRegister}, inputType), elements));
+            Value oddTile = arith::CmpIOp::create(
+                b, loc, arith::CmpIPredicate::ne,
+                remainder(b, s.addConstant(b, firstColumnTile, j), 2), s.constant(b, 0));
+            bFragments.push_back(fragment(s.columnTile, bStart,
+                                          (ks * columnTiles + j) * kWarpSize * bFragment, 2,
+                                          oddTile));
           }
           for (int64_t i = 0; i < tm; ++i)
             for (int64_t j = 0; j < tn; ++j)
@@ -842,11 +946,13 @@ void buildScalarMatmul(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
   // (16 threads of a half warp down one column) then meet 2-way bank
   // conflicts (tx and tx + 8) instead of 16-way; a padding of 2 would
   // avoid those too but break the groups' 16-byte alignment.
-  Skeleton s =
-      rowGroups ? buildSkeleton(rewriter, op, matmul, fusion, blockM, blockN, kStagedTile,
-                                blockM + kVectorWidth, blockN)
-                : buildSkeleton(rewriter, op, matmul, fusion, blockM, blockN, blockM, kStagedTile,
-                                blockN);
+  Skeleton s = buildSkeleton(
+      rewriter, op, matmul, fusion, blockM, blockN,
+      rowGroups ? SmallVector<int64_t>{kStagedTile, blockM + kVectorWidth}
+                : SmallVector<int64_t>{blockM, kStagedTile},
+      {kStagedTile, blockN});
+  if (rowGroups)
+    s.rowSlot = [](OpBuilder &, Value row, Value k) { return SmallVector<Value>{k, row}; };
   Location loc = s.loc;
   // This thread's row `i` and column `j` offsets in the block: ty + 16 i
   // and tx + 16 j, or, read in groups, 4 ty + 64 (i / 4) + i % 4 and
@@ -897,7 +1003,7 @@ void buildScalarMatmul(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
 
   bool multiplyAdd = isFloatMultiplyAdd(op, s.rowInput, s.columnInput, s.init);
   scf::ForOp outer = s.stagedLoop(
-      rewriter, initial, rows, columns, nullptr, rowGroups,
+      rewriter, initial, rows, columns, nullptr,
       [&](OpBuilder &b, Value kt, ValueRange outerArgs) -> SmallVector<Value> {
         // The step's 16 k values one after another, unrolled: the tile
         // addresses become constant offsets, and the loads of one k value

@@ -3,12 +3,14 @@
 // A matmul-like op (C[.., m, n] = fold over k of body(A[.., m, k],
 // B[.., k, n])) computed by blocks of 16x16 threads that step through k in
 // tiles of 16. Each thread owns an RM x RN register tile of outputs (rows
-// ty + 16 i, columns tx + 16 j of the block's 16 RM x 16 RN outputs): per
-// k step the threads copy the block's A and B tiles into workgroup memory,
-// a barrier, each thread folds the 16 products of each of its outputs from
-// there, a barrier. The copy runs one k step ahead: each thread reads its
-// elements of the next step from global memory into registers before it
-// folds the current one, so that the reads overlap the arithmetic. Every
+// ty + 16 i, columns tx + 16 j of the block's 16 RM x 16 RN outputs). The
+// block's A and B tiles of a k step are copied into workgroup memory, which
+// holds two stages of them, and each thread folds the 16 products of each
+// of its outputs from there (unrolled). The copy runs one k step ahead:
+// each thread reads its elements of the next step from global memory into
+// registers before it folds the current step, so that the reads overlap
+// the arithmetic, and stores them into the other stage after it, then a
+// barrier: one barrier a step (and one after the first step's copy). Every
 // element of A is read from global memory once per block column of
 // outputs and every element of B once per block row, and
 // each shared-memory value a thread loads serves RN (or RM) products. Each
@@ -28,9 +30,12 @@
 // acc + a * b and whose m and n ranges 32 divides use the tensor cores
 // instead: the 8 warps of a block, as 2 x 4, each own a (16 TM) x (8 TN)
 // warp tile of m16n8k8 mma.sync tiles (TM, TN up to 4). The inputs are
-// staged as above, rounded to TF32 (nearest, ties away), and each k step of
-// 16 is two k steps of 8: per warp tile, TM A fragments and TN B fragments
-// read from workgroup memory in the mma's lane layout and TM x TN mmas.
+// staged as above, rounded to TF32 (nearest, ties away; on the device one
+// cvt.rna.tf32.f32), and each k step of 16 is two k steps of 8: per warp
+// tile, TM A fragments, TN B fragments and TM x TN mmas. The tiles keep a
+// step in fragment order (each lane's fragment is contiguous, so it is one
+// 16-byte load for A and one 8-byte load for B; StagedMatmul.cpp gives the
+// layout and the swizzles that keep the staging's stores conflict-free).
 // Matmuls of f16 or bf16 inputs accumulated in f32 (what the graph lowering
 // makes of a half-precision MatMul or Gemm) take the tensor cores the same
 // way without any flag on sm_80 and newer, with m16n8k16 mmas (one per k
@@ -70,6 +75,11 @@ inline constexpr int64_t kMmaM = 16, kMmaN = 8, kMmaK = 8;
 /// The mma's k for f16 and bf16 inputs (m16n8k16, f32 accumulators).
 inline constexpr int64_t kHalfMmaK = 16;
 inline constexpr int64_t kMaxMmaTile = 4;
+
+/// Marks the last op of the TF32 kernel's rounding of an input (an
+/// arith.select), which kiln-lower-tensor-core-ops turns into one
+/// cvt.rna.tf32.f32 on the device.
+inline constexpr llvm::StringLiteral kTf32RoundingAttr = "kiln.tf32_rounding";
 
 /// The loops of a matmul-like op the staging uses; batch loops are the
 /// other parallel ones. `rowInput` reads (m, k), `columnInput` (k, n). Each

@@ -209,8 +209,9 @@ void buildGpuPipeline(OpPassManager &pm, const GpuOptions &options) {
     device.addPass(cpu::createApproximateMath());
     device.addPass(createSCFToControlFlowPass());
     // Tensor-core mmas (nvgpu.mma.sync) to nvvm.mma.sync: bf16 ones by
-    // Kiln's own pattern (upstream has none), the others upstream.
-    device.addPass(gpu::createLowerBf16Mma());
+    // Kiln's own pattern (upstream has none), the others upstream; the
+    // fragments' shape casts and TF32 roundings (kiln-lower-tensor-core-ops).
+    device.addPass(gpu::createLowerTensorCoreOps());
     device.addPass(createConvertNVGPUToNVVMPass());
     ConvertGpuOpsToNVVMOpsOptions toNVVM;
     toNVVM.indexBitwidth = 64;

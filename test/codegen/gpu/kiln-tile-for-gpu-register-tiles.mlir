@@ -7,16 +7,22 @@
 // thread owns rows ty, ty + 16 and columns tx, tx + 16, copies two
 // elements of each input tile into workgroup memory per k step and folds
 // four accumulators, each in k order with fused multiply-adds, from two A
-// and two B values. The copy is one step ahead: the first step's elements
-// are read before the k loop, and each step stores the elements the step
-// before read, a barrier, reads the next step's (k = min(kt + 16, 32): the
-// last step reads its own again) into registers, folds, a barrier.
+// and two B values. The tiles have two stages and the copy is one step
+// ahead: the first step's elements are stored into stage 0 before the k
+// loop, a barrier; each step reads the next step's (k = min(kt + 16, 32):
+// the last step reads its own again) into registers, folds its 16 k values
+// (unrolled) from its stage, stores the next step's into the other stage,
+// a barrier.
 // CHECK-LABEL: func @register_tile
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
+// CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
+// CHECK-DAG: %[[C2:.*]] = arith.constant 2 : index
+// CHECK-DAG: %[[C15:.*]] = arith.constant 15 : index
 // CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
 // CHECK-DAG: %[[C32:.*]] = arith.constant 32 : index
 // CHECK: scf.forall (%{{.*}}, %[[BN:.*]]) in (1, 2) {
-// CHECK:   %[[AS:.*]] = memref.alloc() : memref<32x16xf32, #gpu.address_space<workgroup>>
-// CHECK:   %[[BS:.*]] = memref.alloc() : memref<16x32xf32, #gpu.address_space<workgroup>>
+// CHECK:   %[[AS:.*]] = memref.alloc() : memref<2x32x16xf32, #gpu.address_space<workgroup>>
+// CHECK:   %[[BS:.*]] = memref.alloc() : memref<2x16x32xf32, #gpu.address_space<workgroup>>
 // CHECK:   scf.forall (%[[T:.*]]) in (256) {
 // CHECK:     %[[TY:.*]] = arith.divui %[[T]], %[[C16]]
 // CHECK:     %[[TX:.*]] = arith.remui %[[T]], %[[C16]]
@@ -33,12 +39,12 @@
 // CHECK:     %[[FA1:.*]] = memref.load %[[A]][%[[TY16]], %[[TX]]]
 // CHECK:     %[[FB0:.*]] = memref.load %[[B:.*]][%[[TY]], %[[COL0]]]
 // CHECK:     %[[FB1:.*]] = memref.load %[[B]][%[[TY]], %[[COL1]]]
-// CHECK:     %[[ACC:.*]]:8 = scf.for %[[KT:[a-z0-9_]+]] = {{.*}} iter_args(%{{.*}} = %[[I00]], %{{.*}} = %[[I01]], %{{.*}} = %[[I10]], %{{.*}} = %[[I11]], %[[A0:[a-z0-9_]+]] = %[[FA0]], %[[A1:[a-z0-9_]+]] = %[[FA1]], %[[B0:[a-z0-9_]+]] = %[[FB0]], %[[B1:[a-z0-9_]+]] = %[[FB1]])
-// CHECK:       memref.store %[[A0]], %[[AS]][%[[TY]], %[[TX]]]
-// CHECK:       memref.store %[[A1]], %[[AS]][%[[TY16]], %[[TX]]]
-// CHECK:       memref.store %[[B0]], %[[BS]][%[[TY]], %[[TX]]]
-// CHECK:       memref.store %[[B1]], %[[BS]][%[[TY]], %[[TX16]]]
-// CHECK:       gpu.barrier
+// CHECK:     memref.store %[[FA0]], %[[AS]][%[[C0]], %[[TY]], %[[TX]]]
+// CHECK:     memref.store %[[FA1]], %[[AS]][%[[C0]], %[[TY16]], %[[TX]]]
+// CHECK:     memref.store %[[FB0]], %[[BS]][%[[C0]], %[[TY]], %[[TX]]]
+// CHECK:     memref.store %[[FB1]], %[[BS]][%[[C0]], %[[TY]], %[[TX16]]]
+// CHECK:     gpu.barrier
+// CHECK:     %[[ACC:.*]]:4 = scf.for %[[KT:[a-z0-9_]+]] = {{.*}} iter_args(%[[P00:[a-z0-9_]+]] = %[[I00]], %[[P01:[a-z0-9_]+]] = %[[I01]], %[[P10:[a-z0-9_]+]] = %[[I10]], %[[P11:[a-z0-9_]+]] = %[[I11]])
 // CHECK:       %[[NEXT:.*]] = arith.addi %[[KT]], %[[C16]]
 // CHECK:       %[[KN:.*]] = arith.minui %[[NEXT]], %[[C32]]
 // CHECK:       %[[KA:.*]] = arith.addi %[[KN]], %[[TX]]
@@ -47,18 +53,33 @@
 // CHECK:       %[[KB:.*]] = arith.addi %[[KN]], %[[TY]]
 // CHECK:       %[[NB0:.*]] = memref.load %[[B]][%[[KB]], %[[COL0]]]
 // CHECK:       %[[NB1:.*]] = memref.load %[[B]][%[[KB]], %[[COL1]]]
-// CHECK:       %[[PART:.*]]:4 = scf.for %[[KK:[a-z0-9_]+]] = {{.*}} iter_args(%[[P00:[a-z0-9_]+]] = %{{.*}}, %[[P01:[a-z0-9_]+]] = %{{.*}}, %[[P10:[a-z0-9_]+]] = %{{.*}}, %[[P11:[a-z0-9_]+]] = %{{.*}})
-// CHECK:         %[[X0:.*]] = memref.load %[[AS]][%[[TY]], %[[KK]]]
-// CHECK:         %[[X1:.*]] = memref.load %[[AS]][%[[TY16]], %[[KK]]]
-// CHECK:         %[[Y0:.*]] = memref.load %[[BS]][%[[KK]], %[[TX]]]
-// CHECK:         %[[Y1:.*]] = memref.load %[[BS]][%[[KK]], %[[TX16]]]
-// CHECK:         %[[S00:.*]] = math.fma %[[X0]], %[[Y0]], %[[P00]]
-// CHECK:         %[[S01:.*]] = math.fma %[[X0]], %[[Y1]], %[[P01]]
-// CHECK:         %[[S10:.*]] = math.fma %[[X1]], %[[Y0]], %[[P10]]
-// CHECK:         %[[S11:.*]] = math.fma %[[X1]], %[[Y1]], %[[P11]]
-// CHECK:         scf.yield %[[S00]], %[[S01]], %[[S10]], %[[S11]]
-// CHECK:       gpu.barrier
-// CHECK:       scf.yield %[[PART]]#0, %[[PART]]#1, %[[PART]]#2, %[[PART]]#3, %[[NA0]], %[[NA1]], %[[NB0]], %[[NB1]]
+// CHECK:       %[[STEP:.*]] = arith.divui %[[KT]], %[[C16]]
+// CHECK:       %[[STAGE:.*]] = arith.remui %[[STEP]], %[[C2]]
+// CHECK:       %[[X0:.*]] = memref.load %[[AS]][%[[STAGE]], %[[TY]], %[[C0]]]
+// CHECK:       %[[X1:.*]] = memref.load %[[AS]][%[[STAGE]], %[[TY16]], %[[C0]]]
+// CHECK:       %[[Y0:.*]] = memref.load %[[BS]][%[[STAGE]], %[[C0]], %[[TX]]]
+// CHECK:       %[[Y1:.*]] = memref.load %[[BS]][%[[STAGE]], %[[C0]], %[[TX16]]]
+// CHECK:       %[[S00:.*]] = math.fma %[[X0]], %[[Y0]], %[[P00]]
+// CHECK:       %[[S01:.*]] = math.fma %[[X0]], %[[Y1]], %[[P01]]
+// CHECK:       %[[S10:.*]] = math.fma %[[X1]], %[[Y0]], %[[P10]]
+// CHECK:       %[[S11:.*]] = math.fma %[[X1]], %[[Y1]], %[[P11]]
+// CHECK:       memref.load %[[AS]][%[[STAGE]], %[[TY]], %[[C1]]]
+// CHECK-NOT:   gpu.barrier
+// CHECK:       %[[Z0:.*]] = memref.load %[[AS]][%[[STAGE]], %[[TY]], %[[C15]]]
+// CHECK:       %[[Z1:.*]] = memref.load %[[AS]][%[[STAGE]], %[[TY16]], %[[C15]]]
+// CHECK:       %[[W0:.*]] = memref.load %[[BS]][%[[STAGE]], %[[C15]], %[[TX]]]
+// CHECK:       %[[W1:.*]] = memref.load %[[BS]][%[[STAGE]], %[[C15]], %[[TX16]]]
+// CHECK:       %[[E00:.*]] = math.fma %[[Z0]], %[[W0]], %{{.*}}
+// CHECK:       %[[E01:.*]] = math.fma %[[Z0]], %[[W1]], %{{.*}}
+// CHECK:       %[[E10:.*]] = math.fma %[[Z1]], %[[W0]], %{{.*}}
+// CHECK:       %[[E11:.*]] = math.fma %[[Z1]], %[[W1]], %{{.*}}
+// CHECK:       %[[OTHER:.*]] = arith.subi %[[C1]], %[[STAGE]]
+// CHECK:       memref.store %[[NA0]], %[[AS]][%[[OTHER]], %[[TY]], %[[TX]]]
+// CHECK:       memref.store %[[NA1]], %[[AS]][%[[OTHER]], %[[TY16]], %[[TX]]]
+// CHECK:       memref.store %[[NB0]], %[[BS]][%[[OTHER]], %[[TY]], %[[TX]]]
+// CHECK:       memref.store %[[NB1]], %[[BS]][%[[OTHER]], %[[TY]], %[[TX16]]]
+// CHECK-NEXT:  gpu.barrier
+// CHECK-NEXT:  scf.yield %[[E00]], %[[E01]], %[[E10]], %[[E11]]
 // CHECK:     memref.store %[[ACC]]#0, %[[C]][%[[TY]], %[[COL0]]]
 // CHECK:     memref.store %[[ACC]]#1, %[[C]][%[[TY]], %[[COL1]]]
 // CHECK:     memref.store %[[ACC]]#2, %[[C]][%[[TY16]], %[[COL0]]]
@@ -66,7 +87,7 @@
 // With 32 multiprocessors (at least 64 blocks) the tile stays 1x1.
 // MANY-LABEL: func @register_tile
 // MANY: scf.forall (%{{.*}}, %{{.*}}) in (2, 4) {
-// MANY: memref.alloc() : memref<16x16xf32, #gpu.address_space<workgroup>>
+// MANY: memref.alloc() : memref<2x16x16xf32, #gpu.address_space<workgroup>>
 func.func @register_tile(%a: memref<32x48xf32>, %b: memref<48x64xf32>, %c: memref<32x64xf32>) {
   linalg.matmul ins(%a, %b : memref<32x48xf32>, memref<48x64xf32>) outs(%c : memref<32x64xf32>)
   return
@@ -80,15 +101,18 @@ func.func @register_tile(%a: memref<32x48xf32>, %b: memref<48x64xf32>, %c: memre
 // (ty, tx) owns rows 4 ty + {0..3} and 64 + 4 ty + {0..3}, columns
 // 4 tx + {0..3} and 64 + 4 tx + {0..3}. The block stages A k-major (16 x
 // 128, padded to 132) and B as 16 x 128, A's element (m, k) stored at
-// [k][m]; per k step each thread reads two aligned 4-float vectors from
+// [k][m]; per k value each thread reads two aligned 4-float vectors from
 // each tile and folds 64 fused multiply-adds.
 // CHECK-LABEL: func @largest_tile
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
+// CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
 // CHECK-DAG: %[[C4:.*]] = arith.constant 4 : index
+// CHECK-DAG: %[[C15:.*]] = arith.constant 15 : index
 // CHECK-DAG: %[[C64:.*]] = arith.constant 64 : index
 // CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
 // CHECK: scf.forall (%{{.*}}, %{{.*}}, %{{.*}}) in (4, 2, 4) {
-// CHECK:   %[[AS:.*]] = memref.alloc() : memref<16x132xf32, #gpu.address_space<workgroup>>
-// CHECK:   %[[BS:.*]] = memref.alloc() : memref<16x128xf32, #gpu.address_space<workgroup>>
+// CHECK:   %[[AS:.*]] = memref.alloc() : memref<2x16x132xf32, #gpu.address_space<workgroup>>
+// CHECK:   %[[BS:.*]] = memref.alloc() : memref<2x16x128xf32, #gpu.address_space<workgroup>>
 // CHECK:   scf.forall (%[[T:.*]]) in (256) {
 // CHECK:     %[[TY:.*]] = arith.divui %[[T]], %[[C16]]
 // CHECK:     %[[TX:.*]] = arith.remui %[[T]], %[[C16]]
@@ -96,24 +120,32 @@ func.func @register_tile(%a: memref<32x48xf32>, %b: memref<48x64xf32>, %c: memre
 // CHECK:     %[[ROW64:.*]] = arith.addi %[[ROW]], %[[C64]]
 // CHECK:     %[[COL:.*]] = arith.muli %[[TX]], %[[C4]]
 // CHECK:     %[[COL64:.*]] = arith.addi %[[COL]], %[[C64]]
-// CHECK:     scf.for {{.*}} -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32)
-// CHECK:       memref.store %{{.*}}, %[[AS]][%[[TX]], %[[TY]]]
-// CHECK:       gpu.barrier
-// CHECK:       scf.for %[[KK:[a-z0-9_]+]] = {{.*}} -> (f32
-// CHECK:         %[[A0:.*]] = vector.load %[[AS]][%[[KK]], %[[ROW]]] {alignment = 16 : i64} : {{.*}}, vector<4xf32>
-// CHECK:         %[[A1:.*]] = vector.load %[[AS]][%[[KK]], %[[ROW64]]] {alignment = 16 : i64} : {{.*}}, vector<4xf32>
-// CHECK:         %[[B0:.*]] = vector.load %[[BS]][%[[KK]], %[[COL]]] {alignment = 16 : i64} : {{.*}}, vector<4xf32>
-// CHECK:         %[[B1:.*]] = vector.load %[[BS]][%[[KK]], %[[COL64]]] {alignment = 16 : i64} : {{.*}}, vector<4xf32>
-// CHECK-NOT:     memref.load
+// CHECK:     memref.store %{{.*}}, %[[AS]][%[[C0]], %[[TX]], %[[TY]]]
+// CHECK:     gpu.barrier
+// CHECK:     scf.for {{.*}} -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32)
+// CHECK:       %[[STAGE:.*]] = arith.remui
+// CHECK:       %[[A0:.*]] = vector.load %[[AS]][%[[STAGE]], %[[C0]], %[[ROW]]] {alignment = 16 : i64} : {{.*}}, vector<4xf32>
+// CHECK:       %[[A1:.*]] = vector.load %[[AS]][%[[STAGE]], %[[C0]], %[[ROW64]]] {alignment = 16 : i64} : {{.*}}, vector<4xf32>
+// CHECK:       %[[B0:.*]] = vector.load %[[BS]][%[[STAGE]], %[[C0]], %[[COL]]] {alignment = 16 : i64} : {{.*}}, vector<4xf32>
+// CHECK:       %[[B1:.*]] = vector.load %[[BS]][%[[STAGE]], %[[C0]], %[[COL64]]] {alignment = 16 : i64} : {{.*}}, vector<4xf32>
+// CHECK-NOT:   memref.load
 // CHECK-COUNT-64: math.fma
-// CHECK:         scf.yield
+// CHECK:       vector.load %[[AS]][%[[STAGE]], %[[C1]], %[[ROW]]]
+// CHECK-NOT:   memref.load
+// CHECK-NOT:   gpu.barrier
+// CHECK:       vector.load %[[BS]][%[[STAGE]], %[[C15]], %[[COL64]]]
+// CHECK-NOT:   memref.load
+// CHECK-COUNT-64: math.fma
+// CHECK:       %[[OTHER:.*]] = arith.subi %[[C1]], %[[STAGE]]
+// CHECK:       memref.store %{{.*}}, %[[AS]][%[[OTHER]], %[[TX]], %[[TY]]]
 // CHECK:       gpu.barrier
+// CHECK-NEXT:  scf.yield
 // With 32 multiprocessors, 8x8 would leave 32 blocks: 8x4 (128x64 outputs,
 // 64 blocks) is the largest tile that keeps 64.
 // MANY-LABEL: func @largest_tile
 // MANY: scf.forall (%{{.*}}, %{{.*}}, %{{.*}}) in (4, 2, 8) {
-// MANY:   memref.alloc() : memref<16x132xf32, #gpu.address_space<workgroup>>
-// MANY:   memref.alloc() : memref<16x64xf32, #gpu.address_space<workgroup>>
+// MANY:   memref.alloc() : memref<2x16x132xf32, #gpu.address_space<workgroup>>
+// MANY:   memref.alloc() : memref<2x16x64xf32, #gpu.address_space<workgroup>>
 func.func @largest_tile(%a: memref<4x256x64xf32>, %b: memref<4x64x512xf32>, %c: memref<4x256x512xf32>) {
   linalg.batch_matmul ins(%a, %b : memref<4x256x64xf32>, memref<4x64x512xf32>) outs(%c : memref<4x256x512xf32>)
   return
@@ -125,9 +157,8 @@ func.func @largest_tile(%a: memref<4x256x64xf32>, %b: memref<4x64x512xf32>, %c: 
 // each output of the register tile, with its own loop indices.
 // CHECK-LABEL: func @max_plus
 // CHECK: scf.forall (%{{.*}}, %{{.*}}) in (1, 2) {
-// CHECK:   scf.for {{.*}} -> (f32, f32, f32, f32, f32, f32, f32, f32)
-// CHECK:     scf.for {{.*}} -> (f32, f32, f32, f32)
-// CHECK-COUNT-4: arith.addf
+// CHECK:   scf.for {{.*}} -> (f32, f32, f32, f32)
+// CHECK-COUNT-64: arith.addf
 // CHECK-NOT: math.fma
 // CHECK:       scf.yield
 #mk = affine_map<(m, n, k) -> (m, k)>

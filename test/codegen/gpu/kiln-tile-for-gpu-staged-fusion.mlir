@@ -11,11 +11,12 @@
 // CHECK: scf.forall ({{.*}}) in (1, 2) {
 // CHECK:   scf.forall (%{{.*}}) in (256) {
 // CHECK:     %[[B0:.*]] = memref.load %[[BIAS]][%[[COL:.*]]] : memref<32xf32>
-// CHECK:     %[[ACC:.*]]:2 = scf.for {{.*}} iter_args(%{{.*}} = %[[B0]], %{{.*}} = %[[B0]])
-// CHECK:       math.fma
-// CHECK:     %[[R0:.*]] = arith.maximumf %[[ACC]]#0, %{{.*}} : f32
+// CHECK:     gpu.barrier
+// CHECK:     math.fma %{{.*}}, %{{.*}}, %[[B0]]
+// CHECK:     math.fma %{{.*}}, %{{.*}}, %[[B0]]
+// CHECK:     %[[R0:.*]] = arith.maximumf %{{.*}}, %{{.*}} : f32
 // CHECK:     memref.store %[[R0]], %[[OUT]][%{{.*}}, %[[COL]]]
-// CHECK:     %[[R1:.*]] = arith.maximumf %[[ACC]]#1, %{{.*}} : f32
+// CHECK:     %[[R1:.*]] = arith.maximumf %{{.*}}, %{{.*}} : f32
 // CHECK:     memref.store %[[R1]], %[[OUT]][%{{.*}}, %[[COL]]]
 // CHECK-NOT: scf.forall
 // CHECK-NOT: linalg.
@@ -78,7 +79,8 @@ func.func @f16_round(%a: tensor<32x16xf16>, %b: tensor<16x32xf16>) -> tensor<32x
 // CHECK-LABEL: func @late_residual
 // CHECK: %[[ACC:.*]] = memref.alloc() {{.*}} : memref<32x32xf32>
 // CHECK: scf.forall ({{.*}}) in (1, 2) {
-// CHECK:   scf.for {{.*}} iter_args(%{{.*}} = %[[ZERO:.*]], %{{.*}} = %[[ZERO]])
+// CHECK:   math.fma %{{.*}}, %{{.*}}, %[[ZERO:cst[_0-9]*]]
+// CHECK:   math.fma %{{.*}}, %{{.*}}, %[[ZERO]]
 // CHECK:   memref.store %{{.*}}, %[[ACC]][
 // CHECK: scf.forall
 // CHECK:   arith.negf
@@ -142,9 +144,9 @@ func.func @product_returned(%a: tensor<32x16xf32>, %b: tensor<16x32xf32>) -> (te
 // CHECK: scf.forall ({{.*}}) in (1, 2) {
 // CHECK:   memref.store %{{.*}}, %[[FIRST]][
 // CHECK: scf.forall ({{.*}}) in (1, 2) {
-// CHECK:   %[[SUMS:.*]]:2 = scf.for
+// CHECK-COUNT-32: math.fma
 // CHECK:   %[[F0:.*]] = memref.load %[[FIRST]][
-// CHECK:   %[[S0:.*]] = arith.addf %[[F0]], %[[SUMS]]#0 : f32
+// CHECK:   %[[S0:.*]] = arith.addf %[[F0]], %{{.*}} : f32
 // CHECK:   arith.maximumf %[[S0]]
 // CHECK-NOT: scf.forall
 #id = affine_map<(d0, d1) -> (d0, d1)>
@@ -211,13 +213,15 @@ func.func @residual_of_input(%x0: tensor<32x32xf16>, %w: tensor<32x32xf16>) -> t
 // CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
 // CHECK: %[[VIEW:.*]] = memref.collapse_shape %[[QB]] {{\[\[}}0, 1], [2]]
 // CHECK: scf.forall
-// CHECK:   %[[Q:.*]]:2 = scf.for {{.*}} iter_args(%{{.*}} = %[[ZERO]], %{{.*}} = %[[ZERO]])
+// CHECK:   math.fma %{{.*}}, %{{.*}}, %[[ZERO]]
+// CHECK:   math.fma %{{.*}}, %{{.*}}, %[[ZERO]]
 // CHECK:   %[[B:.*]] = memref.load %[[BQ]]
-// CHECK:   %[[S:.*]] = arith.addf %[[Q]]#0, %[[B]]
+// CHECK:   %[[S:.*]] = arith.addf %{{.*}}, %[[B]]
 // CHECK:   memref.store %[[S]], %[[VIEW]]
 // CHECK: scf.forall
-// CHECK:   %[[KS:.*]]:2 = scf.for {{.*}} iter_args(%{{.*}} = %[[ZERO]], %{{.*}} = %[[ZERO]])
-// CHECK:   memref.store %[[KS]]#0, %[[K]]
+// CHECK:   math.fma %{{.*}}, %{{.*}}, %[[ZERO]]
+// CHECK:   math.fma %{{.*}}, %{{.*}}, %[[ZERO]]
+// CHECK:   memref.store %{{.*}}, %[[K]]
 // CHECK-NOT: scf.forall
 // CHECK-NOT: linalg.
 #id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>

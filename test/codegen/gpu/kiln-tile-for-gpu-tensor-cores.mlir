@@ -5,43 +5,86 @@
 // tensor cores: blocks of 8 warps (2 x 4), each warp one 16x8 mma tile here
 // (32x32 outputs a block, 1 x 2 blocks). The staged inputs are rounded to
 // TF32 (add half an ulp of the 10-bit mantissa, clear the low 13 bits, NaNs
-// kept); A tiles are padded to 20 floats a row, B tiles to 40. Lane
-// (g = lane / 4, t = lane % 4) reads its A fragment at rows g, g + 8 and
-// columns t, t + 4, its B fragment at rows t, t + 4 and column g, and holds
-// accumulator rows g, g + 8, columns 2 t, 2 t + 1: a vector<2x2xf32>
+// kept; the last op marked, for the device's one-instruction rounding). The
+// tiles (two stages) keep each k step in the mmas' fragment order: lane L
+// of a warp whose rows start at row tile r reads its A fragment of mma k
+// step ks as the 4 floats from ((2 ks + r) 32 + L) 4 (2 row tiles a block;
+// at odd ks with registers 0 and 1, 2 and 3 swapped) and its B fragment of
+// column tile c as the 2 floats from ((4 ks + c) 32 + L ^ 2 (L / 16)) 2
+// (4 column tiles; swapped in odd tiles): one vector load each, reshaped
+// into the mma's registers. (The swizzles keep the staging's stores free
+// of bank conflicts.) The lane holds accumulator rows g, g + 8,
+// columns 2 t, 2 t + 1 (g = lane / 4, t = lane % 4): a vector<2x2xf32>
 // carried through the k loop, two m16n8k8 mmas per k step of 16. Each
 // thread's elements of the staged tiles are read (and rounded) one k step
-// ahead, carried in registers to the next step's stores.
+// ahead and stored into the other stage after the mmas, a barrier.
 // CHECK-LABEL: func @tensor_cores
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
+// CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
+// CHECK-DAG: %[[C2:.*]] = arith.constant 2 : index
+// CHECK-DAG: %[[C4:.*]] = arith.constant 4 : index
+// CHECK-DAG: %[[C8:.*]] = arith.constant 8 : index
+// CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
+// CHECK-DAG: %[[C32:.*]] = arith.constant 32 : index
+// CHECK-DAG: %[[C256:.*]] = arith.constant 256 : index
 // CHECK-DAG: %[[HALF:.*]] = arith.constant 4096 : i32
 // CHECK-DAG: %[[MASK:.*]] = arith.constant -8192 : i32
 // CHECK: scf.forall (%{{.*}}, %{{.*}}) in (1, 2) {
-// CHECK:   %[[AS:.*]] = memref.alloc() : memref<32x20xf32, #gpu.address_space<workgroup>>
-// CHECK:   %[[BS:.*]] = memref.alloc() : memref<16x40xf32, #gpu.address_space<workgroup>>
+// CHECK:   %[[AS:.*]] = memref.alloc() : memref<2x512xf32, #gpu.address_space<workgroup>>
+// CHECK:   %[[BS:.*]] = memref.alloc() : memref<2x512xf32, #gpu.address_space<workgroup>>
 // CHECK:   scf.forall (%[[T:.*]]) in (256) {
-// CHECK:     %[[LANE:.*]] = arith.remui %[[T]], %c32
-// CHECK:     %[[G:.*]] = arith.divui %[[LANE]], %c4
-// CHECK:     %[[TG:.*]] = arith.remui %[[LANE]], %c4
-// CHECK:     %[[C0:.*]] = vector.from_elements %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : vector<2x2xf32>
+// CHECK:     %[[WARP:.*]] = arith.divui %[[T]], %[[C32]]
+// CHECK:     %[[LANE:.*]] = arith.remui %[[T]], %[[C32]]
+// CHECK:     %[[G:.*]] = arith.divui %[[LANE]], %[[C4]]
+// CHECK:     %[[TG:.*]] = arith.remui %[[LANE]], %[[C4]]
+// CHECK:     %[[WR:.*]] = arith.divui %[[WARP]], %[[C4]]
+// CHECK:     %[[WROW:.*]] = arith.muli %[[WR]], %[[C16]]
+// CHECK:     %[[RT:.*]] = arith.divui %[[WROW]], %[[C16]]
+// CHECK:     %[[RT32:.*]] = arith.muli %[[RT]], %[[C32]]
+// CHECK:     %[[RL:.*]] = arith.addi %[[RT32]], %[[LANE]]
+// CHECK:     %[[ASTART:.*]] = arith.muli %[[RL]], %[[C4]]
+// CHECK:     %[[FIRSTC:.*]] = arith.divui %{{.*}}, %[[C8]]
+// CHECK:     %[[HALFW:.*]] = arith.divui %[[LANE]], %[[C16]]
+// CHECK:     %[[FLIP:.*]] = arith.muli %[[HALFW]], %[[C2]]
+// CHECK:     %[[SLOT:.*]] = arith.xori %[[LANE]], %[[FLIP]]
+// CHECK:     %[[CT32:.*]] = arith.muli %[[FIRSTC]], %[[C32]]
+// CHECK:     %[[CL:.*]] = arith.addi %[[CT32]], %[[SLOT]]
+// CHECK:     %[[BSTART:.*]] = arith.muli %[[CL]], %[[C2]]
+// CHECK:     %[[C0V:.*]] = vector.from_elements %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : vector<2x2xf32>
 // CHECK:     %[[X:.*]] = memref.load %{{.*}} : memref<32x48xf32>
 // CHECK:     %[[BITS:.*]] = arith.bitcast %[[X]] : f32 to i32
 // CHECK:     %[[UP:.*]] = arith.addi %[[BITS]], %[[HALF]]
 // CHECK:     %[[CUT:.*]] = arith.andi %[[UP]], %[[MASK]]
 // CHECK:     %[[R:.*]] = arith.bitcast %[[CUT]] : i32 to f32
 // CHECK:     %[[NAN:.*]] = arith.cmpf uno, %[[X]], %[[X]]
-// CHECK:     %[[KEPT:.*]] = arith.select %[[NAN]], %[[X]], %[[R]]
-// CHECK:     %[[ACC:.*]]:5 = scf.for %{{.*}} iter_args(%[[A0:[a-z0-9_]+]] = %[[C0]], %[[S0:[a-z0-9_]+]] = %[[KEPT]], {{.*}}) -> (vector<2x2xf32>, f32, f32, f32, f32)
-// CHECK:       memref.store %[[S0]], %[[AS]]
-// CHECK:       gpu.barrier
+// CHECK:     %[[KEPT:.*]] = arith.select %[[NAN]], %[[X]], %[[R]] {kiln.tf32_rounding}
+// CHECK:     memref.store %[[KEPT]], %[[AS]][%[[C0]], %{{.*}}]
+// CHECK:     gpu.barrier
+// CHECK:     %[[ACC:.*]] = scf.for %[[KT:.*]] = %{{.*}} iter_args(%[[A0:[a-z0-9_]+]] = %[[C0V]]) -> (vector<2x2xf32>)
 // CHECK:       %[[NEXT:.*]] = memref.load %{{.*}} : memref<32x48xf32>
 // CHECK:       arith.bitcast %[[NEXT]] : f32 to i32
-// CHECK:       %[[AF:.*]] = vector.from_elements {{.*}} : vector<4x1xf32>
-// CHECK:       %[[BF:.*]] = vector.from_elements {{.*}} : vector<2x1xf32>
+// CHECK:       %[[NEXTR:.*]] = arith.select {{.*}} {kiln.tf32_rounding}
+// CHECK:       %[[STEP:.*]] = arith.divui %[[KT]], %[[C16]]
+// CHECK:       %[[STAGE:.*]] = arith.remui %[[STEP]], %[[C2]]
+// CHECK:       %[[AV:.*]] = vector.load %[[AS]][%[[STAGE]], %[[ASTART]]] {alignment = 16 : i64} : {{.*}}, vector<4xf32>
+// CHECK:       %[[AF:.*]] = vector.shape_cast %[[AV]] : vector<4xf32> to vector<4x1xf32>
+// CHECK:       %[[ODD:.*]] = arith.cmpi ne
+// CHECK:       %[[BV:.*]] = vector.load %[[BS]][%[[STAGE]], %[[BSTART]]] {alignment = 8 : i64} : {{.*}}, vector<2xf32>
+// CHECK:       %[[BX:.*]] = vector.shuffle %[[BV]], %[[BV]] [1, 0]
+// CHECK:       %[[BO:.*]] = arith.select %[[ODD]], %[[BX]], %[[BV]]
+// CHECK:       %[[BF:.*]] = vector.shape_cast %[[BO]] : vector<2xf32> to vector<2x1xf32>
 // CHECK:       %[[M1:.*]] = nvgpu.mma.sync(%[[AF]], %[[BF]], %[[A0]]) {mmaShape = [16, 8, 8], tf32Enabled}
+// CHECK:       %[[A2:.*]] = arith.addi %[[ASTART]], %[[C256]]
+// CHECK:       %[[AV2:.*]] = vector.load %[[AS]][%[[STAGE]], %[[A2]]]
+// CHECK:       vector.shuffle %[[AV2]], %[[AV2]] [1, 0, 3, 2]
+// CHECK:       %[[B2:.*]] = arith.addi %[[BSTART]], %[[C256]]
+// CHECK:       vector.load %[[BS]][%[[STAGE]], %[[B2]]]
 // CHECK:       %[[M2:.*]] = nvgpu.mma.sync(%{{.*}}, %{{.*}}, %[[M1]]) {mmaShape = [16, 8, 8], tf32Enabled}
+// CHECK:       %[[OTHER:.*]] = arith.subi %[[C1]], %[[STAGE]]
+// CHECK:       memref.store %[[NEXTR]], %[[AS]][%[[OTHER]], %{{.*}}]
 // CHECK:       gpu.barrier
-// CHECK:       scf.yield %[[M2]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : vector<2x2xf32>, f32, f32, f32, f32
-// CHECK:     vector.extract %[[ACC]]#0[0, 0]
+// CHECK-NEXT:  scf.yield %[[M2]] : vector<2x2xf32>
+// CHECK:     vector.extract %[[ACC]][0, 0]
 // CHECK-COUNT-3: vector.extract %[[ACC]]
 // Without TF32, the FP32 register-tiled kernel.
 // FP32-LABEL: func @tensor_cores
@@ -73,27 +116,33 @@ func.func @not_tensor_cores(%a: memref<48x32xf32>, %b: memref<32x64xf32>, %c: me
 
 // f16 (and bf16) inputs accumulated in f32, as the graph lowering makes a
 // half-precision MatMul, take the tensor cores without any flag: m16n8k16
-// mmas, one per k step of 16, on the inputs as they are (no rounding). A
-// tiles are padded to 24 halves a row, B tiles to BN + 8. Lane (g, t)
-// reads its A fragment (vector<4x2xf16>) at rows g, g + 8 and columns
-// 2 t, 2 t + 1, 2 t + 8, 2 t + 9, its B fragment (vector<2x2xf16>) at rows
-// 2 t, 2 t + 1, 2 t + 8, 2 t + 9 and column g.
+// mmas, one per k step of 16, on the inputs as they are (no rounding). In
+// fragment order, lane L's A fragment (rows g, g + 8, columns 2 t, 2 t + 1,
+// 2 t + 8, 2 t + 9) is 8 halves from (r 32 + L) 8 and its B fragment (rows
+// 2 t, 2 t + 1, 2 t + 8, 2 t + 9, column g) 4 halves from (c 32 + L) 4: one
+// 16-byte and one 8-byte load.
 // CHECK-LABEL: func @half_tensor_cores
 // CHECK: scf.forall (%{{.*}}, %{{.*}}) in (1, 2) {
-// CHECK:   %[[AS:.*]] = memref.alloc() : memref<32x24xf16, #gpu.address_space<workgroup>>
-// CHECK:   %[[BS:.*]] = memref.alloc() : memref<16x40xf16, #gpu.address_space<workgroup>>
+// CHECK:   %[[AS:.*]] = memref.alloc() : memref<2x512xf16, #gpu.address_space<workgroup>>
+// CHECK:   %[[BS:.*]] = memref.alloc() : memref<2x512xf16, #gpu.address_space<workgroup>>
 // CHECK:   scf.forall (%[[T:.*]]) in (256) {
 // CHECK:     %[[X:.*]] = memref.load %{{.*}} : memref<32x48xf16>
 // CHECK-NOT:   arith.bitcast
-// CHECK:     %[[ACC:.*]]:5 = scf.for %{{.*}} iter_args(%[[A0:[a-z0-9_]+]] = %{{.*}}, %[[S0:[a-z0-9_]+]] = %[[X]], {{.*}}) -> (vector<2x2xf32>, f16, f16, f16, f16)
-// CHECK:       memref.store %[[S0]], %[[AS]]
-// CHECK:       gpu.barrier
-// CHECK:       %[[AF:.*]] = vector.from_elements {{.*}} : vector<4x2xf16>
-// CHECK:       %[[BF:.*]] = vector.from_elements {{.*}} : vector<2x2xf16>
+// CHECK:     memref.store %[[X]], %[[AS]]
+// CHECK:     gpu.barrier
+// CHECK:     %[[ACC:.*]] = scf.for %{{.*}} iter_args(%[[A0:[a-z0-9_]+]] = %{{.*}}) -> (vector<2x2xf32>)
+// CHECK:       %[[NEXT:.*]] = memref.load %{{.*}} : memref<32x48xf16>
+// CHECK:       %[[AV:.*]] = vector.load %[[AS]]{{.*}} {alignment = 16 : i64} : {{.*}}, vector<8xf16>
+// CHECK:       %[[AF:.*]] = vector.shape_cast %[[AV]] : vector<8xf16> to vector<4x2xf16>
+// CHECK:       %[[BV:.*]] = vector.load %[[BS]]{{.*}} {alignment = 8 : i64} : {{.*}}, vector<4xf16>
+// CHECK:       %[[BX:.*]] = vector.shuffle %[[BV]], %[[BV]] [2, 3, 0, 1]
+// CHECK:       %[[BO:.*]] = arith.select %{{.*}}, %[[BX]], %[[BV]]
+// CHECK:       %[[BF:.*]] = vector.shape_cast %[[BO]] : vector<4xf16> to vector<2x2xf16>
 // CHECK:       %[[M:.*]] = nvgpu.mma.sync(%[[AF]], %[[BF]], %[[A0]]) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
 // CHECK-NOT:   nvgpu.mma.sync
+// CHECK:       memref.store %[[NEXT]], %[[AS]]
 // CHECK:       gpu.barrier
-// CHECK:       scf.yield %[[M]]
+// CHECK-NEXT:  scf.yield %[[M]]
 // CHECK-LABEL: func @bf16_tensor_cores
 // CHECK: nvgpu.mma.sync({{.*}}) {mmaShape = [16, 8, 16]} : (vector<4x2xbf16>, vector<2x2xbf16>, vector<2x2xf32>) -> vector<2x2xf32>
 // Without --gpu-tf32 too.

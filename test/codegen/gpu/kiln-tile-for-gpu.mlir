@@ -37,20 +37,25 @@ func.func @matmul(%a: tensor<64x30xf32>, %b: tensor<30x128xf32>, %c: tensor<64x1
 
 // A matmul whose sides 16 divides (on buffers): 16x16-output blocks of 256
 // threads step through k in tiles of 16, each thread copying one element of
-// the A and of the B tile into workgroup memory between barriers, then
-// folding its 16 products from there in k order, each with one fused
-// multiply-add. The copy runs one step ahead: the elements of k step 0
-// are read before the loop, and each step stores what was read for it, a
-// barrier, reads its successor's (at min(kt + 16, 32)) into registers,
-// folds, a barrier. Larger register tiles would leave fewer than two
-// blocks per multiprocessor of an H100 (8 here).
+// the A and of the B tile into workgroup memory, then folding its 16
+// products from there in k order (unrolled), each with one fused
+// multiply-add. The tiles have two stages: k step 0 is stored into stage 0
+// before the loop, a barrier; each step reads its successor's elements (at
+// min(kt + 16, 32)) into registers, folds from its own stage
+// ((kt / 16) % 2), stores the successor's into the other stage, a barrier.
+// Larger register tiles would leave fewer than two blocks per
+// multiprocessor of an H100 (8 here).
 // CHECK-LABEL: func @staged_matmul
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
+// CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
+// CHECK-DAG: %[[C2:.*]] = arith.constant 2 : index
+// CHECK-DAG: %[[C15:.*]] = arith.constant 15 : index
 // CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
 // CHECK-DAG: %[[LAST:.*]] = arith.constant 32 : index
 // CHECK-DAG: %[[K:.*]] = arith.constant 48 : index
 // CHECK: scf.forall (%[[BM:.*]], %[[BN:.*]]) in (2, 4) {
-// CHECK:   %[[AS:.*]] = memref.alloc() : memref<16x16xf32, #gpu.address_space<workgroup>>
-// CHECK:   %[[BS:.*]] = memref.alloc() : memref<16x16xf32, #gpu.address_space<workgroup>>
+// CHECK:   %[[AS:.*]] = memref.alloc() : memref<2x16x16xf32, #gpu.address_space<workgroup>>
+// CHECK:   %[[BS:.*]] = memref.alloc() : memref<2x16x16xf32, #gpu.address_space<workgroup>>
 // CHECK:   scf.forall (%[[T:.*]]) in (256) {
 // CHECK:     %[[TY:.*]] = arith.divui %[[T]], %[[C16]]
 // CHECK:     %[[TX:.*]] = arith.remui %[[T]], %[[C16]]
@@ -59,23 +64,34 @@ func.func @matmul(%a: tensor<64x30xf32>, %b: tensor<30x128xf32>, %c: tensor<64x1
 // CHECK:     %[[INIT:.*]] = memref.load %[[CC:.*]][%[[ROW]], %[[COL]]]
 // CHECK:     %[[X0:.*]] = memref.load %[[A:.*]][%[[ROW]], %[[TX]]] : memref<32x48xf32>
 // CHECK:     %[[Y0:.*]] = memref.load %[[B:.*]][%[[TY]], %[[COL]]] : memref<48x64xf32>
-// CHECK:     %[[ACC:.*]]:3 = scf.for %[[KT:[a-z0-9_]+]] = %{{.*}} to %[[K]] step %[[C16]] iter_args(%[[A0:[a-z0-9_]+]] = %[[INIT]], %[[X:[a-z0-9_]+]] = %[[X0]], %[[Y:[a-z0-9_]+]] = %[[Y0]])
-// CHECK:       memref.store %[[X]], %[[AS]][%[[TY]], %[[TX]]]
-// CHECK:       memref.store %[[Y]], %[[BS]][%[[TY]], %[[TX]]]
-// CHECK:       gpu.barrier
+// CHECK:     memref.store %[[X0]], %[[AS]][%[[C0]], %[[TY]], %[[TX]]]
+// CHECK:     memref.store %[[Y0]], %[[BS]][%[[C0]], %[[TY]], %[[TX]]]
+// CHECK:     gpu.barrier
+// CHECK:     %[[ACC:.*]] = scf.for %[[KT:[a-z0-9_]+]] = %{{.*}} to %[[K]] step %[[C16]] iter_args(%[[A0:[a-z0-9_]+]] = %[[INIT]])
 // CHECK:       %[[KN:.*]] = arith.addi %[[KT]], %[[C16]]
 // CHECK:       %[[KNEXT:.*]] = arith.minui %[[KN]], %[[LAST]]
 // CHECK:       %[[KA:.*]] = arith.addi %[[KNEXT]], %[[TX]]
 // CHECK:       %[[XN:.*]] = memref.load %[[A]][%[[ROW]], %[[KA]]] : memref<32x48xf32>
 // CHECK:       %[[KB:.*]] = arith.addi %[[KNEXT]], %[[TY]]
 // CHECK:       %[[YN:.*]] = memref.load %[[B]][%[[KB]], %[[COL]]] : memref<48x64xf32>
-// CHECK:       %[[PART:.*]] = scf.for %[[KK:[a-z0-9_]+]] = %{{.*}} to %[[C16]] step %{{.*}} iter_args(%[[A1:[a-z0-9_]+]] = %[[A0]])
-// CHECK:         %[[P:.*]] = memref.load %[[AS]][%[[TY]], %[[KK]]]
-// CHECK:         %[[Q:.*]] = memref.load %[[BS]][%[[KK]], %[[TX]]]
-// CHECK:         math.fma %[[P]], %[[Q]], %[[A1]]
-// CHECK:       gpu.barrier
-// CHECK:       scf.yield %[[PART]], %[[XN]], %[[YN]]
-// CHECK:     memref.store %[[ACC]]#0, %[[CC]][%[[ROW]], %[[COL]]]
+// CHECK:       %[[STEP:.*]] = arith.divui %[[KT]], %[[C16]]
+// CHECK:       %[[STAGE:.*]] = arith.remui %[[STEP]], %[[C2]]
+// CHECK-NOT:   gpu.barrier
+// CHECK:       %[[P0:.*]] = memref.load %[[AS]][%[[STAGE]], %[[TY]], %[[C0]]]
+// CHECK:       %[[Q0:.*]] = memref.load %[[BS]][%[[STAGE]], %[[C0]], %[[TX]]]
+// CHECK:       %[[F0:.*]] = math.fma %[[P0]], %[[Q0]], %[[A0]]
+// CHECK:       %[[P1:.*]] = memref.load %[[AS]][%[[STAGE]], %[[TY]], %[[C1]]]
+// CHECK:       %[[Q1:.*]] = memref.load %[[BS]][%[[STAGE]], %[[C1]], %[[TX]]]
+// CHECK:       math.fma %[[P1]], %[[Q1]], %[[F0]]
+// CHECK:       %[[P15:.*]] = memref.load %[[AS]][%[[STAGE]], %[[TY]], %[[C15]]]
+// CHECK:       %[[Q15:.*]] = memref.load %[[BS]][%[[STAGE]], %[[C15]], %[[TX]]]
+// CHECK:       %[[F15:.*]] = math.fma %[[P15]], %[[Q15]], %{{.*}}
+// CHECK:       %[[OTHER:.*]] = arith.subi %[[C1]], %[[STAGE]]
+// CHECK:       memref.store %[[XN]], %[[AS]][%[[OTHER]], %[[TY]], %[[TX]]]
+// CHECK:       memref.store %[[YN]], %[[BS]][%[[OTHER]], %[[TY]], %[[TX]]]
+// CHECK-NEXT:  gpu.barrier
+// CHECK-NEXT:  scf.yield %[[F15]]
+// CHECK:     memref.store %[[ACC]], %[[CC]][%[[ROW]], %[[COL]]]
 func.func @staged_matmul(%a: memref<32x48xf32>, %b: memref<48x64xf32>, %c: memref<32x64xf32>) {
   linalg.matmul ins(%a, %b : memref<32x48xf32>, memref<48x64xf32>) outs(%c : memref<32x64xf32>)
   return

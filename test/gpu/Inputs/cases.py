@@ -46,8 +46,8 @@ def register_tiles(rng):
     bias = rng.standard_normal(512).astype(np.float32)
     x = rng.standard_normal((3, 512, 16)).astype(np.float32)
     y = rng.standard_normal((3, 16, 768)).astype(np.float32)
-    s = rng.standard_normal((2, 2048, 16)).astype(np.float32)
-    t = rng.standard_normal((2, 16, 2048)).astype(np.float32)
+    s = rng.standard_normal((2, 2048, 32)).astype(np.float32)
+    t = rng.standard_normal((2, 32, 2048)).astype(np.float32)
     f64 = lambda a: a.astype(np.float64)
     expected = [(f64(u) @ v).astype(np.float32), (f64(u) @ w.T + bias).astype(np.float32),
                 (f64(x) @ y).astype(np.float32), (f64(s) @ t).astype(np.float32)]

@@ -1,26 +1,46 @@
-//===- LowerBf16Mma.cpp - bf16 tensor-core mmas to NVVM -------------------===//
+//===- LowerTensorCoreOps.cpp - What the tensor-core kernels need lowered -===//
 //
-// Upstream's nvgpu-to-nvvm conversion (MLIR 22) lowers nvgpu.mma.sync for
-// f16, TF32 and integer inputs but not for bf16 ("failed to deduce operand
-// PTX types"), although the hardware's m16n8k16 mma takes bf16 inputs
-// with f32 accumulators (sm_80 on) and NVVM has the op. This pass lowers
-// that form itself, before the upstream conversion runs: each row of the
-// A (vector<4x2xbf16>) and B (vector<2x2xbf16>) fragments, two bf16 values,
-// becomes the 32-bit register the PTX instruction reads; the accumulator's
-// four f32 elements go in and come out as nvvm.mma.sync's operands and
-// result struct. The lane layout is the f16 form's.
+// Three things the staged matmul's tensor-core kernels contain that the
+// upstream device conversions (MLIR 22) do not lower, or not well:
+//
+// - bf16 mmas. Upstream's nvgpu-to-nvvm conversion lowers nvgpu.mma.sync
+//   for f16, TF32 and integer inputs but not for bf16 ("failed to deduce
+//   operand PTX types"), although the hardware's m16n8k16 mma takes bf16
+//   inputs with f32 accumulators (sm_80 on) and NVVM has the op. Each row
+//   of the A (vector<4x2xbf16>) and B (vector<2x2xbf16>) fragments, two
+//   bf16 values, becomes the 32-bit register the PTX instruction reads;
+//   the accumulator's four f32 elements go in and come out as
+//   nvvm.mma.sync's operands and result struct. The lane layout is the
+//   f16 form's.
+// - Fragments read as one vector and reshaped into the mma's registers x
+//   values (vector.shape_cast to two dimensions), which the GPU-to-NVVM
+//   conversion does not take: upstream's shape_cast lowering rewrites them
+//   into extracts and inserts (and, for pairs of halves, strided slices,
+//   which become shuffles) of one dimension.
+// - TF32 rounding. The kernel rounds f32 inputs to TF32 with integer
+//   arithmetic (roundToTf32 in StagedMatmul.cpp: add half an ulp, clear
+//   the low 13 bits, keep NaNs), which the CPU emulation runs too, and
+//   marks the result kTf32RoundingAttr; on the device, a marked rounding
+//   becomes one cvt.rna.tf32.f32, the same rounding (to nearest, ties away
+//   from zero). A rounding that lost its mark stays the arithmetic:
+//   slower, never different.
 //
 //===----------------------------------------------------------------------===//
 
 #include "codegen/gpu/Passes.h"
 
+#include "codegen/gpu/StagedMatmul.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
+#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace kiln::gpu {
-#define GEN_PASS_DEF_LOWERBF16MMA
+#define GEN_PASS_DEF_LOWERTENSORCOREOPS
 #include "codegen/gpu/Passes.h.inc"
 } // namespace kiln::gpu
 
@@ -88,7 +108,26 @@ struct Bf16MmaToNVVM : OpRewritePattern<nvgpu::MmaSyncOp> {
   }
 };
 
-struct LowerBf16MmaPass : impl::LowerBf16MmaBase<LowerBf16MmaPass> {
+/// A TF32 rounding the staged matmul marked (an arith.select of the
+/// input, if NaN, or its rounded bits) as one cvt.rna.tf32.f32 of the
+/// input.
+struct Tf32RoundingToNVVM : OpRewritePattern<arith::SelectOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(arith::SelectOp select,
+                                PatternRewriter &rewriter) const override {
+    if (!select->hasAttr(kTf32RoundingAttr) || !select.getType().isF32())
+      return rewriter.notifyMatchFailure(select, "not a marked TF32 rounding");
+    Location loc = select.getLoc();
+    Value bits = NVVM::ConvertFloatToTF32Op::create(
+        rewriter, loc, rewriter.getI32Type(), select.getTrueValue(), NVVM::FPRoundingMode::RNA,
+        NVVM::SaturationMode::NONE, /*relu=*/false);
+    rewriter.replaceOpWithNewOp<arith::BitcastOp>(select, select.getType(), bits);
+    return success();
+  }
+};
+
+struct LowerTensorCoreOpsPass : impl::LowerTensorCoreOpsBase<LowerTensorCoreOpsPass> {
   void runOnOperation() override {
     WalkResult unsupported = getOperation()->walk([](nvgpu::MmaSyncOp mma) {
       if (!isBf16Mma(mma) || isLowerableBf16Mma(mma))
@@ -100,7 +139,10 @@ struct LowerBf16MmaPass : impl::LowerBf16MmaBase<LowerBf16MmaPass> {
     if (unsupported.wasInterrupted())
       return signalPassFailure();
     RewritePatternSet patterns(&getContext());
-    patterns.add<Bf16MmaToNVVM>(&getContext());
+    patterns.add<Bf16MmaToNVVM, Tf32RoundingToNVVM>(&getContext());
+    vector::populateVectorShapeCastLoweringPatterns(patterns);
+    // (Which leaves 1-D strided slices for pairs of halves: shuffles.)
+    vector::populateVectorInsertExtractStridedSliceTransforms(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }

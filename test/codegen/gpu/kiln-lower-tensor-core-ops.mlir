@@ -1,5 +1,5 @@
-// RUN: kiln-opt %s --kiln-lower-bf16-mma | FileCheck %s
-// RUN: kiln-opt %s --kiln-lower-bf16-mma --convert-nvgpu-to-nvvm | FileCheck %s --check-prefix=BOTH
+// RUN: kiln-opt %s --kiln-lower-tensor-core-ops | FileCheck %s
+// RUN: kiln-opt %s --kiln-lower-tensor-core-ops --convert-nvgpu-to-nvvm | FileCheck %s --check-prefix=BOTH
 
 // A bf16 m16n8k16 mma becomes nvvm.mma.sync: each row of two bf16 values
 // of the A and B fragments one 32-bit register (in row order: A's four,
@@ -35,5 +35,49 @@ func.func @bf16(%a: vector<4x2xbf16>, %b: vector<2x2xbf16>, %c: vector<2x2xf32>)
 // BOTH-SAME: shape = #nvvm.shape<m = 16, n = 8, k = 16>
 func.func @f16(%a: vector<4x2xf16>, %b: vector<2x2xf16>, %c: vector<2x2xf32>) -> vector<2x2xf32> {
   %d = nvgpu.mma.sync(%a, %b, %c) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
+  return %d : vector<2x2xf32>
+}
+
+// A TF32 rounding the staged matmul marked becomes one cvt.rna.tf32.f32
+// of the input (to nearest, ties away from zero, as the integer arithmetic
+// it replaces); the arithmetic is left dead.
+// CHECK-LABEL: func @tf32_rounding
+// CHECK-SAME: (%[[X:.*]]: f32)
+// CHECK: %[[BITS:.*]] = nvvm.convert.float.to.tf32 %[[X]] {rnd = #nvvm.fp_rnd_mode<rna>}
+// CHECK: %[[R:.*]] = arith.bitcast %[[BITS]] : i32 to f32
+// CHECK-NOT: arith.select
+// CHECK: return %[[R]]
+func.func @tf32_rounding(%x: f32) -> f32 {
+  %half = arith.constant 4096 : i32
+  %mask = arith.constant -8192 : i32
+  %bits = arith.bitcast %x : f32 to i32
+  %up = arith.addi %bits, %half : i32
+  %cut = arith.andi %up, %mask : i32
+  %r = arith.bitcast %cut : i32 to f32
+  %nan = arith.cmpf uno, %x, %x : f32
+  %kept = arith.select %nan, %x, %r {kiln.tf32_rounding} : f32
+  return %kept : f32
+}
+
+// Without the mark, a select stays.
+// CHECK-LABEL: func @plain_select
+// CHECK-NOT: nvvm.convert.float.to.tf32
+// CHECK: arith.select
+func.func @plain_select(%c: i1, %x: f32, %y: f32) -> f32 {
+  %r = arith.select %c, %x, %y : f32
+  return %r : f32
+}
+
+// A fragment read as one vector and cast to the mma's registers x values
+// becomes extracts (and inserts) of one dimension; for pairs of halves,
+// shuffles.
+// CHECK-LABEL: func @fragment_casts
+// CHECK-NOT: vector.shape_cast
+// CHECK-NOT: vector.extract_strided_slice
+// CHECK: nvgpu.mma.sync
+func.func @fragment_casts(%a: vector<8xf16>, %b: vector<4xf16>, %c: vector<2x2xf32>) -> vector<2x2xf32> {
+  %af = vector.shape_cast %a : vector<8xf16> to vector<4x2xf16>
+  %bf = vector.shape_cast %b : vector<4xf16> to vector<2x2xf16>
+  %d = nvgpu.mma.sync(%af, %bf, %c) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
   return %d : vector<2x2xf32>
 }
