@@ -47,10 +47,10 @@ inline llvm::SmallVector<mlir::Value> applyIndexingMap(mlir::OpBuilder &b, mlir:
 
 /// Clones the body of `op` at `b`, its block arguments already given
 /// values in `mapping`, each linalg.index of loop `d` as `index(d)`;
-/// returns the value it yields.
-inline mlir::Value cloneLinalgBody(mlir::OpBuilder &b, mlir::linalg::LinalgOp op,
-                                   mlir::IRMapping &mapping,
-                                   llvm::function_ref<mlir::Value(unsigned)> index) {
+/// returns the values it yields (one per output).
+inline llvm::SmallVector<mlir::Value>
+cloneLinalgBodyResults(mlir::OpBuilder &b, mlir::linalg::LinalgOp op, mlir::IRMapping &mapping,
+                       llvm::function_ref<mlir::Value(unsigned)> index) {
   mlir::Block *body = op.getBlock();
   for (mlir::Operation &bodyOp : body->without_terminator()) {
     if (auto indexOp = llvm::dyn_cast<mlir::linalg::IndexOp>(bodyOp)) {
@@ -59,7 +59,15 @@ inline mlir::Value cloneLinalgBody(mlir::OpBuilder &b, mlir::linalg::LinalgOp op
     }
     b.clone(bodyOp, mapping);
   }
-  return mapping.lookupOrDefault(body->getTerminator()->getOperand(0));
+  return llvm::map_to_vector(body->getTerminator()->getOperands(),
+                             [&](mlir::Value v) { return mapping.lookupOrDefault(v); });
+}
+
+/// The same for an op with one output: the value its body yields.
+inline mlir::Value cloneLinalgBody(mlir::OpBuilder &b, mlir::linalg::LinalgOp op,
+                                   mlir::IRMapping &mapping,
+                                   llvm::function_ref<mlir::Value(unsigned)> index) {
+  return cloneLinalgBodyResults(b, op, mapping, index).front();
 }
 
 } // namespace kiln::gpu

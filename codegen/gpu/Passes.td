@@ -76,6 +76,23 @@ def PlanWeights : Pass<"kiln-plan-weights", "mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect"];
 }
 
+def AccumulateInRegisters : Pass<"kiln-gpu-accumulate-in-registers", "mlir::func::FuncOp"> {
+  let summary = "Lower a thread's reductions with the outputs in registers";
+  let description = [{
+    A linalg op left in a kernel (gpu.launch) with reduction loops (one
+    output element a thread, or a whole op on one thread) becomes loops:
+    the parallel ones outside, the outputs' elements loaded once, the
+    reduction ones inside carrying them as values, one store each at the
+    end. Upstream's linalg-to-loops conversion loads and stores the output
+    at every reduction step, which LLVM cannot undo (the output may alias
+    the inputs as far as it knows). Each output folds its reduction in the
+    op's own order, so results do not change. Runs after
+    kiln-map-forall-to-gpu, in the device and the emulation pipelines alike.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect",
+                           "::mlir::affine::AffineDialect", "::mlir::arith::ArithDialect"];
+}
+
 def MapForallToGpu : Pass<"kiln-map-forall-to-gpu", "mlir::func::FuncOp"> {
   let summary = "Turn block/thread scf.forall nests into gpu.launch";
   let description = [{

@@ -174,6 +174,7 @@ void buildGpuEmulationPipeline(OpPassManager &pm, const GpuOptions &options) {
   {
     OpPassManager &func = pm.nest<func::FuncOp>();
     func.addPass(gpu::createMapForallToGpu());
+    func.addPass(gpu::createAccumulateInRegisters());
     func.addPass(gpu::createEmulateGpuLaunches());
     func.addPass(createCanonicalizerPass());
   }
@@ -186,6 +187,7 @@ void buildGpuPipeline(OpPassManager &pm, const GpuOptions &options) {
   {
     OpPassManager &func = pm.nest<func::FuncOp>();
     func.addPass(gpu::createMapForallToGpu());
+    func.addPass(gpu::createAccumulateInRegisters());
     func.addPass(createConvertLinalgToLoopsPass());
     func.addPass(createCanonicalizerPass());
   }

@@ -39,6 +39,13 @@ def matmuls(rng):
     return [a, b, x, y, g], expected
 
 
+def matvec(rng):
+    """A recurrent step's product: one row times a 128x384 weight."""
+    h = rng.standard_normal((1, 128)).astype(np.float32)
+    r = rng.standard_normal((128, 384)).astype(np.float32)
+    return [h, r], [(h.astype(np.float64) @ r).astype(np.float32)]
+
+
 def register_tiles(rng):
     u = rng.standard_normal((1024, 32)).astype(np.float32)
     v = rng.standard_normal((32, 1024)).astype(np.float32)
@@ -162,7 +169,7 @@ def half_convs(rng):
 def main():
     case, out = sys.argv[1], sys.argv[2]
     os.makedirs(out, exist_ok=True)
-    inputs, expected = {"reductions": reductions, "matmuls": matmuls,
+    inputs, expected = {"reductions": reductions, "matmuls": matmuls, "matvec": matvec,
                         "register_tiles": register_tiles,
                         "grouped_tiles": grouped_tiles,
                         "register_tiles_tf32": register_tiles_tf32,

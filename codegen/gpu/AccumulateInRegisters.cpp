@@ -1,0 +1,139 @@
+//===- AccumulateInRegisters.cpp - A thread's reductions in registers -----===//
+//
+// A kernel that gives each thread whole outputs of a reduction (one output
+// element a thread, or a whole op on one thread) keeps its linalg op until
+// the device lowering, whose linalg-to-loops conversion loads and stores
+// the output element at every step of the reduction: LLVM cannot keep it
+// in a register, because the output buffer may alias the inputs as far as
+// it knows. A recurrent step's 1x128 by 128x384 product then stored each
+// output 128 times.
+//
+// This pass lowers such ops itself, inside the kernels (gpu.launch) and
+// before the device and emulation pipelines part: loops over the parallel
+// dimensions, the outputs' elements loaded once, loops over the reduction
+// dimensions carrying them as values, one store each at the end. Each
+// output still folds its reduction in the same order (its reduction
+// indices in lexicographic order, as in the op's own loop nest), so the
+// results are the same bit for bit.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/gpu/Mapping.h"
+#include "codegen/gpu/Passes.h"
+
+#include "mlir/IR/IRMapping.h"
+
+namespace kiln::gpu {
+#define GEN_PASS_DEF_ACCUMULATEINREGISTERS
+#include "codegen/gpu/Passes.h.inc"
+} // namespace kiln::gpu
+
+using namespace mlir;
+
+namespace kiln::gpu {
+namespace {
+
+/// Whether `op` is one this pass lowers: on buffers, with static loop
+/// ranges and at least one reduction loop, and outputs that do not read
+/// the reduction loops (each output element is one reduction).
+bool accumulates(linalg::LinalgOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumReductionLoops() == 0 ||
+      llvm::any_of(op.getStaticLoopRanges(), ShapedType::isDynamic))
+    return false;
+  auto iterators = op.getIteratorTypesArray();
+  for (OpOperand &init : op.getDpsInitsMutable()) {
+    AffineMap map = op.getMatchingIndexingMap(&init);
+    for (auto [dim, iterator] : llvm::enumerate(iterators))
+      if (iterator == utils::IteratorType::reduction && map.isFunctionOfDim(dim))
+        return false;
+  }
+  return true;
+}
+
+/// Replaces `op` by its loops: the parallel ones outside, the reduction
+/// ones inside, carrying the outputs' elements.
+void lower(RewriterBase &rewriter, linalg::LinalgOp op) {
+  Location loc = op.getLoc();
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  auto iterators = op.getIteratorTypesArray();
+  SmallVector<unsigned> parallel, reduction;
+  for (auto [dim, iterator] : llvm::enumerate(iterators))
+    (iterator == utils::IteratorType::parallel ? parallel : reduction).push_back(dim);
+  rewriter.setInsertionPoint(op);
+  Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+  // (The outputs' maps use no reduction loop: zeros there until the loops
+  // set them.)
+  SmallVector<Value> ivs(ranges.size(), zero);
+  Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+  auto indicesOf = [&](OpBuilder &b, OpOperand &operand) {
+    return applyIndexingMap(b, loc, op.getMatchingIndexingMap(&operand), ivs);
+  };
+  // The reduction loops from `level` on, from `accumulators`; returns the
+  // final ones.
+  std::function<SmallVector<Value>(OpBuilder &, size_t, ValueRange)> reduce =
+      [&](OpBuilder &b, size_t level, ValueRange accumulators) -> SmallVector<Value> {
+    if (level == reduction.size()) {
+      IRMapping mapping;
+      for (OpOperand *input : op.getDpsInputOperands())
+        mapping.map(op.getMatchingBlockArgument(input),
+                    memref::LoadOp::create(b, loc, input->get(), indicesOf(b, *input)));
+      for (auto [init, acc] : llvm::zip(op.getDpsInitsMutable(), accumulators))
+        mapping.map(op.getMatchingBlockArgument(&init), acc);
+      return cloneLinalgBodyResults(b, op, mapping, [&](unsigned dim) { return ivs[dim]; });
+    }
+    unsigned dim = reduction[level];
+    auto loop = scf::ForOp::create(
+        b, loc, zero, arith::ConstantIndexOp::create(b, loc, ranges[dim]), one, accumulators,
+        [&](OpBuilder &b, Location, Value iv, ValueRange args) {
+          ivs[dim] = iv;
+          scf::YieldOp::create(b, loc, reduce(b, level + 1, args));
+        });
+    return SmallVector<Value>(loop.getResults());
+  };
+  // The parallel loops from `level` on.
+  std::function<void(OpBuilder &, size_t)> outputs = [&](OpBuilder &b, size_t level) {
+    if (level == parallel.size()) {
+      SmallVector<SmallVector<Value>> at;
+      SmallVector<Value> initial;
+      for (OpOperand &init : op.getDpsInitsMutable()) {
+        at.push_back(indicesOf(b, init));
+        initial.push_back(memref::LoadOp::create(b, loc, init.get(), at.back()));
+      }
+      SmallVector<Value> results = reduce(b, 0, initial);
+      for (auto [init, result, indices] : llvm::zip(op.getDpsInitsMutable(), results, at))
+        memref::StoreOp::create(b, loc, result, init.get(), indices);
+      return;
+    }
+    unsigned dim = parallel[level];
+    if (ranges[dim] == 1) {
+      ivs[dim] = zero;
+      outputs(b, level + 1);
+      return;
+    }
+    scf::ForOp::create(b, loc, zero, arith::ConstantIndexOp::create(b, loc, ranges[dim]), one,
+                       ValueRange{}, [&](OpBuilder &b, Location, Value iv, ValueRange) {
+                         ivs[dim] = iv;
+                         outputs(b, level + 1);
+                         scf::YieldOp::create(b, loc);
+                       });
+  };
+  outputs(rewriter, 0);
+  rewriter.eraseOp(op);
+}
+
+struct AccumulateInRegistersPass
+    : impl::AccumulateInRegistersBase<AccumulateInRegistersPass> {
+  void runOnOperation() override {
+    SmallVector<linalg::LinalgOp> ops;
+    getOperation()->walk([&](linalg::LinalgOp op) {
+      if (op->getParentOfType<mlir::gpu::LaunchOp>() && accumulates(op))
+        ops.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (linalg::LinalgOp op : ops)
+      lower(rewriter, op);
+  }
+};
+
+} // namespace
+} // namespace kiln::gpu

@@ -1,0 +1,99 @@
+// RUN: kiln-opt %s --split-input-file --kiln-gpu-accumulate-in-registers --canonicalize | FileCheck %s
+
+// One output element a thread (a recurrent step's row times a weight
+// column): the element is loaded once, the reduction loop carries it, one
+// store after the loop; the body is the op's own (a product and a sum).
+// CHECK-LABEL: func @matvec
+// CHECK-SAME: (%[[A:.*]]: memref<1x128xf32>, %[[B:.*]]: memref<128x384xf32>, %[[C:.*]]: memref<1x384xf32>)
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
+// CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
+// CHECK-DAG: %[[C128:.*]] = arith.constant 128 : index
+// CHECK: gpu.launch
+// CHECK:   %[[BS:.*]] = memref.subview %[[B]]
+// CHECK:   %[[CS:.*]] = memref.subview %[[C]]
+// CHECK:   %[[INIT:.*]] = memref.load %[[CS]][%[[C0]], %[[C0]]]
+// CHECK:   %[[SUM:.*]] = scf.for %[[K:.*]] = %[[C0]] to %[[C128]] step %[[C1]] iter_args(%[[ACC:.*]] = %[[INIT]]) -> (f32) {
+// CHECK:     %[[X:.*]] = memref.load %[[A]][%[[C0]], %[[K]]]
+// CHECK:     %[[Y:.*]] = memref.load %[[BS]][%[[K]], %[[C0]]]
+// CHECK:     %[[P:.*]] = arith.mulf %[[X]], %[[Y]]
+// CHECK:     %[[S:.*]] = arith.addf %[[ACC]], %[[P]]
+// CHECK-NOT: memref.store
+// CHECK:     scf.yield %[[S]]
+// CHECK:   memref.store %[[SUM]], %[[CS]][%[[C0]], %[[C0]]]
+// CHECK-NOT: linalg.
+func.func @matvec(%a: memref<1x128xf32>, %b: memref<128x384xf32>, %c: memref<1x384xf32>) {
+  %one = arith.constant 1 : index
+  %n = arith.constant 384 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %one, %gy = %one, %gz = %one)
+             threads(%tx, %ty, %tz) in (%sx = %n, %sy = %one, %sz = %one) {
+    %bs = memref.subview %b[0, %tx] [128, 1] [1, 1] : memref<128x384xf32> to memref<128x1xf32, strided<[384, 1], offset: ?>>
+    %cs = memref.subview %c[0, %tx] [1, 1] [1, 1] : memref<1x384xf32> to memref<1x1xf32, strided<[384, 1], offset: ?>>
+    linalg.matmul ins(%a, %bs : memref<1x128xf32>, memref<128x1xf32, strided<[384, 1], offset: ?>>)
+                  outs(%cs : memref<1x1xf32, strided<[384, 1], offset: ?>>)
+    gpu.terminator
+  }
+  return
+}
+
+// -----
+
+// A whole op on one thread, with a parallel loop between two reductions
+// and two outputs (a sum and a maximum): loops over the parallel
+// dimension outside, the reductions inside in the op's order (d0, then
+// d2), both outputs carried, stored once each.
+// CHECK-LABEL: func @two_outputs
+// CHECK: gpu.launch
+// CHECK:   scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK:     %[[S0:.*]] = memref.load %[[SUMS:.*]][%[[J]]]
+// CHECK:     %[[M0:.*]] = memref.load %[[MAXES:.*]][%[[J]]]
+// CHECK:     %[[R:.*]]:2 = scf.for %[[I:.*]] = {{.*}} iter_args(%[[S1:.*]] = %[[S0]], %[[M1:.*]] = %[[M0]]) -> (f32, f32) {
+// CHECK:       %[[Q:.*]]:2 = scf.for %[[K:.*]] = {{.*}} iter_args(%[[S2:.*]] = %[[S1]], %[[M2:.*]] = %[[M1]]) -> (f32, f32) {
+// CHECK:         %[[X:.*]] = memref.load %{{.*}}[%[[I]], %[[J]], %[[K]]]
+// CHECK:         %[[S3:.*]] = arith.addf %[[S2]], %[[X]]
+// CHECK:         %[[M3:.*]] = arith.maximumf %[[M2]], %[[X]]
+// CHECK:         scf.yield %[[S3]], %[[M3]]
+// CHECK:       scf.yield %[[Q]]#0, %[[Q]]#1
+// CHECK:     memref.store %[[R]]#0, %[[SUMS]][%[[J]]]
+// CHECK:     memref.store %[[R]]#1, %[[MAXES]][%[[J]]]
+#in = affine_map<(i, j, k) -> (i, j, k)>
+#out = affine_map<(i, j, k) -> (j)>
+func.func @two_outputs(%x: memref<4x3x5xf32>, %sums: memref<3xf32>, %maxes: memref<3xf32>) {
+  %one = arith.constant 1 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %one, %gy = %one, %gz = %one)
+             threads(%tx, %ty, %tz) in (%sx = %one, %sy = %one, %sz = %one) {
+    linalg.generic {indexing_maps = [#in, #out, #out], iterator_types = ["reduction", "parallel", "reduction"]}
+        ins(%x : memref<4x3x5xf32>) outs(%sums, %maxes : memref<3xf32>, memref<3xf32>) {
+    ^bb0(%v: f32, %s: f32, %m: f32):
+      %a = arith.addf %s, %v : f32
+      %b = arith.maximumf %m, %v : f32
+      linalg.yield %a, %b : f32, f32
+    }
+    gpu.terminator
+  }
+  return
+}
+
+// -----
+
+// Ops outside kernels, and all-parallel ops in them, are left to the
+// usual lowering.
+// CHECK-LABEL: func @left
+// CHECK: linalg.matmul
+// CHECK: gpu.launch
+// CHECK:   linalg.generic
+func.func @left(%a: memref<4x4xf32>, %b: memref<4x4xf32>, %c: memref<4x4xf32>) {
+  linalg.matmul ins(%a, %b : memref<4x4xf32>, memref<4x4xf32>) outs(%c : memref<4x4xf32>)
+  %one = arith.constant 1 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %one, %gy = %one, %gz = %one)
+             threads(%tx, %ty, %tz) in (%sx = %one, %sy = %one, %sz = %one) {
+    linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>],
+                    iterator_types = ["parallel", "parallel"]}
+        ins(%a : memref<4x4xf32>) outs(%c : memref<4x4xf32>) {
+    ^bb0(%v: f32, %o: f32):
+      %n = arith.negf %v : f32
+      linalg.yield %n : f32
+    }
+    gpu.terminator
+  }
+  return
+}
