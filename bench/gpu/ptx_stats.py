@@ -8,7 +8,13 @@ static counts, each loop body once as LLVM left it (unrolled or not).
 With --base, the same for a second kilnc, side by side: a change to the
 kernels shows what it did to them before a GPU run measures their time.
 
+With --zoo MODELS (zoo model names, from the cache bench/zoo/zoo.py
+fills), prints per model instead the number of kernels and how many of
+them store to global memory inside a loop (a store between a loop's label
+and its backward branch, as LLVM left the PTX).
+
 usage: ptx_stats.py [--kilnc K] [--base K] [--arch sm_90] [--sizes 1024,4096]
+       ptx_stats.py --zoo resnet50,gru [--cache build/zoo] [--kilnc K] [--base K]
 """
 import argparse
 import os
@@ -57,13 +63,52 @@ def kernel_stats(kilnc, model, arch, flags, work):
     return {k: v for k, v in stats.items() if v[2] > 0}
 
 
+def loop_stores(kilnc, model, arch, work):
+    """(kernels, kernels storing to global memory inside a loop) of the
+    PTX of `model`."""
+    ptx = os.path.join(work, "z.ptx")
+    subprocess.run([kilnc, model, "--gpu", arch, "--emit=ptx", "-o", ptx], check=True)
+    text = open(ptx).read()
+    kernels = storing = 0
+    for match in re.finditer(r"\.entry \w+\((.*?)\n}\n", text, re.S):
+        kernels += 1
+        body = match.group(1).splitlines()
+        labels = {line.strip()[:-1]: i for i, line in enumerate(body)
+                  if re.match(r"\$L__BB\w+:$", line.strip())}
+        for i, line in enumerate(body):
+            branch = re.search(r"bra(?:\.uni)?\s+(\$L__BB\w+);", line)
+            start = labels.get(branch.group(1), i) if branch else i
+            if start < i and any("st.global" in l for l in body[start:i]):
+                storing += 1
+                break
+    return kernels, storing
+
+
+def zoo_main(args, compilers):
+    print("| model | " + " | ".join(f"{label}: kernels, storing in a loop"
+                                     for label, _ in compilers) + " |")
+    print("|---|" + "---|" * len(compilers))
+    with tempfile.TemporaryDirectory() as work:
+        for name in args.zoo.split(","):
+            model = os.path.join(args.cache, name, "model.onnx")
+            cells = [", ".join(map(str, loop_stores(k, model, args.arch, work)))
+                     for _, k in compilers]
+            print(f"| {name} | " + " | ".join(cells) + " |")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--kilnc", default=os.path.join(ROOT, "build", "bin", "kilnc"))
     parser.add_argument("--base", help="a second kilnc to compare with")
     parser.add_argument("--arch", default="sm_90")
     parser.add_argument("--sizes", default="1024,2048,4096")
+    parser.add_argument("--zoo", help="zoo models (comma-separated) instead of the GEMMs")
+    parser.add_argument("--cache", default=os.path.join(ROOT, "build", "zoo"),
+                        help="where the zoo models are (bench/zoo/zoo.py make)")
     args = parser.parse_args()
+    if args.zoo:
+        zoo_main(args, [("new", args.kilnc)] + ([("base", args.base)] if args.base else []))
+        return
     with tempfile.TemporaryDirectory() as work:
         models = os.path.join(work, "models")
         subprocess.run([sys.executable, os.path.join(ROOT, "bench", "gpu", "models.py"), models],
