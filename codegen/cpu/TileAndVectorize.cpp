@@ -80,18 +80,7 @@ FailureOr<linalg::LinalgOp> tile(RewriterBase &rewriter, linalg::LinalgOp op,
   options.setTileSizes(asIndexAttrs(rewriter, tiles));
   if (!interchange.empty())
     options.setInterchange(interchange);
-  rewriter.setInsertionPoint(op);
-  FailureOr<scf::SCFTilingResult> result = scf::tileUsingSCF(
-      rewriter, llvm::cast<TilingInterface>(op.getOperation()), options);
-  if (failed(result))
-    return failure();
-  if (op->getNumResults() > 0)
-    rewriter.replaceOp(op, result->replacements);
-  else
-    rewriter.eraseOp(op);
-  if (loops)
-    loops->assign(result->loops.begin(), result->loops.end());
-  return llvm::cast<linalg::LinalgOp>(result->tiledOps.back());
+  return tileAndReplace(rewriter, op, options, loops);
 }
 
 /// An all-parallel linalg op with a single result and a single use: the

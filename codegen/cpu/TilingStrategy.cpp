@@ -501,4 +501,21 @@ std::optional<TilingPlan> planTiling(linalg::LinalgOp op, bool allowThreads) {
   return plan;
 }
 
+FailureOr<linalg::LinalgOp> tileAndReplace(RewriterBase &rewriter, linalg::LinalgOp op,
+                                           const scf::SCFTilingOptions &options,
+                                           SmallVectorImpl<LoopLikeOpInterface> *loops) {
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTilingResult> result = scf::tileUsingSCF(
+      rewriter, llvm::cast<TilingInterface>(op.getOperation()), options);
+  if (failed(result))
+    return failure();
+  if (op->getNumResults() > 0)
+    rewriter.replaceOp(op, result->replacements);
+  else
+    rewriter.eraseOp(op);
+  if (loops)
+    loops->assign(result->loops.begin(), result->loops.end());
+  return llvm::cast<linalg::LinalgOp>(result->tiledOps.back());
+}
+
 } // namespace kiln::cpu

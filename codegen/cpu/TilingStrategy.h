@@ -12,6 +12,7 @@
 #define KILN_CODEGEN_CPU_TILINGSTRATEGY_H
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 
 namespace kiln::cpu {
 
@@ -152,6 +153,14 @@ std::optional<TilingPlan> planTiling(mlir::linalg::LinalgOp op,
 
 /// The largest divisor of `n` that is at most `limit` (at least 1).
 int64_t largestDivisorAtMost(int64_t n, int64_t limit);
+
+/// Tiles `op` with `options` (scf::tileUsingSCF, before `op`), replaces its
+/// results by the loops' and erases it; returns the tiled op and, with
+/// `loops`, the loops. (The CPU and GPU tilings both go through here.)
+mlir::FailureOr<mlir::linalg::LinalgOp>
+tileAndReplace(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp op,
+               const mlir::scf::SCFTilingOptions &options,
+               llvm::SmallVectorImpl<mlir::LoopLikeOpInterface> *loops = nullptr);
 
 } // namespace kiln::cpu
 

@@ -11,7 +11,9 @@
 // This pass lowers such ops itself, inside the kernels (gpu.launch) and
 // before the device and emulation pipelines part: loops over the parallel
 // dimensions, the outputs' elements loaded once, loops over the reduction
-// dimensions carrying them as values, one store each at the end. Each
+// dimensions carrying them as values, one store each at the end. A fill
+// of the output right before the op (kiln-tile-for-gpu tiles a direct
+// reduction's own fill with it) becomes the start value instead. Each
 // output still folds its reduction in the same order (its reduction
 // indices in lexicographic order, as in the op's own loop nest), so the
 // results are the same bit for bit.
@@ -22,6 +24,7 @@
 #include "codegen/gpu/Passes.h"
 
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 namespace kiln::gpu {
 #define GEN_PASS_DEF_ACCUMULATEINREGISTERS
@@ -50,9 +53,29 @@ bool accumulates(linalg::LinalgOp op) {
   return true;
 }
 
+/// The linalg.fill that writes `op`'s one output just before it (with
+/// only memory-effect-free ops, such as views, in between): the tiling of
+/// a direct reduction brings its own fill along (kiln-tile-for-gpu).
+linalg::FillOp fillBefore(linalg::LinalgOp op) {
+  if (op.getNumDpsInits() != 1)
+    return nullptr;
+  for (Operation *it = op->getPrevNode(); it; it = it->getPrevNode()) {
+    if (auto fill = llvm::dyn_cast<linalg::FillOp>(it))
+      return fill.hasPureBufferSemantics() && fill.getOutputs()[0] == op.getDpsInits()[0] &&
+                     fill.value().getType() == getElementTypeOrSelf(op.getDpsInits()[0])
+                 ? fill
+                 : nullptr;
+    if (!isMemoryEffectFree(it))
+      return nullptr;
+  }
+  return nullptr;
+}
+
 /// Replaces `op` by its loops: the parallel ones outside, the reduction
-/// ones inside, carrying the outputs' elements.
+/// ones inside, carrying the outputs' elements, which start from the
+/// value of a fill right before `op` (erased) or else from the output.
 void lower(RewriterBase &rewriter, linalg::LinalgOp op) {
+  linalg::FillOp fill = fillBefore(op);
   Location loc = op.getLoc();
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   auto iterators = op.getIteratorTypesArray();
@@ -97,7 +120,8 @@ void lower(RewriterBase &rewriter, linalg::LinalgOp op) {
       SmallVector<Value> initial;
       for (OpOperand &init : op.getDpsInitsMutable()) {
         at.push_back(indicesOf(b, init));
-        initial.push_back(memref::LoadOp::create(b, loc, init.get(), at.back()));
+        initial.push_back(fill ? fill.value()
+                               : memref::LoadOp::create(b, loc, init.get(), at.back()));
       }
       SmallVector<Value> results = reduce(b, 0, initial);
       for (auto [init, result, indices] : llvm::zip(op.getDpsInitsMutable(), results, at))
@@ -119,6 +143,8 @@ void lower(RewriterBase &rewriter, linalg::LinalgOp op) {
   };
   outputs(rewriter, 0);
   rewriter.eraseOp(op);
+  if (fill)
+    rewriter.eraseOp(fill);
 }
 
 struct AccumulateInRegistersPass

@@ -83,7 +83,8 @@ def AccumulateInRegisters : Pass<"kiln-gpu-accumulate-in-registers", "mlir::func
     output element a thread, or a whole op on one thread) becomes loops:
     the parallel ones outside, the outputs' elements loaded once, the
     reduction ones inside carrying them as values, one store each at the
-    end. Upstream's linalg-to-loops conversion loads and stores the output
+    end; a fill of the output right before the op is the start value
+    instead (and goes). Upstream's linalg-to-loops conversion loads and stores the output
     at every reduction step, which LLVM cannot undo (the output may alias
     the inputs as far as it knows). Each output folds its reduction in the
     op's own order, so results do not change. Runs after

@@ -320,22 +320,27 @@ static void consumerOverProduct(RewriterBase &rewriter, tensor::ExpandShapeOp vi
     rewriter.eraseOp(view);
 }
 
+Value giveOwnFill(RewriterBase &rewriter, linalg::LinalgOp op) {
+  Value init = op.getDpsInits()[0];
+  auto fill = init.getDefiningOp<linalg::FillOp>();
+  if (!fill || init.hasOneUse() || !fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>())
+    return init;
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(op);
+  auto type = llvm::cast<RankedTensorType>(init.getType());
+  Value empty =
+      tensor::EmptyOp::create(rewriter, op.getLoc(), type.getShape(), type.getElementType());
+  init = linalg::FillOp::create(rewriter, op.getLoc(), fill.value(), empty).getResult(0);
+  rewriter.modifyOpInPlace(op, [&] { op.getDpsInitsMutable()[0].set(init); });
+  return init;
+}
+
 void markStagedFusion(RewriterBase &rewriter, linalg::LinalgOp op, int64_t mark) {
   auto markAttr = IntegerAttr::get(IntegerType::get(op.getContext(), 64), mark);
   op->setAttr(kProductAttr, markAttr);
-  Value init = op.getDpsInits()[0];
   // A fill CSE shared between products (a model's same-shaped
   // projections) gets a copy of its own.
-  if (auto fill = init.getDefiningOp<linalg::FillOp>();
-      fill && !init.hasOneUse() && fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>()) {
-    OpBuilder::InsertionGuard guard(rewriter);
-    rewriter.setInsertionPoint(op);
-    auto type = llvm::cast<RankedTensorType>(init.getType());
-    Value empty = tensor::EmptyOp::create(rewriter, op.getLoc(), type.getShape(),
-                                          type.getElementType());
-    init = linalg::FillOp::create(rewriter, op.getLoc(), fill.value(), empty).getResult(0);
-    rewriter.modifyOpInPlace(op, [&] { op.getDpsInitsMutable()[0].set(init); });
-  }
+  Value init = giveOwnFill(rewriter, op);
   Value product = op->getResult(0);
   if (product.hasOneUse())
     if (auto view = llvm::dyn_cast<tensor::ExpandShapeOp>(*product.getUsers().begin()))

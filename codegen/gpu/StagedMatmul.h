@@ -121,6 +121,12 @@ struct StagedFusion {
   mlir::linalg::GenericOp consumer;
 };
 
+/// On tensors: when the first init of `op` is a linalg.fill (of a
+/// tensor.empty) that other ops read too (CSE merges equal fills, such as
+/// the zeros of a model's same-shaped products), gives `op` a copy of its
+/// own, so that the kernel of `op` can take it in. Returns the init.
+mlir::Value giveOwnFill(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp op);
+
 /// On tensors, before bufferization: marks the start and the consumer of
 /// `op` (a staged matmul) that its kernel can take in, with `op`'s own
 /// number `mark` (unique in the function), so that they are left untiled

@@ -9,6 +9,10 @@
 // sides 16 divides go through workgroup-memory tiles, each thread a
 // register tile of outputs (StagedMatmul.h). These
 // are built after bufferization, where the block can own a workgroup buffer.
+// A reduction of one output a thread is tiled together with the fill that
+// starts its outputs, when that fill is its own (a fill CSE shared with
+// other ops is copied for it): the fill then needs no kernel, and
+// kiln-gpu-accumulate-in-registers makes its value the loop's start.
 //
 //===----------------------------------------------------------------------===//
 
@@ -50,8 +54,19 @@ SmallVector<int64_t> planBlockTiles(linalg::LinalgOp op) {
   return tiles;
 }
 
+/// Whether `producer` is a linalg.fill that only `op` (a reduction, on
+/// tensors) reads, as the start of its outputs: tiled with `op`, each
+/// thread fills its own outputs before folding into them, and no kernel of
+/// its own fills the whole tensor first.
+bool isOwnFill(linalg::LinalgOp op, OpResult producer) {
+  auto fill = producer.getDefiningOp<linalg::FillOp>();
+  return fill && op.getNumReductionLoops() > 0 && producer.hasOneUse() &&
+         fill.hasPureTensorSemantics();
+}
+
 /// Tiles `op` into an scf.forall with `tiles` (one per loop) and returns the
-/// tiled op.
+/// tiled op. A fill that only `op` reads as the start of its outputs
+/// (isOwnFill) is tiled with it, into the same loop.
 FailureOr<linalg::LinalgOp> tileWithForall(RewriterBase &rewriter, linalg::LinalgOp op,
                                            ArrayRef<int64_t> tiles, bool blocks) {
   size_t tiledLoops = llvm::count_if(tiles, [](int64_t t) { return t != 0; });
@@ -63,15 +78,35 @@ FailureOr<linalg::LinalgOp> tileWithForall(RewriterBase &rewriter, linalg::Linal
   options.setMapping(
       llvm::to_vector(linearGpuMapping(rewriter.getContext(), tiledLoops, blocks)));
   rewriter.setInsertionPoint(op);
-  FailureOr<scf::SCFTilingResult> result = scf::tileUsingSCF(
-      rewriter, llvm::cast<TilingInterface>(op.getOperation()), options);
+  auto consumer = llvm::cast<TilingInterface>(op.getOperation());
+  // (Decided before tiling: the tiled loop becomes another user.)
+  SmallVector<Value> fills;
+  if (op.hasPureTensorSemantics())
+    for (Value init : op.getDpsInits())
+      if (auto result = llvm::dyn_cast<OpResult>(init); result && isOwnFill(op, result))
+        fills.push_back(init);
+  if (fills.empty())
+    return cpu::tileAndReplace(rewriter, op, options);
+  scf::SCFTileAndFuseOptions fuseOptions;
+  fuseOptions.setTilingOptions(options);
+  fuseOptions.setFusionControlFn(
+      [&](tensor::ExtractSliceOp, OpResult producer,
+          bool isDestination) -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
+        if (!isDestination || !llvm::is_contained(fills, Value(producer)))
+          return std::nullopt;
+        return scf::SCFTileAndFuseOptions::ControlFnResult{};
+      });
+  FailureOr<scf::SCFTileAndFuseResult> result =
+      scf::tileConsumerAndFuseProducersUsingSCF(rewriter, consumer, fuseOptions);
   if (failed(result))
     return failure();
-  if (op->getNumResults() > 0)
-    rewriter.replaceOp(op, result->replacements);
-  else
-    rewriter.eraseOp(op);
-  return llvm::cast<linalg::LinalgOp>(result->tiledOps.back());
+  for (OpResult value : op->getResults())
+    rewriter.replaceAllUsesWith(value, result->replacements.lookup(value));
+  rewriter.eraseOp(op);
+  for (Operation *fused : result->fusedProducers)
+    if (fused->use_empty())
+      rewriter.eraseOp(fused);
+  return llvm::cast<linalg::LinalgOp>(result->tiledAndFusedOps.front());
 }
 
 /// The reduction of `op` if a block should share each output element
@@ -127,6 +162,16 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
     });
     for (linalg::LinalgOp op : products)
       markStagedFusion(rewriter, op, marks++);
+    // A direct reduction tiles the fill that starts its outputs with
+    // itself (tileWithForall), if it has a fill of its own.
+    SmallVector<linalg::LinalgOp> direct;
+    func.walk([&](linalg::LinalgOp op) {
+      if (!op->getParentOfType<scf::ForallOp>() && op.getNumReductionLoops() > 0 &&
+          op.getNumDpsInits() == 1 && isDirect(op))
+        direct.push_back(op);
+    });
+    for (linalg::LinalgOp op : direct)
+      giveOwnFill(rewriter, op);
     SmallVector<linalg::LinalgOp> ops;
     func.walk([&](linalg::LinalgOp op) {
       if (!op->getParentOfType<scf::ForallOp>())
@@ -137,7 +182,8 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
         llvm::all_of(ops, [](linalg::LinalgOp op) { return op.hasPureTensorSemantics(); });
     for (linalg::LinalgOp op : ops) {
       // (Ops a staged matmul took in are erased: compared, never read.)
-      if (takenIn.contains(op.getOperation()) || isMarkedForStagedFusion(op))
+      if (takenIn.contains(op.getOperation()) || isMarkedForStagedFusion(op) ||
+          isFusedFill(op))
         continue;
       if (failed(tile(rewriter, op)))
         return signalPassFailure();
@@ -160,6 +206,24 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
 
   /// The ops staged matmuls took into their kernels (erased).
   llvm::DenseSet<Operation *> takenIn;
+
+  /// Whether `op` (on tensors) gets one output element a thread: neither a
+  /// block reduction, a staged matmul nor one thread.
+  bool isDirect(linalg::LinalgOp op) {
+    return op.hasPureTensorSemantics() && op.getNumParallelLoops() > 0 &&
+           !hasZeroOrDynamicRange(op) && !sharedReduction(op) && !stagedProduct(op);
+  }
+
+  /// Whether `op` is a fill that the direct reduction reading it tiles
+  /// with itself (tileWithForall), so that it gets no kernel of its own.
+  bool isFusedFill(linalg::LinalgOp op) {
+    if (!llvm::isa<linalg::FillOp>(op.getOperation()) || op->getNumResults() != 1 ||
+        !op->getResult(0).hasOneUse())
+      return false;
+    auto reader = llvm::dyn_cast<linalg::LinalgOp>(*op->getResult(0).getUsers().begin());
+    return reader && isOwnFill(reader, op->getResult(0)) &&
+           llvm::is_contained(reader.getDpsInits(), op->getResult(0)) && isDirect(reader);
+  }
 
   /// The staged matmul `op` maps onto, unless a block reduction takes it.
   std::optional<StagedMatmul> stagedProduct(linalg::LinalgOp op) {

@@ -97,3 +97,36 @@ func.func @left(%a: memref<4x4xf32>, %b: memref<4x4xf32>, %c: memref<4x4xf32>) {
   }
   return
 }
+
+// -----
+
+// A fill of the op's output right before it (kiln-tile-for-gpu tiles a
+// direct reduction's own fill with it) is the loop's start: no store of
+// the fill, no load of the output. A fill of another buffer stays.
+// CHECK-LABEL: func @fill_start
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK-DAG: %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK: gpu.launch
+// CHECK:   %[[CS:.*]] = memref.subview
+// CHECK:   linalg.fill ins(%[[ONE]] : f32) outs(%{{.*}} : memref<4xf32>)
+// CHECK-NOT: memref.load %[[CS]]
+// CHECK:   %[[SUM:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[ZERO]]) -> (f32)
+// CHECK-NOT: linalg.fill
+// CHECK:   memref.store %[[SUM]], %[[CS]]
+func.func @fill_start(%a: memref<1x128xf32>, %b: memref<128x384xf32>, %c: memref<1x384xf32>, %other: memref<4xf32>) {
+  %one = arith.constant 1 : index
+  %n = arith.constant 384 : index
+  %zero = arith.constant 0.0 : f32
+  %unit = arith.constant 1.0 : f32
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %one, %gy = %one, %gz = %one)
+             threads(%tx, %ty, %tz) in (%sx = %n, %sy = %one, %sz = %one) {
+    %bs = memref.subview %b[0, %tx] [128, 1] [1, 1] : memref<128x384xf32> to memref<128x1xf32, strided<[384, 1], offset: ?>>
+    %cs = memref.subview %c[0, %tx] [1, 1] [1, 1] : memref<1x384xf32> to memref<1x1xf32, strided<[384, 1], offset: ?>>
+    linalg.fill ins(%unit : f32) outs(%other : memref<4xf32>)
+    linalg.fill ins(%zero : f32) outs(%cs : memref<1x1xf32, strided<[384, 1], offset: ?>>)
+    linalg.matmul ins(%a, %bs : memref<1x128xf32>, memref<128x1xf32, strided<[384, 1], offset: ?>>)
+                  outs(%cs : memref<1x1xf32, strided<[384, 1], offset: ?>>)
+    gpu.terminator
+  }
+  return
+}

@@ -285,3 +285,33 @@ func.func @short_rows(%a: memref<512x64xf32>, %o: memref<512xf32>) {
   }
   return
 }
+
+// -----
+
+// Direct reductions (one output element a thread) tile the fill that
+// starts their outputs with themselves: each thread fills its own element
+// before folding into it, and the fill gets no kernel of its own. Two
+// products that CSE left sharing one fill (a recurrent model's steps) get
+// one each.
+// CHECK-LABEL: func @direct_fills
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK-NOT: linalg.fill
+// CHECK: scf.forall ({{.*}}) = (0, 0) to (1, 384) step (1, 192)
+// CHECK:   scf.forall ({{.*}}) in (1, 192)
+// CHECK:     %[[F1:.*]] = linalg.fill ins(%[[ZERO]] : f32) outs(%{{.*}} : tensor<1x1xf32>)
+// CHECK:     linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<1x128xf32>, tensor<128x1xf32>) outs(%[[F1]] : tensor<1x1xf32>)
+// CHECK-NOT: linalg.fill
+// CHECK: scf.forall ({{.*}}) = (0, 0) to (1, 384) step (1, 192)
+// CHECK:   scf.forall ({{.*}}) in (1, 192)
+// CHECK:     %[[F2:.*]] = linalg.fill ins(%[[ZERO]] : f32) outs(%{{.*}} : tensor<1x1xf32>)
+// CHECK:     linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<1x128xf32>, tensor<128x1xf32>) outs(%[[F2]] : tensor<1x1xf32>)
+// CHECK-NOT: linalg.fill
+// CHECK: return
+func.func @direct_fills(%h: tensor<1x128xf32>, %r: tensor<128x384xf32>, %z: tensor<128x384xf32>) -> (tensor<1x384xf32>, tensor<1x384xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %empty = tensor.empty() : tensor<1x384xf32>
+  %fill = linalg.fill ins(%zero : f32) outs(%empty : tensor<1x384xf32>) -> tensor<1x384xf32>
+  %p = linalg.matmul ins(%h, %r : tensor<1x128xf32>, tensor<128x384xf32>) outs(%fill : tensor<1x384xf32>) -> tensor<1x384xf32>
+  %q = linalg.matmul ins(%h, %z : tensor<1x128xf32>, tensor<128x384xf32>) outs(%fill : tensor<1x384xf32>) -> tensor<1x384xf32>
+  return %p, %q : tensor<1x384xf32>, tensor<1x384xf32>
+}
