@@ -19,6 +19,7 @@
 
 #include "codegen/cpu/ForallUtils.h"
 #include "codegen/gpu/Mapping.h"
+#include "codegen/gpu/StagedMatmul.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -79,7 +80,8 @@ int64_t blockReductionThreads(int64_t reductionSize, int64_t maxThreads) {
 }
 
 LogicalResult buildBlockReduction(RewriterBase &rewriter, linalg::LinalgOp op,
-                                  const BlockReduction &reduction, int64_t maxThreads) {
+                                  const BlockReduction &reduction, int64_t maxThreads,
+                                  linalg::LinalgOp start) {
   MLIRContext *ctx = op.getContext();
   Location loc = op.getLoc();
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
@@ -211,11 +213,14 @@ LogicalResult buildBlockReduction(RewriterBase &rewriter, linalg::LinalgOp op,
     SmallVector<Value> indices =
         applyIndexingMap(b, loc, op.getMatchingIndexingMap(init), loopIndices(zeros));
     Value out = init->get();
-    Value old = memref::LoadOp::create(b, loc, out, indices);
+    Value old = start ? startElement(b, loc, start, indices)
+                      : Value(memref::LoadOp::create(b, loc, out, indices));
     memref::StoreOp::create(b, loc, combine(b, value, old), out, indices);
     scf::YieldOp::create(b, loc);
   });
   rewriter.eraseOp(op);
+  if (start)
+    rewriter.eraseOp(start);
   return success();
 }
 

@@ -47,9 +47,12 @@ int64_t blockReductionThreads(int64_t reductionSize, int64_t maxThreads);
 /// mapped to blocks, each holding a thread-mapped scf.forall of
 /// `blockReductionThreads(...)` threads that reduce that element together.
 /// The workgroup buffer is a memref.alloc in the GPU workgroup address space
-/// at block level.
+/// at block level. With `start` (the op that writes the output's initial
+/// values, found by findStagedFusion), each output folds its total into
+/// the start's value, and `start` is erased: no kernel of its own.
 mlir::LogicalResult buildBlockReduction(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp op,
-                                        const BlockReduction &reduction, int64_t maxThreads);
+                                        const BlockReduction &reduction, int64_t maxThreads,
+                                        mlir::linalg::LinalgOp start = nullptr);
 
 } // namespace kiln::gpu
 

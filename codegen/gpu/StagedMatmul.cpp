@@ -335,20 +335,21 @@ Value giveOwnFill(RewriterBase &rewriter, linalg::LinalgOp op) {
   return init;
 }
 
-void markStagedFusion(RewriterBase &rewriter, linalg::LinalgOp op, int64_t mark) {
+void markStagedFusion(RewriterBase &rewriter, linalg::LinalgOp op, int64_t mark,
+                      bool withConsumer) {
   auto markAttr = IntegerAttr::get(IntegerType::get(op.getContext(), 64), mark);
   op->setAttr(kProductAttr, markAttr);
   // A fill CSE shared between products (a model's same-shaped
   // projections) gets a copy of its own.
   Value init = giveOwnFill(rewriter, op);
   Value product = op->getResult(0);
-  if (product.hasOneUse())
+  if (withConsumer && product.hasOneUse())
     if (auto view = llvm::dyn_cast<tensor::ExpandShapeOp>(*product.getUsers().begin()))
       consumerOverProduct(rewriter, view, product);
   auto start = init.getDefiningOp<linalg::LinalgOp>();
   if (start && init.hasOneUse() && writesWholeOutput(start))
     start->setAttr(kStartAttr, markAttr);
-  if (!product.hasOneUse())
+  if (!withConsumer || !product.hasOneUse())
     return;
   auto consumer = llvm::dyn_cast<linalg::GenericOp>(*product.getUsers().begin());
   if (!consumer || !writesWholeOutput(consumer) || !productOperand(consumer, product))
@@ -516,6 +517,12 @@ static Value loadOperand(OpBuilder &b, Location loc, linalg::LinalgOp op, OpOper
                                 applyIndexingMap(b, loc, op.getMatchingIndexingMap(operand), ivs));
 }
 
+Value startElement(OpBuilder &b, Location loc, linalg::LinalgOp start, ValueRange indices) {
+  return computeElement(b, start, indices, [&](OpOperand *input) {
+    return loadOperand(b, loc, start, input, indices);
+  });
+}
+
 namespace {
 
 /// What both kernels share: the block and thread loops, the thread's
@@ -568,9 +575,7 @@ struct Skeleton {
   Value startValue(OpBuilder &b, ArrayRef<Value> indices) const {
     if (!fusion.start)
       return memref::LoadOp::create(b, loc, init->get(), indices);
-    return computeElement(b, fusion.start, indices, [&](OpOperand *input) {
-      return loadOperand(b, loc, fusion.start, input, indices);
-    });
+    return startElement(b, loc, fusion.start, indices);
   }
   /// Stores the product `acc` at output `indices`: the consumer's value
   /// into the consumer's output, or `acc` into the init buffer.

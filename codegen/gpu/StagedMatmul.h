@@ -137,8 +137,10 @@ mlir::Value giveOwnFill(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp op)
 /// be computed before `op`. On the way, a fill shared with other products
 /// is copied for `op`, and a consumer that reads `op`'s result through an
 /// expand_shape (a batch split off, a convolution's pixels back into rows)
-/// is rebuilt over `op`'s own shape.
-void markStagedFusion(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp op, int64_t mark);
+/// is rebuilt over `op`'s own shape. Without `withConsumer`, only the start
+/// is marked (a block reduction takes in its start, not a consumer).
+void markStagedFusion(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp op, int64_t mark,
+                      bool withConsumer = true);
 
 /// Whether `op` was marked by markStagedFusion.
 bool isMarkedForStagedFusion(mlir::Operation *op);
@@ -153,6 +155,12 @@ void clearStagedFusionMarks(mlir::Operation *op);
 /// between `op` and the consumer; the consumer's other buffers defined
 /// before `op`.
 StagedFusion findStagedFusion(mlir::linalg::LinalgOp op);
+
+/// The value `start` (a start findStagedFusion found, on buffers) gives the
+/// output element at `indices`: its fill value, or its body on its inputs
+/// there.
+mlir::Value startElement(mlir::OpBuilder &b, mlir::Location loc, mlir::linalg::LinalgOp start,
+                         mlir::ValueRange indices);
 
 /// Replaces `op` (on buffers) by the staged block/thread forall nest, and
 /// erases the ops of `fusion` it takes in.

@@ -154,14 +154,22 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
     // bufferization). (Marking may rebuild consumers: before the ops are
     // listed.)
     int64_t marks = 0;
-    SmallVector<linalg::LinalgOp> products;
+    SmallVector<linalg::LinalgOp> products, reductions;
     func.walk([&](linalg::LinalgOp op) {
-      if (!op->getParentOfType<scf::ForallOp>() && op.hasPureTensorSemantics() &&
-          !hasZeroOrDynamicRange(op) && stagedProduct(op))
+      if (op->getParentOfType<scf::ForallOp>() || !op.hasPureTensorSemantics() ||
+          hasZeroOrDynamicRange(op))
+        return;
+      if (stagedProduct(op))
         products.push_back(op);
+      else if (sharedReduction(op))
+        reductions.push_back(op);
     });
     for (linalg::LinalgOp op : products)
       markStagedFusion(rewriter, op, marks++);
+    // A block reduction takes in the op that starts its outputs (a fill of
+    // zeros, say) the same way; the tree leaves no room for a consumer.
+    for (linalg::LinalgOp op : reductions)
+      markStagedFusion(rewriter, op, marks++, /*withConsumer=*/false);
     // A direct reduction tiles the fill that starts its outputs with
     // itself (tileWithForall), if it has a fill of its own.
     SmallVector<linalg::LinalgOp> direct;
@@ -263,7 +271,10 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
             takenIn.insert(taken);
         buildStagedMatmul(rewriter, op, *staged, fusion);
       } else if (shared) {
-        if (failed(buildBlockReduction(rewriter, op, *shared, kThreadsPerBlock)))
+        linalg::LinalgOp start = findStagedFusion(op).start;
+        if (start)
+          takenIn.insert(start);
+        if (failed(buildBlockReduction(rewriter, op, *shared, kThreadsPerBlock, start)))
           return op.emitError("internal error: block reduction failed");
       } else {
         runOnOneThread(rewriter, op);

@@ -270,3 +270,45 @@ func.func @per_position_input(%x: tensor<32x16xf32>, %w: tensor<16x32xf32>, %p: 
   } -> tensor<2x16x32xf32>
   return %r : tensor<2x16x32xf32>
 }
+
+// -----
+
+// A block reduction (4 sums of 1024 elements: a block per sum) takes in
+// the fill that starts its outputs the same way: thread 0 folds the
+// block's total into the fill's value, and the fill is no kernel of its
+// own. (A consumer stays a kernel of its own: here the square root.)
+// CHECK-LABEL: func @reduction_start
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK-NOT: linalg.fill
+// CHECK: scf.forall ({{.*}}) in (4) {
+// CHECK:   scf.forall (%[[T:.*]]) in (256) {
+// CHECK:     gpu.shuffle xor
+// CHECK:     scf.if
+// CHECK:       %[[TOTAL:.*]] = arith.addf %{{.*}}, %[[ZERO]] : f32
+// CHECK:       memref.store %[[TOTAL]]
+// CHECK: scf.forall
+// CHECK:   math.sqrt
+// CHECK-NOT: scf.forall
+// CHECK: return
+#rows = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+#id1 = affine_map<(d0) -> (d0)>
+func.func @reduction_start(%x: tensor<4x1024xf32>) -> tensor<4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %empty = tensor.empty() : tensor<4xf32>
+  %fill = linalg.fill ins(%zero : f32) outs(%empty : tensor<4xf32>) -> tensor<4xf32>
+  %sum = linalg.generic {indexing_maps = [#rows, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<4x1024xf32>) outs(%fill : tensor<4xf32>) {
+  ^bb0(%v: f32, %acc: f32):
+    %s = arith.addf %v, %acc : f32
+    linalg.yield %s : f32
+  } -> tensor<4xf32>
+  %e = tensor.empty() : tensor<4xf32>
+  %root = linalg.generic {indexing_maps = [#id1, #id1], iterator_types = ["parallel"]}
+      ins(%sum : tensor<4xf32>) outs(%e : tensor<4xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %r = math.sqrt %v : f32
+    linalg.yield %r : f32
+  } -> tensor<4xf32>
+  return %root : tensor<4xf32>
+}
