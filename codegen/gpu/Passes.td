@@ -87,11 +87,13 @@ def AccumulateInRegisters : Pass<"kiln-gpu-accumulate-in-registers", "mlir::func
     instead (and goes). Upstream's linalg-to-loops conversion loads and stores the output
     at every reduction step, which LLVM cannot undo (the output may alias
     the inputs as far as it knows). Each output folds its reduction in the
-    op's own order, so results do not change. Runs after
+    op's own order; a body acc + x * y on floats becomes one fused
+    multiply-add, as in the staged matmuls. Runs after
     kiln-map-forall-to-gpu, in the device and the emulation pipelines alike.
   }];
   let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect",
-                           "::mlir::affine::AffineDialect", "::mlir::arith::ArithDialect"];
+                           "::mlir::affine::AffineDialect", "::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect"];
 }
 
 def MapForallToGpu : Pass<"kiln-map-forall-to-gpu", "mlir::func::FuncOp"> {

@@ -2,7 +2,7 @@
 
 // One output element a thread (a recurrent step's row times a weight
 // column): the element is loaded once, the reduction loop carries it, one
-// store after the loop; the body is the op's own (a product and a sum).
+// store after the loop; the body, acc + x * y, is one fused multiply-add.
 // CHECK-LABEL: func @matvec
 // CHECK-SAME: (%[[A:.*]]: memref<1x128xf32>, %[[B:.*]]: memref<128x384xf32>, %[[C:.*]]: memref<1x384xf32>)
 // CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
@@ -15,8 +15,7 @@
 // CHECK:   %[[SUM:.*]] = scf.for %[[K:.*]] = %[[C0]] to %[[C128]] step %[[C1]] iter_args(%[[ACC:.*]] = %[[INIT]]) -> (f32) {
 // CHECK:     %[[X:.*]] = memref.load %[[A]][%[[C0]], %[[K]]]
 // CHECK:     %[[Y:.*]] = memref.load %[[BS]][%[[K]], %[[C0]]]
-// CHECK:     %[[P:.*]] = arith.mulf %[[X]], %[[Y]]
-// CHECK:     %[[S:.*]] = arith.addf %[[ACC]], %[[P]]
+// CHECK:     %[[S:.*]] = math.fma %[[X]], %[[Y]], %[[ACC]]
 // CHECK-NOT: memref.store
 // CHECK:     scf.yield %[[S]]
 // CHECK:   memref.store %[[SUM]], %[[CS]][%[[C0]], %[[C0]]]
@@ -126,6 +125,34 @@ func.func @fill_start(%a: memref<1x128xf32>, %b: memref<128x384xf32>, %c: memref
     linalg.fill ins(%zero : f32) outs(%cs : memref<1x1xf32, strided<[384, 1], offset: ?>>)
     linalg.matmul ins(%a, %bs : memref<1x128xf32>, memref<128x1xf32, strided<[384, 1], offset: ?>>)
                   outs(%cs : memref<1x1xf32, strided<[384, 1], offset: ?>>)
+    gpu.terminator
+  }
+  return
+}
+
+// -----
+
+// Other bodies stay as they are: acc - x * y keeps its product and
+// difference.
+// CHECK-LABEL: func @not_multiply_add
+// CHECK: scf.for
+// CHECK:   arith.mulf
+// CHECK:   arith.subf
+// CHECK-NOT: math.fma
+#mk = affine_map<(m, n, k) -> (m, k)>
+#kn = affine_map<(m, n, k) -> (k, n)>
+#mn = affine_map<(m, n, k) -> (m, n)>
+func.func @not_multiply_add(%a: memref<1x8xf32>, %b: memref<8x1xf32>, %c: memref<1x1xf32>) {
+  %one = arith.constant 1 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %one, %gy = %one, %gz = %one)
+             threads(%tx, %ty, %tz) in (%sx = %one, %sy = %one, %sz = %one) {
+    linalg.generic {indexing_maps = [#mk, #kn, #mn], iterator_types = ["parallel", "parallel", "reduction"]}
+        ins(%a, %b : memref<1x8xf32>, memref<8x1xf32>) outs(%c : memref<1x1xf32>) {
+    ^bb0(%x: f32, %y: f32, %acc: f32):
+      %p = arith.mulf %x, %y : f32
+      %d = arith.subf %acc, %p : f32
+      linalg.yield %d : f32
+    }
     gpu.terminator
   }
   return
