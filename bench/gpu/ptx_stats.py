@@ -9,9 +9,10 @@ With --base, the same for a second kilnc, side by side: a change to the
 kernels shows what it did to them before a GPU run measures their time.
 
 With --zoo MODELS (zoo model names, from the cache bench/zoo/zoo.py
-fills), prints per model instead the number of kernels and how many of
-them store to global memory inside a loop (a store between a loop's label
-and its backward branch, as LLVM left the PTX).
+fills), prints per model instead the number of kernels, how many of them
+have a barrier (bar.sync), and how many store to global memory inside a
+loop (a store between a loop's label and its backward branch, as LLVM
+left the PTX).
 
 usage: ptx_stats.py [--kilnc K] [--base K] [--arch sm_90] [--sizes 1024,4096]
        ptx_stats.py --zoo resnet50,gru [--cache build/zoo] [--kilnc K] [--base K]
@@ -64,14 +65,15 @@ def kernel_stats(kilnc, model, arch, flags, work):
 
 
 def loop_stores(kilnc, model, arch, work):
-    """(kernels, kernels storing to global memory inside a loop) of the
-    PTX of `model`."""
+    """(kernels, kernels with a barrier, kernels storing to global memory
+    inside a loop) of the PTX of `model`."""
     ptx = os.path.join(work, "z.ptx")
     subprocess.run([kilnc, model, "--gpu", arch, "--emit=ptx", "-o", ptx], check=True)
     text = open(ptx).read()
-    kernels = storing = 0
+    kernels = barriers = storing = 0
     for match in re.finditer(r"\.entry \w+\((.*?)\n}\n", text, re.S):
         kernels += 1
+        barriers += "bar.sync" in match.group(1)
         body = match.group(1).splitlines()
         labels = {line.strip()[:-1]: i for i, line in enumerate(body)
                   if re.match(r"\$L__BB\w+:$", line.strip())}
@@ -81,11 +83,11 @@ def loop_stores(kilnc, model, arch, work):
             if start < i and any("st.global" in l for l in body[start:i]):
                 storing += 1
                 break
-    return kernels, storing
+    return kernels, barriers, storing
 
 
 def zoo_main(args, compilers):
-    print("| model | " + " | ".join(f"{label}: kernels, storing in a loop"
+    print("| model | " + " | ".join(f"{label}: kernels, with barriers, storing in a loop"
                                      for label, _ in compilers) + " |")
     print("|---|" + "---|" * len(compilers))
     with tempfile.TemporaryDirectory() as work:

@@ -74,7 +74,7 @@ std::optional<BlockReduction> matchBlockReduction(linalg::LinalgOp op) {
 
 int64_t blockReductionThreads(int64_t reductionSize, int64_t maxThreads) {
   int64_t threads = kWarpSize;
-  while (threads < reductionSize && threads < maxThreads)
+  while (threads * kElementsPerReducingThread < reductionSize && threads < maxThreads)
     threads *= 2;
   return threads;
 }

@@ -39,8 +39,17 @@ bool sharesOutputsPerBlock(int64_t outputs, int64_t reduced, int64_t threadsPerB
 /// produces the yielded value.
 std::optional<BlockReduction> matchBlockReduction(mlir::linalg::LinalgOp op);
 
+/// Elements each thread of a block reduction folds at least before the
+/// threads combine their values, where the block has more than a warp: a
+/// reduction of up to 8 x 32 elements (an LSTM step's product over 256
+/// values, the sums of a LayerNorm over 128) is one warp's, which combines
+/// its values with shuffles alone, no barrier and no workgroup memory; a
+/// longer one gets more warps, up to the block.
+inline constexpr int64_t kElementsPerReducingThread = 8;
+
 /// Threads per block for a reduction over `reductionSize` elements: a power
-/// of two from one warp to `maxThreads`.
+/// of two from one warp to `maxThreads`, the fewest that leave each thread
+/// at most kElementsPerReducingThread elements.
 int64_t blockReductionThreads(int64_t reductionSize, int64_t maxThreads);
 
 /// Replaces `op` (on buffers) by an scf.forall over its output elements

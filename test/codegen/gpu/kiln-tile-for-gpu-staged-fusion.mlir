@@ -281,7 +281,7 @@ func.func @per_position_input(%x: tensor<32x16xf32>, %w: tensor<16x32xf32>, %p: 
 // CHECK-DAG: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
 // CHECK-NOT: linalg.fill
 // CHECK: scf.forall ({{.*}}) in (4) {
-// CHECK:   scf.forall (%[[T:.*]]) in (256) {
+// CHECK:   scf.forall (%[[T:.*]]) in (128) {
 // CHECK:     gpu.shuffle xor
 // CHECK:     scf.if
 // CHECK:       %[[TOTAL:.*]] = arith.addf %{{.*}}, %[[ZERO]] : f32

@@ -99,17 +99,19 @@ func.func @staged_matmul(%a: memref<32x48xf32>, %b: memref<48x64xf32>, %c: memre
 
 // -----
 
-// A sum to a single value (after bufferization): one block of 256 threads.
-// Each thread folds every 256th element from the identity, the partial sums
+// A sum to a single value (after bufferization): one block of 128 threads
+// (the fewest powers of two that leave each at most 8 of the 1000
+// elements). Each thread folds every 128th element from the identity, the
+// partial sums
 // meet in a workgroup buffer halved under barriers down to one warp, whose
 // 32 values xor shuffles combine; thread 0 adds the total to the output.
 // CHECK-LABEL: func @sum_to_scalar
 // CHECK-DAG: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
 // CHECK-DAG: %[[N:.*]] = arith.constant 1000 : index
-// CHECK-DAG: %[[T:.*]] = arith.constant 256 : index
+// CHECK-DAG: %[[T:.*]] = arith.constant 128 : index
 // CHECK: scf.forall (%{{.*}}) in (1) {
-// CHECK:   %[[SHARED:.*]] = memref.alloc() : memref<256xf32, #gpu.address_space<workgroup>>
-// CHECK:   scf.forall (%[[TID:.*]]) in (256) {
+// CHECK:   %[[SHARED:.*]] = memref.alloc() : memref<128xf32, #gpu.address_space<workgroup>>
+// CHECK:   scf.forall (%[[TID:.*]]) in (128) {
 // CHECK:     %[[PART:.*]] = scf.for %[[R:.*]] = %[[TID]] to %[[N]] step %[[T]] iter_args(%[[ACC:.*]] = %[[ZERO]]) -> (f32) {
 // CHECK:       %[[X:.*]] = memref.load %{{.*}}[%[[R]]] : memref<1000xf32>
 // CHECK:       %[[S:.*]] = arith.addf %[[X]], %[[ACC]] : f32
@@ -121,8 +123,6 @@ func.func @staged_matmul(%a: memref<32x48xf32>, %b: memref<48x64xf32>, %c: memre
 // CHECK:       memref.load %[[SHARED]]
 // CHECK:       arith.addf
 // CHECK:       memref.store %{{.*}}, %[[SHARED]][%[[TID]]]
-// CHECK:     gpu.barrier
-// CHECK:     scf.if
 // CHECK:     gpu.barrier
 // CHECK:     scf.if
 // CHECK:     gpu.barrier
@@ -152,18 +152,20 @@ func.func @sum_to_scalar(%a: memref<1000xf32>, %o: memref<f32>) {
 
 // -----
 
-// Few outputs, long rows of f16: a block per row, threads for the next power
-// of two of the row (128), and no shuffles (they move 32-bit registers): the
-// workgroup tree goes down to one value.
+// Few outputs, rows of 100 f16 values: a block per row, one warp (each
+// thread folds at most 8 values: 4 at most here), and no shuffles (they
+// move 32-bit registers): the workgroup tree goes down to one value, a
+// barrier after the partial values and after each of 5 halvings.
 // CHECK-LABEL: func @max_rows_f16
 // CHECK-DAG: %[[NEGINF:.*]] = arith.constant 0xFC00 : f16
 // CHECK: scf.forall (%[[ROW:.*]]) in (4) {
-// CHECK:   %[[SHARED:.*]] = memref.alloc() : memref<128xf16, #gpu.address_space<workgroup>>
-// CHECK:   scf.forall (%[[TID:.*]]) in (128) {
+// CHECK:   %[[SHARED:.*]] = memref.alloc() : memref<32xf16, #gpu.address_space<workgroup>>
+// CHECK:   scf.forall (%[[TID:.*]]) in (32) {
 // CHECK:     scf.for %[[R:.*]] = %[[TID]] to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %[[NEGINF]])
 // CHECK:       memref.load %{{.*}}[%[[ROW]], %[[R]]] : memref<4x100xf16>
 // CHECK:       arith.maximumf
-// CHECK-COUNT-8: gpu.barrier
+// CHECK-COUNT-6: gpu.barrier
+// CHECK-NOT: gpu.barrier
 // CHECK-NOT: gpu.shuffle
 // CHECK:     %[[V:.*]] = memref.load %[[SHARED]][%c0]
 // CHECK:     scf.if
@@ -250,11 +252,12 @@ func.func @sum_tensor(%a: tensor<1000xf32>, %o: tensor<f32>) -> tensor<f32> {
 // -----
 
 // Many outputs, but too few to fill a GPU one per thread, each reducing a
-// block's worth of elements or more: a block per row as well.
+// block's worth of elements or more: a block per row as well, of 128
+// threads (8 of the 1024 elements each).
 // CHECK-LABEL: func @long_rows
 // CHECK: scf.forall (%{{.*}}) in (512) {
-// CHECK:   memref.alloc() : memref<256xf32, #gpu.address_space<workgroup>>
-// CHECK:   scf.forall (%{{.*}}) in (256) {
+// CHECK:   memref.alloc() : memref<128xf32, #gpu.address_space<workgroup>>
+// CHECK:   scf.forall (%{{.*}}) in (128) {
 // CHECK:     gpu.barrier
 func.func @long_rows(%a: memref<512x1024xf32>, %o: memref<512xf32>) {
   linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>],
