@@ -802,8 +802,9 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
   auto xorWith = [&](OpBuilder &b, Value x, Value y) {
     return arith::XOrIOp::create(b, loc, x, y).getResult();
   };
-  // The index of a fragment's element: fragment `index` (of the step's
-  // `tiles` tiles), lane 4 g + t (B: its slot), register row `reg`, value e.
+  // The index of a fragment's element: the fragment of mma tile `tile` (of
+  // the `tiles` of each mma k step), lane 4 g + t (B: its slot), register
+  // row `reg`, value e.
   auto fragmentSlot = [&](OpBuilder &b, const KPlace &p, int64_t tiles, Value tile, Value g,
                           Value reg, int64_t size, bool columns) {
     Value fragment = s.add(b, scale(b, p.step, tiles), tile);
