@@ -80,6 +80,10 @@ def loop_stores(kilnc, model, arch, work):
         for i, line in enumerate(body):
             branch = re.search(r"bra(?:\.uni)?\s+(\$L__BB\w+);", line)
             start = labels.get(branch.group(1), i) if branch else i
+            # A jump back to the kernel's exit block (`ret;`, which LLVM may
+            # place above a merged launch's later members) is no loop.
+            if start < i and body[start + 1].strip() == "ret;":
+                continue
             if start < i and any("st.global" in l for l in body[start:i]):
                 storing += 1
                 break

@@ -19,11 +19,12 @@
 // elements from the fragments of its warp's lanes, in the lane layout the
 // hardware uses.
 // Barriers and shuffles must be where every thread reaches them: at the top
-// level of the body, or of an scf.for (itself in such a place) whose bounds
-// are the same for every thread. Such a loop runs at block level around the
-// loops over threads of its segments; its loop-carried values are kept per
-// thread (a GPU requires the same of barriers; the code generator only
-// puts them there).
+// level of the body, of an scf.for whose bounds are the same for every
+// thread, or of an scf.if (without results) whose condition is (a merged
+// launch's choice of member by block id), each itself in such a place.
+// Such a loop or branch runs at block level around the loops over threads
+// of its segments; a loop's loop-carried values are kept per thread (a GPU
+// requires the same of barriers; the code generator only puts them there).
 //
 //===----------------------------------------------------------------------===//
 
@@ -76,12 +77,14 @@ struct Segment {
   scf::ForOp initsOf, yieldOf;
 };
 
-/// The emulation's block-level structure, in order: a segment (its index)
-/// or the start or end of a block-level loop.
+/// The emulation's block-level structure, in order: a segment (its index),
+/// the start or end of a block-level loop, or the start, else branch or end
+/// of a block-level scf.if.
 struct Step {
-  enum Kind { SegmentStep, LoopBegin, LoopEnd } kind;
+  enum Kind { SegmentStep, LoopBegin, LoopEnd, IfBegin, IfElse, IfEnd } kind;
   unsigned segment = 0;
   scf::ForOp loop;
+  scf::IfOp branch;
 };
 
 class LaunchEmulator {
@@ -102,6 +105,7 @@ private:
   bool mapIdOp(Operation *op, IRMapping &mapping, ValueRange threadIds);
   Value materialize(OpBuilder &b, Value value, IRMapping &mapping, ValueRange threadIds,
                     Value linear);
+  Value blockLevelValue(OpBuilder &b, Value value, IRMapping &base);
   void emitShuffle(OpBuilder &b, mlir::gpu::ShuffleOp shuffle, IRMapping &mapping,
                    ValueRange threadIds, Value linear);
   void emitMma(OpBuilder &b, nvgpu::MmaSyncOp mma, IRMapping &mapping, ValueRange threadIds,
@@ -134,15 +138,8 @@ void LaunchEmulator::newSegment() {
   steps.push_back({Step::SegmentStep, static_cast<unsigned>(segments.size() - 1), {}});
 }
 
-static bool hasCut(Operation *op) {
-  return op
-      ->walk([](Operation *nested) {
-        return llvm::isa<mlir::gpu::BarrierOp>(nested) || isCollective(nested)
-                   ? WalkResult::interrupt()
-                   : WalkResult::advance();
-      })
-      .wasInterrupted();
-}
+/// Whether `op` holds a barrier or a collective op: a cut of the body.
+static bool hasCut(Operation *op) { return containsAllThreadsOp(op); }
 
 void LaunchEmulator::splitBlock(Block &block) {
   blockLevel.insert(&block);
@@ -165,6 +162,19 @@ void LaunchEmulator::splitBlock(Block &block) {
       splitBlock(*loop.getBody());
       segments.back().yieldOf = loop;
       steps.push_back({Step::LoopEnd, 0, loop});
+      newSegment();
+      continue;
+    }
+    if (auto branch = llvm::dyn_cast<scf::IfOp>(op);
+        branch && branch.getNumResults() == 0 && hasCut(branch)) {
+      steps.push_back({Step::IfBegin, 0, {}, branch});
+      newSegment();
+      splitBlock(*branch.thenBlock());
+      steps.push_back({Step::IfElse, 0, {}, branch});
+      newSegment();
+      if (Block *otherwise = branch.elseBlock())
+        splitBlock(*otherwise);
+      steps.push_back({Step::IfEnd, 0, {}, branch});
       newSegment();
       continue;
     }
@@ -341,6 +351,50 @@ void LaunchEmulator::mapIds(IRMapping &mapping, ValueRange threadIds) {
   mapping.map(block.x, blockSizes.x);
   mapping.map(block.y, blockSizes.y);
   mapping.map(block.z, blockSizes.z);
+}
+
+/// `value` computed once for the whole block at `b` (a block-level loop's
+/// bounds, a block-level branch's condition): from outside the kernel,
+/// constants, block ids, grid and block sizes, indices of enclosing
+/// block-level loops, and pure scalar arithmetic on them; null if it may
+/// differ between the block's threads.
+Value LaunchEmulator::blockLevelValue(OpBuilder &b, Value value, IRMapping &base) {
+  if (Value known = base.lookupOrNull(value))
+    return known;
+  if (!launch.getBody().isAncestor(value.getParentRegion()))
+    return value;
+  mlir::gpu::KernelDim3 ids = launch.getBlockIds(), grid = launch.getGridSize(),
+                        block = launch.getBlockSize();
+  for (auto [argument, given] :
+       llvm::zip(SmallVector<Value>{ids.x, ids.y, ids.z, grid.x, grid.y, grid.z, block.x, block.y,
+                                    block.z},
+                 SmallVector<Value>{blockIvs[0], blockIvs[1], blockIvs[2], gridSizes.x,
+                                    gridSizes.y, gridSizes.z, blockSizes.x, blockSizes.y,
+                                    blockSizes.z}))
+    if (value == argument) {
+      base.map(value, given);
+      return given;
+    }
+  Operation *def = value.getDefiningOp();
+  if (!def || def->getNumRegions() != 0 || !isPure(def) ||
+      llvm::isa<mlir::gpu::ThreadIdOp, mlir::gpu::LaneIdOp>(def))
+    return {};
+  Value given;
+  if (auto id = llvm::dyn_cast<mlir::gpu::BlockIdOp>(def))
+    given = blockIvs[static_cast<int>(id.getDimension())];
+  else if (auto dim = llvm::dyn_cast<mlir::gpu::GridDimOp>(def))
+    given = select(gridSizes, dim.getDimension());
+  else if (auto dim = llvm::dyn_cast<mlir::gpu::BlockDimOp>(def))
+    given = select(blockSizes, dim.getDimension());
+  if (given) {
+    base.map(value, given);
+    return given;
+  }
+  for (Value operand : def->getOperands())
+    if (!blockLevelValue(b, operand, base))
+      return {};
+  b.clone(*def, base);
+  return base.lookup(value);
 }
 
 Value LaunchEmulator::materialize(OpBuilder &b, Value value, IRMapping &mapping,
@@ -553,20 +607,13 @@ LogicalResult LaunchEmulator::run() {
   Value sizes[3] = {blockSizes.x, blockSizes.y, blockSizes.z};
   IRMapping base = blockMapping;
   SmallVector<std::pair<IRMapping, scf::ForOp>> openLoops;
+  SmallVector<std::pair<IRMapping, scf::IfOp>> openBranches;
   for (Step step : steps) {
     if (step.kind == Step::LoopBegin) {
-      // The same bounds for every thread: from outside the kernel,
-      // constants, or indices of enclosing block-level loops.
       SmallVector<Value> bounds;
       for (Value v : {step.loop.getLowerBound(), step.loop.getUpperBound(), step.loop.getStep()}) {
-        Operation *def = v.getDefiningOp();
-        if (Value known = base.lookupOrNull(v))
-          bounds.push_back(known);
-        else if (!launch.getBody().isAncestor(v.getParentRegion()))
-          bounds.push_back(v);
-        else if (def && def->hasTrait<OpTrait::ConstantLike>())
-          bounds.push_back(b.clone(*def)->getResult(0));
-        else
+        bounds.push_back(blockLevelValue(b, v, base));
+        if (!bounds.back())
           return step.loop.emitError("internal error: cannot emulate a loop with barriers "
                                      "whose bounds may differ between threads");
       }
@@ -580,6 +627,29 @@ LogicalResult LaunchEmulator::run() {
       auto [saved, loop] = openLoops.pop_back_val();
       base = saved;
       b.setInsertionPointAfter(loop);
+      continue;
+    }
+    if (step.kind == Step::IfBegin) {
+      Value condition = blockLevelValue(b, step.branch.getCondition(), base);
+      if (!condition)
+        return step.branch.emitError("internal error: cannot emulate a branch with barriers "
+                                     "whose condition may differ between threads");
+      auto branch = scf::IfOp::create(b, step.branch.getLoc(), condition,
+                                      /*withElseRegion=*/true);
+      openBranches.push_back({base, branch});
+      b.setInsertionPoint(branch.thenBlock()->getTerminator());
+      continue;
+    }
+    if (step.kind == Step::IfElse) {
+      auto &[saved, branch] = openBranches.back();
+      base = saved;
+      b.setInsertionPoint(branch.elseBlock()->getTerminator());
+      continue;
+    }
+    if (step.kind == Step::IfEnd) {
+      auto [saved, branch] = openBranches.pop_back_val();
+      base = saved;
+      b.setInsertionPointAfter(branch);
       continue;
     }
     Segment segment = segments[step.segment];

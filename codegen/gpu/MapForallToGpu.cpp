@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "codegen/gpu/Mapping.h"
 #include "codegen/gpu/Passes.h"
 
 #include "codegen/cpu/ForallUtils.h"
@@ -27,14 +28,6 @@ namespace kiln::gpu {
 namespace {
 
 constexpr int64_t kMaxThreadsPerBlock = 1024;
-
-bool isMappedTo(scf::ForallOp loop, bool blocks) {
-  std::optional<ArrayAttr> mapping = loop.getMapping();
-  if (!mapping || mapping->empty())
-    return false;
-  return blocks ? llvm::isa<mlir::gpu::GPUBlockMappingAttr>((*mapping)[0])
-                : llvm::isa<mlir::gpu::GPUThreadMappingAttr>((*mapping)[0]);
-}
 
 bool writesMemory(Operation *op) {
   if (auto effects = llvm::dyn_cast<MemoryEffectOpInterface>(op))
@@ -81,6 +74,8 @@ LogicalResult mapNest(scf::ForallOp outer) {
   Value gridX = arith::ConstantIndexOp::create(b, loc, grid->total);
   Value blockX = arith::ConstantIndexOp::create(b, loc, block.total);
   auto launch = mlir::gpu::LaunchOp::create(b, loc, gridX, one, one, blockX, one, one);
+  if (Attribute wave = outer->getAttr(kWaveAttr))
+    launch->setAttr(kWaveAttr, wave);
   Block &body = launch.getBody().front();
   b.setInsertionPointToStart(&body);
   IRMapping mapping;

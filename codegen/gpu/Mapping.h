@@ -6,6 +6,8 @@
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
 
 namespace kiln::gpu {
@@ -33,6 +35,30 @@ inline mlir::ArrayAttr linearGpuMapping(mlir::MLIRContext *ctx, size_t n, bool b
                            : mlir::Attribute(mlir::gpu::GPUThreadMappingAttr::get(ctx, id)));
   }
   return mlir::ArrayAttr::get(ctx, attrs);
+}
+
+/// Whether `loop` is mapped to blocks (`blocks`) or to threads.
+inline bool isMappedTo(mlir::scf::ForallOp loop, bool blocks) {
+  std::optional<mlir::ArrayAttr> mapping = loop.getMapping();
+  if (!mapping || mapping->empty())
+    return false;
+  return blocks ? llvm::isa<mlir::gpu::GPUBlockMappingAttr>((*mapping)[0])
+                : llvm::isa<mlir::gpu::GPUThreadMappingAttr>((*mapping)[0]);
+}
+
+/// Ops that every thread of a block (a barrier) or of a warp (a shuffle, a
+/// tensor-core mma) must reach together.
+inline bool needsAllThreads(mlir::Operation *op) {
+  return llvm::isa<mlir::gpu::BarrierOp, mlir::gpu::ShuffleOp, mlir::nvgpu::MmaSyncOp>(op);
+}
+
+/// Whether `root` or an op nested in it needs all threads.
+inline bool containsAllThreadsOp(mlir::Operation *root) {
+  return root
+      ->walk([](mlir::Operation *op) {
+        return needsAllThreads(op) ? mlir::WalkResult::interrupt() : mlir::WalkResult::advance();
+      })
+      .wasInterrupted();
 }
 
 /// The indices `map` gives for the loop indices `ivs`, one affine.apply per

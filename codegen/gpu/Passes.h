@@ -23,6 +23,7 @@
 
 namespace kiln::gpu {
 
+using dispatch::kWaveAttr;
 using dispatch::kWeightsArgAttr;
 
 #define GEN_PASS_DECL

@@ -96,6 +96,50 @@ def AccumulateInRegisters : Pass<"kiln-gpu-accumulate-in-registers", "mlir::func
                            "::mlir::math::MathDialect"];
 }
 
+def ScheduleWaves : Pass<"kiln-gpu-schedule-waves", "mlir::func::FuncOp"> {
+  let summary = "Group independent small kernels into waves that run as one launch";
+  let description = [{
+    Runs on the block-mapped scf.forall kernels before the workspace plan.
+    Kernels are list-scheduled in program order: each wave is the first
+    kernel not yet placed plus up to seven later ones that are ready
+    (whatever they depend on, through buffers or SSA values, is placed),
+    have fewer blocks than the GPU has multiprocessors, conflict with no
+    member (no overlapping write), and fit one launch with the others: the
+    launch has as many threads a block as its largest member, so a member
+    with fewer threads has no barrier, shuffle or mma, and all members'
+    workgroup memory fits 48 KiB. A wave's members are moved next to one
+    another and marked `kiln.wave`; kiln-plan-workspace gives them one point
+    in time and kiln-gpu-merge-wave-launches merges their launches. The
+    forward and reverse steps of a bidirectional recurrent layer run as one
+    launch this way.
+  }];
+  let options = [
+    Option<"multiprocessors", "multiprocessors", "int64_t", /*default=*/"132",
+           "Streaming multiprocessors of the target GPU: kernels with fewer blocks "
+           "than this may share a launch">,
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
+def MergeWaveLaunches : Pass<"kiln-gpu-merge-wave-launches", "mlir::func::FuncOp"> {
+  let summary = "Merge the launches of a wave into one gpu.launch";
+  let description = [{
+    Consecutive gpu.launch ops with the same `kiln.wave` (1-D grids and
+    blocks, as kiln-map-forall-to-gpu makes them) become one launch: its
+    grid is the sum of theirs and its block the largest of theirs. Block
+    ids below the first member's grid run the first member's body, the next
+    ones the second's (with its block id shifted back to 0), and so on,
+    through a chain of scf.if on the block id, the same in every thread of
+    a block. A member with fewer threads than the launch runs under
+    `thread id < its threads`. Members share the workgroup buffers of the
+    same type (a block runs one member only). Runs after
+    kiln-gpu-accumulate-in-registers, in the device and the emulation
+    pipelines alike.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def MapForallToGpu : Pass<"kiln-map-forall-to-gpu", "mlir::func::FuncOp"> {
   let summary = "Turn block/thread scf.forall nests into gpu.launch";
   let description = [{
@@ -123,7 +167,9 @@ def EmulateGpuLaunches : Pass<"kiln-emulate-gpu-launches", "mlir::func::FuncOp">
     operands) into loops over the block's threads; values used across a cut
     (scalars and small vectors) are kept per thread in stack buffers of the
     block, as is workgroup memory. Barriers, shuffles and mmas under control
-    flow are rejected; of the mmas, the m16n8k8 TF32 and the m16n8k16 f16
+    flow are rejected, except in an scf.for whose bounds, or an scf.if
+    (without results) whose condition, is the same for all of a block's
+    threads, which runs at block level; of the mmas, the m16n8k8 TF32 and the m16n8k16 f16
     and bf16 forms (f32 accumulators) are emulated.
   }];
   let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect",

@@ -28,6 +28,10 @@ inline constexpr llvm::StringLiteral kWorkspaceSizeAttr = "kiln.workspace_size";
 /// none does.
 inline constexpr llvm::StringLiteral kTaskStackSizeAttr = "kiln.task_stack_size";
 inline constexpr llvm::StringLiteral kResultArgAttr = "bufferize.result";
+/// GPU builds: kernels of one wave (the same integer) run as one launch
+/// (kiln-gpu-schedule-waves): the workspace plan counts them as one point in
+/// time, so no two of them share bytes.
+inline constexpr llvm::StringLiteral kWaveAttr = "kiln.wave";
 /// GPU builds: the argument holding all constant tensors.
 inline constexpr llvm::StringLiteral kWeightsArgAttr = "kiln.weights";
 

@@ -5,6 +5,7 @@
 // never live at the same time share bytes. Lifetimes are measured on the
 // top-level op order of the function, which after bufferization is the
 // execution order; a use nested in a loop counts as a use by the whole loop.
+// GPU kernels that run as one launch (kiln.wave) count as one point in time.
 //
 // A buffer allocated inside a parallel loop (a task's private tile: a
 // product's intermediate whose consumer the task computes too) gets one
@@ -190,10 +191,18 @@ struct PlanWorkspacePass : impl::PlanWorkspaceBase<PlanWorkspacePass> {
       return signalPassFailure();
     }
     Block &body = func.getBody().front();
+    // The kernels of a wave (next to one another, kWaveAttr) run at once:
+    // they share one position.
     DenseMap<Operation *, int64_t> position;
     int64_t index = 0;
-    for (Operation &op : body)
-      position[&op] = index++;
+    Attribute lastWave;
+    for (Operation &op : body) {
+      Attribute wave = op.getAttr(kWaveAttr);
+      if (!wave || wave != lastWave)
+        ++index;
+      lastWave = wave;
+      position[&op] = index;
+    }
 
     SmallVector<Buffer> buffers;
     bool failedPlan = false;

@@ -166,6 +166,11 @@ static void addGpuTilingPasses(OpPassManager &pm, const GpuOptions &options) {
   pm.addPass(createCanonicalizerPass());
   // Copies and fills bufferization added become kernels too.
   pm.nest<func::FuncOp>().addPass(gpu::createTileForGpu(tiling));
+  // Independent small kernels share a launch: grouped before the workspace
+  // plan, which must not let them share bytes.
+  gpu::ScheduleWavesOptions waves;
+  waves.multiprocessors = tiling.multiprocessors;
+  pm.nest<func::FuncOp>().addPass(gpu::createScheduleWaves(waves));
   pm.addPass(dispatch::createPlanWorkspace());
 }
 
@@ -175,6 +180,7 @@ void buildGpuEmulationPipeline(OpPassManager &pm, const GpuOptions &options) {
     OpPassManager &func = pm.nest<func::FuncOp>();
     func.addPass(gpu::createMapForallToGpu());
     func.addPass(gpu::createAccumulateInRegisters());
+    func.addPass(gpu::createMergeWaveLaunches());
     func.addPass(gpu::createEmulateGpuLaunches());
     func.addPass(createCanonicalizerPass());
   }
@@ -188,6 +194,7 @@ void buildGpuPipeline(OpPassManager &pm, const GpuOptions &options) {
     OpPassManager &func = pm.nest<func::FuncOp>();
     func.addPass(gpu::createMapForallToGpu());
     func.addPass(gpu::createAccumulateInRegisters());
+    func.addPass(gpu::createMergeWaveLaunches());
     func.addPass(createConvertLinalgToLoopsPass());
     func.addPass(createCanonicalizerPass());
   }

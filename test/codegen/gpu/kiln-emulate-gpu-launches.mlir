@@ -128,15 +128,95 @@ func.func @shuffle(%m: memref<64xf32>) {
 
 // -----
 
-// Not every thread might reach a barrier under control flow.
-func.func @conditional_barrier(%m: memref<32xf32>, %c: i1) {
+// Not every thread might reach a barrier under a branch on the thread id.
+func.func @thread_dependent_barrier(%m: memref<32xf32>) {
+  %c1 = arith.constant 1 : index
+  %c16 = arith.constant 16 : index
+  %threads = arith.constant 32 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %threads, %sy = %c1, %sz = %c1) {
+    %low = arith.cmpi ult, %tx, %c16 : index
+    // expected-error @below {{cannot emulate a branch with barriers whose condition may differ between threads}}
+    scf.if %low {
+      gpu.barrier
+    }
+    gpu.terminator
+  }
+  return
+}
+
+// -----
+
+// Nor under a branch with results.
+func.func @barrier_in_branch_with_results(%m: memref<32xf32>, %c: i1) {
   %c1 = arith.constant 1 : index
   %threads = arith.constant 32 : index
   gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
              threads(%tx, %ty, %tz) in (%sx = %threads, %sy = %c1, %sz = %c1) {
-    scf.if %c {
+    %v = scf.if %c -> f32 {
       // expected-error @below {{cannot emulate a gpu.barrier inside control flow of a kernel}}
       gpu.barrier
+      %x = memref.load %m[%tx] : memref<32xf32>
+      scf.yield %x : f32
+    } else {
+      %y = memref.load %m[%tx] : memref<32xf32>
+      scf.yield %y : f32
+    }
+    memref.store %v, %m[%tx] : memref<32xf32>
+    gpu.terminator
+  }
+  return
+}
+
+// -----
+
+// A branch on the block id (a merged launch choosing its member,
+// kiln-gpu-merge-wave-launches) is the same for all of a block's threads:
+// it runs at block level, around the loops over threads of the segments
+// of each side; the barrier cuts the side it is in (two loops over the
+// threads), the other side is one.
+// CHECK-LABEL: func @block_uniform_branch
+// CHECK: scf.forall
+// CHECK:   scf.if %{{.*}} {
+// CHECK:     scf.for
+// CHECK:       scf.for
+// CHECK:         scf.for %[[T0:.*]] =
+// CHECK:           memref.store %{{.*}}, %[[TILE:.*]][%[[T0]]]
+// CHECK:     scf.for
+// CHECK:       scf.for
+// CHECK:         scf.for %[[T1:.*]] =
+// CHECK:           memref.load %[[TILE]]
+// CHECK:   } else {
+// CHECK:     scf.for
+// CHECK:       scf.for
+// CHECK:         scf.for
+// CHECK:           arith.negf
+// CHECK-NEXT:      memref.store
+// CHECK-NEXT:    }
+// CHECK-NEXT:  }
+// CHECK-NEXT: }
+// CHECK-NEXT: }
+func.func @block_uniform_branch(%m: memref<64xf32>) {
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c31 = arith.constant 31 : index
+  %threads = arith.constant 32 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c2, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %threads, %sy = %c1, %sz = %c1)
+             workgroup(%tile : memref<32xf32, #gpu.address_space<workgroup>>) {
+    %first = arith.cmpi ult, %bx, %c1 : index
+    scf.if %first {
+      %x = memref.load %m[%tx] : memref<64xf32>
+      memref.store %x, %tile[%tx] : memref<32xf32, #gpu.address_space<workgroup>>
+      gpu.barrier
+      %other = arith.subi %c31, %tx : index
+      %y = memref.load %tile[%other] : memref<32xf32, #gpu.address_space<workgroup>>
+      memref.store %y, %m[%tx] : memref<64xf32>
+    } else {
+      %i = arith.addi %tx, %threads : index
+      %z = memref.load %m[%i] : memref<64xf32>
+      %n = arith.negf %z : f32
+      memref.store %n, %m[%i] : memref<64xf32>
     }
     gpu.terminator
   }

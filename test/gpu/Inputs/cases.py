@@ -1,6 +1,6 @@
 """Inputs and float64-reference outputs for the models in this folder.
 
-Usage: cases.py CASE DIR (CASE: reductions, matmuls, register_tiles,
+Usage: cases.py CASE DIR (CASE: reductions, matmuls, matvec, two_recurrences, register_tiles,
 grouped_tiles, register_tiles_tf32, half_matmuls, half_convs, convs, convs_tf32) writes DIR/input_<i>.npy and
 DIR/expected_<i>.npy in graph order (.pb for bfloat16 tensors).
 """
@@ -44,6 +44,20 @@ def matvec(rng):
     h = rng.standard_normal((1, 128)).astype(np.float32)
     r = rng.standard_normal((128, 384)).astype(np.float32)
     return [h, r], [(h.astype(np.float64) @ r).astype(np.float32)]
+
+
+def two_recurrences(rng):
+    """Two independent recurrences of three steps each, h = tanh(h @ w)
+    (a bidirectional RNN's two directions)."""
+    x, y = (rng.standard_normal((1, 128)).astype(np.float32) for _ in range(2))
+    w, v = (rng.standard_normal((128, 128)).astype(np.float32) / 8 for _ in range(2))
+    outputs = []
+    for h, m in ((x, w), (y, v)):
+        h = h.astype(np.float64)
+        for _ in range(3):
+            h = np.tanh(h @ m)
+        outputs.append(h.astype(np.float32))
+    return [x, y, w, v], outputs
 
 
 def register_tiles(rng):
@@ -170,6 +184,7 @@ def main():
     case, out = sys.argv[1], sys.argv[2]
     os.makedirs(out, exist_ok=True)
     inputs, expected = {"reductions": reductions, "matmuls": matmuls, "matvec": matvec,
+                        "two_recurrences": two_recurrences,
                         "register_tiles": register_tiles,
                         "grouped_tiles": grouped_tiles,
                         "register_tiles_tf32": register_tiles_tf32,

@@ -270,3 +270,39 @@ func.func @main(%small: memref<16xf32>, %a: memref<1024xf32>, %b: memref<512xf32
   }
   return
 }
+
+// -----
+
+// Kernels of one wave (kiln.wave, kiln-gpu-schedule-waves) run as one GPU
+// launch: they count as one point in time. Each kernel's private tile
+// (one slot per block, 2 x 64 bytes) lives only while its kernel runs; in
+// program order the two kernels would share bytes, but in one wave their
+// blocks run at once: two slots, 256 bytes.
+// CHECK: module attributes {kiln.workspace_size = 256 : i64}
+// CHECK-LABEL: func @main
+// CHECK: scf.forall
+// CHECK:   %[[OFF_A:.*]] = arith.constant 0 : index
+// CHECK:   memref.view %{{.*}}[%{{.*}}][] : memref<256xi8> to memref<16xf32>
+// CHECK: } {kiln.wave = 0 : i64, mapping = [#gpu.block<x>]}
+// CHECK: scf.forall
+// CHECK:   %[[OFF_B:.*]] = arith.constant 128 : index
+// CHECK:   memref.view %{{.*}}[%{{.*}}][] : memref<256xi8> to memref<16xf32>
+// CHECK: } {kiln.wave = 0 : i64, mapping = [#gpu.block<x>]}
+func.func @main(%in: memref<2x16xf32>, %out: memref<2x16xf32> {bufferize.result},
+                %out2: memref<2x16xf32> {bufferize.result}) {
+  scf.forall (%i) in (2) {
+    %a = memref.alloc() : memref<16xf32>
+    %row = memref.subview %in[%i, 0] [1, 16] [1, 1] : memref<2x16xf32> to memref<16xf32, strided<[1], offset: ?>>
+    linalg.copy ins(%row : memref<16xf32, strided<[1], offset: ?>>) outs(%a : memref<16xf32>)
+    %dst = memref.subview %out[%i, 0] [1, 16] [1, 1] : memref<2x16xf32> to memref<16xf32, strided<[1], offset: ?>>
+    linalg.copy ins(%a : memref<16xf32>) outs(%dst : memref<16xf32, strided<[1], offset: ?>>)
+  } {kiln.wave = 0 : i64, mapping = [#gpu.block<x>]}
+  scf.forall (%i) in (2) {
+    %b = memref.alloc() : memref<16xf32>
+    %row = memref.subview %in[%i, 0] [1, 16] [1, 1] : memref<2x16xf32> to memref<16xf32, strided<[1], offset: ?>>
+    linalg.copy ins(%row : memref<16xf32, strided<[1], offset: ?>>) outs(%b : memref<16xf32>)
+    %dst = memref.subview %out2[%i, 0] [1, 16] [1, 1] : memref<2x16xf32> to memref<16xf32, strided<[1], offset: ?>>
+    linalg.copy ins(%b : memref<16xf32>) outs(%dst : memref<16xf32, strided<[1], offset: ?>>)
+  } {kiln.wave = 0 : i64, mapping = [#gpu.block<x>]}
+  return
+}
