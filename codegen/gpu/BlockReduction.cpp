@@ -6,7 +6,7 @@
 //   shared[t] = acc; barrier
 //   for s = T/2 .. 32: if t < s: shared[t] = shared[t] (+) shared[t+s]; barrier
 //   v = shared[t mod 32]; five xor shuffles combine the warp's 32 values
-//   thread 0: out = v (+) out
+//   thread 0: out = v (+) out   (or the consumer of out, where fused: out2 = f(v (+) out))
 //
 // Other element types (f16, i8, f64...) continue the shared-memory tree down
 // to one value instead of shuffling. The barriers are at the top level of
@@ -81,7 +81,8 @@ int64_t blockReductionThreads(int64_t reductionSize, int64_t maxThreads) {
 
 LogicalResult buildBlockReduction(RewriterBase &rewriter, linalg::LinalgOp op,
                                   const BlockReduction &reduction, int64_t maxThreads,
-                                  linalg::LinalgOp start) {
+                                  const StagedFusion &fusion) {
+  linalg::LinalgOp start = fusion.start;
   MLIRContext *ctx = op.getContext();
   Location loc = op.getLoc();
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
@@ -205,7 +206,8 @@ LogicalResult buildBlockReduction(RewriterBase &rewriter, linalg::LinalgOp op,
     }
   }
 
-  // Thread 0 folds the block's total into the output's initial value.
+  // Thread 0 folds the block's total into the output's initial value
+  // (and computes the consumer's value there).
   Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
   Value first = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::eq, tid, zero);
   scf::IfOp::create(rewriter, loc, first, [&](OpBuilder &b, Location loc) {
@@ -215,12 +217,14 @@ LogicalResult buildBlockReduction(RewriterBase &rewriter, linalg::LinalgOp op,
     Value out = init->get();
     Value old = start ? startElement(b, loc, start, indices)
                       : Value(memref::LoadOp::create(b, loc, out, indices));
-    memref::StoreOp::create(b, loc, combine(b, value, old), out, indices);
+    storeResult(b, loc, fusion.consumer, out, combine(b, value, old), indices);
     scf::YieldOp::create(b, loc);
   });
   rewriter.eraseOp(op);
   if (start)
     rewriter.eraseOp(start);
+  if (fusion.consumer)
+    rewriter.eraseOp(fusion.consumer);
   return success();
 }
 

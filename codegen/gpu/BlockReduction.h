@@ -12,6 +12,8 @@
 #ifndef KILN_CODEGEN_GPU_BLOCKREDUCTION_H
 #define KILN_CODEGEN_GPU_BLOCKREDUCTION_H
 
+#include "codegen/gpu/StagedMatmul.h"
+
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/PatternMatch.h"
 
@@ -56,12 +58,14 @@ int64_t blockReductionThreads(int64_t reductionSize, int64_t maxThreads);
 /// mapped to blocks, each holding a thread-mapped scf.forall of
 /// `blockReductionThreads(...)` threads that reduce that element together.
 /// The workgroup buffer is a memref.alloc in the GPU workgroup address space
-/// at block level. With `start` (the op that writes the output's initial
-/// values, found by findStagedFusion), each output folds its total into
-/// the start's value, and `start` is erased: no kernel of its own.
+/// at block level. With `fusion.start` (the op that writes the output's
+/// initial values, found by findStagedFusion), each output folds its total
+/// into the start's value; with `fusion.consumer`, the consumer's value at
+/// the output goes into the consumer's output instead of the total into
+/// the op's. Both are erased: no kernels of their own.
 mlir::LogicalResult buildBlockReduction(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp op,
                                         const BlockReduction &reduction, int64_t maxThreads,
-                                        mlir::linalg::LinalgOp start = nullptr);
+                                        const StagedFusion &fusion = {});
 
 } // namespace kiln::gpu
 

@@ -335,21 +335,20 @@ Value giveOwnFill(RewriterBase &rewriter, linalg::LinalgOp op) {
   return init;
 }
 
-void markStagedFusion(RewriterBase &rewriter, linalg::LinalgOp op, int64_t mark,
-                      bool withConsumer) {
+void markStagedFusion(RewriterBase &rewriter, linalg::LinalgOp op, int64_t mark) {
   auto markAttr = IntegerAttr::get(IntegerType::get(op.getContext(), 64), mark);
   op->setAttr(kProductAttr, markAttr);
   // A fill CSE shared between products (a model's same-shaped
   // projections) gets a copy of its own.
   Value init = giveOwnFill(rewriter, op);
   Value product = op->getResult(0);
-  if (withConsumer && product.hasOneUse())
+  if (product.hasOneUse())
     if (auto view = llvm::dyn_cast<tensor::ExpandShapeOp>(*product.getUsers().begin()))
       consumerOverProduct(rewriter, view, product);
   auto start = init.getDefiningOp<linalg::LinalgOp>();
   if (start && init.hasOneUse() && writesWholeOutput(start))
     start->setAttr(kStartAttr, markAttr);
-  if (!withConsumer || !product.hasOneUse())
+  if (!product.hasOneUse())
     return;
   auto consumer = llvm::dyn_cast<linalg::GenericOp>(*product.getUsers().begin());
   if (!consumer || !writesWholeOutput(consumer) || !productOperand(consumer, product))
@@ -403,6 +402,7 @@ StagedFusion findStagedFusion(linalg::LinalgOp op) {
   // Any other op on the accumulator's buffer before the product rules out
   // taking the start in, after it the consumer.
   bool otherBefore = false, otherAfter = false;
+  SmallVector<Operation *> others;
   for (Operation *user : buffer.getUsers()) {
     if (user == op.getOperation() || llvm::isa<memref::DeallocOp>(user))
       continue;
@@ -422,9 +422,16 @@ StagedFusion findStagedFusion(linalg::LinalgOp op) {
     }
     // A user nested in an op of the product's block runs where that op
     // does; one outside the block, before and after (in a loop, say).
-    Operation *inBlock = op->getBlock()->findAncestorOpInBlock(*user);
+    others.push_back(op->getBlock()->findAncestorOpInBlock(*user));
+  }
+  // After a consumer that writes its result over the accumulator (as
+  // bufferization makes a LayerNorm's mean of its sum), users of the
+  // buffer read the consumer's result, which the kernel writes there.
+  bool inPlace = fusion.consumer && fusion.consumer.getDpsInits()[0] == buffer;
+  for (Operation *inBlock : others) {
     otherBefore |= !inBlock || inBlock->isBeforeInBlock(op);
-    otherAfter |= !inBlock || op->isBeforeInBlock(inBlock);
+    otherAfter |= !inBlock || (op->isBeforeInBlock(inBlock) &&
+                               !(inPlace && fusion.consumer->isBeforeInBlock(inBlock)));
   }
   if (otherBefore)
     fusion.start = nullptr;
@@ -523,6 +530,18 @@ Value startElement(OpBuilder &b, Location loc, linalg::LinalgOp start, ValueRang
   });
 }
 
+void storeResult(OpBuilder &b, Location loc, linalg::GenericOp consumer, Value accumulator,
+                 Value value, ValueRange indices) {
+  if (!consumer) {
+    memref::StoreOp::create(b, loc, value, accumulator, indices);
+    return;
+  }
+  Value result = computeElement(b, consumer, indices, [&](OpOperand *input) {
+    return input->get() == accumulator ? value : loadOperand(b, loc, consumer, input, indices);
+  });
+  memref::StoreOp::create(b, loc, result, consumer.getDpsInits()[0], indices);
+}
+
 namespace {
 
 /// What both kernels share: the block and thread loops, the thread's
@@ -580,15 +599,7 @@ struct Skeleton {
   /// Stores the product `acc` at output `indices`: the consumer's value
   /// into the consumer's output, or `acc` into the init buffer.
   void finish(OpBuilder &b, Value acc, ArrayRef<Value> indices) const {
-    if (!fusion.consumer) {
-      memref::StoreOp::create(b, loc, acc, init->get(), indices);
-      return;
-    }
-    linalg::LinalgOp consumer = fusion.consumer;
-    Value result = computeElement(b, consumer, indices, [&](OpOperand *input) {
-      return input->get() == init->get() ? acc : loadOperand(b, loc, consumer, input, indices);
-    });
-    memref::StoreOp::create(b, loc, result, consumer.getDpsInits()[0], indices);
+    storeResult(b, loc, fusion.consumer, init->get(), acc, indices);
   }
   /// The block's k step at `kt` of both inputs, as this thread copies it
   /// into the tiles: A rows ty + 16 r (r < aRows) at k = kt + tx, then B

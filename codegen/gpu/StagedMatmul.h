@@ -137,10 +137,9 @@ mlir::Value giveOwnFill(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp op)
 /// be computed before `op`. On the way, a fill shared with other products
 /// is copied for `op`, and a consumer that reads `op`'s result through an
 /// expand_shape (a batch split off, a convolution's pixels back into rows)
-/// is rebuilt over `op`'s own shape. Without `withConsumer`, only the start
-/// is marked (a block reduction takes in its start, not a consumer).
-void markStagedFusion(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp op, int64_t mark,
-                      bool withConsumer = true);
+/// is rebuilt over `op`'s own shape. Block reductions take in their start
+/// and consumer the same way.
+void markStagedFusion(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp op, int64_t mark);
 
 /// Whether `op` was marked by markStagedFusion.
 bool isMarkedForStagedFusion(mlir::Operation *op);
@@ -161,6 +160,13 @@ StagedFusion findStagedFusion(mlir::linalg::LinalgOp op);
 /// there.
 mlir::Value startElement(mlir::OpBuilder &b, mlir::Location loc, mlir::linalg::LinalgOp start,
                          mlir::ValueRange indices);
+
+/// Stores `value`, a kernel's result for output `indices` of its
+/// `accumulator` buffer: with `consumer` (a consumer findStagedFusion
+/// found), the consumer's value there into the consumer's output, else
+/// `value` into `accumulator`.
+void storeResult(mlir::OpBuilder &b, mlir::Location loc, mlir::linalg::GenericOp consumer,
+                 mlir::Value accumulator, mlir::Value value, mlir::ValueRange indices);
 
 /// Replaces `op` (on buffers) by the staged block/thread forall nest, and
 /// erases the ops of `fusion` it takes in.

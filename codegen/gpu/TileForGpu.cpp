@@ -164,12 +164,14 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
       else if (sharedReduction(op))
         reductions.push_back(op);
     });
+    // A block reduction takes in the op that starts its outputs (a fill of
+    // zeros, say) and its consumer the same way: the thread that finishes
+    // an output computes the consumer's value there (a LayerNorm's mean
+    // from its sum).
     for (linalg::LinalgOp op : products)
       markStagedFusion(rewriter, op, marks++);
-    // A block reduction takes in the op that starts its outputs (a fill of
-    // zeros, say) the same way; the tree leaves no room for a consumer.
     for (linalg::LinalgOp op : reductions)
-      markStagedFusion(rewriter, op, marks++, /*withConsumer=*/false);
+      markStagedFusion(rewriter, op, marks++);
     // A direct reduction tiles the fill that starts its outputs with
     // itself (tileWithForall), if it has a fill of its own.
     SmallVector<linalg::LinalgOp> direct;
@@ -271,10 +273,11 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
             takenIn.insert(taken);
         buildStagedMatmul(rewriter, op, *staged, fusion);
       } else if (shared) {
-        linalg::LinalgOp start = findStagedFusion(op).start;
-        if (start)
-          takenIn.insert(start);
-        if (failed(buildBlockReduction(rewriter, op, *shared, kThreadsPerBlock, start)))
+        StagedFusion fusion = findStagedFusion(op);
+        for (Operation *taken : {fusion.start.getOperation(), fusion.consumer.getOperation()})
+          if (taken)
+            takenIn.insert(taken);
+        if (failed(buildBlockReduction(rewriter, op, *shared, kThreadsPerBlock, fusion)))
           return op.emitError("internal error: block reduction failed");
       } else {
         runOnOneThread(rewriter, op);

@@ -274,9 +274,10 @@ func.func @per_position_input(%x: tensor<32x16xf32>, %w: tensor<16x32xf32>, %p: 
 // -----
 
 // A block reduction (4 sums of 1024 elements: a block per sum) takes in
-// the fill that starts its outputs the same way: thread 0 folds the
-// block's total into the fill's value, and the fill is no kernel of its
-// own. (A consumer stays a kernel of its own: here the square root.)
+// the fill that starts its outputs and its consumer the same way: thread 0
+// folds the block's total into the fill's value and stores the
+// consumer's value there (here the square root) into the consumer's
+// output; neither is a kernel of its own.
 // CHECK-LABEL: func @reduction_start
 // CHECK-DAG: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
 // CHECK-NOT: linalg.fill
@@ -285,9 +286,8 @@ func.func @per_position_input(%x: tensor<32x16xf32>, %w: tensor<16x32xf32>, %p: 
 // CHECK:     gpu.shuffle xor
 // CHECK:     scf.if
 // CHECK:       %[[TOTAL:.*]] = arith.addf %{{.*}}, %[[ZERO]] : f32
-// CHECK:       memref.store %[[TOTAL]]
-// CHECK: scf.forall
-// CHECK:   math.sqrt
+// CHECK:       %[[ROOT:.*]] = math.sqrt %[[TOTAL]] : f32
+// CHECK:       memref.store %[[ROOT]]
 // CHECK-NOT: scf.forall
 // CHECK: return
 #rows = affine_map<(d0, d1) -> (d0, d1)>
@@ -311,4 +311,54 @@ func.func @reduction_start(%x: tensor<4x1024xf32>) -> tensor<4xf32> {
     linalg.yield %r : f32
   } -> tensor<4xf32>
   return %root : tensor<4xf32>
+}
+
+// -----
+
+// A LayerNorm's mean: bufferization writes the consumer (the sum's scaling)
+// over the sum's own buffer, and the centering reads it there afterwards.
+// Reading the consumer's result after it does not keep the consumer out:
+// the block reduction stores the mean itself, and the centering is the
+// only other kernel.
+// CHECK-LABEL: func @mean_in_place
+// CHECK: scf.forall ({{.*}}) in (4) {
+// CHECK:   scf.forall (%{{.*}}) in (128) {
+// CHECK:     gpu.shuffle xor
+// CHECK:     scf.if
+// CHECK:       %[[MEAN:.*]] = arith.divf %{{.*}}, %{{.*}} : f32
+// CHECK:       memref.store %[[MEAN]], %[[SUMS:[a-z0-9_]+]]
+// CHECK: scf.forall
+// CHECK:   memref.subview %[[SUMS]]
+// CHECK:   arith.subf
+// CHECK-NOT: scf.forall
+// CHECK: return
+#rows2 = affine_map<(d0, d1) -> (d0, d1)>
+#row2 = affine_map<(d0, d1) -> (d0)>
+#id2 = affine_map<(d0) -> (d0)>
+func.func @mean_in_place(%x: tensor<4x1024xf32>) -> tensor<4x1024xf32> {
+  %zero = arith.constant 0.0 : f32
+  %n = arith.constant 1024.0 : f32
+  %empty = tensor.empty() : tensor<4xf32>
+  %fill = linalg.fill ins(%zero : f32) outs(%empty : tensor<4xf32>) -> tensor<4xf32>
+  %sum = linalg.generic {indexing_maps = [#rows2, #row2], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<4x1024xf32>) outs(%fill : tensor<4xf32>) {
+  ^bb0(%v: f32, %acc: f32):
+    %s = arith.addf %v, %acc : f32
+    linalg.yield %s : f32
+  } -> tensor<4xf32>
+  %e = tensor.empty() : tensor<4xf32>
+  %mean = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel"]}
+      ins(%sum : tensor<4xf32>) outs(%e : tensor<4xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %m = arith.divf %v, %n : f32
+    linalg.yield %m : f32
+  } -> tensor<4xf32>
+  %e2 = tensor.empty() : tensor<4x1024xf32>
+  %c = linalg.generic {indexing_maps = [#rows2, #row2, #rows2], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %mean : tensor<4x1024xf32>, tensor<4xf32>) outs(%e2 : tensor<4x1024xf32>) {
+  ^bb0(%v: f32, %m: f32, %o: f32):
+    %d = arith.subf %v, %m : f32
+    linalg.yield %d : f32
+  } -> tensor<4x1024xf32>
+  return %c : tensor<4x1024xf32>
 }
