@@ -31,6 +31,7 @@
 #include "codegen/gpu/Mapping.h"
 #include "codegen/gpu/Passes.h"
 
+#include "mlir/Dialect/Index/IR/IndexDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
@@ -375,9 +376,15 @@ Value LaunchEmulator::blockLevelValue(OpBuilder &b, Value value, IRMapping &base
       base.map(value, given);
       return given;
     }
+  // Only ops known to give every thread the same result from the same
+  // operands: constants, arithmetic and index maps (a shuffle, say, is pure
+  // but not uniform).
   Operation *def = value.getDefiningOp();
   if (!def || def->getNumRegions() != 0 || !isPure(def) ||
-      llvm::isa<mlir::gpu::ThreadIdOp, mlir::gpu::LaneIdOp>(def))
+      !(def->hasTrait<OpTrait::ConstantLike>() ||
+        llvm::isa<arith::ArithDialect, index::IndexDialect, affine::AffineDialect>(
+            def->getDialect()) ||
+        llvm::isa<mlir::gpu::BlockIdOp, mlir::gpu::GridDimOp, mlir::gpu::BlockDimOp>(def)))
     return {};
   Value given;
   if (auto id = llvm::dyn_cast<mlir::gpu::BlockIdOp>(def))

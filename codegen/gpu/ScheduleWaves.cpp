@@ -88,25 +88,42 @@ bool isFree(Operation *op) {
   return effects && effects.onlyHasEffect<MemoryEffects::Allocate>();
 }
 
+/// Views that are parts of their source at the same base pointer, so that
+/// a static strided layout places them in the source's elements.
+bool isSubsetView(Operation *op) {
+  return llvm::isa<memref::SubViewOp, memref::ExpandShapeOp, memref::CollapseShapeOp,
+                   memref::CastOp, memref::TransposeOp>(op);
+}
+
+/// Whether `value` is a fresh allocation (memref.alloc, memref.alloca).
+bool isAllocation(Value value) {
+  auto effects = value.getDefiningOp<MemoryEffectOpInterface>();
+  return effects && effects.getEffectOnValue<MemoryEffects::Allocate>(value).has_value();
+}
+
 /// Where a view of `value` starts and ends in its root's elements, and the
 /// root: views that keep the base pointer (subviews, reshapes, casts) of
 /// static layouts have their extent in their type.
 Access accessOf(Value value, Operation *node) {
   Access access;
   // Inside the node, views with dynamic offsets (a thread's element):
-  // the node's access is the whole view it starts from.
+  // the node's access is the whole view it starts from, if those views
+  // are parts of it; any other view may reach beyond it.
+  bool known = true;
   while (node->isAncestor(value.getParentRegion()->getParentOp())) {
-    auto view = value.getDefiningOp<ViewLikeOpInterface>();
+    Operation *def = value.getDefiningOp();
+    auto view = llvm::dyn_cast_or_null<ViewLikeOpInterface>(def);
     if (!view) {
-      access.root = value; // the node's own buffer (a block's workgroup tile)
+      access.root = value; // made in the node (a block's workgroup tile), or unknown
       return access;
     }
+    known &= isSubsetView(def);
     value = view.getViewSource();
   }
   auto type = llvm::dyn_cast<MemRefType>(value.getType());
   SmallVector<int64_t> strides;
   int64_t offset;
-  bool known = type && type.hasStaticShape() &&
+  known = known && type && type.hasStaticShape() &&
                succeeded(type.getStridesAndOffset(strides, offset)) &&
                !ShapedType::isDynamic(offset) &&
                llvm::none_of(strides, [](int64_t s) { return ShapedType::isDynamic(s) || s < 0; });
@@ -119,8 +136,7 @@ Access accessOf(Value value, Operation *node) {
     auto view = llvm::dyn_cast<ViewLikeOpInterface>(def);
     if (!view)
       break;
-    if (!llvm::isa<memref::SubViewOp, memref::ExpandShapeOp, memref::CollapseShapeOp,
-                   memref::CastOp, memref::TransposeOp>(def))
+    if (!isSubsetView(def))
       known = false;
     value = view.getViewSource();
   }
@@ -154,9 +170,13 @@ bool collectAccesses(Operation *node, SmallVector<Access> &accesses) {
       if (!value || !llvm::isa<BaseMemRefType>(value.getType()))
         return WalkResult::interrupt();
       Access access = accessOf(value, node);
-      // A buffer the node makes itself is its own.
-      if (Operation *def = access.root.getDefiningOp(); def && node->isAncestor(def))
-        continue;
+      // A buffer the node allocates itself is its own; another value made
+      // in the node (a memref an scf.if yields) may be anything.
+      if (node->isAncestor(access.root.getParentRegion()->getParentOp())) {
+        if (isAllocation(access.root))
+          continue;
+        return WalkResult::interrupt();
+      }
       access.write = write;
       accesses.push_back(access);
     }
@@ -165,20 +185,25 @@ bool collectAccesses(Operation *node, SmallVector<Access> &accesses) {
   return !result.wasInterrupted();
 }
 
-/// Whether two accesses may touch the same memory. Distinct roots never
-/// do: buffers the function allocates are its own, and the generated
-/// header requires the caller's outputs to overlap no input and no other
-/// output (the CPU kernels rely on that too). Other roots (a buffer a
-/// kernel takes from a loop's block argument) are not distinguished.
+/// Whether two accesses may touch the same memory. Distinct roots of
+/// known kinds never do: the function's allocations are its own, globals
+/// of different names are different, and the generated header requires
+/// the caller's outputs to overlap no input and no other output (the CPU
+/// kernels rely on that too). Any other root (a memref an scf.if or a
+/// select yields) may be any of them.
 bool mayOverlap(const Access &a, const Access &b) {
-  if (a.root == b.root)
+  auto globalOf = [](Value v) { return v.getDefiningOp<memref::GetGlobalOp>(); };
+  bool same = a.root == b.root;
+  if (memref::GetGlobalOp x = globalOf(a.root), y = globalOf(b.root); x && y)
+    same = x.getName() == y.getName();
+  if (same)
     return a.first <= b.last && b.first <= a.last;
   auto isFunctionArgument = [](Value v) {
     auto argument = llvm::dyn_cast<BlockArgument>(v);
     return argument && llvm::isa<FunctionOpInterface>(argument.getOwner()->getParentOp());
   };
-  auto isOwn = [&](Value v) { return isFunctionArgument(v) || v.getDefiningOp(); };
-  return !(isOwn(a.root) && isOwn(b.root));
+  auto isKnown = [&](Value v) { return isFunctionArgument(v) || isAllocation(v) || globalOf(v); };
+  return !(isKnown(a.root) && isKnown(b.root));
 }
 
 bool conflict(const Node &a, const Node &b) {
@@ -210,6 +235,9 @@ struct ScheduleWavesPass : impl::ScheduleWavesBase<ScheduleWavesPass> {
     if (func.isExternal() || !func.getBody().hasOneBlock())
       return;
     Block &body = func.getBody().front();
+    // (Waves of an earlier run would merge with this run's.)
+    for (Operation &op : body)
+      op.removeAttr(kWaveAttr);
     SmallVector<Node> nodes;
     DenseMap<Operation *, unsigned> nodeOf;
     for (Operation &op : body.without_terminator()) {
@@ -294,10 +322,18 @@ struct ScheduleWavesPass : impl::ScheduleWavesBase<ScheduleWavesPass> {
       }
       ++waveNumber;
     }
-    // The rest (free ops no node uses, and what uses their results) after
-    // them, in their order.
+    // What the terminator uses, then the rest: free ops no node uses
+    // (dead ones go: at the end, a view would extend its buffer's lifetime
+    // in the workspace plan) and what uses their results, in their order.
+    placeDefinitions(terminator);
+    DenseSet<Operation *> erased;
+    for (Operation *op : llvm::reverse(rest))
+      if (!moved.contains(op) && !nodeOf.contains(op) && isOpTriviallyDead(op)) {
+        erased.insert(op);
+        op->erase();
+      }
     for (Operation *op : rest)
-      if (!moved.contains(op) && !nodeOf.contains(op)) {
+      if (!moved.contains(op) && !nodeOf.contains(op) && !erased.contains(op)) {
         placeDefinitions(op);
         moved.insert(op);
         op->moveBefore(terminator);

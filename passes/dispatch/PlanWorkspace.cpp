@@ -191,18 +191,33 @@ struct PlanWorkspacePass : impl::PlanWorkspaceBase<PlanWorkspacePass> {
       return signalPassFailure();
     }
     Block &body = func.getBody().front();
-    // The kernels of a wave (next to one another, kWaveAttr) run at once:
-    // they share one position.
     DenseMap<Operation *, int64_t> position;
     int64_t index = 0;
-    Attribute lastWave;
-    for (Operation &op : body) {
-      Attribute wave = op.getAttr(kWaveAttr);
-      if (!wave || wave != lastWave)
-        ++index;
-      lastWave = wave;
-      position[&op] = index;
-    }
+    for (Operation &op : body)
+      position[&op] = index++;
+    // The kernels of a wave (kWaveAttr) run at once: a lifetime that
+    // starts or ends within a wave's span covers all of it.
+    DenseMap<Attribute, std::pair<int64_t, int64_t>> waveSpans;
+    for (Operation &op : body)
+      if (Attribute wave = op.getAttr(kWaveAttr)) {
+        auto [it, inserted] = waveSpans.try_emplace(wave, position[&op], position[&op]);
+        it->second.second = position[&op];
+      }
+    auto widen = [&](Buffer &b) {
+      for (bool changed = true; changed;) {
+        changed = false;
+        for (auto &[wave, span] : waveSpans) {
+          if (span.first < b.first && b.first <= span.second) {
+            b.first = span.first;
+            changed = true;
+          }
+          if (span.first <= b.last && b.last < span.second) {
+            b.last = span.second;
+            changed = true;
+          }
+        }
+      }
+    };
 
     SmallVector<Buffer> buffers;
     bool failedPlan = false;
@@ -250,6 +265,7 @@ struct PlanWorkspacePass : impl::PlanWorkspaceBase<PlanWorkspacePass> {
       }
       b.first = position.lookup(topLevelAncestor(alloc, body));
       b.last = std::max(b.first, lastUse(alloc.getResult(), body, position));
+      widen(b);
       buffers.push_back(b);
     });
     if (failedPlan)

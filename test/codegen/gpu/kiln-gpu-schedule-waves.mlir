@@ -134,3 +134,29 @@ func.func @not_merged(%in: memref<256xf32>, %out: memref<256xf32>, %out2: memref
   } {mapping = [#gpu.block<linear_dim_0>]}
   return
 }
+
+// -----
+
+// A buffer of unknown origin (here a select between two allocations) may
+// be either: the kernel reading it waits for the one writing %a.
+// CHECK-LABEL: func @unknown_root
+// CHECK-NOT: kiln.wave
+// CHECK: return
+func.func @unknown_root(%in: memref<32xf32>, %out: memref<32xf32>, %c: i1) {
+  %a = memref.alloc() : memref<32xf32>
+  %b = memref.alloc() : memref<32xf32>
+  %m = arith.select %c, %a, %b : memref<32xf32>
+  scf.forall (%i) in (1) {
+    scf.forall (%t) in (32) {
+      %x = memref.load %in[%t] : memref<32xf32>
+      memref.store %x, %a[%t] : memref<32xf32>
+    } {mapping = [#gpu.thread<linear_dim_0>]}
+  } {mapping = [#gpu.block<linear_dim_0>]}
+  scf.forall (%i) in (1) {
+    scf.forall (%t) in (32) {
+      %x = memref.load %m[%t] : memref<32xf32>
+      memref.store %x, %out[%t] : memref<32xf32>
+    } {mapping = [#gpu.thread<linear_dim_0>]}
+  } {mapping = [#gpu.block<linear_dim_0>]}
+  return
+}

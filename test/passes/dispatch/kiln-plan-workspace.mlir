@@ -277,7 +277,8 @@ func.func @main(%small: memref<16xf32>, %a: memref<1024xf32>, %b: memref<512xf32
 // launch: they count as one point in time. Each kernel's private tile
 // (one slot per block, 2 x 64 bytes) lives only while its kernel runs; in
 // program order the two kernels would share bytes, but in one wave their
-// blocks run at once: two slots, 256 bytes.
+// blocks run at once: two slots, 256 bytes. (Ops between a wave's members,
+// here a constant, do not split it.)
 // CHECK: module attributes {kiln.workspace_size = 256 : i64}
 // CHECK-LABEL: func @main
 // CHECK: scf.forall
@@ -297,6 +298,7 @@ func.func @main(%in: memref<2x16xf32>, %out: memref<2x16xf32> {bufferize.result}
     %dst = memref.subview %out[%i, 0] [1, 16] [1, 1] : memref<2x16xf32> to memref<16xf32, strided<[1], offset: ?>>
     linalg.copy ins(%a : memref<16xf32>) outs(%dst : memref<16xf32, strided<[1], offset: ?>>)
   } {kiln.wave = 0 : i64, mapping = [#gpu.block<x>]}
+  %between = arith.constant 1 : index
   scf.forall (%i) in (2) {
     %b = memref.alloc() : memref<16xf32>
     %row = memref.subview %in[%i, 0] [1, 16] [1, 1] : memref<2x16xf32> to memref<16xf32, strided<[1], offset: ?>>
