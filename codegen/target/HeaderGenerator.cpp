@@ -88,6 +88,8 @@ constexpr StatusCode kStatusCodes[] = {
      "NAME_run on a GPU build: use NAME_gpu_run"},
     {"KILN_ERROR_BOUND_INPUT", KILN_ERROR_BOUND_INPUT,
      "an input bound at compile time got another value"},
+    {"KILN_ERROR_OVERLAPPING_BUFFERS", KILN_ERROR_OVERLAPPING_BUFFERS,
+     "an output overlaps an input or another output"},
 };
 
 class HeaderWriter {
@@ -359,9 +361,11 @@ private:
          << " * the loops' private tiles.\n";
     os << " * Returns KILN_OK, KILN_ERROR_NULL_ARGUMENT (an array or one of "
        << "its pointers\n"
-       << " * is NULL, or the workspace is NULL although it is needed) or\n"
-       << " * KILN_ERROR_WORKSPACE_ALIGNMENT. An array with no tensors in it "
-       << "may be\n"
+       << " * is NULL, or the workspace is NULL although it is needed),\n"
+       << " * KILN_ERROR_WORKSPACE_ALIGNMENT or KILN_ERROR_OVERLAPPING_BUFFERS "
+       << "(an output\n"
+       << " * overlaps an input or another output). An array with no tensors "
+       << "in it may be\n"
        << " * NULL. */\n"
        << "int " << n
        << "_run(const void *const *inputs, void *const *outputs, "
@@ -442,7 +446,8 @@ private:
        << " * context; NULL for the default stream) and the call returns: "
        << "synchronize\n"
        << " * the stream before reading the outputs. Returns KILN_OK,\n"
-       << " * KILN_ERROR_NULL_ARGUMENT or KILN_ERROR_DEVICE (a launch "
+       << " * KILN_ERROR_NULL_ARGUMENT, KILN_ERROR_OVERLAPPING_BUFFERS or "
+       << "KILN_ERROR_DEVICE (a launch "
        << "failed); faults\n"
        << " * while the kernels run surface when the stream is "
        << "synchronized.";

@@ -158,6 +158,8 @@ private:
                      misaligned, call);
       b.SetInsertPoint(call);
     }
+    BasicBlock *overlapping = BasicBlock::Create(ctx, "overlapping_buffers");
+    checkDisjoint(fn, inputs, outputs, overlapping);
     BasicBlock *boundInput = BasicBlock::Create(ctx, "bound_input_differs");
     checkBoundInputs(fn, inputs, boundInput);
     FunctionCallee entry = declareExternal(
@@ -168,6 +170,7 @@ private:
 
     finishErrorBlock(fn, nullArgument, KILN_ERROR_NULL_ARGUMENT);
     finishErrorBlock(fn, misaligned, KILN_ERROR_WORKSPACE_ALIGNMENT);
+    finishErrorBlock(fn, overlapping, KILN_ERROR_OVERLAPPING_BUFFERS);
     finishErrorBlock(fn, boundInput, KILN_ERROR_BOUND_INPUT);
   }
 
@@ -299,6 +302,8 @@ private:
                       nullArgument);
     checkPointerArray(fn, fn->getArg(2), sig.outputs.size(), "outputs",
                       nullArgument);
+    auto *overlapping = BasicBlock::Create(ctx, "overlapping_buffers");
+    checkDisjoint(fn, fn->getArg(1), fn->getArg(2), overlapping);
     checkBoundDeviceInputs(fn, fn->getArg(0), fn->getArg(1), fn->getArg(3));
     FunctionCallee run = declareExternal(
         "kiln_rt_gpu_run",
@@ -306,6 +311,7 @@ private:
     b.CreateRet(b.CreateCall(run, {fn->getArg(0), gpuEntry(), fn->getArg(1),
                                    fn->getArg(2), fn->getArg(3)}));
     finishErrorBlock(fn, nullArgument, KILN_ERROR_NULL_ARGUMENT);
+    finishErrorBlock(fn, overlapping, KILN_ERROR_OVERLAPPING_BUFFERS);
   }
 
   /// Returns kiln_rt_gpu_input_matches's status from `fn` unless every input
@@ -396,6 +402,45 @@ private:
       b.CreateCondBr(b.CreateIsNotNull(order), differs, next);
       b.SetInsertPoint(next);
     }
+  }
+
+  /// Branches to `overlapping` if an output's bytes overlap an input's or
+  /// another output's (addresses compared as integers: host or device
+  /// pointers alike); the generated code may write an output while it
+  /// still reads the others. Tensors of no bytes overlap nothing.
+  void checkDisjoint(Function *fn, Value *inputs, Value *outputs,
+                     BasicBlock *overlapping) {
+    Align pointerAlign = dataLayout.getPointerABIAlignment(0);
+    auto ranges = [&](Value *array, const std::vector<TensorSignature> &tensors) {
+      SmallVector<std::pair<Value *, Value *>> result;
+      for (auto [index, tensor] : llvm::enumerate(tensors)) {
+        if (tensor.sizeInBytes() == 0)
+          continue;
+        Value *slot = b.CreateConstInBoundsGEP1_64(ptrTy, array, index);
+        Value *begin = b.CreatePtrToInt(b.CreateAlignedLoad(ptrTy, slot, pointerAlign), sizeTy);
+        result.push_back(
+            {begin, b.CreateAdd(begin, ConstantInt::get(sizeTy, tensor.sizeInBytes()))});
+      }
+      return result;
+    };
+    auto in = ranges(inputs, sig.inputs), out = ranges(outputs, sig.outputs);
+    Value *any = nullptr;
+    auto overlap = [&](std::pair<Value *, Value *> x, std::pair<Value *, Value *> y) {
+      Value *both = b.CreateAnd(b.CreateICmpULT(x.first, y.second),
+                                b.CreateICmpULT(y.first, x.second));
+      any = any ? b.CreateOr(any, both) : both;
+    };
+    for (auto [index, output] : llvm::enumerate(out)) {
+      for (auto input : in)
+        overlap(output, input);
+      for (auto other : llvm::drop_begin(out, index + 1))
+        overlap(output, other);
+    }
+    if (!any)
+      return;
+    auto *done = BasicBlock::Create(ctx, "check.disjoint.done", fn);
+    b.CreateCondBr(any, overlapping, done);
+    b.SetInsertPoint(done);
   }
 
   /// Branches to `nullArgument` if `array` or any of its `count` pointers is

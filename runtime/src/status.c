@@ -28,6 +28,8 @@ const char *kiln_rt_error_message(int status) {
   case KILN_ERROR_BOUND_INPUT:
     return "an input was given another value than the one it was bound to at "
            "compile time (kilnc --bind)";
+  case KILN_ERROR_OVERLAPPING_BUFFERS:
+    return "an output buffer overlaps an input or another output";
   }
   return "unknown error code";
 }

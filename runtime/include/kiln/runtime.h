@@ -37,6 +37,8 @@ enum kiln_status {
   KILN_ERROR_WRONG_TARGET = 7,       /* NAME_run of a GPU build */
   KILN_ERROR_BOUND_INPUT = 8,        /* an input bound at compile time (kilnc
                                         --bind) was given another value */
+  KILN_ERROR_OVERLAPPING_BUFFERS = 9,/* an output buffer overlaps an input
+                                        or another output */
 };
 
 /* The most worker threads a pool runs (including the calling thread). */

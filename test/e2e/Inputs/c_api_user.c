@@ -216,6 +216,28 @@ static void check_argument_errors(void *workspace) {
   for (offset = 1; offset < 64; offset *= 2)
     CHECK(capi_run(inputs, outputs, (char *)workspace + offset) ==
           KILN_ERROR_WORKSPACE_ALIGNMENT);
+  {
+    /* An output over an input, over another output, or sharing its last
+     * byte with one: refused before anything is written. Buffers that only
+     * touch (one ends where the next begins) are fine. */
+    void *over_input[3] = {x, scratch.row_sums, scratch.ids_doubled};
+    void *same_output[3] = {scratch.activation, scratch.activation,
+                            scratch.ids_doubled};
+    void *last_byte[3] = {scratch.activation,
+                          (char *)scratch.activation + sizeof scratch.activation - 1,
+                          scratch.ids_doubled};
+    static float adjacent[N * M * K + N * M * 3];
+    void *touching[3] = {adjacent, adjacent + N * M * K, scratch.ids_doubled};
+    CHECK(capi_run(inputs, over_input, workspace) ==
+          KILN_ERROR_OVERLAPPING_BUFFERS);
+    CHECK(capi_run(inputs, same_output, workspace) ==
+          KILN_ERROR_OVERLAPPING_BUFFERS);
+    CHECK(capi_run(inputs, last_byte, workspace) ==
+          KILN_ERROR_OVERLAPPING_BUFFERS);
+    CHECK(capi_run(inputs, touching, workspace) == KILN_OK);
+    message = capi_error_message(KILN_ERROR_OVERLAPPING_BUFFERS);
+    CHECK(message && strstr(message, "overlaps"));
+  }
 
   message = capi_error_message(KILN_ERROR_NULL_ARGUMENT);
   CHECK(message && strstr(message, "NULL"));
