@@ -10,9 +10,12 @@ kernels shows what it did to them before a GPU run measures their time.
 
 With --zoo MODELS (zoo model names, from the cache bench/zoo/zoo.py
 fills), prints per model instead the number of kernels, how many of them
-have a barrier (bar.sync), and how many store to global memory inside a
-loop (a store between a loop's label and its backward branch, as LLVM
-left the PTX).
+have a barrier (bar.sync), how many store to global memory inside a loop
+(a store between a loop's label and its backward branch, as LLVM left the
+PTX), and the share of the model's reduction work (loop iterations of ops
+with a reduction: multiply-adds, for products and convolutions) that the
+staged matmul kernels take (`kiln-tile-for-gpu{report=true}`, run by the
+kiln-opt next to each kilnc).
 
 usage: ptx_stats.py [--kilnc K] [--base K] [--arch sm_90] [--sizes 1024,4096]
        ptx_stats.py --zoo resnet50,gru [--cache build/zoo] [--kilnc K] [--base K]
@@ -90,14 +93,37 @@ def loop_stores(kilnc, model, arch, work):
     return kernels, barriers, storing
 
 
+def staged_share(kilnc, model, arch, work):
+    """The share of `model`'s reduction iterations in staged kernels, as
+    kiln-tile-for-gpu reports it (a percentage, as text)."""
+    linalg = os.path.join(work, "z.mlir")
+    subprocess.run([kilnc, model, "--gpu", arch, "--emit=linalg", "-o", linalg], check=True)
+    opt = os.path.join(os.path.dirname(kilnc), "kiln-opt")
+    report = subprocess.run(
+        [opt, linalg, "-mlir-print-op-on-diagnostic=false", "-o", os.devnull,
+         "--pass-pipeline=builtin.module(func.func(kiln-gpu-conv-to-staged-matmul,"
+         "kiln-tile-for-gpu{report=true}))"],
+        check=True, capture_output=True, text=True).stderr
+    staged = shared = alone = 0
+    for match in re.finditer(r"reduction iterations: (\d+) staged \(\d+ ops\), (\d+) shared "
+                             r"by a block, (\d+) folded by a thread alone", report):
+        staged += int(match.group(1))
+        shared += int(match.group(2))
+        alone += int(match.group(3))
+    total = staged + shared + alone
+    return f"{100 * staged / total:.0f}%" if total else "-"
+
+
 def zoo_main(args, compilers):
-    print("| model | " + " | ".join(f"{label}: kernels, with barriers, storing in a loop"
-                                     for label, _ in compilers) + " |")
+    print("| model | " + " | ".join(
+        f"{label}: kernels, with barriers, storing in a loop, staged work"
+        for label, _ in compilers) + " |")
     print("|---|" + "---|" * len(compilers))
     with tempfile.TemporaryDirectory() as work:
         for name in args.zoo.split(","):
             model = os.path.join(args.cache, name, "model.onnx")
-            cells = [", ".join(map(str, loop_stores(k, model, args.arch, work)))
+            cells = [", ".join(list(map(str, loop_stores(k, model, args.arch, work))) +
+                               [staged_share(k, model, args.arch, work)])
                      for _, k in compilers]
             print(f"| {name} | " + " | ".join(cells) + " |")
 

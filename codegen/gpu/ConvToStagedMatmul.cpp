@@ -5,8 +5,8 @@
 // with col ("im2col") holding, for every filter tap (c, kh, kw), the input
 // pixels that tap meets. On the GPU path this pass rewrites
 // linalg.conv_2d_nchw_fchw into that form when the product can run on the
-// staged matmul kernels (StagedMatmul.h: F, OH*OW and C*KH*KW multiples of
-// 16): one copy kernel writes col[N, C*KH*KW, OH*OW] (none for a unit-stride
+// staged matmul kernels (StagedMatmul.h: F and OH*OW at least 16, any
+// C*KH*KW): one copy kernel writes col[N, C*KH*KW, OH*OW] (none for a unit-stride
 // 1x1 convolution, whose input already is col), and the product is a
 // matmul-like linalg.generic over (n, f, p, k) that kiln-tile-for-gpu
 // stages through workgroup memory, with register tiles. The direct
@@ -114,7 +114,7 @@ struct ConvToStagedMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
     int64_t f = wType.getDimSize(0), kh = wType.getDimSize(2), kw = wType.getDimSize(3);
     int64_t oh = outType.getDimSize(2), ow = outType.getDimSize(3);
     int64_t k = c * kh * kw, p = oh * ow;
-    if (f % kStagedTile != 0 || p % kStagedTile != 0 || k % kStagedTile != 0)
+    if (!fitsStagedTiles(f, p))
       return rewriter.notifyMatchFailure(op, "the product would not be staged");
     // Few outputs with long reductions get a block per output instead
     // (kiln-tile-for-gpu), as the convolution itself would.

@@ -22,12 +22,19 @@ def TileForGpu : Pass<"kiln-tile-for-gpu", "mlir::func::FuncOp"> {
     buffer (memref.alloc in the GPU workgroup address space) with
     gpu.barrier, finished by gpu.shuffle within a warp for 32-bit types.
     Other ops without parallel loops run on one thread. Matmul-like ops
-    whose m, n and k ranges 16 divides get blocks of 16x16 threads, each
+    whose m and n ranges are at least 16 get blocks of 16x16 threads, each
     thread a register tile of up to 8x8 outputs (as large as keeps at least
     two blocks per multiprocessor), that stage the block's tiles of both
     inputs, 16 wide along k, in workgroup memory per k step, between
     barriers; or, with the options below, warps of tensor-core mmas fed
-    from the same tiles.
+    from the same tiles. Tiles past the end of m or n clamp their reads
+    and store only real outputs; a short last k step folds its k values
+    only (the tensor cores: padded with zeros).
+
+    With `report`, the run on tensors emits a remark on each function:
+    the loop iterations (multiply-adds, for a product) of its reductions by
+    the kind of kernel they get: how much of a model's work the staged
+    kernels take (bench/gpu/ptx_stats.py --zoo prints it).
   }];
   let options = [
     Option<"multiprocessors", "multiprocessors", "int64_t", /*default=*/"132",
@@ -35,11 +42,14 @@ def TileForGpu : Pass<"kiln-tile-for-gpu", "mlir::func::FuncOp"> {
            "register tiles of matmuls stop growing below two blocks for each">,
     Option<"tf32", "tf32", "bool", /*default=*/"false",
            "f32 matmul-like ops (convolutions' products too) whose body is acc + a * b "
-           "and whose m and n 32 divides run on the tensor cores (m16n8k8 mma.sync, "
+           "and whose m and n are at least 32 run on the tensor cores (m16n8k8 mma.sync, "
            "inputs rounded to TF32)">,
     Option<"halfTensorCores", "half-tensor-cores", "bool", /*default=*/"true",
-           "matmul-like ops of f16 or bf16 inputs accumulated in f32 whose m and n 32 "
-           "divides run on the tensor cores (m16n8k16 mma.sync: sm_80 and newer)">,
+           "matmul-like ops of f16 or bf16 inputs accumulated in f32 whose m and n are at "
+           "least 32 run on the tensor cores (m16n8k16 mma.sync: sm_80 and newer)">,
+    Option<"report", "report", "bool", /*default=*/"false",
+           "remark, per function, the loop iterations of its reductions by kind of kernel: "
+           "staged, shared by a block, folded by a thread alone">,
   ];
   let dependentDialects = [
     "::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect", "::mlir::math::MathDialect",
@@ -53,7 +63,7 @@ def ConvToStagedMatmul : Pass<"kiln-gpu-conv-to-staged-matmul", "mlir::func::Fun
   let description = [{
     Rewrites each linalg.conv_2d_nchw_fchw (on static float tensors) whose
     product F x (OH*OW) x (C*KH*KW) the staged matmul kernels can take
-    (every side a multiple of 16) into a copy of its taps, col[N, C*KH*KW,
+    (F and OH*OW at least 16) into a copy of its taps, col[N, C*KH*KW,
     OH*OW] (none for a unit-stride 1x1 convolution), and a matmul-like
     linalg.generic over (n, f, p, k) of the weights [F, C*KH*KW] by col,
     with the convolution's own multiply-add body. kiln-tile-for-gpu then

@@ -32,8 +32,14 @@
 // in 16 consecutive threads. The barriers are in a loop every thread runs
 // with the same bounds.
 //
+// Where BM, BN or 16 do not divide m, n or k (Skeleton::partialM,
+// partialN), every index read is clamped to the last in its range, outputs
+// past m or n are not stored, and a short last k step (k % 16 values) is
+// folded after the loop, from the stage the loop's last iteration filled.
+//
 // The tensor-core kernel stages the same way, into tiles in the mmas'
-// fragment order (buildTensorCoreMatmul).
+// fragment order (buildTensorCoreMatmul); its staged values past k are
+// zeros, and its loop folds the short step whole.
 //
 //===----------------------------------------------------------------------===//
 
@@ -62,22 +68,32 @@ using namespace mlir;
 
 namespace kiln::gpu {
 
+/// `range` rounded up to a multiple of `side`: what blocks of that side
+/// cover.
+static int64_t covered(int64_t range, int64_t side) { return llvm::divideCeil(range, side) * side; }
+
 /// Grows `rows` and `columns` (rows first) by doubling while each stays at
-/// most `limit`, its block side (`unitM` or `unitN` times it) divides the
-/// range and the grid keeps `minBlocks` blocks.
+/// most `limit`, the grid keeps `minBlocks` blocks, and its blocks (of
+/// side `unitM` or `unitN` times it) cover at most 1/8 more of the range
+/// than before: larger tiles read less per product, but blocks past the
+/// end compute outputs that are not stored. (Where the side divides the
+/// range, it covers no more.)
 static void growTile(int64_t &rows, int64_t &columns, int64_t limit, int64_t unitM, int64_t unitN,
                      int64_t rangeM, int64_t rangeN, int64_t batches, int64_t minBlocks) {
   auto blocks = [&](int64_t r, int64_t c) {
-    return batches * (rangeM / (unitM * r)) * (rangeN / (unitN * c));
+    return batches * llvm::divideCeil(rangeM, unitM * r) * llvm::divideCeil(rangeN, unitN * c);
+  };
+  auto wastesLittle = [](int64_t range, int64_t side) {
+    return 8 * covered(range, 2 * side) <= 9 * covered(range, side);
   };
   for (bool grew = true; grew;) {
     grew = false;
-    if (2 * rows <= limit && rangeM % (unitM * 2 * rows) == 0 &&
+    if (2 * rows <= limit && wastesLittle(rangeM, unitM * rows) &&
         blocks(2 * rows, columns) >= minBlocks) {
       rows *= 2;
       grew = true;
     }
-    if (2 * columns <= limit && rangeN % (unitN * 2 * columns) == 0 &&
+    if (2 * columns <= limit && wastesLittle(rangeN, unitN * columns) &&
         blocks(rows, 2 * columns) >= minBlocks) {
       columns *= 2;
       grew = true;
@@ -133,9 +149,8 @@ std::optional<StagedMatmul> matchStagedMatmul(linalg::LinalgOp op, int64_t minBl
   matmul.m = parallel[parallel.size() - 2];
   matmul.n = parallel.back();
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  for (unsigned dim : {matmul.m, matmul.n, matmul.k})
-    if (ranges[dim] % kStagedTile != 0)
-      return std::nullopt;
+  if (!fitsStagedTiles(ranges[matmul.m], ranges[matmul.n]))
+    return std::nullopt;
   for (OpOperand &operand : op->getOpOperands())
     if (!op.getMatchingIndexingMap(&operand).isProjectedPermutation())
       return std::nullopt;
@@ -171,8 +186,7 @@ std::optional<StagedMatmul> matchStagedMatmul(linalg::LinalgOp op, int64_t minBl
   bool halfMma = halfTensorCores && (inputType.isF16() || inputType.isBF16()) &&
                  getElementTypeOrSelf(columnInput->get()) == inputType && isF32(init->get()) &&
                  isFloatMultiplyAdd(op, rowInput, columnInput, init, /*extended=*/true);
-  if ((tf32Mma || halfMma) && rangeM % (kWarpRows * kMmaM) == 0 &&
-      rangeN % (kWarpColumns * kMmaN) == 0) {
+  if ((tf32Mma || halfMma) && rangeM >= kWarpRows * kMmaM && rangeN >= kWarpColumns * kMmaN) {
     matmul.mmaK = halfMma ? kHalfMmaK : kMmaK;
     matmul.mmaRows = matmul.mmaColumns = 1;
     growTile(matmul.mmaRows, matmul.mmaColumns, kMaxMmaTile, kWarpRows * kMmaM,
@@ -551,13 +565,23 @@ struct Skeleton {
   Skeleton(linalg::LinalgOp op, const StagedMatmul &matmul, const StagedFusion &fusion)
       : op(op), matmul(matmul), fusion(fusion), loc(op.getLoc()),
         rowInput(op.getDpsInputOperand(matmul.rowInput)),
-        columnInput(op.getDpsInputOperand(matmul.columnInput)), init(op.getDpsInitOperand(0)) {}
+        columnInput(op.getDpsInputOperand(matmul.columnInput)), init(op.getDpsInitOperand(0)),
+        ranges(op.getStaticLoopRanges()) {}
 
   linalg::LinalgOp op;
   const StagedMatmul &matmul;
   const StagedFusion &fusion;
   Location loc;
   OpOperand *rowInput, *columnInput, *init;
+  /// The op's loop ranges.
+  SmallVector<int64_t> ranges;
+  /// Whether the block tiles pass the ends of m or n (blockM or blockN
+  /// does not divide it): reads there are clamped to the last row or
+  /// column, and outputs there are not stored.
+  bool partialM = false, partialN = false;
+  /// Whether staged elements past the end of k are zeros (the tensor-core
+  /// kernel, whose mmas fold whole k steps) rather than left unfolded.
+  bool zeroPastK = false;
   /// The input tiles, kStages of each (the first index is the stage).
   Value rowTile, columnTile;
   /// The indices (after the stage's) of A's element (row, k) of the
@@ -589,17 +613,51 @@ struct Skeleton {
   SmallVector<Value> indices(OpBuilder &b, OpOperand *operand, ArrayRef<Value> loopIvs) const {
     return applyIndexingMap(b, loc, linalg::LinalgOp(op).getMatchingIndexingMap(operand), loopIvs);
   }
-  /// The accumulator's value before the product at output `indices` (of
-  /// the init buffer): the start's value there, or the buffer's.
-  Value startValue(OpBuilder &b, ArrayRef<Value> indices) const {
-    if (!fusion.start)
-      return memref::LoadOp::create(b, loc, init->get(), indices);
-    return startElement(b, loc, fusion.start, indices);
+  /// `loopIvs` with m, n and k clamped to their ranges: an element past an
+  /// end reads the last one instead (always in bounds; the outputs it
+  /// feeds are not stored, and past k it is not folded or is zeroed).
+  SmallVector<Value> clamped(OpBuilder &b, ArrayRef<Value> loopIvs) const {
+    SmallVector<Value> result(loopIvs);
+    for (auto [dim, partial] : {std::pair(matmul.m, partialM), std::pair(matmul.n, partialN),
+                                std::pair(matmul.k, ranges[matmul.k] % kStagedTile != 0)})
+      if (partial)
+        result[dim] = arith::MinUIOp::create(b, loc, result[dim], constant(b, ranges[dim] - 1));
+    return result;
   }
-  /// Stores the product `acc` at output `indices`: the consumer's value
-  /// into the consumer's output, or `acc` into the init buffer.
-  void finish(OpBuilder &b, Value acc, ArrayRef<Value> indices) const {
-    storeResult(b, loc, fusion.consumer, init->get(), acc, indices);
+  /// Whether loop indices `loopIvs` are those of an output (inside m and n).
+  Value isOutput(OpBuilder &b, ArrayRef<Value> loopIvs) const {
+    Value inside = arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1);
+    for (auto [dim, partial] : {std::pair(matmul.m, partialM), std::pair(matmul.n, partialN)})
+      if (partial)
+        inside = arith::AndIOp::create(
+            b, loc, inside,
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, loopIvs[dim],
+                                  constant(b, ranges[dim])));
+    return inside;
+  }
+  /// The accumulator's value before the product at loop indices `loopIvs`
+  /// (k ignored): the start's value there, or the init buffer's (clamped
+  /// into the output).
+  Value startValue(OpBuilder &b, ArrayRef<Value> loopIvs) const {
+    SmallVector<Value> at = indices(b, init, clamped(b, loopIvs));
+    if (!fusion.start)
+      return memref::LoadOp::create(b, loc, init->get(), at);
+    return startElement(b, loc, fusion.start, at);
+  }
+  /// Stores the product `acc` at loop indices `loopIvs` (k ignored): the
+  /// consumer's value into the consumer's output, or `acc` into the init
+  /// buffer; nothing past the end of m or n.
+  void finish(OpBuilder &b, Value acc, ArrayRef<Value> loopIvs) const {
+    auto store = [&](OpBuilder &b) {
+      storeResult(b, loc, fusion.consumer, init->get(), acc, indices(b, init, loopIvs));
+    };
+    if (!partialM && !partialN) {
+      store(b);
+      return;
+    }
+    auto guard = scf::IfOp::create(b, loc, isOutput(b, loopIvs), /*withElseRegion=*/false);
+    OpBuilder inside = guard.getThenBodyBuilder();
+    store(inside);
   }
   /// The block's k step at `kt` of both inputs, as this thread copies it
   /// into the tiles: A rows ty + 16 r (r < aRows) at k = kt + tx, then B
@@ -608,9 +666,19 @@ struct Skeleton {
   SmallVector<Value> fetch(OpBuilder &b, Value kt, int64_t aRows, int64_t bColumns,
                            function_ref<Value(OpBuilder &, Value)> convert) const {
     SmallVector<Value> values;
+    int64_t k = ranges[matmul.k];
     auto read = [&](OpOperand *input, ArrayRef<Value> loopIvs) {
-      Value v = memref::LoadOp::create(b, loc, input->get(), indices(b, input, loopIvs));
-      values.push_back(convert ? convert(b, v) : v);
+      Value v = memref::LoadOp::create(b, loc, input->get(),
+                                       indices(b, input, clamped(b, loopIvs)));
+      if (convert)
+        v = convert(b, v);
+      if (zeroPastK && k % kStagedTile != 0) {
+        Value inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                             loopIvs[matmul.k], constant(b, k));
+        Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(v.getType()));
+        v = arith::SelectOp::create(b, loc, inside, v, zero);
+      }
+      values.push_back(v);
     };
     Value zero = constant(b, 0);
     for (int64_t r = 0; r < aRows; ++r)
@@ -637,46 +705,64 @@ struct Skeleton {
     return memref::LoadOp::create(b, loc, tile, ValueRange{stage, y, x});
   }
   /// The k loop of both kernels, over steps of 16 from `initial`
-  /// accumulators (its results), the input tiles staged one step ahead in
-  /// two stages. Before the loop the first step's values go into stage 0,
-  /// a barrier; each iteration then reads the next step's values from
-  /// global memory into registers (the last step its own again, so that no
-  /// branch is needed), folds the current step from its stage (`fold`,
-  /// given the step's kt and the accumulators), stores the next step's
-  /// values into the other stage, and ends at a barrier. The reads' latency
-  /// is hidden behind the folding, and one barrier a step is enough: the
-  /// stage a thread writes during step s was last read while folding step
-  /// s - 1, which every thread finished before the barrier that ended it.
-  /// (The stores also keep LLVM from moving the reads down to where they
-  /// are used, as it does with loads whose only use is in the next
-  /// iteration.)
-  scf::ForOp stagedLoop(OpBuilder &b, ValueRange initial, int64_t aRows, int64_t bColumns,
-                        function_ref<Value(OpBuilder &, Value)> convert,
-                        function_ref<SmallVector<Value>(OpBuilder &, Value, ValueRange)> fold) {
-    int64_t k = linalg::LinalgOp(op).getStaticLoopRanges()[matmul.k];
+  /// accumulators; returns the accumulators at its end. The input tiles
+  /// are staged one step ahead in two stages. Before the loop the first
+  /// step's values go into stage 0, a barrier; each iteration then reads
+  /// the next step's values from global memory into registers (the last
+  /// step its own again, so that no branch is needed), folds the current
+  /// step from its stage (`fold`, given the step's kt, the accumulators and
+  /// how many k values to fold), stores the next step's values into the
+  /// other stage, and ends at a barrier. The reads' latency is hidden
+  /// behind the folding, and one barrier a step is enough: the stage a
+  /// thread writes during step s was last read while folding step s - 1,
+  /// which every thread finished before the barrier that ended it. (The
+  /// stores also keep LLVM from moving the reads down to where they are
+  /// used, as it does with loads whose only use is in the next iteration.)
+  /// When 16 does not divide k, the last step is short: with zeroPastK its
+  /// elements past k are zeros and it is folded whole in the loop;
+  /// otherwise the loop stops before it and it is folded after the loop,
+  /// its k values only.
+  SmallVector<Value> stagedLoop(OpBuilder &b, ValueRange initial, int64_t aRows,
+                                int64_t bColumns, function_ref<Value(OpBuilder &, Value)> convert,
+                                function_ref<SmallVector<Value>(OpBuilder &, Value, ValueRange,
+                                                                int64_t)>
+                                    fold) {
+    int64_t k = ranges[matmul.k];
+    int64_t steps = llvm::divideCeil(k, kStagedTile);
+    int64_t tail = zeroPastK ? 0 : k % kStagedTile;
+    int64_t loopSteps = tail ? steps - 1 : steps;
     stage = constant(b, 0);
     place(b, fetch(b, stage, aRows, bColumns, convert), aRows, bColumns);
     mlir::gpu::BarrierOp::create(b, loc);
-    return scf::ForOp::create(
-        b, loc, constant(b, 0), constant(b, k), constant(b, kStagedTile), initial,
-        [&](OpBuilder &b, Location loc, Value kt, ValueRange args) {
-          // (A single step has no next one to stage.)
-          if (k == kStagedTile) {
-            scf::YieldOp::create(b, loc, fold(b, kt, args));
-            return;
-          }
-          Value next = arith::MinUIOp::create(b, loc, addConstant(b, kt, kStagedTile),
-                                              constant(b, k - kStagedTile));
-          SmallVector<Value> fetched = fetch(b, next, aRows, bColumns, convert);
-          stage = arith::RemUIOp::create(
-              b, loc, arith::DivUIOp::create(b, loc, kt, constant(b, kStagedTile)),
-              constant(b, kStages));
-          SmallVector<Value> folded = fold(b, kt, args);
-          stage = arith::SubIOp::create(b, loc, constant(b, kStages - 1), stage);
-          place(b, fetched, aRows, bColumns);
-          mlir::gpu::BarrierOp::create(b, loc);
-          scf::YieldOp::create(b, loc, folded);
-        });
+    SmallVector<Value> results(initial);
+    if (loopSteps > 0) {
+      auto loop = scf::ForOp::create(
+          b, loc, constant(b, 0), constant(b, loopSteps * kStagedTile), constant(b, kStagedTile),
+          initial, [&](OpBuilder &b, Location loc, Value kt, ValueRange args) {
+            // (A single step has no next one to stage.)
+            if (steps == 1) {
+              scf::YieldOp::create(b, loc, fold(b, kt, args, kStagedTile));
+              return;
+            }
+            Value next = arith::MinUIOp::create(b, loc, addConstant(b, kt, kStagedTile),
+                                                constant(b, (steps - 1) * kStagedTile));
+            SmallVector<Value> fetched = fetch(b, next, aRows, bColumns, convert);
+            stage = arith::RemUIOp::create(
+                b, loc, arith::DivUIOp::create(b, loc, kt, constant(b, kStagedTile)),
+                constant(b, kStages));
+            SmallVector<Value> folded = fold(b, kt, args, kStagedTile);
+            stage = arith::SubIOp::create(b, loc, constant(b, kStages - 1), stage);
+            place(b, fetched, aRows, bColumns);
+            mlir::gpu::BarrierOp::create(b, loc);
+            scf::YieldOp::create(b, loc, folded);
+          });
+      results.assign(loop.getResults().begin(), loop.getResults().end());
+    }
+    if (tail) {
+      stage = constant(b, loopSteps % kStages);
+      results = fold(b, constant(b, loopSteps * kStagedTile), results, tail);
+    }
+    return results;
   }
 };
 
@@ -694,10 +780,12 @@ Skeleton buildSkeleton(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
   Location loc = op.getLoc();
   Skeleton s(op, matmul, fusion);
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  s.partialM = ranges[matmul.m] % blockM != 0;
+  s.partialN = ranges[matmul.n] % blockN != 0;
   auto workgroup = mlir::gpu::AddressSpaceAttr::get(ctx, mlir::gpu::AddressSpace::Workgroup);
   auto tileType = [&](OpOperand *operand, ArrayRef<int64_t> shape) {
     // (A single k step needs one stage.)
-    SmallVector<int64_t> staged{ranges[matmul.k] == kStagedTile ? 1 : kStages};
+    SmallVector<int64_t> staged{ranges[matmul.k] <= kStagedTile ? 1 : kStages};
     llvm::append_range(staged, shape);
     return MemRefType::get(staged, getElementTypeOrSelf(operand->get()),
                            MemRefLayoutAttrInterface(), workgroup);
@@ -710,7 +798,7 @@ Skeleton buildSkeleton(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
       continue;
     parallelDims.push_back(dim);
     int64_t side = dim == matmul.m ? blockM : dim == matmul.n ? blockN : 1;
-    blockCounts.push_back(rewriter.getIndexAttr(ranges[dim] / side));
+    blockCounts.push_back(rewriter.getIndexAttr(llvm::divideCeil(ranges[dim], side)));
   }
   auto blockLoop = scf::ForallOp::create(rewriter, loc, blockCounts, ValueRange{},
                                          linearGpuMapping(ctx, blockCounts.size(), true));
@@ -869,10 +957,10 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
   // Accumulator (i, j) element v (of the 2x2 vector, row-major) is at row
   // g + 8 (v / 2), column 2 t + v % 2 of mma tile (i, j).
   Value zero = s.constant(rewriter, 0);
-  auto accumulatorIndices = [&](OpBuilder &b, int64_t i, int64_t j, int64_t v) {
+  auto accumulatorIvs = [&](OpBuilder &b, int64_t i, int64_t j, int64_t v) {
     Value row = s.add(b, warpRow, s.addConstant(b, group, kMmaM * i + 8 * (v / 2)));
     Value column = s.add(b, warpColumn, s.addConstant(b, pairColumn, kMmaN * j + v % 2));
-    return s.indices(b, s.init, s.ivs(b, row, column, zero));
+    return s.ivs(b, row, column, zero);
   };
   auto accType = VectorType::get({2, 2}, f32);
   SmallVector<Value> initial;
@@ -880,16 +968,18 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
     for (int64_t j = 0; j < tn; ++j) {
       SmallVector<Value> elements;
       for (int64_t v = 0; v < 4; ++v)
-        elements.push_back(s.startValue(rewriter, accumulatorIndices(rewriter, i, j, v)));
+        elements.push_back(s.startValue(rewriter, accumulatorIvs(rewriter, i, j, v)));
       initial.push_back(vector::FromElementsOp::create(rewriter, loc, accType, elements));
     }
   }
 
   auto toTf32 = [&](OpBuilder &b, Value v) { return roundToTf32(b, loc, v); };
-  scf::ForOp outer = s.stagedLoop(
+  // The mmas fold whole k steps: staged elements past k are zeros.
+  s.zeroPastK = true;
+  SmallVector<Value> results = s.stagedLoop(
       rewriter, initial, blockM / kStagedTile, blockN / kStagedTile,
       half ? function_ref<Value(OpBuilder &, Value)>() : toTf32,
-      [&](OpBuilder &b, Value kt, ValueRange outerArgs) {
+      [&](OpBuilder &b, Value kt, ValueRange outerArgs, int64_t) {
         SmallVector<Value> acc = llvm::to_vector(outerArgs);
         for (int64_t ks = 0; ks < kStagedTile / mmaK; ++ks) {
           // A fragment's values as stored, with its registers `swapped`
@@ -939,9 +1029,9 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
   for (int64_t i = 0; i < tm; ++i) {
     for (int64_t j = 0; j < tn; ++j) {
       for (int64_t v = 0; v < 4; ++v) {
-        Value element = vector::ExtractOp::create(rewriter, loc, outer.getResult(i * tn + j),
+        Value element = vector::ExtractOp::create(rewriter, loc, results[i * tn + j],
                                                   ArrayRef<int64_t>{v / 2, v % 2});
-        s.finish(rewriter, element, accumulatorIndices(rewriter, i, j, v));
+        s.finish(rewriter, element, accumulatorIvs(rewriter, i, j, v));
       }
     }
   }
@@ -993,13 +1083,12 @@ void buildScalarMatmul(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
   for (int64_t j = 0; j < columns; ++j)
     columnOffsets.push_back(offset(s.tx, j, columnGroups));
   Value zero = s.constant(rewriter, 0);
-  SmallVector<SmallVector<Value>> outIndices;
+  SmallVector<SmallVector<Value>> outputIvs;
   SmallVector<Value> initial;
   for (int64_t i = 0; i < rows; ++i) {
     for (int64_t j = 0; j < columns; ++j) {
-      outIndices.push_back(
-          s.indices(rewriter, s.init, s.ivs(rewriter, rowOffsets[i], columnOffsets[j], zero)));
-      initial.push_back(s.startValue(rewriter, outIndices.back()));
+      outputIvs.push_back(s.ivs(rewriter, rowOffsets[i], columnOffsets[j], zero));
+      initial.push_back(s.startValue(rewriter, outputIvs.back()));
     }
   }
 
@@ -1024,14 +1113,14 @@ void buildScalarMatmul(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
   };
 
   bool multiplyAdd = isFloatMultiplyAdd(op, s.rowInput, s.columnInput, s.init);
-  scf::ForOp outer = s.stagedLoop(
+  SmallVector<Value> results = s.stagedLoop(
       rewriter, initial, rows, columns, nullptr,
-      [&](OpBuilder &b, Value kt, ValueRange outerArgs) -> SmallVector<Value> {
-        // The step's 16 k values one after another, unrolled: the tile
+      [&](OpBuilder &b, Value kt, ValueRange outerArgs, int64_t count) -> SmallVector<Value> {
+        // The step's k values one after another, unrolled: the tile
         // addresses become constant offsets, and the loads of one k value
         // can be issued while the previous one's products are computed.
         SmallVector<Value> acc = llvm::to_vector(outerArgs);
-        for (int64_t step = 0; step < kStagedTile; ++step) {
+        for (int64_t step = 0; step < count; ++step) {
           Value kk = s.constant(b, step);
           SmallVector<Value> fromRows;
           if (rowGroups) {
@@ -1064,8 +1153,8 @@ void buildScalarMatmul(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
         }
         return acc;
       });
-  for (auto [indices, result] : llvm::zip(outIndices, outer.getResults()))
-    s.finish(rewriter, result, indices);
+  for (auto [ivs, result] : llvm::zip(outputIvs, results))
+    s.finish(rewriter, result, ivs);
 }
 
 } // namespace

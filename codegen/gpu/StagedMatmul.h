@@ -17,6 +17,14 @@
 // output still folds its k loop in order, so the results are those of the
 // unstaged kernel bit for bit.
 //
+// m, n and k need not be multiples of the tiles. Blocks past the end of m
+// or n read the last row or column instead (clamped indices: always in
+// bounds) and store only the outputs there are; a short last k step reads
+// its missing k values clamped too and is folded after the loop, its real
+// k values only, so the results stay those of the unstaged kernel. (The
+// tensor-core kernels below fold whole k steps: their staged values past
+// k are zeros, which add nothing but may turn a -0 sum into +0.)
+//
 // A side of 4 or 8 outputs (of 32-bit values) a thread reads in groups of
 // 4 instead: rows 4 ty + 64 g + l and columns 4 tx + 64 g + l (l < 4), so
 // that each group is one 16-byte load from workgroup memory (ld.shared.v4)
@@ -27,7 +35,7 @@
 // warp reads the same A group (a broadcast) and 16 consecutive B groups.
 //
 // With TF32 allowed (`kilnc --gpu-tf32`), f32 matmuls whose body is
-// acc + a * b and whose m and n ranges 32 divides use the tensor cores
+// acc + a * b and whose m and n ranges are at least 32 use the tensor cores
 // instead: the 8 warps of a block, as 2 x 4, each own a (16 TM) x (8 TN)
 // warp tile of m16n8k8 mma.sync tiles (TM, TN up to 4). The inputs are
 // staged as above, rounded to TF32 (nearest, ties away; on the device one
@@ -94,15 +102,23 @@ struct StagedMatmul {
   int64_t mmaK = kMmaK;
 };
 
-/// The loops of `op` if it is a matmul-like op whose m, n and k ranges the
-/// tile divides: two shaped inputs, one output, projected-permutation maps,
-/// one reduction loop, the row input not reading n, the column input not
-/// reading m, the output not reading k. The register tile grows (rows
-/// first, up to kMaxRegisterTile a side, each side a power of two that
-/// divides its range in blocks) while the grid keeps at least `minBlocks`
-/// blocks: larger tiles read less per product, more blocks fill the GPU.
-/// With `tf32`, f32 multiply-adds whose m and n ranges 32 divides take the
-/// tensor cores, their warp tiles grown the same way; with
+/// Whether a product of m x n outputs is worth staging: each side fills at
+/// least one tile of 16 (fewer outputs go to one thread each, or a block
+/// each).
+inline bool fitsStagedTiles(int64_t m, int64_t n) { return m >= kStagedTile && n >= kStagedTile; }
+
+/// The loops of `op` if it is a matmul-like op whose m and n ranges
+/// fitsStagedTiles: two shaped inputs, one output, projected-permutation
+/// maps, one reduction loop, the row input not reading n, the column input
+/// not reading m, the output not reading k. The register tile grows (rows
+/// first, up to kMaxRegisterTile a side, each side a power of two whose
+/// blocks cover at most 1/8 more of the range than half of it would) while
+/// the grid keeps at least `minBlocks` blocks: larger tiles read less per
+/// product, more blocks fill the GPU. Blocks past the end of m or n clamp
+/// their reads and store only the outputs there are; a short last k step
+/// folds its k values only (the tensor cores: it is padded with zeros).
+/// With `tf32`, f32 multiply-adds whose m and n ranges are at least 32
+/// take the tensor cores, their warp tiles grown the same way; with
 /// `halfTensorCores` (sm_80 and newer), so do f16 and bf16 inputs
 /// multiplied and added in f32.
 std::optional<StagedMatmul> matchStagedMatmul(mlir::linalg::LinalgOp op, int64_t minBlocks,

@@ -6,7 +6,7 @@
 // outputs than a block has threads (down to a single value) are instead
 // shared by the threads of a block per output (BlockReduction.h); ops with
 // no parallel loop that cannot be shared run on one thread. Matmuls whose
-// sides 16 divides go through workgroup-memory tiles, each thread a
+// m and n are at least 16 go through workgroup-memory tiles, each thread a
 // register tile of outputs (StagedMatmul.h). These
 // are built after bufferization, where the block can own a workgroup buffer.
 // A reduction of one output a thread is tiled together with the fill that
@@ -149,6 +149,10 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
     }
     IRRewriter rewriter(&getContext());
     takenIn.clear();
+    if (report && llvm::any_of(func.getOps<linalg::LinalgOp>(), [](linalg::LinalgOp op) {
+          return op.hasPureTensorSemantics();
+        }))
+      reportReductions(func);
     // On tensors, the start and consumer a staged matmul's kernel takes in
     // are marked and left untiled (for findStagedFusion after
     // bufferization). (Marking may rebuild consumers: before the ops are
@@ -214,6 +218,31 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
     }
   }
 
+  /// The `report` remark on `func` (on tensors, before tiling): the loop
+  /// iterations of its reductions by the kernel each gets.
+  void reportReductions(func::FuncOp func) {
+    int64_t staged = 0, stagedOps = 0, shared = 0, alone = 0;
+    func.walk([&](linalg::LinalgOp op) {
+      if (op->getParentOfType<scf::ForallOp>() || op.getNumReductionLoops() == 0 ||
+          hasZeroOrDynamicRange(op))
+        return;
+      int64_t iterations = 1;
+      for (int64_t range : op.getStaticLoopRanges())
+        iterations *= range;
+      if (sharedReduction(op)) {
+        shared += iterations;
+      } else if (stagedProduct(op)) {
+        staged += iterations;
+        ++stagedOps;
+      } else {
+        alone += iterations;
+      }
+    });
+    func.emitRemark() << "reduction iterations: " << staged << " staged (" << stagedOps
+                      << " ops), " << shared << " shared by a block, " << alone
+                      << " folded by a thread alone";
+  }
+
   /// The ops staged matmuls took into their kernels (erased).
   llvm::DenseSet<Operation *> takenIn;
 
@@ -266,6 +295,7 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
       // Left for the run after bufferization.
       if (!op.hasPureBufferSemantics())
         return success();
+
       if (staged) {
         StagedFusion fusion = findStagedFusion(op);
         for (Operation *taken : {fusion.start.getOperation(), fusion.consumer.getOperation()})

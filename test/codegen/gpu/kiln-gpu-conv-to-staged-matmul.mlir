@@ -62,14 +62,19 @@ func.func @conv1x1_f16_f32(%x: tensor<2x32x8x8xf16>, %w: tensor<64x32x1x1xf16>, 
 
 // -----
 
-// Products the staged kernels would not take stay direct: 3 input
-// channels (C*KH*KW = 27), 24 filters, 7x7 outputs (49 pixels).
-// CHECK-LABEL: func @not_staged
-// CHECK-COUNT-3: linalg.conv_2d_nchw_fchw
-// CHECK-NOT: linalg.generic
-func.func @not_staged(%a: tensor<1x3x10x10xf32>, %wa: tensor<32x3x3x3xf32>, %ia: tensor<1x32x8x8xf32>,
-                      %b: tensor<1x16x10x10xf32>, %wb: tensor<24x16x3x3xf32>, %ib: tensor<1x24x8x8xf32>,
-                      %c: tensor<1x16x9x9xf32>, %wc: tensor<32x16x3x3xf32>, %ic: tensor<1x32x7x7xf32>)
+// Sides 16 does not divide are staged too (the kernels clamp their reads
+// and guard their stores): 3 input channels (C*KH*KW = 27), 24 filters,
+// 7x7 outputs (49 pixels).
+// CHECK-LABEL: func @partial
+// CHECK-NOT: linalg.conv_2d_nchw_fchw
+// CHECK: tensor<1x27x64xf32>
+// CHECK: ins(%{{.*}}, %{{.*}} : tensor<32x27xf32>, tensor<1x27x64xf32>)
+// CHECK: ins(%{{.*}}, %{{.*}} : tensor<24x144xf32>, tensor<1x144x64xf32>)
+// CHECK: ins(%{{.*}}, %{{.*}} : tensor<32x144xf32>, tensor<1x144x49xf32>)
+// CHECK-NOT: linalg.conv_2d_nchw_fchw
+func.func @partial(%a: tensor<1x3x10x10xf32>, %wa: tensor<32x3x3x3xf32>, %ia: tensor<1x32x8x8xf32>,
+                   %b: tensor<1x16x10x10xf32>, %wb: tensor<24x16x3x3xf32>, %ib: tensor<1x24x8x8xf32>,
+                   %c: tensor<1x16x9x9xf32>, %wc: tensor<32x16x3x3xf32>, %ic: tensor<1x32x7x7xf32>)
     -> (tensor<1x32x8x8xf32>, tensor<1x24x8x8xf32>, tensor<1x32x7x7xf32>) {
   %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
       ins(%a, %wa : tensor<1x3x10x10xf32>, tensor<32x3x3x3xf32>) outs(%ia : tensor<1x32x8x8xf32>) -> tensor<1x32x8x8xf32>
@@ -78,4 +83,21 @@ func.func @not_staged(%a: tensor<1x3x10x10xf32>, %wa: tensor<32x3x3x3xf32>, %ia:
   %2 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
       ins(%c, %wc : tensor<1x16x9x9xf32>, tensor<32x16x3x3xf32>) outs(%ic : tensor<1x32x7x7xf32>) -> tensor<1x32x7x7xf32>
   return %0, %1, %2 : tensor<1x32x8x8xf32>, tensor<1x24x8x8xf32>, tensor<1x32x7x7xf32>
+}
+
+// -----
+
+// Products with a side under 16 stay direct: 8 filters, and 3x3 outputs
+// (9 pixels).
+// CHECK-LABEL: func @not_staged
+// CHECK-COUNT-2: linalg.conv_2d_nchw_fchw
+// CHECK-NOT: linalg.generic
+func.func @not_staged(%a: tensor<1x16x10x10xf32>, %wa: tensor<8x16x3x3xf32>, %ia: tensor<1x8x8x8xf32>,
+                      %b: tensor<1x16x5x5xf32>, %wb: tensor<32x16x3x3xf32>, %ib: tensor<1x32x3x3xf32>)
+    -> (tensor<1x8x8x8xf32>, tensor<1x32x3x3xf32>) {
+  %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%a, %wa : tensor<1x16x10x10xf32>, tensor<8x16x3x3xf32>) outs(%ia : tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32>
+  %1 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%b, %wb : tensor<1x16x5x5xf32>, tensor<32x16x3x3xf32>) outs(%ib : tensor<1x32x3x3xf32>) -> tensor<1x32x3x3xf32>
+  return %0, %1 : tensor<1x8x8x8xf32>, tensor<1x32x3x3xf32>
 }

@@ -1,7 +1,7 @@
 // RUN: kiln-opt %s --split-input-file --kiln-tile-for-gpu="multiprocessors=1 tf32=1" --canonicalize --cse | FileCheck %s
 // RUN: kiln-opt %s --split-input-file --kiln-tile-for-gpu="multiprocessors=1" --canonicalize --cse | FileCheck %s --check-prefix=FP32
 
-// With TF32 allowed, an f32 matmul whose m and n 32 divides runs on the
+// With TF32 allowed, an f32 matmul whose m and n are at least 32 runs on the
 // tensor cores: blocks of 8 warps (2 x 4), each warp one 16x8 mma tile here
 // (32x32 outputs a block, 1 x 2 blocks). The staged inputs are rounded to
 // TF32 (add half an ulp of the 10-bit mantissa, clear the low 13 bits, NaNs
@@ -97,22 +97,48 @@ func.func @tensor_cores(%a: memref<32x48xf32>, %b: memref<48x64xf32>, %c: memref
 
 // -----
 
-// Sides 32 does not divide (48 rows) keep the FP32 kernel, as do other
-// element types.
+// Sides 32 does not divide take the tensor cores too: 48 rows (one block
+// of 64, two mma tiles a warp: 16 rows past the end) and k = 20 (a whole
+// step and a short one). The mmas fold whole k steps, so the staged elements past k are
+// zeros (read clamped to k = 19, then selected away); only outputs inside
+// m are stored.
+// CHECK-LABEL: func @partial_tensor_cores
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK-DAG: %[[K:.*]] = arith.constant 20 : index
+// CHECK-DAG: %[[K1:.*]] = arith.constant 19 : index
+// CHECK-DAG: %[[M:.*]] = arith.constant 48 : index
+// CHECK: scf.forall (%{{.*}}, %{{.*}}) in (1, 2) {
+// CHECK:   %[[KA:.*]] = arith.minui %[[KI:.*]], %[[K1]]
+// CHECK:   %[[X:.*]] = memref.load %{{.*}}[%{{.*}}, %[[KA]]] : memref<48x20xf32>
+// CHECK:   %[[R:.*]] = arith.select %{{.*}}, %[[X]], %{{.*}} {kiln.tf32_rounding} : f32
+// CHECK:   %[[IN:.*]] = arith.cmpi ult, %[[KI]], %[[K]]
+// CHECK:   arith.select %[[IN]], %[[R]], %[[ZERO]] : f32
+// CHECK:   scf.for
+// CHECK:     nvgpu.mma.sync
+// CHECK:   arith.cmpi ult, %{{.*}}, %[[M]]
+// CHECK:   scf.if
+// CHECK:     memref.store
+func.func @partial_tensor_cores(%a: memref<48x20xf32>, %b: memref<20x64xf32>, %c: memref<48x64xf32>) {
+  linalg.matmul ins(%a, %b : memref<48x20xf32>, memref<20x64xf32>) outs(%c : memref<48x64xf32>)
+  return
+}
+
+// -----
+
+// m or n under 32 keeps the FP32 kernel (16 rows), as do other element
+// types.
 // CHECK-LABEL: func @not_tensor_cores
 // CHECK-NOT: nvgpu.mma.sync
 // CHECK: math.fma
 // CHECK-NOT: nvgpu.mma.sync
 // CHECK: math.fma {{.*}} : f16
 // CHECK-NOT: nvgpu.mma.sync
-func.func @not_tensor_cores(%a: memref<48x32xf32>, %b: memref<32x64xf32>, %c: memref<48x64xf32>,
+func.func @not_tensor_cores(%a: memref<16x32xf32>, %b: memref<32x64xf32>, %c: memref<16x64xf32>,
                             %x: memref<32x32xf16>, %y: memref<32x32xf16>, %z: memref<32x32xf16>) {
-  linalg.matmul ins(%a, %b : memref<48x32xf32>, memref<32x64xf32>) outs(%c : memref<48x64xf32>)
+  linalg.matmul ins(%a, %b : memref<16x32xf32>, memref<32x64xf32>) outs(%c : memref<16x64xf32>)
   linalg.matmul ins(%x, %y : memref<32x32xf16>, memref<32x32xf16>) outs(%z : memref<32x32xf16>)
   return
 }
-
-// -----
 
 // f16 (and bf16) inputs accumulated in f32, as the graph lowering makes a
 // half-precision MatMul, take the tensor cores without any flag: m16n8k16

@@ -22,15 +22,15 @@ func.func @elementwise(%a: tensor<8x512xf32>) -> tensor<8x512xf32> {
 
 // -----
 
-// A matmul whose k range 16 does not divide: the reduction loop is not
-// tiled; each thread keeps the full K loop for its output element.
+// A matmul with fewer than 16 rows is not staged: each thread keeps the
+// full k loop for its output element.
 // CHECK-LABEL: func @matmul
-// CHECK: scf.forall (%{{.*}}, %{{.*}}) = (0, 0) to (64, 128) step (2, 128)
+// CHECK: scf.forall (%{{.*}}, %{{.*}}) = (0, 0) to (8, 128) step (2, 128)
 // CHECK:   scf.forall (%{{.*}}, %{{.*}}) in (2, 128)
 // CHECK:     linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<1x30xf32>, tensor<30x1xf32>)
-func.func @matmul(%a: tensor<64x30xf32>, %b: tensor<30x128xf32>, %c: tensor<64x128xf32>) -> tensor<64x128xf32> {
-  %r = linalg.matmul ins(%a, %b : tensor<64x30xf32>, tensor<30x128xf32>) outs(%c : tensor<64x128xf32>) -> tensor<64x128xf32>
-  return %r : tensor<64x128xf32>
+func.func @matmul(%a: tensor<8x30xf32>, %b: tensor<30x128xf32>, %c: tensor<8x128xf32>) -> tensor<8x128xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<8x30xf32>, tensor<30x128xf32>) outs(%c : tensor<8x128xf32>) -> tensor<8x128xf32>
+  return %r : tensor<8x128xf32>
 }
 
 // -----
@@ -94,6 +94,53 @@ func.func @matmul(%a: tensor<64x30xf32>, %b: tensor<30x128xf32>, %c: tensor<64x1
 // CHECK:     memref.store %[[ACC]], %[[CC]][%[[ROW]], %[[COL]]]
 func.func @staged_matmul(%a: memref<32x48xf32>, %b: memref<48x64xf32>, %c: memref<32x64xf32>) {
   linalg.matmul ins(%a, %b : memref<32x48xf32>, memref<48x64xf32>) outs(%c : memref<32x64xf32>)
+  return
+}
+
+// -----
+
+// Sides 16 does not divide (on buffers): m = 20 and n = 24 take two blocks
+// each, k = 40 two whole steps and a short one. Reads of rows, columns and
+// k past the ends are clamped to the last one; the loop runs over the two
+// whole steps (the second reads the short step ahead into stage 0) and
+// the short step's 8 k values are folded after it, from stage 0; only
+// outputs inside m and n are stored.
+// CHECK-LABEL: func @partial_matmul
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
+// CHECK-DAG: %[[C7:.*]] = arith.constant 7 : index
+// CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
+// CHECK-DAG: %[[M1:.*]] = arith.constant 19 : index
+// CHECK-DAG: %[[N1:.*]] = arith.constant 23 : index
+// CHECK-DAG: %[[K1:.*]] = arith.constant 39 : index
+// CHECK-DAG: %[[M:.*]] = arith.constant 20 : index
+// CHECK-DAG: %[[N:.*]] = arith.constant 24 : index
+// CHECK-DAG: %[[WHOLE:.*]] = arith.constant 32 : index
+// CHECK: scf.forall (%{{.*}}, %{{.*}}) in (2, 2) {
+// CHECK:   %[[AS:.*]] = memref.alloc() : memref<2x16x16xf32, #gpu.address_space<workgroup>>
+// CHECK:   scf.forall (%[[T:.*]]) in (256) {
+// CHECK:     %[[ROW:.*]] = arith.addi %{{.*}}, %[[TY:.*]] : index
+// CHECK:     %[[COL:.*]] = arith.addi %{{.*}}, %[[TX:.*]] : index
+// CHECK:     %[[CROW:.*]] = arith.minui %[[ROW]], %[[M1]]
+// CHECK:     %[[CCOL:.*]] = arith.minui %[[COL]], %[[N1]]
+// CHECK:     %[[INIT:.*]] = memref.load %[[CC:.*]][%[[CROW]], %[[CCOL]]]
+// CHECK:     %[[KA:.*]] = arith.minui %{{.*}}, %[[K1]]
+// CHECK:     memref.load %{{.*}}[%[[CROW]], %[[KA]]] : memref<20x40xf32>
+// CHECK:     gpu.barrier
+// CHECK:     %[[ACC:.*]] = scf.for %{{.*}} = %[[C0]] to %[[WHOLE]] step %[[C16]] iter_args(%{{.*}} = %[[INIT]])
+// CHECK:       gpu.barrier
+// CHECK-NEXT:  scf.yield
+// CHECK:     %[[A0:.*]] = memref.load %[[AS]][%[[C0]], %[[TY]], %[[C0]]]
+// CHECK:     math.fma %[[A0]], %{{.*}}, %[[ACC]]
+// CHECK:     memref.load %[[AS]][%[[C0]], %[[TY]], %[[C7]]]
+// CHECK:     %[[SUM:.*]] = math.fma
+// CHECK-NOT: math.fma
+// CHECK:     %[[INM:.*]] = arith.cmpi ult, %[[ROW]], %[[M]]
+// CHECK:     %[[INN:.*]] = arith.cmpi ult, %[[COL]], %[[N]]
+// CHECK:     %[[IN:.*]] = arith.andi %{{.*}}, %[[INN]]
+// CHECK:     scf.if %[[IN]] {
+// CHECK:       memref.store %[[SUM]], %[[CC]][%[[ROW]], %[[COL]]]
+func.func @partial_matmul(%a: memref<20x40xf32>, %b: memref<40x24xf32>, %c: memref<20x24xf32>) {
+  linalg.matmul ins(%a, %b : memref<20x40xf32>, memref<40x24xf32>) outs(%c : memref<20x24xf32>)
   return
 }
 

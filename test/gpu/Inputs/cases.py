@@ -1,7 +1,8 @@
 """Inputs and float64-reference outputs for the models in this folder.
 
 Usage: cases.py CASE DIR (CASE: reductions, matmuls, matvec, two_recurrences, register_tiles,
-grouped_tiles, register_tiles_tf32, half_matmuls, half_convs, convs, convs_tf32) writes DIR/input_<i>.npy and
+grouped_tiles, register_tiles_tf32, half_matmuls, half_convs, convs, convs_tf32,
+partial_tiles, partial_tiles_tf32) writes DIR/input_<i>.npy and
 DIR/expected_<i>.npy in graph order (.pb for bfloat16 tensors).
 """
 import os
@@ -86,6 +87,40 @@ def grouped_tiles(rng):
     expected = [(a.astype(np.float64) @ b).astype(np.float32),
                 (x.astype(np.int64) @ y).astype(np.int32)]
     return [a, b, x, y], expected
+
+
+def partial_tiles(rng, tf32=False):
+    """Products whose sides the tiles do not divide: m, n or k not multiples
+    of 16 (k = 7 and 19: one short step; 40 and 72: whole steps and a short
+    one), a Gemm with a bias and a ReLU taken in, an int32 product (its body
+    cloned, not a multiply-add), a 1000 x 600 product with register tiles,
+    a 3x3 convolution (k = 27, 196 pixels), a 1x1 one (49 pixels) and an
+    f16 product (tensor cores, k padded with zeros). With `tf32`, the
+    references of the f32 products that take the tensor cores (m and n at
+    least 32: c, z, p and point) are from TF32-rounded inputs; the others
+    (h: n = 24, conv: 20 filters) stay f32."""
+    f32 = lambda *shape: rng.standard_normal(shape).astype(np.float32)
+    a, b, x, y, g, bias = f32(50, 40), f32(40, 70), f32(2, 33, 7), f32(2, 7, 100), f32(24, 40), f32(24)
+    i = rng.integers(-100, 100, size=(20, 19), dtype=np.int32)
+    j = rng.integers(-100, 100, size=(19, 36), dtype=np.int32)
+    u, v = f32(1000, 72), f32(72, 600)
+    img, w, wb = f32(1, 3, 14, 14), f32(20, 3, 3, 3) / 4, f32(20)
+    pix, pw = f32(1, 24, 7, 7), f32(40, 24, 1, 1) / 4
+    ha, hb = f32(50, 40).astype(np.float16), f32(40, 70).astype(np.float16)
+    t = round_tf32 if tf32 else (lambda m: m)
+    r = lambda m: t(m).astype(np.float64)
+    f64 = lambda m: m.astype(np.float64)
+    expected = [r(a) @ r(b), r(x) @ r(y), np.maximum(0.5 * (f64(a) @ f64(g).T) + bias, 0),
+                i.astype(np.int64) @ j, r(u) @ r(v),
+                np.maximum(conv2d(img, w, pad=1) + wb[None, :, None, None], 0),
+                conv2d(t(pix), t(pw))]
+    expected = [e.astype(np.int32 if e.dtype == np.int64 else np.float32) for e in expected]
+    expected.append((f64(ha) @ f64(hb)).astype(np.float16))
+    return [a, b, x, y, g, bias, i, j, u, v, img, w, wb, pix, pw, ha, hb], expected
+
+
+def partial_tiles_tf32(rng):
+    return partial_tiles(rng, tf32=True)
 
 
 def round_tf32(a):
@@ -190,7 +225,8 @@ def main():
                         "register_tiles_tf32": register_tiles_tf32,
                         "half_matmuls": half_matmuls, "half_convs": half_convs,
                         "convs": convs,
-                        "convs_tf32": convs_tf32}[case](
+                        "convs_tf32": convs_tf32, "partial_tiles": partial_tiles,
+                        "partial_tiles_tf32": partial_tiles_tf32}[case](
         np.random.default_rng(7))
     for name, tensors in (("input", inputs), ("expected", expected)):
         for i, a in enumerate(tensors):
