@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Runs ptxas on the PTX Kiln generates for zoo models and a sample of ONNX
-node tests, for each GPU architecture, and records every kernel's registers,
+"""Runs ptxas on the PTX Kiln generates for zoo models and ONNX node tests
+(all of a list, or a sample of it), for each GPU architecture, and records every kernel's registers,
 spills, barriers and shared memory.
 
 A case whose PTX ptxas rejects fails the check, as does a kilnc crash; a
@@ -123,11 +123,11 @@ def zoo_cases(args):
 
 
 def node_cases(args):
-    if not args.node_tests_from or args.node_sample <= 0:
+    if not args.node_tests_from or args.node_sample == 0:
         return []
     with open(args.node_tests_from) as f:
         names = sorted(l.strip() for l in f if l.strip() and not l.startswith("#"))
-    count = min(args.node_sample, len(names))
+    count = len(names) if args.node_sample is None else min(args.node_sample, len(names))
     sample = [names[(i * len(names)) // count] for i in range(count)]
     data_dir = node_tests.find_node_data(args.data_dir, lambda m: print(m, file=sys.stderr))
     cases = []
@@ -159,8 +159,9 @@ def parse_args(argv):
                    help="where zoo.py make writes the models (default: build/zoo)")
     p.add_argument("--node-tests-from", metavar="FILE",
                    help="node test names, one a line; a sample of them is checked")
-    p.add_argument("--node-sample", type=int, default=24,
-                   help="how many node tests, evenly spaced over the list (default: 24)")
+    p.add_argument("--node-sample", default="24",
+                   help="how many node tests, evenly spaced over the list, or 'all' "
+                        "(default: 24)")
     p.add_argument("--data-dir", help="node test data (see run_node_tests.py --data-dir)")
     p.add_argument("--max-spill-bytes", type=int, default=None,
                    help="fail a case whose kernel spills more bytes (stores + loads)")
@@ -169,6 +170,7 @@ def parse_args(argv):
     p.add_argument("--output", "-o", help="JSON report of every kernel")
     args = p.parse_args(argv)
     args.arch = [a for a in args.arch.split(",") if a]
+    args.node_sample = None if args.node_sample == "all" else int(args.node_sample)
     return args
 
 
@@ -182,7 +184,7 @@ def main(argv=None):
     kernels = [k for r in records for k in r["kernels"] if r["status"] == "pass"]
     for r in records:
         ks = r["kernels"]
-        figures = ""
+        figures = "kernels 0" if r["status"] == "pass" else ""
         if ks:
             figures = (f"kernels {len(ks)}, registers max {max(k['registers'] for k in ks)}, "
                        f"smem max {max(k['smem'] for k in ks)} B, "

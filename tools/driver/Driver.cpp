@@ -281,6 +281,16 @@ std::string findCudaToolkit() {
   return "";
 }
 
+/// A PTX module with no kernels for `options`' chip and PTX version (its
+/// features' "+ptxNM": version N.M): what --emit=ptx writes for a model
+/// whose outputs are all empty.
+std::string emptyPtxModule(const GpuOptions &options) {
+  llvm::StringRef digits = llvm::StringRef(options.ptxFeatures).drop_front(4);
+  std::string version = (digits.drop_back() + "." + digits.take_back()).str();
+  return "//\n// No kernels: every output of this model is empty.\n//\n\n.version " + version +
+         "\n.target " + options.chip + "\n.address_size 64\n";
+}
+
 /// A cubin for `arch` from `ptx` with the CUDA toolkit's ptxas, if it is
 /// installed; empty otherwise (the runtime then JIT-compiles the PTX).
 FailureOr<std::string> assemblePtx(Location loc, llvm::StringRef ptx,
@@ -505,7 +515,9 @@ FailureOr<CompileResult> compileModel(MLIRContext &context,
         kernels.push_back(name.str());
     (*module)->removeAttr(gpu::kKernelsAttr);
     if (options.emit == EmitKind::Ptx) {
-      result.text = ptx;
+      // A model without kernels (every output empty) still gets a valid
+      // PTX module: the header alone, which ptxas accepts.
+      result.text = kernels.empty() ? emptyPtxModule(gpuOptions) : ptx;
       return result;
     }
     result.signature.gpu = target::GpuInfo{options.gpuArch};
