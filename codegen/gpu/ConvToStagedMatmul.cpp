@@ -6,23 +6,26 @@
 // pixels that tap meets. On the GPU path this pass rewrites
 // linalg.conv_2d_nchw_fchw into that form when the product can run on the
 // staged matmul kernels (StagedMatmul.h: F and OH*OW at least 16, any
-// C*KH*KW): one copy kernel writes col[N, C*KH*KW, OH*OW] (none for a unit-stride
-// 1x1 convolution, whose input already is col), and the product is a
-// matmul-like linalg.generic over (n, f, p, k) that kiln-tile-for-gpu
-// stages through workgroup memory, with register tiles. The direct
-// convolution it replaces ran one output per thread, each reading its
-// C*KH*KW inputs and weights from global memory.
+// C*KH*KW): a matmul-like linalg.generic over (n, f, p, k) of the weights
+// [F, C*KH*KW] by col, which kiln-tile-for-gpu stages through workgroup
+// memory, with register tiles. col is never written: the product reads
+// its element (k, p) from the input in place ("implicit GEMM"), through
+// the indexing map in[n, k / (KH KW), (p / OW) SH + ((k % (KH KW)) / KW) DH,
+// (p % OW) SW + (k % KW) DW]; a unit-stride 1x1 convolution's input is col
+// itself, [N, C, OH*OW]. The staged kernel evaluates that map where it
+// copies a k step of col into workgroup memory: a thread's pixels are
+// fixed, so their division by OW is hoisted out of the k loop, and all its
+// elements of a step share one k. The direct convolution the product
+// replaces ran one output per thread, each reading its C*KH*KW inputs and
+// weights from global memory.
 //
 // The reduction runs over k = (c * KH + kh) * KW + kw, the order of the
-// convolution's own loops. col costs N*C*KH*KW*OH*OW elements of
-// workspace, so convolutions whose col would exceed kMaxColumnBytes stay
-// direct, as do those with few outputs and long reductions, which
-// kiln-tile-for-gpu gives a block per output either way.
+// convolution's own loops. Convolutions with few outputs and long
+// reductions stay direct: kiln-tile-for-gpu gives them a block per output.
 //
 // The tensor cores take the product where they take a matmul: f32 with
 // --gpu-tf32, f16/bf16 inputs with an f32 accumulator, which is how the
-// graph lowering builds an ONNX f16 or bf16 Conv (col keeps the inputs'
-// 16-bit type).
+// graph lowering builds an ONNX f16 or bf16 Conv.
 //
 //===----------------------------------------------------------------------===//
 
@@ -46,9 +49,6 @@ using namespace mlir;
 
 namespace kiln::gpu {
 namespace {
-
-/// The most bytes of col a convolution may take.
-constexpr int64_t kMaxColumnBytes = 32 << 20;
 
 /// Whether `op` is all-parallel with one result, written at an identity map.
 bool isElementwiseOver(linalg::LinalgOp op) {
@@ -125,39 +125,30 @@ struct ConvToStagedMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
     Type inElement = inType.getElementType();
     bool direct = kh == 1 && kw == 1 && strides[0] == 1 && strides[1] == 1 &&
                   inType.getDimSize(2) == oh && inType.getDimSize(3) == ow;
-    int64_t elementBytes = llvm::divideCeil(inElement.getIntOrFloatBitWidth(), 8);
-    if (!direct && n * k * p * elementBytes > kMaxColumnBytes)
-      return rewriter.notifyMatchFailure(op, "col would take too much workspace");
 
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
-    Value col;
+    // The product's loops (n, f, p, k).
+    AffineExpr dn, df, dp, dk;
+    bindDims(ctx, dn, df, dp, dk);
+    // The product reads the input where col[n, k, p] would be: a unit-stride
+    // 1x1 convolution's input is col, seen as [N, C, OH*OW]; any other's
+    // element (k, p) is in[n, c, y SH + i DH, x SW + j DW] with
+    // k = (c KH + i) KW + j and p = y OW + x, read in place.
+    Value source = input;
+    AffineMap inputMap;
     if (direct) {
-      col = tensor::CollapseShapeOp::create(
+      source = tensor::CollapseShapeOp::create(
           rewriter, loc, RankedTensorType::get({n, k, p}, inElement), input,
           SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+      inputMap = AffineMap::get(4, 0, {dn, dk, dp}, ctx);
     } else {
-      // col6[n, c, i, j, y, x] = in[n, c, y SH + i DH, x SW + j DW].
-      AffineExpr in, ic, ii, ij, iy, ix;
-      bindDims(ctx, in, ic, ii, ij, iy, ix);
-      SmallVector<AffineMap> maps = {
-          AffineMap::get(6, 0,
-                         {in, ic, iy * strides[0] + ii * dilations[0],
-                          ix * strides[1] + ij * dilations[1]},
-                         ctx),
-          AffineMap::getMultiDimIdentityMap(6, ctx)};
-      Value empty = tensor::EmptyOp::create(rewriter, loc, {n, c, kh, kw, oh, ow}, inElement);
-      Value col6 =
-          linalg::GenericOp::create(rewriter, loc, empty.getType(), input, empty, maps,
-                                    SmallVector<utils::IteratorType>(
-                                        6, utils::IteratorType::parallel),
-                                    [](OpBuilder &b, Location l, ValueRange args) {
-                                      linalg::YieldOp::create(b, l, args[0]);
-                                    })
-              .getResult(0);
-      col = tensor::CollapseShapeOp::create(
-          rewriter, loc, RankedTensorType::get({n, k, p}, inElement), col6,
-          SmallVector<ReassociationIndices>{{0}, {1, 2, 3}, {4, 5}});
+      AffineExpr tap = dk % (kh * kw);
+      inputMap = AffineMap::get(
+          4, 0,
+          {dn, dk.floorDiv(kh * kw), dp.floorDiv(ow) * strides[0] + tap.floorDiv(kw) * dilations[0],
+           (dp % ow) * strides[1] + (dk % kw) * dilations[1]},
+          ctx);
     }
     Value w2 = tensor::CollapseShapeOp::create(
         rewriter, loc, RankedTensorType::get({f, k}, inElement), weight,
@@ -170,16 +161,13 @@ struct ConvToStagedMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
 
     // The product over (n, f, p, k), with the convolution's own body (the
     // multiply-add, with its casts) on (input, weight, out).
-    AffineExpr dn, df, dp, dk;
-    bindDims(ctx, dn, df, dp, dk);
-    SmallVector<AffineMap> maps = {AffineMap::get(4, 0, {df, dk}, ctx),
-                                   AffineMap::get(4, 0, {dn, dk, dp}, ctx),
+    SmallVector<AffineMap> maps = {AffineMap::get(4, 0, {df, dk}, ctx), inputMap,
                                    AffineMap::get(4, 0, {dn, df, dp}, ctx)};
     SmallVector<utils::IteratorType> iterators(3, utils::IteratorType::parallel);
     iterators.push_back(utils::IteratorType::reduction);
     Block &convBody = op->getRegion(0).front();
     auto product = linalg::GenericOp::create(
-        rewriter, loc, out3Type, ValueRange{w2, col}, out3, maps, iterators,
+        rewriter, loc, out3Type, ValueRange{w2, source}, out3, maps, iterators,
         [&](OpBuilder &b, Location l, ValueRange args) {
           // The convolution's block arguments are (input, weight, out).
           IRMapping mapping;

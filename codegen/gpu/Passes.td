@@ -59,18 +59,19 @@ def TileForGpu : Pass<"kiln-tile-for-gpu", "mlir::func::FuncOp"> {
 }
 
 def ConvToStagedMatmul : Pass<"kiln-gpu-conv-to-staged-matmul", "mlir::func::FuncOp"> {
-  let summary = "GPU convolutions as im2col copies and staged matmuls";
+  let summary = "GPU convolutions as staged matmuls that read their taps in place";
   let description = [{
     Rewrites each linalg.conv_2d_nchw_fchw (on static float tensors) whose
     product F x (OH*OW) x (C*KH*KW) the staged matmul kernels can take
-    (F and OH*OW at least 16) into a copy of its taps, col[N, C*KH*KW,
-    OH*OW] (none for a unit-stride 1x1 convolution), and a matmul-like
-    linalg.generic over (n, f, p, k) of the weights [F, C*KH*KW] by col,
-    with the convolution's own multiply-add body. kiln-tile-for-gpu then
-    stages that product through workgroup memory with register tiles, and
-    runs it on the tensor cores where the matmul would be (TF32 with the
-    flag, f16/bf16 inputs accumulated in f32). Convolutions whose col would
-    take more than 32 MiB stay direct.
+    (F and OH*OW at least 16) into a matmul-like linalg.generic over
+    (n, f, p, k) of the weights [F, C*KH*KW] by its taps col[N, C*KH*KW,
+    OH*OW], with the convolution's own multiply-add body. col is not
+    copied: the generic reads the input through an affine map with
+    divisions and remainders by the kernel's sides (a unit-stride 1x1
+    convolution's input is col, collapsed). kiln-tile-for-gpu then stages
+    that product through workgroup memory with register tiles, and runs it
+    on the tensor cores where the matmul would be (TF32 with the flag,
+    f16/bf16 inputs accumulated in f32).
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect"];
 }

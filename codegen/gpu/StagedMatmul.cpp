@@ -151,9 +151,11 @@ std::optional<StagedMatmul> matchStagedMatmul(linalg::LinalgOp op, int64_t minBl
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   if (!fitsStagedTiles(ranges[matmul.m], ranges[matmul.n]))
     return std::nullopt;
-  for (OpOperand &operand : op->getOpOperands())
-    if (!op.getMatchingIndexingMap(&operand).isProjectedPermutation())
-      return std::nullopt;
+  // (The inputs may be read through any affine map, a convolution's input
+  // in place of its im2col matrix: the kernel evaluates the maps where it
+  // stages the tiles. The output is stored at its projected permutation.)
+  if (!op.getMatchingIndexingMap(op.getDpsInitOperand(0)).isProjectedPermutation())
+    return std::nullopt;
   AffineMap first = op.getMatchingIndexingMap(op.getDpsInputOperand(0));
   AffineMap second = op.getMatchingIndexingMap(op.getDpsInputOperand(1));
   auto reads = [](AffineMap map, unsigned dim) { return map.isFunctionOfDim(dim); };

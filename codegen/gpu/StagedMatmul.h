@@ -108,9 +108,10 @@ struct StagedMatmul {
 inline bool fitsStagedTiles(int64_t m, int64_t n) { return m >= kStagedTile && n >= kStagedTile; }
 
 /// The loops of `op` if it is a matmul-like op whose m and n ranges
-/// fitsStagedTiles: two shaped inputs, one output, projected-permutation
-/// maps, one reduction loop, the row input not reading n, the column input
-/// not reading m, the output not reading k. The register tile grows (rows
+/// fitsStagedTiles: two shaped inputs, one output at a projected
+/// permutation (the inputs' maps may be any affine maps), one reduction
+/// loop, the row input not reading n, the column input not reading m, the
+/// output not reading k. The register tile grows (rows
 /// first, up to kMaxRegisterTile a side, each side a power of two whose
 /// blocks cover at most 1/8 more of the range than half of it would) while
 /// the grid keeps at least `minBlocks` blocks: larger tiles read less per

@@ -1,22 +1,21 @@
 // RUN: kiln-opt %s --split-input-file --kiln-gpu-conv-to-staged-matmul | FileCheck %s
 
 // A 3x3 convolution (its input padded already) whose product the staged
-// kernels take (F = 32, OH*OW = 64, C*KH*KW = 144, all multiples of 16):
-// one copy of its taps into col[N, C, KH, KW, OH, OW], viewed as
-// [N, C*KH*KW, OH*OW], and the product of the weights [F, C*KH*KW] by col
-// as a matmul-like generic over (n, f, p, k) with the convolution's
-// multiply-add, accumulating into the convolution's init (the bias).
-// CHECK-DAG: #[[TAPS:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2 + d4, d3 + d5)>
+// kernels take (F = 32, OH*OW = 64): the product of the weights
+// [F, C*KH*KW] by the taps col[N, C*KH*KW, OH*OW] as a matmul-like generic
+// over (n, f, p, k) with the convolution's multiply-add, accumulating into
+// the convolution's init (the bias). col is not copied: the generic reads
+// its element (k, p) from the input in place, at channel k / 9, row
+// p / 8 + (k % 9) / 3 and column p % 8 + k % 3.
 // CHECK-DAG: #[[WMAP:.*]] = affine_map<(d0, d1, d2, d3) -> (d1, d3)>
-// CHECK-DAG: #[[CMAP:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d3, d2)>
+// CHECK-DAG: #[[TAPS:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d3 floordiv 9, d2 floordiv 8 + (d3 mod 9) floordiv 3, d2 mod 8 + d3 mod 3)>
 // CHECK-DAG: #[[OMAP:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
 // CHECK-LABEL: func @conv3x3
 // CHECK-SAME: (%[[X:.*]]: tensor<1x16x10x10xf32>, %[[WT:.*]]: tensor<32x16x3x3xf32>, %[[INIT:.*]]: tensor<1x32x8x8xf32>)
-// CHECK: %[[COL6:.*]] = linalg.generic {indexing_maps = [#[[TAPS]], {{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%[[X]] : tensor<1x16x10x10xf32>) outs(%{{.*}} : tensor<1x16x3x3x8x8xf32>)
-// CHECK: %[[COL:.*]] = tensor.collapse_shape %[[COL6]] {{\[\[}}0], [1, 2, 3], [4, 5]] : tensor<1x16x3x3x8x8xf32> into tensor<1x144x64xf32>
+// CHECK-NOT: linalg.generic
 // CHECK: %[[W2:.*]] = tensor.collapse_shape %[[WT]] {{\[\[}}0], [1, 2, 3]] : tensor<32x16x3x3xf32> into tensor<32x144xf32>
 // CHECK: %[[OUT3:.*]] = tensor.collapse_shape %[[INIT]] {{\[\[}}0], [1], [2, 3]] : tensor<1x32x8x8xf32> into tensor<1x32x64xf32>
-// CHECK: %[[P:.*]] = linalg.generic {indexing_maps = [#[[WMAP]], #[[CMAP]], #[[OMAP]]], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%[[W2]], %[[COL]] : tensor<32x144xf32>, tensor<1x144x64xf32>) outs(%[[OUT3]] : tensor<1x32x64xf32>)
+// CHECK: %[[P:.*]] = linalg.generic {indexing_maps = [#[[WMAP]], #[[TAPS]], #[[OMAP]]], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%[[W2]], %[[X]] : tensor<32x144xf32>, tensor<1x16x10x10xf32>) outs(%[[OUT3]] : tensor<1x32x64xf32>)
 // CHECK: ^bb0(%[[A:[a-z0-9_]+]]: f32, %[[B:[a-z0-9_]+]]: f32, %[[ACC:[a-z0-9_]+]]: f32):
 // CHECK:   %[[M:.*]] = arith.mulf %[[B]], %[[A]] : f32
 // CHECK:   %[[S:.*]] = arith.addf %[[ACC]], %[[M]] : f32
@@ -32,10 +31,10 @@ func.func @conv3x3(%x: tensor<1x16x10x10xf32>, %w: tensor<32x16x3x3xf32>, %init:
 // -----
 
 // Strides and dilations land in the taps' map.
-// CHECK-DAG: #[[TAPS:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d4 * 2 + d2 * 2, d5 * 2 + d3 * 2)>
+// CHECK-DAG: #[[TAPS:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d3 floordiv 9, (d2 floordiv 4) * 2 + ((d3 mod 9) floordiv 3) * 2, (d2 mod 4) * 2 + (d3 mod 3) * 2)>
 // CHECK-LABEL: func @strided_dilated
-// CHECK: linalg.generic {indexing_maps = [#[[TAPS]], {{.*}}]
-// CHECK: tensor<2x16x3x3x4x4xf32> into tensor<2x144x16xf32>
+// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #[[TAPS]], #{{.*}}]
+// CHECK-SAME: ins(%{{.*}}, %{{.*}} : tensor<16x144xf32>, tensor<2x16x12x12xf32>) outs(%{{.*}} : tensor<2x16x16xf32>)
 func.func @strided_dilated(%x: tensor<2x16x12x12xf32>, %w: tensor<16x16x3x3xf32>, %init: tensor<2x16x4x4xf32>) -> tensor<2x16x4x4xf32> {
   %0 = linalg.conv_2d_nchw_fchw {dilations = dense<2> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
       ins(%x, %w : tensor<2x16x12x12xf32>, tensor<16x16x3x3xf32>) outs(%init : tensor<2x16x4x4xf32>) -> tensor<2x16x4x4xf32>
@@ -44,7 +43,7 @@ func.func @strided_dilated(%x: tensor<2x16x12x12xf32>, %w: tensor<16x16x3x3xf32>
 
 // -----
 
-// A unit-stride 1x1 convolution's input is col already: no copy. f16 inputs
+// A unit-stride 1x1 convolution's input is col already, [N, C, OH*OW]. f16 inputs
 // accumulated in f32 keep the convolution's casts in the product's body.
 // CHECK-LABEL: func @conv1x1_f16_f32
 // CHECK-SAME: (%[[X:.*]]: tensor<2x32x8x8xf16>
@@ -67,10 +66,9 @@ func.func @conv1x1_f16_f32(%x: tensor<2x32x8x8xf16>, %w: tensor<64x32x1x1xf16>, 
 // 7x7 outputs (49 pixels).
 // CHECK-LABEL: func @partial
 // CHECK-NOT: linalg.conv_2d_nchw_fchw
-// CHECK: tensor<1x27x64xf32>
-// CHECK: ins(%{{.*}}, %{{.*}} : tensor<32x27xf32>, tensor<1x27x64xf32>)
-// CHECK: ins(%{{.*}}, %{{.*}} : tensor<24x144xf32>, tensor<1x144x64xf32>)
-// CHECK: ins(%{{.*}}, %{{.*}} : tensor<32x144xf32>, tensor<1x144x49xf32>)
+// CHECK: ins(%{{.*}}, %{{.*}} : tensor<32x27xf32>, tensor<1x3x10x10xf32>) outs(%{{.*}} : tensor<1x32x64xf32>)
+// CHECK: ins(%{{.*}}, %{{.*}} : tensor<24x144xf32>, tensor<1x16x10x10xf32>) outs(%{{.*}} : tensor<1x24x64xf32>)
+// CHECK: ins(%{{.*}}, %{{.*}} : tensor<32x144xf32>, tensor<1x16x9x9xf32>) outs(%{{.*}} : tensor<1x32x49xf32>)
 // CHECK-NOT: linalg.conv_2d_nchw_fchw
 func.func @partial(%a: tensor<1x3x10x10xf32>, %wa: tensor<32x3x3x3xf32>, %ia: tensor<1x32x8x8xf32>,
                    %b: tensor<1x16x10x10xf32>, %wb: tensor<24x16x3x3xf32>, %ib: tensor<1x24x8x8xf32>,
