@@ -55,6 +55,7 @@ def TileForGpu : Pass<"kiln-tile-for-gpu", "mlir::func::FuncOp"> {
     "::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect", "::mlir::math::MathDialect",
     "::mlir::nvgpu::NVGPUDialect", "::mlir::vector::VectorDialect",
     "::mlir::tensor::TensorDialect", "::mlir::affine::AffineDialect",
+    "::mlir::LLVM::LLVMDialect",
   ];
 }
 

@@ -48,6 +48,7 @@
 #include "codegen/gpu/Mapping.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -558,6 +559,24 @@ void storeResult(OpBuilder &b, Location loc, linalg::GenericOp consumer, Value a
   memref::StoreOp::create(b, loc, result, consumer.getDpsInits()[0], indices);
 }
 
+/// Marks `loop` (a k loop) not to be unrolled, by LLVM or by ptxas (the
+/// annotation becomes llvm.loop.unroll.disable, and NVPTX then emits
+/// `.pragma "nounroll"`). Unrolled whole (a few k steps), the loop's
+/// multiply-adds, which touch no memory, were moved below the barriers to
+/// the end, after every step's loads from workgroup memory: each thread
+/// held all of them at once (up to 173 registers). Rolled, a step holds
+/// one step's values, as the kernel is designed: its next step's reads in
+/// flight while it folds the current one.
+static void keepRolled(scf::ForOp loop) {
+  MLIRContext *ctx = loop.getContext();
+  auto unroll = LLVM::LoopUnrollAttr::get(ctx, BoolAttr::get(ctx, true), {}, {}, {}, {}, {}, {});
+  auto annotation = LLVM::LoopAnnotationAttr::get(ctx, {}, {}, {}, unroll, {}, {}, {}, {}, {},
+                                                  {}, {}, {}, {}, {}, {});
+  // (scf-to-cf carries attributes of the LLVM dialect to the back edge's
+  // cf.br, and cf-to-llvm makes this one llvm.br's loop_annotation.)
+  loop->setAttr("loop_annotation", annotation);
+}
+
 namespace {
 
 /// What both kernels share: the block and thread loops, the thread's
@@ -758,6 +777,7 @@ struct Skeleton {
             mlir::gpu::BarrierOp::create(b, loc);
             scf::YieldOp::create(b, loc, folded);
           });
+      keepRolled(loop);
       results.assign(loop.getResults().begin(), loop.getResults().end());
     }
     if (tail) {

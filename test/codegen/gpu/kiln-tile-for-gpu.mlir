@@ -43,8 +43,11 @@ func.func @matmul(%a: tensor<8x30xf32>, %b: tensor<30x128xf32>, %c: tensor<8x128
 // before the loop, a barrier; each step reads its successor's elements (at
 // min(kt + 16, 32)) into registers, folds from its own stage
 // ((kt / 16) % 2), stores the successor's into the other stage, a barrier.
-// Larger register tiles would leave fewer than two blocks per
-// multiprocessor of an H100 (8 here).
+// The k loop is kept rolled (LLVM and ptxas are told not to unroll it), so
+// that a thread holds one step's values at a time. Larger register tiles
+// would leave fewer than two blocks per multiprocessor of an H100 (8 here).
+// CHECK-DAG: #[[NOUNROLL:.*]] = #llvm.loop_unroll<disable = true>
+// CHECK-DAG: #[[ROLLED:.*]] = #llvm.loop_annotation<unroll = #[[NOUNROLL]]>
 // CHECK-LABEL: func @staged_matmul
 // CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
 // CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
@@ -91,6 +94,7 @@ func.func @matmul(%a: tensor<8x30xf32>, %b: tensor<30x128xf32>, %c: tensor<8x128
 // CHECK:       memref.store %[[YN]], %[[BS]][%[[OTHER]], %[[TY]], %[[TX]]]
 // CHECK-NEXT:  gpu.barrier
 // CHECK-NEXT:  scf.yield %[[F15]]
+// CHECK-NEXT: } {loop_annotation = #[[ROLLED]]}
 // CHECK:     memref.store %[[ACC]], %[[CC]][%[[ROW]], %[[COL]]]
 func.func @staged_matmul(%a: memref<32x48xf32>, %b: memref<48x64xf32>, %c: memref<32x64xf32>) {
   linalg.matmul ins(%a, %b : memref<32x48xf32>, memref<48x64xf32>) outs(%c : memref<32x64xf32>)
