@@ -2,7 +2,8 @@
 # Prepares what the GPU machine runs (bench/gpu/run-on-gpu.sh), on a machine
 # that has Kiln built, into BUNDLE (default build/gpu-bundle):
 #  - models/<name>/: the models of models.py, the bundled example and the CI
-#    zoo models (zoo_<name>, with their .onnx for ONNX Runtime's CPU timing),
+#    zoo models (zoo_<name>, with their .onnx for ONNX Runtime's CPU timing;
+#    ZOO_MODELS="mlp mobilenetv2 ..." picks others: bench/zoo/zoo.py list),
 #    each compiled with `kilnc --gpu ARCH` into lib<name>.a + <name>.h and
 #    <name>.ptx, next to its inputs and ONNX Runtime's expected outputs;
 #  - node/: the ONNX node tests whose GPU kernels pass emulated, compiled the
@@ -30,9 +31,12 @@ cp "$root/examples/mnist/mnist.onnx" "$bundle/models/mnist/model.onnx"
 cp "$root/examples/mnist/digit.npy" "$bundle/models/mnist/input_0.npy"
 cp "$root/examples/mnist/expected_probs.npy" "$bundle/models/mnist/expected_0.npy"
 
-# The CI zoo models, generated (or taken from the cache) by bench/zoo/zoo.py.
+# The CI zoo models (or ZOO_MODELS), generated (or taken from the cache) by
+# bench/zoo/zoo.py. Larger ones make a larger bundle: mobilenetv2 adds
+# about 28 MB (its .onnx and its library each hold the weights).
 zoo_cache="${ZOO_CACHE:-$root/build/zoo}"
-for model in $("$python" "$root/bench/zoo/zoo.py" list --ci); do
+zoo_models="${ZOO_MODELS:-$("$python" "$root/bench/zoo/zoo.py" list --ci)}"
+for model in $zoo_models; do
   "$python" "$root/bench/zoo/zoo.py" make "$model" --cache "$zoo_cache" >/dev/null
   mkdir -p "$bundle/models/zoo_$model"
   cp "$zoo_cache/$model"/{model.onnx,meta.json} "$zoo_cache/$model"/input_*.npy \
