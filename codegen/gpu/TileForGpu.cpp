@@ -121,6 +121,68 @@ std::optional<BlockReduction> sharedReduction(linalg::LinalgOp op) {
   return matchBlockReduction(op);
 }
 
+/// Rewrites each padding, a tensor.insert_slice of `src` into a linalg.fill
+/// of a fresh tensor that nothing else reads (what a Pad, or the padding of
+/// a Conv or pool, lowers to), into one all-parallel linalg.generic over
+/// the padded shape: each element is src's at its index less the offsets
+/// where that lies inside src, the fill's value elsewhere (src read at the
+/// clamped index either way, then selected: no branch). Tiled, that is one
+/// kernel where the fill and the copy into its middle were two, one after
+/// the other, and the padded tensor is written once.
+void mergePadCopies(RewriterBase &rewriter, func::FuncOp func) {
+  SmallVector<tensor::InsertSliceOp> pads;
+  func.walk([&](tensor::InsertSliceOp insert) {
+    auto fill = insert.getDest().getDefiningOp<linalg::FillOp>();
+    if (!fill || !fill->getResult(0).hasOneUse() || !fill.hasPureTensorSemantics() ||
+        !fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>() || !insert.hasUnitStride() ||
+        insert.getSourceType().getRank() != insert.getResultType().getRank() ||
+        !insert.getSourceType().hasStaticShape() || !insert.getResultType().hasStaticShape() ||
+        insert.getSourceType().getNumElements() == 0 ||
+        llvm::any_of(insert.getStaticOffsets(), ShapedType::isDynamic) ||
+        insert->getParentOfType<scf::ForallOp>())
+      return;
+    pads.push_back(insert);
+  });
+  for (tensor::InsertSliceOp insert : pads) {
+    auto fill = insert.getDest().getDefiningOp<linalg::FillOp>();
+    Location loc = insert.getLoc();
+    RankedTensorType type = insert.getResultType();
+    ArrayRef<int64_t> offsets = insert.getStaticOffsets();
+    ArrayRef<int64_t> sizes = insert.getSourceType().getShape();
+    Value src = insert.getSource(), padding = fill.value();
+    int64_t rank = type.getRank();
+    rewriter.setInsertionPoint(insert);
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, type, ValueRange{}, fill.getOutputs()[0],
+        SmallVector<AffineMap>{rewriter.getMultiDimIdentityMap(rank)},
+        SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+        [&](OpBuilder &b, Location loc, ValueRange) {
+          Value inside = arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1);
+          SmallVector<Value> at;
+          for (int64_t d = 0; d < rank; ++d) {
+            Value index = linalg::IndexOp::create(b, loc, d);
+            if (offsets[d] == 0 && sizes[d] == type.getDimSize(d)) {
+              at.push_back(index);  // (Not padded along d.)
+              continue;
+            }
+            // index - offset, which wraps to a huge value below the offset.
+            Value relative = arith::SubIOp::create(
+                b, loc, index, arith::ConstantIndexOp::create(b, loc, offsets[d]));
+            Value below = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, relative,
+                                                arith::ConstantIndexOp::create(b, loc, sizes[d]));
+            inside = arith::AndIOp::create(b, loc, inside, below);
+            at.push_back(arith::MinUIOp::create(
+                b, loc, relative, arith::ConstantIndexOp::create(b, loc, sizes[d] - 1)));
+          }
+          Value element = tensor::ExtractOp::create(b, loc, src, at);
+          linalg::YieldOp::create(
+              b, loc, ValueRange{arith::SelectOp::create(b, loc, inside, element, padding)});
+        });
+    rewriter.replaceOp(insert, generic.getResult(0));
+    rewriter.eraseOp(fill);
+  }
+}
+
 /// Wraps `op` (on buffers) into a one-block, one-thread nest.
 void runOnOneThread(RewriterBase &rewriter, linalg::LinalgOp op) {
   MLIRContext *ctx = op.getContext();
@@ -149,6 +211,7 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
     }
     IRRewriter rewriter(&getContext());
     takenIn.clear();
+    mergePadCopies(rewriter, func);
     if (report && llvm::any_of(func.getOps<linalg::LinalgOp>(), [](linalg::LinalgOp op) {
           return op.hasPureTensorSemantics();
         }))

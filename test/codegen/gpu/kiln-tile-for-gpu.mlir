@@ -22,6 +22,41 @@ func.func @elementwise(%a: tensor<8x512xf32>) -> tensor<8x512xf32> {
 
 // -----
 
+// A padding (a fill of a fresh tensor, then the source inserted into its
+// middle) becomes one elementwise kernel: each element reads the source at
+// its index less the offsets, clamped into the source, and keeps it where
+// that lies inside the source (index - offset, unsigned, below the size),
+// the fill's value elsewhere. Dimensions without padding need no check.
+// CHECK-LABEL: func @pad
+// CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
+// CHECK-DAG: %[[C2:.*]] = arith.constant 2 : index
+// CHECK-DAG: %[[C4:.*]] = arith.constant 4 : index
+// CHECK-DAG: %[[C5:.*]] = arith.constant 5 : index
+// CHECK-DAG: %[[NEG:.*]] = arith.constant 0xFF800000 : f32
+// CHECK-NOT: linalg.fill
+// CHECK: scf.forall (%[[B0:.*]], %{{.*}}, %{{.*}}, %{{.*}}) = (0, 0, 0, 0) to (2, 3, 7, 8)
+// CHECK:   scf.forall (%{{.*}}, %[[T1:.*]], %[[T2:.*]], %[[T3:.*]]) in (1, 3, 7, 8)
+// CHECK:     linalg.generic
+// CHECK:       %[[R2:.*]] = arith.subi %[[T2]], %[[C1]]
+// CHECK:       %[[IN2:.*]] = arith.cmpi ult, %[[R2]], %[[C5]]
+// CHECK:       %[[I2:.*]] = arith.minui %[[R2]], %[[C4]]
+// CHECK:       %[[R3:.*]] = arith.subi %[[T3]], %[[C2]]
+// CHECK:       %[[IN3:.*]] = arith.cmpi ult, %[[R3]], %[[C5]]
+// CHECK:       %[[IN:.*]] = arith.andi %[[IN2]], %[[IN3]]
+// CHECK:       %[[I3:.*]] = arith.minui %[[R3]], %[[C4]]
+// CHECK:       %[[X:.*]] = tensor.extract %{{.*}}[%[[B0]], %[[T1]], %[[I2]], %[[I3]]]
+// CHECK:       arith.select %[[IN]], %[[X]], %[[NEG]] : f32
+// CHECK-NOT: tensor.insert_slice
+func.func @pad(%x: tensor<2x3x5x5xf32>) -> tensor<2x3x7x8xf32> {
+  %cst = arith.constant 0xFF800000 : f32
+  %e = tensor.empty() : tensor<2x3x7x8xf32>
+  %f = linalg.fill ins(%cst : f32) outs(%e : tensor<2x3x7x8xf32>) -> tensor<2x3x7x8xf32>
+  %r = tensor.insert_slice %x into %f[0, 0, 1, 2] [2, 3, 5, 5] [1, 1, 1, 1] : tensor<2x3x5x5xf32> into tensor<2x3x7x8xf32>
+  return %r : tensor<2x3x7x8xf32>
+}
+
+// -----
+
 // A matmul with fewer than 16 rows is not staged: each thread keeps the
 // full k loop for its output element.
 // CHECK-LABEL: func @matmul
