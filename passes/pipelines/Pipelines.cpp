@@ -16,6 +16,7 @@
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/ADT/StringSwitch.h"
 
 using namespace mlir;
 
@@ -141,9 +142,20 @@ void buildLLVMPipeline(OpPassManager &pm, const CpuOptions &options) {
 
 void buildLLVMPipeline(OpPassManager &pm) { buildLLVMPipeline(pm, CpuOptions()); }
 
-/// Streaming multiprocessors of the largest GPU of `chip`'s generation
-/// (A100: 108, H100 SXM: 132), which the tiling keeps busy.
-static int64_t multiprocessorsOf(llvm::StringRef chip) { return chip == "sm_80" ? 108 : 132; }
+/// Streaming multiprocessors of the largest data-center GPU of `chip`'s
+/// compute capability, which the tiling keeps busy (register tiles stop
+/// growing below two blocks for each); 132 (H100 SXM) for others.
+static int64_t multiprocessorsOf(llvm::StringRef chip) {
+  return llvm::StringSwitch<int64_t>(chip)
+      .Case("sm_70", 80)   // V100
+      .Case("sm_75", 40)   // T4
+      .Case("sm_80", 108)  // A100
+      .Case("sm_86", 84)   // A40
+      .Case("sm_89", 142)  // L40S
+      .Case("sm_90", 132)  // H100 SXM
+      .Case("sm_100", 148) // B200
+      .Default(132);
+}
 
 int computeCapabilityOf(llvm::StringRef chip) {
   int version = 0;
