@@ -31,7 +31,8 @@ def TileForGpu : Pass<"kiln-tile-for-gpu", "mlir::func::FuncOp"> {
     and store only real outputs; a short last k step folds its k values
     only (the tensor cores: padded with zeros).
 
-    With `report`, the run on tensors emits a remark on each function:
+    With `report`, the run on tensors emits a remark on each function
+    that has linalg ops on tensors outside loops:
     the loop iterations (multiply-adds, for a product) of its reductions by
     the kind of kernel they get: how much of a model's work the staged
     kernels take (bench/gpu/ptx_stats.py --zoo prints it).

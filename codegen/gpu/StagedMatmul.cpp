@@ -19,6 +19,9 @@
 //     barrier
 //   C[mi, nj] = acc[i][j]
 //
+// (Where 16 does not divide K, the loop stops at K - K % 16, kn is
+// min(kt + 16, that), and the short step is folded after it.)
+//
 // The next step's elements are read from global memory before the block
 // folds the current one (the last step reads its own again instead of
 // branching), so their latency overlaps the folding; they go into the
@@ -60,6 +63,7 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Transforms/RegionUtils.h"
 
 #include "llvm/ADT/SetVector.h"
 
@@ -252,7 +256,9 @@ static SmallVector<Value> rootsOf(Operation *op, Value except = Value()) {
 /// Whether `op` is all-parallel and writes its one output whole, at an
 /// identity map, without reading it: a fill (of a value of the output's
 /// element type) or a generic whose body does not use the output's
-/// element; on tensors, into a fresh tensor.
+/// element and reads no tensor of its own (a padding's body reads its
+/// source, captured: findStagedFusion checks only operands' buffers for
+/// reuse); on tensors, into a fresh tensor.
 static bool writesWholeOutput(linalg::LinalgOp op) {
   if (op->getNumResults() > 1 || op.getNumDpsInits() != 1 ||
       op.getNumLoops() != op.getNumParallelLoops() || !op.hasPureTensorSemantics())
@@ -263,7 +269,10 @@ static bool writesWholeOutput(linalg::LinalgOp op) {
     return false;
   if (auto fill = llvm::dyn_cast<linalg::FillOp>(op.getOperation()))
     return fill.value().getType() == getElementTypeOrSelf(init->get());
-  return llvm::isa<linalg::GenericOp>(op) && op.getMatchingBlockArgument(init).use_empty();
+  llvm::SetVector<Value> captured;
+  getUsedValuesDefinedAbove(op->getRegion(0), captured);
+  return llvm::isa<linalg::GenericOp>(op) && op.getMatchingBlockArgument(init).use_empty() &&
+         llvm::none_of(captured, [](Value v) { return llvm::isa<ShapedType>(v.getType()); });
 }
 
 /// The input of `consumer` that reads `product`, if it reads it exactly

@@ -150,6 +150,8 @@ void mergePadCopies(RewriterBase &rewriter, func::FuncOp func) {
     ArrayRef<int64_t> offsets = insert.getStaticOffsets();
     ArrayRef<int64_t> sizes = insert.getSourceType().getShape();
     Value src = insert.getSource(), padding = fill.value();
+    if (padding.getType() != type.getElementType())
+      continue;  // (A fill may cast its value; this select would not.)
     int64_t rank = type.getRank();
     rewriter.setInsertionPoint(insert);
     auto generic = linalg::GenericOp::create(

@@ -362,3 +362,26 @@ func.func @mean_in_place(%x: tensor<4x1024xf32>) -> tensor<4x1024xf32> {
   } -> tensor<4x1024xf32>
   return %c : tensor<4x1024xf32>
 }
+
+// -----
+
+// A start that reads a tensor its operands do not name (a padding, whose
+// body reads its source at clamped indices) is not taken in: the buffers
+// checked for reuse between the start and the product are its operands'
+// only. The padding stays a kernel of its own; the product starts from its
+// result in memory.
+// CHECK-LABEL: func @padded_start
+// CHECK: scf.forall
+// CHECK:   arith.select
+// CHECK: scf.forall ({{.*}}) in (1, 2) {
+// CHECK:   memref.alloc() : memref<2x32x16xf32, #gpu.address_space<workgroup>>
+// CHECK-NOT: arith.select
+// CHECK:   gpu.barrier
+func.func @padded_start(%a: tensor<32x48xf32>, %b: tensor<48x32xf32>, %c: tensor<30x30xf32>) -> tensor<32x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<32x32xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<32x32xf32>) -> tensor<32x32xf32>
+  %pad = tensor.insert_slice %c into %f[1, 1] [30, 30] [1, 1] : tensor<30x30xf32> into tensor<32x32xf32>
+  %p = linalg.matmul ins(%a, %b : tensor<32x48xf32>, tensor<48x32xf32>) outs(%pad : tensor<32x32xf32>) -> tensor<32x32xf32>
+  return %p : tensor<32x32xf32>
+}
