@@ -157,6 +157,16 @@ static int64_t multiprocessorsOf(llvm::StringRef chip) {
       .Default(132);
 }
 
+std::string ptxFeaturesOf(llvm::StringRef chip) {
+  return llvm::StringSwitch<std::string>(chip)
+      .Cases({"sm_70", "sm_72", "sm_75", "sm_80", "sm_86", "sm_87", "sm_89", "sm_90"}, "+ptx80")
+      .Cases({"sm_100", "sm_101"}, "+ptx86")
+      .Case("sm_120", "+ptx87")
+      .Cases({"sm_103", "sm_121"}, "+ptx88")
+      .Cases({"sm_88", "sm_110"}, "+ptx90")
+      .Default("");
+}
+
 int computeCapabilityOf(llvm::StringRef chip) {
   int version = 0;
   return chip.consume_front("sm_") && !chip.getAsInteger(10, version) ? version : 0;

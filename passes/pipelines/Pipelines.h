@@ -63,6 +63,11 @@ void buildLLVMPipeline(mlir::OpPassManager &pm);
 /// 0 if it is malformed.
 int computeCapabilityOf(llvm::StringRef chip);
 
+/// The PTX ISA feature ("+ptx80") Kiln emits for `chip`: 8.0, or the
+/// first version that has the chip where that is later (sm_100: 8.6);
+/// empty for a chip Kiln does not know (sm_70 to sm_121).
+std::string ptxFeaturesOf(llvm::StringRef chip);
+
 /// The NVIDIA GPU target, from the linalg phase on.
 struct GpuOptions {
   std::string chip = "sm_90";          // sm_80, sm_90, ...

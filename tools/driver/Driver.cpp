@@ -292,7 +292,8 @@ std::string emptyPtxModule(const GpuOptions &options) {
 }
 
 /// A cubin for `arch` from `ptx` with the CUDA toolkit's ptxas, if it is
-/// installed; empty otherwise (the runtime then JIT-compiles the PTX).
+/// installed and knows `arch`; empty otherwise (the runtime then
+/// JIT-compiles the PTX).
 FailureOr<std::string> assemblePtx(Location loc, llvm::StringRef ptx,
                                    llvm::StringRef arch) {
   std::string toolkit = findCudaToolkit();
@@ -317,8 +318,12 @@ FailureOr<std::string> assemblePtx(Location loc, llvm::StringRef ptx,
   std::string message;
   if (llvm::sys::ExecuteAndWait(*ptxas, args, std::nullopt, redirects, 0, 0, &message) != 0) {
     auto log = llvm::MemoryBuffer::getFile(logPath);
-    return emitError(loc) << "internal error: ptxas rejected the generated PTX: "
-                          << (log ? (*log)->getBuffer().trim() : llvm::StringRef(message));
+    llvm::StringRef text = log ? (*log)->getBuffer().trim() : llvm::StringRef(message);
+    // A toolkit without this architecture (CUDA 13 dropped sm_70 and
+    // sm_72) is as if ptxas were missing: the PTX alone goes in.
+    if (text.contains("is not defined for option 'gpu-name'"))
+      return std::string();
+    return emitError(loc) << "internal error: ptxas rejected the generated PTX: " << text;
   }
   auto cubin = llvm::MemoryBuffer::getFile(cubinPath);
   if (!cubin)
@@ -465,10 +470,11 @@ FailureOr<CompileResult> compileModel(MLIRContext &context,
   if (!gpu && options.emit == EmitKind::Ptx)
     return emitError(UnknownLoc::get(&context)) << "--emit=ptx needs --gpu";
   int sm = gpu ? computeCapabilityOf(options.gpuArch) : 0;
-  if (gpu && sm < 70)
+  if (gpu && ptxFeaturesOf(options.gpuArch).empty())
     return emitError(UnknownLoc::get(&context))
            << "unsupported GPU architecture '" << options.gpuArch
-           << "' (use sm_70 or newer, e.g. sm_80 or sm_90)";
+           << "' (use one of sm_70, sm_72, sm_75, sm_80, sm_86, sm_87, sm_88, sm_89, sm_90, "
+              "sm_100, sm_101, sm_103, sm_110, sm_120, sm_121)";
   if (options.gpuTf32 && !gpu && !options.emulateGpu)
     return emitError(UnknownLoc::get(&context))
            << "--gpu-tf32 applies to GPU builds: use it with --gpu or --emulate-gpu";
@@ -498,6 +504,7 @@ FailureOr<CompileResult> compileModel(MLIRContext &context,
   if (gpu) {
     GpuOptions gpuOptions;
     gpuOptions.chip = options.gpuArch;
+    gpuOptions.ptxFeatures = ptxFeaturesOf(options.gpuArch);
     gpuOptions.tf32 = options.gpuTf32;
     gpuOptions.cudaToolkitPath = findCudaToolkit();
     if (gpuOptions.cudaToolkitPath.empty())

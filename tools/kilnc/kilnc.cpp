@@ -51,9 +51,10 @@ static cl::opt<std::string> targetFeatures(
     cl::value_desc("features"), cl::cat(category));
 static cl::opt<std::string> gpuArch(
     "gpu",
-    cl::desc("Compile for an NVIDIA GPU of this architecture (sm_80, sm_90): the "
-             "library embeds the kernels' PTX (and a cubin when ptxas is installed) "
-             "and launches them through the CUDA driver"),
+    cl::desc("Compile for an NVIDIA GPU of this architecture (sm_70 to sm_121, e.g. "
+             "sm_80, sm_90): the library embeds the kernels' PTX (and a cubin when the "
+             "installed ptxas knows the architecture) and launches them through the CUDA "
+             "driver"),
     cl::value_desc("sm_XX"), cl::cat(category));
 static cl::opt<std::string> emit(
     "emit",
