@@ -138,6 +138,8 @@ void mergePadCopies(RewriterBase &rewriter, func::FuncOp func) {
         insert.getSourceType().getRank() != insert.getResultType().getRank() ||
         !insert.getSourceType().hasStaticShape() || !insert.getResultType().hasStaticShape() ||
         insert.getSourceType().getNumElements() == 0 ||
+        // (A fill may cast its value; the select below would not.)
+        fill.value().getType() != insert.getResultType().getElementType() ||
         llvm::any_of(insert.getStaticOffsets(), ShapedType::isDynamic) ||
         insert->getParentOfType<scf::ForallOp>())
       return;
@@ -150,8 +152,6 @@ void mergePadCopies(RewriterBase &rewriter, func::FuncOp func) {
     ArrayRef<int64_t> offsets = insert.getStaticOffsets();
     ArrayRef<int64_t> sizes = insert.getSourceType().getShape();
     Value src = insert.getSource(), padding = fill.value();
-    if (padding.getType() != type.getElementType())
-      continue;  // (A fill may cast its value; this select would not.)
     int64_t rank = type.getRank();
     rewriter.setInsertionPoint(insert);
     auto generic = linalg::GenericOp::create(

@@ -16,7 +16,6 @@
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
-#include "llvm/ADT/StringSwitch.h"
 
 using namespace mlir;
 
@@ -142,29 +141,52 @@ void buildLLVMPipeline(OpPassManager &pm, const CpuOptions &options) {
 
 void buildLLVMPipeline(OpPassManager &pm) { buildLLVMPipeline(pm, CpuOptions()); }
 
-/// Streaming multiprocessors of the largest data-center GPU of `chip`'s
-/// compute capability, which the tiling keeps busy (register tiles stop
-/// growing below two blocks for each); 132 (H100 SXM) for others.
+namespace {
+/// An NVIDIA GPU architecture Kiln compiles for: the PTX ISA feature it
+/// needs (8.0, or the first version that has the chip), and the streaming
+/// multiprocessors of its largest data-center GPU, which the tiling keeps
+/// busy (register tiles stop growing below two blocks for each; 132, an
+/// H100 SXM's, where no such GPU is listed).
+struct GpuChip {
+  llvm::StringLiteral name, ptxFeatures;
+  int64_t multiprocessors;
+};
+constexpr GpuChip kGpuChips[] = {
+    {"sm_70", "+ptx80", 80},   // V100
+    {"sm_72", "+ptx80", 132},  {"sm_75", "+ptx80", 40}, // T4
+    {"sm_80", "+ptx80", 108},  // A100
+    {"sm_86", "+ptx80", 84},   // A40
+    {"sm_87", "+ptx80", 132},  {"sm_88", "+ptx90", 132},
+    {"sm_89", "+ptx80", 142},  // L40S
+    {"sm_90", "+ptx80", 132},  // H100 SXM
+    {"sm_100", "+ptx86", 148}, // B200
+    {"sm_101", "+ptx86", 132}, {"sm_103", "+ptx88", 132}, {"sm_110", "+ptx90", 132},
+    {"sm_120", "+ptx87", 132}, {"sm_121", "+ptx88", 132},
+};
+} // namespace
+
+static const GpuChip *findGpuChip(llvm::StringRef chip) {
+  for (const GpuChip &known : kGpuChips)
+    if (known.name == chip)
+      return &known;
+  return nullptr;
+}
+
 static int64_t multiprocessorsOf(llvm::StringRef chip) {
-  return llvm::StringSwitch<int64_t>(chip)
-      .Case("sm_70", 80)   // V100
-      .Case("sm_75", 40)   // T4
-      .Case("sm_80", 108)  // A100
-      .Case("sm_86", 84)   // A40
-      .Case("sm_89", 142)  // L40S
-      .Case("sm_90", 132)  // H100 SXM
-      .Case("sm_100", 148) // B200
-      .Default(132);
+  const GpuChip *known = findGpuChip(chip);
+  return known ? known->multiprocessors : 132;
 }
 
 std::string ptxFeaturesOf(llvm::StringRef chip) {
-  return llvm::StringSwitch<std::string>(chip)
-      .Cases({"sm_70", "sm_72", "sm_75", "sm_80", "sm_86", "sm_87", "sm_89", "sm_90"}, "+ptx80")
-      .Cases({"sm_100", "sm_101"}, "+ptx86")
-      .Case("sm_120", "+ptx87")
-      .Cases({"sm_103", "sm_121"}, "+ptx88")
-      .Cases({"sm_88", "sm_110"}, "+ptx90")
-      .Default("");
+  const GpuChip *known = findGpuChip(chip);
+  return known ? known->ptxFeatures.str() : std::string();
+}
+
+std::string knownGpuChips() {
+  std::string list;
+  for (const GpuChip &known : kGpuChips)
+    list += (list.empty() ? "" : ", ") + known.name.str();
+  return list;
 }
 
 int computeCapabilityOf(llvm::StringRef chip) {

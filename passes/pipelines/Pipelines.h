@@ -68,6 +68,9 @@ int computeCapabilityOf(llvm::StringRef chip);
 /// empty for a chip Kiln does not know (sm_70 to sm_121).
 std::string ptxFeaturesOf(llvm::StringRef chip);
 
+/// The architectures ptxFeaturesOf knows, comma-separated ("sm_70, ...").
+std::string knownGpuChips();
+
 /// The NVIDIA GPU target, from the linalg phase on.
 struct GpuOptions {
   std::string chip = "sm_90";          // sm_80, sm_90, ...

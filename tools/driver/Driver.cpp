@@ -473,8 +473,7 @@ FailureOr<CompileResult> compileModel(MLIRContext &context,
   if (gpu && ptxFeaturesOf(options.gpuArch).empty())
     return emitError(UnknownLoc::get(&context))
            << "unsupported GPU architecture '" << options.gpuArch
-           << "' (use one of sm_70, sm_72, sm_75, sm_80, sm_86, sm_87, sm_88, sm_89, sm_90, "
-              "sm_100, sm_101, sm_103, sm_110, sm_120, sm_121)";
+           << "' (use one of " << knownGpuChips() << ")";
   if (options.gpuTf32 && !gpu && !options.emulateGpu)
     return emitError(UnknownLoc::get(&context))
            << "--gpu-tf32 applies to GPU builds: use it with --gpu or --emulate-gpu";
