@@ -1,5 +1,6 @@
 // The cuBLAS reference for Kiln's GPU GEMM benchmark: C = A * B in FP32 for
-// square sizes given on the command line, timed with CUDA events (median of
+// the sizes given on the command line (N: square; MxNxK: A is M x K, B is
+// K x N, all row-major), timed with CUDA events (median of
 // 20 runs after 3 warm-ups). TF32 tensor cores are off, matching Kiln's
 // default FP32 accuracy; with --tf32 first, they are on, matching
 // `kilnc --gpu-tf32`. With --f16 or --bf16 first, A, B and C are in that
@@ -36,8 +37,15 @@ int main(int argc, char **argv) {
   cudaDataType type = mode == "--f16" ? CUDA_R_16F : mode == "--bf16" ? CUDA_R_16BF : CUDA_R_32F;
   CHECK(cublasSetMathMode(handle, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_PEDANTIC_MATH));
   for (int a = first; a < argc; ++a) {
-    int n = std::atoi(argv[a]);
-    size_t elements = size_t(n) * n;
+    int m = 0, n = 0, k = 0;
+    if (std::sscanf(argv[a], "%dx%dx%d", &m, &n, &k) != 3)
+      m = n = k = std::atoi(argv[a]);
+    if (m <= 0 || n <= 0 || k <= 0) {
+      std::fprintf(stderr, "bad size '%s' (N or MxNxK)\n", argv[a]);
+      return 1;
+    }
+    // (One buffer of the largest operand's size serves as A, B and C.)
+    size_t elements = std::max({size_t(m) * k, size_t(k) * n, size_t(m) * n});
     size_t bytes = elements * (type == CUDA_R_32F ? sizeof(float) : 2);
     std::vector<float> host(elements);
     for (size_t i = 0; i < host.size(); ++i)
@@ -64,13 +72,14 @@ int main(int argc, char **argv) {
     std::vector<float> times;
     for (int i = 0; i < 23; ++i) {
       CHECK(cudaEventRecord(start));
+      // Row-major C = A B is column-major C^T = B^T A^T.
       if (type == CUDA_R_32F)
-        CHECK(cublasSgemm(handle, CUBLAS_OP_N, CUBLAS_OP_N, n, n, n, &one,
-                          static_cast<float *>(B), n, static_cast<float *>(A), n, &zero,
+        CHECK(cublasSgemm(handle, CUBLAS_OP_N, CUBLAS_OP_N, n, m, k, &one,
+                          static_cast<float *>(B), n, static_cast<float *>(A), k, &zero,
                           static_cast<float *>(C), n));
       else
-        CHECK(cublasGemmEx(handle, CUBLAS_OP_N, CUBLAS_OP_N, n, n, n, &one, B, type, n, A,
-                           type, n, &zero, C, type, n, CUBLAS_COMPUTE_32F,
+        CHECK(cublasGemmEx(handle, CUBLAS_OP_N, CUBLAS_OP_N, n, m, k, &one, B, type, n, A,
+                           type, k, &zero, C, type, n, CUBLAS_COMPUTE_32F,
                            CUBLAS_GEMM_DEFAULT));
       CHECK(cudaEventRecord(stop));
       CHECK(cudaEventSynchronize(stop));
@@ -81,7 +90,8 @@ int main(int argc, char **argv) {
     }
     std::sort(times.begin(), times.end());
     float ms = times[times.size() / 2];
-    std::printf("cublas %d %.4f ms %.1f GFLOP/s\n", n, ms, 2.0 * n * n * double(n) / ms / 1e6);
+    std::printf("cublas %s %.4f ms %.1f GFLOP/s\n", argv[a], ms,
+                2.0 * m * n * double(k) / ms / 1e6);
     cudaFree(A);
     cudaFree(B);
     cudaFree(C);

@@ -53,6 +53,14 @@ def main(directory):
              [tensor("a", [n, n]), tensor("b", [n, n])], [tensor("c", [n, n])], [],
              {"a": f32(n, n), "b": f32(n, n)}, directory, numerics=n <= 1024)
 
+    # A product with few outputs and a long reduction (128 x 128 of 4096),
+    # which the staged kernels cut along k (codegen/gpu/SplitProduct.h);
+    # cuBLAS's time on the same shape is the reference.
+    m, n, k = 128, 128, 4096
+    make(f"gemm{m}x{n}x{k}", [helper.make_node("MatMul", ["a", "b"], ["c"])],
+         [tensor("a", [m, k]), tensor("b", [k, n])], [tensor("c", [m, n])], [],
+         {"a": f32(m, k), "b": f32(k, n)}, directory)
+
     # Half-precision GEMMs (tensor cores, f32 accumulation; the cuBLAS
     # comparison is cublasGemmEx in the same types). f16 at 1024 is checked
     # against the float64 product of its inputs rounded once to f16 (ONNX

@@ -46,7 +46,7 @@ done
 # The FP32 GEMMs again with --gpu-tf32 (tensor cores), as gemm<N>_tf32.
 for dir in "$bundle"/models/gemm*/; do
   name="$(basename "$dir")"
-  [[ "$name" =~ ^gemm[0-9]+$ ]] || continue
+  [[ "$name" =~ ^gemm[0-9x]+$ ]] || continue
   mkdir "$bundle/models/${name}_tf32"
   cp "$dir/model.onnx" "$bundle/models/${name}_tf32/"
   for data in "$dir"/*.npy; do  # the same data, linked

@@ -105,8 +105,9 @@ def staged_share(kilnc, model, arch, work):
          "kiln-tile-for-gpu{report=true}))"],
         check=True, capture_output=True, text=True).stderr
     staged = shared = alone = 0
-    for match in re.finditer(r"reduction iterations: (\d+) staged \(\d+ ops\), (\d+) shared "
-                             r"by a block, (\d+) folded by a thread alone", report):
+    for match in re.finditer(r"reduction iterations: (\d+) staged \(\d+ ops[^)]*\), "
+                             r"(\d+) shared by a block, (\d+) folded by a thread alone",
+                             report):
         staged += int(match.group(1))
         shared += int(match.group(2))
         alone += int(match.group(3))

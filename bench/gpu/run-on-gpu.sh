@@ -59,8 +59,8 @@ EOF
   nvcc -O3 -o "$work/cublas" "$here/cublas_sgemm.cu" -lcublas >/dev/null 2>&1 || echo "(cuBLAS benchmark did not build)"
   declare -A cublas
   if [ -x "$work/cublas" ]; then
-    while read -r _ n ms _ gflops _; do cublas[$n]="$ms"; done < <("$work/cublas" 256 1024 2048 4096)
-    while read -r _ n ms _ gflops _; do cublas[${n}_tf32]="$ms"; done < <("$work/cublas" --tf32 256 1024 2048 4096)
+    while read -r _ n ms _ gflops _; do cublas[$n]="$ms"; done < <("$work/cublas" 256 1024 2048 4096 128x128x4096)
+    while read -r _ n ms _ gflops _; do cublas[${n}_tf32]="$ms"; done < <("$work/cublas" --tf32 256 1024 2048 4096 128x128x4096)
     for half in f16 bf16; do
       while read -r _ n ms _ gflops _; do cublas[${n}_$half]="$ms"; done < <("$work/cublas" --$half 1024 2048 4096)
     done

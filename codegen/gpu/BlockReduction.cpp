@@ -220,11 +220,7 @@ LogicalResult buildBlockReduction(RewriterBase &rewriter, linalg::LinalgOp op,
     storeResult(b, loc, fusion.consumer, out, combine(b, value, old), indices);
     scf::YieldOp::create(b, loc);
   });
-  rewriter.eraseOp(op);
-  if (start)
-    rewriter.eraseOp(start);
-  if (fusion.consumer)
-    rewriter.eraseOp(fusion.consumer);
+  eraseWithTakenIn(rewriter, op, fusion);
   return success();
 }
 

@@ -33,6 +33,8 @@ struct BlockReduction {
 /// outputs would not fill one block of `threadsPerBlock` one element per
 /// thread and there is more than one element to reduce, or they would not
 /// fill the GPU and each reduces at least a block's worth of elements.
+/// (kiln-tile-for-gpu stages the matmul-like ones instead, their k cut
+/// into slices: SplitProduct.h.)
 bool sharesOutputsPerBlock(int64_t outputs, int64_t reduced, int64_t threadsPerBlock);
 
 /// The reduction of `op` if its threads can share it: one output, reduction

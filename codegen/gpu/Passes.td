@@ -29,13 +29,18 @@ def TileForGpu : Pass<"kiln-tile-for-gpu", "mlir::func::FuncOp"> {
     barriers; or, with the options below, warps of tensor-core mmas fed
     from the same tiles. Tiles past the end of m or n clamp their reads
     and store only real outputs; a short last k step folds its k values
-    only (the tensor cores: padded with zeros).
+    only (the tensor cores: padded with zeros). A matmul-like op that the
+    sizes above would give a block per output is staged instead, its k cut
+    into the fewest slices that give two blocks per multiprocessor: one
+    kernel folds each slice into a partial result (the slice is its
+    outermost block loop), a second adds them, a thread per output.
 
     With `report`, the run on tensors emits a remark on each function
     that has linalg ops on tensors outside loops:
     the loop iterations (multiply-adds, for a product) of its reductions by
-    the kind of kernel they get: how much of a model's work the staged
-    kernels take (bench/gpu/ptx_stats.py --zoo prints it).
+    the kind of kernel they get (and how many staged products are cut
+    along k): how much of a model's work the staged kernels take
+    (bench/gpu/ptx_stats.py --zoo prints it).
   }];
   let options = [
     Option<"multiprocessors", "multiprocessors", "int64_t", /*default=*/"132",

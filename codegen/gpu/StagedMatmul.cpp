@@ -138,7 +138,7 @@ static bool isFloatMultiplyAdd(linalg::LinalgOp op, OpOperand *rowInput, OpOpera
 }
 
 std::optional<StagedMatmul> matchStagedMatmul(linalg::LinalgOp op, int64_t minBlocks,
-                                              bool tf32, bool halfTensorCores) {
+                                              bool tf32, bool halfTensorCores, int64_t splits) {
   if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 || op.getNumReductionLoops() != 1 ||
       op.getNumParallelLoops() < 2)
     return std::nullopt;
@@ -178,7 +178,7 @@ std::optional<StagedMatmul> matchStagedMatmul(linalg::LinalgOp op, int64_t minBl
   if (reads(op.getMatchingIndexingMap(op.getDpsInitOperand(0)), matmul.k))
     return std::nullopt;
 
-  int64_t batches = 1;
+  int64_t batches = splits;
   for (unsigned dim : parallel)
     if (dim != matmul.m && dim != matmul.n)
       batches *= ranges[dim];
@@ -596,15 +596,21 @@ struct Skeleton {
       : op(op), matmul(matmul), fusion(fusion), loc(op.getLoc()),
         rowInput(op.getDpsInputOperand(matmul.rowInput)),
         columnInput(op.getDpsInputOperand(matmul.columnInput)), init(op.getDpsInitOperand(0)),
-        ranges(op.getStaticLoopRanges()) {}
+        ranges(op.getStaticLoopRanges()) {
+    ranges[matmul.k] /= matmul.splits;
+  }
 
   linalg::LinalgOp op;
   const StagedMatmul &matmul;
   const StagedFusion &fusion;
   Location loc;
   OpOperand *rowInput, *columnInput, *init;
-  /// The op's loop ranges.
+  /// The op's loop ranges (k: the slice's, where k is cut).
   SmallVector<int64_t> ranges;
+  /// Where k is cut (matmul.splits > 1): the partial results, and the
+  /// block's slice, whose k values start at slice x ranges[k].
+  const PartialResults *partials = nullptr;
+  Value slice;
   /// Whether the block tiles pass the ends of m or n (blockM or blockN
   /// does not divide it): reads there are clamped to the last row or
   /// column, and outputs there are not stored.
@@ -640,8 +646,14 @@ struct Skeleton {
     result[matmul.k] = k;
     return result;
   }
+  /// The indices of `operand` at loop indices `loopIvs` (k in the slice,
+  /// for an input: the slice's offset is added).
   SmallVector<Value> indices(OpBuilder &b, OpOperand *operand, ArrayRef<Value> loopIvs) const {
-    return applyIndexingMap(b, loc, linalg::LinalgOp(op).getMatchingIndexingMap(operand), loopIvs);
+    SmallVector<Value> at(loopIvs);
+    if (slice && operand != init)
+      at[matmul.k] = add(b, arith::MulIOp::create(b, loc, slice, constant(b, ranges[matmul.k])),
+                         at[matmul.k]);
+    return applyIndexingMap(b, loc, linalg::LinalgOp(op).getMatchingIndexingMap(operand), at);
   }
   /// `loopIvs` with m, n and k clamped to their ranges: an element past an
   /// end reads the last one instead (always in bounds; the outputs it
@@ -669,6 +681,8 @@ struct Skeleton {
   /// (k ignored): the start's value there, or the init buffer's (clamped
   /// into the output).
   Value startValue(OpBuilder &b, ArrayRef<Value> loopIvs) const {
+    if (partials)
+      return arith::ConstantOp::create(b, loc, partials->neutral);
     SmallVector<Value> at = indices(b, init, clamped(b, loopIvs));
     if (!fusion.start)
       return memref::LoadOp::create(b, loc, init->get(), at);
@@ -679,7 +693,13 @@ struct Skeleton {
   /// buffer; nothing past the end of m or n.
   void finish(OpBuilder &b, Value acc, ArrayRef<Value> loopIvs) const {
     auto store = [&](OpBuilder &b) {
-      storeResult(b, loc, fusion.consumer, init->get(), acc, indices(b, init, loopIvs));
+      SmallVector<Value> at = indices(b, init, loopIvs);
+      if (partials) {
+        at.insert(at.begin(), slice);
+        memref::StoreOp::create(b, loc, acc, partials->buffer, at);
+        return;
+      }
+      storeResult(b, loc, fusion.consumer, init->get(), acc, at);
     };
     if (!partialM && !partialN) {
       store(b);
@@ -805,12 +825,14 @@ struct Skeleton {
 /// slots) and the 256-thread forall, and leaves the rewriter inside the
 /// latter.
 Skeleton buildSkeleton(RewriterBase &rewriter, linalg::LinalgOp op, const StagedMatmul &matmul,
-                       const StagedFusion &fusion, int64_t blockM, int64_t blockN,
-                       ArrayRef<int64_t> aShape, ArrayRef<int64_t> bShape) {
+                       const StagedFusion &fusion, const PartialResults *partials,
+                       int64_t blockM, int64_t blockN, ArrayRef<int64_t> aShape,
+                       ArrayRef<int64_t> bShape) {
   MLIRContext *ctx = op.getContext();
   Location loc = op.getLoc();
   Skeleton s(op, matmul, fusion);
-  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  s.partials = partials;
+  ArrayRef<int64_t> ranges = s.ranges;
   s.partialM = ranges[matmul.m] % blockM != 0;
   s.partialN = ranges[matmul.n] % blockN != 0;
   auto workgroup = mlir::gpu::AddressSpaceAttr::get(ctx, mlir::gpu::AddressSpace::Workgroup);
@@ -824,6 +846,9 @@ Skeleton buildSkeleton(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
   rewriter.setInsertionPoint(op);
   SmallVector<unsigned> parallelDims;
   SmallVector<OpFoldResult> blockCounts;
+  // (Where k is cut, the slices are the outermost block loop.)
+  if (partials)
+    blockCounts.push_back(rewriter.getIndexAttr(matmul.splits));
   for (auto [dim, iterator] : llvm::enumerate(op.getIteratorTypesArray())) {
     if (iterator != utils::IteratorType::parallel)
       continue;
@@ -835,6 +860,10 @@ Skeleton buildSkeleton(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
                                          linearGpuMapping(ctx, blockCounts.size(), true));
   rewriter.setInsertionPoint(blockLoop.getBody()->getTerminator());
   SmallVector<Value> blockIvs = llvm::to_vector(blockLoop.getInductionVars());
+  if (partials) {
+    s.slice = blockIvs.front();
+    blockIvs.erase(blockIvs.begin());
+  }
   s.rowTile = memref::AllocOp::create(rewriter, loc, tileType(s.rowInput, aShape));
   s.columnTile = memref::AllocOp::create(rewriter, loc, tileType(s.columnInput, bShape));
   s.rowSlot = [](OpBuilder &, Value row, Value k) { return SmallVector<Value>{row, k}; };
@@ -880,10 +909,11 @@ Value roundToTf32(OpBuilder &b, Location loc, Value v) {
 /// (16 TM) x (8 TN) warp tile of m16n8k8 TF32 mmas, or of m16n8k16 mmas on
 /// f16 or bf16 inputs.
 void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
-                           const StagedMatmul &matmul, const StagedFusion &fusion) {
+                           const StagedMatmul &matmul, const StagedFusion &fusion,
+                           const PartialResults *partials) {
   const int64_t tm = matmul.mmaRows, tn = matmul.mmaColumns, mmaK = matmul.mmaK;
   const int64_t warpM = kMmaM * tm, warpN = kMmaN * tn;
-  const int64_t blockM = kWarpRows * warpM, blockN = kWarpColumns * warpN;
+  const int64_t blockM = blockRows(matmul), blockN = blockColumns(matmul);
   Type inputType = getElementTypeOrSelf(op.getDpsInputOperand(matmul.rowInput)->get());
   bool half = mmaK == kHalfMmaK;
   // Values of a fragment's 32-bit register: one f32 (TF32), two halves.
@@ -905,7 +935,7 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
   //   Unswizzled, k and k + 8 met in one bank: 2-way conflicts.
   const int64_t aFragment = 4 * perRegister, bFragment = 2 * perRegister;
   const int64_t rowTiles = blockM / kMmaM, columnTiles = blockN / kMmaN;
-  Skeleton s = buildSkeleton(rewriter, op, matmul, fusion, blockM, blockN,
+  Skeleton s = buildSkeleton(rewriter, op, matmul, fusion, partials, blockM, blockN,
                              {blockM * kStagedTile}, {kStagedTile * blockN});
   Location loc = s.loc;
   auto divide = [&](OpBuilder &b, Value x, int64_t d) {
@@ -1079,9 +1109,9 @@ static bool readsGroups(int64_t side, Value input) {
 
 /// The scalar kernel: each thread a rows x columns register tile.
 void buildScalarMatmul(RewriterBase &rewriter, linalg::LinalgOp op, const StagedMatmul &matmul,
-                       const StagedFusion &fusion) {
+                       const StagedFusion &fusion, const PartialResults *partials) {
   const int64_t rows = matmul.rows, columns = matmul.columns;
-  const int64_t blockM = kStagedTile * rows, blockN = kStagedTile * columns;
+  const int64_t blockM = blockRows(matmul), blockN = blockColumns(matmul);
   bool rowGroups = readsGroups(rows, op.getDpsInputOperand(matmul.rowInput)->get());
   bool columnGroups = readsGroups(columns, op.getDpsInputOperand(matmul.columnInput)->get());
   // Rows read in groups come from a k-major A tile (a group is 4 values of
@@ -1090,7 +1120,7 @@ void buildScalarMatmul(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
   // conflicts (tx and tx + 8) instead of 16-way; a padding of 2 would
   // avoid those too but break the groups' 16-byte alignment.
   Skeleton s = buildSkeleton(
-      rewriter, op, matmul, fusion, blockM, blockN,
+      rewriter, op, matmul, fusion, partials, blockM, blockN,
       rowGroups ? SmallVector<int64_t>{kStagedTile, blockM + kVectorWidth}
                 : SmallVector<int64_t>{blockM, kStagedTile},
       {kStagedTile, blockN});
@@ -1190,12 +1220,24 @@ void buildScalarMatmul(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
 
 } // namespace
 
+void buildStagedPartials(RewriterBase &rewriter, linalg::LinalgOp op, const StagedMatmul &matmul,
+                         const PartialResults &partials) {
+  if (matmul.mmaRows > 0)
+    buildTensorCoreMatmul(rewriter, op, matmul, StagedFusion(), &partials);
+  else
+    buildScalarMatmul(rewriter, op, matmul, StagedFusion(), &partials);
+}
+
 void buildStagedMatmul(RewriterBase &rewriter, linalg::LinalgOp op, const StagedMatmul &matmul,
                        const StagedFusion &fusion) {
   if (matmul.mmaRows > 0)
-    buildTensorCoreMatmul(rewriter, op, matmul, fusion);
+    buildTensorCoreMatmul(rewriter, op, matmul, fusion, nullptr);
   else
-    buildScalarMatmul(rewriter, op, matmul, fusion);
+    buildScalarMatmul(rewriter, op, matmul, fusion, nullptr);
+  eraseWithTakenIn(rewriter, op, fusion);
+}
+
+void eraseWithTakenIn(RewriterBase &rewriter, linalg::LinalgOp op, const StagedFusion &fusion) {
   rewriter.eraseOp(op);
   if (fusion.start)
     rewriter.eraseOp(fusion.start);

@@ -100,7 +100,20 @@ struct StagedMatmul {
   int64_t mmaRows = 0, mmaColumns = 0;
   /// The mma's k: kMmaK (TF32) or kHalfMmaK (f16, bf16).
   int64_t mmaK = kMmaK;
+  /// Slices the k loop is cut into, each folded by blocks of its own into
+  /// a partial result that a second kernel combines (SplitProduct.h); 1:
+  /// one kernel folds all of k.
+  int64_t splits = 1;
 };
+
+/// The outputs a block of `matmul`'s kernel computes along m and along n.
+inline int64_t blockRows(const StagedMatmul &matmul) {
+  return matmul.mmaRows ? kWarpRows * kMmaM * matmul.mmaRows : kStagedTile * matmul.rows;
+}
+inline int64_t blockColumns(const StagedMatmul &matmul) {
+  return matmul.mmaRows ? kWarpColumns * kMmaN * matmul.mmaColumns
+                        : kStagedTile * matmul.columns;
+}
 
 /// Whether a product of m x n outputs is worth staging: each side fills at
 /// least one tile of 16 (fewer outputs go to one thread each, or a block
@@ -121,9 +134,12 @@ inline bool fitsStagedTiles(int64_t m, int64_t n) { return m >= kStagedTile && n
 /// With `tf32`, f32 multiply-adds whose m and n ranges are at least 32
 /// take the tensor cores, their warp tiles grown the same way; with
 /// `halfTensorCores` (sm_80 and newer), so do f16 and bf16 inputs
-/// multiplied and added in f32.
+/// multiplied and added in f32. With `splits` > 1, the grid counts that
+/// many blocks for each block of outputs (SplitProduct.h); the result's
+/// `splits` is left 1.
 std::optional<StagedMatmul> matchStagedMatmul(mlir::linalg::LinalgOp op, int64_t minBlocks,
-                                              bool tf32, bool halfTensorCores);
+                                              bool tf32, bool halfTensorCores,
+                                              int64_t splits = 1);
 
 /// The elementwise ops a staged matmul's kernel takes in: `start` writes
 /// the whole accumulator before the product (a linalg.fill, or a
@@ -178,12 +194,31 @@ StagedFusion findStagedFusion(mlir::linalg::LinalgOp op);
 mlir::Value startElement(mlir::OpBuilder &b, mlir::Location loc, mlir::linalg::LinalgOp start,
                          mlir::ValueRange indices);
 
+/// Erases `op`, whose kernel has been built, and the ops of `fusion` that
+/// kernel took in.
+void eraseWithTakenIn(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp op,
+                      const StagedFusion &fusion);
+
 /// Stores `value`, a kernel's result for output `indices` of its
 /// `accumulator` buffer: with `consumer` (a consumer findStagedFusion
 /// found), the consumer's value there into the consumer's output, else
 /// `value` into `accumulator`.
 void storeResult(mlir::OpBuilder &b, mlir::Location loc, mlir::linalg::GenericOp consumer,
                  mlir::Value accumulator, mlir::Value value, mlir::ValueRange indices);
+
+/// Where the kernel of a product whose k is cut into slices (SplitProduct.h)
+/// stores its results: slice s's into `buffer`[s, ..] (the output's
+/// indices after s), each folded from `neutral`.
+struct PartialResults {
+  mlir::Value buffer;
+  mlir::TypedAttr neutral;
+};
+
+/// Builds before `op` (on buffers; it stays), for `matmul` with `splits` >
+/// 1, the staged kernel of the partial products: the slices are the
+/// outermost block loop.
+void buildStagedPartials(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp op,
+                         const StagedMatmul &matmul, const PartialResults &partials);
 
 /// Replaces `op` (on buffers) by the staged block/thread forall nest, and
 /// erases the ops of `fusion` it takes in.

@@ -7,7 +7,8 @@
 // shared by the threads of a block per output (BlockReduction.h); ops with
 // no parallel loop that cannot be shared run on one thread. Matmuls whose
 // m and n are at least 16 go through workgroup-memory tiles, each thread a
-// register tile of outputs (StagedMatmul.h). These
+// register tile of outputs (StagedMatmul.h), those a block per output would
+// take with their k cut into slices (SplitProduct.h). These
 // are built after bufferization, where the block can own a workgroup buffer.
 // A reduction of one output a thread is tiled together with the fill that
 // starts its outputs, when that fill is its own (a fill CSE shared with
@@ -21,6 +22,7 @@
 #include "codegen/cpu/TilingStrategy.h"
 #include "codegen/gpu/BlockReduction.h"
 #include "codegen/gpu/Mapping.h"
+#include "codegen/gpu/SplitProduct.h"
 #include "codegen/gpu/StagedMatmul.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -110,8 +112,10 @@ FailureOr<linalg::LinalgOp> tileWithForall(RewriterBase &rewriter, linalg::Linal
 }
 
 /// The reduction of `op` if a block should share each output element
-/// (sharesOutputsPerBlock) and its body allows it.
-std::optional<BlockReduction> sharedReduction(linalg::LinalgOp op) {
+/// (sharesOutputsPerBlock) and its body allows it; products that the
+/// staged kernels take anyway, cut along k (matchSplitProduct), are
+/// excepted later.
+std::optional<BlockReduction> blockPerOutput(linalg::LinalgOp op) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   int64_t outputs = 1, reduced = 1;
   for (auto [range, iterator] : llvm::zip(ranges, op.getIteratorTypesArray()))
@@ -286,7 +290,7 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
   /// The `report` remark on `func` (on tensors, before tiling): the loop
   /// iterations of its reductions by the kernel each gets.
   void reportReductions(func::FuncOp func) {
-    int64_t staged = 0, stagedOps = 0, shared = 0, alone = 0;
+    int64_t staged = 0, stagedOps = 0, splitOps = 0, shared = 0, alone = 0;
     func.walk([&](linalg::LinalgOp op) {
       if (op->getParentOfType<scf::ForallOp>() || op.getNumReductionLoops() == 0 ||
           hasZeroOrDynamicRange(op))
@@ -294,17 +298,20 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
       int64_t iterations = 1;
       for (int64_t range : op.getStaticLoopRanges())
         iterations *= range;
-      if (sharedReduction(op)) {
-        shared += iterations;
-      } else if (stagedProduct(op)) {
+      if (std::optional<StagedMatmul> product = stagedProduct(op)) {
         staged += iterations;
         ++stagedOps;
+        if (product->splits > 1)
+          ++splitOps;
+      } else if (sharedReduction(op)) {
+        shared += iterations;
       } else {
         alone += iterations;
       }
     });
     func.emitRemark() << "reduction iterations: " << staged << " staged (" << stagedOps
-                      << " ops), " << shared << " shared by a block, " << alone
+                      << " ops, " << splitOps << " cut along k), " << shared
+                      << " shared by a block, " << alone
                       << " folded by a thread alone";
   }
 
@@ -329,11 +336,23 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
            llvm::is_contained(reader.getDpsInits(), op->getResult(0)) && isDirect(reader);
   }
 
-  /// The staged matmul `op` maps onto, unless a block reduction takes it.
+  /// The staged matmul `op` maps onto. A product that would get a block
+  /// per output (few outputs, long reductions) has its k cut into slices
+  /// instead, enough to fill the GPU (SplitProduct.h): the block per
+  /// output reads both inputs once per output element, the staged tiles
+  /// share each read among 16 or more.
   std::optional<StagedMatmul> stagedProduct(linalg::LinalgOp op) {
-    if (sharedReduction(op))
-      return std::nullopt;
+    if (blockPerOutput(op))
+      return matchSplitProduct(op, 2 * multiprocessors, tf32, halfTensorCores);
     return matchStagedMatmul(op, 2 * multiprocessors, tf32, halfTensorCores);
+  }
+
+  /// The block reduction `op` maps onto: a block per output, unless a
+  /// staged kernel takes it.
+  std::optional<BlockReduction> sharedReduction(linalg::LinalgOp op) {
+    if (stagedProduct(op))
+      return std::nullopt;
+    return blockPerOutput(op);
   }
 
   /// Whether `op` has a dynamic loop range (an internal error on this path)
@@ -354,8 +373,8 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
       // Nothing to compute: an empty tensor.
       return success();
     }
-    std::optional<BlockReduction> shared = sharedReduction(op);
-    std::optional<StagedMatmul> staged = shared ? std::nullopt : stagedProduct(op);
+    std::optional<StagedMatmul> staged = stagedProduct(op);
+    std::optional<BlockReduction> shared = staged ? std::nullopt : blockPerOutput(op);
     if (shared || staged || op.getNumParallelLoops() == 0) {
       // Left for the run after bufferization.
       if (!op.hasPureBufferSemantics())
@@ -366,7 +385,10 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
         for (Operation *taken : {fusion.start.getOperation(), fusion.consumer.getOperation()})
           if (taken)
             takenIn.insert(taken);
-        buildStagedMatmul(rewriter, op, *staged, fusion);
+        if (staged->splits > 1)
+          buildSplitProduct(rewriter, op, *staged, fusion);
+        else
+          buildStagedMatmul(rewriter, op, *staged, fusion);
       } else if (shared) {
         StagedFusion fusion = findStagedFusion(op);
         for (Operation *taken : {fusion.start.getOperation(), fusion.consumer.getOperation()})

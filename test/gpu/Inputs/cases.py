@@ -2,7 +2,7 @@
 
 Usage: cases.py CASE DIR (CASE: reductions, matmuls, matvec, two_recurrences, register_tiles,
 grouped_tiles, register_tiles_tf32, half_matmuls, half_convs, convs, convs_tf32,
-partial_tiles, partial_tiles_tf32) writes DIR/input_<i>.npy and
+partial_tiles, partial_tiles_tf32, split_products, split_products_tf32) writes DIR/input_<i>.npy and
 DIR/expected_<i>.npy in graph order (.pb for bfloat16 tensors).
 """
 import os
@@ -123,6 +123,37 @@ def partial_tiles_tf32(rng):
     return partial_tiles(rng, tf32=True)
 
 
+def split_products(rng, tf32=False):
+    """Products with few outputs and long reductions, whose k the staged
+    kernels cut into slices: a 128 x 128 product of 512, a Gemm (64 x 96 of
+    1024) with its bias and ReLU, a 3x3 convolution (64 filters, 49
+    pixels, k = 576) with its ReLU, an int32 32 x 40 of 300 (slices of 75:
+    not whole steps of 16), a batched 2 x 48 x 40 of 384 and an f16 64 x 64
+    of 512 (tensor cores). With `tf32`, the references of the f32 products,
+    all of which then take the tensor cores (m and n at least 32), are from
+    TF32-rounded inputs."""
+    f32 = lambda *shape: rng.standard_normal(shape).astype(np.float32)
+    a, b = f32(128, 512), f32(512, 128)
+    g, gw, bias = f32(64, 1024), f32(96, 1024), f32(96)
+    img, w, wb = f32(1, 64, 7, 7), f32(64, 64, 3, 3) / 8, f32(64)
+    i = rng.integers(-100, 100, size=(32, 300), dtype=np.int32)
+    j = rng.integers(-100, 100, size=(300, 40), dtype=np.int32)
+    x, y = f32(2, 48, 384), f32(2, 384, 40)
+    ha, hb = f32(64, 512).astype(np.float16), f32(512, 64).astype(np.float16)
+    t = round_tf32 if tf32 else (lambda m: m)
+    r = lambda m: t(m).astype(np.float64)
+    expected = [r(a) @ r(b), np.maximum(0.5 * (r(g) @ r(gw).T) + bias, 0),
+                np.maximum(conv2d(t(img), t(w), pad=1) + wb[None, :, None, None], 0),
+                i.astype(np.int64) @ j, r(x) @ r(y)]
+    expected = [e.astype(np.int32 if e.dtype == np.int64 else np.float32) for e in expected]
+    expected.append((ha.astype(np.float64) @ hb.astype(np.float64)).astype(np.float16))
+    return [a, b, g, gw, bias, img, w, wb, i, j, x, y, ha, hb], expected
+
+
+def split_products_tf32(rng):
+    return split_products(rng, tf32=True)
+
+
 def round_tf32(a):
     """a rounded to TF32 (10 mantissa bits), to nearest with ties away from
     zero, as the tensor-core kernels stage their inputs."""
@@ -226,7 +257,9 @@ def main():
                         "half_matmuls": half_matmuls, "half_convs": half_convs,
                         "convs": convs,
                         "convs_tf32": convs_tf32, "partial_tiles": partial_tiles,
-                        "partial_tiles_tf32": partial_tiles_tf32}[case](
+                        "partial_tiles_tf32": partial_tiles_tf32,
+                        "split_products": split_products,
+                        "split_products_tf32": split_products_tf32}[case](
         np.random.default_rng(7))
     for name, tensors in (("input", inputs), ("expected", expected)):
         for i, a in enumerate(tensors):
