@@ -40,7 +40,9 @@ static int64_t gridBlocks(linalg::LinalgOp op, const StagedMatmul &matmul, int64
 std::optional<StagedMatmul> matchSplitProduct(linalg::LinalgOp op, int64_t minBlocks, bool tf32,
                                               bool halfTensorCores) {
   std::optional<StagedMatmul> best = matchStagedMatmul(op, minBlocks, tf32, halfTensorCores);
-  if (!best || gridBlocks(op, *best, 1) >= minBlocks || !matchBlockReduction(op))
+  // (A body that reads its loop indices would see k's within the slice.)
+  if (!best || gridBlocks(op, *best, 1) >= minBlocks || !matchBlockReduction(op) ||
+      op.hasIndexSemantics())
     return best;
   const int64_t k = op.getStaticLoopRanges()[best->k];
   for (int64_t splits = 2; splits <= kMaxSplits && k / splits >= kMinSliceK; ++splits) {

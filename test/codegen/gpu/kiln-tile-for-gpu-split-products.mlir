@@ -99,3 +99,34 @@ func.func @prime_k(%a: tensor<32x1021xf32>, %b: tensor<1021x32xf32>) -> tensor<3
   %p = linalg.matmul ins(%a, %b : tensor<32x1021xf32>, tensor<1021x32xf32>) outs(%f : tensor<32x32xf32>) -> tensor<32x32xf32>
   return %p : tensor<32x32xf32>
 }
+
+// -----
+
+// A body that reads its loop indices (here k, as a weight) is not cut: in a
+// slice it would see k less the slice's start. It is staged whole.
+// CHECK-LABEL: func @index_k
+// CHECK-NOT: memref.alloc() : memref<{{.*}}x32x32xf32>
+// CHECK: scf.forall (%{{.*}}, %{{.*}}) in (2, 2) {
+// CHECK:   scf.for %{{.*}} = %c0 to %c1024 step %c16
+// CHECK-NOT: scf.forall
+// CHECK: return
+#a = affine_map<(m, n, k) -> (m, k)>
+#b = affine_map<(m, n, k) -> (k, n)>
+#c = affine_map<(m, n, k) -> (m, n)>
+func.func @index_k(%a: tensor<32x1024xf32>, %b: tensor<1024x32xf32>) -> tensor<32x32xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<32x32xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<32x32xf32>) -> tensor<32x32xf32>
+  %p = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : tensor<32x1024xf32>, tensor<1024x32xf32>) outs(%f : tensor<32x32xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %k = linalg.index 2 : index
+    %ki = arith.index_cast %k : index to i32
+    %kf = arith.sitofp %ki : i32 to f32
+    %m = arith.mulf %x, %y : f32
+    %w = arith.mulf %m, %kf : f32
+    %s = arith.addf %acc, %w : f32
+    linalg.yield %s : f32
+  } -> tensor<32x32xf32>
+  return %p : tensor<32x32xf32>
+}
