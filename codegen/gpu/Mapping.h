@@ -24,6 +24,13 @@ inline constexpr int64_t kWorkgroupAlignment = 16;
 /// size that leaves room for several resident blocks per multiprocessor.
 inline constexpr int64_t kThreadsPerBlock = 256;
 
+/// Blocks the staged matmuls' grids are planned to give each
+/// multiprocessor at least: their register tiles stop growing below that.
+/// (Two blocks of 256 threads fit where a thread uses at most 128
+/// registers; ptxas is not told, since a bound makes it use more registers
+/// in kernels that need fewer: gemm1024's 32 became 70.)
+inline constexpr int64_t kBlocksPerMultiprocessor = 2;
+
 /// The mapping of an `n`-dimensional scf.forall onto linear block or thread
 /// ids, outermost loop first (MapForallToGpu delinearizes them back).
 inline mlir::ArrayAttr linearGpuMapping(mlir::MLIRContext *ctx, size_t n, bool blocks) {

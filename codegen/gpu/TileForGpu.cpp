@@ -343,8 +343,10 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
   /// share each read among 16 or more.
   std::optional<StagedMatmul> stagedProduct(linalg::LinalgOp op) {
     if (blockPerOutput(op))
-      return matchSplitProduct(op, 2 * multiprocessors, tf32, halfTensorCores);
-    return matchStagedMatmul(op, 2 * multiprocessors, tf32, halfTensorCores);
+      return matchSplitProduct(op, kBlocksPerMultiprocessor * multiprocessors, tf32,
+                               halfTensorCores);
+    return matchStagedMatmul(op, kBlocksPerMultiprocessor * multiprocessors, tf32,
+                             halfTensorCores);
   }
 
   /// The block reduction `op` maps onto: a block per output, unless a
