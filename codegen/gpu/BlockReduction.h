@@ -43,6 +43,10 @@ bool sharesOutputsPerBlock(int64_t outputs, int64_t reduced, int64_t threadsPerB
 /// produces the yielded value.
 std::optional<BlockReduction> matchBlockReduction(mlir::linalg::LinalgOp op);
 
+/// `x (+) acc` with `reduction`'s own combiner (cloned at `b`).
+mlir::Value combineWith(mlir::OpBuilder &b, const BlockReduction &reduction, mlir::Value x,
+                        mlir::Value acc);
+
 /// Elements each thread of a block reduction folds at least before the
 /// threads combine their values, where the block has more than a warp: a
 /// reduction of up to 8 x 32 elements (an LSTM step's product over 256
@@ -68,6 +72,41 @@ int64_t blockReductionThreads(int64_t reductionSize, int64_t maxThreads);
 mlir::LogicalResult buildBlockReduction(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp op,
                                         const BlockReduction &reduction, int64_t maxThreads,
                                         const StagedFusion &fusion = {});
+
+/// Warps of a column reduction's block (kColumnWarps x kWarpSize threads).
+inline constexpr int64_t kColumnWarps = 8;
+
+/// A reduction a block computes kWarpSize outputs of at once, a lane per
+/// output and the warps dividing the reduction (a matrix-vector product
+/// x[k] W[k, n], a mean over time of [T, N]): the loop `columns` (the
+/// output's innermost parallel loop) goes across the lanes.
+struct ColumnReduction {
+  BlockReduction reduction;
+  unsigned columns = 0;
+};
+
+/// The column reduction of `op` if its outputs are few (fewer than a
+/// quarter of what an H100 holds at once, as for sharesOutputsPerBlock),
+/// its innermost parallel loop has at least kWarpSize outputs, each output
+/// reduces at least 2 kColumnWarps elements, its body allows a block
+/// reduction (matchBlockReduction), and its inputs keep the lanes' reads
+/// together: an input that reads the columns loop reads it as its
+/// innermost index, by itself (consecutive lanes, consecutive addresses),
+/// and at least one does. A block per output would have consecutive
+/// threads read such an input a whole row apart (W[k, n] down a column);
+/// kiln-tile-for-gpu takes this kernel where it would take that one.
+std::optional<ColumnReduction> matchColumnReduction(mlir::linalg::LinalgOp op);
+
+/// Replaces `op` (on buffers) by the column reduction's kernel: blocks over
+/// the other parallel loops and the columns in groups of kWarpSize; lane l
+/// of warp w folds output column (group kWarpSize + l) over reduction
+/// elements w, w + kColumnWarps, ...; the warps' values meet in workgroup
+/// memory, and warp 0 folds them in warp order, into the start's value
+/// (`fusion.start`, or the output's), and stores the consumer's value
+/// where `fusion.consumer` is given. Columns past the end read the last
+/// one and store nothing. Erases `op` and the ops of `fusion`.
+void buildColumnReduction(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp op,
+                          const ColumnReduction &column, const StagedFusion &fusion = {});
 
 } // namespace kiln::gpu
 

@@ -21,6 +21,9 @@ def TileForGpu : Pass<"kiln-tile-for-gpu", "mlir::func::FuncOp"> {
     buffers: each thread folds a strided share, then a tree in a workgroup
     buffer (memref.alloc in the GPU workgroup address space) with
     gpu.barrier, finished by gpu.shuffle within a warp for 32-bit types.
+    Those whose inputs run along the outputs (a matrix-vector product)
+    get a block per 32 outputs instead, a lane each, its 8 warps dividing
+    the reduction (column reductions).
     Other ops without parallel loops run on one thread. Matmul-like ops
     whose m and n ranges are at least 16 get blocks of 16x16 threads, each
     thread a register tile of up to 8x8 outputs (as large as keeps at least

@@ -114,11 +114,9 @@ void buildSplitProduct(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
         [&](OpBuilder &b, Location loc, Value s, ValueRange acc) {
           SmallVector<Value> at{s};
           llvm::append_range(at, indices);
-          IRMapping mapping;
-          mapping.map(reduction.combiner->getOperand(1 - reduction.accOperand),
-                      memref::LoadOp::create(b, loc, partials, at));
-          mapping.map(reduction.combiner->getOperand(reduction.accOperand), acc[0]);
-          scf::YieldOp::create(b, loc, b.clone(*reduction.combiner, mapping)->getResults());
+          scf::YieldOp::create(
+              b, loc,
+              combineWith(b, reduction, memref::LoadOp::create(b, loc, partials, at), acc[0]));
         });
     storeResult(b, loc, fusion.consumer, init->get(), sum.getResult(0), indices);
   };

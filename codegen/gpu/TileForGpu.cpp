@@ -234,7 +234,7 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
         return;
       if (stagedProduct(op))
         products.push_back(op);
-      else if (sharedReduction(op))
+      else if (columnReduction(op) || sharedReduction(op))
         reductions.push_back(op);
     });
     // A block reduction takes in the op that starts its outputs (a fill of
@@ -322,7 +322,8 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
   /// block reduction, a staged matmul nor one thread.
   bool isDirect(linalg::LinalgOp op) {
     return op.hasPureTensorSemantics() && op.getNumParallelLoops() > 0 &&
-           !hasZeroOrDynamicRange(op) && !sharedReduction(op) && !stagedProduct(op);
+           !hasZeroOrDynamicRange(op) && !sharedReduction(op) && !stagedProduct(op) &&
+           !columnReduction(op);
   }
 
   /// Whether `op` is a fill that the direct reduction reading it tiles
@@ -349,10 +350,21 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
                              halfTensorCores);
   }
 
+  /// The column reduction `op` maps onto (BlockReduction.h): lanes across
+  /// its outputs, warps along its reduction, for a reduction a block per
+  /// output would take (and no staged kernel does) whose threads would
+  /// read an input a row apart. (One output a thread reads such an input
+  /// along the row already.)
+  std::optional<ColumnReduction> columnReduction(linalg::LinalgOp op) {
+    if (!blockPerOutput(op) || stagedProduct(op))
+      return std::nullopt;
+    return matchColumnReduction(op);
+  }
+
   /// The block reduction `op` maps onto: a block per output, unless a
-  /// staged kernel takes it.
+  /// staged kernel or a column reduction takes it.
   std::optional<BlockReduction> sharedReduction(linalg::LinalgOp op) {
-    if (stagedProduct(op))
+    if (stagedProduct(op) || columnReduction(op))
       return std::nullopt;
     return blockPerOutput(op);
   }
@@ -364,9 +376,9 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
                         [](int64_t r) { return r == 0 || ShapedType::isDynamic(r); });
   }
 
-  /// Maps `op` onto blocks and threads: a staged matmul, a block reduction,
-  /// one thread, or one output a thread (staged matmuls, block reductions
-  /// and ops without parallel loops wait for buffers).
+  /// Maps `op` onto blocks and threads: a staged matmul, a column or block
+  /// reduction, one thread, or one output a thread (all but the last wait
+  /// for buffers).
   LogicalResult tile(IRRewriter &rewriter, linalg::LinalgOp op) {
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
     if (llvm::any_of(ranges, ShapedType::isDynamic))
@@ -376,31 +388,31 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
       return success();
     }
     std::optional<StagedMatmul> staged = stagedProduct(op);
-    std::optional<BlockReduction> shared = staged ? std::nullopt : blockPerOutput(op);
-    if (shared || staged || op.getNumParallelLoops() == 0) {
+    std::optional<ColumnReduction> column = staged ? std::nullopt : columnReduction(op);
+    std::optional<BlockReduction> shared =
+        staged || column ? std::nullopt : blockPerOutput(op);
+    if (shared || staged || column || op.getNumParallelLoops() == 0) {
       // Left for the run after bufferization.
       if (!op.hasPureBufferSemantics())
         return success();
 
-      if (staged) {
-        StagedFusion fusion = findStagedFusion(op);
-        for (Operation *taken : {fusion.start.getOperation(), fusion.consumer.getOperation()})
-          if (taken)
-            takenIn.insert(taken);
-        if (staged->splits > 1)
-          buildSplitProduct(rewriter, op, *staged, fusion);
-        else
-          buildStagedMatmul(rewriter, op, *staged, fusion);
-      } else if (shared) {
-        StagedFusion fusion = findStagedFusion(op);
-        for (Operation *taken : {fusion.start.getOperation(), fusion.consumer.getOperation()})
-          if (taken)
-            takenIn.insert(taken);
-        if (failed(buildBlockReduction(rewriter, op, *shared, kThreadsPerBlock, fusion)))
-          return op.emitError("internal error: block reduction failed");
-      } else {
+      if (!staged && !column && !shared) {
         runOnOneThread(rewriter, op);
+        return success();
       }
+      // The start and consumer the kernel takes in (erased with `op`).
+      StagedFusion fusion = findStagedFusion(op);
+      for (Operation *taken : {fusion.start.getOperation(), fusion.consumer.getOperation()})
+        if (taken)
+          takenIn.insert(taken);
+      if (staged && staged->splits > 1)
+        buildSplitProduct(rewriter, op, *staged, fusion);
+      else if (staged)
+        buildStagedMatmul(rewriter, op, *staged, fusion);
+      else if (column)
+        buildColumnReduction(rewriter, op, *column, fusion);
+      else if (failed(buildBlockReduction(rewriter, op, *shared, kThreadsPerBlock, fusion)))
+        return op.emitError("internal error: block reduction failed");
       return success();
     }
     SmallVector<int64_t> blockTiles = planBlockTiles(op);

@@ -2,7 +2,8 @@
 
 Usage: cases.py CASE DIR (CASE: reductions, matmuls, matvec, two_recurrences, register_tiles,
 grouped_tiles, register_tiles_tf32, half_matmuls, half_convs, convs, convs_tf32,
-partial_tiles, partial_tiles_tf32, split_products, split_products_tf32) writes DIR/input_<i>.npy and
+partial_tiles, partial_tiles_tf32, split_products, split_products_tf32,
+column_reductions) writes DIR/input_<i>.npy and
 DIR/expected_<i>.npy in graph order (.pb for bfloat16 tensors).
 """
 import os
@@ -154,6 +155,21 @@ def split_products_tf32(rng):
     return split_products(rng, tf32=True)
 
 
+def column_reductions(rng):
+    """Reductions with few outputs whose inputs run along the outputs: a
+    classifier head (1 x 2048 by 2048 x 1000, plus its bias; 1000 is not a
+    multiple of 32), a mean over 300 time steps of 200 features, and a
+    recurrent step's 1 x 256 by 256 x 1024 product with its sigmoid."""
+    f32 = lambda *shape: rng.standard_normal(shape).astype(np.float32)
+    x, w, bias = f32(1, 2048), f32(2048, 1000) / 16, f32(1000)
+    seq = f32(1, 300, 200)
+    h, r = f32(1, 256), f32(256, 1024) / 8
+    f64 = lambda m: m.astype(np.float64)
+    expected = [f64(x) @ f64(w) + bias, f64(seq).mean(axis=1),
+                1 / (1 + np.exp(-(f64(h) @ f64(r))))]
+    return [x, w, bias, seq, h, r], [e.astype(np.float32) for e in expected]
+
+
 def round_tf32(a):
     """a rounded to TF32 (10 mantissa bits), to nearest with ties away from
     zero, as the tensor-core kernels stage their inputs."""
@@ -259,7 +275,8 @@ def main():
                         "convs_tf32": convs_tf32, "partial_tiles": partial_tiles,
                         "partial_tiles_tf32": partial_tiles_tf32,
                         "split_products": split_products,
-                        "split_products_tf32": split_products_tf32}[case](
+                        "split_products_tf32": split_products_tf32,
+                        "column_reductions": column_reductions}[case](
         np.random.default_rng(7))
     for name, tensors in (("input", inputs), ("expected", expected)):
         for i, a in enumerate(tensors):
