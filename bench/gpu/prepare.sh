@@ -6,6 +6,10 @@
 #    ZOO_MODELS="mlp mobilenetv2 ..." picks others: bench/zoo/zoo.py list),
 #    each compiled with `kilnc --gpu ARCH` into lib<name>.a + <name>.h and
 #    <name>.ptx, next to its inputs and ONNX Runtime's expected outputs;
+#  - with BASE_KILNC=PATH (a kilnc built at an earlier commit), each model
+#    compiled by it too, as models/<name>_base (same inputs), so that one
+#    GPU run times the kernels before and after a change side by side;
+#    BASE_MODELS="gemm4096 zoo_gru ..." limits that to the models named;
 #  - node/: the ONNX node tests whose GPU kernels pass emulated, compiled the
 #    same way (node_tests.py prepare; NODE_TESTS=0 leaves them out,
 #    NODE_TESTS_EVERY=N takes every Nth);
@@ -55,17 +59,36 @@ for dir in "$bundle"/models/gemm*/; do
   echo "--gpu-tf32" > "$bundle/models/${name}_tf32/FLAGS"
 done
 
+# With BASE_KILNC, the same models for the earlier kilnc, as <name>_base.
+if [ -n "${BASE_KILNC:-}" ]; then
+  for dir in "$bundle"/models/*/; do
+    name="$(basename "$dir")"
+    if [ -n "${BASE_MODELS:-}" ] && [[ " $BASE_MODELS " != *" $name "* ]]; then
+      continue
+    fi
+    mkdir "$bundle/models/${name}_base"
+    cp "$dir/model.onnx" "$bundle/models/${name}_base/"
+    [ -e "$dir/FLAGS" ] && cp "$dir/FLAGS" "$bundle/models/${name}_base/"
+    for data in "$dir"/*.npy "$dir"/meta.json; do  # the same data, linked
+      [ -e "$data" ] && ln -s "../$name/$(basename "$data")" "$bundle/models/${name}_base/"
+    done
+  done
+fi
+
 for dir in "$bundle"/models/*/; do
   name="$(basename "$dir")"
   flags="$(cat "$dir/FLAGS" 2>/dev/null || true)"
+  compiler="$kilnc"
+  [[ "$name" == *_base ]] && compiler="$BASE_KILNC"
   start=$(date +%s.%N)
-  "$kilnc" "$dir/model.onnx" --gpu "$arch" $flags --name "$name" -o "$dir/lib$name.a"
-  "$kilnc" "$dir/model.onnx" --gpu "$arch" $flags --name "$name" --emit=ptx -o "$dir/$name.ptx"
+  "$compiler" "$dir/model.onnx" --gpu "$arch" $flags --name "$name" -o "$dir/lib$name.a"
+  "$compiler" "$dir/model.onnx" --gpu "$arch" $flags --name "$name" --emit=ptx -o "$dir/$name.ptx"
   end=$(date +%s.%N)
   echo "compiled $name for $arch in $(echo "$end - $start" | bc) s"
   # The GEMMs' .onnx stay behind (ONNX Runtime's CPU time is not their
-  # reference; cuBLAS is), as do the bench models' own.
-  [[ "$name" == zoo_* ]] || rm -f "$dir/model.onnx"
+  # reference; cuBLAS is), as do the bench models' own and the base
+  # builds' (their model's row has ONNX Runtime's time).
+  [[ "$name" == zoo_* && "$name" != *_base ]] || rm -f "$dir/model.onnx"
 done
 if [ "${NODE_TESTS:-1}" != 0 ]; then
   "$python" "$root/bench/gpu/node_tests.py" prepare "$bundle/node" --arch "$arch" \

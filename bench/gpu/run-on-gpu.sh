@@ -108,7 +108,8 @@ EOF
     fi
     ref="-"; ratio="-"
     if [[ "$name" == gemm* ]]; then
-      n="${name#gemm}"
+      n="${name%_base}"  # (an earlier kilnc's build: the same cuBLAS time)
+      n="${n#gemm}"
       ref="${cublas[$n]:--}"
       if [[ "$ref" != "-" && "$kiln_ms" =~ ^[0-9.]+$ ]]; then
         ratio="$(awk -v a="$kiln_ms" -v b="$ref" 'BEGIN {printf "%.2fx", a / b}')"

@@ -303,7 +303,7 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
         ++stagedOps;
         if (product->splits > 1)
           ++splitOps;
-      } else if (sharedReduction(op)) {
+      } else if (sharedReduction(op) || columnReduction(op)) {
         shared += iterations;
       } else {
         alone += iterations;
