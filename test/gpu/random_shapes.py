@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""Random products, convolutions and means around the GPU path's kernel
+choices, run emulated and compared with float64 references.
+
+kiln-tile-for-gpu picks a kernel by shape: one output a thread, a block
+per output, a column reduction, a staged matmul (whole, or with its k cut
+into slices), the tensor cores with --gpu-tf32. Each case is a one-node (or
+Gemm + Relu) model with sides drawn from values on both sides of those
+boundaries (m = 1 or 16, n = 31 or 32, k = 255 or 256, a k of 1021 with no
+divisor...); `kiln-run --emulate-gpu` runs it and compares with the
+reference (1e-4 absolute; TF32 builds 2e-2, the rounding of their inputs).
+
+usage: random_shapes.py --kiln-run KILN_RUN --work DIR [--seed N] [--cases N]
+Prints one line a case and "N failures"; exits 1 on any failure.
+"""
+import argparse
+import os
+import subprocess
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper
+
+
+def product_case(rng, kind):
+    m = int(rng.choice([1, 2, 7, 16, 33, 64, 128]))
+    n = int(rng.choice([16, 31, 32, 40, 100, 384, 1000]))
+    k = int(rng.choice([17, 64, 128, 255, 256, 300, 512, 1021, 1024, 2048, 4608]))
+    batch = int(rng.choice([1, 2, 3])) if kind == "batched" else None
+    if m * n * k * (batch or 1) > 40_000_000:
+        return None
+    a = rng.standard_normal([batch, m, k] if batch else [m, k]).astype(np.float32)
+    b = (rng.standard_normal([batch, k, n] if batch else [k, n]) / np.sqrt(k)).astype(np.float32)
+    inputs = {"a": a, "b": b}
+    product = a.astype(np.float64) @ b.astype(np.float64)
+    if kind == "gemm":
+        bias = rng.standard_normal([n]).astype(np.float32)
+        inputs["c"] = bias
+        nodes = [helper.make_node("Gemm", ["a", "b", "c"], ["g"]),
+                 helper.make_node("Relu", ["g"], ["y"])]
+        return nodes, inputs, np.maximum(product + bias, 0), f"gemm+relu m={m} n={n} k={k}"
+    nodes = [helper.make_node("MatMul", ["a", "b"], ["y"])]
+    return nodes, inputs, product, f"matmul batch={batch} m={m} n={n} k={k}"
+
+
+def conv_case(rng):
+    c = int(rng.choice([3, 16, 64, 128, 512]))
+    f = int(rng.choice([8, 16, 40, 64, 512]))
+    side = int(rng.choice([7, 9, 14]))
+    kernel = int(rng.choice([1, 3]))
+    pad = kernel // 2
+    x = rng.standard_normal([1, c, side, side]).astype(np.float32)
+    w = (rng.standard_normal([f, c, kernel, kernel]) / np.sqrt(c * kernel * kernel)).astype(np.float32)
+    padded = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    reference = np.zeros([1, f, side, side])
+    for i in range(kernel):
+        for j in range(kernel):
+            reference += np.einsum("nchw,fc->nfhw", padded[:, :, i:i + side, j:j + side],
+                                   w[:, :, i, j].astype(np.float64))
+    nodes = [helper.make_node("Conv", ["a", "b"], ["y"], pads=[pad] * 4)]
+    return nodes, {"a": x, "b": w}, reference, f"conv c={c} f={f} {side}x{side} {kernel}x{kernel}"
+
+
+def mean_case(rng):
+    steps = int(rng.choice([16, 64, 300, 1000, 5000]))
+    n = int(rng.choice([20, 32, 200, 1000]))
+    x = rng.standard_normal([1, steps, n]).astype(np.float32)
+    nodes = [helper.make_node("ReduceMean", ["a"], ["y"], axes=[1], keepdims=0)]
+    return nodes, {"a": x}, x.astype(np.float64).mean(axis=1), f"mean over {steps} of {n}"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--kiln-run", required=True)
+    parser.add_argument("--work", required=True)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--cases", type=int, default=20)
+    args = parser.parse_args()
+    rng = np.random.default_rng(args.seed)
+    os.makedirs(args.work, exist_ok=True)
+    failures = 0
+    case = 0
+    while case < args.cases:
+        kind = str(rng.choice(["matmul", "gemm", "batched", "conv", "mean"]))
+        made = (conv_case(rng) if kind == "conv" else mean_case(rng) if kind == "mean"
+                else product_case(rng, kind))
+        if made is None:
+            continue
+        nodes, inputs, reference, description = made
+        tf32 = kind != "mean" and rng.random() < 0.3
+        graph = helper.make_graph(
+            nodes, "random_shape",
+            [helper.make_tensor_value_info(name, TensorProto.FLOAT, list(value.shape))
+             for name, value in inputs.items()],
+            [helper.make_tensor_value_info("y", TensorProto.FLOAT, list(reference.shape))])
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+        model.ir_version = 8
+        path = os.path.join(args.work, f"case{case}.onnx")
+        onnx.save(model, path)
+        command = [args.kiln_run, path, "--emulate-gpu"] + (["--gpu-tf32"] if tf32 else [])
+        for i, value in enumerate(inputs.values()):
+            np.save(os.path.join(args.work, f"case{case}_input{i}.npy"), value)
+            command += ["--inputs", os.path.join(args.work, f"case{case}_input{i}.npy")]
+        expected = os.path.join(args.work, f"case{case}_expected.npy")
+        np.save(expected, reference.astype(np.float32))
+        command += ["--expected", expected]
+        command += ["--rtol", "2e-2", "--atol", "2e-2"] if tf32 else ["--atol", "1e-4"]
+        run = subprocess.run(command, capture_output=True, text=True)
+        label = description + (" --gpu-tf32" if tf32 else "")
+        if run.returncode != 0 or "MISMATCH" in run.stdout:
+            failures += 1
+            print(f"FAIL {label}: {(run.stdout + run.stderr).strip()[-300:]}")
+        else:
+            print(f"ok   {label}")
+        case += 1
+    print(f"{failures} failures")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
