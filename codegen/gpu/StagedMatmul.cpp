@@ -377,7 +377,7 @@ void markStagedFusion(RewriterBase &rewriter, linalg::LinalgOp op, int64_t mark)
   if (!product.hasOneUse())
     return;
   auto consumer = llvm::dyn_cast<linalg::GenericOp>(*product.getUsers().begin());
-  if (!consumer || !writesWholeOutput(consumer) || !productOperand(consumer, product))
+  if (!consumer || !isElementwiseConsumer(consumer, product))
     return;
   // The kernel computes the consumer where the product is: its other
   // inputs, and the values its body uses from outside, must be there
@@ -407,6 +407,10 @@ void markStagedFusion(RewriterBase &rewriter, linalg::LinalgOp op, int64_t mark)
   for (Operation *reshape : reshapes)
     reshape->moveBefore(op);
   consumer->setAttr(kConsumerAttr, markAttr);
+}
+
+bool isElementwiseConsumer(linalg::LinalgOp consumer, Value product) {
+  return writesWholeOutput(consumer) && productOperand(consumer, product);
 }
 
 bool isMarkedForStagedFusion(Operation *op) {

@@ -174,6 +174,12 @@ mlir::Value giveOwnFill(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp op)
 /// and consumer the same way.
 void markStagedFusion(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp op, int64_t mark);
 
+/// Whether `consumer` (on tensors) is an elementwise consumer a product's
+/// kernel can take in as markStagedFusion's are: all-parallel, writing a
+/// fresh tensor whole at an identity map, reading `product` exactly once,
+/// at an identity map.
+bool isElementwiseConsumer(mlir::linalg::LinalgOp consumer, mlir::Value product);
+
 /// Whether `op` was marked by markStagedFusion.
 bool isMarkedForStagedFusion(mlir::Operation *op);
 

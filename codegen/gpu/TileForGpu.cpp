@@ -30,6 +30,8 @@
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
+#include "llvm/ADT/MapVector.h"
+
 namespace kiln::gpu {
 #define GEN_PASS_DEF_TILEFORGPU
 #include "codegen/gpu/Passes.h.inc"
@@ -66,9 +68,20 @@ bool isOwnFill(linalg::LinalgOp op, OpResult producer) {
          fill.hasPureTensorSemantics();
 }
 
+/// Marks a direct reduction that the kernel of its one elementwise consumer
+/// computes (tileWithForall fuses it into the consumer's tiles).
+constexpr llvm::StringLiteral kInConsumerAttr = "kiln.in_consumer";
+
+/// Whether `producer` is the result of an op marked kInConsumerAttr.
+bool isInConsumer(OpResult producer) { return producer.getOwner()->hasAttr(kInConsumerAttr); }
+
 /// Tiles `op` into an scf.forall with `tiles` (one per loop) and returns the
 /// tiled op. A fill that only `op` reads as the start of its outputs
-/// (isOwnFill) is tiled with it, into the same loop.
+/// (isOwnFill) is tiled with it, into the same loop; so is an input's
+/// producer marked kInConsumerAttr (a direct reduction `op` consumes
+/// elementwise) with its own fill, which then fills `op`'s tile of its
+/// output, where the reduction's tile of its result lives until `op`
+/// overwrites it: no buffer of the reduction's own.
 FailureOr<linalg::LinalgOp> tileWithForall(RewriterBase &rewriter, linalg::LinalgOp op,
                                            ArrayRef<int64_t> tiles, bool blocks) {
   size_t tiledLoops = llvm::count_if(tiles, [](int64_t t) { return t != 0; });
@@ -87,14 +100,24 @@ FailureOr<linalg::LinalgOp> tileWithForall(RewriterBase &rewriter, linalg::Linal
     for (Value init : op.getDpsInits())
       if (auto result = llvm::dyn_cast<OpResult>(init); result && isOwnFill(op, result))
         fills.push_back(init);
-  if (fills.empty())
+  bool producerInside = llvm::any_of(op.getDpsInputs(), [](Value input) {
+    auto result = llvm::dyn_cast<OpResult>(input);
+    return result && isInConsumer(result);
+  });
+  if (fills.empty() && !producerInside)
     return cpu::tileAndReplace(rewriter, op, options);
   scf::SCFTileAndFuseOptions fuseOptions;
   fuseOptions.setTilingOptions(options);
   fuseOptions.setFusionControlFn(
-      [&](tensor::ExtractSliceOp, OpResult producer,
+      [&](tensor::ExtractSliceOp slice, OpResult producer,
           bool isDestination) -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
-        if (!isDestination || !llvm::is_contained(fills, Value(producer)))
+        // `op`'s own fill; the marked producer, and the fill starting it.
+        bool ownFill = isDestination && llvm::is_contained(fills, Value(producer));
+        bool producerFill = producer.getDefiningOp<linalg::FillOp>() &&
+                            llvm::any_of(slice->getUsers(), [](Operation *user) {
+                              return user->hasAttr(kInConsumerAttr);
+                            });
+        if (!ownFill && !producerFill && (isDestination || !isInConsumer(producer)))
           return std::nullopt;
         return scf::SCFTileAndFuseOptions::ControlFnResult{};
       });
@@ -108,7 +131,24 @@ FailureOr<linalg::LinalgOp> tileWithForall(RewriterBase &rewriter, linalg::Linal
   for (Operation *fused : result->fusedProducers)
     if (fused->use_empty())
       rewriter.eraseOp(fused);
-  return llvm::cast<linalg::LinalgOp>(result->tiledAndFusedOps.front());
+  auto tiled = llvm::cast<linalg::LinalgOp>(result->tiledAndFusedOps.front());
+  // The marked producer's fill writes the tile of `op`'s output (same
+  // type) instead of a tile of a fresh tensor or of the enclosing loop's
+  // tile (the fill overwrites it whole), which bufferization would
+  // allocate inside the loops.
+  Value outputTile = tiled.getDpsInits()[0];
+  auto outputSlice = outputTile.getDefiningOp<tensor::ExtractSliceOp>();
+  for (Operation *fused : result->tiledAndFusedOps) {
+    auto fill = llvm::dyn_cast<linalg::FillOp>(fused);
+    if (!fill || !fill->hasOneUse() ||
+        !fill->getUsers().begin()->hasAttr(kInConsumerAttr) ||
+        fill.getOutputs()[0].getType() != outputTile.getType() || !outputSlice)
+      continue;
+    rewriter.setInsertionPoint(fill);
+    Operation *tile = rewriter.clone(*outputSlice);
+    rewriter.modifyOpInPlace(fill, [&] { fill.getOutputsMutable()[0].set(tile->getResult(0)); });
+  }
+  return tiled;
 }
 
 /// The reduction of `op` if a block should share each output element
@@ -255,6 +295,35 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
     });
     for (linalg::LinalgOp op : direct)
       giveOwnFill(rewriter, op);
+    // A direct reduction that starts from a fill of its own and whose one
+    // reader is an elementwise consumer over its outputs, of its own
+    // element type (a small convolution's activation, a mean's division),
+    // is computed in the consumer's
+    // kernel: each thread folds its output's reduction, then computes the
+    // consumer's element. One kernel where there were two, with the
+    // reduction's result between them in memory.
+    // (A consumer of two such reductions takes neither: their tiles would
+    // share its output's.)
+    llvm::MapVector<Operation *, SmallVector<linalg::LinalgOp>> inConsumer;
+    for (linalg::LinalgOp op : direct) {
+      Value result = op->getResult(0);
+      if (!result.hasOneUse())
+        continue;
+      auto consumer = llvm::dyn_cast<linalg::GenericOp>(*result.getUsers().begin());
+      // (Its tiles then fill the consumer's: see tileWithForall.)
+      auto init = llvm::dyn_cast<OpResult>(op.getDpsInits()[0]);
+      if (!init || !isOwnFill(op, init) ||
+          !init.getDefiningOp<linalg::FillOp>().getOutputs()[0].getDefiningOp<tensor::EmptyOp>())
+        continue;
+      if (consumer && isElementwiseConsumer(consumer, result) &&
+          consumer.getNumLoops() == op.getNumParallelLoops() &&
+          consumer->getResult(0).getType() == result.getType() &&
+          !isMarkedForStagedFusion(consumer))
+        inConsumer[consumer].push_back(op);
+    }
+    for (auto &[consumer, reductions] : inConsumer)
+      if (reductions.size() == 1)
+        reductions.front()->setAttr(kInConsumerAttr, rewriter.getUnitAttr());
     SmallVector<linalg::LinalgOp> ops;
     func.walk([&](linalg::LinalgOp op) {
       if (!op->getParentOfType<scf::ForallOp>())
@@ -266,11 +335,23 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
     for (linalg::LinalgOp op : ops) {
       // (Ops a staged matmul took in are erased: compared, never read.)
       if (takenIn.contains(op.getOperation()) || isMarkedForStagedFusion(op) ||
-          isFusedFill(op))
+          isFusedFill(op) || op->hasAttr(kInConsumerAttr))
         continue;
       if (failed(tile(rewriter, op)))
         return signalPassFailure();
     }
+    // The marks go; a reduction its consumer's tiling did not take is
+    // tiled by itself.
+    SmallVector<linalg::LinalgOp> notTaken;
+    func.walk([&](linalg::LinalgOp op) {
+      if (!op->removeAttr(kInConsumerAttr))
+        return;
+      if (!op->getParentOfType<scf::ForallOp>())
+        notTaken.push_back(op);
+    });
+    for (linalg::LinalgOp op : notTaken)
+      if (failed(tile(rewriter, op)))
+        return signalPassFailure();
     if (onTensors)
       return;
     // On buffers, the marked ops no staged matmul took in are tiled as

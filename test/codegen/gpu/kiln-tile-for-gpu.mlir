@@ -404,3 +404,84 @@ func.func @direct_fills(%h: tensor<1x128xf32>, %r: tensor<128x384xf32>, %z: tens
   %q = linalg.matmul ins(%h, %z : tensor<1x128xf32>, tensor<128x384xf32>) outs(%fill : tensor<1x384xf32>) -> tensor<1x384xf32>
   return %p, %q : tensor<1x384xf32>, tensor<1x384xf32>
 }
+
+// -----
+
+// A direct reduction (one output a thread) with a fill of its own, whose
+// one reader is an elementwise consumer over its outputs (a mean's
+// division), is computed in the consumer's kernel: each thread fills its
+// element of the consumer's output tile, folds the reduction into it and
+// computes the consumer's element there. One nest; the reduction's result
+// never has a tensor of its own.
+// CHECK-LABEL: func @in_consumer
+// CHECK: scf.forall ({{.*}}) = (0, 0) to (1, 1000) step (1, 250) shared_outs
+// CHECK:   scf.forall ({{.*}}) in (1, 250) shared_outs(%[[OUT:.*]] = %{{.*}})
+// CHECK:     %[[TILE:.*]] = tensor.extract_slice %[[OUT]]
+// CHECK:     %[[F:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[TILE]] : tensor<1x1xf32>)
+// CHECK:     %[[SUM:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction", "parallel"]{{.*}} outs(%[[F]] : tensor<1x1xf32>)
+// CHECK:     arith.addf
+// CHECK:     linalg.generic {{.*}} ins(%[[SUM]] : tensor<1x1xf32>) outs(%[[TILE]] : tensor<1x1xf32>)
+// CHECK:     arith.divf
+// CHECK-NOT: scf.forall (
+// CHECK: return
+#in = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#sum = affine_map<(d0, d1, d2) -> (d0, d2)>
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+func.func @in_consumer(%x: tensor<1x64x1000xf32>) -> tensor<1x1000xf32> {
+  %zero = arith.constant 0.0 : f32
+  %n = arith.constant 64.0 : f32
+  %e = tensor.empty() : tensor<1x1000xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x1000xf32>) -> tensor<1x1000xf32>
+  %s = linalg.generic {indexing_maps = [#in, #sum], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%x : tensor<1x64x1000xf32>) outs(%f : tensor<1x1000xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %r = arith.addf %acc, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<1x1000xf32>
+  %e2 = tensor.empty() : tensor<1x1000xf32>
+  %m = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%s : tensor<1x1000xf32>) outs(%e2 : tensor<1x1000xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %d = arith.divf %a, %n : f32
+    linalg.yield %d : f32
+  } -> tensor<1x1000xf32>
+  return %m : tensor<1x1000xf32>
+}
+
+// -----
+
+// A consumer of two such reductions (a loss: the sum of the picked values
+// times the count) takes neither: both tiles would be its output's. Three
+// nests.
+// CHECK-LABEL: func @two_in_consumer
+// CHECK-COUNT-3: scf.forall ({{.*}}) = (0, 0) to (1, 1000) step (1, 250)
+// CHECK-NOT: scf.forall ({{.*}}) = (0, 0) to (1, 1000)
+// CHECK: return
+#in = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#sum = affine_map<(d0, d1, d2) -> (d0, d2)>
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+func.func @two_in_consumer(%x: tensor<1x64x1000xf32>, %y: tensor<1x64x1000xf32>) -> tensor<1x1000xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x1000xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x1000xf32>) -> tensor<1x1000xf32>
+  %s = linalg.generic {indexing_maps = [#in, #sum], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%x : tensor<1x64x1000xf32>) outs(%f : tensor<1x1000xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %r = arith.addf %acc, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<1x1000xf32>
+  %t = linalg.generic {indexing_maps = [#in, #sum], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%y : tensor<1x64x1000xf32>) outs(%f : tensor<1x1000xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %r = arith.addf %acc, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<1x1000xf32>
+  %e2 = tensor.empty() : tensor<1x1000xf32>
+  %m = linalg.generic {indexing_maps = [#id2, #id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%s, %t : tensor<1x1000xf32>, tensor<1x1000xf32>) outs(%e2 : tensor<1x1000xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %d = arith.mulf %a, %b : f32
+    linalg.yield %d : f32
+  } -> tensor<1x1000xf32>
+  return %m : tensor<1x1000xf32>
+}
