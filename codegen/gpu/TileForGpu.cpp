@@ -113,10 +113,13 @@ FailureOr<linalg::LinalgOp> tileWithForall(RewriterBase &rewriter, linalg::Linal
           bool isDestination) -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
         // `op`'s own fill; the marked producer, and the fill starting it.
         bool ownFill = isDestination && llvm::is_contained(fills, Value(producer));
-        bool producerFill = producer.getDefiningOp<linalg::FillOp>() &&
-                            llvm::any_of(slice->getUsers(), [](Operation *user) {
-                              return user->hasAttr(kInConsumerAttr);
-                            });
+        bool producerFill =
+            producer.getDefiningOp<linalg::FillOp>() &&
+            llvm::any_of(slice->getUsers(), [&](Operation *user) {
+              auto marked = llvm::dyn_cast<linalg::LinalgOp>(user);
+              return marked && marked->hasAttr(kInConsumerAttr) &&
+                     llvm::is_contained(marked.getDpsInits(), slice.getResult());
+            });
         if (!ownFill && !producerFill && (isDestination || !isInConsumer(producer)))
           return std::nullopt;
         return scf::SCFTileAndFuseOptions::ControlFnResult{};
@@ -144,9 +147,19 @@ FailureOr<linalg::LinalgOp> tileWithForall(RewriterBase &rewriter, linalg::Linal
         !fill->getUsers().begin()->hasAttr(kInConsumerAttr) ||
         fill.getOutputs()[0].getType() != outputTile.getType() || !outputSlice)
       continue;
-    rewriter.setInsertionPoint(fill);
-    Operation *tile = rewriter.clone(*outputSlice);
-    rewriter.modifyOpInPlace(fill, [&] { fill.getOutputsMutable()[0].set(tile->getResult(0)); });
+    // (The slice of the loop's shared output by the loop's indices, which
+    // moves up to the fill: the fill then writes the very tile `op` does,
+    // which bufferization sees without CSE.)
+    auto before = [&](Value v) {
+      Operation *def = v.getDefiningOp();
+      return !def || def->getBlock() != fill->getBlock() || def->isBeforeInBlock(fill);
+    };
+    if (outputSlice->getBlock() != fill->getBlock() ||
+        !llvm::all_of(outputSlice->getOperands(), before))
+      continue;
+    if (fill->isBeforeInBlock(outputSlice))
+      rewriter.moveOpBefore(outputSlice, fill);
+    rewriter.modifyOpInPlace(fill, [&] { fill.getOutputsMutable()[0].set(outputTile); });
   }
   return tiled;
 }
