@@ -287,7 +287,7 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
         return;
       if (stagedProduct(op))
         products.push_back(op);
-      else if (columnReduction(op) || sharedReduction(op))
+      else if (blockPerOutput(op))  // (A column or a block reduction.)
         reductions.push_back(op);
     });
     // A block reduction takes in the op that starts its outputs (a fill of
@@ -397,7 +397,7 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
         ++stagedOps;
         if (product->splits > 1)
           ++splitOps;
-      } else if (sharedReduction(op) || columnReduction(op)) {
+      } else if (blockPerOutput(op)) {  // (A column or a block reduction.)
         shared += iterations;
       } else {
         alone += iterations;
@@ -413,11 +413,10 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
   llvm::DenseSet<Operation *> takenIn;
 
   /// Whether `op` (on tensors) gets one output element a thread: neither a
-  /// block reduction, a staged matmul nor one thread.
+  /// staged matmul, a column or block reduction, nor one thread.
   bool isDirect(linalg::LinalgOp op) {
     return op.hasPureTensorSemantics() && op.getNumParallelLoops() > 0 &&
-           !hasZeroOrDynamicRange(op) && !sharedReduction(op) && !stagedProduct(op) &&
-           !columnReduction(op);
+           !hasZeroOrDynamicRange(op) && !stagedProduct(op) && !blockPerOutput(op);
   }
 
   /// Whether `op` is a fill that the direct reduction reading it tiles
@@ -453,14 +452,6 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
     if (!blockPerOutput(op) || stagedProduct(op))
       return std::nullopt;
     return matchColumnReduction(op);
-  }
-
-  /// The block reduction `op` maps onto: a block per output, unless a
-  /// staged kernel or a column reduction takes it.
-  std::optional<BlockReduction> sharedReduction(linalg::LinalgOp op) {
-    if (stagedProduct(op) || columnReduction(op))
-      return std::nullopt;
-    return blockPerOutput(op);
   }
 
   /// Whether `op` has a dynamic loop range (an internal error on this path)
