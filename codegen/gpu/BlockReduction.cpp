@@ -26,7 +26,10 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 
 using namespace mlir;
 
@@ -300,62 +303,115 @@ std::optional<ColumnReduction> matchColumnReduction(linalg::LinalgOp op) {
   return ColumnReduction{*reduction, columns};
 }
 
-void buildColumnReduction(RewriterBase &rewriter, linalg::LinalgOp op,
-                          const ColumnReduction &column, const StagedFusion &fusion) {
-  MLIRContext *ctx = op.getContext();
-  Location loc = op.getLoc();
-  const BlockReduction &reduction = column.reduction;
-  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  const int64_t columns = ranges[column.columns];
-  const bool partialColumns = columns % kWarpSize != 0;
-  ReductionLoops loops = reductionLoops(op);
-  SmallVector<OpFoldResult> blockCounts;
-  for (unsigned dim : loops.parallel)
-    blockCounts.push_back(rewriter.getIndexAttr(
-        dim == column.columns ? llvm::divideCeil(columns, kWarpSize) : ranges[dim]));
-  Type elementType = reduction.combiner->getResult(0).getType();
-  auto constant = [&](OpBuilder &b, int64_t v) -> Value {
-    return arith::ConstantIndexOp::create(b, loc, v);
-  };
+namespace {
+/// A column reduction kernel's loops: blocks over the outputs, their
+/// `columns`-th loop in groups of kWarpSize; in each, a workgroup buffer
+/// and kColumnWarps x kWarpSize threads.
+struct ColumnBlock {
+  scf::ForallOp blocks;
+  Value shared, tid, lane, warp;
+  /// The output indices of this lane's output: the block's, its column
+  /// (block column group x kWarpSize + lane) clamped into the range (a
+  /// lane past the end reads the last column).
+  SmallVector<Value> outputIvs;
+  /// Whether the column is an output (null where every one is).
+  Value inside;
+};
+} // namespace
 
-  rewriter.setInsertionPoint(op);
-  auto blockLoop = scf::ForallOp::create(rewriter, loc, blockCounts, ValueRange{},
-                                         linearGpuMapping(ctx, blockCounts.size(), true));
-  rewriter.setInsertionPoint(blockLoop.getBody()->getTerminator());
+/// Builds before `at` a column reduction kernel's loops over outputs of
+/// `ranges` (the column loop `columns`) with a workgroup buffer of
+/// `sharedValues` elements, and leaves `rewriter` in the thread loop.
+static ColumnBlock openColumnBlock(RewriterBase &rewriter, Location loc, Operation *at,
+                                   ArrayRef<int64_t> ranges, unsigned columns,
+                                   int64_t sharedValues, Type elementType) {
+  MLIRContext *ctx = rewriter.getContext();
+  auto constant = [&](int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(rewriter, loc, v);
+  };
+  SmallVector<OpFoldResult> blockCounts;
+  for (auto [i, range] : llvm::enumerate(ranges))
+    blockCounts.push_back(
+        rewriter.getIndexAttr(i == columns ? llvm::divideCeil(range, kWarpSize) : range));
+  ColumnBlock block;
+  rewriter.setInsertionPoint(at);
+  block.blocks = scf::ForallOp::create(rewriter, loc, blockCounts, ValueRange{},
+                                       linearGpuMapping(ctx, blockCounts.size(), true));
+  rewriter.setInsertionPoint(block.blocks.getBody()->getTerminator());
   auto workgroup = mlir::gpu::AddressSpaceAttr::get(ctx, mlir::gpu::AddressSpace::Workgroup);
-  Value shared = memref::AllocOp::create(
+  block.shared = memref::AllocOp::create(
       rewriter, loc,
-      MemRefType::get({kColumnWarps * kWarpSize}, elementType, MemRefLayoutAttrInterface(),
-                      workgroup));
+      MemRefType::get({sharedValues}, elementType, MemRefLayoutAttrInterface(), workgroup));
   auto threadLoop = scf::ForallOp::create(
       rewriter, loc, ArrayRef<OpFoldResult>{rewriter.getIndexAttr(kColumnWarps * kWarpSize)},
       ValueRange{}, linearGpuMapping(ctx, 1, false));
   rewriter.setInsertionPoint(threadLoop.getBody()->getTerminator());
-  Value tid = threadLoop.getInductionVars()[0];
-  Value lane = arith::RemUIOp::create(rewriter, loc, tid, constant(rewriter, kWarpSize));
-  Value warp = arith::DivUIOp::create(rewriter, loc, tid, constant(rewriter, kWarpSize));
-
-  // The loop indices of this lane's output (its column clamped into the
-  // range: a lane past the end reads the last column) and the given
-  // reduction indices; `inside`: whether the column is an output.
-  SmallVector<Value> outputIvs(ranges.size());
-  Value inside;
-  for (auto [i, dim] : llvm::enumerate(loops.parallel)) {
-    Value iv = blockLoop.getInductionVars()[i];
-    if (dim == column.columns) {
-      iv = arith::AddIOp::create(
-          rewriter, loc, arith::MulIOp::create(rewriter, loc, iv, constant(rewriter, kWarpSize)),
-          lane);
-      if (partialColumns) {
-        inside = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::ult, iv,
-                                       constant(rewriter, columns));
-        iv = arith::MinUIOp::create(rewriter, loc, iv, constant(rewriter, columns - 1));
-      }
-    }
-    outputIvs[dim] = iv;
+  block.tid = threadLoop.getInductionVars()[0];
+  block.lane = arith::RemUIOp::create(rewriter, loc, block.tid, constant(kWarpSize));
+  block.warp = arith::DivUIOp::create(rewriter, loc, block.tid, constant(kWarpSize));
+  block.outputIvs = llvm::to_vector(block.blocks.getInductionVars());
+  Value &column = block.outputIvs[columns];
+  column = arith::AddIOp::create(
+      rewriter, loc, arith::MulIOp::create(rewriter, loc, column, constant(kWarpSize)),
+      block.lane);
+  if (ranges[columns] % kWarpSize != 0) {
+    block.inside = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::ult, column,
+                                         constant(ranges[columns]));
+    column = arith::MinUIOp::create(rewriter, loc, column, constant(ranges[columns] - 1));
   }
+  return block;
+}
+
+/// The values the warps stored for this lane's column at `base` + w
+/// kWarpSize of the workgroup buffer, combined in warp order.
+static Value foldWarps(OpBuilder &b, Location loc, const BlockReduction &reduction,
+                       const ColumnBlock &block, int64_t base) {
+  Value total;
+  for (int64_t w = 0; w < kColumnWarps; ++w) {
+    Value slot = arith::AddIOp::create(
+        b, loc, block.lane, arith::ConstantIndexOp::create(b, loc, base + w * kWarpSize));
+    Value value = memref::LoadOp::create(b, loc, block.shared, slot);
+    total = total ? combineWith(b, reduction, value, total) : value;
+  }
+  return total;
+}
+
+/// Builds `body` for the lanes of warp 0 whose column is an output.
+static void onFirstWarp(OpBuilder &b, Location loc, const ColumnBlock &block,
+                        function_ref<void(OpBuilder &, Location)> body) {
+  Value first = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, block.warp,
+                                      arith::ConstantIndexOp::create(b, loc, 0));
+  if (block.inside)
+    first = arith::AndIOp::create(b, loc, first, block.inside);
+  scf::IfOp::create(b, loc, first, [&](OpBuilder &b, Location loc) {
+    body(b, loc);
+    scf::YieldOp::create(b, loc);
+  });
+}
+
+void buildColumnReduction(RewriterBase &rewriter, linalg::LinalgOp op,
+                          const ColumnReduction &column, const StagedFusion &fusion) {
+  Location loc = op.getLoc();
+  const BlockReduction &reduction = column.reduction;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  ReductionLoops loops = reductionLoops(op);
+  SmallVector<int64_t> outputRanges;
+  unsigned columns = 0;
+  for (unsigned dim : loops.parallel) {
+    if (dim == column.columns)
+      columns = outputRanges.size();
+    outputRanges.push_back(ranges[dim]);
+  }
+  ColumnBlock block =
+      openColumnBlock(rewriter, loc, op, outputRanges, columns, kColumnWarps * kWarpSize,
+                      reduction.combiner->getResult(0).getType());
+
+  // The loop indices of this lane's output and the given reduction
+  // indices.
   auto loopIndices = [&](ValueRange reductionIvs) {
-    SmallVector<Value> ivs(outputIvs);
+    SmallVector<Value> ivs(ranges.size());
+    for (auto [i, dim] : llvm::enumerate(loops.parallel))
+      ivs[dim] = block.outputIvs[i];
     for (auto [i, dim] : llvm::enumerate(loops.reduced))
       ivs[dim] = reductionIvs[i];
     return ivs;
@@ -363,27 +419,265 @@ void buildColumnReduction(RewriterBase &rewriter, linalg::LinalgOp op,
 
   // Each warp folds every kColumnWarps-th element of the reduction.
   Value partial =
-      foldStrided(rewriter, loc, op, reduction, loops, warp, kColumnWarps, loopIndices);
-  memref::StoreOp::create(rewriter, loc, partial, shared, tid);
+      foldStrided(rewriter, loc, op, reduction, loops, block.warp, kColumnWarps, loopIndices);
+  memref::StoreOp::create(rewriter, loc, partial, block.shared, block.tid);
   mlir::gpu::BarrierOp::create(rewriter, loc);
 
   // Warp 0 folds the warps' values of its lane's column, in warp order,
   // into the output's start, and stores the result (or the consumer's).
-  Value first = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::eq, warp,
-                                      constant(rewriter, 0));
-  if (inside)
-    first = arith::AndIOp::create(rewriter, loc, first, inside);
-  scf::IfOp::create(rewriter, loc, first, [&](OpBuilder &b, Location loc) {
-    Value total = memref::LoadOp::create(b, loc, shared, lane);
-    for (int64_t w = 1; w < kColumnWarps; ++w) {
-      Value slot = arith::AddIOp::create(b, loc, lane, constant(b, w * kWarpSize));
-      total = combineWith(b, reduction, memref::LoadOp::create(b, loc, shared, slot), total);
-    }
-    SmallVector<Value> zeros(loops.reduced.size(), constant(b, 0));
+  onFirstWarp(rewriter, loc, block, [&](OpBuilder &b, Location loc) {
+    Value total = foldWarps(b, loc, reduction, block, 0);
+    SmallVector<Value> zeros(loops.reduced.size(), arith::ConstantIndexOp::create(b, loc, 0));
     finishOutput(b, loc, op, reduction, fusion, total, loopIndices(zeros));
-    scf::YieldOp::create(b, loc);
   });
   eraseWithTakenIn(rewriter, op, fusion);
+}
+
+/// markSlicedConsumer's marks: the product's number (markStagedFusion's)
+/// and, per slice, [operand number, offsets...].
+static constexpr llvm::StringLiteral kSlicedConsumerAttr = "kiln.sliced_consumer";
+static constexpr llvm::StringLiteral kSlicedOffsetsAttr = "kiln.sliced_offsets";
+
+namespace {
+/// The one elementwise generic that reads a result (on tensors), and the
+/// [operand number, offsets...] of each slice of it that it reads.
+struct SliceReads {
+  linalg::GenericOp consumer;
+  SmallVector<Attribute> slices;
+  /// Whether some slice is less than the whole result.
+  bool partial = false;
+};
+} // namespace
+
+static std::optional<SliceReads> sliceReads(linalg::LinalgOp op) {
+  if (op->getNumResults() != 1 || op.getNumDpsInits() != 1 || !op.hasPureTensorSemantics())
+    return std::nullopt;
+  AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  if (!outMap.isProjectedPermutation() || outMap.getNumResults() != op.getNumParallelLoops())
+    return std::nullopt;
+  // The slices (and slices of slices) of the result, down to the one
+  // generic that reads them.
+  SliceReads reads;
+  Value result = op->getResult(0);
+  SmallVector<std::pair<Value, SmallVector<int64_t>>> pending;
+  pending.push_back({result, SmallVector<int64_t>(outMap.getNumResults(), 0)});
+  while (!pending.empty()) {
+    auto [value, offsets] = pending.pop_back_val();
+    for (OpOperand &use : value.getUses()) {
+      if (auto slice = llvm::dyn_cast<tensor::ExtractSliceOp>(use.getOwner())) {
+        if (!slice.hasUnitStride() || !slice.getType().hasStaticShape() ||
+            slice.getType().getRank() != slice.getSourceType().getRank() ||
+            llvm::any_of(slice.getStaticOffsets(), ShapedType::isDynamic))
+          return std::nullopt;
+        SmallVector<int64_t> inner(offsets);
+        for (auto [total, offset] : llvm::zip(inner, slice.getStaticOffsets()))
+          total += offset;
+        reads.partial |= slice.getType() != result.getType();
+        pending.push_back({slice.getResult(), inner});
+        continue;
+      }
+      auto reader = llvm::dyn_cast<linalg::GenericOp>(use.getOwner());
+      if (!reader || (reads.consumer && reader != reads.consumer) || !reader.isDpsInput(&use) ||
+          !reader.getMatchingIndexingMap(&use).isIdentity())
+        return std::nullopt;
+      reads.consumer = reader;
+      SmallVector<int64_t> entry{use.getOperandNumber()};
+      entry.append(offsets);
+      reads.slices.push_back(DenseI64ArrayAttr::get(op.getContext(), entry));
+    }
+  }
+  linalg::GenericOp consumer = reads.consumer;
+  if (!consumer || reads.slices.size() > static_cast<size_t>(kMaxConsumerSlices) ||
+      consumer->getBlock() != op->getBlock() || !op->isBeforeInBlock(consumer) ||
+      isMarkedForStagedFusion(consumer) || isSlicedConsumer(consumer) ||
+      consumer.getNumLoops() != consumer.getNumParallelLoops() ||
+      consumer.getNumLoops() != outMap.getNumResults() || !consumer.hasPureTensorSemantics())
+    return std::nullopt;
+  // It writes fresh tensors whole, at identity maps.
+  for (OpOperand &init : consumer.getDpsInitsMutable())
+    if (!consumer.getMatchingIndexingMap(&init).isIdentity() ||
+        !init.get().getDefiningOp<tensor::EmptyOp>() ||
+        !consumer.getMatchingBlockArgument(&init).use_empty())
+      return std::nullopt;
+  return reads;
+}
+
+bool readThroughSlices(linalg::LinalgOp op) {
+  std::optional<SliceReads> reads = sliceReads(op);
+  return reads && (reads->partial || reads->consumer->getNumResults() > 1);
+}
+
+void markSlicedConsumer(linalg::LinalgOp op) {
+  int64_t mark = stagedFusionMark(op);
+  std::optional<SliceReads> reads = mark < 0 ? std::nullopt : sliceReads(op);
+  if (!reads)
+    return;
+  MLIRContext *ctx = op.getContext();
+  reads->consumer->setAttr(kSlicedConsumerAttr,
+                           IntegerAttr::get(IntegerType::get(ctx, 64), mark));
+  reads->consumer->setAttr(kSlicedOffsetsAttr, ArrayAttr::get(ctx, reads->slices));
+}
+
+bool isSlicedConsumer(Operation *op) { return op->hasAttr(kSlicedConsumerAttr); }
+
+void clearSlicedConsumerMarks(Operation *op) {
+  op->removeAttr(kSlicedConsumerAttr);
+  op->removeAttr(kSlicedOffsetsAttr);
+}
+
+std::optional<SlicedConsumer> findSlicedConsumer(linalg::LinalgOp op, linalg::LinalgOp start) {
+  int64_t mark = stagedFusionMark(op);
+  if (mark < 0)
+    return std::nullopt;
+  SlicedConsumer sliced;
+  for (Operation *it = op->getNextNode(); it && !sliced.consumer; it = it->getNextNode()) {
+    auto marked = it->getAttrOfType<IntegerAttr>(kSlicedConsumerAttr);
+    if (marked && marked.getInt() == mark)
+      sliced.consumer = llvm::dyn_cast<linalg::GenericOp>(it);
+  }
+  if (!sliced.consumer || !sliced.consumer.hasPureBufferSemantics())
+    return std::nullopt;
+  linalg::GenericOp consumer = sliced.consumer;
+  // The result is a buffer of its own (no view) that only the start, the
+  // product and the consumer's slices use.
+  Value result = op.getDpsInits()[0];
+  if (!result.getDefiningOp<memref::AllocOp>())
+    return std::nullopt;
+  llvm::SmallDenseSet<unsigned> sliceOperands;
+  for (Attribute attr : consumer->getAttrOfType<ArrayAttr>(kSlicedOffsetsAttr)) {
+    ArrayRef<int64_t> entry = llvm::cast<DenseI64ArrayAttr>(attr).asArrayRef();
+    unsigned number = entry.front();
+    if (number >= consumer->getNumOperands() ||
+        rootBuffer(consumer->getOperand(number)) != result)
+      return std::nullopt;
+    sliced.slices.push_back({number, SmallVector<int64_t>(entry.drop_front())});
+    sliceOperands.insert(number);
+  }
+  SmallVector<Value> views{result};
+  while (!views.empty()) {
+    Value view = views.pop_back_val();
+    for (OpOperand &use : view.getUses()) {
+      Operation *user = use.getOwner();
+      if (user == op.getOperation() || user == start.getOperation() ||
+          llvm::isa<memref::DeallocOp>(user))
+        continue;
+      if (user == consumer.getOperation() && sliceOperands.contains(use.getOperandNumber()))
+        continue;
+      if (llvm::isa<ViewLikeOpInterface>(user) && isMemoryEffectFree(user) &&
+          user->getNumResults() == 1) {
+        views.push_back(user->getResult(0));
+        continue;
+      }
+      return std::nullopt;
+    }
+  }
+  // The kernel computes the product where the consumer is, while other
+  // blocks still read the product's and the start's inputs, and the
+  // consumer's inputs at other elements than their own: its outputs may be
+  // none of those, and nothing in between may use them, the result, or the
+  // product's inputs.
+  SmallVector<Value> read;
+  for (linalg::LinalgOp reader : {op, start}) {
+    if (!reader)
+      continue;
+    for (Value operand : reader->getOperands())
+      if (operand != result && llvm::isa<MemRefType>(operand.getType()))
+        read.push_back(rootBuffer(operand));
+  }
+  SmallVector<Value> watched(read);
+  watched.push_back(result);
+  for (OpOperand *input : consumer.getDpsInputOperands())
+    if (!consumer.getMatchingIndexingMap(input).isIdentity())
+      read.push_back(rootBuffer(input->get()));
+  for (Value init : consumer.getDpsInits()) {
+    Value output = rootBuffer(init);
+    if (output == result || llvm::is_contained(read, output))
+      return std::nullopt;
+    watched.push_back(output);
+  }
+  if (usedBetween(op, consumer, watched))
+    return std::nullopt;
+  return sliced;
+}
+
+void buildSlicedColumnReduction(RewriterBase &rewriter, linalg::LinalgOp op,
+                                const ColumnReduction &column, linalg::LinalgOp start,
+                                const SlicedConsumer &sliced) {
+  linalg::GenericOp consumer = sliced.consumer;
+  Location loc = consumer.getLoc();
+  const BlockReduction &reduction = column.reduction;
+  const int64_t threads = kColumnWarps * kWarpSize;
+  ReductionLoops loops = reductionLoops(op);
+  AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  // Blocks over the consumer's outputs (its loops are the result's
+  // dimensions, the columns innermost).
+  SmallVector<int64_t> ranges = consumer.getStaticLoopRanges();
+  ColumnBlock block =
+      openColumnBlock(rewriter, loc, consumer, ranges, ranges.size() - 1,
+                      static_cast<int64_t>(sliced.slices.size()) * threads,
+                      reduction.combiner->getResult(0).getType());
+  // The indices into the product's result of a slice's element there.
+  auto resultIndices = [&](OpBuilder &b, ArrayRef<int64_t> offsets) {
+    SmallVector<Value> indices;
+    for (auto [iv, offset] : llvm::zip(block.outputIvs, offsets))
+      indices.push_back(
+          offset ? Value(arith::AddIOp::create(b, loc, iv,
+                                               arith::ConstantIndexOp::create(b, loc, offset)))
+                 : iv);
+    return indices;
+  };
+
+  // Each warp folds every kColumnWarps-th element of each slice's
+  // reductions, into the slice's part of the workgroup buffer.
+  for (auto [i, slice] : llvm::enumerate(sliced.slices)) {
+    SmallVector<Value> indices = resultIndices(rewriter, slice.second);
+    auto loopIndices = [&](ValueRange reductionIvs) {
+      SmallVector<Value> ivs(op.getNumLoops());
+      for (auto [d, index] : llvm::enumerate(indices))
+        ivs[outMap.getDimPosition(d)] = index;
+      for (auto [j, dim] : llvm::enumerate(loops.reduced))
+        ivs[dim] = reductionIvs[j];
+      return ivs;
+    };
+    Value partial =
+        foldStrided(rewriter, loc, op, reduction, loops, block.warp, kColumnWarps, loopIndices);
+    Value slot = arith::AddIOp::create(rewriter, loc, block.tid,
+                                       arith::ConstantIndexOp::create(rewriter, loc, i * threads));
+    memref::StoreOp::create(rewriter, loc, partial, block.shared, slot);
+  }
+  mlir::gpu::BarrierOp::create(rewriter, loc);
+
+  // Warp 0 adds each slice's warp values of its lane's column, in warp
+  // order, into the start there, and computes the consumer's values.
+  onFirstWarp(rewriter, loc, block, [&](OpBuilder &b, Location loc) {
+    IRMapping mapping;
+    for (auto [i, slice] : llvm::enumerate(sliced.slices)) {
+      Value total = foldWarps(b, loc, reduction, block, i * threads);
+      SmallVector<Value> indices = resultIndices(b, slice.second);
+      Value old = start ? startElement(b, loc, start, indices)
+                        : Value(memref::LoadOp::create(b, loc, op.getDpsInits()[0], indices));
+      mapping.map(consumer.getBody()->getArgument(slice.first),
+                  combineWith(b, reduction, total, old));
+    }
+    for (OpOperand *input : consumer.getDpsInputOperands()) {
+      BlockArgument argument = consumer.getMatchingBlockArgument(input);
+      if (mapping.contains(argument))
+        continue;
+      mapping.map(argument,
+                  memref::LoadOp::create(b, loc, input->get(),
+                                         applyIndexingMap(b, loc,
+                                                          consumer.getMatchingIndexingMap(input),
+                                                          block.outputIvs)));
+    }
+    SmallVector<Value> results = cloneLinalgBodyResults(
+        b, consumer, mapping, [&](unsigned dim) { return block.outputIvs[dim]; });
+    for (auto [value, init] : llvm::zip(results, consumer.getDpsInits()))
+      memref::StoreOp::create(b, loc, value, init, block.outputIvs);
+  });
+  rewriter.eraseOp(consumer);
+  rewriter.eraseOp(op);
+  if (start)
+    rewriter.eraseOp(start);
 }
 
 } // namespace kiln::gpu

@@ -108,6 +108,66 @@ std::optional<ColumnReduction> matchColumnReduction(mlir::linalg::LinalgOp op);
 void buildColumnReduction(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp op,
                           const ColumnReduction &column, const StagedFusion &fusion = {});
 
+/// The most slices of a column reduction's result one consumer may read
+/// for its kernel to take the reduction in (markSlicedConsumer): each
+/// slice is folded by the block, its warps' values in workgroup memory.
+inline constexpr int64_t kMaxConsumerSlices = 8;
+
+/// On tensors: marks the consumer of `op`, a column reduction that
+/// markStagedFusion marked, when it reads `op`'s result only through
+/// slices (a recurrent step's gates: an LSTM's four of its [1, 4H]
+/// product, a GRU's three) or whole, all of them one elementwise generic's
+/// inputs at identity maps, each slice static with unit strides and the
+/// result's rank, and that generic writes fresh tensors whole at identity
+/// maps (one or more: an LSTM step's cell and hidden states). The kernel
+/// of the consumer then computes the reduction's values it reads
+/// (findSlicedConsumer, buildSlicedColumnReduction): one kernel a step
+/// where there were two.
+void markSlicedConsumer(mlir::linalg::LinalgOp op);
+
+/// Whether `op` (on tensors) has a consumer markSlicedConsumer would mark
+/// that reads a part of its result (a slice) or has several results: a
+/// consumer that reads the whole result and has one is taken in otherwise
+/// (markStagedFusion; a reduction of one output a thread, by its
+/// consumer's tiles).
+bool readThroughSlices(mlir::linalg::LinalgOp op);
+
+/// Whether `op` is a consumer markSlicedConsumer marked.
+bool isSlicedConsumer(mlir::Operation *op);
+
+/// Removes markSlicedConsumer's marks from `op`.
+void clearSlicedConsumerMarks(mlir::Operation *op);
+
+/// The consumer a column reduction's kernel computes: which of its
+/// inputs read the reduction's result, and at what offsets into it.
+struct SlicedConsumer {
+  mlir::linalg::GenericOp consumer;
+  /// (the consumer's operand number, the slice's offsets in the result).
+  llvm::SmallVector<std::pair<unsigned, llvm::SmallVector<int64_t>>> slices;
+};
+
+/// On buffers: the consumer markSlicedConsumer marked for `op` (a column
+/// reduction; `start`, from findStagedFusion, starts its outputs, or
+/// null), if the buffers allow taking `op` into its kernel: `op`'s result
+/// buffer used by nothing but the start, `op` and the consumer's slices;
+/// the consumer's outputs none of the buffers the kernel reads other than
+/// at the thread's own element; nothing between `op` and the consumer
+/// using the result, those outputs or `op`'s inputs.
+std::optional<SlicedConsumer> findSlicedConsumer(mlir::linalg::LinalgOp op,
+                                                 mlir::linalg::LinalgOp start);
+
+/// Replaces `sliced.consumer` (on buffers) by one kernel that computes the
+/// values of `op` it reads: blocks over the consumer's outputs, kWarpSize
+/// columns a block; for each slice, lane l of warp w folds the
+/// reduction's column (slice offset + block column + l) over elements w,
+/// w + kColumnWarps, ... as buildColumnReduction does; after one barrier
+/// warp 0 adds each slice's warp values in warp order into the start's
+/// value (`start`, or the result buffer's) and computes the consumer's
+/// values there. Erases `op`, `start` and the consumer.
+void buildSlicedColumnReduction(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp op,
+                                const ColumnReduction &column, mlir::linalg::LinalgOp start,
+                                const SlicedConsumer &sliced);
+
 } // namespace kiln::gpu
 
 #endif // KILN_CODEGEN_GPU_BLOCKREDUCTION_H

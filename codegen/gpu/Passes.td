@@ -23,7 +23,11 @@ def TileForGpu : Pass<"kiln-tile-for-gpu", "mlir::func::FuncOp"> {
     gpu.barrier, finished by gpu.shuffle within a warp for 32-bit types.
     Those whose inputs run along the outputs (a matrix-vector product)
     get a block per 32 outputs instead, a lane each, its 8 warps dividing
-    the reduction (column reductions).
+    the reduction (column reductions). A column reduction that one
+    elementwise generic reads through slices of its result, or whole with
+    several results of its own (a recurrent step's gates), is computed in
+    that generic's kernel, one block per 32 of its columns; a reduction
+    of one output a thread read so becomes a column reduction for it.
     Other ops without parallel loops run on one thread. Matmul-like ops
     whose m and n ranges are at least 16 get blocks of 16x16 threads, each
     thread a register tile of up to 8x8 outputs (as large as keeps at least

@@ -218,17 +218,13 @@ static int64_t markOf(Operation *op, StringRef attr) {
   return mark ? mark.getInt() : -1;
 }
 
-/// The buffer a view (through any number of view-like ops) is of.
-static Value rootBuffer(Value v) {
+Value rootBuffer(Value v) {
   while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
     v = view.getViewSource();
   return v;
 }
 
-/// Whether an op strictly between `from` and `to` (in one block), or one
-/// nested in it, uses a view of any of `roots` (making a view is no use:
-/// the ops using the view are).
-static bool usedBetween(Operation *from, Operation *to, ArrayRef<Value> roots) {
+bool usedBetween(Operation *from, Operation *to, ArrayRef<Value> roots) {
   for (Operation *it = from->getNextNode(); it && it != to; it = it->getNextNode()) {
     WalkResult found = it->walk([&](Operation *nested) {
       if (llvm::isa<ViewLikeOpInterface>(nested) && isMemoryEffectFree(nested))
@@ -416,6 +412,8 @@ bool isElementwiseConsumer(linalg::LinalgOp consumer, Value product) {
 bool isMarkedForStagedFusion(Operation *op) {
   return op->hasAttr(kStartAttr) || op->hasAttr(kConsumerAttr);
 }
+
+int64_t stagedFusionMark(Operation *op) { return markOf(op, kProductAttr); }
 
 void clearStagedFusionMarks(Operation *op) {
   op->removeAttr(kProductAttr);

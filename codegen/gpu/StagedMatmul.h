@@ -183,6 +183,17 @@ bool isElementwiseConsumer(mlir::linalg::LinalgOp consumer, mlir::Value product)
 /// Whether `op` was marked by markStagedFusion.
 bool isMarkedForStagedFusion(mlir::Operation *op);
 
+/// The buffer a view (through any number of view-like ops) is of.
+mlir::Value rootBuffer(mlir::Value v);
+
+/// Whether an op strictly between `from` and `to` (in one block), or one
+/// nested in it, uses a view of any of `roots` (making a view is no use:
+/// the ops using the view are).
+bool usedBetween(mlir::Operation *from, mlir::Operation *to, llvm::ArrayRef<mlir::Value> roots);
+
+/// The number markStagedFusion marked product `op` with, or -1.
+int64_t stagedFusionMark(mlir::Operation *op);
+
 /// Removes markStagedFusion's marks from `op`.
 void clearStagedFusionMarks(mlir::Operation *op);
 

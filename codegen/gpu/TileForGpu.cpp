@@ -8,7 +8,9 @@
 // no parallel loop that cannot be shared run on one thread. Matmuls whose
 // m and n are at least 16 go through workgroup-memory tiles, each thread a
 // register tile of outputs (StagedMatmul.h), those a block per output would
-// take with their k cut into slices (SplitProduct.h). These
+// take with their k cut into slices (SplitProduct.h). A column reduction
+// read through slices by one elementwise generic (a recurrent step's
+// gates) is computed in that generic's kernel (markSlicedConsumer). These
 // are built after bufferization, where the block can own a workgroup buffer.
 // A reduction of one output a thread is tiled together with the fill that
 // starts its outputs, when that fill is its own (a fill CSE shared with
@@ -164,11 +166,22 @@ FailureOr<linalg::LinalgOp> tileWithForall(RewriterBase &rewriter, linalg::Linal
   return tiled;
 }
 
+/// Marks a reduction (on tensors) that one thread an output would fold but
+/// that is a column reduction instead, so that the consumer reading it
+/// through slices computes it in its kernel (readThroughSlices): a GRU
+/// step's [1, 3H] product, read by its gates in three slices. One launch a
+/// step instead of two (the product's and the gates'), and the block's
+/// warps divide each output's reduction.
+constexpr llvm::StringLiteral kColumnForConsumerAttr = "kiln.column_for_consumer";
+
 /// The reduction of `op` if a block should share each output element
-/// (sharesOutputsPerBlock) and its body allows it; products that the
+/// (sharesOutputsPerBlock, or marked kColumnForConsumerAttr) and its body
+/// allows it; products that the
 /// staged kernels take anyway, cut along k (matchSplitProduct), are
 /// excepted later.
 std::optional<BlockReduction> blockPerOutput(linalg::LinalgOp op) {
+  if (op->hasAttr(kColumnForConsumerAttr))
+    return matchBlockReduction(op);
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   int64_t outputs = 1, reduced = 1;
   for (auto [range, iterator] : llvm::zip(ranges, op.getIteratorTypesArray()))
@@ -279,6 +292,12 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
     // are marked and left untiled (for findStagedFusion after
     // bufferization). (Marking may rebuild consumers: before the ops are
     // listed.)
+    func.walk([&](linalg::LinalgOp op) {
+      if (!op->getParentOfType<scf::ForallOp>() && op.hasPureTensorSemantics() &&
+          op.getNumReductionLoops() > 0 && !hasZeroOrDynamicRange(op) && !blockPerOutput(op) &&
+          !stagedProduct(op) && matchColumnReduction(op) && readThroughSlices(op))
+        op->setAttr(kColumnForConsumerAttr, rewriter.getUnitAttr());
+    });
     int64_t marks = 0;
     SmallVector<linalg::LinalgOp> products, reductions;
     func.walk([&](linalg::LinalgOp op) {
@@ -298,6 +317,12 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
       markStagedFusion(rewriter, op, marks++);
     for (linalg::LinalgOp op : reductions)
       markStagedFusion(rewriter, op, marks++);
+    // A column reduction whose result one elementwise generic reads,
+    // through slices or whole, and no consumer above takes in (a recurrent
+    // step's gates) is computed in that generic's kernel.
+    for (linalg::LinalgOp op : reductions)
+      if (columnReduction(op))
+        markSlicedConsumer(op);
     // A direct reduction tiles the fill that starts its outputs with
     // itself (tileWithForall), if it has a fill of its own.
     SmallVector<linalg::LinalgOp> direct;
@@ -331,7 +356,7 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
       if (consumer && isElementwiseConsumer(consumer, result) &&
           consumer.getNumLoops() == op.getNumParallelLoops() &&
           consumer->getResult(0).getType() == result.getType() &&
-          !isMarkedForStagedFusion(consumer))
+          !isMarkedForStagedFusion(consumer) && !isSlicedConsumer(consumer))
         inConsumer[consumer].push_back(op);
     }
     for (auto &[consumer, reductions] : inConsumer)
@@ -348,7 +373,7 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
     for (linalg::LinalgOp op : ops) {
       // (Ops a staged matmul took in are erased: compared, never read.)
       if (takenIn.contains(op.getOperation()) || isMarkedForStagedFusion(op) ||
-          isFusedFill(op) || op->hasAttr(kInConsumerAttr))
+          isSlicedConsumer(op) || isFusedFill(op) || op->hasAttr(kInConsumerAttr))
         continue;
       if (failed(tile(rewriter, op)))
         return signalPassFailure();
@@ -367,15 +392,16 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
         return signalPassFailure();
     if (onTensors)
       return;
-    // On buffers, the marked ops no staged matmul took in are tiled as
-    // usual.
+    // On buffers, the marked ops no staged matmul or reduction took in are
+    // tiled as usual.
     SmallVector<linalg::LinalgOp> left;
     func.walk([&](linalg::LinalgOp op) {
-      if (isMarkedForStagedFusion(op) && op.hasPureBufferSemantics())
+      if ((isMarkedForStagedFusion(op) || isSlicedConsumer(op)) && op.hasPureBufferSemantics())
         left.push_back(op);
     });
     for (linalg::LinalgOp op : left) {
       clearStagedFusionMarks(op);
+      clearSlicedConsumerMarks(op);
       if (failed(tile(rewriter, op)))
         return signalPassFailure();
     }
@@ -490,11 +516,16 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
       for (Operation *taken : {fusion.start.getOperation(), fusion.consumer.getOperation()})
         if (taken)
           takenIn.insert(taken);
+      // (Or the consumer that reads the column reduction through slices.)
+      std::optional<SlicedConsumer> sliced;
       if (staged && staged->splits > 1)
         buildSplitProduct(rewriter, op, *staged, fusion);
       else if (staged)
         buildStagedMatmul(rewriter, op, *staged, fusion);
-      else if (column)
+      else if (column && !fusion.consumer && (sliced = findSlicedConsumer(op, fusion.start))) {
+        takenIn.insert(sliced->consumer.getOperation());
+        buildSlicedColumnReduction(rewriter, op, *column, fusion.start, *sliced);
+      } else if (column)
         buildColumnReduction(rewriter, op, *column, fusion);
       else if (failed(buildBlockReduction(rewriter, op, *shared, kThreadsPerBlock, fusion)))
         return op.emitError("internal error: block reduction failed");

@@ -121,10 +121,10 @@ bool computesTranscendentals(linalg::GenericOp op) {
 }
 
 /// Fusing duplicates the producer's computation into every consumer, so
-/// only single-use elementwise producers are fused, costly ones only where
-/// the consumer does not repeat them (fusesWithoutRepeats). With
-/// `separateCostlyTapConsumers`, a sum of taps keeps a costly consumer
-/// apart (see the pass's description).
+/// only single-use elementwise producers are fused (but see
+/// FuseSharedProducer), costly ones only where the consumer does not
+/// repeat them (fusesWithoutRepeats). With `separateCostlyTapConsumers`, a
+/// sum of taps keeps a costly consumer apart (see the pass's description).
 bool shouldFuse(OpOperand *fused, bool separateCostlyTapConsumers) {
   auto producer = fused->get().getDefiningOp<linalg::GenericOp>();
   if (!producer || !producer->hasOneUse() ||
@@ -135,6 +135,44 @@ bool shouldFuse(OpOperand *fused, bool separateCostlyTapConsumers) {
       computesTranscendentals(consumer))
     return false;
   return fusesWithoutRepeats(producer, iterationPoints(producer), fused->getOwner());
+}
+
+/// Whether `producer`, an elementwise generic with other uses than
+/// `fused`, may fuse into `fused`'s owner all the same, which then also
+/// yields the producer's result for those uses: the owner is an elementwise generic that reads the
+/// producer's one result once, through a permutation, over as many points
+/// as the producer has (so it computes each of the producer's values
+/// once), and every other use is in a later op of the same block (where
+/// the fused op, built at the owner's place, still comes first). An LSTM
+/// step's new cell state, read by the step's hidden state and by the next
+/// step, is then computed with the hidden state in one op. An owner that
+/// itself fuses into its one reader (shouldFuse) does that first, staying
+/// an op of one result that the reader computes (a LayerNorm's square of
+/// x - mean, in its variance's sum); the producer may then fuse into that
+/// reader, if it qualifies.
+bool keepsSharedResult(linalg::GenericOp producer, OpOperand *fused,
+                       bool separateCostlyTapConsumers) {
+  auto consumer = llvm::dyn_cast<linalg::GenericOp>(fused->getOwner());
+  if (!consumer || producer->getNumResults() != 1 || !producer.hasPureTensorSemantics() ||
+      consumer->getBlock() != producer->getBlock() ||
+      consumer.getNumLoops() != consumer.getNumParallelLoops() ||
+      !consumer.isDpsInput(fused) || !consumer.getMatchingIndexingMap(fused).isPermutation() ||
+      !producer.getMatchingIndexingMap(producer.getDpsInitOperand(0)).isIdentity())
+    return false;
+  if (consumer->hasOneUse()) {
+    OpOperand &read = *consumer->getUses().begin();
+    if (linalg::areElementwiseOpsFusable(&read) && shouldFuse(&read, separateCostlyTapConsumers))
+      return false;
+  }
+  std::optional<int64_t> producerPoints = iterationPoints(producer);
+  if (!producerPoints || producerPoints != iterationPoints(consumer))
+    return false;
+  return llvm::all_of(producer->getUses(), [&](OpOperand &use) {
+    if (&use == fused)
+      return true;
+    Operation *user = consumer->getBlock()->findAncestorOpInBlock(*use.getOwner());
+    return user && user != consumer.getOperation() && consumer->isBeforeInBlock(user);
+  });
 }
 
 /// A 1-D convolution runs as a 2-D one of one row, its result collapsed
@@ -242,6 +280,43 @@ struct SliceElementwiseProducer : OpRewritePattern<linalg::GenericOp> {
   }
 };
 
+/// An elementwise generic that reads an elementwise producer whose result
+/// later ops read too (keepsSharedResult) computes the producer's body in
+/// its own and yields the producer's result as well, for those later
+/// readers: one op of two results where there were two ops. (Upstream's
+/// fusion of such a producer copies its body into the consumer and keeps
+/// the producer for its other readers, computing it twice; the next step
+/// of a recurrent layer would then fuse it again, each step's copy larger.)
+struct FuseSharedProducer : OpRewritePattern<linalg::GenericOp> {
+  FuseSharedProducer(MLIRContext *ctx, bool separateCostlyTapConsumers)
+      : OpRewritePattern(ctx), separateCostlyTapConsumers(separateCostlyTapConsumers) {}
+
+  LogicalResult matchAndRewrite(linalg::GenericOp consumer,
+                                PatternRewriter &rewriter) const override {
+    for (OpOperand *fused : consumer.getDpsInputOperands()) {
+      auto producer = fused->get().getDefiningOp<linalg::GenericOp>();
+      if (!producer || producer->hasOneUse() ||
+          producer.getNumLoops() != producer.getNumParallelLoops() ||
+          !linalg::areElementwiseOpsFusable(fused) ||
+          !keepsSharedResult(producer, fused, separateCostlyTapConsumers))
+        continue;
+      rewriter.setInsertionPoint(consumer);
+      FailureOr<linalg::ElementwiseOpFusionResult> fusion =
+          linalg::fuseElementwiseOps(rewriter, fused);
+      if (failed(fusion))
+        return failure();
+      for (auto [original, replacement] : fusion->replacements)
+        rewriter.replaceAllUsesWith(original, replacement);
+      rewriter.eraseOp(consumer);
+      rewriter.eraseOp(producer);
+      return success();
+    }
+    return rewriter.notifyMatchFailure(consumer, "no shared producer to take in");
+  }
+
+  bool separateCostlyTapConsumers;
+};
+
 struct FuseElementwisePass : impl::FuseElementwiseBase<FuseElementwisePass> {
   using FuseElementwiseBase::FuseElementwiseBase;
 
@@ -250,11 +325,15 @@ struct FuseElementwisePass : impl::FuseElementwiseBase<FuseElementwisePass> {
     bool separate = separateCostlyTapConsumers;
     linalg::populateElementwiseOpsFusionPatterns(
         patterns, [separate](OpOperand *fused) { return shouldFuse(fused, separate); });
+    if (keepSharedResults)
+      patterns.add<FuseSharedProducer>(&getContext(), separate);
     patterns.add<SliceElementwiseProducer>(&getContext());
     linalg::populateFoldReshapeOpsByExpansionPatterns(patterns, expandsConvolutionResult);
     linalg::populateFoldReshapeOpsByCollapsingPatterns(patterns, collapsesMatmulResult);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns)))) {
+      getOperation()->emitError("internal error: elementwise fusion did not converge");
       return signalPassFailure();
+    }
   }
 };
 

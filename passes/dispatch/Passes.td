@@ -18,6 +18,15 @@ def FuseElementwise : Pass<"kiln-fuse-elementwise"> {
     elementwise generic it fuses into, is computed slice by slice; the
     slices together may not hold more points than the generic.
 
+    With keep-shared-results (the GPU path), an elementwise producer whose
+    result other ops read too fuses into its first reader when that reader
+    is an elementwise generic of the same points reading it through a
+    permutation and every other reader comes later in the block: the fused
+    op yields the producer's result as well, one kernel instead of two (an
+    LSTM step's cell state and hidden state). The CPU path leaves such
+    producers apart: its code generator is not checked on ops of several
+    results.
+
     With separate-costly-tap-consumers (the CPU path), a generic that reads
     four or more same-shaped slices of one rank-4 tensor, differing only in
     their spatial offsets (a depthwise convolution or pool written
@@ -33,7 +42,11 @@ def FuseElementwise : Pass<"kiln-fuse-elementwise"> {
     Option<"separateCostlyTapConsumers", "separate-costly-tap-consumers", "bool",
            /*default=*/"false",
            "A sum of window taps does not take a consumer with transcendental "
-           "math (for the CPU code generator)">
+           "math (for the CPU code generator)">,
+    Option<"keepSharedResults", "keep-shared-results", "bool", /*default=*/"false",
+           "An elementwise producer read by later ops too fuses into its first "
+           "elementwise reader, which also yields the producer's result (for "
+           "the GPU code generator)">
   ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }

@@ -49,12 +49,19 @@ LinalgOptions cpuLinalgOptions(bool splitBatch) {
   return options;
 }
 
+LinalgOptions gpuLinalgOptions() {
+  LinalgOptions options;
+  options.keepSharedResults = true;
+  return options;
+}
+
 void buildLinalgPipeline(OpPassManager &pm, const LinalgOptions &options) {
   if (options.splitBatch)
     pm.addPass(graph::createSplitBatch());
   pm.addPass(conversion::createConvertGraphToLinalg());
   dispatch::FuseElementwiseOptions fusion;
   fusion.separateCostlyTapConsumers = options.separateCostlyTapConsumers;
+  fusion.keepSharedResults = options.keepSharedResults;
   pm.addPass(dispatch::createFuseElementwise(fusion));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

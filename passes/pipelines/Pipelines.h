@@ -32,10 +32,17 @@ struct LinalgOptions {
   /// (kiln-fuse-elementwise's separate-costly-tap-consumers): for the CPU
   /// code generator's register tiles.
   bool separateCostlyTapConsumers = false;
+  /// An elementwise producer read by later ops too fuses into its first
+  /// elementwise reader (kiln-fuse-elementwise's keep-shared-results): for
+  /// the GPU code generator, one kernel instead of two.
+  bool keepSharedResults = false;
 };
 /// The linalg phase's options for the CPU code generator: taps keep
 /// costly consumers apart, and the batch is split when `splitBatch`.
 LinalgOptions cpuLinalgOptions(bool splitBatch);
+/// The linalg phase's options for the GPU code generator: shared
+/// elementwise results fuse into their first reader.
+LinalgOptions gpuLinalgOptions();
 void buildLinalgPipeline(mlir::OpPassManager &pm, const LinalgOptions &options);
 /// What the CPU code generator needs to know about the target.
 struct CpuOptions {

@@ -490,7 +490,7 @@ FailureOr<CompileResult> compileModel(MLIRContext &context,
   // convolution's costly activation apart from its register tiles.
   bool onCpu = !gpu && !options.emulateGpu;
   LinalgOptions linalgOptions =
-      onCpu ? cpuLinalgOptions(options.splitBatch) : LinalgOptions();
+      onCpu ? cpuLinalgOptions(options.splitBatch) : gpuLinalgOptions();
   if (failed(timing.run(*module, "linalg", [&](OpPassManager &pm) {
         buildLinalgPipeline(pm, linalgOptions);
       })))

@@ -1,7 +1,7 @@
 """Inputs and float64-reference outputs for the models in this folder.
 
-Usage: cases.py CASE DIR (CASE: reductions, matmuls, matvec, two_recurrences, register_tiles,
-grouped_tiles, register_tiles_tf32, half_matmuls, half_convs, convs, convs_tf32,
+Usage: cases.py CASE DIR (CASE: reductions, matmuls, matvec, two_recurrences, lstm_steps,
+gru_steps, register_tiles, grouped_tiles, register_tiles_tf32, half_matmuls, half_convs, convs, convs_tf32,
 partial_tiles, partial_tiles_tf32, split_products, split_products_tf32,
 column_reductions) writes DIR/input_<i>.npy and
 DIR/expected_<i>.npy in graph order (.pb for bfloat16 tensors).
@@ -60,6 +60,57 @@ def two_recurrences(rng):
             h = np.tanh(h @ m)
         outputs.append(h.astype(np.float32))
     return [x, y, w, v], outputs
+
+
+def sigmoid(v):
+    return 1 / (1 + np.exp(-v))
+
+
+def f64(v):
+    return v.astype(np.float64)
+
+
+def lstm_steps(rng):
+    """An ONNX LSTM (gates i, o, f, c; sigmoid, tanh, tanh) of 5 steps, batch
+    1, 24 inputs, hidden 64, from zero states."""
+    x = rng.standard_normal((5, 1, 24)).astype(np.float32)
+    w = (rng.standard_normal((1, 256, 24)) / 4).astype(np.float32)
+    r = (rng.standard_normal((1, 256, 64)) / 8).astype(np.float32)
+    b = (rng.standard_normal((1, 512)) / 4).astype(np.float32)
+    h, c, ys = np.zeros((1, 64)), np.zeros((1, 64)), []
+    for t in range(5):
+        g = f64(x[t]) @ f64(w[0]).T + h @ f64(r[0]).T + f64(b[0, :256]) + f64(b[0, 256:])
+        i, o, f, cell = (g[:, 64 * j:64 * (j + 1)] for j in range(4))
+        c = sigmoid(f) * c + sigmoid(i) * np.tanh(cell)
+        h = sigmoid(o) * np.tanh(c)
+        ys.append(h)
+    y = np.stack(ys)[:, None]  # [steps, directions, batch, hidden]
+    return [x, w, r, b], [y.astype(np.float32), h[None].astype(np.float32),
+                          c[None].astype(np.float32)]
+
+
+def gru_steps(rng):
+    """A bidirectional ONNX GRU (gates z, r, h; linear_before_reset) of 4
+    steps, batch 1, 12 inputs, hidden 100, from zero states."""
+    x = rng.standard_normal((4, 1, 12)).astype(np.float32)
+    w = (rng.standard_normal((2, 300, 12)) / 4).astype(np.float32)
+    r = (rng.standard_normal((2, 300, 100)) / 10).astype(np.float32)
+    b = (rng.standard_normal((2, 600)) / 4).astype(np.float32)
+    y = np.zeros((4, 2, 1, 100))
+    finals = []
+    for d, steps in ((0, range(4)), (1, reversed(range(4)))):
+        h = np.zeros((1, 100))
+        wb, rb = f64(b[d, :300]), f64(b[d, 300:])
+        for t in steps:
+            gx = f64(x[t]) @ f64(w[d]).T + wb
+            gh = h @ f64(r[d]).T + rb
+            z = sigmoid(gx[:, :100] + gh[:, :100])
+            reset = sigmoid(gx[:, 100:200] + gh[:, 100:200])
+            candidate = np.tanh(gx[:, 200:] + reset * gh[:, 200:])
+            h = (1 - z) * candidate + z * h
+            y[t, d] = h
+        finals.append(h)
+    return [x, w, r, b], [y.astype(np.float32), np.stack(finals).astype(np.float32)]
 
 
 def register_tiles(rng):
@@ -266,7 +317,8 @@ def main():
     case, out = sys.argv[1], sys.argv[2]
     os.makedirs(out, exist_ok=True)
     inputs, expected = {"reductions": reductions, "matmuls": matmuls, "matvec": matvec,
-                        "two_recurrences": two_recurrences,
+                        "two_recurrences": two_recurrences, "lstm_steps": lstm_steps,
+                        "gru_steps": gru_steps,
                         "register_tiles": register_tiles,
                         "grouped_tiles": grouped_tiles,
                         "register_tiles_tf32": register_tiles_tf32,
