@@ -28,6 +28,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Transforms/RegionUtils.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 
@@ -493,7 +494,12 @@ static std::optional<SliceReads> sliceReads(linalg::LinalgOp op) {
       consumer.getNumLoops() != consumer.getNumParallelLoops() ||
       consumer.getNumLoops() != outMap.getNumResults() || !consumer.hasPureTensorSemantics())
     return std::nullopt;
-  // It writes fresh tensors whole, at identity maps.
+  // It writes fresh tensors whole, at identity maps, and its body reads no
+  // tensor from above (findSlicedConsumer checks operands' buffers only).
+  llvm::SetVector<Value> captured;
+  getUsedValuesDefinedAbove(consumer->getRegion(0), captured);
+  if (llvm::any_of(captured, [](Value v) { return llvm::isa<ShapedType>(v.getType()); }))
+    return std::nullopt;
   for (OpOperand &init : consumer.getDpsInitsMutable())
     if (!consumer.getMatchingIndexingMap(&init).isIdentity() ||
         !init.get().getDefiningOp<tensor::EmptyOp>() ||

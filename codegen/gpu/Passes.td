@@ -28,6 +28,11 @@ def TileForGpu : Pass<"kiln-tile-for-gpu", "mlir::func::FuncOp"> {
     several results of its own (a recurrent step's gates), is computed in
     that generic's kernel, one block per 32 of its columns; a reduction
     of one output a thread read so becomes a column reduction for it.
+    A padding (a fill with the source inserted into its middle) becomes one
+    elementwise generic; where its readers get one output a thread (a
+    pool, a depthwise convolution's taps) or are staged (a convolution),
+    they compute its elements where they read them instead, and the
+    padded tensor is not written.
     Other ops without parallel loops run on one thread. Matmul-like ops
     whose m and n ranges are at least 16 get blocks of 16x16 threads, each
     thread a register tile of up to 8x8 outputs (as large as keeps at least

@@ -76,7 +76,7 @@ void buildSplitProduct(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
   llvm::append_range(partialShape, outType.getShape());
   Value partials =
       memref::AllocOp::create(rewriter, loc, MemRefType::get(partialShape, outType.getElementType()));
-  buildStagedPartials(rewriter, op, matmul, PartialResults{partials, reduction.neutral});
+  buildStagedPartials(rewriter, op, matmul, PartialResults{partials, reduction.neutral}, fusion);
   rewriter.setInsertionPoint(op);
 
   // The combining kernel, a thread per output element.

@@ -211,6 +211,7 @@ std::optional<StagedMatmul> matchStagedMatmul(linalg::LinalgOp op, int64_t minBl
 static constexpr llvm::StringLiteral kProductAttr = "kiln.staged_product";
 static constexpr llvm::StringLiteral kStartAttr = "kiln.staged_start";
 static constexpr llvm::StringLiteral kConsumerAttr = "kiln.staged_consumer";
+static constexpr llvm::StringLiteral kPaddingOfAttr = "kiln.staged_padding";
 
 /// The number `attr` gives `op`, or -1.
 static int64_t markOf(Operation *op, StringRef attr) {
@@ -231,6 +232,36 @@ bool usedBetween(Operation *from, Operation *to, ArrayRef<Value> roots) {
         return WalkResult::advance();
       for (Value operand : nested->getOperands())
         if (llvm::is_contained(roots, rootBuffer(operand)))
+          return WalkResult::interrupt();
+      return WalkResult::advance();
+    });
+    if (found.wasInterrupted())
+      return true;
+  }
+  return false;
+}
+
+/// Whether an op strictly between `from` and `to` (in one block), or one
+/// nested in it, may write a view of any of `roots`: it declares a write
+/// of one, or it uses one and declares no effects.
+static bool writtenBetween(Operation *from, Operation *to, ArrayRef<Value> roots) {
+  auto isRoot = [&](Value v) {
+    return v && llvm::isa<MemRefType>(v.getType()) && llvm::is_contained(roots, rootBuffer(v));
+  };
+  for (Operation *it = from->getNextNode(); it && it != to; it = it->getNextNode()) {
+    WalkResult found = it->walk([&](Operation *nested) {
+      auto effects = llvm::dyn_cast<MemoryEffectOpInterface>(nested);
+      if (!effects) {
+        if (nested->hasTrait<OpTrait::HasRecursiveMemoryEffects>())
+          return WalkResult::advance();  // (Its nested ops are walked.)
+        return llvm::any_of(nested->getOperands(), isRoot) ? WalkResult::interrupt()
+                                                           : WalkResult::advance();
+      }
+      SmallVector<MemoryEffects::EffectInstance> instances;
+      effects.getEffects(instances);
+      for (MemoryEffects::EffectInstance &instance : instances)
+        if (llvm::isa<MemoryEffects::Write>(instance.getEffect()) &&
+            (!instance.getValue() || isRoot(instance.getValue())))
           return WalkResult::interrupt();
       return WalkResult::advance();
     });
@@ -410,7 +441,71 @@ bool isElementwiseConsumer(linalg::LinalgOp consumer, Value product) {
 }
 
 bool isMarkedForStagedFusion(Operation *op) {
-  return op->hasAttr(kStartAttr) || op->hasAttr(kConsumerAttr);
+  return op->hasAttr(kStartAttr) || op->hasAttr(kConsumerAttr) || op->hasAttr(kPaddingOfAttr);
+}
+
+Value paddingElement(OpBuilder &b, linalg::GenericOp padding, ValueRange indices) {
+  IRMapping mapping;
+  return cloneLinalgBody(b, padding, mapping, [&](unsigned dim) { return indices[dim]; });
+}
+
+void markStagedPaddings(linalg::LinalgOp op) {
+  int64_t mark = markOf(op, kProductAttr);
+  if (mark < 0)
+    return;
+  for (Value input : op.getDpsInputs()) {
+    auto padding = input.getDefiningOp<linalg::GenericOp>();
+    if (padding && padding->hasAttr(kPaddingAttr) && padding->getNumResults() == 1 &&
+        padding.getNumDpsInputs() == 0 && input.hasOneUse() &&
+        padding->getBlock() == op->getBlock())
+      padding->setAttr(kPaddingOfAttr,
+                       IntegerAttr::get(IntegerType::get(op.getContext(), 64), mark));
+  }
+}
+
+/// The padding marked for `op` (number `mark`) that writes the buffer
+/// `input` (input number `number` of `op`) reads, if the kernel can
+/// compute its elements where it reads them: the buffer (and its views)
+/// used by nothing else, the padding before `op` in its block, and
+/// nothing in between using that buffer or one the padding's body reads.
+static linalg::GenericOp paddingOf(linalg::LinalgOp op, int64_t mark, Value input) {
+  Value root = rootBuffer(input);
+  linalg::GenericOp padding;
+  SmallVector<Value> views{root};
+  while (!views.empty()) {
+    Value view = views.pop_back_val();
+    for (Operation *user : view.getUsers()) {
+      auto generic = llvm::dyn_cast<linalg::GenericOp>(user);
+      if (generic && markOf(generic, kPaddingOfAttr) == mark && !padding &&
+          generic.getNumDpsInputs() == 0 && generic.getDpsInits()[0] == view) {
+        padding = generic;
+        continue;
+      }
+      if (user == op.getOperation() || llvm::isa<memref::DeallocOp>(user))
+        continue;
+      if (llvm::isa<ViewLikeOpInterface>(user) && isMemoryEffectFree(user) &&
+          user->getNumResults() == 1) {
+        views.push_back(user->getResult(0));
+        continue;
+      }
+      return nullptr;
+    }
+  }
+  if (!padding || padding->getBlock() != op->getBlock() || !padding->isBeforeInBlock(op))
+    return nullptr;
+  llvm::SetVector<Value> captured;
+  getUsedValuesDefinedAbove(padding->getRegion(0), captured);
+  SmallVector<Value> sources;
+  for (Value v : captured)
+    if (llvm::isa<MemRefType>(v.getType()))
+      sources.push_back(rootBuffer(v));
+    else if (llvm::isa<ShapedType>(v.getType()))
+      return nullptr;  // (A tensor left unbufferized: not read here.)
+  // The kernels in between may read the source (a pool of the same
+  // input), not write it.
+  if (usedBetween(padding, op, {root}) || writtenBetween(padding, op, sources))
+    return nullptr;
+  return padding;
 }
 
 int64_t stagedFusionMark(Operation *op) { return markOf(op, kProductAttr); }
@@ -419,6 +514,7 @@ void clearStagedFusionMarks(Operation *op) {
   op->removeAttr(kProductAttr);
   op->removeAttr(kStartAttr);
   op->removeAttr(kConsumerAttr);
+  op->removeAttr(kPaddingOfAttr);
 }
 
 StagedFusion findStagedFusion(linalg::LinalgOp op) {
@@ -427,6 +523,9 @@ StagedFusion findStagedFusion(linalg::LinalgOp op) {
   StagedFusion fusion;
   if (mark < 0)
     return fusion;
+  for (OpOperand *input : op.getDpsInputOperands())
+    if (input->getOperandNumber() < fusion.paddings.size())
+      fusion.paddings[input->getOperandNumber()] = paddingOf(op, mark, input->get());
   // Any other op on the accumulator's buffer before the product rules out
   // taking the start in, after it the consumer.
   bool otherBefore = false, otherAfter = false;
@@ -488,6 +587,16 @@ StagedFusion findStagedFusion(linalg::LinalgOp op) {
     SmallVector<Value> read = rootsOf(op, buffer);
     if (fusion.start)
       read.append(rootsOf(fusion.start, buffer));
+    // (And what the paddings computed in the kernel read.)
+    for (linalg::GenericOp padding : fusion.paddings) {
+      if (!padding)
+        continue;
+      llvm::SetVector<Value> captured;
+      getUsedValuesDefinedAbove(padding->getRegion(0), captured);
+      for (Value v : captured)
+        if (llvm::isa<MemRefType>(v.getType()))
+          read.push_back(rootBuffer(v));
+    }
     for (OpOperand *input : fusion.consumer.getDpsInputOperands())
       if (input->get() != buffer && !fusion.consumer.getMatchingIndexingMap(input).isIdentity())
         read.push_back(rootBuffer(input->get()));
@@ -720,8 +829,10 @@ struct Skeleton {
     SmallVector<Value> values;
     int64_t k = ranges[matmul.k];
     auto read = [&](OpOperand *input, ArrayRef<Value> loopIvs) {
-      Value v = memref::LoadOp::create(b, loc, input->get(),
-                                       indices(b, input, clamped(b, loopIvs)));
+      SmallVector<Value> at = indices(b, input, clamped(b, loopIvs));
+      linalg::GenericOp padding = fusion.paddings[input->getOperandNumber()];
+      Value v = padding ? paddingElement(b, padding, at)
+                        : Value(memref::LoadOp::create(b, loc, input->get(), at));
       if (convert)
         v = convert(b, v);
       if (zeroPastK && k % kStagedTile != 0) {
@@ -1223,11 +1334,13 @@ void buildScalarMatmul(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
 } // namespace
 
 void buildStagedPartials(RewriterBase &rewriter, linalg::LinalgOp op, const StagedMatmul &matmul,
-                         const PartialResults &partials) {
+                         const PartialResults &partials, const StagedFusion &fusion) {
+  StagedFusion inputs;
+  inputs.paddings = fusion.paddings;
   if (matmul.mmaRows > 0)
-    buildTensorCoreMatmul(rewriter, op, matmul, StagedFusion(), &partials);
+    buildTensorCoreMatmul(rewriter, op, matmul, inputs, &partials);
   else
-    buildScalarMatmul(rewriter, op, matmul, StagedFusion(), &partials);
+    buildScalarMatmul(rewriter, op, matmul, inputs, &partials);
 }
 
 void buildStagedMatmul(RewriterBase &rewriter, linalg::LinalgOp op, const StagedMatmul &matmul,
@@ -1245,6 +1358,9 @@ void eraseWithTakenIn(RewriterBase &rewriter, linalg::LinalgOp op, const StagedF
     rewriter.eraseOp(fusion.start);
   if (fusion.consumer)
     rewriter.eraseOp(fusion.consumer);
+  for (linalg::GenericOp padding : fusion.paddings)
+    if (padding)
+      rewriter.eraseOp(padding);
 }
 
 } // namespace kiln::gpu

@@ -56,6 +56,8 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/PatternMatch.h"
 
+#include <array>
+
 namespace kiln::gpu {
 
 /// Threads per block side and k steps per tile.
@@ -152,7 +154,27 @@ std::optional<StagedMatmul> matchStagedMatmul(mlir::linalg::LinalgOp op, int64_t
 struct StagedFusion {
   mlir::linalg::LinalgOp start;
   mlir::linalg::GenericOp consumer;
+  /// The padding each input (by input number) is read through, computed
+  /// where the kernel reads it (markStagedPaddings), or null.
+  std::array<mlir::linalg::GenericOp, 2> paddings;
 };
+
+/// Marks the generics kiln-tile-for-gpu builds for paddings (a fill with
+/// a source inserted into its middle): no inputs, an identity output map,
+/// a body that reads only its indices and the source from above.
+inline constexpr llvm::StringLiteral kPaddingAttr = "kiln.padding";
+
+/// The element of `padding` (a generic marked kPaddingAttr) at `indices`,
+/// computed at `b`: the source's there less the offsets, or the padding
+/// value.
+mlir::Value paddingElement(mlir::OpBuilder &b, mlir::linalg::GenericOp padding,
+                           mlir::ValueRange indices);
+
+/// On tensors, after markStagedFusion: marks each input of `op` (a staged
+/// matmul) that is a padding read by `op` alone, so that the kernel
+/// computes the padded elements it reads (findStagedFusion) and the
+/// padded tensor is never written: a convolution's padding is no kernel.
+void markStagedPaddings(mlir::linalg::LinalgOp op);
 
 /// On tensors: when the first init of `op` is a linalg.fill (of a
 /// tensor.empty) that other ops read too (CSE merges equal fills, such as
@@ -233,9 +255,10 @@ struct PartialResults {
 
 /// Builds before `op` (on buffers; it stays), for `matmul` with `splits` >
 /// 1, the staged kernel of the partial products: the slices are the
-/// outermost block loop.
+/// outermost block loop. (Of `fusion`, only the inputs' paddings.)
 void buildStagedPartials(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp op,
-                         const StagedMatmul &matmul, const PartialResults &partials);
+                         const StagedMatmul &matmul, const PartialResults &partials,
+                         const StagedFusion &fusion);
 
 /// Replaces `op` (on buffers) by the staged block/thread forall nest, and
 /// erases the ops of `fusion` it takes in.

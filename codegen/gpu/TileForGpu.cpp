@@ -15,7 +15,9 @@
 // A reduction of one output a thread is tiled together with the fill that
 // starts its outputs, when that fill is its own (a fill CSE shared with
 // other ops is copied for it): the fill then needs no kernel, and
-// kiln-gpu-accumulate-in-registers makes its value the loop's start.
+// kiln-gpu-accumulate-in-registers makes its value the loop's start. A
+// padding whose readers get one output a thread, or are staged, is
+// computed in them (foldPaddingsIntoReaders, markStagedPaddings).
 //
 //===----------------------------------------------------------------------===//
 
@@ -30,6 +32,8 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #include "llvm/ADT/MapVector.h"
@@ -250,9 +254,51 @@ void mergePadCopies(RewriterBase &rewriter, func::FuncOp func) {
           linalg::YieldOp::create(
               b, loc, ValueRange{arith::SelectOp::create(b, loc, inside, element, padding)});
         });
+    generic->setAttr(kPaddingAttr, rewriter.getUnitAttr());
     rewriter.replaceOp(insert, generic.getResult(0));
     rewriter.eraseOp(fill);
   }
+}
+
+/// Whether `op` is a padding mergePadCopies built.
+bool isPadding(linalg::GenericOp op) { return op->hasAttr(kPaddingAttr); }
+
+/// The elements of `padding` (a padding mergePadCopies built: no inputs,
+/// its body reads only its indices and values from above) that `slice`
+/// (static offsets and strides) takes, as a padding of their own: element
+/// i of it is the padding's element offset + stride i.
+linalg::GenericOp paddingOverSlice(RewriterBase &rewriter, linalg::GenericOp padding,
+                                   tensor::ExtractSliceOp slice) {
+  Location loc = slice.getLoc();
+  RankedTensorType type = slice.getType();
+  int64_t rank = type.getRank();
+  ArrayRef<int64_t> offsets = slice.getStaticOffsets(), strides = slice.getStaticStrides();
+  rewriter.setInsertionPoint(slice);
+  Value empty = tensor::EmptyOp::create(rewriter, loc, type.getShape(), type.getElementType());
+  auto generic = linalg::GenericOp::create(
+      rewriter, loc, type, ValueRange{}, empty,
+      SmallVector<AffineMap>{rewriter.getMultiDimIdentityMap(rank)},
+      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+      [&](OpBuilder &b, Location loc, ValueRange) {
+        IRMapping mapping;
+        for (Operation &op : padding.getBody()->without_terminator()) {
+          auto index = llvm::dyn_cast<linalg::IndexOp>(op);
+          if (!index) {
+            b.clone(op, mapping);
+            continue;
+          }
+          uint64_t d = index.getDim();
+          AffineExpr i = b.getAffineDimExpr(0);
+          Value position = affine::AffineApplyOp::create(
+              b, loc, AffineMap::get(1, 0, i * strides[d] + offsets[d]),
+              ValueRange{linalg::IndexOp::create(b, loc, d)});
+          mapping.map(index.getResult(), position);
+        }
+        linalg::YieldOp::create(
+            b, loc, mapping.lookupOrDefault(padding.getBody()->getTerminator()->getOperand(0)));
+      });
+  generic->setAttr(kPaddingAttr, rewriter.getUnitAttr());
+  return generic;
 }
 
 /// Wraps `op` (on buffers) into a one-block, one-thread nest.
@@ -284,6 +330,7 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
     IRRewriter rewriter(&getContext());
     takenIn.clear();
     mergePadCopies(rewriter, func);
+    foldPaddingsIntoReaders(rewriter, func);
     if (report && llvm::any_of(func.getOps<linalg::LinalgOp>(), [](linalg::LinalgOp op) {
           return op.hasPureTensorSemantics();
         }))
@@ -313,8 +360,10 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
     // zeros, say) and its consumer the same way: the thread that finishes
     // an output computes the consumer's value there (a LayerNorm's mean
     // from its sum).
-    for (linalg::LinalgOp op : products)
+    for (linalg::LinalgOp op : products) {
       markStagedFusion(rewriter, op, marks++);
+      markStagedPaddings(op);
+    }
     for (linalg::LinalgOp op : reductions)
       markStagedFusion(rewriter, op, marks++);
     // A column reduction whose result one elementwise generic reads,
@@ -404,6 +453,158 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
       clearSlicedConsumerMarks(op);
       if (failed(tile(rewriter, op)))
         return signalPassFailure();
+    }
+    eraseUnusedBuffers(rewriter, func);
+  }
+
+  /// Erases the buffers (and views of them) nothing reads or writes any
+  /// more: a padded tensor whose padding a staged kernel computes where it
+  /// reads it, a product's result its consumer's kernel computes. The
+  /// workspace plan, which comes next, would count them.
+  static void eraseUnusedBuffers(RewriterBase &rewriter, func::FuncOp func) {
+    bool erased = true;
+    while (erased) {
+      erased = false;
+      SmallVector<Operation *> dead;
+      func.walk([&](Operation *op) {
+        bool view = llvm::isa<ViewLikeOpInterface>(op) && isMemoryEffectFree(op);
+        bool alloc = llvm::isa<memref::AllocOp>(op) &&
+                     !llvm::isa_and_nonnull<mlir::gpu::AddressSpaceAttr>(
+                         llvm::cast<MemRefType>(op->getResult(0).getType()).getMemorySpace());
+        if ((view || alloc) && llvm::all_of(op->getUsers(), [](Operation *user) {
+              return llvm::isa<memref::DeallocOp>(user);
+            }))
+          dead.push_back(op);
+      });
+      for (Operation *op : dead) {
+        for (Operation *user : llvm::make_early_inc_range(op->getUsers()))
+          rewriter.eraseOp(user);
+        rewriter.eraseOp(op);
+        erased = true;
+      }
+    }
+  }
+
+  /// Computes each padding (mergePadCopies' generic) in the ops that read
+  /// it, where those get one output a thread: a reduction (a pool, a
+  /// convolution folded directly) that is its one reader, or elementwise
+  /// generics reading slices of it (a depthwise convolution written as a
+  /// sum of its taps, each tap a slice). The reader, generalized, takes in
+  /// the padding's body (a clamped read of the source, the padding value
+  /// outside it) at each element it reads, and the padded tensor is never
+  /// written: one kernel where there were two. (A staged product takes in
+  /// its padding later, on buffers: markStagedPaddings. A padding shared
+  /// by readers that all compute it gets a copy for each here.)
+  /// Whether the reader of a padding at `use` would compute it where it
+  /// reads it: a staged product, a reduction of one output a thread, or an
+  /// elementwise generic reading a slice (static offsets and strides) of
+  /// it.
+  bool computesPadding(OpOperand &use) {
+    Operation *owner = use.getOwner();
+    if (auto slice = llvm::dyn_cast<tensor::ExtractSliceOp>(owner)) {
+      if (!slice.getType().hasStaticShape() ||
+          slice.getType().getRank() != slice.getSourceType().getRank() ||
+          llvm::any_of(slice.getStaticOffsets(), ShapedType::isDynamic) ||
+          llvm::any_of(slice.getStaticStrides(), ShapedType::isDynamic) || !slice->hasOneUse())
+        return false;
+      auto reader = llvm::dyn_cast<linalg::GenericOp>(*slice->getUsers().begin());
+      return reader && reader.getNumLoops() == reader.getNumParallelLoops() &&
+             reader.hasPureTensorSemantics();
+    }
+    auto reader = llvm::dyn_cast<linalg::LinalgOp>(owner);
+    return reader && reader.isDpsInput(&use) && reader.hasPureTensorSemantics() &&
+           ((isDirect(reader) && reader.getNumReductionLoops() > 0) || stagedProduct(reader));
+  }
+
+  void foldPaddingsIntoReaders(RewriterBase &rewriter, func::FuncOp func) {
+    SmallVector<linalg::GenericOp> paddings;
+    func.walk([&](linalg::GenericOp padding) {
+      if (isPadding(padding) && padding.hasPureTensorSemantics() &&
+          padding->getNumResults() == 1 && !padding->use_empty())
+        paddings.push_back(padding);
+    });
+    // A padding CSE shared between readers (convolutions of one input)
+    // gets a copy for each when every one of them computes it itself.
+    SmallVector<linalg::GenericOp> copies;
+    for (linalg::GenericOp padding : paddings) {
+      SmallVector<OpOperand *> uses =
+          llvm::map_to_vector(padding->getUses(), [](OpOperand &use) { return &use; });
+      if (uses.size() == 1 || !llvm::all_of(uses, [&](OpOperand *use) {
+            return computesPadding(*use);
+          })) {
+        copies.push_back(padding);
+        continue;
+      }
+      rewriter.setInsertionPoint(padding);
+      for (OpOperand *use : uses) {
+        auto copy = llvm::cast<linalg::GenericOp>(rewriter.clone(*padding));
+        rewriter.modifyOpInPlace(use->getOwner(), [&] { use->set(copy->getResult(0)); });
+        copies.push_back(copy);
+      }
+      rewriter.eraseOp(padding);
+    }
+    // Each slice of a padding read by an elementwise generic becomes the
+    // padding over the slice's elements (its own indices offset).
+    for (linalg::GenericOp padding : copies) {
+      SmallVector<tensor::ExtractSliceOp> slices;
+      for (OpOperand &use : padding->getUses()) {
+        auto slice = llvm::dyn_cast<tensor::ExtractSliceOp>(use.getOwner());
+        if (!slice || !computesPadding(use))
+          break;
+        slices.push_back(slice);
+      }
+      if (slices.empty() || slices.size() != static_cast<size_t>(std::distance(
+                                                  padding->use_begin(), padding->use_end())))
+        continue;
+      for (tensor::ExtractSliceOp slice : slices)
+        rewriter.replaceOp(slice, paddingOverSlice(rewriter, padding, slice)->getResults());
+      rewriter.eraseOp(padding);
+    }
+    // Each reader takes in the paddings it reads, one at a time.
+    auto findRead = [&](Operation *op) -> OpOperand * {
+      auto reader = llvm::dyn_cast<linalg::LinalgOp>(op);
+      if (!reader || !reader.hasPureTensorSemantics() || !isDirect(reader))
+        return nullptr;
+      for (OpOperand *input : reader.getDpsInputOperands()) {
+        auto padding = input->get().getDefiningOp<linalg::GenericOp>();
+        if (padding && isPadding(padding) && padding->hasOneUse() &&
+            padding->getBlock() == reader->getBlock())
+          return input;
+      }
+      return nullptr;
+    };
+    SmallVector<Operation *> readers;
+    func.walk([&](linalg::LinalgOp op) {
+      if (findRead(op))
+        readers.push_back(op);
+    });
+    for (Operation *op : readers) {
+      while (OpOperand *use = findRead(op)) {
+        auto reader = llvm::cast<linalg::LinalgOp>(op);
+        unsigned number = use->getOperandNumber();
+        auto generic = llvm::dyn_cast<linalg::GenericOp>(op);
+        if (!generic) {
+          rewriter.setInsertionPoint(reader);
+          FailureOr<linalg::GenericOp> generalized = linalg::generalizeNamedOp(rewriter, reader);
+          if (failed(generalized))
+            break;
+          generic = *generalized;
+        }
+        OpOperand &read = generic->getOpOperand(number);
+        Operation *padding = read.get().getDefiningOp();
+        if (!linalg::areElementwiseOpsFusable(&read))
+          break;
+        rewriter.setInsertionPoint(generic);
+        FailureOr<linalg::ElementwiseOpFusionResult> fused =
+            linalg::fuseElementwiseOps(rewriter, &read);
+        if (failed(fused))
+          break;
+        for (OpResult result : generic->getResults())
+          rewriter.replaceAllUsesWith(result, fused->replacements.lookup(result));
+        rewriter.eraseOp(generic);
+        rewriter.eraseOp(padding);
+        op = fused->fusedOp;
+      }
     }
   }
 

@@ -1,7 +1,7 @@
 """Inputs and float64-reference outputs for the models in this folder.
 
 Usage: cases.py CASE DIR (CASE: reductions, matmuls, matvec, two_recurrences, lstm_steps,
-gru_steps, register_tiles, grouped_tiles, register_tiles_tf32, half_matmuls, half_convs, convs, convs_tf32,
+gru_steps, paddings, register_tiles, grouped_tiles, register_tiles_tf32, half_matmuls, half_convs, convs, convs_tf32,
 partial_tiles, partial_tiles_tf32, split_products, split_products_tf32,
 column_reductions) writes DIR/input_<i>.npy and
 DIR/expected_<i>.npy in graph order (.pb for bfloat16 tensors).
@@ -294,6 +294,23 @@ def conv2d_grouped(x, w, groups, pad=0):
                            for i in range(groups)], axis=1)
 
 
+def paddings(rng):
+    """Of one input, all with padding 1: a depthwise 3x3 convolution and a
+    ReLU, a 3x3 max pool at stride 2, and 3x3 convolutions of 16 channels
+    into 32 at strides 1 and 2."""
+    x = rng.standard_normal((1, 16, 20, 20)).astype(np.float32)
+    w = rng.standard_normal((16, 1, 3, 3)).astype(np.float32)
+    v, u = (rng.standard_normal((32, 16, 3, 3)).astype(np.float32) / 12 for _ in range(2))
+    y = np.maximum(conv2d_grouped(x, w, 16, pad=1), 0)
+    padded = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)), constant_values=-np.inf)
+    m = np.full((1, 16, 10, 10), -np.inf, dtype=np.float32)
+    for i in range(3):
+        for j in range(3):
+            m = np.maximum(m, padded[:, :, i:i + 20:2, j:j + 20:2])
+    return [x, w, v, u], [y.astype(np.float32), m, conv2d(x, v, pad=1).astype(np.float32),
+                          conv2d(x, u, stride=2, pad=1).astype(np.float32)]
+
+
 def half_convs(rng):
     """f16 and bf16 convolutions (accumulated in f32 by the graph lowering):
     a 3x3 with a bias and a ReLU, a 1x1, a bf16 3x3 at stride 2 and a 3x3
@@ -318,7 +335,7 @@ def main():
     os.makedirs(out, exist_ok=True)
     inputs, expected = {"reductions": reductions, "matmuls": matmuls, "matvec": matvec,
                         "two_recurrences": two_recurrences, "lstm_steps": lstm_steps,
-                        "gru_steps": gru_steps,
+                        "gru_steps": gru_steps, "paddings": paddings,
                         "register_tiles": register_tiles,
                         "grouped_tiles": grouped_tiles,
                         "register_tiles_tf32": register_tiles_tf32,
