@@ -476,8 +476,10 @@ static linalg::GenericOp paddingOf(linalg::LinalgOp op, int64_t mark, Value inpu
     Value view = views.pop_back_val();
     for (Operation *user : view.getUsers()) {
       auto generic = llvm::dyn_cast<linalg::GenericOp>(user);
+      // (It writes the very buffer `op` reads: the kernel computes its
+      // elements at `op`'s indices into it.)
       if (generic && markOf(generic, kPaddingOfAttr) == mark && !padding &&
-          generic.getNumDpsInputs() == 0 && generic.getDpsInits()[0] == view) {
+          generic.getNumDpsInputs() == 0 && generic.getDpsInits()[0] == input) {
         padding = generic;
         continue;
       }

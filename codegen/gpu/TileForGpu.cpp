@@ -485,16 +485,6 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
     }
   }
 
-  /// Computes each padding (mergePadCopies' generic) in the ops that read
-  /// it, where those get one output a thread: a reduction (a pool, a
-  /// convolution folded directly) that is its one reader, or elementwise
-  /// generics reading slices of it (a depthwise convolution written as a
-  /// sum of its taps, each tap a slice). The reader, generalized, takes in
-  /// the padding's body (a clamped read of the source, the padding value
-  /// outside it) at each element it reads, and the padded tensor is never
-  /// written: one kernel where there were two. (A staged product takes in
-  /// its padding later, on buffers: markStagedPaddings. A padding shared
-  /// by readers that all compute it gets a copy for each here.)
   /// Whether the reader of a padding at `use` would compute it where it
   /// reads it: a staged product, a reduction of one output a thread, or an
   /// elementwise generic reading a slice (static offsets and strides) of
@@ -516,6 +506,16 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
            ((isDirect(reader) && reader.getNumReductionLoops() > 0) || stagedProduct(reader));
   }
 
+  /// Computes each padding (mergePadCopies' generic) in the ops that read
+  /// it, where those get one output a thread: a reduction (a pool, a
+  /// convolution folded directly) that is its one reader, or elementwise
+  /// generics reading slices of it (a depthwise convolution written as a
+  /// sum of its taps, each tap a slice). The reader, generalized, takes in
+  /// the padding's body (a clamped read of the source, the padding value
+  /// outside it) at each element it reads, and the padded tensor is never
+  /// written: one kernel where there were two. (A staged product takes in
+  /// its padding later, on buffers: markStagedPaddings. A padding shared
+  /// by readers that all compute it gets a copy for each here.)
   void foldPaddingsIntoReaders(RewriterBase &rewriter, func::FuncOp func) {
     SmallVector<linalg::GenericOp> paddings;
     func.walk([&](linalg::GenericOp padding) {
@@ -714,6 +714,9 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
       }
       // The start and consumer the kernel takes in (erased with `op`).
       StagedFusion fusion = findStagedFusion(op);
+      // (Only the staged kernels compute their inputs' paddings.)
+      if (!staged)
+        fusion.paddings = {};
       for (Operation *taken : {fusion.start.getOperation(), fusion.consumer.getOperation()})
         if (taken)
           takenIn.insert(taken);
