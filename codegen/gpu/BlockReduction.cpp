@@ -559,24 +559,14 @@ std::optional<SlicedConsumer> findSlicedConsumer(linalg::LinalgOp op, linalg::Li
     sliced.slices.push_back({number, SmallVector<int64_t>(entry.drop_front())});
     sliceOperands.insert(number);
   }
-  SmallVector<Value> views{result};
-  while (!views.empty()) {
-    Value view = views.pop_back_val();
-    for (OpOperand &use : view.getUses()) {
-      Operation *user = use.getOwner();
-      if (user == op.getOperation() || user == start.getOperation() ||
-          llvm::isa<memref::DeallocOp>(user))
-        continue;
-      if (user == consumer.getOperation() && sliceOperands.contains(use.getOperandNumber()))
-        continue;
-      if (llvm::isa<ViewLikeOpInterface>(user) && isMemoryEffectFree(user) &&
-          user->getNumResults() == 1) {
-        views.push_back(user->getResult(0));
-        continue;
-      }
-      return std::nullopt;
-    }
-  }
+  bool alone = usesThroughViewsAre(result, [&](OpOperand &use) {
+    Operation *user = use.getOwner();
+    return user == op.getOperation() || user == start.getOperation() ||
+           llvm::isa<memref::DeallocOp>(user) ||
+           (user == consumer.getOperation() && sliceOperands.contains(use.getOperandNumber()));
+  });
+  if (!alone)
+    return std::nullopt;
   // The kernel computes the product where the consumer is, while other
   // blocks still read the product's and the start's inputs, and the
   // consumer's inputs at other elements than their own: its outputs may be

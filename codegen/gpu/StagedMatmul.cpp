@@ -471,43 +471,60 @@ void markStagedPaddings(linalg::LinalgOp op) {
 static linalg::GenericOp paddingOf(linalg::LinalgOp op, int64_t mark, Value input) {
   Value root = rootBuffer(input);
   linalg::GenericOp padding;
+  bool alone = usesThroughViewsAre(root, [&](OpOperand &use) {
+    Operation *user = use.getOwner();
+    auto generic = llvm::dyn_cast<linalg::GenericOp>(user);
+    // (It writes the very buffer `op` reads: the kernel computes its
+    // elements at `op`'s indices into it.)
+    if (generic && markOf(generic, kPaddingOfAttr) == mark && !padding &&
+        generic.getNumDpsInputs() == 0 && generic.getDpsInits()[0] == input) {
+      padding = generic;
+      return true;
+    }
+    return user == op.getOperation() || llvm::isa<memref::DeallocOp>(user);
+  });
+  if (!alone || !padding || padding->getBlock() != op->getBlock() ||
+      !padding->isBeforeInBlock(op))
+    return nullptr;
+  // (A tensor left unbufferized in its body is not read here.)
+  std::optional<SmallVector<Value>> sources = buffersReadFromAbove(padding);
+  // The kernels in between may read the source (a pool of the same
+  // input), not write it.
+  if (!sources || usedBetween(padding, op, {root}) || writtenBetween(padding, op, *sources))
+    return nullptr;
+  return padding;
+}
+
+bool usesThroughViewsAre(Value root, function_ref<bool(OpOperand &)> allowed) {
   SmallVector<Value> views{root};
   while (!views.empty()) {
     Value view = views.pop_back_val();
-    for (Operation *user : view.getUsers()) {
-      auto generic = llvm::dyn_cast<linalg::GenericOp>(user);
-      // (It writes the very buffer `op` reads: the kernel computes its
-      // elements at `op`'s indices into it.)
-      if (generic && markOf(generic, kPaddingOfAttr) == mark && !padding &&
-          generic.getNumDpsInputs() == 0 && generic.getDpsInits()[0] == input) {
-        padding = generic;
-        continue;
-      }
-      if (user == op.getOperation() || llvm::isa<memref::DeallocOp>(user))
+    for (OpOperand &use : view.getUses()) {
+      Operation *user = use.getOwner();
+      if (allowed(use))
         continue;
       if (llvm::isa<ViewLikeOpInterface>(user) && isMemoryEffectFree(user) &&
           user->getNumResults() == 1) {
         views.push_back(user->getResult(0));
         continue;
       }
-      return nullptr;
+      return false;
     }
   }
-  if (!padding || padding->getBlock() != op->getBlock() || !padding->isBeforeInBlock(op))
-    return nullptr;
+  return true;
+}
+
+std::optional<SmallVector<Value>> buffersReadFromAbove(Operation *op) {
   llvm::SetVector<Value> captured;
-  getUsedValuesDefinedAbove(padding->getRegion(0), captured);
-  SmallVector<Value> sources;
-  for (Value v : captured)
+  getUsedValuesDefinedAbove(op->getRegion(0), captured);
+  SmallVector<Value> roots;
+  for (Value v : captured) {
     if (llvm::isa<MemRefType>(v.getType()))
-      sources.push_back(rootBuffer(v));
+      roots.push_back(rootBuffer(v));
     else if (llvm::isa<ShapedType>(v.getType()))
-      return nullptr;  // (A tensor left unbufferized: not read here.)
-  // The kernels in between may read the source (a pool of the same
-  // input), not write it.
-  if (usedBetween(padding, op, {root}) || writtenBetween(padding, op, sources))
-    return nullptr;
-  return padding;
+      return std::nullopt;
+  }
+  return roots;
 }
 
 int64_t stagedFusionMark(Operation *op) { return markOf(op, kProductAttr); }
@@ -590,15 +607,9 @@ StagedFusion findStagedFusion(linalg::LinalgOp op) {
     if (fusion.start)
       read.append(rootsOf(fusion.start, buffer));
     // (And what the paddings computed in the kernel read.)
-    for (linalg::GenericOp padding : fusion.paddings) {
-      if (!padding)
-        continue;
-      llvm::SetVector<Value> captured;
-      getUsedValuesDefinedAbove(padding->getRegion(0), captured);
-      for (Value v : captured)
-        if (llvm::isa<MemRefType>(v.getType()))
-          read.push_back(rootBuffer(v));
-    }
+    for (linalg::GenericOp padding : fusion.paddings)
+      if (padding)
+        read.append(*buffersReadFromAbove(padding));  // (paddingOf checked it.)
     for (OpOperand *input : fusion.consumer.getDpsInputOperands())
       if (input->get() != buffer && !fusion.consumer.getMatchingIndexingMap(input).isIdentity())
         read.push_back(rootBuffer(input->get()));

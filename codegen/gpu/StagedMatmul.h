@@ -213,6 +213,15 @@ mlir::Value rootBuffer(mlir::Value v);
 /// the ops using the view are).
 bool usedBetween(mlir::Operation *from, mlir::Operation *to, llvm::ArrayRef<mlir::Value> roots);
 
+/// Whether every use of `root` and of the views made of it (through
+/// memory-effect-free view-like ops) other than the making of a view is
+/// one `allowed` accepts.
+bool usesThroughViewsAre(mlir::Value root, llvm::function_ref<bool(mlir::OpOperand &)> allowed);
+
+/// The root buffers of the memrefs the body of `op` reads from above (a
+/// padding's source), or std::nullopt where it reads a tensor from above.
+std::optional<llvm::SmallVector<mlir::Value>> buffersReadFromAbove(mlir::Operation *op);
+
 /// The number markStagedFusion marked product `op` with, or -1.
 int64_t stagedFusionMark(mlir::Operation *op);
 

@@ -280,22 +280,14 @@ linalg::GenericOp paddingOverSlice(RewriterBase &rewriter, linalg::GenericOp pad
       SmallVector<AffineMap>{rewriter.getMultiDimIdentityMap(rank)},
       SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
       [&](OpBuilder &b, Location loc, ValueRange) {
-        IRMapping mapping;
-        for (Operation &op : padding.getBody()->without_terminator()) {
-          auto index = llvm::dyn_cast<linalg::IndexOp>(op);
-          if (!index) {
-            b.clone(op, mapping);
-            continue;
-          }
-          uint64_t d = index.getDim();
+        SmallVector<Value> positions;
+        for (int64_t d = 0; d < rank; ++d) {
           AffineExpr i = b.getAffineDimExpr(0);
-          Value position = affine::AffineApplyOp::create(
+          positions.push_back(affine::AffineApplyOp::create(
               b, loc, AffineMap::get(1, 0, i * strides[d] + offsets[d]),
-              ValueRange{linalg::IndexOp::create(b, loc, d)});
-          mapping.map(index.getResult(), position);
+              ValueRange{linalg::IndexOp::create(b, loc, d)}));
         }
-        linalg::YieldOp::create(
-            b, loc, mapping.lookupOrDefault(padding.getBody()->getTerminator()->getOperand(0)));
+        linalg::YieldOp::create(b, loc, paddingElement(b, padding, positions));
       });
   generic->setAttr(kPaddingAttr, rewriter.getUnitAttr());
   return generic;
