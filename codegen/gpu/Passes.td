@@ -28,6 +28,11 @@ def TileForGpu : Pass<"kiln-tile-for-gpu", "mlir::func::FuncOp"> {
     several results of its own (a recurrent step's gates), is computed in
     that generic's kernel, one block per 32 of its columns; a reduction
     of one output a thread read so becomes a column reduction for it.
+    A reduction over the last loop of rows of 32 to 1024 elements, and
+    the ops after it that read its values at each row's own elements
+    (elementwise ops over the rows or their values, more such reductions:
+    a softmax, a LayerNorm), are one kernel, a warp per row, the row's
+    values in registers between the ops (RowKernel.h).
     A padding (a fill with the source inserted into its middle) becomes one
     elementwise generic; where its readers get one output a thread (a
     pool, a depthwise convolution's taps) or are staged (a convolution),

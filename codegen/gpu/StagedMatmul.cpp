@@ -49,6 +49,7 @@
 #include "codegen/gpu/StagedMatmul.h"
 
 #include "codegen/gpu/Mapping.h"
+#include "codegen/gpu/RowKernel.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -225,49 +226,56 @@ Value rootBuffer(Value v) {
   return v;
 }
 
-bool usedBetween(Operation *from, Operation *to, ArrayRef<Value> roots) {
-  for (Operation *it = from->getNextNode(); it && it != to; it = it->getNextNode()) {
-    WalkResult found = it->walk([&](Operation *nested) {
-      if (llvm::isa<ViewLikeOpInterface>(nested) && isMemoryEffectFree(nested))
+bool usesAny(Operation *op, ArrayRef<Value> roots) {
+  return op
+      ->walk([&](Operation *nested) {
+        if (llvm::isa<ViewLikeOpInterface>(nested) && isMemoryEffectFree(nested))
+          return WalkResult::advance();
+        for (Value operand : nested->getOperands())
+          if (llvm::is_contained(roots, rootBuffer(operand)))
+            return WalkResult::interrupt();
         return WalkResult::advance();
-      for (Value operand : nested->getOperands())
-        if (llvm::is_contained(roots, rootBuffer(operand)))
-          return WalkResult::interrupt();
-      return WalkResult::advance();
-    });
-    if (found.wasInterrupted())
+      })
+      .wasInterrupted();
+}
+
+bool usedBetween(Operation *from, Operation *to, ArrayRef<Value> roots) {
+  for (Operation *it = from->getNextNode(); it && it != to; it = it->getNextNode())
+    if (usesAny(it, roots))
       return true;
-  }
   return false;
 }
 
-/// Whether an op strictly between `from` and `to` (in one block), or one
-/// nested in it, may write a view of any of `roots`: it declares a write
-/// of one, or it uses one and declares no effects.
-static bool writtenBetween(Operation *from, Operation *to, ArrayRef<Value> roots) {
+bool mayWriteAny(Operation *op, ArrayRef<Value> roots) {
   auto isRoot = [&](Value v) {
     return v && llvm::isa<MemRefType>(v.getType()) && llvm::is_contained(roots, rootBuffer(v));
   };
-  for (Operation *it = from->getNextNode(); it && it != to; it = it->getNextNode()) {
-    WalkResult found = it->walk([&](Operation *nested) {
-      auto effects = llvm::dyn_cast<MemoryEffectOpInterface>(nested);
-      if (!effects) {
-        if (nested->hasTrait<OpTrait::HasRecursiveMemoryEffects>())
-          return WalkResult::advance();  // (Its nested ops are walked.)
-        return llvm::any_of(nested->getOperands(), isRoot) ? WalkResult::interrupt()
-                                                           : WalkResult::advance();
-      }
-      SmallVector<MemoryEffects::EffectInstance> instances;
-      effects.getEffects(instances);
-      for (MemoryEffects::EffectInstance &instance : instances)
-        if (llvm::isa<MemoryEffects::Write>(instance.getEffect()) &&
-            (!instance.getValue() || isRoot(instance.getValue())))
-          return WalkResult::interrupt();
-      return WalkResult::advance();
-    });
-    if (found.wasInterrupted())
+  return op
+      ->walk([&](Operation *nested) {
+        auto effects = llvm::dyn_cast<MemoryEffectOpInterface>(nested);
+        if (!effects) {
+          if (nested->hasTrait<OpTrait::HasRecursiveMemoryEffects>())
+            return WalkResult::advance();  // (Its nested ops are walked.)
+          return llvm::any_of(nested->getOperands(), isRoot) ? WalkResult::interrupt()
+                                                             : WalkResult::advance();
+        }
+        SmallVector<MemoryEffects::EffectInstance> instances;
+        effects.getEffects(instances);
+        for (MemoryEffects::EffectInstance &instance : instances)
+          if (llvm::isa<MemoryEffects::Write>(instance.getEffect()) &&
+              (!instance.getValue() || isRoot(instance.getValue())))
+            return WalkResult::interrupt();
+        return WalkResult::advance();
+      })
+      .wasInterrupted();
+}
+
+/// Whether an op strictly between `from` and `to` (in one block), or one
+/// nested in it, may write a view of any of `roots` (mayWriteAny).
+static bool writtenBetween(Operation *from, Operation *to, ArrayRef<Value> roots) {
+  for (Operation *it = from->getNextNode(); it && it != to; it = it->getNextNode())
+    if (mayWriteAny(it, roots))
       return true;
-  }
   return false;
 }
 
@@ -399,12 +407,13 @@ void markStagedFusion(RewriterBase &rewriter, linalg::LinalgOp op, int64_t mark)
     if (auto view = llvm::dyn_cast<tensor::ExpandShapeOp>(*product.getUsers().begin()))
       consumerOverProduct(rewriter, view, product);
   auto start = init.getDefiningOp<linalg::LinalgOp>();
-  if (start && init.hasOneUse() && writesWholeOutput(start))
+  if (start && init.hasOneUse() && writesWholeOutput(start) && !isInRowGroup(start))
     start->setAttr(kStartAttr, markAttr);
   if (!product.hasOneUse())
     return;
   auto consumer = llvm::dyn_cast<linalg::GenericOp>(*product.getUsers().begin());
-  if (!consumer || !isElementwiseConsumer(consumer, product))
+  // (A row group's op is computed in the group's kernel.)
+  if (!consumer || !isElementwiseConsumer(consumer, product) || isInRowGroup(consumer))
     return;
   // The kernel computes the consumer where the product is: its other
   // inputs, and the values its body uses from outside, must be there

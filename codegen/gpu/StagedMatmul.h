@@ -208,9 +208,17 @@ bool isMarkedForStagedFusion(mlir::Operation *op);
 /// The buffer a view (through any number of view-like ops) is of.
 mlir::Value rootBuffer(mlir::Value v);
 
+/// Whether `op`, or an op nested in it, uses a view of any of `roots`
+/// (making a view is no use: the ops using the view are).
+bool usesAny(mlir::Operation *op, llvm::ArrayRef<mlir::Value> roots);
+
+/// Whether `op`, or an op nested in it, may write a view of any of
+/// `roots`: it declares a write of one, or it uses one and declares no
+/// effects.
+bool mayWriteAny(mlir::Operation *op, llvm::ArrayRef<mlir::Value> roots);
+
 /// Whether an op strictly between `from` and `to` (in one block), or one
-/// nested in it, uses a view of any of `roots` (making a view is no use:
-/// the ops using the view are).
+/// nested in it, uses a view of any of `roots` (usesAny).
 bool usedBetween(mlir::Operation *from, mlir::Operation *to, llvm::ArrayRef<mlir::Value> roots);
 
 /// Whether every use of `root` and of the views made of it (through

@@ -17,7 +17,9 @@
 // other ops is copied for it): the fill then needs no kernel, and
 // kiln-gpu-accumulate-in-registers makes its value the loop's start. A
 // padding whose readers get one output a thread, or are staged, is
-// computed in them (foldPaddingsIntoReaders, markStagedPaddings).
+// computed in them (foldPaddingsIntoReaders, markStagedPaddings). A
+// softmax or normalization (reductions over a row and the elementwise ops
+// around them) is one kernel, a warp per row (RowKernel.h).
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,6 +28,7 @@
 #include "codegen/cpu/TilingStrategy.h"
 #include "codegen/gpu/BlockReduction.h"
 #include "codegen/gpu/Mapping.h"
+#include "codegen/gpu/RowKernel.h"
 #include "codegen/gpu/SplitProduct.h"
 #include "codegen/gpu/StagedMatmul.h"
 
@@ -327,13 +330,20 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
           return op.hasPureTensorSemantics();
         }))
       reportReductions(func);
+    // On tensors, softmaxes and normalizations (reductions over a row and
+    // the elementwise ops around them) are marked as row groups, each one
+    // kernel after bufferization (RowKernel.h), and left untiled.
+    markRowGroups(rewriter, func, [&](linalg::LinalgOp op) {
+      return hasZeroOrDynamicRange(op) || stagedProduct(op);
+    });
     // On tensors, the start and consumer a staged matmul's kernel takes in
     // are marked and left untiled (for findStagedFusion after
     // bufferization). (Marking may rebuild consumers: before the ops are
     // listed.)
     func.walk([&](linalg::LinalgOp op) {
       if (!op->getParentOfType<scf::ForallOp>() && op.hasPureTensorSemantics() &&
-          op.getNumReductionLoops() > 0 && !hasZeroOrDynamicRange(op) && !blockPerOutput(op) &&
+          op.getNumReductionLoops() > 0 && !hasZeroOrDynamicRange(op) && !isInRowGroup(op) &&
+          !blockPerOutput(op) &&
           !stagedProduct(op) && matchColumnReduction(op) && readThroughSlices(op))
         op->setAttr(kColumnForConsumerAttr, rewriter.getUnitAttr());
     });
@@ -341,7 +351,7 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
     SmallVector<linalg::LinalgOp> products, reductions;
     func.walk([&](linalg::LinalgOp op) {
       if (op->getParentOfType<scf::ForallOp>() || !op.hasPureTensorSemantics() ||
-          hasZeroOrDynamicRange(op))
+          hasZeroOrDynamicRange(op) || isInRowGroup(op))
         return;
       if (stagedProduct(op))
         products.push_back(op);
@@ -369,7 +379,7 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
     SmallVector<linalg::LinalgOp> direct;
     func.walk([&](linalg::LinalgOp op) {
       if (!op->getParentOfType<scf::ForallOp>() && op.getNumReductionLoops() > 0 &&
-          op.getNumDpsInits() == 1 && isDirect(op))
+          op.getNumDpsInits() == 1 && isDirect(op) && !isInRowGroup(op))
         direct.push_back(op);
     });
     for (linalg::LinalgOp op : direct)
@@ -397,7 +407,8 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
       if (consumer && isElementwiseConsumer(consumer, result) &&
           consumer.getNumLoops() == op.getNumParallelLoops() &&
           consumer->getResult(0).getType() == result.getType() &&
-          !isMarkedForStagedFusion(consumer) && !isSlicedConsumer(consumer))
+          !isMarkedForStagedFusion(consumer) && !isSlicedConsumer(consumer) &&
+          !isInRowGroup(consumer))
         inConsumer[consumer].push_back(op);
     }
     for (auto &[consumer, reductions] : inConsumer)
@@ -416,6 +427,17 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
       if (takenIn.contains(op.getOperation()) || isMarkedForStagedFusion(op) ||
           isSlicedConsumer(op) || isFusedFill(op) || op->hasAttr(kInConsumerAttr))
         continue;
+      // A row group is one kernel, on buffers; where they do not allow it,
+      // its ops lose their marks and are tiled one by one.
+      if (isInRowGroup(op)) {
+        if (!op.hasPureBufferSemantics())
+          continue;
+        SmallVector<Operation *> group = buildRowKernel(rewriter, op);
+        if (!group.empty()) {
+          takenIn.insert(group.begin(), group.end());
+          continue;
+        }
+      }
       if (failed(tile(rewriter, op)))
         return signalPassFailure();
     }

@@ -330,6 +330,39 @@ def half_convs(rng):
     return [x, w, b, v, p, s, g], expected
 
 
+def row_kernels(rng):
+    """Normalizations of a row a warp (RowKernel.h): a LayerNormalization of
+    13 rows of 100 (neither a multiple of the 8 rows of a block nor of the
+    32 lanes), a Softmax and a LogSoftmax, a LayerNorm written out as
+    ReduceMean, Sub, Mul, ReduceMean, Add, Sqrt, Div, Mul, Add (as exporters
+    write it), and a softmax written out whose row maxima are an output as
+    well."""
+    a = rng.standard_normal((13, 100)).astype(np.float32) * 3 + 1
+    gamma, beta = (rng.standard_normal(100).astype(np.float32) for _ in range(2))
+    b = rng.standard_normal((2, 5, 64)).astype(np.float32) * 4
+    c = rng.standard_normal((3, 40)).astype(np.float32) * 4
+    d = rng.standard_normal((1, 6, 256)).astype(np.float32) * 2 - 1
+    dg, db = (rng.standard_normal(256).astype(np.float32) for _ in range(2))
+    e = rng.standard_normal((10, 48)).astype(np.float32) * 4
+
+    def layer_norm(x, g, bias, eps):
+        x = f64(x)
+        centred = x - x.mean(axis=-1, keepdims=True)
+        variance = (centred * centred).mean(axis=-1, keepdims=True)
+        return centred / np.sqrt(variance + eps) * f64(g) + f64(bias)
+
+    def softmax(x):
+        x = f64(x)
+        exps = np.exp(x - x.max(axis=-1, keepdims=True))
+        return exps / exps.sum(axis=-1, keepdims=True)
+
+    lsm = f64(c) - f64(c).max(axis=-1, keepdims=True)
+    lsm = lsm - np.log(np.exp(lsm).sum(axis=-1, keepdims=True))
+    expected = [layer_norm(a, gamma, beta, 1e-3), softmax(b), lsm,
+                layer_norm(d, dg, db, 1e-5), softmax(e), e.max(axis=-1, keepdims=True)]
+    return [a, gamma, beta, b, c, d, dg, db, e], [x.astype(np.float32) for x in expected]
+
+
 def main():
     case, out = sys.argv[1], sys.argv[2]
     os.makedirs(out, exist_ok=True)
@@ -345,7 +378,8 @@ def main():
                         "partial_tiles_tf32": partial_tiles_tf32,
                         "split_products": split_products,
                         "split_products_tf32": split_products_tf32,
-                        "column_reductions": column_reductions}[case](
+                        "column_reductions": column_reductions,
+                        "row_kernels": row_kernels}[case](
         np.random.default_rng(7))
     for name, tensors in (("input", inputs), ("expected", expected)):
         for i, a in enumerate(tensors):
