@@ -37,6 +37,8 @@
 #include "codegen/gpu/StagedMatmul.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -184,10 +186,165 @@ struct ConvToStagedMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
   }
 };
 
+/// The source of `v` and the map from `v`'s indices to the source's, where
+/// `v` is a reshape (tensor.expand_shape, tensor.collapse_shape) of static
+/// tensors or a transpose (linalg.transpose, or a generic that copies its
+/// input through a permutation), which sets `moves`.
+std::optional<std::pair<Value, AffineMap>> viewSource(Value v, bool &moves) {
+  MLIRContext *ctx = v.getContext();
+  Operation *def = v.getDefiningOp();
+  auto type = llvm::dyn_cast<RankedTensorType>(v.getType());
+  if (!def || !type || !type.hasStaticShape())
+    return std::nullopt;
+  unsigned rank = type.getRank();
+  auto dim = [&](unsigned d) { return getAffineDimExpr(d, ctx); };
+  SmallVector<AffineExpr> results;
+  if (auto collapse = llvm::dyn_cast<tensor::CollapseShapeOp>(def)) {
+    // Each collapsed index is its group's source indices, delinearized.
+    for (auto [g, group] : llvm::enumerate(collapse.getReassociationIndices()))
+      llvm::append_range(results,
+                         delinearizeGroup(dim(g), collapse.getSrcType().getShape(), group));
+    return std::pair(collapse.getSrc(), AffineMap::get(rank, 0, results, ctx));
+  }
+  if (auto expand = llvm::dyn_cast<tensor::ExpandShapeOp>(def)) {
+    // Each source index is its group's expanded indices, linearized.
+    for (const ReassociationIndices &group : expand.getReassociationIndices()) {
+      SmallVector<AffineExpr> indices;
+      SmallVector<int64_t> sizes;
+      for (int64_t t : group) {
+        indices.push_back(dim(t));
+        sizes.push_back(type.getDimSize(t));
+      }
+      results.push_back(linearizeIndices(ctx, indices, sizes));
+    }
+    return std::pair(expand.getSrc(), AffineMap::get(rank, 0, results, ctx));
+  }
+  if (auto transpose = llvm::dyn_cast<linalg::TransposeOp>(def)) {
+    // Result dimension k runs along the input's permutation[k].
+    results.assign(rank, AffineExpr());
+    for (auto [k, from] : llvm::enumerate(transpose.getPermutation()))
+      results[from] = dim(k);
+    moves = true;
+    return std::pair(transpose.getInput(), AffineMap::get(rank, 0, results, ctx));
+  }
+  auto copy = llvm::dyn_cast<linalg::GenericOp>(def);
+  if (copy && copy.getNumDpsInputs() == 1 && copy->getNumResults() == 1 &&
+      copy.getNumLoops() == copy.getNumParallelLoops() &&
+      copy.getMatchingIndexingMap(copy.getDpsInitOperand(0)).isIdentity() &&
+      copy.getMatchingIndexingMap(copy.getDpsInputOperand(0)).isPermutation() &&
+      copy.getBlock()->getTerminator()->getOperand(0) ==
+          copy.getMatchingBlockArgument(copy.getDpsInputOperand(0))) {
+    moves = true;
+    return std::pair(copy.getDpsInputs()[0],
+                     copy.getMatchingIndexingMap(copy.getDpsInputOperand(0)));
+  }
+  return std::nullopt;
+}
+
+/// Whether the staging's 16 consecutive values of loop `fast` (16-aligned:
+/// the k values of an A row, the columns of a B row a half warp copies)
+/// are 16 consecutive elements of a row-major tensor of `shape` that
+/// `access` reads, at a few points of `ranges`: the copy stays coalesced.
+bool readsConsecutive(AffineMap access, ArrayRef<int64_t> shape, ArrayRef<int64_t> ranges,
+                      unsigned fast) {
+  MLIRContext *ctx = access.getContext();
+  auto address = [&](ArrayRef<int64_t> point) -> std::optional<int64_t> {
+    SmallVector<Attribute> operands;
+    for (int64_t v : point)
+      operands.push_back(IntegerAttr::get(IndexType::get(ctx), v));
+    SmallVector<Attribute> indices;
+    if (failed(access.constantFold(operands, indices)))
+      return std::nullopt;
+    int64_t linear = 0;
+    for (auto [index, size] : llvm::zip(indices, shape))
+      linear = linear * size + llvm::cast<IntegerAttr>(index).getInt();
+    return linear;
+  };
+  for (int64_t at : {0, 1, 2}) {
+    SmallVector<int64_t> point;
+    for (int64_t range : ranges)
+      point.push_back(at == 0 ? 0 : at == 1 ? range / 2 : range - 1);
+    int64_t stride = 16 * std::max<int64_t>(1, ranges[fast] / 64);
+    for (int64_t start = 0; start < ranges[fast]; start += stride) {
+      point[fast] = start;
+      std::optional<int64_t> first = address(point);
+      for (int64_t j = 1; j < 16 && start + j < ranges[fast]; ++j) {
+        point[fast] = start + j;
+        std::optional<int64_t> next = address(point);
+        if (!first || !next || *next != *first + j)
+          return false;
+      }
+    }
+  }
+  return true;
+}
+
+/// A product the staged kernels could take that reads an input through
+/// transposes and reshapes (an attention's heads: a projection's [T, H*D]
+/// result expanded to [1, T, H, D], transposed to [1, H, T, D] and
+/// collapsed to [H, T, D]) reads the source in place instead, through the
+/// composed map, where the staging's copy stays coalesced: the transposes
+/// are no kernels.
+struct ReadPermutedInputsInPlace : OpInterfaceRewritePattern<linalg::LinalgOp> {
+  using OpInterfaceRewritePattern::OpInterfaceRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::LinalgOp op, PatternRewriter &rewriter) const override {
+    if (!op.hasPureTensorSemantics() || op->getParentOfType<scf::ForallOp>() ||
+        llvm::any_of(op.getStaticLoopRanges(), ShapedType::isDynamic))
+      return rewriter.notifyMatchFailure(op, "not a static op on tensors");
+    std::optional<StagedMatmul> matmul =
+        matchStagedMatmul(op, /*minBlocks=*/1, /*tf32=*/true, /*halfTensorCores=*/true);
+    if (!matmul)
+      return rewriter.notifyMatchFailure(op, "not a product the staged kernels take");
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    for (auto [input, fast] : {std::pair(matmul->rowInput, matmul->k),
+                               std::pair(matmul->columnInput, matmul->n)}) {
+      OpOperand *operand = op.getDpsInputOperand(input);
+      Value v = operand->get(), source;
+      AffineMap access = op.getMatchingIndexingMap(operand), sourceAccess;
+      SmallVector<Operation *> chain, sourceChain;
+      bool moves = false;
+      while (v.hasOneUse()) {
+        std::optional<std::pair<Value, AffineMap>> step = viewSource(v, moves);
+        if (!step)
+          break;
+        chain.push_back(v.getDefiningOp());
+        v = step->first;
+        access = simplifyAffineMap(step->second.compose(access));
+        if (moves && readsConsecutive(access, llvm::cast<ShapedType>(v.getType()).getShape(),
+                                      ranges, fast)) {
+          source = v;
+          sourceAccess = access;
+          sourceChain = chain;
+        }
+      }
+      if (!source)
+        continue;
+      auto generic = llvm::dyn_cast<linalg::GenericOp>(op.getOperation());
+      if (!generic) {
+        FailureOr<linalg::GenericOp> generalized = linalg::generalizeNamedOp(rewriter, op);
+        if (failed(generalized))
+          return failure();
+        generic = *generalized;
+      }
+      SmallVector<AffineMap> maps = generic.getIndexingMapsArray();
+      maps[input] = sourceAccess;
+      rewriter.modifyOpInPlace(generic, [&] {
+        generic->setOperand(input, source);
+        generic.setIndexingMapsAttr(rewriter.getAffineMapArrayAttr(maps));
+      });
+      for (Operation *view : sourceChain)
+        rewriter.eraseOp(view);
+      return success();
+    }
+    return rewriter.notifyMatchFailure(op, "no input read through a transpose");
+  }
+};
+
 struct ConvToStagedMatmulPass : impl::ConvToStagedMatmulBase<ConvToStagedMatmulPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<ConvToStagedMatmulPattern>(&getContext());
+    patterns.add<ConvToStagedMatmulPattern, ReadPermutedInputsInPlace>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }

@@ -78,6 +78,38 @@ inline llvm::SmallVector<mlir::Value> applyIndexingMap(mlir::OpBuilder &b, mlir:
   return indices;
 }
 
+/// The row-major linear index of `indices` into an array of `sizes`.
+inline mlir::AffineExpr linearizeIndices(mlir::MLIRContext *ctx,
+                                         llvm::ArrayRef<mlir::AffineExpr> indices,
+                                         llvm::ArrayRef<int64_t> sizes) {
+  mlir::AffineExpr linear = mlir::getAffineConstantExpr(0, ctx);
+  for (auto [index, size] : llvm::zip(indices, sizes))
+    linear = linear * size + index;
+  return linear;
+}
+
+/// The indices of the dimensions `group` of `shape` (a reassociation group)
+/// whose row-major linear index within the group is `linear`: 0 for a
+/// dimension of size 1, `linear` itself for the group's only other one,
+/// divisions and remainders otherwise.
+inline llvm::SmallVector<mlir::AffineExpr> delinearizeGroup(mlir::AffineExpr linear,
+                                                            llvm::ArrayRef<int64_t> shape,
+                                                            llvm::ArrayRef<int64_t> group) {
+  int64_t inner = 1, wide = 0;
+  for (int64_t t : group) {
+    inner *= shape[t];
+    wide += shape[t] != 1;
+  }
+  llvm::SmallVector<mlir::AffineExpr> indices;
+  for (int64_t t : group) {
+    inner /= shape[t];
+    indices.push_back(shape[t] == 1 ? mlir::getAffineConstantExpr(0, linear.getContext())
+                      : wide == 1   ? linear
+                                    : linear.floorDiv(inner) % shape[t]);
+  }
+  return indices;
+}
+
 /// Clones the body of `op` at `b`, its block arguments already given
 /// values in `mapping`, each linalg.index of loop `d` as `index(d)`;
 /// returns the values it yields (one per output).

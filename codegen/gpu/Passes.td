@@ -96,6 +96,12 @@ def ConvToStagedMatmul : Pass<"kiln-gpu-conv-to-staged-matmul", "mlir::func::Fun
     that product through workgroup memory with register tiles, and runs it
     on the tensor cores where the matmul would be (TF32 with the flag,
     f16/bf16 inputs accumulated in f32).
+
+    A product the staged kernels could take that reads an input through
+    transposes and reshapes read by nothing else (an attention's heads)
+    reads the source in place instead, through the composed map, where
+    the staging's copy of 16 consecutive k values (A) or columns (B) stays
+    16 consecutive elements of the source: the transposes are no kernels.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect"];
 }

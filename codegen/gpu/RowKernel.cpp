@@ -51,12 +51,7 @@ int64_t product(ArrayRef<int64_t> ranges) {
 /// dimensions of loops that have one iteration (`ranges`) set to 0.
 AffineExpr linearIndex(MLIRContext *ctx, ArrayRef<int64_t> shape, ArrayRef<AffineExpr> indices,
                        ArrayRef<int64_t> ranges) {
-  AffineExpr linear = getAffineConstantExpr(0, ctx);
-  int64_t stride = 1;
-  for (int64_t j = static_cast<int64_t>(shape.size()) - 1; j >= 0; --j) {
-    linear = linear + indices[j] * stride;
-    stride *= shape[j];
-  }
+  AffineExpr linear = linearizeIndices(ctx, indices, shape);
   SmallVector<AffineExpr> dims;
   for (auto [d, range] : llvm::enumerate(ranges))
     dims.push_back(range == 1 ? getAffineConstantExpr(0, ctx) : getAffineDimExpr(d, ctx));

@@ -325,6 +325,60 @@ static OpOperand *productOperand(linalg::LinalgOp consumer, Value product) {
   return found;
 }
 
+/// consumerOverProduct's rebuild of `consumer` (all-parallel, reading
+/// `view`, the expanded `product`, at an identity map and writing a fresh
+/// tensor at one) over the product's own loops, each expanded loop a
+/// function of the product's (its group's index, delinearized; 0 for a
+/// loop of one iteration), every map composed with that: the rebuilt op
+/// reads `product` itself, and its result is expanded back for its
+/// readers. Left as it is where the body reads its loop indices.
+static void remapConsumerOverProduct(RewriterBase &rewriter, tensor::ExpandShapeOp view,
+                                     linalg::GenericOp consumer, Value product) {
+  OpOperand &use = *view->getUses().begin();
+  OpOperand *init = consumer.getDpsInitOperand(0);
+  if (consumer.isDpsInit(&use) || consumer.hasIndexSemantics() ||
+      !consumer.getMatchingIndexingMap(&use).isIdentity() ||
+      !consumer.getMatchingIndexingMap(init).isIdentity() ||
+      !consumer.getDpsInits()[0].getDefiningOp<tensor::EmptyOp>() ||
+      !consumer.getMatchingBlockArgument(init).use_empty())
+    return;
+  MLIRContext *ctx = consumer.getContext();
+  ArrayRef<int64_t> expanded = view.getResultType().getShape();
+  auto productType = llvm::cast<RankedTensorType>(product.getType());
+  SmallVector<AffineExpr> expandedOfProduct;
+  for (auto [g, group] : llvm::enumerate(view.getReassociationIndices()))
+    llvm::append_range(expandedOfProduct,
+                       delinearizeGroup(getAffineDimExpr(g, ctx), expanded, group));
+  AffineMap remap = AffineMap::get(productType.getRank(), 0, expandedOfProduct, ctx);
+  SmallVector<Value> inputs;
+  SmallVector<AffineMap> maps;
+  for (OpOperand *input : consumer.getDpsInputOperands()) {
+    bool isProduct = input == &use;
+    inputs.push_back(isProduct ? product : input->get());
+    maps.push_back(isProduct ? AffineMap::getMultiDimIdentityMap(productType.getRank(), ctx)
+                             : simplifyAffineMap(
+                                   consumer.getMatchingIndexingMap(input).compose(remap)));
+  }
+  maps.push_back(AffineMap::getMultiDimIdentityMap(productType.getRank(), ctx));
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(consumer);
+  Location loc = consumer.getLoc();
+  auto resultType = RankedTensorType::get(
+      productType.getShape(), getElementTypeOrSelf(consumer->getResult(0).getType()));
+  Value empty = tensor::EmptyOp::create(rewriter, loc, resultType.getShape(),
+                                        resultType.getElementType());
+  auto rebuilt = linalg::GenericOp::create(
+      rewriter, loc, TypeRange{resultType}, inputs, ValueRange{empty}, maps,
+      SmallVector<utils::IteratorType>(productType.getRank(), utils::IteratorType::parallel));
+  rewriter.inlineRegionBefore(consumer.getRegion(), rebuilt.getRegion(),
+                              rebuilt.getRegion().begin());
+  Value back = tensor::ExpandShapeOp::create(rewriter, loc, consumer->getResult(0).getType(),
+                                             rebuilt.getResult(0),
+                                             view.getReassociationIndices());
+  rewriter.replaceOp(consumer, back);
+  rewriter.eraseOp(view);
+}
+
 /// Rebuilds the one elementwise consumer of `view` (the product `product`
 /// expanded: a batch split off, a convolution's pixels back into rows)
 /// over the product's own shape, reading `product` itself.
@@ -333,22 +387,25 @@ static void consumerOverProduct(RewriterBase &rewriter, tensor::ExpandShapeOp vi
   if (!view->hasOneUse())
     return;
   auto consumer = llvm::dyn_cast<linalg::GenericOp>(*view->getUsers().begin());
-  // (Upstream's collapsing mishandles constant map results: projected
-  // permutations only.)
   if (!consumer || consumer->getNumResults() != 1 ||
-      consumer.getNumLoops() != consumer.getNumParallelLoops() ||
-      !llvm::all_of(consumer.getIndexingMapsArray(),
-                    [](AffineMap map) { return map.isProjectedPermutation(); }))
+      consumer.getNumLoops() != consumer.getNumParallelLoops())
     return;
   OpOperand &use = *view->getUses().begin();
   SmallVector<ReassociationIndices> split = view.getReassociationIndices();
-  // Every operand's map must keep each group of dimensions together, in
-  // order (a per-position input read through (d1, d2) under [[0, 1], [2]]
-  // cannot collapse).
   if (consumer.isDpsInit(&use) || !consumer.getMatchingIndexingMap(&use).isIdentity() ||
-      !consumer.getMatchingIndexingMap(consumer.getDpsInitOperand(0)).isIdentity() ||
-      !linalg::areDimSequencesPreserved(consumer.getIndexingMapsArray(), split))
+      !consumer.getMatchingIndexingMap(consumer.getDpsInitOperand(0)).isIdentity())
     return;
+  // Upstream's collapsing takes projected permutations (it mishandles
+  // constant results) that keep each group of dimensions together, in
+  // order; others (an attention's mask [1, 1, 1, T] read at (d0, 0, 0,
+  // d3), a per-position input read through (d1, d2) under [[0, 1], [2]])
+  // are composed with the expansion instead.
+  if (!llvm::all_of(consumer.getIndexingMapsArray(),
+                    [](AffineMap map) { return map.isProjectedPermutation(); }) ||
+      !linalg::areDimSequencesPreserved(consumer.getIndexingMapsArray(), split)) {
+    remapConsumerOverProduct(rewriter, view, consumer, product);
+    return;
+  }
   OpBuilder::InsertionGuard guard(rewriter);
   rewriter.setInsertionPoint(consumer);
   FailureOr<linalg::CollapseResult> collapsed =

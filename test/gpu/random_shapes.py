@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
-"""Random products, convolutions and means around the GPU path's kernel
-choices, run emulated and compared with float64 references.
+"""Random products, convolutions, means and normalizations around the GPU
+path's kernel choices, run emulated and compared with float64 references.
 
 kiln-tile-for-gpu picks a kernel by shape: one output a thread, a block
 per output, a column reduction, a staged matmul (whole, or with its k cut
-into slices), the tensor cores with --gpu-tf32. Each case is a one-node (or
+into slices), the tensor cores with --gpu-tf32, a warp per row for a
+softmax or LayerNorm of rows of 32 to 1024. Each case is a one-node (or
 Gemm + Relu) model with sides drawn from values on both sides of those
 boundaries (m = 1 or 16, n = 31 or 32, k = 255 or 256, a k of 1021 with no
-divisor...); `kiln-run --emulate-gpu` runs it and compares with the
-reference (1e-4 absolute; TF32 builds 2e-2, the rounding of their inputs).
+divisor, rows of 31, 32, 1024 or 1025...); `kiln-run --emulate-gpu` runs
+it and compares with the reference (1e-4 absolute; TF32 builds 2e-2, the
+rounding of their inputs).
 
 usage: random_shapes.py --kiln-run KILN_RUN --work DIR [--seed N] [--cases N]
 Prints one line a case and "N failures"; exits 1 on any failure.
@@ -70,6 +72,27 @@ def mean_case(rng):
     return nodes, {"a": x}, x.astype(np.float64).mean(axis=1), f"mean over {steps} of {n}"
 
 
+def norm_case(rng):
+    rows = int(rng.choice([1, 3, 8, 13, 100, 1000]))
+    length = int(rng.choice([16, 31, 32, 33, 100, 128, 768, 1024, 1025, 2048]))
+    x = (rng.standard_normal([rows, length]) * 3).astype(np.float32)
+    x64 = x.astype(np.float64)
+    op = str(rng.choice(["Softmax", "LogSoftmax", "LayerNormalization"]))
+    if op == "LayerNormalization":
+        scale = rng.standard_normal([length]).astype(np.float32)
+        bias = rng.standard_normal([length]).astype(np.float32)
+        centred = x64 - x64.mean(axis=-1, keepdims=True)
+        reference = centred / np.sqrt((centred ** 2).mean(axis=-1, keepdims=True) + 1e-5)
+        reference = reference * scale + bias
+        nodes = [helper.make_node(op, ["a", "b", "c"], ["y"], axis=-1, epsilon=1e-5)]
+        return nodes, {"a": x, "b": scale, "c": bias}, reference, f"layernorm {rows} rows of {length}"
+    shifted = x64 - x64.max(axis=-1, keepdims=True)
+    logs = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    reference = logs if op == "LogSoftmax" else np.exp(logs)
+    nodes = [helper.make_node(op, ["a"], ["y"], axis=-1)]
+    return nodes, {"a": x}, reference, f"{op.lower()} {rows} rows of {length}"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--kiln-run", required=True)
@@ -82,19 +105,19 @@ def main():
     failures = 0
     case = 0
     while case < args.cases:
-        kind = str(rng.choice(["matmul", "gemm", "batched", "conv", "mean"]))
+        kind = str(rng.choice(["matmul", "gemm", "batched", "conv", "mean", "norm"]))
         made = (conv_case(rng) if kind == "conv" else mean_case(rng) if kind == "mean"
-                else product_case(rng, kind))
+                else norm_case(rng) if kind == "norm" else product_case(rng, kind))
         if made is None:
             continue
         nodes, inputs, reference, description = made
-        tf32 = kind != "mean" and rng.random() < 0.3
+        tf32 = kind not in ("mean", "norm") and rng.random() < 0.3
         graph = helper.make_graph(
             nodes, "random_shape",
             [helper.make_tensor_value_info(name, TensorProto.FLOAT, list(value.shape))
              for name, value in inputs.items()],
             [helper.make_tensor_value_info("y", TensorProto.FLOAT, list(reference.shape))])
-        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
         model.ir_version = 8
         path = os.path.join(args.work, f"case{case}.onnx")
         onnx.save(model, path)

@@ -99,3 +99,74 @@ func.func @not_staged(%a: tensor<1x16x10x10xf32>, %wa: tensor<8x16x3x3xf32>, %ia
       ins(%b, %wb : tensor<1x16x5x5xf32>, tensor<32x16x3x3xf32>) outs(%ib : tensor<1x32x3x3xf32>) -> tensor<1x32x3x3xf32>
   return %0, %1 : tensor<1x8x8x8xf32>, tensor<1x32x3x3xf32>
 }
+
+// -----
+
+// An attention's queries by its keys, each read through its heads: a
+// projection's [32, 128] result expanded to [1, 32, 2, 64], transposed and
+// collapsed to [2, 32, 64] (the queries) or [2, 64, 32] (the keys,
+// transposed). The product reads the queries in place, element (h, t, d)
+// at [t, 64 h + d], and their transpose is gone; the keys' copy stays, since
+// read in place a half warp's 16 consecutive columns (tokens) would be a
+// row of 128 apart.
+// CHECK-DAG: #[[QUERIES:.*]] = affine_map<(d0, d1, d2, d3) -> (d1, d0 * 64 + d3)>
+// CHECK-LABEL: func @heads
+// CHECK-SAME: (%[[Q:.*]]: tensor<32x128xf32>, %[[K:.*]]: tensor<32x128xf32>)
+// CHECK: %[[KT:.*]] = linalg.transpose
+// CHECK: %[[KC:.*]] = tensor.collapse_shape %[[KT]]
+// CHECK-NOT: linalg.transpose
+// CHECK: linalg.generic {indexing_maps = [#[[QUERIES]], #{{.*}}, #{{.*}}]
+// CHECK-SAME: ins(%[[Q]], %[[KC]] : tensor<32x128xf32>, tensor<2x64x32xf32>)
+func.func @heads(%q: tensor<32x128xf32>, %k: tensor<32x128xf32>) -> tensor<2x32x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %qe = tensor.expand_shape %q [[0, 1], [2, 3]] output_shape [1, 32, 2, 64] : tensor<32x128xf32> into tensor<1x32x2x64xf32>
+  %e1 = tensor.empty() : tensor<1x2x32x64xf32>
+  %qt = linalg.transpose ins(%qe : tensor<1x32x2x64xf32>) outs(%e1 : tensor<1x2x32x64xf32>) permutation = [0, 2, 1, 3]
+  %qc = tensor.collapse_shape %qt [[0, 1], [2], [3]] : tensor<1x2x32x64xf32> into tensor<2x32x64xf32>
+  %ke = tensor.expand_shape %k [[0, 1], [2, 3]] output_shape [1, 32, 2, 64] : tensor<32x128xf32> into tensor<1x32x2x64xf32>
+  %e2 = tensor.empty() : tensor<1x2x64x32xf32>
+  %kt = linalg.transpose ins(%ke : tensor<1x32x2x64xf32>) outs(%e2 : tensor<1x2x64x32xf32>) permutation = [0, 2, 3, 1]
+  %kc = tensor.collapse_shape %kt [[0, 1], [2], [3]] : tensor<1x2x64x32xf32> into tensor<2x64x32xf32>
+  %e3 = tensor.empty() : tensor<2x32x32xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e3 : tensor<2x32x32xf32>) -> tensor<2x32x32xf32>
+  %s = linalg.batch_matmul ins(%qc, %kc : tensor<2x32x64xf32>, tensor<2x64x32xf32>) outs(%acc : tensor<2x32x32xf32>) -> tensor<2x32x32xf32>
+  return %s : tensor<2x32x32xf32>
+}
+
+// -----
+
+// A transpose the product could read in place (the heads of [32, 2, 64]
+// as [2, 32, 64]: k stays the innermost index) stays where something else
+// reads it too, and the product reads it.
+// CHECK-LABEL: func @shared_transpose
+// CHECK: %[[T:.*]] = linalg.transpose
+// CHECK: linalg.batch_matmul ins(%[[T]],
+func.func @shared_transpose(%a: tensor<32x2x64xf32>, %b: tensor<2x64x48xf32>) -> (tensor<2x32x48xf32>, tensor<2x32x64xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e1 = tensor.empty() : tensor<2x32x64xf32>
+  %t = linalg.transpose ins(%a : tensor<32x2x64xf32>) outs(%e1 : tensor<2x32x64xf32>) permutation = [1, 0, 2]
+  %e2 = tensor.empty() : tensor<2x32x48xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e2 : tensor<2x32x48xf32>) -> tensor<2x32x48xf32>
+  %p = linalg.batch_matmul ins(%t, %b : tensor<2x32x64xf32>, tensor<2x64x48xf32>) outs(%acc : tensor<2x32x48xf32>) -> tensor<2x32x48xf32>
+  return %p, %t : tensor<2x32x48xf32>, tensor<2x32x64xf32>
+}
+
+// -----
+
+// The same transpose read by the product alone: read in place, element
+// (b, m, k) at [m, b, k].
+// CHECK-DAG: #[[HEADS:.*]] = affine_map<(d0, d1, d2, d3) -> (d1, d0, d3)>
+// CHECK-LABEL: func @own_transpose
+// CHECK-SAME: (%[[A:.*]]: tensor<32x2x64xf32>,
+// CHECK-NOT: linalg.transpose
+// CHECK: linalg.generic {indexing_maps = [#[[HEADS]], #{{.*}}, #{{.*}}]
+// CHECK-SAME: ins(%[[A]],
+func.func @own_transpose(%a: tensor<32x2x64xf32>, %b: tensor<2x64x48xf32>) -> tensor<2x32x48xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e1 = tensor.empty() : tensor<2x32x64xf32>
+  %t = linalg.transpose ins(%a : tensor<32x2x64xf32>) outs(%e1 : tensor<2x32x64xf32>) permutation = [1, 0, 2]
+  %e2 = tensor.empty() : tensor<2x32x48xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e2 : tensor<2x32x48xf32>) -> tensor<2x32x48xf32>
+  %p = linalg.batch_matmul ins(%t, %b : tensor<2x32x64xf32>, tensor<2x64x48xf32>) outs(%acc : tensor<2x32x48xf32>) -> tensor<2x32x48xf32>
+  return %p : tensor<2x32x48xf32>
+}

@@ -245,15 +245,21 @@ func.func @projections(%x: tensor<32x16xf32>, %wq: tensor<16x32xf32>, %wk: tenso
 // -----
 
 // A consumer behind an expand_shape that also reads a per-position input
-// through (d1, d2) cannot be rebuilt over the product's [32, 32] shape
-// (d0 and d1 do not stay together in that map): it stays a kernel of its
-// own, reading the stored product.
+// through (d1, d2): upstream's collapsing cannot rebuild it over the
+// product's [32, 32] loops (d0 and d1 do not stay together in that map),
+// so its maps are composed with the expansion: the input is read at
+// (row mod 16, column), and the consumer is taken in. One kernel.
+// CHECK: #[[MOD16:.*]] = affine_map<(d0) -> (d0 mod 16)>
 // CHECK-LABEL: func @per_position_input
-// CHECK: %[[ACC:.*]] = memref.alloc() {{.*}} : memref<32x32xf32>
+// CHECK-SAME: %[[P:[a-z0-9]+]]: memref<16x32xf32>, %[[OUT:[a-z0-9]+]]: memref<2x16x32xf32> {bufferize.result})
+// CHECK: %[[VIEW:.*]] = memref.collapse_shape %[[OUT]]
 // CHECK: scf.forall ({{.*}}) in (1, 2) {
-// CHECK:   memref.store %{{.*}}, %[[ACC]][
-// CHECK: scf.forall
-// CHECK:   arith.addf
+// CHECK:   %[[ROW:.*]] = affine.apply #[[MOD16]](%{{.*}})
+// CHECK:   %[[B:.*]] = memref.load %[[P]][%[[ROW]], %{{.*}}]
+// CHECK:   %[[S:.*]] = arith.addf %{{.*}}, %[[B]]
+// CHECK:   memref.store %[[S]], %[[VIEW]]
+// CHECK-NOT: scf.forall
+// CHECK-NOT: linalg.
 #id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
 #pos = affine_map<(d0, d1, d2) -> (d1, d2)>
 func.func @per_position_input(%x: tensor<32x16xf32>, %w: tensor<16x32xf32>, %p: tensor<16x32xf32>) -> tensor<2x16x32xf32> {
@@ -269,6 +275,42 @@ func.func @per_position_input(%x: tensor<32x16xf32>, %w: tensor<16x32xf32>, %p: 
     linalg.yield %s : f32
   } -> tensor<2x16x32xf32>
   return %r : tensor<2x16x32xf32>
+}
+
+// -----
+
+// An attention's scores, scaled and masked behind an expand_shape (the
+// heads' [2, 32, 32] as [1, 2, 32, 32]), the mask a broadcast [1, 1, 1, 32]
+// read at (d0, 0, 0, d3): the consumer is rebuilt over the product's loops
+// (the mask read at (0, 0, 0, d2)) and taken in: one kernel, which stores
+// the masked scores through a view of the [1, 2, 32, 32] result.
+// CHECK-LABEL: func @masked_scores
+// CHECK-SAME: %[[MASK:[a-z0-9]+]]: memref<1x1x1x32xf32>, %[[OUT:[a-z0-9]+]]: memref<1x2x32x32xf32> {bufferize.result})
+// CHECK: %[[VIEW:.*]] = memref.collapse_shape %[[OUT]] {{\[\[}}0, 1], [2], [3]]
+// CHECK: scf.forall
+// CHECK:   math.fma
+// CHECK:   %[[M:.*]] = memref.load %[[MASK]][%c0, %c0, %c0,
+// CHECK:   %[[S:.*]] = arith.addf %{{.*}}, %[[M]]
+// CHECK:   memref.store %[[S]], %[[VIEW]]
+// CHECK-NOT: scf.forall
+// CHECK-NOT: linalg.
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#mask = affine_map<(d0, d1, d2, d3) -> (d0, 0, 0, d3)>
+func.func @masked_scores(%q: tensor<2x32x64xf32>, %k: tensor<2x64x32xf32>, %mask: tensor<1x1x1x32xf32>) -> tensor<1x2x32x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %eight = arith.constant 8.0 : f32
+  %e = tensor.empty() : tensor<2x32x32xf32>
+  %fill = linalg.fill ins(%zero : f32) outs(%e : tensor<2x32x32xf32>) -> tensor<2x32x32xf32>
+  %s = linalg.batch_matmul ins(%q, %k : tensor<2x32x64xf32>, tensor<2x64x32xf32>) outs(%fill : tensor<2x32x32xf32>) -> tensor<2x32x32xf32>
+  %s4 = tensor.expand_shape %s [[0, 1], [2], [3]] output_shape [1, 2, 32, 32] : tensor<2x32x32xf32> into tensor<1x2x32x32xf32>
+  %e4 = tensor.empty() : tensor<1x2x32x32xf32>
+  %r = linalg.generic {indexing_maps = [#id4, #mask, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%s4, %mask : tensor<1x2x32x32xf32>, tensor<1x1x1x32xf32>) outs(%e4 : tensor<1x2x32x32xf32>) {
+  ^bb0(%a: f32, %m: f32, %out: f32):
+    %d = arith.divf %a, %eight : f32
+    %t = arith.addf %d, %m : f32
+    linalg.yield %t : f32
+  } -> tensor<1x2x32x32xf32>
+  return %r : tensor<1x2x32x32xf32>
 }
 
 // -----

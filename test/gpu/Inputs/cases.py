@@ -363,6 +363,25 @@ def row_kernels(rng):
     return [a, gamma, beta, b, c, d, dg, db, e], [x.astype(np.float32) for x in expected]
 
 
+def heads(rng):
+    """Self-attention of 32 tokens with 2 heads of 64: the products read the
+    queries, values and context through their heads' transposes in place
+    (kiln-gpu-conv-to-staged-matmul), the keys through a copy. The result,
+    split into two sequences of 16, gets a per-position input added (taken
+    into the last product's kernel through the composed map)."""
+    x = rng.standard_normal((32, 128)).astype(np.float32)
+    ws = [(rng.standard_normal((128, 128)) / 11).astype(np.float32) for _ in range(4)]
+    q, k, v = (f64(x) @ f64(w) for w in ws[:3])
+    qh, kh, vh = (a.reshape(32, 2, 64).transpose(1, 0, 2) for a in (q, k, v))
+    scores = qh @ kh.transpose(0, 2, 1) / 8
+    exps = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    context = exps / exps.sum(axis=-1, keepdims=True) @ vh
+    out = context.transpose(1, 0, 2).reshape(32, 128) @ f64(ws[3])
+    pos = rng.standard_normal((16, 128)).astype(np.float32)
+    out = out.reshape(2, 16, 128) + f64(pos)
+    return [x] + ws + [pos], [out.astype(np.float32)]
+
+
 def main():
     case, out = sys.argv[1], sys.argv[2]
     os.makedirs(out, exist_ok=True)
@@ -379,7 +398,7 @@ def main():
                         "split_products": split_products,
                         "split_products_tf32": split_products_tf32,
                         "column_reductions": column_reductions,
-                        "row_kernels": row_kernels}[case](
+                        "row_kernels": row_kernels, "heads": heads}[case](
         np.random.default_rng(7))
     for name, tensors in (("input", inputs), ("expected", expected)):
         for i, a in enumerate(tensors):
