@@ -43,6 +43,8 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
+#include "llvm/ADT/SmallBitVector.h"
+
 namespace kiln::gpu {
 #define GEN_PASS_DEF_CONVTOSTAGEDMATMUL
 #include "codegen/gpu/Passes.h.inc"
@@ -279,6 +281,32 @@ bool readsConsecutive(AffineMap access, ArrayRef<int64_t> shape, ArrayRef<int64_
   return true;
 }
 
+/// Whether `op` with input `input` read at `access` from a tensor of
+/// `shape` is still a valid linalg op: each loop is some operand's index by
+/// itself (its range then comes from that operand's size), and such an
+/// index spans the loop's range. An attention's queries read in place from
+/// [T, H*D] at (t, 64 h + d) leave d alone in no map if the keys are read
+/// so too; read from the free view [1, T, H, D] at (0, t, h, d) they do.
+bool keepsLoops(linalg::LinalgOp op, unsigned input, AffineMap access, ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  maps[input] = access;
+  llvm::SmallBitVector alone(op.getNumLoops());
+  for (auto [number, map] : llvm::enumerate(maps)) {
+    ArrayRef<int64_t> sizes =
+        number == input ? shape : op.getShape(&op->getOpOperand(number));
+    for (auto [index, size] : llvm::zip(map.getResults(), sizes)) {
+      auto dim = llvm::dyn_cast<AffineDimExpr>(index);
+      if (!dim)
+        continue;
+      if (size != ranges[dim.getPosition()])
+        return false;
+      alone.set(dim.getPosition());
+    }
+  }
+  return alone.all();
+}
+
 /// A product the staged kernels could take that reads an input through
 /// transposes and reshapes (an attention's heads: a projection's [T, H*D]
 /// result expanded to [1, T, H, D], transposed to [1, H, T, D] and
@@ -297,8 +325,10 @@ struct ReadPermutedInputsInPlace : OpInterfaceRewritePattern<linalg::LinalgOp> {
     if (!matmul)
       return rewriter.notifyMatchFailure(op, "not a product the staged kernels take");
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-    for (auto [input, fast] : {std::pair(matmul->rowInput, matmul->k),
-                               std::pair(matmul->columnInput, matmul->n)}) {
+    // (A's staging copies along k; B's along n, or along k where B runs
+    // along k in memory: StagedMatmul.cpp's stagesColumnsAlongK.)
+    for (auto [input, fast, orFast] : {std::tuple(matmul->rowInput, matmul->k, matmul->k),
+                                       std::tuple(matmul->columnInput, matmul->n, matmul->k)}) {
       OpOperand *operand = op.getDpsInputOperand(input);
       Value v = operand->get(), source;
       AffineMap access = op.getMatchingIndexingMap(operand), sourceAccess;
@@ -311,8 +341,10 @@ struct ReadPermutedInputsInPlace : OpInterfaceRewritePattern<linalg::LinalgOp> {
         chain.push_back(v.getDefiningOp());
         v = step->first;
         access = simplifyAffineMap(step->second.compose(access));
-        if (moves && readsConsecutive(access, llvm::cast<ShapedType>(v.getType()).getShape(),
-                                      ranges, fast)) {
+        ArrayRef<int64_t> shape = llvm::cast<ShapedType>(v.getType()).getShape();
+        if (moves && keepsLoops(op, input, access, shape) &&
+            (readsConsecutive(access, shape, ranges, fast) ||
+             readsConsecutive(access, shape, ranges, orFast))) {
           source = v;
           sourceAccess = access;
           sourceChain = chain;

@@ -100,8 +100,9 @@ def ConvToStagedMatmul : Pass<"kiln-gpu-conv-to-staged-matmul", "mlir::func::Fun
     A product the staged kernels could take that reads an input through
     transposes and reshapes read by nothing else (an attention's heads)
     reads the source in place instead, through the composed map, where
-    the staging's copy of 16 consecutive k values (A) or columns (B) stays
-    16 consecutive elements of the source: the transposes are no kernels.
+    each loop stays some operand's index by itself and the staging's copy
+    of 16 consecutive k values (A) or columns or k values (B) stays 16
+    consecutive elements of the source: the transposes are no kernels.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect"];
 }

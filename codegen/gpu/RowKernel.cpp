@@ -108,7 +108,8 @@ std::optional<BlockReduction> rowReduction(linalg::LinalgOp op, const RowSpace &
     return std::nullopt;
   std::optional<BlockReduction> reduction = matchBlockReduction(op);
   // (The butterfly shuffles 32-bit registers.)
-  if (!reduction || reduction->combiner->getResult(0).getType().getIntOrFloatBitWidth() != 32)
+  Type type = reduction ? reduction->combiner->getResult(0).getType() : Type();
+  if (!reduction || !type.isIntOrFloat() || type.getIntOrFloatBitWidth() != 32)
     return std::nullopt;
   return reduction;
 }
@@ -319,6 +320,14 @@ SmallVector<Operation *> buildRowKernel(RewriterBase &rewriter, linalg::LinalgOp
     return true;
   };
   llvm::DenseMap<Value, RowKind> lastWriter;  // by root
+  // (A buffer the group writes may not be read from above in a body.)
+  for (linalg::LinalgOp member : members) {
+    std::optional<SmallVector<Value>> captured = buffersReadFromAbove(member);
+    if (!captured || llvm::any_of(*captured, [&](Value root) {
+          return llvm::is_contained(written, root);
+        }))
+      return giveUp();
+  }
   for (auto [member, kind] : llvm::zip(members, kinds)) {
     for (OpOperand &operand : member->getOpOperands()) {
       Value v = operand.get();
@@ -341,8 +350,14 @@ SmallVector<Operation *> buildRowKernel(RewriterBase &rewriter, linalg::LinalgOp
       if (start == lastWriter.end() || start->second != RowKind::Start)
         return giveUp();
     }
+    // (A start is never stored: its reduction must follow.)
+    if (auto start = lastWriter.find(output);
+        start != lastWriter.end() && start->second == RowKind::Start && kind != RowKind::Reduce)
+      return giveUp();
     lastWriter[output] = kind;
   }
+  if (llvm::any_of(lastWriter, [](auto &written) { return written.second == RowKind::Start; }))
+    return giveUp();
   // The kernel runs where the group's last op was: an op between the
   // group's ops must not use a buffer a group op before it wrote, nor
   // write one a group op before it read.
@@ -355,6 +370,7 @@ SmallVector<Operation *> buildRowKernel(RewriterBase &rewriter, linalg::LinalgOp
       for (Value input : member.getDpsInputs())
         if (llvm::isa<MemRefType>(input.getType()))
           readBefore.push_back(rootBuffer(input));
+      llvm::append_range(readBefore, *buffersReadFromAbove(member));
       continue;
     }
     if (usesAny(it, writtenBefore) || mayWriteAny(it, readBefore))

@@ -262,7 +262,7 @@ bool mayWriteAny(Operation *op, ArrayRef<Value> roots) {
         SmallVector<MemoryEffects::EffectInstance> instances;
         effects.getEffects(instances);
         for (MemoryEffects::EffectInstance &instance : instances)
-          if (llvm::isa<MemoryEffects::Write>(instance.getEffect()) &&
+          if (llvm::isa<MemoryEffects::Write, MemoryEffects::Free>(instance.getEffect()) &&
               (!instance.getValue() || isRoot(instance.getValue())))
             return WalkResult::interrupt();
         return WalkResult::advance();
@@ -460,9 +460,11 @@ void markStagedFusion(RewriterBase &rewriter, linalg::LinalgOp op, int64_t mark)
   // projections) gets a copy of its own.
   Value init = giveOwnFill(rewriter, op);
   Value product = op->getResult(0);
+  // (A row group's op, behind a reshape too, is the group's.)
   if (product.hasOneUse())
     if (auto view = llvm::dyn_cast<tensor::ExpandShapeOp>(*product.getUsers().begin()))
-      consumerOverProduct(rewriter, view, product);
+      if (!view->hasOneUse() || !isInRowGroup(*view->getUsers().begin()))
+        consumerOverProduct(rewriter, view, product);
   auto start = init.getDefiningOp<linalg::LinalgOp>();
   if (start && init.hasOneUse() && writesWholeOutput(start) && !isInRowGroup(start))
     start->setAttr(kStartAttr, markAttr);
@@ -679,8 +681,17 @@ StagedFusion findStagedFusion(linalg::LinalgOp op) {
     for (OpOperand *input : fusion.consumer.getDpsInputOperands())
       if (input->get() != buffer && !fusion.consumer.getMatchingIndexingMap(input).isIdentity())
         read.push_back(rootBuffer(input->get()));
-    if ((init != buffer && llvm::is_contained(read, output)) ||
-        usedBetween(op, fusion.consumer, {output, accumulator}))
+    // (Nor may anything between them write what the consumer reads: the
+    // kernel computes it where the product is. A row group's kernel, which
+    // runs where its last op was, may lie between.)
+    SmallVector<Value> consumerReads = rootsOf(fusion.consumer, output);
+    if (std::optional<SmallVector<Value>> captured = buffersReadFromAbove(fusion.consumer))
+      consumerReads.append(*captured);
+    else
+      fusion.consumer = nullptr;
+    if (fusion.consumer && ((init != buffer && llvm::is_contained(read, output)) ||
+                            usedBetween(op, fusion.consumer, {output, accumulator}) ||
+                            writtenBetween(op, fusion.consumer, consumerReads)))
       fusion.consumer = nullptr;
   }
   if (fusion.consumer) {
@@ -778,6 +789,36 @@ static void keepRolled(scf::ForOp loop) {
 
 namespace {
 
+/// Whether consecutive values of loop `loop` are consecutive elements of
+/// the buffer `operand` of `op` reads: its innermost index is the loop
+/// plus terms without it, at unit stride, and no other index reads it.
+static bool contiguousAlong(linalg::LinalgOp op, OpOperand *operand, unsigned loop) {
+  auto type = llvm::dyn_cast<MemRefType>(operand->get().getType());
+  if (!type || type.getRank() == 0)
+    return false;
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (failed(type.getStridesAndOffset(strides, offset)) || strides.back() != 1)
+    return false;
+  AffineMap map = op.getMatchingIndexingMap(operand);
+  for (AffineExpr index : map.getResults().drop_back())
+    if (index.isFunctionOfDim(loop))
+      return false;
+  AffineExpr rest = simplifyAffineExpr(
+      map.getResults().back() - getAffineDimExpr(loop, op.getContext()), map.getNumDims(), 0);
+  return !rest.isFunctionOfDim(loop);
+}
+
+/// Whether the staging copies B's tile along k instead of along n: B's
+/// buffer runs along k (B^T in memory: an attention's keys read in place,
+/// [T, H*D] as [H, D, T]). A half warp then copies 16 consecutive k values
+/// of one column where it would have copied 16 columns a row apart.
+static bool stagesColumnsAlongK(linalg::LinalgOp op, const StagedMatmul &matmul) {
+  OpOperand *columnInput = op.getDpsInputOperand(matmul.columnInput);
+  return !contiguousAlong(op, columnInput, matmul.n) &&
+         contiguousAlong(op, columnInput, matmul.k);
+}
+
 /// What both kernels share: the block and thread loops, the thread's
 /// position, the staging of the block's input tiles, and where outputs
 /// start and end.
@@ -808,6 +849,9 @@ struct Skeleton {
   /// Whether staged elements past the end of k are zeros (the tensor-core
   /// kernel, whose mmas fold whole k steps) rather than left unfolded.
   bool zeroPastK = false;
+  /// Whether B's tile is copied along k (stagesColumnsAlongK): thread
+  /// (ty, tx) copies B's (kt + tx, ty + 16 r) instead of (kt + ty, tx + 16 r).
+  bool columnsAlongK = false;
   /// The input tiles, kStages of each (the first index is the stage).
   Value rowTile, columnTile;
   /// The indices (after the stage's) of A's element (row, k) of the
@@ -925,8 +969,10 @@ struct Skeleton {
     Value zero = constant(b, 0);
     for (int64_t r = 0; r < aRows; ++r)
       read(rowInput, ivs(b, addConstant(b, ty, kStagedTile * r), zero, add(b, kt, tx)));
+    Value along = columnsAlongK ? ty : tx, across = columnsAlongK ? tx : ty;
     for (int64_t r = 0; r < bColumns; ++r)
-      read(columnInput, ivs(b, zero, addConstant(b, tx, kStagedTile * r), add(b, kt, ty)));
+      read(columnInput,
+           ivs(b, zero, addConstant(b, along, kStagedTile * r), add(b, kt, across)));
     return values;
   }
   /// Stores what `fetch` read into the current stage's tiles: A's element
@@ -939,8 +985,10 @@ struct Skeleton {
     };
     for (int64_t r = 0; r < aRows; ++r)
       store(values[r], rowTile, rowSlot(b, addConstant(b, ty, kStagedTile * r), tx));
+    Value along = columnsAlongK ? ty : tx, across = columnsAlongK ? tx : ty;
     for (int64_t r = 0; r < bColumns; ++r)
-      store(values[aRows + r], columnTile, columnSlot(b, ty, addConstant(b, tx, kStagedTile * r)));
+      store(values[aRows + r], columnTile,
+            columnSlot(b, across, addConstant(b, along, kStagedTile * r)));
   }
   /// The element (y, x) of the current stage's `tile`.
   Value tileAt(OpBuilder &b, Value tile, Value y, Value x) const {
@@ -1024,6 +1072,7 @@ Skeleton buildSkeleton(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
   Location loc = op.getLoc();
   Skeleton s(op, matmul, fusion);
   s.partials = partials;
+  s.columnsAlongK = stagesColumnsAlongK(op, matmul);
   ArrayRef<int64_t> ranges = s.ranges;
   s.partialM = ranges[matmul.m] % blockM != 0;
   s.partialN = ranges[matmul.n] % blockN != 0;
@@ -1310,12 +1359,14 @@ void buildScalarMatmul(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
   // one tile row), padded by one group: the staging's transposing stores
   // (16 threads of a half warp down one column) then meet 2-way bank
   // conflicts (tx and tx + 8) instead of 16-way; a padding of 2 would
-  // avoid those too but break the groups' 16-byte alignment.
+  // avoid those too but break the groups' 16-byte alignment. A B tile
+  // copied along k (stagesColumnsAlongK) is padded by one group the same
+  // way.
   Skeleton s = buildSkeleton(
       rewriter, op, matmul, fusion, partials, blockM, blockN,
       rowGroups ? SmallVector<int64_t>{kStagedTile, blockM + kVectorWidth}
                 : SmallVector<int64_t>{blockM, kStagedTile},
-      {kStagedTile, blockN});
+      {kStagedTile, blockN + (stagesColumnsAlongK(op, matmul) ? kVectorWidth : 0)});
   if (rowGroups)
     s.rowSlot = [](OpBuilder &, Value row, Value k) { return SmallVector<Value>{k, row}; };
   Location loc = s.loc;

@@ -17,6 +17,12 @@
 // output still folds its k loop in order, so the results are those of the
 // unstaged kernel bit for bit.
 //
+// Where B's memory runs along k rather than n (B^T: a Gemm's transB, an
+// attention's keys read in place), each thread copies B's (kt + tx,
+// ty + 16 r) instead of (kt + ty, tx + 16 r), so that a half warp's copy
+// stays 16 consecutive values; the scalar kernel's B tile then has rows
+// padded by 4 values, against bank conflicts.
+//
 // m, n and k need not be multiples of the tiles. Blocks past the end of m
 // or n read the last row or column instead (clamped indices: always in
 // bounds) and store only the outputs there are; a short last k step reads
@@ -212,8 +218,8 @@ mlir::Value rootBuffer(mlir::Value v);
 /// (making a view is no use: the ops using the view are).
 bool usesAny(mlir::Operation *op, llvm::ArrayRef<mlir::Value> roots);
 
-/// Whether `op`, or an op nested in it, may write a view of any of
-/// `roots`: it declares a write of one, or it uses one and declares no
+/// Whether `op`, or an op nested in it, may write (or free) a view of any
+/// of `roots`: it declares a write of one, or it uses one and declares no
 /// effects.
 bool mayWriteAny(mlir::Operation *op, llvm::ArrayRef<mlir::Value> roots);
 

@@ -39,9 +39,14 @@ def product_case(rng, kind):
     if kind == "gemm":
         bias = rng.standard_normal([n]).astype(np.float32)
         inputs["c"] = bias
-        nodes = [helper.make_node("Gemm", ["a", "b", "c"], ["g"]),
+        # (B given as [n, k]: the staged kernel copies its tile along k.)
+        trans_b = int(rng.random() < 0.5)
+        if trans_b:
+            inputs["b"] = np.ascontiguousarray(b.T)
+        nodes = [helper.make_node("Gemm", ["a", "b", "c"], ["g"], transB=trans_b),
                  helper.make_node("Relu", ["g"], ["y"])]
-        return nodes, inputs, np.maximum(product + bias, 0), f"gemm+relu m={m} n={n} k={k}"
+        return (nodes, inputs, np.maximum(product + bias, 0),
+                f"gemm+relu m={m} n={n} k={k}" + (" transB" if trans_b else ""))
     nodes = [helper.make_node("MatMul", ["a", "b"], ["y"])]
     return nodes, inputs, product, f"matmul batch={batch} m={m} n={n} k={k}"
 

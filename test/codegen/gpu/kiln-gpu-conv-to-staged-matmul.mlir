@@ -105,18 +105,20 @@ func.func @not_staged(%a: tensor<1x16x10x10xf32>, %wa: tensor<8x16x3x3xf32>, %ia
 // An attention's queries by its keys, each read through its heads: a
 // projection's [32, 128] result expanded to [1, 32, 2, 64], transposed and
 // collapsed to [2, 32, 64] (the queries) or [2, 64, 32] (the keys,
-// transposed). The product reads the queries in place, element (h, t, d)
-// at [t, 64 h + d], and their transpose is gone; the keys' copy stays, since
-// read in place a half warp's 16 consecutive columns (tokens) would be a
-// row of 128 apart.
+// transposed). The product reads both in place and neither transpose is
+// left: the queries' element (h, t, d) at [t, 64 h + d]; the keys' (h, d,
+// t) from the free view [1, 32, 2, 64] at (0, t, h, d), where d, the
+// reduction, stays an index by itself (read from [32, 128] too, at (t,
+// 64 h + d), no map would have it alone and the op would be invalid). The
+// staged kernel copies that B tile along k (its memory runs along d).
 // CHECK-DAG: #[[QUERIES:.*]] = affine_map<(d0, d1, d2, d3) -> (d1, d0 * 64 + d3)>
+// CHECK-DAG: #[[KEYS:.*]] = affine_map<(d0, d1, d2, d3) -> (0, d2, d0, d3)>
 // CHECK-LABEL: func @heads
 // CHECK-SAME: (%[[Q:.*]]: tensor<32x128xf32>, %[[K:.*]]: tensor<32x128xf32>)
-// CHECK: %[[KT:.*]] = linalg.transpose
-// CHECK: %[[KC:.*]] = tensor.collapse_shape %[[KT]]
+// CHECK: %[[KE:.*]] = tensor.expand_shape %[[K]]
 // CHECK-NOT: linalg.transpose
-// CHECK: linalg.generic {indexing_maps = [#[[QUERIES]], #{{.*}}, #{{.*}}]
-// CHECK-SAME: ins(%[[Q]], %[[KC]] : tensor<32x128xf32>, tensor<2x64x32xf32>)
+// CHECK: linalg.generic {indexing_maps = [#[[QUERIES]], #[[KEYS]], #{{.*}}]
+// CHECK-SAME: ins(%[[Q]], %[[KE]] : tensor<32x128xf32>, tensor<1x32x2x64xf32>)
 func.func @heads(%q: tensor<32x128xf32>, %k: tensor<32x128xf32>) -> tensor<2x32x32xf32> {
   %zero = arith.constant 0.0 : f32
   %qe = tensor.expand_shape %q [[0, 1], [2, 3]] output_shape [1, 32, 2, 64] : tensor<32x128xf32> into tensor<1x32x2x64xf32>

@@ -159,3 +159,66 @@ func.func @kept(%x: memref<4x64xf32>, %other: memref<4x64xf32>, %z: memref<4x64x
   }
   return
 }
+
+// -----
+
+// A product between the group's ops whose consumer reads a group value
+// (the rows' maxima): the group's kernel runs where its last op was, after
+// the product, so the product's kernel does not take that consumer in
+// (findStagedFusion: the row kernel between them writes what it reads);
+// it is a kernel of its own after the row kernel, which stores the maxima.
+// CHECK-LABEL: func @consumer_after_group
+// CHECK: scf.forall (%{{.*}}) in (1, 3) {
+// CHECK:   math.fma
+// CHECK-NOT: arith.addf
+// CHECK: } {mapping = [#gpu.block
+// CHECK: scf.forall (%{{.*}}) in (4) {
+// CHECK-COUNT-5: arith.maximumf
+// CHECK: memref.store %{{.*}}, %[[MAXIMA:.*]][%{{.*}}] : memref<32xf32>
+// CHECK: math.exp
+// CHECK: } {mapping = [#gpu.block
+// CHECK: scf.forall
+// CHECK:   memref.subview %[[MAXIMA]]
+// CHECK:   arith.addf
+// CHECK: return
+#rows = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+func.func @consumer_after_group(%x: tensor<32x64xf32>, %a: tensor<32x16xf32>, %b: tensor<16x48xf32>) -> (tensor<32xf32>, tensor<32x48xf32>) {
+  %ninf = arith.constant 0xFF800000 : f32
+  %zero = arith.constant 0.0 : f32
+  %e0 = tensor.empty() : tensor<32xf32>
+  %f1 = linalg.fill ins(%ninf : f32) outs(%e0 : tensor<32xf32>) -> tensor<32xf32>
+  %max = linalg.generic {indexing_maps = [#rows, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<32x64xf32>) outs(%f1 : tensor<32xf32>) {
+  ^bb0(%v: f32, %acc: f32):
+    %m = arith.maximumf %v, %acc : f32
+    linalg.yield %m : f32
+  } -> tensor<32xf32>
+  %ep = tensor.empty() : tensor<32x48xf32>
+  %fp = linalg.fill ins(%zero : f32) outs(%ep : tensor<32x48xf32>) -> tensor<32x48xf32>
+  %p = linalg.matmul ins(%a, %b : tensor<32x16xf32>, tensor<16x48xf32>) outs(%fp : tensor<32x48xf32>) -> tensor<32x48xf32>
+  %ee = tensor.empty() : tensor<32x64xf32>
+  %exps = linalg.generic {indexing_maps = [#rows, #row, #rows], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %max : tensor<32x64xf32>, tensor<32xf32>) outs(%ee : tensor<32x64xf32>) {
+  ^bb0(%v: f32, %m: f32, %o: f32):
+    %d = arith.subf %v, %m : f32
+    %e = math.exp %d : f32
+    linalg.yield %e : f32
+  } -> tensor<32x64xf32>
+  %e1 = tensor.empty() : tensor<32xf32>
+  %f2 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<32xf32>) -> tensor<32xf32>
+  %sum = linalg.generic {indexing_maps = [#rows, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%exps : tensor<32x64xf32>) outs(%f2 : tensor<32xf32>) {
+  ^bb0(%v: f32, %acc: f32):
+    %s = arith.addf %v, %acc : f32
+    linalg.yield %s : f32
+  } -> tensor<32xf32>
+  %ec = tensor.empty() : tensor<32x48xf32>
+  %c = linalg.generic {indexing_maps = [#rows, #row, #rows], iterator_types = ["parallel", "parallel"]}
+      ins(%p, %max : tensor<32x48xf32>, tensor<32xf32>) outs(%ec : tensor<32x48xf32>) {
+  ^bb0(%v: f32, %m: f32, %o: f32):
+    %t = arith.addf %v, %m : f32
+    linalg.yield %t : f32
+  } -> tensor<32x48xf32>
+  return %sum, %c : tensor<32xf32>, tensor<32x48xf32>
+}

@@ -365,8 +365,8 @@ def row_kernels(rng):
 
 def heads(rng):
     """Self-attention of 32 tokens with 2 heads of 64: the products read the
-    queries, values and context through their heads' transposes in place
-    (kiln-gpu-conv-to-staged-matmul), the keys through a copy. The result,
+    queries, keys, values and context through their heads' transposes in
+    place (kiln-gpu-conv-to-staged-matmul). The result,
     split into two sequences of 16, gets a per-position input added (taken
     into the last product's kernel through the composed map)."""
     x = rng.standard_normal((32, 128)).astype(np.float32)
