@@ -7,6 +7,7 @@
 
 #include "codegen/gpu/RowKernel.h"
 
+#include "codegen/cpu/ForallUtils.h"
 #include "codegen/gpu/BlockReduction.h"
 #include "codegen/gpu/StagedMatmul.h"
 
@@ -40,11 +41,9 @@ struct RowSpace {
   int64_t rows = 0, length = 0;
 };
 
-int64_t product(ArrayRef<int64_t> ranges) {
-  int64_t n = 1;
-  for (int64_t range : ranges)
-    n *= range;
-  return n;
+/// The rows and row of a reduction's loop `ranges` (the row last).
+RowSpace spaceOf(ArrayRef<int64_t> ranges) {
+  return {ShapedType::getNumElements(ranges.drop_back()), ranges.back()};
 }
 
 /// `indices` of a row-major array of `shape` as one linear index, with the
@@ -91,7 +90,7 @@ bool writesWhole(linalg::LinalgOp op) {
 bool overRows(linalg::LinalgOp op, const RowSpace &space) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   return !ranges.empty() && ranges.back() == space.length &&
-         product(ArrayRef<int64_t>(ranges).drop_back()) == space.rows;
+         ShapedType::getNumElements(ArrayRef<int64_t>(ranges).drop_back()) == space.rows;
 }
 
 /// The row reduction `op` is (RowKernel.h), if it is one.
@@ -119,7 +118,7 @@ std::optional<BlockReduction> rowReduction(linalg::LinalgOp op, const RowSpace &
 std::optional<RowKind> kindOf(linalg::LinalgOp op, const RowSpace &space) {
   if (auto fill = llvm::dyn_cast<linalg::FillOp>(op.getOperation()))
     return fill.value().getType() == getElementTypeOrSelf(fill.getOutputs()[0].getType()) &&
-                   product(op.getShape(op.getDpsInitOperand(0))) == space.rows
+                   ShapedType::getNumElements(op.getShape(op.getDpsInitOperand(0))) == space.rows
                ? std::optional(RowKind::Start)
                : std::nullopt;
   if (op.getNumLoops() == op.getNumParallelLoops()) {
@@ -127,7 +126,7 @@ std::optional<RowKind> kindOf(linalg::LinalgOp op, const RowSpace &space) {
       return std::nullopt;
     if (overRows(op, space))
       return RowKind::Row;
-    if (product(op.getStaticLoopRanges()) == space.rows)
+    if (ShapedType::getNumElements(op.getStaticLoopRanges()) == space.rows)
       return RowKind::Scalar;
     return std::nullopt;
   }
@@ -185,7 +184,7 @@ int64_t markRowGroups(RewriterBase &rewriter, func::FuncOp func,
     if (llvm::any_of(ranges, ShapedType::isDynamic) || ranges.back() < kMinRowLength ||
         ranges.back() > kMaxRowLength)
       continue;
-    RowSpace space{product(ArrayRef<int64_t>(ranges).drop_back()), ranges.back()};
+    RowSpace space = spaceOf(ranges);
     if (!rowReduction(seed, space))
       continue;
     // The values the group computes (results, and reshapes of them) and
@@ -287,8 +286,7 @@ SmallVector<Operation *> buildRowKernel(RewriterBase &rewriter, linalg::LinalgOp
   });
   if (seed == members.end())
     return giveUp();
-  SmallVector<int64_t> seedRanges = seed->getStaticLoopRanges();
-  RowSpace space{product(ArrayRef<int64_t>(seedRanges).drop_back()), seedRanges.back()};
+  RowSpace space = spaceOf(seed->getStaticLoopRanges());
   llvm::DenseSet<Operation *> inGroup;
   SmallVector<RowKind> kinds;
   SmallVector<BlockReduction> reductions(members.size());
@@ -457,12 +455,11 @@ SmallVector<Operation *> buildRowKernel(RewriterBase &rewriter, linalg::LinalgOp
     // of them, delinearized) and, but for a row's value, element i.
     SmallVector<int64_t> ranges = member.getStaticLoopRanges();
     size_t outer = kind == RowKind::Scalar ? ranges.size() : ranges.size() - 1;
-    SmallVector<Value> rowIvs(outer);
-    Value rest = row;
-    for (int64_t d = static_cast<int64_t>(outer) - 1; d >= 0; --d) {
-      rowIvs[d] = arith::RemUIOp::create(b, loc, rest, constant(ranges[d]));
-      rest = arith::DivUIOp::create(b, loc, rest, constant(ranges[d]));
-    }
+    cpu::StaticForallBounds rowLoops;
+    rowLoops.lowerBounds.assign(outer, 0);
+    rowLoops.steps.assign(outer, 1);
+    rowLoops.counts.assign(ranges.begin(), ranges.begin() + outer);
+    SmallVector<Value> rowIvs = cpu::delinearizeIteration(b, loc, row, rowLoops);
     auto ivsOf = [&](int64_t i) {
       SmallVector<Value> ivs(rowIvs);
       if (kind != RowKind::Scalar)
@@ -513,7 +510,8 @@ SmallVector<Operation *> buildRowKernel(RewriterBase &rewriter, linalg::LinalgOp
                                                     mlir::gpu::ShuffleMode::XOR);
         acc = combineWith(b, reduction, shuffle.getShuffleResult(), acc);
       }
-      values.push_back(combineWith(b, reduction, acc, registers.lookup(rootBuffer(output)).front()));
+      Value start = registers.lookup(rootBuffer(output)).front();
+      values.push_back(combineWith(b, reduction, acc, start));
       if (store)
         storeIf(arith::AndIOp::create(b, loc, isRow, firstLane), values.back(), output,
                 applyIndexingMap(b, loc, member.getMatchingIndexingMap(member.getDpsInitOperand(0)),
