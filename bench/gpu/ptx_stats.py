@@ -15,10 +15,13 @@ have a barrier (bar.sync), how many store to global memory inside a loop
 PTX), and the share of the model's reduction work (loop iterations of ops
 with a reduction: multiply-adds, for products and convolutions) that the
 staged matmul kernels take (`kiln-tile-for-gpu{report=true}`, run by the
-kiln-opt next to each kilnc).
+kiln-opt next to each kilnc). --workspace adds the device workspace in
+bytes (NAME_WORKSPACE_SIZE of the generated header; the whole library is
+compiled for it, which takes longer).
 
 usage: ptx_stats.py [--kilnc K] [--base K] [--arch sm_90] [--sizes 1024,4096]
        ptx_stats.py --zoo resnet50,gru [--cache build/zoo] [--kilnc K] [--base K]
+                    [--workspace]
 """
 import argparse
 import os
@@ -115,17 +118,29 @@ def staged_share(kilnc, model, arch, work):
     return f"{100 * staged / total:.0f}%" if total else "-"
 
 
+def workspace_bytes(kilnc, model, arch, work):
+    """The device workspace the library of `model` declares (bytes)."""
+    subprocess.run([kilnc, model, "--gpu", arch, "--name", "z", "-o",
+                    os.path.join(work, "libz.a")], check=True)
+    header = open(os.path.join(work, "z.h")).read()
+    return int(re.search(r"#define z_WORKSPACE_SIZE (\d+)", header).group(1))
+
+
 def zoo_main(args, compilers):
-    print("| model | " + " | ".join(
-        f"{label}: kernels, with barriers, storing in a loop, staged work"
-        for label, _ in compilers) + " |")
+    columns = "kernels, with barriers, storing in a loop, staged work" + (
+        ", workspace bytes" if args.workspace else "")
+    print("| model | " + " | ".join(f"{label}: {columns}" for label, _ in compilers) + " |")
     print("|---|" + "---|" * len(compilers))
     with tempfile.TemporaryDirectory() as work:
         for name in args.zoo.split(","):
             model = os.path.join(args.cache, name, "model.onnx")
-            cells = [", ".join(list(map(str, loop_stores(k, model, args.arch, work))) +
-                               [staged_share(k, model, args.arch, work)])
-                     for _, k in compilers]
+            cells = []
+            for _, k in compilers:
+                values = list(map(str, loop_stores(k, model, args.arch, work)))
+                values.append(staged_share(k, model, args.arch, work))
+                if args.workspace:
+                    values.append(str(workspace_bytes(k, model, args.arch, work)))
+                cells.append(", ".join(values))
             print(f"| {name} | " + " | ".join(cells) + " |")
 
 
@@ -138,6 +153,8 @@ def main():
     parser.add_argument("--zoo", help="zoo models (comma-separated) instead of the GEMMs")
     parser.add_argument("--cache", default=os.path.join(ROOT, "build", "zoo"),
                         help="where the zoo models are (bench/zoo/zoo.py make)")
+    parser.add_argument("--workspace", action="store_true",
+                        help="with --zoo: also the device workspace (compiles the library)")
     args = parser.parse_args()
     if args.zoo:
         zoo_main(args, [("new", args.kilnc)] + ([("base", args.base)] if args.base else []))

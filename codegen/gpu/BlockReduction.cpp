@@ -76,6 +76,35 @@ std::optional<BlockReduction> matchBlockReduction(linalg::LinalgOp op) {
   return reduction;
 }
 
+bool isShuffleable(Type type) {
+  return type.isIntOrFloat() && type.getIntOrFloatBitWidth() <= 32;
+}
+
+Value warpTotal(OpBuilder &b, Location loc, const BlockReduction &reduction, Value value) {
+  Type type = value.getType();
+  const unsigned bits = type.getIntOrFloatBitWidth();
+  Type word = b.getI32Type(), narrow = b.getIntegerType(bits);
+  for (int32_t offset = kWarpSize / 2; offset >= 1; offset /= 2) {
+    // (A narrower value: its bits, zero-extended, and back.)
+    Value sent = value;
+    if (bits < 32) {
+      if (!type.isInteger())
+        sent = arith::BitcastOp::create(b, loc, narrow, sent);
+      sent = arith::ExtUIOp::create(b, loc, word, sent);
+    }
+    Value received =
+        mlir::gpu::ShuffleOp::create(b, loc, sent, offset, kWarpSize, mlir::gpu::ShuffleMode::XOR)
+            .getShuffleResult();
+    if (bits < 32) {
+      received = arith::TruncIOp::create(b, loc, narrow, received);
+      if (!type.isInteger())
+        received = arith::BitcastOp::create(b, loc, type, received);
+    }
+    value = combineWith(b, reduction, received, value);
+  }
+  return value;
+}
+
 int64_t blockReductionThreads(int64_t reductionSize, int64_t maxThreads) {
   int64_t threads = kWarpSize;
   while (threads * kElementsPerReducingThread < reductionSize && threads < maxThreads)
@@ -170,8 +199,8 @@ LogicalResult buildBlockReduction(RewriterBase &rewriter, linalg::LinalgOp op,
   ReductionLoops loops = reductionLoops(op);
   const int64_t threads = blockReductionThreads(loops.space.total, maxThreads);
   Type elementType = reduction.combiner->getResult(0).getType();
-  // Shuffles move 32-bit registers; other types stay in shared memory.
-  const bool useShuffles = elementType.getIntOrFloatBitWidth() == 32;
+  // Shuffles move up to 32 bits; wider types stay in shared memory.
+  const bool useShuffles = isShuffleable(elementType);
   const int64_t treeEnd = useShuffles ? kWarpSize : 1;
 
   // One block per output element.
@@ -241,13 +270,8 @@ LogicalResult buildBlockReduction(RewriterBase &rewriter, linalg::LinalgOp op,
   }
   // A butterfly within each warp: afterwards every lane holds the warp's
   // total (only the first warp's is used).
-  if (useShuffles) {
-    for (int32_t offset = kWarpSize / 2; offset >= 1; offset /= 2) {
-      auto shuffle = mlir::gpu::ShuffleOp::create(rewriter, loc, value, offset, kWarpSize,
-                                                  mlir::gpu::ShuffleMode::XOR);
-      value = combine(rewriter, shuffle.getShuffleResult(), value);
-    }
-  }
+  if (useShuffles)
+    value = warpTotal(rewriter, loc, reduction, value);
 
   // Thread 0 folds the block's total into the output's initial value
   // (and computes the consumer's value there).

@@ -5,7 +5,8 @@
 // block per output element instead: each thread folds a strided share of the
 // reduction loops, then the block combines the partial values in a tree in
 // workgroup (shared) memory with barriers, and the last 32 values, for
-// 32-bit element types, within one warp through shuffles.
+// integer and float types of up to 32 bits, within one warp through
+// shuffles.
 //
 //===----------------------------------------------------------------------===//
 
@@ -46,6 +47,17 @@ std::optional<BlockReduction> matchBlockReduction(mlir::linalg::LinalgOp op);
 /// `x (+) acc` with `reduction`'s own combiner (cloned at `b`).
 mlir::Value combineWith(mlir::OpBuilder &b, const BlockReduction &reduction, mlir::Value x,
                         mlir::Value acc);
+
+/// Whether a warp's lanes can exchange values of `type` by shuffles:
+/// integers and floats of up to 32 bits (a narrower value travels in the
+/// low bits of a 32-bit register, unchanged).
+bool isShuffleable(mlir::Type type);
+
+/// `value` (of a shuffleable type) combined by `reduction` with every other
+/// lane's of its warp, in a butterfly of 5 xor shuffles: every lane gets
+/// the warp's total, folded in the same order.
+mlir::Value warpTotal(mlir::OpBuilder &b, mlir::Location loc, const BlockReduction &reduction,
+                      mlir::Value value);
 
 /// Elements each thread of a block reduction folds at least before the
 /// threads combine their values, where the block has more than a warp: a

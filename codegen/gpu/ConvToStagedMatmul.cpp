@@ -327,8 +327,10 @@ struct ReadPermutedInputsInPlace : OpInterfaceRewritePattern<linalg::LinalgOp> {
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
     // (A's staging copies along k; B's along n, or along k where B runs
     // along k in memory: StagedMatmul.cpp's stagesColumnsAlongK.)
-    for (auto [input, fast, orFast] : {std::tuple(matmul->rowInput, matmul->k, matmul->k),
-                                       std::tuple(matmul->columnInput, matmul->n, matmul->k)}) {
+    for (auto [inputNumber, fast, orFast] :
+         {std::tuple(matmul->rowInput, matmul->k, matmul->k),
+          std::tuple(matmul->columnInput, matmul->n, matmul->k)}) {
+      const unsigned input = inputNumber;  // (captured below)
       OpOperand *operand = op.getDpsInputOperand(input);
       Value v = operand->get(), source;
       AffineMap access = op.getMatchingIndexingMap(operand), sourceAccess;

@@ -20,7 +20,8 @@ def TileForGpu : Pass<"kiln-tile-for-gpu", "mlir::func::FuncOp"> {
     arith op instead get a block per output element, once they are on
     buffers: each thread folds a strided share, then a tree in a workgroup
     buffer (memref.alloc in the GPU workgroup address space) with
-    gpu.barrier, finished by gpu.shuffle within a warp for 32-bit types.
+    gpu.barrier, finished by gpu.shuffle within a warp for types of up to
+    32 bits.
     Those whose inputs run along the outputs (a matrix-vector product)
     get a block per 32 outputs instead, a lane each, its 8 warps dividing
     the reduction (column reductions). A column reduction that one
@@ -28,11 +29,12 @@ def TileForGpu : Pass<"kiln-tile-for-gpu", "mlir::func::FuncOp"> {
     several results of its own (a recurrent step's gates), is computed in
     that generic's kernel, one block per 32 of its columns; a reduction
     of one output a thread read so becomes a column reduction for it.
-    A reduction over the last loop of rows of 32 to 1024 elements, and
+    A reduction over the last loop of rows of 32 to 8192 elements, and
     the ops after it that read its values at each row's own elements
     (elementwise ops over the rows or their values, more such reductions:
-    a softmax, a LayerNorm), are one kernel, a warp per row, the row's
-    values in registers between the ops (RowKernel.h).
+    a softmax, a LayerNorm), are one kernel, a warp per row (a block per
+    row longer than 1024), the row's values in registers between the ops
+    (RowKernel.h).
     A padding (a fill with the source inserted into its middle) becomes one
     elementwise generic; where its readers get one output a thread (a
     pool, a depthwise convolution's taps) or are staged (a convolution),
@@ -78,7 +80,7 @@ def TileForGpu : Pass<"kiln-tile-for-gpu", "mlir::func::FuncOp"> {
     "::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect", "::mlir::math::MathDialect",
     "::mlir::nvgpu::NVGPUDialect", "::mlir::vector::VectorDialect",
     "::mlir::tensor::TensorDialect", "::mlir::affine::AffineDialect",
-    "::mlir::LLVM::LLVMDialect",
+    "::mlir::LLVM::LLVMDialect", "::mlir::bufferization::BufferizationDialect",
   ];
 }
 

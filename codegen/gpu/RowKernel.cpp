@@ -106,9 +106,7 @@ std::optional<BlockReduction> rowReduction(linalg::LinalgOp op, const RowSpace &
                rowIndex(op.getContext(), RowKind::Reduce, ranges)))
     return std::nullopt;
   std::optional<BlockReduction> reduction = matchBlockReduction(op);
-  // (The butterfly shuffles 32-bit registers.)
-  Type type = reduction ? reduction->combiner->getResult(0).getType() : Type();
-  if (!reduction || !type.isIntOrFloat() || type.getIntOrFloatBitWidth() != 32)
+  if (!reduction || !isShuffleable(reduction->combiner->getResult(0).getType()))
     return std::nullopt;
   return reduction;
 }
@@ -397,36 +395,52 @@ SmallVector<Operation *> buildRowKernel(RewriterBase &rewriter, linalg::LinalgOp
   OpBuilder &b = rewriter;
   auto constant = [&](int64_t v) -> Value { return arith::ConstantIndexOp::create(b, loc, v); };
   const int64_t rows = space.rows, length = space.length;
-  const int64_t warps = std::min<int64_t>(kThreadsPerBlock / kWarpSize, rows);
+  // A warp per row, 8 rows a block; a longer row gets a block.
+  const int64_t rowThreads = length > kMaxWarpRowLength ? kThreadsPerBlock : kWarpSize;
+  const int64_t rowWarps = rowThreads / kWarpSize;
+  const int64_t blockRows = std::min<int64_t>(kThreadsPerBlock / rowThreads, rows);
   auto blockLoop = scf::ForallOp::create(
-      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(llvm::divideCeil(rows, warps))},
+      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(llvm::divideCeil(rows, blockRows))},
       ValueRange{}, linearGpuMapping(ctx, 1, true));
   b.setInsertionPoint(blockLoop.getBody()->getTerminator());
+  // Where a row has several warps, each reduction's warp totals go through
+  // a workgroup buffer of its own (so one barrier a reduction).
+  llvm::DenseMap<Operation *, Value> warpTotals;
+  if (rowWarps > 1) {
+    auto workgroup = mlir::gpu::AddressSpaceAttr::get(ctx, mlir::gpu::AddressSpace::Workgroup);
+    for (auto [member, kind, reduction] : llvm::zip(members, kinds, reductions))
+      if (kind == RowKind::Reduce)
+        warpTotals[member] = memref::AllocOp::create(
+            b, loc,
+            MemRefType::get({rowWarps}, reduction.combiner->getResult(0).getType(),
+                            MemRefLayoutAttrInterface(), workgroup));
+  }
   auto threadLoop = scf::ForallOp::create(
-      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(warps * kWarpSize)}, ValueRange{},
+      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(blockRows * rowThreads)}, ValueRange{},
       linearGpuMapping(ctx, 1, false));
   b.setInsertionPoint(threadLoop.getBody()->getTerminator());
   Value tid = threadLoop.getInductionVars()[0];
-  Value warp = arith::DivUIOp::create(b, loc, tid, constant(kWarpSize));
+  Value position = arith::RemUIOp::create(b, loc, tid, constant(rowThreads));
   Value lane = arith::RemUIOp::create(b, loc, tid, constant(kWarpSize));
   Value row = arith::AddIOp::create(
-      b, loc, arith::MulIOp::create(b, loc, blockLoop.getInductionVars()[0], constant(warps)),
-      warp);
+      b, loc, arith::MulIOp::create(b, loc, blockLoop.getInductionVars()[0], constant(blockRows)),
+      arith::DivUIOp::create(b, loc, tid, constant(rowThreads)));
   // Rows past the end (the last block's) compute the last row's values
   // and store nothing.
   Value isRow = arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1);
-  if (rows % warps != 0) {
+  if (rows % blockRows != 0) {
     isRow = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, row, constant(rows));
     row = arith::MinUIOp::create(b, loc, row, constant(rows - 1));
   }
-  // Lane l's elements l + 32 i; past the row's end (its last i where 32
-  // does not divide the row), the last element is read and nothing kept.
-  const int64_t perLane = llvm::divideCeil(length, kWarpSize);
+  // Thread p of a row has its elements p + T i; past the row's end (its
+  // last i where T does not divide the row), the last element is read and
+  // nothing kept.
+  const int64_t perThread = llvm::divideCeil(length, rowThreads);
   SmallVector<Value> elements, inRow;
-  for (int64_t i = 0; i < perLane; ++i) {
-    Value r = arith::AddIOp::create(b, loc, lane, constant(kWarpSize * i));
+  for (int64_t i = 0; i < perThread; ++i) {
+    Value r = arith::AddIOp::create(b, loc, position, constant(rowThreads * i));
     Value inside = arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1);
-    if (kWarpSize * (i + 1) > length) {
+    if (rowThreads * (i + 1) > length) {
       inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, r, constant(length));
       r = arith::MinUIOp::create(b, loc, r, constant(length - 1));
     }
@@ -434,6 +448,10 @@ SmallVector<Operation *> buildRowKernel(RewriterBase &rewriter, linalg::LinalgOp
     inRow.push_back(inside);
   }
   Value firstLane = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lane, constant(0));
+  Value firstOfRow =
+      rowWarps > 1
+          ? Value(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, position, constant(0)))
+          : firstLane;
   auto storeIf = [&](Value condition, Value value, Value buffer, ValueRange indices) {
     auto guard = scf::IfOp::create(b, loc, condition, /*withElseRegion=*/false);
     OpBuilder inside = guard.getThenBodyBuilder();
@@ -443,7 +461,8 @@ SmallVector<Operation *> buildRowKernel(RewriterBase &rewriter, linalg::LinalgOp
   // The registers of each buffer the group wrote (by root): a row op's
   // element per i, or a row's value.
   llvm::DenseMap<Value, SmallVector<Value>> registers;
-  for (auto [index, member] : llvm::enumerate(members)) {
+  for (size_t index = 0; index < members.size(); ++index) {
+    linalg::LinalgOp member = members[index];
     RowKind kind = kinds[index];
     const BlockReduction &reduction = reductions[index];
     Value output = member.getDpsInits()[0];
@@ -488,7 +507,7 @@ SmallVector<Operation *> buildRowKernel(RewriterBase &rewriter, linalg::LinalgOp
     SmallVector<Value> values;
     bool store = stored(index);
     if (kind == RowKind::Row) {
-      for (int64_t i = 0; i < perLane; ++i) {
+      for (int64_t i = 0; i < perThread; ++i) {
         values.push_back(compute(i, Value()));
         if (store)
           storeIf(arith::AndIOp::create(b, loc, isRow, inRow[i]), values.back(), output, ivsOf(i));
@@ -496,24 +515,30 @@ SmallVector<Operation *> buildRowKernel(RewriterBase &rewriter, linalg::LinalgOp
     } else if (kind == RowKind::Scalar) {
       values.push_back(compute(0, Value()));
       if (store)
-        storeIf(arith::AndIOp::create(b, loc, isRow, firstLane), values.back(), output, rowIvs);
+        storeIf(arith::AndIOp::create(b, loc, isRow, firstOfRow), values.back(), output, rowIvs);
     } else {
       Value acc = arith::ConstantOp::create(b, loc, reduction.neutral);
-      for (int64_t i = 0; i < perLane; ++i) {
+      for (int64_t i = 0; i < perThread; ++i) {
         Value next = compute(i, acc);
-        acc = kWarpSize * (i + 1) > length
+        acc = rowThreads * (i + 1) > length
                   ? Value(arith::SelectOp::create(b, loc, inRow[i], next, acc))
                   : next;
       }
-      for (int32_t offset = kWarpSize / 2; offset >= 1; offset /= 2) {
-        auto shuffle = mlir::gpu::ShuffleOp::create(b, loc, acc, offset, kWarpSize,
-                                                    mlir::gpu::ShuffleMode::XOR);
-        acc = combineWith(b, reduction, shuffle.getShuffleResult(), acc);
+      acc = warpTotal(b, loc, reduction, acc);
+      if (Value totals = warpTotals.lookup(member)) {
+        Value warp = arith::DivUIOp::create(b, loc, position, constant(kWarpSize));
+        storeIf(firstLane, acc, totals, warp);
+        mlir::gpu::BarrierOp::create(b, loc);
+        acc = Value();
+        for (int64_t w = 0; w < rowWarps; ++w) {
+          Value total = memref::LoadOp::create(b, loc, totals, constant(w));
+          acc = acc ? combineWith(b, reduction, total, acc) : total;
+        }
       }
       Value start = registers.lookup(rootBuffer(output)).front();
       values.push_back(combineWith(b, reduction, acc, start));
       if (store)
-        storeIf(arith::AndIOp::create(b, loc, isRow, firstLane), values.back(), output,
+        storeIf(arith::AndIOp::create(b, loc, isRow, firstOfRow), values.back(), output,
                 applyIndexingMap(b, loc, member.getMatchingIndexingMap(member.getDpsInitOperand(0)),
                                  ivsOf(0)));
     }

@@ -5,14 +5,18 @@
 // values) is a chain of reductions over the innermost loop of a row and of
 // elementwise ops over the row or over its reduced values. Each of those
 // ops was a kernel of its own, the row going through memory between them.
-// A row group is such a chain computed by one kernel: a warp per row, lane
-// l holding the row's elements l, l + 32, l + 64, ... in registers from
-// the op that computes them to the last that reads them. A reduction folds
-// each lane's elements in order from its neutral value, then the lanes'
-// values in a butterfly of shuffles (every lane gets the total), into the
-// value of the fill that starts it: for rows of up to 256 elements the
-// order of the block reductions the ops had before, bit for bit. Only the
-// values something after the group reads are stored.
+// A row group is such a chain computed by one kernel: a warp per row (a
+// whole block of kThreadsPerBlock threads for rows longer than
+// kMaxWarpRowLength), thread t of the row's T holding the row's elements
+// t, t + T, t + 2 T, ... in registers from the op that computes them to
+// the last that reads them. A reduction folds each thread's elements in
+// order from its neutral value, then the lanes' values in a butterfly of
+// shuffles (every lane gets its warp's total); where a row has several
+// warps, lane 0 of each stores its warp's total into workgroup memory and,
+// after a barrier, every thread folds them in warp order. The total goes
+// into the value of the fill that starts the reduction: for rows of up to
+// 256 elements the order of the block reductions the ops had before, bit
+// for bit. Only the values something after the group reads are stored.
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,9 +32,12 @@
 namespace kiln::gpu {
 
 /// The rows a group takes: at least a warp's elements (shorter rows would
-/// leave lanes idle; one thread a row folds them), at most 32 a lane.
+/// leave lanes idle; one thread a row folds them), at most 32 a thread.
+/// Rows of up to kMaxWarpRowLength get a warp each, longer ones a block.
+inline constexpr int64_t kElementsPerThread = 32;
 inline constexpr int64_t kMinRowLength = kWarpSize;
-inline constexpr int64_t kMaxRowLength = 32 * kWarpSize;
+inline constexpr int64_t kMaxWarpRowLength = kElementsPerThread * kWarpSize;
+inline constexpr int64_t kMaxRowLength = kElementsPerThread * kThreadsPerBlock;
 
 /// On tensors: marks the row groups of `func`, ops outside scf.forall that
 /// `excluded` does not name. A group starts at a reduction over the last
@@ -56,7 +63,9 @@ bool isInRowGroup(mlir::Operation *op);
 
 /// On buffers: builds the kernel of the row group `op` belongs to before
 /// the group's last op, and erases the group's ops, which it returns. The
-/// kernel has a block of up to 8 warps for each 8 rows. Returns none, and
+/// kernel has a block of up to 8 warps for each 8 rows, or a block of
+/// kThreadsPerBlock threads for each row longer than kMaxWarpRowLength.
+/// Returns none, and
 /// removes the marks of the group's ops (which are then tiled one by one),
 /// where the buffers do not allow one kernel: an op between the group's
 /// ops that uses a buffer the group writes or writes one it reads, a

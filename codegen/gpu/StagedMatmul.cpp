@@ -52,6 +52,7 @@
 #include "codegen/gpu/RowKernel.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -466,8 +467,23 @@ void markStagedFusion(RewriterBase &rewriter, linalg::LinalgOp op, int64_t mark)
       if (!view->hasOneUse() || !isInRowGroup(*view->getUsers().begin()))
         consumerOverProduct(rewriter, view, product);
   auto start = init.getDefiningOp<linalg::LinalgOp>();
-  if (start && init.hasOneUse() && writesWholeOutput(start) && !isInRowGroup(start))
+  if (start && init.hasOneUse() && writesWholeOutput(start) && !isInRowGroup(start)) {
     start->setAttr(kStartAttr, markAttr);
+    // The accumulator gets a buffer of its own. Written into a tensor.empty,
+    // it would share one with every op that kiln-bufferize groups with the
+    // consumer (a residual stream: each layer's residual addition reads the
+    // last), and the kernel could take in neither start nor consumer of a
+    // product whose buffer another product uses too.
+    OpOperand &startInit = start.getDpsInitsMutable()[0];
+    if (auto empty = startInit.get().getDefiningOp<tensor::EmptyOp>();
+        empty && empty.getType().hasStaticShape()) {
+      OpBuilder::InsertionGuard guard(rewriter);
+      rewriter.setInsertionPoint(start);
+      Value own = bufferization::AllocTensorOp::create(rewriter, start.getLoc(), empty.getType(),
+                                                       ValueRange{});
+      rewriter.modifyOpInPlace(start, [&] { startInit.set(own); });
+    }
+  }
   if (!product.hasOneUse())
     return;
   auto consumer = llvm::dyn_cast<linalg::GenericOp>(*product.getUsers().begin());

@@ -32,6 +32,7 @@
 #include "codegen/gpu/SplitProduct.h"
 #include "codegen/gpu/StagedMatmul.h"
 
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"

@@ -4,11 +4,11 @@ path's kernel choices, run emulated and compared with float64 references.
 
 kiln-tile-for-gpu picks a kernel by shape: one output a thread, a block
 per output, a column reduction, a staged matmul (whole, or with its k cut
-into slices), the tensor cores with --gpu-tf32, a warp per row for a
-softmax or LayerNorm of rows of 32 to 1024. Each case is a one-node (or
-Gemm + Relu) model with sides drawn from values on both sides of those
-boundaries (m = 1 or 16, n = 31 or 32, k = 255 or 256, a k of 1021 with no
-divisor, rows of 31, 32, 1024 or 1025...); `kiln-run --emulate-gpu` runs
+into slices), the tensor cores with --gpu-tf32, a warp per row (a block
+past 1024) for a softmax or LayerNorm of rows of 32 to 8192. Each case is
+a one-node (or Gemm + Relu) model with sides drawn from values on both
+sides of those boundaries (m = 1 or 16, n = 31 or 32, k = 255 or 256, a k
+of 1021 with no divisor, rows of 31, 32, 1024, 1025, 8192 or 8193...); `kiln-run --emulate-gpu` runs
 it and compares with the reference (1e-4 absolute; TF32 builds 2e-2, the
 rounding of their inputs).
 
@@ -79,7 +79,8 @@ def mean_case(rng):
 
 def norm_case(rng):
     rows = int(rng.choice([1, 3, 8, 13, 100, 1000]))
-    length = int(rng.choice([16, 31, 32, 33, 100, 128, 768, 1024, 1025, 2048]))
+    length = int(rng.choice([16, 31, 32, 33, 100, 128, 768, 1024, 1025, 2048, 3000, 8192,
+                             8193]))
     x = (rng.standard_normal([rows, length]) * 3).astype(np.float32)
     x64 = x.astype(np.float64)
     op = str(rng.choice(["Softmax", "LogSoftmax", "LayerNormalization"]))

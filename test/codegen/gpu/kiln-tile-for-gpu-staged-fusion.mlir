@@ -361,7 +361,7 @@ func.func @reduction_start(%x: tensor<4x1024xf32>) -> tensor<4xf32> {
 // over the sum's own buffer, and the centering reads it there afterwards.
 // Reading the consumer's result after it does not keep the consumer out:
 // the block reduction stores the mean itself, and the centering is the
-// only other kernel. (Rows of up to 1024 would be one row kernel:
+// only other kernel. (Rows of up to 8192 would be one row kernel:
 // kiln-tile-for-gpu-row-groups.mlir.)
 // CHECK-LABEL: func @mean_in_place
 // CHECK: scf.forall ({{.*}}) in (4) {
@@ -378,13 +378,13 @@ func.func @reduction_start(%x: tensor<4x1024xf32>) -> tensor<4xf32> {
 #rows2 = affine_map<(d0, d1) -> (d0, d1)>
 #row2 = affine_map<(d0, d1) -> (d0)>
 #id2 = affine_map<(d0) -> (d0)>
-func.func @mean_in_place(%x: tensor<4x2048xf32>) -> tensor<4x2048xf32> {
+func.func @mean_in_place(%x: tensor<4x16384xf32>) -> tensor<4x16384xf32> {
   %zero = arith.constant 0.0 : f32
-  %n = arith.constant 2048.0 : f32
+  %n = arith.constant 16384.0 : f32
   %empty = tensor.empty() : tensor<4xf32>
   %fill = linalg.fill ins(%zero : f32) outs(%empty : tensor<4xf32>) -> tensor<4xf32>
   %sum = linalg.generic {indexing_maps = [#rows2, #row2], iterator_types = ["parallel", "reduction"]}
-      ins(%x : tensor<4x2048xf32>) outs(%fill : tensor<4xf32>) {
+      ins(%x : tensor<4x16384xf32>) outs(%fill : tensor<4xf32>) {
   ^bb0(%v: f32, %acc: f32):
     %s = arith.addf %v, %acc : f32
     linalg.yield %s : f32
@@ -396,14 +396,14 @@ func.func @mean_in_place(%x: tensor<4x2048xf32>) -> tensor<4x2048xf32> {
     %m = arith.divf %v, %n : f32
     linalg.yield %m : f32
   } -> tensor<4xf32>
-  %e2 = tensor.empty() : tensor<4x2048xf32>
+  %e2 = tensor.empty() : tensor<4x16384xf32>
   %c = linalg.generic {indexing_maps = [#rows2, #row2, #rows2], iterator_types = ["parallel", "parallel"]}
-      ins(%x, %mean : tensor<4x2048xf32>, tensor<4xf32>) outs(%e2 : tensor<4x2048xf32>) {
+      ins(%x, %mean : tensor<4x16384xf32>, tensor<4xf32>) outs(%e2 : tensor<4x16384xf32>) {
   ^bb0(%v: f32, %m: f32, %o: f32):
     %d = arith.subf %v, %m : f32
     linalg.yield %d : f32
-  } -> tensor<4x2048xf32>
-  return %c : tensor<4x2048xf32>
+  } -> tensor<4x16384xf32>
+  return %c : tensor<4x16384xf32>
 }
 
 // -----

@@ -239,21 +239,21 @@ func.func @sum_to_scalar(%a: memref<1000xf32>, %o: memref<f32>) {
 // -----
 
 // Few outputs, rows of 100 f16 values: a block per row, one warp (each
-// thread folds at most 8 values: 4 at most here), and no shuffles (they
-// move 32-bit registers): the workgroup tree goes down to one value, a
-// barrier after the partial values and after each of 5 halvings.
+// thread folds at most 8 values: 4 at most here), whose shuffles move the
+// f16 values in the low half of 32-bit registers: no workgroup memory and
+// no barrier.
 // CHECK-LABEL: func @max_rows_f16
 // CHECK-DAG: %[[NEGINF:.*]] = arith.constant 0xFC00 : f16
 // CHECK: scf.forall (%[[ROW:.*]]) in (4) {
-// CHECK:   %[[SHARED:.*]] = memref.alloc() : memref<32xf16, #gpu.address_space<workgroup>>
+// CHECK-NOT: memref.alloc
 // CHECK:   scf.forall (%[[TID:.*]]) in (32) {
 // CHECK:     scf.for %[[R:.*]] = %[[TID]] to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %[[NEGINF]])
 // CHECK:       memref.load %{{.*}}[%[[ROW]], %[[R]]] : memref<4x100xf16>
 // CHECK:       arith.maximumf
-// CHECK-COUNT-6: gpu.barrier
 // CHECK-NOT: gpu.barrier
-// CHECK-NOT: gpu.shuffle
-// CHECK:     %[[V:.*]] = memref.load %[[SHARED]][%c0]
+// CHECK-COUNT-5: gpu.shuffle  xor %{{.*}} : i32
+// CHECK-NOT: gpu.barrier
+// CHECK:     %[[V:.*]] = arith.maximumf %{{.*}} : f16
 // CHECK:     scf.if
 // CHECK:       memref.load %{{.*}}[%[[ROW]]] : memref<4xf16>
 // CHECK:       arith.maximumf %[[V]]
@@ -264,6 +264,36 @@ func.func @max_rows_f16(%a: memref<4x100xf16>, %o: memref<4xf16>) {
   ^bb0(%x: f16, %acc: f16):
     %y = arith.maximumf %x, %acc : f16
     linalg.yield %y : f16
+  }
+  return
+}
+
+// -----
+
+// The same over f64 values, which shuffles do not move: the workgroup
+// tree goes down to one value, a barrier after the partial values and
+// after each of 5 halvings.
+// CHECK-LABEL: func @max_rows_f64
+// CHECK: scf.forall (%[[ROW:.*]]) in (4) {
+// CHECK:   %[[SHARED:.*]] = memref.alloc() : memref<32xf64, #gpu.address_space<workgroup>>
+// CHECK:   scf.forall (%[[TID:.*]]) in (32) {
+// CHECK:     scf.for %[[R:.*]] = %[[TID]] to %{{.*}} step %{{.*}} iter_args
+// CHECK:       memref.load %{{.*}}[%[[ROW]], %[[R]]] : memref<4x100xf64>
+// CHECK:       arith.maximumf
+// CHECK-COUNT-6: gpu.barrier
+// CHECK-NOT: gpu.barrier
+// CHECK-NOT: gpu.shuffle
+// CHECK:     %[[V:.*]] = memref.load %[[SHARED]][%c0]
+// CHECK:     scf.if
+// CHECK:       memref.load %{{.*}}[%[[ROW]]] : memref<4xf64>
+// CHECK:       arith.maximumf %[[V]]
+func.func @max_rows_f64(%a: memref<4x100xf64>, %o: memref<4xf64>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%a : memref<4x100xf64>) outs(%o : memref<4xf64>) {
+  ^bb0(%x: f64, %acc: f64):
+    %y = arith.maximumf %x, %acc : f64
+    linalg.yield %y : f64
   }
   return
 }

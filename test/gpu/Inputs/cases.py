@@ -330,6 +330,21 @@ def half_convs(rng):
     return [x, w, b, v, p, s, g], expected
 
 
+def layer_norm(x, g, bias, eps):
+    """LayerNormalization over the last axis, in float64."""
+    x = f64(x)
+    centred = x - x.mean(axis=-1, keepdims=True)
+    variance = (centred * centred).mean(axis=-1, keepdims=True)
+    return centred / np.sqrt(variance + eps) * f64(g) + f64(bias)
+
+
+def softmax(x):
+    """Softmax over the last axis, in float64."""
+    x = f64(x)
+    exps = np.exp(x - x.max(axis=-1, keepdims=True))
+    return exps / exps.sum(axis=-1, keepdims=True)
+
+
 def row_kernels(rng):
     """Normalizations of a row a warp (RowKernel.h): a LayerNormalization of
     13 rows of 100 (neither a multiple of the 8 rows of a block nor of the
@@ -344,23 +359,52 @@ def row_kernels(rng):
     d = rng.standard_normal((1, 6, 256)).astype(np.float32) * 2 - 1
     dg, db = (rng.standard_normal(256).astype(np.float32) for _ in range(2))
     e = rng.standard_normal((10, 48)).astype(np.float32) * 4
-
-    def layer_norm(x, g, bias, eps):
-        x = f64(x)
-        centred = x - x.mean(axis=-1, keepdims=True)
-        variance = (centred * centred).mean(axis=-1, keepdims=True)
-        return centred / np.sqrt(variance + eps) * f64(g) + f64(bias)
-
-    def softmax(x):
-        x = f64(x)
-        exps = np.exp(x - x.max(axis=-1, keepdims=True))
-        return exps / exps.sum(axis=-1, keepdims=True)
-
     lsm = f64(c) - f64(c).max(axis=-1, keepdims=True)
     lsm = lsm - np.log(np.exp(lsm).sum(axis=-1, keepdims=True))
     expected = [layer_norm(a, gamma, beta, 1e-3), softmax(b), lsm,
                 layer_norm(d, dg, db, 1e-5), softmax(e), e.max(axis=-1, keepdims=True)]
     return [a, gamma, beta, b, c, d, dg, db, e], [x.astype(np.float32) for x in expected]
+
+
+def long_rows(rng):
+    """Rows longer than a warp's 1024 elements, a block a row (RowKernel.h):
+    a LayerNormalization of 3 rows of 3000 (12 elements a thread, the last
+    for some threads only), a Softmax of 2 rows of 8192 (the longest a
+    block takes, 32 a thread), and one of 2 rows of 9000 (block
+    reductions)."""
+    a = rng.standard_normal((3, 3000)).astype(np.float32) * 3 + 1
+    gamma, beta = (rng.standard_normal(3000).astype(np.float32) for _ in range(2))
+    b = rng.standard_normal((2, 8192)).astype(np.float32) * 4
+    c = rng.standard_normal((2, 9000)).astype(np.float32) * 4
+    expected = [layer_norm(a, gamma, beta, 1e-3), softmax(b), softmax(c)]
+    return [a, gamma, beta, b, c], [x.astype(np.float32) for x in expected]
+
+
+def half_rows(rng):
+    """f16 softmaxes whose row maxima are folded in f16 (shuffled in the
+    low half of a 32-bit register): 5 rows of 300, a warp a row, and 3 of
+    2000, a block a row; and an f16 maximum of 2 rows of 5000, a block
+    reduction. Inputs are multiples of 1/16 in [-4, 4], so that x - max is
+    exact in f16 and the outputs differ from float64's by the roundings
+    of exp, the sum and the quotient only."""
+    a, b, c = (rng.integers(-64, 65, size=shape).astype(np.float16) / np.float16(16)
+               for shape in ((5, 300), (3, 2000), (2, 5000)))
+    expected = [softmax(a), softmax(b), c.max(axis=-1)]
+    return [a, b, c], [x.astype(np.float16) for x in expected]
+
+
+def residual_stream(rng):
+    """A transformer layer's products without its normalizations: a
+    projection and a two-layer MLP, each added to the residual stream."""
+    x = rng.standard_normal((32, 128)).astype(np.float32)
+    w1 = (rng.standard_normal((128, 128)) / 11).astype(np.float32)
+    w2 = (rng.standard_normal((128, 512)) / 11).astype(np.float32)
+    w3 = (rng.standard_normal((512, 128)) / 23).astype(np.float32)
+    b1, b2, b3 = (rng.standard_normal(n).astype(np.float32) for n in (128, 512, 128))
+    r1 = f64(x) @ f64(w1) + f64(b1) + f64(x)
+    h = np.maximum(r1 @ f64(w2) + f64(b2), 0)
+    y = h @ f64(w3) + f64(b3) + r1
+    return [x, w1, b1, w2, b2, w3, b3], [y.astype(np.float32)]
 
 
 def heads(rng):
@@ -398,7 +442,9 @@ def main():
                         "split_products": split_products,
                         "split_products_tf32": split_products_tf32,
                         "column_reductions": column_reductions,
-                        "row_kernels": row_kernels, "heads": heads}[case](
+                        "row_kernels": row_kernels, "long_rows": long_rows,
+                        "half_rows": half_rows, "residual_stream": residual_stream,
+                        "heads": heads}[case](
         np.random.default_rng(7))
     for name, tensors in (("input", inputs), ("expected", expected)):
         for i, a in enumerate(tensors):
