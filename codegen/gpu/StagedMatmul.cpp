@@ -299,9 +299,11 @@ static bool writesWholeOutput(linalg::LinalgOp op) {
   if (op->getNumResults() > 1 || op.getNumDpsInits() != 1 ||
       op.getNumLoops() != op.getNumParallelLoops() || !op.hasPureTensorSemantics())
     return false;
+  // (A fresh tensor: a tensor.empty, or giveOwnAccumulator's allocation.)
   OpOperand *init = op.getDpsInitOperand(0);
+  auto allocation = init->get().getDefiningOp<bufferization::AllocTensorOp>();
   if (!op.getMatchingIndexingMap(init).isIdentity() ||
-      !init->get().getDefiningOp<tensor::EmptyOp>())
+      !(init->get().getDefiningOp<tensor::EmptyOp>() || (allocation && !allocation.getCopy())))
     return false;
   if (auto fill = llvm::dyn_cast<linalg::FillOp>(op.getOperation()))
     return fill.value().getType() == getElementTypeOrSelf(init->get());
@@ -454,6 +456,28 @@ Value giveOwnFill(RewriterBase &rewriter, linalg::LinalgOp op) {
   return init;
 }
 
+/// Makes `start` (a marked start of an op whose consumer is marked too)
+/// write a buffer of its own, which the kernel leaves unused (it stores
+/// the consumer's values only) and bufferization's clean-up then erases.
+/// Written into a tensor.empty, the accumulator would share a buffer with
+/// every op kiln-bufferize groups with the consumer (a residual stream:
+/// each layer's residual addition reads the last one's), so with other
+/// products' accumulators, and the kernel could then take in neither
+/// start nor consumer. (A product without a consumer keeps its
+/// tensor.empty, which empty-tensor elimination may turn into the slice
+/// of a Concat's result that the product's value goes to.)
+static void giveOwnAccumulator(RewriterBase &rewriter, linalg::LinalgOp start) {
+  OpOperand &init = start.getDpsInitsMutable()[0];
+  auto empty = init.get().getDefiningOp<tensor::EmptyOp>();
+  if (!empty || !empty.getType().hasStaticShape())
+    return;
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(start);
+  Value own = bufferization::AllocTensorOp::create(rewriter, start.getLoc(), empty.getType(),
+                                                   ValueRange{});
+  rewriter.modifyOpInPlace(start, [&] { init.set(own); });
+}
+
 void markStagedFusion(RewriterBase &rewriter, linalg::LinalgOp op, int64_t mark) {
   auto markAttr = IntegerAttr::get(IntegerType::get(op.getContext(), 64), mark);
   op->setAttr(kProductAttr, markAttr);
@@ -467,23 +491,10 @@ void markStagedFusion(RewriterBase &rewriter, linalg::LinalgOp op, int64_t mark)
       if (!view->hasOneUse() || !isInRowGroup(*view->getUsers().begin()))
         consumerOverProduct(rewriter, view, product);
   auto start = init.getDefiningOp<linalg::LinalgOp>();
-  if (start && init.hasOneUse() && writesWholeOutput(start) && !isInRowGroup(start)) {
+  if (start && init.hasOneUse() && writesWholeOutput(start) && !isInRowGroup(start))
     start->setAttr(kStartAttr, markAttr);
-    // The accumulator gets a buffer of its own. Written into a tensor.empty,
-    // it would share one with every op that kiln-bufferize groups with the
-    // consumer (a residual stream: each layer's residual addition reads the
-    // last), and the kernel could take in neither start nor consumer of a
-    // product whose buffer another product uses too.
-    OpOperand &startInit = start.getDpsInitsMutable()[0];
-    if (auto empty = startInit.get().getDefiningOp<tensor::EmptyOp>();
-        empty && empty.getType().hasStaticShape()) {
-      OpBuilder::InsertionGuard guard(rewriter);
-      rewriter.setInsertionPoint(start);
-      Value own = bufferization::AllocTensorOp::create(rewriter, start.getLoc(), empty.getType(),
-                                                       ValueRange{});
-      rewriter.modifyOpInPlace(start, [&] { startInit.set(own); });
-    }
-  }
+  else
+    start = nullptr;
   if (!product.hasOneUse())
     return;
   auto consumer = llvm::dyn_cast<linalg::GenericOp>(*product.getUsers().begin());
@@ -518,6 +529,8 @@ void markStagedFusion(RewriterBase &rewriter, linalg::LinalgOp op, int64_t mark)
   for (Operation *reshape : reshapes)
     reshape->moveBefore(op);
   consumer->setAttr(kConsumerAttr, markAttr);
+  if (start)
+    giveOwnAccumulator(rewriter, start);
 }
 
 bool isElementwiseConsumer(linalg::LinalgOp consumer, Value product) {
@@ -942,22 +955,50 @@ struct Skeleton {
   /// consumer's value into the consumer's output, or `acc` into the init
   /// buffer; nothing past the end of m or n.
   void finish(OpBuilder &b, Value acc, ArrayRef<Value> loopIvs) const {
-    auto store = [&](OpBuilder &b) {
-      SmallVector<Value> at = indices(b, init, loopIvs);
-      if (partials) {
-        at.insert(at.begin(), slice);
-        memref::StoreOp::create(b, loc, acc, partials->buffer, at);
-        return;
-      }
-      storeResult(b, loc, fusion.consumer, init->get(), acc, at);
-    };
     if (!partialM && !partialN) {
-      store(b);
+      store(b, acc, loopIvs);
       return;
     }
     auto guard = scf::IfOp::create(b, loc, isOutput(b, loopIvs), /*withElseRegion=*/false);
     OpBuilder inside = guard.getThenBodyBuilder();
-    store(inside);
+    store(inside, acc, loopIvs);
+  }
+  /// finish for each of a thread's products `accs` (at `loopIvs`). Where m
+  /// or n has a partial tile, a thread whose outputs all lie inside stores
+  /// them unguarded, the others each under its guard: every product is
+  /// used on both paths, so LLVM computes it before the branch. Behind
+  /// guards only, LLVM sank a product's multiply-adds into its store's
+  /// guard where the k loop was unrolled away (one or two k steps), every
+  /// step's tile values then live to the end: 244 registers a thread in a
+  /// convolution of 24 input channels.
+  void finishAll(OpBuilder &b, ArrayRef<Value> accs,
+                 ArrayRef<SmallVector<Value>> loopIvs) const {
+    if (!partialM && !partialN) {
+      for (auto [acc, ivs] : llvm::zip_equal(accs, loopIvs))
+        store(b, acc, ivs);
+      return;
+    }
+    Value allInside = isOutput(b, loopIvs.front());
+    for (ArrayRef<Value> ivs : loopIvs.drop_front())
+      allInside = arith::AndIOp::create(b, loc, allInside, isOutput(b, ivs));
+    auto paths = scf::IfOp::create(b, loc, allInside, /*withElseRegion=*/true);
+    OpBuilder inside = paths.getThenBodyBuilder(), edge = paths.getElseBodyBuilder();
+    for (auto [acc, ivs] : llvm::zip_equal(accs, loopIvs)) {
+      store(inside, acc, ivs);
+      finish(edge, acc, ivs);
+    }
+  }
+  /// Stores the product `acc` at loop indices `loopIvs` (k ignored),
+  /// unguarded: the consumer's value into the consumer's output, or `acc`
+  /// into the init buffer (or its slice's partial results).
+  void store(OpBuilder &b, Value acc, ArrayRef<Value> loopIvs) const {
+    SmallVector<Value> at = indices(b, init, loopIvs);
+    if (partials) {
+      at.insert(at.begin(), slice);
+      memref::StoreOp::create(b, loc, acc, partials->buffer, at);
+      return;
+    }
+    storeResult(b, loc, fusion.consumer, init->get(), acc, at);
   }
   /// The block's k step at `kt` of both inputs, as this thread copies it
   /// into the tiles: A rows ty + 16 r (r < aRows) at k = kt + tx, then B
@@ -1344,15 +1385,18 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
         }
         return acc;
       });
+  SmallVector<Value> elements;
+  SmallVector<SmallVector<Value>> elementIvs;
   for (int64_t i = 0; i < tm; ++i) {
     for (int64_t j = 0; j < tn; ++j) {
       for (int64_t v = 0; v < 4; ++v) {
-        Value element = vector::ExtractOp::create(rewriter, loc, results[i * tn + j],
-                                                  ArrayRef<int64_t>{v / 2, v % 2});
-        s.finish(rewriter, element, accumulatorIvs(rewriter, i, j, v));
+        elements.push_back(vector::ExtractOp::create(rewriter, loc, results[i * tn + j],
+                                                     ArrayRef<int64_t>{v / 2, v % 2}));
+        elementIvs.push_back(accumulatorIvs(rewriter, i, j, v));
       }
     }
   }
+  s.finishAll(rewriter, elements, elementIvs);
 }
 
 /// Whether a side of `side` outputs a thread of the scalar kernel reads in
@@ -1473,8 +1517,7 @@ void buildScalarMatmul(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
         }
         return acc;
       });
-  for (auto [ivs, result] : llvm::zip(outputIvs, results))
-    s.finish(rewriter, result, ivs);
+  s.finishAll(rewriter, results, outputIvs);
 }
 
 } // namespace

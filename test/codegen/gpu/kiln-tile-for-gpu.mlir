@@ -252,7 +252,6 @@ func.func @sum_to_scalar(%a: memref<1000xf32>, %o: memref<f32>) {
 // CHECK:       arith.maximumf
 // CHECK-NOT: gpu.barrier
 // CHECK-COUNT-5: gpu.shuffle  xor %{{.*}} : i32
-// CHECK-NOT: gpu.barrier
 // CHECK:     %[[V:.*]] = arith.maximumf %{{.*}} : f16
 // CHECK:     scf.if
 // CHECK:       memref.load %{{.*}}[%[[ROW]]] : memref<4xf16>

@@ -386,11 +386,14 @@ def half_rows(rng):
     2000, a block a row; and an f16 maximum of 2 rows of 5000, a block
     reduction. Inputs are multiples of 1/16 in [-4, 4], so that x - max is
     exact in f16 and the outputs differ from float64's by the roundings
-    of exp, the sum and the quotient only."""
+    of exp, the sum and the quotient only. Then maxima of a bf16 and an
+    int8 tensor, block reductions shuffling bf16 and i8 values."""
     a, b, c = (rng.integers(-64, 65, size=shape).astype(np.float16) / np.float16(16)
                for shape in ((5, 300), (3, 2000), (2, 5000)))
-    expected = [softmax(a), softmax(b), c.max(axis=-1)]
-    return [a, b, c], [x.astype(np.float16) for x in expected]
+    d = rng.standard_normal((2, 3000)).astype(ml_dtypes.bfloat16)
+    e = rng.integers(-128, 128, size=(3, 700)).astype(np.int8)
+    expected = [x.astype(np.float16) for x in (softmax(a), softmax(b), c.max(axis=-1))]
+    return [a, b, c, d, e], expected + [d.max(axis=-1), e.max(axis=-1)]
 
 
 def residual_stream(rng):
