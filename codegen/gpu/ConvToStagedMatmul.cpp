@@ -34,6 +34,7 @@
 #include "codegen/gpu/Passes.h"
 
 #include "codegen/gpu/Mapping.h"
+#include "codegen/gpu/SiblingProducts.h"
 #include "codegen/gpu/StagedMatmul.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -377,6 +378,8 @@ struct ReadPermutedInputsInPlace : OpInterfaceRewritePattern<linalg::LinalgOp> {
 
 struct ConvToStagedMatmulPass : impl::ConvToStagedMatmulBase<ConvToStagedMatmulPass> {
   void runOnOperation() override {
+    IRRewriter rewriter(&getContext());
+    mergeSiblingProducts(rewriter, getOperation());
     RewritePatternSet patterns(&getContext());
     patterns.add<ConvToStagedMatmulPattern, ReadPermutedInputsInPlace>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))

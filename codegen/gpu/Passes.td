@@ -105,8 +105,14 @@ def ConvToStagedMatmul : Pass<"kiln-gpu-conv-to-staged-matmul", "mlir::func::Fun
     each loop stays some operand's index by itself and the staging's copy
     of 16 consecutive k values (A) or columns or k values (B) stays 16
     consecutive elements of the source: the transposes are no kernels.
+
+    First, products of one input by constant weights (an attention's
+    queries, keys and values), each with its bias or with nothing, become
+    one product by the weights side by side (SiblingProducts.h), their
+    results slices of its result.
   }];
-  let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect"];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect"];
 }
 
 def PlanWeights : Pass<"kiln-plan-weights", "mlir::ModuleOp"> {

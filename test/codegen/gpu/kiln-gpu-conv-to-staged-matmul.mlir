@@ -172,3 +172,81 @@ func.func @own_transpose(%a: tensor<32x2x64xf32>, %b: tensor<2x64x48xf32>) -> te
   %p = linalg.batch_matmul ins(%t, %b : tensor<2x32x64xf32>, tensor<2x64x48xf32>) outs(%acc : tensor<2x32x48xf32>) -> tensor<2x32x48xf32>
   return %p : tensor<2x32x48xf32>
 }
+
+// -----
+
+// Products of one input by constant weights, each with its bias
+// (SiblingProducts.h): one product by the weights side by side (row r of
+// each in turn), one bias addition over the biases joined, and the
+// results slices of its result.
+// CHECK-LABEL: func @siblings
+// CHECK-DAG: %[[BIAS:.*]] = arith.constant dense<[5.000000e-01, 5.000000e-01, 2.500000e-01, 2.500000e-01, 2.500000e-01]> : tensor<5xf32>
+// CHECK-DAG: %[[W:.*]] = arith.constant dense<{{\[}}[1.000000e+00, 2.000000e+00, 5.000000e+00, 6.000000e+00, 7.000000e+00], [3.000000e+00, 4.000000e+00, 8.000000e+00, 9.000000e+00, 1.000000e+01]]> : tensor<2x5xf32>
+// CHECK: %[[FILL:.*]] = linalg.fill {{.*}} -> tensor<4x5xf32>
+// CHECK: %[[P:.*]] = linalg.matmul ins(%arg0, %[[W]] : tensor<4x2xf32>, tensor<2x5xf32>) outs(%[[FILL]] : tensor<4x5xf32>)
+// CHECK: %[[Y:.*]] = linalg.generic {{.*}} ins(%[[P]], %[[BIAS]] : tensor<4x5xf32>, tensor<5xf32>)
+// CHECK: arith.addf
+// CHECK: %[[Y1:.*]] = tensor.extract_slice %[[Y]][0, 0] [4, 2] [1, 1]
+// CHECK: %[[Y2:.*]] = tensor.extract_slice %[[Y]][0, 2] [4, 3] [1, 1]
+// CHECK-NOT: linalg.matmul
+// CHECK: return %[[Y1]], %[[Y2]]
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#n = affine_map<(d0, d1) -> (d1)>
+func.func @siblings(%x: tensor<4x2xf32>) -> (tensor<4x2xf32>, tensor<4x3xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %w1 = arith.constant dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32>
+  %w2 = arith.constant dense<[[5.0, 6.0, 7.0], [8.0, 9.0, 10.0]]> : tensor<2x3xf32>
+  %b1 = arith.constant dense<0.5> : tensor<2xf32>
+  %b2 = arith.constant dense<0.25> : tensor<3xf32>
+  %e1 = tensor.empty() : tensor<4x2xf32>
+  %f1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<4x2xf32>) -> tensor<4x2xf32>
+  %p1 = linalg.matmul ins(%x, %w1 : tensor<4x2xf32>, tensor<2x2xf32>) outs(%f1 : tensor<4x2xf32>) -> tensor<4x2xf32>
+  %c1 = linalg.generic {indexing_maps = [#id, #n, #id], iterator_types = ["parallel", "parallel"]} ins(%p1, %b1 : tensor<4x2xf32>, tensor<2xf32>) outs(%e1 : tensor<4x2xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<4x2xf32>
+  %e2 = tensor.empty() : tensor<4x3xf32>
+  %f2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<4x3xf32>) -> tensor<4x3xf32>
+  %p2 = linalg.matmul ins(%x, %w2 : tensor<4x2xf32>, tensor<2x3xf32>) outs(%f2 : tensor<4x3xf32>) -> tensor<4x3xf32>
+  %c2 = linalg.generic {indexing_maps = [#id, #n, #id], iterator_types = ["parallel", "parallel"]} ins(%p2, %b2 : tensor<4x3xf32>, tensor<3xf32>) outs(%e2 : tensor<4x3xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<4x3xf32>
+  return %c1, %c2 : tensor<4x2xf32>, tensor<4x3xf32>
+}
+
+// -----
+
+// Not merged: consumers of different bodies (a bias, a bias then a ReLU),
+// and a product by weights computed at run time.
+// CHECK-LABEL: func @not_siblings
+// CHECK-COUNT-3: linalg.matmul
+// CHECK-NOT: tensor.extract_slice
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#n = affine_map<(d0, d1) -> (d1)>
+func.func @not_siblings(%x: tensor<4x2xf32>, %w3: tensor<2x2xf32>) -> (tensor<4x2xf32>, tensor<4x2xf32>, tensor<4x2xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %w1 = arith.constant dense<1.0> : tensor<2x2xf32>
+  %w2 = arith.constant dense<2.0> : tensor<2x2xf32>
+  %b = arith.constant dense<0.5> : tensor<2xf32>
+  %e = tensor.empty() : tensor<4x2xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<4x2xf32>) -> tensor<4x2xf32>
+  %p1 = linalg.matmul ins(%x, %w1 : tensor<4x2xf32>, tensor<2x2xf32>) outs(%f : tensor<4x2xf32>) -> tensor<4x2xf32>
+  %c1 = linalg.generic {indexing_maps = [#id, #n, #id], iterator_types = ["parallel", "parallel"]} ins(%p1, %b : tensor<4x2xf32>, tensor<2xf32>) outs(%e : tensor<4x2xf32>) {
+  ^bb0(%a: f32, %c: f32, %o: f32):
+    %s = arith.addf %a, %c : f32
+    linalg.yield %s : f32
+  } -> tensor<4x2xf32>
+  %p2 = linalg.matmul ins(%x, %w2 : tensor<4x2xf32>, tensor<2x2xf32>) outs(%f : tensor<4x2xf32>) -> tensor<4x2xf32>
+  %c2 = linalg.generic {indexing_maps = [#id, #n, #id], iterator_types = ["parallel", "parallel"]} ins(%p2, %b : tensor<4x2xf32>, tensor<2xf32>) outs(%e : tensor<4x2xf32>) {
+  ^bb0(%a: f32, %c: f32, %o: f32):
+    %s = arith.addf %a, %c : f32
+    %z = arith.constant 0.0 : f32
+    %r = arith.maximumf %s, %z : f32
+    linalg.yield %r : f32
+  } -> tensor<4x2xf32>
+  %p3 = linalg.matmul ins(%x, %w3 : tensor<4x2xf32>, tensor<2x2xf32>) outs(%f : tensor<4x2xf32>) -> tensor<4x2xf32>
+  return %c1, %c2, %p3 : tensor<4x2xf32>, tensor<4x2xf32>, tensor<4x2xf32>
+}
