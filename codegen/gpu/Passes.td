@@ -107,9 +107,9 @@ def ConvToStagedMatmul : Pass<"kiln-gpu-conv-to-staged-matmul", "mlir::func::Fun
     consecutive elements of the source: the transposes are no kernels.
 
     First, products of one input by constant weights (an attention's
-    queries, keys and values), each with its bias or with nothing, become
-    one product by the weights side by side (SiblingProducts.h), their
-    results slices of its result.
+    queries, keys and values), each with its bias, become one product by
+    the weights side by side and one bias addition (SiblingProducts.h),
+    their results slices of its result.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
                            "::mlir::arith::ArithDialect"];

@@ -63,65 +63,66 @@ DenseElementsAttr joinLast(ArrayRef<DenseElementsAttr> parts) {
   return DenseElementsAttr::getFromRawBuffer(RankedTensorType::get(joined, element), data);
 }
 
-/// One product of a group, and its consumer if it has one of the form
-/// SiblingProducts.h takes.
+/// One product of a group, and its consumer.
 struct Sibling {
   linalg::MatmulOp product;
   DenseElementsAttr weights;
   linalg::FillOp fill;
   linalg::GenericOp consumer;
-  SmallVector<DenseElementsAttr> biases;  // the consumer's other inputs
 };
 
 /// The product `op` as a sibling, if it can be one: 2-D, static, default
-/// maps, constant weights, a fill of a tensor.empty that only it reads.
+/// maps and cast, constant weights, a fill of a tensor.empty, and read only
+/// by a consumer of the form SiblingProducts.h takes. (A product whose
+/// consumer is of another form stays apart: behind a slice, no consumer
+/// would be taken into the product's kernel.)
 std::optional<Sibling> asSibling(linalg::MatmulOp op) {
   auto resultType = llvm::dyn_cast<RankedTensorType>(op->getResult(0).getType());
   if (!resultType || resultType.getRank() != 2 || !resultType.hasStaticShape() ||
       !op.hasPureTensorSemantics() || op.getNumDpsInputs() != 2 ||
-      op.getIndexingMapsArray() != op.getDefaultIndexingMaps(op.getContext()))
+      op.getIndexingMapsArray() != op.getDefaultIndexingMaps(op.getContext()) ||
+      op.getCast() != linalg::TypeFn::cast_signed)
     return std::nullopt;
-  Sibling sibling{op, denseConstant(op.getDpsInputs()[1]), nullptr, nullptr, {}};
+  Sibling sibling{op, denseConstant(op.getDpsInputs()[1]), nullptr, nullptr};
   sibling.fill = op.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
-  if (!sibling.weights || !sibling.fill || !sibling.fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>())
+  if (!sibling.weights || !sibling.fill ||
+      !sibling.fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>())
     return std::nullopt;
   // The consumer: the product's one reader, all-parallel over its loops,
-  // reading it at its own elements and otherwise constant vectors along n.
+  // reading it at its own elements and otherwise constant vectors along n,
+  // its body blind to the loop indices (which would count the joined
+  // columns) and using only constants from above.
   Value product = op->getResult(0);
   if (!product.hasOneUse())
-    return sibling;
+    return std::nullopt;
   auto consumer = llvm::dyn_cast<linalg::GenericOp>(*product.getUsers().begin());
   if (!consumer || consumer->getNumResults() != 1 || consumer.getNumLoops() != 2 ||
       consumer.getNumParallelLoops() != 2 || consumer.getNumDpsInits() != 1 ||
-      consumer->getResult(0).getType() != resultType ||
+      consumer->getResult(0).getType() != resultType || consumer.hasIndexSemantics() ||
       !consumer.getDpsInits()[0].getDefiningOp<tensor::EmptyOp>() ||
       !consumer.getMatchingIndexingMap(consumer.getDpsInitOperand(0)).isIdentity() ||
       consumer.payloadUsesValueFromOperand(consumer.getDpsInitOperand(0)))
-    return sibling;
+    return std::nullopt;
   MLIRContext *ctx = op.getContext();
   AffineMap alongN = AffineMap::get(2, 0, getAffineDimExpr(1, ctx));
-  SmallVector<DenseElementsAttr> biases;
   bool readsProduct = false;
   for (OpOperand *input : consumer.getDpsInputOperands()) {
     AffineMap map = consumer.getMatchingIndexingMap(input);
     if (input->get() == product) {
       if (readsProduct || !map.isIdentity())
-        return sibling;
+        return std::nullopt;
       readsProduct = true;
       continue;
     }
     DenseElementsAttr bias = denseConstant(input->get());
     if (!bias || map != alongN || bias.getType().getShape() != resultType.getShape().take_back())
-      return sibling;
-    biases.push_back(bias);
+      return std::nullopt;
   }
-  // (Values from above would be the same for all: none is simpler.)
   llvm::SetVector<Value> captured;
   getUsedValuesDefinedAbove(consumer.getRegion(), captured);
-  if (captured.empty()) {
-    sibling.consumer = consumer;
-    sibling.biases = std::move(biases);
-  }
+  if (!llvm::all_of(captured, [](Value v) { return matchPattern(v, m_Constant()); }))
+    return std::nullopt;
+  sibling.consumer = consumer;
   return sibling;
 }
 
@@ -148,8 +149,8 @@ bool sameBody(linalg::GenericOp a, linalg::GenericOp b) {
 }
 
 /// Whether `a` and `b` can be merged: the same input, the same fill value,
-/// weights of one type and K, and consumers alike (both none, or one body
-/// with the product and the biases as the same operands).
+/// weights of one type and K, and consumers alike (one body, the product
+/// and the biases as the same operands).
 bool alike(Sibling a, Sibling b) {
   if (a.product.getDpsInputs()[0] != b.product.getDpsInputs()[0] ||
       a.weights.getElementType() != b.weights.getElementType() ||
@@ -164,8 +165,6 @@ bool alike(Sibling a, Sibling b) {
   Attribute fa = fillValue(a.fill), fb = fillValue(b.fill);
   if (!fa || fa != fb)
     return false;
-  if (!a.consumer || !b.consumer)
-    return !a.consumer && !b.consumer;
   if (a.consumer.getIndexingMapsArray() != b.consumer.getIndexingMapsArray() ||
       a.consumer.getNumDpsInputs() != b.consumer.getNumDpsInputs())
     return false;
@@ -203,38 +202,46 @@ void merge(RewriterBase &rewriter, MutableArrayRef<Sibling> group) {
                                           ValueRange{first.product.getDpsInputs()[0], w},
                                           ValueRange{start})
                      ->getResult(0);
-  if (first.consumer) {
-    // The consumer once, over the merged product and the biases joined
-    // (made first: the clone is inserted after its operands).
-    IRMapping operands;
-    operands.map(first.product->getResult(0), result);
-    for (OpOperand *input : first.consumer.getDpsInputOperands()) {
-      if (input->get() == first.product->getResult(0))
-        continue;
-      SmallVector<DenseElementsAttr> biases;
-      for (Sibling &sibling : group)
-        biases.push_back(denseConstant(sibling.consumer->getOperand(input->getOperandNumber())));
-      operands.map(input->get(), arith::ConstantOp::create(rewriter, loc, joinLast(biases)));
+  // The consumer once, over the merged product, each bias operand the
+  // siblings' joined, a fresh output, and copies of the constants its
+  // body uses from above (made first: the clone goes after them).
+  linalg::GenericOp consumer = first.consumer;
+  SmallVector<Value> operands;
+  for (OpOperand *input : consumer.getDpsInputOperands()) {
+    if (input->get() == first.product->getResult(0)) {
+      operands.push_back(result);
+      continue;
     }
-    operands.map(first.consumer.getDpsInits()[0],
-                 tensor::EmptyOp::create(rewriter, loc, joinedType.getShape(),
-                                         joinedType.getElementType()));
-    Operation *consumer = rewriter.clone(*first.consumer, operands);
-    consumer->getResult(0).setType(joinedType);
-    result = consumer->getResult(0);
+    SmallVector<DenseElementsAttr> biases;
+    for (Sibling &sibling : group)
+      biases.push_back(denseConstant(sibling.consumer->getOperand(input->getOperandNumber())));
+    operands.push_back(arith::ConstantOp::create(rewriter, loc, joinLast(biases)));
   }
+  operands.push_back(tensor::EmptyOp::create(rewriter, loc, joinedType.getShape(),
+                                             joinedType.getElementType()));
+  IRMapping constants;
+  llvm::SetVector<Value> captured;
+  getUsedValuesDefinedAbove(consumer.getRegion(), captured);
+  for (Value v : captured)
+    constants.map(v, rewriter.clone(*v.getDefiningOp())->getResult(0));
+  Operation *joined = rewriter.clone(*consumer, constants);
+  joined->setOperands(operands);
+  joined->getResult(0).setType(joinedType);
+  result = joined->getResult(0);
+
+  // The slices (all made before any op is erased), then the replacements.
+  SmallVector<Value> slices;
   for (auto [sibling, offset] : llvm::zip(group, offsets)) {
-    Operation *replaced = sibling.consumer ? sibling.consumer.getOperation()
-                                           : sibling.product.getOperation();
-    auto sliceType = llvm::cast<RankedTensorType>(replaced->getResult(0).getType());
-    Value slice = tensor::ExtractSliceOp::create(
+    auto sliceType = llvm::cast<RankedTensorType>(sibling.consumer->getResult(0).getType());
+    slices.push_back(tensor::ExtractSliceOp::create(
         rewriter, loc, sliceType, result, ValueRange{}, ValueRange{}, ValueRange{},
         rewriter.getDenseI64ArrayAttr({0, offset}),
         rewriter.getDenseI64ArrayAttr(sliceType.getShape()),
-        rewriter.getDenseI64ArrayAttr({1, 1}));
-    rewriter.replaceOp(replaced, slice);
-    if (sibling.consumer)
-      rewriter.eraseOp(sibling.product);
+        rewriter.getDenseI64ArrayAttr({1, 1})));
+  }
+  for (auto [sibling, slice] : llvm::zip(group, slices)) {
+    rewriter.replaceOp(sibling.consumer, slice);
+    rewriter.eraseOp(sibling.product);
     if (sibling.fill->use_empty())
       rewriter.eraseOp(sibling.fill);
   }

@@ -12,8 +12,10 @@
 //
 // The slices are views: the products that read the heads read them in
 // place (kiln-gpu-conv-to-staged-matmul), and a slice costs nothing after
-// bufferization. Each output keeps its own k order and arithmetic, so the
-// results are the same bit for bit.
+// bufferization. Each output keeps its own arithmetic and k order (unless
+// the wider product is cut along k otherwise: SplitProduct.h). A product
+// whose reader is of another form stays apart: behind a slice, its reader
+// could no longer be taken into its kernel.
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,14 +28,14 @@
 namespace kiln::gpu {
 
 /// On tensors: merges the linalg.matmul ops of `func`'s body (2-D, static
-/// shapes) that read one input A by constant weights [K, N_i] and start
-/// from fills of one value into one product by the weights side by side.
-/// Either each is read only by an elementwise consumer, all of one body,
-/// that reads the product at its own elements and otherwise only constant
-/// vectors along n (a bias): they become one consumer of the merged
-/// product, and their results slices of its result; or none is, and the
-/// products' results become slices of the merged one's. Returns the
-/// number of products removed.
+/// shapes, signed) that read one input A by constant weights [K, N_i] and
+/// start from fills of one value, each read only by an elementwise
+/// consumer, all of one body, that reads the product at its own elements
+/// and otherwise only constant vectors along n (a bias), does not read its
+/// loop indices and uses only constants from above, into one product by
+/// the weights side by side and one consumer over the biases joined; the
+/// consumers' results become slices of its result. Returns the number of
+/// products removed.
 int64_t mergeSiblingProducts(mlir::RewriterBase &rewriter, mlir::func::FuncOp func);
 
 } // namespace kiln::gpu

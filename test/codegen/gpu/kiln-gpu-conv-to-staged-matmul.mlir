@@ -250,3 +250,115 @@ func.func @not_siblings(%x: tensor<4x2xf32>, %w3: tensor<2x2xf32>) -> (tensor<4x
   %p3 = linalg.matmul ins(%x, %w3 : tensor<4x2xf32>, tensor<2x2xf32>) outs(%f : tensor<4x2xf32>) -> tensor<4x2xf32>
   return %c1, %c2, %p3 : tensor<4x2xf32>, tensor<4x2xf32>, tensor<4x2xf32>
 }
+
+// -----
+
+// Three siblings whose consumers read one constant twice (x * s + s) and
+// a constant from above: each operand position gets its own join (the
+// first consumer's two reads of %s become two joins, of %s, %s2, %s3 and
+// of %s, %t2, %t3), and the constant from above is copied.
+// CHECK-LABEL: func @positions
+// CHECK-DAG: %[[SCALES:.*]] = arith.constant dense<[1.000000e+00, 2.000000e+00, 4.000000e+00]> : tensor<3xf32>
+// CHECK-DAG: %[[SHIFTS:.*]] = arith.constant dense<[1.000000e+00, 3.000000e+00, 5.000000e+00]> : tensor<3xf32>
+// CHECK: %[[P:.*]] = linalg.matmul {{.*}} -> tensor<4x3xf32>
+// CHECK: linalg.generic {{.*}} ins(%[[P]], %[[SCALES]], %[[SHIFTS]] : tensor<4x3xf32>, tensor<3xf32>, tensor<3xf32>)
+// CHECK: arith.mulf
+// CHECK: arith.addf
+// CHECK: arith.maximumf
+// CHECK-COUNT-3: tensor.extract_slice
+// CHECK-NOT: linalg.matmul
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#n = affine_map<(d0, d1) -> (d1)>
+func.func @positions(%x: tensor<4x2xf32>) -> (tensor<4x1xf32>, tensor<4x1xf32>, tensor<4x1xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %w1 = arith.constant dense<1.0> : tensor<2x1xf32>
+  %w2 = arith.constant dense<2.0> : tensor<2x1xf32>
+  %w3 = arith.constant dense<3.0> : tensor<2x1xf32>
+  %s = arith.constant dense<1.0> : tensor<1xf32>
+  %s2 = arith.constant dense<2.0> : tensor<1xf32>
+  %t2 = arith.constant dense<3.0> : tensor<1xf32>
+  %s3 = arith.constant dense<4.0> : tensor<1xf32>
+  %t3 = arith.constant dense<5.0> : tensor<1xf32>
+  %e = tensor.empty() : tensor<4x1xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<4x1xf32>) -> tensor<4x1xf32>
+  %p1 = linalg.matmul ins(%x, %w1 : tensor<4x2xf32>, tensor<2x1xf32>) outs(%f : tensor<4x1xf32>) -> tensor<4x1xf32>
+  %c1 = linalg.generic {indexing_maps = [#id, #n, #n, #id], iterator_types = ["parallel", "parallel"]} ins(%p1, %s, %s : tensor<4x1xf32>, tensor<1xf32>, tensor<1xf32>) outs(%e : tensor<4x1xf32>) {
+  ^bb0(%a: f32, %m: f32, %k: f32, %o: f32):
+    %y = arith.mulf %a, %m : f32
+    %z = arith.addf %y, %k : f32
+    %r = arith.maximumf %z, %zero : f32
+    linalg.yield %r : f32
+  } -> tensor<4x1xf32>
+  %p2 = linalg.matmul ins(%x, %w2 : tensor<4x2xf32>, tensor<2x1xf32>) outs(%f : tensor<4x1xf32>) -> tensor<4x1xf32>
+  %c2 = linalg.generic {indexing_maps = [#id, #n, #n, #id], iterator_types = ["parallel", "parallel"]} ins(%p2, %s2, %t2 : tensor<4x1xf32>, tensor<1xf32>, tensor<1xf32>) outs(%e : tensor<4x1xf32>) {
+  ^bb0(%a: f32, %m: f32, %k: f32, %o: f32):
+    %y = arith.mulf %a, %m : f32
+    %z = arith.addf %y, %k : f32
+    %r = arith.maximumf %z, %zero : f32
+    linalg.yield %r : f32
+  } -> tensor<4x1xf32>
+  %p3 = linalg.matmul ins(%x, %w3 : tensor<4x2xf32>, tensor<2x1xf32>) outs(%f : tensor<4x1xf32>) -> tensor<4x1xf32>
+  %c3 = linalg.generic {indexing_maps = [#id, #n, #n, #id], iterator_types = ["parallel", "parallel"]} ins(%p3, %s3, %t3 : tensor<4x1xf32>, tensor<1xf32>, tensor<1xf32>) outs(%e : tensor<4x1xf32>) {
+  ^bb0(%a: f32, %m: f32, %k: f32, %o: f32):
+    %y = arith.mulf %a, %m : f32
+    %z = arith.addf %y, %k : f32
+    %r = arith.maximumf %z, %zero : f32
+    linalg.yield %r : f32
+  } -> tensor<4x1xf32>
+  return %c1, %c2, %c3 : tensor<4x1xf32>, tensor<4x1xf32>, tensor<4x1xf32>
+}
+
+// -----
+
+// Not merged: bodies that read their loop indices (which would count the
+// joined columns), and unsigned products.
+// CHECK-LABEL: func @indices_and_unsigned
+// CHECK-COUNT-4: linalg.matmul
+// CHECK-NOT: tensor.extract_slice
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#n = affine_map<(d0, d1) -> (d1)>
+func.func @indices_and_unsigned(%x: tensor<4x2xf32>, %i: tensor<4x2xi8>) -> (tensor<4x2xf32>, tensor<4x2xf32>, tensor<4x2xi32>, tensor<4x2xi32>) {
+  %zero = arith.constant 0.0 : f32
+  %w1 = arith.constant dense<1.0> : tensor<2x2xf32>
+  %w2 = arith.constant dense<2.0> : tensor<2x2xf32>
+  %b = arith.constant dense<0.5> : tensor<2xf32>
+  %e = tensor.empty() : tensor<4x2xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<4x2xf32>) -> tensor<4x2xf32>
+  %p1 = linalg.matmul ins(%x, %w1 : tensor<4x2xf32>, tensor<2x2xf32>) outs(%f : tensor<4x2xf32>) -> tensor<4x2xf32>
+  %c1 = linalg.generic {indexing_maps = [#id, #n, #id], iterator_types = ["parallel", "parallel"]} ins(%p1, %b : tensor<4x2xf32>, tensor<2xf32>) outs(%e : tensor<4x2xf32>) {
+  ^bb0(%a: f32, %c: f32, %o: f32):
+    %j = linalg.index 1 : index
+    %k = arith.index_cast %j : index to i32
+    %kf = arith.sitofp %k : i32 to f32
+    %s = arith.addf %a, %kf : f32
+    linalg.yield %s : f32
+  } -> tensor<4x2xf32>
+  %p2 = linalg.matmul ins(%x, %w2 : tensor<4x2xf32>, tensor<2x2xf32>) outs(%f : tensor<4x2xf32>) -> tensor<4x2xf32>
+  %c2 = linalg.generic {indexing_maps = [#id, #n, #id], iterator_types = ["parallel", "parallel"]} ins(%p2, %b : tensor<4x2xf32>, tensor<2xf32>) outs(%e : tensor<4x2xf32>) {
+  ^bb0(%a: f32, %c: f32, %o: f32):
+    %j = linalg.index 1 : index
+    %k = arith.index_cast %j : index to i32
+    %kf = arith.sitofp %k : i32 to f32
+    %s = arith.addf %a, %kf : f32
+    linalg.yield %s : f32
+  } -> tensor<4x2xf32>
+  %izero = arith.constant 0 : i32
+  %v1 = arith.constant dense<1> : tensor<2x2xi8>
+  %v2 = arith.constant dense<2> : tensor<2x2xi8>
+  %bi = arith.constant dense<1> : tensor<2xi32>
+  %ei = tensor.empty() : tensor<4x2xi32>
+  %fi = linalg.fill ins(%izero : i32) outs(%ei : tensor<4x2xi32>) -> tensor<4x2xi32>
+  %q1 = linalg.matmul {cast = #linalg.type_fn<cast_unsigned>} ins(%i, %v1 : tensor<4x2xi8>, tensor<2x2xi8>) outs(%fi : tensor<4x2xi32>) -> tensor<4x2xi32>
+  %d1 = linalg.generic {indexing_maps = [#id, #n, #id], iterator_types = ["parallel", "parallel"]} ins(%q1, %bi : tensor<4x2xi32>, tensor<2xi32>) outs(%ei : tensor<4x2xi32>) {
+  ^bb0(%a: i32, %c: i32, %o: i32):
+    %s = arith.addi %a, %c : i32
+    linalg.yield %s : i32
+  } -> tensor<4x2xi32>
+  %q2 = linalg.matmul {cast = #linalg.type_fn<cast_unsigned>} ins(%i, %v2 : tensor<4x2xi8>, tensor<2x2xi8>) outs(%fi : tensor<4x2xi32>) -> tensor<4x2xi32>
+  %d2 = linalg.generic {indexing_maps = [#id, #n, #id], iterator_types = ["parallel", "parallel"]} ins(%q2, %bi : tensor<4x2xi32>, tensor<2xi32>) outs(%ei : tensor<4x2xi32>) {
+  ^bb0(%a: i32, %c: i32, %o: i32):
+    %s = arith.addi %a, %c : i32
+    linalg.yield %s : i32
+  } -> tensor<4x2xi32>
+  return %c1, %c2, %d1, %d2 : tensor<4x2xf32>, tensor<4x2xf32>, tensor<4x2xi32>, tensor<4x2xi32>
+}
