@@ -951,28 +951,17 @@ struct Skeleton {
       return memref::LoadOp::create(b, loc, init->get(), at);
     return startElement(b, loc, fusion.start, at);
   }
-  /// Stores the product `acc` at loop indices `loopIvs` (k ignored): the
-  /// consumer's value into the consumer's output, or `acc` into the init
-  /// buffer; nothing past the end of m or n.
-  void finish(OpBuilder &b, Value acc, ArrayRef<Value> loopIvs) const {
-    if (!partialM && !partialN) {
-      store(b, acc, loopIvs);
-      return;
-    }
-    auto guard = scf::IfOp::create(b, loc, isOutput(b, loopIvs), /*withElseRegion=*/false);
-    OpBuilder inside = guard.getThenBodyBuilder();
-    store(inside, acc, loopIvs);
-  }
-  /// finish for each of a thread's products `accs` (at `loopIvs`). Where m
-  /// or n has a partial tile, a thread whose outputs all lie inside stores
-  /// them unguarded, the others each under its guard: every product is
-  /// used on both paths, so LLVM computes it before the branch. Behind
-  /// guards only, LLVM sank a product's multiply-adds into its store's
-  /// guard where the k loop was unrolled away (one or two k steps), every
-  /// step's tile values then live to the end: 244 registers a thread in a
+  /// Stores each of a thread's products `accs` (at `loopIvs`, k ignored):
+  /// the consumer's value into the consumer's output, or the product into
+  /// the init buffer; nothing past the end of m or n. Where m or n has a
+  /// partial tile, a thread whose outputs all lie inside stores them
+  /// unguarded, the others each under its guard: every product is used on
+  /// both paths, so LLVM computes it before the branch. Behind guards
+  /// only, LLVM sank a product's multiply-adds into its store's guard
+  /// where the k loop was unrolled away (one or two k steps), every step's
+  /// tile values then live to the end: 244 registers a thread in a
   /// convolution of 24 input channels.
-  void finishAll(OpBuilder &b, ArrayRef<Value> accs,
-                 ArrayRef<SmallVector<Value>> loopIvs) const {
+  void finish(OpBuilder &b, ArrayRef<Value> accs, ArrayRef<SmallVector<Value>> loopIvs) const {
     if (!partialM && !partialN) {
       for (auto [acc, ivs] : llvm::zip_equal(accs, loopIvs))
         store(b, acc, ivs);
@@ -985,7 +974,9 @@ struct Skeleton {
     OpBuilder inside = paths.getThenBodyBuilder(), edge = paths.getElseBodyBuilder();
     for (auto [acc, ivs] : llvm::zip_equal(accs, loopIvs)) {
       store(inside, acc, ivs);
-      finish(edge, acc, ivs);
+      auto guard = scf::IfOp::create(edge, loc, isOutput(edge, ivs), /*withElseRegion=*/false);
+      OpBuilder guarded = guard.getThenBodyBuilder();
+      store(guarded, acc, ivs);
     }
   }
   /// Stores the product `acc` at loop indices `loopIvs` (k ignored),
@@ -1396,7 +1387,7 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
       }
     }
   }
-  s.finishAll(rewriter, elements, elementIvs);
+  s.finish(rewriter, elements, elementIvs);
 }
 
 /// Whether a side of `side` outputs a thread of the scalar kernel reads in
@@ -1517,7 +1508,7 @@ void buildScalarMatmul(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
         }
         return acc;
       });
-  s.finishAll(rewriter, results, outputIvs);
+  s.finish(rewriter, results, outputIvs);
 }
 
 } // namespace
