@@ -12,8 +12,11 @@
 // before the device and emulation pipelines part: loops over the parallel
 // dimensions, the outputs' elements loaded once, loops over the reduction
 // dimensions carrying them as values, one store each at the end. A fill
-// of the output right before the op (kiln-tile-for-gpu tiles a direct
-// reduction's own fill with it) becomes the start value instead. Each
+// of the output right before the op, or an all-parallel generic that
+// writes it whole there (kiln-tile-for-gpu tiles a direct reduction's own
+// start, such as a convolution's bias, with it), becomes the start value
+// instead: the fill's value, or the generic's element computed where the
+// output's is. Each
 // output still folds its reduction in the same order (its reduction
 // indices in lexicographic order, as in the op's own loop nest). A body
 // acc + x * y on floats becomes one fused multiply-add, as the staged
@@ -23,6 +26,7 @@
 
 #include "codegen/gpu/Mapping.h"
 #include "codegen/gpu/Passes.h"
+#include "codegen/gpu/StagedMatmul.h"
 
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/IR/IRMapping.h"
@@ -55,18 +59,39 @@ bool accumulates(linalg::LinalgOp op) {
   return true;
 }
 
-/// The linalg.fill that writes `op`'s one output just before it (with
+/// Whether `start` (on buffers) writes the output of `op`, its one init,
+/// whole and without reading it: a fill of a value of its element type,
+/// or an all-parallel generic with an identity output map whose body does
+/// not use the output's element and whose inputs are all other buffers (so
+/// that computing its element where the output's is folded reads what it
+/// would have read before `op`).
+bool startsOutput(linalg::LinalgOp start, linalg::LinalgOp op) {
+  Value output = op.getDpsInits()[0];
+  if (!start.hasPureBufferSemantics() || start.getNumDpsInits() != 1 ||
+      start.getDpsInits()[0] != output)
+    return false;
+  if (auto fill = llvm::dyn_cast<linalg::FillOp>(start.getOperation()))
+    return fill.value().getType() == getElementTypeOrSelf(output);
+  OpOperand *init = start.getDpsInitOperand(0);
+  return llvm::isa<linalg::GenericOp>(start.getOperation()) &&
+         start.getNumLoops() == start.getNumParallelLoops() &&
+         start.getMatchingIndexingMap(init).isIdentity() &&
+         start.getMatchingBlockArgument(init).use_empty() &&
+         llvm::all_of(start.getDpsInputs(), [&](Value input) {
+           return llvm::isa<MemRefType>(input.getType()) &&
+                  rootBuffer(input) != rootBuffer(output);
+         });
+}
+
+/// The op that starts `op`'s one output just before it (startsOutput, with
 /// only memory-effect-free ops, such as views, in between): the tiling of
-/// a direct reduction brings its own fill along (kiln-tile-for-gpu).
-linalg::FillOp fillBefore(linalg::LinalgOp op) {
+/// a direct reduction brings its own start along (kiln-tile-for-gpu).
+linalg::LinalgOp startBefore(linalg::LinalgOp op) {
   if (op.getNumDpsInits() != 1)
     return nullptr;
   for (Operation *it = op->getPrevNode(); it; it = it->getPrevNode()) {
-    if (auto fill = llvm::dyn_cast<linalg::FillOp>(it))
-      return fill.hasPureBufferSemantics() && fill.getOutputs()[0] == op.getDpsInits()[0] &&
-                     fill.value().getType() == getElementTypeOrSelf(op.getDpsInits()[0])
-                 ? fill
-                 : nullptr;
+    if (auto start = llvm::dyn_cast<linalg::LinalgOp>(it))
+      return startsOutput(start, op) ? start : nullptr;
     if (!isMemoryEffectFree(it))
       return nullptr;
   }
@@ -93,9 +118,9 @@ Value fuseMultiplyAdd(OpBuilder &b, Value sum, Value acc) {
 
 /// Replaces `op` by its loops: the parallel ones outside, the reduction
 /// ones inside, carrying the outputs' elements, which start from the
-/// value of a fill right before `op` (erased) or else from the output.
+/// value of a start right before `op` (erased) or else from the output.
 void lower(RewriterBase &rewriter, linalg::LinalgOp op) {
-  linalg::FillOp fill = fillBefore(op);
+  linalg::LinalgOp start = startBefore(op);
   Location loc = op.getLoc();
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   auto iterators = op.getIteratorTypesArray();
@@ -144,8 +169,8 @@ void lower(RewriterBase &rewriter, linalg::LinalgOp op) {
       SmallVector<Value> initial;
       for (OpOperand &init : op.getDpsInitsMutable()) {
         at.push_back(indicesOf(b, init));
-        initial.push_back(fill ? fill.value()
-                               : memref::LoadOp::create(b, loc, init.get(), at.back()));
+        initial.push_back(start ? startElement(b, loc, start, at.back())
+                                : memref::LoadOp::create(b, loc, init.get(), at.back()));
       }
       SmallVector<Value> results = reduce(b, 0, initial);
       for (auto [init, result, indices] : llvm::zip(op.getDpsInitsMutable(), results, at))
@@ -167,8 +192,8 @@ void lower(RewriterBase &rewriter, linalg::LinalgOp op) {
   };
   outputs(rewriter, 0);
   rewriter.eraseOp(op);
-  if (fill)
-    rewriter.eraseOp(fill);
+  if (start)
+    rewriter.eraseOp(start);
 }
 
 struct AccumulateInRegistersPass

@@ -289,21 +289,12 @@ static SmallVector<Value> rootsOf(Operation *op, Value except = Value()) {
   return roots;
 }
 
-/// Whether `op` is all-parallel and writes its one output whole, at an
-/// identity map, without reading it: a fill (of a value of the output's
-/// element type) or a generic whose body does not use the output's
-/// element and reads no tensor of its own (a padding's body reads its
-/// source, captured: findStagedFusion checks only operands' buffers for
-/// reuse); on tensors, into a fresh tensor.
-static bool writesWholeOutput(linalg::LinalgOp op) {
+bool overwritesOutput(linalg::LinalgOp op) {
   if (op->getNumResults() > 1 || op.getNumDpsInits() != 1 ||
       op.getNumLoops() != op.getNumParallelLoops() || !op.hasPureTensorSemantics())
     return false;
-  // (A fresh tensor: a tensor.empty, or giveOwnAccumulator's allocation.)
   OpOperand *init = op.getDpsInitOperand(0);
-  auto allocation = init->get().getDefiningOp<bufferization::AllocTensorOp>();
-  if (!op.getMatchingIndexingMap(init).isIdentity() ||
-      !(init->get().getDefiningOp<tensor::EmptyOp>() || (allocation && !allocation.getCopy())))
+  if (!op.getMatchingIndexingMap(init).isIdentity())
     return false;
   if (auto fill = llvm::dyn_cast<linalg::FillOp>(op.getOperation()))
     return fill.value().getType() == getElementTypeOrSelf(init->get());
@@ -311,6 +302,16 @@ static bool writesWholeOutput(linalg::LinalgOp op) {
   getUsedValuesDefinedAbove(op->getRegion(0), captured);
   return llvm::isa<linalg::GenericOp>(op) && op.getMatchingBlockArgument(init).use_empty() &&
          llvm::none_of(captured, [](Value v) { return llvm::isa<ShapedType>(v.getType()); });
+}
+
+/// Whether `op` overwrites its output (overwritesOutput) and that output
+/// is a fresh tensor: a tensor.empty, or giveOwnAccumulator's allocation.
+static bool writesWholeOutput(linalg::LinalgOp op) {
+  if (!overwritesOutput(op))
+    return false;
+  Value init = op.getDpsInits()[0];
+  auto allocation = init.getDefiningOp<bufferization::AllocTensorOp>();
+  return init.getDefiningOp<tensor::EmptyOp>() || (allocation && !allocation.getCopy());
 }
 
 /// The input of `consumer` that reads `product`, if it reads it exactly

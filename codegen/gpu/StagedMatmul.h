@@ -182,6 +182,15 @@ mlir::Value paddingElement(mlir::OpBuilder &b, mlir::linalg::GenericOp padding,
 /// padded tensor is never written: a convolution's padding is no kernel.
 void markStagedPaddings(mlir::linalg::LinalgOp op);
 
+/// Whether `op` (on tensors) is all-parallel and writes its one output
+/// whole, at an identity map, without reading it: a fill (of a value of
+/// the output's element type) or a generic whose body does not use the
+/// output's element and captures no tensor (a padding's body reads its
+/// source, captured: findStagedFusion checks only operands' buffers for
+/// reuse). Such an op can start a reduction's outputs in the reduction's
+/// own kernel, each output's start computed where it is folded.
+bool overwritesOutput(mlir::linalg::LinalgOp op);
+
 /// On tensors: when the first init of `op` is a linalg.fill (of a
 /// tensor.empty) that other ops read too (CSE merges equal fills, such as
 /// the zeros of a model's same-shaped products), gives `op` a copy of its

@@ -68,14 +68,23 @@ SmallVector<int64_t> planBlockTiles(linalg::LinalgOp op) {
   return tiles;
 }
 
-/// Whether `producer` is a linalg.fill that only `op` (a reduction, on
-/// tensors) reads, as the start of its outputs: tiled with `op`, each
-/// thread fills its own outputs before folding into them, and no kernel of
-/// its own fills the whole tensor first.
-bool isOwnFill(linalg::LinalgOp op, OpResult producer) {
-  auto fill = producer.getDefiningOp<linalg::FillOp>();
-  return fill && op.getNumReductionLoops() > 0 && producer.hasOneUse() &&
-         fill.hasPureTensorSemantics();
+/// Whether `producer` (on tensors) is what can start a reduction's outputs
+/// in the reduction's kernel: a linalg.fill, or an all-parallel generic
+/// that overwrites its output (overwritesOutput: a convolution's bias
+/// broadcast), that no row group or staged kernel takes in.
+bool isStart(Value producer) {
+  auto start = producer.getDefiningOp<linalg::LinalgOp>();
+  return start && start.hasPureTensorSemantics() && !isInRowGroup(start) &&
+         !isMarkedForStagedFusion(start) &&
+         (llvm::isa<linalg::FillOp>(start.getOperation()) || overwritesOutput(start));
+}
+
+/// Whether `producer` is a start (isStart) of the outputs of `op` (a
+/// reduction) that only `op` reads. Tiled with `op`, each thread computes
+/// its own outputs' start before folding into them, and no kernel of its
+/// own writes the whole tensor first.
+bool isOwnStart(linalg::LinalgOp op, OpResult producer) {
+  return op.getNumReductionLoops() > 0 && producer.hasOneUse() && isStart(producer);
 }
 
 /// Marks a direct reduction that the kernel of its one elementwise consumer
@@ -86,12 +95,12 @@ constexpr llvm::StringLiteral kInConsumerAttr = "kiln.in_consumer";
 bool isInConsumer(OpResult producer) { return producer.getOwner()->hasAttr(kInConsumerAttr); }
 
 /// Tiles `op` into an scf.forall with `tiles` (one per loop) and returns the
-/// tiled op. A fill that only `op` reads as the start of its outputs
-/// (isOwnFill) is tiled with it, into the same loop; so is an input's
-/// producer marked kInConsumerAttr (a direct reduction `op` consumes
-/// elementwise) with its own fill, which then fills `op`'s tile of its
-/// output, where the reduction's tile of its result lives until `op`
-/// overwrites it: no buffer of the reduction's own.
+/// tiled op. The op that only `op` reads as the start of its outputs
+/// (isOwnStart: a fill, a bias) is tiled with it, into the same loop; so is
+/// an input's producer marked kInConsumerAttr (a direct reduction `op`
+/// consumes elementwise) with its own start, which then writes `op`'s
+/// tile of its output, where the reduction's tile of its result lives
+/// until `op` overwrites it: no buffer of the reduction's own.
 FailureOr<linalg::LinalgOp> tileWithForall(RewriterBase &rewriter, linalg::LinalgOp op,
                                            ArrayRef<int64_t> tiles, bool blocks) {
   size_t tiledLoops = llvm::count_if(tiles, [](int64_t t) { return t != 0; });
@@ -105,32 +114,32 @@ FailureOr<linalg::LinalgOp> tileWithForall(RewriterBase &rewriter, linalg::Linal
   rewriter.setInsertionPoint(op);
   auto consumer = llvm::cast<TilingInterface>(op.getOperation());
   // (Decided before tiling: the tiled loop becomes another user.)
-  SmallVector<Value> fills;
+  SmallVector<Value> starts;
   if (op.hasPureTensorSemantics())
     for (Value init : op.getDpsInits())
-      if (auto result = llvm::dyn_cast<OpResult>(init); result && isOwnFill(op, result))
-        fills.push_back(init);
+      if (auto result = llvm::dyn_cast<OpResult>(init); result && isOwnStart(op, result))
+        starts.push_back(init);
   bool producerInside = llvm::any_of(op.getDpsInputs(), [](Value input) {
     auto result = llvm::dyn_cast<OpResult>(input);
     return result && isInConsumer(result);
   });
-  if (fills.empty() && !producerInside)
+  if (starts.empty() && !producerInside)
     return cpu::tileAndReplace(rewriter, op, options);
   scf::SCFTileAndFuseOptions fuseOptions;
   fuseOptions.setTilingOptions(options);
   fuseOptions.setFusionControlFn(
       [&](tensor::ExtractSliceOp slice, OpResult producer,
           bool isDestination) -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
-        // `op`'s own fill; the marked producer, and the fill starting it.
-        bool ownFill = isDestination && llvm::is_contained(fills, Value(producer));
-        bool producerFill =
-            producer.getDefiningOp<linalg::FillOp>() &&
-            llvm::any_of(slice->getUsers(), [&](Operation *user) {
-              auto marked = llvm::dyn_cast<linalg::LinalgOp>(user);
-              return marked && marked->hasAttr(kInConsumerAttr) &&
-                     llvm::is_contained(marked.getDpsInits(), slice.getResult());
-            });
-        if (!ownFill && !producerFill && (isDestination || !isInConsumer(producer)))
+        // `op`'s own start; the marked producer, and the start of its
+        // outputs.
+        bool ownStart = isDestination && llvm::is_contained(starts, Value(producer));
+        bool producerStart = llvm::any_of(slice->getUsers(), [&](Operation *user) {
+          auto marked = llvm::dyn_cast<linalg::LinalgOp>(user);
+          return marked && marked->hasAttr(kInConsumerAttr) &&
+                 llvm::is_contained(marked.getDpsInits(), slice.getResult()) &&
+                 isStart(producer);
+        });
+        if (!ownStart && !producerStart && (isDestination || !isInConsumer(producer)))
           return std::nullopt;
         return scf::SCFTileAndFuseOptions::ControlFnResult{};
       });
@@ -145,31 +154,31 @@ FailureOr<linalg::LinalgOp> tileWithForall(RewriterBase &rewriter, linalg::Linal
     if (fused->use_empty())
       rewriter.eraseOp(fused);
   auto tiled = llvm::cast<linalg::LinalgOp>(result->tiledAndFusedOps.front());
-  // The marked producer's fill writes the tile of `op`'s output (same
+  // The marked producer's start writes the tile of `op`'s output (same
   // type) instead of a tile of a fresh tensor or of the enclosing loop's
-  // tile (the fill overwrites it whole), which bufferization would
+  // tile (the start overwrites it whole), which bufferization would
   // allocate inside the loops.
   Value outputTile = tiled.getDpsInits()[0];
   auto outputSlice = outputTile.getDefiningOp<tensor::ExtractSliceOp>();
   for (Operation *fused : result->tiledAndFusedOps) {
-    auto fill = llvm::dyn_cast<linalg::FillOp>(fused);
-    if (!fill || !fill->hasOneUse() ||
-        !fill->getUsers().begin()->hasAttr(kInConsumerAttr) ||
-        fill.getOutputs()[0].getType() != outputTile.getType() || !outputSlice)
+    auto start = llvm::dyn_cast<linalg::LinalgOp>(fused);
+    if (!start || !start->hasOneUse() || start.getNumDpsInits() != 1 ||
+        !start->getUsers().begin()->hasAttr(kInConsumerAttr) ||
+        start.getDpsInits()[0].getType() != outputTile.getType() || !outputSlice)
       continue;
     // (The slice of the loop's shared output by the loop's indices, which
-    // moves up to the fill: the fill then writes the very tile `op` does,
-    // which bufferization sees without CSE.)
+    // moves up to the start: the start then writes the very tile `op`
+    // does, which bufferization sees without CSE.)
     auto before = [&](Value v) {
       Operation *def = v.getDefiningOp();
-      return !def || def->getBlock() != fill->getBlock() || def->isBeforeInBlock(fill);
+      return !def || def->getBlock() != start->getBlock() || def->isBeforeInBlock(start);
     };
-    if (outputSlice->getBlock() != fill->getBlock() ||
+    if (outputSlice->getBlock() != start->getBlock() ||
         !llvm::all_of(outputSlice->getOperands(), before))
       continue;
-    if (fill->isBeforeInBlock(outputSlice))
-      rewriter.moveOpBefore(outputSlice, fill);
-    rewriter.modifyOpInPlace(fill, [&] { fill.getOutputsMutable()[0].set(outputTile); });
+    if (start->isBeforeInBlock(outputSlice))
+      rewriter.moveOpBefore(outputSlice, start);
+    rewriter.modifyOpInPlace(start, [&] { start.getDpsInitsMutable()[0].set(outputTile); });
   }
   return tiled;
 }
@@ -402,8 +411,8 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
       auto consumer = llvm::dyn_cast<linalg::GenericOp>(*result.getUsers().begin());
       // (Its tiles then fill the consumer's: see tileWithForall.)
       auto init = llvm::dyn_cast<OpResult>(op.getDpsInits()[0]);
-      if (!init || !isOwnFill(op, init) ||
-          !init.getDefiningOp<linalg::FillOp>().getOutputs()[0].getDefiningOp<tensor::EmptyOp>())
+      if (!init || !isOwnStart(op, init) ||
+          !init.getDefiningOp<linalg::LinalgOp>().getDpsInits()[0].getDefiningOp<tensor::EmptyOp>())
         continue;
       if (consumer && isElementwiseConsumer(consumer, result) &&
           consumer.getNumLoops() == op.getNumParallelLoops() &&
@@ -426,7 +435,7 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
     for (linalg::LinalgOp op : ops) {
       // (Ops a staged matmul took in are erased: compared, never read.)
       if (takenIn.contains(op.getOperation()) || isMarkedForStagedFusion(op) ||
-          isSlicedConsumer(op) || isFusedFill(op) || op->hasAttr(kInConsumerAttr))
+          isSlicedConsumer(op) || isFusedStart(op) || op->hasAttr(kInConsumerAttr))
         continue;
       // A row group is one kernel, on buffers; where they do not allow it,
       // its ops lose their marks and are tiled one by one.
@@ -661,14 +670,14 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
            !hasZeroOrDynamicRange(op) && !stagedProduct(op) && !blockPerOutput(op);
   }
 
-  /// Whether `op` is a fill that the direct reduction reading it tiles
-  /// with itself (tileWithForall), so that it gets no kernel of its own.
-  bool isFusedFill(linalg::LinalgOp op) {
-    if (!llvm::isa<linalg::FillOp>(op.getOperation()) || op->getNumResults() != 1 ||
-        !op->getResult(0).hasOneUse())
+  /// Whether `op` is a start (a fill, a bias) that the direct reduction
+  /// reading it tiles with itself (tileWithForall), so that it gets no
+  /// kernel of its own.
+  bool isFusedStart(linalg::LinalgOp op) {
+    if (op->getNumResults() != 1 || !op->getResult(0).hasOneUse())
       return false;
     auto reader = llvm::dyn_cast<linalg::LinalgOp>(*op->getResult(0).getUsers().begin());
-    return reader && isOwnFill(reader, op->getResult(0)) &&
+    return reader && isOwnStart(reader, op->getResult(0)) &&
            llvm::is_contained(reader.getDpsInits(), op->getResult(0)) && isDirect(reader);
   }
 

@@ -132,6 +132,76 @@ func.func @fill_start(%a: memref<1x128xf32>, %b: memref<128x384xf32>, %c: memref
 
 // -----
 
+// A generic that writes the op's output whole right before it (a bias
+// broadcast, which kiln-tile-for-gpu tiles with a direct reduction) is the
+// loop's start too: the bias element is loaded where the output's sum
+// starts, and neither the generic nor a load of the output remains.
+// CHECK-LABEL: func @bias_start
+// CHECK-SAME: (%{{.*}}: memref<1x128xf32>, %{{.*}}: memref<128x384xf32>, %[[BIAS:.*]]: memref<384xf32>, %{{.*}}: memref<1x384xf32>)
+// CHECK: gpu.launch
+// CHECK:   %[[BS:.*]] = memref.subview %[[BIAS]]
+// CHECK:   %[[CS:.*]] = memref.subview
+// CHECK-NOT: linalg.generic
+// CHECK-NOT: memref.load %[[CS]]
+// CHECK:   %[[B:.*]] = memref.load %[[BS]]
+// CHECK:   %[[SUM:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[B]]) -> (f32)
+// CHECK:   memref.store %[[SUM]], %[[CS]]
+#bias = affine_map<(d0, d1) -> (d1)>
+#id = affine_map<(d0, d1) -> (d0, d1)>
+func.func @bias_start(%a: memref<1x128xf32>, %b: memref<128x384xf32>, %bias: memref<384xf32>, %c: memref<1x384xf32>) {
+  %one = arith.constant 1 : index
+  %n = arith.constant 384 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %one, %gy = %one, %gz = %one)
+             threads(%tx, %ty, %tz) in (%sx = %n, %sy = %one, %sz = %one) {
+    %bs = memref.subview %b[0, %tx] [128, 1] [1, 1] : memref<128x384xf32> to memref<128x1xf32, strided<[384, 1], offset: ?>>
+    %biass = memref.subview %bias[%tx] [1] [1] : memref<384xf32> to memref<1xf32, strided<[1], offset: ?>>
+    %cs = memref.subview %c[0, %tx] [1, 1] [1, 1] : memref<1x384xf32> to memref<1x1xf32, strided<[384, 1], offset: ?>>
+    linalg.generic {indexing_maps = [#bias, #id], iterator_types = ["parallel", "parallel"]}
+        ins(%biass : memref<1xf32, strided<[1], offset: ?>>) outs(%cs : memref<1x1xf32, strided<[384, 1], offset: ?>>) {
+    ^bb0(%v: f32, %o: f32):
+      linalg.yield %v : f32
+    }
+    linalg.matmul ins(%a, %bs : memref<1x128xf32>, memref<128x1xf32, strided<[384, 1], offset: ?>>)
+                  outs(%cs : memref<1x1xf32, strided<[384, 1], offset: ?>>)
+    gpu.terminator
+  }
+  return
+}
+
+// -----
+
+// A generic that reads a view of the output's own buffer is no start:
+// computed where each output is folded, a view overlapping the outputs
+// would read other outputs' sums. (This one reads the buffer's other half,
+// which would be safe; the buffers alone do not tell.) It stays, and the
+// loop starts from the output's element.
+// CHECK-LABEL: func @start_reads_output
+// CHECK: gpu.launch
+// CHECK:   linalg.generic
+// CHECK:   %[[C:.*]] = memref.load
+// CHECK:   scf.for {{.*}} iter_args(%{{.*}} = %[[C]]) -> (f32)
+#rev = affine_map<(d0, d1) -> (d0, 3 - d1)>
+#id4 = affine_map<(d0, d1) -> (d0, d1)>
+func.func @start_reads_output(%a: memref<1x128xf32>, %b: memref<128x4xf32>, %c: memref<1x8xf32>) {
+  %one = arith.constant 1 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %one, %gy = %one, %gz = %one)
+             threads(%tx, %ty, %tz) in (%sx = %one, %sy = %one, %sz = %one) {
+    %lo = memref.subview %c[0, 0] [1, 4] [1, 1] : memref<1x8xf32> to memref<1x4xf32, strided<[8, 1]>>
+    %hi = memref.subview %c[0, 4] [1, 4] [1, 1] : memref<1x8xf32> to memref<1x4xf32, strided<[8, 1], offset: 4>>
+    linalg.generic {indexing_maps = [#rev, #id4], iterator_types = ["parallel", "parallel"]}
+        ins(%hi : memref<1x4xf32, strided<[8, 1], offset: 4>>) outs(%lo : memref<1x4xf32, strided<[8, 1]>>) {
+    ^bb0(%v: f32, %o: f32):
+      linalg.yield %v : f32
+    }
+    linalg.matmul ins(%a, %b : memref<1x128xf32>, memref<128x4xf32>)
+                  outs(%lo : memref<1x4xf32, strided<[8, 1]>>)
+    gpu.terminator
+  }
+  return
+}
+
+// -----
+
 // Other bodies stay as they are: acc - x * y keeps its product and
 // difference.
 // CHECK-LABEL: func @not_multiply_add

@@ -3,7 +3,7 @@
 Usage: cases.py CASE DIR (CASE: reductions, matmuls, matvec, two_recurrences, lstm_steps,
 gru_steps, paddings, register_tiles, grouped_tiles, register_tiles_tf32, half_matmuls, half_convs, convs, convs_tf32,
 partial_tiles, partial_tiles_tf32, split_products, split_products_tf32,
-column_reductions) writes DIR/input_<i>.npy and
+column_reductions, squeeze_excite, ...) writes DIR/input_<i>.npy and
 DIR/expected_<i>.npy in graph order (.pb for bfloat16 tensors).
 """
 import os
@@ -429,6 +429,23 @@ def heads(rng):
     return [x] + ws + [pos], [out.astype(np.float32)]
 
 
+def squeeze_excite(rng):
+    """EfficientNet's squeeze-and-excitation at 480 channels: the channels'
+    means, a 1x1 convolution into 20 with its bias and a swish, one back
+    into 480 with its bias and a sigmoid, which scales the input."""
+    x = rng.standard_normal((1, 480, 14, 14)).astype(np.float32)
+    w1 = (rng.standard_normal((20, 480, 1, 1)) / 4).astype(np.float32)
+    b1 = rng.standard_normal(20).astype(np.float32)
+    w2 = (rng.standard_normal((480, 20, 1, 1)) / 3).astype(np.float32)
+    b2 = rng.standard_normal(480).astype(np.float32)
+    pooled = f64(x).mean(axis=(2, 3))
+    reduced = pooled @ f64(w1)[:, :, 0, 0].T + f64(b1)
+    swish = reduced * sigmoid(reduced)
+    gate = sigmoid(swish @ f64(w2)[:, :, 0, 0].T + f64(b2))
+    y = f64(x) * gate[:, :, None, None]
+    return [x, w1, b1, w2, b2], [y.astype(np.float32)]
+
+
 def main():
     case, out = sys.argv[1], sys.argv[2]
     os.makedirs(out, exist_ok=True)
@@ -447,7 +464,7 @@ def main():
                         "column_reductions": column_reductions,
                         "row_kernels": row_kernels, "long_rows": long_rows,
                         "half_rows": half_rows, "residual_stream": residual_stream,
-                        "heads": heads}[case](
+                        "heads": heads, "squeeze_excite": squeeze_excite}[case](
         np.random.default_rng(7))
     for name, tensors in (("input", inputs), ("expected", expected)):
         for i, a in enumerate(tensors):
