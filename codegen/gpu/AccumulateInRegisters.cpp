@@ -60,26 +60,21 @@ bool accumulates(linalg::LinalgOp op) {
 }
 
 /// Whether `start` (on buffers) writes the output of `op`, its one init,
-/// whole and without reading it: a fill of a value of its element type,
-/// or an all-parallel generic with an identity output map whose body does
-/// not use the output's element and whose inputs are all other buffers (so
-/// that computing its element where the output's is folded reads what it
-/// would have read before `op`).
+/// whole and without reading it (overwritesOutput: a fill, a bias
+/// broadcast), reading buffers other than the output's only (so that
+/// computing its element where the output's is folded reads what it would
+/// have read before `op`). (Intermediates that kiln-plan-workspace placed
+/// in the workspace share its root: a start reading one stays an op.)
 bool startsOutput(linalg::LinalgOp start, linalg::LinalgOp op) {
   Value output = op.getDpsInits()[0];
-  if (!start.hasPureBufferSemantics() || start.getNumDpsInits() != 1 ||
-      start.getDpsInits()[0] != output)
-    return false;
-  if (auto fill = llvm::dyn_cast<linalg::FillOp>(start.getOperation()))
-    return fill.value().getType() == getElementTypeOrSelf(output);
-  OpOperand *init = start.getDpsInitOperand(0);
-  return llvm::isa<linalg::GenericOp>(start.getOperation()) &&
-         start.getNumLoops() == start.getNumParallelLoops() &&
-         start.getMatchingIndexingMap(init).isIdentity() &&
-         start.getMatchingBlockArgument(init).use_empty() &&
+  return start.hasPureBufferSemantics() && overwritesOutput(start) &&
+         start.getDpsInits()[0] == output &&
          llvm::all_of(start.getDpsInputs(), [&](Value input) {
-           return llvm::isa<MemRefType>(input.getType()) &&
-                  rootBuffer(input) != rootBuffer(output);
+           // (A fill's value is a scalar; a generic's inputs are read at
+           // the output's element: buffers.)
+           if (!llvm::isa<MemRefType>(input.getType()))
+             return llvm::isa<linalg::FillOp>(start.getOperation());
+           return rootBuffer(input) != rootBuffer(output);
          });
 }
 
@@ -169,7 +164,7 @@ void lower(RewriterBase &rewriter, linalg::LinalgOp op) {
       SmallVector<Value> initial;
       for (OpOperand &init : op.getDpsInitsMutable()) {
         at.push_back(indicesOf(b, init));
-        initial.push_back(start ? startElement(b, loc, start, at.back())
+        initial.push_back(start ? elementAt(b, loc, start, at.back())
                                 : memref::LoadOp::create(b, loc, init.get(), at.back()));
       }
       SmallVector<Value> results = reduce(b, 0, initial);

@@ -185,7 +185,7 @@ static void finishOutput(OpBuilder &b, Location loc, linalg::LinalgOp op,
   OpOperand *init = op.getDpsInitOperand(0);
   SmallVector<Value> indices = applyIndexingMap(b, loc, op.getMatchingIndexingMap(init), ivs);
   Value out = init->get();
-  Value old = fusion.start ? startElement(b, loc, fusion.start, indices)
+  Value old = fusion.start ? elementAt(b, loc, fusion.start, indices)
                            : Value(memref::LoadOp::create(b, loc, out, indices));
   storeResult(b, loc, fusion.consumer, out, combineWith(b, reduction, total, old), indices);
 }
@@ -674,7 +674,7 @@ void buildSlicedColumnReduction(RewriterBase &rewriter, linalg::LinalgOp op,
     for (auto [i, slice] : llvm::enumerate(sliced.slices)) {
       Value total = foldWarps(b, loc, reduction, block, i * threads);
       SmallVector<Value> indices = resultIndices(b, slice.second);
-      Value old = start ? startElement(b, loc, start, indices)
+      Value old = start ? elementAt(b, loc, start, indices)
                         : Value(memref::LoadOp::create(b, loc, op.getDpsInits()[0], indices));
       mapping.map(consumer.getBody()->getArgument(slice.first),
                   combineWith(b, reduction, total, old));

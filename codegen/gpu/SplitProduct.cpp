@@ -107,7 +107,7 @@ void buildSplitProduct(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
       threadLoop.getInductionVars()[0]);
   auto combineAll = [&](OpBuilder &b) {
     SmallVector<Value> indices = cpu::delinearizeIteration(b, loc, linear, outputs);
-    Value value = fusion.start ? startElement(b, loc, fusion.start, indices)
+    Value value = fusion.start ? elementAt(b, loc, fusion.start, indices)
                                : Value(memref::LoadOp::create(b, loc, init->get(), indices));
     auto sum = scf::ForOp::create(
         b, loc, constant(b, 0), constant(b, splits), constant(b, 1), ValueRange{value},

@@ -48,6 +48,7 @@
 
 #include "codegen/gpu/StagedMatmul.h"
 
+#include "codegen/cpu/ForallUtils.h"
 #include "codegen/gpu/Mapping.h"
 #include "codegen/gpu/RowKernel.h"
 
@@ -207,13 +208,14 @@ std::optional<StagedMatmul> matchStagedMatmul(linalg::LinalgOp op, int64_t minBl
   return matmul;
 }
 
-/// Marks of the ops markStagedFusion leaves for the staged kernel: the
-/// product gets a number, its start and consumer the same one, so that
-/// after bufferization each is taken in by that product only.
+/// Marks of the ops markStagedFusion and markComputedInputs leave for the
+/// staged kernel: the product gets a number, its start, consumer and
+/// computed inputs the same one, so that after bufferization each is taken
+/// in by that product only.
 static constexpr llvm::StringLiteral kProductAttr = "kiln.staged_product";
 static constexpr llvm::StringLiteral kStartAttr = "kiln.staged_start";
 static constexpr llvm::StringLiteral kConsumerAttr = "kiln.staged_consumer";
-static constexpr llvm::StringLiteral kPaddingOfAttr = "kiln.staged_padding";
+static constexpr llvm::StringLiteral kComputedInputAttr = "kiln.staged_input";
 
 /// The number `attr` gives `op`, or -1.
 static int64_t markOf(Operation *op, StringRef attr) {
@@ -291,7 +293,8 @@ static SmallVector<Value> rootsOf(Operation *op, Value except = Value()) {
 
 bool overwritesOutput(linalg::LinalgOp op) {
   if (op->getNumResults() > 1 || op.getNumDpsInits() != 1 ||
-      op.getNumLoops() != op.getNumParallelLoops() || !op.hasPureTensorSemantics())
+      op.getNumLoops() != op.getNumParallelLoops() ||
+      !(op.hasPureTensorSemantics() || op.hasPureBufferSemantics()))
     return false;
   OpOperand *init = op.getDpsInitOperand(0);
   if (!op.getMatchingIndexingMap(init).isIdentity())
@@ -499,8 +502,10 @@ void markStagedFusion(RewriterBase &rewriter, linalg::LinalgOp op, int64_t mark)
   if (!product.hasOneUse())
     return;
   auto consumer = llvm::dyn_cast<linalg::GenericOp>(*product.getUsers().begin());
-  // (A row group's op is computed in the group's kernel.)
-  if (!consumer || !isElementwiseConsumer(consumer, product) || isInRowGroup(consumer))
+  // (A row group's op is computed in the group's kernel; a computed input
+  // in its reader's.)
+  if (!consumer || !isElementwiseConsumer(consumer, product) || isInRowGroup(consumer) ||
+      isMarkedForStagedFusion(consumer))
     return;
   // The kernel computes the consumer where the product is: its other
   // inputs, and the values its body uses from outside, must be there
@@ -539,59 +544,123 @@ bool isElementwiseConsumer(linalg::LinalgOp consumer, Value product) {
 }
 
 bool isMarkedForStagedFusion(Operation *op) {
-  return op->hasAttr(kStartAttr) || op->hasAttr(kConsumerAttr) || op->hasAttr(kPaddingOfAttr);
+  return op->hasAttr(kStartAttr) || op->hasAttr(kConsumerAttr) || op->hasAttr(kComputedInputAttr);
 }
 
-Value paddingElement(OpBuilder &b, linalg::GenericOp padding, ValueRange indices) {
-  IRMapping mapping;
-  return cloneLinalgBody(b, padding, mapping, [&](unsigned dim) { return indices[dim]; });
+/// Whether `generic` (on tensors) is an elementwise op that a staged
+/// kernel may compute where it reads its elements: it overwrites its
+/// output, reads tensors only through its operands, its body is 1 to
+/// kMaxComputedInputOps arith ops, and no other kernel takes it in. (A
+/// copy, a transpose say, is left to its own kernel: staged, its reads
+/// would run across the input.)
+static bool isCheapElementwise(linalg::GenericOp generic) {
+  Block &body = generic.getRegion().front();
+  int64_t ops = static_cast<int64_t>(body.getOperations().size()) - 1;
+  return generic.getNumDpsInputs() > 0 && overwritesOutput(generic) &&
+         llvm::all_of(generic.getDpsInputs(),
+                      [](Value v) { return llvm::isa<RankedTensorType>(v.getType()); }) &&
+         ops >= 1 && ops <= kMaxComputedInputOps &&
+         llvm::all_of(body.without_terminator(),
+                      [](Operation &op) {
+                        return llvm::isa_and_nonnull<arith::ArithDialect>(op.getDialect());
+                      }) &&
+         !isMarkedForStagedFusion(generic) && !isInRowGroup(generic);
 }
 
-void markStagedPaddings(linalg::LinalgOp op) {
+/// The generic that writes `input` of `op` (on tensors) if the kernel can
+/// compute its elements where it reads them (markComputedInputs): a
+/// padding, or a cheap elementwise op read directly or through a
+/// collapse_shape (the kernel then splits the indices it reads at), that
+/// only `op` reads.
+static linalg::GenericOp computableInput(Value input) {
+  auto generic = input.getDefiningOp<linalg::GenericOp>();
+  if (generic && generic->hasAttr(kPaddingAttr))
+    return generic.getNumDpsInputs() == 0 && input.hasOneUse() ? generic : nullptr;
+  auto collapse = input.getDefiningOp<tensor::CollapseShapeOp>();
+  if (collapse && collapse->hasOneUse())
+    generic = collapse.getSrc().getDefiningOp<linalg::GenericOp>();
+  // (Static loops: the kernel splits collapsed indices by their sizes.)
+  if (!generic || generic->getNumResults() != 1 || !generic->getResult(0).hasOneUse() ||
+      !isCheapElementwise(generic) ||
+      llvm::any_of(generic.getStaticLoopRanges(), ShapedType::isDynamic))
+    return nullptr;
+  return generic;
+}
+
+void markComputedInputs(linalg::LinalgOp op) {
   int64_t mark = markOf(op, kProductAttr);
   if (mark < 0)
     return;
   for (Value input : op.getDpsInputs()) {
-    auto padding = input.getDefiningOp<linalg::GenericOp>();
-    if (padding && padding->hasAttr(kPaddingAttr) && padding->getNumResults() == 1 &&
-        padding.getNumDpsInputs() == 0 && input.hasOneUse() &&
-        padding->getBlock() == op->getBlock())
-      padding->setAttr(kPaddingOfAttr,
+    linalg::GenericOp generic = computableInput(input);
+    if (generic && generic->getBlock() == op->getBlock())
+      generic->setAttr(kComputedInputAttr,
                        IntegerAttr::get(IntegerType::get(op.getContext(), 64), mark));
   }
 }
 
-/// The padding marked for `op` (number `mark`) that writes the buffer
-/// `input` (input number `number` of `op`) reads, if the kernel can
-/// compute its elements where it reads them: the buffer (and its views)
-/// used by nothing else, the padding before `op` in its block, and
-/// nothing in between using that buffer or one the padding's body reads.
-static linalg::GenericOp paddingOf(linalg::LinalgOp op, int64_t mark, Value input) {
+/// The buffer `input` (on buffers) collapses, if it is a collapse_shape.
+static Value collapsedFrom(Value input) {
+  auto collapse = input.getDefiningOp<memref::CollapseShapeOp>();
+  return collapse ? collapse.getSrc() : Value();
+}
+
+/// The buffers the kernel reads to compute `computed` (on buffers): its
+/// inputs' and what its body reads from above; none if it reads a tensor
+/// or a scalar operand.
+static std::optional<SmallVector<Value>> readFor(linalg::GenericOp computed) {
+  // (A tensor left unbufferized in its body is not read here.)
+  std::optional<SmallVector<Value>> roots = buffersReadFromAbove(computed);
+  for (Value v : computed.getDpsInputs()) {
+    if (!roots || !llvm::isa<MemRefType>(v.getType()))
+      return std::nullopt;
+    roots->push_back(rootBuffer(v));
+  }
+  return roots;
+}
+
+/// The computed input marked for `op` (number `mark`) that writes the
+/// buffer `input` (an input of `op`) reads, or the buffer it collapses, if
+/// the kernel can compute its elements where it reads them: the op before
+/// `op` in its block, the buffer (and its views) used by nothing after it
+/// but `op`, and nothing in between writing a buffer the op reads.
+static linalg::GenericOp computedInputOf(linalg::LinalgOp op, int64_t mark, Value input) {
   Value root = rootBuffer(input);
-  linalg::GenericOp padding;
+  auto isView = [](Operation *user) {
+    return llvm::isa<ViewLikeOpInterface>(user) && isMemoryEffectFree(user);
+  };
+  // (It writes the very buffer `op` reads, or the one that collapses, or
+  // views of them: the kernel computes its elements at `op`'s indices into
+  // it. It may read the buffer too, in place: erased, it never writes it.)
+  linalg::GenericOp computed;
+  usesThroughViewsAre(root, [&](OpOperand &use) {
+    auto generic = llvm::dyn_cast<linalg::GenericOp>(use.getOwner());
+    if (generic && markOf(generic, kComputedInputAttr) == mark && generic.isDpsInit(&use) &&
+        (use.get() == input || use.get() == collapsedFrom(input)))
+      computed = generic;
+    return !isView(use.getOwner());  // (Views' uses are visited too.)
+  });
+  if (!computed || computed->getBlock() != op->getBlock() || !computed->isBeforeInBlock(op))
+    return nullptr;
+  // Nothing but `op` reads what it writes. (Ops before it, which wrote its
+  // input in place or read that, see the same buffer without it; a view
+  // made before it is followed to its users.)
   bool alone = usesThroughViewsAre(root, [&](OpOperand &use) {
     Operation *user = use.getOwner();
-    auto generic = llvm::dyn_cast<linalg::GenericOp>(user);
-    // (It writes the very buffer `op` reads: the kernel computes its
-    // elements at `op`'s indices into it.)
-    if (generic && markOf(generic, kPaddingOfAttr) == mark && !padding &&
-        generic.getNumDpsInputs() == 0 && generic.getDpsInits()[0] == input) {
-      padding = generic;
-      return true;
-    }
-    return user == op.getOperation() || llvm::isa<memref::DeallocOp>(user);
+    Operation *inBlock = op->getBlock()->findAncestorOpInBlock(*user);
+    return user == computed.getOperation() || user == op.getOperation() ||
+           llvm::isa<memref::DeallocOp>(user) ||
+           (inBlock && inBlock->isBeforeInBlock(computed) && !isView(user));
   });
-  if (!alone || !padding || padding->getBlock() != op->getBlock() ||
-      !padding->isBeforeInBlock(op))
+  std::optional<SmallVector<Value>> sources = readFor(computed);
+  // The kernels in between may read its inputs (a pool of the same
+  // input), not write them.
+  if (!alone || !sources || usedBetween(computed, op, {root}) ||
+      writtenBetween(computed, op, *sources))
     return nullptr;
-  // (A tensor left unbufferized in its body is not read here.)
-  std::optional<SmallVector<Value>> sources = buffersReadFromAbove(padding);
-  // The kernels in between may read the source (a pool of the same
-  // input), not write it.
-  if (!sources || usedBetween(padding, op, {root}) || writtenBetween(padding, op, *sources))
-    return nullptr;
-  return padding;
+  return computed;
 }
+
 
 bool usesThroughViewsAre(Value root, function_ref<bool(OpOperand &)> allowed) {
   SmallVector<Value> views{root};
@@ -631,7 +700,7 @@ void clearStagedFusionMarks(Operation *op) {
   op->removeAttr(kProductAttr);
   op->removeAttr(kStartAttr);
   op->removeAttr(kConsumerAttr);
-  op->removeAttr(kPaddingOfAttr);
+  op->removeAttr(kComputedInputAttr);
 }
 
 StagedFusion findStagedFusion(linalg::LinalgOp op) {
@@ -640,9 +709,16 @@ StagedFusion findStagedFusion(linalg::LinalgOp op) {
   StagedFusion fusion;
   if (mark < 0)
     return fusion;
-  for (OpOperand *input : op.getDpsInputOperands())
-    if (input->getOperandNumber() < fusion.paddings.size())
-      fusion.paddings[input->getOperandNumber()] = paddingOf(op, mark, input->get());
+  // (The kernel writes the accumulator while other blocks compute inputs
+  // from what they read: that must not be the accumulator.)
+  Value accumulator = rootBuffer(buffer);
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    if (input->getOperandNumber() >= fusion.computedInputs.size())
+      continue;
+    linalg::GenericOp computed = computedInputOf(op, mark, input->get());
+    if (computed && !llvm::is_contained(*readFor(computed), accumulator))
+      fusion.computedInputs[input->getOperandNumber()] = computed;
+  }
   // Any other op on the accumulator's buffer before the product rules out
   // taking the start in, after it the consumer.
   bool otherBefore = false, otherAfter = false;
@@ -684,7 +760,6 @@ StagedFusion findStagedFusion(linalg::LinalgOp op) {
   // The kernel reads the start's inputs where the product is: nothing in
   // between may have reused their buffers, or used the accumulator's
   // (through a view of it, say).
-  Value accumulator = rootBuffer(buffer);
   if (fusion.start) {
     SmallVector<Value> roots = rootsOf(fusion.start, buffer);
     roots.push_back(accumulator);
@@ -704,10 +779,10 @@ StagedFusion findStagedFusion(linalg::LinalgOp op) {
     SmallVector<Value> read = rootsOf(op, buffer);
     if (fusion.start)
       read.append(rootsOf(fusion.start, buffer));
-    // (And what the paddings computed in the kernel read.)
-    for (linalg::GenericOp padding : fusion.paddings)
-      if (padding)
-        read.append(*buffersReadFromAbove(padding));  // (paddingOf checked it.)
+    // (And what the inputs computed in the kernel read.)
+    for (linalg::GenericOp computed : fusion.computedInputs)
+      if (computed)
+        read.append(*readFor(computed));  // (computedInputOf checked it.)
     for (OpOperand *input : fusion.consumer.getDpsInputOperands())
       if (input->get() != buffer && !fusion.consumer.getMatchingIndexingMap(input).isIdentity())
         read.push_back(rootBuffer(input->get()));
@@ -781,10 +856,33 @@ static Value loadOperand(OpBuilder &b, Location loc, linalg::LinalgOp op, OpOper
                                 applyIndexingMap(b, loc, op.getMatchingIndexingMap(operand), ivs));
 }
 
-Value startElement(OpBuilder &b, Location loc, linalg::LinalgOp start, ValueRange indices) {
-  return computeElement(b, start, indices, [&](OpOperand *input) {
-    return loadOperand(b, loc, start, input, indices);
+Value elementAt(OpBuilder &b, Location loc, linalg::LinalgOp op, ValueRange indices) {
+  return computeElement(b, op, indices, [&](OpOperand *input) {
+    return loadOperand(b, loc, op, input, indices);
   });
+}
+
+/// The element of `input` (an input of a staged kernel, on buffers) at
+/// `indices` that `computed`, the op the kernel computes it with, gives:
+/// where `input` collapses the buffer `computed` writes, each index is
+/// split into the indices of its group (row-major).
+static Value computedElement(OpBuilder &b, Location loc, linalg::GenericOp computed, Value input,
+                             ValueRange indices) {
+  auto collapse = input.getDefiningOp<memref::CollapseShapeOp>();
+  if (!collapse || computed.getDpsInits()[0] == input)
+    return elementAt(b, loc, computed, indices);
+  ArrayRef<int64_t> shape = collapse.getSrcType().getShape();
+  SmallVector<Value> expanded;
+  for (auto [index, group] : llvm::zip(indices, collapse.getReassociationIndices())) {
+    cpu::StaticForallBounds sizes;
+    sizes.lowerBounds.assign(group.size(), 0);
+    sizes.steps.assign(group.size(), 1);
+    for (int64_t d : group)
+      sizes.counts.push_back(shape[d]);
+    sizes.total = ShapedType::getNumElements(sizes.counts);
+    llvm::append_range(expanded, cpu::delinearizeIteration(b, loc, index, sizes));
+  }
+  return elementAt(b, loc, computed, expanded);
 }
 
 void storeResult(OpBuilder &b, Location loc, linalg::GenericOp consumer, Value accumulator,
@@ -950,7 +1048,7 @@ struct Skeleton {
     SmallVector<Value> at = indices(b, init, clamped(b, loopIvs));
     if (!fusion.start)
       return memref::LoadOp::create(b, loc, init->get(), at);
-    return startElement(b, loc, fusion.start, at);
+    return elementAt(b, loc, fusion.start, at);
   }
   /// Stores each of a thread's products `accs` (at `loopIvs`, k ignored):
   /// the consumer's value into the consumer's output, or the product into
@@ -1002,9 +1100,9 @@ struct Skeleton {
     int64_t k = ranges[matmul.k];
     auto read = [&](OpOperand *input, ArrayRef<Value> loopIvs) {
       SmallVector<Value> at = indices(b, input, clamped(b, loopIvs));
-      linalg::GenericOp padding = fusion.paddings[input->getOperandNumber()];
-      Value v = padding ? paddingElement(b, padding, at)
-                        : Value(memref::LoadOp::create(b, loc, input->get(), at));
+      linalg::GenericOp computed = fusion.computedInputs[input->getOperandNumber()];
+      Value v = computed ? computedElement(b, loc, computed, input->get(), at)
+                         : Value(memref::LoadOp::create(b, loc, input->get(), at));
       if (convert)
         v = convert(b, v);
       if (zeroPastK && k % kStagedTile != 0) {
@@ -1517,7 +1615,7 @@ void buildScalarMatmul(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
 void buildStagedPartials(RewriterBase &rewriter, linalg::LinalgOp op, const StagedMatmul &matmul,
                          const PartialResults &partials, const StagedFusion &fusion) {
   StagedFusion inputs;
-  inputs.paddings = fusion.paddings;
+  inputs.computedInputs = fusion.computedInputs;
   if (matmul.mmaRows > 0)
     buildTensorCoreMatmul(rewriter, op, matmul, inputs, &partials);
   else
@@ -1539,9 +1637,9 @@ void eraseWithTakenIn(RewriterBase &rewriter, linalg::LinalgOp op, const StagedF
     rewriter.eraseOp(fusion.start);
   if (fusion.consumer)
     rewriter.eraseOp(fusion.consumer);
-  for (linalg::GenericOp padding : fusion.paddings)
-    if (padding)
-      rewriter.eraseOp(padding);
+  for (linalg::GenericOp computed : fusion.computedInputs)
+    if (computed)
+      rewriter.eraseOp(computed);
 }
 
 } // namespace kiln::gpu

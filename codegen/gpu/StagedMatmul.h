@@ -160,9 +160,11 @@ std::optional<StagedMatmul> matchStagedMatmul(mlir::linalg::LinalgOp op, int64_t
 struct StagedFusion {
   mlir::linalg::LinalgOp start;
   mlir::linalg::GenericOp consumer;
-  /// The padding each input (by input number) is read through, computed
-  /// where the kernel reads it (markStagedPaddings), or null.
-  std::array<mlir::linalg::GenericOp, 2> paddings;
+  /// The op that writes each input (by input number) when the kernel
+  /// computes that input's elements where it reads them instead of reading
+  /// them from memory (markComputedInputs: a padding, a cheap elementwise
+  /// op), or null.
+  std::array<mlir::linalg::GenericOp, 2> computedInputs;
 };
 
 /// Marks the generics kiln-tile-for-gpu builds for paddings (a fill with
@@ -170,25 +172,30 @@ struct StagedFusion {
 /// a body that reads only its indices and the source from above.
 inline constexpr llvm::StringLiteral kPaddingAttr = "kiln.padding";
 
-/// The element of `padding` (a generic marked kPaddingAttr) at `indices`,
-/// computed at `b`: the source's there less the offsets, or the padding
-/// value.
-mlir::Value paddingElement(mlir::OpBuilder &b, mlir::linalg::GenericOp padding,
-                           mlir::ValueRange indices);
+/// The most ops (but its yield) the body of an elementwise op may have for
+/// a staged kernel to compute it where it reads its elements: each element
+/// is computed once for every block that stages it.
+inline constexpr int64_t kMaxComputedInputOps = 8;
 
 /// On tensors, after markStagedFusion: marks each input of `op` (a staged
-/// matmul) that is a padding read by `op` alone, so that the kernel
-/// computes the padded elements it reads (findStagedFusion) and the
-/// padded tensor is never written: a convolution's padding is no kernel.
-void markStagedPaddings(mlir::linalg::LinalgOp op);
+/// matmul) that the kernel can compute where it reads its elements
+/// (findStagedFusion), so that the tensor is never written and its op is
+/// no kernel: a padding read by `op` alone (a convolution's), or an
+/// all-parallel generic of at most kMaxComputedInputOps arith ops that
+/// overwrites its output, read by `op` alone and no other kernel's
+/// (a squeeze-and-excitation's scaling before a 1x1 convolution), read
+/// directly or through a collapse_shape (whose indices the kernel splits
+/// into the op's).
+void markComputedInputs(mlir::linalg::LinalgOp op);
 
-/// Whether `op` (on tensors) is all-parallel and writes its one output
-/// whole, at an identity map, without reading it: a fill (of a value of
-/// the output's element type) or a generic whose body does not use the
-/// output's element and captures no tensor (a padding's body reads its
-/// source, captured: findStagedFusion checks only operands' buffers for
-/// reuse). Such an op can start a reduction's outputs in the reduction's
-/// own kernel, each output's start computed where it is folded.
+/// Whether `op` (on tensors or on buffers) is all-parallel and writes its
+/// one output whole, at an identity map, without reading it: a fill (of a
+/// value of the output's element type) or a generic whose body does not
+/// use the output's element and captures no tensor or buffer (a padding's
+/// body reads its source, captured: findStagedFusion checks only operands'
+/// buffers for reuse). Such an op can start a reduction's outputs in the
+/// reduction's own kernel, each output's start computed where it is
+/// folded.
 bool overwritesOutput(mlir::linalg::LinalgOp op);
 
 /// On tensors: when the first init of `op` is a linalg.fill (of a
@@ -259,11 +266,13 @@ void clearStagedFusionMarks(mlir::Operation *op);
 /// before `op`.
 StagedFusion findStagedFusion(mlir::linalg::LinalgOp op);
 
-/// The value `start` (a start findStagedFusion found, on buffers) gives the
-/// output element at `indices`: its fill value, or its body on its inputs
-/// there.
-mlir::Value startElement(mlir::OpBuilder &b, mlir::Location loc, mlir::linalg::LinalgOp start,
-                         mlir::ValueRange indices);
+/// The value `op` (all-parallel, writing its output at an identity map: a
+/// start findStagedFusion found, a computed input, a padding) gives the
+/// output element at `indices`, computed at `b`: a fill's value, or the
+/// body on its inputs there (buffers, loaded at their maps; a padding has
+/// none: the source's element less the offsets, or the padding value).
+mlir::Value elementAt(mlir::OpBuilder &b, mlir::Location loc, mlir::linalg::LinalgOp op,
+                      mlir::ValueRange indices);
 
 /// Erases `op`, whose kernel has been built, and the ops of `fusion` that
 /// kernel took in.
@@ -287,7 +296,7 @@ struct PartialResults {
 
 /// Builds before `op` (on buffers; it stays), for `matmul` with `splits` >
 /// 1, the staged kernel of the partial products: the slices are the
-/// outermost block loop. (Of `fusion`, only the inputs' paddings.)
+/// outermost block loop. (Of `fusion`, only the computed inputs.)
 void buildStagedPartials(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp op,
                          const StagedMatmul &matmul, const PartialResults &partials,
                          const StagedFusion &fusion);

@@ -12,12 +12,13 @@
 // read through slices by one elementwise generic (a recurrent step's
 // gates) is computed in that generic's kernel (markSlicedConsumer). These
 // are built after bufferization, where the block can own a workgroup buffer.
-// A reduction of one output a thread is tiled together with the fill that
-// starts its outputs, when that fill is its own (a fill CSE shared with
-// other ops is copied for it): the fill then needs no kernel, and
-// kiln-gpu-accumulate-in-registers makes its value the loop's start. A
+// A reduction of one output a thread is tiled together with the op that
+// starts its outputs (a fill, a bias broadcast), when that op is its own (a
+// fill CSE shared with other ops is copied for it): the start then needs
+// no kernel, and kiln-gpu-accumulate-in-registers makes its element the
+// loop's start. A
 // padding whose readers get one output a thread, or are staged, is
-// computed in them (foldPaddingsIntoReaders, markStagedPaddings). A
+// computed in them (foldPaddingsIntoReaders, markComputedInputs). A
 // softmax or normalization (reductions over a row and the elementwise ops
 // around them) is one kernel, a warp per row (RowKernel.h).
 //
@@ -71,12 +72,12 @@ SmallVector<int64_t> planBlockTiles(linalg::LinalgOp op) {
 /// Whether `producer` (on tensors) is what can start a reduction's outputs
 /// in the reduction's kernel: a linalg.fill, or an all-parallel generic
 /// that overwrites its output (overwritesOutput: a convolution's bias
-/// broadcast), that no row group or staged kernel takes in.
+/// broadcast), that no row group, staged kernel or column reduction's
+/// kernel takes in.
 bool isStart(Value producer) {
   auto start = producer.getDefiningOp<linalg::LinalgOp>();
-  return start && start.hasPureTensorSemantics() && !isInRowGroup(start) &&
-         !isMarkedForStagedFusion(start) &&
-         (llvm::isa<linalg::FillOp>(start.getOperation()) || overwritesOutput(start));
+  return start && start.hasPureTensorSemantics() && overwritesOutput(start) &&
+         !isInRowGroup(start) && !isMarkedForStagedFusion(start) && !isSlicedConsumer(start);
 }
 
 /// Whether `producer` is a start (isStart) of the outputs of `op` (a
@@ -162,9 +163,13 @@ FailureOr<linalg::LinalgOp> tileWithForall(RewriterBase &rewriter, linalg::Linal
   auto outputSlice = outputTile.getDefiningOp<tensor::ExtractSliceOp>();
   for (Operation *fused : result->tiledAndFusedOps) {
     auto start = llvm::dyn_cast<linalg::LinalgOp>(fused);
-    if (!start || !start->hasOneUse() || start.getNumDpsInits() != 1 ||
-        !start->getUsers().begin()->hasAttr(kInConsumerAttr) ||
-        start.getDpsInits()[0].getType() != outputTile.getType() || !outputSlice)
+    if (!start || start->getNumResults() != 1 || !start->hasOneUse() ||
+        !isStart(start->getResult(0)) || !outputSlice ||
+        start->getResult(0).getType() != outputTile.getType())
+      continue;
+    auto marked = llvm::dyn_cast<linalg::LinalgOp>(*start->getUsers().begin());
+    if (!marked || !marked->hasAttr(kInConsumerAttr) ||
+        !llvm::is_contained(marked.getDpsInits(), start->getResult(0)))
       continue;
     // (The slice of the loop's shared output by the loop's indices, which
     // moves up to the start: the start then writes the very tile `op`
@@ -300,7 +305,7 @@ linalg::GenericOp paddingOverSlice(RewriterBase &rewriter, linalg::GenericOp pad
               b, loc, AffineMap::get(1, 0, i * strides[d] + offsets[d]),
               ValueRange{linalg::IndexOp::create(b, loc, d)}));
         }
-        linalg::YieldOp::create(b, loc, paddingElement(b, padding, positions));
+        linalg::YieldOp::create(b, loc, elementAt(b, loc, padding, positions));
       });
   generic->setAttr(kPaddingAttr, rewriter.getUnitAttr());
   return generic;
@@ -374,7 +379,7 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
     // from its sum).
     for (linalg::LinalgOp op : products) {
       markStagedFusion(rewriter, op, marks++);
-      markStagedPaddings(op);
+      markComputedInputs(op);
     }
     for (linalg::LinalgOp op : reductions)
       markStagedFusion(rewriter, op, marks++);
@@ -384,8 +389,8 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
     for (linalg::LinalgOp op : reductions)
       if (columnReduction(op))
         markSlicedConsumer(op);
-    // A direct reduction tiles the fill that starts its outputs with
-    // itself (tileWithForall), if it has a fill of its own.
+    // A direct reduction tiles the op that starts its outputs with itself
+    // (tileWithForall), if that op is its own (a shared fill is copied).
     SmallVector<linalg::LinalgOp> direct;
     func.walk([&](linalg::LinalgOp op) {
       if (!op->getParentOfType<scf::ForallOp>() && op.getNumReductionLoops() > 0 &&
@@ -394,15 +399,16 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
     });
     for (linalg::LinalgOp op : direct)
       giveOwnFill(rewriter, op);
-    // A direct reduction that starts from a fill of its own and whose one
-    // reader is an elementwise consumer over its outputs, of its own
-    // element type (a small convolution's activation, a mean's division),
-    // is computed in the consumer's
-    // kernel: each thread folds its output's reduction, then computes the
-    // consumer's element. One kernel where there were two, with the
-    // reduction's result between them in memory.
+    // A direct reduction that starts from a start of its own (a fill, a
+    // bias) and whose one reader is an elementwise consumer over its
+    // outputs, of its own element type (a small convolution's activation,
+    // a mean's division), is computed in the consumer's kernel: each
+    // thread folds its output's reduction, then computes the consumer's
+    // element. One kernel where there were two, with the reduction's
+    // result between them in memory.
     // (A consumer of two such reductions takes neither: their tiles would
-    // share its output's.)
+    // share its output's. Nor does a consumer that is itself the start of
+    // a direct reduction, a Gemm's C: that reduction's tiles take it in.)
     llvm::MapVector<Operation *, SmallVector<linalg::LinalgOp>> inConsumer;
     for (linalg::LinalgOp op : direct) {
       Value result = op->getResult(0);
@@ -418,6 +424,7 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
           consumer.getNumLoops() == op.getNumParallelLoops() &&
           consumer->getResult(0).getType() == result.getType() &&
           !isMarkedForStagedFusion(consumer) && !isSlicedConsumer(consumer) &&
+          !isFusedStart(consumer) &&
           !isInRowGroup(consumer))
         inConsumer[consumer].push_back(op);
     }
@@ -538,7 +545,7 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
   /// the padding's body (a clamped read of the source, the padding value
   /// outside it) at each element it reads, and the padded tensor is never
   /// written: one kernel where there were two. (A staged product takes in
-  /// its padding later, on buffers: markStagedPaddings. A padding shared
+  /// its padding later, on buffers: markComputedInputs. A padding shared
   /// by readers that all compute it gets a copy for each here.)
   void foldPaddingsIntoReaders(RewriterBase &rewriter, func::FuncOp func) {
     SmallVector<linalg::GenericOp> paddings;
@@ -738,9 +745,9 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
       }
       // The start and consumer the kernel takes in (erased with `op`).
       StagedFusion fusion = findStagedFusion(op);
-      // (Only the staged kernels compute their inputs' paddings.)
+      // (Only the staged kernels compute their inputs.)
       if (!staged)
-        fusion.paddings = {};
+        fusion.computedInputs = {};
       for (Operation *taken : {fusion.start.getOperation(), fusion.consumer.getOperation()})
         if (taken)
           takenIn.insert(taken);

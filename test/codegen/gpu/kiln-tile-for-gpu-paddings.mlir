@@ -71,13 +71,13 @@ func.func @max_pool(%x: tensor<1x8x16x16xf32>) -> tensor<1x8x8x8xf32> {
 // -----
 
 // A convolution the staged kernels take: on tensors its padding is marked
-// for the product (kiln.staged_padding, markStagedPaddings) and left
+// for the product (kiln.staged_input, markComputedInputs) and left
 // untiled; on buffers the staged kernel computes each padded element as
 // it copies it into workgroup memory, from the source at clamped indices
 // (findStagedFusion, Skeleton::fetch). No 18 x 18 buffer, no padding
 // kernel.
 // CHECK-LABEL: func @staged_conv
-// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x32x18x18xf32>) attrs = {kiln.padding, kiln.staged_padding = 0 : i64}
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x32x18x18xf32>) attrs = {kiln.padding, kiln.staged_input = 0 : i64}
 // CHECK-NOT: = scf.forall {{.*}} to (1, 32, 18, 18)
 // CHECK: return
 // STAGED-LABEL: func @staged_conv

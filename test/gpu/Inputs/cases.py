@@ -446,6 +446,41 @@ def squeeze_excite(rng):
     return [x, w1, b1, w2, b2], [y.astype(np.float32)]
 
 
+def gemm_starts(rng):
+    """Two Gemms whose C (the start of their sums) is computed: a ReLU of a
+    Gemm with its bias, and the product of two slices of a [1, 3000]
+    product."""
+    x = rng.standard_normal((1, 64)).astype(np.float32)
+    w1 = (rng.standard_normal((64, 1000)) / 8).astype(np.float32)
+    b1 = rng.standard_normal(1000).astype(np.float32)
+    x2 = rng.standard_normal((1, 32)).astype(np.float32)
+    w2 = (rng.standard_normal((32, 1000)) / 6).astype(np.float32)
+    x3 = rng.standard_normal((1, 100)).astype(np.float32)
+    w3 = (rng.standard_normal((100, 3000)) / 10).astype(np.float32)
+    w4 = (rng.standard_normal((32, 1000)) / 6).astype(np.float32)
+    y = f64(x2) @ f64(w2) + np.maximum(f64(x) @ f64(w1) + f64(b1), 0)
+    r = f64(x3) @ f64(w3)
+    z = f64(x2) @ f64(w4) + r[:, :1000] * r[:, 1000:2000]
+    return [x, w1, b1, x2, w2, x3, w3, w4], [y.astype(np.float32), z.astype(np.float32)]
+
+
+def computed_inputs(rng):
+    """A squeeze-and-excitation's scaling read by a 1x1 convolution with a
+    bias; a sigmoid read by a product; a sum read by two products."""
+    x = rng.standard_normal((1, 64, 14, 14)).astype(np.float32)
+    g = rng.standard_normal((1, 64, 1, 1)).astype(np.float32)
+    w = (rng.standard_normal((32, 64, 1, 1)) / 8).astype(np.float32)
+    b = rng.standard_normal(32).astype(np.float32)
+    a = rng.standard_normal((128, 96)).astype(np.float32)
+    v = (rng.standard_normal((96, 80)) / 10).astype(np.float32)
+    u = (rng.standard_normal((96, 80)) / 10).astype(np.float32)
+    y = conv2d(f64(x) * f64(g), w) + f64(b)[None, :, None, None]
+    p = sigmoid(f64(a)) @ f64(v)
+    q = (f64(a) + f64(a)) @ f64(v)
+    r = (f64(a) + f64(a)) @ f64(u)
+    return [x, g, w, b, a, v, u], [t.astype(np.float32) for t in (y, p, q, r)]
+
+
 def main():
     case, out = sys.argv[1], sys.argv[2]
     os.makedirs(out, exist_ok=True)
@@ -464,7 +499,9 @@ def main():
                         "column_reductions": column_reductions,
                         "row_kernels": row_kernels, "long_rows": long_rows,
                         "half_rows": half_rows, "residual_stream": residual_stream,
-                        "heads": heads, "squeeze_excite": squeeze_excite}[case](
+                        "heads": heads, "squeeze_excite": squeeze_excite,
+                        "gemm_starts": gemm_starts,
+                        "computed_inputs": computed_inputs}[case](
         np.random.default_rng(7))
     for name, tensors in (("input", inputs), ("expected", expected)):
         for i, a in enumerate(tensors):
