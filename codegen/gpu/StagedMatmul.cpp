@@ -623,8 +623,11 @@ static std::optional<SmallVector<Value>> readFor(linalg::GenericOp computed) {
 /// buffer `input` (an input of `op`) reads, or the buffer it collapses, if
 /// the kernel can compute its elements where it reads them: the op before
 /// `op` in its block, the buffer (and its views) used by nothing after it
-/// but `op`, and nothing in between writing a buffer the op reads.
-static linalg::GenericOp computedInputOf(linalg::LinalgOp op, int64_t mark, Value input) {
+/// but `op`, nothing in between writing a buffer the op reads, and none of
+/// those `accumulator`, the root of `op`'s output (the kernel writes it
+/// while other blocks still compute their inputs).
+static linalg::GenericOp computedInputOf(linalg::LinalgOp op, int64_t mark, Value input,
+                                         Value accumulator) {
   Value root = rootBuffer(input);
   auto isView = [](Operation *user) {
     return llvm::isa<ViewLikeOpInterface>(user) && isMemoryEffectFree(user);
@@ -655,12 +658,11 @@ static linalg::GenericOp computedInputOf(linalg::LinalgOp op, int64_t mark, Valu
   std::optional<SmallVector<Value>> sources = readFor(computed);
   // The kernels in between may read its inputs (a pool of the same
   // input), not write them.
-  if (!alone || !sources || usedBetween(computed, op, {root}) ||
-      writtenBetween(computed, op, *sources))
+  if (!alone || !sources || llvm::is_contained(*sources, accumulator) ||
+      usedBetween(computed, op, {root}) || writtenBetween(computed, op, *sources))
     return nullptr;
   return computed;
 }
-
 
 bool usesThroughViewsAre(Value root, function_ref<bool(OpOperand &)> allowed) {
   SmallVector<Value> views{root};
@@ -709,16 +711,11 @@ StagedFusion findStagedFusion(linalg::LinalgOp op) {
   StagedFusion fusion;
   if (mark < 0)
     return fusion;
-  // (The kernel writes the accumulator while other blocks compute inputs
-  // from what they read: that must not be the accumulator.)
   Value accumulator = rootBuffer(buffer);
-  for (OpOperand *input : op.getDpsInputOperands()) {
-    if (input->getOperandNumber() >= fusion.computedInputs.size())
-      continue;
-    linalg::GenericOp computed = computedInputOf(op, mark, input->get());
-    if (computed && !llvm::is_contained(*readFor(computed), accumulator))
-      fusion.computedInputs[input->getOperandNumber()] = computed;
-  }
+  for (OpOperand *input : op.getDpsInputOperands())
+    if (input->getOperandNumber() < fusion.computedInputs.size())
+      fusion.computedInputs[input->getOperandNumber()] =
+          computedInputOf(op, mark, input->get(), accumulator);
   // Any other op on the accumulator's buffer before the product rules out
   // taking the start in, after it the consumer.
   bool otherBefore = false, otherAfter = false;
