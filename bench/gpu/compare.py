@@ -25,9 +25,11 @@ import numpy as np
 
 def tf32(x):
     """x rounded to TF32 (10-bit mantissa) as Kiln's tensor-core matmuls
-    round their inputs: to nearest, ties away from zero."""
-    bits = np.ascontiguousarray(x, dtype=np.float32).view(np.uint32)
-    return ((bits + np.uint32(0x1000)) & np.uint32(0xFFFFE000)).view(np.float32)
+    for sm_90 (the bundle's target) round their inputs: to nearest, ties to
+    even (sm_80's round ties away from zero)."""
+    bits = np.ascontiguousarray(x, dtype=np.float32).view(np.uint32).astype(np.uint64)
+    half = 0xFFF + ((bits >> 13) & 1)
+    return ((bits + half) & 0xFFFFE000).astype(np.uint32).view(np.float32)
 
 
 def tf32_matmul(out_dir, expected_dir):

@@ -5,7 +5,12 @@ it with `kilnc --gpu ARCH --emit=ptx` and prints, per product kernel, the
 registers a thread uses, spills, shared memory, and the shared-memory
 loads (scalar, 2- and 4-wide) and fused multiply-adds or mmas in its PTX:
 static counts, each loop body once as LLVM left it (unrolled or not).
-With --base, the same for a second kilnc, side by side: a change to the
+Where nvdisasm is found (NVDISASM, the venv's nvidia-cuda-nvdisasm
+package, or CUDA_HOME/bin), it adds the machine code of the kernel's main
+loop (the longest SASS loop body): its instructions, how many of them are
+FFMAs or HMMAs, and how many are register moves (MOV, IMAD.MOV). ptxas
+schedules and allocates registers, so these say more of a kernel's issue
+rate than the PTX does. With --base, the same for a second kilnc, side by side: a change to the
 kernels shows what it did to them before a GPU run measures their time.
 
 With --zoo MODELS (zoo model names, from the cache bench/zoo/zoo.py
@@ -33,9 +38,52 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
+def find_nvdisasm():
+    """nvdisasm's path, or None."""
+    candidates = [os.environ.get("NVDISASM", ""),
+                  os.path.join(os.environ.get("CUDA_HOME", "/usr/local/cuda"), "bin", "nvdisasm")]
+    try:
+        import nvidia  # the nvidia-cuda-nvdisasm wheel (scripts/requirements.txt)
+        for root in nvidia.__path__:
+            candidates += [os.path.join(root, cuda, "bin", "nvdisasm")
+                           for cuda in sorted(os.listdir(root))]
+    except ImportError:
+        pass
+    return next((c for c in candidates if c and os.access(c, os.X_OK)), None)
+
+
+def sass_loops(nvdisasm, cubin):
+    """{kernel: "instructions/math/moves"} of each kernel's longest loop body
+    in the machine code of `cubin` (math: FFMA or HMMA; moves: MOV and
+    IMAD.MOV)."""
+    text = subprocess.run([nvdisasm, "-c", cubin], check=True, capture_output=True,
+                          text=True).stdout
+    result = {}
+    for match in re.finditer(r"\n\s*\.text\.(\w+):\n(.*?)(?=\n\s*\.section|\Z)", text, re.S):
+        lines = match.group(2).splitlines()
+        labels = {re.match(r"(\.L_x_\d+):", l).group(1): i for i, l in enumerate(lines)
+                  if re.match(r"\.L_x_\d+:", l)}
+        best = []
+        for i, line in enumerate(lines):
+            branch = re.search(r"BRA\s+`?\(?(\.L_x_\d+)", line)
+            if branch and labels.get(branch.group(1), i) < i:
+                body = [l for l in lines[labels[branch.group(1)]:i + 1]
+                        if re.search(r"/\*[0-9a-f]{4,}\*/", l)]
+                if len(body) > len(best):
+                    best = body
+        if best:
+            ops = [re.sub(r"^\s*/\*[0-9a-f]+\*/\s*(@!?U?P\w+\s+)?", "", l).split()[0]
+                   for l in best]
+            math = sum(op.startswith(("FFMA", "HMMA")) for op in ops)
+            moves = sum(op in ("MOV", "IMAD.MOV.U32", "IMAD.MOV") for op in ops)
+            result[match.group(1)] = f"{len(ops)}/{math}/{moves}"
+    return result
+
+
 def kernel_stats(kilnc, model, arch, flags, work):
-    """{kernel: (registers, spill bytes, smem bytes, shared loads as scalar/v2/v4, fma, mma)}
-    for the kernels of `model` that use shared memory."""
+    """{kernel: (registers, spill bytes, smem bytes, shared loads as scalar/v2/v4, fma, mma,
+    main loop's SASS as instructions/math/moves)} for the kernels of `model`
+    that use shared memory."""
     ptx = os.path.join(work, "k.ptx")
     subprocess.run([kilnc, model, "--gpu", arch, *flags, "--emit=ptx", "-o", ptx], check=True)
     ptxas = os.path.join(os.environ.get("CUDA_HOME", "/usr/local/cuda"), "bin", "ptxas")
@@ -67,7 +115,9 @@ def kernel_stats(kilnc, model, arch, flags, work):
                               len(re.findall(r"fma\.rn\.f32", body)),
                               len(re.findall(r"mma\.sync", body)))
             current, spills = None, 0
-    return {k: v for k, v in stats.items() if v[2] > 0}
+    nvdisasm = find_nvdisasm()
+    loops = sass_loops(nvdisasm, os.path.join(work, "k.cubin")) if nvdisasm else {}
+    return {k: v + (loops.get(k, "-"),) for k, v in stats.items() if v[2] > 0}
 
 
 def loop_stores(kilnc, model, arch, work):
@@ -165,7 +215,8 @@ def main():
                        check=True, stdout=subprocess.DEVNULL)
         compilers = [("new", args.kilnc)] + ([("base", args.base)] if args.base else [])
         print("| model | kernel | " + " | ".join(
-            f"{label}: regs, spill B, smem B, ld.shared (scalar/v2/v4), fma, mma"
+            f"{label}: regs, spill B, smem B, ld.shared (scalar/v2/v4), fma, mma, "
+            "SASS loop (instrs/math/moves)"
             for label, _ in compilers) + " |")
         print("|---|---|" + "---|" * len(compilers))
         for size in args.sizes.split(","):

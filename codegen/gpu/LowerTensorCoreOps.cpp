@@ -22,7 +22,9 @@
 //   the low 13 bits, keep NaNs), which the CPU emulation runs too, and
 //   marks the result kTf32RoundingAttr; on the device, a marked rounding
 //   becomes one cvt.rna.tf32.f32, the same rounding (to nearest, ties away
-//   from zero). A rounding that lost its mark stays the arithmetic:
+//   from zero), or where the mark says ties to even (sm_90 and newer,
+//   whose cvt.rn.tf32.f32 is one instruction and cvt.rna three), one
+//   cvt.rn.tf32.f32. A rounding that lost its mark stays the arithmetic:
 //   slower, never different.
 //
 //===----------------------------------------------------------------------===//
@@ -110,7 +112,7 @@ struct Bf16MmaToNVVM : OpRewritePattern<nvgpu::MmaSyncOp> {
 
 /// A TF32 rounding the staged matmul marked (an arith.select of the
 /// input, if NaN, or its rounded bits) as one cvt.rna.tf32.f32 of the
-/// input.
+/// input, or cvt.rn.tf32.f32 where marked kTf32TiesToEven.
 struct Tf32RoundingToNVVM : OpRewritePattern<arith::SelectOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -119,8 +121,11 @@ struct Tf32RoundingToNVVM : OpRewritePattern<arith::SelectOp> {
     if (!select->hasAttr(kTf32RoundingAttr) || !select.getType().isF32())
       return rewriter.notifyMatchFailure(select, "not a marked TF32 rounding");
     Location loc = select.getLoc();
+    auto mode = llvm::dyn_cast<StringAttr>(select->getAttr(kTf32RoundingAttr));
+    bool tiesToEven = mode && mode.getValue() == kTf32TiesToEven;
     Value bits = NVVM::ConvertFloatToTF32Op::create(
-        rewriter, loc, rewriter.getI32Type(), select.getTrueValue(), NVVM::FPRoundingMode::RNA,
+        rewriter, loc, rewriter.getI32Type(), select.getTrueValue(),
+        tiesToEven ? NVVM::FPRoundingMode::RN : NVVM::FPRoundingMode::RNA,
         NVVM::SaturationMode::NONE, /*relu=*/false);
     rewriter.replaceOpWithNewOp<arith::BitcastOp>(select, select.getType(), bits);
     return success();

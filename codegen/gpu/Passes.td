@@ -69,6 +69,10 @@ def TileForGpu : Pass<"kiln-tile-for-gpu", "mlir::func::FuncOp"> {
            "f32 matmul-like ops (convolutions' products too) whose body is acc + a * b "
            "and whose m and n are at least 32 run on the tensor cores (m16n8k8 mma.sync, "
            "inputs rounded to TF32)">,
+    Option<"tf32TiesToEven", "tf32-ties-to-even", "bool", /*default=*/"false",
+           "with tf32: round the inputs to TF32 to nearest with ties to even (one "
+           "cvt.rn.tf32.f32: sm_90 and newer) instead of ties away from zero (cvt.rna, "
+           "which ptxas makes three instructions)">,
     Option<"halfTensorCores", "half-tensor-cores", "bool", /*default=*/"true",
            "matmul-like ops of f16 or bf16 inputs accumulated in f32 whose m and n are at "
            "least 32 run on the tensor cores (m16n8k16 mma.sync: sm_80 and newer)">,

@@ -982,6 +982,18 @@ struct Skeleton {
   /// The indices (after the stage's) of A's element (row, k) of the
   /// block's step in rowTile, and of B's (k, column) in columnTile.
   std::function<SmallVector<Value>(OpBuilder &, Value, Value)> rowSlot, columnSlot;
+  /// Which elements of a step this thread copies: its copy `r` of A is
+  /// the element (row, k) of the block's step that rowCopy(r) gives, of B
+  /// the (k, column) that columnCopy(r) gives. buildSkeleton's: A rows
+  /// ty + 16 r at k = tx, B columns tx + 16 r at k = ty (columnsAlongK: B
+  /// columns ty + 16 r at k = tx), a half warp's copies 16 consecutive
+  /// values in memory.
+  std::function<std::pair<Value, Value>(OpBuilder &, int64_t)> rowCopy, columnCopy;
+  /// Where not 0, the tiles are flat and copy r's slot is copy 0's plus r
+  /// times this (A's, B's): one address and constant offsets for a
+  /// thread's stores, which LLVM does not find itself through rowSlot's
+  /// and columnSlot's divisions.
+  int64_t rowCopyStride = 0, columnCopyStride = 0;
   /// Inside the k loop: the stage of the current step.
   Value stage;
   /// Thread id, its row ty = t / 16 and column tx = t % 16 in the block.
@@ -1088,9 +1100,8 @@ struct Skeleton {
     storeResult(b, loc, fusion.consumer, init->get(), acc, at);
   }
   /// The block's k step at `kt` of both inputs, as this thread copies it
-  /// into the tiles: A rows ty + 16 r (r < aRows) at k = kt + tx, then B
-  /// columns tx + 16 r (r < bColumns) at k = kt + ty, each through
-  /// `convert` if given.
+  /// into the tiles: A's elements rowCopy(r) (r < aRows), then B's
+  /// columnCopy(r) (r < bColumns), each through `convert` if given.
   SmallVector<Value> fetch(OpBuilder &b, Value kt, int64_t aRows, int64_t bColumns,
                            function_ref<Value(OpBuilder &, Value)> convert) const {
     SmallVector<Value> values;
@@ -1111,28 +1122,42 @@ struct Skeleton {
       values.push_back(v);
     };
     Value zero = constant(b, 0);
-    for (int64_t r = 0; r < aRows; ++r)
-      read(rowInput, ivs(b, addConstant(b, ty, kStagedTile * r), zero, add(b, kt, tx)));
-    Value along = columnsAlongK ? ty : tx, across = columnsAlongK ? tx : ty;
-    for (int64_t r = 0; r < bColumns; ++r)
-      read(columnInput,
-           ivs(b, zero, addConstant(b, along, kStagedTile * r), add(b, kt, across)));
+    for (int64_t r = 0; r < aRows; ++r) {
+      auto [row, k] = rowCopy(b, r);
+      read(rowInput, ivs(b, row, zero, add(b, kt, k)));
+    }
+    for (int64_t r = 0; r < bColumns; ++r) {
+      auto [k, column] = columnCopy(b, r);
+      read(columnInput, ivs(b, zero, column, add(b, kt, k)));
+    }
     return values;
   }
   /// Stores what `fetch` read into the current stage's tiles: A's element
-  /// (ty + 16 r, tx) at rowSlot's indices, B's (ty, tx + 16 r) at
-  /// columnSlot's.
+  /// rowCopy(r) at rowSlot's indices, B's columnCopy(r) at columnSlot's.
   void place(OpBuilder &b, ValueRange values, int64_t aRows, int64_t bColumns) const {
     auto store = [&](Value value, Value tile, SmallVector<Value> slot) {
       slot.insert(slot.begin(), stage);
       memref::StoreOp::create(b, loc, value, tile, slot);
     };
-    for (int64_t r = 0; r < aRows; ++r)
-      store(values[r], rowTile, rowSlot(b, addConstant(b, ty, kStagedTile * r), tx));
-    Value along = columnsAlongK ? ty : tx, across = columnsAlongK ? tx : ty;
-    for (int64_t r = 0; r < bColumns; ++r)
-      store(values[aRows + r], columnTile,
-            columnSlot(b, across, addConstant(b, along, kStagedTile * r)));
+    // Copy r's indices: slot(r), or copy 0's plus r times `stride`.
+    auto slots = [&](int64_t count, int64_t stride, auto slot) {
+      SmallVector<SmallVector<Value>> result;
+      for (int64_t r = 0; r < count; ++r)
+        result.push_back(stride && r > 0 ? SmallVector<Value>{addConstant(
+                                               b, result.front().front(), stride * r)}
+                                         : slot(r));
+      return result;
+    };
+    for (auto [r, slot] : llvm::enumerate(slots(aRows, rowCopyStride, [&](int64_t r) {
+           auto [row, k] = rowCopy(b, r);
+           return rowSlot(b, row, k);
+         })))
+      store(values[r], rowTile, slot);
+    for (auto [r, slot] : llvm::enumerate(slots(bColumns, columnCopyStride, [&](int64_t r) {
+           auto [k, column] = columnCopy(b, r);
+           return columnSlot(b, k, column);
+         })))
+      store(values[aRows + r], columnTile, slot);
   }
   /// The element (y, x) of the current stage's `tile`.
   Value tileAt(OpBuilder &b, Value tile, Value y, Value x) const {
@@ -1262,6 +1287,19 @@ Skeleton buildSkeleton(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
   Value tile = s.constant(rewriter, kStagedTile);
   s.ty = arith::DivUIOp::create(rewriter, loc, s.tid, tile);
   s.tx = arith::RemUIOp::create(rewriter, loc, s.tid, tile);
+  Value along = s.columnsAlongK ? s.ty : s.tx, across = s.columnsAlongK ? s.tx : s.ty;
+  auto plus = [loc](OpBuilder &b, Value x, int64_t r) {
+    return r == 0 ? x
+                  : arith::AddIOp::create(
+                        b, loc, x, arith::ConstantIndexOp::create(b, loc, kStagedTile * r))
+                        .getResult();
+  };
+  s.rowCopy = [plus, ty = s.ty, tx = s.tx](OpBuilder &b, int64_t r) {
+    return std::pair(plus(b, ty, r), tx);
+  };
+  s.columnCopy = [plus, along, across](OpBuilder &b, int64_t r) {
+    return std::pair(across, plus(b, along, r));
+  };
   s.base.assign(ranges.size(), zero);
   for (auto [i, dim] : llvm::enumerate(parallelDims)) {
     s.base[dim] = blockIvs[i];
@@ -1272,21 +1310,30 @@ Skeleton buildSkeleton(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
   return s;
 }
 
-/// `v` rounded to TF32 (10 mantissa bits), to nearest with ties away from
-/// zero as cvt.rna.tf32.f32 does: the tensor cores read only those bits.
-/// NaNs stay NaNs. The result is marked kTf32RoundingAttr: on the device
-/// it becomes that one instruction.
-Value roundToTf32(OpBuilder &b, Location loc, Value v) {
+/// `v` rounded to TF32 (10 mantissa bits), to nearest: with ties away from
+/// zero as cvt.rna.tf32.f32 does, or with `tiesToEven` as cvt.rn.tf32.f32
+/// does (half an ulp less one, plus the kept mantissa's lowest bit): the
+/// tensor cores read only those bits. NaNs stay NaNs. The result is marked
+/// kTf32RoundingAttr: on the device it becomes that one instruction.
+Value roundToTf32(OpBuilder &b, Location loc, Value v, bool tiesToEven) {
   Type i32 = b.getI32Type();
   Value bits = arith::BitcastOp::create(b, loc, i32, v);
-  Value half = arith::ConstantIntOp::create(b, loc, i32, 0x1000);
+  Value half = arith::ConstantIntOp::create(b, loc, i32, tiesToEven ? 0xFFF : 0x1000);
+  if (tiesToEven) {
+    Value lowest = arith::AndIOp::create(
+        b, loc,
+        arith::ShRUIOp::create(b, loc, bits, arith::ConstantIntOp::create(b, loc, i32, 13)),
+        arith::ConstantIntOp::create(b, loc, i32, 1));
+    half = arith::AddIOp::create(b, loc, half, lowest);
+  }
   Value mask = arith::ConstantIntOp::create(b, loc, i32, -0x2000);
   Value rounded = arith::BitcastOp::create(
       b, loc, v.getType(),
       arith::AndIOp::create(b, loc, arith::AddIOp::create(b, loc, bits, half), mask));
   Value nan = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, v, v);
   auto select = arith::SelectOp::create(b, loc, nan, v, rounded);
-  select->setAttr(kTf32RoundingAttr, b.getUnitAttr());
+  select->setAttr(kTf32RoundingAttr,
+                  tiesToEven ? Attribute(b.getStringAttr(kTf32TiesToEven)) : b.getUnitAttr());
   return select;
 }
 
@@ -1309,15 +1356,33 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
   // fragment for column tile `jt` the bFragment values from
   // ((ks BN / 8 + jt) 32 + S(L)) bFragment on: one 16-byte load (A) or one
   // 8-byte load (B) a fragment, the lanes of each quarter (A) or half (B)
-  // warp reading consecutive bytes, conflict-free. Two swizzles spread the
-  // staging's stores over the banks as well (a warp stores two k rows of 16
-  // consecutive B columns, and 16 k columns of two A rows):
-  // - B: lane slot S(L) = L ^ 2 (L / 16) (g >= 4 flips t's high bit), and
-  //   the fragment's two registers swapped in odd column tiles. Unswizzled,
-  //   g and g + 4 and tiles jt and jt + 1 met in one bank: 4-way conflicts
-  //   on 32-bit stores.
-  // - A (TF32): registers 0 and 1, and 2 and 3, swapped at odd mma k steps.
-  //   Unswizzled, k and k + 8 met in one bank: 2-way conflicts.
+  // warp reading consecutive bytes, conflict-free. The lane slot
+  // S(L) = L ^ 2 (L / 16) (g >= 4 flips t's high bit) permutes B's
+  // fragments within each half warp, which the loads do not see; the
+  // staging's stores do (below). A fragment's registers stay in the mma's
+  // order, so that its load is the mma's operand as it is: swapping them
+  // (as this kernel once did against bank conflicts) cost ptxas a register
+  // move for each, 67 moves beside 32 mmas in a k step of gemm4096_tf32.
+  //
+  // The staging's stores are 32-bit (TF32) or 16-bit (f16, bf16); those
+  // of a warp meet no bank conflict where they cover the banks:
+  // - A, TF32: a warp copies 8 consecutive k values (one mma k step) of
+  //   rows r, r + 1, r + 8 and r + 9 (r even): g, t and the 4 registers
+  //   give 32 banks. Along 16 k of two rows, as the scalar kernel copies,
+  //   k and k + 8 met in one bank.
+  // - A, f16 and bf16: the default copy (16 k of two rows) puts two
+  //   halves in each of 16 words.
+  // - B, TF32 (B running along n): a warp copies 8 columns (one column
+  //   tile) at k, k + 1, k + 4 and k + 5 (k = 0 or 2 in an mma k step):
+  //   S(L) mod 16 and the 2 registers give 32 banks. Along 16 columns,
+  //   tiles jt and jt + 1 met in one bank.
+  // - B, f16 and bf16 (along n): 8 columns at 4 consecutive k values,
+  //   two halves in each of 16 words.
+  // - B along k (stagesColumnsAlongK): TF32, 8 consecutive k values of 4
+  //   columns (32 banks); f16 and bf16, the default copy (16 k of two
+  //   columns).
+  // Each warp still reads whole 32-byte sectors of global memory, except
+  // half B along n (16 bytes of each of 4 rows).
   const int64_t aFragment = 4 * perRegister, bFragment = 2 * perRegister;
   const int64_t rowTiles = blockM / kMmaM, columnTiles = blockN / kMmaN;
   Skeleton s = buildSkeleton(rewriter, op, matmul, fusion, partials, blockM, blockN,
@@ -1365,17 +1430,82 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
   s.rowSlot = [&](OpBuilder &b, Value row, Value k) {
     KPlace p = kPlace(b, k);
     Value reg = s.add(b, divide(b, remainder(b, row, kMmaM), 8), scale(b, p.highHalf, 2));
-    reg = xorWith(b, reg, remainder(b, p.step, 2));
     return SmallVector<Value>{fragmentSlot(b, p, rowTiles, divide(b, row, kMmaM),
                                            remainder(b, row, 8), reg, aFragment, false)};
   };
   s.columnSlot = [&](OpBuilder &b, Value k, Value column) {
     KPlace p = kPlace(b, k);
-    Value tile = divide(b, column, kMmaN);
-    Value reg = xorWith(b, p.highHalf, remainder(b, tile, 2));
-    return SmallVector<Value>{fragmentSlot(b, p, columnTiles, tile, remainder(b, column, kMmaN),
-                                           reg, bFragment, true)};
+    return SmallVector<Value>{fragmentSlot(b, p, columnTiles, divide(b, column, kMmaN),
+                                           remainder(b, column, kMmaN), p.highHalf, bFragment,
+                                           true)};
   };
+  // The copies above, where they differ from the default: copy r of
+  // thread t is element L = t % 32 of chunk c = 8 r + w of 32 elements
+  // (warp w = t / 32; a step has BM / 2 chunks of A and BN / 2 of B).
+  // Each position below is one part from w and L, computed once, plus a
+  // constant from r.
+  Value copyWarp = divide(rewriter, s.tid, kWarpSize);
+  Value copyLane = remainder(rewriter, s.tid, kWarpSize);
+  Value low = remainder(rewriter, copyLane, 8), high = divide(rewriter, copyLane, 8);
+  Value highOdd = remainder(rewriter, high, 2), highHalf = divide(rewriter, high, 2);
+  auto sum = [&](std::initializer_list<Value> terms) {
+    Value total = *terms.begin();
+    for (Value term : llvm::drop_begin(terms))
+      total = s.add(rewriter, total, term);
+    return total;
+  };
+  auto copyAt = [&s](Value first, int64_t firstStep, Value second, int64_t secondStep) {
+    return [&s, first, firstStep, second, secondStep](OpBuilder &b, int64_t r) {
+      return std::pair(s.addConstant(b, first, firstStep * r),
+                       s.addConstant(b, second, secondStep * r));
+    };
+  };
+  if (!half) {
+    // A: chunk c is rows 16 r + 2 (w / 2) + {0, 1, 8, 9} (16-row tile r,
+    // pair w / 2) at mma k step w % 2: element L row
+    // 16 r + 2 (w / 2) + (L / 8) % 2 + 8 (L / 16), k 8 (w % 2) + L % 8.
+    s.rowCopy = copyAt(sum({scale(rewriter, divide(rewriter, copyWarp, 2), 2), highOdd,
+                            scale(rewriter, highHalf, 8)}),
+                       kMmaM,
+                       s.add(rewriter, scale(rewriter, remainder(rewriter, copyWarp, 2), kMmaK),
+                             low),
+                       0);
+    if (s.columnsAlongK) {
+      // B along k: chunk c is columns 4 (c % 2) to 4 (c % 2) + 3 of column
+      // tile c / 4 = 2 r + w / 4 at mma k step (w / 2) % 2: element L k
+      // 8 ((w / 2) % 2) + L % 8, column 16 r + 8 (w / 4) + 4 (w % 2) + L / 8.
+      s.columnCopy = copyAt(
+          s.add(rewriter,
+                scale(rewriter, remainder(rewriter, divide(rewriter, copyWarp, 2), 2), kMmaK), low),
+          0,
+          sum({scale(rewriter, divide(rewriter, copyWarp, 4), kMmaN),
+               scale(rewriter, remainder(rewriter, copyWarp, 2), 4), high}),
+          2 * kMmaN);
+    } else {
+      // B along n: chunk c is column tile 2 r + w / 4 at mma k step
+      // (w / 2) % 2, from its k 2 (w % 2): element L k
+      // 8 ((w / 2) % 2) + 2 (w % 2) + (L / 8) % 2 + 4 (L / 16), column
+      // 16 r + 8 (w / 4) + L % 8.
+      s.columnCopy = copyAt(
+          sum({scale(rewriter, remainder(rewriter, divide(rewriter, copyWarp, 2), 2), kMmaK),
+               scale(rewriter, remainder(rewriter, copyWarp, 2), 2), highOdd,
+               scale(rewriter, highHalf, 4)}),
+          0, s.add(rewriter, scale(rewriter, divide(rewriter, copyWarp, 4), kMmaN), low),
+          2 * kMmaN);
+    }
+  } else if (!s.columnsAlongK) {
+    // B along n: chunk c is column tile 2 r + w / 4 at k 4 (w % 4) to
+    // 4 (w % 4) + 3: element L k 4 (w % 4) + L / 8, column
+    // 16 r + 8 (w / 4) + L % 8.
+    s.columnCopy =
+        copyAt(s.add(rewriter, scale(rewriter, remainder(rewriter, copyWarp, 4), 4), high), 0,
+               s.add(rewriter, scale(rewriter, divide(rewriter, copyWarp, 4), kMmaN), low),
+               2 * kMmaN);
+  }
+  // Every copy above, and buildSkeleton's, moves by 16 rows (one row
+  // tile) or 16 columns (two column tiles) from r to r + 1.
+  s.rowCopyStride = kWarpSize * aFragment;
+  s.columnCopyStride = 2 * kWarpSize * bFragment;
   Type f32 = rewriter.getF32Type();
   Value warp = arith::DivUIOp::create(rewriter, loc, s.tid, s.constant(rewriter, kWarpSize));
   Value lane = arith::RemUIOp::create(rewriter, loc, s.tid, s.constant(rewriter, kWarpSize));
@@ -1419,7 +1549,9 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
     }
   }
 
-  auto toTf32 = [&](OpBuilder &b, Value v) { return roundToTf32(b, loc, v); };
+  auto toTf32 = [&](OpBuilder &b, Value v) {
+    return roundToTf32(b, loc, v, matmul.tf32TiesToEven);
+  };
   // The mmas fold whole k steps: staged elements past k are zeros.
   s.zeroPastK = true;
   SmallVector<Value> results = s.stagedLoop(
@@ -1428,42 +1560,25 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
       [&](OpBuilder &b, Value kt, ValueRange outerArgs, int64_t) {
         SmallVector<Value> acc = llvm::to_vector(outerArgs);
         for (int64_t ks = 0; ks < kStagedTile / mmaK; ++ks) {
-          // A fragment's values as stored, with its registers `swapped`
-          // pairwise (0 and 1, 2 and 3) where given: the swizzles above.
-          auto fragment = [&](Value tile, Value start, int64_t offset, int64_t registers,
-                              Value swapped) {
+          // A fragment's values, loaded as the mma takes them.
+          auto fragment = [&](Value tile, Value start, int64_t offset, int64_t registers) {
             int64_t size = registers * perRegister;
             auto type = VectorType::get({size}, inputType);
             Value values = vector::LoadOp::create(
                 b, loc, type, tile, ValueRange{s.stage, s.addConstant(b, start, offset)},
                 /*nontemporal=*/false, llvm::Align(size * inputType.getIntOrFloatBitWidth() / 8));
-            if (swapped) {
-              SmallVector<int64_t> mask;
-              for (int64_t reg = 0; reg < registers; ++reg)
-                for (int64_t e = 0; e < perRegister; ++e)
-                  mask.push_back((reg ^ 1) * perRegister + e);
-              Value exchanged = vector::ShuffleOp::create(b, loc, values, values, mask);
-              values = arith::SelectOp::create(b, loc, swapped, exchanged, values);
-            }
             // (The device lowering takes this 2-D cast apart:
             // kiln-lower-tensor-core-ops.)
             return vector::ShapeCastOp::create(
                 b, loc, VectorType::get({registers, perRegister}, inputType), values);
           };
-          Value oddStep = arith::ConstantIntOp::create(b, loc, b.getI1Type(), ks % 2);
           SmallVector<Value> aFragments, bFragments;
           for (int64_t i = 0; i < tm; ++i)
-            aFragments.push_back(fragment(s.rowTile, aStart,
-                                          (ks * rowTiles + i) * kWarpSize * aFragment, 4,
-                                          oddStep));
-          for (int64_t j = 0; j < tn; ++j) {
-            Value oddTile = arith::CmpIOp::create(
-                b, loc, arith::CmpIPredicate::ne,
-                remainder(b, s.addConstant(b, firstColumnTile, j), 2), s.constant(b, 0));
+            aFragments.push_back(
+                fragment(s.rowTile, aStart, (ks * rowTiles + i) * kWarpSize * aFragment, 4));
+          for (int64_t j = 0; j < tn; ++j)
             bFragments.push_back(fragment(s.columnTile, bStart,
-                                          (ks * columnTiles + j) * kWarpSize * bFragment, 2,
-                                          oddTile));
-          }
+                                          (ks * columnTiles + j) * kWarpSize * bFragment, 2));
           for (int64_t i = 0; i < tm; ++i)
             for (int64_t j = 0; j < tn; ++j)
               acc[i * tn + j] = nvgpu::MmaSyncOp::create(

@@ -44,12 +44,15 @@
 // acc + a * b and whose m and n ranges are at least 32 use the tensor cores
 // instead: the 8 warps of a block, as 2 x 4, each own a (16 TM) x (8 TN)
 // warp tile of m16n8k8 mma.sync tiles (TM, TN up to 4). The inputs are
-// staged as above, rounded to TF32 (nearest, ties away; on the device one
-// cvt.rna.tf32.f32), and each k step of 16 is two k steps of 8: per warp
-// tile, TM A fragments, TN B fragments and TM x TN mmas. The tiles keep a
-// step in fragment order (each lane's fragment is contiguous, so it is one
-// 16-byte load for A and one 8-byte load for B; StagedMatmul.cpp gives the
-// layout and the swizzles that keep the staging's stores conflict-free).
+// staged as above, rounded to TF32 (to nearest; on the device one
+// cvt.rn.tf32.f32 for sm_90 and newer, ties to even, and one
+// cvt.rna.tf32.f32 before, ties away from zero), and each k step of 16 is
+// two k steps of 8: per warp tile, TM A fragments, TN B fragments and
+// TM x TN mmas. The tiles keep a step in fragment order (each lane's
+// fragment is contiguous and in the mma's register order, so it is one
+// 16-byte load for A and one 8-byte load for B that the mma takes as it
+// is; StagedMatmul.cpp gives the layout, and which elements each warp
+// copies so that the staging's stores meet no bank conflicts).
 // Matmuls of f16 or bf16 inputs accumulated in f32 (what the graph lowering
 // makes of a half-precision MatMul or Gemm) take the tensor cores the same
 // way without any flag on sm_80 and newer, with m16n8k16 mmas (one per k
@@ -94,8 +97,10 @@ inline constexpr int64_t kMaxMmaTile = 4;
 
 /// Marks the last op of the TF32 kernel's rounding of an input (an
 /// arith.select), which kiln-lower-tensor-core-ops turns into one
-/// cvt.rna.tf32.f32 on the device.
+/// cvt.rna.tf32.f32 on the device, or cvt.rn.tf32.f32 where the value is
+/// kTf32TiesToEven.
 inline constexpr llvm::StringLiteral kTf32RoundingAttr = "kiln.tf32_rounding";
+inline constexpr llvm::StringLiteral kTf32TiesToEven = "ties_to_even";
 
 /// The loops of a matmul-like op the staging uses; batch loops are the
 /// other parallel ones. `rowInput` reads (m, k), `columnInput` (k, n). Each
@@ -108,6 +113,9 @@ struct StagedMatmul {
   int64_t mmaRows = 0, mmaColumns = 0;
   /// The mma's k: kMmaK (TF32) or kHalfMmaK (f16, bf16).
   int64_t mmaK = kMmaK;
+  /// How the TF32 kernel rounds its inputs: to nearest with ties to even
+  /// (sm_90 and newer: one cvt.rn.tf32.f32), or ties away from zero.
+  bool tf32TiesToEven = false;
   /// Slices the k loop is cut into, each folded by blocks of its own into
   /// a partial result that a second kernel combines (SplitProduct.h); 1:
   /// one kernel folds all of k.

@@ -694,11 +694,14 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
   /// output reads both inputs once per output element, the staged tiles
   /// share each read among 16 or more.
   std::optional<StagedMatmul> stagedProduct(linalg::LinalgOp op) {
-    if (blockPerOutput(op))
-      return matchSplitProduct(op, kBlocksPerMultiprocessor * multiprocessors, tf32,
-                               halfTensorCores);
-    return matchStagedMatmul(op, kBlocksPerMultiprocessor * multiprocessors, tf32,
-                             halfTensorCores);
+    std::optional<StagedMatmul> staged =
+        blockPerOutput(op) ? matchSplitProduct(op, kBlocksPerMultiprocessor * multiprocessors,
+                                               tf32, halfTensorCores)
+                           : matchStagedMatmul(op, kBlocksPerMultiprocessor * multiprocessors,
+                                               tf32, halfTensorCores);
+    if (staged)
+      staged->tf32TiesToEven = tf32TiesToEven;
+    return staged;
   }
 
   /// The column reduction `op` maps onto (BlockReduction.h): lanes across

@@ -209,6 +209,8 @@ static void addGpuTilingPasses(OpPassManager &pm, const GpuOptions &options) {
   tiling.tf32 = options.tf32;
   // m16n8k16 mmas on f16/bf16 inputs: sm_80 and newer.
   tiling.halfTensorCores = computeCapabilityOf(options.chip) >= 80;
+  // cvt.rn.tf32.f32, one instruction: sm_90 and newer.
+  tiling.tf32TiesToEven = computeCapabilityOf(options.chip) >= 90;
   pm.nest<func::FuncOp>().addPass(gpu::createConvToStagedMatmul());
   pm.nest<func::FuncOp>().addPass(gpu::createTileForGpu(tiling));
   pm.addPass(createCanonicalizerPass());

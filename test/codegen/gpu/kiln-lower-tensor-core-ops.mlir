@@ -59,6 +59,31 @@ func.func @tf32_rounding(%x: f32) -> f32 {
   return %kept : f32
 }
 
+// Marked ties to even (the staged matmuls for sm_90 and newer), one
+// cvt.rn.tf32.f32.
+// CHECK-LABEL: func @tf32_rounding_ties_to_even
+// CHECK-SAME: (%[[X:.*]]: f32)
+// CHECK: %[[BITS:.*]] = nvvm.convert.float.to.tf32 %[[X]] {rnd = #nvvm.fp_rnd_mode<rn>}
+// CHECK: %[[R:.*]] = arith.bitcast %[[BITS]] : i32 to f32
+// CHECK-NOT: arith.select
+// CHECK: return %[[R]]
+func.func @tf32_rounding_ties_to_even(%x: f32) -> f32 {
+  %half = arith.constant 4095 : i32
+  %c13 = arith.constant 13 : i32
+  %c1 = arith.constant 1 : i32
+  %mask = arith.constant -8192 : i32
+  %bits = arith.bitcast %x : f32 to i32
+  %shifted = arith.shrui %bits, %c13 : i32
+  %lowest = arith.andi %shifted, %c1 : i32
+  %add = arith.addi %half, %lowest : i32
+  %up = arith.addi %bits, %add : i32
+  %cut = arith.andi %up, %mask : i32
+  %r = arith.bitcast %cut : i32 to f32
+  %nan = arith.cmpf uno, %x, %x : f32
+  %kept = arith.select %nan, %x, %r {kiln.tf32_rounding = "ties_to_even"} : f32
+  return %kept : f32
+}
+
 // Without the mark, a select stays.
 // CHECK-LABEL: func @plain_select
 // CHECK-NOT: nvvm.convert.float.to.tf32

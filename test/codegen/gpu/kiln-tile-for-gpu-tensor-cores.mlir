@@ -1,5 +1,6 @@
 // RUN: kiln-opt %s --split-input-file --kiln-tile-for-gpu="multiprocessors=1 tf32=1" --canonicalize --cse | FileCheck %s
 // RUN: kiln-opt %s --split-input-file --kiln-tile-for-gpu="multiprocessors=1" --canonicalize --cse | FileCheck %s --check-prefix=FP32
+// RUN: kiln-opt %s --split-input-file --kiln-tile-for-gpu="multiprocessors=1 tf32=1 tf32-ties-to-even=1" --canonicalize --cse | FileCheck %s --check-prefix=EVEN
 
 // With TF32 allowed, an f32 matmul whose m and n are at least 32 runs on the
 // tensor cores: blocks of 8 warps (2 x 4), each warp one 16x8 mma tile here
@@ -8,16 +9,21 @@
 // kept; the last op marked, for the device's one-instruction rounding). The
 // tiles (two stages) keep each k step in the mmas' fragment order: lane L
 // of a warp whose rows start at row tile r reads its A fragment of mma k
-// step ks as the 4 floats from ((2 ks + r) 32 + L) 4 (2 row tiles a block;
-// at odd ks with registers 0 and 1, 2 and 3 swapped) and its B fragment of
-// column tile c as the 2 floats from ((4 ks + c) 32 + L ^ 2 (L / 16)) 2
-// (4 column tiles; swapped in odd tiles): one vector load each, reshaped
-// into the mma's registers. (The swizzles keep the staging's stores free
-// of bank conflicts.) The lane holds accumulator rows g, g + 8,
-// columns 2 t, 2 t + 1 (g = lane / 4, t = lane % 4): a vector<2x2xf32>
-// carried through the k loop, two m16n8k8 mmas per k step of 16. Each
-// thread's elements of the staged tiles are read (and rounded) one k step
-// ahead and stored into the other stage after the mmas, a barrier.
+// step ks as the 4 floats from ((2 ks + r) 32 + L) 4 (2 row tiles a block)
+// and its B fragment of column tile c as the 2 floats from
+// ((4 ks + c) 32 + L ^ 2 (L / 16)) 2 (4 column tiles): one vector load
+// each, reshaped into the mma's registers as it is (no shuffle). The lane
+// holds accumulator rows g, g + 8, columns 2 t, 2 t + 1 (g = lane / 4,
+// t = lane % 4): a vector<2x2xf32> carried through the k loop, two m16n8k8
+// mmas per k step of 16.
+//
+// Each thread's elements of the staged tiles are read (and rounded) one k
+// step ahead and stored into the other stage after the mmas, a barrier.
+// Which ones keep the stores free of bank conflicts: lane L of warp w
+// copies A's row 16 r + 2 (w / 2) + (L / 8) % 2 + 8 (L / 16) at k
+// 8 (w % 2) + L % 8, and B's column 16 r + 8 (w / 4) + L % 8 at k
+// 8 ((w / 2) % 2) + 2 (w % 2) + (L / 8) % 2 + 4 (L / 16), for r = 0, 1;
+// copy 1's slot is copy 0's plus 128 (one row tile, two column tiles).
 // CHECK-LABEL: func @tensor_cores
 // CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
 // CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
@@ -26,6 +32,7 @@
 // CHECK-DAG: %[[C8:.*]] = arith.constant 8 : index
 // CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
 // CHECK-DAG: %[[C32:.*]] = arith.constant 32 : index
+// CHECK-DAG: %[[C128:.*]] = arith.constant 128 : index
 // CHECK-DAG: %[[C256:.*]] = arith.constant 256 : index
 // CHECK-DAG: %[[HALF:.*]] = arith.constant 4096 : i32
 // CHECK-DAG: %[[MASK:.*]] = arith.constant -8192 : i32
@@ -33,32 +40,54 @@
 // CHECK:   %[[AS:.*]] = memref.alloc() : memref<2x512xf32, #gpu.address_space<workgroup>>
 // CHECK:   %[[BS:.*]] = memref.alloc() : memref<2x512xf32, #gpu.address_space<workgroup>>
 // CHECK:   scf.forall (%[[T:.*]]) in (256) {
-// CHECK:     %[[WARP:.*]] = arith.divui %[[T]], %[[C32]]
-// CHECK:     %[[LANE:.*]] = arith.remui %[[T]], %[[C32]]
-// CHECK:     %[[G:.*]] = arith.divui %[[LANE]], %[[C4]]
-// CHECK:     %[[TG:.*]] = arith.remui %[[LANE]], %[[C4]]
-// CHECK:     %[[WR:.*]] = arith.divui %[[WARP]], %[[C4]]
-// CHECK:     %[[WROW:.*]] = arith.muli %[[WR]], %[[C16]]
-// CHECK:     %[[RT:.*]] = arith.divui %[[WROW]], %[[C16]]
-// CHECK:     %[[RT32:.*]] = arith.muli %[[RT]], %[[C32]]
-// CHECK:     %[[RL:.*]] = arith.addi %[[RT32]], %[[LANE]]
-// CHECK:     %[[ASTART:.*]] = arith.muli %[[RL]], %[[C4]]
-// CHECK:     %[[FIRSTC:.*]] = arith.divui %{{.*}}, %[[C8]]
-// CHECK:     %[[HALFW:.*]] = arith.divui %[[LANE]], %[[C16]]
+// CHECK:     %[[W:.*]] = arith.divui %[[T]], %[[C32]]
+// CHECK:     %[[L:.*]] = arith.remui %[[T]], %[[C32]]
+// CHECK:     %[[LOW:.*]] = arith.remui %[[L]], %[[C8]]
+// CHECK:     %[[HIGH:.*]] = arith.divui %[[L]], %[[C8]]
+// CHECK:     %[[HODD:.*]] = arith.remui %[[HIGH]], %[[C2]]
+// CHECK:     %[[HHALF:.*]] = arith.divui %[[HIGH]], %[[C2]]
+// CHECK:     %[[W2:.*]] = arith.divui %[[W]], %[[C2]]
+// CHECK:     %[[PAIR:.*]] = arith.muli %[[W2]], %[[C2]]
+// CHECK:     %[[H8:.*]] = arith.muli %[[HHALF]], %[[C8]]
+// CHECK:     %[[R1:.*]] = arith.addi %[[PAIR]], %[[HODD]]
+// CHECK:     %[[AROW:.*]] = arith.addi %[[R1]], %[[H8]]
+// CHECK:     %[[WODD:.*]] = arith.remui %[[W]], %[[C2]]
+// CHECK:     %[[KSTEP:.*]] = arith.muli %[[WODD]], %[[C8]]
+// CHECK:     %[[AK:.*]] = arith.addi %[[KSTEP]], %[[LOW]]
+// CHECK:     %[[BKSTEP:.*]] = arith.remui %[[W2]], %[[C2]]
+// CHECK:     %[[BK8:.*]] = arith.muli %[[BKSTEP]], %[[C8]]
+// CHECK:     %[[BK2:.*]] = arith.muli %[[WODD]], %[[C2]]
+// CHECK:     %[[H4:.*]] = arith.muli %[[HHALF]], %[[C4]]
+// CHECK:     %[[BK1:.*]] = arith.addi %[[BK8]], %[[BK2]]
+// CHECK:     %[[BK3:.*]] = arith.addi %[[BK1]], %[[HODD]]
+// CHECK:     %[[BK:.*]] = arith.addi %[[BK3]], %[[H4]]
+// CHECK:     %[[W4:.*]] = arith.divui %[[W]], %[[C4]]
+// CHECK:     %[[BT:.*]] = arith.muli %[[W4]], %[[C8]]
+// CHECK:     %[[BCOL:.*]] = arith.addi %[[BT]], %[[LOW]]
+// CHECK:     %[[ASTART:.*]] = arith.muli %{{.*}}, %[[C4]]
+// CHECK:     %[[HALFW:.*]] = arith.divui %[[L]], %[[C16]]
 // CHECK:     %[[FLIP:.*]] = arith.muli %[[HALFW]], %[[C2]]
-// CHECK:     %[[SLOT:.*]] = arith.xori %[[LANE]], %[[FLIP]]
-// CHECK:     %[[CT32:.*]] = arith.muli %[[FIRSTC]], %[[C32]]
-// CHECK:     %[[CL:.*]] = arith.addi %[[CT32]], %[[SLOT]]
+// CHECK:     %[[SLOT:.*]] = arith.xori %[[L]], %[[FLIP]]
+// CHECK:     %[[CL:.*]] = arith.addi %{{.*}}, %[[SLOT]]
 // CHECK:     %[[BSTART:.*]] = arith.muli %[[CL]], %[[C2]]
 // CHECK:     %[[C0V:.*]] = vector.from_elements %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : vector<2x2xf32>
-// CHECK:     %[[X:.*]] = memref.load %{{.*}} : memref<32x48xf32>
+// CHECK:     %[[X:.*]] = memref.load %{{.*}}[%[[AROW]], %[[AK]]] : memref<32x48xf32>
 // CHECK:     %[[BITS:.*]] = arith.bitcast %[[X]] : f32 to i32
 // CHECK:     %[[UP:.*]] = arith.addi %[[BITS]], %[[HALF]]
 // CHECK:     %[[CUT:.*]] = arith.andi %[[UP]], %[[MASK]]
 // CHECK:     %[[R:.*]] = arith.bitcast %[[CUT]] : i32 to f32
 // CHECK:     %[[NAN:.*]] = arith.cmpf uno, %[[X]], %[[X]]
 // CHECK:     %[[KEPT:.*]] = arith.select %[[NAN]], %[[X]], %[[R]] {kiln.tf32_rounding}
-// CHECK:     memref.store %[[KEPT]], %[[AS]][%[[C0]], %{{.*}}]
+// CHECK:     %[[AROW1:.*]] = arith.addi %[[AROW]], %[[C16]]
+// CHECK:     memref.load %{{.*}}[%[[AROW1]], %[[AK]]] : memref<32x48xf32>
+// CHECK:     %[[BC0:.*]] = arith.addi %{{.*}}, %[[BCOL]]
+// CHECK:     memref.load %{{.*}}[%[[BK]], %[[BC0]]] : memref<48x64xf32>
+// CHECK:     %[[ASLOT1:.*]] = arith.addi %[[ASLOT:.*]], %[[C128]]
+// CHECK-NEXT: memref.store %[[KEPT]], %[[AS]][%[[C0]], %[[ASLOT]]]
+// CHECK-NEXT: memref.store %{{.*}}, %[[AS]][%[[C0]], %[[ASLOT1]]]
+// CHECK:     %[[BSLOT1:.*]] = arith.addi %[[BSLOT:.*]], %[[C128]]
+// CHECK-NEXT: memref.store %{{.*}}, %[[BS]][%[[C0]], %[[BSLOT]]]
+// CHECK-NEXT: memref.store %{{.*}}, %[[BS]][%[[C0]], %[[BSLOT1]]]
 // CHECK:     gpu.barrier
 // CHECK:     %[[ACC:.*]] = scf.for %[[KT:.*]] = %{{.*}} iter_args(%[[A0:[a-z0-9_]+]] = %[[C0V]]) -> (vector<2x2xf32>)
 // CHECK:       %[[NEXT:.*]] = memref.load %{{.*}} : memref<32x48xf32>
@@ -67,25 +96,44 @@
 // CHECK:       %[[STEP:.*]] = arith.divui %[[KT]], %[[C16]]
 // CHECK:       %[[STAGE:.*]] = arith.remui %[[STEP]], %[[C2]]
 // CHECK:       %[[AV:.*]] = vector.load %[[AS]][%[[STAGE]], %[[ASTART]]] {alignment = 16 : i64} : {{.*}}, vector<4xf32>
-// CHECK:       %[[AF:.*]] = vector.shape_cast %[[AV]] : vector<4xf32> to vector<4x1xf32>
-// CHECK:       %[[ODD:.*]] = arith.cmpi ne
-// CHECK:       %[[BV:.*]] = vector.load %[[BS]][%[[STAGE]], %[[BSTART]]] {alignment = 8 : i64} : {{.*}}, vector<2xf32>
-// CHECK:       %[[BX:.*]] = vector.shuffle %[[BV]], %[[BV]] [1, 0]
-// CHECK:       %[[BO:.*]] = arith.select %[[ODD]], %[[BX]], %[[BV]]
-// CHECK:       %[[BF:.*]] = vector.shape_cast %[[BO]] : vector<2xf32> to vector<2x1xf32>
-// CHECK:       %[[M1:.*]] = nvgpu.mma.sync(%[[AF]], %[[BF]], %[[A0]]) {mmaShape = [16, 8, 8], tf32Enabled}
-// CHECK:       %[[A2:.*]] = arith.addi %[[ASTART]], %[[C256]]
-// CHECK:       %[[AV2:.*]] = vector.load %[[AS]][%[[STAGE]], %[[A2]]]
-// CHECK:       vector.shuffle %[[AV2]], %[[AV2]] [1, 0, 3, 2]
-// CHECK:       %[[B2:.*]] = arith.addi %[[BSTART]], %[[C256]]
-// CHECK:       vector.load %[[BS]][%[[STAGE]], %[[B2]]]
-// CHECK:       %[[M2:.*]] = nvgpu.mma.sync(%{{.*}}, %{{.*}}, %[[M1]]) {mmaShape = [16, 8, 8], tf32Enabled}
+// CHECK-NEXT:  %[[AF:.*]] = vector.shape_cast %[[AV]] : vector<4xf32> to vector<4x1xf32>
+// CHECK-NEXT:  %[[BV:.*]] = vector.load %[[BS]][%[[STAGE]], %[[BSTART]]] {alignment = 8 : i64} : {{.*}}, vector<2xf32>
+// CHECK-NEXT:  %[[BF:.*]] = vector.shape_cast %[[BV]] : vector<2xf32> to vector<2x1xf32>
+// CHECK-NEXT:  %[[M1:.*]] = nvgpu.mma.sync(%[[AF]], %[[BF]], %[[A0]]) {mmaShape = [16, 8, 8], tf32Enabled}
+// CHECK-NEXT:  %[[A2:.*]] = arith.addi %[[ASTART]], %[[C256]]
+// CHECK-NEXT:  %[[AV2:.*]] = vector.load %[[AS]][%[[STAGE]], %[[A2]]]
+// CHECK-NEXT:  vector.shape_cast %[[AV2]]
+// CHECK-NEXT:  %[[B2:.*]] = arith.addi %[[BSTART]], %[[C256]]
+// CHECK-NEXT:  vector.load %[[BS]][%[[STAGE]], %[[B2]]]
+// CHECK-NEXT:  vector.shape_cast
+// CHECK-NEXT:  %[[M2:.*]] = nvgpu.mma.sync(%{{.*}}, %{{.*}}, %[[M1]]) {mmaShape = [16, 8, 8], tf32Enabled}
 // CHECK:       %[[OTHER:.*]] = arith.subi %[[C1]], %[[STAGE]]
-// CHECK:       memref.store %[[NEXTR]], %[[AS]][%[[OTHER]], %{{.*}}]
+// CHECK:       memref.store %[[NEXTR]], %[[AS]][%[[OTHER]], %[[ASLOT]]]
+// CHECK:       memref.store %{{.*}}, %[[AS]][%[[OTHER]], %[[ASLOT1]]]
+// CHECK:       memref.store %{{.*}}, %[[BS]][%[[OTHER]], %[[BSLOT]]]
+// CHECK:       memref.store %{{.*}}, %[[BS]][%[[OTHER]], %[[BSLOT1]]]
 // CHECK:       gpu.barrier
 // CHECK-NEXT:  scf.yield %[[M2]] : vector<2x2xf32>
 // CHECK:     vector.extract %[[ACC]][0, 0]
 // CHECK-COUNT-3: vector.extract %[[ACC]]
+// With tf32-ties-to-even (what kilnc sets for sm_90 and newer), the
+// rounding adds half an ulp less one plus the kept mantissa's lowest bit
+// (bit 13): ties go to the even neighbour, as cvt.rn.tf32.f32 rounds.
+// EVEN-LABEL: func @tensor_cores
+// EVEN-DAG: %[[ALMOST:.*]] = arith.constant 4095 : i32
+// EVEN-DAG: %[[C13:.*]] = arith.constant 13 : i32
+// EVEN-DAG: %[[ONE:.*]] = arith.constant 1 : i32
+// EVEN-DAG: %[[MASK:.*]] = arith.constant -8192 : i32
+// EVEN: %[[X:.*]] = memref.load %{{.*}} : memref<32x48xf32>
+// EVEN: %[[BITS:.*]] = arith.bitcast %[[X]] : f32 to i32
+// EVEN: %[[SHIFTED:.*]] = arith.shrui %[[BITS]], %[[C13]]
+// EVEN: %[[LOWEST:.*]] = arith.andi %[[SHIFTED]], %[[ONE]]
+// EVEN: %[[HALF:.*]] = arith.addi %[[LOWEST]], %[[ALMOST]]
+// EVEN: %[[UP:.*]] = arith.addi %[[BITS]], %[[HALF]]
+// EVEN: %[[CUT:.*]] = arith.andi %[[UP]], %[[MASK]]
+// EVEN: %[[R:.*]] = arith.bitcast %[[CUT]] : i32 to f32
+// EVEN: %[[NAN:.*]] = arith.cmpf uno, %[[X]], %[[X]]
+// EVEN: arith.select %[[NAN]], %[[X]], %[[R]] {kiln.tf32_rounding = "ties_to_even"}
 // Without TF32, the FP32 register-tiled kernel.
 // FP32-LABEL: func @tensor_cores
 // FP32-NOT: nvgpu.mma.sync
@@ -145,25 +193,37 @@ func.func @not_tensor_cores(%a: memref<16x32xf32>, %b: memref<32x64xf32>, %c: me
 // mmas, one per k step of 16, on the inputs as they are (no rounding). In
 // fragment order, lane L's A fragment (rows g, g + 8, columns 2 t, 2 t + 1,
 // 2 t + 8, 2 t + 9) is 8 halves from (r 32 + L) 8 and its B fragment (rows
-// 2 t, 2 t + 1, 2 t + 8, 2 t + 9, column g) 4 halves from (c 32 + L) 4: one
-// 16-byte and one 8-byte load.
+// 2 t, 2 t + 1, 2 t + 8, 2 t + 9, column g) 4 halves from
+// (c 32 + L ^ 2 (L / 16)) 4: one 16-byte and one 8-byte load. Lane L of
+// warp w copies A's rows w + 16 r at k L % 16, as the FP32 kernel does, and
+// B's column 16 r + 8 (w / 4) + L % 8 at k 4 (w % 4) + L / 8.
 // CHECK-LABEL: func @half_tensor_cores
 // CHECK: scf.forall (%{{.*}}, %{{.*}}) in (1, 2) {
 // CHECK:   %[[AS:.*]] = memref.alloc() : memref<2x512xf16, #gpu.address_space<workgroup>>
 // CHECK:   %[[BS:.*]] = memref.alloc() : memref<2x512xf16, #gpu.address_space<workgroup>>
 // CHECK:   scf.forall (%[[T:.*]]) in (256) {
+// CHECK:     %[[W:.*]] = arith.divui %[[T]], %c32
+// CHECK:     %[[L:.*]] = arith.remui %[[T]], %c32
+// CHECK:     %[[LOW:.*]] = arith.remui %[[L]], %c8
+// CHECK:     %[[HIGH:.*]] = arith.divui %[[L]], %c8
+// CHECK:     %[[W4:.*]] = arith.remui %[[W]], %c4
+// CHECK:     %[[K4:.*]] = arith.muli %[[W4]], %c4
+// CHECK:     %[[BK:.*]] = arith.addi %[[K4]], %[[HIGH]]
+// CHECK:     %[[WT:.*]] = arith.divui %[[W]], %c4
+// CHECK:     %[[T8:.*]] = arith.muli %[[WT]], %c8
+// CHECK:     %[[BCOL:.*]] = arith.addi %[[T8]], %[[LOW]]
 // CHECK:     %[[X:.*]] = memref.load %{{.*}} : memref<32x48xf16>
 // CHECK-NOT:   arith.bitcast
+// CHECK:     %[[BC0:.*]] = arith.addi %{{.*}}, %[[BCOL]]
+// CHECK:     memref.load %{{.*}}[%[[BK]], %[[BC0]]] : memref<48x64xf16>
 // CHECK:     memref.store %[[X]], %[[AS]]
 // CHECK:     gpu.barrier
 // CHECK:     %[[ACC:.*]] = scf.for %{{.*}} iter_args(%[[A0:[a-z0-9_]+]] = %{{.*}}) -> (vector<2x2xf32>)
 // CHECK:       %[[NEXT:.*]] = memref.load %{{.*}} : memref<32x48xf16>
 // CHECK:       %[[AV:.*]] = vector.load %[[AS]]{{.*}} {alignment = 16 : i64} : {{.*}}, vector<8xf16>
 // CHECK:       %[[AF:.*]] = vector.shape_cast %[[AV]] : vector<8xf16> to vector<4x2xf16>
-// CHECK:       %[[BV:.*]] = vector.load %[[BS]]{{.*}} {alignment = 8 : i64} : {{.*}}, vector<4xf16>
-// CHECK:       %[[BX:.*]] = vector.shuffle %[[BV]], %[[BV]] [2, 3, 0, 1]
-// CHECK:       %[[BO:.*]] = arith.select %{{.*}}, %[[BX]], %[[BV]]
-// CHECK:       %[[BF:.*]] = vector.shape_cast %[[BO]] : vector<4xf16> to vector<2x2xf16>
+// CHECK-NEXT:  %[[BV:.*]] = vector.load %[[BS]]{{.*}} {alignment = 8 : i64} : {{.*}}, vector<4xf16>
+// CHECK-NEXT:  %[[BF:.*]] = vector.shape_cast %[[BV]] : vector<4xf16> to vector<2x2xf16>
 // CHECK:       %[[M:.*]] = nvgpu.mma.sync(%[[AF]], %[[BF]], %[[A0]]) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
 // CHECK-NOT:   nvgpu.mma.sync
 // CHECK:       memref.store %[[NEXT]], %[[AS]]

@@ -2,7 +2,7 @@
 
 Usage: cases.py CASE DIR (CASE: reductions, matmuls, matvec, two_recurrences, lstm_steps,
 gru_steps, paddings, register_tiles, grouped_tiles, register_tiles_tf32, half_matmuls, half_convs, convs, convs_tf32,
-partial_tiles, partial_tiles_tf32, split_products, split_products_tf32,
+partial_tiles, partial_tiles_tf32, split_products, split_products_tf32, tf32_ties,
 column_reductions, squeeze_excite, ...) writes DIR/input_<i>.npy and
 DIR/expected_<i>.npy in graph order (.pb for bfloat16 tensors).
 """
@@ -222,10 +222,35 @@ def column_reductions(rng):
 
 
 def round_tf32(a):
-    """a rounded to TF32 (10 mantissa bits), to nearest with ties away from
-    zero, as the tensor-core kernels stage their inputs."""
+    """a rounded to TF32 (10 mantissa bits), to nearest with ties to even,
+    as the tensor-core kernels for sm_90 (what --emulate-gpu runs) stage
+    their inputs."""
     bits = a.astype(np.float32).view(np.uint32).astype(np.uint64)
-    return (((bits + 0x1000) & 0xFFFFE000).astype(np.uint32)).view(np.float32)
+    half = 0xFFF + ((bits >> 13) & 1)
+    return (((bits + half) & 0xFFFFE000).astype(np.uint32)).view(np.float32)
+
+
+def tf32_ties(rng):
+    """Inputs/tf32_ties.onnx.txt: products with the tensor cores where one
+    side is an identity ([I; 0] or its transpose), so that each output is
+    one input element as the kernel rounded it to TF32; half the elements
+    lie exactly halfway between two TF32 values (low 13 bits 0x1000). a is
+    read as A, t as B along k (transB), u as B along n."""
+    def ties(shape):
+        bits = rng.standard_normal(shape).astype(np.float32).view(np.uint32)
+        tie = rng.random(shape) < 0.5
+        bits = np.where(tie, (bits & np.uint32(0xFFFFE000)) | np.uint32(0x1000), bits)
+        return bits.astype(np.uint32).view(np.float32)
+    a, t, u = ties((64, 32)), ties((64, 32)), ties((32, 64))
+    e = np.eye(32, 64, dtype=np.float32)
+    f = np.eye(64, 32, dtype=np.float32)
+    ra = np.zeros((64, 64), np.float32)
+    ra[:, :32] = round_tf32(a)
+    rt = np.zeros((64, 64), np.float32)
+    rt[:32, :] = round_tf32(t).T
+    ru = np.zeros((64, 64), np.float32)
+    ru[:32, :] = round_tf32(u)
+    return [a, e, f, t, u], [ra, rt, ru]
 
 
 def register_tiles_tf32(rng):
@@ -490,6 +515,7 @@ def main():
                         "register_tiles": register_tiles,
                         "grouped_tiles": grouped_tiles,
                         "register_tiles_tf32": register_tiles_tf32,
+                        "tf32_ties": tf32_ties,
                         "half_matmuls": half_matmuls, "half_convs": half_convs,
                         "convs": convs,
                         "convs_tf32": convs_tf32, "partial_tiles": partial_tiles,
