@@ -27,9 +27,11 @@ def tf32(x):
     """x rounded to TF32 (10-bit mantissa) as Kiln's tensor-core matmuls
     for sm_90 (the bundle's target) round their inputs: to nearest, ties to
     even (sm_80's round ties away from zero)."""
-    bits = np.ascontiguousarray(x, dtype=np.float32).view(np.uint32).astype(np.uint64)
+    x = np.ascontiguousarray(x, dtype=np.float32)
+    bits = x.view(np.uint32).astype(np.uint64)
     half = 0xFFF + ((bits >> 13) & 1)
-    return ((bits + half) & 0xFFFFE000).astype(np.uint32).view(np.float32)
+    rounded = ((bits + half) & 0xFFFFE000).astype(np.uint32).view(np.float32)
+    return np.where(np.isnan(x), x, rounded)
 
 
 def tf32_matmul(out_dir, expected_dir):

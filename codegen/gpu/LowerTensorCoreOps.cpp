@@ -18,8 +18,9 @@
 //   into extracts and inserts (and, for pairs of halves, strided slices,
 //   which become shuffles) of one dimension.
 // - TF32 rounding. The kernel rounds f32 inputs to TF32 with integer
-//   arithmetic (roundToTf32 in StagedMatmul.cpp: add half an ulp, clear
-//   the low 13 bits, keep NaNs), which the CPU emulation runs too, and
+//   arithmetic (roundToTf32 in StagedMatmul.cpp: add half an ulp, or for
+//   ties to even half an ulp less one plus the lowest kept bit, clear the
+//   low 13 bits, keep NaNs), which the CPU emulation runs too, and
 //   marks the result kTf32RoundingAttr; on the device, a marked rounding
 //   becomes one cvt.rna.tf32.f32, the same rounding (to nearest, ties away
 //   from zero), or where the mark says ties to even (sm_90 and newer,

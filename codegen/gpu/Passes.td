@@ -257,7 +257,9 @@ def LowerTensorCoreOps : Pass<"kiln-lower-tensor-core-ops"> {
       inserts of one dimension;
     - a TF32 rounding the staged matmul marked (`kiln.tf32_rounding`)
       becomes one nvvm.convert.float.to.tf32 with rounding to nearest,
-      ties away from zero, the same rounding as its integer arithmetic.
+      ties away from zero (cvt.rna), or ties to even (cvt.rn, sm_90 and
+      newer) where the mark's value is "ties_to_even": the same rounding
+      as its integer arithmetic.
   }];
   let dependentDialects = ["::mlir::NVVM::NVVMDialect", "::mlir::LLVM::LLVMDialect",
                            "::mlir::vector::VectorDialect", "::mlir::arith::ArithDialect"];

@@ -974,8 +974,9 @@ struct Skeleton {
   /// Whether staged elements past the end of k are zeros (the tensor-core
   /// kernel, whose mmas fold whole k steps) rather than left unfolded.
   bool zeroPastK = false;
-  /// Whether B's tile is copied along k (stagesColumnsAlongK): thread
-  /// (ty, tx) copies B's (kt + tx, ty + 16 r) instead of (kt + ty, tx + 16 r).
+  /// Whether B's memory runs along k (stagesColumnsAlongK): the default
+  /// copies (columnCopy) then have thread (ty, tx) copy B's
+  /// (kt + tx, ty + 16 r) instead of (kt + ty, tx + 16 r).
   bool columnsAlongK = false;
   /// The input tiles, kStages of each (the first index is the stage).
   Value rowTile, columnTile;
@@ -1123,12 +1124,12 @@ struct Skeleton {
     };
     Value zero = constant(b, 0);
     for (int64_t r = 0; r < aRows; ++r) {
-      auto [row, k] = rowCopy(b, r);
-      read(rowInput, ivs(b, row, zero, add(b, kt, k)));
+      auto [row, inStep] = rowCopy(b, r);
+      read(rowInput, ivs(b, row, zero, add(b, kt, inStep)));
     }
     for (int64_t r = 0; r < bColumns; ++r) {
-      auto [k, column] = columnCopy(b, r);
-      read(columnInput, ivs(b, zero, column, add(b, kt, k)));
+      auto [inStep, column] = columnCopy(b, r);
+      read(columnInput, ivs(b, zero, column, add(b, kt, inStep)));
     }
     return values;
   }
@@ -1442,12 +1443,24 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
   // The copies above, where they differ from the default: copy r of
   // thread t is element L = t % 32 of chunk c = 8 r + w of 32 elements
   // (warp w = t / 32; a step has BM / 2 chunks of A and BN / 2 of B).
-  // Each position below is one part from w and L, computed once, plus a
+  // Each position below is one part from t, computed once, plus a
   // constant from r.
-  Value copyWarp = divide(rewriter, s.tid, kWarpSize);
-  Value copyLane = remainder(rewriter, s.tid, kWarpSize);
-  Value low = remainder(rewriter, copyLane, 8), high = divide(rewriter, copyLane, 8);
-  Value highOdd = remainder(rewriter, high, 2), highHalf = divide(rewriter, high, 2);
+  //
+  // The part from t is a sum of fields of t's bits, each computed as
+  // (t >> lo) - (t >> (lo + count) << count) rather than with a mask. The
+  // value is the same, but LLVM does not see that the part's bits lie
+  // below those of 16 r: where it did (masks), it joined 16 r to the part
+  // with `or`, and the NVPTX back end then no longer folded a copy's
+  // 16 r x stride into its global load's immediate, keeping an address a
+  // copy in registers (gemm2048_tf32: 120 registers, not 64).
+  auto bits = [&](int64_t lo, int64_t count) {
+    return arith::SubIOp::create(rewriter, loc, divide(rewriter, s.tid, int64_t(1) << lo),
+                                 scale(rewriter, divide(rewriter, s.tid,
+                                                        int64_t(1) << (lo + count)),
+                                       int64_t(1) << count))
+        .getResult();
+  };
+  Value low = bits(0, 3), high = bits(3, 2), highOdd = bits(3, 1), highHalf = bits(4, 1);
   auto sum = [&](std::initializer_list<Value> terms) {
     Value total = *terms.begin();
     for (Value term : llvm::drop_begin(terms))
@@ -1460,47 +1473,39 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
                        s.addConstant(b, second, secondStep * r));
     };
   };
+  // Fields of w = t / 32 (w < 8): w % 2, w % 4, w / 2, (w / 2) % 2, w / 4.
+  Value warpOdd = bits(5, 1), warpQuarter = bits(5, 2), warpHalf = bits(6, 2),
+        warpHalfOdd = bits(6, 1), warpFourth = bits(7, 1);
   if (!half) {
     // A: chunk c is rows 16 r + 2 (w / 2) + {0, 1, 8, 9} (16-row tile r,
     // pair w / 2) at mma k step w % 2: element L row
     // 16 r + 2 (w / 2) + (L / 8) % 2 + 8 (L / 16), k 8 (w % 2) + L % 8.
-    s.rowCopy = copyAt(sum({scale(rewriter, divide(rewriter, copyWarp, 2), 2), highOdd,
-                            scale(rewriter, highHalf, 8)}),
-                       kMmaM,
-                       s.add(rewriter, scale(rewriter, remainder(rewriter, copyWarp, 2), kMmaK),
-                             low),
-                       0);
+    s.rowCopy = copyAt(sum({scale(rewriter, warpHalf, 2), highOdd, scale(rewriter, highHalf, 8)}),
+                       kMmaM, s.add(rewriter, scale(rewriter, warpOdd, kMmaK), low), 0);
     if (s.columnsAlongK) {
       // B along k: chunk c is columns 4 (c % 2) to 4 (c % 2) + 3 of column
       // tile c / 4 = 2 r + w / 4 at mma k step (w / 2) % 2: element L k
       // 8 ((w / 2) % 2) + L % 8, column 16 r + 8 (w / 4) + 4 (w % 2) + L / 8.
-      s.columnCopy = copyAt(
-          s.add(rewriter,
-                scale(rewriter, remainder(rewriter, divide(rewriter, copyWarp, 2), 2), kMmaK), low),
-          0,
-          sum({scale(rewriter, divide(rewriter, copyWarp, 4), kMmaN),
-               scale(rewriter, remainder(rewriter, copyWarp, 2), 4), high}),
-          2 * kMmaN);
+      s.columnCopy = copyAt(s.add(rewriter, scale(rewriter, warpHalfOdd, kMmaK), low), 0,
+                            sum({scale(rewriter, warpFourth, kMmaN), scale(rewriter, warpOdd, 4),
+                                 high}),
+                            2 * kMmaN);
     } else {
       // B along n: chunk c is column tile 2 r + w / 4 at mma k step
       // (w / 2) % 2, from its k 2 (w % 2): element L k
       // 8 ((w / 2) % 2) + 2 (w % 2) + (L / 8) % 2 + 4 (L / 16), column
       // 16 r + 8 (w / 4) + L % 8.
-      s.columnCopy = copyAt(
-          sum({scale(rewriter, remainder(rewriter, divide(rewriter, copyWarp, 2), 2), kMmaK),
-               scale(rewriter, remainder(rewriter, copyWarp, 2), 2), highOdd,
-               scale(rewriter, highHalf, 4)}),
-          0, s.add(rewriter, scale(rewriter, divide(rewriter, copyWarp, 4), kMmaN), low),
-          2 * kMmaN);
+      s.columnCopy = copyAt(sum({scale(rewriter, warpHalfOdd, kMmaK), scale(rewriter, warpOdd, 2),
+                                 highOdd, scale(rewriter, highHalf, 4)}),
+                            0, s.add(rewriter, scale(rewriter, warpFourth, kMmaN), low),
+                            2 * kMmaN);
     }
   } else if (!s.columnsAlongK) {
     // B along n: chunk c is column tile 2 r + w / 4 at k 4 (w % 4) to
     // 4 (w % 4) + 3: element L k 4 (w % 4) + L / 8, column
     // 16 r + 8 (w / 4) + L % 8.
-    s.columnCopy =
-        copyAt(s.add(rewriter, scale(rewriter, remainder(rewriter, copyWarp, 4), 4), high), 0,
-               s.add(rewriter, scale(rewriter, divide(rewriter, copyWarp, 4), kMmaN), low),
-               2 * kMmaN);
+    s.columnCopy = copyAt(s.add(rewriter, scale(rewriter, warpQuarter, 4), high), 0,
+                          s.add(rewriter, scale(rewriter, warpFourth, kMmaN), low), 2 * kMmaN);
   }
   // Every copy above, and buildSkeleton's, moves by 16 rows (one row
   // tile) or 16 columns (two column tiles) from r to r + 1.

@@ -24,6 +24,8 @@
 // 8 (w % 2) + L % 8, and B's column 16 r + 8 (w / 4) + L % 8 at k
 // 8 ((w / 2) % 2) + 2 (w % 2) + (L / 8) % 2 + 4 (L / 16), for r = 0, 1;
 // copy 1's slot is copy 0's plus 128 (one row tile, two column tiles).
+// Each field of t is computed as t / 2^lo - 2^count (t / 2^(lo + count))
+// (buildTensorCoreMatmul says why).
 // CHECK-LABEL: func @tensor_cores
 // CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
 // CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
@@ -32,6 +34,7 @@
 // CHECK-DAG: %[[C8:.*]] = arith.constant 8 : index
 // CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
 // CHECK-DAG: %[[C32:.*]] = arith.constant 32 : index
+// CHECK-DAG: %[[C64:.*]] = arith.constant 64 : index
 // CHECK-DAG: %[[C128:.*]] = arith.constant 128 : index
 // CHECK-DAG: %[[C256:.*]] = arith.constant 256 : index
 // CHECK-DAG: %[[HALF:.*]] = arith.constant 4096 : i32
@@ -40,30 +43,41 @@
 // CHECK:   %[[AS:.*]] = memref.alloc() : memref<2x512xf32, #gpu.address_space<workgroup>>
 // CHECK:   %[[BS:.*]] = memref.alloc() : memref<2x512xf32, #gpu.address_space<workgroup>>
 // CHECK:   scf.forall (%[[T:.*]]) in (256) {
-// CHECK:     %[[W:.*]] = arith.divui %[[T]], %[[C32]]
-// CHECK:     %[[L:.*]] = arith.remui %[[T]], %[[C32]]
-// CHECK:     %[[LOW:.*]] = arith.remui %[[L]], %[[C8]]
-// CHECK:     %[[HIGH:.*]] = arith.divui %[[L]], %[[C8]]
-// CHECK:     %[[HODD:.*]] = arith.remui %[[HIGH]], %[[C2]]
-// CHECK:     %[[HHALF:.*]] = arith.divui %[[HIGH]], %[[C2]]
-// CHECK:     %[[W2:.*]] = arith.divui %[[W]], %[[C2]]
-// CHECK:     %[[PAIR:.*]] = arith.muli %[[W2]], %[[C2]]
+// CHECK:     %[[T8:.*]] = arith.divui %[[T]], %[[C8]]
+// CHECK:     %[[T8X:.*]] = arith.muli %[[T8]], %[[C8]]
+// CHECK:     %[[LOW:.*]] = arith.subi %[[T]], %[[T8X]]
+// CHECK:     %[[T16:.*]] = arith.divui %[[T]], %[[C16]]
+// CHECK:     %[[T16X:.*]] = arith.muli %[[T16]], %[[C2]]
+// CHECK:     %[[HODD:.*]] = arith.subi %[[T8]], %[[T16X]]
+// CHECK:     %[[T32:.*]] = arith.divui %[[T]], %[[C32]]
+// CHECK:     %[[T32X:.*]] = arith.muli %[[T32]], %[[C2]]
+// CHECK:     %[[HHALF:.*]] = arith.subi %[[T16]], %[[T32X]]
+// CHECK:     %[[T64:.*]] = arith.divui %[[T]], %[[C64]]
+// CHECK:     %[[T64X:.*]] = arith.muli %[[T64]], %[[C2]]
+// CHECK:     %[[WODD:.*]] = arith.subi %[[T32]], %[[T64X]]
+// CHECK:     %[[T256:.*]] = arith.divui %[[T]], %[[C256]]
+// CHECK:     %[[T256X:.*]] = arith.muli %[[T256]], %[[C4]]
+// CHECK:     %[[WHALF:.*]] = arith.subi %[[T64]], %[[T256X]]
+// CHECK:     %[[T128:.*]] = arith.divui %[[T]], %[[C128]]
+// CHECK:     %[[T128X:.*]] = arith.muli %[[T128]], %[[C2]]
+// CHECK:     %[[WHALFODD:.*]] = arith.subi %[[T64]], %[[T128X]]
+// CHECK:     %[[T256Y:.*]] = arith.muli %[[T256]], %[[C2]]
+// CHECK:     %[[WFOURTH:.*]] = arith.subi %[[T128]], %[[T256Y]]
+// CHECK:     %[[PAIR:.*]] = arith.muli %[[WHALF]], %[[C2]]
 // CHECK:     %[[H8:.*]] = arith.muli %[[HHALF]], %[[C8]]
 // CHECK:     %[[R1:.*]] = arith.addi %[[PAIR]], %[[HODD]]
 // CHECK:     %[[AROW:.*]] = arith.addi %[[R1]], %[[H8]]
-// CHECK:     %[[WODD:.*]] = arith.remui %[[W]], %[[C2]]
 // CHECK:     %[[KSTEP:.*]] = arith.muli %[[WODD]], %[[C8]]
 // CHECK:     %[[AK:.*]] = arith.addi %[[KSTEP]], %[[LOW]]
-// CHECK:     %[[BKSTEP:.*]] = arith.remui %[[W2]], %[[C2]]
-// CHECK:     %[[BK8:.*]] = arith.muli %[[BKSTEP]], %[[C8]]
+// CHECK:     %[[BK8:.*]] = arith.muli %[[WHALFODD]], %[[C8]]
 // CHECK:     %[[BK2:.*]] = arith.muli %[[WODD]], %[[C2]]
 // CHECK:     %[[H4:.*]] = arith.muli %[[HHALF]], %[[C4]]
 // CHECK:     %[[BK1:.*]] = arith.addi %[[BK8]], %[[BK2]]
 // CHECK:     %[[BK3:.*]] = arith.addi %[[BK1]], %[[HODD]]
 // CHECK:     %[[BK:.*]] = arith.addi %[[BK3]], %[[H4]]
-// CHECK:     %[[W4:.*]] = arith.divui %[[W]], %[[C4]]
-// CHECK:     %[[BT:.*]] = arith.muli %[[W4]], %[[C8]]
+// CHECK:     %[[BT:.*]] = arith.muli %[[WFOURTH]], %[[C8]]
 // CHECK:     %[[BCOL:.*]] = arith.addi %[[BT]], %[[LOW]]
+// CHECK:     %[[L:.*]] = arith.remui %[[T]], %[[C32]]
 // CHECK:     %[[ASTART:.*]] = arith.muli %{{.*}}, %[[C4]]
 // CHECK:     %[[HALFW:.*]] = arith.divui %[[L]], %[[C16]]
 // CHECK:     %[[FLIP:.*]] = arith.muli %[[HALFW]], %[[C2]]
@@ -194,24 +208,31 @@ func.func @not_tensor_cores(%a: memref<16x32xf32>, %b: memref<32x64xf32>, %c: me
 // fragment order, lane L's A fragment (rows g, g + 8, columns 2 t, 2 t + 1,
 // 2 t + 8, 2 t + 9) is 8 halves from (r 32 + L) 8 and its B fragment (rows
 // 2 t, 2 t + 1, 2 t + 8, 2 t + 9, column g) 4 halves from
-// (c 32 + L ^ 2 (L / 16)) 4: one 16-byte and one 8-byte load. Lane L of
-// warp w copies A's rows w + 16 r at k L % 16, as the FP32 kernel does, and
-// B's column 16 r + 8 (w / 4) + L % 8 at k 4 (w % 4) + L / 8.
+// (c 32 + L ^ 2 (L / 16)) 4: one 16-byte and one 8-byte load. Thread t
+// copies A's rows t / 16 + 16 r at k t % 16, as the FP32 kernel does (two
+// rows a warp), and lane L of warp w B's column 16 r + 8 (w / 4) + L % 8
+// at k 4 (w % 4) + L / 8.
 // CHECK-LABEL: func @half_tensor_cores
 // CHECK: scf.forall (%{{.*}}, %{{.*}}) in (1, 2) {
 // CHECK:   %[[AS:.*]] = memref.alloc() : memref<2x512xf16, #gpu.address_space<workgroup>>
 // CHECK:   %[[BS:.*]] = memref.alloc() : memref<2x512xf16, #gpu.address_space<workgroup>>
 // CHECK:   scf.forall (%[[T:.*]]) in (256) {
-// CHECK:     %[[W:.*]] = arith.divui %[[T]], %c32
-// CHECK:     %[[L:.*]] = arith.remui %[[T]], %c32
-// CHECK:     %[[LOW:.*]] = arith.remui %[[L]], %c8
-// CHECK:     %[[HIGH:.*]] = arith.divui %[[L]], %c8
-// CHECK:     %[[W4:.*]] = arith.remui %[[W]], %c4
+// CHECK:     %[[T8:.*]] = arith.divui %[[T]], %c8
+// CHECK:     %[[T8X:.*]] = arith.muli %[[T8]], %c8
+// CHECK:     %[[LOW:.*]] = arith.subi %[[T]], %[[T8X]]
+// CHECK:     %[[T32:.*]] = arith.divui %[[T]], %c32
+// CHECK:     %[[T32X:.*]] = arith.muli %[[T32]], %c4
+// CHECK:     %[[HIGH:.*]] = arith.subi %[[T8]], %[[T32X]]
+// CHECK:     %[[T128:.*]] = arith.divui %[[T]], %c128
+// CHECK:     %[[T128X:.*]] = arith.muli %[[T128]], %c4
+// CHECK:     %[[W4:.*]] = arith.subi %[[T32]], %[[T128X]]
+// CHECK:     %[[T256:.*]] = arith.divui %[[T]], %c256
+// CHECK:     %[[T256X:.*]] = arith.muli %[[T256]], %c2
+// CHECK:     %[[WT:.*]] = arith.subi %[[T128]], %[[T256X]]
 // CHECK:     %[[K4:.*]] = arith.muli %[[W4]], %c4
 // CHECK:     %[[BK:.*]] = arith.addi %[[K4]], %[[HIGH]]
-// CHECK:     %[[WT:.*]] = arith.divui %[[W]], %c4
-// CHECK:     %[[T8:.*]] = arith.muli %[[WT]], %c8
-// CHECK:     %[[BCOL:.*]] = arith.addi %[[T8]], %[[LOW]]
+// CHECK:     %[[BT8:.*]] = arith.muli %[[WT]], %c8
+// CHECK:     %[[BCOL:.*]] = arith.addi %[[BT8]], %[[LOW]]
 // CHECK:     %[[X:.*]] = memref.load %{{.*}} : memref<32x48xf16>
 // CHECK-NOT:   arith.bitcast
 // CHECK:     %[[BC0:.*]] = arith.addi %{{.*}}, %[[BCOL]]

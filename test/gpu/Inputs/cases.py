@@ -225,9 +225,11 @@ def round_tf32(a):
     """a rounded to TF32 (10 mantissa bits), to nearest with ties to even,
     as the tensor-core kernels for sm_90 (what --emulate-gpu runs) stage
     their inputs."""
-    bits = a.astype(np.float32).view(np.uint32).astype(np.uint64)
+    a = a.astype(np.float32)
+    bits = a.view(np.uint32).astype(np.uint64)
     half = 0xFFF + ((bits >> 13) & 1)
-    return (((bits + half) & 0xFFFFE000).astype(np.uint32)).view(np.float32)
+    rounded = (((bits + half) & 0xFFFFE000).astype(np.uint32)).view(np.float32)
+    return np.where(np.isnan(a), a, rounded)
 
 
 def tf32_ties(rng):
