@@ -995,6 +995,11 @@ struct Skeleton {
   /// thread's stores, which LLVM does not find itself through rowSlot's
   /// and columnSlot's divisions.
   int64_t rowCopyStride = 0, columnCopyStride = 0;
+  /// Whether stagedLoop folds the last step (whole, or short and padded
+  /// with zeros: zeroPastK) after the loop, a second copy of the fold (the
+  /// tensor-core kernels, whose fold is short), rather than staging it
+  /// twice.
+  bool peelLastStep = false;
   /// Inside the k loop: the stage of the current step.
   Value stage;
   /// Thread id, its row ty = t / 16 and column tx = t % 16 in the block.
@@ -1168,20 +1173,23 @@ struct Skeleton {
   /// accumulators; returns the accumulators at its end. The input tiles
   /// are staged one step ahead in two stages. Before the loop the first
   /// step's values go into stage 0, a barrier; each iteration then reads
-  /// the next step's values from global memory into registers (the last
-  /// step its own again, so that no branch is needed), folds the current
-  /// step from its stage (`fold`, given the step's kt, the accumulators and
-  /// how many k values to fold), stores the next step's values into the
-  /// other stage, and ends at a barrier. The reads' latency is hidden
-  /// behind the folding, and one barrier a step is enough: the stage a
-  /// thread writes during step s was last read while folding step s - 1,
-  /// which every thread finished before the barrier that ended it. (The
-  /// stores also keep LLVM from moving the reads down to where they are
-  /// used, as it does with loads whose only use is in the next iteration.)
-  /// When 16 does not divide k, the last step is short: with zeroPastK its
-  /// elements past k are zeros and it is folded whole in the loop;
-  /// otherwise the loop stops before it and it is folded after the loop,
-  /// its k values only.
+  /// the next step's values from global memory into registers, folds the
+  /// current step from its stage (`fold`, given the step's kt, the
+  /// accumulators and how many k values to fold), stores the next step's
+  /// values into the other stage, and ends at a barrier. The reads'
+  /// latency is hidden behind the folding, and one barrier a step is
+  /// enough: the stage a thread writes during step s was last read while
+  /// folding step s - 1, which every thread finished before the barrier
+  /// that ended it. (The stores also keep LLVM from moving the reads down
+  /// to where they are used, as it does with loads whose only use is in
+  /// the next iteration.) The last step has no next one: with
+  /// peelLastStep it is folded after the loop, with nothing staged and no
+  /// barrier; otherwise the loop's last iteration stages it again (its
+  /// next step clamped to it), so that no branch and no second copy of the
+  /// fold is needed. When 16 does not divide k, the last step is short:
+  /// with zeroPastK its elements past k are zeros and it is folded whole
+  /// (peeled, or in the loop); otherwise the loop stops before it and it
+  /// is folded after the loop, its k values only.
   SmallVector<Value> stagedLoop(OpBuilder &b, ValueRange initial, int64_t aRows,
                                 int64_t bColumns, function_ref<Value(OpBuilder &, Value)> convert,
                                 function_ref<SmallVector<Value>(OpBuilder &, Value, ValueRange,
@@ -1191,6 +1199,13 @@ struct Skeleton {
     int64_t steps = llvm::divideCeil(k, kStagedTile);
     int64_t tail = zeroPastK ? 0 : k % kStagedTile;
     int64_t loopSteps = tail ? steps - 1 : steps;
+    // The last whole step, where no short one follows it, has no next step
+    // to stage: peeled, it is folded after the loop; otherwise the loop's
+    // last iteration stages it again (its next step clamped to it), which
+    // needs no second copy of the fold but a clamp each iteration.
+    bool peel = peelLastStep && !tail && steps > 1;
+    if (peel)
+      loopSteps = steps - 1;
     stage = constant(b, 0);
     place(b, fetch(b, stage, aRows, bColumns, convert), aRows, bColumns);
     mlir::gpu::BarrierOp::create(b, loc);
@@ -1204,8 +1219,9 @@ struct Skeleton {
               scf::YieldOp::create(b, loc, fold(b, kt, args, kStagedTile));
               return;
             }
-            Value next = arith::MinUIOp::create(b, loc, addConstant(b, kt, kStagedTile),
-                                                constant(b, (steps - 1) * kStagedTile));
+            Value next = addConstant(b, kt, kStagedTile);
+            if (!tail && !peel)
+              next = arith::MinUIOp::create(b, loc, next, constant(b, (steps - 1) * kStagedTile));
             SmallVector<Value> fetched = fetch(b, next, aRows, bColumns, convert);
             stage = arith::RemUIOp::create(
                 b, loc, arith::DivUIOp::create(b, loc, kt, constant(b, kStagedTile)),
@@ -1218,6 +1234,10 @@ struct Skeleton {
           });
       keepRolled(loop);
       results.assign(loop.getResults().begin(), loop.getResults().end());
+    }
+    if (peel) {
+      stage = constant(b, loopSteps % kStages);
+      results = fold(b, constant(b, loopSteps * kStagedTile), results, kStagedTile);
     }
     if (tail) {
       stage = constant(b, loopSteps % kStages);
@@ -1511,6 +1531,7 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
   // tile) or 16 columns (two column tiles) from r to r + 1.
   s.rowCopyStride = kWarpSize * aFragment;
   s.columnCopyStride = 2 * kWarpSize * bFragment;
+  s.peelLastStep = true;
   Type f32 = rewriter.getF32Type();
   Value warp = arith::DivUIOp::create(rewriter, loc, s.tid, s.constant(rewriter, kWarpSize));
   Value lane = arith::RemUIOp::create(rewriter, loc, s.tid, s.constant(rewriter, kWarpSize));
