@@ -22,11 +22,13 @@ with a reduction: multiply-adds, for products and convolutions) that the
 staged matmul kernels take (`kiln-tile-for-gpu{report=true}`, run by the
 kiln-opt next to each kilnc). --workspace adds the device workspace in
 bytes (NAME_WORKSPACE_SIZE of the generated header; the whole library is
-compiled for it, which takes longer).
+compiled for it, which takes longer); --sass the SASS of the kernels' main
+loops, summed: instructions / FFMAs and HMMAs (static counts, one loop
+body a kernel).
 
 usage: ptx_stats.py [--kilnc K] [--base K] [--arch sm_90] [--sizes 1024,4096]
        ptx_stats.py --zoo resnet50,gru [--cache build/zoo] [--kilnc K] [--base K]
-                    [--workspace]
+                    [--workspace] [--sass]
 """
 import argparse
 import os
@@ -176,9 +178,23 @@ def workspace_bytes(kilnc, model, arch, work):
     return int(re.search(r"#define z_WORKSPACE_SIZE (\d+)", header).group(1))
 
 
+def sass_sum(kilnc, model, arch, work):
+    """The main loops' SASS of `model`'s kernels, summed: "instructions/math"
+    over the kernels whose main loop has FFMAs or HMMAs (static counts, one
+    loop body a kernel)."""
+    ptx, cubin = os.path.join(work, "s.ptx"), os.path.join(work, "s.cubin")
+    subprocess.run([kilnc, model, "--gpu", arch, "--emit=ptx", "-o", ptx], check=True)
+    ptxas = os.path.join(os.environ.get("CUDA_HOME", "/usr/local/cuda"), "bin", "ptxas")
+    subprocess.run([ptxas, f"-arch={arch}", ptx, "-o", cubin], check=True)
+    loops = [tuple(map(int, v.split("/"))) for v in sass_loops(find_nvdisasm(), cubin).values()]
+    loops = [l for l in loops if l[1] > 0]
+    return f"{sum(l[0] for l in loops)}/{sum(l[1] for l in loops)}"
+
+
 def zoo_main(args, compilers):
     columns = "kernels, with barriers, storing in a loop, staged work" + (
-        ", workspace bytes" if args.workspace else "")
+        ", workspace bytes" if args.workspace else "") + (
+        ", main loops' SASS (instrs/math)" if args.sass else "")
     print("| model | " + " | ".join(f"{label}: {columns}" for label, _ in compilers) + " |")
     print("|---|" + "---|" * len(compilers))
     with tempfile.TemporaryDirectory() as work:
@@ -190,6 +206,8 @@ def zoo_main(args, compilers):
                 values.append(staged_share(k, model, args.arch, work))
                 if args.workspace:
                     values.append(str(workspace_bytes(k, model, args.arch, work)))
+                if args.sass:
+                    values.append(sass_sum(k, model, args.arch, work))
                 cells.append(", ".join(values))
             print(f"| {name} | " + " | ".join(cells) + " |")
 
@@ -205,6 +223,10 @@ def main():
                         help="where the zoo models are (bench/zoo/zoo.py make)")
     parser.add_argument("--workspace", action="store_true",
                         help="with --zoo: also the device workspace (compiles the library)")
+    parser.add_argument("--sass", action="store_true",
+                        help="with --zoo: also the kernels' main loops' SASS instructions and "
+                             "FFMAs/HMMAs, summed over the kernels that have some (needs "
+                             "nvdisasm and ptxas)")
     args = parser.parse_args()
     if args.zoo:
         zoo_main(args, [("new", args.kilnc)] + ([("base", args.base)] if args.base else []))

@@ -1627,6 +1627,12 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
   s.finish(rewriter, elements, elementIvs);
 }
 
+/// The most outputs a thread of the scalar kernel may have for its last k
+/// step to be folded after the loop (Skeleton::peelLastStep): the fold is
+/// then copied, and gemm4096's 64 outputs a thread would copy 1024
+/// multiply-adds.
+constexpr int64_t kMaxPeeledOutputs = 8;
+
 /// Whether a side of `side` outputs a thread of the scalar kernel reads in
 /// groups of kVectorWidth (StagedMatmul.h): whole groups, of 32-bit values
 /// (one 16-byte load a group).
@@ -1657,6 +1663,9 @@ void buildScalarMatmul(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
       {kStagedTile, blockN + (stagesColumnsAlongK(op, matmul) ? kVectorWidth : 0)});
   if (rowGroups)
     s.rowSlot = [](OpBuilder &, Value row, Value k) { return SmallVector<Value>{k, row}; };
+  // A fold of up to 8 outputs a thread (128 multiply-adds) is short
+  // enough to copy once more for the last step (stagedLoop).
+  s.peelLastStep = rows * columns <= kMaxPeeledOutputs;
   Location loc = s.loc;
   // This thread's row `i` and column `j` offsets in the block: ty + 16 i
   // and tx + 16 j, or, read in groups, 4 ty + 64 (i / 4) + i % 4 and

@@ -9,10 +9,11 @@
 // four accumulators, each in k order with fused multiply-adds, from two A
 // and two B values. The tiles have two stages and the copy is one step
 // ahead: the first step's elements are stored into stage 0 before the k
-// loop, a barrier; each step reads the next step's (k = min(kt + 16, 32):
-// the last step reads its own again) into registers, folds its 16 k values
-// (unrolled) from its stage, stores the next step's into the other stage,
-// a barrier.
+// loop, a barrier; each step of the loop reads the next step's (at
+// kt + 16) into registers, folds its 16 k values (unrolled) from its
+// stage, stores the next step's into the other stage, a barrier. The loop
+// covers the first two of the 3 steps; the last, with no next step, is
+// folded after it from stage 0 (4 outputs a thread: short enough to copy).
 // CHECK-LABEL: func @register_tile
 // CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
 // CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
@@ -44,10 +45,9 @@
 // CHECK:     memref.store %[[FB0]], %[[BS]][%[[C0]], %[[TY]], %[[TX]]]
 // CHECK:     memref.store %[[FB1]], %[[BS]][%[[C0]], %[[TY]], %[[TX16]]]
 // CHECK:     gpu.barrier
-// CHECK:     %[[ACC:.*]]:4 = scf.for %[[KT:[a-z0-9_]+]] = {{.*}} iter_args(%[[P00:[a-z0-9_]+]] = %[[I00]], %[[P01:[a-z0-9_]+]] = %[[I01]], %[[P10:[a-z0-9_]+]] = %[[I10]], %[[P11:[a-z0-9_]+]] = %[[I11]])
-// CHECK:       %[[NEXT:.*]] = arith.addi %[[KT]], %[[C16]]
-// CHECK:       %[[KN:.*]] = arith.minui %[[NEXT]], %[[C32]]
-// CHECK:       %[[KA:.*]] = arith.addi %[[KN]], %[[TX]]
+// CHECK:     %[[ACC:.*]]:4 = scf.for %[[KT:[a-z0-9_]+]] = %[[C0]] to %[[C32]] step %[[C16]] iter_args(%[[P00:[a-z0-9_]+]] = %[[I00]], %[[P01:[a-z0-9_]+]] = %[[I01]], %[[P10:[a-z0-9_]+]] = %[[I10]], %[[P11:[a-z0-9_]+]] = %[[I11]])
+// CHECK-NEXT:  %[[KN:.*]] = arith.addi %[[KT]], %[[C16]]
+// CHECK-NEXT:  %[[KA:.*]] = arith.addi %[[KN]], %[[TX]]
 // CHECK:       %[[NA0:.*]] = memref.load %[[A]][%[[TY]], %[[KA]]]
 // CHECK:       %[[NA1:.*]] = memref.load %[[A]][%[[TY16]], %[[KA]]]
 // CHECK:       %[[KB:.*]] = arith.addi %[[KN]], %[[TY]]
@@ -80,10 +80,25 @@
 // CHECK:       memref.store %[[NB1]], %[[BS]][%[[OTHER]], %[[TY]], %[[TX16]]]
 // CHECK-NEXT:  gpu.barrier
 // CHECK-NEXT:  scf.yield %[[E00]], %[[E01]], %[[E10]], %[[E11]]
-// CHECK:     memref.store %[[ACC]]#0, %[[C]][%[[TY]], %[[COL0]]]
-// CHECK:     memref.store %[[ACC]]#1, %[[C]][%[[TY]], %[[COL1]]]
-// CHECK:     memref.store %[[ACC]]#2, %[[C]][%[[TY16]], %[[COL0]]]
-// CHECK:     memref.store %[[ACC]]#3, %[[C]][%[[TY16]], %[[COL1]]]
+// CHECK:     %[[LX0:.*]] = memref.load %[[AS]][%[[C0]], %[[TY]], %[[C0]]]
+// CHECK:     %[[LX1:.*]] = memref.load %[[AS]][%[[C0]], %[[TY16]], %[[C0]]]
+// CHECK:     %[[LY0:.*]] = memref.load %[[BS]][%[[C0]], %[[C0]], %[[TX]]]
+// CHECK:     %[[LY1:.*]] = memref.load %[[BS]][%[[C0]], %[[C0]], %[[TX16]]]
+// CHECK:     math.fma %[[LX0]], %[[LY0]], %[[ACC]]#0
+// CHECK:     math.fma %[[LX0]], %[[LY1]], %[[ACC]]#1
+// CHECK:     math.fma %[[LX1]], %[[LY0]], %[[ACC]]#2
+// CHECK:     math.fma %[[LX1]], %[[LY1]], %[[ACC]]#3
+// CHECK-NOT: gpu.barrier
+// CHECK:     memref.load %[[AS]][%[[C0]], %[[TY]], %[[C15]]]
+// CHECK:     memref.load %[[BS]][%[[C0]], %[[C15]], %[[TX16]]]
+// CHECK-NEXT: %[[F00:.*]] = math.fma
+// CHECK-NEXT: %[[F01:.*]] = math.fma
+// CHECK-NEXT: %[[F10:.*]] = math.fma
+// CHECK-NEXT: %[[F11:.*]] = math.fma
+// CHECK-NEXT: memref.store %[[F00]], %[[C]][%[[TY]], %[[COL0]]]
+// CHECK:     memref.store %[[F01]], %[[C]][%[[TY]], %[[COL1]]]
+// CHECK:     memref.store %[[F10]], %[[C]][%[[TY16]], %[[COL0]]]
+// CHECK:     memref.store %[[F11]], %[[C]][%[[TY16]], %[[COL1]]]
 // With 32 multiprocessors (at least 64 blocks) the tile stays 1x1.
 // MANY-LABEL: func @register_tile
 // MANY: scf.forall (%{{.*}}, %{{.*}}) in (2, 4) {
