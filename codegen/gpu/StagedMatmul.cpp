@@ -997,7 +997,8 @@ struct Skeleton {
   int64_t rowCopyStride = 0, columnCopyStride = 0;
   /// Whether stagedLoop folds the last step (whole, or short and padded
   /// with zeros: zeroPastK) after the loop, a second copy of the fold (the
-  /// tensor-core kernels, whose fold is short), rather than staging it
+  /// tensor-core kernels, and scalar ones of at most kMaxPeeledOutputs
+  /// outputs a thread: their folds are short), rather than staging it
   /// twice.
   bool peelLastStep = false;
   /// Inside the k loop: the stage of the current step.
