@@ -82,15 +82,22 @@ def sass_loops(nvdisasm, cubin):
     return result
 
 
+def assemble(kilnc, model, arch, flags, work):
+    """Compiles `model` to PTX and assembles it with ptxas -v: (ptx path,
+    cubin path, ptxas's report)."""
+    ptx, cubin = os.path.join(work, "k.ptx"), os.path.join(work, "k.cubin")
+    subprocess.run([kilnc, model, "--gpu", arch, *flags, "--emit=ptx", "-o", ptx], check=True)
+    ptxas = os.path.join(os.environ.get("CUDA_HOME", "/usr/local/cuda"), "bin", "ptxas")
+    info = subprocess.run([ptxas, f"-arch={arch}", "-v", ptx, "-o", cubin],
+                          check=True, capture_output=True, text=True).stderr
+    return ptx, cubin, info
+
+
 def kernel_stats(kilnc, model, arch, flags, work):
     """{kernel: (registers, spill bytes, smem bytes, shared loads as scalar/v2/v4, fma, mma,
     main loop's SASS as instructions/math/moves)} for the kernels of `model`
     that use shared memory."""
-    ptx = os.path.join(work, "k.ptx")
-    subprocess.run([kilnc, model, "--gpu", arch, *flags, "--emit=ptx", "-o", ptx], check=True)
-    ptxas = os.path.join(os.environ.get("CUDA_HOME", "/usr/local/cuda"), "bin", "ptxas")
-    info = subprocess.run([ptxas, f"-arch={arch}", "-v", ptx, "-o", os.path.join(work, "k.cubin")],
-                          check=True, capture_output=True, text=True).stderr
+    ptx, cubin, info = assemble(kilnc, model, arch, flags, work)
     text = open(ptx).read()
     bodies = {}
     for match in re.finditer(r"\.entry (\w+)\(", text):
@@ -118,7 +125,7 @@ def kernel_stats(kilnc, model, arch, flags, work):
                               len(re.findall(r"mma\.sync", body)))
             current, spills = None, 0
     nvdisasm = find_nvdisasm()
-    loops = sass_loops(nvdisasm, os.path.join(work, "k.cubin")) if nvdisasm else {}
+    loops = sass_loops(nvdisasm, cubin) if nvdisasm else {}
     return {k: v + (loops.get(k, "-"),) for k, v in stats.items() if v[2] > 0}
 
 
@@ -182,10 +189,7 @@ def sass_sum(kilnc, model, arch, work):
     """The main loops' SASS of `model`'s kernels, summed: "instructions/math"
     over the kernels whose main loop has FFMAs or HMMAs (static counts, one
     loop body a kernel)."""
-    ptx, cubin = os.path.join(work, "s.ptx"), os.path.join(work, "s.cubin")
-    subprocess.run([kilnc, model, "--gpu", arch, "--emit=ptx", "-o", ptx], check=True)
-    ptxas = os.path.join(os.environ.get("CUDA_HOME", "/usr/local/cuda"), "bin", "ptxas")
-    subprocess.run([ptxas, f"-arch={arch}", ptx, "-o", cubin], check=True)
+    _, cubin, _ = assemble(kilnc, model, arch, [], work)
     loops = [tuple(map(int, v.split("/"))) for v in sass_loops(find_nvdisasm(), cubin).values()]
     loops = [l for l in loops if l[1] > 0]
     return f"{sum(l[0] for l in loops)}/{sum(l[1] for l in loops)}"
