@@ -1016,6 +1016,31 @@ struct Skeleton {
   Value addConstant(OpBuilder &b, Value x, int64_t v) const {
     return v == 0 ? x : add(b, x, constant(b, v));
   }
+  /// The field of `count` bits of the thread id from bit `lo` on, computed
+  /// as (t >> lo) - (t >> (lo + count) << count) rather than with a mask.
+  /// The value is the same, but LLVM does not see that the field's bits
+  /// lie below those of a copy's constant offset (16 r): where it did
+  /// (masks), it joined the offset to the field with `or`, and the NVPTX
+  /// back end then no longer folded the offset times a stride into a
+  /// copy's global load's immediate, keeping an address a copy in
+  /// registers (gemm2048_tf32: 120 registers, not 64).
+  Value bits(OpBuilder &b, int64_t lo, int64_t count) const {
+    auto shifted = [&](int64_t by) {
+      return arith::DivUIOp::create(b, loc, tid, constant(b, int64_t(1) << by)).getResult();
+    };
+    return arith::SubIOp::create(
+        b, loc, shifted(lo),
+        arith::MulIOp::create(b, loc, shifted(lo + count), constant(b, int64_t(1) << count)));
+  }
+  /// A copy (rowCopy, columnCopy) whose copy r is (first + firstStep r,
+  /// second + secondStep r): one position from the thread id, computed
+  /// once, plus constants.
+  std::function<std::pair<Value, Value>(OpBuilder &, int64_t)>
+  copyAt(Value first, int64_t firstStep, Value second, int64_t secondStep) const {
+    return [this, first, firstStep, second, secondStep](OpBuilder &b, int64_t r) {
+      return std::pair(addConstant(b, first, firstStep * r), addConstant(b, second, secondStep * r));
+    };
+  }
   /// The loop indices at offsets (dm, dn) from the block's corner and k.
   SmallVector<Value> ivs(OpBuilder &b, Value dm, Value dn, Value k) const {
     SmallVector<Value> result = base;
@@ -1464,35 +1489,16 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
   // The copies above, where they differ from the default: copy r of
   // thread t is element L = t % 32 of chunk c = 8 r + w of 32 elements
   // (warp w = t / 32; a step has BM / 2 chunks of A and BN / 2 of B).
-  // Each position below is one part from t, computed once, plus a
-  // constant from r.
-  //
-  // The part from t is a sum of fields of t's bits, each computed as
-  // (t >> lo) - (t >> (lo + count) << count) rather than with a mask. The
-  // value is the same, but LLVM does not see that the part's bits lie
-  // below those of 16 r: where it did (masks), it joined 16 r to the part
-  // with `or`, and the NVPTX back end then no longer folded a copy's
-  // 16 r x stride into its global load's immediate, keeping an address a
-  // copy in registers (gemm2048_tf32: 120 registers, not 64).
-  auto bits = [&](int64_t lo, int64_t count) {
-    return arith::SubIOp::create(rewriter, loc, divide(rewriter, s.tid, int64_t(1) << lo),
-                                 scale(rewriter, divide(rewriter, s.tid,
-                                                        int64_t(1) << (lo + count)),
-                                       int64_t(1) << count))
-        .getResult();
-  };
+  // Each position below is one part from t, computed once (a sum of
+  // fields of t's bits: Skeleton::bits), plus a constant from r
+  // (Skeleton::copyAt).
+  auto bits = [&](int64_t lo, int64_t count) { return s.bits(rewriter, lo, count); };
   Value low = bits(0, 3), high = bits(3, 2), highOdd = bits(3, 1), highHalf = bits(4, 1);
   auto sum = [&](std::initializer_list<Value> terms) {
     Value total = *terms.begin();
     for (Value term : llvm::drop_begin(terms))
       total = s.add(rewriter, total, term);
     return total;
-  };
-  auto copyAt = [&s](Value first, int64_t firstStep, Value second, int64_t secondStep) {
-    return [&s, first, firstStep, second, secondStep](OpBuilder &b, int64_t r) {
-      return std::pair(s.addConstant(b, first, firstStep * r),
-                       s.addConstant(b, second, secondStep * r));
-    };
   };
   // Fields of w = t / 32 (w < 8): w % 2, w % 4, w / 2, (w / 2) % 2, w / 4.
   Value warpOdd = bits(5, 1), warpQuarter = bits(5, 2), warpHalf = bits(6, 2),
@@ -1501,13 +1507,13 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
     // A: chunk c is rows 16 r + 2 (w / 2) + {0, 1, 8, 9} (16-row tile r,
     // pair w / 2) at mma k step w % 2: element L row
     // 16 r + 2 (w / 2) + (L / 8) % 2 + 8 (L / 16), k 8 (w % 2) + L % 8.
-    s.rowCopy = copyAt(sum({scale(rewriter, warpHalf, 2), highOdd, scale(rewriter, highHalf, 8)}),
+    s.rowCopy = s.copyAt(sum({scale(rewriter, warpHalf, 2), highOdd, scale(rewriter, highHalf, 8)}),
                        kMmaM, s.add(rewriter, scale(rewriter, warpOdd, kMmaK), low), 0);
     if (s.columnsAlongK) {
       // B along k: chunk c is columns 4 (c % 2) to 4 (c % 2) + 3 of column
       // tile c / 4 = 2 r + w / 4 at mma k step (w / 2) % 2: element L k
       // 8 ((w / 2) % 2) + L % 8, column 16 r + 8 (w / 4) + 4 (w % 2) + L / 8.
-      s.columnCopy = copyAt(s.add(rewriter, scale(rewriter, warpHalfOdd, kMmaK), low), 0,
+      s.columnCopy = s.copyAt(s.add(rewriter, scale(rewriter, warpHalfOdd, kMmaK), low), 0,
                             sum({scale(rewriter, warpFourth, kMmaN), scale(rewriter, warpOdd, 4),
                                  high}),
                             2 * kMmaN);
@@ -1516,7 +1522,7 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
       // (w / 2) % 2, from its k 2 (w % 2): element L k
       // 8 ((w / 2) % 2) + 2 (w % 2) + (L / 8) % 2 + 4 (L / 16), column
       // 16 r + 8 (w / 4) + L % 8.
-      s.columnCopy = copyAt(sum({scale(rewriter, warpHalfOdd, kMmaK), scale(rewriter, warpOdd, 2),
+      s.columnCopy = s.copyAt(sum({scale(rewriter, warpHalfOdd, kMmaK), scale(rewriter, warpOdd, 2),
                                  highOdd, scale(rewriter, highHalf, 4)}),
                             0, s.add(rewriter, scale(rewriter, warpFourth, kMmaN), low),
                             2 * kMmaN);
@@ -1525,7 +1531,7 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
     // B along n: chunk c is column tile 2 r + w / 4 at k 4 (w % 4) to
     // 4 (w % 4) + 3: element L k 4 (w % 4) + L / 8, column
     // 16 r + 8 (w / 4) + L % 8.
-    s.columnCopy = copyAt(s.add(rewriter, scale(rewriter, warpQuarter, 4), high), 0,
+    s.columnCopy = s.copyAt(s.add(rewriter, scale(rewriter, warpQuarter, 4), high), 0,
                           s.add(rewriter, scale(rewriter, warpFourth, kMmaN), low), 2 * kMmaN);
   }
   // Every copy above, and buildSkeleton's, moves by 16 rows (one row
@@ -1634,13 +1640,23 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
 /// multiply-adds.
 constexpr int64_t kMaxPeeledOutputs = 8;
 
-/// Whether a side of `side` outputs a thread of the scalar kernel reads in
-/// groups of kVectorWidth (StagedMatmul.h): whole groups, of 32-bit values
-/// (one 16-byte load a group).
-static bool readsGroups(int64_t side, Value input) {
+/// Whether `input` holds 32-bit values: kVectorWidth of them are one
+/// 16-byte load from workgroup memory.
+static bool holdsWords(Value input) {
   Type element = getElementTypeOrSelf(input);
-  return side % kVectorWidth == 0 && element.isIntOrFloat() &&
-         element.getIntOrFloatBitWidth() == 32;
+  return element.isIntOrFloat() && element.getIntOrFloatBitWidth() == 32;
+}
+
+/// How a thread of the scalar kernel reads a side of its register tile
+/// from workgroup memory (StagedMatmul.h), for 32-bit values: a side of 4
+/// or 8 outputs in groups of 4 consecutive outputs at one k; a side of 1
+/// or 2 as runs of 4 consecutive k values of each of its outputs. Either
+/// way one 16-byte load gives 4 values. Other types: one value a load.
+enum class SideReads { Scalar, Groups, KRuns };
+static SideReads sideReads(int64_t side, Value input) {
+  if (!holdsWords(input))
+    return SideReads::Scalar;
+  return side % kVectorWidth == 0 ? SideReads::Groups : SideReads::KRuns;
 }
 
 /// The scalar kernel: each thread a rows x columns register tile.
@@ -1648,22 +1664,64 @@ void buildScalarMatmul(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
                        const StagedFusion &fusion, const PartialResults *partials) {
   const int64_t rows = matmul.rows, columns = matmul.columns;
   const int64_t blockM = blockRows(matmul), blockN = blockColumns(matmul);
-  bool rowGroups = readsGroups(rows, op.getDpsInputOperand(matmul.rowInput)->get());
-  bool columnGroups = readsGroups(columns, op.getDpsInputOperand(matmul.columnInput)->get());
-  // Rows read in groups come from a k-major A tile (a group is 4 values of
-  // one tile row), padded by one group: the staging's transposing stores
-  // (16 threads of a half warp down one column) then meet 2-way bank
-  // conflicts (tx and tx + 8) instead of 16-way; a padding of 2 would
-  // avoid those too but break the groups' 16-byte alignment. A B tile
-  // copied along k (stagesColumnsAlongK) is padded by one group the same
-  // way.
-  Skeleton s = buildSkeleton(
-      rewriter, op, matmul, fusion, partials, blockM, blockN,
-      rowGroups ? SmallVector<int64_t>{kStagedTile, blockM + kVectorWidth}
-                : SmallVector<int64_t>{blockM, kStagedTile},
-      {kStagedTile, blockN + (stagesColumnsAlongK(op, matmul) ? kVectorWidth : 0)});
+  SideReads rowReads = sideReads(rows, op.getDpsInputOperand(matmul.rowInput)->get());
+  SideReads columnReads = sideReads(columns, op.getDpsInputOperand(matmul.columnInput)->get());
+  bool rowGroups = rowReads == SideReads::Groups, columnGroups = columnReads == SideReads::Groups;
+  bool rowRuns = rowReads == SideReads::KRuns, columnRuns = columnReads == SideReads::KRuns;
+  bool alongK = stagesColumnsAlongK(op, matmul);
+  // The tiles' layouts:
+  // - A: (row, k), k-contiguous; a thread's run of 4 k values is one
+  //   aligned load, and a warp's two rows (ty) lie 16 banks apart. Rows
+  //   read in groups come from a k-major A tile instead (a group is 4
+  //   values of one tile row), padded by one group: the staging's
+  //   transposing stores (16 threads of a half warp down one column) then
+  //   meet 2-way bank conflicts (tx and tx + 8) instead of 16-way; a
+  //   padding of 2 would avoid those too but break the groups' 16-byte
+  //   alignment.
+  // - B: (k, column), column-contiguous; a B tile copied along k
+  //   (stagesColumnsAlongK) is padded by one group the same way. Columns
+  //   read in runs of k come from a (column, k) tile, padded by one group:
+  //   the runs of a quarter warp's 8 columns (tx) then start 20 words
+  //   apart, in 8 distinct groups of 4 banks.
+  SmallVector<int64_t> aShape = rowGroups ? SmallVector<int64_t>{kStagedTile, blockM + kVectorWidth}
+                                          : SmallVector<int64_t>{blockM, kStagedTile};
+  SmallVector<int64_t> bShape =
+      columnRuns ? SmallVector<int64_t>{blockN, kStagedTile + kVectorWidth}
+                 : SmallVector<int64_t>{kStagedTile, blockN + (alongK ? kVectorWidth : 0)};
+  Skeleton s = buildSkeleton(rewriter, op, matmul, fusion, partials, blockM, blockN, aShape,
+                             bShape);
   if (rowGroups)
     s.rowSlot = [](OpBuilder &, Value row, Value k) { return SmallVector<Value>{k, row}; };
+  if (columnRuns) {
+    s.columnSlot = [](OpBuilder &, Value k, Value column) {
+      return SmallVector<Value>{column, k};
+    };
+    // B along n into a (column, k) tile: the default copy (16 columns of
+    // each of 2 k values a warp) would store 20 words apart, 2-way
+    // conflicts. Copy r of thread t is instead column
+    // 16 r + t % 8 + 8 (t / 128) at k (t / 8) % 16: a warp copies 8
+    // columns (one 32-byte sector of each of 4 rows of B) at 4 k values,
+    // whose slots 20 c + k cover the 32 banks. (B along k keeps the
+    // default: 16 k values of each of 2 columns, 16 consecutive words and
+    // 16 more 20 words on, 2-way conflicts on 4 banks.) The fields of t
+    // are masks here, not Skeleton::bits: the column's field lies below
+    // 16 r only with t's bits 0-3, and a sum of shifts, which LLVM
+    // cannot bound, made the k index 64-bit arithmetic and cost ptxas a
+    // spill in test/gpu/ptxas-shared-memory.test's matmuls on sm_80.
+    if (!alongK) {
+      auto field = [&](int64_t lo, int64_t count) {
+        return arith::RemUIOp::create(
+            rewriter, s.loc,
+            arith::DivUIOp::create(rewriter, s.loc, s.tid, s.constant(rewriter, int64_t(1) << lo)),
+            s.constant(rewriter, int64_t(1) << count));
+      };
+      Value k = field(3, 4);
+      Value column = s.add(rewriter, field(0, 3),
+                           arith::MulIOp::create(rewriter, s.loc, field(7, 1),
+                                                 s.constant(rewriter, 8)));
+      s.columnCopy = s.copyAt(k, 0, column, kStagedTile);
+    }
+  }
   // A fold of up to 8 outputs a thread (128 multiply-adds) is short
   // enough to copy once more for the last step (stagedLoop).
   s.peelLastStep = rows * columns <= kMaxPeeledOutputs;
@@ -1694,24 +1752,51 @@ void buildScalarMatmul(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
     }
   }
 
-  // `count` values of `tile` at (y, x + c) for c < count: one by one, or
-  // (`groups`) 4 at a time, each group one aligned vector load.
-  auto readTile = [&](OpBuilder &b, Value tile, Value y, ArrayRef<Value> xs, bool groups) {
-    SmallVector<Value> values;
-    if (!groups) {
-      for (Value x : xs)
-        values.push_back(s.tileAt(b, tile, y, x));
-      return values;
-    }
+  // The 4 values of the current stage's `tile` from (y, x) on: one aligned
+  // vector load.
+  auto readFour = [&](OpBuilder &b, Value tile, Value y, Value x) {
     Type element = llvm::cast<MemRefType>(tile.getType()).getElementType();
     auto group = VectorType::get({kVectorWidth}, element);
-    for (size_t g = 0; g < xs.size(); g += kVectorWidth) {
-      Value v = vector::LoadOp::create(b, loc, group, tile, ValueRange{s.stage, y, xs[g]},
-                                       /*nontemporal=*/false, llvm::Align(kVectorBytes));
-      for (int64_t lane = 0; lane < kVectorWidth; ++lane)
-        values.push_back(vector::ExtractOp::create(b, loc, v, ArrayRef<int64_t>{lane}));
-    }
+    Value v = vector::LoadOp::create(b, loc, group, tile, ValueRange{s.stage, y, x},
+                                     /*nontemporal=*/false, llvm::Align(kVectorBytes));
+    SmallVector<Value> values;
+    for (int64_t lane = 0; lane < kVectorWidth; ++lane)
+      values.push_back(vector::ExtractOp::create(b, loc, v, ArrayRef<int64_t>{lane}));
     return values;
+  };
+  // A side's values at k value `kk` of the step (`kk` % 4 == 0 starts a
+  // run): `runs` holds, per output of the side, the run read at the start
+  // of kk's run of 4.
+  struct Side {
+    Value tile;
+    ArrayRef<Value> offsets;
+    SideReads reads;
+    bool kMajor; // the tile's indices are (k, offset), not (offset, k)
+    SmallVector<SmallVector<Value>> runs;
+  };
+  auto valuesAt = [&](OpBuilder &b, Side &side, int64_t kk) {
+    SmallVector<Value> values;
+    Value k = s.constant(b, kk);
+    switch (side.reads) {
+    case SideReads::Groups:
+      for (size_t g = 0; g < side.offsets.size(); g += kVectorWidth)
+        llvm::append_range(values, readFour(b, side.tile, k, side.offsets[g]));
+      return values;
+    case SideReads::KRuns:
+      if (kk % kVectorWidth == 0) {
+        side.runs.clear();
+        for (Value at : side.offsets)
+          side.runs.push_back(readFour(b, side.tile, at, k));
+      }
+      for (const SmallVector<Value> &run : side.runs)
+        values.push_back(run[kk % kVectorWidth]);
+      return values;
+    case SideReads::Scalar:
+      for (Value at : side.offsets)
+        values.push_back(side.kMajor ? s.tileAt(b, side.tile, k, at) : s.tileAt(b, side.tile, at, k));
+      return values;
+    }
+    llvm_unreachable("unknown SideReads");
   };
 
   bool multiplyAdd = isFloatMultiplyAdd(op, s.rowInput, s.columnInput, s.init);
@@ -1720,19 +1805,16 @@ void buildScalarMatmul(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
       [&](OpBuilder &b, Value kt, ValueRange outerArgs, int64_t count) -> SmallVector<Value> {
         // The step's k values one after another, unrolled: the tile
         // addresses become constant offsets, and the loads of one k value
-        // can be issued while the previous one's products are computed.
+        // (or run of 4) can be issued while the previous one's products
+        // are computed. A short step's last run reads values past its
+        // end (staged, clamped copies) and leaves them unfolded.
+        Side rowSide{s.rowTile, rowOffsets, rowReads, rowGroups, {}};
+        Side columnSide{s.columnTile, columnOffsets, columnReads, !columnRuns, {}};
         SmallVector<Value> acc = llvm::to_vector(outerArgs);
         for (int64_t step = 0; step < count; ++step) {
-          Value kk = s.constant(b, step);
-          SmallVector<Value> fromRows;
-          if (rowGroups) {
-            fromRows = readTile(b, s.rowTile, kk, rowOffsets, true);
-          } else {
-            for (Value row : rowOffsets)
-              fromRows.push_back(s.tileAt(b, s.rowTile, row, kk));
-          }
-          SmallVector<Value> fromColumns = readTile(b, s.columnTile, kk, columnOffsets, columnGroups);
-          Value k = s.add(b, kt, kk);
+          SmallVector<Value> fromRows = valuesAt(b, rowSide, step);
+          SmallVector<Value> fromColumns = valuesAt(b, columnSide, step);
+          Value k = s.add(b, kt, s.constant(b, step));
           for (int64_t i = 0; i < rows; ++i) {
             for (int64_t j = 0; j < columns; ++j) {
               Value &sum = acc[i * columns + j];

@@ -39,6 +39,13 @@
 // a group is 4 consecutive values of one row, the padding spreads the
 // staging's transposing stores over the banks); every thread of a half
 // warp reads the same A group (a broadcast) and 16 consecutive B groups.
+// A side of 1 or 2 outputs (of 32-bit values) a thread reads in runs of 4
+// consecutive k values of each of its rows or columns instead, one
+// 16-byte load a run: A's tile keeps k contiguous as it is, and B's is
+// then kept (column, k), rows padded by 4 values (a quarter warp's runs in
+// 8 distinct groups of 4 banks). A 2 x 2 tile then makes 4 loads per 16
+// fused multiply-adds where it made 16, the small tiles that batch-1
+// models' products mostly get.
 //
 // With TF32 allowed (`kilnc --gpu-tf32`), f32 matmuls whose body is
 // acc + a * b and whose m and n ranges are at least 32 use the tensor cores
@@ -81,8 +88,9 @@ inline constexpr int64_t kStages = 2;
 inline constexpr int64_t kMaxRegisterTile = 8;
 
 /// Values a thread of the scalar kernel reads from a workgroup tile at once
-/// where its register tile has whole groups of them on a side (32-bit
-/// values: one 16-byte vector load), and that load's alignment.
+/// (32-bit values: one 16-byte vector load): a group of outputs of a side
+/// of 4 or 8, or a run of k values of a side of 1 or 2; and that load's
+/// alignment.
 inline constexpr int64_t kVectorWidth = 4;
 inline constexpr uint64_t kVectorBytes = 16;
 

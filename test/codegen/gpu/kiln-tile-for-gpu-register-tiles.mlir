@@ -6,28 +6,37 @@
 // multiprocessor, the 32x64 output gets 1x2 blocks of 32x32 outputs: each
 // thread owns rows ty, ty + 16 and columns tx, tx + 16, copies two
 // elements of each input tile into workgroup memory per k step and folds
-// four accumulators, each in k order with fused multiply-adds, from two A
-// and two B values. The tiles have two stages and the copy is one step
-// ahead: the first step's elements are stored into stage 0 before the k
-// loop, a barrier; each step of the loop reads the next step's (at
-// kt + 16) into registers, folds its 16 k values (unrolled) from its
-// stage, stores the next step's into the other stage, a barrier. The loop
-// covers the first two of the 3 steps; the last, with no next step, is
-// folded after it from stage 0 (4 outputs a thread: short enough to copy).
+// four accumulators, each in k order with fused multiply-adds. Sides of
+// two outputs read runs of 4 k values: the tiles keep k contiguous (A as
+// (row, k), B as (column, k) padded to 20) and each run is one 16-byte
+// load, 4 loads for 16 multiply-adds. B's copies are columns
+// 8 (t / 128) + t % 8 and 16 more at k (t / 8) % 16. The tiles have two
+// stages and the copy is one step ahead: the first step's elements are
+// stored into stage 0 before the k loop, a barrier; each step of the loop
+// reads the next step's (at kt + 16) into registers, folds its 16 k values
+// (unrolled) from its stage, stores the next step's into the other stage,
+// a barrier. The loop covers the first two of the 3 steps; the last, with
+// no next step, is folded after it from stage 0 (4 outputs a thread: short
+// enough to copy).
 // CHECK-LABEL: func @register_tile
 // CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
 // CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
 // CHECK-DAG: %[[C2:.*]] = arith.constant 2 : index
-// CHECK-DAG: %[[C15:.*]] = arith.constant 15 : index
+// CHECK-DAG: %[[C4:.*]] = arith.constant 4 : index
+// CHECK-DAG: %[[C8:.*]] = arith.constant 8 : index
+// CHECK-DAG: %[[C12:.*]] = arith.constant 12 : index
 // CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
 // CHECK-DAG: %[[C32:.*]] = arith.constant 32 : index
 // CHECK: scf.forall (%{{.*}}, %[[BN:.*]]) in (1, 2) {
 // CHECK:   %[[AS:.*]] = memref.alloc() : memref<2x32x16xf32, #gpu.address_space<workgroup>>
-// CHECK:   %[[BS:.*]] = memref.alloc() : memref<2x16x32xf32, #gpu.address_space<workgroup>>
+// CHECK:   %[[BS:.*]] = memref.alloc() : memref<2x32x20xf32, #gpu.address_space<workgroup>>
 // CHECK:   scf.forall (%[[T:.*]]) in (256) {
 // CHECK:     %[[TY:.*]] = arith.divui %[[T]], %[[C16]]
 // CHECK:     %[[TX:.*]] = arith.remui %[[T]], %[[C16]]
 // CHECK:     %[[N0:.*]] = arith.muli %[[BN]], %[[C32]]
+// CHECK:     %[[T8:.*]] = arith.divui %[[T]], %[[C8]]
+// CHECK:     %[[KB:.*]] = arith.remui %[[T8]], %[[C16]]
+// CHECK:     %[[NB:.*]] = arith.addi
 // CHECK:     %[[TY16:.*]] = arith.addi %[[TY]], %[[C16]]
 // CHECK:     %[[TX16:.*]] = arith.addi %[[TX]], %[[C16]]
 // CHECK:     %[[COL0:.*]] = arith.addi %[[N0]], %[[TX]]
@@ -38,59 +47,71 @@
 // CHECK:     %[[I11:.*]] = memref.load %[[C]][%[[TY16]], %[[COL1]]]
 // CHECK:     %[[FA0:.*]] = memref.load %[[A:.*]][%[[TY]], %[[TX]]]
 // CHECK:     %[[FA1:.*]] = memref.load %[[A]][%[[TY16]], %[[TX]]]
-// CHECK:     %[[FB0:.*]] = memref.load %[[B:.*]][%[[TY]], %[[COL0]]]
-// CHECK:     %[[FB1:.*]] = memref.load %[[B]][%[[TY]], %[[COL1]]]
+// CHECK:     %[[BCOL0:.*]] = arith.addi %[[N0]], %[[NB]]
+// CHECK:     %[[FB0:.*]] = memref.load %[[B:.*]][%[[KB]], %[[BCOL0]]]
+// CHECK:     %[[NB16:.*]] = arith.addi %[[NB]], %[[C16]]
+// CHECK:     %[[BCOL1:.*]] = arith.addi %[[N0]], %[[NB16]]
+// CHECK:     %[[FB1:.*]] = memref.load %[[B]][%[[KB]], %[[BCOL1]]]
 // CHECK:     memref.store %[[FA0]], %[[AS]][%[[C0]], %[[TY]], %[[TX]]]
 // CHECK:     memref.store %[[FA1]], %[[AS]][%[[C0]], %[[TY16]], %[[TX]]]
-// CHECK:     memref.store %[[FB0]], %[[BS]][%[[C0]], %[[TY]], %[[TX]]]
-// CHECK:     memref.store %[[FB1]], %[[BS]][%[[C0]], %[[TY]], %[[TX16]]]
+// CHECK:     memref.store %[[FB0]], %[[BS]][%[[C0]], %[[NB]], %[[KB]]]
+// CHECK:     memref.store %[[FB1]], %[[BS]][%[[C0]], %[[NB16]], %[[KB]]]
 // CHECK:     gpu.barrier
 // CHECK:     %[[ACC:.*]]:4 = scf.for %[[KT:[a-z0-9_]+]] = %[[C0]] to %[[C32]] step %[[C16]] iter_args(%[[P00:[a-z0-9_]+]] = %[[I00]], %[[P01:[a-z0-9_]+]] = %[[I01]], %[[P10:[a-z0-9_]+]] = %[[I10]], %[[P11:[a-z0-9_]+]] = %[[I11]])
 // CHECK-NEXT:  %[[KN:.*]] = arith.addi %[[KT]], %[[C16]]
 // CHECK-NEXT:  %[[KA:.*]] = arith.addi %[[KN]], %[[TX]]
 // CHECK:       %[[NA0:.*]] = memref.load %[[A]][%[[TY]], %[[KA]]]
 // CHECK:       %[[NA1:.*]] = memref.load %[[A]][%[[TY16]], %[[KA]]]
-// CHECK:       %[[KB:.*]] = arith.addi %[[KN]], %[[TY]]
-// CHECK:       %[[NB0:.*]] = memref.load %[[B]][%[[KB]], %[[COL0]]]
-// CHECK:       %[[NB1:.*]] = memref.load %[[B]][%[[KB]], %[[COL1]]]
+// CHECK:       %[[KBN:.*]] = arith.addi %[[KN]], %[[KB]]
+// CHECK:       %[[NB0:.*]] = memref.load %[[B]][%[[KBN]], %[[BCOL0]]]
+// CHECK:       %[[NB1:.*]] = memref.load %[[B]][%[[KBN]], %[[BCOL1]]]
 // CHECK:       %[[STEP:.*]] = arith.divui %[[KT]], %[[C16]]
 // CHECK:       %[[STAGE:.*]] = arith.remui %[[STEP]], %[[C2]]
-// CHECK:       %[[X0:.*]] = memref.load %[[AS]][%[[STAGE]], %[[TY]], %[[C0]]]
-// CHECK:       %[[X1:.*]] = memref.load %[[AS]][%[[STAGE]], %[[TY16]], %[[C0]]]
-// CHECK:       %[[Y0:.*]] = memref.load %[[BS]][%[[STAGE]], %[[C0]], %[[TX]]]
-// CHECK:       %[[Y1:.*]] = memref.load %[[BS]][%[[STAGE]], %[[C0]], %[[TX16]]]
-// CHECK:       %[[S00:.*]] = math.fma %[[X0]], %[[Y0]], %[[P00]]
-// CHECK:       %[[S01:.*]] = math.fma %[[X0]], %[[Y1]], %[[P01]]
-// CHECK:       %[[S10:.*]] = math.fma %[[X1]], %[[Y0]], %[[P10]]
-// CHECK:       %[[S11:.*]] = math.fma %[[X1]], %[[Y1]], %[[P11]]
-// CHECK:       memref.load %[[AS]][%[[STAGE]], %[[TY]], %[[C1]]]
+// CHECK:       %[[X0:.*]] = vector.load %[[AS]][%[[STAGE]], %[[TY]], %[[C0]]] {alignment = 16 : i64} : {{.*}}, vector<4xf32>
+// CHECK:       %[[X00:.*]] = vector.extract %[[X0]][0]
+// CHECK:       %[[X1:.*]] = vector.load %[[AS]][%[[STAGE]], %[[TY16]], %[[C0]]]
+// CHECK:       %[[X10:.*]] = vector.extract %[[X1]][0]
+// CHECK:       %[[Y0:.*]] = vector.load %[[BS]][%[[STAGE]], %[[TX]], %[[C0]]]
+// CHECK:       %[[Y00:.*]] = vector.extract %[[Y0]][0]
+// CHECK:       %[[Y1:.*]] = vector.load %[[BS]][%[[STAGE]], %[[TX16]], %[[C0]]]
+// CHECK:       %[[Y10:.*]] = vector.extract %[[Y1]][0]
+// CHECK-NOT:   vector.load
+// CHECK:       %[[S00:.*]] = math.fma %[[X00]], %[[Y00]], %[[P00]]
+// CHECK:       %[[S01:.*]] = math.fma %[[X00]], %[[Y10]], %[[P01]]
+// CHECK:       %[[S10:.*]] = math.fma %[[X10]], %[[Y00]], %[[P10]]
+// CHECK:       %[[S11:.*]] = math.fma %[[X10]], %[[Y10]], %[[P11]]
+// CHECK-COUNT-12: math.fma
+// CHECK-NEXT:  vector.load %[[AS]][%[[STAGE]], %[[TY]], %[[C4]]]
 // CHECK-NOT:   gpu.barrier
-// CHECK:       %[[Z0:.*]] = memref.load %[[AS]][%[[STAGE]], %[[TY]], %[[C15]]]
-// CHECK:       %[[Z1:.*]] = memref.load %[[AS]][%[[STAGE]], %[[TY16]], %[[C15]]]
-// CHECK:       %[[W0:.*]] = memref.load %[[BS]][%[[STAGE]], %[[C15]], %[[TX]]]
-// CHECK:       %[[W1:.*]] = memref.load %[[BS]][%[[STAGE]], %[[C15]], %[[TX16]]]
-// CHECK:       %[[E00:.*]] = math.fma %[[Z0]], %[[W0]], %{{.*}}
-// CHECK:       %[[E01:.*]] = math.fma %[[Z0]], %[[W1]], %{{.*}}
-// CHECK:       %[[E10:.*]] = math.fma %[[Z1]], %[[W0]], %{{.*}}
-// CHECK:       %[[E11:.*]] = math.fma %[[Z1]], %[[W1]], %{{.*}}
+// CHECK:       %[[Z0:.*]] = vector.load %[[AS]][%[[STAGE]], %[[TY]], %[[C12]]]
+// CHECK:       %[[Z1:.*]] = vector.load %[[AS]][%[[STAGE]], %[[TY16]], %[[C12]]]
+// CHECK:       %[[W0:.*]] = vector.load %[[BS]][%[[STAGE]], %[[TX]], %[[C12]]]
+// CHECK:       %[[W1:.*]] = vector.load %[[BS]][%[[STAGE]], %[[TX16]], %[[C12]]]
+// CHECK-COUNT-12: math.fma
+// CHECK:       %[[E00:.*]] = math.fma
+// CHECK:       %[[E01:.*]] = math.fma
+// CHECK:       %[[E10:.*]] = math.fma
+// CHECK:       %[[E11:.*]] = math.fma
 // CHECK:       %[[OTHER:.*]] = arith.subi %[[C1]], %[[STAGE]]
 // CHECK:       memref.store %[[NA0]], %[[AS]][%[[OTHER]], %[[TY]], %[[TX]]]
 // CHECK:       memref.store %[[NA1]], %[[AS]][%[[OTHER]], %[[TY16]], %[[TX]]]
-// CHECK:       memref.store %[[NB0]], %[[BS]][%[[OTHER]], %[[TY]], %[[TX]]]
-// CHECK:       memref.store %[[NB1]], %[[BS]][%[[OTHER]], %[[TY]], %[[TX16]]]
+// CHECK:       memref.store %[[NB0]], %[[BS]][%[[OTHER]], %[[NB]], %[[KB]]]
+// CHECK:       memref.store %[[NB1]], %[[BS]][%[[OTHER]], %[[NB16]], %[[KB]]]
 // CHECK-NEXT:  gpu.barrier
 // CHECK-NEXT:  scf.yield %[[E00]], %[[E01]], %[[E10]], %[[E11]]
-// CHECK:     %[[LX0:.*]] = memref.load %[[AS]][%[[C0]], %[[TY]], %[[C0]]]
-// CHECK:     %[[LX1:.*]] = memref.load %[[AS]][%[[C0]], %[[TY16]], %[[C0]]]
-// CHECK:     %[[LY0:.*]] = memref.load %[[BS]][%[[C0]], %[[C0]], %[[TX]]]
-// CHECK:     %[[LY1:.*]] = memref.load %[[BS]][%[[C0]], %[[C0]], %[[TX16]]]
-// CHECK:     math.fma %[[LX0]], %[[LY0]], %[[ACC]]#0
-// CHECK:     math.fma %[[LX0]], %[[LY1]], %[[ACC]]#1
-// CHECK:     math.fma %[[LX1]], %[[LY0]], %[[ACC]]#2
-// CHECK:     math.fma %[[LX1]], %[[LY1]], %[[ACC]]#3
+// CHECK:     %[[LX0:.*]] = vector.load %[[AS]][%[[C0]], %[[TY]], %[[C0]]]
+// CHECK:     %[[LX00:.*]] = vector.extract %[[LX0]][0]
+// CHECK:     vector.load %[[AS]][%[[C0]], %[[TY16]], %[[C0]]]
+// CHECK:     %[[LY0:.*]] = vector.load %[[BS]][%[[C0]], %[[TX]], %[[C0]]]
+// CHECK:     %[[LY00:.*]] = vector.extract %[[LY0]][0]
+// CHECK:     vector.load %[[BS]][%[[C0]], %[[TX16]], %[[C0]]]
+// CHECK:     math.fma %[[LX00]], %[[LY00]], %[[ACC]]#0
+// CHECK:     math.fma %{{.*}}, %{{.*}}, %[[ACC]]#1
+// CHECK:     math.fma %{{.*}}, %{{.*}}, %[[ACC]]#2
+// CHECK:     math.fma %{{.*}}, %{{.*}}, %[[ACC]]#3
 // CHECK-NOT: gpu.barrier
-// CHECK:     memref.load %[[AS]][%[[C0]], %[[TY]], %[[C15]]]
-// CHECK:     memref.load %[[BS]][%[[C0]], %[[C15]], %[[TX16]]]
+// CHECK:     vector.load %[[BS]][%[[C0]], %[[TX16]], %[[C12]]]
+// CHECK-COUNT-12: math.fma
 // CHECK-NEXT: %[[F00:.*]] = math.fma
 // CHECK-NEXT: %[[F01:.*]] = math.fma
 // CHECK-NEXT: %[[F10:.*]] = math.fma

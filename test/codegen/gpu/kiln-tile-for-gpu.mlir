@@ -74,70 +74,88 @@ func.func @matmul(%a: tensor<8x30xf32>, %b: tensor<30x128xf32>, %c: tensor<8x128
 // threads step through k in tiles of 16, each thread copying one element of
 // the A and of the B tile into workgroup memory, then folding its 16
 // products from there in k order (unrolled), each with one fused
-// multiply-add. The tiles have two stages: k step 0 is stored into stage 0
-// before the loop, a barrier; each step of the loop reads its successor's
-// elements (at kt + 16) into registers, folds from its own stage
-// ((kt / 16) % 2), stores the successor's into the other stage, a barrier.
-// The loop runs over the first two steps; the last one, which has no
-// successor, is folded after it from stage 0 (a thread of one output
-// copies its 16 multiply-adds once more). The k loop is kept rolled (LLVM
-// and ptxas are told not to unroll it), so that a thread holds one step's
-// values at a time. Larger register tiles would leave fewer than two
-// blocks per multiprocessor of an H100 (8 here).
+// multiply-add. Both tiles keep k contiguous (A as (row, k), B as
+// (column, k), padded to 20), so that a thread reads 4 k values of its row
+// and of its column with one 16-byte load each: 8 loads a step, not 32.
+// Thread t copies A's (t / 16, t % 16) and B's column 8 (t / 128) + t % 8
+// at k (t / 8) % 16. The tiles
+// have two stages: k step 0 is stored into stage 0 before the loop, a
+// barrier; each step of the loop reads its successor's elements (at
+// kt + 16) into registers, folds from its own stage ((kt / 16) % 2),
+// stores the successor's into the other stage, a barrier. The loop runs
+// over the first two steps; the last one, which has no successor, is
+// folded after it from stage 0 (a thread of one output copies its 16
+// multiply-adds once more). The k loop is kept rolled (LLVM and ptxas are
+// told not to unroll it), so that a thread holds one step's values at a
+// time. Larger register tiles would leave fewer than two blocks per
+// multiprocessor of an H100 (8 here).
 // CHECK-DAG: #[[NOUNROLL:.*]] = #llvm.loop_unroll<disable = true>
 // CHECK-DAG: #[[ROLLED:.*]] = #llvm.loop_annotation<unroll = #[[NOUNROLL]]>
 // CHECK-LABEL: func @staged_matmul
 // CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
 // CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
 // CHECK-DAG: %[[C2:.*]] = arith.constant 2 : index
-// CHECK-DAG: %[[C15:.*]] = arith.constant 15 : index
+// CHECK-DAG: %[[C4:.*]] = arith.constant 4 : index
+// CHECK-DAG: %[[C8:.*]] = arith.constant 8 : index
+// CHECK-DAG: %[[C12:.*]] = arith.constant 12 : index
 // CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
+// CHECK-DAG: %[[C128:.*]] = arith.constant 128 : index
 // CHECK-DAG: %[[LAST:.*]] = arith.constant 32 : index
 // CHECK: scf.forall (%[[BM:.*]], %[[BN:.*]]) in (2, 4) {
 // CHECK:   %[[AS:.*]] = memref.alloc() : memref<2x16x16xf32, #gpu.address_space<workgroup>>
-// CHECK:   %[[BS:.*]] = memref.alloc() : memref<2x16x16xf32, #gpu.address_space<workgroup>>
+// CHECK:   %[[BS:.*]] = memref.alloc() : memref<2x16x20xf32, #gpu.address_space<workgroup>>
 // CHECK:   scf.forall (%[[T:.*]]) in (256) {
 // CHECK:     %[[TY:.*]] = arith.divui %[[T]], %[[C16]]
 // CHECK:     %[[TX:.*]] = arith.remui %[[T]], %[[C16]]
+// CHECK:     %[[T8:.*]] = arith.divui %[[T]], %[[C8]]
+// CHECK:     %[[KB:.*]] = arith.remui %[[T8]], %[[C16]]
+// CHECK:     %[[T128:.*]] = arith.divui %[[T]], %[[C128]]
 // CHECK:     %[[ROW:.*]] = arith.addi %{{.*}}, %[[TY]]
 // CHECK:     %[[COL:.*]] = arith.addi %{{.*}}, %[[TX]]
 // CHECK:     %[[INIT:.*]] = memref.load %[[CC:.*]][%[[ROW]], %[[COL]]]
 // CHECK:     %[[X0:.*]] = memref.load %[[A:.*]][%[[ROW]], %[[TX]]] : memref<32x48xf32>
-// CHECK:     %[[Y0:.*]] = memref.load %[[B:.*]][%[[TY]], %[[COL]]] : memref<48x64xf32>
+// CHECK:     %[[BCOL:.*]] = arith.addi %{{.*}}, %[[NB:.*]] : index
+// CHECK:     %[[Y0:.*]] = memref.load %[[B:.*]][%[[KB]], %[[BCOL]]] : memref<48x64xf32>
 // CHECK:     memref.store %[[X0]], %[[AS]][%[[C0]], %[[TY]], %[[TX]]]
-// CHECK:     memref.store %[[Y0]], %[[BS]][%[[C0]], %[[TY]], %[[TX]]]
+// CHECK:     memref.store %[[Y0]], %[[BS]][%[[C0]], %[[NB]], %[[KB]]]
 // CHECK:     gpu.barrier
 // CHECK:     %[[ACC:.*]] = scf.for %[[KT:[a-z0-9_]+]] = %{{.*}} to %[[LAST]] step %[[C16]] iter_args(%[[A0:[a-z0-9_]+]] = %[[INIT]])
 // CHECK-NEXT:  %[[KNEXT:.*]] = arith.addi %[[KT]], %[[C16]]
 // CHECK-NEXT:  %[[KA:.*]] = arith.addi %[[KNEXT]], %[[TX]]
 // CHECK:       %[[XN:.*]] = memref.load %[[A]][%[[ROW]], %[[KA]]] : memref<32x48xf32>
-// CHECK:       %[[KB:.*]] = arith.addi %[[KNEXT]], %[[TY]]
-// CHECK:       %[[YN:.*]] = memref.load %[[B]][%[[KB]], %[[COL]]] : memref<48x64xf32>
+// CHECK:       %[[KBN:.*]] = arith.addi %[[KNEXT]], %[[KB]]
+// CHECK:       %[[YN:.*]] = memref.load %[[B]][%[[KBN]], %[[BCOL]]] : memref<48x64xf32>
 // CHECK:       %[[STEP:.*]] = arith.divui %[[KT]], %[[C16]]
 // CHECK:       %[[STAGE:.*]] = arith.remui %[[STEP]], %[[C2]]
 // CHECK-NOT:   gpu.barrier
-// CHECK:       %[[P0:.*]] = memref.load %[[AS]][%[[STAGE]], %[[TY]], %[[C0]]]
-// CHECK:       %[[Q0:.*]] = memref.load %[[BS]][%[[STAGE]], %[[C0]], %[[TX]]]
-// CHECK:       %[[F0:.*]] = math.fma %[[P0]], %[[Q0]], %[[A0]]
-// CHECK:       %[[P1:.*]] = memref.load %[[AS]][%[[STAGE]], %[[TY]], %[[C1]]]
-// CHECK:       %[[Q1:.*]] = memref.load %[[BS]][%[[STAGE]], %[[C1]], %[[TX]]]
-// CHECK:       math.fma %[[P1]], %[[Q1]], %[[F0]]
-// CHECK:       %[[P15:.*]] = memref.load %[[AS]][%[[STAGE]], %[[TY]], %[[C15]]]
-// CHECK:       %[[Q15:.*]] = memref.load %[[BS]][%[[STAGE]], %[[C15]], %[[TX]]]
+// CHECK:       %[[P0:.*]] = vector.load %[[AS]][%[[STAGE]], %[[TY]], %[[C0]]] {alignment = 16 : i64} : {{.*}}, vector<4xf32>
+// CHECK:       %[[Q0:.*]] = vector.load %[[BS]][%[[STAGE]], %[[TX]], %[[C0]]] {alignment = 16 : i64} : {{.*}}, vector<4xf32>
+// CHECK:       %[[F0:.*]] = math.fma %{{.*}}, %{{.*}}, %[[A0]]
+// CHECK:       %[[F1:.*]] = math.fma %{{.*}}, %{{.*}}, %[[F0]]
+// CHECK:       %[[F2:.*]] = math.fma %{{.*}}, %{{.*}}, %[[F1]]
+// CHECK:       %[[F3:.*]] = math.fma %{{.*}}, %{{.*}}, %[[F2]]
+// CHECK-NEXT:  vector.load %[[AS]][%[[STAGE]], %[[TY]], %[[C4]]]
+// CHECK:       vector.load %[[BS]][%[[STAGE]], %[[TX]], %[[C4]]]
+// CHECK:       vector.load %[[AS]][%[[STAGE]], %[[TY]], %[[C8]]]
+// CHECK:       vector.load %[[BS]][%[[STAGE]], %[[TX]], %[[C8]]]
+// CHECK:       %[[P12:.*]] = vector.load %[[AS]][%[[STAGE]], %[[TY]], %[[C12]]]
+// CHECK:       %[[P15:.*]] = vector.extract %[[P12]][3]
+// CHECK:       %[[Q12:.*]] = vector.load %[[BS]][%[[STAGE]], %[[TX]], %[[C12]]]
+// CHECK:       %[[Q15:.*]] = vector.extract %[[Q12]][3]
 // CHECK:       %[[F15:.*]] = math.fma %[[P15]], %[[Q15]], %{{.*}}
+// CHECK-NOT:   math.fma
 // CHECK:       %[[OTHER:.*]] = arith.subi %[[C1]], %[[STAGE]]
 // CHECK:       memref.store %[[XN]], %[[AS]][%[[OTHER]], %[[TY]], %[[TX]]]
-// CHECK:       memref.store %[[YN]], %[[BS]][%[[OTHER]], %[[TY]], %[[TX]]]
+// CHECK:       memref.store %[[YN]], %[[BS]][%[[OTHER]], %[[NB]], %[[KB]]]
 // CHECK-NEXT:  gpu.barrier
 // CHECK-NEXT:  scf.yield %[[F15]]
 // CHECK-NEXT: } {loop_annotation = #[[ROLLED]]}
-// CHECK-NEXT: %[[L0:.*]] = memref.load %[[AS]][%[[C0]], %[[TY]], %[[C0]]]
-// CHECK-NEXT: %[[M0:.*]] = memref.load %[[BS]][%[[C0]], %[[C0]], %[[TX]]]
-// CHECK-NEXT: math.fma %[[L0]], %[[M0]], %[[ACC]]
+// CHECK-NEXT: %[[L0:.*]] = vector.load %[[AS]][%[[C0]], %[[TY]], %[[C0]]]
+// CHECK:      %[[M0:.*]] = vector.load %[[BS]][%[[C0]], %[[TX]], %[[C0]]]
+// CHECK-COUNT-15: math.fma
 // CHECK-NOT: gpu.barrier
-// CHECK:     %[[L15:.*]] = memref.load %[[AS]][%[[C0]], %[[TY]], %[[C15]]]
-// CHECK:     %[[M15:.*]] = memref.load %[[BS]][%[[C0]], %[[C15]], %[[TX]]]
-// CHECK:     %[[LASTF:.*]] = math.fma %[[L15]], %[[M15]], %{{.*}}
+// CHECK:     %[[LASTF:.*]] = math.fma
+// CHECK-NOT: math.fma
 // CHECK:     memref.store %[[LASTF]], %[[CC]][%[[ROW]], %[[COL]]]
 func.func @staged_matmul(%a: memref<32x48xf32>, %b: memref<48x64xf32>, %c: memref<32x64xf32>) {
   linalg.matmul ins(%a, %b : memref<32x48xf32>, memref<48x64xf32>) outs(%c : memref<32x64xf32>)
@@ -150,11 +168,11 @@ func.func @staged_matmul(%a: memref<32x48xf32>, %b: memref<48x64xf32>, %c: memre
 // each, k = 40 two whole steps and a short one. Reads of rows, columns and
 // k past the ends are clamped to the last one; the loop runs over the two
 // whole steps (the second reads the short step ahead into stage 0) and
-// the short step's 8 k values are folded after it, from stage 0; only
-// outputs inside m and n are stored.
+// the short step's 8 k values (two runs of 4) are folded after it, from
+// stage 0; only outputs inside m and n are stored.
 // CHECK-LABEL: func @partial_matmul
 // CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
-// CHECK-DAG: %[[C7:.*]] = arith.constant 7 : index
+// CHECK-DAG: %[[C4:.*]] = arith.constant 4 : index
 // CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
 // CHECK-DAG: %[[M1:.*]] = arith.constant 19 : index
 // CHECK-DAG: %[[N1:.*]] = arith.constant 23 : index
@@ -165,8 +183,10 @@ func.func @staged_matmul(%a: memref<32x48xf32>, %b: memref<48x64xf32>, %c: memre
 // CHECK: scf.forall (%{{.*}}, %{{.*}}) in (2, 2) {
 // CHECK:   %[[AS:.*]] = memref.alloc() : memref<2x16x16xf32, #gpu.address_space<workgroup>>
 // CHECK:   scf.forall (%[[T:.*]]) in (256) {
-// CHECK:     %[[ROW:.*]] = arith.addi %{{.*}}, %[[TY:.*]] : index
-// CHECK:     %[[COL:.*]] = arith.addi %{{.*}}, %[[TX:.*]] : index
+// CHECK:     %[[TY:.*]] = arith.divui %[[T]], %[[C16]]
+// CHECK:     %[[TX:.*]] = arith.remui %[[T]], %[[C16]]
+// CHECK:     %[[ROW:.*]] = arith.addi %{{.*}}, %[[TY]] : index
+// CHECK:     %[[COL:.*]] = arith.addi %{{.*}}, %[[TX]] : index
 // CHECK:     %[[CROW:.*]] = arith.minui %[[ROW]], %[[M1]]
 // CHECK:     %[[CCOL:.*]] = arith.minui %[[COL]], %[[N1]]
 // CHECK:     %[[INIT:.*]] = memref.load %[[CC:.*]][%[[CROW]], %[[CCOL]]]
@@ -176,10 +196,11 @@ func.func @staged_matmul(%a: memref<32x48xf32>, %b: memref<48x64xf32>, %c: memre
 // CHECK:     %[[ACC:.*]] = scf.for %{{.*}} = %[[C0]] to %[[WHOLE]] step %[[C16]] iter_args(%{{.*}} = %[[INIT]])
 // CHECK:       gpu.barrier
 // CHECK-NEXT:  scf.yield
-// CHECK:     %[[A0:.*]] = memref.load %[[AS]][%[[C0]], %[[TY]], %[[C0]]]
-// CHECK:     math.fma %[[A0]], %{{.*}}, %[[ACC]]
-// CHECK:     memref.load %[[AS]][%[[C0]], %[[TY]], %[[C7]]]
-// CHECK:     %[[SUM:.*]] = math.fma
+// CHECK:     %[[A0:.*]] = vector.load %[[AS]][%[[C0]], %[[TY]], %[[C0]]]
+// CHECK:     math.fma %{{.*}}, %{{.*}}, %[[ACC]]
+// CHECK:     %[[A4:.*]] = vector.load %[[AS]][%[[C0]], %[[TY]], %[[C4]]]
+// CHECK:     %[[A7:.*]] = vector.extract %[[A4]][3]
+// CHECK:     %[[SUM:.*]] = math.fma %[[A7]]
 // CHECK-NOT: math.fma
 // CHECK:     %[[INM:.*]] = arith.cmpi ult, %[[ROW]], %[[M]]
 // CHECK:     %[[INN:.*]] = arith.cmpi ult, %[[COL]], %[[N]]
