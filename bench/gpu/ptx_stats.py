@@ -8,7 +8,9 @@ static counts, each loop body once as LLVM left it (unrolled or not).
 Where nvdisasm is found (NVDISASM, the venv's nvidia-cuda-nvdisasm
 package, or CUDA_HOME/bin), it adds the machine code of the kernel's main
 loop (the longest SASS loop body): its instructions, how many of them are
-FFMAs or HMMAs, and how many are register moves (MOV, IMAD.MOV). ptxas
+FFMAs or HMMAs, and how many are register moves (MOV, IMAD.MOV), per k
+step (the staged kernels end each k step at one barrier, so a loop body
+with two BAR.SYNC covers two steps, and its counts are halved). ptxas
 schedules and allocates registers, so these say more of a kernel's issue
 rate than the PTX does. With --base, the same for a second kilnc, side by side: a change to the
 kernels shows what it did to them before a GPU run measures their time.
@@ -23,8 +25,8 @@ staged matmul kernels take (`kiln-tile-for-gpu{report=true}`, run by the
 kiln-opt next to each kilnc). --workspace adds the device workspace in
 bytes (NAME_WORKSPACE_SIZE of the generated header; the whole library is
 compiled for it, which takes longer); --sass the SASS of the kernels' main
-loops, summed: instructions / FFMAs and HMMAs (static counts, one loop
-body a kernel).
+loops, summed: instructions / FFMAs and HMMAs (static counts, one k step
+of one loop body a kernel).
 
 usage: ptx_stats.py [--kilnc K] [--base K] [--arch sm_90] [--sizes 1024,4096]
        ptx_stats.py --zoo resnet50,gru [--cache build/zoo] [--kilnc K] [--base K]
@@ -57,7 +59,8 @@ def find_nvdisasm():
 def sass_loops(nvdisasm, cubin):
     """{kernel: "instructions/math/moves"} of each kernel's longest loop body
     in the machine code of `cubin` (math: FFMA or HMMA; moves: MOV and
-    IMAD.MOV)."""
+    IMAD.MOV), per barrier (BAR.SYNC) in the body: per k step of the staged
+    kernels, whose loop may be unrolled by their stages."""
     text = subprocess.run([nvdisasm, "-c", cubin], check=True, capture_output=True,
                           text=True).stdout
     result = {}
@@ -78,7 +81,9 @@ def sass_loops(nvdisasm, cubin):
                    for l in best]
             math = sum(op.startswith(("FFMA", "HMMA")) for op in ops)
             moves = sum(op in ("MOV", "IMAD.MOV.U32", "IMAD.MOV") for op in ops)
-            result[match.group(1)] = f"{len(ops)}/{math}/{moves}"
+            steps = max(1, sum(op.startswith("BAR.SYNC") for op in ops))
+            result[match.group(1)] = "/".join(
+                f"{count / steps:g}" for count in (len(ops), math, moves))
     return result
 
 
@@ -188,11 +193,11 @@ def workspace_bytes(kilnc, model, arch, work):
 def sass_sum(kilnc, model, arch, work):
     """The main loops' SASS of `model`'s kernels, summed: "instructions/math"
     over the kernels whose main loop has FFMAs or HMMAs (static counts, one
-    loop body a kernel)."""
+    k step of the loop body a kernel: sass_loops)."""
     _, cubin, _ = assemble(kilnc, model, arch, [], work)
-    loops = [tuple(map(int, v.split("/"))) for v in sass_loops(find_nvdisasm(), cubin).values()]
+    loops = [tuple(map(float, v.split("/"))) for v in sass_loops(find_nvdisasm(), cubin).values()]
     loops = [l for l in loops if l[1] > 0]
-    return f"{sum(l[0] for l in loops)}/{sum(l[1] for l in loops)}"
+    return f"{sum(l[0] for l in loops):g}/{sum(l[1] for l in loops):g}"
 
 
 def zoo_main(args, compilers):

@@ -1001,6 +1001,11 @@ struct Skeleton {
   /// outputs a thread: their folds are short), rather than staging it
   /// twice.
   bool peelLastStep = false;
+  /// Whether stagedLoop unrolls the loop by kStages, each copy of the step
+  /// on a stage known at compile time (short folds: scalar kernels of at
+  /// most kMaxPeeledOutputs outputs a thread, tensor-core kernels of at
+  /// most kMaxUnrolledMmas mmas a step).
+  bool unrollStages = false;
   /// Inside the k loop: the stage of the current step.
   Value stage;
   /// Thread id, its row ty = t / 16 and column tx = t % 16 in the block.
@@ -1215,7 +1220,10 @@ struct Skeleton {
   /// fold is needed. When 16 does not divide k, the last step is short:
   /// with zeroPastK its elements past k are zeros and it is folded whole
   /// (peeled, or in the loop); otherwise the loop stops before it and it
-  /// is folded after the loop, its k values only.
+  /// is folded after the loop, its k values only. With unrollStages (and
+  /// 4 steps or more for the loop) each iteration is two such steps, on
+  /// stages 0 and 1 known at compile time, an odd first step folded (and
+  /// the second staged) before the loop.
   SmallVector<Value> stagedLoop(OpBuilder &b, ValueRange initial, int64_t aRows,
                                 int64_t bColumns, function_ref<Value(OpBuilder &, Value)> convert,
                                 function_ref<SmallVector<Value>(OpBuilder &, Value, ValueRange,
@@ -1236,26 +1244,61 @@ struct Skeleton {
     place(b, fetch(b, stage, aRows, bColumns, convert), aRows, bColumns);
     mlir::gpu::BarrierOp::create(b, loc);
     SmallVector<Value> results(initial);
-    if (loopSteps > 0) {
+    // One step of the loop: folds the step at `kt` from its stage
+    // ((kt / 16) % 2, or `known` where that is a constant) and stages the
+    // next step into the other, then a barrier.
+    auto step = [&](OpBuilder &b, Value kt, ValueRange args, std::optional<int64_t> known) {
+      Value next = addConstant(b, kt, kStagedTile);
+      if (!tail && !peel)
+        next = arith::MinUIOp::create(b, loc, next, constant(b, (steps - 1) * kStagedTile));
+      SmallVector<Value> fetched = fetch(b, next, aRows, bColumns, convert);
+      stage = known ? constant(b, *known)
+                    : arith::RemUIOp::create(
+                          b, loc, arith::DivUIOp::create(b, loc, kt, constant(b, kStagedTile)),
+                          constant(b, kStages))
+                          .getResult();
+      SmallVector<Value> folded = fold(b, kt, args, kStagedTile);
+      stage = known ? constant(b, kStages - 1 - *known)
+                    : arith::SubIOp::create(b, loc, constant(b, kStages - 1), stage).getResult();
+      place(b, fetched, aRows, bColumns);
+      mlir::gpu::BarrierOp::create(b, loc);
+      return folded;
+    };
+    // A short fold (unrollStages) is unrolled by kStages: each iteration
+    // folds a step from each stage in turn, their tiles' addresses
+    // constant offsets from one base instead of computed from the step
+    // each time, and the loop's control is shared by kStages steps. Where
+    // kStages does not divide the steps, the odd first ones precede the
+    // loop: after it, LLVM sank the multiply-adds of an odd last step
+    // into the branch of `finish` that stores them, and its tile values
+    // stayed live there with the peeled step's (resnet50's 2x2 convolution
+    // kernels: 54 -> 106 registers a thread). Only where the loop keeps
+    // two iterations or more: a loop of one would be no loop
+    // (canonicalize inlines it), its steps' values then scheduled past the
+    // barriers (keepRolled).
+    bool unroll = unrollStages && loopSteps >= 2 * kStages;
+    int64_t perIteration = unroll ? kStages : 1;
+    int64_t first = loopSteps % perIteration;
+    for (int64_t before = 0; before < first; ++before)
+      results = step(b, constant(b, before * kStagedTile), results, before % kStages);
+    if (loopSteps > first) {
       auto loop = scf::ForOp::create(
-          b, loc, constant(b, 0), constant(b, loopSteps * kStagedTile), constant(b, kStagedTile),
-          initial, [&](OpBuilder &b, Location loc, Value kt, ValueRange args) {
+          b, loc, constant(b, first * kStagedTile), constant(b, loopSteps * kStagedTile),
+          constant(b, perIteration * kStagedTile), results,
+          [&](OpBuilder &b, Location loc, Value kt, ValueRange args) {
             // (A single step has no next one to stage.)
             if (steps == 1) {
               scf::YieldOp::create(b, loc, fold(b, kt, args, kStagedTile));
               return;
             }
-            Value next = addConstant(b, kt, kStagedTile);
-            if (!tail && !peel)
-              next = arith::MinUIOp::create(b, loc, next, constant(b, (steps - 1) * kStagedTile));
-            SmallVector<Value> fetched = fetch(b, next, aRows, bColumns, convert);
-            stage = arith::RemUIOp::create(
-                b, loc, arith::DivUIOp::create(b, loc, kt, constant(b, kStagedTile)),
-                constant(b, kStages));
-            SmallVector<Value> folded = fold(b, kt, args, kStagedTile);
-            stage = arith::SubIOp::create(b, loc, constant(b, kStages - 1), stage);
-            place(b, fetched, aRows, bColumns);
-            mlir::gpu::BarrierOp::create(b, loc);
+            if (!unroll) {
+              scf::YieldOp::create(b, loc, step(b, kt, args, std::nullopt));
+              return;
+            }
+            SmallVector<Value> folded(args);
+            for (int64_t copy = 0; copy < kStages; ++copy)
+              folded = step(b, addConstant(b, kt, copy * kStagedTile), folded,
+                            (first + copy) % kStages);
             scf::YieldOp::create(b, loc, folded);
           });
       keepRolled(loop);
@@ -1383,6 +1426,10 @@ Value roundToTf32(OpBuilder &b, Location loc, Value v, bool tiesToEven) {
                   tiesToEven ? Attribute(b.getStringAttr(kTf32TiesToEven)) : b.getUnitAttr());
   return select;
 }
+
+/// The most mmas a k step of a tensor-core kernel may fold for its k loop
+/// to be unrolled by its stages (Skeleton::unrollStages).
+constexpr int64_t kMaxUnrolledMmas = 16;
 
 /// The tensor-core kernel (StagedMatmul.h): 8 warps as 2 x 4, each a
 /// (16 TM) x (8 TN) warp tile of m16n8k8 TF32 mmas, or of m16n8k16 mmas on
@@ -1539,6 +1586,10 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
   s.rowCopyStride = kWarpSize * aFragment;
   s.columnCopyStride = 2 * kWarpSize * bFragment;
   s.peelLastStep = true;
+  // Unrolled, gemm4096_tf32's 4x4 warp tiles (32 mmas a step) took 130
+  // registers a thread: one block of 256 threads a multiprocessor, not
+  // two.
+  s.unrollStages = (kStagedTile / mmaK) * tm * tn <= kMaxUnrolledMmas;
   Type f32 = rewriter.getF32Type();
   Value warp = arith::DivUIOp::create(rewriter, loc, s.tid, s.constant(rewriter, kWarpSize));
   Value lane = arith::RemUIOp::create(rewriter, loc, s.tid, s.constant(rewriter, kWarpSize));
@@ -1667,7 +1718,7 @@ void buildScalarMatmul(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
   SideReads rowReads = sideReads(rows, op.getDpsInputOperand(matmul.rowInput)->get());
   SideReads columnReads = sideReads(columns, op.getDpsInputOperand(matmul.columnInput)->get());
   bool rowGroups = rowReads == SideReads::Groups, columnGroups = columnReads == SideReads::Groups;
-  bool rowRuns = rowReads == SideReads::KRuns, columnRuns = columnReads == SideReads::KRuns;
+  bool columnRuns = columnReads == SideReads::KRuns;
   bool alongK = stagesColumnsAlongK(op, matmul);
   // The tiles' layouts:
   // - A: (row, k), k-contiguous; a thread's run of 4 k values is one
@@ -1704,10 +1755,14 @@ void buildScalarMatmul(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
     // whose slots 20 c + k cover the 32 banks. (B along k keeps the
     // default: 16 k values of each of 2 columns, 16 consecutive words and
     // 16 more 20 words on, 2-way conflicts on 4 banks.) The fields of t
-    // are masks here, not Skeleton::bits: the column's field lies below
-    // 16 r only with t's bits 0-3, and a sum of shifts, which LLVM
-    // cannot bound, made the k index 64-bit arithmetic and cost ptxas a
-    // spill in test/gpu/ptxas-shared-memory.test's matmuls on sm_80.
+    // are masks here, not Skeleton::bits: as sums of shifts, which LLVM
+    // cannot bound, they made B's address arithmetic 64-bit and cost
+    // ptxas a spill in test/gpu/ptxas-shared-memory.test's matmuls on
+    // sm_80 (40 registers, against 36 and no spill). Masked, the column
+    // field (below 16) may be joined to a copy's 16 r with `or`, which
+    // costs the tensor-core kernels an address a copy (Skeleton::bits);
+    // here the zoo's main loops differed by at most 2% either way
+    // (bench/gpu/ptx_stats.py --sass).
     if (!alongK) {
       auto field = [&](int64_t lo, int64_t count) {
         return arith::RemUIOp::create(
@@ -1723,8 +1778,9 @@ void buildScalarMatmul(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
     }
   }
   // A fold of up to 8 outputs a thread (128 multiply-adds) is short
-  // enough to copy once more for the last step (stagedLoop).
-  s.peelLastStep = rows * columns <= kMaxPeeledOutputs;
+  // enough to copy once more for the last step and to unroll the k loop
+  // by its stages (stagedLoop).
+  s.peelLastStep = s.unrollStages = rows * columns <= kMaxPeeledOutputs;
   Location loc = s.loc;
   // This thread's row `i` and column `j` offsets in the block: ty + 16 i
   // and tx + 16 j, or, read in groups, 4 ty + 64 (i / 4) + i % 4 and
@@ -1771,7 +1827,9 @@ void buildScalarMatmul(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
     Value tile;
     ArrayRef<Value> offsets;
     SideReads reads;
-    bool kMajor; // the tile's indices are (k, offset), not (offset, k)
+    // Where reads are Scalar: whether the tile's indices are (k, offset)
+    // rather than (offset, k). (Groups read (k, offset), runs (offset, k).)
+    bool kMajor;
     SmallVector<SmallVector<Value>> runs;
   };
   auto valuesAt = [&](OpBuilder &b, Side &side, int64_t kk) {

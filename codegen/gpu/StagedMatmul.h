@@ -10,7 +10,10 @@
 // each thread reads its elements of the next step from global memory into
 // registers before it folds the current step, so that the reads overlap
 // the arithmetic, and stores them into the other stage after it, then a
-// barrier: one barrier a step (and one after the first step's copy). Every
+// barrier: one barrier a step (and one after the first step's copy). Where
+// the fold is short, the k loop is unrolled by the two stages, so that
+// each copy of the step reads and writes stages known at compile time
+// (Skeleton::unrollStages in StagedMatmul.cpp). Every
 // element of A is read from global memory once per block column of
 // outputs and every element of B once per block row, and
 // each shared-memory value a thread loads serves RN (or RM) products. Each

@@ -5,8 +5,9 @@
 // four 16 x 16 tiles of outputs, its k is cut into 4 slices of 256 instead:
 // the staged kernel gets the slice as its outermost block loop, reads k at
 // slice x 256 + k', starts from zero and stores into partial[slice, ..]
-// (its loop runs over the slice's first 15 k steps, the 16th is folded
-// after it).
+// (of the slice's 16 k steps, the first is folded before its loop, the
+// next 14 by the loop, unrolled by the two stages: 7 iterations of two
+// steps, each with its barrier; the 16th is folded after it).
 // A second kernel, a thread per output, starts from the Gemm's bias, adds
 // the 4 partial sums in order and stores the ReLU: the bias and ReLU ops
 // are gone, as with an uncut product.
@@ -15,6 +16,8 @@
 // CHECK-DAG: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
 // CHECK-DAG: %[[C256:.*]] = arith.constant 256 : index
 // CHECK-DAG: %[[C240:.*]] = arith.constant 240 : index
+// CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
+// CHECK-DAG: %[[C32:.*]] = arith.constant 32 : index
 // CHECK: %[[PARTIAL:.*]] = memref.alloc() : memref<4x32x32xf32>
 // CHECK: scf.forall (%[[SLICE:.*]], %{{.*}}, %{{.*}}) in (4, 2, 2) {
 // CHECK:   scf.forall (%{{.*}}) in (256) {
@@ -22,9 +25,14 @@
 // CHECK:     %[[K:.*]] = arith.addi %[[K0]], %{{.*}} : index
 // CHECK:     memref.load %[[A]][%{{.*}}, %[[K]]]
 // CHECK:     gpu.barrier
-// CHECK:     scf.for %{{.*}} = %{{.*}} to %[[C240]] step %{{.*}} iter_args(%{{.*}} = %[[ZERO]])
+// CHECK:     %[[FIRST:.*]] = math.fma %{{.*}}, %{{.*}}, %[[ZERO]]
+// CHECK:     gpu.barrier
+// CHECK:     scf.for %{{.*}} = %[[C16]] to %[[C240]] step %[[C32]] iter_args(%{{.*}} = %{{.*}})
 // CHECK:       math.fma
 // CHECK:       gpu.barrier
+// CHECK:       math.fma
+// CHECK:       gpu.barrier
+// CHECK-NEXT:  scf.yield
 // CHECK:     math.fma
 // CHECK:     memref.store %{{.*}}, %[[PARTIAL]][%[[SLICE]], %{{.*}}, %{{.*}}] : memref<4x32x32xf32>
 // CHECK: scf.forall (%{{.*}}) in (4) {
@@ -62,12 +70,13 @@ func.func @split_bias_relu(%a: tensor<32x1024xf32>, %b: tensor<1024x32xf32>, %bi
 
 // k = 300 is not a multiple of 16, so neither need its slices be: the most
 // slices of at least 64 that divide it are 4 of 75, each four whole k
-// steps and a short one of 11 folded after the loop. The int32 body is
+// steps (a loop of two iterations of two) and a short one of 11 folded
+// after the loop. The int32 body is
 // cloned (addi of muli), and so is its combiner in the second kernel.
 // CHECK-LABEL: func @split_int
 // CHECK: %[[PARTIAL:.*]] = memref.alloc() : memref<4x32x32xi32>
 // CHECK: scf.forall (%{{.*}}, %{{.*}}, %{{.*}}) in (4, 2, 2) {
-// CHECK:   scf.for %{{.*}} = %c0 to %c64 step %c16
+// CHECK:   scf.for %{{.*}} = %c0 to %c64 step %c32
 // CHECK:   arith.muli %{{.*}}, %{{.*}} : i32
 // CHECK:   memref.store %{{.*}}, %[[PARTIAL]]
 // CHECK: scf.forall (%{{.*}}) in (4) {
@@ -111,7 +120,7 @@ func.func @prime_k(%a: tensor<32x1021xf32>, %b: tensor<1021x32xf32>) -> tensor<3
 // CHECK-LABEL: func @index_k
 // CHECK-NOT: memref.alloc() : memref<{{.*}}x32x32xf32>
 // CHECK: scf.forall (%{{.*}}, %{{.*}}) in (2, 2) {
-// CHECK:   scf.for %{{.*}} = %c0 to %c1008 step %c16
+// CHECK:   scf.for %{{.*}} = %c16 to %c1008 step %c32
 // CHECK-NOT: scf.forall
 // CHECK: return
 #a = affine_map<(m, n, k) -> (m, k)>

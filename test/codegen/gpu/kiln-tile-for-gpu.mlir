@@ -164,6 +164,43 @@ func.func @staged_matmul(%a: memref<32x48xf32>, %b: memref<48x64xf32>, %c: memre
 
 // -----
 
+// Six k steps (k = 96): a short fold's loop is unrolled by the two stages,
+// each copy of the step reading and writing stages known at compile time.
+// Step 0 is folded before the loop (from stage 0, staging step 1 into
+// stage 1), the loop's iterations at kt = 16 and 48 fold steps 1 and 2,
+// then 3 and 4 (from stage 1 then 0), and step 5 is folded after it from
+// stage 1.
+// CHECK-LABEL: func @unrolled_matmul
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
+// CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
+// CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
+// CHECK-DAG: %[[C32:.*]] = arith.constant 32 : index
+// CHECK-DAG: %[[C80:.*]] = arith.constant 80 : index
+// CHECK: %[[AS:.*]] = memref.alloc() : memref<2x16x16xf32, #gpu.address_space<workgroup>>
+// CHECK:     memref.store %{{.*}}, %[[AS]][%[[C0]], %{{.*}}, %{{.*}}]
+// CHECK:     gpu.barrier
+// CHECK:     vector.load %[[AS]][%[[C0]], %{{.*}}, %[[C0]]]
+// CHECK:     memref.store %{{.*}}, %[[AS]][%[[C1]], %{{.*}}, %{{.*}}]
+// CHECK:     gpu.barrier
+// CHECK:     scf.for %{{.*}} = %[[C16]] to %[[C80]] step %[[C32]]
+// CHECK-NOT:   arith.remui
+// CHECK:       vector.load %[[AS]][%[[C1]], %{{.*}}, %[[C0]]]
+// CHECK:       memref.store %{{.*}}, %[[AS]][%[[C0]], %{{.*}}, %{{.*}}]
+// CHECK:       gpu.barrier
+// CHECK:       vector.load %[[AS]][%[[C0]], %{{.*}}, %[[C0]]]
+// CHECK:       memref.store %{{.*}}, %[[AS]][%[[C1]], %{{.*}}, %{{.*}}]
+// CHECK:       gpu.barrier
+// CHECK-NEXT:  scf.yield
+// CHECK:     vector.load %[[AS]][%[[C1]], %{{.*}}, %[[C0]]]
+// CHECK-NOT: gpu.barrier
+// CHECK:     return
+func.func @unrolled_matmul(%a: memref<32x96xf32>, %b: memref<96x64xf32>, %c: memref<32x64xf32>) {
+  linalg.matmul ins(%a, %b : memref<32x96xf32>, memref<96x64xf32>) outs(%c : memref<32x64xf32>)
+  return
+}
+
+// -----
+
 // Sides 16 does not divide (on buffers): m = 20 and n = 24 take two blocks
 // each, k = 40 two whole steps and a short one. Reads of rows, columns and
 // k past the ends are clamped to the last one; the loop runs over the two
