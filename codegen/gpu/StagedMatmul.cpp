@@ -1827,8 +1827,9 @@ void buildScalarMatmul(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
     Value tile;
     ArrayRef<Value> offsets;
     SideReads reads;
-    // Where reads are Scalar: whether the tile's indices are (k, offset)
-    // rather than (offset, k). (Groups read (k, offset), runs (offset, k).)
+    // Where reads are Scalar (values other than 32-bit): whether the
+    // tile's indices are (k, offset), as B's are, rather than (offset, k),
+    // as A's are. (Groups read (k, offset), runs (offset, k).)
     bool kMajor;
     SmallVector<SmallVector<Value>> runs;
   };
@@ -1866,8 +1867,8 @@ void buildScalarMatmul(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
         // (or run of 4) can be issued while the previous one's products
         // are computed. A short step's last run reads values past its
         // end (staged, clamped copies) and leaves them unfolded.
-        Side rowSide{s.rowTile, rowOffsets, rowReads, rowGroups, {}};
-        Side columnSide{s.columnTile, columnOffsets, columnReads, !columnRuns, {}};
+        Side rowSide{s.rowTile, rowOffsets, rowReads, /*kMajor=*/false, {}};
+        Side columnSide{s.columnTile, columnOffsets, columnReads, /*kMajor=*/true, {}};
         SmallVector<Value> acc = llvm::to_vector(outerArgs);
         for (int64_t step = 0; step < count; ++step) {
           SmallVector<Value> fromRows = valuesAt(b, rowSide, step);
