@@ -15,7 +15,9 @@
 // itself, [N, C, OH*OW]. The staged kernel evaluates that map where it
 // copies a k step of col into workgroup memory: a thread's pixels are
 // fixed, so their division by OW is hoisted out of the k loop, and all its
-// elements of a step share one k. The direct convolution the product
+// elements of a step share one k. The divisions of k, and the padding's
+// bounds checks, are 32-bit (applyIndexingMapNarrowly,
+// kiln-narrow-marked-indices). The direct convolution the product
 // replaces ran one output per thread, each reading its C*KH*KW inputs and
 // weights from global memory.
 //

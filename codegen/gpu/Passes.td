@@ -265,6 +265,26 @@ def LowerTensorCoreOps : Pass<"kiln-lower-tensor-core-ops"> {
                            "::mlir::vector::VectorDialect", "::mlir::arith::ArithDialect"];
 }
 
+def NarrowMarkedIndices : Pass<"kiln-narrow-marked-indices"> {
+  let summary = "Compute the index arithmetic the kernels marked in 32 bits where its range allows";
+  let description = [{
+    A staged kernel marks (`kiln.narrow`) the arith ops that compute where
+    it reads an input whose indexing map divides: a convolution's k split
+    into channel and tap, its padding's bounds checks and clamps. This
+    pass runs integer range analysis over the op it runs on and narrows
+    each marked op (index or i64) to 32 bits where the analysis bounds its
+    operands and results (upstream's int-range narrowing patterns, on the
+    marked ops only), then drops the marks. On the GPU, 64-bit integer
+    arithmetic is two or more instructions an op and a 64-bit division by
+    a constant four multiply-highs; 32 bits are one instruction and one
+    multiply-high. Narrowing every index instead slows the GEMMs, whose
+    narrowed indices are widened again for their addresses
+    (docs/gpu-results.md). Runs on the device code after lower-affine, and
+    on the emulated kernels, so both compute the same.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 def LowerGpuHost : Pass<"kiln-lower-gpu-host", "mlir::ModuleOp"> {
   let summary = "Host side of a GPU model: launches through the Kiln runtime";
   let description = [{

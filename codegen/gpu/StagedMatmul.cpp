@@ -845,6 +845,174 @@ static Value computeElement(OpBuilder &b, linalg::LinalgOp op, ValueRange indice
   return cloneLinalgBody(b, op, mapping, [&](unsigned dim) { return indices[dim]; });
 }
 
+/// Whether `expr` divides a function of loop `dim` by a constant other
+/// than a power of two (a floordiv, ceildiv or mod): in a staged kernel's
+/// reads, the k loop's, computed at every k step (divisions of the row or
+/// column are hoisted out of the loop, and by powers of two they are
+/// shifts and masks).
+static bool dividesAlong(AffineExpr expr, unsigned dim) {
+  return expr
+      .walk([&](AffineExpr sub) {
+        auto binary = llvm::dyn_cast<AffineBinaryOpExpr>(sub);
+        if (!binary || binary.getKind() == AffineExprKind::Add ||
+            binary.getKind() == AffineExprKind::Mul || !binary.getLHS().isFunctionOfDim(dim))
+          return WalkResult::advance();
+        auto divisor = llvm::dyn_cast<AffineConstantExpr>(binary.getRHS());
+        return divisor && divisor.getValue() > 0 && llvm::isPowerOf2_64(divisor.getValue())
+                   ? WalkResult::advance()
+                   : WalkResult::interrupt();
+      })
+      .wasInterrupted();
+}
+
+/// The values `expr` takes where each loop index d lies in [0, ranges[d]):
+/// its least and greatest, or none where a part of it may be negative or
+/// reach 2^31 (or is not a dimension, a constant, or a sum, a product by a
+/// constant or a division or remainder by a positive constant).
+static std::optional<std::pair<int64_t, int64_t>> unsignedBounds(AffineExpr expr,
+                                                                 ArrayRef<int64_t> ranges) {
+  constexpr int64_t kLimit = int64_t(1) << 31;
+  auto within = [&](int64_t lo, int64_t hi) -> std::optional<std::pair<int64_t, int64_t>> {
+    if (lo < 0 || hi >= kLimit)
+      return std::nullopt;
+    return std::pair(lo, hi);
+  };
+  if (auto dim = llvm::dyn_cast<AffineDimExpr>(expr)) {
+    int64_t range = ranges[dim.getPosition()];
+    if (ShapedType::isDynamic(range) || range <= 0)
+      return std::nullopt;
+    return within(0, range - 1);
+  }
+  if (auto c = llvm::dyn_cast<AffineConstantExpr>(expr))
+    return within(c.getValue(), c.getValue());
+  auto binary = llvm::dyn_cast<AffineBinaryOpExpr>(expr);
+  if (!binary)
+    return std::nullopt;
+  auto lhs = unsignedBounds(binary.getLHS(), ranges);
+  auto rhs = unsignedBounds(binary.getRHS(), ranges);
+  if (!lhs || !rhs)
+    return std::nullopt;
+  auto [lo, hi] = *lhs;
+  // (The right side of a product, division or remainder is a constant in
+  // an affine map; bounds below 2^31 keep every product below 2^62.)
+  int64_t c = rhs->first;
+  switch (expr.getKind()) {
+  case AffineExprKind::Add:
+    return within(lo + rhs->first, hi + rhs->second);
+  case AffineExprKind::Mul:
+    return rhs->first == rhs->second ? within(lo * c, hi * c) : std::nullopt;
+  case AffineExprKind::FloorDiv:
+    return c > 0 && rhs->first == rhs->second ? within(lo / c, hi / c) : std::nullopt;
+  case AffineExprKind::CeilDiv:
+    return c > 0 && rhs->first == rhs->second
+               ? within(llvm::divideCeil(lo, c), llvm::divideCeil(hi, c))
+               : std::nullopt;
+  case AffineExprKind::Mod:
+    return c > 0 && rhs->first == rhs->second
+               ? within(hi < c ? lo : 0, std::min(hi, c - 1))
+               : std::nullopt;
+  default:
+    return std::nullopt;
+  }
+}
+
+/// `map` with each division or remainder whose dividend stays below its
+/// divisor (loop index d in [0, ranges[d])) dropped: (d floordiv 64) mod 12
+/// over d < 768 is d floordiv 64. A head's columns read in place give such
+/// maps; their remainders would otherwise be computed at every k step.
+static AffineMap withoutTrivialDivisions(AffineMap map, ArrayRef<int64_t> ranges) {
+  std::function<AffineExpr(AffineExpr)> simplify = [&](AffineExpr expr) -> AffineExpr {
+    auto binary = llvm::dyn_cast<AffineBinaryOpExpr>(expr);
+    if (!binary)
+      return expr;
+    AffineExpr lhs = simplify(binary.getLHS()), rhs = simplify(binary.getRHS());
+    auto bounds = unsignedBounds(lhs, ranges);
+    auto divisor = llvm::dyn_cast<AffineConstantExpr>(rhs);
+    bool below = bounds && divisor && bounds->second < divisor.getValue();
+    switch (expr.getKind()) {
+    case AffineExprKind::Add:
+      return lhs + rhs;
+    case AffineExprKind::Mul:
+      return lhs * rhs;
+    case AffineExprKind::Mod:
+      return below ? lhs : lhs % rhs;
+    case AffineExprKind::FloorDiv:
+      return below ? getAffineConstantExpr(0, expr.getContext()) : lhs.floorDiv(rhs);
+    default:
+      return lhs.ceilDiv(rhs);
+    }
+  };
+  SmallVector<AffineExpr> results;
+  for (AffineExpr e : map.getResults())
+    results.push_back(simplify(e));
+  return AffineMap::get(map.getNumDims(), map.getNumSymbols(), results, map.getContext());
+}
+
+/// `expr` at `dims` (32-bit), in 32-bit unsigned arithmetic: exact where
+/// unsignedBounds bounds it.
+static Value evaluateUnsigned(OpBuilder &b, Location loc, AffineExpr expr, ValueRange dims) {
+  if (auto dim = llvm::dyn_cast<AffineDimExpr>(expr))
+    return dims[dim.getPosition()];
+  if (auto c = llvm::dyn_cast<AffineConstantExpr>(expr))
+    return arith::ConstantIntOp::create(b, loc, b.getI32Type(), c.getValue());
+  auto binary = llvm::cast<AffineBinaryOpExpr>(expr);
+  Value lhs = evaluateUnsigned(b, loc, binary.getLHS(), dims);
+  Value rhs = evaluateUnsigned(b, loc, binary.getRHS(), dims);
+  switch (expr.getKind()) {
+  case AffineExprKind::Add:
+    return arith::AddIOp::create(b, loc, lhs, rhs);
+  case AffineExprKind::Mul:
+    return arith::MulIOp::create(b, loc, lhs, rhs);
+  case AffineExprKind::FloorDiv:
+    return arith::DivUIOp::create(b, loc, lhs, rhs);
+  case AffineExprKind::CeilDiv: {
+    // (lhs + rhs - 1) / rhs: below 2^32, since lhs and rhs are below 2^31.
+    Value below = arith::SubIOp::create(
+        b, loc, arith::AddIOp::create(b, loc, lhs, rhs),
+        arith::ConstantIntOp::create(b, loc, b.getI32Type(), 1));
+    return arith::DivUIOp::create(b, loc, below, rhs);
+  }
+  default:
+    return arith::RemUIOp::create(b, loc, lhs, rhs);
+  }
+}
+
+/// Whether a staged kernel computes its reads through `map` in 32 bits
+/// (applyIndexingMapNarrowly): `map`, without trivial divisions, divides
+/// along k (dividesAlong), and unsignedBounds bounds every index while
+/// each loop index d lies in [0, ranges[d]).
+static bool readsNarrowly(AffineMap map, ArrayRef<int64_t> ranges, unsigned k) {
+  AffineMap simple = withoutTrivialDivisions(map, ranges);
+  return map.getNumSymbols() == 0 &&
+         llvm::any_of(simple.getResults(), [&](AffineExpr e) { return dividesAlong(e, k); }) &&
+         llvm::all_of(simple.getResults(),
+                      [&](AffineExpr e) { return unsignedBounds(e, ranges).has_value(); });
+}
+
+/// The indices `map` gives for loop indices `ivs`, each in [0, ranges[d])
+/// (a staged kernel's clamped reads): where readsNarrowly (a
+/// convolution's k split into channel and tap), computed in 32-bit
+/// unsigned arithmetic, without trivial divisions; applyIndexingMap's
+/// otherwise. A division of a 64-bit index by a constant is four
+/// multiply-highs on the GPU, of a 32-bit one a single one; without
+/// divisions, 32-bit indices gain nothing (they are widened again for
+/// their addresses).
+static SmallVector<Value> applyIndexingMapNarrowly(OpBuilder &b, Location loc, AffineMap map,
+                                                   ValueRange ivs, ArrayRef<int64_t> ranges,
+                                                   unsigned k) {
+  if (!readsNarrowly(map, ranges, k))
+    return applyIndexingMap(b, loc, map, ivs);
+  map = withoutTrivialDivisions(map, ranges);
+  SmallVector<Value> dims;
+  for (Value iv : ivs)
+    dims.push_back(arith::IndexCastUIOp::create(b, loc, b.getI32Type(), iv));
+  SmallVector<Value> indices;
+  for (AffineExpr e : map.getResults())
+    indices.push_back(arith::IndexCastUIOp::create(b, loc, b.getIndexType(),
+                                                   evaluateUnsigned(b, loc, e, dims)));
+  return indices;
+}
+
 /// `operand` of `op` (on buffers) loaded at the element its map gives for
 /// loop indices `ivs`.
 static Value loadOperand(OpBuilder &b, Location loc, linalg::LinalgOp op, OpOperand *operand,
@@ -914,6 +1082,57 @@ static void keepRolled(scf::ForOp loop) {
 
 namespace {
 
+/// Marks (kNarrowAttr) the arith ops `b` creates while it lives, if
+/// `enabled`, for kiln-narrow-marked-indices; forwards every notification
+/// to the builder's own listener.
+class MarkNarrow : public RewriterBase::ForwardingListener {
+public:
+  MarkNarrow(OpBuilder &b, bool enabled)
+      : ForwardingListener(b.getListener()), b(b), previous(b.getListener()), enabled(enabled) {
+    if (enabled)
+      b.setListener(this);
+  }
+  ~MarkNarrow() override { release(); }
+  /// Stops marking: the builder gets its own listener back.
+  void release() {
+    if (enabled)
+      b.setListener(previous);
+    enabled = false;
+  }
+  void notifyOperationInserted(Operation *op, OpBuilder::InsertPoint previous) override {
+    if (llvm::isa_and_nonnull<arith::ArithDialect>(op->getDialect()))
+      op->setAttr(kNarrowAttr, UnitAttr::get(op->getContext()));
+    ForwardingListener::notifyOperationInserted(op, previous);
+  }
+
+private:
+  OpBuilder &b;
+  OpBuilder::Listener *previous;
+  bool enabled;
+};
+
+/// Whether a staged kernel's reads of `input` of `op` (loop ranges
+/// `ranges`) divide along k: their map does (readsNarrowly), or
+/// `computed` reads `input` through a collapse whose indices it splits by
+/// a size other than a power of two. The arith computing them is then
+/// worth narrowing (kiln-narrow-marked-indices).
+static bool dividesReads(linalg::LinalgOp op, ArrayRef<int64_t> ranges, unsigned k,
+                         OpOperand *input, linalg::GenericOp computed) {
+  AffineMap map = op.getMatchingIndexingMap(input);
+  if (readsNarrowly(map, ranges, k))
+    return true;
+  auto collapse = input->get().getDefiningOp<memref::CollapseShapeOp>();
+  if (!computed || !collapse)
+    return false;
+  ArrayRef<int64_t> shape = collapse.getSrcType().getShape();
+  for (auto [index, group] : llvm::zip(map.getResults(), collapse.getReassociationIndices()))
+    if (index.isFunctionOfDim(k) &&
+        llvm::any_of(llvm::drop_begin(group),
+                     [&](int64_t d) { return !llvm::isPowerOf2_64(shape[d]); }))
+      return true;
+  return false;
+}
+
 /// Whether consecutive values of loop `loop` are consecutive elements of
 /// the buffer `operand` of `op` reads: its innermost index is the loop
 /// plus terms without it, at unit stride, and no other index reads it.
@@ -952,7 +1171,7 @@ struct Skeleton {
       : op(op), matmul(matmul), fusion(fusion), loc(op.getLoc()),
         rowInput(op.getDpsInputOperand(matmul.rowInput)),
         columnInput(op.getDpsInputOperand(matmul.columnInput)), init(op.getDpsInitOperand(0)),
-        ranges(op.getStaticLoopRanges()) {
+        ranges(op.getStaticLoopRanges()), fullRanges(ranges) {
     ranges[matmul.k] /= matmul.splits;
   }
 
@@ -961,8 +1180,8 @@ struct Skeleton {
   const StagedFusion &fusion;
   Location loc;
   OpOperand *rowInput, *columnInput, *init;
-  /// The op's loop ranges (k: the slice's, where k is cut).
-  SmallVector<int64_t> ranges;
+  /// The op's loop ranges (k: the slice's, where k is cut), and uncut.
+  SmallVector<int64_t> ranges, fullRanges;
   /// Where k is cut (matmul.splits > 1): the partial results, and the
   /// block's slice, whose k values start at slice x ranges[k].
   const PartialResults *partials = nullptr;
@@ -1055,13 +1274,16 @@ struct Skeleton {
     return result;
   }
   /// The indices of `operand` at loop indices `loopIvs` (k in the slice,
-  /// for an input: the slice's offset is added).
+  /// for an input: the slice's offset is added). An input's map that
+  /// divides along k is evaluated in 32 bits (applyIndexingMapNarrowly:
+  /// reads are clamped into the loop ranges; the output's map has no k).
   SmallVector<Value> indices(OpBuilder &b, OpOperand *operand, ArrayRef<Value> loopIvs) const {
     SmallVector<Value> at(loopIvs);
     if (slice && operand != init)
       at[matmul.k] = add(b, arith::MulIOp::create(b, loc, slice, constant(b, ranges[matmul.k])),
                          at[matmul.k]);
-    return applyIndexingMap(b, loc, linalg::LinalgOp(op).getMatchingIndexingMap(operand), at);
+    return applyIndexingMapNarrowly(b, loc, linalg::LinalgOp(op).getMatchingIndexingMap(operand),
+                                    at, fullRanges, matmul.k);
   }
   /// `loopIvs` with m, n and k clamped to their ranges: an element past an
   /// end reads the last one instead (always in bounds; the outputs it
@@ -1144,10 +1366,12 @@ struct Skeleton {
     SmallVector<Value> values;
     int64_t k = ranges[matmul.k];
     auto read = [&](OpOperand *input, ArrayRef<Value> loopIvs) {
-      SmallVector<Value> at = indices(b, input, clamped(b, loopIvs));
       linalg::GenericOp computed = fusion.computedInputs[input->getOperandNumber()];
+      MarkNarrow mark(b, dividesReads(op, fullRanges, matmul.k, input, computed));
+      SmallVector<Value> at = indices(b, input, clamped(b, loopIvs));
       Value v = computed ? computedElement(b, loc, computed, input->get(), at)
                          : Value(memref::LoadOp::create(b, loc, input->get(), at));
+      mark.release();
       if (convert)
         v = convert(b, v);
       if (zeroPastK && k % kStagedTile != 0) {

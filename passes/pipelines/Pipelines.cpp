@@ -235,6 +235,8 @@ void buildGpuEmulationPipeline(OpPassManager &pm, const GpuOptions &options) {
     func.addPass(gpu::createAccumulateInRegisters());
     func.addPass(gpu::createMergeWaveLaunches());
     func.addPass(gpu::createEmulateGpuLaunches());
+    // (The device pipeline narrows the same ops, after lower-affine.)
+    func.addPass(gpu::createNarrowMarkedIndices());
     func.addPass(createCanonicalizerPass());
   }
   buildLLVMPipeline(pm);
@@ -266,6 +268,7 @@ void buildGpuPipeline(OpPassManager &pm, const GpuOptions &options) {
     OpPassManager &device = pm.nest<mlir::gpu::GPUModuleOp>();
     device.addPass(memref::createExpandStridedMetadataPass());
     device.addPass(createLowerAffinePass());
+    device.addPass(gpu::createNarrowMarkedIndices());
     // The same polynomial math as on CPUs: no libdevice needed at compile
     // time, and GPU and CPU builds agree to the last bits of exp/tanh.
     device.addPass(cpu::createApproximateMath());

@@ -75,7 +75,9 @@ func.func @max_pool(%x: tensor<1x8x16x16xf32>) -> tensor<1x8x8x8xf32> {
 // untiled; on buffers the staged kernel computes each padded element as
 // it copies it into workgroup memory, from the source at clamped indices
 // (findStagedFusion, Skeleton::fetch). No 18 x 18 buffer, no padding
-// kernel.
+// kernel. The copy splits k into channel and tap in 32 bits, and marks
+// its index arithmetic, the padding's bounds checks included, for
+// kiln-narrow-marked-indices.
 // CHECK-LABEL: func @staged_conv
 // CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x32x18x18xf32>) attrs = {kiln.padding, kiln.staged_input = 0 : i64}
 // CHECK-NOT: = scf.forall {{.*}} to (1, 32, 18, 18)
@@ -85,6 +87,9 @@ func.func @max_pool(%x: tensor<1x8x16x16xf32>) -> tensor<1x8x8x8xf32> {
 // STAGED-NOT: memref<1x32x18x18xf32>
 // STAGED: scf.forall
 // STAGED: scf.forall
+// STAGED: arith.divui %{{.*}}, %{{.*}} {kiln.narrow} : i32
+// STAGED: arith.remui %{{.*}}, %{{.*}} {kiln.narrow} : i32
+// STAGED: arith.cmpi ult, %{{.*}}, %{{.*}} {kiln.narrow} : index
 // STAGED: memref.load %[[X]]
 // STAGED: arith.select
 // STAGED: gpu.barrier
