@@ -16,7 +16,8 @@ rate than the PTX does. With --base, the same for a second kilnc, side by side: 
 kernels shows what it did to them before a GPU run measures their time.
 
 With --zoo MODELS (zoo model names, from the cache bench/zoo/zoo.py
-fills), prints per model instead the number of kernels, how many of them
+fills, or paths to model files; each --kilnc-arg FLAG is passed to every
+kilnc run, e.g. --kilnc-arg=--gpu-tf32), prints per model instead the number of kernels, how many of them
 have a barrier (bar.sync), how many store to global memory inside a loop
 (a store between a loop's label and its backward branch, as LLVM left the
 PTX), and the share of the model's reduction work (loop iterations of ops
@@ -30,7 +31,7 @@ of one loop body a kernel).
 
 usage: ptx_stats.py [--kilnc K] [--base K] [--arch sm_90] [--sizes 1024,4096]
        ptx_stats.py --zoo resnet50,gru [--cache build/zoo] [--kilnc K] [--base K]
-                    [--workspace] [--sass]
+                    [--kilnc-arg FLAG]... [--workspace] [--sass]
 """
 import argparse
 import os
@@ -134,11 +135,11 @@ def kernel_stats(kilnc, model, arch, flags, work):
     return {k: v + (loops.get(k, "-"),) for k, v in stats.items() if v[2] > 0}
 
 
-def loop_stores(kilnc, model, arch, work):
+def loop_stores(kilnc, model, arch, work, flags=()):
     """(kernels, kernels with a barrier, kernels storing to global memory
     inside a loop) of the PTX of `model`."""
     ptx = os.path.join(work, "z.ptx")
-    subprocess.run([kilnc, model, "--gpu", arch, "--emit=ptx", "-o", ptx], check=True)
+    subprocess.run([kilnc, model, "--gpu", arch, *flags, "--emit=ptx", "-o", ptx], check=True)
     text = open(ptx).read()
     kernels = barriers = storing = 0
     for match in re.finditer(r"\.entry \w+\((.*?)\n}\n", text, re.S):
@@ -160,11 +161,12 @@ def loop_stores(kilnc, model, arch, work):
     return kernels, barriers, storing
 
 
-def staged_share(kilnc, model, arch, work):
+def staged_share(kilnc, model, arch, work, flags=()):
     """The share of `model`'s reduction iterations in staged kernels, as
     kiln-tile-for-gpu reports it (a percentage, as text)."""
     linalg = os.path.join(work, "z.mlir")
-    subprocess.run([kilnc, model, "--gpu", arch, "--emit=linalg", "-o", linalg], check=True)
+    subprocess.run([kilnc, model, "--gpu", arch, *flags, "--emit=linalg", "-o", linalg],
+                   check=True)
     opt = os.path.join(os.path.dirname(kilnc), "kiln-opt")
     report = subprocess.run(
         [opt, linalg, "-mlir-print-op-on-diagnostic=false", "-o", os.devnull,
@@ -182,19 +184,19 @@ def staged_share(kilnc, model, arch, work):
     return f"{100 * staged / total:.0f}%" if total else "-"
 
 
-def workspace_bytes(kilnc, model, arch, work):
+def workspace_bytes(kilnc, model, arch, work, flags=()):
     """The device workspace the library of `model` declares (bytes)."""
-    subprocess.run([kilnc, model, "--gpu", arch, "--name", "z", "-o",
+    subprocess.run([kilnc, model, "--gpu", arch, *flags, "--name", "z", "-o",
                     os.path.join(work, "libz.a")], check=True)
     header = open(os.path.join(work, "z.h")).read()
     return int(re.search(r"#define z_WORKSPACE_SIZE (\d+)", header).group(1))
 
 
-def sass_sum(kilnc, model, arch, work):
+def sass_sum(kilnc, model, arch, work, flags=()):
     """The main loops' SASS of `model`'s kernels, summed: "instructions/math"
     over the kernels whose main loop has FFMAs or HMMAs (static counts, one
     k step of the loop body a kernel: sass_loops)."""
-    _, cubin, _ = assemble(kilnc, model, arch, [], work)
+    _, cubin, _ = assemble(kilnc, model, arch, list(flags), work)
     loops = [tuple(map(float, v.split("/"))) for v in sass_loops(find_nvdisasm(), cubin).values()]
     loops = [l for l in loops if l[1] > 0]
     return f"{sum(l[0] for l in loops):g}/{sum(l[1] for l in loops):g}"
@@ -208,15 +210,18 @@ def zoo_main(args, compilers):
     print("|---|" + "---|" * len(compilers))
     with tempfile.TemporaryDirectory() as work:
         for name in args.zoo.split(","):
-            model = os.path.join(args.cache, name, "model.onnx")
+            # (A path to a model file, or a zoo model's name.)
+            model = name if os.path.isfile(name) else os.path.join(args.cache, name,
+                                                                   "model.onnx")
+            flags = args.kilnc_arg
             cells = []
             for _, k in compilers:
-                values = list(map(str, loop_stores(k, model, args.arch, work)))
-                values.append(staged_share(k, model, args.arch, work))
+                values = list(map(str, loop_stores(k, model, args.arch, work, flags)))
+                values.append(staged_share(k, model, args.arch, work, flags))
                 if args.workspace:
-                    values.append(str(workspace_bytes(k, model, args.arch, work)))
+                    values.append(str(workspace_bytes(k, model, args.arch, work, flags)))
                 if args.sass:
-                    values.append(sass_sum(k, model, args.arch, work))
+                    values.append(sass_sum(k, model, args.arch, work, flags))
                 cells.append(", ".join(values))
             print(f"| {name} | " + " | ".join(cells) + " |")
 
@@ -227,7 +232,11 @@ def main():
     parser.add_argument("--base", help="a second kilnc to compare with")
     parser.add_argument("--arch", default="sm_90")
     parser.add_argument("--sizes", default="1024,2048,4096")
-    parser.add_argument("--zoo", help="zoo models (comma-separated) instead of the GEMMs")
+    parser.add_argument("--zoo", help="zoo models (comma-separated names, or paths to model "
+                                      "files) instead of the GEMMs")
+    parser.add_argument("--kilnc-arg", action="append", default=[],
+                        help="with --zoo: a flag for every kilnc run (e.g. --gpu-tf32); "
+                             "repeatable")
     parser.add_argument("--cache", default=os.path.join(ROOT, "build", "zoo"),
                         help="where the zoo models are (bench/zoo/zoo.py make)")
     parser.add_argument("--workspace", action="store_true",
