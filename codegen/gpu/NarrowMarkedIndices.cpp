@@ -66,8 +66,9 @@ struct NarrowMarkedIndicesPass : impl::NarrowMarkedIndicesBase<NarrowMarkedIndic
     // casts it creates carry none.)
     for (Operation *op : marked)
       op->removeAttr(kNarrowAttr);
-    if (failed(applyOpPatternsGreedily(marked, std::move(patterns), config)))
-      return signalPassFailure();
+    // (A rewrite that did not converge leaves valid, partly narrowed IR:
+    // narrowing is an optimization, never a reason to fail a model.)
+    (void)applyOpPatternsGreedily(marked, std::move(patterns), config);
   }
 };
 
