@@ -31,9 +31,9 @@ inline constexpr int64_t kThreadsPerBlock = 256;
 /// in kernels that need fewer: gemm1024's 32 became 70.)
 inline constexpr int64_t kBlocksPerMultiprocessor = 2;
 
-/// Marks an arith op that kiln-narrow-marked-indices computes in 32 bits
-/// where integer range analysis bounds it (a staged kernel's index
-/// arithmetic for reads whose maps divide).
+/// Marks an integer arith op that kiln-narrow-marked-indices computes in
+/// 32 bits where integer range analysis bounds it (a staged kernel's
+/// arithmetic for reads whose maps divide along k).
 inline constexpr llvm::StringLiteral kNarrowAttr = "kiln.narrow";
 
 /// The mapping of an `n`-dimensional scf.forall onto linear block or thread

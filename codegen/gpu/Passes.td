@@ -266,21 +266,28 @@ def LowerTensorCoreOps : Pass<"kiln-lower-tensor-core-ops"> {
 }
 
 def NarrowMarkedIndices : Pass<"kiln-narrow-marked-indices"> {
-  let summary = "Compute the index arithmetic the kernels marked in 32 bits where its range allows";
+  let summary = "Compute the integer arithmetic the kernels marked in 32 bits where its range allows";
   let description = [{
-    A staged kernel marks (`kiln.narrow`) the arith ops that compute where
-    it reads an input whose indexing map divides: a convolution's k split
-    into channel and tap, its padding's bounds checks and clamps. This
-    pass runs integer range analysis over the op it runs on and narrows
-    each marked op (index or i64) to 32 bits where the analysis bounds its
+    A staged kernel marks (`kiln.narrow`) the integer arith ops of its
+    reads of an input whose indexing map divides along k by a constant
+    other than a power of two (a convolution's k split into channel and
+    tap, with its padding's bounds checks and clamps), or that it reads
+    through a collapse it splits so. This pass runs integer range analysis
+    over the op it runs on and narrows each marked op whose integers are
+    wider than 32 bits (index) to 32 bits where the analysis bounds its
     operands and results (upstream's int-range narrowing patterns, on the
-    marked ops only), then drops the marks. On the GPU, 64-bit integer
+    marked ops only), then drops the marks. Only ops whose narrowing is
+    exact however the patterns extend a narrowed value back (sign or zero)
+    are narrowed: sums, products, bitwise ops, equality and unsigned
+    comparisons and minima; unsigned divisions, remainders and shifts of
+    values known non-negative; no signed op. On the GPU, 64-bit integer
     arithmetic is two or more instructions an op and a 64-bit division by
-    a constant four multiply-highs; 32 bits are one instruction and one
+    a constant four multiplies; 32 bits are one instruction and one
     multiply-high. Narrowing every index instead slows the GEMMs, whose
     narrowed indices are widened again for their addresses
-    (docs/gpu-results.md). Runs on the device code after lower-affine, and
-    on the emulated kernels, so both compute the same.
+    (docs/gpu-results.md). Runs on the device code after lower-affine,
+    and on the emulated kernels; narrowing is exact, so both compute the
+    same values, whichever ops each narrows.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }

@@ -893,8 +893,9 @@ static std::optional<std::pair<int64_t, int64_t>> unsignedBounds(AffineExpr expr
   if (!lhs || !rhs)
     return std::nullopt;
   auto [lo, hi] = *lhs;
-  // (The right side of a product, division or remainder is a constant in
-  // an affine map; bounds below 2^31 keep every product below 2^62.)
+  // (The right side of a product, division or remainder must be one
+  // constant, as in an affine map; bounds below 2^31 keep every product
+  // below 2^62.)
   int64_t c = rhs->first;
   switch (expr.getKind()) {
   case AffineExprKind::Add:
@@ -1082,7 +1083,8 @@ static void keepRolled(scf::ForOp loop) {
 
 namespace {
 
-/// Marks (kNarrowAttr) the arith ops `b` creates while it lives, if
+/// Marks (kNarrowAttr) the integer arith ops `b` creates while it lives
+/// (not constants; those with integer or index operands and results), if
 /// `enabled`, for kiln-narrow-marked-indices; forwards every notification
 /// to the builder's own listener.
 class MarkNarrow : public RewriterBase::ForwardingListener {
@@ -1092,6 +1094,8 @@ public:
     if (enabled)
       b.setListener(this);
   }
+  MarkNarrow(const MarkNarrow &) = delete;
+  MarkNarrow &operator=(const MarkNarrow &) = delete;
   ~MarkNarrow() override { release(); }
   /// Stops marking: the builder gets its own listener back.
   void release() {
@@ -1099,10 +1103,13 @@ public:
       b.setListener(previous);
     enabled = false;
   }
-  void notifyOperationInserted(Operation *op, OpBuilder::InsertPoint previous) override {
-    if (llvm::isa_and_nonnull<arith::ArithDialect>(op->getDialect()))
+  void notifyOperationInserted(Operation *op, OpBuilder::InsertPoint from) override {
+    auto integer = [](Type t) { return t.isIntOrIndex(); };
+    if (llvm::isa_and_nonnull<arith::ArithDialect>(op->getDialect()) &&
+        op->getNumOperands() > 0 && llvm::all_of(op->getOperandTypes(), integer) &&
+        llvm::all_of(op->getResultTypes(), integer))
       op->setAttr(kNarrowAttr, UnitAttr::get(op->getContext()));
-    ForwardingListener::notifyOperationInserted(op, previous);
+    ForwardingListener::notifyOperationInserted(op, from);
   }
 
 private:
@@ -1113,9 +1120,11 @@ private:
 
 /// Whether a staged kernel's reads of `input` of `op` (loop ranges
 /// `ranges`) divide along k: their map does (readsNarrowly), or
-/// `computed` reads `input` through a collapse whose indices it splits by
-/// a size other than a power of two. The arith computing them is then
-/// worth narrowing (kiln-narrow-marked-indices).
+/// `computed` reads `input` through a collapse whose indices along k it
+/// splits by a size other than a power of two (computedElement's
+/// delinearization, 64-bit, whose divisions the pass can then narrow).
+/// The integer arith of such reads is then worth narrowing
+/// (kiln-narrow-marked-indices).
 static bool dividesReads(linalg::LinalgOp op, ArrayRef<int64_t> ranges, unsigned k,
                          OpOperand *input, linalg::GenericOp computed) {
   AffineMap map = op.getMatchingIndexingMap(input);
@@ -1127,8 +1136,9 @@ static bool dividesReads(linalg::LinalgOp op, ArrayRef<int64_t> ranges, unsigned
   ArrayRef<int64_t> shape = collapse.getSrcType().getShape();
   for (auto [index, group] : llvm::zip(map.getResults(), collapse.getReassociationIndices()))
     if (index.isFunctionOfDim(k) &&
-        llvm::any_of(llvm::drop_begin(group),
-                     [&](int64_t d) { return !llvm::isPowerOf2_64(shape[d]); }))
+        llvm::any_of(llvm::drop_begin(group), [&](int64_t d) {
+          return !ShapedType::isDynamic(shape[d]) && !llvm::isPowerOf2_64(shape[d]);
+        }))
       return true;
   return false;
 }
@@ -1171,7 +1181,7 @@ struct Skeleton {
       : op(op), matmul(matmul), fusion(fusion), loc(op.getLoc()),
         rowInput(op.getDpsInputOperand(matmul.rowInput)),
         columnInput(op.getDpsInputOperand(matmul.columnInput)), init(op.getDpsInitOperand(0)),
-        ranges(op.getStaticLoopRanges()), fullRanges(ranges) {
+        ranges(op.getStaticLoopRanges()), fullRanges(op.getStaticLoopRanges()) {
     ranges[matmul.k] /= matmul.splits;
   }
 

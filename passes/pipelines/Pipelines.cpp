@@ -235,7 +235,9 @@ void buildGpuEmulationPipeline(OpPassManager &pm, const GpuOptions &options) {
     func.addPass(gpu::createAccumulateInRegisters());
     func.addPass(gpu::createMergeWaveLaunches());
     func.addPass(gpu::createEmulateGpuLaunches());
-    // (The device pipeline narrows the same ops, after lower-affine.)
+    // (The device pipeline runs it after lower-affine. Narrowing is exact:
+    // the emulated kernels compute the same values, whichever of the
+    // marked ops their ranges let it narrow.)
     func.addPass(gpu::createNarrowMarkedIndices());
     func.addPass(createCanonicalizerPass());
   }

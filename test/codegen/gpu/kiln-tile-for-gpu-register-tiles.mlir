@@ -1,5 +1,8 @@
-// RUN: kiln-opt %s --split-input-file --kiln-tile-for-gpu="multiprocessors=1" --canonicalize --cse | FileCheck %s
+// RUN: kiln-opt %s --split-input-file --kiln-tile-for-gpu="multiprocessors=1" --canonicalize --cse | FileCheck %s --implicit-check-not=kiln.narrow
 // RUN: kiln-opt %s --split-input-file --kiln-tile-for-gpu="multiprocessors=32" --canonicalize --cse | FileCheck %s --check-prefix=MANY
+
+// No read here divides along k, so no op is marked for
+// kiln-narrow-marked-indices (--implicit-check-not=kiln.narrow).
 
 // Staged matmuls give each thread a register tile of outputs, grown (rows
 // first) while the grid keeps two blocks per multiprocessor. With one

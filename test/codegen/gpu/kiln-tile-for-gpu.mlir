@@ -1,4 +1,7 @@
-// RUN: kiln-opt %s --split-input-file --kiln-tile-for-gpu --canonicalize --cse | FileCheck %s
+// RUN: kiln-opt %s --split-input-file --kiln-tile-for-gpu --canonicalize --cse | FileCheck %s --implicit-check-not=kiln.narrow
+
+// No read here divides along k, so no op is marked for
+// kiln-narrow-marked-indices (--implicit-check-not=kiln.narrow).
 
 // An elementwise op: block tiles of at most 256 elements over the parallel
 // loops, one element per thread inside.
