@@ -994,10 +994,10 @@ static bool readsNarrowly(AffineMap map, ArrayRef<int64_t> ranges, unsigned k) {
 /// (a staged kernel's clamped reads): where readsNarrowly (a
 /// convolution's k split into channel and tap), computed in 32-bit
 /// unsigned arithmetic, without trivial divisions; applyIndexingMap's
-/// otherwise. A division of a 64-bit index by a constant is four
-/// multiply-highs on the GPU, of a 32-bit one a single one; without
-/// divisions, 32-bit indices gain nothing (they are widened again for
-/// their addresses).
+/// otherwise. A division of a 64-bit index by a constant is four wide
+/// multiplies and their carries on the GPU, of a 32-bit one a single
+/// multiply-high; without divisions, 32-bit indices gain nothing (they
+/// are widened again for their addresses).
 static SmallVector<Value> applyIndexingMapNarrowly(OpBuilder &b, Location loc, AffineMap map,
                                                    ValueRange ivs, ArrayRef<int64_t> ranges,
                                                    unsigned k) {
