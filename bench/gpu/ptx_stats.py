@@ -27,11 +27,12 @@ kiln-opt next to each kilnc). --workspace adds the device workspace in
 bytes (NAME_WORKSPACE_SIZE of the generated header; the whole library is
 compiled for it, which takes longer); --sass the SASS of the kernels' main
 loops, summed: instructions / FFMAs and HMMAs (static counts, one k step
-of one loop body a kernel).
+of one loop body a kernel); --kernels, in a second table, a row a kernel
+that uses shared memory, with the GEMMs' columns.
 
 usage: ptx_stats.py [--kilnc K] [--base K] [--arch sm_90] [--sizes 1024,4096]
        ptx_stats.py --zoo resnet50,gru [--cache build/zoo] [--kilnc K] [--base K]
-                    [--kilnc-arg FLAG]... [--workspace] [--sass]
+                    [--kilnc-arg FLAG]... [--workspace] [--sass] [--kernels]
 """
 import argparse
 import os
@@ -202,12 +203,30 @@ def sass_sum(kilnc, model, arch, work, flags=()):
     return f"{sum(l[0] for l in loops):g}/{sum(l[1] for l in loops):g}"
 
 
+def print_kernel_header(compilers):
+    """The header of print_kernels' rows."""
+    print("| model | kernel | " + " | ".join(
+        f"{label}: regs, spill B, smem B, ld.shared (scalar/v2/v4), fma, mma, "
+        "SASS loop (instrs/math/moves)"
+        for label, _ in compilers) + " |")
+    print("|---|---|" + "---|" * len(compilers))
+
+
+def print_kernels(model, results):
+    """One row a kernel that uses shared memory: kernel_stats of each kilnc
+    (results) side by side."""
+    for kernel in sorted(results[0], key=lambda k: (len(k), k)):
+        cells = [", ".join(str(v) for v in r[kernel]) if kernel in r else "-" for r in results]
+        print(f"| {model} | {kernel} | " + " | ".join(cells) + " |")
+
+
 def zoo_main(args, compilers):
     columns = "kernels, with barriers, storing in a loop, staged work" + (
         ", workspace bytes" if args.workspace else "") + (
         ", main loops' SASS (instrs/math)" if args.sass else "")
     print("| model | " + " | ".join(f"{label}: {columns}" for label, _ in compilers) + " |")
     print("|---|" + "---|" * len(compilers))
+    per_kernel = []
     with tempfile.TemporaryDirectory() as work:
         for name in args.zoo.split(","):
             # (A path to a model file, or a zoo model's name.)
@@ -224,6 +243,14 @@ def zoo_main(args, compilers):
                     values.append(sass_sum(k, model, args.arch, work, flags))
                 cells.append(", ".join(values))
             print(f"| {name} | " + " | ".join(cells) + " |")
+            if args.kernels:
+                per_kernel.append((name, [kernel_stats(k, model, args.arch, flags, work)
+                                          for _, k in compilers]))
+        if per_kernel:
+            print()
+            print_kernel_header(compilers)
+            for name, results in per_kernel:
+                print_kernels(name, results)
 
 
 def main():
@@ -241,6 +268,10 @@ def main():
                         help="where the zoo models are (bench/zoo/zoo.py make)")
     parser.add_argument("--workspace", action="store_true",
                         help="with --zoo: also the device workspace (compiles the library)")
+    parser.add_argument("--kernels", action="store_true",
+                        help="with --zoo: also a row a kernel that uses shared memory, as for "
+                             "the GEMMs (registers, spills, shared memory and loads, FMAs or "
+                             "mmas, main loop's SASS)")
     parser.add_argument("--sass", action="store_true",
                         help="with --zoo: also the kernels' main loops' SASS instructions and "
                              "FFMAs/HMMAs, summed over the kernels that have some (needs "
@@ -254,11 +285,7 @@ def main():
         subprocess.run([sys.executable, os.path.join(ROOT, "bench", "gpu", "models.py"), models],
                        check=True, stdout=subprocess.DEVNULL)
         compilers = [("new", args.kilnc)] + ([("base", args.base)] if args.base else [])
-        print("| model | kernel | " + " | ".join(
-            f"{label}: regs, spill B, smem B, ld.shared (scalar/v2/v4), fma, mma, "
-            "SASS loop (instrs/math/moves)"
-            for label, _ in compilers) + " |")
-        print("|---|---|" + "---|" * len(compilers))
+        print_kernel_header(compilers)
         for size in args.sizes.split(","):
             for suffix, flags in (("", []), ("_tf32", ["--gpu-tf32"]), ("_f16", []),
                                   ("_bf16", [])):
@@ -266,11 +293,9 @@ def main():
                 model = os.path.join(models, source, "model.onnx")
                 if not os.path.exists(model):
                     continue
-                results = [kernel_stats(k, model, args.arch, flags, work) for _, k in compilers]
-                for kernel in sorted(results[0]):
-                    cells = [", ".join(str(v) for v in r[kernel]) if kernel in r else "-"
-                             for r in results]
-                    print(f"| gemm{size}{suffix} | {kernel} | " + " | ".join(cells) + " |")
+                print_kernels(f"gemm{size}{suffix}",
+                              [kernel_stats(k, model, args.arch, flags, work)
+                               for _, k in compilers])
 
 
 if __name__ == "__main__":
