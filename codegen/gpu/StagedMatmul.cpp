@@ -978,20 +978,25 @@ static Value evaluateUnsigned(OpBuilder &b, Location loc, AffineExpr expr, Value
   }
 }
 
-/// Whether a staged kernel computes its reads through `map` in 32 bits
-/// (applyIndexingMapNarrowly): `map`, without trivial divisions, divides
-/// along k (dividesAlong), and unsignedBounds bounds every index while
-/// each loop index d lies in [0, ranges[d]).
-static bool readsNarrowly(AffineMap map, ArrayRef<int64_t> ranges, unsigned k) {
+/// The map through which a staged kernel computes its reads through `map`
+/// in 32 bits (applyIndexingMapNarrowly): `map` without trivial
+/// divisions, where that divides along k (dividesAlong) and unsignedBounds
+/// bounds every index while each loop index d lies in [0, ranges[d]);
+/// none otherwise.
+static std::optional<AffineMap> narrowReadMap(AffineMap map, ArrayRef<int64_t> ranges,
+                                              unsigned k) {
+  if (map.getNumSymbols() != 0)
+    return std::nullopt;
   AffineMap simple = withoutTrivialDivisions(map, ranges);
-  return map.getNumSymbols() == 0 &&
-         llvm::any_of(simple.getResults(), [&](AffineExpr e) { return dividesAlong(e, k); }) &&
-         llvm::all_of(simple.getResults(),
-                      [&](AffineExpr e) { return unsignedBounds(e, ranges).has_value(); });
+  if (!llvm::any_of(simple.getResults(), [&](AffineExpr e) { return dividesAlong(e, k); }) ||
+      !llvm::all_of(simple.getResults(),
+                    [&](AffineExpr e) { return unsignedBounds(e, ranges).has_value(); }))
+    return std::nullopt;
+  return simple;
 }
 
 /// The indices `map` gives for loop indices `ivs`, each in [0, ranges[d])
-/// (a staged kernel's clamped reads): where readsNarrowly (a
+/// (a staged kernel's clamped reads): where narrowReadMap gives one (a
 /// convolution's k split into channel and tap), computed in 32-bit
 /// unsigned arithmetic, without trivial divisions; applyIndexingMap's
 /// otherwise. A division of a 64-bit index by a constant is four wide
@@ -1001,14 +1006,14 @@ static bool readsNarrowly(AffineMap map, ArrayRef<int64_t> ranges, unsigned k) {
 static SmallVector<Value> applyIndexingMapNarrowly(OpBuilder &b, Location loc, AffineMap map,
                                                    ValueRange ivs, ArrayRef<int64_t> ranges,
                                                    unsigned k) {
-  if (!readsNarrowly(map, ranges, k))
+  std::optional<AffineMap> narrow = narrowReadMap(map, ranges, k);
+  if (!narrow)
     return applyIndexingMap(b, loc, map, ivs);
-  map = withoutTrivialDivisions(map, ranges);
   SmallVector<Value> dims;
   for (Value iv : ivs)
     dims.push_back(arith::IndexCastUIOp::create(b, loc, b.getI32Type(), iv));
   SmallVector<Value> indices;
-  for (AffineExpr e : map.getResults())
+  for (AffineExpr e : narrow->getResults())
     indices.push_back(arith::IndexCastUIOp::create(b, loc, b.getIndexType(),
                                                    evaluateUnsigned(b, loc, e, dims)));
   return indices;
@@ -1119,7 +1124,7 @@ private:
 };
 
 /// Whether a staged kernel's reads of `input` of `op` (loop ranges
-/// `ranges`) divide along k: their map does (readsNarrowly), or
+/// `ranges`) divide along k: their map does (narrowReadMap), or
 /// `computed` reads `input` through a collapse whose indices along k it
 /// splits by a size other than a power of two (computedElement's
 /// delinearization, 64-bit, whose divisions the pass can then narrow).
@@ -1128,7 +1133,7 @@ private:
 static bool dividesReads(linalg::LinalgOp op, ArrayRef<int64_t> ranges, unsigned k,
                          OpOperand *input, linalg::GenericOp computed) {
   AffineMap map = op.getMatchingIndexingMap(input);
-  if (readsNarrowly(map, ranges, k))
+  if (narrowReadMap(map, ranges, k))
     return true;
   auto collapse = input->get().getDefiningOp<memref::CollapseShapeOp>();
   if (!computed || !collapse)
