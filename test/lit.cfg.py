@@ -35,6 +35,8 @@ config.substitutions = [(key, value) for key, value in config.substitutions
 config.substitutions.append(("%python", config.kiln_python))
 config.substitutions.append(("%kiln_src", config.kiln_src_root))
 config.substitutions.append(("%cc", config.kiln_c_compiler))
+# The runtime as a native library, for tests that link generated code directly.
+config.substitutions.append(("%kiln_runtime_lib", config.kiln_runtime_lib))
 config.substitutions.append(("%runtime_include",
                              os.path.join(config.kiln_src_root, "runtime", "include")))
 

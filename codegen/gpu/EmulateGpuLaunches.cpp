@@ -90,8 +90,8 @@ struct Step {
 
 class LaunchEmulator {
 public:
-  explicit LaunchEmulator(mlir::gpu::LaunchOp launch)
-      : launch(launch), body(launch.getBody().front()) {}
+  LaunchEmulator(mlir::gpu::LaunchOp launch, bool reverseOrder)
+      : launch(launch), body(launch.getBody().front()), reverseOrder(reverseOrder) {}
 
   LogicalResult run();
 
@@ -115,8 +115,12 @@ private:
   /// ending at it stores per thread.
   static SmallVector<Value> sharedOperands(Operation *op);
 
+  /// Runs the blocks, and each segment's threads, from the last id down.
+  Value ordered(OpBuilder &b, Value iv, Value size);
+
   mlir::gpu::LaunchOp launch;
   Block &body;
+  bool reverseOrder;
   SmallVector<Segment> segments;
   SmallVector<Step> steps;
   DenseMap<Operation *, unsigned> segmentOf;
@@ -527,6 +531,14 @@ void LaunchEmulator::emitMma(OpBuilder &b, nvgpu::MmaSyncOp mma, IRMapping &mapp
               vector::FromElementsOp::create(b, loc, mma.getRes().getType(), elements));
 }
 
+Value LaunchEmulator::ordered(OpBuilder &b, Value iv, Value size) {
+  if (!reverseOrder)
+    return iv;
+  Location loc = launch.getLoc();
+  Value last = arith::SubIOp::create(b, loc, size, arith::ConstantIndexOp::create(b, loc, 1));
+  return arith::SubIOp::create(b, loc, last, iv);
+}
+
 LogicalResult LaunchEmulator::run() {
   Location loc = launch.getLoc();
   if (launch.getAsyncToken() || launch.hasClusterSize())
@@ -539,7 +551,9 @@ LogicalResult LaunchEmulator::run() {
       return launch.emitError("internal error: cannot emulate workgroup buffer ")
              << buffer.getType();
     for (Operation *user : buffer.getUsers())
-      if (!llvm::isa<memref::LoadOp, memref::StoreOp, vector::LoadOp>(user))
+      // (Race checks take the addresses of their shadow buffers.)
+      if (!llvm::isa<memref::LoadOp, memref::StoreOp, vector::LoadOp,
+                     memref::ExtractAlignedPointerAsIndexOp>(user))
         return user->emitError("internal error: cannot emulate a ")
                << user->getName() << " of workgroup memory";
   }
@@ -560,8 +574,9 @@ LogicalResult LaunchEmulator::run() {
       ArrayRef<OpFoldResult>{gridSizes.x, gridSizes.y, gridSizes.z},
       ArrayRef<OpFoldResult>{one, one, one}, ValueRange{}, std::nullopt);
   b.setInsertionPointToStart(blocks.getBody());
+  Value grid[3] = {gridSizes.x, gridSizes.y, gridSizes.z};
   for (int d = 0; d < 3; ++d)
-    blockIvs[d] = blocks.getInductionVars()[d];
+    blockIvs[d] = ordered(b, blocks.getInductionVars()[d], grid[d]);
 
   // The block's memory (workgroup buffers, values kept across barriers) is
   // on the stack: the forall body is an allocation scope.
@@ -665,7 +680,7 @@ LogicalResult LaunchEmulator::run() {
     for (int d = 2; d >= 0; --d) {
       auto loop = scf::ForOp::create(b, loc, zero, sizes[d], one);
       b.setInsertionPointToStart(loop.getBody());
-      threadIds[d] = loop.getInductionVar();
+      threadIds[d] = ordered(b, loop.getInductionVar(), sizes[d]);
     }
     IRMapping mapping = base;
     mapIds(mapping, threadIds);
@@ -720,11 +735,12 @@ LogicalResult LaunchEmulator::run() {
 }
 
 struct EmulateGpuLaunchesPass : impl::EmulateGpuLaunchesBase<EmulateGpuLaunchesPass> {
+  using Base::Base;
   void runOnOperation() override {
     SmallVector<mlir::gpu::LaunchOp> launches;
     getOperation().walk([&](mlir::gpu::LaunchOp launch) { launches.push_back(launch); });
     for (mlir::gpu::LaunchOp launch : launches)
-      if (failed(LaunchEmulator(launch).run()))
+      if (failed(LaunchEmulator(launch, reverseOrder).run()))
         return signalPassFailure();
   }
 };

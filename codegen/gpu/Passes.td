@@ -225,9 +225,42 @@ def EmulateGpuLaunches : Pass<"kiln-emulate-gpu-launches", "mlir::func::FuncOp">
     (without results) whose condition, is the same for all of a block's
     threads, which runs at block level; of the mmas, the m16n8k8 TF32 and the m16n8k16 f16
     and bf16 forms (f32 accumulators) are emulated.
+
+    With reverse-order, blocks and each segment's threads run from the last
+    id down. Kernels without races compute the same bits in either order;
+    a thread that reads what another writes in the same segment (no barrier
+    between them), or a block that reads another's output, sees it in one
+    order and not in the other (`kilnc --emulate-gpu-reversed`).
   }];
+  let options = [
+    Option<"reverseOrder", "reverse-order", "bool", /*default=*/"false",
+           "Run blocks and threads from the last id down (finds races)">,
+  ];
   let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect",
                            "::mlir::math::MathDialect", "::mlir::vector::VectorDialect"];
+}
+
+def CheckWorkgroupRaces : Pass<"kiln-check-workgroup-races", "mlir::ModuleOp"> {
+  let summary = "Check the emulated kernels' workgroup memory for races";
+  let description = [{
+    For checking builds (`kilnc --emulate-gpu --emulate-gpu-check-races`),
+    before kiln-emulate-gpu-launches: each gpu.launch with workgroup memory
+    gets two shadow words an element of it (the last writer, and the
+    reader or readers, each with its epoch) and an epoch a thread, all in
+    workgroup memory. The kernel first zeroes the shadow words, sets every
+    thread's epoch to 1 and waits at a barrier; each barrier then adds one
+    to the thread's epoch, and each load, store or vector load of
+    workgroup memory first calls kiln_rt_race_check (runtime/src/
+    race_check.c), which stops the program at the first access that races
+    with another thread's in the same epoch, one of them a write: on a GPU,
+    no barrier would order them. The checks themselves are sound only when
+    emulated, where a block's threads run one at a time between cuts.
+    Races the emulation's order would hide are found too: it runs a
+    segment for every thread before the next, so a missing barrier before
+    a loop is no race there, but here it is.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect", "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect"];
 }
 
 def MergeGpuModules : Pass<"kiln-merge-gpu-modules", "mlir::ModuleOp"> {

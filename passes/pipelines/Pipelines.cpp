@@ -234,7 +234,14 @@ void buildGpuEmulationPipeline(OpPassManager &pm, const GpuOptions &options) {
     func.addPass(gpu::createMapForallToGpu());
     func.addPass(gpu::createAccumulateInRegisters());
     func.addPass(gpu::createMergeWaveLaunches());
-    func.addPass(gpu::createEmulateGpuLaunches());
+  }
+  if (options.checkRaces)
+    pm.addPass(gpu::createCheckWorkgroupRaces());
+  {
+    OpPassManager &func = pm.nest<func::FuncOp>();
+    gpu::EmulateGpuLaunchesOptions emulation;
+    emulation.reverseOrder = options.reverseEmulation;
+    func.addPass(gpu::createEmulateGpuLaunches(emulation));
     // (The device pipeline runs it after lower-affine. Narrowing is exact:
     // the emulated kernels compute the same values, whichever of the
     // marked ops their ranges let it narrow.)

@@ -39,6 +39,41 @@ using namespace mlir;
 
 namespace kiln::driver {
 
+GpuFlags::GpuFlags(llvm::cl::OptionCategory &category)
+    : emulate("emulate-gpu",
+              llvm::cl::desc("Use the GPU code generator's kernels, run on the CPU as loops over "
+                             "blocks and threads (checks GPU numerics without a GPU)"),
+              llvm::cl::cat(category)),
+      checkRaces(
+          "emulate-gpu-check-races",
+          llvm::cl::desc(
+              "With --emulate-gpu: check every access to workgroup (shared) memory against "
+              "the other threads' accesses since the last barrier; the first race (two "
+              "threads' accesses to an element, one a write, with no barrier between) stops "
+              "the program with a one-line message. For checking kernels: slow, and the "
+              "library exits on a race"),
+          llvm::cl::cat(category)),
+      reversed("emulate-gpu-reversed",
+               llvm::cl::desc(
+                   "With --emulate-gpu: run the blocks, and the threads between two barriers, "
+                   "from the last id down. Kernels without races compute the same bits in "
+                   "either order; outputs that differ from a forward run's show a thread "
+                   "reading what another writes with no barrier between them, or a block "
+                   "reading another's output"),
+               llvm::cl::cat(category)),
+      tf32("gpu-tf32",
+           llvm::cl::desc("GPU builds (--gpu, --emulate-gpu): run f32 matmuls and convolutions "
+                          "on the tensor cores with TF32 inputs (10-bit mantissas, about 1e-3 "
+                          "relative error) instead of in full FP32"),
+           llvm::cl::cat(category)) {}
+
+void GpuFlags::apply(CompileOptions &options) const {
+  options.emulateGpu = emulate;
+  options.emulateGpuCheckRaces = checkRaces;
+  options.emulateGpuReversed = reversed;
+  options.gpuTf32 = tf32;
+}
+
 std::optional<EmitKind> parseEmitKind(llvm::StringRef name) {
   return llvm::StringSwitch<std::optional<EmitKind>>(name)
       .Case("graph", EmitKind::Graph)
@@ -474,6 +509,12 @@ FailureOr<CompileResult> compileModel(MLIRContext &context,
     return emitError(UnknownLoc::get(&context))
            << "unsupported GPU architecture '" << options.gpuArch
            << "' (use one of " << knownGpuChips() << ")";
+  if (options.emulateGpuCheckRaces && !options.emulateGpu)
+    return emitError(UnknownLoc::get(&context))
+           << "--emulate-gpu-check-races checks the GPU emulation: use it with --emulate-gpu";
+  if (options.emulateGpuReversed && !options.emulateGpu)
+    return emitError(UnknownLoc::get(&context))
+           << "--emulate-gpu-reversed changes the GPU emulation: use it with --emulate-gpu";
   if (options.gpuTf32 && !gpu && !options.emulateGpu)
     return emitError(UnknownLoc::get(&context))
            << "--gpu-tf32 applies to GPU builds: use it with --gpu or --emulate-gpu";
@@ -542,6 +583,8 @@ FailureOr<CompileResult> compileModel(MLIRContext &context,
     // The kernels of the default chip.
     GpuOptions gpuOptions;
     gpuOptions.tf32 = options.gpuTf32;
+    gpuOptions.reverseEmulation = options.emulateGpuReversed;
+    gpuOptions.checkRaces = options.emulateGpuCheckRaces;
     if (failed(timing.run(*module, "GPU emulation", [&](OpPassManager &pm) {
           buildGpuEmulationPipeline(pm, gpuOptions);
         })))

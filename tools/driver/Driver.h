@@ -19,6 +19,7 @@
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/Support/CommandLine.h"
 
 #include <optional>
 #include <string>
@@ -42,12 +43,6 @@ enum class EmitKind {
 /// "asm", "ptx", "obj", "lib").
 std::optional<EmitKind> parseEmitKind(llvm::StringRef name);
 
-/// The --gpu-tf32 help text kilnc and kiln-run share.
-inline constexpr const char *kGpuTf32Help =
-    "GPU builds (--gpu, --emulate-gpu): run f32 matmuls and convolutions on the tensor "
-    "cores with TF32 "
-    "inputs (10-bit mantissas, about 1e-3 relative error) instead of in full FP32";
-
 struct CompileOptions {
   std::string inputPath;
   /// The C prefix of the public functions; must be a valid C identifier.
@@ -59,6 +54,12 @@ struct CompileOptions {
   /// Compile the GPU path's kernels for the CPU (block and thread loops): a
   /// CPU library whose numerics are those of the GPU kernels.
   bool emulateGpu = false;
+  /// With emulateGpu: blocks and threads run from the last id down. Kernels
+  /// without races compute the same bits in either order.
+  bool emulateGpuReversed = false;
+  /// With emulateGpu: every access to workgroup memory is checked for
+  /// races with other threads' since the last barrier.
+  bool emulateGpuCheckRaces = false;
   /// GPU builds and their emulation: f32 matmuls on the tensor cores with
   /// TF32 inputs (10 mantissa bits; FP32 accuracy is the default).
   bool gpuTf32 = false;
@@ -75,6 +76,20 @@ struct CompileOptions {
   /// Graph inputs bound to a value at compile time (kilnc --bind NAME=FILE):
   /// the tensor file (.npy or ONNX TensorProto .pb) for each input name.
   llvm::StringMap<std::string> bindings;
+};
+
+/// The GPU flags kilnc and kiln-run share, registered in a tool's option
+/// category when constructed (as a static of the tool): --emulate-gpu, its
+/// checks --emulate-gpu-check-races and --emulate-gpu-reversed, and
+/// --gpu-tf32.
+class GpuFlags {
+public:
+  explicit GpuFlags(llvm::cl::OptionCategory &category);
+  /// Sets the matching CompileOptions fields.
+  void apply(CompileOptions &options) const;
+
+private:
+  llvm::cl::opt<bool> emulate, checkRaces, reversed, tf32;
 };
 
 struct CompileResult {

@@ -66,12 +66,7 @@ static cl::opt<int> threads("num-threads",
 static cl::opt<int> benchmark("benchmark",
                               cl::desc("Time N runs after a warm-up and print the median"),
                               cl::init(0), cl::value_desc("N"), cl::cat(category));
-static cl::opt<bool> emulateGpu(
-    "emulate-gpu",
-    cl::desc("Use the GPU code generator's kernels, run on the CPU as loops over "
-             "blocks and threads (checks GPU numerics without a GPU)"),
-    cl::cat(category));
-static cl::opt<bool> gpuTf32("gpu-tf32", cl::desc(driver::kGpuTf32Help), cl::cat(category));
+static driver::GpuFlags gpuFlags(category);
 static cl::list<std::string> bindings(
     "bind",
     cl::desc("Fix a graph input's value at compile time, from a .npy or ONNX .pb "
@@ -241,8 +236,7 @@ int main(int argc, char **argv) {
   if (!targetFeatures.empty())
     options.target.features = target::hostFeatureString() + "," + targetFeatures;
   options.emit = driver::EmitKind::Obj;
-  options.emulateGpu = emulateGpu;
-  options.gpuTf32 = gpuTf32;
+  gpuFlags.apply(options);
   options.name = modelName.empty() ? driver::defaultModelName(inputPath, "")
                                    : std::string(modelName);
   for (const std::string &text : bindings) {

@@ -70,18 +70,13 @@ static cl::opt<bool> listOps(
     cl::desc("Print the supported ONNX operators with the opsets they are supported at, "
              "and exit"),
     cl::cat(category));
-static cl::opt<bool> emulateGpu(
-    "emulate-gpu",
-    cl::desc("Use the GPU code generator's kernels, run on the CPU as loops over "
-             "blocks and threads (checks GPU numerics without a GPU)"),
-    cl::cat(category));
+static driver::GpuFlags gpuFlags(category);
 static cl::opt<bool> timePhases(
     "time-phases",
     cl::desc("Print the wall-clock time of each compilation phase (import, graph, "
              "linalg, vector, memref, LLVM dialect, LLVM IR, machine code) and of "
              "each pass in them to stderr"),
     cl::cat(category));
-static cl::opt<bool> gpuTf32("gpu-tf32", cl::desc(driver::kGpuTf32Help), cl::cat(category));
 static cl::opt<bool> profileNames(
     "profile-names",
     cl::desc("CPU builds: give each parallel loop a function of its own, named after "
@@ -175,8 +170,7 @@ int main(int argc, char **argv) {
   options.target.features = targetFeatures;
   options.target.optLevel = level;
   options.gpuArch = gpuArch;
-  options.emulateGpu = emulateGpu;
-  options.gpuTf32 = gpuTf32;
+  gpuFlags.apply(options);
   options.profileNames = profileNames;
   options.splitBatch = !noBatchSplit;
   options.timePhases = timePhases;

@@ -92,6 +92,19 @@ void kiln_rt_touch_pages(const void *data, int64_t bytes);
 /* A static, human-readable message for a kiln_status code. */
 const char *kiln_rt_error_message(int status);
 
+/* Checking builds only (kilnc --emulate-gpu-check-races): called by an
+ * emulated GPU kernel before `thread` (linear id in its block) of `block`
+ * reads (is_write 0) or writes `count` elements of workgroup buffer
+ * `buffer` from `element` on, in the block's `epoch` (its barriers passed,
+ * plus one). `writes` and `reads` point to the buffer's shadow words, zero
+ * at the kernel's start; `kernel` to a NUL-terminated description. At the
+ * first access that another thread's access in the same epoch races with
+ * (one of them a write), prints one line to stderr and ends the program
+ * with status 1 (runtime/src/race_check.c). */
+void kiln_rt_race_check(intptr_t writes, intptr_t reads, int64_t element, int64_t count,
+                        int64_t thread, int64_t epoch, int64_t is_write, int64_t block,
+                        int64_t buffer, intptr_t kernel);
+
 /*===-- GPU: a loaded CUDA module and the device memory of one model ------===*
  *
  * GPU builds embed the PTX of all their kernels (and optionally a cubin), the

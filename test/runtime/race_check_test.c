@@ -1,0 +1,53 @@
+/* kiln_rt_race_check (runtime/src/race_check.c) on one scenario of accesses
+ * to a workgroup buffer of 8 elements, named by argv[1]; run by
+ * race-check.test. Prints "no race" when the scenario ends; a race ends
+ * the program with the check's own message and status 1. */
+#include "kiln/runtime.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int64_t writes[8], reads[8];
+
+/* `thread` reads (0) or writes (1) `count` elements from `element` on, in
+ * `epoch`, in block 3, buffer 2 of the kernel "node 'test'". */
+static void access(int64_t thread, int64_t epoch, int is_write, int64_t element,
+                   int64_t count) {
+  kiln_rt_race_check((intptr_t)writes, (intptr_t)reads, element, count, thread, epoch, is_write,
+                     3, 2, (intptr_t) "node 'test'");
+}
+
+int main(int argc, char **argv) {
+  const char *s = argc > 1 ? argv[1] : "";
+  if (!strcmp(s, "ordered")) {
+    /* Each thread writes its element, then, past a barrier, all read all;
+     * past another, each writes its element again. A thread may read and
+     * write its own element in one epoch. */
+    for (int t = 0; t < 8; ++t) {
+      access(t, 1, 0, t, 1);
+      access(t, 1, 1, t, 1);
+    }
+    for (int t = 0; t < 8; ++t)
+      access(t, 2, 0, 0, 8);
+    for (int t = 0; t < 8; ++t)
+      access(t, 3, 1, t, 1);
+  } else if (!strcmp(s, "read-after-write")) {
+    access(5, 1, 1, 4, 1);
+    access(6, 1, 0, 0, 8); /* reads element 4, which thread 5 wrote */
+  } else if (!strcmp(s, "write-after-read")) {
+    access(1, 1, 0, 2, 4);
+    access(0, 1, 1, 3, 1);
+  } else if (!strcmp(s, "write-after-reads")) {
+    access(1, 1, 0, 6, 1);
+    access(2, 1, 0, 6, 1);
+    access(1, 1, 1, 6, 1); /* thread 2 read it too */
+  } else if (!strcmp(s, "write-after-write")) {
+    access(7, 4, 1, 0, 1);
+    access(0, 4, 1, 0, 1);
+  } else {
+    fprintf(stderr, "unknown scenario '%s'\n", s);
+    return 2;
+  }
+  printf("no race\n");
+  return 0;
+}
