@@ -28,6 +28,12 @@ for tool in ["kiln-opt", "kiln-import", "kilnc", "kiln-run", "kiln-runtime-test"
     if os.path.exists(path):
         config.available_features.add(tool)
 
+# Tests that build generated LLVM IR into programs with LLVM's own clang,
+# mlir-translate and opt (test/gpu/workgroup-races.test).
+if all(os.path.exists(os.path.join(config.llvm_tools_dir, tool))
+       for tool in ("clang", "mlir-translate", "opt")):
+    config.available_features.add("clang")
+
 # use_default_substitutions() maps %python to the Python running lit; tests
 # need the venv's, which has numpy and onnx.
 config.substitutions = [(key, value) for key, value in config.substitutions

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "codegen/gpu/Mapping.h"
 #include "codegen/gpu/Passes.h"
 
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -24,20 +25,36 @@ namespace {
 
 constexpr llvm::StringLiteral kHook = "kiln_rt_race_check";
 
-/// What a race message calls the kernel of `launch`: the model node its
-/// location names (the importers' NameLoc), else the location.
-std::string describe(mlir::gpu::LaunchOp launch) {
-  std::string name;
-  launch.getLoc()->walk([&](Location inner) {
+/// runtime/src/race_check.c keeps a thread id + 1 in 16 bits, and 0xffff
+/// for "two or more readers".
+constexpr int64_t kMostThreads = (1 << 16) - 2;
+
+/// The model node `loc` names (the importers' NameLoc), if any.
+std::optional<std::string> nodeOf(Location loc) {
+  std::optional<std::string> name;
+  loc->walk([&](Location inner) {
     if (auto named = llvm::dyn_cast<NameLoc>(inner)) {
-      name = "node '" + named.getName().str() + "'";
+      name = named.getName().str();
       return WalkResult::interrupt();
     }
     return WalkResult::advance();
   });
-  if (name.empty())
-    llvm::raw_string_ostream(name) << launch.getLoc();
   return name;
+}
+
+/// What a race message calls the kernel code of an access at `access` in
+/// a launch at `launch`: the node the access's location names (so that a
+/// merged launch's members are told apart), else the launch's, else the
+/// access's location.
+std::string describe(Location access, Location launch) {
+  std::optional<std::string> node = nodeOf(access);
+  if (!node)
+    node = nodeOf(launch);
+  if (node)
+    return "node '" + *node + "'";
+  std::string text;
+  llvm::raw_string_ostream(text) << access;
+  return text;
 }
 
 class Instrumenter {
@@ -47,47 +64,54 @@ public:
   LogicalResult run(mlir::gpu::LaunchOp launch);
 
 private:
-  func::FuncOp hook(Location loc);
-  Value kernelName(OpBuilder &b, mlir::gpu::LaunchOp launch);
-  static Value pointer(OpBuilder &b, Location loc, Value memref);
+  FailureOr<func::FuncOp> hook(Location loc);
+  Value description(OpBuilder &b, Location access, Location launch);
 
   ModuleOp module;
   SymbolTable &symbols;
   func::FuncOp declared;
+  /// One constant global a description.
+  llvm::StringMap<memref::GlobalOp> descriptions;
 };
 
-func::FuncOp Instrumenter::hook(Location loc) {
+FailureOr<func::FuncOp> Instrumenter::hook(Location loc) {
   if (declared)
     return declared;
   OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
   Type index = b.getIndexType();
-  declared = func::FuncOp::create(b, loc, kHook,
-                                  b.getFunctionType(SmallVector<Type>(10, index), {}));
+  FunctionType type = b.getFunctionType(SmallVector<Type>(11, index), {});
+  if (auto existing = symbols.lookup<func::FuncOp>(kHook)) {
+    if (existing.getFunctionType() != type)
+      return existing.emitError("internal error: ") << kHook << " is declared with another type";
+    return declared = existing;
+  }
+  declared = func::FuncOp::create(b, loc, kHook, type);
   declared.setPrivate();
   symbols.insert(declared);
   return declared;
 }
 
-/// A pointer to the NUL-terminated description of `launch`'s kernel (a
-/// private constant global of the module).
-Value Instrumenter::kernelName(OpBuilder &b, mlir::gpu::LaunchOp launch) {
-  std::string text = describe(launch);
-  SmallVector<int8_t> bytes(text.begin(), text.end());
-  bytes.push_back(0);
-  auto type = MemRefType::get({static_cast<int64_t>(bytes.size())}, b.getI8Type());
-  OpBuilder global = OpBuilder::atBlockBegin(module.getBody());
-  auto name = memref::GlobalOp::create(
-      global, launch.getLoc(), "kiln_race_kernel", global.getStringAttr("private"), type,
-      DenseElementsAttr::get(RankedTensorType::get(type.getShape(), b.getI8Type()),
-                             ArrayRef<int8_t>(bytes)),
-      /*constant=*/true, /*alignment=*/nullptr);
-  symbols.insert(name); // renames it if taken
-  Value view = memref::GetGlobalOp::create(b, launch.getLoc(), type, name.getSymName());
-  return pointer(b, launch.getLoc(), view);
-}
-
-Value Instrumenter::pointer(OpBuilder &b, Location loc, Value memref) {
-  return memref::ExtractAlignedPointerAsIndexOp::create(b, loc, memref);
+/// A pointer to the NUL-terminated description of an access at `access`
+/// in a launch at `launch` (a private constant global of the module, one a
+/// description).
+Value Instrumenter::description(OpBuilder &b, Location access, Location launch) {
+  Location loc = access;
+  std::string text = describe(access, launch);
+  memref::GlobalOp &global = descriptions[text];
+  auto type = MemRefType::get({static_cast<int64_t>(text.size()) + 1}, b.getI8Type());
+  if (!global) {
+    SmallVector<int8_t> bytes(text.begin(), text.end());
+    bytes.push_back(0);
+    OpBuilder atTop = OpBuilder::atBlockBegin(module.getBody());
+    global = memref::GlobalOp::create(
+        atTop, loc, "kiln_race_kernel", atTop.getStringAttr("private"), type,
+        DenseElementsAttr::get(RankedTensorType::get(type.getShape(), b.getI8Type()),
+                               ArrayRef<int8_t>(bytes)),
+        /*constant=*/true, /*alignment=*/nullptr);
+    symbols.insert(global); // renames it if taken
+  }
+  Value view = memref::GetGlobalOp::create(b, loc, type, global.getSymName());
+  return memref::ExtractAlignedPointerAsIndexOp::create(b, loc, view);
 }
 
 LogicalResult Instrumenter::run(mlir::gpu::LaunchOp launch) {
@@ -102,6 +126,9 @@ LogicalResult Instrumenter::run(mlir::gpu::LaunchOp launch) {
     return launch.emitError("internal error: cannot check the races of a launch whose "
                             "block size is not constant");
   int64_t threads = *sizes[0] * *sizes[1] * *sizes[2];
+  if (threads > kMostThreads)
+    return launch.emitError("internal error: cannot check the races of a block of ")
+           << threads << " threads";
   // Each access, before any op is added.
   SmallVector<std::pair<Operation *, unsigned>> accesses;
   for (auto [index, buffer] : llvm::enumerate(buffers)) {
@@ -110,7 +137,7 @@ LogicalResult Instrumenter::run(mlir::gpu::LaunchOp launch) {
       return launch.emitError("internal error: cannot check the races of workgroup buffer ")
              << type;
     for (Operation *user : buffer.getUsers()) {
-      if (!llvm::isa<memref::LoadOp, memref::StoreOp, vector::LoadOp>(user))
+      if (!isWorkgroupAccess(user))
         return user->emitError("internal error: cannot check the races of a ")
                << user->getName() << " of workgroup memory";
       if (auto load = llvm::dyn_cast<vector::LoadOp>(user);
@@ -120,6 +147,9 @@ LogicalResult Instrumenter::run(mlir::gpu::LaunchOp launch) {
       accesses.push_back({user, static_cast<unsigned>(index)});
     }
   }
+  FailureOr<func::FuncOp> check = hook(loc);
+  if (failed(check))
+    return failure();
   SmallVector<mlir::gpu::BarrierOp> barriers;
   launch.getBody().walk([&](mlir::gpu::BarrierOp barrier) { barriers.push_back(barrier); });
 
@@ -143,14 +173,10 @@ LogicalResult Instrumenter::run(mlir::gpu::LaunchOp launch) {
   // zeroed (each thread a strided share), epoch 1, and a barrier.
   b.setInsertionPointToStart(&launch.getBody().front());
   auto c = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
-  auto linear = [&](mlir::gpu::KernelDim3 ids, mlir::gpu::KernelDim3 dims) {
-    Value inner = arith::AddIOp::create(b, loc, ids.y, arith::MulIOp::create(b, loc, dims.y, ids.z));
-    return arith::AddIOp::create(b, loc, ids.x, arith::MulIOp::create(b, loc, dims.x, inner))
-        .getResult();
-  };
-  Value thread = linear(launch.getThreadIds(), launch.getBlockSize());
-  Value block = linear(launch.getBlockIds(), launch.getGridSize());
-  Value name = kernelName(b, launch);
+  mlir::gpu::KernelDim3 tid = launch.getThreadIds(), bid = launch.getBlockIds(),
+                        block = launch.getBlockSize(), grid = launch.getGridSize();
+  Value thread = linearId(b, loc, tid.x, tid.y, tid.z, block.x, block.y);
+  Value blockId = linearId(b, loc, bid.x, bid.y, bid.z, grid.x, grid.y);
   Value zero = arith::ConstantIntOp::create(b, loc, i64, 0);
   for (auto [buffer, shadow] : llvm::zip(buffers, shadows)) {
     int64_t elements = llvm::cast<MemRefType>(buffer.getType()).getNumElements();
@@ -173,7 +199,6 @@ LogicalResult Instrumenter::run(mlir::gpu::LaunchOp launch) {
   }
 
   // Each access is checked first.
-  func::FuncOp check = hook(loc);
   for (auto [access, index] : accesses) {
     b.setInsertionPoint(access);
     Location at = access->getLoc();
@@ -190,17 +215,22 @@ LogicalResult Instrumenter::run(mlir::gpu::LaunchOp launch) {
       indices = vectorLoad.getIndices();
       count = vectorLoad.getVectorType().getNumElements();
     }
-    // Row-major: ((i0 * d1 + i1) * d2 + i2) ...
-    Value element = indices.front();
-    for (unsigned dim = 1; dim < indices.size(); ++dim)
-      element = arith::AddIOp::create(
-          b, at, arith::MulIOp::create(b, at, element, c(type.getDimSize(dim))), indices[dim]);
-    Value epoch = arith::IndexCastOp::create(
-        b, at, b.getIndexType(), memref::LoadOp::create(b, at, epochs, thread));
+    // Row-major: ((i0 * d1 + i1) * d2 + i2) ...; 0 for a rank-0 buffer.
+    Value element = indices.empty() ? c(0) : indices.front();
+    for (unsigned dim = 1; dim < indices.size(); ++dim) {
+      Value rows = arith::MulIOp::create(b, at, element, c(type.getDimSize(dim)));
+      element = arith::AddIOp::create(b, at, rows, indices[dim]);
+    }
+    Value epoch = arith::IndexCastOp::create(b, at, b.getIndexType(),
+                                             memref::LoadOp::create(b, at, epochs, thread));
     auto [writes, reads] = shadows[index];
-    func::CallOp::create(b, at, check,
-                         ValueRange{pointer(b, at, writes), pointer(b, at, reads), element,
-                                    c(count), thread, epoch, c(write), block, c(index), name});
+    auto pointer = [&](Value memref) {
+      return memref::ExtractAlignedPointerAsIndexOp::create(b, at, memref).getResult();
+    };
+    func::CallOp::create(b, at, *check,
+                         ValueRange{pointer(writes), pointer(reads), element, c(count), thread,
+                                    epoch, c(write), blockId, c(index), c(type.getNumElements()),
+                                    description(b, at, loc)});
   }
   return success();
 }

@@ -552,8 +552,7 @@ LogicalResult LaunchEmulator::run() {
              << buffer.getType();
     for (Operation *user : buffer.getUsers())
       // (Race checks take the addresses of their shadow buffers.)
-      if (!llvm::isa<memref::LoadOp, memref::StoreOp, vector::LoadOp,
-                     memref::ExtractAlignedPointerAsIndexOp>(user))
+      if (!isWorkgroupAccess(user) && !llvm::isa<memref::ExtractAlignedPointerAsIndexOp>(user))
         return user->emitError("internal error: cannot emulate a ")
                << user->getName() << " of workgroup memory";
   }
@@ -686,12 +685,8 @@ LogicalResult LaunchEmulator::run() {
     mapIds(mapping, threadIds);
     Value linear;
     if (blockMemory)
-      linear = arith::AddIOp::create(
-          b, loc, threadIds[0],
-          arith::MulIOp::create(
-              b, loc, blockSizes.x,
-              arith::AddIOp::create(b, loc, threadIds[1],
-                                    arith::MulIOp::create(b, loc, blockSizes.y, threadIds[2]))));
+      linear = linearId(b, loc, threadIds[0], threadIds[1], threadIds[2], blockSizes.x,
+                        blockSizes.y);
     for (Value value : crossing[step.segment])
       materialize(b, value, mapping, threadIds, linear);
     auto keep = [&](Operation *op) {

@@ -4,10 +4,13 @@
 #define KILN_CODEGEN_GPU_MAPPING_H
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
 
 namespace kiln::gpu {
@@ -138,6 +141,21 @@ inline mlir::Value cloneLinalgBody(mlir::OpBuilder &b, mlir::linalg::LinalgOp op
                                    mlir::IRMapping &mapping,
                                    llvm::function_ref<mlir::Value(unsigned)> index) {
   return cloneLinalgBodyResults(b, op, mapping, index).front();
+}
+
+/// Whether `op` is one of the accesses to workgroup memory the emulation and
+/// its race checks handle (any other op on a workgroup buffer is refused).
+inline bool isWorkgroupAccess(mlir::Operation *op) {
+  return llvm::isa<mlir::memref::LoadOp, mlir::memref::StoreOp, mlir::vector::LoadOp>(op);
+}
+
+/// The linear id x + X (y + Y z) of ids (x, y, z) in a grid or block of
+/// sizes (X, Y, Z).
+inline mlir::Value linearId(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x, mlir::Value y,
+                            mlir::Value z, mlir::Value sizeX, mlir::Value sizeY) {
+  mlir::Value inner =
+      mlir::arith::AddIOp::create(b, loc, y, mlir::arith::MulIOp::create(b, loc, sizeY, z));
+  return mlir::arith::AddIOp::create(b, loc, x, mlir::arith::MulIOp::create(b, loc, sizeX, inner));
 }
 
 } // namespace kiln::gpu

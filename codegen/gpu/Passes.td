@@ -251,9 +251,13 @@ def CheckWorkgroupRaces : Pass<"kiln-check-workgroup-races", "mlir::ModuleOp"> {
     thread's epoch to 1 and waits at a barrier; each barrier then adds one
     to the thread's epoch, and each load, store or vector load of
     workgroup memory first calls kiln_rt_race_check (runtime/src/
-    race_check.c), which stops the program at the first access that races
-    with another thread's in the same epoch, one of them a write: on a GPU,
-    no barrier would order them. The checks themselves are sound only when
+    race_check.c), which records an access that races with another
+    thread's in the same epoch, one of them a write (on a GPU, no barrier
+    would order them), or that falls outside its buffer; NAME_run then
+    returns KILN_ERROR_RACE, and NAME_error_message names the first race's
+    node, threads, block, buffer and element. The node is the access's
+    (a merged launch's members are told apart), else the launch's. The
+    checks themselves are sound only when
     emulated, where a block's threads run one at a time between cuts.
     Races the emulation's order would hide are found too: it runs a
     segment for every thread before the next, so a missing barrier before

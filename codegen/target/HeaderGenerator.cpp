@@ -90,6 +90,8 @@ constexpr StatusCode kStatusCodes[] = {
      "an input bound at compile time got another value"},
     {"KILN_ERROR_OVERLAPPING_BUFFERS", KILN_ERROR_OVERLAPPING_BUFFERS,
      "an output overlaps an input or another output"},
+    {"KILN_ERROR_RACE", KILN_ERROR_RACE,
+     "checking builds: an emulated GPU kernel raced"},
 };
 
 class HeaderWriter {

@@ -166,7 +166,11 @@ private:
         kModelEntryName,
         FunctionType::get(b.getVoidTy(), {ptrTy, ptrTy, ptrTy}, false));
     b.CreateCall(entry, {inputs, outputs, workspace});
-    b.CreateRet(ConstantInt::get(intTy, KILN_OK));
+    if (sig.checksRaces)
+      b.CreateRet(b.CreateCall(
+          declareExternal("kiln_rt_race_status", FunctionType::get(intTy, {}, false))));
+    else
+      b.CreateRet(ConstantInt::get(intTy, KILN_OK));
 
     finishErrorBlock(fn, nullArgument, KILN_ERROR_NULL_ARGUMENT);
     finishErrorBlock(fn, misaligned, KILN_ERROR_WORKSPACE_ALIGNMENT);

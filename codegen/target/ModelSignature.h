@@ -99,6 +99,9 @@ struct ModelSignature {
   uint64_t taskStackSize = 0; // the most stack bytes a task's private tiles
                               // take, on the thread that runs it
   std::optional<GpuInfo> gpu; // set for GPU builds
+  bool checksRaces = false;   // emulated GPU kernels checked for races
+                              // (--emulate-gpu-check-races): NAME_run returns
+                              // KILN_ERROR_RACE after a run that raced
 };
 
 /// The alignment every workspace must have.

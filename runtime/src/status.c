@@ -30,6 +30,8 @@ const char *kiln_rt_error_message(int status) {
            "compile time (kilnc --bind)";
   case KILN_ERROR_OVERLAPPING_BUFFERS:
     return "an output buffer overlaps an input or another output";
+  case KILN_ERROR_RACE:
+    return kiln_rt_race_message();
   }
   return "unknown error code";
 }

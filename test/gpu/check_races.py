@@ -4,10 +4,10 @@
 For each case (a model of Inputs/ and its inputs from Inputs/cases.py, with
 or without --gpu-tf32), runs `kiln-run MODEL --emulate-gpu`:
 - with --emulate-gpu-check-races, which checks every access to workgroup
-  memory against the other threads' accesses since the last barrier and
-  stops the run at the first race;
+  memory against the other threads' accesses since the last barrier (the
+  model's run then fails with KILN_ERROR_RACE, naming the first race);
 - forward and with --emulate-gpu-reversed (blocks and threads from the last
-  id down), and compares the outputs bit for bit: a thread that reads global
+  id down), on one thread, and compares the outputs bit for bit: a thread that reads global
   memory another thread writes in the same segment, or a block that reads
   another's output, sees it in one order and not in the other. Models with
   bfloat16 outputs (which kiln-run cannot write as .npy) skip this part.
@@ -82,7 +82,9 @@ def check(kiln_run, work, case, model, flags):
         return "race check: " + (out.strip().splitlines() or ["exit %d" % code])[-1]
     outputs = {}
     for order, extra in (("forward", []), ("reversed", ["--emulate-gpu-reversed"])):
-        code, out = run(base + extra + ["--output-dir", os.path.join(folder, order)])
+        # One thread: the blocks run in the order asked for.
+        code, out = run(base + extra + ["--threads", "1",
+                                        "--output-dir", os.path.join(folder, order)])
         if "cannot write bfloat16" in out:
             return "no race (bfloat16 outputs: orders not compared)"
         if code:

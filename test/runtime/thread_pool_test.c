@@ -363,6 +363,7 @@ static void check_error_messages(void) {
       KILN_ERROR_WRONG_TARGET,
       KILN_ERROR_BOUND_INPUT,
       KILN_ERROR_OVERLAPPING_BUFFERS,
+      KILN_ERROR_RACE,
       -1, /* any unknown code, standing for all of them */
   };
   enum { count = sizeof codes / sizeof codes[0] };
@@ -374,7 +375,7 @@ static void check_error_messages(void) {
       ok &= strcmp(message, kiln_rt_error_message(codes[j])) != 0;
   }
   check(ok, "error messages are non-empty and distinct for every code");
-  check(strcmp(kiln_rt_error_message(10), "unknown error code") == 0 &&
+  check(strcmp(kiln_rt_error_message(11), "unknown error code") == 0 &&
             strcmp(kiln_rt_error_message(-1), "unknown error code") == 0 &&
             strcmp(kiln_rt_error_message(1000), "unknown error code") == 0,
         "unknown codes give \"unknown error code\"");

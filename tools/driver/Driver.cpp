@@ -48,10 +48,10 @@ GpuFlags::GpuFlags(llvm::cl::OptionCategory &category)
           "emulate-gpu-check-races",
           llvm::cl::desc(
               "With --emulate-gpu: check every access to workgroup (shared) memory against "
-              "the other threads' accesses since the last barrier; the first race (two "
-              "threads' accesses to an element, one a write, with no barrier between) stops "
-              "the program with a one-line message. For checking kernels: slow, and the "
-              "library exits on a race"),
+              "the other threads' accesses since the last barrier; after a run with a race "
+              "(two threads' accesses to an element, one a write, with no barrier between), "
+              "NAME_run returns KILN_ERROR_RACE and NAME_error_message names the first. For "
+              "checking kernels: slow"),
           llvm::cl::cat(category)),
       reversed("emulate-gpu-reversed",
                llvm::cl::desc(
@@ -493,6 +493,7 @@ FailureOr<CompileResult> compileModel(MLIRContext &context,
     if (auto it = bindings->find(input.name); it != bindings->end())
       input.boundValue = it->getValue().bytes;
 
+  result.signature.checksRaces = options.emulateGpu && options.emulateGpuCheckRaces;
   bool gpu = !options.gpuArch.empty();
   if (gpu && options.emulateGpu)
     return emitError(UnknownLoc::get(&context))

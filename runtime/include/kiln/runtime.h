@@ -39,6 +39,9 @@ enum kiln_status {
                                         --bind) was given another value */
   KILN_ERROR_OVERLAPPING_BUFFERS = 9,/* an output buffer overlaps an input
                                         or another output */
+  KILN_ERROR_RACE = 10,              /* checking builds (kilnc
+                                        --emulate-gpu-check-races): an
+                                        emulated GPU kernel raced */
 };
 
 /* The most worker threads a pool runs (including the calling thread). */
@@ -92,18 +95,25 @@ void kiln_rt_touch_pages(const void *data, int64_t bytes);
 /* A static, human-readable message for a kiln_status code. */
 const char *kiln_rt_error_message(int status);
 
-/* Checking builds only (kilnc --emulate-gpu-check-races): called by an
- * emulated GPU kernel before `thread` (linear id in its block) of `block`
- * reads (is_write 0) or writes `count` elements of workgroup buffer
- * `buffer` from `element` on, in the block's `epoch` (its barriers passed,
- * plus one). `writes` and `reads` point to the buffer's shadow words, zero
- * at the kernel's start; `kernel` to a NUL-terminated description. At the
- * first access that another thread's access in the same epoch races with
- * (one of them a write), prints one line to stderr and ends the program
- * with status 1 (runtime/src/race_check.c). */
+/* Checking builds only (kilnc --emulate-gpu-check-races, runtime/src/
+ * race_check.c). An emulated GPU kernel calls kiln_rt_race_check before
+ * `thread` (its linear id in the block) of `block` reads (is_write 0) or
+ * writes `count` elements of workgroup buffer `buffer` (`size` elements)
+ * from `element` on, in the block's `epoch` (the barriers it passed, plus
+ * one). `writes` and `reads` point to the buffer's shadow words, zero at
+ * the kernel's start; `kernel` to a NUL-terminated description. The first
+ * access that races with another thread's in the same epoch (one of them a
+ * write), or that falls outside the buffer, is recorded; the run goes on.
+ * NAME_run then calls kiln_rt_race_status, which returns KILN_ERROR_RACE
+ * once for each run that recorded one (0 otherwise), and
+ * kiln_rt_error_message(KILN_ERROR_RACE) describes the first race. */
 void kiln_rt_race_check(intptr_t writes, intptr_t reads, int64_t element, int64_t count,
                         int64_t thread, int64_t epoch, int64_t is_write, int64_t block,
-                        int64_t buffer, intptr_t kernel);
+                        int64_t buffer, int64_t size, intptr_t kernel);
+int kiln_rt_race_status(void);
+/* The first race kiln_rt_race_check recorded, in one line (a generic
+ * sentence before any). Used by kiln_rt_error_message. */
+const char *kiln_rt_race_message(void);
 
 /*===-- GPU: a loaded CUDA module and the device memory of one model ------===*
  *

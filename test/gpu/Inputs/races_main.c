@@ -1,5 +1,9 @@
 /* Runs kiln_model_entry, built from test/gpu/Inputs/races.mlir (one output
- * of 128 int32, no inputs, no workspace), and prints the output. */
+ * of 128 int32, no inputs, no workspace), and prints the output, or the
+ * race that a checking build recorded (kiln_rt_race_status, as NAME_run
+ * would return it) and exits with status 1. */
+#include "kiln/runtime.h"
+
 #include <stdint.h>
 #include <stdio.h>
 
@@ -9,6 +13,11 @@ int main(void) {
   int32_t out[128] = {0};
   void *outputs[] = {out};
   kiln_model_entry(NULL, outputs, NULL);
+  int status = kiln_rt_race_status();
+  if (status != KILN_OK) {
+    fprintf(stderr, "%d: %s\n", status, kiln_rt_error_message(status));
+    return 1;
+  }
   for (int i = 0; i < 128; ++i)
     printf("%d%c", (int)out[i], i % 64 == 63 ? '\n' : ' ');
   return 0;

@@ -1,0 +1,36 @@
+// RUN: kiln-opt %s --split-input-file --kiln-check-workgroup-races --verify-diagnostics
+
+// The per-thread epochs need a constant block size (every Kiln launch has
+// one).
+func.func @dynamic_block(%m: memref<32xf32>, %threads: index) {
+  %c1 = arith.constant 1 : index
+  // expected-error @+1 {{cannot check the races of a launch whose block size is not constant}}
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %threads, %sy = %c1, %sz = %c1)
+             workgroup(%buf : memref<32xf32, #gpu.address_space<workgroup>>) {
+    %x = memref.load %buf[%tx] : memref<32xf32, #gpu.address_space<workgroup>>
+    memref.store %x, %m[%tx] : memref<32xf32>
+    gpu.terminator
+  }
+  return
+}
+
+// -----
+
+// A 2-D vector load of workgroup memory reads a box the checks do not
+// describe.
+func.func @box(%m: memref<4xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c4, %sy = %c1, %sz = %c1)
+             workgroup(%buf : memref<4x4xf32, #gpu.address_space<workgroup>>) {
+    // expected-error @+1 {{cannot check the races of a vector.load of 'vector<2x2xf32>'}}
+    %x = vector.load %buf[%c0, %c0] : memref<4x4xf32, #gpu.address_space<workgroup>>, vector<2x2xf32>
+    %e = vector.extract %x[0, 0] : f32 from vector<2x2xf32>
+    memref.store %e, %m[%tx] : memref<4xf32>
+    gpu.terminator
+  }
+  return
+}
