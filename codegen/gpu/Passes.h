@@ -21,6 +21,10 @@
 
 #include "passes/dispatch/Passes.h"
 
+namespace llvm {
+class Module;
+} // namespace llvm
+
 namespace kiln::gpu {
 
 using dispatch::kWaveAttr;
@@ -31,6 +35,11 @@ using dispatch::kWeightsArgAttr;
 
 #define GEN_PASS_REGISTRATION
 #include "codegen/gpu/Passes.h.inc"
+
+/// Computes every unsigned division and remainder of `module` narrower than
+/// 32 bits in 32 bits (kiln-gpu-module-to-binary's fix-up of the optimized
+/// device IR); returns how many it widened.
+unsigned widenNarrowDivisions(llvm::Module &module);
 
 /// Module attributes the GPU passes leave for the driver.
 inline constexpr llvm::StringLiteral kPtxAttr = "kiln.gpu_ptx";

@@ -267,6 +267,25 @@ def CheckWorkgroupRaces : Pass<"kiln-check-workgroup-races", "mlir::ModuleOp"> {
                            "::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect"];
 }
 
+def SerializeKernels : Pass<"kiln-gpu-module-to-binary"> {
+  let summary = "Compile each gpu.module to PTX, widening LLVM's narrowed divisions";
+  let description = [{
+    Upstream's gpu-module-to-binary (to the "isa" form: PTX text) with one
+    fix-up of the optimized LLVM IR before instruction selection: every
+    unsigned division or remainder narrower than 32 bits is computed in 32
+    bits again (`widenNarrowDivisions`). LLVM's correlated value
+    propagation narrows a 32-bit division whose operands it bounds below
+    2^8 or 2^16 (a convolution's tap / 3 with the tap below 9), whatever
+    the target; NVIDIA GPUs have no 8- or 16-bit ALU, so each such
+    division became 16-bit PTX that ptxas runs as 32-bit operations plus
+    masks and sign extensions. Exact: zext(a / b) = zext(a) / zext(b).
+  }];
+  let options = [
+    Option<"toolkitPath", "toolkit", "std::string", /*default=*/"\"\"",
+           "The CUDA toolkit, for libdevice (empty: MLIR's default search)">,
+  ];
+}
+
 def MergeGpuModules : Pass<"kiln-merge-gpu-modules", "mlir::ModuleOp"> {
   let summary = "Put every outlined kernel into one gpu.module";
   let description = [{

@@ -294,12 +294,11 @@ void buildGpuPipeline(OpPassManager &pm, const GpuOptions &options) {
     device.addPass(createCanonicalizerPass());
     device.addPass(createReconcileUnrealizedCastsPass());
   }
-  GpuModuleToBinaryPassOptions binary;
-  binary.compilationTarget = "isa";
+  gpu::SerializeKernelsOptions binary;
   // libdevice (floor, fma, sqrt, ... in the kernels) comes from the CUDA
   // toolkit.
   binary.toolkitPath = options.cudaToolkitPath;
-  pm.addPass(createGpuModuleToBinaryPass(binary));
+  pm.addPass(gpu::createSerializeKernels(binary));
   pm.addPass(gpu::createLowerGpuHost());
   pm.addPass(createSCFToControlFlowPass());
   addHostToLLVMPasses(pm);
