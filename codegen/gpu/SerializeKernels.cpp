@@ -64,14 +64,19 @@ unsigned widenNarrowDivisions(llvm::Module &module) {
     if (divisions.empty())
       continue;
     llvm::LazyValueInfo &lvi = analyses.getResult<llvm::LazyValueAnalysis>(function);
-    // Ranges first, rewrites after: LazyValueInfo caches what it saw.
-    llvm::SmallVector<std::pair<llvm::Value *, llvm::Value *>> operands;
+    // Ranges first, rewrites after: LazyValueInfo caches what it saw. The
+    // handles follow replacements: where one division's operand extends
+    // another's result, they lead to that one's widened result.
+    llvm::SmallVector<std::pair<llvm::WeakTrackingVH, llvm::WeakTrackingVH>> operands;
     for (llvm::BinaryOperator *op : divisions) {
       llvm::IRBuilder<> b(op);
       operands.push_back({widened(b, op->getOperand(0), lvi, op),
                           widened(b, op->getOperand(1), lvi, op)});
     }
+    // The replaced divisions and extensions, and what only they used.
+    llvm::SmallVector<llvm::WeakTrackingVH> dead;
     for (auto [op, wideOperands] : llvm::zip(divisions, operands)) {
+      dead.push_back(op);
       // zext(a / b) == zext(a) / zext(b), and the same for remainders.
       llvm::IRBuilder<> b(op);
       llvm::Value *wide =
@@ -82,6 +87,7 @@ unsigned widenNarrowDivisions(llvm::Module &module) {
         if (extension && extension->getType()->getIntegerBitWidth() >= 32) {
           b.SetInsertPoint(extension);
           extension->replaceAllUsesWith(b.CreateZExt(wide, extension->getType()));
+          dead.push_back(extension);
           continue;
         }
         if (!narrow) {
@@ -93,8 +99,7 @@ unsigned widenNarrowDivisions(llvm::Module &module) {
     }
     count += divisions.size();
     analyses.clear(function, function.getName());
-    for (llvm::Instruction &inst : llvm::make_early_inc_range(llvm::instructions(function)))
-      llvm::RecursivelyDeleteTriviallyDeadInstructions(&inst);
+    llvm::RecursivelyDeleteTriviallyDeadInstructionsPermissive(dead);
   }
   return count;
 }
