@@ -18,6 +18,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "codegen/NodeName.h"
 #include "codegen/cpu/ForallUtils.h"
 #include "codegen/cpu/MemRefDescriptors.h"
 #include "codegen/cpu/Passes.h"
@@ -70,14 +71,7 @@ bool isRematerializable(Value v) {
 /// the rest of a C identifier ("/layer1/0/conv1/Conv" -> "_layer1_0_conv1_
 /// Conv"); empty when there is none.
 std::string nodeSuffix(Location loc) {
-  std::string name;
-  loc->walk([&](Location inner) {
-    if (auto named = llvm::dyn_cast<NameLoc>(inner)) {
-      name = named.getName().str();
-      return WalkResult::interrupt();
-    }
-    return WalkResult::advance();
-  });
+  std::string name = nodeNameOf(loc).value_or("").str();
   if (name.empty())
     return name;
   for (char &ch : name)

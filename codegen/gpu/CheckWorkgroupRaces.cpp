@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "codegen/NodeName.h"
 #include "codegen/gpu/Mapping.h"
 #include "codegen/gpu/Passes.h"
 
@@ -29,29 +30,16 @@ constexpr llvm::StringLiteral kHook = "kiln_rt_race_check";
 /// for "two or more readers".
 constexpr int64_t kMostThreads = (1 << 16) - 2;
 
-/// The model node `loc` names (the importers' NameLoc), if any.
-std::optional<std::string> nodeOf(Location loc) {
-  std::optional<std::string> name;
-  loc->walk([&](Location inner) {
-    if (auto named = llvm::dyn_cast<NameLoc>(inner)) {
-      name = named.getName().str();
-      return WalkResult::interrupt();
-    }
-    return WalkResult::advance();
-  });
-  return name;
-}
-
 /// What a race message calls the kernel code of an access at `access` in
 /// a launch at `launch`: the node the access's location names (so that a
 /// merged launch's members are told apart), else the launch's, else the
 /// access's location.
 std::string describe(Location access, Location launch) {
-  std::optional<std::string> node = nodeOf(access);
+  std::optional<StringRef> node = nodeNameOf(access);
   if (!node)
-    node = nodeOf(launch);
+    node = nodeNameOf(launch);
   if (node)
-    return "node '" + *node + "'";
+    return ("node '" + *node + "'").str();
   std::string text;
   llvm::raw_string_ostream(text) << access;
   return text;
