@@ -22,7 +22,8 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", [config.kiln_tools_dir,
                                       config.llvm_tools_dir], append_path=True)
 for tool in ["kiln-opt", "kiln-import", "kilnc", "kiln-run", "kiln-runtime-test",
-             "kiln-tensorio-test", "kiln-target-test", "kiln-gpu-runtime-test",
+             "kiln-tensorio-test", "kiln-target-test", "kiln-narrow-arithmetic-test",
+             "kiln-gpu-runtime-test",
              "kiln-gpu-smoke"]:
     path = os.path.join(config.kiln_tools_dir, tool)
     if os.path.exists(path):

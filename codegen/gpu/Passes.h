@@ -36,10 +36,12 @@ using dispatch::kWeightsArgAttr;
 #define GEN_PASS_REGISTRATION
 #include "codegen/gpu/Passes.h.inc"
 
-/// Computes every unsigned division and remainder of `module` narrower than
-/// 32 bits in 32 bits (kiln-gpu-module-to-binary's fix-up of the optimized
-/// device IR); returns how many it widened.
-unsigned widenNarrowDivisions(llvm::Module &module);
+/// Computes the integer arithmetic of `module` narrower than 32 bits (sums,
+/// products, shifts, bitwise operations, unsigned divisions and remainders,
+/// selects, truncations) in 32 bits (kiln-gpu-module-to-binary's fix-up of
+/// the optimized device IR); returns how many narrow instructions it
+/// replaced.
+unsigned widenNarrowArithmetic(llvm::Module &module);
 
 /// Module attributes the GPU passes leave for the driver.
 inline constexpr llvm::StringLiteral kPtxAttr = "kiln.gpu_ptx";

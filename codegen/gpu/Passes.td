@@ -268,17 +268,24 @@ def CheckWorkgroupRaces : Pass<"kiln-check-workgroup-races", "mlir::ModuleOp"> {
 }
 
 def SerializeKernels : Pass<"kiln-gpu-module-to-binary"> {
-  let summary = "Compile each gpu.module to PTX, widening LLVM's narrowed divisions";
+  let summary = "Compile each gpu.module to PTX, widening LLVM's narrowed integer arithmetic";
   let description = [{
     Upstream's gpu-module-to-binary (to the "isa" form: PTX text) with one
-    fix-up of the optimized LLVM IR before instruction selection: every
-    unsigned division or remainder narrower than 32 bits is computed in 32
-    bits again (`widenNarrowDivisions`). LLVM's correlated value
-    propagation narrows a 32-bit division whose operands it bounds below
-    2^8 or 2^16 (a convolution's tap / 3 with the tap below 9), whatever
-    the target; NVIDIA GPUs have no 8- or 16-bit ALU, so each such
-    division became 16-bit PTX that ptxas runs as 32-bit operations plus
-    masks and sign extensions. Exact: zext(a / b) = zext(a) / zext(b).
+    fix-up of the optimized LLVM IR before instruction selection: integer
+    arithmetic narrower than 32 bits is computed in 32 bits again
+    (`widenNarrowArithmetic`). LLVM's correlated value propagation narrows
+    a 32-bit division whose operands it bounds below 2^8 or 2^16 (a
+    convolution's tap / 3 with the tap below 9), whatever the target, and
+    what follows narrows with it: the remainder as x - (x / y) * y, sums
+    and shifts of the quotient. NVIDIA GPUs have no 8- or 16-bit ALU, so
+    each became 16-bit PTX that ptxas runs as 32-bit operations plus masks.
+    Every narrow value gets a 32-bit form whose low bits are the value's and
+    a range (from LazyValueInfo on what it reads, ConstantRange arithmetic
+    and no-wrap flags); only what reads whole values (zero extensions,
+    unsigned compares, shifts right, divisions) reads a masked form, and
+    only where the range does not show the form is the value itself. A
+    division by a constant is NVVM's multiply-high by ceil(2^32 / d) where
+    the range shows that is exact. Exact.
   }];
   let options = [
     Option<"toolkitPath", "toolkit", "std::string", /*default=*/"\"\"",
