@@ -876,6 +876,47 @@ llvm::Error kiln::tools::writeNpy(StringRef path, const HostTensor &tensor) {
   return llvm::Error::success();
 }
 
+bool kiln::tools::npyCanHold(target::ElementType type) {
+  return elementInfo(type).npyDescr != nullptr;
+}
+
+llvm::Error kiln::tools::writeTensorProto(StringRef path, const HostTensor &tensor,
+                                          StringRef name) {
+  const ElementInfo &info = elementInfo(tensor.type);
+  onnx::TensorProto proto;
+  proto.set_name(name.str());
+  proto.set_data_type(static_cast<int32_t>(info.type));
+  for (int64_t extent : tensor.shape)
+    proto.add_dims(extent);
+  const auto *bytes = static_cast<const uint8_t *>(tensor.data());
+  if (info.packedBits) {
+    // Packed, low bits first, as the reader above unpacks them.
+    int64_t count = tensor.numElements();
+    unsigned bits = info.packedBits, perByte = 8 / bits, mask = (1u << bits) - 1;
+    std::string packed((static_cast<size_t>(count) * bits + 7) / 8, '\0');
+    for (int64_t i = 0; i < count; ++i)
+      packed[i / perByte] = static_cast<char>(static_cast<uint8_t>(packed[i / perByte]) |
+                                              ((bytes[i] & mask) << (bits * (i % perByte))));
+    proto.set_raw_data(std::move(packed));
+  } else {
+    proto.set_raw_data(bytes, tensor.sizeInBytes());
+  }
+  if (proto.ByteSizeLong() > static_cast<size_t>(INT_MAX))
+    return llvm::createStringError(path + ": cannot write " + info.name + " " +
+                                   formatShape(tensor.shape) +
+                                   " as .pb: larger than protobuf's 2 GiB limit");
+  llvm::Error err = llvm::writeToOutput(path, [&](llvm::raw_ostream &os) -> llvm::Error {
+    std::string serialized;
+    if (!proto.SerializeToString(&serialized))
+      return llvm::createStringError("protobuf serialization failed");
+    os << serialized;
+    return llvm::Error::success();
+  });
+  if (err)
+    return llvm::createStringError(path + ": cannot write: " + llvm::toString(std::move(err)));
+  return llvm::Error::success();
+}
+
 //===----------------------------------------------------------------------===//
 // Comparison
 //===----------------------------------------------------------------------===//

@@ -62,9 +62,18 @@ private:
 llvm::Expected<HostTensor> readTensorFile(llvm::StringRef path);
 
 /// Writes `tensor` to `path` as a .npy file, replacing it atomically so a
-/// reader never sees half a file. bfloat16 has no numpy dtype: that is an
-/// error.
+/// reader never sees half a file. Types numpy has no dtype for (bfloat16,
+/// the 8-, 4- and 2-bit floats and integers; see npyCanHold) are an error.
 llvm::Error writeNpy(llvm::StringRef path, const HostTensor &tensor);
+
+/// Whether numpy has a dtype for `type`, so writeNpy can write it.
+bool npyCanHold(target::ElementType type);
+
+/// Writes `tensor` to `path` as an ONNX TensorProto named `name` (raw_data;
+/// 4- and 2-bit types packed, low bits first), atomically: any type, read
+/// back by readTensorFile and by onnx.numpy_helper.to_array.
+llvm::Error writeTensorProto(llvm::StringRef path, const HostTensor &tensor,
+                             llvm::StringRef name);
 
 /// The verdict of compareTensors.
 struct Comparison {

@@ -55,7 +55,7 @@ static cl::opt<double> relativeTolerance("rtol", cl::desc("Relative tolerance (d
 static cl::opt<double> absoluteTolerance("atol", cl::desc("Absolute tolerance (default 1e-7)"),
                             cl::init(1e-7), cl::cat(category));
 static cl::opt<std::string> outputDir(
-    "output-dir", cl::desc("Write each output to DIR/<output name>.npy"),
+    "output-dir", cl::desc("Write each output to DIR/<output name>.npy, or .pb (an ONNX TensorProto) for types numpy has no dtype for (bfloat16, 8-, 4- and 2-bit types)"),
     cl::value_desc("DIR"), cl::cat(category));
 // libLLVM already registers a `threads` option, so this one is registered as
 // `num-threads` and `--threads` is rewritten to it (see expandArguments).
@@ -156,7 +156,7 @@ std::string shapeString(ArrayRef<int64_t> shape) {
 }
 
 /// A file name for an output tensor name (which may hold any characters).
-std::string outputFileName(StringRef name) {
+std::string outputFileName(StringRef name, StringRef extension) {
   std::string file;
   for (char c : name)
     file += (isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.')
@@ -164,7 +164,7 @@ std::string outputFileName(StringRef name) {
                 : '_';
   if (file.empty() || file == "." || file == "..")
     file = "output";
-  return file + ".npy";
+  return file + extension.str();
 }
 
 /// `--inputs a b c` means `--inputs=a --inputs=b --inputs=c`: the file lists
@@ -342,8 +342,11 @@ int main(int argc, char **argv) {
       return fail("cannot create '" + outputDir + "': " + ec.message());
     for (size_t i = 0; i < outputs.size(); ++i) {
       SmallString<256> path(outputDir);
-      sys::path::append(path, outputFileName(sig.outputs[i].name));
-      if (Error error = tools::writeNpy(path, outputs[i]))
+      // .npy where numpy has the dtype; an ONNX TensorProto otherwise.
+      bool npy = tools::npyCanHold(outputs[i].type);
+      sys::path::append(path, outputFileName(sig.outputs[i].name, npy ? ".npy" : ".pb"));
+      if (Error error = npy ? tools::writeNpy(path, outputs[i])
+                            : tools::writeTensorProto(path, outputs[i], sig.outputs[i].name))
         return fail(toString(std::move(error)));
     }
   }

@@ -356,6 +356,33 @@ void checkFiles(Checker &c, llvm::StringRef dir) {
   if (!absent)
     EXPECT(c, contains(llvm::toString(absent.takeError()),
                        "absent.npy: cannot open"));
+
+  // What numpy has no dtype for is written as a TensorProto, and read back
+  // as written: bfloat16 bit patterns, and int4 and uint2 values (one byte
+  // each in memory, sign-extended for int4) packed into raw_data, an odd
+  // count leaving half a byte.
+  EXPECT(c, npyCanHold(ElementType::F16) && !npyCanHold(ElementType::BF16) &&
+                !npyCanHold(ElementType::I4) && !npyCanHold(ElementType::F8E4M3FN));
+  auto roundTrip = [&](ElementType type, std::vector<uint8_t> bytes, const char *name) {
+    HostTensor tensor(type, {static_cast<int64_t>(bytes.size() / (type == ElementType::BF16 ? 2 : 1))});
+    std::memcpy(tensor.data(), bytes.data(), bytes.size());
+    std::string path = file(name);
+    EXPECT(c, !llvm::errorToBool(writeTensorProto(path, tensor, "y")));
+    llvm::Expected<HostTensor> back = readTensorFile(path);
+    EXPECT(c, back && back->type == type && back->shape == tensor.shape &&
+                  std::memcmp(back->data(), bytes.data(), bytes.size()) == 0);
+    if (!back)
+      llvm::consumeError(back.takeError());
+  };
+  roundTrip(ElementType::BF16, {0x80, 0x3f, 0x00, 0xc0, 0xc0, 0x7f}, "bf16.pb"); // 1, -2, NaN
+  roundTrip(ElementType::I4, {0x07, 0xf8, 0xff, 0x00, 0x03}, "i4.pb"); // 7, -8, -1, 0, 3
+  roundTrip(ElementType::U2, {3, 0, 1, 2, 3}, "u2.pb");
+  // int4's packing: 7 and -8 in one byte (low bits first), -1 and 0, 3.
+  auto packed = llvm::MemoryBuffer::getFile(file("i4.pb"));
+  EXPECT(c, packed && contains((*packed)->getBuffer(), llvm::StringRef("\x87\x0f\x03", 3)));
+  std::string protoMissing = file("no/such/dir/x.pb");
+  EXPECT(c, contains(llvm::toString(writeTensorProto(protoMissing, small, "y")),
+                     protoMissing + ": cannot write"));
 }
 
 int runUnitChecks() {
