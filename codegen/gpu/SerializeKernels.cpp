@@ -74,9 +74,6 @@ private:
   llvm::Value *exact(llvm::Instruction *user, unsigned index);
   llvm::Value *exactForm(llvm::Value *narrow);
   std::optional<Wide> remainder(llvm::BinaryOperator *sub, llvm::IRBuilder<> &b);
-  llvm::Value *multiplyHigh(llvm::IRBuilder<> &b, llvm::Instruction::BinaryOps opcode,
-                            llvm::Value *x, const llvm::ConstantRange &range, llvm::Value *y,
-                            const llvm::Twine &name);
   llvm::Value *divide(llvm::IRBuilder<> &b, llvm::Instruction::BinaryOps opcode, llvm::Value *x,
                       const llvm::ConstantRange &range, llvm::Value *y, const llvm::Twine &name);
   Wide promote(llvm::Instruction *inst);
@@ -222,24 +219,23 @@ std::optional<NarrowArithmetic::Wide> NarrowArithmetic::remainder(llvm::BinaryOp
   return std::nullopt;
 }
 
-/// x / y or x % y of 32-bit values, x in `range`, without a division:
-/// where y is a constant d (no power of two) and the range shows that one
-/// multiply-high by m = ceil(2^32 / d) is exact (x * (m * d - 2^32) < 2^32
-/// for the largest x), that is the quotient. Instruction selection, which
-/// does not know the range, takes a multiply-high and a shift (by 3), or
-/// four instructions more (by 7). Null where no such m is exact.
-llvm::Value *NarrowArithmetic::multiplyHigh(llvm::IRBuilder<> &b,
-                                            llvm::Instruction::BinaryOps opcode, llvm::Value *x,
-                                            const llvm::ConstantRange &range, llvm::Value *y,
-                                            const llvm::Twine &name) {
+/// x / y or x % y of 32-bit values, x in `range`. Where y is a constant d
+/// (no power of two) and the range shows that one multiply-high by
+/// m = ceil(2^32 / d) is exact (x * (m * d - 2^32) < 2^32 for the largest
+/// x), that is the quotient: instruction selection, which does not know the
+/// range, takes a multiply-high and a shift (by 3), or four instructions
+/// more (by 7).
+llvm::Value *NarrowArithmetic::divide(llvm::IRBuilder<> &b, llvm::Instruction::BinaryOps opcode,
+                                      llvm::Value *x, const llvm::ConstantRange &range,
+                                      llvm::Value *y, const llvm::Twine &name) {
   auto *divisor = llvm::dyn_cast<llvm::ConstantInt>(y);
   if (!divisor || divisor->getValue().ult(3) || divisor->getValue().isPowerOf2())
-    return nullptr;
+    return b.CreateBinOp(opcode, x, y, name);
   uint64_t d = divisor->getZExtValue();
   uint64_t m = ((uint64_t(1) << 32) + d - 1) / d;
   uint64_t error = m * d - (uint64_t(1) << 32);
   if (range.getUnsignedMax().getZExtValue() * error >= (uint64_t(1) << 32))
-    return nullptr;
+    return b.CreateBinOp(opcode, x, y, name);
   // NVVM's multiply-high: as a 64-bit product's high half, instruction
   // selection made a 64-bit multiply of a quotient divided again.
   llvm::Value *quotient =
@@ -247,15 +243,6 @@ llvm::Value *NarrowArithmetic::multiplyHigh(llvm::IRBuilder<> &b,
   if (opcode == llvm::Instruction::UDiv)
     return quotient;
   return b.CreateSub(x, b.CreateMul(quotient, y), name);
-}
-
-/// x / y or x % y, by a multiply-high where that is exact.
-llvm::Value *NarrowArithmetic::divide(llvm::IRBuilder<> &b, llvm::Instruction::BinaryOps opcode,
-                                      llvm::Value *x, const llvm::ConstantRange &range,
-                                      llvm::Value *y, const llvm::Twine &name) {
-  if (llvm::Value *value = multiplyHigh(b, opcode, x, range, y, name))
-    return value;
-  return b.CreateBinOp(opcode, x, y, name);
 }
 
 /// `inst`'s 32-bit form, before it.

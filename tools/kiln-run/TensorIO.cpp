@@ -844,6 +844,15 @@ llvm::Expected<HostTensor> kiln::tools::readTensorFile(StringRef path) {
   return tensor;
 }
 
+/// Writes `path` through `write` into a temporary file renamed over it, so
+/// a reader never sees half a file; errors name the file.
+static llvm::Error writeAtomically(StringRef path,
+                                   llvm::function_ref<llvm::Error(llvm::raw_ostream &)> write) {
+  if (llvm::Error err = llvm::writeToOutput(path, write))
+    return llvm::createStringError(path + ": cannot write: " + llvm::toString(std::move(err)));
+  return llvm::Error::success();
+}
+
 llvm::Error kiln::tools::writeNpy(StringRef path, const HostTensor &tensor) {
   const ElementInfo &info = elementInfo(tensor.type);
   if (!info.npyDescr)
@@ -856,7 +865,7 @@ llvm::Error kiln::tools::writeNpy(StringRef path, const HostTensor &tensor) {
     header = npyHeaderText(info, tensor.shape, 12);
     version = 2;
   }
-  llvm::Error err = llvm::writeToOutput(path, [&](llvm::raw_ostream &os) {
+  return writeAtomically(path, [&](llvm::raw_ostream &os) {
     os << kNpyMagic << static_cast<char>(version) << '\0';
     char length[4];
     if (version == 1) {
@@ -870,10 +879,6 @@ llvm::Error kiln::tools::writeNpy(StringRef path, const HostTensor &tensor) {
     os.write(static_cast<const char *>(tensor.data()), tensor.sizeInBytes());
     return llvm::Error::success();
   });
-  if (err)
-    return llvm::createStringError(
-        path + ": cannot write: " + llvm::toString(std::move(err)));
-  return llvm::Error::success();
 }
 
 bool kiln::tools::npyCanHold(target::ElementType type) {
@@ -905,16 +910,13 @@ llvm::Error kiln::tools::writeTensorProto(StringRef path, const HostTensor &tens
     return llvm::createStringError(path + ": cannot write " + info.name + " " +
                                    formatShape(tensor.shape) +
                                    " as .pb: larger than protobuf's 2 GiB limit");
-  llvm::Error err = llvm::writeToOutput(path, [&](llvm::raw_ostream &os) -> llvm::Error {
+  return writeAtomically(path, [&](llvm::raw_ostream &os) -> llvm::Error {
     std::string serialized;
     if (!proto.SerializeToString(&serialized))
       return llvm::createStringError("protobuf serialization failed");
     os << serialized;
     return llvm::Error::success();
   });
-  if (err)
-    return llvm::createStringError(path + ": cannot write: " + llvm::toString(std::move(err)));
-  return llvm::Error::success();
 }
 
 //===----------------------------------------------------------------------===//
