@@ -47,22 +47,32 @@ for model in $zoo_models; do
      "$zoo_cache/$model"/expected_*.npy "$bundle/models/zoo_$model/"
 done
 
-# The FP32 GEMMs again with --gpu-tf32 (tensor cores), as gemm<N>_tf32.
-for dir in "$bundle"/models/gemm*/; do
-  name="$(basename "$dir")"
-  [[ "$name" =~ ^gemm[0-9x]+$ ]] || continue
-  mkdir "$bundle/models/${name}_tf32"
-  cp "$dir/model.onnx" "$bundle/models/${name}_tf32/"
-  for data in "$dir"/*.npy; do  # the same data, linked
-    [ -e "$data" ] && ln -s "../$name/$(basename "$data")" "$bundle/models/${name}_tf32/"
+# Each FP32 GEMM again as gemm<N>SUFFIX, built with FLAG (the same data,
+# linked).
+gemm_variant() {
+  local suffix="$1" flag="$2" dir name
+  for dir in "$bundle"/models/gemm*/; do
+    name="$(basename "$dir")"
+    [[ "$name" =~ ^gemm[0-9x]+$ ]] || continue
+    mkdir "$bundle/models/${name}${suffix}"
+    cp "$dir/model.onnx" "$bundle/models/${name}${suffix}/"
+    for data in "$dir"/*.npy; do
+      [ -e "$data" ] && ln -s "../$name/$(basename "$data")" "$bundle/models/${name}${suffix}/"
+    done
+    echo "$flag" > "$bundle/models/${name}${suffix}/FLAGS"
   done
-  echo "--gpu-tf32" > "$bundle/models/${name}_tf32/FLAGS"
-done
+}
+# With --gpu-tf32 (tensor cores); with --gpu-async-copies (tiles staged
+# with cp.async, not yet the default): the same cuBLAS references.
+gemm_variant _tf32 --gpu-tf32
+gemm_variant _async --gpu-async-copies
 
-# With BASE_KILNC, the same models for the earlier kilnc, as <name>_base.
+# With BASE_KILNC, the same models for the earlier kilnc, as <name>_base
+# (not the _async ones: an earlier kilnc may not know the flag).
 if [ -n "${BASE_KILNC:-}" ]; then
   for dir in "$bundle"/models/*/; do
     name="$(basename "$dir")"
+    [[ "$name" == *_async ]] && continue
     if [ -n "${BASE_MODELS:-}" ] && [[ " $BASE_MODELS " != *" $name "* ]]; then
       continue
     fi

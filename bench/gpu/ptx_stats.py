@@ -30,9 +30,11 @@ loops, summed: instructions / FFMAs and HMMAs (static counts, one k step
 of one loop body a kernel); --kernels, in a second table, a row a kernel
 that uses shared memory, with the GEMMs' columns.
 
-usage: ptx_stats.py [--kilnc K] [--base K] [--arch sm_90] [--sizes 1024,4096]
+usage: ptx_stats.py [--kilnc K] [--base K] [--new-arg FLAG]... [--arch sm_90]
+                   [--sizes 1024,4096]
        ptx_stats.py --zoo resnet50,gru [--cache build/zoo] [--kilnc K] [--base K]
-                    [--kilnc-arg FLAG]... [--workspace] [--sass] [--kernels]
+                    [--new-arg FLAG]... [--kilnc-arg FLAG]... [--workspace] [--sass]
+                    [--kernels]
 """
 import argparse
 import os
@@ -208,7 +210,7 @@ def print_kernel_header(compilers):
     print("| model | kernel | " + " | ".join(
         f"{label}: regs, spill B, smem B, ld.shared (scalar/v2/v4), fma, mma, "
         "SASS loop (instrs/math/moves)"
-        for label, _ in compilers) + " |")
+        for label, *_ in compilers) + " |")
     print("|---|---|" + "---|" * len(compilers))
 
 
@@ -224,7 +226,7 @@ def zoo_main(args, compilers):
     columns = "kernels, with barriers, storing in a loop, staged work" + (
         ", workspace bytes" if args.workspace else "") + (
         ", main loops' SASS (instrs/math)" if args.sass else "")
-    print("| model | " + " | ".join(f"{label}: {columns}" for label, _ in compilers) + " |")
+    print("| model | " + " | ".join(f"{label}: {columns}" for label, *_ in compilers) + " |")
     print("|---|" + "---|" * len(compilers))
     per_kernel = []
     with tempfile.TemporaryDirectory() as work:
@@ -234,18 +236,19 @@ def zoo_main(args, compilers):
                                                                    "model.onnx")
             flags = args.kilnc_arg
             cells = []
-            for _, k in compilers:
-                values = list(map(str, loop_stores(k, model, args.arch, work, flags)))
-                values.append(staged_share(k, model, args.arch, work, flags))
+            for _, k, extra in compilers:
+                values = list(map(str, loop_stores(k, model, args.arch, work, flags + extra)))
+                values.append(staged_share(k, model, args.arch, work, flags + extra))
                 if args.workspace:
-                    values.append(str(workspace_bytes(k, model, args.arch, work, flags)))
+                    values.append(str(workspace_bytes(k, model, args.arch, work,
+                                                      flags + extra)))
                 if args.sass:
-                    values.append(sass_sum(k, model, args.arch, work, flags))
+                    values.append(sass_sum(k, model, args.arch, work, flags + extra))
                 cells.append(", ".join(values))
             print(f"| {name} | " + " | ".join(cells) + " |")
             if args.kernels:
-                per_kernel.append((name, [kernel_stats(k, model, args.arch, flags, work)
-                                          for _, k in compilers]))
+                per_kernel.append((name, [kernel_stats(k, model, args.arch, flags + extra, work)
+                                          for _, k, extra in compilers]))
         if per_kernel:
             print()
             print_kernel_header(compilers)
@@ -257,6 +260,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--kilnc", default=os.path.join(ROOT, "build", "bin", "kilnc"))
     parser.add_argument("--base", help="a second kilnc to compare with")
+    parser.add_argument("--new-arg", action="append", default=[],
+                        help="a flag for --kilnc's runs only, not --base's (with --base the "
+                             "same kilnc: what the flag changes, e.g. --gpu-async-copies); "
+                             "repeatable")
     parser.add_argument("--arch", default="sm_90")
     parser.add_argument("--sizes", default="1024,2048,4096")
     parser.add_argument("--zoo", help="zoo models (comma-separated names, or paths to model "
@@ -277,14 +284,16 @@ def main():
                              "FFMAs/HMMAs, summed over the kernels that have some (needs "
                              "nvdisasm and ptxas)")
     args = parser.parse_args()
+    # (label, kilnc, its own flags)
+    compilers = [("new", args.kilnc, args.new_arg)] + (
+        [("base", args.base, [])] if args.base else [])
     if args.zoo:
-        zoo_main(args, [("new", args.kilnc)] + ([("base", args.base)] if args.base else []))
+        zoo_main(args, compilers)
         return
     with tempfile.TemporaryDirectory() as work:
         models = os.path.join(work, "models")
         subprocess.run([sys.executable, os.path.join(ROOT, "bench", "gpu", "models.py"), models],
                        check=True, stdout=subprocess.DEVNULL)
-        compilers = [("new", args.kilnc)] + ([("base", args.base)] if args.base else [])
         print_kernel_header(compilers)
         for size in args.sizes.split(","):
             for suffix, flags in (("", []), ("_tf32", ["--gpu-tf32"]), ("_f16", []),
@@ -294,8 +303,8 @@ def main():
                 if not os.path.exists(model):
                     continue
                 print_kernels(f"gemm{size}{suffix}",
-                              [kernel_stats(k, model, args.arch, flags, work)
-                               for _, k in compilers])
+                              [kernel_stats(k, model, args.arch, flags + extra, work)
+                               for _, k, extra in compilers])
 
 
 if __name__ == "__main__":

@@ -14,7 +14,8 @@
 #     cores) for models that carry their .onnx; for the GEMMs, times cuBLAS
 #     SGEMM on the same sizes (FP32 without TF32; for gemm<N>_tf32, built
 #     with --gpu-tf32, cuBLAS with TF32 tensor cores; for gemm<N>_f16 and
-#     gemm<N>_bf16, cublasGemmEx in those types with f32 accumulation);
+#     gemm<N>_bf16, cublasGemmEx in those types with f32 accumulation;
+#     gemm<N>_async, built with --gpu-async-copies, against SGEMM's time);
 #  3. the ONNX node tests of node/ (node_tests.py run).
 # Prints Markdown tables; RESULTS_DIR gets results.md and node-results.json.
 set -uo pipefail
@@ -109,6 +110,7 @@ EOF
     ref="-"; ratio="-"
     if [[ "$name" == gemm* ]]; then
       n="${name%_base}"  # (an earlier kilnc's build: the same cuBLAS time)
+      n="${n%_async}"    # (--gpu-async-copies: the same cuBLAS time)
       n="${n#gemm}"
       ref="${cublas[$n]:--}"
       if [[ "$ref" != "-" && "$kiln_ms" =~ ^[0-9.]+$ ]]; then

@@ -38,6 +38,7 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 namespace kiln::gpu {
+#define GEN_PASS_DEF_EMULATEASYNCCOPIES
 #define GEN_PASS_DEF_EMULATEGPULAUNCHES
 #include "codegen/gpu/Passes.h.inc"
 } // namespace kiln::gpu
@@ -728,6 +729,47 @@ LogicalResult LaunchEmulator::run() {
   launch.erase();
   return success();
 }
+
+struct EmulateAsyncCopiesPass : impl::EmulateAsyncCopiesBase<EmulateAsyncCopiesPass> {
+  void runOnOperation() override {
+    SmallVector<Operation *> waits, groups;
+    SmallVector<nvgpu::DeviceAsyncCopyOp> copies;
+    getOperation().walk([&](Operation *op) {
+      if (llvm::isa<nvgpu::DeviceAsyncWaitOp>(op))
+        waits.push_back(op);
+      else if (llvm::isa<nvgpu::DeviceAsyncCreateGroupOp>(op))
+        groups.push_back(op);
+      else if (auto copy = llvm::dyn_cast<nvgpu::DeviceAsyncCopyOp>(op))
+        copies.push_back(copy);
+    });
+    for (Operation *op : llvm::concat<Operation *>(waits, groups))
+      op->erase();
+    for (nvgpu::DeviceAsyncCopyOp copy : copies) {
+      OpBuilder b(copy);
+      Location loc = copy.getLoc();
+      // Element e of the copy: the innermost index plus e.
+      auto at = [&](ValueRange indices, int64_t e) {
+        SmallVector<Value> result(indices);
+        if (e > 0)
+          result.back() = arith::AddIOp::create(b, loc, result.back(),
+                                                arith::ConstantIndexOp::create(b, loc, e));
+        return result;
+      };
+      Type element = copy.getDst().getType().getElementType();
+      for (int64_t e = 0; e < copy.getDstElements().getZExtValue(); ++e) {
+        Value value = memref::LoadOp::create(b, loc, copy.getSrc(), at(copy.getSrcIndices(), e));
+        if (Value count = copy.getSrcElements())
+          value = arith::SelectOp::create(
+              b, loc,
+              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                    arith::ConstantIndexOp::create(b, loc, e), count),
+              value, arith::ConstantOp::create(b, loc, b.getZeroAttr(element)));
+        memref::StoreOp::create(b, loc, value, copy.getDst(), at(copy.getDstIndices(), e));
+      }
+      copy->erase();
+    }
+  }
+};
 
 struct EmulateGpuLaunchesPass : impl::EmulateGpuLaunchesBase<EmulateGpuLaunchesPass> {
   using Base::Base;

@@ -76,6 +76,11 @@ def TileForGpu : Pass<"kiln-tile-for-gpu", "mlir::func::FuncOp"> {
     Option<"halfTensorCores", "half-tensor-cores", "bool", /*default=*/"true",
            "matmul-like ops of f16 or bf16 inputs accumulated in f32 whose m and n are at "
            "least 32 run on the tensor cores (m16n8k16 mma.sync: sm_80 and newer)">,
+    Option<"asyncCopies", "async-copies", "bool", /*default=*/"false",
+           "staged matmuls copy the inputs they read as they are (4- or 8-byte elements, "
+           "no computed input) from global into workgroup memory with asynchronous "
+           "copies (cp.async: sm_80 and newer), two k steps in flight where three "
+           "stages of tiles fit 48 KiB, instead of through registers one step ahead">,
     Option<"report", "report", "bool", /*default=*/"false",
            "remark, per function, the loop iterations of its reductions by kind of kernel: "
            "staged, shared by a block, folded by a thread alone">,
@@ -238,6 +243,23 @@ def EmulateGpuLaunches : Pass<"kiln-emulate-gpu-launches", "mlir::func::FuncOp">
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect",
                            "::mlir::math::MathDialect", "::mlir::vector::VectorDialect"];
+}
+
+def EmulateAsyncCopies : Pass<"kiln-emulate-async-copies", "mlir::func::FuncOp"> {
+  let summary = "Asynchronous copies into workgroup memory as loads and stores, for the emulation";
+  let description = [{
+    Before kiln-check-workgroup-races and kiln-emulate-gpu-launches: each
+    nvgpu.device_async_copy (a staged matmul's cp.async) becomes the loads
+    of its source elements and the stores of them into workgroup memory
+    (zeros past its source element count) where the copy is issued, the
+    earliest a GPU may perform it; nvgpu.device_async_create_group and
+    nvgpu.device_async_wait go away. The race check then sees each copy
+    as a write when it is issued. A copy the GPU performs later, up to
+    the thread's wait for its group, is not emulated: that a tile is read
+    only after its copies' wait and the following barrier is the staging
+    loop's structure (test/codegen/gpu/kiln-tile-for-gpu-async-copies.mlir).
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect"];
 }
 
 def CheckWorkgroupRaces : Pass<"kiln-check-workgroup-races", "mlir::ModuleOp"> {

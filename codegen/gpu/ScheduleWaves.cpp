@@ -154,6 +154,10 @@ bool collectAccesses(Operation *node, SmallVector<Access> &accesses) {
   WalkResult result = node->walk([&](Operation *op) {
     if (needsAllThreads(op))
       return WalkResult::advance();
+    // An asynchronous copy's group and its wait only order the thread's own
+    // copies, whose accesses are the copies' effects.
+    if (llvm::isa<nvgpu::DeviceAsyncCreateGroupOp, nvgpu::DeviceAsyncWaitOp>(op))
+      return WalkResult::advance();
     auto interface = llvm::dyn_cast<MemoryEffectOpInterface>(op);
     if (!interface) {
       if (op->hasTrait<OpTrait::HasRecursiveMemoryEffects>() || isMemoryEffectFree(op))

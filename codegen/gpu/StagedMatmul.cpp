@@ -1178,6 +1178,22 @@ static bool stagesColumnsAlongK(linalg::LinalgOp op, const StagedMatmul &matmul)
          contiguousAlong(op, columnInput, matmul.k);
 }
 
+/// Whether a staged kernel of `matmul` may copy `input` of `op` into its
+/// tiles asynchronously, its elements as they are: the matmul allows it
+/// (asyncCopies), the kernel reads the buffer itself (no computed input),
+/// in elements of 4 or 8 bytes (sizes cp.async copies), from a buffer
+/// whose innermost dimension is contiguous.
+static bool asyncCopyable(const StagedMatmul &matmul, const StagedFusion &fusion,
+                          OpOperand *input) {
+  if (!matmul.asyncCopies || fusion.computedInputs[input->getOperandNumber()])
+    return false;
+  auto type = llvm::dyn_cast<MemRefType>(input->get().getType());
+  if (!type || type.getRank() == 0 || !type.getElementType().isIntOrFloat())
+    return false;
+  unsigned bits = type.getElementTypeBitWidth();
+  return (bits == 32 || bits == 64) && type.isLastDimUnitStride();
+}
+
 /// What both kernels share: the block and thread loops, the thread's
 /// position, the staging of the block's input tiles, and where outputs
 /// start and end.
@@ -1240,6 +1256,15 @@ struct Skeleton {
   /// most kMaxPeeledOutputs outputs a thread, tensor-core kernels of at
   /// most kMaxUnrolledMmas mmas a step).
   bool unrollStages = false;
+  /// Whether the k loop stages both inputs with asynchronous copies
+  /// (nvgpu.device_async_copy: cp.async, sm_80 and newer) straight from
+  /// global into workgroup memory instead of through registers
+  /// (asyncLoop); `stages` tiles of each input then keep up to
+  /// stages - 1 steps in flight.
+  bool async = false;
+  /// Copies of each input tile in workgroup memory (the first index of
+  /// rowTile and columnTile).
+  int64_t stages = kStages;
   /// Inside the k loop: the stage of the current step.
   Value stage;
   /// Thread id, its row ty = t / 16 and column tx = t % 16 in the block.
@@ -1408,32 +1433,63 @@ struct Skeleton {
     }
     return values;
   }
-  /// Stores what `fetch` read into the current stage's tiles: A's element
-  /// rowCopy(r) at rowSlot's indices, B's columnCopy(r) at columnSlot's.
+  /// Where this thread's copies of one input go in stage `into` of its
+  /// tile: A's rowCopy(r) (r < count) at rowSlot's indices, or
+  /// (`columns`) B's columnCopy(r) at columnSlot's; the stage first.
+  SmallVector<SmallVector<Value>> slots(OpBuilder &b, Value into, bool columns,
+                                        int64_t count) const {
+    SmallVector<SmallVector<Value>> result;
+    int64_t stride = columns ? columnCopyStride : rowCopyStride;
+    // Copy r's indices: its slot, or copy 0's plus r times `stride`.
+    for (int64_t r = 0; r < count; ++r) {
+      if (stride && r > 0) {
+        result.push_back({into, addConstant(b, result.front()[1], stride * r)});
+        continue;
+      }
+      auto [first, second] = columns ? columnCopy(b, r) : rowCopy(b, r);
+      SmallVector<Value> at = columns ? columnSlot(b, first, second) : rowSlot(b, first, second);
+      at.insert(at.begin(), into);
+      result.push_back(at);
+    }
+    return result;
+  }
+  /// Stores what `fetch` read into the current stage's tiles.
   void place(OpBuilder &b, ValueRange values, int64_t aRows, int64_t bColumns) const {
-    auto store = [&](Value value, Value tile, SmallVector<Value> slot) {
-      slot.insert(slot.begin(), stage);
-      memref::StoreOp::create(b, loc, value, tile, slot);
-    };
-    // Copy r's indices: slot(r), or copy 0's plus r times `stride`.
-    auto slots = [&](int64_t count, int64_t stride, auto slot) {
-      SmallVector<SmallVector<Value>> result;
-      for (int64_t r = 0; r < count; ++r)
-        result.push_back(stride && r > 0 ? SmallVector<Value>{addConstant(
-                                               b, result.front().front(), stride * r)}
-                                         : slot(r));
-      return result;
-    };
-    for (auto [r, slot] : llvm::enumerate(slots(aRows, rowCopyStride, [&](int64_t r) {
-           auto [row, k] = rowCopy(b, r);
-           return rowSlot(b, row, k);
-         })))
-      store(values[r], rowTile, slot);
-    for (auto [r, slot] : llvm::enumerate(slots(bColumns, columnCopyStride, [&](int64_t r) {
-           auto [k, column] = columnCopy(b, r);
-           return columnSlot(b, k, column);
-         })))
-      store(values[aRows + r], columnTile, slot);
+    for (auto [value, slot] : llvm::zip(values, slots(b, stage, /*columns=*/false, aRows)))
+      memref::StoreOp::create(b, loc, value, rowTile, slot);
+    for (auto [value, slot] :
+         llvm::zip_equal(values.drop_front(aRows), slots(b, stage, /*columns=*/true, bColumns)))
+      memref::StoreOp::create(b, loc, value, columnTile, slot);
+  }
+  /// Issues this thread's asynchronous copies of the block's k step at
+  /// `kt` (the elements `fetch` would read) into stage `into` of the
+  /// tiles, and commits them as one group (returned). (Reads past k are
+  /// clamped, as fetch's are; nothing zeroes them: not for zeroPastK.)
+  Value issue(OpBuilder &b, Value kt, Value into, int64_t aRows, int64_t bColumns) const {
+    assert(!zeroPastK && "asynchronous copies do not zero the elements past k");
+    SmallVector<std::tuple<OpOperand *, SmallVector<Value>, Value>> reads;
+    Value zero = constant(b, 0);
+    for (int64_t r = 0; r < aRows; ++r) {
+      auto [row, inStep] = rowCopy(b, r);
+      reads.push_back({rowInput, ivs(b, row, zero, add(b, kt, inStep)), rowTile});
+    }
+    for (int64_t r = 0; r < bColumns; ++r) {
+      auto [inStep, column] = columnCopy(b, r);
+      reads.push_back({columnInput, ivs(b, zero, column, add(b, kt, inStep)), columnTile});
+    }
+    SmallVector<SmallVector<Value>> to = slots(b, into, /*columns=*/false, aRows);
+    llvm::append_range(to, slots(b, into, /*columns=*/true, bColumns));
+    SmallVector<Value> tokens;
+    for (auto [read, slot] : llvm::zip_equal(reads, to)) {
+      auto &[input, loopIvs, tile] = read;
+      MarkNarrow mark(b, dividesReads(op, fullRanges, matmul.k, input, nullptr));
+      SmallVector<Value> at = indices(b, input, clamped(b, loopIvs));
+      mark.release();
+      tokens.push_back(nvgpu::DeviceAsyncCopyOp::create(b, loc, tile, slot, input->get(), at,
+                                                        b.getIndexAttr(1), Value(), UnitAttr()));
+    }
+    return nvgpu::DeviceAsyncCreateGroupOp::create(
+        b, loc, nvgpu::DeviceAsyncTokenType::get(b.getContext()), tokens);
   }
   /// The element (y, x) of the current stage's `tile`.
   Value tileAt(OpBuilder &b, Value tile, Value y, Value x) const {
@@ -1468,6 +1524,8 @@ struct Skeleton {
                                 function_ref<SmallVector<Value>(OpBuilder &, Value, ValueRange,
                                                                 int64_t)>
                                     fold) {
+    if (async)
+      return asyncLoop(b, initial, aRows, bColumns, fold);
     int64_t k = ranges[matmul.k];
     int64_t steps = llvm::divideCeil(k, kStagedTile);
     int64_t tail = zeroPastK ? 0 : k % kStagedTile;
@@ -1553,6 +1611,101 @@ struct Skeleton {
     }
     return results;
   }
+  /// stagedLoop with asynchronous copies (async): stages - 1 steps in
+  /// flight (one where a single step needs one stage). Before the loop,
+  /// this thread issues its copies of the first steps, a group each, step
+  /// s into stage s % stages. Step s then waits until at most stages - 2
+  /// of this thread's groups are pending (step s's has landed), then a
+  /// barrier: every thread's copies of step s have landed, and every
+  /// thread has folded step s - 1. It then issues step s + stages - 1
+  /// into the stage step s - 1 was folded from, and folds step s. The
+  /// steps with no later one to issue follow in a second loop that waits
+  /// for all of this thread's copies. One barrier a step, no registers
+  /// hold staged values, and a copy's latency hides behind stages - 1
+  /// folds. With unrollStages (short folds) each loop is unrolled by the
+  /// stages, every copy of the step on a stage known at compile time (a
+  /// loop of fewer than two such iterations is unrolled whole). A short
+  /// last step is folded after the loops, its k values only.
+  SmallVector<Value> asyncLoop(OpBuilder &b, ValueRange initial, int64_t aRows,
+                               int64_t bColumns,
+                               function_ref<SmallVector<Value>(OpBuilder &, Value, ValueRange,
+                                                               int64_t)>
+                                   fold) {
+    int64_t k = ranges[matmul.k];
+    int64_t steps = llvm::divideCeil(k, kStagedTile);
+    int64_t tail = k % kStagedTile;
+    int64_t loopSteps = tail ? steps - 1 : steps;
+    int64_t ahead = std::max<int64_t>(stages - 1, 1);
+    // The loop's steps that issue a later one: 0 to issuing - 1.
+    int64_t issuing = std::clamp<int64_t>(steps - ahead, 0, loopSteps);
+    // The stage of the step `later` steps after kt's.
+    auto stageOf = [&](OpBuilder &b, Value kt, int64_t later) -> Value {
+      if (stages == 1)
+        return constant(b, 0);
+      Value step = arith::DivUIOp::create(b, loc, kt, constant(b, kStagedTile));
+      return arith::RemUIOp::create(b, loc, addConstant(b, step, later), constant(b, stages));
+    };
+    Value group;
+    // (The lowering reads only the count; `group` is any group this
+    // thread committed.)
+    auto wait = [&](OpBuilder &b, int64_t pending) {
+      nvgpu::DeviceAsyncWaitOp::create(b, loc, group, b.getI32IntegerAttr(pending));
+    };
+    for (int64_t p = 0; p < std::min(ahead, steps); ++p)
+      group = issue(b, constant(b, p * kStagedTile), constant(b, p % stages), aRows, bColumns);
+    // Step kt (its index `known` where that is a constant), issuing the
+    // step `ahead` after it or (not `issues`) waiting for every copy.
+    auto step = [&](OpBuilder &b, Value kt, ValueRange args, std::optional<int64_t> known,
+                    bool issues) {
+      wait(b, issues ? ahead - 1 : 0);
+      mlir::gpu::BarrierOp::create(b, loc);
+      if (issues)
+        issue(b, addConstant(b, kt, ahead * kStagedTile),
+              known ? constant(b, (*known + ahead) % stages) : stageOf(b, kt, ahead), aRows,
+              bColumns);
+      stage = known ? constant(b, *known % stages) : stageOf(b, kt, 0);
+      return fold(b, kt, args, kStagedTile);
+    };
+    SmallVector<Value> results(initial);
+    // Steps `from` to `to` - 1.
+    auto run = [&](int64_t from, int64_t to, bool issues) {
+      int64_t count = to - from;
+      if (count <= 0)
+        return;
+      bool unroll = unrollStages && count >= 2 * stages;
+      if (unrollStages && !unroll) {
+        for (int64_t s = from; s < to; ++s)
+          results = step(b, constant(b, s * kStagedTile), results, s, issues);
+        return;
+      }
+      int64_t perIteration = unroll ? stages : 1;
+      int64_t first = from + count % perIteration;
+      for (int64_t s = from; s < first; ++s)
+        results = step(b, constant(b, s * kStagedTile), results, s, issues);
+      auto loop = scf::ForOp::create(
+          b, loc, constant(b, first * kStagedTile), constant(b, to * kStagedTile),
+          constant(b, perIteration * kStagedTile), results,
+          [&](OpBuilder &b, Location loc, Value kt, ValueRange args) {
+            SmallVector<Value> folded(args);
+            for (int64_t copy = 0; copy < perIteration; ++copy)
+              folded = step(b, addConstant(b, kt, copy * kStagedTile), folded,
+                            unroll ? std::optional<int64_t>(first + copy) : std::nullopt,
+                            issues);
+            scf::YieldOp::create(b, loc, folded);
+          });
+      keepRolled(loop);
+      results.assign(loop.getResults().begin(), loop.getResults().end());
+    };
+    run(0, issuing, /*issues=*/true);
+    run(issuing, loopSteps, /*issues=*/false);
+    if (tail) {
+      wait(b, 0);
+      mlir::gpu::BarrierOp::create(b, loc);
+      stage = constant(b, loopSteps % stages);
+      results = fold(b, constant(b, loopSteps * kStagedTile), results, tail);
+    }
+    return results;
+  }
 };
 
 /// Builds, before `op` (which stays), the block forall over (batch,
@@ -1561,11 +1714,14 @@ struct Skeleton {
 /// `aShape`, B's of `bShape`; A's element (row, k) at indices (row, k)
 /// and B's (k, column) at (k, column) unless the caller changes the
 /// slots) and the 256-thread forall, and leaves the rewriter inside the
-/// latter.
+/// latter. With `async` (the kernel takes its inputs' elements as they
+/// are: asyncCopyable), the k loop stages with asynchronous copies, in
+/// kAsyncStages stages where their tiles fit kMaxWorkgroupBytes, else in
+/// kStages.
 Skeleton buildSkeleton(RewriterBase &rewriter, linalg::LinalgOp op, const StagedMatmul &matmul,
                        const StagedFusion &fusion, const PartialResults *partials,
                        int64_t blockM, int64_t blockN, ArrayRef<int64_t> aShape,
-                       ArrayRef<int64_t> bShape) {
+                       ArrayRef<int64_t> bShape, bool async) {
   MLIRContext *ctx = op.getContext();
   Location loc = op.getLoc();
   Skeleton s(op, matmul, fusion);
@@ -1574,10 +1730,18 @@ Skeleton buildSkeleton(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
   ArrayRef<int64_t> ranges = s.ranges;
   s.partialM = ranges[matmul.m] % blockM != 0;
   s.partialN = ranges[matmul.n] % blockN != 0;
+  s.async = async;
+  auto bytes = [](OpOperand *operand, ArrayRef<int64_t> shape) {
+    return ShapedType::getNumElements(shape) *
+           getElementTypeOrSelf(operand->get()).getIntOrFloatBitWidth() / 8;
+  };
+  int64_t stageBytes = bytes(s.rowInput, aShape) + bytes(s.columnInput, bShape);
+  s.stages = ranges[matmul.k] <= kStagedTile ? 1
+             : async && kAsyncStages * stageBytes <= kMaxWorkgroupBytes ? kAsyncStages
+                                                                         : kStages;
   auto workgroup = mlir::gpu::AddressSpaceAttr::get(ctx, mlir::gpu::AddressSpace::Workgroup);
   auto tileType = [&](OpOperand *operand, ArrayRef<int64_t> shape) {
-    // (A single k step needs one stage.)
-    SmallVector<int64_t> staged{ranges[matmul.k] <= kStagedTile ? 1 : kStages};
+    SmallVector<int64_t> staged{s.stages};
     llvm::append_range(staged, shape);
     return MemRefType::get(staged, getElementTypeOrSelf(operand->get()),
                            MemRefLayoutAttrInterface(), workgroup);
@@ -1718,8 +1882,15 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
   // half B along n (16 bytes of each of 4 rows).
   const int64_t aFragment = 4 * perRegister, bFragment = 2 * perRegister;
   const int64_t rowTiles = blockM / kMmaM, columnTiles = blockN / kMmaN;
+  // The tiles are staged through registers, not with asynchronous
+  // copies: f16 and bf16 values are 2 bytes, below cp.async's smallest
+  // copy; TF32 values copied as they are would reach the tiles unrounded,
+  // and each lane rounding its fragments as it loads them costs a
+  // conversion per fragment register, each element once per warp that
+  // reads it (gemm4096_tf32: 48 conversions a k step a thread, not 16;
+  // 160 SASS instructions a k step, not 114).
   Skeleton s = buildSkeleton(rewriter, op, matmul, fusion, partials, blockM, blockN,
-                             {blockM * kStagedTile}, {kStagedTile * blockN});
+                             {blockM * kStagedTile}, {kStagedTile * blockN}, /*async=*/false);
   Location loc = s.loc;
   auto divide = [&](OpBuilder &b, Value x, int64_t d) {
     return arith::DivUIOp::create(b, loc, x, s.constant(b, d)).getResult();
@@ -1978,8 +2149,10 @@ void buildScalarMatmul(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
   SmallVector<int64_t> bShape =
       columnRuns ? SmallVector<int64_t>{blockN, kStagedTile + kVectorWidth}
                  : SmallVector<int64_t>{kStagedTile, blockN + (alongK ? kVectorWidth : 0)};
+  bool async = asyncCopyable(matmul, fusion, op.getDpsInputOperand(matmul.rowInput)) &&
+               asyncCopyable(matmul, fusion, op.getDpsInputOperand(matmul.columnInput));
   Skeleton s = buildSkeleton(rewriter, op, matmul, fusion, partials, blockM, blockN, aShape,
-                             bShape);
+                             bShape, async);
   if (rowGroups)
     s.rowSlot = [](OpBuilder &, Value row, Value k) { return SmallVector<Value>{k, row}; };
   if (columnRuns) {

@@ -86,6 +86,13 @@ inline constexpr int64_t kStagedTile = 16;
 /// between them, one barrier a step.
 inline constexpr int64_t kStages = 2;
 
+/// Copies of each input tile where the k loop stages them with
+/// asynchronous copies (StagedMatmul::asyncCopies), two steps in flight
+/// ahead of the one folded, where the tiles fit kMaxWorkgroupBytes; and
+/// that limit: the workgroup memory a kernel may declare statically.
+inline constexpr int64_t kAsyncStages = 3;
+inline constexpr int64_t kMaxWorkgroupBytes = 48 * 1024;
+
 /// The largest register tile side a thread gets (8 x 8 outputs: 64
 /// accumulators, within the 255 registers a thread may use).
 inline constexpr int64_t kMaxRegisterTile = 8;
@@ -127,6 +134,11 @@ struct StagedMatmul {
   /// How the TF32 kernel rounds its inputs: to nearest with ties to even
   /// (sm_90 and newer: one cvt.rn.tf32.f32), or ties away from zero.
   bool tf32TiesToEven = false;
+  /// Whether the scalar kernel may stage its inputs with asynchronous
+  /// copies from global into workgroup memory (cp.async: sm_80 and newer)
+  /// where it reads both inputs' elements as they are (StagedMatmul.cpp's
+  /// asyncCopyable). The tensor-core kernels stage through registers.
+  bool asyncCopies = false;
   /// Slices the k loop is cut into, each folded by blocks of its own into
   /// a partial result that a second kernel combines (SplitProduct.h); 1:
   /// one kernel folds all of k.

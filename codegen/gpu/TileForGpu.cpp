@@ -699,8 +699,10 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
                                                tf32, halfTensorCores)
                            : matchStagedMatmul(op, kBlocksPerMultiprocessor * multiprocessors,
                                                tf32, halfTensorCores);
-    if (staged)
+    if (staged) {
       staged->tf32TiesToEven = tf32TiesToEven;
+      staged->asyncCopies = asyncCopies;
+    }
     return staged;
   }
 

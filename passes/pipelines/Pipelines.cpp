@@ -211,6 +211,8 @@ static void addGpuTilingPasses(OpPassManager &pm, const GpuOptions &options) {
   tiling.halfTensorCores = computeCapabilityOf(options.chip) >= 80;
   // cvt.rn.tf32.f32, one instruction: sm_90 and newer.
   tiling.tf32TiesToEven = computeCapabilityOf(options.chip) >= 90;
+  // cp.async: sm_80 and newer.
+  tiling.asyncCopies = options.asyncCopies && computeCapabilityOf(options.chip) >= 80;
   pm.nest<func::FuncOp>().addPass(gpu::createConvToStagedMatmul());
   pm.nest<func::FuncOp>().addPass(gpu::createTileForGpu(tiling));
   pm.addPass(createCanonicalizerPass());
@@ -234,6 +236,7 @@ void buildGpuEmulationPipeline(OpPassManager &pm, const GpuOptions &options) {
     func.addPass(gpu::createMapForallToGpu());
     func.addPass(gpu::createAccumulateInRegisters());
     func.addPass(gpu::createMergeWaveLaunches());
+    func.addPass(gpu::createEmulateAsyncCopies());
   }
   if (options.checkRaces)
     pm.addPass(gpu::createCheckWorkgroupRaces());

@@ -84,6 +84,7 @@ struct GpuOptions {
   std::string ptxFeatures = "+ptx80";  // the PTX ISA version to emit
   std::string cudaToolkitPath;         // for libdevice; empty: MLIR's default search
   bool tf32 = false;                   // f32 matmuls on the tensor cores, TF32 inputs
+  bool asyncCopies = false;            // staged tiles copied with cp.async (sm_80 and newer)
   bool reverseEmulation = false;       // emulation: blocks and threads from the last id down
   bool checkRaces = false;             // emulation: check workgroup memory for races
 };

@@ -23,7 +23,8 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-# (case in cases.py, model in Inputs/, kiln-run flags): every case whose
+# (case, model in Inputs/, kiln-run flags[, its data: case in cases.py if
+# not the case itself]): every case whose
 # kernels use workgroup memory (staged products and convolutions, FP32, TF32,
 # f16 and bf16; block, column and row reductions; recurrent steps).
 CASES = [
@@ -54,6 +55,13 @@ CASES = [
     ("two_recurrences", "two_recurrences", []),
     ("lstm_steps", "lstm_steps", []),
     ("gru_steps", "gru_steps", []),
+    # The FP32 staged kernels again with asynchronous copies (cp.async).
+    ("matmuls_async", "matmuls", ["--gpu-async-copies"], "matmuls"),
+    ("register_tiles_async", "register_tiles", ["--gpu-async-copies"], "register_tiles"),
+    ("grouped_tiles_async", "grouped_tiles", ["--gpu-async-copies"], "grouped_tiles"),
+    ("convs_async", "convs", ["--gpu-async-copies"], "convs"),
+    ("partial_tiles_async", "partial_tiles", ["--gpu-async-copies"], "partial_tiles"),
+    ("split_products_async", "split_products", ["--gpu-async-copies"], "split_products"),
 ]
 
 
@@ -63,10 +71,10 @@ def run(cmd):
     return done.returncode, done.stdout + done.stderr
 
 
-def check(kiln_run, work, case, model, flags):
+def check(kiln_run, work, case, model, flags, data):
     """A failure's one-line reason, or None."""
     folder = os.path.join(work, case)
-    code, out = run([sys.executable, os.path.join(HERE, "Inputs", "cases.py"), case,
+    code, out = run([sys.executable, os.path.join(HERE, "Inputs", "cases.py"), data,
                      os.path.join(folder, "data")])
     if code:
         return "cases.py failed: " + out.strip().splitlines()[-1]
@@ -106,8 +114,8 @@ def main():
     args = parser.parse_args()
     chosen = [c for c in CASES if not args.cases or c[0] in args.cases]
     failures = 0
-    for case, model, flags in chosen:
-        result = check(args.kiln_run, args.work, case, model, flags)
+    for case, model, flags, *data in chosen:
+        result = check(args.kiln_run, args.work, case, model, flags, data[0] if data else case)
         ok = result.startswith("no race")
         failures += not ok
         print("%s %s: %s" % ("ok  " if ok else "FAIL", case, result), flush=True)

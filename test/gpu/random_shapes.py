@@ -13,6 +13,9 @@ it and compares with the reference (1e-4 absolute; TF32 builds 2e-2, the
 rounding of their inputs).
 
 usage: random_shapes.py --kiln-run KILN_RUN --work DIR [--seed N] [--cases N]
+                        [--kiln-run-arg FLAG]...
+(each --kiln-run-arg is passed to every kiln-run, e.g.
+--kiln-run-arg=--gpu-async-copies).
 Prints one line a case and "N failures"; exits 1 on any failure.
 """
 import argparse
@@ -105,6 +108,7 @@ def main():
     parser.add_argument("--work", required=True)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cases", type=int, default=20)
+    parser.add_argument("--kiln-run-arg", action="append", default=[])
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
     os.makedirs(args.work, exist_ok=True)
@@ -127,7 +131,8 @@ def main():
         model.ir_version = 8
         path = os.path.join(args.work, f"case{case}.onnx")
         onnx.save(model, path)
-        command = [args.kiln_run, path, "--emulate-gpu"] + (["--gpu-tf32"] if tf32 else [])
+        command = ([args.kiln_run, path, "--emulate-gpu"] + (["--gpu-tf32"] if tf32 else []) +
+                   args.kiln_run_arg)
         for i, value in enumerate(inputs.values()):
             np.save(os.path.join(args.work, f"case{case}_input{i}.npy"), value)
             command += ["--inputs", os.path.join(args.work, f"case{case}_input{i}.npy")]

@@ -63,6 +63,9 @@ struct CompileOptions {
   /// GPU builds and their emulation: f32 matmuls on the tensor cores with
   /// TF32 inputs (10 mantissa bits; FP32 accuracy is the default).
   bool gpuTf32 = false;
+  /// GPU builds and their emulation: FP32 staged matmuls copy their tiles
+  /// with cp.async (sm_80 and newer) instead of through registers.
+  bool gpuAsyncCopies = false;
   /// Print the wall-clock time of each phase and pass to stderr at the end.
   bool timePhases = false;
   /// CPU builds: one task function per parallel loop, named after its model
@@ -81,7 +84,7 @@ struct CompileOptions {
 /// The GPU flags kilnc and kiln-run share, registered in a tool's option
 /// category when constructed (as a static of the tool): --emulate-gpu, its
 /// checks --emulate-gpu-check-races and --emulate-gpu-reversed, and
-/// --gpu-tf32.
+/// --gpu-tf32 and --gpu-async-copies.
 class GpuFlags {
 public:
   explicit GpuFlags(llvm::cl::OptionCategory &category);
@@ -89,7 +92,7 @@ public:
   void apply(CompileOptions &options) const;
 
 private:
-  llvm::cl::opt<bool> emulate, checkRaces, reversed, tf32;
+  llvm::cl::opt<bool> emulate, checkRaces, reversed, tf32, asyncCopies;
 };
 
 struct CompileResult {
