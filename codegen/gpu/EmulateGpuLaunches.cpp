@@ -747,24 +747,37 @@ struct EmulateAsyncCopiesPass : impl::EmulateAsyncCopiesBase<EmulateAsyncCopiesP
     for (nvgpu::DeviceAsyncCopyOp copy : copies) {
       OpBuilder b(copy);
       Location loc = copy.getLoc();
-      // Element e of the copy: the innermost index plus e.
-      auto at = [&](ValueRange indices, int64_t e) {
+      // Element e of the copy: the innermost index plus e (the copy's
+      // elements are contiguous there).
+      auto at = [&](OpBuilder &b, ValueRange indices, int64_t e) {
         SmallVector<Value> result(indices);
         if (e > 0)
           result.back() = arith::AddIOp::create(b, loc, result.back(),
                                                 arith::ConstantIndexOp::create(b, loc, e));
         return result;
       };
+      auto load = [&](OpBuilder &b, int64_t e) {
+        return memref::LoadOp::create(b, loc, copy.getSrc(), at(b, copy.getSrcIndices(), e))
+            .getResult();
+      };
       Type element = copy.getDst().getType().getElementType();
       for (int64_t e = 0; e < copy.getDstElements().getZExtValue(); ++e) {
-        Value value = memref::LoadOp::create(b, loc, copy.getSrc(), at(copy.getSrcIndices(), e));
-        if (Value count = copy.getSrcElements())
-          value = arith::SelectOp::create(
-              b, loc,
-              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
-                                    arith::ConstantIndexOp::create(b, loc, e), count),
-              value, arith::ConstantOp::create(b, loc, b.getZeroAttr(element)));
-        memref::StoreOp::create(b, loc, value, copy.getDst(), at(copy.getDstIndices(), e));
+        Value value;
+        if (Value count = copy.getSrcElements()) {
+          // Past the source count: a zero, and no read.
+          Value inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                               arith::ConstantIndexOp::create(b, loc, e), count);
+          auto branch = scf::IfOp::create(b, loc, element, inside, /*withElseRegion=*/true);
+          OpBuilder then = branch.getThenBodyBuilder(), otherwise = branch.getElseBodyBuilder();
+          scf::YieldOp::create(then, loc, load(then, e));
+          scf::YieldOp::create(
+              otherwise, loc,
+              arith::ConstantOp::create(otherwise, loc, b.getZeroAttr(element)).getResult());
+          value = branch.getResult(0);
+        } else {
+          value = load(b, e);
+        }
+        memref::StoreOp::create(b, loc, value, copy.getDst(), at(b, copy.getDstIndices(), e));
       }
       copy->erase();
     }

@@ -257,9 +257,12 @@ def EmulateAsyncCopies : Pass<"kiln-emulate-async-copies", "mlir::func::FuncOp">
     as a write when it is issued. A copy the GPU performs later, up to
     the thread's wait for its group, is not emulated: that a tile is read
     only after its copies' wait and the following barrier is the staging
-    loop's structure (test/codegen/gpu/kiln-tile-for-gpu-async-copies.mlir).
+    loop's structure (test/codegen/gpu/kiln-tile-for-gpu-async-copies.mlir,
+    unrolled and rolled loops). Elements past a copy's source count
+    (srcElements) are zeros, and not read.
   }];
-  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect"];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
 }
 
 def CheckWorkgroupRaces : Pass<"kiln-check-workgroup-races", "mlir::ModuleOp"> {

@@ -1228,7 +1228,7 @@ struct Skeleton {
   /// copies (columnCopy) then have thread (ty, tx) copy B's
   /// (kt + tx, ty + 16 r) instead of (kt + ty, tx + 16 r).
   bool columnsAlongK = false;
-  /// The input tiles, kStages of each (the first index is the stage).
+  /// The input tiles, `stages` of each (the first index is the stage).
   Value rowTile, columnTile;
   /// The indices (after the stage's) of A's element (row, k) of the
   /// block's step in rowTile, and of B's (k, column) in columnTile.
@@ -1524,8 +1524,10 @@ struct Skeleton {
                                 function_ref<SmallVector<Value>(OpBuilder &, Value, ValueRange,
                                                                 int64_t)>
                                     fold) {
-    if (async)
+    if (async) {
+      assert(!convert && "asynchronous copies store the elements as they are");
       return asyncLoop(b, initial, aRows, bColumns, fold);
+    }
     int64_t k = ranges[matmul.k];
     int64_t steps = llvm::divideCeil(k, kStagedTile);
     int64_t tail = zeroPastK ? 0 : k % kStagedTile;
@@ -1673,11 +1675,6 @@ struct Skeleton {
       if (count <= 0)
         return;
       bool unroll = unrollStages && count >= 2 * stages;
-      if (unrollStages && !unroll) {
-        for (int64_t s = from; s < to; ++s)
-          results = step(b, constant(b, s * kStagedTile), results, s, issues);
-        return;
-      }
       int64_t perIteration = unroll ? stages : 1;
       int64_t first = from + count % perIteration;
       for (int64_t s = from; s < first; ++s)
@@ -1714,10 +1711,10 @@ struct Skeleton {
 /// `aShape`, B's of `bShape`; A's element (row, k) at indices (row, k)
 /// and B's (k, column) at (k, column) unless the caller changes the
 /// slots) and the 256-thread forall, and leaves the rewriter inside the
-/// latter. With `async` (the kernel takes its inputs' elements as they
+/// latter. With `async` (the kernel takes both inputs' elements as they
 /// are: asyncCopyable), the k loop stages with asynchronous copies, in
-/// kAsyncStages stages where their tiles fit kMaxWorkgroupBytes, else in
-/// kStages.
+/// kAsyncStages stages where the k loop has that many steps and their
+/// tiles fit kMaxWorkgroupBytes, else in kStages.
 Skeleton buildSkeleton(RewriterBase &rewriter, linalg::LinalgOp op, const StagedMatmul &matmul,
                        const StagedFusion &fusion, const PartialResults *partials,
                        int64_t blockM, int64_t blockN, ArrayRef<int64_t> aShape,
@@ -1731,14 +1728,18 @@ Skeleton buildSkeleton(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
   s.partialM = ranges[matmul.m] % blockM != 0;
   s.partialN = ranges[matmul.n] % blockN != 0;
   s.async = async;
-  auto bytes = [](OpOperand *operand, ArrayRef<int64_t> shape) {
-    return ShapedType::getNumElements(shape) *
-           getElementTypeOrSelf(operand->get()).getIntOrFloatBitWidth() / 8;
-  };
-  int64_t stageBytes = bytes(s.rowInput, aShape) + bytes(s.columnInput, bShape);
-  s.stages = ranges[matmul.k] <= kStagedTile ? 1
-             : async && kAsyncStages * stageBytes <= kMaxWorkgroupBytes ? kAsyncStages
-                                                                         : kStages;
+  int64_t steps = llvm::divideCeil(ranges[matmul.k], kStagedTile);
+  s.stages = steps == 1 ? 1 : kStages;
+  if (async && steps >= kAsyncStages) {
+    // (asyncCopyable: elements of 4 or 8 bytes.)
+    auto bytes = [](OpOperand *operand, ArrayRef<int64_t> shape) {
+      return ShapedType::getNumElements(shape) *
+             getElementTypeOrSelf(operand->get()).getIntOrFloatBitWidth() / 8;
+    };
+    if (kAsyncStages * (bytes(s.rowInput, aShape) + bytes(s.columnInput, bShape)) <=
+        kMaxWorkgroupBytes)
+      s.stages = kAsyncStages;
+  }
   auto workgroup = mlir::gpu::AddressSpaceAttr::get(ctx, mlir::gpu::AddressSpace::Workgroup);
   auto tileType = [&](OpOperand *operand, ArrayRef<int64_t> shape) {
     SmallVector<int64_t> staged{s.stages};

@@ -62,6 +62,7 @@ CASES = [
     ("convs_async", "convs", ["--gpu-async-copies"], "convs"),
     ("partial_tiles_async", "partial_tiles", ["--gpu-async-copies"], "partial_tiles"),
     ("split_products_async", "split_products", ["--gpu-async-copies"], "split_products"),
+    ("long_tiles_async", "long_tiles", ["--gpu-async-copies"], "long_tiles"),
 ]
 
 

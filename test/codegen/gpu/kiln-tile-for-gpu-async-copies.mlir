@@ -12,13 +12,16 @@
 // (s + 2) % 3 (the one step s - 1 was read from) and folds step s from
 // stage s % 3. The fold is short, so the steps are unrolled by the
 // stages (every stage a constant): steps 0 and 1 before the loop, steps
-// 2 to 13 in 4 iterations of 3, and the last two steps, with nothing to
-// issue, wait for every copy.
+// 2 to 13 in 4 iterations of 3. The last two steps, with nothing to
+// issue, are a loop of their own (too short to unroll by the stages: its
+// stage computed from the step) that waits for every copy.
 // CHECK-LABEL: func @async_copies
 // CHECK-SAME: (%[[A:.*]]: memref<32x256xf32>, %[[B:.*]]: memref<256x64xf32>
 // CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
 // CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
 // CHECK-DAG: %[[C2:.*]] = arith.constant 2 : index
+// CHECK-DAG: %[[C3:.*]] = arith.constant 3 : index
+// CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
 // CHECK: %[[AT:.*]] = memref.alloc() : memref<3x32x16xf32, #gpu.address_space<workgroup>>
 // CHECK: %[[BT:.*]] = memref.alloc() : memref<3x32x20xf32, #gpu.address_space<workgroup>>
 // CHECK-NOT: memref.store {{.*}}workgroup
@@ -50,14 +53,14 @@
 // CHECK: nvgpu.device_async_copy %[[A]][{{.*}}], %[[AT]][%[[C0]],
 // CHECK: vector.load %[[AT]][%[[C1]],
 // CHECK: scf.yield
-// CHECK: nvgpu.device_async_wait %[[G]] {numGroups = 0 : i32}
+// CHECK: scf.for %[[KT:.*]] = %{{.*}} to %{{.*}} step %[[C16]]
+// CHECK-NEXT: nvgpu.device_async_wait %[[G]] {numGroups = 0 : i32}
 // CHECK-NEXT: gpu.barrier
-// CHECK-NEXT: vector.load %[[AT]][%[[C2]],
-// CHECK-NOT: nvgpu.device_async_copy
-// CHECK: nvgpu.device_async_wait %[[G]] {numGroups = 0 : i32}
-// CHECK-NEXT: gpu.barrier
-// CHECK-NEXT: vector.load %[[AT]][%[[C0]],
+// CHECK-NEXT: %[[STEP:.*]] = arith.divui %[[KT]], %[[C16]] : index
+// CHECK-NEXT: %[[FROM:.*]] = arith.remui %[[STEP]], %[[C3]] : index
+// CHECK-NEXT: vector.load %[[AT]][%[[FROM]],
 // CHECK-NOT: nvgpu.device_async
+// CHECK-NOT: memref.store {{.*}}workgroup
 // CHECK: return
 
 // Emulated (kiln-emulate-async-copies), each copy is a load of its source
@@ -115,5 +118,64 @@ func.func @short_last_step(%a: memref<32x40xf32>, %b: memref<40x64xf32>, %c: mem
 // TF32: return
 func.func @tensor_cores_stage_through_registers(%a: memref<32x48xf32>, %b: memref<48x64xf32>, %c: memref<32x64xf32>) {
   linalg.matmul ins(%a, %b : memref<32x48xf32>, memref<48x64xf32>) outs(%c : memref<32x64xf32>)
+  return
+}
+
+// -----
+
+// A fold of more than 8 outputs a thread (16 here) stays rolled, one step
+// an iteration, its stages computed from the step: it folds step kt / 16
+// from stage (kt / 16) % 3 and issues step kt / 16 + 2 into stage
+// (kt / 16 + 2) % 3. k = 80, five steps: the first loop folds steps 0 to
+// 2 and issues steps 2 to 4 (their waits leave one group pending), the
+// second folds steps 3 and 4 after waiting for every copy.
+// CHECK-LABEL: func @rolled
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
+// CHECK-DAG: %[[C2:.*]] = arith.constant 2 : index
+// CHECK-DAG: %[[C3:.*]] = arith.constant 3 : index
+// CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
+// CHECK-DAG: %[[C48:.*]] = arith.constant 48 : index
+// CHECK-DAG: %[[C80:.*]] = arith.constant 80 : index
+// CHECK: %[[AT:.*]] = memref.alloc() : memref<3x16x68xf32, #gpu.address_space<workgroup>>
+// CHECK: %[[BT:.*]] = memref.alloc() : memref<3x16x64xf32, #gpu.address_space<workgroup>>
+// CHECK-NOT: memref.store {{.*}}workgroup
+// CHECK-COUNT-2: nvgpu.device_async_create_group
+// CHECK-NEXT: scf.for %[[KT:.*]] = %[[C0]] to %[[C48]] step %[[C16]]
+// CHECK-NEXT: nvgpu.device_async_wait %{{.*}} {numGroups = 1 : i32}
+// CHECK-NEXT: gpu.barrier
+// CHECK: %[[STEP:.*]] = arith.divui %[[KT]], %[[C16]] : index
+// CHECK-NEXT: %[[LATER:.*]] = arith.addi %[[STEP]], %[[C2]] : index
+// CHECK-NEXT: %[[INTO:.*]] = arith.remui %[[LATER]], %[[C3]] : index
+// CHECK-COUNT-4: nvgpu.device_async_copy %{{.*}}, %[[AT]][%[[INTO]],
+// CHECK-COUNT-4: nvgpu.device_async_copy %{{.*}}, %[[BT]][%[[INTO]],
+// CHECK-NEXT: nvgpu.device_async_create_group
+// CHECK-NEXT: %[[FROM:.*]] = arith.remui %[[STEP]], %[[C3]] : index
+// CHECK-NEXT: vector.load %[[AT]][%[[FROM]],
+// CHECK-NOT: memref.store {{.*}}workgroup
+// CHECK: scf.yield
+// CHECK: scf.for %[[KT2:.*]] = %[[C48]] to %[[C80]] step %[[C16]]
+// CHECK-NEXT: nvgpu.device_async_wait %{{.*}} {numGroups = 0 : i32}
+// CHECK-NEXT: gpu.barrier
+// CHECK-NEXT: %[[STEP2:.*]] = arith.divui %[[KT2]], %[[C16]] : index
+// CHECK-NEXT: %[[FROM2:.*]] = arith.remui %[[STEP2]], %[[C3]] : index
+// CHECK-NEXT: vector.load %[[AT]][%[[FROM2]],
+// CHECK-NOT: nvgpu.device_async
+// CHECK: scf.yield
+// CHECK-NOT: nvgpu.device_async
+// CHECK-NOT: memref.store {{.*}}workgroup
+// CHECK: return
+func.func @rolled(%a: memref<128x80xf32>, %b: memref<80x64xf32>, %c: memref<128x64xf32>) {
+  linalg.matmul ins(%a, %b : memref<128x80xf32>, memref<80x64xf32>) outs(%c : memref<128x64xf32>)
+  return
+}
+
+// -----
+
+// Two k steps: two stages are enough (both steps are issued before the
+// loop), not three.
+// CHECK-LABEL: func @two_steps
+// CHECK: memref.alloc() : memref<2x32x16xf32, #gpu.address_space<workgroup>>
+func.func @two_steps(%a: memref<32x32xf32>, %b: memref<32x64xf32>, %c: memref<32x64xf32>) {
+  linalg.matmul ins(%a, %b : memref<32x32xf32>, memref<32x64xf32>) outs(%c : memref<32x64xf32>)
   return
 }

@@ -1,7 +1,7 @@
 """Inputs and float64-reference outputs for the models in this folder.
 
 Usage: cases.py CASE DIR (CASE: reductions, matmuls, matvec, two_recurrences, lstm_steps,
-gru_steps, paddings, register_tiles, grouped_tiles, register_tiles_tf32, half_matmuls, half_convs, convs, convs_tf32,
+gru_steps, paddings, register_tiles, long_tiles, grouped_tiles, register_tiles_tf32, half_matmuls, half_convs, convs, convs_tf32,
 partial_tiles, partial_tiles_tf32, split_products, split_products_tf32, tf32_ties,
 column_reductions, squeeze_excite, ...) writes DIR/input_<i>.npy and
 DIR/expected_<i>.npy in graph order (.pb for bfloat16 tensors).
@@ -126,6 +126,17 @@ def register_tiles(rng):
     expected = [(f64(u) @ v).astype(np.float32), (f64(u) @ w.T + bias).astype(np.float32),
                 (f64(x) @ y).astype(np.float32), (f64(s) @ t).astype(np.float32)]
     return [u, v, w, bias, x, y, s, t], expected
+
+
+def long_tiles(rng):
+    """Register tiles of more than 8 outputs over several k steps: 4x4
+    tiles over k = 72 (four steps and a short one), 8x8 over k = 48."""
+    x = rng.standard_normal((3, 512, 72)).astype(np.float32)
+    y = rng.standard_normal((3, 72, 768)).astype(np.float32)
+    s = rng.standard_normal((2, 2048, 48)).astype(np.float32)
+    t = rng.standard_normal((2, 48, 2048)).astype(np.float32)
+    f64 = lambda a: a.astype(np.float64)
+    return [x, y, s, t], [(f64(x) @ y).astype(np.float32), (f64(s) @ t).astype(np.float32)]
 
 
 def grouped_tiles(rng):
@@ -514,7 +525,7 @@ def main():
     inputs, expected = {"reductions": reductions, "matmuls": matmuls, "matvec": matvec,
                         "two_recurrences": two_recurrences, "lstm_steps": lstm_steps,
                         "gru_steps": gru_steps, "paddings": paddings,
-                        "register_tiles": register_tiles,
+                        "register_tiles": register_tiles, "long_tiles": long_tiles,
                         "grouped_tiles": grouped_tiles,
                         "register_tiles_tf32": register_tiles_tf32,
                         "tf32_ties": tf32_ties,
