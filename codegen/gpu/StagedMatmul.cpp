@@ -1624,10 +1624,12 @@ struct Skeleton {
   /// steps with no later one to issue follow in a second loop that waits
   /// for all of this thread's copies. One barrier a step, no registers
   /// hold staged values, and a copy's latency hides behind stages - 1
-  /// folds. With unrollStages (short folds) each loop is unrolled by the
-  /// stages, every copy of the step on a stage known at compile time (a
-  /// loop of fewer than two such iterations is unrolled whole). A short
-  /// last step is folded after the loops, its k values only.
+  /// folds. With unrollStages (short folds) a loop of two iterations of
+  /// `stages` steps or more is unrolled by the stages, every copy of the
+  /// step on a stage known at compile time; other loops compute the stage
+  /// from the step. (Unrolled whole, the short loops of a few steps took
+  /// up to 255 registers a thread and spilled, in efficientnet_b0.) A
+  /// short last step is folded after the loops, its k values only.
   SmallVector<Value> asyncLoop(OpBuilder &b, ValueRange initial, int64_t aRows,
                                int64_t bColumns,
                                function_ref<SmallVector<Value>(OpBuilder &, Value, ValueRange,
