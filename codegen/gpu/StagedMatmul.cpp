@@ -1422,16 +1422,23 @@ struct Skeleton {
       }
       values.push_back(v);
     };
+    forEachCopy(b, kt, aRows, bColumns, read);
+    return values;
+  }
+  /// Calls `each` with the input and the loop indices of each of this
+  /// thread's copies of the block's k step at `kt`: A's rowCopy(r)
+  /// (r < aRows), then B's columnCopy(r) (r < bColumns).
+  void forEachCopy(OpBuilder &b, Value kt, int64_t aRows, int64_t bColumns,
+                   function_ref<void(OpOperand *, ArrayRef<Value>)> each) const {
     Value zero = constant(b, 0);
     for (int64_t r = 0; r < aRows; ++r) {
       auto [row, inStep] = rowCopy(b, r);
-      read(rowInput, ivs(b, row, zero, add(b, kt, inStep)));
+      each(rowInput, ivs(b, row, zero, add(b, kt, inStep)));
     }
     for (int64_t r = 0; r < bColumns; ++r) {
       auto [inStep, column] = columnCopy(b, r);
-      read(columnInput, ivs(b, zero, column, add(b, kt, inStep)));
+      each(columnInput, ivs(b, zero, column, add(b, kt, inStep)));
     }
-    return values;
   }
   /// Where this thread's copies of one input go in stage `into` of its
   /// tile: A's rowCopy(r) (r < count) at rowSlot's indices, or
@@ -1467,21 +1474,16 @@ struct Skeleton {
   /// clamped, as fetch's are; nothing zeroes them: not for zeroPastK.)
   Value issue(OpBuilder &b, Value kt, Value into, int64_t aRows, int64_t bColumns) const {
     assert(!zeroPastK && "asynchronous copies do not zero the elements past k");
-    SmallVector<std::tuple<OpOperand *, SmallVector<Value>, Value>> reads;
-    Value zero = constant(b, 0);
-    for (int64_t r = 0; r < aRows; ++r) {
-      auto [row, inStep] = rowCopy(b, r);
-      reads.push_back({rowInput, ivs(b, row, zero, add(b, kt, inStep)), rowTile});
-    }
-    for (int64_t r = 0; r < bColumns; ++r) {
-      auto [inStep, column] = columnCopy(b, r);
-      reads.push_back({columnInput, ivs(b, zero, column, add(b, kt, inStep)), columnTile});
-    }
+    SmallVector<std::pair<OpOperand *, SmallVector<Value>>> reads;
+    forEachCopy(b, kt, aRows, bColumns, [&](OpOperand *input, ArrayRef<Value> loopIvs) {
+      reads.push_back({input, llvm::to_vector(loopIvs)});
+    });
     SmallVector<SmallVector<Value>> to = slots(b, into, /*columns=*/false, aRows);
     llvm::append_range(to, slots(b, into, /*columns=*/true, bColumns));
     SmallVector<Value> tokens;
     for (auto [read, slot] : llvm::zip_equal(reads, to)) {
-      auto &[input, loopIvs, tile] = read;
+      auto &[input, loopIvs] = read;
+      Value tile = input == rowInput ? rowTile : columnTile;
       MarkNarrow mark(b, dividesReads(op, fullRanges, matmul.k, input, nullptr));
       SmallVector<Value> at = indices(b, input, clamped(b, loopIvs));
       mark.release();
