@@ -110,19 +110,7 @@ LogicalResult mapNest(scf::ForallOp outer) {
 /// workspace. Nothing writes such a buffer while the model runs.
 bool readsGraphInput(Operation *op) {
   auto load = llvm::dyn_cast<memref::LoadOp>(op);
-  if (!load)
-    return false;
-  Value buffer = load.getMemRef();
-  while (auto view = buffer.getDefiningOp<ViewLikeOpInterface>())
-    buffer = view.getViewSource();
-  auto argument = llvm::dyn_cast<BlockArgument>(buffer);
-  auto function = argument ? llvm::dyn_cast<func::FuncOp>(argument.getOwner()->getParentOp())
-                           : func::FuncOp();
-  if (!function || argument.getOwner() != &function.getBody().front())
-    return false;
-  unsigned index = argument.getArgNumber();
-  return !function.getArgAttr(index, dispatch::kResultArgAttr) &&
-         !function.getArgAttr(index, dispatch::kWorkspaceArgAttr);
+  return load && isGraphInput(viewRoot(load.getMemRef()));
 }
 
 bool isScalarArithmetic(Operation *op) {

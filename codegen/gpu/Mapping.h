@@ -5,6 +5,7 @@
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -12,6 +13,8 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
+#include "passes/dispatch/Passes.h"
 
 namespace kiln::gpu {
 
@@ -156,6 +159,29 @@ inline mlir::Value linearId(mlir::OpBuilder &b, mlir::Location loc, mlir::Value 
   mlir::Value inner =
       mlir::arith::AddIOp::create(b, loc, y, mlir::arith::MulIOp::create(b, loc, sizeY, z));
   return mlir::arith::AddIOp::create(b, loc, x, mlir::arith::MulIOp::create(b, loc, sizeX, inner));
+}
+
+/// The buffer `memref` is a view of (through subviews, reshapes and
+/// casts): an allocation, a global, or a function argument.
+inline mlir::Value viewRoot(mlir::Value memref) {
+  while (auto view = memref.getDefiningOp<mlir::ViewLikeOpInterface>())
+    memref = view.getViewSource();
+  return memref;
+}
+
+/// Whether `buffer` (a viewRoot) is a graph input: an argument of the
+/// model's function that is neither an output nor the workspace. Nothing
+/// writes such a buffer while the model runs.
+inline bool isGraphInput(mlir::Value buffer) {
+  auto argument = llvm::dyn_cast<mlir::BlockArgument>(buffer);
+  auto function = argument
+                      ? llvm::dyn_cast<mlir::func::FuncOp>(argument.getOwner()->getParentOp())
+                      : mlir::func::FuncOp();
+  if (!function || argument.getOwner() != &function.getBody().front())
+    return false;
+  unsigned index = argument.getArgNumber();
+  return !function.getArgAttr(index, dispatch::kResultArgAttr) &&
+         !function.getArgAttr(index, dispatch::kWorkspaceArgAttr);
 }
 
 } // namespace kiln::gpu

@@ -248,7 +248,7 @@ def EmulateGpuLaunches : Pass<"kiln-emulate-gpu-launches", "mlir::func::FuncOp">
 def EmulateAsyncCopies : Pass<"kiln-emulate-async-copies", "mlir::func::FuncOp"> {
   let summary = "Asynchronous copies into workgroup memory as loads and stores, for the emulation";
   let description = [{
-    Before kiln-check-workgroup-races and kiln-emulate-gpu-launches: each
+    Before kiln-check-races and kiln-emulate-gpu-launches: each
     nvgpu.device_async_copy (a staged matmul's cp.async) becomes the loads
     of its source elements and the stores of them into workgroup memory
     (zeros past its source element count) where the copy is issued, the
@@ -265,25 +265,39 @@ def EmulateAsyncCopies : Pass<"kiln-emulate-async-copies", "mlir::func::FuncOp">
                            "::mlir::scf::SCFDialect"];
 }
 
-def CheckWorkgroupRaces : Pass<"kiln-check-workgroup-races", "mlir::ModuleOp"> {
-  let summary = "Check the emulated kernels' workgroup memory for races";
+def CheckRaces : Pass<"kiln-check-races", "mlir::ModuleOp"> {
+  let summary = "Check the emulated kernels' memory accesses for races";
   let description = [{
     For checking builds (`kilnc --emulate-gpu --emulate-gpu-check-races`),
-    before kiln-emulate-gpu-launches: each gpu.launch with workgroup memory
-    gets two shadow words an element of it (the last writer, and the
-    reader or readers, each with its epoch) and an epoch a thread, all in
-    workgroup memory. The kernel first zeroes the shadow words, sets every
-    thread's epoch to 1 and waits at a barrier; each barrier then adds one
-    to the thread's epoch, and each load, store or vector load of
-    workgroup memory first calls kiln_rt_race_check (runtime/src/
-    race_check.c), which records an access that races with another
-    thread's in the same epoch, one of them a write (on a GPU, no barrier
-    would order them), or that falls outside its buffer; NAME_run then
-    returns KILN_ERROR_RACE, and NAME_error_message names the first race's
-    node, threads, block, buffer and element. The node is the access's
-    (a merged launch's members are told apart), else the launch's. The
-    checks themselves are sound only when
-    emulated, where a block's threads run one at a time between cuts.
+    before kiln-emulate-gpu-launches.
+
+    Workgroup memory: each gpu.launch with workgroup memory gets two
+    shadow words an element of it (the last writer, and the reader or
+    readers, each with its epoch) and an epoch a thread, all in workgroup
+    memory. The kernel first zeroes the shadow words, sets every thread's
+    epoch to 1 and waits at a barrier; each barrier then adds one to the
+    thread's epoch, and each load, store or vector load of workgroup
+    memory first calls kiln_rt_race_check (runtime/src/race_check.c),
+    which records an access that races with another thread's in the same
+    epoch, one of them a write (on a GPU, no barrier would order them), or
+    that falls outside its buffer.
+
+    Global memory: the host calls kiln_rt_race_launch before each launch,
+    and each load, store, vector load or vector store inside it of a
+    buffer from outside the launch (or of a global) first calls
+    kiln_rt_global_race_check with the element's address, its index in
+    the accessed view and whether the indices lie inside the view. The
+    runtime records an access outside the view, and, for buffers the model
+    may write (not graph inputs or constant globals), an access that races
+    with another in the same launch: by another block (blocks are never
+    ordered; the members of a merged launch are blocks too), or by
+    another thread of the block in the same epoch, one of them a write.
+
+    NAME_run then returns KILN_ERROR_RACE, and NAME_error_message names
+    the first race's node, threads, block, buffer and element. The node is
+    the access's (a merged launch's members are told apart), else the
+    launch's. The workgroup checks are sound only when emulated, where a
+    block's threads run one at a time between cuts.
     Races the emulation's order would hide are found too: it runs a
     segment for every thread before the next, so a missing barrier before
     a loop is no race there, but here it is.

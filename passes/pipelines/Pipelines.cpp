@@ -238,8 +238,12 @@ void buildGpuEmulationPipeline(OpPassManager &pm, const GpuOptions &options) {
     func.addPass(gpu::createMergeWaveLaunches());
     func.addPass(gpu::createEmulateAsyncCopies());
   }
-  if (options.checkRaces)
-    pm.addPass(gpu::createCheckWorkgroupRaces());
+  if (options.checkRaces) {
+    // The checks instrument loads and stores: the linalg ops left in
+    // kernels become loops first, as in the device pipeline.
+    pm.nest<func::FuncOp>().addPass(createConvertLinalgToLoopsPass());
+    pm.addPass(gpu::createCheckRaces());
+  }
   {
     OpPassManager &func = pm.nest<func::FuncOp>();
     gpu::EmulateGpuLaunchesOptions emulation;

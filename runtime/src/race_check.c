@@ -3,7 +3,7 @@
  * Libraries built with `kilnc --emulate-gpu --emulate-gpu-check-races` run
  * the GPU kernels on the CPU (kiln-emulate-gpu-launches) and call
  * kiln_rt_race_check before every access to workgroup memory
- * (kiln-check-workgroup-races). Each element of a workgroup buffer has two
+ * (kiln-check-races). Each element of a workgroup buffer has two
  * shadow words in the block's memory: the thread that last wrote it and the
  * thread(s) that read it, each with the block's barrier count ("epoch") at
  * that access. Two accesses by different threads in the same epoch, one of
@@ -17,13 +17,15 @@
 
 #include "kiln/runtime.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 /* A shadow word: (epoch << kThreadBits) | (thread + 1); 0 is "never". In a
  * read word, the thread field kManyReaders means two or more threads read
  * the element in that epoch. Blocks have at most 1024 threads
- * (kiln-check-workgroup-races refuses more than kManyReaders - 1). */
+ * (kiln-check-races refuses more than kManyReaders - 1). */
 enum { kThreadBits = 16 };
 static const int64_t kThreadMask = (1 << kThreadBits) - 1;
 static const int64_t kManyReaders = (1 << kThreadBits) - 1;
@@ -108,6 +110,191 @@ void kiln_rt_race_check(intptr_t writes, intptr_t reads, int64_t element, int64_
                  reader == kManyReaders ? -1 : reader - 1, "read");
     written[e] = self;
   }
+}
+
+/*===-- Global memory -----------------------------------------------------===*
+ *
+ * Global memory has no per-block shadow: one table, keyed by an element's
+ * address, holds what the current launch did to each element it touched
+ * (kiln_rt_race_launch starts the next launch; earlier launches' entries
+ * are dead and dropped when the table grows). Blocks of a launch are never
+ * ordered, so two accesses to an element by different blocks, one of them
+ * a write, are a race; within a block the epochs decide, as for workgroup
+ * memory. The emulated blocks run in parallel on the thread pool: the table
+ * is behind a mutex. Checking builds only, so the table may allocate.
+ */
+
+typedef struct {
+  intptr_t address; /* 0: a free slot */
+  int64_t launch;   /* the launch the fields below describe */
+  /* The last write: block (-1: none), thread, epoch. */
+  int64_t writer_block, writer_thread, writer_epoch;
+  /* The reads: one block (-1: none; kManyBlocks: two or more, in any
+   * epoch), and in that block the reader of the latest epoch that read
+   * (kManyReaders: two or more threads in that epoch). */
+  int64_t reader_block, reader_thread, reader_epoch;
+} GlobalShadow;
+
+static const int64_t kManyBlocks = -2;
+
+static pthread_mutex_t global_lock = PTHREAD_MUTEX_INITIALIZER;
+static GlobalShadow *global_slots;
+static size_t global_capacity, global_used; /* a power of two; slots in use */
+static int64_t global_launch;
+static int global_full; /* a table allocation failed: global checks stopped */
+
+void kiln_rt_race_launch(void) {
+  pthread_mutex_lock(&global_lock);
+  ++global_launch;
+  pthread_mutex_unlock(&global_lock);
+}
+
+static size_t slotOf(intptr_t address, size_t capacity) {
+  return (size_t)(((uint64_t)address * 0x9E3779B97F4A7C15ull) >> 17) & (capacity - 1);
+}
+
+/* Moves the current launch's entries into a table twice as large (at
+ * least 4096 slots), dropping the others; 0 when out of memory. */
+static int grow(void) {
+  size_t capacity = global_capacity ? global_capacity * 2 : 4096;
+  GlobalShadow *slots = calloc(capacity, sizeof *slots);
+  if (!slots)
+    return 0;
+  size_t used = 0;
+  for (size_t i = 0; i < global_capacity; ++i) {
+    GlobalShadow *entry = &global_slots[i];
+    if (!entry->address || entry->launch != global_launch)
+      continue;
+    size_t at = slotOf(entry->address, capacity);
+    while (slots[at].address)
+      at = (at + 1) & (capacity - 1);
+    slots[at] = *entry;
+    ++used;
+  }
+  free(global_slots);
+  global_slots = slots;
+  global_capacity = capacity;
+  global_used = used;
+  return 1;
+}
+
+/* The entry of `address` for the current launch (new: nothing done yet),
+ * or NULL when out of memory. */
+static GlobalShadow *shadowOf(intptr_t address) {
+  if (2 * (global_used + 1) > global_capacity && !grow())
+    return NULL;
+  size_t at = slotOf(address, global_capacity);
+  while (global_slots[at].address && global_slots[at].address != address)
+    at = (at + 1) & (global_capacity - 1);
+  GlobalShadow *entry = &global_slots[at];
+  if (!entry->address) {
+    entry->address = address;
+    ++global_used;
+  }
+  if (entry->launch != global_launch) {
+    entry->launch = global_launch;
+    entry->writer_block = entry->reader_block = -1;
+  }
+  return entry;
+}
+
+/* `thread` of `block` makes `access` to `element` of global `buffer` that
+ * thread `other` (-1: two or more threads, another among them) of block
+ * `otherBlock` (-1: other blocks) made `otherAccess` to, unordered. */
+static void recordGlobalRace(const char *kernel, const char *buffer, int64_t block,
+                             int64_t element, int64_t thread, const char *access,
+                             int64_t other, int64_t otherBlock, const char *otherAccess) {
+  if (marked())
+    return;
+  char others[64], what[320];
+  if (otherBlock == block && other < 0)
+    snprintf(others, sizeof others, "other threads");
+  else if (otherBlock == block)
+    snprintf(others, sizeof others, "thread %lld", (long long)other);
+  else if (otherBlock < 0)
+    snprintf(others, sizeof others, "threads of other blocks");
+  else if (other < 0)
+    snprintf(others, sizeof others, "threads of block %lld", (long long)otherBlock);
+  else
+    snprintf(others, sizeof others, "thread %lld of block %lld", (long long)other,
+             (long long)otherBlock);
+  snprintf(what, sizeof what, "%s element %lld of global %s, which %s %s %s", access,
+           (long long)element, buffer, others, otherAccess,
+           otherBlock == block ? "with no barrier between" : "in the same launch");
+  record("race", kernel, block, thread, what);
+}
+
+void kiln_rt_global_race_check(intptr_t address, int64_t count, int64_t stride,
+                               int64_t in_bounds, int64_t element, int64_t thread,
+                               int64_t epoch, int64_t is_write, int64_t block, int64_t tracked,
+                               intptr_t kernel, intptr_t buffer) {
+  const char *name = (const char *)kernel, *type = (const char *)buffer;
+  const char *access = is_write ? "writes" : "reads";
+  if (!in_bounds) {
+    if (marked())
+      return;
+    char what[256], elements[64];
+    if (count == 1)
+      snprintf(elements, sizeof elements, "element %lld", (long long)element);
+    else
+      snprintf(elements, sizeof elements, "elements %lld to %lld", (long long)element,
+               (long long)(element + count - 1));
+    snprintf(what, sizeof what, "%s %s of global %s, outside it", access, elements, type);
+    record("out-of-bounds access", name, block, thread, what);
+    return;
+  }
+  if (!tracked)
+    return;
+  pthread_mutex_lock(&global_lock);
+  for (int64_t e = 0; e < count && !global_full; ++e) {
+    GlobalShadow *s = shadowOf(address + e * stride);
+    if (!s) {
+      global_full = 1;
+      if (!marked())
+        record("out of memory", name, block, thread,
+               "could not grow the table of global memory accesses");
+      break;
+    }
+    /* Ordered before this access: the same thread's, or its block's in an
+     * earlier epoch. */
+    int wroteUnordered =
+        s->writer_block >= 0 && (s->writer_block != block ||
+                                 (s->writer_thread != thread && s->writer_epoch == epoch));
+    if (wroteUnordered)
+      recordGlobalRace(name, type, block, element + e, thread, access, s->writer_thread,
+                       s->writer_block, "wrote");
+    if (is_write) {
+      int readUnordered =
+          s->reader_block == kManyBlocks ||
+          (s->reader_block >= 0 &&
+           (s->reader_block != block ||
+            (s->reader_thread != thread && s->reader_epoch == epoch)));
+      if (readUnordered)
+        recordGlobalRace(name, type, block, element + e, thread, access,
+                         s->reader_thread == kManyReaders ? -1 : s->reader_thread,
+                         s->reader_block == kManyBlocks ? -1 : s->reader_block, "read");
+      s->writer_block = block;
+      s->writer_thread = thread;
+      s->writer_epoch = epoch;
+      continue;
+    }
+    if (s->reader_block == kManyBlocks)
+      continue;
+    if (s->reader_block >= 0 && s->reader_block != block) {
+      s->reader_block = kManyBlocks;
+      continue;
+    }
+    if (s->reader_block == block && s->reader_epoch == epoch && s->reader_thread != thread) {
+      s->reader_thread = kManyReaders;
+      continue;
+    }
+    if (s->reader_block == block && s->reader_epoch == epoch)
+      continue;
+    s->reader_block = block;
+    s->reader_thread = thread;
+    s->reader_epoch = epoch;
+  }
+  pthread_mutex_unlock(&global_lock);
 }
 
 int kiln_rt_race_status(void) {

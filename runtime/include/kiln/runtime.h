@@ -41,7 +41,8 @@ enum kiln_status {
                                         or another output */
   KILN_ERROR_RACE = 10,              /* checking builds (kilnc
                                         --emulate-gpu-check-races): an
-                                        emulated GPU kernel raced */
+                                        emulated GPU kernel raced, or
+                                        accessed memory out of bounds */
 };
 
 /* The most worker threads a pool runs (including the calling thread). */
@@ -110,6 +111,20 @@ const char *kiln_rt_error_message(int status);
 void kiln_rt_race_check(intptr_t writes, intptr_t reads, int64_t element, int64_t count,
                         int64_t thread, int64_t epoch, int64_t is_write, int64_t block,
                         int64_t buffer, int64_t size, intptr_t kernel);
+/* The same for global memory: before each emulated launch the host calls
+ * kiln_rt_race_launch; each access of `count` elements (`stride` bytes
+ * apart from `address` on; `element`: the first's row-major index in the
+ * accessed view, `buffer`: a NUL-terminated description of it) first calls
+ * kiln_rt_global_race_check. Accesses outside the view (`in_bounds` 0)
+ * are recorded; where `tracked` (a buffer the model may write), so are
+ * two accesses to an element in one launch, one of them a write, by
+ * different blocks (never ordered) or by threads of a block in the same
+ * epoch. */
+void kiln_rt_race_launch(void);
+void kiln_rt_global_race_check(intptr_t address, int64_t count, int64_t stride,
+                               int64_t in_bounds, int64_t element, int64_t thread,
+                               int64_t epoch, int64_t is_write, int64_t block, int64_t tracked,
+                               intptr_t kernel, intptr_t buffer);
 int kiln_rt_race_status(void);
 /* The first race kiln_rt_race_check recorded, in one line (a generic
  * sentence before any). Used by kiln_rt_error_message. */

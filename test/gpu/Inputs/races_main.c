@@ -1,5 +1,6 @@
-/* Runs kiln_model_entry, built from test/gpu/Inputs/races.mlir (one output
- * of 128 int32, no inputs, no workspace), and prints the output, or the
+/* Runs kiln_model_entry, built from test/gpu/Inputs/races.mlir or
+ * global_races.mlir (at most one input and one output, each of 128 int32,
+ * no workspace), on the input 0, 1, ..., 127, and prints the output, or the
  * race that a checking build recorded (kiln_rt_race_status, as NAME_run
  * would return it) and exits with status 1. */
 #include "kiln/runtime.h"
@@ -10,9 +11,12 @@
 void kiln_model_entry(const void *const *inputs, void *const *outputs, void *workspace);
 
 int main(void) {
-  int32_t out[128] = {0};
+  int32_t in[128], out[128] = {0};
+  for (int i = 0; i < 128; ++i)
+    in[i] = i;
+  const void *inputs[] = {in};
   void *outputs[] = {out};
-  kiln_model_entry(NULL, outputs, NULL);
+  kiln_model_entry(inputs, outputs, NULL);
   int status = kiln_rt_race_status();
   if (status != KILN_OK) {
     fprintf(stderr, "%d: %s\n", status, kiln_rt_error_message(status));

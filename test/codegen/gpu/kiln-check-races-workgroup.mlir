@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s --split-input-file --kiln-check-workgroup-races --canonicalize --cse | FileCheck %s
+// RUN: kiln-opt %s --split-input-file --kiln-check-races --canonicalize --cse | FileCheck %s
 
 // A launch of 4x2 threads with a 2x8 f32 workgroup buffer: a store, a
 // barrier, and a 4-wide vector load. The buffer gets two shadow buffers of

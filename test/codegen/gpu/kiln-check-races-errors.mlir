@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s --split-input-file --kiln-check-workgroup-races --verify-diagnostics
+// RUN: kiln-opt %s --split-input-file --kiln-check-races --verify-diagnostics
 
 // The per-thread epochs need a constant block size (every Kiln launch has
 // one).
@@ -30,6 +30,38 @@ func.func @box(%m: memref<4xf32>) {
     %x = vector.load %buf[%c0, %c0] : memref<4x4xf32, #gpu.address_space<workgroup>>, vector<2x2xf32>
     %e = vector.extract %x[0, 0] : f32 from vector<2x2xf32>
     memref.store %e, %m[%tx] : memref<4xf32>
+    gpu.terminator
+  }
+  return
+}
+
+// -----
+
+// The same for global memory.
+func.func @global_box(%m: memref<4x4xf32>, %out: memref<4xf32> {bufferize.result}) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c4, %sy = %c1, %sz = %c1) {
+    // expected-error @+1 {{cannot check the races of a vector.load of 'vector<2x2xf32>' in global memory}}
+    %x = vector.load %m[%c0, %c0] : memref<4x4xf32>, vector<2x2xf32>
+    %e = vector.extract %x[0, 0] : f32 from vector<2x2xf32>
+    memref.store %e, %out[%tx] : memref<4xf32>
+    gpu.terminator
+  }
+  return
+}
+
+// -----
+
+// Another op that reads or writes global memory (a copy) has no check.
+func.func @global_copy(%m: memref<4xf32>, %out: memref<4xf32> {bufferize.result}) {
+  %c1 = arith.constant 1 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c1, %sy = %c1, %sz = %c1) {
+    // expected-error @+1 {{cannot check the races of a memref.copy of global memory}}
+    memref.copy %m, %out : memref<4xf32> to memref<4xf32>
     gpu.terminator
   }
   return

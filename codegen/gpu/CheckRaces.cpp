@@ -1,0 +1,382 @@
+//===- CheckRaces.cpp - Race checks of emulated kernels -------------------===//
+//
+// kiln-check-races: instruments each gpu.launch so that, emulated on the
+// CPU, it checks every access to its workgroup memory against the other
+// threads' accesses since the last barrier, and every access to global
+// memory against the other blocks' accesses in the same launch and its
+// block's since the last barrier (runtime/src/race_check.c). See
+// Passes.td.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/NodeName.h"
+#include "codegen/gpu/Mapping.h"
+#include "codegen/gpu/Passes.h"
+
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+namespace kiln::gpu {
+#define GEN_PASS_DEF_CHECKRACES
+#include "codegen/gpu/Passes.h.inc"
+} // namespace kiln::gpu
+
+using namespace mlir;
+
+namespace kiln::gpu {
+namespace {
+
+constexpr llvm::StringLiteral kHook = "kiln_rt_race_check";
+constexpr llvm::StringLiteral kGlobalHook = "kiln_rt_global_race_check";
+constexpr llvm::StringLiteral kLaunchHook = "kiln_rt_race_launch";
+
+/// runtime/src/race_check.c keeps a thread id + 1 in 16 bits, and 0xffff
+/// for "two or more readers".
+constexpr int64_t kMostThreads = (1 << 16) - 2;
+
+/// What a race message calls the kernel code of an access at `access` in
+/// a launch at `launch`: the node the access's location names (so that a
+/// merged launch's members are told apart), else the launch's, else the
+/// access's location.
+std::string describe(Location access, Location launch) {
+  std::optional<StringRef> node = nodeNameOf(access);
+  if (!node)
+    node = nodeNameOf(launch);
+  if (node)
+    return ("node '" + *node + "'").str();
+  std::string text;
+  llvm::raw_string_ostream(text) << access;
+  return text;
+}
+
+/// What a load, store, vector load or vector store accesses: `count`
+/// consecutive elements of `memref` from `indices` on.
+struct MemoryAccess {
+  Value memref;
+  ValueRange indices;
+  int64_t count = 1;
+  bool write = false;
+};
+
+std::optional<MemoryAccess> memoryAccess(Operation *op) {
+  if (auto load = llvm::dyn_cast<memref::LoadOp>(op))
+    return MemoryAccess{load.getMemRef(), load.getIndices()};
+  if (auto store = llvm::dyn_cast<memref::StoreOp>(op))
+    return MemoryAccess{store.getMemRef(), store.getIndices(), 1, true};
+  if (auto load = llvm::dyn_cast<vector::LoadOp>(op))
+    return MemoryAccess{load.getBase(), load.getIndices(), load.getVectorType().getNumElements()};
+  if (auto store = llvm::dyn_cast<vector::StoreOp>(op))
+    return MemoryAccess{store.getBase(), store.getIndices(), store.getVectorType().getNumElements(),
+                        true};
+  return std::nullopt;
+}
+
+/// A load or store of global memory inside a launch: of a view of a buffer
+/// from outside the launch (an argument, an allocation, a global), or of
+/// a global the launch reads itself.
+struct GlobalAccess {
+  Operation *op;
+  /// Whether the model may write the buffer (not a graph input or a
+  /// constant global): only then are its accesses tracked for races.
+  bool tracked;
+};
+
+class Instrumenter {
+public:
+  Instrumenter(ModuleOp module, SymbolTable &symbols) : module(module), symbols(symbols) {}
+
+  LogicalResult run(mlir::gpu::LaunchOp launch);
+
+private:
+  FailureOr<func::FuncOp> hook(Location loc, StringRef name, unsigned arguments);
+  Value text(OpBuilder &b, Location loc, StringRef text);
+  LogicalResult globalAccesses(mlir::gpu::LaunchOp launch, SmallVectorImpl<GlobalAccess> &found);
+
+  ModuleOp module;
+  SymbolTable &symbols;
+  /// One constant global a text.
+  llvm::StringMap<memref::GlobalOp> texts;
+};
+
+/// The declaration of runtime function `name`, of `arguments` index
+/// arguments and no results.
+FailureOr<func::FuncOp> Instrumenter::hook(Location loc, StringRef name, unsigned arguments) {
+  OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
+  Type index = b.getIndexType();
+  FunctionType type = b.getFunctionType(SmallVector<Type>(arguments, index), {});
+  if (auto existing = symbols.lookup<func::FuncOp>(name)) {
+    if (existing.getFunctionType() != type)
+      return existing.emitError("internal error: ") << name << " is declared with another type";
+    return existing;
+  }
+  auto declared = func::FuncOp::create(b, loc, name, type);
+  declared.setPrivate();
+  symbols.insert(declared);
+  return declared;
+}
+
+/// A pointer to NUL-terminated `text` (a private constant global of the
+/// module, one a text).
+Value Instrumenter::text(OpBuilder &b, Location loc, StringRef text) {
+  memref::GlobalOp &global = texts[text];
+  auto type = MemRefType::get({static_cast<int64_t>(text.size()) + 1}, b.getI8Type());
+  if (!global) {
+    SmallVector<int8_t> bytes(text.begin(), text.end());
+    bytes.push_back(0);
+    OpBuilder atTop = OpBuilder::atBlockBegin(module.getBody());
+    global = memref::GlobalOp::create(
+        atTop, loc, "kiln_race_kernel", atTop.getStringAttr("private"), type,
+        DenseElementsAttr::get(RankedTensorType::get(type.getShape(), b.getI8Type()),
+                               ArrayRef<int8_t>(bytes)),
+        /*constant=*/true, /*alignment=*/nullptr);
+    symbols.insert(global); // renames it if taken
+  }
+  Value view = memref::GetGlobalOp::create(b, loc, type, global.getSymName());
+  return memref::ExtractAlignedPointerAsIndexOp::create(b, loc, view);
+}
+
+/// Collects the launch's loads and stores of global memory; fails on
+/// another op that reads or writes it.
+LogicalResult Instrumenter::globalAccesses(mlir::gpu::LaunchOp launch,
+                                           SmallVectorImpl<GlobalAccess> &found) {
+  Region &body = launch.getBody();
+  // Whether `root` (a viewRoot) is global memory, and whether tracked.
+  auto classify = [&](Value root) -> std::optional<bool> {
+    if (auto get = root.getDefiningOp<memref::GetGlobalOp>()) {
+      auto global = symbols.lookup<memref::GlobalOp>(get.getName());
+      return !global || !global.getConstant();
+    }
+    // Made inside the launch (a thread's private buffer, or the launch's
+    // workgroup or private attributions): not global.
+    if (body.isAncestor(root.getParentRegion()))
+      return std::nullopt;
+    return !isGraphInput(root);
+  };
+  WalkResult walk = body.walk([&](Operation *op) {
+    if (std::optional<MemoryAccess> access = memoryAccess(op)) {
+      Value memref = access->memref;
+      std::optional<bool> tracked = classify(viewRoot(memref));
+      if (!tracked)
+        return WalkResult::advance();
+      // (A store's value, or a load's result.)
+      Type value = op->getNumResults() ? op->getResult(0).getType() : op->getOperand(0).getType();
+      auto vector = llvm::dyn_cast<VectorType>(value);
+      if (vector && vector.getRank() != 1) {
+        op->emitError("internal error: cannot check the races of a ")
+            << op->getName() << " of " << vector << " in global memory";
+        return WalkResult::interrupt();
+      }
+      if (!llvm::cast<MemRefType>(memref.getType()).isStrided()) {
+        op->emitError("internal error: cannot check the races of a ")
+            << op->getName() << " of " << memref.getType();
+        return WalkResult::interrupt();
+      }
+      found.push_back({op, *tracked});
+      return WalkResult::advance();
+    }
+    // Any other op that reads or writes a global buffer is unexpected.
+    auto effects = llvm::dyn_cast<MemoryEffectOpInterface>(op);
+    if (effects && !effects.hasEffect<MemoryEffects::Read>() &&
+        !effects.hasEffect<MemoryEffects::Write>())
+      return WalkResult::advance();
+    for (Value operand : op->getOperands())
+      if (llvm::isa<MemRefType>(operand.getType()) && classify(viewRoot(operand))) {
+        op->emitError("internal error: cannot check the races of a ")
+            << op->getName() << " of global memory";
+        return WalkResult::interrupt();
+      }
+    return WalkResult::advance();
+  });
+  return failure(walk.wasInterrupted());
+}
+
+LogicalResult Instrumenter::run(mlir::gpu::LaunchOp launch) {
+  SmallVector<BlockArgument> buffers(launch.getWorkgroupAttributions());
+  SmallVector<GlobalAccess> globals;
+  if (failed(globalAccesses(launch, globals)))
+    return failure();
+  if (buffers.empty() && globals.empty())
+    return success();
+  Location loc = launch.getLoc();
+  std::optional<int64_t> sizes[3] = {getConstantIntValue(launch.getBlockSizeX()),
+                                     getConstantIntValue(launch.getBlockSizeY()),
+                                     getConstantIntValue(launch.getBlockSizeZ())};
+  if (!sizes[0] || !sizes[1] || !sizes[2])
+    return launch.emitError("internal error: cannot check the races of a launch whose "
+                            "block size is not constant");
+  int64_t threads = *sizes[0] * *sizes[1] * *sizes[2];
+  if (threads > kMostThreads)
+    return launch.emitError("internal error: cannot check the races of a block of ")
+           << threads << " threads";
+  // Each access of workgroup memory, before any op is added.
+  SmallVector<std::pair<Operation *, unsigned>> accesses;
+  for (auto [index, buffer] : llvm::enumerate(buffers)) {
+    auto type = llvm::cast<MemRefType>(buffer.getType());
+    if (!type.hasStaticShape() || !type.getLayout().isIdentity())
+      return launch.emitError("internal error: cannot check the races of workgroup buffer ")
+             << type;
+    for (Operation *user : buffer.getUsers()) {
+      if (!isWorkgroupAccess(user))
+        return user->emitError("internal error: cannot check the races of a ")
+               << user->getName() << " of workgroup memory";
+      if (auto load = llvm::dyn_cast<vector::LoadOp>(user);
+          load && load.getVectorType().getRank() != 1)
+        return user->emitError("internal error: cannot check the races of a vector.load of ")
+               << load.getVectorType();
+      accesses.push_back({user, static_cast<unsigned>(index)});
+    }
+  }
+  // The runtime's functions this launch calls.
+  FailureOr<func::FuncOp> check = func::FuncOp(), globalCheck = func::FuncOp();
+  if (!accesses.empty())
+    check = hook(loc, kHook, 11);
+  if (!globals.empty())
+    globalCheck = hook(loc, kGlobalHook, 12);
+  FailureOr<func::FuncOp> launched = hook(loc, kLaunchHook, 0);
+  if (failed(check) || failed(globalCheck) || failed(launched))
+    return failure();
+  SmallVector<mlir::gpu::BarrierOp> barriers;
+  launch.getBody().walk([&](mlir::gpu::BarrierOp barrier) { barriers.push_back(barrier); });
+
+  // Global memory's table starts a new launch.
+  OpBuilder b(launch);
+  func::CallOp::create(b, loc, *launched, ValueRange{});
+
+  // Two shadow words an element of each workgroup buffer (its writer, its
+  // readers), and, where there are barriers, each thread's epoch, in
+  // workgroup memory.
+  Attribute workgroup =
+      mlir::gpu::AddressSpaceAttr::get(launch.getContext(), mlir::gpu::AddressSpace::Workgroup);
+  Type i64 = b.getI64Type();
+  SmallVector<std::pair<Value, Value>> shadows;
+  for (BlockArgument buffer : buffers) {
+    auto shadow = MemRefType::get({llvm::cast<MemRefType>(buffer.getType()).getNumElements()},
+                                  i64, MemRefLayoutAttrInterface(), workgroup);
+    shadows.push_back({launch.addWorkgroupAttribution(shadow, loc),
+                       launch.addWorkgroupAttribution(shadow, loc)});
+  }
+  Value epochs;
+  if (!buffers.empty() || !barriers.empty())
+    epochs = launch.addWorkgroupAttribution(
+        MemRefType::get({threads}, i64, MemRefLayoutAttrInterface(), workgroup), loc);
+
+  // At the start: the thread's and block's linear ids, the shadow words
+  // zeroed (each thread a strided share), epoch 1, and a barrier.
+  b.setInsertionPointToStart(&launch.getBody().front());
+  auto c = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
+  mlir::gpu::KernelDim3 tid = launch.getThreadIds(), bid = launch.getBlockIds(),
+                        block = launch.getBlockSize(), grid = launch.getGridSize();
+  Value thread = linearId(b, loc, tid.x, tid.y, tid.z, block.x, block.y);
+  Value blockId = linearId(b, loc, bid.x, bid.y, bid.z, grid.x, grid.y);
+  Value zero = arith::ConstantIntOp::create(b, loc, i64, 0);
+  for (auto [buffer, shadow] : llvm::zip(buffers, shadows)) {
+    int64_t elements = llvm::cast<MemRefType>(buffer.getType()).getNumElements();
+    auto loop = scf::ForOp::create(b, loc, thread, c(elements), c(threads));
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(loop.getBody()->getTerminator());
+    memref::StoreOp::create(b, loc, zero, shadow.first, loop.getInductionVar());
+    memref::StoreOp::create(b, loc, zero, shadow.second, loop.getInductionVar());
+  }
+  if (epochs)
+    memref::StoreOp::create(b, loc, arith::ConstantIntOp::create(b, loc, i64, 1), epochs,
+                            thread);
+  if (!buffers.empty())
+    mlir::gpu::BarrierOp::create(b, loc);
+
+  // Each barrier starts the next epoch.
+  for (mlir::gpu::BarrierOp barrier : barriers) {
+    b.setInsertionPointAfter(barrier);
+    Value epoch = memref::LoadOp::create(b, loc, epochs, thread);
+    memref::StoreOp::create(
+        b, loc, arith::AddIOp::create(b, loc, epoch, arith::ConstantIntOp::create(b, loc, i64, 1)),
+        epochs, thread);
+  }
+  // The thread's epoch at `at` (1 throughout a launch without barriers).
+  auto epochAt = [&](Location at) {
+    if (!epochs)
+      return c(1);
+    return arith::IndexCastOp::create(b, at, b.getIndexType(),
+                                      memref::LoadOp::create(b, at, epochs, thread))
+        .getResult();
+  };
+
+  // Each access is checked first.
+  for (auto [access, index] : accesses) {
+    b.setInsertionPoint(access);
+    Location at = access->getLoc();
+    auto type = llvm::cast<MemRefType>(buffers[index].getType());
+    auto [memref, indices, count, write] = *memoryAccess(access);
+    // Row-major: ((i0 * d1 + i1) * d2 + i2) ...; 0 for a rank-0 buffer.
+    Value element = indices.empty() ? c(0) : indices.front();
+    for (unsigned dim = 1; dim < indices.size(); ++dim) {
+      Value rows = arith::MulIOp::create(b, at, element, c(type.getDimSize(dim)));
+      element = arith::AddIOp::create(b, at, rows, indices[dim]);
+    }
+    Value epoch = epochAt(at);
+    auto [writes, reads] = shadows[index];
+    auto pointer = [&](Value memref) {
+      return memref::ExtractAlignedPointerAsIndexOp::create(b, at, memref).getResult();
+    };
+    func::CallOp::create(b, at, *check,
+                         ValueRange{pointer(writes), pointer(reads), element, c(count), thread,
+                                    epoch, c(write), blockId, c(index), c(type.getNumElements()),
+                                    text(b, at, describe(at, loc))});
+  }
+
+  // Each access of global memory: its first element's address (the
+  // view's aligned pointer plus its offset and indices times strides, in
+  // bytes), its row-major index in the view, and whether it lies inside.
+  for (GlobalAccess access : globals) {
+    Operation *op = access.op;
+    b.setInsertionPoint(op);
+    Location at = op->getLoc();
+    auto [memref, indices, count, write] = *memoryAccess(op);
+    auto type = llvm::cast<MemRefType>(memref.getType());
+    int64_t bytes = llvm::divideCeil(type.getElementTypeBitWidth(), 8);
+    auto metadata = memref::ExtractStridedMetadataOp::create(b, at, memref);
+    Value linear = metadata.getOffset();
+    Value element = c(0);
+    Value inside = arith::ConstantIntOp::create(b, at, b.getI1Type(), 1);
+    for (auto [dim, index] : llvm::enumerate(indices)) {
+      Value size = metadata.getSizes()[dim], stride = metadata.getStrides()[dim];
+      linear = arith::AddIOp::create(b, at, linear, arith::MulIOp::create(b, at, index, stride));
+      element = arith::AddIOp::create(b, at, arith::MulIOp::create(b, at, element, size), index);
+      Value last = dim + 1 == indices.size() && count > 1
+                       ? arith::AddIOp::create(b, at, index, c(count - 1)).getResult()
+                       : index;
+      inside = arith::AndIOp::create(
+          b, at, inside,
+          arith::CmpIOp::create(b, at, arith::CmpIPredicate::ult, last, size));
+    }
+    Value stride = indices.empty() ? c(0) : metadata.getStrides().back();
+    Value address = arith::AddIOp::create(
+        b, at, memref::ExtractAlignedPointerAsIndexOp::create(b, at, memref),
+        arith::MulIOp::create(b, at, linear, c(bytes)));
+    std::string buffer;
+    llvm::raw_string_ostream(buffer) << type;
+    func::CallOp::create(
+        b, at, *globalCheck,
+        ValueRange{address, c(count), arith::MulIOp::create(b, at, stride, c(bytes)),
+                   arith::SelectOp::create(b, at, inside, c(1), c(0)), element, thread,
+                   epochAt(at), c(write), blockId, c(access.tracked), text(b, at, describe(at, loc)),
+                   text(b, at, buffer)});
+  }
+  return success();
+}
+
+struct CheckRacesPass : impl::CheckRacesBase<CheckRacesPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SymbolTable symbols(module);
+    Instrumenter instrumenter(module, symbols);
+    SmallVector<mlir::gpu::LaunchOp> launches;
+    module.walk([&](mlir::gpu::LaunchOp launch) { launches.push_back(launch); });
+    for (mlir::gpu::LaunchOp launch : launches)
+      if (failed(instrumenter.run(launch)))
+        return signalPassFailure();
+  }
+};
+
+} // namespace
+} // namespace kiln::gpu
