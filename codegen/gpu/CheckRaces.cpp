@@ -232,7 +232,7 @@ LogicalResult Instrumenter::run(mlir::gpu::LaunchOp launch) {
   if (!accesses.empty())
     check = hook(loc, kHook, 11);
   if (!globals.empty())
-    globalCheck = hook(loc, kGlobalHook, 12);
+    globalCheck = hook(loc, kGlobalHook, 14);
   FailureOr<func::FuncOp> launched = hook(loc, kLaunchHook, 0);
   if (failed(check) || failed(globalCheck) || failed(launched))
     return failure();
@@ -326,7 +326,9 @@ LogicalResult Instrumenter::run(mlir::gpu::LaunchOp launch) {
 
   // Each access of global memory: its first element's address (the
   // view's aligned pointer plus its offset and indices times strides, in
-  // bytes), its row-major index in the view, and whether it lies inside.
+  // bytes), its row-major index in the view, and where it leaves the view:
+  // the first dimension whose index (the last element's, along the
+  // innermost) is not below its size, that index and size (-1, 0, 0 inside).
   for (GlobalAccess access : globals) {
     Operation *op = access.op;
     b.setInsertionPoint(op);
@@ -337,7 +339,7 @@ LogicalResult Instrumenter::run(mlir::gpu::LaunchOp launch) {
     auto metadata = memref::ExtractStridedMetadataOp::create(b, at, memref);
     Value linear = metadata.getOffset();
     Value element = c(0);
-    Value inside = arith::ConstantIntOp::create(b, at, b.getI1Type(), 1);
+    SmallVector<std::pair<Value, Value>> extents; // (last index, size) a dimension
     for (auto [dim, index] : llvm::enumerate(indices)) {
       Value size = metadata.getSizes()[dim], stride = metadata.getStrides()[dim];
       linear = arith::AddIOp::create(b, at, linear, arith::MulIOp::create(b, at, index, stride));
@@ -345,9 +347,15 @@ LogicalResult Instrumenter::run(mlir::gpu::LaunchOp launch) {
       Value last = dim + 1 == indices.size() && count > 1
                        ? arith::AddIOp::create(b, at, index, c(count - 1)).getResult()
                        : index;
-      inside = arith::AndIOp::create(
-          b, at, inside,
-          arith::CmpIOp::create(b, at, arith::CmpIPredicate::ult, last, size));
+      extents.push_back({last, size});
+    }
+    Value outside = c(-1), outsideIndex = c(0), outsideSize = c(0);
+    for (int64_t dim = static_cast<int64_t>(extents.size()) - 1; dim >= 0; --dim) {
+      auto [last, size] = extents[dim];
+      Value past = arith::CmpIOp::create(b, at, arith::CmpIPredicate::uge, last, size);
+      outside = arith::SelectOp::create(b, at, past, c(dim), outside);
+      outsideIndex = arith::SelectOp::create(b, at, past, last, outsideIndex);
+      outsideSize = arith::SelectOp::create(b, at, past, size, outsideSize);
     }
     Value stride = indices.empty() ? c(0) : metadata.getStrides().back();
     Value address = arith::AddIOp::create(
@@ -357,10 +365,9 @@ LogicalResult Instrumenter::run(mlir::gpu::LaunchOp launch) {
     llvm::raw_string_ostream(buffer) << type;
     func::CallOp::create(
         b, at, *globalCheck,
-        ValueRange{address, c(count), arith::MulIOp::create(b, at, stride, c(bytes)),
-                   arith::SelectOp::create(b, at, inside, c(1), c(0)), element, thread,
-                   epochAt(at), c(write), blockId, c(access.tracked), text(b, at, describe(at, loc)),
-                   text(b, at, buffer)});
+        ValueRange{address, c(count), arith::MulIOp::create(b, at, stride, c(bytes)), outside,
+                   outsideIndex, outsideSize, element, thread, epochAt(at), c(write), blockId,
+                   c(access.tracked), text(b, at, describe(at, loc)), text(b, at, buffer)});
   }
   return success();
 }

@@ -224,22 +224,19 @@ static void recordGlobalRace(const char *kernel, const char *buffer, int64_t blo
   record("race", kernel, block, thread, what);
 }
 
-void kiln_rt_global_race_check(intptr_t address, int64_t count, int64_t stride,
-                               int64_t in_bounds, int64_t element, int64_t thread,
-                               int64_t epoch, int64_t is_write, int64_t block, int64_t tracked,
-                               intptr_t kernel, intptr_t buffer) {
+void kiln_rt_global_race_check(intptr_t address, int64_t count, int64_t stride, int64_t outside,
+                               int64_t outside_index, int64_t outside_size, int64_t element,
+                               int64_t thread, int64_t epoch, int64_t is_write, int64_t block,
+                               int64_t tracked, intptr_t kernel, intptr_t buffer) {
   const char *name = (const char *)kernel, *type = (const char *)buffer;
   const char *access = is_write ? "writes" : "reads";
-  if (!in_bounds) {
+  if (outside >= 0) {
     if (marked())
       return;
-    char what[256], elements[64];
-    if (count == 1)
-      snprintf(elements, sizeof elements, "element %lld", (long long)element);
-    else
-      snprintf(elements, sizeof elements, "elements %lld to %lld", (long long)element,
-               (long long)(element + count - 1));
-    snprintf(what, sizeof what, "%s %s of global %s, outside it", access, elements, type);
+    char what[256];
+    snprintf(what, sizeof what,
+             "%s outside global %s: index %lld of dimension %lld, whose size is %lld", access,
+             type, (long long)outside_index, (long long)outside, (long long)outside_size);
     record("out-of-bounds access", name, block, thread, what);
     return;
   }

@@ -4,8 +4,11 @@
 For each case (a model of Inputs/ and its inputs from Inputs/cases.py, with
 or without --gpu-tf32), runs `kiln-run MODEL --emulate-gpu`:
 - with --emulate-gpu-check-races, which checks every access to workgroup
-  memory against the other threads' accesses since the last barrier (the
-  model's run then fails with KILN_ERROR_RACE, naming the first race);
+  memory against the other threads' accesses since the last barrier, and
+  every access to global memory against its view's bounds, the other
+  blocks' accesses in the same launch and its block's since the last
+  barrier (the model's run then fails with KILN_ERROR_RACE, naming the
+  first race or access out of bounds);
 - forward and with --emulate-gpu-reversed (blocks and threads from the last
   id down), on one thread, and compares the outputs bit for bit: a thread that reads global
   memory another thread writes in the same segment, or a block that reads
@@ -55,6 +58,8 @@ CASES = [
     ("two_recurrences", "two_recurrences", []),
     ("lstm_steps", "lstm_steps", []),
     ("gru_steps", "gru_steps", []),
+    ("long_tiles", "long_tiles", []),
+    ("tf32_ties", "tf32_ties", ["--gpu-tf32"]),
     # The FP32 staged kernels again with asynchronous copies (cp.async).
     ("matmuls_async", "matmuls", ["--gpu-async-copies"], "matmuls"),
     ("register_tiles_async", "register_tiles", ["--gpu-async-copies"], "register_tiles"),

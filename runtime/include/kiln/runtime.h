@@ -115,16 +115,17 @@ void kiln_rt_race_check(intptr_t writes, intptr_t reads, int64_t element, int64_
  * kiln_rt_race_launch; each access of `count` elements (`stride` bytes
  * apart from `address` on; `element`: the first's row-major index in the
  * accessed view, `buffer`: a NUL-terminated description of it) first calls
- * kiln_rt_global_race_check. Accesses outside the view (`in_bounds` 0)
- * are recorded; where `tracked` (a buffer the model may write), so are
- * two accesses to an element in one launch, one of them a write, by
- * different blocks (never ordered) or by threads of a block in the same
- * epoch. */
+ * kiln_rt_global_race_check. An access outside the view (`outside`: the
+ * first dimension whose index, `outside_index`, is not below its size,
+ * `outside_size`; -1 inside) is recorded; where `tracked` (a buffer the
+ * model may write), so are two accesses to an element in one launch, one
+ * of them a write, by different blocks (never ordered) or by threads of a
+ * block in the same epoch. */
 void kiln_rt_race_launch(void);
-void kiln_rt_global_race_check(intptr_t address, int64_t count, int64_t stride,
-                               int64_t in_bounds, int64_t element, int64_t thread,
-                               int64_t epoch, int64_t is_write, int64_t block, int64_t tracked,
-                               intptr_t kernel, intptr_t buffer);
+void kiln_rt_global_race_check(intptr_t address, int64_t count, int64_t stride, int64_t outside,
+                               int64_t outside_index, int64_t outside_size, int64_t element,
+                               int64_t thread, int64_t epoch, int64_t is_write, int64_t block,
+                               int64_t tracked, intptr_t kernel, intptr_t buffer);
 int kiln_rt_race_status(void);
 /* The first race kiln_rt_race_check recorded, in one line (a generic
  * sentence before any). Used by kiln_rt_error_message. */

@@ -6,16 +6,17 @@
 // the runtime's table first; each access then calls the runtime's check
 // with the address of its first element (the aligned pointer plus the
 // view's offset and the indices times the strides, times 4 bytes), the
-// element count, the stride between them in bytes, whether the indices lie
-// inside the view (for the vector: the block's row < 4 and its last
-// column 4 + 3 < 8), the element's row-major index in the view, the
-// thread, its epoch (1 throughout: no barrier), whether it writes, the
-// block, whether the buffer is tracked for races (only the output: the
-// model writes neither the input nor the constant) and two descriptions:
-// the node, and the view's type. Without workgroup memory there is no
-// workgroup check (kiln_rt_race_check).
+// element count, the stride between them in bytes, where the access leaves
+// the view (the first dimension whose index is not below its size, that
+// index and the size; -1, 0, 0 inside: for the vector, its row bx against
+// 4, its last column 4 + 3 < 8 folded away), the element's row-major index
+// in the view, the thread, its epoch (1 throughout: no barrier), whether
+// it writes, the block, whether the buffer is tracked for races (only the
+// output: the model writes neither the input nor the constant) and two
+// descriptions: the node, and the view's type. Without workgroup memory
+// there is no workgroup check (kiln_rt_race_check).
 // CHECK-DAG: func.func private @kiln_rt_race_launch()
-// CHECK-DAG: func.func private @kiln_rt_global_race_check(index, index, index, index, index, index, index, index, index, index, index, index)
+// CHECK-DAG: func.func private @kiln_rt_global_race_check(index, index, index, index, index, index, index, index, index, index, index, index, index, index)
 // ("node 'reader'" and a NUL.)
 // CHECK-DAG: memref.global "private" constant @[[NODE:kiln_race_kernel.*]] : memref<14xi8> = dense<[110, 111, 100, 101, 32, 39, 114, 101, 97, 100, 101, 114, 39, 0]>
 // ("memref<4x8xf32>" and a NUL.)
@@ -26,24 +27,27 @@
 // CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
 // CHECK-DAG: %[[C4:.*]] = arith.constant 4 : index
 // CHECK-DAG: %[[C8:.*]] = arith.constant 8 : index
+// CHECK-DAG: %[[INSIDE:.*]] = arith.constant -1 : index
 // CHECK: call @kiln_rt_race_launch()
 // CHECK-NEXT: gpu.launch blocks(%[[BX:[a-z0-9]+]], {{[^)]*}}) in ({{[^)]*}}) threads(%[[TX:[a-z0-9]+]],
 // The input's vector load: element (bx, 4), row-major bx * 8 + 4.
 // CHECK: %[[ROW:.*]] = arith.muli %[[BX]], %[[C8]]
-// CHECK: %[[ROWINSIDE:.*]] = arith.cmpi ult, %[[BX]], %[[C4]]
 // CHECK: %[[ELEMENT:.*]] = arith.addi %[[ROW]], %[[C4]]
+// CHECK: %[[PAST:.*]] = arith.cmpi uge, %[[BX]], %[[C4]]
+// CHECK: %[[DIM:.*]] = arith.select %[[PAST]], %[[C0]], %[[INSIDE]]
+// CHECK: %[[INDEX:.*]] = arith.select %[[PAST]], %[[BX]], %[[C0]]
+// CHECK: %[[SIZE:.*]] = arith.select %[[PAST]], %[[C4]], %[[C0]]
 // CHECK: %[[INPTR:.*]] = memref.extract_aligned_pointer_as_index %[[IN]]
 // CHECK: %[[BYTES:.*]] = arith.muli %[[ELEMENT]], %[[C4]]
 // CHECK: %[[ADDRESS:.*]] = arith.addi %[[INPTR]], %[[BYTES]]
-// CHECK: %[[INSIDE:.*]] = arith.select %[[ROWINSIDE]], %[[C1]], %[[C0]]
 // CHECK: %[[G1:.*]] = memref.get_global @[[NODE]]
 // CHECK: %[[NAME:.*]] = memref.extract_aligned_pointer_as_index %[[G1]]
 // CHECK: %[[G2:.*]] = memref.get_global @[[INPUT]]
 // CHECK: %[[TYPE:.*]] = memref.extract_aligned_pointer_as_index %[[G2]]
-// CHECK: call @kiln_rt_global_race_check(%[[ADDRESS]], %[[C4]], %[[C4]], %[[INSIDE]], %[[ELEMENT]], %[[TX]], %[[C1]], %[[C0]], %[[BX]], %[[C0]], %[[NAME]], %[[TYPE]])
+// CHECK: call @kiln_rt_global_race_check(%[[ADDRESS]], %[[C4]], %[[C4]], %[[DIM]], %[[INDEX]], %[[SIZE]], %[[ELEMENT]], %[[TX]], %[[C1]], %[[C0]], %[[BX]], %[[C0]], %[[NAME]], %[[TYPE]])
 // CHECK-NEXT: vector.load %[[IN]][%[[BX]], %[[C4]]]
 // The constant: untracked.
-// CHECK: call @kiln_rt_global_race_check({{.*}}, %[[C1]], %[[C4]], %{{.*}}, %[[TX]], %[[TX]], %[[C1]], %[[C0]], %[[BX]], %[[C0]], %[[NAME]], %{{.*}})
+// CHECK: call @kiln_rt_global_race_check({{.*}}, %[[C1]], %[[C4]], %{{.*}}, %{{.*}}, %{{.*}}, %[[TX]], %[[TX]], %[[C1]], %[[C0]], %[[BX]], %[[C0]], %[[NAME]], %{{.*}})
 // CHECK-NEXT: memref.load
 // The output's view: its offset from the metadata, a write, tracked.
 // CHECK: %[[VIEW:.*]] = memref.subview %[[OUT]]
@@ -52,7 +56,7 @@
 // CHECK: %[[VIEWPTR:.*]] = memref.extract_aligned_pointer_as_index %[[VIEW]]
 // CHECK: %[[VIEWBYTES:.*]] = arith.muli %[[LINEAR]], %[[C4]]
 // CHECK: %[[VIEWADDRESS:.*]] = arith.addi %[[VIEWPTR]], %[[VIEWBYTES]]
-// CHECK: call @kiln_rt_global_race_check(%[[VIEWADDRESS]], %[[C1]], %[[C4]], %{{.*}}, %[[TX]], %[[TX]], %[[C1]], %[[C1]], %[[BX]], %[[C1]], %[[NAME]], %{{.*}})
+// CHECK: call @kiln_rt_global_race_check(%[[VIEWADDRESS]], %[[C1]], %[[C4]], %{{.*}}, %{{.*}}, %{{.*}}, %[[TX]], %[[TX]], %[[C1]], %[[C1]], %[[BX]], %[[C1]], %[[NAME]], %{{.*}})
 // CHECK-NEXT: memref.store %{{.*}}, %[[VIEW]][%[[TX]]]
 memref.global "private" constant @table : memref<4xf32> = dense<[1.0, 2.0, 3.0, 4.0]>
 func.func @global(%in: memref<4x8xf32>, %out: memref<2x4xf32> {bufferize.result}) {
@@ -89,7 +93,7 @@ func.func @global(%in: memref<4x8xf32>, %out: memref<2x4xf32> {bufferize.result}
 // CHECK: memref.store %{{.*}}, %[[MINE]]
 // CHECK: %[[EPOCH:.*]] = memref.load %[[EPOCHS]]
 // CHECK: %[[EPOCHI:.*]] = arith.index_cast %[[EPOCH]]
-// CHECK: call @kiln_rt_global_race_check({{[^,]*}}, {{[^,]*}}, {{[^,]*}}, {{[^,]*}}, {{[^,]*}}, {{[^,]*}}, %[[EPOCHI]],
+// CHECK: call @kiln_rt_global_race_check({{[^,]*}}, {{[^,]*}}, {{[^,]*}}, {{[^,]*}}, {{[^,]*}}, {{[^,]*}}, {{[^,]*}}, {{[^,]*}}, %[[EPOCHI]],
 // CHECK-NEXT: memref.store
 func.func @epochs(%out: memref<4xf32> {bufferize.result}) {
   %c1 = arith.constant 1 : index
