@@ -153,10 +153,17 @@ static size_t slotOf(intptr_t address, size_t capacity) {
   return (size_t)(((uint64_t)address * 0x9E3779B97F4A7C15ull) >> 17) & (capacity - 1);
 }
 
-/* Moves the current launch's entries into a table twice as large (at
- * least 4096 slots), dropping the others; 0 when out of memory. */
+/* Moves the current launch's entries into a new table, dropping the
+ * others': twice as large (at least 4096 slots), or as large where they
+ * fill less than a quarter of it (most entries were earlier launches');
+ * 0 when out of memory. */
 static int grow(void) {
-  size_t capacity = global_capacity ? global_capacity * 2 : 4096;
+  size_t live = 0;
+  for (size_t i = 0; i < global_capacity; ++i)
+    live += global_slots[i].address && global_slots[i].launch == global_launch;
+  size_t capacity = !global_capacity           ? 4096
+                    : 4 * live < global_capacity ? global_capacity
+                                                 : global_capacity * 2;
   GlobalShadow *slots = calloc(capacity, sizeof *slots);
   if (!slots)
     return 0;
