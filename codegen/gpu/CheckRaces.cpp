@@ -141,24 +141,39 @@ Value Instrumenter::text(OpBuilder &b, Location loc, StringRef text) {
 LogicalResult Instrumenter::globalAccesses(mlir::gpu::LaunchOp launch,
                                            SmallVectorImpl<GlobalAccess> &found) {
   Region &body = launch.getBody();
-  // Whether `root` (a viewRoot) is global memory, and whether tracked.
-  auto classify = [&](Value root) -> std::optional<bool> {
+  // What memory `root` (a viewRoot) is.
+  enum class Memory { Local, Untracked, Tracked, Unknown };
+  auto classify = [&](Value root) {
     if (auto get = root.getDefiningOp<memref::GetGlobalOp>()) {
       auto global = symbols.lookup<memref::GlobalOp>(get.getName());
-      return !global || !global.getConstant();
+      return global && global.getConstant() ? Memory::Untracked : Memory::Tracked;
     }
-    // Made inside the launch (a thread's private buffer, or the launch's
-    // workgroup or private attributions): not global.
-    if (body.isAncestor(root.getParentRegion()))
-      return std::nullopt;
-    return !isGraphInput(root);
+    if (!body.isAncestor(root.getParentRegion()))
+      return isGraphInput(root) ? Memory::Untracked : Memory::Tracked;
+    // Made inside the launch: a thread's own buffer, or the launch's
+    // workgroup or private attributions, are not global; a memref the
+    // kernel gets otherwise (a loop's or a branch's result) is unknown.
+    if (root.getDefiningOp<memref::AllocaOp>() || root.getDefiningOp<memref::AllocOp>() ||
+        (llvm::isa<BlockArgument>(root) && root.getParentRegion() == &body))
+      return Memory::Local;
+    return Memory::Unknown;
   };
   WalkResult walk = body.walk([&](Operation *op) {
     if (std::optional<MemoryAccess> access = memoryAccess(op)) {
       Value memref = access->memref;
-      std::optional<bool> tracked = classify(viewRoot(memref));
-      if (!tracked)
+      Memory memory = classify(viewRoot(memref));
+      if (memory == Memory::Local)
         return WalkResult::advance();
+      if (memory == Memory::Unknown) {
+        op->emitError("internal error: cannot check the races of a ")
+            << op->getName() << " of a memref the kernel computes";
+        return WalkResult::interrupt();
+      }
+      if (!llvm::cast<MemRefType>(memref.getType()).getElementType().isIntOrFloat()) {
+        op->emitError("internal error: cannot check the races of a ")
+            << op->getName() << " of " << memref.getType();
+        return WalkResult::interrupt();
+      }
       // (A store's value, or a load's result.)
       Type value = op->getNumResults() ? op->getResult(0).getType() : op->getOperand(0).getType();
       auto vector = llvm::dyn_cast<VectorType>(value);
@@ -172,7 +187,7 @@ LogicalResult Instrumenter::globalAccesses(mlir::gpu::LaunchOp launch,
             << op->getName() << " of " << memref.getType();
         return WalkResult::interrupt();
       }
-      found.push_back({op, *tracked});
+      found.push_back({op, memory == Memory::Tracked});
       return WalkResult::advance();
     }
     // Any other op that reads or writes a global buffer is unexpected.
@@ -181,7 +196,8 @@ LogicalResult Instrumenter::globalAccesses(mlir::gpu::LaunchOp launch,
         !effects.hasEffect<MemoryEffects::Write>())
       return WalkResult::advance();
     for (Value operand : op->getOperands())
-      if (llvm::isa<MemRefType>(operand.getType()) && classify(viewRoot(operand))) {
+      if (llvm::isa<MemRefType>(operand.getType()) &&
+          classify(viewRoot(operand)) != Memory::Local) {
         op->emitError("internal error: cannot check the races of a ")
             << op->getName() << " of global memory";
         return WalkResult::interrupt();

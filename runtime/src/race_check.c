@@ -1,17 +1,24 @@
-/*===- race_check.c - Races in the workgroup memory of emulated kernels ---===*
+/*===- race_check.c - Races in the memory of emulated kernels -------------===*
  *
  * Libraries built with `kilnc --emulate-gpu --emulate-gpu-check-races` run
- * the GPU kernels on the CPU (kiln-emulate-gpu-launches) and call
- * kiln_rt_race_check before every access to workgroup memory
- * (kiln-check-races). Each element of a workgroup buffer has two
- * shadow words in the block's memory: the thread that last wrote it and the
- * thread(s) that read it, each with the block's barrier count ("epoch") at
- * that access. Two accesses by different threads in the same epoch, one of
- * them a write, are a race: no barrier orders them, so on a GPU the result
- * depends on timing. An access outside the buffer is an error too. The
- * first is recorded as one line; NAME_run
- * returns KILN_ERROR_RACE at the end of the run (kiln_rt_race_status), and
- * NAME_error_message gives the line.
+ * the GPU kernels on the CPU (kiln-emulate-gpu-launches) and call a check
+ * before every access to workgroup or global memory (kiln-check-races).
+ *
+ * Workgroup memory (kiln_rt_race_check): each element of a workgroup
+ * buffer has two shadow words in the block's memory: the thread that last
+ * wrote it and the thread(s) that read it, each with the block's barrier
+ * count ("epoch") at that access. Two accesses by different threads in the
+ * same epoch, one of them a write, are a race: no barrier orders them, so
+ * on a GPU the result depends on timing. An access outside the buffer is
+ * an error too.
+ *
+ * Global memory (kiln_rt_global_race_check, below): the same rule within a
+ * block, and any two accesses to an element by different blocks of one
+ * launch, one of them a write; an access outside its view is an error.
+ *
+ * The first is recorded as one line; NAME_run returns KILN_ERROR_RACE at
+ * the end of the run (kiln_rt_race_status), and NAME_error_message gives
+ * the line.
  *
  *===----------------------------------------------------------------------===*/
 
@@ -115,42 +122,52 @@ void kiln_rt_race_check(intptr_t writes, intptr_t reads, int64_t element, int64_
 /*===-- Global memory -----------------------------------------------------===*
  *
  * Global memory has no per-block shadow: one table, keyed by an element's
- * address, holds what the current launch did to each element it touched
- * (kiln_rt_race_launch starts the next launch; earlier launches' entries
- * are dead and dropped when the table grows). Blocks of a launch are never
- * ordered, so two accesses to an element by different blocks, one of them
- * a write, are a race; within a block the epochs decide, as for workgroup
- * memory. The emulated blocks run in parallel on the thread pool: the table
- * is behind a mutex. Checking builds only, so the table may allocate.
+ * address (its first byte), holds what the current launch did to each
+ * element it touched. kiln_rt_race_launch starts the next launch: earlier
+ * launches' entries are stale from then on (read as untouched) and dropped
+ * when the table next grows. Blocks of a launch are never ordered, so two
+ * accesses to an element by different blocks, one of them a write, are a
+ * race; within a block the epochs decide, as for workgroup memory. The
+ * emulated blocks run in parallel on the thread pool: the table is behind
+ * a mutex. It serves one checked run at a time in a process (a second
+ * run's launches would start the first's anew). Checking builds only, so
+ * the table may allocate: 40 bytes a slot, at most half of them in use.
  */
 
 typedef struct {
   intptr_t address; /* 0: a free slot */
   int64_t launch;   /* the launch the fields below describe */
   /* The last write: block (-1: none), thread, epoch. */
-  int64_t writer_block, writer_thread, writer_epoch;
+  int32_t writer_block, writer_thread, writer_epoch;
   /* The reads: one block (-1: none; kManyBlocks: two or more, in any
    * epoch), and in that block the reader of the latest epoch that read
    * (kManyReaders: two or more threads in that epoch). */
-  int64_t reader_block, reader_thread, reader_epoch;
+  int32_t reader_block, reader_thread, reader_epoch;
 } GlobalShadow;
 
-static const int64_t kManyBlocks = -2;
+static const int32_t kManyBlocks = -2;
 
 static pthread_mutex_t global_lock = PTHREAD_MUTEX_INITIALIZER;
 static GlobalShadow *global_slots;
-static size_t global_capacity, global_used; /* a power of two; slots in use */
+/* Slots (a power of two, 0 before the first access), their log2, and
+ * those in use (the current launch's and stale ones). */
+static size_t global_capacity, global_used;
+static int global_bits;
 static int64_t global_launch;
-static int global_full; /* a table allocation failed: global checks stopped */
+/* A table allocation failed: global checks stop until the next launch. */
+static int global_full;
 
 void kiln_rt_race_launch(void) {
   pthread_mutex_lock(&global_lock);
   ++global_launch;
+  global_full = 0;
   pthread_mutex_unlock(&global_lock);
 }
 
-static size_t slotOf(intptr_t address, size_t capacity) {
-  return (size_t)(((uint64_t)address * 0x9E3779B97F4A7C15ull) >> 17) & (capacity - 1);
+/* The slot where a probe for `address` starts in a table of 2^bits slots:
+ * the top bits of a Fibonacci hash. */
+static size_t slotOf(intptr_t address, int bits) {
+  return (size_t)(((uint64_t)address * 0x9E3779B97F4A7C15ull) >> (64 - bits));
 }
 
 /* Moves the current launch's entries into a new table, dropping the
@@ -164,6 +181,9 @@ static int grow(void) {
   size_t capacity = !global_capacity           ? 4096
                     : 4 * live < global_capacity ? global_capacity
                                                  : global_capacity * 2;
+  int bits = 0;
+  while (((size_t)1 << bits) < capacity)
+    ++bits;
   GlobalShadow *slots = calloc(capacity, sizeof *slots);
   if (!slots)
     return 0;
@@ -172,7 +192,7 @@ static int grow(void) {
     GlobalShadow *entry = &global_slots[i];
     if (!entry->address || entry->launch != global_launch)
       continue;
-    size_t at = slotOf(entry->address, capacity);
+    size_t at = slotOf(entry->address, bits);
     while (slots[at].address)
       at = (at + 1) & (capacity - 1);
     slots[at] = *entry;
@@ -181,6 +201,7 @@ static int grow(void) {
   free(global_slots);
   global_slots = slots;
   global_capacity = capacity;
+  global_bits = bits;
   global_used = used;
   return 1;
 }
@@ -190,7 +211,7 @@ static int grow(void) {
 static GlobalShadow *shadowOf(intptr_t address) {
   if (2 * (global_used + 1) > global_capacity && !grow())
     return NULL;
-  size_t at = slotOf(address, global_capacity);
+  size_t at = slotOf(address, global_bits);
   while (global_slots[at].address && global_slots[at].address != address)
     at = (at + 1) & (global_capacity - 1);
   GlobalShadow *entry = &global_slots[at];
@@ -277,9 +298,9 @@ void kiln_rt_global_race_check(intptr_t address, int64_t count, int64_t stride, 
         recordGlobalRace(name, type, block, element + e, thread, access,
                          s->reader_thread == kManyReaders ? -1 : s->reader_thread,
                          s->reader_block == kManyBlocks ? -1 : s->reader_block, "read");
-      s->writer_block = block;
-      s->writer_thread = thread;
-      s->writer_epoch = epoch;
+      s->writer_block = (int32_t)block;
+      s->writer_thread = (int32_t)thread;
+      s->writer_epoch = (int32_t)epoch;
       continue;
     }
     if (s->reader_block == kManyBlocks)
@@ -289,14 +310,14 @@ void kiln_rt_global_race_check(intptr_t address, int64_t count, int64_t stride, 
       continue;
     }
     if (s->reader_block == block && s->reader_epoch == epoch && s->reader_thread != thread) {
-      s->reader_thread = kManyReaders;
+      s->reader_thread = (int32_t)kManyReaders;
       continue;
     }
     if (s->reader_block == block && s->reader_epoch == epoch)
       continue;
-    s->reader_block = block;
-    s->reader_thread = thread;
-    s->reader_epoch = epoch;
+    s->reader_block = (int32_t)block;
+    s->reader_thread = (int32_t)thread;
+    s->reader_epoch = (int32_t)epoch;
   }
   pthread_mutex_unlock(&global_lock);
 }

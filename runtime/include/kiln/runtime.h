@@ -42,7 +42,8 @@ enum kiln_status {
   KILN_ERROR_RACE = 10,              /* checking builds (kilnc
                                         --emulate-gpu-check-races): an
                                         emulated GPU kernel raced, or
-                                        accessed memory out of bounds */
+                                        accessed memory out of bounds (or
+                                        the checks ran out of memory) */
 };
 
 /* The most worker threads a pool runs (including the calling thread). */
@@ -120,15 +121,17 @@ void kiln_rt_race_check(intptr_t writes, intptr_t reads, int64_t element, int64_
  * `outside_size`; -1 inside) is recorded; where `tracked` (a buffer the
  * model may write), so are two accesses to an element in one launch, one
  * of them a write, by different blocks (never ordered) or by threads of a
- * block in the same epoch. */
+ * block in the same epoch. The table behind these checks is the process's:
+ * one checked run at a time. */
 void kiln_rt_race_launch(void);
 void kiln_rt_global_race_check(intptr_t address, int64_t count, int64_t stride, int64_t outside,
                                int64_t outside_index, int64_t outside_size, int64_t element,
                                int64_t thread, int64_t epoch, int64_t is_write, int64_t block,
                                int64_t tracked, intptr_t kernel, intptr_t buffer);
 int kiln_rt_race_status(void);
-/* The first race kiln_rt_race_check recorded, in one line (a generic
- * sentence before any). Used by kiln_rt_error_message. */
+/* The first race or access out of bounds that kiln_rt_race_check or
+ * kiln_rt_global_race_check recorded, in one line (a generic sentence
+ * before any). Used by kiln_rt_error_message. */
 const char *kiln_rt_race_message(void);
 
 /*===-- GPU: a loaded CUDA module and the device memory of one model ------===*

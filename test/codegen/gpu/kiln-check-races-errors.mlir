@@ -66,3 +66,24 @@ func.func @global_copy(%m: memref<4xf32>, %out: memref<4xf32> {bufferize.result}
   }
   return
 }
+
+// -----
+
+// A memref the kernel computes (a branch's result) could be any memory.
+func.func @computed_memref(%a: memref<4xf32> {bufferize.result}, %b: memref<4xf32> {bufferize.result}, %which: i1) {
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %v = arith.constant 1.0 : f32
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c4, %sy = %c1, %sz = %c1) {
+    %m = scf.if %which -> memref<4xf32> {
+      scf.yield %a : memref<4xf32>
+    } else {
+      scf.yield %b : memref<4xf32>
+    }
+    // expected-error @+1 {{cannot check the races of a memref.store of a memref the kernel computes}}
+    memref.store %v, %m[%tx] : memref<4xf32>
+    gpu.terminator
+  }
+  return
+}
