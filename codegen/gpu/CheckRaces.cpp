@@ -72,6 +72,19 @@ std::optional<MemoryAccess> memoryAccess(Operation *op) {
   return std::nullopt;
 }
 
+/// The row-major index ((i0 * d1 + i1) * d2 + i2) ... of `indices` in a
+/// buffer of sizes `sizes` (d0, d1, ...; d0 unused); 0 for a rank-0 buffer.
+Value rowMajor(OpBuilder &b, Location loc, ValueRange indices, ValueRange sizes) {
+  if (indices.empty())
+    return arith::ConstantIndexOp::create(b, loc, 0);
+  Value element = indices.front();
+  for (unsigned dim = 1; dim < indices.size(); ++dim) {
+    Value rows = arith::MulIOp::create(b, loc, element, sizes[dim]);
+    element = arith::AddIOp::create(b, loc, rows, indices[dim]);
+  }
+  return element;
+}
+
 /// A load or store of global memory inside a launch: of a view of a buffer
 /// from outside the launch (an argument, an allocation, a global), or of
 /// a global the launch reads itself.
@@ -323,12 +336,8 @@ LogicalResult Instrumenter::run(mlir::gpu::LaunchOp launch) {
     Location at = access->getLoc();
     auto type = llvm::cast<MemRefType>(buffers[index].getType());
     auto [memref, indices, count, write] = *memoryAccess(access);
-    // Row-major: ((i0 * d1 + i1) * d2 + i2) ...; 0 for a rank-0 buffer.
-    Value element = indices.empty() ? c(0) : indices.front();
-    for (unsigned dim = 1; dim < indices.size(); ++dim) {
-      Value rows = arith::MulIOp::create(b, at, element, c(type.getDimSize(dim)));
-      element = arith::AddIOp::create(b, at, rows, indices[dim]);
-    }
+    SmallVector<Value> sizes = llvm::map_to_vector(type.getShape(), c);
+    Value element = rowMajor(b, at, indices, sizes);
     Value epoch = epochAt(at);
     auto [writes, reads] = shadows[index];
     auto pointer = [&](Value memref) {
@@ -354,12 +363,11 @@ LogicalResult Instrumenter::run(mlir::gpu::LaunchOp launch) {
     int64_t bytes = llvm::divideCeil(type.getElementTypeBitWidth(), 8);
     auto metadata = memref::ExtractStridedMetadataOp::create(b, at, memref);
     Value linear = metadata.getOffset();
-    Value element = c(0);
+    Value element = rowMajor(b, at, indices, metadata.getSizes());
     SmallVector<std::pair<Value, Value>> extents; // (last index, size) a dimension
     for (auto [dim, index] : llvm::enumerate(indices)) {
       Value size = metadata.getSizes()[dim], stride = metadata.getStrides()[dim];
       linear = arith::AddIOp::create(b, at, linear, arith::MulIOp::create(b, at, index, stride));
-      element = arith::AddIOp::create(b, at, arith::MulIOp::create(b, at, element, size), index);
       Value last = dim + 1 == indices.size() && count > 1
                        ? arith::AddIOp::create(b, at, index, c(count - 1)).getResult()
                        : index;
