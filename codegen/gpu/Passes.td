@@ -306,6 +306,36 @@ def CheckRaces : Pass<"kiln-check-races", "mlir::ModuleOp"> {
                            "::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect"];
 }
 
+def ProfileMemory : Pass<"kiln-profile-memory", "mlir::ModuleOp"> {
+  let summary = "Count the emulated kernels' shared-memory wavefronts and global sectors";
+  let description = [{
+    For profiling runs (`kiln-run --emulate-gpu --emulate-gpu-profile-memory`),
+    before kiln-check-races (when both run) and kiln-emulate-gpu-launches.
+
+    The host calls kiln_rt_memory_profile_launch before each gpu.launch,
+    and each load, store, vector load or vector store of workgroup memory
+    or of global memory (a buffer from outside the launch, or a global)
+    first calls kiln_rt_memory_profile with a description of its site, the
+    byte offset of its first element from its buffer's start, its element
+    count and stride, the memory it reads or writes, and its thread and
+    block (runtime/src/memory_profile.c). The runtime groups the 32
+    threads of a warp into requests, as a GPU issues them, and counts each
+    request's shared-memory wavefronts (bank conflicts) or global 32-byte
+    sectors (coalescing) against the ideal.
+
+    What is counted is the kernel as the GPU path builds it, before LLVM:
+    the NVPTX backend may still merge neighbouring scalar accesses into
+    vector ones.
+  }];
+  let options = [
+    Option<"blocks", "blocks", "int64_t", /*default=*/"0",
+           "Profile the blocks of each launch whose linear id is below this "
+           "(0: all): every block of a launch runs the same code">,
+  ];
+  let dependentDialects = ["::mlir::func::FuncDialect", "::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def SerializeKernels : Pass<"kiln-gpu-module-to-binary"> {
   let summary = "Compile each gpu.module to PTX, widening LLVM's narrowed integer arithmetic";
   let description = [{

@@ -60,6 +60,9 @@ public:
                   FunctionType::get(intTy, {intTy}, false), {"n"});
     emitForwarder("get_num_threads", "kiln_rt_get_num_threads",
                   FunctionType::get(intTy, {}, false));
+    if (sig.profilesMemory)
+      emitForwarder("print_memory_profile", "kiln_rt_memory_profile_print",
+                    FunctionType::get(intTy, {ptrTy}, false), {"out"});
     if (sig.gpu)
       emitGpuFunctions();
   }

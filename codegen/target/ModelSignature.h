@@ -102,6 +102,11 @@ struct ModelSignature {
   bool checksRaces = false;   // emulated GPU kernels checked for races
                               // (--emulate-gpu-check-races): NAME_run returns
                               // KILN_ERROR_RACE after a run that raced
+  bool profilesMemory = false; // emulated GPU kernels report their memory
+                               // accesses (kiln-run
+                               // --emulate-gpu-profile-memory):
+                               // NAME_print_memory_profile(FILE *) prints
+                               // the counts
 };
 
 /// The alignment every workspace must have.

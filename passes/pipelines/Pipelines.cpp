@@ -238,11 +238,17 @@ void buildGpuEmulationPipeline(OpPassManager &pm, const GpuOptions &options) {
     func.addPass(gpu::createMergeWaveLaunches());
     func.addPass(gpu::createEmulateAsyncCopies());
   }
-  if (options.checkRaces) {
-    // The checks instrument loads and stores: the linalg ops left in
-    // kernels become loops first, as in the device pipeline.
+  if (options.checkRaces || options.profileMemory) {
+    // The checks and the profile instrument loads and stores: the linalg
+    // ops left in kernels become loops first, as in the device pipeline.
     pm.nest<func::FuncOp>().addPass(createConvertLinalgToLoopsPass());
-    pm.addPass(gpu::createCheckRaces());
+    if (options.profileMemory) {
+      gpu::ProfileMemoryOptions profile;
+      profile.blocks = options.profileBlocks;
+      pm.addPass(gpu::createProfileMemory(profile));
+    }
+    if (options.checkRaces)
+      pm.addPass(gpu::createCheckRaces());
   }
   {
     OpPassManager &func = pm.nest<func::FuncOp>();

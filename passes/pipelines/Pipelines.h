@@ -87,6 +87,8 @@ struct GpuOptions {
   bool asyncCopies = false;            // staged tiles copied with cp.async (sm_80 and newer)
   bool reverseEmulation = false;       // emulation: blocks and threads from the last id down
   bool checkRaces = false;             // emulation: check workgroup memory for races
+  bool profileMemory = false;          // emulation: count shared wavefronts, global sectors
+  int64_t profileBlocks = 0;           // the blocks of each launch profiled (0: all)
 };
 
 /// From linalg on tensors to an LLVM-dialect host module that launches the

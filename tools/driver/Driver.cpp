@@ -503,6 +503,7 @@ FailureOr<CompileResult> compileModel(MLIRContext &context,
       input.boundValue = it->getValue().bytes;
 
   result.signature.checksRaces = options.emulateGpu && options.emulateGpuCheckRaces;
+  result.signature.profilesMemory = options.emulateGpu && options.emulateGpuProfileMemory;
   bool gpu = !options.gpuArch.empty();
   if (gpu && options.emulateGpu)
     return emitError(UnknownLoc::get(&context))
@@ -522,6 +523,12 @@ FailureOr<CompileResult> compileModel(MLIRContext &context,
   if (options.emulateGpuCheckRaces && !options.emulateGpu)
     return emitError(UnknownLoc::get(&context))
            << "--emulate-gpu-check-races checks the GPU emulation: use it with --emulate-gpu";
+  if (options.emulateGpuProfileMemory && !options.emulateGpu)
+    return emitError(UnknownLoc::get(&context))
+           << "--emulate-gpu-profile-memory profiles the GPU emulation: use it with --emulate-gpu";
+  if (options.emulateGpuProfileBlocks < 0)
+    return emitError(UnknownLoc::get(&context))
+           << "--emulate-gpu-profile-blocks needs a non-negative count";
   if (options.emulateGpuReversed && !options.emulateGpu)
     return emitError(UnknownLoc::get(&context))
            << "--emulate-gpu-reversed changes the GPU emulation: use it with --emulate-gpu";
@@ -603,6 +610,8 @@ FailureOr<CompileResult> compileModel(MLIRContext &context,
     gpuOptions.asyncCopies = options.gpuAsyncCopies;
     gpuOptions.reverseEmulation = options.emulateGpuReversed;
     gpuOptions.checkRaces = options.emulateGpuCheckRaces;
+    gpuOptions.profileMemory = options.emulateGpuProfileMemory;
+    gpuOptions.profileBlocks = options.emulateGpuProfileBlocks;
     if (failed(timing.run(*module, "GPU emulation", [&](OpPassManager &pm) {
           buildGpuEmulationPipeline(pm, gpuOptions);
         })))

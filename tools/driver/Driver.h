@@ -60,6 +60,12 @@ struct CompileOptions {
   /// With emulateGpu: every access to workgroup memory is checked for
   /// races with other threads' since the last barrier.
   bool emulateGpuCheckRaces = false;
+  /// With emulateGpu: every access to workgroup or global memory reports
+  /// itself to the runtime's memory profile (kiln-run
+  /// --emulate-gpu-profile-memory), from the blocks of each launch below
+  /// emulateGpuProfileBlocks (0: all).
+  bool emulateGpuProfileMemory = false;
+  int64_t emulateGpuProfileBlocks = 0;
   /// GPU builds and their emulation: f32 matmuls on the tensor cores with
   /// TF32 inputs (10 mantissa bits; FP32 accuracy is the default).
   bool gpuTf32 = false;

@@ -33,6 +33,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <cstdlib>
 
@@ -67,6 +68,17 @@ static cl::opt<int> benchmark("benchmark",
                               cl::desc("Time N runs after a warm-up and print the median"),
                               cl::init(0), cl::value_desc("N"), cl::cat(category));
 static driver::GpuFlags gpuFlags(category);
+static cl::opt<bool> profileMemory(
+    "emulate-gpu-profile-memory",
+    cl::desc("With --emulate-gpu: after the run, print what each access site of the GPU "
+             "kernels cost per warp-level request: shared-memory wavefronts (bank "
+             "conflicts) and global 32-byte sectors (coalescing), against the ideal"),
+    cl::cat(category));
+static cl::opt<int64_t> profileBlocks(
+    "emulate-gpu-profile-blocks",
+    cl::desc("With --emulate-gpu-profile-memory: profile only the blocks of each launch "
+             "whose linear id is below N (default 0: all)"),
+    cl::init(0), cl::value_desc("N"), cl::cat(category));
 static cl::list<std::string> bindings(
     "bind",
     cl::desc("Fix a graph input's value at compile time, from a .npy or ONNX .pb "
@@ -237,6 +249,8 @@ int main(int argc, char **argv) {
     options.target.features = target::hostFeatureString() + "," + targetFeatures;
   options.emit = driver::EmitKind::Obj;
   gpuFlags.apply(options);
+  options.emulateGpuProfileMemory = profileMemory;
+  options.emulateGpuProfileBlocks = profileBlocks;
   options.name = modelName.empty() ? driver::defaultModelName(inputPath, "")
                                    : std::string(modelName);
   for (const std::string &text : bindings) {
@@ -322,6 +336,16 @@ int main(int argc, char **argv) {
   if (status != 0)
     return fail(Twine("the model returned ") + Twine(status) + ": " +
                 model->errorMessage(status));
+  if (sig.profilesMemory) {
+    auto print = (*jit)->lookup(sig.name + "_print_memory_profile");
+    if (!print)
+      return fail(toString(print.takeError()));
+    outs().flush();
+    using PrintFn = int (*)(FILE *);
+    if (print->toPtr<PrintFn>()(stdout) != 0)
+      return fail("the memory profile ran out of memory");
+    fflush(stdout);
+  }
 
   if (benchmark > 0) {
     std::vector<double> times;

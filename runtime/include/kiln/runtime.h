@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -133,6 +134,29 @@ int kiln_rt_race_status(void);
  * kiln_rt_global_race_check recorded, in one line (a generic sentence
  * before any). Used by kiln_rt_error_message. */
 const char *kiln_rt_race_message(void);
+
+/* Profiling builds only (kiln-run --emulate-gpu-profile-memory, runtime/
+ * src/memory_profile.c). The host calls kiln_rt_memory_profile_launch
+ * before each emulated launch; an emulated kernel calls
+ * kiln_rt_memory_profile before `thread` (its linear id in a block of
+ * `threads`) of `block` reads or writes `count` elements of `bytes` each,
+ * `stride` bytes apart, from byte `offset` of a buffer on: workgroup
+ * memory (`space` 0) or global memory (1). `site` points to a
+ * NUL-terminated description of the access, one a site, and `ordinal`
+ * numbers the sites (the order they are printed in); blocks from
+ * `blocks` on are not counted (0: all are). The 32 threads of a warp make
+ * one request of a site each time they reach it; each request is counted
+ * in shared-memory wavefronts or global 32-byte sectors, and against the
+ * ideal. kiln_rt_memory_profile_print (NAME_print_memory_profile) writes
+ * one line a site and the totals to `out`, and starts the counts anew; it
+ * returns 1 when an allocation failed (the counts were incomplete and are
+ * dropped), 0 otherwise. The counts are the process's, and are printed
+ * between runs (while no kernel runs). */
+void kiln_rt_memory_profile_launch(void);
+void kiln_rt_memory_profile(intptr_t site, int64_t ordinal, int64_t offset, int64_t count, int64_t stride,
+                            int64_t bytes, int64_t space, int64_t is_write, int64_t thread,
+                            int64_t threads, int64_t block, int64_t blocks);
+int kiln_rt_memory_profile_print(FILE *out);
 
 /*===-- GPU: a loaded CUDA module and the device memory of one model ------===*
  *

@@ -1,11 +1,18 @@
-//===- CheckRaces.cpp - Race checks of emulated kernels -------------------===//
+//===- InstrumentAccesses.cpp - Checks and profiles of emulated kernels ---===//
 //
-// kiln-check-races: instruments each gpu.launch so that, emulated on the
-// CPU, it checks every access to its workgroup memory against the other
-// threads' accesses since the last barrier, and every access to global
-// memory against the other blocks' accesses in the same launch and its
-// block's since the last barrier (runtime/src/race_check.c). See
-// Passes.td.
+// Two passes that instrument every access of a gpu.launch to workgroup or
+// global memory with a call into the runtime, for the CPU emulation:
+//
+// - kiln-check-races: checks every access to workgroup memory against the
+//   other threads' accesses since the last barrier, and every access to
+//   global memory against the other blocks' accesses in the same launch
+//   and its block's since the last barrier (runtime/src/race_check.c);
+// - kiln-profile-memory: reports each access with its thread and block,
+//   and the runtime counts what the warps' requests cost: shared-memory
+//   wavefronts (bank conflicts) and global sectors (coalescing)
+//   (runtime/src/memory_profile.c).
+//
+// See Passes.td.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,6 +26,7 @@
 
 namespace kiln::gpu {
 #define GEN_PASS_DEF_CHECKRACES
+#define GEN_PASS_DEF_PROFILEMEMORY
 #include "codegen/gpu/Passes.h.inc"
 } // namespace kiln::gpu
 
@@ -30,6 +38,8 @@ namespace {
 constexpr llvm::StringLiteral kHook = "kiln_rt_race_check";
 constexpr llvm::StringLiteral kGlobalHook = "kiln_rt_global_race_check";
 constexpr llvm::StringLiteral kLaunchHook = "kiln_rt_race_launch";
+constexpr llvm::StringLiteral kProfileHook = "kiln_rt_memory_profile";
+constexpr llvm::StringLiteral kProfileLaunchHook = "kiln_rt_memory_profile_launch";
 
 /// runtime/src/race_check.c keeps a thread id + 1 in 16 bits, and 0xffff
 /// for "two or more readers".
@@ -85,6 +95,28 @@ Value rowMajor(OpBuilder &b, Location loc, ValueRange indices, ValueRange sizes)
   return element;
 }
 
+/// Where an access of global memory lies in its buffer: the view's
+/// metadata, and the first element's offset from the buffer's aligned
+/// pointer (the view's offset plus its indices times strides), in
+/// elements.
+struct GlobalPlace {
+  memref::ExtractStridedMetadataOp metadata;
+  Value linear;
+};
+
+GlobalPlace globalPlace(OpBuilder &b, Location at, Value memref, ValueRange indices) {
+  auto metadata = memref::ExtractStridedMetadataOp::create(b, at, memref);
+  Value linear = metadata.getOffset();
+  for (auto [index, stride] : llvm::zip(indices, metadata.getStrides()))
+    linear = arith::AddIOp::create(b, at, linear, arith::MulIOp::create(b, at, index, stride));
+  return {metadata, linear};
+}
+
+/// The bytes an element of `memref` takes.
+int64_t elementBytes(Value memref) {
+  return llvm::divideCeil(llvm::cast<MemRefType>(memref.getType()).getElementTypeBitWidth(), 8);
+}
+
 /// A load or store of global memory inside a launch: of a view of a buffer
 /// from outside the launch (an argument, an allocation, a global), or of
 /// a global the launch reads itself.
@@ -99,9 +131,19 @@ class Instrumenter {
 public:
   Instrumenter(ModuleOp module, SymbolTable &symbols) : module(module), symbols(symbols) {}
 
+  /// kiln-check-races.
   LogicalResult run(mlir::gpu::LaunchOp launch);
+  /// kiln-profile-memory: the accesses of blocks below `blocks` (all where
+  /// 0) are profiled.
+  LogicalResult profile(mlir::gpu::LaunchOp launch, int64_t blocks);
 
 private:
+  /// The launch's thread count (its block size must be constant; `what`
+  /// names the instrumentation for the error).
+  FailureOr<int64_t> threadCount(mlir::gpu::LaunchOp launch, StringRef what);
+  /// The thread's and the block's linear ids, computed at the top of the
+  /// launch's body.
+  std::pair<Value, Value> linearIds(OpBuilder &b, mlir::gpu::LaunchOp launch);
   FailureOr<func::FuncOp> hook(Location loc, StringRef name, unsigned arguments);
   Value text(OpBuilder &b, Location loc, StringRef text);
   LogicalResult globalAccesses(mlir::gpu::LaunchOp launch, SmallVectorImpl<GlobalAccess> &found);
@@ -110,6 +152,9 @@ private:
   SymbolTable &symbols;
   /// One constant global a text.
   llvm::StringMap<memref::GlobalOp> texts;
+  /// The numbers kiln-profile-memory gave the sites of earlier launches
+  /// (one an op of their bodies).
+  int64_t sites = 0;
 };
 
 /// The declaration of runtime function `name`, of `arguments` index
@@ -220,6 +265,26 @@ LogicalResult Instrumenter::globalAccesses(mlir::gpu::LaunchOp launch,
   return failure(walk.wasInterrupted());
 }
 
+FailureOr<int64_t> Instrumenter::threadCount(mlir::gpu::LaunchOp launch, StringRef what) {
+  std::optional<int64_t> sizes[3] = {getConstantIntValue(launch.getBlockSizeX()),
+                                     getConstantIntValue(launch.getBlockSizeY()),
+                                     getConstantIntValue(launch.getBlockSizeZ())};
+  if (!sizes[0] || !sizes[1] || !sizes[2])
+    return launch.emitError("internal error: cannot ")
+           << what << " a launch whose block size is not constant";
+  return *sizes[0] * *sizes[1] * *sizes[2];
+}
+
+std::pair<Value, Value> Instrumenter::linearIds(OpBuilder &b, mlir::gpu::LaunchOp launch) {
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&launch.getBody().front());
+  Location loc = launch.getLoc();
+  mlir::gpu::KernelDim3 tid = launch.getThreadIds(), bid = launch.getBlockIds(),
+                        block = launch.getBlockSize(), grid = launch.getGridSize();
+  return {linearId(b, loc, tid.x, tid.y, tid.z, block.x, block.y),
+          linearId(b, loc, bid.x, bid.y, bid.z, grid.x, grid.y)};
+}
+
 LogicalResult Instrumenter::run(mlir::gpu::LaunchOp launch) {
   SmallVector<BlockArgument> buffers(launch.getWorkgroupAttributions());
   SmallVector<GlobalAccess> globals;
@@ -228,13 +293,10 @@ LogicalResult Instrumenter::run(mlir::gpu::LaunchOp launch) {
   if (buffers.empty() && globals.empty())
     return success();
   Location loc = launch.getLoc();
-  std::optional<int64_t> sizes[3] = {getConstantIntValue(launch.getBlockSizeX()),
-                                     getConstantIntValue(launch.getBlockSizeY()),
-                                     getConstantIntValue(launch.getBlockSizeZ())};
-  if (!sizes[0] || !sizes[1] || !sizes[2])
-    return launch.emitError("internal error: cannot check the races of a launch whose "
-                            "block size is not constant");
-  int64_t threads = *sizes[0] * *sizes[1] * *sizes[2];
+  FailureOr<int64_t> counted = threadCount(launch, "check the races of");
+  if (failed(counted))
+    return failure();
+  int64_t threads = *counted;
   if (threads > kMostThreads)
     return launch.emitError("internal error: cannot check the races of a block of ")
            << threads << " threads";
@@ -292,12 +354,10 @@ LogicalResult Instrumenter::run(mlir::gpu::LaunchOp launch) {
 
   // At the start: the thread's and block's linear ids, the shadow words
   // zeroed (each thread a strided share), epoch 1, and a barrier.
-  b.setInsertionPointToStart(&launch.getBody().front());
+  Value thread, blockId;
+  std::tie(thread, blockId) = linearIds(b, launch);
+  b.setInsertionPointAfter(blockId.getDefiningOp());
   auto c = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
-  mlir::gpu::KernelDim3 tid = launch.getThreadIds(), bid = launch.getBlockIds(),
-                        block = launch.getBlockSize(), grid = launch.getGridSize();
-  Value thread = linearId(b, loc, tid.x, tid.y, tid.z, block.x, block.y);
-  Value blockId = linearId(b, loc, bid.x, bid.y, bid.z, grid.x, grid.y);
   Value zero = arith::ConstantIntOp::create(b, loc, i64, 0);
   for (auto [buffer, shadow] : llvm::zip(buffers, shadows)) {
     int64_t elements = llvm::cast<MemRefType>(buffer.getType()).getNumElements();
@@ -360,14 +420,12 @@ LogicalResult Instrumenter::run(mlir::gpu::LaunchOp launch) {
     Location at = op->getLoc();
     auto [memref, indices, count, write] = *memoryAccess(op);
     auto type = llvm::cast<MemRefType>(memref.getType());
-    int64_t bytes = llvm::divideCeil(type.getElementTypeBitWidth(), 8);
-    auto metadata = memref::ExtractStridedMetadataOp::create(b, at, memref);
-    Value linear = metadata.getOffset();
+    int64_t bytes = elementBytes(memref);
+    auto [metadata, linear] = globalPlace(b, at, memref, indices);
     Value element = rowMajor(b, at, indices, metadata.getSizes());
     SmallVector<std::pair<Value, Value>> extents; // (last index, size) a dimension
     for (auto [dim, index] : llvm::enumerate(indices)) {
-      Value size = metadata.getSizes()[dim], stride = metadata.getStrides()[dim];
-      linear = arith::AddIOp::create(b, at, linear, arith::MulIOp::create(b, at, index, stride));
+      Value size = metadata.getSizes()[dim];
       Value last = dim + 1 == indices.size() && count > 1
                        ? arith::AddIOp::create(b, at, index, c(count - 1)).getResult()
                        : index;
@@ -396,16 +454,120 @@ LogicalResult Instrumenter::run(mlir::gpu::LaunchOp launch) {
   return success();
 }
 
+LogicalResult Instrumenter::profile(mlir::gpu::LaunchOp launch, int64_t blocks) {
+  SmallVector<GlobalAccess> globals;
+  if (failed(globalAccesses(launch, globals)))
+    return failure();
+  // Each access of workgroup memory, with its buffer's index.
+  SmallVector<std::pair<Operation *, unsigned>> shared;
+  for (auto [index, buffer] : llvm::enumerate(launch.getWorkgroupAttributions())) {
+    auto type = llvm::cast<MemRefType>(buffer.getType());
+    if (!type.hasStaticShape() || !type.getLayout().isIdentity())
+      return launch.emitError("internal error: cannot profile workgroup buffer ") << type;
+    for (Operation *user : buffer.getUsers()) {
+      if (!memoryAccess(user))
+        return user->emitError("internal error: cannot profile a ")
+               << user->getName() << " of workgroup memory";
+      shared.push_back({user, static_cast<unsigned>(index)});
+    }
+  }
+  if (shared.empty() && globals.empty())
+    return success();
+  FailureOr<int64_t> threads = threadCount(launch, "profile");
+  if (failed(threads))
+    return failure();
+  Location loc = launch.getLoc();
+  FailureOr<func::FuncOp> hooked = hook(loc, kProfileHook, 12);
+  FailureOr<func::FuncOp> launched = hook(loc, kProfileLaunchHook, 0);
+  if (failed(hooked) || failed(launched))
+    return failure();
+
+  // The runtime tells launches apart by this call before each.
+  OpBuilder b(launch);
+  func::CallOp::create(b, loc, *launched, ValueRange{});
+  Value thread, blockId;
+  std::tie(thread, blockId) = linearIds(b, launch);
+
+  // Each access reports its site (a description, and a number: the
+  // module's sites in order), its first byte's offset from its buffer's
+  // start, its element count, the bytes from one element to the next, the
+  // element's bytes, the memory (0 workgroup, 1 global), whether it
+  // writes, and its thread and block.
+  // (Sites are numbered in the body's order.)
+  llvm::DenseMap<Operation *, int64_t> order;
+  launch.getBody().walk([&](Operation *op) { order[op] = static_cast<int64_t>(order.size()); });
+  int64_t first = sites;
+  auto report = [&](Operation *op, StringRef memory, Value offset, Value stride, int64_t space) {
+    Location at = op->getLoc();
+    auto c = [&](int64_t v) { return arith::ConstantIndexOp::create(b, at, v).getResult(); };
+    auto [memref, indices, count, write] = *memoryAccess(op);
+    std::string site;
+    llvm::raw_string_ostream os(site);
+    // (The type without its memory space, which `memory` names.)
+    auto type = llvm::cast<MemRefType>(memref.getType());
+    os << describe(at, loc) << ": " << op->getName() << " of " << memory << " "
+       << MemRefType::get(type.getShape(), type.getElementType(), type.getLayout());
+    int64_t bytes = elementBytes(memref);
+    func::CallOp::create(b, at, *hooked,
+                         ValueRange{text(b, at, site), c(first + order[op]), arith::MulIOp::create(b, at, offset, c(bytes)),
+                                    c(count), arith::MulIOp::create(b, at, stride, c(bytes)),
+                                    c(bytes), c(space), c(write), thread, c(*threads), blockId,
+                                    c(blocks)});
+  };
+  for (auto [op, index] : shared) {
+    b.setInsertionPoint(op);
+    Location at = op->getLoc();
+    MemoryAccess what = *memoryAccess(op);
+    auto type = llvm::cast<MemRefType>(what.memref.getType());
+    SmallVector<Value> sizes;
+    for (int64_t size : type.getShape())
+      sizes.push_back(arith::ConstantIndexOp::create(b, at, size));
+    Value element = rowMajor(b, at, what.indices, sizes);
+    report(op, ("workgroup buffer " + Twine(index)).str(), element,
+           arith::ConstantIndexOp::create(b, at, 1), 0);
+  }
+  for (GlobalAccess access : globals) {
+    b.setInsertionPoint(access.op);
+    MemoryAccess what = *memoryAccess(access.op);
+    GlobalPlace place = globalPlace(b, access.op->getLoc(), what.memref, what.indices);
+    Value stride = what.indices.empty()
+                       ? arith::ConstantIndexOp::create(b, access.op->getLoc(), 0).getResult()
+                       : place.metadata.getStrides().back();
+    report(access.op, "global", place.linear, stride, 1);
+  }
+  sites += static_cast<int64_t>(order.size());
+  return success();
+}
+
+/// Runs `instrument` on every launch of `module`.
+LogicalResult instrumentLaunches(
+    ModuleOp module, llvm::function_ref<LogicalResult(Instrumenter &, mlir::gpu::LaunchOp)> instrument) {
+  SymbolTable symbols(module);
+  Instrumenter instrumenter(module, symbols);
+  SmallVector<mlir::gpu::LaunchOp> launches;
+  module.walk([&](mlir::gpu::LaunchOp launch) { launches.push_back(launch); });
+  for (mlir::gpu::LaunchOp launch : launches)
+    if (failed(instrument(instrumenter, launch)))
+      return failure();
+  return success();
+}
+
 struct CheckRacesPass : impl::CheckRacesBase<CheckRacesPass> {
   void runOnOperation() override {
-    ModuleOp module = getOperation();
-    SymbolTable symbols(module);
-    Instrumenter instrumenter(module, symbols);
-    SmallVector<mlir::gpu::LaunchOp> launches;
-    module.walk([&](mlir::gpu::LaunchOp launch) { launches.push_back(launch); });
-    for (mlir::gpu::LaunchOp launch : launches)
-      if (failed(instrumenter.run(launch)))
-        return signalPassFailure();
+    if (failed(instrumentLaunches(getOperation(), [](Instrumenter &i, mlir::gpu::LaunchOp launch) {
+          return i.run(launch);
+        })))
+      signalPassFailure();
+  }
+};
+
+struct ProfileMemoryPass : impl::ProfileMemoryBase<ProfileMemoryPass> {
+  using ProfileMemoryBase::ProfileMemoryBase;
+  void runOnOperation() override {
+    if (failed(instrumentLaunches(getOperation(), [&](Instrumenter &i, mlir::gpu::LaunchOp launch) {
+          return i.profile(launch, blocks);
+        })))
+      signalPassFailure();
   }
 };
 
