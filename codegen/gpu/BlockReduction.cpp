@@ -40,10 +40,12 @@ namespace kiln::gpu {
 /// (a quarter of the threads an H100 holds at once).
 static constexpr int64_t kFewOutputs = 32768;
 
-bool sharesOutputsPerBlock(int64_t outputs, int64_t reduced, int64_t threadsPerBlock) {
+bool sharesOutputsPerBlock(int64_t outputs, int64_t reduced, int64_t threadsPerBlock,
+                           bool lanesReadApart) {
   bool fewOutputs = outputs < threadsPerBlock && reduced > 1;
   bool longReductions = outputs < kFewOutputs && reduced >= threadsPerBlock;
-  return fewOutputs || longReductions;
+  bool rowsApart = outputs < kFewOutputs && reduced >= kWarpSize && lanesReadApart;
+  return fewOutputs || longReductions || rowsApart;
 }
 
 std::optional<BlockReduction> matchBlockReduction(linalg::LinalgOp op) {

@@ -33,10 +33,15 @@ struct BlockReduction {
 /// each is shared by a block per output (when its body allows it): its
 /// outputs would not fill one block of `threadsPerBlock` one element per
 /// thread and there is more than one element to reduce, or they would not
-/// fill the GPU and each reduces at least a block's worth of elements.
-/// (kiln-tile-for-gpu stages the matmul-like ones instead, their k cut
-/// into slices: SplitProduct.h.)
-bool sharesOutputsPerBlock(int64_t outputs, int64_t reduced, int64_t threadsPerBlock);
+/// fill the GPU and each reduces at least a block's worth of elements, or
+/// at least a warp's where one thread an output would have a warp's lanes
+/// read an input rows apart (`lanesReadApart`: a global average pool,
+/// whose lanes along the channels would each read their own channel, each
+/// request 32 sectors; a block's lanes read one channel's consecutive
+/// elements instead). (kiln-tile-for-gpu stages the matmul-like ones
+/// instead, their k cut into slices: SplitProduct.h.)
+bool sharesOutputsPerBlock(int64_t outputs, int64_t reduced, int64_t threadsPerBlock,
+                           bool lanesReadApart);
 
 /// The reduction of `op` if its threads can share it: one output, reduction
 /// loops the output does not depend on, a body whose only use of the output

@@ -196,6 +196,32 @@ FailureOr<linalg::LinalgOp> tileWithForall(RewriterBase &rewriter, linalg::Linal
 /// warps divide each output's reduction.
 constexpr llvm::StringLiteral kColumnForConsumerAttr = "kiln.column_for_consumer";
 
+/// Whether one thread an output (planBlockTiles: consecutive threads along
+/// the innermost parallel loop of more than one iteration) would have a
+/// warp's lanes read an input rows apart: an input whose innermost index
+/// is a reduction loop and whose other indices use the lanes' loop (a
+/// global average pool's [n, c, h, w], lanes along c: each lane reads a
+/// channel of its own, h * w elements from its neighbours').
+bool lanesReadApart(linalg::LinalgOp op) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  auto iterators = op.getIteratorTypesArray();
+  std::optional<unsigned> lanes;
+  for (unsigned dim = 0; dim < ranges.size(); ++dim)
+    if (iterators[dim] == utils::IteratorType::parallel && ranges[dim] > 1)
+      lanes = dim;
+  if (!lanes)
+    return false;
+  return llvm::any_of(op.getDpsInputOperands(), [&](OpOperand *input) {
+    ArrayRef<AffineExpr> indices = op.getMatchingIndexingMap(input).getResults();
+    if (indices.empty())
+      return false;
+    auto innermost = llvm::dyn_cast<AffineDimExpr>(indices.back());
+    return innermost && iterators[innermost.getPosition()] == utils::IteratorType::reduction &&
+           llvm::any_of(indices.drop_back(),
+                        [&](AffineExpr index) { return index.isFunctionOfDim(*lanes); });
+  });
+}
+
 /// The reduction of `op` if a block should share each output element
 /// (sharesOutputsPerBlock, or marked kColumnForConsumerAttr) and its body
 /// allows it; products that the
@@ -208,7 +234,7 @@ std::optional<BlockReduction> blockPerOutput(linalg::LinalgOp op) {
   int64_t outputs = 1, reduced = 1;
   for (auto [range, iterator] : llvm::zip(ranges, op.getIteratorTypesArray()))
     (iterator == utils::IteratorType::parallel ? outputs : reduced) *= range;
-  if (!sharesOutputsPerBlock(outputs, reduced, kThreadsPerBlock))
+  if (!sharesOutputsPerBlock(outputs, reduced, kThreadsPerBlock, lanesReadApart(op)))
     return std::nullopt;
   return matchBlockReduction(op);
 }

@@ -456,18 +456,85 @@ func.func @long_rows(%a: memref<512x1024xf32>, %o: memref<512xf32>) {
 
 // -----
 
-// Short rows: one thread per row, as for elementwise ops.
+// Short rows of at least a warp's elements: one thread per row would have
+// a warp's lanes read 32 rows 64 elements apart (each load 32 sectors), and
+// 512 rows fill 2 blocks. A block of one warp per row instead: the lanes
+// read consecutive elements (l, l + 32), then shuffles combine them and
+// lane 0 adds the total into the output.
 // CHECK-LABEL: func @short_rows
 // CHECK-NOT: memref.alloc
-// CHECK: scf.forall (%{{.*}}) = (0) to (512) step (256)
-// CHECK:   scf.forall (%{{.*}}) in (256)
-// CHECK:     linalg.generic
+// CHECK: scf.forall (%[[ROW:.*]]) in (512) {
+// CHECK:   scf.forall (%[[LANE:.*]]) in (32) {
+// CHECK:     scf.for %[[E:.*]] = %[[LANE]] to %{{.*}} step %{{.*}}
+// CHECK:       memref.load %{{.*}}[%[[ROW]], %[[E]]] : memref<512x64xf32>
+// CHECK-COUNT-5: gpu.shuffle xor
+// CHECK:     scf.if
+// CHECK:   } {mapping = [#gpu.thread<linear_dim_0>]}
+// CHECK: } {mapping = [#gpu.block<linear_dim_0>]}
 func.func @short_rows(%a: memref<512x64xf32>, %o: memref<512xf32>) {
   linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>],
                   iterator_types = ["parallel", "reduction"]}
       ins(%a : memref<512x64xf32>) outs(%o : memref<512xf32>) {
   ^bb0(%x: f32, %acc: f32):
     %y = arith.addf %x, %acc : f32
+    linalg.yield %y : f32
+  }
+  return
+}
+
+// -----
+
+// Enough rows to fill the GPU one per thread (32768), or rows shorter than
+// a warp (16): one thread per row, as for elementwise ops.
+// CHECK-LABEL: func @many_or_shorter_rows
+// CHECK-NOT: memref.alloc
+// CHECK: scf.forall (%{{.*}}) = (0) to (32768) step (256)
+// CHECK:   scf.forall (%{{.*}}) in (256)
+// CHECK:     linalg.generic
+// CHECK: scf.forall (%{{.*}}) = (0) to (512) step (256)
+// CHECK:   scf.forall (%{{.*}}) in (256)
+// CHECK:     linalg.generic
+func.func @many_or_shorter_rows(%a: memref<32768x64xf32>, %o: memref<32768xf32>,
+                                %b: memref<512x16xf32>, %p: memref<512xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%a : memref<32768x64xf32>) outs(%o : memref<32768xf32>) {
+  ^bb0(%x: f32, %acc: f32):
+    %y = arith.addf %x, %acc : f32
+    linalg.yield %y : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%b : memref<512x16xf32>) outs(%p : memref<512xf32>) {
+  ^bb0(%x: f32, %acc: f32):
+    %y = arith.addf %x, %acc : f32
+    linalg.yield %y : f32
+  }
+  return
+}
+
+// -----
+
+// A global average pool's sum, [1, 480, 14, 14] over its last two loops:
+// one thread per channel would have each lane read a channel of its own,
+// 196 elements from its neighbour's. A block of one warp per channel, its
+// lanes along the channel's 196 consecutive elements.
+// CHECK-LABEL: func @channel_sums
+// CHECK: scf.forall (%{{.*}}, %[[C:.*]]) in (1, 480) {
+// CHECK:   scf.forall (%[[LANE:.*]]) in (32) {
+// CHECK:     scf.for %[[E:.*]] = %[[LANE]] to %{{.*}} step %{{.*}}
+// CHECK:       %[[W:.*]] = arith.remui %[[E]]
+// CHECK:       %[[H:.*]] = arith.divui %[[E]]
+// CHECK:       memref.load %{{.*}}[%{{.*}}, %[[C]], %[[H]], %[[W]]]
+// CHECK-COUNT-5: gpu.shuffle xor
+// CHECK: } {mapping = [#gpu.block<linear_dim_0>, #gpu.block<linear_dim_1>]}
+func.func @channel_sums(%x: memref<1x480x14x14xf32>, %o: memref<1x480xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(n, c, h, w) -> (n, c, h, w)>,
+                                   affine_map<(n, c, h, w) -> (n, c)>],
+                  iterator_types = ["parallel", "parallel", "reduction", "reduction"]}
+      ins(%x : memref<1x480x14x14xf32>) outs(%o : memref<1x480xf32>) {
+  ^bb0(%v: f32, %acc: f32):
+    %y = arith.addf %v, %acc : f32
     linalg.yield %y : f32
   }
   return
