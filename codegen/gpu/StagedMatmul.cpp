@@ -1056,17 +1056,23 @@ static Value computedElement(OpBuilder &b, Location loc, linalg::GenericOp compu
   return elementAt(b, loc, computed, expanded);
 }
 
-void storeResult(OpBuilder &b, Location loc, linalg::GenericOp consumer, Value accumulator,
-                 Value value, ValueRange indices) {
-  if (!consumer) {
-    memref::StoreOp::create(b, loc, value, accumulator, indices);
-    return;
-  }
+/// The value storeResult stores, and the buffer it stores it into.
+static std::pair<Value, Value> resultAt(OpBuilder &b, Location loc, linalg::GenericOp consumer,
+                                        Value accumulator, Value value, ValueRange indices) {
+  if (!consumer)
+    return {value, accumulator};
   Value result = computeElement(b, consumer, indices, [&](OpOperand *input) {
     return input->get() == accumulator ? value : loadOperand(b, loc, consumer, input, indices);
   });
-  memref::StoreOp::create(b, loc, result, consumer.getDpsInits()[0], indices);
+  return {result, consumer.getDpsInits()[0]};
 }
+
+void storeResult(OpBuilder &b, Location loc, linalg::GenericOp consumer, Value accumulator,
+                 Value value, ValueRange indices) {
+  auto [result, buffer] = resultAt(b, loc, consumer, accumulator, value, indices);
+  memref::StoreOp::create(b, loc, result, buffer, indices);
+}
+
 
 /// Marks `loop` (a k loop) not to be unrolled, by LLVM or by ptxas (the
 /// annotation becomes llvm.loop.unroll.disable, and NVPTX then emits
@@ -1251,6 +1257,12 @@ struct Skeleton {
   /// outputs a thread: their folds are short), rather than staging it
   /// twice.
   bool peelLastStep = false;
+  /// Whether finish stores each run of kVectorWidth products (consecutive
+  /// columns, the first a multiple of kVectorWidth: the scalar kernel's
+  /// groups) as one 16-byte vector store (storesGroups). A warp's scalar
+  /// stores of such runs were 16 bytes apart, each touching 4 times the
+  /// 32-byte sectors its data fills.
+  bool vectorStores = false;
   /// Whether stagedLoop unrolls the loop by kStages, each copy of the step
   /// on a stage known at compile time (short folds: scalar kernels of at
   /// most kMaxPeeledOutputs outputs a thread, tensor-core kernels of at
@@ -1369,9 +1381,18 @@ struct Skeleton {
   /// tile values then live to the end: 244 registers a thread in a
   /// convolution of 24 input channels.
   void finish(OpBuilder &b, ArrayRef<Value> accs, ArrayRef<SmallVector<Value>> loopIvs) const {
+    // Every product, unguarded: in groups where vectorStores.
+    auto storeAll = [&](OpBuilder &at) {
+      if (!vectorStores) {
+        for (auto [acc, ivs] : llvm::zip_equal(accs, loopIvs))
+          store(at, acc, ivs);
+        return;
+      }
+      for (size_t first = 0; first < accs.size(); first += kVectorWidth)
+        storeGroup(at, accs.slice(first, kVectorWidth), loopIvs.slice(first, kVectorWidth));
+    };
     if (!partialM && !partialN) {
-      for (auto [acc, ivs] : llvm::zip_equal(accs, loopIvs))
-        store(b, acc, ivs);
+      storeAll(b);
       return;
     }
     Value allInside = isOutput(b, loopIvs.front());
@@ -1379,8 +1400,8 @@ struct Skeleton {
       allInside = arith::AndIOp::create(b, loc, allInside, isOutput(b, ivs));
     auto paths = scf::IfOp::create(b, loc, allInside, /*withElseRegion=*/true);
     OpBuilder inside = paths.getThenBodyBuilder(), edge = paths.getElseBodyBuilder();
+    storeAll(inside);
     for (auto [acc, ivs] : llvm::zip_equal(accs, loopIvs)) {
-      store(inside, acc, ivs);
       auto guard = scf::IfOp::create(edge, loc, isOutput(edge, ivs), /*withElseRegion=*/false);
       OpBuilder guarded = guard.getThenBodyBuilder();
       store(guarded, acc, ivs);
@@ -1397,6 +1418,22 @@ struct Skeleton {
       return;
     }
     storeResult(b, loc, fusion.consumer, init->get(), acc, at);
+  }
+  /// Stores the products `accs` at `loopIvs` (kVectorWidth consecutive
+  /// columns: vectorStores), unguarded, as one 16-byte store.
+  void storeGroup(OpBuilder &b, ArrayRef<Value> accs, ArrayRef<SmallVector<Value>> loopIvs) const {
+    SmallVector<Value> values;
+    Value buffer;
+    for (auto [acc, ivs] : llvm::zip_equal(accs, loopIvs)) {
+      Value value;
+      std::tie(value, buffer) =
+          resultAt(b, loc, fusion.consumer, init->get(), acc, indices(b, init, ivs));
+      values.push_back(value);
+    }
+    Value group = vector::FromElementsOp::create(
+        b, loc, VectorType::get({kVectorWidth}, values.front().getType()), values);
+    vector::StoreOp::create(b, loc, group, buffer, indices(b, init, loopIvs.front()),
+                            /*nontemporal=*/false, llvm::Align(kVectorBytes));
   }
   /// The block's k step at `kt` of both inputs, as this thread copies it
   /// into the tiles: A's elements rowCopy(r) (r < aRows), then B's
@@ -2113,6 +2150,33 @@ static bool holdsWords(Value input) {
   return element.isIntOrFloat() && element.getIntOrFloatBitWidth() == 32;
 }
 
+/// Whether the scalar kernel may store kVectorWidth results at consecutive
+/// columns (n, the first a multiple of kVectorWidth) as one 16-byte store
+/// into `buffer` (the init's or the consumer's output) through `map` (the
+/// init's indexing map): 32-bit elements; the buffer a view of a kernel
+/// allocation, which kiln-plan-workspace places 64 bytes aligned in the
+/// workspace (graph outputs are the caller's, of unknown alignment); n its
+/// innermost index, by itself and at stride 1, and no other index using
+/// n; every other stride and the offset multiples of kVectorWidth.
+static bool storesGroups(Value buffer, AffineMap map, unsigned n) {
+  auto type = llvm::dyn_cast<MemRefType>(buffer.getType());
+  if (!type || !holdsWords(buffer) || type.getRank() == 0 ||
+      !viewRoot(buffer).getDefiningOp<memref::AllocOp>() ||
+      map.getNumResults() != static_cast<unsigned>(type.getRank()) ||
+      map.getResults().back() != getAffineDimExpr(n, map.getContext()) ||
+      llvm::any_of(map.getResults().drop_back(),
+                   [&](AffineExpr e) { return e.isFunctionOfDim(n); }))
+    return false;
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (failed(type.getStridesAndOffset(strides, offset)) || strides.back() != 1 ||
+      ShapedType::isDynamic(offset) || offset % kVectorWidth != 0)
+    return false;
+  return llvm::all_of(ArrayRef<int64_t>(strides).drop_back(), [](int64_t stride) {
+    return !ShapedType::isDynamic(stride) && stride % kVectorWidth == 0;
+  });
+}
+
 /// How a thread of the scalar kernel reads a side of its register tile
 /// from workgroup memory (StagedMatmul.h), for 32-bit values: a side of 4
 /// or 8 outputs in groups of 4 consecutive outputs at one k; a side of 1
@@ -2198,6 +2262,13 @@ void buildScalarMatmul(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
   // enough to copy once more for the last step and to unroll the k loop
   // by its stages (stagedLoop).
   s.peelLastStep = s.unrollStages = rows * columns <= kMaxPeeledOutputs;
+  // Runs of 4 columns (the groups) stored whole, where the buffer allows.
+  linalg::GenericOp consumer = fusion.consumer;
+  s.vectorStores =
+      columnGroups && !partials && !s.partialM && !s.partialN &&
+      storesGroups(consumer ? consumer.getDpsInits()[0] : s.init->get(),
+                   llvm::cast<linalg::LinalgOp>(op.getOperation()).getMatchingIndexingMap(s.init),
+                   matmul.n);
   Location loc = s.loc;
   // This thread's row `i` and column `j` offsets in the block: ty + 16 i
   // and tx + 16 j, or, read in groups, 4 ty + 64 (i / 4) + i % 4 and

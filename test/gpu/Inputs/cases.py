@@ -1,7 +1,7 @@
 """Inputs and float64-reference outputs for the models in this folder.
 
 Usage: cases.py CASE DIR (CASE: reductions, matmuls, matvec, two_recurrences, lstm_steps,
-gru_steps, paddings, register_tiles, long_tiles, grouped_tiles, register_tiles_tf32, half_matmuls, half_convs, convs, convs_tf32,
+gru_steps, paddings, register_tiles, long_tiles, grouped_tiles, vector_stores, register_tiles_tf32, half_matmuls, half_convs, convs, convs_tf32,
 partial_tiles, partial_tiles_tf32, split_products, split_products_tf32, tf32_ties,
 column_reductions, squeeze_excite, ...) writes DIR/input_<i>.npy and
 DIR/expected_<i>.npy in graph order (.pb for bfloat16 tensors).
@@ -137,6 +137,29 @@ def long_tiles(rng):
     t = rng.standard_normal((2, 48, 2048)).astype(np.float32)
     f64 = lambda a: a.astype(np.float64)
     return [x, y, s, t], [(f64(x) @ y).astype(np.float32), (f64(s) @ t).astype(np.float32)]
+
+
+def vector_stores(rng):
+    """Products whose register tiles' runs of 4 columns are stored as one
+    16-byte store each, into intermediates that later products read: a
+    product's ReLU (taken into its kernel) and an int32 product; and a
+    product whose tiles pass the end of m (498 x 700), which keeps its
+    4-byte stores. (Scaled so that the second products' outputs are of
+    order 1.)"""
+    x = rng.standard_normal((3, 512, 72)).astype(np.float32)
+    y = (rng.standard_normal((3, 72, 768)) / 8).astype(np.float32)
+    w = (rng.standard_normal((768, 40)) / 16).astype(np.float32)
+    p = rng.standard_normal((3, 498, 72)).astype(np.float32)
+    q = (rng.standard_normal((3, 72, 700)) / 8).astype(np.float32)
+    v = (rng.standard_normal((700, 24)) / 16).astype(np.float32)
+    i = rng.integers(-10, 10, size=(2048, 64), dtype=np.int32)
+    j = rng.integers(-10, 10, size=(64, 2048), dtype=np.int32)
+    m = rng.integers(-10, 10, size=(2048, 8), dtype=np.int32)
+    f64 = lambda a: a.astype(np.float64)
+    expected = [(np.maximum(f64(x) @ y, 0) @ w).astype(np.float32),
+                ((f64(p) @ q) @ v).astype(np.float32),
+                ((i.astype(np.int64) @ j) @ m).astype(np.int32)]
+    return [x, y, w, p, q, v, i, j, m], expected
 
 
 def grouped_tiles(rng):
@@ -526,7 +549,7 @@ def main():
                         "two_recurrences": two_recurrences, "lstm_steps": lstm_steps,
                         "gru_steps": gru_steps, "paddings": paddings,
                         "register_tiles": register_tiles, "long_tiles": long_tiles,
-                        "grouped_tiles": grouped_tiles,
+                        "grouped_tiles": grouped_tiles, "vector_stores": vector_stores,
                         "register_tiles_tf32": register_tiles_tf32,
                         "tf32_ties": tf32_ties,
                         "half_matmuls": half_matmuls, "half_convs": half_convs,
