@@ -5,8 +5,9 @@ Runs `kiln-run MODEL --emulate-gpu --emulate-gpu-profile-memory` (the very
 kernels `kilnc --gpu` builds, emulated on the CPU, each access to shared
 or global memory counted per warp-level request; see docs/architecture.md,
 "GPU path") and summarizes what it prints: for each model, the shared-
-memory wavefronts and global 32-byte sectors against their ideal, and the
-access descriptions that waste the most.
+memory wavefronts and global 32-byte sectors in all (and per warp-level
+request) against their ideal, and the access descriptions that waste the
+most.
 
   bench/gpu/memory_profile.py --kiln-run build/bin/kiln-run [--blocks N]
       [--kiln-arg=--gpu-tf32 ...] [--worst K] MODEL...
@@ -61,8 +62,8 @@ def summary(rows, memory):
     ideal = sum(r["ideal"] for r in chosen)
     if not requests:
         return "-"
-    return (f"{transactions / requests:.2f} / {ideal / requests:.2f} "
-            f"(+{100.0 * (transactions - ideal) / ideal:.1f}%)")
+    return (f"{transactions} / {ideal} (+{100.0 * (transactions - ideal) / ideal:.1f}%), "
+            f"{transactions / requests:.2f} a request")
 
 
 def worst(rows, count):
@@ -90,8 +91,7 @@ def main():
     parser.add_argument("models", nargs="+")
     args = parser.parse_args()
 
-    print("| model | shared wavefronts per request / ideal | global sectors per request / ideal "
-          "| seconds |")
+    print("| model | shared wavefronts / ideal | global sectors / ideal | seconds |")
     print("|---|---|---|---|")
     details = []
     for spec in args.models:

@@ -1259,7 +1259,8 @@ struct Skeleton {
   bool peelLastStep = false;
   /// Whether finish stores each run of kVectorWidth products (consecutive
   /// columns, the first a multiple of kVectorWidth: the scalar kernel's
-  /// groups) as one 16-byte vector store (storesGroups). A warp's scalar
+  /// groups; n a multiple of it, so that a group lies inside n or outside
+  /// it whole) as one 16-byte vector store (storesGroups). A warp's scalar
   /// stores of such runs were 16 bytes apart, each touching 4 times the
   /// 32-byte sectors its data fills.
   bool vectorStores = false;
@@ -1401,6 +1402,18 @@ struct Skeleton {
     auto paths = scf::IfOp::create(b, loc, allInside, /*withElseRegion=*/true);
     OpBuilder inside = paths.getThenBodyBuilder(), edge = paths.getElseBodyBuilder();
     storeAll(inside);
+    if (vectorStores) {
+      // A group lies inside or outside whole: one row, and n a multiple
+      // of its width. (Stored one by one here, ptxas kept the two paths'
+      // values apart: 80 registers and a spill in a 4x4-tile kernel.)
+      for (size_t first = 0; first < accs.size(); first += kVectorWidth) {
+        auto guard = scf::IfOp::create(edge, loc, isOutput(edge, loopIvs[first]),
+                                       /*withElseRegion=*/false);
+        OpBuilder guarded = guard.getThenBodyBuilder();
+        storeGroup(guarded, accs.slice(first, kVectorWidth), loopIvs.slice(first, kVectorWidth));
+      }
+      return;
+    }
     for (auto [acc, ivs] : llvm::zip_equal(accs, loopIvs)) {
       auto guard = scf::IfOp::create(edge, loc, isOutput(edge, ivs), /*withElseRegion=*/false);
       OpBuilder guarded = guard.getThenBodyBuilder();
@@ -2265,7 +2278,8 @@ void buildScalarMatmul(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
   // Runs of 4 columns (the groups) stored whole, where the buffer allows.
   linalg::GenericOp consumer = fusion.consumer;
   s.vectorStores =
-      columnGroups && !partials && !s.partialM && !s.partialN &&
+      columnGroups && !partials && s.ranges[matmul.n] % kVectorWidth == 0 &&
+      !(s.partialM && s.partialN) &&
       storesGroups(consumer ? consumer.getDpsInits()[0] : s.init->get(),
                    llvm::cast<linalg::LinalgOp>(op.getOperation()).getMatchingIndexingMap(s.init),
                    matmul.n);

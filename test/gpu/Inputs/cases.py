@@ -142,24 +142,28 @@ def long_tiles(rng):
 def vector_stores(rng):
     """Products whose register tiles' runs of 4 columns are stored as one
     16-byte store each, into intermediates that later products read: a
-    product's ReLU (taken into its kernel) and an int32 product; and a
-    product whose tiles pass the end of m (498 x 700), which keeps its
-    4-byte stores. (Scaled so that the second products' outputs are of
-    order 1.)"""
+    product's ReLU (taken into its kernel), a product whose tiles pass the
+    end of m (498 x 768: the edge's threads store each run under a guard)
+    and an int32 product; and a product whose tiles pass the ends of m and
+    n (498 x 700), which keeps its 4-byte stores. (Scaled so that the
+    second products' outputs are of order 1.)"""
     x = rng.standard_normal((3, 512, 72)).astype(np.float32)
     y = (rng.standard_normal((3, 72, 768)) / 8).astype(np.float32)
     w = (rng.standard_normal((768, 40)) / 16).astype(np.float32)
     p = rng.standard_normal((3, 498, 72)).astype(np.float32)
-    q = (rng.standard_normal((3, 72, 700)) / 8).astype(np.float32)
-    v = (rng.standard_normal((700, 24)) / 16).astype(np.float32)
+    q = (rng.standard_normal((3, 72, 768)) / 8).astype(np.float32)
+    v = (rng.standard_normal((768, 24)) / 16).astype(np.float32)
+    e = (rng.standard_normal((3, 72, 700)) / 8).astype(np.float32)
+    f = (rng.standard_normal((700, 24)) / 16).astype(np.float32)
     i = rng.integers(-10, 10, size=(2048, 64), dtype=np.int32)
     j = rng.integers(-10, 10, size=(64, 2048), dtype=np.int32)
     m = rng.integers(-10, 10, size=(2048, 8), dtype=np.int32)
     f64 = lambda a: a.astype(np.float64)
     expected = [(np.maximum(f64(x) @ y, 0) @ w).astype(np.float32),
                 ((f64(p) @ q) @ v).astype(np.float32),
+                ((f64(p) @ e) @ f).astype(np.float32),
                 ((i.astype(np.int64) @ j) @ m).astype(np.int32)]
-    return [x, y, w, p, q, v, i, j, m], expected
+    return [x, y, w, p, q, v, e, f, i, j, m], expected
 
 
 def grouped_tiles(rng):
