@@ -146,7 +146,9 @@ private:
   std::pair<Value, Value> linearIds(OpBuilder &b, mlir::gpu::LaunchOp launch);
   FailureOr<func::FuncOp> hook(Location loc, StringRef name, unsigned arguments);
   Value text(OpBuilder &b, Location loc, StringRef text);
-  LogicalResult globalAccesses(mlir::gpu::LaunchOp launch, SmallVectorImpl<GlobalAccess> &found);
+  /// (`what` names the instrumentation in errors: "check the races of".)
+  LogicalResult globalAccesses(mlir::gpu::LaunchOp launch, SmallVectorImpl<GlobalAccess> &found,
+                               StringRef what);
 
   ModuleOp module;
   SymbolTable &symbols;
@@ -197,7 +199,7 @@ Value Instrumenter::text(OpBuilder &b, Location loc, StringRef text) {
 /// Collects the launch's loads and stores of global memory; fails on
 /// another op that reads or writes it.
 LogicalResult Instrumenter::globalAccesses(mlir::gpu::LaunchOp launch,
-                                           SmallVectorImpl<GlobalAccess> &found) {
+                                           SmallVectorImpl<GlobalAccess> &found, StringRef what) {
   Region &body = launch.getBody();
   // What memory `root` (a viewRoot) is.
   enum class Memory { Local, Untracked, Tracked, Unknown };
@@ -223,12 +225,12 @@ LogicalResult Instrumenter::globalAccesses(mlir::gpu::LaunchOp launch,
       if (memory == Memory::Local)
         return WalkResult::advance();
       if (memory == Memory::Unknown) {
-        op->emitError("internal error: cannot check the races of a ")
+        op->emitError("internal error: cannot ") << what << " a "
             << op->getName() << " of a memref the kernel computes";
         return WalkResult::interrupt();
       }
       if (!llvm::cast<MemRefType>(memref.getType()).getElementType().isIntOrFloat()) {
-        op->emitError("internal error: cannot check the races of a ")
+        op->emitError("internal error: cannot ") << what << " a "
             << op->getName() << " of " << memref.getType();
         return WalkResult::interrupt();
       }
@@ -236,12 +238,12 @@ LogicalResult Instrumenter::globalAccesses(mlir::gpu::LaunchOp launch,
       Type value = op->getNumResults() ? op->getResult(0).getType() : op->getOperand(0).getType();
       auto vector = llvm::dyn_cast<VectorType>(value);
       if (vector && vector.getRank() != 1) {
-        op->emitError("internal error: cannot check the races of a ")
+        op->emitError("internal error: cannot ") << what << " a "
             << op->getName() << " of " << vector << " in global memory";
         return WalkResult::interrupt();
       }
       if (!llvm::cast<MemRefType>(memref.getType()).isStrided()) {
-        op->emitError("internal error: cannot check the races of a ")
+        op->emitError("internal error: cannot ") << what << " a "
             << op->getName() << " of " << memref.getType();
         return WalkResult::interrupt();
       }
@@ -256,7 +258,7 @@ LogicalResult Instrumenter::globalAccesses(mlir::gpu::LaunchOp launch,
     for (Value operand : op->getOperands())
       if (llvm::isa<MemRefType>(operand.getType()) &&
           classify(viewRoot(operand)) != Memory::Local) {
-        op->emitError("internal error: cannot check the races of a ")
+        op->emitError("internal error: cannot ") << what << " a "
             << op->getName() << " of global memory";
         return WalkResult::interrupt();
       }
@@ -288,7 +290,7 @@ std::pair<Value, Value> Instrumenter::linearIds(OpBuilder &b, mlir::gpu::LaunchO
 LogicalResult Instrumenter::run(mlir::gpu::LaunchOp launch) {
   SmallVector<BlockArgument> buffers(launch.getWorkgroupAttributions());
   SmallVector<GlobalAccess> globals;
-  if (failed(globalAccesses(launch, globals)))
+  if (failed(globalAccesses(launch, globals, "check the races of")))
     return failure();
   if (buffers.empty() && globals.empty())
     return success();
@@ -456,7 +458,7 @@ LogicalResult Instrumenter::run(mlir::gpu::LaunchOp launch) {
 
 LogicalResult Instrumenter::profile(mlir::gpu::LaunchOp launch, int64_t blocks) {
   SmallVector<GlobalAccess> globals;
-  if (failed(globalAccesses(launch, globals)))
+  if (failed(globalAccesses(launch, globals, "profile")))
     return failure();
   // Each access of workgroup memory, with its buffer's index.
   SmallVector<std::pair<Operation *, unsigned>> shared;

@@ -226,15 +226,19 @@ bool lanesReadApart(linalg::LinalgOp op) {
 /// (sharesOutputsPerBlock, or marked kColumnForConsumerAttr) and its body
 /// allows it; products that the
 /// staged kernels take anyway, cut along k (matchSplitProduct), are
-/// excepted later.
-std::optional<BlockReduction> blockPerOutput(linalg::LinalgOp op) {
+/// excepted later. `againstThreads`: the alternative is one thread an
+/// output, whose lanes may read rows apart (lanesReadApart); a staged
+/// product's tiles read their inputs together either way, so its choice
+/// of cutting k (stagedProduct) does not weigh that.
+std::optional<BlockReduction> blockPerOutput(linalg::LinalgOp op, bool againstThreads = true) {
   if (op->hasAttr(kColumnForConsumerAttr))
     return matchBlockReduction(op);
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   int64_t outputs = 1, reduced = 1;
   for (auto [range, iterator] : llvm::zip(ranges, op.getIteratorTypesArray()))
     (iterator == utils::IteratorType::parallel ? outputs : reduced) *= range;
-  if (!sharesOutputsPerBlock(outputs, reduced, kThreadsPerBlock, lanesReadApart(op)))
+  if (!sharesOutputsPerBlock(outputs, reduced, kThreadsPerBlock,
+                             againstThreads && lanesReadApart(op)))
     return std::nullopt;
   return matchBlockReduction(op);
 }
@@ -721,10 +725,11 @@ struct TileForGpuPass : impl::TileForGpuBase<TileForGpuPass> {
   /// share each read among 16 or more.
   std::optional<StagedMatmul> stagedProduct(linalg::LinalgOp op) {
     std::optional<StagedMatmul> staged =
-        blockPerOutput(op) ? matchSplitProduct(op, kBlocksPerMultiprocessor * multiprocessors,
-                                               tf32, halfTensorCores)
-                           : matchStagedMatmul(op, kBlocksPerMultiprocessor * multiprocessors,
-                                               tf32, halfTensorCores);
+        blockPerOutput(op, /*againstThreads=*/false)
+            ? matchSplitProduct(op, kBlocksPerMultiprocessor * multiprocessors, tf32,
+                                halfTensorCores)
+            : matchStagedMatmul(op, kBlocksPerMultiprocessor * multiprocessors, tf32,
+                                halfTensorCores);
     if (staged) {
       staged->tf32TiesToEven = tf32TiesToEven;
       staged->asyncCopies = asyncCopies;

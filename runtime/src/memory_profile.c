@@ -35,6 +35,7 @@
 #include "kiln/runtime.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -256,9 +257,10 @@ static void evaluate(const Request *r, SiteCounts *c) {
       }
       continue;
     }
-    /* Global: distinct 32-byte sectors, and distinct bytes over 32. */
-    int64_t sectors[kLanes * 2], elements[kLanes];
-    int nSectors = 0, nElements = 0;
+    /* Global: distinct 32-byte sectors, and distinct bytes (the union of
+     * the lanes' byte ranges, sorted by start) over 32. */
+    int64_t sectors[kLanes * 2], begins[kLanes], ends[kLanes];
+    int nSectors = 0, nRanges = 0;
     for (int lane = 0; lane < kLanes; ++lane) {
       if (!(r->mask >> lane & 1))
         continue;
@@ -266,10 +268,23 @@ static void evaluate(const Request *r, SiteCounts *c) {
       pieceOf(r, lane, part, &begin, &end);
       for (int64_t sector = begin / 32; sector <= (end - 1) / 32; ++sector)
         nSectors = addDistinct(sectors, nSectors, sector);
-      nElements = addDistinct(elements, nElements, begin);
+      int at = nRanges++;
+      for (; at > 0 && begins[at - 1] > begin; --at) {
+        begins[at] = begins[at - 1];
+        ends[at] = ends[at - 1];
+      }
+      begins[at] = begin;
+      ends[at] = end;
+    }
+    int64_t bytes = 0, covered = INT64_MIN;
+    for (int i = 0; i < nRanges; ++i) {
+      int64_t from = begins[i] > covered ? begins[i] : covered;
+      if (ends[i] > from)
+        bytes += ends[i] - from;
+      covered = ends[i] > covered ? ends[i] : covered;
     }
     c->transactions += nSectors;
-    c->ideal += (nElements * piece + 31) / 32;
+    c->ideal += (bytes + 31) / 32;
   }
 }
 

@@ -102,6 +102,8 @@ int main(int argc, char **argv) {
     site("global 16-byte consecutive", kGlobal, 32, 4, 4, 4, consecutive16, 0, next_site++);
     site("global 2 elements 128 bytes apart", kGlobal, 32, 2, 128, 4, consecutive4, 0,
          next_site++);
+    site("global 16-byte lanes 4 bytes apart", kGlobal, 32, 4, 4, 4, consecutive4, 0,
+         next_site++);
     limited();
   } else if (!strcmp(which, "threads")) {
     /* Two worker threads, each its own blocks, then another launch. */
