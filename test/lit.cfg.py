@@ -77,6 +77,11 @@ if config.kiln_aarch64_cc and config.kiln_qemu_aarch64:
 if config.kiln_ptxas:
     config.available_features.add("ptxas")
     config.substitutions.append(("%ptxas", config.kiln_ptxas))
+    # FileCheck of `ptxas -v` output: fails where any function spills. A
+    # CHECK-NOT after a "Used N registers" line would look only past it,
+    # but ptxas prints a function's spill counts before that line.
+    config.substitutions.append(
+        ("%nospills", "--implicit-check-not='{{[1-9][0-9]*}} bytes spill'"))
 
 # GPU runtime tests without a GPU load a fake libcuda.so.1 from here
 # (test/runtime/gpu_fake_driver.c) through LD_LIBRARY_PATH.
