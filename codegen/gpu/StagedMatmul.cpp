@@ -1889,6 +1889,30 @@ Value roundToTf32(OpBuilder &b, Location loc, Value v, bool tiesToEven) {
 /// to be unrolled by its stages (Skeleton::unrollStages).
 constexpr int64_t kMaxUnrolledMmas = 16;
 
+/// Whether loop dimension `dim` runs along `buffer` (read or written
+/// through `map`) at stride 1 as its innermost index, by itself and in no
+/// other index, with every other stride and the offset static multiples of
+/// `multiple` elements: runs of `multiple` elements along `dim` that start
+/// at a multiple of it are then aligned to `multiple` elements from the
+/// buffer's base.
+static bool alignedAlong(Value buffer, AffineMap map, unsigned dim, int64_t multiple) {
+  auto type = llvm::dyn_cast<MemRefType>(buffer.getType());
+  if (!type || type.getRank() == 0 ||
+      map.getNumResults() != static_cast<unsigned>(type.getRank()) ||
+      map.getResults().back() != getAffineDimExpr(dim, map.getContext()) ||
+      llvm::any_of(map.getResults().drop_back(),
+                   [&](AffineExpr e) { return e.isFunctionOfDim(dim); }))
+    return false;
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (failed(type.getStridesAndOffset(strides, offset)) || strides.back() != 1 ||
+      ShapedType::isDynamic(offset) || offset % multiple != 0)
+    return false;
+  return llvm::all_of(ArrayRef<int64_t>(strides).drop_back(), [&](int64_t stride) {
+    return !ShapedType::isDynamic(stride) && stride % multiple == 0;
+  });
+}
+
 /// The tensor-core kernel (StagedMatmul.h): 8 warps as 2 x 4, each a
 /// (16 TM) x (8 TN) warp tile of m16n8k8 TF32 mmas, or of m16n8k16 mmas on
 /// f16 or bf16 inputs.
@@ -2166,28 +2190,13 @@ static bool holdsWords(Value input) {
 /// Whether the scalar kernel may store kVectorWidth results at consecutive
 /// columns (n, the first a multiple of kVectorWidth) as one 16-byte store
 /// into `buffer` (the init's or the consumer's output) through `map` (the
-/// init's indexing map): 32-bit elements; the buffer a view of a kernel
-/// allocation, which kiln-plan-workspace places 64 bytes aligned in the
-/// workspace (graph outputs are the caller's, of unknown alignment); n its
-/// innermost index, by itself and at stride 1, and no other index using
-/// n; every other stride and the offset multiples of kVectorWidth.
+/// init's indexing map): 32-bit elements, aligned along n to groups
+/// (alignedAlong); the buffer a view of a kernel allocation, which
+/// kiln-plan-workspace places 64 bytes aligned in the workspace (graph
+/// outputs are the caller's, of unknown alignment).
 static bool storesGroups(Value buffer, AffineMap map, unsigned n) {
-  auto type = llvm::dyn_cast<MemRefType>(buffer.getType());
-  if (!type || !holdsWords(buffer) || type.getRank() == 0 ||
-      !viewRoot(buffer).getDefiningOp<memref::AllocOp>() ||
-      map.getNumResults() != static_cast<unsigned>(type.getRank()) ||
-      map.getResults().back() != getAffineDimExpr(n, map.getContext()) ||
-      llvm::any_of(map.getResults().drop_back(),
-                   [&](AffineExpr e) { return e.isFunctionOfDim(n); }))
-    return false;
-  SmallVector<int64_t> strides;
-  int64_t offset;
-  if (failed(type.getStridesAndOffset(strides, offset)) || strides.back() != 1 ||
-      ShapedType::isDynamic(offset) || offset % kVectorWidth != 0)
-    return false;
-  return llvm::all_of(ArrayRef<int64_t>(strides).drop_back(), [](int64_t stride) {
-    return !ShapedType::isDynamic(stride) && stride % kVectorWidth == 0;
-  });
+  return holdsWords(buffer) && alignedAlong(buffer, map, n, kVectorWidth) &&
+         viewRoot(buffer).getDefiningOp<memref::AllocOp>();
 }
 
 /// How a thread of the scalar kernel reads a side of its register tile
@@ -2216,27 +2225,64 @@ void buildScalarMatmul(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
   // - A: (row, k), k-contiguous; a thread's run of 4 k values is one
   //   aligned load, and a warp's two rows (ty) lie 16 banks apart. Rows
   //   read in groups come from a k-major A tile instead (a group is 4
-  //   values of one tile row), padded by one group: the staging's
-  //   transposing stores (16 threads of a half warp down one column) then
-  //   meet 2-way bank conflicts (tx and tx + 8) instead of 16-way; a
-  //   padding of 2 would avoid those too but break the groups' 16-byte
-  //   alignment.
+  //   values of one tile row), padded by one group, which keeps the
+  //   groups 16-byte aligned; the staging's transposing stores meet no
+  //   bank conflict through the copies' order (alongKCopy below).
   // - B: (k, column), column-contiguous; a B tile copied along k
-  //   (stagesColumnsAlongK) is padded by one group the same way. Columns
+  //   (stagesColumnsAlongK) is padded by one group the same way. A B tile
+  //   copied along n and read in groups is padded by 16 words: the
+  //   default copy has a warp store 16 columns at each of 2 k values, and
+  //   without padding (blockN words a row, a multiple of 32) the two
+  //   halves met in the same 16 banks. (A copy of 32 columns at one k
+  //   would avoid that too, but for a convolution's taps the two k values
+  //   are neighbouring taps that read nearly the same pixels: unet's
+  //   global sectors rose 3%.) Columns
   //   read in runs of k come from a (column, k) tile, padded by one group:
   //   the runs of a quarter warp's 8 columns (tx) then start 20 words
   //   apart, in 8 distinct groups of 4 banks.
   SmallVector<int64_t> aShape = rowGroups ? SmallVector<int64_t>{kStagedTile, blockM + kVectorWidth}
                                           : SmallVector<int64_t>{blockM, kStagedTile};
-  SmallVector<int64_t> bShape =
-      columnRuns ? SmallVector<int64_t>{blockN, kStagedTile + kVectorWidth}
-                 : SmallVector<int64_t>{kStagedTile, blockN + (alongK ? kVectorWidth : 0)};
+  int64_t bPadding = alongK ? kVectorWidth : columnGroups ? kStagedTile : 0;
+  SmallVector<int64_t> bShape = columnRuns
+                                    ? SmallVector<int64_t>{blockN, kStagedTile + kVectorWidth}
+                                    : SmallVector<int64_t>{kStagedTile, blockN + bPadding};
   bool async = asyncCopyable(matmul, fusion, op.getDpsInputOperand(matmul.rowInput)) &&
                asyncCopyable(matmul, fusion, op.getDpsInputOperand(matmul.columnInput));
   Skeleton s = buildSkeleton(rewriter, op, matmul, fusion, partials, blockM, blockN, aShape,
                              bShape, async);
   if (rowGroups)
     s.rowSlot = [](OpBuilder &, Value row, Value k) { return SmallVector<Value>{k, row}; };
+  // Copies into a k-major tile from memory that runs along k (A read in
+  // groups, B copied along k). The default copy has a half warp read 16
+  // consecutive k values of one row and store them down a tile column:
+  // slots (blockM + 4) words apart, 4 banks, so tx and tx + 8 meet (2-way
+  // conflicts). Copy r of thread t is instead the row (or column)
+  // t / 8 % 4 + 4 (t / 64) + 16 r at k t % 8 + 8 (t / 32 % 2): a warp
+  // reads 8 consecutive k values (one 32-byte sector) of each of 4 rows,
+  // the same 4 sectors as before, and its slots 4 k + row cover the 32
+  // banks once.
+  // That order reads 32 bytes of each row where the default reads 64: as
+  // many sectors where the rows start at a sector (alignedAlong k by 8
+  // elements), up to 8 rather than 6 where they do not (ResNet-50's first
+  // convolution, rows of 147 weights), which keep the default copy.
+  auto alongKCopy = [&](bool rows) {
+    auto scale = [&](Value v, int64_t by) {
+      return arith::MulIOp::create(rewriter, s.loc, v, s.constant(rewriter, by)).getResult();
+    };
+    Value k = s.add(rewriter, s.bits(rewriter, 0, 3), scale(s.bits(rewriter, 5, 1), 8));
+    Value across = s.add(rewriter, s.bits(rewriter, 3, 2), scale(s.bits(rewriter, 6, 2), 4));
+    return rows ? s.copyAt(across, kStagedTile, k, 0) : s.copyAt(k, 0, across, kStagedTile);
+  };
+  auto sectorRows = [&](int64_t input) {
+    OpOperand *operand = op.getDpsInputOperand(input);
+    const int64_t wordsPerSector = kSectorBytes / 4; // (groups: 32-bit values)
+    return alignedAlong(operand->get(), op.getMatchingIndexingMap(operand), matmul.k,
+                        wordsPerSector);
+  };
+  if (rowGroups && sectorRows(matmul.rowInput))
+    s.rowCopy = alongKCopy(/*rows=*/true);
+  if (alongK && columnGroups && sectorRows(matmul.columnInput))
+    s.columnCopy = alongKCopy(/*rows=*/false);
   if (columnRuns) {
     s.columnSlot = [](OpBuilder &, Value k, Value column) {
       return SmallVector<Value>{column, k};

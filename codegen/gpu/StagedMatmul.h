@@ -103,6 +103,8 @@ inline constexpr int64_t kMaxRegisterTile = 8;
 /// alignment.
 inline constexpr int64_t kVectorWidth = 4;
 inline constexpr uint64_t kVectorBytes = 16;
+/// Global memory moves in sectors of this many bytes.
+inline constexpr int64_t kSectorBytes = 32;
 
 /// The tensor-core kernel: warps per block along m and n, the mma shape
 /// (m16n8k8, TF32 inputs, f32 accumulators) and the largest warp tile side

@@ -137,7 +137,7 @@ func.func @tensor_cores_stage_through_registers(%a: memref<32x48xf32>, %b: memre
 // CHECK-DAG: %[[C48:.*]] = arith.constant 48 : index
 // CHECK-DAG: %[[C80:.*]] = arith.constant 80 : index
 // CHECK: %[[AT:.*]] = memref.alloc() : memref<3x16x68xf32, #gpu.address_space<workgroup>>
-// CHECK: %[[BT:.*]] = memref.alloc() : memref<3x16x64xf32, #gpu.address_space<workgroup>>
+// CHECK: %[[BT:.*]] = memref.alloc() : memref<3x16x80xf32, #gpu.address_space<workgroup>>
 // CHECK-NOT: memref.store {{.*}}workgroup
 // CHECK-COUNT-2: nvgpu.device_async_create_group
 // CHECK-NEXT: scf.for %[[KT:.*]] = %[[C0]] to %[[C48]] step %[[C16]]

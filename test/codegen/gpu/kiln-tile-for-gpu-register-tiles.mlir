@@ -141,7 +141,11 @@ func.func @register_tile(%a: memref<32x48xf32>, %b: memref<48x64xf32>, %c: memre
 // 4 tx + {0..3} and 64 + 4 tx + {0..3}. The block stages A k-major (16 x
 // 128, padded to 132) and B as 16 x 128, A's element (m, k) stored at
 // [k][m]; per k value each thread reads two aligned 4-float vectors from
-// each tile and folds 64 fused multiply-adds.
+// each tile and folds 64 fused multiply-adds. Thread t copies A's k
+// t % 8 + 8 (t / 32 % 2) of rows t / 8 % 4 + 4 (t / 64 % 4) + 16 r (a
+// warp: 8 k values of 4 rows, whose slots cover the 32 banks), and B's
+// column tx + 16 r at k ty into B's tile padded by 16 (144 floats a row:
+// a warp's two k values 16 banks apart).
 // CHECK-LABEL: func @largest_tile
 // CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
 // CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
@@ -149,17 +153,29 @@ func.func @register_tile(%a: memref<32x48xf32>, %b: memref<48x64xf32>, %c: memre
 // CHECK-DAG: %[[C15:.*]] = arith.constant 15 : index
 // CHECK-DAG: %[[C64:.*]] = arith.constant 64 : index
 // CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
+// CHECK-DAG: %[[C8:.*]] = arith.constant 8 : index
+// CHECK-DAG: %[[C32:.*]] = arith.constant 32 : index
 // CHECK: scf.forall (%{{.*}}, %{{.*}}, %{{.*}}) in (4, 2, 4) {
 // CHECK:   %[[AS:.*]] = memref.alloc() : memref<2x16x132xf32, #gpu.address_space<workgroup>>
-// CHECK:   %[[BS:.*]] = memref.alloc() : memref<2x16x128xf32, #gpu.address_space<workgroup>>
+// CHECK:   %[[BS:.*]] = memref.alloc() : memref<2x16x144xf32, #gpu.address_space<workgroup>>
 // CHECK:   scf.forall (%[[T:.*]]) in (256) {
 // CHECK:     %[[TY:.*]] = arith.divui %[[T]], %[[C16]]
 // CHECK:     %[[TX:.*]] = arith.remui %[[T]], %[[C16]]
+// CHECK:     %[[T8:.*]] = arith.divui %[[T]], %[[C8]]
+// CHECK:     %[[T8X8:.*]] = arith.muli %[[T8]], %[[C8]]
+// CHECK:     %[[KLOW:.*]] = arith.subi %[[T]], %[[T8X8]]
+// CHECK:     %[[T32:.*]] = arith.divui %[[T]], %[[C32]]
+// CHECK:     %[[KHIGH:.*]] = arith.muli %{{.*}}, %[[C8]]
+// CHECK:     %[[AK:.*]] = arith.addi %[[KLOW]], %[[KHIGH]]
+// CHECK:     %[[T32X4:.*]] = arith.muli %[[T32]], %[[C4]]
+// CHECK:     %[[RLOW:.*]] = arith.subi %[[T8]], %[[T32X4]]
+// CHECK:     %[[AROW:.*]] = arith.addi %[[RLOW]], %{{.*}}
 // CHECK:     %[[ROW:.*]] = arith.muli %[[TY]], %[[C4]]
 // CHECK:     %[[ROW64:.*]] = arith.addi %[[ROW]], %[[C64]]
 // CHECK:     %[[COL:.*]] = arith.muli %[[TX]], %[[C4]]
 // CHECK:     %[[COL64:.*]] = arith.addi %[[COL]], %[[C64]]
-// CHECK:     memref.store %{{.*}}, %[[AS]][%[[C0]], %[[TX]], %[[TY]]]
+// CHECK:     memref.store %{{.*}}, %[[AS]][%[[C0]], %[[AK]], %[[AROW]]]
+// CHECK:     memref.store %{{.*}}, %[[BS]][%[[C0]], %[[TY]], %[[TX]]]
 // CHECK:     gpu.barrier
 // CHECK:     scf.for {{.*}} -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32)
 // CHECK:       %[[STAGE:.*]] = arith.remui
@@ -176,7 +192,8 @@ func.func @register_tile(%a: memref<32x48xf32>, %b: memref<48x64xf32>, %c: memre
 // CHECK-NOT:   memref.load
 // CHECK-COUNT-64: math.fma
 // CHECK:       %[[OTHER:.*]] = arith.subi %[[C1]], %[[STAGE]]
-// CHECK:       memref.store %{{.*}}, %[[AS]][%[[OTHER]], %[[TX]], %[[TY]]]
+// CHECK:       memref.store %{{.*}}, %[[AS]][%[[OTHER]], %[[AK]], %[[AROW]]]
+// CHECK:       memref.store %{{.*}}, %[[BS]][%[[OTHER]], %[[TY]], %[[TX]]]
 // CHECK:       gpu.barrier
 // CHECK-NEXT:  scf.yield
 // With 32 multiprocessors, 8x8 would leave 32 blocks: 8x4 (128x64 outputs,
@@ -184,7 +201,7 @@ func.func @register_tile(%a: memref<32x48xf32>, %b: memref<48x64xf32>, %c: memre
 // MANY-LABEL: func @largest_tile
 // MANY: scf.forall (%{{.*}}, %{{.*}}, %{{.*}}) in (4, 2, 8) {
 // MANY:   memref.alloc() : memref<2x16x132xf32, #gpu.address_space<workgroup>>
-// MANY:   memref.alloc() : memref<2x16x64xf32, #gpu.address_space<workgroup>>
+// MANY:   memref.alloc() : memref<2x16x80xf32, #gpu.address_space<workgroup>>
 func.func @largest_tile(%a: memref<4x256x64xf32>, %b: memref<4x64x512xf32>, %c: memref<4x256x512xf32>) {
   linalg.batch_matmul ins(%a, %b : memref<4x256x64xf32>, memref<4x64x512xf32>) outs(%c : memref<4x256x512xf32>)
   return
