@@ -313,10 +313,14 @@ LogicalResult Instrumenter::run(mlir::gpu::LaunchOp launch) {
       if (!isWorkgroupAccess(user))
         return user->emitError("internal error: cannot check the races of a ")
                << user->getName() << " of workgroup memory";
-      if (auto load = llvm::dyn_cast<vector::LoadOp>(user);
-          load && load.getVectorType().getRank() != 1)
-        return user->emitError("internal error: cannot check the races of a vector.load of ")
-               << load.getVectorType();
+      VectorType values;
+      if (auto load = llvm::dyn_cast<vector::LoadOp>(user))
+        values = load.getVectorType();
+      if (auto store = llvm::dyn_cast<vector::StoreOp>(user))
+        values = store.getVectorType();
+      if (values && values.getRank() != 1)
+        return user->emitError("internal error: cannot check the races of a ")
+               << user->getName() << " of " << values;
       accesses.push_back({user, static_cast<unsigned>(index)});
     }
   }

@@ -149,7 +149,8 @@ inline mlir::Value cloneLinalgBody(mlir::OpBuilder &b, mlir::linalg::LinalgOp op
 /// Whether `op` is one of the accesses to workgroup memory the emulation and
 /// its race checks handle (any other op on a workgroup buffer is refused).
 inline bool isWorkgroupAccess(mlir::Operation *op) {
-  return llvm::isa<mlir::memref::LoadOp, mlir::memref::StoreOp, mlir::vector::LoadOp>(op);
+  return llvm::isa<mlir::memref::LoadOp, mlir::memref::StoreOp, mlir::vector::LoadOp,
+                   mlir::vector::StoreOp>(op);
 }
 
 /// The linear id x + X (y + Y z) of ids (x, y, z) in a grid or block of

@@ -1246,6 +1246,12 @@ struct Skeleton {
   /// columns ty + 16 r at k = tx), a half warp's copies 16 consecutive
   /// values in memory.
   std::function<std::pair<Value, Value>(OpBuilder &, int64_t)> rowCopy, columnCopy;
+  /// Whether each of A's copies is 2 consecutive k values, k even (the
+  /// f16 and bf16 tensor-core kernel: they share one 32-bit fragment
+  /// register), fetched as one 2-value vector and placed with one 32-bit
+  /// store; and whether they are read with one 4-byte load (pairLoads: A
+  /// read as it is, aligned along k to pairs, k even), else two.
+  bool rowPairs = false, pairLoads = false;
   /// Where not 0, the tiles are flat and copy r's slot is copy 0's plus r
   /// times this (A's, B's): one address and constant offsets for a
   /// thread's stores, which LLVM does not find itself through rowSlot's
@@ -1455,7 +1461,17 @@ struct Skeleton {
                            function_ref<Value(OpBuilder &, Value)> convert) const {
     SmallVector<Value> values;
     int64_t k = ranges[matmul.k];
-    auto read = [&](OpOperand *input, ArrayRef<Value> loopIvs) {
+    // `v` (an element at loop indices `loopIvs`, or a pair from there),
+    // zero where it lies past k and zeroPastK.
+    auto zeroedPastK = [&](Value v, ArrayRef<Value> loopIvs) {
+      if (!zeroPastK || k % kStagedTile == 0)
+        return v;
+      Value inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                           loopIvs[matmul.k], constant(b, k));
+      Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(v.getType()));
+      return arith::SelectOp::create(b, loc, inside, v, zero).getResult();
+    };
+    auto element = [&](OpOperand *input, ArrayRef<Value> loopIvs) {
       linalg::GenericOp computed = fusion.computedInputs[input->getOperandNumber()];
       MarkNarrow mark(b, dividesReads(op, fullRanges, matmul.k, input, computed));
       SmallVector<Value> at = indices(b, input, clamped(b, loopIvs));
@@ -1464,15 +1480,33 @@ struct Skeleton {
       mark.release();
       if (convert)
         v = convert(b, v);
-      if (zeroPastK && k % kStagedTile != 0) {
-        Value inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
-                                             loopIvs[matmul.k], constant(b, k));
-        Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(v.getType()));
-        v = arith::SelectOp::create(b, loc, inside, v, zero);
-      }
-      values.push_back(v);
+      return zeroedPastK(v, loopIvs);
     };
-    forEachCopy(b, kt, aRows, bColumns, read);
+    // A's pair from k (even) on. One load: k is even, so a pair lies
+    // inside k or past it whole, and one past it reads the last pair
+    // instead (then zeroed).
+    auto pair = [&](ArrayRef<Value> loopIvs) -> Value {
+      auto type = VectorType::get({2}, getElementTypeOrSelf(rowInput->get()));
+      if (pairLoads) {
+        SmallVector<Value> from(loopIvs);
+        if (k % kStagedTile != 0)
+          from[matmul.k] = arith::MinUIOp::create(b, loc, from[matmul.k], constant(b, k - 2));
+        MarkNarrow mark(b, dividesReads(op, fullRanges, matmul.k, rowInput, nullptr));
+        SmallVector<Value> at = indices(b, rowInput, clamped(b, from));
+        Value v = vector::LoadOp::create(b, loc, type, rowInput->get(), at,
+                                         /*nontemporal=*/false, llvm::Align(4));
+        mark.release();
+        return zeroedPastK(v, loopIvs);
+      }
+      SmallVector<Value> next(loopIvs);
+      next[matmul.k] = addConstant(b, next[matmul.k], 1);
+      return vector::FromElementsOp::create(
+                 b, loc, type, ValueRange{element(rowInput, loopIvs), element(rowInput, next)})
+          .getResult();
+    };
+    forEachCopy(b, kt, aRows, bColumns, [&](OpOperand *input, ArrayRef<Value> loopIvs) {
+      values.push_back(rowPairs && input == rowInput ? pair(loopIvs) : element(input, loopIvs));
+    });
     return values;
   }
   /// Calls `each` with the input and the loop indices of each of this
@@ -1512,8 +1546,13 @@ struct Skeleton {
   }
   /// Stores what `fetch` read into the current stage's tiles.
   void place(OpBuilder &b, ValueRange values, int64_t aRows, int64_t bColumns) const {
-    for (auto [value, slot] : llvm::zip(values, slots(b, stage, /*columns=*/false, aRows)))
-      memref::StoreOp::create(b, loc, value, rowTile, slot);
+    for (auto [value, slot] : llvm::zip(values, slots(b, stage, /*columns=*/false, aRows))) {
+      if (rowPairs)
+        vector::StoreOp::create(b, loc, value, rowTile, slot, /*nontemporal=*/false,
+                                llvm::Align(4));
+      else
+        memref::StoreOp::create(b, loc, value, rowTile, slot);
+    }
     for (auto [value, slot] :
          llvm::zip_equal(values.drop_front(aRows), slots(b, stage, /*columns=*/true, bColumns)))
       memref::StoreOp::create(b, loc, value, columnTile, slot);
@@ -1940,14 +1979,19 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
   // (as this kernel once did against bank conflicts) cost ptxas a register
   // move for each, 67 moves beside 32 mmas in a k step of gemm4096_tf32.
   //
-  // The staging's stores are 32-bit (TF32) or 16-bit (f16, bf16); those
-  // of a warp meet no bank conflict where they cover the banks:
+  // The staging's stores are 32-bit (TF32, and f16 and bf16 A's pairs)
+  // or 16-bit (f16 and bf16 B); those of a warp meet no bank conflict
+  // where they cover the banks:
   // - A, TF32: a warp copies 8 consecutive k values (one mma k step) of
   //   rows r, r + 1, r + 8 and r + 9 (r even): g, t and the 4 registers
   //   give 32 banks. Along 16 k of two rows, as the scalar kernel copies,
   //   k and k + 8 met in one bank.
-  // - A, f16 and bf16: the default copy (16 k of two rows) puts two
-  //   halves in each of 16 words.
+  // - A, f16 and bf16: a thread copies a pair of consecutive k values (k
+  //   even: the two halves of one fragment register; Skeleton::rowPairs),
+  //   a warp the 8 pairs (one mma k step) of rows r, r + 1, r + 8 and
+  //   r + 9, the same 32 banks as TF32's. A thread's copies are half as
+  //   many as one value each, and so are its 32-bit global loads where A
+  //   is read as it is with its rows an even number of values apart.
   // - B, TF32 (B running along n): a warp copies 8 columns (one column
   //   tile) at k, k + 1, k + 4 and k + 5 (k = 0 or 2 in an mma k step):
   //   S(L) mod 16 and the 2 registers give 32 banks. Along 16 columns,
@@ -2063,7 +2107,20 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
                             0, s.add(rewriter, scale(rewriter, warpFourth, kMmaN), low),
                             2 * kMmaN);
     }
-  } else if (!s.columnsAlongK) {
+  } else {
+    // A: chunk c is the pairs of rows 32 r + 16 (w / 4) + 2 (w % 4) +
+    // {0, 1, 8, 9}: element L the pair from k 2 (L % 8) of row
+    // 32 r + 16 (w / 4) + 2 (w % 4) + (L / 8) % 2 + 8 (L / 16).
+    s.rowPairs = true;
+    s.rowCopy = s.copyAt(sum({scale(rewriter, warpFourth, kMmaM), scale(rewriter, warpQuarter, 2),
+                              highOdd, scale(rewriter, highHalf, 8)}),
+                         2 * kMmaM, scale(rewriter, low, 2), 0);
+    OpOperand *a = op.getDpsInputOperand(matmul.rowInput);
+    s.pairLoads = !fusion.computedInputs[a->getOperandNumber()] &&
+                  s.ranges[matmul.k] % 2 == 0 &&
+                  alignedAlong(a->get(), op.getMatchingIndexingMap(a), matmul.k, 2);
+  }
+  if (half && !s.columnsAlongK) {
     // B along n: chunk c is column tile 2 r + w / 4 at k 4 (w % 4) to
     // 4 (w % 4) + 3: element L k 4 (w % 4) + L / 8, column
     // 16 r + 8 (w / 4) + L % 8.
@@ -2071,8 +2128,9 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
                           s.add(rewriter, scale(rewriter, warpFourth, kMmaN), low), 2 * kMmaN);
   }
   // Every copy above, and buildSkeleton's, moves by 16 rows (one row
-  // tile) or 16 columns (two column tiles) from r to r + 1.
-  s.rowCopyStride = kWarpSize * aFragment;
+  // tile) or 16 columns (two column tiles) from r to r + 1, A's pairs by
+  // 32 rows.
+  s.rowCopyStride = (s.rowPairs ? 2 : 1) * kWarpSize * aFragment;
   s.columnCopyStride = 2 * kWarpSize * bFragment;
   s.peelLastStep = true;
   // Unrolled, gemm4096_tf32's 4x4 warp tiles (32 mmas a step) took 130
@@ -2128,8 +2186,8 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
   // The mmas fold whole k steps: staged elements past k are zeros.
   s.zeroPastK = true;
   SmallVector<Value> results = s.stagedLoop(
-      rewriter, initial, blockM / kStagedTile, blockN / kStagedTile,
-      half ? function_ref<Value(OpBuilder &, Value)>() : toTf32,
+      rewriter, initial, blockM / (s.rowPairs ? 2 * kStagedTile : kStagedTile),
+      blockN / kStagedTile, half ? function_ref<Value(OpBuilder &, Value)>() : toTf32,
       [&](OpBuilder &b, Value kt, ValueRange outerArgs, int64_t) {
         SmallVector<Value> acc = llvm::to_vector(outerArgs);
         for (int64_t ks = 0; ks < kStagedTile / mmaK; ++ks) {

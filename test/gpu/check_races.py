@@ -44,6 +44,7 @@ CASES = [
     ("split_products_tf32", "split_products", ["--gpu-tf32"]),
     ("half_matmuls", "half_matmuls", []),
     ("half_convs", "half_convs", []),
+    ("half_pairs", "half_pairs", []),
     ("gemm_starts", "gemm_starts", []),
     ("computed_inputs", "computed_inputs", []),
     ("heads", "heads", []),
