@@ -1248,10 +1248,9 @@ struct Skeleton {
   std::function<std::pair<Value, Value>(OpBuilder &, int64_t)> rowCopy, columnCopy;
   /// Whether each of A's copies is 2 consecutive k values, k even (the
   /// f16 and bf16 tensor-core kernel: they share one 32-bit fragment
-  /// register), fetched as one 2-value vector and placed with one 32-bit
-  /// store; and whether they are read with one 4-byte load (pairLoads: A
-  /// read as it is, aligned along k to pairs, k even), else two.
-  bool rowPairs = false, pairLoads = false;
+  /// register), read with one 4-byte load and placed with one 4-byte store
+  /// (A read as it is, aligned along k to pairs, k even).
+  bool rowPairs = false;
   /// Where not 0, the tiles are flat and copy r's slot is copy 0's plus r
   /// times this (A's, B's): one address and constant offsets for a
   /// thread's stores, which LLVM does not find itself through rowSlot's
@@ -1482,27 +1481,19 @@ struct Skeleton {
         v = convert(b, v);
       return zeroedPastK(v, loopIvs);
     };
-    // A's pair from k (even) on. One load: k is even, so a pair lies
+    // A's pair from k (even) on, one load: k is even, so a pair lies
     // inside k or past it whole, and one past it reads the last pair
     // instead (then zeroed).
-    auto pair = [&](ArrayRef<Value> loopIvs) -> Value {
+    auto pair = [&](ArrayRef<Value> loopIvs) {
       auto type = VectorType::get({2}, getElementTypeOrSelf(rowInput->get()));
-      if (pairLoads) {
-        SmallVector<Value> from(loopIvs);
-        if (k % kStagedTile != 0)
-          from[matmul.k] = arith::MinUIOp::create(b, loc, from[matmul.k], constant(b, k - 2));
-        MarkNarrow mark(b, dividesReads(op, fullRanges, matmul.k, rowInput, nullptr));
-        SmallVector<Value> at = indices(b, rowInput, clamped(b, from));
-        Value v = vector::LoadOp::create(b, loc, type, rowInput->get(), at,
-                                         /*nontemporal=*/false, llvm::Align(4));
-        mark.release();
-        return zeroedPastK(v, loopIvs);
-      }
-      SmallVector<Value> next(loopIvs);
-      next[matmul.k] = addConstant(b, next[matmul.k], 1);
-      return vector::FromElementsOp::create(
-                 b, loc, type, ValueRange{element(rowInput, loopIvs), element(rowInput, next)})
-          .getResult();
+      MarkNarrow mark(b, dividesReads(op, fullRanges, matmul.k, rowInput, nullptr));
+      SmallVector<Value> from = clamped(b, loopIvs);
+      if (k % kStagedTile != 0)
+        from[matmul.k] = arith::MinUIOp::create(b, loc, from[matmul.k], constant(b, k - 2));
+      Value v = vector::LoadOp::create(b, loc, type, rowInput->get(), indices(b, rowInput, from),
+                                       /*nontemporal=*/false, llvm::Align(4));
+      mark.release();
+      return zeroedPastK(v, loopIvs);
     };
     forEachCopy(b, kt, aRows, bColumns, [&](OpOperand *input, ArrayRef<Value> loopIvs) {
       values.push_back(rowPairs && input == rowInput ? pair(loopIvs) : element(input, loopIvs));
@@ -1986,12 +1977,15 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
   //   rows r, r + 1, r + 8 and r + 9 (r even): g, t and the 4 registers
   //   give 32 banks. Along 16 k of two rows, as the scalar kernel copies,
   //   k and k + 8 met in one bank.
-  // - A, f16 and bf16: a thread copies a pair of consecutive k values (k
-  //   even: the two halves of one fragment register; Skeleton::rowPairs),
-  //   a warp the 8 pairs (one mma k step) of rows r, r + 1, r + 8 and
-  //   r + 9, the same 32 banks as TF32's. A thread's copies are half as
-  //   many as one value each, and so are its 32-bit global loads where A
-  //   is read as it is with its rows an even number of values apart.
+  // - A, f16 and bf16, where one 4-byte load can read a pair of
+  //   consecutive k values (k even: the two halves of one fragment
+  //   register; Skeleton::rowPairs): a thread copies a pair, a warp the 8
+  //   pairs (one mma k step) of rows r, r + 1, r + 8 and r + 9, the same
+  //   32 banks as TF32's; half the loads and stores of one value each.
+  //   Elsewhere the default copy (16 k of two rows) puts two halves in
+  //   each of 16 words. (Pairs read with two 2-byte loads would each read
+  //   a sector of each of 4 rows for 16 bytes of it: gemm1024_f16's global
+  //   sectors rose 47%, for half a SASS instruction a k step.)
   // - B, TF32 (B running along n): a warp copies 8 columns (one column
   //   tile) at k, k + 1, k + 4 and k + 5 (k = 0 or 2 in an mma k step):
   //   S(L) mod 16 and the 2 registers give 32 banks. Along 16 columns,
@@ -2108,17 +2102,26 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
                             2 * kMmaN);
     }
   } else {
-    // A: chunk c is the pairs of rows 32 r + 16 (w / 4) + 2 (w % 4) +
+    // A in pairs where one 4-byte load reads a pair: A read as it is from
+    // a kernel allocation or a weight (64-byte aligned in the workspace or
+    // the weights; a graph input is the caller's buffer, aligned to its
+    // elements only), its rows an even number of values apart, and the
+    // pairs inside k (k even, uncut or cut into slices of even length).
+    OpOperand *a = op.getDpsInputOperand(matmul.rowInput);
+    Value root = viewRoot(a->get());
+    s.rowPairs = !fusion.computedInputs[a->getOperandNumber()] &&
+                 (root.getDefiningOp<memref::AllocOp>() ||
+                  root.getDefiningOp<memref::GetGlobalOp>()) &&
+                 s.ranges[matmul.k] % 2 == 0 &&
+                 alignedAlong(a->get(), op.getMatchingIndexingMap(a), matmul.k, 2);
+    // Chunk c is then the pairs of rows 32 r + 16 (w / 4) + 2 (w % 4) +
     // {0, 1, 8, 9}: element L the pair from k 2 (L % 8) of row
     // 32 r + 16 (w / 4) + 2 (w % 4) + (L / 8) % 2 + 8 (L / 16).
-    s.rowPairs = true;
-    s.rowCopy = s.copyAt(sum({scale(rewriter, warpFourth, kMmaM), scale(rewriter, warpQuarter, 2),
-                              highOdd, scale(rewriter, highHalf, 8)}),
-                         2 * kMmaM, scale(rewriter, low, 2), 0);
-    OpOperand *a = op.getDpsInputOperand(matmul.rowInput);
-    s.pairLoads = !fusion.computedInputs[a->getOperandNumber()] &&
-                  s.ranges[matmul.k] % 2 == 0 &&
-                  alignedAlong(a->get(), op.getMatchingIndexingMap(a), matmul.k, 2);
+    if (s.rowPairs)
+      s.rowCopy = s.copyAt(sum({scale(rewriter, warpFourth, kMmaM),
+                                scale(rewriter, warpQuarter, 2), highOdd,
+                                scale(rewriter, highHalf, 8)}),
+                           2 * kMmaM, scale(rewriter, low, 2), 0);
   }
   if (half && !s.columnsAlongK) {
     // B along n: chunk c is column tile 2 r + w / 4 at k 4 (w % 4) to
@@ -2284,8 +2287,9 @@ void buildScalarMatmul(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
   //   aligned load, and a warp's two rows (ty) lie 16 banks apart. Rows
   //   read in groups come from a k-major A tile instead (a group is 4
   //   values of one tile row), padded by one group, which keeps the
-  //   groups 16-byte aligned; the staging's transposing stores meet no
-  //   bank conflict through the copies' order (alongKCopy below).
+  //   groups 16-byte aligned; where A's rows start at a sector, the
+  //   staging's transposing stores meet no bank conflict through the
+  //   copies' order (alongKCopy below), elsewhere 2-way conflicts.
   // - B: (k, column), column-contiguous; a B tile copied along k
   //   (stagesColumnsAlongK) is padded by one group the same way. A B tile
   //   copied along n and read in groups is padded by 16 words: the
@@ -2317,12 +2321,17 @@ void buildScalarMatmul(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
   // conflicts). Copy r of thread t is instead the row (or column)
   // t / 8 % 4 + 4 (t / 64) + 16 r at k t % 8 + 8 (t / 32 % 2): a warp
   // reads 8 consecutive k values (one 32-byte sector) of each of 4 rows,
-  // the same 4 sectors as before, and its slots 4 k + row cover the 32
-  // banks once.
-  // That order reads 32 bytes of each row where the default reads 64: as
-  // many sectors where the rows start at a sector (alignedAlong k by 8
-  // elements), up to 8 rather than 6 where they do not (ResNet-50's first
-  // convolution, rows of 147 weights), which keep the default copy.
+  // and its slots 4 k + row cover the 32 banks once.
+  // That order reads 32 bytes of each row where the default reads 64: the
+  // same 4 sectors a request where the rows start at a sector (alignedAlong
+  // k by 8 elements: for a computed input, of the buffer it stands for;
+  // where k is cut, slices of a multiple of 8), up to 8 rather than 6
+  // where they do not (ResNet-50's first convolution, rows of 147
+  // weights), which keep the default copy and its conflicts. Past k's end
+  // (a short last step) the reads are clamped to the last k: a warp there
+  // reads a sector of each of 4 rows where the default read within its
+  // one row (test/gpu/memory-profile.test: k = 72, 3.6 -> 4.0 sectors a
+  // request).
   auto alongKCopy = [&](bool rows) {
     auto scale = [&](Value v, int64_t by) {
       return arith::MulIOp::create(rewriter, s.loc, v, s.constant(rewriter, by)).getResult();
@@ -2334,7 +2343,8 @@ void buildScalarMatmul(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
   auto sectorRows = [&](int64_t input) {
     OpOperand *operand = op.getDpsInputOperand(input);
     const int64_t wordsPerSector = kSectorBytes / 4; // (groups: 32-bit values)
-    return alignedAlong(operand->get(), op.getMatchingIndexingMap(operand), matmul.k,
+    return (matmul.splits == 1 || s.ranges[matmul.k] % wordsPerSector == 0) &&
+           alignedAlong(operand->get(), op.getMatchingIndexingMap(operand), matmul.k,
                         wordsPerSector);
   };
   if (rowGroups && sectorRows(matmul.rowInput))

@@ -39,9 +39,12 @@
 // that each group is one 16-byte load from workgroup memory (ld.shared.v4)
 // where it was four: for an 8 x 8 tile, 4 loads per 64 fused multiply-adds
 // a k step instead of 16. The A tile is then kept k-major (16 x (BM + 4):
-// a group is 4 consecutive values of one row, the padding spreads the
-// staging's transposing stores over the banks); every thread of a half
-// warp reads the same A group (a broadcast) and 16 consecutive B groups.
+// a group is 4 consecutive values of one row, the padding keeps the groups
+// aligned; where A's rows start at a 32-byte sector, each warp copies 8 k
+// values of 4 rows, whose slots cover the 32 banks), and B's tile, copied
+// along n, has rows padded by 16 values (a warp's 2 k rows of 16 columns
+// in different banks); every thread of a half warp reads the same A group
+// (a broadcast) and 16 consecutive B groups.
 // A side of 1 or 2 outputs (of 32-bit values) a thread reads in runs of 4
 // consecutive k values of each of its rows or columns instead, one
 // 16-byte load a run: A's tile keeps k contiguous as it is, and B's is

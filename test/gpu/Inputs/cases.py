@@ -324,17 +324,20 @@ def half_pairs(rng):
     """f16 and bf16 matmuls whose A the tensor-core kernels copy in pairs of
     k values each way: k odd (45: two 2-byte loads a pair, the last pair
     half past k), A computed in the kernel (a negation: two computed
-    values), and k even but not a multiple of 16 (50: one 4-byte load a
-    pair, the pairs past k read from the last and zeroed). References: the
-    float64 products, rounded once to the output type."""
+    values), graph inputs (the caller's buffers: two loads), and A a kernel
+    allocation with k even but not a multiple of 16 (the product m's 50
+    columns: one 4-byte load a pair, the pairs past k read from the last
+    one and zeroed). References: the float64 products, rounded once to the
+    output type (m too, before r reads it)."""
     f16 = lambda *shape: rng.standard_normal(shape).astype(np.float16)
     bf16 = lambda *shape: rng.standard_normal(shape).astype(ml_dtypes.bfloat16)
     a, b, x, y = f16(40, 45), f16(45, 72), f16(48, 64), f16(64, 40)
-    p, q = bf16(3, 36, 50), bf16(50, 40)
+    p, w, q = bf16(3, 36, 64), bf16(64, 50), bf16(50, 40)
     f64 = lambda v: v.astype(np.float64)
+    m = (f64(p) @ f64(w)).astype(np.float32).astype(ml_dtypes.bfloat16)
     expected = [(f64(a) @ f64(b)).astype(np.float16), (-f64(x) @ f64(y)).astype(np.float16),
-                (f64(p) @ f64(q)).astype(np.float32).astype(ml_dtypes.bfloat16)]
-    return [a, b, x, y, p, q], expected
+                (f64(m) @ f64(q)).astype(np.float32).astype(ml_dtypes.bfloat16)]
+    return [a, b, x, y, p, w, q], expected
 
 
 def conv2d(x, w, stride=1, pad=0):
