@@ -1298,6 +1298,9 @@ struct Skeleton {
   Value addConstant(OpBuilder &b, Value x, int64_t v) const {
     return v == 0 ? x : add(b, x, constant(b, v));
   }
+  Value scale(OpBuilder &b, Value x, int64_t f) const {
+    return arith::MulIOp::create(b, loc, x, constant(b, f));
+  }
   /// The field of `count` bits of the thread id from bit `lo` on, computed
   /// as (t >> lo) - (t >> (lo + count) << count) rather than with a mask.
   /// The value is the same, but LLVM does not see that the field's bits
@@ -1943,6 +1946,23 @@ static bool alignedAlong(Value buffer, AffineMap map, unsigned dim, int64_t mult
   });
 }
 
+/// alignedAlong for the staged kernel's input `operand` along k, where k
+/// may be cut into slices: each slice's offset must keep the runs aligned.
+static bool alignedAlongK(const Skeleton &s, OpOperand *operand, int64_t multiple) {
+  return (s.matmul.splits == 1 || s.ranges[s.matmul.k] % multiple == 0) &&
+         alignedAlong(operand->get(), linalg::LinalgOp(s.op).getMatchingIndexingMap(operand),
+                      s.matmul.k, multiple);
+}
+
+/// Whether Kiln chose `buffer`'s alignment: a view of a kernel allocation
+/// or of a weight, which kiln-plan-workspace and kiln-plan-weights place 64
+/// bytes aligned. (Graph inputs and outputs are the caller's buffers,
+/// aligned to their elements only.)
+static bool alignedByKiln(Value buffer) {
+  Value root = viewRoot(buffer);
+  return root.getDefiningOp<memref::AllocOp>() || root.getDefiningOp<memref::GetGlobalOp>();
+}
+
 /// The tensor-core kernel (StagedMatmul.h): 8 warps as 2 x 4, each a
 /// (16 TM) x (8 TN) warp tile of m16n8k8 TF32 mmas, or of m16n8k16 mmas on
 /// f16 or bf16 inputs.
@@ -2015,9 +2035,6 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
   auto remainder = [&](OpBuilder &b, Value x, int64_t d) {
     return arith::RemUIOp::create(b, loc, x, s.constant(b, d)).getResult();
   };
-  auto scale = [&](OpBuilder &b, Value x, int64_t f) {
-    return arith::MulIOp::create(b, loc, x, s.constant(b, f)).getResult();
-  };
   // Where k (of the step) is in a fragment: its mma k step, the register
   // row it is in the second half of the mma's k (0 or 1), the lane's t
   // (lane = 4 g + t) and its place e in the register.
@@ -2038,19 +2055,19 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
   // row `reg`, value e.
   auto fragmentSlot = [&](OpBuilder &b, const KPlace &p, int64_t tiles, Value tile, Value g,
                           Value reg, int64_t size, bool columns) {
-    Value fragment = s.add(b, scale(b, p.step, tiles), tile);
-    Value laneOf = s.add(b, scale(b, g, 4), p.t);
+    Value fragment = s.add(b, s.scale(b, p.step, tiles), tile);
+    Value laneOf = s.add(b, s.scale(b, g, 4), p.t);
     if (columns)
-      laneOf = xorWith(b, laneOf, scale(b, divide(b, g, 4), 2));
-    Value start = scale(b, s.add(b, scale(b, fragment, kWarpSize), laneOf), size);
-    return s.add(b, start, s.add(b, scale(b, reg, perRegister), p.e));
+      laneOf = xorWith(b, laneOf, s.scale(b, divide(b, g, 4), 2));
+    Value start = s.scale(b, s.add(b, s.scale(b, fragment, kWarpSize), laneOf), size);
+    return s.add(b, start, s.add(b, s.scale(b, reg, perRegister), p.e));
   };
   // A's element (row, k) is in row tile row / 16, with g = row % 8 and
   // register row (row % 16) / 8 + 2 highHalf; B's (k, column) in column
   // tile column / 8, with g = column % 8 and register row highHalf.
   s.rowSlot = [&](OpBuilder &b, Value row, Value k) {
     KPlace p = kPlace(b, k);
-    Value reg = s.add(b, divide(b, remainder(b, row, kMmaM), 8), scale(b, p.highHalf, 2));
+    Value reg = s.add(b, divide(b, remainder(b, row, kMmaM), 8), s.scale(b, p.highHalf, 2));
     return SmallVector<Value>{fragmentSlot(b, p, rowTiles, divide(b, row, kMmaM),
                                            remainder(b, row, 8), reg, aFragment, false)};
   };
@@ -2081,14 +2098,14 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
     // A: chunk c is rows 16 r + 2 (w / 2) + {0, 1, 8, 9} (16-row tile r,
     // pair w / 2) at mma k step w % 2: element L row
     // 16 r + 2 (w / 2) + (L / 8) % 2 + 8 (L / 16), k 8 (w % 2) + L % 8.
-    s.rowCopy = s.copyAt(sum({scale(rewriter, warpHalf, 2), highOdd, scale(rewriter, highHalf, 8)}),
-                       kMmaM, s.add(rewriter, scale(rewriter, warpOdd, kMmaK), low), 0);
+    s.rowCopy = s.copyAt(sum({s.scale(rewriter, warpHalf, 2), highOdd, s.scale(rewriter, highHalf, 8)}),
+                       kMmaM, s.add(rewriter, s.scale(rewriter, warpOdd, kMmaK), low), 0);
     if (s.columnsAlongK) {
       // B along k: chunk c is columns 4 (c % 2) to 4 (c % 2) + 3 of column
       // tile c / 4 = 2 r + w / 4 at mma k step (w / 2) % 2: element L k
       // 8 ((w / 2) % 2) + L % 8, column 16 r + 8 (w / 4) + 4 (w % 2) + L / 8.
-      s.columnCopy = s.copyAt(s.add(rewriter, scale(rewriter, warpHalfOdd, kMmaK), low), 0,
-                            sum({scale(rewriter, warpFourth, kMmaN), scale(rewriter, warpOdd, 4),
+      s.columnCopy = s.copyAt(s.add(rewriter, s.scale(rewriter, warpHalfOdd, kMmaK), low), 0,
+                            sum({s.scale(rewriter, warpFourth, kMmaN), s.scale(rewriter, warpOdd, 4),
                                  high}),
                             2 * kMmaN);
     } else {
@@ -2096,9 +2113,9 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
       // (w / 2) % 2, from its k 2 (w % 2): element L k
       // 8 ((w / 2) % 2) + 2 (w % 2) + (L / 8) % 2 + 4 (L / 16), column
       // 16 r + 8 (w / 4) + L % 8.
-      s.columnCopy = s.copyAt(sum({scale(rewriter, warpHalfOdd, kMmaK), scale(rewriter, warpOdd, 2),
-                                 highOdd, scale(rewriter, highHalf, 4)}),
-                            0, s.add(rewriter, scale(rewriter, warpFourth, kMmaN), low),
+      s.columnCopy = s.copyAt(sum({s.scale(rewriter, warpHalfOdd, kMmaK), s.scale(rewriter, warpOdd, 2),
+                                 highOdd, s.scale(rewriter, highHalf, 4)}),
+                            0, s.add(rewriter, s.scale(rewriter, warpFourth, kMmaN), low),
                             2 * kMmaN);
     }
   } else {
@@ -2108,27 +2125,23 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
     // elements only), its rows an even number of values apart, and the
     // pairs inside k (k even, uncut or cut into slices of even length).
     OpOperand *a = op.getDpsInputOperand(matmul.rowInput);
-    Value root = viewRoot(a->get());
-    s.rowPairs = !fusion.computedInputs[a->getOperandNumber()] &&
-                 (root.getDefiningOp<memref::AllocOp>() ||
-                  root.getDefiningOp<memref::GetGlobalOp>()) &&
-                 s.ranges[matmul.k] % 2 == 0 &&
-                 alignedAlong(a->get(), op.getMatchingIndexingMap(a), matmul.k, 2);
+    s.rowPairs = !fusion.computedInputs[a->getOperandNumber()] && alignedByKiln(a->get()) &&
+                 s.ranges[matmul.k] % 2 == 0 && alignedAlongK(s, a, 2);
     // Chunk c is then the pairs of rows 32 r + 16 (w / 4) + 2 (w % 4) +
     // {0, 1, 8, 9}: element L the pair from k 2 (L % 8) of row
     // 32 r + 16 (w / 4) + 2 (w % 4) + (L / 8) % 2 + 8 (L / 16).
     if (s.rowPairs)
-      s.rowCopy = s.copyAt(sum({scale(rewriter, warpFourth, kMmaM),
-                                scale(rewriter, warpQuarter, 2), highOdd,
-                                scale(rewriter, highHalf, 8)}),
-                           2 * kMmaM, scale(rewriter, low, 2), 0);
+      s.rowCopy = s.copyAt(sum({s.scale(rewriter, warpFourth, kMmaM),
+                                s.scale(rewriter, warpQuarter, 2), highOdd,
+                                s.scale(rewriter, highHalf, 8)}),
+                           2 * kMmaM, s.scale(rewriter, low, 2), 0);
   }
   if (half && !s.columnsAlongK) {
     // B along n: chunk c is column tile 2 r + w / 4 at k 4 (w % 4) to
     // 4 (w % 4) + 3: element L k 4 (w % 4) + L / 8, column
     // 16 r + 8 (w / 4) + L % 8.
-    s.columnCopy = s.copyAt(s.add(rewriter, scale(rewriter, warpQuarter, 4), high), 0,
-                          s.add(rewriter, scale(rewriter, warpFourth, kMmaN), low), 2 * kMmaN);
+    s.columnCopy = s.copyAt(s.add(rewriter, s.scale(rewriter, warpQuarter, 4), high), 0,
+                          s.add(rewriter, s.scale(rewriter, warpFourth, kMmaN), low), 2 * kMmaN);
   }
   // Every copy above, and buildSkeleton's, moves by 16 rows (one row
   // tile) or 16 columns (two column tiles) from r to r + 1, A's pairs by
@@ -2154,14 +2167,14 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
   Value pairColumn = arith::MulIOp::create(rewriter, loc, inGroup, s.constant(rewriter, 2));
   // Where this lane's fragments of the warp's first row and column tiles
   // start.
-  Value aStart = scale(rewriter,
-                       s.add(rewriter, scale(rewriter, divide(rewriter, warpRow, kMmaM), kWarpSize),
+  Value aStart = s.scale(rewriter,
+                       s.add(rewriter, s.scale(rewriter, divide(rewriter, warpRow, kMmaM), kWarpSize),
                              lane),
                        aFragment);
   Value firstColumnTile = divide(rewriter, warpColumn, kMmaN);
-  Value laneSlot = xorWith(rewriter, lane, scale(rewriter, divide(rewriter, lane, 16), 2));
-  Value bStart = scale(
-      rewriter, s.add(rewriter, scale(rewriter, firstColumnTile, kWarpSize), laneSlot),
+  Value laneSlot = xorWith(rewriter, lane, s.scale(rewriter, divide(rewriter, lane, 16), 2));
+  Value bStart = s.scale(
+      rewriter, s.add(rewriter, s.scale(rewriter, firstColumnTile, kWarpSize), laneSlot),
       bFragment);
 
   // Accumulator (i, j) element v (of the 2x2 vector, row-major) is at row
@@ -2252,12 +2265,11 @@ static bool holdsWords(Value input) {
 /// columns (n, the first a multiple of kVectorWidth) as one 16-byte store
 /// into `buffer` (the init's or the consumer's output) through `map` (the
 /// init's indexing map): 32-bit elements, aligned along n to groups
-/// (alignedAlong); the buffer a view of a kernel allocation, which
-/// kiln-plan-workspace places 64 bytes aligned in the workspace (graph
-/// outputs are the caller's, of unknown alignment).
+/// (alignedAlong) in a buffer whose alignment Kiln chose (alignedByKiln:
+/// graph outputs are the caller's, of unknown alignment).
 static bool storesGroups(Value buffer, AffineMap map, unsigned n) {
   return holdsWords(buffer) && alignedAlong(buffer, map, n, kVectorWidth) &&
-         viewRoot(buffer).getDefiningOp<memref::AllocOp>();
+         alignedByKiln(buffer);
 }
 
 /// How a thread of the scalar kernel reads a side of its register tile
@@ -2333,19 +2345,14 @@ void buildScalarMatmul(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
   // one row (test/gpu/memory-profile.test: k = 72, 3.6 -> 4.0 sectors a
   // request).
   auto alongKCopy = [&](bool rows) {
-    auto scale = [&](Value v, int64_t by) {
-      return arith::MulIOp::create(rewriter, s.loc, v, s.constant(rewriter, by)).getResult();
-    };
-    Value k = s.add(rewriter, s.bits(rewriter, 0, 3), scale(s.bits(rewriter, 5, 1), 8));
-    Value across = s.add(rewriter, s.bits(rewriter, 3, 2), scale(s.bits(rewriter, 6, 2), 4));
+    Value k = s.add(rewriter, s.bits(rewriter, 0, 3), s.scale(rewriter, s.bits(rewriter, 5, 1), 8));
+    Value across =
+        s.add(rewriter, s.bits(rewriter, 3, 2), s.scale(rewriter, s.bits(rewriter, 6, 2), 4));
     return rows ? s.copyAt(across, kStagedTile, k, 0) : s.copyAt(k, 0, across, kStagedTile);
   };
   auto sectorRows = [&](int64_t input) {
-    OpOperand *operand = op.getDpsInputOperand(input);
     const int64_t wordsPerSector = kSectorBytes / 4; // (groups: 32-bit values)
-    return (matmul.splits == 1 || s.ranges[matmul.k] % wordsPerSector == 0) &&
-           alignedAlong(operand->get(), op.getMatchingIndexingMap(operand), matmul.k,
-                        wordsPerSector);
+    return alignedAlongK(s, op.getDpsInputOperand(input), wordsPerSector);
   };
   if (rowGroups && sectorRows(matmul.rowInput))
     s.rowCopy = alongKCopy(/*rows=*/true);
