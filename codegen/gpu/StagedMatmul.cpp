@@ -51,6 +51,7 @@
 #include "codegen/cpu/ForallUtils.h"
 #include "codegen/gpu/Mapping.h"
 #include "codegen/gpu/RowKernel.h"
+#include "kiln/runtime.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -1262,13 +1263,15 @@ struct Skeleton {
   /// outputs a thread: their folds are short), rather than staging it
   /// twice.
   bool peelLastStep = false;
-  /// Whether finish stores each run of kVectorWidth products (consecutive
-  /// columns, the first a multiple of kVectorWidth: the scalar kernel's
-  /// groups; n a multiple of it, so that a group lies inside n or outside
-  /// it whole) as one 16-byte vector store (storesGroups). A warp's scalar
-  /// stores of such runs were 16 bytes apart, each touching 4 times the
-  /// 32-byte sectors its data fills.
-  bool vectorStores = false;
+  /// How many products at consecutive columns finish stores with one
+  /// vector store (storesRuns), 1 for a store each: kVectorWidth (16
+  /// bytes) for the scalar kernel's groups, 2 for the tensor-core kernel's
+  /// pairs (an mma accumulator's two columns of a row). The first column
+  /// of a run is a multiple of its width and n too, so a run lies inside n
+  /// or outside it whole. A warp's one-value stores of such runs were 16
+  /// (8) bytes apart, each touching 4 (2) times the 32-byte sectors its
+  /// data fills.
+  int64_t storeWidth = 1;
   /// Whether stagedLoop unrolls the loop by kStages, each copy of the step
   /// on a stage known at compile time (short folds: scalar kernels of at
   /// most kMaxPeeledOutputs outputs a thread, tensor-core kernels of at
@@ -1390,15 +1393,15 @@ struct Skeleton {
   /// tile values then live to the end: 244 registers a thread in a
   /// convolution of 24 input channels.
   void finish(OpBuilder &b, ArrayRef<Value> accs, ArrayRef<SmallVector<Value>> loopIvs) const {
-    // Every product, unguarded: in groups where vectorStores.
+    // Every product, unguarded: in runs of storeWidth.
     auto storeAll = [&](OpBuilder &at) {
-      if (!vectorStores) {
+      if (storeWidth == 1) {
         for (auto [acc, ivs] : llvm::zip_equal(accs, loopIvs))
           store(at, acc, ivs);
         return;
       }
-      for (size_t first = 0; first < accs.size(); first += kVectorWidth)
-        storeGroup(at, accs.slice(first, kVectorWidth), loopIvs.slice(first, kVectorWidth));
+      for (size_t first = 0; first < accs.size(); first += storeWidth)
+        storeRun(at, accs.slice(first, storeWidth), loopIvs.slice(first, storeWidth));
     };
     if (!partialM && !partialN) {
       storeAll(b);
@@ -1410,15 +1413,15 @@ struct Skeleton {
     auto paths = scf::IfOp::create(b, loc, allInside, /*withElseRegion=*/true);
     OpBuilder inside = paths.getThenBodyBuilder(), edge = paths.getElseBodyBuilder();
     storeAll(inside);
-    if (vectorStores) {
-      // A group lies inside or outside whole: one row, and n a multiple
-      // of its width. (Stored one by one here, ptxas kept the two paths'
+    if (storeWidth > 1) {
+      // A run lies inside or outside whole: one row, and n a multiple of
+      // its width. (Stored one by one here, ptxas kept the two paths'
       // values apart: 80 registers and a spill in a 4x4-tile kernel.)
-      for (size_t first = 0; first < accs.size(); first += kVectorWidth) {
+      for (size_t first = 0; first < accs.size(); first += storeWidth) {
         auto guard = scf::IfOp::create(edge, loc, isOutput(edge, loopIvs[first]),
                                        /*withElseRegion=*/false);
         OpBuilder guarded = guard.getThenBodyBuilder();
-        storeGroup(guarded, accs.slice(first, kVectorWidth), loopIvs.slice(first, kVectorWidth));
+        storeRun(guarded, accs.slice(first, storeWidth), loopIvs.slice(first, storeWidth));
       }
       return;
     }
@@ -1440,9 +1443,9 @@ struct Skeleton {
     }
     storeResult(b, loc, fusion.consumer, init->get(), acc, at);
   }
-  /// Stores the products `accs` at `loopIvs` (kVectorWidth consecutive
-  /// columns: vectorStores), unguarded, as one 16-byte store.
-  void storeGroup(OpBuilder &b, ArrayRef<Value> accs, ArrayRef<SmallVector<Value>> loopIvs) const {
+  /// Stores the products `accs` at `loopIvs` (storeWidth consecutive
+  /// columns), unguarded, as one vector store.
+  void storeRun(OpBuilder &b, ArrayRef<Value> accs, ArrayRef<SmallVector<Value>> loopIvs) const {
     SmallVector<Value> values;
     Value buffer;
     for (auto [acc, ivs] : llvm::zip_equal(accs, loopIvs)) {
@@ -1451,10 +1454,12 @@ struct Skeleton {
           resultAt(b, loc, fusion.consumer, init->get(), acc, indices(b, init, ivs));
       values.push_back(value);
     }
-    Value group = vector::FromElementsOp::create(
-        b, loc, VectorType::get({kVectorWidth}, values.front().getType()), values);
-    vector::StoreOp::create(b, loc, group, buffer, indices(b, init, loopIvs.front()),
-                            /*nontemporal=*/false, llvm::Align(kVectorBytes));
+    Type element = values.front().getType();
+    Value run = vector::FromElementsOp::create(b, loc, VectorType::get({storeWidth}, element),
+                                               values);
+    vector::StoreOp::create(b, loc, run, buffer, indices(b, init, loopIvs.front()),
+                            /*nontemporal=*/false,
+                            llvm::Align(storeWidth * element.getIntOrFloatBitWidth() / 8));
   }
   /// The block's k step at `kt` of both inputs, as this thread copies it
   /// into the tiles: A's elements rowCopy(r) (r < aRows), then B's
@@ -1954,13 +1959,51 @@ static bool alignedAlongK(const Skeleton &s, OpOperand *operand, int64_t multipl
                       s.matmul.k, multiple);
 }
 
-/// Whether Kiln chose `buffer`'s alignment: a view of a kernel allocation
-/// or of a weight, which kiln-plan-workspace and kiln-plan-weights place 64
-/// bytes aligned. (Graph inputs and outputs are the caller's buffers,
-/// aligned to their elements only.)
-static bool alignedByKiln(Value buffer) {
+/// Whether `buffer` starts kVectorBytes aligned, as every buffer of a model
+/// does: a view of a kernel allocation or of a weight (kiln-plan-workspace
+/// and kiln-plan-weights place them 64 bytes aligned) or of an argument of
+/// the model's function (the workspace; the caller's inputs and outputs,
+/// which NAME_gpu_run, and NAME_run where the kernels are emulated, refuse
+/// unless KILN_GPU_BUFFER_ALIGNMENT aligned).
+static bool startsAligned(Value buffer) {
+  static_assert(KILN_GPU_BUFFER_ALIGNMENT % kVectorBytes == 0,
+                "the caller's buffers take the kernels' widest accesses");
   Value root = viewRoot(buffer);
+  if (auto argument = dyn_cast<BlockArgument>(root))
+    return isa<func::FuncOp>(argument.getOwner()->getParentOp());
   return root.getDefiningOp<memref::AllocOp>() || root.getDefiningOp<memref::GetGlobalOp>();
+}
+
+/// Whether a kernel may store `width` results at consecutive columns (n,
+/// the first a multiple of `width`) as one vector store into `buffer` (the
+/// init's or the consumer's output) through `map` (the init's indexing
+/// map): whole bytes of at most 16 together, aligned along n to runs
+/// (alignedAlong) in a buffer that starts aligned (startsAligned).
+static bool storesRuns(Value buffer, AffineMap map, unsigned n, int64_t width) {
+  Type element = getElementTypeOrSelf(buffer);
+  if (!element.isIntOrFloat())
+    return false;
+  int64_t bits = width * element.getIntOrFloatBitWidth();
+  return bits % 8 == 0 && bits / 8 <= static_cast<int64_t>(kVectorBytes) &&
+         alignedAlong(buffer, map, n, width) && startsAligned(buffer);
+}
+
+/// The buffer the products of `s` end in: the fused consumer's output, or
+/// the op's init.
+static Value storedBuffer(const Skeleton &s) {
+  linalg::GenericOp consumer = s.fusion.consumer;
+  return consumer ? consumer.getDpsInits()[0] : s.init->get();
+}
+
+/// Whether finish may store the products of `s` in runs of `width`
+/// (Skeleton::storeWidth): n a multiple of `width`, and storesRuns. Not
+/// where k is cut (the slices add into partial results) or where the tiles
+/// pass both ends of m and n (the two paths' vector stores cost the
+/// scalar kernel a spill, vector-stores.test).
+static bool storesRunsOf(const Skeleton &s, int64_t width) {
+  return !s.partials && !(s.partialM && s.partialN) && s.ranges[s.matmul.n] % width == 0 &&
+         storesRuns(storedBuffer(s), linalg::LinalgOp(s.op).getMatchingIndexingMap(s.init),
+                    s.matmul.n, width);
 }
 
 /// The tensor-core kernel (StagedMatmul.h): 8 warps as 2 x 4, each a
@@ -2119,13 +2162,12 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
                             2 * kMmaN);
     }
   } else {
-    // A in pairs where one 4-byte load reads a pair: A read as it is from
-    // a kernel allocation or a weight (64-byte aligned in the workspace or
-    // the weights; a graph input is the caller's buffer, aligned to its
-    // elements only), its rows an even number of values apart, and the
-    // pairs inside k (k even, uncut or cut into slices of even length).
+    // A in pairs where one 4-byte load reads a pair: A read as it is (not
+    // computed in the kernel) from a buffer that starts aligned, its rows
+    // an even number of values apart, and the pairs inside k (k even,
+    // uncut or cut into slices of even length).
     OpOperand *a = op.getDpsInputOperand(matmul.rowInput);
-    s.rowPairs = !fusion.computedInputs[a->getOperandNumber()] && alignedByKiln(a->get()) &&
+    s.rowPairs = !fusion.computedInputs[a->getOperandNumber()] && startsAligned(a->get()) &&
                  s.ranges[matmul.k] % 2 == 0 && alignedAlongK(s, a, 2);
     // Chunk c is then the pairs of rows 32 r + 16 (w / 4) + 2 (w % 4) +
     // {0, 1, 8, 9}: element L the pair from k 2 (L % 8) of row
@@ -2153,6 +2195,11 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
   // registers a thread: one block of 256 threads a multiprocessor, not
   // two.
   s.unrollStages = (kStagedTile / mmaK) * tm * tn <= kMaxUnrolledMmas;
+  // An accumulator's two columns of a row (2 t, 2 t + 1) stored as one
+  // pair, where the buffer allows: a warp's store then fills the 32-byte
+  // sectors of 8 rows (f32) instead of touching them for half their bytes.
+  if (storesRunsOf(s, 2))
+    s.storeWidth = 2;
   Type f32 = rewriter.getF32Type();
   Value warp = arith::DivUIOp::create(rewriter, loc, s.tid, s.constant(rewriter, kWarpSize));
   Value lane = arith::RemUIOp::create(rewriter, loc, s.tid, s.constant(rewriter, kWarpSize));
@@ -2254,22 +2301,20 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
 /// multiply-adds.
 constexpr int64_t kMaxPeeledOutputs = 8;
 
+/// The most outputs a thread of the scalar kernel stores in groups. A
+/// 16-byte store takes its 4 values from 4 consecutive registers, so ptxas
+/// keeps the accumulators in aligned quads through the whole k loop: for
+/// 8 x 8 outputs a thread that cost registers past the 128 with which two
+/// blocks fit on a multiprocessor (gemm4096: 126 -> 145 on sm_90, 121 ->
+/// 129 on sm_80; capped at 128, a spill reloaded every k step), so such
+/// tiles keep 4-byte stores; 4 x 8 tiles kept their counts (gemm2048: 79).
+constexpr int64_t kMaxGroupStoredOutputs = 32;
+
 /// Whether `input` holds 32-bit values: kVectorWidth of them are one
 /// 16-byte load from workgroup memory.
 static bool holdsWords(Value input) {
   Type element = getElementTypeOrSelf(input);
   return element.isIntOrFloat() && element.getIntOrFloatBitWidth() == 32;
-}
-
-/// Whether the scalar kernel may store kVectorWidth results at consecutive
-/// columns (n, the first a multiple of kVectorWidth) as one 16-byte store
-/// into `buffer` (the init's or the consumer's output) through `map` (the
-/// init's indexing map): 32-bit elements, aligned along n to groups
-/// (alignedAlong) in a buffer whose alignment Kiln chose (alignedByKiln:
-/// graph outputs are the caller's, of unknown alignment).
-static bool storesGroups(Value buffer, AffineMap map, unsigned n) {
-  return holdsWords(buffer) && alignedAlong(buffer, map, n, kVectorWidth) &&
-         alignedByKiln(buffer);
 }
 
 /// How a thread of the scalar kernel reads a side of its register tile
@@ -2396,14 +2441,11 @@ void buildScalarMatmul(RewriterBase &rewriter, linalg::LinalgOp op, const Staged
   // enough to copy once more for the last step and to unroll the k loop
   // by its stages (stagedLoop).
   s.peelLastStep = s.unrollStages = rows * columns <= kMaxPeeledOutputs;
-  // Runs of 4 columns (the groups) stored whole, where the buffer allows.
-  linalg::GenericOp consumer = fusion.consumer;
-  s.vectorStores =
-      columnGroups && !partials && s.ranges[matmul.n] % kVectorWidth == 0 &&
-      !(s.partialM && s.partialN) &&
-      storesGroups(consumer ? consumer.getDpsInits()[0] : s.init->get(),
-                   llvm::cast<linalg::LinalgOp>(op.getOperation()).getMatchingIndexingMap(s.init),
-                   matmul.n);
+  // Runs of 4 columns (the groups) of 32-bit values stored whole, where
+  // the buffer allows.
+  if (columnGroups && rows * columns <= kMaxGroupStoredOutputs && holdsWords(storedBuffer(s)) &&
+      storesRunsOf(s, kVectorWidth))
+    s.storeWidth = kVectorWidth;
   Location loc = s.loc;
   // This thread's row `i` and column `j` offsets in the block: ty + 16 i
   // and tx + 16 j, or, read in groups, 4 ty + 64 (i / 4) + i % 4 and

@@ -60,7 +60,8 @@ std::string describeTensor(const TensorSignature &tensor) {
 
 /// Bumped whenever a declaration in the generated header changes meaning
 /// or signature.
-constexpr int kHeaderAbiVersion = 1;
+constexpr int kHeaderAbiVersion = 2; // 2: NAME_gpu_run asks its buffers
+                                      // to be NAME_BUFFER_ALIGNMENT aligned
 
 struct StatusCode {
   const char *name;
@@ -92,6 +93,8 @@ constexpr StatusCode kStatusCodes[] = {
      "an output overlaps an input or another output"},
     {"KILN_ERROR_RACE", KILN_ERROR_RACE,
      "checking builds: an emulated GPU kernel raced"},
+    {"KILN_ERROR_BUFFER_ALIGNMENT", KILN_ERROR_BUFFER_ALIGNMENT,
+     "GPU builds: an input or output is not NAME_BUFFER_ALIGNMENT aligned"},
 };
 
 class HeaderWriter {
@@ -210,8 +213,9 @@ private:
        << "element type):\n"
        << " *        status = " << n << "_gpu_run_host(ctx, inputs, "
        << "outputs);\n"
-       << " *      or on device buffers of your own, queued on your CUDA "
-       << "stream:\n"
+       << " *      or on device buffers of your own (each aligned to "
+       << n << "_BUFFER_ALIGNMENT\n"
+       << " *      bytes, as cudaMalloc's are), queued on your CUDA stream:\n"
        << " *        status = " << n << "_gpu_run(ctx, device_inputs, "
        << "device_outputs, stream);\n"
        << " *      status is KILN_OK (0) or a kiln_status; " << n
@@ -270,6 +274,11 @@ private:
     os << "#define " << n << "_WORKSPACE_SIZE " << sig.workspaceSize << '\n';
     os << "#define " << n << "_WORKSPACE_ALIGNMENT " << kWorkspaceAlignment
        << "\n";
+    if (size_t alignment = sig.bufferAlignment())
+      os << "/* The alignment in bytes every input and output buffer must "
+         << "have: the GPU\n"
+         << " * kernels read and write them in vectors. */\n"
+         << "#define " << n << "_BUFFER_ALIGNMENT " << alignment << '\n';
     if (sig.gpu)
       os << "/* GPU build: the PTX target, the oldest GPU the library runs "
          << "on. */\n"
@@ -361,6 +370,11 @@ private:
          << " * thread included) each use up to " << sig.taskStackSize
          << " bytes of their stack for\n"
          << " * the loops' private tiles.\n";
+    if (sig.bufferAlignment())
+      os << " * This build emulates GPU kernels: every input and output "
+         << "must be aligned to\n"
+         << " * " << n << "_BUFFER_ALIGNMENT (else "
+         << "KILN_ERROR_BUFFER_ALIGNMENT).\n";
     os << " * Returns KILN_OK, KILN_ERROR_NULL_ARGUMENT (an array or one of "
        << "its pointers\n"
        << " * is NULL, or the workspace is NULL although it is needed),\n"
@@ -440,16 +454,18 @@ private:
        << "`device_inputs` and\n"
        << " * `device_outputs` hold one device address (a CUdeviceptr or "
        << "cudaMalloc\n"
-       << " * result, as void *) per tensor, in the order listed above; "
-       << "an output must\n"
-       << " * not overlap an input or another output. The kernels are\n"
+       << " * result, as void *) per tensor, in the order listed above, "
+       << "each a multiple\n"
+       << " * of " << n << "_BUFFER_ALIGNMENT (cudaMalloc's are); an output "
+       << "must not overlap an\n"
+       << " * input or another output. The kernels are\n"
        << " * queued on `stream` (a CUstream or cudaStream_t of the "
        << "device's primary\n"
        << " * context; NULL for the default stream) and the call returns: "
        << "synchronize\n"
        << " * the stream before reading the outputs. Returns KILN_OK,\n"
-       << " * KILN_ERROR_NULL_ARGUMENT, KILN_ERROR_OVERLAPPING_BUFFERS or "
-       << "KILN_ERROR_DEVICE (a launch "
+       << " * KILN_ERROR_NULL_ARGUMENT, KILN_ERROR_BUFFER_ALIGNMENT,\n"
+       << " * KILN_ERROR_OVERLAPPING_BUFFERS or KILN_ERROR_DEVICE (a launch "
        << "failed); faults\n"
        << " * while the kernels run surface when the stream is "
        << "synchronized.";

@@ -161,6 +161,8 @@ private:
                      misaligned, call);
       b.SetInsertPoint(call);
     }
+    BasicBlock *misalignedBuffer = BasicBlock::Create(ctx, "misaligned_buffer");
+    checkBufferAlignment(fn, inputs, outputs, misalignedBuffer);
     BasicBlock *overlapping = BasicBlock::Create(ctx, "overlapping_buffers");
     checkDisjoint(fn, inputs, outputs, overlapping);
     BasicBlock *boundInput = BasicBlock::Create(ctx, "bound_input_differs");
@@ -177,6 +179,7 @@ private:
 
     finishErrorBlock(fn, nullArgument, KILN_ERROR_NULL_ARGUMENT);
     finishErrorBlock(fn, misaligned, KILN_ERROR_WORKSPACE_ALIGNMENT);
+    finishErrorBlock(fn, misalignedBuffer, KILN_ERROR_BUFFER_ALIGNMENT);
     finishErrorBlock(fn, overlapping, KILN_ERROR_OVERLAPPING_BUFFERS);
     finishErrorBlock(fn, boundInput, KILN_ERROR_BOUND_INPUT);
   }
@@ -297,7 +300,8 @@ private:
     b.SetInsertPoint(next);
   }
 
-  /// NAME_gpu_run: the pointer checks, then the runtime runs the entry.
+  /// NAME_gpu_run: the pointer checks (set, aligned, disjoint), then the
+  /// runtime runs the entry.
   void emitGpuRun() {
     Function *fn = defineFunction(
         "gpu_run",
@@ -309,6 +313,8 @@ private:
                       nullArgument);
     checkPointerArray(fn, fn->getArg(2), sig.outputs.size(), "outputs",
                       nullArgument);
+    auto *misaligned = BasicBlock::Create(ctx, "misaligned_buffer");
+    checkBufferAlignment(fn, fn->getArg(1), fn->getArg(2), misaligned);
     auto *overlapping = BasicBlock::Create(ctx, "overlapping_buffers");
     checkDisjoint(fn, fn->getArg(1), fn->getArg(2), overlapping);
     checkBoundDeviceInputs(fn, fn->getArg(0), fn->getArg(1), fn->getArg(3));
@@ -318,6 +324,7 @@ private:
     b.CreateRet(b.CreateCall(run, {fn->getArg(0), gpuEntry(), fn->getArg(1),
                                    fn->getArg(2), fn->getArg(3)}));
     finishErrorBlock(fn, nullArgument, KILN_ERROR_NULL_ARGUMENT);
+    finishErrorBlock(fn, misaligned, KILN_ERROR_BUFFER_ALIGNMENT);
     finishErrorBlock(fn, overlapping, KILN_ERROR_OVERLAPPING_BUFFERS);
   }
 
@@ -447,6 +454,37 @@ private:
       return;
     auto *done = BasicBlock::Create(ctx, "check.disjoint.done", fn);
     b.CreateCondBr(any, overlapping, done);
+    b.SetInsertPoint(done);
+  }
+
+  /// Branches to `misaligned` if the address of an input or output (of at
+  /// least one byte) is not a multiple of sig.bufferAlignment(), which the
+  /// kernels' vector accesses assume. Nothing to check where it is 0.
+  void checkBufferAlignment(Function *fn, Value *inputs, Value *outputs,
+                            BasicBlock *misaligned) {
+    size_t alignment = sig.bufferAlignment();
+    if (alignment <= 1)
+      return;
+    Align pointerAlign = dataLayout.getPointerABIAlignment(0);
+    Value *bits = nullptr;
+    auto gather = [&](Value *array, const std::vector<TensorSignature> &tensors) {
+      for (auto [index, tensor] : llvm::enumerate(tensors)) {
+        if (tensor.sizeInBytes() == 0)
+          continue;
+        Value *slot = b.CreateConstInBoundsGEP1_64(ptrTy, array, index);
+        Value *address =
+            b.CreatePtrToInt(b.CreateAlignedLoad(ptrTy, slot, pointerAlign), sizeTy);
+        bits = bits ? b.CreateOr(bits, address) : address;
+      }
+    };
+    gather(inputs, sig.inputs);
+    gather(outputs, sig.outputs);
+    if (!bits)
+      return;
+    Value *offset = b.CreateAnd(bits, ConstantInt::get(sizeTy, alignment - 1),
+                                "buffers.misalignment");
+    auto *done = BasicBlock::Create(ctx, "check.alignment.done", fn);
+    b.CreateCondBr(b.CreateIsNotNull(offset), misaligned, done);
     b.SetInsertPoint(done);
   }
 

@@ -2,11 +2,17 @@
 
 #include "codegen/target/ModelSignature.h"
 
+#include "kiln/runtime.h"
+
 #include "llvm/Support/ErrorHandling.h"
 
 #include <cassert>
 
 namespace kiln::target {
+
+size_t ModelSignature::bufferAlignment() const {
+  return gpu || emulatesGpu ? KILN_GPU_BUFFER_ALIGNMENT : 0;
+}
 
 size_t elementTypeSize(ElementType type) {
   switch (type) {

@@ -107,6 +107,14 @@ struct ModelSignature {
                                // --emulate-gpu-profile-memory):
                                // NAME_print_memory_profile(FILE *) prints
                                // the counts
+  bool emulatesGpu = false; // kilnc --emulate-gpu: the GPU kernels run on
+                            // the CPU, through NAME_run
+
+  /// The alignment in bytes NAME_gpu_run (GPU builds) or NAME_run (builds
+  /// that emulate the GPU) asks of every input and output buffer, and
+  /// checks (KILN_GPU_BUFFER_ALIGNMENT: the kernels assume it); 0 when any
+  /// address will do.
+  size_t bufferAlignment() const;
 };
 
 /// The alignment every workspace must have.

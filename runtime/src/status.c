@@ -32,6 +32,9 @@ const char *kiln_rt_error_message(int status) {
     return "an output buffer overlaps an input or another output";
   case KILN_ERROR_RACE:
     return kiln_rt_race_message();
+  case KILN_ERROR_BUFFER_ALIGNMENT:
+    return "an input or output buffer is not " KILN_STRINGIFY(
+        KILN_GPU_BUFFER_ALIGNMENT) "-byte aligned, as GPU kernels need";
   }
   return "unknown error code";
 }

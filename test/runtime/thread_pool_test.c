@@ -364,6 +364,7 @@ static void check_error_messages(void) {
       KILN_ERROR_BOUND_INPUT,
       KILN_ERROR_OVERLAPPING_BUFFERS,
       KILN_ERROR_RACE,
+      KILN_ERROR_BUFFER_ALIGNMENT,
       -1, /* any unknown code, standing for all of them */
   };
   enum { count = sizeof codes / sizeof codes[0] };
@@ -375,7 +376,7 @@ static void check_error_messages(void) {
       ok &= strcmp(message, kiln_rt_error_message(codes[j])) != 0;
   }
   check(ok, "error messages are non-empty and distinct for every code");
-  check(strcmp(kiln_rt_error_message(11), "unknown error code") == 0 &&
+  check(strcmp(kiln_rt_error_message(12), "unknown error code") == 0 &&
             strcmp(kiln_rt_error_message(-1), "unknown error code") == 0 &&
             strcmp(kiln_rt_error_message(1000), "unknown error code") == 0,
         "unknown codes give \"unknown error code\"");

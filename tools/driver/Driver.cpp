@@ -504,6 +504,7 @@ FailureOr<CompileResult> compileModel(MLIRContext &context,
 
   result.signature.checksRaces = options.emulateGpu && options.emulateGpuCheckRaces;
   result.signature.profilesMemory = options.emulateGpu && options.emulateGpuProfileMemory;
+  result.signature.emulatesGpu = options.emulateGpu;
   bool gpu = !options.gpuArch.empty();
   if (gpu && options.emulateGpu)
     return emitError(UnknownLoc::get(&context))

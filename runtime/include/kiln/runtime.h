@@ -45,7 +45,18 @@ enum kiln_status {
                                         emulated GPU kernel raced, or
                                         accessed memory out of bounds (or
                                         the checks ran out of memory) */
+  KILN_ERROR_BUFFER_ALIGNMENT = 11,  /* GPU builds (and their CPU emulation):
+                                        an input or output buffer is not
+                                        KILN_GPU_BUFFER_ALIGNMENT-byte
+                                        aligned */
 };
+
+/* The alignment, in bytes, every input and output buffer of a GPU build's
+ * NAME_gpu_run must have (cudaMalloc and cuMemAlloc give 256): the kernels
+ * read and write them with vector accesses of up to 16 bytes. Builds that
+ * emulate the GPU kernels on the CPU (kilnc --emulate-gpu) ask the same of
+ * NAME_run's buffers. */
+#define KILN_GPU_BUFFER_ALIGNMENT 16
 
 /* The most worker threads a pool runs (including the calling thread). */
 #define KILN_MAX_THREADS 256

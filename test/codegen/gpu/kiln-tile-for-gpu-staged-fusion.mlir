@@ -44,15 +44,19 @@ func.func @bias_relu(%a: tensor<32x16xf32>, %b: tensor<16x32xf32>, %bias: tensor
 
 // An f16 matmul on the tensor cores (one k step, so no loop): the zero
 // fill becomes the accumulators' start and the rounding to f16 happens on the way out, so
-// the f32 accumulator never reaches memory.
+// the f32 accumulator never reaches memory. Each row's two columns of an
+// accumulator are rounded and stored as one pair of halves.
 // CHECK-LABEL: func @f16_round
 // CHECK-SAME: %[[OUT:[a-z0-9]+]]: memref<32x32xf16> {bufferize.result})
 // CHECK-NOT: memref.alloc() {{.*}} : memref<32x32xf32>
 // CHECK: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<2x2xf32>
 // CHECK: scf.forall
 // CHECK:   nvgpu.mma.sync(%{{.*}}, %{{.*}}, %[[ZERO]]) {mmaShape = [16, 8, 16]}
-// CHECK-COUNT-4: arith.truncf %{{.*}} : f32 to f16
-// CHECK: memref.store %{{.*}}, %[[OUT]]
+// CHECK-COUNT-2: arith.truncf %{{.*}} : f32 to f16
+// CHECK: %[[PAIR:.*]] = vector.from_elements %{{.*}}, %{{.*}} : vector<2xf16>
+// CHECK: vector.store %[[PAIR]], %[[OUT]][%{{.*}}, %{{.*}}] {alignment = 4 : i64} : memref<32x32xf16>, vector<2xf16>
+// CHECK-COUNT-2: arith.truncf %{{.*}} : f32 to f16
+// CHECK: vector.store %{{.*}}, %[[OUT]]
 // CHECK-NOT: linalg.
 // CHECK: return
 #id = affine_map<(d0, d1) -> (d0, d1)>
@@ -177,7 +181,7 @@ func.func @two_products(%a: tensor<32x16xf32>, %w1: tensor<16x32xf32>, %b: tenso
 // CHECK: %[[ACC:.*]] = memref.alloc() {{.*}} : memref<32x32xf32>
 // CHECK: scf.forall ({{.*}}) in (1, 1) {
 // CHECK:   nvgpu.mma.sync
-// CHECK:   memref.store %{{.*}}, %[[ACC]][
+// CHECK:   vector.store %{{.*}}, %[[ACC]][{{.*}}] {alignment = 8 : i64} : memref<32x32xf32>, vector<2xf32>
 // CHECK: scf.forall
 // CHECK:   arith.truncf
 // CHECK:   arith.addf

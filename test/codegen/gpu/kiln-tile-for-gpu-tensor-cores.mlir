@@ -135,8 +135,11 @@
 // CHECK:     %[[L1:.*]] = nvgpu.mma.sync(%{{.*}}, %{{.*}}, %[[ACC]]) {mmaShape = [16, 8, 8], tf32Enabled}
 // CHECK:     %[[L2:.*]] = nvgpu.mma.sync(%{{.*}}, %{{.*}}, %[[L1]]) {mmaShape = [16, 8, 8], tf32Enabled}
 // CHECK-NOT: gpu.barrier
-// CHECK:     vector.extract %[[L2]][0, 0]
-// CHECK-COUNT-3: vector.extract %[[L2]]
+// Each row's two columns of the accumulator are one 8-byte store.
+// CHECK:     %[[ROW0:.*]] = vector.extract %[[L2]][0] : vector<2xf32> from vector<2x2xf32>
+// CHECK-NEXT: vector.store %[[ROW0]], %{{.*}} {alignment = 8 : i64} : memref<32x64xf32>, vector<2xf32>
+// CHECK-NEXT: %[[ROW1:.*]] = vector.extract %[[L2]][1] : vector<2xf32> from vector<2x2xf32>
+// CHECK-NEXT: vector.store %[[ROW1]], %{{.*}} {alignment = 8 : i64} : memref<32x64xf32>, vector<2xf32>
 // With tf32-ties-to-even (what kilnc sets for sm_90 and newer), the
 // rounding adds half an ulp less one plus the kept mantissa's lowest bit
 // (bit 13): ties go to the even neighbour, as cvt.rn.tf32.f32 rounds.
@@ -187,7 +190,7 @@ func.func @tensor_cores(%a: memref<32x48xf32>, %b: memref<48x64xf32>, %c: memref
 // CHECK:   nvgpu.mma.sync
 // CHECK:   arith.cmpi ult, %{{.*}}, %[[M]]
 // CHECK:   scf.if
-// CHECK:     memref.store
+// CHECK:     vector.store {{.*}} : memref<48x64xf32>, vector<2xf32>
 func.func @partial_tensor_cores(%a: memref<48x20xf32>, %b: memref<20x64xf32>, %c: memref<48x64xf32>) {
   linalg.matmul ins(%a, %b : memref<48x20xf32>, memref<20x64xf32>) outs(%c : memref<48x64xf32>)
   return
@@ -219,7 +222,8 @@ func.func @not_tensor_cores(%a: memref<16x32xf32>, %b: memref<32x64xf32>, %c: me
 // (c 32 + L ^ 2 (L / 16)) 4: one 16-byte and one 8-byte load. Thread t
 // copies A's rows t / 16 + 16 r at k t % 16, as the FP32 kernel does (two
 // rows a warp), and lane L of warp w B's column 16 r + 8 (w / 4) + L % 8
-// at k 4 (w % 4) + L / 8.
+// at k 4 (w % 4) + L / 8. (A's rows here lie 49 values apart, so that no
+// 4-byte load reads two of its k values: @half_pairs copies pairs.)
 // CHECK-LABEL: func @half_tensor_cores
 // CHECK: scf.forall (%{{.*}}, %{{.*}}) in (1, 2) {
 // CHECK:   %[[AS:.*]] = memref.alloc() : memref<2x512xf16, #gpu.address_space<workgroup>>
@@ -241,14 +245,14 @@ func.func @not_tensor_cores(%a: memref<16x32xf32>, %b: memref<32x64xf32>, %c: me
 // CHECK:     %[[BK:.*]] = arith.addi %[[K4]], %[[HIGH]]
 // CHECK:     %[[BT8:.*]] = arith.muli %[[WT]], %c8
 // CHECK:     %[[BCOL:.*]] = arith.addi %[[BT8]], %[[LOW]]
-// CHECK:     %[[X:.*]] = memref.load %{{.*}} : memref<32x48xf16>
+// CHECK:     %[[X:.*]] = memref.load %{{.*}} : memref<32x48xf16, strided<[49, 1]>>
 // CHECK-NOT:   arith.bitcast
 // CHECK:     %[[BC0:.*]] = arith.addi %{{.*}}, %[[BCOL]]
 // CHECK:     memref.load %{{.*}}[%[[BK]], %[[BC0]]] : memref<48x64xf16>
 // CHECK:     memref.store %[[X]], %[[AS]]
 // CHECK:     gpu.barrier
 // CHECK:     %[[ACC:.*]] = scf.for %{{.*}} iter_args(%[[A0:[a-z0-9_]+]] = %{{.*}}) -> (vector<2x2xf32>)
-// CHECK:       %[[NEXT:.*]] = memref.load %{{.*}} : memref<32x48xf16>
+// CHECK:       %[[NEXT:.*]] = memref.load %{{.*}} : memref<32x48xf16, strided<[49, 1]>>
 // CHECK:       %[[AV:.*]] = vector.load %[[AS]]{{.*}} {alignment = 16 : i64} : {{.*}}, vector<8xf16>
 // CHECK:       %[[AF:.*]] = vector.shape_cast %[[AV]] : vector<8xf16> to vector<4x2xf16>
 // CHECK-NEXT:  %[[BV:.*]] = vector.load %[[BS]]{{.*}} {alignment = 8 : i64} : {{.*}}, vector<4xf16>
@@ -263,8 +267,9 @@ func.func @not_tensor_cores(%a: memref<16x32xf32>, %b: memref<32x64xf32>, %c: me
 // Without --gpu-tf32 too.
 // FP32-LABEL: func @half_tensor_cores
 // FP32: nvgpu.mma.sync({{.*}}) {mmaShape = [16, 8, 16]}
-func.func @half_tensor_cores(%a: memref<32x48xf16>, %b: memref<48x64xf16>, %c: memref<32x64xf32>) {
-  linalg.matmul ins(%a, %b : memref<32x48xf16>, memref<48x64xf16>) outs(%c : memref<32x64xf32>)
+func.func @half_tensor_cores(%rows: memref<32x49xf16>, %b: memref<48x64xf16>, %c: memref<32x64xf32>) {
+  %a = memref.subview %rows[0, 0] [32, 48] [1, 1] : memref<32x49xf16> to memref<32x48xf16, strided<[49, 1]>>
+  linalg.matmul ins(%a, %b : memref<32x48xf16, strided<[49, 1]>>, memref<48x64xf16>) outs(%c : memref<32x64xf32>)
   return
 }
 func.func @bf16_tensor_cores(%a: memref<32x48xbf16>, %b: memref<48x64xbf16>, %c: memref<32x64xf32>) {
@@ -278,9 +283,9 @@ func.func @bf16_tensor_cores(%a: memref<32x48xbf16>, %b: memref<48x64xbf16>, %c:
 // workspace), its rows an even number of values apart: lane L of warp w
 // copies the pair of k values from 2 (L % 8) (the two halves of a fragment
 // register) of row 32 r + 16 (w / 4) + 2 (w % 4) + (L / 8) % 2 + 8 (L / 16)
-// with one 4-byte load and one 4-byte store. (A graph input, as in
-// @half_tensor_cores, is the caller's buffer of unknown alignment: a value
-// a copy.)
+// with one 4-byte load and one 4-byte store. (The same for an argument of
+// the function, a graph input, which NAME_gpu_run requires 16 bytes
+// aligned.)
 // CHECK-LABEL: func @half_pairs
 // CHECK:   %[[A:.*]] = memref.alloc() : memref<32x48xf16>
 // CHECK:   %[[AS:.*]] = memref.alloc() : memref<2x512xf16, #gpu.address_space<workgroup>>

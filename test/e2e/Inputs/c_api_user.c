@@ -22,7 +22,7 @@
 
 /*--- The header, at compile time ------------------------------------------*/
 
-_Static_assert(capi_ABI_VERSION == 1, "ABI version");
+_Static_assert(capi_ABI_VERSION == 2, "ABI version");
 _Static_assert(capi_NUM_INPUTS == 3 && capi_NUM_OUTPUTS == 3, "tensor count");
 _Static_assert(capi_WORKSPACE_ALIGNMENT == 64, "workspace alignment");
 _Static_assert(capi_WORKSPACE_SIZE > 0, "the model needs workspace");

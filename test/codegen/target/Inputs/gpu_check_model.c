@@ -3,9 +3,12 @@
  * ktm_gpu_* functions check their arguments, and
  *
  *   gpu_check_model no-driver   ktm_gpu_create fails softly: no CUDA driver
- *   gpu_check_model device      a context on device 0 (the fake driver or a
- *                               GPU) runs the stand-in model: output k is
- *                               input k, output 2 the weights' 42.5
+ *   gpu_check_model fake-driver a context on the fake driver's device 0
+ *                               (test/runtime/gpu_fake_driver.c, whose
+ *                               device addresses are host addresses) runs
+ *                               the stand-in model: output k is input k,
+ *                               output 2 the weights' 42.5, on host buffers
+ *                               and on "device" buffers of the caller's
  *
  * Prints each failure and a summary line.
  */
@@ -34,6 +37,45 @@ static void check_no_driver(void) {
   CHECK(ctx == NULL);
   CHECK(strstr(ktm_gpu_last_error(NULL), "libcuda.so.1") != NULL);
   printf("create: %s\n", ktm_gpu_last_error(NULL));
+}
+
+/* ktm_gpu_run on buffers of the caller's: each tensor must start at a
+ * multiple of ktm_BUFFER_ALIGNMENT, or nothing runs. The fake driver's
+ * device addresses are host addresses, so the buffers are host arrays. */
+static void check_device_buffers(ktm_gpu_context *ctx) {
+  enum { kSlack = ktm_BUFFER_ALIGNMENT };
+  _Alignas(ktm_BUFFER_ALIGNMENT) unsigned char in[4][64 + kSlack];
+  _Alignas(ktm_BUFFER_ALIGNMENT) unsigned char out[4][64 + kSlack];
+  _Static_assert(ktm_BUFFER_ALIGNMENT == 16, "the contract of kiln/runtime.h");
+  _Static_assert(ktm_INPUT0_BYTES <= 64 && ktm_INPUT1_BYTES <= 64, "room");
+  const void *inputs[4];
+  void *outputs[4];
+  for (int i = 0; i < 4; ++i) {
+    memset(in[i], i + 1, sizeof in[i]);
+    inputs[i] = in[i];
+    outputs[i] = out[i];
+  }
+  /* Each tensor in turn 4 bytes (then 8) past an aligned address. */
+  for (size_t offset = 4; offset < ktm_BUFFER_ALIGNMENT; offset *= 2)
+    for (int i = 0; i < 8; ++i) {
+      const void *shifted_inputs[4] = {inputs[0], inputs[1], inputs[2], inputs[3]};
+      void *shifted_outputs[4] = {outputs[0], outputs[1], outputs[2], outputs[3]};
+      if (i < 4)
+        shifted_inputs[i] = in[i] + offset;
+      else
+        shifted_outputs[i - 4] = out[i - 4] + offset;
+      memset(out, 0, sizeof out);
+      CHECK(ktm_gpu_run(ctx, shifted_inputs, shifted_outputs, NULL) ==
+            KILN_ERROR_BUFFER_ALIGNMENT);
+      CHECK(out[0][0] == 0 && out[1][0] == 0 && out[0][offset] == 0); /* nothing ran */
+    }
+  CHECK(strstr(ktm_error_message(KILN_ERROR_BUFFER_ALIGNMENT), "16-byte aligned") != NULL);
+  CHECK(ktm_gpu_run(ctx, inputs, outputs, NULL) == KILN_OK);
+  CHECK(memcmp(in[0], out[0], ktm_INPUT0_BYTES) == 0);
+  CHECK(memcmp(in[1], out[1], ktm_INPUT1_BYTES) == 0);
+  double weight;
+  memcpy(&weight, out[2], sizeof weight);
+  CHECK(weight == 42.5);
 }
 
 static void check_device(void) {
@@ -71,6 +113,7 @@ static void check_device(void) {
   CHECK(ktm_gpu_run_host(ctx, inputs, NULL) == KILN_ERROR_NULL_ARGUMENT);
   CHECK(ktm_gpu_run(ctx, NULL, outputs, NULL) == KILN_ERROR_NULL_ARGUMENT);
   CHECK(ktm_gpu_run(ctx, missing, outputs, NULL) == KILN_ERROR_NULL_ARGUMENT);
+  check_device_buffers(ctx);
   ktm_gpu_destroy(ctx);
 }
 
@@ -79,10 +122,10 @@ int main(int argc, char **argv) {
   check_common();
   if (strcmp(mode, "no-driver") == 0)
     check_no_driver();
-  else if (strcmp(mode, "device") == 0)
+  else if (strcmp(mode, "fake-driver") == 0)
     check_device();
   else {
-    printf("usage: gpu_check_model no-driver|device\n");
+    printf("usage: gpu_check_model no-driver|fake-driver\n");
     return 2;
   }
   printf("checks: %d failures: %d\n", checks, failures);
