@@ -1252,6 +1252,22 @@ struct Skeleton {
   /// register), read with one 4-byte load and placed with one 4-byte store
   /// (A read as it is, aligned along k to pairs, k even).
   bool rowPairs = false;
+  /// Whether each of B's copies is a 2 x 2 quad (the f16 and bf16
+  /// tensor-core kernel, B along n): k and k + 1 (k even) of columns n and
+  /// n + 1 (n even), read as two 4-byte loads of a row's two columns and
+  /// placed as each column's pair of k values (a fragment register), two
+  /// 4-byte stores: at columnSlot's index for column n and
+  /// quadColumnOffset further for column n + 1. (B read as it is, aligned
+  /// along n to pairs; k and n even.)
+  bool columnQuads = false;
+  int64_t quadColumnOffset = 0;
+  /// B one k row down (a view from its second row along k), where quads
+  /// read their second rows at their first rows' indices: the two loads
+  /// then share one address plus a constant. (Indexed at k + 1, LLVM
+  /// wrote k + 1 as k | 1, k being even, and computed the second address
+  /// afresh every step: gemm2048_f16's k step took 42.5 SASS instructions
+  /// instead of 33.5.)
+  Value quadNextRows;
   /// Where not 0, the tiles are flat and copy r's slot is copy 0's plus r
   /// times this (A's, B's): one address and constant offsets for a
   /// thread's stores, which LLVM does not find itself through rowSlot's
@@ -1503,8 +1519,37 @@ struct Skeleton {
       mark.release();
       return zeroedPastK(v, loopIvs);
     };
+    // B's quad from (k, n) on (both even; columnQuads): rows k and k + 1
+    // of columns n and n + 1, two loads, rearranged into column n's pair of
+    // k values and column n + 1's. k and n are even, so a quad lies inside
+    // or past them whole; one past k reads the last two rows instead (then
+    // zeroed), one past n the last two columns (never stored).
+    auto quad = [&](ArrayRef<Value> loopIvs, SmallVectorImpl<Value> &into) {
+      auto type = VectorType::get({2}, getElementTypeOrSelf(columnInput->get()));
+      MarkNarrow mark(b, dividesReads(op, fullRanges, matmul.k, columnInput, nullptr));
+      SmallVector<Value> from = clamped(b, loopIvs);
+      if (k % kStagedTile != 0)
+        from[matmul.k] = arith::MinUIOp::create(b, loc, from[matmul.k], constant(b, k - 2));
+      if (partialN)
+        from[matmul.n] =
+            arith::MinUIOp::create(b, loc, from[matmul.n], constant(b, ranges[matmul.n] - 2));
+      SmallVector<Value> at = indices(b, columnInput, from);
+      SmallVector<Value> rows;
+      for (Value buffer : {columnInput->get(), quadNextRows})
+        rows.push_back(vector::LoadOp::create(b, loc, type, buffer, at, /*nontemporal=*/false,
+                                              llvm::Align(4)));
+      mark.release();
+      for (int64_t column = 0; column < 2; ++column) {
+        Value pairOfK = vector::ShuffleOp::create(b, loc, rows[0], rows[1],
+                                                  ArrayRef<int64_t>{column, 2 + column});
+        into.push_back(zeroedPastK(pairOfK, loopIvs));
+      }
+    };
     forEachCopy(b, kt, aRows, bColumns, [&](OpOperand *input, ArrayRef<Value> loopIvs) {
-      values.push_back(rowPairs && input == rowInput ? pair(loopIvs) : element(input, loopIvs));
+      if (columnQuads && input == columnInput)
+        quad(loopIvs, values);
+      else
+        values.push_back(rowPairs && input == rowInput ? pair(loopIvs) : element(input, loopIvs));
     });
     return values;
   }
@@ -1525,7 +1570,8 @@ struct Skeleton {
   }
   /// Where this thread's copies of one input go in stage `into` of its
   /// tile: A's rowCopy(r) (r < count) at rowSlot's indices, or
-  /// (`columns`) B's columnCopy(r) at columnSlot's; the stage first.
+  /// (`columns`) B's columnCopy(r) at columnSlot's; the stage first. A
+  /// quad (columnQuads) has two: its first column's, then its second's.
   SmallVector<SmallVector<Value>> slots(OpBuilder &b, Value into, bool columns,
                                         int64_t count) const {
     SmallVector<SmallVector<Value>> result;
@@ -1541,7 +1587,14 @@ struct Skeleton {
       at.insert(at.begin(), into);
       result.push_back(at);
     }
-    return result;
+    if (!columns || !columnQuads)
+      return result;
+    SmallVector<SmallVector<Value>> both;
+    for (ArrayRef<Value> at : result) {
+      both.push_back(llvm::to_vector(at));
+      both.push_back({into, addConstant(b, at[1], quadColumnOffset)});
+    }
+    return both;
   }
   /// Stores what `fetch` read into the current stage's tiles.
   void place(OpBuilder &b, ValueRange values, int64_t aRows, int64_t bColumns) const {
@@ -1553,8 +1606,13 @@ struct Skeleton {
         memref::StoreOp::create(b, loc, value, rowTile, slot);
     }
     for (auto [value, slot] :
-         llvm::zip_equal(values.drop_front(aRows), slots(b, stage, /*columns=*/true, bColumns)))
-      memref::StoreOp::create(b, loc, value, columnTile, slot);
+         llvm::zip_equal(values.drop_front(aRows), slots(b, stage, /*columns=*/true, bColumns))) {
+      if (columnQuads)
+        vector::StoreOp::create(b, loc, value, columnTile, slot, /*nontemporal=*/false,
+                                llvm::Align(4));
+      else
+        memref::StoreOp::create(b, loc, value, columnTile, slot);
+    }
   }
   /// Issues this thread's asynchronous copies of the block's k step at
   /// `kt` (the elements `fetch` would read) into stage `into` of the
@@ -1562,6 +1620,7 @@ struct Skeleton {
   /// clamped, as fetch's are; nothing zeroes them: not for zeroPastK.)
   Value issue(OpBuilder &b, Value kt, Value into, int64_t aRows, int64_t bColumns) const {
     assert(!zeroPastK && "asynchronous copies do not zero the elements past k");
+    assert(!rowPairs && !columnQuads && "asynchronous copies move one element each");
     SmallVector<std::pair<OpOperand *, SmallVector<Value>>> reads;
     forEachCopy(b, kt, aRows, bColumns, [&](OpOperand *input, ArrayRef<Value> loopIvs) {
       reads.push_back({input, llvm::to_vector(loopIvs)});
@@ -1927,6 +1986,11 @@ Value roundToTf32(OpBuilder &b, Location loc, Value v, bool tiesToEven) {
 /// to be unrolled by its stages (Skeleton::unrollStages).
 constexpr int64_t kMaxUnrolledMmas = 16;
 
+/// The columns of B one copy of each thread covers in a step of a
+/// tensor-core kernel that copies quads (Skeleton::columnQuads): 256
+/// threads, a quad (2 columns of 2 k values) each, over 16 k values.
+constexpr int64_t kQuadColumns = kThreadsPerBlock * 2 * 2 / kStagedTile;
+
 /// Whether loop dimension `dim` runs along `buffer` (read or written
 /// through `map`) at stride 1 as its innermost index, by itself and in no
 /// other index, with every other stride and the offset static multiples of
@@ -1970,21 +2034,23 @@ static bool startsAligned(Value buffer) {
                 "the caller's buffers take the kernels' widest accesses");
   Value root = viewRoot(buffer);
   if (auto argument = dyn_cast<BlockArgument>(root))
-    return isa<func::FuncOp>(argument.getOwner()->getParentOp());
+    return argument.getOwner()->isEntryBlock() &&
+           isa<func::FuncOp>(argument.getOwner()->getParentOp());
   return root.getDefiningOp<memref::AllocOp>() || root.getDefiningOp<memref::GetGlobalOp>();
 }
 
 /// Whether a kernel may store `width` results at consecutive columns (n,
 /// the first a multiple of `width`) as one vector store into `buffer` (the
 /// init's or the consumer's output) through `map` (the init's indexing
-/// map): whole bytes of at most 16 together, aligned along n to runs
-/// (alignedAlong) in a buffer that starts aligned (startsAligned).
+/// map): elements of whole bytes, a power of two of at most 16 bytes
+/// together, aligned along n to runs (alignedAlong) in a buffer that
+/// starts aligned (startsAligned).
 static bool storesRuns(Value buffer, AffineMap map, unsigned n, int64_t width) {
   Type element = getElementTypeOrSelf(buffer);
-  if (!element.isIntOrFloat())
+  if (!element.isIntOrFloat() || element.getIntOrFloatBitWidth() % 8 != 0)
     return false;
-  int64_t bits = width * element.getIntOrFloatBitWidth();
-  return bits % 8 == 0 && bits / 8 <= static_cast<int64_t>(kVectorBytes) &&
+  int64_t bytes = width * element.getIntOrFloatBitWidth() / 8;
+  return llvm::isPowerOf2_64(bytes) && bytes <= static_cast<int64_t>(kVectorBytes) &&
          alignedAlong(buffer, map, n, width) && startsAligned(buffer);
 }
 
@@ -2179,17 +2245,55 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
                            2 * kMmaM, s.scale(rewriter, low, 2), 0);
   }
   if (half && !s.columnsAlongK) {
-    // B along n: chunk c is column tile 2 r + w / 4 at k 4 (w % 4) to
-    // 4 (w % 4) + 3: element L k 4 (w % 4) + L / 8, column
-    // 16 r + 8 (w / 4) + L % 8.
-    s.columnCopy = s.copyAt(s.add(rewriter, s.scale(rewriter, warpQuarter, 4), high), 0,
-                          s.add(rewriter, s.scale(rewriter, warpFourth, kMmaN), low), 2 * kMmaN);
+    // B in quads where two 4-byte loads read one (columnQuads): B read as
+    // it is from a buffer that starts aligned, its rows an even number of
+    // values apart, n and k even, and a quad for every thread (blockN a
+    // multiple of 64).
+    OpOperand *b = op.getDpsInputOperand(matmul.columnInput);
+    AffineMap bMap = op.getMatchingIndexingMap(b);
+    std::optional<unsigned> kIndex =
+        bMap.getResultPosition(getAffineDimExpr(matmul.k, op.getContext()));
+    s.columnQuads = !fusion.computedInputs[b->getOperandNumber()] && startsAligned(b->get()) &&
+                    s.ranges[matmul.k] % 2 == 0 && s.ranges[matmul.n] % 2 == 0 &&
+                    blockN % kQuadColumns == 0 && kIndex &&
+                    llvm::cast<MemRefType>(b->get().getType()).hasStaticShape() &&
+                    alignedAlong(b->get(), bMap, matmul.n, 2);
+    if (s.columnQuads) {
+      auto type = llvm::cast<MemRefType>(b->get().getType());
+      SmallVector<OpFoldResult> offsets(type.getRank(), rewriter.getIndexAttr(0)),
+          strides(type.getRank(), rewriter.getIndexAttr(1)), sizes;
+      for (int64_t size : type.getShape())
+        sizes.push_back(rewriter.getIndexAttr(size));
+      offsets[*kIndex] = rewriter.getIndexAttr(1);
+      sizes[*kIndex] = rewriter.getIndexAttr(type.getDimSize(*kIndex) - 1);
+      s.quadNextRows = memref::SubViewOp::create(rewriter, loc, b->get(), offsets, sizes, strides);
+      // Chunk c is k pairs 2 (c % 2) + {0, 1, 4, 5} of columns 16 (c / 2)
+      // to 16 (c / 2) + 15: element L the quad from k
+      // 4 (w % 2) + 2 ((L / 8) % 2) + 8 (L / 16) of columns
+      // 64 r + 16 (w / 2) + 2 (L % 8) and the next. A warp's load reads 32
+      // bytes of each of 4 rows; its stores of column n's pairs (then n +
+      // 1's) fill 16 banks twice: the wavefronts of the copies of single
+      // values, for half the requests.
+      s.columnCopy = s.copyAt(sum({s.scale(rewriter, warpOdd, 4), s.scale(rewriter, highOdd, 2),
+                                   s.scale(rewriter, highHalf, 8)}),
+                              0, s.add(rewriter, s.scale(rewriter, warpHalf, 16), s.scale(rewriter, low, 2)),
+                              kQuadColumns);
+      // Column n + 1's register is lane g + 1's: 4 lanes on (n even, so g
+      // and g + 1 lie in one half of the lanes, which S(L) permutes alike).
+      s.quadColumnOffset = 4 * bFragment;
+    } else {
+      // B along n: chunk c is column tile 2 r + w / 4 at k 4 (w % 4) to
+      // 4 (w % 4) + 3: element L k 4 (w % 4) + L / 8, column
+      // 16 r + 8 (w / 4) + L % 8.
+      s.columnCopy = s.copyAt(s.add(rewriter, s.scale(rewriter, warpQuarter, 4), high), 0,
+                            s.add(rewriter, s.scale(rewriter, warpFourth, kMmaN), low), 2 * kMmaN);
+    }
   }
   // Every copy above, and buildSkeleton's, moves by 16 rows (one row
   // tile) or 16 columns (two column tiles) from r to r + 1, A's pairs by
-  // 32 rows.
+  // 32 rows, B's quads by 64 columns (8 column tiles).
   s.rowCopyStride = (s.rowPairs ? 2 : 1) * kWarpSize * aFragment;
-  s.columnCopyStride = 2 * kWarpSize * bFragment;
+  s.columnCopyStride = (s.columnQuads ? kQuadColumns / kMmaN : 2) * kWarpSize * bFragment;
   s.peelLastStep = true;
   // Unrolled, gemm4096_tf32's 4x4 warp tiles (32 mmas a step) took 130
   // registers a thread: one block of 256 threads a multiprocessor, not
@@ -2250,7 +2354,7 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
   s.zeroPastK = true;
   SmallVector<Value> results = s.stagedLoop(
       rewriter, initial, blockM / (s.rowPairs ? 2 * kStagedTile : kStagedTile),
-      blockN / kStagedTile, half ? function_ref<Value(OpBuilder &, Value)>() : toTf32,
+      blockN / (s.columnQuads ? kQuadColumns : kStagedTile), half ? function_ref<Value(OpBuilder &, Value)>() : toTf32,
       [&](OpBuilder &b, Value kt, ValueRange outerArgs, int64_t) {
         SmallVector<Value> acc = llvm::to_vector(outerArgs);
         for (int64_t ks = 0; ks < kStagedTile / mmaK; ++ks) {

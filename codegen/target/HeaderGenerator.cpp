@@ -378,7 +378,10 @@ private:
     os << " * Returns KILN_OK, KILN_ERROR_NULL_ARGUMENT (an array or one of "
        << "its pointers\n"
        << " * is NULL, or the workspace is NULL although it is needed),\n"
-       << " * KILN_ERROR_WORKSPACE_ALIGNMENT or KILN_ERROR_OVERLAPPING_BUFFERS "
+       << " * KILN_ERROR_WORKSPACE_ALIGNMENT";
+    if (sig.bufferAlignment())
+      os << ", KILN_ERROR_BUFFER_ALIGNMENT";
+    os << " or KILN_ERROR_OVERLAPPING_BUFFERS "
        << "(an output\n"
        << " * overlaps an input or another output). An array with no tensors "
        << "in it may be\n"

@@ -45,6 +45,7 @@ CASES = [
     ("half_matmuls", "half_matmuls", []),
     ("half_convs", "half_convs", []),
     ("half_pairs", "half_pairs", []),
+    ("half_quads", "half_quads", []),
     ("gemm_starts", "gemm_starts", []),
     ("computed_inputs", "computed_inputs", []),
     ("heads", "heads", []),

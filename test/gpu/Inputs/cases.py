@@ -340,6 +340,24 @@ def half_pairs(rng):
     return [a, b, x, y, p, w, q], expected
 
 
+def half_quads(rng):
+    """f16 and bf16 products large enough for blocks of 64 columns or more,
+    whose B the tensor-core kernels copy in quads (2 columns of 2 k values,
+    Skeleton::columnQuads): n past the blocks' end (1200) and k past the
+    last step's (40), the quads there clamped (and past k zeroed); k = 32;
+    and k odd (41), copied a value at a time. References: the float64
+    products, rounded once to the output type."""
+    f16 = lambda *shape: rng.standard_normal(shape).astype(np.float16)
+    bf16 = lambda *shape: rng.standard_normal(shape).astype(ml_dtypes.bfloat16)
+    a, b, p, w, x, y = f16(1280, 40), f16(40, 1200), bf16(1280, 32), bf16(32, 1280), \
+        f16(1280, 41), f16(41, 1280)
+    f64 = lambda v: v.astype(np.float64)
+    expected = [(f64(a) @ f64(b)).astype(np.float16),
+                (f64(p) @ f64(w)).astype(np.float32).astype(ml_dtypes.bfloat16),
+                (f64(x) @ f64(y)).astype(np.float16)]
+    return [a, b, p, w, x, y], expected
+
+
 def conv2d(x, w, stride=1, pad=0):
     """float64 NCHW convolution (no bias): the taps' products summed."""
     x = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (pad, pad), (pad, pad)))
@@ -578,6 +596,7 @@ def main():
                         "tf32_ties": tf32_ties,
                         "half_matmuls": half_matmuls, "half_convs": half_convs,
                         "half_pairs": half_pairs,
+                        "half_quads": half_quads,
                         "convs": convs,
                         "convs_tf32": convs_tf32, "partial_tiles": partial_tiles,
                         "partial_tiles_tf32": partial_tiles_tf32,

@@ -13,9 +13,10 @@
 #include "../../../Inputs/kiln_check.h"
 
 int main(void) {
-  static float x[24], y[24];
-  int64_t shape[2] = {4, 6};
-  int64_t other[2] = {6, 4};
+  /* Device buffers (here host arrays) aligned as gbound_gpu_run asks. */
+  static _Alignas(gbound_BUFFER_ALIGNMENT) float x[24], y[24];
+  _Alignas(gbound_BUFFER_ALIGNMENT) int64_t shape[2] = {4, 6};
+  _Alignas(gbound_BUFFER_ALIGNMENT) int64_t other[2] = {6, 4};
   gbound_gpu_context *ctx = NULL;
   int status = gbound_gpu_create(0, &ctx);
   CHECK(status == KILN_OK);
