@@ -1505,15 +1505,20 @@ struct Skeleton {
         v = convert(b, v);
       return zeroedPastK(v, loopIvs);
     };
-    // A's pair from k (even) on, one load: k is even, so a pair lies
-    // inside k or past it whole, and one past it reads the last pair
-    // instead (then zeroed).
-    auto pair = [&](ArrayRef<Value> loopIvs) {
-      auto type = VectorType::get({2}, getElementTypeOrSelf(rowInput->get()));
-      MarkNarrow mark(b, dividesReads(op, fullRanges, matmul.k, rowInput, nullptr));
+    // Where a pair or quad from `loopIvs` (k even) is read: k is even, so
+    // it lies inside k or past it whole, and one past k reads the last two
+    // k values instead (then zeroed).
+    auto pairStart = [&](ArrayRef<Value> loopIvs) {
       SmallVector<Value> from = clamped(b, loopIvs);
       if (k % kStagedTile != 0)
         from[matmul.k] = arith::MinUIOp::create(b, loc, from[matmul.k], constant(b, k - 2));
+      return from;
+    };
+    // A's pair from k on, one load.
+    auto pair = [&](ArrayRef<Value> loopIvs) {
+      auto type = VectorType::get({2}, getElementTypeOrSelf(rowInput->get()));
+      MarkNarrow mark(b, dividesReads(op, fullRanges, matmul.k, rowInput, nullptr));
+      SmallVector<Value> from = pairStart(loopIvs);
       Value v = vector::LoadOp::create(b, loc, type, rowInput->get(), indices(b, rowInput, from),
                                        /*nontemporal=*/false, llvm::Align(4));
       mark.release();
@@ -1527,9 +1532,7 @@ struct Skeleton {
     auto quad = [&](ArrayRef<Value> loopIvs, SmallVectorImpl<Value> &into) {
       auto type = VectorType::get({2}, getElementTypeOrSelf(columnInput->get()));
       MarkNarrow mark(b, dividesReads(op, fullRanges, matmul.k, columnInput, nullptr));
-      SmallVector<Value> from = clamped(b, loopIvs);
-      if (k % kStagedTile != 0)
-        from[matmul.k] = arith::MinUIOp::create(b, loc, from[matmul.k], constant(b, k - 2));
+      SmallVector<Value> from = pairStart(loopIvs);
       if (partialN)
         from[matmul.n] =
             arith::MinUIOp::create(b, loc, from[matmul.n], constant(b, ranges[matmul.n] - 2));
@@ -1596,23 +1599,20 @@ struct Skeleton {
     }
     return both;
   }
-  /// Stores what `fetch` read into the current stage's tiles.
+  /// Stores what `fetch` read into the current stage's tiles: an element,
+  /// or a pair of k values (rowPairs, columnQuads) as one 4-byte store.
   void place(OpBuilder &b, ValueRange values, int64_t aRows, int64_t bColumns) const {
-    for (auto [value, slot] : llvm::zip(values, slots(b, stage, /*columns=*/false, aRows))) {
-      if (rowPairs)
-        vector::StoreOp::create(b, loc, value, rowTile, slot, /*nontemporal=*/false,
-                                llvm::Align(4));
+    auto put = [&](Value value, Value tile, ValueRange slot) {
+      if (llvm::isa<VectorType>(value.getType()))
+        vector::StoreOp::create(b, loc, value, tile, slot, /*nontemporal=*/false, llvm::Align(4));
       else
-        memref::StoreOp::create(b, loc, value, rowTile, slot);
-    }
+        memref::StoreOp::create(b, loc, value, tile, slot);
+    };
+    for (auto [value, slot] : llvm::zip(values, slots(b, stage, /*columns=*/false, aRows)))
+      put(value, rowTile, slot);
     for (auto [value, slot] :
-         llvm::zip_equal(values.drop_front(aRows), slots(b, stage, /*columns=*/true, bColumns))) {
-      if (columnQuads)
-        vector::StoreOp::create(b, loc, value, columnTile, slot, /*nontemporal=*/false,
-                                llvm::Align(4));
-      else
-        memref::StoreOp::create(b, loc, value, columnTile, slot);
-    }
+         llvm::zip_equal(values.drop_front(aRows), slots(b, stage, /*columns=*/true, bColumns)))
+      put(value, columnTile, slot);
   }
   /// Issues this thread's asynchronous copies of the block's k step at
   /// `kt` (the elements `fetch` would read) into stage `into` of the
@@ -2352,9 +2352,11 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
   };
   // The mmas fold whole k steps: staged elements past k are zeros.
   s.zeroPastK = true;
+  int64_t aRows = blockM / (s.rowPairs ? 2 * kStagedTile : kStagedTile);
+  int64_t bColumns = blockN / (s.columnQuads ? kQuadColumns : kStagedTile);
   SmallVector<Value> results = s.stagedLoop(
-      rewriter, initial, blockM / (s.rowPairs ? 2 * kStagedTile : kStagedTile),
-      blockN / (s.columnQuads ? kQuadColumns : kStagedTile), half ? function_ref<Value(OpBuilder &, Value)>() : toTf32,
+      rewriter, initial, aRows, bColumns,
+      half ? function_ref<Value(OpBuilder &, Value)>() : toTf32,
       [&](OpBuilder &b, Value kt, ValueRange outerArgs, int64_t) {
         SmallVector<Value> acc = llvm::to_vector(outerArgs);
         for (int64_t ks = 0; ks < kStagedTile / mmaK; ++ks) {
