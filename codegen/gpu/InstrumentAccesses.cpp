@@ -60,25 +60,41 @@ std::string describe(Location access, Location launch) {
   return text;
 }
 
+/// The bytes an element of `memref` takes.
+int64_t elementBytes(Value memref) {
+  return llvm::divideCeil(llvm::cast<MemRefType>(memref.getType()).getElementTypeBitWidth(), 8);
+}
+
 /// What a load, store, vector load or vector store accesses: `count`
-/// consecutive elements of `memref` from `indices` on.
+/// consecutive elements of `memref` from `indices` on, as one access whose
+/// address must be a multiple of `alignment` bytes: the op's alignment
+/// attribute (what LLVM's NVPTX back end relies on to make a vector access
+/// one instruction, which faults where the address is not a multiple of
+/// it), else an element's size.
 struct MemoryAccess {
   Value memref;
   ValueRange indices;
   int64_t count = 1;
   bool write = false;
+  int64_t alignment = 1;
 };
 
 std::optional<MemoryAccess> memoryAccess(Operation *op) {
+  auto access = [](Value memref, ValueRange indices, int64_t count, bool write,
+                   std::optional<uint64_t> alignment) {
+    return MemoryAccess{memref, indices, count, write,
+                        alignment ? static_cast<int64_t>(*alignment) : elementBytes(memref)};
+  };
   if (auto load = llvm::dyn_cast<memref::LoadOp>(op))
-    return MemoryAccess{load.getMemRef(), load.getIndices()};
+    return access(load.getMemRef(), load.getIndices(), 1, false, load.getAlignment());
   if (auto store = llvm::dyn_cast<memref::StoreOp>(op))
-    return MemoryAccess{store.getMemRef(), store.getIndices(), 1, true};
+    return access(store.getMemRef(), store.getIndices(), 1, true, store.getAlignment());
   if (auto load = llvm::dyn_cast<vector::LoadOp>(op))
-    return MemoryAccess{load.getBase(), load.getIndices(), load.getVectorType().getNumElements()};
+    return access(load.getBase(), load.getIndices(), load.getVectorType().getNumElements(), false,
+                  load.getAlignment());
   if (auto store = llvm::dyn_cast<vector::StoreOp>(op))
-    return MemoryAccess{store.getBase(), store.getIndices(), store.getVectorType().getNumElements(),
-                        true};
+    return access(store.getBase(), store.getIndices(), store.getVectorType().getNumElements(),
+                  true, store.getAlignment());
   return std::nullopt;
 }
 
@@ -110,11 +126,6 @@ GlobalPlace globalPlace(OpBuilder &b, Location at, Value memref, ValueRange indi
   for (auto [index, stride] : llvm::zip(indices, metadata.getStrides()))
     linear = arith::AddIOp::create(b, at, linear, arith::MulIOp::create(b, at, index, stride));
   return {metadata, linear};
-}
-
-/// The bytes an element of `memref` takes.
-int64_t elementBytes(Value memref) {
-  return llvm::divideCeil(llvm::cast<MemRefType>(memref.getType()).getElementTypeBitWidth(), 8);
 }
 
 /// A load or store of global memory inside a launch: of a view of a buffer
@@ -327,9 +338,9 @@ LogicalResult Instrumenter::run(mlir::gpu::LaunchOp launch) {
   // The runtime's functions this launch calls.
   FailureOr<func::FuncOp> check = func::FuncOp(), globalCheck = func::FuncOp();
   if (!accesses.empty())
-    check = hook(loc, kHook, 11);
+    check = hook(loc, kHook, 12);
   if (!globals.empty())
-    globalCheck = hook(loc, kGlobalHook, 14);
+    globalCheck = hook(loc, kGlobalHook, 15);
   FailureOr<func::FuncOp> launched = hook(loc, kLaunchHook, 0);
   if (failed(check) || failed(globalCheck) || failed(launched))
     return failure();
@@ -401,7 +412,15 @@ LogicalResult Instrumenter::run(mlir::gpu::LaunchOp launch) {
     b.setInsertionPoint(access);
     Location at = access->getLoc();
     auto type = llvm::cast<MemRefType>(buffers[index].getType());
-    auto [memref, indices, count, write] = *memoryAccess(access);
+    auto [memref, indices, count, write, alignment] = *memoryAccess(access);
+    // The buffer starts kWorkgroupAlignment aligned, on the GPU and
+    // emulated: an access is aligned where its element is a multiple of
+    // its alignment in elements.
+    if (alignment > kWorkgroupAlignment)
+      return access->emitError("internal error: a ")
+             << access->getName() << " of workgroup memory wants " << alignment
+             << "-byte alignment, more than the buffer's " << kWorkgroupAlignment;
+    int64_t alignedElements = std::max<int64_t>(1, alignment / elementBytes(memref));
     SmallVector<Value> sizes = llvm::map_to_vector(type.getShape(), c);
     Value element = rowMajor(b, at, indices, sizes);
     Value epoch = epochAt(at);
@@ -410,9 +429,9 @@ LogicalResult Instrumenter::run(mlir::gpu::LaunchOp launch) {
       return memref::ExtractAlignedPointerAsIndexOp::create(b, at, memref).getResult();
     };
     func::CallOp::create(b, at, *check,
-                         ValueRange{pointer(writes), pointer(reads), element, c(count), thread,
-                                    epoch, c(write), blockId, c(index), c(type.getNumElements()),
-                                    text(b, at, describe(at, loc))});
+                         ValueRange{pointer(writes), pointer(reads), element, c(count),
+                                    c(alignedElements), thread, epoch, c(write), blockId, c(index),
+                                    c(type.getNumElements()), text(b, at, describe(at, loc))});
   }
 
   // Each access of global memory: its first element's address (the
@@ -424,7 +443,7 @@ LogicalResult Instrumenter::run(mlir::gpu::LaunchOp launch) {
     Operation *op = access.op;
     b.setInsertionPoint(op);
     Location at = op->getLoc();
-    auto [memref, indices, count, write] = *memoryAccess(op);
+    auto [memref, indices, count, write, alignment] = *memoryAccess(op);
     auto type = llvm::cast<MemRefType>(memref.getType());
     int64_t bytes = elementBytes(memref);
     auto [metadata, linear] = globalPlace(b, at, memref, indices);
@@ -453,9 +472,10 @@ LogicalResult Instrumenter::run(mlir::gpu::LaunchOp launch) {
     llvm::raw_string_ostream(buffer) << type;
     func::CallOp::create(
         b, at, *globalCheck,
-        ValueRange{address, c(count), arith::MulIOp::create(b, at, stride, c(bytes)), outside,
-                   outsideIndex, outsideSize, element, thread, epochAt(at), c(write), blockId,
-                   c(access.tracked), text(b, at, describe(at, loc)), text(b, at, buffer)});
+        ValueRange{address, c(count), arith::MulIOp::create(b, at, stride, c(bytes)),
+                   c(alignment), outside, outsideIndex, outsideSize, element, thread, epochAt(at),
+                   c(write), blockId, c(access.tracked), text(b, at, describe(at, loc)),
+                   text(b, at, buffer)});
   }
   return success();
 }
@@ -506,7 +526,7 @@ LogicalResult Instrumenter::profile(mlir::gpu::LaunchOp launch, int64_t blocks) 
   auto report = [&](Operation *op, StringRef memory, Value offset, Value stride, int64_t space) {
     Location at = op->getLoc();
     auto c = [&](int64_t v) { return arith::ConstantIndexOp::create(b, at, v).getResult(); };
-    auto [memref, indices, count, write] = *memoryAccess(op);
+    auto [memref, indices, count, write, alignment] = *memoryAccess(op);
     std::string site;
     llvm::raw_string_ostream os(site);
     // (The type without its memory space, which `memory` names.)

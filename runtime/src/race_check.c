@@ -10,11 +10,13 @@
  * count ("epoch") at that access. Two accesses by different threads in the
  * same epoch, one of them a write, are a race: no barrier orders them, so
  * on a GPU the result depends on timing. An access outside the buffer is
- * an error too.
+ * an error too, and so is a misaligned one: a vector access that does not
+ * start at a multiple of its alignment, which the GPU faults on.
  *
  * Global memory (kiln_rt_global_race_check, below): the same rule within a
  * block, and any two accesses to an element by different blocks of one
- * launch, one of them a write; an access outside its view is an error.
+ * launch, one of them a write; an access outside its view, or at an
+ * address that is not a multiple of its alignment, is an error.
  *
  * The first is recorded as one line; NAME_run returns KILN_ERROR_RACE at
  * the end of the run (kiln_rt_race_status), and NAME_error_message gives
@@ -26,6 +28,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -83,9 +86,22 @@ static void recordRace(const char *kernel, int64_t block, int64_t buffer, int64_
   record("race", kernel, block, thread, what);
 }
 
+/* `thread` of `block` makes `access` to `count` elements from `element` on
+ * of `buffer` as one access, which must start at a multiple of `rule`
+ * ("4 elements", "16 bytes; ..."), and does not. */
+static void recordMisaligned(const char *kernel, int64_t block, int64_t thread,
+                             const char *access, int64_t element, int64_t count,
+                             const char *buffer, const char *rule) {
+  char what[320];
+  snprintf(what, sizeof what,
+           "%s elements %lld to %lld of %s in one access, which must start at a multiple of %s",
+           access, (long long)element, (long long)(element + count - 1), buffer, rule);
+  record("misaligned access", kernel, block, thread, what);
+}
+
 void kiln_rt_race_check(intptr_t writes, intptr_t reads, int64_t element, int64_t count,
-                        int64_t thread, int64_t epoch, int64_t is_write, int64_t block,
-                        int64_t buffer, int64_t size, intptr_t kernel) {
+                        int64_t alignment, int64_t thread, int64_t epoch, int64_t is_write,
+                        int64_t block, int64_t buffer, int64_t size, intptr_t kernel) {
   int64_t *written = (int64_t *)writes, *read = (int64_t *)reads;
   int64_t self = (epoch << kThreadBits) | (thread + 1);
   const char *name = (const char *)kernel;
@@ -99,6 +115,15 @@ void kiln_rt_race_check(intptr_t writes, intptr_t reads, int64_t element, int64_
              (long long)element, (long long)(element + count - 1), (long long)buffer,
              (long long)size);
     record("out-of-bounds access", name, block, thread, what);
+    return;
+  }
+  if (element % alignment != 0) {
+    if (marked())
+      return;
+    char where[48], rule[48];
+    snprintf(where, sizeof where, "workgroup buffer %lld", (long long)buffer);
+    snprintf(rule, sizeof rule, "%lld elements", (long long)alignment);
+    recordMisaligned(name, block, thread, access, element, count, where, rule);
     return;
   }
   for (int64_t e = element; e < element + count; ++e) {
@@ -252,10 +277,11 @@ static void recordGlobalRace(const char *kernel, const char *buffer, int64_t blo
   record("race", kernel, block, thread, what);
 }
 
-void kiln_rt_global_race_check(intptr_t address, int64_t count, int64_t stride, int64_t outside,
-                               int64_t outside_index, int64_t outside_size, int64_t element,
-                               int64_t thread, int64_t epoch, int64_t is_write, int64_t block,
-                               int64_t tracked, intptr_t kernel, intptr_t buffer) {
+void kiln_rt_global_race_check(intptr_t address, int64_t count, int64_t stride,
+                               int64_t alignment, int64_t outside, int64_t outside_index,
+                               int64_t outside_size, int64_t element, int64_t thread,
+                               int64_t epoch, int64_t is_write, int64_t block, int64_t tracked,
+                               intptr_t kernel, intptr_t buffer) {
   const char *name = (const char *)kernel, *type = (const char *)buffer;
   const char *access = is_write ? "writes" : "reads";
   if (outside >= 0) {
@@ -266,6 +292,16 @@ void kiln_rt_global_race_check(intptr_t address, int64_t count, int64_t stride, 
              "%s outside global %s: index %lld of dimension %lld, whose size is %lld", access,
              type, (long long)outside_index, (long long)outside, (long long)outside_size);
     record("out-of-bounds access", name, block, thread, what);
+    return;
+  }
+  if ((uintptr_t)address % (uintptr_t)alignment != 0) {
+    if (marked())
+      return;
+    char where[160], rule[80];
+    snprintf(where, sizeof where, "global %s", type);
+    snprintf(rule, sizeof rule, "%lld bytes; it starts %lld bytes past one",
+             (long long)alignment, (long long)((uintptr_t)address % (uintptr_t)alignment));
+    recordMisaligned(name, block, thread, access, element, count, where, rule);
     return;
   }
   if (!tracked)

@@ -8,12 +8,14 @@ into slices), the tensor cores with --gpu-tf32, a warp per row (a block
 past 1024) for a softmax or LayerNorm of rows of 32 to 8192. Each case is
 a one-node (or Gemm + Relu) model with sides drawn from values on both
 sides of those boundaries (m = 1 or 16, n = 31 or 32, k = 255 or 256, a k
-of 1021 with no divisor, rows of 31, 32, 1024, 1025, 8192 or 8193...); `kiln-run --emulate-gpu` runs
-it and compares with the reference (1e-4 absolute; TF32 builds 2e-2, the
-rounding of their inputs).
+of 1021 with no divisor, rows of 31, 32, 1024, 1025, 8192 or 8193...),
+and f16 products on the tensor cores (k and n odd or even, blocks of 32
+or 64 columns and more); `kiln-run --emulate-gpu` runs it and compares
+with the reference (1e-4 absolute; TF32 builds 2e-2, the rounding of their
+inputs; f16 2e-3 absolute and relative, the rounding of the output).
 
 usage: random_shapes.py --kiln-run KILN_RUN --work DIR [--seed N] [--cases N]
-                        [--kiln-run-arg FLAG]...
+                        [--kinds K1,K2...] [--kiln-run-arg FLAG]...
 (each --kiln-run-arg is passed to every kiln-run, e.g.
 --kiln-run-arg=--gpu-async-copies).
 Prints one line a case and "N failures"; exits 1 on any failure.
@@ -52,6 +54,28 @@ def product_case(rng, kind):
                 f"gemm+relu m={m} n={n} k={k}" + (" transB" if trans_b else ""))
     nodes = [helper.make_node("MatMul", ["a", "b"], ["y"])]
     return nodes, inputs, product, f"matmul batch={batch} m={m} n={n} k={k}"
+
+
+def half_case(rng):
+    """An f16 MatMul, or Gemm (B maybe given as [n, k]) + Relu: the
+    tensor-core kernel of f16 inputs, whose copies of A in pairs and of B
+    in quads depend on k and n being even and on the block's columns."""
+    m = int(rng.choice([1, 16, 33, 64, 100, 128]))
+    n = int(rng.choice([8, 31, 32, 40, 64, 100, 128, 200]))
+    k = int(rng.choice([15, 16, 17, 32, 40, 64, 130, 256, 1021]))
+    a = rng.standard_normal([m, k]).astype(np.float16)
+    b = (rng.standard_normal([k, n]) / np.sqrt(k)).astype(np.float16)
+    product = a.astype(np.float64) @ b.astype(np.float64)
+    if rng.random() < 0.5:
+        return ([helper.make_node("MatMul", ["a", "b"], ["y"])], {"a": a, "b": b},
+                product.astype(np.float16), f"f16 matmul m={m} n={n} k={k}")
+    bias = rng.standard_normal([n]).astype(np.float16)
+    trans_b = int(rng.random() < 0.5)
+    nodes = [helper.make_node("Gemm", ["a", "b", "c"], ["g"], transB=trans_b),
+             helper.make_node("Relu", ["g"], ["y"])]
+    inputs = {"a": a, "b": np.ascontiguousarray(b.T) if trans_b else b, "c": bias}
+    return (nodes, inputs, np.maximum(product + bias, 0).astype(np.float16),
+            f"f16 gemm+relu m={m} n={n} k={k}" + (" transB" if trans_b else ""))
 
 
 def conv_case(rng):
@@ -102,6 +126,9 @@ def norm_case(rng):
     return nodes, {"a": x}, reference, f"{op.lower()} {rows} rows of {length}"
 
 
+KINDS = ["matmul", "gemm", "batched", "conv", "mean", "norm", "half"]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--kiln-run", required=True)
@@ -109,24 +136,33 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cases", type=int, default=20)
     parser.add_argument("--kiln-run-arg", action="append", default=[])
+    parser.add_argument("--kinds", default=",".join(KINDS),
+                        help="the kinds of case to draw from (comma-separated; default all: "
+                        + ", ".join(KINDS) + ")")
     args = parser.parse_args()
+    kinds = args.kinds.split(",")
+    if not kinds or any(kind not in KINDS for kind in kinds):
+        parser.error(f"--kinds takes names among {', '.join(KINDS)}")
     rng = np.random.default_rng(args.seed)
     os.makedirs(args.work, exist_ok=True)
     failures = 0
     case = 0
     while case < args.cases:
-        kind = str(rng.choice(["matmul", "gemm", "batched", "conv", "mean", "norm"]))
+        kind = str(rng.choice(kinds))
         made = (conv_case(rng) if kind == "conv" else mean_case(rng) if kind == "mean"
-                else norm_case(rng) if kind == "norm" else product_case(rng, kind))
+                else norm_case(rng) if kind == "norm" else half_case(rng) if kind == "half"
+                else product_case(rng, kind))
         if made is None:
             continue
         nodes, inputs, reference, description = made
-        tf32 = kind not in ("mean", "norm") and rng.random() < 0.3
+        tf32 = kind not in ("mean", "norm", "half") and rng.random() < 0.3
+        half = kind == "half"
+        element = TensorProto.FLOAT16 if half else TensorProto.FLOAT
         graph = helper.make_graph(
             nodes, "random_shape",
-            [helper.make_tensor_value_info(name, TensorProto.FLOAT, list(value.shape))
+            [helper.make_tensor_value_info(name, element, list(value.shape))
              for name, value in inputs.items()],
-            [helper.make_tensor_value_info("y", TensorProto.FLOAT, list(reference.shape))])
+            [helper.make_tensor_value_info("y", element, list(reference.shape))])
         model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
         model.ir_version = 8
         path = os.path.join(args.work, f"case{case}.onnx")
@@ -137,9 +173,12 @@ def main():
             np.save(os.path.join(args.work, f"case{case}_input{i}.npy"), value)
             command += ["--inputs", os.path.join(args.work, f"case{case}_input{i}.npy")]
         expected = os.path.join(args.work, f"case{case}_expected.npy")
-        np.save(expected, reference.astype(np.float32))
+        np.save(expected, reference if half else reference.astype(np.float32))
         command += ["--expected", expected]
-        command += ["--rtol", "2e-2", "--atol", "2e-2"] if tf32 else ["--atol", "1e-4"]
+        # (f16: the reference and the kernel each round once to f16, a
+        # relative 2^-11, from sums of f32 products that differ in order.)
+        command += (["--rtol", "2e-2", "--atol", "2e-2"] if tf32 else
+                    ["--rtol", "2e-3", "--atol", "2e-3"] if half else ["--atol", "1e-4"])
         run = subprocess.run(command, capture_output=True, text=True)
         label = description + (" --gpu-tf32" if tf32 else "")
         if run.returncode != 0 or "MISMATCH" in run.stdout:

@@ -10,11 +10,18 @@
 static int64_t writes[8], reads[8];
 
 /* `thread` reads (0) or writes (1) `count` elements from `element` on, in
- * `epoch`, in block 3, buffer 2 (8 elements) of the kernel "node 'test'". */
+ * `epoch`, in block 3, buffer 2 (8 elements) of the kernel "node 'test'",
+ * as one access that must start at a multiple of `alignment` elements. */
+static void alignedAccess(int64_t thread, int64_t epoch, int is_write, int64_t element,
+                          int64_t count, int64_t alignment) {
+  kiln_rt_race_check((intptr_t)writes, (intptr_t)reads, element, count, alignment, thread, epoch,
+                     is_write, 3, 2, 8, (intptr_t) "node 'test'");
+}
+
+/* The same, elements accessed one at a time (any element will do). */
 static void access(int64_t thread, int64_t epoch, int is_write, int64_t element,
                    int64_t count) {
-  kiln_rt_race_check((intptr_t)writes, (intptr_t)reads, element, count, thread, epoch, is_write,
-                     3, 2, 8, (intptr_t) "node 'test'");
+  alignedAccess(thread, epoch, is_write, element, count, 1);
 }
 
 static void report(const char *after) {
@@ -60,6 +67,16 @@ int main(int argc, char **argv) {
   } else if (!strcmp(s, "out-of-bounds")) {
     access(2, 1, 0, 6, 4);
     report("out-of-bounds");
+  } else if (!strcmp(s, "aligned")) {
+    /* Vectors of 4 from elements 0 and 4, of 2 from 6. */
+    alignedAccess(0, 1, 1, 0, 4, 4);
+    alignedAccess(1, 1, 1, 4, 2, 4);
+    alignedAccess(2, 1, 1, 6, 2, 2);
+    report("aligned");
+  } else if (!strcmp(s, "misaligned")) {
+    /* A vector of 4 from element 2. */
+    alignedAccess(1, 1, 0, 2, 4, 4);
+    report("misaligned");
   } else if (!strcmp(s, "runs")) {
     /* The status is per run (each call of kiln_rt_race_status); the message
      * stays the first race's. */

@@ -47,11 +47,13 @@ GpuFlags::GpuFlags(llvm::cl::OptionCategory &category)
       checkRaces(
           "emulate-gpu-check-races",
           llvm::cl::desc(
-              "With --emulate-gpu: check every access to workgroup (shared) memory against "
-              "the other threads' accesses since the last barrier; after a run with a race "
-              "(two threads' accesses to an element, one a write, with no barrier between), "
-              "NAME_run returns KILN_ERROR_RACE and NAME_error_message names the first. For "
-              "checking kernels: slow"),
+              "With --emulate-gpu: check every access to shared memory against the other "
+              "threads' accesses since the last barrier, and to global memory against the "
+              "other blocks' too, each against its buffer's bounds and its alignment; after "
+              "a run with a race (two threads' accesses to an element, one a write, not "
+              "ordered by a barrier), an access out of bounds or a misaligned one, NAME_run "
+              "returns KILN_ERROR_RACE and NAME_error_message names the first. For checking "
+              "kernels: slow"),
           llvm::cl::cat(category)),
       reversed("emulate-gpu-reversed",
                llvm::cl::desc(

@@ -114,36 +114,40 @@ const char *kiln_rt_error_message(int status);
  * `thread` (its linear id in the block) of `block` reads (is_write 0) or
  * writes `count` elements of workgroup buffer `buffer` (`size` elements)
  * from `element` on, in the block's `epoch` (the barriers it passed, plus
- * one). `writes` and `reads` point to the buffer's shadow words, zero at
- * the kernel's start; `kernel` to a NUL-terminated description. The first
- * access that races with another thread's in the same epoch (one of them a
- * write), or that falls outside the buffer, is recorded; the run goes on.
+ * one), as one access that must start at a multiple of `alignment`
+ * elements (a vector access the GPU makes whole). `writes` and `reads`
+ * point to the buffer's shadow words, zero at the kernel's start; `kernel`
+ * to a NUL-terminated description. The first access that races with
+ * another thread's in the same epoch (one of them a write), that falls
+ * outside the buffer, or that is misaligned is recorded; the run goes on.
  * NAME_run then calls kiln_rt_race_status, which returns KILN_ERROR_RACE
  * once for each run that recorded one (0 otherwise), and
  * kiln_rt_error_message(KILN_ERROR_RACE) describes the first race. */
 void kiln_rt_race_check(intptr_t writes, intptr_t reads, int64_t element, int64_t count,
-                        int64_t thread, int64_t epoch, int64_t is_write, int64_t block,
-                        int64_t buffer, int64_t size, intptr_t kernel);
+                        int64_t alignment, int64_t thread, int64_t epoch, int64_t is_write,
+                        int64_t block, int64_t buffer, int64_t size, intptr_t kernel);
 /* The same for global memory: before each emulated launch the host calls
  * kiln_rt_race_launch; each access of `count` elements (`stride` bytes
- * apart from `address` on; `element`: the first's row-major index in the
- * accessed view, `buffer`: a NUL-terminated description of it) first calls
+ * apart from `address` on, which must be a multiple of `alignment` bytes;
+ * `element`: the first's row-major index in the accessed view, `buffer`: a
+ * NUL-terminated description of it) first calls
  * kiln_rt_global_race_check. An access outside the view (`outside`: the
  * first dimension whose index, `outside_index`, is not below its size,
- * `outside_size`; -1 inside) is recorded; where `tracked` (a buffer the
- * model may write), so are two accesses to an element in one launch, one
- * of them a write, by different blocks (never ordered) or by threads of a
- * block in the same epoch. The table behind these checks is the process's:
+ * `outside_size`; -1 inside) or at a misaligned address is recorded;
+ * where `tracked` (a buffer the model may write), so are two accesses to
+ * an element in one launch, one of them a write, by different blocks
+ * (never ordered) or by threads of a block in the same epoch. The table behind these checks is the process's:
  * one checked run at a time. */
 void kiln_rt_race_launch(void);
-void kiln_rt_global_race_check(intptr_t address, int64_t count, int64_t stride, int64_t outside,
-                               int64_t outside_index, int64_t outside_size, int64_t element,
-                               int64_t thread, int64_t epoch, int64_t is_write, int64_t block,
-                               int64_t tracked, intptr_t kernel, intptr_t buffer);
+void kiln_rt_global_race_check(intptr_t address, int64_t count, int64_t stride,
+                               int64_t alignment, int64_t outside, int64_t outside_index,
+                               int64_t outside_size, int64_t element, int64_t thread,
+                               int64_t epoch, int64_t is_write, int64_t block, int64_t tracked,
+                               intptr_t kernel, intptr_t buffer);
 int kiln_rt_race_status(void);
-/* The first race or access out of bounds that kiln_rt_race_check or
- * kiln_rt_global_race_check recorded, in one line (a generic sentence
- * before any). Used by kiln_rt_error_message. */
+/* The first race, access out of bounds or misaligned access that
+ * kiln_rt_race_check or kiln_rt_global_race_check recorded, in one line (a
+ * generic sentence before any). Used by kiln_rt_error_message. */
 const char *kiln_rt_race_message(void);
 
 /* Profiling builds only (kiln-run --emulate-gpu-profile-memory, runtime/

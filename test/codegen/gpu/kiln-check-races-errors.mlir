@@ -87,3 +87,22 @@ func.func @computed_memref(%a: memref<4xf32> {bufferize.result}, %b: memref<4xf3
   }
   return
 }
+
+// -----
+
+// Workgroup buffers start 16 bytes aligned (kWorkgroupAlignment), on the
+// GPU and emulated: an access that wants more cannot be checked by its
+// element alone.
+func.func @overaligned(%out: memref<8xf32> {bufferize.result}) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c1, %sy = %c1, %sz = %c1)
+             workgroup(%buf : memref<8xf32, #gpu.address_space<workgroup>>) {
+    // expected-error @+1 {{a vector.load of workgroup memory wants 32-byte alignment, more than the buffer's 16}}
+    %x = vector.load %buf[%c0] {alignment = 32 : i64} : memref<8xf32, #gpu.address_space<workgroup>>, vector<8xf32>
+    vector.store %x, %out[%c0] : memref<8xf32>, vector<8xf32>
+    gpu.terminator
+  }
+  return
+}

@@ -6,7 +6,9 @@
 // the runtime's table first; each access then calls the runtime's check
 // with the address of its first element (the aligned pointer plus the
 // view's offset and the indices times the strides, times 4 bytes), the
-// element count, the stride between them in bytes, where the access leaves
+// element count, the stride between them in bytes, the alignment its
+// address needs (the vector load's 16 bytes; 4, an element's, for the
+// scalar accesses), where the access leaves
 // the view (the first dimension whose index is not below its size, that
 // index and the size; -1, 0, 0 inside: for the vector, its row bx against
 // 4, its last column 4 + 3 < 8 folded away), the element's row-major index
@@ -16,7 +18,7 @@
 // descriptions: the node, and the view's type. Without workgroup memory
 // there is no workgroup check (kiln_rt_race_check).
 // CHECK-DAG: func.func private @kiln_rt_race_launch()
-// CHECK-DAG: func.func private @kiln_rt_global_race_check(index, index, index, index, index, index, index, index, index, index, index, index, index, index)
+// CHECK-DAG: func.func private @kiln_rt_global_race_check(index, index, index, index, index, index, index, index, index, index, index, index, index, index, index)
 // ("node 'reader'" and a NUL.)
 // CHECK-DAG: memref.global "private" constant @[[NODE:kiln_race_kernel.*]] : memref<14xi8> = dense<[110, 111, 100, 101, 32, 39, 114, 101, 97, 100, 101, 114, 39, 0]>
 // ("memref<4x8xf32>" and a NUL.)
@@ -27,6 +29,7 @@
 // CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
 // CHECK-DAG: %[[C4:.*]] = arith.constant 4 : index
 // CHECK-DAG: %[[C8:.*]] = arith.constant 8 : index
+// CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
 // CHECK-DAG: %[[INSIDE:.*]] = arith.constant -1 : index
 // CHECK: call @kiln_rt_race_launch()
 // CHECK-NEXT: gpu.launch blocks(%[[BX:[a-z0-9]+]], {{[^)]*}}) in ({{[^)]*}}) threads(%[[TX:[a-z0-9]+]],
@@ -44,10 +47,10 @@
 // CHECK: %[[NAME:.*]] = memref.extract_aligned_pointer_as_index %[[G1]]
 // CHECK: %[[G2:.*]] = memref.get_global @[[INPUT]]
 // CHECK: %[[TYPE:.*]] = memref.extract_aligned_pointer_as_index %[[G2]]
-// CHECK: call @kiln_rt_global_race_check(%[[ADDRESS]], %[[C4]], %[[C4]], %[[DIM]], %[[INDEX]], %[[SIZE]], %[[ELEMENT]], %[[TX]], %[[C1]], %[[C0]], %[[BX]], %[[C0]], %[[NAME]], %[[TYPE]])
+// CHECK: call @kiln_rt_global_race_check(%[[ADDRESS]], %[[C4]], %[[C4]], %[[C16]], %[[DIM]], %[[INDEX]], %[[SIZE]], %[[ELEMENT]], %[[TX]], %[[C1]], %[[C0]], %[[BX]], %[[C0]], %[[NAME]], %[[TYPE]])
 // CHECK-NEXT: vector.load %[[IN]][%[[BX]], %[[C4]]]
 // The constant: untracked.
-// CHECK: call @kiln_rt_global_race_check({{.*}}, %[[C1]], %[[C4]], %{{.*}}, %{{.*}}, %{{.*}}, %[[TX]], %[[TX]], %[[C1]], %[[C0]], %[[BX]], %[[C0]], %[[NAME]], %{{.*}})
+// CHECK: call @kiln_rt_global_race_check({{.*}}, %[[C1]], %[[C4]], %[[C4]], %{{.*}}, %{{.*}}, %{{.*}}, %[[TX]], %[[TX]], %[[C1]], %[[C0]], %[[BX]], %[[C0]], %[[NAME]], %{{.*}})
 // CHECK-NEXT: memref.load
 // The output's view: its offset from the metadata, a write, tracked.
 // CHECK: %[[VIEW:.*]] = memref.subview %[[OUT]]
@@ -56,7 +59,7 @@
 // CHECK: %[[VIEWPTR:.*]] = memref.extract_aligned_pointer_as_index %[[VIEW]]
 // CHECK: %[[VIEWBYTES:.*]] = arith.muli %[[LINEAR]], %[[C4]]
 // CHECK: %[[VIEWADDRESS:.*]] = arith.addi %[[VIEWPTR]], %[[VIEWBYTES]]
-// CHECK: call @kiln_rt_global_race_check(%[[VIEWADDRESS]], %[[C1]], %[[C4]], %{{.*}}, %{{.*}}, %{{.*}}, %[[TX]], %[[TX]], %[[C1]], %[[C1]], %[[BX]], %[[C1]], %[[NAME]], %{{.*}})
+// CHECK: call @kiln_rt_global_race_check(%[[VIEWADDRESS]], %[[C1]], %[[C4]], %[[C4]], %{{.*}}, %{{.*}}, %{{.*}}, %[[TX]], %[[TX]], %[[C1]], %[[C1]], %[[BX]], %[[C1]], %[[NAME]], %{{.*}})
 // CHECK-NEXT: memref.store %{{.*}}, %[[VIEW]][%[[TX]]]
 memref.global "private" constant @table : memref<4xf32> = dense<[1.0, 2.0, 3.0, 4.0]>
 func.func @global(%in: memref<4x8xf32>, %out: memref<2x4xf32> {bufferize.result}) {
@@ -65,7 +68,7 @@ func.func @global(%in: memref<4x8xf32>, %out: memref<2x4xf32> {bufferize.result}
   %c4 = arith.constant 4 : index
   gpu.launch blocks(%bx, %by, %bz) in (%gx = %c2, %gy = %c1, %gz = %c1)
              threads(%tx, %ty, %tz) in (%sx = %c4, %sy = %c1, %sz = %c1) {
-    %x = vector.load %in[%bx, %c4] : memref<4x8xf32>, vector<4xf32>
+    %x = vector.load %in[%bx, %c4] {alignment = 16 : i64} : memref<4x8xf32>, vector<4xf32>
     %e = vector.extract %x[0] : f32 from vector<4xf32>
     %k = memref.get_global @table : memref<4xf32>
     %t = memref.load %k[%tx] : memref<4xf32>
@@ -93,7 +96,7 @@ func.func @global(%in: memref<4x8xf32>, %out: memref<2x4xf32> {bufferize.result}
 // CHECK: memref.store %{{.*}}, %[[MINE]]
 // CHECK: %[[EPOCH:.*]] = memref.load %[[EPOCHS]]
 // CHECK: %[[EPOCHI:.*]] = arith.index_cast %[[EPOCH]]
-// CHECK: call @kiln_rt_global_race_check({{[^,]*}}, {{[^,]*}}, {{[^,]*}}, {{[^,]*}}, {{[^,]*}}, {{[^,]*}}, {{[^,]*}}, {{[^,]*}}, %[[EPOCHI]],
+// CHECK: call @kiln_rt_global_race_check({{[^,]*}}, {{[^,]*}}, {{[^,]*}}, {{[^,]*}}, {{[^,]*}}, {{[^,]*}}, {{[^,]*}}, {{[^,]*}}, {{[^,]*}}, %[[EPOCHI]],
 // CHECK-NEXT: memref.store
 func.func @epochs(%out: memref<4xf32> {bufferize.result}) {
   %c1 = arith.constant 1 : index

@@ -7,11 +7,13 @@
 // words and starts at epoch 1 before a new barrier; the kernel's own
 // barrier adds one to the epoch; each access first calls the runtime's
 // check with the shadow words, the element (row * 8 + column), the element
-// count (1, then 4), the thread's linear id, its epoch, whether it writes,
+// count (1, then 4), the multiple of elements it must start at (1 for the
+// store; 4 for the load's 16-byte alignment), the thread's linear id, its
+// epoch, whether it writes,
 // the block's linear id (one row of blocks: its x), the buffer's index, its
 // size (16) and a description: a constant global naming the access's node
 // (the launch's where the access names none).
-// CHECK-DAG: func.func private @kiln_rt_race_check(index, index, index, index, index, index, index, index, index, index, index)
+// CHECK-DAG: func.func private @kiln_rt_race_check(index, index, index, index, index, index, index, index, index, index, index, index)
 // ("node 'tiled_reader'" and a NUL.)
 // CHECK-DAG: memref.global "private" constant @[[READER:kiln_race_kernel.*]] : memref<20xi8> = dense<[110, 111, 100, 101, 32, 39, 116, 105, 108, 101, 100, 95, 114, 101, 97, 100, 101, 114, 39, 0]>
 // ("node 'staging'" and a NUL.)
@@ -40,7 +42,7 @@
 // CHECK: %[[R:.*]] = memref.extract_aligned_pointer_as_index %[[READS]]
 // CHECK: %[[G1:.*]] = memref.get_global @[[STAGING]]
 // CHECK: %[[NAME1:.*]] = memref.extract_aligned_pointer_as_index %[[G1]]
-// CHECK: call @kiln_rt_race_check(%[[W]], %[[R]], %[[ELEMENT]], %[[C1]], %[[THREAD]], %[[EPOCHI]], %[[C1]], %[[BX]], %[[C0]], %[[C16]], %[[NAME1]])
+// CHECK: call @kiln_rt_race_check(%[[W]], %[[R]], %[[ELEMENT]], %[[C1]], %[[C1]], %[[THREAD]], %[[EPOCHI]], %[[C1]], %[[BX]], %[[C0]], %[[C16]], %[[NAME1]])
 // CHECK: memref.store %{{.*}}, %[[BUF]][%[[TY]], %[[TX]]]
 // CHECK: gpu.barrier
 // CHECK: %[[OLD:.*]] = memref.load %[[EPOCHS]][%[[THREAD]]]
@@ -53,7 +55,7 @@
 // CHECK: %[[EPOCH2I:.*]] = arith.index_cast %[[EPOCH2]]
 // CHECK: %[[G2:.*]] = memref.get_global @[[READER]]
 // CHECK: %[[NAME2:.*]] = memref.extract_aligned_pointer_as_index %[[G2]]
-// CHECK: call @kiln_rt_race_check(%[[W]], %[[R]], %[[ELEMENT2]], %[[C4]], %[[THREAD]], %[[EPOCH2I]], %[[C0]], %[[BX]], %[[C0]], %[[C16]], %[[NAME2]])
+// CHECK: call @kiln_rt_race_check(%[[W]], %[[R]], %[[ELEMENT2]], %[[C4]], %[[C4]], %[[THREAD]], %[[EPOCH2I]], %[[C0]], %[[BX]], %[[C0]], %[[C16]], %[[NAME2]])
 // CHECK: vector.load %[[BUF]][%[[OTHER]], %[[C4]]]
 func.func @checked(%m: memref<4x8xf32>) {
   %c1 = arith.constant 1 : index
@@ -67,7 +69,7 @@ func.func @checked(%m: memref<4x8xf32>) {
     memref.store %v, %buf[%ty, %tx] : memref<2x8xf32, #gpu.address_space<workgroup>>
     gpu.barrier
     %row = arith.subi %c1, %ty : index
-    %x = vector.load %buf[%row, %c4] : memref<2x8xf32, #gpu.address_space<workgroup>>, vector<4xf32> loc(#reader)
+    %x = vector.load %buf[%row, %c4] {alignment = 16 : i64} : memref<2x8xf32, #gpu.address_space<workgroup>>, vector<4xf32> loc(#reader)
     %e = vector.extract %x[0] : f32 from vector<4xf32>
     memref.store %e, %m[%ty, %tx] : memref<4x8xf32>
     gpu.terminator
