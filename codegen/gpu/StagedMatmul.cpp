@@ -1261,6 +1261,15 @@ struct Skeleton {
   /// along n to pairs; k and n even.)
   bool columnQuads = false;
   int64_t quadColumnOffset = 0;
+  /// Whether each of B's copies is a pair of columns n and n + 1 (n even)
+  /// at one k (the f16 and bf16 tensor-core kernel, B along n, where a
+  /// block's 32 columns hold too few quads for its threads): read with one
+  /// 4-byte load and placed as two one-value stores, at columnSlot's
+  /// indices for (k, n) and (k, n + 1). (B read as it is, aligned along n
+  /// to pairs, n even.) The column tiles' fragments are then swizzled by
+  /// the tile's parity (buildTensorCoreMatmul), so that both stores of a
+  /// warp, of two column tiles, meet no bank conflict.
+  bool columnPairs = false;
   /// B one k row down (a view from its second row along k), where quads
   /// read their second rows at their first rows' indices: the two loads
   /// then share one address plus a constant. (Indexed at k + 1, LLVM
@@ -1505,20 +1514,25 @@ struct Skeleton {
         v = convert(b, v);
       return zeroedPastK(v, loopIvs);
     };
-    // Where a pair or quad from `loopIvs` (k even) is read: k is even, so
-    // it lies inside k or past it whole, and one past k reads the last two
-    // k values instead (then zeroed).
-    auto pairStart = [&](ArrayRef<Value> loopIvs) {
+    // Where two consecutive values from `loopIvs` along k (alongK) or n
+    // (alongN), or 2 x 2 along both, are read: k and n are even, so they
+    // lie inside or past them whole. One past k reads the last two k
+    // values instead (then zeroed), one past n the last two columns (never
+    // stored).
+    auto runStart = [&](ArrayRef<Value> loopIvs, bool alongK, bool alongN) {
       SmallVector<Value> from = clamped(b, loopIvs);
-      if (k % kStagedTile != 0)
+      if (alongK && k % kStagedTile != 0)
         from[matmul.k] = arith::MinUIOp::create(b, loc, from[matmul.k], constant(b, k - 2));
+      if (alongN && partialN)
+        from[matmul.n] =
+            arith::MinUIOp::create(b, loc, from[matmul.n], constant(b, ranges[matmul.n] - 2));
       return from;
     };
     // A's pair from k on, one load.
     auto pair = [&](ArrayRef<Value> loopIvs) {
       auto type = VectorType::get({2}, getElementTypeOrSelf(rowInput->get()));
       MarkNarrow mark(b, dividesReads(op, fullRanges, matmul.k, rowInput, nullptr));
-      SmallVector<Value> from = pairStart(loopIvs);
+      SmallVector<Value> from = runStart(loopIvs, /*alongK=*/true, /*alongN=*/false);
       Value v = vector::LoadOp::create(b, loc, type, rowInput->get(), indices(b, rowInput, from),
                                        /*nontemporal=*/false, llvm::Align(4));
       mark.release();
@@ -1526,16 +1540,11 @@ struct Skeleton {
     };
     // B's quad from (k, n) on (both even; columnQuads): rows k and k + 1
     // of columns n and n + 1, two loads, rearranged into column n's pair of
-    // k values and column n + 1's. k and n are even, so a quad lies inside
-    // or past them whole; one past k reads the last two rows instead (then
-    // zeroed), one past n the last two columns (never stored).
+    // k values and column n + 1's.
     auto quad = [&](ArrayRef<Value> loopIvs, SmallVectorImpl<Value> &into) {
       auto type = VectorType::get({2}, getElementTypeOrSelf(columnInput->get()));
       MarkNarrow mark(b, dividesReads(op, fullRanges, matmul.k, columnInput, nullptr));
-      SmallVector<Value> from = pairStart(loopIvs);
-      if (partialN)
-        from[matmul.n] =
-            arith::MinUIOp::create(b, loc, from[matmul.n], constant(b, ranges[matmul.n] - 2));
+      SmallVector<Value> from = runStart(loopIvs, /*alongK=*/true, /*alongN=*/true);
       SmallVector<Value> at = indices(b, columnInput, from);
       SmallVector<Value> rows;
       for (Value buffer : {columnInput->get(), quadNextRows})
@@ -1548,9 +1557,25 @@ struct Skeleton {
         into.push_back(zeroedPastK(pairOfK, loopIvs));
       }
     };
+    // B's pair of columns n and n + 1 (n even; columnPairs) at k, one
+    // load, as two values.
+    auto columnPair = [&](ArrayRef<Value> loopIvs, SmallVectorImpl<Value> &into) {
+      auto type = VectorType::get({2}, getElementTypeOrSelf(columnInput->get()));
+      MarkNarrow mark(b, dividesReads(op, fullRanges, matmul.k, columnInput, nullptr));
+      SmallVector<Value> from = runStart(loopIvs, /*alongK=*/false, /*alongN=*/true);
+      Value pair = vector::LoadOp::create(b, loc, type, columnInput->get(),
+                                          indices(b, columnInput, from), /*nontemporal=*/false,
+                                          llvm::Align(4));
+      mark.release();
+      for (int64_t column = 0; column < 2; ++column)
+        into.push_back(zeroedPastK(
+            vector::ExtractOp::create(b, loc, pair, ArrayRef<int64_t>{column}), loopIvs));
+    };
     forEachCopy(b, kt, aRows, bColumns, [&](OpOperand *input, ArrayRef<Value> loopIvs) {
       if (columnQuads && input == columnInput)
         quad(loopIvs, values);
+      else if (columnPairs && input == columnInput)
+        columnPair(loopIvs, values);
       else
         values.push_back(rowPairs && input == rowInput ? pair(loopIvs) : element(input, loopIvs));
     });
@@ -1574,7 +1599,8 @@ struct Skeleton {
   /// Where this thread's copies of one input go in stage `into` of its
   /// tile: A's rowCopy(r) (r < count) at rowSlot's indices, or
   /// (`columns`) B's columnCopy(r) at columnSlot's; the stage first. A
-  /// quad (columnQuads) has two: its first column's, then its second's.
+  /// quad (columnQuads) or a pair of columns (columnPairs) has two: its
+  /// first column's, then its second's.
   SmallVector<SmallVector<Value>> slots(OpBuilder &b, Value into, bool columns,
                                         int64_t count) const {
     SmallVector<SmallVector<Value>> result;
@@ -1590,12 +1616,21 @@ struct Skeleton {
       at.insert(at.begin(), into);
       result.push_back(at);
     }
-    if (!columns || !columnQuads)
+    if (!columns || !(columnQuads || columnPairs))
       return result;
     SmallVector<SmallVector<Value>> both;
-    for (ArrayRef<Value> at : result) {
+    for (auto [r, at] : llvm::enumerate(result)) {
       both.push_back(llvm::to_vector(at));
-      both.push_back({into, addConstant(b, at[1], quadColumnOffset)});
+      if (columnQuads) {
+        both.push_back({into, addConstant(b, at[1], quadColumnOffset)});
+        continue;
+      }
+      // (The swizzle moves column n + 1's slot by a distance that depends
+      // on the tile.)
+      auto [k, column] = columnCopy(b, static_cast<int64_t>(r));
+      SmallVector<Value> next = columnSlot(b, k, addConstant(b, column, 1));
+      next.insert(next.begin(), into);
+      both.push_back(next);
     }
     return both;
   }
@@ -1620,7 +1655,8 @@ struct Skeleton {
   /// clamped, as fetch's are; nothing zeroes them: not for zeroPastK.)
   Value issue(OpBuilder &b, Value kt, Value into, int64_t aRows, int64_t bColumns) const {
     assert(!zeroPastK && "asynchronous copies do not zero the elements past k");
-    assert(!rowPairs && !columnQuads && "asynchronous copies move one element each");
+    assert(!rowPairs && !columnQuads && !columnPairs &&
+           "asynchronous copies move one element each");
     SmallVector<std::pair<OpOperand *, SmallVector<Value>>> reads;
     forEachCopy(b, kt, aRows, bColumns, [&](OpOperand *input, ArrayRef<Value> loopIvs) {
       reads.push_back({input, llvm::to_vector(loopIvs)});
@@ -1990,6 +2026,8 @@ constexpr int64_t kMaxUnrolledMmas = 16;
 /// tensor-core kernel that copies quads (Skeleton::columnQuads): 256
 /// threads, a quad (2 columns of 2 k values) each, over 16 k values.
 constexpr int64_t kQuadColumns = kThreadsPerBlock * 2 * 2 / kStagedTile;
+/// The same for pairs of columns (Skeleton::columnPairs).
+constexpr int64_t kPairColumns = kThreadsPerBlock * 2 / kStagedTile;
 
 /// Whether loop dimension `dim` runs along `buffer` (read or written
 /// through `map`) at stride 1 as its innermost index, by itself and in no
@@ -2120,7 +2158,9 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
   //   S(L) mod 16 and the 2 registers give 32 banks. Along 16 columns,
   //   tiles jt and jt + 1 met in one bank.
   // - B, f16 and bf16 (along n): 8 columns at 4 consecutive k values,
-  //   two halves in each of 16 words.
+  //   two halves in each of 16 words. Where B is read in quads
+  //   (Skeleton::columnQuads) or pairs of columns (Skeleton::columnPairs),
+  //   see there.
   // - B along k (stagesColumnsAlongK): TF32, 8 consecutive k values of 4
   //   columns (32 banks); f16 and bf16, the default copy (16 k of two
   //   columns).
@@ -2168,6 +2208,8 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
     Value laneOf = s.add(b, s.scale(b, g, 4), p.t);
     if (columns)
       laneOf = xorWith(b, laneOf, s.scale(b, divide(b, g, 4), 2));
+    if (columns && s.columnPairs)
+      laneOf = xorWith(b, laneOf, s.scale(b, remainder(b, tile, 2), 4));
     Value start = s.scale(b, s.add(b, s.scale(b, fragment, kWarpSize), laneOf), size);
     return s.add(b, start, s.add(b, s.scale(b, reg, perRegister), p.e));
   };
@@ -2281,7 +2323,28 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
       // Column n + 1's register is lane g + 1's: 4 lanes on (n even, so g
       // and g + 1 lie in one half of the lanes, which S(L) permutes alike).
       s.quadColumnOffset = 4 * bFragment;
-    } else {
+    }
+    // Elsewhere B in pairs of columns where one 4-byte load reads a pair
+    // (columnPairs): B read as it is from a buffer that starts aligned,
+    // its rows an even number of values apart, n even, and blocks of 32
+    // columns (a pair for every thread).
+    s.columnPairs = !s.columnQuads && !fusion.computedInputs[b->getOperandNumber()] &&
+                    startsAligned(b->get()) && s.ranges[matmul.n] % 2 == 0 &&
+                    blockN == kPairColumns && alignedAlong(b->get(), bMap, matmul.n, 2);
+    if (s.columnPairs) {
+      // Chunk c is k 4 (w % 4) to 4 (w % 4) + 3 of columns 16 (w / 4) to
+      // 16 (w / 4) + 15: element L the pair at k 4 (w % 4) + L / 8 of
+      // columns 16 (w / 4) + 2 (L % 8) and the next. A warp's load reads
+      // 32 bytes of each of 4 rows. Its stores of column n (g = n % 8 even;
+      // then of n + 1, g odd) cover 2 column tiles, 4 g and 2 t (k and
+      // k + 1 share a word): S(L) = L ^ 2 (L / 16) puts both tiles' words
+      // in the same 8 banks, and the tile's parity, swizzled into bit 2 of
+      // the slot (fragmentSlot), moves the odd tile's to the other 8.
+      s.columnCopy = s.copyAt(s.add(rewriter, s.scale(rewriter, warpQuarter, 4), high), 0,
+                              s.add(rewriter, s.scale(rewriter, warpFourth, 16),
+                                    s.scale(rewriter, low, 2)),
+                              kPairColumns);
+    } else if (!s.columnQuads) {
       // B along n: chunk c is column tile 2 r + w / 4 at k 4 (w % 4) to
       // 4 (w % 4) + 3: element L k 4 (w % 4) + L / 8, column
       // 16 r + 8 (w / 4) + L % 8.
@@ -2291,9 +2354,12 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
   }
   // Every copy above, and buildSkeleton's, moves by 16 rows (one row
   // tile) or 16 columns (two column tiles) from r to r + 1, A's pairs by
-  // 32 rows, B's quads by 64 columns (8 column tiles).
+  // 32 rows, B's quads by 64 columns (8 column tiles) and its pairs of
+  // columns by 32 (4 column tiles, which keeps their swizzle's parity).
   s.rowCopyStride = (s.rowPairs ? 2 : 1) * kWarpSize * aFragment;
-  s.columnCopyStride = (s.columnQuads ? kQuadColumns / kMmaN : 2) * kWarpSize * bFragment;
+  s.columnCopyStride =
+      (s.columnQuads ? kQuadColumns / kMmaN : s.columnPairs ? kPairColumns / kMmaN : 2) *
+      kWarpSize * bFragment;
   s.peelLastStep = true;
   // Unrolled, gemm4096_tf32's 4x4 warp tiles (32 mmas a step) took 130
   // registers a thread: one block of 256 threads a multiprocessor, not
@@ -2324,6 +2390,12 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
                        aFragment);
   Value firstColumnTile = divide(rewriter, warpColumn, kMmaN);
   Value laneSlot = xorWith(rewriter, lane, s.scale(rewriter, divide(rewriter, lane, 16), 2));
+  // (With columnPairs the warp's one column tile, swizzled by its parity.)
+  if (s.columnPairs) {
+    assert(warpN == kMmaN && "pairs of columns swizzle a warp's one column tile");
+    laneSlot = xorWith(rewriter, laneSlot,
+                       s.scale(rewriter, remainder(rewriter, firstColumnTile, 2), 4));
+  }
   Value bStart = s.scale(
       rewriter, s.add(rewriter, s.scale(rewriter, firstColumnTile, kWarpSize), laneSlot),
       bFragment);
@@ -2353,7 +2425,8 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
   // The mmas fold whole k steps: staged elements past k are zeros.
   s.zeroPastK = true;
   int64_t aRows = blockM / (s.rowPairs ? 2 * kStagedTile : kStagedTile);
-  int64_t bColumns = blockN / (s.columnQuads ? kQuadColumns : kStagedTile);
+  int64_t bColumns =
+      blockN / (s.columnQuads ? kQuadColumns : s.columnPairs ? kPairColumns : kStagedTile);
   SmallVector<Value> results = s.stagedLoop(
       rewriter, initial, aRows, bColumns,
       half ? function_ref<Value(OpBuilder &, Value)>() : toTf32,

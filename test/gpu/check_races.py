@@ -46,6 +46,7 @@ CASES = [
     ("half_convs", "half_convs", []),
     ("half_pairs", "half_pairs", []),
     ("half_quads", "half_quads", []),
+    ("half_column_pairs", "half_column_pairs", []),
     ("gemm_starts", "gemm_starts", []),
     ("computed_inputs", "computed_inputs", []),
     ("heads", "heads", []),

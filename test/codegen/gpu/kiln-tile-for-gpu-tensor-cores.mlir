@@ -223,7 +223,8 @@ func.func @not_tensor_cores(%a: memref<16x32xf32>, %b: memref<32x64xf32>, %c: me
 // copies A's rows t / 16 + 16 r at k t % 16, as the FP32 kernel does (two
 // rows a warp), and lane L of warp w B's column 16 r + 8 (w / 4) + L % 8
 // at k 4 (w % 4) + L / 8. (A's rows here lie 49 values apart, so that no
-// 4-byte load reads two of its k values: @half_pairs copies pairs.)
+// 4-byte load reads two of its k values: @half_pairs copies pairs; B's 65,
+// so that none reads two columns: @half_column_pairs copies pairs.)
 // CHECK-LABEL: func @half_tensor_cores
 // CHECK: scf.forall (%{{.*}}, %{{.*}}) in (1, 2) {
 // CHECK:   %[[AS:.*]] = memref.alloc() : memref<2x512xf16, #gpu.address_space<workgroup>>
@@ -248,7 +249,7 @@ func.func @not_tensor_cores(%a: memref<16x32xf32>, %b: memref<32x64xf32>, %c: me
 // CHECK:     %[[X:.*]] = memref.load %{{.*}} : memref<32x48xf16, strided<[49, 1]>>
 // CHECK-NOT:   arith.bitcast
 // CHECK:     %[[BC0:.*]] = arith.addi %{{.*}}, %[[BCOL]]
-// CHECK:     memref.load %{{.*}}[%[[BK]], %[[BC0]]] : memref<48x64xf16>
+// CHECK:     memref.load %{{.*}}[%[[BK]], %[[BC0]]] : memref<48x64xf16, strided<[65, 1]>>
 // CHECK:     memref.store %[[X]], %[[AS]]
 // CHECK:     gpu.barrier
 // CHECK:     %[[ACC:.*]] = scf.for %{{.*}} iter_args(%[[A0:[a-z0-9_]+]] = %{{.*}}) -> (vector<2x2xf32>)
@@ -267,13 +268,62 @@ func.func @not_tensor_cores(%a: memref<16x32xf32>, %b: memref<32x64xf32>, %c: me
 // Without --gpu-tf32 too.
 // FP32-LABEL: func @half_tensor_cores
 // FP32: nvgpu.mma.sync({{.*}}) {mmaShape = [16, 8, 16]}
-func.func @half_tensor_cores(%rows: memref<32x49xf16>, %b: memref<48x64xf16>, %c: memref<32x64xf32>) {
+func.func @half_tensor_cores(%rows: memref<32x49xf16>, %columns: memref<48x65xf16>, %c: memref<32x64xf32>) {
   %a = memref.subview %rows[0, 0] [32, 48] [1, 1] : memref<32x49xf16> to memref<32x48xf16, strided<[49, 1]>>
-  linalg.matmul ins(%a, %b : memref<32x48xf16, strided<[49, 1]>>, memref<48x64xf16>) outs(%c : memref<32x64xf32>)
+  %b = memref.subview %columns[0, 0] [48, 64] [1, 1] : memref<48x65xf16> to memref<48x64xf16, strided<[65, 1]>>
+  linalg.matmul ins(%a, %b : memref<32x48xf16, strided<[49, 1]>>, memref<48x64xf16, strided<[65, 1]>>) outs(%c : memref<32x64xf32>)
   return
 }
 func.func @bf16_tensor_cores(%a: memref<32x48xbf16>, %b: memref<48x64xbf16>, %c: memref<32x64xf32>) {
   linalg.matmul ins(%a, %b : memref<32x48xbf16>, memref<48x64xbf16>) outs(%c : memref<32x64xf32>)
+  return
+}
+
+// -----
+
+// Blocks of 32 columns (too few for a quad each of 256 threads) copy an
+// aligned B in pairs of columns: lane L of warp w reads columns
+// 16 (w / 4) + 2 (L % 8) and the next at k 4 (w % 4) + L / 8 with one
+// 4-byte load and stores the two values, each at its column's fragment
+// slot. The slots (and the fragments' reads) of the odd column tiles are
+// swizzled by the tile's parity, 4 lanes apart: a warp's stores cover two
+// tiles, whose words then fall into different banks.
+// CHECK-LABEL: func @half_column_pairs
+// CHECK:   memref.alloc() : memref<2x512xf16, #gpu.address_space<workgroup>>
+// CHECK:   %[[BS:.*]] = memref.alloc() : memref<2x512xf16, #gpu.address_space<workgroup>>
+// CHECK:   scf.forall (%[[T:.*]]) in (256) {
+// CHECK:     %[[BLOCK:.*]] = arith.muli %{{.*}}, %c32
+// CHECK:     %[[T8:.*]] = arith.divui %[[T]], %c8
+// CHECK:     %[[T8X:.*]] = arith.muli %[[T8]], %c8
+// CHECK:     %[[LOW:.*]] = arith.subi %[[T]], %[[T8X]]
+// CHECK:     %[[T32:.*]] = arith.divui %[[T]], %c32
+// CHECK:     %[[T32X:.*]] = arith.muli %[[T32]], %c4
+// CHECK:     %[[HIGH:.*]] = arith.subi %[[T8]], %[[T32X]]
+// CHECK:     %[[T128:.*]] = arith.divui %[[T]], %c128
+// CHECK:     %[[T128X:.*]] = arith.muli %[[T128]], %c4
+// CHECK:     %[[W4:.*]] = arith.subi %[[T32]], %[[T128X]]
+// CHECK:     %[[T256:.*]] = arith.divui %[[T]], %c256
+// CHECK:     %[[T256X:.*]] = arith.muli %[[T256]], %c2
+// CHECK:     %[[WT:.*]] = arith.subi %[[T128]], %[[T256X]]
+// CHECK:     %[[COL16:.*]] = arith.muli %[[WT]], %c16
+// CHECK:     %[[LOW2:.*]] = arith.muli %[[LOW]], %c2
+// CHECK:     %[[K4:.*]] = arith.muli %[[W4]], %c4
+// CHECK:     %[[BK:.*]] = arith.addi %[[K4]], %[[HIGH]]
+// CHECK:     %[[BCOL:.*]] = arith.addi %[[COL16]], %[[LOW2]]
+// The warp's fragments: lane ^ 2 (lane / 16), then ^ 4 for an odd tile.
+// CHECK:     %[[S:.*]] = arith.xori %[[LANE:.*]], %{{.*}}
+// CHECK:     %[[ODD:.*]] = arith.remui %{{.*}}, %c2
+// CHECK:     %[[FLIP:.*]] = arith.muli %[[ODD]], %c4
+// CHECK:     arith.xori %[[S]], %[[FLIP]]
+// CHECK:     %[[BN:.*]] = arith.addi %[[BLOCK]], %[[BCOL]]
+// CHECK:     %[[PAIR:.*]] = vector.load %{{.*}}[%[[BK]], %[[BN]]] {alignment = 4 : i64} : memref<48x64xf16>, vector<2xf16>
+// CHECK:     %[[N0:.*]] = vector.extract %[[PAIR]][0]
+// CHECK:     %[[N1:.*]] = vector.extract %[[PAIR]][1]
+// CHECK:     memref.store %[[N0]], %[[BS]][%c0, %{{.*}}]
+// CHECK:     memref.store %[[N1]], %[[BS]][%c0, %{{.*}}]
+// CHECK:     gpu.barrier
+func.func @half_column_pairs(%a: memref<32x48xf16>, %b: memref<48x64xf16>, %c: memref<32x64xf32>) {
+  linalg.matmul ins(%a, %b : memref<32x48xf16>, memref<48x64xf16>) outs(%c : memref<32x64xf32>)
   return
 }
 

@@ -340,22 +340,42 @@ def half_pairs(rng):
     return [a, b, x, y, p, w, q], expected
 
 
+def half_products(rng, products):
+    """Inputs and references of products a b, one (type, m, k, n) each
+    (type "f16" or "bf16"): a and b drawn from a normal distribution, the
+    reference the float64 product rounded once to the type (bf16 through
+    float32, which ml_dtypes converts from)."""
+    inputs, expected = [], []
+    for kind, m, k, n in products:
+        dtype = np.float16 if kind == "f16" else ml_dtypes.bfloat16
+        a = rng.standard_normal((m, k)).astype(dtype)
+        b = rng.standard_normal((k, n)).astype(dtype)
+        product = a.astype(np.float64) @ b.astype(np.float64)
+        inputs += [a, b]
+        expected.append(product.astype(np.float16) if kind == "f16"
+                        else product.astype(np.float32).astype(ml_dtypes.bfloat16))
+    return inputs, expected
+
+
 def half_quads(rng):
     """f16 and bf16 products large enough for blocks of 64 columns or more,
     whose B the tensor-core kernels copy in quads (2 columns of 2 k values,
     Skeleton::columnQuads): n past the blocks' end (1200) and k past the
     last step's (40), the quads there clamped (and past k zeroed); k = 32;
-    and k odd (41), copied a value at a time. References: the float64
-    products, rounded once to the output type."""
-    f16 = lambda *shape: rng.standard_normal(shape).astype(np.float16)
-    bf16 = lambda *shape: rng.standard_normal(shape).astype(ml_dtypes.bfloat16)
-    a, b, p, w, x, y = f16(1280, 40), f16(40, 1200), bf16(1280, 32), bf16(32, 1280), \
-        f16(1280, 41), f16(41, 1280)
-    f64 = lambda v: v.astype(np.float64)
-    expected = [(f64(a) @ f64(b)).astype(np.float16),
-                (f64(p) @ f64(w)).astype(np.float32).astype(ml_dtypes.bfloat16),
-                (f64(x) @ f64(y)).astype(np.float16)]
-    return [a, b, p, w, x, y], expected
+    and k odd (41), copied a value at a time."""
+    return half_products(rng, [("f16", 1280, 40, 1200), ("bf16", 1280, 32, 1280),
+                               ("f16", 1280, 41, 1280)])
+
+
+def half_column_pairs(rng):
+    """f16 and bf16 products whose blocks have 32 columns (n of 90 to 96),
+    whose B the tensor-core kernels copy in pairs of columns
+    (Skeleton::columnPairs): n past the blocks' end (90) and k past the
+    last step's (40), the pairs there clamped to the last two columns (and
+    past k zeroed); bf16 with n = 96; and n odd (95), copied a value at a
+    time."""
+    return half_products(rng, [("f16", 256, 40, 90), ("bf16", 256, 32, 96),
+                               ("f16", 256, 40, 95)])
 
 
 def conv2d(x, w, stride=1, pad=0):
@@ -597,6 +617,7 @@ def main():
                         "half_matmuls": half_matmuls, "half_convs": half_convs,
                         "half_pairs": half_pairs,
                         "half_quads": half_quads,
+                        "half_column_pairs": half_column_pairs,
                         "convs": convs,
                         "convs_tf32": convs_tf32, "partial_tiles": partial_tiles,
                         "partial_tiles_tf32": partial_tiles_tf32,
