@@ -65,6 +65,14 @@ int64_t elementBytes(Value memref) {
   return llvm::divideCeil(llvm::cast<MemRefType>(memref.getType()).getElementTypeBitWidth(), 8);
 }
 
+/// The alignment an access of `memref` without an alignment attribute
+/// has: an int or float element's size (at least a byte), else 1 (other
+/// element types are refused where they matter: globalAccesses).
+int64_t naturalAlignment(Value memref) {
+  Type element = llvm::cast<MemRefType>(memref.getType()).getElementType();
+  return element.isIntOrFloat() ? std::max<int64_t>(1, elementBytes(memref)) : 1;
+}
+
 /// What a load, store, vector load or vector store accesses: `count`
 /// consecutive elements of `memref` from `indices` on, as one access whose
 /// address must be a multiple of `alignment` bytes: the op's alignment
@@ -83,7 +91,7 @@ std::optional<MemoryAccess> memoryAccess(Operation *op) {
   auto access = [](Value memref, ValueRange indices, int64_t count, bool write,
                    std::optional<uint64_t> alignment) {
     return MemoryAccess{memref, indices, count, write,
-                        alignment ? static_cast<int64_t>(*alignment) : elementBytes(memref)};
+                        alignment ? static_cast<int64_t>(*alignment) : naturalAlignment(memref)};
   };
   if (auto load = llvm::dyn_cast<memref::LoadOp>(op))
     return access(load.getMemRef(), load.getIndices(), 1, false, load.getAlignment());
@@ -420,7 +428,8 @@ LogicalResult Instrumenter::run(mlir::gpu::LaunchOp launch) {
       return access->emitError("internal error: a ")
              << access->getName() << " of workgroup memory wants " << alignment
              << "-byte alignment, more than the buffer's " << kWorkgroupAlignment;
-    int64_t alignedElements = std::max<int64_t>(1, alignment / elementBytes(memref));
+    int64_t alignedElements =
+        std::max<int64_t>(1, alignment / std::max<int64_t>(1, elementBytes(memref)));
     SmallVector<Value> sizes = llvm::map_to_vector(type.getShape(), c);
     Value element = rowMajor(b, at, indices, sizes);
     Value epoch = epochAt(at);

@@ -136,8 +136,8 @@ void kiln_rt_race_check(intptr_t writes, intptr_t reads, int64_t element, int64_
  * `outside_size`; -1 inside) or at a misaligned address is recorded;
  * where `tracked` (a buffer the model may write), so are two accesses to
  * an element in one launch, one of them a write, by different blocks
- * (never ordered) or by threads of a block in the same epoch. The table behind these checks is the process's:
- * one checked run at a time. */
+ * (never ordered) or by threads of a block in the same epoch. The table
+ * behind these checks is the process's: one checked run at a time. */
 void kiln_rt_race_launch(void);
 void kiln_rt_global_race_check(intptr_t address, int64_t count, int64_t stride,
                                int64_t alignment, int64_t outside, int64_t outside_index,

@@ -319,6 +319,15 @@ func.func @bf16_tensor_cores(%a: memref<32x48xbf16>, %b: memref<48x64xbf16>, %c:
 // CHECK:     %[[PAIR:.*]] = vector.load %{{.*}}[%[[BK]], %[[BN]]] {alignment = 4 : i64} : memref<48x64xf16>, vector<2xf16>
 // CHECK:     %[[N0:.*]] = vector.extract %[[PAIR]][0]
 // CHECK:     %[[N1:.*]] = vector.extract %[[PAIR]][1]
+// The stores' slots, swizzled alike: column n's, then n + 1's.
+// CHECK:     %[[SS:.*]] = arith.xori %{{.*}}, %{{.*}}
+// CHECK:     %[[SODD:.*]] = arith.remui %{{.*}}, %c2
+// CHECK:     %[[SFLIP:.*]] = arith.muli %[[SODD]], %c4
+// CHECK:     arith.xori %[[SS]], %[[SFLIP]]
+// CHECK:     %[[SS1:.*]] = arith.xori %{{.*}}, %{{.*}}
+// CHECK:     %[[SODD1:.*]] = arith.remui %{{.*}}, %c2
+// CHECK:     %[[SFLIP1:.*]] = arith.muli %[[SODD1]], %c4
+// CHECK:     arith.xori %[[SS1]], %[[SFLIP1]]
 // CHECK:     memref.store %[[N0]], %[[BS]][%c0, %{{.*}}]
 // CHECK:     memref.store %[[N1]], %[[BS]][%c0, %{{.*}}]
 // CHECK:     gpu.barrier

@@ -372,9 +372,9 @@ def half_column_pairs(rng):
     whose B the tensor-core kernels copy in pairs of columns
     (Skeleton::columnPairs): n past the blocks' end (90) and k past the
     last step's (40), the pairs there clamped to the last two columns (and
-    past k zeroed); bf16 with n = 96; and n odd (95), copied a value at a
-    time."""
-    return half_products(rng, [("f16", 256, 40, 90), ("bf16", 256, 32, 96),
+    past k zeroed); bf16 with n = 96 and k odd (33: A copied a value at a
+    time); and n odd (95), B copied a value at a time."""
+    return half_products(rng, [("f16", 256, 40, 90), ("bf16", 256, 33, 96),
                                ("f16", 256, 40, 95)])
 
 
