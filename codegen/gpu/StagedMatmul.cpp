@@ -1257,19 +1257,22 @@ struct Skeleton {
   /// n + 1 (n even), read as two 4-byte loads of a row's two columns and
   /// placed as each column's pair of k values (a fragment register), two
   /// 4-byte stores: at columnSlot's index for column n and
-  /// quadColumnOffset further for column n + 1. (B read as it is, aligned
-  /// along n to pairs; k and n even.)
+  /// nextColumnOffset further for column n + 1. (B read as it is, aligned
+  /// along n to pairs; k and n even.) The column tiles' fragments are then
+  /// padded (buildTensorCoreMatmul: kPaddedTileLanes), so that a warp's
+  /// stores, of two column tiles, meet no bank conflict.
   bool columnQuads = false;
-  int64_t quadColumnOffset = 0;
   /// Whether each of B's copies is a pair of columns n and n + 1 (n even)
   /// at one k (the f16 and bf16 tensor-core kernel, B along n, where a
   /// block's 32 columns hold too few quads for its threads): read with one
   /// 4-byte load and placed as two one-value stores, at columnSlot's
-  /// indices for (k, n) and (k, n + 1). (B read as it is, aligned along n
-  /// to pairs, n even.) The column tiles' fragments are then swizzled by
-  /// the tile's parity (buildTensorCoreMatmul), so that both stores of a
-  /// warp, of two column tiles, meet no bank conflict.
+  /// index for (k, n) and nextColumnOffset further for (k, n + 1). (B read
+  /// as it is, aligned along n to pairs, n even.) The column tiles are
+  /// padded as for quads.
   bool columnPairs = false;
+  /// (columnQuads, columnPairs) How far column n + 1's slot is from
+  /// column n's.
+  int64_t nextColumnOffset = 0;
   /// B one k row down (a view from its second row along k), where quads
   /// read their second rows at their first rows' indices: the two loads
   /// then share one address plus a constant. (Indexed at k + 1, LLVM
@@ -1619,18 +1622,9 @@ struct Skeleton {
     if (!columns || !(columnQuads || columnPairs))
       return result;
     SmallVector<SmallVector<Value>> both;
-    for (auto [r, at] : llvm::enumerate(result)) {
+    for (ArrayRef<Value> at : result) {
       both.push_back(llvm::to_vector(at));
-      if (columnQuads) {
-        both.push_back({into, addConstant(b, at[1], quadColumnOffset)});
-        continue;
-      }
-      // (The swizzle moves column n + 1's slot by a distance that depends
-      // on the tile.)
-      auto [k, column] = columnCopy(b, static_cast<int64_t>(r));
-      SmallVector<Value> next = columnSlot(b, k, addConstant(b, column, 1));
-      next.insert(next.begin(), into);
-      both.push_back(next);
+      both.push_back({into, addConstant(b, at[1], nextColumnOffset)});
     }
     return both;
   }
@@ -2029,6 +2023,18 @@ constexpr int64_t kQuadColumns = kThreadsPerBlock * 2 * 2 / kStagedTile;
 /// The same for pairs of columns (Skeleton::columnPairs).
 constexpr int64_t kPairColumns = kThreadsPerBlock * 2 / kStagedTile;
 
+/// The lanes' slots a column tile's fragments take in B's tile where B is
+/// copied in quads or pairs of columns: a warp's stores then cover two
+/// consecutive column tiles (same k, 16 columns), whose words S(L) puts in
+/// the same banks (half of them, each twice). 4 lanes of padding (32
+/// bytes: the fragments stay 8-byte aligned, and a tile's 256 bytes
+/// start at a sector) move each tile 8 banks on from the last, so that
+/// the two tiles' words fill all 32 banks: one wavefront a store. The
+/// fragments' loads (a tile's 256 contiguous bytes, 2 wavefronts) and
+/// their addresses (one base plus immediates) are unchanged; the tile is
+/// 1/8 larger.
+constexpr int64_t kPaddedTileLanes = kWarpSize + 4;
+
 /// Whether loop dimension `dim` runs along `buffer` (read or written
 /// through `map`) at stride 1 as its innermost index, by itself and in no
 /// other index, with every other stride and the offset static multiples of
@@ -2178,6 +2184,11 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
   Skeleton s = buildSkeleton(rewriter, op, matmul, fusion, partials, blockM, blockN,
                              {blockM * kStagedTile}, {kStagedTile * blockN}, /*async=*/false);
   Location loc = s.loc;
+  // The lanes' slots a column tile's fragments take: kPaddedTileLanes
+  // where B is copied in quads or pairs of columns, else kWarpSize.
+  auto columnTileLanes = [&]() {
+    return s.columnQuads || s.columnPairs ? kPaddedTileLanes : kWarpSize;
+  };
   auto divide = [&](OpBuilder &b, Value x, int64_t d) {
     return arith::DivUIOp::create(b, loc, x, s.constant(b, d)).getResult();
   };
@@ -2208,9 +2219,8 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
     Value laneOf = s.add(b, s.scale(b, g, 4), p.t);
     if (columns)
       laneOf = xorWith(b, laneOf, s.scale(b, divide(b, g, 4), 2));
-    if (columns && s.columnPairs)
-      laneOf = xorWith(b, laneOf, s.scale(b, remainder(b, tile, 2), 4));
-    Value start = s.scale(b, s.add(b, s.scale(b, fragment, kWarpSize), laneOf), size);
+    Value start = s.scale(
+        b, s.add(b, s.scale(b, fragment, columns ? columnTileLanes() : kWarpSize), laneOf), size);
     return s.add(b, start, s.add(b, s.scale(b, reg, perRegister), p.e));
   };
   // A's element (row, k) is in row tile row / 16, with g = row % 8 and
@@ -2313,16 +2323,17 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
       // to 16 (c / 2) + 15: element L the quad from k
       // 4 (w % 2) + 2 ((L / 8) % 2) + 8 (L / 16) of columns
       // 64 r + 16 (w / 2) + 2 (L % 8) and the next. A warp's load reads 32
-      // bytes of each of 4 rows; its stores of column n's pairs (then n +
-      // 1's) fill 16 banks twice: the wavefronts of the copies of single
-      // values, for half the requests.
-      s.columnCopy = s.copyAt(sum({s.scale(rewriter, warpOdd, 4), s.scale(rewriter, highOdd, 2),
-                                   s.scale(rewriter, highHalf, 8)}),
-                              0, s.add(rewriter, s.scale(rewriter, warpHalf, 16), s.scale(rewriter, low, 2)),
-                              kQuadColumns);
-      // Column n + 1's register is lane g + 1's: 4 lanes on (n even, so g
-      // and g + 1 lie in one half of the lanes, which S(L) permutes alike).
-      s.quadColumnOffset = 4 * bFragment;
+      // bytes of each of 4 rows. Its stores of column n's pairs (g even;
+      // then n + 1's, g odd) cover 2 column tiles, 4 g, 2 t and both
+      // register rows: 32 words, of which S(L) = L ^ 2 (L / 16) puts the
+      // two tiles' in the same 16 banks; the tiles' padding
+      // (kPaddedTileLanes) moves the odd tile's 8 banks on, to the other
+      // 16: one wavefront a store.
+      s.columnCopy =
+          s.copyAt(sum({s.scale(rewriter, warpOdd, 4), s.scale(rewriter, highOdd, 2),
+                        s.scale(rewriter, highHalf, 8)}),
+                   0, s.add(rewriter, s.scale(rewriter, warpHalf, 16), s.scale(rewriter, low, 2)),
+                   kQuadColumns);
     }
     // Elsewhere B in pairs of columns where one 4-byte load reads a pair
     // (columnPairs): B read as it is from a buffer that starts aligned,
@@ -2338,8 +2349,8 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
       // 32 bytes of each of 4 rows. Its stores of column n (g = n % 8 even;
       // then of n + 1, g odd) cover 2 column tiles, 4 g and 2 t (k and
       // k + 1 share a word): S(L) = L ^ 2 (L / 16) puts both tiles' words
-      // in the same 8 banks, and the tile's parity, swizzled into bit 2 of
-      // the slot (fragmentSlot), moves the odd tile's to the other 8.
+      // in the same 8 banks; the tiles' padding (kPaddedTileLanes) moves
+      // the odd tile's 8 banks on, to 8 others.
       s.columnCopy = s.copyAt(s.add(rewriter, s.scale(rewriter, warpQuarter, 4), high), 0,
                               s.add(rewriter, s.scale(rewriter, warpFourth, 16),
                                     s.scale(rewriter, low, 2)),
@@ -2352,14 +2363,30 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
                             s.add(rewriter, s.scale(rewriter, warpFourth, kMmaN), low), 2 * kMmaN);
     }
   }
+  // Quads and pairs of columns pad B's column tiles: a larger tile.
+  if (columnTileLanes() != kWarpSize) {
+    auto unpadded = s.columnTile.getDefiningOp<memref::AllocOp>();
+    assert(unpadded && unpadded->use_empty() && "B's tile is not used yet");
+    MemRefType type = unpadded.getType();
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPoint(unpadded);
+    s.columnTile = memref::AllocOp::create(
+        rewriter, loc,
+        MemRefType::get({type.getDimSize(0), type.getDimSize(1) / kWarpSize * columnTileLanes()},
+                        type.getElementType(), type.getLayout(), type.getMemorySpace()));
+    rewriter.eraseOp(unpadded);
+  }
   // Every copy above, and buildSkeleton's, moves by 16 rows (one row
   // tile) or 16 columns (two column tiles) from r to r + 1, A's pairs by
   // 32 rows, B's quads by 64 columns (8 column tiles) and its pairs of
-  // columns by 32 (4 column tiles, which keeps their swizzle's parity).
+  // columns by 32 (4 column tiles).
   s.rowCopyStride = (s.rowPairs ? 2 : 1) * kWarpSize * aFragment;
   s.columnCopyStride =
       (s.columnQuads ? kQuadColumns / kMmaN : s.columnPairs ? kPairColumns / kMmaN : 2) *
-      kWarpSize * bFragment;
+      columnTileLanes() * bFragment;
+  // Column n + 1's register is lane g + 1's: 4 lanes on (n even, so g and
+  // g + 1 lie in one half of the lanes, which S(L) permutes alike).
+  s.nextColumnOffset = 4 * bFragment;
   s.peelLastStep = true;
   // Unrolled, gemm4096_tf32's 4x4 warp tiles (32 mmas a step) took 130
   // registers a thread: one block of 256 threads a multiprocessor, not
@@ -2390,14 +2417,8 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
                        aFragment);
   Value firstColumnTile = divide(rewriter, warpColumn, kMmaN);
   Value laneSlot = xorWith(rewriter, lane, s.scale(rewriter, divide(rewriter, lane, 16), 2));
-  // (With columnPairs the warp's one column tile, swizzled by its parity.)
-  if (s.columnPairs) {
-    assert(warpN == kMmaN && "pairs of columns swizzle a warp's one column tile");
-    laneSlot = xorWith(rewriter, laneSlot,
-                       s.scale(rewriter, remainder(rewriter, firstColumnTile, 2), 4));
-  }
   Value bStart = s.scale(
-      rewriter, s.add(rewriter, s.scale(rewriter, firstColumnTile, kWarpSize), laneSlot),
+      rewriter, s.add(rewriter, s.scale(rewriter, firstColumnTile, columnTileLanes()), laneSlot),
       bFragment);
 
   // Accumulator (i, j) element v (of the 2x2 vector, row-major) is at row
@@ -2450,8 +2471,8 @@ void buildTensorCoreMatmul(RewriterBase &rewriter, linalg::LinalgOp op,
             aFragments.push_back(
                 fragment(s.rowTile, aStart, (ks * rowTiles + i) * kWarpSize * aFragment, 4));
           for (int64_t j = 0; j < tn; ++j)
-            bFragments.push_back(fragment(s.columnTile, bStart,
-                                          (ks * columnTiles + j) * kWarpSize * bFragment, 2));
+            bFragments.push_back(fragment(
+                s.columnTile, bStart, (ks * columnTiles + j) * columnTileLanes() * bFragment, 2));
           for (int64_t i = 0; i < tm; ++i)
             for (int64_t j = 0; j < tn; ++j)
               acc[i * tn + j] = nvgpu::MmaSyncOp::create(

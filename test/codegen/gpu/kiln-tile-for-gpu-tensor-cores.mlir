@@ -224,7 +224,8 @@ func.func @not_tensor_cores(%a: memref<16x32xf32>, %b: memref<32x64xf32>, %c: me
 // rows a warp), and lane L of warp w B's column 16 r + 8 (w / 4) + L % 8
 // at k 4 (w % 4) + L / 8. (A's rows here lie 49 values apart, so that no
 // 4-byte load reads two of its k values: @half_pairs copies pairs; B's 65,
-// so that none reads two columns: @half_column_pairs copies pairs.)
+// so that none reads two columns: @half_column_pairs copies pairs, into
+// a padded tile.)
 // CHECK-LABEL: func @half_tensor_cores
 // CHECK: scf.forall (%{{.*}}, %{{.*}}) in (1, 2) {
 // CHECK:   %[[AS:.*]] = memref.alloc() : memref<2x512xf16, #gpu.address_space<workgroup>>
@@ -285,12 +286,13 @@ func.func @bf16_tensor_cores(%a: memref<32x48xbf16>, %b: memref<48x64xbf16>, %c:
 // aligned B in pairs of columns: lane L of warp w reads columns
 // 16 (w / 4) + 2 (L % 8) and the next at k 4 (w % 4) + L / 8 with one
 // 4-byte load and stores the two values, each at its column's fragment
-// slot. The slots (and the fragments' reads) of the odd column tiles are
-// swizzled by the tile's parity, 4 lanes apart: a warp's stores cover two
-// tiles, whose words then fall into different banks.
+// slot, column n + 1's 4 lanes (16 values) on. B's column tiles are
+// padded to 36 lanes (576 values a stage): a warp's stores cover two
+// tiles, whose words then fall into different banks; the fragments'
+// reads start at the warp's tile times 36 lanes.
 // CHECK-LABEL: func @half_column_pairs
 // CHECK:   memref.alloc() : memref<2x512xf16, #gpu.address_space<workgroup>>
-// CHECK:   %[[BS:.*]] = memref.alloc() : memref<2x512xf16, #gpu.address_space<workgroup>>
+// CHECK:   %[[BS:.*]] = memref.alloc() : memref<2x576xf16, #gpu.address_space<workgroup>>
 // CHECK:   scf.forall (%[[T:.*]]) in (256) {
 // CHECK:     %[[BLOCK:.*]] = arith.muli %{{.*}}, %c32
 // CHECK:     %[[T8:.*]] = arith.divui %[[T]], %c8
@@ -310,26 +312,19 @@ func.func @bf16_tensor_cores(%a: memref<32x48xbf16>, %b: memref<48x64xbf16>, %c:
 // CHECK:     %[[K4:.*]] = arith.muli %[[W4]], %c4
 // CHECK:     %[[BK:.*]] = arith.addi %[[K4]], %[[HIGH]]
 // CHECK:     %[[BCOL:.*]] = arith.addi %[[COL16]], %[[LOW2]]
-// The warp's fragments: lane ^ 2 (lane / 16), then ^ 4 for an odd tile.
-// CHECK:     %[[S:.*]] = arith.xori %[[LANE:.*]], %{{.*}}
-// CHECK:     %[[ODD:.*]] = arith.remui %{{.*}}, %c2
-// CHECK:     %[[FLIP:.*]] = arith.muli %[[ODD]], %c4
-// CHECK:     arith.xori %[[S]], %[[FLIP]]
+// The warp's fragments: its tile times 36 lanes, plus lane ^ 2 (lane / 16).
+// CHECK:     %[[S:.*]] = arith.xori %{{.*}}, %{{.*}}
+// CHECK:     %[[TILE36:.*]] = arith.muli %{{.*}}, %c36
 // CHECK:     %[[BN:.*]] = arith.addi %[[BLOCK]], %[[BCOL]]
 // CHECK:     %[[PAIR:.*]] = vector.load %{{.*}}[%[[BK]], %[[BN]]] {alignment = 4 : i64} : memref<48x64xf16>, vector<2xf16>
 // CHECK:     %[[N0:.*]] = vector.extract %[[PAIR]][0]
 // CHECK:     %[[N1:.*]] = vector.extract %[[PAIR]][1]
-// The stores' slots, swizzled alike: column n's, then n + 1's.
-// CHECK:     %[[SS:.*]] = arith.xori %{{.*}}, %{{.*}}
-// CHECK:     %[[SODD:.*]] = arith.remui %{{.*}}, %c2
-// CHECK:     %[[SFLIP:.*]] = arith.muli %[[SODD]], %c4
-// CHECK:     arith.xori %[[SS]], %[[SFLIP]]
-// CHECK:     %[[SS1:.*]] = arith.xori %{{.*}}, %{{.*}}
-// CHECK:     %[[SODD1:.*]] = arith.remui %{{.*}}, %c2
-// CHECK:     %[[SFLIP1:.*]] = arith.muli %[[SODD1]], %c4
-// CHECK:     arith.xori %[[SS1]], %[[SFLIP1]]
-// CHECK:     memref.store %[[N0]], %[[BS]][%c0, %{{.*}}]
-// CHECK:     memref.store %[[N1]], %[[BS]][%c0, %{{.*}}]
+// The stores' slots: column n's in its tile of 36 lanes, n + 1's 16
+// values on.
+// CHECK:     arith.muli %{{.*}}, %c36
+// CHECK:     %[[NEXT:.*]] = arith.addi %[[SLOT:.*]], %c16
+// CHECK:     memref.store %[[N0]], %[[BS]][%c0, %[[SLOT]]]
+// CHECK:     memref.store %[[N1]], %[[BS]][%c0, %[[NEXT]]]
 // CHECK:     gpu.barrier
 func.func @half_column_pairs(%a: memref<32x48xf16>, %b: memref<48x64xf16>, %c: memref<32x64xf32>) {
   linalg.matmul ins(%a, %b : memref<32x48xf16>, memref<48x64xf16>) outs(%c : memref<32x64xf32>)
