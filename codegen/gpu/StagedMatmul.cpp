@@ -1517,43 +1517,43 @@ struct Skeleton {
         v = convert(b, v);
       return zeroedPastK(v, loopIvs);
     };
-    // Where two consecutive values from `loopIvs` along k (alongK) or n
-    // (alongN), or 2 x 2 along both, are read: k and n are even, so they
-    // lie inside or past them whole. One past k reads the last two k
-    // values instead (then zeroed), one past n the last two columns (never
+    // Two consecutive values of `input` from `loopIvs` along k (alongK) or
+    // n (alongN), one 4-byte load from each of `buffers` (the input, or a
+    // view of it) at the same indices. k and n are even, so the values lie
+    // inside or past them whole. One past k reads the last two k values
+    // instead (then zeroed), one past n the last two columns (never
     // stored).
-    auto runStart = [&](ArrayRef<Value> loopIvs, bool alongK, bool alongN) {
+    auto loadTwos = [&](OpOperand *input, ArrayRef<Value> loopIvs, bool alongK, bool alongN,
+                        ArrayRef<Value> buffers) {
+      auto type = VectorType::get({2}, getElementTypeOrSelf(input->get()));
+      MarkNarrow mark(b, dividesReads(op, fullRanges, matmul.k, input, nullptr));
       SmallVector<Value> from = clamped(b, loopIvs);
       if (alongK && k % kStagedTile != 0)
         from[matmul.k] = arith::MinUIOp::create(b, loc, from[matmul.k], constant(b, k - 2));
       if (alongN && partialN)
         from[matmul.n] =
             arith::MinUIOp::create(b, loc, from[matmul.n], constant(b, ranges[matmul.n] - 2));
-      return from;
+      SmallVector<Value> at = indices(b, input, from);
+      SmallVector<Value> loaded;
+      for (Value buffer : buffers)
+        loaded.push_back(vector::LoadOp::create(b, loc, type, buffer, at, /*nontemporal=*/false,
+                                                llvm::Align(4)));
+      mark.release();
+      return loaded;
     };
     // A's pair from k on, one load.
     auto pair = [&](ArrayRef<Value> loopIvs) {
-      auto type = VectorType::get({2}, getElementTypeOrSelf(rowInput->get()));
-      MarkNarrow mark(b, dividesReads(op, fullRanges, matmul.k, rowInput, nullptr));
-      SmallVector<Value> from = runStart(loopIvs, /*alongK=*/true, /*alongN=*/false);
-      Value v = vector::LoadOp::create(b, loc, type, rowInput->get(), indices(b, rowInput, from),
-                                       /*nontemporal=*/false, llvm::Align(4));
-      mark.release();
+      Value v = loadTwos(rowInput, loopIvs, /*alongK=*/true, /*alongN=*/false,
+                         {rowInput->get()})
+                    .front();
       return zeroedPastK(v, loopIvs);
     };
     // B's quad from (k, n) on (both even; columnQuads): rows k and k + 1
-    // of columns n and n + 1, two loads, rearranged into column n's pair of
-    // k values and column n + 1's.
+    // of columns n and n + 1, two loads (the second through quadNextRows),
+    // rearranged into column n's pair of k values and column n + 1's.
     auto quad = [&](ArrayRef<Value> loopIvs, SmallVectorImpl<Value> &into) {
-      auto type = VectorType::get({2}, getElementTypeOrSelf(columnInput->get()));
-      MarkNarrow mark(b, dividesReads(op, fullRanges, matmul.k, columnInput, nullptr));
-      SmallVector<Value> from = runStart(loopIvs, /*alongK=*/true, /*alongN=*/true);
-      SmallVector<Value> at = indices(b, columnInput, from);
-      SmallVector<Value> rows;
-      for (Value buffer : {columnInput->get(), quadNextRows})
-        rows.push_back(vector::LoadOp::create(b, loc, type, buffer, at, /*nontemporal=*/false,
-                                              llvm::Align(4)));
-      mark.release();
+      SmallVector<Value> rows = loadTwos(columnInput, loopIvs, /*alongK=*/true, /*alongN=*/true,
+                                         {columnInput->get(), quadNextRows});
       for (int64_t column = 0; column < 2; ++column) {
         Value pairOfK = vector::ShuffleOp::create(b, loc, rows[0], rows[1],
                                                   ArrayRef<int64_t>{column, 2 + column});
@@ -1563,13 +1563,9 @@ struct Skeleton {
     // B's pair of columns n and n + 1 (n even; columnPairs) at k, one
     // load, as two values.
     auto columnPair = [&](ArrayRef<Value> loopIvs, SmallVectorImpl<Value> &into) {
-      auto type = VectorType::get({2}, getElementTypeOrSelf(columnInput->get()));
-      MarkNarrow mark(b, dividesReads(op, fullRanges, matmul.k, columnInput, nullptr));
-      SmallVector<Value> from = runStart(loopIvs, /*alongK=*/false, /*alongN=*/true);
-      Value pair = vector::LoadOp::create(b, loc, type, columnInput->get(),
-                                          indices(b, columnInput, from), /*nontemporal=*/false,
-                                          llvm::Align(4));
-      mark.release();
+      Value pair = loadTwos(columnInput, loopIvs, /*alongK=*/false, /*alongN=*/true,
+                            {columnInput->get()})
+                       .front();
       for (int64_t column = 0; column < 2; ++column)
         into.push_back(zeroedPastK(
             vector::ExtractOp::create(b, loc, pair, ArrayRef<int64_t>{column}), loopIvs));

@@ -30,6 +30,19 @@ import onnx
 from onnx import TensorProto, helper
 
 
+def gemm_relu(rng, a, b, product, label):
+    """Gemm (a, b, a bias of b's type) + Relu, B given as it is or (half
+    the time) as [n, k], which the staged kernel copies along k; the
+    float64 reference from `product` (a b)."""
+    bias = rng.standard_normal([b.shape[-1]]).astype(b.dtype)
+    trans_b = int(rng.random() < 0.5)
+    nodes = [helper.make_node("Gemm", ["a", "b", "c"], ["g"], transB=trans_b),
+             helper.make_node("Relu", ["g"], ["y"])]
+    inputs = {"a": a, "b": np.ascontiguousarray(b.T) if trans_b else b, "c": bias}
+    return (nodes, inputs, np.maximum(product + bias, 0),
+            label + (" transB" if trans_b else ""))
+
+
 def product_case(rng, kind):
     m = int(rng.choice([1, 2, 7, 16, 33, 64, 128]))
     n = int(rng.choice([16, 31, 32, 40, 100, 384, 1000]))
@@ -42,16 +55,7 @@ def product_case(rng, kind):
     inputs = {"a": a, "b": b}
     product = a.astype(np.float64) @ b.astype(np.float64)
     if kind == "gemm":
-        bias = rng.standard_normal([n]).astype(np.float32)
-        inputs["c"] = bias
-        # (B given as [n, k]: the staged kernel copies its tile along k.)
-        trans_b = int(rng.random() < 0.5)
-        if trans_b:
-            inputs["b"] = np.ascontiguousarray(b.T)
-        nodes = [helper.make_node("Gemm", ["a", "b", "c"], ["g"], transB=trans_b),
-                 helper.make_node("Relu", ["g"], ["y"])]
-        return (nodes, inputs, np.maximum(product + bias, 0),
-                f"gemm+relu m={m} n={n} k={k}" + (" transB" if trans_b else ""))
+        return gemm_relu(rng, a, b, product, f"gemm+relu m={m} n={n} k={k}")
     nodes = [helper.make_node("MatMul", ["a", "b"], ["y"])]
     return nodes, inputs, product, f"matmul batch={batch} m={m} n={n} k={k}"
 
@@ -69,13 +73,9 @@ def half_case(rng):
     if rng.random() < 0.5:
         return ([helper.make_node("MatMul", ["a", "b"], ["y"])], {"a": a, "b": b},
                 product.astype(np.float16), f"f16 matmul m={m} n={n} k={k}")
-    bias = rng.standard_normal([n]).astype(np.float16)
-    trans_b = int(rng.random() < 0.5)
-    nodes = [helper.make_node("Gemm", ["a", "b", "c"], ["g"], transB=trans_b),
-             helper.make_node("Relu", ["g"], ["y"])]
-    inputs = {"a": a, "b": np.ascontiguousarray(b.T) if trans_b else b, "c": bias}
-    return (nodes, inputs, np.maximum(product + bias, 0).astype(np.float16),
-            f"f16 gemm+relu m={m} n={n} k={k}" + (" transB" if trans_b else ""))
+    nodes, inputs, reference, label = gemm_relu(rng, a, b, product,
+                                                f"f16 gemm+relu m={m} n={n} k={k}")
+    return nodes, inputs, reference.astype(np.float16), label
 
 
 def conv_case(rng):
