@@ -12,8 +12,8 @@ layers are those of the zoo models that docs/performance.md measures one
 at a time: EfficientNet-B0's and MobileNetV2's depthwise convolutions (with
 the SiLU after them), a squeeze-and-excitation block, ResNet-50's max
 pool and 1x1 convolutions, U-Net's 3x3 convolutions and the transformers'
-feed-forward blocks;
-besides them, a chain of 1x1 layers with more
+feed-forward blocks; grouped convolutions (ResNeXt's, a depthwise one
+with a channel multiplier); besides them, a chain of 1x1 layers with more
 weights than the L3 holds (and the same chain sharing two sets of weights,
 which stay in cache), and ResNet-50's downsampling bottleneck blocks whole.
 bench/zoo/check.py does not know them: their outputs are checked with
@@ -88,6 +88,20 @@ def conv(c, h, f, k, silu=False, stride=1):
         else:
             nodes += [helper.make_node("Relu", ["c"], ["y"])]
         save(name, nodes, [1, c, h, h], [1, f, h // stride, h // stride], {"w": w, "b": b}, rng)
+    return build
+
+
+def grouped_conv(c, h, f, k, groups):
+    """k x k convolution of `groups` groups (c / groups input channels a
+    group) with bias, 'same' padding, then ReLU."""
+    def build(name, rng):
+        w = (rng.standard_normal((f, c // groups, k, k)) /
+             math.sqrt(c // groups * k * k)).astype(np.float32)
+        b = (rng.standard_normal(f) * 0.1).astype(np.float32)
+        nodes = [helper.make_node("Conv", ["x", "w", "b"], ["c"], kernel_shape=[k, k],
+                                  pads=[k // 2] * 4, group=groups),
+                 helper.make_node("Relu", ["c"], ["y"])]
+        save(name, nodes, [1, c, h, h], [1, f, h, h], {"w": w, "b": b}, rng)
     return build
 
 
@@ -332,6 +346,17 @@ LAYERS = {
     "r50_layer3_0": downsampling_bottleneck(512, 28, 256, 1024),   # ResNet-50 layer3.0
     "r50_layer1_1to2": bottleneck_blocks(256, 56, 64, 2),          # ResNet-50 layer1.1-2
     "r50_layer3_1to5": bottleneck_blocks(1024, 14, 256, 5),        # ResNet-50 layer3.1-5
+    # Grouped convolutions: ResNeXt-50 (32x4d)'s 3x3 layers, 4 to 32
+    # channels a group; 32 groups of 2; depthwise ones with a channel
+    # multiplier of 2; two groups of 8 channels.
+    "resnext_g32_128_56": grouped_conv(128, 56, 128, 3, 32),    # conv2 of layer1
+    "resnext_g32_256_28": grouped_conv(256, 28, 256, 3, 32),    # layer2
+    "resnext_g32_512_14": grouped_conv(512, 14, 512, 3, 32),    # layer3
+    "resnext_g32_1024_7": grouped_conv(1024, 7, 1024, 3, 32),   # layer4
+    "grouped_g32_64_56": grouped_conv(64, 56, 64, 3, 32),
+    "dw_multiplier2_32_112": grouped_conv(32, 112, 64, 3, 32),
+    "dw5_multiplier2_32_56": grouped_conv(32, 56, 64, 5, 32),
+    "grouped_g2_16_28": grouped_conv(16, 28, 16, 3, 2),
     "bert_ffn_128": transformer_ffn(128, 768, 3072, "erf"),   # BERT-base's feed-forward block
     "gpt2_ffn_32": transformer_ffn(32, 128, 512, "tanh"),     # gpt2_tiny's
 }

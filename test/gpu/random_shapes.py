@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Random products, convolutions, means and normalizations around the GPU
-path's kernel choices, run emulated and compared with float64 references.
+"""Random products, convolutions, pools, means and normalizations around
+the GPU path's kernel choices, run emulated and compared with float64
+references.
 
 kiln-tile-for-gpu picks a kernel by shape: one output a thread, a block
 per output, a column reduction, a staged matmul (whole, or with its k cut
@@ -10,14 +11,17 @@ a one-node (or Gemm + Relu) model with sides drawn from values on both
 sides of those boundaries (m = 1 or 16, n = 31 or 32, k = 255 or 256, a k
 of 1021 with no divisor, rows of 31, 32, 1024, 1025, 8192 or 8193...),
 and f16 products on the tensor cores (k and n odd or even, blocks of 32
-or 64 columns and more); `kiln-run --emulate-gpu` runs it and compares
+or 64 columns and more); convolutions with strides, dilations, uneven
+paddings, groups and batches, 1-D and 2-D, f32 or f16 (`strided`), max
+and average pools (`pool`), and transposed convolutions (`transposed`); `kiln-run --emulate-gpu` runs it and compares
 with the reference (1e-4 absolute; TF32 builds 2e-2, the rounding of their
 inputs; f16 2e-3 absolute and relative, the rounding of the output).
 
 usage: random_shapes.py --kiln-run KILN_RUN --work DIR [--seed N] [--cases N]
-                        [--kinds K1,K2...] [--kiln-run-arg FLAG]...
+                        [--kinds K1,K2...] [--kiln-run-arg FLAG]... [--cpu]
 (each --kiln-run-arg is passed to every kiln-run, e.g.
---kiln-run-arg=--gpu-async-copies).
+--kiln-run-arg=--gpu-async-copies; --cpu runs the same cases' CPU builds
+instead, against the same references, with no --gpu-tf32).
 Prints one line a case and "N failures"; exits 1 on any failure.
 """
 import argparse
@@ -79,6 +83,8 @@ def half_case(rng):
 
 
 def conv_case(rng):
+    """A 2-D convolution, stride 1 and same padding, of channels and maps
+    around the staged kernel's tile sizes."""
     c = int(rng.choice([3, 16, 64, 128, 512]))
     f = int(rng.choice([8, 16, 40, 64, 512]))
     side = int(rng.choice([7, 9, 14]))
@@ -86,14 +92,203 @@ def conv_case(rng):
     pad = kernel // 2
     x = rng.standard_normal([1, c, side, side]).astype(np.float32)
     w = (rng.standard_normal([f, c, kernel, kernel]) / np.sqrt(c * kernel * kernel)).astype(np.float32)
-    padded = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    reference = np.zeros([1, f, side, side])
-    for i in range(kernel):
-        for j in range(kernel):
-            reference += np.einsum("nchw,fc->nfhw", padded[:, :, i:i + side, j:j + side],
-                                   w[:, :, i, j].astype(np.float64))
+    reference = convolution(x, w, [1, 1], [1, 1], [pad] * 4, 1)
     nodes = [helper.make_node("Conv", ["a", "b"], ["y"], pads=[pad] * 4)]
     return nodes, {"a": x, "b": w}, reference, f"conv c={c} f={f} {side}x{side} {kernel}x{kernel}"
+
+
+def convolution(x, w, strides, dilations, pads, group):
+    """ONNX Conv in float64: x [N, C, *spatial], w [F, C / group, *kernel],
+    pads as ONNX gives them (all begins, then all ends)."""
+    dims = x.ndim - 2
+    x = np.pad(x.astype(np.float64),
+               [(0, 0), (0, 0)] + [(pads[i], pads[dims + i]) for i in range(dims)])
+    kernel = w.shape[2:]
+    out = [(x.shape[2 + i] - dilations[i] * (kernel[i] - 1) - 1) // strides[i] + 1
+           for i in range(dims)]
+    f, cg = w.shape[0], w.shape[1]
+    fg = f // group
+    y = np.zeros([x.shape[0], f] + out)
+    for tap in np.ndindex(*kernel):
+        window = x[(slice(None), slice(None)) + tuple(
+            slice(tap[i] * dilations[i], tap[i] * dilations[i] + (out[i] - 1) * strides[i] + 1,
+                  strides[i]) for i in range(dims))]
+        for g in range(group):
+            y[:, g * fg:(g + 1) * fg] += np.einsum(
+                "nc...,fc->nf...", window[:, g * cg:(g + 1) * cg],
+                w[g * fg:(g + 1) * fg, :, *tap].astype(np.float64))
+    return y
+
+
+def strided_conv_case(rng):
+    """A 1-D or 2-D convolution with what conv_case leaves out: strides,
+    dilations, uneven paddings, groups (depthwise among them), a batch of
+    two, rectangular maps, a bias and a Relu after it; f32 or f16."""
+    dims = int(rng.choice([1, 2]))
+    group = int(rng.choice([1, 1, 2, 4, 0]))  # 0: depthwise
+    cg = int(rng.choice([1, 3, 8, 16, 48]))
+    if group == 0:
+        cg = 1
+        group = int(rng.choice([8, 32, 96]))
+    c = cg * group
+    f = group * int(rng.choice([1, 2, 8, 24]))
+    batch = int(rng.choice([1, 1, 2]))
+    if dims == 1:
+        kernel = [int(rng.choice([1, 3, 5, 11, 80]))]
+        sizes = [int(rng.choice([20, 57, 400, 1600]))]
+        strides = [int(rng.choice([1, 2, 3, 16]))]
+    else:
+        kernel = [int(rng.choice([1, 2, 3, 5, 7])) for _ in range(2)]
+        sizes = [int(rng.choice([5, 8, 13, 28, 56])) for _ in range(2)]
+        strides = [int(rng.choice([1, 1, 2, 3])) for _ in range(2)]
+    dilations = [int(rng.choice([1, 1, 2])) if k > 1 else 1 for k in kernel]
+    pads = [int(rng.integers(0, k)) for k in kernel] + [int(rng.integers(0, k)) for k in kernel]
+    out = [(sizes[i] + pads[i] + pads[dims + i] - dilations[i] * (kernel[i] - 1) - 1) // strides[i] + 1
+           for i in range(dims)]
+    work = batch * f * int(np.prod(out)) * cg * int(np.prod(kernel))
+    if min(out) < 1 or work > 30_000_000:
+        return None
+    half = rng.random() < 0.25
+    element = np.float16 if half else np.float32
+    x = rng.standard_normal([batch, c] + sizes).astype(element)
+    w = (rng.standard_normal([f, cg] + kernel) / np.sqrt(cg * np.prod(kernel))).astype(element)
+    reference = convolution(x, w, strides, dilations, pads, group)
+    inputs = {"a": x, "b": w}
+    names = ["a", "b"]
+    if rng.random() < 0.5:
+        inputs["c"] = rng.standard_normal([f]).astype(element)
+        names.append("c")
+        reference += inputs["c"].astype(np.float64).reshape([1, f] + [1] * dims)
+    relu = rng.random() < 0.5
+    conv = helper.make_node("Conv", names, ["r" if relu else "y"], kernel_shape=kernel,
+                            strides=strides, dilations=dilations, pads=pads, group=group)
+    nodes = [conv] + ([helper.make_node("Relu", ["r"], ["y"])] if relu else [])
+    if relu:
+        reference = np.maximum(reference, 0)
+    if half:
+        reference = reference.astype(np.float16)
+    described = "x".join(map(str, sizes))
+    return nodes, inputs, reference, (
+        f"{'f16 ' if half else ''}conv{dims}d n={batch} c={c} f={f} group={group} {described} "
+        f"kernel={kernel} strides={strides} dilations={dilations} pads={pads}"
+        + (" +bias" if "c" in inputs else "") + (" +relu" if relu else ""))
+
+
+def transposed_convolution(x, w, strides, dilations, pads, output_padding, group):
+    """ONNX ConvTranspose in float64: x [N, C, *spatial], w [C, F / group,
+    *kernel]; each input pixel adds its weighted kernel into the output at
+    its position times the stride, less the begin padding."""
+    dims = x.ndim - 2
+    kernel = w.shape[2:]
+    full = [(x.shape[2 + i] - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1 +
+            output_padding[i] for i in range(dims)]
+    c, fg = w.shape[0], w.shape[1]
+    cg = c // group
+    y = np.zeros([x.shape[0], fg * group] + full)
+    x = x.astype(np.float64)
+    for tap in np.ndindex(*kernel):
+        window = (slice(None), slice(None)) + tuple(
+            slice(tap[i] * dilations[i], tap[i] * dilations[i] + (x.shape[2 + i] - 1) * strides[i] + 1,
+                  strides[i]) for i in range(dims))
+        for g in range(group):
+            y[(slice(None), slice(g * fg, (g + 1) * fg)) + window[2:]] += np.einsum(
+                "nc...,cf->nf...", x[:, g * cg:(g + 1) * cg],
+                w[g * cg:(g + 1) * cg, :, *tap].astype(np.float64))
+    return y[(slice(None), slice(None)) + tuple(
+        slice(pads[i], full[i] - pads[dims + i]) for i in range(dims))]
+
+
+def transposed_case(rng):
+    """A 1-D or 2-D ConvTranspose: strides, dilations, paddings,
+    output_padding, groups (depthwise ones among them), a bias."""
+    dims = int(rng.choice([1, 2]))
+    group = int(rng.choice([1, 1, 2, 4, 0]))  # 0: depthwise
+    cg = int(rng.choice([1, 3, 8, 16]))
+    if group == 0:
+        cg = 1
+        group = int(rng.choice([8, 21, 64]))
+    c = cg * group
+    fg = int(rng.choice([1, 2, 8]))
+    batch = int(rng.choice([1, 1, 2]))
+    kernel = [int(rng.choice([1, 2, 3, 4, 5])) for _ in range(dims)]
+    sizes = [int(rng.choice([3, 7, 16, 30] if dims == 2 else [5, 50, 200])) for _ in range(dims)]
+    strides = [int(rng.choice([1, 2, 3])) for _ in range(dims)]
+    dilations = [int(rng.choice([1, 1, 2])) for _ in range(dims)]
+    output_padding = [int(rng.integers(0, max(strides[i], dilations[i]))) for i in range(dims)]
+    pads = [int(rng.integers(0, k)) for k in kernel * 2]
+    full = [(sizes[i] - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1 + output_padding[i]
+            for i in range(dims)]
+    if any(full[i] - pads[i] - pads[dims + i] < 1 for i in range(dims)):
+        return None
+    x = rng.standard_normal([batch, c] + sizes).astype(np.float32)
+    w = (rng.standard_normal([c, fg] + kernel) / np.sqrt(cg * np.prod(kernel))).astype(np.float32)
+    reference = transposed_convolution(x, w, strides, dilations, pads, output_padding, group)
+    inputs = {"a": x, "b": w}
+    if rng.random() < 0.5:
+        inputs["c"] = rng.standard_normal([fg * group]).astype(np.float32)
+        reference += inputs["c"].astype(np.float64).reshape([1, fg * group] + [1] * dims)
+    nodes = [helper.make_node("ConvTranspose", list(inputs), ["y"], kernel_shape=kernel,
+                              strides=strides, dilations=dilations, pads=pads,
+                              output_padding=output_padding, group=group)]
+    return nodes, inputs, reference, (
+        f"convtranspose{dims}d n={batch} c={c} f={fg * group} group={group} "
+        f"{'x'.join(map(str, sizes))} kernel={kernel} strides={strides} dilations={dilations} "
+        f"pads={pads} output_padding={output_padding}" + (" +bias" if "c" in inputs else ""))
+
+
+def pool_case(rng):
+    """MaxPool or AveragePool, 1-D or 2-D: strides, uneven paddings,
+    ceil_mode, count_include_pad, MaxPool's dilations."""
+    dims = int(rng.choice([1, 2]))
+    op = str(rng.choice(["MaxPool", "AveragePool"]))
+    c = int(rng.choice([1, 3, 16, 64]))
+    sizes = [int(rng.choice([4, 7, 13, 28, 57])) for _ in range(dims)]
+    kernel = [int(rng.choice([1, 2, 3, 5])) for _ in range(dims)]
+    strides = [int(rng.choice([1, 2, 3])) for _ in range(dims)]
+    dilations = ([int(rng.choice([1, 1, 2])) for _ in range(dims)] if op == "MaxPool"
+                 else [1] * dims)
+    # (At most half the window: every window meets the input.)
+    pads = [int(rng.integers(0, (k + 1) // 2)) for k in kernel * 2]
+    ceil = int(rng.random() < 0.3)
+    include = int(rng.random() < 0.5) if op == "AveragePool" else 0
+    reach = [dilations[i] * (kernel[i] - 1) + 1 for i in range(dims)]
+    out = []
+    for i in range(dims):
+        span = sizes[i] + pads[i] + pads[dims + i] - reach[i]
+        if span < 0:
+            return None
+        o = (-(-span // strides[i]) if ceil else span // strides[i]) + 1
+        # (ONNX: a last window that starts in the end padding is dropped.)
+        if ceil and (o - 1) * strides[i] >= sizes[i] + pads[i]:
+            o -= 1
+        out.append(o)
+    x = (rng.standard_normal([1, c] + sizes) * 2).astype(np.float32)
+    x64 = x.astype(np.float64)
+    reference = np.zeros([1, c] + out)
+    for position in np.ndindex(*out):
+        taken, count = [], 0
+        for tap in np.ndindex(*kernel):
+            at = [position[i] * strides[i] - pads[i] + tap[i] * dilations[i] for i in range(dims)]
+            inside = all(0 <= at[i] < sizes[i] for i in range(dims))
+            # (count_include_pad counts the explicit padding, not what
+            # ceil_mode adds past it.)
+            padded = all(-pads[i] <= at[i] < sizes[i] + pads[dims + i] for i in range(dims))
+            if inside:
+                taken.append(x64[(0, slice(None)) + tuple(at)])
+            count += inside or (include and padded)
+        values = np.stack(taken)
+        reference[(0, slice(None)) + position] = (values.max(axis=0) if op == "MaxPool"
+                                                  else values.sum(axis=0) / count)
+    attributes = dict(kernel_shape=kernel, strides=strides, pads=pads, ceil_mode=ceil)
+    if op == "MaxPool":
+        attributes["dilations"] = dilations
+    else:
+        attributes["count_include_pad"] = include
+    nodes = [helper.make_node(op, ["a"], ["y"], **attributes)]
+    return nodes, {"a": x}, reference, (
+        f"{op.lower()} c={c} {'x'.join(map(str, sizes))} kernel={kernel} strides={strides} "
+        f"dilations={dilations} pads={pads} ceil_mode={ceil}"
+        + (f" count_include_pad={include}" if op == "AveragePool" else ""))
 
 
 def mean_case(rng):
@@ -126,7 +321,10 @@ def norm_case(rng):
     return nodes, {"a": x}, reference, f"{op.lower()} {rows} rows of {length}"
 
 
-KINDS = ["matmul", "gemm", "batched", "conv", "mean", "norm", "half"]
+KINDS = ["matmul", "gemm", "batched", "conv", "mean", "norm", "half", "strided", "pool",
+         "transposed"]
+CASES = {"conv": conv_case, "mean": mean_case, "norm": norm_case, "half": half_case,
+         "strided": strided_conv_case, "pool": pool_case, "transposed": transposed_case}
 
 
 def main():
@@ -136,6 +334,8 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cases", type=int, default=20)
     parser.add_argument("--kiln-run-arg", action="append", default=[])
+    parser.add_argument("--cpu", action="store_true",
+                        help="run the cases' CPU builds instead of the emulated GPU's")
     parser.add_argument("--kinds", default=",".join(KINDS),
                         help="the kinds of case to draw from (comma-separated; default all: "
                         + ", ".join(KINDS) + ")")
@@ -149,14 +349,13 @@ def main():
     case = 0
     while case < args.cases:
         kind = str(rng.choice(kinds))
-        made = (conv_case(rng) if kind == "conv" else mean_case(rng) if kind == "mean"
-                else norm_case(rng) if kind == "norm" else half_case(rng) if kind == "half"
-                else product_case(rng, kind))
+        made = CASES[kind](rng) if kind in CASES else product_case(rng, kind)
         if made is None:
             continue
         nodes, inputs, reference, description = made
-        tf32 = kind not in ("mean", "norm", "half") and rng.random() < 0.3
-        half = kind == "half"
+        half = inputs["a"].dtype == np.float16
+        tf32 = kind not in ("mean", "norm", "pool", "transposed") and not half and rng.random() < 0.3
+        tf32 = tf32 and not args.cpu
         element = TensorProto.FLOAT16 if half else TensorProto.FLOAT
         graph = helper.make_graph(
             nodes, "random_shape",
@@ -167,7 +366,8 @@ def main():
         model.ir_version = 8
         path = os.path.join(args.work, f"case{case}.onnx")
         onnx.save(model, path)
-        command = ([args.kiln_run, path, "--emulate-gpu"] + (["--gpu-tf32"] if tf32 else []) +
+        command = ([args.kiln_run, path] + ([] if args.cpu else ["--emulate-gpu"]) +
+                   (["--gpu-tf32"] if tf32 else []) +
                    args.kiln_run_arg)
         for i, value in enumerate(inputs.values()):
             np.save(os.path.join(args.work, f"case{case}_input{i}.npy"), value)

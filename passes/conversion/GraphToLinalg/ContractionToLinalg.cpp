@@ -18,6 +18,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/IndexingUtils.h"
 
 using namespace mlir;
 using namespace kiln::graph;
@@ -195,16 +196,45 @@ void multiplyAccumulate(OpBuilder &b, Location loc, ValueRange args) {
 /// (n, m, out..., c, k...). Correct for every case; the named ops below are
 /// preferred where they exist because they vectorize. `init` may be wider
 /// than the operands (an f32 accumulator for f16 or bf16).
+///
+/// With `group` > 1 the group is a parallel dimension of its own, (n, g, m,
+/// out..., c, k...), over views of the operands whose channels are split
+/// into groups: input [N, G, C/G, ...], weight [G, M/G, C/G, k...] and
+/// accumulator [N, G, M/G, out...]. One op for any number of groups (one
+/// convolution per group made IR, and compile time, grow with the groups).
 Value buildGenericConv(OpBuilder &b, Location loc, Value input, Value weight,
-                       Value init, const WindowGeometry &g) {
+                       Value init, const WindowGeometry &g, int64_t group = 1) {
   MLIRContext *ctx = b.getContext();
-  int64_t d = g.kernel.size();
-  int64_t numDims = 3 + 2 * d; // n, m, out[d], c, k[d]
+  auto initType = llvm::cast<RankedTensorType>(init.getType());
+  bool grouped = group > 1;
+  // [A, B, rest...] viewed as [G, A / G, rest...] past the first `at` axes.
+  auto splitGroups = [&](Value v, int64_t at) {
+    auto type = llvm::cast<RankedTensorType>(v.getType());
+    SmallVector<int64_t> shape(type.getShape());
+    shape[at] /= group;
+    shape.insert(shape.begin() + at, group);
+    return reshapeTensor(b, loc, v, RankedTensorType::get(shape, type.getElementType()));
+  };
+  if (grouped) {
+    input = splitGroups(input, 1);
+    weight = splitGroups(weight, 0);
+    init = splitGroups(init, 1);
+  }
+  int64_t d = g.kernel.size(), lead = grouped ? 3 : 2; // (n, [g,] m)
+  int64_t numDims = lead + 1 + 2 * d;                  // ..., out[d], c, k[d]
   auto dim = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
-  AffineExpr n = dim(0), m = dim(1), c = dim(2 + d);
-  SmallVector<AffineExpr> inExprs = {n, c}, wExprs = {m, c}, outExprs = {n, m};
+  AffineExpr n = dim(0), m = dim(lead - 1), c = dim(lead + d);
+  SmallVector<AffineExpr> inExprs = {n}, wExprs, outExprs = {n};
+  if (grouped) {
+    inExprs.push_back(dim(1));
+    wExprs.push_back(dim(1));
+    outExprs.push_back(dim(1));
+  }
+  inExprs.push_back(c);
+  wExprs.append({m, c});
+  outExprs.push_back(m);
   for (int64_t i = 0; i < d; ++i) {
-    AffineExpr o = dim(2 + i), k = dim(3 + d + i);
+    AffineExpr o = dim(lead + i), k = dim(lead + 1 + d + i);
     inExprs.push_back(o * g.strides[i] + k * g.dilations[i]);
     wExprs.push_back(k);
     outExprs.push_back(o);
@@ -212,12 +242,12 @@ Value buildGenericConv(OpBuilder &b, Location loc, Value input, Value weight,
   SmallVector<AffineMap> maps = {AffineMap::get(numDims, 0, inExprs, ctx),
                                  AffineMap::get(numDims, 0, wExprs, ctx),
                                  AffineMap::get(numDims, 0, outExprs, ctx)};
-  SmallVector<utils::IteratorType> iterators(2 + d, utils::IteratorType::parallel);
+  SmallVector<utils::IteratorType> iterators(lead + d, utils::IteratorType::parallel);
   iterators.append(1 + d, utils::IteratorType::reduction);
-  return linalg::GenericOp::create(
-             b, loc, init.getType(), ValueRange{input, weight}, init, maps, iterators,
-             multiplyAccumulate)
-      .getResult(0);
+  Value result = linalg::GenericOp::create(b, loc, init.getType(), ValueRange{input, weight},
+                                           init, maps, iterators, multiplyAccumulate)
+                     .getResult(0);
+  return reshapeTensor(b, loc, result, initType);
 }
 
 /// A convolution's accumulator at its start, of type `accType` ([N, M,
@@ -239,6 +269,69 @@ Value convolutionStart(OpBuilder &b, Location loc, Value bias, RankedTensorType 
 /// a sum of taps; larger windows (and integer convolutions) keep the named op
 /// (one input per tap would make the generic unwieldy).
 constexpr int64_t kMaxDepthwiseTaps = 64;
+
+/// Grouped 2-D convolutions whose groups reduce over at least this many
+/// products (input channels a group x window taps) run one named convolution
+/// a group, whose im2col products and vectorized taps are fast on the CPU;
+/// shorter ones run as one generic over all groups, which also spreads over
+/// the threads where a group's small convolution does not. On this
+/// machine's CPU (`bench/layers.py` layers, timed by `bench/ab.py` with
+/// --threads 1,2; median ms of a convolution a group -> one generic, at 1
+/// and 2 threads): 32 groups of 2 channels, 3x3, 56x56 (18 products)
+/// 0.171 -> 0.130 and 0.225 -> 0.064; of 4 (36) 0.364 -> 0.491 and 0.455
+/// -> 0.266; of 8, 28x28 (72) 0.329 -> 4.385 at 1 thread. An op a group
+/// also makes compile time grow faster than the group count (32 groups of
+/// 1-D convolutions of one channel took 53 s), so past kMaxGroupConvolutions
+/// groups every grouped convolution is one generic.
+constexpr int64_t kMinGroupReduction = 64;
+/// The most groups that run as one named convolution each: ResNeXt's 32
+/// (its 3x3 layers compile in 4-6 s each that way).
+constexpr int64_t kMaxGroupConvolutions = 32;
+
+/// A convolution of `input` (padded already) by `weight` [M, C / group,
+/// k...] into `init` ([N, M, out...]), of any rank and group count: a 2-D
+/// one is the named op (one a group on channel slices where the groups are
+/// few and reduce long, see kMinGroupReduction), anything else one generic.
+Value buildConvolution(OpBuilder &b, Location loc, Value input, Value weight, Value init,
+                       const WindowGeometry &g, int64_t group) {
+  int64_t channels = llvm::cast<RankedTensorType>(input.getType()).getDimSize(1);
+  int64_t products = channels / group;
+  for (int64_t k : g.kernel)
+    products *= k;
+  if (g.kernel.size() != 2 ||
+      (group > 1 && (group > kMaxGroupConvolutions || products < kMinGroupReduction)))
+    return buildGenericConv(b, loc, input, weight, init, g, group);
+  auto strides = b.getI64TensorAttr(g.strides);
+  auto dilations = b.getI64TensorAttr(g.dilations);
+  auto conv = [&](Value in, Value w, Value acc) {
+    return linalg::Conv2DNchwFchwOp::create(b, loc, acc.getType(), ValueRange{in, w}, acc,
+                                            strides, dilations)
+        .getResult(0);
+  };
+  if (group == 1)
+    return conv(input, weight, init);
+  // One convolution a group on channel slices, inserted back at the
+  // group's output channels.
+  auto slice = [&](Value v, int64_t axis, int64_t offset, int64_t size) {
+    auto type = llvm::cast<RankedTensorType>(v.getType());
+    SmallVector<int64_t> offsets(type.getRank(), 0), sizes(type.getShape());
+    offsets[axis] = offset;
+    sizes[axis] = size;
+    return extractSlice(b, loc, v, offsets, sizes);
+  };
+  int64_t cPerGroup = channels / group;
+  int64_t mPerGroup = llvm::cast<RankedTensorType>(weight.getType()).getDimSize(0) / group;
+  Value result = init;
+  for (int64_t gi = 0; gi < group; ++gi) {
+    Value c = conv(slice(input, 1, gi * cPerGroup, cPerGroup),
+                   slice(weight, 0, gi * mPerGroup, mPerGroup),
+                   slice(result, 1, gi * mPerGroup, mPerGroup));
+    SmallVector<int64_t> offsets(4, 0);
+    offsets[1] = gi * mPerGroup;
+    result = insertSlice(b, loc, c, result, offsets);
+  }
+  return result;
+}
 
 /// A 2-D depthwise convolution as an elementwise sum over its window taps:
 ///   out[n,c,y,x] = bias[c] + sum_(i,j) in[n,c,y*sh+i*dh, x*sw+j*dw] w[c,i,j]
@@ -353,50 +446,17 @@ struct ConvToLinalg : OpConversionPattern<ConvOp> {
     convType = RankedTensorType::get(outType.getShape(), computeType(elementType));
     Value init = convolutionStart(rewriter, loc, adaptor.getBias(), convType);
 
-    auto strides = rewriter.getI64TensorAttr(g.strides);
-    auto dilations = rewriter.getI64TensorAttr(g.dilations);
     Value result;
-    if (spatial == 2 && group == 1) {
-      result = linalg::Conv2DNchwFchwOp::create(rewriter, loc, convType,
-                                                ValueRange{input, weight}, init,
-                                                strides, dilations)
-                   .getResult(0);
-    } else if (spatial == 2 && group == channels && m == channels) {
+    if (spatial == 2 && group == channels && m == channels && group > 1) {
       // Depthwise: the weight's size-1 input-channel axis goes away.
       auto chw = RankedTensorType::get({m, g.kernel[0], g.kernel[1]}, elementType);
       Value w = reshapeTensor(rewriter, loc, weight, chw);
-      result = linalg::DepthwiseConv2DNchwChwOp::create(rewriter, loc, convType,
-                                                        ValueRange{input, w}, init,
-                                                        strides, dilations)
+      result = linalg::DepthwiseConv2DNchwChwOp::create(
+                   rewriter, loc, convType, ValueRange{input, w}, init,
+                   rewriter.getI64TensorAttr(g.strides), rewriter.getI64TensorAttr(g.dilations))
                    .getResult(0);
-    } else if (group == 1) {
-      result = buildGenericConv(rewriter, loc, input, weight, init, g);
     } else {
-      // Grouped convolutions: one convolution per group on channel slices.
-      int64_t cPerGroup = channels / group, mPerGroup = m / group;
-      auto slice = [&](Value v, int64_t axis, int64_t offset, int64_t size) {
-        auto type = llvm::cast<RankedTensorType>(v.getType());
-        SmallVector<int64_t> offsets(type.getRank(), 0), sizes(type.getShape());
-        offsets[axis] = offset;
-        sizes[axis] = size;
-        return extractSlice(rewriter, loc, v, offsets, sizes);
-      };
-      result = init;
-      for (int64_t gi = 0; gi < group; ++gi) {
-        Value in = slice(input, 1, gi * cPerGroup, cPerGroup);
-        Value w = slice(weight, 0, gi * mPerGroup, mPerGroup);
-        Value acc = slice(result, 1, gi * mPerGroup, mPerGroup);
-        Value conv =
-            spatial == 2
-                ? linalg::Conv2DNchwFchwOp::create(rewriter, loc, acc.getType(),
-                                                   ValueRange{in, w}, acc,
-                                                   strides, dilations)
-                      .getResult(0)
-                : buildGenericConv(rewriter, loc, in, w, acc, g);
-        SmallVector<int64_t> offsets(rank, 0);
-        offsets[1] = gi * mPerGroup;
-        result = insertSlice(rewriter, loc, conv, result, offsets);
-      }
+      result = buildConvolution(rewriter, loc, input, weight, init, g, group);
     }
     result = convertElements(rewriter, loc, result, outType);
     rewriter.replaceOp(op, reshapeTensor(rewriter, loc, result, resultType));
@@ -430,17 +490,19 @@ Value flipKernel(OpBuilder &b, Location loc, Value weight) {
       .getResult(0);
 }
 
-/// One group of a transposed convolution into `init` (N x M x out...):
+/// A transposed convolution of `group` groups into `init` (N x M x out...):
 /// out[o] = sum_k xu[o + pad + k d] w'[k] where w' is the kernel reversed and
 /// xu the input spread out by the strides and shifted by the kernel's extent
 /// less one (zeros elsewhere), which makes every output position a plain
-/// dot product: for 2-D, a linalg.conv_2d_nchw_fchw (a strided ConvTranspose
-/// multiplies the spread-in zeros too: s^2 times the work of a col2im
-/// formulation, on the fast path); otherwise a generic.
+/// dot product: a stride-1 convolution (buildConvolution: for 2-D the named
+/// op, whose im2col and matmul micro-kernel a strided ConvTranspose pays
+/// with multiplying the spread-in zeros too, s^2 times the work of a col2im
+/// formulation) of the window of xu that the outputs read, by w' with its
+/// channel axes swapped within each group ([M, C / group, k...]).
 Value buildTransposedConv(OpBuilder &b, Location loc, Value input, Value weight,
                           Value init, ArrayRef<int64_t> padsBegin,
-                          ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations) {
-  MLIRContext *ctx = b.getContext();
+                          ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations,
+                          int64_t group) {
   auto inType = llvm::cast<RankedTensorType>(input.getType());
   auto wType = llvm::cast<RankedTensorType>(weight.getType());
   auto outType = llvm::cast<RankedTensorType>(init.getType());
@@ -471,50 +533,38 @@ Value buildTransposedConv(OpBuilder &b, Location loc, Value input, Value weight,
                                          attrs(inType.getShape()), attrs(steps));
 
   Value flipped = flipKernel(b, loc, weight);
-  if (d == 2) {
-    // The window each output reads starts at pad + lead: a plain stride-1
-    // 2-D convolution on that slice of the spread input with the kernel
-    // reversed and its channel axes swapped ([M, C, KH, KW]), which takes
-    // the convolution path (im2col and the matmul micro-kernel).
-    SmallVector<int64_t> start = {0, 0}, size(spreadShape.begin(), spreadShape.begin() + 2);
-    for (int64_t i = 0; i < d; ++i) {
-      start.push_back(padsBegin[i] + std::max<int64_t>(0, -padsBegin[i]));
-      size.push_back(outType.getDimSize(2 + i) + (wType.getDimSize(2 + i) - 1) * dilations[i]);
-    }
-    Value window = extractSlice(b, loc, spread, start, size);
-    SmallVector<int64_t> fchw = {wType.getDimSize(1), wType.getDimSize(0),
-                                 wType.getDimSize(2), wType.getDimSize(3)};
-    Value transposedInit = tensor::EmptyOp::create(b, loc, fchw, elementType);
-    Value kernel = linalg::TransposeOp::create(b, loc, flipped, transposedInit,
-                                               ArrayRef<int64_t>{1, 0, 2, 3})
-                       .getResult()[0];
-    return linalg::Conv2DNchwFchwOp::create(b, loc, outType, ValueRange{window, kernel}, init,
-                                            b.getI64TensorAttr({1, 1}),
-                                            b.getI64TensorAttr(dilations))
-        .getResult(0);
-  }
-
-  // Iteration space (n, m, out..., c, k...).
-  int64_t numDims = 3 + 2 * d;
-  auto dim = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
-  AffineExpr n = dim(0), m = dim(1), c = dim(2 + d);
-  SmallVector<AffineExpr> inExprs = {n, c}, wExprs = {c, m}, outExprs = {n, m};
+  // The window the outputs read starts at pad + lead.
+  WindowGeometry g;
+  SmallVector<int64_t> start = {0, 0}, size(spreadShape.begin(), spreadShape.begin() + 2);
   for (int64_t i = 0; i < d; ++i) {
-    AffineExpr o = dim(2 + i), k = dim(3 + d + i);
-    int64_t lead = std::max<int64_t>(0, -padsBegin[i]);
-    inExprs.push_back(o + (padsBegin[i] + lead) + k * dilations[i]);
-    wExprs.push_back(k);
-    outExprs.push_back(o);
+    start.push_back(padsBegin[i] + std::max<int64_t>(0, -padsBegin[i]));
+    size.push_back(outType.getDimSize(2 + i) + (wType.getDimSize(2 + i) - 1) * dilations[i]);
+    g.kernel.push_back(wType.getDimSize(2 + i));
+    g.strides.push_back(1);
+    g.dilations.push_back(dilations[i]);
   }
-  SmallVector<AffineMap> maps = {AffineMap::get(numDims, 0, inExprs, ctx),
-                                 AffineMap::get(numDims, 0, wExprs, ctx),
-                                 AffineMap::get(numDims, 0, outExprs, ctx)};
-  SmallVector<utils::IteratorType> iterators(2 + d, utils::IteratorType::parallel);
-  iterators.append(1 + d, utils::IteratorType::reduction);
-  return linalg::GenericOp::create(
-             b, loc, outType, ValueRange{spread, flipped}, init, maps,
-             iterators, multiplyAccumulate)
-      .getResult(0);
+  Value window = extractSlice(b, loc, spread, start, size);
+  // [C, M / group, k...] as [group, C / group, M / group, k...], its
+  // middle axes swapped, is [M, C / group, k...].
+  int64_t c = wType.getDimSize(0), mPerGroup = wType.getDimSize(1);
+  SmallVector<int64_t> grouped = {group, c / group, mPerGroup}, perm = {0, 2, 1};
+  for (int64_t i = 0; i < d; ++i) {
+    grouped.push_back(wType.getDimSize(2 + i));
+    perm.push_back(3 + i);
+  }
+  if (group == 1) { // (without the unit axis)
+    grouped.erase(grouped.begin());
+    perm = llvm::map_to_vector(ArrayRef(perm).drop_front(), [](int64_t p) { return p - 1; });
+  }
+  Value source = reshapeTensor(b, loc, flipped, RankedTensorType::get(grouped, elementType));
+  SmallVector<int64_t> swapped = applyPermutation(grouped, perm);
+  Value kernel = linalg::TransposeOp::create(
+                     b, loc, source, tensor::EmptyOp::create(b, loc, swapped, elementType), perm)
+                     .getResult()[0];
+  SmallVector<int64_t> kernelShape = {mPerGroup * group, c / group};
+  kernelShape.append(g.kernel.begin(), g.kernel.end());
+  kernel = reshapeTensor(b, loc, kernel, RankedTensorType::get(kernelShape, elementType));
+  return buildConvolution(b, loc, window, kernel, init, g, group);
 }
 
 struct ConvTransposeToLinalg : OpConversionPattern<ConvTransposeOp> {
@@ -535,32 +585,8 @@ struct ConvTransposeToLinalg : OpConversionPattern<ConvTransposeOp> {
 
     auto accType = RankedTensorType::get(resultType.getShape(), computeType(elementType));
     Value init = convolutionStart(rewriter, loc, adaptor.getBias(), accType);
-    int64_t group = adaptor.getGroup();
-    int64_t cPerGroup = inputType.getDimSize(1) / group;
-    int64_t mPerGroup = weightType.getDimSize(1);
-    auto slice = [&](Value v, int64_t axis, int64_t offset, int64_t size) {
-      auto type = llvm::cast<RankedTensorType>(v.getType());
-      SmallVector<int64_t> offsets(type.getRank(), 0), sizes(type.getShape());
-      offsets[axis] = offset;
-      sizes[axis] = size;
-      return extractSlice(rewriter, loc, v, offsets, sizes);
-    };
-    Value result = init;
-    for (int64_t g = 0; g < group; ++g) {
-      Value in = group == 1 ? adaptor.getInput()
-                            : slice(adaptor.getInput(), 1, g * cPerGroup, cPerGroup);
-      Value w = group == 1 ? adaptor.getWeight()
-                           : slice(adaptor.getWeight(), 0, g * cPerGroup, cPerGroup);
-      Value acc = group == 1 ? result : slice(result, 1, g * mPerGroup, mPerGroup);
-      Value conv = buildTransposedConv(rewriter, loc, in, w, acc, pads, strides, dilations);
-      if (group == 1) {
-        result = conv;
-        continue;
-      }
-      SmallVector<int64_t> offsets(rank, 0);
-      offsets[1] = g * mPerGroup;
-      result = insertSlice(rewriter, loc, conv, result, offsets);
-    }
+    Value result = buildTransposedConv(rewriter, loc, adaptor.getInput(), adaptor.getWeight(),
+                                       init, pads, strides, dilations, adaptor.getGroup());
     rewriter.replaceOp(op, convertElements(rewriter, loc, result, resultType));
     return success();
   }

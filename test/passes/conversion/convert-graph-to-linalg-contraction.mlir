@@ -314,33 +314,47 @@ func.func @conv_depthwise_large_window(%x: tensor<1x2x9x9xf32>, %w: tensor<2x1x9
 
 // -----
 
-// Grouped: one conv per group on channel slices of input, weight and
-// accumulator, inserted back at the group's output channels.
+// Grouped with long reductions (8 channels a group x 9 taps, at least
+// kMinGroupReduction): one conv per group on channel slices of input,
+// weight and accumulator, inserted back at the group's output channels.
 // CHECK-LABEL: func @conv_grouped
-// CHECK-SAME: (%[[X:.*]]: tensor<1x4x8x8xf32>, %[[W:.*]]: tensor<6x2x3x3xf32>)
+// CHECK-SAME: (%[[X:.*]]: tensor<1x16x8x8xf32>, %[[W:.*]]: tensor<6x8x3x3xf32>)
 // CHECK: %[[ACC:.*]] = linalg.fill
-// CHECK: %[[X0:.*]] = tensor.extract_slice %[[X]][0, 0, 0, 0] [1, 2, 8, 8] [1, 1, 1, 1]
-// CHECK: %[[W0:.*]] = tensor.extract_slice %[[W]][0, 0, 0, 0] [3, 2, 3, 3] [1, 1, 1, 1]
+// CHECK: %[[X0:.*]] = tensor.extract_slice %[[X]][0, 0, 0, 0] [1, 8, 8, 8] [1, 1, 1, 1]
+// CHECK: %[[W0:.*]] = tensor.extract_slice %[[W]][0, 0, 0, 0] [3, 8, 3, 3] [1, 1, 1, 1]
 // CHECK: %[[A0:.*]] = tensor.extract_slice %[[ACC]][0, 0, 0, 0] [1, 3, 6, 6] [1, 1, 1, 1]
-// CHECK: %[[C0:.*]] = linalg.conv_2d_nchw_fchw {{.*}} ins(%[[X0]], %[[W0]] : tensor<1x2x8x8xf32>, tensor<3x2x3x3xf32>) outs(%[[A0]] : tensor<1x3x6x6xf32>)
+// CHECK: %[[C0:.*]] = linalg.conv_2d_nchw_fchw {{.*}} ins(%[[X0]], %[[W0]] : tensor<1x8x8x8xf32>, tensor<3x8x3x3xf32>) outs(%[[A0]] : tensor<1x3x6x6xf32>)
 // CHECK: %[[R0:.*]] = tensor.insert_slice %[[C0]] into %[[ACC]][0, 0, 0, 0] [1, 3, 6, 6] [1, 1, 1, 1]
-// CHECK: %[[X1:.*]] = tensor.extract_slice %[[X]][0, 2, 0, 0] [1, 2, 8, 8] [1, 1, 1, 1]
-// CHECK: %[[W1:.*]] = tensor.extract_slice %[[W]][3, 0, 0, 0] [3, 2, 3, 3] [1, 1, 1, 1]
+// CHECK: %[[X1:.*]] = tensor.extract_slice %[[X]][0, 8, 0, 0] [1, 8, 8, 8] [1, 1, 1, 1]
+// CHECK: %[[W1:.*]] = tensor.extract_slice %[[W]][3, 0, 0, 0] [3, 8, 3, 3] [1, 1, 1, 1]
 // CHECK: %[[A1:.*]] = tensor.extract_slice %[[R0]][0, 3, 0, 0] [1, 3, 6, 6] [1, 1, 1, 1]
 // CHECK: %[[C1:.*]] = linalg.conv_2d_nchw_fchw {{.*}} ins(%[[X1]], %[[W1]] : {{.*}}) outs(%[[A1]] : tensor<1x3x6x6xf32>)
 // CHECK: %[[R1:.*]] = tensor.insert_slice %[[C1]] into %[[R0]][0, 3, 0, 0] [1, 3, 6, 6] [1, 1, 1, 1]
 // CHECK: return %[[R1]]
-func.func @conv_grouped(%x: tensor<1x4x8x8xf32>, %w: tensor<6x2x3x3xf32>) -> tensor<1x6x6x6xf32> {
-  %0 = kiln.conv %x, %w {group = 2 : i64} : (tensor<1x4x8x8xf32>, tensor<6x2x3x3xf32>) -> tensor<1x6x6x6xf32>
+func.func @conv_grouped(%x: tensor<1x16x8x8xf32>, %w: tensor<6x8x3x3xf32>) -> tensor<1x6x6x6xf32> {
+  %0 = kiln.conv %x, %w {group = 2 : i64} : (tensor<1x16x8x8xf32>, tensor<6x8x3x3xf32>) -> tensor<1x6x6x6xf32>
   return %0 : tensor<1x6x6x6xf32>
 }
 
 // -----
 
-// A depthwise conv with a channel multiplier is a grouped conv.
+// Short reductions (a depthwise conv with a channel multiplier, 9 products
+// a group): one generic over (n, group, m, oh, ow, c, kh, kw), its
+// operands' channels split into groups by free reshapes.
+// CHECK-DAG: #[[$IN:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d5, d3 + d6, d4 + d7)>
+// CHECK-DAG: #[[$W:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d1, d2, d5, d6, d7)>
+// CHECK-DAG: #[[$OUT:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d2, d3, d4)>
 // CHECK-LABEL: func @conv_channel_multiplier
+// CHECK-SAME: (%[[X:.*]]: tensor<1x2x8x8xf32>, %[[W:.*]]: tensor<4x1x3x3xf32>)
 // CHECK-NOT: linalg.depthwise_conv_2d_nchw_chw
-// CHECK-COUNT-2: linalg.conv_2d_nchw_fchw {{.*}} -> tensor<1x2x6x6xf32>
+// CHECK: %[[ACC:.*]] = linalg.fill
+// CHECK: %[[XG:.*]] = tensor.expand_shape %[[X]] {{\[}}[0], [1], [2, 3], [4]] output_shape [1, 2, 1, 8, 8]
+// CHECK: %[[WG:.*]] = tensor.expand_shape %[[W]] {{\[}}[0, 1], [2], [3], [4]] output_shape [2, 2, 1, 3, 3]
+// CHECK: %[[AG:.*]] = tensor.expand_shape %[[ACC]] {{\[}}[0], [1, 2], [3], [4]] output_shape [1, 2, 2, 6, 6]
+// CHECK: %[[G:.*]] = linalg.generic {indexing_maps = [#[[$IN]], #[[$W]], #[[$OUT]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%[[XG]], %[[WG]] : {{.*}}) outs(%[[AG]] : tensor<1x2x2x6x6xf32>)
+// CHECK: %[[R:.*]] = tensor.collapse_shape %[[G]] {{\[}}[0], [1, 2], [3], [4]] : tensor<1x2x2x6x6xf32> into tensor<1x4x6x6xf32>
+// CHECK: return %[[R]]
+// CHECK-NOT: linalg.conv_2d_nchw_fchw
 func.func @conv_channel_multiplier(%x: tensor<1x2x8x8xf32>, %w: tensor<4x1x3x3xf32>) -> tensor<1x4x6x6xf32> {
   %0 = kiln.conv %x, %w {group = 2 : i64} : (tensor<1x2x8x8xf32>, tensor<4x1x3x3xf32>) -> tensor<1x4x6x6xf32>
   return %0 : tensor<1x4x6x6xf32>
@@ -383,9 +397,11 @@ func.func @conv_3d(%x: tensor<1x2x5x5x4xf32>, %w: tensor<3x2x2x2x2xf32>) -> tens
 
 // -----
 
-// Grouped 1-D: per-group 2-D convolutions of height 1 on slices.
+// Grouped 1-D (2 channels a group x 3 taps): as a 2-D convolution of
+// height 1, one generic over the groups.
 // CHECK-LABEL: func @conv_1d_grouped
-// CHECK-COUNT-2: tensor.insert_slice %{{.*}} into %{{.*}} [1, 2, 1, 8] [1, 1, 1, 1] : tensor<1x2x1x8xf32> into tensor<1x4x1x8xf32>
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x2x2x1x10xf32>, tensor<2x2x2x1x3xf32>) outs(%{{.*}} : tensor<1x2x2x1x8xf32>)
+// CHECK: tensor.collapse_shape {{.*}} : tensor<1x2x2x1x8xf32> into tensor<1x4x1x8xf32>
 // CHECK: tensor.collapse_shape {{.*}} : tensor<1x4x1x8xf32> into tensor<1x4x8xf32>
 // CHECK-NOT: linalg.conv_1d_ncw_fcw
 func.func @conv_1d_grouped(%x: tensor<1x4x10xf32>, %w: tensor<4x2x3xf32>) -> tensor<1x4x8xf32> {
@@ -412,4 +428,31 @@ func.func @conv_1d_grouped(%x: tensor<1x4x10xf32>, %w: tensor<4x2x3xf32>) -> ten
 func.func @conv_transpose(%x: tensor<1x4x4x4xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<1x3x8x8xf32> {
   %0 = kiln.conv_transpose %x, %w {output_sizes = array<i64: 8, 8>, pads_begin = array<i64: 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x4x4x4xf32>, tensor<4x3x3x3xf32>) -> tensor<1x3x8x8xf32>
   return %0 : tensor<1x3x8x8xf32>
+}
+
+// -----
+
+// A grouped transposed convolution (depthwise, 4 groups: a 2x upsampler) is
+// the grouped convolution of the spread input's window by the reversed
+// kernel with its channel axes swapped within each group ([C, M/G, k...]
+// as [G, C/G, M/G, k...] transposed to [G, M/G, C/G, k...], i.e. [M,
+// C/G, k...]): its groups' reductions are short (16 products), so one
+// generic over (n, group, m, oh, ow, c, kh, kw).
+// CHECK-DAG: #[[$IN:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d5, d3 + d6, d4 + d7)>
+// CHECK-DAG: #[[$W:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d1, d2, d5, d6, d7)>
+// CHECK-LABEL: func @conv_transpose_depthwise
+// CHECK: %[[SPREAD:.*]] = tensor.insert_slice %{{.*}} into %{{.*}}[0, 0, 3, 3] [1, 4, 4, 4] [1, 1, 2, 2]
+// CHECK: %[[FLIP:.*]] = linalg.generic
+// CHECK: %[[WIN:.*]] = tensor.extract_slice %[[SPREAD]][0, 0, 1, 1] [1, 4, 11, 11] [1, 1, 1, 1]
+// CHECK: %[[WG:.*]] = tensor.expand_shape %[[FLIP]] {{\[}}[0], [1], [2, 3], [4]] output_shape [4, 1, 1, 4, 4]
+// CHECK: %[[T:.*]] = linalg.transpose ins(%[[WG]] : tensor<4x1x1x4x4xf32>) outs(%{{.*}} : tensor<4x1x1x4x4xf32>) permutation = [0, 2, 1, 3, 4]
+// CHECK: %[[K:.*]] = tensor.collapse_shape %[[T]] {{.*}} : tensor<4x1x1x4x4xf32> into tensor<4x1x4x4xf32>
+// CHECK: %[[XG:.*]] = tensor.expand_shape %[[WIN]] {{.*}} output_shape [1, 4, 1, 11, 11]
+// CHECK: %[[KG:.*]] = tensor.expand_shape %[[K]] {{.*}} output_shape [4, 1, 1, 4, 4]
+// CHECK: %[[G:.*]] = linalg.generic {indexing_maps = [#[[$IN]], #[[$W]], {{.*}}]{{.*}} ins(%[[XG]], %[[KG]] : {{.*}}) outs(%{{.*}} : tensor<1x4x1x8x8xf32>)
+// CHECK: tensor.collapse_shape %[[G]] {{.*}} : tensor<1x4x1x8x8xf32> into tensor<1x4x8x8xf32>
+// CHECK-NOT: linalg.conv_2d_nchw_fchw
+func.func @conv_transpose_depthwise(%x: tensor<1x4x4x4xf32>, %w: tensor<4x1x4x4xf32>) -> tensor<1x4x8x8xf32> {
+  %0 = kiln.conv_transpose %x, %w {group = 4 : i64, output_sizes = array<i64: 8, 8>, pads_begin = array<i64: 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x4x4x4xf32>, tensor<4x1x4x4xf32>) -> tensor<1x4x8x8xf32>
+  return %0 : tensor<1x4x8x8xf32>
 }
