@@ -209,6 +209,15 @@ struct ConvShape {
   int64_t tileRows;
 };
 
+/// The most taps whose im2col the flat form builds by a copy of each tap: a
+/// copy a tap chains KH*KW insertions into col, and bufferization's
+/// conflict analysis takes superlinear time in that chain (a 1-D
+/// convolution of one channel into 8, 80 taps at stride 16, its weights
+/// not constants, batch 2: 12 s to compile; 40 taps 1.8 s, 20 taps 0.65 s;
+/// `kilnc --time-phases`). Windows up to 7x7 keep the copies; longer ones
+/// (an audio front end's) are built by one generic.
+constexpr int64_t kMaxTapCopies = 49;
+
 /// The taps of `rows` output rows packed in pieces of `nr` (a divisor of OW)
 /// output pixels: [rows*OW/nr, C*KH*KW, nr], from `band` [C, H', W] (the
 /// input rows those output rows read, starting at its row 0). Viewed as
@@ -1173,6 +1182,27 @@ struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
         col = tensor::CollapseShapeOp::create(
             rewriter, loc, RankedTensorType::get({c, p}, elementType), in,
             SmallVector<ReassociationIndices>{{0}, {1, 2}});
+      } else if (kh * kw > kMaxTapCopies) {
+        // col[C, KH, KW, OH, OW] of a long window: one generic reading
+        // each tap's pixels (strided where the convolution is).
+        MLIRContext *ctx = rewriter.getContext();
+        AffineExpr ch, i, j, y, x;
+        bindDims(ctx, ch, i, j, y, x);
+        AffineMap source = AffineMap::get(
+            5, 0,
+            {ch, i * dilations[0] + y * strides[0], j * dilations[1] + x * strides[1]}, ctx);
+        SmallVector<AffineMap> maps = {source, AffineMap::getMultiDimIdentityMap(5, ctx)};
+        Value empty = tensor::EmptyOp::create(rewriter, loc, {c, kh, kw, oh, ow}, elementType);
+        col = linalg::GenericOp::create(
+                  rewriter, loc, empty.getType(), in, empty, maps,
+                  SmallVector<utils::IteratorType>(5, utils::IteratorType::parallel),
+                  [](OpBuilder &nb, Location l, ValueRange args) {
+                    linalg::YieldOp::create(nb, l, args[0]);
+                  })
+                  .getResult(0);
+        col = tensor::CollapseShapeOp::create(
+            rewriter, loc, RankedTensorType::get({k, p}, elementType), col,
+            SmallVector<ReassociationIndices>{{0, 1, 2}, {3, 4}});
       } else {
         // col[C, KH, KW, OH, OW]: one strided copy of the input per tap.
         auto col5Type = RankedTensorType::get({c, kh, kw, oh, ow}, elementType);
