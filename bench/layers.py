@@ -105,6 +105,19 @@ def grouped_conv(c, h, f, k, groups):
     return build
 
 
+def depthwise_upsampler(c, h, k=4, stride=2):
+    """A depthwise k x k ConvTranspose at `stride` (a learned bilinear
+    upsampler: one group a channel) with bias."""
+    def build(name, rng):
+        w = (rng.standard_normal((c, 1, k, k)) / k).astype(np.float32)
+        b = (rng.standard_normal(c) * 0.1).astype(np.float32)
+        pad = (k - stride) // 2
+        nodes = [helper.make_node("ConvTranspose", ["x", "w", "b"], ["y"], kernel_shape=[k, k],
+                                  strides=[stride] * 2, pads=[pad] * 4, group=c)]
+        save(name, nodes, [1, c, h, h], [1, c, h * stride, h * stride], {"w": w, "b": b}, rng)
+    return build
+
+
 def pool_then_conv(c, h, f):
     """U-Net's way down a level: a 2x2 stride-2 max pool, then a 3x3
     convolution with ReLU whose padded input the pool writes."""
@@ -357,6 +370,7 @@ LAYERS = {
     "dw_multiplier2_32_112": grouped_conv(32, 112, 64, 3, 32),
     "dw5_multiplier2_32_56": grouped_conv(32, 56, 64, 5, 32),
     "grouped_g2_16_28": grouped_conv(16, 28, 16, 3, 2),
+    "upsample_dw_64_32": depthwise_upsampler(64, 32),  # 64 channels, 32x32 -> 64x64
     "bert_ffn_128": transformer_ffn(128, 768, 3072, "erf"),   # BERT-base's feed-forward block
     "gpt2_ffn_32": transformer_ffn(32, 128, 512, "tanh"),     # gpt2_tiny's
 }

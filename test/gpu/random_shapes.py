@@ -116,7 +116,7 @@ def convolution(x, w, strides, dilations, pads, group):
         for g in range(group):
             y[:, g * fg:(g + 1) * fg] += np.einsum(
                 "nc...,fc->nf...", window[:, g * cg:(g + 1) * cg],
-                w[g * fg:(g + 1) * fg, :, *tap].astype(np.float64))
+                w[(slice(g * fg, (g + 1) * fg), slice(None)) + tap].astype(np.float64))
     return y
 
 
@@ -193,14 +193,15 @@ def transposed_convolution(x, w, strides, dilations, pads, output_padding, group
         for g in range(group):
             y[(slice(None), slice(g * fg, (g + 1) * fg)) + window[2:]] += np.einsum(
                 "nc...,cf->nf...", x[:, g * cg:(g + 1) * cg],
-                w[g * cg:(g + 1) * cg, :, *tap].astype(np.float64))
+                w[(slice(g * cg, (g + 1) * cg), slice(None)) + tap].astype(np.float64))
     return y[(slice(None), slice(None)) + tuple(
         slice(pads[i], full[i] - pads[dims + i]) for i in range(dims))]
 
 
 def transposed_case(rng):
     """A 1-D or 2-D ConvTranspose: strides, dilations, paddings,
-    output_padding, groups (depthwise ones among them), a bias."""
+    output_padding, groups (depthwise ones among them), a bias; f32 or
+    f16."""
     dims = int(rng.choice([1, 2]))
     group = int(rng.choice([1, 1, 2, 4, 0]))  # 0: depthwise
     cg = int(rng.choice([1, 3, 8, 16]))
@@ -220,18 +221,21 @@ def transposed_case(rng):
             for i in range(dims)]
     if any(full[i] - pads[i] - pads[dims + i] < 1 for i in range(dims)):
         return None
-    x = rng.standard_normal([batch, c] + sizes).astype(np.float32)
-    w = (rng.standard_normal([c, fg] + kernel) / np.sqrt(cg * np.prod(kernel))).astype(np.float32)
+    element = np.float16 if rng.random() < 0.25 else np.float32
+    x = rng.standard_normal([batch, c] + sizes).astype(element)
+    w = (rng.standard_normal([c, fg] + kernel) / np.sqrt(cg * np.prod(kernel))).astype(element)
     reference = transposed_convolution(x, w, strides, dilations, pads, output_padding, group)
     inputs = {"a": x, "b": w}
     if rng.random() < 0.5:
-        inputs["c"] = rng.standard_normal([fg * group]).astype(np.float32)
+        inputs["c"] = rng.standard_normal([fg * group]).astype(element)
         reference += inputs["c"].astype(np.float64).reshape([1, fg * group] + [1] * dims)
     nodes = [helper.make_node("ConvTranspose", list(inputs), ["y"], kernel_shape=kernel,
                               strides=strides, dilations=dilations, pads=pads,
                               output_padding=output_padding, group=group)]
+    if element == np.float16:
+        reference = reference.astype(np.float16)
     return nodes, inputs, reference, (
-        f"convtranspose{dims}d n={batch} c={c} f={fg * group} group={group} "
+        f"{'f16 ' if element == np.float16 else ''}convtranspose{dims}d n={batch} c={c} f={fg * group} group={group} "
         f"{'x'.join(map(str, sizes))} kernel={kernel} strides={strides} dilations={dilations} "
         f"pads={pads} output_padding={output_padding}" + (" +bias" if "c" in inputs else ""))
 

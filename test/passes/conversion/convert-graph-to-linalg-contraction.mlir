@@ -456,3 +456,25 @@ func.func @conv_transpose_depthwise(%x: tensor<1x4x4x4xf32>, %w: tensor<4x1x4x4x
   %0 = kiln.conv_transpose %x, %w {group = 4 : i64, output_sizes = array<i64: 8, 8>, pads_begin = array<i64: 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x4x4x4xf32>, tensor<4x1x4x4xf32>) -> tensor<1x4x8x8xf32>
   return %0 : tensor<1x4x8x8xf32>
 }
+
+// -----
+
+// Groups of long reductions (8 channels x 9 taps): one named convolution a
+// group on slices of the window and of the kernel, each group's kernel
+// [M/G, C/G, 3, 3] from its [C/G, M/G] block, transposed.
+// CHECK-LABEL: func @conv_transpose_grouped
+// CHECK: %[[WIN:.*]] = tensor.extract_slice %{{.*}}[0, 0, 0, 0] [1, 16, 6, 6] [1, 1, 1, 1]
+// CHECK: %[[WG:.*]] = tensor.expand_shape %{{.*}} output_shape [2, 8, 3, 3, 3] : tensor<16x3x3x3xf32> into tensor<2x8x3x3x3xf32>
+// CHECK: %[[T:.*]] = linalg.transpose ins(%[[WG]] : tensor<2x8x3x3x3xf32>) outs(%{{.*}} : tensor<2x3x8x3x3xf32>) permutation = [0, 2, 1, 3, 4]
+// CHECK: %[[K:.*]] = tensor.collapse_shape %[[T]] {{.*}} : tensor<2x3x8x3x3xf32> into tensor<6x8x3x3xf32>
+// CHECK: %[[X0:.*]] = tensor.extract_slice %[[WIN]][0, 0, 0, 0] [1, 8, 6, 6]
+// CHECK: %[[K0:.*]] = tensor.extract_slice %[[K]][0, 0, 0, 0] [3, 8, 3, 3]
+// CHECK: linalg.conv_2d_nchw_fchw {{.*}} ins(%[[X0]], %[[K0]] : tensor<1x8x6x6xf32>, tensor<3x8x3x3xf32>) outs(%{{.*}} : tensor<1x3x4x4xf32>)
+// CHECK: %[[X1:.*]] = tensor.extract_slice %[[WIN]][0, 8, 0, 0] [1, 8, 6, 6]
+// CHECK: %[[K1:.*]] = tensor.extract_slice %[[K]][3, 0, 0, 0] [3, 8, 3, 3]
+// CHECK: linalg.conv_2d_nchw_fchw {{.*}} ins(%[[X1]], %[[K1]] : tensor<1x8x6x6xf32>, tensor<3x8x3x3xf32>) outs(%{{.*}} : tensor<1x3x4x4xf32>)
+// CHECK-NOT: linalg.generic {{.*}}reduction
+func.func @conv_transpose_grouped(%x: tensor<1x16x2x2xf32>, %w: tensor<16x3x3x3xf32>) -> tensor<1x6x4x4xf32> {
+  %0 = kiln.conv_transpose %x, %w {group = 2 : i64, output_sizes = array<i64: 4, 4>} : (tensor<1x16x2x2xf32>, tensor<16x3x3x3xf32>) -> tensor<1x6x4x4xf32>
+  return %0 : tensor<1x6x4x4xf32>
+}
