@@ -218,6 +218,21 @@ struct ConvShape {
 /// (an audio front end's) are built by one generic.
 constexpr int64_t kMaxTapCopies = 49;
 
+/// `into` (a fresh tensor) filled, at each of its points, with the element
+/// of `source` that `map` takes the point to: one generic writing a
+/// convolution's taps in the layout `into`'s dimensions give them.
+Value gatherTaps(OpBuilder &b, Location loc, Value source, Value into, AffineMap map) {
+  unsigned rank = map.getNumDims();
+  SmallVector<AffineMap> maps = {map, AffineMap::getMultiDimIdentityMap(rank, b.getContext())};
+  return linalg::GenericOp::create(b, loc, into.getType(), source, into, maps,
+                                   SmallVector<utils::IteratorType>(
+                                       rank, utils::IteratorType::parallel),
+                                   [](OpBuilder &nb, Location l, ValueRange args) {
+                                     linalg::YieldOp::create(nb, l, args[0]);
+                                   })
+      .getResult(0);
+}
+
 /// The taps of `rows` output rows packed in pieces of `nr` (a divisor of OW)
 /// output pixels: [rows*OW/nr, C*KH*KW, nr], from `band` [C, H', W] (the
 /// input rows those output rows read, starting at its row 0). Viewed as
@@ -238,15 +253,11 @@ Value packTaps(OpBuilder &b, Location loc, Value band, int64_t rows, int64_t nr,
     MLIRContext *ctx = b.getContext();
     AffineExpr r, p, c, i, j, q;
     bindDims(ctx, r, p, c, i, j, q);
-    AffineMap source = AffineMap::get(
-        6, 0, {c, r * s.strides[0] + i * s.dilations[0], p * nr + q + j * s.dilations[1]}, ctx);
-    SmallVector<AffineMap> maps = {source, AffineMap::getMultiDimIdentityMap(6, ctx)};
-    SmallVector<utils::IteratorType> iterators(6, utils::IteratorType::parallel);
-    col6 = linalg::GenericOp::create(b, loc, col6.getType(), band, col6, maps, iterators,
-                                     [](OpBuilder &nb, Location l, ValueRange args) {
-                                       linalg::YieldOp::create(nb, l, args[0]);
-                                     })
-               .getResult(0);
+    col6 = gatherTaps(
+        b, loc, band, col6,
+        AffineMap::get(
+            6, 0, {c, r * s.strides[0] + i * s.dilations[0], p * nr + q + j * s.dilations[1]},
+            ctx));
   } else {
     // Strided taps: a transposing copy of each tap's strided slice (the
     // generic's reads would not be contiguous vectors).
@@ -1188,18 +1199,13 @@ struct ConvToMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
         MLIRContext *ctx = rewriter.getContext();
         AffineExpr ch, i, j, y, x;
         bindDims(ctx, ch, i, j, y, x);
-        AffineMap source = AffineMap::get(
-            5, 0,
-            {ch, i * dilations[0] + y * strides[0], j * dilations[1] + x * strides[1]}, ctx);
-        SmallVector<AffineMap> maps = {source, AffineMap::getMultiDimIdentityMap(5, ctx)};
-        Value empty = tensor::EmptyOp::create(rewriter, loc, {c, kh, kw, oh, ow}, elementType);
-        col = linalg::GenericOp::create(
-                  rewriter, loc, empty.getType(), in, empty, maps,
-                  SmallVector<utils::IteratorType>(5, utils::IteratorType::parallel),
-                  [](OpBuilder &nb, Location l, ValueRange args) {
-                    linalg::YieldOp::create(nb, l, args[0]);
-                  })
-                  .getResult(0);
+        col = gatherTaps(
+            rewriter, loc, in,
+            tensor::EmptyOp::create(rewriter, loc, {c, kh, kw, oh, ow}, elementType),
+            AffineMap::get(
+                5, 0,
+                {ch, i * dilations[0] + y * strides[0], j * dilations[1] + x * strides[1]},
+                ctx));
         col = tensor::CollapseShapeOp::create(
             rewriter, loc, RankedTensorType::get({k, p}, elementType), col,
             SmallVector<ReassociationIndices>{{0, 1, 2}, {3, 4}});

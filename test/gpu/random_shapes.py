@@ -97,6 +97,13 @@ def conv_case(rng):
     return nodes, {"a": x, "b": w}, reference, f"conv c={c} f={f} {side}x{side} {kernel}x{kernel}"
 
 
+def tap_points(tap, dilations, strides, counts):
+    """The slices, one a spatial axis, of the `counts` points a window tap
+    meets: from the tap's offset (times the dilation), a stride apart."""
+    return tuple(slice(t * d, t * d + (n - 1) * s + 1, s)
+                 for t, d, s, n in zip(tap, dilations, strides, counts))
+
+
 def convolution(x, w, strides, dilations, pads, group):
     """ONNX Conv in float64: x [N, C, *spatial], w [F, C / group, *kernel],
     pads as ONNX gives them (all begins, then all ends)."""
@@ -110,9 +117,7 @@ def convolution(x, w, strides, dilations, pads, group):
     fg = f // group
     y = np.zeros([x.shape[0], f] + out)
     for tap in np.ndindex(*kernel):
-        window = x[(slice(None), slice(None)) + tuple(
-            slice(tap[i] * dilations[i], tap[i] * dilations[i] + (out[i] - 1) * strides[i] + 1,
-                  strides[i]) for i in range(dims))]
+        window = x[(slice(None), slice(None)) + tap_points(tap, dilations, strides, out)]
         for g in range(group):
             y[:, g * fg:(g + 1) * fg] += np.einsum(
                 "nc...,fc->nf...", window[:, g * cg:(g + 1) * cg],
@@ -187,11 +192,9 @@ def transposed_convolution(x, w, strides, dilations, pads, output_padding, group
     y = np.zeros([x.shape[0], fg * group] + full)
     x = x.astype(np.float64)
     for tap in np.ndindex(*kernel):
-        window = (slice(None), slice(None)) + tuple(
-            slice(tap[i] * dilations[i], tap[i] * dilations[i] + (x.shape[2 + i] - 1) * strides[i] + 1,
-                  strides[i]) for i in range(dims))
+        points = tap_points(tap, dilations, strides, x.shape[2:])
         for g in range(group):
-            y[(slice(None), slice(g * fg, (g + 1) * fg)) + window[2:]] += np.einsum(
+            y[(slice(None), slice(g * fg, (g + 1) * fg)) + points] += np.einsum(
                 "nc...,cf->nf...", x[:, g * cg:(g + 1) * cg],
                 w[(slice(g * cg, (g + 1) * cg), slice(None)) + tap].astype(np.float64))
     return y[(slice(None), slice(None)) + tuple(
