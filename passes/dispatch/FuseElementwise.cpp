@@ -186,13 +186,35 @@ bool keepsSharedResult(linalg::GenericOp producer, OpOperand *fused,
 /// changes nothing where no epilogue takes it. (A 16-bit convolution's
 /// result passes a conversion to its element type first and is not
 /// folded.)
+///
+/// A grouped convolution (the graph lowering's one generic over all groups)
+/// reads its input and accumulator through expansions that split the
+/// channels into groups ([N, M, H, W] -> [N, G, M / G, H, W]) and its result
+/// is collapsed back. Its result's collapse folds into the consumer as
+/// above, and the expansion of its padded input or of its start (a bias
+/// broadcast) folds into that producer, which then writes the split shape
+/// itself: the padding and the start are then the convolution's own
+/// operands, which the GPU kernel takes in (a padding read in place, the
+/// start as the accumulator's first value) as it does a depthwise
+/// convolution's, where each was a kernel of its own.
 bool expandsConvolutionResult(OpOperand *fused) {
+  if (auto expand = llvm::dyn_cast<tensor::ExpandShapeOp>(fused->getOwner())) {
+    Operation *producer = expand.getSrc().getDefiningOp();
+    auto elementwise = llvm::dyn_cast_if_present<linalg::GenericOp>(producer);
+    if (!expand->hasOneUse() || !expand.getSrc().hasOneUse() ||
+        !(llvm::isa_and_nonnull<tensor::PadOp>(producer) ||
+          (elementwise && elementwise.getNumLoops() == elementwise.getNumParallelLoops())))
+      return false;
+    auto convolution = llvm::dyn_cast<linalg::GenericOp>(*expand->getUsers().begin());
+    return convolution && linalg::isaConvolutionOpInterface(convolution);
+  }
   auto consumer = llvm::dyn_cast<linalg::GenericOp>(fused->getOwner());
   auto collapse = fused->get().getDefiningOp<tensor::CollapseShapeOp>();
   if (!consumer || !collapse || consumer.getNumLoops() != consumer.getNumParallelLoops())
     return false;
-  return llvm::isa_and_nonnull<linalg::ConvolutionOpInterface>(
-      collapse.getSrc().getDefiningOp());
+  auto source = llvm::dyn_cast_if_present<linalg::LinalgOp>(collapse.getSrc().getDefiningOp());
+  return source && (llvm::isa<linalg::ConvolutionOpInterface>(source.getOperation()) ||
+                    linalg::isaConvolutionOpInterface(source));
 }
 
 /// A matmul computes on matrices, so the graph lowering reshapes its

@@ -192,9 +192,29 @@ void multiplyAccumulate(OpBuilder &b, Location loc, ValueRange args) {
   linalg::YieldOp::create(b, loc, addScalars(b, loc, acc, prod));
 }
 
+/// A convolution's accumulator at its start, of type `accType` ([N, M,
+/// spatial...], or with `grouped` [N, G, M / G, spatial...]): the bias
+/// broadcast over N and space (extended to the accumulator's element type),
+/// or zeros.
+Value convolutionStart(OpBuilder &b, Location loc, Value bias, RankedTensorType accType,
+                       bool grouped = false) {
+  Type accElement = accType.getElementType();
+  if (!bias)
+    return filledTensor(b, loc, accType, scalarConstant(b, loc, accElement, 0.0));
+  SmallVector<int64_t> biasShape(accType.getRank() - 1, 1);
+  biasShape[0] = accType.getDimSize(1);
+  if (grouped)
+    biasShape[1] = accType.getDimSize(2);
+  auto biasType = llvm::cast<RankedTensorType>(bias.getType());
+  Value wide = convertElements(b, loc, bias, RankedTensorType::get(biasType.getShape(), accElement));
+  Value reshaped = reshapeTensor(b, loc, wide, RankedTensorType::get(biasShape, accElement));
+  return broadcastTo(b, loc, reshaped, accType.getShape());
+}
+
 /// A convolution of any rank as a linalg.generic: iteration space
-/// (n, m, out..., c, k...). Correct for every case; the named ops below are
-/// preferred where they exist because they vectorize. `init` may be wider
+/// (n, m, out..., c, k...), into an accumulator of type `accType` started
+/// at `bias` (convolutionStart). Correct for every case; the named ops below are
+/// preferred where they exist because they vectorize. `accType` may be wider
 /// than the operands (an f32 accumulator for f16 or bf16).
 ///
 /// With `group` > 1 the group is a parallel dimension of its own, (n, g, m,
@@ -202,24 +222,41 @@ void multiplyAccumulate(OpBuilder &b, Location loc, ValueRange args) {
 /// into groups: input [N, G, C/G, ...], weight [G, M/G, C/G, k...] and
 /// accumulator [N, G, M/G, out...]. One op for any number of groups (one
 /// convolution per group made IR, and compile time, grow with the groups).
-Value buildGenericConv(OpBuilder &b, Location loc, Value input, Value weight,
-                       Value init, const WindowGeometry &g, int64_t group = 1) {
+/// The accumulator's start writes the split shape itself, so that it stays
+/// the op's own init (a kernel takes such a start in; through a reshape it
+/// would not).
+Value buildGenericConv(OpBuilder &b, Location loc, Value input, Value weight, Value bias,
+                       RankedTensorType accType, const WindowGeometry &g,
+                       int64_t group = 1) {
   MLIRContext *ctx = b.getContext();
-  auto initType = llvm::cast<RankedTensorType>(init.getType());
   bool grouped = group > 1;
   // [A, B, rest...] viewed as [G, A / G, rest...] past the first `at` axes.
+  // (Axis `at` is split into exactly the two, also where A / G is 1: a
+  // reshape that joined a unit axis to the next one would not let
+  // kiln-fuse-elementwise move the split before a padding of that axis.)
   auto splitGroups = [&](Value v, int64_t at) {
     auto type = llvm::cast<RankedTensorType>(v.getType());
     SmallVector<int64_t> shape(type.getShape());
     shape[at] /= group;
     shape.insert(shape.begin() + at, group);
-    return reshapeTensor(b, loc, v, RankedTensorType::get(shape, type.getElementType()));
+    SmallVector<ReassociationIndices> axes;
+    for (int64_t i = 0; i < type.getRank(); ++i)
+      axes.push_back(i < at ? ReassociationIndices{i}
+                     : i == at ? ReassociationIndices{i, i + 1}
+                               : ReassociationIndices{i + 1});
+    return tensor::ExpandShapeOp::create(
+        b, loc, RankedTensorType::get(shape, type.getElementType()), v, axes);
   };
+  RankedTensorType initType = accType;
   if (grouped) {
     input = splitGroups(input, 1);
     weight = splitGroups(weight, 0);
-    init = splitGroups(init, 1);
+    SmallVector<int64_t> shape(accType.getShape());
+    shape[1] /= group;
+    shape.insert(shape.begin() + 1, group);
+    initType = RankedTensorType::get(shape, accType.getElementType());
   }
+  Value init = convolutionStart(b, loc, bias, initType, grouped);
   int64_t d = g.kernel.size(), lead = grouped ? 3 : 2; // (n, [g,] m)
   int64_t numDims = lead + 1 + 2 * d;                  // ..., out[d], c, k[d]
   auto dim = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
@@ -244,25 +281,10 @@ Value buildGenericConv(OpBuilder &b, Location loc, Value input, Value weight,
                                  AffineMap::get(numDims, 0, outExprs, ctx)};
   SmallVector<utils::IteratorType> iterators(lead + d, utils::IteratorType::parallel);
   iterators.append(1 + d, utils::IteratorType::reduction);
-  Value result = linalg::GenericOp::create(b, loc, init.getType(), ValueRange{input, weight},
-                                           init, maps, iterators, multiplyAccumulate)
+  Value result = linalg::GenericOp::create(b, loc, initType, ValueRange{input, weight}, init,
+                                           maps, iterators, multiplyAccumulate)
                      .getResult(0);
-  return reshapeTensor(b, loc, result, initType);
-}
-
-/// A convolution's accumulator at its start, of type `accType` ([N, M,
-/// spatial...]): the bias broadcast over N and space (extended to the
-/// accumulator's element type), or zeros.
-Value convolutionStart(OpBuilder &b, Location loc, Value bias, RankedTensorType accType) {
-  Type accElement = accType.getElementType();
-  if (!bias)
-    return filledTensor(b, loc, accType, scalarConstant(b, loc, accElement, 0.0));
-  SmallVector<int64_t> biasShape(accType.getRank() - 1, 1);
-  biasShape[0] = accType.getDimSize(1);
-  auto biasType = llvm::cast<RankedTensorType>(bias.getType());
-  Value wide = convertElements(b, loc, bias, RankedTensorType::get(biasType.getShape(), accElement));
-  Value reshaped = reshapeTensor(b, loc, wide, RankedTensorType::get(biasShape, accElement));
-  return broadcastTo(b, loc, reshaped, accType.getShape());
+  return reshapeTensor(b, loc, result, accType);
 }
 
 /// Float depthwise convolutions with at most this many window taps lower to
@@ -289,18 +311,20 @@ constexpr int64_t kMinGroupReduction = 64;
 constexpr int64_t kMaxGroupConvolutions = 32;
 
 /// A convolution of `input` (padded already) by `weight` [M, C / group,
-/// k...] into `init` ([N, M, out...]), of any rank and group count: a 2-D
+/// k...] into an accumulator of type `accType` ([N, M, out...]) started at
+/// `bias` (convolutionStart), of any rank and group count: a 2-D
 /// one is the named op (one a group on channel slices where the groups are
 /// few and reduce long, see kMinGroupReduction), anything else one generic.
-Value buildConvolution(OpBuilder &b, Location loc, Value input, Value weight, Value init,
-                       const WindowGeometry &g, int64_t group) {
+Value buildConvolution(OpBuilder &b, Location loc, Value input, Value weight, Value bias,
+                       RankedTensorType accType, const WindowGeometry &g, int64_t group) {
   int64_t channels = llvm::cast<RankedTensorType>(input.getType()).getDimSize(1);
   int64_t products = channels / group;
   for (int64_t k : g.kernel)
     products *= k;
   if (g.kernel.size() != 2 ||
       (group > 1 && (group > kMaxGroupConvolutions || products < kMinGroupReduction)))
-    return buildGenericConv(b, loc, input, weight, init, g, group);
+    return buildGenericConv(b, loc, input, weight, bias, accType, g, group);
+  Value init = convolutionStart(b, loc, bias, accType);
   auto strides = b.getI64TensorAttr(g.strides);
   auto dilations = b.getI64TensorAttr(g.dilations);
   auto conv = [&](Value in, Value w, Value acc) {
@@ -444,10 +468,9 @@ struct ConvToLinalg : OpConversionPattern<ConvOp> {
     // and bf16 accumulate in f32 (as MatMul and Gemm do) and round once.
     RankedTensorType outType = convType;
     convType = RankedTensorType::get(outType.getShape(), computeType(elementType));
-    Value init = convolutionStart(rewriter, loc, adaptor.getBias(), convType);
-
     Value result;
     if (spatial == 2 && group == channels && m == channels && group > 1) {
+      Value init = convolutionStart(rewriter, loc, adaptor.getBias(), convType);
       // Depthwise: the weight's size-1 input-channel axis goes away.
       auto chw = RankedTensorType::get({m, g.kernel[0], g.kernel[1]}, elementType);
       Value w = reshapeTensor(rewriter, loc, weight, chw);
@@ -456,7 +479,8 @@ struct ConvToLinalg : OpConversionPattern<ConvOp> {
                    rewriter.getI64TensorAttr(g.strides), rewriter.getI64TensorAttr(g.dilations))
                    .getResult(0);
     } else {
-      result = buildConvolution(rewriter, loc, input, weight, init, g, group);
+      result = buildConvolution(rewriter, loc, input, weight, adaptor.getBias(), convType, g,
+                                group);
     }
     result = convertElements(rewriter, loc, result, outType);
     rewriter.replaceOp(op, reshapeTensor(rewriter, loc, result, resultType));
@@ -490,7 +514,8 @@ Value flipKernel(OpBuilder &b, Location loc, Value weight) {
       .getResult(0);
 }
 
-/// A transposed convolution of `group` groups into `init` (N x M x out...):
+/// A transposed convolution of `group` groups into an accumulator of type
+/// `accType` (N x M x out...) started at `bias`:
 /// out[o] = sum_k xu[o + pad + k d] w'[k] where w' is the kernel reversed and
 /// xu the input spread out by the strides and shifted by the kernel's extent
 /// less one (zeros elsewhere), which makes every output position a plain
@@ -499,13 +524,12 @@ Value flipKernel(OpBuilder &b, Location loc, Value weight) {
 /// with multiplying the spread-in zeros too, s^2 times the work of a col2im
 /// formulation) of the window of xu that the outputs read, by w' with its
 /// channel axes swapped within each group ([M, C / group, k...]).
-Value buildTransposedConv(OpBuilder &b, Location loc, Value input, Value weight,
-                          Value init, ArrayRef<int64_t> padsBegin,
+Value buildTransposedConv(OpBuilder &b, Location loc, Value input, Value weight, Value bias,
+                          RankedTensorType outType, ArrayRef<int64_t> padsBegin,
                           ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations,
                           int64_t group) {
   auto inType = llvm::cast<RankedTensorType>(input.getType());
   auto wType = llvm::cast<RankedTensorType>(weight.getType());
-  auto outType = llvm::cast<RankedTensorType>(init.getType());
   int64_t d = inType.getRank() - 2;
   SmallVector<int64_t> spreadShape(inType.getShape().take_front(2));
   SmallVector<int64_t> offsets = {0, 0}, steps = {1, 1};
@@ -564,7 +588,7 @@ Value buildTransposedConv(OpBuilder &b, Location loc, Value input, Value weight,
   SmallVector<int64_t> kernelShape = {mPerGroup * group, c / group};
   kernelShape.append(g.kernel.begin(), g.kernel.end());
   kernel = reshapeTensor(b, loc, kernel, RankedTensorType::get(kernelShape, elementType));
-  return buildConvolution(b, loc, window, kernel, init, g, group);
+  return buildConvolution(b, loc, window, kernel, bias, outType, g, group);
 }
 
 struct ConvTransposeToLinalg : OpConversionPattern<ConvTransposeOp> {
@@ -584,9 +608,10 @@ struct ConvTransposeToLinalg : OpConversionPattern<ConvTransposeOp> {
     ArrayRef<int64_t> dilations = adaptor.getDilations() ? *adaptor.getDilations() : ones;
 
     auto accType = RankedTensorType::get(resultType.getShape(), computeType(elementType));
-    Value init = convolutionStart(rewriter, loc, adaptor.getBias(), accType);
-    Value result = buildTransposedConv(rewriter, loc, adaptor.getInput(), adaptor.getWeight(),
-                                       init, pads, strides, dilations, adaptor.getGroup());
+    Value result =
+        buildTransposedConv(rewriter, loc, adaptor.getInput(), adaptor.getWeight(),
+                            adaptor.getBias(), accType, pads, strides, dilations,
+                            adaptor.getGroup());
     rewriter.replaceOp(op, convertElements(rewriter, loc, result, resultType));
     return success();
   }

@@ -1,7 +1,7 @@
 """Inputs and float64-reference outputs for the models in this folder.
 
 Usage: cases.py CASE DIR (CASE: reductions, matmuls, matvec, two_recurrences, lstm_steps,
-gru_steps, paddings, register_tiles, long_tiles, grouped_tiles, vector_stores, register_tiles_tf32, half_matmuls, half_convs, convs, convs_tf32,
+gru_steps, paddings, grouped_convs, register_tiles, long_tiles, grouped_tiles, vector_stores, register_tiles_tf32, half_matmuls, half_convs, convs, convs_tf32,
 partial_tiles, partial_tiles_tf32, split_products, split_products_tf32, tf32_ties,
 column_reductions, squeeze_excite, ...) writes DIR/input_<i>.npy and
 DIR/expected_<i>.npy in graph order (.pb for bfloat16 tensors).
@@ -434,6 +434,21 @@ def paddings(rng):
                           conv2d(x, u, stride=2, pad=1).astype(np.float32)]
 
 
+def grouped_convs(rng):
+    """Grouped convolutions with short reductions per group, each one
+    generic over the groups: 8 groups of 4 channels (36 products) with a
+    bias and a ReLU, and a depthwise convolution with a channel multiplier
+    of 2 at stride 2 with a bias; batch 2, padding 1."""
+    x = rng.standard_normal((2, 32, 14, 14)).astype(np.float32)
+    w = (rng.standard_normal((32, 4, 3, 3)) / 6).astype(np.float32)
+    b = rng.standard_normal(32).astype(np.float32)
+    v = (rng.standard_normal((64, 1, 3, 3)) / 3).astype(np.float32)
+    c = rng.standard_normal(64).astype(np.float32)
+    y = np.maximum(conv2d_grouped(x, w, 8, pad=1) + b[None, :, None, None], 0)
+    z = conv2d_grouped(x, v, 32, pad=1)[:, :, ::2, ::2] + c[None, :, None, None]
+    return [x, w, b, v, c], [a.astype(np.float32) for a in (y, z)]
+
+
 def half_convs(rng):
     """f16 and bf16 convolutions (accumulated in f32 by the graph lowering):
     a 3x3 with a bias and a ReLU, a 1x1, a bf16 3x3 at stride 2 and a 3x3
@@ -615,6 +630,7 @@ def main():
                         "register_tiles_tf32": register_tiles_tf32,
                         "tf32_ties": tf32_ties,
                         "half_matmuls": half_matmuls, "half_convs": half_convs,
+                        "grouped_convs": grouped_convs,
                         "half_pairs": half_pairs,
                         "half_quads": half_quads,
                         "half_column_pairs": half_column_pairs,

@@ -340,23 +340,26 @@ func.func @conv_grouped(%x: tensor<1x16x8x8xf32>, %w: tensor<6x8x3x3xf32>) -> te
 
 // Short reductions (a depthwise conv with a channel multiplier, 9 products
 // a group): one generic over (n, group, m, oh, ow, c, kh, kw), its
-// operands' channels split into groups by free reshapes.
+// operands' channels split into groups by free reshapes. The accumulator
+// starts split already: the bias, reshaped to [G, M/G, 1, 1], is broadcast
+// into [N, G, M/G, OH, OW], so the start is the generic's own init.
+// CHECK-DAG: #[[$BIAS:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d2, 0, 0)>
 // CHECK-DAG: #[[$IN:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d5, d3 + d6, d4 + d7)>
 // CHECK-DAG: #[[$W:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d1, d2, d5, d6, d7)>
 // CHECK-DAG: #[[$OUT:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d2, d3, d4)>
 // CHECK-LABEL: func @conv_channel_multiplier
-// CHECK-SAME: (%[[X:.*]]: tensor<1x2x8x8xf32>, %[[W:.*]]: tensor<4x1x3x3xf32>)
+// CHECK-SAME: (%[[X:.*]]: tensor<1x2x8x8xf32>, %[[W:.*]]: tensor<4x1x3x3xf32>, %[[B:.*]]: tensor<4xf32>)
 // CHECK-NOT: linalg.depthwise_conv_2d_nchw_chw
-// CHECK: %[[ACC:.*]] = linalg.fill
 // CHECK: %[[XG:.*]] = tensor.expand_shape %[[X]] {{\[}}[0], [1], [2, 3], [4]] output_shape [1, 2, 1, 8, 8]
 // CHECK: %[[WG:.*]] = tensor.expand_shape %[[W]] {{\[}}[0, 1], [2], [3], [4]] output_shape [2, 2, 1, 3, 3]
-// CHECK: %[[AG:.*]] = tensor.expand_shape %[[ACC]] {{\[}}[0], [1, 2], [3], [4]] output_shape [1, 2, 2, 6, 6]
-// CHECK: %[[G:.*]] = linalg.generic {indexing_maps = [#[[$IN]], #[[$W]], #[[$OUT]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%[[XG]], %[[WG]] : {{.*}}) outs(%[[AG]] : tensor<1x2x2x6x6xf32>)
+// CHECK: %[[BG:.*]] = tensor.expand_shape %[[B]] {{\[}}[0, 1, 2, 3]] output_shape [2, 2, 1, 1]
+// CHECK: %[[ACC:.*]] = linalg.generic {indexing_maps = [#[[$BIAS]], {{.*}}]{{.*}} ins(%[[BG]] : tensor<2x2x1x1xf32>) outs(%{{.*}} : tensor<1x2x2x6x6xf32>)
+// CHECK: %[[G:.*]] = linalg.generic {indexing_maps = [#[[$IN]], #[[$W]], #[[$OUT]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%[[XG]], %[[WG]] : {{.*}}) outs(%[[ACC]] : tensor<1x2x2x6x6xf32>)
 // CHECK: %[[R:.*]] = tensor.collapse_shape %[[G]] {{\[}}[0], [1, 2], [3], [4]] : tensor<1x2x2x6x6xf32> into tensor<1x4x6x6xf32>
 // CHECK: return %[[R]]
 // CHECK-NOT: linalg.conv_2d_nchw_fchw
-func.func @conv_channel_multiplier(%x: tensor<1x2x8x8xf32>, %w: tensor<4x1x3x3xf32>) -> tensor<1x4x6x6xf32> {
-  %0 = kiln.conv %x, %w {group = 2 : i64} : (tensor<1x2x8x8xf32>, tensor<4x1x3x3xf32>) -> tensor<1x4x6x6xf32>
+func.func @conv_channel_multiplier(%x: tensor<1x2x8x8xf32>, %w: tensor<4x1x3x3xf32>, %b: tensor<4xf32>) -> tensor<1x4x6x6xf32> {
+  %0 = kiln.conv %x, %w, %b {group = 2 : i64} : (tensor<1x2x8x8xf32>, tensor<4x1x3x3xf32>, tensor<4xf32>) -> tensor<1x4x6x6xf32>
   return %0 : tensor<1x4x6x6xf32>
 }
 

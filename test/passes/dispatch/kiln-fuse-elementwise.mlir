@@ -332,6 +332,76 @@ func.func @collapse_of_other_op(%x: tensor<1x4x1x6xf32>) -> tensor<1x4x6xf32> {
 
 // -----
 
+#gin = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d5, d3 + d6, d4 + d7)>
+#gw = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d1, d2, d5, d6, d7)>
+#gout = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d2, d3, d4)>
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#gout5 = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3, d4)>
+
+// A grouped convolution (one generic over the groups) reads its padded
+// input split into groups and its result is collapsed back. The split
+// moves before the padding (which then pads the split input: a padding the
+// GPU kernel reads in place), and the ReLU takes the result's collapse
+// into itself, as for a named convolution. An expansion of a padding read
+// by anything else stays where it is.
+// CHECK-LABEL: func @grouped_conv_reshapes
+// CHECK-SAME: (%[[X:.*]]: tensor<1x4x6x6xf32>
+// CHECK: %[[XG:.*]] = tensor.expand_shape %[[X]] {{\[}}[0], [1, 2], [3], [4]] output_shape [1, 2, 2, 6, 6]
+// CHECK: %[[PAD:.*]] = tensor.pad %[[XG]] low[0, 0, 0, 1, 1] high[0, 0, 0, 1, 1]
+// CHECK: %[[G:.*]] = linalg.generic {{.*}} ins(%[[PAD]], %{{.*}} : tensor<1x2x2x8x8xf32>, tensor<2x2x2x3x3xf32>)
+// CHECK: %[[R:.*]] = linalg.generic {{.*}} ins(%[[G]] : tensor<1x2x2x6x6xf32>)
+// CHECK: arith.maximumf
+// CHECK: %[[FLAT:.*]] = tensor.collapse_shape %[[R]] {{\[}}[0], [1, 2], [3], [4]] : tensor<1x2x2x6x6xf32> into tensor<1x4x6x6xf32>
+// CHECK: return %[[FLAT]]
+func.func @grouped_conv_reshapes(%x: tensor<1x4x6x6xf32>, %w: tensor<2x2x2x3x3xf32>) -> tensor<1x4x6x6xf32> {
+  %zero = arith.constant 0.0 : f32
+  %padded = tensor.pad %x low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  } : tensor<1x4x6x6xf32> to tensor<1x4x8x8xf32>
+  %xg = tensor.expand_shape %padded [[0], [1, 2], [3], [4]] output_shape [1, 2, 2, 8, 8] : tensor<1x4x8x8xf32> into tensor<1x2x2x8x8xf32>
+  %e = tensor.empty() : tensor<1x2x2x6x6xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x2x2x6x6xf32>) -> tensor<1x2x2x6x6xf32>
+  %g = linalg.generic {indexing_maps = [#gin, #gw, #gout], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+      ins(%xg, %w : tensor<1x2x2x8x8xf32>, tensor<2x2x2x3x3xf32>) outs(%f : tensor<1x2x2x6x6xf32>) {
+  ^bb0(%in: f32, %k: f32, %acc: f32):
+    %p = arith.mulf %in, %k : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<1x2x2x6x6xf32>
+  %flat = tensor.collapse_shape %g [[0], [1, 2], [3], [4]] : tensor<1x2x2x6x6xf32> into tensor<1x4x6x6xf32>
+  %e1 = tensor.empty() : tensor<1x4x6x6xf32>
+  %relu = linalg.generic {indexing_maps = [#id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%flat : tensor<1x4x6x6xf32>) outs(%e1 : tensor<1x4x6x6xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x4x6x6xf32>
+  return %relu : tensor<1x4x6x6xf32>
+}
+
+// CHECK-LABEL: func @split_padding_of_other_op
+// CHECK: %[[PAD:.*]] = tensor.pad %arg0
+// CHECK: tensor.expand_shape %[[PAD]]
+func.func @split_padding_of_other_op(%x: tensor<1x4x6x6xf32>) -> tensor<1x2x2x8x8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %padded = tensor.pad %x low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  } : tensor<1x4x6x6xf32> to tensor<1x4x8x8xf32>
+  %xg = tensor.expand_shape %padded [[0], [1, 2], [3], [4]] output_shape [1, 2, 2, 8, 8] : tensor<1x4x8x8xf32> into tensor<1x2x2x8x8xf32>
+  %e = tensor.empty() : tensor<1x2x2x8x8xf32>
+  %neg = linalg.generic {indexing_maps = [#gout5, #gout5], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel"]}
+      ins(%xg : tensor<1x2x2x8x8xf32>) outs(%e : tensor<1x2x2x8x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %n = arith.negf %in : f32
+    linalg.yield %n : f32
+  } -> tensor<1x2x2x8x8xf32>
+  return %neg : tensor<1x2x2x8x8xf32>
+}
+
+// -----
+
 #id2 = affine_map<(d0, d1) -> (d0, d1)>
 #row2 = affine_map<(d0, d1) -> (d1)>
 #id3e = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
