@@ -37,6 +37,21 @@ def TileAndVectorize : Pass<"kiln-tile-and-vectorize", "mlir::func::FuncOp"> {
   ];
 }
 
+def SplitGroupedConvs : Pass<"kiln-split-grouped-convs", "mlir::func::FuncOp"> {
+  let summary = "Run a grouped convolution of long reductions as a named convolution a group";
+  let description = [{
+    Runs on tensors, first of the CPU code generator. A grouped convolution
+    in the graph lowering's form (one generic over the groups, on views
+    that split the channels into groups) whose groups each reduce over at
+    least 64 products, of at most 32 groups, becomes one
+    linalg.conv_2d_nchw_fchw a group on channel slices of its unsplit
+    operands, inserted back at the group's output channels: the
+    convolutions kiln-conv-to-matmul runs on the micro-kernel. Shorter
+    reductions, and more groups, stay one generic.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect"];
+}
+
 def WidenHalfOperands : Pass<"kiln-widen-half-operands", "mlir::func::FuncOp"> {
   let summary = "Run 16-bit float products and convolutions on f32 operands";
   let description = [{

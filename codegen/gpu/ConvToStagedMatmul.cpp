@@ -27,6 +27,12 @@
 // kiln-tile-for-gpu (SplitProduct.h), where the convolution would have got
 // a block per output.
 //
+// A grouped convolution (the graph lowering's one generic over the groups,
+// on views of its operands split into groups) is the same product in each
+// group, so one product whose group is one more batch loop, where a group's
+// F and OH*OW fill the tiles: one kernel for all groups (a ResNeXt layer's
+// 32), where the groups' products were as many.
+//
 // The tensor cores take the product where they take a matmul: f32 with
 // --gpu-tf32, f16/bf16 inputs with an f32 accumulator, which is how the
 // graph lowering builds an ONNX f16 or bf16 Conv.
@@ -38,6 +44,7 @@
 #include "codegen/gpu/Mapping.h"
 #include "codegen/gpu/SiblingProducts.h"
 #include "codegen/gpu/StagedMatmul.h"
+#include "passes/dispatch/GroupedConvolution.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -65,11 +72,12 @@ bool isElementwiseOver(linalg::LinalgOp op) {
 }
 
 /// The convolution's accumulator start (a fill or generic writing `init`,
-/// read by nothing else) rebuilt over the product's [N, F, OH*OW] view
+/// read by nothing else) rebuilt over the product's [N, (G,) F, OH*OW] view
 /// (`viewType`), or null: the staged kernel can then take
 /// it in (markStagedFusion), where it would not look through a reshape.
 Value startOverProduct(PatternRewriter &rewriter, Location loc, Value init,
                        RankedTensorType viewType) {
+  unsigned rank = viewType.getRank(); // (The start's loops: rank + 1.)
   auto start = init.getDefiningOp<linalg::LinalgOp>();
   if (!start || !init.hasOneUse() || !isElementwiseOver(start))
     return {};
@@ -83,33 +91,57 @@ Value startOverProduct(PatternRewriter &rewriter, Location loc, Value init,
   if (!generic || generic.hasIndexSemantics() ||
       !generic.getMatchingBlockArgument(generic.getDpsInitOperand(0)).use_empty())
     return {};
-  // Its input maps over (n, f, p) instead of (n, f, h, w): h and w may not
-  // appear (a bias read per filter does not).
+  // Its input maps over (n, (g,) f, p) instead of (n, (g,) f, h, w): h and
+  // w may not appear (a bias read per filter does not).
   SmallVector<AffineMap> maps;
   for (OpOperand *input : generic.getDpsInputOperands()) {
     AffineMap map = generic.getMatchingIndexingMap(input);
-    if (map.isFunctionOfDim(2) || map.isFunctionOfDim(3))
+    if (map.isFunctionOfDim(rank - 1) || map.isFunctionOfDim(rank))
       return {};
-    maps.push_back(AffineMap::get(3, 0, map.getResults(), rewriter.getContext()));
+    maps.push_back(AffineMap::get(rank, 0, map.getResults(), rewriter.getContext()));
   }
-  maps.push_back(rewriter.getMultiDimIdentityMap(3));
+  maps.push_back(rewriter.getMultiDimIdentityMap(rank));
   Value empty =
       tensor::EmptyOp::create(rewriter, loc, viewType.getShape(), viewType.getElementType());
   auto rebuilt = linalg::GenericOp::create(
       rewriter, loc, viewType, generic.getInputs(), empty, maps,
-      SmallVector<utils::IteratorType>(3, utils::IteratorType::parallel));
+      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel));
   rewriter.cloneRegionBefore(generic.getRegion(), rebuilt.getRegion(), rebuilt.getRegion().end());
   return rebuilt.getResult(0);
 }
 
-struct ConvToStagedMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
-  using OpRewritePattern::OpRewritePattern;
+/// A 2-D convolution in NCHW the product form takes: a
+/// linalg.conv_2d_nchw_fchw, or a grouped one in the graph lowering's form
+/// (GroupedConvolution.h), whose group is one more batch loop of the
+/// product. Either's body is (input, weight, out).
+struct Convolution {
+  Value input, weight, init;
+  bool grouped = false;
+  SmallVector<int64_t, 2> strides, dilations;
+};
 
-  LogicalResult matchAndRewrite(linalg::Conv2DNchwFchwOp op,
-                                PatternRewriter &rewriter) const override {
-    if (!op.hasPureTensorSemantics())
-      return rewriter.notifyMatchFailure(op, "needs tensors");
-    Value input = op.getInputs()[0], weight = op.getInputs()[1], init = op.getOutputs()[0];
+std::optional<Convolution> matchConvolution(linalg::LinalgOp op) {
+  if (auto conv = llvm::dyn_cast<linalg::Conv2DNchwFchwOp>(op.getOperation()))
+    return Convolution{conv.getInputs()[0], conv.getInputs()[1], conv.getOutputs()[0], false,
+                       llvm::to_vector<2>(conv.getStrides().getValues<int64_t>()),
+                       llvm::to_vector<2>(conv.getDilations().getValues<int64_t>())};
+  std::optional<dispatch::GroupedConvolution> grouped = dispatch::matchGroupedConvolution(op);
+  if (!grouped)
+    return std::nullopt;
+  return Convolution{grouped->input, grouped->weight, grouped->init, true, grouped->strides,
+                     grouped->dilations};
+}
+
+struct ConvToStagedMatmulPattern : OpInterfaceRewritePattern<linalg::LinalgOp> {
+  using OpInterfaceRewritePattern::OpInterfaceRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::LinalgOp op, PatternRewriter &rewriter) const override {
+    std::optional<Convolution> conv = matchConvolution(op);
+    if (!conv)
+      return rewriter.notifyMatchFailure(op, "not a 2-D NCHW convolution");
+    if (!op.hasPureTensorSemantics() || op->getParentOfType<scf::ForallOp>())
+      return rewriter.notifyMatchFailure(op, "needs tensors, untiled");
+    Value input = conv->input, weight = conv->weight, init = conv->init;
     auto inType = llvm::cast<RankedTensorType>(input.getType());
     auto wType = llvm::cast<RankedTensorType>(weight.getType());
     auto outType = llvm::cast<RankedTensorType>(init.getType());
@@ -118,56 +150,92 @@ struct ConvToStagedMatmulPattern : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
         inType.getElementType() != wType.getElementType() ||
         !llvm::isa<FloatType>(outType.getElementType()))
       return rewriter.notifyMatchFailure(op, "needs static float tensors");
-    int64_t n = inType.getDimSize(0), c = inType.getDimSize(1);
-    int64_t f = wType.getDimSize(0), kh = wType.getDimSize(2), kw = wType.getDimSize(3);
-    int64_t oh = outType.getDimSize(2), ow = outType.getDimSize(3);
+    // A grouped convolution's shapes have the group after N (input,
+    // accumulator) or first (weight): `lead` leading axes before the
+    // channels, `group` groups.
+    unsigned lead = conv->grouped ? 2 : 1;
+    int64_t n = inType.getDimSize(0), c = inType.getDimSize(lead);
+    int64_t group = conv->grouped ? inType.getDimSize(1) : 1;
+    int64_t f = wType.getDimSize(lead - 1), kh = wType.getDimSize(lead + 1),
+            kw = wType.getDimSize(lead + 2);
+    int64_t oh = outType.getDimSize(lead + 1), ow = outType.getDimSize(lead + 2);
     int64_t k = c * kh * kw, p = oh * ow;
     if (!fitsStagedTiles(f, p))
       return rewriter.notifyMatchFailure(op, "the product would not be staged");
-    SmallVector<int64_t> strides = llvm::to_vector(op.getStrides().getValues<int64_t>());
-    SmallVector<int64_t> dilations = llvm::to_vector(op.getDilations().getValues<int64_t>());
+    ArrayRef<int64_t> strides = conv->strides, dilations = conv->dilations;
     Type inElement = inType.getElementType();
     bool direct = kh == 1 && kw == 1 && strides[0] == 1 && strides[1] == 1 &&
-                  inType.getDimSize(2) == oh && inType.getDimSize(3) == ow;
+                  inType.getDimSize(lead + 1) == oh && inType.getDimSize(lead + 2) == ow;
 
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
-    // The product's loops (n, f, p, k).
-    AffineExpr dn, df, dp, dk;
-    bindDims(ctx, dn, df, dp, dk);
-    // The product reads the input where col[n, k, p] would be: a unit-stride
-    // 1x1 convolution's input is col, seen as [N, C, OH*OW]; any other's
-    // element (k, p) is in[n, c, y SH + i DH, x SW + j DW] with
-    // k = (c KH + i) KW + j and p = y OW + x, read in place.
+    // The product's loops (n, (g,) f, p, k); `outer` holds n (and g).
+    unsigned loops = lead + 3;
+    auto dim = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+    SmallVector<AffineExpr> outer;
+    for (unsigned i = 0; i < lead; ++i)
+      outer.push_back(dim(i));
+    AffineExpr df = dim(lead), dp = dim(lead + 1), dk = dim(lead + 2);
+    // The shape of `outerShape` followed by `rest`.
+    auto shapeOf = [&](ArrayRef<int64_t> outerShape, ArrayRef<int64_t> rest) {
+      SmallVector<int64_t> shape(outerShape);
+      shape.append(rest.begin(), rest.end());
+      return shape;
+    };
+    // The reassociation keeping the first `kept` axes, then joining groups
+    // of the sizes `joined`.
+    auto joining = [&](unsigned kept, ArrayRef<int64_t> joined) {
+      SmallVector<ReassociationIndices> groups;
+      int64_t next = 0;
+      for (unsigned i = 0; i < kept; ++i)
+        groups.push_back({next++});
+      for (int64_t size : joined) {
+        groups.emplace_back();
+        for (int64_t j = 0; j < size; ++j)
+          groups.back().push_back(next++);
+      }
+      return groups;
+    };
+    // The product reads the input where col[n, (g,) k, p] would be: a
+    // unit-stride 1x1 convolution's input is col, seen as [N, (G,) C,
+    // OH*OW]; any other's element (k, p) is in[n, (g,) c, y SH + i DH,
+    // x SW + j DW] with k = (c KH + i) KW + j and p = y OW + x, read in
+    // place.
     Value source = input;
-    AffineMap inputMap;
+    SmallVector<AffineExpr> inputIndices(outer);
     if (direct) {
       source = tensor::CollapseShapeOp::create(
-          rewriter, loc, RankedTensorType::get({n, k, p}, inElement), input,
-          SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
-      inputMap = AffineMap::get(4, 0, {dn, dk, dp}, ctx);
+          rewriter, loc,
+          RankedTensorType::get(shapeOf(inType.getShape().take_front(lead), {k, p}), inElement),
+          input, joining(lead, {1, 2}));
+      inputIndices.append({dk, dp});
     } else {
       AffineExpr tap = dk % (kh * kw);
-      inputMap = AffineMap::get(
-          4, 0,
-          {dn, dk.floorDiv(kh * kw), dp.floorDiv(ow) * strides[0] + tap.floorDiv(kw) * dilations[0],
-           (dp % ow) * strides[1] + (dk % kw) * dilations[1]},
-          ctx);
+      inputIndices.append(
+          {dk.floorDiv(kh * kw), dp.floorDiv(ow) * strides[0] + tap.floorDiv(kw) * dilations[0],
+           (dp % ow) * strides[1] + (dk % kw) * dilations[1]});
     }
+    AffineMap inputMap = AffineMap::get(loops, 0, inputIndices, ctx);
+    SmallVector<int64_t> groupAxis = conv->grouped ? SmallVector<int64_t>{group}
+                                                   : SmallVector<int64_t>{};
     Value w2 = tensor::CollapseShapeOp::create(
-        rewriter, loc, RankedTensorType::get({f, k}, inElement), weight,
-        SmallVector<ReassociationIndices>{{0}, {1, 2, 3}});
-    auto out3Type = RankedTensorType::get({n, f, p}, outType.getElementType());
-    SmallVector<ReassociationIndices> outSplit = {{0}, {1}, {2, 3}};
+        rewriter, loc, RankedTensorType::get(shapeOf(groupAxis, {f, k}), inElement), weight,
+        joining(lead - 1, {1, 3}));
+    auto out3Type = RankedTensorType::get(
+        shapeOf(outType.getShape().take_front(lead), {f, p}), outType.getElementType());
+    SmallVector<ReassociationIndices> outSplit = joining(lead, {1, 2});
     Value out3 = startOverProduct(rewriter, loc, init, out3Type);
     if (!out3)
       out3 = tensor::CollapseShapeOp::create(rewriter, loc, out3Type, init, outSplit);
 
-    // The product over (n, f, p, k), with the convolution's own body (the
-    // multiply-add, with its casts) on (input, weight, out).
-    SmallVector<AffineMap> maps = {AffineMap::get(4, 0, {df, dk}, ctx), inputMap,
-                                   AffineMap::get(4, 0, {dn, df, dp}, ctx)};
-    SmallVector<utils::IteratorType> iterators(3, utils::IteratorType::parallel);
+    // The product over (n, (g,) f, p, k), with the convolution's own body
+    // (the multiply-add, with its casts) on (input, weight, out).
+    SmallVector<AffineExpr> wIndices(ArrayRef(outer).drop_front()), outIndices(outer);
+    wIndices.append({df, dk});
+    outIndices.append({df, dp});
+    SmallVector<AffineMap> maps = {AffineMap::get(loops, 0, wIndices, ctx), inputMap,
+                                   AffineMap::get(loops, 0, outIndices, ctx)};
+    SmallVector<utils::IteratorType> iterators(loops - 1, utils::IteratorType::parallel);
     iterators.push_back(utils::IteratorType::reduction);
     Block &convBody = op->getRegion(0).front();
     auto product = linalg::GenericOp::create(

@@ -71,6 +71,7 @@ void buildLinalgPipeline(OpPassManager &pm) { buildLinalgPipeline(pm, LinalgOpti
 
 void buildVectorPipeline(OpPassManager &pm, const CpuOptions &options) {
   OpPassManager &func = pm.nest<func::FuncOp>();
+  func.addPass(cpu::createSplitGroupedConvs());
   func.addPass(cpu::createWidenHalfOperands());
   func.addPass(cpu::createConvToMatmul());
   func.addPass(cpu::createPackMatmulWeights());

@@ -14,6 +14,7 @@
 #include "passes/conversion/GraphToLinalg/LoweringUtils.h"
 
 #include "dialects/graph/IR/GraphOps.h"
+#include "passes/dispatch/GroupedConvolution.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -239,13 +240,9 @@ Value buildGenericConv(OpBuilder &b, Location loc, Value input, Value weight, Va
     SmallVector<int64_t> shape(type.getShape());
     shape[at] /= group;
     shape.insert(shape.begin() + at, group);
-    SmallVector<ReassociationIndices> axes;
-    for (int64_t i = 0; i < type.getRank(); ++i)
-      axes.push_back(i < at ? ReassociationIndices{i}
-                     : i == at ? ReassociationIndices{i, i + 1}
-                               : ReassociationIndices{i + 1});
-    return tensor::ExpandShapeOp::create(
-        b, loc, RankedTensorType::get(shape, type.getElementType()), v, axes);
+    return tensor::ExpandShapeOp::create(b, loc,
+                                         RankedTensorType::get(shape, type.getElementType()), v,
+                                         dispatch::groupSplit(type.getRank(), at));
   };
   RankedTensorType initType = accType;
   if (grouped) {
@@ -292,69 +289,21 @@ Value buildGenericConv(OpBuilder &b, Location loc, Value input, Value weight, Va
 /// (one input per tap would make the generic unwieldy).
 constexpr int64_t kMaxDepthwiseTaps = 64;
 
-/// Grouped 2-D convolutions whose groups reduce over at least this many
-/// products (input channels a group x window taps) run one named convolution
-/// a group, whose im2col products and vectorized taps are fast on the CPU;
-/// shorter ones run as one generic over all groups, which also spreads over
-/// the threads where a group's small convolution does not. On this
-/// machine's CPU (`bench/layers.py` layers, timed by `bench/ab.py` with
-/// --threads 1,2; median ms of a convolution a group -> one generic, at 1
-/// and 2 threads): 32 groups of 2 channels, 3x3, 56x56 (18 products)
-/// 0.171 -> 0.130 and 0.225 -> 0.064; of 4 (36) 0.364 -> 0.491 and 0.455
-/// -> 0.266; of 8, 28x28 (72) 0.329 -> 4.385 at 1 thread. An op a group
-/// also makes compile time grow faster than the group count (32 groups of
-/// 1-D convolutions of one channel took 53 s), so past kMaxGroupConvolutions
-/// groups every grouped convolution is one generic.
-constexpr int64_t kMinGroupReduction = 64;
-/// The most groups that run as one named convolution each: ResNeXt's 32
-/// (its 3x3 layers compile in 4-6 s each that way).
-constexpr int64_t kMaxGroupConvolutions = 32;
-
 /// A convolution of `input` (padded already) by `weight` [M, C / group,
 /// k...] into an accumulator of type `accType` ([N, M, out...]) started at
-/// `bias` (convolutionStart), of any rank and group count: a 2-D
-/// one is the named op (one a group on channel slices where the groups are
-/// few and reduce long, see kMinGroupReduction), anything else one generic.
+/// `bias` (convolutionStart), of any rank and group count: a 2-D one of one
+/// group is the named op, anything else one generic (grouped ones in the
+/// form of passes/dispatch/GroupedConvolution.h, from which each code
+/// generator picks how to run the groups).
 Value buildConvolution(OpBuilder &b, Location loc, Value input, Value weight, Value bias,
                        RankedTensorType accType, const WindowGeometry &g, int64_t group) {
-  int64_t channels = llvm::cast<RankedTensorType>(input.getType()).getDimSize(1);
-  int64_t products = channels / group;
-  for (int64_t k : g.kernel)
-    products *= k;
-  if (g.kernel.size() != 2 ||
-      (group > 1 && (group > kMaxGroupConvolutions || products < kMinGroupReduction)))
+  if (g.kernel.size() != 2 || group > 1)
     return buildGenericConv(b, loc, input, weight, bias, accType, g, group);
   Value init = convolutionStart(b, loc, bias, accType);
-  auto strides = b.getI64TensorAttr(g.strides);
-  auto dilations = b.getI64TensorAttr(g.dilations);
-  auto conv = [&](Value in, Value w, Value acc) {
-    return linalg::Conv2DNchwFchwOp::create(b, loc, acc.getType(), ValueRange{in, w}, acc,
-                                            strides, dilations)
-        .getResult(0);
-  };
-  if (group == 1)
-    return conv(input, weight, init);
-  // One convolution a group on channel slices, inserted back at the
-  // group's output channels.
-  auto slice = [&](Value v, int64_t axis, int64_t offset, int64_t size) {
-    auto type = llvm::cast<RankedTensorType>(v.getType());
-    SmallVector<int64_t> offsets(type.getRank(), 0), sizes(type.getShape());
-    offsets[axis] = offset;
-    sizes[axis] = size;
-    return extractSlice(b, loc, v, offsets, sizes);
-  };
-  int64_t cPerGroup = channels / group;
-  int64_t mPerGroup = llvm::cast<RankedTensorType>(weight.getType()).getDimSize(0) / group;
-  Value result = init;
-  for (int64_t gi = 0; gi < group; ++gi) {
-    Value c = conv(slice(input, 1, gi * cPerGroup, cPerGroup),
-                   slice(weight, 0, gi * mPerGroup, mPerGroup),
-                   slice(result, 1, gi * mPerGroup, mPerGroup));
-    SmallVector<int64_t> offsets(4, 0);
-    offsets[1] = gi * mPerGroup;
-    result = insertSlice(b, loc, c, result, offsets);
-  }
-  return result;
+  return linalg::Conv2DNchwFchwOp::create(b, loc, accType, ValueRange{input, weight}, init,
+                                          b.getI64TensorAttr(g.strides),
+                                          b.getI64TensorAttr(g.dilations))
+      .getResult(0);
 }
 
 /// A 2-D depthwise convolution as an elementwise sum over its window taps:

@@ -102,6 +102,60 @@ func.func @not_staged(%a: tensor<1x16x10x10xf32>, %wa: tensor<8x16x3x3xf32>, %ia
 
 // -----
 
+#gin = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d5, d3 * 2 + d6, d4 * 2 + d7)>
+#gw = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d1, d2, d5, d6, d7)>
+#gout = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d2, d3, d4)>
+#gbias = affine_map<(d0, d1, d2, d3, d4) -> (d1, d2, 0, 0)>
+#gid = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3, d4)>
+
+// A grouped convolution in the graph lowering's form (one generic over
+// (n, g, f, oh, ow, c, kh, kw) of views split into groups), 4 groups of 16
+// filters reading 8 channels each, at stride 2: the groups' products as
+// one product over (n, g, f, p, k), the group a batch loop, of the
+// weights [G, F, C*KH*KW] by the group's taps, read in place. Its bias
+// start (per group and filter) is rebuilt over the product's [N, G, F,
+// OH*OW] view. A grouped convolution whose groups have fewer than 16
+// filters stays as it is.
+// CHECK-DAG: #[[GW:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d2, d4)>
+// CHECK-DAG: #[[GTAPS:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d4 floordiv 9, (d3 floordiv 4) * 2 + (d4 mod 9) floordiv 3, (d3 mod 4) * 2 + d4 mod 3)>
+// CHECK-DAG: #[[GOUT:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>
+// CHECK-DAG: #[[GSTART:.*]] = affine_map<(d0, d1, d2, d3) -> (d1, d2, 0, 0)>
+// CHECK-LABEL: func @grouped
+// CHECK-SAME: (%[[X:.*]]: tensor<2x4x8x9x9xf32>, %[[WT:.*]]: tensor<4x16x8x3x3xf32>, %[[B:.*]]: tensor<4x16x1x1xf32>
+// CHECK: %[[W3:.*]] = tensor.collapse_shape %[[WT]] {{\[\[}}0], [1], [2, 3, 4]] : tensor<4x16x8x3x3xf32> into tensor<4x16x72xf32>
+// CHECK: %[[START:.*]] = linalg.generic {indexing_maps = [#[[GSTART]], {{.*}}]{{.*}} ins(%[[B]] : tensor<4x16x1x1xf32>) outs(%{{.*}} : tensor<2x4x16x16xf32>)
+// CHECK: %[[P:.*]] = linalg.generic {indexing_maps = [#[[GW]], #[[GTAPS]], #[[GOUT]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%[[W3]], %[[X]] : tensor<4x16x72xf32>, tensor<2x4x8x9x9xf32>) outs(%[[START]] : tensor<2x4x16x16xf32>)
+// CHECK: tensor.expand_shape %[[P]] {{\[\[}}0], [1], [2], [3, 4]] output_shape [2, 4, 16, 4, 4] : tensor<2x4x16x16xf32> into tensor<2x4x16x4x4xf32>
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<8x8x8x5x5xf32>, tensor<8x8x8x3x3xf32>)
+// CHECK-NOT: linalg.generic
+func.func @grouped(%x: tensor<2x4x8x9x9xf32>, %w: tensor<4x16x8x3x3xf32>, %b: tensor<4x16x1x1xf32>,
+                   %y: tensor<8x8x8x5x5xf32>, %v: tensor<8x8x8x3x3xf32>, %acc: tensor<8x8x8x3x3xf32>)
+    -> (tensor<2x4x16x4x4xf32>, tensor<8x8x8x3x3xf32>) {
+  %e = tensor.empty() : tensor<2x4x16x4x4xf32>
+  %start = linalg.generic {indexing_maps = [#gbias, #gid], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel"]}
+      ins(%b : tensor<4x16x1x1xf32>) outs(%e : tensor<2x4x16x4x4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<2x4x16x4x4xf32>
+  %g = linalg.generic {indexing_maps = [#gin, #gw, #gout], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+      ins(%x, %w : tensor<2x4x8x9x9xf32>, tensor<4x16x8x3x3xf32>) outs(%start : tensor<2x4x16x4x4xf32>) {
+  ^bb0(%a: f32, %k: f32, %s: f32):
+    %p = arith.mulf %a, %k : f32
+    %t = arith.addf %s, %p : f32
+    linalg.yield %t : f32
+  } -> tensor<2x4x16x4x4xf32>
+  %h = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d5, d3 + d6, d4 + d7)>, #gw, #gout], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+      ins(%y, %v : tensor<8x8x8x5x5xf32>, tensor<8x8x8x3x3xf32>) outs(%acc : tensor<8x8x8x3x3xf32>) {
+  ^bb0(%a: f32, %k: f32, %s: f32):
+    %p = arith.mulf %a, %k : f32
+    %t = arith.addf %s, %p : f32
+    linalg.yield %t : f32
+  } -> tensor<8x8x8x3x3xf32>
+  return %g, %h : tensor<2x4x16x4x4xf32>, tensor<8x8x8x3x3xf32>
+}
+
+// -----
+
 // An attention's queries by its keys, each read through its heads: a
 // projection's [32, 128] result expanded to [1, 32, 2, 64], transposed and
 // collapsed to [2, 32, 64] (the queries) or [2, 64, 32] (the keys,

@@ -435,18 +435,23 @@ def paddings(rng):
 
 
 def grouped_convs(rng):
-    """Grouped convolutions with short reductions per group, each one
-    generic over the groups: 8 groups of 4 channels (36 products) with a
-    bias and a ReLU, and a depthwise convolution with a channel multiplier
-    of 2 at stride 2 with a bias; batch 2, padding 1."""
+    """Grouped convolutions, batch 2, padding 1: with short reductions per
+    group (each one generic over the groups), 8 groups of 4 channels (36
+    products) with a bias and a ReLU, and a depthwise convolution with a
+    channel multiplier of 2 at stride 2 with a bias; and 4 groups of 8
+    channels into 16 filters each (a product over the groups) with a bias
+    and a ReLU."""
     x = rng.standard_normal((2, 32, 14, 14)).astype(np.float32)
     w = (rng.standard_normal((32, 4, 3, 3)) / 6).astype(np.float32)
     b = rng.standard_normal(32).astype(np.float32)
     v = (rng.standard_normal((64, 1, 3, 3)) / 3).astype(np.float32)
     c = rng.standard_normal(64).astype(np.float32)
+    u = (rng.standard_normal((64, 8, 3, 3)) / 8).astype(np.float32)
+    d = rng.standard_normal(64).astype(np.float32)
     y = np.maximum(conv2d_grouped(x, w, 8, pad=1) + b[None, :, None, None], 0)
     z = conv2d_grouped(x, v, 32, pad=1)[:, :, ::2, ::2] + c[None, :, None, None]
-    return [x, w, b, v, c], [a.astype(np.float32) for a in (y, z)]
+    s = np.maximum(conv2d_grouped(x, u, 4, pad=1) + d[None, :, None, None], 0)
+    return [x, w, b, v, c, u, d], [a.astype(np.float32) for a in (y, z, s)]
 
 
 def half_convs(rng):

@@ -314,23 +314,19 @@ func.func @conv_depthwise_large_window(%x: tensor<1x2x9x9xf32>, %w: tensor<2x1x9
 
 // -----
 
-// Grouped with long reductions (8 channels a group x 9 taps, at least
-// kMinGroupReduction): one conv per group on channel slices of input,
-// weight and accumulator, inserted back at the group's output channels.
+// Grouped with long reductions (8 channels a group x 9 taps) too: one
+// generic over the groups (the CPU code generator runs a named convolution
+// a group, kiln-split-grouped-convs; the GPU's one product over the
+// groups). Its zero start is filled split already.
 // CHECK-LABEL: func @conv_grouped
 // CHECK-SAME: (%[[X:.*]]: tensor<1x16x8x8xf32>, %[[W:.*]]: tensor<6x8x3x3xf32>)
-// CHECK: %[[ACC:.*]] = linalg.fill
-// CHECK: %[[X0:.*]] = tensor.extract_slice %[[X]][0, 0, 0, 0] [1, 8, 8, 8] [1, 1, 1, 1]
-// CHECK: %[[W0:.*]] = tensor.extract_slice %[[W]][0, 0, 0, 0] [3, 8, 3, 3] [1, 1, 1, 1]
-// CHECK: %[[A0:.*]] = tensor.extract_slice %[[ACC]][0, 0, 0, 0] [1, 3, 6, 6] [1, 1, 1, 1]
-// CHECK: %[[C0:.*]] = linalg.conv_2d_nchw_fchw {{.*}} ins(%[[X0]], %[[W0]] : tensor<1x8x8x8xf32>, tensor<3x8x3x3xf32>) outs(%[[A0]] : tensor<1x3x6x6xf32>)
-// CHECK: %[[R0:.*]] = tensor.insert_slice %[[C0]] into %[[ACC]][0, 0, 0, 0] [1, 3, 6, 6] [1, 1, 1, 1]
-// CHECK: %[[X1:.*]] = tensor.extract_slice %[[X]][0, 8, 0, 0] [1, 8, 8, 8] [1, 1, 1, 1]
-// CHECK: %[[W1:.*]] = tensor.extract_slice %[[W]][3, 0, 0, 0] [3, 8, 3, 3] [1, 1, 1, 1]
-// CHECK: %[[A1:.*]] = tensor.extract_slice %[[R0]][0, 3, 0, 0] [1, 3, 6, 6] [1, 1, 1, 1]
-// CHECK: %[[C1:.*]] = linalg.conv_2d_nchw_fchw {{.*}} ins(%[[X1]], %[[W1]] : {{.*}}) outs(%[[A1]] : tensor<1x3x6x6xf32>)
-// CHECK: %[[R1:.*]] = tensor.insert_slice %[[C1]] into %[[R0]][0, 3, 0, 0] [1, 3, 6, 6] [1, 1, 1, 1]
-// CHECK: return %[[R1]]
+// CHECK: %[[XG:.*]] = tensor.expand_shape %[[X]] {{\[}}[0], [1, 2], [3], [4]] output_shape [1, 2, 8, 8, 8]
+// CHECK: %[[WG:.*]] = tensor.expand_shape %[[W]] {{\[}}[0, 1], [2], [3], [4]] output_shape [2, 3, 8, 3, 3]
+// CHECK: %[[ACC:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<1x2x3x6x6xf32>)
+// CHECK: %[[G:.*]] = linalg.generic {{.*}} ins(%[[XG]], %[[WG]] : tensor<1x2x8x8x8xf32>, tensor<2x3x8x3x3xf32>) outs(%[[ACC]] : tensor<1x2x3x6x6xf32>)
+// CHECK: %[[R:.*]] = tensor.collapse_shape %[[G]] {{\[}}[0], [1, 2], [3], [4]] : tensor<1x2x3x6x6xf32> into tensor<1x6x6x6xf32>
+// CHECK: return %[[R]]
+// CHECK-NOT: linalg.conv_2d_nchw_fchw
 func.func @conv_grouped(%x: tensor<1x16x8x8xf32>, %w: tensor<6x8x3x3xf32>) -> tensor<1x6x6x6xf32> {
   %0 = kiln.conv %x, %w {group = 2 : i64} : (tensor<1x16x8x8xf32>, tensor<6x8x3x3xf32>) -> tensor<1x6x6x6xf32>
   return %0 : tensor<1x6x6x6xf32>
@@ -350,7 +346,7 @@ func.func @conv_grouped(%x: tensor<1x16x8x8xf32>, %w: tensor<6x8x3x3xf32>) -> te
 // CHECK-LABEL: func @conv_channel_multiplier
 // CHECK-SAME: (%[[X:.*]]: tensor<1x2x8x8xf32>, %[[W:.*]]: tensor<4x1x3x3xf32>, %[[B:.*]]: tensor<4xf32>)
 // CHECK-NOT: linalg.depthwise_conv_2d_nchw_chw
-// CHECK: %[[XG:.*]] = tensor.expand_shape %[[X]] {{\[}}[0], [1], [2, 3], [4]] output_shape [1, 2, 1, 8, 8]
+// CHECK: %[[XG:.*]] = tensor.expand_shape %[[X]] {{\[}}[0], [1, 2], [3], [4]] output_shape [1, 2, 1, 8, 8]
 // CHECK: %[[WG:.*]] = tensor.expand_shape %[[W]] {{\[}}[0, 1], [2], [3], [4]] output_shape [2, 2, 1, 3, 3]
 // CHECK: %[[BG:.*]] = tensor.expand_shape %[[B]] {{\[}}[0, 1, 2, 3]] output_shape [2, 2, 1, 1]
 // CHECK: %[[ACC:.*]] = linalg.generic {indexing_maps = [#[[$BIAS]], {{.*}}]{{.*}} ins(%[[BG]] : tensor<2x2x1x1xf32>) outs(%{{.*}} : tensor<1x2x2x6x6xf32>)
@@ -462,21 +458,18 @@ func.func @conv_transpose_depthwise(%x: tensor<1x4x4x4xf32>, %w: tensor<4x1x4x4x
 
 // -----
 
-// Groups of long reductions (8 channels x 9 taps): one named convolution a
-// group on slices of the window and of the kernel, each group's kernel
-// [M/G, C/G, 3, 3] from its [C/G, M/G] block, transposed.
+// Groups of long reductions (8 channels x 9 taps): the grouped generic of
+// the window by the kernel, each group's kernel [M/G, C/G, 3, 3] from its
+// [C/G, M/G] block, transposed.
 // CHECK-LABEL: func @conv_transpose_grouped
 // CHECK: %[[WIN:.*]] = tensor.extract_slice %{{.*}}[0, 0, 0, 0] [1, 16, 6, 6] [1, 1, 1, 1]
 // CHECK: %[[WG:.*]] = tensor.expand_shape %{{.*}} output_shape [2, 8, 3, 3, 3] : tensor<16x3x3x3xf32> into tensor<2x8x3x3x3xf32>
 // CHECK: %[[T:.*]] = linalg.transpose ins(%[[WG]] : tensor<2x8x3x3x3xf32>) outs(%{{.*}} : tensor<2x3x8x3x3xf32>) permutation = [0, 2, 1, 3, 4]
 // CHECK: %[[K:.*]] = tensor.collapse_shape %[[T]] {{.*}} : tensor<2x3x8x3x3xf32> into tensor<6x8x3x3xf32>
-// CHECK: %[[X0:.*]] = tensor.extract_slice %[[WIN]][0, 0, 0, 0] [1, 8, 6, 6]
-// CHECK: %[[K0:.*]] = tensor.extract_slice %[[K]][0, 0, 0, 0] [3, 8, 3, 3]
-// CHECK: linalg.conv_2d_nchw_fchw {{.*}} ins(%[[X0]], %[[K0]] : tensor<1x8x6x6xf32>, tensor<3x8x3x3xf32>) outs(%{{.*}} : tensor<1x3x4x4xf32>)
-// CHECK: %[[X1:.*]] = tensor.extract_slice %[[WIN]][0, 8, 0, 0] [1, 8, 6, 6]
-// CHECK: %[[K1:.*]] = tensor.extract_slice %[[K]][3, 0, 0, 0] [3, 8, 3, 3]
-// CHECK: linalg.conv_2d_nchw_fchw {{.*}} ins(%[[X1]], %[[K1]] : tensor<1x8x6x6xf32>, tensor<3x8x3x3xf32>) outs(%{{.*}} : tensor<1x3x4x4xf32>)
-// CHECK-NOT: linalg.generic {{.*}}reduction
+// CHECK: %[[XG:.*]] = tensor.expand_shape %[[WIN]] {{.*}} output_shape [1, 2, 8, 6, 6]
+// CHECK: %[[KG:.*]] = tensor.expand_shape %[[K]] {{.*}} output_shape [2, 3, 8, 3, 3]
+// CHECK: linalg.generic {{.*}} ins(%[[XG]], %[[KG]] : tensor<1x2x8x6x6xf32>, tensor<2x3x8x3x3xf32>) outs(%{{.*}} : tensor<1x2x3x4x4xf32>)
+// CHECK-NOT: linalg.conv_2d_nchw_fchw
 func.func @conv_transpose_grouped(%x: tensor<1x16x2x2xf32>, %w: tensor<16x3x3x3xf32>) -> tensor<1x6x4x4xf32> {
   %0 = kiln.conv_transpose %x, %w {group = 2 : i64, output_sizes = array<i64: 4, 4>} : (tensor<1x16x2x2xf32>, tensor<16x3x3x3xf32>) -> tensor<1x6x4x4xf32>
   return %0 : tensor<1x6x4x4xf32>
