@@ -197,12 +197,17 @@ FailureOr<func::FuncOp> outline(scf::ForallOp loop, func::FuncOp parent, unsigne
   } else {
     {
       // The slot is allocated once at function entry so loops around the
-      // call do not grow the stack.
+      // call do not grow the stack. It is aligned as its type wants (a
+      // captured vector<8xf32> wants 32 bytes, and the store and the
+      // task's load assume it: an alloca of 16 made their aligned vector
+      // moves fault on a stack that is 16 bytes but not 32 aligned).
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(&parent.getBody().front());
       Value oneSlot =
           LLVM::ConstantOp::create(b, loc, b.getI64Type(), b.getI64IntegerAttr(1));
-      contextPtr = LLVM::AllocaOp::create(b, loc, ptrType, contextType, oneSlot, 16);
+      uint64_t alignment = std::max<uint64_t>(
+          16, DataLayout::closest(parent).getTypePreferredAlignment(contextType));
+      contextPtr = LLVM::AllocaOp::create(b, loc, ptrType, contextType, oneSlot, alignment);
     }
     Value packed = LLVM::UndefOp::create(b, loc, contextType);
     for (auto [i, v] : llvm::enumerate(captured))

@@ -20,6 +20,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/IndexingUtils.h"
+#include "mlir/IR/Matchers.h"
 
 using namespace mlir;
 using namespace kiln::graph;
@@ -281,7 +282,10 @@ Value buildGenericConv(OpBuilder &b, Location loc, Value input, Value weight, Va
   Value result = linalg::GenericOp::create(b, loc, initType, ValueRange{input, weight}, init,
                                            maps, iterators, multiplyAccumulate)
                      .getResult(0);
-  return reshapeTensor(b, loc, result, accType);
+  if (!grouped)
+    return result;
+  return tensor::CollapseShapeOp::create(b, loc, accType, result,
+                                         dispatch::groupSplit(accType.getRank(), 1));
 }
 
 /// Float depthwise convolutions with at most this many window taps lower to
@@ -463,6 +467,65 @@ Value flipKernel(OpBuilder &b, Location loc, Value weight) {
       .getResult(0);
 }
 
+/// The kernel of a transposed convolution, `weight` [C, M / group, k...],
+/// as its stride-1 convolution's: reversed along every spatial axis, its
+/// channel axes swapped within each group, [M, C / group, k...]:
+///   kernel[g M/G + m, c, t...] = weight[g C/G + c, m, (K - 1 - t)...].
+/// A constant weight (a trained model's) of whole-byte elements is
+/// reordered at compile time, so that the convolution has constant weights
+/// (which the CPU packs at compile time, and which need no GPU kernels);
+/// any other is reversed and transposed by ops.
+Value transposedKernel(OpBuilder &b, Location loc, Value weight, int64_t group) {
+  auto wType = llvm::cast<RankedTensorType>(weight.getType());
+  Type elementType = wType.getElementType();
+  int64_t c = wType.getDimSize(0), mPerGroup = wType.getDimSize(1), d = wType.getRank() - 2;
+  SmallVector<int64_t> kernelShape = {mPerGroup * group, c / group};
+  kernelShape.append(wType.getShape().begin() + 2, wType.getShape().end());
+  auto kernelType = RankedTensorType::get(kernelShape, elementType);
+  DenseElementsAttr weights;
+  if (matchPattern(weight, m_Constant(&weights)) && elementType.isIntOrFloat() &&
+      elementType.getIntOrFloatBitWidth() % 8 == 0) {
+    if (weights.isSplat())
+      return arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(kernelType, weights.getSplatValue<Attribute>()));
+    // Reversing every spatial axis reverses a tap's linear index.
+    int64_t bytes = elementType.getIntOrFloatBitWidth() / 8, taps = 1;
+    for (int64_t i = 0; i < d; ++i)
+      taps *= wType.getDimSize(2 + i);
+    ArrayRef<char> source = weights.getRawData();
+    std::vector<char> reordered(source.size());
+    int64_t cPerGroup = c / group;
+    for (int64_t ci = 0; ci < c; ++ci)
+      for (int64_t m = 0; m < mPerGroup; ++m)
+        for (int64_t t = 0; t < taps; ++t) {
+          int64_t from = (ci * mPerGroup + m) * taps + t;
+          int64_t to = (((ci / cPerGroup) * mPerGroup + m) * cPerGroup + ci % cPerGroup) * taps +
+                       (taps - 1 - t);
+          std::copy_n(source.begin() + from * bytes, bytes, reordered.begin() + to * bytes);
+        }
+    return arith::ConstantOp::create(b, loc,
+                                     DenseElementsAttr::getFromRawBuffer(kernelType, reordered));
+  }
+  Value flipped = flipKernel(b, loc, weight);
+  // [C, M / group, k...] as [group, C / group, M / group, k...], its
+  // middle axes swapped, is [M, C / group, k...].
+  SmallVector<int64_t> grouped = {group, c / group, mPerGroup}, perm = {0, 2, 1};
+  for (int64_t i = 0; i < d; ++i) {
+    grouped.push_back(wType.getDimSize(2 + i));
+    perm.push_back(3 + i);
+  }
+  if (group == 1) { // (without the unit axis)
+    grouped.erase(grouped.begin());
+    perm = llvm::map_to_vector(ArrayRef(perm).drop_front(), [](int64_t p) { return p - 1; });
+  }
+  Value source = reshapeTensor(b, loc, flipped, RankedTensorType::get(grouped, elementType));
+  SmallVector<int64_t> swapped = applyPermutation(grouped, perm);
+  Value kernel = linalg::TransposeOp::create(
+                     b, loc, source, tensor::EmptyOp::create(b, loc, swapped, elementType), perm)
+                     .getResult()[0];
+  return reshapeTensor(b, loc, kernel, kernelType);
+}
+
 /// A transposed convolution of `group` groups into an accumulator of type
 /// `accType` (N x M x out...) started at `bias`:
 /// out[o] = sum_k xu[o + pad + k d] w'[k] where w' is the kernel reversed and
@@ -505,7 +568,7 @@ Value buildTransposedConv(OpBuilder &b, Location loc, Value input, Value weight,
   spread = tensor::InsertSliceOp::create(b, loc, input, spread, attrs(offsets),
                                          attrs(inType.getShape()), attrs(steps));
 
-  Value flipped = flipKernel(b, loc, weight);
+  Value kernel = transposedKernel(b, loc, weight, group);
   // The window the outputs read starts at pad + lead.
   WindowGeometry g;
   SmallVector<int64_t> start = {0, 0}, size(spreadShape.begin(), spreadShape.begin() + 2);
@@ -517,26 +580,6 @@ Value buildTransposedConv(OpBuilder &b, Location loc, Value input, Value weight,
     g.dilations.push_back(dilations[i]);
   }
   Value window = extractSlice(b, loc, spread, start, size);
-  // [C, M / group, k...] as [group, C / group, M / group, k...], its
-  // middle axes swapped, is [M, C / group, k...].
-  int64_t c = wType.getDimSize(0), mPerGroup = wType.getDimSize(1);
-  SmallVector<int64_t> grouped = {group, c / group, mPerGroup}, perm = {0, 2, 1};
-  for (int64_t i = 0; i < d; ++i) {
-    grouped.push_back(wType.getDimSize(2 + i));
-    perm.push_back(3 + i);
-  }
-  if (group == 1) { // (without the unit axis)
-    grouped.erase(grouped.begin());
-    perm = llvm::map_to_vector(ArrayRef(perm).drop_front(), [](int64_t p) { return p - 1; });
-  }
-  Value source = reshapeTensor(b, loc, flipped, RankedTensorType::get(grouped, elementType));
-  SmallVector<int64_t> swapped = applyPermutation(grouped, perm);
-  Value kernel = linalg::TransposeOp::create(
-                     b, loc, source, tensor::EmptyOp::create(b, loc, swapped, elementType), perm)
-                     .getResult()[0];
-  SmallVector<int64_t> kernelShape = {mPerGroup * group, c / group};
-  kernelShape.append(g.kernel.begin(), g.kernel.end());
-  kernel = reshapeTensor(b, loc, kernel, RankedTensorType::get(kernelShape, elementType));
   return buildConvolution(b, loc, window, kernel, bias, outType, g, group);
 }
 

@@ -68,6 +68,20 @@ func.func @main(%in: memref<64x32xf32>, %out: memref<64x32xf32>, %scale: f32, %n
 
 // -----
 
+// A captured vector makes the context's slot as aligned as the vector wants
+// (32 bytes for vector<8xf32>, whose store into it and load in the task are
+// aligned moves): a slot of 16 faulted where the stack was not 32-aligned.
+// CHECK-LABEL: func.func @captured_vector
+// CHECK: llvm.alloca %{{.*}} x !llvm.struct<(vector<8xf32>, struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)>)> {alignment = 32 : i64}
+func.func @captured_vector(%bias: vector<8xf32>, %out: memref<64x8xf32>) {
+  scf.forall (%i) = (0) to (64) step (4) {
+    vector.transfer_write %bias, %out[%i, %i] {in_bounds = [true]} : vector<8xf32>, memref<64x8xf32>
+  }
+  return
+}
+
+// -----
+
 // A body that captures nothing gets a null context and no stack slot.
 // CHECK-LABEL: func.func @main
 // CHECK-NOT: llvm.alloca

@@ -421,8 +421,8 @@ func.func @conv_1d_grouped(%x: tensor<1x4x10xf32>, %w: tensor<4x2x3xf32>) -> ten
 // CHECK:   %[[I2:.*]] = linalg.index 2 : index
 // CHECK:   arith.subi %{{.*}}, %[[I2]] : index
 // CHECK:   tensor.extract
-// CHECK: %[[WIN:.*]] = tensor.extract_slice %[[SPREAD]][0, 0, 1, 1] [1, 4, 10, 10] [1, 1, 1, 1]
 // CHECK: %[[K:.*]] = linalg.transpose ins(%[[FLIP]] : tensor<4x3x3x3xf32>) outs(%{{.*}} : tensor<3x4x3x3xf32>) permutation = [1, 0, 2, 3]
+// CHECK: %[[WIN:.*]] = tensor.extract_slice %[[SPREAD]][0, 0, 1, 1] [1, 4, 10, 10] [1, 1, 1, 1]
 // CHECK: linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%[[WIN]], %[[K]] : tensor<1x4x10x10xf32>, tensor<3x4x3x3xf32>) outs(%{{.*}} : tensor<1x3x8x8xf32>)
 func.func @conv_transpose(%x: tensor<1x4x4x4xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<1x3x8x8xf32> {
   %0 = kiln.conv_transpose %x, %w {output_sizes = array<i64: 8, 8>, pads_begin = array<i64: 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x4x4x4xf32>, tensor<4x3x3x3xf32>) -> tensor<1x3x8x8xf32>
@@ -442,10 +442,10 @@ func.func @conv_transpose(%x: tensor<1x4x4x4xf32>, %w: tensor<4x3x3x3xf32>) -> t
 // CHECK-LABEL: func @conv_transpose_depthwise
 // CHECK: %[[SPREAD:.*]] = tensor.insert_slice %{{.*}} into %{{.*}}[0, 0, 3, 3] [1, 4, 4, 4] [1, 1, 2, 2]
 // CHECK: %[[FLIP:.*]] = linalg.generic
-// CHECK: %[[WIN:.*]] = tensor.extract_slice %[[SPREAD]][0, 0, 1, 1] [1, 4, 11, 11] [1, 1, 1, 1]
 // CHECK: %[[WG:.*]] = tensor.expand_shape %[[FLIP]] {{\[}}[0], [1], [2, 3], [4]] output_shape [4, 1, 1, 4, 4]
 // CHECK: %[[T:.*]] = linalg.transpose ins(%[[WG]] : tensor<4x1x1x4x4xf32>) outs(%{{.*}} : tensor<4x1x1x4x4xf32>) permutation = [0, 2, 1, 3, 4]
 // CHECK: %[[K:.*]] = tensor.collapse_shape %[[T]] {{.*}} : tensor<4x1x1x4x4xf32> into tensor<4x1x4x4xf32>
+// CHECK: %[[WIN:.*]] = tensor.extract_slice %[[SPREAD]][0, 0, 1, 1] [1, 4, 11, 11] [1, 1, 1, 1]
 // CHECK: %[[XG:.*]] = tensor.expand_shape %[[WIN]] {{.*}} output_shape [1, 4, 1, 11, 11]
 // CHECK: %[[KG:.*]] = tensor.expand_shape %[[K]] {{.*}} output_shape [4, 1, 1, 4, 4]
 // CHECK: %[[G:.*]] = linalg.generic {indexing_maps = [#[[$IN]], #[[$W]], {{.*}}]{{.*}} ins(%[[XG]], %[[KG]] : {{.*}}) outs(%{{.*}} : tensor<1x4x1x8x8xf32>)
@@ -462,10 +462,10 @@ func.func @conv_transpose_depthwise(%x: tensor<1x4x4x4xf32>, %w: tensor<4x1x4x4x
 // the window by the kernel, each group's kernel [M/G, C/G, 3, 3] from its
 // [C/G, M/G] block, transposed.
 // CHECK-LABEL: func @conv_transpose_grouped
-// CHECK: %[[WIN:.*]] = tensor.extract_slice %{{.*}}[0, 0, 0, 0] [1, 16, 6, 6] [1, 1, 1, 1]
 // CHECK: %[[WG:.*]] = tensor.expand_shape %{{.*}} output_shape [2, 8, 3, 3, 3] : tensor<16x3x3x3xf32> into tensor<2x8x3x3x3xf32>
 // CHECK: %[[T:.*]] = linalg.transpose ins(%[[WG]] : tensor<2x8x3x3x3xf32>) outs(%{{.*}} : tensor<2x3x8x3x3xf32>) permutation = [0, 2, 1, 3, 4]
 // CHECK: %[[K:.*]] = tensor.collapse_shape %[[T]] {{.*}} : tensor<2x3x8x3x3xf32> into tensor<6x8x3x3xf32>
+// CHECK: %[[WIN:.*]] = tensor.extract_slice %{{.*}}[0, 0, 0, 0] [1, 16, 6, 6] [1, 1, 1, 1]
 // CHECK: %[[XG:.*]] = tensor.expand_shape %[[WIN]] {{.*}} output_shape [1, 2, 8, 6, 6]
 // CHECK: %[[KG:.*]] = tensor.expand_shape %[[K]] {{.*}} output_shape [2, 3, 8, 3, 3]
 // CHECK: linalg.generic {{.*}} ins(%[[XG]], %[[KG]] : tensor<1x2x8x6x6xf32>, tensor<2x3x8x3x3xf32>) outs(%{{.*}} : tensor<1x2x3x4x4xf32>)
@@ -473,4 +473,26 @@ func.func @conv_transpose_depthwise(%x: tensor<1x4x4x4xf32>, %w: tensor<4x1x4x4x
 func.func @conv_transpose_grouped(%x: tensor<1x16x2x2xf32>, %w: tensor<16x3x3x3xf32>) -> tensor<1x6x4x4xf32> {
   %0 = kiln.conv_transpose %x, %w {group = 2 : i64, output_sizes = array<i64: 4, 4>} : (tensor<1x16x2x2xf32>, tensor<16x3x3x3xf32>) -> tensor<1x6x4x4xf32>
   return %0 : tensor<1x6x4x4xf32>
+}
+
+// -----
+
+// Constant weights (a trained model's) are reversed and reordered at
+// compile time: the stride-1 convolution's kernel [M, C/G, k...] is a
+// constant, kernel[g M/G + m, c, t] = w[g C/G + c, m, K - 1 - t], and no
+// op reverses or transposes it. One group of 2 channels into 1, 2x2 taps;
+// 2 groups of 2 channels into 1 each, 2x1 taps.
+// CHECK-LABEL: func @conv_transpose_constant_kernel
+// CHECK-NOT: linalg.transpose
+// CHECK: %[[K:.*]] = arith.constant dense<{{\[\[\[\[}}4.000000e+00, 3.000000e+00], [2.000000e+00, 1.000000e+00]], {{\[\[}}8.000000e+00, 7.000000e+00], [6.000000e+00, 5.000000e+00]]]]> : tensor<1x2x2x2xf32>
+// CHECK: linalg.conv_2d_nchw_fchw {{.*}} ins(%{{.*}}, %[[K]] : tensor<1x2x5x5xf32>, tensor<1x2x2x2xf32>)
+// CHECK: %[[KG:.*]] = arith.constant dense<{{\[\[\[\[}}2.000000e+00], [1.000000e+00]], {{\[\[}}4.000000e+00], [3.000000e+00]]], {{\[\[\[}}6.000000e+00], [5.000000e+00]], {{\[\[}}8.000000e+00], [7.000000e+00]]]]> : tensor<2x2x2x1xf32>
+// CHECK: tensor.expand_shape %[[KG]] {{.*}} output_shape [2, 1, 2, 2, 1]
+// CHECK-NOT: linalg.transpose
+func.func @conv_transpose_constant_kernel(%x: tensor<1x2x3x3xf32>, %y: tensor<1x4x3x3xf32>) -> (tensor<1x1x4x4xf32>, tensor<1x2x4x3xf32>) {
+  %w = kiln.constant dense<[[[[1.0, 2.0], [3.0, 4.0]]], [[[5.0, 6.0], [7.0, 8.0]]]]> : tensor<2x1x2x2xf32>
+  %v = kiln.constant dense<[[[[1.0], [2.0]]], [[[3.0], [4.0]]], [[[5.0], [6.0]]], [[[7.0], [8.0]]]]> : tensor<4x1x2x1xf32>
+  %0 = kiln.conv_transpose %x, %w {output_sizes = array<i64: 4, 4>} : (tensor<1x2x3x3xf32>, tensor<2x1x2x2xf32>) -> tensor<1x1x4x4xf32>
+  %1 = kiln.conv_transpose %y, %v {group = 2 : i64, output_sizes = array<i64: 4, 3>} : (tensor<1x4x3x3xf32>, tensor<4x1x2x1xf32>) -> tensor<1x2x4x3xf32>
+  return %0, %1 : tensor<1x1x4x4xf32>, tensor<1x2x4x3xf32>
 }
