@@ -97,31 +97,36 @@ struct StridedReadToShuffle : OpRewritePattern<vector::TransferReadOp> {
   }
 };
 
-/// maximumf(x, +0.0) -> maximumf(x, -0.0) and minimumf(x, -0.0) ->
-/// minimumf(x, +0.0), scalar or splat: ReLU and Clip at zero. x86's vmaxps /
-/// vminps return their second operand when both are zeros or either is a
-/// NaN, which is exactly maximum(x, -0.0) (and minimum(x, +0.0)) with x
+/// maximumf(x, +0.0) -> maximumf(x, -0.0) + 0.0, scalar or splat: ReLU
+/// and Clip at zero. x86's vmaxps returns its second operand when both are
+/// zeros or either is a NaN, which is exactly maximum(x, -0.0) with x
 /// second: one instruction, where maximum(x, +0.0) also needs a NaN check
-/// and a blend. (AArch64's fmax is one instruction either way.) The results
-/// differ only for x = -0.0 (maximum) or +0.0 (minimum), a zero of the other
-/// sign, as numpy (the reference of the ONNX operators) gives too; NaNs
-/// still propagate.
-template <typename OpTy, bool fromNegativeZero>
-struct ZeroBoundTakesOperandSign : OpRewritePattern<OpTy> {
-  using OpRewritePattern<OpTy>::OpRewritePattern;
+/// and a blend (LLVM's lowering: six instructions). maximum(x, -0.0) is
+/// -0.0 for every negative x, where ReLU's is +0.0 (numpy's and ONNX
+/// Runtime's; the sign shows in a division by the result), so the + 0.0
+/// (one vaddps) turns that -0.0 into +0.0 and leaves every other value,
+/// NaNs included, as it is. With select-min-max only (x86): AArch64's fmax
+/// is IEEE's maximum in one instruction.
+struct ReluAsVmaxps : OpRewritePattern<arith::MaximumFOp> {
+  using OpRewritePattern::OpRewritePattern;
 
-  LogicalResult matchAndRewrite(OpTy op, PatternRewriter &rewriter) const override {
-    auto zeroToFlip = fromNegativeZero ? m_NegZeroFloat() : m_PosZeroFloat();
+  LogicalResult matchAndRewrite(arith::MaximumFOp op, PatternRewriter &rewriter) const override {
     for (unsigned i = 0; i < 2; ++i) {
       Value bound = op->getOperand(i);
-      if (!matchPattern(bound, zeroToFlip))
+      if (!matchPattern(bound, m_PosZeroFloat()))
         continue;
       Type elementType = getElementTypeOrSelf(bound.getType());
-      TypedAttr flipped = rewriter.getFloatAttr(elementType, fromNegativeZero ? 0.0 : -0.0);
-      if (auto shaped = llvm::dyn_cast<ShapedType>(bound.getType()))
-        flipped = SplatElementsAttr::get(shaped, ArrayRef<Attribute>{flipped});
-      Value other = arith::ConstantOp::create(rewriter, op.getLoc(), flipped);
-      rewriter.modifyOpInPlace(op, [&] { op->setOperand(i, other); });
+      auto zero = [&](double value) -> Value {
+        TypedAttr attr = rewriter.getFloatAttr(elementType, value);
+        if (auto shaped = llvm::dyn_cast<ShapedType>(bound.getType()))
+          attr = SplatElementsAttr::get(shaped, ArrayRef<Attribute>{attr});
+        return arith::ConstantOp::create(rewriter, op.getLoc(), attr);
+      };
+      Value negative = zero(-0.0);
+      rewriter.modifyOpInPlace(op, [&] { op->setOperand(i, negative); });
+      rewriter.setInsertionPointAfter(op);
+      auto positive = arith::AddFOp::create(rewriter, op.getLoc(), op.getResult(), zero(0.0));
+      rewriter.replaceAllUsesExcept(op.getResult(), positive.getResult(), positive);
       return success();
     }
     return failure();
@@ -145,7 +150,7 @@ struct MinMaxAsSelect : OpRewritePattern<OpTy> {
   LogicalResult matchAndRewrite(OpTy op, PatternRewriter &rewriter) const override {
     Value x = op.getLhs(), y = op.getRhs();
     if (matchPattern(x, m_Constant()) || matchPattern(y, m_Constant()))
-      return rewriter.notifyMatchFailure(op, "a constant bound: ZeroBoundTakesOperandSign's");
+      return rewriter.notifyMatchFailure(op, "a constant bound (ReLU's: ReluAsVmaxps)");
     Location loc = op.getLoc();
     arith::FastMathFlags flags = op.getFastmath();
     Value wins = arith::CmpFOp::create(rewriter, loc, yWins, y, x, flags);
@@ -992,10 +997,9 @@ struct LowerVectorOpsPass : impl::LowerVectorOpsBase<LowerVectorOpsPass> {
     {
       RewritePatternSet patterns(ctx);
       patterns.add<StridedReadToShuffle, RowReductionToReduction>(ctx, /*benefit=*/2);
-      patterns.add<ZeroBoundTakesOperandSign<arith::MaximumFOp, /*fromNegativeZero=*/false>,
-                   ZeroBoundTakesOperandSign<arith::MinimumFOp, /*fromNegativeZero=*/true>>(ctx);
       if (selectMinMax)
-        patterns.add<MinMaxAsSelect<arith::MaximumFOp, arith::CmpFPredicate::OGT>,
+        patterns.add<ReluAsVmaxps,
+                     MinMaxAsSelect<arith::MaximumFOp, arith::CmpFPredicate::OGT>,
                      MinMaxAsSelect<arith::MinimumFOp, arith::CmpFPredicate::OLT>>(ctx);
       vector::populateVectorContractLoweringPatterns(
           patterns, vector::VectorContractLowering::OuterProduct);

@@ -218,7 +218,8 @@ def LowerVectorOps : Pass<"kiln-lower-vector-ops", "mlir::func::FuncOp"> {
     16 by 7 to 15 lanes of 32 bits are padded to 16 x 16 and lowered to
     shuffles, as 16 x 16 ones are. With select-min-max (default on; the
     driver turns it off for AArch64), float maxima and minima of two
-    variables become compares and selects (numpy's semantics).
+    variables become compares and selects (numpy's semantics), and a
+    maximum with +0.0 (ReLU) one vmaxps with -0.0 and an addition of +0.0.
   }];
   let options = [
     Option<"vectorBytes", "vector-bytes", "int64_t", /*default=*/"64",

@@ -13,7 +13,10 @@ of 1021 with no divisor, rows of 31, 32, 1024, 1025, 8192 or 8193...),
 and f16 products on the tensor cores (k and n odd or even, blocks of 32
 or 64 columns and more); convolutions with strides, dilations, uneven
 paddings, groups and batches, 1-D and 2-D, f32 or f16 (`strided`), max
-and average pools (`pool`), and transposed convolutions (`transposed`); `kiln-run --emulate-gpu` runs it and compares
+and average pools (`pool`), transposed convolutions (`transposed`, every
+other one with its weights fixed at compile time by `kiln-run --bind`),
+reductions over random axes (`reduce`) and chains of broadcasting
+elementwise nodes (`elementwise`); `kiln-run --emulate-gpu` runs it and compares
 with the reference (1e-4 absolute; TF32 builds 2e-2, the rounding of their
 inputs; f16 2e-3 absolute and relative, the rounding of the output).
 
@@ -328,10 +331,114 @@ def norm_case(rng):
     return nodes, {"a": x}, reference, f"{op.lower()} {rows} rows of {length}"
 
 
+def random_shape(rng, rank):
+    """A shape of `rank` sides around vector widths and tails (1, 3, 7, 8,
+    15, 16, 17, 33, 64, 65, 127...)."""
+    return [int(rng.choice([1, 2, 3, 7, 8, 15, 16, 17, 33, 64, 65, 127])) for _ in range(rank)]
+
+
+def reduce_case(rng):
+    """A ReduceSum, ReduceMean, ReduceMax, ReduceMin or ReduceL2 over a
+    random set of axes (all of them, some, a middle one, the last),
+    keepdims or not, of a tensor of rank 1 to 4 (at most 2^16 elements),
+    f32 or f16."""
+    rank = int(rng.integers(1, 5))
+    shape = random_shape(rng, rank)
+    while np.prod(shape) > 1 << 16:
+        shape[int(np.argmax(shape))] //= 2
+    count = int(rng.integers(1, rank + 1))
+    axes = sorted(int(a) for a in rng.choice(rank, size=count, replace=False))
+    keep = int(rng.random() < 0.5)
+    op = str(rng.choice(["ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceL2"]))
+    element = np.float16 if rng.random() < 0.25 else np.float32
+    x = rng.standard_normal(shape).astype(element)
+    x64 = x.astype(np.float64)
+    reduce = {"ReduceSum": np.sum, "ReduceMean": np.mean, "ReduceMax": np.max,
+              "ReduceMin": np.min,
+              "ReduceL2": lambda v, axis, keepdims: np.sqrt(np.sum(v * v, axis=axis,
+                                                                 keepdims=keepdims))}[op]
+    reference = reduce(x64, axis=tuple(axes), keepdims=bool(keep))
+    if element == np.float16:
+        reference = reference.astype(np.float16)
+    inputs = {"a": x}
+    if op == "ReduceSum":  # (opset 13 and later: the axes as an input)
+        nodes = [helper.make_node("Constant", [], ["axes"],
+                                  value=helper.make_tensor("axes_value", TensorProto.INT64,
+                                                           [len(axes)], axes)),
+                 helper.make_node(op, ["a", "axes"], ["y"], keepdims=keep)]
+    else:
+        nodes = [helper.make_node(op, ["a"], ["y"], axes=axes, keepdims=keep)]
+    return nodes, inputs, np.asarray(reference), (
+        f"{'f16 ' if element == np.float16 else ''}{op.lower()} {'x'.join(map(str, shape))} "
+        f"axes={axes} keepdims={keep}")
+
+
+def elementwise_case(rng):
+    """A chain of two or three elementwise nodes over inputs of rank 1 to
+    4 that broadcast against each other (sides of 1, dropped leading
+    axes): binary Add, Sub, Mul, Div, Max, Min and unary Relu, Sigmoid,
+    Tanh, Exp, Abs, Neg; f32 or f16."""
+    rank = int(rng.integers(1, 5))
+    shape = random_shape(rng, rank)
+    while np.prod(shape) > 1 << 16:
+        shape[int(np.argmax(shape))] //= 2
+    element = np.float16 if rng.random() < 0.25 else np.float32
+
+    def operand():
+        # A broadcastable view of `shape`: sides kept or 1, leading axes dropped.
+        drop = int(rng.integers(0, rank))
+        sides = [side if rng.random() < 0.6 else 1 for side in shape[drop:]]
+        return (rng.standard_normal(sides) * 2).astype(element)
+
+    inputs = {"a": (rng.standard_normal(shape) * 2).astype(element)}
+    values = {"a": inputs["a"].astype(np.float64)}
+    nodes, labels, current = [], [], "a"
+    binary = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Max": np.maximum,
+              "Min": np.minimum, "Div": np.divide}
+    unary = {"Relu": lambda v: np.maximum(v, 0), "Sigmoid": lambda v: 1 / (1 + np.exp(-v)),
+             "Tanh": np.tanh, "Exp": np.exp, "Abs": np.abs, "Neg": np.negative}
+    for step in range(int(rng.integers(2, 4))):
+        out = "y" if step == 2 else f"t{step}"
+        if rng.random() < 0.6:
+            op = str(rng.choice(list(binary)))
+            name = "bcdef"[step]
+            inputs[name] = operand()
+            if op == "Div":  # (the divisor, away from zero)
+                inputs[name] = (np.abs(inputs[name]) + 0.5).astype(element)
+            other = inputs[name].astype(np.float64)
+            ordered = [current, name] if op == "Div" or rng.random() < 0.5 else [name, current]
+            nodes.append(helper.make_node(op, ordered, [out]))
+            arguments = [values[current] if n == current else other for n in ordered]
+            values[out] = binary[op](*arguments)
+            labels.append(f"{op}{list(inputs[name].shape)}")
+        else:
+            op = str(rng.choice(list(unary)))
+            nodes.append(helper.make_node(op, [current], [out]))
+            values[out] = unary[op](np.minimum(values[current], 10) if op == "Exp"
+                                    else values[current])
+            if op == "Exp":  # (bounded, as the f16 result must be)
+                nodes.insert(len(nodes) - 1, helper.make_node(
+                    "Min", [current, "ten"], [current + "_bounded"]))
+                nodes[-1].input[0] = current + "_bounded"
+                inputs["ten"] = np.array([10], dtype=element)
+            labels.append(op)
+        current = out
+    if current != "y":
+        nodes[-1].output[0] = "y"
+        values["y"] = values.pop(current)
+    reference = values["y"]
+    if element == np.float16:
+        reference = reference.astype(np.float16)
+    return nodes, inputs, reference, (
+        f"{'f16 ' if element == np.float16 else ''}elementwise {'x'.join(map(str, shape))} "
+        + " ".join(labels))
+
+
 KINDS = ["matmul", "gemm", "batched", "conv", "mean", "norm", "half", "strided", "pool",
-         "transposed"]
+         "transposed", "reduce", "elementwise"]
 CASES = {"conv": conv_case, "mean": mean_case, "norm": norm_case, "half": half_case,
-         "strided": strided_conv_case, "pool": pool_case, "transposed": transposed_case}
+         "strided": strided_conv_case, "pool": pool_case, "transposed": transposed_case,
+         "reduce": reduce_case, "elementwise": elementwise_case}
 
 
 def main():
@@ -361,7 +468,7 @@ def main():
             continue
         nodes, inputs, reference, description = made
         half = inputs["a"].dtype == np.float16
-        tf32 = kind not in ("mean", "norm", "pool", "transposed") and not half and rng.random() < 0.3
+        tf32 = kind not in ("mean", "norm", "pool", "transposed", "reduce", "elementwise") and not half and rng.random() < 0.3
         tf32 = tf32 and not args.cpu
         element = TensorProto.FLOAT16 if half else TensorProto.FLOAT
         graph = helper.make_graph(

@@ -541,19 +541,29 @@ func.func @min_max_as_select(%x: vector<16xf32>, %y: vector<16xf32>, %a: f32, %b
 
 // -----
 
-// ReLU and Clip at zero: the zero bound takes the sign that makes the
-// maximum (minimum) one vmaxps (vminps) on x86. Other bounds, and zero
-// bounds that have that sign already, stay as they are.
+// ReLU and Clip at zero: on x86 a maximum with +0.0 becomes one with -0.0
+// (one vmaxps) plus +0.0, which turns the -0.0 it gives for negative x
+// into ReLU's +0.0. Other bounds, a maximum with -0.0 and minima, stay as
+// they are; so does everything with select-min-max off (AArch64's fmax is
+// IEEE's maximum).
 // CHECK-LABEL: func @zero_bounds
 // CHECK-DAG: %[[NEG:.*]] = arith.constant dense<-0.000000e+00> : vector<16xf32>
 // CHECK-DAG: %[[POS:.*]] = arith.constant dense<0.000000e+00> : vector<16xf32>
 // CHECK-DAG: %[[SIX:.*]] = arith.constant dense<6.000000e+00> : vector<16xf32>
 // CHECK-DAG: %[[SNEG:.*]] = arith.constant -0.000000e+00 : f32
-// CHECK: %[[R:.*]] = arith.maximumf %{{.*}}, %[[NEG]] : vector<16xf32>
+// CHECK-DAG: %[[SPOS:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK: %[[M0:.*]] = arith.maximumf %{{.*}}, %[[NEG]] : vector<16xf32>
+// CHECK: %[[R:.*]] = arith.addf %[[M0]], %[[POS]] : vector<16xf32>
 // CHECK: %[[C:.*]] = arith.minimumf %[[R]], %[[SIX]] : vector<16xf32>
-// CHECK: %[[M:.*]] = arith.minimumf %[[C]], %[[POS]] : vector<16xf32>
+// CHECK: %[[M:.*]] = arith.minimumf %[[C]], %[[NEG]] : vector<16xf32>
 // CHECK: %[[K:.*]] = arith.maximumf %[[M]], %[[SIX]] : vector<16xf32>
-// CHECK: arith.maximumf %{{.*}}, %[[SNEG]] : f32
+// CHECK: %[[T0:.*]] = arith.maximumf %{{.*}}, %[[SNEG]] : f32
+// CHECK: arith.addf %[[T0]], %[[SPOS]] : f32
+// NEON-LABEL: func @zero_bounds
+// NEON-NOT: arith.addf
+// NEON: arith.maximumf %{{.*}}, %{{.*}} : vector<16xf32>
+// NEON-NOT: arith.addf
+// NEON: return
 func.func @zero_bounds(%x: vector<16xf32>, %s: f32) -> (vector<16xf32>, f32) {
   %zero = arith.constant dense<0.0> : vector<16xf32>
   %negzero = arith.constant dense<-0.0> : vector<16xf32>
