@@ -15,8 +15,9 @@ or 64 columns and more); convolutions with strides, dilations, uneven
 paddings, groups and batches, 1-D and 2-D, f32 or f16 (`strided`), max
 and average pools (`pool`), transposed convolutions (`transposed`, every
 other one with its weights fixed at compile time by `kiln-run --bind`),
-reductions over random axes (`reduce`) and chains of broadcasting
-elementwise nodes (`elementwise`); `kiln-run --emulate-gpu` runs it and compares
+reductions over random axes (`reduce`), chains of broadcasting
+elementwise nodes (`elementwise`) and data movement (`layout`:
+Transpose, Slice, Pad, Concat); `kiln-run --emulate-gpu` runs it and compares
 with the reference (1e-4 absolute; TF32 builds 2e-2, the rounding of their
 inputs; f16 2e-3 absolute and relative, the rounding of the output).
 
@@ -441,11 +442,94 @@ def elementwise_case(rng):
         + " ".join(labels)), atol
 
 
+def layout_case(rng):
+    """Data movement on a tensor of rank 1 to 4: a Transpose (a random
+    permutation), a Slice (random starts, ends and steps, negative ones
+    among them, on random axes), a Pad (constant, reflect or edge, uneven
+    amounts; reflect within the side) or a Concat along a random axis
+    with a second input, then a Relu so that it is computed; f32 or f16.
+    The reference is numpy's."""
+    rank = int(rng.integers(1, 5))
+    shape = random_shape(rng, rank)
+    while np.prod(shape) > 1 << 15:
+        shape[int(np.argmax(shape))] //= 2
+    element = np.float16 if rng.random() < 0.25 else np.float32
+    x = rng.standard_normal(shape).astype(element)
+    inputs = {"a": x}
+    op = str(rng.choice(["Transpose", "Slice", "Pad", "Concat"]))
+    def constant(name, values):
+        return helper.make_node("Constant", [], [name], value=helper.make_tensor(
+            name + "_value", TensorProto.INT64, [len(values)], values))
+    if op == "Transpose":
+        perm = [int(p) for p in rng.permutation(rank)]
+        nodes = [helper.make_node("Transpose", ["a"], ["t"], perm=perm)]
+        moved, label = np.transpose(x, perm), f"perm={perm}"
+    elif op == "Slice":
+        axes = sorted(int(a) for a in rng.choice(rank, size=int(rng.integers(1, rank + 1)),
+                                                  replace=False))
+        starts, ends, steps, index = [], [], [], [slice(None)] * rank
+        for axis in axes:
+            side = shape[axis]
+            step = int(rng.choice([1, 1, 2, 3, -1, -2]))
+            start = int(rng.integers(-side, side))
+            end = int(rng.choice([int(rng.integers(-side - 1, side + 1)),
+                                  2 ** 62 if step > 0 else -(2 ** 62)]))
+            starts.append(start)
+            ends.append(end)
+            steps.append(step)
+            index[axis] = slice(start, max(min(end, side), -side - 1) if step > 0 else
+                                (None if end < -side else end), step)
+        moved = x[tuple(index)]
+        if moved.size == 0:
+            return None
+        nodes = [constant("starts", starts), constant("ends", ends), constant("axes", axes),
+                 constant("steps", steps),
+                 helper.make_node("Slice", ["a", "starts", "ends", "axes", "steps"], ["t"])]
+        label = f"starts={starts} ends={ends} axes={axes} steps={steps}"
+    elif op == "Pad":
+        mode = str(rng.choice(["constant", "reflect", "edge"]))
+        low = [int(rng.integers(0, 4)) for _ in range(rank)]
+        high = [int(rng.integers(0, 4)) for _ in range(rank)]
+        if mode == "reflect":
+            low = [min(p, side - 1) for p, side in zip(low, shape)]
+            high = [min(p, side - 1) for p, side in zip(high, shape)]
+        value = np.array(1.5, dtype=element)
+        nodes = [constant("pads", low + high)]
+        pad_inputs = ["a", "pads"]
+        if mode == "constant":
+            nodes.append(helper.make_node("Constant", [], ["value"],
+                                          value=helper.make_tensor(
+                                              "value_value",
+                                              TensorProto.FLOAT16 if element == np.float16
+                                              else TensorProto.FLOAT, [], [1.5])))
+            pad_inputs.append("value")
+        nodes.append(helper.make_node("Pad", pad_inputs, ["t"], mode=mode))
+        widths = list(zip(low, high))
+        moved = (np.pad(x, widths, mode="constant", constant_values=value) if mode == "constant"
+                 else np.pad(x, widths, mode=mode))
+        label = f"mode={mode} pads={low + high}"
+    else:
+        axis = int(rng.integers(0, rank))
+        other = list(shape)
+        other[axis] = int(rng.choice([1, 3, 16, 17]))
+        inputs["b"] = rng.standard_normal(other).astype(element)
+        nodes = [helper.make_node("Concat", ["a", "b"], ["t"], axis=axis)]
+        moved = np.concatenate([x, inputs["b"]], axis=axis)
+        label = f"axis={axis} with {'x'.join(map(str, other))}"
+    nodes.append(helper.make_node("Relu", ["t"], ["y"]))
+    reference = np.ascontiguousarray(np.maximum(moved.astype(np.float64), 0))
+    if element == np.float16:
+        reference = reference.astype(np.float16)
+    return nodes, inputs, reference, (
+        f"{'f16 ' if element == np.float16 else ''}{op.lower()} {'x'.join(map(str, shape))} "
+        + label)
+
+
 KINDS = ["matmul", "gemm", "batched", "conv", "mean", "norm", "half", "strided", "pool",
-         "transposed", "reduce", "elementwise"]
+         "transposed", "reduce", "elementwise", "layout"]
 CASES = {"conv": conv_case, "mean": mean_case, "norm": norm_case, "half": half_case,
          "strided": strided_conv_case, "pool": pool_case, "transposed": transposed_case,
-         "reduce": reduce_case, "elementwise": elementwise_case}
+         "reduce": reduce_case, "elementwise": elementwise_case, "layout": layout_case}
 
 
 def main():
@@ -477,7 +561,8 @@ def main():
         # (A case may give its own absolute tolerance, a fifth item.)
         atol = made[4] if len(made) > 4 else None
         half = inputs["a"].dtype == np.float16
-        tf32 = kind not in ("mean", "norm", "pool", "transposed", "reduce", "elementwise") and not half and rng.random() < 0.3
+        tf32 = kind not in ("mean", "norm", "pool", "transposed", "reduce", "elementwise",
+                            "layout") and not half and rng.random() < 0.3
         tf32 = tf32 and not args.cpu
         element = TensorProto.FLOAT16 if half else TensorProto.FLOAT
         graph = helper.make_graph(
