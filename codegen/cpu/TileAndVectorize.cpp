@@ -1435,6 +1435,12 @@ void vectorizeAll(func::FuncOp func) {
     if (succeeded(vectorizePackedMatmulTile(rewriter, op)))
       continue;
     op = foldUnitLoopsIntoMaps(rewriter, op);
+    // An op of no loops that reads a tensor element (a Gather of one
+    // element by a scalar index) stays scalar: upstream's vectorization
+    // makes a vector.gather with a scalar index of it, which is invalid.
+    if (op.getNumLoops() == 0 &&
+        op->walk([](tensor::ExtractOp) { return WalkResult::interrupt(); }).wasInterrupted())
+      continue;
     rewriter.setInsertionPoint(op);
     // N-D tensor.extract (a resample's taps along an outer axis) only where
     // it becomes plain loads.

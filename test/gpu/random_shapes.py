@@ -16,8 +16,9 @@ paddings, groups and batches, 1-D and 2-D, f32 or f16 (`strided`), max
 and average pools (`pool`), transposed convolutions (`transposed`, every
 other one with its weights fixed at compile time by `kiln-run --bind`),
 reductions over random axes (`reduce`), chains of broadcasting
-elementwise nodes (`elementwise`) and data movement (`layout`:
-Transpose, Slice, Pad, Concat); `kiln-run --emulate-gpu` runs it and compares
+elementwise nodes (`elementwise`), data movement (`layout`: Transpose,
+Slice, Pad, Concat) and indexing (`index`: Gather, ArgMax, ArgMin,
+CumSum); `kiln-run --emulate-gpu` runs it and compares
 with the reference (1e-4 absolute; TF32 builds 2e-2, the rounding of their
 inputs; f16 2e-3 absolute and relative, the rounding of the output).
 
@@ -525,11 +526,64 @@ def layout_case(rng):
         + label)
 
 
+def index_case(rng):
+    """Indexing along a random axis of a tensor of rank 1 to 4: Gather
+    with indices of rank 0 to 2 (negative ones among them), ArgMax or
+    ArgMin (keepdims or not), or CumSum (exclusive, reverse); f32, or f16
+    for Gather."""
+    rank = int(rng.integers(1, 5))
+    shape = random_shape(rng, rank)
+    while np.prod(shape) > 1 << 15:
+        shape[int(np.argmax(shape))] //= 2
+    axis = int(rng.integers(0, rank))
+    op = str(rng.choice(["Gather", "ArgMax", "ArgMin", "CumSum"]))
+    element = np.float16 if op == "Gather" and rng.random() < 0.25 else np.float32
+    x = rng.standard_normal(shape).astype(element)
+    inputs = {"a": x}
+    side = shape[axis]
+    if op == "Gather":
+        index_shape = [int(rng.choice([1, 3, 5])) for _ in range(int(rng.integers(0, 3)))]
+        indices = rng.integers(-side, side, size=index_shape).astype(np.int64)
+        nodes = [helper.make_node("Constant", [], ["i"], value=helper.make_tensor(
+                     "i_value", TensorProto.INT64, index_shape, indices.flatten().tolist())),
+                 helper.make_node("Gather", ["a", "i"], ["y"], axis=axis)]
+        reference = np.take(x.astype(np.float64), indices, axis=axis)
+        label = f"axis={axis} indices={'x'.join(map(str, index_shape)) or 'scalar'}"
+    elif op in ("ArgMax", "ArgMin"):
+        keep = int(rng.random() < 0.5)
+        nodes = [helper.make_node(op, ["a"], ["i"], axis=axis, keepdims=keep),
+                 helper.make_node("Cast", ["i"], ["y"], to=TensorProto.FLOAT)]
+        found = (np.argmax if op == "ArgMax" else np.argmin)(x, axis=axis)
+        reference = np.expand_dims(found, axis) if keep else found
+        label = f"axis={axis} keepdims={keep}"
+    else:
+        exclusive, reverse = int(rng.random() < 0.5), int(rng.random() < 0.5)
+        nodes = [helper.make_node("Constant", [], ["axis"], value=helper.make_tensor(
+                     "axis_value", TensorProto.INT64, [], [axis])),
+                 helper.make_node("CumSum", ["a", "axis"], ["y"], exclusive=exclusive,
+                                  reverse=reverse)]
+        v = x.astype(np.float64)
+        if reverse:
+            v = np.flip(v, axis)
+        total = np.cumsum(v, axis=axis)
+        if exclusive:
+            total = total - v
+        reference = np.flip(total, axis) if reverse else total
+        label = f"axis={axis} exclusive={exclusive} reverse={reverse}"
+    reference = np.array(reference, dtype=np.float64, order="C")
+    if element == np.float16:
+        reference = reference.astype(np.float16)
+    return nodes, inputs, reference, (
+        f"{'f16 ' if element == np.float16 else ''}{op.lower()} {'x'.join(map(str, shape))} "
+        + label)
+
+
 KINDS = ["matmul", "gemm", "batched", "conv", "mean", "norm", "half", "strided", "pool",
-         "transposed", "reduce", "elementwise", "layout"]
+         "transposed", "reduce", "elementwise", "layout", "index"]
 CASES = {"conv": conv_case, "mean": mean_case, "norm": norm_case, "half": half_case,
          "strided": strided_conv_case, "pool": pool_case, "transposed": transposed_case,
-         "reduce": reduce_case, "elementwise": elementwise_case, "layout": layout_case}
+         "reduce": reduce_case, "elementwise": elementwise_case, "layout": layout_case,
+         "index": index_case}
 
 
 def main():
@@ -562,7 +616,7 @@ def main():
         atol = made[4] if len(made) > 4 else None
         half = inputs["a"].dtype == np.float16
         tf32 = kind not in ("mean", "norm", "pool", "transposed", "reduce", "elementwise",
-                            "layout") and not half and rng.random() < 0.3
+                            "layout", "index") and not half and rng.random() < 0.3
         tf32 = tf32 and not args.cpu
         element = TensorProto.FLOAT16 if half else TensorProto.FLOAT
         graph = helper.make_graph(

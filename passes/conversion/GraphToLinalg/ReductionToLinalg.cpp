@@ -537,6 +537,9 @@ Value buildArgReduction(OpBuilder &b, Location loc, Value input, int64_t axis,
   Value sentinel = last ? scalarConstant(b, loc, i64, -1.0)
                         : arith::ConstantOp::create(
                               b, loc, b.getI64IntegerAttr(std::numeric_limits<int64_t>::max()));
+  // The loop that walks the axis: a reduction of every axis (a 1-D
+  // input's) runs with a leading unit loop (buildReductionGeneric).
+  int64_t loop = type.getRank() == 1 ? axis + 1 : axis;
   return buildReductionGeneric(
       b, loc, type.getShape(), input, extrema, sentinel, {axis},
       [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
@@ -545,7 +548,7 @@ Value buildArgReduction(OpBuilder &b, Location loc, Value input, int64_t axis,
           Value isNaN = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::UNO, a[0], a[0]);
           match = arith::OrIOp::create(nb, l, match, isNaN);
         }
-        Value index = arith::IndexCastOp::create(nb, l, i64, linalg::IndexOp::create(nb, l, axis));
+        Value index = arith::IndexCastOp::create(nb, l, i64, linalg::IndexOp::create(nb, l, loop));
         Value candidate = arith::SelectOp::create(nb, l, match, index, a[2]);
         // Only matches change the accumulator; the first (last) one wins.
         Value better = last ? arith::MaxSIOp::create(nb, l, a[2], candidate).getResult()

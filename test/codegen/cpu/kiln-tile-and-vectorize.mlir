@@ -562,3 +562,23 @@ func.func @trailing_unit_loops(%x: tensor<1x128x1x1xf32>) -> tensor<1x128x1x1xf3
   } -> tensor<1x128x1x1xf32>
   return %s : tensor<1x128x1x1xf32>
 }
+
+// -----
+
+// An op of no loops that reads one tensor element (a Gather of one element
+// by a scalar index) stays a scalar generic: upstream's vectorization would
+// make a vector.gather with a scalar index of it, which is invalid.
+// CHECK-LABEL: func @scalar_gather
+// CHECK-NOT: vector.gather
+// CHECK: linalg.generic
+// CHECK: tensor.extract %{{.*}}[%{{.*}}] : tensor<65xf32>
+func.func @scalar_gather(%x: tensor<65xf32>) -> tensor<f32> {
+  %c42 = arith.constant 42 : index
+  %e = tensor.empty() : tensor<f32>
+  %0 = linalg.generic {indexing_maps = [affine_map<() -> ()>], iterator_types = []} outs(%e : tensor<f32>) {
+  ^bb0(%out: f32):
+    %v = tensor.extract %x[%c42] : tensor<65xf32>
+    linalg.yield %v : f32
+  } -> tensor<f32>
+  return %0 : tensor<f32>
+}

@@ -306,6 +306,20 @@ func.func @argmax_last(%x: tensor<3x4xf32>) -> tensor<3x1xi64> {
 
 // -----
 
+// A 1-D input's argmax reduces every axis, which runs with a leading unit
+// loop: the index is that of loop 1 (it was loop 0's, the unit loop's, so
+// every such argmax and argmin gave 0).
+// CHECK-LABEL: func @argmax_1d
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]{{.*}} outs(%{{.*}} : tensor<1xi64>)
+// CHECK: %[[I:.*]] = linalg.index 1
+// CHECK: arith.index_cast %[[I]]
+func.func @argmax_1d(%x: tensor<7xf32>) -> tensor<i64> {
+  %0 = kiln.argmax %x {keepdims = false} : tensor<7xf32> -> tensor<i64>
+  return %0 : tensor<i64>
+}
+
+// -----
+
 // argmin keeps the first (smallest) index, from the largest i64.
 // CHECK-LABEL: func @argmin_unsigned
 // CHECK: arith.minui
