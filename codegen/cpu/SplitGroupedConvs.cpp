@@ -97,27 +97,28 @@ Value channelSlice(OpBuilder &b, Location loc, Value v, int64_t axis, int64_t of
 
 struct SplitGroupedConvsPass : impl::SplitGroupedConvsBase<SplitGroupedConvsPass> {
   void runOnOperation() override {
-    SmallVector<std::pair<linalg::GenericOp, dispatch::GroupedConvolution>> convs;
-    getOperation().walk([&](linalg::GenericOp op) {
-      std::optional<dispatch::GroupedConvolution> conv = dispatch::matchGroupedConvolution(op);
-      if (!conv || !op.hasPureTensorSemantics())
-        return;
-      auto wType = llvm::cast<RankedTensorType>(conv->weight.getType());
+    // (The ops, matched again one at a time: rewriting one replaces its
+    // result, which another may read.)
+    SmallVector<linalg::GenericOp> ops;
+    getOperation().walk([&](linalg::GenericOp op) { ops.push_back(op); });
+    for (linalg::GenericOp op : ops) {
+      std::optional<dispatch::GroupedConvolution> matched =
+          dispatch::matchGroupedConvolution(op);
+      if (!matched || !op.hasPureTensorSemantics())
+        continue;
+      dispatch::GroupedConvolution conv = *matched;
+      auto wType = llvm::cast<RankedTensorType>(conv.weight.getType());
       if (!wType.hasStaticShape() ||
-          !llvm::cast<ShapedType>(conv->input.getType()).hasStaticShape() ||
-          !llvm::cast<ShapedType>(conv->init.getType()).hasStaticShape())
-        return;
+          !llvm::cast<ShapedType>(conv.input.getType()).hasStaticShape() ||
+          !llvm::cast<ShapedType>(conv.init.getType()).hasStaticShape())
+        continue;
       int64_t groups = wType.getDimSize(0);
       int64_t products = wType.getDimSize(2) * wType.getDimSize(3) * wType.getDimSize(4);
-      if (groups <= kMaxGroupConvolutions && products >= kMinGroupReduction)
-        convs.emplace_back(op, *conv);
-    });
-    for (auto &[op, conv] : convs) {
+      if (groups > kMaxGroupConvolutions || products < kMinGroupReduction)
+        continue;
       OpBuilder b(op);
       Location loc = op.getLoc();
-      auto wType = llvm::cast<RankedTensorType>(conv.weight.getType());
-      int64_t groups = wType.getDimSize(0), filters = wType.getDimSize(1),
-              channels = wType.getDimSize(2);
+      int64_t filters = wType.getDimSize(1), channels = wType.getDimSize(2);
       Value input = joinedView(b, loc, conv.input, 1);
       Value weight = joinedView(b, loc, conv.weight, 0);
       Value result = joinedView(b, loc, conv.init, 1);
@@ -146,7 +147,8 @@ struct SplitGroupedConvsPass : impl::SplitGroupedConvsBase<SplitGroupedConvsPass
       // convolution read.
       for (Value operand : {conv.input, conv.weight, conv.init}) {
         while (Operation *def = operand.getDefiningOp()) {
-          if (!def->use_empty() || !isMemoryEffectFree(def) || def->getNumOperands() == 0)
+          if (!def->use_empty() ||
+              !llvm::isa<tensor::PadOp, tensor::ExpandShapeOp, tensor::CollapseShapeOp>(def))
             break;
           operand = def->getOperand(0);
           def->erase();

@@ -131,6 +131,13 @@ bool shouldFuse(OpOperand *fused, bool separateCostlyTapConsumers) {
       producer.getNumLoops() != producer.getNumParallelLoops())
     return false;
   auto consumer = llvm::dyn_cast<linalg::GenericOp>(fused->getOwner());
+  // A convolution written as a generic (a grouped or 3-D one) would compute
+  // an input's producer again for every filter and tap that reads it, and
+  // the code generators' forms of it (GroupedConvolution.h) take a bare
+  // multiply-add.
+  if (consumer && consumer.getNumReductionLoops() > 0 &&
+      linalg::isaConvolutionOpInterface(consumer))
+    return false;
   if (separateCostlyTapConsumers && consumer && readsTaps(producer) &&
       computesTranscendentals(consumer))
     return false;
@@ -188,22 +195,19 @@ bool keepsSharedResult(linalg::GenericOp producer, OpOperand *fused,
 /// folded.)
 ///
 /// A grouped convolution (the graph lowering's one generic over all groups)
-/// reads its input and accumulator through expansions that split the
-/// channels into groups ([N, M, H, W] -> [N, G, M / G, H, W]) and its result
-/// is collapsed back. Its result's collapse folds into the consumer as
-/// above, and the expansion of its padded input or of its start (a bias
-/// broadcast) folds into that producer, which then writes the split shape
-/// itself: the padding and the start are then the convolution's own
-/// operands, which the GPU kernel takes in (a padding read in place, the
-/// start as the accumulator's first value) as it does a depthwise
-/// convolution's, where each was a kernel of its own.
+/// reads its input through an expansion that splits the channels into
+/// groups ([N, C, H, W] -> [N, G, C / G, H, W]) and its result is collapsed
+/// back (its start is built split already). Its result's collapse folds
+/// into the consumer as above, and the expansion of its padded input folds
+/// into the padding, which then pads the split input: the padding is then
+/// the convolution's own operand, which the GPU kernel reads in place as it
+/// does a depthwise convolution's, where it was a kernel of its own. (Only
+/// a padding: an elementwise producer would then feed the convolution
+/// directly, and shouldFuse does not fuse into a convolution.)
 bool expandsConvolutionResult(OpOperand *fused) {
   if (auto expand = llvm::dyn_cast<tensor::ExpandShapeOp>(fused->getOwner())) {
-    Operation *producer = expand.getSrc().getDefiningOp();
-    auto elementwise = llvm::dyn_cast_if_present<linalg::GenericOp>(producer);
     if (!expand->hasOneUse() || !expand.getSrc().hasOneUse() ||
-        !(llvm::isa_and_nonnull<tensor::PadOp>(producer) ||
-          (elementwise && elementwise.getNumLoops() == elementwise.getNumParallelLoops())))
+        !expand.getSrc().getDefiningOp<tensor::PadOp>())
       return false;
     auto convolution = llvm::dyn_cast<linalg::GenericOp>(*expand->getUsers().begin());
     return convolution && linalg::isaConvolutionOpInterface(convolution);

@@ -2,6 +2,7 @@
 
 #include "passes/dispatch/GroupedConvolution.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/AffineMap.h"
 
 using namespace mlir;
@@ -22,6 +23,39 @@ std::optional<int64_t> coefficient(AffineExpr expr, unsigned dim, unsigned numDi
   return value.getValue();
 }
 
+/// Whether `body` is buildGenericConv's multiply-add on (input, weight,
+/// acc): acc + in * w, each of in and w extended to acc's type first where
+/// it is narrower (an f16 or bf16 convolution accumulating in f32), or the
+/// integer form.
+bool isMultiplyAccumulate(Block &body) {
+  if (body.getNumArguments() != 3)
+    return false;
+  Value in = body.getArgument(0), w = body.getArgument(1), acc = body.getArgument(2);
+  auto yield = llvm::dyn_cast<linalg::YieldOp>(body.getTerminator());
+  if (!yield || yield->getNumOperands() != 1)
+    return false;
+  Operation *sum = yield->getOperand(0).getDefiningOp();
+  if (!sum || !llvm::isa<arith::AddFOp, arith::AddIOp>(sum) || sum->getOperand(0) != acc)
+    return false;
+  Operation *product = sum->getOperand(1).getDefiningOp();
+  if (!product || !llvm::isa<arith::MulFOp, arith::MulIOp>(product))
+    return false;
+  // An operand as it is, or extended (a cast of a block argument).
+  auto reads = [&](Value v, Value argument) {
+    if (v == argument)
+      return true;
+    Operation *cast = v.getDefiningOp();
+    return cast && llvm::isa<arith::ExtFOp, arith::ExtSIOp, arith::ExtUIOp>(cast) &&
+           cast->getOperand(0) == argument;
+  };
+  if (!reads(product->getOperand(0), in) || !reads(product->getOperand(1), w))
+    return false;
+  // Nothing else in the body.
+  int64_t ops = static_cast<int64_t>(body.getOperations().size()) - 1;
+  int64_t casts = (product->getOperand(0) != in) + (product->getOperand(1) != w);
+  return ops == 2 + casts;
+}
+
 } // namespace
 
 SmallVector<ReassociationIndices> groupSplit(int64_t rank, int64_t at) {
@@ -36,7 +70,7 @@ SmallVector<ReassociationIndices> groupSplit(int64_t rank, int64_t at) {
 std::optional<GroupedConvolution> matchGroupedConvolution(linalg::LinalgOp op) {
   auto generic = llvm::dyn_cast<linalg::GenericOp>(op.getOperation());
   if (!generic || generic->getNumResults() != 1 || generic.getNumDpsInputs() != 2 ||
-      generic.getNumLoops() != 8 || generic.hasIndexSemantics())
+      generic.getNumLoops() != 8 || !isMultiplyAccumulate(generic.getRegion().front()))
     return std::nullopt;
   SmallVector<AffineMap> maps = generic.getIndexingMapsArray();
   if (maps[0].getNumResults() != 5)

@@ -35,8 +35,9 @@ struct GroupedConvolution {
 llvm::SmallVector<mlir::ReassociationIndices> groupSplit(int64_t rank, int64_t at);
 
 /// `op` as a grouped convolution, if it is one in the graph lowering's form:
-/// exactly its indexing maps (any strides and dilations of at least 1) and
-/// iterators, without linalg.index.
+/// exactly its indexing maps (any strides and dilations of at least 1),
+/// iterators and multiply-add body (its operands extended to the
+/// accumulator's type or not).
 std::optional<GroupedConvolution> matchGroupedConvolution(mlir::linalg::LinalgOp op);
 
 } // namespace kiln::dispatch

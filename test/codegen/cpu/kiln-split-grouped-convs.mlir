@@ -109,3 +109,59 @@ func.func @stay_generic(%x: tensor<1x2x4x8x8xf32>, %w: tensor<2x4x4x3x3xf32>, %a
   } -> tensor<1x33x1x3x3xf32>
   return %g, %h : tensor<1x2x4x6x6xf32>, tensor<1x33x1x3x3xf32>
 }
+
+// -----
+
+#in = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d5, d3 + d6, d4 + d7)>
+#w = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d1, d2, d5, d6, d7)>
+#out = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d2, d3, d4)>
+
+// Only the graph lowering's multiply-add body is the form: a generic of
+// the same maps that computes more (a ReLU of its input, fused in) stays
+// as it is, where a named convolution would drop the ReLU.
+// CHECK-LABEL: func @other_body
+// CHECK-NOT: linalg.conv_2d_nchw_fchw
+// CHECK: arith.maximumf
+// CHECK-NOT: linalg.conv_2d_nchw_fchw
+func.func @other_body(%x: tensor<1x2x8x8x8xf32>, %w: tensor<2x4x8x3x3xf32>, %acc: tensor<1x2x4x6x6xf32>) -> tensor<1x2x4x6x6xf32> {
+  %zero = arith.constant 0.0 : f32
+  %g = linalg.generic {indexing_maps = [#in, #w, #out], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+      ins(%x, %w : tensor<1x2x8x8x8xf32>, tensor<2x4x8x3x3xf32>) outs(%acc : tensor<1x2x4x6x6xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %r = arith.maximumf %a, %zero : f32
+    %p = arith.mulf %r, %b : f32
+    %s = arith.addf %c, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<1x2x4x6x6xf32>
+  return %g : tensor<1x2x4x6x6xf32>
+}
+
+// -----
+
+#in = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d5, d3 + d6, d4 + d7)>
+#w = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d1, d2, d5, d6, d7)>
+#out = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d2, d3, d4)>
+
+// Two grouped 1x1 convolutions in a row, the second reading the first's
+// split result itself: both become a convolution a group (the second is
+// matched after the first is rewritten, reading its new result).
+// CHECK-LABEL: func @chained
+// CHECK-COUNT-4: linalg.conv_2d_nchw_fchw
+// CHECK-NOT: linalg.conv_2d_nchw_fchw
+func.func @chained(%x: tensor<1x2x64x4x4xf32>, %w: tensor<2x64x64x1x1xf32>, %acc: tensor<1x2x64x4x4xf32>) -> tensor<1x2x64x4x4xf32> {
+  %a = linalg.generic {indexing_maps = [#in, #w, #out], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+      ins(%x, %w : tensor<1x2x64x4x4xf32>, tensor<2x64x64x1x1xf32>) outs(%acc : tensor<1x2x64x4x4xf32>) {
+  ^bb0(%i: f32, %k: f32, %c: f32):
+    %p = arith.mulf %i, %k : f32
+    %s = arith.addf %c, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<1x2x64x4x4xf32>
+  %b = linalg.generic {indexing_maps = [#in, #w, #out], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+      ins(%a, %w : tensor<1x2x64x4x4xf32>, tensor<2x64x64x1x1xf32>) outs(%acc : tensor<1x2x64x4x4xf32>) {
+  ^bb0(%i: f32, %k: f32, %c: f32):
+    %p = arith.mulf %i, %k : f32
+    %s = arith.addf %c, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<1x2x64x4x4xf32>
+  return %b : tensor<1x2x64x4x4xf32>
+}

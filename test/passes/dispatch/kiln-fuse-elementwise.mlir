@@ -380,6 +380,36 @@ func.func @grouped_conv_reshapes(%x: tensor<1x4x6x6xf32>, %w: tensor<2x2x2x3x3xf
   return %relu : tensor<1x4x6x6xf32>
 }
 
+// An elementwise producer of a grouped convolution's input keeps the split
+// after it, and does not fuse into the convolution (which would compute it
+// again for every filter and tap).
+// CHECK-LABEL: func @grouped_conv_elementwise_input
+// CHECK: %[[R:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<1x4x8x8xf32>)
+// CHECK: arith.maximumf
+// CHECK: %[[XG:.*]] = tensor.expand_shape %[[R]]
+// CHECK: linalg.generic {{.*}} ins(%[[XG]], %{{.*}} : tensor<1x2x2x8x8xf32>, tensor<2x3x2x3x3xf32>)
+// CHECK-NOT: arith.maximumf
+// CHECK: return
+func.func @grouped_conv_elementwise_input(%x: tensor<1x4x8x8xf32>, %w: tensor<2x3x2x3x3xf32>, %acc: tensor<1x2x3x6x6xf32>) -> tensor<1x2x3x6x6xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x4x8x8xf32>
+  %relu = linalg.generic {indexing_maps = [#id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x : tensor<1x4x8x8xf32>) outs(%e : tensor<1x4x8x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x4x8x8xf32>
+  %xg = tensor.expand_shape %relu [[0], [1, 2], [3], [4]] output_shape [1, 2, 2, 8, 8] : tensor<1x4x8x8xf32> into tensor<1x2x2x8x8xf32>
+  %g = linalg.generic {indexing_maps = [#gin, #gw, #gout], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+      ins(%xg, %w : tensor<1x2x2x8x8xf32>, tensor<2x3x2x3x3xf32>) outs(%acc : tensor<1x2x3x6x6xf32>) {
+  ^bb0(%a: f32, %k: f32, %s: f32):
+    %p = arith.mulf %a, %k : f32
+    %t = arith.addf %s, %p : f32
+    linalg.yield %t : f32
+  } -> tensor<1x2x3x6x6xf32>
+  return %g : tensor<1x2x3x6x6xf32>
+}
+
 // CHECK-LABEL: func @split_padding_of_other_op
 // CHECK: %[[PAD:.*]] = tensor.pad %arg0
 // CHECK: tensor.expand_shape %[[PAD]]
