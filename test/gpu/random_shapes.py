@@ -18,7 +18,8 @@ other one with its weights fixed at compile time by `kiln-run --bind`),
 reductions over random axes (`reduce`), chains of broadcasting
 elementwise nodes (`elementwise`), data movement (`layout`: Transpose,
 Slice, Pad, Concat) and indexing (`index`: Gather, ArgMax, ArgMin,
-CumSum); `kiln-run --emulate-gpu` runs it and compares
+CumSum), and resizes (`resize`, ONNX Runtime's output the reference);
+`kiln-run --emulate-gpu` runs it and compares
 with the reference (1e-4 absolute; TF32 builds 2e-2, the rounding of their
 inputs; f16 2e-3 absolute and relative, the rounding of the output).
 
@@ -582,12 +583,42 @@ def index_case(rng):
         + label)
 
 
+def resize_case(rng):
+    """A Resize of an NCHW tensor's spatial sides by random scales (up or
+    down), in a random mode (nearest with each rounding, linear, cubic) and
+    coordinate transformation; ONNX Runtime's output is the reference."""
+    import onnxruntime
+    shape = [int(rng.choice([1, 2])), int(rng.choice([1, 3, 8]))] + \
+        [int(rng.choice([1, 4, 7, 16, 33])) for _ in range(2)]
+    sizes = shape[:2] + [int(rng.choice([1, 2, 5, 8, 14, 31, 64])) for _ in range(2)]
+    mode = str(rng.choice(["nearest", "linear", "cubic"]))
+    transform = str(rng.choice(["half_pixel", "asymmetric", "align_corners",
+                                "pytorch_half_pixel"]))
+    attributes = {"mode": mode, "coordinate_transformation_mode": transform}
+    if mode == "nearest":
+        attributes["nearest_mode"] = str(rng.choice(["round_prefer_floor", "round_prefer_ceil",
+                                                     "floor", "ceil"]))
+    x = rng.standard_normal(shape).astype(np.float32)
+    nodes = [helper.make_node("Constant", [], ["sizes"], value=helper.make_tensor(
+                 "sizes_value", TensorProto.INT64, [4], sizes)),
+             helper.make_node("Resize", ["a", "", "", "sizes"], ["y"], **attributes)]
+    graph = helper.make_graph(
+        nodes, "resize", [helper.make_tensor_value_info("a", TensorProto.FLOAT, shape)],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, sizes)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    reference = onnxruntime.InferenceSession(model.SerializeToString()).run(None, {"a": x})[0]
+    return nodes, {"a": x}, reference.astype(np.float64), (
+        f"resize {'x'.join(map(str, shape))} -> {'x'.join(map(str, sizes))} "
+        + " ".join(f"{k}={v}" for k, v in attributes.items()))
+
+
 KINDS = ["matmul", "gemm", "batched", "conv", "mean", "norm", "half", "strided", "pool",
-         "transposed", "reduce", "elementwise", "layout", "index"]
+         "transposed", "reduce", "elementwise", "layout", "index", "resize"]
 CASES = {"conv": conv_case, "mean": mean_case, "norm": norm_case, "half": half_case,
          "strided": strided_conv_case, "pool": pool_case, "transposed": transposed_case,
          "reduce": reduce_case, "elementwise": elementwise_case, "layout": layout_case,
-         "index": index_case}
+         "index": index_case, "resize": resize_case}
 
 
 def main():
@@ -620,7 +651,7 @@ def main():
         atol = made[4] if len(made) > 4 else None
         half = inputs["a"].dtype == np.float16
         tf32 = kind not in ("mean", "norm", "pool", "transposed", "reduce", "elementwise",
-                            "layout", "index") and not half and rng.random() < 0.3
+                            "layout", "index", "resize") and not half and rng.random() < 0.3
         tf32 = tf32 and not args.cpu
         element = TensorProto.FLOAT16 if half else TensorProto.FLOAT
         graph = helper.make_graph(

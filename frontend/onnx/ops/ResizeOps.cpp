@@ -4,8 +4,9 @@
 // antialiased forms) and every coordinate transformation reads, for each
 // output position along an axis, a few input positions with weights that
 // depend only on the sizes. With static shapes those tables are computed
-// here, at compile time, exactly as ONNX's reference implementation computes
-// them, and each resized axis becomes one kiln.resample.
+// here, at compile time, as ONNX's reference implementation computes them
+// (but for pytorch_half_pixel's output of one position, below), and each
+// resized axis becomes one kiln.resample.
 //
 //===----------------------------------------------------------------------===//
 
@@ -143,7 +144,11 @@ AxisTable computeTable(const ResizeOptions &o, int64_t in, int64_t out, double s
       extrapolated = x < 0 || x > double(in - 1);
       break;
     case Coordinates::PytorchHalfPixel:
-      x = width == 1 ? -0.5 : (yd + 0.5) / scale - 0.5;
+      // An output of one position reads position 0, as the operator's
+      // definition and ONNX Runtime have it. (ONNX's reference
+      // implementation reads -0.5, which only cubic resizes tell apart:
+      // linear and nearest ones clamp it to 0.)
+      x = width == 1 ? 0.0 : (yd + 0.5) / scale - 0.5;
       break;
     case Coordinates::HalfPixel:
       x = (yd + 0.5) / scale - 0.5;
