@@ -334,10 +334,25 @@ def norm_case(rng):
     return nodes, {"a": x}, reference, f"{op.lower()} {rows} rows of {length}"
 
 
-def random_shape(rng, rank):
-    """A shape of `rank` sides around vector widths and tails (1, 3, 7, 8,
-    15, 16, 17, 33, 64, 65, 127...)."""
-    return [int(rng.choice([1, 2, 3, 7, 8, 15, 16, 17, 33, 64, 65, 127])) for _ in range(rank)]
+def random_shape(rng, limit):
+    """A shape of rank 1 to 4, its sides around vector widths and tails (1,
+    3, 7, 8, 15, 16, 17, 33, 64, 65, 127...), its largest side halved until
+    it has at most `limit` elements."""
+    rank = int(rng.integers(1, 5))
+    shape = [int(rng.choice([1, 2, 3, 7, 8, 15, 16, 17, 33, 64, 65, 127])) for _ in range(rank)]
+    while np.prod(shape) > limit:
+        shape[int(np.argmax(shape))] //= 2
+    return shape
+
+
+def made(nodes, inputs, reference, element, name, shape, label):
+    """A case as main takes it: the reference, rounded to f16 for an f16
+    case, and a description of the op `name` on `shape`."""
+    reference = np.asarray(reference)
+    if element == np.float16:
+        reference = reference.astype(np.float16)
+    return nodes, inputs, reference, (
+        f"{'f16 ' if element == np.float16 else ''}{name} {'x'.join(map(str, shape))} " + label)
 
 
 def reduce_case(rng):
@@ -345,10 +360,8 @@ def reduce_case(rng):
     random set of axes (all of them, some, a middle one, the last),
     keepdims or not, of a tensor of rank 1 to 4 (at most 2^16 elements),
     f32 or f16."""
-    rank = int(rng.integers(1, 5))
-    shape = random_shape(rng, rank)
-    while np.prod(shape) > 1 << 16:
-        shape[int(np.argmax(shape))] //= 2
+    shape = random_shape(rng, 1 << 16)
+    rank = len(shape)
     count = int(rng.integers(1, rank + 1))
     axes = sorted(int(a) for a in rng.choice(rank, size=count, replace=False))
     keep = int(rng.random() < 0.5)
@@ -361,8 +374,6 @@ def reduce_case(rng):
               "ReduceL2": lambda v, axis, keepdims: np.sqrt(np.sum(v * v, axis=axis,
                                                                  keepdims=keepdims))}[op]
     reference = reduce(x64, axis=tuple(axes), keepdims=bool(keep))
-    if element == np.float16:
-        reference = reference.astype(np.float16)
     inputs = {"a": x}
     if op == "ReduceSum":  # (opset 13 and later: the axes as an input)
         nodes = [helper.make_node("Constant", [], ["axes"],
@@ -371,9 +382,8 @@ def reduce_case(rng):
                  helper.make_node(op, ["a", "axes"], ["y"], keepdims=keep)]
     else:
         nodes = [helper.make_node(op, ["a"], ["y"], axes=axes, keepdims=keep)]
-    return nodes, inputs, np.asarray(reference), (
-        f"{'f16 ' if element == np.float16 else ''}{op.lower()} {'x'.join(map(str, shape))} "
-        f"axes={axes} keepdims={keep}")
+    return made(nodes, inputs, reference, element, op.lower(), shape,
+                f"axes={axes} keepdims={keep}")
 
 
 def elementwise_case(rng):
@@ -381,10 +391,8 @@ def elementwise_case(rng):
     4 that broadcast against each other (sides of 1, dropped leading
     axes): binary Add, Sub, Mul, Div, Max, Min and unary Relu, Sigmoid,
     Tanh, Exp, Abs, Neg; f32 or f16."""
-    rank = int(rng.integers(1, 5))
-    shape = random_shape(rng, rank)
-    while np.prod(shape) > 1 << 16:
-        shape[int(np.argmax(shape))] //= 2
+    shape = random_shape(rng, 1 << 16)
+    rank = len(shape)
     element = np.float16 if rng.random() < 0.25 else np.float32
 
     def operand():
@@ -455,10 +463,8 @@ def layout_case(rng):
     amounts; reflect within the side) or a Concat along a random axis
     with a second input, then a Relu so that it is computed; f32 or f16.
     The reference is numpy's."""
-    rank = int(rng.integers(1, 5))
-    shape = random_shape(rng, rank)
-    while np.prod(shape) > 1 << 15:
-        shape[int(np.argmax(shape))] //= 2
+    shape = random_shape(rng, 1 << 15)
+    rank = len(shape)
     element = np.float16 if rng.random() < 0.25 else np.float32
     x = rng.standard_normal(shape).astype(element)
     inputs = {"a": x}
@@ -524,11 +530,7 @@ def layout_case(rng):
         label = f"axis={axis} with {'x'.join(map(str, other))}"
     nodes.append(helper.make_node("Relu", ["t"], ["y"]))
     reference = np.ascontiguousarray(np.maximum(moved.astype(np.float64), 0))
-    if element == np.float16:
-        reference = reference.astype(np.float16)
-    return nodes, inputs, reference, (
-        f"{'f16 ' if element == np.float16 else ''}{op.lower()} {'x'.join(map(str, shape))} "
-        + label)
+    return made(nodes, inputs, reference, element, op.lower(), shape, label)
 
 
 def index_case(rng):
@@ -536,10 +538,8 @@ def index_case(rng):
     with indices of rank 0 to 2 (negative ones among them), ArgMax or
     ArgMin (keepdims or not), or CumSum (exclusive, reverse); f32, or f16
     for Gather."""
-    rank = int(rng.integers(1, 5))
-    shape = random_shape(rng, rank)
-    while np.prod(shape) > 1 << 15:
-        shape[int(np.argmax(shape))] //= 2
+    shape = random_shape(rng, 1 << 15)
+    rank = len(shape)
     axis = int(rng.integers(0, rank))
     op = str(rng.choice(["Gather", "ArgMax", "ArgMin", "CumSum"]))
     element = np.float16 if op == "Gather" and rng.random() < 0.25 else np.float32
@@ -576,11 +576,7 @@ def index_case(rng):
         reference = np.flip(total, axis) if reverse else total
         label = f"axis={axis} exclusive={exclusive} reverse={reverse}"
     reference = np.array(reference, dtype=np.float64, order="C")
-    if element == np.float16:
-        reference = reference.astype(np.float16)
-    return nodes, inputs, reference, (
-        f"{'f16 ' if element == np.float16 else ''}{op.lower()} {'x'.join(map(str, shape))} "
-        + label)
+    return made(nodes, inputs, reference, element, op.lower(), shape, label)
 
 
 def resize_case(rng):
